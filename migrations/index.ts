@@ -1,0 +1,4 @@
+import { Foundation1733000000000 } from './1733000000000-foundation';
+
+/** Listed explicitly (not globbed) so that tsc builds and ts-jest runs see the same migrations. */
+export const migrations = [Foundation1733000000000];

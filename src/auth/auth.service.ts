@@ -1,0 +1,124 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { RequestContext } from '../graphql/context';
+import { AppError, ErrorCode } from '../graphql/errors';
+import { RefreshToken } from './auth.entities';
+import { signAccessToken } from './jwt';
+import { dummyHash, verifyPassword } from './password';
+
+export interface Session {
+  accessToken: string;
+  refreshToken: string | null;
+  expiresAt: Date;
+  tenantId: string | null;
+  userId: string | null;
+  operatorId: string | null;
+}
+
+const invalidCredentials = () =>
+  new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid tenant, username or password', { reason: 'INVALID_CREDENTIALS' });
+const invalidRefresh = () =>
+  new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid or expired refresh token', { reason: 'INVALID_REFRESH_TOKEN' });
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+/** Refresh tokens are `<tenant id>.<token id>.<secret>`: the tenant scopes the lookup under RLS. */
+function parseRefreshToken(token: string): { tenantId: string; id: string; secret: string } | undefined {
+  const match = /^([0-9a-f-]{36})\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  return match ? { tenantId: match[1], id: match[2], secret: match[3] } : undefined;
+}
+
+async function issueRefreshToken(ctx: RequestContext, tenantId: string, userId: string, familyId?: string): Promise<string> {
+  const secret = randomBytes(32).toString('base64url');
+  const repo = ctx.tx.repository(RefreshToken);
+  const row = await repo.save(
+    repo.create({
+      tenantId,
+      userId,
+      familyId: familyId ?? (await ctx.tx.query(`SELECT gen_random_uuid() AS id`))[0].id,
+      tokenHash: sha256(secret),
+      expiresAt: new Date(Date.now() + ctx.config.refreshTokenTtlSeconds * 1000),
+    }),
+  );
+  return `${tenantId}.${row.id}.${secret}`;
+}
+
+export const authService = {
+  /** Sign-in: tenant by slug, then user; unknown tenant, unknown user and wrong password look alike. */
+  async login(ctx: RequestContext, input: { tenant?: string | null; username: string; password: string }): Promise<Session> {
+    await ctx.tx.begin();
+    if (!input.tenant) return this.loginOperator(ctx, input);
+    const [tenant] = await ctx.tx.query(`SELECT app_tenant_by_slug($1) AS id`, [input.tenant]);
+    if (!tenant?.id) {
+      await verifyPassword(input.password, await dummyHash());
+      throw invalidCredentials();
+    }
+    await ctx.tx.setIdentity({ tenantId: tenant.id, platform: false });
+    const [user] = await ctx.tx.query(`SELECT id, password_hash, disabled FROM users WHERE tenant_id = $1 AND username = $2`, [
+      tenant.id,
+      input.username,
+    ]);
+    const ok = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash()));
+    if (!user || !ok || user.disabled) throw invalidCredentials();
+    const access = signAccessToken(ctx.config, { sub: user.id, tid: tenant.id, kind: 'user' });
+    const refreshToken = await issueRefreshToken(ctx, tenant.id, user.id);
+    return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken, tenantId: tenant.id, userId: user.id, operatorId: null };
+  },
+
+  async loginOperator(ctx: RequestContext, input: { username: string; password: string }): Promise<Session> {
+    await ctx.tx.setIdentity({ platform: true, tenantId: null });
+    const [operator] = await ctx.tx.query(`SELECT id, password_hash, disabled FROM platform_operators WHERE username = $1`, [input.username]);
+    const ok = await verifyPassword(input.password, operator?.password_hash ?? (await dummyHash()));
+    if (!operator || !ok || operator.disabled) throw invalidCredentials();
+    // Operators get short access tokens only: no refresh token, so a lost one expires within minutes.
+    const access = signAccessToken(ctx.config, { sub: operator.id, kind: 'operator' });
+    return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken: null, tenantId: null, userId: null, operatorId: operator.id };
+  },
+
+  /**
+   * Rotation: each refresh token works once and is replaced by a new one of the same family. A token
+   * presented again after its rotation means it was stolen or replayed: the whole family is revoked.
+   */
+  async refresh(ctx: RequestContext, token: string): Promise<Session> {
+    const parsed = parseRefreshToken(token);
+    if (!parsed) throw invalidRefresh();
+    await ctx.tx.setIdentity({ tenantId: parsed.tenantId, platform: false });
+    await ctx.tx.begin();
+    const [row] = await ctx.tx.query(
+      `SELECT rt.id, rt.user_id, rt.family_id, rt.token_hash, rt.expires_at, rt.used_at, rt.revoked_at, u.disabled
+         FROM refresh_tokens rt JOIN users u ON u.tenant_id = rt.tenant_id AND u.id = rt.user_id
+        WHERE rt.tenant_id = $1 AND rt.id = $2 FOR UPDATE OF rt`,
+      [parsed.tenantId, parsed.id],
+    );
+    if (!row || row.token_hash !== sha256(parsed.secret)) throw invalidRefresh();
+    if (row.used_at || row.revoked_at) {
+      await this.revokeFamily(ctx, parsed.tenantId, row.family_id);
+      // The revocation must survive the error this request ends with.
+      await ctx.tx.finish(true);
+      throw invalidRefresh();
+    }
+    if (new Date(row.expires_at) <= new Date() || row.disabled) throw invalidRefresh();
+    await ctx.tx.query(`UPDATE refresh_tokens SET used_at = now() WHERE tenant_id = $1 AND id = $2`, [parsed.tenantId, parsed.id]);
+    const access = signAccessToken(ctx.config, { sub: row.user_id, tid: parsed.tenantId, kind: 'user' });
+    const refreshToken = await issueRefreshToken(ctx, parsed.tenantId, row.user_id, row.family_id);
+    return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken, tenantId: parsed.tenantId, userId: row.user_id, operatorId: null };
+  },
+
+  /** Revokes the refresh token's family; an unknown token is not an error (logout is idempotent). */
+  async logout(ctx: RequestContext, token: string): Promise<boolean> {
+    const parsed = parseRefreshToken(token);
+    if (!parsed) return true;
+    await ctx.tx.setIdentity({ tenantId: parsed.tenantId, platform: false });
+    await ctx.tx.begin();
+    const [row] = await ctx.tx.query(`SELECT family_id, token_hash FROM refresh_tokens WHERE tenant_id = $1 AND id = $2`, [parsed.tenantId, parsed.id]);
+    if (row && row.token_hash === sha256(parsed.secret)) await this.revokeFamily(ctx, parsed.tenantId, row.family_id);
+    return true;
+  },
+
+  async revokeFamily(ctx: RequestContext, tenantId: string, familyId: string): Promise<void> {
+    await ctx.tx.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL`, [tenantId, familyId]);
+  },
+
+  async revokeAllForUser(ctx: RequestContext, tenantId: string, userId: string): Promise<void> {
+    await ctx.tx.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL`, [tenantId, userId]);
+  },
+};

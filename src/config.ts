@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** A configuration problem: main() prints its message as one line and exits non-zero. */
+export class ConfigError extends Error {}
+
+export interface JwtKeys {
+  algorithm: 'HS256' | 'RS256';
+  signingKey: string | Buffer;
+  verifyKey: string | Buffer;
+}
+
+export interface Config {
+  production: boolean;
+  port: number;
+  host: string;
+  /** Owner/superuser URL used for migrations; undefined means "start an embedded PostgreSQL". */
+  databaseUrl?: string;
+  /** Runtime (non-owner, RLS-bound) URL; derived from databaseUrl when absent. */
+  appDatabaseUrl?: string;
+  appDbRole: string;
+  dataDir: string;
+  jwt: JwtKeys;
+  jwtIssuer: string;
+  jwtAudience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  demoPassword: string;
+  seedDemo: boolean;
+  graphiql: boolean;
+  introspection: boolean;
+  bodyLimit: string;
+  maxPageSize: number;
+  logQueries: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function urlVar(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new ConfigError(`${name} must be a postgres:// URL`);
+  }
+  return raw;
+}
+
+function boolVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function readKeyFile(env: Env, name: string): Buffer {
+  const file = env[name]!;
+  try {
+    return readFileSync(file);
+  } catch {
+    throw new ConfigError(`${name} points to "${file}", which cannot be read`);
+  }
+}
+
+/**
+ * Signing keys: RS256 key files when given, else JWT_SECRET (HS256). In development a random secret is
+ * generated once and kept in DATA_DIR so tokens survive restarts; production refuses to invent one.
+ */
+function jwtKeys(env: Env, production: boolean, dataDir: string): JwtKeys {
+  if (env.JWT_PRIVATE_KEY_FILE || env.JWT_PUBLIC_KEY_FILE) {
+    if (!env.JWT_PRIVATE_KEY_FILE) throw new ConfigError('JWT_PRIVATE_KEY_FILE is required when JWT_PUBLIC_KEY_FILE is set');
+    if (!env.JWT_PUBLIC_KEY_FILE) throw new ConfigError('JWT_PUBLIC_KEY_FILE is required when JWT_PRIVATE_KEY_FILE is set');
+    return {
+      algorithm: 'RS256',
+      signingKey: readKeyFile(env, 'JWT_PRIVATE_KEY_FILE'),
+      verifyKey: readKeyFile(env, 'JWT_PUBLIC_KEY_FILE'),
+    };
+  }
+  let secret = env.JWT_SECRET;
+  if (secret !== undefined && secret !== '') {
+    if (secret.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
+  } else {
+    if (production) throw new ConfigError('JWT_SECRET (or JWT_PRIVATE_KEY_FILE and JWT_PUBLIC_KEY_FILE) is required when NODE_ENV=production');
+    const file = path.join(dataDir, 'jwt-secret');
+    if (existsSync(file)) {
+      secret = readFileSync(file, 'utf8').trim();
+    } else {
+      mkdirSync(dataDir, { recursive: true });
+      secret = randomBytes(48).toString('base64url');
+      writeFileSync(file, secret, { mode: 0o600 });
+    }
+  }
+  return { algorithm: 'HS256', signingKey: secret, verifyKey: secret };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const dataDir = path.resolve(env.DATA_DIR || '.data');
+  const databaseUrl = urlVar(env, 'DATABASE_URL');
+  const appDatabaseUrl = urlVar(env, 'APP_DATABASE_URL');
+  if (production && !databaseUrl) throw new ConfigError('DATABASE_URL is required when NODE_ENV=production');
+  const appDbRole = env.APP_DB_ROLE || 'party_app';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(appDbRole)) throw new ConfigError('APP_DB_ROLE must be a lower-case SQL identifier');
+  return {
+    production,
+    port: intVar(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    appDatabaseUrl,
+    appDbRole,
+    dataDir,
+    jwt: jwtKeys(env, production, dataDir),
+    jwtIssuer: env.JWT_ISSUER || 'party-platform',
+    jwtAudience: env.JWT_AUDIENCE || 'party-platform-api',
+    accessTokenTtlSeconds: intVar(env, 'ACCESS_TOKEN_TTL', 900, 30, 86400),
+    refreshTokenTtlSeconds: intVar(env, 'REFRESH_TOKEN_TTL', 30 * 86400, 60, 365 * 86400),
+    demoPassword: env.DEMO_PASSWORD || 'demo',
+    seedDemo: !production && boolVar(env, 'SEED_DEMO', true),
+    graphiql: !production,
+    introspection: !production,
+    bodyLimit: env.BODY_LIMIT || '1mb',
+    maxPageSize: intVar(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
+    logQueries: boolVar(env, 'LOG_QUERIES', false),
+  };
+}

@@ -1,0 +1,46 @@
+import { createHmac } from 'node:crypto';
+import { DataSource } from 'typeorm';
+
+/**
+ * The server's pool logs in as a role that owns nothing and cannot bypass RLS. Given only an owner or
+ * superuser URL, we create that role (or reset its password) and grant it exactly the DML it needs.
+ * The password is derived from the owner URL so that every instance started with the same
+ * configuration agrees on it without storing anything.
+ */
+export async function ensureAppRole(owner: DataSource, ownerUrl: string, role: string): Promise<string> {
+  const password = createHmac('sha256', ownerUrl).update(`app-role:${role}`).digest('base64url');
+  const quoted = `"${role}"`;
+  const exists = await owner.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role]);
+  const literal = `'${password}'`; // base64url: no quotes to escape
+  if (exists.length === 0) {
+    try {
+      await owner.query(`CREATE ROLE ${quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD ${literal}`);
+    } catch (error: unknown) {
+      // Another instance (or a parallel test database) created it first.
+      if ((error as { code?: string }).code !== '42710' && (error as { code?: string }).code !== '23505') throw error;
+    }
+  }
+  // Parallel starts against one cluster can collide on the role's catalog row ("tuple concurrently updated").
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await owner.query(`ALTER ROLE ${quoted} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD ${literal}`);
+      break;
+    } catch (error: unknown) {
+      if (attempt >= 5 || !/concurrently/.test(String((error as Error).message))) throw error;
+      await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+    }
+  }
+  const [{ db }] = await owner.query(`SELECT current_database() AS db`);
+  await owner.query(`GRANT CONNECT ON DATABASE "${db}" TO ${quoted}`);
+  await owner.query(`GRANT USAGE ON SCHEMA public TO ${quoted}`);
+  await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${quoted}`);
+  await owner.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${quoted}`);
+  await owner.query(`REVOKE ALL ON schema_migrations FROM ${quoted}`);
+  // The tenant registry is written only by platform operators; audit-style tables get their own
+  // narrower grants in the migrations that create them.
+  await owner.query(`REVOKE DELETE ON tenants FROM ${quoted}`);
+  const url = new URL(ownerUrl);
+  url.username = role;
+  url.password = password;
+  return url.toString();
+}

@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { Config } from '../config';
+import { ensureAppRole } from './app-role';
+import { createDataSource } from './data-source';
+import { EmbeddedServer, startEmbeddedPostgres } from './embedded';
+
+export interface Database {
+  /** The RLS-bound pool every request uses. */
+  dataSource: DataSource;
+  ownerUrl: string;
+  embedded?: EmbeddedServer;
+  close(): Promise<void>;
+}
+
+
+/**
+ * Brings the database up: an embedded PostgreSQL under DATA_DIR unless DATABASE_URL is set; migrations
+ * as the owner; then a pool logged in as the non-owner app role (APP_DATABASE_URL, or a role we create).
+ */
+export async function openDatabase(config: Config, options: { quiet?: boolean } = {}): Promise<Database> {
+  let embedded: EmbeddedServer | undefined;
+  let ownerUrl = config.databaseUrl;
+  if (!ownerUrl) {
+    embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), options);
+    ownerUrl = embedded.url('postgres');
+    const admin = createDataSource(ownerUrl, { poolSize: 1 });
+    await admin.initialize();
+    const exists = await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'party'`);
+    if (!exists.length) await admin.query(`CREATE DATABASE party`);
+    await admin.destroy();
+    ownerUrl = embedded.url('party');
+  }
+  try {
+    const owner = createDataSource(ownerUrl, { poolSize: 1, applicationName: 'party-platform-migrate' });
+    await owner.initialize();
+    let appUrl = config.appDatabaseUrl;
+    try {
+      await owner.runMigrations({ transaction: 'each' });
+      if (!appUrl) appUrl = await ensureAppRole(owner, ownerUrl, config.appDbRole);
+    } finally {
+      await owner.destroy();
+    }
+    const dataSource = createDataSource(appUrl, { logging: config.logQueries ? ['query'] : false });
+    await dataSource.initialize();
+    return {
+      dataSource,
+      ownerUrl,
+      embedded,
+      async close() {
+        await dataSource.destroy().catch(() => undefined);
+        await embedded?.stop().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+}

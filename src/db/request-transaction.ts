@@ -1,0 +1,121 @@
+import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+
+/**
+ * One database transaction per GraphQL request. The request's identity travels into PostgreSQL as
+ * transaction-local settings (set_config(..., true)) that the row-level-security policies read, so a
+ * query that forgets its tenant filter still sees only the request's tenant.
+ */
+export class RequestTransaction {
+  private runner?: QueryRunner;
+  private opening?: Promise<void>;
+  private savepoints = 0;
+  private tenantId: string | null = null;
+  private platform = false;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  get isOpen(): boolean {
+    return this.runner !== undefined;
+  }
+
+  /** Opens the transaction (idempotent); every query of the request then runs on one connection. */
+  async begin(): Promise<void> {
+    if (this.runner) return;
+    this.opening ??= (async () => {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        await runner.connect();
+        await runner.startTransaction();
+        await runner.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.platform', $2, true)`, [
+          this.tenantId ?? '',
+          this.platform ? 'on' : '',
+        ]);
+      } catch (error) {
+        await runner.release().catch(() => undefined);
+        throw error;
+      }
+      this.runner = runner;
+    })();
+    try {
+      await this.opening;
+    } finally {
+      this.opening = undefined;
+    }
+  }
+
+  /** Scopes the rest of the transaction to a tenant (sign-in learns the tenant mid-request). */
+  async setIdentity(identity: { tenantId?: string | null; platform?: boolean }): Promise<void> {
+    if (identity.tenantId !== undefined) this.tenantId = identity.tenantId;
+    if (identity.platform !== undefined) this.platform = identity.platform;
+    if (this.runner) {
+      await this.runner.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.platform', $2, true)`, [
+        this.tenantId ?? '',
+        this.platform ? 'on' : '',
+      ]);
+    }
+  }
+
+  get manager(): EntityManager {
+    if (!this.runner) throw new Error('Request transaction used before it was opened');
+    return this.runner.manager;
+  }
+
+  repository<E extends ObjectLiteral>(entity: EntityTarget<E>): Repository<E> {
+    return this.manager.getRepository(entity);
+  }
+
+  query<T = any>(sql: string, params?: unknown[]): Promise<T[]> {
+    return this.manager.query(sql, params);
+  }
+
+  /** Runs `work` inside a savepoint: a failed mutation field undoes only its own writes. */
+  async inSavepoint<T>(work: () => Promise<T>): Promise<T> {
+    await this.begin();
+    const name = `sp_${++this.savepoints}`;
+    await this.runner!.query(`SAVEPOINT ${name}`);
+    try {
+      const result = await work();
+      if (this.runner) await this.runner.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (error) {
+      // The work may have ended the transaction itself (to keep a revocation); then there is nothing to undo.
+      if (this.runner) await this.runner.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Commits (or rolls back) and returns the connection to the pool. */
+  async finish(commit: boolean): Promise<void> {
+    const runner = this.runner;
+    if (!runner) return;
+    this.runner = undefined;
+    try {
+      if (commit) await runner.commitTransaction();
+      else await runner.rollbackTransaction();
+    } catch (error) {
+      if (commit) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+  }
+}
+
+/** Runs `work` in its own transaction with the given identity (seeding, background jobs, scripts). */
+export async function withTransaction<T>(
+  dataSource: DataSource,
+  identity: { tenantId?: string | null; platform?: boolean },
+  work: (tx: RequestTransaction) => Promise<T>,
+): Promise<T> {
+  const tx = new RequestTransaction(dataSource);
+  await tx.setIdentity(identity);
+  await tx.begin();
+  try {
+    const result = await work(tx);
+    await tx.finish(true);
+    return result;
+  } catch (error) {
+    await tx.finish(false).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,92 @@
+import DataLoader from 'dataloader';
+import { DataSource } from 'typeorm';
+import { AccessClaims, verifyAccessToken } from '../auth/jwt';
+import { UserViewer, Viewer } from '../auth/viewer';
+import { Config } from '../config';
+import { RequestTransaction } from '../db/request-transaction';
+import { Role } from '../modules/user/user.entity';
+import { forbidden, unauthenticated } from './errors';
+
+export interface RequestContext {
+  config: Config;
+  tx: RequestTransaction;
+  viewer: Viewer | null;
+  ip: string;
+  /** A per-request DataLoader, created on first use under `name`. */
+  loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>): DataLoader<K, V>;
+}
+
+export function createRequestContext(config: Config, dataSource: DataSource, ip: string): RequestContext {
+  const loaders = new Map<string, DataLoader<unknown, unknown>>();
+  return {
+    config,
+    tx: new RequestTransaction(dataSource),
+    viewer: null,
+    ip,
+    loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>) {
+      let loader = loaders.get(name);
+      if (!loader) {
+        loader = new DataLoader<K, V>(batch, { maxBatchSize: 1000 }) as DataLoader<unknown, unknown>;
+        loaders.set(name, loader);
+      }
+      return loader as DataLoader<K, V>;
+    },
+  };
+}
+
+/**
+ * Resolves the bearer token to a viewer inside the request's transaction, so that a disabled or
+ * deleted user's still-valid token is refused on its next request.
+ */
+export async function authenticate(ctx: RequestContext, authorization: string | undefined): Promise<void> {
+  if (!authorization) return;
+  const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim());
+  if (!match) throw unauthenticated('Malformed Authorization header');
+  await loadViewer(ctx, verifyAccessToken(ctx.config, match[1]));
+}
+
+/** Sets ctx.viewer from verified claims; refuses disabled or vanished accounts. */
+export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Promise<void> {
+  if (claims.kind === 'operator') {
+    await ctx.tx.setIdentity({ platform: true, tenantId: null });
+    await ctx.tx.begin();
+    const [operator] = await ctx.tx.query(`SELECT id, username, disabled FROM platform_operators WHERE id = $1`, [claims.sub]);
+    if (!operator || operator.disabled) throw unauthenticated('Invalid or expired access token');
+    ctx.viewer = { kind: 'operator', operatorId: operator.id, username: operator.username };
+    return;
+  }
+  await ctx.tx.setIdentity({ tenantId: claims.tid!, platform: false });
+  await ctx.tx.begin();
+  const rows: { username: string; disabled: boolean; assignment_id: string | null; role: Role | null; org_id: string | null; path: string | null }[] =
+    await ctx.tx.query(
+      `SELECT u.username, u.disabled, ra.id AS assignment_id, ra.role, ra.org_id, o.path::text AS path
+         FROM users u
+         LEFT JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
+         LEFT JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
+        WHERE u.tenant_id = $1 AND u.id = $2`,
+      [claims.tid, claims.sub],
+    );
+  if (rows.length === 0 || rows[0].disabled) throw unauthenticated('Invalid or expired access token');
+  const viewer: UserViewer = {
+    kind: 'user',
+    userId: claims.sub,
+    tenantId: claims.tid!,
+    username: rows[0].username,
+    roles: rows
+      .filter((r) => r.assignment_id && r.path)
+      .map((r) => ({ assignmentId: r.assignment_id!, role: r.role!, orgId: r.org_id!, path: r.path! })),
+  };
+  ctx.viewer = viewer;
+}
+
+export function requireUser(ctx: RequestContext): UserViewer {
+  if (!ctx.viewer) throw unauthenticated();
+  if (ctx.viewer.kind !== 'user') throw forbidden('Tenant data needs a tenant user');
+  return ctx.viewer;
+}
+
+export function requireOperator(ctx: RequestContext) {
+  if (!ctx.viewer) throw unauthenticated();
+  if (ctx.viewer.kind !== 'operator') throw forbidden('Platform operator sign-in required');
+  return ctx.viewer;
+}

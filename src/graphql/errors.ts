@@ -1,0 +1,122 @@
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { ArgumentValidationError } from 'type-graphql';
+
+/** The stable codes clients switch on, in `extensions.code`. */
+export enum ErrorCode {
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  NOT_FOUND = 'NOT_FOUND',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  CONFLICT = 'CONFLICT',
+  RATE_LIMITED = 'RATE_LIMITED',
+  TIMEOUT = 'TIMEOUT',
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+const httpStatus: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  BAD_USER_INPUT: 400,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  TIMEOUT: 503,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+export interface AppErrorDetails {
+  /** A domain-specific reason such as ORG_MOVE_CYCLE, finer than the code. */
+  reason?: string;
+  /** The input field at fault, as a dotted path (input.name). */
+  field?: string;
+  /** Several problems reported at once (validation of a whole document). */
+  problems?: { path: string; message: string }[];
+  [key: string]: unknown;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: AppErrorDetails = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badInput = (field: string, message: string, reason = 'INVALID_INPUT') =>
+  new AppError(ErrorCode.BAD_USER_INPUT, message, { field, reason });
+export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`, { reason: 'NOT_FOUND' });
+export const forbidden = (message = 'Not allowed') => new AppError(ErrorCode.FORBIDDEN, message, { reason: 'FORBIDDEN' });
+export const unauthenticated = (message = 'Sign-in required') =>
+  new AppError(ErrorCode.UNAUTHENTICATED, message, { reason: 'UNAUTHENTICATED' });
+
+/** PostgreSQL SQLSTATEs that are the client's doing, mapped without repeating the SQL text. */
+function fromPostgres(error: { code?: string; constraint?: string }): AppError | undefined {
+  const code = error.code;
+  if (typeof code !== 'string' || code.length !== 5) return undefined;
+  if (code === '23505') return new AppError(ErrorCode.CONFLICT, 'A record with the same key already exists', { reason: 'DUPLICATE', constraint: error.constraint });
+  if (code === '23503') return new AppError(ErrorCode.BAD_USER_INPUT, 'A referenced record does not exist', { reason: 'REFERENCE' });
+  if (code === '23514' || code === '23502' || code.startsWith('22')) return new AppError(ErrorCode.BAD_USER_INPUT, 'A value is out of range or malformed', { reason: 'INVALID_VALUE' });
+  if (code === '40001' || code === '40P01') return new AppError(ErrorCode.CONFLICT, 'Concurrent update, retry the request', { reason: 'SERIALIZATION' });
+  if (code === '57014') return new AppError(ErrorCode.TIMEOUT, 'The request took too long', { reason: 'STATEMENT_TIMEOUT' });
+  if (code.startsWith('08') || code === '57P01' || code === '57P03') return new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable, retry later', { reason: 'DATABASE_UNAVAILABLE' });
+  return undefined;
+}
+
+/** Normalizes anything thrown in a resolver to an AppError, or undefined for an unknown fault. */
+export function toAppError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error instanceof ArgumentValidationError) {
+    const problems = error.extensions.validationErrors.flatMap((v) =>
+      Object.values(v.constraints ?? {}).map((message) => ({ path: v.property, message })),
+    );
+    return new AppError(ErrorCode.BAD_USER_INPUT, problems.map((p) => p.message).join('; ') || 'Invalid input', {
+      reason: 'VALIDATION',
+      field: problems[0]?.path,
+      problems,
+    });
+  }
+  const driverError = (error as { driverError?: unknown })?.driverError ?? error;
+  if (driverError && typeof driverError === 'object') return fromPostgres(driverError as { code?: string });
+  return undefined;
+}
+
+export function toGraphQLError(error: AppError, base?: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: base?.nodes,
+    path: base?.path,
+    extensions: { code: error.code, ...error.details, http: { status: httpStatus[error.code] } },
+  });
+}
+
+/**
+ * Apollo's formatError: known errors keep their code and message; GraphQL's own parse and validation
+ * errors pass through; anything else is logged and masked so no stack or SQL reaches a client.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  const known = original ? toAppError(original) : undefined;
+  if (known) {
+    const { http: _http, ...extensions } = { ...known.details, code: known.code, http: undefined };
+    return { message: known.message, locations: formatted.locations, path: formatted.path, extensions };
+  }
+  const code = formatted.extensions?.code;
+  if (!original && typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+    const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  if (original instanceof GraphQLError && typeof original.extensions?.code === 'string' && original.extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+    const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  console.error('[error]', original ?? error);
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}

@@ -1,0 +1,148 @@
+import { ClassType, Field, ID, InterfaceType, Int, ObjectType, ArgsType } from 'type-graphql';
+import { Max, Min } from 'class-validator';
+import { AppError, ErrorCode, badInput } from './errors';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function toGlobalId(type: string, id: string): string {
+  return Buffer.from(`${type}:${id}`, 'utf8').toString('base64url');
+}
+
+export interface DecodedId {
+  type: string;
+  id: string;
+}
+
+/** Decodes an opaque ID; undefined for anything that is not one of ours. */
+export function decodeGlobalId(globalId: string): DecodedId | undefined {
+  if (typeof globalId !== 'string' || globalId.length > 200) return undefined;
+  const text = Buffer.from(globalId, 'base64url').toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon <= 0) return undefined;
+  const type = text.slice(0, colon);
+  const id = text.slice(colon + 1);
+  return UUID.test(id) ? { type, id } : undefined;
+}
+
+/**
+ * The raw id behind a global id of the expected type. A malformed id, another type's id, a foreign
+ * tenant's id and an unknown id all end the same way: NOT_FOUND, so nothing is confirmed to exist.
+ */
+export function idOf(type: string, globalId: string, label = type): string {
+  const decoded = decodeGlobalId(globalId);
+  if (!decoded || decoded.type !== type) throw new AppError(ErrorCode.NOT_FOUND, `${label} not found`, { reason: 'NOT_FOUND' });
+  return decoded.id;
+}
+
+@InterfaceType({ description: 'An object with a globally unique, opaque ID.' })
+export abstract class Node {
+  @Field(() => ID)
+  id: string;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field() hasNextPage: boolean;
+  @Field() hasPreviousPage: boolean;
+  @Field(() => String, { nullable: true }) startCursor: string | null;
+  @Field(() => String, { nullable: true }) endCursor: string | null;
+}
+
+export const MAX_PAGE_SIZE = 100;
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: `Page size, 1 to ${MAX_PAGE_SIZE} (default 20).` })
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  first?: number;
+
+  @Field(() => String, { nullable: true })
+  after?: string;
+}
+
+export function pageSize(args: PageArgs): number {
+  return args.first ?? 20;
+}
+
+export function encodeCursor(values: unknown[]): string {
+  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined, arity: number): unknown[] | undefined {
+  if (cursor === undefined || cursor === null) return undefined;
+  try {
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(values) && values.length === arity) return values;
+  } catch {
+    /* fall through */
+  }
+  throw badInput('after', 'Invalid cursor', 'INVALID_CURSOR');
+}
+
+/** What a service hands back: one page of rows plus a lazily computed total. */
+export interface Page<T> {
+  nodes: T[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  cursorOf: (node: T) => string;
+  totalCount: () => Promise<number>;
+}
+
+/** Given rows fetched with limit first+1, builds the page. */
+export function pageFrom<T>(rows: T[], first: number, after: string | undefined, cursorOf: (node: T) => string, totalCount: () => Promise<number>): Page<T> {
+  const hasNextPage = rows.length > first;
+  return { nodes: hasNextPage ? rows.slice(0, first) : rows, hasNextPage, hasPreviousPage: after != null, cursorOf, totalCount };
+}
+
+export interface ConnectionShape<T> {
+  edges: { cursor: string; node: T }[];
+  nodes: T[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+const connectionCache = new Map<ClassType, ClassType>();
+
+/** A Relay connection type for `NodeType`; totalCount runs its query only when selected. */
+export function Connection<T extends object>(NodeType: ClassType<T>): ClassType<ConnectionShape<T>> {
+  const cached = connectionCache.get(NodeType);
+  if (cached) return cached as ClassType<ConnectionShape<T>>;
+  const name = NodeType.name;
+
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field() cursor: string;
+    @Field(() => NodeType) node: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class ConnectionType {
+    @Field(() => [Edge]) edges: Edge[];
+    @Field(() => [NodeType]) nodes: T[];
+    @Field(() => PageInfo) pageInfo: PageInfo;
+    @Field(() => Int) totalCount: number;
+  }
+  connectionCache.set(NodeType, ConnectionType);
+  return ConnectionType as ClassType<ConnectionShape<T>>;
+}
+
+/** Turns a service Page into the object a Connection type resolves from. */
+export function toConnection<T>(page: Page<T>): ConnectionShape<T> {
+  const edges = page.nodes.map((node) => ({ cursor: page.cursorOf(node), node }));
+  let total: Promise<number> | undefined;
+  return {
+    edges,
+    nodes: page.nodes,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    get totalCount() {
+      total ??= page.totalCount();
+      return total as unknown as number;
+    },
+  };
+}

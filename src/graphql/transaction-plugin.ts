@@ -1,0 +1,33 @@
+import { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { RequestContext } from './context';
+import { ErrorCode, toAppError } from './errors';
+
+/**
+ * Opens the request's transaction when execution starts (parse and validation errors never touch the
+ * database) and commits it before the response leaves, so an acknowledged write is a committed one.
+ * Queries commit too (they changed nothing); a commit that fails turns the response into an error.
+ */
+export const transactionPlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async executionDidStart({ contextValue }) {
+        await contextValue.tx.begin();
+      },
+      async willSendResponse({ contextValue, response }) {
+        try {
+          await contextValue.tx.finish(true);
+        } catch (error) {
+          const known = toAppError(error);
+          const code = known?.code ?? ErrorCode.SERVICE_UNAVAILABLE;
+          if (response.body.kind === 'single') {
+            response.body.singleResult = {
+              errors: [new GraphQLError(known?.message ?? 'The request could not be committed, retry it', { extensions: { code } }).toJSON()],
+            };
+          }
+          response.http.status = 503;
+        }
+      },
+    };
+  },
+};

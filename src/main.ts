@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { startApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { openDatabase } from './db/database';
+import { DEMO_SIGN_INS, seedDemoIfEmpty } from './seed/demo';
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const config = loadConfig();
+  const database = await openDatabase(config);
+  let seeded = false;
+  if (config.seedDemo) seeded = await seedDemoIfEmpty(database.dataSource, config.demoPassword);
+  const app = await startApp(config, database.dataSource, { port: config.port, host: config.host });
+
+  console.log(`GraphQL API ready at ${app.url} (${Date.now() - started} ms${database.embedded ? ', embedded PostgreSQL' : ''})`);
+  if (config.seedDemo) {
+    console.log(seeded ? 'Demo data seeded.' : 'Demo data present.');
+    console.log(`Demo sign-ins (password "${config.demoPassword}"): ${DEMO_SIGN_INS.join(', ')}`);
+    console.log(`Platform operator: username "operator" with no tenant, same password.`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: draining requests and shutting down`);
+    const timer = setTimeout(() => process.exit(1), 15000);
+    timer.unref();
+    await app.close().catch(() => undefined);
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`Configuration error: ${error.message}`);
+  } else {
+    console.error('Failed to start:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Node } from '../../graphql/relay';
+import { DateTimeScalar } from '../../graphql/scalars';
+
+export enum OrgKind {
+  COMMITTEE = 'COMMITTEE',
+  GENERAL_BRANCH = 'GENERAL_BRANCH',
+  BRANCH = 'BRANCH',
+}
+export const orgKindLabels: Record<OrgKind, string> = { COMMITTEE: '党委', GENERAL_BRANCH: '党总支', BRANCH: '党支部' };
+
+export enum OrgCategory {
+  ORGAN = 'ORGAN',
+  INSTITUTION = 'INSTITUTION',
+  ENTERPRISE = 'ENTERPRISE',
+}
+export const orgCategoryLabels: Record<OrgCategory, string> = { ORGAN: '机关', INSTITUTION: '事业', ENTERPRISE: '企业' };
+
+const describe = (labels: Record<string, string>) =>
+  Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, { description: v }]));
+registerEnumType(OrgKind, { name: 'OrgKind', description: '党组织类型', valuesConfig: describe(orgKindLabels) });
+registerEnumType(OrgCategory, { name: 'OrgCategory', description: '单位类别', valuesConfig: describe(orgCategoryLabels) });
+
+/** The ltree label of an org: its uuid without dashes (PostgreSQL 15 labels allow only [A-Za-z0-9_]). */
+export const pathLabel = (id: string) => id.replace(/-/g, '');
+
+@Entity('orgs')
+@ObjectType({ implements: Node, description: '党组织: a party organization in the tenant hierarchy.' })
+export class Org {
+  @PrimaryColumn('uuid', { name: 'tenant_id' })
+  tenantId: string;
+
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column('uuid', { name: 'parent_id', nullable: true })
+  parentId: string | null;
+
+  @Field()
+  @Column()
+  name: string;
+
+  @Field(() => OrgKind)
+  @Column('text')
+  kind: OrgKind;
+
+  @Field(() => OrgCategory)
+  @Column('text')
+  category: OrgCategory;
+
+  /** Materialized path of uuid labels from the root; subtree reads are `path <@ x` on a GiST index. */
+  @Column('ltree')
+  path: string;
+
+  @Field(() => Int, { description: 'Level in the tree, 1 at the root.' })
+  @Column({ type: 'int', insert: false, update: false })
+  depth: number;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  @Column('timestamptz', { name: 'archived_at', nullable: true })
+  archivedAt: Date | null;
+
+  @Field(() => DateTimeScalar)
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Field(() => DateTimeScalar)
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

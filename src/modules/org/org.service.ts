@@ -1,0 +1,235 @@
+import { SelectQueryBuilder } from 'typeorm';
+import { inScope, scopedRootsUnder, underAnySql, visibleOrgSql } from '../../auth/scope';
+import { UserViewer, scopePaths } from '../../auth/viewer';
+import { RequestTransaction } from '../../db/request-transaction';
+import { RequestContext, requireUser } from '../../graphql/context';
+import { badInput } from '../../graphql/errors';
+import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { Role } from '../user/user.entity';
+import { Org, OrgCategory, OrgKind, pathLabel } from './org.entity';
+import { OrgErrorReason, orgError } from './org.errors';
+
+export interface OrgFilter {
+  kind?: OrgKind;
+  category?: OrgCategory;
+  search?: string;
+  includeArchived?: boolean;
+  /** Leave the subtree root itself out (descendants). */
+  excludeRoot?: boolean;
+}
+
+export interface OrgCounts {
+  total: number;
+  committees: number;
+  generalBranches: number;
+  branches: number;
+}
+
+/** Which kinds may sit directly under which: 党支部 has no sub-organizations; 党总支 holds 党支部. */
+const allowedChildKinds: Record<OrgKind, OrgKind[]> = {
+  COMMITTEE: [OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH],
+  GENERAL_BRANCH: [OrgKind.BRANCH],
+  BRANCH: [],
+};
+
+const MANAGE_ROLES = [Role.TENANT_ADMIN];
+
+function orgQuery(ctx: RequestContext, viewer: UserViewer): SelectQueryBuilder<Org> {
+  const visible = visibleOrgSql(viewer, 'o');
+  return ctx.tx
+    .repository(Org)
+    .createQueryBuilder('o')
+    .where('o.tenant_id = :tenantId', { tenantId: viewer.tenantId })
+    .andWhere(visible.sql, visible.params);
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Per-request batch of org lookups by id, limited to what the viewer may see. */
+function orgByIdLoader(ctx: RequestContext) {
+  return ctx.loader<string, Org | null>('org.byId', async (ids) => {
+    const viewer = requireUser(ctx);
+    const rows = await orgQuery(ctx, viewer).andWhere('o.id = ANY(:ids)', { ids: [...ids] }).getMany();
+    const byId = new Map(rows.map((o) => [o.id, o]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+export const orgService = {
+  async findById(ctx: RequestContext, id: string): Promise<Org | null> {
+    return orgByIdLoader(ctx).load(id);
+  },
+
+  async getOrThrow(ctx: RequestContext, id: string): Promise<Org> {
+    const org = await orgByIdLoader(ctx).load(id);
+    if (!org) throw orgError(OrgErrorReason.ORG_NOT_FOUND, 'Org not found');
+    return org;
+  },
+
+  /** An org the viewer reads fully (inside a scope subtree, not just an ancestor breadcrumb). */
+  async getInScopeOrThrow(ctx: RequestContext, id: string, roles?: Role[]): Promise<Org> {
+    const org = await this.getOrThrow(ctx, id);
+    if (!inScope(requireUser(ctx), org.path, roles)) throw orgError(OrgErrorReason.ORG_NOT_FOUND, 'Org not found');
+    return org;
+  },
+
+  async list(ctx: RequestContext, under: Org | null, filter: OrgFilter, first: number, after?: string): Promise<Page<Org>> {
+    const viewer = requireUser(ctx);
+    const effectiveRoots = under ? scopedRootsUnder(viewer, under.path) : scopePaths(viewer);
+    const build = () => {
+      const qb = ctx.tx.repository(Org).createQueryBuilder('o').where('o.tenant_id = :tenantId', { tenantId: viewer.tenantId });
+      const subtree = underAnySql('o', effectiveRoots);
+      qb.andWhere(subtree.sql, subtree.params);
+      if (filter.excludeRoot && under) qb.andWhere('o.id <> :rootId', { rootId: under.id });
+      if (!filter.includeArchived) qb.andWhere('o.archived_at IS NULL');
+      if (filter.kind) qb.andWhere('o.kind = :kind', { kind: filter.kind });
+      if (filter.category) qb.andWhere('o.category = :category', { category: filter.category });
+      if (filter.search) {
+        if (filter.search.length > 100) throw badInput('search', 'search is at most 100 characters');
+        qb.andWhere(`o.name ILIKE :search ESCAPE '\\'`, { search: `%${escapeLike(filter.search)}%` });
+      }
+      return qb;
+    };
+    const qb = build().orderBy('o.path', 'ASC').limit(first + 1);
+    const cursor = decodeCursor(after, 1);
+    if (cursor) qb.andWhere('o.path > CAST(:afterPath AS ltree)', { afterPath: String(cursor[0]) });
+    const rows = await qb.getMany();
+    return pageFrom(rows, first, after, (o) => encodeCursor([o.path]), () => build().getCount());
+  },
+
+  async children(ctx: RequestContext, org: Org, includeArchived = false): Promise<Org[]> {
+    const all = await ctx
+      .loader<string, Org[]>('org.children', async (parentIds) => {
+        const viewer = requireUser(ctx);
+        const rows = await orgQuery(ctx, viewer)
+          .andWhere('o.parent_id = ANY(:parentIds)', { parentIds: [...parentIds] })
+          .orderBy('o.path', 'ASC')
+          .getMany();
+        return parentIds.map((id) => rows.filter((o) => o.parentId === id));
+      })
+      .load(org.id);
+    return includeArchived ? all : all.filter((o) => !o.archivedAt);
+  },
+
+  async parent(ctx: RequestContext, org: Org): Promise<Org | null> {
+    return org.parentId ? orgByIdLoader(ctx).load(org.parentId) : null;
+  },
+
+  async ancestors(ctx: RequestContext, org: Org): Promise<Org[]> {
+    const viewer = requireUser(ctx);
+    return orgQuery(ctx, viewer)
+      .andWhere('o.path @> CAST(:path AS ltree) AND o.id <> :id', { path: org.path, id: org.id })
+      .orderBy('o.depth', 'ASC')
+      .getMany();
+  },
+
+  /** Counts by kind over the org's subtree (within the viewer's scope), one indexed statement. */
+  async counts(ctx: RequestContext, org: Org): Promise<OrgCounts> {
+    const viewer = requireUser(ctx);
+    const subtree = underAnySql('o', scopedRootsUnder(viewer, org.path));
+    const row = await ctx.tx
+      .repository(Org)
+      .createQueryBuilder('o')
+      .select('count(*)::int', 'total')
+      .addSelect(`count(*) FILTER (WHERE o.kind = 'COMMITTEE')::int`, 'committees')
+      .addSelect(`count(*) FILTER (WHERE o.kind = 'GENERAL_BRANCH')::int`, 'generalBranches')
+      .addSelect(`count(*) FILTER (WHERE o.kind = 'BRANCH')::int`, 'branches')
+      .where('o.tenant_id = :tenantId', { tenantId: viewer.tenantId })
+      .andWhere(subtree.sql, subtree.params)
+      .andWhere('o.archived_at IS NULL')
+      .getRawOne();
+    return row as OrgCounts;
+  },
+
+  async create(ctx: RequestContext, input: { parentId: string; name: string; kind: OrgKind; category: OrgCategory }): Promise<Org> {
+    const viewer = requireUser(ctx);
+    const parent = await this.getOrThrow(ctx, input.parentId);
+    assertManages(viewer, parent);
+    if (parent.archivedAt) throw orgError(OrgErrorReason.ORG_ARCHIVED, 'The parent org is archived', 'input.parentId');
+    if (!allowedChildKinds[parent.kind].includes(input.kind)) {
+      throw orgError(OrgErrorReason.ORG_PARENT_KIND, `A ${input.kind} cannot sit under a ${parent.kind}`, 'input.kind');
+    }
+    return insertOrg(ctx.tx, viewer.tenantId, parent, input);
+  },
+
+  async rename(ctx: RequestContext, id: string, name: string): Promise<Org> {
+    const viewer = requireUser(ctx);
+    const org = await this.getOrThrow(ctx, id);
+    assertManages(viewer, org);
+    await ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { name });
+    return reload(ctx, viewer, org.id);
+  },
+
+  /** Moves a subtree under a new parent: every descendant's path rewritten in one statement. */
+  async move(ctx: RequestContext, id: string, newParentId: string): Promise<Org> {
+    const viewer = requireUser(ctx);
+    const org = await this.getOrThrow(ctx, id);
+    const parent = await this.getOrThrow(ctx, newParentId);
+    assertManages(viewer, org);
+    assertManages(viewer, parent);
+    if (!org.parentId) throw orgError(OrgErrorReason.ORG_ROOT_IMMUTABLE, 'The root org cannot be moved', 'input.id');
+    if (parent.path === org.path || parent.path.startsWith(`${org.path}.`)) {
+      throw orgError(OrgErrorReason.ORG_MOVE_CYCLE, 'An org cannot move into its own subtree', 'input.newParentId');
+    }
+    if (parent.archivedAt) throw orgError(OrgErrorReason.ORG_ARCHIVED, 'The new parent org is archived', 'input.newParentId');
+    if (!allowedChildKinds[parent.kind].includes(org.kind)) {
+      throw orgError(OrgErrorReason.ORG_PARENT_KIND, `A ${org.kind} cannot sit under a ${parent.kind}`, 'input.newParentId');
+    }
+    // Lock the subtree first so a concurrent move of an overlapping subtree waits for us.
+    await ctx.tx.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND path <@ $2::ltree FOR UPDATE`, [viewer.tenantId, org.path]);
+    await ctx.tx.query(
+      `UPDATE orgs SET path = $3::ltree || subpath(path, nlevel($2::ltree) - 1),
+                       parent_id = CASE WHEN id = $4 THEN $5::uuid ELSE parent_id END,
+                       updated_at = now()
+        WHERE tenant_id = $1 AND path <@ $2::ltree`,
+      [viewer.tenantId, org.path, parent.path, org.id, parent.id],
+    );
+    return reload(ctx, viewer, org.id);
+  },
+
+  async archive(ctx: RequestContext, id: string): Promise<Org> {
+    const viewer = requireUser(ctx);
+    const org = await this.getOrThrow(ctx, id);
+    assertManages(viewer, org);
+    if (!org.parentId) throw orgError(OrgErrorReason.ORG_ROOT_IMMUTABLE, 'The root org cannot be archived', 'input.id');
+    if (org.archivedAt) return org;
+    const [{ active }] = await ctx.tx.query(
+      `SELECT count(*)::int AS active FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND archived_at IS NULL`,
+      [viewer.tenantId, org.id],
+    );
+    if (active > 0) throw orgError(OrgErrorReason.ORG_HAS_ACTIVE_CHILDREN, `The org still has ${active} active sub-organizations`, 'input.id');
+    await ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { archivedAt: new Date() });
+    return reload(ctx, viewer, org.id);
+  },
+};
+
+/** The org was loaded through the visibility filter, so refusing here confirms nothing new. */
+function assertManages(viewer: UserViewer, org: Org): void {
+  if (!inScope(viewer, org.path, MANAGE_ROLES)) {
+    throw orgError(OrgErrorReason.ORG_NOT_ADMIN, 'Only a tenant admin over this org may change it');
+  }
+}
+
+async function reload(ctx: RequestContext, viewer: UserViewer, id: string): Promise<Org> {
+  const org = await orgQuery(ctx, viewer).andWhere('o.id = :id', { id }).getOneOrFail();
+  orgByIdLoader(ctx).clear(id).prime(id, org);
+  return org;
+}
+
+/** Inserts an org under `parent` (or as the tenant's root when parent is null). */
+export async function insertOrg(
+  tx: RequestTransaction,
+  tenantId: string,
+  parent: Org | null,
+  input: { name: string; kind: OrgKind; category: OrgCategory },
+): Promise<Org> {
+  const [{ id }] = await tx.query(`SELECT gen_random_uuid() AS id`);
+  const path = parent ? `${parent.path}.${pathLabel(id)}` : pathLabel(id);
+  await tx.query(
+    `INSERT INTO orgs (tenant_id, id, parent_id, name, kind, category, path) VALUES ($1, $2, $3, $4, $5, $6, $7::ltree)`,
+    [tenantId, id, parent?.id ?? null, input.name, input.kind, input.category, path],
+  );
+  return tx.repository(Org).findOneByOrFail({ tenantId, id });
+}

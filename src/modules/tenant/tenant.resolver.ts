@@ -1,0 +1,36 @@
+import { Matches, MaxLength, MinLength } from 'class-validator';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { RequestContext } from '../../graphql/context';
+import { Connection, ConnectionShape, PageArgs, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
+import { Tenant } from './tenant.entity';
+import { tenantService } from './tenant.service';
+
+export const TenantConnection = Connection(Tenant);
+
+@InputType()
+class CreateTenantInput {
+  @Field() @Matches(/^[a-z][a-z0-9-]{1,39}$/, { message: 'slug has 2 to 40 lower-case letters, digits or -' }) slug: string;
+  @Field() @MinLength(1) @MaxLength(200) name: string;
+  @Field({ description: 'Name of the root org (局党委).' }) @MinLength(1) @MaxLength(200) rootOrgName: string;
+  @Field() @Matches(/^[A-Za-z0-9_.-]{2,64}$/, { message: 'adminUsername has 2 to 64 letters, digits or ._-' }) adminUsername: string;
+  @Field() @MinLength(1) @MaxLength(100) adminDisplayName: string;
+  @Field() @MaxLength(200) adminPassword: string;
+}
+
+@Resolver(() => Tenant)
+export class TenantResolver {
+  @Query(() => TenantConnection, { description: 'All tenants (platform operators only).' })
+  async tenants(@Args() args: PageArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Tenant>> {
+    return toConnection(await tenantService.list(ctx, pageSize(args), args.after));
+  }
+
+  @Mutation(() => Tenant, { description: 'Create a tenant with its root org and first admin (platform operators only).' })
+  async createTenant(@Arg('input') input: CreateTenantInput, @Ctx() ctx: RequestContext): Promise<Tenant> {
+    return tenantService.create(ctx, input);
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() tenant: Tenant): string {
+    return toGlobalId('Tenant', tenant.id);
+  }
+}

@@ -1,0 +1,138 @@
+import { authService } from '../../auth/auth.service';
+import { hashPassword } from '../../auth/password';
+import { inScope, underAnySql } from '../../auth/scope';
+import { UserViewer, scopePaths } from '../../auth/viewer';
+import { RequestContext, requireUser } from '../../graphql/context';
+import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { orgService } from '../org/org.service';
+import { Role, RoleAssignment, User } from './user.entity';
+import { UserErrorReason, userError } from './user.errors';
+
+const ADMIN = [Role.TENANT_ADMIN];
+
+function assertAdminOver(viewer: UserViewer, path: string) {
+  if (!inScope(viewer, path, ADMIN)) throw userError(UserErrorReason.NOT_USER_ADMIN, 'Only a tenant admin over this org may manage its users');
+}
+
+export function assertPasswordStrength(password: string, field = 'input.password') {
+  if (password.length < 8 || password.length > 200) {
+    throw userError(UserErrorReason.WEAK_PASSWORD, 'A password has 8 to 200 characters', field);
+  }
+}
+
+/** Users are visible to an admin whose scope covers the user's home org. */
+async function visibleUser(ctx: RequestContext, id: string): Promise<User | null> {
+  const viewer = requireUser(ctx);
+  if (id === viewer.userId) return ctx.tx.repository(User).findOneBy({ tenantId: viewer.tenantId, id });
+  const user = await ctx.tx.repository(User).findOneBy({ tenantId: viewer.tenantId, id });
+  if (!user || !user.orgId) return null;
+  const org = await orgService.findById(ctx, user.orgId);
+  return org && inScope(viewer, org.path, ADMIN) ? user : null;
+}
+
+export const userService = {
+  async findById(ctx: RequestContext, id: string): Promise<User | null> {
+    return visibleUser(ctx, id);
+  },
+
+  async getOrThrow(ctx: RequestContext, id: string): Promise<User> {
+    const user = await visibleUser(ctx, id);
+    if (!user) throw userError(UserErrorReason.USER_NOT_FOUND, 'User not found');
+    return user;
+  },
+
+  /** Users whose home org lies in the admin's scope, ordered by username. */
+  async list(ctx: RequestContext, search: string | undefined, first: number, after?: string): Promise<Page<User>> {
+    const viewer = requireUser(ctx);
+    const roots = scopePaths(viewer, ADMIN);
+    const build = () => {
+      const scope = underAnySql('o', roots);
+      const qb = ctx.tx
+        .repository(User)
+        .createQueryBuilder('u')
+        .innerJoin('orgs', 'o', 'o.tenant_id = u.tenant_id AND o.id = u.org_id')
+        .where('u.tenant_id = :tenantId', { tenantId: viewer.tenantId })
+        .andWhere(scope.sql, scope.params);
+      if (search) qb.andWhere('(u.username ILIKE :s OR u.display_name ILIKE :s)', { s: `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+      return qb;
+    };
+    const qb = build().orderBy('u.username', 'ASC').limit(first + 1);
+    const cursor = decodeCursor(after, 1);
+    if (cursor) qb.andWhere('u.username > :afterName', { afterName: String(cursor[0]) });
+    return pageFrom(await qb.getMany(), first, after, (u) => encodeCursor([u.username]), () => build().getCount());
+  },
+
+  async rolesOf(ctx: RequestContext, user: User): Promise<RoleAssignment[]> {
+    return ctx
+      .loader<string, RoleAssignment[]>('user.roles', async (userIds) => {
+        const viewer = requireUser(ctx);
+        const rows = await ctx.tx
+          .repository(RoleAssignment)
+          .createQueryBuilder('ra')
+          .where('ra.tenant_id = :tenantId AND ra.user_id = ANY(:ids)', { tenantId: viewer.tenantId, ids: [...userIds] })
+          .orderBy('ra.created_at')
+          .getMany();
+        return userIds.map((id) => rows.filter((r) => r.userId === id));
+      })
+      .load(user.id);
+  },
+
+  async create(ctx: RequestContext, input: { username: string; displayName: string; password: string; orgId: string }): Promise<User> {
+    const viewer = requireUser(ctx);
+    const org = await orgService.getOrThrow(ctx, input.orgId);
+    assertAdminOver(viewer, org.path);
+    assertPasswordStrength(input.password);
+    const taken = await ctx.tx.query(`SELECT 1 FROM users WHERE tenant_id = $1 AND username = $2`, [viewer.tenantId, input.username]);
+    if (taken.length) throw userError(UserErrorReason.USERNAME_TAKEN, 'The username is taken', 'input.username');
+    const repo = ctx.tx.repository(User);
+    const saved = await repo.save(
+      repo.create({
+        tenantId: viewer.tenantId,
+        username: input.username,
+        displayName: input.displayName,
+        passwordHash: await hashPassword(input.password),
+        orgId: org.id,
+        disabled: false,
+      }),
+    );
+    return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
+  },
+
+  async assignRole(ctx: RequestContext, input: { userId: string; role: Role; orgId: string }): Promise<RoleAssignment> {
+    const viewer = requireUser(ctx);
+    const user = await this.getOrThrow(ctx, input.userId);
+    const org = await orgService.getOrThrow(ctx, input.orgId);
+    assertAdminOver(viewer, org.path);
+    const repo = ctx.tx.repository(RoleAssignment);
+    const existing = await repo.findOneBy({ tenantId: viewer.tenantId, userId: user.id, role: input.role, orgId: org.id });
+    if (existing) return existing;
+    return repo.save(repo.create({ tenantId: viewer.tenantId, userId: user.id, role: input.role, orgId: org.id }));
+  },
+
+  async revokeRole(ctx: RequestContext, assignmentId: string): Promise<boolean> {
+    const viewer = requireUser(ctx);
+    const repo = ctx.tx.repository(RoleAssignment);
+    const assignment = await repo.findOneBy({ tenantId: viewer.tenantId, id: assignmentId });
+    const org = assignment ? await orgService.findById(ctx, assignment.orgId) : null;
+    if (!assignment || !org || !inScope(viewer, org.path, ADMIN)) throw userError(UserErrorReason.ROLE_NOT_FOUND, 'Role assignment not found');
+    if (assignment.role === Role.TENANT_ADMIN) {
+      const [{ n }] = await ctx.tx.query(`SELECT count(*)::int AS n FROM role_assignments WHERE tenant_id = $1 AND role = 'TENANT_ADMIN'`, [viewer.tenantId]);
+      if (n <= 1) throw userError(UserErrorReason.LAST_ADMIN, 'The last tenant admin cannot lose the role');
+    }
+    await repo.delete({ tenantId: viewer.tenantId, id: assignment.id });
+    return true;
+  },
+
+  /** Disabling also revokes the user's refresh tokens; its access tokens die at the next request. */
+  async setDisabled(ctx: RequestContext, userId: string, disabled: boolean): Promise<User> {
+    const viewer = requireUser(ctx);
+    const user = await this.getOrThrow(ctx, userId);
+    const org = user.orgId ? await orgService.findById(ctx, user.orgId) : null;
+    if (!org) throw userError(UserErrorReason.USER_NOT_FOUND, 'User not found');
+    assertAdminOver(viewer, org.path);
+    if (user.id === viewer.userId && disabled) throw userError(UserErrorReason.LAST_ADMIN, 'You cannot disable yourself');
+    await ctx.tx.repository(User).update({ tenantId: viewer.tenantId, id: user.id }, { disabled });
+    if (disabled) await authService.revokeAllForUser(ctx, viewer.tenantId, user.id);
+    return ctx.tx.repository(User).findOneByOrFail({ tenantId: viewer.tenantId, id: user.id });
+  },
+};
