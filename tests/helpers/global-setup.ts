@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config';
+import { openDatabase } from '../../src/db/database';
+import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { seedDemoIfEmpty } from '../../src/seed/demo';
+import { TEMPLATE_DEMO, TEMPLATE_EMPTY, adminQuery, clusterUrl } from './test-database';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __EMBEDDED_PG__: { stop(): Promise<void> } | undefined;
+}
+
+/**
+ * Uses TEST_DATABASE_URL (or DATABASE_URL) when given, else starts an embedded PostgreSQL in a temp
+ * dir. Builds two template databases (migrated; migrated and seeded) that every test file clones.
+ */
+export default async function globalSetup(): Promise<void> {
+  const given = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+  if (given) {
+    process.env.TEST_PG_ADMIN_URL = given;
+  } else {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'party-test-pg-'));
+    chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own OS user, which must reach the cluster dir
+    const server = await startEmbeddedPostgres(dir, { quiet: true });
+    globalThis.__EMBEDDED_PG__ = server;
+    process.env.TEST_PG_ADMIN_URL = server.url('postgres');
+    process.env.TEST_EMBEDDED_DIR = dir;
+  }
+  process.env.TEST_DB_PREFIX = `ptest_${process.pid}`;
+  delete process.env.DATABASE_URL;
+
+  for (const template of [TEMPLATE_EMPTY(), TEMPLATE_DEMO()]) {
+    await adminQuery(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
+    await adminQuery(`CREATE DATABASE "${template}"`);
+    const config = loadConfig({ DATABASE_URL: clusterUrl(template), JWT_SECRET: 'x'.repeat(40), DATA_DIR: os.tmpdir() });
+    const db = await openDatabase(config, { quiet: true });
+    if (template === TEMPLATE_DEMO()) await seedDemoIfEmpty(db.dataSource, 'demo');
+    await db.close();
+  }
+}

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+/** Superuser URL of the cluster the tests use, with `database` in place of its database. */
+export function clusterUrl(database: string): string {
+  const admin = process.env.TEST_PG_ADMIN_URL;
+  if (!admin) throw new Error('TEST_PG_ADMIN_URL is not set: run the tests through jest (global setup)');
+  const url = new URL(admin);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function adminQuery(sql: string): Promise<void> {
+  const client = new Client({ connectionString: clusterUrl(new URL(process.env.TEST_PG_ADMIN_URL!).pathname.slice(1) || 'postgres') });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export const TEMPLATE_EMPTY = () => `${process.env.TEST_DB_PREFIX}_tpl_empty`;
+export const TEMPLATE_DEMO = () => `${process.env.TEST_DB_PREFIX}_tpl_demo`;
+
+/** A fresh database cloned from a migrated (and optionally seeded) template: isolated per test file. */
+export async function createTestDatabase(template: string): Promise<string> {
+  const name = `${process.env.TEST_DB_PREFIX}_${randomBytes(5).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  return name;
+}
+
+export async function dropTestDatabase(name: string): Promise<void> {
+  await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
