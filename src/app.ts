@@ -1,23 +1,21 @@
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import express from 'express';
+import Fastify, { FastifyError, FastifyInstance } from 'fastify';
 import { GraphQLError } from 'graphql';
-import http from 'node:http';
 import { DataSource } from 'typeorm';
 import { Config } from './config';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
 import { formatError, toAppError } from './graphql/errors';
-import { graphiqlRouter } from './graphql/graphiql';
+import { registerGraphiql } from './graphql/graphiql';
 import { getSchema } from './graphql/schema';
 import { transactionPlugin } from './graphql/transaction-plugin';
 
 export interface RunningApp {
   url: string;
   port: number;
-  httpServer: http.Server;
+  fastify: FastifyInstance;
   close(): Promise<void>;
 }
 
@@ -33,11 +31,19 @@ function armor(config: Config) {
   }).protect();
 }
 
+function parseBodyLimit(limit: string): number {
+  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(limit.trim());
+  if (!match) return 1024 * 1024;
+  const unit = (match[2] ?? 'b').toLowerCase();
+  return Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+}
+
+/**
+ * HTTP on Fastify 5 (chosen over Express 5 by measurement, see README): /graphql (Apollo), GraphiQL
+ * from local assets in development, /healthz (process up) and /readyz (database reachable).
+ */
 export async function startApp(config: Config, dataSource: DataSource, listen: { port: number; host: string }): Promise<RunningApp> {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
-  const httpServer = http.createServer(app);
+  const fastify = Fastify({ bodyLimit: parseBodyLimit(config.bodyLimit), trustProxy: 'loopback', logger: false });
   const limits = armor(config);
 
   const apollo = new ApolloServer<RequestContext>({
@@ -47,60 +53,58 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     validationRules: limits.validationRules,
-    plugins: [...limits.plugins, transactionPlugin, ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [...limits.plugins, transactionPlugin, fastifyApolloDrainPlugin(fastify)],
   });
   await apollo.start();
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await dataSource.query('SELECT 1');
-      res.json({ status: 'ready' });
-    } catch {
-      res.status(503).json({ status: 'unavailable' });
-    }
-  });
-  if (config.graphiql) app.use('/graphql', graphiqlRouter());
-
-  app.use(
-    '/graphql',
-    express.json({ limit: config.bodyLimit }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const ctx = createRequestContext(config, dataSource, req.ip ?? '');
-        try {
-          await authenticate(ctx, req.headers.authorization);
-        } catch (error) {
-          await ctx.tx.finish(false).catch(() => undefined);
-          const known = toAppError(error);
-          if (!known) throw error;
-          throw new GraphQLError(known.message, { extensions: { code: known.code, reason: known.details.reason, http: { status: 401 } } });
-        }
-        return ctx;
-      },
-    }),
-  );
-  // Body-parser failures (too large, malformed JSON) answer with a coded GraphQL-style error.
-  app.use((error: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = error.status ?? 500;
+  // Body-parser and routing failures answer with a coded GraphQL-style error, never a stack.
+  fastify.setErrorHandler((error: FastifyError, _request, reply) => {
+    const status = error.statusCode ?? 500;
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
     const message = status === 413 ? 'Request body too large' : status < 500 ? 'Malformed request' : 'Internal server error';
-    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+    if (status >= 500) console.error('[http]', error);
+    void reply.status(status).send({ errors: [{ message, extensions: { code } }] });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(listen.port, listen.host, () => resolve());
+  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  fastify.get('/readyz', async (_request, reply) => {
+    try {
+      await dataSource.query('SELECT 1');
+      return { status: 'ready' };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable' });
+    }
   });
-  const address = httpServer.address();
+  if (config.graphiql) registerGraphiql(fastify);
+
+  await fastify.register(fastifyApollo(apollo), {
+    path: '/graphql',
+    method: ['POST', 'OPTIONS'],
+    context: async (request) => {
+      const ctx = createRequestContext(config, dataSource, request.ip);
+      try {
+        await authenticate(ctx, request.headers.authorization);
+      } catch (error) {
+        await ctx.tx.finish(false).catch(() => undefined);
+        const known = toAppError(error);
+        if (!known) throw error;
+        throw new GraphQLError(known.message, { extensions: { code: known.code, reason: known.details.reason, http: { status: 401 } } });
+      }
+      return ctx;
+    },
+  });
+
+  await fastify.listen({ port: listen.port, host: listen.host });
+  const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : listen.port;
   const shownHost = listen.host === '0.0.0.0' ? 'localhost' : listen.host;
   return {
     url: `http://${shownHost}:${port}/graphql`,
     port,
-    httpServer,
-    close: () => apollo.stop(),
+    fastify,
+    async close() {
+      await apollo.stop();
+      await fastify.close();
+    },
   };
 }
