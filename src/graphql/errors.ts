@@ -97,22 +97,18 @@ export function toGraphQLError(error: AppError, base?: GraphQLError): GraphQLErr
  * errors pass through; anything else is logged and masked so no stack or SQL reaches a client.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  const known = original ? toAppError(original) : undefined;
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const known = toAppError(original);
   if (known) {
-    const { http: _http, ...extensions } = { ...known.details, code: known.code, http: undefined };
-    return { message: known.message, locations: formatted.locations, path: formatted.path, extensions };
+    return { message: known.message, locations: formatted.locations, path: formatted.path, extensions: { ...known.details, code: known.code } };
   }
+  // GraphQL's own errors (syntax, validation, variable coercion) carry their code and a safe message.
   const code = formatted.extensions?.code;
-  if (!original && typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+  if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
-  if (original instanceof GraphQLError && typeof original.extensions?.code === 'string' && original.extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-    const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
-  }
-  console.error('[error]', original ?? error);
+  console.error('[error]', original);
   return {
     message: 'Internal server error',
     locations: formatted.locations,
