@@ -31,7 +31,6 @@ export interface Config {
   graphiql: boolean;
   introspection: boolean;
   bodyLimit: string;
-  maxPageSize: number;
   logQueries: boolean;
 }
 
@@ -135,7 +134,6 @@ export function loadConfig(env: Env = process.env): Config {
     graphiql: !production,
     introspection: !production,
     bodyLimit: env.BODY_LIMIT || '1mb',
-    maxPageSize: intVar(env, 'MAX_PAGE_SIZE', 100, 1, 1000),
     logQueries: boolVar(env, 'LOG_QUERIES', false),
   };
 }

@@ -1,0 +1,85 @@
+import { TestServer, codes, startTestServer } from './helpers/server';
+
+describe('query limits and malformed requests', () => {
+  let server: TestServer;
+  let admin: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    admin = await server.token('jtj', 'admin');
+  });
+  afterAll(() => server.close());
+
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, ...headers }, body });
+
+  it('refuses a depth bomb before executing it', async () => {
+    let selection = 'name';
+    for (let i = 0; i < 15; i++) selection = `parent { ${selection} }`;
+    const res = await server.gql(`{ orgs(first: 1) { nodes { ${selection} } } }`, {}, admin);
+    expect(codes(res)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(res.errors![0].message).toMatch(/depth/i);
+  });
+
+  it('refuses an alias bomb', async () => {
+    const aliases = Array.from({ length: 50 }, (_, i) => `a${i}: viewer { username }`).join(' ');
+    const res = await server.gql(`{ ${aliases} }`, {}, admin);
+    expect(codes(res)).toContain('GRAPHQL_VALIDATION_FAILED');
+    expect(res.errors![0].message).toMatch(/alias/i);
+  });
+
+  it('refuses fragment cycles', async () => {
+    const res = await server.gql(`query { viewer { ...A } } fragment A on Viewer { user { ...B } } fragment B on User { ...A }`, {}, admin);
+    expect(res.status).toBe(400);
+    expect(codes(res)[0]).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('refuses batched operations', async () => {
+    const res = await post(JSON.stringify([{ query: '{ viewer { username } }' }, { query: '{ viewer { username } }' }]));
+    expect(res.status).toBe(400);
+  });
+
+  it('refuses an oversized body with a coded error', async () => {
+    const res = await post(JSON.stringify({ query: `{ viewer { username } }`, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }));
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+  });
+
+  it('refuses malformed JSON with a coded error and no stack', async () => {
+    const res = await post('{"query": ');
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as any;
+    expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.js/);
+  });
+
+  it('keeps answering normal requests after all of that', async () => {
+    expect((await server.gql(`{ viewer { username } }`, {}, admin)).data.viewer.username).toBe('admin');
+  });
+
+  it('reports health and readiness beside /graphql', async () => {
+    expect(await (await fetch(`${server.baseUrl}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${server.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+});
+
+describe('production mode', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { NODE_ENV: 'production' } });
+  });
+  afterAll(() => server.close());
+
+  it('turns introspection off and hides field suggestions', async () => {
+    const intro = await server.gql(`{ __schema { types { name } } }`);
+    expect(codes(intro)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    const typo = await server.gql(`{ viewr { username } }`);
+    expect(typo.errors![0].message).not.toMatch(/Did you mean/);
+  });
+
+  it('serves no GraphiQL page', async () => {
+    const res = await fetch(server.url, { headers: { accept: 'text/html' } });
+    expect(res.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+  });
+});

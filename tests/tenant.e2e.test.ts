@@ -1,0 +1,52 @@
+import { TestServer, codes, startTestServer } from './helpers/server';
+
+const CREATE = `mutation($input: CreateTenantInput!) { createTenant(input: $input) { id slug name } }`;
+const input = (slug: string) => ({ slug, name: '市文化广电和旅游局', rootOrgName: '中共市文旅局党委', adminUsername: 'admin', adminDisplayName: '文旅局组织科', adminPassword: 'a-strong-password' });
+
+describe('tenants: only a platform operator crosses tenants', () => {
+  let server: TestServer;
+  let operator: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    operator = await server.token('', 'operator');
+  });
+  afterAll(() => server.close());
+
+  it('lets the operator create a tenant whose first admin can sign in to its root org', async () => {
+    const res = await server.gql(CREATE, { input: input('wlj') }, operator);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.createTenant).toMatchObject({ slug: 'wlj', name: '市文化广电和旅游局' });
+    const login = await server.gql(`mutation { login(input: { tenant: "wlj", username: "admin", password: "a-strong-password" }) { accessToken } }`);
+    const token = login.data.login.accessToken;
+    const orgs = await server.gql(`{ orgs { totalCount nodes { name } } viewer { roles { role } } }`, {}, token);
+    expect(orgs.data).toEqual({ orgs: { totalCount: 1, nodes: [{ name: '中共市文旅局党委' }] }, viewer: { roles: [{ role: 'TENANT_ADMIN' }] } });
+    const tenants = await server.gql(`{ tenants(first: 10) { totalCount nodes { slug } } }`, {}, operator);
+    expect(tenants.data.tenants.nodes.map((t: { slug: string }) => t.slug)).toEqual(['jtj', 'szjg', 'wlj']);
+  });
+
+  it('refuses a duplicate slug and a weak admin password, changing nothing', async () => {
+    const su = await server.superuser();
+    const before = (await su.query(`SELECT count(*)::int AS n FROM tenants`)).rows[0].n;
+    const dup = await server.gql(CREATE, { input: input('jtj') }, operator);
+    expect(dup.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'TENANT_SLUG_TAKEN' });
+    const weak = await server.gql(CREATE, { input: { ...input('weak'), adminPassword: 'short' } }, operator);
+    expect(weak.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.adminPassword' });
+    const badSlug = await server.gql(CREATE, { input: input('Bad Slug!') }, operator);
+    expect(codes(badSlug)).toEqual(['BAD_USER_INPUT']);
+    expect((await su.query(`SELECT count(*)::int AS n FROM tenants`)).rows[0].n).toBe(before);
+  });
+
+  it('refuses tenant creation and the tenant list to tenant users, even admins', async () => {
+    const admin = await server.token('jtj', 'admin');
+    expect(codes(await server.gql(CREATE, { input: input('evil') }, admin))).toEqual(['FORBIDDEN']);
+    expect(codes(await server.gql(`{ tenants { totalCount } }`, {}, admin))).toEqual(['FORBIDDEN']);
+    expect(codes(await server.gql(CREATE, { input: input('anon') }))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('keeps the operator out of tenant data', async () => {
+    expect(codes(await server.gql(`{ orgs { totalCount } }`, {}, operator))).toEqual(['FORBIDDEN']);
+    const admin = await server.token('jtj', 'admin');
+    const rootId = (await server.gql(`{ orgs(first: 1) { nodes { id } } }`, {}, admin)).data.orgs.nodes[0].id;
+    expect((await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: rootId }, operator)).data.node).toBeNull();
+  });
+});
