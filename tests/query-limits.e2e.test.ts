@@ -20,6 +20,15 @@ describe('query limits and malformed requests', () => {
     expect(res.errors![0].message).toMatch(/depth/i);
   });
 
+  it('refuses depth hidden in a fragment reused deeper (the 2025 fragment-cache bypass)', async () => {
+    const deep = (n: number, inner: string): string => (n === 0 ? inner : `parent { ${deep(n - 1, inner)} }`);
+    const query = `{ a: viewer { user { org { ...F } } } b: viewer { user { org { ${deep(7, '...F')} } } } }
+      fragment F on Org { ${deep(4, 'name')} }`;
+    const res = await server.gql(query, {}, admin);
+    expect(codes(res)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(res.errors![0].message).toMatch(/depth/i);
+  });
+
   it('refuses an alias bomb', async () => {
     const aliases = Array.from({ length: 50 }, (_, i) => `a${i}: viewer { username }`).join(' ');
     const res = await server.gql(`{ ${aliases} }`, {}, admin);

@@ -4,11 +4,15 @@ import { DataSource } from 'typeorm';
 /**
  * The server's pool logs in as a role that owns nothing and cannot bypass RLS. Given only an owner or
  * superuser URL, we create that role (or reset its password) and grant it exactly the DML it needs.
- * The password is derived from the owner URL so that every instance started with the same
+ * The password is derived from the owner credentials so that every instance started with the same
  * configuration agrees on it without storing anything.
  */
 export async function ensureAppRole(owner: DataSource, ownerUrl: string, role: string): Promise<string> {
-  const password = createHmac('sha256', ownerUrl).update(`app-role:${role}`).digest('base64url');
+  // Derived from the cluster identity, not the database: one role serves every database of a cluster.
+  const cluster = new URL(ownerUrl);
+  cluster.pathname = '/';
+  cluster.search = '';
+  const password = createHmac('sha256', cluster.toString()).update(`app-role:${role}`).digest('base64url');
   const quoted = `"${role}"`;
   const exists = await owner.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role]);
   const literal = `'${password}'`; // base64url: no quotes to escape

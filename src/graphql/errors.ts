@@ -62,7 +62,7 @@ function fromPostgres(error: { code?: string; constraint?: string }): AppError |
   if (code === '23514' || code === '23502' || code.startsWith('22')) return new AppError(ErrorCode.BAD_USER_INPUT, 'A value is out of range or malformed', { reason: 'INVALID_VALUE' });
   if (code === '40001' || code === '40P01') return new AppError(ErrorCode.CONFLICT, 'Concurrent update, retry the request', { reason: 'SERIALIZATION' });
   if (code === '57014') return new AppError(ErrorCode.TIMEOUT, 'The request took too long', { reason: 'STATEMENT_TIMEOUT' });
-  if (code.startsWith('08') || code === '57P01' || code === '57P03') return new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable, retry later', { reason: 'DATABASE_UNAVAILABLE' });
+  if (code.startsWith('08') || code.startsWith('28') || code === '57P01' || code === '57P03') return new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable, retry later', { reason: 'DATABASE_UNAVAILABLE' });
   return undefined;
 }
 
