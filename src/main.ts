@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const database = await openDatabase(config);
   let seeded = false;
-  if (config.seedDemo) seeded = await seedDemoIfEmpty(database.dataSource, config.demoPassword);
+  if (config.seedDemo) seeded = await seedDemoIfEmpty(database.dataSource, config);
   const app = await startApp(config, database.dataSource, { port: config.port, host: config.host });
 
   console.log(`GraphQL API ready at ${app.url} (${Date.now() - started} ms${database.embedded ? ', embedded PostgreSQL' : ''})`);

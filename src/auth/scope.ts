@@ -52,3 +52,8 @@ export function inScope(viewer: UserViewer, path: string, roles: Role[] = READ_R
   return scopePaths(viewer, roles).some((scope) => isAncestorOrSelf(scope, path));
 }
 
+
+/** Whether the viewer holds any of `roles` anywhere in the tenant (tenant-wide settings such as frameworks). */
+export function holdsRole(viewer: UserViewer, roles: Role[]): boolean {
+  return viewer.roles.some((r) => roles.includes(r.role));
+}

@@ -14,6 +14,8 @@ export interface RequestContext {
   ip: string;
   /** A per-request DataLoader, created on first use under `name`. */
   loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>): DataLoader<K, V>;
+  /** Drops a loader's cache after a write that makes it stale. */
+  forget(name: string): void;
 }
 
 export function createRequestContext(config: Config, dataSource: DataSource, ip: string): RequestContext {
@@ -30,6 +32,9 @@ export function createRequestContext(config: Config, dataSource: DataSource, ip:
         loaders.set(name, loader);
       }
       return loader as DataLoader<K, V>;
+    },
+    forget(name: string) {
+      loaders.delete(name);
     },
   };
 }

@@ -46,6 +46,15 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A domain's error factory from its reason → code table (one per `x.errors.ts`). The table is a
+ * Record over the reason enum, so a reason without a code does not compile.
+ */
+export function errorFactory<R extends string>(codes: Record<R, ErrorCode>) {
+  return (reason: R, message: string, details: string | Omit<AppErrorDetails, 'reason'> = {}): AppError =>
+    new AppError(codes[reason], message, { reason, ...(typeof details === 'string' ? { field: details } : details) });
+}
+
 export const badInput = (field: string, message: string, reason = 'INVALID_INPUT') =>
   new AppError(ErrorCode.BAD_USER_INPUT, message, { field, reason });
 export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`, { reason: 'NOT_FOUND' });

@@ -1,4 +1,7 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { campaignService } from '../modules/campaign/campaign.service';
+import { evaluationService } from '../modules/evaluation/evaluation.service';
+import { frameworkService } from '../modules/framework/framework.service';
 import { orgService } from '../modules/org/org.service';
 import { tenantService } from '../modules/tenant/tenant.service';
 import { userService } from '../modules/user/user.service';
@@ -13,6 +16,14 @@ const fetchers: Record<string, Fetcher> = {
   Org: (ctx, id) => orgService.findById(ctx, id),
   User: (ctx, id) => userService.findById(ctx, id),
   Tenant: (ctx, id) => tenantService.findById(ctx, id),
+  Framework: (ctx, id) => frameworkService.findFramework(ctx, id),
+  FrameworkVersion: (ctx, id) => frameworkService.findVersion(ctx, id),
+  Criterion: (ctx, id) => frameworkService.findCriterion(ctx, id),
+  Campaign: (ctx, id) => campaignService.findById(ctx, id),
+  CampaignDeadline: (ctx, id) => campaignService.findDeadline(ctx, id),
+  DeadlineSubmission: (ctx, id) => campaignService.findSubmission(ctx, id),
+  RoleAssignment: (ctx, id) => userService.findAssignment(ctx, id),
+  Evaluation: (ctx, id) => evaluationService.findById(ctx, id),
 };
 
 export function registerNodeType(type: string, fetcher: Fetcher): void {

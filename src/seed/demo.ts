@@ -1,9 +1,11 @@
 import { DataSource } from 'typeorm';
 import { hashPassword } from '../auth/password';
+import { Config } from '../config';
 import { RequestTransaction, withTransaction } from '../db/request-transaction';
 import { Org } from '../modules/org/org.entity';
 import { insertOrg } from '../modules/org/org.service';
 import { provisionTenant } from '../modules/tenant/tenant.service';
+import { seedDemoCampaigns } from './demo-campaigns';
 import { OrgSpec, demoTenants } from './demo-data';
 
 export const DEMO_SIGN_INS = demoTenants.flatMap((t) => t.users.map((u) => `${t.slug}/${u.username}`));
@@ -18,11 +20,12 @@ async function insertTree(tx: RequestTransaction, tenantId: string, parent: Org,
 
 /**
  * Seeds the two demo tenants of the source document, their org trees and a user per role, plus a
- * platform operator, when no tenant exists yet. Runs through the app role, under RLS like a request.
+ * platform operator, when no tenant exists yet; then (unless told not to) each tenant's framework
+ * variant and campaign. Runs through the app role, under RLS like a request.
  */
-export async function seedDemoIfEmpty(dataSource: DataSource, password: string): Promise<boolean> {
-  const passwordHash = await hashPassword(password);
-  return withTransaction(dataSource, { platform: true }, async (tx) => {
+export async function seedDemoIfEmpty(dataSource: DataSource, config: Config, options: { campaigns?: boolean } = {}): Promise<boolean> {
+  const passwordHash = await hashPassword(config.demoPassword);
+  const seeded = await withTransaction(dataSource, { platform: true }, async (tx) => {
     // One seeder at a time, even with several instances starting together.
     await tx.query(`SELECT pg_advisory_xact_lock(7301521)`);
     const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM tenants`);
@@ -55,4 +58,6 @@ export async function seedDemoIfEmpty(dataSource: DataSource, password: string):
     }
     return true;
   });
+  if (seeded && options.campaigns !== false) await seedDemoCampaigns(dataSource, config);
+  return seeded;
 }

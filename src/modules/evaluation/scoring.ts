@@ -17,7 +17,7 @@ export interface ScoringCriterion {
 
 export interface NodeScore {
   criterionId: string;
-  /** Share of the node's maximum reached, 0..1 (0 where nothing is scored yet). */
+  /** Share of the node's maximum reached, 0..1 (0 where nothing is scored yet), to 4 decimals. */
   ratio: number;
   /** Points this node contributes to the total, and the most it could. */
   points: number;
@@ -41,6 +41,7 @@ export interface EvaluationScore {
 }
 
 const round2 = (n: number) => Math.round(n * 100 + Number.EPSILON * 100) / 100;
+const round4 = (n: number) => Math.round(n * 10000) / 10000;
 const clamp01 = (n: number) => Math.min(1, Math.max(0, n));
 
 /** Ratio 0..1 of a leaf for a raw value; the value has been validated against the type already. */
@@ -119,12 +120,12 @@ export function scoreEvaluation(rule: PassRule, criteria: ScoringCriterion[], va
       if (!scored && !c.isBonus) complete = false;
       const points = c.isBonus ? ratio * (c.maxScore ?? 0) : ratio * maxPoints;
       if (c.isBonus) bonus += points;
-      nodes.set(c.id, { criterionId: c.id, ratio, points: round2(points), maxPoints: round2(c.isBonus ? (c.maxScore ?? 0) : maxPoints), value: value ?? null, scored, vetoFired });
+      nodes.set(c.id, { criterionId: c.id, ratio: round4(ratio), points: round2(points), maxPoints: round2(c.isBonus ? (c.maxScore ?? 0) : maxPoints), value: value ?? null, scored, vetoFired });
       return ratio;
     }
     const ratio = combine(kids, maxPoints);
     const anyScored = kids.some((k) => nodes.get(k.id)?.scored);
-    nodes.set(c.id, { criterionId: c.id, ratio, points: round2(ratio * maxPoints), maxPoints: round2(maxPoints), value: null, scored: anyScored, vetoFired: false });
+    nodes.set(c.id, { criterionId: c.id, ratio: round4(ratio), points: round2(ratio * maxPoints), maxPoints: round2(maxPoints), value: null, scored: anyScored, vetoFired: false });
     return ratio;
   };
 

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '../../graphql/errors';
+import { ErrorCode, errorFactory } from '../../graphql/errors';
 
 export enum OrgErrorReason {
   ORG_NOT_FOUND = 'ORG_NOT_FOUND',
@@ -10,8 +10,8 @@ export enum OrgErrorReason {
   ORG_NOT_ADMIN = 'ORG_NOT_ADMIN',
 }
 
-/** Every reason maps to one GraphQL code; the Record type makes a missing mapping a compile error. */
-const codes: Record<OrgErrorReason, ErrorCode> = {
+/** Every reason maps to one GraphQL code. */
+export const orgError = errorFactory<OrgErrorReason>({
   ORG_NOT_FOUND: ErrorCode.NOT_FOUND,
   ORG_MOVE_CYCLE: ErrorCode.BAD_USER_INPUT,
   ORG_PARENT_KIND: ErrorCode.BAD_USER_INPUT,
@@ -19,8 +19,5 @@ const codes: Record<OrgErrorReason, ErrorCode> = {
   ORG_HAS_ACTIVE_CHILDREN: ErrorCode.CONFLICT,
   ORG_ARCHIVED: ErrorCode.CONFLICT,
   ORG_NOT_ADMIN: ErrorCode.FORBIDDEN,
-};
+});
 
-export function orgError(reason: OrgErrorReason, message: string, field?: string): AppError {
-  return new AppError(codes[reason], message, { reason, field });
-}

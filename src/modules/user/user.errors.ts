@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '../../graphql/errors';
+import { ErrorCode, errorFactory } from '../../graphql/errors';
 
 export enum UserErrorReason {
   USER_NOT_FOUND = 'USER_NOT_FOUND',
@@ -9,15 +9,13 @@ export enum UserErrorReason {
   LAST_ADMIN = 'LAST_ADMIN',
 }
 
-const codes: Record<UserErrorReason, ErrorCode> = {
+/** Every reason maps to one GraphQL code. */
+export const userError = errorFactory<UserErrorReason>({
   USER_NOT_FOUND: ErrorCode.NOT_FOUND,
   USERNAME_TAKEN: ErrorCode.CONFLICT,
   ROLE_NOT_FOUND: ErrorCode.NOT_FOUND,
   NOT_USER_ADMIN: ErrorCode.FORBIDDEN,
   WEAK_PASSWORD: ErrorCode.BAD_USER_INPUT,
   LAST_ADMIN: ErrorCode.CONFLICT,
-};
+});
 
-export function userError(reason: UserErrorReason, message: string, field?: string): AppError {
-  return new AppError(codes[reason], message, { reason, field });
-}

@@ -62,6 +62,13 @@ export const userService = {
     return pageFrom(await qb.getMany(), first, after, (u) => encodeCursor([u.username]), () => build().getCount());
   },
 
+  /** A role assignment of a user the viewer may see. */
+  async findAssignment(ctx: RequestContext, id: string): Promise<RoleAssignment | null> {
+    const viewer = requireUser(ctx);
+    const assignment = await ctx.tx.repository(RoleAssignment).findOneBy({ tenantId: viewer.tenantId, id });
+    return assignment && (await visibleUser(ctx, assignment.userId)) ? assignment : null;
+  },
+
   async rolesOf(ctx: RequestContext, user: User): Promise<RoleAssignment[]> {
     return ctx
       .loader<string, RoleAssignment[]>('user.roles', async (userIds) => {

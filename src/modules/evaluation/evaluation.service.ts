@@ -1,0 +1,260 @@
+import { inScope } from '../../auth/scope';
+import { UserViewer, isAncestorOrSelf } from '../../auth/viewer';
+import { RequestContext, requireUser } from '../../graphql/context';
+import { AppError, ErrorCode } from '../../graphql/errors';
+import { Campaign } from '../campaign/campaign.entity';
+import { campaignService } from '../campaign/campaign.service';
+import { Criterion } from '../framework/framework.entity';
+import { frameworkService } from '../framework/framework.service';
+import { EvaluationKind, PassRule } from '../framework/pass-rule';
+import { Org } from '../org/org.entity';
+import { orgService } from '../org/org.service';
+import { Role } from '../user/user.entity';
+import { Evaluation, EvaluationScoreRow, EvaluationState } from './evaluation.entity';
+import { EvaluationErrorReason, evaluationError } from './evaluation.errors';
+import { EvaluationScore, combineKinds, invalidValue, scoreEvaluation } from './scoring';
+
+export interface ScoreInput {
+  criterionId: string;
+  value: number;
+  note?: string | null;
+  evidence?: string | null;
+}
+
+export interface Discrepancy {
+  criterion: Criterion;
+  selfRatio: number;
+  otherKind: EvaluationKind;
+  otherRatio: number;
+  difference: number;
+}
+
+/** Officers who review a subordinate org: above it in the tree, never the org itself. */
+const OFFICER_ROLES = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
+const EDITABLE = [EvaluationState.DRAFT, EvaluationState.RETURNED];
+
+function isStrictlyAbove(viewer: UserViewer, org: Org, roles: Role[]): boolean {
+  return viewer.roles.some((r) => roles.includes(r.role) && r.path !== org.path && isAncestorOrSelf(r.path, org.path));
+}
+
+/** Who fills in an evaluation of each kind: the org's own secretary for 自查, its superiors otherwise. */
+function mayEdit(viewer: UserViewer, org: Org, kind: EvaluationKind): boolean {
+  if (kind === EvaluationKind.SELF) return viewer.roles.some((r) => r.role === Role.SECRETARY && r.orgId === org.id);
+  return isStrictlyAbove(viewer, org, OFFICER_ROLES);
+}
+
+async function ruleOf(ctx: RequestContext, campaign: Campaign): Promise<PassRule> {
+  return (await campaignService.version(ctx, campaign)).rule;
+}
+
+export const evaluationService = {
+  /** An evaluation whose org lies inside the viewer's read scope. */
+  async findById(ctx: RequestContext, id: string): Promise<Evaluation | null> {
+    const viewer = requireUser(ctx);
+    const evaluation = await ctx.tx.repository(Evaluation).findOneBy({ tenantId: viewer.tenantId, id });
+    if (!evaluation) return null;
+    const org = await orgService.findById(ctx, evaluation.orgId);
+    return org && inScope(viewer, org.path) ? evaluation : null;
+  },
+
+  async getOrThrow(ctx: RequestContext, id: string): Promise<Evaluation> {
+    const evaluation = await this.findById(ctx, id);
+    if (!evaluation) throw evaluationError(EvaluationErrorReason.EVALUATION_NOT_FOUND, 'Evaluation not found');
+    return evaluation;
+  },
+
+  async forOrg(ctx: RequestContext, campaignId: string, orgId: string): Promise<Evaluation[]> {
+    const viewer = requireUser(ctx);
+    return ctx.tx.repository(Evaluation).find({ where: { tenantId: viewer.tenantId, campaignId, orgId }, order: { createdAt: 'ASC' } });
+  },
+
+  /** Opens the org's evaluation of this kind (or returns the one that exists). */
+  async start(ctx: RequestContext, input: { campaignId: string; orgId: string; kind: EvaluationKind }): Promise<Evaluation> {
+    const viewer = requireUser(ctx);
+    const campaign = await campaignService.getOrThrow(ctx, input.campaignId);
+    const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
+    if (input.kind === EvaluationKind.INSPECTION) throw evaluationError(EvaluationErrorReason.WRONG_KIND, 'Inspection score sheets are recorded with their inspection', 'input.kind');
+    if (!mayEdit(viewer, org, input.kind)) {
+      throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, input.kind === EvaluationKind.SELF ? 'Only the org’s own secretary does its 自查' : 'Only an officer above the org evaluates it');
+    }
+    const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
+    if (!isAncestorOrSelf(scope.path, org.path) || !campaign.eligibleKinds.includes(org.kind)) {
+      throw evaluationError(EvaluationErrorReason.NOT_ELIGIBLE, `${org.name} is not evaluated in this campaign`, 'input.orgId');
+    }
+    const repo = ctx.tx.repository(Evaluation);
+    const existing = await repo.findOneBy({ tenantId: viewer.tenantId, campaignId: campaign.id, orgId: org.id, kind: input.kind });
+    if (existing) return existing;
+    const saved = await repo.save(repo.create({ tenantId: viewer.tenantId, campaignId: campaign.id, orgId: org.id, kind: input.kind, state: EvaluationState.DRAFT, version: 1, createdBy: viewer.userId }));
+    return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
+  },
+
+  /**
+   * Saves scores with an optimistic version check: the version only moves on a successful save, so a
+   * second writer holding the old version gets CONFLICT instead of overwriting.
+   */
+  async saveScores(ctx: RequestContext, input: { evaluationId: string; expectedVersion: number; scores: ScoreInput[]; clear?: string[] }): Promise<Evaluation> {
+    const viewer = requireUser(ctx);
+    const evaluation = await this.getOrThrow(ctx, input.evaluationId);
+    const org = (await orgService.findById(ctx, evaluation.orgId))!;
+    if (!mayEdit(viewer, org, evaluation.kind)) throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, 'You may read this evaluation but not score it');
+    const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
+    const criteria = await frameworkService.criteriaOf(ctx, campaign.versionId);
+    const leaves = new Map(criteria.filter((c) => !criteria.some((k) => k.parentId === c.id)).map((c) => [c.id, c]));
+    const problems: { path: string; message: string }[] = [];
+    const seen = new Set<string>();
+    input.scores.forEach((s, i) => {
+      const c = leaves.get(s.criterionId);
+      if (!c) return problems.push({ path: `input.scores[${i}].criterionId`, message: 'is not a scored criterion of this campaign' });
+      if (seen.has(c.id)) problems.push({ path: `input.scores[${i}].criterionId`, message: `${c.code} is scored twice` });
+      seen.add(c.id);
+      const reason = invalidValue(c, s.value);
+      if (reason) problems.push({ path: `input.scores[${i}].value`, message: `${c.code} ${reason}` });
+    });
+    (input.clear ?? []).forEach((id, i) => {
+      if (!leaves.has(id)) problems.push({ path: `input.clear[${i}]`, message: 'is not a scored criterion of this campaign' });
+    });
+    if (problems.length) {
+      throw new AppError(ErrorCode.BAD_USER_INPUT, problems.map((p) => `${p.path}: ${p.message}`).join('; '), { reason: EvaluationErrorReason.INVALID_SCORE, field: problems[0].path, problems });
+    }
+    await bumpVersion(ctx, evaluation, input.expectedVersion);
+    const t = viewer.tenantId;
+    if (input.scores.length) {
+      await ctx.tx.query(
+        `INSERT INTO evaluation_scores (tenant_id, evaluation_id, criterion_id, value, note, evidence)
+         SELECT $1, $2, * FROM unnest($3::uuid[], $4::numeric[], $5::text[], $6::text[])
+         ON CONFLICT (tenant_id, evaluation_id, criterion_id) DO UPDATE SET value = EXCLUDED.value, note = EXCLUDED.note, evidence = EXCLUDED.evidence`,
+        [t, evaluation.id, input.scores.map((s) => s.criterionId), input.scores.map((s) => s.value), input.scores.map((s) => s.note ?? null), input.scores.map((s) => s.evidence ?? null)],
+      );
+    }
+    if (input.clear?.length) {
+      await ctx.tx.query(`DELETE FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2 AND criterion_id = ANY($3::uuid[])`, [t, evaluation.id, input.clear]);
+    }
+    return reload(ctx, evaluation.id);
+  },
+
+  /** Submits (or resubmits after a return): every criterion scored, evidence where required; the totals are stored. */
+  async submit(ctx: RequestContext, input: { evaluationId: string; expectedVersion: number }): Promise<Evaluation> {
+    const viewer = requireUser(ctx);
+    const evaluation = await this.getOrThrow(ctx, input.evaluationId);
+    const org = (await orgService.findById(ctx, evaluation.orgId))!;
+    if (!mayEdit(viewer, org, evaluation.kind)) throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, 'Only its evaluator submits an evaluation');
+    const score = await this.score(ctx, evaluation);
+    const criteria = await frameworkService.criteriaOf(ctx, (await campaignService.getOrThrow(ctx, evaluation.campaignId)).versionId);
+    const rows = await this.scoreRows(ctx, evaluation.id);
+    const problems: { path: string; message: string }[] = [];
+    for (const c of criteria) {
+      const node = score.nodes.get(c.id);
+      const isLeaf = !criteria.some((k) => k.parentId === c.id);
+      if (isLeaf && !c.isBonus && !node?.scored) problems.push({ path: c.code, message: `${c.code} ${c.title} is not scored` });
+      if (isLeaf && c.evidenceRequired && node?.scored && !rows.get(c.id)?.evidence) problems.push({ path: c.code, message: `${c.code} needs evidence` });
+    }
+    if (problems.length) {
+      throw new AppError(ErrorCode.BAD_USER_INPUT, `The evaluation is not complete: ${problems.length} problem(s)`, { reason: EvaluationErrorReason.INCOMPLETE, problems });
+    }
+    await bumpVersion(ctx, evaluation, input.expectedVersion);
+    await ctx.tx.query(
+      `UPDATE evaluations SET state = 'SUBMITTED', total = $3, grade = $4, veto = $5, submitted_by = $6, submitted_at = now(), return_reason = NULL
+        WHERE tenant_id = $1 AND id = $2`,
+      [viewer.tenantId, evaluation.id, score.total, score.grade, score.veto, viewer.userId],
+    );
+    return reload(ctx, evaluation.id);
+  },
+
+  /** Accepts or returns a submitted evaluation; acceptance recomputes and stores the org's campaign result. */
+  async review(ctx: RequestContext, input: { evaluationId: string; accept: boolean; reason?: string | null }): Promise<Evaluation> {
+    const viewer = requireUser(ctx);
+    const evaluation = await this.getOrThrow(ctx, input.evaluationId);
+    const org = (await orgService.findById(ctx, evaluation.orgId))!;
+    if (!isStrictlyAbove(viewer, org, OFFICER_ROLES)) throw evaluationError(EvaluationErrorReason.NOT_REVIEWER, 'Only an officer above the org reviews its evaluations');
+    if (evaluation.submittedBy === viewer.userId) throw evaluationError(EvaluationErrorReason.NOT_REVIEWER, 'An evaluation is reviewed by someone other than its submitter');
+    if (!input.accept && !input.reason?.trim()) throw evaluationError(EvaluationErrorReason.REASON_REQUIRED, 'A return needs a reason', 'input.reason');
+    const [, changed] = await ctx.tx.query(
+      `UPDATE evaluations SET state = $3, return_reason = $4, reviewed_by = $5, reviewed_at = now(), version = version + 1
+        WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED'`,
+      [viewer.tenantId, evaluation.id, input.accept ? EvaluationState.ACCEPTED : EvaluationState.RETURNED, input.accept ? null : input.reason, viewer.userId],
+    );
+    if (!changed) throw evaluationError(EvaluationErrorReason.NOT_SUBMITTED, `Only a submitted evaluation can be reviewed (this one is ${evaluation.state})`);
+    if (input.accept) await this.storeResult(ctx, await campaignService.getOrThrow(ctx, evaluation.campaignId), org.id);
+    return reload(ctx, evaluation.id);
+  },
+
+  /** Recombines the org's accepted evaluations (the latest of each kind) into its stored campaign result. */
+  async storeResult(ctx: RequestContext, campaign: Campaign, orgId: string): Promise<void> {
+    const rule = await ruleOf(ctx, campaign);
+    const accepted: { kind: EvaluationKind; total: number; veto: boolean }[] = (
+      await ctx.tx.query(
+        `SELECT DISTINCT ON (kind) kind, total::float8 AS total, veto FROM evaluations
+          WHERE tenant_id = $1 AND campaign_id = $2 AND org_id = $3 AND state = 'ACCEPTED'
+          ORDER BY kind, reviewed_at DESC`,
+        [campaign.tenantId, campaign.id, orgId],
+      )
+    ).map((r: { kind: EvaluationKind; total: number; veto: boolean }) => ({ kind: r.kind, total: Number(r.total), veto: r.veto }));
+    const result = combineKinds(rule, accepted);
+    await ctx.tx.query(
+      `INSERT INTO campaign_results (tenant_id, campaign_id, org_id, total, grade, attained, veto, complete, components, computed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+       ON CONFLICT (tenant_id, campaign_id, org_id) DO UPDATE SET total = EXCLUDED.total, grade = EXCLUDED.grade, attained = EXCLUDED.attained,
+         veto = EXCLUDED.veto, complete = EXCLUDED.complete, components = EXCLUDED.components, computed_at = now()`,
+      [campaign.tenantId, campaign.id, orgId, result.total, result.grade, result.attained, result.veto, result.complete, JSON.stringify(result.components)],
+    );
+  },
+
+  async scoreRows(ctx: RequestContext, evaluationId: string): Promise<Map<string, EvaluationScoreRow>> {
+    const viewer = requireUser(ctx);
+    const rows = await ctx.loader<string, EvaluationScoreRow[]>('evaluation.scores', async (ids) => {
+      const all = await ctx.tx.repository(EvaluationScoreRow).createQueryBuilder('s').where('s.tenant_id = :t AND s.evaluation_id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
+      return ids.map((id) => all.filter((r) => r.evaluationId === id));
+    }).load(evaluationId);
+    return new Map(rows.map((r) => [r.criterionId, r]));
+  },
+
+  /** Every node's computed score, the total, grade, veto and attainment, from the stored raw values. */
+  async score(ctx: RequestContext, evaluation: Evaluation): Promise<EvaluationScore> {
+    const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
+    const [rule, criteria, rows] = await Promise.all([ruleOf(ctx, campaign), frameworkService.criteriaOf(ctx, campaign.versionId), this.scoreRows(ctx, evaluation.id)]);
+    return scoreEvaluation(rule, criteria, new Map([...rows.values()].map((r) => [r.criterionId, r.value])));
+  },
+
+  /** Criteria where the org's SELF score and a SUPERIOR or INSPECTION score differ by more than the rule's margin. */
+  async discrepancies(ctx: RequestContext, campaign: Campaign, org: Org): Promise<Discrepancy[]> {
+    const rule = await ruleOf(ctx, campaign);
+    const evaluations = await this.forOrg(ctx, campaign.id, org.id);
+    const self = evaluations.find((e) => e.kind === EvaluationKind.SELF);
+    if (!self) return [];
+    const criteria = await frameworkService.criteriaOf(ctx, campaign.versionId);
+    const selfScore = await this.score(ctx, self);
+    const others = evaluations.filter((e) => e.kind === EvaluationKind.SUPERIOR || e.kind === EvaluationKind.INSPECTION);
+    const out: Discrepancy[] = [];
+    for (const other of others) {
+      const otherScore = await this.score(ctx, other);
+      for (const c of criteria) {
+        const a = selfScore.nodes.get(c.id);
+        const b = otherScore.nodes.get(c.id);
+        if (!a?.scored || !b?.scored) continue;
+        const difference = Math.round(Math.abs(a.ratio - b.ratio) * 10000) / 10000;
+        if (difference > rule.discrepancyMargin) out.push({ criterion: c, selfRatio: a.ratio, otherKind: other.kind, otherRatio: b.ratio, difference });
+      }
+    }
+    return out;
+  },
+};
+
+async function bumpVersion(ctx: RequestContext, evaluation: Evaluation, expectedVersion: number): Promise<void> {
+  const rows = await ctx.tx.query(
+    `UPDATE evaluations SET version = version + 1, updated_at = now()
+      WHERE tenant_id = $1 AND id = $2 AND version = $3 AND state = ANY($4::text[]) RETURNING version`,
+    [evaluation.tenantId, evaluation.id, expectedVersion, EDITABLE],
+  );
+  if ((rows as unknown as [unknown[], number])[1] === 1) return;
+  const [current] = await ctx.tx.query(`SELECT state, version FROM evaluations WHERE tenant_id = $1 AND id = $2`, [evaluation.tenantId, evaluation.id]);
+  if (!EDITABLE.includes(current.state)) throw evaluationError(EvaluationErrorReason.NOT_EDITABLE, `The evaluation is ${current.state} and can no longer be changed`);
+  throw new AppError(ErrorCode.CONFLICT, `The evaluation was changed by someone else (now version ${current.version}, you had ${expectedVersion}); reload it`, {
+    reason: EvaluationErrorReason.VERSION_MISMATCH,
+    currentVersion: current.version,
+  });
+}
+
+async function reload(ctx: RequestContext, id: string): Promise<Evaluation> {
+  const viewer = requireUser(ctx);
+  return ctx.tx.repository(Evaluation).findOneByOrFail({ tenantId: viewer.tenantId, id });
+}

@@ -1,0 +1,260 @@
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { Aggregation, EvaluationKind, PassRule, ScoringType } from './pass-rule';
+
+/**
+ * The exchange format of a framework version (templates/, importFramework, exportFramework). One
+ * validator serves import and publishing, so a document that imports is one that publishes.
+ */
+export const DOCUMENT_FORMAT = 'party-framework/v1';
+
+export interface CriterionDoc {
+  code: string;
+  title: string;
+  guidance?: string;
+  weight?: number;
+  maxScore?: number;
+  scoringType?: ScoringType;
+  target?: number;
+  deductionPer?: number;
+  bonus?: boolean;
+  veto?: boolean;
+  evidenceRequired?: boolean;
+  children?: CriterionDoc[];
+}
+
+export interface FrameworkDoc {
+  format: string;
+  code: string;
+  name: string;
+  description?: string;
+  rule: PassRule;
+  criteria: CriterionDoc[];
+}
+
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+const MAX_DOCUMENT = 1_000_000;
+const MAX_CRITERIA = 2000;
+const WEIGHT_TOLERANCE = 1e-4;
+
+export function parseDocument(text: string): { raw?: unknown; problems: Problem[] } {
+  if (text.length > MAX_DOCUMENT) return { problems: [{ path: '', message: 'The document is larger than 1 MB' }] };
+  try {
+    // JSON is YAML, so one parser reads both.
+    return { raw: parseYaml(text, { maxAliasCount: 100 }), problems: [] };
+  } catch (error) {
+    return { problems: [{ path: '', message: `Not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}` }] };
+  }
+}
+
+export function formatDocument(doc: FrameworkDoc, format: 'YAML' | 'JSON'): string {
+  return format === 'JSON' ? `${JSON.stringify(doc, null, 2)}\n` : toYaml(doc, { lineWidth: 0 });
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+class Checker {
+  problems: Problem[] = [];
+  add(path: string, message: string) {
+    this.problems.push({ path, message });
+  }
+  string(o: Obj, key: string, path: string, opts: { required?: boolean; max: number; pattern?: RegExp; patternText?: string }): string | undefined {
+    const v = o[key];
+    if (v === undefined || v === null) {
+      if (opts.required) this.add(`${path}${key}`, 'is required');
+      return undefined;
+    }
+    if (typeof v !== 'string') return void this.add(`${path}${key}`, 'must be a string');
+    if (opts.required && v.trim() === '') return void this.add(`${path}${key}`, 'must not be empty');
+    if (v.length > opts.max) return void this.add(`${path}${key}`, `must be at most ${opts.max} characters`);
+    if (opts.pattern && !opts.pattern.test(v)) return void this.add(`${path}${key}`, opts.patternText ?? 'is malformed');
+    return v;
+  }
+  number(o: Obj, key: string, path: string, required = false): number | undefined {
+    const v = o[key];
+    if (v === undefined || v === null) {
+      if (required) this.add(`${path}${key}`, 'is required');
+      return undefined;
+    }
+    if (!isNum(v)) return void this.add(`${path}${key}`, 'must be a number');
+    return v;
+  }
+  bool(o: Obj, key: string, path: string): boolean | undefined {
+    const v = o[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') return void this.add(`${path}${key}`, 'must be true or false');
+    return v;
+  }
+  oneOf<T extends string>(o: Obj, key: string, path: string, values: T[], required = false): T | undefined {
+    const v = o[key];
+    if (v === undefined || v === null) {
+      if (required) this.add(`${path}${key}`, 'is required');
+      return undefined;
+    }
+    if (typeof v !== 'string' || !values.includes(v as T)) return void this.add(`${path}${key}`, `must be one of ${values.join(', ')}`);
+    return v as T;
+  }
+}
+
+function checkRule(c: Checker, raw: unknown): PassRule | undefined {
+  if (!isObj(raw)) {
+    c.add('rule', 'is required and must be an object');
+    return undefined;
+  }
+  const p = 'rule.';
+  const aggregation = c.oneOf(raw, 'aggregation', p, Object.values(Aggregation), true);
+  const totalMax = c.number(raw, 'totalMax', p, true);
+  const threshold = c.number(raw, 'threshold', p, true);
+  const bonusCap = c.number(raw, 'bonusCap', p) ?? 0;
+  const vetoGrade = c.string(raw, 'vetoGrade', p, { required: true, max: 40 });
+  const discrepancyMargin = c.number(raw, 'discrepancyMargin', p) ?? 0.2;
+  if (totalMax !== undefined && totalMax <= 0) c.add('rule.totalMax', 'must be greater than 0');
+  if (threshold !== undefined && totalMax !== undefined && (threshold < 0 || threshold > totalMax)) c.add('rule.threshold', `must be between 0 and totalMax (${totalMax})`);
+  if (bonusCap < 0) c.add('rule.bonusCap', 'must not be negative');
+  if (discrepancyMargin < 0 || discrepancyMargin > 1) c.add('rule.discrepancyMargin', 'must be between 0 and 1');
+
+  const grades: PassRule['grades'] = [];
+  if (!Array.isArray(raw.grades) || raw.grades.length === 0) c.add('rule.grades', 'must list at least one grade band');
+  else {
+    raw.grades.forEach((g, i) => {
+      const gp = `rule.grades[${i}].`;
+      if (!isObj(g)) return c.add(`rule.grades[${i}]`, 'must be an object');
+      const code = c.string(g, 'code', gp, { required: true, max: 40, pattern: /^[A-Z0-9_]+$/, patternText: 'must be upper-case letters, digits or _' });
+      const label = c.string(g, 'label', gp, { required: true, max: 40 });
+      const min = c.number(g, 'min', gp, true);
+      if (code && grades.some((x) => x.code === code)) c.add(`${gp}code`, `duplicate grade code ${code}`);
+      if (min !== undefined && min < 0) c.add(`${gp}min`, 'must not be negative');
+      if (code && label !== undefined && min !== undefined) grades.push({ code, label, min });
+    });
+    if (grades.length && !grades.some((g) => g.min === 0)) c.add('rule.grades', 'one band must start at 0 so every total gets a grade');
+    if (vetoGrade && grades.length && !grades.some((g) => g.code === vetoGrade)) c.add('rule.vetoGrade', `must be one of the grade codes (${grades.map((g) => g.code).join(', ')})`);
+  }
+
+  const kindWeights: PassRule['kindWeights'] = [];
+  const kinds = Object.values(EvaluationKind);
+  if (isObj(raw.kindWeights)) {
+    for (const [kind, weight] of Object.entries(raw.kindWeights)) {
+      if (!kinds.includes(kind as EvaluationKind)) c.add(`rule.kindWeights.${kind}`, `is not an evaluation kind (${kinds.join(', ')})`);
+      else if (!isNum(weight) || weight < 0) c.add(`rule.kindWeights.${kind}`, 'must be a number, 0 or more');
+      else kindWeights.push({ kind: kind as EvaluationKind, weight });
+    }
+  } else if (Array.isArray(raw.kindWeights)) {
+    raw.kindWeights.forEach((w, i) => {
+      if (!isObj(w)) return c.add(`rule.kindWeights[${i}]`, 'must be an object');
+      const kind = c.oneOf(w, 'kind', `rule.kindWeights[${i}].`, kinds, true);
+      const weight = c.number(w, 'weight', `rule.kindWeights[${i}].`, true);
+      if (weight !== undefined && weight < 0) c.add(`rule.kindWeights[${i}].weight`, 'must not be negative');
+      if (kind && weight !== undefined) kindWeights.push({ kind, weight });
+    });
+  } else c.add('rule.kindWeights', 'is required: the weight of each evaluation kind');
+  const sum = kindWeights.reduce((s, w) => s + w.weight, 0);
+  if (kindWeights.length && Math.abs(sum - 1) > WEIGHT_TOLERANCE) c.add('rule.kindWeights', `must sum to 1, not ${Number(sum.toFixed(6))}`);
+  if (new Set(kindWeights.map((w) => w.kind)).size !== kindWeights.length) c.add('rule.kindWeights', 'lists a kind twice');
+
+  let requiredKinds: EvaluationKind[] = [EvaluationKind.SUPERIOR];
+  if (raw.requiredKinds !== undefined) {
+    if (!Array.isArray(raw.requiredKinds) || raw.requiredKinds.some((k) => !kinds.includes(k))) c.add('rule.requiredKinds', `must list kinds among ${kinds.join(', ')}`);
+    else requiredKinds = raw.requiredKinds as EvaluationKind[];
+  }
+  for (const kind of requiredKinds) {
+    if (!kindWeights.some((w) => w.kind === kind && w.weight > 0)) c.add('rule.requiredKinds', `${kind} is required but has no weight`);
+  }
+  if (!aggregation || totalMax === undefined || threshold === undefined || !vetoGrade) return undefined;
+  return {
+    aggregation,
+    totalMax,
+    threshold,
+    bonusCap,
+    grades: [...grades].sort((a, b) => b.min - a.min),
+    vetoGrade,
+    kindWeights,
+    requiredKinds,
+    discrepancyMargin,
+  };
+}
+
+function checkCriteria(c: Checker, raw: unknown, path: string, rule: PassRule | undefined, codes: Map<string, string>, count: { n: number }, depth: number): CriterionDoc[] {
+  if (!Array.isArray(raw)) {
+    c.add(path, 'must be a list');
+    return [];
+  }
+  const out: { doc: CriterionDoc; i: number }[] = [];
+  raw.forEach((item, i) => {
+    const p = `${path}[${i}]`;
+    if (!isObj(item)) return c.add(p, 'must be an object');
+    if (++count.n > MAX_CRITERIA) {
+      if (count.n === MAX_CRITERIA + 1) c.add(p, `a version holds at most ${MAX_CRITERIA} criteria`);
+      return;
+    }
+    const code = c.string(item, 'code', `${p}.`, { required: true, max: 40, pattern: /^[A-Za-z0-9_.-]+$/, patternText: 'must be letters, digits or ._-' });
+    if (code) {
+      const first = codes.get(code);
+      if (first) c.add(`${p}.code`, `duplicate code ${code} (first used at ${first})`);
+      else codes.set(code, `${p}.code`);
+    }
+    const doc: CriterionDoc = {
+      code: code ?? '',
+      title: c.string(item, 'title', `${p}.`, { required: true, max: 500 }) ?? '',
+      guidance: c.string(item, 'guidance', `${p}.`, { max: 20000 }),
+      weight: c.number(item, 'weight', `${p}.`),
+      maxScore: c.number(item, 'maxScore', `${p}.`),
+      scoringType: c.oneOf(item, 'scoringType', `${p}.`, Object.values(ScoringType)),
+      target: c.number(item, 'target', `${p}.`),
+      deductionPer: c.number(item, 'deductionPer', `${p}.`),
+      bonus: c.bool(item, 'bonus', `${p}.`),
+      veto: c.bool(item, 'veto', `${p}.`),
+      evidenceRequired: c.bool(item, 'evidenceRequired', `${p}.`),
+    };
+    const hasChildren = Array.isArray(item.children) && item.children.length > 0;
+    if (item.children !== undefined && !Array.isArray(item.children)) c.add(`${p}.children`, 'must be a list');
+    if (depth === 0 && !hasChildren) c.add(p, `dimension ${code ?? i} has no criteria under it`);
+    if (depth >= 5) c.add(p, 'criteria nest at most 5 levels deep');
+    if (hasChildren && depth < 5) {
+      doc.children = checkCriteria(c, item.children, `${p}.children`, rule, codes, count, depth + 1);
+      if (doc.maxScore !== undefined || doc.scoringType !== undefined) c.add(p, 'a criterion with children takes its score from them: drop maxScore and scoringType');
+      if (doc.veto || doc.bonus) c.add(p, 'only leaf criteria can be veto or bonus items');
+      if (doc.children.length && doc.children.every((k) => k.bonus)) c.add(`${p}.children`, 'needs at least one criterion that is not a bonus item');
+    } else if (depth > 0 || !hasChildren) {
+      if (doc.maxScore === undefined) c.add(`${p}.maxScore`, 'is required on a leaf');
+      else if (doc.maxScore <= 0) c.add(`${p}.maxScore`, 'must be greater than 0');
+      if (!doc.scoringType) c.add(`${p}.scoringType`, 'is required on a leaf');
+      if (doc.scoringType === ScoringType.COUNT && !(doc.target! > 0)) c.add(`${p}.target`, 'a COUNT criterion needs a target greater than 0');
+      if (doc.scoringType === ScoringType.DEDUCTION && !(doc.deductionPer! > 0)) c.add(`${p}.deductionPer`, 'a DEDUCTION criterion needs deductionPer greater than 0');
+      if (doc.bonus && rule && rule.bonusCap <= 0) c.add(`${p}.bonus`, 'bonus items need rule.bonusCap greater than 0');
+    }
+    out.push({ doc, i });
+  });
+  if (rule?.aggregation === Aggregation.WEIGHTED_SUM) {
+    const weighted = out.filter(({ doc }) => !doc.bonus);
+    for (const { doc, i } of weighted) {
+      if (doc.weight === undefined) c.add(`${path}[${i}].weight`, 'is required under WEIGHTED_SUM');
+      else if (doc.weight <= 0) c.add(`${path}[${i}].weight`, 'must be greater than 0');
+    }
+    const sum = weighted.reduce((s, { doc }) => s + (doc.weight ?? 0), 0);
+    if (weighted.length && weighted.every(({ doc }) => doc.weight !== undefined) && Math.abs(sum - 1) > WEIGHT_TOLERANCE) {
+      c.add(path, `weights of the non-bonus criteria here must sum to 1, not ${Number(sum.toFixed(6))}`);
+    }
+  }
+  return out.map(({ doc }) => doc);
+}
+
+/** Checks a parsed document completely and reports every problem with its path. */
+export function checkDocument(raw: unknown): { doc?: FrameworkDoc; problems: Problem[] } {
+  const c = new Checker();
+  if (!isObj(raw)) return { problems: [{ path: '', message: 'The document must be an object with format, code, name, rule and criteria' }] };
+  if (raw.format !== DOCUMENT_FORMAT) c.add('format', `must be "${DOCUMENT_FORMAT}"`);
+  const code = c.string(raw, 'code', '', { required: true, max: 40, pattern: /^[A-Z0-9_-]{2,40}$/, patternText: 'must be 2 to 40 upper-case letters, digits, _ or -' });
+  const name = c.string(raw, 'name', '', { required: true, max: 200 });
+  const description = c.string(raw, 'description', '', { max: 5000 }) ?? '';
+  const rule = checkRule(c, raw.rule);
+  let criteria: CriterionDoc[] = [];
+  if (!Array.isArray(raw.criteria) || raw.criteria.length === 0) c.add('criteria', 'must list at least one dimension');
+  else criteria = checkCriteria(c, raw.criteria, 'criteria', rule, new Map(), { n: 0 }, 0);
+  if (c.problems.length || !code || !name || !rule) return { problems: c.problems };
+  return { doc: { format: DOCUMENT_FORMAT, code, name, description, rule, criteria }, problems: [] };
+}

@@ -1,0 +1,367 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { holdsRole } from '../../auth/scope';
+import { RequestTransaction } from '../../db/request-transaction';
+import { RequestContext, requireUser } from '../../graphql/context';
+import { templatesDir } from '../../paths';
+import { Role } from '../user/user.entity';
+import { CriterionDoc, DOCUMENT_FORMAT, FrameworkDoc, Problem, checkDocument, formatDocument, parseDocument } from './framework.document';
+import { Criterion, Framework, FrameworkVersion, VersionStatus } from './framework.entity';
+import { FrameworkErrorReason, frameworkError } from './framework.errors';
+import { PassRule, ScoringType } from './pass-rule';
+
+export interface TemplateInfo {
+  name: string;
+  code: string;
+  title: string;
+  description: string;
+}
+
+export interface CriterionInput {
+  code: string;
+  title: string;
+  guidance?: string;
+  weight?: number;
+  maxScore?: number | null;
+  scoringType?: ScoringType | null;
+  target?: number | null;
+  deductionPer?: number | null;
+  bonus?: boolean;
+  veto?: boolean;
+  evidenceRequired?: boolean;
+}
+
+function requireFrameworkAdmin(ctx: RequestContext) {
+  const viewer = requireUser(ctx);
+  if (!holdsRole(viewer, [Role.TENANT_ADMIN])) throw frameworkError(FrameworkErrorReason.NOT_FRAMEWORK_ADMIN, 'Only a tenant admin edits frameworks');
+  return viewer;
+}
+
+function readTemplate(name: string): string {
+  if (!/^[a-z0-9-]{1,40}$/.test(name)) throw frameworkError(FrameworkErrorReason.TEMPLATE_NOT_FOUND, `No template named ${name}`, { field: 'input.template' });
+  try {
+    return readFileSync(path.join(templatesDir, `${name}.yaml`), 'utf8');
+  } catch {
+    throw frameworkError(FrameworkErrorReason.TEMPLATE_NOT_FOUND, `No template named ${name}`, { field: 'input.template' });
+  }
+}
+
+function invalidDocument(problems: Problem[], what = 'The framework document'): never {
+  throw frameworkError(FrameworkErrorReason.INVALID_DOCUMENT, `${what} has ${problems.length} problem(s): ${problems.slice(0, 5).map((p) => `${p.path || '(document)'} ${p.message}`).join('; ')}`, { problems });
+}
+
+/** Criteria of a version in tree order (parents before children, siblings by position). */
+export function treeOrder(criteria: Criterion[]): Criterion[] {
+  const byParent = new Map<string | null, Criterion[]>();
+  for (const c of criteria) byParent.set(c.parentId, [...(byParent.get(c.parentId) ?? []), c]);
+  const out: Criterion[] = [];
+  const walk = (parent: string | null) => {
+    for (const c of (byParent.get(parent) ?? []).sort((a, b) => a.position - b.position || a.code.localeCompare(b.code))) {
+      out.push(c);
+      walk(c.id);
+    }
+  };
+  walk(null);
+  return out;
+}
+
+function toDoc(framework: Framework, version: FrameworkVersion, criteria: Criterion[]): FrameworkDoc {
+  const byParent = new Map<string | null, Criterion[]>();
+  for (const c of treeOrder(criteria)) byParent.set(c.parentId, [...(byParent.get(c.parentId) ?? []), c]);
+  const build = (parent: string | null): CriterionDoc[] =>
+    (byParent.get(parent) ?? []).map((c) => {
+      const kids = build(c.id);
+      const doc: CriterionDoc = { code: c.code, title: c.title };
+      if (c.guidance) doc.guidance = c.guidance;
+      if (!c.isBonus) doc.weight = c.weight;
+      if (c.maxScore !== null) doc.maxScore = c.maxScore;
+      if (c.scoringType) doc.scoringType = c.scoringType;
+      if (c.target !== null) doc.target = c.target;
+      if (c.deductionPer !== null) doc.deductionPer = c.deductionPer;
+      if (c.isBonus) doc.bonus = true;
+      if (c.isVeto) doc.veto = true;
+      if (c.evidenceRequired) doc.evidenceRequired = true;
+      if (kids.length) doc.children = kids;
+      return doc;
+    });
+  const rule = version.rule;
+  return {
+    format: DOCUMENT_FORMAT,
+    code: framework.code,
+    name: framework.name,
+    description: framework.description,
+    rule: { ...rule, kindWeights: Object.fromEntries(rule.kindWeights.map((w) => [w.kind, w.weight])) as unknown as PassRule['kindWeights'] },
+    criteria: build(null),
+  };
+}
+
+/** Inserts a whole criteria tree in one statement (ids are made here so children can point at parents). */
+async function insertCriteria(tx: RequestTransaction, tenantId: string, versionId: string, docs: CriterionDoc[]): Promise<void> {
+  const rows: unknown[][] = [];
+  const walk = (list: CriterionDoc[], parentId: string | null) =>
+    list.forEach((d, position) => {
+      const id = randomUUID();
+      rows.push([id, parentId, d.code, d.title, d.guidance ?? '', position, d.bonus ? 0 : (d.weight ?? 1), d.maxScore ?? null, d.scoringType ?? null,
+        d.target ?? null, d.deductionPer ?? null, d.bonus ?? false, d.veto ?? false, d.evidenceRequired ?? false]);
+      if (d.children?.length) walk(d.children, id);
+    });
+  walk(docs, null);
+  if (!rows.length) return;
+  const columns = ['id', 'parent_id', 'code', 'title', 'guidance', 'position', 'weight', 'max_score', 'scoring_type', 'target', 'deduction_per', 'is_bonus', 'is_veto', 'evidence_required'];
+  const types = ['uuid', 'uuid', 'text', 'text', 'text', 'int', 'numeric', 'numeric', 'text', 'numeric', 'numeric', 'bool', 'bool', 'bool'];
+  const arrays = columns.map((_, i) => rows.map((r) => r[i]));
+  // Parents are inserted before children within one statement; the FK is checked at the statement's end.
+  await tx.query(
+    `INSERT INTO criteria (tenant_id, version_id, ${columns.join(', ')})
+     SELECT $1, $2, * FROM unnest(${types.map((t, i) => `$${i + 3}::${t}[]`).join(', ')})`,
+    [tenantId, versionId, ...arrays],
+  );
+}
+
+async function loadVersion(ctx: RequestContext, id: string): Promise<FrameworkVersion> {
+  const viewer = requireUser(ctx);
+  const version = await ctx.tx.repository(FrameworkVersion).findOneBy({ tenantId: viewer.tenantId, id });
+  if (!version) throw frameworkError(FrameworkErrorReason.VERSION_NOT_FOUND, 'Framework version not found');
+  return version;
+}
+
+async function loadDraft(ctx: RequestContext, id: string): Promise<FrameworkVersion> {
+  const version = await loadVersion(ctx, id);
+  if (version.status !== VersionStatus.DRAFT) {
+    throw frameworkError(FrameworkErrorReason.VERSION_NOT_DRAFT, `Version ${version.number} is ${version.status}: published versions are immutable, create a draft from it`);
+  }
+  // Serializes concurrent edits of one draft.
+  await ctx.tx.query(`SELECT 1 FROM framework_versions WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [version.tenantId, version.id]);
+  return version;
+}
+
+async function touch(ctx: RequestContext, version: FrameworkVersion) {
+  ctx.forget('framework.criteria');
+  await ctx.tx.query(`UPDATE framework_versions SET updated_at = now() WHERE tenant_id = $1 AND id = $2`, [version.tenantId, version.id]);
+}
+
+async function loadCriterion(ctx: RequestContext, id: string): Promise<Criterion> {
+  const viewer = requireUser(ctx);
+  const criterion = await ctx.tx.repository(Criterion).findOneBy({ tenantId: viewer.tenantId, id });
+  if (!criterion) throw frameworkError(FrameworkErrorReason.CRITERION_NOT_FOUND, 'Criterion not found');
+  return criterion;
+}
+
+export const frameworkService = {
+  templates(): TemplateInfo[] {
+    return readdirSync(templatesDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((file) => {
+        const { raw } = parseDocument(readFileSync(path.join(templatesDir, file), 'utf8'));
+        const doc = (raw ?? {}) as Partial<FrameworkDoc>;
+        return { name: file.replace(/\.yaml$/, ''), code: doc.code ?? '', title: doc.name ?? '', description: doc.description ?? '' };
+      });
+  },
+
+  async list(ctx: RequestContext): Promise<Framework[]> {
+    const viewer = requireUser(ctx);
+    return ctx.tx.repository(Framework).find({ where: { tenantId: viewer.tenantId }, order: { code: 'ASC' } });
+  },
+
+  async findFramework(ctx: RequestContext, id: string): Promise<Framework | null> {
+    const viewer = requireUser(ctx);
+    return ctx.loader<string, Framework | null>('framework.byId', async (ids) => {
+      const rows = await ctx.tx.repository(Framework).createQueryBuilder('f').where('f.tenant_id = :t AND f.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
+      return ids.map((i) => rows.find((r) => r.id === i) ?? null);
+    }).load(id);
+  },
+
+  async findVersion(ctx: RequestContext, id: string): Promise<FrameworkVersion | null> {
+    const viewer = requireUser(ctx);
+    return ctx.loader<string, FrameworkVersion | null>('frameworkVersion.byId', async (ids) => {
+      const rows = await ctx.tx.repository(FrameworkVersion).createQueryBuilder('v').where('v.tenant_id = :t AND v.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
+      return ids.map((i) => rows.find((r) => r.id === i) ?? null);
+    }).load(id);
+  },
+
+  getVersion: loadVersion,
+
+  async versionsOf(ctx: RequestContext, framework: Framework): Promise<FrameworkVersion[]> {
+    return ctx.tx.repository(FrameworkVersion).find({ where: { tenantId: framework.tenantId, frameworkId: framework.id }, order: { number: 'ASC' } });
+  },
+
+  /** The criteria of a version in tree order, batched per request. */
+  async criteriaOf(ctx: RequestContext, versionId: string): Promise<Criterion[]> {
+    const viewer = requireUser(ctx);
+    return ctx.loader<string, Criterion[]>('framework.criteria', async (versionIds) => {
+      const rows = await ctx.tx.repository(Criterion).createQueryBuilder('c').where('c.tenant_id = :t AND c.version_id = ANY(:ids)', { t: viewer.tenantId, ids: [...versionIds] }).getMany();
+      return versionIds.map((v) => treeOrder(rows.filter((r) => r.versionId === v)));
+    }).load(versionId);
+  },
+
+  async findCriterion(ctx: RequestContext, id: string): Promise<Criterion | null> {
+    const viewer = requireUser(ctx);
+    return ctx.tx.repository(Criterion).findOneBy({ tenantId: viewer.tenantId, id });
+  },
+
+  /** A new DRAFT version from a shipped template or a YAML/JSON document; a bad document changes nothing. */
+  async import(ctx: RequestContext, input: { template?: string | null; document?: string | null }): Promise<FrameworkVersion> {
+    const viewer = requireFrameworkAdmin(ctx);
+    if (!input.template === !input.document) throw frameworkError(FrameworkErrorReason.IMPORT_SOURCE, 'Give exactly one of template or document', { field: 'input' });
+    const text = input.template ? readTemplate(input.template) : input.document!;
+    const parsed = parseDocument(text);
+    if (parsed.problems.length) invalidDocument(parsed.problems);
+    const { doc, problems } = checkDocument(parsed.raw);
+    if (!doc) invalidDocument(problems);
+    const repo = ctx.tx.repository(Framework);
+    let framework = await repo.findOneBy({ tenantId: viewer.tenantId, code: doc.code });
+    if (!framework) {
+      framework = await repo.save(repo.create({ tenantId: viewer.tenantId, code: doc.code, name: doc.name, description: doc.description ?? '' }));
+    }
+    const [{ next }] = await ctx.tx.query(`SELECT coalesce(max(number), 0) + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`, [viewer.tenantId, framework.id]);
+    const versions = ctx.tx.repository(FrameworkVersion);
+    const version = await versions.save(versions.create({ tenantId: viewer.tenantId, frameworkId: framework.id, number: next, status: VersionStatus.DRAFT, rule: doc.rule }));
+    await insertCriteria(ctx.tx, viewer.tenantId, version.id, doc.criteria);
+    return versions.findOneByOrFail({ tenantId: viewer.tenantId, id: version.id });
+  },
+
+  async export(ctx: RequestContext, versionId: string, format: 'YAML' | 'JSON'): Promise<string> {
+    const version = await loadVersion(ctx, versionId);
+    const framework = (await this.findFramework(ctx, version.frameworkId))!;
+    return formatDocument(toDoc(framework, version, await this.criteriaOf(ctx, version.id)), format);
+  },
+
+  /** Copies a version (any status) into a new DRAFT with the same criteria and rule. */
+  async createDraftFrom(ctx: RequestContext, versionId: string): Promise<FrameworkVersion> {
+    const viewer = requireFrameworkAdmin(ctx);
+    const source = await loadVersion(ctx, versionId);
+    const framework = (await this.findFramework(ctx, source.frameworkId))!;
+    const doc = toDoc(framework, source, await this.criteriaOf(ctx, source.id));
+    const [{ next }] = await ctx.tx.query(`SELECT max(number) + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`, [viewer.tenantId, source.frameworkId]);
+    const versions = ctx.tx.repository(FrameworkVersion);
+    const draft = await versions.save(versions.create({ tenantId: viewer.tenantId, frameworkId: source.frameworkId, number: next, status: VersionStatus.DRAFT, rule: source.rule, createdFromId: source.id }));
+    await insertCriteria(ctx.tx, viewer.tenantId, draft.id, doc.criteria);
+    return versions.findOneByOrFail({ tenantId: viewer.tenantId, id: draft.id });
+  },
+
+  async updateRule(ctx: RequestContext, versionId: string, rule: PassRule): Promise<FrameworkVersion> {
+    requireFrameworkAdmin(ctx);
+    const version = await loadDraft(ctx, versionId);
+    await ctx.tx.repository(FrameworkVersion).update({ tenantId: version.tenantId, id: version.id }, { rule: { ...rule } });
+    return loadVersion(ctx, version.id);
+  },
+
+  async addCriterion(ctx: RequestContext, input: CriterionInput & { versionId: string; parentId?: string | null; position?: number | null }): Promise<Criterion> {
+    const viewer = requireFrameworkAdmin(ctx);
+    const version = await loadDraft(ctx, input.versionId);
+    if (input.parentId) {
+      const parent = await loadCriterion(ctx, input.parentId);
+      if (parent.versionId !== version.id) throw frameworkError(FrameworkErrorReason.CRITERION_NOT_FOUND, 'Parent criterion not found in this version', { field: 'input.parentId' });
+    }
+    await assertCodeFree(ctx, version.id, input.code);
+    const parentId = input.parentId ?? null;
+    const siblings = (await this.criteriaOf(ctx, version.id)).filter((c) => c.parentId === parentId);
+    const position = Math.max(0, Math.min(input.position ?? siblings.length, siblings.length));
+    await ctx.tx.query(`UPDATE criteria SET position = position + 1 WHERE tenant_id = $1 AND version_id = $2 AND parent_id IS NOT DISTINCT FROM $3 AND position >= $4`, [viewer.tenantId, version.id, parentId, position]);
+    const repo = ctx.tx.repository(Criterion);
+    const saved = await repo.save(repo.create({ tenantId: viewer.tenantId, versionId: version.id, parentId, position, ...criterionColumns(input) }));
+    await touch(ctx, version);
+    return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
+  },
+
+  async updateCriterion(ctx: RequestContext, id: string, patch: Partial<CriterionInput>): Promise<Criterion> {
+    requireFrameworkAdmin(ctx);
+    const criterion = await loadCriterion(ctx, id);
+    const version = await loadDraft(ctx, criterion.versionId);
+    if (patch.code !== undefined && patch.code !== criterion.code) await assertCodeFree(ctx, version.id, patch.code);
+    const merged = { ...criterionInputOf(criterion), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as CriterionInput;
+    await ctx.tx.repository(Criterion).update({ tenantId: criterion.tenantId, id: criterion.id }, criterionColumns(merged));
+    await touch(ctx, version);
+    return loadCriterion(ctx, id);
+  },
+
+  /** Moves a criterion (with its subtree) under another parent and/or to another position. */
+  async moveCriterion(ctx: RequestContext, id: string, newParentId: string | null, position: number | null | undefined): Promise<Criterion> {
+    requireFrameworkAdmin(ctx);
+    const criterion = await loadCriterion(ctx, id);
+    const version = await loadDraft(ctx, criterion.versionId);
+    const all = await this.criteriaOf(ctx, version.id);
+    if (newParentId) {
+      const target = all.find((c) => c.id === newParentId);
+      if (!target) throw frameworkError(FrameworkErrorReason.CRITERION_NOT_FOUND, 'New parent not found in this version', { field: 'input.newParentId' });
+      for (let p: Criterion | undefined = target; p; p = all.find((c) => c.id === p!.parentId)) {
+        if (p.id === criterion.id) throw frameworkError(FrameworkErrorReason.CRITERION_MOVE_CYCLE, 'A criterion cannot move under itself', { field: 'input.newParentId' });
+      }
+    }
+    const siblings = all.filter((c) => c.parentId === newParentId && c.id !== criterion.id);
+    const at = Math.max(0, Math.min(position ?? siblings.length, siblings.length));
+    siblings.splice(at, 0, criterion);
+    // Renumber the new siblings and close the gap left behind in one statement.
+    const oldSiblings = all.filter((c) => c.parentId === criterion.parentId && c.id !== criterion.id);
+    const updates = [...siblings.map((c, i) => [c.id, i] as const), ...(criterion.parentId !== newParentId ? oldSiblings.map((c, i) => [c.id, i] as const) : [])];
+    await ctx.tx.query(
+      `UPDATE criteria c SET position = u.position, parent_id = CASE WHEN c.id = $3 THEN $4::uuid ELSE c.parent_id END
+         FROM unnest($1::uuid[], $2::int[]) AS u(id, position) WHERE c.tenant_id = $5 AND c.id = u.id`,
+      [updates.map((u) => u[0]), updates.map((u) => u[1]), criterion.id, newParentId, criterion.tenantId],
+    );
+    await touch(ctx, version);
+    return loadCriterion(ctx, id);
+  },
+
+  async deleteCriterion(ctx: RequestContext, id: string): Promise<boolean> {
+    requireFrameworkAdmin(ctx);
+    const criterion = await loadCriterion(ctx, id);
+    const version = await loadDraft(ctx, criterion.versionId);
+    await ctx.tx.query(`DELETE FROM criteria WHERE tenant_id = $1 AND id = $2`, [criterion.tenantId, criterion.id]);
+    await ctx.tx.query(`UPDATE criteria SET position = position - 1 WHERE tenant_id = $1 AND version_id = $2 AND parent_id IS NOT DISTINCT FROM $3 AND position > $4`, [criterion.tenantId, version.id, criterion.parentId, criterion.position]);
+    await touch(ctx, version);
+    return true;
+  },
+
+  /** Checks the whole tree and rule, reporting every problem at once; then publishes and retires the previous one. */
+  async publish(ctx: RequestContext, versionId: string): Promise<FrameworkVersion> {
+    requireFrameworkAdmin(ctx);
+    const version = await loadDraft(ctx, versionId);
+    const framework = (await this.findFramework(ctx, version.frameworkId))!;
+    const { problems } = checkDocument(toDoc(framework, version, await this.criteriaOf(ctx, version.id)));
+    if (problems.length) {
+      throw frameworkError(FrameworkErrorReason.INVALID_VERSION, `The version cannot be published: ${problems.length} problem(s)`, { problems });
+    }
+    await ctx.tx.query(`UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND framework_id = $2 AND status = 'PUBLISHED'`, [version.tenantId, version.frameworkId]);
+    await ctx.tx.query(`UPDATE framework_versions SET status = 'PUBLISHED', published_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2`, [version.tenantId, version.id]);
+    return loadVersion(ctx, version.id);
+  },
+
+  async retire(ctx: RequestContext, versionId: string): Promise<FrameworkVersion> {
+    requireFrameworkAdmin(ctx);
+    const version = await loadVersion(ctx, versionId);
+    if (version.status !== VersionStatus.PUBLISHED) throw frameworkError(FrameworkErrorReason.VERSION_NOT_PUBLISHED, 'Only a published version can be retired');
+    await ctx.tx.query(`UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [version.tenantId, version.id]);
+    return loadVersion(ctx, version.id);
+  },
+};
+
+async function assertCodeFree(ctx: RequestContext, versionId: string, code: string) {
+  const taken = await ctx.tx.query(`SELECT 1 FROM criteria WHERE tenant_id = app_tenant_id() AND version_id = $1 AND code = $2`, [versionId, code]);
+  if (taken.length) throw frameworkError(FrameworkErrorReason.CRITERION_CODE_TAKEN, `Code ${code} is already used in this version`, { field: 'input.code' });
+}
+
+function criterionInputOf(c: Criterion): CriterionInput {
+  return {
+    code: c.code, title: c.title, guidance: c.guidance, weight: c.weight, maxScore: c.maxScore, scoringType: c.scoringType,
+    target: c.target, deductionPer: c.deductionPer, bonus: c.isBonus, veto: c.isVeto, evidenceRequired: c.evidenceRequired,
+  };
+}
+
+function criterionColumns(input: CriterionInput) {
+  return {
+    code: input.code,
+    title: input.title,
+    guidance: input.guidance ?? '',
+    weight: input.weight ?? 1,
+    maxScore: input.maxScore ?? null,
+    scoringType: input.scoringType ?? null,
+    target: input.target ?? null,
+    deductionPer: input.deductionPer ?? null,
+    isBonus: input.bonus ?? false,
+    isVeto: input.veto ?? false,
+    evidenceRequired: input.evidenceRequired ?? false,
+  };
+}
