@@ -32,6 +32,8 @@ export interface Config {
   introspection: boolean;
   bodyLimit: string;
   logQueries: boolean;
+  /** Adds an x-sql-statements response header (the benchmark's N+1 check); never in production. */
+  exposeStatementCount: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -135,5 +137,6 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: !production,
     bodyLimit: env.BODY_LIMIT || '1mb',
     logQueries: boolVar(env, 'LOG_QUERIES', false),
+    exposeStatementCount: !production && boolVar(env, 'EXPOSE_STATEMENT_COUNT', false),
   };
 }

@@ -92,3 +92,37 @@ describe('production mode', () => {
     expect(res.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
   });
 });
+
+describe('statement count header (benchmark only)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { EXPOSE_STATEMENT_COUNT: 'true' } });
+  });
+  afterAll(() => server.close());
+
+  it('counts the statements of a request, and the count does not grow with the page size (DataLoader)', async () => {
+    const admin = await server.token('jtj', 'admin');
+    const count = async (first: number) => {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ query: `{ orgs(first: ${first}) { nodes { name parent { name } children { name } } } }` }),
+      });
+      expect(res.status).toBe(200);
+      return Number(res.headers.get('x-sql-statements'));
+    };
+    const small = await count(2);
+    expect(small).toBeGreaterThan(3);
+    expect(await count(30)).toBe(small);
+  });
+
+  it('is absent unless enabled', async () => {
+    const other = await startTestServer();
+    try {
+      const res = await fetch(other.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { username } }' }) });
+      expect(res.headers.get('x-sql-statements')).toBeNull();
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -11,6 +11,8 @@ export class RequestTransaction {
   private savepoints = 0;
   private tenantId: string | null = null;
   private platform = false;
+  /** SQL statements sent on this request's connection (BEGIN and COMMIT included). */
+  statements = 0;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -25,6 +27,11 @@ export class RequestTransaction {
       const runner = this.dataSource.createQueryRunner();
       try {
         await runner.connect();
+        const query = runner.query.bind(runner);
+        runner.query = ((...args: Parameters<typeof query>) => {
+          this.statements++;
+          return query(...args);
+        }) as typeof runner.query;
         await runner.startTransaction();
         await runner.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.platform', $2, true)`, [
           this.tenantId ?? '',

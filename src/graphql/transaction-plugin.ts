@@ -17,6 +17,7 @@ export const transactionPlugin: ApolloServerPlugin<RequestContext> = {
       async willSendResponse({ contextValue, response }) {
         try {
           await contextValue.tx.finish(true);
+          if (contextValue.config.exposeStatementCount) response.http.headers.set('x-sql-statements', String(contextValue.tx.statements));
         } catch (error) {
           const known = toAppError(error);
           const code = known?.code ?? ErrorCode.SERVICE_UNAVAILABLE;
