@@ -43,6 +43,9 @@ export async function ensureAppRole(owner: DataSource, ownerUrl: string, role: s
   // The tenant registry is written only by platform operators; audit-style tables get their own
   // narrower grants in the migrations that create them.
   await owner.query(`REVOKE DELETE ON tenants FROM ${quoted}`);
+  // Append-only by privilege as well as by trigger.
+  const audit = await owner.query(`SELECT 1 FROM pg_class WHERE relname = 'audit_log' AND relkind = 'r'`);
+  if (audit.length) await owner.query(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM ${quoted}`);
   const url = new URL(ownerUrl);
   url.username = role;
   url.password = password;

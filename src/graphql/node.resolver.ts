@@ -2,7 +2,11 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { campaignService } from '../modules/campaign/campaign.service';
 import { evaluationService } from '../modules/evaluation/evaluation.service';
 import { frameworkService } from '../modules/framework/framework.service';
+import { noticeService } from '../modules/notice/notice.service';
 import { orgService } from '../modules/org/org.service';
+import { serviceRequestService } from '../modules/service-request/service-request.service';
+import { rectificationService } from '../modules/supervision/rectification.service';
+import { supervisionService } from '../modules/supervision/supervision.service';
 import { tenantService } from '../modules/tenant/tenant.service';
 import { userService } from '../modules/user/user.service';
 import { RequestContext } from './context';
@@ -24,6 +28,12 @@ const fetchers: Record<string, Fetcher> = {
   DeadlineSubmission: (ctx, id) => campaignService.findSubmission(ctx, id),
   RoleAssignment: (ctx, id) => userService.findAssignment(ctx, id),
   Evaluation: (ctx, id) => evaluationService.findById(ctx, id),
+  SupervisionTeam: (ctx, id) => supervisionService.findTeam(ctx, id),
+  Inspection: (ctx, id) => supervisionService.findInspection(ctx, id),
+  Finding: (ctx, id) => supervisionService.findFinding(ctx, id),
+  Rectification: (ctx, id) => rectificationService.find(ctx, id),
+  ServiceRequest: (ctx, id) => serviceRequestService.find(ctx, id),
+  Notice: (ctx, id) => noticeService.find(ctx, id),
 };
 
 export function registerNodeType(type: string, fetcher: Fetcher): void {

@@ -4,6 +4,7 @@ import { RequestContext, createRequestContext, loadViewer } from '../graphql/con
 import { campaignService } from '../modules/campaign/campaign.service';
 import { frameworkService } from '../modules/framework/framework.service';
 import { OrgKind } from '../modules/org/org.entity';
+import { supervisionService } from '../modules/supervision/supervision.service';
 
 /** The source's timeline (2013-05-05 to 2014-12-31), its two deadlines and its 80% / 90% targets. */
 export const SOURCE_SCHEDULE = {
@@ -51,14 +52,17 @@ async function asAdmin(dataSource: DataSource, config: Config, slug: string, wor
   }
 }
 
-/** Each demo tenant gets its framework variant, published, and a campaign on the source's schedule. */
+/** Each demo tenant gets its framework variant, published, a campaign on the source's schedule and a 督导组. */
 export async function seedDemoCampaigns(dataSource: DataSource, config: Config): Promise<void> {
   for (const demo of demoCampaigns) {
     await asAdmin(dataSource, config, demo.slug, async (ctx) => {
       const draft = await frameworkService.import(ctx, { template: demo.template });
       const version = await frameworkService.publish(ctx, draft.id);
       const [root] = await ctx.tx.query(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND parent_id IS NULL`);
-      await campaignService.create(ctx, { name: demo.name, versionId: version.id, scopeOrgId: root.id, ...SOURCE_SCHEDULE });
+      const campaign = await campaignService.create(ctx, { name: demo.name, versionId: version.id, scopeOrgId: root.id, ...SOURCE_SCHEDULE });
+      // The bureau's supervision team (督导组), led by the demo inspector, over the whole tree.
+      const [inspector] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = app_tenant_id() AND username = 'inspector'`);
+      await supervisionService.createTeam(ctx, { name: '第一督导组', leaderId: inspector.id, memberIds: [], scopeOrgIds: [root.id], campaignId: campaign.id });
     });
   }
 }

@@ -39,6 +39,8 @@ function isStrictlyAbove(viewer: UserViewer, org: Org, roles: Role[]): boolean {
 
 /** Who fills in an evaluation of each kind: the org's own secretary for 自查, its superiors otherwise. */
 function mayEdit(viewer: UserViewer, org: Org, kind: EvaluationKind): boolean {
+  // An inspection's score sheet changes only with its inspection (and never once finalized).
+  if (kind === EvaluationKind.INSPECTION) return false;
   if (kind === EvaluationKind.SELF) return viewer.roles.some((r) => r.role === Role.SECRETARY && r.orgId === org.id);
   return isStrictlyAbove(viewer, org, OFFICER_ROLES);
 }
@@ -98,38 +100,49 @@ export const evaluationService = {
     const org = (await orgService.findById(ctx, evaluation.orgId))!;
     if (!mayEdit(viewer, org, evaluation.kind)) throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, 'You may read this evaluation but not score it');
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
+    await this.checkScores(ctx, campaign, input.scores, input.clear ?? [], 'input');
+    await bumpVersion(ctx, evaluation, input.expectedVersion);
+    await this.writeScores(ctx, evaluation.id, input.scores, input.clear ?? []);
+    return reload(ctx, evaluation.id);
+  },
+
+  /** Refuses, with every problem by path, scores that the campaign's criteria cannot take. */
+  async checkScores(ctx: RequestContext, campaign: Campaign, scores: ScoreInput[], clear: string[], path: string): Promise<void> {
     const criteria = await frameworkService.criteriaOf(ctx, campaign.versionId);
     const leaves = new Map(criteria.filter((c) => !criteria.some((k) => k.parentId === c.id)).map((c) => [c.id, c]));
     const problems: { path: string; message: string }[] = [];
     const seen = new Set<string>();
-    input.scores.forEach((s, i) => {
+    scores.forEach((s, i) => {
       const c = leaves.get(s.criterionId);
-      if (!c) return problems.push({ path: `input.scores[${i}].criterionId`, message: 'is not a scored criterion of this campaign' });
-      if (seen.has(c.id)) problems.push({ path: `input.scores[${i}].criterionId`, message: `${c.code} is scored twice` });
+      if (!c) return problems.push({ path: `${path}.scores[${i}].criterionId`, message: 'is not a scored criterion of this campaign' });
+      if (seen.has(c.id)) problems.push({ path: `${path}.scores[${i}].criterionId`, message: `${c.code} is scored twice` });
       seen.add(c.id);
       const reason = invalidValue(c, s.value);
-      if (reason) problems.push({ path: `input.scores[${i}].value`, message: `${c.code} ${reason}` });
+      if (reason) problems.push({ path: `${path}.scores[${i}].value`, message: `${c.code} ${reason}` });
     });
-    (input.clear ?? []).forEach((id, i) => {
-      if (!leaves.has(id)) problems.push({ path: `input.clear[${i}]`, message: 'is not a scored criterion of this campaign' });
+    clear.forEach((id, i) => {
+      if (!leaves.has(id)) problems.push({ path: `${path}.clear[${i}]`, message: 'is not a scored criterion of this campaign' });
     });
     if (problems.length) {
       throw new AppError(ErrorCode.BAD_USER_INPUT, problems.map((p) => `${p.path}: ${p.message}`).join('; '), { reason: EvaluationErrorReason.INVALID_SCORE, field: problems[0].path, problems });
     }
-    await bumpVersion(ctx, evaluation, input.expectedVersion);
-    const t = viewer.tenantId;
-    if (input.scores.length) {
+  },
+
+  /** Upserts and clears raw scores (already checked) of an evaluation. */
+  async writeScores(ctx: RequestContext, evaluationId: string, scores: ScoreInput[], clear: string[]): Promise<void> {
+    const t = requireUser(ctx).tenantId;
+    if (scores.length) {
       await ctx.tx.query(
         `INSERT INTO evaluation_scores (tenant_id, evaluation_id, criterion_id, value, note, evidence)
          SELECT $1, $2, * FROM unnest($3::uuid[], $4::numeric[], $5::text[], $6::text[])
          ON CONFLICT (tenant_id, evaluation_id, criterion_id) DO UPDATE SET value = EXCLUDED.value, note = EXCLUDED.note, evidence = EXCLUDED.evidence`,
-        [t, evaluation.id, input.scores.map((s) => s.criterionId), input.scores.map((s) => s.value), input.scores.map((s) => s.note ?? null), input.scores.map((s) => s.evidence ?? null)],
+        [t, evaluationId, scores.map((s) => s.criterionId), scores.map((s) => s.value), scores.map((s) => s.note ?? null), scores.map((s) => s.evidence ?? null)],
       );
     }
-    if (input.clear?.length) {
-      await ctx.tx.query(`DELETE FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2 AND criterion_id = ANY($3::uuid[])`, [t, evaluation.id, input.clear]);
+    if (clear.length) {
+      await ctx.tx.query(`DELETE FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2 AND criterion_id = ANY($3::uuid[])`, [t, evaluationId, clear]);
     }
-    return reload(ctx, evaluation.id);
+    ctx.forget('evaluation.scores');
   },
 
   /** Submits (or resubmits after a return): every criterion scored, evidence where required; the totals are stored. */

@@ -1,6 +1,6 @@
-import { Matches, MaxLength, MinLength } from 'class-validator';
-import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { RequestContext } from '../../graphql/context';
+import { IsOptional, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { RequestContext, requireUser } from '../../graphql/context';
 import { Connection, ConnectionShape, PageArgs, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { Tenant } from './tenant.entity';
 import { tenantService } from './tenant.service';
@@ -17,6 +17,18 @@ class CreateTenantInput {
   @Field() @MaxLength(200) adminPassword: string;
 }
 
+@ObjectType()
+class TenantSettingsType {
+  @Field(() => Int, { description: '限时办结: hours a superior has to answer a service request.' }) serviceRequestHours: number;
+  @Field({ description: 'Time zone in which dates are judged.' }) timezone: string;
+}
+
+@InputType()
+class UpdateTenantSettingsInput {
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(24 * 90) serviceRequestHours?: number;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) timezone?: string;
+}
+
 @Resolver(() => Tenant)
 export class TenantResolver {
   @Query(() => TenantConnection, { description: 'All tenants (platform operators only).' })
@@ -27,6 +39,17 @@ export class TenantResolver {
   @Mutation(() => Tenant, { description: 'Create a tenant with its root org and first admin (platform operators only).' })
   async createTenant(@Arg('input') input: CreateTenantInput, @Ctx() ctx: RequestContext): Promise<Tenant> {
     return tenantService.create(ctx, input);
+  }
+
+  @Query(() => TenantSettingsType, { description: 'The signed-in user’s tenant settings.' })
+  async tenantSettings(@Ctx() ctx: RequestContext): Promise<TenantSettingsType> {
+    requireUser(ctx);
+    return tenantService.settings(ctx);
+  }
+
+  @Mutation(() => TenantSettingsType, { description: 'Tenant admins: time limits and time zone.' })
+  async updateTenantSettings(@Arg('input') input: UpdateTenantSettingsInput, @Ctx() ctx: RequestContext): Promise<TenantSettingsType> {
+    return tenantService.updateSettings(ctx, input);
   }
 
   @FieldResolver(() => ID)

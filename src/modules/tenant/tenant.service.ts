@@ -1,7 +1,8 @@
 import { hashPassword } from '../../auth/password';
 import { RequestTransaction } from '../../db/request-transaction';
-import { RequestContext, requireOperator } from '../../graphql/context';
-import { AppError, ErrorCode } from '../../graphql/errors';
+import { holdsRole } from '../../auth/scope';
+import { RequestContext, requireOperator, requireUser } from '../../graphql/context';
+import { AppError, ErrorCode, badInput, forbidden } from '../../graphql/errors';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { Org, OrgCategory, OrgKind } from '../org/org.entity';
 import { insertOrg } from '../org/org.service';
@@ -55,7 +56,34 @@ export async function provisionTenant(tx: RequestTransaction, input: ProvisionTe
   };
 }
 
+export interface TenantSettings {
+  /** 限时办结: hours a superior has to answer a service request. */
+  serviceRequestHours: number;
+  /** Dates (deadlines, overdue) are judged in this zone. */
+  timezone: string;
+}
+
+export const DEFAULT_SETTINGS: TenantSettings = { serviceRequestHours: 72, timezone: 'Asia/Shanghai' };
+
 export const tenantService = {
+  async settings(ctx: RequestContext): Promise<TenantSettings> {
+    const [row] = await ctx.tx.query(`SELECT settings FROM tenants WHERE id = app_tenant_id()`);
+    return { ...DEFAULT_SETTINGS, ...(row?.settings ?? {}) };
+  },
+
+  async updateSettings(ctx: RequestContext, patch: Partial<TenantSettings>): Promise<TenantSettings> {
+    const viewer = requireUser(ctx);
+    if (!holdsRole(viewer, [Role.TENANT_ADMIN])) throw forbidden('Only a tenant admin changes tenant settings');
+    if (patch.timezone !== undefined) {
+      const [ok] = await ctx.tx.query(`SELECT count(*)::int AS n FROM pg_timezone_names WHERE name = $1`, [patch.timezone]);
+      if (!ok.n) throw badInput('input.timezone', `Unknown time zone ${patch.timezone}`);
+    }
+    const next = { ...(await this.settings(ctx)), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null)) };
+    // Tenant rows are written by platform operators only; this one field set is the tenant's own.
+    await ctx.tx.query(`SELECT app_update_tenant_settings($1::jsonb)`, [JSON.stringify(next)]);
+    return next;
+  },
+
   async create(ctx: RequestContext, input: ProvisionTenantInput): Promise<Tenant> {
     requireOperator(ctx);
     assertPasswordStrength(input.adminPassword ?? '', 'input.adminPassword');

@@ -1,0 +1,128 @@
+import { holdsRole, inScope } from '../../auth/scope';
+import { RequestContext, requireUser } from '../../graphql/context';
+import { badInput, forbidden } from '../../graphql/errors';
+import { campaignService } from '../campaign/campaign.service';
+import { Org } from '../org/org.entity';
+import { orgService } from '../org/org.service';
+import { FindingSeverity, findingSeverityLabels } from '../supervision/supervision.entity';
+import { Role } from '../user/user.entity';
+import { AssessmentComponent, AssessmentRule, AssessmentRuleValues } from './assessment.entity';
+
+export interface AssessmentRow {
+  org: Org;
+  year: number;
+  total: number;
+  rank: number;
+  components: AssessmentComponent[];
+}
+
+const SEVERITIES = [FindingSeverity.MINOR, FindingSeverity.MODERATE, FindingSeverity.SERIOUS, FindingSeverity.CRITICAL];
+
+/**
+ * Every component of every org's score in a subtree, in one statement: campaign result, findings of
+ * the year's finalized inspections (an amended record counts through its amendment only), rectifications
+ * not signed off by their due date, and issued notices naming the org.
+ */
+const ASSESSMENT_SQL = `
+WITH t AS (
+  SELECT o.id, o.path FROM orgs o
+   WHERE o.tenant_id = $1 AND o.path <@ $2::ltree AND o.archived_at IS NULL AND ($14::uuid IS NULL OR o.id = $14) AND ($16::uuid IS NULL OR o.id <> $16)
+), f AS (
+  SELECT i.org_id,
+         count(*) FILTER (WHERE f.severity = 'MINOR')::int AS minor, count(*) FILTER (WHERE f.severity = 'MODERATE')::int AS moderate,
+         count(*) FILTER (WHERE f.severity = 'SERIOUS')::int AS serious, count(*) FILTER (WHERE f.severity = 'CRITICAL')::int AS critical
+    FROM inspections i JOIN findings f ON f.tenant_id = i.tenant_id AND f.inspection_id = i.id
+   WHERE i.tenant_id = $1 AND i.state = 'FINALIZED' AND i.inspected_on >= make_date($3, 1, 1) AND i.inspected_on < make_date($3 + 1, 1, 1)
+     AND NOT EXISTS (SELECT 1 FROM inspections a WHERE a.tenant_id = i.tenant_id AND a.amends_id = i.id AND a.state = 'FINALIZED')
+     AND i.org_id IN (SELECT id FROM t)
+   GROUP BY i.org_id
+), r AS (
+  SELECT owner_org_id AS org_id, count(*)::int AS n FROM rectifications
+   WHERE tenant_id = $1 AND due_on >= make_date($3, 1, 1) AND due_on < make_date($3 + 1, 1, 1)
+     AND ((verified_at IS NULL AND due_on < current_date) OR verified_at::date > due_on)
+     AND owner_org_id IN (SELECT id FROM t)
+   GROUP BY 1
+), n AS (
+  SELECT s.org_id, count(*) FILTER (WHERE x.kind = 'CRITICISM')::int AS crit, count(*) FILTER (WHERE x.kind = 'COMMENDATION')::int AS comm
+    FROM notice_subjects s JOIN notices x ON x.tenant_id = s.tenant_id AND x.id = s.notice_id
+   WHERE s.tenant_id = $1 AND x.state = 'ISSUED' AND x.issued_on >= make_date($3, 1, 1) AND x.issued_on < make_date($3 + 1, 1, 1)
+     AND s.org_id IN (SELECT id FROM t)
+   GROUP BY 1
+), p AS (
+  SELECT t.id, t.path, cr.total::float8 AS campaign_total,
+         coalesce(f.minor, 0) AS minor, coalesce(f.moderate, 0) AS moderate, coalesce(f.serious, 0) AS serious, coalesce(f.critical, 0) AS critical,
+         coalesce(r.n, 0) AS overdue, coalesce(n.crit, 0) AS crit, coalesce(n.comm, 0) AS comm,
+         round(($5::numeric * coalesce(cr.total, 0)), 2)::float8 AS campaign_points,
+         round(((1 - $5::numeric) * $6::numeric), 2)::float8 AS base_points,
+         (coalesce(f.minor, 0) * $7::numeric + coalesce(f.moderate, 0) * $8::numeric + coalesce(f.serious, 0) * $9::numeric + coalesce(f.critical, 0) * $10::numeric)::float8 AS finding_points,
+         (coalesce(r.n, 0) * $11::numeric)::float8 AS overdue_points,
+         (coalesce(n.crit, 0) * $12::numeric)::float8 AS criticism_points,
+         (coalesce(n.comm, 0) * $13::numeric)::float8 AS commendation_points
+    FROM t
+    LEFT JOIN campaign_results cr ON cr.tenant_id = $1 AND cr.campaign_id = $4 AND cr.org_id = t.id
+    LEFT JOIN f ON f.org_id = t.id LEFT JOIN r ON r.org_id = t.id LEFT JOIN n ON n.org_id = t.id
+), s AS (
+  SELECT p.*, round(greatest(0, campaign_points + base_points - finding_points - overdue_points - criticism_points + commendation_points)::numeric, 2)::float8 AS total FROM p
+)
+SELECT s.*, rank() OVER (ORDER BY total DESC)::int AS rank FROM s ORDER BY total DESC, path LIMIT $15`;
+
+export const assessmentService = {
+  async rule(ctx: RequestContext, year: number): Promise<AssessmentRule | null> {
+    const viewer = requireUser(ctx);
+    return ctx.tx.repository(AssessmentRule).findOneBy({ tenantId: viewer.tenantId, year });
+  },
+
+  async setRule(ctx: RequestContext, year: number, campaignId: string | null, values: AssessmentRuleValues): Promise<AssessmentRule> {
+    const viewer = requireUser(ctx);
+    if (!holdsRole(viewer, [Role.TENANT_ADMIN])) throw forbidden('Only a tenant admin sets the assessment rule');
+    if (values.campaignShare < 0 || values.campaignShare > 1) throw badInput('input.rule.campaignShare', 'campaignShare is between 0 and 1');
+    if (values.base < 0 || values.base > 1000) throw badInput('input.rule.base', 'base is between 0 and 1000');
+    const severities = values.findingPoints.map((p) => p.severity);
+    if (new Set(severities).size !== severities.length) throw badInput('input.rule.findingPoints', 'A severity is listed twice');
+    for (const [key, v] of Object.entries({ overdueRectificationPoints: values.overdueRectificationPoints, criticismPoints: values.criticismPoints, commendationPoints: values.commendationPoints })) {
+      if (v < 0 || v > 1000) throw badInput(`input.rule.${key}`, `${key} is between 0 and 1000`);
+    }
+    if (values.findingPoints.some((p) => p.points < 0 || p.points > 1000)) throw badInput('input.rule.findingPoints', 'Points are between 0 and 1000');
+    if (campaignId) await campaignService.getOrThrow(ctx, campaignId);
+    await ctx.tx.query(
+      `INSERT INTO assessment_rules (tenant_id, year, campaign_id, rule) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (tenant_id, year) DO UPDATE SET campaign_id = EXCLUDED.campaign_id, rule = EXCLUDED.rule, updated_at = now()`,
+      [viewer.tenantId, year, campaignId, JSON.stringify({ ...values })],
+    );
+    return (await this.rule(ctx, year))!;
+  },
+
+  /** Scores of the orgs in a subtree (or one org) for a year, best first, every component shown. */
+  async compute(ctx: RequestContext, year: number, scope: { under?: Org; org?: Org }, first: number): Promise<AssessmentRow[]> {
+    const viewer = requireUser(ctx);
+    const target = scope.org ?? scope.under!;
+    if (!inScope(viewer, target.path)) throw forbidden('Outside your scope');
+    const rule = await this.rule(ctx, year);
+    if (!rule) throw badInput('year', `No assessment rule is set for ${year}`);
+    const v = rule.rule;
+    const points = (s: FindingSeverity) => v.findingPoints.find((p) => p.severity === s)?.points ?? 0;
+    const rows = await ctx.tx.query(ASSESSMENT_SQL, [
+      viewer.tenantId, target.path, year, rule.campaignId, v.campaignShare, v.base,
+      points(FindingSeverity.MINOR), points(FindingSeverity.MODERATE), points(FindingSeverity.SERIOUS), points(FindingSeverity.CRITICAL),
+      v.overdueRectificationPoints, v.criticismPoints, v.commendationPoints, scope.org?.id ?? null, first, scope.under && !scope.org ? scope.under.id : null,
+    ]);
+    const orgs = await Promise.all(rows.map((r: { id: string }) => orgService.findById(ctx, r.id)));
+    return rows.map((r: Record<string, number & string>, i: number) => ({
+      org: orgs[i]!,
+      year,
+      total: r.total,
+      rank: r.rank,
+      components: [
+        { code: 'CAMPAIGN', label: '创建活动成绩', points: r.campaign_points, detail: r.campaign_total === null ? '无创建活动成绩' : `${r.campaign_total} × ${v.campaignShare}` },
+        { code: 'BASE', label: '基础分', points: r.base_points, detail: `${v.base} × ${Math.round((1 - v.campaignShare) * 10000) / 10000}` },
+        {
+          code: 'FINDINGS', label: '督查问题扣分', points: -r.finding_points,
+          detail: SEVERITIES.map((s) => [s, r[s.toLowerCase()]] as const).filter(([, n]) => n > 0).map(([s, n]) => `${findingSeverityLabels[s]}${n}项×${points(s)}`).join('，') || '无',
+        },
+        { code: 'OVERDUE_RECTIFICATIONS', label: '整改逾期扣分', points: -r.overdue_points, detail: `${r.overdue}项×${v.overdueRectificationPoints}` },
+        { code: 'CRITICISMS', label: '通报批评扣分', points: -r.criticism_points, detail: `${r.crit}次×${v.criticismPoints}` },
+        { code: 'COMMENDATIONS', label: '通报表扬加分', points: r.commendation_points, detail: `${r.comm}次×${v.commendationPoints}` },
+      ],
+    }));
+  },
+};

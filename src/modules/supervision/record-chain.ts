@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { RequestTransaction } from '../../db/request-transaction';
+
+/**
+ * Finalized inspections form one hash chain per tenant: each record's hash covers its canonical
+ * content and the previous record's hash, so changing any finalized row (even past the triggers, as a
+ * superuser could) breaks the link that `verifyRecords` recomputes.
+ */
+export const genesisHash = (tenantId: string) => sha256(`genesis:${tenantId}`);
+export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+export const linkHash = (prevHash: string, content: string) => sha256(`${prevHash}\n${content}`);
+
+/** The content of finalized inspections, loaded in four statements and serialized with a fixed key order. */
+export async function canonicalContents(tx: RequestTransaction, tenantId: string, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const [inspections, findings, followUps, scores] = await Promise.all([
+    tx.query(
+      `SELECT id, team_id, org_id, campaign_id, inspected_on::text AS inspected_on, methods, summary, evaluation_id, amends_id, amendment_reason,
+              finalized_by, finalized_at, chain_seq::text AS chain_seq
+         FROM inspections WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, ids],
+    ),
+    tx.query(
+      `SELECT inspection_id, id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on::text AS rectify_due_on
+         FROM findings WHERE tenant_id = $1 AND inspection_id = ANY($2::uuid[]) ORDER BY inspection_id, position, id`,
+      [tenantId, ids],
+    ),
+    tx.query(
+      `SELECT inspection_id, finding_id, fixed, note FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = ANY($2::uuid[]) ORDER BY inspection_id, finding_id`,
+      [tenantId, ids],
+    ),
+    tx.query(
+      `SELECT i.id AS inspection_id, s.criterion_id, s.value::text AS value
+         FROM inspections i JOIN evaluation_scores s ON s.tenant_id = i.tenant_id AND s.evaluation_id = i.evaluation_id
+        WHERE i.tenant_id = $1 AND i.id = ANY($2::uuid[]) ORDER BY i.id, s.criterion_id`,
+      [tenantId, ids],
+    ),
+  ]);
+  const group = <T extends { inspection_id: string }>(rows: T[]) => {
+    const map = new Map<string, T[]>();
+    for (const row of rows) map.set(row.inspection_id, [...(map.get(row.inspection_id) ?? []), row]);
+    return map;
+  };
+  const f = group(findings);
+  const u = group(followUps);
+  const s = group(scores);
+  const out = new Map<string, string>();
+  for (const i of inspections) {
+    out.set(i.id, JSON.stringify({
+      id: i.id,
+      seq: i.chain_seq,
+      team: i.team_id,
+      org: i.org_id,
+      campaign: i.campaign_id,
+      inspectedOn: i.inspected_on,
+      methods: i.methods,
+      summary: i.summary,
+      evaluation: i.evaluation_id,
+      amends: i.amends_id,
+      amendmentReason: i.amendment_reason,
+      finalizedBy: i.finalized_by,
+      finalizedAt: i.finalized_at ? new Date(i.finalized_at).toISOString() : null,
+      findings: (f.get(i.id) ?? []).map((x) => [x.id, x.position, x.severity, x.description, x.criterion_id, x.rectify_org_id, x.rectify_due_on]),
+      followUps: (u.get(i.id) ?? []).map((x) => [x.finding_id, x.fixed, x.note]),
+      scores: (s.get(i.id) ?? []).map((x) => [x.criterion_id, x.value]),
+    }));
+  }
+  return out;
+}
