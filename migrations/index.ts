@@ -1,6 +1,20 @@
-import { Foundation1733000000000 } from './1733000000000-foundation';
-import { CriteriaCampaigns1733100000000 } from './1733100000000-criteria-campaigns';
-import { Supervision1733200000000 } from './1733200000000-supervision';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 
-/** Listed explicitly (not globbed) so that tsc builds and ts-jest runs see the same migrations. */
-export const migrations = [Foundation1733000000000, CriteriaCampaigns1733100000000, Supervision1733200000000];
+/**
+ * Every migration file in this folder (`<timestamp>-<name>.ts`, or `.js` once built), in timestamp
+ * order. Found on disk so that tsc builds and ts-jest runs see the same set, and a new domain's
+ * migration needs no edit here.
+ */
+function discover(): Function[] {
+  return readdirSync(__dirname)
+    .filter((file) => /^\d{13}-[a-z0-9-]+\.(ts|js)$/.test(file) && !file.endsWith('.d.ts'))
+    .sort()
+    .flatMap((file) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const exported = require(path.join(__dirname, file)) as Record<string, unknown>;
+      return Object.values(exported).filter((v): v is Function => typeof v === 'function');
+    });
+}
+
+export const migrations = discover();

@@ -1,44 +1,12 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { campaignService } from '../modules/campaign/campaign.service';
-import { evaluationService } from '../modules/evaluation/evaluation.service';
-import { frameworkService } from '../modules/framework/framework.service';
-import { noticeService } from '../modules/notice/notice.service';
-import { orgService } from '../modules/org/org.service';
-import { serviceRequestService } from '../modules/service-request/service-request.service';
-import { rectificationService } from '../modules/supervision/rectification.service';
-import { supervisionService } from '../modules/supervision/supervision.service';
-import { tenantService } from '../modules/tenant/tenant.service';
-import { userService } from '../modules/user/user.service';
+import { moduleNodes } from '../modules';
+import { NodeFetcher } from '../modules/domain-module';
 import { RequestContext } from './context';
 import { badInput } from './errors';
 import { decodeGlobalId, Node } from './relay';
 
-type Fetcher = (ctx: RequestContext, id: string) => Promise<object | null>;
-
-/** Every Node type and how to load one instance of it within the viewer's reach. */
-const fetchers: Record<string, Fetcher> = {
-  Org: (ctx, id) => orgService.findById(ctx, id),
-  User: (ctx, id) => userService.findById(ctx, id),
-  Tenant: (ctx, id) => tenantService.findById(ctx, id),
-  Framework: (ctx, id) => frameworkService.findFramework(ctx, id),
-  FrameworkVersion: (ctx, id) => frameworkService.findVersion(ctx, id),
-  Criterion: (ctx, id) => frameworkService.findCriterion(ctx, id),
-  Campaign: (ctx, id) => campaignService.findById(ctx, id),
-  CampaignDeadline: (ctx, id) => campaignService.findDeadline(ctx, id),
-  DeadlineSubmission: (ctx, id) => campaignService.findSubmission(ctx, id),
-  RoleAssignment: (ctx, id) => userService.findAssignment(ctx, id),
-  Evaluation: (ctx, id) => evaluationService.findById(ctx, id),
-  SupervisionTeam: (ctx, id) => supervisionService.findTeam(ctx, id),
-  Inspection: (ctx, id) => supervisionService.findInspection(ctx, id),
-  Finding: (ctx, id) => supervisionService.findFinding(ctx, id),
-  Rectification: (ctx, id) => rectificationService.find(ctx, id),
-  ServiceRequest: (ctx, id) => serviceRequestService.find(ctx, id),
-  Notice: (ctx, id) => noticeService.find(ctx, id),
-};
-
-export function registerNodeType(type: string, fetcher: Fetcher): void {
-  fetchers[type] = fetcher;
-}
+/** Every Node type and how to load one instance of it within the viewer's reach (from the domain modules). */
+const fetchers: Record<string, NodeFetcher> = moduleNodes;
 
 async function fetchNode(ctx: RequestContext, globalId: string): Promise<object | null> {
   const decoded = decodeGlobalId(globalId);

@@ -1,48 +1,13 @@
 import { GraphQLSchema } from 'graphql';
-import { MiddlewareFn, buildSchema } from 'type-graphql';
+import { MiddlewareFn, NonEmptyArray, buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver';
-import { AssessmentResolver } from '../modules/assessment/assessment.resolver';
-import { AuditResolver } from '../modules/audit/audit.resolver';
-import { NoticeResolver } from '../modules/notice/notice.resolver';
-import { ServiceRequestResolver } from '../modules/service-request/service-request.resolver';
-import { FindingResolver, FollowUpCheckResolver, InspectionResolver, RectificationResolver, SupervisionTeamResolver } from '../modules/supervision/supervision.resolver';
+import { moduleResolvers } from '../modules';
 import { auditService } from '../modules/audit/audit.service';
-import { CampaignDeadlineResolver, CampaignProgressResolver, CampaignResolver, CampaignResultResolver, DeadlineSubmissionResolver } from '../modules/campaign/campaign.resolver';
-import { EvaluationResolver, OrgCampaignResolver } from '../modules/evaluation/evaluation.resolver';
-import { CriterionResolver, FrameworkResolver, FrameworkVersionResolver } from '../modules/framework/framework.resolver';
-import { OrgResolver } from '../modules/org/org.resolver';
-import { TenantResolver } from '../modules/tenant/tenant.resolver';
-import { RoleAssignmentResolver, UserResolver } from '../modules/user/user.resolver';
 import { RequestContext } from './context';
 import { NodeResolver } from './node.resolver';
 
-export const resolvers = [
-  NodeResolver,
-  AuthResolver,
-  TenantResolver,
-  OrgResolver,
-  UserResolver,
-  RoleAssignmentResolver,
-  FrameworkResolver,
-  FrameworkVersionResolver,
-  CriterionResolver,
-  CampaignResolver,
-  CampaignProgressResolver,
-  CampaignDeadlineResolver,
-  DeadlineSubmissionResolver,
-  CampaignResultResolver,
-  EvaluationResolver,
-  OrgCampaignResolver,
-  AuditResolver,
-  SupervisionTeamResolver,
-  InspectionResolver,
-  FindingResolver,
-  FollowUpCheckResolver,
-  RectificationResolver,
-  ServiceRequestResolver,
-  NoticeResolver,
-  AssessmentResolver,
-] as const;
+/** The core resolvers, then every domain module's (src/modules/<name>/<name>.module.ts). */
+export const resolvers = [NodeResolver, AuthResolver, ...moduleResolvers] as unknown as NonEmptyArray<Function>;
 
 /**
  * Each top-level mutation field runs in its own savepoint, so a refused one leaves no trace, and a

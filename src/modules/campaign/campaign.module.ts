@@ -1,0 +1,15 @@
+import { DomainModule } from '../domain-module';
+import { Campaign, CampaignDeadline, CampaignPhase, CampaignTarget, DeadlineSubmission } from './campaign.entity';
+import { CampaignDeadlineResolver, CampaignProgressResolver, CampaignResolver, CampaignResultResolver, DeadlineSubmissionResolver } from './campaign.resolver';
+import { campaignService } from './campaign.service';
+
+export default {
+  name: 'campaign',
+  resolvers: [CampaignResolver, CampaignProgressResolver, CampaignDeadlineResolver, DeadlineSubmissionResolver, CampaignResultResolver],
+  entities: [Campaign, CampaignPhase, CampaignDeadline, CampaignTarget, DeadlineSubmission],
+  nodes: {
+    Campaign: (ctx, id) => campaignService.findById(ctx, id),
+    CampaignDeadline: (ctx, id) => campaignService.findDeadline(ctx, id),
+    DeadlineSubmission: (ctx, id) => campaignService.findSubmission(ctx, id),
+  },
+} satisfies DomainModule;

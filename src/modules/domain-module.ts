@@ -1,0 +1,16 @@
+import { RequestContext } from '../graphql/context';
+
+/** Loads one instance of a Node type within the viewer's reach (null when unknown or out of reach). */
+export type NodeFetcher = (ctx: RequestContext, id: string) => Promise<object | null>;
+
+/**
+ * What a domain folder contributes: its resolvers, TypeORM entities and Node types. Each folder
+ * `src/modules/<name>/` exports one as `<name>.module.ts`; src/modules/index.ts collects them, so a new
+ * domain plugs in without touching shared files.
+ */
+export interface DomainModule {
+  name: string;
+  resolvers: Function[];
+  entities: Function[];
+  nodes: Record<string, NodeFetcher>;
+}

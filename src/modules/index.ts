@@ -1,0 +1,25 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { DomainModule, NodeFetcher } from './domain-module';
+
+/**
+ * Every domain module under src/modules, in folder order. Found on disk (each folder's
+ * `<folder>.module.ts`, or `.js` once built) so that adding a domain never edits a shared list.
+ */
+function discover(): DomainModule[] {
+  const found: DomainModule[] = [];
+  for (const dir of readdirSync(__dirname, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    const base = path.join(__dirname, dir, `${dir}.module`);
+    if (!existsSync(`${base}.ts`) && !existsSync(`${base}.js`)) continue;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const exported = require(base) as { default?: DomainModule };
+    if (!exported.default) throw new Error(`${dir}.module must export default a DomainModule`);
+    found.push(exported.default);
+  }
+  return found;
+}
+
+export const domainModules: DomainModule[] = discover();
+export const moduleResolvers = domainModules.flatMap((m) => m.resolvers);
+export const moduleEntities = domainModules.flatMap((m) => m.entities);
+export const moduleNodes: Record<string, NodeFetcher> = Object.assign({}, ...domainModules.map((m) => m.nodes));

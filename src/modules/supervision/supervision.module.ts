@@ -1,0 +1,17 @@
+import { DomainModule } from '../domain-module';
+import { rectificationService } from './rectification.service';
+import { Finding, FollowUpCheck, Inspection, Rectification, SupervisionTeam } from './supervision.entity';
+import { FindingResolver, FollowUpCheckResolver, InspectionResolver, RectificationResolver, SupervisionTeamResolver } from './supervision.resolver';
+import { supervisionService } from './supervision.service';
+
+export default {
+  name: 'supervision',
+  resolvers: [SupervisionTeamResolver, InspectionResolver, FindingResolver, FollowUpCheckResolver, RectificationResolver],
+  entities: [SupervisionTeam, Inspection, Finding, FollowUpCheck, Rectification],
+  nodes: {
+    SupervisionTeam: (ctx, id) => supervisionService.findTeam(ctx, id),
+    Inspection: (ctx, id) => supervisionService.findInspection(ctx, id),
+    Finding: (ctx, id) => supervisionService.findFinding(ctx, id),
+    Rectification: (ctx, id) => rectificationService.find(ctx, id),
+  },
+} satisfies DomainModule;

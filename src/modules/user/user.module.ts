@@ -1,0 +1,14 @@
+import { DomainModule } from '../domain-module';
+import { RoleAssignment, User } from './user.entity';
+import { RoleAssignmentResolver, UserResolver } from './user.resolver';
+import { userService } from './user.service';
+
+export default {
+  name: 'user',
+  resolvers: [UserResolver, RoleAssignmentResolver],
+  entities: [User, RoleAssignment],
+  nodes: {
+    User: (ctx, id) => userService.findById(ctx, id),
+    RoleAssignment: (ctx, id) => userService.findAssignment(ctx, id),
+  },
+} satisfies DomainModule;
