@@ -13,4 +13,10 @@ export interface DomainModule {
   resolvers: Function[];
   entities: Function[];
   nodes: Record<string, NodeFetcher>;
+  /**
+   * Demo data for `npm start`: called once per demo tenant, as that tenant's admin (ctx.viewer), after
+   * the tenant's framework, campaign and supervision team exist. Runs through the same services a
+   * request uses, in the seed's transaction.
+   */
+  seedDemo?: (ctx: RequestContext, demo: { slug: string; campaignId: string; rootOrgId: string }) => Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Config } from '../config';
 import { RequestContext, createRequestContext, loadViewer } from '../graphql/context';
+import { domainModules } from '../modules';
 import { campaignService } from '../modules/campaign/campaign.service';
 import { frameworkService } from '../modules/framework/framework.service';
 import { OrgKind } from '../modules/org/org.entity';
@@ -63,6 +64,7 @@ export async function seedDemoCampaigns(dataSource: DataSource, config: Config):
       // The bureau's supervision team (督导组), led by the demo inspector, over the whole tree.
       const [inspector] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = app_tenant_id() AND username = 'inspector'`);
       await supervisionService.createTeam(ctx, { name: '第一督导组', leaderId: inspector.id, memberIds: [], scopeOrgIds: [root.id], campaignId: campaign.id });
+      for (const module of domainModules) await module.seedDemo?.(ctx, { slug: demo.slug, campaignId: campaign.id, rootOrgId: root.id });
     });
   }
 }
