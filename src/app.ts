@@ -3,12 +3,12 @@ import { ApolloServer } from '@apollo/server';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import Fastify, { FastifyError, FastifyInstance } from 'fastify';
-import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
 import { Config } from './config';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
-import { formatError, toAppError } from './graphql/errors';
+import { formatError, toAppError, toGraphQLError } from './graphql/errors';
 import { registerGraphiql } from './graphql/graphiql';
+import { RequestLimiter, rateLimitHttpPlugin } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
 import { transactionPlugin } from './graphql/transaction-plugin';
 
@@ -45,6 +45,7 @@ function parseBodyLimit(limit: string): number {
 export async function startApp(config: Config, dataSource: DataSource, listen: { port: number; host: string }): Promise<RunningApp> {
   const fastify = Fastify({ bodyLimit: parseBodyLimit(config.bodyLimit), trustProxy: 'loopback', logger: false });
   const limits = armor(config);
+  const limiter = new RequestLimiter(config);
 
   const apollo = new ApolloServer<RequestContext>({
     schema: await getSchema(),
@@ -53,7 +54,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     validationRules: limits.validationRules,
-    plugins: [...limits.plugins, transactionPlugin, fastifyApolloDrainPlugin(fastify)],
+    plugins: [...limits.plugins, transactionPlugin, rateLimitHttpPlugin, fastifyApolloDrainPlugin(fastify)],
   });
   await apollo.start();
 
@@ -84,11 +85,12 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
       const ctx = createRequestContext(config, dataSource, request.ip);
       try {
         await authenticate(ctx, request.headers.authorization);
+        if (ctx.viewer?.kind === 'user') limiter.check(ctx.viewer);
       } catch (error) {
         await ctx.tx.finish(false).catch(() => undefined);
         const known = toAppError(error);
         if (!known) throw error;
-        throw new GraphQLError(known.message, { extensions: { code: known.code, reason: known.details.reason, http: { status: 401 } } });
+        throw toGraphQLError(known);
       }
       return ctx;
     },

@@ -32,6 +32,12 @@ export interface Config {
   introspection: boolean;
   bodyLimit: string;
   logQueries: boolean;
+  /** Requests per minute per user and per tenant (this instance); 0 turns a limit off. */
+  rateLimitUserPerMinute: number;
+  rateLimitTenantPerMinute: number;
+  /** Sign-in attempts per 15 minutes per account and per client address (all instances). */
+  loginLimitPerAccount: number;
+  loginLimitPerAddress: number;
   /** Adds an x-sql-statements response header (the benchmark's N+1 check); never in production. */
   exposeStatementCount: boolean;
 }
@@ -137,6 +143,10 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: !production,
     bodyLimit: env.BODY_LIMIT || '1mb',
     logQueries: boolVar(env, 'LOG_QUERIES', false),
+    rateLimitUserPerMinute: intVar(env, 'RATE_LIMIT_USER_PER_MINUTE', 600, 0, 1_000_000),
+    rateLimitTenantPerMinute: intVar(env, 'RATE_LIMIT_TENANT_PER_MINUTE', 6000, 0, 10_000_000),
+    loginLimitPerAccount: intVar(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 100_000),
+    loginLimitPerAddress: intVar(env, 'LOGIN_LIMIT_PER_ADDRESS', 100, 1, 1_000_000),
     exposeStatementCount: !production && boolVar(env, 'EXPOSE_STATEMENT_COUNT', false),
   };
 }

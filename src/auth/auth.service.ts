@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { RequestContext } from '../graphql/context';
 import { AppError, ErrorCode } from '../graphql/errors';
+import { rateLimited } from '../graphql/rate-limit';
 import { RefreshToken } from './auth.entities';
 import { signAccessToken } from './jwt';
 import { dummyHash, verifyPassword } from './password';
@@ -42,9 +43,26 @@ async function issueRefreshToken(ctx: RequestContext, tenantId: string, userId: 
   return `${tenantId}.${row.id}.${secret}`;
 }
 
+const SIGN_IN_WINDOW_SECONDS = 15 * 60;
+
+/**
+ * Counts the attempt against its account and its client address before any password is checked, in
+ * the database (outside the request transaction, so a failed attempt stays counted) and the same way
+ * whether or not the account exists, so the limit reveals nothing.
+ */
+async function throttleSignIn(ctx: RequestContext, tenant: string, username: string): Promise<void> {
+  const [row] = await ctx.tx.outside<{ account: number; address: number }>(
+    `SELECT app_throttle($1, $3, $5) AS account, app_throttle($2, $4, $5) AS address`,
+    [`login:account:${tenant.toLowerCase()}:${username.toLowerCase()}`, `login:address:${ctx.ip}`, ctx.config.loginLimitPerAccount, ctx.config.loginLimitPerAddress, SIGN_IN_WINDOW_SECONDS],
+  );
+  const wait = Math.max(row.account, row.address);
+  if (wait > 0) throw rateLimited('Too many sign-in attempts; retry later', wait, 'SIGN_IN_RATE_LIMITED');
+}
+
 export const authService = {
   /** Sign-in: tenant by slug, then user; unknown tenant, unknown user and wrong password look alike. */
   async login(ctx: RequestContext, input: { tenant?: string | null; username: string; password: string }): Promise<Session> {
+    await throttleSignIn(ctx, input.tenant ?? '', input.username);
     await ctx.tx.begin();
     if (!input.tenant) return this.loginOperator(ctx, input);
     const [tenant] = await ctx.tx.query(`SELECT app_tenant_by_slug($1) AS id`, [input.tenant]);

@@ -62,6 +62,14 @@ export class RequestTransaction {
     }
   }
 
+  /**
+   * Runs one statement on the pool outside this transaction, so that it stands even when the request
+   * fails (a sign-in attempt counted against its throttle must stay counted).
+   */
+  async outside<T = any>(sql: string, params?: unknown[]): Promise<T[]> {
+    return this.dataSource.query(sql, params);
+  }
+
   get manager(): EntityManager {
     if (!this.runner) throw new Error('Request transaction used before it was opened');
     return this.runner.manager;

@@ -93,12 +93,13 @@ export function toAppError(error: unknown): AppError | undefined {
   return undefined;
 }
 
-export function toGraphQLError(error: AppError, base?: GraphQLError): GraphQLError {
-  return new GraphQLError(error.message, {
-    nodes: base?.nodes,
-    path: base?.path,
-    extensions: { code: error.code, ...error.details, http: { status: httpStatus[error.code] } },
-  });
+/** An AppError as a GraphQLError with its HTTP status (and Retry-After when it carries a retry hint). */
+export function toGraphQLError(error: AppError): GraphQLError {
+  const retry = error.details.retryAfterSeconds;
+  const http = typeof retry === 'number'
+    ? { status: httpStatus[error.code], headers: new Map([['retry-after', String(retry)]]) }
+    : { status: httpStatus[error.code] };
+  return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details, http } });
 }
 
 /**

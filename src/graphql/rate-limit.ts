@@ -1,0 +1,58 @@
+import { ApolloServerPlugin } from '@apollo/server';
+import { Config } from '../config';
+import { UserViewer } from '../auth/viewer';
+import { AppError, ErrorCode } from './errors';
+
+export const rateLimited = (message: string, retryAfterSeconds: number, reason = 'RATE_LIMITED') =>
+  new AppError(ErrorCode.RATE_LIMITED, message, { reason, retryAfterSeconds });
+
+/**
+ * Fixed one-minute windows per key, in this process. Request limits are per instance (cheap, no
+ * statement per request); the sign-in throttle, which guards passwords, is shared in PostgreSQL.
+ */
+export class RequestLimiter {
+  private windows = new Map<string, { start: number; hits: number }>();
+
+  constructor(private readonly config: Config, private readonly now: () => number = Date.now) {}
+
+  private hit(key: string, limit: number): number {
+    const now = this.now();
+    let w = this.windows.get(key);
+    if (!w || now - w.start >= 60_000) {
+      w = { start: now, hits: 0 };
+      this.windows.set(key, w);
+      if (this.windows.size > 100_000) this.prune(now);
+    }
+    w.hits++;
+    return w.hits > limit ? Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000)) : 0;
+  }
+
+  private prune(now: number) {
+    for (const [key, w] of this.windows) if (now - w.start >= 60_000) this.windows.delete(key);
+  }
+
+  /** Throws RATE_LIMITED with a retry hint when the user or its tenant is over its limit. */
+  check(viewer: UserViewer): void {
+    const { rateLimitUserPerMinute: perUser, rateLimitTenantPerMinute: perTenant } = this.config;
+    const tenantWait = perTenant ? this.hit(`t:${viewer.tenantId}`, perTenant) : 0;
+    if (tenantWait) throw rateLimited('Too many requests for this agency; retry later', tenantWait, 'TENANT_RATE_LIMITED');
+    const userWait = perUser ? this.hit(`u:${viewer.userId}`, perUser) : 0;
+    if (userWait) throw rateLimited('Too many requests; retry later', userWait, 'USER_RATE_LIMITED');
+  }
+}
+
+/** A response whose errors include RATE_LIMITED answers HTTP 429 with a Retry-After header. */
+export const rateLimitHttpPlugin: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const limited = response.body.singleResult.errors?.find((e) => e.extensions?.code === ErrorCode.RATE_LIMITED);
+        if (!limited) return;
+        response.http.status = 429;
+        const retry = limited.extensions?.retryAfterSeconds;
+        if (typeof retry === 'number') response.http.headers.set('retry-after', String(retry));
+      },
+    };
+  },
+};

@@ -1,0 +1,65 @@
+import { TestServer, codes, startTestServer } from './helpers/server';
+
+const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { accessToken } }`;
+
+describe('rate limits', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { LOGIN_LIMIT_PER_ACCOUNT: '3', LOGIN_LIMIT_PER_ADDRESS: '12', RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_TENANT_PER_MINUTE: '12' } });
+  });
+  afterAll(() => server.close());
+
+  const post = async (body: object, token?: string) => {
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any };
+  };
+  const login = (tenant: string, username: string, password: string) => post({ query: LOGIN, variables: { input: { tenant, username, password } } });
+
+  it('limits sign-in attempts per account, the same way for an account that does not exist', async () => {
+    for (const username of ['leader', 'no-such-user']) {
+      const attempts = [];
+      for (let i = 0; i < 4; i++) attempts.push(await login('jtj', username, 'wrong-password'));
+      expect(attempts.slice(0, 3).map((a) => a.body.errors[0].extensions.code)).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'UNAUTHENTICATED']);
+      const limited = attempts[3];
+      expect(limited.status).toBe(429);
+      expect(limited.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SIGN_IN_RATE_LIMITED' });
+      expect(limited.body.errors[0].extensions.retryAfterSeconds).toBeGreaterThan(800);
+      expect(Number(limited.retryAfter)).toBe(limited.body.errors[0].extensions.retryAfterSeconds);
+    }
+    // even the right password waits now: the limit is checked before any password
+    const right = await login('jtj', 'leader', 'demo');
+    expect(right.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    // another account is not affected (until the address limit)
+    expect((await login('jtj', 'deputy', 'demo')).body.data.login.accessToken).toBeTruthy();
+  });
+
+  it('limits sign-in attempts per client address across accounts', async () => {
+    const results = [];
+    for (let i = 0; i < 8; i++) results.push(await login('szjg', `guess-${i}`, 'x'));
+    expect(results.some((r) => r.body.errors[0].extensions.reason === 'SIGN_IN_RATE_LIMITED')).toBe(true);
+  });
+
+  it('limits requests per user and per tenant with a retry hint, and keeps serving other tenants', async () => {
+    const fresh = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_TENANT_PER_MINUTE: '8' } });
+    try {
+      const [a, b, other] = await Promise.all([fresh.token('jtj', 'admin'), fresh.token('jtj', 'leader'), fresh.token('szjg', 'admin')]);
+      const ask = (t: string) => fresh.gql(`{ viewer { username } }`, {}, t);
+      const first = [];
+      for (let i = 0; i < 6; i++) first.push(await ask(a));
+      expect(first.slice(0, 5).every((r) => r.data?.viewer.username === 'admin')).toBe(true);
+      expect(first[5].status).toBe(429);
+      expect(first[5].errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'USER_RATE_LIMITED' });
+      // the tenant has used 6 of 8: the second user gets two more, then the tenant is limited
+      const second = [await ask(b), await ask(b), await ask(b)];
+      expect(codes(second[2])).toEqual(['RATE_LIMITED']);
+      expect(second[2].errors![0].extensions!.reason).toBe('TENANT_RATE_LIMITED');
+      expect((await ask(other)).data.viewer.username).toBe('admin');
+    } finally {
+      await fresh.close();
+    }
+  });
+});
