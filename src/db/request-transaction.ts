@@ -27,10 +27,15 @@ export class RequestTransaction {
       const runner = this.dataSource.createQueryRunner();
       try {
         await runner.connect();
+        // One connection serves every resolver of the request: queue statements instead of handing the
+        // pg client a second query while one is running (deprecated in pg 8, removed in pg 9).
         const query = runner.query.bind(runner);
+        let queue: Promise<unknown> = Promise.resolve();
         runner.query = ((...args: Parameters<typeof query>) => {
           this.statements++;
-          return query(...args);
+          const run = queue.then(() => query(...args));
+          queue = run.catch(() => undefined);
+          return run;
         }) as typeof runner.query;
         await runner.startTransaction();
         await runner.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.platform', $2, true)`, [

@@ -4,6 +4,7 @@ import { AuthResolver } from '../auth/auth.resolver';
 import { moduleResolvers } from '../modules';
 import { auditService } from '../modules/audit/audit.service';
 import { RequestContext } from './context';
+import { badInput } from './errors';
 import { NodeResolver } from './node.resolver';
 
 /** The core resolvers, then every domain module's (src/modules/<name>/<name>.module.ts). */
@@ -22,12 +23,37 @@ const mutationSavepoint: MiddlewareFn<RequestContext> = ({ info, context, args }
   });
 };
 
+/** PostgreSQL text cannot hold NUL; refuse it up front, naming the argument, instead of failing in SQL. */
+function findNul(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = findNul(v, `${path}[${i}]`);
+      if (found) return found;
+    }
+  } else if (value && typeof value === 'object' && !(value instanceof Date)) {
+    for (const [k, v] of Object.entries(value)) {
+      const found = findNul(v, path ? `${path}.${k}` : k);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+const refuseNul: MiddlewareFn<RequestContext> = ({ info, args }, next) => {
+  if (!info.path.prev) {
+    const field = findNul(args, '');
+    if (field) throw badInput(field, `${field} must not contain NUL characters`, 'NUL_CHARACTER');
+  }
+  return next();
+};
+
 let cached: Promise<GraphQLSchema> | undefined;
 
 export function getSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers,
-    globalMiddlewares: [mutationSavepoint],
+    globalMiddlewares: [refuseNul, mutationSavepoint],
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
     emitSchemaFile: false,
   });

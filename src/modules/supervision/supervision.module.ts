@@ -1,5 +1,6 @@
 import { DomainModule } from '../domain-module';
 import { rectificationService } from './rectification.service';
+import { seedSupervisionDemo } from './supervision.seed';
 import { Finding, FollowUpCheck, Inspection, Rectification, SupervisionTeam } from './supervision.entity';
 import { FindingResolver, FollowUpCheckResolver, InspectionResolver, RectificationResolver, SupervisionTeamResolver } from './supervision.resolver';
 import { supervisionService } from './supervision.service';
@@ -14,4 +15,5 @@ export default {
     Finding: (ctx, id) => supervisionService.findFinding(ctx, id),
     Rectification: (ctx, id) => rectificationService.find(ctx, id),
   },
+  seedDemo: seedSupervisionDemo,
 } satisfies DomainModule;
