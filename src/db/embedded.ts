@@ -7,6 +7,8 @@ export interface EmbeddedServer {
   /** Superuser URL of the given database on the embedded cluster. */
   url(database?: string): string;
   stop(): Promise<void>;
+  /** Stops the server and starts it again on the same port and data (for fault tests). */
+  restart(downMs?: number): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -52,5 +54,10 @@ export async function startEmbeddedPostgres(dir: string, options: { quiet?: bool
   return {
     url: (database = 'postgres') => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     stop: () => pg.stop(),
+    async restart(downMs = 0) {
+      await pg.stop();
+      if (downMs) await new Promise((r) => setTimeout(r, downMs));
+      await pg.start();
+    },
   };
 }

@@ -75,6 +75,13 @@ function fromPostgres(error: { code?: string; constraint?: string }): AppError |
   return undefined;
 }
 
+/** The socket-level faults of a database that is restarting or unreachable. */
+const CONNECTION_FAULTS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+const isConnectionFault = (error: unknown) => {
+  const e = error as { code?: string; message?: string };
+  return (typeof e?.code === 'string' && CONNECTION_FAULTS.has(e.code)) || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(String(e?.message ?? ''));
+};
+
 /** Normalizes anything thrown in a resolver to an AppError, or undefined for an unknown fault. */
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
@@ -89,6 +96,7 @@ export function toAppError(error: unknown): AppError | undefined {
     });
   }
   const driverError = (error as { driverError?: unknown })?.driverError ?? error;
+  if (isConnectionFault(driverError)) return new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable, retry later', { reason: 'DATABASE_UNAVAILABLE' });
   if (driverError && typeof driverError === 'object') return fromPostgres(driverError as { code?: string });
   return undefined;
 }
