@@ -132,3 +132,38 @@ describe('sign-in and tokens', () => {
     expect(users.rows).toEqual([{ kdf: 'scrypt' }]);
   });
 });
+
+describe('RS256 keys and algorithm confusion', () => {
+  let server: TestServer;
+  let publicKey: string;
+  let privateKey: string;
+  beforeAll(async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    publicKey = pair.publicKey;
+    privateKey = pair.privateKey;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'party-keys-'));
+    writeFileSync(path.join(dir, 'private.pem'), privateKey);
+    writeFileSync(path.join(dir, 'public.pem'), publicKey);
+    server = await startTestServer({ env: { JWT_PRIVATE_KEY_FILE: path.join(dir, 'private.pem'), JWT_PUBLIC_KEY_FILE: path.join(dir, 'public.pem') } });
+  });
+  afterAll(() => server.close());
+
+  it('signs with RS256 and refuses an HS256 token keyed with the public key (HS/RS confusion)', async () => {
+    const token = await server.token('jtj', 'admin');
+    expect((jwt.decode(token, { complete: true }) as jwt.Jwt).header.alg).toBe('RS256');
+    const claims = jwt.decode(token) as jwt.JwtPayload;
+    expect((await server.gql(VIEWER, {}, token)).data.viewer.username).toBe('admin');
+    // forge: HS256 with the (public) RSA key as the HMAC secret
+    const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url');
+    const { createHmac } = await import('node:crypto');
+    const forged = `${header}.${body}.${createHmac('sha256', publicKey).update(`${header}.${body}`).digest('base64url')}`;
+    const res = await server.gql(VIEWER, {}, forged);
+    expect(res.status).toBe(401);
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+  });
+});
