@@ -5,7 +5,8 @@ import { Page, decodeCursor, decodeGlobalId, encodeCursor, pageFrom } from '../.
 import { Role } from '../user/user.entity';
 import { AuditEntry } from './audit.entity';
 
-const SECRET = /password|token|secret/i;
+/** Input keys whose values never reach the log: credentials and the public's contact data. */
+const SECRET = /password|token|secret|contact|phone|deviceId/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The input as it is worth keeping: secrets out, global ids decoded to what the rows hold. */

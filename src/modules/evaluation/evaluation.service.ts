@@ -95,16 +95,24 @@ export const evaluationService = {
    * second writer holding the old version gets CONFLICT instead of overwriting.
    */
   async saveScores(ctx: RequestContext, input: { evaluationId: string; expectedVersion: number; scores: ScoreInput[]; clear?: string[] }): Promise<Evaluation> {
-    const viewer = requireUser(ctx);
     const evaluation = await this.getOrThrow(ctx, input.evaluationId);
-    const org = (await orgService.findById(ctx, evaluation.orgId))!;
-    if (!mayEdit(viewer, org, evaluation.kind)) throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, 'You may read this evaluation but not score it');
+    await this.assertEditor(ctx, evaluation);
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
     await this.checkScores(ctx, campaign, input.scores, input.clear ?? [], 'input');
     await bumpVersion(ctx, evaluation, input.expectedVersion);
     await this.writeScores(ctx, evaluation.id, input.scores, input.clear ?? []);
     return reload(ctx, evaluation.id);
   },
+
+  /** The evaluation's org, when the viewer may fill in this evaluation (else FORBIDDEN). */
+  async assertEditor(ctx: RequestContext, evaluation: Evaluation): Promise<Org> {
+    const org = (await orgService.findById(ctx, evaluation.orgId))!;
+    if (!mayEdit(requireUser(ctx), org, evaluation.kind)) throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, 'You may read this evaluation but not score it');
+    return org;
+  },
+
+  /** The optimistic version check every score change passes (CONFLICT for a stale version). */
+  bumpVersion: (ctx: RequestContext, evaluation: Evaluation, expectedVersion: number) => bumpVersion(ctx, evaluation, expectedVersion),
 
   /** Refuses, with every problem by path, scores that the campaign's criteria cannot take. */
   async checkScores(ctx: RequestContext, campaign: Campaign, scores: ScoreInput[], clear: string[], path: string): Promise<void> {

@@ -20,12 +20,14 @@ class CreateTenantInput {
 @ObjectType()
 class TenantSettingsType {
   @Field(() => Int, { description: '限时办结: hours a superior has to answer a service request.' }) serviceRequestHours: number;
+  @Field(() => Int, { description: '限时办结: hours to reply to a public opinion.' }) opinionHours: number;
   @Field({ description: 'Time zone in which dates are judged.' }) timezone: string;
 }
 
 @InputType()
 class UpdateTenantSettingsInput {
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(24 * 90) serviceRequestHours?: number;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(1) @Max(24 * 90) opinionHours?: number;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) timezone?: string;
 }
 

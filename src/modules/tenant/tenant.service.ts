@@ -59,11 +59,13 @@ export async function provisionTenant(tx: RequestTransaction, input: ProvisionTe
 export interface TenantSettings {
   /** 限时办结: hours a superior has to answer a service request. */
   serviceRequestHours: number;
+  /** 限时办结: hours to reply to a public opinion. */
+  opinionHours: number;
   /** Dates (deadlines, overdue) are judged in this zone. */
   timezone: string;
 }
 
-export const DEFAULT_SETTINGS: TenantSettings = { serviceRequestHours: 72, timezone: 'Asia/Shanghai' };
+export const DEFAULT_SETTINGS: TenantSettings = { serviceRequestHours: 72, opinionHours: 120, timezone: 'Asia/Shanghai' };
 
 export const tenantService = {
   async settings(ctx: RequestContext): Promise<TenantSettings> {

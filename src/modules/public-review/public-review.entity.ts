@@ -1,0 +1,23 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Node } from '../../graphql/relay';
+import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
+
+@Entity('public_reviews')
+@ObjectType({ implements: Node, description: '群众评议 / 评诺: one member of the public’s rating (满意度 1..5) of an org or of a commitment, through a link code, without an account.' })
+export class PublicReview {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('uuid', { name: 'link_code_id' }) linkCodeId: string;
+  @Column('uuid', { name: 'org_id' }) orgId: string;
+  @Column('uuid', { name: 'campaign_id', nullable: true }) campaignId: string | null;
+  @Column('uuid', { name: 'commitment_id', nullable: true }) commitmentId: string | null;
+  @Field(() => Int, { description: '满意度: 1 (very dissatisfied) .. 5 (very satisfied).' }) @Column('smallint') rating: number;
+  @Field() @Column() comment: string;
+  /** Keyed hashes: matched for de-duplication, never shown. */
+  @Column({ name: 'device_hash', select: false }) deviceHash: string;
+  @Column('text', { name: 'contact_hash', nullable: true, select: false }) contactHash: string | null;
+  @Column('text', { name: 'contact_masked', nullable: true }) contactMasked: string | null;
+  @Field(() => DateScalar, { description: 'The day of the review in the tenant’s time zone.' }) @Column('date', { name: 'review_day' }) reviewDay: string;
+  @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+}

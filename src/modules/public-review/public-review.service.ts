@@ -1,0 +1,226 @@
+import { inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
+import { scopePaths } from '../../auth/viewer';
+import { RequestContext, requireUser } from '../../graphql/context';
+import { ErrorCode, badInput, errorFactory } from '../../graphql/errors';
+import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { Campaign } from '../campaign/campaign.entity';
+import { campaignService } from '../campaign/campaign.service';
+import { COMMITMENT_OFFICERS } from '../commitment/commitment.service';
+import { Evaluation } from '../evaluation/evaluation.entity';
+import { EvaluationErrorReason } from '../evaluation/evaluation.errors';
+import { evaluationService } from '../evaluation/evaluation.service';
+import { frameworkService } from '../framework/framework.service';
+import { ScoringType } from '../framework/pass-rule';
+import { LinkCode } from '../link-code/link-code.entity';
+import { linkCodeService } from '../link-code/link-code.service';
+import { FIGURES_SQL, SatisfactionFigures, keyedHash, protectContact, tenantToday, toFigures } from '../link-code/public';
+import { Org } from '../org/org.entity';
+import { orgService } from '../org/org.service';
+import { Role } from '../user/user.entity';
+import { PublicReview } from './public-review.entity';
+
+export enum PublicReviewErrorReason {
+  REVIEW_NOT_FOUND = 'REVIEW_NOT_FOUND',
+  ALREADY_REVIEWED = 'ALREADY_REVIEWED',
+  NOT_RATEABLE = 'NOT_RATEABLE',
+  NOT_PERCENT_CRITERION = 'NOT_PERCENT_CRITERION',
+  NO_REVIEWS = 'NO_REVIEWS',
+}
+export const publicReviewError = errorFactory<PublicReviewErrorReason>({
+  REVIEW_NOT_FOUND: ErrorCode.NOT_FOUND,
+  ALREADY_REVIEWED: ErrorCode.CONFLICT,
+  NOT_RATEABLE: ErrorCode.BAD_USER_INPUT,
+  NOT_PERCENT_CRITERION: ErrorCode.BAD_USER_INPUT,
+  NO_REVIEWS: ErrorCode.BAD_USER_INPUT,
+});
+
+/** Reviews (comments included) are read by officers and inspectors over the org, not by members. */
+export const REVIEW_READERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SECRETARY, Role.SUPERVISOR, Role.INSPECTOR];
+
+export interface ReviewInput {
+  code: string;
+  rating: number;
+  comment: string;
+  deviceId: string;
+  contact?: string | null;
+  commitmentId?: string | null;
+}
+
+export interface ReviewReceipt {
+  orgName: string;
+  rating: number;
+  reviewDay: string;
+  contactMasked: string | null;
+  commitmentText: string | null;
+}
+
+export interface SatisfactionRollup {
+  org: Org;
+  own: SatisfactionFigures;
+  subtree: SatisfactionFigures;
+  children: { org: Org; figures: SatisfactionFigures }[];
+}
+
+export interface SatisfactionFilter {
+  campaign?: Campaign | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+/**
+ * Which reviews count: the org's own ratings (not its commitments'), of the campaign when one is given
+ * (reviews through its codes, and those through the org's permanent codes made within its dates).
+ */
+const COUNTED_SQL = `r.tenant_id = $1 AND r.commitment_id IS NULL
+  AND ($3::uuid IS NULL OR r.campaign_id = $3::uuid OR (r.campaign_id IS NULL AND r.review_day BETWEEN $4::date AND $5::date))
+  AND ($6::date IS NULL OR r.review_day >= $6::date) AND ($7::date IS NULL OR r.review_day <= $7::date)`;
+
+const filterParams = (f: SatisfactionFilter) => [f.campaign?.id ?? null, f.campaign?.startsOn ?? null, f.campaign?.endsOn ?? null, f.from ?? null, f.to ?? null];
+
+export const publicReviewService = {
+  /**
+   * 群众评议 without an account. A second review from the same device or the same contact through the
+   * same code, of the same subject, on the same day is refused with CONFLICT (the first one stands).
+   */
+  async submit(ctx: RequestContext, input: ReviewInput): Promise<ReviewReceipt> {
+    const link = await linkCodeService.resolve(ctx, input.code);
+    const commitment = await this.rateable(ctx, link, input.commitmentId ?? null);
+    const client = await linkCodeService.admit(ctx, link);
+    const day = await tenantToday(ctx);
+    const deviceHash = keyedHash(ctx, 'device', link.tenantId, input.deviceId.trim());
+    const contact = protectContact(ctx, link.tenantId, input.contact);
+    const [duplicate] = await ctx.tx.query(
+      `SELECT 1 FROM public_reviews WHERE tenant_id = $1 AND link_code_id = $2 AND commitment_id IS NOT DISTINCT FROM $3::uuid AND review_day = $4::date
+          AND (device_hash = $5 OR contact_hash = $6)`,
+      [link.tenantId, link.id, commitment?.id ?? null, day, deviceHash, contact.hash],
+    );
+    if (duplicate) throw publicReviewError(PublicReviewErrorReason.ALREADY_REVIEWED, 'This has already been rated from this device or contact today; thank you');
+    await this.insert(ctx, link, { rating: input.rating, comment: input.comment.trim(), deviceHash, contact, commitmentId: commitment?.id ?? null, day });
+    await linkCodeService.record(ctx, link, client, 'REVIEW');
+    return { orgName: await linkCodeService.orgName(ctx, link), rating: input.rating, reviewDay: day, contactMasked: contact.masked, commitmentText: commitment?.text ?? null };
+  },
+
+  /** The commitment a review rates: the code's own, or one of the code's org named by the reviewer. */
+  async rateable(ctx: RequestContext, link: LinkCode, commitmentId: string | null): Promise<{ id: string; text: string } | null> {
+    if (!commitmentId) {
+      if (!link.commitmentId) return null;
+      commitmentId = link.commitmentId;
+    }
+    if (link.commitmentId && commitmentId !== link.commitmentId) throw publicReviewError(PublicReviewErrorReason.NOT_RATEABLE, 'This code rates another commitment', 'input.commitmentId');
+    const [row] = await ctx.tx.query(`SELECT id, text FROM commitments WHERE tenant_id = $1 AND id = $2 AND org_id = $3`, [link.tenantId, commitmentId, link.orgId]);
+    if (!row) throw publicReviewError(PublicReviewErrorReason.NOT_RATEABLE, 'Not a commitment that can be rated with this code', 'input.commitmentId');
+    return row;
+  },
+
+  async insert(ctx: RequestContext, link: LinkCode, r: { rating: number; comment: string; deviceHash: string; contact: { hash: string | null; masked: string | null }; commitmentId: string | null; day: string }): Promise<void> {
+    await ctx.tx.query(
+      `INSERT INTO public_reviews (tenant_id, link_code_id, org_id, campaign_id, commitment_id, rating, comment, device_hash, contact_hash, contact_masked, review_day)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [link.tenantId, link.id, link.orgId, link.campaignId, r.commitmentId, r.rating, r.comment, r.deviceHash, r.contact.hash, r.contact.masked, r.day],
+    );
+    ctx.forget('commitment.rating');
+  },
+
+  async find(ctx: RequestContext, id: string): Promise<PublicReview | null> {
+    const viewer = requireUser(ctx);
+    const review = await ctx.tx.repository(PublicReview).findOneBy({ tenantId: viewer.tenantId, id });
+    if (!review) return null;
+    const org = await orgService.findById(ctx, review.orgId);
+    return org && inScope(viewer, org.path, REVIEW_READERS) ? review : null;
+  },
+
+  /** The masked contact, for officers over the org only. */
+  async contactMasked(ctx: RequestContext, review: PublicReview): Promise<string | null> {
+    const org = await orgService.findById(ctx, review.orgId);
+    return org && inScope(requireUser(ctx), org.path, COMMITMENT_OFFICERS) ? review.contactMasked : null;
+  },
+
+  async list(
+    ctx: RequestContext,
+    filter: { under?: Org | null; orgId?: string; campaignId?: string; commitmentId?: string; from?: string | null; to?: string | null },
+    first: number,
+    after?: string,
+  ): Promise<Page<PublicReview>> {
+    const viewer = requireUser(ctx);
+    const roots = filter.under ? scopedRootsUnder(viewer, filter.under.path, REVIEW_READERS) : scopePaths(viewer, REVIEW_READERS);
+    const build = () => {
+      const scope = underAnySql('o', roots);
+      const qb = ctx.tx.repository(PublicReview).createQueryBuilder('r')
+        .innerJoin('orgs', 'o', 'o.tenant_id = r.tenant_id AND o.id = r.org_id')
+        .where('r.tenant_id = :t', { t: viewer.tenantId })
+        .andWhere(scope.sql, scope.params);
+      if (filter.orgId) qb.andWhere('r.org_id = :org', { org: filter.orgId });
+      if (filter.campaignId) qb.andWhere('r.campaign_id = :campaign', { campaign: filter.campaignId });
+      if (filter.commitmentId) qb.andWhere('r.commitment_id = :commitment', { commitment: filter.commitmentId });
+      if (filter.from) qb.andWhere('r.review_day >= CAST(:from AS date)', { from: filter.from });
+      if (filter.to) qb.andWhere('r.review_day <= CAST(:to AS date)', { to: filter.to });
+      return qb;
+    };
+    const qb = build().orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(first + 1);
+    const cursor = decodeCursor(after, 2);
+    if (cursor) qb.andWhere('(r.created_at, r.id) < (CAST(:c AS timestamptz), CAST(:i AS uuid))', { c: cursor[0], i: cursor[1] });
+    return pageFrom(await qb.getMany(), first, after, (r) => encodeCursor([r.createdAt.toISOString(), r.id]), () => build().getCount());
+  },
+
+  /** The org's own figures, its subtree's, and each child subtree's: one statement. */
+  async satisfaction(ctx: RequestContext, org: Org, filter: SatisfactionFilter): Promise<SatisfactionRollup> {
+    const viewer = requireUser(ctx);
+    type Row = Parameters<typeof toFigures>[0] & { part: 'own' | 'subtree' | 'child'; org_id: string | null };
+    const rows: Row[] = await ctx.tx.query(
+      `WITH r AS (
+         SELECT o.path, r.rating FROM public_reviews r JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.org_id
+          WHERE o.path <@ $2::ltree AND ${COUNTED_SQL}
+       )
+       SELECT 'own' AS part, NULL::uuid AS org_id, ${FIGURES_SQL} FROM r WHERE r.path = $2::ltree
+       UNION ALL
+       SELECT 'subtree', NULL, ${FIGURES_SQL} FROM r
+       UNION ALL
+       SELECT 'child', c.id, ${FIGURES_SQL} FROM orgs c LEFT JOIN r ON r.path <@ c.path
+        WHERE c.tenant_id = $1 AND c.parent_id = $8 AND c.archived_at IS NULL GROUP BY c.id`,
+      [viewer.tenantId, org.path, ...filterParams(filter), org.id],
+    );
+    const children = await Promise.all(rows.filter((r) => r!.part === 'child').map(async (r) => ({ org: (await orgService.findById(ctx, r!.org_id!))!, figures: toFigures(r) })));
+    return {
+      org,
+      own: toFigures(rows.find((r) => r!.part === 'own')),
+      subtree: toFigures(rows.find((r) => r!.part === 'subtree')),
+      children: children.filter((c) => c.org).sort((a, b) => a.org.name.localeCompare(b.org.name, 'zh')),
+    };
+  },
+
+  /** The org's own figures for a campaign (what a PERCENT criterion takes). */
+  async ownFigures(ctx: RequestContext, org: Org, campaign: Campaign): Promise<SatisfactionFigures> {
+    const [row] = await ctx.tx.query(
+      `SELECT ${FIGURES_SQL} FROM public_reviews r WHERE r.org_id = $2 AND ${COUNTED_SQL}`,
+      [org.tenantId, org.id, ...filterParams({ campaign })],
+    );
+    return toFigures(row);
+  },
+
+  /**
+   * 提高群众满意度所占比重: sets a PERCENT criterion's raw value in a DRAFT or RETURNED evaluation to
+   * the org's satisfied share for the evaluation's campaign, with the same permission and optimistic
+   * version as saveScores.
+   */
+  async fillScore(ctx: RequestContext, input: { evaluationId: string; criterionId: string; expectedVersion: number }): Promise<Evaluation> {
+    const viewer = requireUser(ctx);
+    const evaluation = await evaluationService.getOrThrow(ctx, input.evaluationId);
+    const org = await evaluationService.assertEditor(ctx, evaluation);
+    const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
+    const criterion = (await frameworkService.criteriaOf(ctx, campaign.versionId)).find((c) => c.id === input.criterionId);
+    if (!criterion) throw badInput('input.criterionId', 'Not a criterion of this campaign', EvaluationErrorReason.INVALID_SCORE);
+    if (criterion.scoringType !== ScoringType.PERCENT) throw publicReviewError(PublicReviewErrorReason.NOT_PERCENT_CRITERION, `${criterion.code} is not scored as a percentage`, 'input.criterionId');
+    const figures = await this.ownFigures(ctx, org, campaign);
+    if (!figures.count || figures.satisfiedShare === null) throw publicReviewError(PublicReviewErrorReason.NO_REVIEWS, `${org.name} has no public reviews for this campaign yet`, 'input.evaluationId');
+    const score = {
+      criterionId: criterion.id,
+      value: figures.satisfiedShare,
+      note: `群众评议满意率 ${figures.satisfiedCount}/${figures.count}（满意=4星及以上）`,
+      evidence: `群众评议 ${figures.count} 份（${campaign.name}）`,
+    };
+    await evaluationService.checkScores(ctx, campaign, [score], [], 'input');
+    await evaluationService.bumpVersion(ctx, evaluation, input.expectedVersion);
+    await evaluationService.writeScores(ctx, evaluation.id, [score], []);
+    return ctx.tx.repository(Evaluation).findOneByOrFail({ tenantId: viewer.tenantId, id: evaluation.id });
+  },
+};
