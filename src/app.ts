@@ -11,6 +11,7 @@ import { registerGraphiql } from './graphql/graphiql';
 import { RequestLimiter, rateLimitHttpPlugin } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
 import { transactionPlugin } from './graphql/transaction-plugin';
+import { registerReportRoutes } from './modules/report/report.routes';
 
 export interface RunningApp {
   url: string;
@@ -77,6 +78,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     }
   });
   if (config.graphiql) registerGraphiql(fastify);
+  registerReportRoutes(fastify, config, dataSource);
 
   await fastify.register(fastifyApollo(apollo), {
     path: '/graphql',

@@ -2,15 +2,18 @@ import 'reflect-metadata';
 import { startApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
+import { jobsEnabled, startJobWorker } from './jobs/worker';
 import { DEMO_SIGN_INS, seedDemoIfEmpty } from './seed/demo';
 
 async function main(): Promise<void> {
   const started = Date.now();
   const config = loadConfig();
+  const runJobs = jobsEnabled(); // JOBS=off disables the background worker
   const database = await openDatabase(config);
   let seeded = false;
   if (config.seedDemo) seeded = await seedDemoIfEmpty(database.dataSource, config);
   const app = await startApp(config, database.dataSource, { port: config.port, host: config.host });
+  const jobs = runJobs ? await startJobWorker({ ownerUrl: database.ownerUrl, dataSource: database.dataSource, config }) : null;
 
   console.log(`GraphQL API ready at ${app.url} (${Date.now() - started} ms${database.embedded ? ', embedded PostgreSQL' : ''})`);
   if (config.seedDemo) {
@@ -26,6 +29,7 @@ async function main(): Promise<void> {
     console.log(`${signal}: draining requests and shutting down`);
     const timer = setTimeout(() => process.exit(1), 15000);
     timer.unref();
+    await jobs?.stop().catch(() => undefined);
     await app.close().catch(() => undefined);
     await database.close();
     process.exit(0);

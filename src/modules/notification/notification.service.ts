@@ -1,0 +1,110 @@
+import { RequestTransaction } from '../../db/request-transaction';
+import { RequestContext, requireUser } from '../../graphql/context';
+import { badInput } from '../../graphql/errors';
+import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { Notification, NotificationKind } from './notification.entity';
+import { NotificationErrorReason, notificationError } from './notification.errors';
+
+/** A notification to write; (kind, subjectId, orgId, occurrence, userId) is its idempotency key. */
+export interface NotificationDraft {
+  userId: string;
+  kind: NotificationKind;
+  subjectType: string;
+  subjectId: string;
+  orgId: string;
+  occurrence: string;
+  title: string;
+  body: string;
+}
+
+/** Officer roles answerable for an org: the holders at the org itself, else at its nearest ancestor that has any. */
+export const RESPONSIBLE_ROLES = ['TENANT_ADMIN', 'LEADER', 'SUPERVISOR', 'SECRETARY'];
+
+/**
+ * The users answerable for each org (one statement for all of them): officer roles held at the org
+ * itself, or, where it has none, at its nearest ancestor that has some. Disabled users are left out.
+ */
+export async function responsibleOfficers(tx: RequestTransaction, tenantId: string, orgIds: string[]): Promise<Map<string, string[]>> {
+  const unique = [...new Set(orgIds)];
+  const result = new Map<string, string[]>(unique.map((id) => [id, []]));
+  if (!unique.length) return result;
+  const rows: { org_id: string; user_id: string }[] = await tx.query(
+    `WITH cand AS (
+       SELECT o.id AS org_id, ra.user_id, nlevel(ro.path) AS lvl
+         FROM orgs o
+         JOIN orgs ro ON ro.tenant_id = o.tenant_id AND ro.path @> o.path
+         JOIN role_assignments ra ON ra.tenant_id = ro.tenant_id AND ra.org_id = ro.id AND ra.role = ANY($3::text[])
+         JOIN users u ON u.tenant_id = ra.tenant_id AND u.id = ra.user_id AND NOT u.disabled
+        WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[])
+     )
+     SELECT DISTINCT org_id, user_id FROM cand c WHERE lvl = (SELECT max(lvl) FROM cand d WHERE d.org_id = c.org_id)`,
+    [tenantId, unique, RESPONSIBLE_ROLES],
+  );
+  for (const r of rows) result.get(r.org_id)!.push(r.user_id);
+  return result;
+}
+
+/**
+ * Writes notifications, skipping every one whose key already exists: a sweep run twice, or two
+ * workers racing, create each reminder once. Returns how many were new.
+ */
+export async function insertNotifications(tx: RequestTransaction, tenantId: string, drafts: NotificationDraft[]): Promise<number> {
+  if (!drafts.length) return 0;
+  const rows = await tx.query(
+    `INSERT INTO notifications (tenant_id, user_id, kind, subject_type, subject_id, org_id, occurrence, title, body)
+     SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::date[], $8::text[], $9::text[])
+     ON CONFLICT (tenant_id, kind, subject_id, org_id, occurrence, user_id) DO NOTHING
+     RETURNING id`,
+    [tenantId, drafts.map((d) => d.userId), drafts.map((d) => d.kind), drafts.map((d) => d.subjectType), drafts.map((d) => d.subjectId),
+      drafts.map((d) => d.orgId), drafts.map((d) => d.occurrence), drafts.map((d) => d.title.slice(0, 500)), drafts.map((d) => d.body.slice(0, 5000))],
+  );
+  return rows.length;
+}
+
+export const notificationService = {
+  /** A notification exists only for its recipient: anyone else gets null, like an unknown id. */
+  async find(ctx: RequestContext, id: string): Promise<Notification | null> {
+    const viewer = requireUser(ctx);
+    return ctx.tx.repository(Notification).findOneBy({ tenantId: viewer.tenantId, userId: viewer.userId, id });
+  },
+
+  /** The viewer's own notifications, newest first. */
+  async list(ctx: RequestContext, unreadOnly: boolean, first: number, after?: string): Promise<Page<Notification>> {
+    const viewer = requireUser(ctx);
+    const build = () => {
+      const qb = ctx.tx.repository(Notification).createQueryBuilder('n').where('n.tenant_id = :t AND n.user_id = :u', { t: viewer.tenantId, u: viewer.userId });
+      if (unreadOnly) qb.andWhere('n.read_at IS NULL');
+      return qb;
+    };
+    const qb = build().orderBy('n.seq', 'DESC').limit(first + 1);
+    const cursor = decodeCursor(after, 1);
+    if (cursor) {
+      if (!/^\d{1,19}$/.test(String(cursor[0]))) throw badInput('after', 'Invalid cursor', 'INVALID_CURSOR');
+      qb.andWhere('n.seq < CAST(:s AS bigint)', { s: String(cursor[0]) });
+    }
+    return pageFrom(await qb.getMany(), first, after, (n) => encodeCursor([n.seq]), () => build().getCount());
+  },
+
+  async unreadCount(ctx: RequestContext): Promise<number> {
+    const viewer = requireUser(ctx);
+    const [row] = await ctx.tx.query(`SELECT count(*)::int AS n FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL`, [viewer.tenantId, viewer.userId]);
+    return row.n;
+  },
+
+  /**
+   * Marks the given notifications (or all) read. An id that is not the viewer's own is NOT_FOUND and
+   * nothing changes; marking an already read one keeps its first read time.
+   */
+  async markRead(ctx: RequestContext, ids: string[] | 'all'): Promise<number> {
+    const viewer = requireUser(ctx);
+    if (ids === 'all') {
+      const [, n] = await ctx.tx.query(`UPDATE notifications SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL`, [viewer.tenantId, viewer.userId]);
+      return n;
+    }
+    const unique = [...new Set(ids)];
+    const own: { id: string }[] = await ctx.tx.query(`SELECT id FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND id = ANY($3::uuid[])`, [viewer.tenantId, viewer.userId, unique]);
+    if (own.length !== unique.length) throw notificationError(NotificationErrorReason.NOTIFICATION_NOT_FOUND, 'Notification not found', 'input.ids');
+    const [, n] = await ctx.tx.query(`UPDATE notifications SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND id = ANY($3::uuid[]) AND read_at IS NULL`, [viewer.tenantId, viewer.userId, unique]);
+    return n;
+  },
+};

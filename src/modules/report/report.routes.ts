@@ -1,0 +1,137 @@
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DataSource } from 'typeorm';
+import { Config } from '../../config';
+import { RequestContext, authenticate, createRequestContext, requireUser } from '../../graphql/context';
+import { ErrorCode, toAppError, unauthenticated } from '../../graphql/errors';
+import { idOf } from '../../graphql/relay';
+import { auditService } from '../audit/audit.service';
+import { campaignService, toDateString } from '../campaign/campaign.service';
+import { LedgerCategory } from '../ledger/ledger.entity';
+import { orgService } from '../org/org.service';
+import { supervisionService } from '../supervision/supervision.service';
+import { ExportFile, assessmentExport, campaignProgressExport, inspectionExport, ledgerExport, parseDay, parseYear } from './exports';
+import { ImportResult, ORG_COLUMNS, USER_COLUMNS, importOrgs, importUsers } from './imports';
+import { ReportErrorReason, reportError } from './report.errors';
+import { CSV_TYPE, Table, XLSX_TYPE, readTable } from './table';
+import { addTable, newWorkbook, toBuffer } from './xlsx';
+
+/** Imported files may be larger than a GraphQL body; only these routes accept them. */
+export const IMPORT_BODY_LIMIT = 5 * 1024 * 1024;
+
+const STATUS: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, BAD_USER_INPUT: 400, CONFLICT: 409, RATE_LIMITED: 429, TIMEOUT: 503,
+  SERVICE_UNAVAILABLE: 503, INTERNAL_SERVER_ERROR: 500,
+};
+
+type Query = Record<string, string | undefined>;
+type Params = Record<string, string>;
+
+/** RFC 5987 / 6266: an ASCII fallback plus the UTF-8 name, so Chinese file names survive every browser. */
+export function contentDisposition(file: Pick<ExportFile, 'filename' | 'asciiName'>): string {
+  const clean = file.filename.replace(/[\u0000-\u001f\u007f"\\/]/g, '_');
+  const encoded = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${file.asciiName}"; filename*=UTF-8''${encoded}`;
+}
+
+function sendError(reply: FastifyReply, error: unknown) {
+  const known = toAppError(error);
+  if (!known) {
+    console.error('[report]', error);
+    return reply.status(500).send({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+  }
+  const status = known.details.reason === ReportErrorReason.UNSUPPORTED_MEDIA_TYPE ? 415 : STATUS[known.code];
+  return reply.status(status).send({ errors: [{ message: known.message, extensions: { ...known.details, code: known.code } }] });
+}
+
+function sendFile(reply: FastifyReply, file: ExportFile) {
+  return reply
+    .header('content-type', XLSX_TYPE)
+    .header('content-disposition', contentDisposition(file))
+    .header('cache-control', 'private, no-store')
+    .header('x-content-type-options', 'nosniff')
+    .send(file.buffer);
+}
+
+/**
+ * File downloads (/exports/…) and uploads (/imports/…), authorized exactly like the API: the Bearer
+ * token, one transaction per request with the tenant set for RLS, the same service checks, so a
+ * foreign, out-of-scope or unknown id is 404 and no token is 401. Registered as an encapsulated
+ * plugin, so its 5 MB .xlsx/.csv body parser never applies to /graphql.
+ */
+export function registerReportRoutes(fastify: FastifyInstance, config: Config, dataSource: DataSource): void {
+  /** Runs `work` in the request's transaction; commits (when asked) before anything is sent. */
+  async function handle<T>(request: FastifyRequest, reply: FastifyReply, work: (ctx: RequestContext) => Promise<{ value: T; commit: boolean }>, send: (value: T) => unknown) {
+    const ctx = createRequestContext(config, dataSource, request.ip);
+    let outcome: { value: T; commit: boolean } | undefined;
+    let failure: unknown;
+    try {
+      await authenticate(ctx, request.headers.authorization);
+      if (!ctx.viewer) throw unauthenticated();
+      requireUser(ctx);
+      await ctx.tx.begin();
+      outcome = await work(ctx);
+    } catch (error) {
+      failure = error;
+    } finally {
+      try {
+        await ctx.tx.finish(!failure && !!outcome?.commit);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined || !outcome) return sendError(reply, failure);
+    return send(outcome.value);
+  }
+
+  void fastify.register(async (scope) => {
+    scope.addContentTypeParser([XLSX_TYPE, CSV_TYPE], { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+
+    const download = (route: string, build: (ctx: RequestContext, params: Params, query: Query) => Promise<ExportFile>) =>
+      scope.get(route, (request, reply) =>
+        handle(request, reply, async (ctx) => ({ value: await build(ctx, request.params as Params, request.query as Query), commit: false }), (file) => sendFile(reply, file)));
+
+    download('/exports/ledger/:orgId', async (ctx, params, query) => {
+      const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
+      const category = query.category && (Object.values(LedgerCategory) as string[]).includes(query.category) ? (query.category as LedgerCategory) : null;
+      return ledgerExport(ctx, org, { from: parseDay(query.from, 'from'), to: parseDay(query.to, 'to'), category });
+    });
+    download('/exports/campaigns/:campaignId/progress', async (ctx, params, query) => {
+      const campaign = await campaignService.getOrThrow(ctx, idOf('Campaign', params.campaignId));
+      const asOf = parseDay(query.asOf, 'asOf') ?? toDateString(new Date());
+      return campaignProgressExport(ctx, campaign, query.under ? idOf('Org', query.under) : null, asOf);
+    });
+    download('/exports/assessments/:orgId', async (ctx, params, query) => {
+      const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
+      return assessmentExport(ctx, org, parseYear(query.year));
+    });
+    download('/exports/inspections/:inspectionId', async (ctx, params) =>
+      inspectionExport(ctx, await supervisionService.getInspectionOrThrow(ctx, idOf('Inspection', params.inspectionId))));
+
+    // Empty templates with the expected headers.
+    download('/imports/orgs/template', async () => template('组织导入模板', ORG_COLUMNS.map((c) => c.header), 'org-import-template.xlsx'));
+    download('/imports/users/template', async () => template('用户导入模板', USER_COLUMNS.map((c) => c.header), 'user-import-template.xlsx'));
+
+    const upload = (route: string, action: string, run: (ctx: RequestContext, table: Table, dryRun: boolean) => Promise<ImportResult>) =>
+      scope.post(route, (request, reply) =>
+        handle(request, reply, async (ctx) => {
+          const type = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+          if (type !== XLSX_TYPE && type !== CSV_TYPE) {
+            throw reportError(ReportErrorReason.UNSUPPORTED_MEDIA_TYPE, `Send the file itself with Content-Type ${XLSX_TYPE} or ${CSV_TYPE}`, 'file');
+          }
+          if (!Buffer.isBuffer(request.body) || !request.body.length) throw reportError(ReportErrorReason.UNREADABLE_FILE, 'The file is empty', 'file');
+          const query = request.query as Query;
+          const dryRun = query.dryRun === 'true' || query.dryRun === '1';
+          const result = await run(ctx, await readTable(request.body, type), dryRun);
+          if (!dryRun) await auditService.record(ctx, action, { input: { rows: result.rows, created: result.created, contentType: type } }, null);
+          return { value: result, commit: !dryRun };
+        }, (result) => reply.status(result.dryRun ? 200 : 201).send(result)));
+    upload('/imports/orgs', 'importOrgs', importOrgs);
+    upload('/imports/users', 'importUsers', importUsers);
+  });
+}
+
+async function template(title: string, headers: string[], asciiName: string): Promise<ExportFile> {
+  const workbook = newWorkbook(title);
+  addTable(workbook, title, headers.map((h, i) => ({ header: h, key: `c${i}`, minWidth: 14 })), []);
+  return { filename: `${title}.xlsx`, asciiName, buffer: await toBuffer(workbook) };
+}
