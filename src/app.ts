@@ -78,7 +78,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     }
   });
   if (config.graphiql) registerGraphiql(fastify);
-  registerReportRoutes(fastify, config, dataSource);
+  registerReportRoutes(fastify, config, dataSource, limiter);
 
   await fastify.register(fastifyApollo(apollo), {
     path: '/graphql',

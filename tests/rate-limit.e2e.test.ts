@@ -62,4 +62,25 @@ describe('rate limits', () => {
       await fresh.close();
     }
   });
+
+  it('counts file downloads against the same per-user limit', async () => {
+    const fresh = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '2' } });
+    try {
+      const admin = await fresh.token('jtj', 'admin');
+      const org = (await fresh.gql(`{ orgs(first: 1) { nodes { id } } }`, {}, admin)).data.orgs.nodes[0].id;
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${fresh.baseUrl}/exports/ledger/${org}`, { headers: { authorization: `Bearer ${admin}` } });
+        statuses.push(res.status);
+        if (res.status === 429) retryAfter = res.headers.get('retry-after');
+        await res.arrayBuffer();
+      }
+      // the org query above was the first request of the minute
+      expect(statuses).toEqual([200, 429, 429]);
+      expect(Number(retryAfter)).toBeGreaterThan(0);
+    } finally {
+      await fresh.close();
+    }
+  });
 });

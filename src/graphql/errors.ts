@@ -14,7 +14,8 @@ export enum ErrorCode {
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
-const httpStatus: Record<ErrorCode, number> = {
+/** The HTTP status each code answers with (GraphQL responses and the file routes alike). */
+export const httpStatus: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

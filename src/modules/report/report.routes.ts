@@ -2,7 +2,8 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Config } from '../../config';
 import { RequestContext, authenticate, createRequestContext, requireUser } from '../../graphql/context';
-import { ErrorCode, toAppError, unauthenticated } from '../../graphql/errors';
+import { ErrorCode, httpStatus, toAppError, unauthenticated } from '../../graphql/errors';
+import { RequestLimiter } from '../../graphql/rate-limit';
 import { idOf } from '../../graphql/relay';
 import { auditService } from '../audit/audit.service';
 import { campaignService, toDateString } from '../campaign/campaign.service';
@@ -17,11 +18,6 @@ import { addTable, newWorkbook, toBuffer } from './xlsx';
 
 /** Imported files may be larger than a GraphQL body; only these routes accept them. */
 export const IMPORT_BODY_LIMIT = 5 * 1024 * 1024;
-
-const STATUS: Record<ErrorCode, number> = {
-  UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, BAD_USER_INPUT: 400, CONFLICT: 409, RATE_LIMITED: 429, TIMEOUT: 503,
-  SERVICE_UNAVAILABLE: 503, INTERNAL_SERVER_ERROR: 500,
-};
 
 type Query = Record<string, string | undefined>;
 type Params = Record<string, string>;
@@ -39,7 +35,8 @@ function sendError(reply: FastifyReply, error: unknown) {
     console.error('[report]', error);
     return reply.status(500).send({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
   }
-  const status = known.details.reason === ReportErrorReason.UNSUPPORTED_MEDIA_TYPE ? 415 : STATUS[known.code];
+  const status = known.details.reason === ReportErrorReason.UNSUPPORTED_MEDIA_TYPE ? 415 : httpStatus[known.code];
+  if (typeof known.details.retryAfterSeconds === 'number') void reply.header('retry-after', String(known.details.retryAfterSeconds));
   return reply.status(status).send({ errors: [{ message: known.message, extensions: { ...known.details, code: known.code } }] });
 }
 
@@ -58,7 +55,7 @@ function sendFile(reply: FastifyReply, file: ExportFile) {
  * foreign, out-of-scope or unknown id is 404 and no token is 401. Registered as an encapsulated
  * plugin, so its 5 MB .xlsx/.csv body parser never applies to /graphql.
  */
-export function registerReportRoutes(fastify: FastifyInstance, config: Config, dataSource: DataSource): void {
+export function registerReportRoutes(fastify: FastifyInstance, config: Config, dataSource: DataSource, limiter: RequestLimiter): void {
   /** Runs `work` in the request's transaction; commits (when asked) before anything is sent. */
   async function handle<T>(request: FastifyRequest, reply: FastifyReply, work: (ctx: RequestContext) => Promise<{ value: T; commit: boolean }>, send: (value: T) => unknown) {
     const ctx = createRequestContext(config, dataSource, request.ip);
@@ -67,7 +64,8 @@ export function registerReportRoutes(fastify: FastifyInstance, config: Config, d
     try {
       await authenticate(ctx, request.headers.authorization);
       if (!ctx.viewer) throw unauthenticated();
-      requireUser(ctx);
+      // downloads and uploads count against the same per-user and per-tenant limits as /graphql
+      limiter.check(requireUser(ctx));
       await ctx.tx.begin();
       outcome = await work(ctx);
     } catch (error) {
