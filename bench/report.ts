@@ -1,0 +1,97 @@
+import { Measurement } from './load';
+import { OPS, OpId } from './operations';
+
+export type Side = 'ours' | 'floor' | 'peer';
+
+export interface Row {
+  op: OpId;
+  connections: number;
+  ours?: Measurement;
+  floor?: Measurement;
+  peer?: Measurement;
+  /** Our server's SQL statements per request (x-sql-statements). */
+  statements?: number | null;
+  notes?: Partial<Record<Side, string>>;
+}
+
+export interface Soak {
+  seconds: number;
+  connections: number;
+  samples: { t: number; rss: number }[];
+  start: number;
+  end: number;
+  max: number;
+  /** Least-squares slope over the samples after the first 10 s, MB per minute. */
+  slope: number;
+  requests: number;
+  errors: number;
+  foreignCores?: number;
+}
+
+export interface Target {
+  name: string;
+  status: 'PASS' | 'MISS' | 'n/a';
+  detail: string;
+}
+
+const f = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
+const rps = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : n >= 100 ? Math.round(n).toString() : n.toFixed(1));
+/** Cells during which other processes used more than this much CPU are marked † (unreliable). */
+export const NOISY_CORES = 0.25;
+const mrps = (m?: Measurement) => (m ? `${rps(m.rps)}${(m.foreignCores ?? 0) > NOISY_CORES ? ' †' : ''}` : '–');
+const ms = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const ratio = (a?: Measurement, b?: Measurement) => (a && b && b.rps > 0 ? `${(a.rps / b.rps).toFixed(2)}×` : '–');
+
+export function slope(samples: { t: number; rss: number }[]): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const mt = samples.reduce((s, x) => s + x.t, 0) / n;
+  const mr = samples.reduce((s, x) => s + x.rss, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const x of samples) {
+    num += (x.t - mt) * (x.rss - mr);
+    den += (x.t - mt) ** 2;
+  }
+  return den > 0 ? (num / den) * 60 : 0;
+}
+
+export function resultsTable(rows: Row[], peerNote: string | null): string {
+  const head = [
+    '| operation | conc. | ours req/s | p50 ms | p99 ms | errors | RSS MB | SQL/req | CPU ms/req | floor req/s | p50 ms | p99 ms | CPU ms/req | peer req/s | p50 ms | p99 ms | CPU ms/req | ours/floor | ours/peer |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  const label = (op: OpId) => OPS.find((o) => o.id === op)!.label;
+  const body = rows.map((r) => {
+    const peer = r.peer ? [mrps(r.peer), ms(r.peer.p50), ms(r.peer.p99), f(r.peer.cpuPerRequest, 2)] : [r.notes?.peer ?? peerNote ?? 'n/a', '', '', ''];
+    return `| ${label(r.op)} | ${r.connections} | ${mrps(r.ours)} | ${ms(r.ours?.p50)} | ${ms(r.ours?.p99)} | ${r.ours?.errors ?? '–'} | ${f(r.ours?.rssMax, 0)} | ${r.statements ?? '–'} | ${f(r.ours?.cpuPerRequest, 2)} | `
+      + `${mrps(r.floor)} | ${ms(r.floor?.p50)} | ${ms(r.floor?.p99)} | ${f(r.floor?.cpuPerRequest, 2)} | ${peer.join(' | ')} | ${ratio(r.ours, r.floor)} | ${ratio(r.ours, r.peer)} |`;
+  });
+  return [...head, ...body].join('\n');
+}
+
+export function errorsLine(rows: Row[]): string {
+  const sum = (side: Side) => rows.reduce((s, r) => s + (r[side]?.errors ?? 0), 0);
+  const rss = (side: Side) => Math.max(0, ...rows.map((r) => r[side]?.rssMax ?? 0));
+  return `Errors: ours ${sum('ours')}, floor ${sum('floor')}, peer ${sum('peer')}. Largest RSS during a run: ours ${f(rss('ours'), 0)} MB, floor ${f(rss('floor'), 0)} MB, peer ${f(rss('peer'), 0)} MB.`;
+}
+
+export function targetsTable(targets: Target[]): string {
+  return ['| target | result | where it stands |', '|---|---|---|', ...targets.map((t) => `| ${t.name} | ${t.status} | ${t.detail} |`)].join('\n');
+}
+
+export function soakLine(soak: Soak | null): string {
+  if (!soak) return 'Memory soak: skipped (smoke mode).';
+  return `Memory soak (${soak.seconds} s mixed ops 1–4, ${soak.connections} connections, RSS of our server every second): `
+    + `start ${f(soak.start)} MB, end ${f(soak.end)} MB, max ${f(soak.max)} MB, slope ${soak.slope >= 0 ? '+' : ''}${f(soak.slope, 2)} MB/min after the first 10 s; `
+    + `${soak.requests} requests, ${soak.errors} errors; other processes used ${f(soak.foreignCores, 2)} cores meanwhile.`;
+}
+
+export function noiseLine(noise: { cell: string; cores: number }[]): string {
+  if (!noise.length) return '';
+  const mean = noise.reduce((s, n) => s + n.cores, 0) / noise.length;
+  const worst = noise.reduce((a, b) => (b.cores > a.cores ? b : a));
+  const noisy = noise.filter((n) => n.cores > NOISY_CORES);
+  return `CPU used by other processes on the machine during the measured windows: mean ${mean.toFixed(2)} cores, max ${worst.cores.toFixed(2)} (${worst.cell}); `
+    + (noisy.length ? `${noisy.length} of ${noise.length} cells above ${NOISY_CORES} cores are marked † (their figures are disturbed).` : `no cell above ${NOISY_CORES} cores.`);
+}
