@@ -1,14 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { KeyObject, createHash, createPrivateKey, createPublicKey, createSecretKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** A configuration problem: main() prints its message as one line and exits non-zero. */
 export class ConfigError extends Error {}
 
+/** Key objects built once: jsonwebtoken would otherwise rebuild one from the secret on every request. */
 export interface JwtKeys {
   algorithm: 'HS256' | 'RS256';
-  signingKey: string | Buffer;
-  verifyKey: string | Buffer;
+  signingKey: KeyObject;
+  verifyKey: KeyObject;
 }
 
 export interface Config {
@@ -22,6 +23,8 @@ export interface Config {
   appDbRole: string;
   dataDir: string;
   jwt: JwtKeys;
+  /** Key for keyed hashes of personal data (public reviewers' contacts, devices), derived from the JWT key. */
+  hashingKey: Buffer;
   jwtIssuer: string;
   jwtAudience: string;
   accessTokenTtlSeconds: number;
@@ -93,11 +96,16 @@ function jwtKeys(env: Env, production: boolean, dataDir: string): JwtKeys {
   if (env.JWT_PRIVATE_KEY_FILE || env.JWT_PUBLIC_KEY_FILE) {
     if (!env.JWT_PRIVATE_KEY_FILE) throw new ConfigError('JWT_PRIVATE_KEY_FILE is required when JWT_PUBLIC_KEY_FILE is set');
     if (!env.JWT_PUBLIC_KEY_FILE) throw new ConfigError('JWT_PUBLIC_KEY_FILE is required when JWT_PRIVATE_KEY_FILE is set');
-    return {
-      algorithm: 'RS256',
-      signingKey: readKeyFile(env, 'JWT_PRIVATE_KEY_FILE'),
-      verifyKey: readKeyFile(env, 'JWT_PUBLIC_KEY_FILE'),
-    };
+    try {
+      return {
+        algorithm: 'RS256',
+        signingKey: createPrivateKey(readKeyFile(env, 'JWT_PRIVATE_KEY_FILE')),
+        verifyKey: createPublicKey(readKeyFile(env, 'JWT_PUBLIC_KEY_FILE')),
+      };
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      throw new ConfigError('JWT_PRIVATE_KEY_FILE and JWT_PUBLIC_KEY_FILE must hold a PEM RSA key pair');
+    }
   }
   let secret = env.JWT_SECRET;
   if (secret !== undefined && secret !== '') {
@@ -113,7 +121,8 @@ function jwtKeys(env: Env, production: boolean, dataDir: string): JwtKeys {
       writeFileSync(file, secret, { mode: 0o600 });
     }
   }
-  return { algorithm: 'HS256', signingKey: secret, verifyKey: secret };
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
+  return { algorithm: 'HS256', signingKey: key, verifyKey: key };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -124,6 +133,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (production && !databaseUrl) throw new ConfigError('DATABASE_URL is required when NODE_ENV=production');
   const appDbRole = env.APP_DB_ROLE || 'party_app';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(appDbRole)) throw new ConfigError('APP_DB_ROLE must be a lower-case SQL identifier');
+  const jwt = jwtKeys(env, production, dataDir);
+  const material = jwt.algorithm === 'HS256' ? jwt.signingKey.export() : jwt.signingKey.export({ type: 'pkcs8', format: 'der' });
   return {
     production,
     port: intVar(env, 'PORT', 4000, 0, 65535),
@@ -132,7 +143,8 @@ export function loadConfig(env: Env = process.env): Config {
     appDatabaseUrl,
     appDbRole,
     dataDir,
-    jwt: jwtKeys(env, production, dataDir),
+    jwt,
+    hashingKey: createHash('sha256').update('party-platform:hashing:').update(material).digest(),
     jwtIssuer: env.JWT_ISSUER || 'party-platform',
     jwtAudience: env.JWT_AUDIENCE || 'party-platform-api',
     accessTokenTtlSeconds: intVar(env, 'ACCESS_TOKEN_TTL', 900, 30, 86400),

@@ -11,8 +11,10 @@ describe('configuration', () => {
     const config = loadConfig({ DATA_DIR: dir });
     expect(config).toMatchObject({ port: 4000, production: false, seedDemo: true, graphiql: true, databaseUrl: undefined });
     expect(config.jwt.algorithm).toBe('HS256');
-    expect(readFileSync(path.join(dir, 'jwt-secret'), 'utf8')).toBe(config.jwt.signingKey);
-    expect(loadConfig({ DATA_DIR: dir }).jwt.signingKey).toBe(config.jwt.signingKey);
+    const secret = readFileSync(path.join(dir, 'jwt-secret'), 'utf8');
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect(config.jwt.signingKey.export().toString()).toBe(secret);
+    expect(loadConfig({ DATA_DIR: dir }).jwt.signingKey.export().toString()).toBe(secret);
   });
 
   it.each([

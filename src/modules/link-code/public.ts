@@ -43,7 +43,7 @@ export function randomToken(bytes = 16): string {
  * without the server's key. Rotating the key only restarts de-duplication.
  */
 export function keyedHash(ctx: RequestContext, purpose: 'contact' | 'device' | 'client', tenantId: string, value: string): string {
-  return createHmac('sha256', ctx.config.jwt.signingKey).update(`${purpose}:${tenantId}:${value}`, 'utf8').digest('hex');
+  return createHmac('sha256', ctx.config.hashingKey).update(`${purpose}:${tenantId}:${value}`, 'utf8').digest('hex');
 }
 
 /** Contact data as compared: spaces, dashes and brackets out, e-mail addresses lower-cased. */
