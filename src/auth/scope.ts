@@ -9,16 +9,35 @@ export interface SqlCondition {
 let counter = 0;
 const paramName = () => `scope_${(counter = (counter + 1) % 1_000_000)}`;
 
-/** Orgs whose `path <@ root` for any root: one GiST-indexed condition per root. */
+/**
+ * The org at `root` and its whole subtree, as a range over the C-collated `path_key` (leakproof, so the
+ * (tenant_id, path_key) index serves it under row-level security, where ltree's `<@` cannot).
+ */
+function subtreeSql(alias: string, root: string, params: Record<string, unknown>): string {
+  const name = paramName();
+  params[name] = root;
+  params[`${name}_lo`] = `${root}.`;
+  params[`${name}_hi`] = `${root}/`;
+  return `(${alias}.path_key = :${name} OR (${alias}.path_key >= :${name}_lo AND ${alias}.path_key < :${name}_hi))`;
+}
+
+/** The ancestors of the org at `path` (itself excluded), as equalities on `path_key`. */
+export function ancestorKeys(path: string): string[] {
+  const labels = path.split('.');
+  return labels.slice(0, -1).map((_, i) => labels.slice(0, i + 1).join('.'));
+}
+
+/** Orgs in the subtree of any of `roots`. */
 export function underAnySql(alias: string, roots: string[]): SqlCondition {
   if (roots.length === 0) return { sql: 'false', params: {} };
   const params: Record<string, unknown> = {};
-  const parts = roots.map((root) => {
-    const name = paramName();
-    params[name] = root;
-    return `${alias}.path <@ CAST(:${name} AS ltree)`;
-  });
+  const parts = roots.map((root) => subtreeSql(alias, root, params));
   return { sql: `(${parts.join(' OR ')})`, params };
+}
+
+/** The same subtree condition for positional SQL: `$n` holds the root path. */
+export function subtreeOf(alias: string, n: number): string {
+  return `(${alias}.path_key = $${n}::text OR (${alias}.path_key >= $${n}::text || '.' AND ${alias}.path_key < $${n}::text || '/'))`;
 }
 
 /**
@@ -29,11 +48,13 @@ export function visibleOrgSql(viewer: UserViewer, alias: string, roles: Role[] =
   const roots = scopePaths(viewer, roles);
   if (roots.length === 0) return { sql: 'false', params: {} };
   const params: Record<string, unknown> = {};
-  const parts = roots.map((root) => {
+  const ancestors = [...new Set(roots.flatMap(ancestorKeys))];
+  const parts = roots.map((root) => subtreeSql(alias, root, params));
+  if (ancestors.length) {
     const name = paramName();
-    params[name] = root;
-    return `${alias}.path <@ CAST(:${name} AS ltree) OR ${alias}.path @> CAST(:${name} AS ltree)`;
-  });
+    params[name] = ancestors;
+    parts.push(`${alias}.path_key = ANY(:${name})`);
+  }
   return { sql: `(${parts.join(' OR ')})`, params };
 }
 

@@ -1,4 +1,4 @@
-import { holdsRole, inScope } from '../../auth/scope';
+import { holdsRole, inScope, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { badInput, forbidden } from '../../graphql/errors';
 import { campaignService } from '../campaign/campaign.service';
@@ -26,7 +26,7 @@ const SEVERITIES = [FindingSeverity.MINOR, FindingSeverity.MODERATE, FindingSeve
 const ASSESSMENT_SQL = `
 WITH t AS (
   SELECT o.id, o.path FROM orgs o
-   WHERE o.tenant_id = $1 AND o.path <@ $2::ltree AND o.archived_at IS NULL AND ($14::uuid IS NULL OR o.id = $14) AND ($16::uuid IS NULL OR o.id <> $16)
+   WHERE o.tenant_id = $1 AND ${subtreeOf('o', 2)} AND o.archived_at IS NULL AND ($14::uuid IS NULL OR o.id = $14) AND ($16::uuid IS NULL OR o.id <> $16)
 ), f AS (
   SELECT i.org_id,
          count(*) FILTER (WHERE f.severity = 'MINOR')::int AS minor, count(*) FILTER (WHERE f.severity = 'MODERATE')::int AS moderate,

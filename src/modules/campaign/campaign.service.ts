@@ -1,5 +1,5 @@
 import { hasRoleOver, isAncestorOrSelf } from '../../auth/viewer';
-import { inScope } from '../../auth/scope';
+import { inScope, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
 import { FrameworkVersion, VersionStatus } from '../framework/framework.entity';
@@ -58,7 +58,7 @@ const uuidOfLabel = (label: string) => `${label.slice(0, 8)}-${label.slice(8, 12
 const ELIGIBLE_SQL = `
   FROM orgs o
   LEFT JOIN campaign_results r ON r.tenant_id = o.tenant_id AND r.campaign_id = $2 AND r.org_id = o.id
- WHERE o.tenant_id = $1 AND o.path <@ $3::ltree AND o.kind = ANY($4::text[]) AND o.archived_at IS NULL`;
+ WHERE o.tenant_id = $1 AND ${subtreeOf('o', 3)} AND o.kind = ANY($4::text[]) AND o.archived_at IS NULL`;
 
 export const campaignService = {
   async findById(ctx: RequestContext, id: string): Promise<Campaign | null> {
@@ -234,7 +234,7 @@ export const campaignService = {
                    WHEN (s.submitted_at AT TIME ZONE $7)::date > $6::date THEN 'LATE' ELSE 'ON_TIME' END AS status
          FROM orgs o
          LEFT JOIN deadline_submissions s ON s.tenant_id = o.tenant_id AND s.deadline_id = $2 AND s.org_id = o.id
-        WHERE o.tenant_id = $1 AND o.path <@ $3::ltree AND o.kind = ANY($4::text[]) AND o.archived_at IS NULL
+        WHERE o.tenant_id = $1 AND ${subtreeOf('o', 3)} AND o.kind = ANY($4::text[]) AND o.archived_at IS NULL
           AND ($5::int IS NULL OR nlevel(o.path) = $8 + $5)
         ORDER BY o.path`,
       [deadline.tenantId, deadline.id, under.path, deadline.orgKinds, deadline.relativeDepth, deadline.dueOn, await timezone(ctx), scope.depth],

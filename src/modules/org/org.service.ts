@@ -1,5 +1,5 @@
 import { SelectQueryBuilder } from 'typeorm';
-import { inScope, scopedRootsUnder, underAnySql, visibleOrgSql } from '../../auth/scope';
+import { ancestorKeys, inScope, scopedRootsUnder, underAnySql, visibleOrgSql } from '../../auth/scope';
 import { UserViewer, scopePaths } from '../../auth/viewer';
 import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
@@ -92,9 +92,10 @@ export const orgService = {
       }
       return qb;
     };
-    const qb = build().orderBy('o.path', 'ASC').limit(first + 1);
+    // path_key orders exactly like the ltree path (fixed-length labels) and is what the index holds
+    const qb = build().orderBy('o.path_key', 'ASC').limit(first + 1);
     const cursor = decodeCursor(after, 1);
-    if (cursor) qb.andWhere('o.path > CAST(:afterPath AS ltree)', { afterPath: String(cursor[0]) });
+    if (cursor) qb.andWhere('o.path_key > :afterPath', { afterPath: String(cursor[0]) });
     const rows = await qb.getMany();
     return pageFrom(rows, first, after, (o) => encodeCursor([o.path]), () => build().getCount());
   },
@@ -120,7 +121,7 @@ export const orgService = {
   async ancestors(ctx: RequestContext, org: Org): Promise<Org[]> {
     const viewer = requireUser(ctx);
     return orgQuery(ctx, viewer)
-      .andWhere('o.path @> CAST(:path AS ltree) AND o.id <> :id', { path: org.path, id: org.id })
+      .andWhere('o.path_key = ANY(:ancestors)', { ancestors: ancestorKeys(org.path) })
       .orderBy('o.depth', 'ASC')
       .getMany();
   },
