@@ -4,13 +4,14 @@ import { DataSource } from 'typeorm';
 import { hashPassword } from '../src/auth/password';
 import { loadConfig, Config } from '../src/config';
 import { openDatabase } from '../src/db/database';
-import { withTransaction } from '../src/db/request-transaction';
+import { RequestTransaction, withTransaction } from '../src/db/request-transaction';
 import { createRequestContext, loadViewer, RequestContext } from '../src/graphql/context';
 import { campaignService } from '../src/modules/campaign/campaign.service';
 import { combineKinds, scoreEvaluation, ScoringCriterion } from '../src/modules/evaluation/scoring';
 import { frameworkService } from '../src/modules/framework/framework.service';
 import { Aggregation, EvaluationKind, PassRule, ScoringType } from '../src/modules/framework/pass-rule';
 import { OrgCategory } from '../src/modules/org/org.entity';
+import { canonicalContents, genesisHash, linkHash } from '../src/modules/supervision/record-chain';
 import { provisionTenant } from '../src/modules/tenant/tenant.service';
 import { SOURCE_SCHEDULE } from '../src/seed/demo-campaigns';
 
@@ -28,6 +29,8 @@ export interface GenerateOptions {
   scoreBudget: number;
   /** Draft PUBLIC evaluations for the write test. */
   draftPool: number;
+  /** Finalized inspections (with findings) in the large tenant. */
+  inspections: number;
 }
 
 export interface TenantInfo {
@@ -120,6 +123,57 @@ async function asAdmin(dataSource: DataSource, config: Config, tenantId: string,
 }
 
 /** One transaction of the owner connection, scoped to a tenant (RLS is forced even for a non-superuser owner). */
+/**
+ * Finalized inspections of grassroots orgs by one 督导组, two findings each and a rectification order on
+ * every third, inserted set-based as drafts; then the tenant's hash chain is computed with the server's
+ * own canonical form (record-chain.ts) and the records finalized in one statement.
+ */
+async function generateInspections(client: Client, t: TenantInfo, count: number) {
+  return inTenant(client, t.id, async () => {
+    const [inspector] = (await client.query(
+      `INSERT INTO users (tenant_id, username, display_name, password_hash, org_id) VALUES ($1, 'bench-inspector', '督导组组长', 'x', $2) RETURNING id`, [t.id, t.rootId])).rows;
+    await client.query(`INSERT INTO role_assignments (tenant_id, user_id, role, org_id) VALUES ($1, $2, 'INSPECTOR', $3)`, [t.id, inspector.id, t.rootId]);
+    const [team] = (await client.query(`INSERT INTO supervision_teams (tenant_id, name, leader_id, campaign_id) VALUES ($1, '第一督导组', $2, $3) RETURNING id`, [t.id, inspector.id, t.campaignId])).rows;
+    await client.query(`INSERT INTO supervision_team_scopes (tenant_id, team_id, org_id) VALUES ($1, $2, $3)`, [t.id, team.id, t.rootId]);
+    await client.query(
+      `INSERT INTO inspections (tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, idempotency_key, request_hash, created_by, finalized_by, finalized_at, chain_seq)
+       SELECT $1, $2, o.id, $3, date '2013-06-01' + (o.n % 500)::int, ARRAY['BRIEFING', 'LEDGER_REVIEW', 'PUBLIC_VISIT'], '督导检查记录 ' || o.n,
+              'bench-inspection-' || o.n, 'bench', $4, $4, date_trunc('milliseconds', now()), o.n
+         FROM (SELECT id, row_number() OVER (ORDER BY random()) AS n FROM orgs WHERE tenant_id = $1 AND kind = 'BRANCH') o WHERE o.n <= $5`,
+      [t.id, team.id, t.campaignId, inspector.id, count]);
+    const findings = await client.query(
+      `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, rectify_org_id, rectify_due_on)
+       SELECT i.tenant_id, i.id, k, (ARRAY['MINOR', 'MODERATE', 'SERIOUS'])[1 + (i.chain_seq + k) % 3], '问题 ' || k || '：管理台帐记录不完整',
+              CASE WHEN k = 0 AND i.chain_seq % 3 = 0 THEN i.org_id END, CASE WHEN k = 0 AND i.chain_seq % 3 = 0 THEN i.inspected_on + 30 END
+         FROM inspections i CROSS JOIN generate_series(0, 1) k WHERE i.tenant_id = $1`, [t.id]);
+    const rectifications = await client.query(
+      `INSERT INTO rectifications (tenant_id, finding_id, team_id, owner_org_id, due_on, state, verified_by, verified_at)
+       SELECT f.tenant_id, f.id, $2, f.rectify_org_id, f.rectify_due_on, CASE WHEN random() < 0.8 THEN 'VERIFIED' ELSE 'OPEN' END, NULL, NULL
+         FROM findings f WHERE f.tenant_id = $1 AND f.rectify_org_id IS NOT NULL`, [t.id, team.id]);
+    await client.query(`UPDATE rectifications SET verified_by = $2, verified_at = due_on - 5 WHERE tenant_id = $1 AND state = 'VERIFIED'`, [t.id, inspector.id]);
+    // The chain, in the server's canonical form: one pass in seq order.
+    const ids: { id: string }[] = (await client.query(`SELECT id FROM inspections WHERE tenant_id = $1 ORDER BY chain_seq`, [t.id])).rows;
+    const shim = { query: async (sql: string, params?: unknown[]) => (await client.query(sql, params)).rows } as unknown as RequestTransaction;
+    let prev = genesisHash(t.id);
+    const prevs: string[] = [];
+    const hashes: string[] = [];
+    for (let start = 0; start < ids.length; start += 500) {
+      const batch = ids.slice(start, start + 500).map((r) => r.id);
+      const contents = await canonicalContents(shim, t.id, batch);
+      for (const id of batch) {
+        prevs.push(prev);
+        prev = linkHash(prev, contents.get(id)!);
+        hashes.push(prev);
+      }
+    }
+    await client.query(
+      `UPDATE inspections i SET state = 'FINALIZED', prev_hash = u.prev, record_hash = u.hash FROM unnest($2::uuid[], $3::text[], $4::text[]) AS u(id, prev, hash)
+        WHERE i.tenant_id = $1 AND i.id = u.id`, [t.id, ids.map((r) => r.id), prevs, hashes]);
+    await client.query(`INSERT INTO record_chains (tenant_id, last_seq, last_hash) VALUES ($1, $2, $3)`, [t.id, ids.length, prev]);
+    return { inspections: ids.length, findings: findings.rowCount ?? 0, rectifications: rectifications.rowCount ?? 0 };
+  });
+}
+
 async function inTenant<T>(client: Client, tenantId: string, work: () => Promise<T>): Promise<T> {
   await client.query('BEGIN');
   try {
@@ -422,12 +476,7 @@ export async function generate(ownerUrl: string, options: GenerateOptions, log: 
         [large.id, large.campaignId, large.adminId, eligibleKinds, options.draftPool])).rows.map((r: { id: string }) => r.id)),
     (r) => `${r.length} PUBLIC drafts by the admin`);
 
-    // TODO(inspections): fill in once the supervision module's tables exist: 5,000 finalized inspections
-    // with findings across the large tenant, generated set-based like the steps above.
-    await step('inspections', async () => {
-      const [{ present }] = (await client.query(`SELECT to_regclass('public.inspections') IS NOT NULL AS present`)).rows;
-      return present as boolean;
-    }, (present) => (present ? 'skipped: inspections table present but this generator is not written yet' : 'skipped: supervision tables not present'));
+    await step('inspections', () => generateInspections(client, large, options.inspections), (r) => `${r.inspections} finalized (hash-chained), ${r.findings} findings, ${r.rectifications} rectifications`);
 
     await step('vacuum analyze', () => client.query('VACUUM ANALYZE'), () => 'whole database');
 

@@ -35,6 +35,7 @@ interface Options {
   smallOrgs: number;
   scoreBudget: number;
   draftPool: number;
+  inspections: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -61,6 +62,7 @@ function parseArgs(argv: string[]): Options {
     smallOrgs: smoke ? 200 : 500,
     scoreBudget: smoke ? 500 : 20000,
     draftPool: smoke ? 200 : 2000,
+    inspections: smoke ? 100 : 5000,
   };
 }
 
@@ -129,7 +131,7 @@ async function main(): Promise<void> {
   const genStarted = Date.now();
   const data: GeneratedData = await generate(cluster.ownerUrl, {
     orgs: options.orgs, smallTenants: options.smallTenants, smallOrgs: options.smallOrgs, evaluatedShare: 0.85,
-    scoreBudget: options.scoreBudget, draftPool: options.draftPool,
+    scoreBudget: options.scoreBudget, draftPool: options.draftPool, inspections: options.inspections,
   }, log);
   const owner = new Client({ connectionString: cluster.ownerUrl });
   await owner.connect();
@@ -210,6 +212,13 @@ async function main(): Promise<void> {
   const loginBody = (await login.json()) as { data?: { login: { accessToken: string } }; errors?: unknown };
   if (!loginBody.data) throw new Error(`login failed: ${JSON.stringify(loginBody.errors)}`);
   const token = loginBody.data.login.accessToken;
+  // The generated inspections must form a valid chain in the server's own eyes.
+  const verify = (await (await fetch(`${oursUrl}/graphql`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: `{ verifyRecords { ok checked } }` }),
+  })).json()) as { data?: { verifyRecords: { ok: boolean; checked: number } }; errors?: unknown };
+  if (!verify.data?.verifyRecords.ok) throw new Error(`generated inspections do not verify: ${JSON.stringify(verify)}`);
+  log(`verifyRecords: ${verify.data.verifyRecords.checked} finalized inspections, chain intact`);
 
   const versions: Versions = new Map();
   const refreshVersions = async () => {

@@ -24,7 +24,8 @@ SELECT o.path::text AS path, nlevel(o.path) AS depth, c.eligible_kinds
 const eligibleFrom = (p: { campaign: string; path: string; kinds: string; tenant: string }) => `
     FROM orgs o
     LEFT JOIN campaign_results r ON r.tenant_id = o.tenant_id AND r.campaign_id = ${p.campaign} AND r.org_id = o.id
-   WHERE o.tenant_id = ${p.tenant} AND o.path <@ ${p.path}::ltree AND o.kind = ANY(${p.kinds}::text[]) AND o.archived_at IS NULL`;
+   WHERE o.tenant_id = ${p.tenant} AND (o.path_key = ${p.path}::text OR (o.path_key >= ${p.path}::text || '.' AND o.path_key < ${p.path}::text || '/'))
+     AND o.kind = ANY(${p.kinds}::text[]) AND o.archived_at IS NULL`;
 const progressParts = {
   rollup: `
 WITH g AS (
@@ -62,15 +63,17 @@ export const PROGRESS_LAGGING_SQL = progressParts.lagging;
 
 /**
  * Operation 2: a page of orgs under $1 in tree order with their results in campaign $3 ($2 = page size).
- * The `path >= root` bound makes the (tenant_id, path) b-tree an ordered range scan starting at the root.
+ * The subtree is a range on the C-collated path_key (leakproof, so usable as an index condition under
+ * row-level security, where ltree's <@ is not), read in key order from the (tenant_id, path_key) index.
  */
 export const ORGS_PAGE_SQL = `
 SELECT coalesce(json_agg(json_build_object('id', ${gid('Org', 'o.id')}, 'name', o.name, 'kind', o.kind, 'category', o.category,
          'campaignResult', CASE WHEN r.org_id IS NULL THEN NULL ELSE json_build_object('total', r.total::float8, 'grade', r.grade, 'attained', r.attained) END)
-         ORDER BY o.path), '[]')::text AS nodes
-  FROM (SELECT o.* FROM orgs o, (SELECT path FROM orgs WHERE tenant_id = app_tenant_id() AND id = $1) u
-         WHERE o.tenant_id = app_tenant_id() AND o.path <@ u.path AND o.path >= u.path AND o.archived_at IS NULL
-         ORDER BY o.path LIMIT $2) o
+         ORDER BY o.path_key), '[]')::text AS nodes
+  FROM (SELECT o.* FROM orgs o, (SELECT path_key FROM orgs WHERE tenant_id = app_tenant_id() AND id = $1) u
+         WHERE o.tenant_id = app_tenant_id() AND (o.path_key = u.path_key OR (o.path_key >= u.path_key || '.' AND o.path_key < u.path_key || '/'))
+           AND o.archived_at IS NULL
+         ORDER BY o.path_key LIMIT $2) o
   LEFT JOIN campaign_results r ON r.tenant_id = o.tenant_id AND r.campaign_id = $3 AND r.org_id = o.id`;
 
 /** Operation 3: an evaluation, its version's rule and criteria and its raw scores, in one round trip. */
@@ -114,12 +117,12 @@ export const PEER_FUNCTIONS_SQL = [
      EXECUTE $q$${PROGRESS_LAGGING_SQL}$q$ INTO lagging USING campaign, s.path, s.eligible_kinds, app_tenant_id();
      RETURN (left(rollup, -1) || ', "lagging" : ' || lagging || '}')::json;
    END $fn$`,
-  // Same predicate as our server's orgs(under:) (src/modules/org/org.service.ts list): path <@ root, tree order.
+  // Same predicate as our server's orgs(under:) (src/auth/scope.ts underAnySql): a path_key range, tree order.
   `CREATE FUNCTION bench_orgs_under(under uuid) RETURNS SETOF orgs LANGUAGE sql STABLE AS $fn$
-     SELECT o.* FROM orgs o
+     SELECT o.* FROM orgs o, (SELECT path_key FROM orgs WHERE tenant_id = app_tenant_id() AND id = under) u
       WHERE o.tenant_id = app_tenant_id() AND o.archived_at IS NULL
-        AND o.path <@ (SELECT u.path FROM orgs u WHERE u.tenant_id = app_tenant_id() AND u.id = under)
-      ORDER BY o.path $fn$`,
+        AND (o.path_key = u.path_key OR (o.path_key >= u.path_key || '.' AND o.path_key < u.path_key || '/'))
+      ORDER BY o.path_key $fn$`,
   // A computed column: Org.campaignResult(campaign:).
   `CREATE FUNCTION orgs_campaign_result(o orgs, campaign uuid) RETURNS campaign_results LANGUAGE sql STABLE AS $fn$
      SELECT r.* FROM campaign_results r WHERE r.tenant_id = o.tenant_id AND r.campaign_id = campaign AND r.org_id = o.id $fn$`,
