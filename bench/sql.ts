@@ -24,7 +24,7 @@ SELECT o.path::text AS path, nlevel(o.path) AS depth, c.eligible_kinds
 const eligibleFrom = (p: { campaign: string; path: string; kinds: string; tenant: string }) => `
     FROM orgs o
     LEFT JOIN campaign_results r ON r.tenant_id = o.tenant_id AND r.campaign_id = ${p.campaign} AND r.org_id = o.id
-   WHERE o.tenant_id = ${p.tenant} AND (o.path_key = ${p.path}::text OR (o.path_key >= ${p.path}::text || '.' AND o.path_key < ${p.path}::text || '/'))
+   WHERE o.tenant_id = ${p.tenant} AND (o.path_key >= ${p.path}::text AND o.path_key < ${p.path}::text || '/')
      AND o.kind = ANY(${p.kinds}::text[]) AND o.archived_at IS NULL`;
 const progressParts = {
   rollup: `
@@ -70,8 +70,10 @@ export const ORGS_PAGE_SQL = `
 SELECT coalesce(json_agg(json_build_object('id', ${gid('Org', 'o.id')}, 'name', o.name, 'kind', o.kind, 'category', o.category,
          'campaignResult', CASE WHEN r.org_id IS NULL THEN NULL ELSE json_build_object('total', r.total::float8, 'grade', r.grade, 'attained', r.attained) END)
          ORDER BY o.path_key), '[]')::text AS nodes
-  FROM (SELECT o.* FROM orgs o, (SELECT path_key FROM orgs WHERE tenant_id = app_tenant_id() AND id = $1) u
-         WHERE o.tenant_id = app_tenant_id() AND (o.path_key = u.path_key OR (o.path_key >= u.path_key || '.' AND o.path_key < u.path_key || '/'))
+  FROM (SELECT path_key FROM orgs WHERE tenant_id = app_tenant_id() AND id = $1) u
+  CROSS JOIN LATERAL (
+        SELECT o.* FROM orgs o
+         WHERE o.tenant_id = app_tenant_id() AND (o.path_key >= u.path_key AND o.path_key < u.path_key || '/')
            AND o.archived_at IS NULL
          ORDER BY o.path_key LIMIT $2) o
   LEFT JOIN campaign_results r ON r.tenant_id = o.tenant_id AND r.campaign_id = $3 AND r.org_id = o.id`;
@@ -121,7 +123,7 @@ export const PEER_FUNCTIONS_SQL = [
   `CREATE FUNCTION bench_orgs_under(under uuid) RETURNS SETOF orgs LANGUAGE sql STABLE AS $fn$
      SELECT o.* FROM orgs o, (SELECT path_key FROM orgs WHERE tenant_id = app_tenant_id() AND id = under) u
       WHERE o.tenant_id = app_tenant_id() AND o.archived_at IS NULL
-        AND (o.path_key = u.path_key OR (o.path_key >= u.path_key || '.' AND o.path_key < u.path_key || '/'))
+        AND (o.path_key >= u.path_key AND o.path_key < u.path_key || '/')
       ORDER BY o.path_key $fn$`,
   // A computed column: Org.campaignResult(campaign:).
   `CREATE FUNCTION orgs_campaign_result(o orgs, campaign uuid) RETURNS campaign_results LANGUAGE sql STABLE AS $fn$

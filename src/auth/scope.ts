@@ -10,15 +10,16 @@ let counter = 0;
 const paramName = () => `scope_${(counter = (counter + 1) % 1_000_000)}`;
 
 /**
- * The org at `root` and its whole subtree, as a range over the C-collated `path_key` (leakproof, so the
- * (tenant_id, path_key) index serves it under row-level security, where ltree's `<@` cannot).
+ * The org at `root` and its whole subtree, as one range over the C-collated `path_key`: leakproof, so
+ * the (tenant_id, path_key) index serves it under row-level security (where ltree's `<@` cannot), in
+ * tree order. [root, root + '/') holds exactly root and root.*: '/' follows '.', and every label is
+ * 32 hex digits (pathLabel), so no sibling's key can start with root's.
  */
 function subtreeSql(alias: string, root: string, params: Record<string, unknown>): string {
   const name = paramName();
   params[name] = root;
-  params[`${name}_lo`] = `${root}.`;
   params[`${name}_hi`] = `${root}/`;
-  return `(${alias}.path_key = :${name} OR (${alias}.path_key >= :${name}_lo AND ${alias}.path_key < :${name}_hi))`;
+  return `(${alias}.path_key >= :${name} AND ${alias}.path_key < :${name}_hi)`;
 }
 
 /** The ancestors of the org at `path` (itself excluded), as equalities on `path_key`. */
@@ -37,7 +38,7 @@ export function underAnySql(alias: string, roots: string[]): SqlCondition {
 
 /** The same subtree condition for positional SQL: `$n` holds the root path. */
 export function subtreeOf(alias: string, n: number): string {
-  return `(${alias}.path_key = $${n}::text OR (${alias}.path_key >= $${n}::text || '.' AND ${alias}.path_key < $${n}::text || '/'))`;
+  return `(${alias}.path_key >= $${n}::text AND ${alias}.path_key < $${n}::text || '/')`;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { GraphQLSchema } from 'graphql';
-import { MiddlewareFn, NonEmptyArray, buildSchema } from 'type-graphql';
+import { GraphQLSchema, defaultFieldResolver } from 'graphql';
+import { NonEmptyArray, buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver';
 import { moduleResolvers } from '../modules';
 import { auditService } from '../modules/audit/audit.service';
@@ -9,19 +9,6 @@ import { NodeResolver } from './node.resolver';
 
 /** The core resolvers, then every domain module's (src/modules/<name>/<name>.module.ts). */
 export const resolvers = [NodeResolver, AuthResolver, ...moduleResolvers] as unknown as NonEmptyArray<Function>;
-
-/**
- * Each top-level mutation field runs in its own savepoint, so a refused one leaves no trace, and a
- * successful one leaves an audit entry (who, when, what, which record) in the same transaction.
- */
-const mutationSavepoint: MiddlewareFn<RequestContext> = ({ info, context, args }, next) => {
-  if (info.parentType.name !== 'Mutation' || info.path.prev) return next();
-  return context.tx.inSavepoint(async () => {
-    const result = await next();
-    await auditService.record(context, info.fieldName, args, result);
-    return result;
-  });
-};
 
 /** PostgreSQL text cannot hold NUL; refuse it up front, naming the argument, instead of failing in SQL. */
 function findNul(value: unknown, path: string): string | undefined {
@@ -40,22 +27,46 @@ function findNul(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
-const refuseNul: MiddlewareFn<RequestContext> = ({ info, args }, next) => {
-  if (!info.path.prev) {
-    const field = findNul(args, '');
-    if (field) throw badInput(field, `${field} must not contain NUL characters`, 'NUL_CHARACTER');
+function refuseNul(args: Record<string, unknown>): void {
+  const field = findNul(args, '');
+  if (field) throw badInput(field, `${field} must not contain NUL characters`, 'NUL_CHARACTER');
+}
+
+/**
+ * Wraps the root fields only (a global type-graphql middleware would run for every field of every
+ * object, hundreds per response): each query field refuses NUL input; each mutation field runs in its
+ * own savepoint, so a refused one leaves no trace, and a successful one appends its audit entry (who,
+ * when, what, which record) in the same transaction.
+ */
+function wrapRootFields(schema: GraphQLSchema): GraphQLSchema {
+  for (const field of Object.values(schema.getQueryType()?.getFields() ?? {})) {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    field.resolve = (source, args, context, info) => {
+      refuseNul(args);
+      return resolve(source, args, context, info);
+    };
   }
-  return next();
-};
+  for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    field.resolve = (source, args, context: RequestContext, info) => {
+      refuseNul(args);
+      return context.tx.inSavepoint(async () => {
+        const result = await resolve(source, args, context, info);
+        await auditService.record(context, info.fieldName, args, result);
+        return result;
+      });
+    };
+  }
+  return schema;
+}
 
 let cached: Promise<GraphQLSchema> | undefined;
 
 export function getSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers,
-    globalMiddlewares: [refuseNul, mutationSavepoint],
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
     emitSchemaFile: false,
-  });
+  }).then(wrapRootFields);
   return cached;
 }
