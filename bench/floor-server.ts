@@ -12,6 +12,7 @@ import { Pool } from 'pg';
 import { scoreEvaluation, ScoringCriterion } from '../src/modules/evaluation/scoring';
 import { PassRule } from '../src/modules/framework/pass-rule';
 import { EVALUATION_SQL, ORGS_PAGE_SQL, PROGRESS_LAGGING_SQL, PROGRESS_ROLLUP_SQL, PROGRESS_SCOPE_SQL, SAVE_SCORES_SQL } from './sql';
+import { treeOrder } from '../src/modules/framework/tree-order';
 
 const tenantId = process.env.FLOOR_TENANT_ID!;
 if (!/^[0-9a-f-]{36}$/.test(tenantId ?? '')) throw new Error('FLOOR_TENANT_ID must be a uuid');
@@ -29,21 +30,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Criteria in tree order (parents before children, siblings by position), as the server lists them. */
-function treeOrder<T extends { id: string; parentId: string | null; position: number; code: string }>(criteria: T[]): T[] {
-  const byParent = new Map<string | null, T[]>();
-  for (const c of criteria) byParent.set(c.parentId, [...(byParent.get(c.parentId) ?? []), c]);
-  const out: T[] = [];
-  const walk = (parent: string | null) => {
-    for (const c of (byParent.get(parent) ?? []).sort((a, b) => a.position - b.position || a.code.localeCompare(b.code))) {
-      out.push(c);
-      walk(c.id);
-    }
-  };
-  walk(null);
-  return out;
 }
 
 async function progress(url: URL): Promise<string> {

@@ -10,6 +10,7 @@ import { CriterionDoc, DOCUMENT_FORMAT, FrameworkDoc, Problem, checkDocument, fo
 import { Criterion, Framework, FrameworkVersion, VersionStatus } from './framework.entity';
 import { FrameworkErrorReason, frameworkError } from './framework.errors';
 import { PassRule, ScoringType } from './pass-rule';
+import { treeOrder } from './tree-order';
 
 export interface TemplateInfo {
   name: string;
@@ -49,21 +50,6 @@ function readTemplate(name: string): string {
 
 function invalidDocument(problems: Problem[], what = 'The framework document'): never {
   throw frameworkError(FrameworkErrorReason.INVALID_DOCUMENT, `${what} has ${problems.length} problem(s): ${problems.slice(0, 5).map((p) => `${p.path || '(document)'} ${p.message}`).join('; ')}`, { problems });
-}
-
-/** Criteria of a version in tree order (parents before children, siblings by position). */
-export function treeOrder(criteria: Criterion[]): Criterion[] {
-  const byParent = new Map<string | null, Criterion[]>();
-  for (const c of criteria) byParent.set(c.parentId, [...(byParent.get(c.parentId) ?? []), c]);
-  const out: Criterion[] = [];
-  const walk = (parent: string | null) => {
-    for (const c of (byParent.get(parent) ?? []).sort((a, b) => a.position - b.position || a.code.localeCompare(b.code))) {
-      out.push(c);
-      walk(c.id);
-    }
-  };
-  walk(null);
-  return out;
 }
 
 function toDoc(framework: Framework, version: FrameworkVersion, criteria: Criterion[]): FrameworkDoc {

@@ -2,8 +2,8 @@ import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
+import { labelled } from '../../graphql/enum-labels';
 
-const describe = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, { description: v }]));
 
 export enum LedgerCategory {
   MEETING = 'MEETING',
@@ -13,14 +13,14 @@ export enum LedgerCategory {
   OTHER = 'OTHER',
 }
 export const ledgerCategoryLabels: Record<LedgerCategory, string> = { MEETING: '会议', STUDY: '学习', SERVICE: '服务活动', VISIT: '走访', OTHER: '其他' };
-registerEnumType(LedgerCategory, { name: 'LedgerCategory', description: '台帐类别', valuesConfig: describe(ledgerCategoryLabels) });
+registerEnumType(LedgerCategory, { name: 'LedgerCategory', description: '台帐类别', valuesConfig: labelled(ledgerCategoryLabels) });
 
 export enum BriefingState {
   DRAFT = 'DRAFT',
   PUBLISHED = 'PUBLISHED',
 }
 export const briefingStateLabels: Record<BriefingState, string> = { DRAFT: '草稿', PUBLISHED: '已报送' };
-registerEnumType(BriefingState, { name: 'BriefingState', valuesConfig: describe(briefingStateLabels) });
+registerEnumType(BriefingState, { name: 'BriefingState', valuesConfig: labelled(briefingStateLabels) });
 
 @Entity('ledger_entries')
 @ObjectType({ implements: Node, description: '管理台帐: one recorded campaign activity of an org.' })

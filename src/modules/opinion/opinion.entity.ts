@@ -2,8 +2,8 @@ import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
+import { labelled } from '../../graphql/enum-labels';
 
-const describe = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, { description: v }]));
 
 export enum OpinionState {
   RECEIVED = 'RECEIVED',
@@ -12,14 +12,14 @@ export enum OpinionState {
   CLOSED = 'CLOSED',
 }
 export const opinionStateLabels: Record<OpinionState, string> = { RECEIVED: '待受理', ACCEPTED: '已受理(首问负责)', REPLIED: '已答复', CLOSED: '已办结' };
-registerEnumType(OpinionState, { name: 'OpinionState', description: '民意收集: received → accepted (首问负责) → replied → closed with the submitter’s rating.', valuesConfig: describe(opinionStateLabels) });
+registerEnumType(OpinionState, { name: 'OpinionState', description: '民意收集: received → accepted (首问负责) → replied → closed with the submitter’s rating.', valuesConfig: labelled(opinionStateLabels) });
 
 export enum OpinionChannel {
   PUBLIC_LINK = 'PUBLIC_LINK',
   STAFF = 'STAFF',
 }
 export const opinionChannelLabels: Record<OpinionChannel, string> = { PUBLIC_LINK: '扫码反映', STAFF: '工作人员登记' };
-registerEnumType(OpinionChannel, { name: 'OpinionChannel', valuesConfig: describe(opinionChannelLabels) });
+registerEnumType(OpinionChannel, { name: 'OpinionChannel', valuesConfig: labelled(opinionChannelLabels) });
 
 @Entity('opinions')
 @ObjectType({ implements: Node, description: '民意: an opinion or request from the public, handled by the first staff member who takes it (首问负责) within the tenant’s time limit (限时办结).' })

@@ -2,6 +2,7 @@ import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
+import { labelled } from '../../graphql/enum-labels';
 
 export enum OrgKind {
   COMMITTEE = 'COMMITTEE',
@@ -17,10 +18,8 @@ export enum OrgCategory {
 }
 export const orgCategoryLabels: Record<OrgCategory, string> = { ORGAN: '机关', INSTITUTION: '事业', ENTERPRISE: '企业' };
 
-const describe = (labels: Record<string, string>) =>
-  Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, { description: v }]));
-registerEnumType(OrgKind, { name: 'OrgKind', description: '党组织类型', valuesConfig: describe(orgKindLabels) });
-registerEnumType(OrgCategory, { name: 'OrgCategory', description: '单位类别', valuesConfig: describe(orgCategoryLabels) });
+registerEnumType(OrgKind, { name: 'OrgKind', description: '党组织类型', valuesConfig: labelled(orgKindLabels) });
+registerEnumType(OrgCategory, { name: 'OrgCategory', description: '单位类别', valuesConfig: labelled(orgCategoryLabels) });
 
 /** The ltree label of an org: its uuid without dashes (PostgreSQL 15 labels allow only [A-Za-z0-9_]). */
 export const pathLabel = (id: string) => id.replace(/-/g, '');

@@ -2,8 +2,8 @@ import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
+import { labelled } from '../../graphql/enum-labels';
 
-const describe = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, { description: v }]));
 
 export enum InspectionMethod {
   BRIEFING = 'BRIEFING',
@@ -17,13 +17,13 @@ export enum InspectionMethod {
 export const inspectionMethodLabels: Record<InspectionMethod, string> = {
   BRIEFING: '听取汇报', LEDGER_REVIEW: '查阅台帐', PUBLIC_VISIT: '走访群众', SYMPOSIUM: '座谈', FIELD_CHECK: '实地查看', INTERVIEW: '个别谈话', QUESTIONNAIRE: '问卷调查',
 };
-registerEnumType(InspectionMethod, { name: 'InspectionMethod', valuesConfig: describe(inspectionMethodLabels) });
+registerEnumType(InspectionMethod, { name: 'InspectionMethod', valuesConfig: labelled(inspectionMethodLabels) });
 
 export enum InspectionState {
   DRAFT = 'DRAFT',
   FINALIZED = 'FINALIZED',
 }
-registerEnumType(InspectionState, { name: 'InspectionState', valuesConfig: describe({ DRAFT: '草稿: editable', FINALIZED: '已定稿: immutable evidence, hash-chained' }) });
+registerEnumType(InspectionState, { name: 'InspectionState', valuesConfig: labelled({ DRAFT: '草稿: editable', FINALIZED: '已定稿: immutable evidence, hash-chained' }) });
 
 export enum FindingSeverity {
   MINOR = 'MINOR',
@@ -32,7 +32,7 @@ export enum FindingSeverity {
   CRITICAL = 'CRITICAL',
 }
 export const findingSeverityLabels: Record<FindingSeverity, string> = { MINOR: '一般', MODERATE: '较重', SERIOUS: '严重', CRITICAL: '特别严重' };
-registerEnumType(FindingSeverity, { name: 'FindingSeverity', valuesConfig: describe(findingSeverityLabels) });
+registerEnumType(FindingSeverity, { name: 'FindingSeverity', valuesConfig: labelled(findingSeverityLabels) });
 
 export enum RectificationState {
   OPEN = 'OPEN',
@@ -42,7 +42,7 @@ export enum RectificationState {
 }
 registerEnumType(RectificationState, {
   name: 'RectificationState',
-  valuesConfig: describe({ OPEN: '待整改', SUBMITTED: '已报整改', VERIFIED: '已销号', REOPENED: '重新整改' }),
+  valuesConfig: labelled({ OPEN: '待整改', SUBMITTED: '已报整改', VERIFIED: '已销号', REOPENED: '重新整改' }),
 });
 
 @Entity('supervision_teams')
