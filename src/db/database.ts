@@ -15,6 +15,20 @@ export interface Database {
 
 
 /**
+ * A pooled pg client can emit 'error' after TypeORM has already removed its listener (the server went
+ * away between two statements: a restart, a failover). An 'error' event without a listener would end
+ * the process, so every client of the pool keeps a listener for its whole life; the failure itself
+ * still reaches the request that was using the connection, as a rejected query.
+ */
+function keepClientErrorsHandled(dataSource: DataSource): void {
+  const pool = (dataSource.driver as unknown as { master?: { on(event: string, fn: (client: { on(e: string, f: () => void): void }) => void): void; _clients?: { on(e: string, f: () => void): void }[] } }).master;
+  if (!pool) return;
+  const ignore = () => undefined;
+  for (const client of pool._clients ?? []) client.on('error', ignore);
+  pool.on('connect', (client) => client.on('error', ignore));
+}
+
+/**
  * Brings the database up: an embedded PostgreSQL under DATA_DIR unless DATABASE_URL is set; migrations
  * as the owner; then a pool logged in as the non-owner app role (APP_DATABASE_URL, or a role we create).
  */
@@ -43,6 +57,7 @@ export async function openDatabase(config: Config, options: { quiet?: boolean } 
     }
     const dataSource = createDataSource(appUrl, { logging: config.logQueries ? ['query'] : false });
     await dataSource.initialize();
+    keepClientErrorsHandled(dataSource);
     return {
       dataSource,
       ownerUrl,
