@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { isolateTenantTables } from './tenant-isolation';
 
 /**
  * Tenants, platform operators, orgs (ltree materialized path), users, role assignments, refresh tokens.
@@ -115,12 +116,7 @@ export class Foundation1733000000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX refresh_tokens_family ON refresh_tokens (tenant_id, family_id)`);
 
-    for (const table of ['orgs', 'users', 'role_assignments', 'refresh_tokens']) {
-      await q.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
-      await q.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
-      await q.query(`CREATE POLICY tenant_isolation ON ${table}
-                     USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id())`);
-    }
+    await isolateTenantTables(q, ['orgs', 'users', 'role_assignments', 'refresh_tokens']);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { isolateTenantTables } from './tenant-isolation';
 
 /**
  * Criteria as data (frameworks, versions, criteria trees), campaigns with phases, deadlines, targets
@@ -189,12 +190,7 @@ export class CriteriaCampaigns1733100000000 implements MigrationInterface {
 
     const tables = ['frameworks', 'framework_versions', 'criteria', 'campaigns', 'campaign_phases', 'campaign_deadlines',
       'campaign_targets', 'deadline_submissions', 'evaluations', 'evaluation_scores', 'campaign_results'];
-    for (const table of tables) {
-      await q.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
-      await q.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
-      await q.query(`CREATE POLICY tenant_isolation ON ${table}
-                     USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id())`);
-    }
+    await isolateTenantTables(q, tables);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { isolateTenantTables } from './tenant-isolation';
 
 /**
  * Supervision (督导组): teams and their scopes, inspections with findings, rectification orders,
@@ -280,12 +281,7 @@ export class Supervision1733200000000 implements MigrationInterface {
     const tables = ['supervision_teams', 'supervision_team_members', 'supervision_team_scopes', 'inspections', 'findings', 'follow_up_checks',
       'rectifications', 'service_requests', 'notices', 'notice_subjects', 'notice_recipients', 'notice_inspections', 'assessment_rules',
       'record_chains', 'audit_log'];
-    for (const table of tables) {
-      await q.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
-      await q.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
-      await q.query(`CREATE POLICY tenant_isolation ON ${table}
-                     USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id())`);
-    }
+    await isolateTenantTables(q, tables);
   }
 
   async down(q: QueryRunner): Promise<void> {

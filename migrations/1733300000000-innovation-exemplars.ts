@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { isolateTenantTables } from './tenant-isolation';
 
 /**
  * "多彩服务" innovation projects with their goals and stage history, exemplars (示范岗 / 示范窗口 /
@@ -226,12 +227,7 @@ export class InnovationExemplars1733300000000 implements MigrationInterface {
         CHECK (aspect <> 'OTHER' OR aspect_text IS NOT NULL)
       )`);
 
-    for (const table of TABLES) {
-      await q.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
-      await q.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
-      await q.query(`CREATE POLICY tenant_isolation ON ${table}
-                     USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id())`);
-    }
+    await isolateTenantTables(q, TABLES);
   }
 
   async down(q: QueryRunner): Promise<void> {

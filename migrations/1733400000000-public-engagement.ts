@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { isolateTenantTables } from './tenant-isolation';
 
 /**
  * Public engagement: commitments (承诺践诺), link codes for the public (the QR code on a service
@@ -219,12 +220,7 @@ export class PublicEngagement1733400000000 implements MigrationInterface {
     await q.query(`CREATE INDEX opinion_transfers_opinion ON opinion_transfers (tenant_id, opinion_id, created_at)`);
 
     const tables = ['commitments', 'link_codes', 'public_reviews', 'public_submissions', 'pairing_persons', 'pairings', 'pairing_visits', 'opinions', 'opinion_transfers'];
-    for (const table of tables) {
-      await q.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
-      await q.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
-      await q.query(`CREATE POLICY tenant_isolation ON ${table}
-                     USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id())`);
-    }
+    await isolateTenantTables(q, tables);
 
     // Read-only cross-tenant lookups for the two definer functions, granted to the owner role only.
     await q.query(`DO $$ BEGIN

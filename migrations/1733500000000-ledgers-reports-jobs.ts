@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { isolateTenantTables } from './tenant-isolation';
 
 /**
  * 管理台帐 (ledger entries) and 简报信息 (briefings) of each org, and the in-app notifications the
@@ -79,12 +80,7 @@ export class LedgersReportsJobs1733500000000 implements MigrationInterface {
     await q.query(`CREATE INDEX notifications_user ON notifications (tenant_id, user_id, seq DESC)`);
     await q.query(`CREATE INDEX notifications_unread ON notifications (tenant_id, user_id) WHERE read_at IS NULL`);
 
-    for (const table of ['ledger_entries', 'briefings', 'notifications']) {
-      await q.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
-      await q.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
-      await q.query(`CREATE POLICY tenant_isolation ON ${table}
-                     USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id())`);
-    }
+    await isolateTenantTables(q, ['ledger_entries', 'briefings', 'notifications']);
   }
 
   async down(q: QueryRunner): Promise<void> {
