@@ -2,6 +2,7 @@ import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
+import { labelled } from '../../graphql/enum-labels';
 
 /** OVERDUE is not stored: a PLEDGED commitment past its due date (in the tenant's time zone). */
 export enum CommitmentState {
@@ -13,7 +14,7 @@ export const commitmentStateLabels: Record<CommitmentState, string> = { PLEDGED:
 registerEnumType(CommitmentState, {
   name: 'CommitmentState',
   description: '承诺践诺: pledged → fulfilled; overdue when past due and not fulfilled.',
-  valuesConfig: Object.fromEntries(Object.entries(commitmentStateLabels).map(([k, v]) => [k, { description: v }])),
+  valuesConfig: labelled(commitmentStateLabels),
 });
 
 @Entity('commitments')

@@ -2,7 +2,7 @@ import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
-import { describeValues } from '../leading-group/labels';
+import { labelled } from '../../graphql/enum-labels';
 import { OrgCategory } from '../org/org.entity';
 
 export enum ExemplarKind {
@@ -11,7 +11,7 @@ export enum ExemplarKind {
   KEY_ORG = 'KEY_ORG',
 }
 export const exemplarKindLabels: Record<ExemplarKind, string> = { MODEL_POST: '党员示范岗', MODEL_WINDOW: '党员示范窗口', KEY_ORG: '重点培育直属党组织' };
-registerEnumType(ExemplarKind, { name: 'ExemplarKind', description: '选树典型的类别', valuesConfig: describeValues(exemplarKindLabels) });
+registerEnumType(ExemplarKind, { name: 'ExemplarKind', description: '选树典型的类别', valuesConfig: labelled(exemplarKindLabels) });
 
 export enum ExemplarState {
   NOMINATED = 'NOMINATED',
@@ -25,14 +25,14 @@ export enum ExemplarState {
 export const exemplarStateLabels: Record<ExemplarState, string> = {
   NOMINATED: '已推荐', UNDER_REVIEW: '审核中', PUBLIC_NOTICE: '公示中', NAMED: '已命名', RE_EVALUATED: '复评保留', REVOKED: '已撤销', REJECTED: '未通过',
 };
-registerEnumType(ExemplarState, { name: 'ExemplarState', valuesConfig: describeValues(exemplarStateLabels) });
+registerEnumType(ExemplarState, { name: 'ExemplarState', valuesConfig: labelled(exemplarStateLabels) });
 
 export enum ReevaluationResult {
   KEEP = 'KEEP',
   REVOKE = 'REVOKE',
 }
 export const reevaluationResultLabels: Record<ReevaluationResult, string> = { KEEP: '保留', REVOKE: '撤销' };
-registerEnumType(ReevaluationResult, { name: 'ExemplarReevaluationResult', valuesConfig: describeValues(reevaluationResultLabels) });
+registerEnumType(ReevaluationResult, { name: 'ExemplarReevaluationResult', valuesConfig: labelled(reevaluationResultLabels) });
 
 /** States in which an exemplar holds its title and counts against the category limit. */
 export const HOLDING_STATES = [ExemplarState.NAMED, ExemplarState.RE_EVALUATED];

@@ -1,4 +1,5 @@
 import { Field, Float, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { labelled } from '../../graphql/enum-labels';
 
 export enum EvaluationKind {
   SELF = 'SELF',
@@ -9,7 +10,7 @@ export enum EvaluationKind {
 export const evaluationKindLabels: Record<EvaluationKind, string> = { SELF: '自查', SUPERIOR: '上级评议', PUBLIC: '群众评议', INSPECTION: '督导检查' };
 registerEnumType(EvaluationKind, {
   name: 'EvaluationKind',
-  valuesConfig: Object.fromEntries(Object.entries(evaluationKindLabels).map(([k, v]) => [k, { description: v }])),
+  valuesConfig: labelled(evaluationKindLabels),
 });
 
 export enum Aggregation {

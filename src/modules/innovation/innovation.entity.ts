@@ -3,7 +3,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn
 import { numeric } from '../../graphql/numeric';
 import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
-import { describeValues } from '../leading-group/labels';
+import { labelled } from '../../graphql/enum-labels';
 
 /** The source's flow management: 调研 → 实施 → 督查指导 → 成效评估 → 评比表彰 → 总结推广. */
 export enum InnovationStage {
@@ -17,7 +17,7 @@ export enum InnovationStage {
 export const innovationStageLabels: Record<InnovationStage, string> = {
   RESEARCH: '调研', IMPLEMENTING: '实施', SUPERVISED: '督查指导', EVALUATED: '成效评估', AWARDED: '评比表彰', PROMOTED: '总结推广',
 };
-registerEnumType(InnovationStage, { name: 'InnovationStage', description: '"多彩服务"党建创新活动的工作流程', valuesConfig: describeValues(innovationStageLabels) });
+registerEnumType(InnovationStage, { name: 'InnovationStage', description: '"多彩服务"党建创新活动的工作流程', valuesConfig: labelled(innovationStageLabels) });
 
 /** What the source says the activity is about (四(二)). */
 export enum InnovationGoalKind {
@@ -33,7 +33,7 @@ export const innovationGoalKindLabels: Record<InnovationGoalKind, string> = {
   REDUCE_APPROVALS: '减少审批事项', SHORTEN_APPROVAL_TIME: '缩短审批时限', EXPAND_SERVICES: '拓展服务项目', EXTEND_SERVICE_REACH: '扩展服务外延',
   RAISE_SERVICE_LEVEL: '提升服务水平', IMPROVE_SERVICE_ATTITUDE: '改善服务态度', OTHER: '其他',
 };
-registerEnumType(InnovationGoalKind, { name: 'InnovationGoalKind', valuesConfig: describeValues(innovationGoalKindLabels) });
+registerEnumType(InnovationGoalKind, { name: 'InnovationGoalKind', valuesConfig: labelled(innovationGoalKindLabels) });
 
 export enum InnovationAwardLevel {
   FIRST = 'FIRST',
@@ -42,7 +42,7 @@ export enum InnovationAwardLevel {
   EXCELLENCE = 'EXCELLENCE',
 }
 export const innovationAwardLevelLabels: Record<InnovationAwardLevel, string> = { FIRST: '一等奖', SECOND: '二等奖', THIRD: '三等奖', EXCELLENCE: '优秀奖' };
-registerEnumType(InnovationAwardLevel, { name: 'InnovationAwardLevel', valuesConfig: describeValues(innovationAwardLevelLabels) });
+registerEnumType(InnovationAwardLevel, { name: 'InnovationAwardLevel', valuesConfig: labelled(innovationAwardLevelLabels) });
 
 @Entity('innovation_projects')
 @ObjectType({ implements: Node, description: '"多彩服务"党建创新活动: a unit’s innovation project, from research to promotion.' })

@@ -2,7 +2,7 @@ import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
-import { describeValues } from './labels';
+import { labelled } from '../../graphql/enum-labels';
 
 export enum LeadingGroupRole {
   LEADER = 'LEADER',
@@ -10,7 +10,7 @@ export enum LeadingGroupRole {
   MEMBER = 'MEMBER',
 }
 export const leadingGroupRoleLabels: Record<LeadingGroupRole, string> = { LEADER: '组长', DEPUTY: '副组长', MEMBER: '成员' };
-registerEnumType(LeadingGroupRole, { name: 'LeadingGroupRole', valuesConfig: describeValues(leadingGroupRoleLabels) });
+registerEnumType(LeadingGroupRole, { name: 'LeadingGroupRole', valuesConfig: labelled(leadingGroupRoleLabels) });
 
 @Entity('leading_groups')
 @ObjectType({ implements: Node, description: '领导小组: a campaign’s leading group (组长, 副组长, 成员) and the org its office sits in.' })

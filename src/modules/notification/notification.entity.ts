@@ -2,6 +2,7 @@ import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
+import { labelled } from '../../graphql/enum-labels';
 
 export enum NotificationKind {
   DEADLINE_REMINDER = 'DEADLINE_REMINDER',
@@ -17,7 +18,7 @@ export const notificationKindLabels: Record<NotificationKind, string> = {
 };
 registerEnumType(NotificationKind, {
   name: 'NotificationKind',
-  valuesConfig: Object.fromEntries(Object.entries(notificationKindLabels).map(([k, v]) => [k, { description: v }])),
+  valuesConfig: labelled(notificationKindLabels),
 });
 
 @Entity('notifications')

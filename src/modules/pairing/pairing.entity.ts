@@ -2,6 +2,7 @@ import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
+import { labelled } from '../../graphql/enum-labels';
 
 export enum PairingPersonKind {
   MEMBER = 'MEMBER',
@@ -10,7 +11,7 @@ export enum PairingPersonKind {
 export const pairingPersonKindLabels: Record<PairingPersonKind, string> = { MEMBER: '生活困难党员', RESIDENT: '生活困难群众' };
 registerEnumType(PairingPersonKind, {
   name: 'PairingPersonKind',
-  valuesConfig: Object.fromEntries(Object.entries(pairingPersonKindLabels).map(([k, v]) => [k, { description: v }])),
+  valuesConfig: labelled(pairingPersonKindLabels),
 });
 
 @Entity('pairing_persons')

@@ -2,7 +2,7 @@ import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
-import { describeValues } from '../leading-group/labels';
+import { labelled } from '../../graphql/enum-labels';
 
 /** 二: 把服务内容明确化、服务流程标准化、服务工作规范化、服务典型示范化、服务项目品牌化. */
 export enum ServiceStandardAspect {
@@ -17,7 +17,7 @@ export const serviceStandardAspectLabels: Record<ServiceStandardAspect, string> 
   CONTENT_DEFINED: '服务内容明确化', PROCESS_STANDARDIZED: '服务流程标准化', WORK_REGULATED: '服务工作规范化',
   EXEMPLAR_DEMONSTRATED: '服务典型示范化', PROJECT_BRANDED: '服务项目品牌化', OTHER: '其他（见 aspectText）',
 };
-registerEnumType(ServiceStandardAspect, { name: 'ServiceStandardAspect', valuesConfig: describeValues(serviceStandardAspectLabels) });
+registerEnumType(ServiceStandardAspect, { name: 'ServiceStandardAspect', valuesConfig: labelled(serviceStandardAspectLabels) });
 
 @Entity('service_brands')
 @ObjectType({ implements: Node, description: '服务品牌 (彩虹坦途, 情溢旅途, …): an org’s service brand with its service standards.' })

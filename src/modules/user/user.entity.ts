@@ -2,6 +2,7 @@ import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
+import { labelled } from '../../graphql/enum-labels';
 
 export enum Role {
   TENANT_ADMIN = 'TENANT_ADMIN',
@@ -24,7 +25,7 @@ export const roleLabels: Record<Role, string> = {
 registerEnumType(Role, {
   name: 'Role',
   description: 'A role held over an org subtree.',
-  valuesConfig: Object.fromEntries(Object.entries(roleLabels).map(([k, v]) => [k, { description: v }])),
+  valuesConfig: labelled(roleLabels),
 });
 
 @Entity('users')
