@@ -1,6 +1,7 @@
 import { SelectQueryBuilder } from 'typeorm';
 import { ancestorKeys, inScope, scopedRootsUnder, underAnySql, visibleOrgSql } from '../../auth/scope';
 import { UserViewer, scopePaths } from '../../auth/viewer';
+import { containsPattern } from '../../db/like';
 import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
@@ -41,10 +42,6 @@ function orgQuery(ctx: RequestContext, viewer: UserViewer): SelectQueryBuilder<O
     .createQueryBuilder('o')
     .where('o.tenant_id = :tenantId', { tenantId: viewer.tenantId })
     .andWhere(visible.sql, visible.params);
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** Per-request batch of org lookups by id, limited to what the viewer may see. */
@@ -88,7 +85,7 @@ export const orgService = {
       if (filter.category) qb.andWhere('o.category = :category', { category: filter.category });
       if (filter.search) {
         if (filter.search.length > 100) throw badInput('search', 'search is at most 100 characters');
-        qb.andWhere(`o.name ILIKE :search ESCAPE '\\'`, { search: `%${escapeLike(filter.search)}%` });
+        qb.andWhere(`o.name ILIKE :search ESCAPE '\\'`, { search: containsPattern(filter.search) });
       }
       return qb;
     };

@@ -1,5 +1,6 @@
 import { authService } from '../../auth/auth.service';
 import { hashPassword } from '../../auth/password';
+import { containsPattern } from '../../db/like';
 import { inScope, underAnySql } from '../../auth/scope';
 import { UserViewer, scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
@@ -53,7 +54,7 @@ export const userService = {
         .innerJoin('orgs', 'o', 'o.tenant_id = u.tenant_id AND o.id = u.org_id')
         .where('u.tenant_id = :tenantId', { tenantId: viewer.tenantId })
         .andWhere(scope.sql, scope.params);
-      if (search) qb.andWhere('(u.username ILIKE :s OR u.display_name ILIKE :s)', { s: `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+      if (search) qb.andWhere('(u.username ILIKE :s OR u.display_name ILIKE :s)', { s: containsPattern(search) });
       return qb;
     };
     const qb = build().orderBy('u.username', 'ASC').limit(first + 1);
