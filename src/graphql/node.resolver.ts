@@ -5,12 +5,16 @@ import { RequestContext } from './context';
 import { badInput } from './errors';
 import { decodeGlobalId, Node } from './relay';
 
-/** Every Node type and how to load one instance of it within the viewer's reach (from the domain modules). */
-const fetchers: Record<string, NodeFetcher> = moduleNodes;
+/**
+ * Every Node type and how to load one instance of it within the viewer's reach (from the domain
+ * modules). A Map, not a plain object: the type comes from the client, and `constructor`, `__proto__`
+ * or `toString` must be as unknown as any other name.
+ */
+const fetchers: ReadonlyMap<string, NodeFetcher> = new Map(Object.entries(moduleNodes));
 
 async function fetchNode(ctx: RequestContext, globalId: string): Promise<object | null> {
   const decoded = decodeGlobalId(globalId);
-  const fetcher = decoded && fetchers[decoded.type];
+  const fetcher = decoded && fetchers.get(decoded.type);
   if (!decoded || !fetcher || !ctx.viewer) return null;
   // Operators see tenants, never what is inside them.
   if (ctx.viewer.kind === 'operator' && decoded.type !== 'Tenant') return null;
