@@ -43,6 +43,54 @@ describe('rate limits', () => {
     expect(results.some((r) => r.body.errors[0].extensions.reason === 'SIGN_IN_RATE_LIMITED')).toBe(true);
   });
 
+  it('counts failed sign-ins only: good sign-ins never lock an account, and a success clears its failures', async () => {
+    const fresh = await startTestServer({ env: { LOGIN_LIMIT_PER_ACCOUNT: '3', LOGIN_LIMIT_PER_ADDRESS: '7' } });
+    try {
+      const attempt = async (username: string, password: string) => {
+        const res = await fetch(fresh.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: LOGIN, variables: { input: { tenant: 'jtj', username, password } } }),
+        });
+        const body = (await res.json()) as any;
+        return body.data?.login?.accessToken ? 'OK' : body.errors[0].extensions.code;
+      };
+      // twelve good sign-ins of one account, then of several: above both limits, none refused
+      const good: string[] = [];
+      for (let i = 0; i < 12; i++) good.push(await attempt('admin', 'demo'));
+      for (const username of ['leader', 'deputy', 'secretary', 'secretary2', 'inspector', 'member']) good.push(await attempt(username, 'demo'));
+      expect(good).toEqual(Array(18).fill('OK'));
+      // two failures, a success that clears them, then the full three failures before the lock
+      const story: string[] = [];
+      for (const password of ['bad', 'bad', 'demo', 'bad', 'bad']) story.push(await attempt('leader', password));
+      expect(story).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'OK', 'UNAUTHENTICATED', 'UNAUTHENTICATED']);
+      // the third failure in a row locks the account, even for the right password
+      expect(await attempt('leader', 'bad')).toBe('UNAUTHENTICATED');
+      expect(await attempt('leader', 'demo')).toBe('RATE_LIMITED');
+      // the address (limit seven) has counted the five failures and the refused attempt, none of the 19
+      // successes: one more failure is the seventh, and the next attempt from it waits
+      expect(await attempt('deputy', 'bad')).toBe('UNAUTHENTICATED');
+      expect(await attempt('deputy', 'demo')).toBe('RATE_LIMITED');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('a burst of concurrent guesses is held to the account limit', async () => {
+    const fresh = await startTestServer({ env: { LOGIN_LIMIT_PER_ACCOUNT: '3', LOGIN_LIMIT_PER_ADDRESS: '100' } });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          fresh.gql(LOGIN, { input: { tenant: 'jtj', username: 'leader', password: 'guess' } }).then((r) => codes(r)[0]),
+        ),
+      );
+      expect(answers.filter((c) => c === 'UNAUTHENTICATED')).toHaveLength(3);
+      expect(answers.filter((c) => c === 'RATE_LIMITED')).toHaveLength(27);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('limits requests per user and per tenant with a retry hint, and keeps serving other tenants', async () => {
     const fresh = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_TENANT_PER_MINUTE: '8' } });
     try {

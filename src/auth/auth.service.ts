@@ -45,18 +45,32 @@ async function issueRefreshToken(ctx: RequestContext, tenantId: string, userId: 
 
 const SIGN_IN_WINDOW_SECONDS = 15 * 60;
 
+const signInKeys = (ctx: RequestContext, tenant: string, username: string) => ({
+  account: `login:account:${tenant.toLowerCase()}:${username.toLowerCase()}`,
+  address: `login:address:${ctx.ip}`,
+});
+
 /**
  * Counts the attempt against its account and its client address before any password is checked, in
  * the database (outside the request transaction, so a failed attempt stays counted) and the same way
- * whether or not the account exists, so the limit reveals nothing.
+ * whether or not the account exists, so the limit reveals nothing. Counting before the check keeps a
+ * burst of concurrent guesses inside the limit; a success takes its hit back (forgiveSignIn), so only
+ * failures accumulate.
  */
 async function throttleSignIn(ctx: RequestContext, tenant: string, username: string): Promise<void> {
+  const keys = signInKeys(ctx, tenant, username);
   const [row] = await ctx.tx.outside<{ account: number; address: number }>(
     `SELECT app_throttle($1, $3, $5) AS account, app_throttle($2, $4, $5) AS address`,
-    [`login:account:${tenant.toLowerCase()}:${username.toLowerCase()}`, `login:address:${ctx.ip}`, ctx.config.loginLimitPerAccount, ctx.config.loginLimitPerAddress, SIGN_IN_WINDOW_SECONDS],
+    [keys.account, keys.address, ctx.config.loginLimitPerAccount, ctx.config.loginLimitPerAddress, SIGN_IN_WINDOW_SECONDS],
   );
   const wait = Math.max(row.account, row.address);
   if (wait > 0) throw rateLimited('Too many sign-in attempts; retry later', wait, 'SIGN_IN_RATE_LIMITED');
+}
+
+/** A successful sign-in clears its account's failures and refunds its own hit on the address. */
+async function forgiveSignIn(ctx: RequestContext, tenant: string, username: string): Promise<void> {
+  const keys = signInKeys(ctx, tenant, username);
+  await ctx.tx.outside(`SELECT app_throttle_forgive($1, true), app_throttle_forgive($2, false)`, [keys.account, keys.address]);
 }
 
 export const authService = {
@@ -77,6 +91,7 @@ export const authService = {
     ]);
     const ok = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash()));
     if (!user || !ok || user.disabled) throw invalidCredentials();
+    await forgiveSignIn(ctx, input.tenant, input.username);
     const access = signAccessToken(ctx.config, { sub: user.id, tid: tenant.id, kind: 'user' });
     const refreshToken = await issueRefreshToken(ctx, tenant.id, user.id);
     return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken, tenantId: tenant.id, userId: user.id, operatorId: null };
@@ -87,6 +102,7 @@ export const authService = {
     const [operator] = await ctx.tx.query(`SELECT id, password_hash, disabled FROM platform_operators WHERE username = $1`, [input.username]);
     const ok = await verifyPassword(input.password, operator?.password_hash ?? (await dummyHash()));
     if (!operator || !ok || operator.disabled) throw invalidCredentials();
+    await forgiveSignIn(ctx, '', input.username);
     // Operators get short access tokens only: no refresh token, so a lost one expires within minutes.
     const access = signAccessToken(ctx.config, { sub: operator.id, kind: 'operator' });
     return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken: null, tenantId: null, userId: null, operatorId: operator.id };
