@@ -130,7 +130,7 @@ export const commitmentService = {
   async rating(ctx: RequestContext, c: Commitment): Promise<SatisfactionFigures> {
     return ctx.loader<string, SatisfactionFigures>('commitment.rating', async (ids) => {
       const rows: ({ commitment_id: string } & Parameters<typeof toFigures>[0])[] = await ctx.tx.query(
-        `SELECT r.commitment_id, ${FIGURES_SQL} FROM public_reviews r WHERE r.tenant_id = $1 AND r.commitment_id = ANY($2::uuid[]) GROUP BY r.commitment_id`,
+        `SELECT r.commitment_id, ${FIGURES_SQL} FROM public_reviews r WHERE r.tenant_id = $1 AND r.commitment_id = ANY($2::uuid[]) AND r.excluded_at IS NULL GROUP BY r.commitment_id`,
         [c.tenantId, [...ids]],
       );
       return ids.map((id) => toFigures(rows.find((r) => r!.commitment_id === id)));

@@ -17,7 +17,12 @@ export class PublicReview {
   /** Keyed hashes: matched for de-duplication, never shown. */
   @Column({ name: 'device_hash', select: false }) deviceHash: string;
   @Column('text', { name: 'contact_hash', nullable: true, select: false }) contactHash: string | null;
+  @Column('text', { name: 'client_hash', nullable: true, select: false }) clientHash: string | null;
   @Column('text', { name: 'contact_masked', nullable: true }) contactMasked: string | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: '排除: when an admin took this review out of the satisfaction figures (it stays stored); null while it counts.' })
+  @Column('timestamptz', { name: 'excluded_at', nullable: true }) excludedAt: Date | null;
+  @Field(() => String, { nullable: true, description: 'Why the review was excluded (e.g. 疑似刷评: one address, many device ids).' })
+  @Column('text', { name: 'excluded_reason', nullable: true }) excludedReason: string | null;
   @Field(() => DateScalar, { description: 'The day of the review in the tenant’s time zone.' }) @Column('date', { name: 'review_day' }) reviewDay: string;
   @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

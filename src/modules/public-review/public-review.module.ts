@@ -3,7 +3,7 @@ import { LinkCode } from '../link-code/link-code.entity';
 import { requireUser } from '../../graphql/context';
 import { keyedHash, protectContact, tenantToday } from '../link-code/public';
 import { PublicReview } from './public-review.entity';
-import { PublicReviewResolver } from './public-review.resolver';
+import { PublicReviewResolver, ReviewClusterResolver } from './public-review.resolver';
 import { publicReviewService } from './public-review.service';
 
 /** 16 demo ratings of 第一车队党支部 over the last week: 10 of them 4 or 5 (62.5% satisfied), mean 59/16 ≈ 3.69. */
@@ -12,7 +12,7 @@ const DEMO_COMMENTS = ['司机师傅很耐心', '车厢干净整洁', '', '高�
 
 export default {
   name: 'public-review',
-  resolvers: [PublicReviewResolver],
+  resolvers: [PublicReviewResolver, ReviewClusterResolver],
   entities: [PublicReview],
   nodes: { PublicReview: (ctx, id) => publicReviewService.find(ctx, id) },
   /** jtj: varied public ratings through 第一车队党支部's window code, and two ratings of its commitments (评诺). */
@@ -27,13 +27,13 @@ export default {
     for (const [i, rating] of DEMO_RATINGS.entries()) {
       const contact = i % 4 === 0 ? protectContact(ctx, link.tenantId, `1380000${String(1000 + i)}`) : { hash: null, masked: null };
       await publicReviewService.insert(ctx, link, {
-        rating, comment: DEMO_COMMENTS[i], deviceHash: keyedHash(ctx, 'device', link.tenantId, `demo-device-${i}`), contact, commitmentId: null, day: day(i % 7),
+        rating, comment: DEMO_COMMENTS[i], deviceHash: keyedHash(ctx, 'device', link.tenantId, `demo-device-${i}`), clientHash: null, contact, commitmentId: null, day: day(i % 7),
       });
     }
     const commitments: { id: string }[] = await ctx.tx.query(`SELECT id FROM commitments WHERE tenant_id = $1 AND org_id = $2 ORDER BY created_at`, [link.tenantId, org.id]);
     for (const [i, c] of commitments.entries()) {
       await publicReviewService.insert(ctx, link, {
-        rating: 5 - i, comment: '', deviceHash: keyedHash(ctx, 'device', link.tenantId, 'demo-device-0'), contact: { hash: null, masked: null }, commitmentId: c.id, day: day(0),
+        rating: 5 - i, comment: '', deviceHash: keyedHash(ctx, 'device', link.tenantId, 'demo-device-0'), clientHash: null, contact: { hash: null, masked: null }, commitmentId: c.id, day: day(0),
       });
     }
   },

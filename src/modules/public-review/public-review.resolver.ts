@@ -1,14 +1,16 @@
-import { IsOptional, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
-import { DateScalar } from '../../graphql/scalars';
+import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService, toDateString } from '../campaign/campaign.service';
 import { Commitment } from '../commitment/commitment.entity';
 import { commitmentService } from '../commitment/commitment.service';
 import { Evaluation } from '../evaluation/evaluation.entity';
+import { LinkCode } from '../link-code/link-code.entity';
+import { linkCodeService } from '../link-code/link-code.service';
 import { SatisfactionFigures } from '../link-code/public';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
@@ -57,6 +59,55 @@ class OrgSatisfaction {
   @Field(() => [ChildSatisfaction]) children: ChildSatisfaction[];
 }
 
+@ObjectType({ description: '疑似刷评: reviews through one code on one day from one client address under several device ids.' })
+class ReviewCluster {
+  linkCodeId: string;
+  orgId: string;
+  reviewIds: string[];
+  @Field(() => DateScalar, { description: 'The day of the reviews (tenant time zone).' }) day: string;
+  @Field(() => Int, { description: 'Reviews in the cluster.' }) reviewCount: number;
+  @Field(() => Int, { description: 'Distinct device ids they came with: one address with many devices is what looks stuffed.' }) deviceCount: number;
+  @Field(() => Float, { description: 'Mean rating of the cluster.' }) averageRating: number;
+  @Field(() => DateTimeScalar) firstAt: Date;
+  @Field(() => DateTimeScalar) lastAt: Date;
+}
+
+const ReviewClusterConnection = Connection(ReviewCluster);
+
+@ArgsType()
+class ReviewClustersArgs extends PageArgs {
+  @Field(() => ID, { nullable: true, description: 'Only orgs in this subtree (default: every subtree the admin administers).' }) under?: string;
+  @Field(() => DateScalar, { nullable: true }) from?: Date;
+  @Field(() => DateScalar, { nullable: true }) to?: Date;
+  @Field(() => Int, { defaultValue: 3, description: 'Smallest cluster shown (2 to 1000).' }) @Min(2) @Max(1000) minReviews: number;
+}
+
+@InputType()
+class SetPublicReviewsExcludedInput {
+  @Field(() => [ID], { description: 'Reviews of orgs the admin administers (1 to 100).' }) @ArrayMinSize(1) @ArrayMaxSize(100) ids: string[];
+  @Field({ description: 'true: take them out of the satisfaction figures; false: count them again.' }) excluded: boolean;
+  @Field(() => String, { nullable: true, description: 'Required when excluding.' }) @IsOptional() @MaxLength(500) reason?: string | null;
+}
+
+@Resolver(() => ReviewCluster)
+export class ReviewClusterResolver {
+  @FieldResolver(() => Org, { nullable: true, description: 'The org the code rates (null if it has left your scope).' })
+  async org(@Root() c: ReviewCluster, @Ctx() ctx: RequestContext): Promise<Org | null> {
+    return orgService.findById(ctx, c.orgId);
+  }
+
+  @FieldResolver(() => LinkCode, { nullable: true, description: 'The code the reviews came through.' })
+  async linkCode(@Root() c: ReviewCluster, @Ctx() ctx: RequestContext): Promise<LinkCode | null> {
+    return linkCodeService.find(ctx, c.linkCodeId);
+  }
+
+  @FieldResolver(() => [PublicReview], { description: 'The reviews, oldest first (at most 50).' })
+  async reviews(@Root() c: ReviewCluster, @Ctx() ctx: RequestContext): Promise<PublicReview[]> {
+    const found = await Promise.all(c.reviewIds.map((id) => publicReviewService.find(ctx, id)));
+    return found.filter((r): r is PublicReview => r !== null);
+  }
+}
+
 @ArgsType()
 class PublicReviewsArgs extends PageArgs {
   @Field(() => ID, { nullable: true }) under?: string;
@@ -85,6 +136,19 @@ export class PublicReviewResolver {
       under, orgId: org?.id, campaignId: campaign?.id, commitmentId: commitment?.id,
       from: args.from ? toDateString(args.from) : null, to: args.to ? toDateString(args.to) : null,
     }, pageSize(args), args.after));
+  }
+
+  @Query(() => ReviewClusterConnection, { description: '疑似刷评 (tenant admins over the orgs): clusters of reviews from one address under several device ids, newest day first.' })
+  async suspiciousReviewClusters(@Args() args: ReviewClustersArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<ReviewCluster>> {
+    const under = args.under ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.under)) : null;
+    const [from, to] = [args.from ? toDateString(args.from) : null, args.to ? toDateString(args.to) : null];
+    if (from && to && from > to) throw badInput('to', 'to is before from');
+    return toConnection(await publicReviewService.clusters(ctx, { under, from, to, minReviews: args.minReviews }, pageSize(args), args.after));
+  }
+
+  @Mutation(() => [PublicReview], { description: 'Tenant admins over the orgs: take reviews out of the satisfaction figures (with a reason) or count them again. The reviews stay stored.' })
+  async setPublicReviewsExcluded(@Arg('input') input: SetPublicReviewsExcludedInput, @Ctx() ctx: RequestContext): Promise<PublicReview[]> {
+    return publicReviewService.setExcluded(ctx, input.ids.map((id) => idOf('PublicReview', id)), input.excluded, input.reason ?? null);
   }
 
   @Query(() => OrgSatisfaction, { description: '群众满意度: count, average rating and satisfied share (rating ≥ 4) of the org, its subtree and each child subtree.' })

@@ -1,4 +1,4 @@
-import { inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
+import { inScope, scopedRootsUnder, subtreeOf, underAnySql } from '../../auth/scope';
 import { scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { ErrorCode, badInput, errorFactory } from '../../graphql/errors';
@@ -16,6 +16,7 @@ import { linkCodeService } from '../link-code/link-code.service';
 import { FIGURES_SQL, SatisfactionFigures, keyedHash, protectContact, tenantToday, toFigures } from '../link-code/public';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
+import { tenantService } from '../tenant/tenant.service';
 import { Role } from '../user/user.entity';
 import { PublicReview } from './public-review.entity';
 
@@ -25,6 +26,10 @@ export enum PublicReviewErrorReason {
   NOT_RATEABLE = 'NOT_RATEABLE',
   NOT_PERCENT_CRITERION = 'NOT_PERCENT_CRITERION',
   NO_REVIEWS = 'NO_REVIEWS',
+  ADDRESS_DAILY_LIMIT = 'ADDRESS_DAILY_LIMIT',
+  CODE_DAILY_LIMIT = 'CODE_DAILY_LIMIT',
+  NOT_REVIEW_ADMIN = 'NOT_REVIEW_ADMIN',
+  EXCLUSION_REASON_REQUIRED = 'EXCLUSION_REASON_REQUIRED',
 }
 export const publicReviewError = errorFactory<PublicReviewErrorReason>({
   REVIEW_NOT_FOUND: ErrorCode.NOT_FOUND,
@@ -32,7 +37,27 @@ export const publicReviewError = errorFactory<PublicReviewErrorReason>({
   NOT_RATEABLE: ErrorCode.BAD_USER_INPUT,
   NOT_PERCENT_CRITERION: ErrorCode.BAD_USER_INPUT,
   NO_REVIEWS: ErrorCode.BAD_USER_INPUT,
+  ADDRESS_DAILY_LIMIT: ErrorCode.RATE_LIMITED,
+  CODE_DAILY_LIMIT: ErrorCode.RATE_LIMITED,
+  NOT_REVIEW_ADMIN: ErrorCode.FORBIDDEN,
+  EXCLUSION_REASON_REQUIRED: ErrorCode.BAD_USER_INPUT,
 });
+
+/** Who sees clusters of reviews from one address and may exclude reviews from the figures: admins over the org. */
+const REVIEW_ADMINS = [Role.TENANT_ADMIN];
+
+export interface ReviewCluster {
+  linkCodeId: string;
+  orgId: string;
+  day: string;
+  reviewCount: number;
+  deviceCount: number;
+  averageRating: number;
+  firstAt: Date;
+  lastAt: Date;
+  reviewIds: string[];
+  clientHash: string;
+}
 
 /** Reviews (comments included) are read by officers and inspectors over the org, not by members. */
 export const REVIEW_READERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SECRETARY, Role.SUPERVISOR, Role.INSPECTOR];
@@ -71,7 +96,7 @@ export interface SatisfactionFilter {
  * Which reviews count: the org's own ratings (not its commitments'), of the campaign when one is given
  * (reviews through its codes, and those through the org's permanent codes made within its dates).
  */
-const COUNTED_SQL = `r.tenant_id = $1 AND r.commitment_id IS NULL
+const COUNTED_SQL = `r.tenant_id = $1 AND r.commitment_id IS NULL AND r.excluded_at IS NULL
   AND ($3::uuid IS NULL OR r.campaign_id = $3::uuid OR (r.campaign_id IS NULL AND r.review_day BETWEEN $4::date AND $5::date))
   AND ($6::date IS NULL OR r.review_day >= $6::date) AND ($7::date IS NULL OR r.review_day <= $7::date)`;
 
@@ -87,6 +112,7 @@ export const publicReviewService = {
     const commitment = await this.rateable(ctx, link, input.commitmentId ?? null);
     const client = await linkCodeService.admit(ctx, link);
     const day = await tenantToday(ctx);
+    await this.admitDaily(ctx, link, client, day);
     const deviceHash = keyedHash(ctx, 'device', link.tenantId, input.deviceId.trim());
     const contact = protectContact(ctx, link.tenantId, input.contact);
     const [duplicate] = await ctx.tx.query(
@@ -95,9 +121,100 @@ export const publicReviewService = {
       [link.tenantId, link.id, commitment?.id ?? null, day, deviceHash, contact.hash],
     );
     if (duplicate) throw publicReviewError(PublicReviewErrorReason.ALREADY_REVIEWED, 'This has already been rated from this device or contact today; thank you');
-    await this.insert(ctx, link, { rating: input.rating, comment: input.comment.trim(), deviceHash, contact, commitmentId: commitment?.id ?? null, day });
+    await this.insert(ctx, link, { rating: input.rating, comment: input.comment.trim(), deviceHash, clientHash: client, contact, commitmentId: commitment?.id ?? null, day });
     await linkCodeService.record(ctx, link, client, 'REVIEW');
     return { orgName: await linkCodeService.orgName(ctx, link), rating: input.rating, reviewDay: day, contactMasked: contact.masked, commitmentText: commitment?.text ?? null };
+  },
+
+  /**
+   * The tenant's daily limits, which a client rotating its device id cannot escape: reviews per client
+   * address per day (all codes) and per code per day (all addresses). The code is already locked by
+   * admit(); the address is locked here, so concurrent reviews cannot slip past either count together.
+   */
+  async admitDaily(ctx: RequestContext, link: LinkCode, clientHash: string, day: string): Promise<void> {
+    const settings = await tenantService.settings(ctx);
+    await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtext('public-client:' || $1::text))`, [clientHash]);
+    const [row]: { by_address: number; by_code: number; wait: number }[] = await ctx.tx.query(
+      `SELECT (SELECT count(*) FROM public_reviews WHERE tenant_id = $1 AND client_hash = $2 AND review_day = $4::date)::int AS by_address,
+              (SELECT count(*) FROM public_reviews WHERE tenant_id = $1 AND link_code_id = $3 AND review_day = $4::date)::int AS by_code,
+              greatest(1, ceil(extract(epoch FROM ((($4::date + 1)::timestamp AT TIME ZONE $5) - now()))))::int AS wait`,
+      [link.tenantId, clientHash, link.id, day, settings.timezone],
+    );
+    if (row.by_address >= settings.publicReviewsPerAddressPerDay) {
+      throw publicReviewError(PublicReviewErrorReason.ADDRESS_DAILY_LIMIT, `今天从此网络提交的评议已达上限（每天 ${settings.publicReviewsPerAddressPerDay} 条），请明天再来`, { retryAfterSeconds: row.wait, limit: settings.publicReviewsPerAddressPerDay });
+    }
+    if (row.by_code >= settings.publicReviewsPerCodePerDay) {
+      throw publicReviewError(PublicReviewErrorReason.CODE_DAILY_LIMIT, `此二维码今天收到的评议已达上限（每天 ${settings.publicReviewsPerCodePerDay} 条），请明天再来`, { retryAfterSeconds: row.wait, limit: settings.publicReviewsPerCodePerDay });
+    }
+  },
+
+  /**
+   * 疑似刷评: groups of reviews through one code on one day from one client address with at least
+   * `minReviews` reviews and more than one device id (one phone rotating its id, or one machine posing
+   * as many). Admins over the org only; one statement over the scope, newest day first.
+   */
+  async clusters(ctx: RequestContext, filter: { under?: Org | null; from?: string | null; to?: string | null; minReviews: number }, first: number, after?: string): Promise<Page<ReviewCluster>> {
+    const viewer = requireUser(ctx);
+    const roots = filter.under ? scopedRootsUnder(viewer, filter.under.path, REVIEW_ADMINS) : scopePaths(viewer, REVIEW_ADMINS);
+    if (!roots.length) throw publicReviewError(PublicReviewErrorReason.NOT_REVIEW_ADMIN, '只有该组织的管理员可以查看疑似刷评');
+    const params: unknown[] = [viewer.tenantId, filter.from ?? null, filter.to ?? null, filter.minReviews];
+    const scope = roots.map((root) => {
+      params.push(root);
+      return subtreeOf('o', params.length);
+    });
+    const cursor = decodeCursor(after, 3);
+    let keyset = '';
+    if (cursor) {
+      params.push(String(cursor[0]), String(cursor[1]), String(cursor[2]));
+      const n = params.length;
+      keyset = `AND (g.day < $${n - 2}::date OR (g.day = $${n - 2}::date AND (g.link_code_id::text, g.client_hash) > ($${n - 1}, $${n})))`;
+    }
+    const base = `
+      SELECT r.link_code_id, r.review_day AS day, r.client_hash, min(r.org_id::text)::uuid AS org_id,
+             count(*)::int AS review_count, count(DISTINCT r.device_hash)::int AS device_count,
+             round(avg(r.rating), 2)::float8 AS average_rating, min(r.created_at) AS first_at, max(r.created_at) AS last_at,
+             (array_agg(r.id ORDER BY r.created_at))[1:50] AS review_ids
+        FROM public_reviews r JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.org_id
+       WHERE r.tenant_id = $1 AND r.client_hash IS NOT NULL AND (${scope.join(' OR ')})
+         AND ($2::date IS NULL OR r.review_day >= $2::date) AND ($3::date IS NULL OR r.review_day <= $3::date)
+       GROUP BY r.link_code_id, r.review_day, r.client_hash
+      HAVING count(*) >= $4 AND count(DISTINCT r.device_hash) > 1`;
+    const rows: { link_code_id: string; day: string; client_hash: string; org_id: string; review_count: number; device_count: number; average_rating: number; first_at: Date; last_at: Date; review_ids: string[] }[] =
+      await ctx.tx.query(`SELECT g.*, g.day::text AS day FROM (${base}) g WHERE true ${keyset} ORDER BY g.day DESC, g.link_code_id::text, g.client_hash LIMIT ${first + 1}`, params);
+    const clusters = rows.map((r) => ({
+      linkCodeId: r.link_code_id, orgId: r.org_id, day: r.day, clientHash: r.client_hash, reviewCount: r.review_count, deviceCount: r.device_count,
+      averageRating: r.average_rating, firstAt: r.first_at, lastAt: r.last_at, reviewIds: r.review_ids,
+    }));
+    const countParams = params.slice(0, 4 + roots.length);
+    return pageFrom(clusters, first, after, (c) => encodeCursor([c.day, c.linkCodeId, c.clientHash]), async () => {
+      const [{ n }] = await ctx.tx.query(`SELECT count(*)::int AS n FROM (${base}) g`, countParams);
+      return n as number;
+    });
+  },
+
+  /**
+   * Takes reviews out of (or back into) the satisfaction figures, with a reason; the reviews stay
+   * stored as they came. Admins over each review's org; every id must be one the admin may see.
+   */
+  async setExcluded(ctx: RequestContext, ids: string[], excluded: boolean, reason: string | null): Promise<PublicReview[]> {
+    const viewer = requireUser(ctx);
+    const text = reason?.trim() ?? '';
+    if (excluded && !text) throw publicReviewError(PublicReviewErrorReason.EXCLUSION_REASON_REQUIRED, '排除评议须写明理由', 'input.reason');
+    const reviews: PublicReview[] = [];
+    for (const id of new Set(ids)) {
+      const review = await this.find(ctx, id);
+      if (!review) throw publicReviewError(PublicReviewErrorReason.REVIEW_NOT_FOUND, '评议不存在', 'input.ids');
+      const org = await orgService.findById(ctx, review.orgId);
+      if (!org || !inScope(viewer, org.path, REVIEW_ADMINS)) throw publicReviewError(PublicReviewErrorReason.NOT_REVIEW_ADMIN, '只有该组织的管理员可以排除评议');
+      reviews.push(review);
+    }
+    await ctx.tx.query(
+      `UPDATE public_reviews SET excluded_at = CASE WHEN $3 THEN now() END, excluded_by = CASE WHEN $3 THEN $4::uuid END, excluded_reason = CASE WHEN $3 THEN $5 END
+        WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [viewer.tenantId, reviews.map((r) => r.id), excluded, viewer.userId, text],
+    );
+    ctx.forget('commitment.rating');
+    return ctx.tx.repository(PublicReview).createQueryBuilder('r').where('r.tenant_id = :t AND r.id = ANY(:ids)', { t: viewer.tenantId, ids: reviews.map((r) => r.id) }).orderBy('r.created_at').getMany();
   },
 
   /** The commitment a review rates: the code's own, or one of the code's org named by the reviewer. */
@@ -112,11 +229,11 @@ export const publicReviewService = {
     return row;
   },
 
-  async insert(ctx: RequestContext, link: LinkCode, r: { rating: number; comment: string; deviceHash: string; contact: { hash: string | null; masked: string | null }; commitmentId: string | null; day: string }): Promise<void> {
+  async insert(ctx: RequestContext, link: LinkCode, r: { rating: number; comment: string; deviceHash: string; clientHash: string | null; contact: { hash: string | null; masked: string | null }; commitmentId: string | null; day: string }): Promise<void> {
     await ctx.tx.query(
-      `INSERT INTO public_reviews (tenant_id, link_code_id, org_id, campaign_id, commitment_id, rating, comment, device_hash, contact_hash, contact_masked, review_day)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [link.tenantId, link.id, link.orgId, link.campaignId, r.commitmentId, r.rating, r.comment, r.deviceHash, r.contact.hash, r.contact.masked, r.day],
+      `INSERT INTO public_reviews (tenant_id, link_code_id, org_id, campaign_id, commitment_id, rating, comment, device_hash, client_hash, contact_hash, contact_masked, review_day)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [link.tenantId, link.id, link.orgId, link.campaignId, r.commitmentId, r.rating, r.comment, r.deviceHash, r.clientHash, r.contact.hash, r.contact.masked, r.day],
     );
     ctx.forget('commitment.rating');
   },

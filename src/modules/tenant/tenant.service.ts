@@ -63,9 +63,19 @@ export interface TenantSettings {
   opinionHours: number;
   /** Dates (deadlines, overdue) are judged in this zone. */
   timezone: string;
+  /** 群众评议: reviews accepted per day from one client address (whatever device ids it sends). */
+  publicReviewsPerAddressPerDay: number;
+  /** 群众评议: reviews accepted per day through one link code (however many addresses). */
+  publicReviewsPerCodePerDay: number;
 }
 
-export const DEFAULT_SETTINGS: TenantSettings = { serviceRequestHours: 72, opinionHours: 120, timezone: 'Asia/Shanghai' };
+export const DEFAULT_SETTINGS: TenantSettings = {
+  serviceRequestHours: 72,
+  opinionHours: 120,
+  timezone: 'Asia/Shanghai',
+  publicReviewsPerAddressPerDay: 50,
+  publicReviewsPerCodePerDay: 300,
+};
 
 export const tenantService = {
   async settings(ctx: RequestContext): Promise<TenantSettings> {
