@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { Config } from '../config';
 import { ensureAppRole } from './app-role';
 import { createDataSource } from './data-source';
+import { closeSideChannel } from './side-channel';
 import { EmbeddedServer, startEmbeddedPostgres } from './embedded';
 
 export interface Database {
@@ -63,6 +64,7 @@ export async function openDatabase(config: Config, options: { quiet?: boolean } 
       ownerUrl,
       embedded,
       async close() {
+        await closeSideChannel(dataSource).catch(() => undefined);
         await dataSource.destroy().catch(() => undefined);
         await embedded?.stop().catch(() => undefined);
       },

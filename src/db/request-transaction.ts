@@ -1,4 +1,5 @@
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+import { sideChannel } from './side-channel';
 
 /**
  * One database transaction per GraphQL request. The request's identity travels into PostgreSQL as
@@ -68,11 +69,13 @@ export class RequestTransaction {
   }
 
   /**
-   * Runs one statement on the pool outside this transaction, so that it stands even when the request
-   * fails (a sign-in attempt counted against its throttle must stay counted).
+   * Runs one statement outside this transaction, on the side channel (never a second connection of
+   * the request pool), so that it stands even when the request fails (a sign-in attempt counted
+   * against its throttle must stay counted).
    */
   async outside<T = any>(sql: string, params?: unknown[]): Promise<T[]> {
-    return this.dataSource.query(sql, params);
+    this.statements++;
+    return (await sideChannel(this.dataSource).query(sql, params)).rows as T[];
   }
 
   get manager(): EntityManager {

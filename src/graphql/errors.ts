@@ -80,7 +80,7 @@ function fromPostgres(error: { code?: string; constraint?: string }): AppError |
 const CONNECTION_FAULTS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
 const isConnectionFault = (error: unknown) => {
   const e = error as { code?: string; message?: string };
-  return (typeof e?.code === 'string' && CONNECTION_FAULTS.has(e.code)) || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(String(e?.message ?? ''));
+  return (typeof e?.code === 'string' && CONNECTION_FAULTS.has(e.code)) || /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(String(e?.message ?? ''));
 };
 
 /** Normalizes anything thrown in a resolver to an AppError, or undefined for an unknown fault. */
