@@ -1,4 +1,6 @@
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { Composer, Document, LineCounter, Lexer, Parser, Scalar, isMap, isScalar, isSeq, stringify as toYaml } from 'yaml';
+import { AppError } from '../../graphql/errors';
+import { FrameworkErrorReason, frameworkError } from './framework.errors';
 import { Aggregation, EvaluationKind, PassRule, ScoringType } from './pass-rule';
 
 /**
@@ -36,17 +38,104 @@ export interface Problem {
   message: string;
 }
 
-const MAX_DOCUMENT = 1_000_000;
+/**
+ * The bounds of a framework document (importFramework), checked before and while it is parsed: its
+ * length first, then, as the YAML lexer hands each token to the parser, the parser's nesting (its
+ * stack of open collections) and the number of tokens so far. A document past a bound is refused at
+ * that token, BAD_USER_INPUT with a reason naming the bound and the figure in `extensions.limit`, so a
+ * crafted document costs at most what a legitimate one at the limits costs and never exhausts the stack.
+ */
+export const MAX_FRAMEWORK_DOCUMENT_LENGTH = 256 * 1024;
+/** Collections open at once (四强四有 needs 12: criteria nest at most 5 levels, a list and a map each). */
+export const MAX_FRAMEWORK_DEPTH = 32;
+/**
+ * YAML tokens: every node (scalar, alias, collection) is at least one, as is every indicator, comma,
+ * comment and line break, so this bounds the node count and the parser's work (四强四有 has 2,961).
+ */
+export const MAX_FRAMEWORK_TOKENS = 50_000;
+/** Alias expansions (yaml's own guard against billion-laughs documents). */
+export const MAX_FRAMEWORK_ALIASES = 100;
 const MAX_CRITERIA = 2000;
 const WEIGHT_TOLERANCE = 1e-4;
 
+/** The parser's CST, refusing the document at the first token past a bound. */
+function* boundedCst(text: string, parser: Parser) {
+  let tokens = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    if (++tokens > MAX_FRAMEWORK_TOKENS) {
+      throw frameworkError(FrameworkErrorReason.DOCUMENT_TOO_MANY_NODES, `框架文档的节点和符号超过 ${MAX_FRAMEWORK_TOKENS} 个的上限`, { field: 'input.document', limit: MAX_FRAMEWORK_TOKENS });
+    }
+    yield* parser.next(lexeme);
+    if (parser.stack.length > MAX_FRAMEWORK_DEPTH) {
+      throw frameworkError(FrameworkErrorReason.DOCUMENT_TOO_DEEP, `框架文档的嵌套层数超过 ${MAX_FRAMEWORK_DEPTH} 层的上限`, { field: 'input.document', limit: MAX_FRAMEWORK_DEPTH });
+    }
+  }
+  yield* parser.end();
+}
+
+/**
+ * The first duplicate key of any map, found in one pass (yaml's own check compares each key with every
+ * earlier one, quadratic in a map's size, so it is switched off and this one runs instead). Iterative:
+ * the depth is already bounded, but nothing here needs the stack.
+ */
+function duplicateKey(root: unknown): Scalar | undefined {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          if (seen.has(pair.key.value)) return pair.key;
+          seen.add(pair.key.value);
+        }
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) for (const item of node.items) stack.push(item);
+  }
+  return undefined;
+}
+
+/**
+ * A YAML or JSON document (JSON is YAML, so one parser reads both) within the bounds above: a bound
+ * passed throws its coded error; a syntax error is a problem of the document.
+ */
 export function parseDocument(text: string): { raw?: unknown; problems: Problem[] } {
-  if (text.length > MAX_DOCUMENT) return { problems: [{ path: '', message: 'The document is larger than 1 MB' }] };
+  if (text.length > MAX_FRAMEWORK_DOCUMENT_LENGTH) {
+    throw frameworkError(FrameworkErrorReason.DOCUMENT_TOO_LARGE, `框架文档超过 ${MAX_FRAMEWORK_DOCUMENT_LENGTH} 个字符的上限`, { field: 'input.document', limit: MAX_FRAMEWORK_DOCUMENT_LENGTH });
+  }
+  const lines = new LineCounter();
+  lines.addNewLine(0); // as Parser.parse() does before the first token
+  const at = (offset: number) => {
+    const { line, col } = lines.linePos(offset);
+    return ` at line ${line}, column ${col}`;
+  };
+  const invalid = (message: string) => ({ problems: [{ path: '', message: `Not valid YAML or JSON: ${message.split('\n')[0]}` }] });
+  // yaml builds an Error for every syntax error it meets; a document of 50,000 stray commas would spend
+  // most of a second capturing stack traces nobody reads. The parse is synchronous, so nothing else runs
+  // while the limit is lowered.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
-    // JSON is YAML, so one parser reads both.
-    return { raw: parseYaml(text, { maxAliasCount: 100 }), problems: [] };
+    // what yaml's parse() does, with the parser fed token by token through the bounds
+    const parser = new Parser(lines.addNewLine);
+    const composer = new Composer({ uniqueKeys: false, logLevel: 'error' });
+    let doc: Document.Parsed | undefined;
+    for (const next of composer.compose(boundedCst(text, parser), true, text.length)) {
+      if (doc) return invalid('the text holds more than one document');
+      doc = next;
+    }
+    if (!doc) return { raw: null, problems: [] };
+    const [error] = doc.errors;
+    if (error) return invalid(`${error.message.split('\n')[0]}${at(error.pos[0])}`);
+    const duplicate = duplicateKey(doc.contents);
+    if (duplicate) return invalid(`Map keys must be unique (${String(duplicate.value)})${at(duplicate.range?.[0] ?? 0)}`);
+    return { raw: doc.toJS({ maxAliasCount: MAX_FRAMEWORK_ALIASES }), problems: [] };
   } catch (error) {
-    return { problems: [{ path: '', message: `Not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}` }] };
+    if (error instanceof AppError) throw error;
+    return invalid((error as Error).message);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 

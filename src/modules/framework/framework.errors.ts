@@ -13,6 +13,10 @@ export enum FrameworkErrorReason {
   CRITERION_MOVE_CYCLE = 'CRITERION_MOVE_CYCLE',
   NOT_FRAMEWORK_ADMIN = 'NOT_FRAMEWORK_ADMIN',
   IMPORT_SOURCE = 'IMPORT_SOURCE',
+  /** The bounds of a framework document (`extensions.limit` carries the figure). */
+  DOCUMENT_TOO_LARGE = 'DOCUMENT_TOO_LARGE',
+  DOCUMENT_TOO_DEEP = 'DOCUMENT_TOO_DEEP',
+  DOCUMENT_TOO_MANY_NODES = 'DOCUMENT_TOO_MANY_NODES',
 }
 
 /** Every reason maps to one GraphQL code. */
@@ -29,5 +33,8 @@ export const frameworkError = errorFactory<FrameworkErrorReason>({
   CRITERION_MOVE_CYCLE: ErrorCode.BAD_USER_INPUT,
   NOT_FRAMEWORK_ADMIN: ErrorCode.FORBIDDEN,
   IMPORT_SOURCE: ErrorCode.BAD_USER_INPUT,
+  DOCUMENT_TOO_LARGE: ErrorCode.BAD_USER_INPUT,
+  DOCUMENT_TOO_DEEP: ErrorCode.BAD_USER_INPUT,
+  DOCUMENT_TOO_MANY_NODES: ErrorCode.BAD_USER_INPUT,
 });
 

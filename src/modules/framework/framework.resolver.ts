@@ -26,8 +26,9 @@ class ImportFrameworkInput {
   @Field(() => String, { nullable: true, description: 'A shipped template name (see frameworkTemplates).' })
   @IsOptional() @MaxLength(40)
   template?: string | null;
+  // no length validation here: the service checks the caller's role first, then the document's bounds
+  // (MAX_FRAMEWORK_DOCUMENT_LENGTH and the rest in framework.document.ts), so a non-admin's document is never looked at
   @Field(() => String, { nullable: true, description: 'A framework document in YAML or JSON (format party-framework/v1).' })
-  @IsOptional() @MaxLength(1_000_000)
   document?: string | null;
 }
 

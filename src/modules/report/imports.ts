@@ -1,4 +1,5 @@
 import { holdsRole, inScope, visibleOrgSql } from '../../auth/scope';
+import { UserViewer } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { AppError, toAppError } from '../../graphql/errors';
 import { toGlobalId } from '../../graphql/relay';
@@ -6,6 +7,7 @@ import { Org, OrgCategory, OrgKind, orgCategoryLabels, orgKindLabels } from '../
 import { orgService } from '../org/org.service';
 import { Role, roleLabels } from '../user/user.entity';
 import { userService } from '../user/user.service';
+import { MAX_ORG_ROWS, MAX_USER_ROWS, tooManyRows } from './import-limits';
 import { ReportErrorReason, reportError } from './report.errors';
 import { Table } from './table';
 
@@ -33,8 +35,6 @@ interface ColumnDef<F extends string> {
 }
 
 const ADMIN = [Role.TENANT_ADMIN];
-export const MAX_ORG_ROWS = 5000;
-export const MAX_USER_ROWS = 1000;
 
 export const ORG_COLUMNS: ColumnDef<'name' | 'kind' | 'category' | 'parent'>[] = [
   { field: 'name', header: '组织名称', aliases: ['名称', '党组织名称', 'name'] },
@@ -144,12 +144,20 @@ function resolve(nodes: TreeNode[], text: string): { node?: TreeNode; message?: 
   return { node: matches[0] };
 }
 
+/**
+ * The gate of both import routes: TENANT_ADMIN over some subtree (each row is then checked against the
+ * admin's own subtree). The routes run it before the body is read, so no file of a non-admin is parsed.
+ */
+export function requireImportAdmin(viewer: UserViewer) {
+  if (!holdsRole(viewer, ADMIN)) throw reportError(ReportErrorReason.NOT_IMPORT_ADMIN, 'Only a tenant admin imports orgs and users');
+}
+
 function requireAdmin(ctx: RequestContext) {
-  if (!holdsRole(requireUser(ctx), ADMIN)) throw reportError(ReportErrorReason.NOT_IMPORT_ADMIN, 'Only a tenant admin imports orgs and users');
+  requireImportAdmin(requireUser(ctx));
 }
 
 function limitRows(table: Table, max: number) {
-  if (table.rows.length > max) throw reportError(ReportErrorReason.TOO_MANY_ROWS, `At most ${max} rows per file (this one has ${table.rows.length})`, 'file');
+  if (table.rows.length > max) throw tooManyRows(max);
   if (!table.rows.length) throw reportError(ReportErrorReason.IMPORT_INVALID, 'The file has no data rows', 'file');
 }
 

@@ -2,7 +2,7 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Config } from '../../config';
 import { RequestContext, authenticate, createRequestContext, requireUser } from '../../graphql/context';
-import { ErrorCode, httpStatus, toAppError, unauthenticated } from '../../graphql/errors';
+import { AppError, ErrorCode, httpStatus, toAppError, unauthenticated } from '../../graphql/errors';
 import { RequestLimiter } from '../../graphql/rate-limit';
 import { idOf } from '../../graphql/relay';
 import { auditService } from '../audit/audit.service';
@@ -11,13 +11,11 @@ import { LedgerCategory } from '../ledger/ledger.entity';
 import { orgService } from '../org/org.service';
 import { supervisionService } from '../supervision/supervision.service';
 import { ExportFile, assessmentExport, campaignProgressExport, inspectionExport, ledgerExport, parseDay, parseYear } from './exports';
-import { ImportResult, ORG_COLUMNS, USER_COLUMNS, importOrgs, importUsers } from './imports';
+import { IMPORT_BODY_LIMIT, ORG_IMPORT_LIMITS, TableLimits, USER_IMPORT_LIMITS } from './import-limits';
+import { ImportResult, ORG_COLUMNS, USER_COLUMNS, importOrgs, importUsers, requireImportAdmin } from './imports';
 import { ReportErrorReason, reportError } from './report.errors';
 import { CSV_TYPE, Table, XLSX_TYPE, readTable } from './table';
 import { addTable, newWorkbook, toBuffer } from './xlsx';
-
-/** Imported files may be larger than a GraphQL body; only these routes accept them. */
-export const IMPORT_BODY_LIMIT = 5 * 1024 * 1024;
 
 type Query = Record<string, string | undefined>;
 type Params = Record<string, string>;
@@ -57,7 +55,7 @@ function sendFile(reply: FastifyReply, file: ExportFile) {
  */
 export function registerReportRoutes(fastify: FastifyInstance, config: Config, dataSource: DataSource, limiter: RequestLimiter): void {
   /** Runs `work` in the request's transaction; commits (when asked) before anything is sent. */
-  async function handle<T>(request: FastifyRequest, reply: FastifyReply, work: (ctx: RequestContext) => Promise<{ value: T; commit: boolean }>, send: (value: T) => unknown) {
+  async function handle<T>(request: FastifyRequest, reply: FastifyReply, work: (ctx: RequestContext) => Promise<{ value: T; commit: boolean }>, send: (value: T) => unknown, opts: { counted?: boolean } = {}) {
     const ctx = createRequestContext(config, dataSource, request.ip);
     let outcome: { value: T; commit: boolean } | undefined;
     let failure: unknown;
@@ -65,7 +63,8 @@ export function registerReportRoutes(fastify: FastifyInstance, config: Config, d
       await authenticate(ctx, request.headers.authorization);
       if (!ctx.viewer) throw unauthenticated();
       // downloads and uploads count against the same per-user and per-tenant limits as /graphql
-      limiter.check(requireUser(ctx));
+      // (an upload was counted when it was authorized, before its body was read)
+      if (!opts.counted) limiter.check(requireUser(ctx));
       await ctx.tx.begin();
       outcome = await work(ctx);
     } catch (error) {
@@ -81,8 +80,34 @@ export function registerReportRoutes(fastify: FastifyInstance, config: Config, d
     return send(outcome.value);
   }
 
+  /**
+   * An upload's gate, run as a preParsing hook so it is decided before a byte of the body is read:
+   * the token, the rate limits, the importing role and the content type, in a short transaction of
+   * its own (no pooled connection is held while a client sends its file). A refusal throws to the
+   * scope's error handler.
+   */
+  async function authorizeUpload(request: FastifyRequest): Promise<void> {
+    const ctx = createRequestContext(config, dataSource, request.ip);
+    try {
+      await authenticate(ctx, request.headers.authorization);
+      if (!ctx.viewer) throw unauthenticated();
+      const viewer = requireUser(ctx);
+      limiter.check(viewer);
+      requireImportAdmin(viewer);
+      contentTypeOf(request);
+    } finally {
+      await ctx.tx.finish(false);
+    }
+  }
+
   void fastify.register(async (scope) => {
     scope.addContentTypeParser([XLSX_TYPE, CSV_TYPE], { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    // refusals from the upload gate are coded like every other answer here; anything else (a body over
+    // the limit, a malformed request) goes on to the app's handler
+    scope.setErrorHandler((error, _request, reply) => {
+      if (error instanceof AppError) return sendError(reply, error);
+      throw error;
+    });
 
     const download = (route: string, build: (ctx: RequestContext, params: Params, query: Query) => Promise<ExportFile>) =>
       scope.get(route, (request, reply) =>
@@ -109,23 +134,29 @@ export function registerReportRoutes(fastify: FastifyInstance, config: Config, d
     download('/imports/orgs/template', async () => template('组织导入模板', ORG_COLUMNS.map((c) => c.header), 'org-import-template.xlsx'));
     download('/imports/users/template', async () => template('用户导入模板', USER_COLUMNS.map((c) => c.header), 'user-import-template.xlsx'));
 
-    const upload = (route: string, action: string, run: (ctx: RequestContext, table: Table, dryRun: boolean) => Promise<ImportResult>) =>
-      scope.post(route, (request, reply) =>
+    const upload = (route: string, action: string, limits: TableLimits, run: (ctx: RequestContext, table: Table, dryRun: boolean) => Promise<ImportResult>) =>
+      scope.post(route, { preParsing: async (request, _reply, payload) => (await authorizeUpload(request), payload) }, (request, reply) =>
         handle(request, reply, async (ctx) => {
-          const type = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-          if (type !== XLSX_TYPE && type !== CSV_TYPE) {
-            throw reportError(ReportErrorReason.UNSUPPORTED_MEDIA_TYPE, `Send the file itself with Content-Type ${XLSX_TYPE} or ${CSV_TYPE}`, 'file');
-          }
+          requireImportAdmin(requireUser(ctx));
+          const type = contentTypeOf(request);
           if (!Buffer.isBuffer(request.body) || !request.body.length) throw reportError(ReportErrorReason.UNREADABLE_FILE, 'The file is empty', 'file');
           const query = request.query as Query;
           const dryRun = query.dryRun === 'true' || query.dryRun === '1';
-          const result = await run(ctx, await readTable(request.body, type), dryRun);
+          const result = await run(ctx, readTable(request.body, type, limits), dryRun);
           if (!dryRun) await auditService.record(ctx, action, { input: { rows: result.rows, created: result.created, contentType: type } }, null);
           return { value: result, commit: !dryRun };
-        }, (result) => reply.status(result.dryRun ? 200 : 201).send(result)));
-    upload('/imports/orgs', 'importOrgs', importOrgs);
-    upload('/imports/users', 'importUsers', importUsers);
+        }, (result) => reply.status(result.dryRun ? 200 : 201).send(result), { counted: true }));
+    upload('/imports/orgs', 'importOrgs', ORG_IMPORT_LIMITS, importOrgs);
+    upload('/imports/users', 'importUsers', USER_IMPORT_LIMITS, importUsers);
   });
+}
+
+function contentTypeOf(request: FastifyRequest): typeof XLSX_TYPE | typeof CSV_TYPE {
+  const type = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== XLSX_TYPE && type !== CSV_TYPE) {
+    throw reportError(ReportErrorReason.UNSUPPORTED_MEDIA_TYPE, `Send the file itself with Content-Type ${XLSX_TYPE} or ${CSV_TYPE}`, 'file');
+  }
+  return type;
 }
 
 async function template(title: string, headers: string[], asciiName: string): Promise<ExportFile> {

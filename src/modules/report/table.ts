@@ -1,5 +1,6 @@
-import ExcelJS from 'exceljs';
+import { TableLimits, cellTooLong, lineTooLong, tooManyCells, tooManyColumns, tooManyRows } from './import-limits';
 import { ReportErrorReason, reportError } from './report.errors';
+import { SparseRows, columnName, readXlsxRows } from './xlsx-read';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 export const CSV_TYPE = 'text/csv';
@@ -8,36 +9,6 @@ export const CSV_TYPE = 'text/csv';
 export interface Table {
   headers: string[];
   rows: { row: number; values: string[] }[];
-}
-
-function cellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  if (typeof value === 'object') {
-    if ('richText' in value) return value.richText.map((t) => t.text).join('').trim();
-    if ('formula' in value || 'sharedFormula' in value) return cellText((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
-    if ('text' in value) return String(value.text).trim();
-    if ('error' in value) return '';
-  }
-  return String(value).trim();
-}
-
-async function readXlsx(body: Buffer): Promise<string[][]> {
-  const workbook = new ExcelJS.Workbook();
-  try {
-    await workbook.xlsx.load(body as unknown as ArrayBuffer);
-  } catch {
-    throw reportError(ReportErrorReason.UNREADABLE_FILE, 'The body is not a readable .xlsx workbook', 'file');
-  }
-  const sheet = workbook.worksheets.find((s) => s.actualRowCount > 0);
-  if (!sheet) return [];
-  const width = sheet.columnCount;
-  const lines: string[][] = [];
-  for (let r = 1; r <= sheet.rowCount; r++) {
-    const row = sheet.getRow(r);
-    lines.push(Array.from({ length: width }, (_, c) => cellText(row.getCell(c + 1).value)));
-  }
-  return lines;
 }
 
 /** UTF-8 (with or without BOM); a Chinese Excel's "CSV" is GB18030, so fall back to that. */
@@ -49,46 +20,89 @@ function decodeText(body: Buffer): string {
   }
 }
 
-/** RFC 4180: quoted fields with "" escapes and embedded commas or line breaks; CRLF or LF. */
-export function parseCsv(text: string): string[][] {
-  const lines: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      lines.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
+/**
+ * RFC 4180: quoted fields with "" escapes and embedded commas or line breaks; CRLF or LF. Every bound
+ * is checked as the text is read (record length, fields per record, fields in all, field length,
+ * records), so the cost of a refused file stops at the first bound it passes.
+ */
+export function parseCsv(text: string, limits: TableLimits): SparseRows {
+  const rows: SparseRows = new Map();
+  let record: string[] = [];
+  let field: string[] = [];
+  let fieldStart = 0;
+  let recordStart = 0;
+  let line = 1;
+  let cells = 0;
+  const n = text.length;
+  const endField = (end: number) => {
+    field.push(text.slice(fieldStart, end));
+    const value = field.join('').trim();
+    field = [];
+    if (++cells > limits.cells) throw tooManyCells(limits.cells);
+    if (record.length >= limits.columns) throw tooManyColumns(limits.columns);
+    if (value.length > limits.cellLength) throw cellTooLong(limits.cellLength, line, columnName(record.length + 1));
+    record.push(value);
+  };
+  const endRecord = () => {
+    if (line > limits.rows + 1) throw tooManyRows(limits.rows);
+    if (record.some((v) => v !== '')) rows.set(line, record);
+    record = [];
+    line++;
+  };
+  let i = 0;
+  while (i < n) {
+    if (i - recordStart > limits.lineLength) throw lineTooLong(limits.lineLength, line);
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22 && i === fieldStart) {
+      // a quoted field: up to the closing quote, "" being one quote
+      let j = i + 1;
+      const parts: string[] = [];
+      for (;;) {
+        const close = text.indexOf('"', j);
+        if (close < 0 || close - recordStart > limits.lineLength) {
+          if (close < 0 && n - recordStart <= limits.lineLength) throw reportError(ReportErrorReason.UNREADABLE_FILE, 'CSV 文件中有未闭合的引号', 'file');
+          throw lineTooLong(limits.lineLength, line);
+        }
+        parts.push(text.slice(j, close));
+        if (text.charCodeAt(close + 1) === 0x22) {
+          parts.push('"');
+          j = close + 2;
+        } else {
+          j = close + 1;
+          break;
+        }
+      }
+      field = parts;
+      fieldStart = j;
+      i = j;
+      continue;
+    }
+    if (ch === 0x2c) {
+      endField(i);
+      fieldStart = i + 1;
+    } else if (ch === 0x0a || ch === 0x0d) {
+      endField(i);
+      endRecord();
+      if (ch === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++;
+      fieldStart = recordStart = i + 1;
+    }
+    i++;
   }
-  if (quoted) throw reportError(ReportErrorReason.UNREADABLE_FILE, 'The CSV has an unterminated quoted field', 'file');
-  if (field !== '' || row.length) {
-    row.push(field);
-    lines.push(row);
+  if (i - recordStart > limits.lineLength) throw lineTooLong(limits.lineLength, line);
+  if (fieldStart < n || field.length || record.length) {
+    endField(n);
+    endRecord();
   }
-  return lines.map((l) => l.map((v) => v.trim()));
+  return rows;
 }
 
-export async function readTable(body: Buffer, contentType: string): Promise<Table> {
-  const lines = contentType === XLSX_TYPE ? await readXlsx(body) : parseCsv(decodeText(body));
-  const [headers = [], ...rest] = lines;
-  return {
-    headers: headers.map((h) => h.trim()),
-    rows: rest.map((values, i) => ({ row: i + 2, values })).filter((r) => r.values.some((v) => v !== '')),
-  };
+/** The table of a file within `limits`: row 1 holds the headers, later non-empty rows the data. */
+export function readTable(body: Buffer, contentType: string, limits: TableLimits): Table {
+  const sparse = contentType === XLSX_TYPE ? readXlsxRows(body, limits) : parseCsv(decodeText(body), limits);
+  let width = 0;
+  for (const values of sparse.values()) width = Math.max(width, values.length);
+  const dense = (values: string[] = []) => Array.from({ length: width }, (_, c) => values[c] ?? '');
+  const headers = sparse.has(1) ? dense(sparse.get(1)).map((h) => h.trim()) : [];
+  const rows = [...sparse.entries()].filter(([row]) => row > 1).sort(([a], [b]) => a - b).map(([row, values]) => ({ row, values: dense(values) }));
+  return { headers, rows };
 }
