@@ -533,7 +533,9 @@ export const supervisionService = {
       scores: patch.scores,
       followUps: [...checks.values()],
     };
-    await this.checkContent(ctx, team, org, campaign, content);
+    // Findings left alone were checked when they were written (a carried-over one, when its record was
+    // finalized): only new and edited ones are checked again, and all of them when the date moves.
+    await this.checkContent(ctx, team, org, campaign, { ...content, findings: list.filter((f) => !f.withdrawnReason && (patch.inspectedOn || !f.id || touched.has(f))) });
 
     await ctx.tx.query(`UPDATE inspections SET inspected_on = $3, methods = $4, summary = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
       [t, inspection.id, content.inspectedOn, content.methods, content.summary]);
