@@ -132,26 +132,38 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     const raw = Buffer.from(firstId, 'base64url').toString().split(':')[1];
     await expect(withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(`UPDATE inspections SET summary = 'x' WHERE id = $1`, [raw]))).rejects.toThrow(/immutable/);
     await expect(withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(`DELETE FROM findings WHERE inspection_id = $1`, [raw]))).rejects.toThrow(/immutable/);
+    // nothing can be added to it either
+    await expect(withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(
+      `INSERT INTO findings (tenant_id, inspection_id, position, severity, description) VALUES ($1, $2, 9, 'MINOR', '事后补记')`, [tenantId, raw]))).rejects.toThrow(/immutable/);
     expect((await gql(`query($id: ID!) { inspection(id: $id) { summary findings { id } } }`, { id: firstId }, inspector)).data.inspection.findings).toHaveLength(2);
   });
 
-  it('corrects a finalized record with an amendment that points to it', async () => {
-    const res = await gql(`mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id state amendmentReason amends { id } } }`, {
+  it('corrects a finalized record with an amendment that points to it and carries its findings over', async () => {
+    const before = (await gql(`query($id: ID!) { inspection(id: $id) { findings { id severity } } }`, { id: firstId }, inspector)).data.inspection.findings;
+    const [serious, minor] = ['SERIOUS', 'MINOR'].map((s) => before.find((f: { severity: string }) => f.severity === s).id);
+    const res = await gql(`mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id state amendmentReason amends { id } summary
+        findings { id severity description carriedFrom { id } withdrawn rectification { id } } } }`, {
       input: {
         inspectionId: firstId, idempotencyKey: 'insp-0001-amendment', reason: '第二项问题定性有误',
-        inspectedOn: INSPECTED_ON, methods: ['BRIEFING', 'LEDGER_REVIEW', 'PUBLIC_VISIT'], summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。（更正）',
-        findings: [
-          { severity: 'SERIOUS', description: '管理台帐不全，缺少三季度活动记录' },
-          { severity: 'MODERATE', description: '党务公开栏长期未更新，群众反映较多' },
-        ],
+        summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。（更正）',
+        findings: [{ id: minor, severity: 'MODERATE', description: '党务公开栏长期未更新，群众反映较多' }],
       },
     }, inspector);
     expect(res.errors).toBeUndefined();
     amendmentId = res.data.amendInspection.id;
-    expect(res.data.amendInspection).toMatchObject({ state: 'DRAFT', amendmentReason: '第二项问题定性有误', amends: { id: firstId } });
+    expect(res.data.amendInspection).toMatchObject({ state: 'DRAFT', amendmentReason: '第二项问题定性有误', amends: { id: firstId }, summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。（更正）' });
+    // both findings carried over (new ids, linked to their first version), the same rectifications
+    expect(res.data.amendInspection.findings).toEqual([
+      { id: expect.any(String), severity: 'SERIOUS', description: '管理台帐不全，缺少三季度活动记录', carriedFrom: { id: serious }, withdrawn: false, rectification: { id: seriousRectification } },
+      { id: expect.any(String), severity: 'MODERATE', description: '党务公开栏长期未更新，群众反映较多', carriedFrom: { id: minor }, withdrawn: false, rectification: { id: minorRectification } },
+    ]);
     expect((await finalize(amendmentId)).data.finalizeInspection.chainSeq).toBe(2);
     const original = await gql(`query($id: ID!) { inspection(id: $id) { state summary amendments { id chainSeq } } }`, { id: firstId }, inspector);
     expect(original.data.inspection).toEqual({ state: 'FINALIZED', summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。', amendments: [{ id: amendmentId, chainSeq: 2 }] });
+    // a record is amended once: the next correction amends the amendment
+    const again = await gql(`mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id } }`,
+      { input: { inspectionId: firstId, idempotencyKey: 'insp-0001-amendment-2', reason: '再次更正' } }, inspector);
+    expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_AMENDED' });
   });
 
   it('walks a rectification OPEN → SUBMITTED → VERIFIED, reopens another, and lists the overdue one', async () => {
@@ -169,7 +181,8 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     expect((await verify(minorRectification, false, inspector)).data.verifyRectification).toMatchObject({ state: 'REOPENED', reopenReason: '证据不足' });
 
     const overdue = await gql(`query($u: ID!) { rectifications(under: $u, overdue: true) { totalCount nodes { id state overdue ownerOrg { name } finding { severity } } } }`, { u: ids['市公交集团党委'] }, supervisor);
-    expect(overdue.data.rectifications).toEqual({ totalCount: 1, nodes: [{ id: minorRectification, state: 'REOPENED', overdue: true, ownerOrg: { name: '第一车队党支部' }, finding: { severity: 'MINOR' } }] });
+    // the finding as the current record (the amendment) states it
+    expect(overdue.data.rectifications).toEqual({ totalCount: 1, nodes: [{ id: minorRectification, state: 'REOPENED', overdue: true, ownerOrg: { name: '第一车队党支部' }, finding: { severity: 'MODERATE' } }] });
     const byTeam = await gql(`query($t: ID!) { rectifications(teamId: $t) { totalCount } }`, { t: teamId }, inspector);
     expect(byTeam.data.rectifications.totalCount).toBe(2);
     const secretary2 = await server.token('jtj', 'secretary2');

@@ -11,7 +11,8 @@ export class PlatformOperator {
   @Column({ name: 'display_name' })
   displayName: string;
 
-  @Column({ name: 'password_hash' })
+  /** Never selected: the app role may write it but not read it (app_password_check verifies). */
+  @Column({ name: 'password_hash', select: false })
   passwordHash: string;
 
   @Column()

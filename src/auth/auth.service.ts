@@ -4,7 +4,7 @@ import { AppError, ErrorCode } from '../graphql/errors';
 import { rateLimited } from '../graphql/rate-limit';
 import { RefreshToken } from './auth.entities';
 import { signAccessToken } from './jwt';
-import { dummyHash, verifyPassword } from './password';
+import { derivePasswordHash, dummyHash, paramsOf } from './password';
 
 export interface Session {
   accessToken: string;
@@ -51,6 +51,19 @@ const signInKeys = (ctx: RequestContext, tenant: string, username: string) => ({
 });
 
 /**
+ * Verifies a password without the hash ever reaching this role (it may not SELECT it): the database
+ * answers the stored KDF parameters and salt, the key is derived here, and the database compares the
+ * result with the stored hash. An unknown account derives against the dummy hash's parameters and
+ * makes the same two calls, so both paths take the same time.
+ */
+async function checkPassword(ctx: RequestContext, kind: 'user' | 'operator', tenantId: string | null, username: string, password: string): Promise<{ id: string; disabled: boolean } | undefined> {
+  const [stored] = await ctx.tx.query<{ params: string; key_length: number }>(`SELECT params, key_length FROM app_password_params($1, $2, $3)`, [kind, tenantId, username]);
+  const candidate = await derivePasswordHash(password, stored ? { params: stored.params, keyLength: stored.key_length } : paramsOf(await dummyHash()));
+  const [match] = await ctx.tx.query<{ id: string; disabled: boolean }>(`SELECT id, disabled FROM app_password_check($1, $2, $3, $4)`, [kind, tenantId, username, stored ? candidate : '']);
+  return match;
+}
+
+/**
  * Counts the attempt against its account and its client address before any password is checked, in
  * the database (outside the request transaction, so a failed attempt stays counted) and the same way
  * whether or not the account exists, so the limit reveals nothing. Counting before the check keeps a
@@ -81,16 +94,12 @@ export const authService = {
     if (!input.tenant) return this.loginOperator(ctx, input);
     const [tenant] = await ctx.tx.query(`SELECT app_tenant_by_slug($1) AS id`, [input.tenant]);
     if (!tenant?.id) {
-      await verifyPassword(input.password, await dummyHash());
+      await derivePasswordHash(input.password, paramsOf(await dummyHash()));
       throw invalidCredentials();
     }
     await ctx.tx.setIdentity({ tenantId: tenant.id, platform: false });
-    const [user] = await ctx.tx.query(`SELECT id, password_hash, disabled FROM users WHERE tenant_id = $1 AND username = $2`, [
-      tenant.id,
-      input.username,
-    ]);
-    const ok = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash()));
-    if (!user || !ok || user.disabled) throw invalidCredentials();
+    const user = await checkPassword(ctx, 'user', tenant.id, input.username, input.password);
+    if (!user || user.disabled) throw invalidCredentials();
     await forgiveSignIn(ctx, input.tenant, input.username);
     const access = signAccessToken(ctx.config, { sub: user.id, tid: tenant.id, kind: 'user' });
     const refreshToken = await issueRefreshToken(ctx, tenant.id, user.id);
@@ -99,9 +108,8 @@ export const authService = {
 
   async loginOperator(ctx: RequestContext, input: { username: string; password: string }): Promise<Session> {
     await ctx.tx.setIdentity({ platform: true, tenantId: null });
-    const [operator] = await ctx.tx.query(`SELECT id, password_hash, disabled FROM platform_operators WHERE username = $1`, [input.username]);
-    const ok = await verifyPassword(input.password, operator?.password_hash ?? (await dummyHash()));
-    if (!operator || !ok || operator.disabled) throw invalidCredentials();
+    const operator = await checkPassword(ctx, 'operator', null, input.username, input.password);
+    if (!operator || operator.disabled) throw invalidCredentials();
     await forgiveSignIn(ctx, '', input.username);
     // Operators get short access tokens only: no refresh token, so a lost one expires within minutes.
     const access = signAccessToken(ctx.config, { sub: operator.id, kind: 'operator' });

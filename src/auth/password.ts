@@ -1,4 +1,4 @@
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt as scryptCallback } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
@@ -17,23 +17,38 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [, n, rr, pp, salt, expected] = parts;
-  const expectedKey = Buffer.from(expected, 'base64url');
-  const key = await scrypt(password.normalize('NFKC'), Buffer.from(salt, 'base64url'), expectedKey.length, {
-    N: Number(n),
-    r: Number(rr),
-    p: Number(pp),
-    maxmem: MAXMEM,
-  });
-  return timingSafeEqual(key, expectedKey);
-}
-
 /** A hash to verify against when the account does not exist, so both paths cost the same. */
 let dummy: Promise<string> | undefined;
 export function dummyHash(): Promise<string> {
   dummy ??= hashPassword(randomBytes(12).toString('hex'));
   return dummy;
+}
+
+/**
+ * The non-secret part of a stored hash: `scrypt$N$r$p$salt` and the key's length in bytes. The database
+ * answers this (app_password_params) instead of the hash; `derivePasswordHash` then builds the string
+ * the stored one must equal, which the database compares (app_password_check).
+ */
+export interface PasswordParams {
+  params: string;
+  keyLength: number;
+}
+
+export function paramsOf(stored: string): PasswordParams {
+  const cut = stored.lastIndexOf('$');
+  return { params: stored.slice(0, cut), keyLength: Math.floor(((stored.length - cut - 1) * 3) / 4) };
+}
+
+/** The full `scrypt$N$r$p$salt$key` string for a candidate password under stored parameters. */
+export async function derivePasswordHash(password: string, stored: PasswordParams): Promise<string> {
+  const parts = stored.params.split('$');
+  if (parts.length !== 5 || parts[0] !== 'scrypt' || !(stored.keyLength > 0 && stored.keyLength <= 128)) return '';
+  const [, n, rr, pp, salt] = parts;
+  const key = await scrypt(password.normalize('NFKC'), Buffer.from(salt, 'base64url'), stored.keyLength, {
+    N: Number(n),
+    r: Number(rr),
+    p: Number(pp),
+    maxmem: MAXMEM,
+  });
+  return `${stored.params}$${key.toString('base64url')}`;
 }

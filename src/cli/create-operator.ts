@@ -16,13 +16,12 @@ async function main(): Promise<void> {
   const database = await openDatabase(loadConfig(), { quiet: true });
   try {
     const hash = await hashPassword(password);
-    await withTransaction(database.dataSource, { platform: true }, (tx) =>
-      tx.query(
-        `INSERT INTO platform_operators (username, display_name, password_hash) VALUES ($1, $2, $3)
-         ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, disabled = false`,
-        [username, displayName, hash],
-      ),
-    );
+    // Two statements, not INSERT … ON CONFLICT DO UPDATE: reading EXCLUDED.password_hash would need
+    // SELECT on the column, which the app role does not hold.
+    await withTransaction(database.dataSource, { platform: true }, async (tx) => {
+      const [, reset] = await tx.query(`UPDATE platform_operators SET password_hash = $2, disabled = false WHERE username = $1`, [username, hash]);
+      if (!reset) await tx.query(`INSERT INTO platform_operators (username, display_name, password_hash) VALUES ($1, $2, $3)`, [username, displayName, hash]);
+    });
     console.log(`Platform operator "${username}" is ready; sign in with login(input: { username, password }) and no tenant.`);
   } finally {
     await database.close();

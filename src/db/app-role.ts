@@ -46,8 +46,35 @@ export async function ensureAppRole(owner: DataSource, ownerUrl: string, role: s
   // Append-only by privilege as well as by trigger.
   const audit = await owner.query(`SELECT 1 FROM pg_class WHERE relname = 'audit_log' AND relkind = 'r'`);
   if (audit.length) await owner.query(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM ${quoted}`);
+  await restrictSecrets(owner, quoted);
   const url = new URL(ownerUrl);
   url.username = role;
   url.password = password;
   return url.toString();
+}
+
+/** Columns the app role may write but never read: password hashes are verified by definer functions. */
+const WRITE_ONLY_COLUMNS: Record<string, string[]> = {
+  users: ['password_hash'],
+  platform_operators: ['password_hash'],
+};
+
+/**
+ * What the blanket grant above must not give: the password hashes (SELECT on every other column
+ * instead, from the live catalog, so a new column is readable), and any write to the chain heads,
+ * which move only through app_chain_head() / app_finalize_record().
+ */
+async function restrictSecrets(owner: DataSource, quoted: string): Promise<void> {
+  for (const [table, hidden] of Object.entries(WRITE_ONLY_COLUMNS)) {
+    const columns: { name: string }[] = await owner.query(
+      `SELECT a.attname AS name FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relname = $1 AND a.attnum > 0 AND NOT a.attisdropped AND NOT (a.attname = ANY($2::text[])) ORDER BY a.attnum`,
+      [table, hidden],
+    );
+    if (!columns.length) continue;
+    await owner.query(`REVOKE SELECT ON ${table} FROM ${quoted}`);
+    await owner.query(`GRANT SELECT (${columns.map((c) => `"${c.name}"`).join(', ')}) ON ${table} TO ${quoted}`);
+  }
+  const chains = await owner.query(`SELECT 1 FROM pg_class WHERE relname = 'record_chains' AND relkind = 'r'`);
+  if (chains.length) await owner.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON record_chains FROM ${quoted}`);
 }

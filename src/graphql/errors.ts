@@ -63,11 +63,43 @@ export const forbidden = (message = 'Not allowed') => new AppError(ErrorCode.FOR
 export const unauthenticated = (message = 'Sign-in required') =>
   new AppError(ErrorCode.UNAUTHENTICATED, message, { reason: 'UNAUTHENTICATED' });
 
+interface DatabaseRefusal {
+  code: ErrorCode;
+  reason: string;
+  message: string;
+}
+
+/**
+ * The project's own refusals raised in the database (migrations/1733830000000-records-integrity.ts):
+ * SQLSTATE class AP, one code per rule. Any other AP code, or a bare RAISE EXCEPTION (P0001) of one of
+ * our functions, is still a refusal by a rule of ours: CONFLICT, never an internal error.
+ */
+const PROJECT_SQLSTATES: Record<string, DatabaseRefusal> = {
+  AP001: { code: ErrorCode.CONFLICT, reason: 'RECORD_FINALIZED', message: '督查记录已定稿，不能修改、删除或增补内容；如需更正，请提交更正记录' },
+  AP002: { code: ErrorCode.CONFLICT, reason: 'AUDIT_APPEND_ONLY', message: '审计日志只能追加，不能修改或删除' },
+  AP003: { code: ErrorCode.CONFLICT, reason: 'CHAIN_HEAD_MOVED', message: '记录链已被其他定稿操作推进，请重试' },
+  AP004: { code: ErrorCode.CONFLICT, reason: 'RECORD_NOT_CHAINED', message: '督查记录只能通过定稿操作加入记录链' },
+};
+const OTHER_RULE: DatabaseRefusal = { code: ErrorCode.CONFLICT, reason: 'INTEGRITY_RULE', message: '该操作违反了数据完整性规则，未作任何更改' };
+
+/** Unique constraints whose violation has a domain meaning finer than DUPLICATE (a lost race, usually). */
+const CONSTRAINT_REFUSALS: Record<string, DatabaseRefusal> = {
+  inspections_one_amendment: { code: ErrorCode.CONFLICT, reason: 'ALREADY_AMENDED', message: '该记录已有更正记录，请在最新版本上更正' },
+  inspections_tenant_id_chain_seq_key: { code: ErrorCode.CONFLICT, reason: 'CHAIN_HEAD_MOVED', message: '记录链已被其他定稿操作推进，请重试' },
+  public_reviews_device_day: { code: ErrorCode.CONFLICT, reason: 'ALREADY_REVIEWED', message: '今天已从此设备或联系方式评价过，谢谢' },
+  public_reviews_contact_day: { code: ErrorCode.CONFLICT, reason: 'ALREADY_REVIEWED', message: '今天已从此设备或联系方式评价过，谢谢' },
+};
+
+const refusal = (r: DatabaseRefusal) => new AppError(r.code, r.message, { reason: r.reason });
+
 /** PostgreSQL SQLSTATEs that are the client's doing, mapped without repeating the SQL text. */
 function fromPostgres(error: { code?: string; constraint?: string }): AppError | undefined {
   const code = error.code;
   if (typeof code !== 'string' || code.length !== 5) return undefined;
+  if (code.startsWith('AP') || code === 'P0001') return refusal(PROJECT_SQLSTATES[code] ?? OTHER_RULE);
+  if (code === '23505' && error.constraint && CONSTRAINT_REFUSALS[error.constraint]) return refusal(CONSTRAINT_REFUSALS[error.constraint]);
   if (code === '23505') return new AppError(ErrorCode.CONFLICT, 'A record with the same key already exists', { reason: 'DUPLICATE', constraint: error.constraint });
+  if (code === '23P01') return new AppError(ErrorCode.CONFLICT, '与已有记录冲突', { reason: 'EXCLUSION', constraint: error.constraint });
   if (code === '23503') return new AppError(ErrorCode.BAD_USER_INPUT, 'A referenced record does not exist', { reason: 'REFERENCE' });
   if (code === '23514' || code === '23502' || code.startsWith('22')) return new AppError(ErrorCode.BAD_USER_INPUT, 'A value is out of range or malformed', { reason: 'INVALID_VALUE' });
   if (code === '40001' || code === '40P01') return new AppError(ErrorCode.CONFLICT, 'Concurrent update, retry the request', { reason: 'SERIALIZATION' });
@@ -127,11 +159,23 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
-  console.error('[error]', original);
+  console.error('[error]', forLog(original));
   return {
     message: 'Internal server error',
     locations: formatted.locations,
     path: formatted.path,
     extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
   };
+}
+
+/**
+ * What the log keeps of an unknown fault: a database error's SQLSTATE, message, table and constraint
+ * and the statement's text, never its parameters (they carry personal data and secrets) nor the
+ * driver's `detail` (which quotes key values).
+ */
+export function forLog(error: unknown): unknown {
+  const e = error as { name?: string; message?: string; query?: string; parameters?: unknown; driverError?: Record<string, unknown>; stack?: string };
+  if (!e || typeof e !== 'object' || !('driverError' in e || 'parameters' in e)) return error;
+  const d = (e.driverError ?? {}) as { code?: string; table?: string; constraint?: string; routine?: string; where?: string };
+  return { name: e.name, message: e.message, code: d.code, table: d.table, constraint: d.constraint, where: d.where, query: e.query, stack: e.stack };
 }

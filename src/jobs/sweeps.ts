@@ -148,7 +148,7 @@ const rectificationsOverdue: TenantWork = async ({ tx, tenantId, today }) => {
        JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.owner_org_id
        JOIN supervision_teams t ON t.tenant_id = r.tenant_id AND t.id = r.team_id
        JOIN findings f ON f.tenant_id = r.tenant_id AND f.id = r.finding_id
-      WHERE r.tenant_id = $1 AND r.state <> 'VERIFIED' AND r.due_on < $2::date
+      WHERE r.tenant_id = $1 AND r.state NOT IN ('VERIFIED', 'WITHDRAWN') AND r.due_on < $2::date
       ORDER BY r.due_on, r.id`,
     [tenantId, today],
   );

@@ -20,8 +20,10 @@ const SEVERITIES = [FindingSeverity.MINOR, FindingSeverity.MODERATE, FindingSeve
 
 /**
  * Every component of every org's score in a subtree, in one statement: campaign result, findings of
- * the year's finalized inspections (an amended record counts through its amendment only), rectifications
- * not signed off by their due date, and issued notices naming the org.
+ * the current version of each of the year's finalized inspections (the last finalized record of its
+ * amendment chain; an amendment carries the findings over, so each counts once, and a finding it
+ * withdrew counts no more), rectifications not signed off by their due date (a withdrawn one never),
+ * and issued notices naming the org.
  */
 const ASSESSMENT_SQL = `
 WITH t AS (
@@ -34,12 +36,13 @@ WITH t AS (
     FROM inspections i JOIN findings f ON f.tenant_id = i.tenant_id AND f.inspection_id = i.id
    WHERE i.tenant_id = $1 AND i.state = 'FINALIZED' AND i.inspected_on >= make_date($3, 1, 1) AND i.inspected_on < make_date($3 + 1, 1, 1)
      AND NOT EXISTS (SELECT 1 FROM inspections a WHERE a.tenant_id = i.tenant_id AND a.amends_id = i.id AND a.state = 'FINALIZED')
+     AND f.withdrawn_reason IS NULL
      AND i.org_id IN (SELECT id FROM t)
    GROUP BY i.org_id
 ), r AS (
   SELECT owner_org_id AS org_id, count(*)::int AS n FROM rectifications
    WHERE tenant_id = $1 AND due_on >= make_date($3, 1, 1) AND due_on < make_date($3 + 1, 1, 1)
-     AND ((verified_at IS NULL AND due_on < current_date) OR verified_at::date > due_on)
+     AND state <> 'WITHDRAWN' AND ((verified_at IS NULL AND due_on < current_date) OR verified_at::date > due_on)
      AND owner_org_id IN (SELECT id FROM t)
    GROUP BY 1
 ), n AS (

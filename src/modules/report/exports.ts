@@ -8,7 +8,7 @@ import { LedgerFilter, ledgerService, tenantToday } from '../ledger/ledger.servi
 import { Org, orgCategoryLabels, orgKindLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { rectificationService } from '../supervision/rectification.service';
-import { Inspection, RectificationState, SupervisionTeam, findingSeverityLabels, inspectionMethodLabels } from '../supervision/supervision.entity';
+import { Inspection, SupervisionTeam, findingSeverityLabels, inspectionMethodLabels, rectificationStateLabels } from '../supervision/supervision.entity';
 import { supervisionService } from '../supervision/supervision.service';
 import { addTable, excelDate, newWorkbook, toBuffer } from './xlsx';
 
@@ -19,7 +19,6 @@ export interface ExportFile {
   buffer: Buffer;
 }
 
-const rectificationStateLabels: Record<RectificationState, string> = { OPEN: '待整改', SUBMITTED: '已报整改', VERIFIED: '已销号', REOPENED: '重新整改' };
 /** The same rounding as the API's CampaignProgress.ratio, so the sheet and the API agree to the digit. */
 const ratio = (c: ProgressCounts) => (c.eligible ? Math.round((c.attained / c.eligible) * 10000) / 10000 : 0);
 
@@ -127,7 +126,7 @@ export async function inspectionExport(ctx: RequestContext, inspection: Inspecti
     supervisionService.findings(ctx, inspection),
   ]);
   const today = await tenantToday(ctx);
-  const rectifications = await Promise.all(findings.map((f) => rectificationService.byFinding(ctx, f.id)));
+  const rectifications = await Promise.all(findings.map((f) => rectificationService.byFinding(ctx, f)));
   const owners = await Promise.all(rectifications.map((r) => (r ? orgService.findById(ctx, r.ownerOrgId) : null)));
   const workbook = newWorkbook('督查记录');
   const info = addTable(workbook, '督查记录', [{ header: '项目', key: 'k' }, { header: '内容', key: 'v', kind: 'wrap', maxWidth: 70 }], [
@@ -137,7 +136,7 @@ export async function inspectionExport(ctx: RequestContext, inspection: Inspecti
     { k: '督查方式', v: inspection.methods.map((m) => inspectionMethodLabels[m]).join('、') },
     { k: '情况摘要', v: inspection.summary },
     { k: '状态', v: inspection.state === 'FINALIZED' ? '已定稿' : '草稿' },
-    { k: '问题数', v: findings.length },
+    { k: '问题数', v: findings.filter((f) => !f.withdrawnReason).length },
     { k: '记录哈希', v: inspection.recordHash ?? '' },
   ]);
   info.getCell('B4').numFmt = 'yyyy-mm-dd';
@@ -152,7 +151,7 @@ export async function inspectionExport(ctx: RequestContext, inspection: Inspecti
   ], findings.map((f, i) => {
     const r = rectifications[i];
     return {
-      n: f.position + 1, severity: findingSeverityLabels[f.severity], description: f.description, owner: owners[i]?.name ?? '',
+      n: f.position + 1, severity: findingSeverityLabels[f.severity], description: f.withdrawnReason ? `${f.description}（已撤回：${f.withdrawnReason}）` : f.description, owner: owners[i]?.name ?? '',
       due: excelDate(r?.dueOn ?? f.rectifyDueOn), state: r ? rectificationStateLabels[r.state] : f.rectifyOrgId ? '定稿后下达' : '无需整改',
       overdue: r ? (rectificationService.isOverdue(r, today) ? '是' : '否') : '',
     };

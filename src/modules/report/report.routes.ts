@@ -2,7 +2,7 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Config } from '../../config';
 import { RequestContext, authenticate, createRequestContext, requireUser } from '../../graphql/context';
-import { AppError, ErrorCode, httpStatus, toAppError, unauthenticated } from '../../graphql/errors';
+import { AppError, ErrorCode, forLog, httpStatus, toAppError, unauthenticated } from '../../graphql/errors';
 import { RequestLimiter } from '../../graphql/rate-limit';
 import { idOf } from '../../graphql/relay';
 import { auditService } from '../audit/audit.service';
@@ -30,7 +30,7 @@ export function contentDisposition(file: Pick<ExportFile, 'filename' | 'asciiNam
 function sendError(reply: FastifyReply, error: unknown) {
   const known = toAppError(error);
   if (!known) {
-    console.error('[report]', error);
+    console.error('[report]', forLog(error));
     return reply.status(500).send({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
   }
   const status = known.details.reason === ReportErrorReason.UNSUPPORTED_MEDIA_TYPE ? 415 : httpStatus[known.code];

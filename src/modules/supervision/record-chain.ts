@@ -21,7 +21,7 @@ export async function canonicalContents(tx: RequestTransaction, tenantId: string
       [tenantId, ids],
     ),
     tx.query(
-      `SELECT inspection_id, id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on::text AS rectify_due_on
+      `SELECT inspection_id, id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on::text AS rectify_due_on, carried_from_id, withdrawn_reason
          FROM findings WHERE tenant_id = $1 AND inspection_id = ANY($2::uuid[]) ORDER BY inspection_id, position, id`,
       [tenantId, ids],
     ),
@@ -60,7 +60,10 @@ export async function canonicalContents(tx: RequestTransaction, tenantId: string
       amendmentReason: i.amendment_reason,
       finalizedBy: i.finalized_by,
       finalizedAt: i.finalized_at ? new Date(i.finalized_at).toISOString() : null,
-      findings: (f.get(i.id) ?? []).map((x) => [x.id, x.position, x.severity, x.description, x.criterion_id, x.rectify_org_id, x.rectify_due_on]),
+      // A carried-over or withdrawn finding appends its link and reason; a plain one keeps the original
+      // seven fields, so records finalized before amendments carried findings hash as they did.
+      findings: (f.get(i.id) ?? []).map((x) => [x.id, x.position, x.severity, x.description, x.criterion_id, x.rectify_org_id, x.rectify_due_on,
+        ...(x.carried_from_id || x.withdrawn_reason ? [x.carried_from_id, x.withdrawn_reason] : [])]),
       followUps: (u.get(i.id) ?? []).map((x) => [x.finding_id, x.fixed, x.note]),
       scores: (s.get(i.id) ?? []).map((x) => [x.criterion_id, x.value]),
     }));

@@ -6,7 +6,7 @@ import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay'
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { Role } from '../user/user.entity';
-import { Rectification, RectificationState, SupervisionTeam } from './supervision.entity';
+import { CLOSED_RECTIFICATION_STATES, Finding, Rectification, RectificationState, SupervisionTeam } from './supervision.entity';
 import { SupervisionErrorReason, supervisionError } from './supervision.errors';
 import { supervisionService } from './supervision.service';
 
@@ -20,11 +20,11 @@ export interface RectificationFilter {
 
 /** Officers who may report a fix for an org they stand over (besides the org's own secretary). */
 const REPORTERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR];
-const OVERDUE_SQL = `r.state <> 'VERIFIED' AND r.due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date`;
+const OVERDUE_SQL = `r.state NOT IN ('VERIFIED', 'WITHDRAWN') AND r.due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date`;
 
 export const rectificationService = {
   isOverdue(r: Rectification, today: string): boolean {
-    return r.state !== RectificationState.VERIFIED && r.dueOn < today;
+    return !CLOSED_RECTIFICATION_STATES.includes(r.state) && r.dueOn < today;
   },
 
   /** Visible to whoever reads the owner org, and to the issuing team's people. */
@@ -44,8 +44,10 @@ export const rectificationService = {
     return r;
   },
 
-  async byFinding(ctx: RequestContext, findingId: string): Promise<Rectification | null> {
+  /** The rectification a finding ordered: it belongs to the finding's first version, so every amended copy finds it. */
+  async byFinding(ctx: RequestContext, finding: Finding): Promise<Rectification | null> {
     const viewer = requireUser(ctx);
+    const findingId = finding.originId ?? finding.id;
     return ctx.loader<string, Rectification | null>('rectification.byFinding', async (ids) => {
       const rows = await ctx.tx.repository(Rectification).createQueryBuilder('r').where('r.tenant_id = :t AND r.finding_id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
       return ids.map((id) => rows.find((r) => r.findingId === id) ?? null);

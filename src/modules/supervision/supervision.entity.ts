@@ -39,11 +39,16 @@ export enum RectificationState {
   SUBMITTED = 'SUBMITTED',
   VERIFIED = 'VERIFIED',
   REOPENED = 'REOPENED',
+  /** Its finding was withdrawn by a finalized amendment: nothing left to rectify. */
+  WITHDRAWN = 'WITHDRAWN',
 }
+export const rectificationStateLabels: Record<RectificationState, string> = { OPEN: '待整改', SUBMITTED: '已报整改', VERIFIED: '已销号', REOPENED: '重新整改', WITHDRAWN: '已撤回' };
 registerEnumType(RectificationState, {
   name: 'RectificationState',
-  valuesConfig: labelled({ OPEN: '待整改', SUBMITTED: '已报整改', VERIFIED: '已销号', REOPENED: '重新整改' }),
+  valuesConfig: labelled(rectificationStateLabels),
 });
+/** States in which a rectification is closed: neither open work nor overdue. */
+export const CLOSED_RECTIFICATION_STATES = [RectificationState.VERIFIED, RectificationState.WITHDRAWN];
 
 @Entity('supervision_teams')
 @ObjectType({ implements: Node, description: '督导组: a supervision team, its members and the subtrees it may inspect.' })
@@ -101,6 +106,13 @@ export class Finding {
   @Column('uuid', { name: 'criterion_id', nullable: true }) criterionId: string | null;
   @Column('uuid', { name: 'rectify_org_id', nullable: true }) rectifyOrgId: string | null;
   @Field(() => DateScalar, { nullable: true }) @Column('date', { name: 'rectify_due_on', nullable: true }) rectifyDueOn: string | null;
+  /** The same finding in the record this one's inspection amends (null for a finding first raised here). */
+  @Column('uuid', { name: 'carried_from_id', nullable: true }) carriedFromId: string | null;
+  /** The finding's first version, which its rectification belongs to (null when this is the first). */
+  @Column('uuid', { name: 'origin_id', nullable: true }) originId: string | null;
+  @Field(() => String, { nullable: true, description: 'Why an amendment withdrew this finding (null while it stands). A withdrawn finding no longer counts, e.g. in the annual assessment, and its rectification is withdrawn.' })
+  @Column('text', { name: 'withdrawn_reason', nullable: true })
+  withdrawnReason: string | null;
 }
 
 @Entity('follow_up_checks')

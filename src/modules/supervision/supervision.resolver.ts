@@ -14,7 +14,7 @@ import { orgService } from '../org/org.service';
 import { User } from '../user/user.entity';
 import { rectificationService } from './rectification.service';
 import { Finding, FindingSeverity, FollowUpCheck, Inspection, InspectionMethod, InspectionState, Rectification, RectificationState, SupervisionTeam, findingSeverityLabels, inspectionMethodLabels } from './supervision.entity';
-import { ChainVerification, InspectionContent, supervisionService } from './supervision.service';
+import { ChainVerification, InspectionContent, InspectionPatch, supervisionService } from './supervision.service';
 
 export const RectificationConnection = Connection(Rectification);
 
@@ -70,20 +70,67 @@ class RecordInspectionInput extends InspectionContentInput {
   @Field(() => ID, { nullable: true, description: 'Defaults to the team’s campaign.' }) campaignId?: string | null;
 }
 
+@InputType({ description: 'A finding to edit in place (with id) or to add (without id). Fields left out keep their stored value.' })
+class FindingEditInput {
+  @Field(() => ID, { nullable: true, description: 'The finding to edit; it keeps its id. Leave out to add a new finding. In amendInspection, the id of a finding of the amended record.' })
+  id?: string | null;
+  @Field(() => FindingSeverity, { nullable: true, description: 'Required for a new finding; left out, an edited finding keeps its severity.' }) severity?: FindingSeverity | null;
+  @Field(() => String, { nullable: true, description: 'Required for a new finding; left out, an edited finding keeps its description.' })
+  @IsOptional() @MinLength(1) @MaxLength(5000)
+  description?: string | null;
+  @Field(() => ID, { nullable: true, description: 'The criterion it concerns; null unlinks it.' }) criterionId?: string | null;
+  @Field(() => ID, { nullable: true, description: 'Orders a rectification by this org (with rectifyDueOn); null, with rectifyDueOn null, cancels a draft order.' }) rectifyOrgId?: string | null;
+  @Field(() => DateScalar, { nullable: true, description: '… due by this date.' }) rectifyDueOn?: Date | null;
+}
+
+@InputType({ description: 'A finding an amendment carried over from the record it corrects, withdrawn with the reason.' })
+class FindingWithdrawalInput {
+  @Field(() => ID, { description: 'The carried-over finding (or the amended record’s finding it copies).' }) id: string;
+  @Field({ description: 'Why it is withdrawn; shown on the finding (withdrawnReason).' }) @MinLength(1) @MaxLength(2000) reason: string;
+}
+
+/**
+ * The fields a draft can change, shared by updateInspection and amendInspection. Every field left out
+ * keeps what is stored: findings are edited in place by id, added without id, deleted only when
+ * listed; scores and follow-up checks change only for the criteria and findings named.
+ */
 @InputType()
-class UpdateInspectionInput {
-  @Field(() => ID) id: string;
-  @Field(() => DateScalar, { nullable: true }) inspectedOn?: Date | null;
-  @Field(() => [InspectionMethod], { nullable: true }) @IsOptional() @ArrayMaxSize(10) methods?: InspectionMethod[] | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(20000) summary?: string | null;
-  @Field(() => [FindingInput], { nullable: true, description: 'Replaces all findings.' }) @IsOptional() @ArrayMaxSize(200) @ValidateNested({ each: true }) findings?: FindingInput[] | null;
-  @Field(() => [InspectionScoreInput], { nullable: true }) @IsOptional() @ArrayMaxSize(2000) @ValidateNested({ each: true }) scores?: InspectionScoreInput[] | null;
-  @Field(() => [FollowUpInput], { nullable: true }) @IsOptional() @ArrayMaxSize(200) @ValidateNested({ each: true }) followUps?: FollowUpInput[] | null;
+class InspectionPatchInput {
+  @Field(() => DateScalar, { nullable: true, description: 'Left out: unchanged.' }) inspectedOn?: Date | null;
+  @Field(() => [InspectionMethod], { nullable: true, description: 'Left out: unchanged; given: the complete list.' }) @IsOptional() @ArrayMaxSize(10) methods?: InspectionMethod[] | null;
+  @Field(() => String, { nullable: true, description: 'Left out: unchanged.' }) @IsOptional() @MaxLength(20000) summary?: string | null;
+  @Field(() => [FindingEditInput], {
+    nullable: true,
+    description: 'Findings to edit (entries with id: changed in place, the id stays, fields left out keep their value) or to add (entries without id, appended). Findings not listed stay exactly as they are.',
+  })
+  @IsOptional() @ArrayMaxSize(200) @ValidateNested({ each: true })
+  findings?: FindingEditInput[] | null;
+  @Field(() => [FindingWithdrawalInput], {
+    nullable: true,
+    description: 'Amendments only: findings carried over from the amended record that this correction withdraws, each with its reason. A withdrawn finding stays in the record, marked, but no longer counts (annual assessment); its rectification is withdrawn when the amendment is finalized.',
+  })
+  @IsOptional() @ArrayMaxSize(200) @ValidateNested({ each: true })
+  withdrawFindings?: FindingWithdrawalInput[] | null;
+  @Field(() => [InspectionScoreInput], { nullable: true, description: 'Scores to set on the score sheet, by criterion; criteria not listed keep their scores.' })
+  @IsOptional() @ArrayMaxSize(2000) @ValidateNested({ each: true })
+  scores?: InspectionScoreInput[] | null;
+  @Field(() => [FollowUpInput], { nullable: true, description: '回头看 checks to add or change, by finding; checks not listed stay, and a check’s fixed or note left out keeps its value.' })
+  @IsOptional() @ArrayMaxSize(200) @ValidateNested({ each: true })
+  followUps?: FollowUpInput[] | null;
+  @Field(() => [ID], { nullable: true, description: 'Earlier findings to drop from this follow-up (回头看).' }) @IsOptional() @ArrayMaxSize(200) removeFollowUps?: string[] | null;
 }
 
 @InputType()
-class AmendInspectionInput extends InspectionContentInput {
-  @Field(() => ID, { description: 'The finalized inspection this corrects.' }) inspectionId: string;
+class UpdateInspectionInput extends InspectionPatchInput {
+  @Field(() => ID) id: string;
+  @Field(() => [ID], { nullable: true, description: 'Findings to delete from this draft. A finding an amendment carried over is not deleted but withdrawn (withdrawFindings).' })
+  @IsOptional() @ArrayMaxSize(200)
+  removeFindingIds?: string[] | null;
+}
+
+@InputType({ description: 'A correction of a finalized record: a new draft that starts as a copy of it (every finding carried over, rectifications kept linked) and takes the changes given, as updateInspection does.' })
+class AmendInspectionInput extends InspectionPatchInput {
+  @Field(() => ID, { description: 'The finalized inspection this corrects (the latest version: a record is amended once).' }) inspectionId: string;
   @Field() @MinLength(8) @MaxLength(100) idempotencyKey: string;
   @Field() @MinLength(1) @MaxLength(2000) reason: string;
 }
@@ -148,6 +195,29 @@ function content(input: InspectionContentInput): InspectionContent {
     })),
     scores: input.scores?.map((s) => ({ criterionId: idOf('Criterion', s.criterionId), value: s.value, note: s.note ?? null })),
     followUps: input.followUps.map((f) => ({ findingId: idOf('Finding', f.findingId), fixed: f.fixed ?? null, note: f.note ?? null })),
+  };
+}
+
+const ref = <T>(value: T | null | undefined, map: (v: T) => string): string | null | undefined => (value === undefined ? undefined : value === null ? null : map(value));
+
+function patchOf(input: InspectionPatchInput & { removeFindingIds?: string[] | null }): InspectionPatch {
+  return {
+    inspectedOn: input.inspectedOn ? toDateString(input.inspectedOn) : undefined,
+    methods: input.methods ? [...new Set(input.methods)] : undefined,
+    summary: input.summary ?? undefined,
+    findings: input.findings?.map((f) => ({
+      id: f.id ? idOf('Finding', f.id) : undefined,
+      severity: f.severity ?? undefined,
+      description: f.description ?? undefined,
+      criterionId: ref(f.criterionId, (id) => idOf('Criterion', id)),
+      rectifyOrgId: ref(f.rectifyOrgId, orgId),
+      rectifyDueOn: ref(f.rectifyDueOn, toDateString),
+    })),
+    removeFindingIds: input.removeFindingIds?.map((id) => idOf('Finding', id)),
+    withdrawFindings: input.withdrawFindings?.map((w) => ({ id: idOf('Finding', w.id), reason: w.reason })),
+    scores: input.scores?.map((s) => ({ criterionId: idOf('Criterion', s.criterionId), value: s.value, note: s.note ?? null })),
+    followUps: input.followUps?.map((f) => ({ findingId: idOf('Finding', f.findingId), fixed: f.fixed, note: f.note })),
+    removeFollowUps: input.removeFollowUps?.map((id) => idOf('Finding', id)),
   };
 }
 
@@ -240,17 +310,9 @@ export class InspectionResolver {
     });
   }
 
-  @Mutation(() => Inspection, { description: 'Change a draft inspection; finalized ones are refused.' })
+  @Mutation(() => Inspection, { description: 'Change a draft inspection: only the fields given change (finding ids stay); finalized ones are refused.' })
   async updateInspection(@Arg('input') input: UpdateInspectionInput, @Ctx() ctx: RequestContext): Promise<Inspection> {
-    const patch: Partial<InspectionContent> = {};
-    if (input.inspectedOn) patch.inspectedOn = toDateString(input.inspectedOn);
-    if (input.methods) patch.methods = [...new Set(input.methods)];
-    if (input.summary !== undefined && input.summary !== null) patch.summary = input.summary;
-    const full = content({ inspectedOn: input.inspectedOn ?? new Date(), methods: [], summary: '', findings: input.findings ?? [], scores: input.scores, followUps: input.followUps ?? [] });
-    if (input.findings) patch.findings = full.findings;
-    if (input.scores) patch.scores = full.scores;
-    if (input.followUps) patch.followUps = full.followUps;
-    return supervisionService.update(ctx, inspectionId(input.id), patch);
+    return supervisionService.update(ctx, inspectionId(input.id), patchOf(input));
   }
 
   @Mutation(() => Boolean, { description: 'Discard a draft inspection; finalized ones are refused.' })
@@ -263,9 +325,9 @@ export class InspectionResolver {
     return supervisionService.finalize(ctx, inspectionId(input.id));
   }
 
-  @Mutation(() => Inspection, { description: 'Correct a finalized inspection with a new draft record that points to it.' })
+  @Mutation(() => Inspection, { description: 'Correct a finalized inspection: a new draft that supersedes it once finalized, carrying over its findings (withdraw one with a reason) and taking the changes given.' })
   async amendInspection(@Arg('input') input: AmendInspectionInput, @Ctx() ctx: RequestContext): Promise<Inspection> {
-    return supervisionService.amend(ctx, inspectionId(input.inspectionId), { ...content(input), idempotencyKey: input.idempotencyKey, reason: input.reason });
+    return supervisionService.amend(ctx, inspectionId(input.inspectionId), { ...patchOf(input), idempotencyKey: input.idempotencyKey, reason: input.reason });
   }
 
   @FieldResolver(() => ID)
@@ -349,9 +411,19 @@ export class FindingResolver {
     return finding.rectifyOrgId ? orgService.findById(ctx, finding.rectifyOrgId) : null;
   }
 
-  @FieldResolver(() => Rectification, { nullable: true, description: 'Opened when the inspection is finalized.' })
+  @FieldResolver(() => Rectification, { nullable: true, description: 'Opened when the inspection is finalized; a finding carried over by an amendment keeps the same rectification.' })
   async rectification(@Root() finding: Finding, @Ctx() ctx: RequestContext): Promise<Rectification | null> {
-    return rectificationService.byFinding(ctx, finding.id);
+    return rectificationService.byFinding(ctx, finding);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Withdrawn by an amendment (see withdrawnReason).' })
+  withdrawn(@Root() finding: Finding): boolean {
+    return finding.withdrawnReason !== null;
+  }
+
+  @FieldResolver(() => Finding, { nullable: true, description: 'The same finding in the record this inspection amends (null for a finding first raised here).' })
+  async carriedFrom(@Root() finding: Finding, @Ctx() ctx: RequestContext): Promise<Finding | null> {
+    return finding.carriedFromId ? supervisionService.findFinding(ctx, finding.carriedFromId) : null;
   }
 }
 
@@ -394,9 +466,9 @@ export class RectificationResolver {
     return (await orgService.findById(ctx, r.ownerOrgId))!;
   }
 
-  @FieldResolver(() => Finding, { nullable: true })
+  @FieldResolver(() => Finding, { nullable: true, description: 'The finding as its current record states it (the latest finalized amendment’s copy, possibly withdrawn).' })
   async finding(@Root() r: Rectification, @Ctx() ctx: RequestContext): Promise<Finding | null> {
-    return supervisionService.findFinding(ctx, r.findingId);
+    return supervisionService.currentFinding(ctx, r.findingId);
   }
 
   @FieldResolver(() => SupervisionTeam, { nullable: true })

@@ -22,6 +22,8 @@ export interface FindingInput {
   /** Orders a rectification: the org that must fix it, by when. */
   rectifyOrgId?: string | null;
   rectifyDueOn?: string | null;
+  /** Where an error about this finding points (defaults to input.findings[i]). */
+  path?: string;
 }
 
 export interface InspectionContent {
@@ -38,6 +40,34 @@ export interface RecordInspectionInput extends InspectionContent {
   teamId: string;
   orgId: string;
   campaignId?: string | null;
+}
+
+/** A finding to edit in place (id) or to add (no id); a field left undefined keeps its stored value. */
+export interface FindingEdit {
+  id?: string;
+  severity?: FindingSeverity;
+  description?: string;
+  criterionId?: string | null;
+  rectifyOrgId?: string | null;
+  rectifyDueOn?: string | null;
+}
+
+/**
+ * A partial change of a draft: every field left undefined keeps what is stored. Findings are edited
+ * in place by id (the id stays), added without id, deleted only when listed in removeFindingIds;
+ * carried-over findings of an amendment are withdrawn with a reason, never deleted. Scores and
+ * follow-up checks are set per criterion / per finding; the others stay.
+ */
+export interface InspectionPatch {
+  inspectedOn?: string;
+  methods?: InspectionMethod[];
+  summary?: string;
+  findings?: FindingEdit[];
+  removeFindingIds?: string[];
+  withdrawFindings?: { id: string; reason: string }[];
+  scores?: ScoreInput[];
+  followUps?: { findingId: string; fixed?: boolean | null; note?: string | null }[];
+  removeFollowUps?: string[];
 }
 
 export interface ChainVerification {
@@ -72,7 +102,7 @@ function stableStringify(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-function requestHash(input: RecordInspectionInput | (RecordInspectionInput & { amends: string; reason: string })): string {
+function requestHash(input: object): string {
   return sha256(stableStringify(input));
 }
 
@@ -162,9 +192,9 @@ export const supervisionService = {
    * Records a draft inspection. The idempotency key makes a retry return the first record; the same
    * key with a different request is a CONFLICT, never a second record.
    */
-  async record(ctx: RequestContext, input: RecordInspectionInput, amends?: { inspection: Inspection; reason: string }): Promise<Inspection> {
+  async record(ctx: RequestContext, input: RecordInspectionInput): Promise<Inspection> {
     const viewer = requireUser(ctx);
-    const hash = requestHash(amends ? { ...input, amends: amends.inspection.id, reason: amends.reason } : input);
+    const hash = requestHash(input);
     const existing = await ctx.tx.repository(Inspection).findOneBy({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
     if (existing) return sameRequest(existing, hash);
 
@@ -176,11 +206,10 @@ export const supervisionService = {
     await this.checkContent(ctx, team, org, campaign, input);
 
     const [row] = await ctx.tx.query(
-      `INSERT INTO inspections (tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, amends_id, amendment_reason, idempotency_key, request_hash, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+      `INSERT INTO inspections (tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, idempotency_key, request_hash, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id`,
-      [viewer.tenantId, team.id, org.id, campaign?.id ?? null, input.inspectedOn, input.methods, input.summary, amends?.inspection.id ?? null, amends?.reason ?? null,
-        input.idempotencyKey, hash, viewer.userId],
+      [viewer.tenantId, team.id, org.id, campaign?.id ?? null, input.inspectedOn, input.methods, input.summary, input.idempotencyKey, hash, viewer.userId],
     );
     if (!row) {
       // A concurrent request with the same key won the insert: answer as it did.
@@ -191,40 +220,31 @@ export const supervisionService = {
     return ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: row.id });
   },
 
-  async update(ctx: RequestContext, id: string, patch: Partial<InspectionContent>): Promise<Inspection> {
-    const viewer = requireUser(ctx);
+  /** Changes a draft: only what the patch names (see InspectionPatch); everything else stays as stored. */
+  async update(ctx: RequestContext, id: string, patch: InspectionPatch): Promise<Inspection> {
     const inspection = await this.editableOrThrow(ctx, id);
-    const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: viewer.tenantId, id: inspection.teamId });
-    const org = (await orgService.findById(ctx, inspection.orgId))!;
-    const campaign = inspection.campaignId ? await campaignService.getOrThrow(ctx, inspection.campaignId) : null;
-    const content: InspectionContent = {
-      inspectedOn: patch.inspectedOn ?? inspection.inspectedOn,
-      methods: patch.methods ?? inspection.methods,
-      summary: patch.summary ?? inspection.summary,
-      findings: patch.findings ?? (await this.findings(ctx, inspection)).map((f) => ({ severity: f.severity, description: f.description, criterionId: f.criterionId, rectifyOrgId: f.rectifyOrgId, rectifyDueOn: f.rectifyDueOn })),
-      scores: patch.scores,
-      followUps: patch.followUps ?? (await this.followUps(ctx, inspection)),
-    };
-    await this.checkContent(ctx, team, org, campaign, content);
-    await ctx.tx.query(`UPDATE inspections SET inspected_on = $3, methods = $4, summary = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-      [viewer.tenantId, inspection.id, content.inspectedOn, content.methods, content.summary]);
-    await ctx.tx.query(`DELETE FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2`, [viewer.tenantId, inspection.id]);
-    await ctx.tx.query(`DELETE FROM findings WHERE tenant_id = $1 AND inspection_id = $2`, [viewer.tenantId, inspection.id]);
-    await this.writeContent(ctx, inspection.id, campaign, org, content);
-    return ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: inspection.id });
+    await this.applyPatch(ctx, inspection, patch);
+    return ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: inspection.tenantId, id: inspection.id });
   },
 
   async discard(ctx: RequestContext, id: string): Promise<boolean> {
     const inspection = await this.editableOrThrow(ctx, id);
     await ctx.tx.query(`DELETE FROM inspections WHERE tenant_id = $1 AND id = $2`, [inspection.tenantId, inspection.id]);
-    if (inspection.evaluationId) await ctx.tx.query(`DELETE FROM evaluations WHERE tenant_id = $1 AND id = $2`, [inspection.tenantId, inspection.evaluationId]);
+    // Its own draft score sheet goes with it; an amendment's sheet taken over from the amended record stays.
+    if (inspection.evaluationId) {
+      await ctx.tx.query(`DELETE FROM evaluations WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'
+                            AND NOT EXISTS (SELECT 1 FROM inspections WHERE tenant_id = $1 AND evaluation_id = $2)`, [inspection.tenantId, inspection.evaluationId]);
+    }
     return true;
   },
 
   /**
-   * Finalizes: appends the record to the tenant's hash chain (the chain head row is locked, so
-   * finalizations are serialized), opens the rectifications its findings order, accepts its score
-   * sheet, and reopens verified rectifications that a follow-up found not fixed.
+   * Finalizes: appends the record to the tenant's hash chain through the database's chain functions
+   * (the head is locked, so finalizations are serialized, and only they move it), opens or updates the
+   * rectifications its findings order (a carried-over finding keeps its rectification; a withdrawn
+   * one's is withdrawn), accepts its score sheet, and reopens verified rectifications that a
+   * follow-up found not fixed. The inspection row is locked before its state is read, so of two
+   * concurrent finalizations the second sees FINALIZED and answers CONFLICT.
    */
   async finalize(ctx: RequestContext, id: string): Promise<Inspection> {
     const viewer = requireUser(ctx);
@@ -234,43 +254,102 @@ export const supervisionService = {
     if (unchecked.length) throw supervisionError(SupervisionErrorReason.FOLLOW_UP_UNCHECKED, `${unchecked.length} earlier finding(s) of this follow-up are not checked yet`);
     if (inspection.evaluationId) {
       const evaluation = (await evaluationService.findById(ctx, inspection.evaluationId))!;
-      const score = await evaluationService.score(ctx, evaluation);
-      if (!score.complete) throw badInput('scores', 'The score sheet is incomplete: score every criterion or leave the sheet out');
-      await ctx.tx.query(`UPDATE evaluations SET state = 'ACCEPTED', total = $3, grade = $4, veto = $5, submitted_by = $6, submitted_at = now(), reviewed_by = $6, reviewed_at = now() WHERE tenant_id = $1 AND id = $2`,
-        [viewer.tenantId, evaluation.id, score.total, score.grade, score.veto, viewer.userId]);
+      // An amendment that kept the amended record's sheet finds it accepted already.
+      if (evaluation.state !== EvaluationState.ACCEPTED) {
+        const score = await evaluationService.score(ctx, evaluation);
+        if (!score.complete) throw badInput('scores', 'The score sheet is incomplete: score every criterion or leave the sheet out');
+        await ctx.tx.query(`UPDATE evaluations SET state = 'ACCEPTED', total = $3, grade = $4, veto = $5, submitted_by = $6, submitted_at = now(), reviewed_by = $6, reviewed_at = now() WHERE tenant_id = $1 AND id = $2`,
+          [viewer.tenantId, evaluation.id, score.total, score.grade, score.veto, viewer.userId]);
+      }
     }
-    await ctx.tx.query(`INSERT INTO record_chains (tenant_id, last_seq, last_hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING`, [viewer.tenantId, genesisHash(viewer.tenantId)]);
-    const [head] = await ctx.tx.query(`SELECT last_seq::int AS seq, last_hash FROM record_chains WHERE tenant_id = $1 FOR UPDATE`, [viewer.tenantId]);
+    const [head] = await ctx.tx.query(`SELECT last_seq::int AS seq, last_hash FROM app_chain_head()`);
     const seq = head.seq + 1;
     const finalizedAt = new Date();
     await ctx.tx.query(`UPDATE inspections SET chain_seq = $3, finalized_by = $4, finalized_at = $5, prev_hash = $6, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
       [viewer.tenantId, inspection.id, seq, viewer.userId, finalizedAt, head.last_hash]);
     const content = (await canonicalContents(ctx.tx, viewer.tenantId, [inspection.id])).get(inspection.id)!;
-    const hash = linkHash(head.last_hash, content);
-    await ctx.tx.query(`UPDATE inspections SET state = 'FINALIZED', record_hash = $3 WHERE tenant_id = $1 AND id = $2`, [viewer.tenantId, inspection.id, hash]);
-    await ctx.tx.query(`UPDATE record_chains SET last_seq = $2, last_hash = $3 WHERE tenant_id = $1`, [viewer.tenantId, seq, hash]);
+    await ctx.tx.query(`SELECT seq FROM app_finalize_record($1, $2, $3, $4)`, [inspection.id, seq, head.last_hash, linkHash(head.last_hash, content)]);
 
+    // Rectifications belong to the finding's first version (origin), so an amendment keeps them linked.
     await ctx.tx.query(
-      `INSERT INTO rectifications (tenant_id, finding_id, team_id, owner_org_id, due_on)
-       SELECT tenant_id, id, $3, rectify_org_id, rectify_due_on FROM findings WHERE tenant_id = $1 AND inspection_id = $2 AND rectify_org_id IS NOT NULL`,
+      `INSERT INTO rectifications AS r (tenant_id, finding_id, team_id, owner_org_id, due_on)
+       SELECT tenant_id, coalesce(origin_id, id), $3, rectify_org_id, rectify_due_on FROM findings
+        WHERE tenant_id = $1 AND inspection_id = $2 AND rectify_org_id IS NOT NULL AND withdrawn_reason IS NULL
+       ON CONFLICT (tenant_id, finding_id) DO UPDATE SET owner_org_id = EXCLUDED.owner_org_id, due_on = EXCLUDED.due_on
+        WHERE (r.owner_org_id, r.due_on) IS DISTINCT FROM (EXCLUDED.owner_org_id, EXCLUDED.due_on)`,
       [viewer.tenantId, inspection.id, inspection.teamId],
     );
-    const notFixed = followUps.filter((f) => f.fixed === false).map((f) => f.findingId);
+    await ctx.tx.query(
+      `UPDATE rectifications r SET state = 'WITHDRAWN' FROM findings f
+        WHERE f.tenant_id = $1 AND f.inspection_id = $2 AND f.withdrawn_reason IS NOT NULL
+          AND r.tenant_id = f.tenant_id AND r.finding_id = f.origin_id AND r.state <> 'WITHDRAWN'`,
+      [viewer.tenantId, inspection.id],
+    );
+    // A follow-up reopens what it found not fixed; an amendment only what its correction newly says so.
+    const earlier = inspection.amendsId ? await ctx.tx.query(`SELECT finding_id FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND fixed = false`, [viewer.tenantId, inspection.amendsId]) : [];
+    const notFixed = followUps.filter((f) => f.fixed === false && !earlier.some((e: { finding_id: string }) => e.finding_id === f.findingId)).map((f) => f.findingId);
     if (notFixed.length) {
-      await ctx.tx.query(`UPDATE rectifications SET state = 'REOPENED', reopen_reason = '回头看: 整改未到位' WHERE tenant_id = $1 AND finding_id = ANY($2::uuid[]) AND state = 'VERIFIED'`,
-        [viewer.tenantId, notFixed]);
+      await ctx.tx.query(
+        `UPDATE rectifications r SET state = 'REOPENED', reopen_reason = '回头看: 整改未到位' FROM findings f
+          WHERE f.tenant_id = $1 AND f.id = ANY($2::uuid[]) AND r.tenant_id = f.tenant_id AND r.finding_id = coalesce(f.origin_id, f.id) AND r.state = 'VERIFIED'`,
+        [viewer.tenantId, notFixed],
+      );
     }
+    ctx.forget('rectification.byFinding');
     if (inspection.evaluationId && inspection.campaignId) {
       await evaluationService.storeResult(ctx, await campaignService.getOrThrow(ctx, inspection.campaignId), inspection.orgId);
     }
     return ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: inspection.id });
   },
 
-  /** A correction: a new draft record pointing to the finalized one it corrects (which stays as it was). */
-  async amend(ctx: RequestContext, id: string, input: InspectionContent & { idempotencyKey: string; reason: string }): Promise<Inspection> {
+  /**
+   * A correction: a new draft that supersedes the finalized record it amends (which stays as it was).
+   * It starts as a copy: particulars, score sheet, follow-up checks and every finding, each carried
+   * over with a link to its earlier version, so rectifications stay linked and nothing drops out of
+   * the annual assessment unless the amendment withdraws it with a reason. The patch then applies as
+   * in updateInspection (finding ids may name the amended record's findings). A record is amended
+   * once: the chain of amendments is linear, and its last finalized version is the current one.
+   */
+  async amend(ctx: RequestContext, id: string, input: InspectionPatch & { idempotencyKey: string; reason: string }): Promise<Inspection> {
+    const viewer = requireUser(ctx);
     const original = await this.getInspectionOrThrow(ctx, id);
-    if (original.state !== InspectionState.FINALIZED) throw supervisionError(SupervisionErrorReason.NOT_FINALIZED, 'Only a finalized inspection is amended; edit the draft instead');
-    return this.record(ctx, { ...input, teamId: original.teamId, orgId: original.orgId, campaignId: original.campaignId }, { inspection: original, reason: input.reason });
+    const hash = requestHash({ ...input, amends: original.id });
+    // Amendments of one record are serialized on it: a retry finds its record, a second one finds the first.
+    await ctx.tx.query(`SELECT 1 FROM inspections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [viewer.tenantId, original.id]);
+    const existing = await ctx.tx.repository(Inspection).findOneBy({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
+    if (existing) return sameRequest(existing, hash);
+    const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: viewer.tenantId, id: original.teamId });
+    if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the team’s leader and members record its inspections');
+    const current = await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: original.id });
+    if (current.state !== InspectionState.FINALIZED) throw supervisionError(SupervisionErrorReason.NOT_FINALIZED, 'Only a finalized inspection is amended; edit the draft instead');
+    const [later] = await ctx.tx.query(`SELECT state FROM inspections WHERE tenant_id = $1 AND amends_id = $2`, [viewer.tenantId, original.id]);
+    if (later) {
+      throw supervisionError(SupervisionErrorReason.ALREADY_AMENDED, later.state === InspectionState.FINALIZED
+        ? '该记录已被更正记录取代，请在最新版本上更正'
+        : '该记录已有一份更正草稿，请修改或撤销该草稿');
+    }
+    const [row] = await ctx.tx.query(
+      `INSERT INTO inspections (tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, evaluation_id, amends_id, amendment_reason, idempotency_key, request_hash, created_by)
+       SELECT tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, evaluation_id, id, $3, $4, $5, $6 FROM inspections WHERE tenant_id = $1 AND id = $2
+       ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id`,
+      [viewer.tenantId, original.id, input.reason, input.idempotencyKey, hash, viewer.userId],
+    );
+    if (!row) return sameRequest(await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey }), hash);
+    await ctx.tx.query(
+      `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, carried_from_id, origin_id, withdrawn_reason)
+       SELECT tenant_id, $3, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, id, coalesce(origin_id, id), withdrawn_reason
+         FROM findings WHERE tenant_id = $1 AND inspection_id = $2`,
+      [viewer.tenantId, original.id, row.id],
+    );
+    await ctx.tx.query(
+      `INSERT INTO follow_up_checks (tenant_id, inspection_id, finding_id, fixed, note)
+       SELECT tenant_id, $3, finding_id, fixed, note FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2`,
+      [viewer.tenantId, original.id, row.id],
+    );
+    const draft = await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: row.id });
+    const { idempotencyKey: _k, reason: _r, ...patch } = input;
+    await this.applyPatch(ctx, draft, patch);
+    return ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: row.id });
   },
 
   async amendments(ctx: RequestContext, inspection: Inspection): Promise<Inspection[]> {
@@ -282,6 +361,26 @@ export const supervisionService = {
       const rows = await ctx.tx.repository(Finding).createQueryBuilder('f').where('f.tenant_id = :t AND f.inspection_id = ANY(:ids)', { t: inspection.tenantId, ids: [...ids] }).orderBy('f.position').getMany();
       return ids.map((id) => rows.filter((r) => r.inspectionId === id));
     }).load(inspection.id);
+  },
+
+  /**
+   * The current version of a finding (by the id of its first version): the one in the latest finalized
+   * record of its amendment chain, as far as the viewer may see it; null when none is visible.
+   */
+  async currentFinding(ctx: RequestContext, originId: string): Promise<Finding | null> {
+    const viewer = requireUser(ctx);
+    const finding = await ctx.loader<string, Finding | null>('finding.current', async (keys) => {
+      const rows: { key: string; id: string }[] = await ctx.tx.query(
+        `SELECT DISTINCT ON (coalesce(f.origin_id, f.id)) coalesce(f.origin_id, f.id) AS key, f.id
+           FROM findings f JOIN inspections i ON i.tenant_id = f.tenant_id AND i.id = f.inspection_id
+          WHERE f.tenant_id = $1 AND (f.id = ANY($2::uuid[]) OR f.origin_id = ANY($2::uuid[])) AND i.state = 'FINALIZED'
+          ORDER BY coalesce(f.origin_id, f.id), i.chain_seq DESC`,
+        [viewer.tenantId, [...keys]],
+      );
+      const found = rows.length ? await ctx.tx.repository(Finding).createQueryBuilder('f').where('f.tenant_id = :t AND f.id = ANY(:ids)', { t: viewer.tenantId, ids: rows.map((r) => r.id) }).getMany() : [];
+      return keys.map((k) => found.find((f) => f.id === rows.find((r) => r.key === k)?.id) ?? null);
+    }).load(originId);
+    return finding && (await this.findInspection(ctx, finding.inspectionId)) ? finding : this.findFinding(ctx, originId);
   },
 
   async findFinding(ctx: RequestContext, id: string): Promise<Finding | null> {
@@ -333,34 +432,161 @@ export const supervisionService = {
     return org;
   },
 
+  /**
+   * A draft the viewer's team may change, locked: the row is locked first and its state read after
+   * the lock, so a concurrent finalization or discard has either committed (and is seen) or waits.
+   */
   async editableOrThrow(ctx: RequestContext, id: string): Promise<Inspection> {
     const viewer = requireUser(ctx);
-    const inspection = await this.getInspectionOrThrow(ctx, id);
-    const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: viewer.tenantId, id: inspection.teamId });
+    const visible = await this.getInspectionOrThrow(ctx, id);
+    const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: viewer.tenantId, id: visible.teamId });
     if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the team’s leader and members change its inspections');
-    if (inspection.state === InspectionState.FINALIZED) {
+    const [locked] = await ctx.tx.query(`SELECT state FROM inspections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [visible.tenantId, visible.id]);
+    if (!locked) throw supervisionError(SupervisionErrorReason.INSPECTION_NOT_FOUND, 'Inspection not found');
+    if (locked.state === InspectionState.FINALIZED) {
       throw supervisionError(SupervisionErrorReason.INSPECTION_FINALIZED, 'A finalized inspection can never be edited or deleted; record an amendment instead');
     }
-    await ctx.tx.query(`SELECT 1 FROM inspections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [inspection.tenantId, inspection.id]);
-    return inspection;
+    return ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: visible.tenantId, id: visible.id });
+  },
+
+  /**
+   * Applies a partial change to a locked draft (see InspectionPatch): the findings are merged with the
+   * stored ones (edited in place, added, removed, withdrawn), the result is checked as a whole, and only
+   * then written. Finding ids in the patch may also name the finding an amendment carried over.
+   */
+  async applyPatch(ctx: RequestContext, inspection: Inspection, patch: InspectionPatch): Promise<void> {
+    const t = inspection.tenantId;
+    const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: t, id: inspection.teamId });
+    const org = (await orgService.findById(ctx, inspection.orgId))!;
+    const campaign = inspection.campaignId ? await campaignService.getOrThrow(ctx, inspection.campaignId) : null;
+    const stored = await ctx.tx.repository(Finding).find({ where: { tenantId: t, inspectionId: inspection.id }, order: { position: 'ASC' } });
+
+    type Draft = FindingInput & { id?: string; carriedFromId: string | null; originId: string | null; withdrawnReason: string | null; path: string };
+    const list: Draft[] = stored.map((f) => ({
+      id: f.id, severity: f.severity, description: f.description, criterionId: f.criterionId, rectifyOrgId: f.rectifyOrgId, rectifyDueOn: f.rectifyDueOn,
+      carriedFromId: f.carriedFromId, originId: f.originId, withdrawnReason: f.withdrawnReason, path: 'input.findings',
+    }));
+    const find = (ref: string, path: string): Draft => {
+      const f = list.find((x) => x.id === ref) ?? list.find((x) => x.carriedFromId === ref);
+      if (!f) throw supervisionError(SupervisionErrorReason.FINDING_NOT_IN_INSPECTION, '该问题不属于此督查记录', path);
+      return f;
+    };
+    const touched = new Set<Draft>();
+    (patch.findings ?? []).forEach((e, i) => {
+      const path = `input.findings[${i}]`;
+      if (e.id) {
+        const f = find(e.id, `${path}.id`);
+        if (touched.has(f)) throw badInput(`${path}.id`, '同一问题在一次修改中只能出现一次');
+        if (f.withdrawnReason) throw supervisionError(SupervisionErrorReason.FINDING_WITHDRAWN, '该问题已撤回，不能再修改', `${path}.id`);
+        touched.add(f);
+        if (e.severity !== undefined) f.severity = e.severity;
+        if (e.description !== undefined) f.description = e.description;
+        if (e.criterionId !== undefined) f.criterionId = e.criterionId;
+        if (e.rectifyOrgId !== undefined) f.rectifyOrgId = e.rectifyOrgId;
+        if (e.rectifyDueOn !== undefined) f.rectifyDueOn = e.rectifyDueOn;
+        f.path = path;
+      } else {
+        if (!e.severity || !e.description) throw badInput(path, '新增问题需填写严重程度和问题描述');
+        list.push({ severity: e.severity, description: e.description, criterionId: e.criterionId ?? null, rectifyOrgId: e.rectifyOrgId ?? null, rectifyDueOn: e.rectifyDueOn ?? null,
+          carriedFromId: null, originId: null, withdrawnReason: null, path });
+      }
+    });
+    const removed: string[] = [];
+    (patch.removeFindingIds ?? []).forEach((ref, i) => {
+      const f = find(ref, `input.removeFindingIds[${i}]`);
+      if (f.carriedFromId) throw supervisionError(SupervisionErrorReason.CARRIED_FINDING, '更正记录沿用的问题不能删除；如确属误报，请说明理由撤回（withdrawFindings）', `input.removeFindingIds[${i}]`);
+      list.splice(list.indexOf(f), 1);
+      removed.push(f.id!);
+    });
+    (patch.withdrawFindings ?? []).forEach((w, i) => {
+      const f = find(w.id, `input.withdrawFindings[${i}].id`);
+      if (!f.carriedFromId) throw supervisionError(SupervisionErrorReason.NOT_CARRIED, '只有更正记录沿用的问题可以撤回；草稿中新增的问题可直接删除（removeFindingIds）', `input.withdrawFindings[${i}].id`);
+      if (!w.reason.trim()) throw badInput(`input.withdrawFindings[${i}].reason`, '撤回问题需说明理由');
+      f.withdrawnReason = w.reason.trim();
+    });
+
+    // A carried-over finding whose rectification was issued keeps an order: withdrawing is the way out.
+    const issued = list.filter((f) => f.originId && !f.withdrawnReason && !f.rectifyOrgId);
+    if (issued.length) {
+      const [row] = await ctx.tx.query(`SELECT finding_id FROM rectifications WHERE tenant_id = $1 AND finding_id = ANY($2::uuid[]) LIMIT 1`, [t, issued.map((f) => f.originId)]);
+      if (row) {
+        const f = issued.find((x) => x.originId === row.finding_id)!;
+        throw supervisionError(SupervisionErrorReason.INVALID_RECTIFICATION_ORDER, '该问题的整改已下达，不能取消整改要求；如确属误报，请说明理由撤回', f.path);
+      }
+    }
+
+    const checks = new Map((await this.followUps(ctx, inspection)).map((c) => [c.findingId, { findingId: c.findingId, fixed: c.fixed, note: c.note }]));
+    for (const e of patch.followUps ?? []) {
+      const prior = checks.get(e.findingId);
+      checks.set(e.findingId, { findingId: e.findingId, fixed: e.fixed !== undefined ? e.fixed : prior?.fixed ?? null, note: e.note !== undefined ? e.note : prior?.note ?? null });
+    }
+    (patch.removeFollowUps ?? []).forEach((findingId, i) => {
+      if (!checks.delete(findingId)) throw supervisionError(SupervisionErrorReason.INVALID_FOLLOW_UP, '此督查记录没有该回头看问题', `input.removeFollowUps[${i}]`);
+    });
+    if ((patch.followUps?.length ?? 0) !== new Set(patch.followUps?.map((f) => f.findingId)).size) throw supervisionError(SupervisionErrorReason.INVALID_FOLLOW_UP, 'A finding is listed twice', 'input.followUps');
+
+    const content: InspectionContent = {
+      inspectedOn: patch.inspectedOn ?? inspection.inspectedOn,
+      methods: patch.methods ?? inspection.methods,
+      summary: patch.summary ?? inspection.summary,
+      findings: list.filter((f) => !f.withdrawnReason),
+      scores: patch.scores,
+      followUps: [...checks.values()],
+    };
+    // Findings left alone were checked when they were written (a carried-over one, when its record was
+    // finalized): only new and edited ones are checked again, and all of them when the date moves.
+    await this.checkContent(ctx, team, org, campaign, { ...content, findings: list.filter((f) => !f.withdrawnReason && (patch.inspectedOn || !f.id || touched.has(f))) });
+
+    await ctx.tx.query(`UPDATE inspections SET inspected_on = $3, methods = $4, summary = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+      [t, inspection.id, content.inspectedOn, content.methods, content.summary]);
+    if (removed.length) await ctx.tx.query(`DELETE FROM findings WHERE tenant_id = $1 AND inspection_id = $2 AND id = ANY($3::uuid[])`, [t, inspection.id, removed]);
+    const kept = list.map((f, position) => ({ ...f, position })).filter((f) => f.id);
+    if (kept.length) {
+      await ctx.tx.query(
+        `UPDATE findings f SET position = x.position, severity = x.severity, description = x.description, criterion_id = x.criterion_id,
+                rectify_org_id = x.rectify_org_id, rectify_due_on = x.rectify_due_on, withdrawn_reason = x.withdrawn_reason
+           FROM unnest($3::uuid[], $4::int[], $5::text[], $6::text[], $7::uuid[], $8::uuid[], $9::date[], $10::text[])
+                AS x(id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, withdrawn_reason)
+          WHERE f.tenant_id = $1 AND f.inspection_id = $2 AND f.id = x.id
+            AND (f.position, f.severity, f.description, f.criterion_id, f.rectify_org_id, f.rectify_due_on, f.withdrawn_reason)
+                IS DISTINCT FROM (x.position, x.severity, x.description, x.criterion_id, x.rectify_org_id, x.rectify_due_on, x.withdrawn_reason)`,
+        [t, inspection.id, kept.map((f) => f.id), kept.map((f) => f.position), kept.map((f) => f.severity), kept.map((f) => f.description), kept.map((f) => f.criterionId ?? null),
+          kept.map((f) => f.rectifyOrgId ?? null), kept.map((f) => f.rectifyDueOn ?? null), kept.map((f) => f.withdrawnReason)],
+      );
+    }
+    const added = list.map((f, position) => ({ ...f, position })).filter((f) => !f.id);
+    if (added.length) await insertFindings(ctx, t, inspection.id, added);
+    await ctx.tx.query(`DELETE FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND NOT (finding_id = ANY($3::uuid[]))`, [t, inspection.id, [...checks.keys()]]);
+    const u = [...checks.values()];
+    if (u.length) {
+      await ctx.tx.query(
+        `INSERT INTO follow_up_checks AS c (tenant_id, inspection_id, finding_id, fixed, note) SELECT $1, $2, * FROM unnest($3::uuid[], $4::boolean[], $5::text[])
+         ON CONFLICT (tenant_id, inspection_id, finding_id) DO UPDATE SET fixed = EXCLUDED.fixed, note = EXCLUDED.note
+          WHERE (c.fixed, c.note) IS DISTINCT FROM (EXCLUDED.fixed, EXCLUDED.note)`,
+        [t, inspection.id, u.map((x) => x.findingId), u.map((x) => x.fixed ?? null), u.map((x) => x.note ?? null)],
+      );
+    }
+    if (patch.scores?.length && campaign) await this.writeScoreSheet(ctx, inspection, campaign, org, patch.scores);
+    ctx.forget('inspection.findings');
   },
 
   async checkContent(ctx: RequestContext, team: SupervisionTeam, org: Org, campaign: Campaign | null, content: InspectionContent): Promise<void> {
     if (content.inspectedOn > toDateString(new Date())) throw badInput('input.inspectedOn', 'An inspection date cannot be in the future');
     const scopes = await scopeOrgs(ctx, team);
     for (const [i, f] of content.findings.entries()) {
+      const path = f.path ?? `input.findings[${i}]`;
       if (f.rectifyOrgId || f.rectifyDueOn) {
-        if (!f.rectifyOrgId || !f.rectifyDueOn) throw supervisionError(SupervisionErrorReason.INVALID_RECTIFICATION_ORDER, 'A rectification order needs both rectifyOrgId and rectifyDueOn', `input.findings[${i}]`);
+        if (!f.rectifyOrgId || !f.rectifyDueOn) throw supervisionError(SupervisionErrorReason.INVALID_RECTIFICATION_ORDER, 'A rectification order needs both rectifyOrgId and rectifyDueOn', path);
         const owner = await orgService.findById(ctx, f.rectifyOrgId);
         if (!owner || !scopes.some((s) => isAncestorOrSelf(s.path, owner.path))) {
-          throw supervisionError(SupervisionErrorReason.INVALID_RECTIFICATION_ORDER, 'The rectifying org must lie in the team’s scope', `input.findings[${i}].rectifyOrgId`);
+          throw supervisionError(SupervisionErrorReason.INVALID_RECTIFICATION_ORDER, 'The rectifying org must lie in the team’s scope', `${path}.rectifyOrgId`);
         }
-        if (f.rectifyDueOn < content.inspectedOn) throw supervisionError(SupervisionErrorReason.INVALID_RECTIFICATION_ORDER, 'A rectification is due after the inspection', `input.findings[${i}].rectifyDueOn`);
+        if (f.rectifyDueOn < content.inspectedOn) throw supervisionError(SupervisionErrorReason.INVALID_RECTIFICATION_ORDER, 'A rectification is due after the inspection', `${path}.rectifyDueOn`);
       }
       if (f.criterionId) {
-        if (!campaign) throw supervisionError(SupervisionErrorReason.NO_CAMPAIGN, 'Linking a criterion needs a campaign', `input.findings[${i}].criterionId`);
+        if (!campaign) throw supervisionError(SupervisionErrorReason.NO_CAMPAIGN, 'Linking a criterion needs a campaign', `${path}.criterionId`);
         const criteria = await frameworkService.criteriaOf(ctx, campaign.versionId);
-        if (!criteria.some((c) => c.id === f.criterionId)) throw badInput(`input.findings[${i}].criterionId`, 'The criterion is not part of the campaign’s framework');
+        if (!criteria.some((c) => c.id === f.criterionId)) throw badInput(`${path}.criterionId`, 'The criterion is not part of the campaign’s framework');
       }
     }
     if (content.scores?.length) {
@@ -384,40 +610,59 @@ export const supervisionService = {
     }
   },
 
+  /** A new record's content (its findings are all new). */
   async writeContent(ctx: RequestContext, inspectionId: string, campaign: Campaign | null, org: Org, content: InspectionContent): Promise<void> {
-    const viewer = requireUser(ctx);
-    const t = viewer.tenantId;
-    const f = content.findings;
-    if (f.length) {
-      await ctx.tx.query(
-        `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on)
-         SELECT $1, $2, x.ord - 1, x.severity, x.description, x.criterion_id, x.rectify_org_id, x.rectify_due_on
-           FROM unnest($3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::date[]) WITH ORDINALITY AS x(severity, description, criterion_id, rectify_org_id, rectify_due_on, ord)`,
-        [t, inspectionId, f.map((x) => x.severity), f.map((x) => x.description), f.map((x) => x.criterionId ?? null), f.map((x) => x.rectifyOrgId ?? null), f.map((x) => x.rectifyDueOn ?? null)],
-      );
-    }
+    const t = requireUser(ctx).tenantId;
+    if (content.findings.length) await insertFindings(ctx, t, inspectionId, content.findings.map((f, position) => ({ ...f, position })));
     const u = content.followUps ?? [];
     if (u.length) {
       await ctx.tx.query(`INSERT INTO follow_up_checks (tenant_id, inspection_id, finding_id, fixed, note) SELECT $1, $2, * FROM unnest($3::uuid[], $4::boolean[], $5::text[])`,
         [t, inspectionId, u.map((x) => x.findingId), u.map((x) => x.fixed ?? null), u.map((x) => x.note ?? null)]);
     }
-    if (content.scores !== undefined && content.scores !== null && campaign) {
-      const [row] = await ctx.tx.query(`SELECT evaluation_id FROM inspections WHERE tenant_id = $1 AND id = $2`, [t, inspectionId]);
-      let evaluationId: string | null = row.evaluation_id;
-      if (!evaluationId) {
-        const [created] = await ctx.tx.query(
-          `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-          [t, campaign.id, org.id, EvaluationKind.INSPECTION, EvaluationState.DRAFT, viewer.userId],
-        );
-        evaluationId = created.id as string;
-        await ctx.tx.query(`UPDATE inspections SET evaluation_id = $3 WHERE tenant_id = $1 AND id = $2`, [t, inspectionId, evaluationId]);
-      }
-      await ctx.tx.query(`DELETE FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2`, [t, evaluationId]);
-      await evaluationService.writeScores(ctx, evaluationId, content.scores, []);
+    if (content.scores?.length && campaign) {
+      const inspection = await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: t, id: inspectionId });
+      await this.writeScoreSheet(ctx, inspection, campaign, org, content.scores);
     }
     ctx.forget('inspection.findings');
   },
+
+  /**
+   * Sets scores on the draft's own score sheet (the criteria not named keep theirs). A draft without a
+   * sheet of its own (none yet, or the amended record's, which is part of that finalized record) gets a
+   * new draft sheet, starting from the scores of the one it had.
+   */
+  async writeScoreSheet(ctx: RequestContext, inspection: Inspection, campaign: Campaign, org: Org, scores: ScoreInput[]): Promise<void> {
+    const viewer = requireUser(ctx);
+    const t = inspection.tenantId;
+    const [row] = await ctx.tx.query(
+      `SELECT e.id, e.state FROM inspections i JOIN evaluations e ON e.tenant_id = i.tenant_id AND e.id = i.evaluation_id WHERE i.tenant_id = $1 AND i.id = $2`,
+      [t, inspection.id],
+    );
+    let evaluationId: string | null = row?.state === EvaluationState.DRAFT ? row.id : null;
+    if (!evaluationId) {
+      const [created] = await ctx.tx.query(
+        `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        [t, campaign.id, org.id, EvaluationKind.INSPECTION, EvaluationState.DRAFT, viewer.userId],
+      );
+      evaluationId = created.id as string;
+      if (row) {
+        await ctx.tx.query(`INSERT INTO evaluation_scores (tenant_id, evaluation_id, criterion_id, value, note, evidence)
+                            SELECT tenant_id, $3, criterion_id, value, note, evidence FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2`, [t, row.id, evaluationId]);
+      }
+      await ctx.tx.query(`UPDATE inspections SET evaluation_id = $3 WHERE tenant_id = $1 AND id = $2`, [t, inspection.id, evaluationId]);
+    }
+    await evaluationService.writeScores(ctx, evaluationId, scores, []);
+  },
 };
+
+async function insertFindings(ctx: RequestContext, tenantId: string, inspectionId: string, f: (FindingInput & { position: number })[]): Promise<void> {
+  await ctx.tx.query(
+    `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on)
+     SELECT $1, $2, x.position, x.severity, x.description, x.criterion_id, x.rectify_org_id, x.rectify_due_on
+       FROM unnest($3::int[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::date[]) AS x(position, severity, description, criterion_id, rectify_org_id, rectify_due_on)`,
+    [tenantId, inspectionId, f.map((x) => x.position), f.map((x) => x.severity), f.map((x) => x.description), f.map((x) => x.criterionId ?? null), f.map((x) => x.rectifyOrgId ?? null), f.map((x) => x.rectifyDueOn ?? null)],
+  );
+}
 
 function sameRequest(existing: Inspection, hash: string): Inspection {
   if (existing.requestHash !== hash) {
