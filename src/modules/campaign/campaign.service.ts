@@ -62,13 +62,20 @@ const ELIGIBLE_SQL = `
 
 export const campaignService = {
   async findById(ctx: RequestContext, id: string): Promise<Campaign | null> {
-    const viewer = requireUser(ctx);
-    const campaign = await ctx.loader<string, Campaign | null>('campaign.byId', async (ids) => {
-      const rows = await ctx.tx.repository(Campaign).createQueryBuilder('c').where('c.tenant_id = :t AND c.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
-      return ids.map((i) => rows.find((r) => r.id === i) ?? null);
-    }).load(id);
+    const campaign = await loadCampaign(ctx, id);
     // Visible when its scope org is: inside the viewer's scope, or above it (the viewer's org takes part).
     if (!campaign || !(await orgService.findById(ctx, campaign.scopeOrgId))) return null;
+    return campaign;
+  },
+
+  /**
+   * The campaign a record the viewer already reads belongs to (an evaluation, a result), without the
+   * viewer's campaign filter: for that record's own figures (criteria, grade bands) when its org moved
+   * out of the campaign's scope. Never hand it to the client as the campaign itself.
+   */
+  async ofRecord(ctx: RequestContext, id: string): Promise<Campaign> {
+    const campaign = await loadCampaign(ctx, id);
+    if (!campaign) throw campaignError(CampaignErrorReason.CAMPAIGN_NOT_FOUND, 'Campaign not found');
     return campaign;
   },
 
@@ -287,6 +294,14 @@ export const campaignService = {
     return hasRoleOver(requireUser(ctx), org.path, ADMIN);
   },
 };
+
+function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null> {
+  const viewer = requireUser(ctx);
+  return ctx.loader<string, Campaign | null>('campaign.byId', async (ids) => {
+    const rows = await ctx.tx.repository(Campaign).createQueryBuilder('c').where('c.tenant_id = :t AND c.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
+    return ids.map((i) => rows.find((r) => r.id === i) ?? null);
+  }).load(id);
+}
 
 async function timezone(ctx: RequestContext): Promise<string> {
   const [row] = await ctx.tx.query(`SELECT settings->>'timezone' AS tz FROM tenants WHERE id = app_tenant_id()`);

@@ -144,14 +144,14 @@ export class EvaluationResolver {
     return (await orgService.findById(ctx, evaluation.orgId))!;
   }
 
-  @FieldResolver(() => Campaign)
-  async campaign(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<Campaign> {
-    return campaignService.getOrThrow(ctx, evaluation.campaignId);
+  @FieldResolver(() => Campaign, { nullable: true, description: 'Null when the org moved out of the campaign’s scope and the campaign out of your sight.' })
+  async campaign(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<Campaign | null> {
+    return campaignService.findById(ctx, evaluation.campaignId);
   }
 
   @FieldResolver(() => EvaluationResult, { description: 'Scores of every node, the total, grade, veto and attainment, computed now.' })
   async result(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<EvaluationResult> {
-    const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
+    const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
     const [score, criteria, rows, version] = await Promise.all([
       evaluationService.score(ctx, evaluation),
       frameworkService.criteriaOf(ctx, campaign.versionId),

@@ -231,7 +231,7 @@ export const evaluationService = {
 
   /** Every node's computed score, the total, grade, veto and attainment, from the stored raw values. */
   async score(ctx: RequestContext, evaluation: Evaluation): Promise<EvaluationScore> {
-    const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
+    const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
     const [rule, criteria, rows] = await Promise.all([ruleOf(ctx, campaign), frameworkService.criteriaOf(ctx, campaign.versionId), this.scoreRows(ctx, evaluation.id)]);
     return scoreEvaluation(rule, criteria, new Map([...rows.values()].map((r) => [r.criterionId, r.value])));
   },
