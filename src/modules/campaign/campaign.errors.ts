@@ -10,6 +10,7 @@ export enum CampaignErrorReason {
   ALREADY_SUBMITTED = 'ALREADY_SUBMITTED',
   NOT_SUBMITTER = 'NOT_SUBMITTER',
   OUTSIDE_CAMPAIGN = 'OUTSIDE_CAMPAIGN',
+  UNDER_REQUIRED = 'UNDER_REQUIRED',
 }
 
 /** Every reason maps to one GraphQL code. */
@@ -23,5 +24,6 @@ export const campaignError = errorFactory<CampaignErrorReason>({
   ALREADY_SUBMITTED: ErrorCode.CONFLICT,
   NOT_SUBMITTER: ErrorCode.FORBIDDEN,
   OUTSIDE_CAMPAIGN: ErrorCode.BAD_USER_INPUT,
+  UNDER_REQUIRED: ErrorCode.BAD_USER_INPUT,
 });
 

@@ -1,5 +1,5 @@
 import { hasRoleOver, isAncestorOrSelf } from '../../auth/viewer';
-import { inScope, subtreeOf } from '../../auth/scope';
+import { inScope, scopedRootsUnder, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
 import { FrameworkVersion, VersionStatus } from '../framework/framework.entity';
@@ -153,14 +153,24 @@ export const campaignService = {
     return deadline && (await this.findById(ctx, deadline.campaignId)) ? deadline : null;
   },
 
-  /** The subtree a rollup covers: `under` (default the campaign scope), inside both the campaign and the viewer's scope. */
+  /**
+   * The subtree a rollup covers, inside both the campaign and the viewer's scope: `under` when given
+   * (an org the viewer reads fully, else NOT_FOUND like any unknown org), otherwise the viewer's own
+   * part of the campaign: the campaign's scope org for an officer over it, else the viewer's scope
+   * root inside the campaign (a secretary's branch, a supervisor's committee). A viewer holding
+   * several separate scopes inside the campaign names one with `under`.
+   */
   async rollupScope(ctx: RequestContext, campaign: Campaign, underId: string | null | undefined): Promise<Org> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getOrThrow(ctx, underId ?? campaign.scopeOrgId);
     const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
-    if (!isAncestorOrSelf(scope.path, org.path)) throw campaignError(CampaignErrorReason.OUTSIDE_CAMPAIGN, 'The org is outside the campaign’s scope', 'under');
-    if (!inScope(viewer, org.path)) throw campaignError(CampaignErrorReason.CAMPAIGN_NOT_FOUND, 'Org not found');
-    return org;
+    if (underId) {
+      const org = await orgService.getInScopeOrThrow(ctx, underId);
+      if (!isAncestorOrSelf(scope.path, org.path)) throw campaignError(CampaignErrorReason.OUTSIDE_CAMPAIGN, 'The org is outside the campaign’s scope', 'under');
+      return org;
+    }
+    const roots = scopedRootsUnder(viewer, scope.path);
+    if (roots.length === 1) return roots[0] === scope.path ? scope : orgService.getInScopeOrThrow(ctx, uuidOfLabel(roots[0].slice(roots[0].lastIndexOf('.') + 1)));
+    throw campaignError(CampaignErrorReason.UNDER_REQUIRED, `你在本创建活动中有${roots.length}个负责范围，请用 under 指明统计哪一个`, 'under');
   },
 
   /**
