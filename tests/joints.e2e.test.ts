@@ -74,4 +74,77 @@ describe('joints between modules (issue 10)', () => {
       expect(file.json().errors[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'ORG_NOT_FOUND' });
     });
   });
+  describe('item 14: org names are trimmed, never blank, unique among live siblings; archived orgs can be restored', () => {
+    const create = (parent: string, name: string, kind = 'BRANCH', token = t.admin) =>
+      gql(`mutation($input: CreateOrgInput!) { createOrg(input: $input) { id name archivedAt } }`, { input: { parentId: parent, name, kind, category: 'ENTERPRISE' } }, token);
+    const rename = (id: string, name: string) => gql(`mutation($input: RenameOrgInput!) { renameOrg(input: $input) { name } }`, { input: { id, name } }, t.admin);
+    const move = (id: string, newParentId: string) => gql(`mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`, { input: { id, newParentId } }, t.admin);
+    const archive = (id: string) => gql(`mutation($input: ArchiveOrgInput!) { archiveOrg(input: $input) { archivedAt } }`, { input: { id } }, t.admin);
+    const restore = (id: string, token = t.admin) => gql(`mutation($input: RestoreOrgInput!) { restoreOrg(input: $input) { name archivedAt } }`, { input: { id } }, token);
+    const orgCount = async () => (await su.query(`SELECT count(*)::int AS n FROM orgs`)).rows[0].n as number;
+
+    it('refuses a blank name (spaces, full-width spaces, tabs) naming the field, and stores a padded name trimmed', async () => {
+      const before = await orgCount();
+      for (const name of ['   ', '\u3000\u3000', ' \t\n ']) {
+        expect((await create(ids['市公交集团党委'], name)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ORG_NAME_BLANK', field: 'input.name' });
+      }
+      expect(await orgCount()).toBe(before);
+      const padded = await create(ids['市公交集团党委'], '  第六车队党支部\u3000');
+      expect(padded.data.createOrg.name).toBe('第六车队党支部');
+      expect((await rename(padded.data.createOrg.id, '   ')).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ORG_NAME_BLANK' });
+    });
+
+    it('refuses a second “第一车队党支部” under the same parent on create, rename and move, with a coded CONFLICT', async () => {
+      const before = await orgCount();
+      const twin = await create(ids['市公交集团党委'], '第一车队党支部');
+      expect(twin.errors![0]).toMatchObject({ message: '同一上级组织下已有名为“第一车队党支部”的组织', extensions: { code: 'CONFLICT', reason: 'ORG_NAME_TAKEN', field: 'input.name' } });
+      expect((await create(ids['市公交集团党委'], ' 第一车队党支部 ')).errors![0].extensions).toMatchObject({ reason: 'ORG_NAME_TAKEN' });
+      expect(await orgCount()).toBe(before);
+      // the same name elsewhere in the tree is fine
+      const elsewhere = await create(ids['市出租汽车公司党总支'], '第一车队党支部');
+      expect(elsewhere.errors).toBeUndefined();
+      expect((await move(elsewhere.data.createOrg.id, ids['市公交集团党委'])).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_NAME_TAKEN' });
+      expect((await rename(ids['第二车队党支部'], '第一车队党支部')).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_NAME_TAKEN' });
+      expect((await su.query(`SELECT count(*)::int AS n FROM orgs WHERE name = '第二车队党支部'`)).rows[0].n).toBe(1);
+      await archive(elsewhere.data.createOrg.id);
+    });
+
+    it('holds the rule in the database itself, and under 20 concurrent creates of one name: one wins, the rest are CONFLICT', async () => {
+      const [row] = (await su.query(`SELECT tenant_id, parent_id, kind, category, path::text FROM orgs WHERE name = '第一车队党支部' AND archived_at IS NULL AND parent_id IS NOT NULL LIMIT 1`)).rows;
+      await expect(su.query(`INSERT INTO orgs (tenant_id, parent_id, name, kind, category, path) VALUES ($1, $2, '第一车队党支部', $3, $4, $5::ltree || 'x')`,
+        [row.tenant_id, row.parent_id, row.kind, row.category, row.path])).rejects.toMatchObject({ code: '23505', constraint: 'orgs_live_sibling_name' });
+      const results = await Promise.all(Array.from({ length: 20 }, () => create(ids['市公交集团党委'], '第七车队党支部')));
+      expect(results.filter((r) => !r.errors).length).toBe(1);
+      expect(results.filter((r) => r.errors).map((r) => r.errors![0].extensions!.reason)).toEqual(Array(19).fill('ORG_NAME_TAKEN'));
+    });
+
+    it('restores an archived org when its parent is live and its name still free, for an admin over it only', async () => {
+      const first = (await create(ids['市公交集团党委'], '第八车队党支部')).data.createOrg.id;
+      await archive(first);
+      // archived, its name is free again
+      const second = (await create(ids['市公交集团党委'], '第八车队党支部')).data.createOrg.id;
+      expect((await restore(first)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_NAME_TAKEN' });
+      expect(codes(await restore(first, t.supervisor))).toEqual(['FORBIDDEN']);
+      expect(codes(await restore(first, t.secretary2))).toEqual(['NOT_FOUND']);
+      await rename(second, '第九车队党支部');
+      const back = await restore(first);
+      expect(back.data.restoreOrg).toEqual({ name: '第八车队党支部', archivedAt: null });
+      // restoring a live org changes nothing
+      expect((await restore(first)).data.restoreOrg.archivedAt).toBeNull();
+    });
+
+    it('restores top down: a child of an archived parent waits for its parent', async () => {
+      const parent = (await create(ids['中共市交通运输局党委'], '临时党委', 'COMMITTEE')).data.createOrg.id;
+      const child = (await create(parent, '临时党支部')).data.createOrg.id;
+      await archive(child);
+      await archive(parent);
+      expect((await restore(child)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_PARENT_ARCHIVED' });
+      expect((await restore(parent)).data.restoreOrg.archivedAt).toBeNull();
+      expect((await restore(child)).data.restoreOrg).toEqual({ name: '临时党支部', archivedAt: null });
+      // and creating under an archived parent is refused as before
+      await archive(child);
+      await archive(parent);
+      expect((await create(parent, '又一个党支部')).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_ARCHIVED' });
+    });
+  });
 });

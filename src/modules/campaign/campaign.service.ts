@@ -241,7 +241,10 @@ export const campaignService = {
     }).load(orgId);
   },
 
-  /** Who owes the deadline inside `under`, and whether each submitted on time, late or not at all. */
+  /**
+   * Who owes the deadline inside `under` (orgs of its kinds and depth, live, established by its due date),
+   * and whether each submitted on time, late or not at all.
+   */
   async deadlineRows(ctx: RequestContext, deadline: CampaignDeadline, under: Org, status: SubmissionStatus | null | undefined): Promise<DeadlineRow[]> {
     const campaign = await this.getOrThrow(ctx, deadline.campaignId);
     const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
@@ -253,6 +256,7 @@ export const campaignService = {
          LEFT JOIN deadline_submissions s ON s.tenant_id = o.tenant_id AND s.deadline_id = $2 AND s.org_id = o.id
         WHERE o.tenant_id = $1 AND ${subtreeOf('o', 3)} AND o.kind = ANY($4::text[]) AND o.archived_at IS NULL
           AND ($5::int IS NULL OR nlevel(o.path) = $8 + $5)
+          AND (o.established_on IS NULL OR o.established_on <= $6::date)
         ORDER BY o.path`,
       [deadline.tenantId, deadline.id, under.path, deadline.orgKinds, deadline.relativeDepth, deadline.dueOn, await timezone(ctx), scope.depth],
     );
@@ -279,7 +283,9 @@ export const campaignService = {
     const campaign = await this.getOrThrow(ctx, deadline.campaignId);
     const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
     const owes = isAncestorOrSelf(scope.path, org.path) && deadline.orgKinds.includes(org.kind) && !org.archivedAt
-      && (deadline.relativeDepth === null || org.depth === scope.depth + deadline.relativeDepth);
+      && (deadline.relativeDepth === null || org.depth === scope.depth + deadline.relativeDepth)
+      // owed as of the org's founding: a deadline already due when it was established is not its
+      && (!org.establishedOn || org.establishedOn <= deadline.dueOn);
     if (!owes) throw campaignError(CampaignErrorReason.NOT_OWED, `${org.name} does not owe “${deadline.name}”`, 'input.orgId');
     if (input.submittedAt && !isAdmin) throw campaignError(CampaignErrorReason.NOT_SUBMITTER, 'Only a tenant admin records a past submission date');
     if (input.submittedAt && input.submittedAt.getTime() > Date.now()) throw badInput('input.submittedAt', 'submittedAt cannot be in the future');
