@@ -147,4 +147,120 @@ describe('joints between modules (issue 10)', () => {
       expect((await create(parent, '又一个党支部')).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_ARCHIVED' });
     });
   });
+  describe('item 13: a committee’s own officer submits for it; returns keep their reason, who and when', () => {
+    const SUBMISSION = `id state returnReason submittedAt firstSubmittedAt history { action actionLabel reason byName at }`;
+    let plan: string;
+    let selfCheck: string;
+    const submit = (deadlineId: string, org: string, text: string, token: string) =>
+      gql(`mutation($input: SubmitForDeadlineInput!) { submitForDeadline(input: $input) { ${SUBMISSION} } }`, { input: { deadlineId, orgId: ids[org], text } }, token);
+    const giveBack = (submissionId: string, reason: string, token: string) =>
+      gql(`mutation($input: ReturnDeadlineSubmissionInput!) { returnDeadlineSubmission(input: $input) { ${SUBMISSION} } }`, { input: { submissionId, reason } }, token);
+    const rowsOf = async (deadlineId: string, token: string) =>
+      (await gql(`query($id: ID!) { node(id: $id) { ... on CampaignDeadline { summary { owed onTime late returned missing } submissions(status: RETURNED) { org { name } } } } }`, { id: deadlineId }, token)).data.node;
+
+    beforeAll(async () => {
+      const res = await gql(`query($c: ID!) { campaign(id: $c) { deadlines { id code } } }`, { c: campaignId }, t.admin);
+      plan = res.data.campaign.deadlines.find((d: { code: string }) => d.code === 'PLAN').id;
+      selfCheck = res.data.campaign.deadlines.find((d: { code: string }) => d.code === 'SELF_CHECK').id;
+    });
+
+    it('lets the 直属党委’s own officer (the demo supervisor, 公交集团党委书记) submit the self-check for its committee, and nobody else below the bureau', async () => {
+      expect(codes(await submit(selfCheck, '市公交集团党委', 'x', t.secretary))).toEqual(['NOT_FOUND']);
+      expect(codes(await submit(selfCheck, '第一车队党支部', 'x', t.supervisor))).toEqual(['FORBIDDEN']);
+      const res = await submit(selfCheck, '市公交集团党委', '市公交集团党委创建工作自查总结', t.supervisor);
+      expect(res.errors).toBeUndefined();
+      expect(res.data.submitForDeadline).toMatchObject({ state: 'SUBMITTED', history: [{ action: 'SUBMITTED', byName: '公交集团党委书记', reason: null }] });
+      expect(codes(await submit(selfCheck, '市公交集团党委', '再报一次', t.supervisor))).toEqual(['CONFLICT']);
+    });
+
+    it('returns a submission for revision with a reason (an officer above only), and the org submits again; every step stays in the history', async () => {
+      const [{ id }] = (await gql(`query($id: ID!) { node(id: $id) { ... on CampaignDeadline { submissions { submission { id } } } } }`, { id: plan }, t.supervisor)).data.node.submissions.map((r: { submission: { id: string } }) => r.submission);
+      expect(codes(await giveBack(id, '请补充', t.supervisor))).toEqual(['FORBIDDEN']); // its own org: not above it
+      expect((await giveBack(id, '  ', t.admin)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'RETURN_REASON_REQUIRED', field: 'input.reason' });
+      const first = await giveBack(id, '请补充党员示范岗设置方案', t.admin);
+      expect(first.data.returnDeadlineSubmission).toMatchObject({ state: 'RETURNED', returnReason: '请补充党员示范岗设置方案' });
+      expect((await giveBack(id, '再退一次', t.leader)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'NOT_RETURNABLE' });
+      expect(await rowsOf(plan, t.admin)).toMatchObject({ summary: { returned: 1 }, submissions: [{ org: { name: '市公交集团党委' } }] });
+
+      const again = await submit(plan, '市公交集团党委', '市公交集团党委创建工作方案（修订稿）', t.supervisor);
+      expect(again.data.submitForDeadline).toMatchObject({ state: 'SUBMITTED', returnReason: null, firstSubmittedAt: '2013-05-15T01:00:00.000Z' });
+      await giveBack(id, '目标任务须量化到车队', t.leader);
+      const last = (await submit(plan, '市公交集团党委', '市公交集团党委创建工作方案（第二次修订）', t.supervisor)).data.submitForDeadline;
+      expect(last.history.map((h: { action: string; reason: string | null; byName: string }) => [h.action, h.reason, h.byName])).toEqual([
+        ['SUBMITTED', null, '局组织科'],
+        ['RETURNED', '请补充党员示范岗设置方案', '局组织科'],
+        ['RESUBMITTED', null, '公交集团党委书记'],
+        ['RETURNED', '目标任务须量化到车队', '鞠世闻(领导小组组长)'],
+        ['RESUBMITTED', null, '公交集团党委书记'],
+      ]);
+      expect(last.history.map((h: { at: string }) => h.at)).toEqual([...last.history.map((h: { at: string }) => h.at)].sort());
+      // on time is judged by the first submission (2013-05-15), not by the revision
+      const summary = (await rowsOf(plan, t.admin)).summary;
+      expect(summary).toMatchObject({ onTime: 1, returned: 0 });
+    });
+  });
+
+  describe('item 15 (evaluations): partial score updates and the review history', () => {
+    let evaluationId: string;
+    let version: number;
+    let leaves: Awaited<ReturnType<typeof criteriaOf>>;
+    const save = async (scores: Record<string, unknown>[], token = t.secretary) => {
+      const res = await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version result { nodes { criterion { id } evidence note value } } } }`,
+        { input: { evaluationId, expectedVersion: version, scores } }, token);
+      expect(res.errors).toBeUndefined();
+      version = res.data.saveScores.version;
+      return new Map(res.data.saveScores.result.nodes.map((n: { criterion: { id: string } }) => [n.criterion.id, n]));
+    };
+
+    beforeAll(async () => {
+      leaves = (await criteriaOf(server, t.admin, versionId)).filter((c) => c.isLeaf && !c.isBonus);
+      const res = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+        { input: { campaignId, orgId: ids['第一车队党支部'], kind: 'SELF' } }, t.secretary);
+      ({ id: evaluationId, version } = res.data.startEvaluation);
+      await save(scoresFor(leaves).map((s) => ({ ...s, note: `说明-${s.criterionId.slice(-4)}` })));
+    });
+
+    it('keeps a criterion’s stored evidence and note when a save leaves them out, and clears them on an explicit null', async () => {
+      const [a, b] = leaves;
+      const full = scoresFor(leaves);
+      const kept = await save([{ criterionId: a.id, value: full[0].value }]);
+      expect(kept.get(a.id)).toMatchObject({ evidence: `台帐-${a.code}`, note: `说明-${a.id.slice(-4)}` });
+      const cleared = await save([{ criterionId: b.id, value: full[1].value, evidence: null }]);
+      expect(cleared.get(b.id)).toMatchObject({ evidence: null, note: `说明-${b.id.slice(-4)}` });
+      const replaced = await save([{ criterionId: b.id, value: full[1].value, evidence: '台帐-新', note: null }]);
+      expect(replaced.get(b.id)).toMatchObject({ evidence: '台帐-新', note: null });
+    });
+
+    it('keeps every return reason, who and when after resubmissions, and shows it to the evaluator and the reviewers', async () => {
+      const submitIt = async () => {
+        const res = await gql(`mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { state version } }`, { input: { evaluationId, expectedVersion: version } }, t.secretary);
+        expect(res.errors).toBeUndefined();
+        version = res.data.submitEvaluation.version;
+      };
+      const giveBack = async (reason: string, token: string) => {
+        const res = await gql(`mutation($id: ID!, $r: String!) { returnEvaluation(input: { evaluationId: $id, reason: $r }) { state returnReason version } }`, { id: evaluationId, r: reason }, token);
+        expect(res.data.returnEvaluation).toMatchObject({ state: 'RETURNED', returnReason: reason });
+        version = res.data.returnEvaluation.version;
+      };
+      await submitIt();
+      await giveBack('群众满意度须附测评表', t.supervisor);
+      await submitIt();
+      await giveBack('示范岗台帐不全', t.leader);
+      await submitIt();
+      const accepted = await gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state returnReason } }`, { id: evaluationId }, t.supervisor);
+      expect(accepted.data.acceptEvaluation).toEqual({ state: 'ACCEPTED', returnReason: null });
+      for (const token of [t.secretary, t.supervisor, t.admin]) {
+        const res = await gql(`query($id: ID!) { evaluation(id: $id) { history { action actionLabel reason byName at } } }`, { id: evaluationId }, token);
+        expect(res.data.evaluation.history.map((h: { action: string; reason: string | null; byName: string }) => [h.action, h.reason, h.byName])).toEqual([
+          ['SUBMITTED', null, '第一车队党支部书记'],
+          ['RETURNED', '群众满意度须附测评表', '公交集团党委书记'],
+          ['SUBMITTED', null, '第一车队党支部书记'],
+          ['RETURNED', '示范岗台帐不全', '鞠世闻(领导小组组长)'],
+          ['SUBMITTED', null, '第一车队党支部书记'],
+          ['ACCEPTED', null, '公交集团党委书记'],
+        ]);
+      }
+      expect(codes(await gql(`query($id: ID!) { evaluation(id: $id) { history { reason } } }`, { id: evaluationId }, t.secretary2))).toEqual(['NOT_FOUND']);
+    });
+  });
 });
