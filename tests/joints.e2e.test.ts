@@ -263,4 +263,90 @@ describe('joints between modules (issue 10)', () => {
       expect(codes(await gql(`query($id: ID!) { evaluation(id: $id) { history { reason } } }`, { id: evaluationId }, t.secretary2))).toEqual(['NOT_FOUND']);
     });
   });
+  describe('item 16: smaller joints', () => {
+    it('returns every current phase where two overlap (currentPhases), and keeps the deprecated currentPhase as the first', async () => {
+      const res = await gql(`query($c: ID!) { campaign(id: $c) { currentPhases(asOf: "2013-05-20") { name } currentPhase(asOf: "2013-05-20") { name } none: currentPhases(asOf: "2015-01-01") { name } } }`, { c: campaignId }, t.member);
+      expect(res.data.campaign).toEqual({
+        currentPhases: [{ name: '立项创新、组织实施' }, { name: '选树典型、示范带动' }],
+        currentPhase: { name: '立项创新、组织实施' },
+        none: [],
+      });
+    });
+
+    it('shows the exemplar limit bounds (the source’s 1–3) and refuses a limit outside them', async () => {
+      expect((await gql(`{ exemplarLimitBounds { min max default source } }`, {}, t.member)).data.exemplarLimitBounds).toMatchObject({ min: 1, max: 3, default: 3 });
+      const setLimit = (limit: number) => gql(`mutation($input: SetExemplarLimitInput!) { setExemplarLimit(input: $input) { limit } }`,
+        { input: { year: 2013, kind: 'MODEL_POST', category: 'ORGAN', limit } }, t.admin);
+      for (const limit of [0, 4, 5, -1]) {
+        expect((await setLimit(limit)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'LIMIT_OUT_OF_BOUNDS', field: 'input.limit', min: 1, max: 3 });
+      }
+      expect((await setLimit(2)).data.setExemplarLimit).toEqual({ limit: 2 });
+    });
+
+    it('keeps 督查指导 (SUPERVISED) to the bureau: a unit cannot move its own innovation project into it', async () => {
+      const registered = await gql(`mutation($input: RegisterInnovationProjectInput!) { registerInnovationProject(input: $input) { id } }`,
+        { input: { orgId: ids['第一车队党支部'], year: 2013, theme: '爱心预约出行' } }, t.secretary);
+      const id = registered.data.registerInnovationProject.id;
+      const move = (to: string, token: string) => gql(`mutation($input: MoveInnovationProjectInput!) { moveInnovationProject(input: $input) { stage } }`, { input: { id, to, note: '—' } }, token);
+      expect((await move('IMPLEMENTING', t.secretary)).data.moveInnovationProject.stage).toBe('IMPLEMENTING');
+      for (const token of [t.secretary, t.supervisor]) {
+        expect((await move('SUPERVISED', token)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SUPERVISION_OFFICER' });
+      }
+      expect((await move('SUPERVISED', t.inspector)).data.moveInnovationProject.stage).toBe('SUPERVISED');
+    });
+
+    it('lets a veto item weigh nothing: published, and scoring 0 on it still fires the veto without moving the total', async () => {
+      const doc = (vetoWeight: number, veto: boolean) => JSON.stringify({
+        format: 'party-framework/v1', code: `VETO${veto ? 'Y' : 'N'}${String(vetoWeight).replace('.', '')}`, name: '一票否决测试',
+        rule: { aggregation: 'WEIGHTED_SUM', totalMax: 100, threshold: 60, bonusCap: 0, vetoGrade: 'FAIL', kindWeights: { SUPERIOR: 1 }, requiredKinds: ['SUPERIOR'], discrepancyMargin: 0.2,
+          grades: [{ code: 'PASS', label: '合格', min: 60 }, { code: 'FAIL', label: '不合格', min: 0 }] },
+        criteria: [{ code: 'D', title: '维度', weight: 1, children: [
+          { code: 'D.1', title: '服务群众', weight: 1, maxScore: 10, scoringType: 'SCALE' },
+          { code: 'D.V', title: '发生重大违纪', weight: vetoWeight, maxScore: 1, scoringType: 'BOOLEAN', veto },
+        ] }],
+      });
+      const imported = async (document: string) => gql(`mutation($d: String!) { importFramework(input: { document: $d }) { id criteria { id code weight isVeto } } }`, { d: document }, t.admin);
+      const refused = await imported(doc(0, false));
+      expect(refused.errors![0].extensions!.problems).toEqual([expect.objectContaining({ path: 'criteria[0].children[1].weight' })]);
+      const ok = await imported(doc(0, true));
+      expect(ok.errors).toBeUndefined();
+      const version = ok.data.importFramework;
+      expect(version.criteria.find((c: { code: string }) => c.code === 'D.V')).toMatchObject({ weight: 0, isVeto: true });
+      expect((await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status } }`, { v: version.id }, t.admin)).data.publishVersion.status).toBe('PUBLISHED');
+      // a campaign on it over 公交集团, and a superior evaluation of 第一车队 that scores the veto item 0
+      const campaign = (await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`, { input: {
+        name: '一票否决测试活动', versionId: version.id, scopeOrgId: ids['市公交集团党委'], eligibleKinds: ['BRANCH'], startsOn: '2013-01-01', endsOn: '2013-12-31',
+      } }, t.admin)).data.createCampaign.id;
+      const started = (await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+        { input: { campaignId: campaign, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' } }, t.supervisor)).data.startEvaluation;
+      const [d1, dv] = ['D.1', 'D.V'].map((code) => version.criteria.find((c: { code: string }) => c.code === code).id);
+      const scored = async (veto: number, expectedVersion: number) => (await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version result { total grade veto } } }`,
+        { input: { evaluationId: started.id, expectedVersion, scores: [{ criterionId: d1, value: 10 }, { criterionId: dv, value: veto }] } }, t.supervisor)).data.saveScores;
+      const clean = await scored(1, started.version);
+      expect(clean.result).toEqual({ total: 100, grade: 'PASS', veto: false });
+      expect((await scored(0, clean.version)).result).toEqual({ total: 100, grade: 'FAIL', veto: true });
+    });
+
+    it('owes a deadline only from the org’s founding: an org established after the due date does not owe it', async () => {
+      const [plan] = (await gql(`query($c: ID!) { campaign(id: $c) { deadlines { id code } } }`, { c: campaignId }, t.admin)).data.campaign.deadlines;
+      const owed = async () => (await gql(`query($id: ID!) { node(id: $id) { ... on CampaignDeadline { summary { owed } submissions { org { name } } } } }`, { id: plan.id }, t.admin)).data.node;
+      const before = await owed();
+      const create = (name: string, establishedOn?: string) => gql(`mutation($input: CreateOrgInput!) { createOrg(input: $input) { id establishedOn } }`,
+        { input: { parentId: ids['中共市交通运输局党委'], name, kind: 'COMMITTEE', category: 'ENTERPRISE', ...(establishedOn ? { establishedOn } : {}) } }, t.admin);
+      const founded = await create('市轨道交通集团党委');
+      // default: today in the tenant's time zone (Asia/Shanghai, UTC+8)
+      expect(founded.data.createOrg.establishedOn).toBe(new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10));
+      const late = await create('市交通投资公司党委', '2013-05-17');
+      const inTime = await create('市交通建设公司党委', '2013-05-16');
+      const after = await owed();
+      expect(after.summary.owed).toBe(before.summary.owed + 1);
+      expect(after.submissions.map((r: { org: { name: string } }) => r.org.name)).toContain('市交通建设公司党委');
+      expect(after.submissions.map((r: { org: { name: string } }) => r.org.name)).not.toContain('市交通投资公司党委');
+      const submit = (orgId: string) => gql(`mutation($input: SubmitForDeadlineInput!) { submitForDeadline(input: $input) { id } }`, { input: { deadlineId: plan.id, orgId, text: '方案' } }, t.admin);
+      expect((await submit(late.data.createOrg.id)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_OWED' });
+      expect((await submit(founded.data.createOrg.id)).errors![0].extensions).toMatchObject({ reason: 'NOT_OWED' });
+      expect((await submit(inTime.data.createOrg.id)).errors).toBeUndefined();
+      expect((await create('未来党委', '2999-01-01')).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ORG_ESTABLISHED_IN_FUTURE' });
+    });
+  });
 });

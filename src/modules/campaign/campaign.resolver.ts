@@ -189,10 +189,15 @@ export class CampaignResolver {
     return campaignService.phases(ctx, campaign);
   }
 
-  @FieldResolver(() => CampaignPhase, { nullable: true, description: 'The phase whose window holds asOf (default today).' })
-  async currentPhase(@Root() campaign: Campaign, @Ctx() ctx: RequestContext, @Arg('asOf', () => DateScalar, { nullable: true }) asOf?: Date): Promise<CampaignPhase | null> {
+  @FieldResolver(() => [CampaignPhase], { description: 'Every phase whose window holds asOf (default today), in order: phases may overlap (立项创新 and 选树典型 run together).' })
+  async currentPhases(@Root() campaign: Campaign, @Ctx() ctx: RequestContext, @Arg('asOf', () => DateScalar, { nullable: true }) asOf?: Date): Promise<CampaignPhase[]> {
     const day = asOf ? toDateString(asOf) : today();
-    return (await campaignService.phases(ctx, campaign)).find((p) => p.startsOn <= day && day <= p.endsOn) ?? null;
+    return (await campaignService.phases(ctx, campaign)).filter((p) => p.startsOn <= day && day <= p.endsOn);
+  }
+
+  @FieldResolver(() => CampaignPhase, { nullable: true, deprecationReason: 'Phases overlap: use currentPhases.', description: 'The first phase whose window holds asOf.' })
+  async currentPhase(@Root() campaign: Campaign, @Ctx() ctx: RequestContext, @Arg('asOf', () => DateScalar, { nullable: true }) asOf?: Date): Promise<CampaignPhase | null> {
+    return (await this.currentPhases(campaign, ctx, asOf))[0] ?? null;
   }
 
   @FieldResolver(() => [CampaignDeadline])
