@@ -349,4 +349,68 @@ describe('joints between modules (issue 10)', () => {
       expect((await create('未来党委', '2999-01-01')).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ORG_ESTABLISHED_IN_FUTURE' });
     });
   });
+  // Last: these move orgs of the demo for good.
+  describe('item 9: a related org out of sight answers null (the rule of tests/move-archive-joints), records stay by their own rule', () => {
+    const move = async (org: string, to: string) => {
+      const res = await gql(`mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`, { input: { id: ids[org], newParentId: ids[to] } }, t.admin);
+      expect(res.errors).toBeUndefined();
+    };
+
+    it('lets a 督导组 member whose scope no longer covers an inspected org read the inspection and its rectification, with that org null', async () => {
+      const created = await gql(`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        { input: { username: 'inspector2', displayName: '公交集团督导员', password: 'inspector2-pass', orgId: ids['市公交集团党委'] } }, t.admin);
+      const userId = created.data.createUser.id;
+      await gql(`mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`, { input: { userId, role: 'INSPECTOR', orgId: ids['市公交集团党委'] } }, t.admin);
+      const team = await gql(`mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+        { input: { name: '公交集团督导组', leaderId: userId, scopeOrgIds: [ids['市公交集团党委']], campaignId } }, t.admin);
+      const teamId = team.data.createSupervisionTeam.id;
+      const login = await gql(`mutation { login(input: { tenant: "jtj", username: "inspector2", password: "inspector2-pass" }) { accessToken } }`, {}, '');
+      const inspector2 = login.data.login.accessToken;
+      const due = new Date(Date.now() + 30 * 86400_000).toISOString().slice(0, 10);
+      const recorded = await gql(`mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`, { input: {
+        idempotencyKey: 'joints-item9-0001', teamId, orgId: ids['第三车队党支部'], inspectedOn: new Date().toISOString().slice(0, 10), methods: ['BRIEFING'],
+        summary: '听取汇报', findings: [{ severity: 'MINOR', description: '台帐不全', rectifyOrgId: ids['第三车队党支部'], rectifyDueOn: due }],
+      } }, inspector2);
+      const inspectionId = recorded.data.recordInspection.id;
+      expect((await gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { state } }`, { id: inspectionId }, inspector2)).errors).toBeUndefined();
+
+      await move('第三车队党支部', '市交通运输综合执法支队党委');
+      const read = await gql(`query($id: ID!) {
+        inspection(id: $id) { summary org { name } findings { rectifyOrg { name } rectification { id ownerOrg { name } } } } }`, { id: inspectionId }, inspector2);
+      expect(read.errors).toBeUndefined();
+      expect(read.data.inspection).toMatchObject({ summary: '听取汇报', org: null, findings: [{ rectifyOrg: null, rectification: { ownerOrg: null } }] });
+      const rectification = await gql(`query($id: ID!) { node(id: $id) { ... on Rectification { state ownerOrg { name } } } }`, { id: read.data.inspection.findings[0].rectification.id }, inspector2);
+      expect(rectification.errors).toBeUndefined();
+      expect(rectification.data.node).toEqual({ state: 'OPEN', ownerOrg: null });
+      // whoever still covers the org sees it named
+      const admin = await gql(`query($id: ID!) { inspection(id: $id) { org { name } } }`, { id: inspectionId }, t.admin);
+      expect(admin.data.inspection.org).toEqual({ name: '第三车队党支部' });
+    });
+
+    it('keeps an opinion with the staff member responsible for it after its org moved away, with the org null', async () => {
+      const recorded = await gql(`mutation($input: RecordOpinionInput!) { recordOpinion(input: $input) { opinion { id } } }`,
+        { input: { orgId: ids['第二车队党支部'], content: '站台雨棚漏雨' } }, t.supervisor);
+      const id = recorded.data.recordOpinion.opinion.id;
+      await move('第二车队党支部', '市高速公路建设开发公司党委');
+      const read = await gql(`query($id: ID!) { opinion(id: $id) { content org { name } } }`, { id }, t.supervisor);
+      expect(read.errors).toBeUndefined();
+      expect(read.data.opinion).toEqual({ content: '站台雨棚漏雨', org: null });
+    });
+
+    it('keeps an evaluation’s own figures after its org left a subtree campaign, with the campaign out of sight null', async () => {
+      const campaign = (await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`, { input: {
+        name: '公交集团“四强四有”示范活动', versionId, scopeOrgId: ids['市公交集团党委'], eligibleKinds: ['BRANCH'], startsOn: '2013-01-01', endsOn: '2013-12-31',
+      } }, t.admin)).data.createCampaign.id;
+      const started = (await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+        { input: { campaignId: campaign, orgId: ids['第一车队党支部'], kind: 'SELF' } }, t.secretary)).data.startEvaluation;
+      const [leaf] = (await criteriaOf(server, t.admin, versionId)).filter((c) => c.isLeaf && c.scoringType === 'SCALE');
+      await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+        { input: { evaluationId: started.id, expectedVersion: started.version, scores: [{ criterionId: leaf.id, value: leaf.maxScore }] } }, t.secretary);
+      await move('第一车队党支部', '市高速公路建设开发公司党委');
+      const read = await gql(`query($id: ID!) { evaluation(id: $id) { org { name } campaign { name } result { complete nodes { scored } } } }`, { id: started.id }, t.secretary);
+      expect(read.errors).toBeUndefined();
+      expect(read.data.evaluation).toMatchObject({ org: { name: '第一车队党支部' }, campaign: null, result: { complete: false } });
+      expect(read.data.evaluation.result.nodes.filter((n: { scored: boolean }) => n.scored).length).toBeGreaterThan(0);
+    });
+  });
 });
