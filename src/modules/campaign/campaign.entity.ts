@@ -93,16 +93,16 @@ export enum SubmissionAction {
 }
 registerEnumType(SubmissionAction, { name: 'SubmissionAction', valuesConfig: { SUBMITTED: { description: '报送' }, RETURNED: { description: '退回修改' }, RESUBMITTED: { description: '重新报送' } } });
 
+/** One step of a submission's history (exposed as SubmissionHistoryEntry). */
 @Entity('deadline_submission_events')
-@ObjectType({ description: 'One step of a submission’s history: who, when, what, and why (for a return).' })
 export class DeadlineSubmissionEvent {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid', { name: 'submission_id' }) submissionId: string;
-  @Field(() => SubmissionAction) @Column('text') action: SubmissionAction;
-  @Field(() => String, { nullable: true }) @Column('text', { nullable: true }) reason: string | null;
+  @Column('text') action: SubmissionAction;
+  @Column('text', { nullable: true }) reason: string | null;
   @Column('uuid', { name: 'actor_id' }) actorId: string;
-  @Field(() => DateTimeScalar) @Column('timestamptz') at: Date;
+  @Column('timestamptz') at: Date;
 }
 
 export enum SubmissionStatus {

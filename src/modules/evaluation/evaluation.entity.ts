@@ -48,16 +48,16 @@ export enum ReviewAction {
 }
 registerEnumType(ReviewAction, { name: 'EvaluationReviewAction', valuesConfig: { SUBMITTED: { description: '提交' }, RETURNED: { description: '退回' }, ACCEPTED: { description: '通过' } } });
 
+/** One step of an evaluation's review history (exposed as EvaluationHistoryEntry). */
 @Entity('evaluation_reviews')
-@ObjectType('EvaluationReview', { description: 'One step of an evaluation’s review history: who, when, what, and why (for a return).' })
 export class EvaluationReview {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid', { name: 'evaluation_id' }) evaluationId: string;
-  @Field(() => ReviewAction) @Column('text') action: ReviewAction;
-  @Field(() => String, { nullable: true, description: 'The reason of a return.' }) @Column('text', { nullable: true }) reason: string | null;
+  @Column('text') action: ReviewAction;
+  @Column('text', { nullable: true }) reason: string | null;
   @Column('uuid', { name: 'actor_id' }) actorId: string;
-  @Field(() => DateTimeScalar) @Column('timestamptz') at: Date;
+  @Column('timestamptz') at: Date;
 }
 
 @Entity('evaluation_scores')
