@@ -334,8 +334,9 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       expect(codes(await start(admin, '市公交集团党委', 'SUPERIOR'))).toEqual(['BAD_USER_INPUT']); // a committee is not grassroots here
       const review = await gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id: selfId }, secretary);
       expect(codes(review)).toEqual(['FORBIDDEN']);
-      // the secretary sees its own org's standing, not the rollups above it
-      expect(codes(await gql(`query($c: ID!) { campaign(id: $c) { progress { eligible } } }`, { c: campaignId }, secretary))).toEqual(['NOT_FOUND']);
+      // the secretary sees its own org's standing (its scope is the default), not the rollups above it
+      expect((await gql(`query($c: ID!) { campaign(id: $c) { progress { scope { name } eligible } } }`, { c: campaignId }, secretary)).data.campaign.progress).toEqual({ scope: { name: '第一车队党支部' }, eligible: 1 });
+      expect(codes(await gql(`query($c: ID!, $u: ID!) { campaign(id: $c) { progress(under: $u) { eligible } } }`, { c: campaignId, u: ids['市公交集团党委'] }, secretary))).toEqual(['NOT_FOUND']);
       const parent = await gql(`query($o: ID!, $c: ID!) { org(id: $o) { name campaignResult(campaignId: $c) { total } evaluations(campaignId: $c) { id } } }`, { o: ids['市公交集团党委'], c: campaignId }, secretary);
       expect(parent.data.org).toEqual({ name: '市公交集团党委', campaignResult: null, evaluations: [] });
     });

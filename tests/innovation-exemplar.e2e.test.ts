@@ -126,7 +126,11 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
     });
 
     it('keeps the tenant’s steps to the tenant and the return to the overseers, and a return needs a reason', async () => {
-      expect((await move(projectId, { to: 'SUPERVISED', note: '报请督查指导' }, t.secretary)).data.moveInnovationProject.nextStages).toEqual(['EVALUATED', 'IMPLEMENTING']);
+      // 督查指导 is the bureau's step: the unit and its committee cannot move their own project into it
+      for (const token of [t.secretary, t.supervisor]) {
+        expect((await move(projectId, { to: 'SUPERVISED', note: '自行转入' }, token)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SUPERVISION_OFFICER' });
+      }
+      expect((await move(projectId, { to: 'SUPERVISED', note: '督导组督查指导' }, t.inspector)).data.moveInnovationProject.nextStages).toEqual(['EVALUATED', 'IMPLEMENTING']);
       const locked = await gql(`mutation($input: UpdateInnovationProjectInput!) { updateInnovationProject(input: $input) { id } }`, { input: { id: projectId, plan: 'x' } }, t.secretary);
       expect(locked.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PROJECT_LOCKED' });
       const bySecretary = await move(projectId, { to: 'EVALUATED', evaluation: { score: 90, summary: '好' } }, t.secretary);
@@ -139,7 +143,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(await stageOf(projectId)).toBe('SUPERVISED');
       const back = await move(projectId, { to: 'IMPLEMENTING', note: '群众反映预约渠道不畅，继续完善' }, t.supervisor);
       expect(back.data.moveInnovationProject.stage).toBe('IMPLEMENTING');
-      await move(projectId, { to: 'SUPERVISED', note: '整改后再报' }, t.secretary);
+      await move(projectId, { to: 'SUPERVISED', note: '整改后再督查' }, t.admin);
     });
 
     it('records an evaluation (0..100 and a summary), an award level and the promotion, each by the tenant', async () => {
@@ -166,9 +170,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(res.data.innovationProject.history).toEqual([
         { fromStage: null, toStage: 'RESEARCH', note: '立项', movedByName: '第一车队党支部书记', movedBy: { username: 'secretary' } },
         { fromStage: 'RESEARCH', toStage: 'IMPLEMENTING', note: '调研完成', movedByName: '第一车队党支部书记', movedBy: { username: 'secretary' } },
-        { fromStage: 'IMPLEMENTING', toStage: 'SUPERVISED', note: '报请督查指导', movedByName: '第一车队党支部书记', movedBy: { username: 'secretary' } },
+        { fromStage: 'IMPLEMENTING', toStage: 'SUPERVISED', note: '督导组督查指导', movedByName: '督导组成员', movedBy: { username: 'inspector' } },
         { fromStage: 'SUPERVISED', toStage: 'IMPLEMENTING', note: '群众反映预约渠道不畅，继续完善', movedByName: '公交集团党委书记', movedBy: { username: 'supervisor' } },
-        { fromStage: 'IMPLEMENTING', toStage: 'SUPERVISED', note: '整改后再报', movedByName: '第一车队党支部书记', movedBy: { username: 'secretary' } },
+        { fromStage: 'IMPLEMENTING', toStage: 'SUPERVISED', note: '整改后再督查', movedByName: '局组织科', movedBy: { username: 'admin' } },
         { fromStage: 'SUPERVISED', toStage: 'EVALUATED', note: '', movedByName: '鞠世闻(领导小组组长)', movedBy: { username: 'leader' } },
         { fromStage: 'EVALUATED', toStage: 'AWARDED', note: '年底评比', movedByName: '局组织科', movedBy: { username: 'admin' } },
         { fromStage: 'AWARDED', toStage: 'PROMOTED', note: '总结推广', movedByName: '鞠世闻(领导小组组长)', movedBy: { username: 'leader' } },
@@ -405,8 +409,8 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       const setLimit = (limit: number, token = t.admin, category = 'ENTERPRISE') =>
         gql(`mutation($input: SetExemplarLimitInput!) { setExemplarLimit(input: $input) { category limit named remaining } }`, { input: { year: YEAR, kind: 'MODEL_WINDOW', category, limit } }, token);
       expect(codes(await setLimit(2, t.leader))).toEqual(['FORBIDDEN']);
-      expect((await setLimit(0)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'LIMIT_BELOW_NAMED', field: 'input.limit' });
-      expect((await setLimit(101)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'limit' });
+      // the source's 1–3, as exemplarLimitBounds shows them
+      for (const limit of [0, 4, 101]) expect((await setLimit(limit)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'LIMIT_OUT_OF_BOUNDS', field: 'input.limit', min: 1, max: 3 });
       expect(await count('exemplar_limits')).toBe(0);
       expect((await setLimit(2)).data.setExemplarLimit).toEqual({ category: 'ENTERPRISE', limit: 2, named: 1, remaining: 1 });
 
@@ -414,6 +418,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       const third = await throughNotice('保修公司党支部', '保修公司服务窗口');
       const roads = await throughNotice('养护科党支部', '养护科服务窗口');
       expect((await name(second)).data.nameExemplar.state).toBe('NAMED');
+      expect((await setLimit(1)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'LIMIT_BELOW_NAMED', field: 'input.limit' });
       const full = await name(third);
       expect(full.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CATEGORY_LIMIT_REACHED', limit: 2, named: 2 });
       expect(full.errors![0].message).toBe(`${YEAR}年企业类党员示范窗口已命名2个，达到上限2个`);

@@ -223,7 +223,7 @@ describe('ledgers, briefings, exports and imports', () => {
     const busRows = Array.from({ length: busSheet.rowCount - 1 }, (_, i) => rowValues(busSheet, i + 2));
     expect(busRows.find((r) => r[0] === '第一车队党支部')).toEqual(['第一车队党支部', '党支部', 1, 1, 1, 1]);
     expect(busRows.filter((r) => r[0] !== '合计').map((r) => r[2])).toEqual([1, 1, 1, 1, 1]);
-    expect((await get(`/exports/campaigns/${campaignId}/progress`, secretary2)).status).toBe(404);
+    expect((await get(`/exports/campaigns/${campaignId}/progress?under=${ids['市公交集团党委']}`, secretary2)).status).toBe(404);
     expect((await get(`/exports/campaigns/${campaignId}/progress`, foreign)).status).toBe(404);
     expect((await get(`/exports/campaigns/${campaignId}/progress?asOf=yesterday`, admin)).json().errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'asOf' });
   });

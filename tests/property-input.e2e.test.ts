@@ -45,20 +45,26 @@ describe('bad input, by property', () => {
     expect(res.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
   }
 
-  it('createOrg: a name is stored exactly, or refused naming it, and nothing changes', async () => {
+  it('createOrg: a name is stored trimmed, or refused naming it (blank, too long, taken by a live sibling), and nothing changes', async () => {
     reset();
     await fc.assert(
       fc.asyncProperty(text(260), fc.constantFrom('BRANCH', 'GENERAL_BRANCH', 'CLUB'), async (name, kind) => {
         const before = await counts();
+        const trimmed = name.trim();
+        const valid = codePoints(name) >= 1 && codePoints(name) <= 200 && trimmed !== '' && !name.includes('\u0000') && kind !== 'CLUB';
+        const taken = valid && (await su.query(`SELECT 1 FROM orgs o JOIN orgs p ON p.tenant_id = o.tenant_id AND p.id = o.parent_id
+          WHERE p.name = '市公交集团党委' AND o.archived_at IS NULL AND o.name = $1`, [trimmed])).rows.length > 0;
         const res = await server.gql(`mutation($input: CreateOrgInput!) { createOrg(input: $input) { id name } }`,
           { input: { parentId: ids['市公交集团党委'], name, kind, category: 'ENTERPRISE' } }, admin);
-        const valid = codePoints(name) >= 1 && codePoints(name) <= 200 && !name.includes('\u0000') && kind !== 'CLUB';
-        if (valid) {
+        if (valid && !taken) {
           expect(res.errors).toBeUndefined();
           seen.accepted++;
-          expect(res.data.createOrg.name).toBe(name);
+          expect(res.data.createOrg.name).toBe(trimmed);
           const raw = Buffer.from(res.data.createOrg.id, 'base64url').toString().split(':')[1];
-          expect((await su.query(`SELECT name FROM orgs WHERE id = $1`, [raw])).rows[0].name).toBe(name);
+          expect((await su.query(`SELECT name FROM orgs WHERE id = $1`, [raw])).rows[0].name).toBe(trimmed);
+        } else if (taken) {
+          expect(res.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_NAME_TAKEN', field: 'input.name' });
+          expect(await counts()).toEqual(before);
         } else {
           expectRefused(res);
           if (kind !== 'CLUB') expect(res.errors![0].extensions!.field).toMatch(/name/);

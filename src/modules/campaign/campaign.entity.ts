@@ -60,8 +60,14 @@ export class CampaignTarget {
   @Field(() => Float) @Column('numeric', { transformer: numeric }) ratio: number;
 }
 
+export enum SubmissionState {
+  SUBMITTED = 'SUBMITTED',
+  RETURNED = 'RETURNED',
+}
+registerEnumType(SubmissionState, { name: 'SubmissionState', valuesConfig: { SUBMITTED: { description: '已报送' }, RETURNED: { description: '退回修改' } } });
+
 @Entity('deadline_submissions')
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, description: 'An org’s submission for a deadline; a superior may return it for revision, and the org submits again.' })
 export class DeadlineSubmission {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -71,16 +77,46 @@ export class DeadlineSubmission {
   @Field(() => String, { nullable: true, description: 'Reference to an attachment held elsewhere (file id or URL).' })
   @Column('text', { name: 'attachment_ref', nullable: true })
   attachmentRef: string | null;
-  @Field(() => DateTimeScalar) @Column('timestamptz', { name: 'submitted_at' }) submittedAt: Date;
+  @Field(() => SubmissionState) @Column('text') state: SubmissionState;
+  @Field(() => String, { nullable: true, description: 'Why it is back with the org (while RETURNED); every return stays in `history`.' })
+  @Column('text', { name: 'return_reason', nullable: true })
+  returnReason: string | null;
+  @Field(() => DateTimeScalar, { description: 'The latest submission (a resubmission after a return moves it).' }) @Column('timestamptz', { name: 'submitted_at' }) submittedAt: Date;
+  @Field(() => DateTimeScalar, { description: 'The first submission: on time or late is judged by it.' }) @Column('timestamptz', { name: 'first_submitted_at' }) firstSubmittedAt: Date;
   @Column('uuid', { name: 'submitted_by' }) submittedBy: string;
+}
+
+export enum SubmissionAction {
+  SUBMITTED = 'SUBMITTED',
+  RETURNED = 'RETURNED',
+  RESUBMITTED = 'RESUBMITTED',
+}
+registerEnumType(SubmissionAction, { name: 'SubmissionAction', valuesConfig: { SUBMITTED: { description: '报送' }, RETURNED: { description: '退回修改' }, RESUBMITTED: { description: '重新报送' } } });
+
+/** One step of a submission's history (exposed as SubmissionHistoryEntry). */
+@Entity('deadline_submission_events')
+export class DeadlineSubmissionEvent {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('uuid', { name: 'submission_id' }) submissionId: string;
+  @Column('text') action: SubmissionAction;
+  @Column('text', { nullable: true }) reason: string | null;
+  @Column('uuid', { name: 'actor_id' }) actorId: string;
+  @Column('timestamptz') at: Date;
 }
 
 export enum SubmissionStatus {
   ON_TIME = 'ON_TIME',
   LATE = 'LATE',
+  RETURNED = 'RETURNED',
   MISSING = 'MISSING',
 }
 registerEnumType(SubmissionStatus, {
   name: 'SubmissionStatus',
-  valuesConfig: { ON_TIME: { description: '按时报送' }, LATE: { description: '逾期报送' }, MISSING: { description: '未报送' } },
+  valuesConfig: {
+    ON_TIME: { description: '按时报送 (judged by the first submission)' },
+    LATE: { description: '逾期报送 (judged by the first submission)' },
+    RETURNED: { description: '退回修改: returned to the org, not yet submitted again' },
+    MISSING: { description: '未报送' },
+  },
 });

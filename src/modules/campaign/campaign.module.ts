@@ -1,12 +1,12 @@
 import { DomainModule } from '../domain-module';
-import { Campaign, CampaignDeadline, CampaignPhase, CampaignTarget, DeadlineSubmission } from './campaign.entity';
+import { Campaign, CampaignDeadline, CampaignPhase, CampaignTarget, DeadlineSubmission, DeadlineSubmissionEvent } from './campaign.entity';
 import { CampaignDeadlineResolver, CampaignProgressResolver, CampaignResolver, CampaignResultResolver, DeadlineSubmissionResolver } from './campaign.resolver';
 import { campaignService } from './campaign.service';
 
 export default {
   name: 'campaign',
   resolvers: [CampaignResolver, CampaignProgressResolver, CampaignDeadlineResolver, DeadlineSubmissionResolver, CampaignResultResolver],
-  entities: [Campaign, CampaignPhase, CampaignDeadline, CampaignTarget, DeadlineSubmission],
+  entities: [Campaign, CampaignPhase, CampaignDeadline, CampaignTarget, DeadlineSubmission, DeadlineSubmissionEvent],
   nodes: {
     Campaign: (ctx, id) => campaignService.findById(ctx, id),
     CampaignDeadline: (ctx, id) => campaignService.findDeadline(ctx, id),

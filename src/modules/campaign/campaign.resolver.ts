@@ -7,7 +7,7 @@ import { FrameworkVersion } from '../framework/framework.entity';
 import { Org, OrgCategory, OrgKind, orgCategoryLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { CampaignResult } from '../evaluation/evaluation.entity';
-import { Campaign, CampaignDeadline, CampaignPhase, CampaignTarget, DeadlineSubmission, SubmissionStatus } from './campaign.entity';
+import { Campaign, CampaignDeadline, CampaignPhase, CampaignTarget, DeadlineSubmission, SubmissionAction, SubmissionStatus } from './campaign.entity';
 import { ProgressCounts, ProgressFigures, campaignService, toDateString } from './campaign.service';
 
 @InputType()
@@ -53,6 +53,23 @@ class SubmitForDeadlineInput {
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(500) attachmentRef?: string | null;
   @Field(() => DateTimeScalar, { nullable: true, description: 'Tenant admins only: when a paper submission was received (补录).' }) submittedAt?: Date | null;
 }
+
+@InputType()
+class ReturnDeadlineSubmissionInput {
+  @Field(() => ID) submissionId: string;
+  @Field({ description: 'Why it goes back to the org (kept in the history).' }) @MaxLength(2000) reason: string;
+}
+
+@ObjectType({ description: 'One step of a submission’s history.' })
+class SubmissionHistoryEntry {
+  @Field(() => SubmissionAction) action: SubmissionAction;
+  @Field() actionLabel: string;
+  @Field(() => String, { nullable: true, description: 'The reason of a return.' }) reason: string | null;
+  @Field({ description: 'Display name of who did it.' }) byName: string;
+  @Field(() => DateTimeScalar) at: Date;
+}
+
+const submissionActionLabels: Record<SubmissionAction, string> = { SUBMITTED: '报送', RETURNED: '退回修改', RESUBMITTED: '重新报送' };
 
 @ObjectType()
 class CategoryProgress {
@@ -107,6 +124,7 @@ class DeadlineSummary {
   @Field(() => Int) owed: number;
   @Field(() => Int) onTime: number;
   @Field(() => Int) late: number;
+  @Field(() => Int, { description: 'Returned for revision and not yet submitted again.' }) returned: number;
   @Field(() => Int) missing: number;
 }
 
@@ -141,9 +159,14 @@ export class CampaignResolver {
     });
   }
 
-  @Mutation(() => DeadlineSubmission, { description: 'An org’s submission for a deadline (plan, self-check summary, …).' })
+  @Mutation(() => DeadlineSubmission, { description: 'An org’s submission for a deadline (plan, self-check summary, …), by the org’s own secretary or supervisor or a tenant admin; again after a return.' })
   async submitForDeadline(@Arg('input') input: SubmitForDeadlineInput, @Ctx() ctx: RequestContext): Promise<DeadlineSubmission> {
     return campaignService.submit(ctx, { ...input, deadlineId: idOf('CampaignDeadline', input.deadlineId, 'Deadline'), orgId: orgId(input.orgId) });
+  }
+
+  @Mutation(() => DeadlineSubmission, { description: 'Return a submission to its org for revision (退回修改) with a reason: an officer above the org.' })
+  async returnDeadlineSubmission(@Arg('input') input: ReturnDeadlineSubmissionInput, @Ctx() ctx: RequestContext): Promise<DeadlineSubmission> {
+    return campaignService.returnSubmission(ctx, { submissionId: idOf('DeadlineSubmission', input.submissionId, 'Submission'), reason: input.reason });
   }
 
   @FieldResolver(() => ID)
@@ -166,10 +189,15 @@ export class CampaignResolver {
     return campaignService.phases(ctx, campaign);
   }
 
-  @FieldResolver(() => CampaignPhase, { nullable: true, description: 'The phase whose window holds asOf (default today).' })
-  async currentPhase(@Root() campaign: Campaign, @Ctx() ctx: RequestContext, @Arg('asOf', () => DateScalar, { nullable: true }) asOf?: Date): Promise<CampaignPhase | null> {
+  @FieldResolver(() => [CampaignPhase], { description: 'Every phase whose window holds asOf (default today), in order: phases may overlap (立项创新 and 选树典型 run together).' })
+  async currentPhases(@Root() campaign: Campaign, @Ctx() ctx: RequestContext, @Arg('asOf', () => DateScalar, { nullable: true }) asOf?: Date): Promise<CampaignPhase[]> {
     const day = asOf ? toDateString(asOf) : today();
-    return (await campaignService.phases(ctx, campaign)).find((p) => p.startsOn <= day && day <= p.endsOn) ?? null;
+    return (await campaignService.phases(ctx, campaign)).filter((p) => p.startsOn <= day && day <= p.endsOn);
+  }
+
+  @FieldResolver(() => CampaignPhase, { nullable: true, deprecationReason: 'Phases overlap: use currentPhases.', description: 'The first phase whose window holds asOf.' })
+  async currentPhase(@Root() campaign: Campaign, @Ctx() ctx: RequestContext, @Arg('asOf', () => DateScalar, { nullable: true }) asOf?: Date): Promise<CampaignPhase | null> {
+    return (await this.currentPhases(campaign, ctx, asOf))[0] ?? null;
   }
 
   @FieldResolver(() => [CampaignDeadline])
@@ -250,7 +278,7 @@ export class CampaignDeadlineResolver {
   async summary(@Root() deadline: CampaignDeadline, @Ctx() ctx: RequestContext, @Arg('under', () => ID, { nullable: true }) under?: string): Promise<DeadlineSummary> {
     const rows = await this.submissions(deadline, ctx, under);
     const count = (s: SubmissionStatus) => rows.filter((r) => r.status === s).length;
-    return { owed: rows.length, onTime: count(SubmissionStatus.ON_TIME), late: count(SubmissionStatus.LATE), missing: count(SubmissionStatus.MISSING) };
+    return { owed: rows.length, onTime: count(SubmissionStatus.ON_TIME), late: count(SubmissionStatus.LATE), returned: count(SubmissionStatus.RETURNED), missing: count(SubmissionStatus.MISSING) };
   }
 }
 
@@ -264,6 +292,11 @@ export class DeadlineSubmissionResolver {
   @FieldResolver(() => Org)
   async org(@Root() submission: DeadlineSubmission, @Ctx() ctx: RequestContext): Promise<Org> {
     return (await orgService.findById(ctx, submission.orgId))!;
+  }
+
+  @FieldResolver(() => [SubmissionHistoryEntry], { description: 'Every submission, return (with its reason) and resubmission, oldest first.' })
+  async history(@Root() submission: DeadlineSubmission, @Ctx() ctx: RequestContext): Promise<SubmissionHistoryEntry[]> {
+    return (await campaignService.submissionHistory(ctx, submission)).map((e) => ({ action: e.action, actionLabel: submissionActionLabels[e.action], reason: e.reason, byName: e.byName, at: e.at }));
   }
 }
 

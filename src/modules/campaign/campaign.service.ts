@@ -1,5 +1,5 @@
-import { hasRoleOver, isAncestorOrSelf } from '../../auth/viewer';
-import { inScope, subtreeOf } from '../../auth/scope';
+import { UserViewer, hasRoleOver, isAncestorOrSelf } from '../../auth/viewer';
+import { inScope, scopedRootsUnder, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
 import { FrameworkVersion, VersionStatus } from '../framework/framework.entity';
@@ -8,7 +8,7 @@ import { Org, OrgKind } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { Role } from '../user/user.entity';
 import { CampaignResult } from '../evaluation/evaluation.entity';
-import { Campaign, CampaignDeadline, CampaignPhase, CampaignTarget, DeadlineSubmission, SubmissionStatus } from './campaign.entity';
+import { Campaign, CampaignDeadline, CampaignPhase, CampaignTarget, DeadlineSubmission, DeadlineSubmissionEvent, SubmissionAction, SubmissionStatus } from './campaign.entity';
 import { CampaignErrorReason, campaignError } from './campaign.errors';
 
 export interface CreateCampaignInput {
@@ -50,6 +50,16 @@ export interface DeadlineRow {
 
 const TIMEZONE_DEFAULT = 'Asia/Shanghai';
 const ADMIN = [Role.TENANT_ADMIN];
+/** Officers who may return a submission of an org below them. */
+const REVIEWERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
+
+/**
+ * The org's own officer: a SECRETARY or SUPERVISOR assigned to the org itself (a 直属党委's 书记 holds
+ * SUPERVISOR over its committee and acts for it, as a branch secretary acts for its branch).
+ */
+export function isOwnOfficer(viewer: UserViewer, org: Org): boolean {
+  return viewer.roles.some((r) => (r.role === Role.SECRETARY || r.role === Role.SUPERVISOR) && r.orgId === org.id);
+}
 
 export const toDateString = (d: Date | string): string => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
 const uuidOfLabel = (label: string) => `${label.slice(0, 8)}-${label.slice(8, 12)}-${label.slice(12, 16)}-${label.slice(16, 20)}-${label.slice(20)}`;
@@ -62,13 +72,20 @@ const ELIGIBLE_SQL = `
 
 export const campaignService = {
   async findById(ctx: RequestContext, id: string): Promise<Campaign | null> {
-    const viewer = requireUser(ctx);
-    const campaign = await ctx.loader<string, Campaign | null>('campaign.byId', async (ids) => {
-      const rows = await ctx.tx.repository(Campaign).createQueryBuilder('c').where('c.tenant_id = :t AND c.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
-      return ids.map((i) => rows.find((r) => r.id === i) ?? null);
-    }).load(id);
+    const campaign = await loadCampaign(ctx, id);
     // Visible when its scope org is: inside the viewer's scope, or above it (the viewer's org takes part).
     if (!campaign || !(await orgService.findById(ctx, campaign.scopeOrgId))) return null;
+    return campaign;
+  },
+
+  /**
+   * The campaign a record the viewer already reads belongs to (an evaluation, a result), without the
+   * viewer's campaign filter: for that record's own figures (criteria, grade bands) when its org moved
+   * out of the campaign's scope. Never hand it to the client as the campaign itself.
+   */
+  async ofRecord(ctx: RequestContext, id: string): Promise<Campaign> {
+    const campaign = await loadCampaign(ctx, id);
+    if (!campaign) throw campaignError(CampaignErrorReason.CAMPAIGN_NOT_FOUND, 'Campaign not found');
     return campaign;
   },
 
@@ -146,14 +163,24 @@ export const campaignService = {
     return deadline && (await this.findById(ctx, deadline.campaignId)) ? deadline : null;
   },
 
-  /** The subtree a rollup covers: `under` (default the campaign scope), inside both the campaign and the viewer's scope. */
+  /**
+   * The subtree a rollup covers, inside both the campaign and the viewer's scope: `under` when given
+   * (an org the viewer reads fully, else NOT_FOUND like any unknown org), otherwise the viewer's own
+   * part of the campaign: the campaign's scope org for an officer over it, else the viewer's scope
+   * root inside the campaign (a secretary's branch, a supervisor's committee). A viewer holding
+   * several separate scopes inside the campaign names one with `under`.
+   */
   async rollupScope(ctx: RequestContext, campaign: Campaign, underId: string | null | undefined): Promise<Org> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getOrThrow(ctx, underId ?? campaign.scopeOrgId);
     const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
-    if (!isAncestorOrSelf(scope.path, org.path)) throw campaignError(CampaignErrorReason.OUTSIDE_CAMPAIGN, 'The org is outside the campaign’s scope', 'under');
-    if (!inScope(viewer, org.path)) throw campaignError(CampaignErrorReason.CAMPAIGN_NOT_FOUND, 'Org not found');
-    return org;
+    if (underId) {
+      const org = await orgService.getInScopeOrThrow(ctx, underId);
+      if (!isAncestorOrSelf(scope.path, org.path)) throw campaignError(CampaignErrorReason.OUTSIDE_CAMPAIGN, 'The org is outside the campaign’s scope', 'under');
+      return org;
+    }
+    const roots = scopedRootsUnder(viewer, scope.path);
+    if (roots.length === 1) return roots[0] === scope.path ? scope : orgService.getInScopeOrThrow(ctx, uuidOfLabel(roots[0].slice(roots[0].lastIndexOf('.') + 1)));
+    throw campaignError(CampaignErrorReason.UNDER_REQUIRED, `你在本创建活动中有${roots.length}个负责范围，请用 under 指明统计哪一个`, 'under');
   },
 
   /**
@@ -224,18 +251,23 @@ export const campaignService = {
     }).load(orgId);
   },
 
-  /** Who owes the deadline inside `under`, and whether each submitted on time, late or not at all. */
+  /**
+   * Who owes the deadline inside `under` (orgs of its kinds and depth, live, established by its due date),
+   * and whether each submitted on time, late or not at all.
+   */
   async deadlineRows(ctx: RequestContext, deadline: CampaignDeadline, under: Org, status: SubmissionStatus | null | undefined): Promise<DeadlineRow[]> {
     const campaign = await this.getOrThrow(ctx, deadline.campaignId);
     const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
     const rows: { org_id: string; submission_id: string | null; status: SubmissionStatus }[] = await ctx.tx.query(
       `SELECT o.id AS org_id, s.id AS submission_id,
               CASE WHEN s.id IS NULL THEN 'MISSING'
-                   WHEN (s.submitted_at AT TIME ZONE $7)::date > $6::date THEN 'LATE' ELSE 'ON_TIME' END AS status
+                   WHEN s.state = 'RETURNED' THEN 'RETURNED'
+                   WHEN (s.first_submitted_at AT TIME ZONE $7)::date > $6::date THEN 'LATE' ELSE 'ON_TIME' END AS status
          FROM orgs o
          LEFT JOIN deadline_submissions s ON s.tenant_id = o.tenant_id AND s.deadline_id = $2 AND s.org_id = o.id
         WHERE o.tenant_id = $1 AND ${subtreeOf('o', 3)} AND o.kind = ANY($4::text[]) AND o.archived_at IS NULL
           AND ($5::int IS NULL OR nlevel(o.path) = $8 + $5)
+          AND (o.established_on IS NULL OR o.established_on <= $6::date)
         ORDER BY o.path`,
       [deadline.tenantId, deadline.id, under.path, deadline.orgKinds, deadline.relativeDepth, deadline.dueOn, await timezone(ctx), scope.depth],
     );
@@ -248,8 +280,10 @@ export const campaignService = {
   },
 
   /**
-   * An org's submission for a deadline, by its secretary or a tenant admin over it. Only a tenant admin
-   * may record an earlier `submittedAt` (补录 of a paper report received on that date).
+   * An org's submission for a deadline, by the org's own officer (a SECRETARY or SUPERVISOR assigned
+   * to the org itself: a 直属党委's secretary submits for the committee) or a tenant admin over it.
+   * Only a tenant admin may record an earlier `submittedAt` (补录 of a paper report received on that
+   * date). A submission returned for revision is submitted again the same way (RESUBMITTED).
    */
   async submit(ctx: RequestContext, input: { deadlineId: string; orgId: string; text: string; attachmentRef?: string | null; submittedAt?: Date | null }): Promise<DeadlineSubmission> {
     const viewer = requireUser(ctx);
@@ -257,23 +291,75 @@ export const campaignService = {
     if (!deadline) throw campaignError(CampaignErrorReason.DEADLINE_NOT_FOUND, 'Deadline not found');
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
     const isAdmin = inScope(viewer, org.path, ADMIN);
-    const isSecretary = viewer.roles.some((r) => r.role === Role.SECRETARY && r.orgId === org.id);
-    if (!isAdmin && !isSecretary) throw campaignError(CampaignErrorReason.NOT_SUBMITTER, 'Only the org’s secretary (or a tenant admin) submits for it');
+    if (!isAdmin && !isOwnOfficer(viewer, org)) throw campaignError(CampaignErrorReason.NOT_SUBMITTER, 'Only the org’s secretary (or a tenant admin) submits for it');
     const campaign = await this.getOrThrow(ctx, deadline.campaignId);
     const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
     const owes = isAncestorOrSelf(scope.path, org.path) && deadline.orgKinds.includes(org.kind) && !org.archivedAt
-      && (deadline.relativeDepth === null || org.depth === scope.depth + deadline.relativeDepth);
+      && (deadline.relativeDepth === null || org.depth === scope.depth + deadline.relativeDepth)
+      // owed as of the org's founding: a deadline already due when it was established is not its
+      && (!org.establishedOn || org.establishedOn <= deadline.dueOn);
     if (!owes) throw campaignError(CampaignErrorReason.NOT_OWED, `${org.name} does not owe “${deadline.name}”`, 'input.orgId');
     if (input.submittedAt && !isAdmin) throw campaignError(CampaignErrorReason.NOT_SUBMITTER, 'Only a tenant admin records a past submission date');
     if (input.submittedAt && input.submittedAt.getTime() > Date.now()) throw badInput('input.submittedAt', 'submittedAt cannot be in the future');
-    const exists = await ctx.tx.query(`SELECT 1 FROM deadline_submissions WHERE tenant_id = $1 AND deadline_id = $2 AND org_id = $3`, [viewer.tenantId, deadline.id, org.id]);
-    if (exists.length) throw campaignError(CampaignErrorReason.ALREADY_SUBMITTED, `${org.name} has already submitted for “${deadline.name}”`);
-    const repo = ctx.tx.repository(DeadlineSubmission);
-    const saved = await repo.save(repo.create({
-      tenantId: viewer.tenantId, deadlineId: deadline.id, orgId: org.id, text: input.text,
-      attachmentRef: input.attachmentRef ?? null, submittedAt: input.submittedAt ?? new Date(), submittedBy: viewer.userId,
-    }));
-    return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
+    const at = input.submittedAt ?? new Date();
+    // A first submission, or a resubmission of a returned one; a concurrent second submission loses.
+    const [inserted] = await ctx.tx.query(
+      `INSERT INTO deadline_submissions (tenant_id, deadline_id, org_id, text, attachment_ref, submitted_at, first_submitted_at, submitted_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (tenant_id, deadline_id, org_id) DO NOTHING RETURNING id`,
+      [viewer.tenantId, deadline.id, org.id, input.text, input.attachmentRef ?? null, at, viewer.userId],
+    );
+    let id: string | undefined = inserted?.id;
+    let action = SubmissionAction.SUBMITTED;
+    if (!id) {
+      const [resubmitted] = (await ctx.tx.query(
+        `UPDATE deadline_submissions SET text = $4, attachment_ref = $5, submitted_at = $6, submitted_by = $7, state = 'SUBMITTED', return_reason = NULL
+          WHERE tenant_id = $1 AND deadline_id = $2 AND org_id = $3 AND state = 'RETURNED' RETURNING id`,
+        [viewer.tenantId, deadline.id, org.id, input.text, input.attachmentRef ?? null, at, viewer.userId],
+      ))[0] as { id: string }[];
+      if (!resubmitted) throw campaignError(CampaignErrorReason.ALREADY_SUBMITTED, `${org.name} has already submitted for “${deadline.name}”`);
+      id = resubmitted.id;
+      action = SubmissionAction.RESUBMITTED;
+    }
+    await recordSubmissionEvent(ctx, id!, action, null, at);
+    return ctx.tx.repository(DeadlineSubmission).findOneByOrFail({ tenantId: viewer.tenantId, id: id! });
+  },
+
+  /**
+   * Returns a submission to its org for revision (退回修改), with a reason: by an officer above the org
+   * (tenant admin, leader, or the secretary or supervisor of a superior org). The org submits again;
+   * every return keeps its reason, who and when in the submission's history.
+   */
+  async returnSubmission(ctx: RequestContext, input: { submissionId: string; reason: string }): Promise<DeadlineSubmission> {
+    const viewer = requireUser(ctx);
+    const submission = await this.findSubmission(ctx, input.submissionId);
+    if (!submission) throw campaignError(CampaignErrorReason.SUBMISSION_NOT_FOUND, 'Submission not found');
+    const org = (await orgService.findById(ctx, submission.orgId))!;
+    if (!viewer.roles.some((r) => REVIEWERS.includes(r.role) && r.path !== org.path && isAncestorOrSelf(r.path, org.path))) {
+      throw campaignError(CampaignErrorReason.NOT_SUBMISSION_REVIEWER, '只有上级组织的负责人可以退回报送材料');
+    }
+    const reason = input.reason.trim();
+    if (!reason) throw campaignError(CampaignErrorReason.RETURN_REASON_REQUIRED, '退回须说明理由', 'input.reason');
+    const [, changed] = await ctx.tx.query(
+      `UPDATE deadline_submissions SET state = 'RETURNED', return_reason = $3 WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED'`,
+      [viewer.tenantId, submission.id, reason],
+    );
+    if (!changed) throw campaignError(CampaignErrorReason.NOT_RETURNABLE, '该材料已退回，尚未重新报送');
+    await recordSubmissionEvent(ctx, submission.id, SubmissionAction.RETURNED, reason, new Date());
+    return ctx.tx.repository(DeadlineSubmission).findOneByOrFail({ tenantId: viewer.tenantId, id: submission.id });
+  },
+
+  /** Every submission, return and resubmission, oldest first, with the actor's display name (batched). */
+  async submissionHistory(ctx: RequestContext, submission: DeadlineSubmission): Promise<(DeadlineSubmissionEvent & { byName: string })[]> {
+    return ctx.loader<string, (DeadlineSubmissionEvent & { byName: string })[]>('campaign.submissionHistory', async (ids) => {
+      const rows = await ctx.tx.repository(DeadlineSubmissionEvent).createQueryBuilder('e')
+        .innerJoin('users', 'u', 'u.tenant_id = e.tenant_id AND u.id = e.actor_id')
+        .addSelect('u.display_name', 'by_name')
+        .where('e.tenant_id = :t AND e.submission_id = ANY(:ids)', { t: submission.tenantId, ids: [...ids] })
+        .orderBy('e.at', 'ASC').addOrderBy('e.id', 'ASC')
+        .getRawAndEntities();
+      const events = rows.entities.map((e, i) => Object.assign(e, { byName: String(rows.raw[i].by_name) }));
+      return ids.map((id) => events.filter((e) => e.submissionId === id));
+    }).load(submission.id);
   },
 
   async findSubmission(ctx: RequestContext, id: string): Promise<DeadlineSubmission | null> {
@@ -287,6 +373,21 @@ export const campaignService = {
     return hasRoleOver(requireUser(ctx), org.path, ADMIN);
   },
 };
+
+async function recordSubmissionEvent(ctx: RequestContext, submissionId: string, action: SubmissionAction, reason: string | null, at: Date): Promise<void> {
+  const viewer = requireUser(ctx);
+  await ctx.tx.query(`INSERT INTO deadline_submission_events (tenant_id, submission_id, action, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [viewer.tenantId, submissionId, action, reason, viewer.userId, at]);
+  ctx.forget('campaign.submissionHistory');
+}
+
+function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null> {
+  const viewer = requireUser(ctx);
+  return ctx.loader<string, Campaign | null>('campaign.byId', async (ids) => {
+    const rows = await ctx.tx.repository(Campaign).createQueryBuilder('c').where('c.tenant_id = :t AND c.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
+    return ids.map((i) => rows.find((r) => r.id === i) ?? null);
+  }).load(id);
+}
 
 async function timezone(ctx: RequestContext): Promise<string> {
   const [row] = await ctx.tx.query(`SELECT settings->>'timezone' AS tz FROM tenants WHERE id = app_tenant_id()`);

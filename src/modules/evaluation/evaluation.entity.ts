@@ -29,7 +29,9 @@ export class Evaluation {
   @Field(() => Float, { nullable: true, description: 'Total stored at submission.' }) @Column('numeric', { nullable: true, transformer: numeric }) total: number | null;
   @Field(() => String, { nullable: true }) @Column('text', { nullable: true }) grade: string | null;
   @Field(() => Boolean, { nullable: true }) @Column('boolean', { nullable: true }) veto: boolean | null;
-  @Field(() => String, { nullable: true }) @Column('text', { name: 'return_reason', nullable: true }) returnReason: string | null;
+  @Field(() => String, { nullable: true, description: 'The reason of the current return (while RETURNED); every earlier one stays in `history`.' })
+  @Column('text', { name: 'return_reason', nullable: true })
+  returnReason: string | null;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
   @Column('uuid', { name: 'submitted_by', nullable: true }) submittedBy: string | null;
   @Field(() => DateTimeScalar, { nullable: true }) @Column('timestamptz', { name: 'submitted_at', nullable: true }) submittedAt: Date | null;
@@ -37,6 +39,25 @@ export class Evaluation {
   @Field(() => DateTimeScalar, { nullable: true }) @Column('timestamptz', { name: 'reviewed_at', nullable: true }) reviewedAt: Date | null;
   @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Field(() => DateTimeScalar) @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}
+
+export enum ReviewAction {
+  SUBMITTED = 'SUBMITTED',
+  RETURNED = 'RETURNED',
+  ACCEPTED = 'ACCEPTED',
+}
+registerEnumType(ReviewAction, { name: 'EvaluationReviewAction', valuesConfig: { SUBMITTED: { description: '提交' }, RETURNED: { description: '退回' }, ACCEPTED: { description: '通过' } } });
+
+/** One step of an evaluation's review history (exposed as EvaluationHistoryEntry). */
+@Entity('evaluation_reviews')
+export class EvaluationReview {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('uuid', { name: 'evaluation_id' }) evaluationId: string;
+  @Column('text') action: ReviewAction;
+  @Column('text', { nullable: true }) reason: string | null;
+  @Column('uuid', { name: 'actor_id' }) actorId: string;
+  @Column('timestamptz') at: Date;
 }
 
 @Entity('evaluation_scores')

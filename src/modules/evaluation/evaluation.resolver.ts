@@ -3,6 +3,7 @@ import { Arg, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, Ob
 import { inScope } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { idOf, toGlobalId } from '../../graphql/relay';
+import { DateTimeScalar } from '../../graphql/scalars';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService } from '../campaign/campaign.service';
 import { Criterion } from '../framework/framework.entity';
@@ -10,7 +11,7 @@ import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind, evaluationKindLabels } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { CampaignResult, Evaluation } from './evaluation.entity';
+import { CampaignResult, Evaluation, ReviewAction } from './evaluation.entity';
 import { Discrepancy, evaluationService } from './evaluation.service';
 
 @InputType()
@@ -24,8 +25,8 @@ class StartEvaluationInput {
 class ScoreInput {
   @Field(() => ID) criterionId: string;
   @Field(() => Float, { description: 'SCALE 0..max, BOOLEAN 0/1, PERCENT 0..100, COUNT and DEDUCTION a whole number.' }) value: number;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) note?: string | null;
-  @Field(() => String, { nullable: true, description: 'Evidence reference (file id, ledger entry, URL).' }) @IsOptional() @MaxLength(2000) evidence?: string | null;
+  @Field(() => String, { nullable: true, description: 'Left out: the stored note stays; null: cleared.' }) @IsOptional() @MaxLength(2000) note?: string | null;
+  @Field(() => String, { nullable: true, description: 'Evidence reference (file id, ledger entry, URL). Left out: the stored evidence stays; null: cleared.' }) @IsOptional() @MaxLength(2000) evidence?: string | null;
 }
 
 @InputType()
@@ -87,6 +88,17 @@ class EvaluationDiscrepancy {
   @Field(() => Float) difference: number;
 }
 
+@ObjectType({ description: 'One step of an evaluation’s review history.' })
+class EvaluationHistoryEntry {
+  @Field(() => ReviewAction) action: ReviewAction;
+  @Field() actionLabel: string;
+  @Field(() => String, { nullable: true, description: 'The reason of a return.' }) reason: string | null;
+  @Field({ description: 'Display name of who did it.' }) byName: string;
+  @Field(() => DateTimeScalar) at: Date;
+}
+
+const reviewActionLabels: Record<ReviewAction, string> = { SUBMITTED: '提交', RETURNED: '退回', ACCEPTED: '通过' };
+
 const evaluationId = (id: string) => idOf('Evaluation', id);
 
 /** An ancestor shown as a breadcrumb is visible by name only; its evaluation data stays private. */
@@ -139,19 +151,24 @@ export class EvaluationResolver {
     return evaluationKindLabels[evaluation.kind];
   }
 
+  @FieldResolver(() => [EvaluationHistoryEntry], { description: 'Every submission, return (with its reason) and acceptance, oldest first: a resubmission keeps the earlier returns.' })
+  async history(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<EvaluationHistoryEntry[]> {
+    return (await evaluationService.history(ctx, evaluation)).map((r) => ({ action: r.action, actionLabel: reviewActionLabels[r.action], reason: r.reason, byName: r.byName, at: r.at }));
+  }
+
   @FieldResolver(() => Org)
   async org(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<Org> {
     return (await orgService.findById(ctx, evaluation.orgId))!;
   }
 
-  @FieldResolver(() => Campaign)
-  async campaign(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<Campaign> {
-    return campaignService.getOrThrow(ctx, evaluation.campaignId);
+  @FieldResolver(() => Campaign, { nullable: true, description: 'Null when the org moved out of the campaign’s scope and the campaign out of your sight.' })
+  async campaign(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<Campaign | null> {
+    return campaignService.findById(ctx, evaluation.campaignId);
   }
 
   @FieldResolver(() => EvaluationResult, { description: 'Scores of every node, the total, grade, veto and attainment, computed now.' })
   async result(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<EvaluationResult> {
-    const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
+    const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
     const [score, criteria, rows, version] = await Promise.all([
       evaluationService.score(ctx, evaluation),
       frameworkService.criteriaOf(ctx, campaign.versionId),

@@ -10,7 +10,7 @@ import { EvaluationKind, PassRule } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { Role } from '../user/user.entity';
-import { Evaluation, EvaluationScoreRow, EvaluationState } from './evaluation.entity';
+import { Evaluation, EvaluationReview, EvaluationScoreRow, EvaluationState, ReviewAction } from './evaluation.entity';
 import { EvaluationErrorReason, evaluationError } from './evaluation.errors';
 import { EvaluationScore, combineKinds, invalidValue, scoreEvaluation } from './scoring';
 
@@ -136,15 +136,23 @@ export const evaluationService = {
     }
   },
 
-  /** Upserts and clears raw scores (already checked) of an evaluation. */
+  /**
+   * Upserts and clears raw scores (already checked) of an evaluation. A partial update: `note` or
+   * `evidence` left out of a score keeps what is stored for that criterion; an explicit null clears it.
+   */
   async writeScores(ctx: RequestContext, evaluationId: string, scores: ScoreInput[], clear: string[]): Promise<void> {
     const t = requireUser(ctx).tenantId;
     if (scores.length) {
       await ctx.tx.query(
-        `INSERT INTO evaluation_scores (tenant_id, evaluation_id, criterion_id, value, note, evidence)
-         SELECT $1, $2, * FROM unnest($3::uuid[], $4::numeric[], $5::text[], $6::text[])
-         ON CONFLICT (tenant_id, evaluation_id, criterion_id) DO UPDATE SET value = EXCLUDED.value, note = EXCLUDED.note, evidence = EXCLUDED.evidence`,
-        [t, evaluationId, scores.map((s) => s.criterionId), scores.map((s) => s.value), scores.map((s) => s.note ?? null), scores.map((s) => s.evidence ?? null)],
+        `WITH x AS (SELECT * FROM unnest($3::uuid[], $4::numeric[], $5::text[], $6::text[], $7::boolean[], $8::boolean[])
+                      AS x(criterion_id, value, note, evidence, note_given, evidence_given))
+         INSERT INTO evaluation_scores AS s (tenant_id, evaluation_id, criterion_id, value, note, evidence)
+         SELECT $1, $2, criterion_id, value, note, evidence FROM x
+         ON CONFLICT (tenant_id, evaluation_id, criterion_id) DO UPDATE SET value = EXCLUDED.value,
+           note = CASE WHEN (SELECT note_given FROM x WHERE x.criterion_id = EXCLUDED.criterion_id) THEN EXCLUDED.note ELSE s.note END,
+           evidence = CASE WHEN (SELECT evidence_given FROM x WHERE x.criterion_id = EXCLUDED.criterion_id) THEN EXCLUDED.evidence ELSE s.evidence END`,
+        [t, evaluationId, scores.map((s) => s.criterionId), scores.map((s) => s.value), scores.map((s) => s.note ?? null), scores.map((s) => s.evidence ?? null),
+          scores.map((s) => s.note !== undefined), scores.map((s) => s.evidence !== undefined)],
       );
     }
     if (clear.length) {
@@ -178,6 +186,7 @@ export const evaluationService = {
         WHERE tenant_id = $1 AND id = $2`,
       [viewer.tenantId, evaluation.id, score.total, score.grade, score.veto, viewer.userId],
     );
+    await recordReview(ctx, evaluation.id, ReviewAction.SUBMITTED, null);
     return reload(ctx, evaluation.id);
   },
 
@@ -192,11 +201,26 @@ export const evaluationService = {
     const [, changed] = await ctx.tx.query(
       `UPDATE evaluations SET state = $3, return_reason = $4, reviewed_by = $5, reviewed_at = now(), version = version + 1
         WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED'`,
-      [viewer.tenantId, evaluation.id, input.accept ? EvaluationState.ACCEPTED : EvaluationState.RETURNED, input.accept ? null : input.reason, viewer.userId],
+      [viewer.tenantId, evaluation.id, input.accept ? EvaluationState.ACCEPTED : EvaluationState.RETURNED, input.accept ? null : input.reason!.trim(), viewer.userId],
     );
     if (!changed) throw evaluationError(EvaluationErrorReason.NOT_SUBMITTED, `Only a submitted evaluation can be reviewed (this one is ${evaluation.state})`);
+    await recordReview(ctx, evaluation.id, input.accept ? ReviewAction.ACCEPTED : ReviewAction.RETURNED, input.accept ? null : input.reason!.trim());
     if (input.accept) await this.storeResult(ctx, await campaignService.getOrThrow(ctx, evaluation.campaignId), org.id);
     return reload(ctx, evaluation.id);
+  },
+
+  /** Every submission, return (with its reason) and acceptance, oldest first, with the actor's display name (batched). */
+  async history(ctx: RequestContext, evaluation: Evaluation): Promise<(EvaluationReview & { byName: string })[]> {
+    return ctx.loader<string, (EvaluationReview & { byName: string })[]>('evaluation.history', async (ids) => {
+      const rows = await ctx.tx.repository(EvaluationReview).createQueryBuilder('r')
+        .innerJoin('users', 'u', 'u.tenant_id = r.tenant_id AND u.id = r.actor_id')
+        .addSelect('u.display_name', 'by_name')
+        .where('r.tenant_id = :t AND r.evaluation_id = ANY(:ids)', { t: evaluation.tenantId, ids: [...ids] })
+        .orderBy('r.at', 'ASC').addOrderBy('r.id', 'ASC')
+        .getRawAndEntities();
+      const reviews = rows.entities.map((r, i) => Object.assign(r, { byName: String(rows.raw[i].by_name) }));
+      return ids.map((id) => reviews.filter((r) => r.evaluationId === id));
+    }).load(evaluation.id);
   },
 
   /** Recombines the org's accepted evaluations (the latest of each kind) into its stored campaign result. */
@@ -231,7 +255,7 @@ export const evaluationService = {
 
   /** Every node's computed score, the total, grade, veto and attainment, from the stored raw values. */
   async score(ctx: RequestContext, evaluation: Evaluation): Promise<EvaluationScore> {
-    const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
+    const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
     const [rule, criteria, rows] = await Promise.all([ruleOf(ctx, campaign), frameworkService.criteriaOf(ctx, campaign.versionId), this.scoreRows(ctx, evaluation.id)]);
     return scoreEvaluation(rule, criteria, new Map([...rows.values()].map((r) => [r.criterionId, r.value])));
   },
@@ -273,6 +297,13 @@ async function bumpVersion(ctx: RequestContext, evaluation: Evaluation, expected
     reason: EvaluationErrorReason.VERSION_MISMATCH,
     currentVersion: current.version,
   });
+}
+
+async function recordReview(ctx: RequestContext, evaluationId: string, action: ReviewAction, reason: string | null): Promise<void> {
+  const viewer = requireUser(ctx);
+  await ctx.tx.query(`INSERT INTO evaluation_reviews (tenant_id, evaluation_id, action, reason, actor_id) VALUES ($1, $2, $3, $4, $5)`,
+    [viewer.tenantId, evaluationId, action, reason, viewer.userId]);
+  ctx.forget('evaluation.history');
 }
 
 async function reload(ctx: RequestContext, id: string): Promise<Evaluation> {

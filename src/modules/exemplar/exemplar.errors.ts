@@ -17,6 +17,7 @@ export enum ExemplarErrorReason {
   OBJECTION_ANSWERED = 'OBJECTION_ANSWERED',
   CATEGORY_LIMIT_REACHED = 'CATEGORY_LIMIT_REACHED',
   LIMIT_BELOW_NAMED = 'LIMIT_BELOW_NAMED',
+  LIMIT_OUT_OF_BOUNDS = 'LIMIT_OUT_OF_BOUNDS',
 }
 
 export const exemplarError = errorFactory<ExemplarErrorReason>({
@@ -36,4 +37,5 @@ export const exemplarError = errorFactory<ExemplarErrorReason>({
   OBJECTION_ANSWERED: ErrorCode.CONFLICT,
   CATEGORY_LIMIT_REACHED: ErrorCode.CONFLICT,
   LIMIT_BELOW_NAMED: ErrorCode.CONFLICT,
+  LIMIT_OUT_OF_BOUNDS: ErrorCode.BAD_USER_INPUT,
 });

@@ -12,7 +12,7 @@ import {
   Exemplar, ExemplarKind, ExemplarObjection, ExemplarReevaluation, ExemplarState, ExemplarStateChange, ReevaluationResult,
   exemplarKindLabels, exemplarStateLabels, reevaluationResultLabels,
 } from './exemplar.entity';
-import { ExemplarCountRow, exemplarService } from './exemplar.service';
+import { EXEMPLAR_LIMIT_BOUNDS, ExemplarCountRow, exemplarService } from './exemplar.service';
 
 export const ExemplarConnection = Connection(Exemplar);
 
@@ -72,7 +72,7 @@ class SetExemplarLimitInput {
   @Field(() => Int) @Min(2000) @Max(2100) year: number;
   @Field(() => ExemplarKind) kind: ExemplarKind;
   @Field(() => OrgCategory) category: OrgCategory;
-  @Field(() => Int, { description: 'How many may hold the title at once (the source: 1–3).' }) @Min(0) @Max(100) limit: number;
+  @Field(() => Int, { description: 'How many may hold the title at once, within exemplarLimitBounds (the source: 1–3).' }) limit: number;
 }
 
 @ArgsType()
@@ -97,6 +97,14 @@ class ExemplarCount {
   @Field(() => Int, { description: 'Titles still to give.' }) remaining: number;
 }
 
+@ObjectType({ description: 'The range a tenant admin may set an exemplar limit within, and the limit when none is set.' })
+class ExemplarLimitBounds {
+  @Field(() => Int) min: number;
+  @Field(() => Int) max: number;
+  @Field(() => Int, { name: 'default' }) default: number;
+  @Field({ description: 'Where the bounds come from.' }) source: string;
+}
+
 const countOf = (year: number) => (r: ExemplarCountRow): ExemplarCount => ({
   year, kind: r.kind, kindLabel: exemplarKindLabels[r.kind], category: r.category, categoryLabel: orgCategoryLabels[r.category],
   limit: r.limit, named: r.named, pending: r.pending, remaining: Math.max(r.limit - r.named, 0),
@@ -114,6 +122,11 @@ export class ExemplarResolver {
   async exemplars(@Args() args: ExemplarsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Exemplar>> {
     const under = args.under ? await orgService.getOrThrow(ctx, idOf('Org', args.under)) : null;
     return toConnection(await exemplarService.list(ctx, { under, kind: args.kind, category: args.category, state: args.state, year: args.year }, pageSize(args), args.after));
+  }
+
+  @Query(() => ExemplarLimitBounds, { description: 'The bounds setExemplarLimit accepts.' })
+  exemplarLimitBounds(): ExemplarLimitBounds {
+    return { ...EXEMPLAR_LIMIT_BOUNDS, source: '按照机关、事业、企业的分类，筛选1-3个' };
   }
 
   @Query(() => [ExemplarCount], { description: 'Per kind and category of the year: the limit, the titles given and those on the way.' })

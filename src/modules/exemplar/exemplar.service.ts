@@ -14,6 +14,8 @@ import { ExemplarErrorReason, exemplarError } from './exemplar.errors';
 
 /** The source's "1–3 per category": the limit when the tenant has not set one. */
 export const DEFAULT_EXEMPLAR_LIMIT = 3;
+/** The bounds a tenant may set the limit within (the source: 筛选1-3个), shown by `exemplarLimitBounds`. */
+export const EXEMPLAR_LIMIT_BOUNDS = { min: 1, max: 3, default: DEFAULT_EXEMPLAR_LIMIT };
 
 /** The nominating side: the org's secretary or an officer over it. */
 const NOMINATORS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -242,6 +244,10 @@ export const exemplarService = {
   async setLimit(ctx: RequestContext, input: { year: number; kind: ExemplarKind; category: OrgCategory; limit: number }): Promise<ExemplarCountRow> {
     const viewer = requireUser(ctx);
     if (!holdsRole(viewer, [Role.TENANT_ADMIN])) throw exemplarError(ExemplarErrorReason.NOT_TENANT_ADMIN, 'Only a tenant admin sets exemplar limits');
+    const { min, max } = EXEMPLAR_LIMIT_BOUNDS;
+    if (!Number.isInteger(input.limit) || input.limit < min || input.limit > max) {
+      throw exemplarError(ExemplarErrorReason.LIMIT_OUT_OF_BOUNDS, `上限须为${min}至${max}个（“筛选1-3个”）`, { field: 'input.limit', min, max });
+    }
     await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`exemplar-limit:${viewer.tenantId}:${input.year}:${input.kind}:${input.category}`]);
     const [row] = await ctx.tx.query(`SELECT count(*)::int AS named FROM exemplars WHERE tenant_id = $1 AND year = $2 AND kind = $3 AND category = $4 AND state = ANY($5::text[])`,
       [viewer.tenantId, input.year, input.kind, input.category, HOLDING_STATES]);

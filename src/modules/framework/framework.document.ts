@@ -322,7 +322,8 @@ function checkCriteria(c: Checker, raw: unknown, path: string, rule: PassRule | 
     const weighted = out.filter(({ doc }) => !doc.bonus);
     for (const { doc, i } of weighted) {
       if (doc.weight === undefined) c.add(`${path}[${i}].weight`, 'is required under WEIGHTED_SUM');
-      else if (doc.weight <= 0) c.add(`${path}[${i}].weight`, 'must be greater than 0');
+      // a veto item (一票否决) may weigh nothing: it gates attainment without adding points
+      else if (doc.weight < 0 || (doc.weight === 0 && !doc.veto)) c.add(`${path}[${i}].weight`, doc.veto ? 'must not be negative' : 'must be greater than 0 (only a veto item may weigh 0)');
     }
     const sum = weighted.reduce((s, { doc }) => s + (doc.weight ?? 0), 0);
     if (weighted.length && weighted.every(({ doc }) => doc.weight !== undefined) && Math.abs(sum - 1) > WEIGHT_TOLERANCE) {

@@ -49,6 +49,22 @@ const UNIT = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
 const OVERSEERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR];
 /** The bureau: evaluation, awards and promotion are its decisions. */
 const TENANT = [Role.TENANT_ADMIN, Role.LEADER];
+/** 督查指导 is the bureau's step: the 组织科, the leading group, or the 督导组 over the unit. */
+const SUPERVISION = [Role.TENANT_ADMIN, Role.LEADER, Role.INSPECTOR];
+
+/**
+ * Who moves a project forward into each stage ("市局将加强对…调研、实施、督查指导、成效评估、评比表彰、
+ * 总结推广等工作流程管理"): the unit starts implementing; supervision, evaluation, award and promotion
+ * belong to the bureau. The way back from SUPERVISED to IMPLEMENTING is the overseers' (OVERSEERS).
+ */
+const FORWARD: Record<InnovationStage, { roles: Role[]; reason: InnovationErrorReason; message: string }> = {
+  RESEARCH: { roles: [], reason: InnovationErrorReason.NOT_PROJECT_OFFICER, message: 'A project starts in research' },
+  IMPLEMENTING: { roles: UNIT, reason: InnovationErrorReason.NOT_PROJECT_OFFICER, message: 'Only the org’s secretary or an officer over it moves its project' },
+  SUPERVISED: { roles: SUPERVISION, reason: InnovationErrorReason.NOT_SUPERVISION_OFFICER, message: '督查指导由局组织科、领导小组或督导组开展，单位不能自行转入' },
+  EVALUATED: { roles: TENANT, reason: InnovationErrorReason.NOT_TENANT_OFFICER, message: 'Evaluation, awards and promotion are decided by the tenant admin or the leading group' },
+  AWARDED: { roles: TENANT, reason: InnovationErrorReason.NOT_TENANT_OFFICER, message: 'Evaluation, awards and promotion are decided by the tenant admin or the leading group' },
+  PROMOTED: { roles: TENANT, reason: InnovationErrorReason.NOT_TENANT_OFFICER, message: 'Evaluation, awards and promotion are decided by the tenant admin or the leading group' },
+};
 
 const ORDER: InnovationStage[] = [
   InnovationStage.RESEARCH, InnovationStage.IMPLEMENTING, InnovationStage.SUPERVISED,
@@ -149,12 +165,10 @@ export const innovationService = {
         { field: 'input.to', from, to });
     }
     const isReturn = from === InnovationStage.SUPERVISED && to === InnovationStage.IMPLEMENTING;
-    const roles = isReturn ? OVERSEERS : EVALUATED_STAGES.includes(to) ? TENANT : UNIT;
-    if (!inScope(viewer, org.path, roles)) {
-      throw innovationError(roles === TENANT ? InnovationErrorReason.NOT_TENANT_OFFICER : InnovationErrorReason.NOT_PROJECT_OFFICER,
-        roles === TENANT ? 'Evaluation, awards and promotion are decided by the tenant admin or the leading group'
-          : isReturn ? 'Only an officer over the org sends a project back to implementation' : 'Only the org’s secretary or an officer over it moves its project');
-    }
+    const step = isReturn
+      ? { roles: OVERSEERS, reason: InnovationErrorReason.NOT_PROJECT_OFFICER, message: 'Only an officer over the org sends a project back to implementation' }
+      : FORWARD[to];
+    if (!inScope(viewer, org.path, step.roles)) throw innovationError(step.reason, step.message);
     const note = input.note?.trim() ?? '';
     if (isReturn && !note) throw innovationError(InnovationErrorReason.STAGE_DATA_MISSING, 'A return to implementation needs a reason', 'input.note');
     if (to === InnovationStage.EVALUATED && !input.evaluation) throw innovationError(InnovationErrorReason.STAGE_DATA_MISSING, 'An evaluation records a score and a summary', 'input.evaluation');

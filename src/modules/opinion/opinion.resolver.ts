@@ -159,7 +159,7 @@ export class OpinionResolver {
     return opinionService.isOverdue(o);
   }
 
-  @FieldResolver(() => Org)
+  @FieldResolver(() => Org, { nullable: true, description: 'The org it concerns; null for the responsible staff member once the org moved out of their scope.' })
   async org(@Root() o: Opinion, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, o.orgId);
   }

@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
-import { DateTimeScalar } from '../../graphql/scalars';
+import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
 import { labelled } from '../../graphql/enum-labels';
 
 export enum OrgKind {
@@ -59,6 +59,10 @@ export class Org {
   @Field(() => DateTimeScalar, { nullable: true })
   @Column('timestamptz', { name: 'archived_at', nullable: true })
   archivedAt: Date | null;
+
+  @Field(() => DateScalar, { nullable: true, description: '成立日期: campaign deadlines due before it are not owed. Null for orgs entered as existing structure (they owe every deadline).' })
+  @Column('date', { name: 'established_on', nullable: true })
+  establishedOn: string | null;
 
   @Field(() => DateTimeScalar)
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

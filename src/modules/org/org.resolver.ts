@@ -1,6 +1,7 @@
 import { IsEnum, MaxLength, MinLength } from 'class-validator';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
+import { DateScalar } from '../../graphql/scalars';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { Org, OrgCategory, OrgKind, orgCategoryLabels, orgKindLabels } from './org.entity';
 import { orgService } from './org.service';
@@ -34,9 +35,11 @@ class OrgsArgs extends OrgFilterArgs {
 @InputType()
 class CreateOrgInput {
   @Field(() => ID) parentId: string;
-  @Field() @MinLength(1) @MaxLength(200) name: string;
+  @Field({ description: 'Trimmed; never blank; unique among the live orgs under the same parent.' }) @MinLength(1) @MaxLength(200) name: string;
   @Field(() => OrgKind) @IsEnum(OrgKind) kind: OrgKind;
   @Field(() => OrgCategory) @IsEnum(OrgCategory) category: OrgCategory;
+  @Field(() => DateScalar, { nullable: true, description: '成立日期 (default today, in the tenant’s time zone); an org entered late as existing structure gives its real date.' })
+  establishedOn?: Date | null;
 }
 
 @InputType()
@@ -53,6 +56,11 @@ class MoveOrgInput {
 
 @InputType()
 class ArchiveOrgInput {
+  @Field(() => ID) id: string;
+}
+
+@InputType()
+class RestoreOrgInput {
   @Field(() => ID) id: string;
 }
 
@@ -73,7 +81,7 @@ export class OrgResolver {
 
   @Mutation(() => Org)
   async createOrg(@Arg('input') input: CreateOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
-    return orgService.create(ctx, { ...input, parentId: orgId(input.parentId) });
+    return orgService.create(ctx, { ...input, parentId: orgId(input.parentId), establishedOn: input.establishedOn ? input.establishedOn.toISOString().slice(0, 10) : null });
   }
 
   @Mutation(() => Org)
@@ -89,6 +97,11 @@ export class OrgResolver {
   @Mutation(() => Org, { description: 'Archive an org that has no active sub-organizations.' })
   async archiveOrg(@Arg('input') input: ArchiveOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.archive(ctx, orgId(input.id));
+  }
+
+  @Mutation(() => Org, { description: 'Restore an archived org (the org alone): its parent must be live and its name still free among the live siblings.' })
+  async restoreOrg(@Arg('input') input: RestoreOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
+    return orgService.restore(ctx, orgId(input.id));
   }
 
   @FieldResolver(() => ID)

@@ -141,22 +141,27 @@ export const orgService = {
     return row as OrgCounts;
   },
 
-  async create(ctx: RequestContext, input: { parentId: string; name: string; kind: OrgKind; category: OrgCategory }): Promise<Org> {
+  async create(ctx: RequestContext, input: { parentId: string; name: string; kind: OrgKind; category: OrgCategory; establishedOn?: string | null }): Promise<Org> {
     const viewer = requireUser(ctx);
+    const name = orgName(input.name, 'input.name');
     const parent = await this.getOrThrow(ctx, input.parentId);
     assertManages(viewer, parent);
-    if (parent.archivedAt) throw orgError(OrgErrorReason.ORG_ARCHIVED, 'The parent org is archived', 'input.parentId');
+    await lockLive(ctx, parent, 'The parent org is archived', 'input.parentId');
     if (!allowedChildKinds[parent.kind].includes(input.kind)) {
       throw orgError(OrgErrorReason.ORG_PARENT_KIND, `A ${input.kind} cannot sit under a ${parent.kind}`, 'input.kind');
     }
-    return insertOrg(ctx.tx, viewer.tenantId, parent, input);
+    const [{ today }] = await ctx.tx.query(`SELECT (now() AT TIME ZONE coalesce((SELECT settings->>'timezone' FROM tenants WHERE id = app_tenant_id()), 'Asia/Shanghai'))::date::text AS today`);
+    const establishedOn = input.establishedOn ?? today;
+    if (establishedOn > today) throw orgError(OrgErrorReason.ORG_ESTABLISHED_IN_FUTURE, '成立日期不能晚于今天', 'input.establishedOn');
+    return uniqueAmongSiblings(name, () => insertOrg(ctx.tx, viewer.tenantId, parent, { name, kind: input.kind, category: input.category, establishedOn }));
   },
 
-  async rename(ctx: RequestContext, id: string, name: string): Promise<Org> {
+  async rename(ctx: RequestContext, id: string, rawName: string): Promise<Org> {
     const viewer = requireUser(ctx);
+    const name = orgName(rawName, 'input.name');
     const org = await this.getOrThrow(ctx, id);
     assertManages(viewer, org);
-    await ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { name });
+    await uniqueAmongSiblings(name, () => ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { name }));
     return reload(ctx, viewer, org.id);
   },
 
@@ -171,19 +176,19 @@ export const orgService = {
     if (parent.path === org.path || parent.path.startsWith(`${org.path}.`)) {
       throw orgError(OrgErrorReason.ORG_MOVE_CYCLE, 'An org cannot move into its own subtree', 'input.newParentId');
     }
-    if (parent.archivedAt) throw orgError(OrgErrorReason.ORG_ARCHIVED, 'The new parent org is archived', 'input.newParentId');
+    await lockLive(ctx, parent, 'The new parent org is archived', 'input.newParentId');
     if (!allowedChildKinds[parent.kind].includes(org.kind)) {
       throw orgError(OrgErrorReason.ORG_PARENT_KIND, `A ${org.kind} cannot sit under a ${parent.kind}`, 'input.newParentId');
     }
     // Lock the subtree first so a concurrent move of an overlapping subtree waits for us.
     await ctx.tx.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND path <@ $2::ltree FOR UPDATE`, [viewer.tenantId, org.path]);
-    await ctx.tx.query(
+    await uniqueAmongSiblings(org.name, () => ctx.tx.query(
       `UPDATE orgs SET path = $3::ltree || subpath(path, nlevel($2::ltree) - 1),
                        parent_id = CASE WHEN id = $4 THEN $5::uuid ELSE parent_id END,
                        updated_at = now()
         WHERE tenant_id = $1 AND path <@ $2::ltree`,
       [viewer.tenantId, org.path, parent.path, org.id, parent.id],
-    );
+    ));
     return reload(ctx, viewer, org.id);
   },
 
@@ -193,6 +198,8 @@ export const orgService = {
     assertManages(viewer, org);
     if (!org.parentId) throw orgError(OrgErrorReason.ORG_ROOT_IMMUTABLE, 'The root org cannot be archived', 'input.id');
     if (org.archivedAt) return org;
+    // Locked, so a concurrent restore or create under it either sees it archived or is counted here.
+    await ctx.tx.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [viewer.tenantId, org.id]);
     const [{ active }] = await ctx.tx.query(
       `SELECT count(*)::int AS active FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND archived_at IS NULL`,
       [viewer.tenantId, org.id],
@@ -201,7 +208,51 @@ export const orgService = {
     await ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { archivedAt: new Date() });
     return reload(ctx, viewer, org.id);
   },
+
+  /**
+   * Brings an archived org back (the org alone: its archived sub-organizations are restored one by
+   * one, top down). Its parent must be live, and its name still free among the live siblings.
+   */
+  async restore(ctx: RequestContext, id: string): Promise<Org> {
+    const viewer = requireUser(ctx);
+    const org = await this.getOrThrow(ctx, id);
+    assertManages(viewer, org);
+    if (!org.archivedAt) return org;
+    if (org.parentId) {
+      const [parent] = await ctx.tx.query(`SELECT archived_at FROM orgs WHERE tenant_id = $1 AND id = $2 FOR SHARE`, [viewer.tenantId, org.parentId]);
+      if (parent.archived_at) throw orgError(OrgErrorReason.ORG_PARENT_ARCHIVED, '上级组织已撤销，请先恢复上级组织', 'input.id');
+    }
+    await uniqueAmongSiblings(org.name, () => ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { archivedAt: null }));
+    return reload(ctx, viewer, org.id);
+  },
 };
+
+/** A name as stored: trimmed of white space at both ends (full-width too), never blank. */
+export function orgName(raw: string, field: string): string {
+  const name = raw.trim();
+  if (!name) throw orgError(OrgErrorReason.ORG_NAME_BLANK, '组织名称不能为空白', field);
+  return name;
+}
+
+/** The live-sibling name index (orgs_live_sibling_name) answers CONFLICT ORG_NAME_TAKEN, also for a lost race. */
+async function uniqueAmongSiblings<T>(name: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const e = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+    const pg = e.driverError ?? e;
+    if (pg.code === '23505' && pg.constraint === 'orgs_live_sibling_name') {
+      throw orgError(OrgErrorReason.ORG_NAME_TAKEN, `同一上级组织下已有名为“${name}”的组织`, { field: 'input.name', name });
+    }
+    throw error;
+  }
+}
+
+/** Locks the parent against a concurrent archive and refuses it when archived. */
+async function lockLive(ctx: RequestContext, parent: Org, message: string, field: string): Promise<void> {
+  const [row] = await ctx.tx.query(`SELECT archived_at FROM orgs WHERE tenant_id = $1 AND id = $2 FOR SHARE`, [parent.tenantId, parent.id]);
+  if (row.archived_at) throw orgError(OrgErrorReason.ORG_ARCHIVED, message, field);
+}
 
 /** The org was loaded through the visibility filter, so refusing here confirms nothing new. */
 function assertManages(viewer: UserViewer, org: Org): void {
@@ -221,13 +272,13 @@ export async function insertOrg(
   tx: RequestTransaction,
   tenantId: string,
   parent: Org | null,
-  input: { name: string; kind: OrgKind; category: OrgCategory },
+  input: { name: string; kind: OrgKind; category: OrgCategory; establishedOn?: string | null },
 ): Promise<Org> {
   const [{ id }] = await tx.query(`SELECT gen_random_uuid() AS id`);
   const path = parent ? `${parent.path}.${pathLabel(id)}` : pathLabel(id);
   await tx.query(
-    `INSERT INTO orgs (tenant_id, id, parent_id, name, kind, category, path) VALUES ($1, $2, $3, $4, $5, $6, $7::ltree)`,
-    [tenantId, id, parent?.id ?? null, input.name, input.kind, input.category, path],
+    `INSERT INTO orgs (tenant_id, id, parent_id, name, kind, category, path, established_on) VALUES ($1, $2, $3, $4, $5, $6, $7::ltree, $8)`,
+    [tenantId, id, parent?.id ?? null, input.name.trim(), input.kind, input.category, path, input.establishedOn ?? null],
   );
   return tx.repository(Org).findOneByOrFail({ tenantId, id });
 }

@@ -54,13 +54,13 @@ export class ServiceRequestResolver {
     return r.state === ServiceRequestState.OPEN && r.dueAt.getTime() < Date.now();
   }
 
-  @FieldResolver(() => Org)
-  async fromOrg(@Root() r: ServiceRequest, @Ctx() ctx: RequestContext): Promise<Org> {
-    return (await orgService.findById(ctx, r.fromOrgId))!;
+  @FieldResolver(() => Org, { nullable: true, description: 'The asking org; null when it lies outside what you may read (it moved out of your scope).' })
+  async fromOrg(@Root() r: ServiceRequest, @Ctx() ctx: RequestContext): Promise<Org | null> {
+    return orgService.findById(ctx, r.fromOrgId);
   }
 
-  @FieldResolver(() => Org)
-  async toOrg(@Root() r: ServiceRequest, @Ctx() ctx: RequestContext): Promise<Org> {
-    return (await orgService.findById(ctx, r.toOrgId))!;
+  @FieldResolver(() => Org, { nullable: true, description: 'The org asked; null when it lies outside what you may read (the asking org moved away from it).' })
+  async toOrg(@Root() r: ServiceRequest, @Ctx() ctx: RequestContext): Promise<Org | null> {
+    return orgService.findById(ctx, r.toOrgId);
   }
 }

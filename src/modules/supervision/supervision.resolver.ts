@@ -345,9 +345,9 @@ export class InspectionResolver {
     return ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: inspection.tenantId, id: inspection.teamId });
   }
 
-  @FieldResolver(() => Org)
-  async org(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<Org> {
-    return (await orgService.findById(ctx, inspection.orgId))!;
+  @FieldResolver(() => Org, { nullable: true, description: 'The inspected org; null for a team member whose scope no longer covers it (it moved away).' })
+  async org(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<Org | null> {
+    return orgService.findById(ctx, inspection.orgId);
   }
 
   @FieldResolver(() => Campaign, { nullable: true })
@@ -461,9 +461,9 @@ export class RectificationResolver {
     return rectificationService.isOverdue(r, toDateString(new Date()));
   }
 
-  @FieldResolver(() => Org)
-  async ownerOrg(@Root() r: Rectification, @Ctx() ctx: RequestContext): Promise<Org> {
-    return (await orgService.findById(ctx, r.ownerOrgId))!;
+  @FieldResolver(() => Org, { nullable: true, description: 'The org rectifying; null for a team member whose scope no longer covers it (it moved away).' })
+  async ownerOrg(@Root() r: Rectification, @Ctx() ctx: RequestContext): Promise<Org | null> {
+    return orgService.findById(ctx, r.ownerOrgId);
   }
 
   @FieldResolver(() => Finding, { nullable: true, description: 'The finding as its current record states it (the latest finalized amendment’s copy, possibly withdrawn).' })
