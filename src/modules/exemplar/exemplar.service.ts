@@ -1,4 +1,4 @@
-import { holdsRole, inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
+import { holdsRoleAtRoot, inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
 import { scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
@@ -241,7 +241,8 @@ export const exemplarService = {
   /** Tenant admins set the limit per year, kind and category (the source: 1–3). */
   async setLimit(ctx: RequestContext, input: { year: number; kind: ExemplarKind; category: OrgCategory; limit: number }): Promise<ExemplarCountRow> {
     const viewer = requireUser(ctx);
-    if (!holdsRole(viewer, [Role.TENANT_ADMIN])) throw exemplarError(ExemplarErrorReason.NOT_TENANT_ADMIN, 'Only a tenant admin sets exemplar limits');
+    // The limit is the tenant's (per year, kind and category across every org): an admin at the root sets it.
+    if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw exemplarError(ExemplarErrorReason.NOT_TENANT_ADMIN, '只有根组织的管理员可以设置选树典型名额');
     await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`exemplar-limit:${viewer.tenantId}:${input.year}:${input.kind}:${input.category}`]);
     const [row] = await ctx.tx.query(`SELECT count(*)::int AS named FROM exemplars WHERE tenant_id = $1 AND year = $2 AND kind = $3 AND category = $4 AND state = ANY($5::text[])`,
       [viewer.tenantId, input.year, input.kind, input.category, HOLDING_STATES]);
