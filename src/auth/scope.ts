@@ -74,8 +74,25 @@ export function inScope(viewer: UserViewer, path: string, roles: Role[] = READ_R
   return scopePaths(viewer, roles).some((scope) => isAncestorOrSelf(scope, path));
 }
 
-
-/** Whether the viewer holds any of `roles` anywhere in the tenant (tenant-wide settings such as frameworks). */
+/**
+ * Whether the viewer holds any of `roles` anywhere in the tenant, over some subtree. Only a gate in
+ * front of a per-object scope check (an import whose every row is then checked against the scope);
+ * never a power over the tenant: a role assigned over a subtree grants nothing outside it.
+ */
 export function holdsRole(viewer: UserViewer, roles: Role[]): boolean {
   return viewer.roles.some((r) => roles.includes(r.role));
+}
+
+/**
+ * Whether the viewer holds any of `roles` at the tenant's root org (the org with no parent: a path of
+ * one label). Tenant-wide powers (settings, frameworks, exemplar limits, the assessment rule, the whole
+ * audit log, notices, supervision teams, the record chain) need this.
+ */
+export function holdsRoleAtRoot(viewer: UserViewer, roles: Role[]): boolean {
+  return viewer.roles.some((r) => roles.includes(r.role) && isRootPath(r.path));
+}
+
+/** The root org's path has one label (depth 0). */
+export function isRootPath(path: string): boolean {
+  return path.length > 0 && !path.includes('.');
 }

@@ -102,6 +102,8 @@ function fromPostgres(error: { code?: string; constraint?: string }): AppError |
   if (code === '23P01') return new AppError(ErrorCode.CONFLICT, '与已有记录冲突', { reason: 'EXCLUSION', constraint: error.constraint });
   if (code === '23503') return new AppError(ErrorCode.BAD_USER_INPUT, 'A referenced record does not exist', { reason: 'REFERENCE' });
   if (code === '23514' || code === '23502' || code.startsWith('22')) return new AppError(ErrorCode.BAD_USER_INPUT, 'A value is out of range or malformed', { reason: 'INVALID_VALUE' });
+  // keep_root_admin() (migrations/1733820000001): the change would leave no enabled TENANT_ADMIN at the root
+  if (code === 'LA001') return new AppError(ErrorCode.CONFLICT, '本单位至少要保留一名在根组织任职且未停用的管理员，操作未执行', { reason: 'LAST_ADMIN' });
   if (code === '40001' || code === '40P01') return new AppError(ErrorCode.CONFLICT, 'Concurrent update, retry the request', { reason: 'SERIALIZATION' });
   if (code === '57014') return new AppError(ErrorCode.TIMEOUT, 'The request took too long', { reason: 'STATEMENT_TIMEOUT' });
   if (code.startsWith('08') || code.startsWith('28') || code === '57P01' || code === '57P03') return new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable, retry later', { reason: 'DATABASE_UNAVAILABLE' });

@@ -1,4 +1,4 @@
-import { GraphQLSchema, defaultFieldResolver } from 'graphql';
+import { GraphQLSchema, defaultFieldResolver, getNamedType, isLeafType } from 'graphql';
 import { NonEmptyArray, buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver';
 import { moduleResolvers } from '../modules';
@@ -48,11 +48,15 @@ function wrapRootFields(schema: GraphQLSchema): GraphQLSchema {
   }
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     const resolve = field.resolve ?? defaultFieldResolver;
+    // A mutation answering a scalar (deleteLedgerEntry, revokeRole) may remove the record it names: the
+    // org its audit entry belongs to is read before it runs.
+    const answersScalar = isLeafType(getNamedType(field.type));
     field.resolve = (source, args, context: RequestContext, info) => {
       refuseNul(args);
       return context.tx.inSavepoint(async () => {
+        const orgBefore = answersScalar ? await auditService.orgOfInput(context, args) : null;
         const result = await resolve(source, args, context, info);
-        await auditService.record(context, info.fieldName, args, result);
+        await auditService.record(context, info.fieldName, args, result, orgBefore);
         return result;
       });
     };

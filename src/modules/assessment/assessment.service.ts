@@ -1,4 +1,4 @@
-import { holdsRole, inScope, subtreeOf } from '../../auth/scope';
+import { holdsRoleAtRoot, inScope, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { badInput, forbidden } from '../../graphql/errors';
 import { campaignService } from '../campaign/campaign.service';
@@ -7,6 +7,7 @@ import { orgService } from '../org/org.service';
 import { FindingSeverity, findingSeverityLabels } from '../supervision/supervision.entity';
 import { Role } from '../user/user.entity';
 import { AssessmentComponent, AssessmentRule, AssessmentRuleValues } from './assessment.entity';
+import { AssessmentErrorReason, assessmentError } from './assessment.errors';
 
 export interface AssessmentRow {
   org: Org;
@@ -77,7 +78,8 @@ export const assessmentService = {
 
   async setRule(ctx: RequestContext, year: number, campaignId: string | null, values: AssessmentRuleValues): Promise<AssessmentRule> {
     const viewer = requireUser(ctx);
-    if (!holdsRole(viewer, [Role.TENANT_ADMIN])) throw forbidden('Only a tenant admin sets the assessment rule');
+    // One rule per year scores every org of the tenant: an admin at the root sets it.
+    if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw assessmentError(AssessmentErrorReason.NOT_RULE_ADMIN, '只有根组织的管理员可以设置年度考核规则');
     if (values.campaignShare < 0 || values.campaignShare > 1) throw badInput('input.rule.campaignShare', 'campaignShare is between 0 and 1');
     if (values.base < 0 || values.base > 1000) throw badInput('input.rule.base', 'base is between 0 and 1000');
     const severities = values.findingPoints.map((p) => p.severity);

@@ -12,5 +12,7 @@ export class AuditEntry {
   @Field({ description: 'The mutation that made the change.' }) @Column() action: string;
   @Field(() => String, { nullable: true }) @Column('text', { name: 'entity_type', nullable: true }) entityType: string | null;
   @Column('uuid', { name: 'entity_id', nullable: true }) entityId: string | null;
+  /** The org the record belongs to (null: a tenant-wide record, shown to admins at the root only). */
+  @Column('uuid', { name: 'org_id', nullable: true }) orgId: string | null;
   @Field(() => JSONScalar, { description: 'The mutation’s input, secrets removed.' }) @Column('jsonb') data: Record<string, unknown>;
 }

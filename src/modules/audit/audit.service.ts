@@ -1,9 +1,10 @@
-import { holdsRole } from '../../auth/scope';
+import { holdsRoleAtRoot, underAnySql } from '../../auth/scope';
+import { scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { forbidden } from '../../graphql/errors';
 import { Page, decodeCursor, decodeGlobalId, encodeCursor, pageFrom } from '../../graphql/relay';
 import { Role } from '../user/user.entity';
 import { AuditEntry } from './audit.entity';
+import { AuditErrorReason, auditError } from './audit.errors';
 
 /** Input keys whose values never reach the log: credentials and the public's contact data. */
 const SECRET = /password|token|secret|contact|phone|deviceId/i;
@@ -39,24 +40,87 @@ function entityOf(result: unknown, args: Record<string, unknown>): { type: strin
   return { type: null, id: null };
 }
 
+/** Properties and columns that name the org a record belongs to, in order of preference. */
+const ORG_PROPERTIES = ['orgId', 'ownerOrgId', 'fromOrgId', 'scopeOrgId'] as const;
+const ORG_COLUMNS = ['org_id', 'owner_org_id', 'from_org_id', 'scope_org_id'];
+/** Records without an org column of their own belong to the org of their parent record. */
+const PARENT_OF: Record<string, [column: string, type: string]> = {
+  Finding: ['inspection_id', 'Inspection'],
+  ExemplarObjection: ['exemplar_id', 'Exemplar'],
+  Pairing: ['person_id', 'PairingPerson'],
+  PairingVisit: ['pairing_id', 'Pairing'],
+  LeadingGroup: ['campaign_id', 'Campaign'],
+  ServiceStandard: ['brand_id', 'ServiceBrand'],
+};
+
+/** The org of a stored record of a Node type, through its own org column or its parent's (null: none). */
+async function orgOfRecord(ctx: RequestContext, tenantId: string, type: string | null, id: string | null, hops = 0): Promise<string | null> {
+  if (!type || !id || hops > 3) return null;
+  if (type === 'Org') return id;
+  const dataSource = ctx.tx.manager.connection;
+  if (!dataSource.hasMetadata(type)) return null;
+  const meta = dataSource.getMetadata(type);
+  if (meta.targetName !== type) return null;
+  const has = (column: string) => meta.columns.some((c) => c.databaseName === column);
+  const key = meta.primaryColumns.map((c) => c.databaseName).filter((c) => c !== 'tenant_id');
+  const own = ORG_COLUMNS.find(has);
+  const parent = PARENT_OF[type];
+  const column = own ?? (parent && has(parent[0]) ? parent[0] : undefined);
+  if (key.length !== 1 || !column) return null;
+  const [row] = await ctx.tx.query(`SELECT ${column}::text AS v FROM ${meta.tablePath} WHERE tenant_id = $1 AND ${key[0]} = $2`, [tenantId, id]);
+  if (!row?.v) return null;
+  return own ? row.v : orgOfRecord(ctx, tenantId, parent[1], row.v, hops + 1);
+}
+
 export const auditService = {
-  /** Appends an entry for a mutation that succeeded, inside its transaction (so it commits with it). */
-  async record(ctx: RequestContext, action: string, args: Record<string, unknown>, result: unknown): Promise<void> {
+  /**
+   * The org of the record a mutation's input names, read before the mutation runs: a mutation that
+   * answers a scalar (deleteLedgerEntry, revokeRole) may leave no record to read afterwards.
+   */
+  async orgOfInput(ctx: RequestContext, args: Record<string, unknown>): Promise<string | null> {
+    const viewer = ctx.viewer;
+    if (!viewer || viewer.kind !== 'user' || !ctx.tx.isOpen) return null;
+    const entity = entityOf(null, args);
+    return orgOfRecord(ctx, viewer.tenantId, entity.type, entity.id);
+  },
+
+  /**
+   * Appends an entry for a mutation that succeeded, inside its transaction (so it commits with it),
+   * with the org of the record it touched: the record's own (or its parent's), else `orgBefore`.
+   */
+  async record(ctx: RequestContext, action: string, args: Record<string, unknown>, result: unknown, orgBefore?: string | null): Promise<void> {
     const viewer = ctx.viewer;
     if (!viewer || viewer.kind !== 'user' || !ctx.tx.isOpen) return;
     const entity = entityOf(result, args);
+    let orgId: string | null = null;
+    if (result && typeof result === 'object') {
+      const r = result as Record<string, unknown>;
+      if (result.constructor?.name === 'Org' && typeof r.id === 'string') orgId = r.id;
+      else orgId = (ORG_PROPERTIES.map((p) => r[p]).find((v) => typeof v === 'string' && UUID.test(v)) as string | undefined) ?? null;
+    }
+    orgId ??= (await orgOfRecord(ctx, viewer.tenantId, entity.type, entity.id)) ?? orgBefore ?? null;
     await ctx.tx.query(
-      `INSERT INTO audit_log (tenant_id, actor_id, action, entity_type, entity_id, data) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [viewer.tenantId, viewer.userId, action, entity.type, entity.id, JSON.stringify(sanitize(args))],
+      `INSERT INTO audit_log (tenant_id, actor_id, action, entity_type, entity_id, org_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [viewer.tenantId, viewer.userId, action, entity.type, entity.id, orgId, JSON.stringify(sanitize(args))],
     );
   },
 
-  /** Newest first; tenant admins only. */
+  /**
+   * Newest first. An admin at the root reads the whole log; an admin over a subtree reads the entries
+   * of records whose org lies in its subtree (a leakproof path_key range), never a sibling's, and no
+   * entry without an org (tenant-wide records).
+   */
   async list(ctx: RequestContext, filter: { entityId?: string; action?: string }, first: number, after?: string): Promise<Page<AuditEntry>> {
     const viewer = requireUser(ctx);
-    if (!holdsRole(viewer, [Role.TENANT_ADMIN])) throw forbidden('Only a tenant admin reads the audit log');
+    const whole = holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN]);
+    const roots = scopePaths(viewer, [Role.TENANT_ADMIN]);
+    if (!roots.length) throw auditError(AuditErrorReason.NOT_AUDIT_READER, '只有管理员可以查看操作日志');
     const build = () => {
       const qb = ctx.tx.repository(AuditEntry).createQueryBuilder('a').where('a.tenant_id = :t', { t: viewer.tenantId });
+      if (!whole) {
+        const scope = underAnySql('o', roots);
+        qb.innerJoin('orgs', 'o', 'o.tenant_id = a.tenant_id AND o.id = a.org_id').andWhere(scope.sql, scope.params);
+      }
       if (filter.entityId) qb.andWhere('a.entity_id = :e', { e: filter.entityId });
       if (filter.action) qb.andWhere('a.action = :action', { action: filter.action });
       return qb;

@@ -1,4 +1,4 @@
-import { holdsRole, inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
+import { holdsRoleAtRoot, inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
 import { scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
@@ -243,7 +243,8 @@ export const exemplarService = {
   /** Tenant admins set the limit per year, kind and category (the source: 1–3). */
   async setLimit(ctx: RequestContext, input: { year: number; kind: ExemplarKind; category: OrgCategory; limit: number }): Promise<ExemplarCountRow> {
     const viewer = requireUser(ctx);
-    if (!holdsRole(viewer, [Role.TENANT_ADMIN])) throw exemplarError(ExemplarErrorReason.NOT_TENANT_ADMIN, 'Only a tenant admin sets exemplar limits');
+    // The limit is the tenant's (per year, kind and category across every org): an admin at the root sets it.
+    if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw exemplarError(ExemplarErrorReason.NOT_TENANT_ADMIN, '只有根组织的管理员可以设置选树典型名额');
     const { min, max } = EXEMPLAR_LIMIT_BOUNDS;
     if (!Number.isInteger(input.limit) || input.limit < min || input.limit > max) {
       throw exemplarError(ExemplarErrorReason.LIMIT_OUT_OF_BOUNDS, `上限须为${min}至${max}个（“筛选1-3个”）`, { field: 'input.limit', min, max });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { holdsRole } from '../../auth/scope';
+import { holdsRoleAtRoot } from '../../auth/scope';
 import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { templatesDir } from '../../paths';
@@ -35,7 +35,8 @@ export interface CriterionInput {
 
 function requireFrameworkAdmin(ctx: RequestContext) {
   const viewer = requireUser(ctx);
-  if (!holdsRole(viewer, [Role.TENANT_ADMIN])) throw frameworkError(FrameworkErrorReason.NOT_FRAMEWORK_ADMIN, 'Only a tenant admin edits frameworks');
+  // The criteria bind every org of the tenant: only an admin at the root edits them.
+  if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw frameworkError(FrameworkErrorReason.NOT_FRAMEWORK_ADMIN, '只有根组织的管理员可以编辑考评标准');
   return viewer;
 }
 

@@ -1,4 +1,4 @@
-import { holdsRole, inScope } from '../../auth/scope';
+import { holdsRoleAtRoot, inScope } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { ErrorCode, badInput, errorFactory } from '../../graphql/errors';
 import { campaignService, toDateString } from '../campaign/campaign.service';
@@ -23,6 +23,10 @@ export const noticeError = errorFactory<NoticeErrorReason>({
   NOTHING_TO_CRITICISE: ErrorCode.BAD_USER_INPUT,
 });
 
+/**
+ * A notice is the tenant's (通报 circulate to every org once issued), so drafting, issuing and reading
+ * drafts need the role at the root: an admin or leader assigned over a subtree has none of it.
+ */
 const ISSUERS = [Role.TENANT_ADMIN, Role.LEADER];
 
 export interface NoticeInput {
@@ -47,7 +51,7 @@ export const noticeService = {
     const viewer = requireUser(ctx);
     const notice = await ctx.tx.repository(Notice).findOneBy({ tenantId: viewer.tenantId, id });
     if (!notice) return null;
-    return notice.state === NoticeState.ISSUED || holdsRole(viewer, ISSUERS) ? notice : null;
+    return notice.state === NoticeState.ISSUED || holdsRoleAtRoot(viewer, ISSUERS) ? notice : null;
   },
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<Notice> {
@@ -59,7 +63,7 @@ export const noticeService = {
   async list(ctx: RequestContext, filter: { kind?: NoticeKind; state?: NoticeState }, first: number): Promise<Notice[]> {
     const viewer = requireUser(ctx);
     const qb = ctx.tx.repository(Notice).createQueryBuilder('n').where('n.tenant_id = :t', { t: viewer.tenantId });
-    if (!holdsRole(viewer, ISSUERS)) qb.andWhere(`n.state = 'ISSUED'`);
+    if (!holdsRoleAtRoot(viewer, ISSUERS)) qb.andWhere(`n.state = 'ISSUED'`);
     if (filter.kind) qb.andWhere('n.kind = :kind', { kind: filter.kind });
     if (filter.state) qb.andWhere('n.state = :state', { state: filter.state });
     return qb.orderBy('n.created_at', 'DESC').limit(first).getMany();
@@ -67,7 +71,7 @@ export const noticeService = {
 
   async create(ctx: RequestContext, input: NoticeInput): Promise<Notice> {
     const viewer = requireUser(ctx);
-    if (!holdsRole(viewer, ISSUERS)) throw noticeError(NoticeErrorReason.NOT_NOTICE_ISSUER, 'Only a tenant admin or the leading group drafts notices');
+    if (!holdsRoleAtRoot(viewer, ISSUERS)) throw noticeError(NoticeErrorReason.NOT_NOTICE_ISSUER, '只有根组织的管理员或领导小组可以起草通报');
     if (!input.subjectOrgIds.length) throw badInput('input.subjectOrgIds', 'A notice names at least one org');
     for (const id of [...input.subjectOrgIds, ...input.recipientOrgIds]) await orgService.getInScopeOrThrow(ctx, id);
     for (const id of input.inspectionIds) await supervisionService.getInspectionOrThrow(ctx, id);
@@ -115,7 +119,7 @@ export const noticeService = {
 
   async issue(ctx: RequestContext, id: string, issuedOn?: string | null): Promise<Notice> {
     const viewer = requireUser(ctx);
-    if (!holdsRole(viewer, ISSUERS)) throw noticeError(NoticeErrorReason.NOT_NOTICE_ISSUER, 'Only a tenant admin or the leading group issues notices');
+    if (!holdsRoleAtRoot(viewer, ISSUERS)) throw noticeError(NoticeErrorReason.NOT_NOTICE_ISSUER, '只有根组织的管理员或领导小组可以签发通报');
     const notice = await this.getOrThrow(ctx, id);
     const [, changed] = await ctx.tx.query(`UPDATE notices SET state = 'ISSUED', issued_on = $3, issued_by = $4 WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`,
       [viewer.tenantId, notice.id, issuedOn ?? toDateString(new Date()), viewer.userId]);

@@ -1,4 +1,4 @@
-import { holdsRole, inScope } from '../../auth/scope';
+import { holdsRoleAtRoot, inScope } from '../../auth/scope';
 import { UserViewer, isAncestorOrSelf } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
@@ -76,6 +76,10 @@ export interface ChainVerification {
   brokenAt: { seq: number; inspectionId: string; reason: string } | null;
 }
 
+/**
+ * 督导组 are the bureau's: forming one, seeing every team and verifying the tenant's record chain need
+ * the role at the root. An officer over a subtree sees the teams that inspect inside its scope.
+ */
 const TEAM_ADMINS = [Role.TENANT_ADMIN, Role.LEADER];
 
 async function members(ctx: RequestContext, team: SupervisionTeam): Promise<string[]> {
@@ -110,7 +114,7 @@ export const supervisionService = {
   // ── teams ────────────────────────────────────────────────────────────────────────────────────────
   async createTeam(ctx: RequestContext, input: { name: string; leaderId: string; memberIds: string[]; scopeOrgIds: string[]; campaignId?: string | null }): Promise<SupervisionTeam> {
     const viewer = requireUser(ctx);
-    if (!holdsRole(viewer, TEAM_ADMINS)) throw supervisionError(SupervisionErrorReason.NOT_TEAM_ADMIN, 'Only a tenant admin or the leading group forms supervision teams');
+    if (!holdsRoleAtRoot(viewer, TEAM_ADMINS)) throw supervisionError(SupervisionErrorReason.NOT_TEAM_ADMIN, '只有根组织的管理员或领导小组可以组建督导组');
     const people = [...new Set([input.leaderId, ...input.memberIds])];
     const inspectors: { user_id: string }[] = await ctx.tx.query(
       `SELECT DISTINCT u.id AS user_id FROM users u JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
@@ -134,7 +138,7 @@ export const supervisionService = {
     const viewer = requireUser(ctx);
     const team = await ctx.tx.repository(SupervisionTeam).findOneBy({ tenantId: viewer.tenantId, id });
     if (!team) return null;
-    if ((await members(ctx, team)).includes(viewer.userId) || holdsRole(viewer, TEAM_ADMINS)) return team;
+    if ((await members(ctx, team)).includes(viewer.userId) || holdsRoleAtRoot(viewer, TEAM_ADMINS)) return team;
     const scopes = await scopeOrgs(ctx, team);
     return scopes.some((o) => inScope(viewer, o.path)) ? team : null;
   },
@@ -396,7 +400,8 @@ export const supervisionService = {
   /** Recomputes every finalized record's hash in chain order and reports the first broken link. */
   async verifyRecords(ctx: RequestContext): Promise<ChainVerification> {
     const viewer = requireUser(ctx);
-    if (!holdsRole(viewer, [...TEAM_ADMINS, Role.INSPECTOR])) throw supervisionError(SupervisionErrorReason.NOT_TEAM_ADMIN, 'Only admins, the leading group and inspectors verify records');
+    // The chain spans every inspection of the tenant (its answer names the first broken record, wherever it is).
+    if (!holdsRoleAtRoot(viewer, [...TEAM_ADMINS, Role.INSPECTOR])) throw supervisionError(SupervisionErrorReason.NOT_TEAM_ADMIN, '只有根组织的管理员、领导小组或督导组成员可以核验记录链');
     const records: { id: string; seq: number; prev_hash: string; record_hash: string }[] = await ctx.tx.query(
       `SELECT id, chain_seq::int AS seq, prev_hash, record_hash FROM inspections WHERE tenant_id = $1 AND state = 'FINALIZED' ORDER BY chain_seq`,
       [viewer.tenantId],

@@ -1,14 +1,15 @@
 import { hashPassword } from '../../auth/password';
 import { RequestTransaction } from '../../db/request-transaction';
-import { holdsRole } from '../../auth/scope';
+import { holdsRoleAtRoot } from '../../auth/scope';
 import { RequestContext, requireOperator, requireUser } from '../../graphql/context';
-import { AppError, ErrorCode, badInput, forbidden } from '../../graphql/errors';
+import { AppError, ErrorCode, badInput } from '../../graphql/errors';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { Org, OrgCategory, OrgKind } from '../org/org.entity';
 import { insertOrg } from '../org/org.service';
 import { Role, User } from '../user/user.entity';
 import { assertPasswordStrength } from '../user/user.service';
 import { Tenant } from './tenant.entity';
+import { TenantErrorReason, tenantError } from './tenant.errors';
 
 export interface ProvisionTenantInput {
   slug: string;
@@ -85,7 +86,8 @@ export const tenantService = {
 
   async updateSettings(ctx: RequestContext, patch: Partial<TenantSettings>): Promise<TenantSettings> {
     const viewer = requireUser(ctx);
-    if (!holdsRole(viewer, [Role.TENANT_ADMIN])) throw forbidden('Only a tenant admin changes tenant settings');
+    // Settings bind the whole tenant: a TENANT_ADMIN assigned over a subtree may not change them.
+    if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw tenantError(TenantErrorReason.NOT_SETTINGS_ADMIN, '只有根组织的管理员可以修改本单位的设置');
     if (patch.timezone !== undefined) {
       const [ok] = await ctx.tx.query(`SELECT count(*)::int AS n FROM pg_timezone_names WHERE name = $1`, [patch.timezone]);
       if (!ok.n) throw badInput('input.timezone', `Unknown time zone ${patch.timezone}`);

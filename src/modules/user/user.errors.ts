@@ -7,6 +7,7 @@ export enum UserErrorReason {
   NOT_USER_ADMIN = 'NOT_USER_ADMIN',
   WEAK_PASSWORD = 'WEAK_PASSWORD',
   LAST_ADMIN = 'LAST_ADMIN',
+  SELF_DISABLE = 'SELF_DISABLE',
 }
 
 /** Every reason maps to one GraphQL code. */
@@ -17,5 +18,6 @@ export const userError = errorFactory<UserErrorReason>({
   NOT_USER_ADMIN: ErrorCode.FORBIDDEN,
   WEAK_PASSWORD: ErrorCode.BAD_USER_INPUT,
   LAST_ADMIN: ErrorCode.CONFLICT,
+  SELF_DISABLE: ErrorCode.BAD_USER_INPUT,
 });
 

@@ -1,8 +1,8 @@
 import { authService } from '../../auth/auth.service';
 import { hashPassword } from '../../auth/password';
 import { containsPattern } from '../../db/like';
-import { inScope, underAnySql } from '../../auth/scope';
-import { UserViewer, scopePaths } from '../../auth/viewer';
+import { inScope, isRootPath, underAnySql } from '../../auth/scope';
+import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { orgService } from '../org/org.service';
@@ -13,6 +13,52 @@ const ADMIN = [Role.TENANT_ADMIN];
 
 function assertAdminOver(viewer: UserViewer, path: string) {
   if (!inScope(viewer, path, ADMIN)) throw userError(UserErrorReason.NOT_USER_ADMIN, 'Only a tenant admin over this org may manage its users');
+}
+
+/**
+ * Every tenant keeps at least one enabled TENANT_ADMIN whose assignment is at the root org. Each change
+ * that could break it (revoking an admin role, disabling a user) takes this per-tenant lock before it
+ * counts, so two admins removing each other at once are serialized: the second one counts after the
+ * first committed. The database trigger keep_root_admin() takes the same lock and checks again.
+ */
+async function lockRootAdmins(ctx: RequestContext, tenantId: string): Promise<void> {
+  await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`tenant-admins:${tenantId}`]);
+}
+
+const ROOT_ADMINS_SQL = `
+  SELECT DISTINCT ra.user_id FROM role_assignments ra
+    JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id AND o.parent_id IS NULL
+    JOIN users u ON u.tenant_id = ra.tenant_id AND u.id = ra.user_id AND NOT u.disabled
+   WHERE ra.tenant_id = $1 AND ra.role = 'TENANT_ADMIN'`;
+
+/** Enabled users holding TENANT_ADMIN at the root, besides one assignment or one user (read under the lock). */
+async function otherRootAdmins(ctx: RequestContext, tenantId: string, except: { assignmentId?: string; userId?: string }): Promise<string[]> {
+  const rows: { user_id: string }[] = await ctx.tx.query(
+    `${ROOT_ADMINS_SQL} AND ra.id IS DISTINCT FROM $2::uuid AND ra.user_id IS DISTINCT FROM $3::uuid`,
+    [tenantId, except.assignmentId ?? null, except.userId ?? null],
+  );
+  return rows.map((r) => r.user_id);
+}
+
+/**
+ * Under the lock, the viewer's authority is read again: a concurrent request may just have revoked or
+ * disabled it (its roles were loaded when the request began).
+ */
+async function assertStillAdminOver(ctx: RequestContext, viewer: UserViewer, path: string): Promise<void> {
+  const rows: { path: string }[] = await ctx.tx.query(
+    `SELECT o.path::text AS path FROM role_assignments ra
+       JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
+       JOIN users u ON u.tenant_id = ra.tenant_id AND u.id = ra.user_id AND NOT u.disabled
+      WHERE ra.tenant_id = $1 AND ra.user_id = $2 AND ra.role = 'TENANT_ADMIN'`,
+    [viewer.tenantId, viewer.userId],
+  );
+  if (!rows.some((r) => isAncestorOrSelf(r.path, path))) {
+    throw userError(UserErrorReason.NOT_USER_ADMIN, '您的管理员权限已被撤销或停用，操作未执行');
+  }
+}
+
+function lastAdmin(): never {
+  throw userError(UserErrorReason.LAST_ADMIN, '本单位至少要保留一名在根组织任职且未停用的管理员，操作未执行');
 }
 
 export function assertPasswordStrength(password: string, field = 'input.password') {
@@ -124,8 +170,11 @@ export const userService = {
     const org = assignment ? await orgService.findById(ctx, assignment.orgId) : null;
     if (!assignment || !org || !inScope(viewer, org.path, ADMIN)) throw userError(UserErrorReason.ROLE_NOT_FOUND, 'Role assignment not found');
     if (assignment.role === Role.TENANT_ADMIN) {
-      const [{ n }] = await ctx.tx.query(`SELECT count(*)::int AS n FROM role_assignments WHERE tenant_id = $1 AND role = 'TENANT_ADMIN'`, [viewer.tenantId]);
-      if (n <= 1) throw userError(UserErrorReason.LAST_ADMIN, 'The last tenant admin cannot lose the role');
+      await lockRootAdmins(ctx, viewer.tenantId);
+      await assertStillAdminOver(ctx, viewer, org.path);
+      // read again under the lock: a concurrent revocation may have taken it already
+      if (!(await repo.findOneBy({ tenantId: viewer.tenantId, id: assignment.id }))) throw userError(UserErrorReason.ROLE_NOT_FOUND, 'Role assignment not found');
+      if (isRootPath(org.path) && !(await otherRootAdmins(ctx, viewer.tenantId, { assignmentId: assignment.id })).length) lastAdmin();
     }
     await repo.delete({ tenantId: viewer.tenantId, id: assignment.id });
     return true;
@@ -138,7 +187,13 @@ export const userService = {
     const org = user.orgId ? await orgService.findById(ctx, user.orgId) : null;
     if (!org) throw userError(UserErrorReason.USER_NOT_FOUND, 'User not found');
     assertAdminOver(viewer, org.path);
-    if (user.id === viewer.userId && disabled) throw userError(UserErrorReason.LAST_ADMIN, 'You cannot disable yourself');
+    if (disabled) {
+      await lockRootAdmins(ctx, viewer.tenantId);
+      await assertStillAdminOver(ctx, viewer, org.path);
+      const [enabledRootAdmin] = await ctx.tx.query(`${ROOT_ADMINS_SQL} AND ra.user_id = $2`, [viewer.tenantId, user.id]);
+      if (enabledRootAdmin && !(await otherRootAdmins(ctx, viewer.tenantId, { userId: user.id })).length) lastAdmin();
+      if (user.id === viewer.userId) throw userError(UserErrorReason.SELF_DISABLE, '不能停用自己的账号', 'input.userId');
+    }
     await ctx.tx.repository(User).update({ tenantId: viewer.tenantId, id: user.id }, { disabled });
     if (disabled) await authService.revokeAllForUser(ctx, viewer.tenantId, user.id);
     return ctx.tx.repository(User).findOneByOrFail({ tenantId: viewer.tenantId, id: user.id });
