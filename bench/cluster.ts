@@ -54,7 +54,9 @@ export async function openBenchCluster(log: (line: string) => void): Promise<Ben
   const destroy = async () => {
     if (destroyed) return;
     destroyed = true;
-    await adminQuery(adminUrl!, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch((e: unknown) => log(`drop database failed: ${(e as Error).message}`));
+    await adminQuery(adminUrl!, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch((e: unknown) =>
+      log(`drop database failed: ${(e as Error).message}`),
+    );
     if (embedded) await embedded.stop().catch(() => undefined);
     if (dir) rmSync(dir, { recursive: true, force: true });
   };

@@ -34,7 +34,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 async function progress(url: URL): Promise<string> {
   const campaign = url.searchParams.get('campaign');
-  const [scope] = (await pool.query({ name: 'progress-scope', text: PROGRESS_SCOPE_SQL, values: [campaign, url.searchParams.get('under')] })).rows;
+  const [scope] = (
+    await pool.query({ name: 'progress-scope', text: PROGRESS_SCOPE_SQL, values: [campaign, url.searchParams.get('under')] })
+  ).rows;
   if (!scope) return '{"data":{"campaign":null}}';
   // Both scans at once on two connections (two cores); unnamed statements, planned with the path as a value.
   const [rollup, lagging] = await Promise.all([
@@ -48,7 +50,11 @@ async function progress(url: URL): Promise<string> {
 
 async function orgsPage(url: URL): Promise<string> {
   const first = Math.min(100, Math.max(1, Number(url.searchParams.get('first') ?? 20)));
-  const { rows } = await pool.query({ name: 'orgs', text: ORGS_PAGE_SQL, values: [url.searchParams.get('under'), first, url.searchParams.get('campaign')] });
+  const { rows } = await pool.query({
+    name: 'orgs',
+    text: ORGS_PAGE_SQL,
+    values: [url.searchParams.get('under'), first, url.searchParams.get('campaign')],
+  });
   return `{"data":{"orgs":{"nodes":${rows[0].nodes}}}}`;
 }
 
@@ -56,11 +62,22 @@ async function evaluation(url: URL): Promise<string | null> {
   const { rows } = await pool.query({ name: 'evaluation', text: EVALUATION_SQL, values: [url.searchParams.get('id')] });
   if (!rows.length) return null;
   const row = rows[0] as { id: string; state: string; rule: PassRule; criteria: unknown[][]; scores: [string, number][] | null };
-  const criteria = treeOrder(row.criteria.map((c) => ({
-    id: c[0] as string, parentId: c[1] as string | null, code: c[2] as string, title: c[3] as string, position: c[4] as number, weight: Number(c[5]),
-    maxScore: c[6] === null ? null : Number(c[6]), scoringType: c[7], target: c[8] === null ? null : Number(c[8]),
-    deductionPer: c[9] === null ? null : Number(c[9]), isBonus: c[10] as boolean, isVeto: c[11] as boolean,
-  }))) as (ScoringCriterion & { title: string })[];
+  const criteria = treeOrder(
+    row.criteria.map((c) => ({
+      id: c[0] as string,
+      parentId: c[1] as string | null,
+      code: c[2] as string,
+      title: c[3] as string,
+      position: c[4] as number,
+      weight: Number(c[5]),
+      maxScore: c[6] === null ? null : Number(c[6]),
+      scoringType: c[7],
+      target: c[8] === null ? null : Number(c[8]),
+      deductionPer: c[9] === null ? null : Number(c[9]),
+      isBonus: c[10] as boolean,
+      isVeto: c[11] as boolean,
+    })),
+  ) as (ScoringCriterion & { title: string })[];
   const score = scoreEvaluation(row.rule, criteria, new Map((row.scores ?? []).map(([id, v]) => [id, Number(v)])));
   return JSON.stringify({
     data: {
@@ -68,10 +85,19 @@ async function evaluation(url: URL): Promise<string | null> {
         id: gid('Evaluation', row.id),
         state: row.state,
         result: {
-          total: score.total, grade: score.grade, veto: score.veto, attained: score.attained,
+          total: score.total,
+          grade: score.grade,
+          veto: score.veto,
+          attained: score.attained,
           nodes: criteria.map((c) => {
             const n = score.nodes.get(c.id)!;
-            return { criterion: { code: c.code, title: c.title }, ratio: n.ratio, points: n.points, maxPoints: n.maxPoints, value: n.value };
+            return {
+              criterion: { code: c.code, title: c.title },
+              ratio: n.ratio,
+              points: n.points,
+              maxPoints: n.maxPoints,
+              value: n.value,
+            };
           }),
         },
       },
@@ -80,11 +106,21 @@ async function evaluation(url: URL): Promise<string | null> {
 }
 
 async function saveScores(req: IncomingMessage): Promise<string | null> {
-  const input = JSON.parse(await readBody(req)) as { evaluationId: string; expectedVersion: number; scores: { criterionId: string; value: number; evidence?: string | null }[] };
+  const input = JSON.parse(await readBody(req)) as {
+    evaluationId: string;
+    expectedVersion: number;
+    scores: { criterionId: string; value: number; evidence?: string | null }[];
+  };
   const { rows } = await pool.query({
     name: 'save',
     text: SAVE_SCORES_SQL,
-    values: [input.evaluationId, input.expectedVersion, input.scores.map((s) => s.criterionId), input.scores.map((s) => s.value), input.scores.map((s) => s.evidence ?? null)],
+    values: [
+      input.evaluationId,
+      input.expectedVersion,
+      input.scores.map((s) => s.criterionId),
+      input.scores.map((s) => s.value),
+      input.scores.map((s) => s.evidence ?? null),
+    ],
   });
   return rows.length ? `{"data":{"saveScores":{"version":${rows[0].version}}}}` : null;
 }

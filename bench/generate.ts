@@ -108,7 +108,13 @@ export function treeShape(total: number): { directOrgs: number; fanout: [number,
 }
 
 /** Runs `work` as the tenant's admin through the services a request uses (the seed's asAdmin pattern). */
-async function asAdmin(dataSource: DataSource, config: Config, tenantId: string, adminId: string, work: (ctx: RequestContext) => Promise<void>) {
+async function asAdmin(
+  dataSource: DataSource,
+  config: Config,
+  tenantId: string,
+  adminId: string,
+  work: (ctx: RequestContext) => Promise<void>,
+) {
   const ctx = createRequestContext(config, dataSource, 'bench');
   await ctx.tx.setIdentity({ tenantId, platform: false });
   await ctx.tx.begin();
@@ -130,30 +136,53 @@ async function asAdmin(dataSource: DataSource, config: Config, tenantId: string,
  */
 async function generateInspections(client: Client, t: TenantInfo, count: number) {
   return inTenant(client, t.id, async () => {
-    const [inspector] = (await client.query(
-      `INSERT INTO users (tenant_id, username, display_name, password_hash, org_id) VALUES ($1, 'bench-inspector', '督导组组长', 'x', $2) RETURNING id`, [t.id, t.rootId])).rows;
-    await client.query(`INSERT INTO role_assignments (tenant_id, user_id, role, org_id) VALUES ($1, $2, 'INSPECTOR', $3)`, [t.id, inspector.id, t.rootId]);
-    const [team] = (await client.query(`INSERT INTO supervision_teams (tenant_id, name, leader_id, campaign_id) VALUES ($1, '第一督导组', $2, $3) RETURNING id`, [t.id, inspector.id, t.campaignId])).rows;
+    const [inspector] = (
+      await client.query(
+        `INSERT INTO users (tenant_id, username, display_name, password_hash, org_id) VALUES ($1, 'bench-inspector', '督导组组长', 'x', $2) RETURNING id`,
+        [t.id, t.rootId],
+      )
+    ).rows;
+    await client.query(`INSERT INTO role_assignments (tenant_id, user_id, role, org_id) VALUES ($1, $2, 'INSPECTOR', $3)`, [
+      t.id,
+      inspector.id,
+      t.rootId,
+    ]);
+    const [team] = (
+      await client.query(
+        `INSERT INTO supervision_teams (tenant_id, name, leader_id, campaign_id) VALUES ($1, '第一督导组', $2, $3) RETURNING id`,
+        [t.id, inspector.id, t.campaignId],
+      )
+    ).rows;
     await client.query(`INSERT INTO supervision_team_scopes (tenant_id, team_id, org_id) VALUES ($1, $2, $3)`, [t.id, team.id, t.rootId]);
     await client.query(
       `INSERT INTO inspections (tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, idempotency_key, request_hash, created_by, finalized_by, finalized_at, chain_seq)
        SELECT $1, $2, o.id, $3, date '2013-06-01' + (o.n % 500)::int, ARRAY['BRIEFING', 'LEDGER_REVIEW', 'PUBLIC_VISIT'], '督导检查记录 ' || o.n,
               'bench-inspection-' || o.n, 'bench', $4, $4, date_trunc('milliseconds', now()), o.n
          FROM (SELECT id, row_number() OVER (ORDER BY random()) AS n FROM orgs WHERE tenant_id = $1 AND kind = 'BRANCH') o WHERE o.n <= $5`,
-      [t.id, team.id, t.campaignId, inspector.id, count]);
+      [t.id, team.id, t.campaignId, inspector.id, count],
+    );
     const findings = await client.query(
       `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, rectify_org_id, rectify_due_on)
        SELECT i.tenant_id, i.id, k, (ARRAY['MINOR', 'MODERATE', 'SERIOUS'])[1 + (i.chain_seq + k) % 3], '问题 ' || k || '：管理台帐记录不完整',
               CASE WHEN k = 0 AND i.chain_seq % 3 = 0 THEN i.org_id END, CASE WHEN k = 0 AND i.chain_seq % 3 = 0 THEN i.inspected_on + 30 END
-         FROM inspections i CROSS JOIN generate_series(0, 1) k WHERE i.tenant_id = $1`, [t.id]);
+         FROM inspections i CROSS JOIN generate_series(0, 1) k WHERE i.tenant_id = $1`,
+      [t.id],
+    );
     const rectifications = await client.query(
       `INSERT INTO rectifications (tenant_id, finding_id, team_id, owner_org_id, due_on, state, verified_by, verified_at)
        SELECT f.tenant_id, f.id, $2, f.rectify_org_id, f.rectify_due_on, CASE WHEN random() < 0.8 THEN 'VERIFIED' ELSE 'OPEN' END, NULL, NULL
-         FROM findings f WHERE f.tenant_id = $1 AND f.rectify_org_id IS NOT NULL`, [t.id, team.id]);
-    await client.query(`UPDATE rectifications SET verified_by = $2, verified_at = due_on - 5 WHERE tenant_id = $1 AND state = 'VERIFIED'`, [t.id, inspector.id]);
+         FROM findings f WHERE f.tenant_id = $1 AND f.rectify_org_id IS NOT NULL`,
+      [t.id, team.id],
+    );
+    await client.query(`UPDATE rectifications SET verified_by = $2, verified_at = due_on - 5 WHERE tenant_id = $1 AND state = 'VERIFIED'`, [
+      t.id,
+      inspector.id,
+    ]);
     // The chain, in the server's canonical form: one pass in seq order.
     const ids: { id: string }[] = (await client.query(`SELECT id FROM inspections WHERE tenant_id = $1 ORDER BY chain_seq`, [t.id])).rows;
-    const shim = { query: async (sql: string, params?: unknown[]) => (await client.query(sql, params)).rows } as unknown as RequestTransaction;
+    const shim = {
+      query: async (sql: string, params?: unknown[]) => (await client.query(sql, params)).rows,
+    } as unknown as RequestTransaction;
     let prev = genesisHash(t.id);
     const prevs: string[] = [];
     const hashes: string[] = [];
@@ -168,7 +197,9 @@ async function generateInspections(client: Client, t: TenantInfo, count: number)
     }
     await client.query(
       `UPDATE inspections i SET state = 'FINALIZED', prev_hash = u.prev, record_hash = u.hash FROM unnest($2::uuid[], $3::text[], $4::text[]) AS u(id, prev, hash)
-        WHERE i.tenant_id = $1 AND i.id = u.id`, [t.id, ids.map((r) => r.id), prevs, hashes]);
+        WHERE i.tenant_id = $1 AND i.id = u.id`,
+      [t.id, ids.map((r) => r.id), prevs, hashes],
+    );
     await client.query(`INSERT INTO record_chains (tenant_id, last_seq, last_hash) VALUES ($1, $2, $3)`, [t.id, ids.length, prev]);
     return { inspections: ids.length, findings: findings.rowCount ?? 0, rectifications: rectifications.rowCount ?? 0 };
   });
@@ -191,12 +222,20 @@ const kindSql = (expr: string) => `CASE ${expr} WHEN 'C' THEN 'COMMITTEE' WHEN '
 const suffixSql = (kind: string) => `CASE ${kind} WHEN 'COMMITTEE' THEN '党委' WHEN 'GENERAL_BRANCH' THEN '党总支' ELSE '党支部' END`;
 
 /** The org tree below the root, level by level into a temp table, then one ordered INSERT into orgs. */
-async function generateOrgs(client: Client, tenant: { id: string; rootId: string }, total: number): Promise<{ orgs: number; directOrgs: number; fanout: [number, number, number] }> {
+async function generateOrgs(
+  client: Client,
+  tenant: { id: string; rootId: string },
+  total: number,
+): Promise<{ orgs: number; directOrgs: number; fanout: [number, number, number] }> {
   const shape = treeShape(total);
   const [f3, f4, f5] = shape.fanout;
   return inTenant(client, tenant.id, async () => {
-    const [{ path: rootPath }] = (await client.query(`SELECT path::text AS path FROM orgs WHERE tenant_id = $1 AND id = $2`, [tenant.id, tenant.rootId])).rows;
-    await client.query(`CREATE TEMP TABLE gen_orgs (id uuid PRIMARY KEY, parent_id uuid, lvl int, ord int, l2 int, kind text, category text, name text, path ltree) ON COMMIT DROP`);
+    const [{ path: rootPath }] = (
+      await client.query(`SELECT path::text AS path FROM orgs WHERE tenant_id = $1 AND id = $2`, [tenant.id, tenant.rootId])
+    ).rows;
+    await client.query(
+      `CREATE TEMP TABLE gen_orgs (id uuid PRIMARY KEY, parent_id uuid, lvl int, ord int, l2 int, kind text, category text, name text, path ltree) ON COMMIT DROP`,
+    );
     await client.query(
       `INSERT INTO gen_orgs
        SELECT s.id, $2::uuid, 2, s.i, s.i, 'COMMITTEE', ($4::text[])[1 + s.i % 3], '直属党委' || lpad(s.i::text, 3, '0'),
@@ -259,7 +298,14 @@ const RATIO_SQL = `CASE l.scoring_type
  * of them (totals, grade and veto then computed from those scores by the scoring rules), and every
  * evaluated org's campaign_results row combined from its accepted evaluation as combineKinds does.
  */
-async function generateEvaluations(client: Client, t: TenantInfo, rule: PassRule, eligibleKinds: string[], share: number, scoreBudget: number) {
+async function generateEvaluations(
+  client: Client,
+  t: TenantInfo,
+  rule: PassRule,
+  eligibleKinds: string[],
+  share: number,
+  scoreBudget: number,
+) {
   return inTenant(client, t.id, async () => {
     await client.query(
       `CREATE TEMP TABLE gen_ev ON COMMIT DROP AS
@@ -322,7 +368,9 @@ async function generateEvaluations(client: Client, t: TenantInfo, rule: PassRule
           WHERE ev.tenant_id = $1 AND ev.id = a.evaluation_id`,
         [t.id, rule.totalMax, rule.bonusCap],
       );
-      scored = (await client.query(`SELECT id FROM gen_ev WHERE n <= least($1::int, 200) ORDER BY n`, [scoreBudget])).rows.map((r: { id: string }) => r.id);
+      scored = (await client.query(`SELECT id FROM gen_ev WHERE n <= least($1::int, 200) ORDER BY n`, [scoreBudget])).rows.map(
+        (r: { id: string }) => r.id,
+      );
     }
     // combineKinds with one accepted kind: its total, renormalized weight 1, complete when it is the
     // required kind, attained when complete, not vetoed and at the threshold.
@@ -351,17 +399,31 @@ async function checkConsistency(client: Client, t: TenantInfo, rule: PassRule, s
         [t.id, t.versionId],
       )
     ).rows.map((r) => ({
-      id: r.id, parentId: r.parent_id, code: r.code, position: r.position, weight: r.weight, maxScore: r.max_score, scoringType: r.scoring_type,
-      target: r.target, deductionPer: r.deduction_per, isBonus: r.is_bonus, isVeto: r.is_veto,
+      id: r.id,
+      parentId: r.parent_id,
+      code: r.code,
+      position: r.position,
+      weight: r.weight,
+      maxScore: r.max_score,
+      scoringType: r.scoring_type,
+      target: r.target,
+      deductionPer: r.deduction_per,
+      isBonus: r.is_bonus,
+      isVeto: r.is_veto,
     }));
     let evalMismatch = 0;
     const sample = scored.slice(0, 50);
     for (const id of sample) {
-      const [ev] = (await client.query(`SELECT total::float8 AS total, grade, veto FROM evaluations WHERE tenant_id = $1 AND id = $2`, [t.id, id])).rows;
+      const [ev] = (
+        await client.query(`SELECT total::float8 AS total, grade, veto FROM evaluations WHERE tenant_id = $1 AND id = $2`, [t.id, id])
+      ).rows;
       const values = new Map<string, number>(
-        (await client.query(`SELECT criterion_id, value::float8 AS value FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2`, [t.id, id])).rows.map(
-          (r: { criterion_id: string; value: number }) => [r.criterion_id, r.value],
-        ),
+        (
+          await client.query(
+            `SELECT criterion_id, value::float8 AS value FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2`,
+            [t.id, id],
+          )
+        ).rows.map((r: { criterion_id: string; value: number }) => [r.criterion_id, r.value]),
       );
       const score = scoreEvaluation(rule, criteria, values);
       if (Math.abs(score.total - ev.total) > 0.011 || score.grade !== ev.grade || score.veto !== ev.veto || !score.complete) evalMismatch++;
@@ -377,11 +439,20 @@ async function checkConsistency(client: Client, t: TenantInfo, rule: PassRule, s
     let resultMismatch = 0;
     for (const r of results) {
       const c = combineKinds(rule, [{ kind: EvaluationKind.SUPERIOR, total: r.e_total, veto: r.e_veto }]);
-      if (c.total !== r.total || c.grade !== r.grade || c.attained !== r.attained || c.veto !== r.veto || c.complete !== r.complete
-        || JSON.stringify(c.components) !== JSON.stringify(r.components)) resultMismatch++;
+      if (
+        c.total !== r.total ||
+        c.grade !== r.grade ||
+        c.attained !== r.attained ||
+        c.veto !== r.veto ||
+        c.complete !== r.complete ||
+        JSON.stringify(c.components) !== JSON.stringify(r.components)
+      )
+        resultMismatch++;
     }
-    return `${sample.length - evalMismatch}/${sample.length} scored evaluations re-score to their stored total (server scoring code); `
-      + `${results.length - resultMismatch}/${results.length} campaign_results match combineKinds`;
+    return (
+      `${sample.length - evalMismatch}/${sample.length} scored evaluations re-score to their stored total (server scoring code); ` +
+      `${results.length - resultMismatch}/${results.length} campaign_results match combineKinds`
+    );
   });
 }
 
@@ -398,7 +469,11 @@ export async function generate(ownerUrl: string, options: GenerateOptions, log: 
   };
 
   const config = loadConfig({ DATABASE_URL: ownerUrl, JWT_SECRET: BENCH_JWT_SECRET, DATA_DIR: os.tmpdir(), SEED_DEMO: 'false' });
-  const database = await step('migrate', () => openDatabase(config, { quiet: true }), () => 'migrations as owner, app role');
+  const database = await step(
+    'migrate',
+    () => openDatabase(config, { quiet: true }),
+    () => 'migrations as owner, app role',
+  );
   const client = new Client({ connectionString: ownerUrl });
   await client.connect();
   try {
@@ -406,103 +481,196 @@ export async function generate(ownerUrl: string, options: GenerateOptions, log: 
     const specs = [
       { slug: 'bench-large', name: '市大型系统局(基准)', root: '中共市大型系统局党委', orgs: options.orgs },
       ...Array.from({ length: options.smallTenants }, (_, i) => ({
-        slug: `bench-small-${String(i + 1).padStart(2, '0')}`, name: `小型单位${i + 1}(基准)`, root: `中共小型单位${i + 1}党委`, orgs: options.smallOrgs,
+        slug: `bench-small-${String(i + 1).padStart(2, '0')}`,
+        name: `小型单位${i + 1}(基准)`,
+        root: `中共小型单位${i + 1}党委`,
+        orgs: options.smallOrgs,
       })),
     ];
     const passwordHash = await hashPassword(BENCH_PASSWORD);
     let rule!: PassRule;
     let eligibleKinds!: string[];
-    const tenants: TenantInfo[] = await step('tenants (services)', async () => {
-      const out: TenantInfo[] = [];
-      for (const spec of specs) {
-        const p = await withTransaction(database.dataSource, { platform: true }, (tx) =>
-          provisionTenant(tx, { slug: spec.slug, name: spec.name, rootOrgName: spec.root, rootOrgCategory: OrgCategory.ORGAN,
-            adminUsername: 'admin', adminDisplayName: '组织部', adminPasswordHash: passwordHash }));
-        const info: Partial<TenantInfo> = { id: p.tenant.id, slug: spec.slug, rootId: p.root.id, adminId: p.admin.id, orgs: spec.orgs };
-        await asAdmin(database.dataSource, config, p.tenant.id, p.admin.id, async (ctx) => {
-          const draft = await frameworkService.import(ctx, { template: 'sqsy' });
-          const version = await frameworkService.publish(ctx, draft.id);
-          const campaign = await campaignService.create(ctx, { name: '“四强四有”基层服务型党组织创建活动', versionId: version.id, scopeOrgId: p.root.id, ...SOURCE_SCHEDULE });
-          info.versionId = version.id;
-          info.campaignId = campaign.id;
-          rule = version.rule;
-          eligibleKinds = campaign.eligibleKinds;
-        });
-        // A second officer who reviewed the accepted evaluations (the reviewer is never the submitter).
-        const reviewer = await inTenant(client, p.tenant.id, async () => {
-          const [row] = (await client.query(
-            `INSERT INTO users (tenant_id, username, display_name, password_hash, org_id) VALUES ($1, 'leader', '领导小组组长', $2, $3) RETURNING id`,
-            [p.tenant.id, passwordHash, p.root.id])).rows;
-          await client.query(`INSERT INTO role_assignments (tenant_id, user_id, role, org_id) VALUES ($1, $2, 'LEADER', $3)`, [p.tenant.id, row.id, p.root.id]);
-          return row.id as string;
-        });
-        info.reviewerId = reviewer;
-        out.push(info as TenantInfo);
-      }
-      return out;
-    }, (r) => `${r.length} tenants, sqsy framework published, 1 campaign each`);
+    const tenants: TenantInfo[] = await step(
+      'tenants (services)',
+      async () => {
+        const out: TenantInfo[] = [];
+        for (const spec of specs) {
+          const p = await withTransaction(database.dataSource, { platform: true }, (tx) =>
+            provisionTenant(tx, {
+              slug: spec.slug,
+              name: spec.name,
+              rootOrgName: spec.root,
+              rootOrgCategory: OrgCategory.ORGAN,
+              adminUsername: 'admin',
+              adminDisplayName: '组织部',
+              adminPasswordHash: passwordHash,
+            }),
+          );
+          const info: Partial<TenantInfo> = { id: p.tenant.id, slug: spec.slug, rootId: p.root.id, adminId: p.admin.id, orgs: spec.orgs };
+          await asAdmin(database.dataSource, config, p.tenant.id, p.admin.id, async (ctx) => {
+            const draft = await frameworkService.import(ctx, { template: 'sqsy' });
+            const version = await frameworkService.publish(ctx, draft.id);
+            const campaign = await campaignService.create(ctx, {
+              name: '“四强四有”基层服务型党组织创建活动',
+              versionId: version.id,
+              scopeOrgId: p.root.id,
+              ...SOURCE_SCHEDULE,
+            });
+            info.versionId = version.id;
+            info.campaignId = campaign.id;
+            rule = version.rule;
+            eligibleKinds = campaign.eligibleKinds;
+          });
+          // A second officer who reviewed the accepted evaluations (the reviewer is never the submitter).
+          const reviewer = await inTenant(client, p.tenant.id, async () => {
+            const [row] = (
+              await client.query(
+                `INSERT INTO users (tenant_id, username, display_name, password_hash, org_id) VALUES ($1, 'leader', '领导小组组长', $2, $3) RETURNING id`,
+                [p.tenant.id, passwordHash, p.root.id],
+              )
+            ).rows;
+            await client.query(`INSERT INTO role_assignments (tenant_id, user_id, role, org_id) VALUES ($1, $2, 'LEADER', $3)`, [
+              p.tenant.id,
+              row.id,
+              p.root.id,
+            ]);
+            return row.id as string;
+          });
+          info.reviewerId = reviewer;
+          out.push(info as TenantInfo);
+        }
+        return out;
+      },
+      (r) => `${r.length} tenants, sqsy framework published, 1 campaign each`,
+    );
     await database.close();
 
     const [large, ...small] = tenants;
-    const shape = await step('orgs (large tenant)', () => generateOrgs(client, large, options.orgs), (r) => `${r.orgs} orgs, ${r.directOrgs} direct, fan-out ${r.fanout.join('/')}`);
+    const shape = await step(
+      'orgs (large tenant)',
+      () => generateOrgs(client, large, options.orgs),
+      (r) => `${r.orgs} orgs, ${r.directOrgs} direct, fan-out ${r.fanout.join('/')}`,
+    );
     large.orgs = shape.orgs;
-    await step('orgs (small tenants)', async () => {
-      let n = 0;
-      for (const t of small) {
-        const r = await generateOrgs(client, t, options.smallOrgs);
-        t.orgs = r.orgs;
-        n += r.orgs;
-      }
-      return n;
-    }, (n) => `${n} orgs in ${small.length} tenants`);
+    await step(
+      'orgs (small tenants)',
+      async () => {
+        let n = 0;
+        for (const t of small) {
+          const r = await generateOrgs(client, t, options.smallOrgs);
+          t.orgs = r.orgs;
+          n += r.orgs;
+        }
+        return n;
+      },
+      (n) => `${n} orgs in ${small.length} tenants`,
+    );
 
-    const largeEval = await step('evaluations (large)', () => generateEvaluations(client, large, rule, eligibleKinds, options.evaluatedShare, options.scoreBudget),
-      (r) => `${r.evaluations} accepted, ${r.scores} scores for ${Math.min(r.evaluations, options.scoreBudget)} of them, results`);
+    const largeEval = await step(
+      'evaluations (large)',
+      () => generateEvaluations(client, large, rule, eligibleKinds, options.evaluatedShare, options.scoreBudget),
+      (r) => `${r.evaluations} accepted, ${r.scores} scores for ${Math.min(r.evaluations, options.scoreBudget)} of them, results`,
+    );
     large.evaluations = largeEval.evaluations;
-    await step('evaluations (small)', async () => {
-      let n = 0;
-      for (const t of small) {
-        t.evaluations = (await generateEvaluations(client, t, rule, eligibleKinds, options.evaluatedShare, 0)).evaluations;
-        n += t.evaluations;
-      }
-      return n;
-    }, (n) => `${n} accepted (stored totals, no raw scores), results`);
+    await step(
+      'evaluations (small)',
+      async () => {
+        let n = 0;
+        for (const t of small) {
+          t.evaluations = (await generateEvaluations(client, t, rule, eligibleKinds, options.evaluatedShare, 0)).evaluations;
+          n += t.evaluations;
+        }
+        return n;
+      },
+      (n) => `${n} accepted (stored totals, no raw scores), results`,
+    );
 
-    const drafts: string[] = await step('drafts (write pool)', () => inTenant(client, large.id, async () =>
-      (await client.query(
-        `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, version, created_by, created_at, updated_at)
+    const drafts: string[] = await step(
+      'drafts (write pool)',
+      () =>
+        inTenant(client, large.id, async () =>
+          (
+            await client.query(
+              `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, version, created_by, created_at, updated_at)
          SELECT $1, $2, o.id, 'PUBLIC', 'DRAFT', 1, $3, now(), now()
            FROM orgs o WHERE o.tenant_id = $1 AND o.kind = ANY($4::text[]) AND o.archived_at IS NULL ORDER BY random() LIMIT $5 RETURNING id`,
-        [large.id, large.campaignId, large.adminId, eligibleKinds, options.draftPool])).rows.map((r: { id: string }) => r.id)),
-    (r) => `${r.length} PUBLIC drafts by the admin`);
+              [large.id, large.campaignId, large.adminId, eligibleKinds, options.draftPool],
+            )
+          ).rows.map((r: { id: string }) => r.id),
+        ),
+      (r) => `${r.length} PUBLIC drafts by the admin`,
+    );
 
-    await step('inspections', () => generateInspections(client, large, options.inspections), (r) => `${r.inspections} finalized (hash-chained), ${r.findings} findings, ${r.rectifications} rectifications`);
+    await step(
+      'inspections',
+      () => generateInspections(client, large, options.inspections),
+      (r) => `${r.inspections} finalized (hash-chained), ${r.findings} findings, ${r.rectifications} rectifications`,
+    );
 
-    await step('vacuum analyze', () => client.query('VACUUM ANALYZE'), () => 'whole database');
+    await step(
+      'vacuum analyze',
+      () => client.query('VACUUM ANALYZE'),
+      () => 'whole database',
+    );
 
-    const consistency = await step('consistency check', () => checkConsistency(client, large, rule, largeEval.scored), (r) => r);
+    const consistency = await step(
+      'consistency check',
+      () => checkConsistency(client, large, rule, largeEval.scored),
+      (r) => r,
+    );
 
-    const midOrgs = (await inTenant(client, large.id, () => client.query(
-      `SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id = $2 ORDER BY path`, [large.id, large.rootId]))).rows.map((r: { id: string }) => r.id);
-    const leaves: Leaf[] = (await inTenant(client, large.id, () => client.query(
-      `SELECT c.id, c.code, c.scoring_type, c.max_score::float8 AS max_score, c.target::float8 AS target, c.is_bonus, c.is_veto, c.evidence_required
+    const midOrgs = (
+      await inTenant(client, large.id, () =>
+        client.query(`SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id = $2 ORDER BY path`, [large.id, large.rootId]),
+      )
+    ).rows.map((r: { id: string }) => r.id);
+    const leaves: Leaf[] = (
+      await inTenant(client, large.id, () =>
+        client.query(
+          `SELECT c.id, c.code, c.scoring_type, c.max_score::float8 AS max_score, c.target::float8 AS target, c.is_bonus, c.is_veto, c.evidence_required
          FROM criteria c WHERE c.tenant_id = $1 AND c.version_id = $2
-          AND NOT EXISTS (SELECT 1 FROM criteria k WHERE k.tenant_id = $1 AND k.parent_id = c.id) ORDER BY c.code`, [large.id, large.versionId]))).rows.map((r) => ({
-      id: r.id, code: r.code, scoringType: r.scoring_type, maxScore: r.max_score, target: r.target, isBonus: r.is_bonus, isVeto: r.is_veto, evidenceRequired: r.evidence_required,
+          AND NOT EXISTS (SELECT 1 FROM criteria k WHERE k.tenant_id = $1 AND k.parent_id = c.id) ORDER BY c.code`,
+          [large.id, large.versionId],
+        ),
+      )
+    ).rows.map((r) => ({
+      id: r.id,
+      code: r.code,
+      scoringType: r.scoring_type,
+      maxScore: r.max_score,
+      target: r.target,
+      isBonus: r.is_bonus,
+      isVeto: r.is_veto,
+      evidenceRequired: r.evidence_required,
     }));
     const counts: Record<string, number> = {};
     for (const table of ['tenants', 'orgs', 'users', 'criteria', 'campaigns', 'evaluations', 'evaluation_scores', 'campaign_results']) {
       // The owner may be subject to forced RLS (a non-superuser DATABASE_URL): count as the superuser would, per tenant otherwise.
-      counts[table] = Number((await client.query(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = $1::regclass`, [table])).rows[0].n);
+      counts[table] = Number(
+        (await client.query(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = $1::regclass`, [table])).rows[0].n,
+      );
     }
     counts.largeOrgs = large.orgs;
-    counts.largeEligible = Number((await inTenant(client, large.id, () => client.query(
-      `SELECT count(*)::int AS n FROM orgs WHERE tenant_id = $1 AND kind = ANY($2::text[])`, [large.id, eligibleKinds]))).rows[0].n);
+    counts.largeEligible = Number(
+      (
+        await inTenant(client, large.id, () =>
+          client.query(`SELECT count(*)::int AS n FROM orgs WHERE tenant_id = $1 AND kind = ANY($2::text[])`, [large.id, eligibleKinds]),
+        )
+      ).rows[0].n,
+    );
     counts.largeEvaluations = large.evaluations;
     counts.scoredEvaluations = Math.min(large.evaluations, options.scoreBudget);
     return {
-      large, small, steps, shape: { levels: 5, directOrgs: shape.directOrgs, fanout: shape.fanout },
-      midOrgs, scoredEvaluations: largeEval.scored, drafts, leaves, counts, consistency,
+      large,
+      small,
+      steps,
+      shape: { levels: 5, directOrgs: shape.directOrgs, fanout: shape.fanout },
+      midOrgs,
+      scoredEvaluations: largeEval.scored,
+      drafts,
+      leaves,
+      counts,
+      consistency,
     };
   } finally {
     await client.end().catch(() => undefined);

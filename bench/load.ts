@@ -45,10 +45,14 @@ export interface Measurement {
   foreignCores?: number;
 }
 
-const percentile = (sorted: Float64Array, p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : NaN);
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : NaN;
 
 /** Runs autocannon for `seconds` against the target; latencies are kept at full (sub-ms) resolution. */
-export async function load(target: LoadTarget, options: { connections: number; seconds: number; pid?: number; sampleEveryMs?: number; onSample?: (t: number, rss: number) => void }): Promise<Measurement> {
+export async function load(
+  target: LoadTarget,
+  options: { connections: number; seconds: number; pid?: number; sampleEveryMs?: number; onSample?: (t: number, rss: number) => void },
+): Promise<Measurement> {
   const url = new URL(target.baseUrl);
   let errors = 0;
   const latencies: number[] = [];

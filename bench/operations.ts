@@ -32,11 +32,17 @@ export function scoreVariants(leaves: Leaf[]): { criterionId: string; value: num
     leaves.map((l) => {
       const max = l.maxScore ?? 0;
       const value =
-        l.scoringType === 'SCALE' ? (k * 3) % (max + 1)
-        : l.scoringType === 'PERCENT' ? (k * 13) % 101
-        : l.scoringType === 'BOOLEAN' ? (l.isVeto ? 1 : k % 2)
-        : l.scoringType === 'COUNT' ? k % ((l.target ?? 1) + 1)
-        : k % 3;
+        l.scoringType === 'SCALE'
+          ? (k * 3) % (max + 1)
+          : l.scoringType === 'PERCENT'
+            ? (k * 13) % 101
+            : l.scoringType === 'BOOLEAN'
+              ? l.isVeto
+                ? 1
+                : k % 2
+              : l.scoringType === 'COUNT'
+                ? k % ((l.target ?? 1) + 1)
+                : k % 3;
       return { criterionId: l.id, value, evidence: l.evidenceRequired ? `台帐-${l.code}-${k}` : null };
     }),
   );
@@ -61,7 +67,6 @@ function dataOk(body: string, pick: (data: any) => unknown): boolean {
   }
 }
 
-
 export function oursTarget(baseUrl: string, token: string, data: GeneratedData, versions: Versions, op: OpId, pageSize = 50): LoadTarget {
   const headers = { authorization: `Bearer ${token}` };
   const campaign = gid('Campaign', data.large.campaignId);
@@ -80,14 +85,20 @@ export function oursTarget(baseUrl: string, token: string, data: GeneratedData, 
       return { baseUrl, next: () => post(ev(), (_s, b) => dataOk(b, (d) => d?.evaluation?.result?.nodes?.length)) };
     }
     case 'saveScores': {
-      const variants = scoreVariants(data.leaves).map((scores) => scores.map((s) => ({ ...s, criterionId: gid('Criterion', s.criterionId) })));
+      const variants = scoreVariants(data.leaves).map((scores) =>
+        scores.map((s) => ({ ...s, criterionId: gid('Criterion', s.criterionId) })),
+      );
       const draft = rotate(data.drafts);
       let n = 0;
       return {
         baseUrl,
         next: () => {
           const id = draft();
-          const input = { evaluationId: gid('Evaluation', id), expectedVersion: versions.get(id) ?? 1, scores: variants[n++ % variants.length] };
+          const input = {
+            evaluationId: gid('Evaluation', id),
+            expectedVersion: versions.get(id) ?? 1,
+            scores: variants[n++ % variants.length],
+          };
           return post(graphqlBody(Q_SAVE, { input }), (_s, b) => {
             try {
               const parsed = JSON.parse(b);
@@ -131,9 +142,15 @@ export function floorTarget(baseUrl: string, data: GeneratedData, versions: Vers
         baseUrl,
         next: () => {
           const id = draft();
-          const body = JSON.stringify({ evaluationId: id, expectedVersion: versions.get(id) ?? 1, scores: variants[n++ % variants.length] });
+          const body = JSON.stringify({
+            evaluationId: id,
+            expectedVersion: versions.get(id) ?? 1,
+            scores: variants[n++ % variants.length],
+          });
           return {
-            method: 'POST', path: '/save-scores', body,
+            method: 'POST',
+            path: '/save-scores',
+            body,
             check: (_s, b) => {
               try {
                 const v = JSON.parse(b).data?.saveScores?.version;
@@ -169,7 +186,15 @@ export function peerTarget(baseUrl: string, data: GeneratedData, versions: Versi
       const ev = rotate(data.scoredEvaluations.map((id) => graphqlBody(P_EVALUATION, { t: data.large.id, id })));
       return {
         baseUrl,
-        next: () => post(ev(), (_s, b) => dataOk(b, (d) => d?.evaluationByTenantIdAndRowId?.campaignByTenantIdAndCampaignId?.frameworkVersionByTenantIdAndVersionId?.criteriaByTenantIdAndVersionId?.nodes?.length)),
+        next: () =>
+          post(ev(), (_s, b) =>
+            dataOk(
+              b,
+              (d) =>
+                d?.evaluationByTenantIdAndRowId?.campaignByTenantIdAndCampaignId?.frameworkVersionByTenantIdAndVersionId
+                  ?.criteriaByTenantIdAndVersionId?.nodes?.length,
+            ),
+          ),
       };
     }
     case 'saveScores': {
@@ -181,7 +206,13 @@ export function peerTarget(baseUrl: string, data: GeneratedData, versions: Versi
         next: () => {
           const id = draft();
           const scores = variants[n++ % variants.length];
-          const input = { evaluation: id, expectedVersion: versions.get(id) ?? 1, criterionIds: scores.map((s) => s.criterionId), vals: scores.map((s) => String(s.value)), evidences: scores.map((s) => s.evidence) };
+          const input = {
+            evaluation: id,
+            expectedVersion: versions.get(id) ?? 1,
+            criterionIds: scores.map((s) => s.criterionId),
+            vals: scores.map((s) => String(s.value)),
+            evidences: scores.map((s) => s.evidence),
+          };
           return post(graphqlBody(P_SAVE, { input }), (_s, b) => {
             try {
               const v = JSON.parse(b).data?.benchSaveScores?.result;

@@ -63,9 +63,13 @@ export function resultsTable(rows: Row[], peerNote: string | null): string {
   ];
   const label = (op: OpId) => OPS.find((o) => o.id === op)!.label;
   const body = rows.map((r) => {
-    const peer = r.peer ? [mrps(r.peer), ms(r.peer.p50), ms(r.peer.p99), f(r.peer.cpuPerRequest, 2)] : [r.notes?.peer ?? peerNote ?? 'n/a', '', '', ''];
-    return `| ${label(r.op)} | ${r.connections} | ${mrps(r.ours)} | ${ms(r.ours?.p50)} | ${ms(r.ours?.p99)} | ${r.ours?.errors ?? '–'} | ${f(r.ours?.rssMax, 0)} | ${r.statements ?? '–'} | ${f(r.ours?.cpuPerRequest, 2)} | `
-      + `${mrps(r.floor)} | ${ms(r.floor?.p50)} | ${ms(r.floor?.p99)} | ${f(r.floor?.cpuPerRequest, 2)} | ${peer.join(' | ')} | ${ratio(r.ours, r.floor)} | ${ratio(r.ours, r.peer)} |`;
+    const peer = r.peer
+      ? [mrps(r.peer), ms(r.peer.p50), ms(r.peer.p99), f(r.peer.cpuPerRequest, 2)]
+      : [r.notes?.peer ?? peerNote ?? 'n/a', '', '', ''];
+    return (
+      `| ${label(r.op)} | ${r.connections} | ${mrps(r.ours)} | ${ms(r.ours?.p50)} | ${ms(r.ours?.p99)} | ${r.ours?.errors ?? '–'} | ${f(r.ours?.rssMax, 0)} | ${r.statements ?? '–'} | ${f(r.ours?.cpuPerRequest, 2)} | ` +
+      `${mrps(r.floor)} | ${ms(r.floor?.p50)} | ${ms(r.floor?.p99)} | ${f(r.floor?.cpuPerRequest, 2)} | ${peer.join(' | ')} | ${ratio(r.ours, r.floor)} | ${ratio(r.ours, r.peer)} |`
+    );
   });
   return [...head, ...body].join('\n');
 }
@@ -77,14 +81,20 @@ export function errorsLine(rows: Row[]): string {
 }
 
 export function targetsTable(targets: Target[]): string {
-  return ['| target | result | where it stands |', '|---|---|---|', ...targets.map((t) => `| ${t.name} | ${t.status} | ${t.detail} |`)].join('\n');
+  return [
+    '| target | result | where it stands |',
+    '|---|---|---|',
+    ...targets.map((t) => `| ${t.name} | ${t.status} | ${t.detail} |`),
+  ].join('\n');
 }
 
 export function soakLine(soak: Soak | null): string {
   if (!soak) return 'Memory soak: skipped (smoke mode).';
-  return `Memory soak (${soak.seconds} s mixed ops 1–4, ${soak.connections} connections, RSS of our server every second): `
-    + `start ${f(soak.start)} MB, end ${f(soak.end)} MB, max ${f(soak.max)} MB, slope ${soak.slope >= 0 ? '+' : ''}${f(soak.slope, 2)} MB/min after the first 10 s; `
-    + `${soak.requests} requests, ${soak.errors} errors; other processes used ${f(soak.foreignCores, 2)} cores meanwhile.`;
+  return (
+    `Memory soak (${soak.seconds} s mixed ops 1–4, ${soak.connections} connections, RSS of our server every second): ` +
+    `start ${f(soak.start)} MB, end ${f(soak.end)} MB, max ${f(soak.max)} MB, slope ${soak.slope >= 0 ? '+' : ''}${f(soak.slope, 2)} MB/min after the first 10 s; ` +
+    `${soak.requests} requests, ${soak.errors} errors; other processes used ${f(soak.foreignCores, 2)} cores meanwhile.`
+  );
 }
 
 export function noiseLine(noise: { cell: string; cores: number }[]): string {
@@ -92,6 +102,10 @@ export function noiseLine(noise: { cell: string; cores: number }[]): string {
   const mean = noise.reduce((s, n) => s + n.cores, 0) / noise.length;
   const worst = noise.reduce((a, b) => (b.cores > a.cores ? b : a));
   const noisy = noise.filter((n) => n.cores > NOISY_CORES);
-  return `CPU used by other processes on the machine during the measured windows: mean ${mean.toFixed(2)} cores, max ${worst.cores.toFixed(2)} (${worst.cell}); `
-    + (noisy.length ? `${noisy.length} of ${noise.length} cells above ${NOISY_CORES} cores are marked † (their figures are disturbed).` : `no cell above ${NOISY_CORES} cores.`);
+  return (
+    `CPU used by other processes on the machine during the measured windows: mean ${mean.toFixed(2)} cores, max ${worst.cores.toFixed(2)} (${worst.cell}); ` +
+    (noisy.length
+      ? `${noisy.length} of ${noise.length} cells above ${NOISY_CORES} cores are marked † (their figures are disturbed).`
+      : `no cell above ${NOISY_CORES} cores.`)
+  );
 }

@@ -47,15 +47,21 @@ function parseArgs(argv: string[]): Options {
     return v;
   };
   const known = new Set(['--orgs', '--smoke', '--duration', '--cpu-prof', '--soak']);
-  for (const a of argv) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown flag ${a} (flags: --orgs N, --smoke, --duration S, --soak S, --cpu-prof)`);
+  for (const a of argv)
+    if (a.startsWith('--') && !known.has(a))
+      throw new Error(`unknown flag ${a} (flags: --orgs N, --smoke, --duration S, --soak S, --cpu-prof)`);
   const smoke = argv.includes('--smoke');
   const orgs = Number(value('--orgs') ?? (smoke ? 1500 : 50000));
-  if (!Number.isInteger(orgs) || orgs < 200 || orgs > 2_000_000) throw new Error('--orgs must be a whole number between 200 and 2,000,000 (5000, 50000 or 500000)');
+  if (!Number.isInteger(orgs) || orgs < 200 || orgs > 2_000_000)
+    throw new Error('--orgs must be a whole number between 200 and 2,000,000 (5000, 50000 or 500000)');
   const duration = Number(value('--duration') ?? (smoke ? 1 : 7));
   if (!(duration > 0 && duration <= 300)) throw new Error('--duration must be between 0 and 300 seconds');
   const soakSeconds = Number(value('--soak') ?? (smoke ? 0 : 60));
   return {
-    orgs, smoke, duration, soakSeconds,
+    orgs,
+    smoke,
+    duration,
+    soakSeconds,
     warmup: smoke ? 0 : Math.min(2, duration / 2),
     cpuProf: argv.includes('--cpu-prof'),
     smallTenants: smoke ? 3 : 20,
@@ -104,7 +110,12 @@ async function tenantQuery<T>(ownerUrl: string, tenantId: string, sql: string, p
 
 function machine() {
   const cpus = os.cpus();
-  return { cores: cpus.length, cpu: cpus[0]?.model?.trim() ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release() };
+  return {
+    cores: cpus.length,
+    cpu: cpus[0]?.model?.trim() ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+  };
 }
 
 async function main(): Promise<void> {
@@ -122,17 +133,28 @@ async function main(): Promise<void> {
   const oursVersion = nodeVersion(oursNode);
   const peerVersion = peerNode ? nodeVersion(peerNode) : '–';
   log(`# bench: ${command}`);
-  log(`machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB; our server and the floor on ${oursNode} ${oursVersion}; peer on ${peerNode ?? '(node@22 missing)'} ${peerVersion}`);
+  log(
+    `machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB; our server and the floor on ${oursNode} ${oursVersion}; peer on ${peerNode ?? '(node@22 missing)'} ${peerVersion}`,
+  );
 
   // 1. Database and data.
   const cluster: BenchCluster = await openBenchCluster(log);
   cleanups.push(() => cluster.destroy());
   log(`generation (${options.orgs} orgs in the large tenant, ${options.smallTenants} tenants of ${options.smallOrgs}):`);
   const genStarted = Date.now();
-  const data: GeneratedData = await generate(cluster.ownerUrl, {
-    orgs: options.orgs, smallTenants: options.smallTenants, smallOrgs: options.smallOrgs, evaluatedShare: 0.85,
-    scoreBudget: options.scoreBudget, draftPool: options.draftPool, inspections: options.inspections,
-  }, log);
+  const data: GeneratedData = await generate(
+    cluster.ownerUrl,
+    {
+      orgs: options.orgs,
+      smallTenants: options.smallTenants,
+      smallOrgs: options.smallOrgs,
+      evaluatedShare: 0.85,
+      scoreBudget: options.scoreBudget,
+      draftPool: options.draftPool,
+      inspections: options.inspections,
+    },
+    log,
+  );
   const owner = new Client({ connectionString: cluster.ownerUrl });
   await owner.connect();
   for (const sql of PEER_FUNCTIONS_SQL) await owner.query(sql);
@@ -160,10 +182,18 @@ async function main(): Promise<void> {
     binary: oursNode,
     args: [...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`] : []), path.join(projectRoot, 'dist', 'src', 'main.js')],
     env: {
-      ...baseEnv, DATABASE_URL: cluster.ownerUrl, PORT: String(oursPort), HOST: '127.0.0.1', SEED_DEMO: 'false', JWT_SECRET: BENCH_JWT_SECRET,
-      EXPOSE_STATEMENT_COUNT: 'true', ACCESS_TOKEN_TTL: '86400', DATA_DIR: tmp,
+      ...baseEnv,
+      DATABASE_URL: cluster.ownerUrl,
+      PORT: String(oursPort),
+      HOST: '127.0.0.1',
+      SEED_DEMO: 'false',
+      JWT_SECRET: BENCH_JWT_SECRET,
+      EXPOSE_STATEMENT_COUNT: 'true',
+      ACCESS_TOKEN_TTL: '86400',
+      DATA_DIR: tmp,
       // The per-instance request limits (600/min per user by default) would turn the load into 429s.
-      RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0',
+      RATE_LIMIT_USER_PER_MINUTE: '0',
+      RATE_LIMIT_TENANT_PER_MINUTE: '0',
     },
     url: `http://127.0.0.1:${oursPort}`,
     ready: () => httpOk(`http://127.0.0.1:${oursPort}/healthz`),
@@ -180,26 +210,42 @@ async function main(): Promise<void> {
   const peerOps = new Map<OpId, string>();
   const peerStart = !peerNode
     ? Promise.resolve().then(() => {
-      peerUnavailable = 'unavailable: node@22 binary not found';
-    })
+        peerUnavailable = 'unavailable: node@22 binary not found';
+      })
     : startServer({
-      name: 'PostGraphile',
-      binary: peerNode,
-      args: [path.join(projectRoot, 'dist', 'bench', 'peer-server.js')],
-      env: { ...baseEnv, PEER_DATABASE_URL: appUrl, PEER_TENANT_ID: data.large.id, PORT: String(peerPort), PEER_SCHEMA_OUT: process.env.BENCH_PEER_SCHEMA || path.join(tmp, 'peer-schema.graphql') },
-      url: `http://127.0.0.1:${peerPort}`,
-      ready: () => httpOk(`http://127.0.0.1:${peerPort}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}"}' }),
-      timeoutMs: 120000,
-    }).then((s) => {
-      servers.peer = s;
-    }, (e: unknown) => {
-      peerUnavailable = `unavailable: ${(e as Error).message.split('\n')[0]}`;
-      log(`peer: ${(e as Error).message.slice(0, 2000)}`);
-    });
+        name: 'PostGraphile',
+        binary: peerNode,
+        args: [path.join(projectRoot, 'dist', 'bench', 'peer-server.js')],
+        env: {
+          ...baseEnv,
+          PEER_DATABASE_URL: appUrl,
+          PEER_TENANT_ID: data.large.id,
+          PORT: String(peerPort),
+          PEER_SCHEMA_OUT: process.env.BENCH_PEER_SCHEMA || path.join(tmp, 'peer-schema.graphql'),
+        },
+        url: `http://127.0.0.1:${peerPort}`,
+        ready: () =>
+          httpOk(`http://127.0.0.1:${peerPort}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"query":"{__typename}"}',
+          }),
+        timeoutMs: 120000,
+      }).then(
+        (s) => {
+          servers.peer = s;
+        },
+        (e: unknown) => {
+          peerUnavailable = `unavailable: ${(e as Error).message.split('\n')[0]}`;
+          log(`peer: ${(e as Error).message.slice(0, 2000)}`);
+        },
+      );
   const started3 = await Promise.allSettled([oursStart, floorStart, peerStart]);
   for (const s of started3) if (s.status === 'rejected') throw s.reason;
   if (!servers.ours || !servers.floor) throw new Error('servers did not start');
-  log(`servers ready at ${((Date.now() - started) / 1000).toFixed(1)} s: ours pid ${servers.ours.pid}, floor pid ${servers.floor.pid}, peer ${servers.peer ? `pid ${servers.peer.pid}` : peerUnavailable}`);
+  log(
+    `servers ready at ${((Date.now() - started) / 1000).toFixed(1)} s: ours pid ${servers.ours.pid}, floor pid ${servers.floor.pid}, peer ${servers.peer ? `pid ${servers.peer.pid}` : peerUnavailable}`,
+  );
   const oursUrl = servers.ours.url;
   const oursPid = servers.ours.pid;
 
@@ -207,28 +253,41 @@ async function main(): Promise<void> {
   const login = await fetch(`${oursUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: `mutation($i: LoginInput!) { login(input: $i) { accessToken } }`, variables: { i: { tenant: data.large.slug, username: 'admin', password: BENCH_PASSWORD } } }),
+    body: JSON.stringify({
+      query: `mutation($i: LoginInput!) { login(input: $i) { accessToken } }`,
+      variables: { i: { tenant: data.large.slug, username: 'admin', password: BENCH_PASSWORD } },
+    }),
   });
   const loginBody = (await login.json()) as { data?: { login: { accessToken: string } }; errors?: unknown };
   if (!loginBody.data) throw new Error(`login failed: ${JSON.stringify(loginBody.errors)}`);
   const token = loginBody.data.login.accessToken;
   // The generated inspections must form a valid chain in the server's own eyes.
-  const verify = (await (await fetch(`${oursUrl}/graphql`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: `{ verifyRecords { ok checked } }` }),
-  })).json()) as { data?: { verifyRecords: { ok: boolean; checked: number } }; errors?: unknown };
+  const verify = (await (
+    await fetch(`${oursUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: `{ verifyRecords { ok checked } }` }),
+    })
+  ).json()) as { data?: { verifyRecords: { ok: boolean; checked: number } }; errors?: unknown };
   if (!verify.data?.verifyRecords.ok) throw new Error(`generated inspections do not verify: ${JSON.stringify(verify)}`);
   log(`verifyRecords: ${verify.data.verifyRecords.checked} finalized inspections, chain intact`);
 
   const versions: Versions = new Map();
   const refreshVersions = async () => {
-    const rows = await tenantQuery<{ id: string; version: number }>(cluster.ownerUrl, data.large.id, `SELECT id, version FROM evaluations WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [data.large.id, data.drafts]);
+    const rows = await tenantQuery<{ id: string; version: number }>(
+      cluster.ownerUrl,
+      data.large.id,
+      `SELECT id, version FROM evaluations WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [data.large.id, data.drafts],
+    );
     for (const r of rows) versions.set(r.id, r.version);
   };
   await refreshVersions();
   const make = (side: Side, op: OpId, pageSize = 50): LoadTarget =>
-    side === 'ours' ? oursTarget(servers.ours!.url, token, data, versions, op, pageSize)
-      : side === 'floor' ? floorTarget(servers.floor!.url, data, versions, op)
+    side === 'ours'
+      ? oursTarget(servers.ours!.url, token, data, versions, op, pageSize)
+      : side === 'floor'
+        ? floorTarget(servers.floor!.url, data, versions, op)
         : peerTarget(servers.peer!.url, data, versions, op);
 
   // Between cells: wait until the database has no request in flight (autocannon stops sending, but the
@@ -241,7 +300,8 @@ async function main(): Promise<void> {
     let quiet = 0;
     while (Date.now() < deadline && quiet < 3) {
       const { rows } = await monitor.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'`);
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'`,
+      );
       quiet = rows[0].n === 0 ? quiet + 1 : 0;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -278,7 +338,9 @@ async function main(): Promise<void> {
   }
   const page10 = (await probe(make('ours', 'orgsPage', 10))).statements;
   const page50 = statements.get('orgsPage') ?? null;
-  log(`SQL statements per request (ours, BEGIN/COMMIT included): ${OPS.map((o) => `${o.id} ${statements.get(o.id)}`).join(', ')}; orgs page of 10: ${page10}, of 50: ${page50}`);
+  log(
+    `SQL statements per request (ours, BEGIN/COMMIT included): ${OPS.map((o) => `${o.id} ${statements.get(o.id)}`).join(', ')}; orgs page of 10: ${page10}, of 50: ${page50}`,
+  );
 
   // 4. Measurements: per operation and concurrency, ours, floor and peer back to back, each with a warm-up.
   const rows: Row[] = [];
@@ -308,8 +370,11 @@ async function main(): Promise<void> {
         row[side] = result;
       }
       rows.push(row);
-      const show = (mm?: Measurement) => (mm ? `${mm.rps.toFixed(0)} req/s p50 ${mm.p50.toFixed(2)} p99 ${mm.p99.toFixed(2)} err ${mm.errors}` : '–');
-      log(`  ${label.padEnd(26)} c=${String(connections).padEnd(2)} ours ${show(row.ours)} | floor ${show(row.floor)} | peer ${show(row.peer)}`);
+      const show = (mm?: Measurement) =>
+        mm ? `${mm.rps.toFixed(0)} req/s p50 ${mm.p50.toFixed(2)} p99 ${mm.p99.toFixed(2)} err ${mm.errors}` : '–';
+      log(
+        `  ${label.padEnd(26)} c=${String(connections).padEnd(2)} ours ${show(row.ours)} | floor ${show(row.floor)} | peer ${show(row.peer)}`,
+      );
     }
   }
 
@@ -324,13 +389,26 @@ async function main(): Promise<void> {
     const connections = 32;
     await quiesce();
     const mark = foreign.mark();
-    const result = await load(target, { connections, seconds: options.soakSeconds, pid: oursPid, sampleEveryMs: 1000, onSample: (t, rss) => samples.push({ t, rss }) });
+    const result = await load(target, {
+      connections,
+      seconds: options.soakSeconds,
+      pid: oursPid,
+      sampleEveryMs: 1000,
+      onSample: (t, rss) => samples.push({ t, rss }),
+    });
     const soakForeign = foreign.since(mark);
     const after = samples.filter((s) => s.t >= 10);
     soak = {
-      seconds: options.soakSeconds, connections, samples,
-      start: samples[0]?.rss ?? NaN, end: samples[samples.length - 1]?.rss ?? NaN, max: Math.max(...samples.map((s) => s.rss)),
-      slope: slope(after.length >= 2 ? after : samples), requests: result.requests, errors: result.errors, foreignCores: soakForeign,
+      seconds: options.soakSeconds,
+      connections,
+      samples,
+      start: samples[0]?.rss ?? NaN,
+      end: samples[samples.length - 1]?.rss ?? NaN,
+      max: Math.max(...samples.map((s) => s.rss)),
+      slope: slope(after.length >= 2 ? after : samples),
+      requests: result.requests,
+      errors: result.errors,
+      foreignCores: soakForeign,
     };
     log(`  ${soakLine(soak)}`);
   }
@@ -350,18 +428,34 @@ async function main(): Promise<void> {
   };
   const targets: Target[] = [];
   if (options.orgs === 50000 && !options.smoke) {
-    targets.push({ name: 'progress rollup p50 at 50,000 orgs < 50 ms (concurrency 1)', status: progressP50 < 50 ? 'PASS' : 'MISS', detail: `${progressP50.toFixed(1)} ms` });
+    targets.push({
+      name: 'progress rollup p50 at 50,000 orgs < 50 ms (concurrency 1)',
+      status: progressP50 < 50 ? 'PASS' : 'MISS',
+      detail: `${progressP50.toFixed(1)} ms`,
+    });
   } else {
-    targets.push({ name: 'progress rollup p50 at 50,000 orgs < 50 ms (concurrency 1)', status: 'n/a', detail: `this run has ${data.large.orgs} orgs: p50 ${progressP50.toFixed(1)} ms` });
+    targets.push({
+      name: 'progress rollup p50 at 50,000 orgs < 50 ms (concurrency 1)',
+      status: 'n/a',
+      detail: `this run has ${data.large.orgs} orgs: p50 ${progressP50.toFixed(1)} ms`,
+    });
   }
   {
     const at50 = options.orgs === 50000 ? progressP50 : storedP50(50000);
     const at500 = options.orgs === 500000 ? progressP50 : storedP50(500000);
     const name = 'progress rollup p50 at 500,000 orgs < 10× the 50,000 figure';
     if (options.smoke || at50 === undefined || at500 === undefined) {
-      targets.push({ name, status: 'n/a', detail: `needs a run at each size (--orgs 50000 and --orgs 500000); have 50k: ${at50?.toFixed(1) ?? '–'} ms, 500k: ${at500?.toFixed(1) ?? '–'} ms` });
+      targets.push({
+        name,
+        status: 'n/a',
+        detail: `needs a run at each size (--orgs 50000 and --orgs 500000); have 50k: ${at50?.toFixed(1) ?? '–'} ms, 500k: ${at500?.toFixed(1) ?? '–'} ms`,
+      });
     } else {
-      targets.push({ name, status: at500 < 10 * at50 ? 'PASS' : 'MISS', detail: `${at500.toFixed(1)} ms vs 10 × ${at50.toFixed(1)} ms = ${(10 * at50).toFixed(1)} ms (${(at500 / at50).toFixed(1)}×)${options.orgs === 500000 ? '' : ', 500k figure from bench/results/orgs-500000.json'}` });
+      targets.push({
+        name,
+        status: at500 < 10 * at50 ? 'PASS' : 'MISS',
+        detail: `${at500.toFixed(1)} ms vs 10 × ${at50.toFixed(1)} ms = ${(10 * at50).toFixed(1)} ms (${(at500 / at50).toFixed(1)}×)${options.orgs === 500000 ? '' : ', 500k figure from bench/results/orgs-500000.json'}`,
+      });
     }
   }
   for (const op of ['orgsPage', 'evaluation'] as OpId[]) {
@@ -375,18 +469,32 @@ async function main(): Promise<void> {
       if (r?.peer && !(vsPeer > 1)) pass = false;
       parts.push(`c${c}: ${vsFloor.toFixed(2)}× floor, ${r?.peer ? `${vsPeer.toFixed(2)}× peer` : 'peer n/a'}`);
     }
-    targets.push({ name: `read ${op === 'orgsPage' ? 2 : 3} throughput ≥ ½ floor and > PostGraphile`, status: options.smoke ? 'n/a' : pass ? 'PASS' : 'MISS', detail: parts.join('; ') + (options.smoke ? ' (smoke: not judged)' : '') });
+    targets.push({
+      name: `read ${op === 'orgsPage' ? 2 : 3} throughput ≥ ½ floor and > PostGraphile`,
+      status: options.smoke ? 'n/a' : pass ? 'PASS' : 'MISS',
+      detail: parts.join('; ') + (options.smoke ? ' (smoke: not judged)' : ''),
+    });
   }
   targets.push({
     name: 'no N+1: read 2 SQL statements per request constant in page size',
     status: page10 !== null && page10 === page50 && (page50 ?? 99) <= 10 ? 'PASS' : 'MISS',
     detail: `page of 10: ${page10}, page of 50: ${page50} (BEGIN/COMMIT included)`,
   });
-  targets.push(soak
-    ? { name: 'server memory flat over the soak (slope ≤ 2 MB/min after 10 s)', status: soak.slope <= 2 ? 'PASS' : 'MISS', detail: `${soak.start.toFixed(0)} → ${soak.end.toFixed(0)} MB, max ${soak.max.toFixed(0)} MB, ${soak.slope.toFixed(2)} MB/min` }
-    : { name: 'server memory flat over the soak', status: 'n/a', detail: 'soak skipped' });
+  targets.push(
+    soak
+      ? {
+          name: 'server memory flat over the soak (slope ≤ 2 MB/min after 10 s)',
+          status: soak.slope <= 2 ? 'PASS' : 'MISS',
+          detail: `${soak.start.toFixed(0)} → ${soak.end.toFixed(0)} MB, max ${soak.max.toFixed(0)} MB, ${soak.slope.toFixed(2)} MB/min`,
+        }
+      : { name: 'server memory flat over the soak', status: 'n/a', detail: 'soak skipped' },
+  );
   if (!options.smoke && options.orgs === 50000) {
-    targets.push({ name: 'default size end to end < 10 min on this machine', status: totalSeconds + 15 < 600 ? 'PASS' : 'MISS', detail: `${(totalSeconds / 60).toFixed(1)} min to the report (build and cleanup add ~15 s)` });
+    targets.push({
+      name: 'default size end to end < 10 min on this machine',
+      status: totalSeconds + 15 < 600 ? 'PASS' : 'MISS',
+      detail: `${(totalSeconds / 60).toFixed(1)} min to the report (build and cleanup add ~15 s)`,
+    });
   }
 
   const date = new Date().toISOString().slice(0, 10);
@@ -394,42 +502,60 @@ async function main(): Promise<void> {
   const md = [
     `# Benchmark ${options.smoke ? '(smoke) ' : ''}${date}`,
     '',
-    `Command: \`${command}\` · machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory · PostgreSQL ${cluster.serverVersion} (${cluster.embedded ? 'embedded' : 'DATABASE_URL'}) · `
-      + `our server and floor on Node ${oursVersion}, peer on Node ${peerVersion} · autocannon in the harness process, loopback, ${options.duration} s per cell${options.warmup ? ` after a ${options.warmup} s warm-up` : ' (no warm-up in smoke mode)'}.`,
+    `Command: \`${command}\` · machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory · PostgreSQL ${cluster.serverVersion} (${cluster.embedded ? 'embedded' : 'DATABASE_URL'}) · ` +
+      `our server and floor on Node ${oursVersion}, peer on Node ${peerVersion} · autocannon in the harness process, loopback, ${options.duration} s per cell${options.warmup ? ` after a ${options.warmup} s warm-up` : ' (no warm-up in smoke mode)'}.`,
     '',
-    `Data: large tenant ${counts.largeOrgs} orgs in 5 levels (${data.shape.directOrgs} direct orgs, fan-out ${data.shape.fanout.join('/')}), ${counts.largeEligible} grassroots (党总支/党支部), `
-      + `${counts.largeEvaluations} accepted evaluations (${(100 * counts.largeEvaluations / counts.largeEligible).toFixed(0)}%), raw scores for ${counts.scoredEvaluations} of them (${counts.evaluation_scores} score rows); `
-      + `${data.small.length} small tenants of ~${options.smallOrgs} orgs; ${counts.orgs} orgs, ${counts.evaluations} evaluations, ${counts.campaign_results} campaign results in all; `
-      + `${data.leaves.length} scored criteria (${counts.criteria / (data.small.length + 1)} nodes) of the published 四强四有 framework. Inspections: ${data.steps.find((s) => s.step === 'inspections')?.detail}. `
-      + `Generated in ${generationSeconds.toFixed(1)} s (${data.steps.map((s) => `${s.step} ${(s.ms / 1000).toFixed(1)} s`).join(', ')}). ${data.consistency}.`,
+    `Data: large tenant ${counts.largeOrgs} orgs in 5 levels (${data.shape.directOrgs} direct orgs, fan-out ${data.shape.fanout.join('/')}), ${counts.largeEligible} grassroots (党总支/党支部), ` +
+      `${counts.largeEvaluations} accepted evaluations (${((100 * counts.largeEvaluations) / counts.largeEligible).toFixed(0)}%), raw scores for ${counts.scoredEvaluations} of them (${counts.evaluation_scores} score rows); ` +
+      `${data.small.length} small tenants of ~${options.smallOrgs} orgs; ${counts.orgs} orgs, ${counts.evaluations} evaluations, ${counts.campaign_results} campaign results in all; ` +
+      `${data.leaves.length} scored criteria (${counts.criteria / (data.small.length + 1)} nodes) of the published 四强四有 framework. Inspections: ${data.steps.find((s) => s.step === 'inspections')?.detail}. ` +
+      `Generated in ${generationSeconds.toFixed(1)} s (${data.steps.map((s) => `${s.step} ${(s.ms / 1000).toFixed(1)} s`).join(', ')}). ${data.consistency}.`,
     '',
     resultsTable(rows, peerUnavailable),
     '',
     errorsLine(rows),
     '',
-    noiseLine(noise) + (waitedMs ? ` The harness waited ${(waitedMs / 1000).toFixed(0)} s in all for other processes to go quiet before cells.` : ''),
+    noiseLine(noise) +
+      (waitedMs ? ` The harness waited ${(waitedMs / 1000).toFixed(0)} s in all for other processes to go quiet before cells.` : ''),
     '',
     soakLine(soak),
     '',
     targetsTable(targets),
     '',
-    'Notes: SQL/req is our server\'s x-sql-statements (BEGIN, set_config and COMMIT included); the floor sends one statement per request (op 1: a scope lookup, then the rollup and the lagging list at once on two connections). '
-      + 'Floor: bare node:http + pg Pool (max 20) as the RLS-bound app role with app.tenant_id set per connection, one hand-written statement per operation '
-      + '(bench/sql.ts), node scores of op 3 computed in JS with the server\'s scoring function, no input validation on op 4. '
-      + 'Peer: PostGraphile 5 amber preset as the app role with pgSettings app.tenant_id (a transaction per request, like ours); op 1 through the SQL function '
-      + 'bench_progress, op 2 through bench_orgs_under + the computed column orgs_campaign_result, op 3 with its generated relations '
-      + '(evaluation → campaign → version → criteria, and scores) without computed node scores, op 4 through the SQL function bench_save_scores '
-      + '(no validation); these functions live only in the bench database. RSS is the largest VmRSS of the server process during the measured window.',
+    "Notes: SQL/req is our server's x-sql-statements (BEGIN, set_config and COMMIT included); the floor sends one statement per request (op 1: a scope lookup, then the rollup and the lagging list at once on two connections). " +
+      'Floor: bare node:http + pg Pool (max 20) as the RLS-bound app role with app.tenant_id set per connection, one hand-written statement per operation ' +
+      "(bench/sql.ts), node scores of op 3 computed in JS with the server's scoring function, no input validation on op 4. " +
+      'Peer: PostGraphile 5 amber preset as the app role with pgSettings app.tenant_id (a transaction per request, like ours); op 1 through the SQL function ' +
+      'bench_progress, op 2 through bench_orgs_under + the computed column orgs_campaign_result, op 3 with its generated relations ' +
+      '(evaluation → campaign → version → criteria, and scores) without computed node scores, op 4 through the SQL function bench_save_scores ' +
+      '(no validation); these functions live only in the bench database. RSS is the largest VmRSS of the server process during the measured window.',
   ].join('\n');
   log('');
   log(md);
-  const json = { date, command, machine: m, options, postgres: cluster.serverVersion, embedded: cluster.embedded, nodes: { ours: oursVersion, peer: peerVersion },
+  const json = {
+    date,
+    command,
+    machine: m,
+    options,
+    postgres: cluster.serverVersion,
+    embedded: cluster.embedded,
+    nodes: { ours: oursVersion, peer: peerVersion },
     generation: { seconds: generationSeconds, steps: data.steps, counts, shape: data.shape, consistency: data.consistency },
-    statements: { ...Object.fromEntries(statements), orgsPage10: page10, orgsPage50: page50 }, rows, soak, targets, peerUnavailable, totalSeconds, progressP50, foreignCpu: noise, waitedForQuietSeconds: waitedMs / 1000 };
+    statements: { ...Object.fromEntries(statements), orgsPage10: page10, orgsPage50: page50 },
+    rows,
+    soak,
+    targets,
+    peerUnavailable,
+    totalSeconds,
+    progressP50,
+    foreignCpu: noise,
+    waitedForQuietSeconds: waitedMs / 1000,
+  };
   const base = options.smoke ? 'smoke' : 'latest';
   writeFileSync(path.join(resultsDir, `${base}.md`), `${md}\n`);
   writeFileSync(path.join(resultsDir, `${base}.json`), `${JSON.stringify(json, null, 2)}\n`);
-  if (!options.smoke) writeFileSync(sizeFile(options.orgs), `${JSON.stringify({ date, orgs: data.large.orgs, progressP50, rows }, null, 2)}\n`);
+  if (!options.smoke)
+    writeFileSync(sizeFile(options.orgs), `${JSON.stringify({ date, orgs: data.large.orgs, progressP50, rows }, null, 2)}\n`);
   log(`\nwritten: bench/results/${base}.md and ${base}.json (${(totalSeconds / 60).toFixed(1)} min)`);
 }
 
@@ -437,7 +563,7 @@ main()
   .then(() => cleanup())
   .then(() => process.exit(0))
   .catch(async (error: unknown) => {
-    log(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     await cleanup();
     process.exit(1);
   });

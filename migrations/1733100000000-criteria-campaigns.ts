@@ -157,7 +157,9 @@ export class CriteriaCampaigns1733100000000 implements MigrationInterface {
         FOREIGN KEY (tenant_id, reviewed_by) REFERENCES users (tenant_id, id)
       )`);
     // One SELF, SUPERIOR and PUBLIC evaluation per org and campaign; inspections may score many times.
-    await q.query(`CREATE UNIQUE INDEX evaluations_one_per_kind ON evaluations (tenant_id, campaign_id, org_id, kind) WHERE kind <> 'INSPECTION'`);
+    await q.query(
+      `CREATE UNIQUE INDEX evaluations_one_per_kind ON evaluations (tenant_id, campaign_id, org_id, kind) WHERE kind <> 'INSPECTION'`,
+    );
     await q.query(`CREATE INDEX evaluations_campaign_state ON evaluations (tenant_id, campaign_id, state)`);
     await q.query(`
       CREATE TABLE evaluation_scores (
@@ -188,14 +190,36 @@ export class CriteriaCampaigns1733100000000 implements MigrationInterface {
         FOREIGN KEY (tenant_id, org_id) REFERENCES orgs (tenant_id, id)
       )`);
 
-    const tables = ['frameworks', 'framework_versions', 'criteria', 'campaigns', 'campaign_phases', 'campaign_deadlines',
-      'campaign_targets', 'deadline_submissions', 'evaluations', 'evaluation_scores', 'campaign_results'];
+    const tables = [
+      'frameworks',
+      'framework_versions',
+      'criteria',
+      'campaigns',
+      'campaign_phases',
+      'campaign_deadlines',
+      'campaign_targets',
+      'deadline_submissions',
+      'evaluations',
+      'evaluation_scores',
+      'campaign_results',
+    ];
     await isolateTenantTables(q, tables);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['campaign_results', 'evaluation_scores', 'evaluations', 'deadline_submissions', 'campaign_targets',
-      'campaign_deadlines', 'campaign_phases', 'campaigns', 'criteria', 'framework_versions', 'frameworks']) {
+    for (const table of [
+      'campaign_results',
+      'evaluation_scores',
+      'evaluations',
+      'deadline_submissions',
+      'campaign_targets',
+      'campaign_deadlines',
+      'campaign_phases',
+      'campaigns',
+      'criteria',
+      'framework_versions',
+      'frameworks',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

@@ -263,14 +263,18 @@ export class Supervision1733200000000 implements MigrationInterface {
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
       END $$`);
     for (const table of ['inspections', 'findings', 'follow_up_checks']) {
-      await q.query(`CREATE TRIGGER ${table}_immutable BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_finalized_change()`);
+      await q.query(
+        `CREATE TRIGGER ${table}_immutable BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_finalized_change()`,
+      );
     }
     await q.query(`
       CREATE FUNCTION refuse_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'P0001';
       END $$`);
-    await q.query(`CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit_change()`);
+    await q.query(
+      `CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit_change()`,
+    );
 
     // A tenant's own settings (service-request time limit, time zone): the one tenant-row write that
     // is not the platform operator's, and only ever of the request's own tenant.
@@ -278,16 +282,44 @@ export class Supervision1733200000000 implements MigrationInterface {
       CREATE FUNCTION app_update_tenant_settings(p_settings jsonb) RETURNS void LANGUAGE sql SECURITY DEFINER
       SET search_path = public, pg_temp AS $$ UPDATE tenants SET settings = p_settings WHERE id = app_tenant_id() $$`);
 
-    const tables = ['supervision_teams', 'supervision_team_members', 'supervision_team_scopes', 'inspections', 'findings', 'follow_up_checks',
-      'rectifications', 'service_requests', 'notices', 'notice_subjects', 'notice_recipients', 'notice_inspections', 'assessment_rules',
-      'record_chains', 'audit_log'];
+    const tables = [
+      'supervision_teams',
+      'supervision_team_members',
+      'supervision_team_scopes',
+      'inspections',
+      'findings',
+      'follow_up_checks',
+      'rectifications',
+      'service_requests',
+      'notices',
+      'notice_subjects',
+      'notice_recipients',
+      'notice_inspections',
+      'assessment_rules',
+      'record_chains',
+      'audit_log',
+    ];
     await isolateTenantTables(q, tables);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['audit_log', 'record_chains', 'assessment_rules', 'notice_inspections', 'notice_recipients', 'notice_subjects', 'notices',
-      'service_requests', 'rectifications', 'follow_up_checks', 'findings', 'inspections', 'supervision_team_scopes', 'supervision_team_members',
-      'supervision_teams']) {
+    for (const table of [
+      'audit_log',
+      'record_chains',
+      'assessment_rules',
+      'notice_inspections',
+      'notice_recipients',
+      'notice_subjects',
+      'notices',
+      'service_requests',
+      'rectifications',
+      'follow_up_checks',
+      'findings',
+      'inspections',
+      'supervision_team_scopes',
+      'supervision_team_members',
+      'supervision_teams',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }
     await q.query(`DROP FUNCTION IF EXISTS refuse_finalized_change()`);

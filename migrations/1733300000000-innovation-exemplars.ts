@@ -236,8 +236,16 @@ export class InnovationExemplars1733300000000 implements MigrationInterface {
 }
 
 const TABLES = [
-  'innovation_projects', 'innovation_goals', 'innovation_stage_changes',
-  'exemplars', 'exemplar_objections', 'exemplar_reevaluations', 'exemplar_state_changes', 'exemplar_limits',
-  'leading_groups', 'leading_group_members',
-  'service_brands', 'service_standards',
+  'innovation_projects',
+  'innovation_goals',
+  'innovation_stage_changes',
+  'exemplars',
+  'exemplar_objections',
+  'exemplar_reevaluations',
+  'exemplar_state_changes',
+  'exemplar_limits',
+  'leading_groups',
+  'leading_group_members',
+  'service_brands',
+  'service_standards',
 ];

@@ -219,7 +219,17 @@ export class PublicEngagement1733400000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX opinion_transfers_opinion ON opinion_transfers (tenant_id, opinion_id, created_at)`);
 
-    const tables = ['commitments', 'link_codes', 'public_reviews', 'public_submissions', 'pairing_persons', 'pairings', 'pairing_visits', 'opinions', 'opinion_transfers'];
+    const tables = [
+      'commitments',
+      'link_codes',
+      'public_reviews',
+      'public_submissions',
+      'pairing_persons',
+      'pairings',
+      'pairing_visits',
+      'opinions',
+      'opinion_transfers',
+    ];
     await isolateTenantTables(q, tables);
 
     // Read-only cross-tenant lookups for the two definer functions, granted to the owner role only.
@@ -240,7 +250,17 @@ export class PublicEngagement1733400000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP FUNCTION IF EXISTS app_opinion_by_follow_up(text)`);
     await q.query(`DROP FUNCTION IF EXISTS app_link_code(text)`);
-    for (const table of ['opinion_transfers', 'opinions', 'pairing_visits', 'pairings', 'pairing_persons', 'public_submissions', 'public_reviews', 'link_codes', 'commitments']) {
+    for (const table of [
+      'opinion_transfers',
+      'opinions',
+      'pairing_visits',
+      'pairings',
+      'pairing_persons',
+      'public_submissions',
+      'public_reviews',
+      'link_codes',
+      'commitments',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

@@ -36,7 +36,9 @@ export class RecordsIntegrity1733830000000 implements MigrationInterface {
     await q.query(`ALTER TABLE inspections ADD CONSTRAINT inspections_one_amendment UNIQUE (tenant_id, amends_id)`);
     await q.query(`CREATE INDEX inspections_evaluation ON inspections (tenant_id, evaluation_id) WHERE evaluation_id IS NOT NULL`);
     await q.query(`ALTER TABLE rectifications DROP CONSTRAINT rectifications_state_check`);
-    await q.query(`ALTER TABLE rectifications ADD CONSTRAINT rectifications_state_check CHECK (state IN ('OPEN', 'SUBMITTED', 'VERIFIED', 'REOPENED', 'WITHDRAWN'))`);
+    await q.query(
+      `ALTER TABLE rectifications ADD CONSTRAINT rectifications_state_check CHECK (state IN ('OPEN', 'SUBMITTED', 'VERIFIED', 'REOPENED', 'WITHDRAWN'))`,
+    );
 
     // ── finalized records refuse every change, additions included ────────────────────────────────────
     // A child row's inspection is read FOR SHARE: an insert racing a finalization either lands before
@@ -68,7 +70,9 @@ export class RecordsIntegrity1733830000000 implements MigrationInterface {
       END $$`);
     for (const table of ['findings', 'follow_up_checks']) {
       await q.query(`DROP TRIGGER ${table}_immutable ON ${table}`);
-      await q.query(`CREATE TRIGGER ${table}_immutable BEFORE INSERT OR UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_finalized_change()`);
+      await q.query(
+        `CREATE TRIGGER ${table}_immutable BEFORE INSERT OR UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_finalized_change()`,
+      );
     }
 
     // The score sheet of a finalized inspection is part of the record (its scores are hashed into the chain).
@@ -83,7 +87,9 @@ export class RecordsIntegrity1733830000000 implements MigrationInterface {
         END IF;
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
       END $$`);
-    await q.query(`CREATE TRIGGER evaluation_scores_finalized BEFORE INSERT OR UPDATE OR DELETE ON evaluation_scores FOR EACH ROW EXECUTE FUNCTION refuse_finalized_scores()`);
+    await q.query(
+      `CREATE TRIGGER evaluation_scores_finalized BEFORE INSERT OR UPDATE OR DELETE ON evaluation_scores FOR EACH ROW EXECUTE FUNCTION refuse_finalized_scores()`,
+    );
 
     // Only the chain function (running as the owner) makes a record FINALIZED, so no record is final
     // without its link in the chain, and the head moves with every finalization.
@@ -96,7 +102,9 @@ export class RecordsIntegrity1733830000000 implements MigrationInterface {
         END IF;
         RETURN NEW;
       END $$`);
-    await q.query(`CREATE TRIGGER inspections_chained BEFORE INSERT OR UPDATE ON inspections FOR EACH ROW EXECUTE FUNCTION refuse_unchained_finalize()`);
+    await q.query(
+      `CREATE TRIGGER inspections_chained BEFORE INSERT OR UPDATE ON inspections FOR EACH ROW EXECUTE FUNCTION refuse_unchained_finalize()`,
+    );
 
     await q.query(`
       CREATE OR REPLACE FUNCTION refuse_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -180,14 +188,20 @@ export class RecordsIntegrity1733830000000 implements MigrationInterface {
     await q.query(`DROP FUNCTION IF EXISTS refuse_finalized_scores()`);
     for (const table of ['findings', 'follow_up_checks']) {
       await q.query(`DROP TRIGGER IF EXISTS ${table}_immutable ON ${table}`);
-      await q.query(`CREATE TRIGGER ${table}_immutable BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_finalized_change()`);
+      await q.query(
+        `CREATE TRIGGER ${table}_immutable BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_finalized_change()`,
+      );
     }
     await q.query(`UPDATE rectifications SET state = 'OPEN' WHERE state = 'WITHDRAWN'`);
     await q.query(`ALTER TABLE rectifications DROP CONSTRAINT rectifications_state_check`);
-    await q.query(`ALTER TABLE rectifications ADD CONSTRAINT rectifications_state_check CHECK (state IN ('OPEN', 'SUBMITTED', 'VERIFIED', 'REOPENED'))`);
+    await q.query(
+      `ALTER TABLE rectifications ADD CONSTRAINT rectifications_state_check CHECK (state IN ('OPEN', 'SUBMITTED', 'VERIFIED', 'REOPENED'))`,
+    );
     await q.query(`DROP INDEX IF EXISTS inspections_evaluation`);
     await q.query(`ALTER TABLE inspections DROP CONSTRAINT IF EXISTS inspections_one_amendment`);
     await q.query(`DROP INDEX IF EXISTS findings_origin`);
-    await q.query(`ALTER TABLE findings DROP COLUMN IF EXISTS withdrawn_reason, DROP COLUMN IF EXISTS origin_id, DROP COLUMN IF EXISTS carried_from_id`);
+    await q.query(
+      `ALTER TABLE findings DROP COLUMN IF EXISTS withdrawn_reason, DROP COLUMN IF EXISTS origin_id, DROP COLUMN IF EXISTS carried_from_id`,
+    );
   }
 }

@@ -68,12 +68,16 @@ export class ReviewHistories1733840000002 implements MigrationInterface {
         PERFORM set_config('app.tenant_id', '', true);
         PERFORM set_config('app.platform', '', true);
       END $$`);
-    await q.query(`ALTER TABLE deadline_submissions ALTER COLUMN first_submitted_at SET NOT NULL, ALTER COLUMN first_submitted_at SET DEFAULT now()`);
+    await q.query(
+      `ALTER TABLE deadline_submissions ALTER COLUMN first_submitted_at SET NOT NULL, ALTER COLUMN first_submitted_at SET DEFAULT now()`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE IF EXISTS evaluation_reviews`);
     await q.query(`DROP TABLE IF EXISTS deadline_submission_events`);
-    await q.query(`ALTER TABLE deadline_submissions DROP COLUMN IF EXISTS state, DROP COLUMN IF EXISTS first_submitted_at, DROP COLUMN IF EXISTS return_reason`);
+    await q.query(
+      `ALTER TABLE deadline_submissions DROP COLUMN IF EXISTS state, DROP COLUMN IF EXISTS first_submitted_at, DROP COLUMN IF EXISTS return_reason`,
+    );
   }
 }

@@ -16,7 +16,9 @@ export class ReviewStuffing1733860000000 implements MigrationInterface {
       ADD COLUMN excluded_by uuid,
       ADD COLUMN excluded_reason text CHECK (length(excluded_reason) <= 500),
       ADD CONSTRAINT public_reviews_exclusion CHECK ((excluded_at IS NULL) = (excluded_reason IS NULL))`);
-    await q.query(`CREATE INDEX public_reviews_client_day ON public_reviews (tenant_id, client_hash, review_day) WHERE client_hash IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX public_reviews_client_day ON public_reviews (tenant_id, client_hash, review_day) WHERE client_hash IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX public_reviews_code_day ON public_reviews (tenant_id, link_code_id, review_day)`);
   }
 

@@ -111,7 +111,8 @@ function jwtKeys(env: Env, production: boolean, dataDir: string): JwtKeys {
   if (secret !== undefined && secret !== '') {
     if (secret.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
   } else {
-    if (production) throw new ConfigError('JWT_SECRET (or JWT_PRIVATE_KEY_FILE and JWT_PUBLIC_KEY_FILE) is required when NODE_ENV=production');
+    if (production)
+      throw new ConfigError('JWT_SECRET (or JWT_PRIVATE_KEY_FILE and JWT_PUBLIC_KEY_FILE) is required when NODE_ENV=production');
     const file = path.join(dataDir, 'jwt-secret');
     if (existsSync(file)) {
       secret = readFileSync(file, 'utf8').trim();

@@ -15,7 +15,9 @@ async function main(): Promise<void> {
   const app = await startApp(config, database.dataSource, { port: config.port, host: config.host });
   const jobs = runJobs ? await startJobWorker({ ownerUrl: database.ownerUrl, dataSource: database.dataSource, config }) : null;
 
-  console.log(`GraphQL API ready at ${app.url} (${Date.now() - started} ms, Node ${process.version}${database.embedded ? ', embedded PostgreSQL' : ''})`);
+  console.log(
+    `GraphQL API ready at ${app.url} (${Date.now() - started} ms, Node ${process.version}${database.embedded ? ', embedded PostgreSQL' : ''})`,
+  );
   if (config.seedDemo) {
     console.log(seeded ? 'Demo data seeded.' : 'Demo data present.');
     console.log(`Demo sign-ins (password "${config.demoPassword}"): ${DEMO_SIGN_INS.join(', ')}`);

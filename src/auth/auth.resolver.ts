@@ -55,7 +55,10 @@ function viewerOf(ctx: RequestContext): Viewer | null {
 }
 
 async function payload(ctx: RequestContext, session: Session): Promise<AuthPayload> {
-  await loadViewer(ctx, session.operatorId ? { kind: 'operator', sub: session.operatorId } : { kind: 'user', sub: session.userId!, tid: session.tenantId! });
+  await loadViewer(
+    ctx,
+    session.operatorId ? { kind: 'operator', sub: session.operatorId } : { kind: 'user', sub: session.userId!, tid: session.tenantId! },
+  );
   return { accessToken: session.accessToken, refreshToken: session.refreshToken, expiresAt: session.expiresAt, viewer: viewerOf(ctx)! };
 }
 

@@ -56,10 +56,27 @@ const signInKeys = (ctx: RequestContext, tenant: string, username: string) => ({
  * result with the stored hash. An unknown account derives against the dummy hash's parameters and
  * makes the same two calls, so both paths take the same time.
  */
-async function checkPassword(ctx: RequestContext, kind: 'user' | 'operator', tenantId: string | null, username: string, password: string): Promise<{ id: string; disabled: boolean } | undefined> {
-  const [stored] = await ctx.tx.query<{ params: string; key_length: number }>(`SELECT params, key_length FROM app_password_params($1, $2, $3)`, [kind, tenantId, username]);
-  const candidate = await derivePasswordHash(password, stored ? { params: stored.params, keyLength: stored.key_length } : paramsOf(await dummyHash()));
-  const [match] = await ctx.tx.query<{ id: string; disabled: boolean }>(`SELECT id, disabled FROM app_password_check($1, $2, $3, $4)`, [kind, tenantId, username, stored ? candidate : '']);
+async function checkPassword(
+  ctx: RequestContext,
+  kind: 'user' | 'operator',
+  tenantId: string | null,
+  username: string,
+  password: string,
+): Promise<{ id: string; disabled: boolean } | undefined> {
+  const [stored] = await ctx.tx.query<{ params: string; key_length: number }>(
+    `SELECT params, key_length FROM app_password_params($1, $2, $3)`,
+    [kind, tenantId, username],
+  );
+  const candidate = await derivePasswordHash(
+    password,
+    stored ? { params: stored.params, keyLength: stored.key_length } : paramsOf(await dummyHash()),
+  );
+  const [match] = await ctx.tx.query<{ id: string; disabled: boolean }>(`SELECT id, disabled FROM app_password_check($1, $2, $3, $4)`, [
+    kind,
+    tenantId,
+    username,
+    stored ? candidate : '',
+  ]);
   return match;
 }
 
@@ -113,7 +130,14 @@ export const authService = {
     await forgiveSignIn(ctx, '', input.username);
     // Operators get short access tokens only: no refresh token, so a lost one expires within minutes.
     const access = signAccessToken(ctx.config, { sub: operator.id, kind: 'operator' });
-    return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken: null, tenantId: null, userId: null, operatorId: operator.id };
+    return {
+      accessToken: access.token,
+      expiresAt: access.expiresAt,
+      refreshToken: null,
+      tenantId: null,
+      userId: null,
+      operatorId: operator.id,
+    };
   },
 
   /**
@@ -142,7 +166,14 @@ export const authService = {
     await ctx.tx.query(`UPDATE refresh_tokens SET used_at = now() WHERE tenant_id = $1 AND id = $2`, [parsed.tenantId, parsed.id]);
     const access = signAccessToken(ctx.config, { sub: row.user_id, tid: parsed.tenantId, kind: 'user' });
     const refreshToken = await issueRefreshToken(ctx, parsed.tenantId, row.user_id, row.family_id);
-    return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken, tenantId: parsed.tenantId, userId: row.user_id, operatorId: null };
+    return {
+      accessToken: access.token,
+      expiresAt: access.expiresAt,
+      refreshToken,
+      tenantId: parsed.tenantId,
+      userId: row.user_id,
+      operatorId: null,
+    };
   },
 
   /** Revokes the refresh token's family; an unknown token is not an error (logout is idempotent). */
@@ -151,16 +182,25 @@ export const authService = {
     if (!parsed) return true;
     await ctx.tx.setIdentity({ tenantId: parsed.tenantId, platform: false });
     await ctx.tx.begin();
-    const [row] = await ctx.tx.query(`SELECT family_id, token_hash FROM refresh_tokens WHERE tenant_id = $1 AND id = $2`, [parsed.tenantId, parsed.id]);
+    const [row] = await ctx.tx.query(`SELECT family_id, token_hash FROM refresh_tokens WHERE tenant_id = $1 AND id = $2`, [
+      parsed.tenantId,
+      parsed.id,
+    ]);
     if (row && row.token_hash === sha256(parsed.secret)) await this.revokeFamily(ctx, parsed.tenantId, row.family_id);
     return true;
   },
 
   async revokeFamily(ctx: RequestContext, tenantId: string, familyId: string): Promise<void> {
-    await ctx.tx.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL`, [tenantId, familyId]);
+    await ctx.tx.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL`, [
+      tenantId,
+      familyId,
+    ]);
   },
 
   async revokeAllForUser(ctx: RequestContext, tenantId: string, userId: string): Promise<void> {
-    await ctx.tx.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL`, [tenantId, userId]);
+    await ctx.tx.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL`, [
+      tenantId,
+      userId,
+    ]);
   },
 };

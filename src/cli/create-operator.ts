@@ -19,8 +19,16 @@ async function main(): Promise<void> {
     // Two statements, not INSERT … ON CONFLICT DO UPDATE: reading EXCLUDED.password_hash would need
     // SELECT on the column, which the app role does not hold.
     await withTransaction(database.dataSource, { platform: true }, async (tx) => {
-      const [, reset] = await tx.query(`UPDATE platform_operators SET password_hash = $2, disabled = false WHERE username = $1`, [username, hash]);
-      if (!reset) await tx.query(`INSERT INTO platform_operators (username, display_name, password_hash) VALUES ($1, $2, $3)`, [username, displayName, hash]);
+      const [, reset] = await tx.query(`UPDATE platform_operators SET password_hash = $2, disabled = false WHERE username = $1`, [
+        username,
+        hash,
+      ]);
+      if (!reset)
+        await tx.query(`INSERT INTO platform_operators (username, display_name, password_hash) VALUES ($1, $2, $3)`, [
+          username,
+          displayName,
+          hash,
+        ]);
     });
     console.log(`Platform operator "${username}" is ready; sign in with login(input: { username, password }) and no tenant.`);
   } finally {

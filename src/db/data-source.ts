@@ -2,7 +2,10 @@ import { DataSource, LoggerOptions } from 'typeorm';
 import { migrations } from '../../migrations';
 import { entities } from './entities';
 
-export function createDataSource(url: string, options: { poolSize?: number; logging?: LoggerOptions; applicationName?: string } = {}): DataSource {
+export function createDataSource(
+  url: string,
+  options: { poolSize?: number; logging?: LoggerOptions; applicationName?: string } = {},
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url,

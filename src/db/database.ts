@@ -14,7 +14,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-
 /**
  * A pooled pg client can emit 'error' after TypeORM has already removed its listener (the server went
  * away between two statements: a restart, a failover). An 'error' event without a listener would end
@@ -22,7 +21,14 @@ export interface Database {
  * still reaches the request that was using the connection, as a rejected query.
  */
 function keepClientErrorsHandled(dataSource: DataSource): void {
-  const pool = (dataSource.driver as unknown as { master?: { on(event: string, fn: (client: { on(e: string, f: () => void): void }) => void): void; _clients?: { on(e: string, f: () => void): void }[] } }).master;
+  const pool = (
+    dataSource.driver as unknown as {
+      master?: {
+        on(event: string, fn: (client: { on(e: string, f: () => void): void }) => void): void;
+        _clients?: { on(e: string, f: () => void): void }[];
+      };
+    }
+  ).master;
   if (!pool) return;
   const ignore = () => undefined;
   for (const client of pool._clients ?? []) client.on('error', ignore);

@@ -15,7 +15,13 @@ export function sideChannel(dataSource: DataSource): Pool {
   let pool = pools.get(dataSource);
   if (!pool) {
     const options = dataSource.options as PostgresConnectionOptions;
-    pool = new Pool({ connectionString: options.url, max: 4, connectionTimeoutMillis: 5000, application_name: 'party-platform-side', statement_timeout: 15000 });
+    pool = new Pool({
+      connectionString: options.url,
+      max: 4,
+      connectionTimeoutMillis: 5000,
+      application_name: 'party-platform-side',
+      statement_timeout: 15000,
+    });
     // an idle client's error (database restart) must not end the process; the next query reports it
     pool.on('error', () => undefined);
     pools.set(dataSource, pool);

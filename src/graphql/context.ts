@@ -62,15 +62,21 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
   }
   await ctx.tx.setIdentity({ tenantId: claims.tid!, platform: false });
   await ctx.tx.begin();
-  const rows: { username: string; disabled: boolean; assignment_id: string | null; role: Role | null; org_id: string | null; path: string | null }[] =
-    await ctx.tx.query(
-      `SELECT u.username, u.disabled, ra.id AS assignment_id, ra.role, ra.org_id, o.path::text AS path
+  const rows: {
+    username: string;
+    disabled: boolean;
+    assignment_id: string | null;
+    role: Role | null;
+    org_id: string | null;
+    path: string | null;
+  }[] = await ctx.tx.query(
+    `SELECT u.username, u.disabled, ra.id AS assignment_id, ra.role, ra.org_id, o.path::text AS path
          FROM users u
          LEFT JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
          LEFT JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
         WHERE u.tenant_id = $1 AND u.id = $2`,
-      [claims.tid, claims.sub],
-    );
+    [claims.tid, claims.sub],
+  );
   if (rows.length === 0 || rows[0].disabled) throw unauthenticated('Invalid or expired access token');
   const viewer: UserViewer = {
     kind: 'user',

@@ -117,11 +117,7 @@ export function registerGraphiql(fastify: FastifyInstance): void {
   fastify.get<{ Params: { name: string } }>(`${ASSET_PREFIX}:name`, (request, reply) => {
     const found = assets.get(request.params.name);
     if (!found) return reply.status(404).type('text/plain; charset=utf-8').send('Not found');
-    return reply
-      .type(found.contentType)
-      .header('cache-control', IMMUTABLE)
-      .header('x-content-type-options', 'nosniff')
-      .send(found.body);
+    return reply.type(found.contentType).header('cache-control', IMMUTABLE).header('x-content-type-options', 'nosniff').send(found.body);
   });
 
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {

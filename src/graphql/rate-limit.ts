@@ -13,7 +13,10 @@ export const rateLimited = (message: string, retryAfterSeconds: number, reason =
 export class RequestLimiter {
   private windows = new Map<string, { start: number; hits: number }>();
 
-  constructor(private readonly config: Config, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly config: Config,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   private hit(key: string, limit: number): number {
     const now = this.now();

@@ -90,7 +90,13 @@ export interface Page<T> {
 }
 
 /** Given rows fetched with limit first+1, builds the page. */
-export function pageFrom<T>(rows: T[], first: number, after: string | undefined, cursorOf: (node: T) => string, totalCount: () => Promise<number>): Page<T> {
+export function pageFrom<T>(
+  rows: T[],
+  first: number,
+  after: string | undefined,
+  cursorOf: (node: T) => string,
+  totalCount: () => Promise<number>,
+): Page<T> {
   const hasNextPage = rows.length > first;
   return { nodes: hasNextPage ? rows.slice(0, first) : rows, hasNextPage, hasPreviousPage: after != null, cursorOf, totalCount };
 }

@@ -23,7 +23,9 @@ export const transactionPlugin: ApolloServerPlugin<RequestContext> = {
           const code = known?.code ?? ErrorCode.SERVICE_UNAVAILABLE;
           if (response.body.kind === 'single') {
             response.body.singleResult = {
-              errors: [new GraphQLError(known?.message ?? 'The request could not be committed, retry it', { extensions: { code } }).toJSON()],
+              errors: [
+                new GraphQLError(known?.message ?? 'The request could not be committed, retry it', { extensions: { code } }).toJSON(),
+              ],
             };
           }
           response.http.status = 503;

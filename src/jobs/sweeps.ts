@@ -59,10 +59,22 @@ interface TenantRun {
 type TenantWork = (run: TenantRun) => Promise<NotificationDraft[]>;
 
 /** One tenant's part of a sweep, in a transaction already scoped to that tenant. */
-async function inTenant(config: Config, tx: RequestTransaction, tenantId: string, options: SweepOptions, work: TenantWork): Promise<number> {
-  const roots: { id: string; path: string }[] = await tx.query(`SELECT id, path::text AS path FROM orgs WHERE tenant_id = $1 AND parent_id IS NULL`, [tenantId]);
+async function inTenant(
+  config: Config,
+  tx: RequestTransaction,
+  tenantId: string,
+  options: SweepOptions,
+  work: TenantWork,
+): Promise<number> {
+  const roots: { id: string; path: string }[] = await tx.query(
+    `SELECT id, path::text AS path FROM orgs WHERE tenant_id = $1 AND parent_id IS NULL`,
+    [tenantId],
+  );
   const viewer: UserViewer = {
-    kind: 'user', userId: NIL, tenantId, username: 'system:jobs',
+    kind: 'user',
+    userId: NIL,
+    tenantId,
+    username: 'system:jobs',
     roles: roots.map((r) => ({ assignmentId: NIL, role: Role.TENANT_ADMIN, orgId: r.id, path: r.path })),
   };
   // The pool is never used through this context: every query goes through `tx`.
@@ -74,12 +86,16 @@ async function inTenant(config: Config, tx: RequestTransaction, tenantId: string
 
 async function forEachTenant(deps: JobDeps, options: SweepOptions, work: TenantWork): Promise<SweepResult> {
   if (options.asOf !== undefined && !DAY.test(options.asOf)) throw new Error(`asOf must be YYYY-MM-DD, got ${options.asOf}`);
-  const tenants: { id: string; slug: string }[] = await withTransaction(deps.dataSource, { platform: true }, (tx) => tx.query(`SELECT id, slug FROM tenants ORDER BY slug`));
+  const tenants: { id: string; slug: string }[] = await withTransaction(deps.dataSource, { platform: true }, (tx) =>
+    tx.query(`SELECT id, slug FROM tenants ORDER BY slug`),
+  );
   let created = 0;
   const failed: string[] = [];
   for (const tenant of tenants) {
     try {
-      created += await withTransaction(deps.dataSource, { tenantId: tenant.id }, (tx) => inTenant(deps.config, tx, tenant.id, options, work));
+      created += await withTransaction(deps.dataSource, { tenantId: tenant.id }, (tx) =>
+        inTenant(deps.config, tx, tenant.id, options, work),
+      );
     } catch (error) {
       // One tenant's failure does not hold up the others; the job fails afterwards so pg-boss retries (idempotently).
       console.error(`[jobs] sweep failed for tenant ${tenant.slug}:`, error instanceof Error ? error.message : error);
@@ -90,7 +106,12 @@ async function forEachTenant(deps: JobDeps, options: SweepOptions, work: TenantW
   return { tenants: tenants.length, created };
 }
 
-function fanOut(recipients: Map<string, string[]>, orgId: string, extra: string[], draft: Omit<NotificationDraft, 'userId'>): NotificationDraft[] {
+function fanOut(
+  recipients: Map<string, string[]>,
+  orgId: string,
+  extra: string[],
+  draft: Omit<NotificationDraft, 'userId'>,
+): NotificationDraft[] {
   const users = [...new Set([...(recipients.get(orgId) ?? []), ...extra])];
   return users.map((userId) => ({ ...draft, userId }));
 }
@@ -105,28 +126,51 @@ export async function sweepDeadlineReminders(deps: JobDeps, options: SweepOption
 }
 
 function deadlineReminders(options: SweepOptions): TenantWork {
-  const days = [...new Set(options.deadlineReminderDays ?? DEFAULT_DEADLINE_REMINDER_DAYS)].filter((d) => Number.isInteger(d) && d >= 0).sort((a, b) => b - a);
+  const days = [...new Set(options.deadlineReminderDays ?? DEFAULT_DEADLINE_REMINDER_DAYS)]
+    .filter((d) => Number.isInteger(d) && d >= 0)
+    .sort((a, b) => b - a);
   return async ({ ctx, tx, tenantId, today }) => {
     if (!days.length) return [];
-    const deadlines = await ctx.tx.repository(CampaignDeadline).createQueryBuilder('d')
-      .where('d.tenant_id = :t AND d.due_on >= CAST(:today AS date) AND d.due_on <= CAST(:today AS date) + CAST(:max AS int)', { t: tenantId, today, max: days[0] })
-      .orderBy('d.due_on').getMany();
+    const deadlines = await ctx.tx
+      .repository(CampaignDeadline)
+      .createQueryBuilder('d')
+      .where('d.tenant_id = :t AND d.due_on >= CAST(:today AS date) AND d.due_on <= CAST(:today AS date) + CAST(:max AS int)', {
+        t: tenantId,
+        today,
+        max: days[0],
+      })
+      .orderBy('d.due_on')
+      .getMany();
     const drafts: NotificationDraft[] = [];
     for (const deadline of deadlines) {
-      const occurrence = days.map((n) => addDays(deadline.dueOn, -n)).filter((d) => d <= today).sort().pop();
+      const occurrence = days
+        .map((n) => addDays(deadline.dueOn, -n))
+        .filter((d) => d <= today)
+        .sort()
+        .pop();
       if (!occurrence) continue;
       const campaign = await campaignService.findById(ctx, deadline.campaignId);
       const scope = campaign && (await orgService.findById(ctx, campaign.scopeOrgId));
       if (!campaign || !scope) continue;
       const missing = await campaignService.deadlineRows(ctx, deadline, scope, SubmissionStatus.MISSING);
-      const officers = await responsibleOfficers(tx, tenantId, missing.map((r) => r.org.id));
+      const officers = await responsibleOfficers(
+        tx,
+        tenantId,
+        missing.map((r) => r.org.id),
+      );
       const left = Math.round((Date.parse(deadline.dueOn) - Date.parse(today)) / 86400_000);
       for (const { org } of missing) {
-        drafts.push(...fanOut(officers, org.id, [], {
-          kind: NotificationKind.DEADLINE_REMINDER, subjectType: 'CampaignDeadline', subjectId: deadline.id, orgId: org.id, occurrence,
-          title: `【报送提醒】${deadline.name}`,
-          body: `${org.name}尚未报送“${deadline.name}”（${campaign.name}），截止日期${deadline.dueOn}${left > 0 ? `，还有${left}天` : '，今天截止'}。`,
-        }));
+        drafts.push(
+          ...fanOut(officers, org.id, [], {
+            kind: NotificationKind.DEADLINE_REMINDER,
+            subjectType: 'CampaignDeadline',
+            subjectId: deadline.id,
+            orgId: org.id,
+            occurrence,
+            title: `【报送提醒】${deadline.name}`,
+            body: `${org.name}尚未报送“${deadline.name}”（${campaign.name}），截止日期${deadline.dueOn}${left > 0 ? `，还有${left}天` : '，今天截止'}。`,
+          }),
+        );
       }
     }
     return drafts;
@@ -142,7 +186,16 @@ export async function sweepRectificationsOverdue(deps: JobDeps, options: SweepOp
 }
 
 const rectificationsOverdue: TenantWork = async ({ tx, tenantId, today }) => {
-  const rows: { id: string; owner_org_id: string; org_name: string; team_id: string; team_name: string; due_on: string; state: string; description: string }[] = await tx.query(
+  const rows: {
+    id: string;
+    owner_org_id: string;
+    org_name: string;
+    team_id: string;
+    team_name: string;
+    due_on: string;
+    state: string;
+    description: string;
+  }[] = await tx.query(
     `SELECT r.id, r.owner_org_id, o.name AS org_name, r.team_id, t.name AS team_name, r.due_on::text AS due_on, r.state, f.description
        FROM rectifications r
        JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.owner_org_id
@@ -153,7 +206,11 @@ const rectificationsOverdue: TenantWork = async ({ tx, tenantId, today }) => {
     [tenantId, today],
   );
   if (!rows.length) return [];
-  const officers = await responsibleOfficers(tx, tenantId, rows.map((r) => r.owner_org_id));
+  const officers = await responsibleOfficers(
+    tx,
+    tenantId,
+    rows.map((r) => r.owner_org_id),
+  );
   const people: { team_id: string; user_id: string }[] = await tx.query(
     `SELECT p.team_id, p.user_id FROM (
        SELECT id AS team_id, leader_id AS user_id FROM supervision_teams WHERE tenant_id = $1 AND id = ANY($2::uuid[])
@@ -161,11 +218,22 @@ const rectificationsOverdue: TenantWork = async ({ tx, tenantId, today }) => {
      ) p JOIN users u ON u.tenant_id = $1 AND u.id = p.user_id AND NOT u.disabled`,
     [tenantId, [...new Set(rows.map((r) => r.team_id))]],
   );
-  return rows.flatMap((r) => fanOut(officers, r.owner_org_id, people.filter((p) => p.team_id === r.team_id).map((p) => p.user_id), {
-    kind: NotificationKind.RECTIFICATION_OVERDUE, subjectType: 'Rectification', subjectId: r.id, orgId: r.owner_org_id, occurrence: r.due_on,
-    title: `【整改逾期】${r.org_name}`,
-    body: `${r.org_name}的整改事项“${r.description.slice(0, 100)}”（${r.team_name}督查发现）已过整改期限${r.due_on}，尚未销号。`,
-  }));
+  return rows.flatMap((r) =>
+    fanOut(
+      officers,
+      r.owner_org_id,
+      people.filter((p) => p.team_id === r.team_id).map((p) => p.user_id),
+      {
+        kind: NotificationKind.RECTIFICATION_OVERDUE,
+        subjectType: 'Rectification',
+        subjectId: r.id,
+        orgId: r.owner_org_id,
+        occurrence: r.due_on,
+        title: `【整改逾期】${r.org_name}`,
+        body: `${r.org_name}的整改事项“${r.description.slice(0, 100)}”（${r.team_name}督查发现）已过整改期限${r.due_on}，尚未销号。`,
+      },
+    ),
+  );
 };
 
 /** 限时办结: an unanswered service request past its time limit notifies the answering org's officers, once. */
@@ -174,23 +242,34 @@ export async function sweepServiceRequestsOverdue(deps: JobDeps, options: SweepO
 }
 
 const serviceRequestsOverdue: TenantWork = async ({ tx, tenantId, timezone }) => {
-  const rows: { id: string; to_org_id: string; to_name: string; from_name: string; title: string; due_day: string; due_text: string }[] = await tx.query(
-    `SELECT s.id, s.to_org_id, t.name AS to_name, f.name AS from_name, s.title,
+  const rows: { id: string; to_org_id: string; to_name: string; from_name: string; title: string; due_day: string; due_text: string }[] =
+    await tx.query(
+      `SELECT s.id, s.to_org_id, t.name AS to_name, f.name AS from_name, s.title,
             (s.due_at AT TIME ZONE $2)::date::text AS due_day, to_char(s.due_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') AS due_text
        FROM service_requests s
        JOIN orgs t ON t.tenant_id = s.tenant_id AND t.id = s.to_org_id
        JOIN orgs f ON f.tenant_id = s.tenant_id AND f.id = s.from_org_id
       WHERE s.tenant_id = $1 AND s.state = 'OPEN' AND s.due_at < now()
       ORDER BY s.due_at, s.id`,
-    [tenantId, timezone],
-  );
+      [tenantId, timezone],
+    );
   if (!rows.length) return [];
-  const officers = await responsibleOfficers(tx, tenantId, rows.map((r) => r.to_org_id));
-  return rows.flatMap((r) => fanOut(officers, r.to_org_id, [], {
-    kind: NotificationKind.SERVICE_REQUEST_OVERDUE, subjectType: 'ServiceRequest', subjectId: r.id, orgId: r.to_org_id, occurrence: r.due_day,
-    title: `【服务请求超时】${r.from_name}：${r.title}`,
-    body: `${r.from_name}向${r.to_name}提出的服务请求“${r.title}”已超过办结时限（${r.due_text}），请尽快答复。`,
-  }));
+  const officers = await responsibleOfficers(
+    tx,
+    tenantId,
+    rows.map((r) => r.to_org_id),
+  );
+  return rows.flatMap((r) =>
+    fanOut(officers, r.to_org_id, [], {
+      kind: NotificationKind.SERVICE_REQUEST_OVERDUE,
+      subjectType: 'ServiceRequest',
+      subjectId: r.id,
+      orgId: r.to_org_id,
+      occurrence: r.due_day,
+      title: `【服务请求超时】${r.from_name}：${r.title}`,
+      body: `${r.from_name}向${r.to_name}提出的服务请求“${r.title}”已超过办结时限（${r.due_text}），请尽快答复。`,
+    }),
+  );
 };
 
 /** 通报未阅: N days after a notice was issued, each recipient org that has not read it is reminded, once. */
@@ -211,12 +290,22 @@ function noticesUnread(options: SweepOptions): TenantWork {
       [tenantId, today, days],
     );
     if (!rows.length) return [];
-    const officers = await responsibleOfficers(tx, tenantId, rows.map((r) => r.org_id));
-    return rows.flatMap((r) => fanOut(officers, r.org_id, [], {
-      kind: NotificationKind.NOTICE_UNREAD, subjectType: 'Notice', subjectId: r.id, orgId: r.org_id, occurrence: r.occurrence,
-      title: `【通报未阅】${r.title}`,
-      body: `${r.issued_on}印发的通报“${r.title}”，${r.org_name}尚未阅知，请及时阅读并确认。`,
-    }));
+    const officers = await responsibleOfficers(
+      tx,
+      tenantId,
+      rows.map((r) => r.org_id),
+    );
+    return rows.flatMap((r) =>
+      fanOut(officers, r.org_id, [], {
+        kind: NotificationKind.NOTICE_UNREAD,
+        subjectType: 'Notice',
+        subjectId: r.id,
+        orgId: r.org_id,
+        occurrence: r.occurrence,
+        title: `【通报未阅】${r.title}`,
+        body: `${r.issued_on}印发的通报“${r.title}”，${r.org_name}尚未阅知，请及时阅读并确认。`,
+      }),
+    );
   };
 }
 
@@ -235,6 +324,12 @@ const works: Record<SweepKind, (options: SweepOptions) => TenantWork> = {
 };
 
 /** One sweep for one tenant inside a transaction the caller holds (the demo seed); returns the notifications written. */
-export function sweepInTransaction(kind: SweepKind, config: Config, tx: RequestTransaction, tenantId: string, options: SweepOptions = {}): Promise<number> {
+export function sweepInTransaction(
+  kind: SweepKind,
+  config: Config,
+  tx: RequestTransaction,
+  tenantId: string,
+  options: SweepOptions = {},
+): Promise<number> {
   return inTenant(config, tx, tenantId, options, works[kind](options));
 }

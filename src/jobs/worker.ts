@@ -75,13 +75,23 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   await boss.start();
   try {
     for (const kind of SWEEP_KINDS) {
-      await boss.createQueue(queueName(kind), { name: queueName(kind), policy: 'stately', retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 15 * 60 });
+      await boss.createQueue(queueName(kind), {
+        name: queueName(kind),
+        policy: 'stately',
+        retryLimit: 3,
+        retryDelay: 60,
+        retryBackoff: true,
+        expireInSeconds: 15 * 60,
+      });
       if (schedule) await boss.schedule(queueName(kind), SCHEDULES[kind], {}, { tz: 'Asia/Shanghai', singletonKey: kind });
     }
     if (options.work ?? true) {
       for (const kind of SWEEP_KINDS) {
-        await boss.work<SweepJobData>(queueName(kind), { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async ([job]): Promise<SweepResult> =>
-          sweeps[kind](options, { ...options.sweepOptions, asOf: job.data?.asOf }));
+        await boss.work<SweepJobData>(
+          queueName(kind),
+          { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
+          async ([job]): Promise<SweepResult> => sweeps[kind](options, { ...options.sweepOptions, asOf: job.data?.asOf }),
+        );
       }
     }
   } catch (error) {
@@ -91,7 +101,10 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   return {
     boss,
     enqueue(kind, data = {}, opts = {}) {
-      return boss.send(queueName(kind), data, { singletonKey: kind, ...(opts.startAfterSeconds ? { startAfter: opts.startAfterSeconds } : {}) });
+      return boss.send(queueName(kind), data, {
+        singletonKey: kind,
+        ...(opts.startAfterSeconds ? { startAfter: opts.startAfterSeconds } : {}),
+      });
     },
     async stop() {
       stopping = true;

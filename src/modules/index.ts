@@ -8,7 +8,10 @@ import { DomainModule, NodeFetcher } from './domain-module';
  */
 function discover(): DomainModule[] {
   const found: DomainModule[] = [];
-  for (const dir of readdirSync(__dirname, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+  for (const dir of readdirSync(__dirname, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()) {
     const base = path.join(__dirname, dir, `${dir}.module`);
     if (!existsSync(`${base}.ts`) && !existsSync(`${base}.js`)) continue;
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -20,8 +20,20 @@ export const SOURCE_SCHEDULE = {
     { name: '全面完成、形成品牌', startsOn: '2014-01-01', endsOn: '2014-12-31' },
   ],
   deadlines: [
-    { code: 'PLAN', name: '创建工作方案报局组织科', dueOn: '2013-05-16', orgKinds: [OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH], relativeDepth: 1 },
-    { code: 'SELF_CHECK', name: '直属党组织自查总结报局组织科', dueOn: '2013-12-25', orgKinds: [OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH], relativeDepth: 1 },
+    {
+      code: 'PLAN',
+      name: '创建工作方案报局组织科',
+      dueOn: '2013-05-16',
+      orgKinds: [OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH],
+      relativeDepth: 1,
+    },
+    {
+      code: 'SELF_CHECK',
+      name: '直属党组织自查总结报局组织科',
+      dueOn: '2013-12-25',
+      orgKinds: [OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH],
+      relativeDepth: 1,
+    },
   ],
   targets: [
     { dueOn: '2013-12-31', ratio: 0.8 },
@@ -60,10 +72,21 @@ export async function seedDemoCampaigns(dataSource: DataSource, config: Config):
       const draft = await frameworkService.import(ctx, { template: demo.template });
       const version = await frameworkService.publish(ctx, draft.id);
       const [root] = await ctx.tx.query(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND parent_id IS NULL`);
-      const campaign = await campaignService.create(ctx, { name: demo.name, versionId: version.id, scopeOrgId: root.id, ...SOURCE_SCHEDULE });
+      const campaign = await campaignService.create(ctx, {
+        name: demo.name,
+        versionId: version.id,
+        scopeOrgId: root.id,
+        ...SOURCE_SCHEDULE,
+      });
       // The bureau's supervision team (督导组), led by the demo inspector, over the whole tree.
       const [inspector] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = app_tenant_id() AND username = 'inspector'`);
-      await supervisionService.createTeam(ctx, { name: '第一督导组', leaderId: inspector.id, memberIds: [], scopeOrgIds: [root.id], campaignId: campaign.id });
+      await supervisionService.createTeam(ctx, {
+        name: '第一督导组',
+        leaderId: inspector.id,
+        memberIds: [],
+        scopeOrgIds: [root.id],
+        campaignId: campaign.id,
+      });
       for (const module of domainModules) await module.seedDemo?.(ctx, { slug: demo.slug, campaignId: campaign.id, rootOrgId: root.id });
     });
   }

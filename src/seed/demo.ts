@@ -30,7 +30,9 @@ export async function seedDemoIfEmpty(dataSource: DataSource, config: Config, op
     await tx.query(`SELECT pg_advisory_xact_lock(7301521)`);
     const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM tenants`);
     if (n > 0) return false;
-    await tx.query(`INSERT INTO platform_operators (username, display_name, password_hash) VALUES ('operator', '平台运维', $1)`, [passwordHash]);
+    await tx.query(`INSERT INTO platform_operators (username, display_name, password_hash) VALUES ('operator', '平台运维', $1)`, [
+      passwordHash,
+    ]);
     for (const spec of demoTenants) {
       const [rootName, , rootCategory, children] = spec.root;
       const admin = spec.users[0];
@@ -52,7 +54,12 @@ export async function seedDemoIfEmpty(dataSource: DataSource, config: Config, op
           `INSERT INTO users (tenant_id, username, display_name, password_hash, org_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
           [tenant.id, user.username, user.displayName, passwordHash, org.id],
         );
-        await tx.query(`INSERT INTO role_assignments (tenant_id, user_id, role, org_id) VALUES ($1, $2, $3, $4)`, [tenant.id, row.id, user.role, org.id]);
+        await tx.query(`INSERT INTO role_assignments (tenant_id, user_id, role, org_id) VALUES ($1, $2, $3, $4)`, [
+          tenant.id,
+          row.id,
+          user.role,
+          org.id,
+        ]);
       }
       await tx.setIdentity({ platform: true, tenantId: null });
     }

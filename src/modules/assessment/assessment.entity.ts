@@ -15,8 +15,10 @@ export class SeverityPoints {
 export class AssessmentRuleValues {
   @Field(() => Float, { description: 'Share of the score that comes from the campaign result (0..1).' }) campaignShare: number;
   @Field(() => Float, { description: 'Points of the rest (1 − campaignShare) before deductions, usually 100.' }) base: number;
-  @Field(() => [SeverityPoints], { description: 'Points deducted per finding of each severity in the year’s finalized inspections.' }) findingPoints: SeverityPoints[];
-  @Field(() => Float, { description: 'Points deducted per rectification not signed off by its due date.' }) overdueRectificationPoints: number;
+  @Field(() => [SeverityPoints], { description: 'Points deducted per finding of each severity in the year’s finalized inspections.' })
+  findingPoints: SeverityPoints[];
+  @Field(() => Float, { description: 'Points deducted per rectification not signed off by its due date.' })
+  overdueRectificationPoints: number;
   @Field(() => Float, { description: 'Points deducted per criticism notice (通报批评).' }) criticismPoints: number;
   @Field(() => Float, { description: 'Points added per commendation notice (通报表扬).' }) commendationPoints: number;
 }

@@ -22,7 +22,8 @@ class AnnualAssessment {
   @Field(() => Int) year: number;
   @Field(() => Float) total: number;
   @Field(() => Int, { description: 'Rank within the subtree asked about (1 when asked for one org).' }) rank: number;
-  @Field(() => [AssessmentComponent], { description: 'Every component, so the total can be checked by hand.' }) components: AssessmentComponent[];
+  @Field(() => [AssessmentComponent], { description: 'Every component, so the total can be checked by hand.' })
+  components: AssessmentComponent[];
 }
 
 @Resolver(() => AssessmentRule)
@@ -38,7 +39,11 @@ export class AssessmentResolver {
   }
 
   @Query(() => AnnualAssessment)
-  async annualAssessment(@Arg('orgId', () => ID) org: string, @Arg('year', () => Int) year: number, @Ctx() ctx: RequestContext): Promise<AnnualAssessment> {
+  async annualAssessment(
+    @Arg('orgId', () => ID) org: string,
+    @Arg('year', () => Int) year: number,
+    @Ctx() ctx: RequestContext,
+  ): Promise<AnnualAssessment> {
     const target = await orgService.getInScopeOrThrow(ctx, idOf('Org', org));
     const [row] = await assessmentService.compute(ctx, year, { org: target }, 1);
     return row;

@@ -79,15 +79,22 @@ export const assessmentService = {
   async setRule(ctx: RequestContext, year: number, campaignId: string | null, values: AssessmentRuleValues): Promise<AssessmentRule> {
     const viewer = requireUser(ctx);
     // One rule per year scores every org of the tenant: an admin at the root sets it.
-    if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw assessmentError(AssessmentErrorReason.NOT_RULE_ADMIN, '只有根组织的管理员可以设置年度考核规则');
-    if (values.campaignShare < 0 || values.campaignShare > 1) throw badInput('input.rule.campaignShare', 'campaignShare is between 0 and 1');
+    if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN]))
+      throw assessmentError(AssessmentErrorReason.NOT_RULE_ADMIN, '只有根组织的管理员可以设置年度考核规则');
+    if (values.campaignShare < 0 || values.campaignShare > 1)
+      throw badInput('input.rule.campaignShare', 'campaignShare is between 0 and 1');
     if (values.base < 0 || values.base > 1000) throw badInput('input.rule.base', 'base is between 0 and 1000');
     const severities = values.findingPoints.map((p) => p.severity);
     if (new Set(severities).size !== severities.length) throw badInput('input.rule.findingPoints', 'A severity is listed twice');
-    for (const [key, v] of Object.entries({ overdueRectificationPoints: values.overdueRectificationPoints, criticismPoints: values.criticismPoints, commendationPoints: values.commendationPoints })) {
+    for (const [key, v] of Object.entries({
+      overdueRectificationPoints: values.overdueRectificationPoints,
+      criticismPoints: values.criticismPoints,
+      commendationPoints: values.commendationPoints,
+    })) {
       if (v < 0 || v > 1000) throw badInput(`input.rule.${key}`, `${key} is between 0 and 1000`);
     }
-    if (values.findingPoints.some((p) => p.points < 0 || p.points > 1000)) throw badInput('input.rule.findingPoints', 'Points are between 0 and 1000');
+    if (values.findingPoints.some((p) => p.points < 0 || p.points > 1000))
+      throw badInput('input.rule.findingPoints', 'Points are between 0 and 1000');
     if (campaignId) await campaignService.getOrThrow(ctx, campaignId);
     await ctx.tx.query(
       `INSERT INTO assessment_rules (tenant_id, year, campaign_id, rule) VALUES ($1, $2, $3, $4)
@@ -107,9 +114,22 @@ export const assessmentService = {
     const v = rule.rule;
     const points = (s: FindingSeverity) => v.findingPoints.find((p) => p.severity === s)?.points ?? 0;
     const rows = await ctx.tx.query(ASSESSMENT_SQL, [
-      viewer.tenantId, target.path, year, rule.campaignId, v.campaignShare, v.base,
-      points(FindingSeverity.MINOR), points(FindingSeverity.MODERATE), points(FindingSeverity.SERIOUS), points(FindingSeverity.CRITICAL),
-      v.overdueRectificationPoints, v.criticismPoints, v.commendationPoints, scope.org?.id ?? null, first, scope.under && !scope.org ? scope.under.id : null,
+      viewer.tenantId,
+      target.path,
+      year,
+      rule.campaignId,
+      v.campaignShare,
+      v.base,
+      points(FindingSeverity.MINOR),
+      points(FindingSeverity.MODERATE),
+      points(FindingSeverity.SERIOUS),
+      points(FindingSeverity.CRITICAL),
+      v.overdueRectificationPoints,
+      v.criticismPoints,
+      v.commendationPoints,
+      scope.org?.id ?? null,
+      first,
+      scope.under && !scope.org ? scope.under.id : null,
     ]);
     const orgs = await Promise.all(rows.map((r: { id: string }) => orgService.findById(ctx, r.id)));
     return rows.map((r: Record<string, number & string>, i: number) => ({
@@ -118,13 +138,34 @@ export const assessmentService = {
       total: r.total,
       rank: r.rank,
       components: [
-        { code: 'CAMPAIGN', label: '创建活动成绩', points: r.campaign_points, detail: r.campaign_total === null ? '无创建活动成绩' : `${r.campaign_total} × ${v.campaignShare}` },
-        { code: 'BASE', label: '基础分', points: r.base_points, detail: `${v.base} × ${Math.round((1 - v.campaignShare) * 10000) / 10000}` },
         {
-          code: 'FINDINGS', label: '督查问题扣分', points: -r.finding_points,
-          detail: SEVERITIES.map((s) => [s, r[s.toLowerCase()]] as const).filter(([, n]) => n > 0).map(([s, n]) => `${findingSeverityLabels[s]}${n}项×${points(s)}`).join('，') || '无',
+          code: 'CAMPAIGN',
+          label: '创建活动成绩',
+          points: r.campaign_points,
+          detail: r.campaign_total === null ? '无创建活动成绩' : `${r.campaign_total} × ${v.campaignShare}`,
         },
-        { code: 'OVERDUE_RECTIFICATIONS', label: '整改逾期扣分', points: -r.overdue_points, detail: `${r.overdue}项×${v.overdueRectificationPoints}` },
+        {
+          code: 'BASE',
+          label: '基础分',
+          points: r.base_points,
+          detail: `${v.base} × ${Math.round((1 - v.campaignShare) * 10000) / 10000}`,
+        },
+        {
+          code: 'FINDINGS',
+          label: '督查问题扣分',
+          points: -r.finding_points,
+          detail:
+            SEVERITIES.map((s) => [s, r[s.toLowerCase()]] as const)
+              .filter(([, n]) => n > 0)
+              .map(([s, n]) => `${findingSeverityLabels[s]}${n}项×${points(s)}`)
+              .join('，') || '无',
+        },
+        {
+          code: 'OVERDUE_RECTIFICATIONS',
+          label: '整改逾期扣分',
+          points: -r.overdue_points,
+          detail: `${r.overdue}项×${v.overdueRectificationPoints}`,
+        },
         { code: 'CRITICISMS', label: '通报批评扣分', points: -r.criticism_points, detail: `${r.crit}次×${v.criticismPoints}` },
         { code: 'COMMENDATIONS', label: '通报表扬加分', points: r.commendation_points, detail: `${r.comm}次×${v.commendationPoints}` },
       ],

@@ -17,7 +17,7 @@ class AuditArgs extends PageArgs {
 export class AuditResolver {
   @Query(() => AuditEntryConnection, { description: 'The tenant’s audit trail, newest first (tenant admins).' })
   async auditLog(@Args() args: AuditArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<AuditEntry>> {
-    const entityId = args.entityId ? decodeGlobalId(args.entityId)?.id ?? '00000000-0000-0000-0000-000000000000' : undefined;
+    const entityId = args.entityId ? (decodeGlobalId(args.entityId)?.id ?? '00000000-0000-0000-0000-000000000000') : undefined;
     return toConnection(await auditService.list(ctx, { entityId, action: args.action }, pageSize(args), args.after));
   }
 

@@ -27,7 +27,12 @@ function sanitize(value: unknown, depth = 0): unknown {
 
 /** The record a mutation touched: the returned object, else the id named in its input. */
 function entityOf(result: unknown, args: Record<string, unknown>): { type: string | null; id: string | null } {
-  if (result && typeof result === 'object' && typeof (result as { id?: unknown }).id === 'string' && UUID.test((result as { id: string }).id)) {
+  if (
+    result &&
+    typeof result === 'object' &&
+    typeof (result as { id?: unknown }).id === 'string' &&
+    UUID.test((result as { id: string }).id)
+  ) {
     return { type: result.constructor?.name === 'Object' ? null : result.constructor.name, id: (result as { id: string }).id };
   }
   const input = (args.input ?? {}) as Record<string, unknown>;
@@ -54,7 +59,13 @@ const PARENT_OF: Record<string, [column: string, type: string]> = {
 };
 
 /** The org of a stored record of a Node type, through its own org column or its parent's (null: none). */
-async function orgOfRecord(ctx: RequestContext, tenantId: string, type: string | null, id: string | null, hops = 0): Promise<string | null> {
+async function orgOfRecord(
+  ctx: RequestContext,
+  tenantId: string,
+  type: string | null,
+  id: string | null,
+  hops = 0,
+): Promise<string | null> {
   if (!type || !id || hops > 3) return null;
   if (type === 'Org') return id;
   const dataSource = ctx.tx.manager.connection;
@@ -67,7 +78,10 @@ async function orgOfRecord(ctx: RequestContext, tenantId: string, type: string |
   const parent = PARENT_OF[type];
   const column = own ?? (parent && has(parent[0]) ? parent[0] : undefined);
   if (key.length !== 1 || !column) return null;
-  const [row] = await ctx.tx.query(`SELECT ${column}::text AS v FROM ${meta.tablePath} WHERE tenant_id = $1 AND ${key[0]} = $2`, [tenantId, id]);
+  const [row] = await ctx.tx.query(`SELECT ${column}::text AS v FROM ${meta.tablePath} WHERE tenant_id = $1 AND ${key[0]} = $2`, [
+    tenantId,
+    id,
+  ]);
   if (!row?.v) return null;
   return own ? row.v : orgOfRecord(ctx, tenantId, parent[1], row.v, hops + 1);
 }
@@ -88,7 +102,13 @@ export const auditService = {
    * Appends an entry for a mutation that succeeded, inside its transaction (so it commits with it),
    * with the org of the record it touched: the record's own (or its parent's), else `orgBefore`.
    */
-  async record(ctx: RequestContext, action: string, args: Record<string, unknown>, result: unknown, orgBefore?: string | null): Promise<void> {
+  async record(
+    ctx: RequestContext,
+    action: string,
+    args: Record<string, unknown>,
+    result: unknown,
+    orgBefore?: string | null,
+  ): Promise<void> {
     const viewer = ctx.viewer;
     if (!viewer || viewer.kind !== 'user' || !ctx.tx.isOpen) return;
     const entity = entityOf(result, args);
@@ -110,7 +130,12 @@ export const auditService = {
    * of records whose org lies in its subtree (a leakproof path_key range), never a sibling's, and no
    * entry without an org (tenant-wide records).
    */
-  async list(ctx: RequestContext, filter: { entityId?: string; action?: string }, first: number, after?: string): Promise<Page<AuditEntry>> {
+  async list(
+    ctx: RequestContext,
+    filter: { entityId?: string; action?: string },
+    first: number,
+    after?: string,
+  ): Promise<Page<AuditEntry>> {
     const viewer = requireUser(ctx);
     const whole = holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN]);
     const roots = scopePaths(viewer, [Role.TENANT_ADMIN]);
@@ -125,10 +150,18 @@ export const auditService = {
       if (filter.action) qb.andWhere('a.action = :action', { action: filter.action });
       return qb;
     };
-    const qb = build().orderBy('a.id', 'DESC').limit(first + 1);
+    const qb = build()
+      .orderBy('a.id', 'DESC')
+      .limit(first + 1);
     const cursor = decodeCursor(after, 1);
     if (cursor) qb.andWhere('a.id < :before', { before: String(cursor[0]) });
-    return pageFrom(await qb.getMany(), first, after, (a) => encodeCursor([a.id]), () => build().getCount());
+    return pageFrom(
+      await qb.getMany(),
+      first,
+      after,
+      (a) => encodeCursor([a.id]),
+      () => build().getCount(),
+    );
   },
 
   async actorName(ctx: RequestContext, entry: AuditEntry): Promise<string | null> {

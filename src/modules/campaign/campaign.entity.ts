@@ -64,10 +64,16 @@ export enum SubmissionState {
   SUBMITTED = 'SUBMITTED',
   RETURNED = 'RETURNED',
 }
-registerEnumType(SubmissionState, { name: 'SubmissionState', valuesConfig: { SUBMITTED: { description: '已报送' }, RETURNED: { description: '退回修改' } } });
+registerEnumType(SubmissionState, {
+  name: 'SubmissionState',
+  valuesConfig: { SUBMITTED: { description: '已报送' }, RETURNED: { description: '退回修改' } },
+});
 
 @Entity('deadline_submissions')
-@ObjectType({ implements: Node, description: 'An org’s submission for a deadline; a superior may return it for revision, and the org submits again.' })
+@ObjectType({
+  implements: Node,
+  description: 'An org’s submission for a deadline; a superior may return it for revision, and the org submits again.',
+})
 export class DeadlineSubmission {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -81,8 +87,12 @@ export class DeadlineSubmission {
   @Field(() => String, { nullable: true, description: 'Why it is back with the org (while RETURNED); every return stays in `history`.' })
   @Column('text', { name: 'return_reason', nullable: true })
   returnReason: string | null;
-  @Field(() => DateTimeScalar, { description: 'The latest submission (a resubmission after a return moves it).' }) @Column('timestamptz', { name: 'submitted_at' }) submittedAt: Date;
-  @Field(() => DateTimeScalar, { description: 'The first submission: on time or late is judged by it.' }) @Column('timestamptz', { name: 'first_submitted_at' }) firstSubmittedAt: Date;
+  @Field(() => DateTimeScalar, { description: 'The latest submission (a resubmission after a return moves it).' })
+  @Column('timestamptz', { name: 'submitted_at' })
+  submittedAt: Date;
+  @Field(() => DateTimeScalar, { description: 'The first submission: on time or late is judged by it.' })
+  @Column('timestamptz', { name: 'first_submitted_at' })
+  firstSubmittedAt: Date;
   @Column('uuid', { name: 'submitted_by' }) submittedBy: string;
 }
 
@@ -91,7 +101,10 @@ export enum SubmissionAction {
   RETURNED = 'RETURNED',
   RESUBMITTED = 'RESUBMITTED',
 }
-registerEnumType(SubmissionAction, { name: 'SubmissionAction', valuesConfig: { SUBMITTED: { description: '报送' }, RETURNED: { description: '退回修改' }, RESUBMITTED: { description: '重新报送' } } });
+registerEnumType(SubmissionAction, {
+  name: 'SubmissionAction',
+  valuesConfig: { SUBMITTED: { description: '报送' }, RETURNED: { description: '退回修改' }, RESUBMITTED: { description: '重新报送' } },
+});
 
 /** One step of a submission's history (exposed as SubmissionHistoryEntry). */
 @Entity('deadline_submission_events')

@@ -34,4 +34,3 @@ export const campaignError = errorFactory<CampaignErrorReason>({
   RETURN_REASON_REQUIRED: ErrorCode.BAD_USER_INPUT,
   NOT_RETURNABLE: ErrorCode.CONFLICT,
 });
-

@@ -1,6 +1,12 @@
 import { DomainModule } from '../domain-module';
 import { Campaign, CampaignDeadline, CampaignPhase, CampaignTarget, DeadlineSubmission, DeadlineSubmissionEvent } from './campaign.entity';
-import { CampaignDeadlineResolver, CampaignProgressResolver, CampaignResolver, CampaignResultResolver, DeadlineSubmissionResolver } from './campaign.resolver';
+import {
+  CampaignDeadlineResolver,
+  CampaignProgressResolver,
+  CampaignResolver,
+  CampaignResultResolver,
+  DeadlineSubmissionResolver,
+} from './campaign.resolver';
 import { campaignService } from './campaign.service';
 
 export default {

@@ -7,7 +7,15 @@ import { FrameworkVersion } from '../framework/framework.entity';
 import { Org, OrgCategory, OrgKind, orgCategoryLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { CampaignResult } from '../evaluation/evaluation.entity';
-import { Campaign, CampaignDeadline, CampaignPhase, CampaignTarget, DeadlineSubmission, SubmissionAction, SubmissionStatus } from './campaign.entity';
+import {
+  Campaign,
+  CampaignDeadline,
+  CampaignPhase,
+  CampaignTarget,
+  DeadlineSubmission,
+  SubmissionAction,
+  SubmissionStatus,
+} from './campaign.entity';
 import { ProgressCounts, ProgressFigures, campaignService, toDateString } from './campaign.service';
 
 @InputType()
@@ -23,7 +31,11 @@ class DeadlineInput {
   @Field() @MinLength(1) @MaxLength(200) name: string;
   @Field(() => DateScalar) dueOn: Date;
   @Field(() => [OrgKind]) orgKinds: OrgKind[];
-  @Field(() => Int, { nullable: true, description: '1 = only the scope org’s direct subordinates (直属党组织).' }) @IsOptional() @Min(1) @Max(10) relativeDepth?: number | null;
+  @Field(() => Int, { nullable: true, description: '1 = only the scope org’s direct subordinates (直属党组织).' })
+  @IsOptional()
+  @Min(1)
+  @Max(10)
+  relativeDepth?: number | null;
 }
 
 @InputType()
@@ -51,7 +63,8 @@ class SubmitForDeadlineInput {
   @Field(() => ID) orgId: string;
   @Field() @MinLength(1) @MaxLength(20000) text: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(500) attachmentRef?: string | null;
-  @Field(() => DateTimeScalar, { nullable: true, description: 'Tenant admins only: when a paper submission was received (补录).' }) submittedAt?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Tenant admins only: when a paper submission was received (补录).' })
+  submittedAt?: Date | null;
 }
 
 @InputType()
@@ -159,14 +172,29 @@ export class CampaignResolver {
     });
   }
 
-  @Mutation(() => DeadlineSubmission, { description: 'An org’s submission for a deadline (plan, self-check summary, …), by the org’s own secretary or supervisor or a tenant admin; again after a return.' })
+  @Mutation(() => DeadlineSubmission, {
+    description:
+      'An org’s submission for a deadline (plan, self-check summary, …), by the org’s own secretary or supervisor or a tenant admin; again after a return.',
+  })
   async submitForDeadline(@Arg('input') input: SubmitForDeadlineInput, @Ctx() ctx: RequestContext): Promise<DeadlineSubmission> {
-    return campaignService.submit(ctx, { ...input, deadlineId: idOf('CampaignDeadline', input.deadlineId, 'Deadline'), orgId: orgId(input.orgId) });
+    return campaignService.submit(ctx, {
+      ...input,
+      deadlineId: idOf('CampaignDeadline', input.deadlineId, 'Deadline'),
+      orgId: orgId(input.orgId),
+    });
   }
 
-  @Mutation(() => DeadlineSubmission, { description: 'Return a submission to its org for revision (退回修改) with a reason: an officer above the org.' })
-  async returnDeadlineSubmission(@Arg('input') input: ReturnDeadlineSubmissionInput, @Ctx() ctx: RequestContext): Promise<DeadlineSubmission> {
-    return campaignService.returnSubmission(ctx, { submissionId: idOf('DeadlineSubmission', input.submissionId, 'Submission'), reason: input.reason });
+  @Mutation(() => DeadlineSubmission, {
+    description: 'Return a submission to its org for revision (退回修改) with a reason: an officer above the org.',
+  })
+  async returnDeadlineSubmission(
+    @Arg('input') input: ReturnDeadlineSubmissionInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<DeadlineSubmission> {
+    return campaignService.returnSubmission(ctx, {
+      submissionId: idOf('DeadlineSubmission', input.submissionId, 'Submission'),
+      reason: input.reason,
+    });
   }
 
   @FieldResolver(() => ID)
@@ -189,14 +217,28 @@ export class CampaignResolver {
     return campaignService.phases(ctx, campaign);
   }
 
-  @FieldResolver(() => [CampaignPhase], { description: 'Every phase whose window holds asOf (default today), in order: phases may overlap (立项创新 and 选树典型 run together).' })
-  async currentPhases(@Root() campaign: Campaign, @Ctx() ctx: RequestContext, @Arg('asOf', () => DateScalar, { nullable: true }) asOf?: Date): Promise<CampaignPhase[]> {
+  @FieldResolver(() => [CampaignPhase], {
+    description: 'Every phase whose window holds asOf (default today), in order: phases may overlap (立项创新 and 选树典型 run together).',
+  })
+  async currentPhases(
+    @Root() campaign: Campaign,
+    @Ctx() ctx: RequestContext,
+    @Arg('asOf', () => DateScalar, { nullable: true }) asOf?: Date,
+  ): Promise<CampaignPhase[]> {
     const day = asOf ? toDateString(asOf) : today();
     return (await campaignService.phases(ctx, campaign)).filter((p) => p.startsOn <= day && day <= p.endsOn);
   }
 
-  @FieldResolver(() => CampaignPhase, { nullable: true, deprecationReason: 'Phases overlap: use currentPhases.', description: 'The first phase whose window holds asOf.' })
-  async currentPhase(@Root() campaign: Campaign, @Ctx() ctx: RequestContext, @Arg('asOf', () => DateScalar, { nullable: true }) asOf?: Date): Promise<CampaignPhase | null> {
+  @FieldResolver(() => CampaignPhase, {
+    nullable: true,
+    deprecationReason: 'Phases overlap: use currentPhases.',
+    description: 'The first phase whose window holds asOf.',
+  })
+  async currentPhase(
+    @Root() campaign: Campaign,
+    @Ctx() ctx: RequestContext,
+    @Arg('asOf', () => DateScalar, { nullable: true }) asOf?: Date,
+  ): Promise<CampaignPhase | null> {
     return (await this.currentPhases(campaign, ctx, asOf))[0] ?? null;
   }
 
@@ -210,7 +252,9 @@ export class CampaignResolver {
     return campaignService.targets(ctx, campaign);
   }
 
-  @FieldResolver(() => CampaignProgress, { description: 'The question every leader asks: where does this subtree stand against the target?' })
+  @FieldResolver(() => CampaignProgress, {
+    description: 'The question every leader asks: where does this subtree stand against the target?',
+  })
   async progress(
     @Root() campaign: Campaign,
     @Ctx() ctx: RequestContext,
@@ -226,7 +270,12 @@ export class CampaignResolver {
       campaign,
       ratio: overall,
       onTrack: figures.target ? overall >= figures.target.ratio : true,
-      byCategory: figures.byCategory.map((c) => ({ ...c, category: c.category as OrgCategory, categoryLabel: orgCategoryLabels[c.category as OrgCategory], ratio: ratio(c) })),
+      byCategory: figures.byCategory.map((c) => ({
+        ...c,
+        category: c.category as OrgCategory,
+        categoryLabel: orgCategoryLabels[c.category as OrgCategory],
+        ratio: ratio(c),
+      })),
       byChild: figures.byChild
         .map((c, i) => ({ ...c, org: children[i]!, ratio: ratio(c) }))
         .filter((c) => c.org)
@@ -248,8 +297,14 @@ export class CampaignResolver {
 
 @Resolver(() => CampaignProgress)
 export class CampaignProgressResolver {
-  @FieldResolver(() => [OrgStanding], { description: 'Eligible orgs not attained: unevaluated first, then lowest total (工作不力 candidates).' })
-  async lagging(@Root() progress: CampaignProgress, @Ctx() ctx: RequestContext, @Arg('first', () => Int, { defaultValue: 20 }) first = 20): Promise<OrgStanding[]> {
+  @FieldResolver(() => [OrgStanding], {
+    description: 'Eligible orgs not attained: unevaluated first, then lowest total (工作不力 candidates).',
+  })
+  async lagging(
+    @Root() progress: CampaignProgress,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first = 20,
+  ): Promise<OrgStanding[]> {
     const rows = await campaignService.lagging(ctx, progress.campaign, progress.scope, Math.min(Math.max(first, 1), 100));
     return rows.map((r) => ({ ...r, rank: null }));
   }
@@ -275,10 +330,20 @@ export class CampaignDeadlineResolver {
   }
 
   @FieldResolver(() => DeadlineSummary)
-  async summary(@Root() deadline: CampaignDeadline, @Ctx() ctx: RequestContext, @Arg('under', () => ID, { nullable: true }) under?: string): Promise<DeadlineSummary> {
+  async summary(
+    @Root() deadline: CampaignDeadline,
+    @Ctx() ctx: RequestContext,
+    @Arg('under', () => ID, { nullable: true }) under?: string,
+  ): Promise<DeadlineSummary> {
     const rows = await this.submissions(deadline, ctx, under);
     const count = (s: SubmissionStatus) => rows.filter((r) => r.status === s).length;
-    return { owed: rows.length, onTime: count(SubmissionStatus.ON_TIME), late: count(SubmissionStatus.LATE), returned: count(SubmissionStatus.RETURNED), missing: count(SubmissionStatus.MISSING) };
+    return {
+      owed: rows.length,
+      onTime: count(SubmissionStatus.ON_TIME),
+      late: count(SubmissionStatus.LATE),
+      returned: count(SubmissionStatus.RETURNED),
+      missing: count(SubmissionStatus.MISSING),
+    };
   }
 }
 
@@ -294,9 +359,17 @@ export class DeadlineSubmissionResolver {
     return (await orgService.findById(ctx, submission.orgId))!;
   }
 
-  @FieldResolver(() => [SubmissionHistoryEntry], { description: 'Every submission, return (with its reason) and resubmission, oldest first.' })
+  @FieldResolver(() => [SubmissionHistoryEntry], {
+    description: 'Every submission, return (with its reason) and resubmission, oldest first.',
+  })
   async history(@Root() submission: DeadlineSubmission, @Ctx() ctx: RequestContext): Promise<SubmissionHistoryEntry[]> {
-    return (await campaignService.submissionHistory(ctx, submission)).map((e) => ({ action: e.action, actionLabel: submissionActionLabels[e.action], reason: e.reason, byName: e.byName, at: e.at }));
+    return (await campaignService.submissionHistory(ctx, submission)).map((e) => ({
+      action: e.action,
+      actionLabel: submissionActionLabels[e.action],
+      reason: e.reason,
+      byName: e.byName,
+      at: e.at,
+    }));
   }
 }
 

@@ -8,7 +8,16 @@ import { Org, OrgKind } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { Role } from '../user/user.entity';
 import { CampaignResult } from '../evaluation/evaluation.entity';
-import { Campaign, CampaignDeadline, CampaignPhase, CampaignTarget, DeadlineSubmission, DeadlineSubmissionEvent, SubmissionAction, SubmissionStatus } from './campaign.entity';
+import {
+  Campaign,
+  CampaignDeadline,
+  CampaignPhase,
+  CampaignTarget,
+  DeadlineSubmission,
+  DeadlineSubmissionEvent,
+  SubmissionAction,
+  SubmissionStatus,
+} from './campaign.entity';
 import { CampaignErrorReason, campaignError } from './campaign.errors';
 
 export interface CreateCampaignInput {
@@ -62,7 +71,8 @@ export function isOwnOfficer(viewer: UserViewer, org: Org): boolean {
 }
 
 export const toDateString = (d: Date | string): string => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
-const uuidOfLabel = (label: string) => `${label.slice(0, 8)}-${label.slice(8, 12)}-${label.slice(12, 16)}-${label.slice(16, 20)}-${label.slice(20)}`;
+const uuidOfLabel = (label: string) =>
+  `${label.slice(0, 8)}-${label.slice(8, 12)}-${label.slice(12, 16)}-${label.slice(16, 20)}-${label.slice(20)}`;
 
 /** The orgs of the campaign inside `under` that count: eligible kind, not archived. One shared FROM/WHERE. */
 const ELIGIBLE_SQL = `
@@ -109,17 +119,30 @@ export const campaignService = {
   async create(ctx: RequestContext, input: CreateCampaignInput): Promise<Campaign> {
     const viewer = requireUser(ctx);
     const scope = await orgService.getOrThrow(ctx, input.scopeOrgId);
-    if (!inScope(viewer, scope.path, ADMIN)) throw campaignError(CampaignErrorReason.NOT_CAMPAIGN_ADMIN, 'Only a tenant admin over the scope org starts a campaign');
+    if (!inScope(viewer, scope.path, ADMIN))
+      throw campaignError(CampaignErrorReason.NOT_CAMPAIGN_ADMIN, 'Only a tenant admin over the scope org starts a campaign');
     const version = await frameworkService.getVersion(ctx, input.versionId);
-    if (version.status !== VersionStatus.PUBLISHED) throw campaignError(CampaignErrorReason.VERSION_NOT_PUBLISHED, 'A campaign binds to a published framework version', 'input.versionId');
+    if (version.status !== VersionStatus.PUBLISHED)
+      throw campaignError(
+        CampaignErrorReason.VERSION_NOT_PUBLISHED,
+        'A campaign binds to a published framework version',
+        'input.versionId',
+      );
     const problems = scheduleProblems(input);
     if (problems.length) throw badInput(problems[0].field, problems.map((p) => p.message).join('; '), CampaignErrorReason.INVALID_SCHEDULE);
 
     const repo = ctx.tx.repository(Campaign);
-    const campaign = await repo.save(repo.create({
-      tenantId: viewer.tenantId, name: input.name, versionId: version.id, scopeOrgId: scope.id,
-      eligibleKinds: [...new Set(input.eligibleKinds)], startsOn: input.startsOn, endsOn: input.endsOn,
-    }));
+    const campaign = await repo.save(
+      repo.create({
+        tenantId: viewer.tenantId,
+        name: input.name,
+        versionId: version.id,
+        scopeOrgId: scope.id,
+        eligibleKinds: [...new Set(input.eligibleKinds)],
+        startsOn: input.startsOn,
+        endsOn: input.endsOn,
+      }),
+    );
     const t = viewer.tenantId;
     if (input.phases.length) {
       await ctx.tx.query(
@@ -129,26 +152,36 @@ export const campaignService = {
       );
     }
     for (const d of input.deadlines) {
-      await ctx.tx.query(`INSERT INTO campaign_deadlines (tenant_id, campaign_id, code, name, due_on, org_kinds, relative_depth) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [t, campaign.id, d.code, d.name, d.dueOn, [...new Set(d.orgKinds)], d.relativeDepth ?? null]);
+      await ctx.tx.query(
+        `INSERT INTO campaign_deadlines (tenant_id, campaign_id, code, name, due_on, org_kinds, relative_depth) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [t, campaign.id, d.code, d.name, d.dueOn, [...new Set(d.orgKinds)], d.relativeDepth ?? null],
+      );
     }
     if (input.targets.length) {
-      await ctx.tx.query(`INSERT INTO campaign_targets (tenant_id, campaign_id, due_on, ratio) SELECT $1, $2, * FROM unnest($3::date[], $4::numeric[])`,
-        [t, campaign.id, input.targets.map((x) => x.dueOn), input.targets.map((x) => x.ratio)]);
+      await ctx.tx.query(
+        `INSERT INTO campaign_targets (tenant_id, campaign_id, due_on, ratio) SELECT $1, $2, * FROM unnest($3::date[], $4::numeric[])`,
+        [t, campaign.id, input.targets.map((x) => x.dueOn), input.targets.map((x) => x.ratio)],
+      );
     }
     return repo.findOneByOrFail({ tenantId: t, id: campaign.id });
   },
 
   async phases(ctx: RequestContext, campaign: Campaign): Promise<CampaignPhase[]> {
-    return ctx.tx.repository(CampaignPhase).find({ where: { tenantId: campaign.tenantId, campaignId: campaign.id }, order: { position: 'ASC' } });
+    return ctx.tx
+      .repository(CampaignPhase)
+      .find({ where: { tenantId: campaign.tenantId, campaignId: campaign.id }, order: { position: 'ASC' } });
   },
 
   async deadlines(ctx: RequestContext, campaign: Campaign): Promise<CampaignDeadline[]> {
-    return ctx.tx.repository(CampaignDeadline).find({ where: { tenantId: campaign.tenantId, campaignId: campaign.id }, order: { dueOn: 'ASC', code: 'ASC' } });
+    return ctx.tx
+      .repository(CampaignDeadline)
+      .find({ where: { tenantId: campaign.tenantId, campaignId: campaign.id }, order: { dueOn: 'ASC', code: 'ASC' } });
   },
 
   async targets(ctx: RequestContext, campaign: Campaign): Promise<CampaignTarget[]> {
-    return ctx.tx.repository(CampaignTarget).find({ where: { tenantId: campaign.tenantId, campaignId: campaign.id }, order: { dueOn: 'ASC' } });
+    return ctx.tx
+      .repository(CampaignTarget)
+      .find({ where: { tenantId: campaign.tenantId, campaignId: campaign.id }, order: { dueOn: 'ASC' } });
   },
 
   /** The target in force on `asOf`: the first one not yet due, else the last one. */
@@ -175,12 +208,20 @@ export const campaignService = {
     const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
     if (underId) {
       const org = await orgService.getInScopeOrThrow(ctx, underId);
-      if (!isAncestorOrSelf(scope.path, org.path)) throw campaignError(CampaignErrorReason.OUTSIDE_CAMPAIGN, 'The org is outside the campaign’s scope', 'under');
+      if (!isAncestorOrSelf(scope.path, org.path))
+        throw campaignError(CampaignErrorReason.OUTSIDE_CAMPAIGN, 'The org is outside the campaign’s scope', 'under');
       return org;
     }
     const roots = scopedRootsUnder(viewer, scope.path);
-    if (roots.length === 1) return roots[0] === scope.path ? scope : orgService.getInScopeOrThrow(ctx, uuidOfLabel(roots[0].slice(roots[0].lastIndexOf('.') + 1)));
-    throw campaignError(CampaignErrorReason.UNDER_REQUIRED, `你在本创建活动中有${roots.length}个负责范围，请用 under 指明统计哪一个`, 'under');
+    if (roots.length === 1)
+      return roots[0] === scope.path
+        ? scope
+        : orgService.getInScopeOrThrow(ctx, uuidOfLabel(roots[0].slice(roots[0].lastIndexOf('.') + 1)));
+    throw campaignError(
+      CampaignErrorReason.UNDER_REQUIRED,
+      `你在本创建活动中有${roots.length}个负责范围，请用 under 指明统计哪一个`,
+      'under',
+    );
   },
 
   /**
@@ -188,9 +229,16 @@ export const campaignService = {
    * child's subtree: one statement (GROUPING SETS) over the GiST-indexed path and the results' key.
    */
   async progress(ctx: RequestContext, campaign: Campaign, under: Org, asOf: string): Promise<ProgressFigures> {
-    const rows: { g_cat: number; g_child: number; category: string | null; child: string | null; eligible: number; evaluated: number; attained: number }[] =
-      await ctx.tx.query(
-        `SELECT GROUPING(category) AS g_cat, GROUPING(child) AS g_child, category, child,
+    const rows: {
+      g_cat: number;
+      g_child: number;
+      category: string | null;
+      child: string | null;
+      eligible: number;
+      evaluated: number;
+      attained: number;
+    }[] = await ctx.tx.query(
+      `SELECT GROUPING(category) AS g_cat, GROUPING(child) AS g_child, category, child,
                 count(*)::int AS eligible,
                 count(*) FILTER (WHERE complete)::int AS evaluated,
                 count(*) FILTER (WHERE attained)::int AS attained
@@ -198,8 +246,8 @@ export const campaignService = {
                         CASE WHEN nlevel(o.path) > $5 THEN subpath(o.path, $5, 1)::text END AS child
                    ${ELIGIBLE_SQL}) e
           GROUP BY GROUPING SETS ((), (category), (child))`,
-        [campaign.tenantId, campaign.id, under.path, campaign.eligibleKinds, under.depth],
-      );
+      [campaign.tenantId, campaign.id, under.path, campaign.eligibleKinds, under.depth],
+    );
     const total = rows.find((r) => r.g_cat === 1 && r.g_child === 1) ?? { eligible: 0, evaluated: 0, attained: 0 };
     return {
       scope: under,
@@ -208,8 +256,12 @@ export const campaignService = {
       evaluated: total.evaluated,
       attained: total.attained,
       target: await this.targetInForce(ctx, campaign, asOf),
-      byCategory: rows.filter((r) => r.g_cat === 0).map((r) => ({ category: r.category!, eligible: r.eligible, evaluated: r.evaluated, attained: r.attained })),
-      byChild: rows.filter((r) => r.g_child === 0 && r.child).map((r) => ({ orgId: uuidOfLabel(r.child!), eligible: r.eligible, evaluated: r.evaluated, attained: r.attained })),
+      byCategory: rows
+        .filter((r) => r.g_cat === 0)
+        .map((r) => ({ category: r.category!, eligible: r.eligible, evaluated: r.evaluated, attained: r.attained })),
+      byChild: rows
+        .filter((r) => r.g_child === 0 && r.child)
+        .map((r) => ({ orgId: uuidOfLabel(r.child!), eligible: r.eligible, evaluated: r.evaluated, attained: r.attained })),
     };
   },
 
@@ -220,7 +272,11 @@ export const campaignService = {
         ORDER BY r.complete NULLS FIRST, r.total ASC NULLS FIRST, o.path LIMIT $5`,
       [campaign.tenantId, campaign.id, under.path, campaign.eligibleKinds, first],
     );
-    return this.withResults(ctx, campaign, rows.map((r: { org_id: string }) => r.org_id));
+    return this.withResults(
+      ctx,
+      campaign,
+      rows.map((r: { org_id: string }) => r.org_id),
+    );
   },
 
   /** Orgs with a result, best first, with rank (ties share a rank). */
@@ -230,7 +286,11 @@ export const campaignService = {
         ORDER BY r.total DESC, o.path LIMIT $5`,
       [campaign.tenantId, campaign.id, under.path, campaign.eligibleKinds, first],
     );
-    const withResults = await this.withResults(ctx, campaign, rows.map((r) => r.org_id));
+    const withResults = await this.withResults(
+      ctx,
+      campaign,
+      rows.map((r) => r.org_id),
+    );
     return withResults.map((row, i) => ({ ...row, rank: rows[i].rank }));
   },
 
@@ -243,19 +303,32 @@ export const campaignService = {
   /** An org's stored campaign result, batched per request. */
   async result(ctx: RequestContext, campaignId: string, orgId: string): Promise<CampaignResult | null> {
     const viewer = requireUser(ctx);
-    return ctx.loader<string, CampaignResult | null>(`campaign.results:${campaignId}`, async (orgIds) => {
-      const rows = await ctx.tx.repository(CampaignResult).createQueryBuilder('r')
-        .where('r.tenant_id = :t AND r.campaign_id = :c AND r.org_id = ANY(:ids)', { t: viewer.tenantId, c: campaignId, ids: [...orgIds] })
-        .getMany();
-      return orgIds.map((id) => rows.find((r) => r.orgId === id) ?? null);
-    }).load(orgId);
+    return ctx
+      .loader<string, CampaignResult | null>(`campaign.results:${campaignId}`, async (orgIds) => {
+        const rows = await ctx.tx
+          .repository(CampaignResult)
+          .createQueryBuilder('r')
+          .where('r.tenant_id = :t AND r.campaign_id = :c AND r.org_id = ANY(:ids)', {
+            t: viewer.tenantId,
+            c: campaignId,
+            ids: [...orgIds],
+          })
+          .getMany();
+        return orgIds.map((id) => rows.find((r) => r.orgId === id) ?? null);
+      })
+      .load(orgId);
   },
 
   /**
    * Who owes the deadline inside `under` (orgs of its kinds and depth, live, established by its due date),
    * and whether each submitted on time, late or not at all.
    */
-  async deadlineRows(ctx: RequestContext, deadline: CampaignDeadline, under: Org, status: SubmissionStatus | null | undefined): Promise<DeadlineRow[]> {
+  async deadlineRows(
+    ctx: RequestContext,
+    deadline: CampaignDeadline,
+    under: Org,
+    status: SubmissionStatus | null | undefined,
+  ): Promise<DeadlineRow[]> {
     const campaign = await this.getOrThrow(ctx, deadline.campaignId);
     const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
     const rows: { org_id: string; submission_id: string | null; status: SubmissionStatus }[] = await ctx.tx.query(
@@ -269,14 +342,34 @@ export const campaignService = {
           AND ($5::int IS NULL OR nlevel(o.path) = $8 + $5)
           AND (o.established_on IS NULL OR o.established_on <= $6::date)
         ORDER BY o.path`,
-      [deadline.tenantId, deadline.id, under.path, deadline.orgKinds, deadline.relativeDepth, deadline.dueOn, await timezone(ctx), scope.depth],
+      [
+        deadline.tenantId,
+        deadline.id,
+        under.path,
+        deadline.orgKinds,
+        deadline.relativeDepth,
+        deadline.dueOn,
+        await timezone(ctx),
+        scope.depth,
+      ],
     );
     const filtered = status ? rows.filter((r) => r.status === status) : rows;
     const submissions = filtered.some((r) => r.submission_id)
-      ? await ctx.tx.repository(DeadlineSubmission).createQueryBuilder('s').where('s.tenant_id = :t AND s.id = ANY(:ids)', { t: deadline.tenantId, ids: filtered.filter((r) => r.submission_id).map((r) => r.submission_id) }).getMany()
+      ? await ctx.tx
+          .repository(DeadlineSubmission)
+          .createQueryBuilder('s')
+          .where('s.tenant_id = :t AND s.id = ANY(:ids)', {
+            t: deadline.tenantId,
+            ids: filtered.filter((r) => r.submission_id).map((r) => r.submission_id),
+          })
+          .getMany()
       : [];
     const orgs = await Promise.all(filtered.map((r) => orgService.findById(ctx, r.org_id)));
-    return filtered.map((r, i) => ({ org: orgs[i]!, status: r.status, submission: submissions.find((s) => s.id === r.submission_id) ?? null }));
+    return filtered.map((r, i) => ({
+      org: orgs[i]!,
+      status: r.status,
+      submission: submissions.find((s) => s.id === r.submission_id) ?? null,
+    }));
   },
 
   /**
@@ -285,22 +378,31 @@ export const campaignService = {
    * Only a tenant admin may record an earlier `submittedAt` (补录 of a paper report received on that
    * date). A submission returned for revision is submitted again the same way (RESUBMITTED).
    */
-  async submit(ctx: RequestContext, input: { deadlineId: string; orgId: string; text: string; attachmentRef?: string | null; submittedAt?: Date | null }): Promise<DeadlineSubmission> {
+  async submit(
+    ctx: RequestContext,
+    input: { deadlineId: string; orgId: string; text: string; attachmentRef?: string | null; submittedAt?: Date | null },
+  ): Promise<DeadlineSubmission> {
     const viewer = requireUser(ctx);
     const deadline = await this.findDeadline(ctx, input.deadlineId);
     if (!deadline) throw campaignError(CampaignErrorReason.DEADLINE_NOT_FOUND, 'Deadline not found');
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
     const isAdmin = inScope(viewer, org.path, ADMIN);
-    if (!isAdmin && !isOwnOfficer(viewer, org)) throw campaignError(CampaignErrorReason.NOT_SUBMITTER, 'Only the org’s secretary (or a tenant admin) submits for it');
+    if (!isAdmin && !isOwnOfficer(viewer, org))
+      throw campaignError(CampaignErrorReason.NOT_SUBMITTER, 'Only the org’s secretary (or a tenant admin) submits for it');
     const campaign = await this.getOrThrow(ctx, deadline.campaignId);
     const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
-    const owes = isAncestorOrSelf(scope.path, org.path) && deadline.orgKinds.includes(org.kind) && !org.archivedAt
-      && (deadline.relativeDepth === null || org.depth === scope.depth + deadline.relativeDepth)
+    const owes =
+      isAncestorOrSelf(scope.path, org.path) &&
+      deadline.orgKinds.includes(org.kind) &&
+      !org.archivedAt &&
+      (deadline.relativeDepth === null || org.depth === scope.depth + deadline.relativeDepth) &&
       // owed as of the org's founding: a deadline already due when it was established is not its
-      && (!org.establishedOn || org.establishedOn <= deadline.dueOn);
+      (!org.establishedOn || org.establishedOn <= deadline.dueOn);
     if (!owes) throw campaignError(CampaignErrorReason.NOT_OWED, `${org.name} does not owe “${deadline.name}”`, 'input.orgId');
-    if (input.submittedAt && !isAdmin) throw campaignError(CampaignErrorReason.NOT_SUBMITTER, 'Only a tenant admin records a past submission date');
-    if (input.submittedAt && input.submittedAt.getTime() > Date.now()) throw badInput('input.submittedAt', 'submittedAt cannot be in the future');
+    if (input.submittedAt && !isAdmin)
+      throw campaignError(CampaignErrorReason.NOT_SUBMITTER, 'Only a tenant admin records a past submission date');
+    if (input.submittedAt && input.submittedAt.getTime() > Date.now())
+      throw badInput('input.submittedAt', 'submittedAt cannot be in the future');
     const at = input.submittedAt ?? new Date();
     // A first submission, or a resubmission of a returned one; a concurrent second submission loses.
     const [inserted] = await ctx.tx.query(
@@ -311,12 +413,15 @@ export const campaignService = {
     let id: string | undefined = inserted?.id;
     let action = SubmissionAction.SUBMITTED;
     if (!id) {
-      const [resubmitted] = (await ctx.tx.query(
-        `UPDATE deadline_submissions SET text = $4, attachment_ref = $5, submitted_at = $6, submitted_by = $7, state = 'SUBMITTED', return_reason = NULL
+      const [resubmitted] = (
+        await ctx.tx.query(
+          `UPDATE deadline_submissions SET text = $4, attachment_ref = $5, submitted_at = $6, submitted_by = $7, state = 'SUBMITTED', return_reason = NULL
           WHERE tenant_id = $1 AND deadline_id = $2 AND org_id = $3 AND state = 'RETURNED' RETURNING id`,
-        [viewer.tenantId, deadline.id, org.id, input.text, input.attachmentRef ?? null, at, viewer.userId],
-      ))[0] as { id: string }[];
-      if (!resubmitted) throw campaignError(CampaignErrorReason.ALREADY_SUBMITTED, `${org.name} has already submitted for “${deadline.name}”`);
+          [viewer.tenantId, deadline.id, org.id, input.text, input.attachmentRef ?? null, at, viewer.userId],
+        )
+      )[0] as { id: string }[];
+      if (!resubmitted)
+        throw campaignError(CampaignErrorReason.ALREADY_SUBMITTED, `${org.name} has already submitted for “${deadline.name}”`);
       id = resubmitted.id;
       action = SubmissionAction.RESUBMITTED;
     }
@@ -350,16 +455,21 @@ export const campaignService = {
 
   /** Every submission, return and resubmission, oldest first, with the actor's display name (batched). */
   async submissionHistory(ctx: RequestContext, submission: DeadlineSubmission): Promise<(DeadlineSubmissionEvent & { byName: string })[]> {
-    return ctx.loader<string, (DeadlineSubmissionEvent & { byName: string })[]>('campaign.submissionHistory', async (ids) => {
-      const rows = await ctx.tx.repository(DeadlineSubmissionEvent).createQueryBuilder('e')
-        .innerJoin('users', 'u', 'u.tenant_id = e.tenant_id AND u.id = e.actor_id')
-        .addSelect('u.display_name', 'by_name')
-        .where('e.tenant_id = :t AND e.submission_id = ANY(:ids)', { t: submission.tenantId, ids: [...ids] })
-        .orderBy('e.at', 'ASC').addOrderBy('e.id', 'ASC')
-        .getRawAndEntities();
-      const events = rows.entities.map((e, i) => Object.assign(e, { byName: String(rows.raw[i].by_name) }));
-      return ids.map((id) => events.filter((e) => e.submissionId === id));
-    }).load(submission.id);
+    return ctx
+      .loader<string, (DeadlineSubmissionEvent & { byName: string })[]>('campaign.submissionHistory', async (ids) => {
+        const rows = await ctx.tx
+          .repository(DeadlineSubmissionEvent)
+          .createQueryBuilder('e')
+          .innerJoin('users', 'u', 'u.tenant_id = e.tenant_id AND u.id = e.actor_id')
+          .addSelect('u.display_name', 'by_name')
+          .where('e.tenant_id = :t AND e.submission_id = ANY(:ids)', { t: submission.tenantId, ids: [...ids] })
+          .orderBy('e.at', 'ASC')
+          .addOrderBy('e.id', 'ASC')
+          .getRawAndEntities();
+        const events = rows.entities.map((e, i) => Object.assign(e, { byName: String(rows.raw[i].by_name) }));
+        return ids.map((id) => events.filter((e) => e.submissionId === id));
+      })
+      .load(submission.id);
   },
 
   async findSubmission(ctx: RequestContext, id: string): Promise<DeadlineSubmission | null> {
@@ -374,19 +484,33 @@ export const campaignService = {
   },
 };
 
-async function recordSubmissionEvent(ctx: RequestContext, submissionId: string, action: SubmissionAction, reason: string | null, at: Date): Promise<void> {
+async function recordSubmissionEvent(
+  ctx: RequestContext,
+  submissionId: string,
+  action: SubmissionAction,
+  reason: string | null,
+  at: Date,
+): Promise<void> {
   const viewer = requireUser(ctx);
-  await ctx.tx.query(`INSERT INTO deadline_submission_events (tenant_id, submission_id, action, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [viewer.tenantId, submissionId, action, reason, viewer.userId, at]);
+  await ctx.tx.query(
+    `INSERT INTO deadline_submission_events (tenant_id, submission_id, action, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [viewer.tenantId, submissionId, action, reason, viewer.userId, at],
+  );
   ctx.forget('campaign.submissionHistory');
 }
 
 function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null> {
   const viewer = requireUser(ctx);
-  return ctx.loader<string, Campaign | null>('campaign.byId', async (ids) => {
-    const rows = await ctx.tx.repository(Campaign).createQueryBuilder('c').where('c.tenant_id = :t AND c.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
-    return ids.map((i) => rows.find((r) => r.id === i) ?? null);
-  }).load(id);
+  return ctx
+    .loader<string, Campaign | null>('campaign.byId', async (ids) => {
+      const rows = await ctx.tx
+        .repository(Campaign)
+        .createQueryBuilder('c')
+        .where('c.tenant_id = :t AND c.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
+        .getMany();
+      return ids.map((i) => rows.find((r) => r.id === i) ?? null);
+    })
+    .load(id);
 }
 
 async function timezone(ctx: RequestContext): Promise<string> {
@@ -401,18 +525,21 @@ function scheduleProblems(input: CreateCampaignInput): { field: string; message:
   if (!input.eligibleKinds.length) problems.push({ field: 'input.eligibleKinds', message: 'name at least one eligible org kind' });
   input.phases.forEach((p, i) => {
     if (p.endsOn < p.startsOn) problems.push({ field: `input.phases[${i}].endsOn`, message: `phase “${p.name}” ends before it starts` });
-    if (!within(p.startsOn) || !within(p.endsOn)) problems.push({ field: `input.phases[${i}]`, message: `phase “${p.name}” lies outside the campaign dates` });
+    if (!within(p.startsOn) || !within(p.endsOn))
+      problems.push({ field: `input.phases[${i}]`, message: `phase “${p.name}” lies outside the campaign dates` });
   });
   const codes = new Set<string>();
   input.deadlines.forEach((d, i) => {
     if (codes.has(d.code)) problems.push({ field: `input.deadlines[${i}].code`, message: `deadline code ${d.code} appears twice` });
     codes.add(d.code);
-    if (!within(d.dueOn)) problems.push({ field: `input.deadlines[${i}].dueOn`, message: `deadline “${d.name}” lies outside the campaign dates` });
+    if (!within(d.dueOn))
+      problems.push({ field: `input.deadlines[${i}].dueOn`, message: `deadline “${d.name}” lies outside the campaign dates` });
     if (!d.orgKinds.length) problems.push({ field: `input.deadlines[${i}].orgKinds`, message: 'name at least one org kind that owes it' });
   });
   const dates = new Set<string>();
   input.targets.forEach((t, i) => {
-    if (!(t.ratio > 0 && t.ratio <= 1)) problems.push({ field: `input.targets[${i}].ratio`, message: 'a target ratio is above 0 and at most 1' });
+    if (!(t.ratio > 0 && t.ratio <= 1))
+      problems.push({ field: `input.targets[${i}].ratio`, message: 'a target ratio is above 0 and at most 1' });
     if (dates.has(t.dueOn)) problems.push({ field: `input.targets[${i}].dueOn`, message: 'two targets on one date' });
     dates.add(t.dueOn);
   });

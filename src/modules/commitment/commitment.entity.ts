@@ -18,7 +18,11 @@ registerEnumType(CommitmentState, {
 });
 
 @Entity('commitments')
-@ObjectType({ implements: Node, description: '亮承诺: a public pledge of an org, or of one member, with a due date; 践诺 reports its fulfilment; the public rates it (评诺).' })
+@ObjectType({
+  implements: Node,
+  description:
+    '亮承诺: a public pledge of an org, or of one member, with a due date; 践诺 reports its fulfilment; the public rates it (评诺).',
+})
 export class Commitment {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -28,10 +32,15 @@ export class Commitment {
   @Field(() => DateScalar) @Column('date', { name: 'due_on' }) dueOn: string;
   /** PLEDGED or FULFILLED; the `state` field adds OVERDUE. */
   @Column('text', { name: 'state' }) storedState: CommitmentState.PLEDGED | CommitmentState.FULFILLED;
-  @Field(() => String, { nullable: true, description: 'The fulfilment report (践诺情况).' }) @Column('text', { nullable: true }) report: string | null;
-  @Field(() => [String], { description: 'References to the evidence of fulfilment (documents, photos).' }) @Column('text', { name: 'evidence_refs', array: true }) evidenceRefs: string[];
+  @Field(() => String, { nullable: true, description: 'The fulfilment report (践诺情况).' }) @Column('text', { nullable: true }) report:
+    string | null;
+  @Field(() => [String], { description: 'References to the evidence of fulfilment (documents, photos).' })
+  @Column('text', { name: 'evidence_refs', array: true })
+  evidenceRefs: string[];
   @Column('uuid', { name: 'fulfilled_by', nullable: true }) fulfilledBy: string | null;
-  @Field(() => DateTimeScalar, { nullable: true }) @Column('timestamptz', { name: 'fulfilled_at', nullable: true }) fulfilledAt: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  @Column('timestamptz', { name: 'fulfilled_at', nullable: true })
+  fulfilledAt: Date | null;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
   @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -18,7 +18,8 @@ class PledgeCommitmentInput {
   @Field(() => ID, { description: 'The org that pledges (or whose member pledges).' }) orgId: string;
   @Field() @MinLength(1) @MaxLength(2000) text: string;
   @Field(() => DateScalar) dueOn: Date;
-  @Field(() => ID, { nullable: true, description: 'A member’s own pledge: the member (a MEMBER pledging leaves it out: it is itself).' }) memberUserId?: string | null;
+  @Field(() => ID, { nullable: true, description: 'A member’s own pledge: the member (a MEMBER pledging leaves it out: it is itself).' })
+  memberUserId?: string | null;
 }
 
 @InputType()
@@ -92,10 +93,16 @@ export class CommitmentResolver {
   @FieldResolver(() => User, { nullable: true, description: 'The member whose own pledge this is; null for the org’s.' })
   async member(@Root() c: Commitment, @Ctx() ctx: RequestContext): Promise<User | null> {
     if (!c.memberUserId) return null;
-    return ctx.loader<string, User | null>('commitment.member', async (ids) => {
-      const rows = await ctx.tx.repository(User).createQueryBuilder('u').where('u.tenant_id = :t AND u.id = ANY(:ids)', { t: c.tenantId, ids: [...ids] }).getMany();
-      return ids.map((id) => rows.find((u) => u.id === id) ?? null);
-    }).load(c.memberUserId);
+    return ctx
+      .loader<string, User | null>('commitment.member', async (ids) => {
+        const rows = await ctx.tx
+          .repository(User)
+          .createQueryBuilder('u')
+          .where('u.tenant_id = :t AND u.id = ANY(:ids)', { t: c.tenantId, ids: [...ids] })
+          .getMany();
+        return ids.map((id) => rows.find((u) => u.id === id) ?? null);
+      })
+      .load(c.memberUserId);
   }
 
   @FieldResolver(() => SatisfactionFigures, { description: '评诺: the public’s ratings of this commitment.' })

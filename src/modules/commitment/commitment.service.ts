@@ -61,27 +61,46 @@ export const commitmentService = {
    * 亮承诺. Officers over the org pledge for it (or for one of its members, named by memberUserId); a
    * MEMBER pledges its own (memberUserId defaults to itself and can name nobody else).
    */
-  async pledge(ctx: RequestContext, input: { orgId: string; text: string; dueOn: string; memberUserId?: string | null }): Promise<Commitment> {
+  async pledge(
+    ctx: RequestContext,
+    input: { orgId: string; text: string; dueOn: string; memberUserId?: string | null },
+  ): Promise<Commitment> {
     const viewer = requireUser(ctx);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
     const officer = inScope(viewer, org.path, COMMITMENT_OFFICERS);
     let memberUserId = input.memberUserId ?? null;
     if (!officer) {
       if (!isMemberOf(viewer, org) || (memberUserId && memberUserId !== viewer.userId)) {
-        throw commitmentError(CommitmentErrorReason.NOT_PLEDGER, 'Only the org’s secretary or an officer over it pledges for the org; a member pledges its own');
+        throw commitmentError(
+          CommitmentErrorReason.NOT_PLEDGER,
+          'Only the org’s secretary or an officer over it pledges for the org; a member pledges its own',
+        );
       }
       memberUserId = viewer.userId;
     } else if (memberUserId) {
-      const [member] = await ctx.tx.query(`SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 AND org_id = $3 AND NOT disabled`, [viewer.tenantId, memberUserId, org.id]);
+      const [member] = await ctx.tx.query(`SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 AND org_id = $3 AND NOT disabled`, [
+        viewer.tenantId,
+        memberUserId,
+        org.id,
+      ]);
       if (!member) throw commitmentError(CommitmentErrorReason.NOT_ORG_MEMBER, 'The member must belong to the org', 'input.memberUserId');
     }
     if (!input.text.trim()) throw badInput('input.text', 'Say what is promised');
-    if (input.dueOn < (await tenantToday(ctx))) throw commitmentError(CommitmentErrorReason.DUE_IN_PAST, 'A commitment is due today or later', 'input.dueOn');
+    if (input.dueOn < (await tenantToday(ctx)))
+      throw commitmentError(CommitmentErrorReason.DUE_IN_PAST, 'A commitment is due today or later', 'input.dueOn');
     const repo = ctx.tx.repository(Commitment);
-    const saved = await repo.save(repo.create({
-      tenantId: viewer.tenantId, orgId: org.id, memberUserId, text: input.text.trim(), dueOn: input.dueOn,
-      storedState: CommitmentState.PLEDGED, evidenceRefs: [], createdBy: viewer.userId,
-    }));
+    const saved = await repo.save(
+      repo.create({
+        tenantId: viewer.tenantId,
+        orgId: org.id,
+        memberUserId,
+        text: input.text.trim(),
+        dueOn: input.dueOn,
+        storedState: CommitmentState.PLEDGED,
+        evidenceRefs: [],
+        createdBy: viewer.userId,
+      }),
+    );
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
@@ -91,7 +110,11 @@ export const commitmentService = {
     const c = await this.getOrThrow(ctx, id);
     const org = (await orgService.findById(ctx, c.orgId))!;
     const mayReport = inScope(viewer, org.path, COMMITMENT_OFFICERS) || (c.memberUserId !== null && c.memberUserId === viewer.userId);
-    if (!mayReport) throw commitmentError(CommitmentErrorReason.NOT_PLEDGER, 'Only the pledger (the member itself, or the org’s secretary or an officer over it) reports fulfilment');
+    if (!mayReport)
+      throw commitmentError(
+        CommitmentErrorReason.NOT_PLEDGER,
+        'Only the pledger (the member itself, or the org’s secretary or an officer over it) reports fulfilment',
+      );
     if (!report.trim()) throw badInput('input.report', 'Say how the commitment was kept');
     if (evidenceRefs.some((e) => !e.trim())) throw badInput('input.evidenceRefs', 'An evidence reference is empty');
     const [, changed] = await ctx.tx.query(
@@ -110,7 +133,9 @@ export const commitmentService = {
     const today = await tenantToday(ctx);
     const build = () => {
       const scope = underAnySql('o', roots);
-      const qb = ctx.tx.repository(Commitment).createQueryBuilder('c')
+      const qb = ctx.tx
+        .repository(Commitment)
+        .createQueryBuilder('c')
         .innerJoin('orgs', 'o', 'o.tenant_id = c.tenant_id AND o.id = c.org_id')
         .where('c.tenant_id = :t', { t: viewer.tenantId })
         .andWhere(scope.sql, scope.params);
@@ -120,20 +145,31 @@ export const commitmentService = {
       if (filter.state === CommitmentState.OVERDUE) qb.andWhere(`c.state = 'PLEDGED' AND c.due_on < CAST(:today AS date)`, { today });
       return qb;
     };
-    const qb = build().orderBy('c.due_on', 'ASC').addOrderBy('c.id', 'ASC').limit(first + 1);
+    const qb = build()
+      .orderBy('c.due_on', 'ASC')
+      .addOrderBy('c.id', 'ASC')
+      .limit(first + 1);
     const cursor = decodeCursor(after, 2);
     if (cursor) qb.andWhere('(c.due_on, c.id) > (CAST(:d AS date), CAST(:i AS uuid))', { d: cursor[0], i: cursor[1] });
-    return pageFrom(await qb.getMany(), first, after, (c) => encodeCursor([c.dueOn, c.id]), () => build().getCount());
+    return pageFrom(
+      await qb.getMany(),
+      first,
+      after,
+      (c) => encodeCursor([c.dueOn, c.id]),
+      () => build().getCount(),
+    );
   },
 
   /** 评诺: the public's ratings of each commitment, batched per request. */
   async rating(ctx: RequestContext, c: Commitment): Promise<SatisfactionFigures> {
-    return ctx.loader<string, SatisfactionFigures>('commitment.rating', async (ids) => {
-      const rows: ({ commitment_id: string } & Parameters<typeof toFigures>[0])[] = await ctx.tx.query(
-        `SELECT r.commitment_id, ${FIGURES_SQL} FROM public_reviews r WHERE r.tenant_id = $1 AND r.commitment_id = ANY($2::uuid[]) AND r.excluded_at IS NULL GROUP BY r.commitment_id`,
-        [c.tenantId, [...ids]],
-      );
-      return ids.map((id) => toFigures(rows.find((r) => r!.commitment_id === id)));
-    }).load(c.id);
+    return ctx
+      .loader<string, SatisfactionFigures>('commitment.rating', async (ids) => {
+        const rows: ({ commitment_id: string } & Parameters<typeof toFigures>[0])[] = await ctx.tx.query(
+          `SELECT r.commitment_id, ${FIGURES_SQL} FROM public_reviews r WHERE r.tenant_id = $1 AND r.commitment_id = ANY($2::uuid[]) AND r.excluded_at IS NULL GROUP BY r.commitment_id`,
+          [c.tenantId, [...ids]],
+        );
+        return ids.map((id) => toFigures(rows.find((r) => r!.commitment_id === id)));
+      })
+      .load(c.id);
   },
 };

@@ -13,11 +13,19 @@ export enum EvaluationState {
 }
 registerEnumType(EvaluationState, {
   name: 'EvaluationState',
-  valuesConfig: { DRAFT: { description: '填报中' }, SUBMITTED: { description: '已提交' }, ACCEPTED: { description: '已通过' }, RETURNED: { description: '已退回' } },
+  valuesConfig: {
+    DRAFT: { description: '填报中' },
+    SUBMITTED: { description: '已提交' },
+    ACCEPTED: { description: '已通过' },
+    RETURNED: { description: '已退回' },
+  },
 });
 
 @Entity('evaluations')
-@ObjectType({ implements: Node, description: 'A scored assessment of one org against the campaign’s criteria (自查 / 上级评议 / 群众评议).' })
+@ObjectType({
+  implements: Node,
+  description: 'A scored assessment of one org against the campaign’s criteria (自查 / 上级评议 / 群众评议).',
+})
 export class Evaluation {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -26,15 +34,22 @@ export class Evaluation {
   @Field(() => EvaluationKind) @Column('text') kind: EvaluationKind;
   @Field(() => EvaluationState) @Column('text') state: EvaluationState;
   @Field(() => Int, { description: 'Changes on every save; pass it back as expectedVersion.' }) @Column('int') version: number;
-  @Field(() => Float, { nullable: true, description: 'Total stored at submission.' }) @Column('numeric', { nullable: true, transformer: numeric }) total: number | null;
+  @Field(() => Float, { nullable: true, description: 'Total stored at submission.' })
+  @Column('numeric', { nullable: true, transformer: numeric })
+  total: number | null;
   @Field(() => String, { nullable: true }) @Column('text', { nullable: true }) grade: string | null;
   @Field(() => Boolean, { nullable: true }) @Column('boolean', { nullable: true }) veto: boolean | null;
-  @Field(() => String, { nullable: true, description: 'The reason of the current return (while RETURNED); every earlier one stays in `history`.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The reason of the current return (while RETURNED); every earlier one stays in `history`.',
+  })
   @Column('text', { name: 'return_reason', nullable: true })
   returnReason: string | null;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
   @Column('uuid', { name: 'submitted_by', nullable: true }) submittedBy: string | null;
-  @Field(() => DateTimeScalar, { nullable: true }) @Column('timestamptz', { name: 'submitted_at', nullable: true }) submittedAt: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  @Column('timestamptz', { name: 'submitted_at', nullable: true })
+  submittedAt: Date | null;
   @Column('uuid', { name: 'reviewed_by', nullable: true }) reviewedBy: string | null;
   @Field(() => DateTimeScalar, { nullable: true }) @Column('timestamptz', { name: 'reviewed_at', nullable: true }) reviewedAt: Date | null;
   @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
@@ -46,7 +61,10 @@ export enum ReviewAction {
   RETURNED = 'RETURNED',
   ACCEPTED = 'ACCEPTED',
 }
-registerEnumType(ReviewAction, { name: 'EvaluationReviewAction', valuesConfig: { SUBMITTED: { description: '提交' }, RETURNED: { description: '退回' }, ACCEPTED: { description: '通过' } } });
+registerEnumType(ReviewAction, {
+  name: 'EvaluationReviewAction',
+  valuesConfig: { SUBMITTED: { description: '提交' }, RETURNED: { description: '退回' }, ACCEPTED: { description: '通过' } },
+});
 
 /** One step of an evaluation's review history (exposed as EvaluationHistoryEntry). */
 @Entity('evaluation_reviews')

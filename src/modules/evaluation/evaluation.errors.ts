@@ -28,4 +28,3 @@ export const evaluationError = errorFactory<EvaluationErrorReason>({
   VERSION_MISMATCH: ErrorCode.CONFLICT,
   REASON_REQUIRED: ErrorCode.BAD_USER_INPUT,
 });
-

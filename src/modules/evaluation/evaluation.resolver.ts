@@ -25,14 +25,26 @@ class StartEvaluationInput {
 class ScoreInput {
   @Field(() => ID) criterionId: string;
   @Field(() => Float, { description: 'SCALE 0..max, BOOLEAN 0/1, PERCENT 0..100, COUNT and DEDUCTION a whole number.' }) value: number;
-  @Field(() => String, { nullable: true, description: 'Left out: the stored note stays; null: cleared.' }) @IsOptional() @MaxLength(2000) note?: string | null;
-  @Field(() => String, { nullable: true, description: 'Evidence reference (file id, ledger entry, URL). Left out: the stored evidence stays; null: cleared.' }) @IsOptional() @MaxLength(2000) evidence?: string | null;
+  @Field(() => String, { nullable: true, description: 'Left out: the stored note stays; null: cleared.' })
+  @IsOptional()
+  @MaxLength(2000)
+  note?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Evidence reference (file id, ledger entry, URL). Left out: the stored evidence stays; null: cleared.',
+  })
+  @IsOptional()
+  @MaxLength(2000)
+  evidence?: string | null;
 }
 
 @InputType()
 class SaveScoresInput {
   @Field(() => ID) evaluationId: string;
-  @Field(() => Int, { description: 'The version you loaded; a stale one gets CONFLICT.' }) @Min(1) @Max(2_000_000_000) expectedVersion: number;
+  @Field(() => Int, { description: 'The version you loaded; a stale one gets CONFLICT.' })
+  @Min(1)
+  @Max(2_000_000_000)
+  expectedVersion: number;
   @Field(() => [ScoreInput]) @ArrayMaxSize(2000) @ValidateNested({ each: true }) scores: ScoreInput[];
   @Field(() => [ID], { defaultValue: [], description: 'Criteria whose score to remove.' }) @ArrayMaxSize(2000) clear: string[];
 }
@@ -113,7 +125,11 @@ export class EvaluationResolver {
 
   @Mutation(() => Evaluation, { description: 'Open the org’s evaluation of a kind (returns the existing one if any).' })
   async startEvaluation(@Arg('input') input: StartEvaluationInput, @Ctx() ctx: RequestContext): Promise<Evaluation> {
-    return evaluationService.start(ctx, { campaignId: idOf('Campaign', input.campaignId), orgId: idOf('Org', input.orgId), kind: input.kind });
+    return evaluationService.start(ctx, {
+      campaignId: idOf('Campaign', input.campaignId),
+      orgId: idOf('Org', input.orgId),
+      kind: input.kind,
+    });
   }
 
   @Mutation(() => Evaluation, { description: 'Save scores of a draft or returned evaluation (optimistic version check).' })
@@ -151,9 +167,17 @@ export class EvaluationResolver {
     return evaluationKindLabels[evaluation.kind];
   }
 
-  @FieldResolver(() => [EvaluationHistoryEntry], { description: 'Every submission, return (with its reason) and acceptance, oldest first: a resubmission keeps the earlier returns.' })
+  @FieldResolver(() => [EvaluationHistoryEntry], {
+    description: 'Every submission, return (with its reason) and acceptance, oldest first: a resubmission keeps the earlier returns.',
+  })
   async history(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<EvaluationHistoryEntry[]> {
-    return (await evaluationService.history(ctx, evaluation)).map((r) => ({ action: r.action, actionLabel: reviewActionLabels[r.action], reason: r.reason, byName: r.byName, at: r.at }));
+    return (await evaluationService.history(ctx, evaluation)).map((r) => ({
+      action: r.action,
+      actionLabel: reviewActionLabels[r.action],
+      reason: r.reason,
+      byName: r.byName,
+      at: r.at,
+    }));
   }
 
   @FieldResolver(() => Org)
@@ -161,7 +185,10 @@ export class EvaluationResolver {
     return (await orgService.findById(ctx, evaluation.orgId))!;
   }
 
-  @FieldResolver(() => Campaign, { nullable: true, description: 'Null when the org moved out of the campaign’s scope and the campaign out of your sight.' })
+  @FieldResolver(() => Campaign, {
+    nullable: true,
+    description: 'Null when the org moved out of the campaign’s scope and the campaign out of your sight.',
+  })
   async campaign(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<Campaign | null> {
     return campaignService.findById(ctx, evaluation.campaignId);
   }
@@ -195,7 +222,11 @@ export class EvaluationResolver {
 @Resolver(() => Org)
 export class OrgCampaignResolver {
   @FieldResolver(() => CampaignResult, { nullable: true, description: 'The org’s stored result in a campaign (batched).' })
-  async campaignResult(@Root() org: Org, @Arg('campaignId', () => ID) campaign: string, @Ctx() ctx: RequestContext): Promise<CampaignResult | null> {
+  async campaignResult(
+    @Root() org: Org,
+    @Arg('campaignId', () => ID) campaign: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<CampaignResult | null> {
     const c = await campaignService.getOrThrow(ctx, idOf('Campaign', campaign));
     return readsOrg(ctx, org) ? campaignService.result(ctx, c.id, org.id) : null;
   }
@@ -206,7 +237,9 @@ export class OrgCampaignResolver {
     return readsOrg(ctx, org) ? evaluationService.forOrg(ctx, c.id, org.id) : [];
   }
 
-  @FieldResolver(() => [EvaluationDiscrepancy], { description: 'Criteria where 自查 and 上级评议 (or an inspection) differ by more than the tenant’s margin.' })
+  @FieldResolver(() => [EvaluationDiscrepancy], {
+    description: 'Criteria where 自查 and 上级评议 (or an inspection) differ by more than the tenant’s margin.',
+  })
   async discrepancies(@Root() org: Org, @Arg('campaignId', () => ID) campaign: string, @Ctx() ctx: RequestContext): Promise<Discrepancy[]> {
     const c = await campaignService.getOrThrow(ctx, idOf('Campaign', campaign));
     return readsOrg(ctx, org) ? evaluationService.discrepancies(ctx, c, org) : [];

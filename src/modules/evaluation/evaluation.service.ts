@@ -75,9 +75,13 @@ export const evaluationService = {
     const viewer = requireUser(ctx);
     const campaign = await campaignService.getOrThrow(ctx, input.campaignId);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
-    if (input.kind === EvaluationKind.INSPECTION) throw evaluationError(EvaluationErrorReason.WRONG_KIND, 'Inspection score sheets are recorded with their inspection', 'input.kind');
+    if (input.kind === EvaluationKind.INSPECTION)
+      throw evaluationError(EvaluationErrorReason.WRONG_KIND, 'Inspection score sheets are recorded with their inspection', 'input.kind');
     if (!mayEdit(viewer, org, input.kind)) {
-      throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, input.kind === EvaluationKind.SELF ? 'Only the org’s own secretary does its 自查' : 'Only an officer above the org evaluates it');
+      throw evaluationError(
+        EvaluationErrorReason.NOT_EVALUATOR,
+        input.kind === EvaluationKind.SELF ? 'Only the org’s own secretary does its 自查' : 'Only an officer above the org evaluates it',
+      );
     }
     const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
     if (!isAncestorOrSelf(scope.path, org.path) || !campaign.eligibleKinds.includes(org.kind)) {
@@ -86,7 +90,17 @@ export const evaluationService = {
     const repo = ctx.tx.repository(Evaluation);
     const existing = await repo.findOneBy({ tenantId: viewer.tenantId, campaignId: campaign.id, orgId: org.id, kind: input.kind });
     if (existing) return existing;
-    const saved = await repo.save(repo.create({ tenantId: viewer.tenantId, campaignId: campaign.id, orgId: org.id, kind: input.kind, state: EvaluationState.DRAFT, version: 1, createdBy: viewer.userId }));
+    const saved = await repo.save(
+      repo.create({
+        tenantId: viewer.tenantId,
+        campaignId: campaign.id,
+        orgId: org.id,
+        kind: input.kind,
+        state: EvaluationState.DRAFT,
+        version: 1,
+        createdBy: viewer.userId,
+      }),
+    );
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
@@ -94,7 +108,10 @@ export const evaluationService = {
    * Saves scores with an optimistic version check: the version only moves on a successful save, so a
    * second writer holding the old version gets CONFLICT instead of overwriting.
    */
-  async saveScores(ctx: RequestContext, input: { evaluationId: string; expectedVersion: number; scores: ScoreInput[]; clear?: string[] }): Promise<Evaluation> {
+  async saveScores(
+    ctx: RequestContext,
+    input: { evaluationId: string; expectedVersion: number; scores: ScoreInput[]; clear?: string[] },
+  ): Promise<Evaluation> {
     const evaluation = await this.getOrThrow(ctx, input.evaluationId);
     await this.assertEditor(ctx, evaluation);
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
@@ -107,7 +124,8 @@ export const evaluationService = {
   /** The evaluation's org, when the viewer may fill in this evaluation (else FORBIDDEN). */
   async assertEditor(ctx: RequestContext, evaluation: Evaluation): Promise<Org> {
     const org = (await orgService.findById(ctx, evaluation.orgId))!;
-    if (!mayEdit(requireUser(ctx), org, evaluation.kind)) throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, 'You may read this evaluation but not score it');
+    if (!mayEdit(requireUser(ctx), org, evaluation.kind))
+      throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, 'You may read this evaluation but not score it');
     return org;
   },
 
@@ -132,7 +150,11 @@ export const evaluationService = {
       if (!leaves.has(id)) problems.push({ path: `${path}.clear[${i}]`, message: 'is not a scored criterion of this campaign' });
     });
     if (problems.length) {
-      throw new AppError(ErrorCode.BAD_USER_INPUT, problems.map((p) => `${p.path}: ${p.message}`).join('; '), { reason: EvaluationErrorReason.INVALID_SCORE, field: problems[0].path, problems });
+      throw new AppError(ErrorCode.BAD_USER_INPUT, problems.map((p) => `${p.path}: ${p.message}`).join('; '), {
+        reason: EvaluationErrorReason.INVALID_SCORE,
+        field: problems[0].path,
+        problems,
+      });
     }
   },
 
@@ -151,12 +173,24 @@ export const evaluationService = {
          ON CONFLICT (tenant_id, evaluation_id, criterion_id) DO UPDATE SET value = EXCLUDED.value,
            note = CASE WHEN (SELECT note_given FROM x WHERE x.criterion_id = EXCLUDED.criterion_id) THEN EXCLUDED.note ELSE s.note END,
            evidence = CASE WHEN (SELECT evidence_given FROM x WHERE x.criterion_id = EXCLUDED.criterion_id) THEN EXCLUDED.evidence ELSE s.evidence END`,
-        [t, evaluationId, scores.map((s) => s.criterionId), scores.map((s) => s.value), scores.map((s) => s.note ?? null), scores.map((s) => s.evidence ?? null),
-          scores.map((s) => s.note !== undefined), scores.map((s) => s.evidence !== undefined)],
+        [
+          t,
+          evaluationId,
+          scores.map((s) => s.criterionId),
+          scores.map((s) => s.value),
+          scores.map((s) => s.note ?? null),
+          scores.map((s) => s.evidence ?? null),
+          scores.map((s) => s.note !== undefined),
+          scores.map((s) => s.evidence !== undefined),
+        ],
       );
     }
     if (clear.length) {
-      await ctx.tx.query(`DELETE FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2 AND criterion_id = ANY($3::uuid[])`, [t, evaluationId, clear]);
+      await ctx.tx.query(`DELETE FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2 AND criterion_id = ANY($3::uuid[])`, [
+        t,
+        evaluationId,
+        clear,
+      ]);
     }
     ctx.forget('evaluation.scores');
   },
@@ -166,7 +200,8 @@ export const evaluationService = {
     const viewer = requireUser(ctx);
     const evaluation = await this.getOrThrow(ctx, input.evaluationId);
     const org = (await orgService.findById(ctx, evaluation.orgId))!;
-    if (!mayEdit(viewer, org, evaluation.kind)) throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, 'Only its evaluator submits an evaluation');
+    if (!mayEdit(viewer, org, evaluation.kind))
+      throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, 'Only its evaluator submits an evaluation');
     const score = await this.score(ctx, evaluation);
     const criteria = await frameworkService.criteriaOf(ctx, (await campaignService.getOrThrow(ctx, evaluation.campaignId)).versionId);
     const rows = await this.scoreRows(ctx, evaluation.id);
@@ -175,10 +210,14 @@ export const evaluationService = {
       const node = score.nodes.get(c.id);
       const isLeaf = !criteria.some((k) => k.parentId === c.id);
       if (isLeaf && !c.isBonus && !node?.scored) problems.push({ path: c.code, message: `${c.code} ${c.title} is not scored` });
-      if (isLeaf && c.evidenceRequired && node?.scored && !rows.get(c.id)?.evidence) problems.push({ path: c.code, message: `${c.code} needs evidence` });
+      if (isLeaf && c.evidenceRequired && node?.scored && !rows.get(c.id)?.evidence)
+        problems.push({ path: c.code, message: `${c.code} needs evidence` });
     }
     if (problems.length) {
-      throw new AppError(ErrorCode.BAD_USER_INPUT, `The evaluation is not complete: ${problems.length} problem(s)`, { reason: EvaluationErrorReason.INCOMPLETE, problems });
+      throw new AppError(ErrorCode.BAD_USER_INPUT, `The evaluation is not complete: ${problems.length} problem(s)`, {
+        reason: EvaluationErrorReason.INCOMPLETE,
+        problems,
+      });
     }
     await bumpVersion(ctx, evaluation, input.expectedVersion);
     await ctx.tx.query(
@@ -195,32 +234,55 @@ export const evaluationService = {
     const viewer = requireUser(ctx);
     const evaluation = await this.getOrThrow(ctx, input.evaluationId);
     const org = (await orgService.findById(ctx, evaluation.orgId))!;
-    if (!isStrictlyAbove(viewer, org, OFFICER_ROLES)) throw evaluationError(EvaluationErrorReason.NOT_REVIEWER, 'Only an officer above the org reviews its evaluations');
-    if (evaluation.submittedBy === viewer.userId) throw evaluationError(EvaluationErrorReason.NOT_REVIEWER, 'An evaluation is reviewed by someone other than its submitter');
-    if (!input.accept && !input.reason?.trim()) throw evaluationError(EvaluationErrorReason.REASON_REQUIRED, 'A return needs a reason', 'input.reason');
+    if (!isStrictlyAbove(viewer, org, OFFICER_ROLES))
+      throw evaluationError(EvaluationErrorReason.NOT_REVIEWER, 'Only an officer above the org reviews its evaluations');
+    if (evaluation.submittedBy === viewer.userId)
+      throw evaluationError(EvaluationErrorReason.NOT_REVIEWER, 'An evaluation is reviewed by someone other than its submitter');
+    if (!input.accept && !input.reason?.trim())
+      throw evaluationError(EvaluationErrorReason.REASON_REQUIRED, 'A return needs a reason', 'input.reason');
     const [, changed] = await ctx.tx.query(
       `UPDATE evaluations SET state = $3, return_reason = $4, reviewed_by = $5, reviewed_at = now(), version = version + 1
         WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED'`,
-      [viewer.tenantId, evaluation.id, input.accept ? EvaluationState.ACCEPTED : EvaluationState.RETURNED, input.accept ? null : input.reason!.trim(), viewer.userId],
+      [
+        viewer.tenantId,
+        evaluation.id,
+        input.accept ? EvaluationState.ACCEPTED : EvaluationState.RETURNED,
+        input.accept ? null : input.reason!.trim(),
+        viewer.userId,
+      ],
     );
-    if (!changed) throw evaluationError(EvaluationErrorReason.NOT_SUBMITTED, `Only a submitted evaluation can be reviewed (this one is ${evaluation.state})`);
-    await recordReview(ctx, evaluation.id, input.accept ? ReviewAction.ACCEPTED : ReviewAction.RETURNED, input.accept ? null : input.reason!.trim());
+    if (!changed)
+      throw evaluationError(
+        EvaluationErrorReason.NOT_SUBMITTED,
+        `Only a submitted evaluation can be reviewed (this one is ${evaluation.state})`,
+      );
+    await recordReview(
+      ctx,
+      evaluation.id,
+      input.accept ? ReviewAction.ACCEPTED : ReviewAction.RETURNED,
+      input.accept ? null : input.reason!.trim(),
+    );
     if (input.accept) await this.storeResult(ctx, await campaignService.getOrThrow(ctx, evaluation.campaignId), org.id);
     return reload(ctx, evaluation.id);
   },
 
   /** Every submission, return (with its reason) and acceptance, oldest first, with the actor's display name (batched). */
   async history(ctx: RequestContext, evaluation: Evaluation): Promise<(EvaluationReview & { byName: string })[]> {
-    return ctx.loader<string, (EvaluationReview & { byName: string })[]>('evaluation.history', async (ids) => {
-      const rows = await ctx.tx.repository(EvaluationReview).createQueryBuilder('r')
-        .innerJoin('users', 'u', 'u.tenant_id = r.tenant_id AND u.id = r.actor_id')
-        .addSelect('u.display_name', 'by_name')
-        .where('r.tenant_id = :t AND r.evaluation_id = ANY(:ids)', { t: evaluation.tenantId, ids: [...ids] })
-        .orderBy('r.at', 'ASC').addOrderBy('r.id', 'ASC')
-        .getRawAndEntities();
-      const reviews = rows.entities.map((r, i) => Object.assign(r, { byName: String(rows.raw[i].by_name) }));
-      return ids.map((id) => reviews.filter((r) => r.evaluationId === id));
-    }).load(evaluation.id);
+    return ctx
+      .loader<string, (EvaluationReview & { byName: string })[]>('evaluation.history', async (ids) => {
+        const rows = await ctx.tx
+          .repository(EvaluationReview)
+          .createQueryBuilder('r')
+          .innerJoin('users', 'u', 'u.tenant_id = r.tenant_id AND u.id = r.actor_id')
+          .addSelect('u.display_name', 'by_name')
+          .where('r.tenant_id = :t AND r.evaluation_id = ANY(:ids)', { t: evaluation.tenantId, ids: [...ids] })
+          .orderBy('r.at', 'ASC')
+          .addOrderBy('r.id', 'ASC')
+          .getRawAndEntities();
+        const reviews = rows.entities.map((r, i) => Object.assign(r, { byName: String(rows.raw[i].by_name) }));
+        return ids.map((id) => reviews.filter((r) => r.evaluationId === id));
+      })
+      .load(evaluation.id);
   },
 
   /** Recombines the org's accepted evaluations (the latest of each kind) into its stored campaign result. */
@@ -240,23 +302,43 @@ export const evaluationService = {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
        ON CONFLICT (tenant_id, campaign_id, org_id) DO UPDATE SET total = EXCLUDED.total, grade = EXCLUDED.grade, attained = EXCLUDED.attained,
          veto = EXCLUDED.veto, complete = EXCLUDED.complete, components = EXCLUDED.components, computed_at = now()`,
-      [campaign.tenantId, campaign.id, orgId, result.total, result.grade, result.attained, result.veto, result.complete, JSON.stringify(result.components)],
+      [
+        campaign.tenantId,
+        campaign.id,
+        orgId,
+        result.total,
+        result.grade,
+        result.attained,
+        result.veto,
+        result.complete,
+        JSON.stringify(result.components),
+      ],
     );
   },
 
   async scoreRows(ctx: RequestContext, evaluationId: string): Promise<Map<string, EvaluationScoreRow>> {
     const viewer = requireUser(ctx);
-    const rows = await ctx.loader<string, EvaluationScoreRow[]>('evaluation.scores', async (ids) => {
-      const all = await ctx.tx.repository(EvaluationScoreRow).createQueryBuilder('s').where('s.tenant_id = :t AND s.evaluation_id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
-      return ids.map((id) => all.filter((r) => r.evaluationId === id));
-    }).load(evaluationId);
+    const rows = await ctx
+      .loader<string, EvaluationScoreRow[]>('evaluation.scores', async (ids) => {
+        const all = await ctx.tx
+          .repository(EvaluationScoreRow)
+          .createQueryBuilder('s')
+          .where('s.tenant_id = :t AND s.evaluation_id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
+          .getMany();
+        return ids.map((id) => all.filter((r) => r.evaluationId === id));
+      })
+      .load(evaluationId);
     return new Map(rows.map((r) => [r.criterionId, r]));
   },
 
   /** Every node's computed score, the total, grade, veto and attainment, from the stored raw values. */
   async score(ctx: RequestContext, evaluation: Evaluation): Promise<EvaluationScore> {
     const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
-    const [rule, criteria, rows] = await Promise.all([ruleOf(ctx, campaign), frameworkService.criteriaOf(ctx, campaign.versionId), this.scoreRows(ctx, evaluation.id)]);
+    const [rule, criteria, rows] = await Promise.all([
+      ruleOf(ctx, campaign),
+      frameworkService.criteriaOf(ctx, campaign.versionId),
+      this.scoreRows(ctx, evaluation.id),
+    ]);
     return scoreEvaluation(rule, criteria, new Map([...rows.values()].map((r) => [r.criterionId, r.value])));
   },
 
@@ -277,7 +359,8 @@ export const evaluationService = {
         const b = otherScore.nodes.get(c.id);
         if (!a?.scored || !b?.scored) continue;
         const difference = Math.round(Math.abs(a.ratio - b.ratio) * 10000) / 10000;
-        if (difference > rule.discrepancyMargin) out.push({ criterion: c, selfRatio: a.ratio, otherKind: other.kind, otherRatio: b.ratio, difference });
+        if (difference > rule.discrepancyMargin)
+          out.push({ criterion: c, selfRatio: a.ratio, otherKind: other.kind, otherRatio: b.ratio, difference });
       }
     }
     return out;
@@ -291,18 +374,31 @@ async function bumpVersion(ctx: RequestContext, evaluation: Evaluation, expected
     [evaluation.tenantId, evaluation.id, expectedVersion, EDITABLE],
   );
   if ((rows as unknown as [unknown[], number])[1] === 1) return;
-  const [current] = await ctx.tx.query(`SELECT state, version FROM evaluations WHERE tenant_id = $1 AND id = $2`, [evaluation.tenantId, evaluation.id]);
-  if (!EDITABLE.includes(current.state)) throw evaluationError(EvaluationErrorReason.NOT_EDITABLE, `The evaluation is ${current.state} and can no longer be changed`);
-  throw new AppError(ErrorCode.CONFLICT, `The evaluation was changed by someone else (now version ${current.version}, you had ${expectedVersion}); reload it`, {
-    reason: EvaluationErrorReason.VERSION_MISMATCH,
-    currentVersion: current.version,
-  });
+  const [current] = await ctx.tx.query(`SELECT state, version FROM evaluations WHERE tenant_id = $1 AND id = $2`, [
+    evaluation.tenantId,
+    evaluation.id,
+  ]);
+  if (!EDITABLE.includes(current.state))
+    throw evaluationError(EvaluationErrorReason.NOT_EDITABLE, `The evaluation is ${current.state} and can no longer be changed`);
+  throw new AppError(
+    ErrorCode.CONFLICT,
+    `The evaluation was changed by someone else (now version ${current.version}, you had ${expectedVersion}); reload it`,
+    {
+      reason: EvaluationErrorReason.VERSION_MISMATCH,
+      currentVersion: current.version,
+    },
+  );
 }
 
 async function recordReview(ctx: RequestContext, evaluationId: string, action: ReviewAction, reason: string | null): Promise<void> {
   const viewer = requireUser(ctx);
-  await ctx.tx.query(`INSERT INTO evaluation_reviews (tenant_id, evaluation_id, action, reason, actor_id) VALUES ($1, $2, $3, $4, $5)`,
-    [viewer.tenantId, evaluationId, action, reason, viewer.userId]);
+  await ctx.tx.query(`INSERT INTO evaluation_reviews (tenant_id, evaluation_id, action, reason, actor_id) VALUES ($1, $2, $3, $4, $5)`, [
+    viewer.tenantId,
+    evaluationId,
+    action,
+    reason,
+    viewer.userId,
+  ]);
   ctx.forget('evaluation.history');
 }
 

@@ -120,12 +120,28 @@ export function scoreEvaluation(rule: PassRule, criteria: ScoringCriterion[], va
       if (!scored && !c.isBonus) complete = false;
       const points = c.isBonus ? ratio * (c.maxScore ?? 0) : ratio * maxPoints;
       if (c.isBonus) bonus += points;
-      nodes.set(c.id, { criterionId: c.id, ratio: round4(ratio), points: round2(points), maxPoints: round2(c.isBonus ? (c.maxScore ?? 0) : maxPoints), value: value ?? null, scored, vetoFired });
+      nodes.set(c.id, {
+        criterionId: c.id,
+        ratio: round4(ratio),
+        points: round2(points),
+        maxPoints: round2(c.isBonus ? (c.maxScore ?? 0) : maxPoints),
+        value: value ?? null,
+        scored,
+        vetoFired,
+      });
       return ratio;
     }
     const ratio = combine(kids, maxPoints);
     const anyScored = kids.some((k) => nodes.get(k.id)?.scored);
-    nodes.set(c.id, { criterionId: c.id, ratio: round4(ratio), points: round2(ratio * maxPoints), maxPoints: round2(maxPoints), value: null, scored: anyScored, vetoFired: false });
+    nodes.set(c.id, {
+      criterionId: c.id,
+      ratio: round4(ratio),
+      points: round2(ratio * maxPoints),
+      maxPoints: round2(maxPoints),
+      value: null,
+      scored: anyScored,
+      vetoFired: false,
+    });
     return ratio;
   };
 

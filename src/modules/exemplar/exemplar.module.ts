@@ -1,6 +1,11 @@
 import { DomainModule } from '../domain-module';
 import { Exemplar, ExemplarObjection, ExemplarReevaluation, ExemplarStateChange } from './exemplar.entity';
-import { ExemplarObjectionResolver, ExemplarReevaluationResolver, ExemplarResolver, ExemplarStateChangeResolver } from './exemplar.resolver';
+import {
+  ExemplarObjectionResolver,
+  ExemplarReevaluationResolver,
+  ExemplarResolver,
+  ExemplarStateChangeResolver,
+} from './exemplar.resolver';
 import { seedExemplarDemo } from './exemplar.seed';
 import { exemplarService } from './exemplar.service';
 

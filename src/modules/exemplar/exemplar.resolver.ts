@@ -1,5 +1,20 @@
 import { IsOptional, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateScalar } from '../../graphql/scalars';
@@ -9,8 +24,16 @@ import { Org, OrgCategory, orgCategoryLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { User } from '../user/user.entity';
 import {
-  Exemplar, ExemplarKind, ExemplarObjection, ExemplarReevaluation, ExemplarState, ExemplarStateChange, ReevaluationResult,
-  exemplarKindLabels, exemplarStateLabels, reevaluationResultLabels,
+  Exemplar,
+  ExemplarKind,
+  ExemplarObjection,
+  ExemplarReevaluation,
+  ExemplarState,
+  ExemplarStateChange,
+  ReevaluationResult,
+  exemplarKindLabels,
+  exemplarStateLabels,
+  reevaluationResultLabels,
 } from './exemplar.entity';
 import { EXEMPLAR_LIMIT_BOUNDS, ExemplarCountRow, exemplarService } from './exemplar.service';
 
@@ -21,8 +44,14 @@ class NominateExemplarInput {
   @Field(() => ExemplarKind) kind: ExemplarKind;
   @Field(() => ID, { description: 'The org (for KEY_ORG: a 直属党组织) whose post or window is nominated.' }) orgId: string;
   @Field(() => Int) @Min(2000) @Max(2100) year: number;
-  @Field(() => String, { nullable: true, description: 'The post or window (required for MODEL_POST and MODEL_WINDOW).' }) @IsOptional() @MaxLength(200) title?: string | null;
-  @Field(() => String, { nullable: true, description: 'The member on the post, if one is named.' }) @IsOptional() @MaxLength(100) memberName?: string | null;
+  @Field(() => String, { nullable: true, description: 'The post or window (required for MODEL_POST and MODEL_WINDOW).' })
+  @IsOptional()
+  @MaxLength(200)
+  title?: string | null;
+  @Field(() => String, { nullable: true, description: 'The member on the post, if one is named.' })
+  @IsOptional()
+  @MaxLength(100)
+  memberName?: string | null;
   @Field({ defaultValue: '', description: '推荐理由 / 事迹' }) @MaxLength(20000) reason: string;
 }
 
@@ -56,7 +85,8 @@ class LodgeExemplarObjectionInput {
 class AnswerExemplarObjectionInput {
   @Field(() => ID) objectionId: string;
   @Field() @MinLength(1) @MaxLength(5000) answer: string;
-  @Field({ defaultValue: false, description: 'true when the objection is justified: the nomination can then only be rejected.' }) upheld: boolean;
+  @Field({ defaultValue: false, description: 'true when the objection is justified: the nomination can then only be rejected.' })
+  upheld: boolean;
 }
 
 @InputType()
@@ -105,10 +135,19 @@ class ExemplarLimitBounds {
   @Field({ description: 'Where the bounds come from.' }) source: string;
 }
 
-const countOf = (year: number) => (r: ExemplarCountRow): ExemplarCount => ({
-  year, kind: r.kind, kindLabel: exemplarKindLabels[r.kind], category: r.category, categoryLabel: orgCategoryLabels[r.category],
-  limit: r.limit, named: r.named, pending: r.pending, remaining: Math.max(r.limit - r.named, 0),
-});
+const countOf =
+  (year: number) =>
+  (r: ExemplarCountRow): ExemplarCount => ({
+    year,
+    kind: r.kind,
+    kindLabel: exemplarKindLabels[r.kind],
+    category: r.category,
+    categoryLabel: orgCategoryLabels[r.category],
+    limit: r.limit,
+    named: r.named,
+    pending: r.pending,
+    remaining: Math.max(r.limit - r.named, 0),
+  });
 const exemplarId = (id: string) => idOf('Exemplar', id);
 
 @Resolver(() => Exemplar)
@@ -118,10 +157,19 @@ export class ExemplarResolver {
     return exemplarService.getOrThrow(ctx, exemplarId(id));
   }
 
-  @Query(() => ExemplarConnection, { description: 'Exemplars by kind, category, state and year: any state in the viewer’s scope, public ones (公示, named) tenant-wide.' })
+  @Query(() => ExemplarConnection, {
+    description: 'Exemplars by kind, category, state and year: any state in the viewer’s scope, public ones (公示, named) tenant-wide.',
+  })
   async exemplars(@Args() args: ExemplarsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Exemplar>> {
     const under = args.under ? await orgService.getOrThrow(ctx, idOf('Org', args.under)) : null;
-    return toConnection(await exemplarService.list(ctx, { under, kind: args.kind, category: args.category, state: args.state, year: args.year }, pageSize(args), args.after));
+    return toConnection(
+      await exemplarService.list(
+        ctx,
+        { under, kind: args.kind, category: args.category, state: args.state, year: args.year },
+        pageSize(args),
+        args.after,
+      ),
+    );
   }
 
   @Query(() => ExemplarLimitBounds, { description: 'The bounds setExemplarLimit accepts.' })
@@ -150,7 +198,12 @@ export class ExemplarResolver {
 
   @Mutation(() => Exemplar, { description: 'UNDER_REVIEW → PUBLIC_NOTICE (公示) for a window of days (tenant).' })
   async startExemplarNotice(@Arg('input') input: StartExemplarNoticeInput, @Ctx() ctx: RequestContext): Promise<Exemplar> {
-    return exemplarService.startNotice(ctx, exemplarId(input.id), { startsOn: toDateString(input.startsOn), endsOn: toDateString(input.endsOn) }, input.note);
+    return exemplarService.startNotice(
+      ctx,
+      exemplarId(input.id),
+      { startsOn: toDateString(input.startsOn), endsOn: toDateString(input.endsOn) },
+      input.note,
+    );
   }
 
   @Mutation(() => Exemplar, { description: 'UNDER_REVIEW or PUBLIC_NOTICE → REJECTED, with the reason (tenant).' })
@@ -168,14 +221,20 @@ export class ExemplarResolver {
     return exemplarService.answerObjection(ctx, idOf('ExemplarObjection', input.objectionId, 'Objection'), input.answer, input.upheld);
   }
 
-  @Mutation(() => Exemplar, { description: 'PUBLIC_NOTICE → NAMED (命名): after the window, objections answered, within the category limit (tenant).' })
+  @Mutation(() => Exemplar, {
+    description: 'PUBLIC_NOTICE → NAMED (命名): after the window, objections answered, within the category limit (tenant).',
+  })
   async nameExemplar(@Arg('input') input: ExemplarStepInput, @Ctx() ctx: RequestContext): Promise<Exemplar> {
     return exemplarService.name(ctx, exemplarId(input.id), input.note);
   }
 
   @Mutation(() => Exemplar, { description: '复评 of a named exemplar: KEEP → RE_EVALUATED, REVOKE → REVOKED (tenant).' })
   async reevaluateExemplar(@Arg('input') input: ReevaluateExemplarInput, @Ctx() ctx: RequestContext): Promise<Exemplar> {
-    return exemplarService.reevaluate(ctx, exemplarId(input.id), { evaluatedOn: toDateString(input.evaluatedOn), result: input.result, note: input.note });
+    return exemplarService.reevaluate(ctx, exemplarId(input.id), {
+      evaluatedOn: toDateString(input.evaluatedOn),
+      result: input.result,
+      note: input.note,
+    });
   }
 
   @Mutation(() => Exemplar, { description: 'NAMED or RE_EVALUATED → REVOKED, with the reason (tenant).' })

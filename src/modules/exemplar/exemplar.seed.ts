@@ -13,18 +13,31 @@ const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:
 export async function seedExemplarDemo(ctx: RequestContext, demo: { slug: string }): Promise<void> {
   const today = await tenantToday(ctx);
   const named = async (orgName: string, title: string, reason: string) => {
-    const e = await exemplarService.nominate(ctx, { kind: ExemplarKind.MODEL_WINDOW, orgId: await orgIdByName(ctx, orgName), year: 2013, title, reason });
+    const e = await exemplarService.nominate(ctx, {
+      kind: ExemplarKind.MODEL_WINDOW,
+      orgId: await orgIdByName(ctx, orgName),
+      year: 2013,
+      title,
+      reason,
+    });
     await exemplarService.startReview(ctx, e.id, '');
     await exemplarService.startNotice(ctx, e.id, { startsOn: today, endsOn: today }, '');
-    await ctx.tx.query(`UPDATE exemplars SET notice_starts_on = '2013-05-20', notice_ends_on = '2013-05-26' WHERE tenant_id = app_tenant_id() AND id = $1`, [e.id]);
+    await ctx.tx.query(
+      `UPDATE exemplars SET notice_starts_on = '2013-05-20', notice_ends_on = '2013-05-26' WHERE tenant_id = app_tenant_id() AND id = $1`,
+      [e.id],
+    );
     await exemplarService.name(ctx, e.id, '公示期满无异议，予以命名');
     await ctx.tx.query(`UPDATE exemplars SET named_on = '2013-05-31' WHERE tenant_id = app_tenant_id() AND id = $1`, [e.id]);
   };
   if (demo.slug === 'jtj') {
     await named('客运管理科党支部', '道路运输服务大厅党员示范窗口', '推行一站式受理、一次性告知，全年办件零投诉。');
     const post = await exemplarService.nominate(ctx, {
-      kind: ExemplarKind.MODEL_POST, orgId: await orgIdByName(ctx, '党员学雷锋车队党支部'), year: Number(today.slice(0, 4)),
-      title: '党员学雷锋车队1路车', memberName: '李红', reason: '常年开展助残、助老爱心服务，乘客满意率100%。',
+      kind: ExemplarKind.MODEL_POST,
+      orgId: await orgIdByName(ctx, '党员学雷锋车队党支部'),
+      year: Number(today.slice(0, 4)),
+      title: '党员学雷锋车队1路车',
+      memberName: '李红',
+      reason: '常年开展助残、助老爱心服务，乘客满意率100%。',
     });
     await exemplarService.startReview(ctx, post.id, '');
     await exemplarService.startNotice(ctx, post.id, { startsOn: today, endsOn: addDays(today, 7) }, '公示七天');

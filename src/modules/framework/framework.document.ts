@@ -63,11 +63,17 @@ function* boundedCst(text: string, parser: Parser) {
   let tokens = 0;
   for (const lexeme of new Lexer().lex(text)) {
     if (++tokens > MAX_FRAMEWORK_TOKENS) {
-      throw frameworkError(FrameworkErrorReason.DOCUMENT_TOO_MANY_NODES, `框架文档的节点和符号超过 ${MAX_FRAMEWORK_TOKENS} 个的上限`, { field: 'input.document', limit: MAX_FRAMEWORK_TOKENS });
+      throw frameworkError(FrameworkErrorReason.DOCUMENT_TOO_MANY_NODES, `框架文档的节点和符号超过 ${MAX_FRAMEWORK_TOKENS} 个的上限`, {
+        field: 'input.document',
+        limit: MAX_FRAMEWORK_TOKENS,
+      });
     }
     yield* parser.next(lexeme);
     if (parser.stack.length > MAX_FRAMEWORK_DEPTH) {
-      throw frameworkError(FrameworkErrorReason.DOCUMENT_TOO_DEEP, `框架文档的嵌套层数超过 ${MAX_FRAMEWORK_DEPTH} 层的上限`, { field: 'input.document', limit: MAX_FRAMEWORK_DEPTH });
+      throw frameworkError(FrameworkErrorReason.DOCUMENT_TOO_DEEP, `框架文档的嵌套层数超过 ${MAX_FRAMEWORK_DEPTH} 层的上限`, {
+        field: 'input.document',
+        limit: MAX_FRAMEWORK_DEPTH,
+      });
     }
   }
   yield* parser.end();
@@ -102,7 +108,10 @@ function duplicateKey(root: unknown): Scalar | undefined {
  */
 export function parseDocument(text: string): { raw?: unknown; problems: Problem[] } {
   if (text.length > MAX_FRAMEWORK_DOCUMENT_LENGTH) {
-    throw frameworkError(FrameworkErrorReason.DOCUMENT_TOO_LARGE, `框架文档超过 ${MAX_FRAMEWORK_DOCUMENT_LENGTH} 个字符的上限`, { field: 'input.document', limit: MAX_FRAMEWORK_DOCUMENT_LENGTH });
+    throw frameworkError(FrameworkErrorReason.DOCUMENT_TOO_LARGE, `框架文档超过 ${MAX_FRAMEWORK_DOCUMENT_LENGTH} 个字符的上限`, {
+      field: 'input.document',
+      limit: MAX_FRAMEWORK_DOCUMENT_LENGTH,
+    });
   }
   const lines = new LineCounter();
   lines.addNewLine(0); // as Parser.parse() does before the first token
@@ -152,7 +161,12 @@ class Checker {
   add(path: string, message: string) {
     this.problems.push({ path, message });
   }
-  string(o: Obj, key: string, path: string, opts: { required?: boolean; max: number; pattern?: RegExp; patternText?: string }): string | undefined {
+  string(
+    o: Obj,
+    key: string,
+    path: string,
+    opts: { required?: boolean; max: number; pattern?: RegExp; patternText?: string },
+  ): string | undefined {
     const v = o[key];
     if (v === undefined || v === null) {
       if (opts.required) this.add(`${path}${key}`, 'is required');
@@ -203,7 +217,8 @@ function checkRule(c: Checker, raw: unknown): PassRule | undefined {
   const vetoGrade = c.string(raw, 'vetoGrade', p, { required: true, max: 40 });
   const discrepancyMargin = c.number(raw, 'discrepancyMargin', p) ?? 0.2;
   if (totalMax !== undefined && totalMax <= 0) c.add('rule.totalMax', 'must be greater than 0');
-  if (threshold !== undefined && totalMax !== undefined && (threshold < 0 || threshold > totalMax)) c.add('rule.threshold', `must be between 0 and totalMax (${totalMax})`);
+  if (threshold !== undefined && totalMax !== undefined && (threshold < 0 || threshold > totalMax))
+    c.add('rule.threshold', `must be between 0 and totalMax (${totalMax})`);
   if (bonusCap < 0) c.add('rule.bonusCap', 'must not be negative');
   if (discrepancyMargin < 0 || discrepancyMargin > 1) c.add('rule.discrepancyMargin', 'must be between 0 and 1');
 
@@ -213,7 +228,12 @@ function checkRule(c: Checker, raw: unknown): PassRule | undefined {
     raw.grades.forEach((g, i) => {
       const gp = `rule.grades[${i}].`;
       if (!isObj(g)) return c.add(`rule.grades[${i}]`, 'must be an object');
-      const code = c.string(g, 'code', gp, { required: true, max: 40, pattern: /^[A-Z0-9_]+$/, patternText: 'must be upper-case letters, digits or _' });
+      const code = c.string(g, 'code', gp, {
+        required: true,
+        max: 40,
+        pattern: /^[A-Z0-9_]+$/,
+        patternText: 'must be upper-case letters, digits or _',
+      });
       const label = c.string(g, 'label', gp, { required: true, max: 40 });
       const min = c.number(g, 'min', gp, true);
       if (code && grades.some((x) => x.code === code)) c.add(`${gp}code`, `duplicate grade code ${code}`);
@@ -221,7 +241,8 @@ function checkRule(c: Checker, raw: unknown): PassRule | undefined {
       if (code && label !== undefined && min !== undefined) grades.push({ code, label, min });
     });
     if (grades.length && !grades.some((g) => g.min === 0)) c.add('rule.grades', 'one band must start at 0 so every total gets a grade');
-    if (vetoGrade && grades.length && !grades.some((g) => g.code === vetoGrade)) c.add('rule.vetoGrade', `must be one of the grade codes (${grades.map((g) => g.code).join(', ')})`);
+    if (vetoGrade && grades.length && !grades.some((g) => g.code === vetoGrade))
+      c.add('rule.vetoGrade', `must be one of the grade codes (${grades.map((g) => g.code).join(', ')})`);
   }
 
   const kindWeights: PassRule['kindWeights'] = [];
@@ -247,7 +268,8 @@ function checkRule(c: Checker, raw: unknown): PassRule | undefined {
 
   let requiredKinds: EvaluationKind[] = [EvaluationKind.SUPERIOR];
   if (raw.requiredKinds !== undefined) {
-    if (!Array.isArray(raw.requiredKinds) || raw.requiredKinds.some((k) => !kinds.includes(k))) c.add('rule.requiredKinds', `must list kinds among ${kinds.join(', ')}`);
+    if (!Array.isArray(raw.requiredKinds) || raw.requiredKinds.some((k) => !kinds.includes(k)))
+      c.add('rule.requiredKinds', `must list kinds among ${kinds.join(', ')}`);
     else requiredKinds = raw.requiredKinds as EvaluationKind[];
   }
   for (const kind of requiredKinds) {
@@ -267,7 +289,15 @@ function checkRule(c: Checker, raw: unknown): PassRule | undefined {
   };
 }
 
-function checkCriteria(c: Checker, raw: unknown, path: string, rule: PassRule | undefined, codes: Map<string, string>, count: { n: number }, depth: number): CriterionDoc[] {
+function checkCriteria(
+  c: Checker,
+  raw: unknown,
+  path: string,
+  rule: PassRule | undefined,
+  codes: Map<string, string>,
+  count: { n: number },
+  depth: number,
+): CriterionDoc[] {
   if (!Array.isArray(raw)) {
     c.add(path, 'must be a list');
     return [];
@@ -280,7 +310,12 @@ function checkCriteria(c: Checker, raw: unknown, path: string, rule: PassRule | 
       if (count.n === MAX_CRITERIA + 1) c.add(p, `a version holds at most ${MAX_CRITERIA} criteria`);
       return;
     }
-    const code = c.string(item, 'code', `${p}.`, { required: true, max: 40, pattern: /^[A-Za-z0-9_.-]+$/, patternText: 'must be letters, digits or ._-' });
+    const code = c.string(item, 'code', `${p}.`, {
+      required: true,
+      max: 40,
+      pattern: /^[A-Za-z0-9_.-]+$/,
+      patternText: 'must be letters, digits or ._-',
+    });
     if (code) {
       const first = codes.get(code);
       if (first) c.add(`${p}.code`, `duplicate code ${code} (first used at ${first})`);
@@ -305,15 +340,19 @@ function checkCriteria(c: Checker, raw: unknown, path: string, rule: PassRule | 
     if (depth >= 5) c.add(p, 'criteria nest at most 5 levels deep');
     if (hasChildren && depth < 5) {
       doc.children = checkCriteria(c, item.children, `${p}.children`, rule, codes, count, depth + 1);
-      if (doc.maxScore !== undefined || doc.scoringType !== undefined) c.add(p, 'a criterion with children takes its score from them: drop maxScore and scoringType');
+      if (doc.maxScore !== undefined || doc.scoringType !== undefined)
+        c.add(p, 'a criterion with children takes its score from them: drop maxScore and scoringType');
       if (doc.veto || doc.bonus) c.add(p, 'only leaf criteria can be veto or bonus items');
-      if (doc.children.length && doc.children.every((k) => k.bonus)) c.add(`${p}.children`, 'needs at least one criterion that is not a bonus item');
+      if (doc.children.length && doc.children.every((k) => k.bonus))
+        c.add(`${p}.children`, 'needs at least one criterion that is not a bonus item');
     } else if (depth > 0 || !hasChildren) {
       if (doc.maxScore === undefined) c.add(`${p}.maxScore`, 'is required on a leaf');
       else if (doc.maxScore <= 0) c.add(`${p}.maxScore`, 'must be greater than 0');
       if (!doc.scoringType) c.add(`${p}.scoringType`, 'is required on a leaf');
-      if (doc.scoringType === ScoringType.COUNT && !(doc.target! > 0)) c.add(`${p}.target`, 'a COUNT criterion needs a target greater than 0');
-      if (doc.scoringType === ScoringType.DEDUCTION && !(doc.deductionPer! > 0)) c.add(`${p}.deductionPer`, 'a DEDUCTION criterion needs deductionPer greater than 0');
+      if (doc.scoringType === ScoringType.COUNT && !(doc.target! > 0))
+        c.add(`${p}.target`, 'a COUNT criterion needs a target greater than 0');
+      if (doc.scoringType === ScoringType.DEDUCTION && !(doc.deductionPer! > 0))
+        c.add(`${p}.deductionPer`, 'a DEDUCTION criterion needs deductionPer greater than 0');
       if (doc.bonus && rule && rule.bonusCap <= 0) c.add(`${p}.bonus`, 'bonus items need rule.bonusCap greater than 0');
     }
     out.push({ doc, i });
@@ -323,7 +362,8 @@ function checkCriteria(c: Checker, raw: unknown, path: string, rule: PassRule | 
     for (const { doc, i } of weighted) {
       if (doc.weight === undefined) c.add(`${path}[${i}].weight`, 'is required under WEIGHTED_SUM');
       // a veto item (一票否决) may weigh nothing: it gates attainment without adding points
-      else if (doc.weight < 0 || (doc.weight === 0 && !doc.veto)) c.add(`${path}[${i}].weight`, doc.veto ? 'must not be negative' : 'must be greater than 0 (only a veto item may weigh 0)');
+      else if (doc.weight < 0 || (doc.weight === 0 && !doc.veto))
+        c.add(`${path}[${i}].weight`, doc.veto ? 'must not be negative' : 'must be greater than 0 (only a veto item may weigh 0)');
     }
     const sum = weighted.reduce((s, { doc }) => s + (doc.weight ?? 0), 0);
     if (weighted.length && weighted.every(({ doc }) => doc.weight !== undefined) && Math.abs(sum - 1) > WEIGHT_TOLERANCE) {
@@ -336,9 +376,15 @@ function checkCriteria(c: Checker, raw: unknown, path: string, rule: PassRule | 
 /** Checks a parsed document completely and reports every problem with its path. */
 export function checkDocument(raw: unknown): { doc?: FrameworkDoc; problems: Problem[] } {
   const c = new Checker();
-  if (!isObj(raw)) return { problems: [{ path: '', message: 'The document must be an object with format, code, name, rule and criteria' }] };
+  if (!isObj(raw))
+    return { problems: [{ path: '', message: 'The document must be an object with format, code, name, rule and criteria' }] };
   if (raw.format !== DOCUMENT_FORMAT) c.add('format', `must be "${DOCUMENT_FORMAT}"`);
-  const code = c.string(raw, 'code', '', { required: true, max: 40, pattern: /^[A-Z0-9_-]{2,40}$/, patternText: 'must be 2 to 40 upper-case letters, digits, _ or -' });
+  const code = c.string(raw, 'code', '', {
+    required: true,
+    max: 40,
+    pattern: /^[A-Z0-9_-]{2,40}$/,
+    patternText: 'must be 2 to 40 upper-case letters, digits, _ or -',
+  });
   const name = c.string(raw, 'name', '', { required: true, max: 200 });
   const description = c.string(raw, 'description', '', { max: 5000 }) ?? '';
   const rule = checkRule(c, raw.rule);

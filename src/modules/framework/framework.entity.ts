@@ -40,7 +40,9 @@ export class FrameworkVersion {
   @Field(() => VersionStatus) @Column('text') status: VersionStatus;
   @Field(() => PassRule) @Column('jsonb') rule: PassRule;
   @Column('uuid', { name: 'created_from_id', nullable: true }) createdFromId: string | null;
-  @Field(() => DateTimeScalar, { nullable: true }) @Column('timestamptz', { name: 'published_at', nullable: true }) publishedAt: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  @Column('timestamptz', { name: 'published_at', nullable: true })
+  publishedAt: Date | null;
   @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Field(() => DateTimeScalar) @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -37,4 +37,3 @@ export const frameworkError = errorFactory<FrameworkErrorReason>({
   DOCUMENT_TOO_DEEP: ErrorCode.BAD_USER_INPUT,
   DOCUMENT_TOO_MANY_NODES: ErrorCode.BAD_USER_INPUT,
 });
-

@@ -1,5 +1,20 @@
 import { IsOptional, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { Arg, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Field,
+  FieldResolver,
+  Float,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+  registerEnumType,
+} from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
 import { idOf, toGlobalId } from '../../graphql/relay';
@@ -24,7 +39,8 @@ class FrameworkTemplate {
 @InputType()
 class ImportFrameworkInput {
   @Field(() => String, { nullable: true, description: 'A shipped template name (see frameworkTemplates).' })
-  @IsOptional() @MaxLength(40)
+  @IsOptional()
+  @MaxLength(40)
   template?: string | null;
   // no length validation here: the service checks the caller's role first, then the document's bounds
   // (MAX_FRAMEWORK_DOCUMENT_LENGTH and the rest in framework.document.ts), so a non-admin's document is never looked at
@@ -45,7 +61,10 @@ class UpdatePassRuleInput {
 
 @InputType()
 class CriterionFieldsInput {
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,40}$/, { message: 'code has 1 to 40 letters, digits or ._-' }) code?: string;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,40}$/, { message: 'code has 1 to 40 letters, digits or ._-' })
+  code?: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MinLength(1) @MaxLength(500) title?: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(20000) guidance?: string;
   @Field(() => Float, { nullable: true }) @IsOptional() @Min(0) @Max(1000) weight?: number;
@@ -62,7 +81,10 @@ class CriterionFieldsInput {
 class AddCriterionInput extends CriterionFieldsInput {
   @Field(() => ID) versionId: string;
   @Field(() => ID, { nullable: true, description: 'Omit for a top-level dimension.' }) parentId?: string | null;
-  @Field(() => Int, { nullable: true, description: 'Position among its siblings (0 first); default last.' }) @IsOptional() @Min(0) position?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Position among its siblings (0 first); default last.' })
+  @IsOptional()
+  @Min(0)
+  position?: number | null;
 }
 
 @InputType()
@@ -111,7 +133,9 @@ export class FrameworkResolver {
     return frameworkService.export(ctx, versionId(id), format);
   }
 
-  @Mutation(() => FrameworkVersion, { description: 'Import a template or document as a new DRAFT version (of the framework with its code).' })
+  @Mutation(() => FrameworkVersion, {
+    description: 'Import a template or document as a new DRAFT version (of the framework with its code).',
+  })
   async importFramework(@Arg('input') input: ImportFrameworkInput, @Ctx() ctx: RequestContext): Promise<FrameworkVersion> {
     return frameworkService.import(ctx, input);
   }
@@ -156,7 +180,12 @@ export class FrameworkResolver {
 
   @Mutation(() => Criterion)
   async moveCriterion(@Arg('input') input: MoveCriterionInput, @Ctx() ctx: RequestContext): Promise<Criterion> {
-    return frameworkService.moveCriterion(ctx, criterionId(input.id), input.newParentId ? criterionId(input.newParentId) : null, input.position);
+    return frameworkService.moveCriterion(
+      ctx,
+      criterionId(input.id),
+      input.newParentId ? criterionId(input.newParentId) : null,
+      input.position,
+    );
   }
 
   @Mutation(() => Boolean, { description: 'Delete a criterion with everything under it.' })

@@ -36,12 +36,14 @@ export interface CriterionInput {
 function requireFrameworkAdmin(ctx: RequestContext) {
   const viewer = requireUser(ctx);
   // The criteria bind every org of the tenant: only an admin at the root edits them.
-  if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw frameworkError(FrameworkErrorReason.NOT_FRAMEWORK_ADMIN, '只有根组织的管理员可以编辑考评标准');
+  if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN]))
+    throw frameworkError(FrameworkErrorReason.NOT_FRAMEWORK_ADMIN, '只有根组织的管理员可以编辑考评标准');
   return viewer;
 }
 
 function readTemplate(name: string): string {
-  if (!/^[a-z0-9-]{1,40}$/.test(name)) throw frameworkError(FrameworkErrorReason.TEMPLATE_NOT_FOUND, `No template named ${name}`, { field: 'input.template' });
+  if (!/^[a-z0-9-]{1,40}$/.test(name))
+    throw frameworkError(FrameworkErrorReason.TEMPLATE_NOT_FOUND, `No template named ${name}`, { field: 'input.template' });
   try {
     return readFileSync(path.join(templatesDir, `${name}.yaml`), 'utf8');
   } catch {
@@ -50,7 +52,14 @@ function readTemplate(name: string): string {
 }
 
 function invalidDocument(problems: Problem[], what = 'The framework document'): never {
-  throw frameworkError(FrameworkErrorReason.INVALID_DOCUMENT, `${what} has ${problems.length} problem(s): ${problems.slice(0, 5).map((p) => `${p.path || '(document)'} ${p.message}`).join('; ')}`, { problems });
+  throw frameworkError(
+    FrameworkErrorReason.INVALID_DOCUMENT,
+    `${what} has ${problems.length} problem(s): ${problems
+      .slice(0, 5)
+      .map((p) => `${p.path || '(document)'} ${p.message}`)
+      .join('; ')}`,
+    { problems },
+  );
 }
 
 function toDoc(framework: Framework, version: FrameworkVersion, criteria: Criterion[]): FrameworkDoc {
@@ -78,7 +87,10 @@ function toDoc(framework: Framework, version: FrameworkVersion, criteria: Criter
     code: framework.code,
     name: framework.name,
     description: framework.description,
-    rule: { ...rule, kindWeights: Object.fromEntries(rule.kindWeights.map((w) => [w.kind, w.weight])) as unknown as PassRule['kindWeights'] },
+    rule: {
+      ...rule,
+      kindWeights: Object.fromEntries(rule.kindWeights.map((w) => [w.kind, w.weight])) as unknown as PassRule['kindWeights'],
+    },
     criteria: build(null),
   };
 }
@@ -89,13 +101,42 @@ async function insertCriteria(tx: RequestTransaction, tenantId: string, versionI
   const walk = (list: CriterionDoc[], parentId: string | null) =>
     list.forEach((d, position) => {
       const id = randomUUID();
-      rows.push([id, parentId, d.code, d.title, d.guidance ?? '', position, d.bonus ? 0 : (d.weight ?? 1), d.maxScore ?? null, d.scoringType ?? null,
-        d.target ?? null, d.deductionPer ?? null, d.bonus ?? false, d.veto ?? false, d.evidenceRequired ?? false]);
+      rows.push([
+        id,
+        parentId,
+        d.code,
+        d.title,
+        d.guidance ?? '',
+        position,
+        d.bonus ? 0 : (d.weight ?? 1),
+        d.maxScore ?? null,
+        d.scoringType ?? null,
+        d.target ?? null,
+        d.deductionPer ?? null,
+        d.bonus ?? false,
+        d.veto ?? false,
+        d.evidenceRequired ?? false,
+      ]);
       if (d.children?.length) walk(d.children, id);
     });
   walk(docs, null);
   if (!rows.length) return;
-  const columns = ['id', 'parent_id', 'code', 'title', 'guidance', 'position', 'weight', 'max_score', 'scoring_type', 'target', 'deduction_per', 'is_bonus', 'is_veto', 'evidence_required'];
+  const columns = [
+    'id',
+    'parent_id',
+    'code',
+    'title',
+    'guidance',
+    'position',
+    'weight',
+    'max_score',
+    'scoring_type',
+    'target',
+    'deduction_per',
+    'is_bonus',
+    'is_veto',
+    'evidence_required',
+  ];
   const types = ['uuid', 'uuid', 'text', 'text', 'text', 'int', 'numeric', 'numeric', 'text', 'numeric', 'numeric', 'bool', 'bool', 'bool'];
   const arrays = columns.map((_, i) => rows.map((r) => r[i]));
   // Parents are inserted before children within one statement; the FK is checked at the statement's end.
@@ -116,7 +157,10 @@ async function loadVersion(ctx: RequestContext, id: string): Promise<FrameworkVe
 async function loadDraft(ctx: RequestContext, id: string): Promise<FrameworkVersion> {
   const version = await loadVersion(ctx, id);
   if (version.status !== VersionStatus.DRAFT) {
-    throw frameworkError(FrameworkErrorReason.VERSION_NOT_DRAFT, `Version ${version.number} is ${version.status}: published versions are immutable, create a draft from it`);
+    throw frameworkError(
+      FrameworkErrorReason.VERSION_NOT_DRAFT,
+      `Version ${version.number} is ${version.status}: published versions are immutable, create a draft from it`,
+    );
   }
   // Serializes concurrent edits of one draft.
   await ctx.tx.query(`SELECT 1 FROM framework_versions WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [version.tenantId, version.id]);
@@ -154,33 +198,53 @@ export const frameworkService = {
 
   async findFramework(ctx: RequestContext, id: string): Promise<Framework | null> {
     const viewer = requireUser(ctx);
-    return ctx.loader<string, Framework | null>('framework.byId', async (ids) => {
-      const rows = await ctx.tx.repository(Framework).createQueryBuilder('f').where('f.tenant_id = :t AND f.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
-      return ids.map((i) => rows.find((r) => r.id === i) ?? null);
-    }).load(id);
+    return ctx
+      .loader<string, Framework | null>('framework.byId', async (ids) => {
+        const rows = await ctx.tx
+          .repository(Framework)
+          .createQueryBuilder('f')
+          .where('f.tenant_id = :t AND f.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
+          .getMany();
+        return ids.map((i) => rows.find((r) => r.id === i) ?? null);
+      })
+      .load(id);
   },
 
   async findVersion(ctx: RequestContext, id: string): Promise<FrameworkVersion | null> {
     const viewer = requireUser(ctx);
-    return ctx.loader<string, FrameworkVersion | null>('frameworkVersion.byId', async (ids) => {
-      const rows = await ctx.tx.repository(FrameworkVersion).createQueryBuilder('v').where('v.tenant_id = :t AND v.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
-      return ids.map((i) => rows.find((r) => r.id === i) ?? null);
-    }).load(id);
+    return ctx
+      .loader<string, FrameworkVersion | null>('frameworkVersion.byId', async (ids) => {
+        const rows = await ctx.tx
+          .repository(FrameworkVersion)
+          .createQueryBuilder('v')
+          .where('v.tenant_id = :t AND v.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
+          .getMany();
+        return ids.map((i) => rows.find((r) => r.id === i) ?? null);
+      })
+      .load(id);
   },
 
   getVersion: loadVersion,
 
   async versionsOf(ctx: RequestContext, framework: Framework): Promise<FrameworkVersion[]> {
-    return ctx.tx.repository(FrameworkVersion).find({ where: { tenantId: framework.tenantId, frameworkId: framework.id }, order: { number: 'ASC' } });
+    return ctx.tx
+      .repository(FrameworkVersion)
+      .find({ where: { tenantId: framework.tenantId, frameworkId: framework.id }, order: { number: 'ASC' } });
   },
 
   /** The criteria of a version in tree order, batched per request. */
   async criteriaOf(ctx: RequestContext, versionId: string): Promise<Criterion[]> {
     const viewer = requireUser(ctx);
-    return ctx.loader<string, Criterion[]>('framework.criteria', async (versionIds) => {
-      const rows = await ctx.tx.repository(Criterion).createQueryBuilder('c').where('c.tenant_id = :t AND c.version_id = ANY(:ids)', { t: viewer.tenantId, ids: [...versionIds] }).getMany();
-      return versionIds.map((v) => treeOrder(rows.filter((r) => r.versionId === v)));
-    }).load(versionId);
+    return ctx
+      .loader<string, Criterion[]>('framework.criteria', async (versionIds) => {
+        const rows = await ctx.tx
+          .repository(Criterion)
+          .createQueryBuilder('c')
+          .where('c.tenant_id = :t AND c.version_id = ANY(:ids)', { t: viewer.tenantId, ids: [...versionIds] })
+          .getMany();
+        return versionIds.map((v) => treeOrder(rows.filter((r) => r.versionId === v)));
+      })
+      .load(versionId);
   },
 
   async findCriterion(ctx: RequestContext, id: string): Promise<Criterion | null> {
@@ -191,7 +255,8 @@ export const frameworkService = {
   /** A new DRAFT version from a shipped template or a YAML/JSON document; a bad document changes nothing. */
   async import(ctx: RequestContext, input: { template?: string | null; document?: string | null }): Promise<FrameworkVersion> {
     const viewer = requireFrameworkAdmin(ctx);
-    if (!input.template === !input.document) throw frameworkError(FrameworkErrorReason.IMPORT_SOURCE, 'Give exactly one of template or document', { field: 'input' });
+    if (!input.template === !input.document)
+      throw frameworkError(FrameworkErrorReason.IMPORT_SOURCE, 'Give exactly one of template or document', { field: 'input' });
     const text = input.template ? readTemplate(input.template) : input.document!;
     const parsed = parseDocument(text);
     if (parsed.problems.length) invalidDocument(parsed.problems);
@@ -200,11 +265,18 @@ export const frameworkService = {
     const repo = ctx.tx.repository(Framework);
     let framework = await repo.findOneBy({ tenantId: viewer.tenantId, code: doc.code });
     if (!framework) {
-      framework = await repo.save(repo.create({ tenantId: viewer.tenantId, code: doc.code, name: doc.name, description: doc.description ?? '' }));
+      framework = await repo.save(
+        repo.create({ tenantId: viewer.tenantId, code: doc.code, name: doc.name, description: doc.description ?? '' }),
+      );
     }
-    const [{ next }] = await ctx.tx.query(`SELECT coalesce(max(number), 0) + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`, [viewer.tenantId, framework.id]);
+    const [{ next }] = await ctx.tx.query(
+      `SELECT coalesce(max(number), 0) + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`,
+      [viewer.tenantId, framework.id],
+    );
     const versions = ctx.tx.repository(FrameworkVersion);
-    const version = await versions.save(versions.create({ tenantId: viewer.tenantId, frameworkId: framework.id, number: next, status: VersionStatus.DRAFT, rule: doc.rule }));
+    const version = await versions.save(
+      versions.create({ tenantId: viewer.tenantId, frameworkId: framework.id, number: next, status: VersionStatus.DRAFT, rule: doc.rule }),
+    );
     await insertCriteria(ctx.tx, viewer.tenantId, version.id, doc.criteria);
     return versions.findOneByOrFail({ tenantId: viewer.tenantId, id: version.id });
   },
@@ -221,9 +293,21 @@ export const frameworkService = {
     const source = await loadVersion(ctx, versionId);
     const framework = (await this.findFramework(ctx, source.frameworkId))!;
     const doc = toDoc(framework, source, await this.criteriaOf(ctx, source.id));
-    const [{ next }] = await ctx.tx.query(`SELECT max(number) + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`, [viewer.tenantId, source.frameworkId]);
+    const [{ next }] = await ctx.tx.query(
+      `SELECT max(number) + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`,
+      [viewer.tenantId, source.frameworkId],
+    );
     const versions = ctx.tx.repository(FrameworkVersion);
-    const draft = await versions.save(versions.create({ tenantId: viewer.tenantId, frameworkId: source.frameworkId, number: next, status: VersionStatus.DRAFT, rule: source.rule, createdFromId: source.id }));
+    const draft = await versions.save(
+      versions.create({
+        tenantId: viewer.tenantId,
+        frameworkId: source.frameworkId,
+        number: next,
+        status: VersionStatus.DRAFT,
+        rule: source.rule,
+        createdFromId: source.id,
+      }),
+    );
     await insertCriteria(ctx.tx, viewer.tenantId, draft.id, doc.criteria);
     return versions.findOneByOrFail({ tenantId: viewer.tenantId, id: draft.id });
   },
@@ -235,20 +319,31 @@ export const frameworkService = {
     return loadVersion(ctx, version.id);
   },
 
-  async addCriterion(ctx: RequestContext, input: CriterionInput & { versionId: string; parentId?: string | null; position?: number | null }): Promise<Criterion> {
+  async addCriterion(
+    ctx: RequestContext,
+    input: CriterionInput & { versionId: string; parentId?: string | null; position?: number | null },
+  ): Promise<Criterion> {
     const viewer = requireFrameworkAdmin(ctx);
     const version = await loadDraft(ctx, input.versionId);
     if (input.parentId) {
       const parent = await loadCriterion(ctx, input.parentId);
-      if (parent.versionId !== version.id) throw frameworkError(FrameworkErrorReason.CRITERION_NOT_FOUND, 'Parent criterion not found in this version', { field: 'input.parentId' });
+      if (parent.versionId !== version.id)
+        throw frameworkError(FrameworkErrorReason.CRITERION_NOT_FOUND, 'Parent criterion not found in this version', {
+          field: 'input.parentId',
+        });
     }
     await assertCodeFree(ctx, version.id, input.code);
     const parentId = input.parentId ?? null;
     const siblings = (await this.criteriaOf(ctx, version.id)).filter((c) => c.parentId === parentId);
     const position = Math.max(0, Math.min(input.position ?? siblings.length, siblings.length));
-    await ctx.tx.query(`UPDATE criteria SET position = position + 1 WHERE tenant_id = $1 AND version_id = $2 AND parent_id IS NOT DISTINCT FROM $3 AND position >= $4`, [viewer.tenantId, version.id, parentId, position]);
+    await ctx.tx.query(
+      `UPDATE criteria SET position = position + 1 WHERE tenant_id = $1 AND version_id = $2 AND parent_id IS NOT DISTINCT FROM $3 AND position >= $4`,
+      [viewer.tenantId, version.id, parentId, position],
+    );
     const repo = ctx.tx.repository(Criterion);
-    const saved = await repo.save(repo.create({ tenantId: viewer.tenantId, versionId: version.id, parentId, position, ...criterionColumns(input) }));
+    const saved = await repo.save(
+      repo.create({ tenantId: viewer.tenantId, versionId: version.id, parentId, position, ...criterionColumns(input) }),
+    );
     await touch(ctx, version);
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
@@ -258,23 +353,37 @@ export const frameworkService = {
     const criterion = await loadCriterion(ctx, id);
     const version = await loadDraft(ctx, criterion.versionId);
     if (patch.code !== undefined && patch.code !== criterion.code) await assertCodeFree(ctx, version.id, patch.code);
-    const merged = { ...criterionInputOf(criterion), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as CriterionInput;
+    const merged = {
+      ...criterionInputOf(criterion),
+      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+    } as CriterionInput;
     await ctx.tx.repository(Criterion).update({ tenantId: criterion.tenantId, id: criterion.id }, criterionColumns(merged));
     await touch(ctx, version);
     return loadCriterion(ctx, id);
   },
 
   /** Moves a criterion (with its subtree) under another parent and/or to another position. */
-  async moveCriterion(ctx: RequestContext, id: string, newParentId: string | null, position: number | null | undefined): Promise<Criterion> {
+  async moveCriterion(
+    ctx: RequestContext,
+    id: string,
+    newParentId: string | null,
+    position: number | null | undefined,
+  ): Promise<Criterion> {
     requireFrameworkAdmin(ctx);
     const criterion = await loadCriterion(ctx, id);
     const version = await loadDraft(ctx, criterion.versionId);
     const all = await this.criteriaOf(ctx, version.id);
     if (newParentId) {
       const target = all.find((c) => c.id === newParentId);
-      if (!target) throw frameworkError(FrameworkErrorReason.CRITERION_NOT_FOUND, 'New parent not found in this version', { field: 'input.newParentId' });
+      if (!target)
+        throw frameworkError(FrameworkErrorReason.CRITERION_NOT_FOUND, 'New parent not found in this version', {
+          field: 'input.newParentId',
+        });
       for (let p: Criterion | undefined = target; p; p = all.find((c) => c.id === p!.parentId)) {
-        if (p.id === criterion.id) throw frameworkError(FrameworkErrorReason.CRITERION_MOVE_CYCLE, 'A criterion cannot move under itself', { field: 'input.newParentId' });
+        if (p.id === criterion.id)
+          throw frameworkError(FrameworkErrorReason.CRITERION_MOVE_CYCLE, 'A criterion cannot move under itself', {
+            field: 'input.newParentId',
+          });
       }
     }
     const siblings = all.filter((c) => c.parentId === newParentId && c.id !== criterion.id);
@@ -282,7 +391,10 @@ export const frameworkService = {
     siblings.splice(at, 0, criterion);
     // Renumber the new siblings and close the gap left behind in one statement.
     const oldSiblings = all.filter((c) => c.parentId === criterion.parentId && c.id !== criterion.id);
-    const updates = [...siblings.map((c, i) => [c.id, i] as const), ...(criterion.parentId !== newParentId ? oldSiblings.map((c, i) => [c.id, i] as const) : [])];
+    const updates = [
+      ...siblings.map((c, i) => [c.id, i] as const),
+      ...(criterion.parentId !== newParentId ? oldSiblings.map((c, i) => [c.id, i] as const) : []),
+    ];
     await ctx.tx.query(
       `UPDATE criteria c SET position = u.position, parent_id = CASE WHEN c.id = $3 THEN $4::uuid ELSE c.parent_id END
          FROM unnest($1::uuid[], $2::int[]) AS u(id, position) WHERE c.tenant_id = $5 AND c.id = u.id`,
@@ -297,7 +409,10 @@ export const frameworkService = {
     const criterion = await loadCriterion(ctx, id);
     const version = await loadDraft(ctx, criterion.versionId);
     await ctx.tx.query(`DELETE FROM criteria WHERE tenant_id = $1 AND id = $2`, [criterion.tenantId, criterion.id]);
-    await ctx.tx.query(`UPDATE criteria SET position = position - 1 WHERE tenant_id = $1 AND version_id = $2 AND parent_id IS NOT DISTINCT FROM $3 AND position > $4`, [criterion.tenantId, version.id, criterion.parentId, criterion.position]);
+    await ctx.tx.query(
+      `UPDATE criteria SET position = position - 1 WHERE tenant_id = $1 AND version_id = $2 AND parent_id IS NOT DISTINCT FROM $3 AND position > $4`,
+      [criterion.tenantId, version.id, criterion.parentId, criterion.position],
+    );
     await touch(ctx, version);
     return true;
   },
@@ -309,31 +424,58 @@ export const frameworkService = {
     const framework = (await this.findFramework(ctx, version.frameworkId))!;
     const { problems } = checkDocument(toDoc(framework, version, await this.criteriaOf(ctx, version.id)));
     if (problems.length) {
-      throw frameworkError(FrameworkErrorReason.INVALID_VERSION, `The version cannot be published: ${problems.length} problem(s)`, { problems });
+      throw frameworkError(FrameworkErrorReason.INVALID_VERSION, `The version cannot be published: ${problems.length} problem(s)`, {
+        problems,
+      });
     }
-    await ctx.tx.query(`UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND framework_id = $2 AND status = 'PUBLISHED'`, [version.tenantId, version.frameworkId]);
-    await ctx.tx.query(`UPDATE framework_versions SET status = 'PUBLISHED', published_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2`, [version.tenantId, version.id]);
+    await ctx.tx.query(
+      `UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND framework_id = $2 AND status = 'PUBLISHED'`,
+      [version.tenantId, version.frameworkId],
+    );
+    await ctx.tx.query(
+      `UPDATE framework_versions SET status = 'PUBLISHED', published_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+      [version.tenantId, version.id],
+    );
     return loadVersion(ctx, version.id);
   },
 
   async retire(ctx: RequestContext, versionId: string): Promise<FrameworkVersion> {
     requireFrameworkAdmin(ctx);
     const version = await loadVersion(ctx, versionId);
-    if (version.status !== VersionStatus.PUBLISHED) throw frameworkError(FrameworkErrorReason.VERSION_NOT_PUBLISHED, 'Only a published version can be retired');
-    await ctx.tx.query(`UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [version.tenantId, version.id]);
+    if (version.status !== VersionStatus.PUBLISHED)
+      throw frameworkError(FrameworkErrorReason.VERSION_NOT_PUBLISHED, 'Only a published version can be retired');
+    await ctx.tx.query(`UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [
+      version.tenantId,
+      version.id,
+    ]);
     return loadVersion(ctx, version.id);
   },
 };
 
 async function assertCodeFree(ctx: RequestContext, versionId: string, code: string) {
-  const taken = await ctx.tx.query(`SELECT 1 FROM criteria WHERE tenant_id = app_tenant_id() AND version_id = $1 AND code = $2`, [versionId, code]);
-  if (taken.length) throw frameworkError(FrameworkErrorReason.CRITERION_CODE_TAKEN, `Code ${code} is already used in this version`, { field: 'input.code' });
+  const taken = await ctx.tx.query(`SELECT 1 FROM criteria WHERE tenant_id = app_tenant_id() AND version_id = $1 AND code = $2`, [
+    versionId,
+    code,
+  ]);
+  if (taken.length)
+    throw frameworkError(FrameworkErrorReason.CRITERION_CODE_TAKEN, `Code ${code} is already used in this version`, {
+      field: 'input.code',
+    });
 }
 
 function criterionInputOf(c: Criterion): CriterionInput {
   return {
-    code: c.code, title: c.title, guidance: c.guidance, weight: c.weight, maxScore: c.maxScore, scoringType: c.scoringType,
-    target: c.target, deductionPer: c.deductionPer, bonus: c.isBonus, veto: c.isVeto, evidenceRequired: c.evidenceRequired,
+    code: c.code,
+    title: c.title,
+    guidance: c.guidance,
+    weight: c.weight,
+    maxScore: c.maxScore,
+    scoringType: c.scoringType,
+    target: c.target,
+    deductionPer: c.deductionPer,
+    bonus: c.isBonus,
+    veto: c.isVeto,
+    evidenceRequired: c.evidenceRequired,
   };
 }
 

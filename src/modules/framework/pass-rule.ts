@@ -7,7 +7,12 @@ export enum EvaluationKind {
   PUBLIC = 'PUBLIC',
   INSPECTION = 'INSPECTION',
 }
-export const evaluationKindLabels: Record<EvaluationKind, string> = { SELF: '自查', SUPERIOR: '上级评议', PUBLIC: '群众评议', INSPECTION: '督导检查' };
+export const evaluationKindLabels: Record<EvaluationKind, string> = {
+  SELF: '自查',
+  SUPERIOR: '上级评议',
+  PUBLIC: '群众评议',
+  INSPECTION: '督导检查',
+};
 registerEnumType(EvaluationKind, {
   name: 'EvaluationKind',
   valuesConfig: labelled(evaluationKindLabels),

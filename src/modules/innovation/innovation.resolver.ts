@@ -1,5 +1,21 @@
 import { ArrayMaxSize, IsOptional, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  Float,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { displayName, visibleUser } from '../leading-group/people';
@@ -7,8 +23,15 @@ import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { User } from '../user/user.entity';
 import {
-  InnovationAwardLevel, InnovationGoal, InnovationGoalKind, InnovationProject, InnovationStage, InnovationStageChange,
-  innovationAwardLevelLabels, innovationGoalKindLabels, innovationStageLabels,
+  InnovationAwardLevel,
+  InnovationGoal,
+  InnovationGoalKind,
+  InnovationProject,
+  InnovationStage,
+  InnovationStageChange,
+  innovationAwardLevelLabels,
+  innovationGoalKindLabels,
+  innovationStageLabels,
 } from './innovation.entity';
 import { GoalInput, innovationService, nextStages } from './innovation.service';
 
@@ -37,7 +60,8 @@ class UpdateInnovationProjectInput {
   @Field(() => ID) id: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MinLength(1) @MaxLength(200) theme?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(50000) plan?: string | null;
-  @Field(() => [InnovationGoalInput], { nullable: true, description: 'Replaces all goals.' }) @IsOptional() @ArrayMaxSize(50) goals?: InnovationGoalInput[] | null;
+  @Field(() => [InnovationGoalInput], { nullable: true, description: 'Replaces all goals.' }) @IsOptional() @ArrayMaxSize(50) goals?:
+    InnovationGoalInput[] | null;
 }
 
 @InputType()
@@ -50,9 +74,14 @@ class InnovationEvaluationInput {
 class MoveInnovationProjectInput {
   @Field(() => ID) id: string;
   @Field(() => InnovationStage, { description: 'The next stage, or IMPLEMENTING from SUPERVISED to send it back.' }) to: InnovationStage;
-  @Field(() => String, { nullable: true, description: 'Recorded in the history; the reason of a return.' }) @IsOptional() @MaxLength(5000) note?: string | null;
-  @Field(() => InnovationEvaluationInput, { nullable: true, description: 'Required on the move to EVALUATED.' }) evaluation?: InnovationEvaluationInput | null;
-  @Field(() => InnovationAwardLevel, { nullable: true, description: 'Required on the move to AWARDED.' }) awardLevel?: InnovationAwardLevel | null;
+  @Field(() => String, { nullable: true, description: 'Recorded in the history; the reason of a return.' })
+  @IsOptional()
+  @MaxLength(5000)
+  note?: string | null;
+  @Field(() => InnovationEvaluationInput, { nullable: true, description: 'Required on the move to EVALUATED.' })
+  evaluation?: InnovationEvaluationInput | null;
+  @Field(() => InnovationAwardLevel, { nullable: true, description: 'Required on the move to AWARDED.' })
+  awardLevel?: InnovationAwardLevel | null;
 }
 
 @ArgsType()
@@ -68,7 +97,14 @@ class InnovationRankingEntry {
   @Field(() => InnovationProject) project: InnovationProject;
 }
 
-const goalsOf = (goals: InnovationGoalInput[]): GoalInput[] => goals.map((g) => ({ kind: g.kind, description: g.description, baseline: g.baseline ?? null, target: g.target ?? null, unit: g.unit ?? null }));
+const goalsOf = (goals: InnovationGoalInput[]): GoalInput[] =>
+  goals.map((g) => ({
+    kind: g.kind,
+    description: g.description,
+    baseline: g.baseline ?? null,
+    target: g.target ?? null,
+    unit: g.unit ?? null,
+  }));
 
 @Resolver(() => InnovationProject)
 export class InnovationProjectResolver {
@@ -77,7 +113,9 @@ export class InnovationProjectResolver {
     return innovationService.getOrThrow(ctx, idOf('InnovationProject', id, 'Innovation project'));
   }
 
-  @Query(() => InnovationProjectConnection, { description: 'Projects in a subtree by stage and year (the year-end overview), in tree order.' })
+  @Query(() => InnovationProjectConnection, {
+    description: 'Projects in a subtree by stage and year (the year-end overview), in tree order.',
+  })
   async innovationProjects(@Args() args: InnovationProjectsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<InnovationProject>> {
     const under = args.under ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.under)) : null;
     return toConnection(await innovationService.list(ctx, { under, stage: args.stage, year: args.year }, pageSize(args), args.after));
@@ -95,19 +133,30 @@ export class InnovationProjectResolver {
   }
 
   @Mutation(() => InnovationProject, { description: 'A unit registers a "多彩服务" project (立项); it starts at RESEARCH.' })
-  async registerInnovationProject(@Arg('input') input: RegisterInnovationProjectInput, @Ctx() ctx: RequestContext): Promise<InnovationProject> {
+  async registerInnovationProject(
+    @Arg('input') input: RegisterInnovationProjectInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<InnovationProject> {
     return innovationService.register(ctx, { ...input, orgId: idOf('Org', input.orgId), goals: goalsOf(input.goals) });
   }
 
   @Mutation(() => InnovationProject, { description: 'Revise theme, plan or goals while at RESEARCH or IMPLEMENTING.' })
   async updateInnovationProject(@Arg('input') input: UpdateInnovationProjectInput, @Ctx() ctx: RequestContext): Promise<InnovationProject> {
-    return innovationService.update(ctx, idOf('InnovationProject', input.id, 'Innovation project'), { theme: input.theme, plan: input.plan, goals: input.goals ? goalsOf(input.goals) : null });
+    return innovationService.update(ctx, idOf('InnovationProject', input.id, 'Innovation project'), {
+      theme: input.theme,
+      plan: input.plan,
+      goals: input.goals ? goalsOf(input.goals) : null,
+    });
   }
 
-  @Mutation(() => InnovationProject, { description: 'Move one stage on (or back from SUPERVISED to IMPLEMENTING with a reason); the step is recorded.' })
+  @Mutation(() => InnovationProject, {
+    description: 'Move one stage on (or back from SUPERVISED to IMPLEMENTING with a reason); the step is recorded.',
+  })
   async moveInnovationProject(@Arg('input') input: MoveInnovationProjectInput, @Ctx() ctx: RequestContext): Promise<InnovationProject> {
     return innovationService.move(ctx, idOf('InnovationProject', input.id, 'Innovation project'), {
-      to: input.to, note: input.note, awardLevel: input.awardLevel,
+      to: input.to,
+      note: input.note,
+      awardLevel: input.awardLevel,
       evaluation: input.evaluation ? { score: input.evaluation.score, summary: input.evaluation.summary } : null,
     });
   }

@@ -18,7 +18,9 @@ export class LeadingGroup {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryColumn('uuid', { name: 'campaign_id' }) campaignId: string;
   @Column('uuid', { name: 'office_org_id' }) officeOrgId: string;
-  @Field(() => String, { nullable: true, description: 'Where in the office org it sits (办公室设在局组织科).' }) @Column('text', { name: 'office_note', nullable: true }) officeNote: string | null;
+  @Field(() => String, { nullable: true, description: 'Where in the office org it sits (办公室设在局组织科).' })
+  @Column('text', { name: 'office_note', nullable: true })
+  officeNote: string | null;
   @Column('uuid', { name: 'updated_by' }) updatedBy: string;
   @Field(() => DateTimeScalar) @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }

@@ -31,7 +31,10 @@ const seats = (list: LeadingGroupSeatInput[]): SeatInput[] => list.map((s) => ({
 
 @Resolver(() => LeadingGroup)
 export class LeadingGroupResolver {
-  @Query(() => LeadingGroup, { nullable: true, description: 'The campaign’s leading group (领导小组); null until set. Readable by every user of the tenant who sees the campaign.' })
+  @Query(() => LeadingGroup, {
+    nullable: true,
+    description: 'The campaign’s leading group (领导小组); null until set. Readable by every user of the tenant who sees the campaign.',
+  })
   async leadingGroup(@Arg('campaignId', () => ID) campaignId: string, @Ctx() ctx: RequestContext): Promise<LeadingGroup | null> {
     return leadingGroupService.get(ctx, idOf('Campaign', campaignId));
   }
@@ -101,7 +104,10 @@ export class LeadingGroupMemberResolver {
     return displayName(ctx, m.userId);
   }
 
-  @FieldResolver(() => User, { nullable: true, description: 'The user, where the viewer may read users (tenant admins, the person itself).' })
+  @FieldResolver(() => User, {
+    nullable: true,
+    description: 'The user, where the viewer may read users (tenant admins, the person itself).',
+  })
   async user(@Root() m: LeadingGroupMember, @Ctx() ctx: RequestContext): Promise<User | null> {
     return visibleUser(ctx, m.userId);
   }

@@ -50,7 +50,8 @@ export const leadingGroupService = {
     const viewer = requireUser(ctx);
     const campaign = await campaignService.getOrThrow(ctx, input.campaignId);
     const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
-    if (!inScope(viewer, scope.path, [Role.TENANT_ADMIN])) throw leadingGroupError(LeadingGroupErrorReason.NOT_GROUP_ADMIN, 'Only a tenant admin over the campaign sets its leading group');
+    if (!inScope(viewer, scope.path, [Role.TENANT_ADMIN]))
+      throw leadingGroupError(LeadingGroupErrorReason.NOT_GROUP_ADMIN, 'Only a tenant admin over the campaign sets its leading group');
     const seats: { field: string; role: LeadingGroupRole; seat: SeatInput }[] = [
       { field: 'input.leader', role: LeadingGroupRole.LEADER, seat: input.leader },
       ...input.deputies.map((seat, i) => ({ field: `input.deputies[${i}]`, role: LeadingGroupRole.DEPUTY, seat })),
@@ -58,12 +59,20 @@ export const leadingGroupService = {
     ];
     const seen = new Map<string, string>();
     for (const s of seats) {
-      if (seen.has(s.seat.userId)) throw leadingGroupError(LeadingGroupErrorReason.DUPLICATE_MEMBER, `The same person sits at ${seen.get(s.seat.userId)} and ${s.field}`, `${s.field}.userId`);
+      if (seen.has(s.seat.userId))
+        throw leadingGroupError(
+          LeadingGroupErrorReason.DUPLICATE_MEMBER,
+          `The same person sits at ${seen.get(s.seat.userId)} and ${s.field}`,
+          `${s.field}.userId`,
+        );
       seen.set(s.seat.userId, s.field);
       const title = s.seat.title?.trim() ?? '';
       if (title.length > 100) throw badInput(`${s.field}.title`, 'A title has at most 100 characters');
     }
-    const known: { id: string }[] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [viewer.tenantId, [...seen.keys()]]);
+    const known: { id: string }[] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [
+      viewer.tenantId,
+      [...seen.keys()],
+    ]);
     const missing = seats.find((s) => !known.some((k) => k.id === s.seat.userId));
     if (missing) throw leadingGroupError(LeadingGroupErrorReason.MEMBER_NOT_FOUND, 'User not found', `${missing.field}.userId`);
     const office = await orgService.getInScopeOrThrow(ctx, input.officeOrgId);
@@ -78,18 +87,30 @@ export const leadingGroupService = {
     await ctx.tx.query(
       `INSERT INTO leading_group_members (tenant_id, campaign_id, user_id, role, title, position)
        SELECT $1, $2, x.user_id, x.role, x.title, x.ord - 1 FROM unnest($3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS x(user_id, role, title, ord)`,
-      [viewer.tenantId, campaign.id, seats.map((s) => s.seat.userId), seats.map((s) => s.role), seats.map((s) => s.seat.title?.trim() ?? '')],
+      [
+        viewer.tenantId,
+        campaign.id,
+        seats.map((s) => s.seat.userId),
+        seats.map((s) => s.role),
+        seats.map((s) => s.seat.title?.trim() ?? ''),
+      ],
     );
     ctx.forget('leadingGroup.members');
     return ctx.tx.repository(LeadingGroup).findOneByOrFail({ tenantId: viewer.tenantId, campaignId: campaign.id });
   },
 
   async members(ctx: RequestContext, group: LeadingGroup): Promise<LeadingGroupMember[]> {
-    return ctx.loader<string, LeadingGroupMember[]>('leadingGroup.members', async (ids) => {
-      const rows = await ctx.tx.repository(LeadingGroupMember).createQueryBuilder('m').where('m.tenant_id = :t AND m.campaign_id = ANY(:ids)', { t: group.tenantId, ids: [...ids] })
-        .orderBy('m.position').getMany();
-      return ids.map((id) => rows.filter((m) => m.campaignId === id));
-    }).load(group.campaignId);
+    return ctx
+      .loader<string, LeadingGroupMember[]>('leadingGroup.members', async (ids) => {
+        const rows = await ctx.tx
+          .repository(LeadingGroupMember)
+          .createQueryBuilder('m')
+          .where('m.tenant_id = :t AND m.campaign_id = ANY(:ids)', { t: group.tenantId, ids: [...ids] })
+          .orderBy('m.position')
+          .getMany();
+        return ids.map((id) => rows.filter((m) => m.campaignId === id));
+      })
+      .load(group.campaignId);
   },
 
   async officeName(ctx: RequestContext, group: LeadingGroup): Promise<string> {

@@ -9,12 +9,16 @@ import { userService } from '../user/user.service';
  */
 export async function displayName(ctx: RequestContext, userId: string): Promise<string> {
   const viewer = requireUser(ctx);
-  return ctx.loader<string, string>('people.displayName', async (ids) => {
-    const rows: { id: string; display_name: string }[] = await ctx.tx.query(
-      `SELECT id, display_name FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [viewer.tenantId, [...ids]]);
-    const byId = new Map(rows.map((r) => [r.id, r.display_name]));
-    return ids.map((id) => byId.get(id) ?? '');
-  }).load(userId);
+  return ctx
+    .loader<string, string>('people.displayName', async (ids) => {
+      const rows: { id: string; display_name: string }[] = await ctx.tx.query(
+        `SELECT id, display_name FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+        [viewer.tenantId, [...ids]],
+      );
+      const byId = new Map(rows.map((r) => [r.id, r.display_name]));
+      return ids.map((id) => byId.get(id) ?? '');
+    })
+    .load(userId);
 }
 
 export function visibleUser(ctx: RequestContext, userId: string | null): Promise<User | null> {

@@ -4,7 +4,6 @@ import { Node } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
 import { labelled } from '../../graphql/enum-labels';
 
-
 export enum LedgerCategory {
   MEETING = 'MEETING',
   STUDY = 'STUDY',
@@ -12,7 +11,13 @@ export enum LedgerCategory {
   VISIT = 'VISIT',
   OTHER = 'OTHER',
 }
-export const ledgerCategoryLabels: Record<LedgerCategory, string> = { MEETING: '会议', STUDY: '学习', SERVICE: '服务活动', VISIT: '走访', OTHER: '其他' };
+export const ledgerCategoryLabels: Record<LedgerCategory, string> = {
+  MEETING: '会议',
+  STUDY: '学习',
+  SERVICE: '服务活动',
+  VISIT: '走访',
+  OTHER: '其他',
+};
 registerEnumType(LedgerCategory, { name: 'LedgerCategory', description: '台帐类别', valuesConfig: labelled(ledgerCategoryLabels) });
 
 export enum BriefingState {
@@ -56,7 +61,9 @@ export class Briefing {
   @Field(() => BriefingState) @Column('text') state: BriefingState;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
   @Column('uuid', { name: 'published_by', nullable: true }) publishedBy: string | null;
-  @Field(() => DateTimeScalar, { nullable: true }) @Column('timestamptz', { name: 'published_at', nullable: true }) publishedAt: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  @Column('timestamptz', { name: 'published_at', nullable: true })
+  publishedAt: Date | null;
   @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Field(() => DateTimeScalar) @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

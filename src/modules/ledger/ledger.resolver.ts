@@ -37,7 +37,8 @@ class UpdateLedgerEntryInput {
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(20000) content?: string | null;
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) @Max(100000) participants?: number | null;
   @Field(() => ID, { nullable: true, description: 'null detaches the entry from its campaign.' }) campaignId?: string | null;
-  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(20) @MaxLength(500, { each: true }) attachmentRefs?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(20) @MaxLength(500, { each: true }) attachmentRefs?:
+    string[] | null;
 }
 
 @InputType()
@@ -87,7 +88,13 @@ export class LedgerEntryResolver {
   @Query(() => LedgerEntryConnection, { description: '管理台帐 of an org (or its subtree), newest activity first.' })
   async ledgerEntries(@Args() args: LedgerEntriesArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<LedgerEntry>> {
     const org = await orgService.getInScopeOrThrow(ctx, orgId(args.orgId));
-    const filter = { subtree: args.subtree, from: day(args.from), to: day(args.to), category: args.category, campaignId: args.campaignId ? idOf('Campaign', args.campaignId) : null };
+    const filter = {
+      subtree: args.subtree,
+      from: day(args.from),
+      to: day(args.to),
+      category: args.category,
+      campaignId: args.campaignId ? idOf('Campaign', args.campaignId) : null,
+    };
     return toConnection(await ledgerService.list(ctx, org, filter, pageSize(args), args.after));
   }
 
@@ -99,7 +106,10 @@ export class LedgerEntryResolver {
   @Mutation(() => LedgerEntry, { description: 'Record an activity in the org’s ledger (its secretary or an officer over it).' })
   async createLedgerEntry(@Arg('input') input: CreateLedgerEntryInput, @Ctx() ctx: RequestContext): Promise<LedgerEntry> {
     return ledgerService.create(ctx, {
-      ...input, orgId: orgId(input.orgId), occurredOn: toDateString(input.occurredOn), campaignId: input.campaignId ? idOf('Campaign', input.campaignId) : null,
+      ...input,
+      orgId: orgId(input.orgId),
+      occurredOn: toDateString(input.occurredOn),
+      campaignId: input.campaignId ? idOf('Campaign', input.campaignId) : null,
     });
   }
 
@@ -145,7 +155,9 @@ export class LedgerEntryResolver {
 
 @Resolver(() => Briefing)
 export class BriefingResolver {
-  @Query(() => BriefingConnection, { description: '简报信息 reported up to `under`: its own and its subordinates’ published briefings (and your drafts), newest first.' })
+  @Query(() => BriefingConnection, {
+    description: '简报信息 reported up to `under`: its own and its subordinates’ published briefings (and your drafts), newest first.',
+  })
   async briefings(@Args() args: BriefingsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Briefing>> {
     const under = await orgService.getInScopeOrThrow(ctx, orgId(args.under));
     return toConnection(await briefingService.list(ctx, under, args.state, pageSize(args), args.after));
@@ -163,7 +175,11 @@ export class BriefingResolver {
 
   @Mutation(() => Briefing, { description: 'Change a draft briefing.' })
   async updateBriefing(@Arg('input') input: UpdateBriefingInput, @Ctx() ctx: RequestContext): Promise<Briefing> {
-    return briefingService.update(ctx, idOf('Briefing', input.id), { title: input.title, body: input.body, briefingOn: day(input.briefingOn) });
+    return briefingService.update(ctx, idOf('Briefing', input.id), {
+      title: input.title,
+      body: input.body,
+      briefingOn: day(input.briefingOn),
+    });
   }
 
   @Mutation(() => Briefing, { description: 'DRAFT → PUBLISHED: from now on the org and every superior read it.' })

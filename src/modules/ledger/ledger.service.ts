@@ -43,7 +43,8 @@ export async function tenantToday(ctx: RequestContext): Promise<string> {
 }
 
 function assertLedgerWriter(viewer: UserViewer, org: Org) {
-  if (!inScope(viewer, org.path, LEDGER_WRITERS)) throw ledgerError(LedgerErrorReason.NOT_LEDGER_WRITER, 'Only the org’s secretary or an officer over it keeps its ledger');
+  if (!inScope(viewer, org.path, LEDGER_WRITERS))
+    throw ledgerError(LedgerErrorReason.NOT_LEDGER_WRITER, 'Only the org’s secretary or an officer over it keeps its ledger');
 }
 
 export function canWriteBriefing(viewer: UserViewer, org: Org): boolean {
@@ -77,10 +78,20 @@ export const ledgerService = {
     await notInFuture(ctx, input.occurredOn, 'input.occurredOn');
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
     const repo = ctx.tx.repository(LedgerEntry);
-    const saved = await repo.save(repo.create({
-      tenantId: viewer.tenantId, orgId: org.id, occurredOn: input.occurredOn, category: input.category, title: input.title, content: input.content,
-      participants: input.participants, campaignId: input.campaignId ?? null, attachmentRefs: input.attachmentRefs, createdBy: viewer.userId,
-    }));
+    const saved = await repo.save(
+      repo.create({
+        tenantId: viewer.tenantId,
+        orgId: org.id,
+        occurredOn: input.occurredOn,
+        category: input.category,
+        title: input.title,
+        content: input.content,
+        participants: input.participants,
+        campaignId: input.campaignId ?? null,
+        attachmentRefs: input.attachmentRefs,
+        createdBy: viewer.userId,
+      }),
+    );
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
@@ -91,7 +102,8 @@ export const ledgerService = {
     if (patch.occurredOn) await notInFuture(ctx, patch.occurredOn, 'input.occurredOn');
     if (patch.campaignId) await campaignService.getOrThrow(ctx, patch.campaignId);
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-    if (Object.keys(changes).length) await ctx.tx.repository(LedgerEntry).update({ tenantId: viewer.tenantId, id: entry.id }, { ...changes, updatedAt: new Date() });
+    if (Object.keys(changes).length)
+      await ctx.tx.repository(LedgerEntry).update({ tenantId: viewer.tenantId, id: entry.id }, { ...changes, updatedAt: new Date() });
     return ctx.tx.repository(LedgerEntry).findOneByOrFail({ tenantId: viewer.tenantId, id: entry.id });
   },
 
@@ -106,7 +118,8 @@ export const ledgerService = {
   /** The org's ledger (or its subtree's, within the viewer's scope), newest activity first. */
   async list(ctx: RequestContext, org: Org, filter: LedgerFilter, first: number, after?: string): Promise<Page<LedgerEntry>> {
     const viewer = requireUser(ctx);
-    if (filter.from && filter.to && filter.from > filter.to) throw ledgerError(LedgerErrorReason.INVALID_RANGE, '`from` is after `to`', 'from');
+    if (filter.from && filter.to && filter.from > filter.to)
+      throw ledgerError(LedgerErrorReason.INVALID_RANGE, '`from` is after `to`', 'from');
     const build = () => {
       const qb = ctx.tx.repository(LedgerEntry).createQueryBuilder('e').where('e.tenant_id = :t', { t: viewer.tenantId });
       if (filter.subtree) {
@@ -121,14 +134,29 @@ export const ledgerService = {
       if (filter.campaignId) qb.andWhere('e.campaign_id = :campaign', { campaign: filter.campaignId });
       return qb;
     };
-    const qb = build().orderBy('e.occurred_on', 'DESC').addOrderBy('e.seq', 'DESC').limit(first + 1);
+    const qb = build()
+      .orderBy('e.occurred_on', 'DESC')
+      .addOrderBy('e.seq', 'DESC')
+      .limit(first + 1);
     const cursor = decodeCursor(after, 2);
-    if (cursor) qb.andWhere('(e.occurred_on, e.seq) < (CAST(:d AS date), CAST(:s AS bigint))', { d: String(cursor[0]), s: String(cursor[1]) });
-    return pageFrom(await qb.getMany(), first, after, (e) => encodeCursor([e.occurredOn, e.seq]), () => build().getCount());
+    if (cursor)
+      qb.andWhere('(e.occurred_on, e.seq) < (CAST(:d AS date), CAST(:s AS bigint))', { d: String(cursor[0]), s: String(cursor[1]) });
+    return pageFrom(
+      await qb.getMany(),
+      first,
+      after,
+      (e) => encodeCursor([e.occurredOn, e.seq]),
+      () => build().getCount(),
+    );
   },
 
   /** Every entry of the org for an export (oldest first, as a ledger reads), bounded. */
-  async forExport(ctx: RequestContext, org: Org, filter: LedgerFilter, limit = 20000): Promise<(LedgerEntry & { campaignName: string | null; authorName: string | null })[]> {
+  async forExport(
+    ctx: RequestContext,
+    org: Org,
+    filter: LedgerFilter,
+    limit = 20000,
+  ): Promise<(LedgerEntry & { campaignName: string | null; authorName: string | null })[]> {
     const viewer = requireUser(ctx);
     const rows: { id: string; campaign_name: string | null; author_name: string | null }[] = await ctx.tx.query(
       `SELECT e.id, c.name AS campaign_name, u.display_name AS author_name
@@ -141,7 +169,11 @@ export const ledgerService = {
       [viewer.tenantId, org.id, filter.from ?? null, filter.to ?? null, filter.category ?? null, limit],
     );
     if (!rows.length) return [];
-    const entries = await ctx.tx.repository(LedgerEntry).createQueryBuilder('e').where('e.tenant_id = :t AND e.id = ANY(:ids)', { t: viewer.tenantId, ids: rows.map((r) => r.id) }).getMany();
+    const entries = await ctx.tx
+      .repository(LedgerEntry)
+      .createQueryBuilder('e')
+      .where('e.tenant_id = :t AND e.id = ANY(:ids)', { t: viewer.tenantId, ids: rows.map((r) => r.id) })
+      .getMany();
     const byId = new Map(entries.map((e) => [e.id, e]));
     return rows.map((r) => Object.assign(byId.get(r.id)!, { campaignName: r.campaign_name, authorName: r.author_name }));
   },
@@ -168,13 +200,22 @@ export const briefingService = {
   async create(ctx: RequestContext, input: { orgId: string; title: string; body: string; briefingOn?: string | null }): Promise<Briefing> {
     const viewer = requireUser(ctx);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
-    if (!canWriteBriefing(viewer, org)) throw ledgerError(LedgerErrorReason.NOT_BRIEFING_WRITER, 'Only the org’s own officers write its briefings');
+    if (!canWriteBriefing(viewer, org))
+      throw ledgerError(LedgerErrorReason.NOT_BRIEFING_WRITER, 'Only the org’s own officers write its briefings');
     const briefingOn = input.briefingOn ?? (await tenantToday(ctx));
     await notInFuture(ctx, briefingOn, 'input.briefingOn');
     const repo = ctx.tx.repository(Briefing);
-    const saved = await repo.save(repo.create({
-      tenantId: viewer.tenantId, orgId: org.id, title: input.title, body: input.body, briefingOn, state: BriefingState.DRAFT, createdBy: viewer.userId,
-    }));
+    const saved = await repo.save(
+      repo.create({
+        tenantId: viewer.tenantId,
+        orgId: org.id,
+        title: input.title,
+        body: input.body,
+        briefingOn,
+        state: BriefingState.DRAFT,
+        createdBy: viewer.userId,
+      }),
+    );
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
@@ -182,19 +223,28 @@ export const briefingService = {
     const viewer = requireUser(ctx);
     const briefing = await this.getOrThrow(ctx, id);
     const org = (await orgService.findById(ctx, briefing.orgId))!;
-    if (!canWriteBriefing(viewer, org)) throw ledgerError(LedgerErrorReason.NOT_BRIEFING_WRITER, 'Only the org’s own officers change its briefings');
-    if (briefing.state !== BriefingState.DRAFT) throw ledgerError(LedgerErrorReason.BRIEFING_PUBLISHED, 'A published briefing cannot be changed');
+    if (!canWriteBriefing(viewer, org))
+      throw ledgerError(LedgerErrorReason.NOT_BRIEFING_WRITER, 'Only the org’s own officers change its briefings');
+    if (briefing.state !== BriefingState.DRAFT)
+      throw ledgerError(LedgerErrorReason.BRIEFING_PUBLISHED, 'A published briefing cannot be changed');
     return briefing;
   },
 
-  async update(ctx: RequestContext, id: string, patch: { title?: string | null; body?: string | null; briefingOn?: string | null }): Promise<Briefing> {
+  async update(
+    ctx: RequestContext,
+    id: string,
+    patch: { title?: string | null; body?: string | null; briefingOn?: string | null },
+  ): Promise<Briefing> {
     const viewer = requireUser(ctx);
     const briefing = await this.editableOrThrow(ctx, id);
     if (patch.briefingOn) await notInFuture(ctx, patch.briefingOn, 'input.briefingOn');
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null));
     if (Object.keys(changes).length) {
-      await ctx.tx.query(`UPDATE briefings SET title = coalesce($3, title), body = coalesce($4, body), briefing_on = coalesce($5::date, briefing_on), updated_at = now()
-                           WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`, [viewer.tenantId, briefing.id, patch.title ?? null, patch.body ?? null, patch.briefingOn ?? null]);
+      await ctx.tx.query(
+        `UPDATE briefings SET title = coalesce($3, title), body = coalesce($4, body), briefing_on = coalesce($5::date, briefing_on), updated_at = now()
+                           WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`,
+        [viewer.tenantId, briefing.id, patch.title ?? null, patch.body ?? null, patch.briefingOn ?? null],
+      );
     }
     return ctx.tx.repository(Briefing).findOneByOrFail({ tenantId: viewer.tenantId, id: briefing.id });
   },
@@ -221,23 +271,44 @@ export const briefingService = {
    * Briefings of the orgs under `under`, newest first: the published ones the viewer reads (its own
    * org's and its subordinates', never a sibling's), plus drafts of the orgs it writes for.
    */
-  async list(ctx: RequestContext, under: Org, state: BriefingState | null | undefined, first: number, after?: string): Promise<Page<Briefing>> {
+  async list(
+    ctx: RequestContext,
+    under: Org,
+    state: BriefingState | null | undefined,
+    first: number,
+    after?: string,
+  ): Promise<Page<Briefing>> {
     const viewer = requireUser(ctx);
     const readRoots = scopedRootsUnder(viewer, under.path);
     const ownOrgIds = [...new Set(viewer.roles.filter((r) => BRIEFING_WRITERS.includes(r.role)).map((r) => r.orgId))];
     const build = () => {
       const read = underAnySql('o', readRoots);
-      const qb = ctx.tx.repository(Briefing).createQueryBuilder('b')
+      const qb = ctx.tx
+        .repository(Briefing)
+        .createQueryBuilder('b')
         .innerJoin('orgs', 'o', 'o.tenant_id = b.tenant_id AND o.id = b.org_id')
         .where('b.tenant_id = :t', { t: viewer.tenantId })
         .andWhere('o.path <@ CAST(:under AS ltree)', { under: under.path })
-        .andWhere(`((b.state = 'PUBLISHED' AND ${read.sql}) OR (b.state = 'DRAFT' AND b.org_id = ANY(CAST(:own AS uuid[]))))`, { ...read.params, own: ownOrgIds });
+        .andWhere(`((b.state = 'PUBLISHED' AND ${read.sql}) OR (b.state = 'DRAFT' AND b.org_id = ANY(CAST(:own AS uuid[]))))`, {
+          ...read.params,
+          own: ownOrgIds,
+        });
       if (state) qb.andWhere('b.state = :state', { state });
       return qb;
     };
-    const qb = build().orderBy('b.briefing_on', 'DESC').addOrderBy('b.seq', 'DESC').limit(first + 1);
+    const qb = build()
+      .orderBy('b.briefing_on', 'DESC')
+      .addOrderBy('b.seq', 'DESC')
+      .limit(first + 1);
     const cursor = decodeCursor(after, 2);
-    if (cursor) qb.andWhere('(b.briefing_on, b.seq) < (CAST(:d AS date), CAST(:s AS bigint))', { d: String(cursor[0]), s: String(cursor[1]) });
-    return pageFrom(await qb.getMany(), first, after, (b) => encodeCursor([b.briefingOn, b.seq]), () => build().getCount());
+    if (cursor)
+      qb.andWhere('(b.briefing_on, b.seq) < (CAST(:d AS date), CAST(:s AS bigint))', { d: String(cursor[0]), s: String(cursor[1]) });
+    return pageFrom(
+      await qb.getMany(),
+      first,
+      after,
+      (b) => encodeCursor([b.briefingOn, b.seq]),
+      () => build().getCount(),
+    );
   },
 };

@@ -6,7 +6,8 @@ import { DateTimeScalar } from '../../graphql/scalars';
 @Entity('link_codes')
 @ObjectType({
   implements: Node,
-  description: 'What the QR code on a service window carries: a random code (128 bits, base64url) through which the public rates an org (群众评议), a commitment (评诺) or leaves an opinion (民意收集) without an account.',
+  description:
+    'What the QR code on a service window carries: a random code (128 bits, base64url) through which the public rates an org (群众评议), a commitment (评诺) or leaves an opinion (民意收集) without an account.',
 })
 export class LinkCode {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;

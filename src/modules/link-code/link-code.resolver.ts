@@ -39,8 +39,10 @@ export class PublicCommitment {
 export class PublicLink {
   @Field() orgName: string;
   @Field(() => String, { nullable: true }) campaignName: string | null;
-  @Field(() => PublicCommitment, { nullable: true, description: 'Set when the code rates one commitment.' }) commitment: PublicCommitment | null;
-  @Field(() => [PublicCommitment], { description: 'The org’s commitments that may be rated with this code (commitmentId).' }) commitments: PublicCommitment[];
+  @Field(() => PublicCommitment, { nullable: true, description: 'Set when the code rates one commitment.' })
+  commitment: PublicCommitment | null;
+  @Field(() => [PublicCommitment], { description: 'The org’s commitments that may be rated with this code (commitmentId).' })
+  commitments: PublicCommitment[];
   @Field({ description: 'The org itself is rated (a commitment’s code rates only the commitment).' }) ratesOrg: boolean;
   @Field({ description: 'Opinions (民意) are taken through this code.' }) acceptsOpinions: boolean;
 }
@@ -56,10 +58,14 @@ export class LinkCodeResolver {
   async publicLink(@Arg('code') code: string, @Ctx() ctx: RequestContext): Promise<PublicLink> {
     const link = await linkCodeService.resolve(ctx, code);
     const today = await tenantToday(ctx);
-    const [campaign] = link.campaignId ? await ctx.tx.query(`SELECT name FROM campaigns WHERE tenant_id = $1 AND id = $2`, [link.tenantId, link.campaignId]) : [];
+    const [campaign] = link.campaignId
+      ? await ctx.tx.query(`SELECT name FROM campaigns WHERE tenant_id = $1 AND id = $2`, [link.tenantId, link.campaignId])
+      : [];
     const repo = ctx.tx.repository(Commitment);
     const own = link.commitmentId ? await repo.findOneByOrFail({ tenantId: link.tenantId, id: link.commitmentId }) : null;
-    const listed = own ? [own] : await repo.find({ where: { tenantId: link.tenantId, orgId: link.orgId }, order: { dueOn: 'ASC', id: 'ASC' }, take: 50 });
+    const listed = own
+      ? [own]
+      : await repo.find({ where: { tenantId: link.tenantId, orgId: link.orgId }, order: { dueOn: 'ASC', id: 'ASC' }, take: 50 });
     return {
       orgName: await linkCodeService.orgName(ctx, link),
       campaignName: campaign?.name ?? null,

@@ -55,25 +55,44 @@ export const linkCodeService = {
    * A new code for an org (optionally within a campaign, whose scope must hold the org) or for one
    * commitment; by the org's secretary or an officer over it.
    */
-  async create(ctx: RequestContext, input: { orgId?: string | null; campaignId?: string | null; commitmentId?: string | null; label: string }): Promise<LinkCode> {
+  async create(
+    ctx: RequestContext,
+    input: { orgId?: string | null; campaignId?: string | null; commitmentId?: string | null; label: string },
+  ): Promise<LinkCode> {
     const viewer = requireUser(ctx);
-    if (!input.orgId && !input.commitmentId) throw linkCodeError(LinkCodeErrorReason.NOTHING_TO_RATE, 'Name the org (orgId) or the commitment (commitmentId) the code rates', 'input.orgId');
+    if (!input.orgId && !input.commitmentId)
+      throw linkCodeError(
+        LinkCodeErrorReason.NOTHING_TO_RATE,
+        'Name the org (orgId) or the commitment (commitmentId) the code rates',
+        'input.orgId',
+      );
     const commitment = input.commitmentId ? await commitmentService.getOrThrow(ctx, input.commitmentId) : null;
     const org: Org = await orgService.getInScopeOrThrow(ctx, input.orgId ?? commitment!.orgId);
-    if (commitment && commitment.orgId !== org.id) throw linkCodeError(LinkCodeErrorReason.COMMITMENT_OF_OTHER_ORG, 'The commitment belongs to another org', 'input.commitmentId');
-    if (!inScope(viewer, org.path, COMMITMENT_OFFICERS)) throw linkCodeError(LinkCodeErrorReason.NOT_LINK_MANAGER, 'Only the org’s secretary or an officer over it manages its public links');
+    if (commitment && commitment.orgId !== org.id)
+      throw linkCodeError(LinkCodeErrorReason.COMMITMENT_OF_OTHER_ORG, 'The commitment belongs to another org', 'input.commitmentId');
+    if (!inScope(viewer, org.path, COMMITMENT_OFFICERS))
+      throw linkCodeError(LinkCodeErrorReason.NOT_LINK_MANAGER, 'Only the org’s secretary or an officer over it manages its public links');
     let campaignId: string | null = null;
     if (input.campaignId) {
       const campaign = await campaignService.getOrThrow(ctx, input.campaignId);
       const scope = await orgService.findById(ctx, campaign.scopeOrgId);
-      if (!scope || !isAncestorOrSelf(scope.path, org.path)) throw linkCodeError(LinkCodeErrorReason.ORG_NOT_IN_CAMPAIGN, `${org.name} is not in the campaign’s scope`, 'input.campaignId');
+      if (!scope || !isAncestorOrSelf(scope.path, org.path))
+        throw linkCodeError(LinkCodeErrorReason.ORG_NOT_IN_CAMPAIGN, `${org.name} is not in the campaign’s scope`, 'input.campaignId');
       campaignId = campaign.id;
     }
     const repo = ctx.tx.repository(LinkCode);
-    const saved = await repo.save(repo.create({
-      tenantId: viewer.tenantId, code: randomToken(16), orgId: org.id, campaignId, commitmentId: commitment?.id ?? null,
-      label: input.label.trim(), disabled: false, createdBy: viewer.userId,
-    }));
+    const saved = await repo.save(
+      repo.create({
+        tenantId: viewer.tenantId,
+        code: randomToken(16),
+        orgId: org.id,
+        campaignId,
+        commitmentId: commitment?.id ?? null,
+        label: input.label.trim(),
+        disabled: false,
+        createdBy: viewer.userId,
+      }),
+    );
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
@@ -82,16 +101,26 @@ export const linkCodeService = {
     const viewer = requireUser(ctx);
     const link = await this.getOrThrow(ctx, id);
     const org = (await orgService.findById(ctx, link.orgId))!;
-    if (!inScope(viewer, org.path, COMMITMENT_OFFICERS)) throw linkCodeError(LinkCodeErrorReason.NOT_LINK_MANAGER, 'Only the org’s secretary or an officer over it manages its public links');
-    await ctx.tx.query(`UPDATE link_codes SET disabled = true, disabled_at = now(), disabled_by = $3 WHERE tenant_id = $1 AND id = $2 AND NOT disabled`, [viewer.tenantId, link.id, viewer.userId]);
+    if (!inScope(viewer, org.path, COMMITMENT_OFFICERS))
+      throw linkCodeError(LinkCodeErrorReason.NOT_LINK_MANAGER, 'Only the org’s secretary or an officer over it manages its public links');
+    await ctx.tx.query(
+      `UPDATE link_codes SET disabled = true, disabled_at = now(), disabled_by = $3 WHERE tenant_id = $1 AND id = $2 AND NOT disabled`,
+      [viewer.tenantId, link.id, viewer.userId],
+    );
     return ctx.tx.repository(LinkCode).findOneByOrFail({ tenantId: viewer.tenantId, id: link.id });
   },
 
-  async list(ctx: RequestContext, filter: { under?: Org | null; orgId?: string; includeDisabled?: boolean }, first: number): Promise<LinkCode[]> {
+  async list(
+    ctx: RequestContext,
+    filter: { under?: Org | null; orgId?: string; includeDisabled?: boolean },
+    first: number,
+  ): Promise<LinkCode[]> {
     const viewer = requireUser(ctx);
     const roots = filter.under ? scopedRootsUnder(viewer, filter.under.path) : scopePaths(viewer);
     const scope = underAnySql('o', roots);
-    const qb = ctx.tx.repository(LinkCode).createQueryBuilder('l')
+    const qb = ctx.tx
+      .repository(LinkCode)
+      .createQueryBuilder('l')
       .innerJoin('orgs', 'o', 'o.tenant_id = l.tenant_id AND o.id = l.org_id')
       .where('l.tenant_id = :t', { t: viewer.tenantId })
       .andWhere(scope.sql, scope.params);
@@ -121,7 +150,10 @@ export const linkCodeService = {
   /** An enabled code → its row, read under RLS as its tenant (found through the owner's lookup function). */
   async resolve(ctx: RequestContext, code: string): Promise<LinkCode> {
     if (typeof code !== 'string' || !CODE_SHAPE.test(code)) throw notFound();
-    const rows: { tenant_id: string; link_code_id: string }[] = await ctx.tx.query(`SELECT tenant_id, link_code_id FROM app_link_code($1)`, [code]);
+    const rows: { tenant_id: string; link_code_id: string }[] = await ctx.tx.query(
+      `SELECT tenant_id, link_code_id FROM app_link_code($1)`,
+      [code],
+    );
     if (rows.length !== 1) throw notFound();
     await this.enter(ctx, rows[0].tenant_id);
     const link = await ctx.tx.repository(LinkCode).findOneBy({ tenantId: rows[0].tenant_id, id: rows[0].link_code_id });
@@ -149,18 +181,30 @@ export const linkCodeService = {
       [link.tenantId, windowSeconds, client, link.id],
     );
     if (row.client_wait !== null) {
-      throw new AppError(ErrorCode.RATE_LIMITED, `Too many submissions from this address; try again in ${row.client_wait} s`, { reason: 'CLIENT_RATE_LIMITED', retryAfterSeconds: row.client_wait });
+      throw new AppError(ErrorCode.RATE_LIMITED, `Too many submissions from this address; try again in ${row.client_wait} s`, {
+        reason: 'CLIENT_RATE_LIMITED',
+        retryAfterSeconds: row.client_wait,
+      });
     }
     if (row.code_wait !== null) {
-      throw new AppError(ErrorCode.RATE_LIMITED, `Too many submissions through this code; try again in ${row.code_wait} s`, { reason: 'CODE_RATE_LIMITED', retryAfterSeconds: row.code_wait });
+      throw new AppError(ErrorCode.RATE_LIMITED, `Too many submissions through this code; try again in ${row.code_wait} s`, {
+        reason: 'CODE_RATE_LIMITED',
+        retryAfterSeconds: row.code_wait,
+      });
     }
     return client;
   },
 
   /** Counts an accepted submission in the window (and now and then forgets day-old rows). */
   async record(ctx: RequestContext, link: LinkCode, clientHash: string, kind: 'REVIEW' | 'OPINION'): Promise<void> {
-    await ctx.tx.query(`INSERT INTO public_submissions (tenant_id, link_code_id, client_hash, kind) VALUES ($1, $2, $3, $4)`, [link.tenantId, link.id, clientHash, kind]);
-    if (Math.random() < 0.01) await ctx.tx.query(`DELETE FROM public_submissions WHERE tenant_id = $1 AND created_at < now() - interval '1 day'`, [link.tenantId]);
+    await ctx.tx.query(`INSERT INTO public_submissions (tenant_id, link_code_id, client_hash, kind) VALUES ($1, $2, $3, $4)`, [
+      link.tenantId,
+      link.id,
+      clientHash,
+      kind,
+    ]);
+    if (Math.random() < 0.01)
+      await ctx.tx.query(`DELETE FROM public_submissions WHERE tenant_id = $1 AND created_at < now() - interval '1 day'`, [link.tenantId]);
   },
 
   /** The org's name for the public page (read without a viewer, under RLS). */

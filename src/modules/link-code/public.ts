@@ -14,7 +14,8 @@ export class SatisfactionFigures {
   @Field(() => Int) count: number;
   @Field(() => Float, { nullable: true, description: 'Mean rating to 2 decimals; null without reviews.' }) averageRating: number | null;
   @Field(() => Int, { description: 'Reviews rated 4 or 5.' }) satisfiedCount: number;
-  @Field(() => Float, { nullable: true, description: 'Satisfied share as a percentage (0..100, 2 decimals); null without reviews.' }) satisfiedShare: number | null;
+  @Field(() => Float, { nullable: true, description: 'Satisfied share as a percentage (0..100, 2 decimals); null without reviews.' })
+  satisfiedShare: number | null;
 }
 
 /** The aggregate columns of SatisfactionFigures over review rows aliased `r` (one SELECT list). */
@@ -23,7 +24,9 @@ export const FIGURES_SQL = `count(r.rating)::int AS count,
   (count(r.rating) FILTER (WHERE r.rating >= 4))::int AS satisfied_count,
   round(100.0 * count(r.rating) FILTER (WHERE r.rating >= 4) / NULLIF(count(r.rating), 0), 2)::float8 AS satisfied_share`;
 
-export function toFigures(row: { count?: number; average_rating?: number | null; satisfied_count?: number; satisfied_share?: number | null } | undefined): SatisfactionFigures {
+export function toFigures(
+  row: { count?: number; average_rating?: number | null; satisfied_count?: number; satisfied_share?: number | null } | undefined,
+): SatisfactionFigures {
   return {
     count: row?.count ?? 0,
     averageRating: row?.average_rating ?? null,
@@ -64,7 +67,11 @@ export function maskContact(normalized: string): string {
 }
 
 /** Hash and mask of an optional contact, or nulls. */
-export function protectContact(ctx: RequestContext, tenantId: string, contact: string | null | undefined): { hash: string | null; masked: string | null } {
+export function protectContact(
+  ctx: RequestContext,
+  tenantId: string,
+  contact: string | null | undefined,
+): { hash: string | null; masked: string | null } {
   const normalized = contact ? normalizeContact(contact) : '';
   if (!normalized) return { hash: null, masked: null };
   return { hash: keyedHash(ctx, 'contact', tenantId, normalized), masked: maskContact(normalized) };
@@ -72,9 +79,11 @@ export function protectContact(ctx: RequestContext, tenantId: string, contact: s
 
 /** Today's date (YYYY-MM-DD) in the tenant's time zone, once per request. */
 export async function tenantToday(ctx: RequestContext): Promise<string> {
-  return ctx.loader<string, string>('publicEngagement.today', async (keys) => {
-    const { timezone } = await tenantService.settings(ctx);
-    const [row] = await ctx.tx.query(`SELECT (now() AT TIME ZONE $1)::date::text AS today`, [timezone]);
-    return keys.map(() => row.today as string);
-  }).load('today');
+  return ctx
+    .loader<string, string>('publicEngagement.today', async (keys) => {
+      const { timezone } = await tenantService.settings(ctx);
+      const [row] = await ctx.tx.query(`SELECT (now() AT TIME ZONE $1)::date::text AS today`, [timezone]);
+      return keys.map(() => row.today as string);
+    })
+    .load('today');
 }

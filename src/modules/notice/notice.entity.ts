@@ -7,7 +7,10 @@ export enum NoticeKind {
   COMMENDATION = 'COMMENDATION',
   CRITICISM = 'CRITICISM',
 }
-registerEnumType(NoticeKind, { name: 'NoticeKind', valuesConfig: { COMMENDATION: { description: '通报表扬' }, CRITICISM: { description: '通报批评' } } });
+registerEnumType(NoticeKind, {
+  name: 'NoticeKind',
+  valuesConfig: { COMMENDATION: { description: '通报表扬' }, CRITICISM: { description: '通报批评' } },
+});
 
 export enum NoticeState {
   DRAFT = 'DRAFT',
@@ -26,7 +29,9 @@ export class Notice {
   @Field(() => DateScalar, { nullable: true }) @Column('date', { name: 'issued_on', nullable: true }) issuedOn: string | null;
   @Field(() => NoticeState) @Column('text') state: NoticeState;
   @Column('uuid', { name: 'campaign_id', nullable: true }) campaignId: string | null;
-  @Field(() => JSONScalar, { description: 'The figures that justify it (progress, lagging orgs), as recorded when drafted.' }) @Column('jsonb') basis: Record<string, unknown>;
+  @Field(() => JSONScalar, { description: 'The figures that justify it (progress, lagging orgs), as recorded when drafted.' })
+  @Column('jsonb')
+  basis: Record<string, unknown>;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
   @Column('uuid', { name: 'issued_by', nullable: true }) issuedBy: string | null;
   @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;

@@ -17,7 +17,9 @@ class CreateNoticeInput {
   @Field() @MaxLength(50000) body: string;
   @Field(() => ID, { nullable: true }) campaignId?: string | null;
   @Field(() => [ID], { description: 'Orgs commended or criticised.' }) @ArrayMaxSize(500) subjectOrgIds: string[];
-  @Field(() => [ID], { defaultValue: [], description: 'Further orgs on the distribution list (the subjects always receive it).' }) @ArrayMaxSize(500) recipientOrgIds: string[];
+  @Field(() => [ID], { defaultValue: [], description: 'Further orgs on the distribution list (the subjects always receive it).' })
+  @ArrayMaxSize(500)
+  recipientOrgIds: string[];
   @Field(() => [ID], { defaultValue: [], description: 'Inspections that justify it.' }) @ArrayMaxSize(100) inspectionIds: string[];
 }
 
@@ -79,9 +81,16 @@ export class NoticeResolver {
     });
   }
 
-  @Mutation(() => Notice, { description: 'Turn a campaign’s lagging orgs (工作不力) into a draft criticism notice with the figures behind it.' })
+  @Mutation(() => Notice, {
+    description: 'Turn a campaign’s lagging orgs (工作不力) into a draft criticism notice with the figures behind it.',
+  })
   async draftNoticeFromLagging(@Arg('input') input: DraftNoticeFromLaggingInput, @Ctx() ctx: RequestContext): Promise<Notice> {
-    return noticeService.draftFromLagging(ctx, { campaignId: idOf('Campaign', input.campaignId), underId: input.under ? idOf('Org', input.under) : null, first: input.first, title: input.title });
+    return noticeService.draftFromLagging(ctx, {
+      campaignId: idOf('Campaign', input.campaignId),
+      underId: input.under ? idOf('Org', input.under) : null,
+      first: input.first,
+      title: input.title,
+    });
   }
 
   @Mutation(() => Notice)

@@ -71,35 +71,64 @@ export const noticeService = {
 
   async create(ctx: RequestContext, input: NoticeInput): Promise<Notice> {
     const viewer = requireUser(ctx);
-    if (!holdsRoleAtRoot(viewer, ISSUERS)) throw noticeError(NoticeErrorReason.NOT_NOTICE_ISSUER, '只有根组织的管理员或领导小组可以起草通报');
+    if (!holdsRoleAtRoot(viewer, ISSUERS))
+      throw noticeError(NoticeErrorReason.NOT_NOTICE_ISSUER, '只有根组织的管理员或领导小组可以起草通报');
     if (!input.subjectOrgIds.length) throw badInput('input.subjectOrgIds', 'A notice names at least one org');
     for (const id of [...input.subjectOrgIds, ...input.recipientOrgIds]) await orgService.getInScopeOrThrow(ctx, id);
     for (const id of input.inspectionIds) await supervisionService.getInspectionOrThrow(ctx, id);
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
     const repo = ctx.tx.repository(Notice);
-    const notice = await repo.save(repo.create({
-      tenantId: viewer.tenantId, kind: input.kind, title: input.title, body: input.body, state: NoticeState.DRAFT,
-      campaignId: input.campaignId ?? null, basis: input.basis ?? {}, createdBy: viewer.userId,
-    }));
+    const notice = await repo.save(
+      repo.create({
+        tenantId: viewer.tenantId,
+        kind: input.kind,
+        title: input.title,
+        body: input.body,
+        state: NoticeState.DRAFT,
+        campaignId: input.campaignId ?? null,
+        basis: input.basis ?? {},
+        createdBy: viewer.userId,
+      }),
+    );
     const t = viewer.tenantId;
-    await ctx.tx.query(`INSERT INTO notice_subjects (tenant_id, notice_id, org_id) SELECT $1, $2, unnest($3::uuid[])`, [t, notice.id, [...new Set(input.subjectOrgIds)]]);
+    await ctx.tx.query(`INSERT INTO notice_subjects (tenant_id, notice_id, org_id) SELECT $1, $2, unnest($3::uuid[])`, [
+      t,
+      notice.id,
+      [...new Set(input.subjectOrgIds)],
+    ]);
     // The orgs named always receive it; the rest of the distribution list comes on top.
     const recipients = [...new Set([...input.subjectOrgIds, ...input.recipientOrgIds])];
-    await ctx.tx.query(`INSERT INTO notice_recipients (tenant_id, notice_id, org_id) SELECT $1, $2, unnest($3::uuid[])`, [t, notice.id, recipients]);
-    if (input.inspectionIds.length) await ctx.tx.query(`INSERT INTO notice_inspections (tenant_id, notice_id, inspection_id) SELECT $1, $2, unnest($3::uuid[])`, [t, notice.id, [...new Set(input.inspectionIds)]]);
+    await ctx.tx.query(`INSERT INTO notice_recipients (tenant_id, notice_id, org_id) SELECT $1, $2, unnest($3::uuid[])`, [
+      t,
+      notice.id,
+      recipients,
+    ]);
+    if (input.inspectionIds.length)
+      await ctx.tx.query(`INSERT INTO notice_inspections (tenant_id, notice_id, inspection_id) SELECT $1, $2, unnest($3::uuid[])`, [
+        t,
+        notice.id,
+        [...new Set(input.inspectionIds)],
+      ]);
     return repo.findOneByOrFail({ tenantId: t, id: notice.id });
   },
 
   /** One mutation from a campaign's lagging orgs (工作不力) to a draft criticism notice with its figures. */
-  async draftFromLagging(ctx: RequestContext, input: { campaignId: string; underId?: string | null; first: number; title?: string | null }): Promise<Notice> {
+  async draftFromLagging(
+    ctx: RequestContext,
+    input: { campaignId: string; underId?: string | null; first: number; title?: string | null },
+  ): Promise<Notice> {
     const campaign = await campaignService.getOrThrow(ctx, input.campaignId);
     const scope = await campaignService.rollupScope(ctx, campaign, input.underId);
     const asOf = toDateString(new Date());
-    const [figures, lagging] = await Promise.all([campaignService.progress(ctx, campaign, scope, asOf), campaignService.lagging(ctx, campaign, scope, input.first)]);
+    const [figures, lagging] = await Promise.all([
+      campaignService.progress(ctx, campaign, scope, asOf),
+      campaignService.lagging(ctx, campaign, scope, input.first),
+    ]);
     if (!lagging.length) throw noticeError(NoticeErrorReason.NOTHING_TO_CRITICISE, 'No org lags in this subtree');
     const names = lagging.map((l) => `${l.org.name}（${l.result ? `${l.result.total}分` : '未评议'}）`);
     const ratio = figures.eligible ? Math.round((figures.attained / figures.eligible) * 1000) / 10 : 0;
-    const body = `截至${asOf}，${scope.name}应创建基层党组织${figures.eligible}个，已建成${figures.attained}个（${ratio}%）` +
+    const body =
+      `截至${asOf}，${scope.name}应创建基层党组织${figures.eligible}个，已建成${figures.attained}个（${ratio}%）` +
       (figures.target ? `，目标为${Math.round(figures.target.ratio * 100)}%（${figures.target.dueOn}前）` : '') +
       `。以下单位创建工作推进不力，予以通报批评：${names.join('、')}。请上述单位认真整改。`;
     return this.create(ctx, {
@@ -111,7 +140,11 @@ export const noticeService = {
       recipientOrgIds: [scope.id],
       inspectionIds: [],
       basis: {
-        asOf, scopeOrgId: scope.id, eligible: figures.eligible, attained: figures.attained, target: figures.target ? { dueOn: figures.target.dueOn, ratio: figures.target.ratio } : null,
+        asOf,
+        scopeOrgId: scope.id,
+        eligible: figures.eligible,
+        attained: figures.attained,
+        target: figures.target ? { dueOn: figures.target.dueOn, ratio: figures.target.ratio } : null,
         lagging: lagging.map((l) => ({ orgId: l.org.id, total: l.result?.total ?? null, grade: l.result?.grade ?? null })),
       },
     });
@@ -119,10 +152,13 @@ export const noticeService = {
 
   async issue(ctx: RequestContext, id: string, issuedOn?: string | null): Promise<Notice> {
     const viewer = requireUser(ctx);
-    if (!holdsRoleAtRoot(viewer, ISSUERS)) throw noticeError(NoticeErrorReason.NOT_NOTICE_ISSUER, '只有根组织的管理员或领导小组可以签发通报');
+    if (!holdsRoleAtRoot(viewer, ISSUERS))
+      throw noticeError(NoticeErrorReason.NOT_NOTICE_ISSUER, '只有根组织的管理员或领导小组可以签发通报');
     const notice = await this.getOrThrow(ctx, id);
-    const [, changed] = await ctx.tx.query(`UPDATE notices SET state = 'ISSUED', issued_on = $3, issued_by = $4 WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`,
-      [viewer.tenantId, notice.id, issuedOn ?? toDateString(new Date()), viewer.userId]);
+    const [, changed] = await ctx.tx.query(
+      `UPDATE notices SET state = 'ISSUED', issued_on = $3, issued_by = $4 WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`,
+      [viewer.tenantId, notice.id, issuedOn ?? toDateString(new Date()), viewer.userId],
+    );
     if (!changed) throw noticeError(NoticeErrorReason.NOTICE_ISSUED, 'The notice is already issued');
     return ctx.tx.repository(Notice).findOneByOrFail({ tenantId: viewer.tenantId, id: notice.id });
   },
@@ -137,25 +173,39 @@ export const noticeService = {
       `UPDATE notice_recipients SET read_at = coalesce(read_at, now()), read_by = coalesce(read_by, $4) WHERE tenant_id = $1 AND notice_id = $2 AND org_id = $3 RETURNING read_at`,
       [viewer.tenantId, notice.id, org.id, viewer.userId],
     );
-    if (!rows.length) throw noticeError(NoticeErrorReason.NOT_RECIPIENT, `${org.name} is not on the notice’s distribution list`, 'input.orgId');
+    if (!rows.length)
+      throw noticeError(NoticeErrorReason.NOT_RECIPIENT, `${org.name} is not on the notice’s distribution list`, 'input.orgId');
     return { orgId: org.id, readAt: rows[0].read_at };
   },
 
   async subjects(ctx: RequestContext, notice: Notice): Promise<Org[]> {
-    const rows = await ctx.tx.query(`SELECT org_id FROM notice_subjects WHERE tenant_id = $1 AND notice_id = $2`, [notice.tenantId, notice.id]);
+    const rows = await ctx.tx.query(`SELECT org_id FROM notice_subjects WHERE tenant_id = $1 AND notice_id = $2`, [
+      notice.tenantId,
+      notice.id,
+    ]);
     return (await Promise.all(rows.map((r: { org_id: string }) => orgService.findById(ctx, r.org_id)))).filter((o): o is Org => !!o);
   },
 
   async recipients(ctx: RequestContext, notice: Notice): Promise<RecipientRow[]> {
     const viewer = requireUser(ctx);
-    const rows = await ctx.tx.query(`SELECT org_id, read_at FROM notice_recipients WHERE tenant_id = $1 AND notice_id = $2`, [notice.tenantId, notice.id]);
+    const rows = await ctx.tx.query(`SELECT org_id, read_at FROM notice_recipients WHERE tenant_id = $1 AND notice_id = $2`, [
+      notice.tenantId,
+      notice.id,
+    ]);
     const orgs = await Promise.all(rows.map((r: { org_id: string }) => orgService.findById(ctx, r.org_id)));
     // Each viewer sees the reading status of the recipients inside its own scope.
-    return rows.filter((_: unknown, i: number) => orgs[i] && inScope(viewer, orgs[i]!.path)).map((r: { org_id: string; read_at: Date | null }) => ({ orgId: r.org_id, readAt: r.read_at }));
+    return rows
+      .filter((_: unknown, i: number) => orgs[i] && inScope(viewer, orgs[i]!.path))
+      .map((r: { org_id: string; read_at: Date | null }) => ({ orgId: r.org_id, readAt: r.read_at }));
   },
 
   async inspections(ctx: RequestContext, notice: Notice) {
-    const rows = await ctx.tx.query(`SELECT inspection_id FROM notice_inspections WHERE tenant_id = $1 AND notice_id = $2`, [notice.tenantId, notice.id]);
-    return (await Promise.all(rows.map((r: { inspection_id: string }) => supervisionService.findInspection(ctx, r.inspection_id)))).filter((i) => !!i);
+    const rows = await ctx.tx.query(`SELECT inspection_id FROM notice_inspections WHERE tenant_id = $1 AND notice_id = $2`, [
+      notice.tenantId,
+      notice.id,
+    ]);
+    return (await Promise.all(rows.map((r: { inspection_id: string }) => supervisionService.findInspection(ctx, r.inspection_id)))).filter(
+      (i) => !!i,
+    );
   },
 };

@@ -22,7 +22,10 @@ registerEnumType(NotificationKind, {
 });
 
 @Entity('notifications')
-@ObjectType({ implements: Node, description: 'An in-app notification for one user (reminders and overdue alerts from the background sweeps).' })
+@ObjectType({
+  implements: Node,
+  description: 'An in-app notification for one user (reminders and overdue alerts from the background sweeps).',
+})
 export class Notification {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;

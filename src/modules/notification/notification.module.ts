@@ -15,8 +15,12 @@ async function seedDemo(ctx: RequestContext, demo: { slug: string }): Promise<vo
   if (demo.slug !== 'jtj') return;
   const [branch] = await ctx.tx.query(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND name = '第一车队党支部'`);
   const notice = await noticeService.create(ctx, {
-    kind: NoticeKind.COMMENDATION, title: '关于表扬第一车队党支部开展便民服务日活动的通报', body: '第一车队党支部组织党员示范岗开展便民服务日活动，群众反映良好，予以通报表扬。',
-    subjectOrgIds: [branch.id], recipientOrgIds: [], inspectionIds: [],
+    kind: NoticeKind.COMMENDATION,
+    title: '关于表扬第一车队党支部开展便民服务日活动的通报',
+    body: '第一车队党支部组织党员示范岗开展便民服务日活动，群众反映良好，予以通报表扬。',
+    subjectOrgIds: [branch.id],
+    recipientOrgIds: [],
+    inspectionIds: [],
   });
   await noticeService.issue(ctx, notice.id, new Date(Date.now() - 5 * 86400_000).toISOString().slice(0, 10));
   await sweepInTransaction('notices-unread', ctx.config, ctx.tx, requireUser(ctx).tenantId);

@@ -1,5 +1,20 @@
 import { ArrayMaxSize } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
 import { ConnectionShape, PageArgs, PageInfo, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
@@ -31,7 +46,8 @@ class NotificationsArgs extends PageArgs {
 
 @InputType()
 class MarkNotificationsReadInput {
-  @Field(() => [ID], { nullable: true, description: 'The notifications to mark read (your own).' }) @ArrayMaxSize(500) ids?: string[] | null;
+  @Field(() => [ID], { nullable: true, description: 'The notifications to mark read (your own).' }) @ArrayMaxSize(500) ids?:
+    string[] | null;
   @Field({ defaultValue: false, description: 'Mark every unread notification read instead.' }) all: boolean;
 }
 
@@ -44,15 +60,25 @@ class MarkNotificationsReadPayload {
 @Resolver(() => Notification)
 export class NotificationResolver {
   @Query(() => NotificationConnection, { description: 'Your in-app notifications, newest first.' })
-  async notifications(@Args() args: NotificationsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Notification> & { unreadCount: Promise<number> }> {
+  async notifications(
+    @Args() args: NotificationsArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectionShape<Notification> & { unreadCount: Promise<number> }> {
     const page = await notificationService.list(ctx, args.unreadOnly, pageSize(args), args.after);
     let unread: Promise<number> | undefined;
-    return Object.defineProperty(toConnection(page), 'unreadCount', { get: () => (unread ??= notificationService.unreadCount(ctx)), enumerable: true }) as never;
+    return Object.defineProperty(toConnection(page), 'unreadCount', {
+      get: () => (unread ??= notificationService.unreadCount(ctx)),
+      enumerable: true,
+    }) as never;
   }
 
   @Mutation(() => MarkNotificationsReadPayload, { description: 'Mark some (ids) or all of your notifications read.' })
-  async markNotificationsRead(@Arg('input') input: MarkNotificationsReadInput, @Ctx() ctx: RequestContext): Promise<MarkNotificationsReadPayload> {
-    if (!input.all && !input.ids?.length) throw notificationError(NotificationErrorReason.NOTHING_TO_MARK, 'Give ids or all: true', 'input.ids');
+  async markNotificationsRead(
+    @Arg('input') input: MarkNotificationsReadInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MarkNotificationsReadPayload> {
+    if (!input.all && !input.ids?.length)
+      throw notificationError(NotificationErrorReason.NOTHING_TO_MARK, 'Give ids or all: true', 'input.ids');
     const ids = input.all ? 'all' : input.ids!.map((id) => idOf('Notification', id));
     const marked = await notificationService.markRead(ctx, ids);
     return { marked, unreadCount: await notificationService.unreadCount(ctx) };
@@ -73,7 +99,9 @@ export class NotificationResolver {
     return n.readAt !== null;
   }
 
-  @FieldResolver(() => ID, { description: 'What it is about (a CampaignDeadline, Rectification, ServiceRequest or Notice): fetch it with node(id:).' })
+  @FieldResolver(() => ID, {
+    description: 'What it is about (a CampaignDeadline, Rectification, ServiceRequest or Notice): fetch it with node(id:).',
+  })
   subjectId(@Root() n: Notification): string {
     return toGlobalId(n.subjectType, n.subjectId);
   }

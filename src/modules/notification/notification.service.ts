@@ -55,8 +55,17 @@ export async function insertNotifications(tx: RequestTransaction, tenantId: stri
      SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::date[], $8::text[], $9::text[])
      ON CONFLICT (tenant_id, kind, subject_id, org_id, occurrence, user_id) DO NOTHING
      RETURNING id`,
-    [tenantId, drafts.map((d) => d.userId), drafts.map((d) => d.kind), drafts.map((d) => d.subjectType), drafts.map((d) => d.subjectId),
-      drafts.map((d) => d.orgId), drafts.map((d) => d.occurrence), drafts.map((d) => d.title.slice(0, 500)), drafts.map((d) => d.body.slice(0, 5000))],
+    [
+      tenantId,
+      drafts.map((d) => d.userId),
+      drafts.map((d) => d.kind),
+      drafts.map((d) => d.subjectType),
+      drafts.map((d) => d.subjectId),
+      drafts.map((d) => d.orgId),
+      drafts.map((d) => d.occurrence),
+      drafts.map((d) => d.title.slice(0, 500)),
+      drafts.map((d) => d.body.slice(0, 5000)),
+    ],
   );
   return rows.length;
 }
@@ -72,22 +81,36 @@ export const notificationService = {
   async list(ctx: RequestContext, unreadOnly: boolean, first: number, after?: string): Promise<Page<Notification>> {
     const viewer = requireUser(ctx);
     const build = () => {
-      const qb = ctx.tx.repository(Notification).createQueryBuilder('n').where('n.tenant_id = :t AND n.user_id = :u', { t: viewer.tenantId, u: viewer.userId });
+      const qb = ctx.tx
+        .repository(Notification)
+        .createQueryBuilder('n')
+        .where('n.tenant_id = :t AND n.user_id = :u', { t: viewer.tenantId, u: viewer.userId });
       if (unreadOnly) qb.andWhere('n.read_at IS NULL');
       return qb;
     };
-    const qb = build().orderBy('n.seq', 'DESC').limit(first + 1);
+    const qb = build()
+      .orderBy('n.seq', 'DESC')
+      .limit(first + 1);
     const cursor = decodeCursor(after, 1);
     if (cursor) {
       if (!/^\d{1,19}$/.test(String(cursor[0]))) throw badInput('after', 'Invalid cursor', 'INVALID_CURSOR');
       qb.andWhere('n.seq < CAST(:s AS bigint)', { s: String(cursor[0]) });
     }
-    return pageFrom(await qb.getMany(), first, after, (n) => encodeCursor([n.seq]), () => build().getCount());
+    return pageFrom(
+      await qb.getMany(),
+      first,
+      after,
+      (n) => encodeCursor([n.seq]),
+      () => build().getCount(),
+    );
   },
 
   async unreadCount(ctx: RequestContext): Promise<number> {
     const viewer = requireUser(ctx);
-    const [row] = await ctx.tx.query(`SELECT count(*)::int AS n FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL`, [viewer.tenantId, viewer.userId]);
+    const [row] = await ctx.tx.query(
+      `SELECT count(*)::int AS n FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL`,
+      [viewer.tenantId, viewer.userId],
+    );
     return row.n;
   },
 
@@ -98,13 +121,23 @@ export const notificationService = {
   async markRead(ctx: RequestContext, ids: string[] | 'all'): Promise<number> {
     const viewer = requireUser(ctx);
     if (ids === 'all') {
-      const [, n] = await ctx.tx.query(`UPDATE notifications SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL`, [viewer.tenantId, viewer.userId]);
+      const [, n] = await ctx.tx.query(
+        `UPDATE notifications SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL`,
+        [viewer.tenantId, viewer.userId],
+      );
       return n;
     }
     const unique = [...new Set(ids)];
-    const own: { id: string }[] = await ctx.tx.query(`SELECT id FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND id = ANY($3::uuid[])`, [viewer.tenantId, viewer.userId, unique]);
-    if (own.length !== unique.length) throw notificationError(NotificationErrorReason.NOTIFICATION_NOT_FOUND, 'Notification not found', 'input.ids');
-    const [, n] = await ctx.tx.query(`UPDATE notifications SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND id = ANY($3::uuid[]) AND read_at IS NULL`, [viewer.tenantId, viewer.userId, unique]);
+    const own: { id: string }[] = await ctx.tx.query(
+      `SELECT id FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND id = ANY($3::uuid[])`,
+      [viewer.tenantId, viewer.userId, unique],
+    );
+    if (own.length !== unique.length)
+      throw notificationError(NotificationErrorReason.NOTIFICATION_NOT_FOUND, 'Notification not found', 'input.ids');
+    const [, n] = await ctx.tx.query(
+      `UPDATE notifications SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND id = ANY($3::uuid[]) AND read_at IS NULL`,
+      [viewer.tenantId, viewer.userId, unique],
+    );
     return n;
   },
 };

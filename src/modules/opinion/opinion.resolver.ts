@@ -1,5 +1,20 @@
 import { IsOptional, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
@@ -15,7 +30,10 @@ export const OpinionConnection = Connection(Opinion);
 class SubmitOpinionInput {
   @Field({ description: 'The code from the QR code.' }) @MaxLength(100) code: string;
   @Field() @MinLength(1) @MaxLength(5000) content: string;
-  @Field(() => String, { nullable: true, description: 'Phone or e-mail, optional: stored only as a keyed hash and a masked form.' }) @IsOptional() @MaxLength(100) contact?: string | null;
+  @Field(() => String, { nullable: true, description: 'Phone or e-mail, optional: stored only as a keyed hash and a masked form.' })
+  @IsOptional()
+  @MaxLength(100)
+  contact?: string | null;
 }
 
 @InputType()
@@ -86,8 +104,14 @@ class OpinionsArgs extends PageArgs {
 
 async function followUpView(ctx: RequestContext, o: Opinion): Promise<OpinionFollowUp> {
   return {
-    orgName: await opinionService.orgName(ctx, o), content: o.content, state: o.state, stateLabel: opinionStateLabels[o.state],
-    dueAt: o.dueAt, reply: o.reply, repliedAt: o.repliedAt, satisfaction: o.satisfaction,
+    orgName: await opinionService.orgName(ctx, o),
+    content: o.content,
+    state: o.state,
+    stateLabel: opinionStateLabels[o.state],
+    dueAt: o.dueAt,
+    reply: o.reply,
+    repliedAt: o.repliedAt,
+    satisfaction: o.satisfaction,
   };
 }
 
@@ -108,7 +132,9 @@ export class OpinionResolver {
     return followUpView(ctx, await opinionService.rateReply(ctx, input.followUpToken, input.satisfaction, input.comment ?? null));
   }
 
-  @Mutation(() => RecordedOpinion, { description: 'Staff record an opinion received in person or by phone; they are responsible for it (首问负责).' })
+  @Mutation(() => RecordedOpinion, {
+    description: 'Staff record an opinion received in person or by phone; they are responsible for it (首问负责).',
+  })
   async recordOpinion(@Arg('input') input: RecordOpinionInput, @Ctx() ctx: RequestContext): Promise<RecordedOpinion> {
     return opinionService.record(ctx, { ...input, orgId: idOf('Org', input.orgId) });
   }
@@ -133,10 +159,19 @@ export class OpinionResolver {
     return opinionService.getOrThrow(ctx, idOf('Opinion', id));
   }
 
-  @Query(() => OpinionConnection, { description: 'Opinions of orgs in the subtree, soonest due first; overdue: true lists those not replied within the limit.' })
+  @Query(() => OpinionConnection, {
+    description: 'Opinions of orgs in the subtree, soonest due first; overdue: true lists those not replied within the limit.',
+  })
   async opinions(@Args() args: OpinionsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Opinion>> {
     const under = args.under ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.under)) : null;
-    return toConnection(await opinionService.list(ctx, { under, state: args.state, overdue: args.overdue, responsibleToMe: args.mine ?? false }, pageSize(args), args.after));
+    return toConnection(
+      await opinionService.list(
+        ctx,
+        { under, state: args.state, overdue: args.overdue, responsibleToMe: args.mine ?? false },
+        pageSize(args),
+        args.after,
+      ),
+    );
   }
 
   @FieldResolver(() => ID)
@@ -159,7 +194,10 @@ export class OpinionResolver {
     return opinionService.isOverdue(o);
   }
 
-  @FieldResolver(() => Org, { nullable: true, description: 'The org it concerns; null for the responsible staff member once the org moved out of their scope.' })
+  @FieldResolver(() => Org, {
+    nullable: true,
+    description: 'The org it concerns; null for the responsible staff member once the org moved out of their scope.',
+  })
   async org(@Root() o: Opinion, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, o.orgId);
   }
@@ -181,10 +219,16 @@ export class OpinionResolver {
 }
 
 async function userById(ctx: RequestContext, tenantId: string, id: string): Promise<User | null> {
-  return ctx.loader<string, User | null>('opinion.users', async (ids) => {
-    const rows = await ctx.tx.repository(User).createQueryBuilder('u').where('u.tenant_id = :t AND u.id = ANY(:ids)', { t: tenantId, ids: [...ids] }).getMany();
-    return ids.map((i) => rows.find((u) => u.id === i) ?? null);
-  }).load(id);
+  return ctx
+    .loader<string, User | null>('opinion.users', async (ids) => {
+      const rows = await ctx.tx
+        .repository(User)
+        .createQueryBuilder('u')
+        .where('u.tenant_id = :t AND u.id = ANY(:ids)', { t: tenantId, ids: [...ids] })
+        .getMany();
+      return ids.map((i) => rows.find((u) => u.id === i) ?? null);
+    })
+    .load(id);
 }
 
 @Resolver(() => OpinionTransfer)

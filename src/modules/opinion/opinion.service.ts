@@ -75,7 +75,11 @@ export const opinionService = {
   },
 
   /** Writes a new opinion and answers its follow-up token (shown once; only its hash is kept). */
-  async intake(ctx: RequestContext, link: { tenantId: string; orgId: string; linkCodeId: string | null }, input: { content: string; contact?: string | null; staffId?: string }): Promise<{ id: string; token: string }> {
+  async intake(
+    ctx: RequestContext,
+    link: { tenantId: string; orgId: string; linkCodeId: string | null },
+    input: { content: string; contact?: string | null; staffId?: string },
+  ): Promise<{ id: string; token: string }> {
     const token = randomToken(32);
     const contact = protectContact(ctx, link.tenantId, input.contact);
     const staff = input.staffId ?? null;
@@ -83,8 +87,19 @@ export const opinionService = {
       `INSERT INTO opinions (tenant_id, org_id, link_code_id, channel, content, contact_hash, contact_masked, state, responsible_id, accepted_at, due_at, follow_up_hash, recorded_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $9::uuid IS NULL THEN NULL ELSE now() END, now() + $10::float8 * interval '1 hour', $11, $9)
        RETURNING id`,
-      [link.tenantId, link.orgId, link.linkCodeId, staff ? OpinionChannel.STAFF : OpinionChannel.PUBLIC_LINK, input.content.trim(), contact.hash, contact.masked,
-        staff ? OpinionState.ACCEPTED : OpinionState.RECEIVED, staff, await opinionHours(ctx), tokenHash(token)],
+      [
+        link.tenantId,
+        link.orgId,
+        link.linkCodeId,
+        staff ? OpinionChannel.STAFF : OpinionChannel.PUBLIC_LINK,
+        input.content.trim(),
+        contact.hash,
+        contact.masked,
+        staff ? OpinionState.ACCEPTED : OpinionState.RECEIVED,
+        staff,
+        await opinionHours(ctx),
+        tokenHash(token),
+      ],
     );
     return { id: row.id, token };
   },
@@ -101,12 +116,20 @@ export const opinionService = {
   },
 
   /** Recorded by staff (phone, counter): whoever records it received it first and is responsible. */
-  async record(ctx: RequestContext, input: { orgId: string; content: string; contact?: string | null }): Promise<{ opinion: Opinion; followUpToken: string }> {
+  async record(
+    ctx: RequestContext,
+    input: { orgId: string; content: string; contact?: string | null },
+  ): Promise<{ opinion: Opinion; followUpToken: string }> {
     const viewer = requireUser(ctx);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
-    if (!inScope(viewer, org.path, HANDLERS)) throw opinionError(OpinionErrorReason.NOT_HANDLER, 'Only the org’s secretary or an officer over it takes its opinions');
+    if (!inScope(viewer, org.path, HANDLERS))
+      throw opinionError(OpinionErrorReason.NOT_HANDLER, 'Only the org’s secretary or an officer over it takes its opinions');
     if (!input.content.trim()) throw badInput('input.content', 'Say what the matter is');
-    const { id, token } = await this.intake(ctx, { tenantId: viewer.tenantId, orgId: org.id, linkCodeId: null }, { ...input, staffId: viewer.userId });
+    const { id, token } = await this.intake(
+      ctx,
+      { tenantId: viewer.tenantId, orgId: org.id, linkCodeId: null },
+      { ...input, staffId: viewer.userId },
+    );
     return { opinion: await reload(ctx, viewer.tenantId, id), followUpToken: token };
   },
 
@@ -115,12 +138,17 @@ export const opinionService = {
     const viewer = requireUser(ctx);
     const opinion = await this.getOrThrow(ctx, id);
     const org = (await orgService.findById(ctx, opinion.orgId))!;
-    if (!inScope(viewer, org.path, HANDLERS)) throw opinionError(OpinionErrorReason.NOT_HANDLER, 'Only the org’s secretary or an officer over it takes its opinions');
+    if (!inScope(viewer, org.path, HANDLERS))
+      throw opinionError(OpinionErrorReason.NOT_HANDLER, 'Only the org’s secretary or an officer over it takes its opinions');
     const [, changed] = await ctx.tx.query(
       `UPDATE opinions SET state = 'ACCEPTED', responsible_id = $3, accepted_at = now() WHERE tenant_id = $1 AND id = $2 AND state = 'RECEIVED'`,
       [viewer.tenantId, opinion.id, viewer.userId],
     );
-    if (!changed) throw opinionError(OpinionErrorReason.ALREADY_ACCEPTED, 'Someone has already taken this opinion; it stays with them unless they transfer it');
+    if (!changed)
+      throw opinionError(
+        OpinionErrorReason.ALREADY_ACCEPTED,
+        'Someone has already taken this opinion; it stays with them unless they transfer it',
+      );
     return reload(ctx, viewer.tenantId, opinion.id);
   },
 
@@ -130,9 +158,13 @@ export const opinionService = {
     const opinion = await this.getOrThrow(ctx, id);
     const org = (await orgService.findById(ctx, opinion.orgId))!;
     if (opinion.responsibleId !== viewer.userId && !(org && hasRoleOver(viewer, org.path, DISPATCHERS))) {
-      throw opinionError(OpinionErrorReason.NOT_RESPONSIBLE, 'Only the responsible person (or an admin or leader over the org) hands an opinion on');
+      throw opinionError(
+        OpinionErrorReason.NOT_RESPONSIBLE,
+        'Only the responsible person (or an admin or leader over the org) hands an opinion on',
+      );
     }
-    if (opinion.state !== OpinionState.ACCEPTED) throw opinionError(OpinionErrorReason.WRONG_OPINION_STATE, `A ${opinion.state} opinion is not handed on`);
+    if (opinion.state !== OpinionState.ACCEPTED)
+      throw opinionError(OpinionErrorReason.WRONG_OPINION_STATE, `A ${opinion.state} opinion is not handed on`);
     if (!reason.trim()) throw badInput('input.reason', 'Say why it is handed on');
     const rows: { disabled: boolean; handles: boolean }[] = await ctx.tx.query(
       `SELECT u.disabled, EXISTS (SELECT 1 FROM role_assignments ra JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
@@ -141,8 +173,10 @@ export const opinionService = {
       [viewer.tenantId, toUserId, HANDLERS, org.path],
     );
     if (!rows.length) throw opinionError(OpinionErrorReason.USER_NOT_FOUND, 'User not found');
-    if (rows[0].disabled || !rows[0].handles) throw opinionError(OpinionErrorReason.INVALID_TRANSFER, 'Hand it to a secretary or officer over the opinion’s org', 'input.toUserId');
-    if (toUserId === opinion.responsibleId) throw opinionError(OpinionErrorReason.INVALID_TRANSFER, 'They are already responsible', 'input.toUserId');
+    if (rows[0].disabled || !rows[0].handles)
+      throw opinionError(OpinionErrorReason.INVALID_TRANSFER, 'Hand it to a secretary or officer over the opinion’s org', 'input.toUserId');
+    if (toUserId === opinion.responsibleId)
+      throw opinionError(OpinionErrorReason.INVALID_TRANSFER, 'They are already responsible', 'input.toUserId');
     const [, changed] = await ctx.tx.query(
       `UPDATE opinions SET responsible_id = $4 WHERE tenant_id = $1 AND id = $2 AND state = 'ACCEPTED' AND responsible_id = $3`,
       [viewer.tenantId, opinion.id, opinion.responsibleId, toUserId],
@@ -160,7 +194,11 @@ export const opinionService = {
   async reply(ctx: RequestContext, id: string, reply: string): Promise<Opinion> {
     const viewer = requireUser(ctx);
     const opinion = await this.getOrThrow(ctx, id);
-    if (opinion.responsibleId !== viewer.userId) throw opinionError(OpinionErrorReason.NOT_RESPONSIBLE, 'Only the responsible person replies (首问负责); accept it or have it transferred to you');
+    if (opinion.responsibleId !== viewer.userId)
+      throw opinionError(
+        OpinionErrorReason.NOT_RESPONSIBLE,
+        'Only the responsible person replies (首问负责); accept it or have it transferred to you',
+      );
     if (!reply.trim()) throw badInput('input.reply', 'The reply is empty');
     const [, changed] = await ctx.tx.query(
       `UPDATE opinions SET state = 'REPLIED', reply = $3, replied_by = $4, replied_at = now() WHERE tenant_id = $1 AND id = $2 AND state = 'ACCEPTED' AND responsible_id = $4`,
@@ -173,7 +211,10 @@ export const opinionService = {
   /** The submitter's side, by follow-up token (no account): the opinion, read under RLS as its tenant. */
   async byFollowUp(ctx: RequestContext, token: string): Promise<Opinion> {
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) throw notFound();
-    const rows: { tenant_id: string; opinion_id: string }[] = await ctx.tx.query(`SELECT tenant_id, opinion_id FROM app_opinion_by_follow_up($1)`, [tokenHash(token)]);
+    const rows: { tenant_id: string; opinion_id: string }[] = await ctx.tx.query(
+      `SELECT tenant_id, opinion_id FROM app_opinion_by_follow_up($1)`,
+      [tokenHash(token)],
+    );
     if (rows.length !== 1) throw notFound();
     await linkCodeService.enter(ctx, rows[0].tenant_id).catch(() => {
       throw notFound();
@@ -190,7 +231,11 @@ export const opinionService = {
       `UPDATE opinions SET state = 'CLOSED', satisfaction = $3, satisfaction_comment = $4, closed_at = now() WHERE tenant_id = $1 AND id = $2 AND state = 'REPLIED'`,
       [opinion.tenantId, opinion.id, satisfaction, comment?.trim() || null],
     );
-    if (!changed) throw opinionError(OpinionErrorReason.WRONG_OPINION_STATE, opinion.state === OpinionState.CLOSED ? 'The reply has already been rated' : 'There is no reply to rate yet');
+    if (!changed)
+      throw opinionError(
+        OpinionErrorReason.WRONG_OPINION_STATE,
+        opinion.state === OpinionState.CLOSED ? 'The reply has already been rated' : 'There is no reply to rate yet',
+      );
     return reload(ctx, opinion.tenantId, opinion.id);
   },
 
@@ -200,15 +245,27 @@ export const opinionService = {
   },
 
   /** Opinions of orgs in the subtree (within the viewer's read scope) and those it is responsible for; overdue: not replied within the limit. */
-  async list(ctx: RequestContext, filter: { under?: Org | null; state?: OpinionState; overdue?: boolean; responsibleToMe?: boolean }, first: number, after?: string): Promise<Page<Opinion>> {
+  async list(
+    ctx: RequestContext,
+    filter: { under?: Org | null; state?: OpinionState; overdue?: boolean; responsibleToMe?: boolean },
+    first: number,
+    after?: string,
+  ): Promise<Page<Opinion>> {
     const viewer = requireUser(ctx);
     const roots = filter.under ? scopedRootsUnder(viewer, filter.under.path, READERS) : scopePaths(viewer, READERS);
     const build = () => {
       const scope = underAnySql('o', roots);
-      const qb = ctx.tx.repository(Opinion).createQueryBuilder('x')
+      const qb = ctx.tx
+        .repository(Opinion)
+        .createQueryBuilder('x')
         .innerJoin('orgs', 'o', 'o.tenant_id = x.tenant_id AND o.id = x.org_id')
         .where('x.tenant_id = :t', { t: viewer.tenantId });
-      if (filter.under) qb.andWhere(`(${scope.sql} OR (x.responsible_id = :me AND o.path <@ CAST(:under AS ltree)))`, { ...scope.params, me: viewer.userId, under: filter.under.path });
+      if (filter.under)
+        qb.andWhere(`(${scope.sql} OR (x.responsible_id = :me AND o.path <@ CAST(:under AS ltree)))`, {
+          ...scope.params,
+          me: viewer.userId,
+          under: filter.under.path,
+        });
       else qb.andWhere(`(${scope.sql} OR x.responsible_id = :me)`, { ...scope.params, me: viewer.userId });
       if (filter.responsibleToMe) qb.andWhere('x.responsible_id = :me', { me: viewer.userId });
       if (filter.state) qb.andWhere('x.state = :state', { state: filter.state });
@@ -216,10 +273,19 @@ export const opinionService = {
       if (filter.overdue === false) qb.andWhere(`NOT (${OVERDUE_SQL})`);
       return qb;
     };
-    const qb = build().orderBy('x.due_at', 'ASC').addOrderBy('x.id', 'ASC').limit(first + 1);
+    const qb = build()
+      .orderBy('x.due_at', 'ASC')
+      .addOrderBy('x.id', 'ASC')
+      .limit(first + 1);
     const cursor = decodeCursor(after, 2);
     if (cursor) qb.andWhere('(x.due_at, x.id) > (CAST(:d AS timestamptz), CAST(:i AS uuid))', { d: cursor[0], i: cursor[1] });
-    return pageFrom(await qb.getMany(), first, after, (x) => encodeCursor([x.dueAt.toISOString(), x.id]), () => build().getCount());
+    return pageFrom(
+      await qb.getMany(),
+      first,
+      after,
+      (x) => encodeCursor([x.dueAt.toISOString(), x.id]),
+      () => build().getCount(),
+    );
   },
 
   isOverdue(o: Opinion): boolean {
@@ -227,11 +293,18 @@ export const opinionService = {
   },
 
   async transfers(ctx: RequestContext, opinion: Opinion): Promise<OpinionTransfer[]> {
-    return ctx.loader<string, OpinionTransfer[]>('opinion.transfers', async (ids) => {
-      const rows = await ctx.tx.repository(OpinionTransfer).createQueryBuilder('t').where('t.tenant_id = :t AND t.opinion_id = ANY(:ids)', { t: opinion.tenantId, ids: [...ids] })
-        .orderBy('t.created_at', 'ASC').addOrderBy('t.id', 'ASC').getMany();
-      return ids.map((id) => rows.filter((r) => r.opinionId === id));
-    }).load(opinion.id);
+    return ctx
+      .loader<string, OpinionTransfer[]>('opinion.transfers', async (ids) => {
+        const rows = await ctx.tx
+          .repository(OpinionTransfer)
+          .createQueryBuilder('t')
+          .where('t.tenant_id = :t AND t.opinion_id = ANY(:ids)', { t: opinion.tenantId, ids: [...ids] })
+          .orderBy('t.created_at', 'ASC')
+          .addOrderBy('t.id', 'ASC')
+          .getMany();
+        return ids.map((id) => rows.filter((r) => r.opinionId === id));
+      })
+      .load(opinion.id);
   },
 
   /** The masked contact, for handlers over the org and the responsible person. */

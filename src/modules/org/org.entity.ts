@@ -60,7 +60,11 @@ export class Org {
   @Column('timestamptz', { name: 'archived_at', nullable: true })
   archivedAt: Date | null;
 
-  @Field(() => DateScalar, { nullable: true, description: '成立日期: campaign deadlines due before it are not owed. Null for orgs entered as existing structure (they owe every deadline).' })
+  @Field(() => DateScalar, {
+    nullable: true,
+    description:
+      '成立日期: campaign deadlines due before it are not owed. Null for orgs entered as existing structure (they owe every deadline).',
+  })
   @Column('date', { name: 'established_on', nullable: true })
   establishedOn: string | null;
 

@@ -28,4 +28,3 @@ export const orgError = errorFactory<OrgErrorReason>({
   ORG_PARENT_ARCHIVED: ErrorCode.CONFLICT,
   ORG_ESTABLISHED_IN_FUTURE: ErrorCode.BAD_USER_INPUT,
 });
-

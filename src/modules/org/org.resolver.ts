@@ -1,5 +1,20 @@
 import { IsEnum, MaxLength, MinLength } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
 import { DateScalar } from '../../graphql/scalars';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
@@ -35,10 +50,16 @@ class OrgsArgs extends OrgFilterArgs {
 @InputType()
 class CreateOrgInput {
   @Field(() => ID) parentId: string;
-  @Field({ description: 'Trimmed; never blank; unique among the live orgs under the same parent.' }) @MinLength(1) @MaxLength(200) name: string;
+  @Field({ description: 'Trimmed; never blank; unique among the live orgs under the same parent.' })
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
   @Field(() => OrgKind) @IsEnum(OrgKind) kind: OrgKind;
   @Field(() => OrgCategory) @IsEnum(OrgCategory) category: OrgCategory;
-  @Field(() => DateScalar, { nullable: true, description: '成立日期 (default today, in the tenant’s time zone); an org entered late as existing structure gives its real date.' })
+  @Field(() => DateScalar, {
+    nullable: true,
+    description: '成立日期 (default today, in the tenant’s time zone); an org entered late as existing structure gives its real date.',
+  })
   establishedOn?: Date | null;
 }
 
@@ -81,7 +102,11 @@ export class OrgResolver {
 
   @Mutation(() => Org)
   async createOrg(@Arg('input') input: CreateOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
-    return orgService.create(ctx, { ...input, parentId: orgId(input.parentId), establishedOn: input.establishedOn ? input.establishedOn.toISOString().slice(0, 10) : null });
+    return orgService.create(ctx, {
+      ...input,
+      parentId: orgId(input.parentId),
+      establishedOn: input.establishedOn ? input.establishedOn.toISOString().slice(0, 10) : null,
+    });
   }
 
   @Mutation(() => Org)
@@ -99,7 +124,9 @@ export class OrgResolver {
     return orgService.archive(ctx, orgId(input.id));
   }
 
-  @Mutation(() => Org, { description: 'Restore an archived org (the org alone): its parent must be live and its name still free among the live siblings.' })
+  @Mutation(() => Org, {
+    description: 'Restore an archived org (the org alone): its parent must be live and its name still free among the live siblings.',
+  })
   async restoreOrg(@Arg('input') input: RestoreOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.restore(ctx, orgId(input.id));
   }
@@ -125,7 +152,11 @@ export class OrgResolver {
   }
 
   @FieldResolver(() => [Org], { description: 'Direct sub-organizations the viewer may see.' })
-  async children(@Root() org: Org, @Ctx() ctx: RequestContext, @Arg('includeArchived', { defaultValue: false }) includeArchived: boolean): Promise<Org[]> {
+  async children(
+    @Root() org: Org,
+    @Ctx() ctx: RequestContext,
+    @Arg('includeArchived', { defaultValue: false }) includeArchived: boolean,
+  ): Promise<Org[]> {
     return orgService.children(ctx, org, includeArchived);
   }
 

@@ -48,7 +48,9 @@ function orgQuery(ctx: RequestContext, viewer: UserViewer): SelectQueryBuilder<O
 function orgByIdLoader(ctx: RequestContext) {
   return ctx.loader<string, Org | null>('org.byId', async (ids) => {
     const viewer = requireUser(ctx);
-    const rows = await orgQuery(ctx, viewer).andWhere('o.id = ANY(:ids)', { ids: [...ids] }).getMany();
+    const rows = await orgQuery(ctx, viewer)
+      .andWhere('o.id = ANY(:ids)', { ids: [...ids] })
+      .getMany();
     const byId = new Map(rows.map((o) => [o.id, o]));
     return ids.map((id) => byId.get(id) ?? null);
   });
@@ -90,11 +92,19 @@ export const orgService = {
       return qb;
     };
     // path_key orders exactly like the ltree path (fixed-length labels) and is what the index holds
-    const qb = build().orderBy('o.path_key', 'ASC').limit(first + 1);
+    const qb = build()
+      .orderBy('o.path_key', 'ASC')
+      .limit(first + 1);
     const cursor = decodeCursor(after, 1);
     if (cursor) qb.andWhere('o.path_key > :afterPath', { afterPath: String(cursor[0]) });
     const rows = await qb.getMany();
-    return pageFrom(rows, first, after, (o) => encodeCursor([o.path]), () => build().getCount());
+    return pageFrom(
+      rows,
+      first,
+      after,
+      (o) => encodeCursor([o.path]),
+      () => build().getCount(),
+    );
   },
 
   async children(ctx: RequestContext, org: Org, includeArchived = false): Promise<Org[]> {
@@ -141,7 +151,10 @@ export const orgService = {
     return row as OrgCounts;
   },
 
-  async create(ctx: RequestContext, input: { parentId: string; name: string; kind: OrgKind; category: OrgCategory; establishedOn?: string | null }): Promise<Org> {
+  async create(
+    ctx: RequestContext,
+    input: { parentId: string; name: string; kind: OrgKind; category: OrgCategory; establishedOn?: string | null },
+  ): Promise<Org> {
     const viewer = requireUser(ctx);
     const name = orgName(input.name, 'input.name');
     const parent = await this.getOrThrow(ctx, input.parentId);
@@ -150,10 +163,14 @@ export const orgService = {
     if (!allowedChildKinds[parent.kind].includes(input.kind)) {
       throw orgError(OrgErrorReason.ORG_PARENT_KIND, `A ${input.kind} cannot sit under a ${parent.kind}`, 'input.kind');
     }
-    const [{ today }] = await ctx.tx.query(`SELECT (now() AT TIME ZONE coalesce((SELECT settings->>'timezone' FROM tenants WHERE id = app_tenant_id()), 'Asia/Shanghai'))::date::text AS today`);
+    const [{ today }] = await ctx.tx.query(
+      `SELECT (now() AT TIME ZONE coalesce((SELECT settings->>'timezone' FROM tenants WHERE id = app_tenant_id()), 'Asia/Shanghai'))::date::text AS today`,
+    );
     const establishedOn = input.establishedOn ?? today;
     if (establishedOn > today) throw orgError(OrgErrorReason.ORG_ESTABLISHED_IN_FUTURE, '成立日期不能晚于今天', 'input.establishedOn');
-    return uniqueAmongSiblings(name, () => insertOrg(ctx.tx, viewer.tenantId, parent, { name, kind: input.kind, category: input.category, establishedOn }));
+    return uniqueAmongSiblings(name, () =>
+      insertOrg(ctx.tx, viewer.tenantId, parent, { name, kind: input.kind, category: input.category, establishedOn }),
+    );
   },
 
   async rename(ctx: RequestContext, id: string, rawName: string): Promise<Org> {
@@ -182,13 +199,15 @@ export const orgService = {
     }
     // Lock the subtree first so a concurrent move of an overlapping subtree waits for us.
     await ctx.tx.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND path <@ $2::ltree FOR UPDATE`, [viewer.tenantId, org.path]);
-    await uniqueAmongSiblings(org.name, () => ctx.tx.query(
-      `UPDATE orgs SET path = $3::ltree || subpath(path, nlevel($2::ltree) - 1),
+    await uniqueAmongSiblings(org.name, () =>
+      ctx.tx.query(
+        `UPDATE orgs SET path = $3::ltree || subpath(path, nlevel($2::ltree) - 1),
                        parent_id = CASE WHEN id = $4 THEN $5::uuid ELSE parent_id END,
                        updated_at = now()
         WHERE tenant_id = $1 AND path <@ $2::ltree`,
-      [viewer.tenantId, org.path, parent.path, org.id, parent.id],
-    ));
+        [viewer.tenantId, org.path, parent.path, org.id, parent.id],
+      ),
+    );
     return reload(ctx, viewer, org.id);
   },
 
@@ -204,7 +223,8 @@ export const orgService = {
       `SELECT count(*)::int AS active FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND archived_at IS NULL`,
       [viewer.tenantId, org.id],
     );
-    if (active > 0) throw orgError(OrgErrorReason.ORG_HAS_ACTIVE_CHILDREN, `The org still has ${active} active sub-organizations`, 'input.id');
+    if (active > 0)
+      throw orgError(OrgErrorReason.ORG_HAS_ACTIVE_CHILDREN, `The org still has ${active} active sub-organizations`, 'input.id');
     await ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { archivedAt: new Date() });
     return reload(ctx, viewer, org.id);
   },
@@ -219,10 +239,15 @@ export const orgService = {
     assertManages(viewer, org);
     if (!org.archivedAt) return org;
     if (org.parentId) {
-      const [parent] = await ctx.tx.query(`SELECT archived_at FROM orgs WHERE tenant_id = $1 AND id = $2 FOR SHARE`, [viewer.tenantId, org.parentId]);
+      const [parent] = await ctx.tx.query(`SELECT archived_at FROM orgs WHERE tenant_id = $1 AND id = $2 FOR SHARE`, [
+        viewer.tenantId,
+        org.parentId,
+      ]);
       if (parent.archived_at) throw orgError(OrgErrorReason.ORG_PARENT_ARCHIVED, '上级组织已撤销，请先恢复上级组织', 'input.id');
     }
-    await uniqueAmongSiblings(org.name, () => ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { archivedAt: null }));
+    await uniqueAmongSiblings(org.name, () =>
+      ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { archivedAt: null }),
+    );
     return reload(ctx, viewer, org.id);
   },
 };

@@ -15,7 +15,10 @@ registerEnumType(PairingPersonKind, {
 });
 
 @Entity('pairing_persons')
-@ObjectType({ implements: Node, description: 'A member or resident in difficulty whom cadres pair with (结对联系对象), registered with an org.' })
+@ObjectType({
+  implements: Node,
+  description: 'A member or resident in difficulty whom cadres pair with (结对联系对象), registered with an org.',
+})
 export class PairingPerson {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -23,13 +26,18 @@ export class PairingPerson {
   @Field() @Column() name: string;
   @Field(() => PairingPersonKind) @Column('text') kind: PairingPersonKind;
   @Field({ description: 'The difficulty (困难情况).' }) @Column() difficulty: string;
-  @Field(() => String, { nullable: true, description: 'Contact, masked (the full value is never stored).' }) @Column('text', { name: 'contact_masked', nullable: true }) contactMasked: string | null;
+  @Field(() => String, { nullable: true, description: 'Contact, masked (the full value is never stored).' })
+  @Column('text', { name: 'contact_masked', nullable: true })
+  contactMasked: string | null;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
   @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }
 
 @Entity('pairings')
-@ObjectType({ implements: Node, description: '结对联系: a cadre of a leading body (LEADER, SECRETARY or SUPERVISOR) paired with a person in difficulty.' })
+@ObjectType({
+  implements: Node,
+  description: '结对联系: a cadre of a leading body (LEADER, SECRETARY or SUPERVISOR) paired with a person in difficulty.',
+})
 export class Pairing {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;

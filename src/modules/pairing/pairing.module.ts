@@ -5,7 +5,8 @@ import { Pairing, PairingPerson, PairingPersonKind, PairingVisit } from './pairi
 import { PairingPersonResolver, PairingResolver, PairingVisitResolver } from './pairing.resolver';
 import { pairingService } from './pairing.service';
 
-const daysBefore = (today: string, days: number) => new Date(Date.parse(`${today}T00:00:00Z`) - days * 86400_000).toISOString().slice(0, 10);
+const daysBefore = (today: string, days: number) =>
+  new Date(Date.parse(`${today}T00:00:00Z`) - days * 86400_000).toISOString().slice(0, 10);
 
 export default {
   name: 'pairing',
@@ -28,9 +29,23 @@ export default {
     if (!org || !leader) return;
     const today = await tenantToday(ctx);
     const person = await pairingService.createPerson(ctx, {
-      orgId: org.id, name: '王秀兰', kind: PairingPersonKind.RESIDENT, difficulty: '退休公交职工家属，独居，患慢性病，行动不便', contact: '13912345678',
+      orgId: org.id,
+      name: '王秀兰',
+      kind: PairingPersonKind.RESIDENT,
+      difficulty: '退休公交职工家属，独居，患慢性病，行动不便',
+      contact: '13912345678',
     });
-    const pairing = await pairingService.pair(ctx, { cadreId: leader.id, personId: person.id, note: '每季度至少走访一次', startedOn: daysBefore(today, 60) });
-    await pairingService.logVisit(ctx, { pairingId: pairing.id, visitedOn: daysBefore(today, 20), note: '上门看望，了解就医和出行困难', helpGiven: '送去慰问金500元，协调爱心车队每月接送复诊' });
+    const pairing = await pairingService.pair(ctx, {
+      cadreId: leader.id,
+      personId: person.id,
+      note: '每季度至少走访一次',
+      startedOn: daysBefore(today, 60),
+    });
+    await pairingService.logVisit(ctx, {
+      pairingId: pairing.id,
+      visitedOn: daysBefore(today, 20),
+      note: '上门看望，了解就医和出行困难',
+      helpGiven: '送去慰问金500元，协调爱心车队每月接送复诊',
+    });
   },
 } satisfies DomainModule;

@@ -17,7 +17,10 @@ class CreatePairingPersonInput {
   @Field() @MinLength(1) @MaxLength(100) name: string;
   @Field(() => PairingPersonKind) kind: PairingPersonKind;
   @Field() @MinLength(1) @MaxLength(2000) difficulty: string;
-  @Field(() => String, { nullable: true, description: 'Phone or e-mail: only its masked form is kept.' }) @IsOptional() @MaxLength(100) contact?: string | null;
+  @Field(() => String, { nullable: true, description: 'Phone or e-mail: only its masked form is kept.' })
+  @IsOptional()
+  @MaxLength(100)
+  contact?: string | null;
 }
 
 @InputType()
@@ -67,7 +70,9 @@ export class PairingResolver {
     return pairingService.list(ctx, { under: root, cadreId: cadreId ? idOf('User', cadreId) : undefined, activeOnly }, clampFirst(first));
   }
 
-  @Query(() => [Pairing], { description: 'Active pairings with no visit in the last `days` days (counted from the start when never visited).' })
+  @Query(() => [Pairing], {
+    description: 'Active pairings with no visit in the last `days` days (counted from the start when never visited).',
+  })
   async pairingsWithoutVisit(
     @Arg('days', () => Int) days: number,
     @Ctx() ctx: RequestContext,
@@ -79,7 +84,9 @@ export class PairingResolver {
     return pairingService.list(ctx, { under: root, idleDays: days }, clampFirst(first));
   }
 
-  @Query(() => [User], { description: '每人结对联系1名以上: cadres (LEADER, SECRETARY, SUPERVISOR roles in the subtree) without an active pairing.' })
+  @Query(() => [User], {
+    description: '每人结对联系1名以上: cadres (LEADER, SECRETARY, SUPERVISOR roles in the subtree) without an active pairing.',
+  })
   async cadresWithoutPairing(@Ctx() ctx: RequestContext, @Arg('under', () => ID, { nullable: true }) under?: string): Promise<User[]> {
     const root = under ? await orgService.getInScopeOrThrow(ctx, idOf('Org', under)) : null;
     return pairingService.cadresWithoutPairing(ctx, root);
@@ -107,7 +114,12 @@ export class PairingResolver {
 
   @Mutation(() => PairingVisit, { description: 'Logs a visit (走访) with the help given.' })
   async logPairingVisit(@Arg('input') input: LogPairingVisitInput, @Ctx() ctx: RequestContext): Promise<PairingVisit> {
-    return pairingService.logVisit(ctx, { pairingId: idOf('Pairing', input.pairingId), visitedOn: toDateString(input.visitedOn), note: input.note, helpGiven: input.helpGiven ?? '' });
+    return pairingService.logVisit(ctx, {
+      pairingId: idOf('Pairing', input.pairingId),
+      visitedOn: toDateString(input.visitedOn),
+      note: input.note,
+      helpGiven: input.helpGiven ?? '',
+    });
   }
 
   @FieldResolver(() => ID)
@@ -122,10 +134,16 @@ export class PairingResolver {
 
   @FieldResolver(() => PairingPerson)
   async person(@Root() p: Pairing, @Ctx() ctx: RequestContext): Promise<PairingPerson> {
-    return ctx.loader<string, PairingPerson>('pairing.persons', async (ids) => {
-      const rows = await ctx.tx.repository(PairingPerson).createQueryBuilder('x').where('x.tenant_id = :t AND x.id = ANY(:ids)', { t: p.tenantId, ids: [...ids] }).getMany();
-      return ids.map((id) => rows.find((r) => r.id === id)!);
-    }).load(p.personId);
+    return ctx
+      .loader<string, PairingPerson>('pairing.persons', async (ids) => {
+        const rows = await ctx.tx
+          .repository(PairingPerson)
+          .createQueryBuilder('x')
+          .where('x.tenant_id = :t AND x.id = ANY(:ids)', { t: p.tenantId, ids: [...ids] })
+          .getMany();
+        return ids.map((id) => rows.find((r) => r.id === id)!);
+      })
+      .load(p.personId);
   }
 
   @FieldResolver(() => Boolean)

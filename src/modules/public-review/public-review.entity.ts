@@ -4,7 +4,11 @@ import { Node } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
 
 @Entity('public_reviews')
-@ObjectType({ implements: Node, description: '群众评议 / 评诺: one member of the public’s rating (满意度 1..5) of an org or of a commitment, through a link code, without an account.' })
+@ObjectType({
+  implements: Node,
+  description:
+    '群众评议 / 评诺: one member of the public’s rating (满意度 1..5) of an org or of a commitment, through a link code, without an account.',
+})
 export class PublicReview {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -19,10 +23,17 @@ export class PublicReview {
   @Column('text', { name: 'contact_hash', nullable: true, select: false }) contactHash: string | null;
   @Column('text', { name: 'client_hash', nullable: true, select: false }) clientHash: string | null;
   @Column('text', { name: 'contact_masked', nullable: true }) contactMasked: string | null;
-  @Field(() => DateTimeScalar, { nullable: true, description: '排除: when an admin took this review out of the satisfaction figures (it stays stored); null while it counts.' })
-  @Column('timestamptz', { name: 'excluded_at', nullable: true }) excludedAt: Date | null;
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: '排除: when an admin took this review out of the satisfaction figures (it stays stored); null while it counts.',
+  })
+  @Column('timestamptz', { name: 'excluded_at', nullable: true })
+  excludedAt: Date | null;
   @Field(() => String, { nullable: true, description: 'Why the review was excluded (e.g. 疑似刷评: one address, many device ids).' })
-  @Column('text', { name: 'excluded_reason', nullable: true }) excludedReason: string | null;
-  @Field(() => DateScalar, { description: 'The day of the review in the tenant’s time zone.' }) @Column('date', { name: 'review_day' }) reviewDay: string;
+  @Column('text', { name: 'excluded_reason', nullable: true })
+  excludedReason: string | null;
+  @Field(() => DateScalar, { description: 'The day of the review in the tenant’s time zone.' })
+  @Column('date', { name: 'review_day' })
+  reviewDay: string;
   @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -1,5 +1,21 @@
 import { ArrayMaxSize, ArrayMinSize, IsOptional, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  Float,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
@@ -24,9 +40,16 @@ class SubmitPublicReviewInput {
   @Field({ description: 'The code from the QR code.' }) @MaxLength(100) code: string;
   @Field(() => Int, { description: '满意度 1..5.' }) @Min(1) @Max(5) rating: number;
   @Field({ defaultValue: '' }) @IsOptional() @MaxLength(2000) comment: string;
-  @Field({ description: 'A random id the page keeps on the device: one review per device per code per day.' }) @MinLength(8) @MaxLength(200) deviceId: string;
-  @Field(() => String, { nullable: true, description: 'Phone or e-mail, optional: stored only as a keyed hash and a masked form.' }) @IsOptional() @MaxLength(100) contact?: string | null;
-  @Field(() => ID, { nullable: true, description: '评诺: rate this commitment of the code’s org instead of the org.' }) commitmentId?: string | null;
+  @Field({ description: 'A random id the page keeps on the device: one review per device per code per day.' })
+  @MinLength(8)
+  @MaxLength(200)
+  deviceId: string;
+  @Field(() => String, { nullable: true, description: 'Phone or e-mail, optional: stored only as a keyed hash and a masked form.' })
+  @IsOptional()
+  @MaxLength(100)
+  contact?: string | null;
+  @Field(() => ID, { nullable: true, description: '评诺: rate this commitment of the code’s org instead of the org.' }) commitmentId?:
+    string | null;
 }
 
 @InputType()
@@ -66,7 +89,8 @@ class ReviewCluster {
   reviewIds: string[];
   @Field(() => DateScalar, { description: 'The day of the reviews (tenant time zone).' }) day: string;
   @Field(() => Int, { description: 'Reviews in the cluster.' }) reviewCount: number;
-  @Field(() => Int, { description: 'Distinct device ids they came with: one address with many devices is what looks stuffed.' }) deviceCount: number;
+  @Field(() => Int, { description: 'Distinct device ids they came with: one address with many devices is what looks stuffed.' })
+  deviceCount: number;
   @Field(() => Float, { description: 'Mean rating of the cluster.' }) averageRating: number;
   @Field(() => DateTimeScalar) firstAt: Date;
   @Field(() => DateTimeScalar) lastAt: Date;
@@ -76,7 +100,8 @@ const ReviewClusterConnection = Connection(ReviewCluster);
 
 @ArgsType()
 class ReviewClustersArgs extends PageArgs {
-  @Field(() => ID, { nullable: true, description: 'Only orgs in this subtree (default: every subtree the admin administers).' }) under?: string;
+  @Field(() => ID, { nullable: true, description: 'Only orgs in this subtree (default: every subtree the admin administers).' })
+  under?: string;
   @Field(() => DateScalar, { nullable: true }) from?: Date;
   @Field(() => DateScalar, { nullable: true }) to?: Date;
   @Field(() => Int, { defaultValue: 3, description: 'Smallest cluster shown (2 to 1000).' }) @Min(2) @Max(1000) minReviews: number;
@@ -84,7 +109,10 @@ class ReviewClustersArgs extends PageArgs {
 
 @InputType()
 class SetPublicReviewsExcludedInput {
-  @Field(() => [ID], { description: 'Reviews of orgs the admin administers (1 to 100).' }) @ArrayMinSize(1) @ArrayMaxSize(100) ids: string[];
+  @Field(() => [ID], { description: 'Reviews of orgs the admin administers (1 to 100).' })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  ids: string[];
   @Field({ description: 'true: take them out of the satisfaction figures; false: count them again.' }) excluded: boolean;
   @Field(() => String, { nullable: true, description: 'Required when excluding.' }) @IsOptional() @MaxLength(500) reason?: string | null;
 }
@@ -132,26 +160,51 @@ export class PublicReviewResolver {
     const org = args.orgId ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.orgId)) : null;
     const campaign = args.campaignId ? await campaignService.getOrThrow(ctx, idOf('Campaign', args.campaignId)) : null;
     const commitment = args.commitmentId ? await commitmentService.getOrThrow(ctx, idOf('Commitment', args.commitmentId)) : null;
-    return toConnection(await publicReviewService.list(ctx, {
-      under, orgId: org?.id, campaignId: campaign?.id, commitmentId: commitment?.id,
-      from: args.from ? toDateString(args.from) : null, to: args.to ? toDateString(args.to) : null,
-    }, pageSize(args), args.after));
+    return toConnection(
+      await publicReviewService.list(
+        ctx,
+        {
+          under,
+          orgId: org?.id,
+          campaignId: campaign?.id,
+          commitmentId: commitment?.id,
+          from: args.from ? toDateString(args.from) : null,
+          to: args.to ? toDateString(args.to) : null,
+        },
+        pageSize(args),
+        args.after,
+      ),
+    );
   }
 
-  @Query(() => ReviewClusterConnection, { description: '疑似刷评 (tenant admins over the orgs): clusters of reviews from one address under several device ids, newest day first.' })
+  @Query(() => ReviewClusterConnection, {
+    description: '疑似刷评 (tenant admins over the orgs): clusters of reviews from one address under several device ids, newest day first.',
+  })
   async suspiciousReviewClusters(@Args() args: ReviewClustersArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<ReviewCluster>> {
     const under = args.under ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.under)) : null;
     const [from, to] = [args.from ? toDateString(args.from) : null, args.to ? toDateString(args.to) : null];
     if (from && to && from > to) throw badInput('to', 'to is before from');
-    return toConnection(await publicReviewService.clusters(ctx, { under, from, to, minReviews: args.minReviews }, pageSize(args), args.after));
+    return toConnection(
+      await publicReviewService.clusters(ctx, { under, from, to, minReviews: args.minReviews }, pageSize(args), args.after),
+    );
   }
 
-  @Mutation(() => [PublicReview], { description: 'Tenant admins over the orgs: take reviews out of the satisfaction figures (with a reason) or count them again. The reviews stay stored.' })
+  @Mutation(() => [PublicReview], {
+    description:
+      'Tenant admins over the orgs: take reviews out of the satisfaction figures (with a reason) or count them again. The reviews stay stored.',
+  })
   async setPublicReviewsExcluded(@Arg('input') input: SetPublicReviewsExcludedInput, @Ctx() ctx: RequestContext): Promise<PublicReview[]> {
-    return publicReviewService.setExcluded(ctx, input.ids.map((id) => idOf('PublicReview', id)), input.excluded, input.reason ?? null);
+    return publicReviewService.setExcluded(
+      ctx,
+      input.ids.map((id) => idOf('PublicReview', id)),
+      input.excluded,
+      input.reason ?? null,
+    );
   }
 
-  @Query(() => OrgSatisfaction, { description: '群众满意度: count, average rating and satisfied share (rating ≥ 4) of the org, its subtree and each child subtree.' })
+  @Query(() => OrgSatisfaction, {
+    description: '群众满意度: count, average rating and satisfied share (rating ≥ 4) of the org, its subtree and each child subtree.',
+  })
   async satisfaction(
     @Arg('orgId', () => ID) orgId: string,
     @Ctx() ctx: RequestContext,
@@ -166,7 +219,10 @@ export class PublicReviewResolver {
     return publicReviewService.satisfaction(ctx, org, { campaign, from: f, to: t });
   }
 
-  @Mutation(() => Evaluation, { description: '提高群众满意度所占比重: a PERCENT criterion takes the org’s satisfied share (群众评议满意率) for the evaluation’s campaign.' })
+  @Mutation(() => Evaluation, {
+    description:
+      '提高群众满意度所占比重: a PERCENT criterion takes the org’s satisfied share (群众评议满意率) for the evaluation’s campaign.',
+  })
   async fillScoreFromSatisfaction(@Arg('input') input: FillScoreFromSatisfactionInput, @Ctx() ctx: RequestContext): Promise<Evaluation> {
     return publicReviewService.fillScore(ctx, {
       evaluationId: idOf('Evaluation', input.evaluationId),

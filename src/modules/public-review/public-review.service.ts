@@ -100,7 +100,13 @@ const COUNTED_SQL = `r.tenant_id = $1 AND r.commitment_id IS NULL AND r.excluded
   AND ($3::uuid IS NULL OR r.campaign_id = $3::uuid OR (r.campaign_id IS NULL AND r.review_day BETWEEN $4::date AND $5::date))
   AND ($6::date IS NULL OR r.review_day >= $6::date) AND ($7::date IS NULL OR r.review_day <= $7::date)`;
 
-const filterParams = (f: SatisfactionFilter) => [f.campaign?.id ?? null, f.campaign?.startsOn ?? null, f.campaign?.endsOn ?? null, f.from ?? null, f.to ?? null];
+const filterParams = (f: SatisfactionFilter) => [
+  f.campaign?.id ?? null,
+  f.campaign?.startsOn ?? null,
+  f.campaign?.endsOn ?? null,
+  f.from ?? null,
+  f.to ?? null,
+];
 
 export const publicReviewService = {
   /**
@@ -120,10 +126,28 @@ export const publicReviewService = {
           AND (device_hash = $5 OR contact_hash = $6)`,
       [link.tenantId, link.id, commitment?.id ?? null, day, deviceHash, contact.hash],
     );
-    if (duplicate) throw publicReviewError(PublicReviewErrorReason.ALREADY_REVIEWED, 'This has already been rated from this device or contact today; thank you');
-    await this.insert(ctx, link, { rating: input.rating, comment: input.comment.trim(), deviceHash, clientHash: client, contact, commitmentId: commitment?.id ?? null, day });
+    if (duplicate)
+      throw publicReviewError(
+        PublicReviewErrorReason.ALREADY_REVIEWED,
+        'This has already been rated from this device or contact today; thank you',
+      );
+    await this.insert(ctx, link, {
+      rating: input.rating,
+      comment: input.comment.trim(),
+      deviceHash,
+      clientHash: client,
+      contact,
+      commitmentId: commitment?.id ?? null,
+      day,
+    });
     await linkCodeService.record(ctx, link, client, 'REVIEW');
-    return { orgName: await linkCodeService.orgName(ctx, link), rating: input.rating, reviewDay: day, contactMasked: contact.masked, commitmentText: commitment?.text ?? null };
+    return {
+      orgName: await linkCodeService.orgName(ctx, link),
+      rating: input.rating,
+      reviewDay: day,
+      contactMasked: contact.masked,
+      commitmentText: commitment?.text ?? null,
+    };
   },
 
   /**
@@ -141,10 +165,18 @@ export const publicReviewService = {
       [link.tenantId, clientHash, link.id, day, settings.timezone],
     );
     if (row.by_address >= settings.publicReviewsPerAddressPerDay) {
-      throw publicReviewError(PublicReviewErrorReason.ADDRESS_DAILY_LIMIT, `今天从此网络提交的评议已达上限（每天 ${settings.publicReviewsPerAddressPerDay} 条），请明天再来`, { retryAfterSeconds: row.wait, limit: settings.publicReviewsPerAddressPerDay });
+      throw publicReviewError(
+        PublicReviewErrorReason.ADDRESS_DAILY_LIMIT,
+        `今天从此网络提交的评议已达上限（每天 ${settings.publicReviewsPerAddressPerDay} 条），请明天再来`,
+        { retryAfterSeconds: row.wait, limit: settings.publicReviewsPerAddressPerDay },
+      );
     }
     if (row.by_code >= settings.publicReviewsPerCodePerDay) {
-      throw publicReviewError(PublicReviewErrorReason.CODE_DAILY_LIMIT, `此二维码今天收到的评议已达上限（每天 ${settings.publicReviewsPerCodePerDay} 条），请明天再来`, { retryAfterSeconds: row.wait, limit: settings.publicReviewsPerCodePerDay });
+      throw publicReviewError(
+        PublicReviewErrorReason.CODE_DAILY_LIMIT,
+        `此二维码今天收到的评议已达上限（每天 ${settings.publicReviewsPerCodePerDay} 条），请明天再来`,
+        { retryAfterSeconds: row.wait, limit: settings.publicReviewsPerCodePerDay },
+      );
     }
   },
 
@@ -153,7 +185,12 @@ export const publicReviewService = {
    * `minReviews` reviews and more than one device id (one phone rotating its id, or one machine posing
    * as many). Admins over the org only; one statement over the scope, newest day first.
    */
-  async clusters(ctx: RequestContext, filter: { under?: Org | null; from?: string | null; to?: string | null; minReviews: number }, first: number, after?: string): Promise<Page<ReviewCluster>> {
+  async clusters(
+    ctx: RequestContext,
+    filter: { under?: Org | null; from?: string | null; to?: string | null; minReviews: number },
+    first: number,
+    after?: string,
+  ): Promise<Page<ReviewCluster>> {
     const viewer = requireUser(ctx);
     const roots = filter.under ? scopedRootsUnder(viewer, filter.under.path, REVIEW_ADMINS) : scopePaths(viewer, REVIEW_ADMINS);
     if (!roots.length) throw publicReviewError(PublicReviewErrorReason.NOT_REVIEW_ADMIN, '只有该组织的管理员可以查看疑似刷评');
@@ -179,17 +216,44 @@ export const publicReviewService = {
          AND ($2::date IS NULL OR r.review_day >= $2::date) AND ($3::date IS NULL OR r.review_day <= $3::date)
        GROUP BY r.link_code_id, r.review_day, r.client_hash
       HAVING count(*) >= $4 AND count(DISTINCT r.device_hash) > 1`;
-    const rows: { link_code_id: string; day: string; client_hash: string; org_id: string; review_count: number; device_count: number; average_rating: number; first_at: Date; last_at: Date; review_ids: string[] }[] =
-      await ctx.tx.query(`SELECT g.*, g.day::text AS day FROM (${base}) g WHERE true ${keyset} ORDER BY g.day DESC, g.link_code_id::text, g.client_hash LIMIT ${first + 1}`, params);
+    const rows: {
+      link_code_id: string;
+      day: string;
+      client_hash: string;
+      org_id: string;
+      review_count: number;
+      device_count: number;
+      average_rating: number;
+      first_at: Date;
+      last_at: Date;
+      review_ids: string[];
+    }[] = await ctx.tx.query(
+      `SELECT g.*, g.day::text AS day FROM (${base}) g WHERE true ${keyset} ORDER BY g.day DESC, g.link_code_id::text, g.client_hash LIMIT ${first + 1}`,
+      params,
+    );
     const clusters = rows.map((r) => ({
-      linkCodeId: r.link_code_id, orgId: r.org_id, day: r.day, clientHash: r.client_hash, reviewCount: r.review_count, deviceCount: r.device_count,
-      averageRating: r.average_rating, firstAt: r.first_at, lastAt: r.last_at, reviewIds: r.review_ids,
+      linkCodeId: r.link_code_id,
+      orgId: r.org_id,
+      day: r.day,
+      clientHash: r.client_hash,
+      reviewCount: r.review_count,
+      deviceCount: r.device_count,
+      averageRating: r.average_rating,
+      firstAt: r.first_at,
+      lastAt: r.last_at,
+      reviewIds: r.review_ids,
     }));
     const countParams = params.slice(0, 4 + roots.length);
-    return pageFrom(clusters, first, after, (c) => encodeCursor([c.day, c.linkCodeId, c.clientHash]), async () => {
-      const [{ n }] = await ctx.tx.query(`SELECT count(*)::int AS n FROM (${base}) g`, countParams);
-      return n as number;
-    });
+    return pageFrom(
+      clusters,
+      first,
+      after,
+      (c) => encodeCursor([c.day, c.linkCodeId, c.clientHash]),
+      async () => {
+        const [{ n }] = await ctx.tx.query(`SELECT count(*)::int AS n FROM (${base}) g`, countParams);
+        return n as number;
+      },
+    );
   },
 
   /**
@@ -205,7 +269,8 @@ export const publicReviewService = {
       const review = await this.find(ctx, id);
       if (!review) throw publicReviewError(PublicReviewErrorReason.REVIEW_NOT_FOUND, '评议不存在', 'input.ids');
       const org = await orgService.findById(ctx, review.orgId);
-      if (!org || !inScope(viewer, org.path, REVIEW_ADMINS)) throw publicReviewError(PublicReviewErrorReason.NOT_REVIEW_ADMIN, '只有该组织的管理员可以排除评议');
+      if (!org || !inScope(viewer, org.path, REVIEW_ADMINS))
+        throw publicReviewError(PublicReviewErrorReason.NOT_REVIEW_ADMIN, '只有该组织的管理员可以排除评议');
       reviews.push(review);
     }
     await ctx.tx.query(
@@ -214,7 +279,12 @@ export const publicReviewService = {
       [viewer.tenantId, reviews.map((r) => r.id), excluded, viewer.userId, text],
     );
     ctx.forget('commitment.rating');
-    return ctx.tx.repository(PublicReview).createQueryBuilder('r').where('r.tenant_id = :t AND r.id = ANY(:ids)', { t: viewer.tenantId, ids: reviews.map((r) => r.id) }).orderBy('r.created_at').getMany();
+    return ctx.tx
+      .repository(PublicReview)
+      .createQueryBuilder('r')
+      .where('r.tenant_id = :t AND r.id = ANY(:ids)', { t: viewer.tenantId, ids: reviews.map((r) => r.id) })
+      .orderBy('r.created_at')
+      .getMany();
   },
 
   /** The commitment a review rates: the code's own, or one of the code's org named by the reviewer. */
@@ -223,17 +293,52 @@ export const publicReviewService = {
       if (!link.commitmentId) return null;
       commitmentId = link.commitmentId;
     }
-    if (link.commitmentId && commitmentId !== link.commitmentId) throw publicReviewError(PublicReviewErrorReason.NOT_RATEABLE, 'This code rates another commitment', 'input.commitmentId');
-    const [row] = await ctx.tx.query(`SELECT id, text FROM commitments WHERE tenant_id = $1 AND id = $2 AND org_id = $3`, [link.tenantId, commitmentId, link.orgId]);
-    if (!row) throw publicReviewError(PublicReviewErrorReason.NOT_RATEABLE, 'Not a commitment that can be rated with this code', 'input.commitmentId');
+    if (link.commitmentId && commitmentId !== link.commitmentId)
+      throw publicReviewError(PublicReviewErrorReason.NOT_RATEABLE, 'This code rates another commitment', 'input.commitmentId');
+    const [row] = await ctx.tx.query(`SELECT id, text FROM commitments WHERE tenant_id = $1 AND id = $2 AND org_id = $3`, [
+      link.tenantId,
+      commitmentId,
+      link.orgId,
+    ]);
+    if (!row)
+      throw publicReviewError(
+        PublicReviewErrorReason.NOT_RATEABLE,
+        'Not a commitment that can be rated with this code',
+        'input.commitmentId',
+      );
     return row;
   },
 
-  async insert(ctx: RequestContext, link: LinkCode, r: { rating: number; comment: string; deviceHash: string; clientHash: string | null; contact: { hash: string | null; masked: string | null }; commitmentId: string | null; day: string }): Promise<void> {
+  async insert(
+    ctx: RequestContext,
+    link: LinkCode,
+    r: {
+      rating: number;
+      comment: string;
+      deviceHash: string;
+      clientHash: string | null;
+      contact: { hash: string | null; masked: string | null };
+      commitmentId: string | null;
+      day: string;
+    },
+  ): Promise<void> {
     await ctx.tx.query(
       `INSERT INTO public_reviews (tenant_id, link_code_id, org_id, campaign_id, commitment_id, rating, comment, device_hash, client_hash, contact_hash, contact_masked, review_day)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [link.tenantId, link.id, link.orgId, link.campaignId, r.commitmentId, r.rating, r.comment, r.deviceHash, r.clientHash, r.contact.hash, r.contact.masked, r.day],
+      [
+        link.tenantId,
+        link.id,
+        link.orgId,
+        link.campaignId,
+        r.commitmentId,
+        r.rating,
+        r.comment,
+        r.deviceHash,
+        r.clientHash,
+        r.contact.hash,
+        r.contact.masked,
+        r.day,
+      ],
     );
     ctx.forget('commitment.rating');
   },
@@ -262,7 +367,9 @@ export const publicReviewService = {
     const roots = filter.under ? scopedRootsUnder(viewer, filter.under.path, REVIEW_READERS) : scopePaths(viewer, REVIEW_READERS);
     const build = () => {
       const scope = underAnySql('o', roots);
-      const qb = ctx.tx.repository(PublicReview).createQueryBuilder('r')
+      const qb = ctx.tx
+        .repository(PublicReview)
+        .createQueryBuilder('r')
         .innerJoin('orgs', 'o', 'o.tenant_id = r.tenant_id AND o.id = r.org_id')
         .where('r.tenant_id = :t', { t: viewer.tenantId })
         .andWhere(scope.sql, scope.params);
@@ -273,10 +380,19 @@ export const publicReviewService = {
       if (filter.to) qb.andWhere('r.review_day <= CAST(:to AS date)', { to: filter.to });
       return qb;
     };
-    const qb = build().orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(first + 1);
+    const qb = build()
+      .orderBy('r.created_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .limit(first + 1);
     const cursor = decodeCursor(after, 2);
     if (cursor) qb.andWhere('(r.created_at, r.id) < (CAST(:c AS timestamptz), CAST(:i AS uuid))', { c: cursor[0], i: cursor[1] });
-    return pageFrom(await qb.getMany(), first, after, (r) => encodeCursor([r.createdAt.toISOString(), r.id]), () => build().getCount());
+    return pageFrom(
+      await qb.getMany(),
+      first,
+      after,
+      (r) => encodeCursor([r.createdAt.toISOString(), r.id]),
+      () => build().getCount(),
+    );
   },
 
   /** The org's own figures, its subtree's, and each child subtree's: one statement. */
@@ -296,7 +412,11 @@ export const publicReviewService = {
         WHERE c.tenant_id = $1 AND c.parent_id = $8 AND c.archived_at IS NULL GROUP BY c.id`,
       [viewer.tenantId, org.path, ...filterParams(filter), org.id],
     );
-    const children = await Promise.all(rows.filter((r) => r!.part === 'child').map(async (r) => ({ org: (await orgService.findById(ctx, r!.org_id!))!, figures: toFigures(r) })));
+    const children = await Promise.all(
+      rows
+        .filter((r) => r!.part === 'child')
+        .map(async (r) => ({ org: (await orgService.findById(ctx, r!.org_id!))!, figures: toFigures(r) })),
+    );
     return {
       org,
       own: toFigures(rows.find((r) => r!.part === 'own')),
@@ -307,10 +427,11 @@ export const publicReviewService = {
 
   /** The org's own figures for a campaign (what a PERCENT criterion takes). */
   async ownFigures(ctx: RequestContext, org: Org, campaign: Campaign): Promise<SatisfactionFigures> {
-    const [row] = await ctx.tx.query(
-      `SELECT ${FIGURES_SQL} FROM public_reviews r WHERE r.org_id = $2 AND ${COUNTED_SQL}`,
-      [org.tenantId, org.id, ...filterParams({ campaign })],
-    );
+    const [row] = await ctx.tx.query(`SELECT ${FIGURES_SQL} FROM public_reviews r WHERE r.org_id = $2 AND ${COUNTED_SQL}`, [
+      org.tenantId,
+      org.id,
+      ...filterParams({ campaign }),
+    ]);
     return toFigures(row);
   },
 
@@ -326,9 +447,19 @@ export const publicReviewService = {
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
     const criterion = (await frameworkService.criteriaOf(ctx, campaign.versionId)).find((c) => c.id === input.criterionId);
     if (!criterion) throw badInput('input.criterionId', 'Not a criterion of this campaign', EvaluationErrorReason.INVALID_SCORE);
-    if (criterion.scoringType !== ScoringType.PERCENT) throw publicReviewError(PublicReviewErrorReason.NOT_PERCENT_CRITERION, `${criterion.code} is not scored as a percentage`, 'input.criterionId');
+    if (criterion.scoringType !== ScoringType.PERCENT)
+      throw publicReviewError(
+        PublicReviewErrorReason.NOT_PERCENT_CRITERION,
+        `${criterion.code} is not scored as a percentage`,
+        'input.criterionId',
+      );
     const figures = await this.ownFigures(ctx, org, campaign);
-    if (!figures.count || figures.satisfiedShare === null) throw publicReviewError(PublicReviewErrorReason.NO_REVIEWS, `${org.name} has no public reviews for this campaign yet`, 'input.evaluationId');
+    if (!figures.count || figures.satisfiedShare === null)
+      throw publicReviewError(
+        PublicReviewErrorReason.NO_REVIEWS,
+        `${org.name} has no public reviews for this campaign yet`,
+        'input.evaluationId',
+      );
     const score = {
       criterionId: criterion.id,
       value: figures.satisfiedShare,

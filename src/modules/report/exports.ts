@@ -8,7 +8,13 @@ import { LedgerFilter, ledgerService, tenantToday } from '../ledger/ledger.servi
 import { Org, orgCategoryLabels, orgKindLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { rectificationService } from '../supervision/rectification.service';
-import { Inspection, SupervisionTeam, findingSeverityLabels, inspectionMethodLabels, rectificationStateLabels } from '../supervision/supervision.entity';
+import {
+  Inspection,
+  SupervisionTeam,
+  findingSeverityLabels,
+  inspectionMethodLabels,
+  rectificationStateLabels,
+} from '../supervision/supervision.entity';
 import { supervisionService } from '../supervision/supervision.service';
 import { addTable, excelDate, newWorkbook, toBuffer } from './xlsx';
 
@@ -26,20 +32,32 @@ const ratio = (c: ProgressCounts) => (c.eligible ? Math.round((c.attained / c.el
 export async function ledgerExport(ctx: RequestContext, org: Org, filter: LedgerFilter): Promise<ExportFile> {
   const entries = await ledgerService.forExport(ctx, org, filter);
   const workbook = newWorkbook(`${org.name}管理台帐`);
-  addTable(workbook, '管理台帐', [
-    { header: '序号', key: 'n', kind: 'int' },
-    { header: '日期', key: 'occurredOn', kind: 'date', minWidth: 12 },
-    { header: '类别', key: 'category' },
-    { header: '标题', key: 'title', maxWidth: 40 },
-    { header: '内容', key: 'content', kind: 'wrap', maxWidth: 60 },
-    { header: '参加人数', key: 'participants', kind: 'int' },
-    { header: '所属创建活动', key: 'campaign', maxWidth: 40 },
-    { header: '附件', key: 'attachments', kind: 'wrap', maxWidth: 40 },
-    { header: '记录人', key: 'author' },
-  ], entries.map((e, i) => ({
-    n: i + 1, occurredOn: excelDate(e.occurredOn), category: ledgerCategoryLabels[e.category], title: e.title, content: e.content,
-    participants: e.participants, campaign: e.campaignName ?? '', attachments: e.attachmentRefs.join('\n'), author: e.authorName ?? '',
-  })));
+  addTable(
+    workbook,
+    '管理台帐',
+    [
+      { header: '序号', key: 'n', kind: 'int' },
+      { header: '日期', key: 'occurredOn', kind: 'date', minWidth: 12 },
+      { header: '类别', key: 'category' },
+      { header: '标题', key: 'title', maxWidth: 40 },
+      { header: '内容', key: 'content', kind: 'wrap', maxWidth: 60 },
+      { header: '参加人数', key: 'participants', kind: 'int' },
+      { header: '所属创建活动', key: 'campaign', maxWidth: 40 },
+      { header: '附件', key: 'attachments', kind: 'wrap', maxWidth: 40 },
+      { header: '记录人', key: 'author' },
+    ],
+    entries.map((e, i) => ({
+      n: i + 1,
+      occurredOn: excelDate(e.occurredOn),
+      category: ledgerCategoryLabels[e.category],
+      title: e.title,
+      content: e.content,
+      participants: e.participants,
+      campaign: e.campaignName ?? '',
+      attachments: e.attachmentRefs.join('\n'),
+      author: e.authorName ?? '',
+    })),
+  );
   return { filename: `${org.name}-管理台帐.xlsx`, asciiName: 'ledger.xlsx', buffer: await toBuffer(workbook) };
 }
 
@@ -47,7 +65,12 @@ export async function ledgerExport(ctx: RequestContext, org: Org, filter: Ledger
  * 创建进度: one row per direct child's subtree with eligible / evaluated / attained / ratio (as the
  * API's CampaignProgress.byChild), a total row, and a sheet of the lagging orgs (工作不力 candidates).
  */
-export async function campaignProgressExport(ctx: RequestContext, campaign: Campaign, underId: string | null, asOf: string): Promise<ExportFile> {
+export async function campaignProgressExport(
+  ctx: RequestContext,
+  campaign: Campaign,
+  underId: string | null,
+  asOf: string,
+): Promise<ExportFile> {
   const scope = await campaignService.rollupScope(ctx, campaign, underId);
   const [figures, lagging, version] = await Promise.all([
     campaignService.progress(ctx, campaign, scope, asOf),
@@ -67,54 +90,102 @@ export async function campaignProgressExport(ctx: RequestContext, campaign: Camp
     { header: '建成率', key: 'ratio', kind: 'ratio' as const },
   ];
   const sheet = addTable(workbook, '创建进度', columns, [
-    ...children.map((c) => ({ org: c.org.name, kind: orgKindLabels[c.org.kind], eligible: c.eligible, evaluated: c.evaluated, attained: c.attained, ratio: ratio(c) })),
+    ...children.map((c) => ({
+      org: c.org.name,
+      kind: orgKindLabels[c.org.kind],
+      eligible: c.eligible,
+      evaluated: c.evaluated,
+      attained: c.attained,
+      ratio: ratio(c),
+    })),
     { org: '合计', kind: '', eligible: figures.eligible, evaluated: figures.evaluated, attained: figures.attained, ratio: ratio(figures) },
   ]);
   sheet.getRow(sheet.rowCount).font = { bold: true };
-  const gradeLabel = (code: string | undefined) => (code ? version.rule.grades.find((g) => g.code === code)?.label ?? code : '');
-  addTable(workbook, '工作不力单位', [
-    { header: '序号', key: 'n', kind: 'int' },
-    { header: '组织', key: 'org', maxWidth: 40 },
-    { header: '上级组织', key: 'parent', maxWidth: 40 },
-    { header: '类型', key: 'kind' },
-    { header: '单位类别', key: 'category' },
-    { header: '总分', key: 'total', kind: 'number' },
-    { header: '等级', key: 'grade' },
-    { header: '状态', key: 'status' },
-  ], await Promise.all(lagging.map(async (l, i) => ({
-    n: i + 1, org: l.org.name, parent: (await orgService.parent(ctx, l.org))?.name ?? '', kind: orgKindLabels[l.org.kind], category: orgCategoryLabels[l.org.category],
-    total: l.result ? l.result.total : null, grade: gradeLabel(l.result?.grade), status: !l.result ? '未评议' : l.result.complete ? '未达标' : '评议未完成',
-  }))));
-  addTable(workbook, '说明', [{ header: '项目', key: 'k' }, { header: '内容', key: 'v', kind: 'wrap', maxWidth: 60 }], [
-    { k: '创建活动', v: campaign.name },
-    { k: '统计范围', v: scope.name },
-    { k: '统计日期', v: excelDate(asOf) },
-    { k: '当前目标', v: figures.target ? `${figures.target.dueOn}前建成率达到${Math.round(figures.target.ratio * 100)}%` : '无' },
-  ]).getCell('B4').numFmt = 'yyyy-mm-dd';
-  return { filename: `${campaign.name}-${scope.name}-创建进度-${asOf}.xlsx`, asciiName: `campaign-progress-${asOf}.xlsx`, buffer: await toBuffer(workbook) };
+  const gradeLabel = (code: string | undefined) => (code ? (version.rule.grades.find((g) => g.code === code)?.label ?? code) : '');
+  addTable(
+    workbook,
+    '工作不力单位',
+    [
+      { header: '序号', key: 'n', kind: 'int' },
+      { header: '组织', key: 'org', maxWidth: 40 },
+      { header: '上级组织', key: 'parent', maxWidth: 40 },
+      { header: '类型', key: 'kind' },
+      { header: '单位类别', key: 'category' },
+      { header: '总分', key: 'total', kind: 'number' },
+      { header: '等级', key: 'grade' },
+      { header: '状态', key: 'status' },
+    ],
+    await Promise.all(
+      lagging.map(async (l, i) => ({
+        n: i + 1,
+        org: l.org.name,
+        parent: (await orgService.parent(ctx, l.org))?.name ?? '',
+        kind: orgKindLabels[l.org.kind],
+        category: orgCategoryLabels[l.org.category],
+        total: l.result ? l.result.total : null,
+        grade: gradeLabel(l.result?.grade),
+        status: !l.result ? '未评议' : l.result.complete ? '未达标' : '评议未完成',
+      })),
+    ),
+  );
+  addTable(
+    workbook,
+    '说明',
+    [
+      { header: '项目', key: 'k' },
+      { header: '内容', key: 'v', kind: 'wrap', maxWidth: 60 },
+    ],
+    [
+      { k: '创建活动', v: campaign.name },
+      { k: '统计范围', v: scope.name },
+      { k: '统计日期', v: excelDate(asOf) },
+      { k: '当前目标', v: figures.target ? `${figures.target.dueOn}前建成率达到${Math.round(figures.target.ratio * 100)}%` : '无' },
+    ],
+  ).getCell('B4').numFmt = 'yyyy-mm-dd';
+  return {
+    filename: `${campaign.name}-${scope.name}-创建进度-${asOf}.xlsx`,
+    asciiName: `campaign-progress-${asOf}.xlsx`,
+    buffer: await toBuffer(workbook),
+  };
 }
 
 /** 年度党建目标考核: the orgs below `under` ranked, every component in its own column. */
 export async function assessmentExport(ctx: RequestContext, under: Org, year: number): Promise<ExportFile> {
   const rows = await assessmentService.compute(ctx, year, { under }, 5000);
   const labels = rows[0]?.components.map((c) => ({ code: c.code, label: c.label })) ?? [
-    { code: 'CAMPAIGN', label: '创建活动成绩' }, { code: 'BASE', label: '基础分' }, { code: 'FINDINGS', label: '督查问题扣分' },
-    { code: 'OVERDUE_RECTIFICATIONS', label: '整改逾期扣分' }, { code: 'CRITICISMS', label: '通报批评扣分' }, { code: 'COMMENDATIONS', label: '通报表扬加分' },
+    { code: 'CAMPAIGN', label: '创建活动成绩' },
+    { code: 'BASE', label: '基础分' },
+    { code: 'FINDINGS', label: '督查问题扣分' },
+    { code: 'OVERDUE_RECTIFICATIONS', label: '整改逾期扣分' },
+    { code: 'CRITICISMS', label: '通报批评扣分' },
+    { code: 'COMMENDATIONS', label: '通报表扬加分' },
   ];
   const workbook = newWorkbook(`${under.name}${year}年度党建目标考核`);
-  addTable(workbook, `${year}年度考核`, [
-    { header: '名次', key: 'rank', kind: 'int' },
-    { header: '组织', key: 'org', maxWidth: 40 },
-    { header: '类型', key: 'kind' },
-    { header: '总分', key: 'total', kind: 'number' },
-    ...labels.map((l) => ({ header: l.label, key: l.code, kind: 'number' as const })),
-    { header: '计分说明', key: 'detail', kind: 'wrap', maxWidth: 60 },
-  ], rows.map((r) => ({
-    rank: r.rank, org: r.org.name, kind: orgKindLabels[r.org.kind], total: r.total,
-    ...Object.fromEntries(r.components.map((c) => [c.code, c.points || 0])), // no −0 in a sheet
-    detail: r.components.map((c) => `${c.label}：${c.detail}`).join('；'),
-  })));
-  return { filename: `${under.name}-${year}年度党建目标考核.xlsx`, asciiName: `annual-assessment-${year}.xlsx`, buffer: await toBuffer(workbook) };
+  addTable(
+    workbook,
+    `${year}年度考核`,
+    [
+      { header: '名次', key: 'rank', kind: 'int' },
+      { header: '组织', key: 'org', maxWidth: 40 },
+      { header: '类型', key: 'kind' },
+      { header: '总分', key: 'total', kind: 'number' },
+      ...labels.map((l) => ({ header: l.label, key: l.code, kind: 'number' as const })),
+      { header: '计分说明', key: 'detail', kind: 'wrap', maxWidth: 60 },
+    ],
+    rows.map((r) => ({
+      rank: r.rank,
+      org: r.org.name,
+      kind: orgKindLabels[r.org.kind],
+      total: r.total,
+      ...Object.fromEntries(r.components.map((c) => [c.code, c.points || 0])), // no −0 in a sheet
+      detail: r.components.map((c) => `${c.label}：${c.detail}`).join('；'),
+    })),
+  );
+  return {
+    filename: `${under.name}-${year}年度党建目标考核.xlsx`,
+    asciiName: `annual-assessment-${year}.xlsx`,
+    buffer: await toBuffer(workbook),
+  };
 }
 
 /** 督查记录: the inspection's particulars, and its findings with the rectifications they ordered. */
@@ -129,44 +200,67 @@ export async function inspectionExport(ctx: RequestContext, inspection: Inspecti
   const rectifications = await Promise.all(findings.map((f) => rectificationService.byFinding(ctx, f)));
   const owners = await Promise.all(rectifications.map((r) => (r ? orgService.findById(ctx, r.ownerOrgId) : null)));
   const workbook = newWorkbook('督查记录');
-  const info = addTable(workbook, '督查记录', [{ header: '项目', key: 'k' }, { header: '内容', key: 'v', kind: 'wrap', maxWidth: 70 }], [
-    { k: '督查对象', v: org?.name ?? '' },
-    { k: '督导组', v: team?.name ?? '' },
-    { k: '督查日期', v: excelDate(inspection.inspectedOn) },
-    { k: '督查方式', v: inspection.methods.map((m) => inspectionMethodLabels[m]).join('、') },
-    { k: '情况摘要', v: inspection.summary },
-    { k: '状态', v: inspection.state === 'FINALIZED' ? '已定稿' : '草稿' },
-    { k: '问题数', v: findings.filter((f) => !f.withdrawnReason).length },
-    { k: '记录哈希', v: inspection.recordHash ?? '' },
-  ]);
+  const info = addTable(
+    workbook,
+    '督查记录',
+    [
+      { header: '项目', key: 'k' },
+      { header: '内容', key: 'v', kind: 'wrap', maxWidth: 70 },
+    ],
+    [
+      { k: '督查对象', v: org?.name ?? '' },
+      { k: '督导组', v: team?.name ?? '' },
+      { k: '督查日期', v: excelDate(inspection.inspectedOn) },
+      { k: '督查方式', v: inspection.methods.map((m) => inspectionMethodLabels[m]).join('、') },
+      { k: '情况摘要', v: inspection.summary },
+      { k: '状态', v: inspection.state === 'FINALIZED' ? '已定稿' : '草稿' },
+      { k: '问题数', v: findings.filter((f) => !f.withdrawnReason).length },
+      { k: '记录哈希', v: inspection.recordHash ?? '' },
+    ],
+  );
   info.getCell('B4').numFmt = 'yyyy-mm-dd';
-  addTable(workbook, '问题清单', [
-    { header: '序号', key: 'n', kind: 'int' },
-    { header: '严重程度', key: 'severity' },
-    { header: '问题描述', key: 'description', kind: 'wrap', maxWidth: 60 },
-    { header: '整改单位', key: 'owner', maxWidth: 40 },
-    { header: '整改期限', key: 'due', kind: 'date', minWidth: 12 },
-    { header: '整改状态', key: 'state' },
-    { header: '是否逾期', key: 'overdue' },
-  ], findings.map((f, i) => {
-    const r = rectifications[i];
-    return {
-      n: f.position + 1, severity: findingSeverityLabels[f.severity], description: f.withdrawnReason ? `${f.description}（已撤回：${f.withdrawnReason}）` : f.description, owner: owners[i]?.name ?? '',
-      due: excelDate(r?.dueOn ?? f.rectifyDueOn), state: r ? rectificationStateLabels[r.state] : f.rectifyOrgId ? '定稿后下达' : '无需整改',
-      overdue: r ? (rectificationService.isOverdue(r, today) ? '是' : '否') : '',
-    };
-  }));
-  return { filename: `督查记录-${org?.name ?? ''}-${inspection.inspectedOn}.xlsx`, asciiName: `inspection-${inspection.inspectedOn}.xlsx`, buffer: await toBuffer(workbook) };
+  addTable(
+    workbook,
+    '问题清单',
+    [
+      { header: '序号', key: 'n', kind: 'int' },
+      { header: '严重程度', key: 'severity' },
+      { header: '问题描述', key: 'description', kind: 'wrap', maxWidth: 60 },
+      { header: '整改单位', key: 'owner', maxWidth: 40 },
+      { header: '整改期限', key: 'due', kind: 'date', minWidth: 12 },
+      { header: '整改状态', key: 'state' },
+      { header: '是否逾期', key: 'overdue' },
+    ],
+    findings.map((f, i) => {
+      const r = rectifications[i];
+      return {
+        n: f.position + 1,
+        severity: findingSeverityLabels[f.severity],
+        description: f.withdrawnReason ? `${f.description}（已撤回：${f.withdrawnReason}）` : f.description,
+        owner: owners[i]?.name ?? '',
+        due: excelDate(r?.dueOn ?? f.rectifyDueOn),
+        state: r ? rectificationStateLabels[r.state] : f.rectifyOrgId ? '定稿后下达' : '无需整改',
+        overdue: r ? (rectificationService.isOverdue(r, today) ? '是' : '否') : '',
+      };
+    }),
+  );
+  return {
+    filename: `督查记录-${org?.name ?? ''}-${inspection.inspectedOn}.xlsx`,
+    asciiName: `inspection-${inspection.inspectedOn}.xlsx`,
+    buffer: await toBuffer(workbook),
+  };
 }
 
 export function parseYear(raw: unknown): number {
   const year = Number(raw);
-  if (typeof raw !== 'string' || !/^\d{4}$/.test(raw) || year < 2000 || year > 2100) throw badInput('year', 'year is a four-digit year between 2000 and 2100');
+  if (typeof raw !== 'string' || !/^\d{4}$/.test(raw) || year < 2000 || year > 2100)
+    throw badInput('year', 'year is a four-digit year between 2000 and 2100');
   return year;
 }
 
 export function parseDay(raw: unknown, field: string): string | null {
   if (raw === undefined || raw === '') return null;
-  if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(`${raw}T00:00:00Z`))) throw badInput(field, `${field} is a date YYYY-MM-DD`);
+  if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(`${raw}T00:00:00Z`)))
+    throw badInput(field, `${field} is a date YYYY-MM-DD`);
   return raw;
 }

@@ -39,8 +39,20 @@ export interface TableLimits {
   lineLength: number;
 }
 
-export const ORG_IMPORT_LIMITS: TableLimits = { rows: MAX_ORG_ROWS, columns: MAX_IMPORT_COLUMNS, cells: MAX_ORG_CELLS, cellLength: MAX_CELL_LENGTH, lineLength: MAX_CSV_LINE_LENGTH };
-export const USER_IMPORT_LIMITS: TableLimits = { rows: MAX_USER_ROWS, columns: MAX_IMPORT_COLUMNS, cells: MAX_USER_CELLS, cellLength: MAX_CELL_LENGTH, lineLength: MAX_CSV_LINE_LENGTH };
+export const ORG_IMPORT_LIMITS: TableLimits = {
+  rows: MAX_ORG_ROWS,
+  columns: MAX_IMPORT_COLUMNS,
+  cells: MAX_ORG_CELLS,
+  cellLength: MAX_CELL_LENGTH,
+  lineLength: MAX_CSV_LINE_LENGTH,
+};
+export const USER_IMPORT_LIMITS: TableLimits = {
+  rows: MAX_USER_ROWS,
+  columns: MAX_IMPORT_COLUMNS,
+  cells: MAX_USER_CELLS,
+  cellLength: MAX_CELL_LENGTH,
+  lineLength: MAX_CSV_LINE_LENGTH,
+};
 
 /** The refusals, one reason per bound, the figure in `extensions.limit`. */
 export const tooManyRows = (limit: number) =>
@@ -50,6 +62,11 @@ export const tooManyColumns = (limit: number) =>
 export const tooManyCells = (limit: number) =>
   reportError(ReportErrorReason.TOO_MANY_CELLS, `每个文件最多 ${limit} 个单元格`, { field: 'file', limit });
 export const cellTooLong = (limit: number, row: number, column: string) =>
-  reportError(ReportErrorReason.CELL_TOO_LONG, `第 ${row} 行 ${column} 列的内容超过 ${limit} 个字符`, { field: 'file', limit, row, column });
+  reportError(ReportErrorReason.CELL_TOO_LONG, `第 ${row} 行 ${column} 列的内容超过 ${limit} 个字符`, {
+    field: 'file',
+    limit,
+    row,
+    column,
+  });
 export const lineTooLong = (limit: number, row: number) =>
   reportError(ReportErrorReason.LINE_TOO_LONG, `第 ${row} 行超过 ${limit} 个字符`, { field: 'file', limit, row });

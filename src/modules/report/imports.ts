@@ -69,12 +69,32 @@ function lookup<E extends string>(labels: Record<E, string>, extra: Record<strin
 }
 
 const kindOf = lookup(orgKindLabels);
-const categoryOf = lookup(orgCategoryLabels, { 机关单位: OrgCategory.ORGAN, 事业单位: OrgCategory.INSTITUTION, 企业单位: OrgCategory.ENTERPRISE });
-const roleOf = lookup(roleLabels, { 管理员: Role.TENANT_ADMIN, 组织科: Role.TENANT_ADMIN, 领导: Role.LEADER, 上级负责人: Role.SUPERVISOR, 督导组: Role.INSPECTOR, 督导员: Role.INSPECTOR });
+const categoryOf = lookup(orgCategoryLabels, {
+  机关单位: OrgCategory.ORGAN,
+  事业单位: OrgCategory.INSTITUTION,
+  企业单位: OrgCategory.ENTERPRISE,
+});
+const roleOf = lookup(roleLabels, {
+  管理员: Role.TENANT_ADMIN,
+  组织科: Role.TENANT_ADMIN,
+  领导: Role.LEADER,
+  上级负责人: Role.SUPERVISOR,
+  督导组: Role.INSPECTOR,
+  督导员: Role.INSPECTOR,
+});
 
 /** Maps each expected column to its index in the file (by header or alias); a missing column is a row-1 problem. */
-function columnsOf<F extends string>(table: Table, defs: ColumnDef<F>[], problems: ImportProblem[]): Record<F, { index: number; header: string }> {
-  const normalized = table.headers.map((h) => h.replace(/\s+/g, '').replace(/[*＊]$/, '').toLowerCase());
+function columnsOf<F extends string>(
+  table: Table,
+  defs: ColumnDef<F>[],
+  problems: ImportProblem[],
+): Record<F, { index: number; header: string }> {
+  const normalized = table.headers.map((h) =>
+    h
+      .replace(/\s+/g, '')
+      .replace(/[*＊]$/, '')
+      .toLowerCase(),
+  );
   const out = {} as Record<F, { index: number; header: string }>;
   for (const def of defs) {
     const names = [def.header, ...def.aliases].map((n) => n.replace(/\s+/g, '').toLowerCase());
@@ -91,11 +111,21 @@ function problem(row: number, column: string, message: string): ImportProblem {
 
 function rejected(problems: ImportProblem[]): AppError {
   const rows = new Set(problems.map((p) => p.row)).size;
-  return reportError(ReportErrorReason.IMPORT_INVALID, `The file has ${problems.length} problem(s) in ${rows} row(s); nothing was imported`, { problems });
+  return reportError(
+    ReportErrorReason.IMPORT_INVALID,
+    `The file has ${problems.length} problem(s) in ${rows} row(s); nothing was imported`,
+    { problems },
+  );
 }
 
 /** A service refusal while applying a row, reported against the column its field names. */
-function serviceProblem<F extends string>(row: number, error: unknown, cols: Record<F, { header: string }>, fallback: F, fields: Record<string, F>): ImportProblem {
+function serviceProblem<F extends string>(
+  row: number,
+  error: unknown,
+  cols: Record<F, { header: string }>,
+  fallback: F,
+  fields: Record<string, F>,
+): ImportProblem {
   const known = toAppError(error);
   if (!known) throw error;
   const field = known.details.field?.replace(/^input\./, '') ?? '';
@@ -117,10 +147,23 @@ interface TreeNode {
 async function visibleTree(ctx: RequestContext): Promise<TreeNode[]> {
   const viewer = requireUser(ctx);
   const visible = visibleOrgSql(viewer, 'o');
-  const orgs = await ctx.tx.repository(Org).createQueryBuilder('o').where('o.tenant_id = :t', { t: viewer.tenantId }).andWhere(visible.sql, visible.params).orderBy('o.path').getMany();
+  const orgs = await ctx.tx
+    .repository(Org)
+    .createQueryBuilder('o')
+    .where('o.tenant_id = :t', { t: viewer.tenantId })
+    .andWhere(visible.sql, visible.params)
+    .orderBy('o.path')
+    .getMany();
   const nodes = new Map<string, TreeNode>();
   for (const o of orgs) {
-    nodes.set(o.id, { id: o.id, name: o.name, kind: o.kind, archived: !!o.archivedAt, manageable: inScope(viewer, o.path, ADMIN), parent: o.parentId ? nodes.get(o.parentId) ?? null : null });
+    nodes.set(o.id, {
+      id: o.id,
+      name: o.name,
+      kind: o.kind,
+      archived: !!o.archivedAt,
+      manageable: inScope(viewer, o.path, ADMIN),
+      parent: o.parentId ? (nodes.get(o.parentId) ?? null) : null,
+    });
   }
   return [...nodes.values()];
 }
@@ -133,7 +176,10 @@ function namePath(node: TreeNode): string[] {
 
 /** An org by name, or by a name path ("市公交集团党委/第一车队党支部", from the root or any ancestor down). */
 function resolve(nodes: TreeNode[], text: string): { node?: TreeNode; message?: string } {
-  const segments = text.split(/[/／>]/).map((s) => s.trim()).filter(Boolean);
+  const segments = text
+    .split(/[/／>]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!segments.length) return { message: 'is empty' };
   const matches = nodes.filter((n) => {
     const path = namePath(n);
@@ -192,11 +238,15 @@ export async function importOrgs(ctx: RequestContext, table: Table, dryRun: bool
       if (found.message) bad('parent', found.message);
       else if (!found.node!.manageable) bad('parent', 'Only a tenant admin over the parent org may add orgs under it');
       else if (found.node!.archived) bad('parent', 'The parent org is archived');
-      else if (kind && !CHILD_KINDS[found.node!.kind].includes(kind)) bad('kind', `A ${orgKindLabels[kind]} cannot sit under a ${orgKindLabels[found.node!.kind]}`);
+      else if (kind && !CHILD_KINDS[found.node!.kind].includes(kind))
+        bad('kind', `A ${orgKindLabels[kind]} cannot sit under a ${orgKindLabels[found.node!.kind]}`);
       else parent = found.node;
     }
     if (parent && name && nodes.some((n) => n.parent === parent && n.name === name)) {
-      bad('name', `“${name}” already exists under ${parent.name}${nodes.some((n) => n.parent === parent && n.name === name && n.row) ? ' (an earlier row)' : ''}`);
+      bad(
+        'name',
+        `“${name}” already exists under ${parent.name}${nodes.some((n) => n.parent === parent && n.name === name && n.row) ? ' (an earlier row)' : ''}`,
+      );
     }
     if (problems.length === before) {
       const node: TreeNode = { id: null, name, kind: kind!, archived: false, manageable: true, parent: parent!, row };
@@ -205,7 +255,8 @@ export async function importOrgs(ctx: RequestContext, table: Table, dryRun: bool
     }
   }
   if (problems.length) throw rejected(problems);
-  if (dryRun) return { dryRun, rows: table.rows.length, created: 0, items: planned.map((p) => ({ row: p.row, id: null, name: p.node.name })) };
+  if (dryRun)
+    return { dryRun, rows: table.rows.length, created: 0, items: planned.map((p) => ({ row: p.row, id: null, name: p.node.name })) };
 
   const items: ImportResult['items'] = [];
   for (const p of planned) {
@@ -237,7 +288,11 @@ export async function importUsers(ctx: RequestContext, table: Table, dryRun: boo
   const nodes = await visibleTree(ctx);
   const cellOf = (values: string[], f: keyof typeof cols) => values[cols[f].index] ?? '';
   const usernames = table.rows.map((r) => cellOf(r.values, 'username')).filter(Boolean);
-  const taken = new Set<string>((await ctx.tx.query(`SELECT username FROM users WHERE tenant_id = $1 AND username = ANY($2::text[])`, [viewer.tenantId, usernames])).map((r: { username: string }) => r.username));
+  const taken = new Set<string>(
+    (
+      await ctx.tx.query(`SELECT username FROM users WHERE tenant_id = $1 AND username = ANY($2::text[])`, [viewer.tenantId, usernames])
+    ).map((r: { username: string }) => r.username),
+  );
   const seen = new Map<string, number>();
   const planned: { row: number; username: string; displayName: string; orgId: string; role: Role; password: string }[] = [];
   for (const { row, values } of table.rows) {
@@ -267,20 +322,33 @@ export async function importUsers(ctx: RequestContext, table: Table, dryRun: boo
     if (problems.length === before) planned.push({ row, username, displayName, orgId: org!.id!, role: role!, password });
   }
   if (problems.length) throw rejected(problems);
-  if (dryRun) return { dryRun, rows: table.rows.length, created: 0, items: planned.map((p) => ({ row: p.row, id: null, name: p.username })) };
+  if (dryRun)
+    return { dryRun, rows: table.rows.length, created: 0, items: planned.map((p) => ({ row: p.row, id: null, name: p.username })) };
 
   const items: ImportResult['items'] = [];
   for (const p of planned) {
     try {
-      const user = await userService.create(ctx, { username: p.username, displayName: p.displayName, password: p.password, orgId: p.orgId });
+      const user = await userService.create(ctx, {
+        username: p.username,
+        displayName: p.displayName,
+        password: p.password,
+        orgId: p.orgId,
+      });
       await userService.assignRole(ctx, { userId: user.id, role: p.role, orgId: p.orgId });
       items.push({ row: p.row, id: toGlobalId('User', user.id), name: user.username });
     } catch (error) {
-      problems.push(serviceProblem(p.row, error, cols, 'username', { username: 'username', displayName: 'displayName', password: 'password', orgId: 'org', role: 'role' }));
+      problems.push(
+        serviceProblem(p.row, error, cols, 'username', {
+          username: 'username',
+          displayName: 'displayName',
+          password: 'password',
+          orgId: 'org',
+          role: 'role',
+        }),
+      );
       break;
     }
   }
   if (problems.length) throw rejected(problems);
   return { dryRun, rows: table.rows.length, created: items.length, items };
 }
-

@@ -31,7 +31,9 @@ function sendError(reply: FastifyReply, error: unknown) {
   const known = toAppError(error);
   if (!known) {
     console.error('[report]', forLog(error));
-    return reply.status(500).send({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+    return reply
+      .status(500)
+      .send({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
   }
   const status = known.details.reason === ReportErrorReason.UNSUPPORTED_MEDIA_TYPE ? 415 : httpStatus[known.code];
   if (typeof known.details.retryAfterSeconds === 'number') void reply.header('retry-after', String(known.details.retryAfterSeconds));
@@ -55,7 +57,13 @@ function sendFile(reply: FastifyReply, file: ExportFile) {
  */
 export function registerReportRoutes(fastify: FastifyInstance, config: Config, dataSource: DataSource, limiter: RequestLimiter): void {
   /** Runs `work` in the request's transaction; commits (when asked) before anything is sent. */
-  async function handle<T>(request: FastifyRequest, reply: FastifyReply, work: (ctx: RequestContext) => Promise<{ value: T; commit: boolean }>, send: (value: T) => unknown, opts: { counted?: boolean } = {}) {
+  async function handle<T>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    work: (ctx: RequestContext) => Promise<{ value: T; commit: boolean }>,
+    send: (value: T) => unknown,
+    opts: { counted?: boolean } = {},
+  ) {
     const ctx = createRequestContext(config, dataSource, request.ip);
     let outcome: { value: T; commit: boolean } | undefined;
     let failure: unknown;
@@ -101,7 +109,9 @@ export function registerReportRoutes(fastify: FastifyInstance, config: Config, d
   }
 
   void fastify.register(async (scope) => {
-    scope.addContentTypeParser([XLSX_TYPE, CSV_TYPE], { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser([XLSX_TYPE, CSV_TYPE], { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) =>
+      done(null, body),
+    );
     // refusals from the upload gate are coded like every other answer here; anything else (a body over
     // the limit, a malformed request) goes on to the app's handler
     scope.setErrorHandler((error, _request, reply) => {
@@ -111,11 +121,18 @@ export function registerReportRoutes(fastify: FastifyInstance, config: Config, d
 
     const download = (route: string, build: (ctx: RequestContext, params: Params, query: Query) => Promise<ExportFile>) =>
       scope.get(route, (request, reply) =>
-        handle(request, reply, async (ctx) => ({ value: await build(ctx, request.params as Params, request.query as Query), commit: false }), (file) => sendFile(reply, file)));
+        handle(
+          request,
+          reply,
+          async (ctx) => ({ value: await build(ctx, request.params as Params, request.query as Query), commit: false }),
+          (file) => sendFile(reply, file),
+        ),
+      );
 
     download('/exports/ledger/:orgId', async (ctx, params, query) => {
       const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
-      const category = query.category && (Object.values(LedgerCategory) as string[]).includes(query.category) ? (query.category as LedgerCategory) : null;
+      const category =
+        query.category && (Object.values(LedgerCategory) as string[]).includes(query.category) ? (query.category as LedgerCategory) : null;
       return ledgerExport(ctx, org, { from: parseDay(query.from, 'from'), to: parseDay(query.to, 'to'), category });
     });
     download('/exports/campaigns/:campaignId/progress', async (ctx, params, query) => {
@@ -128,39 +145,78 @@ export function registerReportRoutes(fastify: FastifyInstance, config: Config, d
       return assessmentExport(ctx, org, parseYear(query.year));
     });
     download('/exports/inspections/:inspectionId', async (ctx, params) =>
-      inspectionExport(ctx, await supervisionService.getInspectionOrThrow(ctx, idOf('Inspection', params.inspectionId))));
+      inspectionExport(ctx, await supervisionService.getInspectionOrThrow(ctx, idOf('Inspection', params.inspectionId))),
+    );
 
     // Empty templates with the expected headers.
-    download('/imports/orgs/template', async () => template('组织导入模板', ORG_COLUMNS.map((c) => c.header), 'org-import-template.xlsx'));
-    download('/imports/users/template', async () => template('用户导入模板', USER_COLUMNS.map((c) => c.header), 'user-import-template.xlsx'));
+    download('/imports/orgs/template', async () =>
+      template(
+        '组织导入模板',
+        ORG_COLUMNS.map((c) => c.header),
+        'org-import-template.xlsx',
+      ),
+    );
+    download('/imports/users/template', async () =>
+      template(
+        '用户导入模板',
+        USER_COLUMNS.map((c) => c.header),
+        'user-import-template.xlsx',
+      ),
+    );
 
-    const upload = (route: string, action: string, limits: TableLimits, run: (ctx: RequestContext, table: Table, dryRun: boolean) => Promise<ImportResult>) =>
+    const upload = (
+      route: string,
+      action: string,
+      limits: TableLimits,
+      run: (ctx: RequestContext, table: Table, dryRun: boolean) => Promise<ImportResult>,
+    ) =>
       scope.post(route, { preParsing: async (request, _reply, payload) => (await authorizeUpload(request), payload) }, (request, reply) =>
-        handle(request, reply, async (ctx) => {
-          requireImportAdmin(requireUser(ctx));
-          const type = contentTypeOf(request);
-          if (!Buffer.isBuffer(request.body) || !request.body.length) throw reportError(ReportErrorReason.UNREADABLE_FILE, 'The file is empty', 'file');
-          const query = request.query as Query;
-          const dryRun = query.dryRun === 'true' || query.dryRun === '1';
-          const result = await run(ctx, readTable(request.body, type, limits), dryRun);
-          if (!dryRun) await auditService.record(ctx, action, { input: { rows: result.rows, created: result.created, contentType: type } }, null);
-          return { value: result, commit: !dryRun };
-        }, (result) => reply.status(result.dryRun ? 200 : 201).send(result), { counted: true }));
+        handle(
+          request,
+          reply,
+          async (ctx) => {
+            requireImportAdmin(requireUser(ctx));
+            const type = contentTypeOf(request);
+            if (!Buffer.isBuffer(request.body) || !request.body.length)
+              throw reportError(ReportErrorReason.UNREADABLE_FILE, 'The file is empty', 'file');
+            const query = request.query as Query;
+            const dryRun = query.dryRun === 'true' || query.dryRun === '1';
+            const result = await run(ctx, readTable(request.body, type, limits), dryRun);
+            if (!dryRun)
+              await auditService.record(ctx, action, { input: { rows: result.rows, created: result.created, contentType: type } }, null);
+            return { value: result, commit: !dryRun };
+          },
+          (result) => reply.status(result.dryRun ? 200 : 201).send(result),
+          { counted: true },
+        ),
+      );
     upload('/imports/orgs', 'importOrgs', ORG_IMPORT_LIMITS, importOrgs);
     upload('/imports/users', 'importUsers', USER_IMPORT_LIMITS, importUsers);
   });
 }
 
 function contentTypeOf(request: FastifyRequest): typeof XLSX_TYPE | typeof CSV_TYPE {
-  const type = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   if (type !== XLSX_TYPE && type !== CSV_TYPE) {
-    throw reportError(ReportErrorReason.UNSUPPORTED_MEDIA_TYPE, `Send the file itself with Content-Type ${XLSX_TYPE} or ${CSV_TYPE}`, 'file');
+    throw reportError(
+      ReportErrorReason.UNSUPPORTED_MEDIA_TYPE,
+      `Send the file itself with Content-Type ${XLSX_TYPE} or ${CSV_TYPE}`,
+      'file',
+    );
   }
   return type;
 }
 
 async function template(title: string, headers: string[], asciiName: string): Promise<ExportFile> {
   const workbook = newWorkbook(title);
-  addTable(workbook, title, headers.map((h, i) => ({ header: h, key: `c${i}`, minWidth: 14 })), []);
+  addTable(
+    workbook,
+    title,
+    headers.map((h, i) => ({ header: h, key: `c${i}`, minWidth: 14 })),
+    [],
+  );
   return { filename: `${title}.xlsx`, asciiName, buffer: await toBuffer(workbook) };
 }

@@ -60,7 +60,8 @@ export function parseCsv(text: string, limits: TableLimits): SparseRows {
       for (;;) {
         const close = text.indexOf('"', j);
         if (close < 0 || close - recordStart > limits.lineLength) {
-          if (close < 0 && n - recordStart <= limits.lineLength) throw reportError(ReportErrorReason.UNREADABLE_FILE, 'CSV 文件中有未闭合的引号', 'file');
+          if (close < 0 && n - recordStart <= limits.lineLength)
+            throw reportError(ReportErrorReason.UNREADABLE_FILE, 'CSV 文件中有未闭合的引号', 'file');
           throw lineTooLong(limits.lineLength, line);
         }
         parts.push(text.slice(j, close));
@@ -103,6 +104,9 @@ export function readTable(body: Buffer, contentType: string, limits: TableLimits
   for (const values of sparse.values()) width = Math.max(width, values.length);
   const dense = (values: string[] = []) => Array.from({ length: width }, (_, c) => values[c] ?? '');
   const headers = sparse.has(1) ? dense(sparse.get(1)).map((h) => h.trim()) : [];
-  const rows = [...sparse.entries()].filter(([row]) => row > 1).sort(([a], [b]) => a - b).map(([row, values]) => ({ row, values: dense(values) }));
+  const rows = [...sparse.entries()]
+    .filter(([row]) => row > 1)
+    .sort(([a], [b]) => a - b)
+    .map(([row, values]) => ({ row, values: dense(values) }));
   return { headers, rows };
 }

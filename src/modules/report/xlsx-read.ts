@@ -222,7 +222,9 @@ export function readXlsxRows(body: Buffer, limits: TableLimits): SparseRows {
     close() {},
     text() {},
   });
-  const sstPart = [...rels.values()].find((r) => r.type.endsWith('/sharedStrings'))?.target ?? path.posix.join(path.posix.dirname(workbookPart), 'sharedStrings.xml');
+  const sstPart =
+    [...rels.values()].find((r) => r.type.endsWith('/sharedStrings'))?.target ??
+    path.posix.join(path.posix.dirname(workbookPart), 'sharedStrings.xml');
   let strings: string[] | undefined;
   const stringsOf = () => (strings ??= sharedStrings(xmlOf(zip, sstPart) ?? ''));
   for (const id of sheetIds) {

@@ -35,7 +35,8 @@ function displayWidth(value: unknown): number {
   if (value instanceof Date) return 10;
   const text = String(value);
   let width = 0;
-  for (const ch of text.split('\n')[0]) width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  for (const ch of text.split('\n')[0])
+    width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
   return width;
 }
 
@@ -49,7 +50,12 @@ export function sheetName(name: string): string {
  * counted double, capped, long text wrapping), an auto-filter, and typed cells: dates as dates,
  * numbers as numbers, ratios as percentages.
  */
-export function addTable(workbook: ExcelJS.Workbook, name: string, columns: ColumnSpec[], rows: Record<string, unknown>[]): ExcelJS.Worksheet {
+export function addTable(
+  workbook: ExcelJS.Workbook,
+  name: string,
+  columns: ColumnSpec[],
+  rows: Record<string, unknown>[],
+): ExcelJS.Worksheet {
   const sheet = workbook.addWorksheet(sheetName(name), { views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }] });
   sheet.columns = columns.map((c) => {
     const content = Math.max(displayWidth(c.header), ...rows.map((r) => displayWidth(r[c.key])));

@@ -97,7 +97,13 @@ export function attr(attrs: string, name: string): string | undefined {
   return undefined;
 }
 
-const NAMED = new Map([['lt', '<'], ['gt', '>'], ['amp', '&'], ['quot', '"'], ['apos', "'"]]);
+const NAMED = new Map([
+  ['lt', '<'],
+  ['gt', '>'],
+  ['amp', '&'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
 
 /** Decodes the five named entities and numeric character references; anything else is kept as written. */
 export function decodeXml(raw: string): string {

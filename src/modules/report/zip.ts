@@ -36,7 +36,11 @@ export class XlsxZip {
     const cdSize = buf.readUInt32LE(end + 12);
     const cdOffset = buf.readUInt32LE(end + 16);
     if (count === 0xffff || cdOffset === 0xffffffff) throw unreadable('不支持 zip64 格式');
-    if (count > MAX_XLSX_PARTS) throw reportError(ReportErrorReason.TOO_MANY_PARTS, `.xlsx 文件包含 ${count} 个部件，超过 ${MAX_XLSX_PARTS} 个的上限`, { field: 'file', limit: MAX_XLSX_PARTS });
+    if (count > MAX_XLSX_PARTS)
+      throw reportError(ReportErrorReason.TOO_MANY_PARTS, `.xlsx 文件包含 ${count} 个部件，超过 ${MAX_XLSX_PARTS} 个的上限`, {
+        field: 'file',
+        limit: MAX_XLSX_PARTS,
+      });
     if (cdOffset + cdSize > end) throw unreadable('目录位置错误');
     let p = cdOffset;
     for (let i = 0; i < count; i++) {
@@ -93,7 +97,8 @@ export class XlsxZip {
         // maxOutputLength makes zlib stop (ERR_BUFFER_TOO_LARGE) as soon as the output passes the budget
         out = inflateRawSync(data, { maxOutputLength: Math.max(1, budget) });
       } catch (error) {
-        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(budget === MAX_XLSX_PART_BYTES ? MAX_XLSX_PART_BYTES : MAX_XLSX_INFLATED_BYTES);
+        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+          throw tooLarge(budget === MAX_XLSX_PART_BYTES ? MAX_XLSX_PART_BYTES : MAX_XLSX_INFLATED_BYTES);
         throw unreadable('解压失败');
       }
     } else throw unreadable(`不支持的压缩方法 ${entry.method}`);

@@ -14,8 +14,12 @@ export enum ServiceStandardAspect {
   OTHER = 'OTHER',
 }
 export const serviceStandardAspectLabels: Record<ServiceStandardAspect, string> = {
-  CONTENT_DEFINED: '服务内容明确化', PROCESS_STANDARDIZED: '服务流程标准化', WORK_REGULATED: '服务工作规范化',
-  EXEMPLAR_DEMONSTRATED: '服务典型示范化', PROJECT_BRANDED: '服务项目品牌化', OTHER: '其他（见 aspectText）',
+  CONTENT_DEFINED: '服务内容明确化',
+  PROCESS_STANDARDIZED: '服务流程标准化',
+  WORK_REGULATED: '服务工作规范化',
+  EXEMPLAR_DEMONSTRATED: '服务典型示范化',
+  PROJECT_BRANDED: '服务项目品牌化',
+  OTHER: '其他（见 aspectText）',
 };
 registerEnumType(ServiceStandardAspect, { name: 'ServiceStandardAspect', valuesConfig: labelled(serviceStandardAspectLabels) });
 
@@ -42,5 +46,7 @@ export class ServiceStandard {
   @Field() @Column() title: string;
   @Field() @Column() content: string;
   @Field(() => ServiceStandardAspect) @Column('text') aspect: ServiceStandardAspect;
-  @Field(() => String, { nullable: true, description: 'The aspect in words, when OTHER.' }) @Column('text', { name: 'aspect_text', nullable: true }) aspectText: string | null;
+  @Field(() => String, { nullable: true, description: 'The aspect in words, when OTHER.' })
+  @Column('text', { name: 'aspect_text', nullable: true })
+  aspectText: string | null;
 }

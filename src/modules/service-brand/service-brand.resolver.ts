@@ -33,7 +33,10 @@ class UpdateServiceBrandInput {
   @Field(() => String, { nullable: true }) @IsOptional() @MinLength(1) @MaxLength(100) name?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(200) slogan?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(20000) description?: string | null;
-  @Field(() => [ServiceStandardInput], { nullable: true, description: 'Replaces all standards.' }) @IsOptional() @ArrayMaxSize(100) standards?: ServiceStandardInput[] | null;
+  @Field(() => [ServiceStandardInput], { nullable: true, description: 'Replaces all standards.' })
+  @IsOptional()
+  @ArrayMaxSize(100)
+  standards?: ServiceStandardInput[] | null;
 }
 
 @InputType()
@@ -46,7 +49,8 @@ class ServiceBrandsArgs extends PageArgs {
   @Field(() => ID, { nullable: true, description: 'Orgs in this subtree.' }) under?: string;
 }
 
-const standardsOf = (list: ServiceStandardInput[]): StandardInput[] => list.map((s) => ({ title: s.title, content: s.content, aspect: s.aspect, aspectText: s.aspectText ?? null, order: s.order ?? null }));
+const standardsOf = (list: ServiceStandardInput[]): StandardInput[] =>
+  list.map((s) => ({ title: s.title, content: s.content, aspect: s.aspect, aspectText: s.aspectText ?? null, order: s.order ?? null }));
 const brandId = (id: string) => idOf('ServiceBrand', id, 'Service brand');
 
 @Resolver(() => ServiceBrand)
@@ -74,7 +78,12 @@ export class ServiceBrandResolver {
 
   @Mutation(() => ServiceBrand)
   async updateServiceBrand(@Arg('input') input: UpdateServiceBrandInput, @Ctx() ctx: RequestContext): Promise<ServiceBrand> {
-    return serviceBrandService.update(ctx, brandId(input.id), { name: input.name, slogan: input.slogan, description: input.description, standards: input.standards ? standardsOf(input.standards) : null });
+    return serviceBrandService.update(ctx, brandId(input.id), {
+      name: input.name,
+      slogan: input.slogan,
+      description: input.description,
+      standards: input.standards ? standardsOf(input.standards) : null,
+    });
   }
 
   @Mutation(() => Boolean)

@@ -41,7 +41,10 @@ function orderedStandards(standards: StandardInput[], field = 'input.standards')
     if (s.aspect === ServiceStandardAspect.OTHER && !text) throw badInput(`${at}.aspectText`, 'An OTHER aspect is named in words');
     if (text && text.length > 100) throw badInput(`${at}.aspectText`, 'An aspect has at most 100 characters');
   });
-  return standards.map((s, i) => ({ s, key: s.order ?? i, i })).sort((a, b) => a.key - b.key || a.i - b.i).map((x) => x.s);
+  return standards
+    .map((s, i) => ({ s, key: s.order ?? i, i }))
+    .sort((a, b) => a.key - b.key || a.i - b.i)
+    .map((x) => x.s);
 }
 
 export const serviceBrandService = {
@@ -59,21 +62,36 @@ export const serviceBrandService = {
     return brand;
   },
 
-  async create(ctx: RequestContext, input: { orgId: string; name: string; slogan: string; description: string; standards: StandardInput[] }): Promise<ServiceBrand> {
+  async create(
+    ctx: RequestContext,
+    input: { orgId: string; name: string; slogan: string; description: string; standards: StandardInput[] },
+  ): Promise<ServiceBrand> {
     const viewer = requireUser(ctx);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
-    if (!inScope(viewer, org.path, OWNERS)) throw serviceBrandError(ServiceBrandErrorReason.NOT_BRAND_OWNER, 'Only the org’s secretary or an officer over it creates its brands');
+    if (!inScope(viewer, org.path, OWNERS))
+      throw serviceBrandError(ServiceBrandErrorReason.NOT_BRAND_OWNER, 'Only the org’s secretary or an officer over it creates its brands');
     const standards = orderedStandards(input.standards);
     await assertNameFree(ctx, org.id, input.name.trim());
     const repo = ctx.tx.repository(ServiceBrand);
-    const saved = await repo.save(repo.create({
-      tenantId: viewer.tenantId, orgId: org.id, name: input.name.trim(), slogan: input.slogan, description: input.description, createdBy: viewer.userId,
-    }));
+    const saved = await repo.save(
+      repo.create({
+        tenantId: viewer.tenantId,
+        orgId: org.id,
+        name: input.name.trim(),
+        slogan: input.slogan,
+        description: input.description,
+        createdBy: viewer.userId,
+      }),
+    );
     await writeStandards(ctx, saved.id, standards);
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
-  async update(ctx: RequestContext, id: string, patch: { name?: string | null; slogan?: string | null; description?: string | null; standards?: StandardInput[] | null }): Promise<ServiceBrand> {
+  async update(
+    ctx: RequestContext,
+    id: string,
+    patch: { name?: string | null; slogan?: string | null; description?: string | null; standards?: StandardInput[] | null },
+  ): Promise<ServiceBrand> {
     const viewer = requireUser(ctx);
     const brand = await this.ownedOrThrow(ctx, id);
     const standards = patch.standards ? orderedStandards(patch.standards) : null;
@@ -100,7 +118,8 @@ export const serviceBrandService = {
   async ownedOrThrow(ctx: RequestContext, id: string): Promise<ServiceBrand> {
     const brand = await this.getOrThrow(ctx, id);
     const org = (await orgService.findById(ctx, brand.orgId))!;
-    if (!inScope(requireUser(ctx), org.path, OWNERS)) throw serviceBrandError(ServiceBrandErrorReason.NOT_BRAND_OWNER, 'Only the org’s secretary or an officer over it edits its brands');
+    if (!inScope(requireUser(ctx), org.path, OWNERS))
+      throw serviceBrandError(ServiceBrandErrorReason.NOT_BRAND_OWNER, 'Only the org’s secretary or an officer over it edits its brands');
     return brand;
   },
 
@@ -110,17 +129,35 @@ export const serviceBrandService = {
     const roots = under ? scopedRootsUnder(viewer, under.path) : scopePaths(viewer);
     const build = () => {
       const scope = underAnySql('o', roots);
-      return ctx.tx.repository(ServiceBrand).createQueryBuilder('b')
+      return ctx.tx
+        .repository(ServiceBrand)
+        .createQueryBuilder('b')
         .innerJoin('orgs', 'o', 'o.tenant_id = b.tenant_id AND o.id = b.org_id')
         .where('b.tenant_id = :t', { t: viewer.tenantId })
         .andWhere(scope.sql, scope.params);
     };
-    const qb = build().addSelect('o.path::text', 'o_path').orderBy('o.path', 'ASC').addOrderBy('b.name', 'ASC').addOrderBy('b.id', 'ASC').limit(first + 1);
+    const qb = build()
+      .addSelect('o.path::text', 'o_path')
+      .orderBy('o.path', 'ASC')
+      .addOrderBy('b.name', 'ASC')
+      .addOrderBy('b.id', 'ASC')
+      .limit(first + 1);
     const cursor = decodeCursor(after, 3);
-    if (cursor) qb.andWhere('(o.path, b.name, b.id) > (CAST(:cp AS ltree), CAST(:cn AS text), CAST(:ci AS uuid))', { cp: String(cursor[0]), cn: String(cursor[1]), ci: String(cursor[2]) });
+    if (cursor)
+      qb.andWhere('(o.path, b.name, b.id) > (CAST(:cp AS ltree), CAST(:cn AS text), CAST(:ci AS uuid))', {
+        cp: String(cursor[0]),
+        cn: String(cursor[1]),
+        ci: String(cursor[2]),
+      });
     const { entities, raw } = await qb.getRawAndEntities();
     const paths = new Map(raw.map((r: { b_id: string; o_path: string }) => [r.b_id, r.o_path]));
-    return pageFrom(entities, first, after, (b) => encodeCursor([paths.get(b.id), b.name, b.id]), () => build().getCount());
+    return pageFrom(
+      entities,
+      first,
+      after,
+      (b) => encodeCursor([paths.get(b.id), b.name, b.id]),
+      () => build().getCount(),
+    );
   },
 
   /** One org's own brands. */
@@ -129,15 +166,25 @@ export const serviceBrandService = {
   },
 
   async standards(ctx: RequestContext, brand: ServiceBrand): Promise<ServiceStandard[]> {
-    return ctx.loader<string, ServiceStandard[]>('serviceBrand.standards', async (ids) => {
-      const rows = await ctx.tx.repository(ServiceStandard).createQueryBuilder('s').where('s.tenant_id = :t AND s.brand_id = ANY(:ids)', { t: brand.tenantId, ids: [...ids] }).orderBy('s.position').getMany();
-      return ids.map((id) => rows.filter((s) => s.brandId === id));
-    }).load(brand.id);
+    return ctx
+      .loader<string, ServiceStandard[]>('serviceBrand.standards', async (ids) => {
+        const rows = await ctx.tx
+          .repository(ServiceStandard)
+          .createQueryBuilder('s')
+          .where('s.tenant_id = :t AND s.brand_id = ANY(:ids)', { t: brand.tenantId, ids: [...ids] })
+          .orderBy('s.position')
+          .getMany();
+        return ids.map((id) => rows.filter((s) => s.brandId === id));
+      })
+      .load(brand.id);
   },
 };
 
 async function assertNameFree(ctx: RequestContext, orgId: string, name: string): Promise<void> {
-  const [taken] = await ctx.tx.query(`SELECT 1 FROM service_brands WHERE tenant_id = app_tenant_id() AND org_id = $1 AND name = $2`, [orgId, name]);
+  const [taken] = await ctx.tx.query(`SELECT 1 FROM service_brands WHERE tenant_id = app_tenant_id() AND org_id = $1 AND name = $2`, [
+    orgId,
+    name,
+  ]);
   if (taken) throw serviceBrandError(ServiceBrandErrorReason.BRAND_NAME_TAKEN, `The org already has a brand named ${name}`, 'input.name');
 }
 
@@ -147,6 +194,12 @@ async function writeStandards(ctx: RequestContext, brandId: string, standards: S
     `INSERT INTO service_standards (tenant_id, brand_id, position, title, content, aspect, aspect_text)
      SELECT app_tenant_id(), $1, x.ord, x.title, x.content, x.aspect, x.aspect_text
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(title, content, aspect, aspect_text, ord)`,
-    [brandId, standards.map((s) => s.title.trim()), standards.map((s) => s.content), standards.map((s) => s.aspect), standards.map((s) => s.aspectText?.trim() || null)],
+    [
+      brandId,
+      standards.map((s) => s.title.trim()),
+      standards.map((s) => s.content),
+      standards.map((s) => s.aspect),
+      standards.map((s) => s.aspectText?.trim() || null),
+    ],
   );
 }

@@ -7,10 +7,16 @@ export enum ServiceRequestState {
   OPEN = 'OPEN',
   ANSWERED = 'ANSWERED',
 }
-registerEnumType(ServiceRequestState, { name: 'ServiceRequestState', valuesConfig: { OPEN: { description: '待办理' }, ANSWERED: { description: '已答复' } } });
+registerEnumType(ServiceRequestState, {
+  name: 'ServiceRequestState',
+  valuesConfig: { OPEN: { description: '待办理' }, ANSWERED: { description: '已答复' } },
+});
 
 @Entity('service_requests')
-@ObjectType({ implements: Node, description: '上级服务下级: a subordinate org asks its superior for help, answered within the tenant’s time limit.' })
+@ObjectType({
+  implements: Node,
+  description: '上级服务下级: a subordinate org asks its superior for help, answered within the tenant’s time limit.',
+})
 export class ServiceRequest {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;

@@ -22,7 +22,9 @@ class AnswerServiceRequestInput {
 
 @Resolver(() => ServiceRequest)
 export class ServiceRequestResolver {
-  @Query(() => [ServiceRequest], { description: 'Requests raised by or to orgs in the subtree; overdue: true lists the unanswered past their limit.' })
+  @Query(() => [ServiceRequest], {
+    description: 'Requests raised by or to orgs in the subtree; overdue: true lists the unanswered past their limit.',
+  })
   async serviceRequests(
     @Ctx() ctx: RequestContext,
     @Arg('under', () => ID, { nullable: true }) under?: string,
@@ -54,12 +56,18 @@ export class ServiceRequestResolver {
     return r.state === ServiceRequestState.OPEN && r.dueAt.getTime() < Date.now();
   }
 
-  @FieldResolver(() => Org, { nullable: true, description: 'The asking org; null when it lies outside what you may read (it moved out of your scope).' })
+  @FieldResolver(() => Org, {
+    nullable: true,
+    description: 'The asking org; null when it lies outside what you may read (it moved out of your scope).',
+  })
   async fromOrg(@Root() r: ServiceRequest, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, r.fromOrgId);
   }
 
-  @FieldResolver(() => Org, { nullable: true, description: 'The org asked; null when it lies outside what you may read (the asking org moved away from it).' })
+  @FieldResolver(() => Org, {
+    nullable: true,
+    description: 'The org asked; null when it lies outside what you may read (the asking org moved away from it).',
+  })
   async toOrg(@Root() r: ServiceRequest, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, r.toOrgId);
   }

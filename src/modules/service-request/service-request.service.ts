@@ -38,14 +38,27 @@ export const serviceRequestService = {
   async raise(ctx: RequestContext, input: { fromOrgId: string; title: string; description: string }): Promise<ServiceRequest> {
     const viewer = requireUser(ctx);
     const from = await orgService.getInScopeOrThrow(ctx, input.fromOrgId);
-    if (!inScope(viewer, from.path, OFFICERS)) throw serviceRequestError(ServiceRequestErrorReason.NOT_REQUESTER, 'Only the org’s secretary or an officer over it raises a request for it');
-    if (!from.parentId) throw serviceRequestError(ServiceRequestErrorReason.NO_SUPERIOR, 'The root org has no superior to ask', 'input.fromOrgId');
+    if (!inScope(viewer, from.path, OFFICERS))
+      throw serviceRequestError(
+        ServiceRequestErrorReason.NOT_REQUESTER,
+        'Only the org’s secretary or an officer over it raises a request for it',
+      );
+    if (!from.parentId)
+      throw serviceRequestError(ServiceRequestErrorReason.NO_SUPERIOR, 'The root org has no superior to ask', 'input.fromOrgId');
     const hours = (await tenantService.settings(ctx)).serviceRequestHours;
     const repo = ctx.tx.repository(ServiceRequest);
-    const saved = await repo.save(repo.create({
-      tenantId: viewer.tenantId, fromOrgId: from.id, toOrgId: from.parentId, title: input.title, description: input.description,
-      state: ServiceRequestState.OPEN, dueAt: new Date(Date.now() + hours * 3600_000), createdBy: viewer.userId,
-    }));
+    const saved = await repo.save(
+      repo.create({
+        tenantId: viewer.tenantId,
+        fromOrgId: from.id,
+        toOrgId: from.parentId,
+        title: input.title,
+        description: input.description,
+        state: ServiceRequestState.OPEN,
+        dueAt: new Date(Date.now() + hours * 3600_000),
+        createdBy: viewer.userId,
+      }),
+    );
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
@@ -55,7 +68,8 @@ export const serviceRequestService = {
     const r = await this.find(ctx, id);
     if (!r) throw serviceRequestError(ServiceRequestErrorReason.SERVICE_REQUEST_NOT_FOUND, 'Service request not found');
     const to = (await orgService.findById(ctx, r.toOrgId))!;
-    if (!to || !inScope(viewer, to.path, OFFICERS)) throw serviceRequestError(ServiceRequestErrorReason.NOT_RESPONDER, 'Only an officer of the superior org answers');
+    if (!to || !inScope(viewer, to.path, OFFICERS))
+      throw serviceRequestError(ServiceRequestErrorReason.NOT_RESPONDER, 'Only an officer of the superior org answers');
     const [, changed] = await ctx.tx.query(
       `UPDATE service_requests SET state = 'ANSWERED', answer = $3, answered_by = $4, answered_at = now() WHERE tenant_id = $1 AND id = $2 AND state = 'OPEN'`,
       [viewer.tenantId, r.id, answer, viewer.userId],
@@ -65,14 +79,23 @@ export const serviceRequestService = {
   },
 
   /** Requests asked of or by orgs in the subtree (within the viewer's scope), oldest due first. */
-  async list(ctx: RequestContext, filter: { under?: Org | null; state?: ServiceRequestState; overdue?: boolean }, first: number): Promise<ServiceRequest[]> {
+  async list(
+    ctx: RequestContext,
+    filter: { under?: Org | null; state?: ServiceRequestState; overdue?: boolean },
+    first: number,
+  ): Promise<ServiceRequest[]> {
     const viewer = requireUser(ctx);
     const roots = filter.under ? [filter.under.path] : scopePaths(viewer);
-    const qb = ctx.tx.repository(ServiceRequest).createQueryBuilder('r')
+    const qb = ctx.tx
+      .repository(ServiceRequest)
+      .createQueryBuilder('r')
       .innerJoin('orgs', 't', 't.tenant_id = r.tenant_id AND t.id = r.to_org_id')
       .innerJoin('orgs', 'f', 'f.tenant_id = r.tenant_id AND f.id = r.from_org_id')
       .where('r.tenant_id = :t', { t: viewer.tenantId })
-      .andWhere(`(${roots.map((_, i) => `t.path <@ CAST(:p${i} AS ltree) OR f.path <@ CAST(:p${i} AS ltree)`).join(' OR ') || 'false'})`, Object.fromEntries(roots.map((p, i) => [`p${i}`, p])));
+      .andWhere(
+        `(${roots.map((_, i) => `t.path <@ CAST(:p${i} AS ltree) OR f.path <@ CAST(:p${i} AS ltree)`).join(' OR ') || 'false'})`,
+        Object.fromEntries(roots.map((p, i) => [`p${i}`, p])),
+      );
     if (filter.state) qb.andWhere('r.state = :state', { state: filter.state });
     if (filter.overdue) qb.andWhere(`r.state = 'OPEN' AND r.due_at < now()`);
     return qb.orderBy('r.due_at', 'ASC').limit(first).getMany();

@@ -46,27 +46,38 @@ export async function canonicalContents(tx: RequestTransaction, tenantId: string
   const s = group(scores);
   const out = new Map<string, string>();
   for (const i of inspections) {
-    out.set(i.id, JSON.stringify({
-      id: i.id,
-      seq: i.chain_seq,
-      team: i.team_id,
-      org: i.org_id,
-      campaign: i.campaign_id,
-      inspectedOn: i.inspected_on,
-      methods: i.methods,
-      summary: i.summary,
-      evaluation: i.evaluation_id,
-      amends: i.amends_id,
-      amendmentReason: i.amendment_reason,
-      finalizedBy: i.finalized_by,
-      finalizedAt: i.finalized_at ? new Date(i.finalized_at).toISOString() : null,
-      // A carried-over or withdrawn finding appends its link and reason; a plain one keeps the original
-      // seven fields, so records finalized before amendments carried findings hash as they did.
-      findings: (f.get(i.id) ?? []).map((x) => [x.id, x.position, x.severity, x.description, x.criterion_id, x.rectify_org_id, x.rectify_due_on,
-        ...(x.carried_from_id || x.withdrawn_reason ? [x.carried_from_id, x.withdrawn_reason] : [])]),
-      followUps: (u.get(i.id) ?? []).map((x) => [x.finding_id, x.fixed, x.note]),
-      scores: (s.get(i.id) ?? []).map((x) => [x.criterion_id, x.value]),
-    }));
+    out.set(
+      i.id,
+      JSON.stringify({
+        id: i.id,
+        seq: i.chain_seq,
+        team: i.team_id,
+        org: i.org_id,
+        campaign: i.campaign_id,
+        inspectedOn: i.inspected_on,
+        methods: i.methods,
+        summary: i.summary,
+        evaluation: i.evaluation_id,
+        amends: i.amends_id,
+        amendmentReason: i.amendment_reason,
+        finalizedBy: i.finalized_by,
+        finalizedAt: i.finalized_at ? new Date(i.finalized_at).toISOString() : null,
+        // A carried-over or withdrawn finding appends its link and reason; a plain one keeps the original
+        // seven fields, so records finalized before amendments carried findings hash as they did.
+        findings: (f.get(i.id) ?? []).map((x) => [
+          x.id,
+          x.position,
+          x.severity,
+          x.description,
+          x.criterion_id,
+          x.rectify_org_id,
+          x.rectify_due_on,
+          ...(x.carried_from_id || x.withdrawn_reason ? [x.carried_from_id, x.withdrawn_reason] : []),
+        ]),
+        followUps: (u.get(i.id) ?? []).map((x) => [x.finding_id, x.fixed, x.note]),
+        scores: (s.get(i.id) ?? []).map((x) => [x.criterion_id, x.value]),
+      }),
+    );
   }
   return out;
 }

@@ -48,10 +48,16 @@ export const rectificationService = {
   async byFinding(ctx: RequestContext, finding: Finding): Promise<Rectification | null> {
     const viewer = requireUser(ctx);
     const findingId = finding.originId ?? finding.id;
-    return ctx.loader<string, Rectification | null>('rectification.byFinding', async (ids) => {
-      const rows = await ctx.tx.repository(Rectification).createQueryBuilder('r').where('r.tenant_id = :t AND r.finding_id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] }).getMany();
-      return ids.map((id) => rows.find((r) => r.findingId === id) ?? null);
-    }).load(findingId);
+    return ctx
+      .loader<string, Rectification | null>('rectification.byFinding', async (ids) => {
+        const rows = await ctx.tx
+          .repository(Rectification)
+          .createQueryBuilder('r')
+          .where('r.tenant_id = :t AND r.finding_id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
+          .getMany();
+        return ids.map((id) => rows.find((r) => r.findingId === id) ?? null);
+      })
+      .load(findingId);
   },
 
   /**
@@ -63,11 +69,14 @@ export const rectificationService = {
     let roots = filter.under ? scopedRootsUnder(viewer, filter.under.path) : scopePaths(viewer);
     if (filter.teamId) {
       const team = await supervisionService.getTeamOrThrow(ctx, filter.teamId);
-      if (await supervisionService.isMember(ctx, team, viewer)) roots = filter.under ? [filter.under.path] : (await supervisionService.scopeOrgs(ctx, team)).map((o) => o.path);
+      if (await supervisionService.isMember(ctx, team, viewer))
+        roots = filter.under ? [filter.under.path] : (await supervisionService.scopeOrgs(ctx, team)).map((o) => o.path);
     }
     const build = () => {
       const scope = underAnySql('o', roots);
-      const qb = ctx.tx.repository(Rectification).createQueryBuilder('r')
+      const qb = ctx.tx
+        .repository(Rectification)
+        .createQueryBuilder('r')
         .innerJoin('orgs', 'o', 'o.tenant_id = r.tenant_id AND o.id = r.owner_org_id')
         .where('r.tenant_id = :t', { t: viewer.tenantId })
         .andWhere(scope.sql, scope.params);
@@ -78,10 +87,19 @@ export const rectificationService = {
       if (filter.overdue === false) qb.andWhere(`NOT (${OVERDUE_SQL})`);
       return qb;
     };
-    const qb = build().orderBy('r.due_on', 'ASC').addOrderBy('r.id', 'ASC').limit(first + 1);
+    const qb = build()
+      .orderBy('r.due_on', 'ASC')
+      .addOrderBy('r.id', 'ASC')
+      .limit(first + 1);
     const cursor = decodeCursor(after, 2);
     if (cursor) qb.andWhere('(r.due_on, r.id) > (CAST(:d AS date), CAST(:i AS uuid))', { d: cursor[0], i: cursor[1] });
-    return pageFrom(await qb.getMany(), first, after, (r) => encodeCursor([r.dueOn, r.id]), () => build().getCount());
+    return pageFrom(
+      await qb.getMany(),
+      first,
+      after,
+      (r) => encodeCursor([r.dueOn, r.id]),
+      () => build().getCount(),
+    );
   },
 
   /** The owner org reports what it did (with evidence references): OPEN or REOPENED → SUBMITTED. */
@@ -90,7 +108,11 @@ export const rectificationService = {
     const r = await this.getOrThrow(ctx, id);
     const owner = (await orgService.findById(ctx, r.ownerOrgId))!;
     const mayReport = viewer.roles.some((x) => x.role === Role.SECRETARY && x.orgId === owner.id) || inScope(viewer, owner.path, REPORTERS);
-    if (!mayReport) throw supervisionError(SupervisionErrorReason.NOT_RECTIFIER, 'Only the owner org’s secretary or an officer over it reports a rectification');
+    if (!mayReport)
+      throw supervisionError(
+        SupervisionErrorReason.NOT_RECTIFIER,
+        'Only the owner org’s secretary or an officer over it reports a rectification',
+      );
     if (!report.trim()) throw badInput('input.report', 'Say what was done');
     const [, changed] = await ctx.tx.query(
       `UPDATE rectifications SET state = 'SUBMITTED', report = $3, evidence_refs = $4, submitted_by = $5, submitted_at = now()
@@ -106,7 +128,8 @@ export const rectificationService = {
     const viewer = requireUser(ctx);
     const r = await this.getOrThrow(ctx, id);
     const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: viewer.tenantId, id: r.teamId });
-    if (!(await supervisionService.isMember(ctx, team, viewer))) throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the issuing team signs off its rectifications');
+    if (!(await supervisionService.isMember(ctx, team, viewer)))
+      throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the issuing team signs off its rectifications');
     if (!accept && !reason?.trim()) throw badInput('input.reason', 'Reopening needs a reason');
     const [, changed] = await ctx.tx.query(
       accept
@@ -114,7 +137,11 @@ export const rectificationService = {
         : `UPDATE rectifications SET state = 'REOPENED', reopen_reason = $4, verified_by = NULL, verified_at = NULL WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED' AND $3::uuid IS NOT NULL`,
       accept ? [viewer.tenantId, r.id, viewer.userId] : [viewer.tenantId, r.id, viewer.userId, reason],
     );
-    if (!changed) throw supervisionError(SupervisionErrorReason.WRONG_RECTIFICATION_STATE, `Only a submitted rectification is verified (this one is ${r.state})`);
+    if (!changed)
+      throw supervisionError(
+        SupervisionErrorReason.WRONG_RECTIFICATION_STATE,
+        `Only a submitted rectification is verified (this one is ${r.state})`,
+      );
     return ctx.tx.repository(Rectification).findOneByOrFail({ tenantId: viewer.tenantId, id: r.id });
   },
 };

@@ -4,7 +4,6 @@ import { Node } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
 import { labelled } from '../../graphql/enum-labels';
 
-
 export enum InspectionMethod {
   BRIEFING = 'BRIEFING',
   LEDGER_REVIEW = 'LEDGER_REVIEW',
@@ -15,7 +14,13 @@ export enum InspectionMethod {
   QUESTIONNAIRE = 'QUESTIONNAIRE',
 }
 export const inspectionMethodLabels: Record<InspectionMethod, string> = {
-  BRIEFING: '听取汇报', LEDGER_REVIEW: '查阅台帐', PUBLIC_VISIT: '走访群众', SYMPOSIUM: '座谈', FIELD_CHECK: '实地查看', INTERVIEW: '个别谈话', QUESTIONNAIRE: '问卷调查',
+  BRIEFING: '听取汇报',
+  LEDGER_REVIEW: '查阅台帐',
+  PUBLIC_VISIT: '走访群众',
+  SYMPOSIUM: '座谈',
+  FIELD_CHECK: '实地查看',
+  INTERVIEW: '个别谈话',
+  QUESTIONNAIRE: '问卷调查',
 };
 registerEnumType(InspectionMethod, { name: 'InspectionMethod', valuesConfig: labelled(inspectionMethodLabels) });
 
@@ -23,7 +28,10 @@ export enum InspectionState {
   DRAFT = 'DRAFT',
   FINALIZED = 'FINALIZED',
 }
-registerEnumType(InspectionState, { name: 'InspectionState', valuesConfig: labelled({ DRAFT: '草稿: editable', FINALIZED: '已定稿: immutable evidence, hash-chained' }) });
+registerEnumType(InspectionState, {
+  name: 'InspectionState',
+  valuesConfig: labelled({ DRAFT: '草稿: editable', FINALIZED: '已定稿: immutable evidence, hash-chained' }),
+});
 
 export enum FindingSeverity {
   MINOR = 'MINOR',
@@ -31,7 +39,12 @@ export enum FindingSeverity {
   SERIOUS = 'SERIOUS',
   CRITICAL = 'CRITICAL',
 }
-export const findingSeverityLabels: Record<FindingSeverity, string> = { MINOR: '一般', MODERATE: '较重', SERIOUS: '严重', CRITICAL: '特别严重' };
+export const findingSeverityLabels: Record<FindingSeverity, string> = {
+  MINOR: '一般',
+  MODERATE: '较重',
+  SERIOUS: '严重',
+  CRITICAL: '特别严重',
+};
 registerEnumType(FindingSeverity, { name: 'FindingSeverity', valuesConfig: labelled(findingSeverityLabels) });
 
 export enum RectificationState {
@@ -42,7 +55,13 @@ export enum RectificationState {
   /** Its finding was withdrawn by a finalized amendment: nothing left to rectify. */
   WITHDRAWN = 'WITHDRAWN',
 }
-export const rectificationStateLabels: Record<RectificationState, string> = { OPEN: '待整改', SUBMITTED: '已报整改', VERIFIED: '已销号', REOPENED: '重新整改', WITHDRAWN: '已撤回' };
+export const rectificationStateLabels: Record<RectificationState, string> = {
+  OPEN: '待整改',
+  SUBMITTED: '已报整改',
+  VERIFIED: '已销号',
+  REOPENED: '重新整改',
+  WITHDRAWN: '已撤回',
+};
 registerEnumType(RectificationState, {
   name: 'RectificationState',
   valuesConfig: labelled(rectificationStateLabels),
@@ -78,13 +97,21 @@ export class Inspection {
   @Field(() => String, { nullable: true, description: 'Why this record corrects the one it amends.' })
   @Column('text', { name: 'amendment_reason', nullable: true })
   amendmentReason: string | null;
-  @Field({ description: 'The client’s idempotency key: a retried request returns this record.' }) @Column({ name: 'idempotency_key' }) idempotencyKey: string;
+  @Field({ description: 'The client’s idempotency key: a retried request returns this record.' })
+  @Column({ name: 'idempotency_key' })
+  idempotencyKey: string;
   @Column({ name: 'request_hash' }) requestHash: string;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
   @Column('uuid', { name: 'finalized_by', nullable: true }) finalizedBy: string | null;
-  @Field(() => DateTimeScalar, { nullable: true }) @Column('timestamptz', { name: 'finalized_at', nullable: true }) finalizedAt: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  @Column('timestamptz', { name: 'finalized_at', nullable: true })
+  finalizedAt: Date | null;
   @Field(() => Int, { nullable: true, description: 'Position in the tenant’s chain of finalized records.' })
-  @Column('bigint', { name: 'chain_seq', nullable: true, transformer: { to: (v: unknown) => v, from: (v: string | null) => (v === null ? null : Number(v)) } })
+  @Column('bigint', {
+    name: 'chain_seq',
+    nullable: true,
+    transformer: { to: (v: unknown) => v, from: (v: string | null) => (v === null ? null : Number(v)) },
+  })
   chainSeq: number | null;
   @Field(() => String, { nullable: true }) @Column('text', { name: 'prev_hash', nullable: true }) prevHash: string | null;
   @Field(() => String, { nullable: true, description: 'sha256 over the record’s content and the previous hash.' })
@@ -110,7 +137,11 @@ export class Finding {
   @Column('uuid', { name: 'carried_from_id', nullable: true }) carriedFromId: string | null;
   /** The finding's first version, which its rectification belongs to (null when this is the first). */
   @Column('uuid', { name: 'origin_id', nullable: true }) originId: string | null;
-  @Field(() => String, { nullable: true, description: 'Why an amendment withdrew this finding (null while it stands). A withdrawn finding no longer counts, e.g. in the annual assessment, and its rectification is withdrawn.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why an amendment withdrew this finding (null while it stands). A withdrawn finding no longer counts, e.g. in the annual assessment, and its rectification is withdrawn.',
+  })
   @Column('text', { name: 'withdrawn_reason', nullable: true })
   withdrawnReason: string | null;
 }
@@ -121,7 +152,8 @@ export class FollowUpCheck {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryColumn('uuid', { name: 'inspection_id' }) inspectionId: string;
   @PrimaryColumn('uuid', { name: 'finding_id' }) findingId: string;
-  @Field(() => Boolean, { nullable: true, description: 'null until checked.' }) @Column('boolean', { nullable: true }) fixed: boolean | null;
+  @Field(() => Boolean, { nullable: true, description: 'null until checked.' }) @Column('boolean', { nullable: true }) fixed:
+    boolean | null;
   @Field(() => String, { nullable: true }) @Column('text', { nullable: true }) note: string | null;
 }
 
@@ -135,12 +167,17 @@ export class Rectification {
   @Column('uuid', { name: 'owner_org_id' }) ownerOrgId: string;
   @Field(() => DateScalar) @Column('date', { name: 'due_on' }) dueOn: string;
   @Field(() => RectificationState) @Column('text') state: RectificationState;
-  @Field(() => String, { nullable: true, description: 'What the org reports it did.' }) @Column('text', { nullable: true }) report: string | null;
+  @Field(() => String, { nullable: true, description: 'What the org reports it did.' }) @Column('text', { nullable: true }) report:
+    string | null;
   @Field(() => [String]) @Column('text', { name: 'evidence_refs', array: true }) evidenceRefs: string[];
   @Column('uuid', { name: 'submitted_by', nullable: true }) submittedBy: string | null;
-  @Field(() => DateTimeScalar, { nullable: true }) @Column('timestamptz', { name: 'submitted_at', nullable: true }) submittedAt: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  @Column('timestamptz', { name: 'submitted_at', nullable: true })
+  submittedAt: Date | null;
   @Column('uuid', { name: 'verified_by', nullable: true }) verifiedBy: string | null;
-  @Field(() => DateTimeScalar, { nullable: true, description: '销号 time.' }) @Column('timestamptz', { name: 'verified_at', nullable: true }) verifiedAt: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: '销号 time.' })
+  @Column('timestamptz', { name: 'verified_at', nullable: true })
+  verifiedAt: Date | null;
   @Field(() => String, { nullable: true }) @Column('text', { name: 'reopen_reason', nullable: true }) reopenReason: string | null;
   @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -2,7 +2,13 @@ import { DomainModule } from '../domain-module';
 import { rectificationService } from './rectification.service';
 import { seedSupervisionDemo } from './supervision.seed';
 import { Finding, FollowUpCheck, Inspection, Rectification, SupervisionTeam } from './supervision.entity';
-import { FindingResolver, FollowUpCheckResolver, InspectionResolver, RectificationResolver, SupervisionTeamResolver } from './supervision.resolver';
+import {
+  FindingResolver,
+  FollowUpCheckResolver,
+  InspectionResolver,
+  RectificationResolver,
+  SupervisionTeamResolver,
+} from './supervision.resolver';
 import { supervisionService } from './supervision.service';
 
 export default {

@@ -1,5 +1,20 @@
 import { ArrayMaxSize, IsOptional, MaxLength, MinLength, ValidateNested } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateScalar } from '../../graphql/scalars';
@@ -13,7 +28,19 @@ import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { User } from '../user/user.entity';
 import { rectificationService } from './rectification.service';
-import { Finding, FindingSeverity, FollowUpCheck, Inspection, InspectionMethod, InspectionState, Rectification, RectificationState, SupervisionTeam, findingSeverityLabels, inspectionMethodLabels } from './supervision.entity';
+import {
+  Finding,
+  FindingSeverity,
+  FollowUpCheck,
+  Inspection,
+  InspectionMethod,
+  InspectionState,
+  Rectification,
+  RectificationState,
+  SupervisionTeam,
+  findingSeverityLabels,
+  inspectionMethodLabels,
+} from './supervision.entity';
 import { ChainVerification, InspectionContent, InspectionPatch, supervisionService } from './supervision.service';
 
 export const RectificationConnection = Connection(Rectification);
@@ -57,14 +84,22 @@ class InspectionContentInput {
   @Field({ defaultValue: '' }) @MaxLength(20000) summary: string;
   @Field(() => [FindingInput], { defaultValue: [] }) @ArrayMaxSize(200) @ValidateNested({ each: true }) findings: FindingInput[];
   @Field(() => [InspectionScoreInput], { nullable: true, description: 'An optional score sheet against the campaign’s criteria.' })
-  @IsOptional() @ArrayMaxSize(2000) @ValidateNested({ each: true })
+  @IsOptional()
+  @ArrayMaxSize(2000)
+  @ValidateNested({ each: true })
   scores?: InspectionScoreInput[] | null;
-  @Field(() => [FollowUpInput], { defaultValue: [], description: '回头看: earlier findings this visit checks.' }) @ArrayMaxSize(200) @ValidateNested({ each: true }) followUps: FollowUpInput[];
+  @Field(() => [FollowUpInput], { defaultValue: [], description: '回头看: earlier findings this visit checks.' })
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  followUps: FollowUpInput[];
 }
 
 @InputType()
 class RecordInspectionInput extends InspectionContentInput {
-  @Field({ description: 'Chosen by the client; a retried request with the same key returns the same record.' }) @MinLength(8) @MaxLength(100) idempotencyKey: string;
+  @Field({ description: 'Chosen by the client; a retried request with the same key returns the same record.' })
+  @MinLength(8)
+  @MaxLength(100)
+  idempotencyKey: string;
   @Field(() => ID) teamId: string;
   @Field(() => ID) orgId: string;
   @Field(() => ID, { nullable: true, description: 'Defaults to the team’s campaign.' }) campaignId?: string | null;
@@ -72,14 +107,28 @@ class RecordInspectionInput extends InspectionContentInput {
 
 @InputType({ description: 'A finding to edit in place (with id) or to add (without id). Fields left out keep their stored value.' })
 class FindingEditInput {
-  @Field(() => ID, { nullable: true, description: 'The finding to edit; it keeps its id. Leave out to add a new finding. In amendInspection, the id of a finding of the amended record.' })
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'The finding to edit; it keeps its id. Leave out to add a new finding. In amendInspection, the id of a finding of the amended record.',
+  })
   id?: string | null;
-  @Field(() => FindingSeverity, { nullable: true, description: 'Required for a new finding; left out, an edited finding keeps its severity.' }) severity?: FindingSeverity | null;
+  @Field(() => FindingSeverity, {
+    nullable: true,
+    description: 'Required for a new finding; left out, an edited finding keeps its severity.',
+  })
+  severity?: FindingSeverity | null;
   @Field(() => String, { nullable: true, description: 'Required for a new finding; left out, an edited finding keeps its description.' })
-  @IsOptional() @MinLength(1) @MaxLength(5000)
+  @IsOptional()
+  @MinLength(1)
+  @MaxLength(5000)
   description?: string | null;
   @Field(() => ID, { nullable: true, description: 'The criterion it concerns; null unlinks it.' }) criterionId?: string | null;
-  @Field(() => ID, { nullable: true, description: 'Orders a rectification by this org (with rectifyDueOn); null, with rectifyDueOn null, cancels a draft order.' }) rectifyOrgId?: string | null;
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Orders a rectification by this org (with rectifyDueOn); null, with rectifyDueOn null, cancels a draft order.',
+  })
+  rectifyOrgId?: string | null;
   @Field(() => DateScalar, { nullable: true, description: '… due by this date.' }) rectifyDueOn?: Date | null;
 }
 
@@ -97,40 +146,71 @@ class FindingWithdrawalInput {
 @InputType()
 class InspectionPatchInput {
   @Field(() => DateScalar, { nullable: true, description: 'Left out: unchanged.' }) inspectedOn?: Date | null;
-  @Field(() => [InspectionMethod], { nullable: true, description: 'Left out: unchanged; given: the complete list.' }) @IsOptional() @ArrayMaxSize(10) methods?: InspectionMethod[] | null;
+  @Field(() => [InspectionMethod], { nullable: true, description: 'Left out: unchanged; given: the complete list.' })
+  @IsOptional()
+  @ArrayMaxSize(10)
+  methods?: InspectionMethod[] | null;
   @Field(() => String, { nullable: true, description: 'Left out: unchanged.' }) @IsOptional() @MaxLength(20000) summary?: string | null;
   @Field(() => [FindingEditInput], {
     nullable: true,
-    description: 'Findings to edit (entries with id: changed in place, the id stays, fields left out keep their value) or to add (entries without id, appended). Findings not listed stay exactly as they are.',
+    description:
+      'Findings to edit (entries with id: changed in place, the id stays, fields left out keep their value) or to add (entries without id, appended). Findings not listed stay exactly as they are.',
   })
-  @IsOptional() @ArrayMaxSize(200) @ValidateNested({ each: true })
+  @IsOptional()
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
   findings?: FindingEditInput[] | null;
   @Field(() => [FindingWithdrawalInput], {
     nullable: true,
-    description: 'Amendments only: findings carried over from the amended record that this correction withdraws, each with its reason. A withdrawn finding stays in the record, marked, but no longer counts (annual assessment); its rectification is withdrawn when the amendment is finalized.',
+    description:
+      'Amendments only: findings carried over from the amended record that this correction withdraws, each with its reason. A withdrawn finding stays in the record, marked, but no longer counts (annual assessment); its rectification is withdrawn when the amendment is finalized.',
   })
-  @IsOptional() @ArrayMaxSize(200) @ValidateNested({ each: true })
+  @IsOptional()
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
   withdrawFindings?: FindingWithdrawalInput[] | null;
-  @Field(() => [InspectionScoreInput], { nullable: true, description: 'Scores to set on the score sheet, by criterion; criteria not listed keep their scores.' })
-  @IsOptional() @ArrayMaxSize(2000) @ValidateNested({ each: true })
+  @Field(() => [InspectionScoreInput], {
+    nullable: true,
+    description: 'Scores to set on the score sheet, by criterion; criteria not listed keep their scores.',
+  })
+  @IsOptional()
+  @ArrayMaxSize(2000)
+  @ValidateNested({ each: true })
   scores?: InspectionScoreInput[] | null;
-  @Field(() => [FollowUpInput], { nullable: true, description: '回头看 checks to add or change, by finding; checks not listed stay, and a check’s fixed or note left out keeps its value.' })
-  @IsOptional() @ArrayMaxSize(200) @ValidateNested({ each: true })
+  @Field(() => [FollowUpInput], {
+    nullable: true,
+    description:
+      '回头看 checks to add or change, by finding; checks not listed stay, and a check’s fixed or note left out keeps its value.',
+  })
+  @IsOptional()
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
   followUps?: FollowUpInput[] | null;
-  @Field(() => [ID], { nullable: true, description: 'Earlier findings to drop from this follow-up (回头看).' }) @IsOptional() @ArrayMaxSize(200) removeFollowUps?: string[] | null;
+  @Field(() => [ID], { nullable: true, description: 'Earlier findings to drop from this follow-up (回头看).' })
+  @IsOptional()
+  @ArrayMaxSize(200)
+  removeFollowUps?: string[] | null;
 }
 
 @InputType()
 class UpdateInspectionInput extends InspectionPatchInput {
   @Field(() => ID) id: string;
-  @Field(() => [ID], { nullable: true, description: 'Findings to delete from this draft. A finding an amendment carried over is not deleted but withdrawn (withdrawFindings).' })
-  @IsOptional() @ArrayMaxSize(200)
+  @Field(() => [ID], {
+    nullable: true,
+    description: 'Findings to delete from this draft. A finding an amendment carried over is not deleted but withdrawn (withdrawFindings).',
+  })
+  @IsOptional()
+  @ArrayMaxSize(200)
   removeFindingIds?: string[] | null;
 }
 
-@InputType({ description: 'A correction of a finalized record: a new draft that starts as a copy of it (every finding carried over, rectifications kept linked) and takes the changes given, as updateInspection does.' })
+@InputType({
+  description:
+    'A correction of a finalized record: a new draft that starts as a copy of it (every finding carried over, rectifications kept linked) and takes the changes given, as updateInspection does.',
+})
 class AmendInspectionInput extends InspectionPatchInput {
-  @Field(() => ID, { description: 'The finalized inspection this corrects (the latest version: a record is amended once).' }) inspectionId: string;
+  @Field(() => ID, { description: 'The finalized inspection this corrects (the latest version: a record is amended once).' })
+  inspectionId: string;
   @Field() @MinLength(8) @MaxLength(100) idempotencyKey: string;
   @Field() @MinLength(1) @MaxLength(2000) reason: string;
 }
@@ -198,7 +278,8 @@ function content(input: InspectionContentInput): InspectionContent {
   };
 }
 
-const ref = <T>(value: T | null | undefined, map: (v: T) => string): string | null | undefined => (value === undefined ? undefined : value === null ? null : map(value));
+const ref = <T>(value: T | null | undefined, map: (v: T) => string): string | null | undefined =>
+  value === undefined ? undefined : value === null ? null : map(value);
 
 function patchOf(input: InspectionPatchInput & { removeFindingIds?: string[] | null }): InspectionPatch {
   return {
@@ -252,7 +333,11 @@ export class SupervisionTeamResolver {
   @FieldResolver(() => [User], { description: 'Leader first, then members.' })
   async members(@Root() team: SupervisionTeam, @Ctx() ctx: RequestContext): Promise<User[]> {
     const ids = await supervisionService.members(ctx, team);
-    const users = await ctx.tx.repository(User).createQueryBuilder('u').where('u.tenant_id = :t AND u.id = ANY(:ids)', { t: team.tenantId, ids }).getMany();
+    const users = await ctx.tx
+      .repository(User)
+      .createQueryBuilder('u')
+      .where('u.tenant_id = :t AND u.id = ANY(:ids)', { t: team.tenantId, ids })
+      .getMany();
     return ids.map((id) => users.find((u) => u.id === id)).filter((u): u is User => !!u);
   }
 
@@ -295,7 +380,13 @@ export class InspectionResolver {
     return {
       ok: result.ok,
       checked: result.checked,
-      brokenAt: result.brokenAt ? { seq: result.brokenAt.seq, reason: result.brokenAt.reason, inspection: await supervisionService.findInspection(ctx, result.brokenAt.inspectionId) } : null,
+      brokenAt: result.brokenAt
+        ? {
+            seq: result.brokenAt.seq,
+            reason: result.brokenAt.reason,
+            inspection: await supervisionService.findInspection(ctx, result.brokenAt.inspectionId),
+          }
+        : null,
     };
   }
 
@@ -310,7 +401,9 @@ export class InspectionResolver {
     });
   }
 
-  @Mutation(() => Inspection, { description: 'Change a draft inspection: only the fields given change (finding ids stay); finalized ones are refused.' })
+  @Mutation(() => Inspection, {
+    description: 'Change a draft inspection: only the fields given change (finding ids stay); finalized ones are refused.',
+  })
   async updateInspection(@Arg('input') input: UpdateInspectionInput, @Ctx() ctx: RequestContext): Promise<Inspection> {
     return supervisionService.update(ctx, inspectionId(input.id), patchOf(input));
   }
@@ -325,9 +418,16 @@ export class InspectionResolver {
     return supervisionService.finalize(ctx, inspectionId(input.id));
   }
 
-  @Mutation(() => Inspection, { description: 'Correct a finalized inspection: a new draft that supersedes it once finalized, carrying over its findings (withdraw one with a reason) and taking the changes given.' })
+  @Mutation(() => Inspection, {
+    description:
+      'Correct a finalized inspection: a new draft that supersedes it once finalized, carrying over its findings (withdraw one with a reason) and taking the changes given.',
+  })
   async amendInspection(@Arg('input') input: AmendInspectionInput, @Ctx() ctx: RequestContext): Promise<Inspection> {
-    return supervisionService.amend(ctx, inspectionId(input.inspectionId), { ...patchOf(input), idempotencyKey: input.idempotencyKey, reason: input.reason });
+    return supervisionService.amend(ctx, inspectionId(input.inspectionId), {
+      ...patchOf(input),
+      idempotencyKey: input.idempotencyKey,
+      reason: input.reason,
+    });
   }
 
   @FieldResolver(() => ID)
@@ -345,7 +445,10 @@ export class InspectionResolver {
     return ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: inspection.tenantId, id: inspection.teamId });
   }
 
-  @FieldResolver(() => Org, { nullable: true, description: 'The inspected org; null for a team member whose scope no longer covers it (it moved away).' })
+  @FieldResolver(() => Org, {
+    nullable: true,
+    description: 'The inspected org; null for a team member whose scope no longer covers it (it moved away).',
+  })
   async org(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, inspection.orgId);
   }
@@ -360,7 +463,10 @@ export class InspectionResolver {
     return supervisionService.findings(ctx, inspection);
   }
 
-  @FieldResolver(() => Evaluation, { nullable: true, description: 'The score sheet: an evaluation of kind INSPECTION, computed like any other.' })
+  @FieldResolver(() => Evaluation, {
+    nullable: true,
+    description: 'The score sheet: an evaluation of kind INSPECTION, computed like any other.',
+  })
   async scoreSheet(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<Evaluation | null> {
     return inspection.evaluationId ? evaluationService.findById(ctx, inspection.evaluationId) : null;
   }
@@ -375,7 +481,9 @@ export class InspectionResolver {
     return supervisionService.amendments(ctx, inspection);
   }
 
-  @FieldResolver(() => [FollowUpCheck], { description: '回头看: the earlier findings this visit checked, and whether each was truly fixed.' })
+  @FieldResolver(() => [FollowUpCheck], {
+    description: '回头看: the earlier findings this visit checked, and whether each was truly fixed.',
+  })
   async followUps(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<FollowUpCheck[]> {
     return supervisionService.followUps(ctx, inspection);
   }
@@ -411,7 +519,10 @@ export class FindingResolver {
     return finding.rectifyOrgId ? orgService.findById(ctx, finding.rectifyOrgId) : null;
   }
 
-  @FieldResolver(() => Rectification, { nullable: true, description: 'Opened when the inspection is finalized; a finding carried over by an amendment keeps the same rectification.' })
+  @FieldResolver(() => Rectification, {
+    nullable: true,
+    description: 'Opened when the inspection is finalized; a finding carried over by an amendment keeps the same rectification.',
+  })
   async rectification(@Root() finding: Finding, @Ctx() ctx: RequestContext): Promise<Rectification | null> {
     return rectificationService.byFinding(ctx, finding);
   }
@@ -421,7 +532,10 @@ export class FindingResolver {
     return finding.withdrawnReason !== null;
   }
 
-  @FieldResolver(() => Finding, { nullable: true, description: 'The same finding in the record this inspection amends (null for a finding first raised here).' })
+  @FieldResolver(() => Finding, {
+    nullable: true,
+    description: 'The same finding in the record this inspection amends (null for a finding first raised here).',
+  })
   async carriedFrom(@Root() finding: Finding, @Ctx() ctx: RequestContext): Promise<Finding | null> {
     return finding.carriedFromId ? supervisionService.findFinding(ctx, finding.carriedFromId) : null;
   }
@@ -429,16 +543,25 @@ export class FindingResolver {
 
 @Resolver(() => Rectification)
 export class RectificationResolver {
-  @Query(() => RectificationConnection, { description: 'Rectifications in a subtree, by team or by org; overdue: true lists the late ones.' })
+  @Query(() => RectificationConnection, {
+    description: 'Rectifications in a subtree, by team or by org; overdue: true lists the late ones.',
+  })
   async rectifications(@Args() args: RectificationsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Rectification>> {
     const under = args.under ? await orgService.getInScopeOrThrow(ctx, orgId(args.under)) : null;
-    return toConnection(await rectificationService.list(ctx, {
-      under,
-      teamId: args.teamId ? teamId(args.teamId) : undefined,
-      ownerOrgId: args.orgId ? orgId(args.orgId) : undefined,
-      state: args.state,
-      overdue: args.overdue,
-    }, pageSize(args), args.after));
+    return toConnection(
+      await rectificationService.list(
+        ctx,
+        {
+          under,
+          teamId: args.teamId ? teamId(args.teamId) : undefined,
+          ownerOrgId: args.orgId ? orgId(args.orgId) : undefined,
+          state: args.state,
+          overdue: args.overdue,
+        },
+        pageSize(args),
+        args.after,
+      ),
+    );
   }
 
   @Mutation(() => Rectification, { description: 'The owner org reports what it did, with evidence references.' })
@@ -461,12 +584,18 @@ export class RectificationResolver {
     return rectificationService.isOverdue(r, toDateString(new Date()));
   }
 
-  @FieldResolver(() => Org, { nullable: true, description: 'The org rectifying; null for a team member whose scope no longer covers it (it moved away).' })
+  @FieldResolver(() => Org, {
+    nullable: true,
+    description: 'The org rectifying; null for a team member whose scope no longer covers it (it moved away).',
+  })
   async ownerOrg(@Root() r: Rectification, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, r.ownerOrgId);
   }
 
-  @FieldResolver(() => Finding, { nullable: true, description: 'The finding as its current record states it (the latest finalized amendment’s copy, possibly withdrawn).' })
+  @FieldResolver(() => Finding, {
+    nullable: true,
+    description: 'The finding as its current record states it (the latest finalized amendment’s copy, possibly withdrawn).',
+  })
   async finding(@Root() r: Rectification, @Ctx() ctx: RequestContext): Promise<Finding | null> {
     return supervisionService.currentFinding(ctx, r.findingId);
   }

@@ -10,16 +10,28 @@ import { FindingSeverity, InspectionMethod } from './supervision.entity';
 import { supervisionService } from './supervision.service';
 
 const fullMarks = (c: { scoringType: ScoringType | null; maxScore: number | null; target: number | null }) =>
-  c.scoringType === ScoringType.BOOLEAN ? 1 : c.scoringType === ScoringType.PERCENT ? 100 : c.scoringType === ScoringType.COUNT ? c.target! : c.scoringType === ScoringType.DEDUCTION ? 0 : c.maxScore!;
+  c.scoringType === ScoringType.BOOLEAN
+    ? 1
+    : c.scoringType === ScoringType.PERCENT
+      ? 100
+      : c.scoringType === ScoringType.COUNT
+        ? c.target!
+        : c.scoringType === ScoringType.DEDUCTION
+          ? 0
+          : c.maxScore!;
 
 /**
  * A lived-in demo for 市交通运输局: a superior review accepted, a plan submitted, a finalized
  * inspection with a rectification order, a criticism notice and a service request, so that a newcomer
  * finds every kind of record in GraphiQL. Runs as the tenant admin, through the services.
  */
-export async function seedSupervisionDemo(ctx: RequestContext, demo: { slug: string; campaignId: string; rootOrgId: string }): Promise<void> {
+export async function seedSupervisionDemo(
+  ctx: RequestContext,
+  demo: { slug: string; campaignId: string; rootOrgId: string },
+): Promise<void> {
   if (demo.slug !== 'jtj') return;
-  const byName = async (name: string) => (await ctx.tx.query(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND name = $1`, [name]))[0].id as string;
+  const byName = async (name: string) =>
+    (await ctx.tx.query(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND name = $1`, [name]))[0].id as string;
   const branch = await byName('第二车队党支部');
   const campaign = await campaignService.getOrThrow(ctx, demo.campaignId);
   const criteria = await frameworkService.criteriaOf(ctx, campaign.versionId);
@@ -31,7 +43,13 @@ export async function seedSupervisionDemo(ctx: RequestContext, demo: { slug: str
   await evaluationService.submit(ctx, { evaluationId: evaluation.id, expectedVersion: saved.version });
 
   const [deadline] = await campaignService.deadlines(ctx, campaign);
-  await campaignService.submit(ctx, { deadlineId: deadline.id, orgId: await byName('市公交集团党委'), text: '市公交集团党委“四强四有”创建工作方案', attachmentRef: 'file:gjjt-plan.docx', submittedAt: new Date('2013-05-15T09:00:00+08:00') });
+  await campaignService.submit(ctx, {
+    deadlineId: deadline.id,
+    orgId: await byName('市公交集团党委'),
+    text: '市公交集团党委“四强四有”创建工作方案',
+    attachmentRef: 'file:gjjt-plan.docx',
+    submittedAt: new Date('2013-05-15T09:00:00+08:00'),
+  });
 
   const [team] = await supervisionService.teams(ctx);
   const [inspector] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = app_tenant_id() AND username = 'inspector'`);
@@ -40,11 +58,20 @@ export async function seedSupervisionDemo(ctx: RequestContext, demo: { slug: str
   await loadViewer(ctx, { kind: 'user', sub: inspector.id, tid: (admin as { tenantId: string }).tenantId });
   const today = toDateString(new Date());
   const inspection = await supervisionService.record(ctx, {
-    idempotencyKey: 'demo-inspection-0001', teamId: team.id, orgId: branch, campaignId: campaign.id, inspectedOn: today,
+    idempotencyKey: 'demo-inspection-0001',
+    teamId: team.id,
+    orgId: branch,
+    campaignId: campaign.id,
+    inspectedOn: today,
     methods: [InspectionMethod.BRIEFING, InspectionMethod.LEDGER_REVIEW, InspectionMethod.PUBLIC_VISIT],
     summary: '听取支部书记汇报，查阅管理台帐，走访乘客和群众15人。',
     findings: [
-      { severity: FindingSeverity.MODERATE, description: '党员示范岗标识不统一', rectifyOrgId: branch, rectifyDueOn: toDateString(new Date(Date.now() + 30 * 86400_000)) },
+      {
+        severity: FindingSeverity.MODERATE,
+        description: '党员示范岗标识不统一',
+        rectifyOrgId: branch,
+        rectifyDueOn: toDateString(new Date(Date.now() + 30 * 86400_000)),
+      },
       { severity: FindingSeverity.MINOR, description: '民意收集台帐记录不完整' },
     ],
   });
@@ -52,12 +79,20 @@ export async function seedSupervisionDemo(ctx: RequestContext, demo: { slug: str
   ctx.viewer = admin;
 
   const notice = await noticeService.create(ctx, {
-    kind: NoticeKind.CRITICISM, title: '关于第二车队党支部督导问题的通报', body: '督导组检查发现党员示范岗标识不统一，请限期整改。',
-    subjectOrgIds: [branch], recipientOrgIds: [await byName('市公交集团党委')], inspectionIds: [inspection.id],
+    kind: NoticeKind.CRITICISM,
+    title: '关于第二车队党支部督导问题的通报',
+    body: '督导组检查发现党员示范岗标识不统一，请限期整改。',
+    subjectOrgIds: [branch],
+    recipientOrgIds: [await byName('市公交集团党委')],
+    inspectionIds: [inspection.id],
   });
   await noticeService.issue(ctx, notice.id, today);
   const [secretary] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = app_tenant_id() AND username = 'secretary'`);
   await loadViewer(ctx, { kind: 'user', sub: secretary.id, tid: (admin as { tenantId: string }).tenantId });
-  await serviceRequestService.raise(ctx, { fromOrgId: await byName('第一车队党支部'), title: '请求协调党员活动场地', description: '车队党支部缺少固定的党员活动室，请集团党委协调。' });
+  await serviceRequestService.raise(ctx, {
+    fromOrgId: await byName('第一车队党支部'),
+    title: '请求协调党员活动场地',
+    description: '车队党支部缺少固定的党员活动室，请集团党委协调。',
+  });
   ctx.viewer = admin;
 }

@@ -12,7 +12,15 @@ import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { Role } from '../user/user.entity';
 import { canonicalContents, genesisHash, linkHash, sha256 } from './record-chain';
-import { Finding, FindingSeverity, FollowUpCheck, Inspection, InspectionMethod, InspectionState, SupervisionTeam } from './supervision.entity';
+import {
+  Finding,
+  FindingSeverity,
+  FollowUpCheck,
+  Inspection,
+  InspectionMethod,
+  InspectionState,
+  SupervisionTeam,
+} from './supervision.entity';
 import { SupervisionErrorReason, supervisionError } from './supervision.errors';
 
 export interface FindingInput {
@@ -83,15 +91,23 @@ export interface ChainVerification {
 const TEAM_ADMINS = [Role.TENANT_ADMIN, Role.LEADER];
 
 async function members(ctx: RequestContext, team: SupervisionTeam): Promise<string[]> {
-  const rows = await ctx.loader<string, string[]>('team.members', async (teamIds) => {
-    const all = await ctx.tx.query(`SELECT team_id, user_id FROM supervision_team_members WHERE tenant_id = $1 AND team_id = ANY($2::uuid[])`, [team.tenantId, [...teamIds]]);
-    return teamIds.map((id) => all.filter((r: { team_id: string }) => r.team_id === id).map((r: { user_id: string }) => r.user_id));
-  }).load(team.id);
+  const rows = await ctx
+    .loader<string, string[]>('team.members', async (teamIds) => {
+      const all = await ctx.tx.query(
+        `SELECT team_id, user_id FROM supervision_team_members WHERE tenant_id = $1 AND team_id = ANY($2::uuid[])`,
+        [team.tenantId, [...teamIds]],
+      );
+      return teamIds.map((id) => all.filter((r: { team_id: string }) => r.team_id === id).map((r: { user_id: string }) => r.user_id));
+    })
+    .load(team.id);
   return [team.leaderId, ...rows];
 }
 
 async function scopeOrgs(ctx: RequestContext, team: SupervisionTeam): Promise<Org[]> {
-  const rows = await ctx.tx.query(`SELECT org_id FROM supervision_team_scopes WHERE tenant_id = $1 AND team_id = $2`, [team.tenantId, team.id]);
+  const rows = await ctx.tx.query(`SELECT org_id FROM supervision_team_scopes WHERE tenant_id = $1 AND team_id = $2`, [
+    team.tenantId,
+    team.id,
+  ]);
   const orgs = await Promise.all(rows.map((r: { org_id: string }) => orgService.findById(ctx, r.org_id)));
   return orgs.filter((o): o is Org => !!o);
 }
@@ -100,7 +116,9 @@ async function scopeOrgs(ctx: RequestContext, team: SupervisionTeam): Promise<Or
 function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v ?? null)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
@@ -112,9 +130,13 @@ function requestHash(input: object): string {
 
 export const supervisionService = {
   // ── teams ────────────────────────────────────────────────────────────────────────────────────────
-  async createTeam(ctx: RequestContext, input: { name: string; leaderId: string; memberIds: string[]; scopeOrgIds: string[]; campaignId?: string | null }): Promise<SupervisionTeam> {
+  async createTeam(
+    ctx: RequestContext,
+    input: { name: string; leaderId: string; memberIds: string[]; scopeOrgIds: string[]; campaignId?: string | null },
+  ): Promise<SupervisionTeam> {
     const viewer = requireUser(ctx);
-    if (!holdsRoleAtRoot(viewer, TEAM_ADMINS)) throw supervisionError(SupervisionErrorReason.NOT_TEAM_ADMIN, '只有根组织的管理员或领导小组可以组建督导组');
+    if (!holdsRoleAtRoot(viewer, TEAM_ADMINS))
+      throw supervisionError(SupervisionErrorReason.NOT_TEAM_ADMIN, '只有根组织的管理员或领导小组可以组建督导组');
     const people = [...new Set([input.leaderId, ...input.memberIds])];
     const inspectors: { user_id: string }[] = await ctx.tx.query(
       `SELECT DISTINCT u.id AS user_id FROM users u JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
@@ -122,14 +144,29 @@ export const supervisionService = {
       [viewer.tenantId, people],
     );
     const missing = people.filter((id) => !inspectors.some((r) => r.user_id === id));
-    if (missing.length) throw supervisionError(SupervisionErrorReason.NOT_INSPECTOR, `Every leader and member needs the INSPECTOR role (${missing.length} do not)`, 'input.memberIds');
+    if (missing.length)
+      throw supervisionError(
+        SupervisionErrorReason.NOT_INSPECTOR,
+        `Every leader and member needs the INSPECTOR role (${missing.length} do not)`,
+        'input.memberIds',
+      );
     if (!input.scopeOrgIds.length) throw badInput('input.scopeOrgIds', 'A team needs at least one org subtree to inspect');
     for (const id of input.scopeOrgIds) await orgService.getInScopeOrThrow(ctx, id);
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
     const repo = ctx.tx.repository(SupervisionTeam);
-    const team = await repo.save(repo.create({ tenantId: viewer.tenantId, name: input.name, leaderId: input.leaderId, campaignId: input.campaignId ?? null }));
-    await ctx.tx.query(`INSERT INTO supervision_team_members (tenant_id, team_id, user_id) SELECT $1, $2, unnest($3::uuid[])`, [viewer.tenantId, team.id, people.filter((p) => p !== input.leaderId)]);
-    await ctx.tx.query(`INSERT INTO supervision_team_scopes (tenant_id, team_id, org_id) SELECT $1, $2, unnest($3::uuid[])`, [viewer.tenantId, team.id, [...new Set(input.scopeOrgIds)]]);
+    const team = await repo.save(
+      repo.create({ tenantId: viewer.tenantId, name: input.name, leaderId: input.leaderId, campaignId: input.campaignId ?? null }),
+    );
+    await ctx.tx.query(`INSERT INTO supervision_team_members (tenant_id, team_id, user_id) SELECT $1, $2, unnest($3::uuid[])`, [
+      viewer.tenantId,
+      team.id,
+      people.filter((p) => p !== input.leaderId),
+    ]);
+    await ctx.tx.query(`INSERT INTO supervision_team_scopes (tenant_id, team_id, org_id) SELECT $1, $2, unnest($3::uuid[])`, [
+      viewer.tenantId,
+      team.id,
+      [...new Set(input.scopeOrgIds)],
+    ]);
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: team.id });
   },
 
@@ -203,7 +240,8 @@ export const supervisionService = {
     if (existing) return sameRequest(existing, hash);
 
     const team = await this.getTeamOrThrow(ctx, input.teamId);
-    if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the team’s leader and members record its inspections');
+    if (!(await members(ctx, team)).includes(viewer.userId))
+      throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the team’s leader and members record its inspections');
     const org = await this.assertInTeamScope(ctx, team, input.orgId);
     const campaignId = input.campaignId ?? team.campaignId;
     const campaign = campaignId ? await campaignService.getOrThrow(ctx, campaignId) : null;
@@ -213,11 +251,24 @@ export const supervisionService = {
       `INSERT INTO inspections (tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, idempotency_key, request_hash, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id`,
-      [viewer.tenantId, team.id, org.id, campaign?.id ?? null, input.inspectedOn, input.methods, input.summary, input.idempotencyKey, hash, viewer.userId],
+      [
+        viewer.tenantId,
+        team.id,
+        org.id,
+        campaign?.id ?? null,
+        input.inspectedOn,
+        input.methods,
+        input.summary,
+        input.idempotencyKey,
+        hash,
+        viewer.userId,
+      ],
     );
     if (!row) {
       // A concurrent request with the same key won the insert: answer as it did.
-      const winner = await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
+      const winner = await ctx.tx
+        .repository(Inspection)
+        .findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
       return sameRequest(winner, hash);
     }
     await this.writeContent(ctx, row.id, campaign, org, input);
@@ -236,8 +287,11 @@ export const supervisionService = {
     await ctx.tx.query(`DELETE FROM inspections WHERE tenant_id = $1 AND id = $2`, [inspection.tenantId, inspection.id]);
     // Its own draft score sheet goes with it; an amendment's sheet taken over from the amended record stays.
     if (inspection.evaluationId) {
-      await ctx.tx.query(`DELETE FROM evaluations WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'
-                            AND NOT EXISTS (SELECT 1 FROM inspections WHERE tenant_id = $1 AND evaluation_id = $2)`, [inspection.tenantId, inspection.evaluationId]);
+      await ctx.tx.query(
+        `DELETE FROM evaluations WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'
+                            AND NOT EXISTS (SELECT 1 FROM inspections WHERE tenant_id = $1 AND evaluation_id = $2)`,
+        [inspection.tenantId, inspection.evaluationId],
+      );
     }
     return true;
   },
@@ -255,24 +309,37 @@ export const supervisionService = {
     const inspection = await this.editableOrThrow(ctx, id);
     const followUps = await this.followUps(ctx, inspection);
     const unchecked = followUps.filter((f) => f.fixed === null || f.fixed === undefined);
-    if (unchecked.length) throw supervisionError(SupervisionErrorReason.FOLLOW_UP_UNCHECKED, `${unchecked.length} earlier finding(s) of this follow-up are not checked yet`);
+    if (unchecked.length)
+      throw supervisionError(
+        SupervisionErrorReason.FOLLOW_UP_UNCHECKED,
+        `${unchecked.length} earlier finding(s) of this follow-up are not checked yet`,
+      );
     if (inspection.evaluationId) {
       const evaluation = (await evaluationService.findById(ctx, inspection.evaluationId))!;
       // An amendment that kept the amended record's sheet finds it accepted already.
       if (evaluation.state !== EvaluationState.ACCEPTED) {
         const score = await evaluationService.score(ctx, evaluation);
         if (!score.complete) throw badInput('scores', 'The score sheet is incomplete: score every criterion or leave the sheet out');
-        await ctx.tx.query(`UPDATE evaluations SET state = 'ACCEPTED', total = $3, grade = $4, veto = $5, submitted_by = $6, submitted_at = now(), reviewed_by = $6, reviewed_at = now() WHERE tenant_id = $1 AND id = $2`,
-          [viewer.tenantId, evaluation.id, score.total, score.grade, score.veto, viewer.userId]);
+        await ctx.tx.query(
+          `UPDATE evaluations SET state = 'ACCEPTED', total = $3, grade = $4, veto = $5, submitted_by = $6, submitted_at = now(), reviewed_by = $6, reviewed_at = now() WHERE tenant_id = $1 AND id = $2`,
+          [viewer.tenantId, evaluation.id, score.total, score.grade, score.veto, viewer.userId],
+        );
       }
     }
     const [head] = await ctx.tx.query(`SELECT last_seq::int AS seq, last_hash FROM app_chain_head()`);
     const seq = head.seq + 1;
     const finalizedAt = new Date();
-    await ctx.tx.query(`UPDATE inspections SET chain_seq = $3, finalized_by = $4, finalized_at = $5, prev_hash = $6, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-      [viewer.tenantId, inspection.id, seq, viewer.userId, finalizedAt, head.last_hash]);
+    await ctx.tx.query(
+      `UPDATE inspections SET chain_seq = $3, finalized_by = $4, finalized_at = $5, prev_hash = $6, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+      [viewer.tenantId, inspection.id, seq, viewer.userId, finalizedAt, head.last_hash],
+    );
     const content = (await canonicalContents(ctx.tx, viewer.tenantId, [inspection.id])).get(inspection.id)!;
-    await ctx.tx.query(`SELECT seq FROM app_finalize_record($1, $2, $3, $4)`, [inspection.id, seq, head.last_hash, linkHash(head.last_hash, content)]);
+    await ctx.tx.query(`SELECT seq FROM app_finalize_record($1, $2, $3, $4)`, [
+      inspection.id,
+      seq,
+      head.last_hash,
+      linkHash(head.last_hash, content),
+    ]);
 
     // Rectifications belong to the finding's first version (origin), so an amendment keeps them linked.
     await ctx.tx.query(
@@ -290,8 +357,15 @@ export const supervisionService = {
       [viewer.tenantId, inspection.id],
     );
     // A follow-up reopens what it found not fixed; an amendment only what its correction newly says so.
-    const earlier = inspection.amendsId ? await ctx.tx.query(`SELECT finding_id FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND fixed = false`, [viewer.tenantId, inspection.amendsId]) : [];
-    const notFixed = followUps.filter((f) => f.fixed === false && !earlier.some((e: { finding_id: string }) => e.finding_id === f.findingId)).map((f) => f.findingId);
+    const earlier = inspection.amendsId
+      ? await ctx.tx.query(`SELECT finding_id FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND fixed = false`, [
+          viewer.tenantId,
+          inspection.amendsId,
+        ])
+      : [];
+    const notFixed = followUps
+      .filter((f) => f.fixed === false && !earlier.some((e: { finding_id: string }) => e.finding_id === f.findingId))
+      .map((f) => f.findingId);
     if (notFixed.length) {
       await ctx.tx.query(
         `UPDATE rectifications r SET state = 'REOPENED', reopen_reason = '回头看: 整改未到位' FROM findings f
@@ -323,14 +397,22 @@ export const supervisionService = {
     const existing = await ctx.tx.repository(Inspection).findOneBy({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
     if (existing) return sameRequest(existing, hash);
     const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: viewer.tenantId, id: original.teamId });
-    if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the team’s leader and members record its inspections');
+    if (!(await members(ctx, team)).includes(viewer.userId))
+      throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the team’s leader and members record its inspections');
     const current = await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: original.id });
-    if (current.state !== InspectionState.FINALIZED) throw supervisionError(SupervisionErrorReason.NOT_FINALIZED, 'Only a finalized inspection is amended; edit the draft instead');
-    const [later] = await ctx.tx.query(`SELECT state FROM inspections WHERE tenant_id = $1 AND amends_id = $2`, [viewer.tenantId, original.id]);
+    if (current.state !== InspectionState.FINALIZED)
+      throw supervisionError(SupervisionErrorReason.NOT_FINALIZED, 'Only a finalized inspection is amended; edit the draft instead');
+    const [later] = await ctx.tx.query(`SELECT state FROM inspections WHERE tenant_id = $1 AND amends_id = $2`, [
+      viewer.tenantId,
+      original.id,
+    ]);
     if (later) {
-      throw supervisionError(SupervisionErrorReason.ALREADY_AMENDED, later.state === InspectionState.FINALIZED
-        ? '该记录已被更正记录取代，请在最新版本上更正'
-        : '该记录已有一份更正草稿，请修改或撤销该草稿');
+      throw supervisionError(
+        SupervisionErrorReason.ALREADY_AMENDED,
+        later.state === InspectionState.FINALIZED
+          ? '该记录已被更正记录取代，请在最新版本上更正'
+          : '该记录已有一份更正草稿，请修改或撤销该草稿',
+      );
     }
     const [row] = await ctx.tx.query(
       `INSERT INTO inspections (tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, evaluation_id, amends_id, amendment_reason, idempotency_key, request_hash, created_by)
@@ -338,7 +420,11 @@ export const supervisionService = {
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id`,
       [viewer.tenantId, original.id, input.reason, input.idempotencyKey, hash, viewer.userId],
     );
-    if (!row) return sameRequest(await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey }), hash);
+    if (!row)
+      return sameRequest(
+        await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey }),
+        hash,
+      );
     await ctx.tx.query(
       `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, carried_from_id, origin_id, withdrawn_reason)
        SELECT tenant_id, $3, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, id, coalesce(origin_id, id), withdrawn_reason
@@ -357,14 +443,23 @@ export const supervisionService = {
   },
 
   async amendments(ctx: RequestContext, inspection: Inspection): Promise<Inspection[]> {
-    return ctx.tx.repository(Inspection).find({ where: { tenantId: inspection.tenantId, amendsId: inspection.id }, order: { createdAt: 'ASC' } });
+    return ctx.tx
+      .repository(Inspection)
+      .find({ where: { tenantId: inspection.tenantId, amendsId: inspection.id }, order: { createdAt: 'ASC' } });
   },
 
   async findings(ctx: RequestContext, inspection: Inspection): Promise<Finding[]> {
-    return ctx.loader<string, Finding[]>('inspection.findings', async (ids) => {
-      const rows = await ctx.tx.repository(Finding).createQueryBuilder('f').where('f.tenant_id = :t AND f.inspection_id = ANY(:ids)', { t: inspection.tenantId, ids: [...ids] }).orderBy('f.position').getMany();
-      return ids.map((id) => rows.filter((r) => r.inspectionId === id));
-    }).load(inspection.id);
+    return ctx
+      .loader<string, Finding[]>('inspection.findings', async (ids) => {
+        const rows = await ctx.tx
+          .repository(Finding)
+          .createQueryBuilder('f')
+          .where('f.tenant_id = :t AND f.inspection_id = ANY(:ids)', { t: inspection.tenantId, ids: [...ids] })
+          .orderBy('f.position')
+          .getMany();
+        return ids.map((id) => rows.filter((r) => r.inspectionId === id));
+      })
+      .load(inspection.id);
   },
 
   /**
@@ -373,17 +468,25 @@ export const supervisionService = {
    */
   async currentFinding(ctx: RequestContext, originId: string): Promise<Finding | null> {
     const viewer = requireUser(ctx);
-    const finding = await ctx.loader<string, Finding | null>('finding.current', async (keys) => {
-      const rows: { key: string; id: string }[] = await ctx.tx.query(
-        `SELECT DISTINCT ON (coalesce(f.origin_id, f.id)) coalesce(f.origin_id, f.id) AS key, f.id
+    const finding = await ctx
+      .loader<string, Finding | null>('finding.current', async (keys) => {
+        const rows: { key: string; id: string }[] = await ctx.tx.query(
+          `SELECT DISTINCT ON (coalesce(f.origin_id, f.id)) coalesce(f.origin_id, f.id) AS key, f.id
            FROM findings f JOIN inspections i ON i.tenant_id = f.tenant_id AND i.id = f.inspection_id
           WHERE f.tenant_id = $1 AND (f.id = ANY($2::uuid[]) OR f.origin_id = ANY($2::uuid[])) AND i.state = 'FINALIZED'
           ORDER BY coalesce(f.origin_id, f.id), i.chain_seq DESC`,
-        [viewer.tenantId, [...keys]],
-      );
-      const found = rows.length ? await ctx.tx.repository(Finding).createQueryBuilder('f').where('f.tenant_id = :t AND f.id = ANY(:ids)', { t: viewer.tenantId, ids: rows.map((r) => r.id) }).getMany() : [];
-      return keys.map((k) => found.find((f) => f.id === rows.find((r) => r.key === k)?.id) ?? null);
-    }).load(originId);
+          [viewer.tenantId, [...keys]],
+        );
+        const found = rows.length
+          ? await ctx.tx
+              .repository(Finding)
+              .createQueryBuilder('f')
+              .where('f.tenant_id = :t AND f.id = ANY(:ids)', { t: viewer.tenantId, ids: rows.map((r) => r.id) })
+              .getMany()
+          : [];
+        return keys.map((k) => found.find((f) => f.id === rows.find((r) => r.key === k)?.id) ?? null);
+      })
+      .load(originId);
     return finding && (await this.findInspection(ctx, finding.inspectionId)) ? finding : this.findFinding(ctx, originId);
   },
 
@@ -401,7 +504,8 @@ export const supervisionService = {
   async verifyRecords(ctx: RequestContext): Promise<ChainVerification> {
     const viewer = requireUser(ctx);
     // The chain spans every inspection of the tenant (its answer names the first broken record, wherever it is).
-    if (!holdsRoleAtRoot(viewer, [...TEAM_ADMINS, Role.INSPECTOR])) throw supervisionError(SupervisionErrorReason.NOT_TEAM_ADMIN, '只有根组织的管理员、领导小组或督导组成员可以核验记录链');
+    if (!holdsRoleAtRoot(viewer, [...TEAM_ADMINS, Role.INSPECTOR]))
+      throw supervisionError(SupervisionErrorReason.NOT_TEAM_ADMIN, '只有根组织的管理员、领导小组或督导组成员可以核验记录链');
     const records: { id: string; seq: number; prev_hash: string; record_hash: string }[] = await ctx.tx.query(
       `SELECT id, chain_seq::int AS seq, prev_hash, record_hash FROM inspections WHERE tenant_id = $1 AND state = 'FINALIZED' ORDER BY chain_seq`,
       [viewer.tenantId],
@@ -411,7 +515,11 @@ export const supervisionService = {
     const BATCH = 500;
     for (let start = 0; start < records.length; start += BATCH) {
       const batch = records.slice(start, start + BATCH);
-      const contents = await canonicalContents(ctx.tx, viewer.tenantId, batch.map((r) => r.id));
+      const contents = await canonicalContents(
+        ctx.tx,
+        viewer.tenantId,
+        batch.map((r) => r.id),
+      );
       for (const [i, r] of batch.entries()) {
         const broken = (reason: string) => ({ ok: false, checked: start + i, brokenAt: { seq: r.seq, inspectionId: r.id, reason } });
         if (r.seq !== start + i + 1) return broken(`sequence gap: expected ${start + i + 1}, found ${r.seq}`);
@@ -422,7 +530,11 @@ export const supervisionService = {
     }
     if (records.length && (!head || head.seq !== records.length || head.last_hash !== prev)) {
       const last = records[records.length - 1];
-      return { ok: false, checked: records.length, brokenAt: { seq: last.seq, inspectionId: last.id, reason: 'the chain head does not match the last record' } };
+      return {
+        ok: false,
+        checked: records.length,
+        brokenAt: { seq: last.seq, inspectionId: last.id, reason: 'the chain head does not match the last record' },
+      };
     }
     return { ok: true, checked: records.length, brokenAt: null };
   },
@@ -445,11 +557,18 @@ export const supervisionService = {
     const viewer = requireUser(ctx);
     const visible = await this.getInspectionOrThrow(ctx, id);
     const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: viewer.tenantId, id: visible.teamId });
-    if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the team’s leader and members change its inspections');
-    const [locked] = await ctx.tx.query(`SELECT state FROM inspections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [visible.tenantId, visible.id]);
+    if (!(await members(ctx, team)).includes(viewer.userId))
+      throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the team’s leader and members change its inspections');
+    const [locked] = await ctx.tx.query(`SELECT state FROM inspections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+      visible.tenantId,
+      visible.id,
+    ]);
     if (!locked) throw supervisionError(SupervisionErrorReason.INSPECTION_NOT_FOUND, 'Inspection not found');
     if (locked.state === InspectionState.FINALIZED) {
-      throw supervisionError(SupervisionErrorReason.INSPECTION_FINALIZED, 'A finalized inspection can never be edited or deleted; record an amendment instead');
+      throw supervisionError(
+        SupervisionErrorReason.INSPECTION_FINALIZED,
+        'A finalized inspection can never be edited or deleted; record an amendment instead',
+      );
     }
     return ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: visible.tenantId, id: visible.id });
   },
@@ -464,12 +583,28 @@ export const supervisionService = {
     const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: t, id: inspection.teamId });
     const org = (await orgService.findById(ctx, inspection.orgId))!;
     const campaign = inspection.campaignId ? await campaignService.getOrThrow(ctx, inspection.campaignId) : null;
-    const stored = await ctx.tx.repository(Finding).find({ where: { tenantId: t, inspectionId: inspection.id }, order: { position: 'ASC' } });
+    const stored = await ctx.tx
+      .repository(Finding)
+      .find({ where: { tenantId: t, inspectionId: inspection.id }, order: { position: 'ASC' } });
 
-    type Draft = FindingInput & { id?: string; carriedFromId: string | null; originId: string | null; withdrawnReason: string | null; path: string };
+    type Draft = FindingInput & {
+      id?: string;
+      carriedFromId: string | null;
+      originId: string | null;
+      withdrawnReason: string | null;
+      path: string;
+    };
     const list: Draft[] = stored.map((f) => ({
-      id: f.id, severity: f.severity, description: f.description, criterionId: f.criterionId, rectifyOrgId: f.rectifyOrgId, rectifyDueOn: f.rectifyDueOn,
-      carriedFromId: f.carriedFromId, originId: f.originId, withdrawnReason: f.withdrawnReason, path: 'input.findings',
+      id: f.id,
+      severity: f.severity,
+      description: f.description,
+      criterionId: f.criterionId,
+      rectifyOrgId: f.rectifyOrgId,
+      rectifyDueOn: f.rectifyDueOn,
+      carriedFromId: f.carriedFromId,
+      originId: f.originId,
+      withdrawnReason: f.withdrawnReason,
+      path: 'input.findings',
     }));
     const find = (ref: string, path: string): Draft => {
       const f = list.find((x) => x.id === ref) ?? list.find((x) => x.carriedFromId === ref);
@@ -492,20 +627,39 @@ export const supervisionService = {
         f.path = path;
       } else {
         if (!e.severity || !e.description) throw badInput(path, '新增问题需填写严重程度和问题描述');
-        list.push({ severity: e.severity, description: e.description, criterionId: e.criterionId ?? null, rectifyOrgId: e.rectifyOrgId ?? null, rectifyDueOn: e.rectifyDueOn ?? null,
-          carriedFromId: null, originId: null, withdrawnReason: null, path });
+        list.push({
+          severity: e.severity,
+          description: e.description,
+          criterionId: e.criterionId ?? null,
+          rectifyOrgId: e.rectifyOrgId ?? null,
+          rectifyDueOn: e.rectifyDueOn ?? null,
+          carriedFromId: null,
+          originId: null,
+          withdrawnReason: null,
+          path,
+        });
       }
     });
     const removed: string[] = [];
     (patch.removeFindingIds ?? []).forEach((ref, i) => {
       const f = find(ref, `input.removeFindingIds[${i}]`);
-      if (f.carriedFromId) throw supervisionError(SupervisionErrorReason.CARRIED_FINDING, '更正记录沿用的问题不能删除；如确属误报，请说明理由撤回（withdrawFindings）', `input.removeFindingIds[${i}]`);
+      if (f.carriedFromId)
+        throw supervisionError(
+          SupervisionErrorReason.CARRIED_FINDING,
+          '更正记录沿用的问题不能删除；如确属误报，请说明理由撤回（withdrawFindings）',
+          `input.removeFindingIds[${i}]`,
+        );
       list.splice(list.indexOf(f), 1);
       removed.push(f.id!);
     });
     (patch.withdrawFindings ?? []).forEach((w, i) => {
       const f = find(w.id, `input.withdrawFindings[${i}].id`);
-      if (!f.carriedFromId) throw supervisionError(SupervisionErrorReason.NOT_CARRIED, '只有更正记录沿用的问题可以撤回；草稿中新增的问题可直接删除（removeFindingIds）', `input.withdrawFindings[${i}].id`);
+      if (!f.carriedFromId)
+        throw supervisionError(
+          SupervisionErrorReason.NOT_CARRIED,
+          '只有更正记录沿用的问题可以撤回；草稿中新增的问题可直接删除（removeFindingIds）',
+          `input.withdrawFindings[${i}].id`,
+        );
       if (!w.reason.trim()) throw badInput(`input.withdrawFindings[${i}].reason`, '撤回问题需说明理由');
       f.withdrawnReason = w.reason.trim();
     });
@@ -513,22 +667,37 @@ export const supervisionService = {
     // A carried-over finding whose rectification was issued keeps an order: withdrawing is the way out.
     const issued = list.filter((f) => f.originId && !f.withdrawnReason && !f.rectifyOrgId);
     if (issued.length) {
-      const [row] = await ctx.tx.query(`SELECT finding_id FROM rectifications WHERE tenant_id = $1 AND finding_id = ANY($2::uuid[]) LIMIT 1`, [t, issued.map((f) => f.originId)]);
+      const [row] = await ctx.tx.query(
+        `SELECT finding_id FROM rectifications WHERE tenant_id = $1 AND finding_id = ANY($2::uuid[]) LIMIT 1`,
+        [t, issued.map((f) => f.originId)],
+      );
       if (row) {
         const f = issued.find((x) => x.originId === row.finding_id)!;
-        throw supervisionError(SupervisionErrorReason.INVALID_RECTIFICATION_ORDER, '该问题的整改已下达，不能取消整改要求；如确属误报，请说明理由撤回', f.path);
+        throw supervisionError(
+          SupervisionErrorReason.INVALID_RECTIFICATION_ORDER,
+          '该问题的整改已下达，不能取消整改要求；如确属误报，请说明理由撤回',
+          f.path,
+        );
       }
     }
 
-    const checks = new Map((await this.followUps(ctx, inspection)).map((c) => [c.findingId, { findingId: c.findingId, fixed: c.fixed, note: c.note }]));
+    const checks = new Map(
+      (await this.followUps(ctx, inspection)).map((c) => [c.findingId, { findingId: c.findingId, fixed: c.fixed, note: c.note }]),
+    );
     for (const e of patch.followUps ?? []) {
       const prior = checks.get(e.findingId);
-      checks.set(e.findingId, { findingId: e.findingId, fixed: e.fixed !== undefined ? e.fixed : prior?.fixed ?? null, note: e.note !== undefined ? e.note : prior?.note ?? null });
+      checks.set(e.findingId, {
+        findingId: e.findingId,
+        fixed: e.fixed !== undefined ? e.fixed : (prior?.fixed ?? null),
+        note: e.note !== undefined ? e.note : (prior?.note ?? null),
+      });
     }
     (patch.removeFollowUps ?? []).forEach((findingId, i) => {
-      if (!checks.delete(findingId)) throw supervisionError(SupervisionErrorReason.INVALID_FOLLOW_UP, '此督查记录没有该回头看问题', `input.removeFollowUps[${i}]`);
+      if (!checks.delete(findingId))
+        throw supervisionError(SupervisionErrorReason.INVALID_FOLLOW_UP, '此督查记录没有该回头看问题', `input.removeFollowUps[${i}]`);
     });
-    if ((patch.followUps?.length ?? 0) !== new Set(patch.followUps?.map((f) => f.findingId)).size) throw supervisionError(SupervisionErrorReason.INVALID_FOLLOW_UP, 'A finding is listed twice', 'input.followUps');
+    if ((patch.followUps?.length ?? 0) !== new Set(patch.followUps?.map((f) => f.findingId)).size)
+      throw supervisionError(SupervisionErrorReason.INVALID_FOLLOW_UP, 'A finding is listed twice', 'input.followUps');
 
     const content: InspectionContent = {
       inspectedOn: patch.inspectedOn ?? inspection.inspectedOn,
@@ -540,11 +709,21 @@ export const supervisionService = {
     };
     // Findings left alone were checked when they were written (a carried-over one, when its record was
     // finalized): only new and edited ones are checked again, and all of them when the date moves.
-    await this.checkContent(ctx, team, org, campaign, { ...content, findings: list.filter((f) => !f.withdrawnReason && (patch.inspectedOn || !f.id || touched.has(f))) });
+    await this.checkContent(ctx, team, org, campaign, {
+      ...content,
+      findings: list.filter((f) => !f.withdrawnReason && (patch.inspectedOn || !f.id || touched.has(f))),
+    });
 
-    await ctx.tx.query(`UPDATE inspections SET inspected_on = $3, methods = $4, summary = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-      [t, inspection.id, content.inspectedOn, content.methods, content.summary]);
-    if (removed.length) await ctx.tx.query(`DELETE FROM findings WHERE tenant_id = $1 AND inspection_id = $2 AND id = ANY($3::uuid[])`, [t, inspection.id, removed]);
+    await ctx.tx.query(
+      `UPDATE inspections SET inspected_on = $3, methods = $4, summary = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+      [t, inspection.id, content.inspectedOn, content.methods, content.summary],
+    );
+    if (removed.length)
+      await ctx.tx.query(`DELETE FROM findings WHERE tenant_id = $1 AND inspection_id = $2 AND id = ANY($3::uuid[])`, [
+        t,
+        inspection.id,
+        removed,
+      ]);
     const kept = list.map((f, position) => ({ ...f, position })).filter((f) => f.id);
     if (kept.length) {
       await ctx.tx.query(
@@ -555,13 +734,27 @@ export const supervisionService = {
           WHERE f.tenant_id = $1 AND f.inspection_id = $2 AND f.id = x.id
             AND (f.position, f.severity, f.description, f.criterion_id, f.rectify_org_id, f.rectify_due_on, f.withdrawn_reason)
                 IS DISTINCT FROM (x.position, x.severity, x.description, x.criterion_id, x.rectify_org_id, x.rectify_due_on, x.withdrawn_reason)`,
-        [t, inspection.id, kept.map((f) => f.id), kept.map((f) => f.position), kept.map((f) => f.severity), kept.map((f) => f.description), kept.map((f) => f.criterionId ?? null),
-          kept.map((f) => f.rectifyOrgId ?? null), kept.map((f) => f.rectifyDueOn ?? null), kept.map((f) => f.withdrawnReason)],
+        [
+          t,
+          inspection.id,
+          kept.map((f) => f.id),
+          kept.map((f) => f.position),
+          kept.map((f) => f.severity),
+          kept.map((f) => f.description),
+          kept.map((f) => f.criterionId ?? null),
+          kept.map((f) => f.rectifyOrgId ?? null),
+          kept.map((f) => f.rectifyDueOn ?? null),
+          kept.map((f) => f.withdrawnReason),
+        ],
       );
     }
     const added = list.map((f, position) => ({ ...f, position })).filter((f) => !f.id);
     if (added.length) await insertFindings(ctx, t, inspection.id, added);
-    await ctx.tx.query(`DELETE FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND NOT (finding_id = ANY($3::uuid[]))`, [t, inspection.id, [...checks.keys()]]);
+    await ctx.tx.query(`DELETE FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND NOT (finding_id = ANY($3::uuid[]))`, [
+      t,
+      inspection.id,
+      [...checks.keys()],
+    ]);
     const u = [...checks.values()];
     if (u.length) {
       await ctx.tx.query(
@@ -575,23 +768,45 @@ export const supervisionService = {
     ctx.forget('inspection.findings');
   },
 
-  async checkContent(ctx: RequestContext, team: SupervisionTeam, org: Org, campaign: Campaign | null, content: InspectionContent): Promise<void> {
+  async checkContent(
+    ctx: RequestContext,
+    team: SupervisionTeam,
+    org: Org,
+    campaign: Campaign | null,
+    content: InspectionContent,
+  ): Promise<void> {
     if (content.inspectedOn > toDateString(new Date())) throw badInput('input.inspectedOn', 'An inspection date cannot be in the future');
     const scopes = await scopeOrgs(ctx, team);
     for (const [i, f] of content.findings.entries()) {
       const path = f.path ?? `input.findings[${i}]`;
       if (f.rectifyOrgId || f.rectifyDueOn) {
-        if (!f.rectifyOrgId || !f.rectifyDueOn) throw supervisionError(SupervisionErrorReason.INVALID_RECTIFICATION_ORDER, 'A rectification order needs both rectifyOrgId and rectifyDueOn', path);
+        if (!f.rectifyOrgId || !f.rectifyDueOn)
+          throw supervisionError(
+            SupervisionErrorReason.INVALID_RECTIFICATION_ORDER,
+            'A rectification order needs both rectifyOrgId and rectifyDueOn',
+            path,
+          );
         const owner = await orgService.findById(ctx, f.rectifyOrgId);
         if (!owner || !scopes.some((s) => isAncestorOrSelf(s.path, owner.path))) {
-          throw supervisionError(SupervisionErrorReason.INVALID_RECTIFICATION_ORDER, 'The rectifying org must lie in the team’s scope', `${path}.rectifyOrgId`);
+          throw supervisionError(
+            SupervisionErrorReason.INVALID_RECTIFICATION_ORDER,
+            'The rectifying org must lie in the team’s scope',
+            `${path}.rectifyOrgId`,
+          );
         }
-        if (f.rectifyDueOn < content.inspectedOn) throw supervisionError(SupervisionErrorReason.INVALID_RECTIFICATION_ORDER, 'A rectification is due after the inspection', `${path}.rectifyDueOn`);
+        if (f.rectifyDueOn < content.inspectedOn)
+          throw supervisionError(
+            SupervisionErrorReason.INVALID_RECTIFICATION_ORDER,
+            'A rectification is due after the inspection',
+            `${path}.rectifyDueOn`,
+          );
       }
       if (f.criterionId) {
-        if (!campaign) throw supervisionError(SupervisionErrorReason.NO_CAMPAIGN, 'Linking a criterion needs a campaign', `${path}.criterionId`);
+        if (!campaign)
+          throw supervisionError(SupervisionErrorReason.NO_CAMPAIGN, 'Linking a criterion needs a campaign', `${path}.criterionId`);
         const criteria = await frameworkService.criteriaOf(ctx, campaign.versionId);
-        if (!criteria.some((c) => c.id === f.criterionId)) throw badInput(`${path}.criterionId`, 'The criterion is not part of the campaign’s framework');
+        if (!criteria.some((c) => c.id === f.criterionId))
+          throw badInput(`${path}.criterionId`, 'The criterion is not part of the campaign’s framework');
       }
     }
     if (content.scores?.length) {
@@ -599,7 +814,8 @@ export const supervisionService = {
       await evaluationService.checkScores(ctx, campaign, content.scores, [], 'input');
     }
     const followUps = content.followUps ?? [];
-    if (new Set(followUps.map((f) => f.findingId)).size !== followUps.length) throw supervisionError(SupervisionErrorReason.INVALID_FOLLOW_UP, 'A finding is listed twice', 'input.followUps');
+    if (new Set(followUps.map((f) => f.findingId)).size !== followUps.length)
+      throw supervisionError(SupervisionErrorReason.INVALID_FOLLOW_UP, 'A finding is listed twice', 'input.followUps');
     if (followUps.length) {
       const rows: { id: string; org_id: string; state: string }[] = await ctx.tx.query(
         `SELECT f.id, i.org_id, i.state FROM findings f JOIN inspections i ON i.tenant_id = f.tenant_id AND i.id = f.inspection_id
@@ -609,20 +825,38 @@ export const supervisionService = {
       followUps.forEach((f, i) => {
         const row = rows.find((r) => r.id === f.findingId);
         if (!row || row.state !== InspectionState.FINALIZED || row.org_id !== org.id) {
-          throw supervisionError(SupervisionErrorReason.INVALID_FOLLOW_UP, 'A follow-up checks findings of this org’s finalized inspections', `input.followUps[${i}].findingId`);
+          throw supervisionError(
+            SupervisionErrorReason.INVALID_FOLLOW_UP,
+            'A follow-up checks findings of this org’s finalized inspections',
+            `input.followUps[${i}].findingId`,
+          );
         }
       });
     }
   },
 
   /** A new record's content (its findings are all new). */
-  async writeContent(ctx: RequestContext, inspectionId: string, campaign: Campaign | null, org: Org, content: InspectionContent): Promise<void> {
+  async writeContent(
+    ctx: RequestContext,
+    inspectionId: string,
+    campaign: Campaign | null,
+    org: Org,
+    content: InspectionContent,
+  ): Promise<void> {
     const t = requireUser(ctx).tenantId;
-    if (content.findings.length) await insertFindings(ctx, t, inspectionId, content.findings.map((f, position) => ({ ...f, position })));
+    if (content.findings.length)
+      await insertFindings(
+        ctx,
+        t,
+        inspectionId,
+        content.findings.map((f, position) => ({ ...f, position })),
+      );
     const u = content.followUps ?? [];
     if (u.length) {
-      await ctx.tx.query(`INSERT INTO follow_up_checks (tenant_id, inspection_id, finding_id, fixed, note) SELECT $1, $2, * FROM unnest($3::uuid[], $4::boolean[], $5::text[])`,
-        [t, inspectionId, u.map((x) => x.findingId), u.map((x) => x.fixed ?? null), u.map((x) => x.note ?? null)]);
+      await ctx.tx.query(
+        `INSERT INTO follow_up_checks (tenant_id, inspection_id, finding_id, fixed, note) SELECT $1, $2, * FROM unnest($3::uuid[], $4::boolean[], $5::text[])`,
+        [t, inspectionId, u.map((x) => x.findingId), u.map((x) => x.fixed ?? null), u.map((x) => x.note ?? null)],
+      );
     }
     if (content.scores?.length && campaign) {
       const inspection = await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: t, id: inspectionId });
@@ -651,8 +885,11 @@ export const supervisionService = {
       );
       evaluationId = created.id as string;
       if (row) {
-        await ctx.tx.query(`INSERT INTO evaluation_scores (tenant_id, evaluation_id, criterion_id, value, note, evidence)
-                            SELECT tenant_id, $3, criterion_id, value, note, evidence FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2`, [t, row.id, evaluationId]);
+        await ctx.tx.query(
+          `INSERT INTO evaluation_scores (tenant_id, evaluation_id, criterion_id, value, note, evidence)
+                            SELECT tenant_id, $3, criterion_id, value, note, evidence FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2`,
+          [t, row.id, evaluationId],
+        );
       }
       await ctx.tx.query(`UPDATE inspections SET evaluation_id = $3 WHERE tenant_id = $1 AND id = $2`, [t, inspection.id, evaluationId]);
     }
@@ -660,18 +897,36 @@ export const supervisionService = {
   },
 };
 
-async function insertFindings(ctx: RequestContext, tenantId: string, inspectionId: string, f: (FindingInput & { position: number })[]): Promise<void> {
+async function insertFindings(
+  ctx: RequestContext,
+  tenantId: string,
+  inspectionId: string,
+  f: (FindingInput & { position: number })[],
+): Promise<void> {
   await ctx.tx.query(
     `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on)
      SELECT $1, $2, x.position, x.severity, x.description, x.criterion_id, x.rectify_org_id, x.rectify_due_on
        FROM unnest($3::int[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::date[]) AS x(position, severity, description, criterion_id, rectify_org_id, rectify_due_on)`,
-    [tenantId, inspectionId, f.map((x) => x.position), f.map((x) => x.severity), f.map((x) => x.description), f.map((x) => x.criterionId ?? null), f.map((x) => x.rectifyOrgId ?? null), f.map((x) => x.rectifyDueOn ?? null)],
+    [
+      tenantId,
+      inspectionId,
+      f.map((x) => x.position),
+      f.map((x) => x.severity),
+      f.map((x) => x.description),
+      f.map((x) => x.criterionId ?? null),
+      f.map((x) => x.rectifyOrgId ?? null),
+      f.map((x) => x.rectifyDueOn ?? null),
+    ],
   );
 }
 
 function sameRequest(existing: Inspection, hash: string): Inspection {
   if (existing.requestHash !== hash) {
-    throw supervisionError(SupervisionErrorReason.IDEMPOTENCY_KEY_REUSED, 'This idempotency key was already used for a different inspection', 'input.idempotencyKey');
+    throw supervisionError(
+      SupervisionErrorReason.IDEMPOTENCY_KEY_REUSED,
+      'This idempotency key was already used for a different inspection',
+      'input.idempotencyKey',
+    );
   }
   return existing;
 }

@@ -22,8 +22,10 @@ class TenantSettingsType {
   @Field(() => Int, { description: '限时办结: hours a superior has to answer a service request.' }) serviceRequestHours: number;
   @Field(() => Int, { description: '限时办结: hours to reply to a public opinion.' }) opinionHours: number;
   @Field({ description: 'Time zone in which dates are judged.' }) timezone: string;
-  @Field(() => Int, { description: '群众评议: reviews accepted per day from one client address, whatever device ids it sends.' }) publicReviewsPerAddressPerDay: number;
-  @Field(() => Int, { description: '群众评议: reviews accepted per day through one link code, however many addresses send them.' }) publicReviewsPerCodePerDay: number;
+  @Field(() => Int, { description: '群众评议: reviews accepted per day from one client address, whatever device ids it sends.' })
+  publicReviewsPerAddressPerDay: number;
+  @Field(() => Int, { description: '群众评议: reviews accepted per day through one link code, however many addresses send them.' })
+  publicReviewsPerCodePerDay: number;
 }
 
 @InputType()
@@ -53,7 +55,9 @@ export class TenantResolver {
     return tenantService.settings(ctx);
   }
 
-  @Mutation(() => TenantSettingsType, { description: 'Tenant admins: time limits, time zone and the daily limits of public reviews; fields left out keep their value.' })
+  @Mutation(() => TenantSettingsType, {
+    description: 'Tenant admins: time limits, time zone and the daily limits of public reviews; fields left out keep their value.',
+  })
   async updateTenantSettings(@Arg('input') input: UpdateTenantSettingsInput, @Ctx() ctx: RequestContext): Promise<TenantSettingsType> {
     return tenantService.updateSettings(ctx, input);
   }

@@ -36,7 +36,8 @@ export interface ProvisionedTenant {
 export async function provisionTenant(tx: RequestTransaction, input: ProvisionTenantInput): Promise<ProvisionedTenant> {
   await tx.setIdentity({ platform: true, tenantId: null });
   const exists = await tx.query(`SELECT 1 FROM tenants WHERE slug = $1`, [input.slug]);
-  if (exists.length) throw new AppError(ErrorCode.CONFLICT, 'A tenant with this slug exists', { reason: 'TENANT_SLUG_TAKEN', field: 'input.slug' });
+  if (exists.length)
+    throw new AppError(ErrorCode.CONFLICT, 'A tenant with this slug exists', { reason: 'TENANT_SLUG_TAKEN', field: 'input.slug' });
   const [{ id }] = await tx.query(`INSERT INTO tenants (slug, name) VALUES ($1, $2) RETURNING id`, [input.slug, input.name]);
   await tx.setIdentity({ tenantId: id });
   const root = await insertOrg(tx, id, null, {
@@ -49,7 +50,12 @@ export async function provisionTenant(tx: RequestTransaction, input: ProvisionTe
     `INSERT INTO users (tenant_id, username, display_name, password_hash, org_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
     [id, input.adminUsername, input.adminDisplayName, passwordHash, root.id],
   );
-  await tx.query(`INSERT INTO role_assignments (tenant_id, user_id, role, org_id) VALUES ($1, $2, $3, $4)`, [id, admin.id, Role.TENANT_ADMIN, root.id]);
+  await tx.query(`INSERT INTO role_assignments (tenant_id, user_id, role, org_id) VALUES ($1, $2, $3, $4)`, [
+    id,
+    admin.id,
+    Role.TENANT_ADMIN,
+    root.id,
+  ]);
   return {
     tenant: await tx.repository(Tenant).findOneByOrFail({ id }),
     root,
@@ -87,12 +93,16 @@ export const tenantService = {
   async updateSettings(ctx: RequestContext, patch: Partial<TenantSettings>): Promise<TenantSettings> {
     const viewer = requireUser(ctx);
     // Settings bind the whole tenant: a TENANT_ADMIN assigned over a subtree may not change them.
-    if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw tenantError(TenantErrorReason.NOT_SETTINGS_ADMIN, '只有根组织的管理员可以修改本单位的设置');
+    if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN]))
+      throw tenantError(TenantErrorReason.NOT_SETTINGS_ADMIN, '只有根组织的管理员可以修改本单位的设置');
     if (patch.timezone !== undefined) {
       const [ok] = await ctx.tx.query(`SELECT count(*)::int AS n FROM pg_timezone_names WHERE name = $1`, [patch.timezone]);
       if (!ok.n) throw badInput('input.timezone', `Unknown time zone ${patch.timezone}`);
     }
-    const next = { ...(await this.settings(ctx)), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null)) };
+    const next = {
+      ...(await this.settings(ctx)),
+      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null)),
+    };
     // Tenant rows are written by platform operators only; this one field set is the tenant's own.
     await ctx.tx.query(`SELECT app_update_tenant_settings($1::jsonb)`, [JSON.stringify(next)]);
     return next;
@@ -109,10 +119,20 @@ export const tenantService = {
 
   async list(ctx: RequestContext, first: number, after?: string): Promise<Page<Tenant>> {
     requireOperator(ctx);
-    const qb = ctx.tx.repository(Tenant).createQueryBuilder('t').orderBy('t.slug').limit(first + 1);
+    const qb = ctx.tx
+      .repository(Tenant)
+      .createQueryBuilder('t')
+      .orderBy('t.slug')
+      .limit(first + 1);
     const cursor = decodeCursor(after, 1);
     if (cursor) qb.where('t.slug > :slug', { slug: String(cursor[0]) });
-    return pageFrom(await qb.getMany(), first, after, (t) => encodeCursor([t.slug]), () => ctx.tx.repository(Tenant).count());
+    return pageFrom(
+      await qb.getMany(),
+      first,
+      after,
+      (t) => encodeCursor([t.slug]),
+      () => ctx.tx.repository(Tenant).count(),
+    );
   },
 
   /** The viewer's own tenant, or any tenant for an operator; RLS hides the rest either way. */

@@ -20,4 +20,3 @@ export const userError = errorFactory<UserErrorReason>({
   LAST_ADMIN: ErrorCode.CONFLICT,
   SELF_DISABLE: ErrorCode.BAD_USER_INPUT,
 });
-

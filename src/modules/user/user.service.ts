@@ -12,7 +12,8 @@ import { UserErrorReason, userError } from './user.errors';
 const ADMIN = [Role.TENANT_ADMIN];
 
 function assertAdminOver(viewer: UserViewer, path: string) {
-  if (!inScope(viewer, path, ADMIN)) throw userError(UserErrorReason.NOT_USER_ADMIN, 'Only a tenant admin over this org may manage its users');
+  if (!inScope(viewer, path, ADMIN))
+    throw userError(UserErrorReason.NOT_USER_ADMIN, 'Only a tenant admin over this org may manage its users');
 }
 
 /**
@@ -32,7 +33,11 @@ const ROOT_ADMINS_SQL = `
    WHERE ra.tenant_id = $1 AND ra.role = 'TENANT_ADMIN'`;
 
 /** Enabled users holding TENANT_ADMIN at the root, besides one assignment or one user (read under the lock). */
-async function otherRootAdmins(ctx: RequestContext, tenantId: string, except: { assignmentId?: string; userId?: string }): Promise<string[]> {
+async function otherRootAdmins(
+  ctx: RequestContext,
+  tenantId: string,
+  except: { assignmentId?: string; userId?: string },
+): Promise<string[]> {
   const rows: { user_id: string }[] = await ctx.tx.query(
     `${ROOT_ADMINS_SQL} AND ra.id IS DISTINCT FROM $2::uuid AND ra.user_id IS DISTINCT FROM $3::uuid`,
     [tenantId, except.assignmentId ?? null, except.userId ?? null],
@@ -103,10 +108,18 @@ export const userService = {
       if (search) qb.andWhere('(u.username ILIKE :s OR u.display_name ILIKE :s)', { s: containsPattern(search) });
       return qb;
     };
-    const qb = build().orderBy('u.username', 'ASC').limit(first + 1);
+    const qb = build()
+      .orderBy('u.username', 'ASC')
+      .limit(first + 1);
     const cursor = decodeCursor(after, 1);
     if (cursor) qb.andWhere('u.username > :afterName', { afterName: String(cursor[0]) });
-    return pageFrom(await qb.getMany(), first, after, (u) => encodeCursor([u.username]), () => build().getCount());
+    return pageFrom(
+      await qb.getMany(),
+      first,
+      after,
+      (u) => encodeCursor([u.username]),
+      () => build().getCount(),
+    );
   },
 
   /** A role assignment of a user the viewer may see. */
@@ -168,12 +181,14 @@ export const userService = {
     const repo = ctx.tx.repository(RoleAssignment);
     const assignment = await repo.findOneBy({ tenantId: viewer.tenantId, id: assignmentId });
     const org = assignment ? await orgService.findById(ctx, assignment.orgId) : null;
-    if (!assignment || !org || !inScope(viewer, org.path, ADMIN)) throw userError(UserErrorReason.ROLE_NOT_FOUND, 'Role assignment not found');
+    if (!assignment || !org || !inScope(viewer, org.path, ADMIN))
+      throw userError(UserErrorReason.ROLE_NOT_FOUND, 'Role assignment not found');
     if (assignment.role === Role.TENANT_ADMIN) {
       await lockRootAdmins(ctx, viewer.tenantId);
       await assertStillAdminOver(ctx, viewer, org.path);
       // read again under the lock: a concurrent revocation may have taken it already
-      if (!(await repo.findOneBy({ tenantId: viewer.tenantId, id: assignment.id }))) throw userError(UserErrorReason.ROLE_NOT_FOUND, 'Role assignment not found');
+      if (!(await repo.findOneBy({ tenantId: viewer.tenantId, id: assignment.id })))
+        throw userError(UserErrorReason.ROLE_NOT_FOUND, 'Role assignment not found');
       if (isRootPath(org.path) && !(await otherRootAdmins(ctx, viewer.tenantId, { assignmentId: assignment.id })).length) lastAdmin();
     }
     await repo.delete({ tenantId: viewer.tenantId, id: assignment.id });
