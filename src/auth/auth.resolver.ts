@@ -1,11 +1,7 @@
 import { MaxLength, MinLength } from 'class-validator';
-import { Arg, Ctx, Field, FieldResolver, InputType, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
+import { Arg, Ctx, Field, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import { RequestContext, loadViewer } from '../graphql/context';
 import { DateTimeScalar } from '../graphql/scalars';
-import { Tenant } from '../modules/tenant/tenant.entity';
-import { tenantService } from '../modules/tenant/tenant.service';
-import { RoleAssignment, User } from '../modules/user/user.entity';
-import { userService } from '../modules/user/user.service';
 import { Session, authService } from './auth.service';
 
 export enum ViewerKind {
@@ -82,22 +78,5 @@ export class AuthResolver {
   @Mutation(() => Boolean, { description: 'Revoke the refresh token and its family.' })
   async logout(@Arg('input') input: RefreshTokenInput, @Ctx() ctx: RequestContext): Promise<boolean> {
     return authService.logout(ctx, input.refreshToken);
-  }
-
-  @FieldResolver(() => User, { nullable: true })
-  async user(@Root() viewer: Viewer, @Ctx() ctx: RequestContext): Promise<User | null> {
-    return viewer.userId ? userService.findById(ctx, viewer.userId) : null;
-  }
-
-  @FieldResolver(() => Tenant, { nullable: true })
-  async tenant(@Root() viewer: Viewer, @Ctx() ctx: RequestContext): Promise<Tenant | null> {
-    return viewer.tenantId ? tenantService.findById(ctx, viewer.tenantId) : null;
-  }
-
-  @FieldResolver(() => [RoleAssignment], { description: 'Roles with their scope orgs.' })
-  async roles(@Root() viewer: Viewer, @Ctx() ctx: RequestContext): Promise<RoleAssignment[]> {
-    if (!viewer.userId) return [];
-    const user = await userService.findById(ctx, viewer.userId);
-    return user ? userService.rolesOf(ctx, user) : [];
   }
 }

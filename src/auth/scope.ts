@@ -1,4 +1,4 @@
-import { Role } from '../modules/user/user.entity';
+import { Role } from './roles';
 import { READ_ROLES, UserViewer, isAncestorOrSelf, scopePaths } from './viewer';
 
 export interface SqlCondition {

@@ -1,4 +1,4 @@
-import { Role } from '../modules/user/user.entity';
+import { Role } from './roles';
 
 export interface ScopedRole {
   assignmentId: string;

@@ -4,7 +4,7 @@ import { AccessClaims, verifyAccessToken } from '../auth/jwt';
 import { UserViewer, Viewer } from '../auth/viewer';
 import { Config } from '../config';
 import { RequestTransaction } from '../db/request-transaction';
-import { Role } from '../modules/user/user.entity';
+import { Role } from '../auth/roles';
 import { forbidden, unauthenticated } from './errors';
 
 export interface RequestContext {

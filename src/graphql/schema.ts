@@ -1,8 +1,7 @@
 import { GraphQLSchema, defaultFieldResolver, getNamedType, isLeafType } from 'graphql';
 import { NonEmptyArray, buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver';
-import { moduleResolvers } from '../modules';
-import { auditService } from '../modules/audit/audit.service';
+import { moduleResolvers, mutationHooks } from '../modules';
 import { RequestContext } from './context';
 import { badInput } from './errors';
 import { NodeResolver } from './node.resolver';
@@ -35,8 +34,8 @@ function refuseNul(args: Record<string, unknown>): void {
 /**
  * Wraps the root fields only (a global type-graphql middleware would run for every field of every
  * object, hundreds per response): each query field refuses NUL input; each mutation field runs in its
- * own savepoint, so a refused one leaves no trace, and a successful one appends its audit entry (who,
- * when, what, which record) in the same transaction.
+ * own savepoint, so a refused one leaves no trace, wrapped by the modules' mutation hooks (the audit
+ * module appends who, when, what and which record in the same transaction).
  */
 function wrapRootFields(schema: GraphQLSchema): GraphQLSchema {
   for (const field of Object.values(schema.getQueryType()?.getFields() ?? {})) {
@@ -48,17 +47,15 @@ function wrapRootFields(schema: GraphQLSchema): GraphQLSchema {
   }
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     const resolve = field.resolve ?? defaultFieldResolver;
-    // A mutation answering a scalar (deleteLedgerEntry, revokeRole) may remove the record it names: the
-    // org its audit entry belongs to is read before it runs.
-    const answersScalar = isLeafType(getNamedType(field.type));
+    const mutation = { name: field.name, answersScalar: isLeafType(getNamedType(field.type)) };
     field.resolve = (source, args, context: RequestContext, info) => {
       refuseNul(args);
-      return context.tx.inSavepoint(async () => {
-        const orgBefore = answersScalar ? await auditService.orgOfInput(context, args) : null;
-        const result = await resolve(source, args, context, info);
-        await auditService.record(context, info.fieldName, args, result, orgBefore);
-        return result;
-      });
+      // the modules' hooks (the audit trail) wrap the resolver, innermost last registered
+      const run = mutationHooks.reduceRight<() => Promise<unknown>>(
+        (next, hook) => () => hook(context, mutation, args, next),
+        async () => resolve(source, args, context, info),
+      );
+      return context.tx.inSavepoint(run);
     };
   }
   return schema;

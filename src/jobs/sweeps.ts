@@ -9,7 +9,7 @@ import { NotificationKind } from '../modules/notification/notification.entity';
 import { NotificationDraft, insertNotifications, responsibleOfficers } from '../modules/notification/notification.service';
 import { orgService } from '../modules/org/org.service';
 import { tenantService } from '../modules/tenant/tenant.service';
-import { Role } from '../modules/user/user.entity';
+import { Role } from '../auth/roles';
 
 export interface JobDeps {
   /** The RLS-bound pool: sweeps read and write tenant data exactly as requests do. */

@@ -3,6 +3,24 @@ import { RequestContext } from '../graphql/context';
 /** Loads one instance of a Node type within the viewer's reach (null when unknown or out of reach). */
 export type NodeFetcher = (ctx: RequestContext, id: string) => Promise<object | null>;
 
+/** A root mutation field as the mutation hooks see it. */
+export interface MutationField {
+  name: string;
+  /** It answers a scalar (deleteLedgerEntry, revokeRole): the record it names may be gone afterwards. */
+  answersScalar: boolean;
+}
+
+/**
+ * Runs around every root mutation, inside its savepoint: `run` performs the mutation; a hook's own
+ * writes commit or roll back with it (the audit trail).
+ */
+export type MutationHook = (
+  ctx: RequestContext,
+  field: MutationField,
+  args: Record<string, unknown>,
+  run: () => Promise<unknown>,
+) => Promise<unknown>;
+
 /**
  * What a domain folder contributes: its resolvers, TypeORM entities and Node types. Each folder
  * `src/modules/<name>/` exports one as `<name>.module.ts`; src/modules/index.ts collects them, so a new
@@ -13,6 +31,8 @@ export interface DomainModule {
   resolvers: Function[];
   entities: Function[];
   nodes: Record<string, NodeFetcher>;
+  /** Wraps every root mutation (core knows no module by name; the audit module registers its trail here). */
+  aroundMutation?: MutationHook;
   /**
    * Demo data for `npm start`: called once per demo tenant, as that tenant's admin (ctx.viewer), after
    * the tenant's framework, campaign and supervision team exist. Runs through the same services a

@@ -1,5 +1,5 @@
 import { OrgCategory, OrgKind } from '../modules/org/org.entity';
-import { Role } from '../modules/user/user.entity';
+import { Role } from '../auth/roles';
 
 /** A node of a demo org tree: [name, kind, category, children]. */
 export type OrgSpec = [string, OrgKind, OrgCategory, OrgSpec[]?];

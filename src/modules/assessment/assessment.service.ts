@@ -5,7 +5,7 @@ import { campaignService } from '../campaign/campaign.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { FindingSeverity, findingSeverityLabels } from '../supervision/supervision.entity';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { AssessmentComponent, AssessmentRule, AssessmentRuleValues } from './assessment.entity';
 import { AssessmentErrorReason, assessmentError } from './assessment.errors';
 

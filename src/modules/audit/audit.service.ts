@@ -2,7 +2,7 @@ import { holdsRoleAtRoot, underAnySql } from '../../auth/scope';
 import { scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Page, decodeCursor, decodeGlobalId, encodeCursor, pageFrom } from '../../graphql/relay';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { AuditEntry } from './audit.entity';
 import { AuditErrorReason, auditError } from './audit.errors';
 

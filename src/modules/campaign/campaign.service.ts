@@ -6,7 +6,7 @@ import { FrameworkVersion, VersionStatus } from '../framework/framework.entity';
 import { frameworkService } from '../framework/framework.service';
 import { Org, OrgKind } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { CampaignResult } from '../evaluation/evaluation.entity';
 import {
   Campaign,

@@ -6,7 +6,7 @@ import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay'
 import { FIGURES_SQL, SatisfactionFigures, tenantToday, toFigures } from '../link-code/public';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { Commitment, CommitmentState } from './commitment.entity';
 
 export enum CommitmentErrorReason {

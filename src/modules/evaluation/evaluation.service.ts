@@ -9,7 +9,7 @@ import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind, PassRule } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { Evaluation, EvaluationReview, EvaluationScoreRow, EvaluationState, ReviewAction } from './evaluation.entity';
 import { EvaluationErrorReason, evaluationError } from './evaluation.errors';
 import { EvaluationScore, combineKinds, invalidValue, scoreEvaluation } from './scoring';

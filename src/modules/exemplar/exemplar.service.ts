@@ -5,7 +5,7 @@ import { badInput } from '../../graphql/errors';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { Org, OrgCategory, orgCategoryLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import {
   Exemplar,
   ExemplarKind,

@@ -5,7 +5,7 @@ import { holdsRoleAtRoot } from '../../auth/scope';
 import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { templatesDir } from '../../paths';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { CriterionDoc, DOCUMENT_FORMAT, FrameworkDoc, Problem, checkDocument, formatDocument, parseDocument } from './framework.document';
 import { Criterion, Framework, FrameworkVersion, VersionStatus } from './framework.entity';
 import { FrameworkErrorReason, frameworkError } from './framework.errors';

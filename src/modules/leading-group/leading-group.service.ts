@@ -3,7 +3,7 @@ import { RequestContext, requireUser } from '../../graphql/context';
 import { ErrorCode, badInput, errorFactory } from '../../graphql/errors';
 import { campaignService } from '../campaign/campaign.service';
 import { orgService } from '../org/org.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { LeadingGroup, LeadingGroupMember, LeadingGroupRole } from './leading-group.entity';
 
 export enum LeadingGroupErrorReason {

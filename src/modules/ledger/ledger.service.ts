@@ -6,7 +6,7 @@ import { campaignService } from '../campaign/campaign.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { tenantService } from '../tenant/tenant.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { Briefing, BriefingState, LedgerCategory, LedgerEntry } from './ledger.entity';
 import { LedgerErrorReason, ledgerError } from './ledger.errors';
 

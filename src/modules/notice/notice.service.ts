@@ -5,7 +5,7 @@ import { campaignService, toDateString } from '../campaign/campaign.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { supervisionService } from '../supervision/supervision.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { Notice, NoticeKind, NoticeState } from './notice.entity';
 
 export enum NoticeErrorReason {

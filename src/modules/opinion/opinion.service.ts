@@ -10,7 +10,7 @@ import { protectContact, randomToken } from '../link-code/public';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { tenantService } from '../tenant/tenant.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { Opinion, OpinionChannel, OpinionState, OpinionTransfer } from './opinion.entity';
 
 export enum OpinionErrorReason {

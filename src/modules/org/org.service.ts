@@ -6,7 +6,7 @@ import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { badInput } from '../../graphql/errors';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { Org, OrgCategory, OrgKind, pathLabel } from './org.entity';
 import { OrgErrorReason, orgError } from './org.errors';
 

@@ -5,7 +5,8 @@ import { ErrorCode, badInput, errorFactory } from '../../graphql/errors';
 import { protectContact, tenantToday } from '../link-code/public';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Role, User } from '../user/user.entity';
+import { Role } from '../../auth/roles';
+import { User } from '../user/user.entity';
 import { Pairing, PairingPerson, PairingPersonKind, PairingVisit } from './pairing.entity';
 
 export enum PairingErrorReason {

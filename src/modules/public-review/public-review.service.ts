@@ -17,7 +17,7 @@ import { FIGURES_SQL, SatisfactionFigures, keyedHash, protectContact, tenantToda
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { tenantService } from '../tenant/tenant.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { PublicReview } from './public-review.entity';
 
 export enum PublicReviewErrorReason {

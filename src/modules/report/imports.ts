@@ -5,7 +5,7 @@ import { AppError, toAppError } from '../../graphql/errors';
 import { toGlobalId } from '../../graphql/relay';
 import { Org, OrgCategory, OrgKind, orgCategoryLabels, orgKindLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Role, roleLabels } from '../user/user.entity';
+import { Role, roleLabels } from '../../auth/roles';
 import { userService } from '../user/user.service';
 import { MAX_ORG_ROWS, MAX_USER_ROWS, tooManyRows } from './import-limits';
 import { ReportErrorReason, reportError } from './report.errors';

@@ -5,7 +5,7 @@ import { ErrorCode, badInput, errorFactory } from '../../graphql/errors';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { ServiceBrand, ServiceStandard, ServiceStandardAspect } from './service-brand.entity';
 
 export enum ServiceBrandErrorReason {

@@ -5,7 +5,7 @@ import { ErrorCode, errorFactory } from '../../graphql/errors';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { tenantService } from '../tenant/tenant.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { ServiceRequest, ServiceRequestState } from './service-request.entity';
 
 export enum ServiceRequestErrorReason {

@@ -5,7 +5,7 @@ import { badInput } from '../../graphql/errors';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { CLOSED_RECTIFICATION_STATES, Finding, Rectification, RectificationState, SupervisionTeam } from './supervision.entity';
 import { SupervisionErrorReason, supervisionError } from './supervision.errors';
 import { supervisionService } from './supervision.service';

@@ -10,7 +10,7 @@ import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Role } from '../user/user.entity';
+import { Role } from '../../auth/roles';
 import { canonicalContents, genesisHash, linkHash, sha256 } from './record-chain';
 import {
   Finding,

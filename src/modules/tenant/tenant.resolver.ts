@@ -1,3 +1,4 @@
+import { Viewer } from '../../auth/auth.resolver';
 import { IsOptional, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { RequestContext, requireUser } from '../../graphql/context';
@@ -65,5 +66,13 @@ export class TenantResolver {
   @FieldResolver(() => ID)
   id(@Root() tenant: Tenant): string {
     return toGlobalId('Tenant', tenant.id);
+  }
+}
+
+@Resolver(() => Viewer)
+export class ViewerTenantResolver {
+  @FieldResolver(() => Tenant, { nullable: true })
+  async tenant(@Root() viewer: Viewer, @Ctx() ctx: RequestContext): Promise<Tenant | null> {
+    return viewer.tenantId ? tenantService.findById(ctx, viewer.tenantId) : null;
   }
 }

@@ -1,32 +1,8 @@
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
-import { labelled } from '../../graphql/enum-labels';
-
-export enum Role {
-  TENANT_ADMIN = 'TENANT_ADMIN',
-  LEADER = 'LEADER',
-  SECRETARY = 'SECRETARY',
-  SUPERVISOR = 'SUPERVISOR',
-  INSPECTOR = 'INSPECTOR',
-  MEMBER = 'MEMBER',
-}
-
-export const roleLabels: Record<Role, string> = {
-  TENANT_ADMIN: '管理员(组织科)',
-  LEADER: '领导小组',
-  SECRETARY: '书记',
-  SUPERVISOR: '上级党组织负责人',
-  INSPECTOR: '督导组成员',
-  MEMBER: '党员',
-};
-
-registerEnumType(Role, {
-  name: 'Role',
-  description: 'A role held over an org subtree.',
-  valuesConfig: labelled(roleLabels),
-});
+import { Role } from '../../auth/roles';
 
 @Entity('users')
 @ObjectType({ implements: Node })

@@ -1,11 +1,11 @@
 import { DomainModule } from '../domain-module';
 import { RoleAssignment, User } from './user.entity';
-import { RoleAssignmentResolver, UserResolver } from './user.resolver';
+import { RoleAssignmentResolver, UserResolver, ViewerUserResolver } from './user.resolver';
 import { userService } from './user.service';
 
 export default {
   name: 'user',
-  resolvers: [UserResolver, RoleAssignmentResolver],
+  resolvers: [UserResolver, RoleAssignmentResolver, ViewerUserResolver],
   entities: [User, RoleAssignment],
   nodes: {
     User: (ctx, id) => userService.findById(ctx, id),

@@ -1,10 +1,12 @@
+import { Viewer } from '../../auth/auth.resolver';
 import { IsEnum, Matches, MaxLength, MinLength } from 'class-validator';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Role, RoleAssignment, User, roleLabels } from './user.entity';
+import { Role, roleLabels } from '../../auth/roles';
+import { RoleAssignment, User } from './user.entity';
 import { userService } from './user.service';
 
 export const UserConnection = Connection(User);
@@ -98,5 +100,21 @@ export class RoleAssignmentResolver {
   @FieldResolver(() => Org, { nullable: true, description: 'Scope org: the role covers its whole subtree.' })
   async org(@Root() assignment: RoleAssignment, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, assignment.orgId);
+  }
+}
+
+/** The signed-in viewer's own account and roles (the Viewer type is core's; what a user is, is this module's). */
+@Resolver(() => Viewer)
+export class ViewerUserResolver {
+  @FieldResolver(() => User, { nullable: true })
+  async user(@Root() viewer: Viewer, @Ctx() ctx: RequestContext): Promise<User | null> {
+    return viewer.userId ? userService.findById(ctx, viewer.userId) : null;
+  }
+
+  @FieldResolver(() => [RoleAssignment], { description: 'Roles with their scope orgs.' })
+  async roles(@Root() viewer: Viewer, @Ctx() ctx: RequestContext): Promise<RoleAssignment[]> {
+    if (!viewer.userId) return [];
+    const user = await userService.findById(ctx, viewer.userId);
+    return user ? userService.rolesOf(ctx, user) : [];
   }
 }

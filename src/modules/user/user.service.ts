@@ -6,7 +6,8 @@ import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { orgService } from '../org/org.service';
-import { Role, RoleAssignment, User } from './user.entity';
+import { Role } from '../../auth/roles';
+import { RoleAssignment, User } from './user.entity';
 import { UserErrorReason, userError } from './user.errors';
 
 const ADMIN = [Role.TENANT_ADMIN];
