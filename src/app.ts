@@ -7,6 +7,8 @@ import { DataSource } from 'typeorm';
 import { Config } from './config';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
 import { formatError, toAppError, toGraphQLError } from './graphql/errors';
+import { localePlugin } from './graphql/locale-plugin';
+import { localeOf, renderReason } from './graphql/messages';
 import { registerGraphiql } from './graphql/graphiql';
 import { RequestLimiter, rateLimitHttpPlugin } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
@@ -55,17 +57,18 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     validationRules: limits.validationRules,
-    plugins: [...limits.plugins, transactionPlugin, rateLimitHttpPlugin, fastifyApolloDrainPlugin(fastify)],
+    plugins: [...limits.plugins, transactionPlugin, rateLimitHttpPlugin, fastifyApolloDrainPlugin(fastify), localePlugin],
   });
   await apollo.start();
 
   // Body-parser and routing failures answer with a coded GraphQL-style error, never a stack.
-  fastify.setErrorHandler((error: FastifyError, _request, reply) => {
+  fastify.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-    const message = status === 413 ? 'Request body too large' : status < 500 ? 'Malformed request' : 'Internal server error';
+    const reason = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL';
+    const message = renderReason(reason, {}, localeOf(request.headers['accept-language'])) ?? reason;
     if (status >= 500) console.error('[http]', error);
-    void reply.status(status).send({ errors: [{ message, extensions: { code } }] });
+    void reply.status(status).send({ errors: [{ message, extensions: { code, reason } }] });
   });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
@@ -84,7 +87,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     path: '/graphql',
     method: ['POST', 'OPTIONS'],
     context: async (request) => {
-      const ctx = createRequestContext(config, dataSource, request.ip);
+      const ctx = createRequestContext(config, dataSource, request.ip, localeOf(request.headers['accept-language']));
       try {
         await authenticate(ctx, request.headers.authorization);
         if (ctx.viewer?.kind === 'user') limiter.check(ctx.viewer);
@@ -92,7 +95,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
         await ctx.tx.finish(false).catch(() => undefined);
         const known = toAppError(error);
         if (!known) throw error;
-        throw toGraphQLError(known);
+        throw toGraphQLError(known, ctx.locale);
       }
       return ctx;
     },

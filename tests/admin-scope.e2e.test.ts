@@ -263,7 +263,7 @@ describe('item 4: every tenant keeps an enabled TENANT_ADMIN at its root', () =>
     }
     console.log('last-admin race, refusals by code/reason:', Object.fromEntries(seen));
     // every refusal is coded: the ones a lost race can meet, and never INTERNAL_SERVER_ERROR
-    const allowed = ['CONFLICT/LAST_ADMIN', 'NOT_FOUND/ROLE_NOT_FOUND', 'NOT_FOUND/USER_NOT_FOUND', 'FORBIDDEN/NOT_USER_ADMIN', 'UNAUTHENTICATED/UNAUTHENTICATED', 'BAD_USER_INPUT/SELF_DISABLE'];
+    const allowed = ['CONFLICT/LAST_ADMIN', 'NOT_FOUND/ROLE_NOT_FOUND', 'NOT_FOUND/USER_NOT_FOUND', 'FORBIDDEN/NOT_USER_ADMIN', 'UNAUTHENTICATED/TOKEN_INVALID', 'BAD_USER_INPUT/SELF_DISABLE'];
     expect([...seen.keys()].filter((k) => !allowed.includes(k))).toEqual([]);
     expect([...seen.values()].reduce((n, v) => n + v, 0)).toBeGreaterThan(0);
     // the survivor still administers the tenant

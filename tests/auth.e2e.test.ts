@@ -36,8 +36,16 @@ describe('sign-in and tokens', () => {
       expect(res.data).toBeNull();
       expect(res.errors).toHaveLength(1);
       expect(res.errors![0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' });
-      expect(res.errors![0].message).toBe('Invalid tenant, username or password');
+      expect(res.errors![0].message).toBe('单位、用户名或密码不正确');
     }
+    // the same refusal in English for a client that asks for it
+    const english = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-language': 'en-US,en;q=0.9,zh;q=0.5' },
+      body: JSON.stringify({ query: `mutation { login(input: { tenant: "jtj", username: "secretary", password: "wrong" }) { accessToken } }` }),
+    });
+    const body = (await english.json()) as { errors: { message: string; extensions: unknown }[] };
+    expect(body.errors[0]).toMatchObject({ message: 'Invalid tenant, username or password', extensions: { code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' } });
   });
 
   it('keeps a user of one tenant out of another tenant with the same username', async () => {

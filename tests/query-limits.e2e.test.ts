@@ -50,7 +50,7 @@ describe('query limits and malformed requests', () => {
   it('refuses an oversized body with a coded error', async () => {
     const res = await post(JSON.stringify({ query: `{ viewer { username } }`, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }));
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    expect(await res.json()).toEqual({ errors: [{ message: '请求内容过大', extensions: { code: 'PAYLOAD_TOO_LARGE', reason: 'PAYLOAD_TOO_LARGE' } }] });
   });
 
   it('refuses malformed JSON with a coded error and no stack', async () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { RequestContext } from '../graphql/context';
-import { AppError, ErrorCode } from '../graphql/errors';
+import { authError } from './auth.errors';
 import { rateLimited } from '../graphql/rate-limit';
 import { RefreshToken } from './auth.entities';
 import { signAccessToken } from './jwt';
@@ -15,10 +15,8 @@ export interface Session {
   operatorId: string | null;
 }
 
-const invalidCredentials = () =>
-  new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid tenant, username or password', { reason: 'INVALID_CREDENTIALS' });
-const invalidRefresh = () =>
-  new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid or expired refresh token', { reason: 'INVALID_REFRESH_TOKEN' });
+const invalidCredentials = () => authError('INVALID_CREDENTIALS');
+const invalidRefresh = () => authError('INVALID_REFRESH_TOKEN');
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
 
@@ -94,7 +92,7 @@ async function throttleSignIn(ctx: RequestContext, tenant: string, username: str
     [keys.account, keys.address, ctx.config.loginLimitPerAccount, ctx.config.loginLimitPerAddress, SIGN_IN_WINDOW_SECONDS],
   );
   const wait = Math.max(row.account, row.address);
-  if (wait > 0) throw rateLimited('Too many sign-in attempts; retry later', wait, 'SIGN_IN_RATE_LIMITED');
+  if (wait > 0) throw rateLimited('SIGN_IN_RATE_LIMITED', wait);
 }
 
 /** A successful sign-in clears its account's failures and refunds its own hit on the address. */

@@ -37,10 +37,10 @@ export function verifyAccessToken(config: Config, token: string): AccessClaims {
     if (typeof decoded === 'string') throw new Error('string payload');
     payload = decoded;
   } catch {
-    throw unauthenticated('Invalid or expired access token');
+    throw unauthenticated('TOKEN_INVALID');
   }
   const kind = payload.kind;
-  if (typeof payload.sub !== 'string' || (kind !== 'user' && kind !== 'operator')) throw unauthenticated('Invalid or expired access token');
-  if (kind === 'user' && typeof payload.tid !== 'string') throw unauthenticated('Invalid or expired access token');
+  if (typeof payload.sub !== 'string' || (kind !== 'user' && kind !== 'operator')) throw unauthenticated('TOKEN_INVALID');
+  if (kind === 'user' && typeof payload.tid !== 'string') throw unauthenticated('TOKEN_INVALID');
   return { sub: payload.sub, tid: payload.tid as string | undefined, kind };
 }

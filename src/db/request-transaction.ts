@@ -87,8 +87,16 @@ export class RequestTransaction {
     return this.manager.getRepository(entity);
   }
 
+  /** Rows of a SELECT (or of a write's RETURNING): state the row type, `query<{ id: string }>(…)`. */
   query<T = any>(sql: string, params?: unknown[]): Promise<T[]> {
     return this.manager.query(sql, params);
+  }
+
+  /** A write without RETURNING: the number of rows it inserted, updated or deleted. */
+  async execute(sql: string, params?: unknown[]): Promise<number> {
+    if (!this.runner) throw new Error('Request transaction used before it was opened');
+    const result = await this.runner.query(sql, params, true);
+    return result.affected ?? 0;
   }
 
   /** Runs `work` inside a savepoint: a failed mutation field undoes only its own writes. */

@@ -5,26 +5,30 @@ import { UserViewer, Viewer } from '../auth/viewer';
 import { Config } from '../config';
 import { RequestTransaction } from '../db/request-transaction';
 import { Role } from '../auth/roles';
-import { forbidden, unauthenticated } from './errors';
+import { coreError, unauthenticated } from './errors';
+import { DEFAULT_LOCALE, Locale } from './messages';
 
 export interface RequestContext {
   config: Config;
   tx: RequestTransaction;
   viewer: Viewer | null;
   ip: string;
+  /** The language the client reads (Accept-Language): messages are rendered in it. */
+  locale: Locale;
   /** A per-request DataLoader, created on first use under `name`. */
   loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>): DataLoader<K, V>;
   /** Drops a loader's cache after a write that makes it stale. */
   forget(name: string): void;
 }
 
-export function createRequestContext(config: Config, dataSource: DataSource, ip: string): RequestContext {
+export function createRequestContext(config: Config, dataSource: DataSource, ip: string, locale: Locale = DEFAULT_LOCALE): RequestContext {
   const loaders = new Map<string, DataLoader<unknown, unknown>>();
   return {
     config,
     tx: new RequestTransaction(dataSource),
     viewer: null,
     ip,
+    locale,
     loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>) {
       let loader = loaders.get(name);
       if (!loader) {
@@ -46,7 +50,7 @@ export function createRequestContext(config: Config, dataSource: DataSource, ip:
 export async function authenticate(ctx: RequestContext, authorization: string | undefined): Promise<void> {
   if (!authorization) return;
   const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim());
-  if (!match) throw unauthenticated('Malformed Authorization header');
+  if (!match) throw unauthenticated('AUTH_HEADER_MALFORMED');
   await loadViewer(ctx, verifyAccessToken(ctx.config, match[1]));
 }
 
@@ -56,7 +60,7 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
     await ctx.tx.setIdentity({ platform: true, tenantId: null });
     await ctx.tx.begin();
     const [operator] = await ctx.tx.query(`SELECT id, username, disabled FROM platform_operators WHERE id = $1`, [claims.sub]);
-    if (!operator || operator.disabled) throw unauthenticated('Invalid or expired access token');
+    if (!operator || operator.disabled) throw unauthenticated('TOKEN_INVALID');
     ctx.viewer = { kind: 'operator', operatorId: operator.id, username: operator.username };
     return;
   }
@@ -77,7 +81,7 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
         WHERE u.tenant_id = $1 AND u.id = $2`,
     [claims.tid, claims.sub],
   );
-  if (rows.length === 0 || rows[0].disabled) throw unauthenticated('Invalid or expired access token');
+  if (rows.length === 0 || rows[0].disabled) throw unauthenticated('TOKEN_INVALID');
   const viewer: UserViewer = {
     kind: 'user',
     userId: claims.sub,
@@ -92,12 +96,12 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
 
 export function requireUser(ctx: RequestContext): UserViewer {
   if (!ctx.viewer) throw unauthenticated();
-  if (ctx.viewer.kind !== 'user') throw forbidden('Tenant data needs a tenant user');
+  if (ctx.viewer.kind !== 'user') throw coreError('TENANT_USER_REQUIRED');
   return ctx.viewer;
 }
 
 export function requireOperator(ctx: RequestContext) {
   if (!ctx.viewer) throw unauthenticated();
-  if (ctx.viewer.kind !== 'operator') throw forbidden('Platform operator sign-in required');
+  if (ctx.viewer.kind !== 'operator') throw coreError('OPERATOR_REQUIRED');
   return ctx.viewer;
 }

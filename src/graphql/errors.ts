@@ -1,5 +1,7 @@
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
+import { Locale, MessageParam, ReasonMessages, registerReasons, renderReason } from './messages';
+import { validationProblems } from './validation-messages';
 
 /** The stable codes clients switch on, in `extensions.code`. */
 export enum ErrorCode {
@@ -47,86 +49,209 @@ export class AppError extends Error {
   }
 }
 
+/** A reason: the code it answers with and its message in each locale (placeholders `{name}` from the params). */
+export interface ReasonSpec extends ReasonMessages {
+  code: ErrorCode;
+}
+
+/** One problem of several reported at once (a row of an import, a path of a document). */
+export interface Problem {
+  path: string;
+  message: string;
+  reason?: string;
+  [key: string]: unknown;
+}
+
+export interface ErrorOptions {
+  /** The input field at fault, as a dotted path (input.name). */
+  field?: string;
+  /** Named values of the message (`{org}`, `{limit}`, `{date}`), also sent in `extensions`. */
+  params?: Record<string, MessageParam>;
+  problems?: Problem[];
+}
+
+const paramValue = (v: MessageParam) => (v instanceof Date ? v.toISOString() : (v ?? null));
+
+/** An AppError of a declared reason, its message rendered in the default locale (re-rendered per request). */
+export function reasonError(code: ErrorCode, reason: string, options: ErrorOptions = {}): AppError {
+  const params = Object.fromEntries(Object.entries(options.params ?? {}).map(([k, v]) => [k, paramValue(v)]));
+  const message = renderReason(reason, params, 'zh-CN') ?? reason;
+  return new AppError(code, message, {
+    reason,
+    ...(options.field ? { field: options.field } : {}),
+    ...params,
+    ...(options.problems ? { problems: options.problems } : {}),
+  });
+}
+
 /**
- * A domain's error factory from its reason → code table (one per `x.errors.ts`). The table is a
- * Record over the reason enum, so a reason without a code does not compile.
+ * The one way a module declares its errors (in `x.errors.ts`): every reason with its code and its
+ * message in Chinese and English. The table is a Record over the reasons, so a reason without a code
+ * or a message does not compile; declaring registers the messages in the catalogues.
+ * `throw orgError('ORG_PARENT_KIND', { field: 'input.kind', params: { kind, parent } })`.
+ */
+export function defineErrors<R extends string>(owner: string, table: Record<R, ReasonSpec>) {
+  registerReasons(owner, table);
+  return (reason: R, options: ErrorOptions | string = {}): AppError =>
+    reasonError(table[reason].code, reason, typeof options === 'string' ? { field: options } : options);
+}
+
+/**
+ * @deprecated the reason → code table of the first modules, with English messages built in code; every
+ * module moves to defineErrors (issue 11/12), then this goes.
  */
 export function errorFactory<R extends string>(codes: Record<R, ErrorCode>) {
   return (reason: R, message: string, details: string | Omit<AppErrorDetails, 'reason'> = {}): AppError =>
     new AppError(codes[reason], message, { reason, ...(typeof details === 'string' ? { field: details } : details) });
 }
 
+/** Reasons of the core itself (request, tokens, limits, the database's own refusals). */
+export const coreError = defineErrors('core', {
+  UNAUTHENTICATED: { code: ErrorCode.UNAUTHENTICATED, zh: '请先登录', en: 'Sign-in required' },
+  TOKEN_INVALID: { code: ErrorCode.UNAUTHENTICATED, zh: '登录凭证无效或已过期，请重新登录', en: 'Invalid or expired access token' },
+  AUTH_HEADER_MALFORMED: {
+    code: ErrorCode.UNAUTHENTICATED,
+    zh: 'Authorization 请求头格式不正确（应为 Bearer 令牌）',
+    en: 'Malformed Authorization header',
+  },
+  TENANT_USER_REQUIRED: { code: ErrorCode.FORBIDDEN, zh: '此操作需要以本单位用户身份登录', en: 'Tenant data needs a tenant user' },
+  OPERATOR_REQUIRED: { code: ErrorCode.FORBIDDEN, zh: '此操作需要平台运维人员登录', en: 'Platform operator sign-in required' },
+  FORBIDDEN: { code: ErrorCode.FORBIDDEN, zh: '您没有执行此操作的权限', en: 'Not allowed' },
+  NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '{what}不存在或不在您的权限范围内', en: '{what} not found' },
+  INVALID_INPUT: { code: ErrorCode.BAD_USER_INPUT, zh: '输入不正确：{field}', en: 'Invalid input: {field}' },
+  INVALID_CURSOR: { code: ErrorCode.BAD_USER_INPUT, zh: '分页游标无效，请从第一页重新查询', en: 'Invalid cursor' },
+  TOO_MANY_IDS: { code: ErrorCode.BAD_USER_INPUT, zh: '一次最多查询 {limit} 个编号', en: 'At most {limit} ids at once' },
+  NUL_CHARACTER: { code: ErrorCode.BAD_USER_INPUT, zh: '{field} 不能包含空字符（NUL）', en: '{field} must not contain NUL characters' },
+  VALIDATION: { code: ErrorCode.BAD_USER_INPUT, zh: '输入不符合要求：{summary}', en: 'Invalid input: {summary}' },
+  DUPLICATE: { code: ErrorCode.CONFLICT, zh: '已存在相同的记录', en: 'A record with the same key already exists' },
+  EXCLUSION: { code: ErrorCode.CONFLICT, zh: '与已有记录冲突', en: 'Conflicts with an existing record' },
+  REFERENCE: { code: ErrorCode.BAD_USER_INPUT, zh: '引用的记录不存在', en: 'A referenced record does not exist' },
+  INVALID_VALUE: { code: ErrorCode.BAD_USER_INPUT, zh: '数值超出范围或格式不正确', en: 'A value is out of range or malformed' },
+  SERIALIZATION: { code: ErrorCode.CONFLICT, zh: '数据正被同时修改，请重试', en: 'Concurrent update, retry the request' },
+  STATEMENT_TIMEOUT: { code: ErrorCode.TIMEOUT, zh: '请求处理超时，请缩小范围后重试', en: 'The request took too long' },
+  DATABASE_UNAVAILABLE: {
+    code: ErrorCode.SERVICE_UNAVAILABLE,
+    zh: '数据库暂时不可用，请稍后重试',
+    en: 'The database is unavailable, retry later',
+  },
+  COMMIT_FAILED: { code: ErrorCode.SERVICE_UNAVAILABLE, zh: '提交未能完成，请重试', en: 'The request could not be committed, retry it' },
+  RECORD_FINALIZED: {
+    code: ErrorCode.CONFLICT,
+    zh: '督查记录已定稿，不能修改、删除或增补内容；如需更正，请提交更正记录',
+    en: 'A finalized record cannot be changed, deleted or added to; record an amendment instead',
+  },
+  AUDIT_APPEND_ONLY: { code: ErrorCode.CONFLICT, zh: '审计日志只能追加，不能修改或删除', en: 'The audit log is append-only' },
+  CHAIN_HEAD_MOVED: { code: ErrorCode.CONFLICT, zh: '记录链已被其他定稿操作推进，请重试', en: 'The record chain moved on; retry' },
+  RECORD_NOT_CHAINED: {
+    code: ErrorCode.CONFLICT,
+    zh: '督查记录只能通过定稿操作加入记录链',
+    en: 'A record joins the chain only by being finalized',
+  },
+  INTEGRITY_RULE: {
+    code: ErrorCode.CONFLICT,
+    zh: '该操作违反了数据完整性规则，未作任何更改',
+    en: 'The change breaks an integrity rule; nothing was changed',
+  },
+  ALREADY_AMENDED: {
+    code: ErrorCode.CONFLICT,
+    zh: '该记录已有更正记录，请在最新版本上更正',
+    en: 'This record is already amended; amend the latest version',
+  },
+  ALREADY_REVIEWED: {
+    code: ErrorCode.CONFLICT,
+    zh: '今天已从此设备或联系方式评价过，谢谢',
+    en: 'Already rated from this device or contact today; thank you',
+  },
+  LAST_ADMIN: {
+    code: ErrorCode.CONFLICT,
+    zh: '本单位至少要保留一名在根组织任职且未停用的管理员，操作未执行',
+    en: 'The tenant must keep one enabled admin at its root org; nothing was changed',
+  },
+  RATE_LIMITED: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '请求过于频繁，请 {retryAfterSeconds} 秒后重试',
+    en: 'Too many requests; retry in {retryAfterSeconds} s',
+  },
+  USER_RATE_LIMITED: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '您的请求过于频繁，请 {retryAfterSeconds} 秒后重试',
+    en: 'Too many requests; retry in {retryAfterSeconds} s',
+  },
+  TENANT_RATE_LIMITED: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '本单位的请求过于频繁，请 {retryAfterSeconds} 秒后重试',
+    en: 'Too many requests for this agency; retry in {retryAfterSeconds} s',
+  },
+  SIGN_IN_RATE_LIMITED: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '登录尝试次数过多，请 {retryAfterSeconds} 秒后重试',
+    en: 'Too many sign-in attempts; retry in {retryAfterSeconds} s',
+  },
+  INTERNAL: { code: ErrorCode.INTERNAL_SERVER_ERROR, zh: '服务器内部错误，请稍后重试', en: 'Internal server error' },
+  PAYLOAD_TOO_LARGE: { code: ErrorCode.BAD_USER_INPUT, zh: '请求内容过大', en: 'Request body too large' },
+  BAD_REQUEST: { code: ErrorCode.BAD_USER_INPUT, zh: '请求格式不正确', en: 'Malformed request' },
+});
+
+/** @deprecated modules declare their own reasons; kept for the modules not yet moved. */
 export const badInput = (field: string, message: string, reason = 'INVALID_INPUT') =>
   new AppError(ErrorCode.BAD_USER_INPUT, message, { field, reason });
-export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`, { reason: 'NOT_FOUND' });
-export const forbidden = (message = 'Not allowed') => new AppError(ErrorCode.FORBIDDEN, message, { reason: 'FORBIDDEN' });
-export const unauthenticated = (message = 'Sign-in required') =>
-  new AppError(ErrorCode.UNAUTHENTICATED, message, { reason: 'UNAUTHENTICATED' });
+/** @deprecated modules declare their own NOT_FOUND reasons. */
+export const notFound = (what: string) => coreError('NOT_FOUND', { params: { what } });
+export const forbidden = (message?: string) =>
+  message ? new AppError(ErrorCode.FORBIDDEN, message, { reason: 'FORBIDDEN' }) : coreError('FORBIDDEN');
+export const unauthenticated = (reason: 'UNAUTHENTICATED' | 'TOKEN_INVALID' | 'AUTH_HEADER_MALFORMED' = 'UNAUTHENTICATED') =>
+  coreError(reason);
 
-interface DatabaseRefusal {
-  code: ErrorCode;
-  reason: string;
-  message: string;
-}
+type CoreReason = Parameters<typeof coreError>[0];
 
 /**
  * The project's own refusals raised in the database (migrations/1733830000000-records-integrity.ts):
  * SQLSTATE class AP, one code per rule. Any other AP code, or a bare RAISE EXCEPTION (P0001) of one of
  * our functions, is still a refusal by a rule of ours: CONFLICT, never an internal error.
  */
-const PROJECT_SQLSTATES: Record<string, DatabaseRefusal> = {
-  AP001: {
-    code: ErrorCode.CONFLICT,
-    reason: 'RECORD_FINALIZED',
-    message: '督查记录已定稿，不能修改、删除或增补内容；如需更正，请提交更正记录',
-  },
-  AP002: { code: ErrorCode.CONFLICT, reason: 'AUDIT_APPEND_ONLY', message: '审计日志只能追加，不能修改或删除' },
-  AP003: { code: ErrorCode.CONFLICT, reason: 'CHAIN_HEAD_MOVED', message: '记录链已被其他定稿操作推进，请重试' },
-  AP004: { code: ErrorCode.CONFLICT, reason: 'RECORD_NOT_CHAINED', message: '督查记录只能通过定稿操作加入记录链' },
-};
-const OTHER_RULE: DatabaseRefusal = {
-  code: ErrorCode.CONFLICT,
-  reason: 'INTEGRITY_RULE',
-  message: '该操作违反了数据完整性规则，未作任何更改',
+const PROJECT_SQLSTATES: Record<string, CoreReason> = {
+  AP001: 'RECORD_FINALIZED',
+  AP002: 'AUDIT_APPEND_ONLY',
+  AP003: 'CHAIN_HEAD_MOVED',
+  AP004: 'RECORD_NOT_CHAINED',
+  // keep_root_admin() (migrations/1733820000001): the change would leave no enabled TENANT_ADMIN at the root
+  LA001: 'LAST_ADMIN',
 };
 
 /** Unique constraints whose violation has a domain meaning finer than DUPLICATE (a lost race, usually). */
-const CONSTRAINT_REFUSALS: Record<string, DatabaseRefusal> = {
-  inspections_one_amendment: { code: ErrorCode.CONFLICT, reason: 'ALREADY_AMENDED', message: '该记录已有更正记录，请在最新版本上更正' },
-  inspections_tenant_id_chain_seq_key: {
-    code: ErrorCode.CONFLICT,
-    reason: 'CHAIN_HEAD_MOVED',
-    message: '记录链已被其他定稿操作推进，请重试',
-  },
-  public_reviews_device_day: { code: ErrorCode.CONFLICT, reason: 'ALREADY_REVIEWED', message: '今天已从此设备或联系方式评价过，谢谢' },
-  public_reviews_contact_day: { code: ErrorCode.CONFLICT, reason: 'ALREADY_REVIEWED', message: '今天已从此设备或联系方式评价过，谢谢' },
+const CONSTRAINT_REFUSALS: Record<string, CoreReason> = {
+  inspections_one_amendment: 'ALREADY_AMENDED',
+  inspections_tenant_id_chain_seq_key: 'CHAIN_HEAD_MOVED',
+  public_reviews_device_day: 'ALREADY_REVIEWED',
+  public_reviews_contact_day: 'ALREADY_REVIEWED',
 };
 
-const refusal = (r: DatabaseRefusal) => new AppError(r.code, r.message, { reason: r.reason });
+/**
+ * Constraints a module maps to a reason of its own (orgs_live_sibling_name → ORG_NAME_TAKEN): modules
+ * register them, so the core knows no module by name.
+ */
+const moduleConstraints = new Map<string, () => AppError>();
+export function mapConstraint(constraint: string, toError: () => AppError): void {
+  moduleConstraints.set(constraint, toError);
+}
 
 /** PostgreSQL SQLSTATEs that are the client's doing, mapped without repeating the SQL text. */
 function fromPostgres(error: { code?: string; constraint?: string }): AppError | undefined {
   const code = error.code;
   if (typeof code !== 'string' || code.length !== 5) return undefined;
-  if (code.startsWith('AP') || code === 'P0001') return refusal(PROJECT_SQLSTATES[code] ?? OTHER_RULE);
-  if (code === '23505' && error.constraint && CONSTRAINT_REFUSALS[error.constraint]) return refusal(CONSTRAINT_REFUSALS[error.constraint]);
-  if (code === '23505')
-    return new AppError(ErrorCode.CONFLICT, 'A record with the same key already exists', {
-      reason: 'DUPLICATE',
-      constraint: error.constraint,
-    });
-  if (code === '23P01') return new AppError(ErrorCode.CONFLICT, '与已有记录冲突', { reason: 'EXCLUSION', constraint: error.constraint });
-  if (code === '23503') return new AppError(ErrorCode.BAD_USER_INPUT, 'A referenced record does not exist', { reason: 'REFERENCE' });
-  if (code === '23514' || code === '23502' || code.startsWith('22'))
-    return new AppError(ErrorCode.BAD_USER_INPUT, 'A value is out of range or malformed', { reason: 'INVALID_VALUE' });
-  // keep_root_admin() (migrations/1733820000001): the change would leave no enabled TENANT_ADMIN at the root
-  if (code === 'LA001')
-    return new AppError(ErrorCode.CONFLICT, '本单位至少要保留一名在根组织任职且未停用的管理员，操作未执行', { reason: 'LAST_ADMIN' });
-  if (code === '40001' || code === '40P01')
-    return new AppError(ErrorCode.CONFLICT, 'Concurrent update, retry the request', { reason: 'SERIALIZATION' });
-  if (code === '57014') return new AppError(ErrorCode.TIMEOUT, 'The request took too long', { reason: 'STATEMENT_TIMEOUT' });
-  if (code.startsWith('08') || code.startsWith('28') || code === '57P01' || code === '57P03')
-    return new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable, retry later', { reason: 'DATABASE_UNAVAILABLE' });
+  if (PROJECT_SQLSTATES[code]) return coreError(PROJECT_SQLSTATES[code]);
+  if (code.startsWith('AP') || code === 'P0001') return coreError('INTEGRITY_RULE');
+  const byModule = error.constraint ? moduleConstraints.get(error.constraint) : undefined;
+  if ((code === '23505' || code === '23P01') && byModule) return byModule();
+  if (code === '23505' && error.constraint && CONSTRAINT_REFUSALS[error.constraint])
+    return coreError(CONSTRAINT_REFUSALS[error.constraint]);
+  if (code === '23505') return coreError('DUPLICATE', { params: { constraint: error.constraint ?? null } });
+  if (code === '23P01') return coreError('EXCLUSION', { params: { constraint: error.constraint ?? null } });
+  if (code === '23503') return coreError('REFERENCE');
+  if (code === '23514' || code === '23502' || code.startsWith('22')) return coreError('INVALID_VALUE');
+  if (code === '40001' || code === '40P01') return coreError('SERIALIZATION');
+  if (code === '57014') return coreError('STATEMENT_TIMEOUT');
+  if (code.startsWith('08') || code.startsWith('28') || code === '57P01' || code === '57P03') return coreError('DATABASE_UNAVAILABLE');
   return undefined;
 }
 
@@ -146,30 +271,24 @@ const isConnectionFault = (error: unknown) => {
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   if (error instanceof ArgumentValidationError) {
-    const problems = error.extensions.validationErrors.flatMap((v) =>
-      Object.values(v.constraints ?? {}).map((message) => ({ path: v.property, message })),
-    );
-    return new AppError(ErrorCode.BAD_USER_INPUT, problems.map((p) => p.message).join('; ') || 'Invalid input', {
-      reason: 'VALIDATION',
-      field: problems[0]?.path,
-      problems,
-    });
+    const problems = validationProblems(error.extensions.validationErrors);
+    return coreError('VALIDATION', { field: problems[0]?.path, params: { summary: problems.map((p) => p.message).join('；') }, problems });
   }
   const driverError = (error as { driverError?: unknown })?.driverError ?? error;
-  if (isConnectionFault(driverError))
-    return new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable, retry later', { reason: 'DATABASE_UNAVAILABLE' });
+  if (isConnectionFault(driverError)) return coreError('DATABASE_UNAVAILABLE');
   if (driverError && typeof driverError === 'object') return fromPostgres(driverError as { code?: string });
   return undefined;
 }
 
 /** An AppError as a GraphQLError with its HTTP status (and Retry-After when it carries a retry hint). */
-export function toGraphQLError(error: AppError): GraphQLError {
+export function toGraphQLError(error: AppError, locale: Locale = 'zh-CN'): GraphQLError {
   const retry = error.details.retryAfterSeconds;
   const http =
     typeof retry === 'number'
       ? { status: httpStatus[error.code], headers: new Map([['retry-after', String(retry)]]) }
       : { status: httpStatus[error.code] };
-  return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details, http } });
+  const localized = localizeError({ message: error.message, extensions: { code: error.code, ...error.details } }, locale);
+  return new GraphQLError(localized.message, { extensions: { ...localized.extensions, http } });
 }
 
 /**
@@ -195,11 +314,31 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   console.error('[error]', forLog(original));
   return {
-    message: 'Internal server error',
+    message: renderReason('INTERNAL', {}, 'zh-CN') ?? 'Internal server error',
     locations: formatted.locations,
     path: formatted.path,
-    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, reason: 'INTERNAL' },
   };
+}
+
+/**
+ * A formatted error's message in `locale`: errors of a declared reason are rendered again from the
+ * catalogue with the parameters they carry (and so are their problems); anything else keeps its text.
+ */
+export function localizeError<E extends { message: string; extensions?: Record<string, unknown> }>(error: E, locale: Locale): E {
+  const extensions = error.extensions ?? {};
+  const reason = typeof extensions.reason === 'string' ? extensions.reason : undefined;
+  const problems = Array.isArray(extensions.problems)
+    ? (extensions.problems as Problem[]).map((p) => (p.reason ? { ...p, message: renderReason(p.reason, p, locale) ?? p.message } : p))
+    : undefined;
+  // a validation error's message lists its problems, so it follows their language
+  const params =
+    reason === 'VALIDATION' && problems
+      ? { ...extensions, summary: problems.map((p) => p.message).join(locale === 'en' ? '; ' : '；') }
+      : extensions;
+  const message = reason ? renderReason(reason, params, locale) : undefined;
+  if (!message && !problems) return error;
+  return { ...error, message: message ?? error.message, extensions: problems ? { ...extensions, problems } : extensions };
 }
 
 /**

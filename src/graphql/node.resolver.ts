@@ -2,7 +2,7 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { moduleNodes } from '../modules';
 import { NodeFetcher } from '../modules/domain-module';
 import { RequestContext } from './context';
-import { badInput } from './errors';
+import { coreError } from './errors';
 import { decodeGlobalId, Node } from './relay';
 
 /**
@@ -30,7 +30,7 @@ export class NodeResolver {
 
   @Query(() => [Node], { nullable: 'items', description: 'Up to 100 objects by global ID, in order; null for each unknown one.' })
   async nodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: RequestContext): Promise<(object | null)[]> {
-    if (ids.length > 100) throw badInput('ids', 'At most 100 ids at once');
+    if (ids.length > 100) throw coreError('TOO_MANY_IDS', { field: 'ids', params: { limit: 100 } });
     return Promise.all(ids.map((id) => fetchNode(ctx, id)));
   }
 }

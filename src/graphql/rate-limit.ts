@@ -1,10 +1,12 @@
 import { ApolloServerPlugin } from '@apollo/server';
 import { Config } from '../config';
 import { UserViewer } from '../auth/viewer';
-import { AppError, ErrorCode } from './errors';
+import { ErrorCode, coreError } from './errors';
 
-export const rateLimited = (message: string, retryAfterSeconds: number, reason = 'RATE_LIMITED') =>
-  new AppError(ErrorCode.RATE_LIMITED, message, { reason, retryAfterSeconds });
+export const rateLimited = (
+  reason: 'RATE_LIMITED' | 'USER_RATE_LIMITED' | 'TENANT_RATE_LIMITED' | 'SIGN_IN_RATE_LIMITED',
+  retryAfterSeconds: number,
+) => coreError(reason, { params: { retryAfterSeconds } });
 
 /**
  * Fixed one-minute windows per key, in this process. Request limits are per instance (cheap, no
@@ -38,9 +40,9 @@ export class RequestLimiter {
   check(viewer: UserViewer): void {
     const { rateLimitUserPerMinute: perUser, rateLimitTenantPerMinute: perTenant } = this.config;
     const tenantWait = perTenant ? this.hit(`t:${viewer.tenantId}`, perTenant) : 0;
-    if (tenantWait) throw rateLimited('Too many requests for this agency; retry later', tenantWait, 'TENANT_RATE_LIMITED');
+    if (tenantWait) throw rateLimited('TENANT_RATE_LIMITED', tenantWait);
     const userWait = perUser ? this.hit(`u:${viewer.userId}`, perUser) : 0;
-    if (userWait) throw rateLimited('Too many requests; retry later', userWait, 'USER_RATE_LIMITED');
+    if (userWait) throw rateLimited('USER_RATE_LIMITED', userWait);
   }
 }
 

@@ -1,6 +1,6 @@
 import { ClassType, Field, ID, InterfaceType, Int, ObjectType, ArgsType } from 'type-graphql';
 import { Max, Min } from 'class-validator';
-import { AppError, ErrorCode, badInput } from './errors';
+import { coreError } from './errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -30,7 +30,7 @@ export function decodeGlobalId(globalId: string): DecodedId | undefined {
  */
 export function idOf(type: string, globalId: string, label = type): string {
   const decoded = decodeGlobalId(globalId);
-  if (!decoded || decoded.type !== type) throw new AppError(ErrorCode.NOT_FOUND, `${label} not found`, { reason: 'NOT_FOUND' });
+  if (!decoded || decoded.type !== type) throw coreError('NOT_FOUND', { params: { what: label } });
   return decoded.id;
 }
 
@@ -77,7 +77,7 @@ export function decodeCursor(cursor: string | undefined, arity: number): unknown
   } catch {
     /* fall through */
   }
-  throw badInput('after', 'Invalid cursor', 'INVALID_CURSOR');
+  throw coreError('INVALID_CURSOR', 'after');
 }
 
 /** What a service hands back: one page of rows plus a lazily computed total. */

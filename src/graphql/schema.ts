@@ -3,11 +3,12 @@ import { NonEmptyArray, buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver';
 import { moduleResolvers, mutationHooks } from '../modules';
 import { RequestContext } from './context';
-import { badInput } from './errors';
+import { coreError } from './errors';
 import { NodeResolver } from './node.resolver';
+import { ErrorReasonResolver, registerErrorReasonEnum } from './error-reasons.resolver';
 
 /** The core resolvers, then every domain module's (src/modules/<name>/<name>.module.ts). */
-export const resolvers = [NodeResolver, AuthResolver, ...moduleResolvers] as unknown as NonEmptyArray<Function>;
+export const resolvers = [NodeResolver, AuthResolver, ErrorReasonResolver, ...moduleResolvers] as unknown as NonEmptyArray<Function>;
 
 /** PostgreSQL text cannot hold NUL; refuse it up front, naming the argument, instead of failing in SQL. */
 function findNul(value: unknown, path: string): string | undefined {
@@ -28,7 +29,7 @@ function findNul(value: unknown, path: string): string | undefined {
 
 function refuseNul(args: Record<string, unknown>): void {
   const field = findNul(args, '');
-  if (field) throw badInput(field, `${field} must not contain NUL characters`, 'NUL_CHARACTER');
+  if (field) throw coreError('NUL_CHARACTER', { field, params: { field } });
 }
 
 /**
@@ -64,6 +65,7 @@ function wrapRootFields(schema: GraphQLSchema): GraphQLSchema {
 let cached: Promise<GraphQLSchema> | undefined;
 
 export function getSchema(): Promise<GraphQLSchema> {
+  if (!cached) registerErrorReasonEnum();
   cached ??= buildSchema({
     resolvers,
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
