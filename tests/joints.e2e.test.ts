@@ -68,7 +68,7 @@ describe('joints between modules (issue 10)', () => {
 
     it('still refuses an `under` outside the viewer’s scope as an unknown org (reason and message about the Org)', async () => {
       const res = await gql(`query($c: ID!, $u: ID!) { campaign(id: $c) { progress(under: $u) { eligible } } }`, { c: campaignId, u: ids['第二车队党支部'] }, t.secretary);
-      expect(res.errors![0]).toMatchObject({ message: 'Org not found', extensions: { code: 'NOT_FOUND', reason: 'ORG_NOT_FOUND' } });
+      expect(res.errors![0]).toMatchObject({ message: '党组织不存在或不在您的权限范围内', extensions: { code: 'NOT_FOUND', reason: 'ORG_NOT_FOUND' } });
       const file = await get(`/exports/campaigns/${campaignId}/progress?under=${ids['第二车队党支部']}`, t.secretary);
       expect(file.status).toBe(404);
       expect(file.json().errors[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'ORG_NOT_FOUND' });

@@ -25,7 +25,7 @@ registerEnumType(OrgCategory, { name: 'OrgCategory', description: '单位类别'
 export const pathLabel = (id: string) => id.replace(/-/g, '');
 
 @Entity('orgs')
-@ObjectType({ implements: Node, description: '党组织: a party organization in the tenant hierarchy.' })
+@ObjectType({ implements: Node, description: '党组织：本单位组织体系中的一个党委、党总支或党支部；上级服务和督促下级' })
 export class Org {
   @PrimaryColumn('uuid', { name: 'tenant_id' })
   tenantId: string;
@@ -36,43 +36,42 @@ export class Org {
   @Column('uuid', { name: 'parent_id', nullable: true })
   parentId: string | null;
 
-  @Field()
+  @Field({ description: '组织名称' })
   @Column()
   name: string;
 
-  @Field(() => OrgKind)
+  @Field(() => OrgKind, { description: '组织类型' })
   @Column('text')
   kind: OrgKind;
 
-  @Field(() => OrgCategory)
+  @Field(() => OrgCategory, { description: '单位类别' })
   @Column('text')
   category: OrgCategory;
 
-  /** Materialized path of uuid labels from the root; subtree reads are `path <@ x` on a GiST index. */
+  /** Materialized path of uuid labels from the root; subtree reads are ranges on `path_key` (leakproof, indexed). */
   @Column('ltree')
   path: string;
 
-  @Field(() => Int, { description: 'Level in the tree, 1 at the root.' })
+  @Field(() => Int, { description: '层级：根组织为 1' })
   @Column({ type: 'int', insert: false, update: false })
   depth: number;
 
-  @Field(() => DateTimeScalar, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true, description: '撤销时间；未撤销为空' })
   @Column('timestamptz', { name: 'archived_at', nullable: true })
   archivedAt: Date | null;
 
   @Field(() => DateScalar, {
     nullable: true,
-    description:
-      '成立日期: campaign deadlines due before it are not owed. Null for orgs entered as existing structure (they owe every deadline).',
+    description: '成立日期：此前已到期的创建活动节点不要求其提交；作为已有组织录入的为空（须提交全部节点）',
   })
   @Column('date', { name: 'established_on', nullable: true })
   establishedOn: string | null;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: '录入时间' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: '最后修改时间' })
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 }

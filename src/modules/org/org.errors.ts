@@ -1,30 +1,37 @@
-import { ErrorCode, errorFactory } from '../../graphql/errors';
+import { ErrorCode, defineErrors } from '../../graphql/errors';
 
-export enum OrgErrorReason {
-  ORG_NOT_FOUND = 'ORG_NOT_FOUND',
-  ORG_MOVE_CYCLE = 'ORG_MOVE_CYCLE',
-  ORG_PARENT_KIND = 'ORG_PARENT_KIND',
-  ORG_ROOT_IMMUTABLE = 'ORG_ROOT_IMMUTABLE',
-  ORG_HAS_ACTIVE_CHILDREN = 'ORG_HAS_ACTIVE_CHILDREN',
-  ORG_ARCHIVED = 'ORG_ARCHIVED',
-  ORG_NOT_ADMIN = 'ORG_NOT_ADMIN',
-  ORG_NAME_BLANK = 'ORG_NAME_BLANK',
-  ORG_NAME_TAKEN = 'ORG_NAME_TAKEN',
-  ORG_PARENT_ARCHIVED = 'ORG_PARENT_ARCHIVED',
-  ORG_ESTABLISHED_IN_FUTURE = 'ORG_ESTABLISHED_IN_FUTURE',
-}
-
-/** Every reason maps to one GraphQL code. */
-export const orgError = errorFactory<OrgErrorReason>({
-  ORG_NOT_FOUND: ErrorCode.NOT_FOUND,
-  ORG_MOVE_CYCLE: ErrorCode.BAD_USER_INPUT,
-  ORG_PARENT_KIND: ErrorCode.BAD_USER_INPUT,
-  ORG_ROOT_IMMUTABLE: ErrorCode.BAD_USER_INPUT,
-  ORG_HAS_ACTIVE_CHILDREN: ErrorCode.CONFLICT,
-  ORG_ARCHIVED: ErrorCode.CONFLICT,
-  ORG_NOT_ADMIN: ErrorCode.FORBIDDEN,
-  ORG_NAME_BLANK: ErrorCode.BAD_USER_INPUT,
-  ORG_NAME_TAKEN: ErrorCode.CONFLICT,
-  ORG_PARENT_ARCHIVED: ErrorCode.CONFLICT,
-  ORG_ESTABLISHED_IN_FUTURE: ErrorCode.BAD_USER_INPUT,
+/** The org tree's refusals: each reason with its code and its message in Chinese and English. */
+export const orgError = defineErrors('org', {
+  ORG_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '党组织不存在或不在您的权限范围内', en: 'Org not found' },
+  ORG_MOVE_CYCLE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '不能把党组织移到它自己的下级组织之下',
+    en: 'An org cannot move into its own subtree',
+  },
+  ORG_PARENT_KIND: { code: ErrorCode.BAD_USER_INPUT, zh: '{parentKind}下不能设立{kind}', en: 'A {kind} cannot sit under a {parentKind}' },
+  ORG_ROOT_IMMUTABLE: { code: ErrorCode.BAD_USER_INPUT, zh: '根党组织不能移动或撤销', en: 'The root org cannot be moved or archived' },
+  ORG_HAS_ACTIVE_CHILDREN: {
+    code: ErrorCode.CONFLICT,
+    zh: '该组织还有 {active} 个未撤销的下级组织，请先撤销下级组织',
+    en: 'The org still has {active} active sub-organizations',
+  },
+  ORG_ARCHIVED: { code: ErrorCode.CONFLICT, zh: '{org}已撤销', en: '{org} is archived' },
+  ORG_NOT_ADMIN: { code: ErrorCode.FORBIDDEN, zh: '只有该组织的管理员可以修改它', en: 'Only a tenant admin over this org may change it' },
+  ORG_NAME_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '组织名称不能为空白', en: 'An org name must not be blank' },
+  ORG_NAME_TAKEN: {
+    code: ErrorCode.CONFLICT,
+    zh: '同一上级组织下已有名为“{name}”的组织',
+    en: 'Another live org under the same parent is named “{name}”',
+  },
+  ORG_PARENT_ARCHIVED: {
+    code: ErrorCode.CONFLICT,
+    zh: '上级组织已撤销，请先恢复上级组织',
+    en: 'The parent org is archived; restore it first',
+  },
+  ORG_ESTABLISHED_IN_FUTURE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '成立日期不能晚于今天',
+    en: 'The founding date cannot be in the future',
+  },
+  ORG_SEARCH_TOO_LONG: { code: ErrorCode.BAD_USER_INPUT, zh: '搜索词最多 {limit} 个字符', en: 'A search has at most {limit} characters' },
 });

@@ -23,84 +23,86 @@ import { orgService } from './org.service';
 
 export const OrgConnection = Connection(Org);
 
-@ObjectType({ description: 'Org counts by kind over a subtree (the org itself included).' })
+@ObjectType({ description: '组织数量：子树内（含本组织）按类型统计的未撤销党组织数' })
 class OrgCounts {
-  @Field(() => Int) total: number;
-  @Field(() => Int, { description: '党委' }) committees: number;
-  @Field(() => Int, { description: '党总支' }) generalBranches: number;
-  @Field(() => Int, { description: '党支部' }) branches: number;
+  @Field(() => Int, { description: '合计' }) total: number;
+  @Field(() => Int, { description: '党委数' }) committees: number;
+  @Field(() => Int, { description: '党总支数' }) generalBranches: number;
+  @Field(() => Int, { description: '党支部数' }) branches: number;
 }
 
 @ArgsType()
 class OrgFilterArgs extends PageArgs {
-  @Field(() => OrgKind, { nullable: true }) kind?: OrgKind;
-  @Field(() => OrgCategory, { nullable: true }) category?: OrgCategory;
-  @Field(() => String, { nullable: true, description: 'Substring of the name, case-insensitive.' })
+  @Field(() => OrgKind, { nullable: true, description: '只列此类型（党委/党总支/党支部）' }) kind?: OrgKind;
+  @Field(() => OrgCategory, { nullable: true, description: '只列此单位类别（机关/事业/企业）' }) category?: OrgCategory;
+  @Field(() => String, { nullable: true, description: '名称包含的文字（不区分大小写，最多 100 字）' })
   @MaxLength(100)
   search?: string;
-  @Field({ defaultValue: false }) includeArchived: boolean;
+  @Field({ defaultValue: false, description: '是否包括已撤销的组织' }) includeArchived: boolean;
 }
 
 @ArgsType()
 class OrgsArgs extends OrgFilterArgs {
-  @Field(() => ID, { nullable: true, description: 'Subtree root; defaults to the viewer’s whole scope.' })
+  @Field(() => ID, { nullable: true, description: '子树的根组织；不填则为您的全部权限范围' })
   under?: string;
 }
 
 @InputType()
 class CreateOrgInput {
-  @Field(() => ID) parentId: string;
-  @Field({ description: 'Trimmed; never blank; unique among the live orgs under the same parent.' })
+  @Field(() => ID, { description: '上级党组织' }) parentId: string;
+  @Field({ description: '组织名称：去掉首尾空白后不能为空，同一上级下未撤销的组织不能重名' })
   @MinLength(1)
   @MaxLength(200)
   name: string;
-  @Field(() => OrgKind) @IsEnum(OrgKind) kind: OrgKind;
-  @Field(() => OrgCategory) @IsEnum(OrgCategory) category: OrgCategory;
+  @Field(() => OrgKind, { description: '组织类型：党委下可设党委、党总支、党支部；党总支下只设党支部；党支部下不设组织' })
+  @IsEnum(OrgKind)
+  kind: OrgKind;
+  @Field(() => OrgCategory, { description: '单位类别' }) @IsEnum(OrgCategory) category: OrgCategory;
   @Field(() => DateScalar, {
     nullable: true,
-    description: '成立日期 (default today, in the tenant’s time zone); an org entered late as existing structure gives its real date.',
+    description: '成立日期（默认今天，按本单位时区）；补录已有组织时填写实际成立日期。成立前已到期的节点不要求其提交。',
   })
   establishedOn?: Date | null;
 }
 
 @InputType()
 class RenameOrgInput {
-  @Field(() => ID) id: string;
-  @Field() @MinLength(1) @MaxLength(200) name: string;
+  @Field(() => ID, { description: '要改名的党组织' }) id: string;
+  @Field({ description: '新名称（规则同创建）' }) @MinLength(1) @MaxLength(200) name: string;
 }
 
 @InputType()
 class MoveOrgInput {
-  @Field(() => ID) id: string;
-  @Field(() => ID) newParentId: string;
+  @Field(() => ID, { description: '要移动的党组织（连同其全部下级）' }) id: string;
+  @Field(() => ID, { description: '新的上级党组织' }) newParentId: string;
 }
 
 @InputType()
 class ArchiveOrgInput {
-  @Field(() => ID) id: string;
+  @Field(() => ID, { description: '要撤销的党组织（须已无未撤销的下级）' }) id: string;
 }
 
 @InputType()
 class RestoreOrgInput {
-  @Field(() => ID) id: string;
+  @Field(() => ID, { description: '要恢复的已撤销党组织' }) id: string;
 }
 
 const orgId = (globalId: string) => idOf('Org', globalId);
 
 @Resolver(() => Org)
 export class OrgResolver {
-  @Query(() => Org, { description: 'One org the viewer may see; NOT_FOUND otherwise.' })
-  async org(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Org> {
+  @Query(() => Org, { description: '一个党组织（须在您的权限范围内或为其上级，否则 NOT_FOUND）' })
+  async org(@Arg('id', () => ID, { description: '党组织编号' }) id: string, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.getOrThrow(ctx, orgId(id));
   }
 
-  @Query(() => OrgConnection, { description: 'Orgs in a subtree, in tree order, limited to the viewer’s scope.' })
+  @Query(() => OrgConnection, { description: '党组织列表：子树内按树的顺序排列，限于您的权限范围' })
   async orgs(@Args() args: OrgsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Org>> {
     const under = args.under ? await orgService.getOrThrow(ctx, orgId(args.under)) : null;
     return toConnection(await orgService.list(ctx, under, args, pageSize(args), args.after));
   }
 
-  @Mutation(() => Org)
+  @Mutation(() => Org, { description: '新建党组织（管理员，在其管理范围内）' })
   async createOrg(@Arg('input') input: CreateOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.create(ctx, {
       ...input,
@@ -109,68 +111,68 @@ export class OrgResolver {
     });
   }
 
-  @Mutation(() => Org)
+  @Mutation(() => Org, { description: '党组织改名（管理员）' })
   async renameOrg(@Arg('input') input: RenameOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.rename(ctx, orgId(input.id), input.name);
   }
 
-  @Mutation(() => Org, { description: 'Move an org with its whole subtree under a new parent (one transaction, no cycles).' })
+  @Mutation(() => Org, { description: '调整隶属关系：把党组织连同全部下级移到新的上级之下（一次完成，不能移到自己的下级之下）' })
   async moveOrg(@Arg('input') input: MoveOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.move(ctx, orgId(input.id), orgId(input.newParentId));
   }
 
-  @Mutation(() => Org, { description: 'Archive an org that has no active sub-organizations.' })
+  @Mutation(() => Org, { description: '撤销党组织（须已无未撤销的下级组织）；其记录保留' })
   async archiveOrg(@Arg('input') input: ArchiveOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.archive(ctx, orgId(input.id));
   }
 
   @Mutation(() => Org, {
-    description: 'Restore an archived org (the org alone): its parent must be live and its name still free among the live siblings.',
+    description: '恢复已撤销的党组织（仅本组织，下级逐个恢复）：上级须未撤销，名称在同级中仍不重复',
   })
   async restoreOrg(@Arg('input') input: RestoreOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.restore(ctx, orgId(input.id));
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() org: Org): string {
     return toGlobalId('Org', org.id);
   }
 
-  @FieldResolver(() => String, { description: 'Chinese label of the kind (党委/党总支/党支部).' })
+  @FieldResolver(() => String, { description: '组织类型的中文名（党委/党总支/党支部）' })
   kindLabel(@Root() org: Org): string {
     return orgKindLabels[org.kind];
   }
 
-  @FieldResolver(() => String, { description: 'Chinese label of the category (机关/事业/企业).' })
+  @FieldResolver(() => String, { description: '单位类别的中文名（机关/事业/企业）' })
   categoryLabel(@Root() org: Org): string {
     return orgCategoryLabels[org.category];
   }
 
-  @FieldResolver(() => Org, { nullable: true })
+  @FieldResolver(() => Org, { nullable: true, description: '上级党组织（根组织为空）' })
   async parent(@Root() org: Org, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.parent(ctx, org);
   }
 
-  @FieldResolver(() => [Org], { description: 'Direct sub-organizations the viewer may see.' })
+  @FieldResolver(() => [Org], { description: '直属下级组织（树的一层，在您的权限范围内）；大的层级请用 descendants 或 orgs(under:) 分页' })
   async children(
     @Root() org: Org,
     @Ctx() ctx: RequestContext,
-    @Arg('includeArchived', { defaultValue: false }) includeArchived: boolean,
+    @Arg('includeArchived', { defaultValue: false, description: '是否包括已撤销的组织' }) includeArchived: boolean,
   ): Promise<Org[]> {
     return orgService.children(ctx, org, includeArchived);
   }
 
-  @FieldResolver(() => [Org], { description: 'From the root down to the parent.' })
+  @FieldResolver(() => [Org], { description: '各级上级组织：从根组织到直接上级（长度即层级，有上限）' })
   async ancestors(@Root() org: Org, @Ctx() ctx: RequestContext): Promise<Org[]> {
     return orgService.ancestors(ctx, org);
   }
 
-  @FieldResolver(() => OrgConnection, { description: 'Every org below this one (within the viewer’s scope), in tree order.' })
+  @FieldResolver(() => OrgConnection, { description: '全部下级组织（在您的权限范围内），按树的顺序分页' })
   async descendants(@Root() org: Org, @Args() args: OrgFilterArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Org>> {
     return toConnection(await orgService.list(ctx, org, { ...args, excludeRoot: true }, pageSize(args), args.after));
   }
 
-  @FieldResolver(() => OrgCounts)
+  @FieldResolver(() => OrgCounts, { description: '子树内按类型统计的组织数' })
   async counts(@Root() org: Org, @Ctx() ctx: RequestContext): Promise<OrgCounts> {
     return orgService.counts(ctx, org);
   }

@@ -1,14 +1,13 @@
 import { SelectQueryBuilder } from 'typeorm';
-import { ancestorKeys, inScope, scopedRootsUnder, underAnySql, visibleOrgSql } from '../../auth/scope';
+import { ancestorKeys, inScope, scopedRootsUnder, subtreeOf, underAnySql, visibleOrgSql } from '../../auth/scope';
 import { UserViewer, scopePaths } from '../../auth/viewer';
 import { containsPattern } from '../../db/like';
 import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { badInput } from '../../graphql/errors';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { Role } from '../../auth/roles';
-import { Org, OrgCategory, OrgKind, pathLabel } from './org.entity';
-import { OrgErrorReason, orgError } from './org.errors';
+import { Org, OrgCategory, OrgKind, orgKindLabels, pathLabel } from './org.entity';
+import { orgError } from './org.errors';
 
 export interface OrgFilter {
   kind?: OrgKind;
@@ -63,14 +62,14 @@ export const orgService = {
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<Org> {
     const org = await orgByIdLoader(ctx).load(id);
-    if (!org) throw orgError(OrgErrorReason.ORG_NOT_FOUND, 'Org not found');
+    if (!org) throw orgError('ORG_NOT_FOUND');
     return org;
   },
 
   /** An org the viewer reads fully (inside a scope subtree, not just an ancestor breadcrumb). */
   async getInScopeOrThrow(ctx: RequestContext, id: string, roles?: Role[]): Promise<Org> {
     const org = await this.getOrThrow(ctx, id);
-    if (!inScope(requireUser(ctx), org.path, roles)) throw orgError(OrgErrorReason.ORG_NOT_FOUND, 'Org not found');
+    if (!inScope(requireUser(ctx), org.path, roles)) throw orgError('ORG_NOT_FOUND');
     return org;
   },
 
@@ -86,7 +85,7 @@ export const orgService = {
       if (filter.kind) qb.andWhere('o.kind = :kind', { kind: filter.kind });
       if (filter.category) qb.andWhere('o.category = :category', { category: filter.category });
       if (filter.search) {
-        if (filter.search.length > 100) throw badInput('search', 'search is at most 100 characters');
+        if (filter.search.length > 100) throw orgError('ORG_SEARCH_TOO_LONG', { field: 'search', params: { limit: 100 } });
         qb.andWhere(`o.name ILIKE :search ESCAPE '\\'`, { search: containsPattern(filter.search) });
       }
       return qb;
@@ -159,15 +158,18 @@ export const orgService = {
     const name = orgName(input.name, 'input.name');
     const parent = await this.getOrThrow(ctx, input.parentId);
     assertManages(viewer, parent);
-    await lockLive(ctx, parent, 'The parent org is archived', 'input.parentId');
+    await lockLive(ctx, parent, 'input.parentId');
     if (!allowedChildKinds[parent.kind].includes(input.kind)) {
-      throw orgError(OrgErrorReason.ORG_PARENT_KIND, `A ${input.kind} cannot sit under a ${parent.kind}`, 'input.kind');
+      throw orgError('ORG_PARENT_KIND', {
+        field: 'input.kind',
+        params: { kind: orgKindLabels[input.kind], parentKind: orgKindLabels[parent.kind] },
+      });
     }
-    const [{ today }] = await ctx.tx.query(
+    const [{ today }] = await ctx.tx.query<{ today: string }>(
       `SELECT (now() AT TIME ZONE coalesce((SELECT settings->>'timezone' FROM tenants WHERE id = app_tenant_id()), 'Asia/Shanghai'))::date::text AS today`,
     );
     const establishedOn = input.establishedOn ?? today;
-    if (establishedOn > today) throw orgError(OrgErrorReason.ORG_ESTABLISHED_IN_FUTURE, '成立日期不能晚于今天', 'input.establishedOn');
+    if (establishedOn > today) throw orgError('ORG_ESTABLISHED_IN_FUTURE', 'input.establishedOn');
     return uniqueAmongSiblings(name, () =>
       insertOrg(ctx.tx, viewer.tenantId, parent, { name, kind: input.kind, category: input.category, establishedOn }),
     );
@@ -189,22 +191,28 @@ export const orgService = {
     const parent = await this.getOrThrow(ctx, newParentId);
     assertManages(viewer, org);
     assertManages(viewer, parent);
-    if (!org.parentId) throw orgError(OrgErrorReason.ORG_ROOT_IMMUTABLE, 'The root org cannot be moved', 'input.id');
+    if (!org.parentId) throw orgError('ORG_ROOT_IMMUTABLE', 'input.id');
     if (parent.path === org.path || parent.path.startsWith(`${org.path}.`)) {
-      throw orgError(OrgErrorReason.ORG_MOVE_CYCLE, 'An org cannot move into its own subtree', 'input.newParentId');
+      throw orgError('ORG_MOVE_CYCLE', 'input.newParentId');
     }
-    await lockLive(ctx, parent, 'The new parent org is archived', 'input.newParentId');
+    await lockLive(ctx, parent, 'input.newParentId');
     if (!allowedChildKinds[parent.kind].includes(org.kind)) {
-      throw orgError(OrgErrorReason.ORG_PARENT_KIND, `A ${org.kind} cannot sit under a ${parent.kind}`, 'input.newParentId');
+      throw orgError('ORG_PARENT_KIND', {
+        field: 'input.newParentId',
+        params: { kind: orgKindLabels[org.kind], parentKind: orgKindLabels[parent.kind] },
+      });
     }
     // Lock the subtree first so a concurrent move of an overlapping subtree waits for us.
-    await ctx.tx.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND path <@ $2::ltree FOR UPDATE`, [viewer.tenantId, org.path]);
+    await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM orgs o WHERE o.tenant_id = $1 AND ${subtreeOf('o', 2)} FOR UPDATE`, [
+      viewer.tenantId,
+      org.path,
+    ]);
     await uniqueAmongSiblings(org.name, () =>
-      ctx.tx.query(
-        `UPDATE orgs SET path = $3::ltree || subpath(path, nlevel($2::ltree) - 1),
-                       parent_id = CASE WHEN id = $4 THEN $5::uuid ELSE parent_id END,
+      ctx.tx.execute(
+        `UPDATE orgs o SET path = $3::ltree || subpath(o.path, nlevel($2::ltree) - 1),
+                       parent_id = CASE WHEN o.id = $4 THEN $5::uuid ELSE o.parent_id END,
                        updated_at = now()
-        WHERE tenant_id = $1 AND path <@ $2::ltree`,
+        WHERE o.tenant_id = $1 AND ${subtreeOf('o', 2)}`,
         [viewer.tenantId, org.path, parent.path, org.id, parent.id],
       ),
     );
@@ -215,16 +223,15 @@ export const orgService = {
     const viewer = requireUser(ctx);
     const org = await this.getOrThrow(ctx, id);
     assertManages(viewer, org);
-    if (!org.parentId) throw orgError(OrgErrorReason.ORG_ROOT_IMMUTABLE, 'The root org cannot be archived', 'input.id');
+    if (!org.parentId) throw orgError('ORG_ROOT_IMMUTABLE', 'input.id');
     if (org.archivedAt) return org;
     // Locked, so a concurrent restore or create under it either sees it archived or is counted here.
-    await ctx.tx.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [viewer.tenantId, org.id]);
-    const [{ active }] = await ctx.tx.query(
+    await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [viewer.tenantId, org.id]);
+    const [{ active }] = await ctx.tx.query<{ active: number }>(
       `SELECT count(*)::int AS active FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND archived_at IS NULL`,
       [viewer.tenantId, org.id],
     );
-    if (active > 0)
-      throw orgError(OrgErrorReason.ORG_HAS_ACTIVE_CHILDREN, `The org still has ${active} active sub-organizations`, 'input.id');
+    if (active > 0) throw orgError('ORG_HAS_ACTIVE_CHILDREN', { field: 'input.id', params: { active } });
     await ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { archivedAt: new Date() });
     return reload(ctx, viewer, org.id);
   },
@@ -239,11 +246,11 @@ export const orgService = {
     assertManages(viewer, org);
     if (!org.archivedAt) return org;
     if (org.parentId) {
-      const [parent] = await ctx.tx.query(`SELECT archived_at FROM orgs WHERE tenant_id = $1 AND id = $2 FOR SHARE`, [
-        viewer.tenantId,
-        org.parentId,
-      ]);
-      if (parent.archived_at) throw orgError(OrgErrorReason.ORG_PARENT_ARCHIVED, '上级组织已撤销，请先恢复上级组织', 'input.id');
+      const [parent] = await ctx.tx.query<{ archived_at: Date | null }>(
+        `SELECT archived_at FROM orgs WHERE tenant_id = $1 AND id = $2 FOR SHARE`,
+        [viewer.tenantId, org.parentId],
+      );
+      if (parent.archived_at) throw orgError('ORG_PARENT_ARCHIVED', 'input.id');
     }
     await uniqueAmongSiblings(org.name, () =>
       ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { archivedAt: null }),
@@ -255,7 +262,7 @@ export const orgService = {
 /** A name as stored: trimmed of white space at both ends (full-width too), never blank. */
 export function orgName(raw: string, field: string): string {
   const name = raw.trim();
-  if (!name) throw orgError(OrgErrorReason.ORG_NAME_BLANK, '组织名称不能为空白', field);
+  if (!name) throw orgError('ORG_NAME_BLANK', field);
   return name;
 }
 
@@ -267,22 +274,25 @@ async function uniqueAmongSiblings<T>(name: string, write: () => Promise<T>): Pr
     const e = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
     const pg = e.driverError ?? e;
     if (pg.code === '23505' && pg.constraint === 'orgs_live_sibling_name') {
-      throw orgError(OrgErrorReason.ORG_NAME_TAKEN, `同一上级组织下已有名为“${name}”的组织`, { field: 'input.name', name });
+      throw orgError('ORG_NAME_TAKEN', { field: 'input.name', params: { name } });
     }
     throw error;
   }
 }
 
 /** Locks the parent against a concurrent archive and refuses it when archived. */
-async function lockLive(ctx: RequestContext, parent: Org, message: string, field: string): Promise<void> {
-  const [row] = await ctx.tx.query(`SELECT archived_at FROM orgs WHERE tenant_id = $1 AND id = $2 FOR SHARE`, [parent.tenantId, parent.id]);
-  if (row.archived_at) throw orgError(OrgErrorReason.ORG_ARCHIVED, message, field);
+async function lockLive(ctx: RequestContext, parent: Org, field: string): Promise<void> {
+  const [row] = await ctx.tx.query<{ archived_at: Date | null }>(
+    `SELECT archived_at FROM orgs WHERE tenant_id = $1 AND id = $2 FOR SHARE`,
+    [parent.tenantId, parent.id],
+  );
+  if (row.archived_at) throw orgError('ORG_ARCHIVED', { field, params: { org: parent.name } });
 }
 
 /** The org was loaded through the visibility filter, so refusing here confirms nothing new. */
 function assertManages(viewer: UserViewer, org: Org): void {
   if (!inScope(viewer, org.path, MANAGE_ROLES)) {
-    throw orgError(OrgErrorReason.ORG_NOT_ADMIN, 'Only a tenant admin over this org may change it');
+    throw orgError('ORG_NOT_ADMIN');
   }
 }
 
@@ -299,9 +309,9 @@ export async function insertOrg(
   parent: Org | null,
   input: { name: string; kind: OrgKind; category: OrgCategory; establishedOn?: string | null },
 ): Promise<Org> {
-  const [{ id }] = await tx.query(`SELECT gen_random_uuid() AS id`);
+  const [{ id }] = await tx.query<{ id: string }>(`SELECT gen_random_uuid() AS id`);
   const path = parent ? `${parent.path}.${pathLabel(id)}` : pathLabel(id);
-  await tx.query(
+  await tx.execute(
     `INSERT INTO orgs (tenant_id, id, parent_id, name, kind, category, path, established_on) VALUES ($1, $2, $3, $4, $5, $6, $7::ltree, $8)`,
     [tenantId, id, parent?.id ?? null, input.name.trim(), input.kind, input.category, path, input.establishedOn ?? null],
   );

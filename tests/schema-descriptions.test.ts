@@ -1,0 +1,108 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  GraphQLNamedType,
+  buildSchema,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  isUnionType,
+} from 'graphql';
+
+const schema = buildSchema(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
+const CJK = /[\u3400-\u9fff]/;
+const ours = (t: GraphQLNamedType) => !t.name.startsWith('__') && !['String', 'Int', 'Float', 'Boolean', 'ID'].includes(t.name);
+
+/** Every element of the schema a frontend developer reads, with its description (or undefined). */
+function elements(): { path: string; description: string | undefined | null }[] {
+  const out: { path: string; description: string | undefined | null }[] = [];
+  for (const type of Object.values(schema.getTypeMap()).filter(ours)) {
+    if (isScalarType(type) && ['DateTime', 'Date', 'JSON'].includes(type.name)) continue; // graphql-scalars describe theirs (in English)
+    out.push({ path: type.name, description: type.description });
+    if (isObjectType(type) || isInterfaceType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        // Relay plumbing is described once, on the connection types' own fields
+        out.push({ path: `${type.name}.${field.name}`, description: field.description });
+        for (const arg of field.args) out.push({ path: `${type.name}.${field.name}(${arg.name})`, description: arg.description });
+      }
+    } else if (isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields())) out.push({ path: `${type.name}.${field.name}`, description: field.description });
+    } else if (isEnumType(type)) {
+      for (const value of type.getValues()) out.push({ path: `${type.name}.${value.name}`, description: value.description });
+    } else if (isUnionType(type)) {
+      // described on the type itself
+    }
+  }
+  return out;
+}
+
+/** Plain lists of a type that grows with use must be connections; these lists are bounded by what they are. */
+const BOUNDED_LISTS: Record<string, string> = {};
+
+function undescribed(): string[] {
+  return elements()
+    .filter((e) => !e.description || !CJK.test(e.description))
+    .map((e) => e.path);
+}
+
+function unlabelled(): string[] {
+  const out: string[] = [];
+  for (const type of Object.values(schema.getTypeMap()).filter(ours)) {
+    if (!isObjectType(type) && !isInterfaceType(type)) continue;
+    const fields = type.getFields();
+    for (const field of Object.values(fields)) {
+      const named = getNamedType(field.type);
+      if (isEnumType(named) && !isListType(isNonNullType(field.type) ? field.type.ofType : field.type)) {
+        if (!fields[`${field.name}Label`] && named.name !== 'ErrorReason') out.push(`${type.name}.${field.name}`);
+      }
+    }
+  }
+  return out;
+}
+
+function plainLists(): string[] {
+  const out: string[] = [];
+  for (const type of Object.values(schema.getTypeMap()).filter(ours)) {
+    if (!isObjectType(type) || type.name.endsWith('Connection') || type.name.endsWith('Edge')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const inner = isNonNullType(field.type) ? field.type.ofType : field.type;
+      if (!isListType(inner)) continue;
+      const item = getNamedType(inner);
+      const key = `${type.name}.${field.name}`;
+      if (isObjectType(item) && item.getInterfaces().some((i) => i.name === 'Node') && !BOUNDED_LISTS[key]) out.push(key);
+    }
+  }
+  return out;
+}
+
+/**
+ * What is not yet as it should be, allowed while the modules move (issues 11 and 12): the allowance only
+ * shrinks (an entry that is now right must leave it). `WRITE_ALLOWANCES=1 npx jest tests/schema-descriptions`
+ * rewrites it from the schema.
+ */
+const ALLOWANCES_FILE = path.join(__dirname, 'schema-allowances.json');
+const allowances: { undescribed: string[]; unlabelled: string[]; plainLists: string[] } = JSON.parse(readFileSync(ALLOWANCES_FILE, 'utf8'));
+if (process.env.WRITE_ALLOWANCES) {
+  writeFileSync(
+    ALLOWANCES_FILE,
+    JSON.stringify({ undescribed: undescribed(), unlabelled: unlabelled(), plainLists: plainLists() }, null, 1) + '\n',
+  );
+}
+
+describe('the schema as a frontend developer reads it', () => {
+  it.each([
+    ['describes every type, field, argument, input field and enum value, in Chinese', 'undescribed', undescribed],
+    ['gives every enum-valued field its Chinese label beside it', 'unlabelled', unlabelled],
+    ['pages every list of a growing type (a Node) as a connection', 'plainLists', plainLists],
+  ] as const)('%s', (_name, key, find) => {
+    const found = find();
+    const allowed = allowances[key];
+    expect(found.filter((p) => !allowed.includes(p))).toEqual([]);
+    expect(allowed.filter((p) => !found.includes(p))).toEqual([]);
+  });
+});
