@@ -1,10 +1,10 @@
 import ExcelJS from 'exceljs';
-import { MAX_FRAMEWORK_DEPTH, MAX_FRAMEWORK_DOCUMENT_LENGTH, MAX_FRAMEWORK_TOKENS } from '../src/modules/framework/framework.document';
+import { MAX_FRAMEWORK_DEPTH, MAX_FRAMEWORK_DOCUMENT_LENGTH, MAX_FRAMEWORK_TOKENS } from '../../src/modules/framework/framework.document';
 import {
   IMPORT_BODY_LIMIT, MAX_XLSX_PARTS, MAX_XLSX_PART_BYTES, ORG_IMPORT_LIMITS, TableLimits, USER_IMPORT_LIMITS,
-} from '../src/modules/report/import-limits';
-import { columnLetters, deflatedFill, sheetXml, workbookParts, xlsxOfCells, zip } from './helpers/crafted-files';
-import { TestServer, startTestServer } from './helpers/server';
+} from '../../src/modules/report/import-limits';
+import { columnLetters, deflatedFill, sheetXml, workbookParts, xlsxOfCells, zip } from '../helpers/crafted-files';
+import { TestServer, startTestServer } from '../helpers/server';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const CSV = 'text/csv';

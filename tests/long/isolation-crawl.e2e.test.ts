@@ -4,8 +4,8 @@ import {
   isEnumType, isInputObjectType, isInterfaceType, isListType, isNonNullType, isObjectType, isScalarType, isUnionType,
 } from 'graphql';
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
-import { TestServer, startTestServer } from './helpers/server';
+import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
+import { TestServer, startTestServer } from '../helpers/server';
 
 /**
  * Every Node type, not a sample: the schema is read by introspection, an instance of each type is

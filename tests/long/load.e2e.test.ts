@@ -1,5 +1,5 @@
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
-import { TestServer, startTestServer } from './helpers/server';
+import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
+import { TestServer, startTestServer } from '../helpers/server';
 
 /**
  * Mixed reads and writes from two tenants. Short in `npm test` (LOAD_SECONDS, default 6); the long

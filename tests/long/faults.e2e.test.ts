@@ -3,14 +3,14 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { RunningApp, startApp } from '../src/app';
-import { loadConfig } from '../src/config';
-import { Database, openDatabase } from '../src/db/database';
-import { freePort } from '../src/db/embedded';
-import { seedDemoIfEmpty } from '../src/seed/demo';
-import { PgProcess, startPgProcess } from './helpers/pg-process';
-import { TEST_JWT_SECRET } from './helpers/server';
-import { TEMPLATE_DEMO, clusterUrl, createTestDatabase, dropTestDatabase } from './helpers/test-database';
+import { RunningApp, startApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { Database, openDatabase } from '../../src/db/database';
+import { freePort } from '../../src/db/embedded';
+import { seedDemoIfEmpty } from '../../src/seed/demo';
+import { PgProcess, startPgProcess } from '../helpers/pg-process';
+import { TEST_JWT_SECRET } from '../helpers/server';
+import { TEMPLATE_DEMO, clusterUrl, createTestDatabase, dropTestDatabase } from '../helpers/test-database';
 
 /** Bounded, loopback-only fault tests: the database restarting under load, and SIGTERM under load. */
 
@@ -137,7 +137,7 @@ describe('SIGTERM during load', () => {
   beforeAll(async () => {
     // The real entry point, built: the test drives the process as an operator would.
     try {
-      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: path.join(__dirname, '..'), stdio: 'pipe' });
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: path.join(__dirname, '..', '..'), stdio: 'pipe' });
     } catch {
       /* type errors elsewhere still emit JavaScript; the spawn below fails loudly if not */
     }
@@ -152,7 +152,7 @@ describe('SIGTERM during load', () => {
   it('finishes in-flight requests, refuses new ones and exits within 15 s', async () => {
     const port = await freePort();
     child = spawn(process.execPath, ['dist/src/main.js'], {
-      cwd: path.join(__dirname, '..'),
+      cwd: path.join(__dirname, '..', '..'),
       env: { ...process.env, DATABASE_URL: clusterUrl(dbName), PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, SEED_DEMO: 'false', JOBS: 'off', RATE_LIMIT_USER_PER_MINUTE: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
