@@ -34,6 +34,28 @@ export interface TestServerOptions {
   env?: Record<string, string>;
 }
 
+/** POSTs a GraphQL request to `url` over real HTTP (a server not started by startTestServer, too). */
+export async function postGraphql<T = any>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as Omit<GqlResponse<T>, 'status'>;
+  return { status: res.status, ...body };
+}
+
+/** Signs a demo user in (password demo) at `url`; the access token. An empty tenant is the operator's. */
+export async function login(url: string, tenant: string, username: string): Promise<string> {
+  const res = await postGraphql<{ login: { accessToken: string } }>(
+    url,
+    `mutation($input: LoginInput!) { login(input: $input) { accessToken } }`,
+    { input: { tenant: tenant || null, username, password: 'demo' } },
+  );
+  if (!res.data) throw new Error(`login ${tenant}/${username} failed: ${JSON.stringify(res.errors)}`);
+  return res.data.login.accessToken;
+}
+
 /** Starts the real server (HTTP, Apollo, RLS-bound pool) on a fresh database cloned from a template. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dbName = await createTestDatabase(options.seed === false ? TEMPLATE_EMPTY() : TEMPLATE_DEMO());
@@ -56,15 +78,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const tokens = new Map<string, string>();
   const clients: Client[] = [];
 
-  const gql = async <T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>> => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as Omit<GqlResponse<T>, 'status'>;
-    return { status: res.status, ...body };
-  };
+  const gql = <T>(query: string, variables?: Record<string, unknown>, token?: string) => postGraphql<T>(url, query, variables, token);
 
   return {
     url,
@@ -77,13 +91,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       const key = `${tenant}/${username}`;
       const cached = tokens.get(key);
       if (cached) return cached;
-      const res = await gql<{ login: { accessToken: string } }>(
-        `mutation($input: LoginInput!) { login(input: $input) { accessToken } }`,
-        { input: { tenant: tenant || null, username, password: 'demo' } },
-      );
-      if (!res.data) throw new Error(`login ${key} failed: ${JSON.stringify(res.errors)}`);
-      tokens.set(key, res.data.login.accessToken);
-      return res.data.login.accessToken;
+      const token = await login(url, tenant, username);
+      tokens.set(key, token);
+      return token;
     },
     async superuser() {
       const client = new Client({ connectionString: clusterUrl(dbName) });
@@ -98,6 +108,18 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await dropTestDatabase(dbName);
     },
   };
+}
+
+/** The demo users of jtj (src/seed/demo-data.ts); szjg has the same but deputy. */
+export const DEMO_ROLES = ['admin', 'leader', 'deputy', 'supervisor', 'secretary', 'secretary2', 'inspector', 'member'] as const;
+
+/** Access tokens of a tenant's demo users by username: `(await tokens(server, 'jtj', ['admin', 'member'])).member`. */
+export async function tokens<R extends string = (typeof DEMO_ROLES)[number]>(
+  server: TestServer,
+  tenant: string,
+  roles: readonly R[] = DEMO_ROLES as unknown as readonly R[],
+): Promise<Record<R, string>> {
+  return Object.fromEntries(await Promise.all(roles.map(async (role) => [role, await server.token(tenant, role)]))) as Record<R, string>;
 }
 
 /** The codes of a response's errors, for compact assertions. */

@@ -9,24 +9,10 @@ import { Database, openDatabase } from '../../src/db/database';
 import { freePort } from '../../src/db/embedded';
 import { seedDemoIfEmpty } from '../../src/seed/demo';
 import { PgProcess, startPgProcess } from '../helpers/pg-process';
-import { TEST_JWT_SECRET } from '../helpers/server';
+import { TEST_JWT_SECRET, login, postGraphql as gql } from '../helpers/server';
 import { TEMPLATE_DEMO, clusterUrl, createTestDatabase, dropTestDatabase } from '../helpers/test-database';
 
 /** Bounded, loopback-only fault tests: the database restarting under load, and SIGTERM under load. */
-
-async function gql(url: string, query: string, variables: Record<string, unknown>, token?: string) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-async function login(url: string, tenant: string, username: string): Promise<string> {
-  const res = await gql(url, `mutation($i: LoginInput!) { login(input: $i) { accessToken } }`, { i: { tenant, username, password: 'demo' } });
-  return res.body.data.login.accessToken;
-}
 
 const RECORD = `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`;
 
@@ -57,8 +43,8 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
 
   it('keeps every acknowledged write exactly once, nothing half-written, readiness red then green, the server up', async () => {
     const token = await login(url, 'jtj', 'inspector');
-    const team = (await gql(url, `{ supervisionTeams { id } }`, {}, token)).body.data.supervisionTeams[0].id;
-    const orgs = (await gql(url, `{ orgs(first: 100, kind: BRANCH) { nodes { id } } }`, {}, token)).body.data.orgs.nodes.map((o: { id: string }) => o.id);
+    const team = (await gql(url, `{ supervisionTeams { id } }`, {}, token)).data.supervisionTeams[0].id;
+    const orgs = (await gql(url, `{ orgs(first: 100, kind: BRANCH) { nodes { id } } }`, {}, token)).data.orgs.nodes.map((o: { id: string }) => o.id);
     const today = new Date().toISOString().slice(0, 10);
     const acknowledged: string[] = [];
     let retries = 0;
@@ -74,7 +60,7 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
           if (Date.now() > deadline) throw new Error(`client ${c} gave up on ${key}`);
           try {
             const res = await gql(url, RECORD, { input }, token);
-            if (res.body.data?.recordInspection?.id) {
+            if (res.data?.recordInspection?.id) {
               acknowledged.push(key);
               break;
             }
@@ -126,7 +112,7 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
       await su.end();
     }
     // and the same server keeps answering
-    expect((await gql(url, `{ viewer { username } }`, {}, token)).body.data.viewer.username).toBe('inspector');
+    expect((await gql(url, `{ viewer { username } }`, {}, token)).data.viewer.username).toBe('inspector');
   }, 120_000);
 });
 
@@ -173,7 +159,7 @@ describe('SIGTERM during load', () => {
         const started = Date.now();
         try {
           const res = await gql(url, `{ orgs(first: 50) { totalCount nodes { name children { name } } } }`, {}, token);
-          results.push({ started, ok: res.status === 200 && !!res.body.data });
+          results.push({ started, ok: res.status === 200 && !!res.data });
         } catch {
           results.push({ started, ok: false });
         }
