@@ -35,6 +35,7 @@ const shared = {
     ],
   },
   setupFiles: ['reflect-metadata'],
+  setupFilesAfterEnv: ['<rootDir>/tests/helpers/close-leftovers.ts'],
   // Run once per jest invocation (jest de-duplicates a setup module shared by projects).
   globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',

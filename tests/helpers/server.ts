@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { RunningApp, startApp } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
 import { Database, openDatabase } from '../../src/db/database';
+import { trackOpen, trackStart } from './leftovers';
 import { TEMPLATE_DEMO, TEMPLATE_EMPTY, clusterUrl, createTestDatabase, dropTestDatabase } from './test-database';
 
 export const TEST_JWT_SECRET = 'test-secret-'.padEnd(48, 'x');
@@ -56,8 +57,15 @@ export async function login(url: string, tenant: string, username: string): Prom
   return res.data.login.accessToken;
 }
 
-/** Starts the real server (HTTP, Apollo, RLS-bound pool) on a fresh database cloned from a template. */
-export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+/**
+ * Starts the real server (HTTP, Apollo, RLS-bound pool) on a fresh database cloned from a template.
+ * Close it in afterAll; one the file leaves open is closed when the file ends (leftovers.ts).
+ */
+export function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  return trackStart(start(options));
+}
+
+async function start(options: TestServerOptions): Promise<TestServer> {
   const dbName = await createTestDatabase(options.seed === false ? TEMPLATE_EMPTY() : TEMPLATE_DEMO());
   const config = loadConfig({
     DATABASE_URL: clusterUrl(dbName),
@@ -66,12 +74,19 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     SEED_DEMO: 'false',
     ...options.env,
   });
-  const database = await openDatabase(config, { quiet: true });
+  let database: Database;
+  try {
+    database = await openDatabase(config, { quiet: true });
+  } catch (error) {
+    await dropTestDatabase(dbName);
+    throw error;
+  }
   let app: RunningApp;
   try {
     app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' });
   } catch (error) {
     await database.close();
+    await dropTestDatabase(dbName);
     throw error;
   }
   const url = `http://127.0.0.1:${app.port}/graphql`;
@@ -80,7 +95,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   const gql = <T>(query: string, variables?: Record<string, unknown>, token?: string) => postGraphql<T>(url, query, variables, token);
 
-  return {
+  let closing: Promise<void> | undefined;
+  const server: TestServer = {
     url,
     baseUrl: `http://127.0.0.1:${app.port}`,
     config,
@@ -101,13 +117,26 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       clients.push(client);
       return client;
     },
-    async close() {
-      for (const client of clients) await client.end().catch(() => undefined);
-      await app.close();
-      await database.close();
-      await dropTestDatabase(dbName);
+    /** Idempotent; every step runs even when one before it fails: nothing may keep the jest worker alive. */
+    close() {
+      closing ??= (async () => {
+        try {
+          await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+          await app.close();
+        } finally {
+          try {
+            await database.close();
+          } finally {
+            untrack();
+            await dropTestDatabase(dbName);
+          }
+        }
+      })();
+      return closing;
     },
   };
+  const untrack = trackOpen(server);
+  return server;
 }
 
 /** The demo users of jtj (src/seed/demo-data.ts); szjg has the same but deputy. */

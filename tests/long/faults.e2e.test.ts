@@ -22,8 +22,12 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
   let database: Database;
   let app: RunningApp;
   let url: string;
+  /** Cleared when the file ends: a failed or timed-out test must leave no client or watcher polling. */
+  let live = true;
+  /** Awaited in afterAll: a setup that outlives its timeout (a loaded machine) is still closed. */
+  let setup: Promise<void> | undefined;
 
-  beforeAll(async () => {
+  beforeAll(() => (setup = (async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'party-fault-pg-'));
     chmodSync(dir, 0o755);
     pg = await startPgProcess(dir);
@@ -32,14 +36,16 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
     await seedDemoIfEmpty(database.dataSource, config);
     app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${app.port}/graphql`;
-  }, 120_000);
+  })()), 120_000);
 
   afterAll(async () => {
+    live = false;
+    await setup?.catch(() => undefined);
     await app?.close();
     await database?.close();
     await pg?.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   it('keeps every acknowledged write exactly once, nothing half-written, readiness red then green, the server up', async () => {
     const token = await login(url, 'jtj', 'inspector');
@@ -57,7 +63,7 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
         const input = { idempotencyKey: key, teamId: team, orgId: orgs[(c + n) % orgs.length], inspectedOn: today, methods: ['BRIEFING'], summary: `client ${c} write ${n}`,
           findings: [{ severity: 'MINOR', description: `finding a of ${key}` }, { severity: 'MODERATE', description: `finding b of ${key}` }] };
         for (;;) {
-          if (Date.now() > deadline) throw new Error(`client ${c} gave up on ${key}`);
+          if (!live || Date.now() > deadline) throw new Error(`client ${c} gave up on ${key}`);
           try {
             const res = await gql(url, RECORD, { input }, token);
             if (res.data?.recordInspection?.id) {
@@ -76,7 +82,7 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
     const readiness: number[] = [];
     let watching = true;
     const watcher = (async () => {
-      while (watching) {
+      while (watching && live) {
         try {
           readiness.push((await fetch(url.replace('/graphql', '/readyz'))).status);
         } catch {
@@ -119,8 +125,11 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
 describe('SIGTERM during load', () => {
   let child: ChildProcess | undefined;
   let dbName: string;
+  /** The load loop; cleared in afterAll too, so that a failed or timed-out test leaves nothing polling. */
+  let running = false;
+  let setup: Promise<void> | undefined;
 
-  beforeAll(async () => {
+  beforeAll(() => (setup = (async () => {
     // The real entry point, built: the test drives the process as an operator would.
     try {
       execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: path.join(__dirname, '..', '..'), stdio: 'pipe' });
@@ -128,11 +137,13 @@ describe('SIGTERM during load', () => {
       /* type errors elsewhere still emit JavaScript; the spawn below fails loudly if not */
     }
     dbName = await createTestDatabase(TEMPLATE_DEMO());
-  }, 180_000);
+  })()), 180_000);
 
   afterAll(async () => {
+    running = false;
     child?.kill('SIGKILL');
-    await dropTestDatabase(dbName);
+    await setup?.catch(() => undefined);
+    if (dbName) await dropTestDatabase(dbName);
   });
 
   it('finishes in-flight requests, refuses new ones and exits within 15 s', async () => {
@@ -153,7 +164,7 @@ describe('SIGTERM during load', () => {
 
     // steady load: each request's start time and outcome
     const results: { started: number; ok: boolean }[] = [];
-    let running = true;
+    running = true;
     const worker = async () => {
       while (running) {
         const started = Date.now();
