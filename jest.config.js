@@ -1,13 +1,22 @@
 /**
+ * Two jest projects over one global setup (one PostgreSQL, one pair of template databases):
+ *   fast  `npm test`           everything else, to run before every commit
+ *   long  `npm run test:long`  fault, load, crawl and guard tests that take more than ~10 s each
+ * A test file is long when it sits in tests/long/ or is named *.long.test.ts; nothing else to edit.
+ * `npx jest tests/<path>` runs any file whichever project it belongs to; CI (`.ci/run`) runs both.
+ *
  * @swc/jest compiles each file in milliseconds and keeps the decorator metadata type-graphql reads
  * (ts-jest type-checked every file in every worker: ~4× slower on a cold cache). Types are checked
  * once, by `npm run typecheck`, which CI runs.
- * @type {import('jest').Config}
  */
-module.exports = {
+
+/** Where a long test lives. */
+const LONG_PATTERNS = ['/tests/long/', '\\.long\\.test\\.ts$'];
+
+/** @type {import('jest').Config} */
+const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',
@@ -23,8 +32,27 @@ module.exports = {
     ],
   },
   setupFiles: ['reflect-metadata'],
+  setupFilesAfterEnv: ['<rootDir>/tests/helpers/close-leftovers.ts'],
+  // Run once per jest invocation (jest de-duplicates a setup module shared by projects).
   globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      ...shared,
+      displayName: 'fast',
+      testMatch: ['<rootDir>/tests/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...LONG_PATTERNS],
+    },
+    {
+      ...shared,
+      displayName: 'long',
+      testRegex: LONG_PATTERNS.map((p) => `${p.startsWith('/tests/long/') ? `${p}.*\\.test\\.ts$` : p}`),
+    },
+  ],
   testTimeout: 60000,
   maxWorkers: 2,
 };

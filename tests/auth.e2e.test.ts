@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { TEST_JWT_SECRET, TestServer, codes, startTestServer } from './helpers/server';
+import { count } from './helpers/sql';
 
 const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken expiresAt viewer { kind username tenant { slug } user { username } roles { role org { name } } } } }`;
 const REFRESH = `mutation($t: String!) { refreshToken(input: { refreshToken: $t }) { accessToken refreshToken } }`;
@@ -134,8 +135,7 @@ describe('sign-in and tokens', () => {
     const token = (await login('jtj', 'inspector')).data.login.refreshToken as string;
     const su = await server.superuser();
     const secret = token.split('.')[2];
-    const { rows } = await su.query(`SELECT count(*)::int AS n FROM refresh_tokens WHERE token_hash = $1`, [secret]);
-    expect(rows[0].n).toBe(0);
+    expect(await count(su, 'refresh_tokens', 'token_hash = $1', [secret])).toBe(0);
     const users = await su.query(`SELECT DISTINCT split_part(password_hash, '$', 1) AS kdf FROM users`);
     expect(users.rows).toEqual([{ kdf: 'scrypt' }]);
   });

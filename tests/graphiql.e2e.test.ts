@@ -75,8 +75,10 @@ describeWithBrowser('GraphiQL in headless Chromium', () => {
   const failed: string[] = [];
   const blocked: string[] = [];
   const problems: string[] = [];
+  /** Awaited in afterAll: a browser that starts after its timeout (a loaded machine) is still closed. */
+  let setup: Promise<void> | undefined;
 
-  beforeAll(async () => {
+  beforeAll(() => (setup = (async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -105,9 +107,10 @@ describeWithBrowser('GraphiQL in headless Chromium', () => {
     page.on('console', (msg) => {
       if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
     });
-  }, 60000);
+  })()), 60000);
 
   afterAll(async () => {
+    await setup?.catch(() => undefined);
     await browser?.close();
   });
 

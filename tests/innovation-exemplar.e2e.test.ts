@@ -8,7 +8,10 @@ import { SOURCE_SCHEDULE } from '../src/seed/demo-campaigns';
 import innovationModule from '../src/modules/innovation/innovation.module';
 import leadingGroupModule from '../src/modules/leading-group/leading-group.module';
 import serviceBrandModule from '../src/modules/service-brand/service-brand.module';
-import { TestServer, codes, startTestServer } from './helpers/server';
+import { addDays } from './helpers/dates';
+import { globalId, rawId, unknownId } from './helpers/ids';
+import { TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { count, tenantToday } from './helpers/sql';
 import { SOURCE_CAMPAIGN, orgIds } from './helpers/story';
 
 const PROJECT = `id year theme plan stage stageLabel score evaluationSummary awardLevel awardLevelLabel nextStages org { name }
@@ -21,8 +24,6 @@ const GROUP = `id campaign { id } officeNote officeName office { name } updatedB
   leader { role roleLabel title displayName user { username } }
   deputies { role title displayName user { username } }
   members { role title displayName user { username } }`;
-const UNKNOWN = (type: string) => Buffer.from(`${type}:00000000-0000-4000-8000-000000000000`).toString('base64url');
-const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86400_000).toISOString().slice(0, 10);
 
 describe('innovation projects, exemplars, leading group, service brands', () => {
   let server: TestServer;
@@ -35,17 +36,15 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
   let TODAY: string;
   let YEAR: number;
   const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
-  const count = async (table: string) => (await su.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
-  const raw = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];
 
   beforeAll(async () => {
     server = await startTestServer();
     su = await server.superuser();
     ids = await orgIds(server, 'jtj');
     szjgIds = await orgIds(server, 'szjg');
-    t = Object.fromEntries(await Promise.all(['admin', 'leader', 'deputy', 'supervisor', 'secretary', 'secretary2', 'inspector', 'member'].map(async (u) => [u, await server.token('jtj', u)])));
+    t = await tokens(server, 'jtj');
     foreign = await server.token('szjg', 'admin');
-    TODAY = (await su.query(`SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date::text AS d`)).rows[0].d;
+    TODAY = await tenantToday(su);
     YEAR = Number(TODAY.slice(0, 4));
   });
   afterAll(() => server.close());
@@ -57,8 +56,8 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       gql(`mutation($input: RegisterInnovationProjectInput!) { registerInnovationProject(input: $input) { ${PROJECT} } }`, { input }, token);
     const move = (id: string, input: Record<string, unknown>, token: string) =>
       gql(`mutation($input: MoveInnovationProjectInput!) { moveInnovationProject(input: $input) { ${PROJECT} } }`, { input: { id, ...input } }, token);
-    const stageOf = async (id: string) => (await su.query(`SELECT stage FROM innovation_projects WHERE id = $1`, [raw(id)])).rows[0].stage;
-    const steps = async (id: string) => (await su.query(`SELECT count(*)::int AS n FROM innovation_stage_changes WHERE project_id = $1`, [raw(id)])).rows[0].n;
+    const stageOf = async (id: string) => (await su.query(`SELECT stage FROM innovation_projects WHERE id = $1`, [rawId(id)])).rows[0].stage;
+    const steps = (id: string) => count(su, 'innovation_stage_changes', 'project_id = $1', [rawId(id)]);
 
     it('a branch secretary registers a project with measurable goals; it starts at RESEARCH with its registration in the history', async () => {
       const res = await register({
@@ -82,7 +81,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
     });
 
     it('refuses bad goals and themes with BAD_USER_INPUT naming the field, and stores nothing', async () => {
-      const before = [await count('innovation_projects'), await count('innovation_goals')];
+      const before = [await count(su, 'innovation_projects'), await count(su, 'innovation_goals')];
       const noUnit = await register({ orgId: ids['第一车队党支部'], year: YEAR, theme: 'x', goals: [{ kind: 'REDUCE_APPROVALS', description: '减少', target: 3 }] }, t.secretary);
       expect(noUnit.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.goals[0].unit' });
       const baselineOnly = await register({ orgId: ids['第一车队党支部'], year: YEAR, theme: 'x', goals: [{ kind: 'OTHER', description: 'y' }, { kind: 'REDUCE_APPROVALS', description: '减少', baseline: 9, unit: '项' }] }, t.secretary);
@@ -93,16 +92,16 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(noTheme.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'theme' });
       const badYear = await register({ orgId: ids['第一车队党支部'], year: 1999, theme: 'x' }, t.secretary);
       expect(badYear.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'year' });
-      expect([await count('innovation_projects'), await count('innovation_goals')]).toEqual(before);
+      expect([await count(su, 'innovation_projects'), await count(su, 'innovation_goals')]).toEqual(before);
     });
 
     it('lets only the org’s secretary or an officer over it register: members are refused, out-of-scope and foreign orgs are not found', async () => {
-      const before = await count('innovation_projects');
+      const before = await count(su, 'innovation_projects');
       expect(codes(await register({ orgId: ids['第一车队党支部'], year: YEAR, theme: 'x' }, t.member))).toEqual(['FORBIDDEN']);
       expect(codes(await register({ orgId: ids['第一车队党支部'], year: YEAR, theme: 'x' }, t.secretary2))).toEqual(['NOT_FOUND']);
       expect(codes(await register({ orgId: ids['养护科党支部'], year: YEAR, theme: 'x' }, t.supervisor))).toEqual(['NOT_FOUND']);
       expect(codes(await register({ orgId: ids['第一车队党支部'], year: YEAR, theme: 'x' }, foreign))).toEqual(['NOT_FOUND']);
-      expect(await count('innovation_projects')).toBe(before);
+      expect(await count(su, 'innovation_projects')).toBe(before);
     });
 
     it('moves one stage at a time: skipping or going back is CONFLICT and changes nothing', async () => {
@@ -241,7 +240,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       it('hides projects from out-of-scope officers and foreign tenants: NOT_FOUND on every query and mutation by id', async () => {
         expect(codes(await gql(`query($id: ID!) { innovationProject(id: $id) { id } }`, { id: projectId }, t.secretary2))).toEqual(['NOT_FOUND']);
         expect(codes(await move(organ, { to: 'AWARDED', awardLevel: 'FIRST' }, t.supervisor))).toEqual(['NOT_FOUND']);
-        for (const id of [projectId, organ, UNKNOWN('InnovationProject')]) {
+        for (const id of [projectId, organ, unknownId('InnovationProject')]) {
           expect(codes(await gql(`query($id: ID!) { innovationProject(id: $id) { id } }`, { id }, foreign))).toEqual(['NOT_FOUND']);
           expect(codes(await move(id, { to: 'AWARDED', awardLevel: 'FIRST' }, foreign))).toEqual(['NOT_FOUND']);
           expect(codes(await gql(`mutation($input: UpdateInnovationProjectInput!) { updateInnovationProject(input: $input) { id } }`, { input: { id, theme: 'x' } }, foreign))).toEqual(['NOT_FOUND']);
@@ -270,9 +269,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       gql(`mutation($input: LodgeExemplarObjectionInput!) { lodgeExemplarObjection(input: $input) { id text mine answer upheld } }`, { input: { exemplarId, text } }, token);
     const answer = (objectionId: string, text: string, token = t.admin, upheld = false) =>
       gql(`mutation($input: AnswerExemplarObjectionInput!) { answerExemplarObjection(input: $input) { id answer upheld answeredAt } }`, { input: { objectionId, answer: text, upheld } }, token);
-    const stateOf = async (id: string) => (await su.query(`SELECT state FROM exemplars WHERE id = $1`, [raw(id)])).rows[0].state;
+    const stateOf = async (id: string) => (await su.query(`SELECT state FROM exemplars WHERE id = $1`, [rawId(id)])).rows[0].state;
     /** Time passes: the notice window is moved into the past, as if its days had gone by. */
-    const windowEnded = (id: string) => su.query(`UPDATE exemplars SET notice_starts_on = $2, notice_ends_on = $3 WHERE id = $1`, [raw(id), addDays(TODAY, -7), addDays(TODAY, -1)]);
+    const windowEnded = (id: string) => su.query(`UPDATE exemplars SET notice_starts_on = $2, notice_ends_on = $3 WHERE id = $1`, [rawId(id), addDays(TODAY, -7), addDays(TODAY, -1)]);
     /** Nominated → review → notice → window over, by the admin. */
     const throughNotice = async (org: string, title: string) => {
       const id = (await nominate({ kind: 'MODEL_WINDOW', orgId: ids[org], title }, t.admin)).data.nominateExemplar.id as string;
@@ -293,7 +292,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
     });
 
     it('refuses bad nominations: key orgs must be 直属党组织, posts need a title, duplicates are CONFLICT; nothing is stored', async () => {
-      const before = await count('exemplars');
+      const before = await count(su, 'exemplars');
       const branchAsKeyOrg = await nominate({ kind: 'KEY_ORG', orgId: ids['第一车队党支部'] }, t.secretary);
       expect(branchAsKeyOrg.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_DIRECT_ORG', field: 'input.orgId' });
       const noTitle = await nominate({ kind: 'MODEL_POST', orgId: ids['第一车队党支部'] }, t.secretary);
@@ -305,7 +304,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(codes(await nominate({ kind: 'MODEL_POST', orgId: ids['第一车队党支部'], title: 'x' }, t.member))).toEqual(['FORBIDDEN']);
       expect(codes(await nominate({ kind: 'MODEL_POST', orgId: ids['第一车队党支部'], title: 'x' }, t.secretary2))).toEqual(['NOT_FOUND']);
       expect(codes(await nominate({ kind: 'MODEL_POST', orgId: ids['第一车队党支部'], title: 'x' }, foreign))).toEqual(['NOT_FOUND']);
-      expect(await count('exemplars')).toBe(before);
+      expect(await count(su, 'exemplars')).toBe(before);
       const keyOrg = await nominate({ kind: 'KEY_ORG', orgId: ids['市公交集团党委'], reason: '服务意识浓、凝聚能力强' }, t.supervisor);
       expect(keyOrg.data.nominateExemplar).toMatchObject({ kind: 'KEY_ORG', kindLabel: '重点培育直属党组织', category: 'ENTERPRISE', title: null, state: 'NOMINATED' });
     });
@@ -352,7 +351,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(codes(await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: objectionB }, t.secretary2))).toEqual([]);
       expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: objectionB }, t.secretary2)).data.node).toBeNull();
       expect(codes(await object(windowId, 'x', foreign))).toEqual(['NOT_FOUND']);
-      expect(await count('exemplar_objections')).toBe(2);
+      expect(await count(su, 'exemplar_objections')).toBe(2);
     });
 
     it('names only after the window ended and every objection is answered, by the tenant', async () => {
@@ -411,7 +410,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(codes(await setLimit(2, t.leader))).toEqual(['FORBIDDEN']);
       // the source's 1–3, as exemplarLimitBounds shows them
       for (const limit of [0, 4, 101]) expect((await setLimit(limit)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'LIMIT_OUT_OF_BOUNDS', field: 'input.limit', min: 1, max: 3 });
-      expect(await count('exemplar_limits')).toBe(0);
+      expect(await count(su, 'exemplar_limits')).toBe(0);
       expect((await setLimit(2)).data.setExemplarLimit).toEqual({ category: 'ENTERPRISE', limit: 2, named: 1, remaining: 1 });
 
       const second = await throughNotice('第三车队党支部', '第三车队服务窗口');
@@ -449,7 +448,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(gone.data.reevaluateExemplar).toMatchObject({ state: 'REVOKED', closingReason: '复评不合格', reevaluations: [{ result: 'KEEP' }, { result: 'REVOKE', note: '复评不合格' }] });
       expect(gone.data.reevaluateExemplar.history.slice(-2).map((h: { toState: string }) => h.toState)).toEqual(['RE_EVALUATED', 'REVOKED']);
       expect((await reevaluate({ evaluatedOn: TODAY, result: 'KEEP' })).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'WRONG_EXEMPLAR_STATE' });
-      expect(await count('exemplar_reevaluations')).toBe(2);
+      expect(await count(su, 'exemplar_reevaluations')).toBe(2);
     });
 
     it('queries by kind, category, state, year and subtree: any state in scope, public ones tenant-wide', async () => {
@@ -470,7 +469,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
 
     it('answers NOT_FOUND to a foreign tenant on every exemplar query and mutation by id', async () => {
       const before = await su.query(`SELECT id, state FROM exemplars ORDER BY id`);
-      for (const id of [windowId, UNKNOWN('Exemplar')]) {
+      for (const id of [windowId, unknownId('Exemplar')]) {
         expect(codes(await gql(`query($id: ID!) { exemplar(id: $id) { id } }`, { id }, foreign))).toEqual(['NOT_FOUND']);
         expect(codes(await review(id, foreign))).toEqual(['NOT_FOUND']);
         expect(codes(await name(id, foreign))).toEqual(['NOT_FOUND']);
@@ -511,7 +510,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       const input = { leader: { userId: users.leader }, officeOrgId: ids['局机关党委'] };
       expect(codes(await set(input, t.leader))).toEqual(['FORBIDDEN']);
       expect(codes(await set(input, t.secretary))).toEqual(['FORBIDDEN']);
-      expect(await count('leading_groups')).toBe(0);
+      expect(await count(su, 'leading_groups')).toBe(0);
     });
 
     it('sets 组长, 副组长, members with titles and the office org; every tenant user reads it, user objects only where users are readable', async () => {
@@ -555,16 +554,16 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
     it('replaces the whole group on a second set', async () => {
       const res = await set({ leader: { userId: users.deputy, title: '组长' }, officeOrgId: ids['中共市交通运输局党委'], officeNote: '局组织科' });
       expect(res.data.setLeadingGroup).toMatchObject({ leader: { displayName: '陈莉莉(领导小组副组长)' }, deputies: [], members: [], officeName: '中共市交通运输局党委' });
-      expect(await count('leading_group_members')).toBe(1);
-      expect(await count('leading_groups')).toBe(1);
+      expect(await count(su, 'leading_group_members')).toBe(1);
+      expect(await count(su, 'leading_groups')).toBe(1);
     });
 
     it('answers NOT_FOUND to a foreign tenant', async () => {
       expect(codes(await read(foreign))).toEqual(['NOT_FOUND']);
       expect(codes(await set({ leader: { userId: users.leader }, officeOrgId: ids['局机关党委'] }, foreign))).toEqual(['NOT_FOUND']);
-      expect(codes(await read(t.admin, UNKNOWN('Campaign')))).toEqual(['NOT_FOUND']);
-      expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: Buffer.from(`LeadingGroup:${raw(campaignId)}`).toString('base64url') }, foreign)).data.node).toBeNull();
-      expect(await count('leading_group_members')).toBe(1);
+      expect(codes(await read(t.admin, unknownId('Campaign')))).toEqual(['NOT_FOUND']);
+      expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: globalId('LeadingGroup', rawId(campaignId)) }, foreign)).data.node).toBeNull();
+      expect(await count(su, 'leading_group_members')).toBe(1);
     });
   });
 
@@ -598,7 +597,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
     });
 
     it('refuses bad standards, duplicate names and strangers; nothing is stored', async () => {
-      const before = [await count('service_brands'), await count('service_standards')];
+      const before = [await count(su, 'service_brands'), await count(su, 'service_standards')];
       const other = await create({ orgId: ids['第一车队党支部'], name: 'x', standards: [{ title: 'a', content: 'b', aspect: 'CONTENT_DEFINED' }, { title: 'a', content: 'b', aspect: 'OTHER' }] }, t.secretary);
       expect(other.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.standards[1].aspectText' });
       const noContent = await create({ orgId: ids['第一车队党支部'], name: 'x', standards: [{ title: 'a', content: '', aspect: 'CONTENT_DEFINED' }] }, t.secretary);
@@ -609,7 +608,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(codes(await create({ orgId: ids['第一车队党支部'], name: 'x' }, t.member))).toEqual(['FORBIDDEN']);
       expect(codes(await create({ orgId: ids['第一车队党支部'], name: 'x' }, t.secretary2))).toEqual(['NOT_FOUND']);
       expect(codes(await create({ orgId: ids['第一车队党支部'], name: 'x' }, foreign))).toEqual(['NOT_FOUND']);
-      expect([await count('service_brands'), await count('service_standards')]).toEqual(before);
+      expect([await count(su, 'service_brands'), await count(su, 'service_standards')]).toEqual(before);
     });
 
     it('lists brands in a subtree and of one org, within the viewer’s scope', async () => {
@@ -628,7 +627,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
     it('edits name, slogan and standards (replacing them), by its owners only', async () => {
       const res = await update({ id: rainbow, slogan: '畅安舒美', standards: [{ title: '限时办结', content: '路政许可5个工作日内办结', aspect: 'PROCESS_STANDARDIZED' }] }, t.secretary2);
       expect(res.data.updateServiceBrand).toMatchObject({ name: '彩虹坦途', slogan: '畅安舒美', standards: [{ position: 1, title: '限时办结' }] });
-      expect(await count('service_standards')).toBe(2);
+      expect(await count(su, 'service_standards')).toBe(2);
       expect(codes(await update({ id: rainbow, name: 'x' }, t.secretary))).toEqual(['NOT_FOUND']);
       // the inspector reads every brand but owns none; a member does not even see its superior's brand
       expect(codes(await update({ id: warm, name: 'x' }, t.inspector))).toEqual(['FORBIDDEN']);
@@ -637,7 +636,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
     });
 
     it('answers NOT_FOUND to a foreign tenant on every brand query and mutation by id, and deletes for owners', async () => {
-      for (const id of [rainbow, UNKNOWN('ServiceBrand')]) {
+      for (const id of [rainbow, unknownId('ServiceBrand')]) {
         expect(codes(await gql(`query($id: ID!) { serviceBrand(id: $id) { id } }`, { id }, foreign))).toEqual(['NOT_FOUND']);
         expect(codes(await update({ id, name: 'x' }, foreign))).toEqual(['NOT_FOUND']);
         expect(codes(await gql(`mutation($id: ID!) { deleteServiceBrand(input: { id: $id }) }`, { id }, foreign))).toEqual(['NOT_FOUND']);
@@ -645,9 +644,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(codes(await gql(`query($o: ID!) { brands(orgId: $o) { id } }`, { o: ids['养护科党支部'] }, foreign))).toEqual(['NOT_FOUND']);
       expect((await gql(`{ serviceBrands { totalCount } }`, {}, foreign)).data.serviceBrands.totalCount).toBe(0);
       expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: rainbow }, foreign)).data.node).toBeNull();
-      expect(await count('service_brands')).toBe(2);
+      expect(await count(su, 'service_brands')).toBe(2);
       expect((await gql(`mutation($id: ID!) { deleteServiceBrand(input: { id: $id }) }`, { id: warm }, t.supervisor)).data.deleteServiceBrand).toBe(true);
-      expect([await count('service_brands'), await count('service_standards')]).toEqual([1, 1]);
+      expect([await count(su, 'service_brands'), await count(su, 'service_standards')]).toEqual([1, 1]);
     });
   });
 });

@@ -1,11 +1,12 @@
 import { ConfigError } from '../src/config';
 import { JobDeps, sweepDeadlineReminders, sweepNoticesUnread, sweepRectificationsOverdue, sweepServiceRequestsOverdue } from '../src/jobs/sweeps';
 import { JobWorker, jobsEnabled, queueName, startJobWorker } from '../src/jobs/worker';
-import { TestServer, codes, startTestServer } from './helpers/server';
+import { Client } from 'pg';
+import { day } from './helpers/dates';
+import { rawId } from './helpers/ids';
+import { TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { count } from './helpers/sql';
 import { SOURCE_CAMPAIGN, orgIds } from './helpers/story';
-
-const day = (offset: number) => new Date(Date.now() + offset * 86400_000).toISOString().slice(0, 10);
-const raw = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];
 
 /** Polls `probe` until it returns something truthy, for at most `ms`. */
 async function until<T>(probe: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
@@ -24,6 +25,7 @@ async function until<T>(probe: () => Promise<T | null | undefined | false>, ms =
  */
 describe('background jobs: reminders, overdue sweeps, notifications', () => {
   let server: TestServer;
+  let su: Client;
   let deps: JobDeps;
   let ids: Record<string, string>;
   let admin: string, secretary: string, supervisor: string, secretary2: string, inspector: string, leader: string, foreign: string;
@@ -31,7 +33,7 @@ describe('background jobs: reminders, overdue sweeps, notifications', () => {
   const workers: JobWorker[] = [];
   const gql = (q: string, v: Record<string, unknown>, t: string) => server.gql(q, v, t);
   const notifications = async (where = 'true') =>
-    (await (await server.superuser()).query(`SELECT n.kind, u.username, o.name AS org, n.occurrence::text AS occurrence, t.slug
+    (await su.query(`SELECT n.kind, u.username, o.name AS org, n.occurrence::text AS occurrence, t.slug
        FROM notifications n JOIN users u ON u.tenant_id = n.tenant_id AND u.id = n.user_id JOIN orgs o ON o.tenant_id = n.tenant_id AND o.id = n.org_id
        JOIN tenants t ON t.id = n.tenant_id WHERE ${where} ORDER BY n.kind, u.username, o.name COLLATE "C", n.occurrence, t.slug`)).rows;
   const NOTIFICATIONS = `query($unread: Boolean, $first: Int, $after: String) { notifications(unreadOnly: $unread, first: $first, after: $after) {
@@ -39,9 +41,10 @@ describe('background jobs: reminders, overdue sweeps, notifications', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
+    su = await server.superuser();
     deps = { dataSource: server.database.dataSource, config: server.config };
     ids = await orgIds(server, 'jtj');
-    [admin, secretary, supervisor, secretary2, inspector, leader] = await Promise.all(['admin', 'secretary', 'supervisor', 'secretary2', 'inspector', 'leader'].map((u) => server.token('jtj', u)));
+    ({ admin, secretary, supervisor, secretary2, inspector, leader } = await tokens(server, 'jtj', ['admin', 'secretary', 'supervisor', 'secretary2', 'inspector', 'leader']));
     foreign = await server.token('szjg', 'admin');
     const imported = await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, admin);
     const versionId = imported.data.importFramework.id;
@@ -153,9 +156,8 @@ describe('background jobs: reminders, overdue sweeps, notifications', () => {
     const szjgIds = await orgIds(server, 'szjg');
     const szjg = await raise(await server.token('szjg', 'secretary'), szjgIds['内科党支部']);
     expect(szjg.errors).toBeUndefined();
-    const su = await server.superuser();
     expect(await sweepServiceRequestsOverdue(deps)).toEqual({ tenants: 2, created: 0 }); // not due yet
-    await su.query(`UPDATE service_requests SET due_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`, [[raw(jtj.data.raiseServiceRequest.id), raw(szjg.data.raiseServiceRequest.id)]]);
+    await su.query(`UPDATE service_requests SET due_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`, [[rawId(jtj.data.raiseServiceRequest.id), rawId(szjg.data.raiseServiceRequest.id)]]);
     expect(await sweepServiceRequestsOverdue(deps)).toEqual({ tenants: 2, created: 2 });
     expect(await sweepServiceRequestsOverdue(deps)).toEqual({ tenants: 2, created: 0 });
     const rows = await notifications(`n.kind = 'SERVICE_REQUEST_OVERDUE'`);
@@ -180,15 +182,14 @@ describe('background jobs: reminders, overdue sweeps, notifications', () => {
   });
 
   it('runs the sweeps through pg-boss, exactly once, and a job queued before a worker restart still runs once after it', async () => {
-    const su = await server.superuser();
     const options = { ownerUrl: server.database.ownerUrl, dataSource: deps.dataSource, config: deps.config, schedule: false, pollingIntervalSeconds: 0.5 };
     const first = await startJobWorker(options);
     workers.push(first);
     const overdueRequest = async () => {
       const r = await gql(`mutation($o: ID!) { raiseServiceRequest(input: { fromOrgId: $o, title: "请求培训", description: "新任支委培训" }) { id } }`, { o: ids['第一车队党支部'] }, secretary);
-      await su.query(`UPDATE service_requests SET due_at = now() - interval '1 minute' WHERE id = $1`, [raw(r.data.raiseServiceRequest.id)]);
+      await su.query(`UPDATE service_requests SET due_at = now() - interval '1 minute' WHERE id = $1`, [rawId(r.data.raiseServiceRequest.id)]);
     };
-    const countOf = async () => (await su.query(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'SERVICE_REQUEST_OVERDUE'`)).rows[0].n as number;
+    const countOf = () => count(su, 'notifications', `kind = 'SERVICE_REQUEST_OVERDUE'`);
     const completed = (worker: JobWorker, id: string) => until(async () => {
       const job = await worker.boss.getJobById<object>(queueName('service-requests-overdue'), id);
       return job?.state === 'completed' ? job : null;
@@ -219,7 +220,7 @@ describe('background jobs: reminders, overdue sweeps, notifications', () => {
     expect(job.output).toEqual({ tenants: 2, created: 1 });
     expect(job.retryCount).toBe(0);
     expect(await countOf()).toBe(base + 2);
-    expect((await su.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND state = 'completed'`, [queueName('service-requests-overdue')])).rows[0].n).toBe(3);
+    expect(await count(su, 'pgboss.job', `name = $1 AND state = 'completed'`, [queueName('service-requests-overdue')])).toBe(3);
     // and the schedules are kept in pg-boss, per sweep, when the worker schedules
     const scheduling = await startJobWorker({ ...options, work: false, schedule: true });
     workers.push(scheduling);

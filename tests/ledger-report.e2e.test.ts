@@ -1,8 +1,11 @@
 import ExcelJS from 'exceljs';
-import { TestServer, codes, startTestServer } from './helpers/server';
+import { Client } from 'pg';
+import { day } from './helpers/dates';
+import { unknownId } from './helpers/ids';
+import { TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { count } from './helpers/sql';
 import { SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
-const day = (offset: number) => new Date(Date.now() + offset * 86400_000).toISOString().slice(0, 10);
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const YEAR = Number(day(-2).slice(0, 4));
 
@@ -16,12 +19,12 @@ const asDay = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) 
  */
 describe('ledgers, briefings, exports and imports', () => {
   let server: TestServer;
+  let su: Client;
   let ids: Record<string, string>;
   let admin: string, secretary: string, secretary2: string, supervisor: string, member: string, leader: string, inspector: string, foreign: string;
   let campaignId: string;
   let versionId: string;
   const gql = (q: string, v: Record<string, unknown>, t: string) => server.gql(q, v, t);
-  const count = async (table: string) => (await (await server.superuser()).query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
 
   const get = async (path: string, token?: string) => {
     const res = await fetch(`${server.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -46,10 +49,9 @@ describe('ledgers, briefings, exports and imports', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
+    su = await server.superuser();
     ids = await orgIds(server, 'jtj');
-    [admin, secretary, secretary2, supervisor, member, leader, inspector] = await Promise.all(
-      ['admin', 'secretary', 'secretary2', 'supervisor', 'member', 'leader', 'inspector'].map((u) => server.token('jtj', u)),
-    );
+    ({ admin, secretary, secretary2, supervisor, member, leader, inspector } = await tokens(server, 'jtj', ['admin', 'secretary', 'secretary2', 'supervisor', 'member', 'leader', 'inspector']));
     foreign = await server.token('szjg', 'admin');
     const imported = await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, admin);
     versionId = imported.data.importFramework.id;
@@ -82,12 +84,12 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(codes(await gql(LEDGER, { input: inputs[0] }, member))).toEqual(['FORBIDDEN']);
     expect(codes(await gql(LEDGER, { input: inputs[0] }, secretary2))).toEqual(['NOT_FOUND']);
     expect(codes(await gql(LEDGER, { input: inputs[0] }, foreign))).toEqual(['NOT_FOUND']);
-    const before = await count('ledger_entries');
+    const before = await count(su, 'ledger_entries');
     const future = await gql(LEDGER, { input: { ...inputs[0], occurredOn: day(3) } }, secretary);
     expect(future.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.occurredOn' });
     const negative = await gql(LEDGER, { input: { ...inputs[0], participants: -1 } }, secretary);
     expect(negative.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'participants' });
-    expect(await count('ledger_entries')).toBe(before);
+    expect(await count(su, 'ledger_entries')).toBe(before);
 
     const page1 = await gql(`query($o: ID!) { ledgerEntries(orgId: $o, first: 2) { totalCount nodes { title occurredOn } pageInfo { hasNextPage endCursor } } }`, { o: ids['第一车队党支部'] }, member);
     expect(page1.data.ledgerEntries.totalCount).toBe(4);
@@ -146,7 +148,7 @@ describe('ledgers, briefings, exports and imports', () => {
     expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: briefingId }, foreign)).data.node).toBeNull();
     const bad = await gql(`mutation($o: ID!) { createBriefing(input: { orgId: $o, title: "", body: "x" }) { id } }`, { o: ids['第一车队党支部'] }, secretary);
     expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'title' });
-    expect(await count('briefings')).toBe(2);
+    expect(await count(su, 'briefings')).toBe(2);
   });
 
   // ── exports ──────────────────────────────────────────────────────────────────────────────────────
@@ -184,7 +186,7 @@ describe('ledgers, briefings, exports and imports', () => {
       expect(denied.json().errors[0].extensions.code).toBe('NOT_FOUND');
     }
     expect((await get('/exports/ledger/not-an-id', admin)).status).toBe(404);
-    expect((await get(`/exports/ledger/${Buffer.from('Org:00000000-0000-4000-8000-000000000000').toString('base64url')}`, admin)).status).toBe(404);
+    expect((await get(`/exports/ledger/${unknownId('Org')}`, admin)).status).toBe(404);
     expect((await get(path, 'garbage.token.here')).status).toBe(401);
   });
 
@@ -283,7 +285,7 @@ describe('ledgers, briefings, exports and imports', () => {
 
   // ── imports ──────────────────────────────────────────────────────────────────────────────────────
   it('refuses a bad org file as a whole, reporting every bad row with its row number and column', async () => {
-    const before = await count('orgs');
+    const before = await count(su, 'orgs');
     const file = await xlsxOf([
       ['组织名称', '组织类型', '单位类别', '上级组织'],
       ['新能源车队党支部', '党支部', '企业', '市公交集团党委'],
@@ -299,17 +301,17 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(res.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'IMPORT_INVALID' });
     const problems = res.json.errors[0].extensions.problems.map((p: { row: number; column: string }) => [p.row, p.column]);
     expect(problems).toEqual([[3, '组织名称'], [4, '组织类型'], [5, '组织类型'], [6, '上级组织'], [7, '组织名称'], [8, '单位类别'], [8, '上级组织']]);
-    expect(await count('orgs')).toBe(before);
+    expect(await count(su, 'orgs')).toBe(before);
     // secretaries do not import; nor does anyone without a token
     expect((await post('/imports/orgs', file, XLSX, secretary)).status).toBe(403);
     expect((await post('/imports/orgs', file, XLSX)).status).toBe(401);
     const json = await post('/imports/orgs', '{"a":1}', 'application/json', admin);
     expect(json.status).toBe(415);
-    expect(await count('orgs')).toBe(before);
+    expect(await count(su, 'orgs')).toBe(before);
   });
 
   it('validates a good file with dryRun=true without writing, then applies a good .xlsx in one transaction', async () => {
-    const before = await count('orgs');
+    const before = await count(su, 'orgs');
     const file = await xlsxOf([
       ['组织名称', '组织类型', '单位类别', '上级组织'],
       ['市公交集团新能源公司党委', '党委', '企业', '中共市交通运输局党委/市公交集团党委'],
@@ -320,11 +322,11 @@ describe('ledgers, briefings, exports and imports', () => {
     const dry = await post('/imports/orgs?dryRun=true', file, XLSX, admin);
     expect(dry.status).toBe(200);
     expect(dry.json).toMatchObject({ dryRun: true, rows: 4, created: 0 });
-    expect(await count('orgs')).toBe(before);
+    expect(await count(su, 'orgs')).toBe(before);
     const applied = await post('/imports/orgs', file, XLSX, admin);
     expect(applied.status).toBe(201);
     expect(applied.json).toMatchObject({ dryRun: false, rows: 4, created: 4 });
-    expect(await count('orgs')).toBe(before + 4);
+    expect(await count(su, 'orgs')).toBe(before + 4);
     const tree = await gql(`query($id: ID!) { org(id: $id) { name kind category parent { name } children { name kind children { name } } } }`, { id: applied.json.items[0].id }, admin);
     const { children, ...top } = tree.data.org;
     expect(top).toEqual({ name: '市公交集团新能源公司党委', kind: 'COMMITTEE', category: 'ENTERPRISE', parent: { name: '市公交集团党委' } });
@@ -336,13 +338,13 @@ describe('ledgers, briefings, exports and imports', () => {
     const again = await post('/imports/orgs', file, XLSX, admin);
     expect(again.status).toBe(400);
     expect(again.json.errors[0].extensions.problems).toHaveLength(4);
-    expect(await count('orgs')).toBe(before + 4);
+    expect(await count(su, 'orgs')).toBe(before + 4);
     const log = await gql(`{ auditLog(action: "importOrgs") { totalCount } }`, {}, admin);
     expect(log.data.auditLog.totalCount).toBe(1);
   });
 
   it('imports users from a .csv (UTF-8 with BOM, quoted fields): bad rows refused all together, a good file applied with roles and passwords', async () => {
-    const before = await count('users');
+    const before = await count(su, 'users');
     const bad = '\uFEFF用户名,姓名,所属组织,角色,初始密码\n' +
       'zhang.san,张三,第一车队党支部,书记,Passw0rd-1\n' +
       'secretary,重名,第一车队党支部,党员,Passw0rd-2\n' +
@@ -354,17 +356,17 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(refused.json.errors[0].extensions.problems.map((p: { row: number; column: string }) => [p.row, p.column])).toEqual([
       [3, '用户名'], [4, '用户名'], [5, '角色'], [5, '初始密码'], [6, '姓名'], [6, '所属组织'],
     ]);
-    expect(await count('users')).toBe(before);
+    expect(await count(su, 'users')).toBe(before);
 
     const good = '\uFEFF用户名,姓名,所属组织,角色,初始密码\r\n' +
       'zhang.san,"张三（书记）",市公交集团党委/第二车队党支部,书记,Passw0rd-1\r\n' +
       'li.si,李四,充电运维党支部,MEMBER,"Pass,word""2"\r\n';
     expect((await post('/imports/users?dryRun=1', good, 'text/csv; charset=utf-8', admin)).json).toMatchObject({ dryRun: true, created: 0 });
-    expect(await count('users')).toBe(before);
+    expect(await count(su, 'users')).toBe(before);
     const applied = await post('/imports/users', good, 'text/csv; charset=utf-8', admin);
     expect(applied.status).toBe(201);
     expect(applied.json).toMatchObject({ created: 2, items: [{ row: 2, name: 'zhang.san' }, { row: 3, name: 'li.si' }] });
-    expect(await count('users')).toBe(before + 2);
+    expect(await count(su, 'users')).toBe(before + 2);
     const login = await gql(`mutation { login(input: { tenant: "jtj", username: "li.si", password: "Pass,word\\"2" }) { accessToken viewer { username } } }`, {}, '');
     expect(login.data.login.viewer.username).toBe('li.si');
     const user = await gql(`query($s: String) { users(search: $s) { nodes { displayName org { name } roles { role org { name } } } } }`, { s: 'zhang.san' }, admin);
@@ -372,7 +374,7 @@ describe('ledgers, briefings, exports and imports', () => {
     // a foreign tenant's admin cannot reach jtj's orgs by name
     const foreignTry = await post('/imports/users', '用户名,姓名,所属组织,角色,初始密码\nx.y,某,第一车队党支部,党员,Passw0rd-9\n', 'text/csv', foreign);
     expect(foreignTry.json.errors[0].extensions.problems).toEqual([expect.objectContaining({ row: 2, column: '所属组织' })]);
-    expect(await count('users')).toBe(before + 2);
+    expect(await count(su, 'users')).toBe(before + 2);
   });
 
   it('accepts import files up to 5 MB on the import routes only; the GraphQL body limit stays 1 MB', async () => {

@@ -1,4 +1,6 @@
+import { unknownId } from './helpers/ids';
 import { TestServer, codes, startTestServer } from './helpers/server';
+import { count } from './helpers/sql';
 
 const ORG_FIELDS = `id name kind kindLabel category categoryLabel depth archivedAt`;
 
@@ -66,7 +68,7 @@ describe('orgs: hierarchy, scope and changes', () => {
       expect(list.data.orgs.nodes).toEqual([{ name: '第一车队党支部' }]);
       expect((await orgByName('市公交集团党委', secretary)).data.org.name).toBe('市公交集团党委');
       const sibling = await orgByName('第二车队党支部', secretary);
-      const unknown = await server.gql(`query($id: ID!) { org(id: $id) { id } }`, { id: Buffer.from('Org:00000000-0000-4000-8000-000000000000').toString('base64url') }, secretary);
+      const unknown = await server.gql(`query($id: ID!) { org(id: $id) { id } }`, { id: unknownId('Org') }, secretary);
       expect(codes(sibling)).toEqual(['NOT_FOUND']);
       expect(sibling.errors![0]).toMatchObject({ message: unknown.errors![0].message, extensions: unknown.errors![0].extensions });
       // the breadcrumb's children show only the path down to the secretary's branch
@@ -107,8 +109,7 @@ describe('orgs: hierarchy, scope and changes', () => {
       const create = await server.gql(`mutation($p: ID!) { createOrg(input: { parentId: $p, name: "x", kind: BRANCH, category: ORGAN }) { id } }`, { p: ids['中共市交通运输局党委'] }, foreign);
       expect(codes(create)).toEqual(['NOT_FOUND']);
       const su = await server.superuser();
-      const { rows } = await su.query(`SELECT count(*)::int AS n FROM orgs WHERE name IN ('x', 'hijack')`);
-      expect(rows[0].n).toBe(0);
+      expect(await count(su, 'orgs', `name IN ('x', 'hijack')`)).toBe(0);
     });
   });
 
@@ -176,16 +177,15 @@ describe('orgs: hierarchy, scope and changes', () => {
       ['an unknown kind', { kind: 'CLUB' }, 'BAD_USER_INPUT'],
       ['a wrong type', { name: 42 }, 'BAD_USER_INPUT'],
       ['a malformed parent id', { parentId: 'garbage' }, 'NOT_FOUND'],
-      ['another type’s id', { parentId: Buffer.from('User:00000000-0000-4000-8000-000000000000').toString('base64url') }, 'NOT_FOUND'],
+      ['another type’s id', { parentId: unknownId('User') }, 'NOT_FOUND'],
     ])('refuses %s with a coded error and changes nothing', async (_name, patch, code) => {
       const su = await server.superuser();
-      const [{ n: before }] = (await su.query(`SELECT count(*)::int AS n FROM orgs`)).rows;
+      const before = await count(su, 'orgs');
       const input = { parentId: ids['市公交集团党委'], name: '新支部', kind: 'BRANCH', category: 'ENTERPRISE', ...patch };
       const res = await server.gql(`mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`, { input }, admin);
       expect(codes(res)).toEqual([code]);
       expect(JSON.stringify(res.errors)).not.toMatch(/SELECT|INSERT|stack|at \//);
-      const [{ n: after }] = (await su.query(`SELECT count(*)::int AS n FROM orgs`)).rows;
-      expect(after).toBe(before);
+      expect(await count(su, 'orgs')).toBe(before);
     });
 
     it('refuses a page size over the cap', async () => {

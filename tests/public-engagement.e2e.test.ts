@@ -1,13 +1,15 @@
 import { Client } from 'pg';
 import { createRequestContext, loadViewer } from '../src/graphql/context';
-import { toGlobalId } from '../src/graphql/relay';
 import commitmentModule from '../src/modules/commitment/commitment.module';
 import linkCodeModule from '../src/modules/link-code/link-code.module';
 import { PUBLIC_RATE_LIMIT } from '../src/modules/link-code/link-code.service';
 import opinionModule from '../src/modules/opinion/opinion.module';
 import pairingModule from '../src/modules/pairing/pairing.module';
 import publicReviewModule from '../src/modules/public-review/public-review.module';
-import { GqlResponse, TestServer, codes, startTestServer } from './helpers/server';
+import { addDays } from './helpers/dates';
+import { globalId, rawId } from './helpers/ids';
+import { GqlResponse, TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { count, tenantId, tenantToday } from './helpers/sql';
 import { SOURCE_CAMPAIGN, criteriaOf, orgIds, scoresFor } from './helpers/story';
 
 /** Contact data handed in anywhere in this file: none of it may ever come back in a response. */
@@ -32,8 +34,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
   let szjgId: string;
   const responses: string[] = [];
 
-  const day = (offset: number) => new Date(Date.parse(`${today}T00:00:00Z`) + offset * 86400_000).toISOString().slice(0, 10);
-  const raw = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];
+  const day = (offset: number) => addDays(today, offset);
   const gql = async (q: string, v: Record<string, unknown> = {}, token?: string): Promise<GqlResponse> => {
     const res = await server.gql(q, v, token);
     responses.push(JSON.stringify(res));
@@ -41,8 +42,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
   };
   /** Without a token, as the public. */
   const anon = (q: string, v: Record<string, unknown> = {}) => gql(q, v);
-  const count = async (table: string, where = 'true', params: unknown[] = []) => (await su.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0].n as number;
-  const userGid = async (tenantId: string, username: string) => toGlobalId('User', (await su.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = $2`, [tenantId, username])).rows[0].id);
+  const userGid = async (tenantId: string, username: string) => globalId('User', (await su.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = $2`, [tenantId, username])).rows[0].id);
   /** The rate-limit window passes (moved under the API: the clock is the database's). */
   const windowPasses = () => su.query(`UPDATE public_submissions SET created_at = created_at - interval '1 hour'`);
 
@@ -69,11 +69,11 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     su = await server.superuser();
     ids = await orgIds(server, 'jtj');
     szjgIds = await orgIds(server, 'szjg');
-    for (const u of ['admin', 'leader', 'deputy', 'supervisor', 'secretary', 'secretary2', 'inspector', 'member']) t[u] = await server.token('jtj', u);
-    for (const u of ['admin', 'secretary']) t[`szjg-${u}`] = await server.token('szjg', u);
-    jtjId = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
-    szjgId = (await su.query(`SELECT id FROM tenants WHERE slug = 'szjg'`)).rows[0].id;
-    today = (await su.query(`SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date::text AS d`)).rows[0].d;
+    Object.assign(t, await tokens(server, 'jtj'));
+    for (const [u, token] of Object.entries(await tokens(server, 'szjg', ['admin', 'secretary']))) t[`szjg-${u}`] = token;
+    jtjId = await tenantId(su, 'jtj');
+    szjgId = await tenantId(su, 'szjg');
+    today = await tenantToday(su);
     const imported = await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, t.admin);
     versionId = imported.data.importFramework.id;
     await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: versionId }, t.admin);
@@ -99,7 +99,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     });
 
     it('refuses pledges outside one’s part, and bad input, changing nothing', async () => {
-      const before = await count('commitments');
+      const before = await count(su, 'commitments');
       const secretaryOfOther = await gql(PLEDGE, { input: { orgId: ids['第一车队党支部'], text: 'x', dueOn: day(5) } }, t.secretary2);
       expect(secretaryOfOther.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
       const memberForOther = await gql(PLEDGE, { input: { orgId: ids['第一车队党支部'], text: 'x', dueOn: day(5), memberUserId: await userGid(jtjId, 'secretary') } }, t.member);
@@ -114,7 +114,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(long.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'text' });
       const blank = await gql(PLEDGE, { input: { orgId: ids['第一车队党支部'], text: '   ', dueOn: day(5) } }, t.secretary);
       expect(blank.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.text' });
-      expect(await count('commitments')).toBe(before);
+      expect(await count(su, 'commitments')).toBe(before);
     });
 
     it('records fulfilment (践诺) with evidence, once, by the pledger side only', async () => {
@@ -133,7 +133,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
 
     it('computes OVERDUE for a pledge past due and lists it per subtree', async () => {
       // the due date passes (moved under the API)
-      await su.query(`UPDATE commitments SET due_on = $2::date WHERE id = $1`, [raw(overdueCommitment), day(-1)]);
+      await su.query(`UPDATE commitments SET due_on = $2::date WHERE id = $1`, [rawId(overdueCommitment), day(-1)]);
       const list = await gql(`query($u: ID!) { commitments(under: $u, state: OVERDUE) { totalCount nodes { id state stateLabel overdue } } }`, { u: ids['市公交集团党委'] }, t.supervisor);
       expect(list.data.commitments).toEqual({ totalCount: 1, nodes: [{ id: overdueCommitment, state: 'OVERDUE', stateLabel: '逾期未践诺', overdue: true }] });
       const fulfilled = await gql(`query($u: ID!) { commitments(under: $u, state: FULFILLED) { totalCount } }`, { u: ids['市公交集团党委'] }, t.supervisor);
@@ -164,14 +164,14 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     });
 
     it('refuses codes to those who do not manage the org, and bad input, changing nothing', async () => {
-      const before = await count('link_codes');
+      const before = await count(su, 'link_codes');
       expect(codes(await gql(LINK, { input: { orgId: ids['第一车队党支部'] } }, t.secretary2))).toEqual(['NOT_FOUND']);
       expect((await gql(LINK, { input: { orgId: ids['第一车队党支部'] } }, t.member)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_LINK_MANAGER' });
       expect((await gql(LINK, { input: { orgId: ids['第一车队党支部'] } }, t.inspector)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_LINK_MANAGER' });
       expect((await gql(LINK, { input: {} }, t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.orgId' });
       expect((await gql(LINK, { input: { orgId: ids['第二车队党支部'], commitmentId: orgCommitment } }, t.supervisor)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.commitmentId' });
       expect(codes(await gql(LINK, { input: { orgId: ids['第一车队党支部'] } }, t['szjg-admin']))).toEqual(['NOT_FOUND']);
-      expect(await count('link_codes')).toBe(before);
+      expect(await count(su, 'link_codes')).toBe(before);
     });
 
     it('shows the public, without a token, only the org’s name and what can be rated', async () => {
@@ -200,7 +200,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       // 第二车队党支部 through a permanent (campaign-less) code made by the supervisor: 2 5
       const other = await gql(LINK, { input: { orgId: ids['第二车队党支部'] } }, t.supervisor);
       for (const [i, rating] of [2, 5].entries()) expect((await review({ code: other.data.createLinkCode.code, rating, deviceId: `device-second-${i}` })).errors).toBeUndefined();
-      expect(await count('public_reviews', 'tenant_id = $1', [jtjId])).toBe(10);
+      expect(await count(su, 'public_reviews', 'tenant_id = $1', [jtjId])).toBe(10);
     });
 
     it('rates commitments (评诺) through a commitment’s code or with a commitmentId on the org’s code', async () => {
@@ -216,25 +216,25 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     });
 
     it('refuses a second review from the same device or contact on the same code the same day (the first stands)', async () => {
-      const before = await count('public_reviews');
+      const before = await count(su, 'public_reviews');
       const sameDevice = await review({ code, rating: 1, deviceId: 'device-first-1' });
       expect(sameDevice.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_REVIEWED' });
       // the same phone number written differently, from another device
       const sameContact = await review({ code, rating: 1, deviceId: 'device-other-1', contact: CONTACTS[1] });
       expect(sameContact.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_REVIEWED' });
-      expect(await count('public_reviews')).toBe(before);
+      expect(await count(su, 'public_reviews')).toBe(before);
       // another day is another review (the first one's day moves back under the API)
       await su.query(`UPDATE public_reviews SET review_day = review_day - 1 WHERE comment = '司机很耐心'`);
       const nextDay = await review({ code, rating: 4, deviceId: 'device-first-0', contact: CONTACTS[1] });
       expect(nextDay.errors).toBeUndefined();
-      expect(await count('public_reviews')).toBe(before + 1);
+      expect(await count(su, 'public_reviews')).toBe(before + 1);
       // (undo the detour so the figures below stay those of one day)
       await su.query(`DELETE FROM public_reviews WHERE review_day = $1::date AND commitment_id IS NULL AND contact_hash = (SELECT contact_hash FROM public_reviews WHERE comment = '司机很耐心')`, [today]);
       await su.query(`UPDATE public_reviews SET review_day = $1::date WHERE comment = '司机很耐心'`, [today]);
     });
 
     it('refuses bad input and disabled or unknown codes, storing nothing', async () => {
-      const before = await count('public_reviews');
+      const before = await count(su, 'public_reviews');
       expect((await review({ code, rating: 6, deviceId: 'device-bad-1' })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'rating' });
       expect((await review({ code, rating: 0, deviceId: 'device-bad-1' })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'rating' });
       expect((await review({ code, rating: 4, deviceId: 'short' })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'deviceId' });
@@ -249,16 +249,16 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(codes(await review({ code: 'AAAAAAAAAAAAAAAAAAAAAA', rating: 4, deviceId: 'device-bad-3' }))).toEqual(['NOT_FOUND']);
       const active = await gql(`query($o: ID!) { linkCodes(orgId: $o) { code } }`, { o: ids['第一车队党支部'] }, t.secretary);
       expect(active.data.linkCodes.map((l: { code: string }) => l.code)).not.toContain(secondCode);
-      expect(await count('public_reviews')).toBe(before);
+      expect(await count(su, 'public_reviews')).toBe(before);
     });
 
     it('keeps a foreign tenant’s code inside that tenant', async () => {
       const created = await gql(LINK, { input: { orgId: szjgIds['内科党支部'] } }, t['szjg-secretary']);
       foreignCode = created.data.createLinkCode.code;
-      const jtjBefore = await count('public_reviews', 'tenant_id = $1', [jtjId]);
+      const jtjBefore = await count(su, 'public_reviews', 'tenant_id = $1', [jtjId]);
       expect((await anon(`query($c: String!) { publicLink(code: $c) { orgName commitments { id } } }`, { c: foreignCode })).data.publicLink).toEqual({ orgName: '内科党支部', commitments: [] });
       expect((await review({ code: foreignCode, rating: 5, deviceId: 'device-foreign-1' })).data.submitPublicReview.orgName).toBe('内科党支部');
-      expect(await count('public_reviews', 'tenant_id = $1', [szjgId])).toBe(1);
+      expect(await count(su, 'public_reviews', 'tenant_id = $1', [szjgId])).toBe(1);
       // a jtj commitment cannot be reached through a szjg code
       const crossing = await review({ code: foreignCode, rating: 5, deviceId: 'device-foreign-2', commitmentId: orgCommitment });
       expect(crossing.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_RATEABLE' });
@@ -272,8 +272,8 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       const mixedWrites = await anon(`mutation($a: SubmitPublicReviewInput!, $b: SubmitPublicReviewInput!) { a: submitPublicReview(input: $a) { orgName } b: submitPublicReview(input: $b) { orgName } }`,
         { a: { code: foreignCode, rating: 1, comment: '', deviceId: 'device-foreign-4' }, b: { code, rating: 1, comment: '', deviceId: 'device-foreign-4' } });
       expect(mixedWrites.errors!.map((e) => [e.path?.[0], e.extensions?.code])).toEqual([['b', 'NOT_FOUND']]);
-      expect(await count('public_reviews', 'tenant_id = $1', [jtjId])).toBe(jtjBefore);
-      expect(await count('public_reviews', 'tenant_id = $1', [szjgId])).toBe(2);
+      expect(await count(su, 'public_reviews', 'tenant_id = $1', [jtjId])).toBe(jtjBefore);
+      expect(await count(su, 'public_reviews', 'tenant_id = $1', [szjgId])).toBe(2);
     });
   });
 
@@ -334,13 +334,13 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(codes(await gql(FILL, { input: { evaluationId: id, criterionId: percent.id, expectedVersion: version } }, t['szjg-admin']))).toEqual(['NOT_FOUND']);
       const notPercent = await gql(FILL, { input: { evaluationId: id, criterionId: scale.id, expectedVersion: version } }, t.supervisor);
       expect(notPercent.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_PERCENT_CRITERION', field: 'input.criterionId' });
-      expect(await count('evaluation_scores', 'evaluation_id = $1', [raw(id)])).toBe(0);
+      expect(await count(su, 'evaluation_scores', 'evaluation_id = $1', [rawId(id)])).toBe(0);
 
       const filled = await gql(FILL, { input: { evaluationId: id, criterionId: percent.id, expectedVersion: version } }, t.supervisor);
       expect(filled.errors).toBeUndefined();
       expect(filled.data.fillScoreFromSatisfaction.version).toBe(version + 1);
       expect(filled.data.fillScoreFromSatisfaction.result.nodes.find((n: { criterion: { code: string } }) => n.criterion.code === 'Q8.5')).toEqual({ criterion: { code: 'Q8.5' }, value: 75, scored: true });
-      const stored = (await su.query(`SELECT value::float8 AS value, note, evidence FROM evaluation_scores WHERE evaluation_id = $1`, [raw(id)])).rows;
+      const stored = (await su.query(`SELECT value::float8 AS value, note, evidence FROM evaluation_scores WHERE evaluation_id = $1`, [rawId(id)])).rows;
       expect(stored).toEqual([{ value: 75, note: '群众评议满意率 6/8（满意=4星及以上）', evidence: '群众评议 8 份（创建活动）' }]);
       const stale = await gql(FILL, { input: { evaluationId: id, criterionId: percent.id, expectedVersion: version } }, t.supervisor);
       expect(stale.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'VERSION_MISMATCH' });
@@ -369,7 +369,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
         const res = await review({ code: limitCode, rating: 4, deviceId: `device-limit-${i}` });
         expect(res.errors).toBeUndefined();
       }
-      const before = await count('public_reviews');
+      const before = await count(su, 'public_reviews');
       const refused = await review({ code: limitCode, rating: 4, deviceId: 'device-limit-over' });
       expect(refused.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'CLIENT_RATE_LIMITED' });
       const wait = refused.errors![0].extensions!.retryAfterSeconds as number;
@@ -378,7 +378,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(wait).toBeLessThanOrEqual(PUBLIC_RATE_LIMIT.windowSeconds);
       const opinion = await anon(`mutation($c: String!) { submitOpinion(input: { code: $c, content: "测试" }) { state } }`, { c: code });
       expect(opinion.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'CLIENT_RATE_LIMITED' });
-      expect(await count('public_reviews')).toBe(before);
+      expect(await count(su, 'public_reviews')).toBe(before);
       await windowPasses();
       expect((await review({ code: limitCode, rating: 4, deviceId: 'device-limit-over' })).errors).toBeUndefined();
     });
@@ -414,11 +414,11 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       const res = await gql(PERSON, { input: { orgId: ids['第一车队党支部'], name: '王秀兰', kind: 'RESIDENT', difficulty: '独居老人，行动不便', contact: CONTACTS[2] } }, t.secretary);
       expect(res.data.createPairingPerson).toMatchObject({ name: '王秀兰', kind: 'RESIDENT', kindLabel: '生活困难群众', contactMasked: '139****5678', org: { name: '第一车队党支部' } });
       personId = res.data.createPairingPerson.id;
-      const before = await count('pairing_persons');
+      const before = await count(su, 'pairing_persons');
       expect((await gql(PERSON, { input: { orgId: ids['第一车队党支部'], name: 'x', kind: 'MEMBER', difficulty: 'x' } }, t.member)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
       expect(codes(await gql(PERSON, { input: { orgId: ids['第一车队党支部'], name: 'x', kind: 'MEMBER', difficulty: 'x' } }, t.secretary2))).toEqual(['NOT_FOUND']);
       expect((await gql(PERSON, { input: { orgId: ids['第一车队党支部'], name: 'x', kind: 'MEMBER', difficulty: '' } }, t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'difficulty' });
-      expect(await count('pairing_persons')).toBe(before);
+      expect(await count(su, 'pairing_persons')).toBe(before);
     });
 
     it('lists the cadres without a pairing in a subtree, pairs them, and refuses the wrong pairings', async () => {
@@ -427,7 +427,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       const own = await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'secretary'), personId, note: '每月走访', startedOn: day(-40) } }, t.secretary);
       expect(own.data.createPairing).toMatchObject({ active: true, startedOn: day(-40), cadre: { username: 'secretary' }, person: { name: '王秀兰' }, visits: [], lastVisitOn: null });
       ownPairing = own.data.createPairing.id;
-      const before = await count('pairings');
+      const before = await count(su, 'pairings');
       const notOrganizer = await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'leader'), personId } }, t.secretary);
       expect(notOrganizer.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_PAIRING_MANAGER' });
       const notCadre = await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'inspector'), personId } }, t.admin);
@@ -438,7 +438,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(future.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.startedOn' });
       expect(codes(await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'secretary2'), personId } }, t.secretary2))).toEqual(['NOT_FOUND']);
       expect(codes(await gql(PAIR, { input: { cadreId: await userGid(szjgId, 'leader'), personId } }, t.admin))).toEqual(['NOT_FOUND']);
-      expect(await count('pairings')).toBe(before);
+      expect(await count(su, 'pairings')).toBe(before);
       const byAdmin = await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'leader'), personId } }, t.admin);
       expect(byAdmin.data.createPairing).toMatchObject({ cadre: { username: 'leader' }, startedOn: today });
       leaderPairing = byAdmin.data.createPairing.id;
@@ -449,12 +449,12 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     it('logs visits and finds pairings without a visit in N days', async () => {
       // 40 days since the start, never visited
       expect(await idle(30)).toEqual([ownPairing]);
-      const before = await count('pairing_visits');
+      const before = await count(su, 'pairing_visits');
       expect(codes(await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(-10), note: 'x' } }, t.secretary2))).toEqual(['NOT_FOUND']);
       expect((await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(-10), note: 'x' } }, t.member)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
       expect((await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(1), note: 'x' } }, t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.visitedOn' });
       expect((await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(-41), note: 'x' } }, t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.visitedOn' });
-      expect(await count('pairing_visits')).toBe(before);
+      expect(await count(su, 'pairing_visits')).toBe(before);
       const visit = await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(-10), note: '上门看望', helpGiven: '送去慰问金500元' } }, t.secretary);
       expect(visit.data.logPairingVisit).toMatchObject({ visitedOn: day(-10), note: '上门看望', helpGiven: '送去慰问金500元', recordedBy: { username: 'secretary' } });
       expect(await idle(30)).toEqual([]);
@@ -519,12 +519,12 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       const second = await accept(t.supervisor);
       expect(second.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_ACCEPTED' });
       expect((await reply(t.supervisor)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_RESPONSIBLE' });
-      const before = await count('opinion_transfers');
+      const before = await count(su, 'opinion_transfers');
       expect((await transfer(await userGid(jtjId, 'member'), t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.toUserId' });
       expect((await transfer(await userGid(jtjId, 'secretary2'), t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.toUserId' });
       expect(codes(await transfer(await userGid(szjgId, 'admin'), t.secretary))).toEqual(['NOT_FOUND']);
       expect((await transfer(await userGid(jtjId, 'secretary'), t.supervisor)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_RESPONSIBLE' });
-      expect(await count('opinion_transfers')).toBe(before);
+      expect(await count(su, 'opinion_transfers')).toBe(before);
       const moved = await transfer(await userGid(jtjId, 'supervisor'), t.secretary);
       expect(moved.data.transferOpinion).toMatchObject({ state: 'ACCEPTED', responsible: { username: 'supervisor' }, transfers: [{ from: { username: 'secretary' }, to: { username: 'supervisor' }, by: { username: 'secretary' }, reason: '涉及集团运力调配' }] });
       expect((await reply(t.secretary)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_RESPONSIBLE' });
@@ -560,7 +560,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       const s = short.data.recordOpinion.opinion;
       expect(Date.parse(s.dueAt) - Date.parse(s.createdAt)).toBe(24 * 3600_000);
       // a day passes without a reply (moved under the API)
-      await su.query(`UPDATE opinions SET due_at = now() - interval '1 minute' WHERE id = $1`, [raw(s.id)]);
+      await su.query(`UPDATE opinions SET due_at = now() - interval '1 minute' WHERE id = $1`, [rawId(s.id)]);
       const overdue = await gql(`query($u: ID!) { opinions(under: $u, overdue: true) { totalCount nodes { id overdue content } } }`, { u: ids['市公交集团党委'] }, t.supervisor);
       expect(overdue.data.opinions).toEqual({ totalCount: 1, nodes: [{ id: s.id, overdue: true, content: '车内空调不制冷' }] });
       expect((await gql(`{ opinions(overdue: true) { totalCount } }`, {}, t.secretary)).data.opinions.totalCount).toBe(0);
@@ -586,8 +586,8 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     await ctx.tx.begin();
     const [admin] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'admin'`, [jtjId]);
     await loadViewer(ctx, { kind: 'user', sub: admin.id, tid: jtjId } as Parameters<typeof loadViewer>[1]);
-    const rootOrgId = raw(ids['中共市交通运输局党委']);
-    for (const m of [commitmentModule, linkCodeModule, opinionModule, pairingModule, publicReviewModule]) await m.seedDemo!(ctx, { slug: 'jtj', campaignId: raw(campaignId), rootOrgId });
+    const rootOrgId = rawId(ids['中共市交通运输局党委']);
+    for (const m of [commitmentModule, linkCodeModule, opinionModule, pairingModule, publicReviewModule]) await m.seedDemo!(ctx, { slug: 'jtj', campaignId: rawId(campaignId), rootOrgId });
     await ctx.tx.finish(true);
 
     const links = await gql(`query($o: ID!) { linkCodes(orgId: $o) { label url code campaign { id } } }`, { o: ids['第一车队党支部'] }, t.secretary);

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { GqlResponse, TestServer, codes, startTestServer } from './helpers/server';
+import { GqlResponse, TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { count } from './helpers/sql';
 import { orgIds } from './helpers/story';
 
 const REVIEW = `mutation($input: SubmitPublicReviewInput!) { submitPublicReview(input: $input) { rating reviewDay } }`;
@@ -34,13 +35,13 @@ describe('public reviews a rotating client cannot stuff', () => {
     return { http: res.status, ...((await res.json()) as Omit<GqlResponse, 'status'>) };
   };
   const outcome = (res: { data?: any; errors?: GqlResponse['errors'] }) => (res.data?.submitPublicReview ? 'OK' : res.errors![0].extensions!.reason);
-  const stored = async () => Number((await su.query(`SELECT count(*) FROM public_reviews`)).rows[0].count);
+  const stored = () => count(su, 'public_reviews');
 
   beforeAll(async () => {
     server = await startTestServer();
     su = await server.superuser();
     ids = await orgIds(server, 'jtj');
-    [admin, secretary] = await Promise.all([server.token('jtj', 'admin'), server.token('jtj', 'secretary')]);
+    ({ admin, secretary } = await tokens(server, 'jtj', ['admin', 'secretary']));
     const link = `mutation($o: ID!) { createLinkCode(input: { orgId: $o, label: "窗口" }) { code } }`;
     code = (await server.gql(link, { o: ids['第一车队党支部'] }, secretary)).data.createLinkCode.code;
     secondCode = (await server.gql(link, { o: ids['第一车队党支部'] }, secretary)).data.createLinkCode.code;

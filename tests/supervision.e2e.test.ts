@@ -1,8 +1,10 @@
 import { withTransaction } from '../src/db/request-transaction';
-import { TestServer, codes, startTestServer } from './helpers/server';
+import { day } from './helpers/dates';
+import { rawId, unknownId } from './helpers/ids';
+import { TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { count } from './helpers/sql';
 import { SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
-const day = (offset: number) => new Date(Date.now() + offset * 86400_000).toISOString().slice(0, 10);
 /** Every date of the story sits on one day, two days back, so the annual assessment's year is unambiguous. */
 const INSPECTED_ON = day(-2);
 const YEAR = Number(INSPECTED_ON.slice(0, 4));
@@ -37,7 +39,7 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
   beforeAll(async () => {
     server = await startTestServer();
     ids = await orgIds(server, 'jtj');
-    [admin, inspector, secretary, supervisor, leader] = await Promise.all(['admin', 'inspector', 'secretary', 'supervisor', 'leader'].map((u) => server.token('jtj', u)));
+    ({ admin, inspector, secretary, supervisor, leader } = await tokens(server, 'jtj', ['admin', 'inspector', 'secretary', 'supervisor', 'leader']));
     const imported = await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, admin);
     versionId = imported.data.importFramework.id;
     await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: versionId }, admin);
@@ -92,7 +94,7 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     const concurrent = await Promise.all([record(input), record(input)]);
     expect(concurrent.map((r) => r.data.recordInspection.id)).toEqual([firstId, firstId]);
     const su = await server.superuser();
-    expect((await su.query(`SELECT count(*)::int AS n FROM inspections`)).rows[0].n).toBe(1);
+    expect(await count(su, 'inspections')).toBe(1);
     const reused = await record({ ...input, summary: 'different' });
     expect(reused.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'IDEMPOTENCY_KEY_REUSED' });
   });
@@ -106,7 +108,7 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     const future = await record({ ...base, idempotencyKey: 'insp-in-future', orgId: ids['第二车队党支部'], inspectedOn: day(5) });
     expect(codes(future)).toEqual(['BAD_USER_INPUT']);
     const su = await server.superuser();
-    expect((await su.query(`SELECT count(*)::int AS n FROM inspections`)).rows[0].n).toBe(1);
+    expect(await count(su, 'inspections')).toBe(1);
   });
 
   it('finalizes: the record joins the hash chain, opens its rectifications and accepts its score sheet', async () => {
@@ -129,7 +131,7 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     expect(codes(discard)).toEqual(['CONFLICT']);
     const su = await server.superuser();
     const [{ id: tenantId }] = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows;
-    const raw = Buffer.from(firstId, 'base64url').toString().split(':')[1];
+    const raw = rawId(firstId);
     await expect(withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(`UPDATE inspections SET summary = 'x' WHERE id = $1`, [raw]))).rejects.toThrow(/immutable/);
     await expect(withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(`DELETE FROM findings WHERE inspection_id = $1`, [raw]))).rejects.toThrow(/immutable/);
     // nothing can be added to it either
@@ -199,7 +201,7 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     const id = scheduled.data.recordInspection.id;
     const early = await finalize(id);
     expect(early.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'FOLLOW_UP_UNCHECKED' });
-    const foreign = await gql(`mutation($id: ID!, $f: ID!) { updateInspection(input: { id: $id, followUps: [{ findingId: $f, fixed: true }] }) { id } }`, { id, f: Buffer.from('Finding:00000000-0000-4000-8000-000000000000').toString('base64url') }, inspector);
+    const foreign = await gql(`mutation($id: ID!, $f: ID!) { updateInspection(input: { id: $id, followUps: [{ findingId: $f, fixed: true }] }) { id } }`, { id, f: unknownId('Finding') }, inspector);
     expect(foreign.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_FOLLOW_UP' });
     const checked = await gql(`mutation($id: ID!, $s: ID!, $m: ID!) { updateInspection(input: { id: $id, followUps: [{ findingId: $s, fixed: false, note: "台帐仍缺十月记录" }, { findingId: $m, fixed: true }] }) { id } }`, { id, s: serious, m: minor }, inspector);
     expect(checked.errors).toBeUndefined();
@@ -227,7 +229,7 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     expect(new Date(late.data.raiseServiceRequest.dueAt).getTime() - Date.now()).toBeLessThanOrEqual(3600_000);
     // an hour passes (moved under the API: the clock is the database's)
     const su = await server.superuser();
-    await su.query(`UPDATE service_requests SET due_at = now() - interval '1 minute' WHERE id = $1`, [Buffer.from(late.data.raiseServiceRequest.id, 'base64url').toString().split(':')[1]]);
+    await su.query(`UPDATE service_requests SET due_at = now() - interval '1 minute' WHERE id = $1`, [rawId(late.data.raiseServiceRequest.id)]);
     const overdue = await gql(`query($u: ID!) { serviceRequests(under: $u, overdue: true) { title overdue fromOrg { name } } }`, { u: ids['市公交集团党委'] }, supervisor);
     expect(overdue.data.serviceRequests).toEqual([{ title: '请求培训', overdue: true, fromOrg: { name: '第一车队党支部' } }]);
   });
@@ -297,7 +299,7 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     // tamper directly in the database, past the immutability triggers, as only a superuser could
     const su = await server.superuser();
     await su.query(`SET session_replication_role = replica`);
-    await su.query(`UPDATE findings SET severity = 'MINOR' WHERE inspection_id = $1 AND severity = 'MODERATE'`, [Buffer.from(amendmentId, 'base64url').toString().split(':')[1]]);
+    await su.query(`UPDATE findings SET severity = 'MINOR' WHERE inspection_id = $1 AND severity = 'MODERATE'`, [rawId(amendmentId)]);
     await su.query(`SET session_replication_role = DEFAULT`);
     const broken = await gql(`{ verifyRecords { ok checked brokenAt { seq reason inspection { id } } } }`, {}, admin);
     expect(broken.data.verifyRecords).toEqual({ ok: false, checked: 1, brokenAt: { seq: 2, reason: 'the content no longer matches its hash', inspection: { id: amendmentId } } });

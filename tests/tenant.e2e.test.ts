@@ -1,4 +1,5 @@
 import { TestServer, codes, startTestServer } from './helpers/server';
+import { count } from './helpers/sql';
 
 const CREATE = `mutation($input: CreateTenantInput!) { createTenant(input: $input) { id slug name } }`;
 const input = (slug: string) => ({ slug, name: '市文化广电和旅游局', rootOrgName: '中共市文旅局党委', adminUsername: 'admin', adminDisplayName: '文旅局组织科', adminPassword: 'a-strong-password' });
@@ -26,14 +27,14 @@ describe('tenants: only a platform operator crosses tenants', () => {
 
   it('refuses a duplicate slug and a weak admin password, changing nothing', async () => {
     const su = await server.superuser();
-    const before = (await su.query(`SELECT count(*)::int AS n FROM tenants`)).rows[0].n;
+    const before = await count(su, 'tenants');
     const dup = await server.gql(CREATE, { input: input('jtj') }, operator);
     expect(dup.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'TENANT_SLUG_TAKEN' });
     const weak = await server.gql(CREATE, { input: { ...input('weak'), adminPassword: 'short' } }, operator);
     expect(weak.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.adminPassword' });
     const badSlug = await server.gql(CREATE, { input: input('Bad Slug!') }, operator);
     expect(codes(badSlug)).toEqual(['BAD_USER_INPUT']);
-    expect((await su.query(`SELECT count(*)::int AS n FROM tenants`)).rows[0].n).toBe(before);
+    expect(await count(su, 'tenants')).toBe(before);
   });
 
   it('refuses tenant creation and the tenant list to tenant users, even admins', async () => {

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { RunningApp, startApp } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
 import { Database, openDatabase } from '../../src/db/database';
+import { trackOpen, trackStart } from './leftovers';
 import { TEMPLATE_DEMO, TEMPLATE_EMPTY, clusterUrl, createTestDatabase, dropTestDatabase } from './test-database';
 
 export const TEST_JWT_SECRET = 'test-secret-'.padEnd(48, 'x');
@@ -34,8 +35,37 @@ export interface TestServerOptions {
   env?: Record<string, string>;
 }
 
-/** Starts the real server (HTTP, Apollo, RLS-bound pool) on a fresh database cloned from a template. */
-export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+/** POSTs a GraphQL request to `url` over real HTTP (a server not started by startTestServer, too). */
+export async function postGraphql<T = any>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as Omit<GqlResponse<T>, 'status'>;
+  return { status: res.status, ...body };
+}
+
+/** Signs a demo user in (password demo) at `url`; the access token. An empty tenant is the operator's. */
+export async function login(url: string, tenant: string, username: string): Promise<string> {
+  const res = await postGraphql<{ login: { accessToken: string } }>(
+    url,
+    `mutation($input: LoginInput!) { login(input: $input) { accessToken } }`,
+    { input: { tenant: tenant || null, username, password: 'demo' } },
+  );
+  if (!res.data) throw new Error(`login ${tenant}/${username} failed: ${JSON.stringify(res.errors)}`);
+  return res.data.login.accessToken;
+}
+
+/**
+ * Starts the real server (HTTP, Apollo, RLS-bound pool) on a fresh database cloned from a template.
+ * Close it in afterAll; one the file leaves open is closed when the file ends (leftovers.ts).
+ */
+export function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  return trackStart(start(options));
+}
+
+async function start(options: TestServerOptions): Promise<TestServer> {
   const dbName = await createTestDatabase(options.seed === false ? TEMPLATE_EMPTY() : TEMPLATE_DEMO());
   const config = loadConfig({
     DATABASE_URL: clusterUrl(dbName),
@@ -44,29 +74,29 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     SEED_DEMO: 'false',
     ...options.env,
   });
-  const database = await openDatabase(config, { quiet: true });
+  let database: Database;
+  try {
+    database = await openDatabase(config, { quiet: true });
+  } catch (error) {
+    await dropTestDatabase(dbName);
+    throw error;
+  }
   let app: RunningApp;
   try {
     app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' });
   } catch (error) {
     await database.close();
+    await dropTestDatabase(dbName);
     throw error;
   }
   const url = `http://127.0.0.1:${app.port}/graphql`;
   const tokens = new Map<string, string>();
   const clients: Client[] = [];
 
-  const gql = async <T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>> => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as Omit<GqlResponse<T>, 'status'>;
-    return { status: res.status, ...body };
-  };
+  const gql = <T>(query: string, variables?: Record<string, unknown>, token?: string) => postGraphql<T>(url, query, variables, token);
 
-  return {
+  let closing: Promise<void> | undefined;
+  const server: TestServer = {
     url,
     baseUrl: `http://127.0.0.1:${app.port}`,
     config,
@@ -77,13 +107,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       const key = `${tenant}/${username}`;
       const cached = tokens.get(key);
       if (cached) return cached;
-      const res = await gql<{ login: { accessToken: string } }>(
-        `mutation($input: LoginInput!) { login(input: $input) { accessToken } }`,
-        { input: { tenant: tenant || null, username, password: 'demo' } },
-      );
-      if (!res.data) throw new Error(`login ${key} failed: ${JSON.stringify(res.errors)}`);
-      tokens.set(key, res.data.login.accessToken);
-      return res.data.login.accessToken;
+      const token = await login(url, tenant, username);
+      tokens.set(key, token);
+      return token;
     },
     async superuser() {
       const client = new Client({ connectionString: clusterUrl(dbName) });
@@ -91,13 +117,38 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       clients.push(client);
       return client;
     },
-    async close() {
-      for (const client of clients) await client.end().catch(() => undefined);
-      await app.close();
-      await database.close();
-      await dropTestDatabase(dbName);
+    /** Idempotent; every step runs even when one before it fails: nothing may keep the jest worker alive. */
+    close() {
+      closing ??= (async () => {
+        try {
+          await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+          await app.close();
+        } finally {
+          try {
+            await database.close();
+          } finally {
+            untrack();
+            await dropTestDatabase(dbName);
+          }
+        }
+      })();
+      return closing;
     },
   };
+  const untrack = trackOpen(server);
+  return server;
+}
+
+/** The demo users of jtj (src/seed/demo-data.ts); szjg has the same but deputy. */
+export const DEMO_ROLES = ['admin', 'leader', 'deputy', 'supervisor', 'secretary', 'secretary2', 'inspector', 'member'] as const;
+
+/** Access tokens of a tenant's demo users by username: `(await tokens(server, 'jtj', ['admin', 'member'])).member`. */
+export async function tokens<R extends string = (typeof DEMO_ROLES)[number]>(
+  server: TestServer,
+  tenant: string,
+  roles: readonly R[] = DEMO_ROLES as unknown as readonly R[],
+): Promise<Record<R, string>> {
+  return Object.fromEntries(await Promise.all(roles.map(async (role) => [role, await server.token(tenant, role)]))) as Record<R, string>;
 }
 
 /** The codes of a response's errors, for compact assertions. */

@@ -3,8 +3,8 @@ import {
   isEnumType, isInputObjectType, isInterfaceType, isListType, isNonNullType, isObjectType, isScalarType, isUnionType,
 } from 'graphql';
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
-import { GqlResponse, TestServer, startTestServer } from './helpers/server';
+import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
+import { GqlResponse, TestServer, startTestServer } from '../helpers/server';
 
 /**
  * Class guard for the joints between the org tree and every module (issue 10, item 9): the full demo

@@ -4,8 +4,10 @@ import {
   isEnumType, isInputObjectType, isInterfaceType, isListType, isNonNullType, isObjectType, isScalarType, isUnionType,
 } from 'graphql';
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
-import { TestServer, startTestServer } from './helpers/server';
+import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
+import { globalId, rawId } from '../helpers/ids';
+import { TestServer, startTestServer } from '../helpers/server';
+import { tenantId } from '../helpers/sql';
 
 /**
  * Every Node type, not a sample: the schema is read by introspection, an instance of each type is
@@ -18,7 +20,6 @@ const TENANT_WIDE: Record<string, string> = {
   Exemplar: '选树典型 in 公示 or named is public within the agency, so anyone may object',
 };
 const ROLES = ['admin', 'leader', 'supervisor', 'secretary', 'secretary2', 'inspector', 'member'];
-const toGlobal = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64url');
 
 describe('isolation crawl over every Node type', () => {
   let server: TestServer;
@@ -36,7 +37,7 @@ describe('isolation crawl over every Node type', () => {
     // The full demo: frameworks, campaigns, teams and every module's demo records, in both tenants.
     await seedDemoCampaigns(server.database.dataSource, server.config);
     su = await server.superuser();
-    tenantA = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
+    tenantA = await tenantId(su, 'jtj');
     const admin = await server.token('jtj', 'admin');
     const intro = await server.gql(getIntrospectionQuery(), {}, admin);
     schema = buildClientSchema(intro.data);
@@ -44,9 +45,9 @@ describe('isolation crawl over every Node type', () => {
     if (!node || !isInterfaceType(node)) throw new Error('no Node interface');
     for (const type of schema.getPossibleTypes(node)) {
       const name = type.name;
-      unknown.set(name, toGlobal(name, randomUUID()));
+      unknown.set(name, globalId(name, randomUUID()));
       if (name === 'Tenant') {
-        instances.set(name, toGlobal(name, tenantA));
+        instances.set(name, globalId(name, tenantA));
         continue;
       }
       const meta = server.database.dataSource.getMetadata(name);
@@ -54,7 +55,7 @@ describe('isolation crawl over every Node type', () => {
       const key = meta.primaryColumns.map((c) => c.databaseName).filter((c) => c !== 'tenant_id');
       if (key.length !== 1) throw new Error(`${name}: a Node needs one id column besides tenant_id, found ${key.join(', ')}`);
       const { rows } = await su.query(`SELECT ${key[0]}::text AS id FROM ${meta.tableName} WHERE tenant_id = $1 ORDER BY 1 LIMIT 1`, [tenantA]);
-      if (rows.length) instances.set(name, toGlobal(name, rows[0].id));
+      if (rows.length) instances.set(name, globalId(name, rows[0].id));
     }
     // a fingerprint of every row tenant A owns, to prove nothing changed
     const tables: string[] = (await su.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -141,7 +142,7 @@ describe('isolation crawl over every Node type', () => {
     return { query: `${kind}${decls.length ? `(${decls.join(', ')})` : ''} { ${field.name}${call} ${sel} }`, variables };
   }
 
-  const rawIdsOfA = () => [...instances.values()].flatMap((g) => [g, Buffer.from(g, 'base64url').toString().split(':')[1]]);
+  const rawIdsOfA = () => [...instances.values()].flatMap((g) => [g, rawId(g)]);
   const strip = (body: unknown) => JSON.stringify(body).replace(/"(id|__typename)":"[^"]*"/g, '');
 
   it.each(ROLES)('gives tenant B’s %s nothing of tenant A through node, nodes and every root query', async (role) => {
@@ -202,7 +203,7 @@ describe('isolation crawl over every Node type', () => {
         [tenantA, busPath],
       );
       if (!rows.length) continue;
-      const res = await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: toGlobal(type, rows[0].id) }, token);
+      const res = await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: globalId(type, rows[0].id) }, token);
       expect({ type, node: res.data.node }).toEqual({ type, node: null });
       checked.push(type);
     }

@@ -1,10 +1,11 @@
 import ExcelJS from 'exceljs';
-import { MAX_FRAMEWORK_DEPTH, MAX_FRAMEWORK_DOCUMENT_LENGTH, MAX_FRAMEWORK_TOKENS } from '../src/modules/framework/framework.document';
+import { MAX_FRAMEWORK_DEPTH, MAX_FRAMEWORK_DOCUMENT_LENGTH, MAX_FRAMEWORK_TOKENS } from '../../src/modules/framework/framework.document';
 import {
   IMPORT_BODY_LIMIT, MAX_XLSX_PARTS, MAX_XLSX_PART_BYTES, ORG_IMPORT_LIMITS, TableLimits, USER_IMPORT_LIMITS,
-} from '../src/modules/report/import-limits';
-import { columnLetters, deflatedFill, sheetXml, workbookParts, xlsxOfCells, zip } from './helpers/crafted-files';
-import { TestServer, startTestServer } from './helpers/server';
+} from '../../src/modules/report/import-limits';
+import { columnLetters, deflatedFill, sheetXml, workbookParts, xlsxOfCells, zip } from '../helpers/crafted-files';
+import { TestServer, startTestServer, tokens } from '../helpers/server';
+import { count } from '../helpers/sql';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const CSV = 'text/csv';
@@ -117,7 +118,7 @@ describe('uploads and framework documents: authorized before parsing, bounded in
 
   beforeAll(async () => {
     server = await startTestServer();
-    [admin, member, bystander] = await Promise.all(['admin', 'member', 'leader'].map((u) => server.token('jtj', u)));
+    ({ admin, member, leader: bystander } = await tokens(server, 'jtj', ['admin', 'member', 'leader']));
     const bomb = deflatedFill(64 * 1024 * 1024);
     files.set('/imports/orgs', [...(await craftedXlsx(ORG_IMPORT_LIMITS, bomb)), ...craftedCsv(ORG_IMPORT_LIMITS)]);
     files.set('/imports/users', [...(await craftedXlsx(USER_IMPORT_LIMITS, bomb)), ...craftedCsv(USER_IMPORT_LIMITS)]);
@@ -188,7 +189,7 @@ describe('uploads and framework documents: authorized before parsing, bounded in
     }
     // nothing was imported
     const su = await server.superuser();
-    expect((await su.query(`SELECT count(*)::int AS n FROM framework_versions`)).rows[0].n).toBe(0);
+    expect(await count(su, 'framework_versions')).toBe(0);
   });
 
   it('still imports a normal .xlsx and .csv, and a template and its exported document', async () => {

@@ -3,11 +3,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { GraphQLSchema, buildClientSchema, getIntrospectionQuery, isInterfaceType, isNonNullType } from 'graphql';
 import { Client } from 'pg';
-import { sweepDeadlineReminders } from '../src/jobs/sweeps';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
-import { mutationsTakingIds, operation, rawOf, rootQueries, strip, toGlobal } from './helpers/crawl';
-import { GqlResponse, TestServer, startTestServer } from './helpers/server';
-import { orgIds } from './helpers/story';
+import { sweepDeadlineReminders } from '../../src/jobs/sweeps';
+import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
+import { mutationsTakingIds, operation, rawOf, rootQueries, strip, toGlobal } from '../helpers/crawl';
+import { GqlResponse, TestServer, startTestServer } from '../helpers/server';
+import { orgIds } from '../helpers/story';
 
 /**
  * The class guard of issue 10's "authorization by scope": no role check ignores the scope of the
@@ -349,7 +349,7 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
   it('calls the unscoped holdsRole only where a per-object scope check follows (a tenant-wide power needs holdsRoleAtRoot)', () => {
     const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
       .flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
-    const src = path.join(__dirname, '..', 'src');
+    const src = path.join(__dirname, '..', '..', 'src');
     const callers = files(src).filter((f) => /\bholdsRole\(/.test(readFileSync(f, 'utf8').replace(/export function holdsRole\(/, '')))
       .map((f) => path.relative(path.join(src, '..'), f));
     // imports: a gate before every row's parent org is checked against the admin's scope (imports.ts `manageable`)

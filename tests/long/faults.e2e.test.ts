@@ -3,30 +3,16 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { RunningApp, startApp } from '../src/app';
-import { loadConfig } from '../src/config';
-import { Database, openDatabase } from '../src/db/database';
-import { freePort } from '../src/db/embedded';
-import { seedDemoIfEmpty } from '../src/seed/demo';
-import { PgProcess, startPgProcess } from './helpers/pg-process';
-import { TEST_JWT_SECRET } from './helpers/server';
-import { TEMPLATE_DEMO, clusterUrl, createTestDatabase, dropTestDatabase } from './helpers/test-database';
+import { RunningApp, startApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { Database, openDatabase } from '../../src/db/database';
+import { freePort } from '../../src/db/embedded';
+import { seedDemoIfEmpty } from '../../src/seed/demo';
+import { PgProcess, startPgProcess } from '../helpers/pg-process';
+import { TEST_JWT_SECRET, login, postGraphql as gql } from '../helpers/server';
+import { TEMPLATE_DEMO, clusterUrl, createTestDatabase, dropTestDatabase } from '../helpers/test-database';
 
 /** Bounded, loopback-only fault tests: the database restarting under load, and SIGTERM under load. */
-
-async function gql(url: string, query: string, variables: Record<string, unknown>, token?: string) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-async function login(url: string, tenant: string, username: string): Promise<string> {
-  const res = await gql(url, `mutation($i: LoginInput!) { login(input: $i) { accessToken } }`, { i: { tenant, username, password: 'demo' } });
-  return res.body.data.login.accessToken;
-}
 
 const RECORD = `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`;
 
@@ -36,8 +22,12 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
   let database: Database;
   let app: RunningApp;
   let url: string;
+  /** Cleared when the file ends: a failed or timed-out test must leave no client or watcher polling. */
+  let live = true;
+  /** Awaited in afterAll: a setup that outlives its timeout (a loaded machine) is still closed. */
+  let setup: Promise<void> | undefined;
 
-  beforeAll(async () => {
+  beforeAll(() => (setup = (async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'party-fault-pg-'));
     chmodSync(dir, 0o755);
     pg = await startPgProcess(dir);
@@ -46,19 +36,21 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
     await seedDemoIfEmpty(database.dataSource, config);
     app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${app.port}/graphql`;
-  }, 120_000);
+  })()), 120_000);
 
   afterAll(async () => {
+    live = false;
+    await setup?.catch(() => undefined);
     await app?.close();
     await database?.close();
     await pg?.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   it('keeps every acknowledged write exactly once, nothing half-written, readiness red then green, the server up', async () => {
     const token = await login(url, 'jtj', 'inspector');
-    const team = (await gql(url, `{ supervisionTeams { id } }`, {}, token)).body.data.supervisionTeams[0].id;
-    const orgs = (await gql(url, `{ orgs(first: 100, kind: BRANCH) { nodes { id } } }`, {}, token)).body.data.orgs.nodes.map((o: { id: string }) => o.id);
+    const team = (await gql(url, `{ supervisionTeams { id } }`, {}, token)).data.supervisionTeams[0].id;
+    const orgs = (await gql(url, `{ orgs(first: 100, kind: BRANCH) { nodes { id } } }`, {}, token)).data.orgs.nodes.map((o: { id: string }) => o.id);
     const today = new Date().toISOString().slice(0, 10);
     const acknowledged: string[] = [];
     let retries = 0;
@@ -71,10 +63,10 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
         const input = { idempotencyKey: key, teamId: team, orgId: orgs[(c + n) % orgs.length], inspectedOn: today, methods: ['BRIEFING'], summary: `client ${c} write ${n}`,
           findings: [{ severity: 'MINOR', description: `finding a of ${key}` }, { severity: 'MODERATE', description: `finding b of ${key}` }] };
         for (;;) {
-          if (Date.now() > deadline) throw new Error(`client ${c} gave up on ${key}`);
+          if (!live || Date.now() > deadline) throw new Error(`client ${c} gave up on ${key}`);
           try {
             const res = await gql(url, RECORD, { input }, token);
-            if (res.body.data?.recordInspection?.id) {
+            if (res.data?.recordInspection?.id) {
               acknowledged.push(key);
               break;
             }
@@ -90,7 +82,7 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
     const readiness: number[] = [];
     let watching = true;
     const watcher = (async () => {
-      while (watching) {
+      while (watching && live) {
         try {
           readiness.push((await fetch(url.replace('/graphql', '/readyz'))).status);
         } catch {
@@ -126,33 +118,38 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
       await su.end();
     }
     // and the same server keeps answering
-    expect((await gql(url, `{ viewer { username } }`, {}, token)).body.data.viewer.username).toBe('inspector');
+    expect((await gql(url, `{ viewer { username } }`, {}, token)).data.viewer.username).toBe('inspector');
   }, 120_000);
 });
 
 describe('SIGTERM during load', () => {
   let child: ChildProcess | undefined;
   let dbName: string;
+  /** The load loop; cleared in afterAll too, so that a failed or timed-out test leaves nothing polling. */
+  let running = false;
+  let setup: Promise<void> | undefined;
 
-  beforeAll(async () => {
+  beforeAll(() => (setup = (async () => {
     // The real entry point, built: the test drives the process as an operator would.
     try {
-      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: path.join(__dirname, '..'), stdio: 'pipe' });
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: path.join(__dirname, '..', '..'), stdio: 'pipe' });
     } catch {
       /* type errors elsewhere still emit JavaScript; the spawn below fails loudly if not */
     }
     dbName = await createTestDatabase(TEMPLATE_DEMO());
-  }, 180_000);
+  })()), 180_000);
 
   afterAll(async () => {
+    running = false;
     child?.kill('SIGKILL');
-    await dropTestDatabase(dbName);
+    await setup?.catch(() => undefined);
+    if (dbName) await dropTestDatabase(dbName);
   });
 
   it('finishes in-flight requests, refuses new ones and exits within 15 s', async () => {
     const port = await freePort();
     child = spawn(process.execPath, ['dist/src/main.js'], {
-      cwd: path.join(__dirname, '..'),
+      cwd: path.join(__dirname, '..', '..'),
       env: { ...process.env, DATABASE_URL: clusterUrl(dbName), PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, SEED_DEMO: 'false', JOBS: 'off', RATE_LIMIT_USER_PER_MINUTE: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -167,13 +164,13 @@ describe('SIGTERM during load', () => {
 
     // steady load: each request's start time and outcome
     const results: { started: number; ok: boolean }[] = [];
-    let running = true;
+    running = true;
     const worker = async () => {
       while (running) {
         const started = Date.now();
         try {
           const res = await gql(url, `{ orgs(first: 50) { totalCount nodes { name children { name } } } }`, {}, token);
-          results.push({ started, ok: res.status === 200 && !!res.body.data });
+          results.push({ started, ok: res.status === 200 && !!res.data });
         } catch {
           results.push({ started, ok: false });
         }

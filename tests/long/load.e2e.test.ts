@@ -1,5 +1,5 @@
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
-import { TestServer, startTestServer } from './helpers/server';
+import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
+import { TestServer, startTestServer, tokens } from '../helpers/server';
 
 /**
  * Mixed reads and writes from two tenants. Short in `npm test` (LOAD_SECONDS, default 6); the long
@@ -22,7 +22,7 @@ describe(`mixed load for ${SECONDS} s`, () => {
     type Op = () => Promise<{ ok: boolean; limited: boolean }>;
     const ops: Op[] = [];
     for (const tenant of ['jtj', 'szjg']) {
-      const [admin, supervisor, secretary] = await Promise.all(['admin', 'supervisor', 'secretary'].map((u) => server.token(tenant, u)));
+      const { admin, supervisor, secretary } = await tokens(server, tenant, ['admin', 'supervisor', 'secretary']);
       const campaign = (await server.gql(`{ campaigns { id } }`, {}, admin)).data.campaigns[0].id;
       const version = (await server.gql(`query($c: ID!) { campaign(id: $c) { version { criteria { id code isLeaf scoringType maxScore } } } }`, { c: campaign }, admin)).data.campaign.version.criteria;
       const leaf = version.find((c: { isLeaf: boolean; scoringType: string }) => c.isLeaf && c.scoringType === 'SCALE');

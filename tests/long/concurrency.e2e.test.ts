@@ -1,5 +1,5 @@
-import { GqlResponse, TestServer, startTestServer } from './helpers/server';
-import { SOURCE_CAMPAIGN, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
+import { GqlResponse, TestServer, startTestServer } from '../helpers/server';
+import { SOURCE_CAMPAIGN, criteriaOf, evaluate, orgIds, scoresFor } from '../helpers/story';
 
 /**
  * Class guard (issue 10, concurrency): every invariant the domain states holds under 50 concurrent
