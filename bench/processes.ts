@@ -1,5 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 /** A server process the bench started; killed by pid in the cleanup. */
@@ -37,7 +37,6 @@ export function node22(root: string): string | undefined {
 
 export function nodeVersion(binary: string): string {
   try {
-    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
     return execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
   } catch {
     return 'unknown';
@@ -141,7 +140,6 @@ export function foreignCpu(database: string): { mark(): CpuMark; since(mark: Cpu
     return user + nice + system + (steal || 0);
   };
   const benchBusy = (): number => {
-    const { readdirSync } = require('node:fs') as typeof import('node:fs');
     const parent = new Map<number, number>();
     const cpu = new Map<number, number>();
     const ours = new Set<number>();

@@ -12,21 +12,29 @@ const PASSWORD = 'scope-test-password';
 const NO_LIMITS = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' };
 
 async function login(server: TestServer, username: string): Promise<string> {
-  const res = await server.gql(`mutation($input: LoginInput!) { login(input: $input) { accessToken } }`, { input: { tenant: 'jtj', username, password: PASSWORD } });
+  const res = await server.gql(`mutation($input: LoginInput!) { login(input: $input) { accessToken } }`, {
+    input: { tenant: 'jtj', username, password: PASSWORD },
+  });
   if (!res.data) throw new Error(`login ${username}: ${JSON.stringify(res.errors)}`);
   return res.data.login.accessToken;
 }
 
 /** A user created and given roles by the root admin through the API; returns its ids and token. */
 async function createAdmin(server: TestServer, rootToken: string, username: string, homeOrg: string, roleOrgs: string[]) {
-  const created = await server.gql(`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
-    { input: { username, displayName: username, password: PASSWORD, orgId: homeOrg } }, rootToken);
+  const created = await server.gql(
+    `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+    { input: { username, displayName: username, password: PASSWORD, orgId: homeOrg } },
+    rootToken,
+  );
   if (!created.data) throw new Error(`createUser ${username}: ${JSON.stringify(created.errors)}`);
   const userId: string = created.data.createUser.id;
   const assignments: string[] = [];
   for (const orgId of roleOrgs) {
-    const assigned = await server.gql(`mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
-      { input: { userId, role: 'TENANT_ADMIN', orgId } }, rootToken);
+    const assigned = await server.gql(
+      `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+      { input: { userId, role: 'TENANT_ADMIN', orgId } },
+      rootToken,
+    );
     if (!assigned.data) throw new Error(`assignRole ${username}: ${JSON.stringify(assigned.errors)}`);
     assignments.push(assigned.data.assignRole.id);
   }
@@ -57,10 +65,26 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
   afterAll(() => server.close());
 
   const ledger = (token: string, orgId: string, title: string, content: string) =>
-    gql(`mutation($input: CreateLedgerEntryInput!) { createLedgerEntry(input: $input) { id } }`,
-      { input: { orgId, occurredOn: new Date(Date.now() - 3 * 86400_000).toISOString().slice(0, 10), category: 'MEETING', title, content, participants: 3 } }, token);
+    gql(
+      `mutation($input: CreateLedgerEntryInput!) { createLedgerEntry(input: $input) { id } }`,
+      {
+        input: {
+          orgId,
+          occurredOn: new Date(Date.now() - 3 * 86400_000).toISOString().slice(0, 10),
+          category: 'MEETING',
+          title,
+          content,
+          participants: 3,
+        },
+      },
+      token,
+    );
   const audit = (token: string, vars: Record<string, unknown> = {}) =>
-    gql(`query($e: ID, $a: String) { auditLog(first: 100, entityId: $e, action: $a) { totalCount nodes { action entityType entityId data actor } } }`, vars, token);
+    gql(
+      `query($e: ID, $a: String) { auditLog(first: 100, entityId: $e, action: $a) { totalCount nodes { action entityType entityId data actor } } }`,
+      vars,
+      token,
+    );
 
   it('shows a subtree admin the audit entries of its own subtree only, with no ledger content of a sibling subtree', async () => {
     const sibling = await ledger(secretary2, ids['养护科党支部'], '养护科支部会议', 'SIBLING-LEDGER-SECRET 养护科的台帐内容');
@@ -69,9 +93,15 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     const siblingId = sibling.data.createLedgerEntry.id;
     const ownId = own.data.createLedgerEntry.id;
     // a tenant-wide change (no org): for the root's eyes only
-    expect((await gql(`mutation { updateTenantSettings(input: { serviceRequestHours: 48 }) { serviceRequestHours } }`, {}, root)).errors).toBeUndefined();
+    expect(
+      (await gql(`mutation { updateTenantSettings(input: { serviceRequestHours: 48 }) { serviceRequestHours } }`, {}, root)).errors,
+    ).toBeUndefined();
     // the subtree admin's own work inside its subtree
-    const org = await gql(`mutation($p: ID!) { createOrg(input: { parentId: $p, name: "第六车队党支部", kind: BRANCH, category: ENTERPRISE }) { id } }`, { p: ids['市公交集团党委'] }, busAdmin);
+    const org = await gql(
+      `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "第六车队党支部", kind: BRANCH, category: ENTERPRISE }) { id } }`,
+      { p: ids['市公交集团党委'] },
+      busAdmin,
+    );
     expect(org.errors).toBeUndefined();
 
     const mine = await audit(busAdmin);
@@ -82,7 +112,12 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     expect(text).toContain('OWN-LEDGER');
     // its own subtree's records: its own account (created and given its role there by the root admin), the
     // branch secretary's ledger entry and its own new org
-    expect(mine.data.auditLog.nodes.map((n: { action: string }) => n.action).sort()).toEqual(['assignRole', 'createLedgerEntry', 'createOrg', 'createUser']);
+    expect(mine.data.auditLog.nodes.map((n: { action: string }) => n.action).sort()).toEqual([
+      'assignRole',
+      'createLedgerEntry',
+      'createOrg',
+      'createUser',
+    ]);
     expect(mine.data.auditLog.totalCount).toBe(4);
     // asking for the sibling's record by id, or by action, finds nothing either
     expect((await audit(busAdmin, { e: siblingId })).data.auditLog).toEqual({ totalCount: 0, nodes: [] });
@@ -93,7 +128,9 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     const rootText = JSON.stringify(all.data);
     expect(rootText).toContain('SIBLING-LEDGER-SECRET');
     expect(rootText).toContain('OWN-LEDGER');
-    expect(all.data.auditLog.nodes.map((n: { action: string }) => n.action)).toEqual(expect.arrayContaining(['updateTenantSettings', 'createLedgerEntry', 'createOrg', 'createUser', 'assignRole']));
+    expect(all.data.auditLog.nodes.map((n: { action: string }) => n.action)).toEqual(
+      expect.arrayContaining(['updateTenantSettings', 'createLedgerEntry', 'createOrg', 'createUser', 'assignRole']),
+    );
     // officers who are no admin at all still read no audit log
     expect(reasons(await audit(secretary))).toEqual(['FORBIDDEN/NOT_AUDIT_READER']);
   });
@@ -103,35 +140,71 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     const id = entry.data.createLedgerEntry.id;
     const deleted = await gql(`mutation($id: ID!) { deleteLedgerEntry(input: { id: $id }) }`, { id }, secretary);
     expect(deleted.errors).toBeUndefined();
-    const { rows } = await su.query(`SELECT a.org_id FROM audit_log a WHERE a.tenant_id = $1 AND a.action = 'deleteLedgerEntry'`, [tenantId]);
+    const { rows } = await su.query(`SELECT a.org_id FROM audit_log a WHERE a.tenant_id = $1 AND a.action = 'deleteLedgerEntry'`, [
+      tenantId,
+    ]);
     expect(rows).toEqual([{ org_id: Buffer.from(ids['第一车队党支部'], 'base64url').toString().split(':')[1] }]);
     const seen = await audit(busAdmin, { a: 'deleteLedgerEntry' });
     expect(seen.data.auditLog.totalCount).toBe(1);
   });
 
   it('refuses a subtree admin every tenant-wide power and changes nothing', async () => {
-    const fingerprint = async () => (await su.query(`
+    const fingerprint = async () =>
+      (
+        await su.query(
+          `
       SELECT (SELECT settings::text FROM tenants WHERE id = $1) AS settings,
              (SELECT count(*) FROM exemplar_limits WHERE tenant_id = $1) AS limits,
              (SELECT count(*) FROM assessment_rules WHERE tenant_id = $1) AS rules,
              (SELECT count(*) FROM framework_versions WHERE tenant_id = $1) AS versions,
              (SELECT count(*) FROM notices WHERE tenant_id = $1) AS notices,
-             (SELECT count(*) FROM supervision_teams WHERE tenant_id = $1) AS teams`, [tenantId])).rows[0];
+             (SELECT count(*) FROM supervision_teams WHERE tenant_id = $1) AS teams`,
+          [tenantId],
+        )
+      ).rows[0];
     const imported = await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, root);
     const versionId = imported.data.importFramework.id;
     const before = await fingerprint();
-    const [inspectorId] = (await su.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'inspector'`, [tenantId])).rows.map((r) => Buffer.from(`User:${r.id}`).toString('base64url'));
+    const [inspectorId] = (await su.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'inspector'`, [tenantId])).rows.map(
+      (r) => Buffer.from(`User:${r.id}`).toString('base64url'),
+    );
     const attempts: [string, string, Record<string, unknown>][] = [
       ['updateTenantSettings', `mutation { updateTenantSettings(input: { opinionHours: 1 }) { opinionHours } }`, {}],
-      ['setExemplarLimit', `mutation { setExemplarLimit(input: { year: 2026, kind: MODEL_POST, category: ENTERPRISE, limit: 2 }) { limit } }`, {}],
-      ['setAssessmentRule', `mutation($input: SetAssessmentRuleInput!) { setAssessmentRule(input: $input) { year } }`, {
-        input: { year: 2026, rule: { campaignShare: 0.5, base: 100, overdueRectificationPoints: 1, criticismPoints: 1, commendationPoints: 1, findingPoints: [] } },
-      }],
+      [
+        'setExemplarLimit',
+        `mutation { setExemplarLimit(input: { year: 2026, kind: MODEL_POST, category: ENTERPRISE, limit: 2 }) { limit } }`,
+        {},
+      ],
+      [
+        'setAssessmentRule',
+        `mutation($input: SetAssessmentRuleInput!) { setAssessmentRule(input: $input) { year } }`,
+        {
+          input: {
+            year: 2026,
+            rule: {
+              campaignShare: 0.5,
+              base: 100,
+              overdueRectificationPoints: 1,
+              criticismPoints: 1,
+              commendationPoints: 1,
+              findingPoints: [],
+            },
+          },
+        },
+      ],
       ['importFramework', `mutation { importFramework(input: { template: "wqwh" }) { id } }`, {}],
       ['publishVersion', `mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: versionId }],
       ['createDraftFrom', `mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id } }`, { v: versionId }],
-      ['createNotice', `mutation($o: ID!) { createNotice(input: { kind: COMMENDATION, title: "表扬", body: "表扬第一车队", subjectOrgIds: [$o] }) { id } }`, { o: ids['第一车队党支部'] }],
-      ['createSupervisionTeam', `mutation($l: ID!, $o: ID!) { createSupervisionTeam(input: { name: "集团督导组", leaderId: $l, scopeOrgIds: [$o] }) { id } }`, { l: inspectorId, o: ids['市公交集团党委'] }],
+      [
+        'createNotice',
+        `mutation($o: ID!) { createNotice(input: { kind: COMMENDATION, title: "表扬", body: "表扬第一车队", subjectOrgIds: [$o] }) { id } }`,
+        { o: ids['第一车队党支部'] },
+      ],
+      [
+        'createSupervisionTeam',
+        `mutation($l: ID!, $o: ID!) { createSupervisionTeam(input: { name: "集团督导组", leaderId: $l, scopeOrgIds: [$o] }) { id } }`,
+        { l: inspectorId, o: ids['市公交集团党委'] },
+      ],
     ];
     const refused: Record<string, string[]> = {};
     for (const [name, query, vars] of attempts) refused[name] = reasons(await gql(query, vars, busAdmin));
@@ -154,27 +227,55 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     expect(Object.values(done).every((e) => e === undefined)).toBe(true);
     expect((await gql(`{ verifyRecords { ok } }`, {}, root)).data.verifyRecords.ok).toBe(true);
     const after = await fingerprint();
-    expect(after).toMatchObject({ limits: String(Number(before.limits) + 1), rules: String(Number(before.rules) + 1), notices: String(Number(before.notices) + 1), teams: String(Number(before.teams) + 1) });
+    expect(after).toMatchObject({
+      limits: String(Number(before.limits) + 1),
+      rules: String(Number(before.rules) + 1),
+      notices: String(Number(before.notices) + 1),
+      teams: String(Number(before.teams) + 1),
+    });
     expect(JSON.parse(after.settings).opinionHours).toBe(1);
   });
 
   it('lets a subtree admin administer its own subtree and nothing beside it', async () => {
-    const inside = await gql(`mutation($p: ID!) { createOrg(input: { parentId: $p, name: "第七车队党支部", kind: BRANCH, category: ENTERPRISE }) { id name } }`, { p: ids['市公交集团党委'] }, busAdmin);
+    const inside = await gql(
+      `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "第七车队党支部", kind: BRANCH, category: ENTERPRISE }) { id name } }`,
+      { p: ids['市公交集团党委'] },
+      busAdmin,
+    );
     expect(inside.errors).toBeUndefined();
-    const user = await gql(`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
-      { input: { username: 'bus-seventh-secretary', displayName: '第七车队书记', password: PASSWORD, orgId: inside.data.createOrg.id } }, busAdmin);
+    const user = await gql(
+      `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+      { input: { username: 'bus-seventh-secretary', displayName: '第七车队书记', password: PASSWORD, orgId: inside.data.createOrg.id } },
+      busAdmin,
+    );
     expect(user.errors).toBeUndefined();
-    const role = await gql(`mutation($u: ID!, $o: ID!) { assignRole(input: { userId: $u, role: SECRETARY, orgId: $o }) { id roleLabel } }`,
-      { u: user.data.createUser.id, o: inside.data.createOrg.id }, busAdmin);
+    const role = await gql(
+      `mutation($u: ID!, $o: ID!) { assignRole(input: { userId: $u, role: SECRETARY, orgId: $o }) { id roleLabel } }`,
+      { u: user.data.createUser.id, o: inside.data.createOrg.id },
+      busAdmin,
+    );
     expect(role.data.assignRole.roleLabel).toBe('书记');
-    expect((await gql(`{ users(first: 100) { nodes { username } } }`, {}, busAdmin)).data.users.nodes.map((u: { username: string }) => u.username))
-      .toEqual(expect.arrayContaining(['bus-admin', 'bus-seventh-secretary', 'secretary', 'supervisor', 'member']));
+    expect(
+      (await gql(`{ users(first: 100) { nodes { username } } }`, {}, busAdmin)).data.users.nodes.map(
+        (u: { username: string }) => u.username,
+      ),
+    ).toEqual(expect.arrayContaining(['bus-admin', 'bus-seventh-secretary', 'secretary', 'supervisor', 'member']));
     // beside it: the sibling subtree and the root stay out of reach
-    const outside = await gql(`mutation($p: ID!) { createOrg(input: { parentId: $p, name: "第五公路站党支部", kind: BRANCH, category: INSTITUTION }) { id } }`, { p: ids['市公路管理处党委'] }, busAdmin);
+    const outside = await gql(
+      `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "第五公路站党支部", kind: BRANCH, category: INSTITUTION }) { id } }`,
+      { p: ids['市公路管理处党委'] },
+      busAdmin,
+    );
     expect(codes(outside)).toEqual(['NOT_FOUND']);
-    const atRoot = await gql(`mutation($p: ID!) { createOrg(input: { parentId: $p, name: "新直属党委", kind: COMMITTEE, category: ORGAN }) { id } }`, { p: ids['中共市交通运输局党委'] }, busAdmin);
+    const atRoot = await gql(
+      `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "新直属党委", kind: COMMITTEE, category: ORGAN }) { id } }`,
+      { p: ids['中共市交通运输局党委'] },
+      busAdmin,
+    );
     expect(codes(atRoot)).toEqual(['FORBIDDEN']);
-    const users = (await gql(`{ users(first: 100) { nodes { username } } }`, {}, busAdmin)).data.users.nodes.map((u: { username: string }) => u.username);
+    const users = (await gql(`{ users(first: 100) { nodes { username } } }`, {}, busAdmin)).data.users.nodes.map(
+      (u: { username: string }) => u.username,
+    );
     expect(users).not.toContain('secretary2');
     expect(users).not.toContain('admin');
   });
@@ -186,15 +287,22 @@ describe('item 4: every tenant keeps an enabled TENANT_ADMIN at its root', () =>
   let ids: Record<string, string>;
   let tenantId: string;
   const gql = (q: string, v: Record<string, unknown>, t: string) => server.gql(q, v, t);
-  const raw = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];
   /** Usernames of the enabled users holding TENANT_ADMIN at the root org, read under the API. */
-  const rootAdmins = async (): Promise<string[]> => (await su.query(`
+  const rootAdmins = async (): Promise<string[]> =>
+    (
+      await su.query(
+        `
     SELECT DISTINCT u.username FROM role_assignments ra
       JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id AND o.parent_id IS NULL
       JOIN users u ON u.tenant_id = ra.tenant_id AND u.id = ra.user_id AND NOT u.disabled
-     WHERE ra.tenant_id = $1 AND ra.role = 'TENANT_ADMIN' ORDER BY 1`, [tenantId])).rows.map((r) => r.username);
-  const revoke = (assignmentId: string, token: string) => gql(`mutation($a: ID!) { revokeRole(input: { assignmentId: $a }) }`, { a: assignmentId }, token);
-  const disable = (userId: string, token: string) => gql(`mutation($u: ID!) { setUserDisabled(input: { userId: $u, disabled: true }) { disabled } }`, { u: userId }, token);
+     WHERE ra.tenant_id = $1 AND ra.role = 'TENANT_ADMIN' ORDER BY 1`,
+        [tenantId],
+      )
+    ).rows.map((r) => r.username);
+  const revoke = (assignmentId: string, token: string) =>
+    gql(`mutation($a: ID!) { revokeRole(input: { assignmentId: $a }) }`, { a: assignmentId }, token);
+  const disable = (userId: string, token: string) =>
+    gql(`mutation($u: ID!) { setUserDisabled(input: { userId: $u, disabled: true }) { disabled } }`, { u: userId }, token);
 
   beforeAll(async () => {
     server = await startTestServer({ env: NO_LIMITS });
@@ -222,10 +330,19 @@ describe('item 4: every tenant keeps an enabled TENANT_ADMIN at its root', () =>
   });
 
   it('keeps the root admin even against a writer that skips the services (database trigger)', async () => {
-    const [{ id }] = (await su.query(`SELECT ra.id FROM role_assignments ra JOIN users u ON u.tenant_id = ra.tenant_id AND u.id = ra.user_id
-      WHERE ra.tenant_id = $1 AND u.username = 'admin' AND ra.role = 'TENANT_ADMIN'`, [tenantId])).rows;
-    await expect(su.query(`DELETE FROM role_assignments WHERE tenant_id = $1 AND id = $2`, [tenantId, id])).rejects.toMatchObject({ code: 'LA001' });
-    await expect(su.query(`UPDATE users SET disabled = true WHERE tenant_id = $1 AND username = 'admin'`, [tenantId])).rejects.toMatchObject({ code: 'LA001' });
+    const [{ id }] = (
+      await su.query(
+        `SELECT ra.id FROM role_assignments ra JOIN users u ON u.tenant_id = ra.tenant_id AND u.id = ra.user_id
+      WHERE ra.tenant_id = $1 AND u.username = 'admin' AND ra.role = 'TENANT_ADMIN'`,
+        [tenantId],
+      )
+    ).rows;
+    await expect(su.query(`DELETE FROM role_assignments WHERE tenant_id = $1 AND id = $2`, [tenantId, id])).rejects.toMatchObject({
+      code: 'LA001',
+    });
+    await expect(
+      su.query(`UPDATE users SET disabled = true WHERE tenant_id = $1 AND username = 'admin'`, [tenantId]),
+    ).rejects.toMatchObject({ code: 'LA001' });
     expect(await rootAdmins()).toEqual(['admin']);
   });
 
@@ -234,17 +351,37 @@ describe('item 4: every tenant keeps an enabled TENANT_ADMIN at its root', () =>
     const seen = new Map<string, number>();
     for (let round = 1; round <= 3; round++) {
       // two root admins, and nobody else at the root
-      const a = { username: `root-a${round}`, ...(await createAdmin(server, survivor.token, `root-a${round}`, ids['中共市交通运输局党委'], [ids['中共市交通运输局党委']])) };
-      const b = { username: `root-b${round}`, ...(await createAdmin(server, survivor.token, `root-b${round}`, ids['中共市交通运输局党委'], [ids['中共市交通运输局党委']])) };
-      const old = await gql(`query($id: ID!) { node(id: $id) { ... on User { roles { id role org { parent { id } } } } } }`,
-        { id: Buffer.from(`User:${(await su.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = $2`, [tenantId, survivor.username])).rows[0].id}`).toString('base64url') }, a.token);
-      const oldRoot = old.data.node.roles.find((r: { role: string; org: { parent: unknown } }) => r.role === 'TENANT_ADMIN' && r.org.parent === null).id;
+      const a = {
+        username: `root-a${round}`,
+        ...(await createAdmin(server, survivor.token, `root-a${round}`, ids['中共市交通运输局党委'], [ids['中共市交通运输局党委']])),
+      };
+      const b = {
+        username: `root-b${round}`,
+        ...(await createAdmin(server, survivor.token, `root-b${round}`, ids['中共市交通运输局党委'], [ids['中共市交通运输局党委']])),
+      };
+      const old = await gql(
+        `query($id: ID!) { node(id: $id) { ... on User { roles { id role org { parent { id } } } } } }`,
+        {
+          id: Buffer.from(
+            `User:${(await su.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = $2`, [tenantId, survivor.username])).rows[0].id}`,
+          ).toString('base64url'),
+        },
+        a.token,
+      );
+      const oldRoot = old.data.node.roles.find(
+        (r: { role: string; org: { parent: unknown } }) => r.role === 'TENANT_ADMIN' && r.org.parent === null,
+      ).id;
       expect((await revoke(oldRoot, a.token)).errors).toBeUndefined();
       expect(await rootAdmins()).toEqual([a.username, b.username].sort());
 
       const requests: Promise<GqlResponse>[] = [];
       for (let i = 0; i < 8; i++) {
-        requests.push(revoke(b.assignments[0], a.token), revoke(a.assignments[0], b.token), disable(b.userId, a.token), disable(a.userId, b.token));
+        requests.push(
+          revoke(b.assignments[0], a.token),
+          revoke(a.assignments[0], b.token),
+          disable(b.userId, a.token),
+          disable(a.userId, b.token),
+        );
       }
       const answers = await Promise.all(requests);
       expect(answers).toHaveLength(32);
@@ -263,7 +400,14 @@ describe('item 4: every tenant keeps an enabled TENANT_ADMIN at its root', () =>
     }
     console.log('last-admin race, refusals by code/reason:', Object.fromEntries(seen));
     // every refusal is coded: the ones a lost race can meet, and never INTERNAL_SERVER_ERROR
-    const allowed = ['CONFLICT/LAST_ADMIN', 'NOT_FOUND/ROLE_NOT_FOUND', 'NOT_FOUND/USER_NOT_FOUND', 'FORBIDDEN/NOT_USER_ADMIN', 'UNAUTHENTICATED/TOKEN_INVALID', 'BAD_USER_INPUT/SELF_DISABLE'];
+    const allowed = [
+      'CONFLICT/LAST_ADMIN',
+      'NOT_FOUND/ROLE_NOT_FOUND',
+      'NOT_FOUND/USER_NOT_FOUND',
+      'FORBIDDEN/NOT_USER_ADMIN',
+      'UNAUTHENTICATED/TOKEN_INVALID',
+      'BAD_USER_INPUT/SELF_DISABLE',
+    ];
     expect([...seen.keys()].filter((k) => !allowed.includes(k))).toEqual([]);
     expect([...seen.values()].reduce((n, v) => n + v, 0)).toBeGreaterThan(0);
     // the survivor still administers the tenant

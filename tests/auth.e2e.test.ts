@@ -20,7 +20,13 @@ describe('sign-in and tokens', () => {
     const res = await login('jtj', 'secretary');
     expect(res.errors).toBeUndefined();
     const { accessToken, refreshToken, expiresAt, viewer } = res.data.login;
-    expect(viewer).toEqual({ kind: 'USER', username: 'secretary', tenant: { slug: 'jtj' }, user: { username: 'secretary' }, roles: [{ role: 'SECRETARY', org: { name: '第一车队党支部' } }] });
+    expect(viewer).toEqual({
+      kind: 'USER',
+      username: 'secretary',
+      tenant: { slug: 'jtj' },
+      user: { username: 'secretary' },
+      roles: [{ role: 'SECRETARY', org: { name: '第一车队党支部' } }],
+    });
     const claims = jwt.verify(accessToken, TEST_JWT_SECRET, { algorithms: ['HS256'] }) as jwt.JwtPayload;
     expect(claims.iss).toBe('party-platform');
     expect(claims.aud).toBe('party-platform-api');
@@ -43,10 +49,15 @@ describe('sign-in and tokens', () => {
     const english = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'accept-language': 'en-US,en;q=0.9,zh;q=0.5' },
-      body: JSON.stringify({ query: `mutation { login(input: { tenant: "jtj", username: "secretary", password: "wrong" }) { accessToken } }` }),
+      body: JSON.stringify({
+        query: `mutation { login(input: { tenant: "jtj", username: "secretary", password: "wrong" }) { accessToken } }`,
+      }),
     });
     const body = (await english.json()) as { errors: { message: string; extensions: unknown }[] };
-    expect(body.errors[0]).toMatchObject({ message: 'Invalid tenant, username or password', extensions: { code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' } });
+    expect(body.errors[0]).toMatchObject({
+      message: 'Invalid tenant, username or password',
+      extensions: { code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' },
+    });
   });
 
   it('keeps a user of one tenant out of another tenant with the same username', async () => {
@@ -97,15 +108,30 @@ describe('sign-in and tokens', () => {
     const base = () => ({ sub: claims.sub, tid: claims.tid, kind: 'user', iss: 'party-platform', aud: 'party-platform-api' });
 
     it('accepts a well-formed token', async () => {
-      expect((await server.gql(VIEWER, {}, sign({ ...base(), exp: Math.floor(Date.now() / 1000) + 60 }))).data.viewer.username).toBe('admin');
+      expect((await server.gql(VIEWER, {}, sign({ ...base(), exp: Math.floor(Date.now() / 1000) + 60 }))).data.viewer.username).toBe(
+        'admin',
+      );
     });
 
     const cases: [string, () => string][] = [
-      ['alg none', () => `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ ...base(), exp: 9999999999 })).toString('base64url')}.`],
+      [
+        'alg none',
+        () =>
+          `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ ...base(), exp: 9999999999 })).toString('base64url')}.`,
+      ],
       ['a wrong key', () => sign({ ...base(), exp: Math.floor(Date.now() / 1000) + 60 }, {}, 'another-secret-of-enough-length-000000')],
-      ['a tampered payload', () => { const [h, , s] = good.split('.'); return `${h}.${Buffer.from(JSON.stringify({ ...claims, tid: '00000000-0000-0000-0000-000000000000' })).toString('base64url')}.${s}`; }],
+      [
+        'a tampered payload',
+        () => {
+          const [h, , s] = good.split('.');
+          return `${h}.${Buffer.from(JSON.stringify({ ...claims, tid: '00000000-0000-0000-0000-000000000000' })).toString('base64url')}.${s}`;
+        },
+      ],
       ['an expired token', () => sign({ ...base(), exp: Math.floor(Date.now() / 1000) - 60 })],
-      ['a not-yet-valid token', () => sign({ ...base(), exp: Math.floor(Date.now() / 1000) + 600, nbf: Math.floor(Date.now() / 1000) + 300 })],
+      [
+        'a not-yet-valid token',
+        () => sign({ ...base(), exp: Math.floor(Date.now() / 1000) + 600, nbf: Math.floor(Date.now() / 1000) + 300 }),
+      ],
       ['a wrong issuer', () => sign({ ...base(), iss: 'evil', exp: Math.floor(Date.now() / 1000) + 60 })],
       ['a wrong audience', () => sign({ ...base(), aud: 'other-api', exp: Math.floor(Date.now() / 1000) + 60 })],
       ['an HS512 token', () => sign({ ...base(), exp: Math.floor(Date.now() / 1000) + 60 }, { algorithm: 'HS512' })],
@@ -123,7 +149,11 @@ describe('sign-in and tokens', () => {
       expect((await server.gql(VIEWER, {}, session.accessToken)).data.viewer.username).toBe('secretary2');
       const users = await server.gql(`{ users(search: "secretary2") { nodes { id } } }`, {}, good);
       const userId = users.data.users.nodes[0].id;
-      const disabled = await server.gql(`mutation($id: ID!) { setUserDisabled(input: { userId: $id, disabled: true }) { disabled } }`, { id: userId }, good);
+      const disabled = await server.gql(
+        `mutation($id: ID!) { setUserDisabled(input: { userId: $id, disabled: true }) { disabled } }`,
+        { id: userId },
+        good,
+      );
       expect(disabled.data.setUserDisabled.disabled).toBe(true);
       expect(codes(await server.gql(VIEWER, {}, session.accessToken))).toEqual(['UNAUTHENTICATED']);
       expect(codes(await server.gql(REFRESH, { t: session.refreshToken }))).toEqual(['UNAUTHENTICATED']);
@@ -150,13 +180,19 @@ describe('RS256 keys and algorithm confusion', () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const os = await import('node:os');
     const path = await import('node:path');
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const pair = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
     publicKey = pair.publicKey;
     privateKey = pair.privateKey;
     const dir = mkdtempSync(path.join(os.tmpdir(), 'party-keys-'));
     writeFileSync(path.join(dir, 'private.pem'), privateKey);
     writeFileSync(path.join(dir, 'public.pem'), publicKey);
-    server = await startTestServer({ env: { JWT_PRIVATE_KEY_FILE: path.join(dir, 'private.pem'), JWT_PUBLIC_KEY_FILE: path.join(dir, 'public.pem') } });
+    server = await startTestServer({
+      env: { JWT_PRIVATE_KEY_FILE: path.join(dir, 'private.pem'), JWT_PUBLIC_KEY_FILE: path.join(dir, 'public.pem') },
+    });
   });
   afterAll(() => server.close());
 

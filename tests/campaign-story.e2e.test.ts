@@ -25,74 +25,146 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
   describe('framework', () => {
     it('ships 四强四有 and the 五强五化 example as templates', async () => {
       const res = await gql(`{ frameworkTemplates { name code title description } }`, {}, admin);
-      expect(res.data.frameworkTemplates.map((t: { name: string; code: string }) => [t.name, t.code])).toEqual([['sqsy', 'SQSY'], ['wqwh', 'WQWH']]);
+      expect(res.data.frameworkTemplates.map((t: { name: string; code: string }) => [t.name, t.code])).toEqual([
+        ['sqsy', 'SQSY'],
+        ['wqwh', 'WQWH'],
+      ]);
       expect(res.data.frameworkTemplates[1].description).toMatch(/^示例 \(EXAMPLE\)/);
     });
 
     it('imports 四强四有 as a draft with the four 强 and four 有 as dimensions', async () => {
-      const res = await gql(`mutation { importFramework(input: { template: "sqsy" }) { id number status framework { code name } rule { threshold totalMax grades { code label min } kindWeights { kind weight } }
-          dimensions { code title } criteria { code } } }`, {}, admin);
+      const res = await gql(
+        `mutation { importFramework(input: { template: "sqsy" }) { id number status framework { code name } rule { threshold totalMax grades { code label min } kindWeights { kind weight } }
+          dimensions { code title } criteria { code } } }`,
+        {},
+        admin,
+      );
       expect(res.errors).toBeUndefined();
       const v = res.data.importFramework;
       versionId = v.id;
       expect(v).toMatchObject({ number: 1, status: 'DRAFT', framework: { code: 'SQSY', name: '四强四有' } });
       expect(v.dimensions.map((d: { title: string }) => d.title)).toEqual([
-        '组织群众能力强', '联系群众能力强', '凝聚群众能力强', '保障群众能力强',
-        '有多样化的服务平台', '有特色化的服务载体', '有高效化的服务队伍', '有常态化的服务机制',
+        '组织群众能力强',
+        '联系群众能力强',
+        '凝聚群众能力强',
+        '保障群众能力强',
+        '有多样化的服务平台',
+        '有特色化的服务载体',
+        '有高效化的服务队伍',
+        '有常态化的服务机制',
       ]);
       expect(v.rule.grades.map((g: { label: string }) => g.label)).toEqual(['优秀', '良好', '合格', '不合格']);
-      expect(v.rule.kindWeights).toEqual([{ kind: 'SELF', weight: 0.2 }, { kind: 'SUPERIOR', weight: 0.5 }, { kind: 'PUBLIC', weight: 0.3 }]);
+      expect(v.rule.kindWeights).toEqual([
+        { kind: 'SELF', weight: 0.2 },
+        { kind: 'SUPERIOR', weight: 0.5 },
+        { kind: 'PUBLIC', weight: 0.3 },
+      ]);
       expect(v.criteria.length).toBeGreaterThan(40);
     });
 
     it('edits the draft, and refuses to publish it with every problem reported at once', async () => {
       const crit = await criteriaOf(server, admin, versionId);
-      const q4 = (await gql(`query($id: ID!) { frameworkVersion(id: $id) { dimensions { id code } } }`, { id: versionId }, admin)).data.frameworkVersion.dimensions.find((d: { code: string }) => d.code === 'Q4');
-      const added = await gql(`mutation($input: AddCriterionInput!) { addCriterion(input: $input) { id code position parent { code } } }`,
-        { input: { versionId, parentId: q4.id, code: 'Q4.5', title: '为基层办实事解难题', weight: 0.2, maxScore: 10, scoringType: 'SCALE' } }, admin);
+      const q4 = (
+        await gql(`query($id: ID!) { frameworkVersion(id: $id) { dimensions { id code } } }`, { id: versionId }, admin)
+      ).data.frameworkVersion.dimensions.find((d: { code: string }) => d.code === 'Q4');
+      const added = await gql(
+        `mutation($input: AddCriterionInput!) { addCriterion(input: $input) { id code position parent { code } } }`,
+        {
+          input: { versionId, parentId: q4.id, code: 'Q4.5', title: '为基层办实事解难题', weight: 0.2, maxScore: 10, scoringType: 'SCALE' },
+        },
+        admin,
+      );
       expect(added.data.addCriterion).toMatchObject({ code: 'Q4.5', position: 4, parent: { code: 'Q4' } });
-      const empty = await gql(`mutation($input: AddCriterionInput!) { addCriterion(input: $input) { id } }`, { input: { versionId, code: 'Q9', title: '空维度', weight: 0.1 } }, admin);
-      const dupe = await gql(`mutation($input: AddCriterionInput!) { addCriterion(input: $input) { id } }`, { input: { versionId, code: 'Q1.1', title: 'x' } }, admin);
+      const empty = await gql(
+        `mutation($input: AddCriterionInput!) { addCriterion(input: $input) { id } }`,
+        { input: { versionId, code: 'Q9', title: '空维度', weight: 0.1 } },
+        admin,
+      );
+      const dupe = await gql(
+        `mutation($input: AddCriterionInput!) { addCriterion(input: $input) { id } }`,
+        { input: { versionId, code: 'Q1.1', title: 'x' } },
+        admin,
+      );
       expect(dupe.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CRITERION_CODE_TAKEN' });
 
       const refused = await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status } }`, { v: versionId }, admin);
       expect(refused.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_VERSION' });
       const problems = refused.errors![0].extensions!.problems as { path: string; message: string }[];
-      expect(problems).toEqual(expect.arrayContaining([
-        { path: 'criteria', message: 'weights of the non-bonus criteria here must sum to 1, not 1.1' },
-        { path: 'criteria[3].children', message: 'weights of the non-bonus criteria here must sum to 1, not 1.2' },
-        { path: 'criteria[8]', message: 'dimension Q9 has no criteria under it' },
-      ]));
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          { path: 'criteria', message: 'weights of the non-bonus criteria here must sum to 1, not 1.1' },
+          { path: 'criteria[3].children', message: 'weights of the non-bonus criteria here must sum to 1, not 1.2' },
+          { path: 'criteria[8]', message: 'dimension Q9 has no criteria under it' },
+        ]),
+      );
 
       // fix: drop the empty dimension, re-weight 保障群众能力强 to five × 0.2, move the new item first
-      expect((await gql(`mutation($id: ID!) { deleteCriterion(input: { id: $id }) }`, { id: empty.data.addCriterion.id }, admin)).data.deleteCriterion).toBe(true);
+      expect(
+        (await gql(`mutation($id: ID!) { deleteCriterion(input: { id: $id }) }`, { id: empty.data.addCriterion.id }, admin)).data
+          .deleteCriterion,
+      ).toBe(true);
       for (const code of ['Q4.1', 'Q4.2', 'Q4.3', 'Q4.4']) {
-        const r = await gql(`mutation($id: ID!) { updateCriterion(input: { id: $id, weight: 0.2 }) { weight } }`, { id: crit.find((c) => c.code === code)!.id }, admin);
+        const r = await gql(
+          `mutation($id: ID!) { updateCriterion(input: { id: $id, weight: 0.2 }) { weight } }`,
+          { id: crit.find((c) => c.code === code)!.id },
+          admin,
+        );
         expect(r.data.updateCriterion.weight).toBe(0.2);
       }
-      const moved = await gql(`mutation($id: ID!) { moveCriterion(input: { id: $id, newParentId: null, position: 0 }) { code parent { code } } }`, { id: added.data.addCriterion.id }, admin);
+      const moved = await gql(
+        `mutation($id: ID!) { moveCriterion(input: { id: $id, newParentId: null, position: 0 }) { code parent { code } } }`,
+        { id: added.data.addCriterion.id },
+        admin,
+      );
       expect(moved.data.moveCriterion.parent).toBeNull(); // moved out to the top level by mistake …
-      const back = await gql(`mutation($id: ID!, $p: ID!) { moveCriterion(input: { id: $id, newParentId: $p, position: 0 }) { position parent { code children { code } } } }`, { id: added.data.addCriterion.id, p: q4.id }, admin);
-      expect(back.data.moveCriterion.parent).toEqual({ code: 'Q4', children: [{ code: 'Q4.5' }, { code: 'Q4.1' }, { code: 'Q4.2' }, { code: 'Q4.3' }, { code: 'Q4.4' }] });
-      const renamed = await gql(`mutation($id: ID!) { updateCriterion(input: { id: $id, title: "党组织书记凝聚能力强" }) { title } }`, { id: crit.find((c) => c.code === 'Q1.1')!.id }, admin);
+      const back = await gql(
+        `mutation($id: ID!, $p: ID!) { moveCriterion(input: { id: $id, newParentId: $p, position: 0 }) { position parent { code children { code } } } }`,
+        { id: added.data.addCriterion.id, p: q4.id },
+        admin,
+      );
+      expect(back.data.moveCriterion.parent).toEqual({
+        code: 'Q4',
+        children: [{ code: 'Q4.5' }, { code: 'Q4.1' }, { code: 'Q4.2' }, { code: 'Q4.3' }, { code: 'Q4.4' }],
+      });
+      const renamed = await gql(
+        `mutation($id: ID!) { updateCriterion(input: { id: $id, title: "党组织书记凝聚能力强" }) { title } }`,
+        { id: crit.find((c) => c.code === 'Q1.1')!.id },
+        admin,
+      );
       expect(renamed.data.updateCriterion.title).toBe('党组织书记凝聚能力强');
 
-      const published = await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status publishedAt } }`, { v: versionId }, admin);
+      const published = await gql(
+        `mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status publishedAt } }`,
+        { v: versionId },
+        admin,
+      );
       expect(published.errors).toBeUndefined();
       expect(published.data.publishVersion.status).toBe('PUBLISHED');
     });
 
     it('keeps a published version immutable; change means a new draft', async () => {
       const crit = await criteriaOf(server, admin, versionId);
-      const edit = await gql(`mutation($id: ID!) { updateCriterion(input: { id: $id, title: "改" }) { title } }`, { id: crit[1].id }, admin);
+      const edit = await gql(
+        `mutation($id: ID!) { updateCriterion(input: { id: $id, title: "改" }) { title } }`,
+        { id: crit[1].id },
+        admin,
+      );
       expect(edit.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'VERSION_NOT_DRAFT' });
       const del = await gql(`mutation($id: ID!) { deleteCriterion(input: { id: $id }) }`, { id: crit[1].id }, admin);
       expect(codes(del)).toEqual(['CONFLICT']);
-      const rule = await gql(`mutation($v: ID!) { updatePassRule(input: { versionId: $v, rule: { aggregation: AVERAGE, totalMax: 100, threshold: 1, bonusCap: 0, grades: [{ code: "A", label: "a", min: 0 }], vetoGrade: "A", kindWeights: [{ kind: SELF, weight: 1 }], requiredKinds: [SELF], discrepancyMargin: 0.1 } }) { id } }`, { v: versionId }, admin);
+      const rule = await gql(
+        `mutation($v: ID!) { updatePassRule(input: { versionId: $v, rule: { aggregation: AVERAGE, totalMax: 100, threshold: 1, bonusCap: 0, grades: [{ code: "A", label: "a", min: 0 }], vetoGrade: "A", kindWeights: [{ kind: SELF, weight: 1 }], requiredKinds: [SELF], discrepancyMargin: 0.1 } }) { id } }`,
+        { v: versionId },
+        admin,
+      );
       expect(codes(rule)).toEqual(['CONFLICT']);
       expect((await criteriaOf(server, admin, versionId)).map((c) => c.code)).toEqual(crit.map((c) => c.code));
 
-      const draft = await gql(`mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { number status criteria { code } } }`, { v: versionId }, admin);
+      const draft = await gql(
+        `mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { number status criteria { code } } }`,
+        { v: versionId },
+        admin,
+      );
       expect(draft.data.createDraftFrom).toMatchObject({ number: 2, status: 'DRAFT' });
       expect(draft.data.createDraftFrom.criteria.map((c: { code: string }) => c.code)).toEqual(crit.map((c) => c.code));
     });
@@ -102,9 +174,17 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const yamlText = exported.data.exportFramework as string;
       expect(yamlText).toMatch(/^format: party-framework\/v1/);
       expect(yamlText).toContain('党组织书记凝聚能力强');
-      const imported = await gql(`mutation($d: String!) { importFramework(input: { document: $d }) { id number } }`, { d: yamlText }, admin);
+      const imported = await gql(
+        `mutation($d: String!) { importFramework(input: { document: $d }) { id number } }`,
+        { d: yamlText },
+        admin,
+      );
       expect(imported.data.importFramework.number).toBe(3);
-      const again = await gql(`query($v: ID!) { exportFramework(versionId: $v, format: YAML) }`, { v: imported.data.importFramework.id }, admin);
+      const again = await gql(
+        `query($v: ID!) { exportFramework(versionId: $v, format: YAML) }`,
+        { v: imported.data.importFramework.id },
+        admin,
+      );
       expect(again.data.exportFramework).toBe(yamlText);
       const json = await gql(`query($v: ID!) { exportFramework(versionId: $v, format: JSON) }`, { v: versionId }, admin);
       expect(JSON.parse(json.data.exportFramework).criteria).toHaveLength(8);
@@ -115,17 +195,44 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const stored = async () => [await count(su, 'framework_versions'), await count(su, 'criteria')];
       const before = await stored();
       const bad = JSON.stringify({
-        format: 'party-framework/v1', code: 'BAD', name: '坏文档',
-        rule: { aggregation: 'WEIGHTED_SUM', totalMax: 100, threshold: 120, bonusCap: 0, grades: [{ code: 'OK', label: '合格', min: 60 }], vetoGrade: 'OK', kindWeights: { SELF: 0.5, SUPERIOR: 0.6 } },
-        criteria: [{ code: 'A', title: '甲', weight: 1, children: [{ code: 'A1', title: '一', weight: 1, maxScore: -5, scoringType: 'COUNT' }, { code: 'A1', title: '二', bonus: true, maxScore: 2, scoringType: 'SCALE' }] }],
+        format: 'party-framework/v1',
+        code: 'BAD',
+        name: '坏文档',
+        rule: {
+          aggregation: 'WEIGHTED_SUM',
+          totalMax: 100,
+          threshold: 120,
+          bonusCap: 0,
+          grades: [{ code: 'OK', label: '合格', min: 60 }],
+          vetoGrade: 'OK',
+          kindWeights: { SELF: 0.5, SUPERIOR: 0.6 },
+        },
+        criteria: [
+          {
+            code: 'A',
+            title: '甲',
+            weight: 1,
+            children: [
+              { code: 'A1', title: '一', weight: 1, maxScore: -5, scoringType: 'COUNT' },
+              { code: 'A1', title: '二', bonus: true, maxScore: 2, scoringType: 'SCALE' },
+            ],
+          },
+        ],
       });
       const res = await gql(`mutation($d: String!) { importFramework(input: { document: $d }) { id } }`, { d: bad }, admin);
       expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_DOCUMENT' });
       const paths = (res.errors![0].extensions!.problems as { path: string }[]).map((p) => p.path);
-      expect(paths).toEqual(expect.arrayContaining([
-        'rule.threshold', 'rule.grades', 'rule.kindWeights',
-        'criteria[0].children[0].maxScore', 'criteria[0].children[0].target', 'criteria[0].children[1].code', 'criteria[0].children[1].bonus',
-      ]));
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          'rule.threshold',
+          'rule.grades',
+          'rule.kindWeights',
+          'criteria[0].children[0].maxScore',
+          'criteria[0].children[0].target',
+          'criteria[0].children[1].code',
+          'criteria[0].children[1].bonus',
+        ]),
+      );
       const notYaml = await gql(`mutation { importFramework(input: { document: "a: [unclosed" }) { id } }`, {}, admin);
       expect(notYaml.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_DOCUMENT' });
       const unknown = await gql(`mutation { importFramework(input: { template: "nope" }) { id } }`, {}, admin);
@@ -139,51 +246,117 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         expect(codes(await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, t))).toEqual(['FORBIDDEN']);
       }
       const leader = await server.token('jtj', 'leader');
-      expect((await gql(`query($v: ID!) { frameworkVersion(id: $v) { status } }`, { v: versionId }, leader)).data.frameworkVersion.status).toBe('PUBLISHED');
+      expect(
+        (await gql(`query($v: ID!) { frameworkVersion(id: $v) { status } }`, { v: versionId }, leader)).data.frameworkVersion.status,
+      ).toBe('PUBLISHED');
     });
   });
 
   describe('campaign and deadlines', () => {
     it('starts a campaign on the published version with the source’s phases, deadlines and targets', async () => {
-      const res = await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id name startsOn endsOn eligibleKinds
+      const res = await gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id name startsOn endsOn eligibleKinds
           phases { name startsOn endsOn } deadlines { code dueOn relativeDepth } targets { dueOn ratio } currentPhase(asOf: "2013-09-01") { name } version { number } } }`,
-        { input: { name: '2013年“四强四有”创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN } }, admin);
+        { input: { name: '2013年“四强四有”创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN } },
+        admin,
+      );
       expect(res.errors).toBeUndefined();
       const c = res.data.createCampaign;
       campaignId = c.id;
-      expect(c).toMatchObject({ startsOn: '2013-05-05', endsOn: '2014-12-31', version: { number: 1 }, currentPhase: { name: '完善内容、巩固成果' } });
+      expect(c).toMatchObject({
+        startsOn: '2013-05-05',
+        endsOn: '2014-12-31',
+        version: { number: 1 },
+        currentPhase: { name: '完善内容、巩固成果' },
+      });
       expect(c.phases).toHaveLength(6);
-      expect(c.deadlines.map((d: { code: string; dueOn: string }) => [d.code, d.dueOn])).toEqual([['BRANCH_PLAN', '2013-05-16'], ['PLAN', '2013-05-16'], ['SELF_CHECK', '2013-12-25']]);
-      expect(c.targets).toEqual([{ dueOn: '2013-12-31', ratio: 0.8 }, { dueOn: '2014-12-31', ratio: 0.9 }]);
+      expect(c.deadlines.map((d: { code: string; dueOn: string }) => [d.code, d.dueOn])).toEqual([
+        ['BRANCH_PLAN', '2013-05-16'],
+        ['PLAN', '2013-05-16'],
+        ['SELF_CHECK', '2013-12-25'],
+      ]);
+      expect(c.targets).toEqual([
+        { dueOn: '2013-12-31', ratio: 0.8 },
+        { dueOn: '2014-12-31', ratio: 0.9 },
+      ]);
     });
 
     it('refuses a campaign on a draft version or with a broken schedule, changing nothing', async () => {
-      const draft = (await gql(`{ frameworks { versions { id status } } }`, {}, admin)).data.frameworks[0].versions.find((v: { status: string }) => v.status === 'DRAFT');
-      const onDraft = await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`, { input: { name: 'x', versionId: draft.id, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN } }, admin);
+      const draft = (await gql(`{ frameworks { versions { id status } } }`, {}, admin)).data.frameworks[0].versions.find(
+        (v: { status: string }) => v.status === 'DRAFT',
+      );
+      const onDraft = await gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+        { input: { name: 'x', versionId: draft.id, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN } },
+        admin,
+      );
       expect(onDraft.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'VERSION_NOT_PUBLISHED' });
-      const broken = await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
-        { input: { name: 'x', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN, targets: [{ dueOn: '2013-12-31', ratio: 1.5 }], phases: [{ name: 'p', startsOn: '2012-01-01', endsOn: '2012-02-01' }] } }, admin);
+      const broken = await gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+        {
+          input: {
+            name: 'x',
+            versionId,
+            scopeOrgId: ids['中共市交通运输局党委'],
+            ...SOURCE_CAMPAIGN,
+            targets: [{ dueOn: '2013-12-31', ratio: 1.5 }],
+            phases: [{ name: 'p', startsOn: '2012-01-01', endsOn: '2012-02-01' }],
+          },
+        },
+        admin,
+      );
       expect(broken.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_SCHEDULE' });
       expect((await gql(`{ campaigns { id } }`, {}, admin)).data.campaigns).toHaveLength(1);
     });
 
     it('answers who submitted on time, late, or not at all', async () => {
-      const deadlines = (await gql(`query($c: ID!) { campaign(id: $c) { deadlines { id code } } }`, { c: campaignId }, admin)).data.campaign.deadlines;
+      const deadlines = (await gql(`query($c: ID!) { campaign(id: $c) { deadlines { id code } } }`, { c: campaignId }, admin)).data.campaign
+        .deadlines;
       const plan = deadlines.find((d: { code: string }) => d.code === 'PLAN').id;
       const branchPlan = deadlines.find((d: { code: string }) => d.code === 'BRANCH_PLAN').id;
-      const submit = (input: Record<string, unknown>, token = admin) => gql(`mutation($input: SubmitForDeadlineInput!) { submitForDeadline(input: $input) { submittedAt org { name } } }`, { input }, token);
+      const submit = (input: Record<string, unknown>, token = admin) =>
+        gql(
+          `mutation($input: SubmitForDeadlineInput!) { submitForDeadline(input: $input) { submittedAt org { name } } }`,
+          { input },
+          token,
+        );
       // paper plans recorded by 组织科 with the date they arrived: one on time, one late
-      expect((await submit({ deadlineId: plan, orgId: ids['局机关党委'], text: '局机关党委创建方案', submittedAt: '2013-05-15T09:00:00+08:00' })).errors).toBeUndefined();
-      expect((await submit({ deadlineId: plan, orgId: ids['市公交集团党委'], text: '公交集团创建方案', attachmentRef: 'file:gj-plan.pdf', submittedAt: '2013-05-20T09:00:00+08:00' })).errors).toBeUndefined();
+      expect(
+        (await submit({ deadlineId: plan, orgId: ids['局机关党委'], text: '局机关党委创建方案', submittedAt: '2013-05-15T09:00:00+08:00' }))
+          .errors,
+      ).toBeUndefined();
+      expect(
+        (
+          await submit({
+            deadlineId: plan,
+            orgId: ids['市公交集团党委'],
+            text: '公交集团创建方案',
+            attachmentRef: 'file:gj-plan.pdf',
+            submittedAt: '2013-05-20T09:00:00+08:00',
+          })
+        ).errors,
+      ).toBeUndefined();
       const secretary = await server.token('jtj', 'secretary');
       const own = await submit({ deadlineId: branchPlan, orgId: ids['第一车队党支部'], text: '第一车队支部计划' }, secretary);
       expect(own.errors).toBeUndefined();
       expect(codes(await submit({ deadlineId: branchPlan, orgId: ids['第一车队党支部'], text: 'again' }, secretary))).toEqual(['CONFLICT']);
-      expect(codes(await submit({ deadlineId: branchPlan, orgId: ids['第二车队党支部'], text: 'not mine' }, secretary))).toEqual(['NOT_FOUND']);
-      expect(codes(await submit({ deadlineId: branchPlan, orgId: ids['第一车队党支部'], text: 'x', submittedAt: '2013-05-01T00:00:00Z' }, secretary))).toEqual(['FORBIDDEN']);
-      expect((await submit({ deadlineId: plan, orgId: ids['第一车队党支部'], text: 'not owed' })).errors![0].extensions).toMatchObject({ reason: 'NOT_OWED' });
+      expect(codes(await submit({ deadlineId: branchPlan, orgId: ids['第二车队党支部'], text: 'not mine' }, secretary))).toEqual([
+        'NOT_FOUND',
+      ]);
+      expect(
+        codes(
+          await submit({ deadlineId: branchPlan, orgId: ids['第一车队党支部'], text: 'x', submittedAt: '2013-05-01T00:00:00Z' }, secretary),
+        ),
+      ).toEqual(['FORBIDDEN']);
+      expect((await submit({ deadlineId: plan, orgId: ids['第一车队党支部'], text: 'not owed' })).errors![0].extensions).toMatchObject({
+        reason: 'NOT_OWED',
+      });
 
-      const res = await gql(`query($c: ID!) { campaign(id: $c) { deadlines { code summary { owed onTime late missing } late: submissions(status: LATE) { org { name } submission { attachmentRef } } } } }`, { c: campaignId }, admin);
+      const res = await gql(
+        `query($c: ID!) { campaign(id: $c) { deadlines { code summary { owed onTime late missing } late: submissions(status: LATE) { org { name } submission { attachmentRef } } } } }`,
+        { c: campaignId },
+        admin,
+      );
       const byCode = Object.fromEntries(res.data.campaign.deadlines.map((d: { code: string }) => [d.code, d]));
       expect(byCode.PLAN.summary).toEqual({ owed: 9, onTime: 1, late: 1, missing: 7 });
       expect(byCode.PLAN.late).toEqual([{ org: { name: '市公交集团党委' }, submission: { attachmentRef: 'file:gj-plan.pdf' } }]);
@@ -191,7 +364,11 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       expect(byCode.BRANCH_PLAN.summary).toMatchObject({ onTime: 0, late: 1 });
       expect(byCode.SELF_CHECK.summary).toEqual({ owed: 9, onTime: 0, late: 0, missing: 9 });
       const supervisor = await server.token('jtj', 'supervisor');
-      const scoped = await gql(`query($c: ID!, $u: ID!) { campaign(id: $c) { deadlines { code summary(under: $u) { owed late } } } }`, { c: campaignId, u: ids['市公交集团党委'] }, supervisor);
+      const scoped = await gql(
+        `query($c: ID!, $u: ID!) { campaign(id: $c) { deadlines { code summary(under: $u) { owed late } } } }`,
+        { c: campaignId, u: ids['市公交集团党委'] },
+        supervisor,
+      );
       expect(scoped.data.campaign.deadlines.find((d: { code: string }) => d.code === 'BRANCH_PLAN').summary).toEqual({ owed: 5, late: 1 });
     });
   });
@@ -207,19 +384,41 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       supervisor = await server.token('jtj', 'supervisor');
       leader = await server.token('jtj', 'leader');
     });
-    const node = (ev: { result: { nodes: { criterion: { code: string } }[] } }, code: string) => ev.result.nodes.find((n) => n.criterion.code === code);
+    const node = (ev: { result: { nodes: { criterion: { code: string } }[] } }, code: string) =>
+      ev.result.nodes.find((n) => n.criterion.code === code);
 
     it('lets the secretary self-evaluate; a superior returns it with a reason; resubmitted, it is accepted', async () => {
       const crit = await criteriaOf(server, secretary, versionId);
-      const first = await evaluate(server, secretary, { campaignId, orgId: ids['第一车队党支部'], kind: 'SELF' }, scoresFor(crit, { 'Q1.4': 1, 'Q8.5': 80, 'Q3.B1': 1 }));
+      const first = await evaluate(
+        server,
+        secretary,
+        { campaignId, orgId: ids['第一车队党支部'], kind: 'SELF' },
+        scoresFor(crit, { 'Q1.4': 1, 'Q8.5': 80, 'Q3.B1': 1 }),
+      );
       selfId = first.id;
       expect(first.state).toBe('SUBMITTED');
-      const returned = await gql(`mutation($id: ID!) { returnEvaluation(input: { evaluationId: $id, reason: "群众满意度须附测评表" }) { state returnReason version } }`, { id: selfId }, supervisor);
+      const returned = await gql(
+        `mutation($id: ID!) { returnEvaluation(input: { evaluationId: $id, reason: "群众满意度须附测评表" }) { state returnReason version } }`,
+        { id: selfId },
+        supervisor,
+      );
       expect(returned.data.returnEvaluation).toMatchObject({ state: 'RETURNED', returnReason: '群众满意度须附测评表' });
-      const resaved = await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
-        { input: { evaluationId: selfId, expectedVersion: returned.data.returnEvaluation.version, scores: scoresFor(crit, { 'Q8.5': 90 }).filter((s) => s.criterionId === crit.find((c) => c.code === 'Q8.5')!.id) } }, secretary);
-      const resubmitted = await gql(`mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { ${EVALUATION_FIELDS} } }`,
-        { input: { evaluationId: selfId, expectedVersion: resaved.data.saveScores.version } }, secretary);
+      const resaved = await gql(
+        `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+        {
+          input: {
+            evaluationId: selfId,
+            expectedVersion: returned.data.returnEvaluation.version,
+            scores: scoresFor(crit, { 'Q8.5': 90 }).filter((s) => s.criterionId === crit.find((c) => c.code === 'Q8.5')!.id),
+          },
+        },
+        secretary,
+      );
+      const resubmitted = await gql(
+        `mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { ${EVALUATION_FIELDS} } }`,
+        { input: { evaluationId: selfId, expectedVersion: resaved.data.saveScores.version } },
+        secretary,
+      );
       const ev = resubmitted.data.submitEvaluation;
       // Hand-worked: Q1.4 one occurrence → 0.8, Q1 = 0.2·(1+1+1+0.8+1) = 0.96 of 12.5 = 12;
       // Q8.5 90% → Q8 = 1 − 0.2·0.1 = 0.98 of 12.5 = 12.25; six other dimensions full (75); bonus Q3.B1 3.
@@ -227,33 +426,78 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       expect(node(ev, 'Q1.4')).toMatchObject({ ratio: 0.8, points: 2, maxPoints: 2.5, value: 1 });
       expect(node(ev, 'Q8')).toMatchObject({ points: 12.25 });
       expect(node(ev, 'Q3.B1')).toMatchObject({ points: 3, maxPoints: 3 });
-      expect(ev.result).toMatchObject({ total: 102.25, bonus: 3, grade: 'EXCELLENT', gradeLabel: '优秀', veto: false, attained: true, complete: true });
+      expect(ev.result).toMatchObject({
+        total: 102.25,
+        bonus: 3,
+        grade: 'EXCELLENT',
+        gradeLabel: '优秀',
+        veto: false,
+        attained: true,
+        complete: true,
+      });
       expect(ev).toMatchObject({ state: 'SUBMITTED', total: 102.25, grade: 'EXCELLENT', returnReason: null });
       expect((await accept(server, supervisor, selfId)).state).toBe('ACCEPTED');
-      const result = await gql(`query($o: ID!, $c: ID!) { org(id: $o) { campaignResult(campaignId: $c) { total attained complete grade components { kind total weight } } } }`, { o: ids['第一车队党支部'], c: campaignId }, secretary);
+      const result = await gql(
+        `query($o: ID!, $c: ID!) { org(id: $o) { campaignResult(campaignId: $c) { total attained complete grade components { kind total weight } } } }`,
+        { o: ids['第一车队党支部'], c: campaignId },
+        secretary,
+      );
       // SUPERIOR is required: a self-check alone does not make the org evaluated
-      expect(result.data.org.campaignResult).toEqual({ total: 102.25, attained: false, complete: false, grade: 'EXCELLENT', components: [{ kind: 'SELF', total: 102.25, weight: 1 }] });
+      expect(result.data.org.campaignResult).toEqual({
+        total: 102.25,
+        attained: false,
+        complete: false,
+        grade: 'EXCELLENT',
+        components: [{ kind: 'SELF', total: 102.25, weight: 1 }],
+      });
     });
 
     it('combines an accepted superior review with the self-check by the rule’s weights', async () => {
       const crit = await criteriaOf(server, supervisor, versionId);
-      const sup = await evaluate(server, supervisor, { campaignId, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' }, scoresFor(crit, { 'Q1.4': 2, 'Q7.4': 0 }));
+      const sup = await evaluate(
+        server,
+        supervisor,
+        { campaignId, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' },
+        scoresFor(crit, { 'Q1.4': 2, 'Q7.4': 0 }),
+      );
       superiorId = sup.id;
       // Q1.4 two occurrences → 0.6, Q1 = 0.92 → −1; Q7.4 no pairing → 0, Q7 = 0.8 → −2.5; total 96.5
       expect(sup.result).toMatchObject({ total: 96.5, grade: 'EXCELLENT', bonus: 0 });
-      expect(codes(await gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id: superiorId }, supervisor))).toEqual(['FORBIDDEN']);
+      expect(
+        codes(await gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id: superiorId }, supervisor)),
+      ).toEqual(['FORBIDDEN']);
       await accept(server, leader, superiorId);
-      const result = await gql(`query($o: ID!, $c: ID!) { org(id: $o) { campaignResult(campaignId: $c) { total attained complete grade components { kind weight } }
-          discrepancies(campaignId: $c) { criterion { code } selfRatio otherKind otherRatio difference } } }`, { o: ids['第一车队党支部'], c: campaignId }, leader);
+      const result = await gql(
+        `query($o: ID!, $c: ID!) { org(id: $o) { campaignResult(campaignId: $c) { total attained complete grade components { kind weight } }
+          discrepancies(campaignId: $c) { criterion { code } selfRatio otherKind otherRatio difference } } }`,
+        { o: ids['第一车队党支部'], c: campaignId },
+        leader,
+      );
       // (0.2·102.25 + 0.5·96.5) / 0.7 = 68.7 / 0.7 = 98.142…
-      expect(result.data.org.campaignResult).toEqual({ total: 98.14, attained: true, complete: true, grade: 'EXCELLENT', components: [{ kind: 'SELF', weight: 0.2857 }, { kind: 'SUPERIOR', weight: 0.7143 }] });
+      expect(result.data.org.campaignResult).toEqual({
+        total: 98.14,
+        attained: true,
+        complete: true,
+        grade: 'EXCELLENT',
+        components: [
+          { kind: 'SELF', weight: 0.2857 },
+          { kind: 'SUPERIOR', weight: 0.7143 },
+        ],
+      });
       // margin 0.2: Q7.4 (1 vs 0) is reported; Q1.4 (0.8 vs 0.6) and Q7 (1 vs 0.8) sit exactly on it and are not
-      expect(result.data.org.discrepancies).toEqual([{ criterion: { code: 'Q7.4' }, selfRatio: 1, otherKind: 'SUPERIOR', otherRatio: 0, difference: 1 }]);
+      expect(result.data.org.discrepancies).toEqual([
+        { criterion: { code: 'Q7.4' }, selfRatio: 1, otherKind: 'SUPERIOR', otherRatio: 0, difference: 1 },
+      ]);
     });
 
     it('fires a veto item: grade forced to 不合格 and the org does not attain', async () => {
       const crit = await criteriaOf(server, supervisor, versionId);
-      const ev = await evaluate(server, supervisor, { campaignId, orgId: ids['党员学雷锋车队党支部'], kind: 'SUPERIOR' }, scoresFor(crit, { 'Q7.6': 0 }));
+      const ev = await evaluate(
+        server,
+        supervisor,
+        { campaignId, orgId: ids['党员学雷锋车队党支部'], kind: 'SUPERIOR' },
+        scoresFor(crit, { 'Q7.6': 0 }),
+      );
       expect(ev.result).toMatchObject({ veto: true, grade: 'FAIL', gradeLabel: '不合格', attained: false, total: 98.13 });
       expect(node(ev, 'Q7.6')).toMatchObject({ vetoFired: true });
       await accept(server, leader, ev.id);
@@ -273,7 +517,15 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const atYearEnd = await gql(PROGRESS, { c: campaignId, u: ids['市公交集团党委'], d: '2013-12-31' }, supervisor);
       expect(atYearEnd.errors).toBeUndefined();
       const p = atYearEnd.data.campaign.progress;
-      expect(p).toMatchObject({ scope: { name: '市公交集团党委' }, eligible: 5, evaluated: 5, attained: 4, ratio: 0.8, onTrack: true, target: { dueOn: '2013-12-31', ratio: 0.8 } });
+      expect(p).toMatchObject({
+        scope: { name: '市公交集团党委' },
+        eligible: 5,
+        evaluated: 5,
+        attained: 4,
+        ratio: 0.8,
+        onTrack: true,
+        target: { dueOn: '2013-12-31', ratio: 0.8 },
+      });
       expect(p.byCategory).toEqual([{ category: 'ENTERPRISE', categoryLabel: '企业', eligible: 5, attained: 4, ratio: 0.8 }]);
       expect(p.lagging).toEqual([{ org: { name: '党员学雷锋车队党支部' }, result: { total: 98.13, grade: 'FAIL', veto: true } }]);
 
@@ -281,24 +533,61 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       expect(nextYear.data.campaign.progress).toMatchObject({ ratio: 0.8, onTrack: false, target: { dueOn: '2014-12-31', ratio: 0.9 } });
 
       const whole = (await gql(PROGRESS, { c: campaignId, d: '2013-12-31' }, leader)).data.campaign.progress;
-      expect(whole).toMatchObject({ scope: { name: '中共市交通运输局党委' }, eligible: 31, evaluated: 5, attained: 4, ratio: 0.129, onTrack: false });
+      expect(whole).toMatchObject({
+        scope: { name: '中共市交通运输局党委' },
+        eligible: 31,
+        evaluated: 5,
+        attained: 4,
+        ratio: 0.129,
+        onTrack: false,
+      });
       expect(whole.byChild).toHaveLength(9);
-      expect(whole.byChild.find((c: { org: { name: string } }) => c.org.name === '市公交集团党委')).toEqual({ org: { name: '市公交集团党委' }, eligible: 5, evaluated: 5, attained: 4, ratio: 0.8 });
+      expect(whole.byChild.find((c: { org: { name: string } }) => c.org.name === '市公交集团党委')).toEqual({
+        org: { name: '市公交集团党委' },
+        eligible: 5,
+        evaluated: 5,
+        attained: 4,
+        ratio: 0.8,
+      });
       expect(whole.byChild.reduce((s: number, c: { eligible: number }) => s + c.eligible, 0)).toBe(31);
       expect(whole.byCategory.reduce((s: number, c: { eligible: number }) => s + c.eligible, 0)).toBe(31);
       expect(whole.lagging).toHaveLength(5);
       expect(whole.lagging.every((l: { result: unknown }) => l.result === null)).toBe(true);
 
-      const ranking = await gql(`query($c: ID!, $u: ID!) { campaign(id: $c) { ranking(under: $u, first: 10) { rank org { name } result { total } } } }`, { c: campaignId, u: ids['市公交集团党委'] }, supervisor);
-      expect(ranking.data.campaign.ranking.map((r: { rank: number; result: { total: number } }) => [r.rank, r.result.total])).toEqual([[1, 100], [1, 100], [1, 100], [4, 98.14], [5, 98.13]]);
+      const ranking = await gql(
+        `query($c: ID!, $u: ID!) { campaign(id: $c) { ranking(under: $u, first: 10) { rank org { name } result { total } } } }`,
+        { c: campaignId, u: ids['市公交集团党委'] },
+        supervisor,
+      );
+      expect(ranking.data.campaign.ranking.map((r: { rank: number; result: { total: number } }) => [r.rank, r.result.total])).toEqual([
+        [1, 100],
+        [1, 100],
+        [1, 100],
+        [4, 98.14],
+        [5, 98.13],
+      ]);
     });
 
     it('refuses a second writer holding a stale version: exactly one of two concurrent saves wins', async () => {
       const crit = await criteriaOf(server, supervisor, versionId);
-      const started = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`, { input: { campaignId, orgId: ids['第一分公司党支部'], kind: 'SUPERIOR' } }, admin);
+      const started = await gql(
+        `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+        { input: { campaignId, orgId: ids['第一分公司党支部'], kind: 'SUPERIOR' } },
+        admin,
+      );
       const { id, version } = started.data.startEvaluation;
-      const save = (value: number) => gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
-        { input: { evaluationId: id, expectedVersion: version, scores: [{ criterionId: crit.find((c) => c.code === 'Q1.1')!.id, value }] } }, admin);
+      const save = (value: number) =>
+        gql(
+          `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+          {
+            input: {
+              evaluationId: id,
+              expectedVersion: version,
+              scores: [{ criterionId: crit.find((c) => c.code === 'Q1.1')!.id, value }],
+            },
+          },
+          admin,
+        );
       const results = await Promise.all([save(7), save(9)]);
       expect(results.filter((r) => r.data?.saveScores.version === version + 1)).toHaveLength(1);
       const loser = results.find((r) => r.errors)!;
@@ -307,17 +596,43 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
 
     it('validates each score against its criterion and changes nothing on a bad one', async () => {
       const crit = await criteriaOf(server, secretary, versionId);
-      const ev = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`, { input: { campaignId, orgId: ids['第二分公司党支部'], kind: 'SUPERIOR' } }, admin);
+      const ev = await gql(
+        `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+        { input: { campaignId, orgId: ids['第二分公司党支部'], kind: 'SUPERIOR' } },
+        admin,
+      );
       const { id, version } = ev.data.startEvaluation;
       const by = (code: string) => crit.find((c) => c.code === code)!.id;
-      const res = await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
-        { input: { evaluationId: id, expectedVersion: version, scores: [{ criterionId: by('Q1.1'), value: 9 }, { criterionId: by('Q1.2'), value: 11 }, { criterionId: by('Q2.2'), value: 0.5 }, { criterionId: by('Q1'), value: 1 }] } }, admin);
+      const res = await gql(
+        `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+        {
+          input: {
+            evaluationId: id,
+            expectedVersion: version,
+            scores: [
+              { criterionId: by('Q1.1'), value: 9 },
+              { criterionId: by('Q1.2'), value: 11 },
+              { criterionId: by('Q2.2'), value: 0.5 },
+              { criterionId: by('Q1'), value: 1 },
+            ],
+          },
+        },
+        admin,
+      );
       expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_SCORE', field: 'input.scores[1].value' });
-      expect((res.errors![0].extensions!.problems as { path: string }[]).map((p) => p.path)).toEqual(['input.scores[1].value', 'input.scores[2].value', 'input.scores[3].criterionId']);
+      expect((res.errors![0].extensions!.problems as { path: string }[]).map((p) => p.path)).toEqual([
+        'input.scores[1].value',
+        'input.scores[2].value',
+        'input.scores[3].criterionId',
+      ]);
       const after = await gql(`query($id: ID!) { evaluation(id: $id) { version result { nodes { scored } } } }`, { id }, admin);
       expect(after.data.evaluation.version).toBe(version);
       expect(after.data.evaluation.result.nodes.some((n: { scored: boolean }) => n.scored)).toBe(false);
-      const incomplete = await gql(`mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { state } }`, { input: { evaluationId: id, expectedVersion: version } }, admin);
+      const incomplete = await gql(
+        `mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { state } }`,
+        { input: { evaluationId: id, expectedVersion: version } },
+        admin,
+      );
       expect(incomplete.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INCOMPLETE' });
     });
 
@@ -327,18 +642,42 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const read = (t: string) => gql(`query($id: ID!) { evaluation(id: $id) { state } }`, { id: selfId }, t);
       expect(codes(await read(secretary2))).toEqual(['NOT_FOUND']);
       expect((await read(member)).data.evaluation.state).toBe('ACCEPTED');
-      const start = (t: string, org: string, kind: string) => gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }`, { input: { campaignId, orgId: ids[org], kind } }, t);
+      const start = (t: string, org: string, kind: string) =>
+        gql(
+          `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }`,
+          { input: { campaignId, orgId: ids[org], kind } },
+          t,
+        );
       expect(codes(await start(secretary2, '第一车队党支部', 'SELF'))).toEqual(['NOT_FOUND']);
       expect(codes(await start(secretary, '第一车队党支部', 'SUPERIOR'))).toEqual(['FORBIDDEN']);
       expect(codes(await start(member, '第一车队党支部', 'SELF'))).toEqual(['FORBIDDEN']);
       expect(codes(await start(supervisor, '养护科党支部', 'SUPERIOR'))).toEqual(['NOT_FOUND']);
       expect(codes(await start(admin, '市公交集团党委', 'SUPERIOR'))).toEqual(['BAD_USER_INPUT']); // a committee is not grassroots here
-      const review = await gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id: selfId }, secretary);
+      const review = await gql(
+        `mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`,
+        { id: selfId },
+        secretary,
+      );
       expect(codes(review)).toEqual(['FORBIDDEN']);
       // the secretary sees its own org's standing (its scope is the default), not the rollups above it
-      expect((await gql(`query($c: ID!) { campaign(id: $c) { progress { scope { name } eligible } } }`, { c: campaignId }, secretary)).data.campaign.progress).toEqual({ scope: { name: '第一车队党支部' }, eligible: 1 });
-      expect(codes(await gql(`query($c: ID!, $u: ID!) { campaign(id: $c) { progress(under: $u) { eligible } } }`, { c: campaignId, u: ids['市公交集团党委'] }, secretary))).toEqual(['NOT_FOUND']);
-      const parent = await gql(`query($o: ID!, $c: ID!) { org(id: $o) { name campaignResult(campaignId: $c) { total } evaluations(campaignId: $c) { id } } }`, { o: ids['市公交集团党委'], c: campaignId }, secretary);
+      expect(
+        (await gql(`query($c: ID!) { campaign(id: $c) { progress { scope { name } eligible } } }`, { c: campaignId }, secretary)).data
+          .campaign.progress,
+      ).toEqual({ scope: { name: '第一车队党支部' }, eligible: 1 });
+      expect(
+        codes(
+          await gql(
+            `query($c: ID!, $u: ID!) { campaign(id: $c) { progress(under: $u) { eligible } } }`,
+            { c: campaignId, u: ids['市公交集团党委'] },
+            secretary,
+          ),
+        ),
+      ).toEqual(['NOT_FOUND']);
+      const parent = await gql(
+        `query($o: ID!, $c: ID!) { org(id: $o) { name campaignResult(campaignId: $c) { total } evaluations(campaignId: $c) { id } } }`,
+        { o: ids['市公交集团党委'], c: campaignId },
+        secretary,
+      );
       expect(parent.data.org).toEqual({ name: '市公交集团党委', campaignResult: null, evaluations: [] });
     });
 
@@ -346,14 +685,33 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const foreign = await server.token('szjg', 'admin');
       expect(codes(await gql(`query($id: ID!) { evaluation(id: $id) { state } }`, { id: selfId }, foreign))).toEqual(['NOT_FOUND']);
       expect(codes(await gql(`query($id: ID!) { campaign(id: $id) { name } }`, { id: campaignId }, foreign))).toEqual(['NOT_FOUND']);
-      expect(codes(await gql(`query($id: ID!) { frameworkVersion(id: $id) { status } }`, { id: versionId }, foreign))).toEqual(['NOT_FOUND']);
-      expect((await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [selfId, campaignId, versionId, superiorId] }, foreign)).data.nodes).toEqual([null, null, null, null]);
+      expect(codes(await gql(`query($id: ID!) { frameworkVersion(id: $id) { status } }`, { id: versionId }, foreign))).toEqual([
+        'NOT_FOUND',
+      ]);
+      expect(
+        (await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [selfId, campaignId, versionId, superiorId] }, foreign)).data
+          .nodes,
+      ).toEqual([null, null, null, null]);
       expect((await gql(`{ campaigns { id } frameworks { id } }`, {}, foreign)).data).toEqual({ campaigns: [], frameworks: [] });
       const crit = await criteriaOf(server, admin, versionId);
-      const write = await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`, { input: { evaluationId: superiorId, expectedVersion: 1, scores: [{ criterionId: crit[1].id, value: 1 }] } }, foreign);
+      const write = await gql(
+        `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+        { input: { evaluationId: superiorId, expectedVersion: 1, scores: [{ criterionId: crit[1].id, value: 1 }] } },
+        foreign,
+      );
       expect(codes(write)).toEqual(['NOT_FOUND']);
-      expect(codes(await gql(`mutation($id: ID!) { returnEvaluation(input: { evaluationId: $id, reason: "x" }) { state } }`, { id: superiorId }, foreign))).toEqual(['NOT_FOUND']);
-      expect(codes(await gql(`mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id } }`, { v: versionId }, foreign))).toEqual(['NOT_FOUND']);
+      expect(
+        codes(
+          await gql(
+            `mutation($id: ID!) { returnEvaluation(input: { evaluationId: $id, reason: "x" }) { state } }`,
+            { id: superiorId },
+            foreign,
+          ),
+        ),
+      ).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(`mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id } }`, { v: versionId }, foreign))).toEqual(
+        ['NOT_FOUND'],
+      );
     });
   });
 });
@@ -371,10 +729,20 @@ describe('五强五化 at 市直机关工委', () => {
     const ids = await orgIds(server, 'szjg');
     const imported = await server.gql(`mutation { importFramework(input: { template: "wqwh" }) { id } }`, {}, admin);
     const versionId = imported.data.importFramework.id;
-    const published = await server.gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status rule { threshold grades { label } } } }`, { v: versionId }, admin);
-    expect(published.data.publishVersion).toEqual({ status: 'PUBLISHED', rule: { threshold: 70, grades: [{ label: '五星' }, { label: '四星' }, { label: '三星' }, { label: '二星' }, { label: '一星' }] } });
-    const campaign = await server.gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
-      { input: { name: '“五强五化”创建活动', versionId, scopeOrgId: ids['中共市直机关工委'], ...SOURCE_CAMPAIGN } }, admin);
+    const published = await server.gql(
+      `mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status rule { threshold grades { label } } } }`,
+      { v: versionId },
+      admin,
+    );
+    expect(published.data.publishVersion).toEqual({
+      status: 'PUBLISHED',
+      rule: { threshold: 70, grades: [{ label: '五星' }, { label: '四星' }, { label: '三星' }, { label: '二星' }, { label: '一星' }] },
+    });
+    const campaign = await server.gql(
+      `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+      { input: { name: '“五强五化”创建活动', versionId, scopeOrgId: ids['中共市直机关工委'], ...SOURCE_CAMPAIGN } },
+      admin,
+    );
     const campaignId = campaign.data.createCampaign.id;
 
     const secretary = await server.token('szjg', 'secretary');
@@ -382,18 +750,36 @@ describe('五强五化 at 市直机关工委', () => {
     const leader = await server.token('szjg', 'leader');
     const crit = await criteriaOf(server, secretary, versionId);
     // W3.2 one irregularity → 0.8, W3 = 1 − 0.25·0.2 = 0.95 of 20 → −1; bonus W4.B1 3 → 102
-    const self = await evaluate(server, secretary, { campaignId, orgId: ids['内科党支部'], kind: 'SELF' }, scoresFor(crit, { 'W3.2': 1, 'W4.B1': 1 }));
+    const self = await evaluate(
+      server,
+      secretary,
+      { campaignId, orgId: ids['内科党支部'], kind: 'SELF' },
+      scoresFor(crit, { 'W3.2': 1, 'W4.B1': 1 }),
+    );
     expect(self.result).toMatchObject({ total: 102, grade: 'FIVE_STAR', gradeLabel: '五星' });
     // W5.3 satisfaction 50% → W5 = 1 − 0.3·0.5 = 0.85 of 20 → −3 → 97
-    const sup = await evaluate(server, supervisor, { campaignId, orgId: ids['内科党支部'], kind: 'SUPERIOR' }, scoresFor(crit, { 'W5.3': 50 }));
+    const sup = await evaluate(
+      server,
+      supervisor,
+      { campaignId, orgId: ids['内科党支部'], kind: 'SUPERIOR' },
+      scoresFor(crit, { 'W5.3': 50 }),
+    );
     expect(sup.result).toMatchObject({ total: 97, grade: 'FIVE_STAR' });
     await accept(server, supervisor, self.id);
     await accept(server, leader, sup.id);
-    const result = await server.gql(`query($o: ID!, $c: ID!) { org(id: $o) { campaignResult(campaignId: $c) { total grade gradeLabel attained } } }`, { o: ids['内科党支部'], c: campaignId }, leader);
+    const result = await server.gql(
+      `query($o: ID!, $c: ID!) { org(id: $o) { campaignResult(campaignId: $c) { total grade gradeLabel attained } } }`,
+      { o: ids['内科党支部'], c: campaignId },
+      leader,
+    );
     // (0.2·102 + 0.4·97) / 0.6 = 59.2 / 0.6 = 98.666…
     expect(result.data.org.campaignResult).toEqual({ total: 98.67, grade: 'FIVE_STAR', gradeLabel: '五星', attained: true });
 
-    const progress = await server.gql(`query($c: ID!, $u: ID!) { campaign(id: $c) { progress(under: $u, asOf: "2013-12-31") { eligible attained ratio onTrack } } }`, { c: campaignId, u: ids['市第一人民医院党总支'] }, supervisor);
+    const progress = await server.gql(
+      `query($c: ID!, $u: ID!) { campaign(id: $c) { progress(under: $u, asOf: "2013-12-31") { eligible attained ratio onTrack } } }`,
+      { c: campaignId, u: ids['市第一人民医院党总支'] },
+      supervisor,
+    );
     expect(progress.data.campaign.progress).toEqual({ eligible: 4, attained: 1, ratio: 0.25, onTrack: false });
     // and 市交通运输局 sees none of it
     const jtj = await server.token('jtj', 'admin');

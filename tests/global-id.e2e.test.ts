@@ -14,7 +14,17 @@ describe('global ids of types that do not exist', () => {
   });
   afterAll(() => server.close());
 
-  const names = ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'prototype', '__defineGetter__', 'isPrototypeOf', 'Nope'];
+  const names = [
+    'constructor',
+    '__proto__',
+    'toString',
+    'valueOf',
+    'hasOwnProperty',
+    'prototype',
+    '__defineGetter__',
+    'isPrototypeOf',
+    'Nope',
+  ];
 
   it.each(['admin', 'member'])('node(id:) answers null, like an unknown id, as %s', async (username) => {
     const token = await server.token('jtj', username);
@@ -24,7 +34,11 @@ describe('global ids of types that do not exist', () => {
       const res = await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: globalId(name, randomUUID()) }, token);
       expect({ name, res }).toEqual({ name, res: unknownOrg });
     }
-    const many = await server.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: names.map((n) => globalId(n, randomUUID())) }, token);
+    const many = await server.gql(
+      `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
+      { ids: names.map((n) => globalId(n, randomUUID())) },
+      token,
+    );
     expect(many).toEqual({ status: 200, data: { nodes: names.map(() => null) } });
   });
 

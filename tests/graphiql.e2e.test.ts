@@ -78,36 +78,40 @@ describeWithBrowser('GraphiQL in headless Chromium', () => {
   /** Awaited in afterAll: a browser that starts after its timeout (a loaded machine) is still closed. */
   let setup: Promise<void> | undefined;
 
-  beforeAll(() => (setup = (async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    context = await browser.newContext();
-    // Anything that would leave the machine is aborted and recorded instead.
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (isLoopback(url)) return route.continue();
-      blocked.push(url);
-      return route.abort('blockedbyclient');
-    });
-    context.on('request', (req) => requested.push(req.url()));
-    context.on('requestfailed', (req) => failed.push(`${req.url()} (${req.failure()?.errorText})`));
-    page = await context.newPage();
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-    });
-  })()), 60000);
+  beforeAll(
+    () =>
+      (setup = (async () => {
+        browser = await chromium.launch({
+          executablePath: CHROMIUM,
+          args: [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        });
+        context = await browser.newContext();
+        // Anything that would leave the machine is aborted and recorded instead.
+        await context.route('**/*', (route) => {
+          const url = route.request().url();
+          if (isLoopback(url)) return route.continue();
+          blocked.push(url);
+          return route.abort('blockedbyclient');
+        });
+        context.on('request', (req) => requested.push(req.url()));
+        context.on('requestfailed', (req) => failed.push(`${req.url()} (${req.failure()?.errorText})`));
+        page = await context.newPage();
+        page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+        page.on('console', (msg) => {
+          if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+        });
+      })()),
+    60000,
+  );
 
   afterAll(async () => {
     await setup?.catch(() => undefined);

@@ -53,25 +53,52 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
   describe('"多彩服务" innovation projects', () => {
     let projectId: string;
     const register = (input: Record<string, unknown>, token: string) =>
-      gql(`mutation($input: RegisterInnovationProjectInput!) { registerInnovationProject(input: $input) { ${PROJECT} } }`, { input }, token);
+      gql(
+        `mutation($input: RegisterInnovationProjectInput!) { registerInnovationProject(input: $input) { ${PROJECT} } }`,
+        { input },
+        token,
+      );
     const move = (id: string, input: Record<string, unknown>, token: string) =>
-      gql(`mutation($input: MoveInnovationProjectInput!) { moveInnovationProject(input: $input) { ${PROJECT} } }`, { input: { id, ...input } }, token);
-    const stageOf = async (id: string) => (await su.query(`SELECT stage FROM innovation_projects WHERE id = $1`, [rawId(id)])).rows[0].stage;
+      gql(
+        `mutation($input: MoveInnovationProjectInput!) { moveInnovationProject(input: $input) { ${PROJECT} } }`,
+        { input: { id, ...input } },
+        token,
+      );
+    const stageOf = async (id: string) =>
+      (await su.query(`SELECT stage FROM innovation_projects WHERE id = $1`, [rawId(id)])).rows[0].stage;
     const steps = (id: string) => count(su, 'innovation_stage_changes', 'project_id = $1', [rawId(id)]);
 
     it('a branch secretary registers a project with measurable goals; it starts at RESEARCH with its registration in the history', async () => {
-      const res = await register({
-        orgId: ids['第一车队党支部'], year: YEAR, theme: '“一站式”线路服务', plan: '推行首问负责、限时办结。',
-        goals: [
-          { kind: 'SHORTEN_APPROVAL_TIME', description: '线路调整审批时限由20个工作日缩短至5个工作日', baseline: 20, target: 5, unit: '工作日' },
-          { kind: 'EXPAND_SERVICES', description: '开通爱心预约出行' },
-        ],
-      }, t.secretary);
+      const res = await register(
+        {
+          orgId: ids['第一车队党支部'],
+          year: YEAR,
+          theme: '“一站式”线路服务',
+          plan: '推行首问负责、限时办结。',
+          goals: [
+            {
+              kind: 'SHORTEN_APPROVAL_TIME',
+              description: '线路调整审批时限由20个工作日缩短至5个工作日',
+              baseline: 20,
+              target: 5,
+              unit: '工作日',
+            },
+            { kind: 'EXPAND_SERVICES', description: '开通爱心预约出行' },
+          ],
+        },
+        t.secretary,
+      );
       expect(res.errors).toBeUndefined();
       const p = res.data.registerInnovationProject;
       projectId = p.id;
       expect(p).toMatchObject({
-        year: YEAR, stage: 'RESEARCH', stageLabel: '调研', score: null, awardLevel: null, nextStages: ['IMPLEMENTING'], org: { name: '第一车队党支部' },
+        year: YEAR,
+        stage: 'RESEARCH',
+        stageLabel: '调研',
+        score: null,
+        awardLevel: null,
+        nextStages: ['IMPLEMENTING'],
+        org: { name: '第一车队党支部' },
         goals: [
           { position: 0, kind: 'SHORTEN_APPROVAL_TIME', kindLabel: '缩短审批时限', baseline: 20, target: 5, unit: '工作日' },
           { position: 1, kind: 'EXPAND_SERVICES', kindLabel: '拓展服务项目', baseline: null, target: null, unit: null },
@@ -82,11 +109,28 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
 
     it('refuses bad goals and themes with BAD_USER_INPUT naming the field, and stores nothing', async () => {
       const before = [await count(su, 'innovation_projects'), await count(su, 'innovation_goals')];
-      const noUnit = await register({ orgId: ids['第一车队党支部'], year: YEAR, theme: 'x', goals: [{ kind: 'REDUCE_APPROVALS', description: '减少', target: 3 }] }, t.secretary);
+      const noUnit = await register(
+        { orgId: ids['第一车队党支部'], year: YEAR, theme: 'x', goals: [{ kind: 'REDUCE_APPROVALS', description: '减少', target: 3 }] },
+        t.secretary,
+      );
       expect(noUnit.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.goals[0].unit' });
-      const baselineOnly = await register({ orgId: ids['第一车队党支部'], year: YEAR, theme: 'x', goals: [{ kind: 'OTHER', description: 'y' }, { kind: 'REDUCE_APPROVALS', description: '减少', baseline: 9, unit: '项' }] }, t.secretary);
+      const baselineOnly = await register(
+        {
+          orgId: ids['第一车队党支部'],
+          year: YEAR,
+          theme: 'x',
+          goals: [
+            { kind: 'OTHER', description: 'y' },
+            { kind: 'REDUCE_APPROVALS', description: '减少', baseline: 9, unit: '项' },
+          ],
+        },
+        t.secretary,
+      );
       expect(baselineOnly.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.goals[1].target' });
-      const emptyGoal = await register({ orgId: ids['第一车队党支部'], year: YEAR, theme: 'x', goals: [{ kind: 'OTHER', description: ' ' }] }, t.secretary);
+      const emptyGoal = await register(
+        { orgId: ids['第一车队党支部'], year: YEAR, theme: 'x', goals: [{ kind: 'OTHER', description: ' ' }] },
+        t.secretary,
+      );
       expect(emptyGoal.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.goals[0].description' });
       const noTheme = await register({ orgId: ids['第一车队党支部'], year: YEAR, theme: '' }, t.secretary);
       expect(noTheme.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'theme' });
@@ -106,31 +150,72 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
 
     it('moves one stage at a time: skipping or going back is CONFLICT and changes nothing', async () => {
       const skip = await move(projectId, { to: 'SUPERVISED' }, t.secretary);
-      expect(skip.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ILLEGAL_STAGE_MOVE', from: 'RESEARCH', to: 'SUPERVISED' });
+      expect(skip.errors![0].extensions).toMatchObject({
+        code: 'CONFLICT',
+        reason: 'ILLEGAL_STAGE_MOVE',
+        from: 'RESEARCH',
+        to: 'SUPERVISED',
+      });
       expect(skip.errors![0].message).toContain('next is IMPLEMENTING');
       const implementing = await move(projectId, { to: 'IMPLEMENTING', note: '调研完成' }, t.secretary);
-      expect(implementing.data.moveInnovationProject).toMatchObject({ stage: 'IMPLEMENTING', stageLabel: '实施', nextStages: ['SUPERVISED'] });
+      expect(implementing.data.moveInnovationProject).toMatchObject({
+        stage: 'IMPLEMENTING',
+        stageLabel: '实施',
+        nextStages: ['SUPERVISED'],
+      });
       for (const to of ['RESEARCH', 'EVALUATED', 'AWARDED', 'PROMOTED', 'IMPLEMENTING']) {
-        expect((await move(projectId, { to }, t.admin)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ILLEGAL_STAGE_MOVE' });
+        expect((await move(projectId, { to }, t.admin)).errors![0].extensions).toMatchObject({
+          code: 'CONFLICT',
+          reason: 'ILLEGAL_STAGE_MOVE',
+        });
       }
       expect(await stageOf(projectId)).toBe('IMPLEMENTING');
       expect(await steps(projectId)).toBe(2);
     });
 
     it('lets the unit revise the project while implementing, and members not at all', async () => {
-      const res = await gql(`mutation($input: UpdateInnovationProjectInput!) { updateInnovationProject(input: $input) { theme goals { kind target unit } } }`,
-        { input: { id: projectId, theme: '“一站式”线路服务（修订）', goals: [{ kind: 'SHORTEN_APPROVAL_TIME', description: '审批时限缩短至3个工作日', baseline: 20, target: 3, unit: '工作日' }] } }, t.secretary);
-      expect(res.data.updateInnovationProject).toEqual({ theme: '“一站式”线路服务（修订）', goals: [{ kind: 'SHORTEN_APPROVAL_TIME', target: 3, unit: '工作日' }] });
-      expect(codes(await gql(`mutation($input: UpdateInnovationProjectInput!) { updateInnovationProject(input: $input) { id } }`, { input: { id: projectId, theme: 'x' } }, t.member))).toEqual(['FORBIDDEN']);
+      const res = await gql(
+        `mutation($input: UpdateInnovationProjectInput!) { updateInnovationProject(input: $input) { theme goals { kind target unit } } }`,
+        {
+          input: {
+            id: projectId,
+            theme: '“一站式”线路服务（修订）',
+            goals: [{ kind: 'SHORTEN_APPROVAL_TIME', description: '审批时限缩短至3个工作日', baseline: 20, target: 3, unit: '工作日' }],
+          },
+        },
+        t.secretary,
+      );
+      expect(res.data.updateInnovationProject).toEqual({
+        theme: '“一站式”线路服务（修订）',
+        goals: [{ kind: 'SHORTEN_APPROVAL_TIME', target: 3, unit: '工作日' }],
+      });
+      expect(
+        codes(
+          await gql(
+            `mutation($input: UpdateInnovationProjectInput!) { updateInnovationProject(input: $input) { id } }`,
+            { input: { id: projectId, theme: 'x' } },
+            t.member,
+          ),
+        ),
+      ).toEqual(['FORBIDDEN']);
     });
 
     it('keeps the tenant’s steps to the tenant and the return to the overseers, and a return needs a reason', async () => {
       // 督查指导 is the bureau's step: the unit and its committee cannot move their own project into it
       for (const token of [t.secretary, t.supervisor]) {
-        expect((await move(projectId, { to: 'SUPERVISED', note: '自行转入' }, token)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SUPERVISION_OFFICER' });
+        expect((await move(projectId, { to: 'SUPERVISED', note: '自行转入' }, token)).errors![0].extensions).toMatchObject({
+          code: 'FORBIDDEN',
+          reason: 'NOT_SUPERVISION_OFFICER',
+        });
       }
-      expect((await move(projectId, { to: 'SUPERVISED', note: '督导组督查指导' }, t.inspector)).data.moveInnovationProject.nextStages).toEqual(['EVALUATED', 'IMPLEMENTING']);
-      const locked = await gql(`mutation($input: UpdateInnovationProjectInput!) { updateInnovationProject(input: $input) { id } }`, { input: { id: projectId, plan: 'x' } }, t.secretary);
+      expect(
+        (await move(projectId, { to: 'SUPERVISED', note: '督导组督查指导' }, t.inspector)).data.moveInnovationProject.nextStages,
+      ).toEqual(['EVALUATED', 'IMPLEMENTING']);
+      const locked = await gql(
+        `mutation($input: UpdateInnovationProjectInput!) { updateInnovationProject(input: $input) { id } }`,
+        { input: { id: projectId, plan: 'x' } },
+        t.secretary,
+      );
       expect(locked.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'PROJECT_LOCKED' });
       const bySecretary = await move(projectId, { to: 'EVALUATED', evaluation: { score: 90, summary: '好' } }, t.secretary);
       expect(bySecretary.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_TENANT_OFFICER' });
@@ -147,37 +232,89 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
 
     it('records an evaluation (0..100 and a summary), an award level and the promotion, each by the tenant', async () => {
       const missing = await move(projectId, { to: 'EVALUATED' }, t.leader);
-      expect(missing.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'STAGE_DATA_MISSING', field: 'input.evaluation' });
+      expect(missing.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'STAGE_DATA_MISSING',
+        field: 'input.evaluation',
+      });
       const tooHigh = await move(projectId, { to: 'EVALUATED', evaluation: { score: 100.5, summary: '好' } }, t.leader);
       expect(tooHigh.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.evaluation.score' });
       const stray = await move(projectId, { to: 'EVALUATED', evaluation: { score: 88.5, summary: '好' }, awardLevel: 'FIRST' }, t.leader);
       expect(stray.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.awardLevel' });
       expect(await stageOf(projectId)).toBe('SUPERVISED');
-      const evaluated = await move(projectId, { to: 'EVALUATED', evaluation: { score: 88.5, summary: '审批时限缩短至3个工作日，群众满意。' } }, t.leader);
-      expect(evaluated.data.moveInnovationProject).toMatchObject({ stage: 'EVALUATED', score: 88.5, evaluationSummary: '审批时限缩短至3个工作日，群众满意。' });
-      expect((await move(projectId, { to: 'AWARDED' }, t.admin)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.awardLevel' });
+      const evaluated = await move(
+        projectId,
+        { to: 'EVALUATED', evaluation: { score: 88.5, summary: '审批时限缩短至3个工作日，群众满意。' } },
+        t.leader,
+      );
+      expect(evaluated.data.moveInnovationProject).toMatchObject({
+        stage: 'EVALUATED',
+        score: 88.5,
+        evaluationSummary: '审批时限缩短至3个工作日，群众满意。',
+      });
+      expect((await move(projectId, { to: 'AWARDED' }, t.admin)).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.awardLevel',
+      });
       expect(codes(await move(projectId, { to: 'AWARDED', awardLevel: 'SECOND' }, t.secretary))).toEqual(['FORBIDDEN']);
       const awarded = await move(projectId, { to: 'AWARDED', awardLevel: 'SECOND', note: '年底评比' }, t.admin);
-      expect(awarded.data.moveInnovationProject).toMatchObject({ stage: 'AWARDED', awardLevel: 'SECOND', awardLevelLabel: '二等奖', score: 88.5 });
+      expect(awarded.data.moveInnovationProject).toMatchObject({
+        stage: 'AWARDED',
+        awardLevel: 'SECOND',
+        awardLevelLabel: '二等奖',
+        score: 88.5,
+      });
       const promoted = await move(projectId, { to: 'PROMOTED', note: '总结推广' }, t.leader);
       expect(promoted.data.moveInnovationProject).toMatchObject({ stage: 'PROMOTED', stageLabel: '总结推广', nextStages: [] });
       expect((await move(projectId, { to: 'PROMOTED' }, t.admin)).errors![0].message).toContain('the flow is complete');
     });
 
     it('keeps the whole history: who moved it, from where to where, and why', async () => {
-      const res = await gql(`query($id: ID!) { innovationProject(id: $id) { history { fromStage toStage note movedByName movedBy { username } } } }`, { id: projectId }, t.admin);
+      const res = await gql(
+        `query($id: ID!) { innovationProject(id: $id) { history { fromStage toStage note movedByName movedBy { username } } } }`,
+        { id: projectId },
+        t.admin,
+      );
       expect(res.data.innovationProject.history).toEqual([
         { fromStage: null, toStage: 'RESEARCH', note: '立项', movedByName: '第一车队党支部书记', movedBy: { username: 'secretary' } },
-        { fromStage: 'RESEARCH', toStage: 'IMPLEMENTING', note: '调研完成', movedByName: '第一车队党支部书记', movedBy: { username: 'secretary' } },
-        { fromStage: 'IMPLEMENTING', toStage: 'SUPERVISED', note: '督导组督查指导', movedByName: '督导组成员', movedBy: { username: 'inspector' } },
-        { fromStage: 'SUPERVISED', toStage: 'IMPLEMENTING', note: '群众反映预约渠道不畅，继续完善', movedByName: '公交集团党委书记', movedBy: { username: 'supervisor' } },
+        {
+          fromStage: 'RESEARCH',
+          toStage: 'IMPLEMENTING',
+          note: '调研完成',
+          movedByName: '第一车队党支部书记',
+          movedBy: { username: 'secretary' },
+        },
+        {
+          fromStage: 'IMPLEMENTING',
+          toStage: 'SUPERVISED',
+          note: '督导组督查指导',
+          movedByName: '督导组成员',
+          movedBy: { username: 'inspector' },
+        },
+        {
+          fromStage: 'SUPERVISED',
+          toStage: 'IMPLEMENTING',
+          note: '群众反映预约渠道不畅，继续完善',
+          movedByName: '公交集团党委书记',
+          movedBy: { username: 'supervisor' },
+        },
         { fromStage: 'IMPLEMENTING', toStage: 'SUPERVISED', note: '整改后再督查', movedByName: '局组织科', movedBy: { username: 'admin' } },
         { fromStage: 'SUPERVISED', toStage: 'EVALUATED', note: '', movedByName: '鞠世闻(领导小组组长)', movedBy: { username: 'leader' } },
         { fromStage: 'EVALUATED', toStage: 'AWARDED', note: '年底评比', movedByName: '局组织科', movedBy: { username: 'admin' } },
-        { fromStage: 'AWARDED', toStage: 'PROMOTED', note: '总结推广', movedByName: '鞠世闻(领导小组组长)', movedBy: { username: 'leader' } },
+        {
+          fromStage: 'AWARDED',
+          toStage: 'PROMOTED',
+          note: '总结推广',
+          movedByName: '鞠世闻(领导小组组长)',
+          movedBy: { username: 'leader' },
+        },
       ]);
       // a member of the org reads the history with names, but not the users behind them
-      const byMember = await gql(`query($id: ID!) { innovationProject(id: $id) { history { movedByName movedBy { username } } } }`, { id: projectId }, t.member);
+      const byMember = await gql(
+        `query($id: ID!) { innovationProject(id: $id) { history { movedByName movedBy { username } } } }`,
+        { id: projectId },
+        t.member,
+      );
       expect(byMember.data.innovationProject.history[3]).toEqual({ movedByName: '公交集团党委书记', movedBy: null });
     });
 
@@ -192,7 +329,8 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       };
 
       beforeAll(async () => {
-        const reg = async (org: string, theme: string, year = YEAR) => (await register({ orgId: ids[org], year, theme }, t.admin)).data.registerInnovationProject.id as string;
+        const reg = async (org: string, theme: string, year = YEAR) =>
+          (await register({ orgId: ids[org], year, theme }, t.admin)).data.registerInnovationProject.id as string;
         organ = await reg('局机关党委', '审批提速');
         roads = await reg('养护科党支部', '彩虹坦途养护');
         pending = await reg('第二车队党支部', '爱心车队');
@@ -206,7 +344,8 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         const q = `query($year: Int!, $under: ID) { innovationAwardRanking(year: $year, under: $under) { rank project { theme score stage } } }`;
         const all = await gql(q, { year: YEAR }, t.leader);
         // equal scores share rank 2; between them the order is the tree's, so compare them sorted
-        const byRank = (rows: { rank: number; project: { theme: string } }[]) => [...rows].sort((a, b) => a.rank - b.rank || a.project.theme.localeCompare(b.project.theme));
+        const byRank = (rows: { rank: number; project: { theme: string } }[]) =>
+          [...rows].sort((a, b) => a.rank - b.rank || a.project.theme.localeCompare(b.project.theme));
         expect(all.data.innovationAwardRanking[0].rank).toBe(1);
         expect(byRank(all.data.innovationAwardRanking)).toEqual([
           { rank: 1, project: { theme: '审批提速', score: 95, stage: 'EVALUATED' } },
@@ -214,40 +353,69 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
           { rank: 2, project: { theme: '彩虹坦途养护', score: 88.5, stage: 'EVALUATED' } },
         ]);
         const bus = await gql(q, { year: YEAR, under: ids['市公交集团党委'] }, t.supervisor);
-        expect(bus.data.innovationAwardRanking).toEqual([{ rank: 1, project: { theme: '“一站式”线路服务（修订）', score: 88.5, stage: 'PROMOTED' } }]);
+        expect(bus.data.innovationAwardRanking).toEqual([
+          { rank: 1, project: { theme: '“一站式”线路服务（修订）', score: 88.5, stage: 'PROMOTED' } },
+        ]);
         expect((await gql(q, { year: YEAR - 1 }, t.leader)).data.innovationAwardRanking).toEqual([]);
         // secretary2 ranks only its own branch
-        expect((await gql(q, { year: YEAR }, t.secretary2)).data.innovationAwardRanking.map((r: { rank: number; project: { theme: string } }) => [r.rank, r.project.theme])).toEqual([[1, '彩虹坦途养护']]);
+        expect(
+          (await gql(q, { year: YEAR }, t.secretary2)).data.innovationAwardRanking.map(
+            (r: { rank: number; project: { theme: string } }) => [r.rank, r.project.theme],
+          ),
+        ).toEqual([[1, '彩虹坦途养护']]);
       });
 
       it('lists projects by stage, subtree and year as a connection, in tree order', async () => {
         const q = `query($year: Int, $stage: InnovationStage, $under: ID, $first: Int, $after: String) {
           innovationProjects(year: $year, stage: $stage, under: $under, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { theme stage org { name } } } }`;
         const implementing = await gql(q, { year: YEAR, stage: 'IMPLEMENTING' }, t.admin);
-        expect(implementing.data.innovationProjects).toMatchObject({ totalCount: 1, nodes: [{ theme: '爱心车队', org: { name: '第二车队党支部' } }] });
+        expect(implementing.data.innovationProjects).toMatchObject({
+          totalCount: 1,
+          nodes: [{ theme: '爱心车队', org: { name: '第二车队党支部' } }],
+        });
         const page1 = await gql(q, { year: YEAR, first: 2 }, t.admin);
         expect(page1.data.innovationProjects).toMatchObject({ totalCount: 4, pageInfo: { hasNextPage: true } });
         const page2 = await gql(q, { year: YEAR, first: 2, after: page1.data.innovationProjects.pageInfo.endCursor }, t.admin);
         expect(page2.data.innovationProjects.pageInfo.hasNextPage).toBe(false);
-        const themes = [...page1.data.innovationProjects.nodes, ...page2.data.innovationProjects.nodes].map((n: { theme: string }) => n.theme);
+        const themes = [...page1.data.innovationProjects.nodes, ...page2.data.innovationProjects.nodes].map(
+          (n: { theme: string }) => n.theme,
+        );
         expect(new Set(themes)).toEqual(new Set(['审批提速', '彩虹坦途养护', '“一站式”线路服务（修订）', '爱心车队']));
         const bus = await gql(q, { under: ids['市公交集团党委'] }, t.supervisor);
-        expect(bus.data.innovationProjects.nodes.map((n: { theme: string }) => n.theme).sort()).toEqual(['“一站式”线路服务（修订）', '往年项目', '爱心车队'].sort());
-        expect((await gql(q, {}, t.secretary2)).data.innovationProjects.nodes.map((n: { theme: string }) => n.theme)).toEqual(['彩虹坦途养护']);
+        expect(bus.data.innovationProjects.nodes.map((n: { theme: string }) => n.theme).sort()).toEqual(
+          ['“一站式”线路服务（修订）', '往年项目', '爱心车队'].sort(),
+        );
+        expect((await gql(q, {}, t.secretary2)).data.innovationProjects.nodes.map((n: { theme: string }) => n.theme)).toEqual([
+          '彩虹坦途养护',
+        ]);
         expect(codes(await gql(q, { under: ids['市公交集团党委'] }, t.secretary2))).toEqual(['NOT_FOUND']);
       });
 
       it('hides projects from out-of-scope officers and foreign tenants: NOT_FOUND on every query and mutation by id', async () => {
-        expect(codes(await gql(`query($id: ID!) { innovationProject(id: $id) { id } }`, { id: projectId }, t.secretary2))).toEqual(['NOT_FOUND']);
+        expect(codes(await gql(`query($id: ID!) { innovationProject(id: $id) { id } }`, { id: projectId }, t.secretary2))).toEqual([
+          'NOT_FOUND',
+        ]);
         expect(codes(await move(organ, { to: 'AWARDED', awardLevel: 'FIRST' }, t.supervisor))).toEqual(['NOT_FOUND']);
         for (const id of [projectId, organ, unknownId('InnovationProject')]) {
           expect(codes(await gql(`query($id: ID!) { innovationProject(id: $id) { id } }`, { id }, foreign))).toEqual(['NOT_FOUND']);
           expect(codes(await move(id, { to: 'AWARDED', awardLevel: 'FIRST' }, foreign))).toEqual(['NOT_FOUND']);
-          expect(codes(await gql(`mutation($input: UpdateInnovationProjectInput!) { updateInnovationProject(input: $input) { id } }`, { input: { id, theme: 'x' } }, foreign))).toEqual(['NOT_FOUND']);
+          expect(
+            codes(
+              await gql(
+                `mutation($input: UpdateInnovationProjectInput!) { updateInnovationProject(input: $input) { id } }`,
+                { input: { id, theme: 'x' } },
+                foreign,
+              ),
+            ),
+          ).toEqual(['NOT_FOUND']);
         }
-        expect((await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [projectId, organ] }, foreign)).data.nodes).toEqual([null, null]);
-        expect((await gql(`{ innovationProjects { totalCount } innovationAwardRanking(year: ${YEAR}) { rank } }`, {}, foreign)).data)
-          .toEqual({ innovationProjects: { totalCount: 0 }, innovationAwardRanking: [] });
+        expect((await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [projectId, organ] }, foreign)).data.nodes).toEqual([
+          null,
+          null,
+        ]);
+        expect(
+          (await gql(`{ innovationProjects { totalCount } innovationAwardRanking(year: ${YEAR}) { rank } }`, {}, foreign)).data,
+        ).toEqual({ innovationProjects: { totalCount: 0 }, innovationAwardRanking: [] });
         expect(await stageOf(organ)).toBe('EVALUATED');
         const node = await gql(`query($id: ID!) { node(id: $id) { ... on InnovationProject { theme } } }`, { id: organ }, t.admin);
         expect(node.data.node).toEqual({ theme: '审批提速' });
@@ -259,19 +427,43 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
   describe('exemplars (选树典型)', () => {
     let windowId: string;
     const nominate = (input: Record<string, unknown>, token: string) =>
-      gql(`mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { ${EXEMPLAR} } }`, { input: { year: YEAR, ...input } }, token);
+      gql(
+        `mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { ${EXEMPLAR} } }`,
+        { input: { year: YEAR, ...input } },
+        token,
+      );
     const step = (mutation: string, input: Record<string, unknown>, token: string) =>
-      gql(`mutation($input: ${mutation[0].toUpperCase()}${mutation.slice(1)}Input!) { ${mutation}(input: $input) { ${EXEMPLAR} } }`, { input }, token);
-    const review = (id: string, token = t.admin) => gql(`mutation($id: ID!) { startExemplarReview(input: { id: $id }) { ${EXEMPLAR} } }`, { id }, token);
-    const notice = (id: string, startsOn: string, endsOn: string, token = t.admin) => step('startExemplarNotice', { id, startsOn, endsOn }, token);
-    const name = (id: string, token = t.admin) => gql(`mutation($id: ID!) { nameExemplar(input: { id: $id, note: "命名" }) { ${EXEMPLAR} } }`, { id }, token);
+      gql(
+        `mutation($input: ${mutation[0].toUpperCase()}${mutation.slice(1)}Input!) { ${mutation}(input: $input) { ${EXEMPLAR} } }`,
+        { input },
+        token,
+      );
+    const review = (id: string, token = t.admin) =>
+      gql(`mutation($id: ID!) { startExemplarReview(input: { id: $id }) { ${EXEMPLAR} } }`, { id }, token);
+    const notice = (id: string, startsOn: string, endsOn: string, token = t.admin) =>
+      step('startExemplarNotice', { id, startsOn, endsOn }, token);
+    const name = (id: string, token = t.admin) =>
+      gql(`mutation($id: ID!) { nameExemplar(input: { id: $id, note: "命名" }) { ${EXEMPLAR} } }`, { id }, token);
     const object = (exemplarId: string, text: string, token: string) =>
-      gql(`mutation($input: LodgeExemplarObjectionInput!) { lodgeExemplarObjection(input: $input) { id text mine answer upheld } }`, { input: { exemplarId, text } }, token);
+      gql(
+        `mutation($input: LodgeExemplarObjectionInput!) { lodgeExemplarObjection(input: $input) { id text mine answer upheld } }`,
+        { input: { exemplarId, text } },
+        token,
+      );
     const answer = (objectionId: string, text: string, token = t.admin, upheld = false) =>
-      gql(`mutation($input: AnswerExemplarObjectionInput!) { answerExemplarObjection(input: $input) { id answer upheld answeredAt } }`, { input: { objectionId, answer: text, upheld } }, token);
+      gql(
+        `mutation($input: AnswerExemplarObjectionInput!) { answerExemplarObjection(input: $input) { id answer upheld answeredAt } }`,
+        { input: { objectionId, answer: text, upheld } },
+        token,
+      );
     const stateOf = async (id: string) => (await su.query(`SELECT state FROM exemplars WHERE id = $1`, [rawId(id)])).rows[0].state;
     /** Time passes: the notice window is moved into the past, as if its days had gone by. */
-    const windowEnded = (id: string) => su.query(`UPDATE exemplars SET notice_starts_on = $2, notice_ends_on = $3 WHERE id = $1`, [rawId(id), addDays(TODAY, -7), addDays(TODAY, -1)]);
+    const windowEnded = (id: string) =>
+      su.query(`UPDATE exemplars SET notice_starts_on = $2, notice_ends_on = $3 WHERE id = $1`, [
+        rawId(id),
+        addDays(TODAY, -7),
+        addDays(TODAY, -1),
+      ]);
     /** Nominated → review → notice → window over, by the admin. */
     const throughNotice = async (org: string, title: string) => {
       const id = (await nominate({ kind: 'MODEL_WINDOW', orgId: ids[org], title }, t.admin)).data.nominateExemplar.id as string;
@@ -282,19 +474,41 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
     };
 
     it('nominates a model window of a branch; its category comes from the org', async () => {
-      const res = await nominate({ kind: 'MODEL_WINDOW', orgId: ids['第一车队党支部'], title: '第一车队调度服务窗口', memberName: '王强', reason: '一次性告知、限时办结' }, t.secretary);
+      const res = await nominate(
+        {
+          kind: 'MODEL_WINDOW',
+          orgId: ids['第一车队党支部'],
+          title: '第一车队调度服务窗口',
+          memberName: '王强',
+          reason: '一次性告知、限时办结',
+        },
+        t.secretary,
+      );
       expect(res.errors).toBeUndefined();
       windowId = res.data.nominateExemplar.id;
       expect(res.data.nominateExemplar).toMatchObject({
-        kind: 'MODEL_WINDOW', kindLabel: '党员示范窗口', category: 'ENTERPRISE', categoryLabel: '企业', year: YEAR, title: '第一车队调度服务窗口', memberName: '王强',
-        state: 'NOMINATED', stateLabel: '已推荐', orgName: '第一车队党支部', history: [{ fromState: null, toState: 'NOMINATED', movedByName: '第一车队党支部书记' }],
+        kind: 'MODEL_WINDOW',
+        kindLabel: '党员示范窗口',
+        category: 'ENTERPRISE',
+        categoryLabel: '企业',
+        year: YEAR,
+        title: '第一车队调度服务窗口',
+        memberName: '王强',
+        state: 'NOMINATED',
+        stateLabel: '已推荐',
+        orgName: '第一车队党支部',
+        history: [{ fromState: null, toState: 'NOMINATED', movedByName: '第一车队党支部书记' }],
       });
     });
 
     it('refuses bad nominations: key orgs must be 直属党组织, posts need a title, duplicates are CONFLICT; nothing is stored', async () => {
       const before = await count(su, 'exemplars');
       const branchAsKeyOrg = await nominate({ kind: 'KEY_ORG', orgId: ids['第一车队党支部'] }, t.secretary);
-      expect(branchAsKeyOrg.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_DIRECT_ORG', field: 'input.orgId' });
+      expect(branchAsKeyOrg.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'NOT_DIRECT_ORG',
+        field: 'input.orgId',
+      });
       const noTitle = await nominate({ kind: 'MODEL_POST', orgId: ids['第一车队党支部'] }, t.secretary);
       expect(noTitle.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.title' });
       const titledKeyOrg = await nominate({ kind: 'KEY_ORG', orgId: ids['市公交集团党委'], title: 'x' }, t.supervisor);
@@ -306,26 +520,47 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(codes(await nominate({ kind: 'MODEL_POST', orgId: ids['第一车队党支部'], title: 'x' }, foreign))).toEqual(['NOT_FOUND']);
       expect(await count(su, 'exemplars')).toBe(before);
       const keyOrg = await nominate({ kind: 'KEY_ORG', orgId: ids['市公交集团党委'], reason: '服务意识浓、凝聚能力强' }, t.supervisor);
-      expect(keyOrg.data.nominateExemplar).toMatchObject({ kind: 'KEY_ORG', kindLabel: '重点培育直属党组织', category: 'ENTERPRISE', title: null, state: 'NOMINATED' });
+      expect(keyOrg.data.nominateExemplar).toMatchObject({
+        kind: 'KEY_ORG',
+        kindLabel: '重点培育直属党组织',
+        category: 'ENTERPRISE',
+        title: null,
+        state: 'NOMINATED',
+      });
     });
 
     it('enforces the order of review and notice: illegal steps are CONFLICT and change nothing; the steps are the tenant’s', async () => {
       expect((await name(windowId)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'WRONG_EXEMPLAR_STATE' });
-      expect((await notice(windowId, TODAY, TODAY)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'WRONG_EXEMPLAR_STATE' });
-      expect((await gql(`mutation($id: ID!) { revokeExemplar(input: { id: $id, reason: "x" }) { id } }`, { id: windowId }, t.admin)).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
+      expect((await notice(windowId, TODAY, TODAY)).errors![0].extensions).toMatchObject({
+        code: 'CONFLICT',
+        reason: 'WRONG_EXEMPLAR_STATE',
+      });
+      expect(
+        (await gql(`mutation($id: ID!) { revokeExemplar(input: { id: $id, reason: "x" }) { id } }`, { id: windowId }, t.admin)).errors![0]
+          .extensions,
+      ).toMatchObject({ code: 'CONFLICT' });
       expect(await stateOf(windowId)).toBe('NOMINATED');
       expect(codes(await review(windowId, t.secretary))).toEqual(['FORBIDDEN']);
       expect(codes(await review(windowId, t.supervisor))).toEqual(['FORBIDDEN']);
       expect((await review(windowId, t.leader)).data.startExemplarReview.state).toBe('UNDER_REVIEW');
       expect((await review(windowId)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'WRONG_EXEMPLAR_STATE' });
       const past = await notice(windowId, addDays(TODAY, -1), addDays(TODAY, 5));
-      expect(past.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_NOTICE_WINDOW', field: 'input.startsOn' });
+      expect(past.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'INVALID_NOTICE_WINDOW',
+        field: 'input.startsOn',
+      });
       const reversed = await notice(windowId, addDays(TODAY, 5), TODAY);
       expect(reversed.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.endsOn' });
       expect(codes(await notice(windowId, TODAY, addDays(TODAY, 5), t.secretary))).toEqual(['FORBIDDEN']);
       expect(await stateOf(windowId)).toBe('UNDER_REVIEW');
       const open = await notice(windowId, TODAY, addDays(TODAY, 5));
-      expect(open.data.startExemplarNotice).toMatchObject({ state: 'PUBLIC_NOTICE', stateLabel: '公示中', noticeStartsOn: TODAY, noticeEndsOn: addDays(TODAY, 5) });
+      expect(open.data.startExemplarNotice).toMatchObject({
+        state: 'PUBLIC_NOTICE',
+        stateLabel: '公示中',
+        noticeStartsOn: TODAY,
+        noticeEndsOn: addDays(TODAY, 5),
+      });
     });
 
     let objectionA: string;
@@ -341,13 +576,19 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       objectionB = (await object(windowId, '群众反映排队时间长', t.member)).data.lodgeExemplarObjection.id;
       expect(codes(await object(windowId, ' ', t.member))).toEqual(['BAD_USER_INPUT']);
       const q = `query($id: ID!) { exemplar(id: $id) { unansweredObjections objections { text mine lodgedBy { username } } } }`;
-      expect((await gql(q, { id: windowId }, t.secretary2)).data.exemplar).toEqual({ unansweredObjections: 2, objections: [{ text: '该窗口曾有推诿现象', mine: true, lodgedBy: { username: 'secretary2' } }] });
+      expect((await gql(q, { id: windowId }, t.secretary2)).data.exemplar).toEqual({
+        unansweredObjections: 2,
+        objections: [{ text: '该窗口曾有推诿现象', mine: true, lodgedBy: { username: 'secretary2' } }],
+      });
       expect((await gql(q, { id: windowId }, t.admin)).data.exemplar.objections).toEqual([
         { text: '该窗口曾有推诿现象', mine: false, lodgedBy: { username: 'secretary2' } },
         { text: '群众反映排队时间长', mine: false, lodgedBy: { username: 'member' } },
       ]);
       // the org's own secretary reads the objections, not who lodged them
-      expect((await gql(q, { id: windowId }, t.secretary)).data.exemplar.objections.map((o: { lodgedBy: unknown }) => o.lodgedBy)).toEqual([null, null]);
+      expect((await gql(q, { id: windowId }, t.secretary)).data.exemplar.objections.map((o: { lodgedBy: unknown }) => o.lodgedBy)).toEqual([
+        null,
+        null,
+      ]);
       expect(codes(await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: objectionB }, t.secretary2))).toEqual([]);
       expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: objectionB }, t.secretary2)).data.node).toBeNull();
       expect(codes(await object(windowId, 'x', foreign))).toEqual(['NOT_FOUND']);
@@ -366,7 +607,11 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(codes(await answer(objectionA, '经核实已整改', t.secretary))).toEqual(['FORBIDDEN']);
       expect(codes(await answer(objectionA, '经核实已整改', t.supervisor))).toEqual(['FORBIDDEN']);
       const answered = await answer(objectionA, '经核实已整改');
-      expect(answered.data.answerExemplarObjection).toMatchObject({ answer: '经核实已整改', upheld: false, answeredAt: expect.any(String) });
+      expect(answered.data.answerExemplarObjection).toMatchObject({
+        answer: '经核实已整改',
+        upheld: false,
+        answeredAt: expect.any(String),
+      });
       expect((await answer(objectionA, '再答')).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'OBJECTION_ANSWERED' });
       expect((await name(windowId)).errors![0].message).toContain('1 objection(s)');
       expect(codes(await name(windowId, t.secretary))).toEqual(['FORBIDDEN']);
@@ -375,27 +620,46 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       const named = await name(windowId, t.leader);
       expect(named.errors).toBeUndefined();
       expect(named.data.nameExemplar).toMatchObject({ state: 'NAMED', stateLabel: '已命名', namedOn: TODAY, unansweredObjections: 0 });
-      expect(named.data.nameExemplar.history.map((h: { fromState: string; toState: string }) => `${h.fromState}→${h.toState}`))
-        .toEqual(['null→NOMINATED', 'NOMINATED→UNDER_REVIEW', 'UNDER_REVIEW→PUBLIC_NOTICE', 'PUBLIC_NOTICE→NAMED']);
-      expect(named.data.nameExemplar.history.map((h: { movedByName: string }) => h.movedByName)).toEqual(['第一车队党支部书记', '鞠世闻(领导小组组长)', '局组织科', '鞠世闻(领导小组组长)']);
+      expect(named.data.nameExemplar.history.map((h: { fromState: string; toState: string }) => `${h.fromState}→${h.toState}`)).toEqual([
+        'null→NOMINATED',
+        'NOMINATED→UNDER_REVIEW',
+        'UNDER_REVIEW→PUBLIC_NOTICE',
+        'PUBLIC_NOTICE→NAMED',
+      ]);
+      expect(named.data.nameExemplar.history.map((h: { movedByName: string }) => h.movedByName)).toEqual([
+        '第一车队党支部书记',
+        '鞠世闻(领导小组组长)',
+        '局组织科',
+        '鞠世闻(领导小组组长)',
+      ]);
       expect((await answer(objectionB, 'x')).errors![0].extensions).toMatchObject({ code: 'CONFLICT' });
     });
 
     it('an upheld objection blocks naming: the nomination can then only be rejected', async () => {
-      const id = (await nominate({ kind: 'MODEL_POST', orgId: ids['第二车队党支部'], title: '第二车队党员示范岗' }, t.supervisor)).data.nominateExemplar.id;
+      const id = (await nominate({ kind: 'MODEL_POST', orgId: ids['第二车队党支部'], title: '第二车队党员示范岗' }, t.supervisor)).data
+        .nominateExemplar.id;
       await review(id);
       await notice(id, TODAY, addDays(TODAY, 3));
       const o = (await object(id, '该岗位党员受过处分', t.member)).data.lodgeExemplarObjection.id;
       await answer(o, '经查属实', t.admin, true);
       await windowEnded(id);
       expect((await name(id)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'OBJECTION_UPHELD' });
-      expect(codes(await gql(`mutation($id: ID!) { rejectExemplar(input: { id: $id, reason: "异议属实" }) { state } }`, { id }, t.secretary))).toEqual(['FORBIDDEN']);
-      const rejected = await gql(`mutation($id: ID!) { rejectExemplar(input: { id: $id, reason: "异议属实" }) { state stateLabel closingReason } }`, { id }, t.admin);
+      expect(
+        codes(await gql(`mutation($id: ID!) { rejectExemplar(input: { id: $id, reason: "异议属实" }) { state } }`, { id }, t.secretary)),
+      ).toEqual(['FORBIDDEN']);
+      const rejected = await gql(
+        `mutation($id: ID!) { rejectExemplar(input: { id: $id, reason: "异议属实" }) { state stateLabel closingReason } }`,
+        { id },
+        t.admin,
+      );
       expect(rejected.data.rejectExemplar).toEqual({ state: 'REJECTED', stateLabel: '未通过', closingReason: '异议属实' });
       // once rejected it leaves the public: an outsider no longer sees it
       expect(codes(await gql(`query($id: ID!) { exemplar(id: $id) { id } }`, { id }, t.secretary2))).toEqual(['NOT_FOUND']);
       // and the post may be nominated again
-      expect((await nominate({ kind: 'MODEL_POST', orgId: ids['第二车队党支部'], title: '第二车队党员示范岗' }, t.supervisor)).data.nominateExemplar.state).toBe('NOMINATED');
+      expect(
+        (await nominate({ kind: 'MODEL_POST', orgId: ids['第二车队党支部'], title: '第二车队党员示范岗' }, t.supervisor)).data
+          .nominateExemplar.state,
+      ).toBe('NOMINATED');
     });
 
     it('keeps each category within the tenant’s limit for the year (default 3, set by the tenant admin)', async () => {
@@ -406,10 +670,21 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         { category: 'ENTERPRISE', categoryLabel: '企业', limit: 3, named: 1, pending: 0, remaining: 2 },
       ]);
       const setLimit = (limit: number, token = t.admin, category = 'ENTERPRISE') =>
-        gql(`mutation($input: SetExemplarLimitInput!) { setExemplarLimit(input: $input) { category limit named remaining } }`, { input: { year: YEAR, kind: 'MODEL_WINDOW', category, limit } }, token);
+        gql(
+          `mutation($input: SetExemplarLimitInput!) { setExemplarLimit(input: $input) { category limit named remaining } }`,
+          { input: { year: YEAR, kind: 'MODEL_WINDOW', category, limit } },
+          token,
+        );
       expect(codes(await setLimit(2, t.leader))).toEqual(['FORBIDDEN']);
       // the source's 1–3, as exemplarLimitBounds shows them
-      for (const limit of [0, 4, 101]) expect((await setLimit(limit)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'LIMIT_OUT_OF_BOUNDS', field: 'input.limit', min: 1, max: 3 });
+      for (const limit of [0, 4, 101])
+        expect((await setLimit(limit)).errors![0].extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          reason: 'LIMIT_OUT_OF_BOUNDS',
+          field: 'input.limit',
+          min: 1,
+          max: 3,
+        });
       expect(await count(su, 'exemplar_limits')).toBe(0);
       expect((await setLimit(2)).data.setExemplarLimit).toEqual({ category: 'ENTERPRISE', limit: 2, named: 1, remaining: 1 });
 
@@ -417,7 +692,11 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       const third = await throughNotice('保修公司党支部', '保修公司服务窗口');
       const roads = await throughNotice('养护科党支部', '养护科服务窗口');
       expect((await name(second)).data.nameExemplar.state).toBe('NAMED');
-      expect((await setLimit(1)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'LIMIT_BELOW_NAMED', field: 'input.limit' });
+      expect((await setLimit(1)).errors![0].extensions).toMatchObject({
+        code: 'CONFLICT',
+        reason: 'LIMIT_BELOW_NAMED',
+        field: 'input.limit',
+      });
       const full = await name(third);
       expect(full.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'CATEGORY_LIMIT_REACHED', limit: 2, named: 2 });
       expect(full.errors![0].message).toBe(`${YEAR}年企业类党员示范窗口已命名2个，达到上限2个`);
@@ -430,38 +709,77 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         { category: 'ENTERPRISE', categoryLabel: '企业', limit: 2, named: 2, pending: 1, remaining: 0 },
       ]);
       // a revoked title frees its place
-      expect(codes(await gql(`mutation($id: ID!) { revokeExemplar(input: { id: $id, reason: "x" }) { state } }`, { id: second }, t.secretary))).toEqual(['FORBIDDEN']);
-      const revoked = await gql(`mutation($id: ID!) { revokeExemplar(input: { id: $id, reason: "服务质量下滑" }) { state closingReason } }`, { id: second }, t.admin);
+      expect(
+        codes(await gql(`mutation($id: ID!) { revokeExemplar(input: { id: $id, reason: "x" }) { state } }`, { id: second }, t.secretary)),
+      ).toEqual(['FORBIDDEN']);
+      const revoked = await gql(
+        `mutation($id: ID!) { revokeExemplar(input: { id: $id, reason: "服务质量下滑" }) { state closingReason } }`,
+        { id: second },
+        t.admin,
+      );
       expect(revoked.data.revokeExemplar).toEqual({ state: 'REVOKED', closingReason: '服务质量下滑' });
       expect((await name(third)).data.nameExemplar.state).toBe('NAMED');
     });
 
     it('re-evaluates named exemplars periodically: KEEP keeps the title, REVOKE takes it away with a reason', async () => {
       const reevaluate = (input: Record<string, unknown>, token = t.admin) => step('reevaluateExemplar', { id: windowId, ...input }, token);
-      expect((await reevaluate({ evaluatedOn: addDays(TODAY, 1), result: 'KEEP' })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.evaluatedOn' });
-      expect((await reevaluate({ evaluatedOn: addDays(TODAY, -1), result: 'KEEP' })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.evaluatedOn' });
+      expect((await reevaluate({ evaluatedOn: addDays(TODAY, 1), result: 'KEEP' })).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.evaluatedOn',
+      });
+      expect((await reevaluate({ evaluatedOn: addDays(TODAY, -1), result: 'KEEP' })).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.evaluatedOn',
+      });
       expect(codes(await reevaluate({ evaluatedOn: TODAY, result: 'KEEP' }, t.secretary))).toEqual(['FORBIDDEN']);
       const kept = await reevaluate({ evaluatedOn: TODAY, result: 'KEEP', note: '年度复评合格' });
-      expect(kept.data.reevaluateExemplar).toMatchObject({ state: 'RE_EVALUATED', stateLabel: '复评保留', reevaluations: [{ evaluatedOn: TODAY, result: 'KEEP', resultLabel: '保留', note: '年度复评合格' }] });
-      expect((await reevaluate({ evaluatedOn: TODAY, result: 'REVOKE' })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.note' });
+      expect(kept.data.reevaluateExemplar).toMatchObject({
+        state: 'RE_EVALUATED',
+        stateLabel: '复评保留',
+        reevaluations: [{ evaluatedOn: TODAY, result: 'KEEP', resultLabel: '保留', note: '年度复评合格' }],
+      });
+      expect((await reevaluate({ evaluatedOn: TODAY, result: 'REVOKE' })).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.note',
+      });
       const gone = await reevaluate({ evaluatedOn: TODAY, result: 'REVOKE', note: '复评不合格' });
-      expect(gone.data.reevaluateExemplar).toMatchObject({ state: 'REVOKED', closingReason: '复评不合格', reevaluations: [{ result: 'KEEP' }, { result: 'REVOKE', note: '复评不合格' }] });
-      expect(gone.data.reevaluateExemplar.history.slice(-2).map((h: { toState: string }) => h.toState)).toEqual(['RE_EVALUATED', 'REVOKED']);
-      expect((await reevaluate({ evaluatedOn: TODAY, result: 'KEEP' })).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'WRONG_EXEMPLAR_STATE' });
+      expect(gone.data.reevaluateExemplar).toMatchObject({
+        state: 'REVOKED',
+        closingReason: '复评不合格',
+        reevaluations: [{ result: 'KEEP' }, { result: 'REVOKE', note: '复评不合格' }],
+      });
+      expect(gone.data.reevaluateExemplar.history.slice(-2).map((h: { toState: string }) => h.toState)).toEqual([
+        'RE_EVALUATED',
+        'REVOKED',
+      ]);
+      expect((await reevaluate({ evaluatedOn: TODAY, result: 'KEEP' })).errors![0].extensions).toMatchObject({
+        code: 'CONFLICT',
+        reason: 'WRONG_EXEMPLAR_STATE',
+      });
       expect(await count(su, 'exemplar_reevaluations')).toBe(2);
     });
 
     it('queries by kind, category, state, year and subtree: any state in scope, public ones tenant-wide', async () => {
       const q = `query($kind: ExemplarKind, $category: OrgCategory, $state: ExemplarState, $year: Int, $under: ID) {
         exemplars(kind: $kind, category: $category, state: $state, year: $year, under: $under, first: 50) { totalCount nodes { title kind state orgName } } }`;
-      const titles = async (v: Record<string, unknown>, token: string) => (await gql(q, v, token)).data.exemplars.nodes.map((n: { title: string | null; orgName: string }) => n.title ?? n.orgName).sort();
+      const titles = async (v: Record<string, unknown>, token: string) =>
+        (await gql(q, v, token)).data.exemplars.nodes.map((n: { title: string | null; orgName: string }) => n.title ?? n.orgName).sort();
       expect(await titles({ state: 'NAMED', kind: 'MODEL_WINDOW', year: YEAR }, t.admin)).toEqual(['保修公司服务窗口', '养护科服务窗口']);
       expect(await titles({ category: 'INSTITUTION' }, t.admin)).toEqual(['养护科服务窗口']);
       expect(await titles({ kind: 'KEY_ORG' }, t.supervisor)).toEqual(['市公交集团党委']);
       expect(await titles({ year: YEAR - 1 }, t.admin)).toEqual([]);
       // secretary2: its own branch in any state, plus the public ones elsewhere; never others' nominations
       expect(await titles({}, t.secretary2)).toEqual(['保修公司服务窗口', '养护科服务窗口']);
-      expect(await titles({ under: ids['市公交集团党委'] }, t.supervisor)).toEqual(['市公交集团党委', '保修公司服务窗口', '第一车队调度服务窗口', '第三车队服务窗口', '第二车队党员示范岗', '第二车队党员示范岗'].sort());
+      expect(await titles({ under: ids['市公交集团党委'] }, t.supervisor)).toEqual(
+        [
+          '市公交集团党委',
+          '保修公司服务窗口',
+          '第一车队调度服务窗口',
+          '第三车队服务窗口',
+          '第二车队党员示范岗',
+          '第二车队党员示范岗',
+        ].sort(),
+      );
       // a member: its own branch's (now revoked) window, and the public one of a sibling branch
       expect(await titles({ under: ids['市公交集团党委'] }, t.member)).toEqual(['保修公司服务窗口', '第一车队调度服务窗口']);
       expect(codes(await gql(q, { under: ids['局机关党委'] }, t.secretary2))).toEqual(['NOT_FOUND']);
@@ -474,14 +792,28 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         expect(codes(await review(id, foreign))).toEqual(['NOT_FOUND']);
         expect(codes(await name(id, foreign))).toEqual(['NOT_FOUND']);
         expect(codes(await notice(id, TODAY, TODAY, foreign))).toEqual(['NOT_FOUND']);
-        expect(codes(await gql(`mutation($id: ID!) { revokeExemplar(input: { id: $id, reason: "x" }) { id } }`, { id }, foreign))).toEqual(['NOT_FOUND']);
-        expect(codes(await gql(`mutation($id: ID!) { rejectExemplar(input: { id: $id, reason: "x" }) { id } }`, { id }, foreign))).toEqual(['NOT_FOUND']);
+        expect(codes(await gql(`mutation($id: ID!) { revokeExemplar(input: { id: $id, reason: "x" }) { id } }`, { id }, foreign))).toEqual([
+          'NOT_FOUND',
+        ]);
+        expect(codes(await gql(`mutation($id: ID!) { rejectExemplar(input: { id: $id, reason: "x" }) { id } }`, { id }, foreign))).toEqual([
+          'NOT_FOUND',
+        ]);
         expect(codes(await step('reevaluateExemplar', { id, evaluatedOn: TODAY, result: 'KEEP' }, foreign))).toEqual(['NOT_FOUND']);
       }
       expect(codes(await answer(objectionA, 'x', foreign))).toEqual(['NOT_FOUND']);
-      expect((await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [windowId, objectionA] }, foreign)).data.nodes).toEqual([null, null]);
-      expect((await gql(`query($y: Int!) { exemplars { totalCount } exemplarCounts(year: $y, kind: MODEL_WINDOW) { named } }`, { y: YEAR }, foreign)).data)
-        .toEqual({ exemplars: { totalCount: 0 }, exemplarCounts: [{ named: 0 }, { named: 0 }, { named: 0 }] });
+      expect((await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [windowId, objectionA] }, foreign)).data.nodes).toEqual([
+        null,
+        null,
+      ]);
+      expect(
+        (
+          await gql(
+            `query($y: Int!) { exemplars { totalCount } exemplarCounts(year: $y, kind: MODEL_WINDOW) { named } }`,
+            { y: YEAR },
+            foreign,
+          )
+        ).data,
+      ).toEqual({ exemplars: { totalCount: 0 }, exemplarCounts: [{ named: 0 }, { named: 0 }, { named: 0 }] });
       expect((await su.query(`SELECT id, state FROM exemplars ORDER BY id`)).rows).toEqual(before.rows);
     });
   });
@@ -491,15 +823,22 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
     let campaignId: string;
     let users: Record<string, string>;
     const set = (input: Record<string, unknown>, token = t.admin) =>
-      gql(`mutation($input: SetLeadingGroupInput!) { setLeadingGroup(input: $input) { ${GROUP} } }`, { input: { campaignId, ...input } }, token);
+      gql(
+        `mutation($input: SetLeadingGroupInput!) { setLeadingGroup(input: $input) { ${GROUP} } }`,
+        { input: { campaignId, ...input } },
+        token,
+      );
     const read = (token: string, id = campaignId) => gql(`query($id: ID!) { leadingGroup(campaignId: $id) { ${GROUP} } }`, { id }, token);
 
     beforeAll(async () => {
       const imported = await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, t.admin);
       const versionId = imported.data.importFramework.id;
       await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: versionId }, t.admin);
-      const campaign = await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
-        { input: { name: '“四强四有”创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN } }, t.admin);
+      const campaign = await gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+        { input: { name: '“四强四有”创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN } },
+        t.admin,
+      );
       campaignId = campaign.data.createCampaign.id;
       const list = await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin);
       users = Object.fromEntries(list.data.users.nodes.map((u: { id: string; username: string }) => [u.username, u.id]));
@@ -517,31 +856,60 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       const res = await set({
         leader: { userId: users.leader, title: '局党委书记' },
         deputies: [{ userId: users.deputy, title: '局党委副书记' }],
-        members: [{ userId: users.admin, title: '组织科科长' }, { userId: users.inspector, title: '督导组组长' }],
-        officeOrgId: ids['局机关党委'], officeNote: '局组织科',
+        members: [
+          { userId: users.admin, title: '组织科科长' },
+          { userId: users.inspector, title: '督导组组长' },
+        ],
+        officeOrgId: ids['局机关党委'],
+        officeNote: '局组织科',
       });
       expect(res.errors).toBeUndefined();
       expect(res.data.setLeadingGroup).toMatchObject({
-        campaign: { id: campaignId }, officeNote: '局组织科', officeName: '局机关党委', office: { name: '局机关党委' }, updatedByName: '局组织科',
-        leader: { role: 'LEADER', roleLabel: '组长', title: '局党委书记', displayName: '鞠世闻(领导小组组长)', user: { username: 'leader' } },
+        campaign: { id: campaignId },
+        officeNote: '局组织科',
+        officeName: '局机关党委',
+        office: { name: '局机关党委' },
+        updatedByName: '局组织科',
+        leader: {
+          role: 'LEADER',
+          roleLabel: '组长',
+          title: '局党委书记',
+          displayName: '鞠世闻(领导小组组长)',
+          user: { username: 'leader' },
+        },
         deputies: [{ role: 'DEPUTY', title: '局党委副书记', displayName: '陈莉莉(领导小组副组长)', user: { username: 'deputy' } }],
-        members: [{ role: 'MEMBER', title: '组织科科长', displayName: '局组织科' }, { role: 'MEMBER', title: '督导组组长', displayName: '督导组成员' }],
+        members: [
+          { role: 'MEMBER', title: '组织科科长', displayName: '局组织科' },
+          { role: 'MEMBER', title: '督导组组长', displayName: '督导组成员' },
+        ],
       });
       const byMember = (await read(t.member)).data.leadingGroup;
-      expect(byMember).toMatchObject({ officeName: '局机关党委', office: null, leader: { displayName: '鞠世闻(领导小组组长)', title: '局党委书记', user: null } });
+      expect(byMember).toMatchObject({
+        officeName: '局机关党委',
+        office: null,
+        leader: { displayName: '鞠世闻(领导小组组长)', title: '局党委书记', user: null },
+      });
       expect(byMember.deputies).toEqual([{ role: 'DEPUTY', title: '局党委副书记', displayName: '陈莉莉(领导小组副组长)', user: null }]);
       // the leader reads its own user, not the others'
       const byLeader = (await read(t.leader)).data.leadingGroup;
       expect([byLeader.leader.user, byLeader.deputies[0].user]).toEqual([{ username: 'leader' }, null]);
       expect((await read(t.secretary2)).data.leadingGroup.leader.displayName).toBe('鞠世闻(领导小组组长)');
-      const node = await gql(`query($id: ID!) { node(id: $id) { ... on LeadingGroup { officeNote } } }`, { id: res.data.setLeadingGroup.id }, t.member);
+      const node = await gql(
+        `query($id: ID!) { node(id: $id) { ... on LeadingGroup { officeNote } } }`,
+        { id: res.data.setLeadingGroup.id },
+        t.member,
+      );
       expect(node.data.node).toEqual({ officeNote: '局组织科' });
     });
 
     it('refuses a person seated twice, unknown or foreign users, and out-of-scope offices; nothing changes', async () => {
       const before = (await su.query(`SELECT user_id, role, title FROM leading_group_members ORDER BY position`)).rows;
       const twice = await set({ leader: { userId: users.leader }, deputies: [{ userId: users.leader }], officeOrgId: ids['局机关党委'] });
-      expect(twice.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'DUPLICATE_MEMBER', field: 'input.deputies[0].userId' });
+      expect(twice.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'DUPLICATE_MEMBER',
+        field: 'input.deputies[0].userId',
+      });
       const foreignUser = (await gql(`{ users(first: 1) { nodes { id } } }`, {}, foreign)).data.users.nodes[0].id;
       const stranger = await set({ leader: { userId: users.leader }, members: [{ userId: foreignUser }], officeOrgId: ids['局机关党委'] });
       expect(stranger.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.members[0].userId' });
@@ -552,8 +920,17 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
     });
 
     it('replaces the whole group on a second set', async () => {
-      const res = await set({ leader: { userId: users.deputy, title: '组长' }, officeOrgId: ids['中共市交通运输局党委'], officeNote: '局组织科' });
-      expect(res.data.setLeadingGroup).toMatchObject({ leader: { displayName: '陈莉莉(领导小组副组长)' }, deputies: [], members: [], officeName: '中共市交通运输局党委' });
+      const res = await set({
+        leader: { userId: users.deputy, title: '组长' },
+        officeOrgId: ids['中共市交通运输局党委'],
+        officeNote: '局组织科',
+      });
+      expect(res.data.setLeadingGroup).toMatchObject({
+        leader: { displayName: '陈莉莉(领导小组副组长)' },
+        deputies: [],
+        members: [],
+        officeName: '中共市交通运输局党委',
+      });
       expect(await count(su, 'leading_group_members')).toBe(1);
       expect(await count(su, 'leading_groups')).toBe(1);
     });
@@ -562,7 +939,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(codes(await read(foreign))).toEqual(['NOT_FOUND']);
       expect(codes(await set({ leader: { userId: users.leader }, officeOrgId: ids['局机关党委'] }, foreign))).toEqual(['NOT_FOUND']);
       expect(codes(await read(t.admin, unknownId('Campaign')))).toEqual(['NOT_FOUND']);
-      expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: globalId('LeadingGroup', rawId(campaignId)) }, foreign)).data.node).toBeNull();
+      expect(
+        (await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: globalId('LeadingGroup', rawId(campaignId)) }, foreign)).data.node,
+      ).toBeNull();
       expect(await count(su, 'leading_group_members')).toBe(1);
     });
   });
@@ -571,38 +950,72 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
   describe('service brands (服务品牌)', () => {
     let rainbow: string;
     let warm: string;
-    const create = (input: Record<string, unknown>, token: string) => gql(`mutation($input: CreateServiceBrandInput!) { createServiceBrand(input: $input) { ${BRAND} } }`, { input }, token);
-    const update = (input: Record<string, unknown>, token: string) => gql(`mutation($input: UpdateServiceBrandInput!) { updateServiceBrand(input: $input) { ${BRAND} } }`, { input }, token);
+    const create = (input: Record<string, unknown>, token: string) =>
+      gql(`mutation($input: CreateServiceBrandInput!) { createServiceBrand(input: $input) { ${BRAND} } }`, { input }, token);
+    const update = (input: Record<string, unknown>, token: string) =>
+      gql(`mutation($input: UpdateServiceBrandInput!) { updateServiceBrand(input: $input) { ${BRAND} } }`, { input }, token);
 
     it('an org’s secretary creates a brand with standards in their order', async () => {
-      const res = await create({
-        orgId: ids['养护科党支部'], name: '彩虹坦途', slogan: '让每一条路都畅通安全', description: '公路养护服务品牌',
-        standards: [
-          { title: '路政案件办理流程', content: '受理、勘验、处理、回访', aspect: 'PROCESS_STANDARDIZED', order: 2 },
-          { title: '服务承诺公开', content: '公开责任党员和服务电话', aspect: 'CONTENT_DEFINED', order: 1 },
-          { title: '党员责任路段', content: '每名党员认领一段责任路段', aspect: 'OTHER', aspectText: '党员责任区', order: 3 },
-        ],
-      }, t.secretary2);
+      const res = await create(
+        {
+          orgId: ids['养护科党支部'],
+          name: '彩虹坦途',
+          slogan: '让每一条路都畅通安全',
+          description: '公路养护服务品牌',
+          standards: [
+            { title: '路政案件办理流程', content: '受理、勘验、处理、回访', aspect: 'PROCESS_STANDARDIZED', order: 2 },
+            { title: '服务承诺公开', content: '公开责任党员和服务电话', aspect: 'CONTENT_DEFINED', order: 1 },
+            { title: '党员责任路段', content: '每名党员认领一段责任路段', aspect: 'OTHER', aspectText: '党员责任区', order: 3 },
+          ],
+        },
+        t.secretary2,
+      );
       expect(res.errors).toBeUndefined();
       rainbow = res.data.createServiceBrand.id;
       expect(res.data.createServiceBrand).toMatchObject({
-        name: '彩虹坦途', org: { name: '养护科党支部' },
+        name: '彩虹坦途',
+        org: { name: '养护科党支部' },
         standards: [
           { position: 1, title: '服务承诺公开', aspect: 'CONTENT_DEFINED', aspectLabel: '服务内容明确化', aspectText: null },
           { position: 2, title: '路政案件办理流程', aspect: 'PROCESS_STANDARDIZED', aspectLabel: '服务流程标准化' },
           { position: 3, title: '党员责任路段', aspect: 'OTHER', aspectLabel: '党员责任区', aspectText: '党员责任区' },
         ],
       });
-      warm = (await create({ orgId: ids['市公交集团党委'], name: '情溢旅途', standards: [{ title: '文明服务规范', content: '主动问候、报站清晰', aspect: 'WORK_REGULATED' }] }, t.supervisor)).data.createServiceBrand.id;
+      warm = (
+        await create(
+          {
+            orgId: ids['市公交集团党委'],
+            name: '情溢旅途',
+            standards: [{ title: '文明服务规范', content: '主动问候、报站清晰', aspect: 'WORK_REGULATED' }],
+          },
+          t.supervisor,
+        )
+      ).data.createServiceBrand.id;
     });
 
     it('refuses bad standards, duplicate names and strangers; nothing is stored', async () => {
       const before = [await count(su, 'service_brands'), await count(su, 'service_standards')];
-      const other = await create({ orgId: ids['第一车队党支部'], name: 'x', standards: [{ title: 'a', content: 'b', aspect: 'CONTENT_DEFINED' }, { title: 'a', content: 'b', aspect: 'OTHER' }] }, t.secretary);
+      const other = await create(
+        {
+          orgId: ids['第一车队党支部'],
+          name: 'x',
+          standards: [
+            { title: 'a', content: 'b', aspect: 'CONTENT_DEFINED' },
+            { title: 'a', content: 'b', aspect: 'OTHER' },
+          ],
+        },
+        t.secretary,
+      );
       expect(other.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.standards[1].aspectText' });
-      const noContent = await create({ orgId: ids['第一车队党支部'], name: 'x', standards: [{ title: 'a', content: '', aspect: 'CONTENT_DEFINED' }] }, t.secretary);
+      const noContent = await create(
+        { orgId: ids['第一车队党支部'], name: 'x', standards: [{ title: 'a', content: '', aspect: 'CONTENT_DEFINED' }] },
+        t.secretary,
+      );
       expect(noContent.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.standards[0].content' });
-      expect((await create({ orgId: ids['第一车队党支部'], name: '' }, t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
+      expect((await create({ orgId: ids['第一车队党支部'], name: '' }, t.secretary)).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'name',
+      });
       const dup = await create({ orgId: ids['养护科党支部'], name: '彩虹坦途' }, t.admin);
       expect(dup.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'BRAND_NAME_TAKEN' });
       expect(codes(await create({ orgId: ids['第一车队党支部'], name: 'x' }, t.member))).toEqual(['FORBIDDEN']);
@@ -615,23 +1028,45 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       const q = `query($under: ID) { serviceBrands(under: $under) { totalCount nodes { name org { name } } } }`;
       const all = (await gql(q, {}, t.admin)).data.serviceBrands;
       expect(all.totalCount).toBe(2);
-      expect(all.nodes.sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name))).toEqual([{ name: '彩虹坦途', org: { name: '养护科党支部' } }, { name: '情溢旅途', org: { name: '市公交集团党委' } }]);
-      expect((await gql(q, { under: ids['市公路管理处党委'] }, t.admin)).data.serviceBrands.nodes.map((n: { name: string }) => n.name)).toEqual(['彩虹坦途']);
+      expect(all.nodes.sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name))).toEqual([
+        { name: '彩虹坦途', org: { name: '养护科党支部' } },
+        { name: '情溢旅途', org: { name: '市公交集团党委' } },
+      ]);
+      expect(
+        (await gql(q, { under: ids['市公路管理处党委'] }, t.admin)).data.serviceBrands.nodes.map((n: { name: string }) => n.name),
+      ).toEqual(['彩虹坦途']);
       expect((await gql(q, {}, t.secretary)).data.serviceBrands.totalCount).toBe(0);
       expect((await gql(q, {}, t.supervisor)).data.serviceBrands.nodes.map((n: { name: string }) => n.name)).toEqual(['情溢旅途']);
-      expect((await gql(`query($o: ID!) { brands(orgId: $o) { name standards { title } } }`, { o: ids['养护科党支部'] }, t.secretary2)).data.brands)
-        .toEqual([{ name: '彩虹坦途', standards: [{ title: '服务承诺公开' }, { title: '路政案件办理流程' }, { title: '党员责任路段' }] }]);
-      expect(codes(await gql(`query($o: ID!) { brands(orgId: $o) { name } }`, { o: ids['养护科党支部'] }, t.secretary))).toEqual(['NOT_FOUND']);
+      expect(
+        (await gql(`query($o: ID!) { brands(orgId: $o) { name standards { title } } }`, { o: ids['养护科党支部'] }, t.secretary2)).data
+          .brands,
+      ).toEqual([{ name: '彩虹坦途', standards: [{ title: '服务承诺公开' }, { title: '路政案件办理流程' }, { title: '党员责任路段' }] }]);
+      expect(codes(await gql(`query($o: ID!) { brands(orgId: $o) { name } }`, { o: ids['养护科党支部'] }, t.secretary))).toEqual([
+        'NOT_FOUND',
+      ]);
     });
 
     it('edits name, slogan and standards (replacing them), by its owners only', async () => {
-      const res = await update({ id: rainbow, slogan: '畅安舒美', standards: [{ title: '限时办结', content: '路政许可5个工作日内办结', aspect: 'PROCESS_STANDARDIZED' }] }, t.secretary2);
-      expect(res.data.updateServiceBrand).toMatchObject({ name: '彩虹坦途', slogan: '畅安舒美', standards: [{ position: 1, title: '限时办结' }] });
+      const res = await update(
+        {
+          id: rainbow,
+          slogan: '畅安舒美',
+          standards: [{ title: '限时办结', content: '路政许可5个工作日内办结', aspect: 'PROCESS_STANDARDIZED' }],
+        },
+        t.secretary2,
+      );
+      expect(res.data.updateServiceBrand).toMatchObject({
+        name: '彩虹坦途',
+        slogan: '畅安舒美',
+        standards: [{ position: 1, title: '限时办结' }],
+      });
       expect(await count(su, 'service_standards')).toBe(2);
       expect(codes(await update({ id: rainbow, name: 'x' }, t.secretary))).toEqual(['NOT_FOUND']);
       // the inspector reads every brand but owns none; a member does not even see its superior's brand
       expect(codes(await update({ id: warm, name: 'x' }, t.inspector))).toEqual(['FORBIDDEN']);
-      expect((await gql(`query($id: ID!) { serviceBrand(id: $id) { name } }`, { id: warm }, t.inspector)).data.serviceBrand).toEqual({ name: '情溢旅途' });
+      expect((await gql(`query($id: ID!) { serviceBrand(id: $id) { name } }`, { id: warm }, t.inspector)).data.serviceBrand).toEqual({
+        name: '情溢旅途',
+      });
       expect(codes(await gql(`query($id: ID!) { serviceBrand(id: $id) { name } }`, { id: warm }, t.member))).toEqual(['NOT_FOUND']);
     });
 
@@ -645,7 +1080,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect((await gql(`{ serviceBrands { totalCount } }`, {}, foreign)).data.serviceBrands.totalCount).toBe(0);
       expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: rainbow }, foreign)).data.node).toBeNull();
       expect(await count(su, 'service_brands')).toBe(2);
-      expect((await gql(`mutation($id: ID!) { deleteServiceBrand(input: { id: $id }) }`, { id: warm }, t.supervisor)).data.deleteServiceBrand).toBe(true);
+      expect(
+        (await gql(`mutation($id: ID!) { deleteServiceBrand(input: { id: $id }) }`, { id: warm }, t.supervisor)).data.deleteServiceBrand,
+      ).toBe(true);
       expect([await count(su, 'service_brands'), await count(su, 'service_standards')]).toEqual([1, 1]);
     });
   });
@@ -669,10 +1106,19 @@ describe('demo data of innovation, exemplars, leading group and brands', () => {
       await ctx.tx.setIdentity({ tenantId: tenant.id, platform: false });
       const [admin] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'admin'`, [tenant.id]);
       await loadViewer(ctx, { kind: 'user', sub: admin.id, tid: tenant.id });
-      const version = await frameworkService.publish(ctx, (await frameworkService.import(ctx, { template: slug === 'jtj' ? 'sqsy' : 'wqwh' })).id);
+      const version = await frameworkService.publish(
+        ctx,
+        (await frameworkService.import(ctx, { template: slug === 'jtj' ? 'sqsy' : 'wqwh' })).id,
+      );
       const [root] = await ctx.tx.query(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND parent_id IS NULL`);
-      const campaign = await campaignService.create(ctx, { name: '创建活动', versionId: version.id, scopeOrgId: root.id, ...SOURCE_SCHEDULE });
-      for (const module of [innovationModule, exemplarModule, leadingGroupModule, serviceBrandModule]) await module.seedDemo(ctx, { slug, campaignId: campaign.id, rootOrgId: root.id });
+      const campaign = await campaignService.create(ctx, {
+        name: '创建活动',
+        versionId: version.id,
+        scopeOrgId: root.id,
+        ...SOURCE_SCHEDULE,
+      });
+      for (const module of [innovationModule, exemplarModule, leadingGroupModule, serviceBrandModule])
+        await module.seedDemo(ctx, { slug, campaignId: campaign.id, rootOrgId: root.id });
       await ctx.tx.finish(true);
     } catch (error) {
       await ctx.tx.finish(false).catch(() => undefined);
@@ -682,27 +1128,63 @@ describe('demo data of innovation, exemplars, leading group and brands', () => {
 
   it('seeds jtj as the source describes it', async () => {
     const admin = await server.token('jtj', 'admin');
-    const res = await server.gql(`{
+    const res = await server.gql(
+      `{
       innovationProjects(year: 2013) { nodes { theme stage awardLevelLabel org { name } } }
       exemplars { nodes { kind state title orgName } }
       serviceBrands { nodes { name org { name } standards { title } } }
       campaigns { id }
-    }`, {}, admin);
+    }`,
+      {},
+      admin,
+    );
     expect(res.errors).toBeUndefined();
-    expect(res.data.innovationProjects.nodes.map((p: { org: { name: string }; stage: string; awardLevelLabel: string | null }) => [p.org.name, p.stage, p.awardLevelLabel]).sort())
-      .toEqual([['局机关党委', 'AWARDED', '一等奖'], ['市公交集团党委', 'IMPLEMENTING', null]]);
-    expect(res.data.exemplars.nodes.map((e: { kind: string; state: string; orgName: string }) => [e.kind, e.state, e.orgName]).sort())
-      .toEqual([['MODEL_POST', 'PUBLIC_NOTICE', '党员学雷锋车队党支部'], ['MODEL_WINDOW', 'NAMED', '客运管理科党支部']]);
-    expect(res.data.serviceBrands.nodes.map((b: { name: string; org: { name: string }; standards: unknown[] }) => [b.name, b.org.name, b.standards.length]).sort())
-      .toEqual([['彩虹坦途', '市公路管理处党委', 3], ['情溢旅途', '市公交集团党委', 2]]);
-    const group = await server.gql(`query($id: ID!) { leadingGroup(campaignId: $id) { leader { displayName } deputies { displayName } officeName officeNote } }`,
-      { id: res.data.campaigns[0].id }, await server.token('jtj', 'member'));
-    expect(group.data.leadingGroup).toEqual({ leader: { displayName: '鞠世闻(领导小组组长)' }, deputies: [{ displayName: '陈莉莉(领导小组副组长)' }], officeName: '中共市交通运输局党委', officeNote: '局组织科' });
+    expect(
+      res.data.innovationProjects.nodes
+        .map((p: { org: { name: string }; stage: string; awardLevelLabel: string | null }) => [p.org.name, p.stage, p.awardLevelLabel])
+        .sort(),
+    ).toEqual([
+      ['局机关党委', 'AWARDED', '一等奖'],
+      ['市公交集团党委', 'IMPLEMENTING', null],
+    ]);
+    expect(
+      res.data.exemplars.nodes.map((e: { kind: string; state: string; orgName: string }) => [e.kind, e.state, e.orgName]).sort(),
+    ).toEqual([
+      ['MODEL_POST', 'PUBLIC_NOTICE', '党员学雷锋车队党支部'],
+      ['MODEL_WINDOW', 'NAMED', '客运管理科党支部'],
+    ]);
+    expect(
+      res.data.serviceBrands.nodes
+        .map((b: { name: string; org: { name: string }; standards: unknown[] }) => [b.name, b.org.name, b.standards.length])
+        .sort(),
+    ).toEqual([
+      ['彩虹坦途', '市公路管理处党委', 3],
+      ['情溢旅途', '市公交集团党委', 2],
+    ]);
+    const group = await server.gql(
+      `query($id: ID!) { leadingGroup(campaignId: $id) { leader { displayName } deputies { displayName } officeName officeNote } }`,
+      { id: res.data.campaigns[0].id },
+      await server.token('jtj', 'member'),
+    );
+    expect(group.data.leadingGroup).toEqual({
+      leader: { displayName: '鞠世闻(领导小组组长)' },
+      deputies: [{ displayName: '陈莉莉(领导小组副组长)' }],
+      officeName: '中共市交通运输局党委',
+      officeNote: '局组织科',
+    });
   });
 
   it('seeds something smaller for szjg', async () => {
     const admin = await server.token('szjg', 'admin');
-    const res = await server.gql(`{ innovationProjects { totalCount } exemplars { nodes { state } } serviceBrands { totalCount } }`, {}, admin);
-    expect(res.data).toEqual({ innovationProjects: { totalCount: 1 }, exemplars: { nodes: [{ state: 'NAMED' }] }, serviceBrands: { totalCount: 1 } });
+    const res = await server.gql(
+      `{ innovationProjects { totalCount } exemplars { nodes { state } } serviceBrands { totalCount } }`,
+      {},
+      admin,
+    );
+    expect(res.data).toEqual({
+      innovationProjects: { totalCount: 1 },
+      exemplars: { nodes: [{ state: 'NAMED' }] },
+      serviceBrands: { totalCount: 1 },
+    });
   });
 });

@@ -33,7 +33,14 @@ describe('joints between modules (issue 10)', () => {
     await seedDemoCampaigns(server.database.dataSource, server.config);
     su = await server.superuser();
     ids = await orgIds(server, 'jtj');
-    t = Object.fromEntries(await Promise.all(['admin', 'leader', 'supervisor', 'secretary', 'secretary2', 'inspector', 'member'].map(async (u) => [u, await server.token('jtj', u)])));
+    t = Object.fromEntries(
+      await Promise.all(
+        ['admin', 'leader', 'supervisor', 'secretary', 'secretary2', 'inspector', 'member'].map(async (u) => [
+          u,
+          await server.token('jtj', u),
+        ]),
+      ),
+    );
     const res = await gql(`{ campaigns { id version { id } } }`, {}, t.admin);
     campaignId = res.data.campaigns[0].id;
     versionId = res.data.campaigns[0].version.id;
@@ -67,8 +74,15 @@ describe('joints between modules (issue 10)', () => {
     });
 
     it('still refuses an `under` outside the viewer’s scope as an unknown org (reason and message about the Org)', async () => {
-      const res = await gql(`query($c: ID!, $u: ID!) { campaign(id: $c) { progress(under: $u) { eligible } } }`, { c: campaignId, u: ids['第二车队党支部'] }, t.secretary);
-      expect(res.errors![0]).toMatchObject({ message: '党组织不存在或不在您的权限范围内', extensions: { code: 'NOT_FOUND', reason: 'ORG_NOT_FOUND' } });
+      const res = await gql(
+        `query($c: ID!, $u: ID!) { campaign(id: $c) { progress(under: $u) { eligible } } }`,
+        { c: campaignId, u: ids['第二车队党支部'] },
+        t.secretary,
+      );
+      expect(res.errors![0]).toMatchObject({
+        message: '党组织不存在或不在您的权限范围内',
+        extensions: { code: 'NOT_FOUND', reason: 'ORG_NOT_FOUND' },
+      });
       const file = await get(`/exports/campaigns/${campaignId}/progress?under=${ids['第二车队党支部']}`, t.secretary);
       expect(file.status).toBe(404);
       expect(file.json().errors[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'ORG_NOT_FOUND' });
@@ -76,43 +90,75 @@ describe('joints between modules (issue 10)', () => {
   });
   describe('item 14: org names are trimmed, never blank, unique among live siblings; archived orgs can be restored', () => {
     const create = (parent: string, name: string, kind = 'BRANCH', token = t.admin) =>
-      gql(`mutation($input: CreateOrgInput!) { createOrg(input: $input) { id name archivedAt } }`, { input: { parentId: parent, name, kind, category: 'ENTERPRISE' } }, token);
-    const rename = (id: string, name: string) => gql(`mutation($input: RenameOrgInput!) { renameOrg(input: $input) { name } }`, { input: { id, name } }, t.admin);
-    const move = (id: string, newParentId: string) => gql(`mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`, { input: { id, newParentId } }, t.admin);
-    const archive = (id: string) => gql(`mutation($input: ArchiveOrgInput!) { archiveOrg(input: $input) { archivedAt } }`, { input: { id } }, t.admin);
-    const restore = (id: string, token = t.admin) => gql(`mutation($input: RestoreOrgInput!) { restoreOrg(input: $input) { name archivedAt } }`, { input: { id } }, token);
+      gql(
+        `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id name archivedAt } }`,
+        { input: { parentId: parent, name, kind, category: 'ENTERPRISE' } },
+        token,
+      );
+    const rename = (id: string, name: string) =>
+      gql(`mutation($input: RenameOrgInput!) { renameOrg(input: $input) { name } }`, { input: { id, name } }, t.admin);
+    const move = (id: string, newParentId: string) =>
+      gql(`mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`, { input: { id, newParentId } }, t.admin);
+    const archive = (id: string) =>
+      gql(`mutation($input: ArchiveOrgInput!) { archiveOrg(input: $input) { archivedAt } }`, { input: { id } }, t.admin);
+    const restore = (id: string, token = t.admin) =>
+      gql(`mutation($input: RestoreOrgInput!) { restoreOrg(input: $input) { name archivedAt } }`, { input: { id } }, token);
     const orgCount = async () => (await su.query(`SELECT count(*)::int AS n FROM orgs`)).rows[0].n as number;
 
     it('refuses a blank name (spaces, full-width spaces, tabs) naming the field, and stores a padded name trimmed', async () => {
       const before = await orgCount();
       for (const name of ['   ', '\u3000\u3000', ' \t\n ']) {
-        expect((await create(ids['市公交集团党委'], name)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ORG_NAME_BLANK', field: 'input.name' });
+        expect((await create(ids['市公交集团党委'], name)).errors![0].extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          reason: 'ORG_NAME_BLANK',
+          field: 'input.name',
+        });
       }
       expect(await orgCount()).toBe(before);
       const padded = await create(ids['市公交集团党委'], '  第六车队党支部\u3000');
       expect(padded.data.createOrg.name).toBe('第六车队党支部');
-      expect((await rename(padded.data.createOrg.id, '   ')).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ORG_NAME_BLANK' });
+      expect((await rename(padded.data.createOrg.id, '   ')).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'ORG_NAME_BLANK',
+      });
     });
 
     it('refuses a second “第一车队党支部” under the same parent on create, rename and move, with a coded CONFLICT', async () => {
       const before = await orgCount();
       const twin = await create(ids['市公交集团党委'], '第一车队党支部');
-      expect(twin.errors![0]).toMatchObject({ message: '同一上级组织下已有名为“第一车队党支部”的组织', extensions: { code: 'CONFLICT', reason: 'ORG_NAME_TAKEN', field: 'input.name' } });
+      expect(twin.errors![0]).toMatchObject({
+        message: '同一上级组织下已有名为“第一车队党支部”的组织',
+        extensions: { code: 'CONFLICT', reason: 'ORG_NAME_TAKEN', field: 'input.name' },
+      });
       expect((await create(ids['市公交集团党委'], ' 第一车队党支部 ')).errors![0].extensions).toMatchObject({ reason: 'ORG_NAME_TAKEN' });
       expect(await orgCount()).toBe(before);
       // the same name elsewhere in the tree is fine
       const elsewhere = await create(ids['市出租汽车公司党总支'], '第一车队党支部');
       expect(elsewhere.errors).toBeUndefined();
-      expect((await move(elsewhere.data.createOrg.id, ids['市公交集团党委'])).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_NAME_TAKEN' });
-      expect((await rename(ids['第二车队党支部'], '第一车队党支部')).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_NAME_TAKEN' });
+      expect((await move(elsewhere.data.createOrg.id, ids['市公交集团党委'])).errors![0].extensions).toMatchObject({
+        code: 'CONFLICT',
+        reason: 'ORG_NAME_TAKEN',
+      });
+      expect((await rename(ids['第二车队党支部'], '第一车队党支部')).errors![0].extensions).toMatchObject({
+        code: 'CONFLICT',
+        reason: 'ORG_NAME_TAKEN',
+      });
       expect((await su.query(`SELECT count(*)::int AS n FROM orgs WHERE name = '第二车队党支部'`)).rows[0].n).toBe(1);
       await archive(elsewhere.data.createOrg.id);
     });
 
     it('holds the rule in the database itself, and under 20 concurrent creates of one name: one wins, the rest are CONFLICT', async () => {
-      const [row] = (await su.query(`SELECT tenant_id, parent_id, kind, category, path::text FROM orgs WHERE name = '第一车队党支部' AND archived_at IS NULL AND parent_id IS NOT NULL LIMIT 1`)).rows;
-      await expect(su.query(`INSERT INTO orgs (tenant_id, parent_id, name, kind, category, path) VALUES ($1, $2, '第一车队党支部', $3, $4, $5::ltree || 'x')`,
-        [row.tenant_id, row.parent_id, row.kind, row.category, row.path])).rejects.toMatchObject({ code: '23505', constraint: 'orgs_live_sibling_name' });
+      const [row] = (
+        await su.query(
+          `SELECT tenant_id, parent_id, kind, category, path::text FROM orgs WHERE name = '第一车队党支部' AND archived_at IS NULL AND parent_id IS NOT NULL LIMIT 1`,
+        )
+      ).rows;
+      await expect(
+        su.query(
+          `INSERT INTO orgs (tenant_id, parent_id, name, kind, category, path) VALUES ($1, $2, '第一车队党支部', $3, $4, $5::ltree || 'x')`,
+          [row.tenant_id, row.parent_id, row.kind, row.category, row.path],
+        ),
+      ).rejects.toMatchObject({ code: '23505', constraint: 'orgs_live_sibling_name' });
       const results = await Promise.all(Array.from({ length: 20 }, () => create(ids['市公交集团党委'], '第七车队党支部')));
       expect(results.filter((r) => !r.errors).length).toBe(1);
       expect(results.filter((r) => r.errors).map((r) => r.errors![0].extensions!.reason)).toEqual(Array(19).fill('ORG_NAME_TAKEN'));
@@ -152,11 +198,25 @@ describe('joints between modules (issue 10)', () => {
     let plan: string;
     let selfCheck: string;
     const submit = (deadlineId: string, org: string, text: string, token: string) =>
-      gql(`mutation($input: SubmitForDeadlineInput!) { submitForDeadline(input: $input) { ${SUBMISSION} } }`, { input: { deadlineId, orgId: ids[org], text } }, token);
+      gql(
+        `mutation($input: SubmitForDeadlineInput!) { submitForDeadline(input: $input) { ${SUBMISSION} } }`,
+        { input: { deadlineId, orgId: ids[org], text } },
+        token,
+      );
     const giveBack = (submissionId: string, reason: string, token: string) =>
-      gql(`mutation($input: ReturnDeadlineSubmissionInput!) { returnDeadlineSubmission(input: $input) { ${SUBMISSION} } }`, { input: { submissionId, reason } }, token);
+      gql(
+        `mutation($input: ReturnDeadlineSubmissionInput!) { returnDeadlineSubmission(input: $input) { ${SUBMISSION} } }`,
+        { input: { submissionId, reason } },
+        token,
+      );
     const rowsOf = async (deadlineId: string, token: string) =>
-      (await gql(`query($id: ID!) { node(id: $id) { ... on CampaignDeadline { summary { owed onTime late returned missing } submissions(status: RETURNED) { org { name } } } } }`, { id: deadlineId }, token)).data.node;
+      (
+        await gql(
+          `query($id: ID!) { node(id: $id) { ... on CampaignDeadline { summary { owed onTime late returned missing } submissions(status: RETURNED) { org { name } } } } }`,
+          { id: deadlineId },
+          token,
+        )
+      ).data.node;
 
     beforeAll(async () => {
       const res = await gql(`query($c: ID!) { campaign(id: $c) { deadlines { id code } } }`, { c: campaignId }, t.admin);
@@ -169,21 +229,41 @@ describe('joints between modules (issue 10)', () => {
       expect(codes(await submit(selfCheck, '第一车队党支部', 'x', t.supervisor))).toEqual(['FORBIDDEN']);
       const res = await submit(selfCheck, '市公交集团党委', '市公交集团党委创建工作自查总结', t.supervisor);
       expect(res.errors).toBeUndefined();
-      expect(res.data.submitForDeadline).toMatchObject({ state: 'SUBMITTED', history: [{ action: 'SUBMITTED', byName: '公交集团党委书记', reason: null }] });
+      expect(res.data.submitForDeadline).toMatchObject({
+        state: 'SUBMITTED',
+        history: [{ action: 'SUBMITTED', byName: '公交集团党委书记', reason: null }],
+      });
       expect(codes(await submit(selfCheck, '市公交集团党委', '再报一次', t.supervisor))).toEqual(['CONFLICT']);
     });
 
     it('returns a submission for revision with a reason (an officer above only), and the org submits again; every step stays in the history', async () => {
-      const [{ id }] = (await gql(`query($id: ID!) { node(id: $id) { ... on CampaignDeadline { submissions { submission { id } } } } }`, { id: plan }, t.supervisor)).data.node.submissions.map((r: { submission: { id: string } }) => r.submission);
+      const [{ id }] = (
+        await gql(
+          `query($id: ID!) { node(id: $id) { ... on CampaignDeadline { submissions { submission { id } } } } }`,
+          { id: plan },
+          t.supervisor,
+        )
+      ).data.node.submissions.map((r: { submission: { id: string } }) => r.submission);
       expect(codes(await giveBack(id, '请补充', t.supervisor))).toEqual(['FORBIDDEN']); // its own org: not above it
-      expect((await giveBack(id, '  ', t.admin)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'RETURN_REASON_REQUIRED', field: 'input.reason' });
+      expect((await giveBack(id, '  ', t.admin)).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'RETURN_REASON_REQUIRED',
+        field: 'input.reason',
+      });
       const first = await giveBack(id, '请补充党员示范岗设置方案', t.admin);
       expect(first.data.returnDeadlineSubmission).toMatchObject({ state: 'RETURNED', returnReason: '请补充党员示范岗设置方案' });
-      expect((await giveBack(id, '再退一次', t.leader)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'NOT_RETURNABLE' });
+      expect((await giveBack(id, '再退一次', t.leader)).errors![0].extensions).toMatchObject({
+        code: 'CONFLICT',
+        reason: 'NOT_RETURNABLE',
+      });
       expect(await rowsOf(plan, t.admin)).toMatchObject({ summary: { returned: 1 }, submissions: [{ org: { name: '市公交集团党委' } }] });
 
       const again = await submit(plan, '市公交集团党委', '市公交集团党委创建工作方案（修订稿）', t.supervisor);
-      expect(again.data.submitForDeadline).toMatchObject({ state: 'SUBMITTED', returnReason: null, firstSubmittedAt: '2013-05-15T01:00:00.000Z' });
+      expect(again.data.submitForDeadline).toMatchObject({
+        state: 'SUBMITTED',
+        returnReason: null,
+        firstSubmittedAt: '2013-05-15T01:00:00.000Z',
+      });
       await giveBack(id, '目标任务须量化到车队', t.leader);
       const last = (await submit(plan, '市公交集团党委', '市公交集团党委创建工作方案（第二次修订）', t.supervisor)).data.submitForDeadline;
       expect(last.history.map((h: { action: string; reason: string | null; byName: string }) => [h.action, h.reason, h.byName])).toEqual([
@@ -205,8 +285,11 @@ describe('joints between modules (issue 10)', () => {
     let version: number;
     let leaves: Awaited<ReturnType<typeof criteriaOf>>;
     const save = async (scores: Record<string, unknown>[], token = t.secretary) => {
-      const res = await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version result { nodes { criterion { id } evidence note value } } } }`,
-        { input: { evaluationId, expectedVersion: version, scores } }, token);
+      const res = await gql(
+        `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version result { nodes { criterion { id } evidence note value } } } }`,
+        { input: { evaluationId, expectedVersion: version, scores } },
+        token,
+      );
       expect(res.errors).toBeUndefined();
       version = res.data.saveScores.version;
       return new Map(res.data.saveScores.result.nodes.map((n: { criterion: { id: string } }) => [n.criterion.id, n]));
@@ -214,8 +297,11 @@ describe('joints between modules (issue 10)', () => {
 
     beforeAll(async () => {
       leaves = (await criteriaOf(server, t.admin, versionId)).filter((c) => c.isLeaf && !c.isBonus);
-      const res = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
-        { input: { campaignId, orgId: ids['第一车队党支部'], kind: 'SELF' } }, t.secretary);
+      const res = await gql(
+        `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+        { input: { campaignId, orgId: ids['第一车队党支部'], kind: 'SELF' } },
+        t.secretary,
+      );
       ({ id: evaluationId, version } = res.data.startEvaluation);
       await save(scoresFor(leaves).map((s) => ({ ...s, note: `说明-${s.criterionId.slice(-4)}` })));
     });
@@ -233,12 +319,20 @@ describe('joints between modules (issue 10)', () => {
 
     it('keeps every return reason, who and when after resubmissions, and shows it to the evaluator and the reviewers', async () => {
       const submitIt = async () => {
-        const res = await gql(`mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { state version } }`, { input: { evaluationId, expectedVersion: version } }, t.secretary);
+        const res = await gql(
+          `mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { state version } }`,
+          { input: { evaluationId, expectedVersion: version } },
+          t.secretary,
+        );
         expect(res.errors).toBeUndefined();
         version = res.data.submitEvaluation.version;
       };
       const giveBack = async (reason: string, token: string) => {
-        const res = await gql(`mutation($id: ID!, $r: String!) { returnEvaluation(input: { evaluationId: $id, reason: $r }) { state returnReason version } }`, { id: evaluationId, r: reason }, token);
+        const res = await gql(
+          `mutation($id: ID!, $r: String!) { returnEvaluation(input: { evaluationId: $id, reason: $r }) { state returnReason version } }`,
+          { id: evaluationId, r: reason },
+          token,
+        );
         expect(res.data.returnEvaluation).toMatchObject({ state: 'RETURNED', returnReason: reason });
         version = res.data.returnEvaluation.version;
       };
@@ -247,11 +341,21 @@ describe('joints between modules (issue 10)', () => {
       await submitIt();
       await giveBack('示范岗台帐不全', t.leader);
       await submitIt();
-      const accepted = await gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state returnReason } }`, { id: evaluationId }, t.supervisor);
+      const accepted = await gql(
+        `mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state returnReason } }`,
+        { id: evaluationId },
+        t.supervisor,
+      );
       expect(accepted.data.acceptEvaluation).toEqual({ state: 'ACCEPTED', returnReason: null });
       for (const token of [t.secretary, t.supervisor, t.admin]) {
-        const res = await gql(`query($id: ID!) { evaluation(id: $id) { history { action actionLabel reason byName at } } }`, { id: evaluationId }, token);
-        expect(res.data.evaluation.history.map((h: { action: string; reason: string | null; byName: string }) => [h.action, h.reason, h.byName])).toEqual([
+        const res = await gql(
+          `query($id: ID!) { evaluation(id: $id) { history { action actionLabel reason byName at } } }`,
+          { id: evaluationId },
+          token,
+        );
+        expect(
+          res.data.evaluation.history.map((h: { action: string; reason: string | null; byName: string }) => [h.action, h.reason, h.byName]),
+        ).toEqual([
           ['SUBMITTED', null, '第一车队党支部书记'],
           ['RETURNED', '群众满意度须附测评表', '公交集团党委书记'],
           ['SUBMITTED', null, '第一车队党支部书记'],
@@ -260,12 +364,18 @@ describe('joints between modules (issue 10)', () => {
           ['ACCEPTED', null, '公交集团党委书记'],
         ]);
       }
-      expect(codes(await gql(`query($id: ID!) { evaluation(id: $id) { history { reason } } }`, { id: evaluationId }, t.secretary2))).toEqual(['NOT_FOUND']);
+      expect(
+        codes(await gql(`query($id: ID!) { evaluation(id: $id) { history { reason } } }`, { id: evaluationId }, t.secretary2)),
+      ).toEqual(['NOT_FOUND']);
     });
   });
   describe('item 16: smaller joints', () => {
     it('returns every current phase where two overlap (currentPhases), and keeps the deprecated currentPhase as the first', async () => {
-      const res = await gql(`query($c: ID!) { campaign(id: $c) { currentPhases(asOf: "2013-05-20") { name } currentPhase(asOf: "2013-05-20") { name } none: currentPhases(asOf: "2015-01-01") { name } } }`, { c: campaignId }, t.member);
+      const res = await gql(
+        `query($c: ID!) { campaign(id: $c) { currentPhases(asOf: "2013-05-20") { name } currentPhase(asOf: "2013-05-20") { name } none: currentPhases(asOf: "2015-01-01") { name } } }`,
+        { c: campaignId },
+        t.member,
+      );
       expect(res.data.campaign).toEqual({
         currentPhases: [{ name: '立项创新、组织实施' }, { name: '选树典型、示范带动' }],
         currentPhase: { name: '立项创新、组织实施' },
@@ -274,65 +384,173 @@ describe('joints between modules (issue 10)', () => {
     });
 
     it('shows the exemplar limit bounds (the source’s 1–3) and refuses a limit outside them', async () => {
-      expect((await gql(`{ exemplarLimitBounds { min max default source } }`, {}, t.member)).data.exemplarLimitBounds).toMatchObject({ min: 1, max: 3, default: 3 });
-      const setLimit = (limit: number) => gql(`mutation($input: SetExemplarLimitInput!) { setExemplarLimit(input: $input) { limit } }`,
-        { input: { year: 2013, kind: 'MODEL_POST', category: 'ORGAN', limit } }, t.admin);
+      expect((await gql(`{ exemplarLimitBounds { min max default source } }`, {}, t.member)).data.exemplarLimitBounds).toMatchObject({
+        min: 1,
+        max: 3,
+        default: 3,
+      });
+      const setLimit = (limit: number) =>
+        gql(
+          `mutation($input: SetExemplarLimitInput!) { setExemplarLimit(input: $input) { limit } }`,
+          { input: { year: 2013, kind: 'MODEL_POST', category: 'ORGAN', limit } },
+          t.admin,
+        );
       for (const limit of [0, 4, 5, -1]) {
-        expect((await setLimit(limit)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'LIMIT_OUT_OF_BOUNDS', field: 'input.limit', min: 1, max: 3 });
+        expect((await setLimit(limit)).errors![0].extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          reason: 'LIMIT_OUT_OF_BOUNDS',
+          field: 'input.limit',
+          min: 1,
+          max: 3,
+        });
       }
       expect((await setLimit(2)).data.setExemplarLimit).toEqual({ limit: 2 });
     });
 
     it('keeps 督查指导 (SUPERVISED) to the bureau: a unit cannot move its own innovation project into it', async () => {
-      const registered = await gql(`mutation($input: RegisterInnovationProjectInput!) { registerInnovationProject(input: $input) { id } }`,
-        { input: { orgId: ids['第一车队党支部'], year: 2013, theme: '爱心预约出行' } }, t.secretary);
+      const registered = await gql(
+        `mutation($input: RegisterInnovationProjectInput!) { registerInnovationProject(input: $input) { id } }`,
+        { input: { orgId: ids['第一车队党支部'], year: 2013, theme: '爱心预约出行' } },
+        t.secretary,
+      );
       const id = registered.data.registerInnovationProject.id;
-      const move = (to: string, token: string) => gql(`mutation($input: MoveInnovationProjectInput!) { moveInnovationProject(input: $input) { stage } }`, { input: { id, to, note: '—' } }, token);
+      const move = (to: string, token: string) =>
+        gql(
+          `mutation($input: MoveInnovationProjectInput!) { moveInnovationProject(input: $input) { stage } }`,
+          { input: { id, to, note: '—' } },
+          token,
+        );
       expect((await move('IMPLEMENTING', t.secretary)).data.moveInnovationProject.stage).toBe('IMPLEMENTING');
       for (const token of [t.secretary, t.supervisor]) {
-        expect((await move('SUPERVISED', token)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SUPERVISION_OFFICER' });
+        expect((await move('SUPERVISED', token)).errors![0].extensions).toMatchObject({
+          code: 'FORBIDDEN',
+          reason: 'NOT_SUPERVISION_OFFICER',
+        });
       }
       expect((await move('SUPERVISED', t.inspector)).data.moveInnovationProject.stage).toBe('SUPERVISED');
     });
 
     it('lets a veto item weigh nothing: published, and scoring 0 on it still fires the veto without moving the total', async () => {
-      const doc = (vetoWeight: number, veto: boolean) => JSON.stringify({
-        format: 'party-framework/v1', code: `VETO${veto ? 'Y' : 'N'}${String(vetoWeight).replace('.', '')}`, name: '一票否决测试',
-        rule: { aggregation: 'WEIGHTED_SUM', totalMax: 100, threshold: 60, bonusCap: 0, vetoGrade: 'FAIL', kindWeights: { SUPERIOR: 1 }, requiredKinds: ['SUPERIOR'], discrepancyMargin: 0.2,
-          grades: [{ code: 'PASS', label: '合格', min: 60 }, { code: 'FAIL', label: '不合格', min: 0 }] },
-        criteria: [{ code: 'D', title: '维度', weight: 1, children: [
-          { code: 'D.1', title: '服务群众', weight: 1, maxScore: 10, scoringType: 'SCALE' },
-          { code: 'D.V', title: '发生重大违纪', weight: vetoWeight, maxScore: 1, scoringType: 'BOOLEAN', veto },
-        ] }],
-      });
-      const imported = async (document: string) => gql(`mutation($d: String!) { importFramework(input: { document: $d }) { id criteria { id code weight isVeto } } }`, { d: document }, t.admin);
+      const doc = (vetoWeight: number, veto: boolean) =>
+        JSON.stringify({
+          format: 'party-framework/v1',
+          code: `VETO${veto ? 'Y' : 'N'}${String(vetoWeight).replace('.', '')}`,
+          name: '一票否决测试',
+          rule: {
+            aggregation: 'WEIGHTED_SUM',
+            totalMax: 100,
+            threshold: 60,
+            bonusCap: 0,
+            vetoGrade: 'FAIL',
+            kindWeights: { SUPERIOR: 1 },
+            requiredKinds: ['SUPERIOR'],
+            discrepancyMargin: 0.2,
+            grades: [
+              { code: 'PASS', label: '合格', min: 60 },
+              { code: 'FAIL', label: '不合格', min: 0 },
+            ],
+          },
+          criteria: [
+            {
+              code: 'D',
+              title: '维度',
+              weight: 1,
+              children: [
+                { code: 'D.1', title: '服务群众', weight: 1, maxScore: 10, scoringType: 'SCALE' },
+                { code: 'D.V', title: '发生重大违纪', weight: vetoWeight, maxScore: 1, scoringType: 'BOOLEAN', veto },
+              ],
+            },
+          ],
+        });
+      const imported = async (document: string) =>
+        gql(
+          `mutation($d: String!) { importFramework(input: { document: $d }) { id criteria { id code weight isVeto } } }`,
+          { d: document },
+          t.admin,
+        );
       const refused = await imported(doc(0, false));
       expect(refused.errors![0].extensions!.problems).toEqual([expect.objectContaining({ path: 'criteria[0].children[1].weight' })]);
       const ok = await imported(doc(0, true));
       expect(ok.errors).toBeUndefined();
       const version = ok.data.importFramework;
       expect(version.criteria.find((c: { code: string }) => c.code === 'D.V')).toMatchObject({ weight: 0, isVeto: true });
-      expect((await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status } }`, { v: version.id }, t.admin)).data.publishVersion.status).toBe('PUBLISHED');
+      expect(
+        (await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status } }`, { v: version.id }, t.admin)).data
+          .publishVersion.status,
+      ).toBe('PUBLISHED');
       // a campaign on it over 公交集团, and a superior evaluation of 第一车队 that scores the veto item 0
-      const campaign = (await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`, { input: {
-        name: '一票否决测试活动', versionId: version.id, scopeOrgId: ids['市公交集团党委'], eligibleKinds: ['BRANCH'], startsOn: '2013-01-01', endsOn: '2013-12-31',
-      } }, t.admin)).data.createCampaign.id;
-      const started = (await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
-        { input: { campaignId: campaign, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' } }, t.supervisor)).data.startEvaluation;
+      const campaign = (
+        await gql(
+          `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+          {
+            input: {
+              name: '一票否决测试活动',
+              versionId: version.id,
+              scopeOrgId: ids['市公交集团党委'],
+              eligibleKinds: ['BRANCH'],
+              startsOn: '2013-01-01',
+              endsOn: '2013-12-31',
+            },
+          },
+          t.admin,
+        )
+      ).data.createCampaign.id;
+      const started = (
+        await gql(
+          `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+          { input: { campaignId: campaign, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' } },
+          t.supervisor,
+        )
+      ).data.startEvaluation;
       const [d1, dv] = ['D.1', 'D.V'].map((code) => version.criteria.find((c: { code: string }) => c.code === code).id);
-      const scored = async (veto: number, expectedVersion: number) => (await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version result { total grade veto } } }`,
-        { input: { evaluationId: started.id, expectedVersion, scores: [{ criterionId: d1, value: 10 }, { criterionId: dv, value: veto }] } }, t.supervisor)).data.saveScores;
+      const scored = async (veto: number, expectedVersion: number) =>
+        (
+          await gql(
+            `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version result { total grade veto } } }`,
+            {
+              input: {
+                evaluationId: started.id,
+                expectedVersion,
+                scores: [
+                  { criterionId: d1, value: 10 },
+                  { criterionId: dv, value: veto },
+                ],
+              },
+            },
+            t.supervisor,
+          )
+        ).data.saveScores;
       const clean = await scored(1, started.version);
       expect(clean.result).toEqual({ total: 100, grade: 'PASS', veto: false });
       expect((await scored(0, clean.version)).result).toEqual({ total: 100, grade: 'FAIL', veto: true });
     });
 
     it('owes a deadline only from the org’s founding: an org established after the due date does not owe it', async () => {
-      const [plan] = (await gql(`query($c: ID!) { campaign(id: $c) { deadlines { id code } } }`, { c: campaignId }, t.admin)).data.campaign.deadlines;
-      const owed = async () => (await gql(`query($id: ID!) { node(id: $id) { ... on CampaignDeadline { summary { owed } submissions { org { name } } } } }`, { id: plan.id }, t.admin)).data.node;
+      const [plan] = (await gql(`query($c: ID!) { campaign(id: $c) { deadlines { id code } } }`, { c: campaignId }, t.admin)).data.campaign
+        .deadlines;
+      const owed = async () =>
+        (
+          await gql(
+            `query($id: ID!) { node(id: $id) { ... on CampaignDeadline { summary { owed } submissions { org { name } } } } }`,
+            { id: plan.id },
+            t.admin,
+          )
+        ).data.node;
       const before = await owed();
-      const create = (name: string, establishedOn?: string) => gql(`mutation($input: CreateOrgInput!) { createOrg(input: $input) { id establishedOn } }`,
-        { input: { parentId: ids['中共市交通运输局党委'], name, kind: 'COMMITTEE', category: 'ENTERPRISE', ...(establishedOn ? { establishedOn } : {}) } }, t.admin);
+      const create = (name: string, establishedOn?: string) =>
+        gql(
+          `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id establishedOn } }`,
+          {
+            input: {
+              parentId: ids['中共市交通运输局党委'],
+              name,
+              kind: 'COMMITTEE',
+              category: 'ENTERPRISE',
+              ...(establishedOn ? { establishedOn } : {}),
+            },
+          },
+          t.admin,
+        );
       const founded = await create('市轨道交通集团党委');
       // default: today in the tenant's time zone (Asia/Shanghai, UTC+8)
       expect(founded.data.createOrg.establishedOn).toBe(new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10));
@@ -342,44 +560,95 @@ describe('joints between modules (issue 10)', () => {
       expect(after.summary.owed).toBe(before.summary.owed + 1);
       expect(after.submissions.map((r: { org: { name: string } }) => r.org.name)).toContain('市交通建设公司党委');
       expect(after.submissions.map((r: { org: { name: string } }) => r.org.name)).not.toContain('市交通投资公司党委');
-      const submit = (orgId: string) => gql(`mutation($input: SubmitForDeadlineInput!) { submitForDeadline(input: $input) { id } }`, { input: { deadlineId: plan.id, orgId, text: '方案' } }, t.admin);
+      const submit = (orgId: string) =>
+        gql(
+          `mutation($input: SubmitForDeadlineInput!) { submitForDeadline(input: $input) { id } }`,
+          { input: { deadlineId: plan.id, orgId, text: '方案' } },
+          t.admin,
+        );
       expect((await submit(late.data.createOrg.id)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_OWED' });
       expect((await submit(founded.data.createOrg.id)).errors![0].extensions).toMatchObject({ reason: 'NOT_OWED' });
       expect((await submit(inTime.data.createOrg.id)).errors).toBeUndefined();
-      expect((await create('未来党委', '2999-01-01')).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ORG_ESTABLISHED_IN_FUTURE' });
+      expect((await create('未来党委', '2999-01-01')).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'ORG_ESTABLISHED_IN_FUTURE',
+      });
     });
   });
   // Last: these move orgs of the demo for good.
   describe('item 9: a related org out of sight answers null (the rule of tests/move-archive-joints), records stay by their own rule', () => {
     const move = async (org: string, to: string) => {
-      const res = await gql(`mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`, { input: { id: ids[org], newParentId: ids[to] } }, t.admin);
+      const res = await gql(
+        `mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`,
+        { input: { id: ids[org], newParentId: ids[to] } },
+        t.admin,
+      );
       expect(res.errors).toBeUndefined();
     };
 
     it('lets a 督导组 member whose scope no longer covers an inspected org read the inspection and its rectification, with that org null', async () => {
-      const created = await gql(`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
-        { input: { username: 'inspector2', displayName: '公交集团督导员', password: 'inspector2-pass', orgId: ids['市公交集团党委'] } }, t.admin);
+      const created = await gql(
+        `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        { input: { username: 'inspector2', displayName: '公交集团督导员', password: 'inspector2-pass', orgId: ids['市公交集团党委'] } },
+        t.admin,
+      );
       const userId = created.data.createUser.id;
-      await gql(`mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`, { input: { userId, role: 'INSPECTOR', orgId: ids['市公交集团党委'] } }, t.admin);
-      const team = await gql(`mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
-        { input: { name: '公交集团督导组', leaderId: userId, scopeOrgIds: [ids['市公交集团党委']], campaignId } }, t.admin);
+      await gql(
+        `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+        { input: { userId, role: 'INSPECTOR', orgId: ids['市公交集团党委'] } },
+        t.admin,
+      );
+      const team = await gql(
+        `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+        { input: { name: '公交集团督导组', leaderId: userId, scopeOrgIds: [ids['市公交集团党委']], campaignId } },
+        t.admin,
+      );
       const teamId = team.data.createSupervisionTeam.id;
-      const login = await gql(`mutation { login(input: { tenant: "jtj", username: "inspector2", password: "inspector2-pass" }) { accessToken } }`, {}, '');
+      const login = await gql(
+        `mutation { login(input: { tenant: "jtj", username: "inspector2", password: "inspector2-pass" }) { accessToken } }`,
+        {},
+        '',
+      );
       const inspector2 = login.data.login.accessToken;
       const due = new Date(Date.now() + 30 * 86400_000).toISOString().slice(0, 10);
-      const recorded = await gql(`mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`, { input: {
-        idempotencyKey: 'joints-item9-0001', teamId, orgId: ids['第三车队党支部'], inspectedOn: new Date().toISOString().slice(0, 10), methods: ['BRIEFING'],
-        summary: '听取汇报', findings: [{ severity: 'MINOR', description: '台帐不全', rectifyOrgId: ids['第三车队党支部'], rectifyDueOn: due }],
-      } }, inspector2);
+      const recorded = await gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+        {
+          input: {
+            idempotencyKey: 'joints-item9-0001',
+            teamId,
+            orgId: ids['第三车队党支部'],
+            inspectedOn: new Date().toISOString().slice(0, 10),
+            methods: ['BRIEFING'],
+            summary: '听取汇报',
+            findings: [{ severity: 'MINOR', description: '台帐不全', rectifyOrgId: ids['第三车队党支部'], rectifyDueOn: due }],
+          },
+        },
+        inspector2,
+      );
       const inspectionId = recorded.data.recordInspection.id;
-      expect((await gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { state } }`, { id: inspectionId }, inspector2)).errors).toBeUndefined();
+      expect(
+        (await gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { state } }`, { id: inspectionId }, inspector2)).errors,
+      ).toBeUndefined();
 
       await move('第三车队党支部', '市交通运输综合执法支队党委');
-      const read = await gql(`query($id: ID!) {
-        inspection(id: $id) { summary org { name } findings { rectifyOrg { name } rectification { id ownerOrg { name } } } } }`, { id: inspectionId }, inspector2);
+      const read = await gql(
+        `query($id: ID!) {
+        inspection(id: $id) { summary org { name } findings { rectifyOrg { name } rectification { id ownerOrg { name } } } } }`,
+        { id: inspectionId },
+        inspector2,
+      );
       expect(read.errors).toBeUndefined();
-      expect(read.data.inspection).toMatchObject({ summary: '听取汇报', org: null, findings: [{ rectifyOrg: null, rectification: { ownerOrg: null } }] });
-      const rectification = await gql(`query($id: ID!) { node(id: $id) { ... on Rectification { state ownerOrg { name } } } }`, { id: read.data.inspection.findings[0].rectification.id }, inspector2);
+      expect(read.data.inspection).toMatchObject({
+        summary: '听取汇报',
+        org: null,
+        findings: [{ rectifyOrg: null, rectification: { ownerOrg: null } }],
+      });
+      const rectification = await gql(
+        `query($id: ID!) { node(id: $id) { ... on Rectification { state ownerOrg { name } } } }`,
+        { id: read.data.inspection.findings[0].rectification.id },
+        inspector2,
+      );
       expect(rectification.errors).toBeUndefined();
       expect(rectification.data.node).toEqual({ state: 'OPEN', ownerOrg: null });
       // whoever still covers the org sees it named
@@ -388,8 +657,11 @@ describe('joints between modules (issue 10)', () => {
     });
 
     it('keeps an opinion with the staff member responsible for it after its org moved away, with the org null', async () => {
-      const recorded = await gql(`mutation($input: RecordOpinionInput!) { recordOpinion(input: $input) { opinion { id } } }`,
-        { input: { orgId: ids['第二车队党支部'], content: '站台雨棚漏雨' } }, t.supervisor);
+      const recorded = await gql(
+        `mutation($input: RecordOpinionInput!) { recordOpinion(input: $input) { opinion { id } } }`,
+        { input: { orgId: ids['第二车队党支部'], content: '站台雨棚漏雨' } },
+        t.supervisor,
+      );
       const id = recorded.data.recordOpinion.opinion.id;
       await move('第二车队党支部', '市高速公路建设开发公司党委');
       const read = await gql(`query($id: ID!) { opinion(id: $id) { content org { name } } }`, { id }, t.supervisor);
@@ -398,16 +670,41 @@ describe('joints between modules (issue 10)', () => {
     });
 
     it('keeps an evaluation’s own figures after its org left a subtree campaign, with the campaign out of sight null', async () => {
-      const campaign = (await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`, { input: {
-        name: '公交集团“四强四有”示范活动', versionId, scopeOrgId: ids['市公交集团党委'], eligibleKinds: ['BRANCH'], startsOn: '2013-01-01', endsOn: '2013-12-31',
-      } }, t.admin)).data.createCampaign.id;
-      const started = (await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
-        { input: { campaignId: campaign, orgId: ids['第一车队党支部'], kind: 'SELF' } }, t.secretary)).data.startEvaluation;
+      const campaign = (
+        await gql(
+          `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+          {
+            input: {
+              name: '公交集团“四强四有”示范活动',
+              versionId,
+              scopeOrgId: ids['市公交集团党委'],
+              eligibleKinds: ['BRANCH'],
+              startsOn: '2013-01-01',
+              endsOn: '2013-12-31',
+            },
+          },
+          t.admin,
+        )
+      ).data.createCampaign.id;
+      const started = (
+        await gql(
+          `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+          { input: { campaignId: campaign, orgId: ids['第一车队党支部'], kind: 'SELF' } },
+          t.secretary,
+        )
+      ).data.startEvaluation;
       const [leaf] = (await criteriaOf(server, t.admin, versionId)).filter((c) => c.isLeaf && c.scoringType === 'SCALE');
-      await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
-        { input: { evaluationId: started.id, expectedVersion: started.version, scores: [{ criterionId: leaf.id, value: leaf.maxScore }] } }, t.secretary);
+      await gql(
+        `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+        { input: { evaluationId: started.id, expectedVersion: started.version, scores: [{ criterionId: leaf.id, value: leaf.maxScore }] } },
+        t.secretary,
+      );
       await move('第一车队党支部', '市高速公路建设开发公司党委');
-      const read = await gql(`query($id: ID!) { evaluation(id: $id) { org { name } campaign { name } result { complete nodes { scored } } } }`, { id: started.id }, t.secretary);
+      const read = await gql(
+        `query($id: ID!) { evaluation(id: $id) { org { name } campaign { name } result { complete nodes { scored } } } }`,
+        { id: started.id },
+        t.secretary,
+      );
       expect(read.errors).toBeUndefined();
       expect(read.data.evaluation).toMatchObject({ org: { name: '第一车队党支部' }, campaign: null, result: { complete: false } });
       expect(read.data.evaluation.result.nodes.filter((n: { scored: boolean }) => n.scored).length).toBeGreaterThan(0);

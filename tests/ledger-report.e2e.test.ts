@@ -21,7 +21,14 @@ describe('ledgers, briefings, exports and imports', () => {
   let server: TestServer;
   let su: Client;
   let ids: Record<string, string>;
-  let admin: string, secretary: string, secretary2: string, supervisor: string, member: string, leader: string, inspector: string, foreign: string;
+  let admin: string,
+    secretary: string,
+    secretary2: string,
+    supervisor: string,
+    member: string,
+    leader: string,
+    inspector: string,
+    foreign: string;
   let campaignId: string;
   let versionId: string;
   const gql = (q: string, v: Record<string, unknown>, t: string) => server.gql(q, v, t);
@@ -29,7 +36,13 @@ describe('ledgers, briefings, exports and imports', () => {
   const get = async (path: string, token?: string) => {
     const res = await fetch(`${server.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     const body = Buffer.from(await res.arrayBuffer());
-    return { status: res.status, type: res.headers.get('content-type'), disposition: res.headers.get('content-disposition'), body, json: () => JSON.parse(body.toString('utf8')) };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      disposition: res.headers.get('content-disposition'),
+      body,
+      json: () => JSON.parse(body.toString('utf8')),
+    };
   };
   const workbookOf = async (body: Buffer) => {
     const wb = new ExcelJS.Workbook();
@@ -37,7 +50,11 @@ describe('ledgers, briefings, exports and imports', () => {
     return wb;
   };
   const post = async (path: string, body: Buffer | string, contentType: string, token?: string) => {
-    const res = await fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+    const res = await fetch(`${server.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
     return { status: res.status, json: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
   const xlsxOf = async (rows: unknown[][]) => {
@@ -51,13 +68,24 @@ describe('ledgers, briefings, exports and imports', () => {
     server = await startTestServer();
     su = await server.superuser();
     ids = await orgIds(server, 'jtj');
-    ({ admin, secretary, secretary2, supervisor, member, leader, inspector } = await tokens(server, 'jtj', ['admin', 'secretary', 'secretary2', 'supervisor', 'member', 'leader', 'inspector']));
+    ({ admin, secretary, secretary2, supervisor, member, leader, inspector } = await tokens(server, 'jtj', [
+      'admin',
+      'secretary',
+      'secretary2',
+      'supervisor',
+      'member',
+      'leader',
+      'inspector',
+    ]));
     foreign = await server.token('szjg', 'admin');
     const imported = await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, admin);
     versionId = imported.data.importFramework.id;
     await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: versionId }, admin);
-    const campaign = await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
-      { input: { name: '创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN, endsOn: '2030-12-31' } }, admin);
+    const campaign = await gql(
+      `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+      { input: { name: '创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN, endsOn: '2030-12-31' } },
+      admin,
+    );
     campaignId = campaign.data.createCampaign.id;
   });
   afterAll(() => server.close());
@@ -69,7 +97,15 @@ describe('ledgers, briefings, exports and imports', () => {
   it('keeps an org’s ledger: its secretary writes, members read, siblings and foreign tenants never see it', async () => {
     const base = { orgId: ids['第一车队党支部'], campaignId };
     const inputs = [
-      { ...base, occurredOn: day(-10), category: 'MEETING', title: '支部党员大会', content: '部署创建工作', participants: 23, attachmentRefs: ['会议记录-01.pdf'] },
+      {
+        ...base,
+        occurredOn: day(-10),
+        category: 'MEETING',
+        title: '支部党员大会',
+        content: '部署创建工作',
+        participants: 23,
+        attachmentRefs: ['会议记录-01.pdf'],
+      },
       { ...base, occurredOn: day(-5), category: 'SERVICE', title: '便民服务日', content: '枢纽站咨询引导', participants: 12 },
       { ...base, occurredOn: day(-1), category: 'VISIT', title: '走访困难职工', content: '送去慰问', participants: 6 },
     ];
@@ -78,7 +114,15 @@ describe('ledgers, briefings, exports and imports', () => {
       expect(res.errors).toBeUndefined();
       entries.push(res.data.createLedgerEntry);
     }
-    expect(entries[0]).toMatchObject({ occurredOn: day(-10), category: 'MEETING', categoryLabel: '会议', participants: 23, attachmentRefs: ['会议记录-01.pdf'], org: { name: '第一车队党支部' }, campaign: { id: campaignId } });
+    expect(entries[0]).toMatchObject({
+      occurredOn: day(-10),
+      category: 'MEETING',
+      categoryLabel: '会议',
+      participants: 23,
+      attachmentRefs: ['会议记录-01.pdf'],
+      org: { name: '第一车队党支部' },
+      campaign: { id: campaignId },
+    });
     // an officer over it writes too; a member reads but does not write; a sibling's secretary sees nothing
     expect((await gql(LEDGER, { input: { ...inputs[0], title: '集团党委督促检查' } }, supervisor)).errors).toBeUndefined();
     expect(codes(await gql(LEDGER, { input: inputs[0] }, member))).toEqual(['FORBIDDEN']);
@@ -91,21 +135,43 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(negative.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'participants' });
     expect(await count(su, 'ledger_entries')).toBe(before);
 
-    const page1 = await gql(`query($o: ID!) { ledgerEntries(orgId: $o, first: 2) { totalCount nodes { title occurredOn } pageInfo { hasNextPage endCursor } } }`, { o: ids['第一车队党支部'] }, member);
+    const page1 = await gql(
+      `query($o: ID!) { ledgerEntries(orgId: $o, first: 2) { totalCount nodes { title occurredOn } pageInfo { hasNextPage endCursor } } }`,
+      { o: ids['第一车队党支部'] },
+      member,
+    );
     expect(page1.data.ledgerEntries.totalCount).toBe(4);
     expect(page1.data.ledgerEntries.nodes.map((n: { title: string }) => n.title)).toEqual(['走访困难职工', '便民服务日']);
-    const page2 = await gql(`query($o: ID!, $a: String) { ledgerEntries(orgId: $o, first: 2, after: $a) { nodes { title } pageInfo { hasNextPage } } }`, { o: ids['第一车队党支部'], a: page1.data.ledgerEntries.pageInfo.endCursor }, member);
+    const page2 = await gql(
+      `query($o: ID!, $a: String) { ledgerEntries(orgId: $o, first: 2, after: $a) { nodes { title } pageInfo { hasNextPage } } }`,
+      { o: ids['第一车队党支部'], a: page1.data.ledgerEntries.pageInfo.endCursor },
+      member,
+    );
     expect(page2.data.ledgerEntries.nodes.map((n: { title: string }) => n.title)).toEqual(['集团党委督促检查', '支部党员大会']);
     expect(page2.data.ledgerEntries.pageInfo.hasNextPage).toBe(false);
-    const subtree = await gql(`query($o: ID!) { ledgerEntries(orgId: $o, subtree: true, category: SERVICE) { totalCount } }`, { o: ids['市公交集团党委'] }, supervisor);
+    const subtree = await gql(
+      `query($o: ID!) { ledgerEntries(orgId: $o, subtree: true, category: SERVICE) { totalCount } }`,
+      { o: ids['市公交集团党委'] },
+      supervisor,
+    );
     expect(subtree.data.ledgerEntries.totalCount).toBe(1);
 
-    expect(codes(await gql(`query($o: ID!) { ledgerEntries(orgId: $o) { totalCount } }`, { o: ids['第一车队党支部'] }, secretary2))).toEqual(['NOT_FOUND']);
+    expect(
+      codes(await gql(`query($o: ID!) { ledgerEntries(orgId: $o) { totalCount } }`, { o: ids['第一车队党支部'] }, secretary2)),
+    ).toEqual(['NOT_FOUND']);
     expect(codes(await gql(`query($id: ID!) { ledgerEntry(id: $id) { id } }`, { id: entries[0].id }, foreign))).toEqual(['NOT_FOUND']);
     expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: entries[0].id }, secretary2)).data.node).toBeNull();
-    expect(codes(await gql(`mutation($id: ID!) { deleteLedgerEntry(input: { id: $id }) }`, { id: entries[0].id }, foreign))).toEqual(['NOT_FOUND']);
-    expect(codes(await gql(`mutation($id: ID!) { deleteLedgerEntry(input: { id: $id }) }`, { id: entries[0].id }, member))).toEqual(['FORBIDDEN']);
-    const updated = await gql(`mutation($id: ID!) { updateLedgerEntry(input: { id: $id, participants: 25, campaignId: null }) { participants campaign { id } } }`, { id: entries[0].id }, secretary);
+    expect(codes(await gql(`mutation($id: ID!) { deleteLedgerEntry(input: { id: $id }) }`, { id: entries[0].id }, foreign))).toEqual([
+      'NOT_FOUND',
+    ]);
+    expect(codes(await gql(`mutation($id: ID!) { deleteLedgerEntry(input: { id: $id }) }`, { id: entries[0].id }, member))).toEqual([
+      'FORBIDDEN',
+    ]);
+    const updated = await gql(
+      `mutation($id: ID!) { updateLedgerEntry(input: { id: $id, participants: 25, campaignId: null }) { participants campaign { id } } }`,
+      { id: entries[0].id },
+      secretary,
+    );
     expect(updated.data.updateLedgerEntry).toEqual({ participants: 25, campaign: null });
   });
 
@@ -114,39 +180,75 @@ describe('ledgers, briefings, exports and imports', () => {
   let briefingId: string;
 
   it('publishes briefings up the hierarchy: drafts stay with the org, superiors read published ones, siblings and subordinates never', async () => {
-    const drafted = await gql(`mutation($o: ID!, $d: Date) { createBriefing(input: { orgId: $o, title: "第一车队创建简报第1期", body: "支部设立党员示范岗3个。", briefingOn: $d }) { id state stateLabel briefingOn publishedAt } }`,
-      { o: ids['第一车队党支部'], d: day(-3) }, secretary);
+    const drafted = await gql(
+      `mutation($o: ID!, $d: Date) { createBriefing(input: { orgId: $o, title: "第一车队创建简报第1期", body: "支部设立党员示范岗3个。", briefingOn: $d }) { id state stateLabel briefingOn publishedAt } }`,
+      { o: ids['第一车队党支部'], d: day(-3) },
+      secretary,
+    );
     expect(drafted.errors).toBeUndefined();
     briefingId = drafted.data.createBriefing.id;
     expect(drafted.data.createBriefing).toMatchObject({ state: 'DRAFT', stateLabel: '草稿', briefingOn: day(-3), publishedAt: null });
-    expect(codes(await gql(`mutation($o: ID!) { createBriefing(input: { orgId: $o, title: "代写", body: "x" }) { id } }`, { o: ids['第一车队党支部'] }, supervisor))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(
+        await gql(
+          `mutation($o: ID!) { createBriefing(input: { orgId: $o, title: "代写", body: "x" }) { id } }`,
+          { o: ids['第一车队党支部'] },
+          supervisor,
+        ),
+      ),
+    ).toEqual(['FORBIDDEN']);
     expect((await gql(BRIEFINGS, { u: ids['市公交集团党委'] }, supervisor)).data.briefings.totalCount).toBe(0);
     expect(codes(await gql(`query($id: ID!) { briefing(id: $id) { id } }`, { id: briefingId }, supervisor))).toEqual(['NOT_FOUND']);
-    expect((await gql(BRIEFINGS, { u: ids['第一车队党支部'] }, secretary)).data.briefings.nodes.map((b: { state: string }) => b.state)).toEqual(['DRAFT']);
+    expect(
+      (await gql(BRIEFINGS, { u: ids['第一车队党支部'] }, secretary)).data.briefings.nodes.map((b: { state: string }) => b.state),
+    ).toEqual(['DRAFT']);
 
-    const published = await gql(`mutation($id: ID!) { publishBriefing(input: { id: $id }) { state publishedAt } }`, { id: briefingId }, secretary);
+    const published = await gql(
+      `mutation($id: ID!) { publishBriefing(input: { id: $id }) { state publishedAt } }`,
+      { id: briefingId },
+      secretary,
+    );
     expect(published.data.publishBriefing.state).toBe('PUBLISHED');
     expect(published.data.publishBriefing.publishedAt).toBeTruthy();
-    expect(codes(await gql(`mutation($id: ID!) { publishBriefing(input: { id: $id }) { state } }`, { id: briefingId }, secretary))).toEqual(['CONFLICT']);
-    expect(codes(await gql(`mutation($id: ID!) { updateBriefing(input: { id: $id, title: "改" }) { id } }`, { id: briefingId }, secretary))).toEqual(['CONFLICT']);
+    expect(codes(await gql(`mutation($id: ID!) { publishBriefing(input: { id: $id }) { state } }`, { id: briefingId }, secretary))).toEqual(
+      ['CONFLICT'],
+    );
+    expect(
+      codes(await gql(`mutation($id: ID!) { updateBriefing(input: { id: $id, title: "改" }) { id } }`, { id: briefingId }, secretary)),
+    ).toEqual(['CONFLICT']);
 
     // the superior's own briefing, newer: listed first for the superior, never shown to its subordinate
-    const own = await gql(`mutation { createBriefing(input: { orgId: "${ids['市公交集团党委']}", title: "集团党委简报", body: "全集团推进情况。" }) { id } }`, {}, supervisor);
+    const own = await gql(
+      `mutation { createBriefing(input: { orgId: "${ids['市公交集团党委']}", title: "集团党委简报", body: "全集团推进情况。" }) { id } }`,
+      {},
+      supervisor,
+    );
     await gql(`mutation($id: ID!) { publishBriefing(input: { id: $id }) { id } }`, { id: own.data.createBriefing.id }, supervisor);
     const forSupervisor = await gql(BRIEFINGS, { u: ids['市公交集团党委'] }, supervisor);
-    expect(forSupervisor.data.briefings).toEqual({ totalCount: 2, nodes: [
-      { id: own.data.createBriefing.id, title: '集团党委简报', state: 'PUBLISHED', org: { name: '市公交集团党委' } },
-      { id: briefingId, title: '第一车队创建简报第1期', state: 'PUBLISHED', org: { name: '第一车队党支部' } },
-    ] });
+    expect(forSupervisor.data.briefings).toEqual({
+      totalCount: 2,
+      nodes: [
+        { id: own.data.createBriefing.id, title: '集团党委简报', state: 'PUBLISHED', org: { name: '市公交集团党委' } },
+        { id: briefingId, title: '第一车队创建简报第1期', state: 'PUBLISHED', org: { name: '第一车队党支部' } },
+      ],
+    });
     expect((await gql(BRIEFINGS, { u: ids['中共市交通运输局党委'] }, admin)).data.briefings.totalCount).toBe(2);
-    expect((await gql(BRIEFINGS, { u: ids['第一车队党支部'] }, member)).data.briefings.nodes.map((b: { id: string }) => b.id)).toEqual([briefingId]);
-    expect(codes(await gql(`query($id: ID!) { briefing(id: $id) { id } }`, { id: own.data.createBriefing.id }, secretary))).toEqual(['NOT_FOUND']);
+    expect((await gql(BRIEFINGS, { u: ids['第一车队党支部'] }, member)).data.briefings.nodes.map((b: { id: string }) => b.id)).toEqual([
+      briefingId,
+    ]);
+    expect(codes(await gql(`query($id: ID!) { briefing(id: $id) { id } }`, { id: own.data.createBriefing.id }, secretary))).toEqual([
+      'NOT_FOUND',
+    ]);
     expect(codes(await gql(BRIEFINGS, { u: ids['第一车队党支部'] }, secretary2))).toEqual(['NOT_FOUND']);
     expect((await gql(BRIEFINGS, { u: ids['养护科党支部'] }, secretary2)).data.briefings.totalCount).toBe(0);
     expect(codes(await gql(`query($id: ID!) { briefing(id: $id) { id } }`, { id: briefingId }, secretary2))).toEqual(['NOT_FOUND']);
     expect(codes(await gql(`query($id: ID!) { briefing(id: $id) { id } }`, { id: briefingId }, foreign))).toEqual(['NOT_FOUND']);
     expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: briefingId }, foreign)).data.node).toBeNull();
-    const bad = await gql(`mutation($o: ID!) { createBriefing(input: { orgId: $o, title: "", body: "x" }) { id } }`, { o: ids['第一车队党支部'] }, secretary);
+    const bad = await gql(
+      `mutation($o: ID!) { createBriefing(input: { orgId: $o, title: "", body: "x" }) { id } }`,
+      { o: ids['第一车队党支部'] },
+      secretary,
+    );
     expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'title' });
     expect(await count(su, 'briefings')).toBe(2);
   });
@@ -156,18 +258,32 @@ describe('ledgers, briefings, exports and imports', () => {
     const res = await get(`/exports/ledger/${ids['第一车队党支部']}`, supervisor);
     expect(res.status).toBe(200);
     expect(res.type).toBe(XLSX);
-    expect(res.disposition).toBe(`attachment; filename="ledger.xlsx"; filename*=UTF-8''${encodeURIComponent('第一车队党支部-管理台帐.xlsx')}`);
+    expect(res.disposition).toBe(
+      `attachment; filename="ledger.xlsx"; filename*=UTF-8''${encodeURIComponent('第一车队党支部-管理台帐.xlsx')}`,
+    );
     const sheet = (await workbookOf(res.body)).getWorksheet('管理台帐')!;
     expect(rowValues(sheet, 1)).toEqual(['序号', '日期', '类别', '标题', '内容', '参加人数', '所属创建活动', '附件', '记录人']);
     expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
     expect(sheet.rowCount).toBe(5);
-    const api = await gql(`query($o: ID!) { ledgerEntries(orgId: $o, first: 10) { nodes { occurredOn categoryLabel title content participants campaign { name } } } }`, { o: ids['第一车队党支部'] }, supervisor);
+    const api = await gql(
+      `query($o: ID!) { ledgerEntries(orgId: $o, first: 10) { nodes { occurredOn categoryLabel title content participants campaign { name } } } }`,
+      { o: ids['第一车队党支部'] },
+      supervisor,
+    );
     const oldestFirst = [...api.data.ledgerEntries.nodes].reverse();
     // row 2 is the oldest entry (updated to 25 participants, detached from the campaign)
     const row = rowValues(sheet, 2);
     expect(row[1]).toBeInstanceOf(Date);
     expect([row[0], asDay(row[1]), row[2], row[3], row[4], row[5], row[6], row[7], row[8]]).toEqual([
-      1, oldestFirst[0].occurredOn, oldestFirst[0].categoryLabel, oldestFirst[0].title, oldestFirst[0].content, 25, '', '会议记录-01.pdf', '第一车队党支部书记',
+      1,
+      oldestFirst[0].occurredOn,
+      oldestFirst[0].categoryLabel,
+      oldestFirst[0].title,
+      oldestFirst[0].content,
+      25,
+      '',
+      '会议记录-01.pdf',
+      '第一车队党支部书记',
     ]);
     expect(oldestFirst[0].participants).toBe(25);
     expect(rowValues(sheet, 5).slice(1, 7).map(asDay)).toEqual([day(-1), '走访', '走访困难职工', '送去慰问', 6, '创建活动']);
@@ -178,7 +294,9 @@ describe('ledgers, briefings, exports and imports', () => {
     const path = `/exports/ledger/${ids['第一车队党支部']}`;
     const none = await get(path);
     expect(none.status).toBe(401);
-    expect(none.json()).toEqual({ errors: [{ message: expect.any(String), extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }] });
+    expect(none.json()).toEqual({
+      errors: [{ message: expect.any(String), extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }],
+    });
     for (const token of [foreign, secretary2]) {
       const denied = await get(path, token);
       expect(denied.status).toBe(404);
@@ -194,7 +312,13 @@ describe('ledgers, briefings, exports and imports', () => {
     const crit = await criteriaOf(server, supervisor, versionId);
     const sup = await evaluate(server, supervisor, { campaignId, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' }, scoresFor(crit));
     await accept(server, leader, sup.id);
-    const api = (await gql(`query($c: ID!) { campaign(id: $c) { progress { eligible evaluated attained ratio byChild { org { name } eligible evaluated attained ratio } lagging(first: 100) { org { name } } } } }`, { c: campaignId }, admin)).data.campaign.progress;
+    const api = (
+      await gql(
+        `query($c: ID!) { campaign(id: $c) { progress { eligible evaluated attained ratio byChild { org { name } eligible evaluated attained ratio } lagging(first: 100) { org { name } } } } }`,
+        { c: campaignId },
+        admin,
+      )
+    ).data.campaign.progress;
     // hand count: 27 branches and 4 general branches in jtj are grassroots orgs; one attained
     expect([api.eligible, api.attained]).toEqual([31, 1]);
     const res = await get(`/exports/campaigns/${campaignId}/progress`, admin);
@@ -227,24 +351,44 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(busRows.filter((r) => r[0] !== '合计').map((r) => r[2])).toEqual([1, 1, 1, 1, 1]);
     expect((await get(`/exports/campaigns/${campaignId}/progress?under=${ids['市公交集团党委']}`, secretary2)).status).toBe(404);
     expect((await get(`/exports/campaigns/${campaignId}/progress`, foreign)).status).toBe(404);
-    expect((await get(`/exports/campaigns/${campaignId}/progress?asOf=yesterday`, admin)).json().errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'asOf' });
+    expect((await get(`/exports/campaigns/${campaignId}/progress?asOf=yesterday`, admin)).json().errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'asOf',
+    });
   });
 
   let inspectionId: string;
   it('exports an inspection with its findings and rectifications, and the annual assessment table, as the API computes them', async () => {
     const inspectorId = (await gql(`{ users(search: "inspector") { nodes { id } } }`, {}, admin)).data.users.nodes[0].id;
-    const team = await gql(`mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
-      { input: { name: '第一督导组', leaderId: inspectorId, scopeOrgIds: [ids['市公交集团党委']], campaignId } }, leader);
-    const recorded = await gql(`mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`, { input: {
-      idempotencyKey: 'export-inspection-1', teamId: team.data.createSupervisionTeam.id, orgId: ids['第一车队党支部'], inspectedOn: day(-2),
-      methods: ['BRIEFING', 'LEDGER_REVIEW'], summary: '听取汇报，查阅管理台帐。',
-      findings: [
-        { severity: 'SERIOUS', description: '管理台帐不全', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) },
-        { severity: 'MINOR', description: '公开栏未更新', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(-2) },
-      ],
-    } }, inspector);
+    const team = await gql(
+      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+      { input: { name: '第一督导组', leaderId: inspectorId, scopeOrgIds: [ids['市公交集团党委']], campaignId } },
+      leader,
+    );
+    const recorded = await gql(
+      `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+      {
+        input: {
+          idempotencyKey: 'export-inspection-1',
+          teamId: team.data.createSupervisionTeam.id,
+          orgId: ids['第一车队党支部'],
+          inspectedOn: day(-2),
+          methods: ['BRIEFING', 'LEDGER_REVIEW'],
+          summary: '听取汇报，查阅管理台帐。',
+          findings: [
+            { severity: 'SERIOUS', description: '管理台帐不全', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) },
+            { severity: 'MINOR', description: '公开栏未更新', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(-2) },
+          ],
+        },
+      },
+      inspector,
+    );
     inspectionId = recorded.data.recordInspection.id;
-    const finalized = await gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { findings { severityLabel description rectifyDueOn rectification { state overdue } } } }`, { id: inspectionId }, inspector);
+    const finalized = await gql(
+      `mutation($id: ID!) { finalizeInspection(input: { id: $id }) { findings { severityLabel description rectifyDueOn rectification { state overdue } } } }`,
+      { id: inspectionId },
+      inspector,
+    );
     const findings = finalized.data.finalizeInspection.findings;
 
     const res = await get(`/exports/inspections/${inspectionId}`, supervisor);
@@ -256,22 +400,69 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(rowValues(info, 5)).toEqual(['督查方式', '听取汇报、查阅台帐']);
     const list = wb.getWorksheet('问题清单')!;
     expect(rowValues(list, 1)).toEqual(['序号', '严重程度', '问题描述', '整改单位', '整改期限', '整改状态', '是否逾期']);
-    findings.forEach((f: { severityLabel: string; description: string; rectifyDueOn: string; rectification: { overdue: boolean } }, i: number) => {
-      expect(rowValues(list, i + 2).map(asDay)).toEqual([i + 1, f.severityLabel, f.description, '第一车队党支部', f.rectifyDueOn, '待整改', f.rectification.overdue ? '是' : '否']);
-    });
+    findings.forEach(
+      (f: { severityLabel: string; description: string; rectifyDueOn: string; rectification: { overdue: boolean } }, i: number) => {
+        expect(rowValues(list, i + 2).map(asDay)).toEqual([
+          i + 1,
+          f.severityLabel,
+          f.description,
+          '第一车队党支部',
+          f.rectifyDueOn,
+          '待整改',
+          f.rectification.overdue ? '是' : '否',
+        ]);
+      },
+    );
     expect(rowValues(list, 3)[6]).toBe('是');
     for (const token of [secretary2, foreign]) expect((await get(`/exports/inspections/${inspectionId}`, token)).status).toBe(404);
 
-    await gql(`mutation($input: SetAssessmentRuleInput!) { setAssessmentRule(input: $input) { year } }`, { input: {
-      year: YEAR, campaignId, rule: { campaignShare: 0.5, base: 100, overdueRectificationPoints: 2, criticismPoints: 3, commendationPoints: 2,
-        findingPoints: [{ severity: 'MINOR', points: 1 }, { severity: 'MODERATE', points: 2 }, { severity: 'SERIOUS', points: 5 }, { severity: 'CRITICAL', points: 10 }] },
-    } }, admin);
-    const ranking = (await gql(`query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { rank total org { name } components { label points } } }`, { u: ids['市公交集团党委'], y: YEAR }, supervisor)).data.assessmentRanking;
+    await gql(
+      `mutation($input: SetAssessmentRuleInput!) { setAssessmentRule(input: $input) { year } }`,
+      {
+        input: {
+          year: YEAR,
+          campaignId,
+          rule: {
+            campaignShare: 0.5,
+            base: 100,
+            overdueRectificationPoints: 2,
+            criticismPoints: 3,
+            commendationPoints: 2,
+            findingPoints: [
+              { severity: 'MINOR', points: 1 },
+              { severity: 'MODERATE', points: 2 },
+              { severity: 'SERIOUS', points: 5 },
+              { severity: 'CRITICAL', points: 10 },
+            ],
+          },
+        },
+      },
+      admin,
+    );
+    const ranking = (
+      await gql(
+        `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { rank total org { name } components { label points } } }`,
+        { u: ids['市公交集团党委'], y: YEAR },
+        supervisor,
+      )
+    ).data.assessmentRanking;
     const table = await get(`/exports/assessments/${ids['市公交集团党委']}?year=${YEAR}`, supervisor);
     expect(table.status).toBe(200);
     expect(table.disposition).toContain(encodeURIComponent(`市公交集团党委-${YEAR}年度党建目标考核.xlsx`));
     const sheet = (await workbookOf(table.body)).worksheets[0];
-    expect(rowValues(sheet, 1)).toEqual(['名次', '组织', '类型', '总分', '创建活动成绩', '基础分', '督查问题扣分', '整改逾期扣分', '通报批评扣分', '通报表扬加分', '计分说明']);
+    expect(rowValues(sheet, 1)).toEqual([
+      '名次',
+      '组织',
+      '类型',
+      '总分',
+      '创建活动成绩',
+      '基础分',
+      '督查问题扣分',
+      '整改逾期扣分',
+      '通报批评扣分',
+      '通报表扬加分',
+      '计分说明',
+    ]);
     expect(sheet.rowCount).toBe(ranking.length + 1);
     ranking.forEach((r: { rank: number; total: number; org: { name: string }; components: { points: number }[] }, i: number) => {
       expect(rowValues(sheet, i + 2).slice(0, 10)).toEqual([r.rank, r.org.name, '党支部', r.total, ...r.components.map((c) => c.points)]);
@@ -279,7 +470,10 @@ describe('ledgers, briefings, exports and imports', () => {
     // 第一车队: 100 × 0.5 + 50 − (5 + 1) − 2 (the MINOR one is past due) = 92
     expect(rowValues(sheet, 2).slice(0, 4)).toEqual([1, '第一车队党支部', '党支部', 92]);
     expect((await get(`/exports/assessments/${ids['市公交集团党委']}?year=${YEAR}`, secretary)).status).toBe(404);
-    expect((await get(`/exports/assessments/${ids['市公交集团党委']}?year=20x6`, supervisor)).json().errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'year' });
+    expect((await get(`/exports/assessments/${ids['市公交集团党委']}?year=20x6`, supervisor)).json().errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'year',
+    });
     expect((await get(`/exports/assessments/${ids['市公交集团党委']}?year=${YEAR}`)).status).toBe(401);
   });
 
@@ -300,7 +494,15 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(res.status).toBe(400);
     expect(res.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'IMPORT_INVALID' });
     const problems = res.json.errors[0].extensions.problems.map((p: { row: number; column: string }) => [p.row, p.column]);
-    expect(problems).toEqual([[3, '组织名称'], [4, '组织类型'], [5, '组织类型'], [6, '上级组织'], [7, '组织名称'], [8, '单位类别'], [8, '上级组织']]);
+    expect(problems).toEqual([
+      [3, '组织名称'],
+      [4, '组织类型'],
+      [5, '组织类型'],
+      [6, '上级组织'],
+      [7, '组织名称'],
+      [8, '单位类别'],
+      [8, '上级组织'],
+    ]);
     expect(await count(su, 'orgs')).toBe(before);
     // secretaries do not import; nor does anyone without a token
     expect((await post('/imports/orgs', file, XLSX, secretary)).status).toBe(403);
@@ -327,13 +529,24 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(applied.status).toBe(201);
     expect(applied.json).toMatchObject({ dryRun: false, rows: 4, created: 4 });
     expect(await count(su, 'orgs')).toBe(before + 4);
-    const tree = await gql(`query($id: ID!) { org(id: $id) { name kind category parent { name } children { name kind children { name } } } }`, { id: applied.json.items[0].id }, admin);
+    const tree = await gql(
+      `query($id: ID!) { org(id: $id) { name kind category parent { name } children { name kind children { name } } } }`,
+      { id: applied.json.items[0].id },
+      admin,
+    );
     const { children, ...top } = tree.data.org;
-    expect(top).toEqual({ name: '市公交集团新能源公司党委', kind: 'COMMITTEE', category: 'ENTERPRISE', parent: { name: '市公交集团党委' } });
-    expect(children.sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name))).toEqual([
-      { name: '充电运维党支部', kind: 'BRANCH', children: [] },
-      { name: '新能源车队党总支', kind: 'GENERAL_BRANCH', children: [{ name: '新能源一车队党支部' }] },
-    ].sort((a, b) => a.name.localeCompare(b.name)));
+    expect(top).toEqual({
+      name: '市公交集团新能源公司党委',
+      kind: 'COMMITTEE',
+      category: 'ENTERPRISE',
+      parent: { name: '市公交集团党委' },
+    });
+    expect(children.sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name))).toEqual(
+      [
+        { name: '充电运维党支部', kind: 'BRANCH', children: [] },
+        { name: '新能源车队党总支', kind: 'GENERAL_BRANCH', children: [{ name: '新能源一车队党支部' }] },
+      ].sort((a, b) => a.name.localeCompare(b.name)),
+    );
     // the same file again: every row already exists, nothing changes
     const again = await post('/imports/orgs', file, XLSX, admin);
     expect(again.status).toBe(400);
@@ -345,7 +558,8 @@ describe('ledgers, briefings, exports and imports', () => {
 
   it('imports users from a .csv (UTF-8 with BOM, quoted fields): bad rows refused all together, a good file applied with roles and passwords', async () => {
     const before = await count(su, 'users');
-    const bad = '\uFEFF用户名,姓名,所属组织,角色,初始密码\n' +
+    const bad =
+      '\uFEFF用户名,姓名,所属组织,角色,初始密码\n' +
       'zhang.san,张三,第一车队党支部,书记,Passw0rd-1\n' +
       'secretary,重名,第一车队党支部,党员,Passw0rd-2\n' +
       'li si,李四,第一车队党支部,党员,Passw0rd-3\n' +
@@ -354,25 +568,55 @@ describe('ledgers, briefings, exports and imports', () => {
     const refused = await post('/imports/users', bad, 'text/csv', admin);
     expect(refused.status).toBe(400);
     expect(refused.json.errors[0].extensions.problems.map((p: { row: number; column: string }) => [p.row, p.column])).toEqual([
-      [3, '用户名'], [4, '用户名'], [5, '角色'], [5, '初始密码'], [6, '姓名'], [6, '所属组织'],
+      [3, '用户名'],
+      [4, '用户名'],
+      [5, '角色'],
+      [5, '初始密码'],
+      [6, '姓名'],
+      [6, '所属组织'],
     ]);
     expect(await count(su, 'users')).toBe(before);
 
-    const good = '\uFEFF用户名,姓名,所属组织,角色,初始密码\r\n' +
+    const good =
+      '\uFEFF用户名,姓名,所属组织,角色,初始密码\r\n' +
       'zhang.san,"张三（书记）",市公交集团党委/第二车队党支部,书记,Passw0rd-1\r\n' +
       'li.si,李四,充电运维党支部,MEMBER,"Pass,word""2"\r\n';
-    expect((await post('/imports/users?dryRun=1', good, 'text/csv; charset=utf-8', admin)).json).toMatchObject({ dryRun: true, created: 0 });
+    expect((await post('/imports/users?dryRun=1', good, 'text/csv; charset=utf-8', admin)).json).toMatchObject({
+      dryRun: true,
+      created: 0,
+    });
     expect(await count(su, 'users')).toBe(before);
     const applied = await post('/imports/users', good, 'text/csv; charset=utf-8', admin);
     expect(applied.status).toBe(201);
-    expect(applied.json).toMatchObject({ created: 2, items: [{ row: 2, name: 'zhang.san' }, { row: 3, name: 'li.si' }] });
+    expect(applied.json).toMatchObject({
+      created: 2,
+      items: [
+        { row: 2, name: 'zhang.san' },
+        { row: 3, name: 'li.si' },
+      ],
+    });
     expect(await count(su, 'users')).toBe(before + 2);
-    const login = await gql(`mutation { login(input: { tenant: "jtj", username: "li.si", password: "Pass,word\\"2" }) { accessToken viewer { username } } }`, {}, '');
+    const login = await gql(
+      `mutation { login(input: { tenant: "jtj", username: "li.si", password: "Pass,word\\"2" }) { accessToken viewer { username } } }`,
+      {},
+      '',
+    );
     expect(login.data.login.viewer.username).toBe('li.si');
-    const user = await gql(`query($s: String) { users(search: $s) { nodes { displayName org { name } roles { role org { name } } } } }`, { s: 'zhang.san' }, admin);
-    expect(user.data.users.nodes).toEqual([{ displayName: '张三（书记）', org: { name: '第二车队党支部' }, roles: [{ role: 'SECRETARY', org: { name: '第二车队党支部' } }] }]);
+    const user = await gql(
+      `query($s: String) { users(search: $s) { nodes { displayName org { name } roles { role org { name } } } } }`,
+      { s: 'zhang.san' },
+      admin,
+    );
+    expect(user.data.users.nodes).toEqual([
+      { displayName: '张三（书记）', org: { name: '第二车队党支部' }, roles: [{ role: 'SECRETARY', org: { name: '第二车队党支部' } }] },
+    ]);
     // a foreign tenant's admin cannot reach jtj's orgs by name
-    const foreignTry = await post('/imports/users', '用户名,姓名,所属组织,角色,初始密码\nx.y,某,第一车队党支部,党员,Passw0rd-9\n', 'text/csv', foreign);
+    const foreignTry = await post(
+      '/imports/users',
+      '用户名,姓名,所属组织,角色,初始密码\nx.y,某,第一车队党支部,党员,Passw0rd-9\n',
+      'text/csv',
+      foreign,
+    );
     expect(foreignTry.json.errors[0].extensions.problems).toEqual([expect.objectContaining({ row: 2, column: '所属组织' })]);
     expect(await count(su, 'users')).toBe(before + 2);
   });
@@ -383,11 +627,20 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(tooBig.status).toBe(413);
     expect(tooBig.json.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
     // 2 MB within every bound of the file's shape (5,000 rows of 400-character names) is read; its names are too long
-    const twoMb = await post('/imports/orgs', `组织名称,组织类型,单位类别,上级组织\n${`${'x'.repeat(400)},党支部,企业,市公交集团党委\n`.repeat(5000)}`, 'text/csv', admin);
+    const twoMb = await post(
+      '/imports/orgs',
+      `组织名称,组织类型,单位类别,上级组织\n${`${'x'.repeat(400)},党支部,企业,市公交集团党委\n`.repeat(5000)}`,
+      'text/csv',
+      admin,
+    );
     expect(twoMb.status).toBe(400);
     expect(twoMb.json.errors[0].extensions.problems).toHaveLength(5000);
     expect(twoMb.json.errors[0].extensions.problems[0]).toMatchObject({ row: 2, column: '组织名称' });
-    const gqlBig = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }) });
+    const gqlBig = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }),
+    });
     expect(gqlBig.status).toBe(413);
   });
 });

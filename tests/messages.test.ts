@@ -89,8 +89,6 @@ const NOT_YET_MOVED: string[] = [
   'notification/notification.errors.ts',
   'notification/notification.service.ts',
   'opinion/opinion.service.ts',
-  'org/org.errors.ts',
-  'org/org.service.ts',
   'pairing/pairing.resolver.ts',
   'pairing/pairing.service.ts',
   'public-review/public-review.resolver.ts',

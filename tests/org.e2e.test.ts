@@ -16,12 +16,23 @@ describe('orgs: hierarchy, scope and changes', () => {
   });
   afterAll(() => server.close());
 
-  const orgByName = (name: string, token: string) => server.gql(`query($id: ID!) { org(id: $id) { ${ORG_FIELDS} } }`, { id: ids[name] }, token);
+  const orgByName = (name: string, token: string) =>
+    server.gql(`query($id: ID!) { org(id: $id) { ${ORG_FIELDS} } }`, { id: ids[name] }, token);
 
   it('gives the admin the whole tree in tree order with a total count and labels', async () => {
-    const res = await server.gql(`{ orgs(first: 3) { totalCount pageInfo { hasNextPage endCursor } nodes { name depth kind kindLabel categoryLabel } } }`, {}, admin);
+    const res = await server.gql(
+      `{ orgs(first: 3) { totalCount pageInfo { hasNextPage endCursor } nodes { name depth kind kindLabel categoryLabel } } }`,
+      {},
+      admin,
+    );
     expect(res.data.orgs.totalCount).toBe(37);
-    expect(res.data.orgs.nodes[0]).toEqual({ name: '中共市交通运输局党委', depth: 1, kind: 'COMMITTEE', kindLabel: '党委', categoryLabel: '机关' });
+    expect(res.data.orgs.nodes[0]).toEqual({
+      name: '中共市交通运输局党委',
+      depth: 1,
+      kind: 'COMMITTEE',
+      kindLabel: '党委',
+      categoryLabel: '机关',
+    });
     expect(res.data.orgs.nodes[1].depth).toBe(2);
     expect(res.data.orgs.pageInfo.hasNextPage).toBe(true);
   });
@@ -30,7 +41,11 @@ describe('orgs: hierarchy, scope and changes', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const res: any = await server.gql(`query($after: String) { orgs(first: 7, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } }`, { after }, admin);
+      const res: any = await server.gql(
+        `query($after: String) { orgs(first: 7, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } }`,
+        { after },
+        admin,
+      );
       seen.push(...res.data.orgs.nodes.map((n: { id: string }) => n.id));
       if (!res.data.orgs.pageInfo.hasNextPage) break;
       after = res.data.orgs.pageInfo.endCursor;
@@ -56,7 +71,11 @@ describe('orgs: hierarchy, scope and changes', () => {
   });
 
   it('filters by kind, category and name search', async () => {
-    const res = await server.gql(`{ orgs(first: 100, kind: GENERAL_BRANCH, category: ENTERPRISE) { nodes { name } } s: orgs(search: "车队") { totalCount } }`, {}, admin);
+    const res = await server.gql(
+      `{ orgs(first: 100, kind: GENERAL_BRANCH, category: ENTERPRISE) { nodes { name } } s: orgs(search: "车队") { totalCount } }`,
+      {},
+      admin,
+    );
     expect(res.data.orgs.nodes).toEqual([{ name: '市出租汽车公司党总支' }]);
     expect(res.data.s.totalCount).toBe(5);
   });
@@ -72,7 +91,11 @@ describe('orgs: hierarchy, scope and changes', () => {
       expect(codes(sibling)).toEqual(['NOT_FOUND']);
       expect(sibling.errors![0]).toMatchObject({ message: unknown.errors![0].message, extensions: unknown.errors![0].extensions });
       // the breadcrumb's children show only the path down to the secretary's branch
-      const parent = await server.gql(`query($id: ID!) { org(id: $id) { children { name } descendants { totalCount } } }`, { id: ids['市公交集团党委'] }, secretary);
+      const parent = await server.gql(
+        `query($id: ID!) { org(id: $id) { children { name } descendants { totalCount } } }`,
+        { id: ids['市公交集团党委'] },
+        secretary,
+      );
       expect(parent.data.org.children).toEqual([{ name: '第一车队党支部' }]);
       expect(parent.data.org.descendants.totalCount).toBe(1);
     });
@@ -88,8 +111,16 @@ describe('orgs: hierarchy, scope and changes', () => {
     it('refuses org changes to anyone but a tenant admin', async () => {
       for (const username of ['leader', 'supervisor', 'secretary', 'inspector']) {
         const token = await server.token('jtj', username);
-        const res = await server.gql(`mutation($id: ID!) { renameOrg(input: { id: $id, name: "x" }) { name } }`, { id: ids['第一车队党支部'] }, token);
-        expect(codes(res)).toEqual([username === 'leader' || username === 'supervisor' || username === 'secretary' || username === 'inspector' ? 'FORBIDDEN' : 'NOT_FOUND']);
+        const res = await server.gql(
+          `mutation($id: ID!) { renameOrg(input: { id: $id, name: "x" }) { name } }`,
+          { id: ids['第一车队党支部'] },
+          token,
+        );
+        expect(codes(res)).toEqual([
+          username === 'leader' || username === 'supervisor' || username === 'secretary' || username === 'inspector'
+            ? 'FORBIDDEN'
+            : 'NOT_FOUND',
+        ]);
       }
       expect((await orgByName('第一车队党支部', admin)).data.org.name).toBe('第一车队党支部');
     });
@@ -100,13 +131,25 @@ describe('orgs: hierarchy, scope and changes', () => {
       const foreign = await server.token('szjg', 'admin');
       const read = await orgByName('第一车队党支部', foreign);
       expect(codes(read)).toEqual(['NOT_FOUND']);
-      const node = await server.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [ids['第一车队党支部'], ids['中共市交通运输局党委']] }, foreign);
+      const node = await server.gql(
+        `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
+        { ids: [ids['第一车队党支部'], ids['中共市交通运输局党委']] },
+        foreign,
+      );
       expect(node.data.nodes).toEqual([null, null]);
       const list = await server.gql(`query($u: ID!) { orgs(under: $u) { totalCount } }`, { u: ids['中共市交通运输局党委'] }, foreign);
       expect(codes(list)).toEqual(['NOT_FOUND']);
-      const rename = await server.gql(`mutation($id: ID!) { renameOrg(input: { id: $id, name: "hijack" }) { name } }`, { id: ids['第一车队党支部'] }, foreign);
+      const rename = await server.gql(
+        `mutation($id: ID!) { renameOrg(input: { id: $id, name: "hijack" }) { name } }`,
+        { id: ids['第一车队党支部'] },
+        foreign,
+      );
       expect(codes(rename)).toEqual(['NOT_FOUND']);
-      const create = await server.gql(`mutation($p: ID!) { createOrg(input: { parentId: $p, name: "x", kind: BRANCH, category: ORGAN }) { id } }`, { p: ids['中共市交通运输局党委'] }, foreign);
+      const create = await server.gql(
+        `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "x", kind: BRANCH, category: ORGAN }) { id } }`,
+        { p: ids['中共市交通运输局党委'] },
+        foreign,
+      );
       expect(codes(create)).toEqual(['NOT_FOUND']);
       const su = await server.superuser();
       expect(await count(su, 'orgs', `name IN ('x', 'hijack')`)).toBe(0);
@@ -124,7 +167,11 @@ describe('orgs: hierarchy, scope and changes', () => {
       expect(created.data.createOrg).toMatchObject({ name: '第四车队党支部', depth: 3, parent: { name: '市公交集团党委' } });
       const id = created.data.createOrg.id;
 
-      const renamed = await server.gql(`mutation($id: ID!) { renameOrg(input: { id: $id, name: "第四车队（新能源）党支部" }) { name } }`, { id }, admin);
+      const renamed = await server.gql(
+        `mutation($id: ID!) { renameOrg(input: { id: $id, name: "第四车队（新能源）党支部" }) { name } }`,
+        { id },
+        admin,
+      );
       expect(renamed.data.renameOrg.name).toBe('第四车队（新能源）党支部');
 
       // move the whole 出租汽车公司 subtree under 公交集团: every descendant follows
@@ -134,15 +181,30 @@ describe('orgs: hierarchy, scope and changes', () => {
         admin,
       );
       expect(moved.errors).toBeUndefined();
-      expect(moved.data.moveOrg).toEqual({ depth: 3, parent: { name: '市公交集团党委' }, ancestors: [{ name: '中共市交通运输局党委' }, { name: '市公交集团党委' }] });
-      const grandchild = await server.gql(`query($id: ID!) { org(id: $id) { depth ancestors { name } } }`, { id: ids['党员爱心车队党支部'] }, admin);
-      expect(grandchild.data.org).toEqual({ depth: 4, ancestors: [{ name: '中共市交通运输局党委' }, { name: '市公交集团党委' }, { name: '市出租汽车公司党总支' }] });
+      expect(moved.data.moveOrg).toEqual({
+        depth: 3,
+        parent: { name: '市公交集团党委' },
+        ancestors: [{ name: '中共市交通运输局党委' }, { name: '市公交集团党委' }],
+      });
+      const grandchild = await server.gql(
+        `query($id: ID!) { org(id: $id) { depth ancestors { name } } }`,
+        { id: ids['党员爱心车队党支部'] },
+        admin,
+      );
+      expect(grandchild.data.org).toEqual({
+        depth: 4,
+        ancestors: [{ name: '中共市交通运输局党委' }, { name: '市公交集团党委' }, { name: '市出租汽车公司党总支' }],
+      });
       const supervisor = await server.token('jtj', 'supervisor');
       expect((await server.gql(`{ orgs { totalCount } }`, {}, supervisor)).data.orgs.totalCount).toBe(11);
 
       const archived = await server.gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { archivedAt } }`, { id }, admin);
       expect(archived.data.archiveOrg.archivedAt).toBeTruthy();
-      const active = await server.gql(`query($id: ID!) { org(id: $id) { children { name } all: children(includeArchived: true) { name } } }`, { id: ids['市公交集团党委'] }, admin);
+      const active = await server.gql(
+        `query($id: ID!) { org(id: $id) { children { name } all: children(includeArchived: true) { name } } }`,
+        { id: ids['市公交集团党委'] },
+        admin,
+      );
       expect(active.data.org.children.map((c: { name: string }) => c.name)).not.toContain('第四车队（新能源）党支部');
       expect(active.data.org.all.map((c: { name: string }) => c.name)).toContain('第四车队（新能源）党支部');
     });
@@ -150,22 +212,38 @@ describe('orgs: hierarchy, scope and changes', () => {
     it('refuses a move into the org’s own subtree and changes nothing', async () => {
       const su = await server.superuser();
       const before = (await su.query(`SELECT id, path::text, parent_id FROM orgs ORDER BY id`)).rows;
-      const res = await server.gql(`mutation($id: ID!, $p: ID!) { moveOrg(input: { id: $id, newParentId: $p }) { id } }`, { id: ids['市公路管理处党委'], p: ids['养护科党支部'] }, admin);
+      const res = await server.gql(
+        `mutation($id: ID!, $p: ID!) { moveOrg(input: { id: $id, newParentId: $p }) { id } }`,
+        { id: ids['市公路管理处党委'], p: ids['养护科党支部'] },
+        admin,
+      );
       expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
-      const self = await server.gql(`mutation($id: ID!) { moveOrg(input: { id: $id, newParentId: $id }) { id } }`, { id: ids['市公路管理处党委'] }, admin);
+      const self = await server.gql(
+        `mutation($id: ID!) { moveOrg(input: { id: $id, newParentId: $id }) { id } }`,
+        { id: ids['市公路管理处党委'] },
+        admin,
+      );
       expect(self.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ORG_MOVE_CYCLE' });
       expect((await su.query(`SELECT id, path::text, parent_id FROM orgs ORDER BY id`)).rows).toEqual(before);
     });
 
     it('enforces which kinds may sit under which', async () => {
-      const res = await server.gql(`mutation($p: ID!) { createOrg(input: { parentId: $p, name: "x", kind: BRANCH, category: ORGAN }) { id } }`, { p: ids['办公室党支部'] }, admin);
+      const res = await server.gql(
+        `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "x", kind: BRANCH, category: ORGAN }) { id } }`,
+        { p: ids['办公室党支部'] },
+        admin,
+      );
       expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ORG_PARENT_KIND', field: 'input.kind' });
     });
 
     it('refuses to archive an org with active sub-organizations, or the root', async () => {
       const busy = await server.gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: ids['局机关党委'] }, admin);
       expect(busy.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_HAS_ACTIVE_CHILDREN' });
-      const root = await server.gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: ids['中共市交通运输局党委'] }, admin);
+      const root = await server.gql(
+        `mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`,
+        { id: ids['中共市交通运输局党委'] },
+        admin,
+      );
       expect(root.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ORG_ROOT_IMMUTABLE' });
     });
   });

@@ -12,8 +12,14 @@ const RUNS = 60;
 
 /** Both outcomes must occur, or the property proved nothing. */
 const seen = { accepted: 0, refused: 0 };
-const reset = () => { seen.accepted = 0; seen.refused = 0; };
-const bothSeen = () => { expect(seen.accepted).toBeGreaterThan(0); expect(seen.refused).toBeGreaterThan(0); };
+const reset = () => {
+  seen.accepted = 0;
+  seen.refused = 0;
+};
+const bothSeen = () => {
+  expect(seen.accepted).toBeGreaterThan(0);
+  expect(seen.refused).toBeGreaterThan(0);
+};
 
 /** Unicode that agencies really type (Chinese, emoji, right-to-left) plus control characters and NUL. */
 const text = (maxLength: number) =>
@@ -30,7 +36,12 @@ describe('bad input, by property', () => {
   let su: Client;
   let admin: string;
   let ids: Record<string, string>;
-  const counts = async () => (await su.query(`SELECT (SELECT count(*) FROM orgs) AS orgs, (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM evaluation_scores) AS scores, (SELECT count(*) FROM audit_log) AS audit`)).rows[0];
+  const counts = async () =>
+    (
+      await su.query(
+        `SELECT (SELECT count(*) FROM orgs) AS orgs, (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM evaluation_scores) AS scores, (SELECT count(*) FROM audit_log) AS audit`,
+      )
+    ).rows[0];
 
   beforeAll(async () => {
     server = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
@@ -53,10 +64,20 @@ describe('bad input, by property', () => {
         const before = await counts();
         const trimmed = name.trim();
         const valid = codePoints(name) >= 1 && codePoints(name) <= 200 && trimmed !== '' && !name.includes('\u0000') && kind !== 'CLUB';
-        const taken = valid && (await su.query(`SELECT 1 FROM orgs o JOIN orgs p ON p.tenant_id = o.tenant_id AND p.id = o.parent_id
-          WHERE p.name = '市公交集团党委' AND o.archived_at IS NULL AND o.name = $1`, [trimmed])).rows.length > 0;
-        const res = await server.gql(`mutation($input: CreateOrgInput!) { createOrg(input: $input) { id name } }`,
-          { input: { parentId: ids['市公交集团党委'], name, kind, category: 'ENTERPRISE' } }, admin);
+        const taken =
+          valid &&
+          (
+            await su.query(
+              `SELECT 1 FROM orgs o JOIN orgs p ON p.tenant_id = o.tenant_id AND p.id = o.parent_id
+          WHERE p.name = '市公交集团党委' AND o.archived_at IS NULL AND o.name = $1`,
+              [trimmed],
+            )
+          ).rows.length > 0;
+        const res = await server.gql(
+          `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id name } }`,
+          { input: { parentId: ids['市公交集团党委'], name, kind, category: 'ENTERPRISE' } },
+          admin,
+        );
         if (valid && !taken) {
           expect(res.errors).toBeUndefined();
           seen.accepted++;
@@ -79,26 +100,45 @@ describe('bad input, by property', () => {
   it('createUser: username, display name and password are stored, or refused naming the field', async () => {
     reset();
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.-]{2,64}$/), text(70)), text(110), fc.string({ maxLength: 30 }), async (username, displayName, password) => {
-        const before = await counts();
-        const wellFormed = /^[A-Za-z0-9_.-]{2,64}$/.test(username);
-        const taken = wellFormed && (await su.query(`SELECT 1 FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE t.slug = 'jtj' AND u.username = $1`, [username])).rows.length > 0;
-        const res = await server.gql(`mutation($input: CreateUserInput!) { createUser(input: $input) { username displayName } }`,
-          { input: { username, displayName, password, orgId: ids['第一车队党支部'] } }, admin);
-        const valid = wellFormed && codePoints(displayName) >= 1 && codePoints(displayName) <= 100 && !displayName.includes('\u0000')
-          && password.length >= 8 && !password.includes('\u0000');
-        if (valid && !taken) {
-          expect(res.errors).toBeUndefined();
-          seen.accepted++;
-          expect(res.data.createUser).toEqual({ username, displayName });
-        } else if (valid && taken) {
-          expect(res.errors![0].extensions!.code).toBe('CONFLICT');
-        } else {
-          expectRefused(res);
-          expect(res.errors![0].extensions!.field).toMatch(/username|displayName|password/);
-          expect(await counts()).toEqual(before);
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.-]{2,64}$/), text(70)),
+        text(110),
+        fc.string({ maxLength: 30 }),
+        async (username, displayName, password) => {
+          const before = await counts();
+          const wellFormed = /^[A-Za-z0-9_.-]{2,64}$/.test(username);
+          const taken =
+            wellFormed &&
+            (
+              await su.query(`SELECT 1 FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE t.slug = 'jtj' AND u.username = $1`, [
+                username,
+              ])
+            ).rows.length > 0;
+          const res = await server.gql(
+            `mutation($input: CreateUserInput!) { createUser(input: $input) { username displayName } }`,
+            { input: { username, displayName, password, orgId: ids['第一车队党支部'] } },
+            admin,
+          );
+          const valid =
+            wellFormed &&
+            codePoints(displayName) >= 1 &&
+            codePoints(displayName) <= 100 &&
+            !displayName.includes('\u0000') &&
+            password.length >= 8 &&
+            !password.includes('\u0000');
+          if (valid && !taken) {
+            expect(res.errors).toBeUndefined();
+            seen.accepted++;
+            expect(res.data.createUser).toEqual({ username, displayName });
+          } else if (valid && taken) {
+            expect(res.errors![0].extensions!.code).toBe('CONFLICT');
+          } else {
+            expectRefused(res);
+            expect(res.errors![0].extensions!.field).toMatch(/username|displayName|password/);
+            expect(await counts()).toEqual(before);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
     bothSeen();
@@ -108,30 +148,46 @@ describe('bad input, by property', () => {
     const imported = await server.gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, admin);
     const versionId = imported.data.importFramework.id;
     await server.gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: versionId }, admin);
-    const campaign = await server.gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
-      { input: { name: 'c', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN } }, admin);
-    const started = await server.gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
-      { input: { campaignId: campaign.data.createCampaign.id, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' } }, admin);
+    const campaign = await server.gql(
+      `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+      { input: { name: 'c', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN } },
+      admin,
+    );
+    const started = await server.gql(
+      `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+      { input: { campaignId: campaign.data.createCampaign.id, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' } },
+      admin,
+    );
     const evaluationId = started.data.startEvaluation.id;
     let version = started.data.startEvaluation.version;
     const leaves = (await criteriaOf(server, admin, versionId)).filter((c) => c.isLeaf);
     const allowed = (c: (typeof leaves)[number], v: number) => {
       switch (c.scoringType) {
-        case 'SCALE': return v >= 0 && v <= c.maxScore!;
-        case 'BOOLEAN': return v === 0 || v === 1;
-        case 'PERCENT': return v >= 0 && v <= 100;
-        default: return Number.isInteger(v) && v >= 0 && v <= 1_000_000;
+        case 'SCALE':
+          return v >= 0 && v <= c.maxScore!;
+        case 'BOOLEAN':
+          return v === 0 || v === 1;
+        case 'PERCENT':
+          return v >= 0 && v <= 100;
+        default:
+          return Number.isInteger(v) && v >= 0 && v <= 1_000_000;
       }
     };
     reset();
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...leaves),
-        fc.oneof(fc.integer({ min: -5, max: 120 }), fc.double({ min: -10, max: 1e7, noNaN: true, noDefaultInfinity: true }).map((d) => Math.round(d * 100) / 100 || 0)),
+        fc.oneof(
+          fc.integer({ min: -5, max: 120 }),
+          fc.double({ min: -10, max: 1e7, noNaN: true, noDefaultInfinity: true }).map((d) => Math.round(d * 100) / 100 || 0),
+        ),
         async (c, value) => {
           const before = await counts();
-          const res = await server.gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version result { nodes { criterion { id } value } } } }`,
-            { input: { evaluationId, expectedVersion: version, scores: [{ criterionId: c.id, value }] } }, admin);
+          const res = await server.gql(
+            `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version result { nodes { criterion { id } value } } } }`,
+            { input: { evaluationId, expectedVersion: version, scores: [{ criterionId: c.id, value }] } },
+            admin,
+          );
           if (allowed(c, value)) {
             expect(res.errors).toBeUndefined();
             seen.accepted++;
@@ -154,8 +210,11 @@ describe('bad input, by property', () => {
   it('dates out of range and malformed values are refused before anything runs', async () => {
     const before = await counts();
     for (const startsOn of ['2026-02-30', '13-01-01', 'yesterday', '2026-13-01']) {
-      const res = await server.gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
-        { input: { name: 'c', versionId: 'x', scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN, startsOn } }, admin);
+      const res = await server.gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+        { input: { name: 'c', versionId: 'x', scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN, startsOn } },
+        admin,
+      );
       expect(res.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
     }
     expect(await counts()).toEqual(before);

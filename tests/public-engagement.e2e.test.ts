@@ -42,7 +42,8 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
   };
   /** Without a token, as the public. */
   const anon = (q: string, v: Record<string, unknown> = {}) => gql(q, v);
-  const userGid = async (tenantId: string, username: string) => globalId('User', (await su.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = $2`, [tenantId, username])).rows[0].id);
+  const userGid = async (tenantId: string, username: string) =>
+    globalId('User', (await su.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = $2`, [tenantId, username])).rows[0].id);
   /** The rate-limit window passes (moved under the API: the clock is the database's). */
   const windowPasses = () => su.query(`UPDATE public_submissions SET created_at = created_at - interval '1 hour'`);
 
@@ -77,23 +78,42 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     const imported = await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, t.admin);
     versionId = imported.data.importFramework.id;
     await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: versionId }, t.admin);
-    const campaign = await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
-      { input: { name: '创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN, endsOn: '2030-12-31' } }, t.admin);
+    const campaign = await gql(
+      `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+      { input: { name: '创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN, endsOn: '2030-12-31' } },
+      t.admin,
+    );
     campaignId = campaign.data.createCampaign.id;
   });
   afterAll(() => server.close());
 
   describe('承诺践诺: commitments', () => {
     it('lets the org’s secretary pledge for the org and a member pledge its own', async () => {
-      const org = await gql(PLEDGE, { input: { orgId: ids['第一车队党支部'], text: '高峰时段发车间隔不超过5分钟', dueOn: day(10) } }, t.secretary);
+      const org = await gql(
+        PLEDGE,
+        { input: { orgId: ids['第一车队党支部'], text: '高峰时段发车间隔不超过5分钟', dueOn: day(10) } },
+        t.secretary,
+      );
       expect(org.errors).toBeUndefined();
-      expect(org.data.pledgeCommitment).toMatchObject({ text: '高峰时段发车间隔不超过5分钟', dueOn: day(10), state: 'PLEDGED', stateLabel: '已承诺', overdue: false, member: null, org: { name: '第一车队党支部' } });
+      expect(org.data.pledgeCommitment).toMatchObject({
+        text: '高峰时段发车间隔不超过5分钟',
+        dueOn: day(10),
+        state: 'PLEDGED',
+        stateLabel: '已承诺',
+        overdue: false,
+        member: null,
+        org: { name: '第一车队党支部' },
+      });
       orgCommitment = org.data.pledgeCommitment.id;
       const own = await gql(PLEDGE, { input: { orgId: ids['第一车队党支部'], text: '每月参加一次爱心接送', dueOn: day(30) } }, t.member);
       expect(own.data.pledgeCommitment).toMatchObject({ state: 'PLEDGED', member: { username: 'member' } });
       memberCommitment = own.data.pledgeCommitment.id;
       // an officer over the org may also pledge on a member's behalf
-      const forMember = await gql(PLEDGE, { input: { orgId: ids['第一车队党支部'], text: '帮扶一名困难乘客', dueOn: day(1), memberUserId: await userGid(jtjId, 'member') } }, t.supervisor);
+      const forMember = await gql(
+        PLEDGE,
+        { input: { orgId: ids['第一车队党支部'], text: '帮扶一名困难乘客', dueOn: day(1), memberUserId: await userGid(jtjId, 'member') } },
+        t.supervisor,
+      );
       expect(forMember.data.pledgeCommitment).toMatchObject({ member: { username: 'member' } });
       overdueCommitment = forMember.data.pledgeCommitment.id;
     });
@@ -102,11 +122,19 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       const before = await count(su, 'commitments');
       const secretaryOfOther = await gql(PLEDGE, { input: { orgId: ids['第一车队党支部'], text: 'x', dueOn: day(5) } }, t.secretary2);
       expect(secretaryOfOther.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
-      const memberForOther = await gql(PLEDGE, { input: { orgId: ids['第一车队党支部'], text: 'x', dueOn: day(5), memberUserId: await userGid(jtjId, 'secretary') } }, t.member);
+      const memberForOther = await gql(
+        PLEDGE,
+        { input: { orgId: ids['第一车队党支部'], text: 'x', dueOn: day(5), memberUserId: await userGid(jtjId, 'secretary') } },
+        t.member,
+      );
       expect(memberForOther.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_PLEDGER' });
       const inspector = await gql(PLEDGE, { input: { orgId: ids['第一车队党支部'], text: 'x', dueOn: day(5) } }, t.inspector);
       expect(inspector.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_PLEDGER' });
-      const notMember = await gql(PLEDGE, { input: { orgId: ids['第一车队党支部'], text: 'x', dueOn: day(5), memberUserId: await userGid(jtjId, 'secretary2') } }, t.secretary);
+      const notMember = await gql(
+        PLEDGE,
+        { input: { orgId: ids['第一车队党支部'], text: 'x', dueOn: day(5), memberUserId: await userGid(jtjId, 'secretary2') } },
+        t.secretary,
+      );
       expect(notMember.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.memberUserId' });
       const past = await gql(PLEDGE, { input: { orgId: ids['第一车队党支部'], text: 'x', dueOn: day(-1) } }, t.secretary);
       expect(past.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'DUE_IN_PAST', field: 'input.dueOn' });
@@ -122,8 +150,17 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(byMember.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_PLEDGER' });
       const empty = await gql(FULFIL, { input: { id: orgCommitment, report: '  ' } }, t.secretary);
       expect(empty.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.report' });
-      const done = await gql(FULFIL, { input: { id: orgCommitment, report: '加开区间车8班次，平均间隔4.2分钟', evidenceRefs: ['调度日志.xlsx', '回访记录.pdf'] } }, t.secretary);
-      expect(done.data.fulfilCommitment).toMatchObject({ state: 'FULFILLED', stateLabel: '已践诺', report: '加开区间车8班次，平均间隔4.2分钟', evidenceRefs: ['调度日志.xlsx', '回访记录.pdf'] });
+      const done = await gql(
+        FULFIL,
+        { input: { id: orgCommitment, report: '加开区间车8班次，平均间隔4.2分钟', evidenceRefs: ['调度日志.xlsx', '回访记录.pdf'] } },
+        t.secretary,
+      );
+      expect(done.data.fulfilCommitment).toMatchObject({
+        state: 'FULFILLED',
+        stateLabel: '已践诺',
+        report: '加开区间车8班次，平均间隔4.2分钟',
+        evidenceRefs: ['调度日志.xlsx', '回访记录.pdf'],
+      });
       expect(done.data.fulfilCommitment.fulfilledAt).toBeTruthy();
       const again = await gql(FULFIL, { input: { id: orgCommitment, report: '再报一次' } }, t.secretary);
       expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_FULFILLED' });
@@ -134,12 +171,25 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     it('computes OVERDUE for a pledge past due and lists it per subtree', async () => {
       // the due date passes (moved under the API)
       await su.query(`UPDATE commitments SET due_on = $2::date WHERE id = $1`, [rawId(overdueCommitment), day(-1)]);
-      const list = await gql(`query($u: ID!) { commitments(under: $u, state: OVERDUE) { totalCount nodes { id state stateLabel overdue } } }`, { u: ids['市公交集团党委'] }, t.supervisor);
-      expect(list.data.commitments).toEqual({ totalCount: 1, nodes: [{ id: overdueCommitment, state: 'OVERDUE', stateLabel: '逾期未践诺', overdue: true }] });
-      const fulfilled = await gql(`query($u: ID!) { commitments(under: $u, state: FULFILLED) { totalCount } }`, { u: ids['市公交集团党委'] }, t.supervisor);
+      const list = await gql(
+        `query($u: ID!) { commitments(under: $u, state: OVERDUE) { totalCount nodes { id state stateLabel overdue } } }`,
+        { u: ids['市公交集团党委'] },
+        t.supervisor,
+      );
+      expect(list.data.commitments).toEqual({
+        totalCount: 1,
+        nodes: [{ id: overdueCommitment, state: 'OVERDUE', stateLabel: '逾期未践诺', overdue: true }],
+      });
+      const fulfilled = await gql(
+        `query($u: ID!) { commitments(under: $u, state: FULFILLED) { totalCount } }`,
+        { u: ids['市公交集团党委'] },
+        t.supervisor,
+      );
       expect(fulfilled.data.commitments.totalCount).toBe(2);
       expect((await gql(`{ commitments { totalCount } }`, {}, t.secretary2)).data.commitments.totalCount).toBe(0);
-      expect(codes(await gql(`query($id: ID!) { commitment(id: $id) { id } }`, { id: orgCommitment }, t.secretary2))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(`query($id: ID!) { commitment(id: $id) { id } }`, { id: orgCommitment }, t.secretary2))).toEqual([
+        'NOT_FOUND',
+      ]);
     });
   });
 
@@ -152,7 +202,14 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       codeId = link.id;
       expect(code).toMatch(/^[A-Za-z0-9_-]{22}$/);
       expect(Buffer.from(code, 'base64url')).toHaveLength(16);
-      expect(link).toMatchObject({ url: `/public/${code}`, label: '一号服务窗口', disabled: false, org: { name: '第一车队党支部' }, campaign: { id: campaignId }, commitment: null });
+      expect(link).toMatchObject({
+        url: `/public/${code}`,
+        label: '一号服务窗口',
+        disabled: false,
+        org: { name: '第一车队党支部' },
+        campaign: { id: campaignId },
+        commitment: null,
+      });
       const forCommitment = await gql(LINK, { input: { commitmentId: orgCommitment } }, t.secretary);
       expect(forCommitment.data.createLinkCode).toMatchObject({ org: { name: '第一车队党支部' }, commitment: { id: orgCommitment } });
       commitmentCode = forCommitment.data.createLinkCode.code;
@@ -166,21 +223,50 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     it('refuses codes to those who do not manage the org, and bad input, changing nothing', async () => {
       const before = await count(su, 'link_codes');
       expect(codes(await gql(LINK, { input: { orgId: ids['第一车队党支部'] } }, t.secretary2))).toEqual(['NOT_FOUND']);
-      expect((await gql(LINK, { input: { orgId: ids['第一车队党支部'] } }, t.member)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_LINK_MANAGER' });
-      expect((await gql(LINK, { input: { orgId: ids['第一车队党支部'] } }, t.inspector)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_LINK_MANAGER' });
-      expect((await gql(LINK, { input: {} }, t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.orgId' });
-      expect((await gql(LINK, { input: { orgId: ids['第二车队党支部'], commitmentId: orgCommitment } }, t.supervisor)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.commitmentId' });
+      expect((await gql(LINK, { input: { orgId: ids['第一车队党支部'] } }, t.member)).errors![0].extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'NOT_LINK_MANAGER',
+      });
+      expect((await gql(LINK, { input: { orgId: ids['第一车队党支部'] } }, t.inspector)).errors![0].extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'NOT_LINK_MANAGER',
+      });
+      expect((await gql(LINK, { input: {} }, t.secretary)).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.orgId',
+      });
+      expect(
+        (await gql(LINK, { input: { orgId: ids['第二车队党支部'], commitmentId: orgCommitment } }, t.supervisor)).errors![0].extensions,
+      ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.commitmentId' });
       expect(codes(await gql(LINK, { input: { orgId: ids['第一车队党支部'] } }, t['szjg-admin']))).toEqual(['NOT_FOUND']);
       expect(await count(su, 'link_codes')).toBe(before);
     });
 
     it('shows the public, without a token, only the org’s name and what can be rated', async () => {
-      const res = await anon(`query($c: String!) { publicLink(code: $c) { orgName campaignName ratesOrg acceptsOpinions commitment { id } commitments { id text state stateLabel } } }`, { c: code });
+      const res = await anon(
+        `query($c: String!) { publicLink(code: $c) { orgName campaignName ratesOrg acceptsOpinions commitment { id } commitments { id text state stateLabel } } }`,
+        { c: code },
+      );
       expect(res.errors).toBeUndefined();
-      expect(res.data.publicLink).toMatchObject({ orgName: '第一车队党支部', campaignName: '创建活动', ratesOrg: true, acceptsOpinions: true, commitment: null });
-      expect(res.data.publicLink.commitments.map((c: { id: string }) => c.id).sort()).toEqual([orgCommitment, memberCommitment, overdueCommitment].sort());
-      const one = await anon(`query($c: String!) { publicLink(code: $c) { ratesOrg commitment { id text stateLabel } commitments { id } } }`, { c: commitmentCode });
-      expect(one.data.publicLink).toEqual({ ratesOrg: false, commitment: { id: orgCommitment, text: '高峰时段发车间隔不超过5分钟', stateLabel: '已践诺' }, commitments: [{ id: orgCommitment }] });
+      expect(res.data.publicLink).toMatchObject({
+        orgName: '第一车队党支部',
+        campaignName: '创建活动',
+        ratesOrg: true,
+        acceptsOpinions: true,
+        commitment: null,
+      });
+      expect(res.data.publicLink.commitments.map((c: { id: string }) => c.id).sort()).toEqual(
+        [orgCommitment, memberCommitment, overdueCommitment].sort(),
+      );
+      const one = await anon(
+        `query($c: String!) { publicLink(code: $c) { ratesOrg commitment { id text stateLabel } commitments { id } } }`,
+        { c: commitmentCode },
+      );
+      expect(one.data.publicLink).toEqual({
+        ratesOrg: false,
+        commitment: { id: orgCommitment, text: '高峰时段发车间隔不超过5分钟', stateLabel: '已践诺' },
+        commitments: [{ id: orgCommitment }],
+      });
       expect(codes(await anon(`{ publicLink(code: "AAAAAAAAAAAAAAAAAAAAAA") { orgName } }`))).toEqual(['NOT_FOUND']);
       expect(codes(await anon(`{ publicLink(code: "x'; DROP TABLE link_codes; --") { orgName } }`))).toEqual(['NOT_FOUND']);
       // nothing else is reachable without a token
@@ -193,13 +279,26 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       // 第一车队党支部 through its campaign code: 5 4 4 3 5 2 4 5 → 8 reviews, 6 satisfied (75%), mean 32/8 = 4.00
       const ratings = [5, 4, 4, 3, 5, 2, 4, 5];
       for (const [i, rating] of ratings.entries()) {
-        const res = await review({ code, rating, comment: i === 0 ? '司机很耐心' : '', deviceId: `device-first-${i}`, contact: i === 0 ? CONTACTS[0] : null });
+        const res = await review({
+          code,
+          rating,
+          comment: i === 0 ? '司机很耐心' : '',
+          deviceId: `device-first-${i}`,
+          contact: i === 0 ? CONTACTS[0] : null,
+        });
         expect(res.errors).toBeUndefined();
-        expect(res.data.submitPublicReview).toEqual({ orgName: '第一车队党支部', rating, reviewDay: today, contactMasked: i === 0 ? '138****5678' : null, commitmentText: null });
+        expect(res.data.submitPublicReview).toEqual({
+          orgName: '第一车队党支部',
+          rating,
+          reviewDay: today,
+          contactMasked: i === 0 ? '138****5678' : null,
+          commitmentText: null,
+        });
       }
       // 第二车队党支部 through a permanent (campaign-less) code made by the supervisor: 2 5
       const other = await gql(LINK, { input: { orgId: ids['第二车队党支部'] } }, t.supervisor);
-      for (const [i, rating] of [2, 5].entries()) expect((await review({ code: other.data.createLinkCode.code, rating, deviceId: `device-second-${i}` })).errors).toBeUndefined();
+      for (const [i, rating] of [2, 5].entries())
+        expect((await review({ code: other.data.createLinkCode.code, rating, deviceId: `device-second-${i}` })).errors).toBeUndefined();
       expect(await count(su, 'public_reviews', 'tenant_id = $1', [jtjId])).toBe(10);
     });
 
@@ -209,7 +308,11 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       // the same device rates another subject on the same code the same day: allowed (one per subject)
       const viaOrgCode = await review({ code, rating: 3, deviceId: 'device-first-0', commitmentId: orgCommitment });
       expect(viaOrgCode.errors).toBeUndefined();
-      const c = await gql(`query($id: ID!) { commitment(id: $id) { rating { count averageRating satisfiedCount satisfiedShare } } }`, { id: orgCommitment }, t.secretary);
+      const c = await gql(
+        `query($id: ID!) { commitment(id: $id) { rating { count averageRating satisfiedCount satisfiedShare } } }`,
+        { id: orgCommitment },
+        t.secretary,
+      );
       expect(c.data.commitment.rating).toEqual({ count: 2, averageRating: 4, satisfiedCount: 1, satisfiedShare: 50 });
       const wrong = await review({ code: commitmentCode, rating: 4, deviceId: 'device-x-1', commitmentId: memberCommitment });
       expect(wrong.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_RATEABLE', field: 'input.commitmentId' });
@@ -229,22 +332,49 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(nextDay.errors).toBeUndefined();
       expect(await count(su, 'public_reviews')).toBe(before + 1);
       // (undo the detour so the figures below stay those of one day)
-      await su.query(`DELETE FROM public_reviews WHERE review_day = $1::date AND commitment_id IS NULL AND contact_hash = (SELECT contact_hash FROM public_reviews WHERE comment = '司机很耐心')`, [today]);
+      await su.query(
+        `DELETE FROM public_reviews WHERE review_day = $1::date AND commitment_id IS NULL AND contact_hash = (SELECT contact_hash FROM public_reviews WHERE comment = '司机很耐心')`,
+        [today],
+      );
       await su.query(`UPDATE public_reviews SET review_day = $1::date WHERE comment = '司机很耐心'`, [today]);
     });
 
     it('refuses bad input and disabled or unknown codes, storing nothing', async () => {
       const before = await count(su, 'public_reviews');
-      expect((await review({ code, rating: 6, deviceId: 'device-bad-1' })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'rating' });
-      expect((await review({ code, rating: 0, deviceId: 'device-bad-1' })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'rating' });
-      expect((await review({ code, rating: 4, deviceId: 'short' })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'deviceId' });
-      expect((await review({ code, rating: 4, deviceId: 'device-bad-1', comment: '长'.repeat(2001) })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'comment' });
-      const secondId = (await gql(`query($o: ID!) { linkCodes(orgId: $o) { id code } }`, { o: ids['第一车队党支部'] }, t.secretary)).data.linkCodes.find((l: { code: string }) => l.code === secondCode).id;
-      expect(codes(await gql(`mutation($id: ID!) { disableLinkCode(input: { id: $id }) { disabled } }`, { id: secondId }, t.secretary2))).toEqual(['NOT_FOUND']);
-      expect(codes(await gql(`mutation($id: ID!) { disableLinkCode(input: { id: $id }) { disabled } }`, { id: secondId }, t.member))).toEqual(['FORBIDDEN']);
-      const disabled = await gql(`mutation($id: ID!) { disableLinkCode(input: { id: $id }) { disabled disabledAt } }`, { id: secondId }, t.secretary);
+      expect((await review({ code, rating: 6, deviceId: 'device-bad-1' })).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'rating',
+      });
+      expect((await review({ code, rating: 0, deviceId: 'device-bad-1' })).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'rating',
+      });
+      expect((await review({ code, rating: 4, deviceId: 'short' })).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'deviceId',
+      });
+      expect((await review({ code, rating: 4, deviceId: 'device-bad-1', comment: '长'.repeat(2001) })).errors![0].extensions).toMatchObject(
+        { code: 'BAD_USER_INPUT', field: 'comment' },
+      );
+      const secondId = (
+        await gql(`query($o: ID!) { linkCodes(orgId: $o) { id code } }`, { o: ids['第一车队党支部'] }, t.secretary)
+      ).data.linkCodes.find((l: { code: string }) => l.code === secondCode).id;
+      expect(
+        codes(await gql(`mutation($id: ID!) { disableLinkCode(input: { id: $id }) { disabled } }`, { id: secondId }, t.secretary2)),
+      ).toEqual(['NOT_FOUND']);
+      expect(
+        codes(await gql(`mutation($id: ID!) { disableLinkCode(input: { id: $id }) { disabled } }`, { id: secondId }, t.member)),
+      ).toEqual(['FORBIDDEN']);
+      const disabled = await gql(
+        `mutation($id: ID!) { disableLinkCode(input: { id: $id }) { disabled disabledAt } }`,
+        { id: secondId },
+        t.secretary,
+      );
       expect(disabled.data.disableLinkCode.disabled).toBe(true);
-      expect((await review({ code: secondCode, rating: 4, deviceId: 'device-bad-2' })).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'LINK_NOT_FOUND' });
+      expect((await review({ code: secondCode, rating: 4, deviceId: 'device-bad-2' })).errors![0].extensions).toMatchObject({
+        code: 'NOT_FOUND',
+        reason: 'LINK_NOT_FOUND',
+      });
       expect(codes(await anon(`query($c: String!) { publicLink(code: $c) { orgName } }`, { c: secondCode }))).toEqual(['NOT_FOUND']);
       expect(codes(await review({ code: 'AAAAAAAAAAAAAAAAAAAAAA', rating: 4, deviceId: 'device-bad-3' }))).toEqual(['NOT_FOUND']);
       const active = await gql(`query($o: ID!) { linkCodes(orgId: $o) { code } }`, { o: ids['第一车队党支部'] }, t.secretary);
@@ -256,21 +386,37 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       const created = await gql(LINK, { input: { orgId: szjgIds['内科党支部'] } }, t['szjg-secretary']);
       foreignCode = created.data.createLinkCode.code;
       const jtjBefore = await count(su, 'public_reviews', 'tenant_id = $1', [jtjId]);
-      expect((await anon(`query($c: String!) { publicLink(code: $c) { orgName commitments { id } } }`, { c: foreignCode })).data.publicLink).toEqual({ orgName: '内科党支部', commitments: [] });
-      expect((await review({ code: foreignCode, rating: 5, deviceId: 'device-foreign-1' })).data.submitPublicReview.orgName).toBe('内科党支部');
+      expect(
+        (await anon(`query($c: String!) { publicLink(code: $c) { orgName commitments { id } } }`, { c: foreignCode })).data.publicLink,
+      ).toEqual({ orgName: '内科党支部', commitments: [] });
+      expect((await review({ code: foreignCode, rating: 5, deviceId: 'device-foreign-1' })).data.submitPublicReview.orgName).toBe(
+        '内科党支部',
+      );
       expect(await count(su, 'public_reviews', 'tenant_id = $1', [szjgId])).toBe(1);
       // a jtj commitment cannot be reached through a szjg code
       const crossing = await review({ code: foreignCode, rating: 5, deviceId: 'device-foreign-2', commitmentId: orgCommitment });
       expect(crossing.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_RATEABLE' });
       // a signed-in jtj user stays in jtj: the szjg code is simply unknown to them
-      expect(codes(await gql(REVIEW, { input: { code: foreignCode, rating: 5, comment: '', deviceId: 'device-foreign-3' } }, t.admin))).toEqual(['NOT_FOUND']);
-      expect(codes(await gql(`query($c: String!) { publicLink(code: $c) { orgName } }`, { c: foreignCode }, t.admin))).toEqual(['NOT_FOUND']);
+      expect(
+        codes(await gql(REVIEW, { input: { code: foreignCode, rating: 5, comment: '', deviceId: 'device-foreign-3' } }, t.admin)),
+      ).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(`query($c: String!) { publicLink(code: $c) { orgName } }`, { c: foreignCode }, t.admin))).toEqual([
+        'NOT_FOUND',
+      ]);
       // one anonymous request enters one tenant only
-      const mixed = await anon(`query($a: String!, $b: String!) { a: publicLink(code: $a) { orgName } b: publicLink(code: $b) { orgName } }`, { a: code, b: foreignCode });
+      const mixed = await anon(
+        `query($a: String!, $b: String!) { a: publicLink(code: $a) { orgName } b: publicLink(code: $b) { orgName } }`,
+        { a: code, b: foreignCode },
+      );
       expect(codes(mixed)).toEqual(['NOT_FOUND']);
       // the first write enters szjg; the second, through a jtj code, is refused and writes nothing
-      const mixedWrites = await anon(`mutation($a: SubmitPublicReviewInput!, $b: SubmitPublicReviewInput!) { a: submitPublicReview(input: $a) { orgName } b: submitPublicReview(input: $b) { orgName } }`,
-        { a: { code: foreignCode, rating: 1, comment: '', deviceId: 'device-foreign-4' }, b: { code, rating: 1, comment: '', deviceId: 'device-foreign-4' } });
+      const mixedWrites = await anon(
+        `mutation($a: SubmitPublicReviewInput!, $b: SubmitPublicReviewInput!) { a: submitPublicReview(input: $a) { orgName } b: submitPublicReview(input: $b) { orgName } }`,
+        {
+          a: { code: foreignCode, rating: 1, comment: '', deviceId: 'device-foreign-4' },
+          b: { code, rating: 1, comment: '', deviceId: 'device-foreign-4' },
+        },
+      );
       expect(mixedWrites.errors!.map((e) => [e.path?.[0], e.extensions?.code])).toEqual([['b', 'NOT_FOUND']]);
       expect(await count(su, 'public_reviews', 'tenant_id = $1', [jtjId])).toBe(jtjBefore);
       expect(await count(su, 'public_reviews', 'tenant_id = $1', [szjgId])).toBe(2);
@@ -297,7 +443,9 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(before.data.satisfaction.subtree.count).toBe(0);
       const root = await gql(SATISFACTION, { o: ids['中共市交通运输局党委'], f: today, t: today }, t.leader);
       expect(root.data.satisfaction.subtree).toEqual({ count: 10, averageRating: 3.9, satisfiedCount: 7, satisfiedShare: 70 });
-      expect((await gql(SATISFACTION, { o: ids['市公交集团党委'], f: today, t: day(-1) }, t.supervisor)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
+      expect(
+        (await gql(SATISFACTION, { o: ids['市公交集团党委'], f: today, t: day(-1) }, t.supervisor)).errors![0].extensions,
+      ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
     });
 
     it('keeps satisfaction and reviews within scope and tenant', async () => {
@@ -306,16 +454,28 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       const foreign = await gql(`{ publicReviews(first: 100) { totalCount nodes { id org { name } } } }`, {}, t['szjg-admin']);
       expect(foreign.data.publicReviews.totalCount).toBe(2);
       expect(foreign.data.publicReviews.nodes.every((n: { org: { name: string } }) => n.org.name === '内科党支部')).toBe(true);
-      const listed = await gql(`query($o: ID!) { publicReviews(orgId: $o, first: 100) { totalCount nodes { id rating comment contactMasked commitment { id } } } }`, { o: ids['第一车队党支部'] }, t.supervisor);
+      const listed = await gql(
+        `query($o: ID!) { publicReviews(orgId: $o, first: 100) { totalCount nodes { id rating comment contactMasked commitment { id } } } }`,
+        { o: ids['第一车队党支部'] },
+        t.supervisor,
+      );
       expect(listed.data.publicReviews.totalCount).toBe(10);
-      expect(listed.data.publicReviews.nodes.filter((n: { contactMasked: string | null }) => n.contactMasked)).toEqual([expect.objectContaining({ comment: '司机很耐心', contactMasked: '138****5678' })]);
+      expect(listed.data.publicReviews.nodes.filter((n: { contactMasked: string | null }) => n.contactMasked)).toEqual([
+        expect.objectContaining({ comment: '司机很耐心', contactMasked: '138****5678' }),
+      ]);
       const anyReview = listed.data.publicReviews.nodes[0].id;
-      expect((await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [anyReview] }, t['szjg-admin'])).data.nodes).toEqual([null]);
+      expect((await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [anyReview] }, t['szjg-admin'])).data.nodes).toEqual([
+        null,
+      ]);
       expect((await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [anyReview] }, t.secretary2)).data.nodes).toEqual([null]);
       // members rate nothing here and read no reviews
       expect((await gql(`{ publicReviews { totalCount } }`, {}, t.member)).data.publicReviews.totalCount).toBe(0);
       // an inspector reads them, but not the contact
-      const inspector = await gql(`query($o: ID!) { publicReviews(orgId: $o, first: 100) { nodes { contactMasked } } }`, { o: ids['第一车队党支部'] }, t.inspector);
+      const inspector = await gql(
+        `query($o: ID!) { publicReviews(orgId: $o, first: 100) { nodes { contactMasked } } }`,
+        { o: ids['第一车队党支部'] },
+        t.inspector,
+      );
       expect(inspector.data.publicReviews.nodes.every((n: { contactMasked: string | null }) => n.contactMasked === null)).toBe(true);
     });
 
@@ -324,38 +484,84 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       const percent = criteria.find((c) => c.code === 'Q8.5')!;
       expect(percent.scoringType).toBe('PERCENT');
       const scale = criteria.find((c) => c.isLeaf && c.scoringType !== 'PERCENT')!;
-      const started = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
-        { input: { campaignId, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' } }, t.supervisor);
+      const started = await gql(
+        `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+        { input: { campaignId, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' } },
+        t.supervisor,
+      );
       const { id, version } = started.data.startEvaluation;
       const FILL = `mutation($input: FillScoreFromSatisfactionInput!) { fillScoreFromSatisfaction(input: $input) { id version state result { nodes { criterion { code } value scored } } } }`;
       const bySecretary = await gql(FILL, { input: { evaluationId: id, criterionId: percent.id, expectedVersion: version } }, t.secretary);
       expect(bySecretary.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_EVALUATOR' });
-      expect(codes(await gql(FILL, { input: { evaluationId: id, criterionId: percent.id, expectedVersion: version } }, t.secretary2))).toEqual(['NOT_FOUND']);
-      expect(codes(await gql(FILL, { input: { evaluationId: id, criterionId: percent.id, expectedVersion: version } }, t['szjg-admin']))).toEqual(['NOT_FOUND']);
+      expect(
+        codes(await gql(FILL, { input: { evaluationId: id, criterionId: percent.id, expectedVersion: version } }, t.secretary2)),
+      ).toEqual(['NOT_FOUND']);
+      expect(
+        codes(await gql(FILL, { input: { evaluationId: id, criterionId: percent.id, expectedVersion: version } }, t['szjg-admin'])),
+      ).toEqual(['NOT_FOUND']);
       const notPercent = await gql(FILL, { input: { evaluationId: id, criterionId: scale.id, expectedVersion: version } }, t.supervisor);
-      expect(notPercent.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_PERCENT_CRITERION', field: 'input.criterionId' });
+      expect(notPercent.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'NOT_PERCENT_CRITERION',
+        field: 'input.criterionId',
+      });
       expect(await count(su, 'evaluation_scores', 'evaluation_id = $1', [rawId(id)])).toBe(0);
 
       const filled = await gql(FILL, { input: { evaluationId: id, criterionId: percent.id, expectedVersion: version } }, t.supervisor);
       expect(filled.errors).toBeUndefined();
       expect(filled.data.fillScoreFromSatisfaction.version).toBe(version + 1);
-      expect(filled.data.fillScoreFromSatisfaction.result.nodes.find((n: { criterion: { code: string } }) => n.criterion.code === 'Q8.5')).toEqual({ criterion: { code: 'Q8.5' }, value: 75, scored: true });
-      const stored = (await su.query(`SELECT value::float8 AS value, note, evidence FROM evaluation_scores WHERE evaluation_id = $1`, [rawId(id)])).rows;
+      expect(
+        filled.data.fillScoreFromSatisfaction.result.nodes.find((n: { criterion: { code: string } }) => n.criterion.code === 'Q8.5'),
+      ).toEqual({ criterion: { code: 'Q8.5' }, value: 75, scored: true });
+      const stored = (
+        await su.query(`SELECT value::float8 AS value, note, evidence FROM evaluation_scores WHERE evaluation_id = $1`, [rawId(id)])
+      ).rows;
       expect(stored).toEqual([{ value: 75, note: '群众评议满意率 6/8（满意=4星及以上）', evidence: '群众评议 8 份（创建活动）' }]);
       const stale = await gql(FILL, { input: { evaluationId: id, criterionId: percent.id, expectedVersion: version } }, t.supervisor);
       expect(stale.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'VERSION_MISMATCH' });
 
       // once submitted, the evaluation takes no more values
-      const saved = await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
-        { input: { evaluationId: id, expectedVersion: version + 1, scores: scoresFor(criteria).filter((s) => s.criterionId !== percent.id) } }, t.supervisor);
-      const submitted = await gql(`mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { state version } }`, { input: { evaluationId: id, expectedVersion: saved.data.saveScores.version } }, t.supervisor);
+      const saved = await gql(
+        `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+        {
+          input: {
+            evaluationId: id,
+            expectedVersion: version + 1,
+            scores: scoresFor(criteria).filter((s) => s.criterionId !== percent.id),
+          },
+        },
+        t.supervisor,
+      );
+      const submitted = await gql(
+        `mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { state version } }`,
+        { input: { evaluationId: id, expectedVersion: saved.data.saveScores.version } },
+        t.supervisor,
+      );
       expect(submitted.data.submitEvaluation.state).toBe('SUBMITTED');
-      const late = await gql(FILL, { input: { evaluationId: id, criterionId: percent.id, expectedVersion: submitted.data.submitEvaluation.version } }, t.supervisor);
+      const late = await gql(
+        FILL,
+        { input: { evaluationId: id, criterionId: percent.id, expectedVersion: submitted.data.submitEvaluation.version } },
+        t.supervisor,
+      );
       expect(late.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'NOT_EDITABLE' });
 
       // an org without reviews has nothing to fill in
-      const empty = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`, { input: { campaignId, orgId: ids['第三车队党支部'], kind: 'SUPERIOR' } }, t.supervisor);
-      const none = await gql(FILL, { input: { evaluationId: empty.data.startEvaluation.id, criterionId: percent.id, expectedVersion: empty.data.startEvaluation.version } }, t.supervisor);
+      const empty = await gql(
+        `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+        { input: { campaignId, orgId: ids['第三车队党支部'], kind: 'SUPERIOR' } },
+        t.supervisor,
+      );
+      const none = await gql(
+        FILL,
+        {
+          input: {
+            evaluationId: empty.data.startEvaluation.id,
+            criterionId: percent.id,
+            expectedVersion: empty.data.startEvaluation.version,
+          },
+        },
+        t.supervisor,
+      );
       expect(none.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NO_REVIEWS' });
     });
   });
@@ -387,9 +593,11 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       await windowPasses();
       const [link] = (await su.query(`SELECT tenant_id, id FROM link_codes WHERE code = $1`, [code])).rows;
       // a crowd of other addresses has used the code within the window
-      await su.query(`INSERT INTO public_submissions (tenant_id, link_code_id, client_hash, kind, created_at)
+      await su.query(
+        `INSERT INTO public_submissions (tenant_id, link_code_id, client_hash, kind, created_at)
                       SELECT $1, $2, md5(g::text), 'REVIEW', now() - interval '5 minutes' + g * interval '1 millisecond' FROM generate_series(1, $3::int) g`,
-        [link.tenant_id, link.id, PUBLIC_RATE_LIMIT.perCode]);
+        [link.tenant_id, link.id, PUBLIC_RATE_LIMIT.perCode],
+      );
       const refused = await review({ code, rating: 5, deviceId: 'device-crowd-1' });
       expect(refused.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'CODE_RATE_LIMITED' });
       const wait = refused.errors![0].extensions!.retryAfterSeconds as number;
@@ -407,25 +615,66 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     const PERSON = `mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id name kind kindLabel difficulty contactMasked org { name } } }`;
     const PAIR = `mutation($input: CreatePairingInput!) { createPairing(input: $input) { id active startedOn cadre { username } person { name } visits { id } lastVisitOn } }`;
     const VISIT = `mutation($input: LogPairingVisitInput!) { logPairingVisit(input: $input) { id visitedOn note helpGiven recordedBy { username } } }`;
-    const without = async (token: string, under: string) => (await gql(`query($u: ID!) { cadresWithoutPairing(under: $u) { username } }`, { u: ids[under] }, token)).data.cadresWithoutPairing.map((u: { username: string }) => u.username);
-    const idle = async (days: number) => (await gql(`query($u: ID!, $d: Int!) { pairingsWithoutVisit(under: $u, days: $d) { id } }`, { u: ids['市公交集团党委'], d: days }, t.supervisor)).data.pairingsWithoutVisit.map((p: { id: string }) => p.id);
+    const without = async (token: string, under: string) =>
+      (
+        await gql(`query($u: ID!) { cadresWithoutPairing(under: $u) { username } }`, { u: ids[under] }, token)
+      ).data.cadresWithoutPairing.map((u: { username: string }) => u.username);
+    const idle = async (days: number) =>
+      (
+        await gql(
+          `query($u: ID!, $d: Int!) { pairingsWithoutVisit(under: $u, days: $d) { id } }`,
+          { u: ids['市公交集团党委'], d: days },
+          t.supervisor,
+        )
+      ).data.pairingsWithoutVisit.map((p: { id: string }) => p.id);
 
     it('registers a person in difficulty with the contact masked', async () => {
-      const res = await gql(PERSON, { input: { orgId: ids['第一车队党支部'], name: '王秀兰', kind: 'RESIDENT', difficulty: '独居老人，行动不便', contact: CONTACTS[2] } }, t.secretary);
-      expect(res.data.createPairingPerson).toMatchObject({ name: '王秀兰', kind: 'RESIDENT', kindLabel: '生活困难群众', contactMasked: '139****5678', org: { name: '第一车队党支部' } });
+      const res = await gql(
+        PERSON,
+        {
+          input: { orgId: ids['第一车队党支部'], name: '王秀兰', kind: 'RESIDENT', difficulty: '独居老人，行动不便', contact: CONTACTS[2] },
+        },
+        t.secretary,
+      );
+      expect(res.data.createPairingPerson).toMatchObject({
+        name: '王秀兰',
+        kind: 'RESIDENT',
+        kindLabel: '生活困难群众',
+        contactMasked: '139****5678',
+        org: { name: '第一车队党支部' },
+      });
       personId = res.data.createPairingPerson.id;
       const before = await count(su, 'pairing_persons');
-      expect((await gql(PERSON, { input: { orgId: ids['第一车队党支部'], name: 'x', kind: 'MEMBER', difficulty: 'x' } }, t.member)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
-      expect(codes(await gql(PERSON, { input: { orgId: ids['第一车队党支部'], name: 'x', kind: 'MEMBER', difficulty: 'x' } }, t.secretary2))).toEqual(['NOT_FOUND']);
-      expect((await gql(PERSON, { input: { orgId: ids['第一车队党支部'], name: 'x', kind: 'MEMBER', difficulty: '' } }, t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'difficulty' });
+      expect(
+        (await gql(PERSON, { input: { orgId: ids['第一车队党支部'], name: 'x', kind: 'MEMBER', difficulty: 'x' } }, t.member)).errors![0]
+          .extensions,
+      ).toMatchObject({ code: 'FORBIDDEN' });
+      expect(
+        codes(await gql(PERSON, { input: { orgId: ids['第一车队党支部'], name: 'x', kind: 'MEMBER', difficulty: 'x' } }, t.secretary2)),
+      ).toEqual(['NOT_FOUND']);
+      expect(
+        (await gql(PERSON, { input: { orgId: ids['第一车队党支部'], name: 'x', kind: 'MEMBER', difficulty: '' } }, t.secretary)).errors![0]
+          .extensions,
+      ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'difficulty' });
       expect(await count(su, 'pairing_persons')).toBe(before);
     });
 
     it('lists the cadres without a pairing in a subtree, pairs them, and refuses the wrong pairings', async () => {
       expect(await without(t.supervisor, '市公交集团党委')).toEqual(['secretary', 'supervisor']);
       expect(await without(t.admin, '中共市交通运输局党委')).toEqual(['deputy', 'leader', 'secretary', 'secretary2', 'supervisor']);
-      const own = await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'secretary'), personId, note: '每月走访', startedOn: day(-40) } }, t.secretary);
-      expect(own.data.createPairing).toMatchObject({ active: true, startedOn: day(-40), cadre: { username: 'secretary' }, person: { name: '王秀兰' }, visits: [], lastVisitOn: null });
+      const own = await gql(
+        PAIR,
+        { input: { cadreId: await userGid(jtjId, 'secretary'), personId, note: '每月走访', startedOn: day(-40) } },
+        t.secretary,
+      );
+      expect(own.data.createPairing).toMatchObject({
+        active: true,
+        startedOn: day(-40),
+        cadre: { username: 'secretary' },
+        person: { name: '王秀兰' },
+        visits: [],
+        lastVisitOn: null,
+      });
       ownPairing = own.data.createPairing.id;
       const before = await count(su, 'pairings');
       const notOrganizer = await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'leader'), personId } }, t.secretary);
@@ -436,7 +685,9 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(twice.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_PAIRED' });
       const future = await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'supervisor'), personId, startedOn: day(3) } }, t.supervisor);
       expect(future.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.startedOn' });
-      expect(codes(await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'secretary2'), personId } }, t.secretary2))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'secretary2'), personId } }, t.secretary2))).toEqual([
+        'NOT_FOUND',
+      ]);
       expect(codes(await gql(PAIR, { input: { cadreId: await userGid(szjgId, 'leader'), personId } }, t.admin))).toEqual(['NOT_FOUND']);
       expect(await count(su, 'pairings')).toBe(before);
       const byAdmin = await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'leader'), personId } }, t.admin);
@@ -450,29 +701,60 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       // 40 days since the start, never visited
       expect(await idle(30)).toEqual([ownPairing]);
       const before = await count(su, 'pairing_visits');
-      expect(codes(await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(-10), note: 'x' } }, t.secretary2))).toEqual(['NOT_FOUND']);
-      expect((await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(-10), note: 'x' } }, t.member)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
-      expect((await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(1), note: 'x' } }, t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.visitedOn' });
-      expect((await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(-41), note: 'x' } }, t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.visitedOn' });
+      expect(codes(await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(-10), note: 'x' } }, t.secretary2))).toEqual([
+        'NOT_FOUND',
+      ]);
+      expect(
+        (await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(-10), note: 'x' } }, t.member)).errors![0].extensions,
+      ).toMatchObject({ code: 'NOT_FOUND' });
+      expect(
+        (await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(1), note: 'x' } }, t.secretary)).errors![0].extensions,
+      ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.visitedOn' });
+      expect(
+        (await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(-41), note: 'x' } }, t.secretary)).errors![0].extensions,
+      ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.visitedOn' });
       expect(await count(su, 'pairing_visits')).toBe(before);
-      const visit = await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: day(-10), note: '上门看望', helpGiven: '送去慰问金500元' } }, t.secretary);
-      expect(visit.data.logPairingVisit).toMatchObject({ visitedOn: day(-10), note: '上门看望', helpGiven: '送去慰问金500元', recordedBy: { username: 'secretary' } });
+      const visit = await gql(
+        VISIT,
+        { input: { pairingId: ownPairing, visitedOn: day(-10), note: '上门看望', helpGiven: '送去慰问金500元' } },
+        t.secretary,
+      );
+      expect(visit.data.logPairingVisit).toMatchObject({
+        visitedOn: day(-10),
+        note: '上门看望',
+        helpGiven: '送去慰问金500元',
+        recordedBy: { username: 'secretary' },
+      });
       expect(await idle(30)).toEqual([]);
       expect(await idle(7)).toEqual([ownPairing]); // the leader's pairing started today: not idle yet
-      const read = await gql(`query($id: ID!) { node(id: $id) { ... on Pairing { lastVisitOn visits { note } person { contactMasked } } } }`, { id: ownPairing }, t.supervisor);
+      const read = await gql(
+        `query($id: ID!) { node(id: $id) { ... on Pairing { lastVisitOn visits { note } person { contactMasked } } } }`,
+        { id: ownPairing },
+        t.supervisor,
+      );
       expect(read.data.node).toEqual({ lastVisitOn: day(-10), visits: [{ note: '上门看望' }], person: { contactMasked: '139****5678' } });
       const mine = await gql(`{ pairings { id cadre { username } } }`, {}, t.leader);
       expect(mine.data.pairings.map((p: { id: string }) => p.id)).toContain(leaderPairing);
-      expect(codes(await gql(`query($d: Int!) { pairingsWithoutVisit(days: $d) { id } }`, { d: 0 }, t.supervisor))).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await gql(`query($d: Int!) { pairingsWithoutVisit(days: $d) { id } }`, { d: 0 }, t.supervisor))).toEqual([
+        'BAD_USER_INPUT',
+      ]);
     });
 
     it('keeps pairings from another tenant and from those out of scope', async () => {
       const foreign = t['szjg-admin'];
-      expect((await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [ownPairing, leaderPairing, personId] }, foreign)).data.nodes).toEqual([null, null, null]);
+      expect(
+        (await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [ownPairing, leaderPairing, personId] }, foreign)).data.nodes,
+      ).toEqual([null, null, null]);
       expect(codes(await gql(VISIT, { input: { pairingId: ownPairing, visitedOn: today, note: 'x' } }, foreign))).toEqual(['NOT_FOUND']);
-      expect(codes(await gql(`mutation($id: ID!) { endPairing(input: { id: $id }) { id } }`, { id: ownPairing }, foreign))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(`mutation($id: ID!) { endPairing(input: { id: $id }) { id } }`, { id: ownPairing }, foreign))).toEqual([
+        'NOT_FOUND',
+      ]);
       expect((await gql(`{ pairings { id } pairingPersons { id } }`, {}, foreign)).data).toEqual({ pairings: [], pairingPersons: [] });
-      expect((await gql(`{ cadresWithoutPairing { username } }`, {}, foreign)).data.cadresWithoutPairing.map((u: { username: string }) => u.username)).toEqual(['leader', 'secretary', 'secretary2', 'supervisor']);
+      expect(
+        (await gql(`{ cadresWithoutPairing { username } }`, {}, foreign)).data.cadresWithoutPairing.map(
+          (u: { username: string }) => u.username,
+        ),
+      ).toEqual(['leader', 'secretary', 'secretary2', 'supervisor']);
       expect((await gql(`{ pairings { id } pairingPersons { id } }`, {}, t.secretary2)).data).toEqual({ pairings: [], pairingPersons: [] });
       const ended = await gql(`mutation($id: ID!) { endPairing(input: { id: $id }) { active endedOn } }`, { id: leaderPairing }, t.leader);
       expect(ended.data.endPairing).toEqual({ active: false, endedOn: today });
@@ -487,8 +769,10 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     const FOLLOW_UP = `query($t: String!) { opinionFollowUp(token: $t) { orgName content state stateLabel reply satisfaction } }`;
 
     it('takes an opinion from the public through the link code, with a follow-up token', async () => {
-      const res = await anon(`mutation($input: SubmitOpinionInput!) { submitOpinion(input: $input) { followUpToken orgName dueAt state } }`,
-        { input: { code, content: '早高峰12路车太挤，希望加车', contact: CONTACTS[3] } });
+      const res = await anon(
+        `mutation($input: SubmitOpinionInput!) { submitOpinion(input: $input) { followUpToken orgName dueAt state } }`,
+        { input: { code, content: '早高峰12路车太挤，希望加车', contact: CONTACTS[3] } },
+      );
       expect(res.errors).toBeUndefined();
       token = res.data.submitOpinion.followUpToken;
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -496,63 +780,138 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       const hours = (Date.parse(res.data.submitOpinion.dueAt) - Date.now()) / 3600_000;
       expect(hours).toBeGreaterThan(119);
       expect(hours).toBeLessThanOrEqual(120);
-      expect((await anon(FOLLOW_UP, { t: token })).data.opinionFollowUp).toEqual({ orgName: '第一车队党支部', content: '早高峰12路车太挤，希望加车', state: 'RECEIVED', stateLabel: '待受理', reply: null, satisfaction: null });
+      expect((await anon(FOLLOW_UP, { t: token })).data.opinionFollowUp).toEqual({
+        orgName: '第一车队党支部',
+        content: '早高峰12路车太挤，希望加车',
+        state: 'RECEIVED',
+        stateLabel: '待受理',
+        reply: null,
+        satisfaction: null,
+      });
       expect(codes(await anon(FOLLOW_UP, { t: 'A'.repeat(43) }))).toEqual(['NOT_FOUND']);
       expect(codes(await gql(FOLLOW_UP, { t: token }, t['szjg-admin']))).toEqual(['NOT_FOUND']);
-      const listed = await gql(`query($u: ID!) { opinions(under: $u) { totalCount nodes { ${OPINION_FIELDS} } } }`, { u: ids['第一车队党支部'] }, t.secretary);
+      const listed = await gql(
+        `query($u: ID!) { opinions(under: $u) { totalCount nodes { ${OPINION_FIELDS} } } }`,
+        { u: ids['第一车队党支部'] },
+        t.secretary,
+      );
       expect(listed.errors).toBeUndefined();
       expect(listed.data.opinions.totalCount).toBe(1);
       opinionId = listed.data.opinions.nodes[0].id;
-      expect(listed.data.opinions.nodes[0]).toMatchObject({ state: 'RECEIVED', channel: 'PUBLIC_LINK', channelLabel: '扫码反映', contactMasked: 'z***@example.com', responsible: null, overdue: false, transfers: [] });
+      expect(listed.data.opinions.nodes[0]).toMatchObject({
+        state: 'RECEIVED',
+        channel: 'PUBLIC_LINK',
+        channelLabel: '扫码反映',
+        contactMasked: 'z***@example.com',
+        responsible: null,
+        overdue: false,
+        transfers: [],
+      });
     });
 
     it('keeps the first to accept responsible (首问负责) until an explicit, recorded transfer', async () => {
-      const accept = (token: string) => gql(`mutation($id: ID!) { acceptOpinion(input: { id: $id }) { ${OPINION_FIELDS} } }`, { id: opinionId }, token);
-      const reply = (token: string) => gql(`mutation($id: ID!) { replyOpinion(input: { id: $id, reply: "已增开早高峰区间车" }) { ${OPINION_FIELDS} } }`, { id: opinionId }, token);
-      const transfer = (to: string, token: string) => gql(`mutation($id: ID!, $to: ID!) { transferOpinion(input: { id: $id, toUserId: $to, reason: "涉及集团运力调配" }) { ${OPINION_FIELDS} } }`, { id: opinionId, to }, token);
+      const accept = (token: string) =>
+        gql(`mutation($id: ID!) { acceptOpinion(input: { id: $id }) { ${OPINION_FIELDS} } }`, { id: opinionId }, token);
+      const reply = (token: string) =>
+        gql(
+          `mutation($id: ID!) { replyOpinion(input: { id: $id, reply: "已增开早高峰区间车" }) { ${OPINION_FIELDS} } }`,
+          { id: opinionId },
+          token,
+        );
+      const transfer = (to: string, token: string) =>
+        gql(
+          `mutation($id: ID!, $to: ID!) { transferOpinion(input: { id: $id, toUserId: $to, reason: "涉及集团运力调配" }) { ${OPINION_FIELDS} } }`,
+          { id: opinionId, to },
+          token,
+        );
       expect(codes(await accept(t.member))).toEqual(['NOT_FOUND']);
       expect(codes(await accept(t.secretary2))).toEqual(['NOT_FOUND']);
       expect(codes(await accept(t.inspector))).toEqual(['FORBIDDEN']);
       expect(codes(await reply(t.secretary))).toEqual(['FORBIDDEN']); // nobody has taken it yet
       const taken = await accept(t.secretary);
-      expect(taken.data.acceptOpinion).toMatchObject({ state: 'ACCEPTED', stateLabel: '已受理(首问负责)', responsible: { username: 'secretary' } });
+      expect(taken.data.acceptOpinion).toMatchObject({
+        state: 'ACCEPTED',
+        stateLabel: '已受理(首问负责)',
+        responsible: { username: 'secretary' },
+      });
       const second = await accept(t.supervisor);
       expect(second.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_ACCEPTED' });
       expect((await reply(t.supervisor)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_RESPONSIBLE' });
       const before = await count(su, 'opinion_transfers');
-      expect((await transfer(await userGid(jtjId, 'member'), t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.toUserId' });
-      expect((await transfer(await userGid(jtjId, 'secretary2'), t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.toUserId' });
+      expect((await transfer(await userGid(jtjId, 'member'), t.secretary)).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.toUserId',
+      });
+      expect((await transfer(await userGid(jtjId, 'secretary2'), t.secretary)).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.toUserId',
+      });
       expect(codes(await transfer(await userGid(szjgId, 'admin'), t.secretary))).toEqual(['NOT_FOUND']);
-      expect((await transfer(await userGid(jtjId, 'secretary'), t.supervisor)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_RESPONSIBLE' });
+      expect((await transfer(await userGid(jtjId, 'secretary'), t.supervisor)).errors![0].extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'NOT_RESPONSIBLE',
+      });
       expect(await count(su, 'opinion_transfers')).toBe(before);
       const moved = await transfer(await userGid(jtjId, 'supervisor'), t.secretary);
-      expect(moved.data.transferOpinion).toMatchObject({ state: 'ACCEPTED', responsible: { username: 'supervisor' }, transfers: [{ from: { username: 'secretary' }, to: { username: 'supervisor' }, by: { username: 'secretary' }, reason: '涉及集团运力调配' }] });
+      expect(moved.data.transferOpinion).toMatchObject({
+        state: 'ACCEPTED',
+        responsible: { username: 'supervisor' },
+        transfers: [
+          { from: { username: 'secretary' }, to: { username: 'supervisor' }, by: { username: 'secretary' }, reason: '涉及集团运力调配' },
+        ],
+      });
       expect((await reply(t.secretary)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_RESPONSIBLE' });
       const replied = await reply(t.supervisor);
-      expect(replied.data.replyOpinion).toMatchObject({ state: 'REPLIED', reply: '已增开早高峰区间车', responsible: { username: 'supervisor' } });
+      expect(replied.data.replyOpinion).toMatchObject({
+        state: 'REPLIED',
+        reply: '已增开早高峰区间车',
+        responsible: { username: 'supervisor' },
+      });
     });
 
     it('lets the submitter read the reply and rate it, which closes the opinion', async () => {
       expect((await anon(FOLLOW_UP, { t: token })).data.opinionFollowUp).toMatchObject({ state: 'REPLIED', reply: '已增开早高峰区间车' });
       const RATE = `mutation($t: String!, $s: Int!) { rateOpinionReply(input: { followUpToken: $t, satisfaction: $s, comment: "满意" }) { state stateLabel satisfaction } }`;
       expect((await anon(RATE, { t: token, s: 9 })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'satisfaction' });
-      expect((await anon(RATE, { t: token, s: 4 })).data.rateOpinionReply).toEqual({ state: 'CLOSED', stateLabel: '已办结', satisfaction: 4 });
-      expect((await anon(RATE, { t: token, s: 1 })).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'WRONG_OPINION_STATE' });
-      const closed = await gql(`query($id: ID!) { opinion(id: $id) { state satisfaction satisfactionComment closedAt } }`, { id: opinionId }, t.supervisor);
+      expect((await anon(RATE, { t: token, s: 4 })).data.rateOpinionReply).toEqual({
+        state: 'CLOSED',
+        stateLabel: '已办结',
+        satisfaction: 4,
+      });
+      expect((await anon(RATE, { t: token, s: 1 })).errors![0].extensions).toMatchObject({
+        code: 'CONFLICT',
+        reason: 'WRONG_OPINION_STATE',
+      });
+      const closed = await gql(
+        `query($id: ID!) { opinion(id: $id) { state satisfaction satisfactionComment closedAt } }`,
+        { id: opinionId },
+        t.supervisor,
+      );
       expect(closed.data.opinion).toMatchObject({ state: 'CLOSED', satisfaction: 4, satisfactionComment: '满意' });
     });
 
     it('records opinions taken by staff, reads the tenant’s time limit and lists what is overdue per subtree', async () => {
       const RECORD = `mutation($input: RecordOpinionInput!) { recordOpinion(input: $input) { followUpToken opinion { ${OPINION_FIELDS} } } }`;
-      const staff = await gql(RECORD, { input: { orgId: ids['第一车队党支部'], content: '电话反映：站牌信息陈旧', contact: CONTACTS[4] } }, t.secretary);
+      const staff = await gql(
+        RECORD,
+        { input: { orgId: ids['第一车队党支部'], content: '电话反映：站牌信息陈旧', contact: CONTACTS[4] } },
+        t.secretary,
+      );
       expect(staff.errors).toBeUndefined();
-      expect(staff.data.recordOpinion.opinion).toMatchObject({ state: 'ACCEPTED', channel: 'STAFF', responsible: { username: 'secretary' }, contactMasked: '136****7777' });
+      expect(staff.data.recordOpinion.opinion).toMatchObject({
+        state: 'ACCEPTED',
+        channel: 'STAFF',
+        responsible: { username: 'secretary' },
+        contactMasked: '136****7777',
+      });
       expect(staff.data.recordOpinion.followUpToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const o = staff.data.recordOpinion.opinion;
       expect(Date.parse(o.dueAt) - Date.parse(o.createdAt)).toBe(120 * 3600_000);
       expect(codes(await gql(RECORD, { input: { orgId: ids['第一车队党支部'], content: 'x' } }, t.member))).toEqual(['FORBIDDEN']);
       expect(codes(await gql(RECORD, { input: { orgId: ids['第一车队党支部'], content: 'x' } }, t.secretary2))).toEqual(['NOT_FOUND']);
-      expect((await gql(RECORD, { input: { orgId: ids['第一车队党支部'], content: '' } }, t.secretary)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'content' });
+      expect(
+        (await gql(RECORD, { input: { orgId: ids['第一车队党支部'], content: '' } }, t.secretary)).errors![0].extensions,
+      ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'content' });
 
       // the tenant shortens its limit (限时办结) to 24 hours
       await su.query(`UPDATE tenants SET settings = settings || '{"opinionHours": 24}' WHERE id = $1`, [jtjId]);
@@ -561,7 +920,11 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(Date.parse(s.dueAt) - Date.parse(s.createdAt)).toBe(24 * 3600_000);
       // a day passes without a reply (moved under the API)
       await su.query(`UPDATE opinions SET due_at = now() - interval '1 minute' WHERE id = $1`, [rawId(s.id)]);
-      const overdue = await gql(`query($u: ID!) { opinions(under: $u, overdue: true) { totalCount nodes { id overdue content } } }`, { u: ids['市公交集团党委'] }, t.supervisor);
+      const overdue = await gql(
+        `query($u: ID!) { opinions(under: $u, overdue: true) { totalCount nodes { id overdue content } } }`,
+        { u: ids['市公交集团党委'] },
+        t.supervisor,
+      );
       expect(overdue.data.opinions).toEqual({ totalCount: 1, nodes: [{ id: s.id, overdue: true, content: '车内空调不制冷' }] });
       expect((await gql(`{ opinions(overdue: true) { totalCount } }`, {}, t.secretary)).data.opinions.totalCount).toBe(0);
       const mine = await gql(`{ opinions(mine: true) { totalCount } }`, {}, t.secretary);
@@ -571,12 +934,24 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     it('keeps opinions from another tenant, even its admin', async () => {
       const foreign = t['szjg-admin'];
       expect(codes(await gql(`query($id: ID!) { opinion(id: $id) { id } }`, { id: opinionId }, foreign))).toEqual(['NOT_FOUND']);
-      expect(codes(await gql(`mutation($id: ID!) { acceptOpinion(input: { id: $id }) { id } }`, { id: opinionId }, foreign))).toEqual(['NOT_FOUND']);
-      expect(codes(await gql(`mutation($id: ID!) { replyOpinion(input: { id: $id, reply: "x" }) { id } }`, { id: opinionId }, foreign))).toEqual(['NOT_FOUND']);
-      expect((await gql(`{ opinions { totalCount } commitments { totalCount } linkCodes { id } }`, {}, foreign)).data).toEqual({ opinions: { totalCount: 0 }, commitments: { totalCount: 0 }, linkCodes: [expect.anything()] });
-      expect((await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [opinionId, orgCommitment, codeId] }, foreign)).data.nodes).toEqual([null, null, null]);
+      expect(codes(await gql(`mutation($id: ID!) { acceptOpinion(input: { id: $id }) { id } }`, { id: opinionId }, foreign))).toEqual([
+        'NOT_FOUND',
+      ]);
+      expect(
+        codes(await gql(`mutation($id: ID!) { replyOpinion(input: { id: $id, reply: "x" }) { id } }`, { id: opinionId }, foreign)),
+      ).toEqual(['NOT_FOUND']);
+      expect((await gql(`{ opinions { totalCount } commitments { totalCount } linkCodes { id } }`, {}, foreign)).data).toEqual({
+        opinions: { totalCount: 0 },
+        commitments: { totalCount: 0 },
+        linkCodes: [expect.anything()],
+      });
+      expect(
+        (await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [opinionId, orgCommitment, codeId] }, foreign)).data.nodes,
+      ).toEqual([null, null, null]);
       expect(codes(await gql(FULFIL, { input: { id: overdueCommitment, report: 'x' } }, foreign))).toEqual(['NOT_FOUND']);
-      expect(codes(await gql(`mutation($id: ID!) { disableLinkCode(input: { id: $id }) { id } }`, { id: codeId }, foreign))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(`mutation($id: ID!) { disableLinkCode(input: { id: $id }) { id } }`, { id: codeId }, foreign))).toEqual([
+        'NOT_FOUND',
+      ]);
     });
   });
 
@@ -587,39 +962,76 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     const [admin] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'admin'`, [jtjId]);
     await loadViewer(ctx, { kind: 'user', sub: admin.id, tid: jtjId } as Parameters<typeof loadViewer>[1]);
     const rootOrgId = rawId(ids['中共市交通运输局党委']);
-    for (const m of [commitmentModule, linkCodeModule, opinionModule, pairingModule, publicReviewModule]) await m.seedDemo!(ctx, { slug: 'jtj', campaignId: rawId(campaignId), rootOrgId });
+    for (const m of [commitmentModule, linkCodeModule, opinionModule, pairingModule, publicReviewModule])
+      await m.seedDemo!(ctx, { slug: 'jtj', campaignId: rawId(campaignId), rootOrgId });
     await ctx.tx.finish(true);
 
-    const links = await gql(`query($o: ID!) { linkCodes(orgId: $o) { label url code campaign { id } } }`, { o: ids['第一车队党支部'] }, t.secretary);
+    const links = await gql(
+      `query($o: ID!) { linkCodes(orgId: $o) { label url code campaign { id } } }`,
+      { o: ids['第一车队党支部'] },
+      t.secretary,
+    );
     const demo = links.data.linkCodes.find((l: { label: string }) => l.label === '第一车队调度室服务窗口');
     expect(demo).toMatchObject({ url: `/public/${demo.code}`, campaign: { id: campaignId } });
-    const reviews = (await su.query(`SELECT r.rating FROM public_reviews r JOIN link_codes l ON l.tenant_id = r.tenant_id AND l.id = r.link_code_id WHERE l.code = $1 AND r.commitment_id IS NULL`, [demo.code])).rows.map((r) => r.rating);
+    const reviews = (
+      await su.query(
+        `SELECT r.rating FROM public_reviews r JOIN link_codes l ON l.tenant_id = r.tenant_id AND l.id = r.link_code_id WHERE l.code = $1 AND r.commitment_id IS NULL`,
+        [demo.code],
+      )
+    ).rows.map((r) => r.rating);
     expect(reviews.length).toBeGreaterThanOrEqual(10);
     expect(reviews.length).toBeLessThanOrEqual(20);
     expect(new Set(reviews).size).toBe(5);
-    const commitments = await gql(`query($o: ID!) { commitments(orgId: $o, first: 100) { nodes { text state rating { count } } } }`, { o: ids['第一车队党支部'] }, t.secretary);
-    expect(commitments.data.commitments.nodes.filter((c: { text: string }) => /加密发车|爱心接送，服务/.test(c.text)).map((c: { state: string }) => c.state).sort()).toEqual(['FULFILLED', 'PLEDGED']);
+    const commitments = await gql(
+      `query($o: ID!) { commitments(orgId: $o, first: 100) { nodes { text state rating { count } } } }`,
+      { o: ids['第一车队党支部'] },
+      t.secretary,
+    );
+    expect(
+      commitments.data.commitments.nodes
+        .filter((c: { text: string }) => /加密发车|爱心接送，服务/.test(c.text))
+        .map((c: { state: string }) => c.state)
+        .sort(),
+    ).toEqual(['FULFILLED', 'PLEDGED']);
     const pairings = await gql(`{ pairings { cadre { username } person { name } visits { helpGiven } } }`, {}, t.leader);
-    expect(pairings.data.pairings).toEqual(expect.arrayContaining([{ cadre: { username: 'leader' }, person: { name: '王秀兰' }, visits: [{ helpGiven: '送去慰问金500元，协调爱心车队每月接送复诊' }] }]));
-    const overdue = await gql(`query($u: ID!) { opinions(under: $u, overdue: true) { nodes { content channel } } }`, { u: ids['第一车队党支部'] }, t.secretary);
+    expect(pairings.data.pairings).toEqual(
+      expect.arrayContaining([
+        { cadre: { username: 'leader' }, person: { name: '王秀兰' }, visits: [{ helpGiven: '送去慰问金500元，协调爱心车队每月接送复诊' }] },
+      ]),
+    );
+    const overdue = await gql(
+      `query($u: ID!) { opinions(under: $u, overdue: true) { nodes { content channel } } }`,
+      { u: ids['第一车队党支部'] },
+      t.secretary,
+    );
     expect(overdue.data.opinions.nodes).toEqual([{ content: '晚上九点以后的末班车间隔太长，希望增加夜班车次', channel: 'PUBLIC_LINK' }]);
-    const answered = await gql(`query($u: ID!) { opinions(under: $u, state: REPLIED) { nodes { content } } }`, { u: ids['第一车队党支部'] }, t.secretary);
+    const answered = await gql(
+      `query($u: ID!) { opinions(under: $u, state: REPLIED) { nodes { content } } }`,
+      { u: ids['第一车队党支部'] },
+      t.secretary,
+    );
     expect(answered.data.opinions.nodes).toEqual([{ content: '电话反映：12路公交站牌信息陈旧，线路调整后未更新' }]);
   });
 
   it('stores contact data only as keyed hashes and masks, and never returns it', async () => {
-    const stored = (await su.query(`
+    const stored = (
+      await su.query(`
       SELECT contact_hash AS hash, contact_masked AS masked FROM public_reviews WHERE contact_hash IS NOT NULL
       UNION ALL SELECT contact_hash, contact_masked FROM opinions WHERE contact_hash IS NOT NULL
-      UNION ALL SELECT NULL, contact_masked FROM pairing_persons`)).rows;
+      UNION ALL SELECT NULL, contact_masked FROM pairing_persons`)
+    ).rows;
     expect(stored.length).toBeGreaterThanOrEqual(5);
     for (const row of stored) {
       if (row.hash) expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
       expect(row.masked).toMatch(/\*\*\*/);
     }
-    const everything = JSON.stringify((await su.query(`
+    const everything = JSON.stringify(
+      (
+        await su.query(`
       SELECT to_jsonb(r) AS r FROM public_reviews r UNION ALL SELECT to_jsonb(o) FROM opinions o UNION ALL SELECT to_jsonb(p) FROM pairing_persons p
-      UNION ALL SELECT to_jsonb(s) FROM public_submissions s`)).rows);
+      UNION ALL SELECT to_jsonb(s) FROM public_submissions s`)
+      ).rows,
+    );
     for (const contact of CONTACTS) {
       expect(everything).not.toContain(contact);
       expect(everything).not.toContain(contact.replace(/\s/g, ''));

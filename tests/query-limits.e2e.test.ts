@@ -10,7 +10,11 @@ describe('query limits and malformed requests', () => {
   afterAll(() => server.close());
 
   const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, ...headers }, body });
+    fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, ...headers },
+      body,
+    });
 
   it('refuses a depth bomb before executing it', async () => {
     let selection = 'name';
@@ -50,7 +54,9 @@ describe('query limits and malformed requests', () => {
   it('refuses an oversized body with a coded error', async () => {
     const res = await post(JSON.stringify({ query: `{ viewer { username } }`, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }));
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ errors: [{ message: '请求内容过大', extensions: { code: 'PAYLOAD_TOO_LARGE', reason: 'PAYLOAD_TOO_LARGE' } }] });
+    expect(await res.json()).toEqual({
+      errors: [{ message: '请求内容过大', extensions: { code: 'PAYLOAD_TOO_LARGE', reason: 'PAYLOAD_TOO_LARGE' } }],
+    });
   });
 
   it('refuses malformed JSON with a coded error and no stack', async () => {
@@ -119,7 +125,11 @@ describe('statement count header (benchmark only)', () => {
   it('is absent unless enabled', async () => {
     const other = await startTestServer();
     try {
-      const res = await fetch(other.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { username } }' }) });
+      const res = await fetch(other.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ viewer { username } }' }),
+      });
       expect(res.headers.get('x-sql-statements')).toBeNull();
     } finally {
       await other.close();

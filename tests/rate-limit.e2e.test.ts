@@ -5,7 +5,14 @@ const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { accessToke
 describe('rate limits', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ env: { LOGIN_LIMIT_PER_ACCOUNT: '3', LOGIN_LIMIT_PER_ADDRESS: '12', RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_TENANT_PER_MINUTE: '12' } });
+    server = await startTestServer({
+      env: {
+        LOGIN_LIMIT_PER_ACCOUNT: '3',
+        LOGIN_LIMIT_PER_ADDRESS: '12',
+        RATE_LIMIT_USER_PER_MINUTE: '5',
+        RATE_LIMIT_TENANT_PER_MINUTE: '12',
+      },
+    });
   });
   afterAll(() => server.close());
 
@@ -17,13 +24,18 @@ describe('rate limits', () => {
     });
     return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any };
   };
-  const login = (tenant: string, username: string, password: string) => post({ query: LOGIN, variables: { input: { tenant, username, password } } });
+  const login = (tenant: string, username: string, password: string) =>
+    post({ query: LOGIN, variables: { input: { tenant, username, password } } });
 
   it('limits sign-in attempts per account, the same way for an account that does not exist', async () => {
     for (const username of ['leader', 'no-such-user']) {
       const attempts = [];
       for (let i = 0; i < 4; i++) attempts.push(await login('jtj', username, 'wrong-password'));
-      expect(attempts.slice(0, 3).map((a) => a.body.errors[0].extensions.code)).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'UNAUTHENTICATED']);
+      expect(attempts.slice(0, 3).map((a) => a.body.errors[0].extensions.code)).toEqual([
+        'UNAUTHENTICATED',
+        'UNAUTHENTICATED',
+        'UNAUTHENTICATED',
+      ]);
       const limited = attempts[3];
       expect(limited.status).toBe(429);
       expect(limited.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SIGN_IN_RATE_LIMITED' });
@@ -58,7 +70,8 @@ describe('rate limits', () => {
       // twelve good sign-ins of one account, then of several: above both limits, none refused
       const good: string[] = [];
       for (let i = 0; i < 12; i++) good.push(await attempt('admin', 'demo'));
-      for (const username of ['leader', 'deputy', 'secretary', 'secretary2', 'inspector', 'member']) good.push(await attempt(username, 'demo'));
+      for (const username of ['leader', 'deputy', 'secretary', 'secretary2', 'inspector', 'member'])
+        good.push(await attempt(username, 'demo'));
       expect(good).toEqual(Array(18).fill('OK'));
       // two failures, a success that clears them, then the full three failures before the lock
       const story: string[] = [];

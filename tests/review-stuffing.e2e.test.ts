@@ -34,7 +34,8 @@ describe('public reviews a rotating client cannot stuff', () => {
     });
     return { http: res.status, ...((await res.json()) as Omit<GqlResponse, 'status'>) };
   };
-  const outcome = (res: { data?: any; errors?: GqlResponse['errors'] }) => (res.data?.submitPublicReview ? 'OK' : res.errors![0].extensions!.reason);
+  const outcome = (res: { data?: any; errors?: GqlResponse['errors'] }) =>
+    res.data?.submitPublicReview ? 'OK' : res.errors![0].extensions!.reason;
   const stored = () => count(su, 'public_reviews');
 
   beforeAll(async () => {
@@ -49,10 +50,17 @@ describe('public reviews a rotating client cannot stuff', () => {
   afterAll(() => server.close());
 
   it('lets a tenant admin set the daily limits; fields left out keep their value', async () => {
-    const before = (await server.gql(`{ tenantSettings { publicReviewsPerAddressPerDay publicReviewsPerCodePerDay opinionHours } }`, {}, admin)).data.tenantSettings;
+    const before = (
+      await server.gql(`{ tenantSettings { publicReviewsPerAddressPerDay publicReviewsPerCodePerDay opinionHours } }`, {}, admin)
+    ).data.tenantSettings;
     expect(before).toEqual({ publicReviewsPerAddressPerDay: 50, publicReviewsPerCodePerDay: 300, opinionHours: 120 });
     const set = await server.gql(SETTINGS, { input: { publicReviewsPerAddressPerDay: 4 } }, admin);
-    expect(set.data.updateTenantSettings).toMatchObject({ publicReviewsPerAddressPerDay: 4, publicReviewsPerCodePerDay: 300, opinionHours: 120, timezone: 'Asia/Shanghai' });
+    expect(set.data.updateTenantSettings).toMatchObject({
+      publicReviewsPerAddressPerDay: 4,
+      publicReviewsPerCodePerDay: 300,
+      opinionHours: 120,
+      timezone: 'Asia/Shanghai',
+    });
     const both = await server.gql(SETTINGS, { input: { publicReviewsPerCodePerDay: 7 } }, admin);
     expect(both.data.updateTenantSettings).toMatchObject({ publicReviewsPerAddressPerDay: 4, publicReviewsPerCodePerDay: 7 });
     const bad = await server.gql(SETTINGS, { input: { publicReviewsPerAddressPerDay: 0 } }, admin);
@@ -91,7 +99,13 @@ describe('public reviews a rotating client cannot stuff', () => {
     expect(res.errors).toBeUndefined();
     expect(res.data.suspiciousReviewClusters.totalCount).toBe(1);
     const [cluster] = res.data.suspiciousReviewClusters.nodes;
-    expect(cluster).toMatchObject({ reviewCount: 4, deviceCount: 4, averageRating: 5, org: { name: '第一车队党支部' }, linkCode: { code } });
+    expect(cluster).toMatchObject({
+      reviewCount: 4,
+      deviceCount: 4,
+      averageRating: 5,
+      org: { name: '第一车队党支部' },
+      linkCode: { code },
+    });
     expect(cluster.reviews).toHaveLength(4);
     // single reviews from other addresses are no cluster; a higher threshold shows none
     expect((await server.gql(CLUSTERS, { min: 5 }, admin)).data.suspiciousReviewClusters.totalCount).toBe(0);
@@ -111,13 +125,25 @@ describe('public reviews a rotating client cannot stuff', () => {
     // 4 fives from the cluster, 3 fours from the crowd, 1 four on the second code
     expect(await figures()).toEqual({ count: 8, averageRating: 4.5 });
     const noReason = await server.gql(EXCLUDE, { input: { ids: reviewIds, excluded: true } }, admin);
-    expect(noReason.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'EXCLUSION_REASON_REQUIRED', field: 'input.reason' });
-    expect(codes(await server.gql(EXCLUDE, { input: { ids: reviewIds, excluded: true, reason: '刷评' } }, secretary))).toEqual(['FORBIDDEN']);
-    expect(codes(await server.gql(EXCLUDE, { input: { ids: reviewIds, excluded: true, reason: '刷评' } }, await server.token('szjg', 'admin')))).toEqual(['NOT_FOUND']);
+    expect(noReason.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'EXCLUSION_REASON_REQUIRED',
+      field: 'input.reason',
+    });
+    expect(codes(await server.gql(EXCLUDE, { input: { ids: reviewIds, excluded: true, reason: '刷评' } }, secretary))).toEqual([
+      'FORBIDDEN',
+    ]);
+    expect(
+      codes(await server.gql(EXCLUDE, { input: { ids: reviewIds, excluded: true, reason: '刷评' } }, await server.token('szjg', 'admin'))),
+    ).toEqual(['NOT_FOUND']);
     expect(await figures()).toEqual({ count: 8, averageRating: 4.5 });
     const excluded = await server.gql(EXCLUDE, { input: { ids: reviewIds, excluded: true, reason: '疑似刷评：同一网络 4 个设备' } }, admin);
     expect(excluded.data.setPublicReviewsExcluded).toHaveLength(4);
-    expect(excluded.data.setPublicReviewsExcluded.every((r: { excludedReason: string; excludedAt: string }) => r.excludedReason === '疑似刷评：同一网络 4 个设备' && r.excludedAt)).toBe(true);
+    expect(
+      excluded.data.setPublicReviewsExcluded.every(
+        (r: { excludedReason: string; excludedAt: string }) => r.excludedReason === '疑似刷评：同一网络 4 个设备' && r.excludedAt,
+      ),
+    ).toBe(true);
     expect(await figures()).toEqual({ count: 4, averageRating: 4 });
     // still stored and still listed as a cluster, now marked
     const after = (await server.gql(CLUSTERS, { min: 3 }, admin)).data.suspiciousReviewClusters.nodes[0];

@@ -17,8 +17,10 @@ describe('row-level security', () => {
   let tables: string[];
   beforeAll(async () => {
     const su = await server.superuser();
-    tables = (await su.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')`)).rows.map((r) => r.relname);
+    tables = (
+      await su.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')`)
+    ).rows.map((r) => r.relname);
     // Give every table rows in both tenants: the full demo (frameworks, campaigns, inspections, …).
     await seedDemoCampaigns(server.database.dataSource, server.config);
   });

@@ -2,7 +2,18 @@ import { Aggregation, DEFAULT_RULE, EvaluationKind, PassRule, ScoringType } from
 import { ScoringCriterion, combineKinds, invalidValue, scoreEvaluation } from '../src/modules/evaluation/scoring';
 
 const c = (id: string, parentId: string | null, weight: number, extra: Partial<ScoringCriterion> = {}): ScoringCriterion => ({
-  id, parentId, code: id, position: 0, weight, maxScore: null, scoringType: null, target: null, deductionPer: null, isBonus: false, isVeto: false, ...extra,
+  id,
+  parentId,
+  code: id,
+  position: 0,
+  weight,
+  maxScore: null,
+  scoringType: null,
+  target: null,
+  deductionPer: null,
+  isBonus: false,
+  isVeto: false,
+  ...extra,
 });
 
 // A small tree worked by hand (see each expectation's comment).
@@ -81,7 +92,14 @@ describe('scoring', () => {
       { kind: 'SELF', total: 90, weight: 0.2857 },
       { kind: 'SUPERIOR', total: 80, weight: 0.7143 },
     ]);
-    expect(combineKinds(rule, [{ kind: EvaluationKind.SELF, total: 95, veto: false }])).toMatchObject({ complete: false, attained: false, total: 95 });
-    expect(combineKinds(rule, [{ kind: EvaluationKind.SUPERIOR, total: 95, veto: true }])).toMatchObject({ attained: false, grade: 'FAIL' });
+    expect(combineKinds(rule, [{ kind: EvaluationKind.SELF, total: 95, veto: false }])).toMatchObject({
+      complete: false,
+      attained: false,
+      total: 95,
+    });
+    expect(combineKinds(rule, [{ kind: EvaluationKind.SUPERIOR, total: 95, veto: true }])).toMatchObject({
+      attained: false,
+      grade: 'FAIL',
+    });
   });
 });

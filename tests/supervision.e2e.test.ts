@@ -34,37 +34,72 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
   let seriousRectification: string;
   let minorRectification: string;
   const gql = (q: string, v: Record<string, unknown>, t: string) => server.gql(q, v, t);
-  const userId = async (username: string) => (await gql(`query($s: String) { users(search: $s) { nodes { id username } } }`, { s: username }, admin)).data.users.nodes.find((u: { username: string }) => u.username === username).id;
+  const userId = async (username: string) =>
+    (await gql(`query($s: String) { users(search: $s) { nodes { id username } } }`, { s: username }, admin)).data.users.nodes.find(
+      (u: { username: string }) => u.username === username,
+    ).id;
 
   beforeAll(async () => {
     server = await startTestServer();
     ids = await orgIds(server, 'jtj');
-    ({ admin, inspector, secretary, supervisor, leader } = await tokens(server, 'jtj', ['admin', 'inspector', 'secretary', 'supervisor', 'leader']));
+    ({ admin, inspector, secretary, supervisor, leader } = await tokens(server, 'jtj', [
+      'admin',
+      'inspector',
+      'secretary',
+      'supervisor',
+      'leader',
+    ]));
     const imported = await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, admin);
     versionId = imported.data.importFramework.id;
     await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: versionId }, admin);
-    const campaign = await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
-      { input: { name: '创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN, endsOn: '2030-12-31' } }, admin);
+    const campaign = await gql(
+      `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+      { input: { name: '创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN, endsOn: '2030-12-31' } },
+      admin,
+    );
     campaignId = campaign.data.createCampaign.id;
   });
   afterAll(() => server.close());
 
   const record = (input: Record<string, unknown>, token = inspector) =>
     gql(`mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { ${INSPECTION_FIELDS} } }`, { input }, token);
-  const finalize = (id: string, token = inspector) => gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { ${INSPECTION_FIELDS} } }`, { id }, token);
+  const finalize = (id: string, token = inspector) =>
+    gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { ${INSPECTION_FIELDS} } }`, { id }, token);
 
   it('forms a team of inspectors over a subtree, and refuses members without the INSPECTOR role', async () => {
-    const notInspector = await gql(`mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
-      { input: { name: 'x', leaderId: await userId('inspector'), memberIds: [await userId('secretary')], scopeOrgIds: [ids['市公交集团党委']] } }, admin);
+    const notInspector = await gql(
+      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+      {
+        input: {
+          name: 'x',
+          leaderId: await userId('inspector'),
+          memberIds: [await userId('secretary')],
+          scopeOrgIds: [ids['市公交集团党委']],
+        },
+      },
+      admin,
+    );
     expect(notInspector.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_INSPECTOR' });
-    const bySecretary = await gql(`mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
-      { input: { name: 'x', leaderId: await userId('inspector'), scopeOrgIds: [ids['市公交集团党委']] } }, secretary);
+    const bySecretary = await gql(
+      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+      { input: { name: 'x', leaderId: await userId('inspector'), scopeOrgIds: [ids['市公交集团党委']] } },
+      secretary,
+    );
     expect(codes(bySecretary)).toEqual(['FORBIDDEN']);
-    const res = await gql(`mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id name leader { username } members { username } scope { name } campaign { id } } }`,
-      { input: { name: '第一督导组', leaderId: await userId('inspector'), scopeOrgIds: [ids['市公交集团党委']], campaignId } }, leader);
+    const res = await gql(
+      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id name leader { username } members { username } scope { name } campaign { id } } }`,
+      { input: { name: '第一督导组', leaderId: await userId('inspector'), scopeOrgIds: [ids['市公交集团党委']], campaignId } },
+      leader,
+    );
     expect(res.errors).toBeUndefined();
     teamId = res.data.createSupervisionTeam.id;
-    expect(res.data.createSupervisionTeam).toMatchObject({ name: '第一督导组', leader: { username: 'inspector' }, members: [{ username: 'inspector' }], scope: [{ name: '市公交集团党委' }], campaign: { id: campaignId } });
+    expect(res.data.createSupervisionTeam).toMatchObject({
+      name: '第一督导组',
+      leader: { username: 'inspector' },
+      members: [{ username: 'inspector' }],
+      scope: [{ name: '市公交集团党委' }],
+      campaign: { id: campaignId },
+    });
   });
 
   it('records an inspection with findings and a score sheet, idempotently', async () => {
@@ -77,7 +112,12 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
       methods: ['BRIEFING', 'LEDGER_REVIEW', 'PUBLIC_VISIT'],
       summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。',
       findings: [
-        { severity: 'SERIOUS', description: '管理台帐不全，缺少三季度活动记录', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) },
+        {
+          severity: 'SERIOUS',
+          description: '管理台帐不全，缺少三季度活动记录',
+          rectifyOrgId: ids['第一车队党支部'],
+          rectifyDueOn: day(10),
+        },
         { severity: 'MINOR', description: '党务公开栏未及时更新', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: INSPECTED_ON },
       ],
       scores: scoresFor(crit, { 'Q8.5': 70 }).map(({ criterionId, value }) => ({ criterionId, value })),
@@ -85,7 +125,11 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     const first = await record(input);
     expect(first.errors).toBeUndefined();
     firstId = first.data.recordInspection.id;
-    expect(first.data.recordInspection).toMatchObject({ state: 'DRAFT', chainSeq: null, methodLabels: ['听取汇报', '查阅台帐', '走访群众'] });
+    expect(first.data.recordInspection).toMatchObject({
+      state: 'DRAFT',
+      chainSeq: null,
+      methodLabels: ['听取汇报', '查阅台帐', '走访群众'],
+    });
     // Q8.5 70% → Q8 = 1 − 0.2·0.3 = 0.94 of 12.5 → −0.75
     expect(first.data.recordInspection.scoreSheet).toMatchObject({ kind: 'INSPECTION', state: 'DRAFT', result: { total: 99.25 } });
 
@@ -125,54 +169,124 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
   });
 
   it('never edits or deletes a finalized inspection, through the API or under it', async () => {
-    const edit = await gql(`mutation($id: ID!) { updateInspection(input: { id: $id, summary: "改写" }) { id } }`, { id: firstId }, inspector);
+    const edit = await gql(
+      `mutation($id: ID!) { updateInspection(input: { id: $id, summary: "改写" }) { id } }`,
+      { id: firstId },
+      inspector,
+    );
     expect(edit.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'INSPECTION_FINALIZED' });
     const discard = await gql(`mutation($id: ID!) { discardInspection(input: { id: $id }) }`, { id: firstId }, inspector);
     expect(codes(discard)).toEqual(['CONFLICT']);
     const su = await server.superuser();
     const [{ id: tenantId }] = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows;
     const raw = rawId(firstId);
-    await expect(withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(`UPDATE inspections SET summary = 'x' WHERE id = $1`, [raw]))).rejects.toThrow(/immutable/);
-    await expect(withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(`DELETE FROM findings WHERE inspection_id = $1`, [raw]))).rejects.toThrow(/immutable/);
+    await expect(
+      withTransaction(server.database.dataSource, { tenantId }, (tx) =>
+        tx.query(`UPDATE inspections SET summary = 'x' WHERE id = $1`, [raw]),
+      ),
+    ).rejects.toThrow(/immutable/);
+    await expect(
+      withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(`DELETE FROM findings WHERE inspection_id = $1`, [raw])),
+    ).rejects.toThrow(/immutable/);
     // nothing can be added to it either
-    await expect(withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(
-      `INSERT INTO findings (tenant_id, inspection_id, position, severity, description) VALUES ($1, $2, 9, 'MINOR', '事后补记')`, [tenantId, raw]))).rejects.toThrow(/immutable/);
-    expect((await gql(`query($id: ID!) { inspection(id: $id) { summary findings { id } } }`, { id: firstId }, inspector)).data.inspection.findings).toHaveLength(2);
+    await expect(
+      withTransaction(server.database.dataSource, { tenantId }, (tx) =>
+        tx.query(
+          `INSERT INTO findings (tenant_id, inspection_id, position, severity, description) VALUES ($1, $2, 9, 'MINOR', '事后补记')`,
+          [tenantId, raw],
+        ),
+      ),
+    ).rejects.toThrow(/immutable/);
+    expect(
+      (await gql(`query($id: ID!) { inspection(id: $id) { summary findings { id } } }`, { id: firstId }, inspector)).data.inspection
+        .findings,
+    ).toHaveLength(2);
   });
 
   it('corrects a finalized record with an amendment that points to it and carries its findings over', async () => {
-    const before = (await gql(`query($id: ID!) { inspection(id: $id) { findings { id severity } } }`, { id: firstId }, inspector)).data.inspection.findings;
+    const before = (await gql(`query($id: ID!) { inspection(id: $id) { findings { id severity } } }`, { id: firstId }, inspector)).data
+      .inspection.findings;
     const [serious, minor] = ['SERIOUS', 'MINOR'].map((s) => before.find((f: { severity: string }) => f.severity === s).id);
-    const res = await gql(`mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id state amendmentReason amends { id } summary
-        findings { id severity description carriedFrom { id } withdrawn rectification { id } } } }`, {
-      input: {
-        inspectionId: firstId, idempotencyKey: 'insp-0001-amendment', reason: '第二项问题定性有误',
-        summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。（更正）',
-        findings: [{ id: minor, severity: 'MODERATE', description: '党务公开栏长期未更新，群众反映较多' }],
+    const res = await gql(
+      `mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id state amendmentReason amends { id } summary
+        findings { id severity description carriedFrom { id } withdrawn rectification { id } } } }`,
+      {
+        input: {
+          inspectionId: firstId,
+          idempotencyKey: 'insp-0001-amendment',
+          reason: '第二项问题定性有误',
+          summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。（更正）',
+          findings: [{ id: minor, severity: 'MODERATE', description: '党务公开栏长期未更新，群众反映较多' }],
+        },
       },
-    }, inspector);
+      inspector,
+    );
     expect(res.errors).toBeUndefined();
     amendmentId = res.data.amendInspection.id;
-    expect(res.data.amendInspection).toMatchObject({ state: 'DRAFT', amendmentReason: '第二项问题定性有误', amends: { id: firstId }, summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。（更正）' });
+    expect(res.data.amendInspection).toMatchObject({
+      state: 'DRAFT',
+      amendmentReason: '第二项问题定性有误',
+      amends: { id: firstId },
+      summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。（更正）',
+    });
     // both findings carried over (new ids, linked to their first version), the same rectifications
     expect(res.data.amendInspection.findings).toEqual([
-      { id: expect.any(String), severity: 'SERIOUS', description: '管理台帐不全，缺少三季度活动记录', carriedFrom: { id: serious }, withdrawn: false, rectification: { id: seriousRectification } },
-      { id: expect.any(String), severity: 'MODERATE', description: '党务公开栏长期未更新，群众反映较多', carriedFrom: { id: minor }, withdrawn: false, rectification: { id: minorRectification } },
+      {
+        id: expect.any(String),
+        severity: 'SERIOUS',
+        description: '管理台帐不全，缺少三季度活动记录',
+        carriedFrom: { id: serious },
+        withdrawn: false,
+        rectification: { id: seriousRectification },
+      },
+      {
+        id: expect.any(String),
+        severity: 'MODERATE',
+        description: '党务公开栏长期未更新，群众反映较多',
+        carriedFrom: { id: minor },
+        withdrawn: false,
+        rectification: { id: minorRectification },
+      },
     ]);
     expect((await finalize(amendmentId)).data.finalizeInspection.chainSeq).toBe(2);
-    const original = await gql(`query($id: ID!) { inspection(id: $id) { state summary amendments { id chainSeq } } }`, { id: firstId }, inspector);
-    expect(original.data.inspection).toEqual({ state: 'FINALIZED', summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。', amendments: [{ id: amendmentId, chainSeq: 2 }] });
+    const original = await gql(
+      `query($id: ID!) { inspection(id: $id) { state summary amendments { id chainSeq } } }`,
+      { id: firstId },
+      inspector,
+    );
+    expect(original.data.inspection).toEqual({
+      state: 'FINALIZED',
+      summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。',
+      amendments: [{ id: amendmentId, chainSeq: 2 }],
+    });
     // a record is amended once: the next correction amends the amendment
-    const again = await gql(`mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id } }`,
-      { input: { inspectionId: firstId, idempotencyKey: 'insp-0001-amendment-2', reason: '再次更正' } }, inspector);
+    const again = await gql(
+      `mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id } }`,
+      { input: { inspectionId: firstId, idempotencyKey: 'insp-0001-amendment-2', reason: '再次更正' } },
+      inspector,
+    );
     expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_AMENDED' });
   });
 
   it('walks a rectification OPEN → SUBMITTED → VERIFIED, reopens another, and lists the overdue one', async () => {
-    const submit = (id: string, token: string) => gql(`mutation($id: ID!) { submitRectification(input: { id: $id, report: "已补齐三季度活动记录", evidenceRefs: ["台帐-2026-Q3.pdf"] }) { state report evidenceRefs } }`, { id }, token);
-    const verify = (id: string, accept: boolean, token: string) => gql(`mutation($id: ID!, $a: Boolean!) { verifyRectification(input: { id: $id, accept: $a, reason: "证据不足" }) { state verifiedAt reopenReason } }`, { id, a: accept }, token);
+    const submit = (id: string, token: string) =>
+      gql(
+        `mutation($id: ID!) { submitRectification(input: { id: $id, report: "已补齐三季度活动记录", evidenceRefs: ["台帐-2026-Q3.pdf"] }) { state report evidenceRefs } }`,
+        { id },
+        token,
+      );
+    const verify = (id: string, accept: boolean, token: string) =>
+      gql(
+        `mutation($id: ID!, $a: Boolean!) { verifyRectification(input: { id: $id, accept: $a, reason: "证据不足" }) { state verifiedAt reopenReason } }`,
+        { id, a: accept },
+        token,
+      );
     expect(codes(await submit(seriousRectification, inspector))).toEqual(['FORBIDDEN']);
-    expect((await submit(seriousRectification, secretary)).data.submitRectification).toEqual({ state: 'SUBMITTED', report: '已补齐三季度活动记录', evidenceRefs: ['台帐-2026-Q3.pdf'] });
+    expect((await submit(seriousRectification, secretary)).data.submitRectification).toEqual({
+      state: 'SUBMITTED',
+      report: '已补齐三季度活动记录',
+      evidenceRefs: ['台帐-2026-Q3.pdf'],
+    });
     expect(codes(await verify(seriousRectification, true, secretary))).toEqual(['FORBIDDEN']);
     expect(codes(await submit(seriousRectification, secretary))).toEqual(['CONFLICT']);
     const verified = await verify(seriousRectification, true, inspector);
@@ -180,11 +294,29 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     expect(verified.data.verifyRectification.verifiedAt).toBeTruthy();
 
     await submit(minorRectification, supervisor);
-    expect((await verify(minorRectification, false, inspector)).data.verifyRectification).toMatchObject({ state: 'REOPENED', reopenReason: '证据不足' });
+    expect((await verify(minorRectification, false, inspector)).data.verifyRectification).toMatchObject({
+      state: 'REOPENED',
+      reopenReason: '证据不足',
+    });
 
-    const overdue = await gql(`query($u: ID!) { rectifications(under: $u, overdue: true) { totalCount nodes { id state overdue ownerOrg { name } finding { severity } } } }`, { u: ids['市公交集团党委'] }, supervisor);
+    const overdue = await gql(
+      `query($u: ID!) { rectifications(under: $u, overdue: true) { totalCount nodes { id state overdue ownerOrg { name } finding { severity } } } }`,
+      { u: ids['市公交集团党委'] },
+      supervisor,
+    );
     // the finding as the current record (the amendment) states it
-    expect(overdue.data.rectifications).toEqual({ totalCount: 1, nodes: [{ id: minorRectification, state: 'REOPENED', overdue: true, ownerOrg: { name: '第一车队党支部' }, finding: { severity: 'MODERATE' } }] });
+    expect(overdue.data.rectifications).toEqual({
+      totalCount: 1,
+      nodes: [
+        {
+          id: minorRectification,
+          state: 'REOPENED',
+          overdue: true,
+          ownerOrg: { name: '第一车队党支部' },
+          finding: { severity: 'MODERATE' },
+        },
+      ],
+    });
     const byTeam = await gql(`query($t: ID!) { rectifications(teamId: $t) { totalCount } }`, { t: teamId }, inspector);
     expect(byTeam.data.rectifications.totalCount).toBe(2);
     const secretary2 = await server.token('jtj', 'secretary2');
@@ -193,50 +325,103 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
   });
 
   it('follows up (回头看): reports which findings were truly fixed and reopens what was not', async () => {
-    const findings = (await gql(`query($id: ID!) { inspection(id: $id) { findings { id severity } } }`, { id: firstId }, inspector)).data.inspection.findings;
+    const findings = (await gql(`query($id: ID!) { inspection(id: $id) { findings { id severity } } }`, { id: firstId }, inspector)).data
+      .inspection.findings;
     const serious = findings.find((f: { severity: string }) => f.severity === 'SERIOUS').id;
     const minor = findings.find((f: { severity: string }) => f.severity === 'MINOR').id;
-    const scheduled = await record({ idempotencyKey: 'insp-0002-follow-up', teamId, orgId: ids['第一车队党支部'], inspectedOn: INSPECTED_ON, methods: ['FIELD_CHECK'], summary: '回头看', findings: [], followUps: [{ findingId: serious }, { findingId: minor }] });
+    const scheduled = await record({
+      idempotencyKey: 'insp-0002-follow-up',
+      teamId,
+      orgId: ids['第一车队党支部'],
+      inspectedOn: INSPECTED_ON,
+      methods: ['FIELD_CHECK'],
+      summary: '回头看',
+      findings: [],
+      followUps: [{ findingId: serious }, { findingId: minor }],
+    });
     expect(scheduled.errors).toBeUndefined();
     const id = scheduled.data.recordInspection.id;
     const early = await finalize(id);
     expect(early.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'FOLLOW_UP_UNCHECKED' });
-    const foreign = await gql(`mutation($id: ID!, $f: ID!) { updateInspection(input: { id: $id, followUps: [{ findingId: $f, fixed: true }] }) { id } }`, { id, f: unknownId('Finding') }, inspector);
+    const foreign = await gql(
+      `mutation($id: ID!, $f: ID!) { updateInspection(input: { id: $id, followUps: [{ findingId: $f, fixed: true }] }) { id } }`,
+      { id, f: unknownId('Finding') },
+      inspector,
+    );
     expect(foreign.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_FOLLOW_UP' });
-    const checked = await gql(`mutation($id: ID!, $s: ID!, $m: ID!) { updateInspection(input: { id: $id, followUps: [{ findingId: $s, fixed: false, note: "台帐仍缺十月记录" }, { findingId: $m, fixed: true }] }) { id } }`, { id, s: serious, m: minor }, inspector);
+    const checked = await gql(
+      `mutation($id: ID!, $s: ID!, $m: ID!) { updateInspection(input: { id: $id, followUps: [{ findingId: $s, fixed: false, note: "台帐仍缺十月记录" }, { findingId: $m, fixed: true }] }) { id } }`,
+      { id, s: serious, m: minor },
+      inspector,
+    );
     expect(checked.errors).toBeUndefined();
     expect((await finalize(id)).data.finalizeInspection.chainSeq).toBe(3);
-    const report = await gql(`query($id: ID!) { inspection(id: $id) { followUps { fixed note finding { severity rectification { state } } } } }`, { id }, inspector);
-    expect(report.data.inspection.followUps).toEqual(expect.arrayContaining([
-      { fixed: false, note: '台帐仍缺十月记录', finding: { severity: 'SERIOUS', rectification: { state: 'REOPENED' } } },
-      { fixed: true, note: null, finding: { severity: 'MINOR', rectification: { state: 'REOPENED' } } },
-    ]));
+    const report = await gql(
+      `query($id: ID!) { inspection(id: $id) { followUps { fixed note finding { severity rectification { state } } } } }`,
+      { id },
+      inspector,
+    );
+    expect(report.data.inspection.followUps).toEqual(
+      expect.arrayContaining([
+        { fixed: false, note: '台帐仍缺十月记录', finding: { severity: 'SERIOUS', rectification: { state: 'REOPENED' } } },
+        { fixed: true, note: null, finding: { severity: 'MINOR', rectification: { state: 'REOPENED' } } },
+      ]),
+    );
   });
 
   it('lets a subordinate org ask its superior for help and lists what is overdue', async () => {
-    const raised = await gql(`mutation($o: ID!) { raiseServiceRequest(input: { fromOrgId: $o, title: "请求协调活动场地", description: "支部缺少固定活动场所" }) { id state dueAt overdue toOrg { name } } }`, { o: ids['第一车队党支部'] }, secretary);
+    const raised = await gql(
+      `mutation($o: ID!) { raiseServiceRequest(input: { fromOrgId: $o, title: "请求协调活动场地", description: "支部缺少固定活动场所" }) { id state dueAt overdue toOrg { name } } }`,
+      { o: ids['第一车队党支部'] },
+      secretary,
+    );
     expect(raised.data.raiseServiceRequest).toMatchObject({ state: 'OPEN', overdue: false, toOrg: { name: '市公交集团党委' } });
     const hours = (new Date(raised.data.raiseServiceRequest.dueAt).getTime() - Date.now()) / 3600_000;
     expect(hours).toBeGreaterThan(71);
     expect(hours).toBeLessThanOrEqual(72);
     const secretary2 = await server.token('jtj', 'secretary2');
-    expect(codes(await gql(`mutation($id: ID!) { answerServiceRequest(input: { id: $id, answer: "x" }) { id } }`, { id: raised.data.raiseServiceRequest.id }, secretary2))).toEqual(['NOT_FOUND']);
-    const answered = await gql(`mutation($id: ID!) { answerServiceRequest(input: { id: $id, answer: "已协调集团活动中心每周二使用" }) { state answer } }`, { id: raised.data.raiseServiceRequest.id }, supervisor);
+    expect(
+      codes(
+        await gql(
+          `mutation($id: ID!) { answerServiceRequest(input: { id: $id, answer: "x" }) { id } }`,
+          { id: raised.data.raiseServiceRequest.id },
+          secretary2,
+        ),
+      ),
+    ).toEqual(['NOT_FOUND']);
+    const answered = await gql(
+      `mutation($id: ID!) { answerServiceRequest(input: { id: $id, answer: "已协调集团活动中心每周二使用" }) { state answer } }`,
+      { id: raised.data.raiseServiceRequest.id },
+      supervisor,
+    );
     expect(answered.data.answerServiceRequest).toEqual({ state: 'ANSWERED', answer: '已协调集团活动中心每周二使用' });
 
     await gql(`mutation { updateTenantSettings(input: { serviceRequestHours: 1 }) { serviceRequestHours } }`, {}, admin);
-    const late = await gql(`mutation($o: ID!) { raiseServiceRequest(input: { fromOrgId: $o, title: "请求培训", description: "新任支委需要培训" }) { id dueAt } }`, { o: ids['第一车队党支部'] }, secretary);
+    const late = await gql(
+      `mutation($o: ID!) { raiseServiceRequest(input: { fromOrgId: $o, title: "请求培训", description: "新任支委需要培训" }) { id dueAt } }`,
+      { o: ids['第一车队党支部'] },
+      secretary,
+    );
     expect(new Date(late.data.raiseServiceRequest.dueAt).getTime() - Date.now()).toBeLessThanOrEqual(3600_000);
     // an hour passes (moved under the API: the clock is the database's)
     const su = await server.superuser();
-    await su.query(`UPDATE service_requests SET due_at = now() - interval '1 minute' WHERE id = $1`, [rawId(late.data.raiseServiceRequest.id)]);
-    const overdue = await gql(`query($u: ID!) { serviceRequests(under: $u, overdue: true) { title overdue fromOrg { name } } }`, { u: ids['市公交集团党委'] }, supervisor);
+    await su.query(`UPDATE service_requests SET due_at = now() - interval '1 minute' WHERE id = $1`, [
+      rawId(late.data.raiseServiceRequest.id),
+    ]);
+    const overdue = await gql(
+      `query($u: ID!) { serviceRequests(under: $u, overdue: true) { title overdue fromOrg { name } } }`,
+      { u: ids['市公交集团党委'] },
+      supervisor,
+    );
     expect(overdue.data.serviceRequests).toEqual([{ title: '请求培训', overdue: true, fromOrg: { name: '第一车队党支部' } }]);
   });
 
   it('turns lagging orgs into a draft criticism notice, issues it and tracks its reading', async () => {
-    const drafted = await gql(`mutation($c: ID!, $u: ID!) { draftNoticeFromLagging(input: { campaignId: $c, under: $u, first: 3 }) { id kind state title body basis subjects { name } recipients { org { name } readAt } } }`,
-      { c: campaignId, u: ids['市公交集团党委'] }, leader);
+    const drafted = await gql(
+      `mutation($c: ID!, $u: ID!) { draftNoticeFromLagging(input: { campaignId: $c, under: $u, first: 3 }) { id kind state title body basis subjects { name } recipients { org { name } readAt } } }`,
+      { c: campaignId, u: ids['市公交集团党委'] },
+      leader,
+    );
     expect(drafted.errors).toBeUndefined();
     const n = drafted.data.draftNoticeFromLagging;
     expect(n).toMatchObject({ kind: 'CRITICISM', state: 'DRAFT', basis: { eligible: 5, attained: 0 } });
@@ -245,34 +430,81 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     expect(n.body).toContain('予以通报批评');
     expect(n.recipients).toHaveLength(4);
     expect(codes(await gql(`query($id: ID!) { notice(id: $id) { id } }`, { id: n.id }, secretary))).toEqual(['NOT_FOUND']); // drafts stay with issuers
-    const issued = await gql(`mutation($id: ID!, $d: Date) { issueNotice(input: { id: $id, issuedOn: $d }) { state issuedOn } }`, { id: n.id, d: INSPECTED_ON }, leader);
+    const issued = await gql(
+      `mutation($id: ID!, $d: Date) { issueNotice(input: { id: $id, issuedOn: $d }) { state issuedOn } }`,
+      { id: n.id, d: INSPECTED_ON },
+      leader,
+    );
     expect(issued.data.issueNotice).toEqual({ state: 'ISSUED', issuedOn: INSPECTED_ON });
-    expect(codes(await gql(`mutation($id: ID!) { issueNotice(input: { id: $id }) { state } }`, { id: n.id }, leader))).toEqual(['CONFLICT']);
-    const read = await gql(`mutation($id: ID!, $o: ID!) { markNoticeRead(input: { noticeId: $id, orgId: $o }) { org { name } readAt } }`, { id: n.id, o: ids['市公交集团党委'] }, supervisor);
+    expect(codes(await gql(`mutation($id: ID!) { issueNotice(input: { id: $id }) { state } }`, { id: n.id }, leader))).toEqual([
+      'CONFLICT',
+    ]);
+    const read = await gql(
+      `mutation($id: ID!, $o: ID!) { markNoticeRead(input: { noticeId: $id, orgId: $o }) { org { name } readAt } }`,
+      { id: n.id, o: ids['市公交集团党委'] },
+      supervisor,
+    );
     expect(read.data.markNoticeRead.readAt).toBeTruthy();
-    expect(codes(await gql(`mutation($id: ID!, $o: ID!) { markNoticeRead(input: { noticeId: $id, orgId: $o }) { readAt } }`, { id: n.id, o: ids['第一车队党支部'] }, secretary))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(
+        await gql(
+          `mutation($id: ID!, $o: ID!) { markNoticeRead(input: { noticeId: $id, orgId: $o }) { readAt } }`,
+          { id: n.id, o: ids['第一车队党支部'] },
+          secretary,
+        ),
+      ),
+    ).toEqual(['FORBIDDEN']);
     const after = await gql(`query($id: ID!) { notice(id: $id) { recipients { org { name } readAt } } }`, { id: n.id }, leader);
-    expect(after.data.notice.recipients.filter((r: { readAt: string | null }) => r.readAt).map((r: { org: { name: string } }) => r.org.name)).toEqual(['市公交集团党委']);
+    expect(
+      after.data.notice.recipients.filter((r: { readAt: string | null }) => r.readAt).map((r: { org: { name: string } }) => r.org.name),
+    ).toEqual(['市公交集团党委']);
 
-    const manual = await gql(`mutation($o: ID!, $i: ID!) { createNotice(input: { kind: CRITICISM, title: "关于第一车队党支部台帐问题的通报", body: "督导发现台帐不全。", subjectOrgIds: [$o], inspectionIds: [$i] }) { id inspections { id } } }`,
-      { o: ids['第一车队党支部'], i: firstId }, admin);
+    const manual = await gql(
+      `mutation($o: ID!, $i: ID!) { createNotice(input: { kind: CRITICISM, title: "关于第一车队党支部台帐问题的通报", body: "督导发现台帐不全。", subjectOrgIds: [$o], inspectionIds: [$i] }) { id inspections { id } } }`,
+      { o: ids['第一车队党支部'], i: firstId },
+      admin,
+    );
     expect(manual.data.createNotice.inspections).toEqual([{ id: firstId }]);
-    await gql(`mutation($id: ID!, $d: Date) { issueNotice(input: { id: $id, issuedOn: $d }) { state } }`, { id: manual.data.createNotice.id, d: INSPECTED_ON }, admin);
+    await gql(
+      `mutation($id: ID!, $d: Date) { issueNotice(input: { id: $id, issuedOn: $d }) { state } }`,
+      { id: manual.data.createNotice.id, d: INSPECTED_ON },
+      admin,
+    );
   });
 
   it('computes the annual assessment from its components (hand-worked: 50 + 50 − 7 − 2 − 3 = 88) and ranks the subtree', async () => {
     const crit = await criteriaOf(server, supervisor, versionId);
     const sup = await evaluate(server, supervisor, { campaignId, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' }, scoresFor(crit));
     await accept(server, leader, sup.id);
-    const rule = await gql(`mutation($input: SetAssessmentRuleInput!) { setAssessmentRule(input: $input) { year rule { campaignShare } } }`, {
-      input: {
-        year: YEAR, campaignId,
-        rule: { campaignShare: 0.5, base: 100, overdueRectificationPoints: 2, criticismPoints: 3, commendationPoints: 2,
-          findingPoints: [{ severity: 'MINOR', points: 1 }, { severity: 'MODERATE', points: 2 }, { severity: 'SERIOUS', points: 5 }, { severity: 'CRITICAL', points: 10 }] },
+    const rule = await gql(
+      `mutation($input: SetAssessmentRuleInput!) { setAssessmentRule(input: $input) { year rule { campaignShare } } }`,
+      {
+        input: {
+          year: YEAR,
+          campaignId,
+          rule: {
+            campaignShare: 0.5,
+            base: 100,
+            overdueRectificationPoints: 2,
+            criticismPoints: 3,
+            commendationPoints: 2,
+            findingPoints: [
+              { severity: 'MINOR', points: 1 },
+              { severity: 'MODERATE', points: 2 },
+              { severity: 'SERIOUS', points: 5 },
+              { severity: 'CRITICAL', points: 10 },
+            ],
+          },
+        },
       },
-    }, admin);
+      admin,
+    );
     expect(rule.errors).toBeUndefined();
-    const res = await gql(`query($o: ID!, $y: Int!) { annualAssessment(orgId: $o, year: $y) { total components { code points detail } } }`, { o: ids['第一车队党支部'], y: YEAR }, leader);
+    const res = await gql(
+      `query($o: ID!, $y: Int!) { annualAssessment(orgId: $o, year: $y) { total components { code points detail } } }`,
+      { o: ids['第一车队党支部'], y: YEAR },
+      leader,
+    );
     expect(res.errors).toBeUndefined();
     // campaign result 100 (SUPERIOR only) × 0.5 = 50; base 100 × 0.5 = 50;
     // findings count through the amendment: one SERIOUS (5) + one MODERATE (2) = 7; the follow-up found none;
@@ -286,10 +518,28 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
       { code: 'COMMENDATIONS', points: 0, detail: '0次×2' },
     ]);
     expect(res.data.annualAssessment.total).toBe(88);
-    const ranking = await gql(`query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { rank total org { name } } }`, { u: ids['市公交集团党委'], y: YEAR }, supervisor);
+    const ranking = await gql(
+      `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { rank total org { name } } }`,
+      { u: ids['市公交集团党委'], y: YEAR },
+      supervisor,
+    );
     // the three criticised by the lagging notice lose 3 from the base 50; the fourth keeps 50
-    expect(ranking.data.assessmentRanking.map((r: { rank: number; total: number }) => [r.rank, r.total])).toEqual([[1, 88], [2, 50], [3, 47], [3, 47], [3, 47]]);
-    expect(codes(await gql(`query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { rank } }`, { u: ids['中共市交通运输局党委'], y: YEAR }, supervisor))).toEqual(['NOT_FOUND']);
+    expect(ranking.data.assessmentRanking.map((r: { rank: number; total: number }) => [r.rank, r.total])).toEqual([
+      [1, 88],
+      [2, 50],
+      [3, 47],
+      [3, 47],
+      [3, 47],
+    ]);
+    expect(
+      codes(
+        await gql(
+          `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { rank } }`,
+          { u: ids['中共市交通运输局党委'], y: YEAR },
+          supervisor,
+        ),
+      ),
+    ).toEqual(['NOT_FOUND']);
   });
 
   it('verifies the chain of finalized records and reports a tampered row', async () => {
@@ -302,13 +552,26 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     await su.query(`UPDATE findings SET severity = 'MINOR' WHERE inspection_id = $1 AND severity = 'MODERATE'`, [rawId(amendmentId)]);
     await su.query(`SET session_replication_role = DEFAULT`);
     const broken = await gql(`{ verifyRecords { ok checked brokenAt { seq reason inspection { id } } } }`, {}, admin);
-    expect(broken.data.verifyRecords).toEqual({ ok: false, checked: 1, brokenAt: { seq: 2, reason: 'the content no longer matches its hash', inspection: { id: amendmentId } } });
+    expect(broken.data.verifyRecords).toEqual({
+      ok: false,
+      checked: 1,
+      brokenAt: { seq: 2, reason: 'the content no longer matches its hash', inspection: { id: amendmentId } },
+    });
   });
 
   it('audits every mutation (who, when, what, which record) and keeps the log append-only', async () => {
-    const log = await gql(`query($e: ID!) { auditLog(entityId: $e, first: 10) { totalCount nodes { action actor entityType entityId data } } }`, { e: firstId }, admin);
+    const log = await gql(
+      `query($e: ID!) { auditLog(entityId: $e, first: 10) { totalCount nodes { action actor entityType entityId data } } }`,
+      { e: firstId },
+      admin,
+    );
     const actions = log.data.auditLog.nodes.map((n: { action: string; actor: string }) => [n.action, n.actor]);
-    expect(actions).toEqual(expect.arrayContaining([['recordInspection', 'inspector'], ['finalizeInspection', 'inspector']]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        ['recordInspection', 'inspector'],
+        ['finalizeInspection', 'inspector'],
+      ]),
+    );
     expect(log.data.auditLog.nodes.every((n: { entityId: string }) => n.entityId === firstId)).toBe(true);
     const logins = await gql(`{ auditLog(action: "login", first: 100) { totalCount nodes { data } } }`, {}, admin);
     expect(logins.data.auditLog.totalCount).toBeGreaterThan(0);
@@ -316,17 +579,51 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     expect(codes(await gql(`{ auditLog { totalCount } }`, {}, inspector))).toEqual(['FORBIDDEN']);
     const su = await server.superuser();
     const [{ id: tenantId }] = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows;
-    await expect(withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(`UPDATE audit_log SET action = 'x'`))).rejects.toThrow(/permission denied|append-only/);
-    await expect(withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(`DELETE FROM audit_log`))).rejects.toThrow(/permission denied|append-only/);
+    await expect(
+      withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(`UPDATE audit_log SET action = 'x'`)),
+    ).rejects.toThrow(/permission denied|append-only/);
+    await expect(withTransaction(server.database.dataSource, { tenantId }, (tx) => tx.query(`DELETE FROM audit_log`))).rejects.toThrow(
+      /permission denied|append-only/,
+    );
   });
 
   it('keeps every supervision record from another tenant, even its admin', async () => {
     const foreign = await server.token('szjg', 'admin');
     expect(codes(await gql(`query($id: ID!) { inspection(id: $id) { id } }`, { id: firstId }, foreign))).toEqual(['NOT_FOUND']);
-    expect((await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [firstId, teamId, seriousRectification, amendmentId] }, foreign)).data.nodes).toEqual([null, null, null, null]);
-    expect((await gql(`{ supervisionTeams { id } notices { id } rectifications { totalCount } verifyRecords { checked } }`, {}, foreign)).data).toEqual({ supervisionTeams: [], notices: [], rectifications: { totalCount: 0 }, verifyRecords: { checked: 0 } });
-    expect(codes(await gql(`mutation($id: ID!) { verifyRectification(input: { id: $id, accept: true }) { id } }`, { id: seriousRectification }, foreign))).toEqual(['NOT_FOUND']);
-    expect(codes(await gql(`mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id } }`,
-      { input: { inspectionId: firstId, idempotencyKey: 'foreign-amendment', reason: 'x', inspectedOn: INSPECTED_ON, methods: [], summary: '', findings: [] } }, foreign))).toEqual(['NOT_FOUND']);
+    expect(
+      (await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [firstId, teamId, seriousRectification, amendmentId] }, foreign))
+        .data.nodes,
+    ).toEqual([null, null, null, null]);
+    expect(
+      (await gql(`{ supervisionTeams { id } notices { id } rectifications { totalCount } verifyRecords { checked } }`, {}, foreign)).data,
+    ).toEqual({ supervisionTeams: [], notices: [], rectifications: { totalCount: 0 }, verifyRecords: { checked: 0 } });
+    expect(
+      codes(
+        await gql(
+          `mutation($id: ID!) { verifyRectification(input: { id: $id, accept: true }) { id } }`,
+          { id: seriousRectification },
+          foreign,
+        ),
+      ),
+    ).toEqual(['NOT_FOUND']);
+    expect(
+      codes(
+        await gql(
+          `mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id } }`,
+          {
+            input: {
+              inspectionId: firstId,
+              idempotencyKey: 'foreign-amendment',
+              reason: 'x',
+              inspectedOn: INSPECTED_ON,
+              methods: [],
+              summary: '',
+              findings: [],
+            },
+          },
+          foreign,
+        ),
+      ),
+    ).toEqual(['NOT_FOUND']);
   });
 });

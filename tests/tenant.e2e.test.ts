@@ -2,7 +2,14 @@ import { TestServer, codes, startTestServer } from './helpers/server';
 import { count } from './helpers/sql';
 
 const CREATE = `mutation($input: CreateTenantInput!) { createTenant(input: $input) { id slug name } }`;
-const input = (slug: string) => ({ slug, name: '市文化广电和旅游局', rootOrgName: '中共市文旅局党委', adminUsername: 'admin', adminDisplayName: '文旅局组织科', adminPassword: 'a-strong-password' });
+const input = (slug: string) => ({
+  slug,
+  name: '市文化广电和旅游局',
+  rootOrgName: '中共市文旅局党委',
+  adminUsername: 'admin',
+  adminDisplayName: '文旅局组织科',
+  adminPassword: 'a-strong-password',
+});
 
 describe('tenants: only a platform operator crosses tenants', () => {
   let server: TestServer;
@@ -17,10 +24,15 @@ describe('tenants: only a platform operator crosses tenants', () => {
     const res = await server.gql(CREATE, { input: input('wlj') }, operator);
     expect(res.errors).toBeUndefined();
     expect(res.data.createTenant).toMatchObject({ slug: 'wlj', name: '市文化广电和旅游局' });
-    const login = await server.gql(`mutation { login(input: { tenant: "wlj", username: "admin", password: "a-strong-password" }) { accessToken } }`);
+    const login = await server.gql(
+      `mutation { login(input: { tenant: "wlj", username: "admin", password: "a-strong-password" }) { accessToken } }`,
+    );
     const token = login.data.login.accessToken;
     const orgs = await server.gql(`{ orgs { totalCount nodes { name } } viewer { roles { role } } }`, {}, token);
-    expect(orgs.data).toEqual({ orgs: { totalCount: 1, nodes: [{ name: '中共市文旅局党委' }] }, viewer: { roles: [{ role: 'TENANT_ADMIN' }] } });
+    expect(orgs.data).toEqual({
+      orgs: { totalCount: 1, nodes: [{ name: '中共市文旅局党委' }] },
+      viewer: { roles: [{ role: 'TENANT_ADMIN' }] },
+    });
     const tenants = await server.gql(`{ tenants(first: 10) { totalCount nodes { slug } } }`, {}, operator);
     expect(tenants.data.tenants.nodes.map((t: { slug: string }) => t.slug)).toEqual(['jtj', 'szjg', 'wlj']);
   });

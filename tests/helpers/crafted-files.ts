@@ -78,36 +78,60 @@ export function workbookParts(sheet: Omit<ZipPart, 'name'>, sharedStrings?: stri
   return [
     {
       name: '[Content_Types].xml',
-      data: '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+      data:
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>' +
         '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' +
         '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' +
-        (sharedStrings ? '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>' : '') +
+        (sharedStrings
+          ? '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+          : '') +
         '</Types>',
     },
-    { name: '_rels/.rels', data: `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="${P}"><Relationship Id="rId1" Type="${R}/officeDocument" Target="xl/workbook.xml"/></Relationships>` },
-    { name: 'xl/workbook.xml', data: `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${S}" xmlns:r="${R}"><sheets><sheet name="导入" sheetId="1" r:id="rId1"/></sheets></workbook>` },
+    {
+      name: '_rels/.rels',
+      data: `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="${P}"><Relationship Id="rId1" Type="${R}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+    },
+    {
+      name: 'xl/workbook.xml',
+      data: `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${S}" xmlns:r="${R}"><sheets><sheet name="导入" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    },
     {
       name: 'xl/_rels/workbook.xml.rels',
-      data: `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="${P}"><Relationship Id="rId1" Type="${R}/worksheet" Target="worksheets/sheet1.xml"/>` +
-        (sharedStrings ? `<Relationship Id="rId2" Type="${R}/sharedStrings" Target="sharedStrings.xml"/>` : '') + '</Relationships>',
+      data:
+        `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="${P}"><Relationship Id="rId1" Type="${R}/worksheet" Target="worksheets/sheet1.xml"/>` +
+        (sharedStrings ? `<Relationship Id="rId2" Type="${R}/sharedStrings" Target="sharedStrings.xml"/>` : '') +
+        '</Relationships>',
     },
     { name: 'xl/worksheets/sheet1.xml', ...sheet },
     ...(sharedStrings
-      ? [{ name: 'xl/sharedStrings.xml', data: `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${S}" count="${sharedStrings.length}" uniqueCount="${sharedStrings.length}">${sharedStrings.map((s) => `<si><t>${escape(s)}</t></si>`).join('')}</sst>` }]
+      ? [
+          {
+            name: 'xl/sharedStrings.xml',
+            data: `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${S}" count="${sharedStrings.length}" uniqueCount="${sharedStrings.length}">${sharedStrings.map((s) => `<si><t>${escape(s)}</t></si>`).join('')}</sst>`,
+          },
+        ]
       : []),
   ];
 }
 
 /** A sheet part's XML from its `<sheetData>` content, with a declared extent when given. */
 export function sheetXml(sheetData: string, dimension?: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` +
-    (dimension ? `<dimension ref="${dimension}"/>` : '') + `<sheetData>${sheetData}</sheetData></worksheet>`;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` +
+    (dimension ? `<dimension ref="${dimension}"/>` : '') +
+    `<sheetData>${sheetData}</sheetData></worksheet>`
+  );
 }
 
 /** A one-sheet .xlsx whose cells are inline strings (rows of [column letter, text] pairs by row number). */
 export function xlsxOfCells(rows: Map<number, [string, string][]>, dimension?: string): Buffer {
-  const data = [...rows].map(([r, cells]) => `<row r="${r}">${cells.map(([col, text]) => `<c r="${col}${r}" t="inlineStr"><is><t>${escape(text)}</t></is></c>`).join('')}</row>`).join('');
+  const data = [...rows]
+    .map(
+      ([r, cells]) =>
+        `<row r="${r}">${cells.map(([col, text]) => `<c r="${col}${r}" t="inlineStr"><is><t>${escape(text)}</t></is></c>`).join('')}</row>`,
+    )
+    .join('');
   return zip(workbookParts({ data: sheetXml(data, dimension) }));
 }
 

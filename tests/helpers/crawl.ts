@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import {
-  GraphQLArgument, GraphQLField, GraphQLInputType, GraphQLSchema, getNamedType, isEnumType, isInputObjectType, isInterfaceType,
-  isListType, isNonNullType, isObjectType, isScalarType, isUnionType,
+  GraphQLArgument,
+  GraphQLField,
+  GraphQLInputType,
+  GraphQLSchema,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  isUnionType,
 } from 'graphql';
 
 /**
@@ -38,12 +49,18 @@ export function valueFor(type: GraphQLInputType, name: string, ids: Map<string, 
   if (isScalarType(type)) {
     // plausible values, so that a mutation reaches its scope check instead of stopping at validation
     switch (type.name) {
-      case 'ID': return ids.get(typeForIdArg(name, owner, ids.keys())) ?? ids.get('Org');
-      case 'Int': return name === 'year' ? 2026 : name === 'rating' ? 5 : 1;
-      case 'Float': return name === 'weight' || /share|ratio/i.test(name) ? 0.5 : 1;
-      case 'Boolean': return true;
-      case 'Date': return /^ends|^due/i.test(name) ? '2026-12-31' : '2026-01-15';
-      case 'DateTime': return '2026-01-15T00:00:00Z';
+      case 'ID':
+        return ids.get(typeForIdArg(name, owner, ids.keys())) ?? ids.get('Org');
+      case 'Int':
+        return name === 'year' ? 2026 : name === 'rating' ? 5 : 1;
+      case 'Float':
+        return name === 'weight' || /share|ratio/i.test(name) ? 0.5 : 1;
+      case 'Boolean':
+        return true;
+      case 'Date':
+        return /^ends|^due/i.test(name) ? '2026-12-31' : '2026-01-15';
+      case 'DateTime':
+        return '2026-01-15T00:00:00Z';
       default:
         if (/key$/i.test(name)) return `crawl-${randomUUID()}`;
         if (name === 'username') return 'crawl-user';
@@ -61,11 +78,13 @@ export function selection(type: ReturnType<typeof getNamedType>, depth = 0): str
   if (!isObjectType(type) && !isInterfaceType(type) && !isUnionType(type)) return '';
   if (isUnionType(type) || isInterfaceType(type)) return '{ __typename ... on Node { id } }';
   const fields = Object.values(type.getFields()).filter((f) => f.args.every((a) => !isNonNullType(a.type)));
-  const parts = fields.map((f) => {
-    const named = getNamedType(f.type);
-    if (isScalarType(named) || isEnumType(named)) return f.name;
-    return depth < 1 ? `${f.name} ${selection(named, depth + 1)}` : '';
-  }).filter(Boolean);
+  const parts = fields
+    .map((f) => {
+      const named = getNamedType(f.type);
+      if (isScalarType(named) || isEnumType(named)) return f.name;
+      return depth < 1 ? `${f.name} ${selection(named, depth + 1)}` : '';
+    })
+    .filter(Boolean);
   return `{ __typename ${parts.join(' ')} }`;
 }
 
@@ -73,7 +92,12 @@ export function selection(type: ReturnType<typeof getNamedType>, depth = 0): str
  * The operation calling `field` with its required and id arguments filled from `ids` (with
  * `requiredOnly`, its required arguments alone: a list then answers for the viewer's default scope).
  */
-export function operation(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>, ids: Map<string, string>, requiredOnly = false) {
+export function operation(
+  kind: 'query' | 'mutation',
+  field: GraphQLField<unknown, unknown>,
+  ids: Map<string, string>,
+  requiredOnly = false,
+) {
   const owner = getNamedType(field.type).name;
   const variables: Record<string, unknown> = {};
   const decls: string[] = [];
@@ -89,16 +113,21 @@ export function operation(kind: 'query' | 'mutation', field: GraphQLField<unknow
 
 /** Root query fields besides node/nodes and introspection. */
 export function rootQueries(schema: GraphQLSchema): GraphQLField<unknown, unknown>[] {
-  return Object.values(schema.getQueryType()!.getFields()).filter((f) => !f.name.startsWith('__') && f.name !== 'node' && f.name !== 'nodes');
+  return Object.values(schema.getQueryType()!.getFields()).filter(
+    (f) => !f.name.startsWith('__') && f.name !== 'node' && f.name !== 'nodes',
+  );
 }
 
 /** Mutations with an ID among their arguments or their input objects' fields. */
 export function mutationsTakingIds(schema: GraphQLSchema): GraphQLField<unknown, unknown>[] {
-  return Object.values(schema.getMutationType()!.getFields()).filter((f) =>
-    JSON.stringify(f.args.map((a) => a.type.toString())).includes('ID') || f.args.some((a) => {
-      const named = getNamedType(a.type);
-      return isInputObjectType(named) && Object.values(named.getFields()).some((x) => String(x.type).includes('ID'));
-    }));
+  return Object.values(schema.getMutationType()!.getFields()).filter(
+    (f) =>
+      JSON.stringify(f.args.map((a) => a.type.toString())).includes('ID') ||
+      f.args.some((a) => {
+        const named = getNamedType(a.type);
+        return isInputObjectType(named) && Object.values(named.getFields()).some((x) => String(x.type).includes('ID'));
+      }),
+  );
 }
 
 /** The answer without ids and type names, for comparing two answers' shapes and values. */

@@ -7,12 +7,23 @@ import net from 'node:net';
 const [dir] = process.argv.slice(2);
 const port = await new Promise((resolve) => {
   const s = net.createServer();
-  s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  s.listen(0, '127.0.0.1', () => {
+    const p = s.address().port;
+    s.close(() => resolve(p));
+  });
 });
 const pg = new EmbeddedPostgres({
-  databaseDir: `${dir}/cluster`, port, user: 'postgres', password: 'fault-test', authMethod: 'scram-sha-256', persistent: true,
-  createPostgresUser: process.getuid?.() === 0, initdbFlags: ['--encoding=UTF8', '--locale=C'],
-  postgresFlags: ['-c', 'listen_addresses=127.0.0.1'], onLog: () => {}, onError: () => {},
+  databaseDir: `${dir}/cluster`,
+  port,
+  user: 'postgres',
+  password: 'fault-test',
+  authMethod: 'scram-sha-256',
+  persistent: true,
+  createPostgresUser: process.getuid?.() === 0,
+  initdbFlags: ['--encoding=UTF8', '--locale=C'],
+  postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+  onLog: () => {},
+  onError: () => {},
 });
 await pg.initialise();
 await pg.start();

@@ -35,7 +35,12 @@ export default async function globalSetup(): Promise<void> {
   for (const template of [TEMPLATE_EMPTY(), TEMPLATE_DEMO()]) {
     await adminQuery(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
     await adminQuery(`CREATE DATABASE "${template}"`);
-    const config = loadConfig({ DATABASE_URL: clusterUrl(template), JWT_SECRET: 'x'.repeat(40), DATA_DIR: os.tmpdir(), DEMO_PASSWORD: 'demo' });
+    const config = loadConfig({
+      DATABASE_URL: clusterUrl(template),
+      JWT_SECRET: 'x'.repeat(40),
+      DATA_DIR: os.tmpdir(),
+      DEMO_PASSWORD: 'demo',
+    });
     const db = await openDatabase(config, { quiet: true });
     // Orgs and users only: the criteria and campaign stories build their own frameworks and campaigns.
     if (template === TEMPLATE_DEMO()) await seedDemoIfEmpty(db.dataSource, config, { campaigns: false });

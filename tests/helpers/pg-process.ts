@@ -10,7 +10,9 @@ export interface PgProcess {
 }
 
 export async function startPgProcess(dir: string): Promise<PgProcess> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, 'embedded-pg-runner.mjs'), dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, 'embedded-pg-runner.mjs'), dir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   const waiting: ((msg: Record<string, unknown>) => void)[] = [];
   lines.on('line', (line) => waiting.shift()?.(JSON.parse(line)));

@@ -36,7 +36,12 @@ export interface TestServerOptions {
 }
 
 /** POSTs a GraphQL request to `url` over real HTTP (a server not started by startTestServer, too). */
-export async function postGraphql<T = any>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>> {
+export async function postGraphql<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  token?: string,
+): Promise<GqlResponse<T>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },

@@ -62,7 +62,11 @@ export async function evaluate(
   input: { campaignId: string; orgId: string; kind: string },
   scores: ReturnType<typeof scoresFor>,
 ) {
-  const started = await server.gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version state } }`, { input }, evaluator);
+  const started = await server.gql(
+    `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version state } }`,
+    { input },
+    evaluator,
+  );
   if (!started.data) throw new Error(`startEvaluation: ${JSON.stringify(started.errors)}`);
   const { id, version } = started.data.startEvaluation;
   const saved = await server.gql(
@@ -81,7 +85,11 @@ export async function evaluate(
 }
 
 export async function accept(server: TestServer, reviewer: string, evaluationId: string) {
-  const res = await server.gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id: evaluationId }, reviewer);
+  const res = await server.gql(
+    `mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`,
+    { id: evaluationId },
+    reviewer,
+  );
   if (!res.data) throw new Error(`acceptEvaluation: ${JSON.stringify(res.errors)}`);
   return res.data.acceptEvaluation;
 }
@@ -99,9 +107,21 @@ export const SOURCE_CAMPAIGN = {
     { name: '全面完成、形成品牌', startsOn: '2014-01-01', endsOn: '2014-12-31' },
   ],
   deadlines: [
-    { code: 'PLAN', name: '创建工作方案报局组织科', dueOn: '2013-05-16', orgKinds: ['COMMITTEE', 'GENERAL_BRANCH', 'BRANCH'], relativeDepth: 1 },
+    {
+      code: 'PLAN',
+      name: '创建工作方案报局组织科',
+      dueOn: '2013-05-16',
+      orgKinds: ['COMMITTEE', 'GENERAL_BRANCH', 'BRANCH'],
+      relativeDepth: 1,
+    },
     { code: 'BRANCH_PLAN', name: '党支部创建计划', dueOn: '2013-05-16', orgKinds: ['BRANCH'] },
-    { code: 'SELF_CHECK', name: '直属党组织自查总结', dueOn: '2013-12-25', orgKinds: ['COMMITTEE', 'GENERAL_BRANCH', 'BRANCH'], relativeDepth: 1 },
+    {
+      code: 'SELF_CHECK',
+      name: '直属党组织自查总结',
+      dueOn: '2013-12-25',
+      orgKinds: ['COMMITTEE', 'GENERAL_BRANCH', 'BRANCH'],
+      relativeDepth: 1,
+    },
   ],
   targets: [
     { dueOn: '2013-12-31', ratio: 0.8 },

@@ -50,12 +50,29 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     t = { admin: tokens[0], leader: tokens[1], supervisor: tokens[2], secretary: tokens[3], inspector: tokens[4] };
     const versionId = (await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, t.admin)).data.importFramework.id;
     await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: versionId }, t.admin);
-    campaignId = (await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
-      { input: { name: '创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN, endsOn: '2030-12-31' } }, t.admin)).data.createCampaign.id;
+    campaignId = (
+      await gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+        { input: { name: '创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN, endsOn: '2030-12-31' } },
+        t.admin,
+      )
+    ).data.createCampaign.id;
     crit = await criteriaOf(server, t.admin, versionId);
     const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin)).data.users.nodes;
-    teamId = (await gql(`mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
-      { input: { name: '督导组', leaderId: users.find((u: { username: string }) => u.username === 'inspector').id, scopeOrgIds: [ids['市公交集团党委']], campaignId } }, t.leader)).data.createSupervisionTeam.id;
+    teamId = (
+      await gql(
+        `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+        {
+          input: {
+            name: '督导组',
+            leaderId: users.find((u: { username: string }) => u.username === 'inspector').id,
+            scopeOrgIds: [ids['市公交集团党委']],
+            campaignId,
+          },
+        },
+        t.leader,
+      )
+    ).data.createSupervisionTeam.id;
   }, 60_000);
   afterAll(() => server.close());
 
@@ -71,15 +88,22 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
   });
 
   const recordDraft = async (key: string, org: string, findings: Record<string, unknown>[] = []) => {
-    const res = await gql(`mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
-      { input: { idempotencyKey: key, teamId, orgId: ids[org], inspectedOn: day(-2), methods: ['BRIEFING'], summary: key, findings } }, t.inspector);
+    const res = await gql(
+      `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+      { input: { idempotencyKey: key, teamId, orgId: ids[org], inspectedOn: day(-2), methods: ['BRIEFING'], summary: key, findings } },
+      t.inspector,
+    );
     expect(res.errors).toBeUndefined();
     return res.data.recordInspection.id as string;
   };
   const FINALIZE = `mutation($id: ID!) { finalizeInspection(input: { id: $id }) { id chainSeq } }`;
 
   it('finalizes each inspection once and keeps the chain unforked: seqs unique and contiguous, verifyRecords ok', async () => {
-    const drafts = await Promise.all([0, 1, 2, 3, 4].map((i) => recordDraft(`conc-final-${i}`, i % 2 ? '第一车队党支部' : '第二车队党支部', [{ severity: 'MINOR', description: `问题${i}` }])));
+    const drafts = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) =>
+        recordDraft(`conc-final-${i}`, i % 2 ? '第一车队党支部' : '第二车队党支部', [{ severity: 'MINOR', description: `问题${i}` }]),
+      ),
+    );
     const answers = await burst((i) => gql(FINALIZE, { id: drafts[i % drafts.length] }, t.inspector));
     const { ok, failed } = tally(answers, ['CONFLICT']);
     expect(ok).toHaveLength(drafts.length);
@@ -87,16 +111,27 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     expect(ok.map((r) => r.data.finalizeInspection.chainSeq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
     expect(failed.every((r) => r.errors![0].extensions?.reason === 'INSPECTION_FINALIZED')).toBe(true);
     const su = await server.superuser();
-    const seqs = (await su.query(`SELECT chain_seq::int AS seq FROM inspections WHERE state = 'FINALIZED' AND tenant_id = (SELECT id FROM tenants WHERE slug = 'jtj') ORDER BY 1`)).rows.map((r) => r.seq);
+    const seqs = (
+      await su.query(
+        `SELECT chain_seq::int AS seq FROM inspections WHERE state = 'FINALIZED' AND tenant_id = (SELECT id FROM tenants WHERE slug = 'jtj') ORDER BY 1`,
+      )
+    ).rows.map((r) => r.seq);
     expect(seqs).toEqual([1, 2, 3, 4, 5]);
-    expect((await su.query(`SELECT last_seq::int AS seq FROM record_chains WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'jtj')`)).rows).toEqual([{ seq: 5 }]);
+    expect(
+      (await su.query(`SELECT last_seq::int AS seq FROM record_chains WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'jtj')`)).rows,
+    ).toEqual([{ seq: 5 }]);
     expect((await gql(`{ verifyRecords { ok checked } }`, {}, t.admin)).data.verifyRecords).toEqual({ ok: true, checked: 5 });
   });
 
   it('amends a record once: of concurrent amendments with different keys exactly one draft is created', async () => {
     const [original] = (await gql(`{ inspections(state: FINALIZED) { id } }`, {}, t.inspector)).data.inspections;
-    const answers = await burst((i) => gql(`mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id } }`,
-      { input: { inspectionId: original.id, idempotencyKey: `conc-amend-${i}`, reason: '更正摘要', summary: `更正 ${i}` } }, t.inspector));
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id } }`,
+        { input: { inspectionId: original.id, idempotencyKey: `conc-amend-${i}`, reason: '更正摘要', summary: `更正 ${i}` } },
+        t.inspector,
+      ),
+    );
     const { ok, failed } = tally(answers, ['CONFLICT']);
     expect(ok).toHaveLength(1);
     expect(failed.every((r) => r.errors![0].extensions?.reason === 'ALREADY_AMENDED')).toBe(true);
@@ -114,14 +149,26 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
       { severity: 'SERIOUS', description: '台帐不全', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) },
       { severity: 'MODERATE', description: '公开栏未更新', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) },
     ]);
-    const finalized = await gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { findings { rectification { id } } } }`, { id }, t.inspector);
+    const finalized = await gql(
+      `mutation($id: ID!) { finalizeInspection(input: { id: $id }) { findings { rectification { id } } } }`,
+      { id },
+      t.inspector,
+    );
     const rectifications = finalized.data.finalizeInspection.findings.map((f: { rectification: { id: string } }) => f.rectification.id);
     for (const r of rectifications) {
-      expect((await gql(`mutation($id: ID!) { submitRectification(input: { id: $id, report: "已整改" }) { state } }`, { id: r }, t.secretary)).errors).toBeUndefined();
+      expect(
+        (await gql(`mutation($id: ID!) { submitRectification(input: { id: $id, report: "已整改" }) { state } }`, { id: r }, t.secretary))
+          .errors,
+      ).toBeUndefined();
     }
     // half accept, half reopen: whichever comes first decides, the rest find it no longer SUBMITTED
-    const answers = await burst((i) => gql(`mutation($id: ID!, $a: Boolean!) { verifyRectification(input: { id: $id, accept: $a, reason: "证据不足" }) { id state } }`,
-      { id: rectifications[i % 2], a: i % 4 < 2 }, t.inspector));
+    const answers = await burst((i) =>
+      gql(
+        `mutation($id: ID!, $a: Boolean!) { verifyRectification(input: { id: $id, accept: $a, reason: "证据不足" }) { id state } }`,
+        { id: rectifications[i % 2], a: i % 4 < 2 },
+        t.inspector,
+      ),
+    );
     const { ok, failed } = tally(answers, ['CONFLICT']);
     expect(ok).toHaveLength(2);
     expect(new Set(ok.map((r) => r.data.verifyRectification.id))).toEqual(new Set(rectifications));
@@ -130,55 +177,111 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
 
   it('accepts each evaluation once', async () => {
     const branches = ['第一车队党支部', '第二车队党支部'];
-    const submitted = await Promise.all(branches.map((org) => evaluate(server, t.supervisor, { campaignId, orgId: ids[org], kind: 'SUPERIOR' }, scoresFor(crit))));
-    const answers = await burst((i) => gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { id state } }`, { id: submitted[i % 2].id }, t.leader));
+    const submitted = await Promise.all(
+      branches.map((org) => evaluate(server, t.supervisor, { campaignId, orgId: ids[org], kind: 'SUPERIOR' }, scoresFor(crit))),
+    );
+    const answers = await burst((i) =>
+      gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { id state } }`, { id: submitted[i % 2].id }, t.leader),
+    );
     const { ok, failed } = tally(answers, ['CONFLICT']);
     expect(ok).toHaveLength(2);
     expect(new Set(ok.map((r) => r.data.acceptEvaluation.id))).toEqual(new Set(submitted.map((e) => e.id)));
     expect(failed.every((r) => r.errors![0].extensions?.reason === 'NOT_SUBMITTED')).toBe(true);
     const su = await server.superuser();
-    expect((await su.query(`SELECT count(*)::int AS n FROM campaign_results WHERE org_id = ANY($1::uuid[])`, [branches.map((b) => raw(ids[b]))])).rows[0].n).toBe(2);
+    expect(
+      (await su.query(`SELECT count(*)::int AS n FROM campaign_results WHERE org_id = ANY($1::uuid[])`, [branches.map((b) => raw(ids[b]))]))
+        .rows[0].n,
+    ).toBe(2);
   });
 
   it('names no more exemplars per category than the limit', async () => {
     const LIMIT = 2;
-    const limit = await gql(`mutation($input: SetExemplarLimitInput!) { setExemplarLimit(input: $input) { limit } }`,
-      { input: { year: YEAR, kind: 'MODEL_WINDOW', category: 'ENTERPRISE', limit: LIMIT } }, t.admin);
+    const limit = await gql(
+      `mutation($input: SetExemplarLimitInput!) { setExemplarLimit(input: $input) { limit } }`,
+      { input: { year: YEAR, kind: 'MODEL_WINDOW', category: 'ENTERPRISE', limit: LIMIT } },
+      t.admin,
+    );
     expect(limit.errors).toBeUndefined();
     const su = await server.superuser();
     const exemplars: string[] = [];
     for (let i = 0; i < 8; i++) {
-      const nominated = await gql(`mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { id } }`,
-        { input: { year: YEAR, kind: 'MODEL_WINDOW', orgId: ids[i % 2 ? '第一车队党支部' : '第二车队党支部'], title: `服务窗口${i}`, reason: '群众满意' } }, t.admin);
+      const nominated = await gql(
+        `mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { id } }`,
+        {
+          input: {
+            year: YEAR,
+            kind: 'MODEL_WINDOW',
+            orgId: ids[i % 2 ? '第一车队党支部' : '第二车队党支部'],
+            title: `服务窗口${i}`,
+            reason: '群众满意',
+          },
+        },
+        t.admin,
+      );
       const id = nominated.data.nominateExemplar.id;
       await gql(`mutation($id: ID!) { startExemplarReview(input: { id: $id }) { id } }`, { id }, t.admin);
-      await gql(`mutation($input: StartExemplarNoticeInput!) { startExemplarNotice(input: $input) { id } }`, { input: { id, startsOn: TODAY, endsOn: TODAY } }, t.admin);
+      await gql(
+        `mutation($input: StartExemplarNoticeInput!) { startExemplarNotice(input: $input) { id } }`,
+        { input: { id, startsOn: TODAY, endsOn: TODAY } },
+        t.admin,
+      );
       exemplars.push(id);
     }
     // the notice windows are over (moved into the past, as if the days had gone by)
-    await su.query(`UPDATE exemplars SET notice_starts_on = $2, notice_ends_on = $3 WHERE id = ANY($1::uuid[])`, [exemplars.map(raw), day(-7), day(-1)]);
-    const answers = await burst((i) => gql(`mutation($id: ID!) { nameExemplar(input: { id: $id, note: "命名" }) { id state } }`, { id: exemplars[i % exemplars.length] }, t.admin));
+    await su.query(`UPDATE exemplars SET notice_starts_on = $2, notice_ends_on = $3 WHERE id = ANY($1::uuid[])`, [
+      exemplars.map(raw),
+      day(-7),
+      day(-1),
+    ]);
+    const answers = await burst((i) =>
+      gql(
+        `mutation($id: ID!) { nameExemplar(input: { id: $id, note: "命名" }) { id state } }`,
+        { id: exemplars[i % exemplars.length] },
+        t.admin,
+      ),
+    );
     const { ok, failed } = tally(answers, ['CONFLICT']);
     expect(ok).toHaveLength(LIMIT);
     expect(failed.every((r) => ['CATEGORY_LIMIT_REACHED', 'WRONG_EXEMPLAR_STATE'].includes(r.errors![0].extensions!.reason!))).toBe(true);
-    expect((await su.query(`SELECT count(*)::int AS n FROM exemplars WHERE id = ANY($1::uuid[]) AND state = 'NAMED'`, [exemplars.map(raw)])).rows[0].n).toBe(LIMIT);
+    expect(
+      (await su.query(`SELECT count(*)::int AS n FROM exemplars WHERE id = ANY($1::uuid[]) AND state = 'NAMED'`, [exemplars.map(raw)]))
+        .rows[0].n,
+    ).toBe(LIMIT);
   });
 
   it('takes one public review per device and day', async () => {
-    const link = await gql(`mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { code } }`, { input: { orgId: ids['第一车队党支部'], label: '窗口' } }, t.secretary);
+    const link = await gql(
+      `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { code } }`,
+      { input: { orgId: ids['第一车队党支部'], label: '窗口' } },
+      t.secretary,
+    );
     expect(link.errors).toBeUndefined();
     const code = link.data.createLinkCode.code;
-    const answers = await burst((i) => gql(`mutation($input: SubmitPublicReviewInput!) { submitPublicReview(input: $input) { rating } }`,
-      { input: { code, rating: 1 + (i % 5), deviceId: 'one-device-all-day' } }));
+    const answers = await burst((i) =>
+      gql(`mutation($input: SubmitPublicReviewInput!) { submitPublicReview(input: $input) { rating } }`, {
+        input: { code, rating: 1 + (i % 5), deviceId: 'one-device-all-day' },
+      }),
+    );
     const { ok, failed } = tally(answers, ['CONFLICT', 'RATE_LIMITED']);
     expect(ok).toHaveLength(1);
-    expect(failed.every((r) => ['ALREADY_REVIEWED', 'CLIENT_RATE_LIMITED', 'CODE_RATE_LIMITED'].includes(r.errors![0].extensions!.reason!))).toBe(true);
+    expect(
+      failed.every((r) => ['ALREADY_REVIEWED', 'CLIENT_RATE_LIMITED', 'CODE_RATE_LIMITED'].includes(r.errors![0].extensions!.reason!)),
+    ).toBe(true);
     const su = await server.superuser();
-    expect((await su.query(`SELECT count(*)::int AS n FROM public_reviews r JOIN link_codes l ON l.tenant_id = r.tenant_id AND l.id = r.link_code_id WHERE l.code = $1`, [code])).rows[0].n).toBe(1);
+    expect(
+      (
+        await su.query(
+          `SELECT count(*)::int AS n FROM public_reviews r JOIN link_codes l ON l.tenant_id = r.tenant_id AND l.id = r.link_code_id WHERE l.code = $1`,
+          [code],
+        )
+      ).rows[0].n,
+    ).toBe(1);
   });
 
   it('rotates a refresh token once: of concurrent refreshes with one token exactly one succeeds, and the family is revoked', async () => {
-    const login = await gql(`mutation($input: LoginInput!) { login(input: $input) { refreshToken } }`, { input: { tenant: 'jtj', username: 'deputy', password: 'demo' } });
+    const login = await gql(`mutation($input: LoginInput!) { login(input: $input) { refreshToken } }`, {
+      input: { tenant: 'jtj', username: 'deputy', password: 'demo' },
+    });
     const token = login.data.login.refreshToken;
     const REFRESH = `mutation($t: String!) { refreshToken(input: { refreshToken: $t }) { accessToken refreshToken } }`;
     const answers = await burst(() => gql(REFRESH, { t: token }));
@@ -188,7 +291,10 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     // the reuse revoked the family, the winner's new token included: no second session lives on
     const su = await server.superuser();
     const family = token.split('.')[1]; // <tenant id>.<token id>.<secret>
-    const live = await su.query(`SELECT count(*)::int AS n FROM refresh_tokens WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE id = $1) AND used_at IS NULL AND revoked_at IS NULL`, [family]);
+    const live = await su.query(
+      `SELECT count(*)::int AS n FROM refresh_tokens WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE id = $1) AND used_at IS NULL AND revoked_at IS NULL`,
+      [family],
+    );
     expect(live.rows[0].n).toBe(0);
     const next = await gql(REFRESH, { t: ok[0].data.refreshToken.refreshToken });
     expect(next.errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });

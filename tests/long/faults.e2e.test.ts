@@ -27,16 +27,28 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
   /** Awaited in afterAll: a setup that outlives its timeout (a loaded machine) is still closed. */
   let setup: Promise<void> | undefined;
 
-  beforeAll(() => (setup = (async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'party-fault-pg-'));
-    chmodSync(dir, 0o755);
-    pg = await startPgProcess(dir);
-    const config = loadConfig({ DATABASE_URL: pg.url, JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: dir, SEED_DEMO: 'false', DEMO_PASSWORD: 'demo', RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' });
-    database = await openDatabase(config, { quiet: true });
-    await seedDemoIfEmpty(database.dataSource, config);
-    app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${app.port}/graphql`;
-  })()), 120_000);
+  beforeAll(
+    () =>
+      (setup = (async () => {
+        dir = mkdtempSync(path.join(os.tmpdir(), 'party-fault-pg-'));
+        chmodSync(dir, 0o755);
+        pg = await startPgProcess(dir);
+        const config = loadConfig({
+          DATABASE_URL: pg.url,
+          JWT_SECRET: TEST_JWT_SECRET,
+          DATA_DIR: dir,
+          SEED_DEMO: 'false',
+          DEMO_PASSWORD: 'demo',
+          RATE_LIMIT_USER_PER_MINUTE: '0',
+          RATE_LIMIT_TENANT_PER_MINUTE: '0',
+        });
+        database = await openDatabase(config, { quiet: true });
+        await seedDemoIfEmpty(database.dataSource, config);
+        app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' });
+        url = `http://127.0.0.1:${app.port}/graphql`;
+      })()),
+    120_000,
+  );
 
   afterAll(async () => {
     live = false;
@@ -50,7 +62,9 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
   it('keeps every acknowledged write exactly once, nothing half-written, readiness red then green, the server up', async () => {
     const token = await login(url, 'jtj', 'inspector');
     const team = (await gql(url, `{ supervisionTeams { id } }`, {}, token)).data.supervisionTeams[0].id;
-    const orgs = (await gql(url, `{ orgs(first: 100, kind: BRANCH) { nodes { id } } }`, {}, token)).data.orgs.nodes.map((o: { id: string }) => o.id);
+    const orgs = (await gql(url, `{ orgs(first: 100, kind: BRANCH) { nodes { id } } }`, {}, token)).data.orgs.nodes.map(
+      (o: { id: string }) => o.id,
+    );
     const today = new Date().toISOString().slice(0, 10);
     const acknowledged: string[] = [];
     let retries = 0;
@@ -60,8 +74,18 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
     const client = async (c: number) => {
       for (let n = 0; n < 6; n++) {
         const key = `fault-${c}-${n}`;
-        const input = { idempotencyKey: key, teamId: team, orgId: orgs[(c + n) % orgs.length], inspectedOn: today, methods: ['BRIEFING'], summary: `client ${c} write ${n}`,
-          findings: [{ severity: 'MINOR', description: `finding a of ${key}` }, { severity: 'MODERATE', description: `finding b of ${key}` }] };
+        const input = {
+          idempotencyKey: key,
+          teamId: team,
+          orgId: orgs[(c + n) % orgs.length],
+          inspectedOn: today,
+          methods: ['BRIEFING'],
+          summary: `client ${c} write ${n}`,
+          findings: [
+            { severity: 'MINOR', description: `finding a of ${key}` },
+            { severity: 'MODERATE', description: `finding b of ${key}` },
+          ],
+        };
         for (;;) {
           if (!live || Date.now() > deadline) throw new Error(`client ${c} gave up on ${key}`);
           try {
@@ -109,8 +133,10 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
     const su = new Client({ connectionString: pg.url });
     await su.connect();
     try {
-      const rows = (await su.query(`SELECT i.idempotency_key, count(f.id)::int AS findings FROM inspections i LEFT JOIN findings f ON f.tenant_id = i.tenant_id AND f.inspection_id = i.id
-        WHERE i.idempotency_key LIKE 'fault-%' GROUP BY i.id, i.idempotency_key`)).rows;
+      const rows = (
+        await su.query(`SELECT i.idempotency_key, count(f.id)::int AS findings FROM inspections i LEFT JOIN findings f ON f.tenant_id = i.tenant_id AND f.inspection_id = i.id
+        WHERE i.idempotency_key LIKE 'fault-%' GROUP BY i.id, i.idempotency_key`)
+      ).rows;
       expect(rows).toHaveLength(acknowledged.length);
       expect(new Set(rows.map((r) => r.idempotency_key))).toEqual(new Set(acknowledged));
       expect(rows.every((r) => r.findings === 2)).toBe(true);
@@ -129,15 +155,22 @@ describe('SIGTERM during load', () => {
   let running = false;
   let setup: Promise<void> | undefined;
 
-  beforeAll(() => (setup = (async () => {
-    // The real entry point, built: the test drives the process as an operator would.
-    try {
-      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: path.join(__dirname, '..', '..'), stdio: 'pipe' });
-    } catch {
-      /* type errors elsewhere still emit JavaScript; the spawn below fails loudly if not */
-    }
-    dbName = await createTestDatabase(TEMPLATE_DEMO());
-  })()), 180_000);
+  beforeAll(
+    () =>
+      (setup = (async () => {
+        // The real entry point, built: the test drives the process as an operator would.
+        try {
+          execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+            cwd: path.join(__dirname, '..', '..'),
+            stdio: 'pipe',
+          });
+        } catch {
+          /* type errors elsewhere still emit JavaScript; the spawn below fails loudly if not */
+        }
+        dbName = await createTestDatabase(TEMPLATE_DEMO());
+      })()),
+    180_000,
+  );
 
   afterAll(async () => {
     running = false;
@@ -150,13 +183,24 @@ describe('SIGTERM during load', () => {
     const port = await freePort();
     child = spawn(process.execPath, ['dist/src/main.js'], {
       cwd: path.join(__dirname, '..', '..'),
-      env: { ...process.env, DATABASE_URL: clusterUrl(dbName), PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, SEED_DEMO: 'false', JOBS: 'off', RATE_LIMIT_USER_PER_MINUTE: '0' },
+      env: {
+        ...process.env,
+        DATABASE_URL: clusterUrl(dbName),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        JWT_SECRET: TEST_JWT_SECRET,
+        SEED_DEMO: 'false',
+        JOBS: 'off',
+        RATE_LIMIT_USER_PER_MINUTE: '0',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
     child.stdout!.on('data', (d) => output.push(String(d)));
     child.stderr!.on('data', (d) => output.push(String(d)));
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child!.once('exit', (code) => resolve({ code, at: Date.now() })));
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+      child!.once('exit', (code) => resolve({ code, at: Date.now() })),
+    );
     const url = `http://127.0.0.1:${port}/graphql`;
     for (let i = 0; i < 200 && !output.join('').includes('ready at'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(output.join('')).toContain('ready at');

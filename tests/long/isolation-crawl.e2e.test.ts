@@ -1,7 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import {
-  GraphQLArgument, GraphQLField, GraphQLInputType, GraphQLSchema, buildClientSchema, getIntrospectionQuery, getNamedType,
-  isEnumType, isInputObjectType, isInterfaceType, isListType, isNonNullType, isObjectType, isScalarType, isUnionType,
+  GraphQLArgument,
+  GraphQLField,
+  GraphQLInputType,
+  GraphQLSchema,
+  buildClientSchema,
+  getIntrospectionQuery,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  isUnionType,
 } from 'graphql';
 import { Client } from 'pg';
 import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
@@ -54,16 +67,23 @@ describe('isolation crawl over every Node type', () => {
       // the Node's own id: the primary key column besides tenant_id
       const key = meta.primaryColumns.map((c) => c.databaseName).filter((c) => c !== 'tenant_id');
       if (key.length !== 1) throw new Error(`${name}: a Node needs one id column besides tenant_id, found ${key.join(', ')}`);
-      const { rows } = await su.query(`SELECT ${key[0]}::text AS id FROM ${meta.tableName} WHERE tenant_id = $1 ORDER BY 1 LIMIT 1`, [tenantA]);
+      const { rows } = await su.query(`SELECT ${key[0]}::text AS id FROM ${meta.tableName} WHERE tenant_id = $1 ORDER BY 1 LIMIT 1`, [
+        tenantA,
+      ]);
       if (rows.length) instances.set(name, globalId(name, rows[0].id));
     }
     // a fingerprint of every row tenant A owns, to prove nothing changed
-    const tables: string[] = (await su.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id') ORDER BY 1`)).rows.map((r) => r.relname);
+    const tables: string[] = (
+      await su.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id') ORDER BY 1`)
+    ).rows.map((r) => r.relname);
     snapshotA = async () => {
       const parts: string[] = [];
       for (const t of tables) {
-        const { rows } = await su.query(`SELECT count(*) AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x WHERE tenant_id = $1`, [tenantA]);
+        const { rows } = await su.query(
+          `SELECT count(*) AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x WHERE tenant_id = $1`,
+          [tenantA],
+        );
         parts.push(`${t}:${rows[0].n}:${rows[0].h}`);
       }
       return parts.join('\n');
@@ -73,7 +93,10 @@ describe('isolation crawl over every Node type', () => {
 
   it('finds an instance of every Node type in tenant A (a new type needs demo data)', () => {
     const node = schema.getType('Node');
-    const missing = schema.getPossibleTypes(node as never).map((t) => t.name).filter((n) => !instances.has(n));
+    const missing = schema
+      .getPossibleTypes(node as never)
+      .map((t) => t.name)
+      .filter((n) => !instances.has(n));
     expect(missing).toEqual([]);
     expect(instances.size).toBeGreaterThan(15);
   });
@@ -83,7 +106,9 @@ describe('isolation crawl over every Node type', () => {
     if (name === 'under' || name === 'scopeOrgId' || /org/i.test(name)) return 'Org';
     const base = name.replace(/Ids?$/, '');
     const candidate = base.charAt(0).toUpperCase() + base.slice(1);
-    const match = [...instances.keys()].find((t) => t.toLowerCase() === candidate.toLowerCase() || t.toLowerCase().endsWith(candidate.toLowerCase()));
+    const match = [...instances.keys()].find(
+      (t) => t.toLowerCase() === candidate.toLowerCase() || t.toLowerCase().endsWith(candidate.toLowerCase()),
+    );
     return match ?? fallback;
   }
 
@@ -103,13 +128,20 @@ describe('isolation crawl over every Node type', () => {
     }
     if (isScalarType(type)) {
       switch (type.name) {
-        case 'ID': return ids.get(typeForIdArg(name, owner)) ?? ids.get('Org');
-        case 'Int': return 1;
-        case 'Float': return 1;
-        case 'Boolean': return true;
-        case 'Date': return '2026-01-15';
-        case 'DateTime': return '2026-01-15T00:00:00Z';
-        default: return name.toLowerCase().includes('key') ? `crawl-${randomUUID()}` : 'x';
+        case 'ID':
+          return ids.get(typeForIdArg(name, owner)) ?? ids.get('Org');
+        case 'Int':
+          return 1;
+        case 'Float':
+          return 1;
+        case 'Boolean':
+          return true;
+        case 'Date':
+          return '2026-01-15';
+        case 'DateTime':
+          return '2026-01-15T00:00:00Z';
+        default:
+          return name.toLowerCase().includes('key') ? `crawl-${randomUUID()}` : 'x';
       }
     }
     return null;
@@ -120,11 +152,13 @@ describe('isolation crawl over every Node type', () => {
     if (!isObjectType(type) && !isInterfaceType(type) && !isUnionType(type)) return '';
     if (isUnionType(type) || isInterfaceType(type)) return '{ __typename ... on Node { id } }';
     const fields = Object.values(type.getFields()).filter((f) => f.args.every((a) => !isNonNullType(a.type)));
-    const parts = fields.map((f) => {
-      const named = getNamedType(f.type);
-      if (isScalarType(named) || isEnumType(named)) return f.name;
-      return depth < 1 ? `${f.name} ${selection(named, depth + 1)}` : '';
-    }).filter(Boolean);
+    const parts = fields
+      .map((f) => {
+        const named = getNamedType(f.type);
+        if (isScalarType(named) || isEnumType(named)) return f.name;
+        return depth < 1 ? `${f.name} ${selection(named, depth + 1)}` : '';
+      })
+      .filter(Boolean);
     return `{ __typename ${parts.join(' ')} }`;
   }
 
@@ -145,57 +179,91 @@ describe('isolation crawl over every Node type', () => {
   const rawIdsOfA = () => [...instances.values()].flatMap((g) => [g, rawId(g)]);
   const strip = (body: unknown) => JSON.stringify(body).replace(/"(id|__typename)":"[^"]*"/g, '');
 
-  it.each(ROLES)('gives tenant B’s %s nothing of tenant A through node, nodes and every root query', async (role) => {
-    const token = await server.token('szjg', role);
-    for (const [type, id] of instances) {
-      const one = await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id }, token);
-      expect({ type, node: one.data?.node ?? null }).toEqual({ type, node: null });
-    }
-    const many = await server.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [...instances.values()] }, token);
-    expect(many.data.nodes.every((n: unknown) => n === null)).toBe(true);
+  it.each(ROLES)(
+    'gives tenant B’s %s nothing of tenant A through node, nodes and every root query',
+    async (role) => {
+      const token = await server.token('szjg', role);
+      for (const [type, id] of instances) {
+        const one = await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id }, token);
+        expect({ type, node: one.data?.node ?? null }).toEqual({ type, node: null });
+      }
+      const many = await server.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [...instances.values()] }, token);
+      expect(many.data.nodes.every((n: unknown) => n === null)).toBe(true);
 
-    const secrets = rawIdsOfA();
-    for (const field of Object.values(schema.getQueryType()!.getFields())) {
-      if (field.name.startsWith('__') || field.name === 'node' || field.name === 'nodes') continue;
-      const foreign = operation('query', field, instances);
-      const control = operation('query', field, unknown);
-      const [a, b] = [await server.gql(foreign.query, foreign.variables, token), await server.gql(control.query, control.variables, token)];
-      const text = JSON.stringify(a);
-      const leaked = secrets.filter((s) => text.includes(s));
-      expect({ field: field.name, leaked }).toEqual({ field: field.name, leaked: [] });
-      // the same answer as for ids that exist nowhere: nothing confirmed
-      expect({ field: field.name, codes: (a.errors ?? []).map((e) => e.extensions?.code) }).toEqual({ field: field.name, codes: (b.errors ?? []).map((e) => e.extensions?.code) });
-    }
-  }, 240_000);
+      const secrets = rawIdsOfA();
+      for (const field of Object.values(schema.getQueryType()!.getFields())) {
+        if (field.name.startsWith('__') || field.name === 'node' || field.name === 'nodes') continue;
+        const foreign = operation('query', field, instances);
+        const control = operation('query', field, unknown);
+        const [a, b] = [
+          await server.gql(foreign.query, foreign.variables, token),
+          await server.gql(control.query, control.variables, token),
+        ];
+        const text = JSON.stringify(a);
+        const leaked = secrets.filter((s) => text.includes(s));
+        expect({ field: field.name, leaked }).toEqual({ field: field.name, leaked: [] });
+        // the same answer as for ids that exist nowhere: nothing confirmed
+        expect({ field: field.name, codes: (a.errors ?? []).map((e) => e.extensions?.code) }).toEqual({
+          field: field.name,
+          codes: (b.errors ?? []).map((e) => e.extensions?.code),
+        });
+      }
+    },
+    240_000,
+  );
 
-  it.each(ROLES)('lets tenant B’s %s change nothing of tenant A through any mutation that takes an id', async (role) => {
-    const token = await server.token('szjg', role);
-    const before = await snapshotA();
-    const mutations = Object.values(schema.getMutationType()!.getFields()).filter((f) =>
-      JSON.stringify(f.args.map((a) => a.type.toString())).includes('ID') || f.args.some((a) => isInputObjectType(getNamedType(a.type)) && /ID/.test(JSON.stringify(Object.values((getNamedType(a.type) as never as { getFields(): Record<string, { type: unknown }> }).getFields()).map((x) => String(x.type)))))
-    );
-    expect(mutations.length).toBeGreaterThan(20);
-    for (const field of mutations) {
-      const foreign = operation('mutation', field, instances);
-      const control = operation('mutation', field, unknown);
-      const a = await server.gql(foreign.query, foreign.variables, token);
-      const b = await server.gql(control.query, control.variables, token);
-      expect({ field: field.name, leaked: rawIdsOfA().filter((s) => JSON.stringify(a).includes(s)) }).toEqual({ field: field.name, leaked: [] });
-      expect({ field: field.name, codes: (a.errors ?? []).map((e) => e.extensions?.code), data: strip(a.data) })
-        .toEqual({ field: field.name, codes: (b.errors ?? []).map((e) => e.extensions?.code), data: strip(b.data) });
-    }
-    expect(await snapshotA()).toBe(before);
-  }, 240_000);
+  it.each(ROLES)(
+    'lets tenant B’s %s change nothing of tenant A through any mutation that takes an id',
+    async (role) => {
+      const token = await server.token('szjg', role);
+      const before = await snapshotA();
+      const mutations = Object.values(schema.getMutationType()!.getFields()).filter(
+        (f) =>
+          JSON.stringify(f.args.map((a) => a.type.toString())).includes('ID') ||
+          f.args.some(
+            (a) =>
+              isInputObjectType(getNamedType(a.type)) &&
+              /ID/.test(
+                JSON.stringify(
+                  Object.values((getNamedType(a.type) as never as { getFields(): Record<string, { type: unknown }> }).getFields()).map(
+                    (x) => String(x.type),
+                  ),
+                ),
+              ),
+          ),
+      );
+      expect(mutations.length).toBeGreaterThan(20);
+      for (const field of mutations) {
+        const foreign = operation('mutation', field, instances);
+        const control = operation('mutation', field, unknown);
+        const a = await server.gql(foreign.query, foreign.variables, token);
+        const b = await server.gql(control.query, control.variables, token);
+        expect({ field: field.name, leaked: rawIdsOfA().filter((s) => JSON.stringify(a).includes(s)) }).toEqual({
+          field: field.name,
+          leaked: [],
+        });
+        expect({ field: field.name, codes: (a.errors ?? []).map((e) => e.extensions?.code), data: strip(a.data) }).toEqual({
+          field: field.name,
+          codes: (b.errors ?? []).map((e) => e.extensions?.code),
+          data: strip(b.data),
+        });
+      }
+      expect(await snapshotA()).toBe(before);
+    },
+    240_000,
+  );
 
   it('keeps a scoped role out of a sibling subtree for every org-bound Node type', async () => {
     // secretary2 (养护科党支部, under 市公路管理处党委) against records of the 市公交集团党委 subtree
     const token = await server.token('jtj', 'secretary2');
-    const [{ path: busPath }] = (await su.query(`SELECT path::text FROM orgs WHERE tenant_id = $1 AND name = '市公交集团党委'`, [tenantA])).rows;
+    const [{ path: busPath }] = (await su.query(`SELECT path::text FROM orgs WHERE tenant_id = $1 AND name = '市公交集团党委'`, [tenantA]))
+      .rows;
     const checked: string[] = [];
     for (const type of instances.keys()) {
       if (type === 'Tenant' || TENANT_WIDE[type]) continue;
       const meta = server.database.dataSource.getMetadata(type);
-      const column = type === 'Org' ? 'id' : ['org_id', 'owner_org_id', 'from_org_id'].find((c) => meta.columns.some((col) => col.databaseName === c));
+      const column =
+        type === 'Org' ? 'id' : ['org_id', 'owner_org_id', 'from_org_id'].find((c) => meta.columns.some((col) => col.databaseName === c));
       if (!column) continue;
       const { rows } = await su.query(
         `SELECT x.id::text AS id FROM ${meta.tableName} x JOIN orgs o ON o.tenant_id = x.tenant_id AND o.id = x.${column}

@@ -1,6 +1,19 @@
 import {
-  GraphQLField, GraphQLInputType, GraphQLNamedType, GraphQLSchema, buildClientSchema, getIntrospectionQuery, getNamedType,
-  isEnumType, isInputObjectType, isInterfaceType, isListType, isNonNullType, isObjectType, isScalarType, isUnionType,
+  GraphQLField,
+  GraphQLInputType,
+  GraphQLNamedType,
+  GraphQLSchema,
+  buildClientSchema,
+  getIntrospectionQuery,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  isUnionType,
 } from 'graphql';
 import { Client } from 'pg';
 import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
@@ -39,7 +52,7 @@ describe('moves and archives never break a read (class guard for related objects
   /** Every (table, column) that refers to an org, with the orgs its rows name. */
   const owners: { table: string; column: string; orgs: string[] }[] = [];
   /** The orgs moved and then archived. */
-  let moved: string[] = [];
+  const moved: string[] = [];
 
   beforeAll(async () => {
     server = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
@@ -62,16 +75,26 @@ describe('moves and archives never break a read (class guard for related objects
        ORDER BY 1, 2`);
     const root = (await su.query(`SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id IS NULL`, [tenant])).rows[0].id;
     for (const { table, column } of columns) {
-      const { rows } = await su.query(
-        `SELECT DISTINCT x.org::text AS id FROM (SELECT unnest(array[${column}]::uuid[]) AS org FROM ${table} WHERE tenant_id = $1) x
-          WHERE x.org IS NOT NULL AND x.org <> $2 ORDER BY 1`, [tenant, root]).catch(async () =>
-        su.query(`SELECT DISTINCT o AS id FROM ${table}, unnest(${column}) o WHERE tenant_id = $1 AND o <> $2 ORDER BY 1`, [tenant, root]));
+      const { rows } = await su
+        .query(
+          `SELECT DISTINCT x.org::text AS id FROM (SELECT unnest(array[${column}]::uuid[]) AS org FROM ${table} WHERE tenant_id = $1) x
+          WHERE x.org IS NOT NULL AND x.org <> $2 ORDER BY 1`,
+          [tenant, root],
+        )
+        .catch(async () =>
+          su.query(`SELECT DISTINCT o AS id FROM ${table}, unnest(${column}) o WHERE tenant_id = $1 AND o <> $2 ORDER BY 1`, [
+            tenant,
+            root,
+          ]),
+        );
       owners.push({ table, column, orgs: rows.map((r: { id: string }) => r.id) });
     }
   }, 180_000);
   afterAll(() => server.close());
 
-  const orgRow = async (id: string) => (await su.query(`SELECT id, name, kind, path::text, parent_id, archived_at FROM orgs WHERE tenant_id = $1 AND id = $2`, [tenant, id])).rows[0];
+  const orgRow = async (id: string) =>
+    (await su.query(`SELECT id, name, kind, path::text, parent_id, archived_at FROM orgs WHERE tenant_id = $1 AND id = $2`, [tenant, id]))
+      .rows[0];
 
   /** Orgs a demo user may see: its scope subtrees and the ancestors of its scope roots. */
   async function visibleTo(username: string): Promise<Set<string>> {
@@ -79,7 +102,8 @@ describe('moves and archives never break a read (class guard for related objects
       `WITH roots AS (SELECT o.path FROM role_assignments r JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id
                         JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.org_id WHERE r.tenant_id = $1 AND u.username = $2)
        SELECT o.id::text AS id FROM orgs o WHERE o.tenant_id = $1 AND EXISTS (SELECT 1 FROM roots WHERE o.path <@ roots.path OR roots.path <@ o.path)`,
-      [tenant, username]);
+      [tenant, username],
+    );
     return new Set(rows.map((r: { id: string }) => r.id));
   }
 
@@ -96,9 +120,16 @@ describe('moves and archives never break a read (class guard for related objects
       const key = meta.primaryColumns.map((c) => c.databaseName).filter((c) => c !== 'tenant_id')[0];
       const orgColumns = type.name === 'Org' ? ['id'] : owners.filter((o) => o.table === meta.tableName).map((o) => o.column);
       const tied = orgColumns.length ? `(${orgColumns.map((c) => `array[${c}]::uuid[] && $2::uuid[]`).join(' OR ')}) DESC,` : '';
-      const { rows } = await su.query(`SELECT ${key}::text AS id FROM ${meta.tableName} WHERE tenant_id = $1 ORDER BY ${tied} 1 LIMIT 3`,
-        orgColumns.length ? [tenant, moved] : [tenant]).catch(() => su.query(`SELECT ${key}::text AS id FROM ${meta.tableName} WHERE tenant_id = $1 ORDER BY 1 LIMIT 3`, [tenant]));
-      out.set(type.name, rows.map((r: { id: string }) => toGlobal(type.name, r.id)));
+      const { rows } = await su
+        .query(
+          `SELECT ${key}::text AS id FROM ${meta.tableName} WHERE tenant_id = $1 ORDER BY ${tied} 1 LIMIT 3`,
+          orgColumns.length ? [tenant, moved] : [tenant],
+        )
+        .catch(() => su.query(`SELECT ${key}::text AS id FROM ${meta.tableName} WHERE tenant_id = $1 ORDER BY 1 LIMIT 3`, [tenant]));
+      out.set(
+        type.name,
+        rows.map((r: { id: string }) => toGlobal(type.name, r.id)),
+      );
     }
     return out;
   }
@@ -116,18 +147,26 @@ describe('moves and archives never break a read (class guard for related objects
     if (isEnumType(type)) return type.getValues()[0].value;
     if (isInputObjectType(type)) {
       const out: Record<string, unknown> = {};
-      for (const f of Object.values(type.getFields())) if (isNonNullType(f.type) && depth < 4) out[f.name] = valueFor(f.type, f.name, ids, owner, depth + 1);
+      for (const f of Object.values(type.getFields()))
+        if (isNonNullType(f.type) && depth < 4) out[f.name] = valueFor(f.type, f.name, ids, owner, depth + 1);
       return out;
     }
     if (isScalarType(type)) {
       switch (type.name) {
-        case 'ID': return (ids.get(typeForIdArg(name, owner, ids)) ?? ids.get('Org'))![0];
-        case 'Int': return name === 'year' ? new Date().getFullYear() : 10;
-        case 'Float': return 1;
-        case 'Boolean': return false;
-        case 'Date': return '2013-06-01';
-        case 'DateTime': return '2013-06-01T00:00:00Z';
-        default: return 'x';
+        case 'ID':
+          return (ids.get(typeForIdArg(name, owner, ids)) ?? ids.get('Org'))![0];
+        case 'Int':
+          return name === 'year' ? new Date().getFullYear() : 10;
+        case 'Float':
+          return 1;
+        case 'Boolean':
+          return false;
+        case 'Date':
+          return '2013-06-01';
+        case 'DateTime':
+          return '2013-06-01T00:00:00Z';
+        default:
+          return 'x';
       }
     }
     return null;
@@ -137,22 +176,30 @@ describe('moves and archives never break a read (class guard for related objects
   function selection(type: GraphQLNamedType, depth = 0): string {
     if (isUnionType(type) || isInterfaceType(type)) return '{ __typename ... on Node { id } }';
     if (!isObjectType(type)) return '';
-    const parts = Object.values(type.getFields()).filter((f) => f.args.every((a) => !isNonNullType(a.type))).map((f) => {
-      const named = getNamedType(f.type);
-      if (isScalarType(named) || isEnumType(named)) return f.name;
-      const next = transparent(type.name) ? depth : depth + 1;
-      return next <= 2 ? `${f.name} ${selection(named, next)}` : '';
-    }).filter((p) => p && !p.endsWith(' '));
+    const parts = Object.values(type.getFields())
+      .filter((f) => f.args.every((a) => !isNonNullType(a.type)))
+      .map((f) => {
+        const named = getNamedType(f.type);
+        if (isScalarType(named) || isEnumType(named)) return f.name;
+        const next = transparent(type.name) ? depth : depth + 1;
+        return next <= 2 ? `${f.name} ${selection(named, next)}` : '';
+      })
+      .filter((p) => p && !p.endsWith(' '));
     return `{ __typename ${parts.join(' ')} }`;
   }
 
   function rootOperation(field: GraphQLField<unknown, unknown>, ids: Map<string, string[]>, withOptionalIds: boolean) {
     const owner = getNamedType(field.type).name;
-    const args = field.args.filter((a) => isNonNullType(a.type) || (withOptionalIds && /id$|ids$|^under$/i.test(a.name) && a.type.toString() !== 'ID!'));
+    const args = field.args.filter(
+      (a) => isNonNullType(a.type) || (withOptionalIds && /id$|ids$|^under$/i.test(a.name) && a.type.toString() !== 'ID!'),
+    );
     const variables = Object.fromEntries(args.map((a) => [a.name, valueFor(a.type, a.name, ids, owner)]));
     const decls = args.map((a) => `$${a.name}: ${a.type.toString()}`);
     const call = args.length ? `(${args.map((a) => `${a.name}: $${a.name}`).join(', ')})` : '';
-    return { query: `query${decls.length ? `(${decls.join(', ')})` : ''} { ${field.name}${call} ${selection(getNamedType(field.type))} }`, variables };
+    return {
+      query: `query${decls.length ? `(${decls.join(', ')})` : ''} { ${field.name}${call} ${selection(getNamedType(field.type))} }`,
+      variables,
+    };
   }
 
   /** Every Org object anywhere in an answer. */
@@ -173,9 +220,12 @@ describe('moves and archives never break a read (class guard for related objects
       result.requests += 1;
       if (res.data && Object.values(res.data).some((v) => v !== null)) result.answered += 1;
       const internal = (res.errors ?? []).filter((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR' || !e.extensions?.code);
-      if (internal.length || res.status >= 500) result.internal.push({ op, role, errors: internal.map((e) => `${e.message} at ${e.path?.join('.')}`) });
+      if (internal.length || res.status >= 500)
+        result.internal.push({ op, role, errors: internal.map((e) => `${e.message} at ${e.path?.join('.')}`) });
       // validation or cost refusals would hide fields from the guard: the crawl's own queries must pass
-      const refused = (res.errors ?? []).filter((e) => e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' || e.extensions?.code === 'GRAPHQL_PARSE_FAILED');
+      const refused = (res.errors ?? []).filter(
+        (e) => e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' || e.extensions?.code === 'GRAPHQL_PARSE_FAILED',
+      );
       if (refused.length) result.internal.push({ op, role, errors: refused.map((e) => `refused: ${e.message}`) });
       for (const org of orgsIn(res.data)) if (!visible.has(org)) result.invisible.push({ op, role, org });
     };
@@ -192,7 +242,12 @@ describe('moves and archives never break a read (class guard for related objects
       for (const [type, list] of ids) {
         const sel = selection(schema.getType(type)!);
         for (const id of list) {
-          check(`node ${type} ${id}`, role, await server.gql(`query($id: ID!) { node(id: $id) { __typename ... on ${type} ${sel} } }`, { id }, token), visible);
+          check(
+            `node ${type} ${id}`,
+            role,
+            await server.gql(`query($id: ID!) { node(id: $id) { __typename ... on ${type} ${sel} } }`, { id }, token),
+            visible,
+          );
         }
       }
     }
@@ -203,13 +258,23 @@ describe('moves and archives never break a read (class guard for related objects
     const withRecords = owners.filter((o) => o.orgs.length).map((o) => `${o.table}.${o.column}`);
     // the demo holds records of every module: a new org-bound table without demo rows shows up here
     expect(withRecords.length).toBeGreaterThanOrEqual(20);
-    expect(withRecords).toEqual(expect.arrayContaining(['service_requests.from_org_id', 'service_requests.to_org_id', 'evaluations.org_id', 'inspections.org_id', 'rectifications.owner_org_id']));
+    expect(withRecords).toEqual(
+      expect.arrayContaining([
+        'service_requests.from_org_id',
+        'service_requests.to_org_id',
+        'evaluations.org_id',
+        'inspections.org_id',
+        'rectifications.owner_org_id',
+      ]),
+    );
   });
 
   it('moves every org that owns a record into another 直属党组织 subtree, and every role reads everything without an error', async () => {
     const admin = await server.token('jtj', 'admin');
     const targets = ['市交通运输综合执法支队党委', '市高速公路建设开发公司党委', '局机关党委'];
-    const targetIds = (await su.query(`SELECT id FROM orgs WHERE tenant_id = $1 AND name = ANY($2) ORDER BY array_position($2, name)`, [tenant, targets])).rows.map((r: { id: string }) => r.id);
+    const targetIds = (
+      await su.query(`SELECT id FROM orgs WHERE tenant_id = $1 AND name = ANY($2) ORDER BY array_position($2, name)`, [tenant, targets])
+    ).rows.map((r: { id: string }) => r.id);
     const candidates = [...new Set(owners.flatMap((o) => o.orgs.slice(0, 2)))];
     for (const id of candidates) {
       if (targetIds.includes(id)) continue;
@@ -220,7 +285,11 @@ describe('moves and archives never break a read (class guard for related objects
         const t = await orgRow(target);
         const top = org.path.split('.').slice(0, 2).join('.');
         if (t.path === top || t.path.startsWith(`${top}.`) || t.id === org.parent_id) continue;
-        const res = await server.gql(`mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`, { input: { id: toGlobal('Org', id), newParentId: toGlobal('Org', target) } }, admin);
+        const res = await server.gql(
+          `mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`,
+          { input: { id: toGlobal('Org', id), newParentId: toGlobal('Org', target) } },
+          admin,
+        );
         expect({ org: org.name, errors: res.errors }).toEqual({ org: org.name, errors: undefined });
         done = true;
         break;
@@ -241,9 +310,15 @@ describe('moves and archives never break a read (class guard for related objects
     const admin = await server.token('jtj', 'admin');
     const paths = await Promise.all(moved.map(async (id) => (await orgRow(id)).path));
     const { rows } = await su.query(
-      `SELECT id, name FROM orgs WHERE tenant_id = $1 AND archived_at IS NULL AND path <@ ANY($2::ltree[]) ORDER BY nlevel(path) DESC, path`, [tenant, paths]);
+      `SELECT id, name FROM orgs WHERE tenant_id = $1 AND archived_at IS NULL AND path <@ ANY($2::ltree[]) ORDER BY nlevel(path) DESC, path`,
+      [tenant, paths],
+    );
     for (const { id, name } of rows) {
-      const res = await server.gql(`mutation($input: ArchiveOrgInput!) { archiveOrg(input: $input) { archivedAt } }`, { input: { id: toGlobal('Org', id) } }, admin);
+      const res = await server.gql(
+        `mutation($input: ArchiveOrgInput!) { archiveOrg(input: $input) { archivedAt } }`,
+        { input: { id: toGlobal('Org', id) } },
+        admin,
+      );
       expect({ name, errors: res.errors }).toEqual({ name, errors: undefined });
     }
     expect(rows.length).toBeGreaterThanOrEqual(moved.length);

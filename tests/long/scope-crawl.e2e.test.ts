@@ -30,7 +30,10 @@ const TENANT_WIDE: Record<string, string> = {
 };
 /** Rows of an org-bound type the whole tenant reads by design: never chosen, never counted as a leak. */
 const PUBLIC_ROWS: Record<string, { where: string; reason: string }> = {
-  Exemplar: { where: `x.state IN ('PUBLIC_NOTICE', 'NAMED', 'RE_EVALUATED')`, reason: '选树典型 in 公示 or named is public within the agency, so anyone may object' },
+  Exemplar: {
+    where: `x.state IN ('PUBLIC_NOTICE', 'NAMED', 'RE_EVALUATED')`,
+    reason: '选树典型 in 公示 or named is public within the agency, so anyone may object',
+  },
 };
 /** How a type without an org column of its own reaches its org, where the foreign keys do not say it. */
 const BINDING_OVERRIDES: Record<string, { join: string; org: string }> = {
@@ -46,8 +49,11 @@ const BINDING_OVERRIDES: Record<string, { join: string; org: string }> = {
 const ORG_COLUMNS = ['org_id', 'owner_org_id', 'from_org_id', 'scope_org_id'];
 /** Mutations without an id that are no power over the tenant: sessions and the public's own channels. */
 const NOT_TENANT_POWERS: Record<string, string> = {
-  login: 'a session', refreshToken: 'a session', logout: 'a session (the viewer’s own)',
-  submitOpinion: 'the public’s channel, through a link code', rateOpinionReply: 'the public’s channel, through a follow-up token',
+  login: 'a session',
+  refreshToken: 'a session',
+  logout: 'a session (the viewer’s own)',
+  submitOpinion: 'the public’s channel, through a link code',
+  rateOpinionReply: 'the public’s channel, through a follow-up token',
   createTenant: 'the platform operator’s (refused to every tenant user)',
 };
 /** Mutations that may answer a sibling's ids without an error, because they act on the viewer's own rows only. */
@@ -96,7 +102,8 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
     if (r.errors || !r.data) throw new Error(`${what}: ${JSON.stringify(r.errors)}`);
     return r.data;
   };
-  const userGid = async (username: string) => toGlobal('User', (await su.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = $2`, [tenantId, username])).rows[0].id);
+  const userGid = async (username: string) =>
+    toGlobal('User', (await su.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = $2`, [tenantId, username])).rows[0].id);
 
   /** One record of every kind in a subtree, made through the API by the people who make them. */
   async function populate(s: typeof BUS) {
@@ -104,57 +111,235 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
     const secretary = await server.token('jtj', s.secretary);
     const inspector = await server.token('jtj', 'inspector');
     const [root, branch] = [ids[s.root], ids[s.branch]];
-    const [{ id: versionRaw }] = (await su.query(`SELECT id FROM framework_versions WHERE tenant_id = $1 AND status = 'PUBLISHED' LIMIT 1`, [tenantId])).rows;
-    const campaign = (await must('createCampaign', gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id deadlines { id } } }`, { input: {
-      name: `${s.root}创建活动`, versionId: toGlobal('FrameworkVersion', versionRaw), scopeOrgId: root, eligibleKinds: ['GENERAL_BRANCH', 'BRANCH'],
-      startsOn: day(-30), endsOn: '2030-12-31', deadlines: [{ code: 'PLAN', name: '支部创建计划', dueOn: day(10), orgKinds: ['BRANCH'] }],
-    } }, admin))).createCampaign;
-    await must('setLeadingGroup', gql(`mutation($input: SetLeadingGroupInput!) { setLeadingGroup(input: $input) { officeNote } }`,
-      { input: { campaignId: campaign.id, leader: { userId: await userGid('leader'), title: '组长' }, officeOrgId: root } }, admin));
-    const team = (await must('createSupervisionTeam', gql(`mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
-      { input: { name: `${s.root}督导组`, leaderId: await userGid('inspector'), scopeOrgIds: [root] } }, admin))).createSupervisionTeam;
-    await must('submitForDeadline', gql(`mutation($input: SubmitForDeadlineInput!) { submitForDeadline(input: $input) { id } }`,
-      { input: { deadlineId: campaign.deadlines[0].id, orgId: branch, text: '支部创建计划' } }, secretary));
-    await must('createLedgerEntry', gql(`mutation($input: CreateLedgerEntryInput!) { createLedgerEntry(input: $input) { id } }`,
-      { input: { orgId: branch, occurredOn: day(-2), category: 'MEETING', title: '支部党员大会', content: '台帐内容', participants: 9 } }, secretary));
-    const briefing = (await must('createBriefing', gql(`mutation($input: CreateBriefingInput!) { createBriefing(input: $input) { id } }`,
-      { input: { orgId: branch, title: '创建简报', body: '简报内容' } }, secretary))).createBriefing;
+    const [{ id: versionRaw }] = (
+      await su.query(`SELECT id FROM framework_versions WHERE tenant_id = $1 AND status = 'PUBLISHED' LIMIT 1`, [tenantId])
+    ).rows;
+    const campaign = (
+      await must(
+        'createCampaign',
+        gql(
+          `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id deadlines { id } } }`,
+          {
+            input: {
+              name: `${s.root}创建活动`,
+              versionId: toGlobal('FrameworkVersion', versionRaw),
+              scopeOrgId: root,
+              eligibleKinds: ['GENERAL_BRANCH', 'BRANCH'],
+              startsOn: day(-30),
+              endsOn: '2030-12-31',
+              deadlines: [{ code: 'PLAN', name: '支部创建计划', dueOn: day(10), orgKinds: ['BRANCH'] }],
+            },
+          },
+          admin,
+        ),
+      )
+    ).createCampaign;
+    await must(
+      'setLeadingGroup',
+      gql(
+        `mutation($input: SetLeadingGroupInput!) { setLeadingGroup(input: $input) { officeNote } }`,
+        { input: { campaignId: campaign.id, leader: { userId: await userGid('leader'), title: '组长' }, officeOrgId: root } },
+        admin,
+      ),
+    );
+    const team = (
+      await must(
+        'createSupervisionTeam',
+        gql(
+          `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+          { input: { name: `${s.root}督导组`, leaderId: await userGid('inspector'), scopeOrgIds: [root] } },
+          admin,
+        ),
+      )
+    ).createSupervisionTeam;
+    await must(
+      'submitForDeadline',
+      gql(
+        `mutation($input: SubmitForDeadlineInput!) { submitForDeadline(input: $input) { id } }`,
+        { input: { deadlineId: campaign.deadlines[0].id, orgId: branch, text: '支部创建计划' } },
+        secretary,
+      ),
+    );
+    await must(
+      'createLedgerEntry',
+      gql(
+        `mutation($input: CreateLedgerEntryInput!) { createLedgerEntry(input: $input) { id } }`,
+        { input: { orgId: branch, occurredOn: day(-2), category: 'MEETING', title: '支部党员大会', content: '台帐内容', participants: 9 } },
+        secretary,
+      ),
+    );
+    const briefing = (
+      await must(
+        'createBriefing',
+        gql(
+          `mutation($input: CreateBriefingInput!) { createBriefing(input: $input) { id } }`,
+          { input: { orgId: branch, title: '创建简报', body: '简报内容' } },
+          secretary,
+        ),
+      )
+    ).createBriefing;
     await must('publishBriefing', gql(`mutation($id: ID!) { publishBriefing(input: { id: $id }) { id } }`, { id: briefing.id }, secretary));
-    await must('pledgeCommitment', gql(`mutation($input: PledgeCommitmentInput!) { pledgeCommitment(input: $input) { id } }`,
-      { input: { orgId: branch, text: '承诺为群众办实事', dueOn: day(30) } }, secretary));
-    await must('registerInnovationProject', gql(`mutation($input: RegisterInnovationProjectInput!) { registerInnovationProject(input: $input) { id } }`,
-      { input: { orgId: branch, year: Number(day(0).slice(0, 4)), theme: '多彩服务创新项目' } }, secretary));
-    await must('nominateExemplar', gql(`mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { id } }`,
-      { input: { kind: 'MODEL_POST', orgId: branch, year: Number(day(0).slice(0, 4)), title: '党员示范岗', memberName: '张三', reason: '服务热情' } }, secretary));
-    const window = (await must('nominateExemplar (window)', gql(`mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { id } }`,
-      { input: { kind: 'MODEL_WINDOW', orgId: branch, year: Number(day(0).slice(0, 4)), title: '党员示范窗口', reason: '窗口服务' } }, secretary))).nominateExemplar;
-    await must('startExemplarReview', gql(`mutation($id: ID!) { startExemplarReview(input: { id: $id }) { id } }`, { id: window.id }, admin));
-    await must('startExemplarNotice', gql(`mutation($id: ID!, $s: Date!, $e: Date!) { startExemplarNotice(input: { id: $id, startsOn: $s, endsOn: $e }) { id } }`,
-      { id: window.id, s: day(0), e: day(7) }, admin));
-    await must('lodgeExemplarObjection', gql(`mutation($id: ID!) { lodgeExemplarObjection(input: { exemplarId: $id, text: "请核实" }) { id } }`, { id: window.id }, secretary));
-    const link = (await must('createLinkCode', gql(`mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { id code } }`,
-      { input: { orgId: branch, label: '服务窗口二维码' } }, secretary))).createLinkCode;
-    await must('submitPublicReview', gql(`mutation($input: SubmitPublicReviewInput!) { submitPublicReview(input: $input) { __typename } }`,
-      { input: { code: link.code, rating: 5, comment: '满意', deviceId: `device-${randomUUID()}` } }, ''));
-    await must('recordOpinion', gql(`mutation($input: RecordOpinionInput!) { recordOpinion(input: $input) { __typename } }`,
-      { input: { orgId: branch, content: '群众意见' } }, secretary));
-    const person = (await must('createPairingPerson', gql(`mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id } }`,
-      { input: { orgId: branch, name: '困难党员', kind: 'MEMBER', difficulty: '生活困难' } }, secretary))).createPairingPerson;
-    const pairing = (await must('createPairing', gql(`mutation($input: CreatePairingInput!) { createPairing(input: $input) { id } }`,
-      { input: { cadreId: await userGid(s.secretary), personId: person.id, startedOn: day(-5) } }, secretary))).createPairing;
-    await must('logPairingVisit', gql(`mutation($input: LogPairingVisitInput!) { logPairingVisit(input: $input) { id } }`,
-      { input: { pairingId: pairing.id, visitedOn: day(-1), note: '走访' } }, secretary));
-    await must('raiseServiceRequest', gql(`mutation($input: RaiseServiceRequestInput!) { raiseServiceRequest(input: $input) { id } }`,
-      { input: { fromOrgId: branch, title: '请求上级帮助', description: '需要协调' } }, secretary));
-    await must('startEvaluation', gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }`,
-      { input: { campaignId: campaign.id, orgId: branch, kind: 'SELF' } }, secretary));
-    await must('createServiceBrand', gql(`mutation($input: CreateServiceBrandInput!) { createServiceBrand(input: $input) { id } }`,
-      { input: { orgId: branch, name: `${s.branch}服务品牌` } }, secretary));
-    const inspection = (await must('recordInspection', gql(`mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`, { input: {
-      idempotencyKey: randomUUID(), teamId: team.id, orgId: branch, inspectedOn: day(-1), methods: ['BRIEFING'], summary: '督查',
-      findings: [{ severity: 'MINOR', description: '台帐不全', rectifyOrgId: branch, rectifyDueOn: day(20) }],
-    } }, inspector))).recordInspection;
-    await must('finalizeInspection', gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { id } }`, { id: inspection.id }, inspector));
+    await must(
+      'pledgeCommitment',
+      gql(
+        `mutation($input: PledgeCommitmentInput!) { pledgeCommitment(input: $input) { id } }`,
+        { input: { orgId: branch, text: '承诺为群众办实事', dueOn: day(30) } },
+        secretary,
+      ),
+    );
+    await must(
+      'registerInnovationProject',
+      gql(
+        `mutation($input: RegisterInnovationProjectInput!) { registerInnovationProject(input: $input) { id } }`,
+        { input: { orgId: branch, year: Number(day(0).slice(0, 4)), theme: '多彩服务创新项目' } },
+        secretary,
+      ),
+    );
+    await must(
+      'nominateExemplar',
+      gql(
+        `mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { id } }`,
+        {
+          input: {
+            kind: 'MODEL_POST',
+            orgId: branch,
+            year: Number(day(0).slice(0, 4)),
+            title: '党员示范岗',
+            memberName: '张三',
+            reason: '服务热情',
+          },
+        },
+        secretary,
+      ),
+    );
+    const window = (
+      await must(
+        'nominateExemplar (window)',
+        gql(
+          `mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { id } }`,
+          { input: { kind: 'MODEL_WINDOW', orgId: branch, year: Number(day(0).slice(0, 4)), title: '党员示范窗口', reason: '窗口服务' } },
+          secretary,
+        ),
+      )
+    ).nominateExemplar;
+    await must(
+      'startExemplarReview',
+      gql(`mutation($id: ID!) { startExemplarReview(input: { id: $id }) { id } }`, { id: window.id }, admin),
+    );
+    await must(
+      'startExemplarNotice',
+      gql(
+        `mutation($id: ID!, $s: Date!, $e: Date!) { startExemplarNotice(input: { id: $id, startsOn: $s, endsOn: $e }) { id } }`,
+        { id: window.id, s: day(0), e: day(7) },
+        admin,
+      ),
+    );
+    await must(
+      'lodgeExemplarObjection',
+      gql(`mutation($id: ID!) { lodgeExemplarObjection(input: { exemplarId: $id, text: "请核实" }) { id } }`, { id: window.id }, secretary),
+    );
+    const link = (
+      await must(
+        'createLinkCode',
+        gql(
+          `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { id code } }`,
+          { input: { orgId: branch, label: '服务窗口二维码' } },
+          secretary,
+        ),
+      )
+    ).createLinkCode;
+    await must(
+      'submitPublicReview',
+      gql(
+        `mutation($input: SubmitPublicReviewInput!) { submitPublicReview(input: $input) { __typename } }`,
+        { input: { code: link.code, rating: 5, comment: '满意', deviceId: `device-${randomUUID()}` } },
+        '',
+      ),
+    );
+    await must(
+      'recordOpinion',
+      gql(
+        `mutation($input: RecordOpinionInput!) { recordOpinion(input: $input) { __typename } }`,
+        { input: { orgId: branch, content: '群众意见' } },
+        secretary,
+      ),
+    );
+    const person = (
+      await must(
+        'createPairingPerson',
+        gql(
+          `mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id } }`,
+          { input: { orgId: branch, name: '困难党员', kind: 'MEMBER', difficulty: '生活困难' } },
+          secretary,
+        ),
+      )
+    ).createPairingPerson;
+    const pairing = (
+      await must(
+        'createPairing',
+        gql(
+          `mutation($input: CreatePairingInput!) { createPairing(input: $input) { id } }`,
+          { input: { cadreId: await userGid(s.secretary), personId: person.id, startedOn: day(-5) } },
+          secretary,
+        ),
+      )
+    ).createPairing;
+    await must(
+      'logPairingVisit',
+      gql(
+        `mutation($input: LogPairingVisitInput!) { logPairingVisit(input: $input) { id } }`,
+        { input: { pairingId: pairing.id, visitedOn: day(-1), note: '走访' } },
+        secretary,
+      ),
+    );
+    await must(
+      'raiseServiceRequest',
+      gql(
+        `mutation($input: RaiseServiceRequestInput!) { raiseServiceRequest(input: $input) { id } }`,
+        { input: { fromOrgId: branch, title: '请求上级帮助', description: '需要协调' } },
+        secretary,
+      ),
+    );
+    await must(
+      'startEvaluation',
+      gql(
+        `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }`,
+        { input: { campaignId: campaign.id, orgId: branch, kind: 'SELF' } },
+        secretary,
+      ),
+    );
+    await must(
+      'createServiceBrand',
+      gql(
+        `mutation($input: CreateServiceBrandInput!) { createServiceBrand(input: $input) { id } }`,
+        { input: { orgId: branch, name: `${s.branch}服务品牌` } },
+        secretary,
+      ),
+    );
+    const inspection = (
+      await must(
+        'recordInspection',
+        gql(
+          `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+          {
+            input: {
+              idempotencyKey: randomUUID(),
+              teamId: team.id,
+              orgId: branch,
+              inspectedOn: day(-1),
+              methods: ['BRIEFING'],
+              summary: '督查',
+              findings: [{ severity: 'MINOR', description: '台帐不全', rectifyOrgId: branch, rectifyDueOn: day(20) }],
+            },
+          },
+          inspector,
+        ),
+      )
+    ).recordInspection;
+    await must(
+      'finalizeInspection',
+      gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { id } }`, { id: inspection.id }, inspector),
+    );
   }
 
   beforeAll(async () => {
@@ -165,11 +350,36 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
     ids = await orgIds(server, 'jtj');
     const admin = await server.token('jtj', 'admin');
     // the subtree admins, made by the root admin
-    for (const [username, org] of [['bus-admin', BUS.root], ['road-admin', ROAD.root]]) {
-      const user = (await must('createUser', gql(`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
-        { input: { username, displayName: username, password: PASSWORD, orgId: ids[org] } }, admin))).createUser;
-      await must('assignRole', gql(`mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`, { input: { userId: user.id, role: 'TENANT_ADMIN', orgId: ids[org] } }, admin));
-      const login = await must('login', gql(`mutation($input: LoginInput!) { login(input: $input) { accessToken } }`, { input: { tenant: 'jtj', username, password: PASSWORD } }, ''));
+    for (const [username, org] of [
+      ['bus-admin', BUS.root],
+      ['road-admin', ROAD.root],
+    ]) {
+      const user = (
+        await must(
+          'createUser',
+          gql(
+            `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+            { input: { username, displayName: username, password: PASSWORD, orgId: ids[org] } },
+            admin,
+          ),
+        )
+      ).createUser;
+      await must(
+        'assignRole',
+        gql(
+          `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+          { input: { userId: user.id, role: 'TENANT_ADMIN', orgId: ids[org] } },
+          admin,
+        ),
+      );
+      const login = await must(
+        'login',
+        gql(
+          `mutation($input: LoginInput!) { login(input: $input) { accessToken } }`,
+          { input: { tenant: 'jtj', username, password: PASSWORD } },
+          '',
+        ),
+      );
       tokens.set(username, login.login.accessToken);
     }
     for (const { username } of ROLES) if (!tokens.has(username)) tokens.set(username, await server.token('jtj', username));
@@ -182,12 +392,16 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
     const node = schema.getType('Node');
     if (!node || !isInterfaceType(node)) throw new Error('no Node interface');
     const columns = async (table: string): Promise<string[]> =>
-      (await su.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`, [table])).rows.map((r) => r.column_name);
+      (
+        await su.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`, [table])
+      ).rows.map((r) => r.column_name);
     // foreign keys (tenant_id, x) → parent (tenant_id, id), for records that reach their org through a parent
-    const fks: { child: string; parent: string; col: string }[] = (await su.query(`
+    const fks: { child: string; parent: string; col: string }[] = (
+      await su.query(`
       SELECT c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent, a.attname AS col
         FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[2]
-       WHERE c.contype = 'f' AND array_length(c.conkey, 1) = 2 ORDER BY 1, 3`)).rows;
+       WHERE c.contype = 'f' AND array_length(c.conkey, 1) = 2 ORDER BY 1, 3`)
+    ).rows;
     for (const type of schema.getPossibleTypes(node)) {
       const name = type.name;
       unknown.set(name, toGlobal(name, randomUUID()));
@@ -199,7 +413,9 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
       const key = meta.primaryColumns.map((c) => c.databaseName).filter((c) => c !== 'tenant_id');
       if (key.length !== 1) throw new Error(`${name}: a Node needs one id column besides tenant_id`);
       if (TENANT_WIDE[name]) {
-        const { rows } = await su.query(`SELECT ${key[0]}::text AS id FROM ${meta.tableName} WHERE tenant_id = $1 ORDER BY 1 LIMIT 1`, [tenantId]);
+        const { rows } = await su.query(`SELECT ${key[0]}::text AS id FROM ${meta.tableName} WHERE tenant_id = $1 ORDER BY 1 LIMIT 1`, [
+          tenantId,
+        ]);
         if (rows.length) tenantWide.set(name, toGlobal(name, rows[0].id));
         continue;
       }
@@ -223,10 +439,14 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
       const found = new Map<string, string>();
       const all: string[] = [];
       for (const [type, b] of bindings) {
-        const rows: { id: string; public: boolean }[] = (await su.query(
-          `SELECT DISTINCT x.${b.key}::text AS id, ${PUBLIC_ROWS[type]?.where ?? 'false'} AS public FROM ${b.table} x ${b.join}
+        const rows: { id: string; public: boolean }[] = (
+          await su.query(
+            `SELECT DISTINCT x.${b.key}::text AS id, ${PUBLIC_ROWS[type]?.where ?? 'false'} AS public FROM ${b.table} x ${b.join}
              JOIN orgs o ON o.tenant_id = x.tenant_id AND o.id = ${b.org}
-            WHERE x.tenant_id = $1 AND o.path <@ $2::ltree ORDER BY 1`, [tenantId, path])).rows;
+            WHERE x.tenant_id = $1 AND o.path <@ $2::ltree ORDER BY 1`,
+            [tenantId, path],
+          )
+        ).rows;
         const hidden = rows.filter((r) => !r.public);
         // the org where the records sit (its branch), not the first org of the subtree
         const pick = type === 'Org' ? rawOf(ids[sibling.branch]) : hidden[0]?.id;
@@ -245,9 +465,14 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
     expect(types.filter((t) => !bindings.has(t) && !TENANT_WIDE[t])).toEqual([]);
     for (const sibling of [BUS, ROAD]) {
       const found = inside.get(sibling.root)!;
-      expect({ sibling: sibling.root, missing: [...bindings.keys()].filter((t) => !found.has(t)) }).toEqual({ sibling: sibling.root, missing: [] });
+      expect({ sibling: sibling.root, missing: [...bindings.keys()].filter((t) => !found.has(t)) }).toEqual({
+        sibling: sibling.root,
+        missing: [],
+      });
     }
-    console.log(`scope crawl: ${types.length} Node types, ${bindings.size} bound to an org (${[...bindings.keys()].join(', ')}); tenant-wide: ${Object.keys(TENANT_WIDE).join(', ')}`);
+    console.log(
+      `scope crawl: ${types.length} Node types, ${bindings.size} bound to an org (${[...bindings.keys()].join(', ')}); tenant-wide: ${Object.keys(TENANT_WIDE).join(', ')}`,
+    );
   });
 
   /**
@@ -255,76 +480,105 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
    * the HARMLESS mutations and of sessions aside: they succeed on the viewer's own rows).
    */
   async function fingerprint(): Promise<Map<string, string>> {
-    const tables: string[] = (await su.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    const tables: string[] = (
+      await su.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> 'refresh_tokens'
-        AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id') ORDER BY 1`)).rows.map((r) => r.relname);
+        AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id') ORDER BY 1`)
+    ).rows.map((r) => r.relname);
     const out = new Map<string, string>();
     for (const t of tables) {
-      const { rows } = await su.query(`SELECT count(*) AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x
-        WHERE tenant_id = $1 ${t === 'audit_log' ? 'AND action <> ALL($2::text[])' : 'AND $2::text[] IS NOT NULL'}`, [tenantId, [...Object.keys(HARMLESS), ...Object.keys(NOT_TENANT_POWERS)]]);
+      const { rows } = await su.query(
+        `SELECT count(*) AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x
+        WHERE tenant_id = $1 ${t === 'audit_log' ? 'AND action <> ALL($2::text[])' : 'AND $2::text[] IS NOT NULL'}`,
+        [tenantId, [...Object.keys(HARMLESS), ...Object.keys(NOT_TENANT_POWERS)]],
+      );
       out.set(t, `${rows[0].n}:${rows[0].h}`);
     }
     return out;
   }
   const changedTables = (a: Map<string, string>, b: Map<string, string>) => [...a.keys()].filter((t) => a.get(t) !== b.get(t));
 
-  it.each(ROLES)('keeps $username ($scope) out of $sibling.root through node, nodes, every root query and every mutation that takes an id', async ({ username, sibling }) => {
-    const token = tokens.get(username)!;
-    const found = inside.get(sibling.root)!;
-    const hidden = secrets.get(sibling.root)!;
-    const leaks = (body: unknown) => {
-      const text = JSON.stringify(body);
-      return hidden.filter((s) => text.includes(s));
-    };
-    // the sibling run and the control run differ only in the org-bound ids: sibling instances or unknown ones
-    const foreignIds = new Map([...tenantWide, ...found]);
-    const controlIds = new Map([...tenantWide, ...[...found.keys()].map((t) => [t, unknown.get(t)!] as const)]);
-    tried.roles++;
+  it.each(ROLES)(
+    'keeps $username ($scope) out of $sibling.root through node, nodes, every root query and every mutation that takes an id',
+    async ({ username, sibling }) => {
+      const token = tokens.get(username)!;
+      const found = inside.get(sibling.root)!;
+      const hidden = secrets.get(sibling.root)!;
+      const leaks = (body: unknown) => {
+        const text = JSON.stringify(body);
+        return hidden.filter((s) => text.includes(s));
+      };
+      // the sibling run and the control run differ only in the org-bound ids: sibling instances or unknown ones
+      const foreignIds = new Map([...tenantWide, ...found]);
+      const controlIds = new Map([...tenantWide, ...[...found.keys()].map((t) => [t, unknown.get(t)!] as const)]);
+      tried.roles++;
 
-    for (const [type, id] of found) {
-      const one = await gql(`query($id: ID!) { node(id: $id) { id } }`, { id }, token);
-      expect({ type, node: one.data?.node ?? null, codes: (one.errors ?? []).map((e) => e.extensions?.code) }).toEqual({ type, node: null, codes: [] });
-      tried.nodeChecks++;
-    }
-    const many = await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [...found.values()] }, token);
-    expect(many.data.nodes.every((n: unknown) => n === null)).toBe(true);
-
-    // the viewer's own notifications read first, so that marking them (a HARMLESS success) answers alike in both runs
-    await gql(`mutation { markNotificationsRead(input: { all: true }) { marked } }`, {}, token);
-    const before = await fingerprint();
-    for (const field of rootQueries(schema)) {
-      const foreign = operation('query', field, foreignIds);
-      const control = operation('query', field, controlIds);
-      const [a, b] = [await gql(foreign.query, foreign.variables, token), await gql(control.query, control.variables, token)];
-      expect({ field: field.name, leaked: leaks(a) }).toEqual({ field: field.name, leaked: [] });
-      expect({ field: field.name, codes: (a.errors ?? []).map((e) => e.extensions?.code) }).toEqual({ field: field.name, codes: (b.errors ?? []).map((e) => e.extensions?.code) });
-      expect({ field: field.name, internal: (a.errors ?? []).some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR') }).toEqual({ field: field.name, internal: false });
-      tried.queries++;
-      // and with its required arguments alone: lists answer for the viewer's own scope, where nothing of the sibling may appear
-      if (field.args.some((arg) => !isNonNullType(arg.type) && /id$|ids$|^under$/i.test(arg.name))) {
-        const bare = operation('query', field, foreignIds, true);
-        const c = await gql(bare.query, bare.variables, token);
-        expect({ field: field.name, bare: true, leaked: leaks(c) }).toEqual({ field: field.name, bare: true, leaked: [] });
-        expect({ field: field.name, bare: true, internal: (c.errors ?? []).some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR') }).toEqual({ field: field.name, bare: true, internal: false });
-        tried.defaultScopeQueries++;
+      for (const [type, id] of found) {
+        const one = await gql(`query($id: ID!) { node(id: $id) { id } }`, { id }, token);
+        expect({ type, node: one.data?.node ?? null, codes: (one.errors ?? []).map((e) => e.extensions?.code) }).toEqual({
+          type,
+          node: null,
+          codes: [],
+        });
+        tried.nodeChecks++;
       }
-    }
-    const succeeded: string[] = [];
-    for (const field of mutationsTakingIds(schema)) {
-      const foreign = operation('mutation', field, foreignIds);
-      const control = operation('mutation', field, controlIds);
-      const a = await gql(foreign.query, foreign.variables, token);
-      const b = await gql(control.query, control.variables, token);
-      if (!a.errors) succeeded.push(field.name);
-      expect({ field: field.name, leaked: leaks(a) }).toEqual({ field: field.name, leaked: [] });
-      expect({ field: field.name, codes: (a.errors ?? []).map((e) => e.extensions?.code), data: strip(a.data) })
-        .toEqual({ field: field.name, codes: (b.errors ?? []).map((e) => e.extensions?.code), data: strip(b.data) });
-      expect({ field: field.name, internal: (a.errors ?? []).some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR') }).toEqual({ field: field.name, internal: false });
-      tried.mutations++;
-    }
-    expect(succeeded.filter((name) => !HARMLESS[name])).toEqual([]);
-    expect(changedTables(before, await fingerprint())).toEqual([]);
-  }, 300_000);
+      const many = await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [...found.values()] }, token);
+      expect(many.data.nodes.every((n: unknown) => n === null)).toBe(true);
+
+      // the viewer's own notifications read first, so that marking them (a HARMLESS success) answers alike in both runs
+      await gql(`mutation { markNotificationsRead(input: { all: true }) { marked } }`, {}, token);
+      const before = await fingerprint();
+      for (const field of rootQueries(schema)) {
+        const foreign = operation('query', field, foreignIds);
+        const control = operation('query', field, controlIds);
+        const [a, b] = [await gql(foreign.query, foreign.variables, token), await gql(control.query, control.variables, token)];
+        expect({ field: field.name, leaked: leaks(a) }).toEqual({ field: field.name, leaked: [] });
+        expect({ field: field.name, codes: (a.errors ?? []).map((e) => e.extensions?.code) }).toEqual({
+          field: field.name,
+          codes: (b.errors ?? []).map((e) => e.extensions?.code),
+        });
+        expect({ field: field.name, internal: (a.errors ?? []).some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR') }).toEqual({
+          field: field.name,
+          internal: false,
+        });
+        tried.queries++;
+        // and with its required arguments alone: lists answer for the viewer's own scope, where nothing of the sibling may appear
+        if (field.args.some((arg) => !isNonNullType(arg.type) && /id$|ids$|^under$/i.test(arg.name))) {
+          const bare = operation('query', field, foreignIds, true);
+          const c = await gql(bare.query, bare.variables, token);
+          expect({ field: field.name, bare: true, leaked: leaks(c) }).toEqual({ field: field.name, bare: true, leaked: [] });
+          expect({
+            field: field.name,
+            bare: true,
+            internal: (c.errors ?? []).some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR'),
+          }).toEqual({ field: field.name, bare: true, internal: false });
+          tried.defaultScopeQueries++;
+        }
+      }
+      const succeeded: string[] = [];
+      for (const field of mutationsTakingIds(schema)) {
+        const foreign = operation('mutation', field, foreignIds);
+        const control = operation('mutation', field, controlIds);
+        const a = await gql(foreign.query, foreign.variables, token);
+        const b = await gql(control.query, control.variables, token);
+        if (!a.errors) succeeded.push(field.name);
+        expect({ field: field.name, leaked: leaks(a) }).toEqual({ field: field.name, leaked: [] });
+        expect({ field: field.name, codes: (a.errors ?? []).map((e) => e.extensions?.code), data: strip(a.data) }).toEqual({
+          field: field.name,
+          codes: (b.errors ?? []).map((e) => e.extensions?.code),
+          data: strip(b.data),
+        });
+        expect({ field: field.name, internal: (a.errors ?? []).some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR') }).toEqual({
+          field: field.name,
+          internal: false,
+        });
+        tried.mutations++;
+      }
+      expect(succeeded.filter((name) => !HARMLESS[name])).toEqual([]);
+      expect(changedTables(before, await fingerprint())).toEqual([]);
+    },
+    300_000,
+  );
 
   it.each(ROLES)('refuses $username ($scope) every tenant-wide power: each mutation that takes no id', async ({ username }) => {
     const token = tokens.get(username)!;
@@ -334,7 +588,10 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
     for (const field of Object.values(schema.getMutationType()!.getFields()).filter((f) => !mutationsTakingIds(schema).includes(f))) {
       const op = operation('mutation', field, new Map([...tenantWide]));
       const res = await gql(op.query, op.variables, token);
-      expect({ field: field.name, internal: (res.errors ?? []).some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR') }).toEqual({ field: field.name, internal: false });
+      expect({ field: field.name, internal: (res.errors ?? []).some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR') }).toEqual({
+        field: field.name,
+        internal: false,
+      });
       tried.tenantPowers++;
       if (NOT_TENANT_POWERS[field.name]) continue;
       refused[field.name] = (res.errors ?? []).map((e) => String(e.extensions?.code));
@@ -347,17 +604,22 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
   });
 
   it('calls the unscoped holdsRole only where a per-object scope check follows (a tenant-wide power needs holdsRoleAtRoot)', () => {
-    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
-      .flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+        d.isDirectory() ? files(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : [],
+      );
     const src = path.join(__dirname, '..', '..', 'src');
-    const callers = files(src).filter((f) => /\bholdsRole\(/.test(readFileSync(f, 'utf8').replace(/export function holdsRole\(/, '')))
+    const callers = files(src)
+      .filter((f) => /\bholdsRole\(/.test(readFileSync(f, 'utf8').replace(/export function holdsRole\(/, '')))
       .map((f) => path.relative(path.join(src, '..'), f));
     // imports: a gate before every row's parent org is checked against the admin's scope (imports.ts `manageable`)
     expect(callers).toEqual(['src/modules/report/imports.ts']);
   });
 
   it('tried every scoped role, every bound type and every operation (a lower bound, so the crawl cannot silently shrink)', () => {
-    console.log(`scope crawl tried: ${tried.roles} roles, ${tried.nodeChecks} node lookups of ${bindings.size} org-bound types, ${tried.queries} root queries and ${tried.mutations} mutations with ids (sibling and control runs each), ${tried.defaultScopeQueries} queries in the default scope, ${tried.tenantPowers} mutations without ids`);
+    console.log(
+      `scope crawl tried: ${tried.roles} roles, ${tried.nodeChecks} node lookups of ${bindings.size} org-bound types, ${tried.queries} root queries and ${tried.mutations} mutations with ids (sibling and control runs each), ${tried.defaultScopeQueries} queries in the default scope, ${tried.tenantPowers} mutations without ids`,
+    );
     // the figures of 2026-12 (6 roles; 27 org-bound types; 53 root queries, 19 of them lists with an optional scope; 76 mutations with ids)
     expect(tried.roles).toBe(ROLES.length);
     expect(tried.roles).toBeGreaterThanOrEqual(6);

@@ -22,6 +22,8 @@ type Params = Record<string, string>;
 
 /** RFC 5987 / 6266: an ASCII fallback plus the UTF-8 name, so Chinese file names survive every browser. */
 export function contentDisposition(file: Pick<ExportFile, 'filename' | 'asciiName'>): string {
+  // control characters, quotes and slashes would break the header or name a path
+  // eslint-disable-next-line no-control-regex
   const clean = file.filename.replace(/[\u0000-\u001f\u007f"\\/]/g, '_');
   const encoded = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${file.asciiName}"; filename*=UTF-8''${encoded}`;
