@@ -73,7 +73,6 @@ const NOT_YET_MOVED: string[] = [
   'audit/audit.errors.ts',
   'campaign/campaign.errors.ts',
   'campaign/campaign.service.ts',
-  'commitment/commitment.service.ts',
   'evaluation/evaluation.errors.ts',
   'evaluation/evaluation.service.ts',
   'exemplar/exemplar.errors.ts',

@@ -50,7 +50,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
   const REVIEW = `mutation($input: SubmitPublicReviewInput!) { submitPublicReview(input: $input) { orgName rating reviewDay contactMasked commitmentText } }`;
   const review = (input: Record<string, unknown>) => anon(REVIEW, { input: { comment: '', ...input } });
   const LINK = `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { id code url label disabled org { name } campaign { id } commitment { id } } }`;
-  const PLEDGE = `mutation($input: PledgeCommitmentInput!) { pledgeCommitment(input: $input) { id text dueOn state stateLabel overdue member { username } org { name } } }`;
+  const PLEDGE = `mutation($input: PledgeCommitmentInput!) { pledgeCommitment(input: $input) { id text dueOn state stateLabel overdue memberName member { username } org { name } } }`;
   const FULFIL = `mutation($input: FulfilCommitmentInput!) { fulfilCommitment(input: $input) { id state stateLabel report evidenceRefs fulfilledAt } }`;
   const SATISFACTION = `query($o: ID!, $c: ID, $f: Date, $t: Date) { satisfaction(orgId: $o, campaignId: $c, from: $f, to: $t) {
     org { name } own { count averageRating satisfiedCount satisfiedShare } subtree { count averageRating satisfiedCount satisfiedShare }
@@ -106,7 +106,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       });
       orgCommitment = org.data.pledgeCommitment.id;
       const own = await gql(PLEDGE, { input: { orgId: ids['第一车队党支部'], text: '每月参加一次爱心接送', dueOn: day(30) } }, t.member);
-      expect(own.data.pledgeCommitment).toMatchObject({ state: 'PLEDGED', member: { username: 'member' } });
+      expect(own.data.pledgeCommitment).toMatchObject({ state: 'PLEDGED', memberName: '第一车队党员', member: { username: 'member' } });
       memberCommitment = own.data.pledgeCommitment.id;
       // an officer over the org may also pledge on a member's behalf
       const forMember = await gql(
@@ -114,7 +114,8 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
         { input: { orgId: ids['第一车队党支部'], text: '帮扶一名困难乘客', dueOn: day(1), memberUserId: await userGid(jtjId, 'member') } },
         t.supervisor,
       );
-      expect(forMember.data.pledgeCommitment).toMatchObject({ member: { username: 'member' } });
+      // the supervisor reads the member's name, not the account (a User is for the user and admins over its org)
+      expect(forMember.data.pledgeCommitment).toMatchObject({ memberName: '第一车队党员', member: null });
       overdueCommitment = forMember.data.pledgeCommitment.id;
     });
 

@@ -8,49 +8,53 @@ import { SatisfactionFigures, tenantToday } from '../link-code/public';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { User } from '../user/user.entity';
+import { userService } from '../user/user.service';
 import { Commitment, CommitmentState, commitmentStateLabels } from './commitment.entity';
 import { commitmentService } from './commitment.service';
 
 export const CommitmentConnection = Connection(Commitment);
 
-@InputType()
+@InputType({ description: '亮承诺的内容' })
 class PledgeCommitmentInput {
-  @Field(() => ID, { description: 'The org that pledges (or whose member pledges).' }) orgId: string;
-  @Field() @MinLength(1) @MaxLength(2000) text: string;
-  @Field(() => DateScalar) dueOn: Date;
-  @Field(() => ID, { nullable: true, description: 'A member’s own pledge: the member (a MEMBER pledging leaves it out: it is itself).' })
+  @Field(() => ID, { description: '作出承诺的党组织（或承诺党员所在的组织）' }) orgId: string;
+  @Field({ description: '承诺内容' }) @MinLength(1) @MaxLength(2000) text: string;
+  @Field(() => DateScalar, { description: '践诺期限（不早于今天）' }) dueOn: Date;
+  @Field(() => ID, { nullable: true, description: '党员个人承诺时的承诺人；党员本人承诺时不填（即本人）' })
   memberUserId?: string | null;
 }
 
-@InputType()
+@InputType({ description: '践诺报告' })
 class FulfilCommitmentInput {
-  @Field(() => ID) id: string;
-  @Field({ description: '践诺情况: how it was kept.' }) @MinLength(1) @MaxLength(20000) report: string;
-  @Field(() => [String], { defaultValue: [] }) @ArrayMaxSize(50) @MaxLength(500, { each: true }) evidenceRefs: string[];
+  @Field(() => ID, { description: '承诺' }) id: string;
+  @Field({ description: '践诺情况：承诺如何兑现' }) @MinLength(1) @MaxLength(20000) report: string;
+  @Field(() => [String], { defaultValue: [], description: '佐证材料（文件名或编号，最多 50 项）' })
+  @ArrayMaxSize(50)
+  @MaxLength(500, { each: true })
+  evidenceRefs: string[];
 }
 
 @ArgsType()
 class CommitmentsArgs extends PageArgs {
-  @Field(() => ID, { nullable: true, description: 'Orgs in this subtree.' }) under?: string;
-  @Field(() => ID, { nullable: true, description: 'One org.' }) orgId?: string;
-  @Field(() => CommitmentState, { nullable: true, description: 'OVERDUE: past due and not fulfilled.' }) state?: CommitmentState;
+  @Field(() => ID, { nullable: true, description: '只列此子树内组织的承诺；不填为您的全部权限范围' }) under?: string;
+  @Field(() => ID, { nullable: true, description: '只列此组织的承诺' }) orgId?: string;
+  @Field(() => CommitmentState, { nullable: true, description: '只列此状态（逾期：已过期限仍未践诺）' }) state?: CommitmentState;
 }
 
 @Resolver(() => Commitment)
 export class CommitmentResolver {
-  @Query(() => Commitment)
-  async commitment(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Commitment> {
+  @Query(() => Commitment, { description: '一项承诺（须在您的权限范围内）' })
+  async commitment(@Arg('id', () => ID, { description: '承诺编号' }) id: string, @Ctx() ctx: RequestContext): Promise<Commitment> {
     return commitmentService.getOrThrow(ctx, idOf('Commitment', id));
   }
 
-  @Query(() => CommitmentConnection, { description: 'Commitments of orgs in the subtree (within your scope), soonest due first.' })
+  @Query(() => CommitmentConnection, { description: '承诺列表：子树内组织的承诺，期限最近的在前' })
   async commitments(@Args() args: CommitmentsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Commitment>> {
     const under = args.under ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.under)) : null;
     const org = args.orgId ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.orgId)) : null;
     return toConnection(await commitmentService.list(ctx, { under, orgId: org?.id, state: args.state }, pageSize(args), args.after));
   }
 
-  @Mutation(() => Commitment, { description: '亮承诺: a public pledge of an org or of a member.' })
+  @Mutation(() => Commitment, { description: '亮承诺：组织或党员的公开承诺（组织书记或上级负责人代表组织，党员为本人）' })
   async pledgeCommitment(@Arg('input') input: PledgeCommitmentInput, @Ctx() ctx: RequestContext): Promise<Commitment> {
     return commitmentService.pledge(ctx, {
       orgId: idOf('Org', input.orgId),
@@ -60,52 +64,50 @@ export class CommitmentResolver {
     });
   }
 
-  @Mutation(() => Commitment, { description: '践诺: report the fulfilment with evidence.' })
+  @Mutation(() => Commitment, { description: '践诺：报告承诺兑现情况及佐证' })
   async fulfilCommitment(@Arg('input') input: FulfilCommitmentInput, @Ctx() ctx: RequestContext): Promise<Commitment> {
     return commitmentService.fulfil(ctx, idOf('Commitment', input.id, 'Commitment'), input.report, input.evidenceRefs);
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() c: Commitment): string {
     return toGlobalId('Commitment', c.id);
   }
 
-  @FieldResolver(() => CommitmentState)
+  @FieldResolver(() => CommitmentState, { description: '状态：已承诺、已践诺，或逾期未践诺（按本单位时区的今天判断）' })
   async state(@Root() c: Commitment, @Ctx() ctx: RequestContext): Promise<CommitmentState> {
     return commitmentService.stateOf(c, await tenantToday(ctx));
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: '状态的中文名' })
   async stateLabel(@Root() c: Commitment, @Ctx() ctx: RequestContext): Promise<string> {
     return commitmentStateLabels[commitmentService.stateOf(c, await tenantToday(ctx))];
   }
 
-  @FieldResolver(() => Boolean, { description: 'Past due and not fulfilled.' })
+  @FieldResolver(() => Boolean, { description: '是否逾期：已过践诺期限仍未践诺' })
   async overdue(@Root() c: Commitment, @Ctx() ctx: RequestContext): Promise<boolean> {
     return commitmentService.stateOf(c, await tenantToday(ctx)) === CommitmentState.OVERDUE;
   }
 
-  @FieldResolver(() => Org)
+  @FieldResolver(() => Org, { description: '作出承诺的党组织（承诺因它而可见）' })
   async org(@Root() c: Commitment, @Ctx() ctx: RequestContext): Promise<Org> {
-    return (await orgService.findById(ctx, c.orgId))!;
+    return orgService.getOrThrow(ctx, c.orgId);
   }
 
-  @FieldResolver(() => User, { nullable: true, description: 'The member whose own pledge this is; null for the org’s.' })
+  @FieldResolver(() => String, { nullable: true, description: '承诺党员的姓名；组织承诺为空' })
+  async memberName(@Root() c: Commitment, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, c.memberUserId);
+  }
+
+  @FieldResolver(() => User, {
+    nullable: true,
+    description: '承诺党员的账号：仅本人和管理该党员所在组织的管理员可见，其他人为空（姓名见 memberName）',
+  })
   async member(@Root() c: Commitment, @Ctx() ctx: RequestContext): Promise<User | null> {
-    if (!c.memberUserId) return null;
-    return ctx
-      .loader<string, User | null>('commitment.member', async (ids) => {
-        const rows = await ctx.tx
-          .repository(User)
-          .createQueryBuilder('u')
-          .where('u.tenant_id = :t AND u.id = ANY(:ids)', { t: c.tenantId, ids: [...ids] })
-          .getMany();
-        return ids.map((id) => rows.find((u) => u.id === id) ?? null);
-      })
-      .load(c.memberUserId);
+    return c.memberUserId ? userService.findById(ctx, c.memberUserId) : null;
   }
 
-  @FieldResolver(() => SatisfactionFigures, { description: '评诺: the public’s ratings of this commitment.' })
+  @FieldResolver(() => SatisfactionFigures, { description: '评诺：群众对此承诺的评价' })
   async rating(@Root() c: Commitment, @Ctx() ctx: RequestContext): Promise<SatisfactionFigures> {
     return commitmentService.rating(ctx, c);
   }

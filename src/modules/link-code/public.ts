@@ -24,6 +24,9 @@ export const FIGURES_SQL = `count(r.rating)::int AS count,
   (count(r.rating) FILTER (WHERE r.rating >= 4))::int AS satisfied_count,
   round(100.0 * count(r.rating) FILTER (WHERE r.rating >= 4) / NULLIF(count(r.rating), 0), 2)::float8 AS satisfied_share`;
 
+/** A row of FIGURES_SQL's columns. */
+export type FigureRow = { count?: number; average_rating?: number | null; satisfied_count?: number; satisfied_share?: number | null };
+
 export function toFigures(
   row: { count?: number; average_rating?: number | null; satisfied_count?: number; satisfied_share?: number | null } | undefined,
 ): SatisfactionFigures {

@@ -73,19 +73,60 @@ export function assertPasswordStrength(password: string, field = 'input.password
   }
 }
 
-/** Users are visible to an admin whose scope covers the user's home org. */
+/**
+ * The one path to a User object: visible to the user itself and to an admin whose scope covers the
+ * user's home org (roles and account state are admin business). Batched per request.
+ */
+function visibleUsers(ctx: RequestContext) {
+  return ctx.loader<string, User | null>('user.visible', async (ids) => {
+    const viewer = requireUser(ctx);
+    const rows = await ctx.tx
+      .repository(User)
+      .createQueryBuilder('u')
+      .where('u.tenant_id = :t AND u.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
+      .getMany();
+    const byId = new Map(rows.map((u) => [u.id, u]));
+    return Promise.all(
+      ids.map(async (id) => {
+        const user = byId.get(id);
+        if (!user) return null;
+        if (user.id === viewer.userId) return user;
+        const org = user.orgId ? await orgService.findById(ctx, user.orgId) : null;
+        return org && inScope(viewer, org.path, ADMIN) ? user : null;
+      }),
+    );
+  });
+}
+
 async function visibleUser(ctx: RequestContext, id: string): Promise<User | null> {
-  const viewer = requireUser(ctx);
-  if (id === viewer.userId) return ctx.tx.repository(User).findOneBy({ tenantId: viewer.tenantId, id });
-  const user = await ctx.tx.repository(User).findOneBy({ tenantId: viewer.tenantId, id });
-  if (!user || !user.orgId) return null;
-  const org = await orgService.findById(ctx, user.orgId);
-  return org && inScope(viewer, org.path, ADMIN) ? user : null;
+  return visibleUsers(ctx).load(id);
+}
+
+/**
+ * A person's display name (姓名), for records that name who did something (the pledger, the officer
+ * responsible, the visitor): whoever may read the record may read the name, not the account. Batched.
+ */
+function displayNames(ctx: RequestContext) {
+  return ctx.loader<string, string | null>('user.displayName', async (ids) => {
+    const viewer = requireUser(ctx);
+    const rows = await ctx.tx.query<{ id: string; display_name: string }>(
+      `SELECT id, display_name FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [viewer.tenantId, [...ids]],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r.display_name]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
 }
 
 export const userService = {
+  /** The User object, or null when the viewer is neither the user nor an admin over the user's org. */
   async findById(ctx: RequestContext, id: string): Promise<User | null> {
     return visibleUser(ctx, id);
+  },
+
+  /** The display name of a person a record names (the caller has checked the record's visibility). */
+  async displayName(ctx: RequestContext, id: string | null | undefined): Promise<string | null> {
+    return id ? displayNames(ctx).load(id) : null;
   },
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<User> {

@@ -1,0 +1,53 @@
+import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { Page, decodeCursor, encodeCursor, pageFrom } from './relay';
+
+/** One column of a list's order: its SQL, the PostgreSQL type a cursor value is cast to, and its value on a row. */
+export interface KeysetColumn<E> {
+  sql: string;
+  type: 'uuid' | 'date' | 'timestamptz' | 'text' | 'int' | 'numeric' | 'bool';
+  of: (row: E) => string | number | boolean | Date | null;
+  desc?: boolean;
+}
+
+const cursorValue = (value: string | number | boolean | Date | null) => (value instanceof Date ? value.toISOString() : value);
+
+/**
+ * The one way to page a list: ordered by `order` (which must end in a unique column, usually the id),
+ * `first` rows after the cursor, and a total counted only when asked for (`build()` again, without
+ * order or limit). A cursor is the row's order values; same-direction orders compare as one row value,
+ * which an index on those columns serves.
+ */
+export async function keysetPage<E extends ObjectLiteral>(
+  build: () => SelectQueryBuilder<E>,
+  order: KeysetColumn<E>[],
+  first: number,
+  after?: string,
+): Promise<Page<E>> {
+  const qb = build();
+  order.forEach((c, i) => (i === 0 ? qb.orderBy(c.sql, c.desc ? 'DESC' : 'ASC') : qb.addOrderBy(c.sql, c.desc ? 'DESC' : 'ASC')));
+  qb.limit(first + 1);
+  const cursor = decodeCursor(after, order.length);
+  if (cursor) {
+    const params = Object.fromEntries(cursor.map((v, i) => [`keyset_${i}`, v]));
+    const value = (i: number) => `CAST(:keyset_${i} AS ${order[i].type})`;
+    if (order.every((c) => !!c.desc === !!order[0].desc)) {
+      qb.andWhere(
+        `(${order.map((c) => c.sql).join(', ')}) ${order[0].desc ? '<' : '>'} (${order.map((_, i) => value(i)).join(', ')})`,
+        params,
+      );
+    } else {
+      const branches = order.map((c, i) =>
+        [...order.slice(0, i).map((p, j) => `${p.sql} = ${value(j)}`), `${c.sql} ${c.desc ? '<' : '>'} ${value(i)}`].join(' AND '),
+      );
+      qb.andWhere(`((${branches.join(') OR (')}))`, params);
+    }
+  }
+  const rows = await qb.getMany();
+  return pageFrom(
+    rows,
+    first,
+    after,
+    (row) => encodeCursor(order.map((c) => cursorValue(c.of(row)))),
+    () => build().getCount(),
+  );
+}
