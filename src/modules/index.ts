@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { DomainModule, MutationHook, NodeFetcher } from './domain-module';
+import { DomainModule, MutationHook, NodeFetcher, Sweep } from './domain-module';
 
 /**
  * Every domain module under src/modules, in folder order. Found on disk (each folder's
@@ -27,3 +27,9 @@ export const moduleResolvers = domainModules.flatMap((m) => m.resolvers);
 export const moduleEntities = domainModules.flatMap((m) => m.entities);
 export const moduleNodes: Record<string, NodeFetcher> = Object.assign({}, ...domainModules.map((m) => m.nodes));
 export const mutationHooks: MutationHook[] = domainModules.flatMap((m) => (m.aroundMutation ? [m.aroundMutation] : []));
+
+/** Every module's sweeps; a name is a queue, so two modules may not register the same one. */
+export const moduleSweeps: Sweep[] = domainModules.flatMap((m) => m.sweeps ?? []);
+for (const [i, sweep] of moduleSweeps.entries()) {
+  if (moduleSweeps.findIndex((s) => s.name === sweep.name) !== i) throw new Error(`Sweep ${sweep.name} is registered twice`);
+}
