@@ -1,6 +1,8 @@
+import { FastifyInstance } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Config } from '../config';
 import { RequestContext } from '../graphql/context';
+import { RequestLimiter } from '../graphql/rate-limit';
 
 /** Loads one instance of a Node type within the viewer's reach (null when unknown or out of reach). */
 export type NodeFetcher = (ctx: RequestContext, id: string) => Promise<object | null>;
@@ -53,6 +55,14 @@ export interface Sweep {
   run(deps: SweepDeps, options: SweepOptions): Promise<SweepResult>;
 }
 
+/** What a module's own HTTP routes get from the app besides the Fastify instance. */
+export interface RouteDeps {
+  config: Config;
+  dataSource: DataSource;
+  /** The per-user and per-tenant request limits /graphql counts against, shared with these routes. */
+  limiter: RequestLimiter;
+}
+
 /**
  * What a domain folder contributes: its resolvers, TypeORM entities and Node types. Each folder
  * `src/modules/<name>/` exports one as `<name>.module.ts`; src/modules/index.ts collects them, so a new
@@ -63,6 +73,8 @@ export interface DomainModule {
   resolvers: Function[];
   entities: Function[];
   nodes: Record<string, NodeFetcher>;
+  /** HTTP routes beside /graphql (the report module's file downloads and uploads), registered at start-up. */
+  routes?: (fastify: FastifyInstance, deps: RouteDeps) => void;
   /** Background sweeps (reminders, overdue alerts) the job worker schedules and runs. */
   sweeps?: Sweep[];
   /** Wraps every root mutation (core knows no module by name; the audit module registers its trail here). */

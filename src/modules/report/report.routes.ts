@@ -1,12 +1,10 @@
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
-import { Config } from '../../config';
 import { RequestContext, authenticate, createRequestContext, requireUser } from '../../graphql/context';
 import { AppError, ErrorCode, forLog, httpStatus, toAppError, unauthenticated } from '../../graphql/errors';
-import { RequestLimiter } from '../../graphql/rate-limit';
 import { idOf } from '../../graphql/relay';
 import { auditService } from '../audit/audit.service';
 import { campaignService, toDateString } from '../campaign/campaign.service';
+import { RouteDeps } from '../domain-module';
 import { LedgerCategory } from '../ledger/ledger.entity';
 import { orgService } from '../org/org.service';
 import { supervisionService } from '../supervision/supervision.service';
@@ -57,7 +55,7 @@ function sendFile(reply: FastifyReply, file: ExportFile) {
  * foreign, out-of-scope or unknown id is 404 and no token is 401. Registered as an encapsulated
  * plugin, so its 5 MB .xlsx/.csv body parser never applies to /graphql.
  */
-export function registerReportRoutes(fastify: FastifyInstance, config: Config, dataSource: DataSource, limiter: RequestLimiter): void {
+export function registerReportRoutes(fastify: FastifyInstance, { config, dataSource, limiter }: RouteDeps): void {
   /** Runs `work` in the request's transaction; commits (when asked) before anything is sent. */
   async function handle<T>(
     request: FastifyRequest,
