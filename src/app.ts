@@ -13,7 +13,7 @@ import { registerGraphiql } from './graphql/graphiql';
 import { RequestLimiter, rateLimitHttpPlugin } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
 import { transactionPlugin } from './graphql/transaction-plugin';
-import { registerReportRoutes } from './modules/report/report.routes';
+import { registerModuleRoutes } from './modules';
 
 export interface RunningApp {
   url: string;
@@ -81,7 +81,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     }
   });
   if (config.graphiql) registerGraphiql(fastify);
-  registerReportRoutes(fastify, config, dataSource, limiter);
+  registerModuleRoutes(fastify, { config, dataSource, limiter });
 
   await fastify.register(fastifyApollo(apollo), {
     path: '/graphql',

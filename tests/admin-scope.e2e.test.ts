@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { GqlResponse, TestServer, codes, startTestServer } from './helpers/server';
+import { rawId } from './helpers/ids';
 import { orgIds } from './helpers/story';
 
 /**
@@ -278,6 +279,73 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     );
     expect(users).not.toContain('secretary2');
     expect(users).not.toContain('admin');
+  });
+
+  it('lists users by subtree and role, page by page in username order, within the admin’s scope only', async () => {
+    const USERS = `query($u: ID, $r: Role, $f: Int, $a: String) { users(under: $u, role: $r, first: $f, after: $a) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { username } } }`;
+    /** Usernames with their home org in `orgId`'s subtree (holding `role`), read under the API, in the API's order. */
+    const expected = async (orgId: string, role: string | null = null) =>
+      (
+        await su.query(
+          `SELECT u.username FROM users u JOIN orgs o ON o.tenant_id = u.tenant_id AND o.id = u.org_id
+            WHERE u.tenant_id = $1 AND o.path <@ (SELECT path FROM orgs WHERE tenant_id = $1 AND id = $2)
+              AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.tenant_id = u.tenant_id AND ra.user_id = u.id AND ra.role = $3))
+            ORDER BY u.username, u.id`,
+          [tenantId, rawId(orgId), role],
+        )
+      ).rows.map((r) => r.username);
+    const all = async (vars: Record<string, unknown>, token: string) => {
+      const names: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page: GqlResponse = await gql(USERS, { ...vars, f: 2, a: after }, token);
+        expect(page.errors).toBeUndefined();
+        names.push(...page.data.users.nodes.map((u: { username: string }) => u.username));
+        if (!page.data.users.pageInfo.hasNextPage) return { names, total: page.data.users.totalCount };
+        after = page.data.users.pageInfo.endCursor;
+      }
+    };
+    const everyone = await all({}, root);
+    expect(everyone.names).toEqual(await expected(ids['中共市交通运输局党委']));
+    expect(everyone.total).toBe(everyone.names.length);
+    expect((await all({ u: ids['第一车队党支部'] }, root)).names).toEqual(['member', 'secretary']);
+    expect((await all({ r: 'SECRETARY' }, root)).names).toEqual(await expected(ids['中共市交通运输局党委'], 'SECRETARY'));
+    expect((await all({ u: ids['市公交集团党委'], r: 'TENANT_ADMIN' }, busAdmin)).names).toEqual(
+      await expected(ids['市公交集团党委'], 'TENANT_ADMIN'),
+    );
+    expect((await all({ u: ids['市公交集团党委'], r: 'TENANT_ADMIN' }, busAdmin)).names).toContain('bus-admin');
+    // the sibling subtree is no subtree of the bus admin's; a secretary administers nobody
+    expect(codes(await gql(USERS, { u: ids['养护科党支部'] }, busAdmin))).toEqual(['NOT_FOUND']);
+    expect((await gql(USERS, { u: ids['第一车队党支部'] }, secretary)).data.users).toMatchObject({ totalCount: 0, nodes: [] });
+  });
+
+  it('answers USERNAME_TAKEN to every loser of a race for one username', async () => {
+    const input = { username: 'race-user', displayName: '并发', password: PASSWORD, orgId: ids['第一车队党支部'] };
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => gql(`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`, { input }, root)),
+    );
+    expect(answers.filter((a) => !a.errors)).toHaveLength(1);
+    expect(answers.filter((a) => a.errors).map(reasons)).toEqual(Array.from({ length: 3 }, () => ['CONFLICT/USERNAME_TAKEN']));
+  });
+
+  it('answers a user refusal in the language the client asks for, Chinese by default', async () => {
+    const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`;
+    const input = { username: 'secretary', displayName: '重名', password: PASSWORD, orgId: ids['第一车队党支部'] };
+    const zh = await gql(CREATE, { input }, root);
+    expect(zh.errors![0]).toMatchObject({
+      message: '该用户名已被本单位其他用户使用',
+      extensions: { code: 'CONFLICT', reason: 'USERNAME_TAKEN', field: 'input.username' },
+    });
+    const en = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-language': 'en-US,en;q=0.9', authorization: `Bearer ${root}` },
+      body: JSON.stringify({ query: CREATE, variables: { input: { ...input, password: 'short' } } }),
+    });
+    expect(((await en.json()) as GqlResponse).errors![0]).toMatchObject({
+      message: 'A password has 8 to 200 characters',
+      extensions: { code: 'BAD_USER_INPUT', reason: 'WEAK_PASSWORD', field: 'input.password', min: 8, max: 200 },
+    });
   });
 });
 

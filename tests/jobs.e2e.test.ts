@@ -1,12 +1,12 @@
 import { ConfigError } from '../src/config';
+import { JobWorker, jobsEnabled, queueName, startJobWorker } from '../src/jobs/worker';
+import { SweepDeps } from '../src/modules/domain-module';
 import {
-  JobDeps,
   sweepDeadlineReminders,
   sweepNoticesUnread,
   sweepRectificationsOverdue,
   sweepServiceRequestsOverdue,
-} from '../src/jobs/sweeps';
-import { JobWorker, jobsEnabled, queueName, startJobWorker } from '../src/jobs/worker';
+} from '../src/modules/notification/sweeps';
 import { Client } from 'pg';
 import { day } from './helpers/dates';
 import { rawId } from './helpers/ids';
@@ -32,7 +32,7 @@ async function until<T>(probe: () => Promise<T | null | undefined | false>, ms =
 describe('background jobs: reminders, overdue sweeps, notifications', () => {
   let server: TestServer;
   let su: Client;
-  let deps: JobDeps;
+  let deps: SweepDeps;
   let ids: Record<string, string>;
   let admin: string, secretary: string, supervisor: string, secretary2: string, inspector: string, leader: string, foreign: string;
   let deadlineId: string;

@@ -33,8 +33,10 @@ describe('ledgers, briefings, exports and imports', () => {
   let versionId: string;
   const gql = (q: string, v: Record<string, unknown>, t: string) => server.gql(q, v, t);
 
-  const get = async (path: string, token?: string) => {
-    const res = await fetch(`${server.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const get = async (path: string, token?: string, language?: string) => {
+    const res = await fetch(`${server.baseUrl}${path}`, {
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(language ? { 'accept-language': language } : {}) },
+    });
     const body = Buffer.from(await res.arrayBuffer());
     return {
       status: res.status,
@@ -49,10 +51,14 @@ describe('ledgers, briefings, exports and imports', () => {
     await wb.xlsx.load(body as unknown as ArrayBuffer);
     return wb;
   };
-  const post = async (path: string, body: Buffer | string, contentType: string, token?: string) => {
+  const post = async (path: string, body: Buffer | string, contentType: string, token?: string, language?: string) => {
     const res = await fetch(`${server.baseUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'content-type': contentType,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(language ? { 'accept-language': language } : {}),
+      },
       body,
     });
     return { status: res.status, json: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -619,6 +625,65 @@ describe('ledgers, briefings, exports and imports', () => {
     );
     expect(foreignTry.json.errors[0].extensions.problems).toEqual([expect.objectContaining({ row: 2, column: '所属组织' })]);
     expect(await count(su, 'users')).toBe(before + 2);
+  });
+
+  it('answers the file routes in the asked language like /graphql, each import problem with its reason and parameters', async () => {
+    const csv = '组织名称,组织类型,单位类别,上级组织\n维修班党支部,党小组,企业,市公交集团党委\n,党支部,企业,不存在的党委\n';
+    const zh = await post('/imports/orgs', csv, 'text/csv', admin);
+    expect(zh.status).toBe(400);
+    expect(zh.json.errors[0]).toMatchObject({
+      message: '导入文件有 3 处问题，未导入任何数据（逐行问题见 problems）',
+      extensions: { code: 'BAD_USER_INPUT', reason: 'IMPORT_INVALID', count: 3 },
+    });
+    expect(zh.json.errors[0].extensions.problems).toEqual([
+      {
+        path: 'row 2, 组织类型',
+        row: 2,
+        column: '组织类型',
+        reason: 'IMPORT_UNKNOWN_KIND',
+        value: '党小组',
+        labels: '党委、党总支、党支部',
+        codes: 'COMMITTEE, GENERAL_BRANCH, BRANCH',
+        message: '未知的组织类型“党小组”（应为党委、党总支、党支部，或 COMMITTEE, GENERAL_BRANCH, BRANCH）',
+      },
+      { path: 'row 3, 组织名称', row: 3, column: '组织名称', reason: 'IMPORT_VALUE_REQUIRED', message: '请填写“组织名称”' },
+      {
+        path: 'row 3, 上级组织',
+        row: 3,
+        column: '上级组织',
+        reason: 'IMPORT_ORG_UNKNOWN',
+        value: '不存在的党委',
+        message: '您的权限范围内没有组织“不存在的党委”（上级组织须已存在，或在前面的行中）',
+      },
+    ]);
+    const en = await post('/imports/orgs', csv, 'text/csv', admin, 'en-US,en;q=0.9');
+    expect(en.json.errors[0].message).toBe('The file has 3 problem(s); nothing was imported (see problems, row by row)');
+    expect(en.json.errors[0].extensions.problems.map((p: { message: string }) => p.message)).toEqual([
+      'Unknown org kind “党小组” (one of COMMITTEE, GENERAL_BRANCH, BRANCH, or 党委、党总支、党支部)',
+      '组织名称 is required',
+      'No org “不存在的党委” in your scope (a parent must exist or come in an earlier row)',
+    ]);
+    // the upload gate, a download's query and a missing token speak the same language
+    const media = await post('/imports/users', '{}', 'application/json', admin, 'en');
+    expect(media.status).toBe(415);
+    expect(media.json.errors[0].message).toBe(
+      'Send the file itself with Content-Type application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or text/csv',
+    );
+    expect((await post('/imports/users', '{}', 'application/json', admin)).json.errors[0].message).toMatch(
+      /^请直接上传 \.xlsx 或 CSV 文件本身/,
+    );
+    const year = `/exports/assessments/${ids['市公交集团党委']}?year=20x6`;
+    expect((await get(year, admin)).json().errors[0].message).toBe('年度须为 2000 至 2100 之间的四位数字');
+    expect((await get(year, admin, 'en')).json().errors[0].message).toBe('year is a four-digit year between 2000 and 2100');
+    expect((await get(year, undefined, 'en')).json().errors[0]).toMatchObject({
+      message: 'Sign-in required',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    expect((await get(year)).json().errors[0].message).toBe('请先登录');
+    expect((await get(year, secretary, 'en')).json().errors[0]).toMatchObject({
+      message: 'Org not found',
+      extensions: { code: 'NOT_FOUND' },
+    });
   });
 
   it('accepts import files up to 5 MB on the import routes only; the GraphQL body limit stays 1 MB', async () => {

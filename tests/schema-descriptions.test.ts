@@ -42,7 +42,10 @@ function elements(): { path: string; description: string | undefined | null }[] 
 }
 
 /** Plain lists of a type that grows with use must be connections; these lists are bounded by what they are. */
-const BOUNDED_LISTS: Record<string, string> = {};
+const BOUNDED_LISTS: Record<string, string> = {
+  'User.roles': 'a user’s role assignments: a few roles over a few orgs, each granted by hand',
+  'Viewer.roles': 'the signed-in user’s own role assignments (as User.roles)',
+};
 
 function undescribed(): string[] {
   return elements()

@@ -49,6 +49,23 @@ describe('tenants: only a platform operator crosses tenants', () => {
     expect(await count(su, 'tenants')).toBe(before);
   });
 
+  it('refuses an unknown time zone by name, in the asked language, and keeps the settings', async () => {
+    const admin = await server.token('jtj', 'admin');
+    const SET = `mutation($tz: String) { updateTenantSettings(input: { timezone: $tz }) { timezone } }`;
+    const zh = await server.gql(SET, { tz: 'Mars/Olympus' }, admin);
+    expect(zh.errors![0]).toMatchObject({
+      message: '未知的时区“Mars/Olympus”',
+      extensions: { code: 'BAD_USER_INPUT', reason: 'UNKNOWN_TIME_ZONE', field: 'input.timezone', timezone: 'Mars/Olympus' },
+    });
+    const en = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-language': 'en', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ query: SET, variables: { tz: 'Mars/Olympus' } }),
+    });
+    expect(((await en.json()) as { errors: { message: string }[] }).errors[0].message).toBe('Unknown time zone Mars/Olympus');
+    expect((await server.gql(`{ tenantSettings { timezone } }`, {}, admin)).data.tenantSettings.timezone).toBe('Asia/Shanghai');
+  });
+
   it('refuses tenant creation and the tenant list to tenant users, even admins', async () => {
     const admin = await server.token('jtj', 'admin');
     expect(codes(await server.gql(CREATE, { input: input('evil') }, admin))).toEqual(['FORBIDDEN']);

@@ -22,6 +22,6 @@ export const roleLabels: Record<Role, string> = {
 
 registerEnumType(Role, {
   name: 'Role',
-  description: 'A role held over an org subtree.',
+  description: '角色：用户在某党组织担任的职责，作用于该组织及其全部下级',
   valuesConfig: labelled(roleLabels),
 });

@@ -1,9 +1,12 @@
 import PgBoss from 'pg-boss';
 import { ConfigError } from '../config';
-import { JobDeps, SWEEP_KINDS, SweepKind, SweepOptions, SweepResult, sweeps } from './sweeps';
+import { moduleSweeps } from '../modules';
+import { Sweep, SweepDeps, SweepOptions, SweepResult } from '../modules/domain-module';
 
 /**
  * Background work on a PostgreSQL-backed queue (pg-boss 10), so no other infrastructure is needed.
+ * The work itself is the modules' own: each registers its `sweeps` (name, cron, run) in its module
+ * definition, and this worker keeps a queue and a schedule per sweep, knowing no module by name.
  *
  * Connections: pg-boss keeps its own small pool (max 2) logged in with the OWNER url, in its own schema
  * `pgboss`: it creates that schema and one table per queue, which the RLS-bound app role may not do
@@ -16,17 +19,9 @@ import { JobDeps, SWEEP_KINDS, SweepKind, SweepOptions, SweepResult, sweeps } fr
  * (kind, subject, org, occurrence, recipient) inserted with ON CONFLICT DO NOTHING.
  */
 export const JOB_SCHEMA = 'pgboss';
-export const queueName = (kind: SweepKind) => `sweep-${kind}`;
+export const queueName = (sweep: string) => `sweep-${sweep}`;
 
-/** Cron (in Asia/Shanghai) per sweep. The sweeps are idempotent, so running often only shortens the delay. */
-export const SCHEDULES: Record<SweepKind, string> = {
-  'deadline-reminders': '5 * * * *',
-  'rectifications-overdue': '15 * * * *',
-  'service-requests-overdue': '*/10 * * * *',
-  'notices-unread': '25 * * * *',
-};
-
-export interface JobWorkerOptions extends JobDeps {
+export interface JobWorkerOptions extends SweepDeps {
   /** Owner (or superuser) connection string: see the note above. `database.ownerUrl`. */
   ownerUrl: string;
   /** Take jobs from the queues (default true). false: only enqueue (a producer). */
@@ -36,6 +31,8 @@ export interface JobWorkerOptions extends JobDeps {
   pollingIntervalSeconds?: number;
   /** Options every sweep run by this worker gets (tests pin the reminder days). */
   sweepOptions?: Omit<SweepOptions, 'asOf'>;
+  /** The sweeps to run (default: every module's, from the registry). */
+  sweeps?: Sweep[];
 }
 
 export interface SweepJobData {
@@ -45,7 +42,7 @@ export interface SweepJobData {
 export interface JobWorker {
   boss: PgBoss;
   /** Queues a sweep now (or after `startAfterSeconds`); null when an identical one is already waiting. */
-  enqueue(kind: SweepKind, data?: SweepJobData, options?: { startAfterSeconds?: number }): Promise<string | null>;
+  enqueue(sweep: string, data?: SweepJobData, options?: { startAfterSeconds?: number }): Promise<string | null>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +56,7 @@ export function jobsEnabled(env: Record<string, string | undefined> = process.en
 
 export async function startJobWorker(options: JobWorkerOptions): Promise<JobWorker> {
   const schedule = options.schedule ?? true;
+  const sweeps = options.sweeps ?? moduleSweeps;
   const boss = new PgBoss({
     connectionString: options.ownerUrl,
     schema: JOB_SCHEMA,
@@ -74,23 +72,24 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   });
   await boss.start();
   try {
-    for (const kind of SWEEP_KINDS) {
-      await boss.createQueue(queueName(kind), {
-        name: queueName(kind),
+    for (const sweep of sweeps) {
+      await boss.createQueue(queueName(sweep.name), {
+        name: queueName(sweep.name),
         policy: 'stately',
         retryLimit: 3,
         retryDelay: 60,
         retryBackoff: true,
         expireInSeconds: 15 * 60,
       });
-      if (schedule) await boss.schedule(queueName(kind), SCHEDULES[kind], {}, { tz: 'Asia/Shanghai', singletonKey: kind });
+      if (schedule) await boss.schedule(queueName(sweep.name), sweep.schedule, {}, { tz: 'Asia/Shanghai', singletonKey: sweep.name });
     }
     if (options.work ?? true) {
-      for (const kind of SWEEP_KINDS) {
+      for (const sweep of sweeps) {
         await boss.work<SweepJobData>(
-          queueName(kind),
+          queueName(sweep.name),
           { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-          async ([job]): Promise<SweepResult> => sweeps[kind](options, { ...options.sweepOptions, asOf: job.data?.asOf }),
+          async ([job]): Promise<SweepResult> =>
+            sweep.run({ dataSource: options.dataSource, config: options.config }, { ...options.sweepOptions, asOf: job.data?.asOf }),
         );
       }
     }
@@ -100,9 +99,10 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   }
   return {
     boss,
-    enqueue(kind, data = {}, opts = {}) {
-      return boss.send(queueName(kind), data, {
-        singletonKey: kind,
+    async enqueue(name, data = {}, opts = {}) {
+      if (!sweeps.some((s) => s.name === name)) throw new Error(`No module registers a sweep named ${name}`);
+      return boss.send(queueName(name), data, {
+        singletonKey: name,
         ...(opts.startAfterSeconds ? { startAfter: opts.startAfterSeconds } : {}),
       });
     },

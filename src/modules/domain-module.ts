@@ -1,4 +1,8 @@
+import { FastifyInstance } from 'fastify';
+import { DataSource } from 'typeorm';
+import { Config } from '../config';
 import { RequestContext } from '../graphql/context';
+import { RequestLimiter } from '../graphql/rate-limit';
 
 /** Loads one instance of a Node type within the viewer's reach (null when unknown or out of reach). */
 export type NodeFetcher = (ctx: RequestContext, id: string) => Promise<object | null>;
@@ -21,6 +25,44 @@ export type MutationHook = (
   run: () => Promise<unknown>,
 ) => Promise<unknown>;
 
+/** What a sweep runs with: the RLS-bound pool (each tenant in a transaction of its own, as requests) and the configuration. */
+export interface SweepDeps {
+  dataSource: DataSource;
+  config: Config;
+}
+
+/** One run's options: `asOf` judges dates as of that day ('YYYY-MM-DD'); a module's sweeps may take more of their own. */
+export interface SweepOptions {
+  asOf?: string;
+  [option: string]: unknown;
+}
+
+export interface SweepResult {
+  tenants: number;
+  /** Records newly written (a repeated run writes 0: sweeps are idempotent). */
+  created: number;
+}
+
+/**
+ * Background work a module registers: the job worker (src/jobs/worker.ts) keeps one queue per sweep,
+ * schedules it and runs it, knowing no module by name.
+ */
+export interface Sweep {
+  /** Unique across modules; the queue is `sweep-<name>`. */
+  name: string;
+  /** Cron (in Asia/Shanghai). Sweeps are idempotent, so running often only shortens the delay. */
+  schedule: string;
+  run(deps: SweepDeps, options: SweepOptions): Promise<SweepResult>;
+}
+
+/** What a module's own HTTP routes get from the app besides the Fastify instance. */
+export interface RouteDeps {
+  config: Config;
+  dataSource: DataSource;
+  /** The per-user and per-tenant request limits /graphql counts against, shared with these routes. */
+  limiter: RequestLimiter;
+}
+
 /**
  * What a domain folder contributes: its resolvers, TypeORM entities and Node types. Each folder
  * `src/modules/<name>/` exports one as `<name>.module.ts`; src/modules/index.ts collects them, so a new
@@ -31,6 +73,10 @@ export interface DomainModule {
   resolvers: Function[];
   entities: Function[];
   nodes: Record<string, NodeFetcher>;
+  /** HTTP routes beside /graphql (the report module's file downloads and uploads), registered at start-up. */
+  routes?: (fastify: FastifyInstance, deps: RouteDeps) => void;
+  /** Background sweeps (reminders, overdue alerts) the job worker schedules and runs. */
+  sweeps?: Sweep[];
   /** Wraps every root mutation (core knows no module by name; the audit module registers its trail here). */
   aroundMutation?: MutationHook;
   /**

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { DomainModule, MutationHook, NodeFetcher } from './domain-module';
+import { FastifyInstance } from 'fastify';
+import { DomainModule, MutationHook, NodeFetcher, RouteDeps, Sweep } from './domain-module';
 
 /**
  * Every domain module under src/modules, in folder order. Found on disk (each folder's
@@ -27,3 +28,14 @@ export const moduleResolvers = domainModules.flatMap((m) => m.resolvers);
 export const moduleEntities = domainModules.flatMap((m) => m.entities);
 export const moduleNodes: Record<string, NodeFetcher> = Object.assign({}, ...domainModules.map((m) => m.nodes));
 export const mutationHooks: MutationHook[] = domainModules.flatMap((m) => (m.aroundMutation ? [m.aroundMutation] : []));
+
+/** Registers every module's own HTTP routes (file downloads and uploads) on the app. */
+export function registerModuleRoutes(fastify: FastifyInstance, deps: RouteDeps): void {
+  for (const m of domainModules) m.routes?.(fastify, deps);
+}
+
+/** Every module's sweeps; a name is a queue, so two modules may not register the same one. */
+export const moduleSweeps: Sweep[] = domainModules.flatMap((m) => m.sweeps ?? []);
+for (const [i, sweep] of moduleSweeps.entries()) {
+  if (moduleSweeps.findIndex((s) => s.name === sweep.name) !== i) throw new Error(`Sweep ${sweep.name} is registered twice`);
+}

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { GraphQLSchema, buildClientSchema, getIntrospectionQuery, isInterfaceType, isNonNullType } from 'graphql';
 import { Client } from 'pg';
-import { sweepDeadlineReminders } from '../../src/jobs/sweeps';
+import { sweepDeadlineReminders } from '../../src/modules/notification/sweeps';
 import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
 import { mutationsTakingIds, operation, rawOf, rootQueries, strip, toGlobal } from '../helpers/crawl';
 import { GqlResponse, TestServer, startTestServer } from '../helpers/server';

@@ -1,4 +1,3 @@
-import { sweepInTransaction } from '../../jobs/sweeps';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { DomainModule } from '../domain-module';
 import { NoticeKind } from '../notice/notice.entity';
@@ -6,6 +5,7 @@ import { noticeService } from '../notice/notice.service';
 import { Notification } from './notification.entity';
 import { NotificationResolver } from './notification.resolver';
 import { notificationService } from './notification.service';
+import { notificationSweeps, sweepInTransaction } from './sweeps';
 
 /**
  * jtj: a commendation issued five days ago that 第一车队党支部 has not read, and the reminder the
@@ -32,4 +32,5 @@ export default {
   entities: [Notification],
   nodes: { Notification: (ctx, id) => notificationService.find(ctx, id) },
   seedDemo,
+  sweeps: notificationSweeps,
 } satisfies DomainModule;

@@ -1,5 +1,4 @@
 import { RequestContext, requireUser } from '../../graphql/context';
-import { badInput } from '../../graphql/errors';
 import { assessmentService } from '../assessment/assessment.service';
 import { Campaign } from '../campaign/campaign.entity';
 import { ProgressCounts, campaignService } from '../campaign/campaign.service';
@@ -16,6 +15,7 @@ import {
   rectificationStateLabels,
 } from '../supervision/supervision.entity';
 import { supervisionService } from '../supervision/supervision.service';
+import { reportError } from './report.errors';
 import { addTable, excelDate, newWorkbook, toBuffer } from './xlsx';
 
 export interface ExportFile {
@@ -253,14 +253,13 @@ export async function inspectionExport(ctx: RequestContext, inspection: Inspecti
 
 export function parseYear(raw: unknown): number {
   const year = Number(raw);
-  if (typeof raw !== 'string' || !/^\d{4}$/.test(raw) || year < 2000 || year > 2100)
-    throw badInput('year', 'year is a four-digit year between 2000 and 2100');
+  if (typeof raw !== 'string' || !/^\d{4}$/.test(raw) || year < 2000 || year > 2100) throw reportError('EXPORT_YEAR_INVALID', 'year');
   return year;
 }
 
 export function parseDay(raw: unknown, field: string): string | null {
   if (raw === undefined || raw === '') return null;
   if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(`${raw}T00:00:00Z`)))
-    throw badInput(field, `${field} is a date YYYY-MM-DD`);
+    throw reportError('EXPORT_DATE_INVALID', { field, params: { field } });
   return raw;
 }

@@ -1,4 +1,4 @@
-import { ReportErrorReason, reportError } from './report.errors';
+import { reportError } from './report.errors';
 
 /**
  * The bounds of an uploaded import file (POST /imports/orgs and /imports/users). Every one is checked
@@ -55,18 +55,9 @@ export const USER_IMPORT_LIMITS: TableLimits = {
 };
 
 /** The refusals, one reason per bound, the figure in `extensions.limit`. */
-export const tooManyRows = (limit: number) =>
-  reportError(ReportErrorReason.TOO_MANY_ROWS, `每个文件最多 ${limit} 行数据`, { field: 'file', limit });
-export const tooManyColumns = (limit: number) =>
-  reportError(ReportErrorReason.TOO_MANY_COLUMNS, `每行最多 ${limit} 列`, { field: 'file', limit });
-export const tooManyCells = (limit: number) =>
-  reportError(ReportErrorReason.TOO_MANY_CELLS, `每个文件最多 ${limit} 个单元格`, { field: 'file', limit });
+export const tooManyRows = (limit: number) => reportError('TOO_MANY_ROWS', { field: 'file', params: { limit } });
+export const tooManyColumns = (limit: number) => reportError('TOO_MANY_COLUMNS', { field: 'file', params: { limit } });
+export const tooManyCells = (limit: number) => reportError('TOO_MANY_CELLS', { field: 'file', params: { limit } });
 export const cellTooLong = (limit: number, row: number, column: string) =>
-  reportError(ReportErrorReason.CELL_TOO_LONG, `第 ${row} 行 ${column} 列的内容超过 ${limit} 个字符`, {
-    field: 'file',
-    limit,
-    row,
-    column,
-  });
-export const lineTooLong = (limit: number, row: number) =>
-  reportError(ReportErrorReason.LINE_TOO_LONG, `第 ${row} 行超过 ${limit} 个字符`, { field: 'file', limit, row });
+  reportError('CELL_TOO_LONG', { field: 'file', params: { limit, row, column } });
+export const lineTooLong = (limit: number, row: number) => reportError('LINE_TOO_LONG', { field: 'file', params: { limit, row } });

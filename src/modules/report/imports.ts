@@ -1,22 +1,32 @@
+import { Role, roleLabels } from '../../auth/roles';
 import { holdsRole, inScope, visibleOrgSql } from '../../auth/scope';
 import { UserViewer } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { AppError, toAppError } from '../../graphql/errors';
+import { AppError, Problem, toAppError } from '../../graphql/errors';
+import { MessageParam, renderReason } from '../../graphql/messages';
 import { toGlobalId } from '../../graphql/relay';
 import { Org, OrgCategory, OrgKind, orgCategoryLabels, orgKindLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Role, roleLabels } from '../../auth/roles';
-import { userService } from '../user/user.service';
+import { PASSWORD_LENGTH, userService } from '../user/user.service';
 import { MAX_ORG_ROWS, MAX_USER_ROWS, tooManyRows } from './import-limits';
-import { ReportErrorReason, reportError } from './report.errors';
+import { ReportReason, reportError } from './report.errors';
 import { Table } from './table';
 
-/** One bad cell (or row): the row number as the spreadsheet shows it, and the column by its header. */
-export interface ImportProblem {
+/**
+ * One bad cell (or row): the row number as the spreadsheet shows it, the column by its header, and the
+ * reason with its parameters (rendered per request like any error; `message` is the Chinese default).
+ */
+export interface ImportProblem extends Problem {
   path: string;
   row: number;
   column: string;
   message: string;
+}
+
+/** A refusal of one cell: a reason (the report module's, or another module's met while applying) and its parameters. */
+interface Refusal {
+  reason: ReportReason | 'ORG_PARENT_KIND';
+  params?: Record<string, MessageParam>;
 }
 
 export interface ImportResult {
@@ -99,26 +109,22 @@ function columnsOf<F extends string>(
   for (const def of defs) {
     const names = [def.header, ...def.aliases].map((n) => n.replace(/\s+/g, '').toLowerCase());
     const index = normalized.findIndex((h) => names.includes(h));
-    if (index < 0) problems.push(problem(1, def.header, `Missing column ${def.header}`));
+    if (index < 0) problems.push(problem(1, def.header, { reason: 'IMPORT_COLUMN_MISSING' }));
     out[def.field] = { index, header: index >= 0 ? table.headers[index] : def.header };
   }
   return out;
 }
 
-function problem(row: number, column: string, message: string): ImportProblem {
-  return { path: `row ${row}, ${column}`, row, column, message };
+function problem(row: number, column: string, { reason, params = {} }: Refusal): ImportProblem {
+  const values = { ...params, row, column };
+  return { ...values, path: `row ${row}, ${column}`, reason, message: renderReason(reason, values, 'zh-CN') ?? reason };
 }
 
 function rejected(problems: ImportProblem[]): AppError {
-  const rows = new Set(problems.map((p) => p.row)).size;
-  return reportError(
-    ReportErrorReason.IMPORT_INVALID,
-    `The file has ${problems.length} problem(s) in ${rows} row(s); nothing was imported`,
-    { problems },
-  );
+  return reportError('IMPORT_INVALID', { params: { count: problems.length }, problems });
 }
 
-/** A service refusal while applying a row, reported against the column its field names. */
+/** A service refusal while applying a row (its reason and parameters kept), reported against the column its field names. */
 function serviceProblem<F extends string>(
   row: number,
   error: unknown,
@@ -128,8 +134,9 @@ function serviceProblem<F extends string>(
 ): ImportProblem {
   const known = toAppError(error);
   if (!known) throw error;
-  const field = known.details.field?.replace(/^input\./, '') ?? '';
-  return problem(row, cols[fields[field] ?? fallback].header, known.message);
+  const { reason, field, problems: _problems, ...params } = known.details;
+  const column = cols[fields[field?.replace(/^input\./, '') ?? ''] ?? fallback].header;
+  return { ...params, row, column, path: `row ${row}, ${column}`, ...(reason ? { reason } : {}), message: known.message };
 }
 
 interface TreeNode {
@@ -175,27 +182,32 @@ function namePath(node: TreeNode): string[] {
 }
 
 /** An org by name, or by a name path ("市公交集团党委/第一车队党支部", from the root or any ancestor down). */
-function resolve(nodes: TreeNode[], text: string): { node?: TreeNode; message?: string } {
+function resolve(nodes: TreeNode[], text: string): { node: TreeNode } | { refusal: Refusal } {
   const segments = text
     .split(/[/／>]/)
     .map((s) => s.trim())
     .filter(Boolean);
-  if (!segments.length) return { message: 'is empty' };
+  if (!segments.length) return { refusal: { reason: 'IMPORT_ORG_PATH_EMPTY', params: { value: text } } };
   const matches = nodes.filter((n) => {
     const path = namePath(n);
     return path.length >= segments.length && segments.every((s, i) => path[path.length - segments.length + i] === s);
   });
-  if (!matches.length) return { message: `No org “${text}” in your scope (a parent must exist or come in an earlier row)` };
-  if (matches.length > 1) return { message: `Several orgs are named “${text}”: give the path, e.g. ${namePath(matches[0]).join('/')}` };
+  if (!matches.length) return { refusal: { reason: 'IMPORT_ORG_UNKNOWN', params: { value: text } } };
+  if (matches.length > 1) {
+    return { refusal: { reason: 'IMPORT_ORG_AMBIGUOUS', params: { value: text, example: namePath(matches[0]).join('/') } } };
+  }
   return { node: matches[0] };
 }
+
+/** The values a column accepts, for a refusal's message: labels in Chinese, codes as the API spells them. */
+const choices = (labels: Record<string, string>) => ({ labels: Object.values(labels).join('、'), codes: Object.keys(labels).join(', ') });
 
 /**
  * The gate of both import routes: TENANT_ADMIN over some subtree (each row is then checked against the
  * admin's own subtree). The routes run it before the body is read, so no file of a non-admin is parsed.
  */
 export function requireImportAdmin(viewer: UserViewer) {
-  if (!holdsRole(viewer, ADMIN)) throw reportError(ReportErrorReason.NOT_IMPORT_ADMIN, 'Only a tenant admin imports orgs and users');
+  if (!holdsRole(viewer, ADMIN)) throw reportError('NOT_IMPORT_ADMIN');
 }
 
 function requireAdmin(ctx: RequestContext) {
@@ -204,7 +216,13 @@ function requireAdmin(ctx: RequestContext) {
 
 function limitRows(table: Table, max: number) {
   if (table.rows.length > max) throw tooManyRows(max);
-  if (!table.rows.length) throw reportError(ReportErrorReason.IMPORT_INVALID, 'The file has no data rows', 'file');
+  if (!table.rows.length) {
+    throw reportError('IMPORT_INVALID', {
+      field: 'file',
+      params: { count: 1 },
+      problems: [{ ...problem(2, '', { reason: 'IMPORT_NO_ROWS' }), path: 'file' }],
+    });
+  }
 }
 
 /**
@@ -222,36 +240,36 @@ export async function importOrgs(ctx: RequestContext, table: Table, dryRun: bool
   const planned: { row: number; node: TreeNode; parent: TreeNode; category: OrgCategory }[] = [];
   for (const { row, values } of table.rows) {
     const cell = (f: keyof typeof cols) => values[cols[f].index] ?? '';
-    const bad = (f: keyof typeof cols, message: string) => problems.push(problem(row, cols[f].header, message));
+    const bad = (f: keyof typeof cols, reason: Refusal['reason'], params?: Refusal['params']) =>
+      problems.push(problem(row, cols[f].header, { reason, params }));
     const before = problems.length;
     const name = cell('name');
-    if (!name) bad('name', 'A name is required');
-    else if (name.length > 200) bad('name', 'A name has at most 200 characters');
+    if (!name) bad('name', 'IMPORT_VALUE_REQUIRED');
+    else if (name.length > 200) bad('name', 'IMPORT_VALUE_TOO_LONG', { limit: 200 });
     const kind = kindOf(cell('kind'));
-    if (!kind) bad('kind', `Unknown org kind “${cell('kind')}” (党委, 党总支, 党支部 or COMMITTEE, GENERAL_BRANCH, BRANCH)`);
+    if (!kind) bad('kind', 'IMPORT_UNKNOWN_KIND', { value: cell('kind'), ...choices(orgKindLabels) });
     const category = categoryOf(cell('category'));
-    if (!category) bad('category', `Unknown category “${cell('category')}” (机关, 事业, 企业 or ORGAN, INSTITUTION, ENTERPRISE)`);
+    if (!category) bad('category', 'IMPORT_UNKNOWN_CATEGORY', { value: cell('category'), ...choices(orgCategoryLabels) });
     let parent: TreeNode | undefined;
-    if (!cell('parent')) bad('parent', 'A parent org is required');
+    if (!cell('parent')) bad('parent', 'IMPORT_VALUE_REQUIRED');
     else {
       const found = resolve(nodes, cell('parent'));
-      if (found.message) bad('parent', found.message);
-      else if (!found.node!.manageable) bad('parent', 'Only a tenant admin over the parent org may add orgs under it');
-      else if (found.node!.archived) bad('parent', 'The parent org is archived');
-      else if (kind && !CHILD_KINDS[found.node!.kind].includes(kind))
-        bad('kind', `A ${orgKindLabels[kind]} cannot sit under a ${orgKindLabels[found.node!.kind]}`);
+      if ('refusal' in found) bad('parent', found.refusal.reason, found.refusal.params);
+      else if (!found.node.manageable) bad('parent', 'IMPORT_PARENT_NOT_ADMIN');
+      else if (found.node.archived) bad('parent', 'IMPORT_PARENT_ARCHIVED');
+      else if (kind && !CHILD_KINDS[found.node.kind].includes(kind))
+        bad('kind', 'ORG_PARENT_KIND', { kind: orgKindLabels[kind], parentKind: orgKindLabels[found.node.kind] });
       else parent = found.node;
     }
-    if (parent && name && nodes.some((n) => n.parent === parent && n.name === name)) {
-      bad(
-        'name',
-        `“${name}” already exists under ${parent.name}${nodes.some((n) => n.parent === parent && n.name === name && n.row) ? ' (an earlier row)' : ''}`,
-      );
+    const sibling = parent && name ? nodes.find((n) => n.parent === parent && n.name === name) : undefined;
+    if (parent && sibling) {
+      if (sibling.row) bad('name', 'IMPORT_ORG_REPEATED', { name, parent: parent.name, earlierRow: sibling.row });
+      else bad('name', 'IMPORT_ORG_EXISTS', { name, parent: parent.name });
     }
-    if (problems.length === before) {
-      const node: TreeNode = { id: null, name, kind: kind!, archived: false, manageable: true, parent: parent!, row };
+    if (problems.length === before && kind && category && parent) {
+      const node: TreeNode = { id: null, name, kind, archived: false, manageable: true, parent, row };
       nodes.push(node);
-      planned.push({ row, node, parent: parent!, category: category! });
+      planned.push({ row, node, parent, category });
     }
   }
   if (problems.length) throw rejected(problems);
@@ -260,8 +278,11 @@ export async function importOrgs(ctx: RequestContext, table: Table, dryRun: bool
 
   const items: ImportResult['items'] = [];
   for (const p of planned) {
+    // a parent named by an earlier row was created before this one (rows apply in order)
+    const parentId = p.parent.id;
+    if (!parentId) throw new Error(`import row ${p.row}: its parent has not been created`);
     try {
-      const org = await orgService.create(ctx, { parentId: p.parent.id!, name: p.node.name, kind: p.node.kind, category: p.category });
+      const org = await orgService.create(ctx, { parentId, name: p.node.name, kind: p.node.kind, category: p.category });
       p.node.id = org.id;
       items.push({ row: p.row, id: toGlobalId('Org', org.id), name: org.name });
     } catch (error) {
@@ -290,36 +311,43 @@ export async function importUsers(ctx: RequestContext, table: Table, dryRun: boo
   const usernames = table.rows.map((r) => cellOf(r.values, 'username')).filter(Boolean);
   const taken = new Set<string>(
     (
-      await ctx.tx.query(`SELECT username FROM users WHERE tenant_id = $1 AND username = ANY($2::text[])`, [viewer.tenantId, usernames])
-    ).map((r: { username: string }) => r.username),
+      await ctx.tx.query<{ username: string }>(`SELECT username FROM users WHERE tenant_id = $1 AND username = ANY($2::text[])`, [
+        viewer.tenantId,
+        usernames,
+      ])
+    ).map((r) => r.username),
   );
   const seen = new Map<string, number>();
   const planned: { row: number; username: string; displayName: string; orgId: string; role: Role; password: string }[] = [];
   for (const { row, values } of table.rows) {
     const cell = (f: keyof typeof cols) => cellOf(values, f);
-    const bad = (f: keyof typeof cols, message: string) => problems.push(problem(row, cols[f].header, message));
+    const bad = (f: keyof typeof cols, reason: Refusal['reason'], params?: Refusal['params']) =>
+      problems.push(problem(row, cols[f].header, { reason, params }));
     const before = problems.length;
     const username = cell('username');
-    if (!/^[A-Za-z0-9_.-]{2,64}$/.test(username)) bad('username', 'A username has 2 to 64 letters, digits or ._-');
-    else if (taken.has(username)) bad('username', `The username ${username} is taken`);
-    else if (seen.has(username)) bad('username', `The username ${username} is also in row ${seen.get(username)}`);
+    const earlierRow = seen.get(username);
+    if (!/^[A-Za-z0-9_.-]{2,64}$/.test(username)) bad('username', 'IMPORT_USERNAME_FORMAT');
+    else if (taken.has(username)) bad('username', 'IMPORT_USERNAME_TAKEN', { username });
+    else if (earlierRow !== undefined) bad('username', 'IMPORT_USERNAME_REPEATED', { username, earlierRow });
     else seen.set(username, row);
     const displayName = cell('displayName');
-    if (!displayName || displayName.length > 100) bad('displayName', 'A display name has 1 to 100 characters');
-    let org: TreeNode | undefined;
-    if (!cell('org')) bad('org', 'A home org is required');
+    if (!displayName) bad('displayName', 'IMPORT_VALUE_REQUIRED');
+    else if (displayName.length > 100) bad('displayName', 'IMPORT_VALUE_TOO_LONG', { limit: 100 });
+    let orgId: string | undefined;
+    if (!cell('org')) bad('org', 'IMPORT_VALUE_REQUIRED');
     else {
       const found = resolve(nodes, cell('org'));
-      if (found.message) bad('org', found.message);
-      else if (!found.node!.manageable) bad('org', 'Only a tenant admin over the org may add its users');
-      else if (found.node!.archived) bad('org', 'The org is archived');
-      else org = found.node;
+      if ('refusal' in found) bad('org', found.refusal.reason, found.refusal.params);
+      else if (!found.node.manageable) bad('org', 'IMPORT_ORG_NOT_ADMIN');
+      else if (found.node.archived) bad('org', 'IMPORT_ORG_ARCHIVED');
+      else orgId = found.node.id ?? undefined; // the tree holds existing orgs only here
     }
     const role = roleOf(cell('role'));
-    if (!role) bad('role', `Unknown role “${cell('role')}” (${Object.values(roleLabels).join(', ')}, or its code)`);
+    if (!role) bad('role', 'IMPORT_UNKNOWN_ROLE', { value: cell('role'), ...choices(roleLabels) });
     const password = cell('password');
-    if (password.length < 8 || password.length > 200) bad('password', 'An initial password has 8 to 200 characters');
-    if (problems.length === before) planned.push({ row, username, displayName, orgId: org!.id!, role: role!, password });
+    if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max)
+      bad('password', 'IMPORT_PASSWORD_LENGTH', PASSWORD_LENGTH);
+    if (problems.length === before && orgId && role) planned.push({ row, username, displayName, orgId, role, password });
   }
   if (problems.length) throw rejected(problems);
   if (dryRun)

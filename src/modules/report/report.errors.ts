@@ -1,30 +1,143 @@
-import { ErrorCode, errorFactory } from '../../graphql/errors';
+import { ErrorCode, defineErrors } from '../../graphql/errors';
 
-export enum ReportErrorReason {
-  IMPORT_INVALID = 'IMPORT_INVALID',
-  UNREADABLE_FILE = 'UNREADABLE_FILE',
-  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
-  NOT_IMPORT_ADMIN = 'NOT_IMPORT_ADMIN',
-  /** Each bound of an import file (`extensions.limit` carries the figure). */
-  TOO_MANY_ROWS = 'TOO_MANY_ROWS',
-  TOO_MANY_COLUMNS = 'TOO_MANY_COLUMNS',
-  TOO_MANY_CELLS = 'TOO_MANY_CELLS',
-  CELL_TOO_LONG = 'CELL_TOO_LONG',
-  LINE_TOO_LONG = 'LINE_TOO_LONG',
-  TOO_MANY_PARTS = 'TOO_MANY_PARTS',
-  INFLATED_TOO_LARGE = 'INFLATED_TOO_LARGE',
-}
-
-export const reportError = errorFactory<ReportErrorReason>({
-  IMPORT_INVALID: ErrorCode.BAD_USER_INPUT,
-  UNREADABLE_FILE: ErrorCode.BAD_USER_INPUT,
-  UNSUPPORTED_MEDIA_TYPE: ErrorCode.BAD_USER_INPUT,
-  NOT_IMPORT_ADMIN: ErrorCode.FORBIDDEN,
-  TOO_MANY_ROWS: ErrorCode.BAD_USER_INPUT,
-  TOO_MANY_COLUMNS: ErrorCode.BAD_USER_INPUT,
-  TOO_MANY_CELLS: ErrorCode.BAD_USER_INPUT,
-  CELL_TOO_LONG: ErrorCode.BAD_USER_INPUT,
-  LINE_TOO_LONG: ErrorCode.BAD_USER_INPUT,
-  TOO_MANY_PARTS: ErrorCode.BAD_USER_INPUT,
-  INFLATED_TOO_LARGE: ErrorCode.BAD_USER_INPUT,
+/**
+ * 报表导入导出 refusals: each reason with its code and its message in Chinese and English. The file
+ * routes render them in the request's language like /graphql does. An import refused as a whole
+ * (IMPORT_INVALID) lists its problems row by row, each with a reason of its own below (IMPORT_*), so
+ * a problem too is rendered per locale from its parameters.
+ */
+export const reportError = defineErrors('report', {
+  IMPORT_INVALID: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '导入文件有 {count} 处问题，未导入任何数据（逐行问题见 problems）',
+    en: 'The file has {count} problem(s); nothing was imported (see problems, row by row)',
+  },
+  UNREADABLE_FILE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '无法读取该 .xlsx 文件：文件已损坏或格式不受支持（{detail}）',
+    en: 'The .xlsx file cannot be read: it is damaged or in an unsupported format ({detail})',
+  },
+  FILE_EMPTY: { code: ErrorCode.BAD_USER_INPUT, zh: '上传的文件是空的', en: 'The file is empty' },
+  XLSX_ENCRYPTED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '该 .xlsx 文件设有密码，请另存为不加密的文件后再上传',
+    en: 'The .xlsx file is encrypted; save it without a password and upload it again',
+  },
+  CSV_UNCLOSED_QUOTE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: 'CSV 文件第 {row} 行起的引号没有闭合',
+    en: 'A quote opened in row {row} of the CSV file is never closed',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '请直接上传 .xlsx 或 CSV 文件本身（Content-Type 为 {xlsx} 或 {csv}）',
+    en: 'Send the file itself with Content-Type {xlsx} or {csv}',
+  },
+  NOT_IMPORT_ADMIN: { code: ErrorCode.FORBIDDEN, zh: '只有管理员可以导入组织和用户', en: 'Only a tenant admin imports orgs and users' },
+  // each bound of an import file, the figure in `extensions.limit`
+  TOO_MANY_ROWS: { code: ErrorCode.BAD_USER_INPUT, zh: '每个文件最多 {limit} 行数据', en: 'A file has at most {limit} data rows' },
+  TOO_MANY_COLUMNS: { code: ErrorCode.BAD_USER_INPUT, zh: '每行最多 {limit} 列', en: 'A row has at most {limit} columns' },
+  TOO_MANY_CELLS: { code: ErrorCode.BAD_USER_INPUT, zh: '每个文件最多 {limit} 个单元格', en: 'A file has at most {limit} cells' },
+  CELL_TOO_LONG: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '第 {row} 行 {column} 列的内容超过 {limit} 个字符',
+    en: 'The cell in row {row}, column {column} has more than {limit} characters',
+  },
+  LINE_TOO_LONG: { code: ErrorCode.BAD_USER_INPUT, zh: '第 {row} 行超过 {limit} 个字符', en: 'Row {row} has more than {limit} characters' },
+  TOO_MANY_PARTS: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '.xlsx 文件包含 {count} 个部件，超过 {limit} 个的上限',
+    en: 'The .xlsx file has {count} parts, more than the limit of {limit}',
+  },
+  INFLATED_TOO_LARGE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '.xlsx 文件解压后超过 {limit} 字节的上限',
+    en: 'The .xlsx file inflates to more than {limit} bytes',
+  },
+  // the problems of an import, one per bad cell (or row)
+  IMPORT_COLUMN_MISSING: { code: ErrorCode.BAD_USER_INPUT, zh: '缺少“{column}”列', en: 'Missing column {column}' },
+  IMPORT_NO_ROWS: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '文件中没有数据：第 1 行为表头，数据从第 2 行开始',
+    en: 'The file has no data rows: row 1 holds the headers, the data starts in row 2',
+  },
+  IMPORT_VALUE_REQUIRED: { code: ErrorCode.BAD_USER_INPUT, zh: '请填写“{column}”', en: '{column} is required' },
+  IMPORT_VALUE_TOO_LONG: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '“{column}”最多 {limit} 个字符',
+    en: '{column} has at most {limit} characters',
+  },
+  IMPORT_UNKNOWN_KIND: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '未知的组织类型“{value}”（应为{labels}，或 {codes}）',
+    en: 'Unknown org kind “{value}” (one of {codes}, or {labels})',
+  },
+  IMPORT_UNKNOWN_CATEGORY: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '未知的单位类别“{value}”（应为{labels}，或 {codes}）',
+    en: 'Unknown category “{value}” (one of {codes}, or {labels})',
+  },
+  IMPORT_UNKNOWN_ROLE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '未知的角色“{value}”（应为{labels}，或 {codes}）',
+    en: 'Unknown role “{value}” (one of {codes}, or {labels})',
+  },
+  IMPORT_ORG_PATH_EMPTY: { code: ErrorCode.BAD_USER_INPUT, zh: '“{value}”没有写出组织名称', en: '“{value}” names no org' },
+  IMPORT_ORG_UNKNOWN: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '您的权限范围内没有组织“{value}”（上级组织须已存在，或在前面的行中）',
+    en: 'No org “{value}” in your scope (a parent must exist or come in an earlier row)',
+  },
+  IMPORT_ORG_AMBIGUOUS: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '有多个组织名为“{value}”，请写出路径，如 {example}',
+    en: 'Several orgs are named “{value}”: give the path, e.g. {example}',
+  },
+  IMPORT_PARENT_NOT_ADMIN: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '只有上级组织的管理员可以在其下增设组织',
+    en: 'Only a tenant admin over the parent org may add orgs under it',
+  },
+  IMPORT_PARENT_ARCHIVED: { code: ErrorCode.BAD_USER_INPUT, zh: '上级组织已撤销', en: 'The parent org is archived' },
+  IMPORT_ORG_EXISTS: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '{parent}下已有组织“{name}”',
+    en: '“{name}” already exists under {parent}',
+  },
+  IMPORT_ORG_REPEATED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '与第 {earlierRow} 行重复：{parent}下的“{name}”',
+    en: 'Repeats row {earlierRow}: “{name}” under {parent}',
+  },
+  IMPORT_USERNAME_FORMAT: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '用户名须为 2 至 64 个字母、数字或 ._-',
+    en: 'A username has 2 to 64 letters, digits or ._-',
+  },
+  IMPORT_USERNAME_TAKEN: { code: ErrorCode.BAD_USER_INPUT, zh: '用户名 {username} 已被使用', en: 'The username {username} is taken' },
+  IMPORT_USERNAME_REPEATED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '用户名 {username} 与第 {earlierRow} 行重复',
+    en: 'The username {username} is also in row {earlierRow}',
+  },
+  IMPORT_ORG_NOT_ADMIN: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '只有该组织的管理员可以为其添加用户',
+    en: 'Only a tenant admin over the org may add its users',
+  },
+  IMPORT_ORG_ARCHIVED: { code: ErrorCode.BAD_USER_INPUT, zh: '该组织已撤销', en: 'The org is archived' },
+  IMPORT_PASSWORD_LENGTH: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '初始密码须为 {min} 至 {max} 个字符',
+    en: 'An initial password has {min} to {max} characters',
+  },
+  // the query of a download
+  EXPORT_YEAR_INVALID: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '年度须为 2000 至 2100 之间的四位数字',
+    en: 'year is a four-digit year between 2000 and 2100',
+  },
+  EXPORT_DATE_INVALID: { code: ErrorCode.BAD_USER_INPUT, zh: '{field} 须为日期，格式 YYYY-MM-DD', en: '{field} is a date YYYY-MM-DD' },
 });
+
+export type ReportReason = Parameters<typeof reportError>[0];

@@ -1,19 +1,18 @@
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
-import { Config } from '../../config';
 import { RequestContext, authenticate, createRequestContext, requireUser } from '../../graphql/context';
-import { AppError, ErrorCode, forLog, httpStatus, toAppError, unauthenticated } from '../../graphql/errors';
-import { RequestLimiter } from '../../graphql/rate-limit';
+import { AppError, ErrorCode, forLog, httpStatus, localizeError, toAppError, unauthenticated } from '../../graphql/errors';
+import { localeOf, renderReason } from '../../graphql/messages';
 import { idOf } from '../../graphql/relay';
 import { auditService } from '../audit/audit.service';
 import { campaignService, toDateString } from '../campaign/campaign.service';
+import { RouteDeps } from '../domain-module';
 import { LedgerCategory } from '../ledger/ledger.entity';
 import { orgService } from '../org/org.service';
 import { supervisionService } from '../supervision/supervision.service';
 import { ExportFile, assessmentExport, campaignProgressExport, inspectionExport, ledgerExport, parseDay, parseYear } from './exports';
 import { IMPORT_BODY_LIMIT, ORG_IMPORT_LIMITS, TableLimits, USER_IMPORT_LIMITS } from './import-limits';
 import { ImportResult, ORG_COLUMNS, USER_COLUMNS, importOrgs, importUsers, requireImportAdmin } from './imports';
-import { ReportErrorReason, reportError } from './report.errors';
+import { reportError } from './report.errors';
 import { CSV_TYPE, Table, XLSX_TYPE, readTable } from './table';
 import { addTable, newWorkbook, toBuffer } from './xlsx';
 
@@ -29,17 +28,29 @@ export function contentDisposition(file: Pick<ExportFile, 'filename' | 'asciiNam
   return `attachment; filename="${file.asciiName}"; filename*=UTF-8''${encoded}`;
 }
 
-function sendError(reply: FastifyReply, error: unknown) {
+/**
+ * An error as /graphql answers it, in the request's language (Accept-Language; Chinese unless the
+ * client asks for English first): a declared reason, and each problem of an import, rendered again
+ * from its parameters; anything unknown logged and masked.
+ */
+function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+  const locale = localeOf(request.headers['accept-language']);
   const known = toAppError(error);
   if (!known) {
     console.error('[report]', forLog(error));
-    return reply
-      .status(500)
-      .send({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+    return reply.status(500).send({
+      errors: [
+        {
+          message: renderReason('INTERNAL', {}, locale) ?? 'Internal server error',
+          extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, reason: 'INTERNAL' },
+        },
+      ],
+    });
   }
-  const status = known.details.reason === ReportErrorReason.UNSUPPORTED_MEDIA_TYPE ? 415 : httpStatus[known.code];
+  const status = known.details.reason === 'UNSUPPORTED_MEDIA_TYPE' ? 415 : httpStatus[known.code];
   if (typeof known.details.retryAfterSeconds === 'number') void reply.header('retry-after', String(known.details.retryAfterSeconds));
-  return reply.status(status).send({ errors: [{ message: known.message, extensions: { ...known.details, code: known.code } }] });
+  const localized = localizeError({ message: known.message, extensions: { ...known.details, code: known.code } }, locale);
+  return reply.status(status).send({ errors: [localized] });
 }
 
 function sendFile(reply: FastifyReply, file: ExportFile) {
@@ -57,7 +68,7 @@ function sendFile(reply: FastifyReply, file: ExportFile) {
  * foreign, out-of-scope or unknown id is 404 and no token is 401. Registered as an encapsulated
  * plugin, so its 5 MB .xlsx/.csv body parser never applies to /graphql.
  */
-export function registerReportRoutes(fastify: FastifyInstance, config: Config, dataSource: DataSource, limiter: RequestLimiter): void {
+export function registerReportRoutes(fastify: FastifyInstance, { config, dataSource, limiter }: RouteDeps): void {
   /** Runs `work` in the request's transaction; commits (when asked) before anything is sent. */
   async function handle<T>(
     request: FastifyRequest,
@@ -86,7 +97,7 @@ export function registerReportRoutes(fastify: FastifyInstance, config: Config, d
         failure ??= error;
       }
     }
-    if (failure !== undefined || !outcome) return sendError(reply, failure);
+    if (failure !== undefined || !outcome) return sendError(request, reply, failure);
     return send(outcome.value);
   }
 
@@ -116,8 +127,8 @@ export function registerReportRoutes(fastify: FastifyInstance, config: Config, d
     );
     // refusals from the upload gate are coded like every other answer here; anything else (a body over
     // the limit, a malformed request) goes on to the app's handler
-    scope.setErrorHandler((error, _request, reply) => {
-      if (error instanceof AppError) return sendError(reply, error);
+    scope.setErrorHandler((error, request, reply) => {
+      if (error instanceof AppError) return sendError(request, reply, error);
       throw error;
     });
 
@@ -179,8 +190,7 @@ export function registerReportRoutes(fastify: FastifyInstance, config: Config, d
           async (ctx) => {
             requireImportAdmin(requireUser(ctx));
             const type = contentTypeOf(request);
-            if (!Buffer.isBuffer(request.body) || !request.body.length)
-              throw reportError(ReportErrorReason.UNREADABLE_FILE, 'The file is empty', 'file');
+            if (!Buffer.isBuffer(request.body) || !request.body.length) throw reportError('FILE_EMPTY', 'file');
             const query = request.query as Query;
             const dryRun = query.dryRun === 'true' || query.dryRun === '1';
             const result = await run(ctx, readTable(request.body, type, limits), dryRun);
@@ -203,11 +213,7 @@ function contentTypeOf(request: FastifyRequest): typeof XLSX_TYPE | typeof CSV_T
     .trim()
     .toLowerCase();
   if (type !== XLSX_TYPE && type !== CSV_TYPE) {
-    throw reportError(
-      ReportErrorReason.UNSUPPORTED_MEDIA_TYPE,
-      `Send the file itself with Content-Type ${XLSX_TYPE} or ${CSV_TYPE}`,
-      'file',
-    );
+    throw reportError('UNSUPPORTED_MEDIA_TYPE', { field: 'file', params: { xlsx: XLSX_TYPE, csv: CSV_TYPE } });
   }
   return type;
 }

@@ -1,5 +1,5 @@
 import { TableLimits, cellTooLong, lineTooLong, tooManyCells, tooManyColumns, tooManyRows } from './import-limits';
-import { ReportErrorReason, reportError } from './report.errors';
+import { reportError } from './report.errors';
 import { SparseRows, columnName, readXlsxRows } from './xlsx-read';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -61,7 +61,7 @@ export function parseCsv(text: string, limits: TableLimits): SparseRows {
         const close = text.indexOf('"', j);
         if (close < 0 || close - recordStart > limits.lineLength) {
           if (close < 0 && n - recordStart <= limits.lineLength)
-            throw reportError(ReportErrorReason.UNREADABLE_FILE, 'CSV 文件中有未闭合的引号', 'file');
+            throw reportError('CSV_UNCLOSED_QUOTE', { field: 'file', params: { row: line } });
           throw lineTooLong(limits.lineLength, line);
         }
         parts.push(text.slice(j, close));

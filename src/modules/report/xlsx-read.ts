@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { TableLimits, cellTooLong, tooManyCells, tooManyColumns, tooManyRows } from './import-limits';
-import { ReportErrorReason, reportError } from './report.errors';
+import { reportError } from './report.errors';
 import { XlsxZip } from './zip';
 import { XmlError, attr, decodeXml, scanXml } from './xml-scan';
 
 /** Non-empty cells by sheet row number (1-based), each row's values by column (0-based, holes are empty). */
 export type SparseRows = Map<number, string[]>;
 
-const unreadable = (why: string) => reportError(ReportErrorReason.UNREADABLE_FILE, `无法读取该 .xlsx 文件：${why}`, 'file');
+/** A workbook whose parts do not make sense; `detail` is a short technical note (the same in every language). */
+const unreadable = (detail: string) => reportError('UNREADABLE_FILE', { field: 'file', params: { detail: detail.slice(0, 80) } });
 
 /** "A".."XFD" from a 1-based column number. */
 export function columnName(col: number): string {
@@ -39,7 +40,7 @@ function scan(xml: string, handler: Parameters<typeof scanXml>[1]) {
   try {
     scanXml(xml, handler);
   } catch (error) {
-    if (error instanceof XmlError) throw unreadable(`XML 格式错误（${error.message}）`);
+    if (error instanceof XmlError) throw unreadable(`XML: ${error.message}`);
     throw error;
   }
 }
@@ -121,7 +122,7 @@ function readSheet(xml: string, strings: () => string[], limits: TableLimits): S
       } else if (name === 'row') {
         const r = attr(attrs, 'r');
         rowNumber = r === undefined ? rowNumber + 1 : Number(r);
-        if (!Number.isInteger(rowNumber) || rowNumber < 1) throw unreadable(`行号 ${r} 无效`);
+        if (!Number.isInteger(rowNumber) || rowNumber < 1) throw unreadable(`row number ${r}`);
         checkExtent(0, rowNumber, limits);
         col = 0;
       } else if (name === 'c') {
@@ -130,11 +131,11 @@ function readSheet(xml: string, strings: () => string[], limits: TableLimits): S
         if (r === undefined) col++;
         else {
           const ref = parseRef(r);
-          if (!ref) throw unreadable(`单元格引用 ${r} 无效`);
+          if (!ref) throw unreadable(`cell reference ${r}`);
           col = ref.col;
           if (ref.row !== rowNumber) {
             rowNumber = ref.row;
-            if (rowNumber < 1) throw unreadable(`单元格引用 ${r} 无效`);
+            if (rowNumber < 1) throw unreadable(`cell reference ${r}`);
           }
         }
         if (rowNumber < 1) rowNumber = 1;
@@ -178,7 +179,7 @@ function cellText(type: string, value: string, inline: string, strings: () => st
     case 's': {
       const index = Number(value);
       const text = Number.isInteger(index) ? strings()[index] : undefined;
-      if (text === undefined) throw unreadable(`共享字符串 ${value} 不存在`);
+      if (text === undefined) throw unreadable(`shared string ${value}`);
       return text;
     }
     case 'inlineStr':
@@ -209,7 +210,7 @@ export function readXlsxRows(body: Buffer, limits: TableLimits): SparseRows {
   const root = relationships(zip, '');
   const workbookPart = [...root.values()].find((r) => r.type.endsWith('/officeDocument'))?.target ?? 'xl/workbook.xml';
   const workbookXml = xmlOf(zip, workbookPart);
-  if (!workbookXml) throw unreadable('缺少 workbook.xml');
+  if (!workbookXml) throw unreadable('no workbook.xml');
   const rels = relationships(zip, workbookPart);
   const sheetIds: string[] = [];
   scan(workbookXml, {

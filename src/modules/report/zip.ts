@@ -1,6 +1,6 @@
 import { inflateRawSync } from 'node:zlib';
 import { MAX_XLSX_INFLATED_BYTES, MAX_XLSX_PART_BYTES, MAX_XLSX_PARTS } from './import-limits';
-import { ReportErrorReason, reportError } from './report.errors';
+import { reportError } from './report.errors';
 
 interface ZipEntry {
   name: string;
@@ -16,9 +16,9 @@ const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
-const unreadable = (why: string) => reportError(ReportErrorReason.UNREADABLE_FILE, `无法读取该 .xlsx 文件：${why}`, 'file');
-const tooLarge = (limit: number) =>
-  reportError(ReportErrorReason.INFLATED_TOO_LARGE, `.xlsx 文件解压后超过 ${limit} 字节的上限`, { field: 'file', limit });
+/** A damaged or unsupported zip; `detail` is a short technical note (the same in every language). */
+const unreadable = (detail: string) => reportError('UNREADABLE_FILE', { field: 'file', params: { detail: detail.slice(0, 80) } });
+const tooLarge = (limit: number) => reportError('INFLATED_TOO_LARGE', { field: 'file', params: { limit } });
 
 /**
  * The parts of a .xlsx (a zip) read from its central directory, inflated one at a time on demand with
@@ -35,19 +35,15 @@ export class XlsxZip {
     const count = buf.readUInt16LE(end + 10);
     const cdSize = buf.readUInt32LE(end + 12);
     const cdOffset = buf.readUInt32LE(end + 16);
-    if (count === 0xffff || cdOffset === 0xffffffff) throw unreadable('不支持 zip64 格式');
-    if (count > MAX_XLSX_PARTS)
-      throw reportError(ReportErrorReason.TOO_MANY_PARTS, `.xlsx 文件包含 ${count} 个部件，超过 ${MAX_XLSX_PARTS} 个的上限`, {
-        field: 'file',
-        limit: MAX_XLSX_PARTS,
-      });
-    if (cdOffset + cdSize > end) throw unreadable('目录位置错误');
+    if (count === 0xffff || cdOffset === 0xffffffff) throw unreadable('zip64');
+    if (count > MAX_XLSX_PARTS) throw reportError('TOO_MANY_PARTS', { field: 'file', params: { count, limit: MAX_XLSX_PARTS } });
+    if (cdOffset + cdSize > end) throw unreadable('central directory offset');
     let p = cdOffset;
     for (let i = 0; i < count; i++) {
-      if (p + 46 > end || buf.readUInt32LE(p) !== CENTRAL) throw unreadable('目录损坏');
+      if (p + 46 > end || buf.readUInt32LE(p) !== CENTRAL) throw unreadable('central directory');
       const nameLength = buf.readUInt16LE(p + 28);
       const next = p + 46 + nameLength + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32);
-      if (next > end) throw unreadable('目录损坏');
+      if (next > end) throw unreadable('central directory');
       const entry: ZipEntry = {
         name: buf.toString('utf8', p + 46, p + 46 + nameLength),
         flags: buf.readUInt16LE(p + 8),
@@ -69,7 +65,7 @@ export class XlsxZip {
     for (let p = buf.length - 22; p >= stop; p--) {
       if (buf.readUInt32LE(p) === EOCD) return p;
     }
-    throw unreadable('不是 zip 格式');
+    throw unreadable('not a zip');
   }
 
   has(name: string): boolean {
@@ -84,11 +80,11 @@ export class XlsxZip {
     const budget = Math.min(MAX_XLSX_PART_BYTES, MAX_XLSX_INFLATED_BYTES - this.inflated);
     if (entry.size > MAX_XLSX_PART_BYTES) throw tooLarge(MAX_XLSX_PART_BYTES);
     if (entry.size > budget) throw tooLarge(MAX_XLSX_INFLATED_BYTES);
-    if (entry.flags & 1) throw unreadable('文件已加密');
+    if (entry.flags & 1) throw reportError('XLSX_ENCRYPTED', 'file');
     const local = entry.localOffset;
-    if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL) throw unreadable('部件头损坏');
+    if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL) throw unreadable('local header');
     const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
-    if (start + entry.compressedSize > buf.length) throw unreadable('部件被截断');
+    if (start + entry.compressedSize > buf.length) throw unreadable('truncated part');
     const data = buf.subarray(start, start + entry.compressedSize);
     let out: Buffer;
     if (entry.method === 0) out = data;
@@ -99,9 +95,9 @@ export class XlsxZip {
       } catch (error) {
         if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
           throw tooLarge(budget === MAX_XLSX_PART_BYTES ? MAX_XLSX_PART_BYTES : MAX_XLSX_INFLATED_BYTES);
-        throw unreadable('解压失败');
+        throw unreadable('inflate');
       }
-    } else throw unreadable(`不支持的压缩方法 ${entry.method}`);
+    } else throw unreadable(`compression method ${entry.method}`);
     if (out.length > budget) throw tooLarge(budget === MAX_XLSX_PART_BYTES ? MAX_XLSX_PART_BYTES : MAX_XLSX_INFLATED_BYTES);
     this.inflated += out.length;
     return out;

@@ -4,23 +4,23 @@ import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
 
 @Entity('tenants')
-@ObjectType({ implements: Node, description: '一个机关/局: an agency sharing the deployment.' })
+@ObjectType({ implements: Node, description: '单位（机关/局）：共用本平台的一个机关或局，各单位的数据彼此隔离' })
 export class Tenant {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Field({ description: 'Short name used at sign-in, e.g. jtj.' })
+  @Field({ description: '单位简称：登录时填写，如 jtj' })
   @Column()
   slug: string;
 
-  @Field()
+  @Field({ description: '单位名称' })
   @Column()
   name: string;
 
   @Column('jsonb', { default: {} })
   settings: Record<string, unknown>;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: '开通时间' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

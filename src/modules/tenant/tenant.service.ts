@@ -1,16 +1,15 @@
 import { hashPassword } from '../../auth/password';
-import { RequestTransaction } from '../../db/request-transaction';
+import { Role } from '../../auth/roles';
 import { holdsRoleAtRoot } from '../../auth/scope';
+import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireOperator, requireUser } from '../../graphql/context';
-import { AppError, ErrorCode, badInput } from '../../graphql/errors';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { keysetPage } from '../../graphql/keyset';
+import { Page } from '../../graphql/relay';
 import { Org, OrgCategory, OrgKind } from '../org/org.entity';
 import { insertOrg } from '../org/org.service';
-import { Role } from '../../auth/roles';
-import { User } from '../user/user.entity';
 import { assertPasswordStrength } from '../user/user.service';
 import { Tenant } from './tenant.entity';
-import { TenantErrorReason, tenantError } from './tenant.errors';
+import { tenantError } from './tenant.errors';
 
 export interface ProvisionTenantInput {
   slug: string;
@@ -20,14 +19,15 @@ export interface ProvisionTenantInput {
   adminUsername: string;
   adminDisplayName: string;
   adminPassword?: string;
-  /** Pre-computed hash (the demo seed hashes its shared password once). */
+  /** Pre-computed hash (the demo seed hashes its shared password once); else adminPassword is hashed. */
   adminPasswordHash?: string;
 }
 
 export interface ProvisionedTenant {
   tenant: Tenant;
   root: Org;
-  admin: User;
+  /** The first admin's user id (a User object is read through userService, as anywhere else). */
+  admin: { id: string };
 }
 
 /**
@@ -36,32 +36,35 @@ export interface ProvisionedTenant {
  */
 export async function provisionTenant(tx: RequestTransaction, input: ProvisionTenantInput): Promise<ProvisionedTenant> {
   await tx.setIdentity({ platform: true, tenantId: null });
-  const exists = await tx.query(`SELECT 1 FROM tenants WHERE slug = $1`, [input.slug]);
-  if (exists.length)
-    throw new AppError(ErrorCode.CONFLICT, 'A tenant with this slug exists', { reason: 'TENANT_SLUG_TAKEN', field: 'input.slug' });
-  const [{ id }] = await tx.query(`INSERT INTO tenants (slug, name) VALUES ($1, $2) RETURNING id`, [input.slug, input.name]);
+  const exists = await tx.query<{ one: number }>(`SELECT 1 AS one FROM tenants WHERE slug = $1`, [input.slug]);
+  if (exists.length) throw tenantError('TENANT_SLUG_TAKEN', 'input.slug');
+  const [{ id }] = await tx.query<{ id: string }>(`INSERT INTO tenants (slug, name) VALUES ($1, $2) RETURNING id`, [
+    input.slug,
+    input.name,
+  ]);
   await tx.setIdentity({ tenantId: id });
   const root = await insertOrg(tx, id, null, {
     name: input.rootOrgName,
     kind: OrgKind.COMMITTEE,
     category: input.rootOrgCategory ?? OrgCategory.ORGAN,
   });
-  const passwordHash = input.adminPasswordHash ?? (await hashPassword(input.adminPassword!));
-  const [admin] = await tx.query(
+  let passwordHash = input.adminPasswordHash;
+  if (passwordHash === undefined) {
+    const password = input.adminPassword ?? '';
+    assertPasswordStrength(password, 'input.adminPassword');
+    passwordHash = await hashPassword(password);
+  }
+  const [admin] = await tx.query<{ id: string }>(
     `INSERT INTO users (tenant_id, username, display_name, password_hash, org_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
     [id, input.adminUsername, input.adminDisplayName, passwordHash, root.id],
   );
-  await tx.query(`INSERT INTO role_assignments (tenant_id, user_id, role, org_id) VALUES ($1, $2, $3, $4)`, [
+  await tx.execute(`INSERT INTO role_assignments (tenant_id, user_id, role, org_id) VALUES ($1, $2, $3, $4)`, [
     id,
     admin.id,
     Role.TENANT_ADMIN,
     root.id,
   ]);
-  return {
-    tenant: await tx.repository(Tenant).findOneByOrFail({ id }),
-    root,
-    admin: await tx.repository(User).findOneByOrFail({ tenantId: id, id: admin.id }),
-  };
+  return { tenant: await tx.repository(Tenant).findOneByOrFail({ id }), root, admin: { id: admin.id } };
 }
 
 export interface TenantSettings {
@@ -87,25 +90,26 @@ export const DEFAULT_SETTINGS: TenantSettings = {
 
 export const tenantService = {
   async settings(ctx: RequestContext): Promise<TenantSettings> {
-    const [row] = await ctx.tx.query(`SELECT settings FROM tenants WHERE id = app_tenant_id()`);
+    const [row] = await ctx.tx.query<{ settings: Partial<TenantSettings> | null }>(
+      `SELECT settings FROM tenants WHERE id = app_tenant_id()`,
+    );
     return { ...DEFAULT_SETTINGS, ...(row?.settings ?? {}) };
   },
 
   async updateSettings(ctx: RequestContext, patch: Partial<TenantSettings>): Promise<TenantSettings> {
     const viewer = requireUser(ctx);
     // Settings bind the whole tenant: a TENANT_ADMIN assigned over a subtree may not change them.
-    if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN]))
-      throw tenantError(TenantErrorReason.NOT_SETTINGS_ADMIN, '只有根组织的管理员可以修改本单位的设置');
+    if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw tenantError('NOT_SETTINGS_ADMIN');
     if (patch.timezone !== undefined) {
-      const [ok] = await ctx.tx.query(`SELECT count(*)::int AS n FROM pg_timezone_names WHERE name = $1`, [patch.timezone]);
-      if (!ok.n) throw badInput('input.timezone', `Unknown time zone ${patch.timezone}`);
+      const known = await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM pg_timezone_names WHERE name = $1`, [patch.timezone]);
+      if (!known.length) throw tenantError('UNKNOWN_TIME_ZONE', { field: 'input.timezone', params: { timezone: patch.timezone } });
     }
     const next = {
       ...(await this.settings(ctx)),
       ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null)),
     };
     // Tenant rows are written by platform operators only; this one field set is the tenant's own.
-    await ctx.tx.query(`SELECT app_update_tenant_settings($1::jsonb)`, [JSON.stringify(next)]);
+    await ctx.tx.execute(`SELECT app_update_tenant_settings($1::jsonb)`, [JSON.stringify(next)]);
     return next;
   },
 
@@ -118,21 +122,17 @@ export const tenantService = {
     return tenant;
   },
 
+  /** Every tenant by slug (platform operators only: the platform flag lets them past row-level security). */
   async list(ctx: RequestContext, first: number, after?: string): Promise<Page<Tenant>> {
     requireOperator(ctx);
-    const qb = ctx.tx
-      .repository(Tenant)
-      .createQueryBuilder('t')
-      .orderBy('t.slug')
-      .limit(first + 1);
-    const cursor = decodeCursor(after, 1);
-    if (cursor) qb.where('t.slug > :slug', { slug: String(cursor[0]) });
-    return pageFrom(
-      await qb.getMany(),
+    return keysetPage(
+      () => ctx.tx.repository(Tenant).createQueryBuilder('t'),
+      [
+        { sql: 't.slug', type: 'text', of: (t) => t.slug },
+        { sql: 't.id', type: 'uuid', of: (t) => t.id },
+      ],
       first,
       after,
-      (t) => encodeCursor([t.slug]),
-      () => ctx.tx.repository(Tenant).count(),
     );
   },
 

@@ -5,7 +5,10 @@ import { DateTimeScalar } from '../../graphql/scalars';
 import { Role } from '../../auth/roles';
 
 @Entity('users')
-@ObjectType({ implements: Node })
+@ObjectType({
+  implements: Node,
+  description: '用户：本单位的一个登录账号，隶属于一个党组织；账号对象仅本人和管理其所在组织的管理员可见（他人只见姓名）',
+})
 export class User {
   @PrimaryColumn('uuid', { name: 'tenant_id' })
   tenantId: string;
@@ -13,11 +16,11 @@ export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Field()
+  @Field({ description: '用户名（登录账号），本单位内唯一' })
   @Column()
   username: string;
 
-  @Field()
+  @Field({ description: '姓名' })
   @Column({ name: 'display_name' })
   displayName: string;
 
@@ -27,17 +30,17 @@ export class User {
   @Column('uuid', { name: 'org_id', nullable: true })
   orgId: string | null;
 
-  @Field()
+  @Field({ description: '是否已停用：停用的账号不能登录' })
   @Column()
   disabled: boolean;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: '创建时间' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }
 
 @Entity('role_assignments')
-@ObjectType({ implements: Node, description: 'A role a user holds over an org and its whole subtree.' })
+@ObjectType({ implements: Node, description: '角色任命：用户在某党组织担任的角色，作用于该组织及其全部下级组织' })
 export class RoleAssignment {
   @PrimaryColumn('uuid', { name: 'tenant_id' })
   tenantId: string;
@@ -48,14 +51,14 @@ export class RoleAssignment {
   @Column('uuid', { name: 'user_id' })
   userId: string;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: '角色' })
   @Column('text')
   role: Role;
 
   @Column('uuid', { name: 'org_id' })
   orgId: string;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: '任命时间' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

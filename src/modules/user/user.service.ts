@@ -1,20 +1,34 @@
 import { authService } from '../../auth/auth.service';
 import { hashPassword } from '../../auth/password';
-import { containsPattern } from '../../db/like';
-import { inScope, isRootPath, underAnySql } from '../../auth/scope';
-import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
-import { RequestContext, requireUser } from '../../graphql/context';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
-import { orgService } from '../org/org.service';
 import { Role } from '../../auth/roles';
+import { inScope, isRootPath } from '../../auth/scope';
+import { UserViewer, isAncestorOrSelf } from '../../auth/viewer';
+import { containsPattern } from '../../db/like';
+import { RequestContext, requireUser } from '../../graphql/context';
+import { keysetPage } from '../../graphql/keyset';
+import { Page } from '../../graphql/relay';
+import { Org } from '../org/org.entity';
+import { orgService } from '../org/org.service';
+import { rootsFor, scopedQuery } from '../org/scoped';
 import { RoleAssignment, User } from './user.entity';
-import { UserErrorReason, userError } from './user.errors';
+import { userError } from './user.errors';
+
+export interface UserFilter {
+  /** Users whose home org lies in this org's subtree (within the admin's scope). */
+  under?: Org | null;
+  /** Users holding this role (over any org). */
+  role?: Role;
+  /** Username or display name containing this text. */
+  search?: string;
+}
+
+/** A password's bounds (create, import, a new tenant's first admin). */
+export const PASSWORD_LENGTH = { min: 8, max: 200 };
 
 const ADMIN = [Role.TENANT_ADMIN];
 
 function assertAdminOver(viewer: UserViewer, path: string) {
-  if (!inScope(viewer, path, ADMIN))
-    throw userError(UserErrorReason.NOT_USER_ADMIN, 'Only a tenant admin over this org may manage its users');
+  if (!inScope(viewer, path, ADMIN)) throw userError('NOT_USER_ADMIN');
 }
 
 /**
@@ -24,7 +38,9 @@ function assertAdminOver(viewer: UserViewer, path: string) {
  * first committed. The database trigger keep_root_admin() takes the same lock and checks again.
  */
 async function lockRootAdmins(ctx: RequestContext, tenantId: string): Promise<void> {
-  await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`tenant-admins:${tenantId}`]);
+  await ctx.tx.query<{ locked: string }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [
+    `tenant-admins:${tenantId}`,
+  ]);
 }
 
 const ROOT_ADMINS_SQL = `
@@ -39,7 +55,7 @@ async function otherRootAdmins(
   tenantId: string,
   except: { assignmentId?: string; userId?: string },
 ): Promise<string[]> {
-  const rows: { user_id: string }[] = await ctx.tx.query(
+  const rows = await ctx.tx.query<{ user_id: string }>(
     `${ROOT_ADMINS_SQL} AND ra.id IS DISTINCT FROM $2::uuid AND ra.user_id IS DISTINCT FROM $3::uuid`,
     [tenantId, except.assignmentId ?? null, except.userId ?? null],
   );
@@ -51,25 +67,23 @@ async function otherRootAdmins(
  * disabled it (its roles were loaded when the request began).
  */
 async function assertStillAdminOver(ctx: RequestContext, viewer: UserViewer, path: string): Promise<void> {
-  const rows: { path: string }[] = await ctx.tx.query(
+  const rows = await ctx.tx.query<{ path: string }>(
     `SELECT o.path::text AS path FROM role_assignments ra
        JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
        JOIN users u ON u.tenant_id = ra.tenant_id AND u.id = ra.user_id AND NOT u.disabled
       WHERE ra.tenant_id = $1 AND ra.user_id = $2 AND ra.role = 'TENANT_ADMIN'`,
     [viewer.tenantId, viewer.userId],
   );
-  if (!rows.some((r) => isAncestorOrSelf(r.path, path))) {
-    throw userError(UserErrorReason.NOT_USER_ADMIN, '您的管理员权限已被撤销或停用，操作未执行');
-  }
+  if (!rows.some((r) => isAncestorOrSelf(r.path, path))) throw userError('NOT_USER_ADMIN');
 }
 
 function lastAdmin(): never {
-  throw userError(UserErrorReason.LAST_ADMIN, '本单位至少要保留一名在根组织任职且未停用的管理员，操作未执行');
+  throw userError('LAST_ADMIN');
 }
 
 export function assertPasswordStrength(password: string, field = 'input.password') {
-  if (password.length < 8 || password.length > 200) {
-    throw userError(UserErrorReason.WEAK_PASSWORD, 'A password has 8 to 200 characters', field);
+  if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max) {
+    throw userError('WEAK_PASSWORD', { field, params: PASSWORD_LENGTH });
   }
 }
 
@@ -131,36 +145,36 @@ export const userService = {
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<User> {
     const user = await visibleUser(ctx, id);
-    if (!user) throw userError(UserErrorReason.USER_NOT_FOUND, 'User not found');
+    if (!user) throw userError('USER_NOT_FOUND');
     return user;
   },
 
-  /** Users whose home org lies in the admin's scope, ordered by username. */
-  async list(ctx: RequestContext, search: string | undefined, first: number, after?: string): Promise<Page<User>> {
-    const viewer = requireUser(ctx);
-    const roots = scopePaths(viewer, ADMIN);
+  /** Users whose home org lies in the admin's scope (or the part of `under` inside it), ordered by username. */
+  async list(ctx: RequestContext, filter: UserFilter, first: number, after?: string): Promise<Page<User>> {
+    const roots = rootsFor(requireUser(ctx), filter.under, ADMIN);
     const build = () => {
-      const scope = underAnySql('o', roots);
-      const qb = ctx.tx
-        .repository(User)
-        .createQueryBuilder('u')
-        .innerJoin('orgs', 'o', 'o.tenant_id = u.tenant_id AND o.id = u.org_id')
-        .where('u.tenant_id = :tenantId', { tenantId: viewer.tenantId })
-        .andWhere(scope.sql, scope.params);
-      if (search) qb.andWhere('(u.username ILIKE :s OR u.display_name ILIKE :s)', { s: containsPattern(search) });
+      const qb = scopedQuery(ctx, User, 'u', 'org_id', roots);
+      if (filter.search) {
+        qb.andWhere(`(u.username ILIKE :s ESCAPE '\\' OR u.display_name ILIKE :s ESCAPE '\\')`, { s: containsPattern(filter.search) });
+      }
+      if (filter.role) {
+        qb.andWhere(
+          'EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.tenant_id = u.tenant_id AND ra.user_id = u.id AND ra.role = :role)',
+          {
+            role: filter.role,
+          },
+        );
+      }
       return qb;
     };
-    const qb = build()
-      .orderBy('u.username', 'ASC')
-      .limit(first + 1);
-    const cursor = decodeCursor(after, 1);
-    if (cursor) qb.andWhere('u.username > :afterName', { afterName: String(cursor[0]) });
-    return pageFrom(
-      await qb.getMany(),
+    return keysetPage(
+      build,
+      [
+        { sql: 'u.username', type: 'text', of: (u) => u.username },
+        { sql: 'u.id', type: 'uuid', of: (u) => u.id },
+      ],
       first,
       after,
-      (u) => encodeCursor([u.username]),
-      () => build().getCount(),
     );
   },
 
@@ -191,8 +205,11 @@ export const userService = {
     const org = await orgService.getOrThrow(ctx, input.orgId);
     assertAdminOver(viewer, org.path);
     assertPasswordStrength(input.password);
-    const taken = await ctx.tx.query(`SELECT 1 FROM users WHERE tenant_id = $1 AND username = $2`, [viewer.tenantId, input.username]);
-    if (taken.length) throw userError(UserErrorReason.USERNAME_TAKEN, 'The username is taken', 'input.username');
+    const taken = await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM users WHERE tenant_id = $1 AND username = $2`, [
+      viewer.tenantId,
+      input.username,
+    ]);
+    if (taken.length) throw userError('USERNAME_TAKEN', 'input.username');
     const repo = ctx.tx.repository(User);
     const saved = await repo.save(
       repo.create({
@@ -223,14 +240,12 @@ export const userService = {
     const repo = ctx.tx.repository(RoleAssignment);
     const assignment = await repo.findOneBy({ tenantId: viewer.tenantId, id: assignmentId });
     const org = assignment ? await orgService.findById(ctx, assignment.orgId) : null;
-    if (!assignment || !org || !inScope(viewer, org.path, ADMIN))
-      throw userError(UserErrorReason.ROLE_NOT_FOUND, 'Role assignment not found');
+    if (!assignment || !org || !inScope(viewer, org.path, ADMIN)) throw userError('ROLE_NOT_FOUND');
     if (assignment.role === Role.TENANT_ADMIN) {
       await lockRootAdmins(ctx, viewer.tenantId);
       await assertStillAdminOver(ctx, viewer, org.path);
       // read again under the lock: a concurrent revocation may have taken it already
-      if (!(await repo.findOneBy({ tenantId: viewer.tenantId, id: assignment.id })))
-        throw userError(UserErrorReason.ROLE_NOT_FOUND, 'Role assignment not found');
+      if (!(await repo.findOneBy({ tenantId: viewer.tenantId, id: assignment.id }))) throw userError('ROLE_NOT_FOUND');
       if (isRootPath(org.path) && !(await otherRootAdmins(ctx, viewer.tenantId, { assignmentId: assignment.id })).length) lastAdmin();
     }
     await repo.delete({ tenantId: viewer.tenantId, id: assignment.id });
@@ -242,14 +257,17 @@ export const userService = {
     const viewer = requireUser(ctx);
     const user = await this.getOrThrow(ctx, userId);
     const org = user.orgId ? await orgService.findById(ctx, user.orgId) : null;
-    if (!org) throw userError(UserErrorReason.USER_NOT_FOUND, 'User not found');
+    if (!org) throw userError('USER_NOT_FOUND');
     assertAdminOver(viewer, org.path);
     if (disabled) {
       await lockRootAdmins(ctx, viewer.tenantId);
       await assertStillAdminOver(ctx, viewer, org.path);
-      const [enabledRootAdmin] = await ctx.tx.query(`${ROOT_ADMINS_SQL} AND ra.user_id = $2`, [viewer.tenantId, user.id]);
+      const [enabledRootAdmin] = await ctx.tx.query<{ user_id: string }>(`${ROOT_ADMINS_SQL} AND ra.user_id = $2`, [
+        viewer.tenantId,
+        user.id,
+      ]);
       if (enabledRootAdmin && !(await otherRootAdmins(ctx, viewer.tenantId, { userId: user.id })).length) lastAdmin();
-      if (user.id === viewer.userId) throw userError(UserErrorReason.SELF_DISABLE, '不能停用自己的账号', 'input.userId');
+      if (user.id === viewer.userId) throw userError('SELF_DISABLE', 'input.userId');
     }
     await ctx.tx.repository(User).update({ tenantId: viewer.tenantId, id: user.id }, { disabled });
     if (disabled) await authService.revokeAllForUser(ctx, viewer.tenantId, user.id);

@@ -1,35 +1,26 @@
 import { DataSource } from 'typeorm';
-import { UserViewer } from '../auth/viewer';
-import { Config } from '../config';
-import { RequestTransaction, withTransaction } from '../db/request-transaction';
-import { RequestContext, createRequestContext } from '../graphql/context';
-import { CampaignDeadline, SubmissionStatus } from '../modules/campaign/campaign.entity';
-import { campaignService } from '../modules/campaign/campaign.service';
-import { NotificationKind } from '../modules/notification/notification.entity';
-import { NotificationDraft, insertNotifications, responsibleOfficers } from '../modules/notification/notification.service';
-import { orgService } from '../modules/org/org.service';
-import { tenantService } from '../modules/tenant/tenant.service';
-import { Role } from '../auth/roles';
+import { Role } from '../../auth/roles';
+import { UserViewer } from '../../auth/viewer';
+import { Config } from '../../config';
+import { RequestTransaction, withTransaction } from '../../db/request-transaction';
+import { RequestContext, createRequestContext } from '../../graphql/context';
+import { CampaignDeadline, SubmissionStatus } from '../campaign/campaign.entity';
+import { campaignService } from '../campaign/campaign.service';
+import { Sweep, SweepDeps, SweepOptions, SweepResult } from '../domain-module';
+import { orgService } from '../org/org.service';
+import { tenantService } from '../tenant/tenant.service';
+import { NotificationKind } from './notification.entity';
+import { NotificationDraft, insertNotifications, responsibleOfficers } from './notification.service';
 
-export interface JobDeps {
-  /** The RLS-bound pool: sweeps read and write tenant data exactly as requests do. */
-  dataSource: DataSource;
-  config: Config;
-}
-
-export interface SweepOptions {
-  /** Judge dates as of this day ('YYYY-MM-DD') instead of each tenant's today. */
-  asOf?: string;
+/**
+ * The reminders and overdue alerts (报送提醒, 整改逾期, 限时办结, 通报未阅): the notification module owns
+ * them and registers them as its `sweeps`; the job worker (src/jobs) runs whatever modules register.
+ */
+export interface NotificationSweepOptions extends SweepOptions {
   /** Remind this many days before a deadline's due date (the latest reminder day reached is sent). */
   deadlineReminderDays?: number[];
   /** Remind a notice's unread recipients this many days after it was issued. */
   noticeReminderDays?: number;
-}
-
-export interface SweepResult {
-  tenants: number;
-  /** Notifications newly written (a repeated sweep writes 0). */
-  created: number;
 }
 
 export const SWEEP_KINDS = ['deadline-reminders', 'rectifications-overdue', 'service-requests-overdue', 'notices-unread'] as const;
@@ -63,10 +54,10 @@ async function inTenant(
   config: Config,
   tx: RequestTransaction,
   tenantId: string,
-  options: SweepOptions,
+  options: NotificationSweepOptions,
   work: TenantWork,
 ): Promise<number> {
-  const roots: { id: string; path: string }[] = await tx.query(
+  const roots = await tx.query<{ id: string; path: string }>(
     `SELECT id, path::text AS path FROM orgs WHERE tenant_id = $1 AND parent_id IS NULL`,
     [tenantId],
   );
@@ -80,14 +71,14 @@ async function inTenant(
   // The pool is never used through this context: every query goes through `tx`.
   const ctx: RequestContext = { ...createRequestContext(config, null as unknown as DataSource, 'jobs'), tx, viewer };
   const { timezone } = await tenantService.settings(ctx);
-  const today = options.asOf ?? (await tx.query(`SELECT (now() AT TIME ZONE $1)::date::text AS d`, [timezone]))[0].d;
+  const today = options.asOf ?? (await tx.query<{ d: string }>(`SELECT (now() AT TIME ZONE $1)::date::text AS d`, [timezone]))[0].d;
   return insertNotifications(tx, tenantId, await work({ ctx, tx, tenantId, today, timezone }));
 }
 
-async function forEachTenant(deps: JobDeps, options: SweepOptions, work: TenantWork): Promise<SweepResult> {
+async function forEachTenant(deps: SweepDeps, options: NotificationSweepOptions, work: TenantWork): Promise<SweepResult> {
   if (options.asOf !== undefined && !DAY.test(options.asOf)) throw new Error(`asOf must be YYYY-MM-DD, got ${options.asOf}`);
-  const tenants: { id: string; slug: string }[] = await withTransaction(deps.dataSource, { platform: true }, (tx) =>
-    tx.query(`SELECT id, slug FROM tenants ORDER BY slug`),
+  const tenants = await withTransaction(deps.dataSource, { platform: true }, (tx) =>
+    tx.query<{ id: string; slug: string }>(`SELECT id, slug FROM tenants ORDER BY slug`),
   );
   let created = 0;
   const failed: string[] = [];
@@ -121,11 +112,11 @@ function fanOut(
  * and has not submitted. The occurrence is the reminder day reached (due date − N), so each reminder
  * day yields one notification per org and recipient, however often the sweep runs.
  */
-export async function sweepDeadlineReminders(deps: JobDeps, options: SweepOptions = {}): Promise<SweepResult> {
+export async function sweepDeadlineReminders(deps: SweepDeps, options: NotificationSweepOptions = {}): Promise<SweepResult> {
   return forEachTenant(deps, options, deadlineReminders(options));
 }
 
-function deadlineReminders(options: SweepOptions): TenantWork {
+function deadlineReminders(options: NotificationSweepOptions): TenantWork {
   const days = [...new Set(options.deadlineReminderDays ?? DEFAULT_DEADLINE_REMINDER_DAYS)]
     .filter((d) => Number.isInteger(d) && d >= 0)
     .sort((a, b) => b - a);
@@ -181,12 +172,12 @@ function deadlineReminders(options: SweepOptions): TenantWork {
  * 整改逾期: a rectification past its due date and not signed off (销号) notifies the owner org's
  * answerable officers and the issuing team's leader and members, once per due date.
  */
-export async function sweepRectificationsOverdue(deps: JobDeps, options: SweepOptions = {}): Promise<SweepResult> {
+export async function sweepRectificationsOverdue(deps: SweepDeps, options: NotificationSweepOptions = {}): Promise<SweepResult> {
   return forEachTenant(deps, options, rectificationsOverdue);
 }
 
 const rectificationsOverdue: TenantWork = async ({ tx, tenantId, today }) => {
-  const rows: {
+  const rows = await tx.query<{
     id: string;
     owner_org_id: string;
     org_name: string;
@@ -195,7 +186,7 @@ const rectificationsOverdue: TenantWork = async ({ tx, tenantId, today }) => {
     due_on: string;
     state: string;
     description: string;
-  }[] = await tx.query(
+  }>(
     `SELECT r.id, r.owner_org_id, o.name AS org_name, r.team_id, t.name AS team_name, r.due_on::text AS due_on, r.state, f.description
        FROM rectifications r
        JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.owner_org_id
@@ -211,7 +202,7 @@ const rectificationsOverdue: TenantWork = async ({ tx, tenantId, today }) => {
     tenantId,
     rows.map((r) => r.owner_org_id),
   );
-  const people: { team_id: string; user_id: string }[] = await tx.query(
+  const people = await tx.query<{ team_id: string; user_id: string }>(
     `SELECT p.team_id, p.user_id FROM (
        SELECT id AS team_id, leader_id AS user_id FROM supervision_teams WHERE tenant_id = $1 AND id = ANY($2::uuid[])
        UNION SELECT team_id, user_id FROM supervision_team_members WHERE tenant_id = $1 AND team_id = ANY($2::uuid[])
@@ -237,22 +228,29 @@ const rectificationsOverdue: TenantWork = async ({ tx, tenantId, today }) => {
 };
 
 /** 限时办结: an unanswered service request past its time limit notifies the answering org's officers, once. */
-export async function sweepServiceRequestsOverdue(deps: JobDeps, options: SweepOptions = {}): Promise<SweepResult> {
+export async function sweepServiceRequestsOverdue(deps: SweepDeps, options: NotificationSweepOptions = {}): Promise<SweepResult> {
   return forEachTenant(deps, options, serviceRequestsOverdue);
 }
 
 const serviceRequestsOverdue: TenantWork = async ({ tx, tenantId, timezone }) => {
-  const rows: { id: string; to_org_id: string; to_name: string; from_name: string; title: string; due_day: string; due_text: string }[] =
-    await tx.query(
-      `SELECT s.id, s.to_org_id, t.name AS to_name, f.name AS from_name, s.title,
+  const rows = await tx.query<{
+    id: string;
+    to_org_id: string;
+    to_name: string;
+    from_name: string;
+    title: string;
+    due_day: string;
+    due_text: string;
+  }>(
+    `SELECT s.id, s.to_org_id, t.name AS to_name, f.name AS from_name, s.title,
             (s.due_at AT TIME ZONE $2)::date::text AS due_day, to_char(s.due_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') AS due_text
        FROM service_requests s
        JOIN orgs t ON t.tenant_id = s.tenant_id AND t.id = s.to_org_id
        JOIN orgs f ON f.tenant_id = s.tenant_id AND f.id = s.from_org_id
       WHERE s.tenant_id = $1 AND s.state = 'OPEN' AND s.due_at < now()
       ORDER BY s.due_at, s.id`,
-      [tenantId, timezone],
-    );
+    [tenantId, timezone],
+  );
   if (!rows.length) return [];
   const officers = await responsibleOfficers(
     tx,
@@ -273,14 +271,14 @@ const serviceRequestsOverdue: TenantWork = async ({ tx, tenantId, timezone }) =>
 };
 
 /** 通报未阅: N days after a notice was issued, each recipient org that has not read it is reminded, once. */
-export async function sweepNoticesUnread(deps: JobDeps, options: SweepOptions = {}): Promise<SweepResult> {
+export async function sweepNoticesUnread(deps: SweepDeps, options: NotificationSweepOptions = {}): Promise<SweepResult> {
   return forEachTenant(deps, options, noticesUnread(options));
 }
 
-function noticesUnread(options: SweepOptions): TenantWork {
+function noticesUnread(options: NotificationSweepOptions): TenantWork {
   const days = options.noticeReminderDays ?? DEFAULT_NOTICE_REMINDER_DAYS;
   return async ({ tx, tenantId, today }) => {
-    const rows: { id: string; title: string; org_id: string; org_name: string; issued_on: string; occurrence: string }[] = await tx.query(
+    const rows = await tx.query<{ id: string; title: string; org_id: string; org_name: string; issued_on: string; occurrence: string }>(
       `SELECT n.id, n.title, r.org_id, o.name AS org_name, n.issued_on::text AS issued_on, (n.issued_on + $3::int)::text AS occurrence
          FROM notice_recipients r
          JOIN notices n ON n.tenant_id = r.tenant_id AND n.id = r.notice_id
@@ -309,14 +307,15 @@ function noticesUnread(options: SweepOptions): TenantWork {
   };
 }
 
-export const sweeps: Record<SweepKind, (deps: JobDeps, options?: SweepOptions) => Promise<SweepResult>> = {
-  'deadline-reminders': sweepDeadlineReminders,
-  'rectifications-overdue': sweepRectificationsOverdue,
-  'service-requests-overdue': sweepServiceRequestsOverdue,
-  'notices-unread': sweepNoticesUnread,
-};
+/** What the module registers: each sweep with its cron (Asia/Shanghai); the job worker runs them. */
+export const notificationSweeps: Sweep[] = [
+  { name: 'deadline-reminders', schedule: '5 * * * *', run: sweepDeadlineReminders },
+  { name: 'rectifications-overdue', schedule: '15 * * * *', run: sweepRectificationsOverdue },
+  { name: 'service-requests-overdue', schedule: '*/10 * * * *', run: sweepServiceRequestsOverdue },
+  { name: 'notices-unread', schedule: '25 * * * *', run: sweepNoticesUnread },
+] satisfies (Sweep & { name: SweepKind })[];
 
-const works: Record<SweepKind, (options: SweepOptions) => TenantWork> = {
+const works: Record<SweepKind, (options: NotificationSweepOptions) => TenantWork> = {
   'deadline-reminders': deadlineReminders,
   'rectifications-overdue': () => rectificationsOverdue,
   'service-requests-overdue': () => serviceRequestsOverdue,
@@ -329,7 +328,7 @@ export function sweepInTransaction(
   config: Config,
   tx: RequestTransaction,
   tenantId: string,
-  options: SweepOptions = {},
+  options: NotificationSweepOptions = {},
 ): Promise<number> {
   return inTenant(config, tx, tenantId, options, works[kind](options));
 }
