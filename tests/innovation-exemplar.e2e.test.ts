@@ -16,7 +16,7 @@ import { SOURCE_CAMPAIGN, orgIds } from './helpers/story';
 
 const PROJECT = `id year theme plan stage stageLabel score evaluationSummary awardLevel awardLevelLabel nextStages org { name }
   goals { position kind kindLabel description baseline target unit }
-  history { fromStage toStage note movedByName }`;
+  history { fromStage fromStageLabel toStage toStageLabel note movedByName }`;
 const EXEMPLAR = `id kind kindLabel category categoryLabel year title memberName state stateLabel noticeStartsOn noticeEndsOn namedOn closingReason
   orgName unansweredObjections history { fromState toState note movedByName } reevaluations { evaluatedOn result resultLabel note }`;
 const BRAND = `id name slogan description org { name } standards { position title content aspect aspectLabel aspectText }`;
@@ -103,7 +103,16 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
           { position: 0, kind: 'SHORTEN_APPROVAL_TIME', kindLabel: '缩短审批时限', baseline: 20, target: 5, unit: '工作日' },
           { position: 1, kind: 'EXPAND_SERVICES', kindLabel: '拓展服务项目', baseline: null, target: null, unit: null },
         ],
-        history: [{ fromStage: null, toStage: 'RESEARCH', note: '立项', movedByName: '第一车队党支部书记' }],
+        history: [
+          {
+            fromStage: null,
+            fromStageLabel: null,
+            toStage: 'RESEARCH',
+            toStageLabel: '调研',
+            note: '立项',
+            movedByName: '第一车队党支部书记',
+          },
+        ],
       });
     });
 
@@ -156,7 +165,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         from: 'RESEARCH',
         to: 'SUPERVISED',
       });
-      expect(skip.errors![0].message).toContain('next is IMPLEMENTING');
+      expect(skip.errors![0].message).toBe('项目处于“调研”阶段，不能转入“督查指导”；下一步可转入：实施');
       const implementing = await move(projectId, { to: 'IMPLEMENTING', note: '调研完成' }, t.secretary);
       expect(implementing.data.moveInnovationProject).toMatchObject({
         stage: 'IMPLEMENTING',
@@ -266,7 +275,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       });
       const promoted = await move(projectId, { to: 'PROMOTED', note: '总结推广' }, t.leader);
       expect(promoted.data.moveInnovationProject).toMatchObject({ stage: 'PROMOTED', stageLabel: '总结推广', nextStages: [] });
-      expect((await move(projectId, { to: 'PROMOTED' }, t.admin)).errors![0].message).toContain('the flow is complete');
+      const complete = (await move(projectId, { to: 'PROMOTED' }, t.admin)).errors![0];
+      expect(complete.extensions).toMatchObject({ code: 'CONFLICT', reason: 'INNOVATION_FLOW_COMPLETE', from: 'PROMOTED', to: 'PROMOTED' });
+      expect(complete.message).toBe('项目已到“总结推广”阶段，工作流程已全部完成');
     });
 
     it('keeps the whole history: who moved it, from where to where, and why', async () => {
@@ -341,8 +352,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       });
 
       it('ranks a year’s evaluated projects by score, equal scores sharing a rank, within the subtree asked', async () => {
-        const q = `query($year: Int!, $under: ID) { innovationAwardRanking(year: $year, under: $under) { rank project { theme score stage } } }`;
-        const all = await gql(q, { year: YEAR }, t.leader);
+        const q = `query($year: Int!, $under: ID) { innovationAwardRanking(year: $year, under: $under) { nodes { rank project { theme score stage } } } }`;
+        const ranking = async (v: Record<string, unknown>, token: string) => (await gql(q, v, token)).data.innovationAwardRanking.nodes;
+        const all = { data: { innovationAwardRanking: await ranking({ year: YEAR }, t.leader) } };
         // equal scores share rank 2; between them the order is the tree's, so compare them sorted
         const byRank = (rows: { rank: number; project: { theme: string } }[]) =>
           [...rows].sort((a, b) => a.rank - b.rank || a.project.theme.localeCompare(b.project.theme));
@@ -352,17 +364,36 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
           { rank: 2, project: { theme: '“一站式”线路服务（修订）', score: 88.5, stage: 'PROMOTED' } },
           { rank: 2, project: { theme: '彩虹坦途养护', score: 88.5, stage: 'EVALUATED' } },
         ]);
-        const bus = await gql(q, { year: YEAR, under: ids['市公交集团党委'] }, t.supervisor);
-        expect(bus.data.innovationAwardRanking).toEqual([
+        expect(await ranking({ year: YEAR, under: ids['市公交集团党委'] }, t.supervisor)).toEqual([
           { rank: 1, project: { theme: '“一站式”线路服务（修订）', score: 88.5, stage: 'PROMOTED' } },
         ]);
-        expect((await gql(q, { year: YEAR - 1 }, t.leader)).data.innovationAwardRanking).toEqual([]);
+        expect(await ranking({ year: YEAR - 1 }, t.leader)).toEqual([]);
         // secretary2 ranks only its own branch
         expect(
-          (await gql(q, { year: YEAR }, t.secretary2)).data.innovationAwardRanking.map(
-            (r: { rank: number; project: { theme: string } }) => [r.rank, r.project.theme],
-          ),
+          (await ranking({ year: YEAR }, t.secretary2)).map((r: { rank: number; project: { theme: string } }) => [r.rank, r.project.theme]),
         ).toEqual([[1, '彩虹坦途养护']]);
+      });
+
+      it('pages the ranking: ranks are taken over the whole year, whatever the page', async () => {
+        const q = `query($year: Int!, $after: String) { innovationAwardRanking(year: $year, first: 1, after: $after) {
+          totalCount pageInfo { hasNextPage endCursor } nodes { rank project { theme } } } }`;
+        const pages: { rank: number; project: { theme: string } }[] = [];
+        let after: string | null = null;
+        let totalCount = 0;
+        for (let i = 0; i < 4; i++) {
+          const page: any = (await gql(q, { year: YEAR, after }, t.leader)).data.innovationAwardRanking;
+          totalCount = page.totalCount;
+          pages.push(...page.nodes);
+          after = page.pageInfo.endCursor;
+          if (!page.pageInfo.hasNextPage) break;
+        }
+        expect(totalCount).toBe(3);
+        expect(pages.map((r) => r.rank)).toEqual([1, 2, 2]);
+        expect(new Set(pages.map((r) => r.project.theme))).toEqual(new Set(['审批提速', '“一站式”线路服务（修订）', '彩虹坦途养护']));
+        expect(codes(await gql(q, { year: YEAR, after: 'not-a-cursor' }, t.leader))).toEqual(['BAD_USER_INPUT']);
+        expect(codes(await gql(`{ innovationAwardRanking(year: ${YEAR}, first: 101) { totalCount } }`, {}, t.leader))).toEqual([
+          'BAD_USER_INPUT',
+        ]);
       });
 
       it('lists projects by stage, subtree and year as a connection, in tree order', async () => {
@@ -381,6 +412,15 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
           (n: { theme: string }) => n.theme,
         );
         expect(new Set(themes)).toEqual(new Set(['审批提速', '彩虹坦途养护', '“一站式”线路服务（修订）', '爱心车队']));
+        // across the pages, in the order of the org tree (path_key)
+        const treeOrder = (
+          await su.query(
+            `SELECT p.theme FROM innovation_projects p JOIN orgs o ON o.tenant_id = p.tenant_id AND o.id = p.org_id
+              WHERE p.year = $1 AND p.tenant_id = (SELECT tenant_id FROM orgs WHERE id = $2) ORDER BY o.path_key, p.id`,
+            [YEAR, rawId(ids['局机关党委'])],
+          )
+        ).rows.map((r: { theme: string }) => r.theme);
+        expect(themes).toEqual(treeOrder);
         const bus = await gql(q, { under: ids['市公交集团党委'] }, t.supervisor);
         expect(bus.data.innovationProjects.nodes.map((n: { theme: string }) => n.theme).sort()).toEqual(
           ['“一站式”线路服务（修订）', '往年项目', '爱心车队'].sort(),
@@ -414,8 +454,14 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
           null,
         ]);
         expect(
-          (await gql(`{ innovationProjects { totalCount } innovationAwardRanking(year: ${YEAR}) { rank } }`, {}, foreign)).data,
-        ).toEqual({ innovationProjects: { totalCount: 0 }, innovationAwardRanking: [] });
+          (
+            await gql(
+              `{ innovationProjects { totalCount } innovationAwardRanking(year: ${YEAR}) { totalCount nodes { rank } } }`,
+              {},
+              foreign,
+            )
+          ).data,
+        ).toEqual({ innovationProjects: { totalCount: 0 }, innovationAwardRanking: { totalCount: 0, nodes: [] } });
         expect(await stageOf(organ)).toBe('EVALUATED');
         const node = await gql(`query($id: ID!) { node(id: $id) { ... on InnovationProject { theme } } }`, { id: organ }, t.admin);
         expect(node.data.node).toEqual({ theme: '审批提速' });
