@@ -18,7 +18,7 @@ const PROJECT = `id year theme plan stage stageLabel score evaluationSummary awa
   goals { position kind kindLabel description baseline target unit }
   history { fromStage fromStageLabel toStage toStageLabel note movedByName }`;
 const EXEMPLAR = `id kind kindLabel category categoryLabel year title memberName state stateLabel noticeStartsOn noticeEndsOn namedOn closingReason
-  orgName unansweredObjections history { fromState toState note movedByName } reevaluations { evaluatedOn result resultLabel note }`;
+  orgName unansweredObjections history { fromState fromStateLabel toState toStateLabel note movedByName } reevaluations { evaluatedOn result resultLabel note }`;
 const BRAND = `id name slogan description org { name } standards { position title content aspect aspectLabel aspectText }`;
 const GROUP = `id campaign { id } officeNote officeName office { name } updatedByName
   leader { role roleLabel title displayName user { username } }
@@ -543,7 +543,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         state: 'NOMINATED',
         stateLabel: '已推荐',
         orgName: '第一车队党支部',
-        history: [{ fromState: null, toState: 'NOMINATED', movedByName: '第一车队党支部书记' }],
+        history: [
+          { fromState: null, fromStateLabel: null, toState: 'NOMINATED', toStateLabel: '已推荐', movedByName: '第一车队党支部书记' },
+        ],
       });
     });
 
@@ -621,20 +623,28 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       objectionA = a.data.lodgeExemplarObjection.id;
       objectionB = (await object(windowId, '群众反映排队时间长', t.member)).data.lodgeExemplarObjection.id;
       expect(codes(await object(windowId, ' ', t.member))).toEqual(['BAD_USER_INPUT']);
-      const q = `query($id: ID!) { exemplar(id: $id) { unansweredObjections objections { text mine lodgedBy { username } } } }`;
+      const q = `query($id: ID!) { exemplar(id: $id) { unansweredObjections objections { totalCount nodes { text mine lodgedBy { username } } } } }`;
       expect((await gql(q, { id: windowId }, t.secretary2)).data.exemplar).toEqual({
         unansweredObjections: 2,
-        objections: [{ text: '该窗口曾有推诿现象', mine: true, lodgedBy: { username: 'secretary2' } }],
+        objections: { totalCount: 1, nodes: [{ text: '该窗口曾有推诿现象', mine: true, lodgedBy: { username: 'secretary2' } }] },
       });
-      expect((await gql(q, { id: windowId }, t.admin)).data.exemplar.objections).toEqual([
-        { text: '该窗口曾有推诿现象', mine: false, lodgedBy: { username: 'secretary2' } },
-        { text: '群众反映排队时间长', mine: false, lodgedBy: { username: 'member' } },
-      ]);
+      expect((await gql(q, { id: windowId }, t.admin)).data.exemplar.objections).toEqual({
+        totalCount: 2,
+        nodes: [
+          { text: '该窗口曾有推诿现象', mine: false, lodgedBy: { username: 'secretary2' } },
+          { text: '群众反映排队时间长', mine: false, lodgedBy: { username: 'member' } },
+        ],
+      });
       // the org's own secretary reads the objections, not who lodged them
-      expect((await gql(q, { id: windowId }, t.secretary)).data.exemplar.objections.map((o: { lodgedBy: unknown }) => o.lodgedBy)).toEqual([
-        null,
-        null,
-      ]);
+      expect(
+        (await gql(q, { id: windowId }, t.secretary)).data.exemplar.objections.nodes.map((o: { lodgedBy: unknown }) => o.lodgedBy),
+      ).toEqual([null, null]);
+      // the objections page in the order they were lodged
+      const page = `query($id: ID!, $after: String) { exemplar(id: $id) { objections(first: 1, after: $after) { pageInfo { hasNextPage endCursor } nodes { text } } } }`;
+      const first = (await gql(page, { id: windowId }, t.admin)).data.exemplar.objections;
+      expect(first).toMatchObject({ pageInfo: { hasNextPage: true }, nodes: [{ text: '该窗口曾有推诿现象' }] });
+      const second = (await gql(page, { id: windowId, after: first.pageInfo.endCursor }, t.admin)).data.exemplar.objections;
+      expect(second).toMatchObject({ pageInfo: { hasNextPage: false }, nodes: [{ text: '群众反映排队时间长' }] });
       expect(codes(await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: objectionB }, t.secretary2))).toEqual([]);
       expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: objectionB }, t.secretary2)).data.node).toBeNull();
       expect(codes(await object(windowId, 'x', foreign))).toEqual(['NOT_FOUND']);
@@ -649,7 +659,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(late.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'OUTSIDE_NOTICE_WINDOW' });
       const unanswered = await name(windowId);
       expect(unanswered.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'OBJECTIONS_UNANSWERED' });
-      expect(unanswered.errors![0].message).toContain('2 objection(s)');
+      expect(unanswered.errors![0].message).toBe('还有2条异议未答复，全部答复后方可命名');
       expect(codes(await answer(objectionA, '经核实已整改', t.secretary))).toEqual(['FORBIDDEN']);
       expect(codes(await answer(objectionA, '经核实已整改', t.supervisor))).toEqual(['FORBIDDEN']);
       const answered = await answer(objectionA, '经核实已整改');
@@ -659,7 +669,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         answeredAt: expect.any(String),
       });
       expect((await answer(objectionA, '再答')).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'OBJECTION_ANSWERED' });
-      expect((await name(windowId)).errors![0].message).toContain('1 objection(s)');
+      expect((await name(windowId)).errors![0].message).toBe('还有1条异议未答复，全部答复后方可命名');
       expect(codes(await name(windowId, t.secretary))).toEqual(['FORBIDDEN']);
       expect(await stateOf(windowId)).toBe('PUBLIC_NOTICE');
       await answer(objectionB, '已增设窗口，排队时间缩短');
