@@ -1094,10 +1094,18 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect((await gql(q, {}, t.secretary)).data.serviceBrands.totalCount).toBe(0);
       expect((await gql(q, {}, t.supervisor)).data.serviceBrands.nodes.map((n: { name: string }) => n.name)).toEqual(['情溢旅途']);
       expect(
-        (await gql(`query($o: ID!) { brands(orgId: $o) { name standards { title } } }`, { o: ids['养护科党支部'] }, t.secretary2)).data
-          .brands,
-      ).toEqual([{ name: '彩虹坦途', standards: [{ title: '服务承诺公开' }, { title: '路政案件办理流程' }, { title: '党员责任路段' }] }]);
-      expect(codes(await gql(`query($o: ID!) { brands(orgId: $o) { name } }`, { o: ids['养护科党支部'] }, t.secretary))).toEqual([
+        (
+          await gql(
+            `query($o: ID!) { brands(orgId: $o) { totalCount nodes { name standards { title } } } }`,
+            { o: ids['养护科党支部'] },
+            t.secretary2,
+          )
+        ).data.brands,
+      ).toEqual({
+        totalCount: 1,
+        nodes: [{ name: '彩虹坦途', standards: [{ title: '服务承诺公开' }, { title: '路政案件办理流程' }, { title: '党员责任路段' }] }],
+      });
+      expect(codes(await gql(`query($o: ID!) { brands(orgId: $o) { nodes { name } } }`, { o: ids['养护科党支部'] }, t.secretary))).toEqual([
         'NOT_FOUND',
       ]);
     });
@@ -1132,7 +1140,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         expect(codes(await update({ id, name: 'x' }, foreign))).toEqual(['NOT_FOUND']);
         expect(codes(await gql(`mutation($id: ID!) { deleteServiceBrand(input: { id: $id }) }`, { id }, foreign))).toEqual(['NOT_FOUND']);
       }
-      expect(codes(await gql(`query($o: ID!) { brands(orgId: $o) { id } }`, { o: ids['养护科党支部'] }, foreign))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(`query($o: ID!) { brands(orgId: $o) { nodes { id } } }`, { o: ids['养护科党支部'] }, foreign))).toEqual([
+        'NOT_FOUND',
+      ]);
       expect((await gql(`{ serviceBrands { totalCount } }`, {}, foreign)).data.serviceBrands.totalCount).toBe(0);
       expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: rainbow }, foreign)).data.node).toBeNull();
       expect(await count(su, 'service_brands')).toBe(2);
