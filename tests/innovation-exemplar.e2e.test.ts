@@ -1072,7 +1072,13 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         code: 'BAD_USER_INPUT',
         field: 'name',
       });
-      const dup = await create({ orgId: ids['养护科党支部'], name: '彩虹坦途' }, t.admin);
+      // a name of white space alone is blank once trimmed
+      expect((await create({ orgId: ids['第一车队党支部'], name: '　 ' }, t.secretary)).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'BRAND_NAME_BLANK',
+        field: 'input.name',
+      });
+      const dup = await create({ orgId: ids['养护科党支部'], name: ' 彩虹坦途 ' }, t.admin);
       expect(dup.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'BRAND_NAME_TAKEN' });
       expect(codes(await create({ orgId: ids['第一车队党支部'], name: 'x' }, t.member))).toEqual(['FORBIDDEN']);
       expect(codes(await create({ orgId: ids['第一车队党支部'], name: 'x' }, t.secretary2))).toEqual(['NOT_FOUND']);
@@ -1125,6 +1131,11 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         standards: [{ position: 1, title: '限时办结' }],
       });
       expect(await count(su, 'service_standards')).toBe(2);
+      // a blank new name is refused, not silently ignored
+      expect((await update({ id: rainbow, name: '  ' }, t.secretary2)).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'BRAND_NAME_BLANK',
+      });
       expect(codes(await update({ id: rainbow, name: 'x' }, t.secretary))).toEqual(['NOT_FOUND']);
       // the inspector reads every brand but owns none; a member does not even see its superior's brand
       expect(codes(await update({ id: warm, name: 'x' }, t.inspector))).toEqual(['FORBIDDEN']);
