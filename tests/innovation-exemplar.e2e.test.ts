@@ -36,6 +36,15 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
   let TODAY: string;
   let YEAR: number;
   const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
+  /** The same request, asking for English (Accept-Language: en). */
+  const gqlEn = async (q: string, v: Record<string, unknown>, token: string) => {
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'accept-language': 'en' },
+      body: JSON.stringify({ query: q, variables: v }),
+    });
+    return (await res.json()) as { errors?: { message: string; extensions: Record<string, unknown> }[] };
+  };
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -660,6 +669,12 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       const unanswered = await name(windowId);
       expect(unanswered.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'OBJECTIONS_UNANSWERED' });
       expect(unanswered.errors![0].message).toBe('还有2条异议未答复，全部答复后方可命名');
+      const inEnglish = await gqlEn(
+        `mutation($id: ID!) { nameExemplar(input: { id: $id, note: "命名" }) { id } }`,
+        { id: windowId },
+        t.admin,
+      );
+      expect(inEnglish.errors![0]).toMatchObject({ message: '2 objection(s) are not answered yet', extensions: { open: 2 } });
       expect(codes(await answer(objectionA, '经核实已整改', t.secretary))).toEqual(['FORBIDDEN']);
       expect(codes(await answer(objectionA, '经核实已整改', t.supervisor))).toEqual(['FORBIDDEN']);
       const answered = await answer(objectionA, '经核实已整改');

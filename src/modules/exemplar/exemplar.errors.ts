@@ -93,7 +93,7 @@ export const exemplarError = defineErrors('exemplar', {
   CATEGORY_LIMIT_REACHED: {
     code: ErrorCode.CONFLICT,
     zh: '{year}年{categoryLabel}类{kindLabel}已命名{named}个，达到上限{limit}个',
-    en: '{year}: {named} {kindLabel} of category {categoryLabel} are named, the limit of {limit}',
+    en: 'The {year} limit of {limit} {kindLabel} in category {categoryLabel} is reached ({named} named)',
   },
   LIMIT_BELOW_NAMED: {
     code: ErrorCode.CONFLICT,
