@@ -16,9 +16,9 @@ import { SOURCE_CAMPAIGN, orgIds } from './helpers/story';
 
 const PROJECT = `id year theme plan stage stageLabel score evaluationSummary awardLevel awardLevelLabel nextStages org { name }
   goals { position kind kindLabel description baseline target unit }
-  history { fromStage toStage note movedByName }`;
+  history { fromStage fromStageLabel toStage toStageLabel note movedByName }`;
 const EXEMPLAR = `id kind kindLabel category categoryLabel year title memberName state stateLabel noticeStartsOn noticeEndsOn namedOn closingReason
-  orgName unansweredObjections history { fromState toState note movedByName } reevaluations { evaluatedOn result resultLabel note }`;
+  orgName unansweredObjections history { fromState fromStateLabel toState toStateLabel note movedByName } reevaluations { evaluatedOn result resultLabel note }`;
 const BRAND = `id name slogan description org { name } standards { position title content aspect aspectLabel aspectText }`;
 const GROUP = `id campaign { id } officeNote officeName office { name } updatedByName
   leader { role roleLabel title displayName user { username } }
@@ -36,6 +36,15 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
   let TODAY: string;
   let YEAR: number;
   const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
+  /** The same request, asking for English (Accept-Language: en). */
+  const gqlEn = async (q: string, v: Record<string, unknown>, token: string) => {
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'accept-language': 'en' },
+      body: JSON.stringify({ query: q, variables: v }),
+    });
+    return (await res.json()) as { errors?: { message: string; extensions: Record<string, unknown> }[] };
+  };
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -103,7 +112,16 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
           { position: 0, kind: 'SHORTEN_APPROVAL_TIME', kindLabel: '缩短审批时限', baseline: 20, target: 5, unit: '工作日' },
           { position: 1, kind: 'EXPAND_SERVICES', kindLabel: '拓展服务项目', baseline: null, target: null, unit: null },
         ],
-        history: [{ fromStage: null, toStage: 'RESEARCH', note: '立项', movedByName: '第一车队党支部书记' }],
+        history: [
+          {
+            fromStage: null,
+            fromStageLabel: null,
+            toStage: 'RESEARCH',
+            toStageLabel: '调研',
+            note: '立项',
+            movedByName: '第一车队党支部书记',
+          },
+        ],
       });
     });
 
@@ -156,7 +174,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         from: 'RESEARCH',
         to: 'SUPERVISED',
       });
-      expect(skip.errors![0].message).toContain('next is IMPLEMENTING');
+      expect(skip.errors![0].message).toBe('项目处于“调研”阶段，不能转入“督查指导”；下一步可转入：实施');
       const implementing = await move(projectId, { to: 'IMPLEMENTING', note: '调研完成' }, t.secretary);
       expect(implementing.data.moveInnovationProject).toMatchObject({
         stage: 'IMPLEMENTING',
@@ -266,7 +284,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       });
       const promoted = await move(projectId, { to: 'PROMOTED', note: '总结推广' }, t.leader);
       expect(promoted.data.moveInnovationProject).toMatchObject({ stage: 'PROMOTED', stageLabel: '总结推广', nextStages: [] });
-      expect((await move(projectId, { to: 'PROMOTED' }, t.admin)).errors![0].message).toContain('the flow is complete');
+      const complete = (await move(projectId, { to: 'PROMOTED' }, t.admin)).errors![0];
+      expect(complete.extensions).toMatchObject({ code: 'CONFLICT', reason: 'INNOVATION_FLOW_COMPLETE', from: 'PROMOTED', to: 'PROMOTED' });
+      expect(complete.message).toBe('项目已到“总结推广”阶段，工作流程已全部完成');
     });
 
     it('keeps the whole history: who moved it, from where to where, and why', async () => {
@@ -341,8 +361,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       });
 
       it('ranks a year’s evaluated projects by score, equal scores sharing a rank, within the subtree asked', async () => {
-        const q = `query($year: Int!, $under: ID) { innovationAwardRanking(year: $year, under: $under) { rank project { theme score stage } } }`;
-        const all = await gql(q, { year: YEAR }, t.leader);
+        const q = `query($year: Int!, $under: ID) { innovationAwardRanking(year: $year, under: $under) { nodes { rank project { theme score stage } } } }`;
+        const ranking = async (v: Record<string, unknown>, token: string) => (await gql(q, v, token)).data.innovationAwardRanking.nodes;
+        const all = { data: { innovationAwardRanking: await ranking({ year: YEAR }, t.leader) } };
         // equal scores share rank 2; between them the order is the tree's, so compare them sorted
         const byRank = (rows: { rank: number; project: { theme: string } }[]) =>
           [...rows].sort((a, b) => a.rank - b.rank || a.project.theme.localeCompare(b.project.theme));
@@ -352,17 +373,36 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
           { rank: 2, project: { theme: '“一站式”线路服务（修订）', score: 88.5, stage: 'PROMOTED' } },
           { rank: 2, project: { theme: '彩虹坦途养护', score: 88.5, stage: 'EVALUATED' } },
         ]);
-        const bus = await gql(q, { year: YEAR, under: ids['市公交集团党委'] }, t.supervisor);
-        expect(bus.data.innovationAwardRanking).toEqual([
+        expect(await ranking({ year: YEAR, under: ids['市公交集团党委'] }, t.supervisor)).toEqual([
           { rank: 1, project: { theme: '“一站式”线路服务（修订）', score: 88.5, stage: 'PROMOTED' } },
         ]);
-        expect((await gql(q, { year: YEAR - 1 }, t.leader)).data.innovationAwardRanking).toEqual([]);
+        expect(await ranking({ year: YEAR - 1 }, t.leader)).toEqual([]);
         // secretary2 ranks only its own branch
         expect(
-          (await gql(q, { year: YEAR }, t.secretary2)).data.innovationAwardRanking.map(
-            (r: { rank: number; project: { theme: string } }) => [r.rank, r.project.theme],
-          ),
+          (await ranking({ year: YEAR }, t.secretary2)).map((r: { rank: number; project: { theme: string } }) => [r.rank, r.project.theme]),
         ).toEqual([[1, '彩虹坦途养护']]);
+      });
+
+      it('pages the ranking: ranks are taken over the whole year, whatever the page', async () => {
+        const q = `query($year: Int!, $after: String) { innovationAwardRanking(year: $year, first: 1, after: $after) {
+          totalCount pageInfo { hasNextPage endCursor } nodes { rank project { theme } } } }`;
+        const pages: { rank: number; project: { theme: string } }[] = [];
+        let after: string | null = null;
+        let totalCount = 0;
+        for (let i = 0; i < 4; i++) {
+          const page: any = (await gql(q, { year: YEAR, after }, t.leader)).data.innovationAwardRanking;
+          totalCount = page.totalCount;
+          pages.push(...page.nodes);
+          after = page.pageInfo.endCursor;
+          if (!page.pageInfo.hasNextPage) break;
+        }
+        expect(totalCount).toBe(3);
+        expect(pages.map((r) => r.rank)).toEqual([1, 2, 2]);
+        expect(new Set(pages.map((r) => r.project.theme))).toEqual(new Set(['审批提速', '“一站式”线路服务（修订）', '彩虹坦途养护']));
+        expect(codes(await gql(q, { year: YEAR, after: 'not-a-cursor' }, t.leader))).toEqual(['BAD_USER_INPUT']);
+        expect(codes(await gql(`{ innovationAwardRanking(year: ${YEAR}, first: 101) { totalCount } }`, {}, t.leader))).toEqual([
+          'BAD_USER_INPUT',
+        ]);
       });
 
       it('lists projects by stage, subtree and year as a connection, in tree order', async () => {
@@ -381,6 +421,15 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
           (n: { theme: string }) => n.theme,
         );
         expect(new Set(themes)).toEqual(new Set(['审批提速', '彩虹坦途养护', '“一站式”线路服务（修订）', '爱心车队']));
+        // across the pages, in the order of the org tree (path_key)
+        const treeOrder = (
+          await su.query(
+            `SELECT p.theme FROM innovation_projects p JOIN orgs o ON o.tenant_id = p.tenant_id AND o.id = p.org_id
+              WHERE p.year = $1 AND p.tenant_id = (SELECT tenant_id FROM orgs WHERE id = $2) ORDER BY o.path_key, p.id`,
+            [YEAR, rawId(ids['局机关党委'])],
+          )
+        ).rows.map((r: { theme: string }) => r.theme);
+        expect(themes).toEqual(treeOrder);
         const bus = await gql(q, { under: ids['市公交集团党委'] }, t.supervisor);
         expect(bus.data.innovationProjects.nodes.map((n: { theme: string }) => n.theme).sort()).toEqual(
           ['“一站式”线路服务（修订）', '往年项目', '爱心车队'].sort(),
@@ -414,8 +463,14 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
           null,
         ]);
         expect(
-          (await gql(`{ innovationProjects { totalCount } innovationAwardRanking(year: ${YEAR}) { rank } }`, {}, foreign)).data,
-        ).toEqual({ innovationProjects: { totalCount: 0 }, innovationAwardRanking: [] });
+          (
+            await gql(
+              `{ innovationProjects { totalCount } innovationAwardRanking(year: ${YEAR}) { totalCount nodes { rank } } }`,
+              {},
+              foreign,
+            )
+          ).data,
+        ).toEqual({ innovationProjects: { totalCount: 0 }, innovationAwardRanking: { totalCount: 0, nodes: [] } });
         expect(await stageOf(organ)).toBe('EVALUATED');
         const node = await gql(`query($id: ID!) { node(id: $id) { ... on InnovationProject { theme } } }`, { id: organ }, t.admin);
         expect(node.data.node).toEqual({ theme: '审批提速' });
@@ -497,7 +552,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         state: 'NOMINATED',
         stateLabel: '已推荐',
         orgName: '第一车队党支部',
-        history: [{ fromState: null, toState: 'NOMINATED', movedByName: '第一车队党支部书记' }],
+        history: [
+          { fromState: null, fromStateLabel: null, toState: 'NOMINATED', toStateLabel: '已推荐', movedByName: '第一车队党支部书记' },
+        ],
       });
     });
 
@@ -575,20 +632,28 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       objectionA = a.data.lodgeExemplarObjection.id;
       objectionB = (await object(windowId, '群众反映排队时间长', t.member)).data.lodgeExemplarObjection.id;
       expect(codes(await object(windowId, ' ', t.member))).toEqual(['BAD_USER_INPUT']);
-      const q = `query($id: ID!) { exemplar(id: $id) { unansweredObjections objections { text mine lodgedBy { username } } } }`;
+      const q = `query($id: ID!) { exemplar(id: $id) { unansweredObjections objections { totalCount nodes { text mine lodgedBy { username } } } } }`;
       expect((await gql(q, { id: windowId }, t.secretary2)).data.exemplar).toEqual({
         unansweredObjections: 2,
-        objections: [{ text: '该窗口曾有推诿现象', mine: true, lodgedBy: { username: 'secretary2' } }],
+        objections: { totalCount: 1, nodes: [{ text: '该窗口曾有推诿现象', mine: true, lodgedBy: { username: 'secretary2' } }] },
       });
-      expect((await gql(q, { id: windowId }, t.admin)).data.exemplar.objections).toEqual([
-        { text: '该窗口曾有推诿现象', mine: false, lodgedBy: { username: 'secretary2' } },
-        { text: '群众反映排队时间长', mine: false, lodgedBy: { username: 'member' } },
-      ]);
+      expect((await gql(q, { id: windowId }, t.admin)).data.exemplar.objections).toEqual({
+        totalCount: 2,
+        nodes: [
+          { text: '该窗口曾有推诿现象', mine: false, lodgedBy: { username: 'secretary2' } },
+          { text: '群众反映排队时间长', mine: false, lodgedBy: { username: 'member' } },
+        ],
+      });
       // the org's own secretary reads the objections, not who lodged them
-      expect((await gql(q, { id: windowId }, t.secretary)).data.exemplar.objections.map((o: { lodgedBy: unknown }) => o.lodgedBy)).toEqual([
-        null,
-        null,
-      ]);
+      expect(
+        (await gql(q, { id: windowId }, t.secretary)).data.exemplar.objections.nodes.map((o: { lodgedBy: unknown }) => o.lodgedBy),
+      ).toEqual([null, null]);
+      // the objections page in the order they were lodged
+      const page = `query($id: ID!, $after: String) { exemplar(id: $id) { objections(first: 1, after: $after) { pageInfo { hasNextPage endCursor } nodes { text } } } }`;
+      const first = (await gql(page, { id: windowId }, t.admin)).data.exemplar.objections;
+      expect(first).toMatchObject({ pageInfo: { hasNextPage: true }, nodes: [{ text: '该窗口曾有推诿现象' }] });
+      const second = (await gql(page, { id: windowId, after: first.pageInfo.endCursor }, t.admin)).data.exemplar.objections;
+      expect(second).toMatchObject({ pageInfo: { hasNextPage: false }, nodes: [{ text: '群众反映排队时间长' }] });
       expect(codes(await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: objectionB }, t.secretary2))).toEqual([]);
       expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: objectionB }, t.secretary2)).data.node).toBeNull();
       expect(codes(await object(windowId, 'x', foreign))).toEqual(['NOT_FOUND']);
@@ -603,7 +668,13 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(late.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'OUTSIDE_NOTICE_WINDOW' });
       const unanswered = await name(windowId);
       expect(unanswered.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'OBJECTIONS_UNANSWERED' });
-      expect(unanswered.errors![0].message).toContain('2 objection(s)');
+      expect(unanswered.errors![0].message).toBe('还有2条异议未答复，全部答复后方可命名');
+      const inEnglish = await gqlEn(
+        `mutation($id: ID!) { nameExemplar(input: { id: $id, note: "命名" }) { id } }`,
+        { id: windowId },
+        t.admin,
+      );
+      expect(inEnglish.errors![0]).toMatchObject({ message: '2 objection(s) are not answered yet', extensions: { open: 2 } });
       expect(codes(await answer(objectionA, '经核实已整改', t.secretary))).toEqual(['FORBIDDEN']);
       expect(codes(await answer(objectionA, '经核实已整改', t.supervisor))).toEqual(['FORBIDDEN']);
       const answered = await answer(objectionA, '经核实已整改');
@@ -613,7 +684,7 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         answeredAt: expect.any(String),
       });
       expect((await answer(objectionA, '再答')).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'OBJECTION_ANSWERED' });
-      expect((await name(windowId)).errors![0].message).toContain('1 objection(s)');
+      expect((await name(windowId)).errors![0].message).toBe('还有1条异议未答复，全部答复后方可命名');
       expect(codes(await name(windowId, t.secretary))).toEqual(['FORBIDDEN']);
       expect(await stateOf(windowId)).toBe('PUBLIC_NOTICE');
       await answer(objectionB, '已增设窗口，排队时间缩短');
@@ -1016,7 +1087,13 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         code: 'BAD_USER_INPUT',
         field: 'name',
       });
-      const dup = await create({ orgId: ids['养护科党支部'], name: '彩虹坦途' }, t.admin);
+      // a name of white space alone is blank once trimmed
+      expect((await create({ orgId: ids['第一车队党支部'], name: '　 ' }, t.secretary)).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'BRAND_NAME_BLANK',
+        field: 'input.name',
+      });
+      const dup = await create({ orgId: ids['养护科党支部'], name: ' 彩虹坦途 ' }, t.admin);
       expect(dup.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'BRAND_NAME_TAKEN' });
       expect(codes(await create({ orgId: ids['第一车队党支部'], name: 'x' }, t.member))).toEqual(['FORBIDDEN']);
       expect(codes(await create({ orgId: ids['第一车队党支部'], name: 'x' }, t.secretary2))).toEqual(['NOT_FOUND']);
@@ -1038,10 +1115,18 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect((await gql(q, {}, t.secretary)).data.serviceBrands.totalCount).toBe(0);
       expect((await gql(q, {}, t.supervisor)).data.serviceBrands.nodes.map((n: { name: string }) => n.name)).toEqual(['情溢旅途']);
       expect(
-        (await gql(`query($o: ID!) { brands(orgId: $o) { name standards { title } } }`, { o: ids['养护科党支部'] }, t.secretary2)).data
-          .brands,
-      ).toEqual([{ name: '彩虹坦途', standards: [{ title: '服务承诺公开' }, { title: '路政案件办理流程' }, { title: '党员责任路段' }] }]);
-      expect(codes(await gql(`query($o: ID!) { brands(orgId: $o) { name } }`, { o: ids['养护科党支部'] }, t.secretary))).toEqual([
+        (
+          await gql(
+            `query($o: ID!) { brands(orgId: $o) { totalCount nodes { name standards { title } } } }`,
+            { o: ids['养护科党支部'] },
+            t.secretary2,
+          )
+        ).data.brands,
+      ).toEqual({
+        totalCount: 1,
+        nodes: [{ name: '彩虹坦途', standards: [{ title: '服务承诺公开' }, { title: '路政案件办理流程' }, { title: '党员责任路段' }] }],
+      });
+      expect(codes(await gql(`query($o: ID!) { brands(orgId: $o) { nodes { name } } }`, { o: ids['养护科党支部'] }, t.secretary))).toEqual([
         'NOT_FOUND',
       ]);
     });
@@ -1061,6 +1146,11 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         standards: [{ position: 1, title: '限时办结' }],
       });
       expect(await count(su, 'service_standards')).toBe(2);
+      // a blank new name is refused, not silently ignored
+      expect((await update({ id: rainbow, name: '  ' }, t.secretary2)).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'BRAND_NAME_BLANK',
+      });
       expect(codes(await update({ id: rainbow, name: 'x' }, t.secretary))).toEqual(['NOT_FOUND']);
       // the inspector reads every brand but owns none; a member does not even see its superior's brand
       expect(codes(await update({ id: warm, name: 'x' }, t.inspector))).toEqual(['FORBIDDEN']);
@@ -1076,7 +1166,9 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         expect(codes(await update({ id, name: 'x' }, foreign))).toEqual(['NOT_FOUND']);
         expect(codes(await gql(`mutation($id: ID!) { deleteServiceBrand(input: { id: $id }) }`, { id }, foreign))).toEqual(['NOT_FOUND']);
       }
-      expect(codes(await gql(`query($o: ID!) { brands(orgId: $o) { id } }`, { o: ids['养护科党支部'] }, foreign))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(`query($o: ID!) { brands(orgId: $o) { nodes { id } } }`, { o: ids['养护科党支部'] }, foreign))).toEqual([
+        'NOT_FOUND',
+      ]);
       expect((await gql(`{ serviceBrands { totalCount } }`, {}, foreign)).data.serviceBrands.totalCount).toBe(0);
       expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: rainbow }, foreign)).data.node).toBeNull();
       expect(await count(su, 'service_brands')).toBe(2);

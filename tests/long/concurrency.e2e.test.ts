@@ -249,6 +249,61 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     ).toBe(LIMIT);
   });
 
+  it('nominates a post once: concurrent nominations of the same post answer ALREADY_NOMINATED, never a bare DUPLICATE', async () => {
+    const answers = await burst(() =>
+      gql(
+        `mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { id } }`,
+        { input: { year: YEAR, kind: 'MODEL_POST', orgId: ids['第三车队党支部'], title: '第三车队党员示范岗', reason: '群众满意' } },
+        t.admin,
+      ),
+    );
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    expect(ok).toHaveLength(1);
+    expect(new Set(failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set(['ALREADY_NOMINATED']));
+    const su = await server.superuser();
+    expect((await su.query(`SELECT count(*)::int AS n FROM exemplars WHERE title = '第三车队党员示范岗'`)).rows[0].n).toBe(1);
+  });
+
+  it('gives a brand name once per org: concurrent creates answer BRAND_NAME_TAKEN, never a bare DUPLICATE', async () => {
+    const answers = await burst(() =>
+      gql(
+        `mutation($input: CreateServiceBrandInput!) { createServiceBrand(input: $input) { id } }`,
+        { input: { orgId: ids['第三车队党支部'], name: '温馨车厢' } },
+        t.admin,
+      ),
+    );
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    expect(ok).toHaveLength(1);
+    expect(new Set(failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set(['BRAND_NAME_TAKEN']));
+    expect(new Set(failed.map((r) => r.errors![0].extensions!.field))).toEqual(new Set(['input.name']));
+    const su = await server.superuser();
+    expect((await su.query(`SELECT count(*)::int AS n FROM service_brands WHERE name = '温馨车厢'`)).rows[0].n).toBe(1);
+  });
+
+  it('moves an innovation project one step once: the others are told the stage it stands at now', async () => {
+    const id = (
+      await gql(
+        `mutation($input: RegisterInnovationProjectInput!) { registerInnovationProject(input: $input) { id } }`,
+        { input: { orgId: ids['第三车队党支部'], year: YEAR, theme: '爱心预约出行' } },
+        t.admin,
+      )
+    ).data.registerInnovationProject.id;
+    const answers = await burst(() =>
+      gql(
+        `mutation($input: MoveInnovationProjectInput!) { moveInnovationProject(input: $input) { stage } }`,
+        { input: { id, to: 'IMPLEMENTING' } },
+        t.admin,
+      ),
+    );
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    expect(ok).toHaveLength(1);
+    for (const r of failed) {
+      expect(r.errors![0].extensions).toMatchObject({ reason: 'ILLEGAL_STAGE_MOVE', from: 'IMPLEMENTING', to: 'IMPLEMENTING' });
+    }
+    const su = await server.superuser();
+    expect((await su.query(`SELECT count(*)::int AS n FROM innovation_stage_changes WHERE project_id = $1`, [raw(id)])).rows[0].n).toBe(2);
+  });
+
   it('takes one public review per device and day', async () => {
     const link = await gql(
       `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { code } }`,

@@ -15,7 +15,11 @@ export const exemplarKindLabels: Record<ExemplarKind, string> = {
   MODEL_WINDOW: '党员示范窗口',
   KEY_ORG: '重点培育直属党组织',
 };
-registerEnumType(ExemplarKind, { name: 'ExemplarKind', description: '选树典型的类别', valuesConfig: labelled(exemplarKindLabels) });
+registerEnumType(ExemplarKind, {
+  name: 'ExemplarKind',
+  description: '选树典型的类别：党员示范岗、党员示范窗口、重点培育直属党组织',
+  valuesConfig: labelled(exemplarKindLabels),
+});
 
 export enum ExemplarState {
   NOMINATED = 'NOMINATED',
@@ -35,14 +39,22 @@ export const exemplarStateLabels: Record<ExemplarState, string> = {
   REVOKED: '已撤销',
   REJECTED: '未通过',
 };
-registerEnumType(ExemplarState, { name: 'ExemplarState', valuesConfig: labelled(exemplarStateLabels) });
+registerEnumType(ExemplarState, {
+  name: 'ExemplarState',
+  description: '选树典型的状态：已推荐 → 审核中 → 公示中 → 已命名（→ 复评保留）；或未通过、已撤销',
+  valuesConfig: labelled(exemplarStateLabels),
+});
 
 export enum ReevaluationResult {
   KEEP = 'KEEP',
   REVOKE = 'REVOKE',
 }
 export const reevaluationResultLabels: Record<ReevaluationResult, string> = { KEEP: '保留', REVOKE: '撤销' };
-registerEnumType(ReevaluationResult, { name: 'ExemplarReevaluationResult', valuesConfig: labelled(reevaluationResultLabels) });
+registerEnumType(ReevaluationResult, {
+  name: 'ExemplarReevaluationResult',
+  description: '复评结论：保留称号或撤销称号',
+  valuesConfig: labelled(reevaluationResultLabels),
+});
 
 /** States in which an exemplar holds its title and counts against the category limit. */
 export const HOLDING_STATES = [ExemplarState.NAMED, ExemplarState.RE_EVALUATED];
@@ -52,84 +64,90 @@ export const PUBLIC_STATES = [ExemplarState.PUBLIC_NOTICE, ExemplarState.NAMED, 
 @Entity('exemplars')
 @ObjectType({
   implements: Node,
-  description: '选树典型: a model post, model window or key org for cultivation, from nomination through public notice to naming.',
+  description: '选树典型：党员示范岗、党员示范窗口或重点培育直属党组织，从推荐、审核、公示到命名，命名后定期复评',
 })
 export class Exemplar {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
-  @Field(() => ExemplarKind) @Column('text') kind: ExemplarKind;
+  @Field(() => ExemplarKind, { description: '类别' }) @Column('text') kind: ExemplarKind;
   @Column('uuid', { name: 'org_id' }) orgId: string;
-  @Field(() => OrgCategory, { description: 'The org’s category (机关/事业/企业) when nominated: the limit counts per category.' })
+  @Field(() => OrgCategory, { description: '推荐时所在单位的类别（机关/事业/企业）：名额按类别计算' })
   @Column('text')
   category: OrgCategory;
-  @Field(() => Int) @Column('int') year: number;
-  @Field(() => String, { nullable: true, description: 'The post or window named (null for a key org).' })
+  @Field(() => Int, { description: '评选年度' }) @Column('int') year: number;
+  @Field(() => String, { nullable: true, description: '示范岗或示范窗口的名称；重点培育直属党组织为空' })
   @Column('text', { nullable: true })
   title: string | null;
-  @Field(() => String, { nullable: true, description: 'The member on the post, if one is named.' })
+  @Field(() => String, { nullable: true, description: '在岗党员姓名（如有）' })
   @Column('text', { name: 'member_name', nullable: true })
   memberName: string | null;
-  @Field({ description: '推荐理由 / 事迹' }) @Column() reason: string;
-  @Field(() => ExemplarState) @Column('text') state: ExemplarState;
-  @Field(() => DateScalar, { nullable: true, description: '公示 window start.' })
+  @Field({ description: '推荐理由、主要事迹' }) @Column() reason: string;
+  @Field(() => ExemplarState, { description: '状态' }) @Column('text') state: ExemplarState;
+  @Field(() => DateScalar, { nullable: true, description: '公示开始日期；未公示为空' })
   @Column('date', { name: 'notice_starts_on', nullable: true })
   noticeStartsOn: string | null;
-  @Field(() => DateScalar, { nullable: true, description: '公示 window end (inclusive).' })
+  @Field(() => DateScalar, { nullable: true, description: '公示结束日期（含当天）；未公示为空' })
   @Column('date', { name: 'notice_ends_on', nullable: true })
   noticeEndsOn: string | null;
-  @Field(() => DateScalar, { nullable: true }) @Column('date', { name: 'named_on', nullable: true }) namedOn: string | null;
-  @Field(() => String, { nullable: true, description: 'Why it was rejected or revoked.' })
+  @Field(() => DateScalar, { nullable: true, description: '命名日期；未命名为空' })
+  @Column('date', { name: 'named_on', nullable: true })
+  namedOn: string | null;
+  @Field(() => String, { nullable: true, description: '未通过或撤销的理由' })
   @Column('text', { name: 'closing_reason', nullable: true })
   closingReason: string | null;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
-  @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
-  @Field(() => DateTimeScalar) @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+  @Field(() => DateTimeScalar, { description: '推荐时间' }) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Field(() => DateTimeScalar, { description: '最后变动时间' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
 }
 
 @Entity('exemplar_objections')
-@ObjectType({ implements: Node, description: 'An objection lodged during the public notice (公示), answered by the tenant before naming.' })
+@ObjectType({ implements: Node, description: '公示异议：公示期内本单位任何人对典型提出的异议，命名前须逐条答复' })
 export class ExemplarObjection {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid', { name: 'exemplar_id' }) exemplarId: string;
-  @Field() @Column() text: string;
+  @Field({ description: '异议内容' }) @Column() text: string;
   @Column('uuid', { name: 'lodged_by' }) lodgedBy: string;
-  @Field(() => DateTimeScalar) @Column('timestamptz', { name: 'lodged_at' }) lodgedAt: Date;
-  @Field(() => String, { nullable: true }) @Column('text', { nullable: true }) answer: string | null;
+  @Field(() => DateTimeScalar, { description: '提出时间' }) @Column('timestamptz', { name: 'lodged_at' }) lodgedAt: Date;
+  @Field(() => String, { nullable: true, description: '答复内容；未答复为空' }) @Column('text', { nullable: true }) answer: string | null;
   @Field(() => Boolean, {
     nullable: true,
-    description: 'Whether the tenant found the objection justified; an upheld objection blocks naming.',
+    description: '异议是否成立：成立的异议使典型不能命名；未答复为空',
   })
   @Column('boolean', { nullable: true })
   upheld: boolean | null;
   @Column('uuid', { name: 'answered_by', nullable: true }) answeredBy: string | null;
-  @Field(() => DateTimeScalar, { nullable: true }) @Column('timestamptz', { name: 'answered_at', nullable: true }) answeredAt: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: '答复时间；未答复为空' })
+  @Column('timestamptz', { name: 'answered_at', nullable: true })
+  answeredAt: Date | null;
 }
 
 @Entity('exemplar_reevaluations')
-@ObjectType({ description: 'A periodic re-evaluation of a named exemplar: keep the title or revoke it.' })
+@ObjectType({ description: '复评：对已命名典型的定期复评，保留或撤销称号' })
 export class ExemplarReevaluation {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid', { name: 'exemplar_id' }) exemplarId: string;
-  @Field(() => DateScalar) @Column('date', { name: 'evaluated_on' }) evaluatedOn: string;
-  @Field(() => ReevaluationResult) @Column('text') result: ReevaluationResult;
-  @Field() @Column() note: string;
+  @Field(() => DateScalar, { description: '复评日期' }) @Column('date', { name: 'evaluated_on' }) evaluatedOn: string;
+  @Field(() => ReevaluationResult, { description: '复评结论' }) @Column('text') result: ReevaluationResult;
+  @Field({ description: '复评意见；撤销时为撤销理由' }) @Column() note: string;
   @Column('uuid', { name: 'recorded_by' }) recordedBy: string;
-  @Field(() => DateTimeScalar) @Column('timestamptz', { name: 'recorded_at' }) recordedAt: Date;
+  @Field(() => DateTimeScalar, { description: '录入时间' }) @Column('timestamptz', { name: 'recorded_at' }) recordedAt: Date;
 }
 
 @Entity('exemplar_state_changes')
-@ObjectType({ description: 'One step of an exemplar: who, when, from which state to which, and why.' })
+@ObjectType({ description: '典型的一步流转：谁、何时、从什么状态到什么状态、说明' })
 export class ExemplarStateChange {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid', { name: 'exemplar_id' }) exemplarId: string;
-  @Field(() => ExemplarState, { nullable: true, description: 'null for the nomination.' })
+  @Field(() => ExemplarState, { nullable: true, description: '原状态；推荐时为空' })
   @Column('text', { name: 'from_state', nullable: true })
   fromState: ExemplarState | null;
-  @Field(() => ExemplarState) @Column('text', { name: 'to_state' }) toState: ExemplarState;
-  @Field() @Column() note: string;
+  @Field(() => ExemplarState, { description: '新状态' }) @Column('text', { name: 'to_state' }) toState: ExemplarState;
+  @Field({ description: '说明' }) @Column() note: string;
   @Column('uuid', { name: 'moved_by' }) movedBy: string;
-  @Field(() => DateTimeScalar) @Column('timestamptz', { name: 'moved_at' }) movedAt: Date;
+  @Field(() => DateTimeScalar, { description: '流转时间' }) @Column('timestamptz', { name: 'moved_at' }) movedAt: Date;
 }

@@ -19,10 +19,10 @@ import { RequestContext, requireUser } from '../../graphql/context';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateScalar } from '../../graphql/scalars';
 import { toDateString } from '../campaign/campaign.service';
-import { displayName, visibleUser } from '../leading-group/people';
 import { Org, OrgCategory, orgCategoryLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { User } from '../user/user.entity';
+import { userService } from '../user/user.service';
 import {
   Exemplar,
   ExemplarKind,
@@ -38,101 +38,103 @@ import {
 import { EXEMPLAR_LIMIT_BOUNDS, ExemplarCountRow, exemplarService } from './exemplar.service';
 
 export const ExemplarConnection = Connection(Exemplar);
+export const ExemplarObjectionConnection = Connection(ExemplarObjection);
 
-@InputType()
+@InputType({ description: '推荐典型' })
 class NominateExemplarInput {
-  @Field(() => ExemplarKind) kind: ExemplarKind;
-  @Field(() => ID, { description: 'The org (for KEY_ORG: a 直属党组织) whose post or window is nominated.' }) orgId: string;
-  @Field(() => Int) @Min(2000) @Max(2100) year: number;
-  @Field(() => String, { nullable: true, description: 'The post or window (required for MODEL_POST and MODEL_WINDOW).' })
+  @Field(() => ExemplarKind, { description: '类别' }) kind: ExemplarKind;
+  @Field(() => ID, { description: '被推荐的岗位或窗口所在的党组织；重点培育时为该直属党组织本身' }) orgId: string;
+  @Field(() => Int, { description: '评选年度（2000–2100）' }) @Min(2000) @Max(2100) year: number;
+  @Field(() => String, { nullable: true, description: '示范岗或示范窗口的名称（推荐示范岗、示范窗口时必填；重点培育不填）' })
   @IsOptional()
   @MaxLength(200)
   title?: string | null;
-  @Field(() => String, { nullable: true, description: 'The member on the post, if one is named.' })
+  @Field(() => String, { nullable: true, description: '在岗党员姓名（如有；重点培育不填）' })
   @IsOptional()
   @MaxLength(100)
   memberName?: string | null;
-  @Field({ defaultValue: '', description: '推荐理由 / 事迹' }) @MaxLength(20000) reason: string;
+  @Field({ defaultValue: '', description: '推荐理由、主要事迹' }) @MaxLength(20000) reason: string;
 }
 
-@InputType()
+@InputType({ description: '典型的一步流转（审核、命名）' })
 class ExemplarStepInput {
-  @Field(() => ID) id: string;
-  @Field({ defaultValue: '' }) @MaxLength(5000) note: string;
+  @Field(() => ID, { description: '典型' }) id: string;
+  @Field({ defaultValue: '', description: '说明，记入流转记录' }) @MaxLength(5000) note: string;
 }
 
-@InputType()
+@InputType({ description: '开始公示' })
 class StartExemplarNoticeInput {
-  @Field(() => ID) id: string;
-  @Field(() => DateScalar, { description: 'Today or later (the tenant’s calendar).' }) startsOn: Date;
-  @Field(() => DateScalar, { description: 'Last day of the notice, inclusive.' }) endsOn: Date;
-  @Field({ defaultValue: '' }) @MaxLength(5000) note: string;
+  @Field(() => ID, { description: '典型（须在审核中）' }) id: string;
+  @Field(() => DateScalar, { description: '公示开始日期：今天或以后（按本单位日历）' }) startsOn: Date;
+  @Field(() => DateScalar, { description: '公示结束日期（含当天），不早于开始日期' }) endsOn: Date;
+  @Field({ defaultValue: '', description: '说明，记入流转记录' }) @MaxLength(5000) note: string;
 }
 
-@InputType()
+@InputType({ description: '不予通过或撤销命名' })
 class CloseExemplarInput {
-  @Field(() => ID) id: string;
-  @Field() @MinLength(1) @MaxLength(5000) reason: string;
+  @Field(() => ID, { description: '典型' }) id: string;
+  @Field({ description: '理由（必填）' }) @MinLength(1) @MaxLength(5000) reason: string;
 }
 
-@InputType()
+@InputType({ description: '提出公示异议' })
 class LodgeExemplarObjectionInput {
-  @Field(() => ID) exemplarId: string;
-  @Field() @MinLength(1) @MaxLength(5000) text: string;
+  @Field(() => ID, { description: '公示中的典型' }) exemplarId: string;
+  @Field({ description: '异议内容' }) @MinLength(1) @MaxLength(5000) text: string;
 }
 
-@InputType()
+@InputType({ description: '答复公示异议' })
 class AnswerExemplarObjectionInput {
-  @Field(() => ID) objectionId: string;
-  @Field() @MinLength(1) @MaxLength(5000) answer: string;
-  @Field({ defaultValue: false, description: 'true when the objection is justified: the nomination can then only be rejected.' })
+  @Field(() => ID, { description: '异议' }) objectionId: string;
+  @Field({ description: '答复内容' }) @MinLength(1) @MaxLength(5000) answer: string;
+  @Field({ defaultValue: false, description: '异议是否成立：成立则该典型不能命名，只能作未通过处理' })
   upheld: boolean;
 }
 
-@InputType()
+@InputType({ description: '复评已命名的典型' })
 class ReevaluateExemplarInput {
-  @Field(() => ID) id: string;
-  @Field(() => DateScalar) evaluatedOn: Date;
-  @Field(() => ReevaluationResult) result: ReevaluationResult;
-  @Field({ defaultValue: '', description: 'For REVOKE, the reason.' }) @MaxLength(5000) note: string;
+  @Field(() => ID, { description: '已命名（或复评保留）的典型' }) id: string;
+  @Field(() => DateScalar, { description: '复评日期：不早于命名日期，不晚于今天' }) evaluatedOn: Date;
+  @Field(() => ReevaluationResult, { description: '复评结论' }) result: ReevaluationResult;
+  @Field({ defaultValue: '', description: '复评意见；撤销时必填，即撤销理由' }) @MaxLength(5000) note: string;
 }
 
-@InputType()
+@InputType({ description: '设置选树典型名额' })
 class SetExemplarLimitInput {
-  @Field(() => Int) @Min(2000) @Max(2100) year: number;
-  @Field(() => ExemplarKind) kind: ExemplarKind;
-  @Field(() => OrgCategory) category: OrgCategory;
-  @Field(() => Int, { description: 'How many may hold the title at once, within exemplarLimitBounds (the source: 1–3).' }) limit: number;
+  @Field(() => Int, { description: '评选年度' }) @Min(2000) @Max(2100) year: number;
+  @Field(() => ExemplarKind, { description: '类别' }) kind: ExemplarKind;
+  @Field(() => OrgCategory, { description: '单位类别（机关/事业/企业）' }) category: OrgCategory;
+  @Field(() => Int, { description: '同时保有称号的上限，须在 exemplarLimitBounds 范围内（“筛选1-3个”）' }) limit: number;
 }
 
 @ArgsType()
 class ExemplarsArgs extends PageArgs {
-  @Field(() => ID, { nullable: true, description: 'Orgs in this subtree.' }) under?: string;
-  @Field(() => ExemplarKind, { nullable: true }) kind?: ExemplarKind;
-  @Field(() => OrgCategory, { nullable: true }) category?: OrgCategory;
-  @Field(() => ExemplarState, { nullable: true }) state?: ExemplarState;
-  @Field(() => Int, { nullable: true }) year?: number;
+  @Field(() => ID, { nullable: true, description: '只列此子树内组织的典型；不填为您的权限范围（公示中和已命名的为全单位）' })
+  under?: string;
+  @Field(() => ExemplarKind, { nullable: true, description: '只列此类别' }) kind?: ExemplarKind;
+  @Field(() => OrgCategory, { nullable: true, description: '只列此单位类别' }) category?: OrgCategory;
+  @Field(() => ExemplarState, { nullable: true, description: '只列此状态' }) state?: ExemplarState;
+  @Field(() => Int, { nullable: true, description: '只列此年度' }) year?: number;
 }
 
-@ObjectType({ description: 'One kind and category of a year against the tenant’s limit.' })
+@ObjectType({ description: '名额使用情况：某年度某类别、某单位类别的名额上限、已命名和在评数' })
 class ExemplarCount {
-  @Field(() => Int) year: number;
-  @Field(() => ExemplarKind) kind: ExemplarKind;
-  @Field() kindLabel: string;
-  @Field(() => OrgCategory) category: OrgCategory;
-  @Field() categoryLabel: string;
-  @Field(() => Int) limit: number;
-  @Field(() => Int, { description: 'Holding the title (NAMED or RE_EVALUATED).' }) named: number;
-  @Field(() => Int, { description: 'Nominated, under review or in public notice.' }) pending: number;
-  @Field(() => Int, { description: 'Titles still to give.' }) remaining: number;
+  @Field(() => Int, { description: '评选年度' }) year: number;
+  @Field(() => ExemplarKind, { description: '类别' }) kind: ExemplarKind;
+  @Field({ description: '类别的中文名' }) kindLabel: string;
+  @Field(() => OrgCategory, { description: '单位类别' }) category: OrgCategory;
+  @Field({ description: '单位类别的中文名（机关/事业/企业）' }) categoryLabel: string;
+  @Field(() => Int, { description: '名额上限' }) limit: number;
+  @Field(() => Int, { description: '保有称号的个数（已命名、复评保留）' }) named: number;
+  @Field(() => Int, { description: '在评的个数（已推荐、审核中、公示中）' }) pending: number;
+  @Field(() => Int, { description: '尚可命名的个数' }) remaining: number;
 }
 
-@ObjectType({ description: 'The range a tenant admin may set an exemplar limit within, and the limit when none is set.' })
+@ObjectType({ description: '名额上限的取值范围：管理员设置名额时的最小、最大值，未设置时的默认值' })
 class ExemplarLimitBounds {
-  @Field(() => Int) min: number;
-  @Field(() => Int) max: number;
-  @Field(() => Int, { name: 'default' }) default: number;
-  @Field({ description: 'Where the bounds come from.' }) source: string;
+  @Field(() => Int, { description: '最小值' }) min: number;
+  @Field(() => Int, { description: '最大值' }) max: number;
+  @Field(() => Int, { name: 'default', description: '未设置时的名额' }) default: number;
+  @Field({ description: '依据（方案原文）' }) source: string;
 }
 
 const countOf =
@@ -152,13 +154,13 @@ const exemplarId = (id: string) => idOf('Exemplar', id);
 
 @Resolver(() => Exemplar)
 export class ExemplarResolver {
-  @Query(() => Exemplar)
-  async exemplar(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Exemplar> {
+  @Query(() => Exemplar, { description: '一个典型（其组织在您的权限范围内；公示中和已命名的全单位可见）' })
+  async exemplar(@Arg('id', () => ID, { description: '典型编号' }) id: string, @Ctx() ctx: RequestContext): Promise<Exemplar> {
     return exemplarService.getOrThrow(ctx, exemplarId(id));
   }
 
   @Query(() => ExemplarConnection, {
-    description: 'Exemplars by kind, category, state and year: any state in the viewer’s scope, public ones (公示, named) tenant-wide.',
+    description: '典型列表：按类别、单位类别、状态、年度筛选，年度新的在前；权限范围内的任何状态，公示中和已命名的全单位可见',
   })
   async exemplars(@Args() args: ExemplarsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Exemplar>> {
     const under = args.under ? await orgService.getOrThrow(ctx, idOf('Org', args.under)) : null;
@@ -172,32 +174,43 @@ export class ExemplarResolver {
     );
   }
 
-  @Query(() => ExemplarLimitBounds, { description: 'The bounds setExemplarLimit accepts.' })
+  @Query(() => ExemplarLimitBounds, { description: '名额上限的取值范围（setExemplarLimit 接受的值）' })
   exemplarLimitBounds(): ExemplarLimitBounds {
     return { ...EXEMPLAR_LIMIT_BOUNDS, source: '按照机关、事业、企业的分类，筛选1-3个' };
   }
 
-  @Query(() => [ExemplarCount], { description: 'Per kind and category of the year: the limit, the titles given and those on the way.' })
+  @Query(() => [ExemplarCount], {
+    description: '名额使用情况：某年度各类别、各单位类别的名额上限、已命名和在评数（至多 3×3 项）',
+  })
   async exemplarCounts(
     @Ctx() ctx: RequestContext,
-    @Arg('year', () => Int) year: number,
-    @Arg('kind', () => ExemplarKind, { nullable: true }) kind?: ExemplarKind,
+    @Arg('year', () => Int, { description: '评选年度' }) year: number,
+    @Arg('kind', () => ExemplarKind, { nullable: true, description: '只看此类别；不填为全部类别' }) kind?: ExemplarKind,
   ): Promise<ExemplarCount[]> {
     return (await exemplarService.counts(ctx, year, kind)).map(countOf(year));
   }
 
-  @Mutation(() => Exemplar, { description: 'The org’s secretary or an officer over it nominates a model post, model window or key org.' })
-  async nominateExemplar(@Arg('input') input: NominateExemplarInput, @Ctx() ctx: RequestContext): Promise<Exemplar> {
+  @Mutation(() => Exemplar, { description: '推荐典型：组织书记或其上级负责人推荐党员示范岗、示范窗口或重点培育直属党组织' })
+  async nominateExemplar(
+    @Arg('input', { description: '推荐的内容' }) input: NominateExemplarInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Exemplar> {
     return exemplarService.nominate(ctx, { ...input, orgId: idOf('Org', input.orgId) });
   }
 
-  @Mutation(() => Exemplar, { description: 'NOMINATED → UNDER_REVIEW (tenant).' })
-  async startExemplarReview(@Arg('input') input: ExemplarStepInput, @Ctx() ctx: RequestContext): Promise<Exemplar> {
+  @Mutation(() => Exemplar, { description: '开始审核：已推荐 → 审核中（本单位管理员或领导小组）' })
+  async startExemplarReview(
+    @Arg('input', { description: '典型及说明' }) input: ExemplarStepInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Exemplar> {
     return exemplarService.startReview(ctx, exemplarId(input.id), input.note);
   }
 
-  @Mutation(() => Exemplar, { description: 'UNDER_REVIEW → PUBLIC_NOTICE (公示) for a window of days (tenant).' })
-  async startExemplarNotice(@Arg('input') input: StartExemplarNoticeInput, @Ctx() ctx: RequestContext): Promise<Exemplar> {
+  @Mutation(() => Exemplar, { description: '开始公示：审核中 → 公示中，公示若干天（本单位管理员或领导小组）' })
+  async startExemplarNotice(
+    @Arg('input', { description: '典型及公示期' }) input: StartExemplarNoticeInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Exemplar> {
     return exemplarService.startNotice(
       ctx,
       exemplarId(input.id),
@@ -206,30 +219,42 @@ export class ExemplarResolver {
     );
   }
 
-  @Mutation(() => Exemplar, { description: 'UNDER_REVIEW or PUBLIC_NOTICE → REJECTED, with the reason (tenant).' })
-  async rejectExemplar(@Arg('input') input: CloseExemplarInput, @Ctx() ctx: RequestContext): Promise<Exemplar> {
+  @Mutation(() => Exemplar, { description: '不予通过：审核中或公示中 → 未通过，须写明理由（本单位管理员或领导小组）' })
+  async rejectExemplar(
+    @Arg('input', { description: '典型及理由' }) input: CloseExemplarInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Exemplar> {
     return exemplarService.reject(ctx, exemplarId(input.id), input.reason);
   }
 
-  @Mutation(() => ExemplarObjection, { description: 'Anyone in the tenant objects during the public notice window.' })
-  async lodgeExemplarObjection(@Arg('input') input: LodgeExemplarObjectionInput, @Ctx() ctx: RequestContext): Promise<ExemplarObjection> {
+  @Mutation(() => ExemplarObjection, { description: '提出公示异议：公示期内本单位任何人均可提出' })
+  async lodgeExemplarObjection(
+    @Arg('input', { description: '异议' }) input: LodgeExemplarObjectionInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ExemplarObjection> {
     return exemplarService.lodgeObjection(ctx, exemplarId(input.exemplarId), input.text);
   }
 
-  @Mutation(() => ExemplarObjection, { description: 'The tenant answers an objection; every one is answered before naming.' })
-  async answerExemplarObjection(@Arg('input') input: AnswerExemplarObjectionInput, @Ctx() ctx: RequestContext): Promise<ExemplarObjection> {
+  @Mutation(() => ExemplarObjection, { description: '答复公示异议（本单位管理员或领导小组）；命名前每条异议都须答复' })
+  async answerExemplarObjection(
+    @Arg('input', { description: '答复' }) input: AnswerExemplarObjectionInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ExemplarObjection> {
     return exemplarService.answerObjection(ctx, idOf('ExemplarObjection', input.objectionId, 'Objection'), input.answer, input.upheld);
   }
 
   @Mutation(() => Exemplar, {
-    description: 'PUBLIC_NOTICE → NAMED (命名): after the window, objections answered, within the category limit (tenant).',
+    description: '命名：公示中 → 已命名；须公示期满、异议全部答复且无成立的异议，并在名额之内（本单位管理员或领导小组）',
   })
-  async nameExemplar(@Arg('input') input: ExemplarStepInput, @Ctx() ctx: RequestContext): Promise<Exemplar> {
+  async nameExemplar(@Arg('input', { description: '典型及说明' }) input: ExemplarStepInput, @Ctx() ctx: RequestContext): Promise<Exemplar> {
     return exemplarService.name(ctx, exemplarId(input.id), input.note);
   }
 
-  @Mutation(() => Exemplar, { description: '复评 of a named exemplar: KEEP → RE_EVALUATED, REVOKE → REVOKED (tenant).' })
-  async reevaluateExemplar(@Arg('input') input: ReevaluateExemplarInput, @Ctx() ctx: RequestContext): Promise<Exemplar> {
+  @Mutation(() => Exemplar, { description: '复评已命名的典型：保留 → 复评保留，撤销 → 已撤销（本单位管理员或领导小组）' })
+  async reevaluateExemplar(
+    @Arg('input', { description: '复评结果' }) input: ReevaluateExemplarInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Exemplar> {
     return exemplarService.reevaluate(ctx, exemplarId(input.id), {
       evaluatedOn: toDateString(input.evaluatedOn),
       result: input.result,
@@ -237,62 +262,70 @@ export class ExemplarResolver {
     });
   }
 
-  @Mutation(() => Exemplar, { description: 'NAMED or RE_EVALUATED → REVOKED, with the reason (tenant).' })
-  async revokeExemplar(@Arg('input') input: CloseExemplarInput, @Ctx() ctx: RequestContext): Promise<Exemplar> {
+  @Mutation(() => Exemplar, { description: '撤销命名：已命名或复评保留 → 已撤销，须写明理由（本单位管理员或领导小组）' })
+  async revokeExemplar(
+    @Arg('input', { description: '典型及理由' }) input: CloseExemplarInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Exemplar> {
     return exemplarService.revoke(ctx, exemplarId(input.id), input.reason);
   }
 
-  @Mutation(() => ExemplarCount, { description: 'Set the year’s limit for a kind and category (tenant admin; default 3).' })
-  async setExemplarLimit(@Arg('input') input: SetExemplarLimitInput, @Ctx() ctx: RequestContext): Promise<ExemplarCount> {
+  @Mutation(() => ExemplarCount, { description: '设置某年度某类别、某单位类别的名额上限（根组织的管理员；默认 3 个）' })
+  async setExemplarLimit(
+    @Arg('input', { description: '名额' }) input: SetExemplarLimitInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ExemplarCount> {
     return countOf(input.year)(await exemplarService.setLimit(ctx, input));
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() e: Exemplar): string {
     return toGlobalId('Exemplar', e.id);
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: '类别的中文名（党员示范岗/党员示范窗口/重点培育直属党组织）' })
   kindLabel(@Root() e: Exemplar): string {
     return exemplarKindLabels[e.kind];
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: '单位类别的中文名（机关/事业/企业）' })
   categoryLabel(@Root() e: Exemplar): string {
     return orgCategoryLabels[e.category];
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: '状态的中文名' })
   stateLabel(@Root() e: Exemplar): string {
     return exemplarStateLabels[e.state];
   }
 
-  @FieldResolver(() => Org, { nullable: true, description: 'The org, when the viewer may read it (a public exemplar may lie outside).' })
+  @FieldResolver(() => Org, { nullable: true, description: '所在党组织；不在您视野内时为空（公示和命名的典型全单位可见，名称见 orgName）' })
   async org(@Root() e: Exemplar, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, e.orgId);
   }
 
-  @FieldResolver(() => String, { description: 'The org’s name, as published.' })
+  @FieldResolver(() => String, { description: '所在党组织的名称（公示、命名时公布的名称）' })
   async orgName(@Root() e: Exemplar, @Ctx() ctx: RequestContext): Promise<string> {
     return exemplarService.orgName(ctx, e);
   }
 
-  @FieldResolver(() => [ExemplarObjection], { description: 'All objections for the org’s officers; the viewer’s own for everyone else.' })
-  async objections(@Root() e: Exemplar, @Ctx() ctx: RequestContext): Promise<ExemplarObjection[]> {
-    return exemplarService.objections(ctx, e);
+  @FieldResolver(() => ExemplarObjectionConnection, {
+    description: '公示异议，先提出的在前：组织书记及其上级负责人看全部，其他人只看自己提出的',
+  })
+  async objections(@Root() e: Exemplar, @Args() args: PageArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<ExemplarObjection>> {
+    return toConnection(await exemplarService.objections(ctx, e, pageSize(args), args.after));
   }
 
-  @FieldResolver(() => Int)
+  @FieldResolver(() => Int, { description: '未答复的异议数（全部异议，不限于您能看到的）' })
   async unansweredObjections(@Root() e: Exemplar, @Ctx() ctx: RequestContext): Promise<number> {
     return exemplarService.unansweredObjections(ctx, e);
   }
 
-  @FieldResolver(() => [ExemplarReevaluation])
+  @FieldResolver(() => [ExemplarReevaluation], { description: '历次复评，早的在前' })
   async reevaluations(@Root() e: Exemplar, @Ctx() ctx: RequestContext): Promise<ExemplarReevaluation[]> {
     return exemplarService.reevaluations(ctx, e);
   }
 
-  @FieldResolver(() => [ExemplarStateChange], { description: 'Every step, oldest first, from the nomination on.' })
+  @FieldResolver(() => [ExemplarStateChange], { description: '流转记录：从推荐起的每一步，早的在前' })
   async history(@Root() e: Exemplar, @Ctx() ctx: RequestContext): Promise<ExemplarStateChange[]> {
     return exemplarService.history(ctx, e);
   }
@@ -300,22 +333,25 @@ export class ExemplarResolver {
 
 @Resolver(() => ExemplarObjection)
 export class ExemplarObjectionResolver {
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() o: ExemplarObjection): string {
     return toGlobalId('ExemplarObjection', o.id);
   }
 
-  @FieldResolver(() => Boolean, { description: 'Lodged by the viewer.' })
+  @FieldResolver(() => Boolean, { description: '是否为您本人提出' })
   mine(@Root() o: ExemplarObjection, @Ctx() ctx: RequestContext): boolean {
     return o.lodgedBy === requireUser(ctx).userId;
   }
 
-  @FieldResolver(() => User, { nullable: true, description: 'Who objected: shown to tenant admins (and the objector) only.' })
+  @FieldResolver(() => User, {
+    nullable: true,
+    description: '异议人账号：仅本人和管理其所在组织的管理员可见，其他人为空（异议人不向被推荐单位公开，故无姓名字段）',
+  })
   async lodgedBy(@Root() o: ExemplarObjection, @Ctx() ctx: RequestContext): Promise<User | null> {
-    return visibleUser(ctx, o.lodgedBy);
+    return userService.findById(ctx, o.lodgedBy);
   }
 
-  @FieldResolver(() => Exemplar, { nullable: true })
+  @FieldResolver(() => Exemplar, { nullable: true, description: '异议针对的典型（您看不到时为空）' })
   async exemplar(@Root() o: ExemplarObjection, @Ctx() ctx: RequestContext): Promise<Exemplar | null> {
     return exemplarService.find(ctx, o.exemplarId);
   }
@@ -323,26 +359,39 @@ export class ExemplarObjectionResolver {
 
 @Resolver(() => ExemplarReevaluation)
 export class ExemplarReevaluationResolver {
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: '复评结论的中文名（保留/撤销）' })
   resultLabel(@Root() r: ExemplarReevaluation): string {
     return reevaluationResultLabels[r.result];
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: '录入人姓名' })
   async recordedByName(@Root() r: ExemplarReevaluation, @Ctx() ctx: RequestContext): Promise<string> {
-    return displayName(ctx, r.recordedBy);
+    return (await userService.displayName(ctx, r.recordedBy)) ?? '';
   }
 }
 
 @Resolver(() => ExemplarStateChange)
 export class ExemplarStateChangeResolver {
-  @FieldResolver(() => String, { description: 'Display name of who made the step.' })
-  async movedByName(@Root() c: ExemplarStateChange, @Ctx() ctx: RequestContext): Promise<string> {
-    return displayName(ctx, c.movedBy);
+  @FieldResolver(() => String, { nullable: true, description: '原状态的中文名；推荐时为空' })
+  fromStateLabel(@Root() c: ExemplarStateChange): string | null {
+    return c.fromState ? exemplarStateLabels[c.fromState] : null;
   }
 
-  @FieldResolver(() => User, { nullable: true, description: 'The user, where the viewer may read users.' })
+  @FieldResolver(() => String, { description: '新状态的中文名' })
+  toStateLabel(@Root() c: ExemplarStateChange): string {
+    return exemplarStateLabels[c.toState];
+  }
+
+  @FieldResolver(() => String, { description: '经办人姓名' })
+  async movedByName(@Root() c: ExemplarStateChange, @Ctx() ctx: RequestContext): Promise<string> {
+    return (await userService.displayName(ctx, c.movedBy)) ?? '';
+  }
+
+  @FieldResolver(() => User, {
+    nullable: true,
+    description: '经办人账号：仅本人和管理其所在组织的管理员可见，其他人为空（姓名见 movedByName）',
+  })
   async movedBy(@Root() c: ExemplarStateChange, @Ctx() ctx: RequestContext): Promise<User | null> {
-    return visibleUser(ctx, c.movedBy);
+    return userService.findById(ctx, c.movedBy);
   }
 }

@@ -1,7 +1,8 @@
 import { RequestContext } from '../../graphql/context';
 import { orgIdByName } from '../innovation/innovation.seed';
+import { tenantToday } from '../link-code/public';
 import { ExemplarKind } from './exemplar.entity';
-import { exemplarService, tenantToday } from './exemplar.service';
+import { exemplarService } from './exemplar.service';
 
 const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86400_000).toISOString().slice(0, 10);
 
@@ -22,12 +23,12 @@ export async function seedExemplarDemo(ctx: RequestContext, demo: { slug: string
     });
     await exemplarService.startReview(ctx, e.id, '');
     await exemplarService.startNotice(ctx, e.id, { startsOn: today, endsOn: today }, '');
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `UPDATE exemplars SET notice_starts_on = '2013-05-20', notice_ends_on = '2013-05-26' WHERE tenant_id = app_tenant_id() AND id = $1`,
       [e.id],
     );
     await exemplarService.name(ctx, e.id, '公示期满无异议，予以命名');
-    await ctx.tx.query(`UPDATE exemplars SET named_on = '2013-05-31' WHERE tenant_id = app_tenant_id() AND id = $1`, [e.id]);
+    await ctx.tx.execute(`UPDATE exemplars SET named_on = '2013-05-31' WHERE tenant_id = app_tenant_id() AND id = $1`, [e.id]);
   };
   if (demo.slug === 'jtj') {
     await named('客运管理科党支部', '道路运输服务大厅党员示范窗口', '推行一站式受理、一次性告知，全年办件零投诉。');

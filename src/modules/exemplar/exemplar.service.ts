@@ -1,10 +1,11 @@
-import { holdsRoleAtRoot, inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
-import { scopePaths } from '../../auth/viewer';
+import { holdsRoleAtRoot, inScope, underAnySql } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { badInput } from '../../graphql/errors';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { keysetPage } from '../../graphql/keyset';
+import { Page } from '../../graphql/relay';
+import { tenantToday } from '../link-code/public';
 import { Org, OrgCategory, orgCategoryLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
+import { rootsFor } from '../org/scoped';
 import { Role } from '../../auth/roles';
 import {
   Exemplar,
@@ -19,7 +20,7 @@ import {
   exemplarKindLabels,
   exemplarStateLabels,
 } from './exemplar.entity';
-import { ExemplarErrorReason, exemplarError } from './exemplar.errors';
+import { exemplarError } from './exemplar.errors';
 
 /** The source's "1–3 per category": the limit when the tenant has not set one. */
 export const DEFAULT_EXEMPLAR_LIMIT = 3;
@@ -58,16 +59,19 @@ export interface ExemplarCountRow {
   pending: number;
 }
 
-/** The tenant's calendar day (its time zone): notice windows are whole days there. */
-export async function tenantToday(ctx: RequestContext): Promise<string> {
-  const [row] = await ctx.tx.query(
-    `SELECT (now() AT TIME ZONE coalesce(settings->>'timezone', 'Asia/Shanghai'))::date::text AS d FROM tenants WHERE id = app_tenant_id()`,
-  );
-  return row.d;
+/** Serializes counting and changing the titles of one year, kind and category (naming, setting the limit). */
+async function lockLimit(ctx: RequestContext, year: number, kind: ExemplarKind, category: OrgCategory): Promise<void> {
+  const { tenantId } = requireUser(ctx);
+  await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+    `exemplar-limit:${tenantId}:${year}:${kind}:${category}`,
+  ]);
 }
 
 export const exemplarService = {
-  /** Visible to whoever reads the org; while in public notice and once named, to the whole tenant. */
+  /**
+   * Visible to whoever reads the org; while in public notice and once named, to the whole tenant
+   * (the module's own rule: more than the org's scope).
+   */
   async find(ctx: RequestContext, id: string): Promise<Exemplar | null> {
     const viewer = requireUser(ctx);
     const exemplar = await ctx.tx.repository(Exemplar).findOneBy({ tenantId: viewer.tenantId, id });
@@ -79,80 +83,74 @@ export const exemplarService = {
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<Exemplar> {
     const exemplar = await this.find(ctx, id);
-    if (!exemplar) throw exemplarError(ExemplarErrorReason.EXEMPLAR_NOT_FOUND, 'Exemplar not found');
+    if (!exemplar) throw exemplarError('EXEMPLAR_NOT_FOUND');
     return exemplar;
   },
 
-  /** The org's path, read directly: a public exemplar's org may lie outside the viewer's sight. */
-  async orgPath(ctx: RequestContext, exemplar: Exemplar): Promise<string> {
-    const [row] = await ctx.tx.query(`SELECT path::text AS path FROM orgs WHERE tenant_id = $1 AND id = $2`, [
-      exemplar.tenantId,
-      exemplar.orgId,
-    ]);
-    return row.path;
-  },
-
+  /** The org's name as published: a public exemplar's org may lie outside the viewer's sight. Batched. */
   async orgName(ctx: RequestContext, exemplar: Exemplar): Promise<string> {
     return ctx
       .loader<string, string>('exemplar.orgName', async (ids) => {
-        const rows: { id: string; name: string }[] = await ctx.tx.query(
+        const rows = await ctx.tx.query<{ id: string; name: string }>(
           `SELECT id, name FROM orgs WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
           [exemplar.tenantId, [...ids]],
         );
-        return ids.map((id) => rows.find((r) => r.id === id)?.name ?? '');
+        const byId = new Map(rows.map((r) => [r.id, r.name]));
+        return ids.map((id) => byId.get(id) ?? '');
       })
       .load(exemplar.orgId);
   },
 
+  /** Whether the viewer holds one of `roles` over the exemplar's org (an org out of sight is out of scope too). */
   async isOfficerOver(ctx: RequestContext, exemplar: Exemplar, roles = NOMINATORS): Promise<boolean> {
-    return inScope(requireUser(ctx), await this.orgPath(ctx, exemplar), roles);
+    const org = await orgService.findById(ctx, exemplar.orgId);
+    return !!org && inScope(requireUser(ctx), org.path, roles);
   },
 
   async nominate(ctx: RequestContext, input: NominateInput): Promise<Exemplar> {
     const viewer = requireUser(ctx);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
-    if (!inScope(viewer, org.path, NOMINATORS))
-      throw exemplarError(ExemplarErrorReason.NOT_NOMINATOR, 'Only the org’s secretary or an officer over it nominates');
-    if (org.archivedAt) throw badInput('input.orgId', 'The org is archived');
+    if (!inScope(viewer, org.path, NOMINATORS)) throw exemplarError('NOT_NOMINATOR');
+    if (org.archivedAt) throw exemplarError('EXEMPLAR_ORG_ARCHIVED', { field: 'input.orgId', params: { org: org.name } });
     const title = input.title?.trim() || null;
     const memberName = input.memberName?.trim() || null;
+    const kindLabel = exemplarKindLabels[input.kind];
     if (input.kind === ExemplarKind.KEY_ORG) {
       // 重点培育 picks among the 直属党组织: the orgs directly under the tenant's root.
-      if (org.depth !== 2)
-        throw exemplarError(
-          ExemplarErrorReason.NOT_DIRECT_ORG,
-          `${org.name} is not a 直属党组织; key orgs for cultivation are chosen among them`,
-          'input.orgId',
-        );
-      if (title) throw badInput('input.title', 'A key org is nominated as the org itself, without a post or window title');
-      if (memberName) throw badInput('input.memberName', 'A key org names no member');
+      if (org.depth !== 2) throw exemplarError('NOT_DIRECT_ORG', { field: 'input.orgId', params: { org: org.name } });
+      if (title) throw exemplarError('EXEMPLAR_KEY_ORG_TITLED', 'input.title');
+      if (memberName) throw exemplarError('EXEMPLAR_KEY_ORG_MEMBER', 'input.memberName');
     } else if (!title) {
-      throw badInput('input.title', `A ${exemplarKindLabels[input.kind]} names the post or window`);
+      throw exemplarError('EXEMPLAR_TITLE_REQUIRED', { field: 'input.title', params: { kind: input.kind, kindLabel } });
     }
-    const [dup] = await ctx.tx.query(
+    const alreadyNominated = () => exemplarError('ALREADY_NOMINATED', { params: { kind: input.kind, kindLabel, year: input.year } });
+    const [dup] = await ctx.tx.query<{ state: ExemplarState }>(
       `SELECT state FROM exemplars WHERE tenant_id = $1 AND kind = $2 AND org_id = $3 AND year = $4 AND coalesce(title, '') = coalesce($5::text, '') AND state NOT IN ('REJECTED', 'REVOKED')`,
       [viewer.tenantId, input.kind, org.id, input.year, title],
     );
-    if (dup)
-      throw exemplarError(
-        ExemplarErrorReason.ALREADY_NOMINATED,
-        `This ${exemplarKindLabels[input.kind]} is already ${exemplarStateLabels[dup.state as ExemplarState]} for ${input.year}`,
-      );
+    if (dup) throw alreadyNominated();
     const repo = ctx.tx.repository(Exemplar);
-    const saved = await repo.save(
-      repo.create({
-        tenantId: viewer.tenantId,
-        kind: input.kind,
-        orgId: org.id,
-        category: org.category,
-        year: input.year,
-        title,
-        memberName,
-        reason: input.reason,
-        state: ExemplarState.NOMINATED,
-        createdBy: viewer.userId,
-      }),
-    );
+    let saved: Exemplar;
+    try {
+      saved = await repo.save(
+        repo.create({
+          tenantId: viewer.tenantId,
+          kind: input.kind,
+          orgId: org.id,
+          category: org.category,
+          year: input.year,
+          title,
+          memberName,
+          reason: input.reason,
+          state: ExemplarState.NOMINATED,
+          createdBy: viewer.userId,
+        }),
+      );
+    } catch (error) {
+      // a concurrent nomination of the same post won the live-nomination index (exemplars_live)
+      if (violates(error, 'exemplars_live')) throw alreadyNominated();
+      throw error;
+    }
     await recordChange(ctx, saved.id, null, ExemplarState.NOMINATED, '');
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
@@ -166,14 +164,8 @@ export const exemplarService = {
   async startNotice(ctx: RequestContext, id: string, window: { startsOn: string; endsOn: string }, note: string): Promise<Exemplar> {
     const exemplar = await this.tenantStep(ctx, id);
     const today = await tenantToday(ctx);
-    if (window.startsOn < today)
-      throw exemplarError(
-        ExemplarErrorReason.INVALID_NOTICE_WINDOW,
-        `A public notice cannot start in the past (today is ${today})`,
-        'input.startsOn',
-      );
-    if (window.endsOn < window.startsOn)
-      throw exemplarError(ExemplarErrorReason.INVALID_NOTICE_WINDOW, 'The notice ends before it starts', 'input.endsOn');
+    if (window.startsOn < today) throw exemplarError('INVALID_NOTICE_WINDOW', { field: 'input.startsOn', params: { today } });
+    if (window.endsOn < window.startsOn) throw exemplarError('INVALID_NOTICE_WINDOW', { field: 'input.endsOn', params: { today } });
     return transition(
       ctx,
       exemplar,
@@ -187,7 +179,7 @@ export const exemplarService = {
 
   async reject(ctx: RequestContext, id: string, reason: string): Promise<Exemplar> {
     const exemplar = await this.tenantStep(ctx, id);
-    if (!reason.trim()) throw badInput('input.reason', 'A rejection says why');
+    if (!reason.trim()) throw exemplarError('EXEMPLAR_REASON_BLANK', 'input.reason');
     return transition(
       ctx,
       exemplar,
@@ -203,29 +195,28 @@ export const exemplarService = {
   async lodgeObjection(ctx: RequestContext, id: string, text: string): Promise<ExemplarObjection> {
     const viewer = requireUser(ctx);
     const exemplar = await this.getOrThrow(ctx, id);
-    if (!text.trim()) throw badInput('input.text', 'Say what the objection is');
+    if (!text.trim()) throw exemplarError('EXEMPLAR_OBJECTION_BLANK', 'input.text');
     const today = await tenantToday(ctx);
     // Locks the exemplar, so an objection cannot slip in while it is being named.
-    const [row] = await ctx.tx.query(
-      `SELECT state, notice_starts_on::text AS s, notice_ends_on::text AS e FROM exemplars WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+    const [row] = await ctx.tx.query<{ state: ExemplarState; starts_on: string | null; ends_on: string | null }>(
+      `SELECT state, notice_starts_on::text AS starts_on, notice_ends_on::text AS ends_on FROM exemplars WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
       [viewer.tenantId, exemplar.id],
     );
-    if (row.state !== ExemplarState.PUBLIC_NOTICE || today < row.s || today > row.e) {
-      throw exemplarError(
-        ExemplarErrorReason.OUTSIDE_NOTICE_WINDOW,
-        row.state === ExemplarState.PUBLIC_NOTICE
-          ? `Objections are taken from ${row.s} to ${row.e} (today is ${today})`
-          : `Objections are taken only during the public notice (this one is ${exemplarStateLabels[row.state as ExemplarState]})`,
-      );
+    const open =
+      row.state === ExemplarState.PUBLIC_NOTICE && !!row.starts_on && !!row.ends_on && row.starts_on <= today && today <= row.ends_on;
+    if (!open) {
+      throw exemplarError('OUTSIDE_NOTICE_WINDOW', {
+        params: { state: row.state, stateLabel: exemplarStateLabels[row.state], startsOn: row.starts_on, endsOn: row.ends_on, today },
+      });
     }
-    const [created] = await ctx.tx.query(
+    const [created] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO exemplar_objections (tenant_id, exemplar_id, text, lodged_by) VALUES ($1, $2, $3, $4) RETURNING id`,
       [viewer.tenantId, exemplar.id, text, viewer.userId],
     );
-    ctx.forget('exemplar.objections');
     return ctx.tx.repository(ExemplarObjection).findOneByOrFail({ tenantId: viewer.tenantId, id: created.id });
   },
 
+  /** An objection, for the one who lodged it and the officers over the exemplar's org. */
   async findObjection(ctx: RequestContext, id: string): Promise<ExemplarObjection | null> {
     const viewer = requireUser(ctx);
     const objection = await ctx.tx.repository(ExemplarObjection).findOneBy({ tenantId: viewer.tenantId, id });
@@ -239,20 +230,15 @@ export const exemplarService = {
   async answerObjection(ctx: RequestContext, objectionId: string, answer: string, upheld: boolean): Promise<ExemplarObjection> {
     const viewer = requireUser(ctx);
     const objection = await this.findObjection(ctx, objectionId);
-    if (!objection) throw exemplarError(ExemplarErrorReason.OBJECTION_NOT_FOUND, 'Objection not found');
+    if (!objection) throw exemplarError('OBJECTION_NOT_FOUND');
     const exemplar = await this.tenantStep(ctx, objection.exemplarId);
-    if (!answer.trim()) throw badInput('input.answer', 'An answer says something');
-    if (exemplar.state !== ExemplarState.PUBLIC_NOTICE)
-      throw exemplarError(
-        ExemplarErrorReason.WRONG_EXEMPLAR_STATE,
-        `Objections are answered during the public notice (this one is ${exemplarStateLabels[exemplar.state]})`,
-      );
-    const [, changed] = await ctx.tx.query(
+    if (!answer.trim()) throw exemplarError('EXEMPLAR_ANSWER_BLANK', 'input.answer');
+    if (exemplar.state !== ExemplarState.PUBLIC_NOTICE) throw wrongState(exemplar.state);
+    const changed = await ctx.tx.execute(
       `UPDATE exemplar_objections SET answer = $3, upheld = $4, answered_by = $5, answered_at = now() WHERE tenant_id = $1 AND id = $2 AND answered_at IS NULL`,
       [viewer.tenantId, objection.id, answer, upheld, viewer.userId],
     );
-    if (!changed) throw exemplarError(ExemplarErrorReason.OBJECTION_ANSWERED, 'The objection is already answered');
-    ctx.forget('exemplar.objections');
+    if (!changed) throw exemplarError('OBJECTION_ANSWERED');
     return ctx.tx.repository(ExemplarObjection).findOneByOrFail({ tenantId: viewer.tenantId, id: objection.id });
   },
 
@@ -264,39 +250,39 @@ export const exemplarService = {
   async name(ctx: RequestContext, id: string, note: string): Promise<Exemplar> {
     const viewer = requireUser(ctx);
     const exemplar = await this.tenantStep(ctx, id);
-    if (exemplar.state !== ExemplarState.PUBLIC_NOTICE) throw wrongState(exemplar, 'named', [ExemplarState.PUBLIC_NOTICE]);
-    await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
-      `exemplar-limit:${viewer.tenantId}:${exemplar.year}:${exemplar.kind}:${exemplar.category}`,
+    if (exemplar.state !== ExemplarState.PUBLIC_NOTICE) throw wrongState(exemplar.state);
+    await lockLimit(ctx, exemplar.year, exemplar.kind, exemplar.category);
+    await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM exemplars WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+      viewer.tenantId,
+      exemplar.id,
     ]);
-    await ctx.tx.query(`SELECT 1 FROM exemplars WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [viewer.tenantId, exemplar.id]);
     const today = await tenantToday(ctx);
-    if (exemplar.noticeEndsOn! >= today)
-      throw exemplarError(
-        ExemplarErrorReason.NOTICE_NOT_OVER,
-        `The public notice runs until ${exemplar.noticeEndsOn}; name it after that day`,
-      );
-    const [objections] = await ctx.tx.query(
+    if (!exemplar.noticeEndsOn || exemplar.noticeEndsOn >= today) {
+      throw exemplarError('NOTICE_NOT_OVER', { params: { endsOn: exemplar.noticeEndsOn } });
+    }
+    const [objections] = await ctx.tx.query<{ open: number; upheld: number }>(
       `SELECT count(*) FILTER (WHERE answered_at IS NULL)::int AS open, count(*) FILTER (WHERE upheld)::int AS upheld FROM exemplar_objections WHERE tenant_id = $1 AND exemplar_id = $2`,
       [viewer.tenantId, exemplar.id],
     );
-    if (objections.open)
-      throw exemplarError(ExemplarErrorReason.OBJECTIONS_UNANSWERED, `${objections.open} objection(s) are not answered yet`);
-    if (objections.upheld)
-      throw exemplarError(
-        ExemplarErrorReason.OBJECTION_UPHELD,
-        `${objections.upheld} objection(s) were upheld; reject the nomination instead`,
-      );
-    const [room] = await ctx.tx.query(
+    if (objections.open) throw exemplarError('OBJECTIONS_UNANSWERED', { params: { open: objections.open } });
+    if (objections.upheld) throw exemplarError('OBJECTION_UPHELD', { params: { upheld: objections.upheld } });
+    const [room] = await ctx.tx.query<{ limit: number; named: number }>(
       `SELECT coalesce((SELECT max_count FROM exemplar_limits WHERE tenant_id = $1 AND year = $2 AND kind = $3 AND category = $4), $5)::int AS limit,
               (SELECT count(*) FROM exemplars WHERE tenant_id = $1 AND year = $2 AND kind = $3 AND category = $4 AND state = ANY($6::text[]))::int AS named`,
       [viewer.tenantId, exemplar.year, exemplar.kind, exemplar.category, DEFAULT_EXEMPLAR_LIMIT, HOLDING_STATES],
     );
     if (room.named >= room.limit) {
-      throw exemplarError(
-        ExemplarErrorReason.CATEGORY_LIMIT_REACHED,
-        `${exemplar.year}年${orgCategoryLabels[exemplar.category]}类${exemplarKindLabels[exemplar.kind]}已命名${room.named}个，达到上限${room.limit}个`,
-        { limit: room.limit, named: room.named },
-      );
+      throw exemplarError('CATEGORY_LIMIT_REACHED', {
+        params: {
+          year: exemplar.year,
+          kind: exemplar.kind,
+          kindLabel: exemplarKindLabels[exemplar.kind],
+          category: exemplar.category,
+          categoryLabel: orgCategoryLabels[exemplar.category],
+          limit: room.limit,
+          named: room.named,
+        },
+      });
     }
     return transition(ctx, exemplar, [ExemplarState.PUBLIC_NOTICE], ExemplarState.NAMED, note, 'named_on = $5::date', [today]);
   },
@@ -309,17 +295,18 @@ export const exemplarService = {
   ): Promise<Exemplar> {
     const viewer = requireUser(ctx);
     const exemplar = await this.tenantStep(ctx, id);
-    if (!HOLDING_STATES.includes(exemplar.state)) throw wrongState(exemplar, 're-evaluated', HOLDING_STATES);
+    if (!HOLDING_STATES.includes(exemplar.state)) throw wrongState(exemplar.state);
     const today = await tenantToday(ctx);
-    if (input.evaluatedOn > today) throw badInput('input.evaluatedOn', 'A re-evaluation cannot be dated in the future');
-    if (input.evaluatedOn < exemplar.namedOn!)
-      throw badInput('input.evaluatedOn', `A re-evaluation follows the naming (${exemplar.namedOn})`);
+    if (input.evaluatedOn > today) throw exemplarError('REEVALUATION_IN_FUTURE', 'input.evaluatedOn');
+    if (exemplar.namedOn && input.evaluatedOn < exemplar.namedOn) {
+      throw exemplarError('REEVALUATION_BEFORE_NAMING', { field: 'input.evaluatedOn', params: { namedOn: exemplar.namedOn } });
+    }
     const revoke = input.result === ReevaluationResult.REVOKE;
-    if (revoke && !input.note.trim()) throw badInput('input.note', 'A revocation says why');
+    if (revoke && !input.note.trim()) throw exemplarError('EXEMPLAR_REASON_BLANK', 'input.note');
     const updated = revoke
       ? await transition(ctx, exemplar, HOLDING_STATES, ExemplarState.REVOKED, input.note, 'closing_reason = $5', [input.note])
       : await transition(ctx, exemplar, HOLDING_STATES, ExemplarState.RE_EVALUATED, input.note);
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `INSERT INTO exemplar_reevaluations (tenant_id, exemplar_id, evaluated_on, result, note, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)`,
       [viewer.tenantId, exemplar.id, input.evaluatedOn, input.result, input.note, viewer.userId],
     );
@@ -329,7 +316,7 @@ export const exemplarService = {
 
   async revoke(ctx: RequestContext, id: string, reason: string): Promise<Exemplar> {
     const exemplar = await this.tenantStep(ctx, id);
-    if (!reason.trim()) throw badInput('input.reason', 'A revocation says why');
+    if (!reason.trim()) throw exemplarError('EXEMPLAR_REASON_BLANK', 'input.reason');
     return transition(ctx, exemplar, HOLDING_STATES, ExemplarState.REVOKED, reason, 'closing_reason = $5', [reason]);
   },
 
@@ -340,43 +327,35 @@ export const exemplarService = {
   ): Promise<ExemplarCountRow> {
     const viewer = requireUser(ctx);
     // The limit is the tenant's (per year, kind and category across every org): an admin at the root sets it.
-    if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN]))
-      throw exemplarError(ExemplarErrorReason.NOT_TENANT_ADMIN, '只有根组织的管理员可以设置选树典型名额');
+    if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw exemplarError('NOT_TENANT_ADMIN');
     const { min, max } = EXEMPLAR_LIMIT_BOUNDS;
     if (!Number.isInteger(input.limit) || input.limit < min || input.limit > max) {
-      throw exemplarError(ExemplarErrorReason.LIMIT_OUT_OF_BOUNDS, `上限须为${min}至${max}个（“筛选1-3个”）`, {
-        field: 'input.limit',
-        min,
-        max,
-      });
+      throw exemplarError('LIMIT_OUT_OF_BOUNDS', { field: 'input.limit', params: { min, max } });
     }
-    await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
-      `exemplar-limit:${viewer.tenantId}:${input.year}:${input.kind}:${input.category}`,
-    ]);
-    const [row] = await ctx.tx.query(
+    await lockLimit(ctx, input.year, input.kind, input.category);
+    const [row] = await ctx.tx.query<{ named: number }>(
       `SELECT count(*)::int AS named FROM exemplars WHERE tenant_id = $1 AND year = $2 AND kind = $3 AND category = $4 AND state = ANY($5::text[])`,
       [viewer.tenantId, input.year, input.kind, input.category, HOLDING_STATES],
     );
     if (input.limit < row.named) {
-      throw exemplarError(
-        ExemplarErrorReason.LIMIT_BELOW_NAMED,
-        `${row.named} are already named in this category; revoke some before lowering the limit to ${input.limit}`,
-        'input.limit',
-      );
+      throw exemplarError('LIMIT_BELOW_NAMED', { field: 'input.limit', params: { named: row.named, limit: input.limit } });
     }
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `INSERT INTO exemplar_limits (tenant_id, year, kind, category, max_count, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (tenant_id, year, kind, category) DO UPDATE SET max_count = EXCLUDED.max_count, updated_by = EXCLUDED.updated_by, updated_at = now()`,
       [viewer.tenantId, input.year, input.kind, input.category, input.limit, viewer.userId],
     );
-    return (await this.counts(ctx, input.year, input.kind)).find((r) => r.category === input.category)!;
+    const [counted] = await this.counts(ctx, input.year, input.kind, input.category);
+    return counted;
   },
 
-  /** Per kind and category of a year: the limit, how many hold the title, how many are on the way. One statement. */
-  async counts(ctx: RequestContext, year: number, kind?: ExemplarKind | null): Promise<ExemplarCountRow[]> {
+  /**
+   * Per kind and category of a year (one kind, one category when given): the limit, how many hold the
+   * title, how many are on the way. One statement.
+   */
+  async counts(ctx: RequestContext, year: number, kind?: ExemplarKind | null, category?: OrgCategory | null): Promise<ExemplarCountRow[]> {
     const viewer = requireUser(ctx);
-    const kinds = kind ? [kind] : KINDS;
-    const rows = await ctx.tx.query(
+    return ctx.tx.query<ExemplarCountRow>(
       `SELECT k.kind, c.category, coalesce(l.max_count, $4)::int AS limit,
               count(e.id) FILTER (WHERE e.state = ANY($5::text[]))::int AS named,
               count(e.id) FILTER (WHERE e.state IN ('NOMINATED', 'UNDER_REVIEW', 'PUBLIC_NOTICE'))::int AS pending
@@ -386,29 +365,29 @@ export const exemplarService = {
          LEFT JOIN exemplars e ON e.tenant_id = $1 AND e.year = $6 AND e.kind = k.kind AND e.category = c.category
         GROUP BY k.kind, k.ko, c.category, c.co, l.max_count
         ORDER BY k.ko, c.co`,
-      [viewer.tenantId, kinds, CATEGORIES, DEFAULT_EXEMPLAR_LIMIT, HOLDING_STATES, year],
+      [viewer.tenantId, kind ? [kind] : KINDS, category ? [category] : CATEGORIES, DEFAULT_EXEMPLAR_LIMIT, HOLDING_STATES, year],
     );
-    return rows;
   },
 
   /**
-   * Exemplars by kind, category, state and year: those of orgs in the viewer's scope (within `under`)
-   * in any state, plus public ones (公示 and named) anywhere in the tenant (under `under`).
+   * Exemplars by kind, category, state and year, newest year first: those of orgs in the viewer's scope
+   * (within `under`) in any state, plus public ones (公示 and named) anywhere in the tenant (under `under`).
    */
   async list(ctx: RequestContext, filter: ExemplarFilter, first: number, after?: string): Promise<Page<Exemplar>> {
     const viewer = requireUser(ctx);
-    const roots = filter.under ? scopedRootsUnder(viewer, filter.under.path) : scopePaths(viewer);
+    const roots = rootsFor(viewer, filter.under);
     const build = () => {
       const scope = underAnySql('o', roots);
+      const publicUnder = filter.under ? underAnySql('o', [filter.under.path]) : { sql: 'true', params: {} };
       const qb = ctx.tx
         .repository(Exemplar)
         .createQueryBuilder('e')
         .innerJoin('orgs', 'o', 'o.tenant_id = e.tenant_id AND o.id = e.org_id')
         .where('e.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere(`(${scope.sql} OR (e.state = ANY(:publicStates) ${filter.under ? 'AND o.path <@ CAST(:underPath AS ltree)' : ''}))`, {
+        .andWhere(`(${scope.sql} OR (e.state = ANY(:publicStates) AND ${publicUnder.sql}))`, {
           ...scope.params,
+          ...publicUnder.params,
           publicStates: PUBLIC_STATES,
-          underPath: filter.under?.path,
         });
       if (filter.kind) qb.andWhere('e.kind = :kind', { kind: filter.kind });
       if (filter.category) qb.andWhere('e.category = :category', { category: filter.category });
@@ -416,54 +395,51 @@ export const exemplarService = {
       if (filter.year) qb.andWhere('e.year = :year', { year: filter.year });
       return qb;
     };
-    const qb = build()
-      .orderBy('e.year', 'DESC')
-      .addOrderBy('e.kind', 'ASC')
-      .addOrderBy('e.id', 'ASC')
-      .limit(first + 1);
-    const cursor = decodeCursor(after, 3);
-    if (cursor) {
-      qb.andWhere('(e.year < :cy OR (e.year = :cy AND (e.kind, e.id) > (CAST(:ck AS text), CAST(:ci AS uuid))))', {
-        cy: Number(cursor[0]),
-        ck: String(cursor[1]),
-        ci: String(cursor[2]),
-      });
-    }
-    return pageFrom(
-      await qb.getMany(),
+    return keysetPage(
+      build,
+      [
+        { sql: 'e.year', type: 'int', of: (e) => e.year, desc: true },
+        { sql: 'e.kind', type: 'text', of: (e) => e.kind },
+        { sql: 'e.id', type: 'uuid', of: (e) => e.id },
+      ],
       first,
       after,
-      (e) => encodeCursor([e.year, e.kind, e.id]),
-      () => build().getCount(),
     );
   },
 
-  /** All objections for the org's officers; everyone else sees their own. */
-  async objections(ctx: RequestContext, exemplar: Exemplar): Promise<ExemplarObjection[]> {
+  /** The objections, oldest first: all of them for the org's officers, their own for everyone else. */
+  async objections(ctx: RequestContext, exemplar: Exemplar, first: number, after?: string): Promise<Page<ExemplarObjection>> {
     const viewer = requireUser(ctx);
-    const all = await ctx
-      .loader<string, ExemplarObjection[]>('exemplar.objections', async (ids) => {
-        const rows = await ctx.tx
-          .repository(ExemplarObjection)
-          .createQueryBuilder('x')
-          .where('x.tenant_id = :t AND x.exemplar_id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
-          .orderBy('x.lodged_at')
-          .addOrderBy('x.id')
-          .getMany();
-        return ids.map((id) => rows.filter((r) => r.exemplarId === id));
-      })
-      .load(exemplar.id);
-    return (await this.isOfficerOver(ctx, exemplar)) ? all : all.filter((o) => o.lodgedBy === viewer.userId);
+    const all = await this.isOfficerOver(ctx, exemplar);
+    const build = () => {
+      const qb = ctx.tx
+        .repository(ExemplarObjection)
+        .createQueryBuilder('x')
+        .where('x.tenant_id = :t AND x.exemplar_id = :exemplarId', { t: viewer.tenantId, exemplarId: exemplar.id });
+      if (!all) qb.andWhere('x.lodged_by = :me', { me: viewer.userId });
+      return qb;
+    };
+    // milliseconds: what a cursor (a JavaScript Date) holds of the microsecond timestamp
+    return keysetPage(
+      build,
+      [
+        { sql: `date_trunc('milliseconds', x.lodged_at)`, type: 'timestamptz', of: (x) => x.lodgedAt },
+        { sql: 'x.id', type: 'uuid', of: (x) => x.id },
+      ],
+      first,
+      after,
+    );
   },
 
   async unansweredObjections(ctx: RequestContext, exemplar: Exemplar): Promise<number> {
-    const [row] = await ctx.tx.query(
+    const [row] = await ctx.tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM exemplar_objections WHERE tenant_id = $1 AND exemplar_id = $2 AND answered_at IS NULL`,
       [exemplar.tenantId, exemplar.id],
     );
     return row.n;
   },
 
+  /** The re-evaluations of an exemplar, oldest first (one or two a year: bounded by the title's life). Batched. */
   async reevaluations(ctx: RequestContext, exemplar: Exemplar): Promise<ExemplarReevaluation[]> {
     return ctx
       .loader<string, ExemplarReevaluation[]>('exemplar.reevaluations', async (ids) => {
@@ -479,6 +455,7 @@ export const exemplarService = {
       .load(exemplar.id);
   },
 
+  /** Every step of an exemplar, oldest first. Batched. */
   async history(ctx: RequestContext, exemplar: Exemplar): Promise<ExemplarStateChange[]> {
     return ctx
       .loader<string, ExemplarStateChange[]>('exemplar.history', async (ids) => {
@@ -497,26 +474,25 @@ export const exemplarService = {
   /** Loads an exemplar for a step only the tenant (admin or leading group over its org) takes. */
   async tenantStep(ctx: RequestContext, id: string): Promise<Exemplar> {
     const exemplar = await this.getOrThrow(ctx, id);
-    if (!(await this.isOfficerOver(ctx, exemplar, TENANT)))
-      throw exemplarError(
-        ExemplarErrorReason.NOT_TENANT_OFFICER,
-        'Review, public notice, naming and re-evaluation are the tenant admin’s or the leading group’s',
-      );
+    if (!(await this.isOfficerOver(ctx, exemplar, TENANT))) throw exemplarError('NOT_TENANT_OFFICER');
     return exemplar;
   },
 };
 
-function wrongState(exemplar: Exemplar, verb: string, from: ExemplarState[]) {
-  return exemplarError(
-    ExemplarErrorReason.WRONG_EXEMPLAR_STATE,
-    `An exemplar ${exemplarStateLabels[exemplar.state]} (${exemplar.state}) cannot be ${verb}; it must be ${from.join(' or ')}`,
-    { state: exemplar.state },
-  );
+const wrongState = (state: ExemplarState) =>
+  exemplarError('WRONG_EXEMPLAR_STATE', { params: { state, stateLabel: exemplarStateLabels[state] } });
+
+/** Whether a write failed on the unique index `constraint`. */
+function violates(error: unknown, constraint: string): boolean {
+  const e = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const pg = e.driverError ?? e;
+  return pg.code === '23505' && pg.constraint === constraint;
 }
 
 /**
  * Moves the exemplar from one of `from` to `to` atomically (the state sits in the WHERE), sets the
- * step's columns ($5…) and records the step. CONFLICT when it is not in `from`.
+ * step's columns ($5…) and records the step. CONFLICT, naming the state it is in now, when it is not
+ * (or no longer) in `from`.
  */
 async function transition(
   ctx: RequestContext,
@@ -528,12 +504,19 @@ async function transition(
   extra: unknown[] = [],
 ): Promise<Exemplar> {
   const viewer = requireUser(ctx);
-  if (!from.includes(exemplar.state)) throw wrongState(exemplar, `moved to ${to}`, from);
-  const [, changed] = await ctx.tx.query(
+  if (!from.includes(exemplar.state)) throw wrongState(exemplar.state);
+  const changed = await ctx.tx.execute(
     `UPDATE exemplars SET state = $3, updated_at = now()${set ? `, ${set}` : ''} WHERE tenant_id = $1 AND id = $2 AND state = ANY($4::text[])`,
     [viewer.tenantId, exemplar.id, to, from, ...extra],
   );
-  if (!changed) throw exemplarError(ExemplarErrorReason.WRONG_EXEMPLAR_STATE, 'The exemplar changed meanwhile; reload it');
+  if (!changed) {
+    // another step won the race: say where it stands now
+    const [now] = await ctx.tx.query<{ state: ExemplarState }>(`SELECT state FROM exemplars WHERE tenant_id = $1 AND id = $2`, [
+      viewer.tenantId,
+      exemplar.id,
+    ]);
+    throw wrongState(now?.state ?? exemplar.state);
+  }
   await recordChange(ctx, exemplar.id, exemplar.state, to, note);
   ctx.forget('exemplar.history');
   return ctx.tx.repository(Exemplar).findOneByOrFail({ tenantId: viewer.tenantId, id: exemplar.id });
@@ -547,7 +530,7 @@ async function recordChange(
   note: string,
 ): Promise<void> {
   const viewer = requireUser(ctx);
-  await ctx.tx.query(
+  await ctx.tx.execute(
     `INSERT INTO exemplar_state_changes (tenant_id, exemplar_id, from_state, to_state, note, moved_by) VALUES ($1, $2, $3, $4, $5, $6)`,
     [viewer.tenantId, exemplarId, from, to, note, viewer.userId],
   );

@@ -2,8 +2,9 @@ import { RequestContext } from '../../graphql/context';
 import { InnovationAwardLevel, InnovationGoalKind, InnovationStage } from './innovation.entity';
 import { innovationService } from './innovation.service';
 
+/** A demo org's id by its name (the demo tenants' names are unique). */
 export async function orgIdByName(ctx: RequestContext, name: string): Promise<string> {
-  const [row] = await ctx.tx.query(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND name = $1`, [name]);
+  const [row] = await ctx.tx.query<{ id: string }>(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND name = $1`, [name]);
   if (!row) throw new Error(`demo data: unknown org ${name}`);
   return row.id;
 }

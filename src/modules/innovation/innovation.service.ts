@@ -1,10 +1,10 @@
-import { inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
-import { scopePaths } from '../../auth/viewer';
+import { inScope, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { badInput } from '../../graphql/errors';
+import { keysetPage } from '../../graphql/keyset';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
+import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { Role } from '../../auth/roles';
 import {
   InnovationAwardLevel,
@@ -15,7 +15,7 @@ import {
   InnovationStageChange,
   innovationStageLabels,
 } from './innovation.entity';
-import { InnovationErrorReason, innovationError } from './innovation.errors';
+import { innovationError } from './innovation.errors';
 
 export interface GoalInput {
   kind: InnovationGoalKind;
@@ -65,33 +65,16 @@ const SUPERVISION = [Role.TENANT_ADMIN, Role.LEADER, Role.INSPECTOR];
  * 总结推广等工作流程管理"): the unit starts implementing; supervision, evaluation, award and promotion
  * belong to the bureau. The way back from SUPERVISED to IMPLEMENTING is the overseers' (OVERSEERS).
  */
-const FORWARD: Record<InnovationStage, { roles: Role[]; reason: InnovationErrorReason; message: string }> = {
-  RESEARCH: { roles: [], reason: InnovationErrorReason.NOT_PROJECT_OFFICER, message: 'A project starts in research' },
-  IMPLEMENTING: {
-    roles: UNIT,
-    reason: InnovationErrorReason.NOT_PROJECT_OFFICER,
-    message: 'Only the org’s secretary or an officer over it moves its project',
-  },
-  SUPERVISED: {
-    roles: SUPERVISION,
-    reason: InnovationErrorReason.NOT_SUPERVISION_OFFICER,
-    message: '督查指导由局组织科、领导小组或督导组开展，单位不能自行转入',
-  },
-  EVALUATED: {
-    roles: TENANT,
-    reason: InnovationErrorReason.NOT_TENANT_OFFICER,
-    message: 'Evaluation, awards and promotion are decided by the tenant admin or the leading group',
-  },
-  AWARDED: {
-    roles: TENANT,
-    reason: InnovationErrorReason.NOT_TENANT_OFFICER,
-    message: 'Evaluation, awards and promotion are decided by the tenant admin or the leading group',
-  },
-  PROMOTED: {
-    roles: TENANT,
-    reason: InnovationErrorReason.NOT_TENANT_OFFICER,
-    message: 'Evaluation, awards and promotion are decided by the tenant admin or the leading group',
-  },
+const FORWARD: Record<
+  InnovationStage,
+  { roles: Role[]; reason: 'NOT_PROJECT_OFFICER' | 'NOT_SUPERVISION_OFFICER' | 'NOT_TENANT_OFFICER' }
+> = {
+  RESEARCH: { roles: [], reason: 'NOT_PROJECT_OFFICER' },
+  IMPLEMENTING: { roles: UNIT, reason: 'NOT_PROJECT_OFFICER' },
+  SUPERVISED: { roles: SUPERVISION, reason: 'NOT_SUPERVISION_OFFICER' },
+  EVALUATED: { roles: TENANT, reason: 'NOT_TENANT_OFFICER' },
+  AWARDED: { roles: TENANT, reason: 'NOT_TENANT_OFFICER' },
+  PROMOTED: { roles: TENANT, reason: 'NOT_TENANT_OFFICER' },
 };
 
 const ORDER: InnovationStage[] = [
@@ -106,28 +89,43 @@ export const EVALUATED_STAGES = [InnovationStage.EVALUATED, InnovationStage.AWAR
 /** Stages in which the unit still edits its theme, plan and goals. */
 const EDITABLE = [InnovationStage.RESEARCH, InnovationStage.IMPLEMENTING];
 
+const MAX_GOALS = 50;
+const MAX_GOAL_DESCRIPTION = 2000;
+const MAX_GOAL_UNIT = 50;
+const MAX_SUMMARY = 20000;
+
 /** The stages one move can reach: the next one, and back to IMPLEMENTING from SUPERVISED. */
 export function nextStages(stage: InnovationStage): InnovationStage[] {
   const next = ORDER[ORDER.indexOf(stage) + 1];
   return [...(next ? [next] : []), ...(stage === InnovationStage.SUPERVISED ? [InnovationStage.IMPLEMENTING] : [])];
 }
 
+/** CONFLICT for a move the flow does not allow from `from` (or for any move once the flow is complete). */
+function illegalMove(from: InnovationStage, to: InnovationStage) {
+  const next = nextStages(from);
+  const stages = { from, to, fromLabel: innovationStageLabels[from], toLabel: innovationStageLabels[to] };
+  if (!next.length) return innovationError('INNOVATION_FLOW_COMPLETE', { field: 'input.to', params: stages });
+  return innovationError('ILLEGAL_STAGE_MOVE', {
+    field: 'input.to',
+    params: { ...stages, next: next.join(','), nextLabels: next.map((n) => innovationStageLabels[n]).join('、') },
+  });
+}
+
 function checkGoals(goals: GoalInput[], field = 'input.goals'): void {
-  if (goals.length > 50) throw badInput(field, 'At most 50 goals');
+  if (goals.length > MAX_GOALS) throw innovationError('INNOVATION_TOO_MANY_GOALS', { field, params: { limit: MAX_GOALS } });
   goals.forEach((g, i) => {
     const at = `${field}[${i}]`;
-    if (!g.description?.trim() || g.description.length > 2000)
-      throw badInput(`${at}.description`, 'A goal has a description of 1 to 2000 characters');
-    if (g.unit !== undefined && g.unit !== null && (!g.unit.trim() || g.unit.length > 50))
-      throw badInput(`${at}.unit`, 'A unit has 1 to 50 characters');
+    if (!g.description?.trim() || g.description.length > MAX_GOAL_DESCRIPTION)
+      throw innovationError('GOAL_DESCRIPTION_INVALID', { field: `${at}.description`, params: { max: MAX_GOAL_DESCRIPTION } });
+    if (g.unit !== undefined && g.unit !== null && (!g.unit.trim() || g.unit.length > MAX_GOAL_UNIT))
+      throw innovationError('GOAL_UNIT_INVALID', { field: `${at}.unit`, params: { max: MAX_GOAL_UNIT } });
     if (g.baseline !== undefined && g.baseline !== null && (g.target === undefined || g.target === null))
-      throw badInput(`${at}.target`, 'A baseline needs a target to measure against');
-    if (g.target !== undefined && g.target !== null && !g.unit)
-      throw badInput(`${at}.unit`, 'A measurable target needs its unit (e.g. 工作日)');
+      throw innovationError('GOAL_BASELINE_WITHOUT_TARGET', `${at}.target`);
+    if (g.target !== undefined && g.target !== null && !g.unit) throw innovationError('GOAL_TARGET_WITHOUT_UNIT', `${at}.unit`);
     for (const key of ['baseline', 'target'] as const) {
       const v = g[key];
       if (v !== undefined && v !== null && (!Number.isFinite(v) || Math.abs(v) > 1e12))
-        throw badInput(`${at}.${key}`, `${key} is out of range`);
+        throw innovationError('GOAL_VALUE_OUT_OF_RANGE', `${at}.${key}`);
     }
   });
 }
@@ -135,28 +133,20 @@ function checkGoals(goals: GoalInput[], field = 'input.goals'): void {
 export const innovationService = {
   /** Visible to whoever reads the project's org. */
   async find(ctx: RequestContext, id: string): Promise<InnovationProject | null> {
-    const viewer = requireUser(ctx);
-    const project = await ctx.tx.repository(InnovationProject).findOneBy({ tenantId: viewer.tenantId, id });
-    if (!project) return null;
-    const org = await orgService.findById(ctx, project.orgId);
-    return org && inScope(viewer, org.path) ? project : null;
+    return findInScope(ctx, InnovationProject, id, (p) => p.orgId);
   },
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<InnovationProject> {
     const project = await this.find(ctx, id);
-    if (!project) throw innovationError(InnovationErrorReason.INNOVATION_PROJECT_NOT_FOUND, 'Innovation project not found');
+    if (!project) throw innovationError('INNOVATION_PROJECT_NOT_FOUND');
     return project;
   },
 
   async register(ctx: RequestContext, input: RegisterProjectInput): Promise<InnovationProject> {
     const viewer = requireUser(ctx);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
-    if (!inScope(viewer, org.path, UNIT))
-      throw innovationError(
-        InnovationErrorReason.NOT_PROJECT_OFFICER,
-        'Only the org’s secretary or an officer over it registers its projects',
-      );
-    if (org.archivedAt) throw badInput('input.orgId', 'The org is archived');
+    if (!inScope(viewer, org.path, UNIT)) throw innovationError('NOT_PROJECT_OFFICER');
+    if (org.archivedAt) throw innovationError('INNOVATION_ORG_ARCHIVED', { field: 'input.orgId', params: { org: org.name } });
     checkGoals(input.goals);
     const repo = ctx.tx.repository(InnovationProject);
     const saved = await repo.save(
@@ -183,22 +173,20 @@ export const innovationService = {
   ): Promise<InnovationProject> {
     const viewer = requireUser(ctx);
     const project = await this.getOrThrow(ctx, id);
-    const org = (await orgService.findById(ctx, project.orgId))!;
-    if (!inScope(viewer, org.path, UNIT))
-      throw innovationError(InnovationErrorReason.NOT_PROJECT_OFFICER, 'Only the org’s secretary or an officer over it edits its projects');
+    // found in scope, so its org is visible
+    const org = await orgService.getOrThrow(ctx, project.orgId);
+    if (!inScope(viewer, org.path, UNIT)) throw innovationError('NOT_PROJECT_OFFICER');
     if (patch.goals) checkGoals(patch.goals);
-    const [, changed] = await ctx.tx.query(
+    const changed = await ctx.tx.execute(
       `UPDATE innovation_projects SET theme = coalesce($3, theme), plan = coalesce($4, plan), updated_at = now()
         WHERE tenant_id = $1 AND id = $2 AND stage = ANY($5::text[])`,
       [viewer.tenantId, project.id, patch.theme ?? null, patch.plan ?? null, EDITABLE],
     );
-    if (!changed)
-      throw innovationError(
-        InnovationErrorReason.PROJECT_LOCKED,
-        `A project at ${innovationStageLabels[project.stage]} is no longer edited`,
-      );
+    if (!changed) {
+      throw innovationError('PROJECT_LOCKED', { params: { stage: project.stage, stageLabel: innovationStageLabels[project.stage] } });
+    }
     if (patch.goals) {
-      await ctx.tx.query(`DELETE FROM innovation_goals WHERE tenant_id = $1 AND project_id = $2`, [viewer.tenantId, project.id]);
+      await ctx.tx.execute(`DELETE FROM innovation_goals WHERE tenant_id = $1 AND project_id = $2`, [viewer.tenantId, project.id]);
       await writeGoals(ctx, project.id, patch.goals);
     }
     ctx.forget('innovation.goals');
@@ -213,56 +201,32 @@ export const innovationService = {
   async move(ctx: RequestContext, id: string, input: MoveProjectInput): Promise<InnovationProject> {
     const viewer = requireUser(ctx);
     const project = await this.getOrThrow(ctx, id);
-    const org = (await orgService.findById(ctx, project.orgId))!;
+    // found in scope, so its org is visible
+    const org = await orgService.getOrThrow(ctx, project.orgId);
     const from = project.stage;
     const to = input.to;
-    if (!nextStages(from).includes(to)) {
-      const allowed =
-        nextStages(from)
-          .map((s) => `${s} ${innovationStageLabels[s]}`)
-          .join(' or ') || 'nothing (the flow is complete)';
-      throw innovationError(
-        InnovationErrorReason.ILLEGAL_STAGE_MOVE,
-        `A project at ${from} ${innovationStageLabels[from]} cannot move to ${to} ${innovationStageLabels[to]}; next is ${allowed}`,
-        { field: 'input.to', from, to },
-      );
-    }
+    if (!nextStages(from).includes(to)) throw illegalMove(from, to);
     const isReturn = from === InnovationStage.SUPERVISED && to === InnovationStage.IMPLEMENTING;
-    const step = isReturn
-      ? {
-          roles: OVERSEERS,
-          reason: InnovationErrorReason.NOT_PROJECT_OFFICER,
-          message: 'Only an officer over the org sends a project back to implementation',
-        }
-      : FORWARD[to];
-    if (!inScope(viewer, org.path, step.roles)) throw innovationError(step.reason, step.message);
+    if (isReturn) {
+      if (!inScope(viewer, org.path, OVERSEERS)) throw innovationError('NOT_PROJECT_OVERSEER');
+    } else if (!inScope(viewer, org.path, FORWARD[to].roles)) {
+      throw innovationError(FORWARD[to].reason);
+    }
     const note = input.note?.trim() ?? '';
-    if (isReturn && !note)
-      throw innovationError(InnovationErrorReason.STAGE_DATA_MISSING, 'A return to implementation needs a reason', 'input.note');
-    if (to === InnovationStage.EVALUATED && !input.evaluation)
-      throw innovationError(InnovationErrorReason.STAGE_DATA_MISSING, 'An evaluation records a score and a summary', 'input.evaluation');
-    if (to !== InnovationStage.EVALUATED && input.evaluation)
-      throw innovationError(
-        InnovationErrorReason.STAGE_DATA_UNEXPECTED,
-        'An evaluation is recorded only on the move to EVALUATED',
-        'input.evaluation',
-      );
-    if (to === InnovationStage.AWARDED && !input.awardLevel)
-      throw innovationError(InnovationErrorReason.STAGE_DATA_MISSING, 'An award names its level', 'input.awardLevel');
-    if (to !== InnovationStage.AWARDED && input.awardLevel)
-      throw innovationError(
-        InnovationErrorReason.STAGE_DATA_UNEXPECTED,
-        'An award level is given only on the move to AWARDED',
-        'input.awardLevel',
-      );
+    if (isReturn && !note) throw innovationError('STAGE_DATA_MISSING', 'input.note');
+    if (to === InnovationStage.EVALUATED && !input.evaluation) throw innovationError('STAGE_DATA_MISSING', 'input.evaluation');
+    if (to !== InnovationStage.EVALUATED && input.evaluation) throw innovationError('STAGE_DATA_UNEXPECTED', 'input.evaluation');
+    if (to === InnovationStage.AWARDED && !input.awardLevel) throw innovationError('STAGE_DATA_MISSING', 'input.awardLevel');
+    if (to !== InnovationStage.AWARDED && input.awardLevel) throw innovationError('STAGE_DATA_UNEXPECTED', 'input.awardLevel');
     if (input.evaluation) {
       const { score, summary } = input.evaluation;
       if (!Number.isFinite(score) || score < 0 || score > 100 || Math.abs(Math.round(score * 100) - score * 100) > 1e-6)
-        throw badInput('input.evaluation.score', 'A score is 0 to 100 with at most two decimals');
-      if (!summary.trim() || summary.length > 20000) throw badInput('input.evaluation.summary', 'A summary has 1 to 20000 characters');
+        throw innovationError('INNOVATION_SCORE_INVALID', 'input.evaluation.score');
+      if (!summary.trim() || summary.length > MAX_SUMMARY)
+        throw innovationError('INNOVATION_SUMMARY_INVALID', { field: 'input.evaluation.summary', params: { max: MAX_SUMMARY } });
     }
     // The stage in the WHERE makes the step atomic: a concurrent move of the same project loses.
-    const [, changed] = await ctx.tx.query(
+    const changed = await ctx.tx.execute(
       `UPDATE innovation_projects
           SET stage = $4, updated_at = now(),
               score = CASE WHEN $5::numeric IS NULL THEN score ELSE $5::numeric END,
@@ -282,12 +246,14 @@ export const innovationService = {
         viewer.userId,
       ],
     );
-    if (!changed)
-      throw innovationError(InnovationErrorReason.ILLEGAL_STAGE_MOVE, 'The project moved meanwhile; reload it', {
-        field: 'input.to',
-        from,
-        to,
-      });
+    if (!changed) {
+      // another move won the race: refuse from the stage it stands at now
+      const [now] = await ctx.tx.query<{ stage: InnovationStage }>(
+        `SELECT stage FROM innovation_projects WHERE tenant_id = $1 AND id = $2`,
+        [viewer.tenantId, project.id],
+      );
+      throw illegalMove(now?.stage ?? from, to);
+    }
     await recordChange(ctx, project.id, from, to, note);
     ctx.forget('innovation.history');
     return ctx.tx.repository(InnovationProject).findOneByOrFail({ tenantId: viewer.tenantId, id: project.id });
@@ -295,62 +261,72 @@ export const innovationService = {
 
   /** Projects in a subtree (within the viewer's scope), by stage and year, in tree order. */
   async list(ctx: RequestContext, filter: ProjectFilter, first: number, after?: string): Promise<Page<InnovationProject>> {
-    const viewer = requireUser(ctx);
-    const roots = filter.under ? scopedRootsUnder(viewer, filter.under.path) : scopePaths(viewer);
+    const roots = rootsFor(requireUser(ctx), filter.under);
     const build = () => {
-      const scope = underAnySql('o', roots);
-      const qb = ctx.tx
-        .repository(InnovationProject)
-        .createQueryBuilder('p')
-        .innerJoin('orgs', 'o', 'o.tenant_id = p.tenant_id AND o.id = p.org_id')
-        .where('p.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere(scope.sql, scope.params);
+      const qb = scopedQuery(ctx, InnovationProject, 'p', 'org_id', roots)
+        // the org again, mapped onto the row, for its cursor in tree order
+        .innerJoinAndMapOne('p.listedOrg', Org, 'po', 'po.tenant_id = p.tenant_id AND po.id = p.org_id');
       if (filter.stage) qb.andWhere('p.stage = :stage', { stage: filter.stage });
       if (filter.year) qb.andWhere('p.year = :year', { year: filter.year });
       return qb;
     };
-    const qb = build()
-      .addSelect('o.path::text', 'o_path')
-      .orderBy('o.path', 'ASC')
-      .addOrderBy('p.id', 'ASC')
-      .limit(first + 1);
-    const cursor = decodeCursor(after, 2);
-    if (cursor) qb.andWhere('(o.path, p.id) > (CAST(:cp AS ltree), CAST(:ci AS uuid))', { cp: String(cursor[0]), ci: String(cursor[1]) });
-    const { entities, raw } = await qb.getRawAndEntities();
-    const paths = new Map(raw.map((r: { p_id: string; o_path: string }) => [r.p_id, r.o_path]));
-    return pageFrom(
-      entities,
+    return keysetPage(
+      build,
+      [
+        { sql: 'o.path_key', type: 'text', of: (p) => p.listedOrg?.path ?? null },
+        { sql: 'p.id', type: 'uuid', of: (p) => p.id },
+      ],
       first,
       after,
-      (p) => encodeCursor([paths.get(p.id), p.id]),
-      () => build().getCount(),
     );
   },
 
   /**
    * 评比表彰: a year's evaluated projects (EVALUATED, AWARDED or PROMOTED) in the subtree ranked by
-   * score, ties sharing a rank (1, 2, 2, 4). One statement.
+   * score, ties sharing a rank (1, 2, 2, 4), then in tree order. One statement per page: the ranks are
+   * taken over the whole set, the page after the cursor (score, org path, id).
    */
-  async ranking(ctx: RequestContext, year: number, under: Org | null, first: number): Promise<RankingRow[]> {
+  async ranking(ctx: RequestContext, year: number, under: Org | null, first: number, after?: string): Promise<Page<RankingRow>> {
     const viewer = requireUser(ctx);
-    const roots = under ? scopedRootsUnder(viewer, under.path) : scopePaths(viewer);
-    if (!roots.length) return [];
-    const rows: { id: string; rank: number }[] = await ctx.tx.query(
-      `SELECT p.id, rank() OVER (ORDER BY p.score DESC)::int AS rank
-         FROM innovation_projects p JOIN orgs o ON o.tenant_id = p.tenant_id AND o.id = p.org_id
-        WHERE p.tenant_id = $1 AND p.year = $2 AND p.stage = ANY($3::text[]) AND o.path <@ ANY($4::ltree[])
-        ORDER BY p.score DESC, o.path, p.id
-        LIMIT $5`,
-      [viewer.tenantId, year, EVALUATED_STAGES, roots, first],
+    const roots = rootsFor(viewer, under);
+    const params: unknown[] = [viewer.tenantId, year, EVALUATED_STAGES, ...roots];
+    const subtrees = roots.length ? roots.map((_, i) => subtreeOf('o', 4 + i)).join(' OR ') : 'false';
+    const evaluated = `FROM innovation_projects p JOIN orgs o ON o.tenant_id = p.tenant_id AND o.id = p.org_id
+        WHERE p.tenant_id = $1 AND p.year = $2 AND p.stage = ANY($3::text[]) AND (${subtrees})`;
+    const cursor = decodeCursor(after, 3);
+    const at = params.length;
+    const rows = await ctx.tx.query<{ id: string; rank: number; score: string; path_key: string }>(
+      `WITH ranked AS (SELECT p.id, p.score, o.path_key, rank() OVER (ORDER BY p.score DESC)::int AS rank ${evaluated})
+       SELECT id, rank, score::text AS score, path_key FROM ranked
+        WHERE $${at + 1}::numeric IS NULL OR score < $${at + 1}::numeric
+           OR (score = $${at + 1}::numeric AND (path_key, id) > ($${at + 2}::text, $${at + 3}::uuid))
+        ORDER BY score DESC, path_key, id
+        LIMIT $${at + 4}`,
+      [...params, cursor ? String(cursor[0]) : null, cursor ? String(cursor[1]) : null, cursor ? String(cursor[2]) : null, first + 1],
     );
-    if (!rows.length) return [];
-    const projects = await ctx.tx
-      .repository(InnovationProject)
-      .createQueryBuilder('p')
-      .where('p.tenant_id = :t AND p.id = ANY(:ids)', { t: viewer.tenantId, ids: rows.map((r) => r.id) })
-      .getMany();
+    const projects = rows.length
+      ? await ctx.tx
+          .repository(InnovationProject)
+          .createQueryBuilder('p')
+          .where('p.tenant_id = :t AND p.id = ANY(:ids)', { t: viewer.tenantId, ids: rows.map((r) => r.id) })
+          .getMany()
+      : [];
     const byId = new Map(projects.map((p) => [p.id, p]));
-    return rows.map((r) => ({ rank: r.rank, project: byId.get(r.id)! }));
+    const keys = new Map(rows.map((r) => [r.id, [r.score, r.path_key, r.id]]));
+    const entries = rows.flatMap((r) => {
+      const project = byId.get(r.id);
+      return project ? [{ rank: r.rank, project }] : [];
+    });
+    return pageFrom(
+      entries,
+      first,
+      after,
+      (e) => encodeCursor(keys.get(e.project.id) ?? []),
+      async () => {
+        const [row] = await ctx.tx.query<{ total: number }>(`SELECT count(*)::int AS total ${evaluated}`, params);
+        return row.total;
+      },
+    );
   },
 
   async goals(ctx: RequestContext, project: InnovationProject): Promise<InnovationGoal[]> {
@@ -385,7 +361,7 @@ export const innovationService = {
 
 async function writeGoals(ctx: RequestContext, projectId: string, goals: GoalInput[]): Promise<void> {
   if (!goals.length) return;
-  await ctx.tx.query(
+  await ctx.tx.execute(
     `INSERT INTO innovation_goals (tenant_id, project_id, position, kind, description, baseline, target, unit)
      SELECT app_tenant_id(), $1, x.ord - 1, x.kind, x.description, x.baseline, x.target, x.unit
        FROM unnest($2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::text[]) WITH ORDINALITY AS x(kind, description, baseline, target, unit, ord)`,
@@ -408,7 +384,7 @@ async function recordChange(
   note: string,
 ): Promise<void> {
   const viewer = requireUser(ctx);
-  await ctx.tx.query(
+  await ctx.tx.execute(
     `INSERT INTO innovation_stage_changes (tenant_id, project_id, from_stage, to_stage, note, moved_by) VALUES ($1, $2, $3, $4, $5, $6)`,
     [viewer.tenantId, projectId, from, to, note, viewer.userId],
   );

@@ -10,28 +10,32 @@ export enum LeadingGroupRole {
   MEMBER = 'MEMBER',
 }
 export const leadingGroupRoleLabels: Record<LeadingGroupRole, string> = { LEADER: '组长', DEPUTY: '副组长', MEMBER: '成员' };
-registerEnumType(LeadingGroupRole, { name: 'LeadingGroupRole', valuesConfig: labelled(leadingGroupRoleLabels) });
+registerEnumType(LeadingGroupRole, {
+  name: 'LeadingGroupRole',
+  description: '领导小组中的职位：组长、副组长、成员',
+  valuesConfig: labelled(leadingGroupRoleLabels),
+});
 
 @Entity('leading_groups')
-@ObjectType({ implements: Node, description: '领导小组: a campaign’s leading group (组长, 副组长, 成员) and the org its office sits in.' })
+@ObjectType({ implements: Node, description: '领导小组：创建活动的领导小组（组长、副组长、成员）及其办公室所在的组织' })
 export class LeadingGroup {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryColumn('uuid', { name: 'campaign_id' }) campaignId: string;
   @Column('uuid', { name: 'office_org_id' }) officeOrgId: string;
-  @Field(() => String, { nullable: true, description: 'Where in the office org it sits (办公室设在局组织科).' })
+  @Field(() => String, { nullable: true, description: '办公室设在何处（如“局组织科”）' })
   @Column('text', { name: 'office_note', nullable: true })
   officeNote: string | null;
   @Column('uuid', { name: 'updated_by' }) updatedBy: string;
-  @Field(() => DateTimeScalar) @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+  @Field(() => DateTimeScalar, { description: '最后设置时间' }) @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }
 
 @Entity('leading_group_members')
-@ObjectType({ description: 'A person in the leading group with their role and title.' })
+@ObjectType({ description: '领导小组成员：一人及其在小组中的职位和职务' })
 export class LeadingGroupMember {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryColumn('uuid', { name: 'campaign_id' }) campaignId: string;
   @PrimaryColumn('uuid', { name: 'user_id' }) userId: string;
-  @Field(() => LeadingGroupRole) @Column('text') role: LeadingGroupRole;
-  @Field({ description: 'Their title (职务), as written.' }) @Column() title: string;
-  @Field(() => Int) @Column('int') position: number;
+  @Field(() => LeadingGroupRole, { description: '在小组中的职位' }) @Column('text') role: LeadingGroupRole;
+  @Field({ description: '职务（原文照录，如“局党委书记”）' }) @Column() title: string;
+  @Field(() => Int, { description: '排列顺序（从 0 起：组长、副组长、成员依次）' }) @Column('int') position: number;
 }

@@ -6,8 +6,12 @@ export async function seedLeadingGroupDemo(
   ctx: RequestContext,
   demo: { slug: string; campaignId: string; rootOrgId: string },
 ): Promise<void> {
-  const users: { id: string; username: string }[] = await ctx.tx.query(`SELECT id, username FROM users WHERE tenant_id = app_tenant_id()`);
-  const id = (username: string) => users.find((u) => u.username === username)!.id;
+  const users = await ctx.tx.query<{ id: string; username: string }>(`SELECT id, username FROM users WHERE tenant_id = app_tenant_id()`);
+  const id = (username: string) => {
+    const user = users.find((u) => u.username === username);
+    if (!user) throw new Error(`demo data: unknown user ${username}`);
+    return user.id;
+  };
   if (demo.slug === 'jtj') {
     await leadingGroupService.set(ctx, {
       campaignId: demo.campaignId,

@@ -1,23 +1,13 @@
-import { inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
-import { scopePaths } from '../../auth/viewer';
+import { inScope } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { ErrorCode, badInput, errorFactory } from '../../graphql/errors';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { keysetPage } from '../../graphql/keyset';
+import { Page } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
+import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { Role } from '../../auth/roles';
 import { ServiceBrand, ServiceStandard, ServiceStandardAspect } from './service-brand.entity';
-
-export enum ServiceBrandErrorReason {
-  SERVICE_BRAND_NOT_FOUND = 'SERVICE_BRAND_NOT_FOUND',
-  NOT_BRAND_OWNER = 'NOT_BRAND_OWNER',
-  BRAND_NAME_TAKEN = 'BRAND_NAME_TAKEN',
-}
-export const serviceBrandError = errorFactory<ServiceBrandErrorReason>({
-  SERVICE_BRAND_NOT_FOUND: ErrorCode.NOT_FOUND,
-  NOT_BRAND_OWNER: ErrorCode.FORBIDDEN,
-  BRAND_NAME_TAKEN: ErrorCode.CONFLICT,
-});
+import { serviceBrandError } from './service-brand.errors';
 
 export interface StandardInput {
   title: string;
@@ -27,19 +17,33 @@ export interface StandardInput {
   order?: number | null;
 }
 
+export interface BrandFilter {
+  /** Brands of the orgs in this subtree (within the viewer's scope); the whole scope when absent. */
+  under?: Org | null;
+  /** Only this org's own brands. */
+  orgId?: string;
+}
+
 /** The org's secretary or an officer over it shapes its brands. */
 const OWNERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
+const MAX_STANDARDS = 100;
+const MAX_TITLE = 200;
+const MAX_CONTENT = 20000;
+const MAX_ASPECT = 100;
 
 /** Checks the standards and puts them in order: by `order` where given, else as listed. */
 function orderedStandards(standards: StandardInput[], field = 'input.standards'): StandardInput[] {
-  if (standards.length > 100) throw badInput(field, 'At most 100 standards');
+  if (standards.length > MAX_STANDARDS) throw serviceBrandError('BRAND_TOO_MANY_STANDARDS', { field, params: { limit: MAX_STANDARDS } });
   standards.forEach((s, i) => {
     const at = `${field}[${i}]`;
-    if (!s.title?.trim() || s.title.length > 200) throw badInput(`${at}.title`, 'A standard has a title of 1 to 200 characters');
-    if (!s.content?.trim() || s.content.length > 20000) throw badInput(`${at}.content`, 'A standard has content of 1 to 20000 characters');
+    if (!s.title?.trim() || s.title.length > MAX_TITLE)
+      throw serviceBrandError('BRAND_STANDARD_TITLE_INVALID', { field: `${at}.title`, params: { max: MAX_TITLE } });
+    if (!s.content?.trim() || s.content.length > MAX_CONTENT)
+      throw serviceBrandError('BRAND_STANDARD_CONTENT_INVALID', { field: `${at}.content`, params: { max: MAX_CONTENT } });
     const text = s.aspectText?.trim();
-    if (s.aspect === ServiceStandardAspect.OTHER && !text) throw badInput(`${at}.aspectText`, 'An OTHER aspect is named in words');
-    if (text && text.length > 100) throw badInput(`${at}.aspectText`, 'An aspect has at most 100 characters');
+    if (s.aspect === ServiceStandardAspect.OTHER && !text) throw serviceBrandError('BRAND_ASPECT_TEXT_MISSING', `${at}.aspectText`);
+    if (text && text.length > MAX_ASPECT)
+      throw serviceBrandError('BRAND_ASPECT_TEXT_TOO_LONG', { field: `${at}.aspectText`, params: { max: MAX_ASPECT } });
   });
   return standards
     .map((s, i) => ({ s, key: s.order ?? i, i }))
@@ -48,17 +52,14 @@ function orderedStandards(standards: StandardInput[], field = 'input.standards')
 }
 
 export const serviceBrandService = {
+  /** Visible to whoever reads the brand's org. */
   async find(ctx: RequestContext, id: string): Promise<ServiceBrand | null> {
-    const viewer = requireUser(ctx);
-    const brand = await ctx.tx.repository(ServiceBrand).findOneBy({ tenantId: viewer.tenantId, id });
-    if (!brand) return null;
-    const org = await orgService.findById(ctx, brand.orgId);
-    return org && inScope(viewer, org.path) ? brand : null;
+    return findInScope(ctx, ServiceBrand, id, (b) => b.orgId);
   },
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<ServiceBrand> {
     const brand = await this.find(ctx, id);
-    if (!brand) throw serviceBrandError(ServiceBrandErrorReason.SERVICE_BRAND_NOT_FOUND, 'Service brand not found');
+    if (!brand) throw serviceBrandError('SERVICE_BRAND_NOT_FOUND');
     return brand;
   },
 
@@ -68,16 +69,16 @@ export const serviceBrandService = {
   ): Promise<ServiceBrand> {
     const viewer = requireUser(ctx);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
-    if (!inScope(viewer, org.path, OWNERS))
-      throw serviceBrandError(ServiceBrandErrorReason.NOT_BRAND_OWNER, 'Only the org’s secretary or an officer over it creates its brands');
+    if (!inScope(viewer, org.path, OWNERS)) throw serviceBrandError('NOT_BRAND_OWNER');
+    const name = brandName(input.name);
     const standards = orderedStandards(input.standards);
-    await assertNameFree(ctx, org.id, input.name.trim());
+    await assertNameFree(ctx, org.id, name);
     const repo = ctx.tx.repository(ServiceBrand);
     const saved = await repo.save(
       repo.create({
         tenantId: viewer.tenantId,
         orgId: org.id,
-        name: input.name.trim(),
+        name,
         slogan: input.slogan,
         description: input.description,
         createdBy: viewer.userId,
@@ -95,14 +96,14 @@ export const serviceBrandService = {
     const viewer = requireUser(ctx);
     const brand = await this.ownedOrThrow(ctx, id);
     const standards = patch.standards ? orderedStandards(patch.standards) : null;
-    const name = patch.name?.trim();
+    const name = patch.name === undefined || patch.name === null ? null : brandName(patch.name);
     if (name && name !== brand.name) await assertNameFree(ctx, brand.orgId, name);
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `UPDATE service_brands SET name = coalesce($3, name), slogan = coalesce($4, slogan), description = coalesce($5, description), updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-      [viewer.tenantId, brand.id, name || null, patch.slogan ?? null, patch.description ?? null],
+      [viewer.tenantId, brand.id, name, patch.slogan ?? null, patch.description ?? null],
     );
     if (standards) {
-      await ctx.tx.query(`DELETE FROM service_standards WHERE tenant_id = $1 AND brand_id = $2`, [viewer.tenantId, brand.id]);
+      await ctx.tx.execute(`DELETE FROM service_standards WHERE tenant_id = $1 AND brand_id = $2`, [viewer.tenantId, brand.id]);
       await writeStandards(ctx, brand.id, standards);
     }
     ctx.forget('serviceBrand.standards');
@@ -111,60 +112,42 @@ export const serviceBrandService = {
 
   async delete(ctx: RequestContext, id: string): Promise<boolean> {
     const brand = await this.ownedOrThrow(ctx, id);
-    await ctx.tx.query(`DELETE FROM service_brands WHERE tenant_id = $1 AND id = $2`, [brand.tenantId, brand.id]);
+    await ctx.tx.execute(`DELETE FROM service_brands WHERE tenant_id = $1 AND id = $2`, [brand.tenantId, brand.id]);
     return true;
   },
 
+  /** A brand the viewer may change: NOT_FOUND out of sight, FORBIDDEN for a reader who owns nothing over it. */
   async ownedOrThrow(ctx: RequestContext, id: string): Promise<ServiceBrand> {
     const brand = await this.getOrThrow(ctx, id);
-    const org = (await orgService.findById(ctx, brand.orgId))!;
-    if (!inScope(requireUser(ctx), org.path, OWNERS))
-      throw serviceBrandError(ServiceBrandErrorReason.NOT_BRAND_OWNER, 'Only the org’s secretary or an officer over it edits its brands');
+    // found in scope, so its org is visible
+    const org = await orgService.getOrThrow(ctx, brand.orgId);
+    if (!inScope(requireUser(ctx), org.path, OWNERS)) throw serviceBrandError('NOT_BRAND_OWNER');
     return brand;
   },
 
-  /** Brands of the orgs in a subtree (within the viewer's scope), in tree order. */
-  async list(ctx: RequestContext, under: Org | null, first: number, after?: string): Promise<Page<ServiceBrand>> {
-    const viewer = requireUser(ctx);
-    const roots = under ? scopedRootsUnder(viewer, under.path) : scopePaths(viewer);
+  /** Brands of the orgs in a subtree, or of one org (within the viewer's scope), in tree order, then by name. */
+  async list(ctx: RequestContext, filter: BrandFilter, first: number, after?: string): Promise<Page<ServiceBrand>> {
+    const roots = rootsFor(requireUser(ctx), filter.under);
     const build = () => {
-      const scope = underAnySql('o', roots);
-      return ctx.tx
-        .repository(ServiceBrand)
-        .createQueryBuilder('b')
-        .innerJoin('orgs', 'o', 'o.tenant_id = b.tenant_id AND o.id = b.org_id')
-        .where('b.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere(scope.sql, scope.params);
+      const qb = scopedQuery(ctx, ServiceBrand, 'b', 'org_id', roots)
+        // the org again, mapped onto the row, for its cursor in tree order
+        .innerJoinAndMapOne('b.listedOrg', Org, 'bo', 'bo.tenant_id = b.tenant_id AND bo.id = b.org_id');
+      if (filter.orgId) qb.andWhere('b.org_id = :orgId', { orgId: filter.orgId });
+      return qb;
     };
-    const qb = build()
-      .addSelect('o.path::text', 'o_path')
-      .orderBy('o.path', 'ASC')
-      .addOrderBy('b.name', 'ASC')
-      .addOrderBy('b.id', 'ASC')
-      .limit(first + 1);
-    const cursor = decodeCursor(after, 3);
-    if (cursor)
-      qb.andWhere('(o.path, b.name, b.id) > (CAST(:cp AS ltree), CAST(:cn AS text), CAST(:ci AS uuid))', {
-        cp: String(cursor[0]),
-        cn: String(cursor[1]),
-        ci: String(cursor[2]),
-      });
-    const { entities, raw } = await qb.getRawAndEntities();
-    const paths = new Map(raw.map((r: { b_id: string; o_path: string }) => [r.b_id, r.o_path]));
-    return pageFrom(
-      entities,
+    return keysetPage(
+      build,
+      [
+        { sql: 'o.path_key', type: 'text', of: (b) => b.listedOrg?.path ?? null },
+        { sql: 'b.name', type: 'text', of: (b) => b.name },
+        { sql: 'b.id', type: 'uuid', of: (b) => b.id },
+      ],
       first,
       after,
-      (b) => encodeCursor([paths.get(b.id), b.name, b.id]),
-      () => build().getCount(),
     );
   },
 
-  /** One org's own brands. */
-  async ofOrg(ctx: RequestContext, org: Org): Promise<ServiceBrand[]> {
-    return ctx.tx.repository(ServiceBrand).find({ where: { tenantId: org.tenantId, orgId: org.id }, order: { name: 'ASC' } });
-  },
-
+  /** A brand's standards in order (at most 100). Batched. */
   async standards(ctx: RequestContext, brand: ServiceBrand): Promise<ServiceStandard[]> {
     return ctx
       .loader<string, ServiceStandard[]>('serviceBrand.standards', async (ids) => {
@@ -180,17 +163,24 @@ export const serviceBrandService = {
   },
 };
 
+/** A brand name as stored: trimmed, never blank. */
+function brandName(raw: string): string {
+  const name = raw.trim();
+  if (!name) throw serviceBrandError('BRAND_NAME_BLANK', 'input.name');
+  return name;
+}
+
 async function assertNameFree(ctx: RequestContext, orgId: string, name: string): Promise<void> {
-  const [taken] = await ctx.tx.query(`SELECT 1 FROM service_brands WHERE tenant_id = app_tenant_id() AND org_id = $1 AND name = $2`, [
-    orgId,
-    name,
-  ]);
-  if (taken) throw serviceBrandError(ServiceBrandErrorReason.BRAND_NAME_TAKEN, `The org already has a brand named ${name}`, 'input.name');
+  const [taken] = await ctx.tx.query<{ one: number }>(
+    `SELECT 1 AS one FROM service_brands WHERE tenant_id = app_tenant_id() AND org_id = $1 AND name = $2`,
+    [orgId, name],
+  );
+  if (taken) throw serviceBrandError('BRAND_NAME_TAKEN', 'input.name');
 }
 
 async function writeStandards(ctx: RequestContext, brandId: string, standards: StandardInput[]): Promise<void> {
   if (!standards.length) return;
-  await ctx.tx.query(
+  await ctx.tx.execute(
     `INSERT INTO service_standards (tenant_id, brand_id, position, title, content, aspect, aspect_text)
      SELECT app_tenant_id(), $1, x.ord, x.title, x.content, x.aspect, x.aspect_text
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(title, content, aspect, aspect_text, ord)`,
