@@ -1,15 +1,18 @@
 import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { Page, decodeCursor, encodeCursor, pageFrom } from './relay';
 
-/** One column of a list's order: its SQL, the PostgreSQL type a cursor value is cast to, and its value on a row. */
-export interface KeysetColumn<E> {
+/**
+ * One column of a list's order: its SQL and the PostgreSQL type a cursor value is cast back to. The
+ * cursor carries the column's value as PostgreSQL prints it (read beside the row), so a timestamptz
+ * keeps its microseconds: a JavaScript Date would round them to milliseconds and repeat or skip rows.
+ */
+export interface KeysetColumn<E = unknown> {
   sql: string;
   type: 'uuid' | 'date' | 'timestamptz' | 'text' | 'int' | 'numeric' | 'bool';
-  of: (row: E) => string | number | boolean | Date | null;
   desc?: boolean;
+  /** @deprecated no longer read: the cursor takes the value PostgreSQL prints. */
+  of?: (row: E) => unknown;
 }
-
-const cursorValue = (value: string | number | boolean | Date | null) => (value instanceof Date ? value.toISOString() : value);
 
 /**
  * The one way to page a list: ordered by `order` (which must end in a unique column, usually the id),
@@ -25,6 +28,7 @@ export async function keysetPage<E extends ObjectLiteral>(
 ): Promise<Page<E>> {
   const qb = build();
   order.forEach((c, i) => (i === 0 ? qb.orderBy(c.sql, c.desc ? 'DESC' : 'ASC') : qb.addOrderBy(c.sql, c.desc ? 'DESC' : 'ASC')));
+  order.forEach((c, i) => qb.addSelect(`(${c.sql})::text`, `keyset_${i}`));
   qb.limit(first + 1);
   const cursor = decodeCursor(after, order.length);
   if (cursor) {
@@ -42,12 +46,14 @@ export async function keysetPage<E extends ObjectLiteral>(
       qb.andWhere(`((${branches.join(') OR (')}))`, params);
     }
   }
-  const rows = await qb.getMany();
+  // one row per entity (scoped lists join their org one to one), so raw and entities line up
+  const { entities, raw } = await qb.getRawAndEntities<Record<string, string | null>>();
+  const cursors = new Map(entities.map((row, i) => [row, encodeCursor(order.map((_, k) => raw[i]?.[`keyset_${k}`] ?? null))]));
   return pageFrom(
-    rows,
+    entities,
     first,
     after,
-    (row) => encodeCursor(order.map((c) => cursorValue(c.of(row)))),
+    (row) => cursors.get(row) ?? encodeCursor([]),
     () => build().getCount(),
   );
 }
