@@ -217,8 +217,20 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       const second = await gql(LINK, { input: { orgId: ids['第一车队党支部'], label: '二号窗口' } }, t.secretary);
       secondCode = second.data.createLinkCode.code;
       expect(new Set([code, commitmentCode, secondCode]).size).toBe(3);
-      const listed = await gql(`query($o: ID!) { linkCodes(orgId: $o) { code url } }`, { o: ids['第一车队党支部'] }, t.supervisor);
-      expect(listed.data.linkCodes.map((l: { code: string }) => l.code).sort()).toEqual([code, commitmentCode, secondCode].sort());
+      const listed = await gql(
+        `query($o: ID!) { linkCodes(orgId: $o) { totalCount nodes { code url } } }`,
+        { o: ids['第一车队党支部'] },
+        t.supervisor,
+      );
+      expect(listed.data.linkCodes.totalCount).toBe(3);
+      expect(listed.data.linkCodes.nodes.map((l: { code: string }) => l.code).sort()).toEqual([code, commitmentCode, secondCode].sort());
+      // newest first, paged by a cursor
+      const PAGE = `query($o: ID!, $a: String) { linkCodes(orgId: $o, first: 2, after: $a) { nodes { code } pageInfo { hasNextPage endCursor } } }`;
+      const page1 = (await gql(PAGE, { o: ids['第一车队党支部'] }, t.secretary)).data.linkCodes;
+      expect(page1.nodes.map((l: { code: string }) => l.code)).toEqual([secondCode, commitmentCode]);
+      expect(page1.pageInfo.hasNextPage).toBe(true);
+      const page2 = (await gql(PAGE, { o: ids['第一车队党支部'], a: page1.pageInfo.endCursor }, t.secretary)).data.linkCodes;
+      expect(page2).toEqual({ nodes: [{ code }], pageInfo: { hasNextPage: false, endCursor: expect.any(String) } });
     });
 
     it('refuses codes to those who do not manage the org, and bad input, changing nothing', async () => {
@@ -358,8 +370,8 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
         { code: 'BAD_USER_INPUT', field: 'comment' },
       );
       const secondId = (
-        await gql(`query($o: ID!) { linkCodes(orgId: $o) { id code } }`, { o: ids['第一车队党支部'] }, t.secretary)
-      ).data.linkCodes.find((l: { code: string }) => l.code === secondCode).id;
+        await gql(`query($o: ID!) { linkCodes(orgId: $o) { nodes { id code } } }`, { o: ids['第一车队党支部'] }, t.secretary)
+      ).data.linkCodes.nodes.find((l: { code: string }) => l.code === secondCode).id;
       expect(
         codes(await gql(`mutation($id: ID!) { disableLinkCode(input: { id: $id }) { disabled } }`, { id: secondId }, t.secretary2)),
       ).toEqual(['NOT_FOUND']);
@@ -378,8 +390,8 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       });
       expect(codes(await anon(`query($c: String!) { publicLink(code: $c) { orgName } }`, { c: secondCode }))).toEqual(['NOT_FOUND']);
       expect(codes(await review({ code: 'AAAAAAAAAAAAAAAAAAAAAA', rating: 4, deviceId: 'device-bad-3' }))).toEqual(['NOT_FOUND']);
-      const active = await gql(`query($o: ID!) { linkCodes(orgId: $o) { code } }`, { o: ids['第一车队党支部'] }, t.secretary);
-      expect(active.data.linkCodes.map((l: { code: string }) => l.code)).not.toContain(secondCode);
+      const active = await gql(`query($o: ID!) { linkCodes(orgId: $o) { nodes { code } } }`, { o: ids['第一车队党支部'] }, t.secretary);
+      expect(active.data.linkCodes.nodes.map((l: { code: string }) => l.code)).not.toContain(secondCode);
       expect(await count(su, 'public_reviews')).toBe(before);
     });
 
@@ -614,20 +626,29 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     let ownPairing: string;
     let leaderPairing: string;
     const PERSON = `mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id name kind kindLabel difficulty contactMasked org { name } } }`;
-    const PAIR = `mutation($input: CreatePairingInput!) { createPairing(input: $input) { id active startedOn cadre { username } person { name } visits { id } lastVisitOn } }`;
-    const VISIT = `mutation($input: LogPairingVisitInput!) { logPairingVisit(input: $input) { id visitedOn note helpGiven recordedBy { username } } }`;
+    const PAIR = `mutation($input: CreatePairingInput!) { createPairing(input: $input) { id active startedOn cadreName cadre { username } person { name } visits { nodes { id } } lastVisitOn } }`;
+    const VISIT = `mutation($input: LogPairingVisitInput!) { logPairingVisit(input: $input) { id visitedOn note helpGiven recordedByName recordedBy { username } } }`;
+    /** The demo cadres' display names (姓名), which every reader of the list sees. */
+    const NAME: Record<string, string> = {
+      deputy: '陈莉莉(领导小组副组长)',
+      leader: '鞠世闻(领导小组组长)',
+      secretary: '第一车队党支部书记',
+      secretary2: '养护科党支部书记',
+      supervisor: '公交集团党委书记',
+    };
+    const names = (...usernames: string[]) => usernames.map((u) => NAME[u]);
     const without = async (token: string, under: string) =>
       (
-        await gql(`query($u: ID!) { cadresWithoutPairing(under: $u) { username } }`, { u: ids[under] }, token)
-      ).data.cadresWithoutPairing.map((u: { username: string }) => u.username);
+        await gql(`query($u: ID!) { cadresWithoutPairing(under: $u, first: 100) { nodes { name } } }`, { u: ids[under] }, token)
+      ).data.cadresWithoutPairing.nodes.map((c: { name: string }) => c.name);
     const idle = async (days: number) =>
       (
         await gql(
-          `query($u: ID!, $d: Int!) { pairingsWithoutVisit(under: $u, days: $d) { id } }`,
+          `query($u: ID!, $d: Int!) { pairingsWithoutVisit(under: $u, days: $d) { nodes { id } } }`,
           { u: ids['市公交集团党委'], d: days },
           t.supervisor,
         )
-      ).data.pairingsWithoutVisit.map((p: { id: string }) => p.id);
+      ).data.pairingsWithoutVisit.nodes.map((p: { id: string }) => p.id);
 
     it('registers a person in difficulty with the contact masked', async () => {
       const res = await gql(
@@ -661,8 +682,27 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     });
 
     it('lists the cadres without a pairing in a subtree, pairs them, and refuses the wrong pairings', async () => {
-      expect(await without(t.supervisor, '市公交集团党委')).toEqual(['secretary', 'supervisor']);
-      expect(await without(t.admin, '中共市交通运输局党委')).toEqual(['deputy', 'leader', 'secretary', 'secretary2', 'supervisor']);
+      expect(await without(t.supervisor, '市公交集团党委')).toEqual(names('secretary', 'supervisor'));
+      expect(await without(t.admin, '中共市交通运输局党委')).toEqual(names('deputy', 'leader', 'secretary', 'secretary2', 'supervisor'));
+      // a cadre's account (roles included) only for the cadre itself and admins over its org; its id to pair it, for all
+      const accounts = await gql(
+        `query($u: ID!) { cadresWithoutPairing(under: $u) { totalCount nodes { userId name user { username } } } }`,
+        { u: ids['市公交集团党委'] },
+        t.supervisor,
+      );
+      expect(accounts.data.cadresWithoutPairing).toEqual({
+        totalCount: 2,
+        nodes: [
+          { userId: await userGid(jtjId, 'secretary'), name: NAME.secretary, user: null },
+          { userId: await userGid(jtjId, 'supervisor'), name: NAME.supervisor, user: { username: 'supervisor' } },
+        ],
+      });
+      const forAdmin = await gql(
+        `query($u: ID!) { cadresWithoutPairing(under: $u) { nodes { user { username } } } }`,
+        { u: ids['市公交集团党委'] },
+        t.admin,
+      );
+      expect(forAdmin.data.cadresWithoutPairing.nodes).toEqual([{ user: { username: 'secretary' } }, { user: { username: 'supervisor' } }]);
       const own = await gql(
         PAIR,
         { input: { cadreId: await userGid(jtjId, 'secretary'), personId, note: '每月走访', startedOn: day(-40) } },
@@ -671,9 +711,10 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(own.data.createPairing).toMatchObject({
         active: true,
         startedOn: day(-40),
+        cadreName: NAME.secretary,
         cadre: { username: 'secretary' },
         person: { name: '王秀兰' },
-        visits: [],
+        visits: { nodes: [] },
         lastVisitOn: null,
       });
       ownPairing = own.data.createPairing.id;
@@ -692,10 +733,11 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(codes(await gql(PAIR, { input: { cadreId: await userGid(szjgId, 'leader'), personId } }, t.admin))).toEqual(['NOT_FOUND']);
       expect(await count(su, 'pairings')).toBe(before);
       const byAdmin = await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'leader'), personId } }, t.admin);
-      expect(byAdmin.data.createPairing).toMatchObject({ cadre: { username: 'leader' }, startedOn: today });
+      // the admin reads the leader's account; the leader's name is on the pairing for everyone who reads it
+      expect(byAdmin.data.createPairing).toMatchObject({ cadreName: NAME.leader, cadre: { username: 'leader' }, startedOn: today });
       leaderPairing = byAdmin.data.createPairing.id;
-      expect(await without(t.supervisor, '市公交集团党委')).toEqual(['supervisor']);
-      expect(await without(t.admin, '中共市交通运输局党委')).toEqual(['deputy', 'secretary2', 'supervisor']);
+      expect(await without(t.supervisor, '市公交集团党委')).toEqual(names('supervisor'));
+      expect(await without(t.admin, '中共市交通运输局党委')).toEqual(names('deputy', 'secretary2', 'supervisor'));
     });
 
     it('logs visits and finds pairings without a visit in N days', async () => {
@@ -724,19 +766,27 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
         visitedOn: day(-10),
         note: '上门看望',
         helpGiven: '送去慰问金500元',
+        recordedByName: NAME.secretary,
         recordedBy: { username: 'secretary' },
       });
       expect(await idle(30)).toEqual([]);
       expect(await idle(7)).toEqual([ownPairing]); // the leader's pairing started today: not idle yet
       const read = await gql(
-        `query($id: ID!) { node(id: $id) { ... on Pairing { lastVisitOn visits { note } person { contactMasked } } } }`,
+        `query($id: ID!) { node(id: $id) { ... on Pairing { lastVisitOn cadreName cadre { username } visits { nodes { note recordedByName recordedBy { username } } } person { contactMasked } } } }`,
         { id: ownPairing },
         t.supervisor,
       );
-      expect(read.data.node).toEqual({ lastVisitOn: day(-10), visits: [{ note: '上门看望' }], person: { contactMasked: '139****5678' } });
-      const mine = await gql(`{ pairings { id cadre { username } } }`, {}, t.leader);
-      expect(mine.data.pairings.map((p: { id: string }) => p.id)).toContain(leaderPairing);
-      expect(codes(await gql(`query($d: Int!) { pairingsWithoutVisit(days: $d) { id } }`, { d: 0 }, t.supervisor))).toEqual([
+      // the supervisor reads the pairing and the names in it, not the secretary's account
+      expect(read.data.node).toEqual({
+        lastVisitOn: day(-10),
+        cadreName: NAME.secretary,
+        cadre: null,
+        visits: { nodes: [{ note: '上门看望', recordedByName: NAME.secretary, recordedBy: null }] },
+        person: { contactMasked: '139****5678' },
+      });
+      const mine = await gql(`{ pairings { nodes { id cadre { username } } } }`, {}, t.leader);
+      expect(mine.data.pairings.nodes.map((p: { id: string }) => p.id)).toContain(leaderPairing);
+      expect(codes(await gql(`query($d: Int!) { pairingsWithoutVisit(days: $d) { nodes { id } } }`, { d: 0 }, t.supervisor))).toEqual([
         'BAD_USER_INPUT',
       ]);
     });
@@ -750,23 +800,25 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(codes(await gql(`mutation($id: ID!) { endPairing(input: { id: $id }) { id } }`, { id: ownPairing }, foreign))).toEqual([
         'NOT_FOUND',
       ]);
-      expect((await gql(`{ pairings { id } pairingPersons { id } }`, {}, foreign)).data).toEqual({ pairings: [], pairingPersons: [] });
+      const none = { pairings: { totalCount: 0, nodes: [] }, pairingPersons: { totalCount: 0, nodes: [] } };
+      const LISTS = `{ pairings { totalCount nodes { id } } pairingPersons { totalCount nodes { id } } }`;
+      expect((await gql(LISTS, {}, foreign)).data).toEqual(none);
       expect(
-        (await gql(`{ cadresWithoutPairing { username } }`, {}, foreign)).data.cadresWithoutPairing.map(
-          (u: { username: string }) => u.username,
+        (await gql(`{ cadresWithoutPairing { nodes { user { username } } } }`, {}, foreign)).data.cadresWithoutPairing.nodes.map(
+          (c: { user: { username: string } }) => c.user.username,
         ),
       ).toEqual(['leader', 'secretary', 'secretary2', 'supervisor']);
-      expect((await gql(`{ pairings { id } pairingPersons { id } }`, {}, t.secretary2)).data).toEqual({ pairings: [], pairingPersons: [] });
+      expect((await gql(LISTS, {}, t.secretary2)).data).toEqual(none);
       const ended = await gql(`mutation($id: ID!) { endPairing(input: { id: $id }) { active endedOn } }`, { id: leaderPairing }, t.leader);
       expect(ended.data.endPairing).toEqual({ active: false, endedOn: today });
-      expect(await without(t.admin, '中共市交通运输局党委')).toEqual(['deputy', 'leader', 'secretary2', 'supervisor']);
+      expect(await without(t.admin, '中共市交通运输局党委')).toEqual(names('deputy', 'leader', 'secretary2', 'supervisor'));
     });
   });
 
   describe('民意收集: opinions', () => {
     let opinionId: string;
     let token: string;
-    const OPINION_FIELDS = `id state stateLabel channel channelLabel content contactMasked overdue dueAt createdAt reply satisfaction responsible { username } transfers { from { username } to { username } by { username } reason }`;
+    const OPINION_FIELDS = `id state stateLabel channel channelLabel content contactMasked overdue dueAt createdAt reply satisfaction responsibleName responsible { username } transfers { fromName toName byName from { username } to { username } by { username } reason }`;
     const FOLLOW_UP = `query($t: String!) { opinionFollowUp(token: $t) { orgName content state stateLabel reply satisfaction } }`;
 
     it('takes an opinion from the public through the link code, with a follow-up token', async () => {
@@ -804,6 +856,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
         channel: 'PUBLIC_LINK',
         channelLabel: '扫码反映',
         contactMasked: 'z***@example.com',
+        responsibleName: null,
         responsible: null,
         overdue: false,
         transfers: [],
@@ -833,6 +886,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(taken.data.acceptOpinion).toMatchObject({
         state: 'ACCEPTED',
         stateLabel: '已受理(首问负责)',
+        responsibleName: '第一车队党支部书记',
         responsible: { username: 'secretary' },
       });
       const second = await accept(t.supervisor);
@@ -854,12 +908,36 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       });
       expect(await count(su, 'opinion_transfers')).toBe(before);
       const moved = await transfer(await userGid(jtjId, 'supervisor'), t.secretary);
+      // the secretary reads every name, and its own account, but not the supervisor's (a User is for itself and admins over it)
       expect(moved.data.transferOpinion).toMatchObject({
         state: 'ACCEPTED',
+        responsibleName: '公交集团党委书记',
+        responsible: null,
+        transfers: [
+          {
+            fromName: '第一车队党支部书记',
+            toName: '公交集团党委书记',
+            byName: '第一车队党支部书记',
+            from: { username: 'secretary' },
+            to: null,
+            by: { username: 'secretary' },
+            reason: '涉及集团运力调配',
+          },
+        ],
+      });
+      // an admin over both reads the accounts; an inspector, who reads the opinion, reads the names only
+      const WHO = `query($id: ID!) { opinion(id: $id) { responsibleName responsible { username } transfers { toName from { username } to { username } by { username } } } }`;
+      expect((await gql(WHO, { id: opinionId }, t.admin)).data.opinion).toEqual({
+        responsibleName: '公交集团党委书记',
         responsible: { username: 'supervisor' },
         transfers: [
-          { from: { username: 'secretary' }, to: { username: 'supervisor' }, by: { username: 'secretary' }, reason: '涉及集团运力调配' },
+          { toName: '公交集团党委书记', from: { username: 'secretary' }, to: { username: 'supervisor' }, by: { username: 'secretary' } },
         ],
+      });
+      expect((await gql(WHO, { id: opinionId }, t.inspector)).data.opinion).toEqual({
+        responsibleName: '公交集团党委书记',
+        responsible: null,
+        transfers: [{ toName: '公交集团党委书记', from: null, to: null, by: null }],
       });
       expect((await reply(t.secretary)).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_RESPONSIBLE' });
       const replied = await reply(t.supervisor);
@@ -879,10 +957,9 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
         stateLabel: '已办结',
         satisfaction: 4,
       });
-      expect((await anon(RATE, { t: token, s: 1 })).errors![0].extensions).toMatchObject({
-        code: 'CONFLICT',
-        reason: 'WRONG_OPINION_STATE',
-      });
+      const again = (await anon(RATE, { t: token, s: 1 })).errors![0];
+      expect(again.extensions).toMatchObject({ code: 'CONFLICT', reason: 'WRONG_OPINION_STATE', state: '已办结' });
+      expect(again.message).toBe('该民意当前为“已办结”，不能办理此项操作');
       const closed = await gql(
         `query($id: ID!) { opinion(id: $id) { state satisfaction satisfactionComment closedAt } }`,
         { id: opinionId },
@@ -941,10 +1018,10 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(
         codes(await gql(`mutation($id: ID!) { replyOpinion(input: { id: $id, reply: "x" }) { id } }`, { id: opinionId }, foreign)),
       ).toEqual(['NOT_FOUND']);
-      expect((await gql(`{ opinions { totalCount } commitments { totalCount } linkCodes { id } }`, {}, foreign)).data).toEqual({
+      expect((await gql(`{ opinions { totalCount } commitments { totalCount } linkCodes { nodes { id } } }`, {}, foreign)).data).toEqual({
         opinions: { totalCount: 0 },
         commitments: { totalCount: 0 },
-        linkCodes: [expect.anything()],
+        linkCodes: { nodes: [expect.anything()] },
       });
       expect(
         (await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [opinionId, orgCommitment, codeId] }, foreign)).data.nodes,
@@ -968,11 +1045,11 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     await ctx.tx.finish(true);
 
     const links = await gql(
-      `query($o: ID!) { linkCodes(orgId: $o) { label url code campaign { id } } }`,
+      `query($o: ID!) { linkCodes(orgId: $o) { nodes { label url code campaign { id } } } }`,
       { o: ids['第一车队党支部'] },
       t.secretary,
     );
-    const demo = links.data.linkCodes.find((l: { label: string }) => l.label === '第一车队调度室服务窗口');
+    const demo = links.data.linkCodes.nodes.find((l: { label: string }) => l.label === '第一车队调度室服务窗口');
     expect(demo).toMatchObject({ url: `/public/${demo.code}`, campaign: { id: campaignId } });
     const reviews = (
       await su.query(
@@ -994,10 +1071,18 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
         .map((c: { state: string }) => c.state)
         .sort(),
     ).toEqual(['FULFILLED', 'PLEDGED']);
-    const pairings = await gql(`{ pairings { cadre { username } person { name } visits { helpGiven } } }`, {}, t.leader);
-    expect(pairings.data.pairings).toEqual(
+    const pairings = await gql(
+      `{ pairings { nodes { cadre { username } person { name } visits { nodes { helpGiven } } } } }`,
+      {},
+      t.leader,
+    );
+    expect(pairings.data.pairings.nodes).toEqual(
       expect.arrayContaining([
-        { cadre: { username: 'leader' }, person: { name: '王秀兰' }, visits: [{ helpGiven: '送去慰问金500元，协调爱心车队每月接送复诊' }] },
+        {
+          cadre: { username: 'leader' },
+          person: { name: '王秀兰' },
+          visits: { nodes: [{ helpGiven: '送去慰问金500元，协调爱心车队每月接送复诊' }] },
+        },
       ]),
     );
     const overdue = await gql(

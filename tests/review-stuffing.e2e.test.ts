@@ -5,7 +5,7 @@ import { orgIds } from './helpers/story';
 
 const REVIEW = `mutation($input: SubmitPublicReviewInput!) { submitPublicReview(input: $input) { rating reviewDay } }`;
 const CLUSTERS = `query($under: ID, $min: Int) { suspiciousReviewClusters(under: $under, minReviews: $min, first: 20) {
-  totalCount nodes { day reviewCount deviceCount averageRating org { name } linkCode { code } reviews { id rating excludedAt excludedReason } } } }`;
+  totalCount nodes { day reviewCount deviceCount averageRating org { name } linkCode { code } reviews { totalCount nodes { id rating excludedAt excludedReason } } } } }`;
 const SATISFACTION = `query($o: ID!) { satisfaction(orgId: $o) { own { count averageRating } } }`;
 const EXCLUDE = `mutation($input: SetPublicReviewsExcludedInput!) { setPublicReviewsExcluded(input: $input) { id excludedAt excludedReason } }`;
 const SETTINGS = `mutation($input: UpdateTenantSettingsInput!) { updateTenantSettings(input: $input) { serviceRequestHours opinionHours timezone publicReviewsPerAddressPerDay publicReviewsPerCodePerDay } }`;
@@ -77,6 +77,7 @@ describe('public reviews a rotating client cannot stuff', () => {
     expect(refused.map(outcome)).toEqual(Array(16).fill('ADDRESS_DAILY_LIMIT'));
     expect(refused[0].http).toBe(429);
     expect(refused[0].errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 4 });
+    expect(refused[0].errors![0].message).toBe('今天从此网络提交的评议已达上限（每天 4 条），请明天再来');
     const wait = refused[0].errors![0].extensions!.retryAfterSeconds as number;
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThanOrEqual(86_400); // until midnight in the tenant's zone
@@ -106,7 +107,8 @@ describe('public reviews a rotating client cannot stuff', () => {
       org: { name: '第一车队党支部' },
       linkCode: { code },
     });
-    expect(cluster.reviews).toHaveLength(4);
+    expect(cluster.reviews.totalCount).toBe(4);
+    expect(cluster.reviews.nodes).toHaveLength(4);
     // single reviews from other addresses are no cluster; a higher threshold shows none
     expect((await server.gql(CLUSTERS, { min: 5 }, admin)).data.suspiciousReviewClusters.totalCount).toBe(0);
     // narrowed to the subtree it lies in, the same cluster; officers who are not admins are refused
@@ -120,7 +122,7 @@ describe('public reviews a rotating client cannot stuff', () => {
 
   it('lets the admin take the cluster out of the figures with a reason, and put it back', async () => {
     const cluster = (await server.gql(CLUSTERS, { min: 3 }, admin)).data.suspiciousReviewClusters.nodes[0];
-    const reviewIds = cluster.reviews.map((r: { id: string }) => r.id);
+    const reviewIds = cluster.reviews.nodes.map((r: { id: string }) => r.id);
     const figures = async () => (await server.gql(SATISFACTION, { o: ids['第一车队党支部'] }, admin)).data.satisfaction.own;
     // 4 fives from the cluster, 3 fours from the crowd, 1 four on the second code
     expect(await figures()).toEqual({ count: 8, averageRating: 4.5 });
@@ -147,7 +149,7 @@ describe('public reviews a rotating client cannot stuff', () => {
     expect(await figures()).toEqual({ count: 4, averageRating: 4 });
     // still stored and still listed as a cluster, now marked
     const after = (await server.gql(CLUSTERS, { min: 3 }, admin)).data.suspiciousReviewClusters.nodes[0];
-    expect(after.reviews.every((r: { excludedReason: string | null }) => r.excludedReason)).toBe(true);
+    expect(after.reviews.nodes.every((r: { excludedReason: string | null }) => r.excludedReason)).toBe(true);
     await server.gql(EXCLUDE, { input: { ids: reviewIds, excluded: false } }, admin);
     expect(await figures()).toEqual({ count: 8, averageRating: 4.5 });
   });

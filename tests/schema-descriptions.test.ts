@@ -45,6 +45,7 @@ function elements(): { path: string; description: string | undefined | null }[] 
 const BOUNDED_LISTS: Record<string, string> = {
   'User.roles': 'a user’s role assignments: a few roles over a few orgs, each granted by hand',
   'Viewer.roles': 'the signed-in user’s own role assignments (as User.roles)',
+  'Mutation.setPublicReviewsExcluded': 'the reviews the input names (1 to 100 ids)',
 };
 
 function undescribed(): string[] {

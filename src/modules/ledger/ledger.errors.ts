@@ -1,21 +1,24 @@
-import { ErrorCode, errorFactory } from '../../graphql/errors';
+import { ErrorCode, defineErrors } from '../../graphql/errors';
 
-export enum LedgerErrorReason {
-  LEDGER_ENTRY_NOT_FOUND = 'LEDGER_ENTRY_NOT_FOUND',
-  BRIEFING_NOT_FOUND = 'BRIEFING_NOT_FOUND',
-  NOT_LEDGER_WRITER = 'NOT_LEDGER_WRITER',
-  NOT_BRIEFING_WRITER = 'NOT_BRIEFING_WRITER',
-  BRIEFING_PUBLISHED = 'BRIEFING_PUBLISHED',
-  DATE_IN_FUTURE = 'DATE_IN_FUTURE',
-  INVALID_RANGE = 'INVALID_RANGE',
-}
-
-export const ledgerError = errorFactory<LedgerErrorReason>({
-  LEDGER_ENTRY_NOT_FOUND: ErrorCode.NOT_FOUND,
-  BRIEFING_NOT_FOUND: ErrorCode.NOT_FOUND,
-  NOT_LEDGER_WRITER: ErrorCode.FORBIDDEN,
-  NOT_BRIEFING_WRITER: ErrorCode.FORBIDDEN,
-  BRIEFING_PUBLISHED: ErrorCode.CONFLICT,
-  DATE_IN_FUTURE: ErrorCode.BAD_USER_INPUT,
-  INVALID_RANGE: ErrorCode.BAD_USER_INPUT,
+/** 管理台帐 and 简报信息 refusals. */
+export const ledgerError = defineErrors('ledger', {
+  LEDGER_ENTRY_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '台帐记录不存在或不在您的权限范围内', en: 'Ledger entry not found' },
+  BRIEFING_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '简报不存在或不在您的权限范围内', en: 'Briefing not found' },
+  NOT_LEDGER_WRITER: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '只有该组织的书记或其上级负责人可以记录其管理台帐',
+    en: 'Only the org’s secretary or an officer over it keeps its ledger',
+  },
+  NOT_BRIEFING_WRITER: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '只有本组织的负责人可以撰写和修改本组织的简报',
+    en: 'Only the org’s own officers write and change its briefings',
+  },
+  BRIEFING_PUBLISHED: { code: ErrorCode.CONFLICT, zh: '简报已报送，不能再修改或删除', en: 'A published briefing cannot be changed' },
+  DATE_IN_FUTURE: { code: ErrorCode.BAD_USER_INPUT, zh: '日期不能晚于今天（{today}）', en: 'The date cannot be after today ({today})' },
+  INVALID_RANGE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '起始日期（{from}）不能晚于截止日期（{to}）',
+    en: '`from` ({from}) is after `to` ({to})',
+  },
 });

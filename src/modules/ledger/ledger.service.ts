@@ -1,14 +1,20 @@
-import { inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
+import { inScope, underAnySql } from '../../auth/scope';
 import { UserViewer } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { keysetPage } from '../../graphql/keyset';
+import { Page } from '../../graphql/relay';
+import { Role } from '../../auth/roles';
 import { campaignService } from '../campaign/campaign.service';
+import { tenantToday } from '../link-code/public';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { tenantService } from '../tenant/tenant.service';
-import { Role } from '../../auth/roles';
+import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
+import { userService } from '../user/user.service';
 import { Briefing, BriefingState, LedgerCategory, LedgerEntry } from './ledger.entity';
-import { LedgerErrorReason, ledgerError } from './ledger.errors';
+import { ledgerError } from './ledger.errors';
+
+/** Today in the tenant's time zone, as 'YYYY-MM-DD' (once per request). */
+export { tenantToday };
 
 /** Who keeps an org's ledger: its secretary or an officer over it. */
 export const LEDGER_WRITERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -35,16 +41,11 @@ export interface LedgerFilter {
   campaignId?: string | null;
 }
 
-/** Today in the tenant's time zone, as 'YYYY-MM-DD'. */
-export async function tenantToday(ctx: RequestContext): Promise<string> {
-  const { timezone } = await tenantService.settings(ctx);
-  const [row] = await ctx.tx.query(`SELECT (now() AT TIME ZONE $1)::date::text AS d`, [timezone]);
-  return row.d;
-}
+/** A ledger entry as the export writes it: with its campaign's name and its author's name. */
+export type LedgerExportRow = LedgerEntry & { campaignName: string | null; authorName: string | null };
 
 function assertLedgerWriter(viewer: UserViewer, org: Org) {
-  if (!inScope(viewer, org.path, LEDGER_WRITERS))
-    throw ledgerError(LedgerErrorReason.NOT_LEDGER_WRITER, 'Only the org’s secretary or an officer over it keeps its ledger');
+  if (!inScope(viewer, org.path, LEDGER_WRITERS)) throw ledgerError('NOT_LEDGER_WRITER');
 }
 
 export function canWriteBriefing(viewer: UserViewer, org: Org): boolean {
@@ -52,22 +53,24 @@ export function canWriteBriefing(viewer: UserViewer, org: Org): boolean {
 }
 
 async function notInFuture(ctx: RequestContext, date: string, field: string) {
-  if (date > (await tenantToday(ctx))) throw ledgerError(LedgerErrorReason.DATE_IN_FUTURE, 'The date cannot be in the future', field);
+  const today = await tenantToday(ctx);
+  if (date > today) throw ledgerError('DATE_IN_FUTURE', { field, params: { today } });
+}
+
+function assertRange(filter: LedgerFilter) {
+  if (filter.from && filter.to && filter.from > filter.to)
+    throw ledgerError('INVALID_RANGE', { field: 'from', params: { from: filter.from, to: filter.to } });
 }
 
 export const ledgerService = {
   /** An entry is readable by whoever reads its org. */
   async find(ctx: RequestContext, id: string): Promise<LedgerEntry | null> {
-    const viewer = requireUser(ctx);
-    const entry = await ctx.tx.repository(LedgerEntry).findOneBy({ tenantId: viewer.tenantId, id });
-    if (!entry) return null;
-    const org = await orgService.findById(ctx, entry.orgId);
-    return org && inScope(viewer, org.path) ? entry : null;
+    return findInScope(ctx, LedgerEntry, id, (e) => e.orgId);
   },
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<LedgerEntry> {
     const entry = await this.find(ctx, id);
-    if (!entry) throw ledgerError(LedgerErrorReason.LEDGER_ENTRY_NOT_FOUND, 'Ledger entry not found');
+    if (!entry) throw ledgerError('LEDGER_ENTRY_NOT_FOUND');
     return entry;
   },
 
@@ -98,7 +101,8 @@ export const ledgerService = {
   async update(ctx: RequestContext, id: string, patch: Partial<Omit<LedgerInput, 'orgId'>>): Promise<LedgerEntry> {
     const viewer = requireUser(ctx);
     const entry = await this.getOrThrow(ctx, id);
-    assertLedgerWriter(viewer, (await orgService.findById(ctx, entry.orgId))!);
+    // found in scope, so its org is visible
+    assertLedgerWriter(viewer, await orgService.getOrThrow(ctx, entry.orgId));
     if (patch.occurredOn) await notInFuture(ctx, patch.occurredOn, 'input.occurredOn');
     if (patch.campaignId) await campaignService.getOrThrow(ctx, patch.campaignId);
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
@@ -110,72 +114,63 @@ export const ledgerService = {
   async remove(ctx: RequestContext, id: string): Promise<boolean> {
     const viewer = requireUser(ctx);
     const entry = await this.getOrThrow(ctx, id);
-    assertLedgerWriter(viewer, (await orgService.findById(ctx, entry.orgId))!);
+    assertLedgerWriter(viewer, await orgService.getOrThrow(ctx, entry.orgId));
     await ctx.tx.repository(LedgerEntry).delete({ tenantId: viewer.tenantId, id: entry.id });
     return true;
   },
 
   /** The org's ledger (or its subtree's, within the viewer's scope), newest activity first. */
   async list(ctx: RequestContext, org: Org, filter: LedgerFilter, first: number, after?: string): Promise<Page<LedgerEntry>> {
-    const viewer = requireUser(ctx);
-    if (filter.from && filter.to && filter.from > filter.to)
-      throw ledgerError(LedgerErrorReason.INVALID_RANGE, '`from` is after `to`', 'from');
+    assertRange(filter);
+    const roots = rootsFor(requireUser(ctx), org);
     const build = () => {
-      const qb = ctx.tx.repository(LedgerEntry).createQueryBuilder('e').where('e.tenant_id = :t', { t: viewer.tenantId });
-      if (filter.subtree) {
-        const scope = underAnySql('o', scopedRootsUnder(viewer, org.path));
-        qb.innerJoin('orgs', 'o', 'o.tenant_id = e.tenant_id AND o.id = e.org_id').andWhere(scope.sql, scope.params);
-      } else {
-        qb.andWhere('e.org_id = :org', { org: org.id });
-      }
-      if (filter.from) qb.andWhere('e.occurred_on >= :from', { from: filter.from });
-      if (filter.to) qb.andWhere('e.occurred_on <= :to', { to: filter.to });
+      const qb = scopedQuery(ctx, LedgerEntry, 'e', 'org_id', roots);
+      if (!filter.subtree) qb.andWhere('e.org_id = :org', { org: org.id });
+      if (filter.from) qb.andWhere('e.occurred_on >= CAST(:from AS date)', { from: filter.from });
+      if (filter.to) qb.andWhere('e.occurred_on <= CAST(:to AS date)', { to: filter.to });
       if (filter.category) qb.andWhere('e.category = :category', { category: filter.category });
       if (filter.campaignId) qb.andWhere('e.campaign_id = :campaign', { campaign: filter.campaignId });
       return qb;
     };
-    const qb = build()
-      .orderBy('e.occurred_on', 'DESC')
-      .addOrderBy('e.seq', 'DESC')
-      .limit(first + 1);
-    const cursor = decodeCursor(after, 2);
-    if (cursor)
-      qb.andWhere('(e.occurred_on, e.seq) < (CAST(:d AS date), CAST(:s AS bigint))', { d: String(cursor[0]), s: String(cursor[1]) });
-    return pageFrom(
-      await qb.getMany(),
+    return keysetPage(
+      build,
+      [
+        { sql: 'e.occurred_on', type: 'date', of: (e) => e.occurredOn, desc: true },
+        { sql: 'e.seq', type: 'numeric', of: (e) => e.seq, desc: true },
+      ],
       first,
       after,
-      (e) => encodeCursor([e.occurredOn, e.seq]),
-      () => build().getCount(),
     );
   },
 
   /** Every entry of the org for an export (oldest first, as a ledger reads), bounded. */
-  async forExport(
-    ctx: RequestContext,
-    org: Org,
-    filter: LedgerFilter,
-    limit = 20000,
-  ): Promise<(LedgerEntry & { campaignName: string | null; authorName: string | null })[]> {
+  async forExport(ctx: RequestContext, org: Org, filter: LedgerFilter, limit = 20000): Promise<LedgerExportRow[]> {
     const viewer = requireUser(ctx);
-    const rows: { id: string; campaign_name: string | null; author_name: string | null }[] = await ctx.tx.query(
-      `SELECT e.id, c.name AS campaign_name, u.display_name AS author_name
-         FROM ledger_entries e
-         LEFT JOIN campaigns c ON c.tenant_id = e.tenant_id AND c.id = e.campaign_id
-         LEFT JOIN users u ON u.tenant_id = e.tenant_id AND u.id = e.created_by
-        WHERE e.tenant_id = $1 AND e.org_id = $2 AND ($3::date IS NULL OR e.occurred_on >= $3) AND ($4::date IS NULL OR e.occurred_on <= $4)
-          AND ($5::text IS NULL OR e.category = $5)
-        ORDER BY e.occurred_on, e.seq LIMIT $6`,
-      [viewer.tenantId, org.id, filter.from ?? null, filter.to ?? null, filter.category ?? null, limit],
-    );
-    if (!rows.length) return [];
-    const entries = await ctx.tx
+    assertRange(filter);
+    const qb = ctx.tx
       .repository(LedgerEntry)
       .createQueryBuilder('e')
-      .where('e.tenant_id = :t AND e.id = ANY(:ids)', { t: viewer.tenantId, ids: rows.map((r) => r.id) })
-      .getMany();
-    const byId = new Map(entries.map((e) => [e.id, e]));
-    return rows.map((r) => Object.assign(byId.get(r.id)!, { campaignName: r.campaign_name, authorName: r.author_name }));
+      .where('e.tenant_id = :t AND e.org_id = :org', { t: viewer.tenantId, org: org.id });
+    if (filter.from) qb.andWhere('e.occurred_on >= CAST(:from AS date)', { from: filter.from });
+    if (filter.to) qb.andWhere('e.occurred_on <= CAST(:to AS date)', { to: filter.to });
+    if (filter.category) qb.andWhere('e.category = :category', { category: filter.category });
+    const entries = await qb.orderBy('e.occurred_on', 'ASC').addOrderBy('e.seq', 'ASC').limit(limit).getMany();
+    const campaignIds = [...new Set(entries.flatMap((e) => (e.campaignId ? [e.campaignId] : [])))];
+    const campaigns = campaignIds.length
+      ? await ctx.tx.query<{ id: string; name: string }>(`SELECT id, name FROM campaigns WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [
+          viewer.tenantId,
+          campaignIds,
+        ])
+      : [];
+    const campaignName = new Map(campaigns.map((c) => [c.id, c.name]));
+    return Promise.all(
+      entries.map(async (e) =>
+        Object.assign(e, {
+          campaignName: e.campaignId ? (campaignName.get(e.campaignId) ?? null) : null,
+          authorName: await userService.displayName(ctx, e.createdBy),
+        }),
+      ),
+    );
   },
 };
 
@@ -193,15 +188,14 @@ export const briefingService = {
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<Briefing> {
     const briefing = await this.find(ctx, id);
-    if (!briefing) throw ledgerError(LedgerErrorReason.BRIEFING_NOT_FOUND, 'Briefing not found');
+    if (!briefing) throw ledgerError('BRIEFING_NOT_FOUND');
     return briefing;
   },
 
   async create(ctx: RequestContext, input: { orgId: string; title: string; body: string; briefingOn?: string | null }): Promise<Briefing> {
     const viewer = requireUser(ctx);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
-    if (!canWriteBriefing(viewer, org))
-      throw ledgerError(LedgerErrorReason.NOT_BRIEFING_WRITER, 'Only the org’s own officers write its briefings');
+    if (!canWriteBriefing(viewer, org)) throw ledgerError('NOT_BRIEFING_WRITER');
     const briefingOn = input.briefingOn ?? (await tenantToday(ctx));
     await notInFuture(ctx, briefingOn, 'input.briefingOn');
     const repo = ctx.tx.repository(Briefing);
@@ -222,11 +216,9 @@ export const briefingService = {
   async editableOrThrow(ctx: RequestContext, id: string): Promise<Briefing> {
     const viewer = requireUser(ctx);
     const briefing = await this.getOrThrow(ctx, id);
-    const org = (await orgService.findById(ctx, briefing.orgId))!;
-    if (!canWriteBriefing(viewer, org))
-      throw ledgerError(LedgerErrorReason.NOT_BRIEFING_WRITER, 'Only the org’s own officers change its briefings');
-    if (briefing.state !== BriefingState.DRAFT)
-      throw ledgerError(LedgerErrorReason.BRIEFING_PUBLISHED, 'A published briefing cannot be changed');
+    // found, so its org is visible
+    if (!canWriteBriefing(viewer, await orgService.getOrThrow(ctx, briefing.orgId))) throw ledgerError('NOT_BRIEFING_WRITER');
+    if (briefing.state !== BriefingState.DRAFT) throw ledgerError('BRIEFING_PUBLISHED');
     return briefing;
   },
 
@@ -238,13 +230,13 @@ export const briefingService = {
     const viewer = requireUser(ctx);
     const briefing = await this.editableOrThrow(ctx, id);
     if (patch.briefingOn) await notInFuture(ctx, patch.briefingOn, 'input.briefingOn');
-    const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null));
-    if (Object.keys(changes).length) {
-      await ctx.tx.query(
+    if (patch.title != null || patch.body != null || patch.briefingOn != null) {
+      const changed = await ctx.tx.execute(
         `UPDATE briefings SET title = coalesce($3, title), body = coalesce($4, body), briefing_on = coalesce($5::date, briefing_on), updated_at = now()
-                           WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`,
+          WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`,
         [viewer.tenantId, briefing.id, patch.title ?? null, patch.body ?? null, patch.briefingOn ?? null],
       );
+      if (!changed) throw ledgerError('BRIEFING_PUBLISHED');
     }
     return ctx.tx.repository(Briefing).findOneByOrFail({ tenantId: viewer.tenantId, id: briefing.id });
   },
@@ -252,18 +244,22 @@ export const briefingService = {
   async publish(ctx: RequestContext, id: string): Promise<Briefing> {
     const viewer = requireUser(ctx);
     const briefing = await this.editableOrThrow(ctx, id);
-    const [, changed] = await ctx.tx.query(
+    const changed = await ctx.tx.execute(
       `UPDATE briefings SET state = 'PUBLISHED', published_by = $3, published_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`,
       [viewer.tenantId, briefing.id, viewer.userId],
     );
-    if (!changed) throw ledgerError(LedgerErrorReason.BRIEFING_PUBLISHED, 'The briefing is already published');
+    if (!changed) throw ledgerError('BRIEFING_PUBLISHED');
     return ctx.tx.repository(Briefing).findOneByOrFail({ tenantId: viewer.tenantId, id: briefing.id });
   },
 
   async remove(ctx: RequestContext, id: string): Promise<boolean> {
     const viewer = requireUser(ctx);
     const briefing = await this.editableOrThrow(ctx, id);
-    await ctx.tx.query(`DELETE FROM briefings WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`, [viewer.tenantId, briefing.id]);
+    const changed = await ctx.tx.execute(`DELETE FROM briefings WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`, [
+      viewer.tenantId,
+      briefing.id,
+    ]);
+    if (!changed) throw ledgerError('BRIEFING_PUBLISHED');
     return true;
   },
 
@@ -279,16 +275,16 @@ export const briefingService = {
     after?: string,
   ): Promise<Page<Briefing>> {
     const viewer = requireUser(ctx);
-    const readRoots = scopedRootsUnder(viewer, under.path);
+    const read = underAnySql('o', rootsFor(viewer, under));
+    const subtree = underAnySql('o', [under.path]);
     const ownOrgIds = [...new Set(viewer.roles.filter((r) => BRIEFING_WRITERS.includes(r.role)).map((r) => r.orgId))];
     const build = () => {
-      const read = underAnySql('o', readRoots);
       const qb = ctx.tx
         .repository(Briefing)
         .createQueryBuilder('b')
         .innerJoin('orgs', 'o', 'o.tenant_id = b.tenant_id AND o.id = b.org_id')
         .where('b.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere('o.path <@ CAST(:under AS ltree)', { under: under.path })
+        .andWhere(subtree.sql, subtree.params)
         .andWhere(`((b.state = 'PUBLISHED' AND ${read.sql}) OR (b.state = 'DRAFT' AND b.org_id = ANY(CAST(:own AS uuid[]))))`, {
           ...read.params,
           own: ownOrgIds,
@@ -296,19 +292,14 @@ export const briefingService = {
       if (state) qb.andWhere('b.state = :state', { state });
       return qb;
     };
-    const qb = build()
-      .orderBy('b.briefing_on', 'DESC')
-      .addOrderBy('b.seq', 'DESC')
-      .limit(first + 1);
-    const cursor = decodeCursor(after, 2);
-    if (cursor)
-      qb.andWhere('(b.briefing_on, b.seq) < (CAST(:d AS date), CAST(:s AS bigint))', { d: String(cursor[0]), s: String(cursor[1]) });
-    return pageFrom(
-      await qb.getMany(),
+    return keysetPage(
+      build,
+      [
+        { sql: 'b.briefing_on', type: 'date', of: (b) => b.briefingOn, desc: true },
+        { sql: 'b.seq', type: 'numeric', of: (b) => b.seq, desc: true },
+      ],
       first,
       after,
-      (b) => encodeCursor([b.briefingOn, b.seq]),
-      () => build().getCount(),
     );
   },
 };

@@ -9,12 +9,12 @@ import { tenantService } from '../tenant/tenant.service';
  * commitments, reviews and opinions can all use it without import cycles.
  */
 
-@ObjectType({ description: '群众满意度: public ratings 1..5; satisfied means a rating of 4 or 5.' })
+@ObjectType({ description: '群众满意度：群众评议（1–5 星）的统计；4 星及以上为满意' })
 export class SatisfactionFigures {
-  @Field(() => Int) count: number;
-  @Field(() => Float, { nullable: true, description: 'Mean rating to 2 decimals; null without reviews.' }) averageRating: number | null;
-  @Field(() => Int, { description: 'Reviews rated 4 or 5.' }) satisfiedCount: number;
-  @Field(() => Float, { nullable: true, description: 'Satisfied share as a percentage (0..100, 2 decimals); null without reviews.' })
+  @Field(() => Int, { description: '评议份数' }) count: number;
+  @Field(() => Float, { nullable: true, description: '平均星级（保留两位小数）；无评议为空' }) averageRating: number | null;
+  @Field(() => Int, { description: '满意份数（4 星及以上）' }) satisfiedCount: number;
+  @Field(() => Float, { nullable: true, description: '满意率（百分数 0–100，保留两位小数）；无评议为空' })
   satisfiedShare: number | null;
 }
 
@@ -27,9 +27,7 @@ export const FIGURES_SQL = `count(r.rating)::int AS count,
 /** A row of FIGURES_SQL's columns. */
 export type FigureRow = { count?: number; average_rating?: number | null; satisfied_count?: number; satisfied_share?: number | null };
 
-export function toFigures(
-  row: { count?: number; average_rating?: number | null; satisfied_count?: number; satisfied_share?: number | null } | undefined,
-): SatisfactionFigures {
+export function toFigures(row: FigureRow | undefined): SatisfactionFigures {
   return {
     count: row?.count ?? 0,
     averageRating: row?.average_rating ?? null,
@@ -85,8 +83,8 @@ export async function tenantToday(ctx: RequestContext): Promise<string> {
   return ctx
     .loader<string, string>('publicEngagement.today', async (keys) => {
       const { timezone } = await tenantService.settings(ctx);
-      const [row] = await ctx.tx.query(`SELECT (now() AT TIME ZONE $1)::date::text AS today`, [timezone]);
-      return keys.map(() => row.today as string);
+      const [row] = await ctx.tx.query<{ today: string }>(`SELECT (now() AT TIME ZONE $1)::date::text AS today`, [timezone]);
+      return keys.map(() => row.today);
     })
     .load('today');
 }

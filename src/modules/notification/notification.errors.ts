@@ -1,11 +1,11 @@
-import { ErrorCode, errorFactory } from '../../graphql/errors';
+import { ErrorCode, defineErrors } from '../../graphql/errors';
 
-export enum NotificationErrorReason {
-  NOTIFICATION_NOT_FOUND = 'NOTIFICATION_NOT_FOUND',
-  NOTHING_TO_MARK = 'NOTHING_TO_MARK',
-}
-
-export const notificationError = errorFactory<NotificationErrorReason>({
-  NOTIFICATION_NOT_FOUND: ErrorCode.NOT_FOUND,
-  NOTHING_TO_MARK: ErrorCode.BAD_USER_INPUT,
+/** In-app notification refusals. */
+export const notificationError = defineErrors('notification', {
+  NOTIFICATION_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '通知不存在或不是发给您的', en: 'Notification not found' },
+  NOTHING_TO_MARK: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '请指定要标为已读的通知（ids），或选择全部（all: true）',
+    en: 'Give ids or all: true',
+  },
 });

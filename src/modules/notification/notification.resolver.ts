@@ -19,47 +19,47 @@ import { RequestContext } from '../../graphql/context';
 import { ConnectionShape, PageArgs, PageInfo, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Notification, NotificationKind, notificationKindLabels } from './notification.entity';
-import { NotificationErrorReason, notificationError } from './notification.errors';
+import { Notification, notificationKindLabels } from './notification.entity';
 import { notificationService } from './notification.service';
 
-@ObjectType()
+@ObjectType({ description: '通知列表中的一项及其分页游标' })
 class NotificationEdge {
-  @Field() cursor: string;
-  @Field(() => Notification) node: Notification;
+  @Field({ description: '分页游标' }) cursor: string;
+  @Field(() => Notification, { description: '通知' }) node: Notification;
 }
 
 /** A connection like the others, plus the viewer's unread count (a badge needs both in one round trip). */
-@ObjectType()
+@ObjectType({ description: '我的通知（分页），附未读总数' })
 class NotificationConnection {
-  @Field(() => [NotificationEdge]) edges: NotificationEdge[];
-  @Field(() => [Notification]) nodes: Notification[];
-  @Field(() => PageInfo) pageInfo: PageInfo;
-  @Field(() => Int) totalCount: number;
-  @Field(() => Int, { description: 'All of the viewer’s unread notifications, whatever the page.' }) unreadCount: number;
+  @Field(() => [NotificationEdge], { description: '本页各项及其游标' }) edges: NotificationEdge[];
+  @Field(() => [Notification], { description: '本页的通知' }) nodes: Notification[];
+  @Field(() => PageInfo, { description: '分页信息' }) pageInfo: PageInfo;
+  @Field(() => Int, { description: '符合条件的通知总数' }) totalCount: number;
+  @Field(() => Int, { description: '您的全部未读通知数（与分页和筛选无关）' }) unreadCount: number;
 }
 
 @ArgsType()
 class NotificationsArgs extends PageArgs {
-  @Field({ defaultValue: false }) unreadOnly: boolean;
+  @Field({ defaultValue: false, description: '只列未读通知' }) unreadOnly: boolean;
 }
 
-@InputType()
+@InputType({ description: '将通知标为已读' })
 class MarkNotificationsReadInput {
-  @Field(() => [ID], { nullable: true, description: 'The notifications to mark read (your own).' }) @ArrayMaxSize(500) ids?:
-    string[] | null;
-  @Field({ defaultValue: false, description: 'Mark every unread notification read instead.' }) all: boolean;
+  @Field(() => [ID], { nullable: true, description: '要标为已读的通知（须是发给您的，最多 500 条）' })
+  @ArrayMaxSize(500)
+  ids?: string[] | null;
+  @Field({ defaultValue: false, description: '将全部未读通知标为已读（不必给 ids）' }) all: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: '标为已读的结果' })
 class MarkNotificationsReadPayload {
-  @Field(() => Int, { description: 'How many changed from unread to read.' }) marked: number;
-  @Field(() => Int) unreadCount: number;
+  @Field(() => Int, { description: '本次由未读变为已读的条数' }) marked: number;
+  @Field(() => Int, { description: '剩余未读通知数' }) unreadCount: number;
 }
 
 @Resolver(() => Notification)
 export class NotificationResolver {
-  @Query(() => NotificationConnection, { description: 'Your in-app notifications, newest first.' })
+  @Query(() => NotificationConnection, { description: '我的站内通知，新的在前' })
   async notifications(
     @Args() args: NotificationsArgs,
     @Ctx() ctx: RequestContext,
@@ -69,49 +69,47 @@ export class NotificationResolver {
     return Object.defineProperty(toConnection(page), 'unreadCount', {
       get: () => (unread ??= notificationService.unreadCount(ctx)),
       enumerable: true,
-    }) as never;
+    }) as ConnectionShape<Notification> & { unreadCount: Promise<number> };
   }
 
-  @Mutation(() => MarkNotificationsReadPayload, { description: 'Mark some (ids) or all of your notifications read.' })
+  @Mutation(() => MarkNotificationsReadPayload, { description: '将指定的（ids）或全部（all: true）通知标为已读' })
   async markNotificationsRead(
-    @Arg('input') input: MarkNotificationsReadInput,
+    @Arg('input', { description: '将通知标为已读' }) input: MarkNotificationsReadInput,
     @Ctx() ctx: RequestContext,
   ): Promise<MarkNotificationsReadPayload> {
-    if (!input.all && !input.ids?.length)
-      throw notificationError(NotificationErrorReason.NOTHING_TO_MARK, 'Give ids or all: true', 'input.ids');
-    const ids = input.all ? 'all' : input.ids!.map((id) => idOf('Notification', id));
+    const ids = input.all ? 'all' : (input.ids ?? []).map((id) => idOf('Notification', id));
     const marked = await notificationService.markRead(ctx, ids);
     return { marked, unreadCount: await notificationService.unreadCount(ctx) };
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() n: Notification): string {
     return toGlobalId('Notification', n.id);
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: '类别的中文名' })
   kindLabel(@Root() n: Notification): string {
-    return notificationKindLabels[n.kind as NotificationKind];
+    return notificationKindLabels[n.kind];
   }
 
-  @FieldResolver(() => Boolean)
+  @FieldResolver(() => Boolean, { description: '是否已读' })
   read(@Root() n: Notification): boolean {
     return n.readAt !== null;
   }
 
   @FieldResolver(() => ID, {
-    description: 'What it is about (a CampaignDeadline, Rectification, ServiceRequest or Notice): fetch it with node(id:).',
+    description: '所涉事项（创建活动节点、整改、服务请求或通报）的全局编号：用 node(id:) 读取',
   })
   subjectId(@Root() n: Notification): string {
     return toGlobalId(n.subjectType, n.subjectId);
   }
 
-  @FieldResolver(() => String, { description: 'The Node type of the subject.' })
+  @FieldResolver(() => String, { description: '所涉事项的类型名（CampaignDeadline、Rectification、ServiceRequest、Notice）' })
   subjectType(@Root() n: Notification): string {
     return n.subjectType;
   }
 
-  @FieldResolver(() => Org, { nullable: true, description: 'The org concerned, when you may see it.' })
+  @FieldResolver(() => Org, { nullable: true, description: '所涉党组织；不在您的权限范围内时为空' })
   async org(@Root() n: Notification, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, n.orgId);
   }

@@ -1,9 +1,10 @@
 import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { badInput } from '../../graphql/errors';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { coreError } from '../../graphql/errors';
+import { keysetPage } from '../../graphql/keyset';
+import { Page, decodeCursor } from '../../graphql/relay';
 import { Notification, NotificationKind } from './notification.entity';
-import { NotificationErrorReason, notificationError } from './notification.errors';
+import { notificationError } from './notification.errors';
 
 /** A notification to write; (kind, subjectId, orgId, occurrence, userId) is its idempotency key. */
 export interface NotificationDraft {
@@ -28,11 +29,11 @@ export async function responsibleOfficers(tx: RequestTransaction, tenantId: stri
   const unique = [...new Set(orgIds)];
   const result = new Map<string, string[]>(unique.map((id) => [id, []]));
   if (!unique.length) return result;
-  const rows: { org_id: string; user_id: string }[] = await tx.query(
+  const rows = await tx.query<{ org_id: string; user_id: string }>(
     `WITH cand AS (
        SELECT o.id AS org_id, ra.user_id, nlevel(ro.path) AS lvl
          FROM orgs o
-         JOIN orgs ro ON ro.tenant_id = o.tenant_id AND ro.path @> o.path
+         JOIN orgs ro ON ro.tenant_id = o.tenant_id AND o.path_key >= ro.path_key AND o.path_key < ro.path_key || '/'
          JOIN role_assignments ra ON ra.tenant_id = ro.tenant_id AND ra.org_id = ro.id AND ra.role = ANY($3::text[])
          JOIN users u ON u.tenant_id = ra.tenant_id AND u.id = ra.user_id AND NOT u.disabled
         WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[])
@@ -40,7 +41,7 @@ export async function responsibleOfficers(tx: RequestTransaction, tenantId: stri
      SELECT DISTINCT org_id, user_id FROM cand c WHERE lvl = (SELECT max(lvl) FROM cand d WHERE d.org_id = c.org_id)`,
     [tenantId, unique, RESPONSIBLE_ROLES],
   );
-  for (const r of rows) result.get(r.org_id)!.push(r.user_id);
+  for (const r of rows) result.get(r.org_id)?.push(r.user_id);
   return result;
 }
 
@@ -80,6 +81,8 @@ export const notificationService = {
   /** The viewer's own notifications, newest first. */
   async list(ctx: RequestContext, unreadOnly: boolean, first: number, after?: string): Promise<Page<Notification>> {
     const viewer = requireUser(ctx);
+    const cursor = decodeCursor(after, 1);
+    if (cursor && !/^\d{1,19}$/.test(String(cursor[0]))) throw coreError('INVALID_CURSOR', 'after');
     const build = () => {
       const qb = ctx.tx
         .repository(Notification)
@@ -88,26 +91,12 @@ export const notificationService = {
       if (unreadOnly) qb.andWhere('n.read_at IS NULL');
       return qb;
     };
-    const qb = build()
-      .orderBy('n.seq', 'DESC')
-      .limit(first + 1);
-    const cursor = decodeCursor(after, 1);
-    if (cursor) {
-      if (!/^\d{1,19}$/.test(String(cursor[0]))) throw badInput('after', 'Invalid cursor', 'INVALID_CURSOR');
-      qb.andWhere('n.seq < CAST(:s AS bigint)', { s: String(cursor[0]) });
-    }
-    return pageFrom(
-      await qb.getMany(),
-      first,
-      after,
-      (n) => encodeCursor([n.seq]),
-      () => build().getCount(),
-    );
+    return keysetPage(build, [{ sql: 'n.seq', type: 'numeric', of: (n) => n.seq, desc: true }], first, after);
   },
 
   async unreadCount(ctx: RequestContext): Promise<number> {
     const viewer = requireUser(ctx);
-    const [row] = await ctx.tx.query(
+    const [row] = await ctx.tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL`,
       [viewer.tenantId, viewer.userId],
     );
@@ -121,23 +110,21 @@ export const notificationService = {
   async markRead(ctx: RequestContext, ids: string[] | 'all'): Promise<number> {
     const viewer = requireUser(ctx);
     if (ids === 'all') {
-      const [, n] = await ctx.tx.query(
-        `UPDATE notifications SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL`,
-        [viewer.tenantId, viewer.userId],
-      );
-      return n;
+      return ctx.tx.execute(`UPDATE notifications SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL`, [
+        viewer.tenantId,
+        viewer.userId,
+      ]);
     }
+    if (!ids.length) throw notificationError('NOTHING_TO_MARK', 'input.ids');
     const unique = [...new Set(ids)];
-    const own: { id: string }[] = await ctx.tx.query(
+    const own = await ctx.tx.query<{ id: string }>(
       `SELECT id FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND id = ANY($3::uuid[])`,
       [viewer.tenantId, viewer.userId, unique],
     );
-    if (own.length !== unique.length)
-      throw notificationError(NotificationErrorReason.NOTIFICATION_NOT_FOUND, 'Notification not found', 'input.ids');
-    const [, n] = await ctx.tx.query(
+    if (own.length !== unique.length) throw notificationError('NOTIFICATION_NOT_FOUND', 'input.ids');
+    return ctx.tx.execute(
       `UPDATE notifications SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND id = ANY($3::uuid[]) AND read_at IS NULL`,
       [viewer.tenantId, viewer.userId, unique],
     );
-    return n;
   },
 };

@@ -21,85 +21,92 @@ import { DateTimeScalar } from '../../graphql/scalars';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { User } from '../user/user.entity';
-import { Opinion, OpinionChannel, OpinionState, OpinionTransfer, opinionChannelLabels, opinionStateLabels } from './opinion.entity';
+import { userService } from '../user/user.service';
+import { Opinion, OpinionState, OpinionTransfer, opinionChannelLabels, opinionStateLabels } from './opinion.entity';
 import { opinionService } from './opinion.service';
 
 export const OpinionConnection = Connection(Opinion);
 
-@InputType()
+const USER_RULE = '仅本人和管理其所在组织的管理员可见，其他人为空';
+
+@InputType({ description: '群众经二维码反映意见' })
 class SubmitOpinionInput {
-  @Field({ description: 'The code from the QR code.' }) @MaxLength(100) code: string;
-  @Field() @MinLength(1) @MaxLength(5000) content: string;
-  @Field(() => String, { nullable: true, description: 'Phone or e-mail, optional: stored only as a keyed hash and a masked form.' })
+  @Field({ description: '二维码中的码值' }) @MaxLength(100) code: string;
+  @Field({ description: '反映的事项（1–5000 字）' }) @MinLength(1) @MaxLength(5000) content: string;
+  @Field(() => String, { nullable: true, description: '手机号或电子邮箱（可不填）：只保存其密钥散列和打码形式' })
   @IsOptional()
   @MaxLength(100)
   contact?: string | null;
 }
 
-@InputType()
+@InputType({ description: '工作人员登记群众当面或电话反映的意见' })
 class RecordOpinionInput {
-  @Field(() => ID, { description: 'The org the matter concerns.' }) orgId: string;
-  @Field() @MinLength(1) @MaxLength(5000) content: string;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(100) contact?: string | null;
+  @Field(() => ID, { description: '事项涉及的党组织' }) orgId: string;
+  @Field({ description: '反映的事项（1–5000 字）' }) @MinLength(1) @MaxLength(5000) content: string;
+  @Field(() => String, { nullable: true, description: '反映人的手机号或电子邮箱（可不填），只保存打码形式' })
+  @IsOptional()
+  @MaxLength(100)
+  contact?: string | null;
 }
 
-@InputType()
+@InputType({ description: '指定一条民意' })
 class OpinionRefInput {
-  @Field(() => ID) id: string;
+  @Field(() => ID, { description: '民意' }) id: string;
 }
 
-@InputType()
+@InputType({ description: '移交民意' })
 class TransferOpinionInput {
-  @Field(() => ID) id: string;
-  @Field(() => ID, { description: 'A secretary or officer over the opinion’s org.' }) toUserId: string;
-  @Field() @MinLength(1) @MaxLength(2000) reason: string;
+  @Field(() => ID, { description: '民意' }) id: string;
+  @Field(() => ID, { description: '接收人：该组织的书记或其上级负责人' }) toUserId: string;
+  @Field({ description: '移交理由（1–2000 字）' }) @MinLength(1) @MaxLength(2000) reason: string;
 }
 
-@InputType()
+@InputType({ description: '答复民意' })
 class ReplyOpinionInput {
-  @Field(() => ID) id: string;
-  @Field() @MinLength(1) @MaxLength(20000) reply: string;
+  @Field(() => ID, { description: '民意' }) id: string;
+  @Field({ description: '答复内容（1–20000 字）' }) @MinLength(1) @MaxLength(20000) reply: string;
 }
 
-@InputType()
+@InputType({ description: '反映人评价答复' })
 class RateOpinionReplyInput {
-  @Field({ description: 'The token handed out at intake.' }) @MaxLength(100) followUpToken: string;
-  @Field(() => Int, { description: '1..5' }) @Min(1) @Max(5) satisfaction: number;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) comment?: string | null;
+  @Field({ description: '提交时领取的查询码' }) @MaxLength(100) followUpToken: string;
+  @Field(() => Int, { description: '满意度 1–5' }) @Min(1) @Max(5) satisfaction: number;
+  @Field(() => String, { nullable: true, description: '评价意见（可不填）' }) @IsOptional() @MaxLength(2000) comment?: string | null;
 }
 
-@ObjectType({ description: 'What the submitter keeps: the follow-up token (shown once) to read the reply and rate it.' })
+@ObjectType({ description: '民意回执：反映人凭查询码（只显示这一次）查看答复并评价' })
 class OpinionReceipt {
-  @Field() followUpToken: string;
-  @Field() orgName: string;
-  @Field(() => DateTimeScalar) dueAt: Date;
-  @Field(() => OpinionState) state: OpinionState;
+  @Field({ description: '查询码：请妥善保存，凭它查看答复并评价' }) followUpToken: string;
+  @Field({ description: '受理的党组织名称' }) orgName: string;
+  @Field(() => DateTimeScalar, { description: '答复期限（限时办结）' }) dueAt: Date;
+  @Field(() => OpinionState, { description: '办理状态' }) state: OpinionState;
+  @Field({ description: '办理状态的中文名' }) stateLabel: string;
 }
 
-@ObjectType()
+@ObjectType({ description: '工作人员登记的民意及其查询码' })
 class RecordedOpinion {
-  @Field(() => Opinion) opinion: Opinion;
-  @Field({ description: 'Hand it to the submitter (shown once): it lets them read and rate the reply.' }) followUpToken: string;
+  @Field(() => Opinion, { description: '登记的民意（登记人即首问负责人）' }) opinion: Opinion;
+  @Field({ description: '查询码：交给反映人（只显示这一次），凭它查看答复并评价' }) followUpToken: string;
 }
 
-@ObjectType({ description: 'The submitter’s view of an opinion, by follow-up token.' })
+@ObjectType({ description: '反映人凭查询码看到的民意办理情况' })
 class OpinionFollowUp {
-  @Field() orgName: string;
-  @Field() content: string;
-  @Field(() => OpinionState) state: OpinionState;
-  @Field() stateLabel: string;
-  @Field(() => DateTimeScalar) dueAt: Date;
-  @Field(() => String, { nullable: true }) reply: string | null;
-  @Field(() => DateTimeScalar, { nullable: true }) repliedAt: Date | null;
-  @Field(() => Int, { nullable: true }) satisfaction: number | null;
+  @Field({ description: '受理的党组织名称' }) orgName: string;
+  @Field({ description: '反映的事项' }) content: string;
+  @Field(() => OpinionState, { description: '办理状态' }) state: OpinionState;
+  @Field({ description: '办理状态的中文名' }) stateLabel: string;
+  @Field(() => DateTimeScalar, { description: '答复期限（限时办结）' }) dueAt: Date;
+  @Field(() => String, { nullable: true, description: '答复内容；未答复为空' }) reply: string | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: '答复时间；未答复为空' }) repliedAt: Date | null;
+  @Field(() => Int, { nullable: true, description: '反映人给出的满意度；未评价为空' }) satisfaction: number | null;
 }
 
 @ArgsType()
 class OpinionsArgs extends PageArgs {
-  @Field(() => ID, { nullable: true }) under?: string;
-  @Field(() => OpinionState, { nullable: true }) state?: OpinionState;
-  @Field(() => Boolean, { nullable: true, description: 'true: not replied within the time limit (限时办结).' }) overdue?: boolean;
-  @Field(() => Boolean, { nullable: true, description: 'Only those you are responsible for.' }) mine?: boolean;
+  @Field(() => ID, { nullable: true, description: '只列此子树内组织的民意；不填为您的全部权限范围（及由您负责的）' }) under?: string;
+  @Field(() => OpinionState, { nullable: true, description: '只列此办理状态' }) state?: OpinionState;
+  @Field(() => Boolean, { nullable: true, description: 'true：只列超过时限仍未答复的；false：只列未超时的' }) overdue?: boolean;
+  @Field(() => Boolean, { nullable: true, description: '只列由您首问负责的' }) mine?: boolean;
 }
 
 async function followUpView(ctx: RequestContext, o: Opinion): Promise<OpinionFollowUp> {
@@ -117,134 +124,144 @@ async function followUpView(ctx: RequestContext, o: Opinion): Promise<OpinionFol
 
 @Resolver(() => Opinion)
 export class OpinionResolver {
-  @Mutation(() => OpinionReceipt, { description: 'No sign-in needed: leave an opinion (民意) through a link code.' })
-  async submitOpinion(@Arg('input') input: SubmitOpinionInput, @Ctx() ctx: RequestContext): Promise<OpinionReceipt> {
-    return opinionService.submitPublic(ctx, input);
+  @Mutation(() => OpinionReceipt, { description: '无需登录：经二维码反映意见（民意收集）' })
+  async submitOpinion(
+    @Arg('input', { description: '群众经二维码反映意见' }) input: SubmitOpinionInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<OpinionReceipt> {
+    const receipt = await opinionService.submitPublic(ctx, input);
+    return { ...receipt, stateLabel: opinionStateLabels[receipt.state] };
   }
 
-  @Query(() => OpinionFollowUp, { description: 'No sign-in needed: the submitter reads the state and reply by follow-up token.' })
-  async opinionFollowUp(@Arg('token') token: string, @Ctx() ctx: RequestContext): Promise<OpinionFollowUp> {
+  @Query(() => OpinionFollowUp, { description: '无需登录：反映人凭查询码查看办理状态和答复' })
+  async opinionFollowUp(@Arg('token', { description: '查询码' }) token: string, @Ctx() ctx: RequestContext): Promise<OpinionFollowUp> {
     return followUpView(ctx, await opinionService.byFollowUp(ctx, token));
   }
 
-  @Mutation(() => OpinionFollowUp, { description: 'No sign-in needed: the submitter rates the reply, which closes the opinion (办结).' })
-  async rateOpinionReply(@Arg('input') input: RateOpinionReplyInput, @Ctx() ctx: RequestContext): Promise<OpinionFollowUp> {
+  @Mutation(() => OpinionFollowUp, { description: '无需登录：反映人评价答复，民意随之办结' })
+  async rateOpinionReply(
+    @Arg('input', { description: '反映人评价答复' }) input: RateOpinionReplyInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<OpinionFollowUp> {
     return followUpView(ctx, await opinionService.rateReply(ctx, input.followUpToken, input.satisfaction, input.comment ?? null));
   }
 
-  @Mutation(() => RecordedOpinion, {
-    description: 'Staff record an opinion received in person or by phone; they are responsible for it (首问负责).',
-  })
-  async recordOpinion(@Arg('input') input: RecordOpinionInput, @Ctx() ctx: RequestContext): Promise<RecordedOpinion> {
+  @Mutation(() => RecordedOpinion, { description: '登记民意：工作人员登记当面或电话反映的意见，登记人即首问负责人' })
+  async recordOpinion(
+    @Arg('input', { description: '工作人员登记群众当面或电话反映的意见' }) input: RecordOpinionInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<RecordedOpinion> {
     return opinionService.record(ctx, { ...input, orgId: idOf('Org', input.orgId) });
   }
 
-  @Mutation(() => Opinion, { description: '首问负责: take a received opinion; you stay responsible unless you transfer it.' })
-  async acceptOpinion(@Arg('input') input: OpinionRefInput, @Ctx() ctx: RequestContext): Promise<Opinion> {
+  @Mutation(() => Opinion, { description: '受理民意（首问负责）：受理人负责到底，除非明确移交' })
+  async acceptOpinion(@Arg('input', { description: '指定一条民意' }) input: OpinionRefInput, @Ctx() ctx: RequestContext): Promise<Opinion> {
     return opinionService.accept(ctx, idOf('Opinion', input.id));
   }
 
-  @Mutation(() => Opinion, { description: 'An explicit, recorded hand-over to another handler.' })
-  async transferOpinion(@Arg('input') input: TransferOpinionInput, @Ctx() ctx: RequestContext): Promise<Opinion> {
+  @Mutation(() => Opinion, { description: '移交民意：明确移交给另一名负责人，并留有记录' })
+  async transferOpinion(
+    @Arg('input', { description: '移交民意' }) input: TransferOpinionInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Opinion> {
     return opinionService.transfer(ctx, idOf('Opinion', input.id), idOf('User', input.toUserId), input.reason);
   }
 
-  @Mutation(() => Opinion)
-  async replyOpinion(@Arg('input') input: ReplyOpinionInput, @Ctx() ctx: RequestContext): Promise<Opinion> {
+  @Mutation(() => Opinion, { description: '答复民意：由首问负责人答复' })
+  async replyOpinion(@Arg('input', { description: '答复民意' }) input: ReplyOpinionInput, @Ctx() ctx: RequestContext): Promise<Opinion> {
     return opinionService.reply(ctx, idOf('Opinion', input.id), input.reply);
   }
 
-  @Query(() => Opinion)
-  async opinion(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Opinion> {
+  @Query(() => Opinion, { description: '一条民意（须在您的权限范围内，或由您负责）' })
+  async opinion(@Arg('id', () => ID, { description: '民意编号' }) id: string, @Ctx() ctx: RequestContext): Promise<Opinion> {
     return opinionService.getOrThrow(ctx, idOf('Opinion', id));
   }
 
-  @Query(() => OpinionConnection, {
-    description: 'Opinions of orgs in the subtree, soonest due first; overdue: true lists those not replied within the limit.',
-  })
+  @Query(() => OpinionConnection, { description: '民意列表：子树内组织的民意及由您负责的民意，答复期限最近的在前' })
   async opinions(@Args() args: OpinionsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Opinion>> {
     const under = args.under ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.under)) : null;
-    return toConnection(
-      await opinionService.list(
-        ctx,
-        { under, state: args.state, overdue: args.overdue, responsibleToMe: args.mine ?? false },
-        pageSize(args),
-        args.after,
-      ),
-    );
+    const filter = { under, state: args.state, overdue: args.overdue, responsibleToMe: args.mine ?? false };
+    return toConnection(await opinionService.list(ctx, filter, pageSize(args), args.after));
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() o: Opinion): string {
     return toGlobalId('Opinion', o.id);
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: '办理状态的中文名' })
   stateLabel(@Root() o: Opinion): string {
     return opinionStateLabels[o.state];
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: '来源的中文名' })
   channelLabel(@Root() o: Opinion): string {
-    return opinionChannelLabels[o.channel as OpinionChannel];
+    return opinionChannelLabels[o.channel];
   }
 
-  @FieldResolver(() => Boolean, { description: 'Not replied within the time limit.' })
+  @FieldResolver(() => Boolean, { description: '是否超时：已过答复期限仍未答复' })
   overdue(@Root() o: Opinion): boolean {
     return opinionService.isOverdue(o);
   }
 
   @FieldResolver(() => Org, {
     nullable: true,
-    description: 'The org it concerns; null for the responsible staff member once the org moved out of their scope.',
+    description: '事项涉及的党组织；组织已移出首问负责人的权限范围时，对其为空',
   })
   async org(@Root() o: Opinion, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, o.orgId);
   }
 
-  @FieldResolver(() => User, { nullable: true, description: '首问负责: the staff member responsible.' })
-  async responsible(@Root() o: Opinion, @Ctx() ctx: RequestContext): Promise<User | null> {
-    return o.responsibleId ? userById(ctx, o.tenantId, o.responsibleId) : null;
+  @FieldResolver(() => String, { nullable: true, description: '首问负责人的姓名；待受理为空' })
+  async responsibleName(@Root() o: Opinion, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, o.responsibleId);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Masked contact (138****5678), for handlers over the org.' })
+  @FieldResolver(() => User, { nullable: true, description: `首问负责人的账号：${USER_RULE}（姓名见 responsibleName）` })
+  async responsible(@Root() o: Opinion, @Ctx() ctx: RequestContext): Promise<User | null> {
+    return o.responsibleId ? userService.findById(ctx, o.responsibleId) : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: '联系方式的打码形式（138****5678），仅首问负责人和组织的负责人可见' })
   async contactMasked(@Root() o: Opinion, @Ctx() ctx: RequestContext): Promise<string | null> {
     return opinionService.contactMasked(ctx, o);
   }
 
-  @FieldResolver(() => [OpinionTransfer], { description: 'Every hand-over, oldest first.' })
+  @FieldResolver(() => [OpinionTransfer], { description: '历次移交，先移交的在前（每次须明确办理，条数有限）' })
   async transfers(@Root() o: Opinion, @Ctx() ctx: RequestContext): Promise<OpinionTransfer[]> {
     return opinionService.transfers(ctx, o);
   }
 }
 
-async function userById(ctx: RequestContext, tenantId: string, id: string): Promise<User | null> {
-  return ctx
-    .loader<string, User | null>('opinion.users', async (ids) => {
-      const rows = await ctx.tx
-        .repository(User)
-        .createQueryBuilder('u')
-        .where('u.tenant_id = :t AND u.id = ANY(:ids)', { t: tenantId, ids: [...ids] })
-        .getMany();
-      return ids.map((i) => rows.find((u) => u.id === i) ?? null);
-    })
-    .load(id);
-}
-
 @Resolver(() => OpinionTransfer)
 export class OpinionTransferResolver {
-  @FieldResolver(() => User)
-  async from(@Root() t: OpinionTransfer, @Ctx() ctx: RequestContext): Promise<User> {
-    return (await userById(ctx, t.tenantId, t.fromUserId))!;
+  @FieldResolver(() => String, { nullable: true, description: '移出人（原首问负责人）的姓名' })
+  async fromName(@Root() t: OpinionTransfer, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, t.fromUserId);
   }
 
-  @FieldResolver(() => User)
-  async to(@Root() t: OpinionTransfer, @Ctx() ctx: RequestContext): Promise<User> {
-    return (await userById(ctx, t.tenantId, t.toUserId))!;
+  @FieldResolver(() => User, { nullable: true, description: `移出人的账号：${USER_RULE}（姓名见 fromName）` })
+  async from(@Root() t: OpinionTransfer, @Ctx() ctx: RequestContext): Promise<User | null> {
+    return userService.findById(ctx, t.fromUserId);
   }
 
-  @FieldResolver(() => User)
-  async by(@Root() t: OpinionTransfer, @Ctx() ctx: RequestContext): Promise<User> {
-    return (await userById(ctx, t.tenantId, t.transferredBy))!;
+  @FieldResolver(() => String, { nullable: true, description: '接收人（新首问负责人）的姓名' })
+  async toName(@Root() t: OpinionTransfer, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, t.toUserId);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: `接收人的账号：${USER_RULE}（姓名见 toName）` })
+  async to(@Root() t: OpinionTransfer, @Ctx() ctx: RequestContext): Promise<User | null> {
+    return userService.findById(ctx, t.toUserId);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: '办理移交的人的姓名' })
+  async byName(@Root() t: OpinionTransfer, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, t.transferredBy);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: `办理移交的人的账号：${USER_RULE}（姓名见 byName）` })
+  async by(@Root() t: OpinionTransfer, @Ctx() ctx: RequestContext): Promise<User | null> {
+    return userService.findById(ctx, t.transferredBy);
   }
 }

@@ -11,54 +11,57 @@ export enum PairingPersonKind {
 export const pairingPersonKindLabels: Record<PairingPersonKind, string> = { MEMBER: '生活困难党员', RESIDENT: '生活困难群众' };
 registerEnumType(PairingPersonKind, {
   name: 'PairingPersonKind',
+  description: '结对联系对象的类别：生活困难党员或生活困难群众',
   valuesConfig: labelled(pairingPersonKindLabels),
 });
 
 @Entity('pairing_persons')
 @ObjectType({
   implements: Node,
-  description: 'A member or resident in difficulty whom cadres pair with (结对联系对象), registered with an org.',
+  description: '结对联系对象：在某党组织登记的生活困难党员或群众，由干部结对联系帮扶',
 })
 export class PairingPerson {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid', { name: 'org_id' }) orgId: string;
-  @Field() @Column() name: string;
-  @Field(() => PairingPersonKind) @Column('text') kind: PairingPersonKind;
-  @Field({ description: 'The difficulty (困难情况).' }) @Column() difficulty: string;
-  @Field(() => String, { nullable: true, description: 'Contact, masked (the full value is never stored).' })
+  @Field({ description: '姓名' }) @Column() name: string;
+  @Field(() => PairingPersonKind, { description: '类别' }) @Column('text') kind: PairingPersonKind;
+  @Field({ description: '困难情况' }) @Column() difficulty: string;
+  @Field(() => String, { nullable: true, description: '联系方式的打码形式（完整号码从不保存）' })
   @Column('text', { name: 'contact_masked', nullable: true })
   contactMasked: string | null;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
-  @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Field(() => DateTimeScalar, { description: '登记时间' }) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }
 
 @Entity('pairings')
 @ObjectType({
   implements: Node,
-  description: '结对联系: a cadre of a leading body (LEADER, SECRETARY or SUPERVISOR) paired with a person in difficulty.',
+  description: '结对联系：领导班子成员（领导小组成员、书记、上级党委负责人）与一名困难对象结对，定期走访帮扶',
 })
 export class Pairing {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid', { name: 'cadre_id' }) cadreId: string;
   @Column('uuid', { name: 'person_id' }) personId: string;
-  @Field() @Column() note: string;
-  @Field(() => DateScalar) @Column('date', { name: 'started_on' }) startedOn: string;
-  @Field(() => DateScalar, { nullable: true }) @Column('date', { name: 'ended_on', nullable: true }) endedOn: string | null;
+  @Field({ description: '结对说明（如走访频次）' }) @Column() note: string;
+  @Field(() => DateScalar, { description: '结对开始日期' }) @Column('date', { name: 'started_on' }) startedOn: string;
+  @Field(() => DateScalar, { nullable: true, description: '结对结束日期；仍在结对为空' })
+  @Column('date', { name: 'ended_on', nullable: true })
+  endedOn: string | null;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
-  @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Field(() => DateTimeScalar, { description: '结对时间' }) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }
 
 @Entity('pairing_visits')
-@ObjectType({ implements: Node, description: 'A visit of a pairing (走访): when, what was seen, what help was given.' })
+@ObjectType({ implements: Node, description: '走访：结对干部的一次走访，记录日期、了解的情况和帮扶内容' })
 export class PairingVisit {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid', { name: 'pairing_id' }) pairingId: string;
-  @Field(() => DateScalar) @Column('date', { name: 'visited_on' }) visitedOn: string;
-  @Field() @Column() note: string;
-  @Field({ description: 'Help given (帮扶内容).' }) @Column({ name: 'help_given' }) helpGiven: string;
+  @Field(() => DateScalar, { description: '走访日期' }) @Column('date', { name: 'visited_on' }) visitedOn: string;
+  @Field({ description: '走访情况' }) @Column() note: string;
+  @Field({ description: '帮扶内容' }) @Column({ name: 'help_given' }) helpGiven: string;
   @Column('uuid', { name: 'recorded_by' }) recordedBy: string;
-  @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Field(() => DateTimeScalar, { description: '记录时间' }) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

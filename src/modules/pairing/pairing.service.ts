@@ -1,34 +1,16 @@
-import { inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
-import { UserViewer, hasRoleOver, scopePaths } from '../../auth/viewer';
+import { inScope, underAnySql } from '../../auth/scope';
+import { UserViewer, hasRoleOver } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { ErrorCode, badInput, errorFactory } from '../../graphql/errors';
+import { keysetPage } from '../../graphql/keyset';
+import { Page } from '../../graphql/relay';
+import { Role } from '../../auth/roles';
 import { protectContact, tenantToday } from '../link-code/public';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Role } from '../../auth/roles';
+import { rootsFor, scopedQuery } from '../org/scoped';
 import { User } from '../user/user.entity';
 import { Pairing, PairingPerson, PairingPersonKind, PairingVisit } from './pairing.entity';
-
-export enum PairingErrorReason {
-  PERSON_NOT_FOUND = 'PERSON_NOT_FOUND',
-  PAIRING_NOT_FOUND = 'PAIRING_NOT_FOUND',
-  CADRE_NOT_FOUND = 'CADRE_NOT_FOUND',
-  NOT_CADRE = 'NOT_CADRE',
-  NOT_PAIRING_MANAGER = 'NOT_PAIRING_MANAGER',
-  ALREADY_PAIRED = 'ALREADY_PAIRED',
-  PAIRING_ENDED = 'PAIRING_ENDED',
-  INVALID_DATE = 'INVALID_DATE',
-}
-export const pairingError = errorFactory<PairingErrorReason>({
-  PERSON_NOT_FOUND: ErrorCode.NOT_FOUND,
-  PAIRING_NOT_FOUND: ErrorCode.NOT_FOUND,
-  CADRE_NOT_FOUND: ErrorCode.NOT_FOUND,
-  NOT_CADRE: ErrorCode.BAD_USER_INPUT,
-  NOT_PAIRING_MANAGER: ErrorCode.FORBIDDEN,
-  ALREADY_PAIRED: ErrorCode.CONFLICT,
-  PAIRING_ENDED: ErrorCode.CONFLICT,
-  INVALID_DATE: ErrorCode.BAD_USER_INPUT,
-});
+import { pairingError } from './pairing.errors';
 
 /** 领导班子: the roles whose holders pair with someone in difficulty (每人结对联系1名以上). */
 export const CADRE_ROLES = [Role.LEADER, Role.SECRETARY, Role.SUPERVISOR];
@@ -38,32 +20,57 @@ const MANAGERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETAR
 const READERS = [...MANAGERS, Role.INSPECTOR];
 /** Who may pair another cadre: an admin or leader over one of that cadre's orgs. */
 const ORGANIZERS = [Role.TENANT_ADMIN, Role.LEADER];
+/** pairingsWithoutVisit(days:) takes 1 to 3660 days. */
+export const IDLE_DAYS = { min: 1, max: 3660 };
 
 const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86400_000).toISOString().slice(0, 10);
 
-async function orgOf(ctx: RequestContext, orgId: string): Promise<Org | null> {
-  return orgService.findById(ctx, orgId);
+/** A cadre (LEADER, SECRETARY or SUPERVISOR role) as a list shows it: the user's id; the name comes from userService. */
+export interface CadreRef {
+  userId: string;
+}
+
+export interface PairingFilter {
+  under?: Org | null;
+  cadreId?: string;
+  activeOnly?: boolean;
+  idleDays?: number;
+}
+
+/** A page of `A` shown as `B` (each with the cursor of the row it came from). */
+function mapPage<A, B extends object>(page: Page<A>, to: (a: A) => B): Page<B> {
+  const cursors = new WeakMap<B, string>();
+  const nodes = page.nodes.map((a) => {
+    const b = to(a);
+    cursors.set(b, page.cursorOf(a));
+    return b;
+  });
+  return { ...page, nodes, cursorOf: (b) => cursors.get(b) ?? '' };
+}
+
+async function personOrg(ctx: RequestContext, pairing: Pairing): Promise<Org | null> {
+  const person = await ctx.tx.repository(PairingPerson).findOneBy({ tenantId: pairing.tenantId, id: pairing.personId });
+  return person ? orgService.findById(ctx, person.orgId) : null;
 }
 
 export const pairingService = {
+  /** Visible to readers over the person's org, and to the cadres paired with the person. */
   async findPerson(ctx: RequestContext, id: string): Promise<PairingPerson | null> {
     const viewer = requireUser(ctx);
     const person = await ctx.tx.repository(PairingPerson).findOneBy({ tenantId: viewer.tenantId, id });
     if (!person) return null;
-    const org = await orgOf(ctx, person.orgId);
+    const org = await orgService.findById(ctx, person.orgId);
     if (org && inScope(viewer, org.path, READERS)) return person;
-    // A cadre sees the people it is paired with.
-    const [paired] = await ctx.tx.query(`SELECT 1 FROM pairings WHERE tenant_id = $1 AND person_id = $2 AND cadre_id = $3`, [
-      viewer.tenantId,
-      id,
-      viewer.userId,
-    ]);
+    const [paired] = await ctx.tx.query<{ one: number }>(
+      `SELECT 1 AS one FROM pairings WHERE tenant_id = $1 AND person_id = $2 AND cadre_id = $3`,
+      [viewer.tenantId, id, viewer.userId],
+    );
     return paired ? person : null;
   },
 
   async getPersonOrThrow(ctx: RequestContext, id: string): Promise<PairingPerson> {
     const person = await this.findPerson(ctx, id);
-    if (!person) throw pairingError(PairingErrorReason.PERSON_NOT_FOUND, 'Person not found');
+    if (!person) throw pairingError('PERSON_NOT_FOUND');
     return person;
   },
 
@@ -73,13 +80,9 @@ export const pairingService = {
   ): Promise<PairingPerson> {
     const viewer = requireUser(ctx);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
-    if (!inScope(viewer, org.path, MANAGERS))
-      throw pairingError(
-        PairingErrorReason.NOT_PAIRING_MANAGER,
-        'Only the org’s secretary or an officer over it registers people in difficulty',
-      );
-    if (!input.name.trim()) throw badInput('input.name', 'A name is needed');
-    if (!input.difficulty.trim()) throw badInput('input.difficulty', 'Describe the difficulty');
+    if (!inScope(viewer, org.path, MANAGERS)) throw pairingError('NOT_PAIRING_MANAGER');
+    if (!input.name.trim()) throw pairingError('PERSON_NAME_BLANK', 'input.name');
+    if (!input.difficulty.trim()) throw pairingError('DIFFICULTY_BLANK', 'input.difficulty');
     const repo = ctx.tx.repository(PairingPerson);
     const saved = await repo.save(
       repo.create({
@@ -95,19 +98,18 @@ export const pairingService = {
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
-  async persons(ctx: RequestContext, under: Org | null, first: number): Promise<PairingPerson[]> {
-    const viewer = requireUser(ctx);
-    const scope = underAnySql('o', under ? scopedRootsUnder(viewer, under.path, READERS) : scopePaths(viewer, READERS));
-    return ctx.tx
-      .repository(PairingPerson)
-      .createQueryBuilder('p')
-      .innerJoin('orgs', 'o', 'o.tenant_id = p.tenant_id AND o.id = p.org_id')
-      .where('p.tenant_id = :t', { t: viewer.tenantId })
-      .andWhere(scope.sql, scope.params)
-      .orderBy('p.created_at', 'ASC')
-      .addOrderBy('p.id', 'ASC')
-      .limit(first)
-      .getMany();
+  /** People registered with orgs in the subtree (within the viewer's read scope), first registered first. */
+  async persons(ctx: RequestContext, under: Org | null, first: number, after?: string): Promise<Page<PairingPerson>> {
+    const roots = rootsFor(requireUser(ctx), under, READERS);
+    return keysetPage(
+      () => scopedQuery(ctx, PairingPerson, 'p', 'org_id', roots),
+      [
+        { sql: 'p.created_at', type: 'timestamptz', of: (p) => p.createdAt },
+        { sql: 'p.id', type: 'uuid', of: (p) => p.id },
+      ],
+      first,
+      after,
+    );
   },
 
   /** Visible to its cadre and to readers over the person's org. */
@@ -116,21 +118,26 @@ export const pairingService = {
     const pairing = await ctx.tx.repository(Pairing).findOneBy({ tenantId: viewer.tenantId, id });
     if (!pairing) return null;
     if (pairing.cadreId === viewer.userId) return pairing;
-    const person = await ctx.tx.repository(PairingPerson).findOneByOrFail({ tenantId: viewer.tenantId, id: pairing.personId });
-    const org = await orgOf(ctx, person.orgId);
+    const org = await personOrg(ctx, pairing);
     return org && inScope(viewer, org.path, READERS) ? pairing : null;
   },
 
   async getPairingOrThrow(ctx: RequestContext, id: string): Promise<Pairing> {
     const pairing = await this.findPairing(ctx, id);
-    if (!pairing) throw pairingError(PairingErrorReason.PAIRING_NOT_FOUND, 'Pairing not found');
+    if (!pairing) throw pairingError('PAIRING_NOT_FOUND');
     return pairing;
   },
 
-  /** The cadre's role assignments (path included), for the cadre and organizer checks. */
+  /** A visit, visible with its pairing. */
+  async findVisit(ctx: RequestContext, id: string): Promise<PairingVisit | null> {
+    const visit = await ctx.tx.repository(PairingVisit).findOneBy({ tenantId: requireUser(ctx).tenantId, id });
+    return visit && (await this.findPairing(ctx, visit.pairingId)) ? visit : null;
+  },
+
+  /** The cadre's role assignments (path included), for the cadre and organizer checks; null for an unknown or disabled user. */
   async cadreRoles(ctx: RequestContext, userId: string): Promise<{ role: Role; path: string }[] | null> {
     const viewer = requireUser(ctx);
-    const rows: { disabled: boolean; role: Role | null; path: string | null }[] = await ctx.tx.query(
+    const rows = await ctx.tx.query<{ disabled: boolean; role: Role | null; path: string | null }>(
       `SELECT u.disabled, ra.role, o.path::text AS path FROM users u
          LEFT JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
          LEFT JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
@@ -138,7 +145,7 @@ export const pairingService = {
       [viewer.tenantId, userId],
     );
     if (!rows.length || rows[0].disabled) return null;
-    return rows.filter((r) => r.role && CADRE_ROLES.includes(r.role)).map((r) => ({ role: r.role!, path: r.path! }));
+    return rows.flatMap((r) => (r.role && r.path && CADRE_ROLES.includes(r.role) ? [{ role: r.role, path: r.path }] : []));
   },
 
   /**
@@ -148,24 +155,22 @@ export const pairingService = {
   async pair(ctx: RequestContext, input: { cadreId: string; personId: string; note: string; startedOn?: string | null }): Promise<Pairing> {
     const viewer = requireUser(ctx);
     const person = await this.getPersonOrThrow(ctx, input.personId);
-    const org = await orgOf(ctx, person.orgId);
-    if (!org || !inScope(viewer, org.path, MANAGERS))
-      throw pairingError(PairingErrorReason.NOT_PAIRING_MANAGER, 'Only an officer over the person’s org arranges a pairing');
+    const org = await orgService.findById(ctx, person.orgId);
+    if (!org || !inScope(viewer, org.path, MANAGERS)) throw pairingError('NOT_PAIRING_MANAGER');
     const roles = await this.cadreRoles(ctx, input.cadreId);
-    if (!roles) throw pairingError(PairingErrorReason.CADRE_NOT_FOUND, 'User not found');
-    if (!roles.length)
-      throw pairingError(PairingErrorReason.NOT_CADRE, 'Only holders of LEADER, SECRETARY or SUPERVISOR roles are paired', 'input.cadreId');
+    if (!roles) throw pairingError('CADRE_NOT_FOUND', 'input.cadreId');
+    if (!roles.length) throw pairingError('NOT_CADRE', 'input.cadreId');
     if (input.cadreId !== viewer.userId && !roles.some((r) => hasRoleOver(viewer, r.path, ORGANIZERS))) {
-      throw pairingError(PairingErrorReason.NOT_PAIRING_MANAGER, 'Pairing another cadre needs an admin or leader over that cadre’s org');
+      throw pairingError('NOT_PAIRING_MANAGER');
     }
     const today = await tenantToday(ctx);
     const startedOn = input.startedOn ?? today;
-    if (startedOn > today) throw pairingError(PairingErrorReason.INVALID_DATE, 'A pairing cannot start in the future', 'input.startedOn');
-    const [active] = await ctx.tx.query(
-      `SELECT 1 FROM pairings WHERE tenant_id = $1 AND cadre_id = $2 AND person_id = $3 AND ended_on IS NULL`,
+    if (startedOn > today) throw pairingError('INVALID_DATE', { field: 'input.startedOn', params: { today } });
+    const [active] = await ctx.tx.query<{ one: number }>(
+      `SELECT 1 AS one FROM pairings WHERE tenant_id = $1 AND cadre_id = $2 AND person_id = $3 AND ended_on IS NULL`,
       [viewer.tenantId, input.cadreId, person.id],
     );
-    if (active) throw pairingError(PairingErrorReason.ALREADY_PAIRED, 'The cadre is already paired with this person');
+    if (active) throw pairingError('ALREADY_PAIRED');
     const repo = ctx.tx.repository(Pairing);
     const saved = await repo.save(
       repo.create({
@@ -184,22 +189,19 @@ export const pairingService = {
   /** Whether the viewer acts for the pairing: its cadre, or a manager over the person's org. */
   async mayManage(ctx: RequestContext, viewer: UserViewer, pairing: Pairing): Promise<boolean> {
     if (pairing.cadreId === viewer.userId) return true;
-    const person = await ctx.tx.repository(PairingPerson).findOneByOrFail({ tenantId: viewer.tenantId, id: pairing.personId });
-    const org = await orgOf(ctx, person.orgId);
+    const org = await personOrg(ctx, pairing);
     return !!org && inScope(viewer, org.path, MANAGERS);
   },
 
   async end(ctx: RequestContext, id: string): Promise<Pairing> {
     const viewer = requireUser(ctx);
     const pairing = await this.getPairingOrThrow(ctx, id);
-    if (!(await this.mayManage(ctx, viewer, pairing)))
-      throw pairingError(PairingErrorReason.NOT_PAIRING_MANAGER, 'Only the cadre or an officer over the person’s org ends a pairing');
-    const today = await tenantToday(ctx);
-    const [, changed] = await ctx.tx.query(
+    if (!(await this.mayManage(ctx, viewer, pairing))) throw pairingError('NOT_PAIRING_MANAGER');
+    const changed = await ctx.tx.execute(
       `UPDATE pairings SET ended_on = greatest($3::date, started_on) WHERE tenant_id = $1 AND id = $2 AND ended_on IS NULL`,
-      [viewer.tenantId, pairing.id, today],
+      [viewer.tenantId, pairing.id, await tenantToday(ctx)],
     );
-    if (!changed) throw pairingError(PairingErrorReason.PAIRING_ENDED, 'The pairing has already ended');
+    if (!changed) throw pairingError('PAIRING_ENDED');
     return ctx.tx.repository(Pairing).findOneByOrFail({ tenantId: viewer.tenantId, id: pairing.id });
   },
 
@@ -210,14 +212,13 @@ export const pairingService = {
   ): Promise<PairingVisit> {
     const viewer = requireUser(ctx);
     const pairing = await this.getPairingOrThrow(ctx, input.pairingId);
-    if (!(await this.mayManage(ctx, viewer, pairing)))
-      throw pairingError(PairingErrorReason.NOT_PAIRING_MANAGER, 'Only the cadre or an officer over the person’s org logs its visits');
-    if (pairing.endedOn) throw pairingError(PairingErrorReason.PAIRING_ENDED, 'The pairing has ended');
-    if (!input.note.trim()) throw badInput('input.note', 'Say what the visit found');
-    if (input.visitedOn > (await tenantToday(ctx)))
-      throw pairingError(PairingErrorReason.INVALID_DATE, 'A visit cannot be in the future', 'input.visitedOn');
+    if (!(await this.mayManage(ctx, viewer, pairing))) throw pairingError('NOT_PAIRING_MANAGER');
+    if (pairing.endedOn) throw pairingError('PAIRING_ENDED');
+    if (!input.note.trim()) throw pairingError('VISIT_NOTE_BLANK', 'input.note');
+    const today = await tenantToday(ctx);
+    if (input.visitedOn > today) throw pairingError('INVALID_DATE', { field: 'input.visitedOn', params: { today } });
     if (input.visitedOn < pairing.startedOn)
-      throw pairingError(PairingErrorReason.INVALID_DATE, 'A visit falls within the pairing', 'input.visitedOn');
+      throw pairingError('VISIT_BEFORE_PAIRING', { field: 'input.visitedOn', params: { startedOn: pairing.startedOn } });
     const repo = ctx.tx.repository(PairingVisit);
     const saved = await repo.save(
       repo.create({
@@ -229,90 +230,123 @@ export const pairingService = {
         recordedBy: viewer.userId,
       }),
     );
-    ctx.forget('pairing.visits');
+    ctx.forget('pairing.lastVisit');
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
-  /** Pairings of people registered in the subtree (within the viewer's read scope), plus the viewer's own. */
-  async list(
-    ctx: RequestContext,
-    filter: { under?: Org | null; cadreId?: string; activeOnly?: boolean; idleDays?: number },
-    first: number,
-  ): Promise<Pairing[]> {
+  /**
+   * Pairings of people registered in the subtree (within the viewer's read scope), plus the viewer's
+   * own (inside `under` when given), longest-standing first.
+   */
+  async list(ctx: RequestContext, filter: PairingFilter, first: number, after?: string): Promise<Page<Pairing>> {
     const viewer = requireUser(ctx);
-    const roots = filter.under ? scopedRootsUnder(viewer, filter.under.path, READERS) : scopePaths(viewer, READERS);
-    const scope = underAnySql('o', roots);
-    const qb = ctx.tx
-      .repository(Pairing)
-      .createQueryBuilder('p')
-      .innerJoin('pairing_persons', 'pp', 'pp.tenant_id = p.tenant_id AND pp.id = p.person_id')
-      .innerJoin('orgs', 'o', 'o.tenant_id = pp.tenant_id AND o.id = pp.org_id')
-      .where('p.tenant_id = :t', { t: viewer.tenantId });
-    if (filter.under)
-      qb.andWhere(`(${scope.sql} OR (p.cadre_id = :me AND o.path <@ CAST(:under AS ltree)))`, {
-        ...scope.params,
-        me: viewer.userId,
-        under: filter.under.path,
-      });
-    else qb.andWhere(`(${scope.sql} OR p.cadre_id = :me)`, { ...scope.params, me: viewer.userId });
-    if (filter.cadreId) qb.andWhere('p.cadre_id = :cadre', { cadre: filter.cadreId });
-    if (filter.activeOnly || filter.idleDays !== undefined) qb.andWhere('p.ended_on IS NULL');
-    if (filter.idleDays !== undefined) {
-      // Idle: N days or more since the last visit, or since the start when there was none.
-      const since = addDays(await tenantToday(ctx), -filter.idleDays);
-      qb.andWhere(
-        `greatest(p.started_on, (SELECT max(v.visited_on) FROM pairing_visits v WHERE v.tenant_id = p.tenant_id AND v.pairing_id = p.id)) <= CAST(:since AS date)`,
-        { since },
-      );
-    }
-    return qb.orderBy('p.started_on', 'ASC').addOrderBy('p.id', 'ASC').limit(first).getMany();
+    if (filter.idleDays !== undefined && (filter.idleDays < IDLE_DAYS.min || filter.idleDays > IDLE_DAYS.max))
+      throw pairingError('IDLE_DAYS_RANGE', { field: 'days', params: IDLE_DAYS });
+    const read = underAnySql('o', rootsFor(viewer, filter.under, READERS));
+    const mine = filter.under ? underAnySql('o', [filter.under.path]) : { sql: 'true', params: {} };
+    // Idle: N days or more since the last visit, or since the start when there was none.
+    const since = filter.idleDays !== undefined ? addDays(await tenantToday(ctx), -filter.idleDays) : null;
+    const build = () => {
+      const qb = ctx.tx
+        .repository(Pairing)
+        .createQueryBuilder('p')
+        .innerJoin('pairing_persons', 'pp', 'pp.tenant_id = p.tenant_id AND pp.id = p.person_id')
+        .innerJoin('orgs', 'o', 'o.tenant_id = pp.tenant_id AND o.id = pp.org_id')
+        .where('p.tenant_id = :t', { t: viewer.tenantId })
+        .andWhere(`(${read.sql} OR (p.cadre_id = :me AND ${mine.sql}))`, { ...read.params, ...mine.params, me: viewer.userId });
+      if (filter.cadreId) qb.andWhere('p.cadre_id = :cadre', { cadre: filter.cadreId });
+      if (filter.activeOnly || since) qb.andWhere('p.ended_on IS NULL');
+      if (since)
+        qb.andWhere(
+          `greatest(p.started_on, (SELECT max(v.visited_on) FROM pairing_visits v WHERE v.tenant_id = p.tenant_id AND v.pairing_id = p.id)) <= CAST(:since AS date)`,
+          { since },
+        );
+      return qb;
+    };
+    return keysetPage(
+      build,
+      [
+        { sql: 'p.started_on', type: 'date', of: (p) => p.startedOn },
+        { sql: 'p.id', type: 'uuid', of: (p) => p.id },
+      ],
+      first,
+      after,
+    );
   },
 
-  /** Cadres (LEADER, SECRETARY, SUPERVISOR roles on orgs in the subtree) without an active pairing: one statement. */
-  async cadresWithoutPairing(ctx: RequestContext, under: Org | null): Promise<User[]> {
+  /** Cadres (LEADER, SECRETARY, SUPERVISOR roles on orgs in the subtree) without an active pairing, by username: one statement. */
+  async cadresWithoutPairing(ctx: RequestContext, under: Org | null, first: number, after?: string): Promise<Page<CadreRef>> {
     const viewer = requireUser(ctx);
-    const roots = under ? scopedRootsUnder(viewer, under.path, READERS) : scopePaths(viewer, READERS);
-    const scope = underAnySql('o', roots);
-    return ctx.tx
-      .repository(User)
-      .createQueryBuilder('u')
-      .where('u.tenant_id = :t AND NOT u.disabled', { t: viewer.tenantId })
-      .andWhere(
-        `EXISTS (SELECT 1 FROM role_assignments ra JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
-                  WHERE ra.tenant_id = u.tenant_id AND ra.user_id = u.id AND ra.role = ANY(:roles) AND ${scope.sql})`,
-        { ...scope.params, roles: CADRE_ROLES },
-      )
-      .andWhere(`NOT EXISTS (SELECT 1 FROM pairings p WHERE p.tenant_id = u.tenant_id AND p.cadre_id = u.id AND p.ended_on IS NULL)`)
-      .orderBy('u.username', 'ASC')
-      .limit(500)
-      .getMany();
+    const scope = underAnySql('o', rootsFor(viewer, under, READERS));
+    const build = () =>
+      ctx.tx
+        .repository(User)
+        .createQueryBuilder('u')
+        .where('u.tenant_id = :t AND NOT u.disabled', { t: viewer.tenantId })
+        .andWhere(
+          `EXISTS (SELECT 1 FROM role_assignments ra JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
+                    WHERE ra.tenant_id = u.tenant_id AND ra.user_id = u.id AND ra.role = ANY(:roles) AND ${scope.sql})`,
+          { ...scope.params, roles: CADRE_ROLES },
+        )
+        .andWhere(`NOT EXISTS (SELECT 1 FROM pairings p WHERE p.tenant_id = u.tenant_id AND p.cadre_id = u.id AND p.ended_on IS NULL)`);
+    const page = await keysetPage(
+      build,
+      [
+        { sql: 'u.username', type: 'text', of: (u) => u.username },
+        { sql: 'u.id', type: 'uuid', of: (u) => u.id },
+      ],
+      first,
+      after,
+    );
+    return mapPage(page, (u) => ({ userId: u.id }));
   },
 
-  async visits(ctx: RequestContext, pairing: Pairing): Promise<PairingVisit[]> {
-    return ctx
-      .loader<string, PairingVisit[]>('pairing.visits', async (ids) => {
-        const rows = await ctx.tx
+  /** The pairing's visits, latest first. */
+  async visits(ctx: RequestContext, pairing: Pairing, first: number, after?: string): Promise<Page<PairingVisit>> {
+    return keysetPage(
+      () =>
+        ctx.tx
           .repository(PairingVisit)
           .createQueryBuilder('v')
-          .where('v.tenant_id = :t AND v.pairing_id = ANY(:ids)', { t: pairing.tenantId, ids: [...ids] })
-          .orderBy('v.visited_on', 'DESC')
-          .addOrderBy('v.created_at', 'DESC')
-          .getMany();
-        return ids.map((id) => rows.filter((v) => v.pairingId === id));
+          .where('v.tenant_id = :t AND v.pairing_id = :p', { t: pairing.tenantId, p: pairing.id }),
+      [
+        { sql: 'v.visited_on', type: 'date', of: (v) => v.visitedOn, desc: true },
+        { sql: 'v.created_at', type: 'timestamptz', of: (v) => v.createdAt, desc: true },
+        { sql: 'v.id', type: 'uuid', of: (v) => v.id, desc: true },
+      ],
+      first,
+      after,
+    );
+  },
+
+  /** The day of the pairing's latest visit (batched per request). */
+  async lastVisitOn(ctx: RequestContext, pairing: Pairing): Promise<string | null> {
+    return ctx
+      .loader<string, string | null>('pairing.lastVisit', async (ids) => {
+        const rows = await ctx.tx.query<{ pairing_id: string; last: string }>(
+          `SELECT pairing_id, max(visited_on)::text AS last FROM pairing_visits WHERE tenant_id = $1 AND pairing_id = ANY($2::uuid[]) GROUP BY pairing_id`,
+          [pairing.tenantId, [...ids]],
+        );
+        const byId = new Map(rows.map((r) => [r.pairing_id, r.last]));
+        return ids.map((id) => byId.get(id) ?? null);
       })
       .load(pairing.id);
   },
 
-  async user(ctx: RequestContext, tenantId: string, id: string): Promise<User | null> {
-    return ctx
-      .loader<string, User | null>('pairing.users', async (ids) => {
+  /** The person a pairing is with (batched per request; the pairing was read through its visibility rule). */
+  async personOf(ctx: RequestContext, pairing: Pairing): Promise<PairingPerson> {
+    const person = await ctx
+      .loader<string, PairingPerson | null>('pairing.persons', async (ids) => {
         const rows = await ctx.tx
-          .repository(User)
-          .createQueryBuilder('u')
-          .where('u.tenant_id = :t AND u.id = ANY(:ids)', { t: tenantId, ids: [...ids] })
+          .repository(PairingPerson)
+          .createQueryBuilder('x')
+          .where('x.tenant_id = :t AND x.id = ANY(:ids)', { t: pairing.tenantId, ids: [...ids] })
           .getMany();
-        return ids.map((i) => rows.find((u) => u.id === i) ?? null);
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        return ids.map((id) => byId.get(id) ?? null);
       })
-      .load(id);
+      .load(pairing.personId);
+    if (!person) throw pairingError('PERSON_NOT_FOUND');
+    return person;
   },
 };

@@ -6,8 +6,7 @@ import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
 @Entity('public_reviews')
 @ObjectType({
   implements: Node,
-  description:
-    '群众评议 / 评诺: one member of the public’s rating (满意度 1..5) of an org or of a commitment, through a link code, without an account.',
+  description: '群众评议（评诺）：一位群众经评议二维码、无需账号，对组织或其一项承诺的满意度评价（1–5 星）',
 })
 export class PublicReview {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
@@ -16,8 +15,8 @@ export class PublicReview {
   @Column('uuid', { name: 'org_id' }) orgId: string;
   @Column('uuid', { name: 'campaign_id', nullable: true }) campaignId: string | null;
   @Column('uuid', { name: 'commitment_id', nullable: true }) commitmentId: string | null;
-  @Field(() => Int, { description: '满意度: 1 (very dissatisfied) .. 5 (very satisfied).' }) @Column('smallint') rating: number;
-  @Field() @Column() comment: string;
+  @Field(() => Int, { description: '满意度：1（很不满意）到 5（很满意）星' }) @Column('smallint') rating: number;
+  @Field({ description: '评议意见（可为空）' }) @Column() comment: string;
   /** Keyed hashes: matched for de-duplication, never shown. */
   @Column({ name: 'device_hash', select: false }) deviceHash: string;
   @Column('text', { name: 'contact_hash', nullable: true, select: false }) contactHash: string | null;
@@ -25,15 +24,15 @@ export class PublicReview {
   @Column('text', { name: 'contact_masked', nullable: true }) contactMasked: string | null;
   @Field(() => DateTimeScalar, {
     nullable: true,
-    description: '排除: when an admin took this review out of the satisfaction figures (it stays stored); null while it counts.',
+    description: '排除时间：管理员将此评议排除出满意度统计的时间（评议仍保留）；计入统计时为空',
   })
   @Column('timestamptz', { name: 'excluded_at', nullable: true })
   excludedAt: Date | null;
-  @Field(() => String, { nullable: true, description: 'Why the review was excluded (e.g. 疑似刷评: one address, many device ids).' })
+  @Field(() => String, { nullable: true, description: '排除理由（如“疑似刷评：同一网络多个设备”）；计入统计时为空' })
   @Column('text', { name: 'excluded_reason', nullable: true })
   excludedReason: string | null;
-  @Field(() => DateScalar, { description: 'The day of the review in the tenant’s time zone.' })
+  @Field(() => DateScalar, { description: '评议日期（按本单位时区）' })
   @Column('date', { name: 'review_day' })
   reviewDay: string;
-  @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Field(() => DateTimeScalar, { description: '提交时间' }) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

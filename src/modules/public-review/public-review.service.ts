@@ -1,66 +1,43 @@
-import { inScope, scopedRootsUnder, subtreeOf, underAnySql } from '../../auth/scope';
-import { scopePaths } from '../../auth/viewer';
+import { inScope, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { ErrorCode, badInput, errorFactory } from '../../graphql/errors';
+import { keysetPage } from '../../graphql/keyset';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { Role } from '../../auth/roles';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService } from '../campaign/campaign.service';
 import { COMMITMENT_OFFICERS } from '../commitment/commitment.service';
 import { Evaluation } from '../evaluation/evaluation.entity';
-import { EvaluationErrorReason } from '../evaluation/evaluation.errors';
 import { evaluationService } from '../evaluation/evaluation.service';
 import { frameworkService } from '../framework/framework.service';
 import { ScoringType } from '../framework/pass-rule';
 import { LinkCode } from '../link-code/link-code.entity';
 import { linkCodeService } from '../link-code/link-code.service';
-import { FIGURES_SQL, SatisfactionFigures, keyedHash, protectContact, tenantToday, toFigures } from '../link-code/public';
+import { FIGURES_SQL, FigureRow, SatisfactionFigures, keyedHash, protectContact, tenantToday, toFigures } from '../link-code/public';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
+import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { tenantService } from '../tenant/tenant.service';
-import { Role } from '../../auth/roles';
 import { PublicReview } from './public-review.entity';
-
-export enum PublicReviewErrorReason {
-  REVIEW_NOT_FOUND = 'REVIEW_NOT_FOUND',
-  ALREADY_REVIEWED = 'ALREADY_REVIEWED',
-  NOT_RATEABLE = 'NOT_RATEABLE',
-  NOT_PERCENT_CRITERION = 'NOT_PERCENT_CRITERION',
-  NO_REVIEWS = 'NO_REVIEWS',
-  ADDRESS_DAILY_LIMIT = 'ADDRESS_DAILY_LIMIT',
-  CODE_DAILY_LIMIT = 'CODE_DAILY_LIMIT',
-  NOT_REVIEW_ADMIN = 'NOT_REVIEW_ADMIN',
-  EXCLUSION_REASON_REQUIRED = 'EXCLUSION_REASON_REQUIRED',
-}
-export const publicReviewError = errorFactory<PublicReviewErrorReason>({
-  REVIEW_NOT_FOUND: ErrorCode.NOT_FOUND,
-  ALREADY_REVIEWED: ErrorCode.CONFLICT,
-  NOT_RATEABLE: ErrorCode.BAD_USER_INPUT,
-  NOT_PERCENT_CRITERION: ErrorCode.BAD_USER_INPUT,
-  NO_REVIEWS: ErrorCode.BAD_USER_INPUT,
-  ADDRESS_DAILY_LIMIT: ErrorCode.RATE_LIMITED,
-  CODE_DAILY_LIMIT: ErrorCode.RATE_LIMITED,
-  NOT_REVIEW_ADMIN: ErrorCode.FORBIDDEN,
-  EXCLUSION_REASON_REQUIRED: ErrorCode.BAD_USER_INPUT,
-});
+import { publicReviewError } from './public-review.errors';
 
 /** Who sees clusters of reviews from one address and may exclude reviews from the figures: admins over the org. */
 const REVIEW_ADMINS = [Role.TENANT_ADMIN];
 
-export interface ReviewCluster {
+/** Reviews (comments included) are read by officers and inspectors over the org, not by members. */
+export const REVIEW_READERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SECRETARY, Role.SUPERVISOR, Role.INSPECTOR];
+
+/** 疑似刷评: reviews through one code on one day from one client address (its keyed hash) under several device ids. */
+export interface ReviewClusterRow {
   linkCodeId: string;
   orgId: string;
   day: string;
+  clientHash: string;
   reviewCount: number;
   deviceCount: number;
   averageRating: number;
   firstAt: Date;
   lastAt: Date;
-  reviewIds: string[];
-  clientHash: string;
 }
-
-/** Reviews (comments included) are read by officers and inspectors over the org, not by members. */
-export const REVIEW_READERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SECRETARY, Role.SUPERVISOR, Role.INSPECTOR];
 
 export interface ReviewInput {
   code: string;
@@ -92,6 +69,26 @@ export interface SatisfactionFilter {
   to?: string | null;
 }
 
+export interface PublicReviewFilter {
+  under?: Org | null;
+  orgId?: string;
+  campaignId?: string;
+  commitmentId?: string;
+  from?: string | null;
+  to?: string | null;
+}
+
+/** A review as stored (the seed writes the same rows as a submission). */
+export interface StoredReview {
+  rating: number;
+  comment: string;
+  deviceHash: string;
+  clientHash: string | null;
+  contact: { hash: string | null; masked: string | null };
+  commitmentId: string | null;
+  day: string;
+}
+
 /**
  * Which reviews count: the org's own ratings (not its commitments'), of the campaign when one is given
  * (reviews through its codes, and those through the org's permanent codes made within its dates).
@@ -108,12 +105,18 @@ const filterParams = (f: SatisfactionFilter) => [
   f.to ?? null,
 ];
 
+/** A day range whose end comes before its start is refused (at the `to` argument). */
+export function assertRange(from: string | null | undefined, to: string | null | undefined): void {
+  if (from && to && from > to) throw publicReviewError('REVIEW_RANGE_REVERSED', { field: 'to', params: { from, to } });
+}
+
 export const publicReviewService = {
   /**
    * 群众评议 without an account. A second review from the same device or the same contact through the
    * same code, of the same subject, on the same day is refused with CONFLICT (the first one stands).
    */
   async submit(ctx: RequestContext, input: ReviewInput): Promise<ReviewReceipt> {
+    if (!input.deviceId.trim()) throw publicReviewError('REVIEW_DEVICE_BLANK', 'input.deviceId');
     const link = await linkCodeService.resolve(ctx, input.code);
     const commitment = await this.rateable(ctx, link, input.commitmentId ?? null);
     const client = await linkCodeService.admit(ctx, link);
@@ -121,16 +124,12 @@ export const publicReviewService = {
     await this.admitDaily(ctx, link, client, day);
     const deviceHash = keyedHash(ctx, 'device', link.tenantId, input.deviceId.trim());
     const contact = protectContact(ctx, link.tenantId, input.contact);
-    const [duplicate] = await ctx.tx.query(
-      `SELECT 1 FROM public_reviews WHERE tenant_id = $1 AND link_code_id = $2 AND commitment_id IS NOT DISTINCT FROM $3::uuid AND review_day = $4::date
+    const [duplicate] = await ctx.tx.query<{ one: number }>(
+      `SELECT 1 AS one FROM public_reviews WHERE tenant_id = $1 AND link_code_id = $2 AND commitment_id IS NOT DISTINCT FROM $3::uuid AND review_day = $4::date
           AND (device_hash = $5 OR contact_hash = $6)`,
       [link.tenantId, link.id, commitment?.id ?? null, day, deviceHash, contact.hash],
     );
-    if (duplicate)
-      throw publicReviewError(
-        PublicReviewErrorReason.ALREADY_REVIEWED,
-        'This has already been rated from this device or contact today; thank you',
-      );
+    if (duplicate) throw publicReviewError('ALREADY_REVIEWED');
     await this.insert(ctx, link, {
       rating: input.rating,
       comment: input.comment.trim(),
@@ -157,26 +156,20 @@ export const publicReviewService = {
    */
   async admitDaily(ctx: RequestContext, link: LinkCode, clientHash: string, day: string): Promise<void> {
     const settings = await tenantService.settings(ctx);
-    await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtext('public-client:' || $1::text))`, [clientHash]);
-    const [row]: { by_address: number; by_code: number; wait: number }[] = await ctx.tx.query(
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtext('public-client:' || $1::text)) AS locked`, [clientHash]);
+    const [row] = await ctx.tx.query<{ by_address: number; by_code: number; wait: number }>(
       `SELECT (SELECT count(*) FROM public_reviews WHERE tenant_id = $1 AND client_hash = $2 AND review_day = $4::date)::int AS by_address,
               (SELECT count(*) FROM public_reviews WHERE tenant_id = $1 AND link_code_id = $3 AND review_day = $4::date)::int AS by_code,
               greatest(1, ceil(extract(epoch FROM ((($4::date + 1)::timestamp AT TIME ZONE $5) - now()))))::int AS wait`,
       [link.tenantId, clientHash, link.id, day, settings.timezone],
     );
     if (row.by_address >= settings.publicReviewsPerAddressPerDay) {
-      throw publicReviewError(
-        PublicReviewErrorReason.ADDRESS_DAILY_LIMIT,
-        `今天从此网络提交的评议已达上限（每天 ${settings.publicReviewsPerAddressPerDay} 条），请明天再来`,
-        { retryAfterSeconds: row.wait, limit: settings.publicReviewsPerAddressPerDay },
-      );
+      throw publicReviewError('ADDRESS_DAILY_LIMIT', {
+        params: { limit: settings.publicReviewsPerAddressPerDay, retryAfterSeconds: row.wait },
+      });
     }
     if (row.by_code >= settings.publicReviewsPerCodePerDay) {
-      throw publicReviewError(
-        PublicReviewErrorReason.CODE_DAILY_LIMIT,
-        `此二维码今天收到的评议已达上限（每天 ${settings.publicReviewsPerCodePerDay} 条），请明天再来`,
-        { retryAfterSeconds: row.wait, limit: settings.publicReviewsPerCodePerDay },
-      );
+      throw publicReviewError('CODE_DAILY_LIMIT', { params: { limit: settings.publicReviewsPerCodePerDay, retryAfterSeconds: row.wait } });
     }
   },
 
@@ -190,15 +183,17 @@ export const publicReviewService = {
     filter: { under?: Org | null; from?: string | null; to?: string | null; minReviews: number },
     first: number,
     after?: string,
-  ): Promise<Page<ReviewCluster>> {
+  ): Promise<Page<ReviewClusterRow>> {
     const viewer = requireUser(ctx);
-    const roots = filter.under ? scopedRootsUnder(viewer, filter.under.path, REVIEW_ADMINS) : scopePaths(viewer, REVIEW_ADMINS);
-    if (!roots.length) throw publicReviewError(PublicReviewErrorReason.NOT_REVIEW_ADMIN, '只有该组织的管理员可以查看疑似刷评');
+    assertRange(filter.from, filter.to);
+    const roots = rootsFor(viewer, filter.under, REVIEW_ADMINS);
+    if (!roots.length) throw publicReviewError('NOT_REVIEW_ADMIN');
     const params: unknown[] = [viewer.tenantId, filter.from ?? null, filter.to ?? null, filter.minReviews];
     const scope = roots.map((root) => {
       params.push(root);
       return subtreeOf('o', params.length);
     });
+    const countParams = [...params];
     const cursor = decodeCursor(after, 3);
     let keyset = '';
     if (cursor) {
@@ -209,14 +204,13 @@ export const publicReviewService = {
     const base = `
       SELECT r.link_code_id, r.review_day AS day, r.client_hash, min(r.org_id::text)::uuid AS org_id,
              count(*)::int AS review_count, count(DISTINCT r.device_hash)::int AS device_count,
-             round(avg(r.rating), 2)::float8 AS average_rating, min(r.created_at) AS first_at, max(r.created_at) AS last_at,
-             (array_agg(r.id ORDER BY r.created_at))[1:50] AS review_ids
+             round(avg(r.rating), 2)::float8 AS average_rating, min(r.created_at) AS first_at, max(r.created_at) AS last_at
         FROM public_reviews r JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.org_id
        WHERE r.tenant_id = $1 AND r.client_hash IS NOT NULL AND (${scope.join(' OR ')})
          AND ($2::date IS NULL OR r.review_day >= $2::date) AND ($3::date IS NULL OR r.review_day <= $3::date)
        GROUP BY r.link_code_id, r.review_day, r.client_hash
       HAVING count(*) >= $4 AND count(DISTINCT r.device_hash) > 1`;
-    const rows: {
+    const rows = await ctx.tx.query<{
       link_code_id: string;
       day: string;
       client_hash: string;
@@ -226,8 +220,7 @@ export const publicReviewService = {
       average_rating: number;
       first_at: Date;
       last_at: Date;
-      review_ids: string[];
-    }[] = await ctx.tx.query(
+    }>(
       `SELECT g.*, g.day::text AS day FROM (${base}) g WHERE true ${keyset} ORDER BY g.day DESC, g.link_code_id::text, g.client_hash LIMIT ${first + 1}`,
       params,
     );
@@ -241,18 +234,34 @@ export const publicReviewService = {
       averageRating: r.average_rating,
       firstAt: r.first_at,
       lastAt: r.last_at,
-      reviewIds: r.review_ids,
     }));
-    const countParams = params.slice(0, 4 + roots.length);
     return pageFrom(
       clusters,
       first,
       after,
       (c) => encodeCursor([c.day, c.linkCodeId, c.clientHash]),
       async () => {
-        const [{ n }] = await ctx.tx.query(`SELECT count(*)::int AS n FROM (${base}) g`, countParams);
-        return n as number;
+        const [{ n }] = await ctx.tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${base}) g`, countParams);
+        return n;
       },
+    );
+  },
+
+  /** The reviews of a cluster (within the viewer's read scope), oldest first. */
+  async clusterReviews(ctx: RequestContext, cluster: ReviewClusterRow, first: number, after?: string): Promise<Page<PublicReview>> {
+    const roots = rootsFor(requireUser(ctx), null, REVIEW_READERS);
+    const build = () =>
+      scopedQuery(ctx, PublicReview, 'r', 'org_id', roots)
+        .andWhere('r.link_code_id = :link AND r.review_day = CAST(:day AS date)', { link: cluster.linkCodeId, day: cluster.day })
+        .andWhere('r.client_hash = :client', { client: cluster.clientHash });
+    return keysetPage(
+      build,
+      [
+        { sql: 'r.created_at', type: 'timestamptz', of: (r) => r.createdAt },
+        { sql: 'r.id', type: 'uuid', of: (r) => r.id },
+      ],
+      first,
+      after,
     );
   },
 
@@ -263,17 +272,16 @@ export const publicReviewService = {
   async setExcluded(ctx: RequestContext, ids: string[], excluded: boolean, reason: string | null): Promise<PublicReview[]> {
     const viewer = requireUser(ctx);
     const text = reason?.trim() ?? '';
-    if (excluded && !text) throw publicReviewError(PublicReviewErrorReason.EXCLUSION_REASON_REQUIRED, '排除评议须写明理由', 'input.reason');
+    if (excluded && !text) throw publicReviewError('EXCLUSION_REASON_REQUIRED', 'input.reason');
     const reviews: PublicReview[] = [];
     for (const id of new Set(ids)) {
       const review = await this.find(ctx, id);
-      if (!review) throw publicReviewError(PublicReviewErrorReason.REVIEW_NOT_FOUND, '评议不存在', 'input.ids');
+      if (!review) throw publicReviewError('REVIEW_NOT_FOUND', 'input.ids');
       const org = await orgService.findById(ctx, review.orgId);
-      if (!org || !inScope(viewer, org.path, REVIEW_ADMINS))
-        throw publicReviewError(PublicReviewErrorReason.NOT_REVIEW_ADMIN, '只有该组织的管理员可以排除评议');
+      if (!org || !inScope(viewer, org.path, REVIEW_ADMINS)) throw publicReviewError('NOT_REVIEW_ADMIN');
       reviews.push(review);
     }
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `UPDATE public_reviews SET excluded_at = CASE WHEN $3 THEN now() END, excluded_by = CASE WHEN $3 THEN $4::uuid END, excluded_reason = CASE WHEN $3 THEN $5 END
         WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
       [viewer.tenantId, reviews.map((r) => r.id), excluded, viewer.userId, text],
@@ -284,45 +292,26 @@ export const publicReviewService = {
       .createQueryBuilder('r')
       .where('r.tenant_id = :t AND r.id = ANY(:ids)', { t: viewer.tenantId, ids: reviews.map((r) => r.id) })
       .orderBy('r.created_at')
+      .addOrderBy('r.id')
       .getMany();
   },
 
   /** The commitment a review rates: the code's own, or one of the code's org named by the reviewer. */
   async rateable(ctx: RequestContext, link: LinkCode, commitmentId: string | null): Promise<{ id: string; text: string } | null> {
-    if (!commitmentId) {
-      if (!link.commitmentId) return null;
-      commitmentId = link.commitmentId;
-    }
-    if (link.commitmentId && commitmentId !== link.commitmentId)
-      throw publicReviewError(PublicReviewErrorReason.NOT_RATEABLE, 'This code rates another commitment', 'input.commitmentId');
-    const [row] = await ctx.tx.query(`SELECT id, text FROM commitments WHERE tenant_id = $1 AND id = $2 AND org_id = $3`, [
-      link.tenantId,
-      commitmentId,
-      link.orgId,
-    ]);
-    if (!row)
-      throw publicReviewError(
-        PublicReviewErrorReason.NOT_RATEABLE,
-        'Not a commitment that can be rated with this code',
-        'input.commitmentId',
-      );
+    const wanted = commitmentId ?? link.commitmentId;
+    if (!wanted) return null;
+    if (link.commitmentId && wanted !== link.commitmentId) throw publicReviewError('NOT_RATEABLE', 'input.commitmentId');
+    const [row] = await ctx.tx.query<{ id: string; text: string }>(
+      `SELECT id, text FROM commitments WHERE tenant_id = $1 AND id = $2 AND org_id = $3`,
+      [link.tenantId, wanted, link.orgId],
+    );
+    if (!row) throw publicReviewError('NOT_RATEABLE', 'input.commitmentId');
     return row;
   },
 
-  async insert(
-    ctx: RequestContext,
-    link: LinkCode,
-    r: {
-      rating: number;
-      comment: string;
-      deviceHash: string;
-      clientHash: string | null;
-      contact: { hash: string | null; masked: string | null };
-      commitmentId: string | null;
-      day: string;
-    },
-  ): Promise<void> {
-    await ctx.tx.query(
+  /** Stores one review through `link` (a submission, or the demo seed). */
+  async insert(ctx: RequestContext, link: LinkCode, r: StoredReview): Promise<void> {
+    await ctx.tx.execute(
       `INSERT INTO public_reviews (tenant_id, link_code_id, org_id, campaign_id, commitment_id, rating, comment, device_hash, client_hash, contact_hash, contact_masked, review_day)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
@@ -343,12 +332,9 @@ export const publicReviewService = {
     ctx.forget('commitment.rating');
   },
 
+  /** Read by officers and inspectors over the review's org. */
   async find(ctx: RequestContext, id: string): Promise<PublicReview | null> {
-    const viewer = requireUser(ctx);
-    const review = await ctx.tx.repository(PublicReview).findOneBy({ tenantId: viewer.tenantId, id });
-    if (!review) return null;
-    const org = await orgService.findById(ctx, review.orgId);
-    return org && inScope(viewer, org.path, REVIEW_READERS) ? review : null;
+    return findInScope(ctx, PublicReview, id, (r) => r.orgId, REVIEW_READERS);
   },
 
   /** The masked contact, for officers over the org only. */
@@ -357,22 +343,12 @@ export const publicReviewService = {
     return org && inScope(requireUser(ctx), org.path, COMMITMENT_OFFICERS) ? review.contactMasked : null;
   },
 
-  async list(
-    ctx: RequestContext,
-    filter: { under?: Org | null; orgId?: string; campaignId?: string; commitmentId?: string; from?: string | null; to?: string | null },
-    first: number,
-    after?: string,
-  ): Promise<Page<PublicReview>> {
-    const viewer = requireUser(ctx);
-    const roots = filter.under ? scopedRootsUnder(viewer, filter.under.path, REVIEW_READERS) : scopePaths(viewer, REVIEW_READERS);
+  /** Reviews of orgs in the subtree (within the viewer's read scope), newest first. */
+  async list(ctx: RequestContext, filter: PublicReviewFilter, first: number, after?: string): Promise<Page<PublicReview>> {
+    assertRange(filter.from, filter.to);
+    const roots = rootsFor(requireUser(ctx), filter.under, REVIEW_READERS);
     const build = () => {
-      const scope = underAnySql('o', roots);
-      const qb = ctx.tx
-        .repository(PublicReview)
-        .createQueryBuilder('r')
-        .innerJoin('orgs', 'o', 'o.tenant_id = r.tenant_id AND o.id = r.org_id')
-        .where('r.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere(scope.sql, scope.params);
+      const qb = scopedQuery(ctx, PublicReview, 'r', 'org_id', roots);
       if (filter.orgId) qb.andWhere('r.org_id = :org', { org: filter.orgId });
       if (filter.campaignId) qb.andWhere('r.campaign_id = :campaign', { campaign: filter.campaignId });
       if (filter.commitmentId) qb.andWhere('r.commitment_id = :commitment', { commitment: filter.commitmentId });
@@ -380,54 +356,53 @@ export const publicReviewService = {
       if (filter.to) qb.andWhere('r.review_day <= CAST(:to AS date)', { to: filter.to });
       return qb;
     };
-    const qb = build()
-      .orderBy('r.created_at', 'DESC')
-      .addOrderBy('r.id', 'DESC')
-      .limit(first + 1);
-    const cursor = decodeCursor(after, 2);
-    if (cursor) qb.andWhere('(r.created_at, r.id) < (CAST(:c AS timestamptz), CAST(:i AS uuid))', { c: cursor[0], i: cursor[1] });
-    return pageFrom(
-      await qb.getMany(),
+    return keysetPage(
+      build,
+      [
+        { sql: 'r.created_at', type: 'timestamptz', of: (r) => r.createdAt, desc: true },
+        { sql: 'r.id', type: 'uuid', of: (r) => r.id, desc: true },
+      ],
       first,
       after,
-      (r) => encodeCursor([r.createdAt.toISOString(), r.id]),
-      () => build().getCount(),
     );
   },
 
-  /** The org's own figures, its subtree's, and each child subtree's: one statement. */
+  /** The org's own figures, its subtree's, and each child subtree's: one statement over path_key ranges. */
   async satisfaction(ctx: RequestContext, org: Org, filter: SatisfactionFilter): Promise<SatisfactionRollup> {
     const viewer = requireUser(ctx);
-    type Row = Parameters<typeof toFigures>[0] & { part: 'own' | 'subtree' | 'child'; org_id: string | null };
-    const rows: Row[] = await ctx.tx.query(
+    assertRange(filter.from, filter.to);
+    const rows = await ctx.tx.query<FigureRow & { part: 'own' | 'subtree' | 'child'; org_id: string | null }>(
       `WITH r AS (
-         SELECT o.path, r.rating FROM public_reviews r JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.org_id
-          WHERE o.path <@ $2::ltree AND ${COUNTED_SQL}
+         SELECT o.id AS org_id, o.path_key, r.rating FROM public_reviews r JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.org_id
+          WHERE o.tenant_id = $1 AND ${subtreeOf('o', 2)} AND ${COUNTED_SQL}
        )
-       SELECT 'own' AS part, NULL::uuid AS org_id, ${FIGURES_SQL} FROM r WHERE r.path = $2::ltree
+       SELECT 'own' AS part, NULL::uuid AS org_id, ${FIGURES_SQL} FROM r WHERE r.org_id = $8
        UNION ALL
        SELECT 'subtree', NULL, ${FIGURES_SQL} FROM r
        UNION ALL
-       SELECT 'child', c.id, ${FIGURES_SQL} FROM orgs c LEFT JOIN r ON r.path <@ c.path
+       SELECT 'child', c.id, ${FIGURES_SQL} FROM orgs c LEFT JOIN r ON r.path_key >= c.path_key AND r.path_key < c.path_key || '/'
         WHERE c.tenant_id = $1 AND c.parent_id = $8 AND c.archived_at IS NULL GROUP BY c.id`,
       [viewer.tenantId, org.path, ...filterParams(filter), org.id],
     );
-    const children = await Promise.all(
-      rows
-        .filter((r) => r!.part === 'child')
-        .map(async (r) => ({ org: (await orgService.findById(ctx, r!.org_id!))!, figures: toFigures(r) })),
-    );
+    // loaded together, so the org loader batches them into one statement
+    const children = (
+      await Promise.all(
+        rows
+          .filter((r) => r.part === 'child')
+          .map(async (r) => ({ org: r.org_id ? await orgService.findById(ctx, r.org_id) : null, figures: toFigures(r) })),
+      )
+    ).flatMap((c) => (c.org ? [{ org: c.org, figures: c.figures }] : []));
     return {
       org,
-      own: toFigures(rows.find((r) => r!.part === 'own')),
-      subtree: toFigures(rows.find((r) => r!.part === 'subtree')),
-      children: children.filter((c) => c.org).sort((a, b) => a.org.name.localeCompare(b.org.name, 'zh')),
+      own: toFigures(rows.find((r) => r.part === 'own')),
+      subtree: toFigures(rows.find((r) => r.part === 'subtree')),
+      children: children.sort((a, b) => a.org.name.localeCompare(b.org.name, 'zh')),
     };
   },
 
   /** The org's own figures for a campaign (what a PERCENT criterion takes). */
   async ownFigures(ctx: RequestContext, org: Org, campaign: Campaign): Promise<SatisfactionFigures> {
-    const [row] = await ctx.tx.query(`SELECT ${FIGURES_SQL} FROM public_reviews r WHERE r.org_id = $2 AND ${COUNTED_SQL}`, [
+    const [row] = await ctx.tx.query<FigureRow>(`SELECT ${FIGURES_SQL} FROM public_reviews r WHERE r.org_id = $2 AND ${COUNTED_SQL}`, [
       org.tenantId,
       org.id,
       ...filterParams({ campaign }),
@@ -446,20 +421,12 @@ export const publicReviewService = {
     const org = await evaluationService.assertEditor(ctx, evaluation);
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
     const criterion = (await frameworkService.criteriaOf(ctx, campaign.versionId)).find((c) => c.id === input.criterionId);
-    if (!criterion) throw badInput('input.criterionId', 'Not a criterion of this campaign', EvaluationErrorReason.INVALID_SCORE);
+    if (!criterion) throw publicReviewError('SATISFACTION_CRITERION_NOT_FOUND', 'input.criterionId');
     if (criterion.scoringType !== ScoringType.PERCENT)
-      throw publicReviewError(
-        PublicReviewErrorReason.NOT_PERCENT_CRITERION,
-        `${criterion.code} is not scored as a percentage`,
-        'input.criterionId',
-      );
+      throw publicReviewError('NOT_PERCENT_CRITERION', { field: 'input.criterionId', params: { criterion: criterion.code } });
     const figures = await this.ownFigures(ctx, org, campaign);
     if (!figures.count || figures.satisfiedShare === null)
-      throw publicReviewError(
-        PublicReviewErrorReason.NO_REVIEWS,
-        `${org.name} has no public reviews for this campaign yet`,
-        'input.evaluationId',
-      );
+      throw publicReviewError('NO_REVIEWS', { field: 'input.evaluationId', params: { org: org.name } });
     const score = {
       criterionId: criterion.id,
       value: figures.satisfiedShare,
