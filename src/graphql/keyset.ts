@@ -4,7 +4,7 @@ import { Page, decodeCursor, encodeCursor, pageFrom } from './relay';
 /** One column of a list's order: its SQL, the PostgreSQL type a cursor value is cast to, and its value on a row. */
 export interface KeysetColumn<E> {
   sql: string;
-  type: 'uuid' | 'date' | 'timestamptz' | 'text' | 'int' | 'numeric' | 'bool';
+  type: 'uuid' | 'date' | 'timestamptz' | 'text' | 'int' | 'bigint' | 'numeric' | 'bool';
   of: (row: E) => string | number | boolean | Date | null;
   desc?: boolean;
 }
