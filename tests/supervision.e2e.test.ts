@@ -519,12 +519,27 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     ]);
     expect(res.data.annualAssessment.total).toBe(88);
     const ranking = await gql(
-      `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { rank total org { name } } }`,
+      `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { totalCount nodes { rank total org { name } } } }`,
       { u: ids['市公交集团党委'], y: YEAR },
       supervisor,
     );
+    expect(ranking.data.assessmentRanking.totalCount).toBe(5);
+    // paged two at a time, through the ties, the same ranking
+    const paged: { rank: number; total: number; org: { name: string } }[] = [];
+    let after: string | null = null;
+    do {
+      const page: { data?: { assessmentRanking: { nodes: typeof paged; pageInfo: { hasNextPage: boolean; endCursor: string } } } } =
+        await gql(
+          `query($u: ID!, $y: Int!, $a: String) { assessmentRanking(under: $u, year: $y, first: 2, after: $a) { nodes { rank total org { name } } pageInfo { hasNextPage endCursor } } }`,
+          { u: ids['市公交集团党委'], y: YEAR, a: after },
+          supervisor,
+        );
+      paged.push(...page.data!.assessmentRanking.nodes);
+      after = page.data!.assessmentRanking.pageInfo.hasNextPage ? page.data!.assessmentRanking.pageInfo.endCursor : null;
+    } while (after);
+    expect(paged).toEqual(ranking.data.assessmentRanking.nodes);
     // the three criticised by the lagging notice lose 3 from the base 50; the fourth keeps 50
-    expect(ranking.data.assessmentRanking.map((r: { rank: number; total: number }) => [r.rank, r.total])).toEqual([
+    expect(ranking.data.assessmentRanking.nodes.map((r: { rank: number; total: number }) => [r.rank, r.total])).toEqual([
       [1, 88],
       [2, 50],
       [3, 47],
@@ -534,7 +549,7 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     expect(
       codes(
         await gql(
-          `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { rank } }`,
+          `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { nodes { rank } } }`,
           { u: ids['中共市交通运输局党委'], y: YEAR },
           supervisor,
         ),
