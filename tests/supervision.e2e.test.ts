@@ -409,11 +409,14 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
       rawId(late.data.raiseServiceRequest.id),
     ]);
     const overdue = await gql(
-      `query($u: ID!) { serviceRequests(under: $u, overdue: true) { title overdue fromOrg { name } } }`,
+      `query($u: ID!) { serviceRequests(under: $u, overdue: true) { totalCount nodes { title overdue stateLabel fromOrg { name } } } }`,
       { u: ids['市公交集团党委'] },
       supervisor,
     );
-    expect(overdue.data.serviceRequests).toEqual([{ title: '请求培训', overdue: true, fromOrg: { name: '第一车队党支部' } }]);
+    expect(overdue.data.serviceRequests).toEqual({
+      totalCount: 1,
+      nodes: [{ title: '请求培训', overdue: true, stateLabel: '待办理', fromOrg: { name: '第一车队党支部' } }],
+    });
   });
 
   it('turns lagging orgs into a draft criticism notice, issues it and tracks its reading', async () => {
