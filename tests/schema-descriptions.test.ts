@@ -42,7 +42,13 @@ function elements(): { path: string; description: string | undefined | null }[] 
 }
 
 /** Plain lists of a type that grows with use must be connections; these lists are bounded by what they are. */
-const BOUNDED_LISTS: Record<string, string> = {};
+const BOUNDED_LISTS: Record<string, string> = {
+  'SupervisionTeam.scope': 'the subtrees a team inspects: named when it is formed, at most 200',
+  'Inspection.findings': 'the findings of one record: at most 200, fixed once it is finalized',
+  'Inspection.amendments': 'a record is amended once: at most one',
+  'Notice.subjects': 'the orgs a notice names: fixed when it is drafted, at most 500',
+  'Notice.inspections': 'the inspections a notice cites: fixed when it is drafted, at most 100',
+};
 
 function undescribed(): string[] {
   return elements()
