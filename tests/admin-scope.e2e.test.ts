@@ -120,6 +120,21 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
       'createUser',
     ]);
     expect(mine.data.auditLog.totalCount).toBe(4);
+    // who did it: every admin reading the entry reads the actor's name; the username (an account's) only the
+    // actor and an admin over the actor's org (the root admin's account is not the subtree admin's business)
+    const actors = Object.fromEntries(
+      (await gql(`{ auditLog(first: 100) { nodes { action actor actorName } } }`, {}, busAdmin)).data.auditLog.nodes.map(
+        (n: { action: string; actor: string | null; actorName: string | null }) => [n.action, [n.actor, n.actorName]],
+      ),
+    );
+    expect(actors).toEqual({
+      assignRole: [null, '局组织科'],
+      createUser: [null, '局组织科'],
+      createLedgerEntry: ['secretary', '第一车队党支部书记'],
+      createOrg: ['bus-admin', 'bus-admin'],
+    });
+    const byRoot = (await gql(`{ auditLog(action: "createUser", first: 1) { nodes { actor actorName } } }`, {}, root)).data.auditLog;
+    expect(byRoot.nodes).toEqual([{ actor: 'admin', actorName: '局组织科' }]);
     // asking for the sibling's record by id, or by action, finds nothing either
     expect((await audit(busAdmin, { e: siblingId })).data.auditLog).toEqual({ totalCount: 0, nodes: [] });
     expect((await audit(busAdmin, { e: ownId })).data.auditLog.totalCount).toBe(1);

@@ -447,11 +447,11 @@ describe('ledgers, briefings, exports and imports', () => {
     );
     const ranking = (
       await gql(
-        `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { rank total org { name } components { label points } } }`,
+        `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { nodes { rank total org { name } components { label points } } } }`,
         { u: ids['市公交集团党委'], y: YEAR },
         supervisor,
       )
-    ).data.assessmentRanking;
+    ).data.assessmentRanking.nodes;
     const table = await get(`/exports/assessments/${ids['市公交集团党委']}?year=${YEAR}`, supervisor);
     expect(table.status).toBe(200);
     expect(table.disposition).toContain(encodeURIComponent(`市公交集团党委-${YEAR}年度党建目标考核.xlsx`));

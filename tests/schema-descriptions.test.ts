@@ -46,6 +46,11 @@ const BOUNDED_LISTS: Record<string, string> = {
   'User.roles': 'a user’s role assignments: a few roles over a few orgs, each granted by hand',
   'Viewer.roles': 'the signed-in user’s own role assignments (as User.roles)',
   'Mutation.setPublicReviewsExcluded': 'the reviews the input names (1 to 100 ids)',
+  'SupervisionTeam.scope': 'the subtrees a team inspects: named when it is formed, at most 200',
+  'Inspection.findings': 'the findings of one record: at most 200, fixed once it is finalized',
+  'Inspection.amendments': 'a record is amended once: at most one',
+  'Notice.subjects': 'the orgs a notice names: fixed when it is drafted, at most 500',
+  'Notice.inspections': 'the inspections a notice cites: fixed when it is drafted, at most 100',
 };
 
 function undescribed(): string[] {

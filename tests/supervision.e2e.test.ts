@@ -86,19 +86,36 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
       secretary,
     );
     expect(codes(bySecretary)).toEqual(['FORBIDDEN']);
+    const TEAM = `id name leaderName leader { username } members { leader displayName user { username } } scope { name } campaign { id }`;
     const res = await gql(
-      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id name leader { username } members { username } scope { name } campaign { id } } }`,
+      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { ${TEAM} } }`,
       { input: { name: '第一督导组', leaderId: await userId('inspector'), scopeOrgIds: [ids['市公交集团党委']], campaignId } },
       leader,
     );
     expect(res.errors).toBeUndefined();
     teamId = res.data.createSupervisionTeam.id;
+    // the leading group sees who leads and belongs to the team by name; their accounts are admin business
     expect(res.data.createSupervisionTeam).toMatchObject({
       name: '第一督导组',
-      leader: { username: 'inspector' },
-      members: [{ username: 'inspector' }],
+      leaderName: '督导组成员',
+      leader: null,
+      members: [{ leader: true, displayName: '督导组成员', user: null }],
       scope: [{ name: '市公交集团党委' }],
       campaign: { id: campaignId },
+    });
+    // the account is the user's own and its admin's
+    const team = `query($id: ID!) { node(id: $id) { ... on SupervisionTeam { ${TEAM} } } }`;
+    for (const token of [admin, inspector]) {
+      expect((await gql(team, { id: teamId }, token)).data.node).toMatchObject({
+        leaderName: '督导组成员',
+        leader: { username: 'inspector' },
+        members: [{ leader: true, displayName: '督导组成员', user: { username: 'inspector' } }],
+      });
+    }
+    expect((await gql(team, { id: teamId }, supervisor)).data.node).toMatchObject({
+      leaderName: '督导组成员',
+      leader: null,
+      members: [{ leader: true, displayName: '督导组成员', user: null }],
     });
   });
 
@@ -288,7 +305,23 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
       evidenceRefs: ['台帐-2026-Q3.pdf'],
     });
     expect(codes(await verify(seriousRectification, true, secretary))).toEqual(['FORBIDDEN']);
-    expect(codes(await submit(seriousRectification, secretary))).toEqual(['CONFLICT']);
+    // refused in its state, named in Chinese (and in English when asked for)
+    const again = await submit(seriousRectification, secretary);
+    expect(again.errors![0]).toMatchObject({
+      message: '该整改事项当前为“已报整改”，不能办理此操作（报送整改须为待整改或重新整改，销号或退回须为已报整改）',
+      extensions: { code: 'CONFLICT', reason: 'WRONG_RECTIFICATION_STATE', state: '已报整改' },
+    });
+    const english = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-language': 'en', authorization: `Bearer ${secretary}` },
+      body: JSON.stringify({
+        query: `mutation($id: ID!) { submitRectification(input: { id: $id, report: "x" }) { state } }`,
+        variables: { id: seriousRectification },
+      }),
+    });
+    expect(((await english.json()) as { errors: { message: string }[] }).errors[0].message).toBe(
+      'The rectification is “已报整改”: a report needs it open or reopened, a sign-off or reopening needs it submitted',
+    );
     const verified = await verify(seriousRectification, true, inspector);
     expect(verified.data.verifyRectification).toMatchObject({ state: 'VERIFIED', reopenReason: null });
     expect(verified.data.verifyRectification.verifiedAt).toBeTruthy();
@@ -409,11 +442,14 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
       rawId(late.data.raiseServiceRequest.id),
     ]);
     const overdue = await gql(
-      `query($u: ID!) { serviceRequests(under: $u, overdue: true) { title overdue fromOrg { name } } }`,
+      `query($u: ID!) { serviceRequests(under: $u, overdue: true) { totalCount nodes { title overdue stateLabel fromOrg { name } } } }`,
       { u: ids['市公交集团党委'] },
       supervisor,
     );
-    expect(overdue.data.serviceRequests).toEqual([{ title: '请求培训', overdue: true, fromOrg: { name: '第一车队党支部' } }]);
+    expect(overdue.data.serviceRequests).toEqual({
+      totalCount: 1,
+      nodes: [{ title: '请求培训', overdue: true, stateLabel: '待办理', fromOrg: { name: '第一车队党支部' } }],
+    });
   });
 
   it('turns lagging orgs into a draft criticism notice, issues it and tracks its reading', async () => {
@@ -519,12 +555,27 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     ]);
     expect(res.data.annualAssessment.total).toBe(88);
     const ranking = await gql(
-      `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { rank total org { name } } }`,
+      `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { totalCount nodes { rank total org { name } } } }`,
       { u: ids['市公交集团党委'], y: YEAR },
       supervisor,
     );
+    expect(ranking.data.assessmentRanking.totalCount).toBe(5);
+    // paged two at a time, through the ties, the same ranking
+    const paged: { rank: number; total: number; org: { name: string } }[] = [];
+    let after: string | null = null;
+    do {
+      const page: { data?: { assessmentRanking: { nodes: typeof paged; pageInfo: { hasNextPage: boolean; endCursor: string } } } } =
+        await gql(
+          `query($u: ID!, $y: Int!, $a: String) { assessmentRanking(under: $u, year: $y, first: 2, after: $a) { nodes { rank total org { name } } pageInfo { hasNextPage endCursor } } }`,
+          { u: ids['市公交集团党委'], y: YEAR, a: after },
+          supervisor,
+        );
+      paged.push(...page.data!.assessmentRanking.nodes);
+      after = page.data!.assessmentRanking.pageInfo.hasNextPage ? page.data!.assessmentRanking.pageInfo.endCursor : null;
+    } while (after);
+    expect(paged).toEqual(ranking.data.assessmentRanking.nodes);
     // the three criticised by the lagging notice lose 3 from the base 50; the fourth keeps 50
-    expect(ranking.data.assessmentRanking.map((r: { rank: number; total: number }) => [r.rank, r.total])).toEqual([
+    expect(ranking.data.assessmentRanking.nodes.map((r: { rank: number; total: number }) => [r.rank, r.total])).toEqual([
       [1, 88],
       [2, 50],
       [3, 47],
@@ -534,7 +585,7 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     expect(
       codes(
         await gql(
-          `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { rank } }`,
+          `query($u: ID!, $y: Int!) { assessmentRanking(under: $u, year: $y) { nodes { rank } } }`,
           { u: ids['中共市交通运输局党委'], y: YEAR },
           supervisor,
         ),
@@ -552,10 +603,27 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     await su.query(`UPDATE findings SET severity = 'MINOR' WHERE inspection_id = $1 AND severity = 'MODERATE'`, [rawId(amendmentId)]);
     await su.query(`SET session_replication_role = DEFAULT`);
     const broken = await gql(`{ verifyRecords { ok checked brokenAt { seq reason inspection { id } } } }`, {}, admin);
+    const withKind = await gql(
+      `{ verifyRecords { ok checked brokenAt { seq expectedSeq kind kindLabel reason inspection { id } } } }`,
+      {},
+      admin,
+    );
+    expect(withKind.data.verifyRecords).toEqual({
+      ok: false,
+      checked: 1,
+      brokenAt: {
+        seq: 2,
+        expectedSeq: null,
+        kind: 'CONTENT_CHANGED',
+        kindLabel: '内容与哈希不符',
+        reason: '该记录的内容与其哈希不符：定稿后被改动',
+        inspection: { id: amendmentId },
+      },
+    });
     expect(broken.data.verifyRecords).toEqual({
       ok: false,
       checked: 1,
-      brokenAt: { seq: 2, reason: 'the content no longer matches its hash', inspection: { id: amendmentId } },
+      brokenAt: { seq: 2, reason: '该记录的内容与其哈希不符：定稿后被改动', inspection: { id: amendmentId } },
     });
   });
 
@@ -587,6 +655,69 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     );
   });
 
+  it('pages every supervision list as a connection, one statement per page, within what each viewer may see', async () => {
+    /** Every node of a root list, `first: 1` at a time. */
+    const crawl = async (field: string, args: string, select: string, token: string) => {
+      const seen: Record<string, unknown>[] = [];
+      let after: string | null = null;
+      do {
+        const res: { data?: Record<string, { nodes: Record<string, unknown>[]; pageInfo: { hasNextPage: boolean; endCursor: string } }> } =
+          await gql(
+            `query($a: String) { ${field}(${args}${args ? ', ' : ''}first: 1, after: $a) { nodes { ${select} } pageInfo { hasNextPage endCursor } } }`,
+            { a: after },
+            token,
+          );
+        seen.push(...res.data![field].nodes);
+        after = res.data![field].pageInfo.hasNextPage ? res.data![field].pageInfo.endCursor : null;
+      } while (after);
+      return seen;
+    };
+    const whole = async (query: string, token: string) => (await gql(query, {}, token)).data;
+
+    // inspections: the team's people and the officers over the org see the three records, newest first
+    const byInspector = await crawl('inspections', '', 'id stateLabel', inspector);
+    expect(byInspector).toHaveLength(3);
+    expect(new Set(byInspector.map((i) => i.id)).size).toBe(3);
+    expect(byInspector.map((i) => i.id)).toEqual(expect.arrayContaining([firstId, amendmentId]));
+    expect(byInspector.every((i) => i.stateLabel === '已定稿')).toBe(true);
+    expect(await crawl('inspections', '', 'id stateLabel', secretary)).toEqual(byInspector);
+    const secretary2 = await server.token('jtj', 'secretary2');
+    expect((await whole(`{ inspections { totalCount nodes { id } } }`, secretary2)).inspections).toEqual({ totalCount: 0, nodes: [] });
+    const ofTeam = await gql(
+      `query($t: ID!) { node(id: $t) { ... on SupervisionTeam { inspections(state: FINALIZED, first: 2) { totalCount nodes { id } } } } }`,
+      { t: teamId },
+      inspector,
+    );
+    expect(ofTeam.data.node.inspections.totalCount).toBe(3);
+    expect(ofTeam.data.node.inspections.nodes.map((i: { id: string }) => i.id)).toEqual(byInspector.slice(0, 2).map((i) => i.id));
+
+    // teams: its people, the root's admins, and officers whose scope holds one of its subtrees
+    for (const [token, n] of [
+      [inspector, 1],
+      [admin, 1],
+      [supervisor, 1],
+      [secretary2, 0],
+    ] as const) {
+      expect((await whole(`{ supervisionTeams { totalCount } }`, token)).supervisionTeams.totalCount).toBe(n);
+    }
+
+    // notices: two issued, newest first, for the issuers and the branches alike
+    const notices = await crawl('notices', '', 'id kind kindLabel state stateLabel issuedByName', leader);
+    expect(notices.map((n) => [n.kindLabel, n.stateLabel])).toEqual([
+      ['通报批评', '已印发'],
+      ['通报批评', '已印发'],
+    ]);
+    expect(await crawl('notices', '', 'id kind kindLabel state stateLabel issuedByName', secretary)).toEqual(notices);
+
+    // service requests: both of 第一车队, soonest due first
+    const requests = await crawl('serviceRequests', '', 'title stateLabel raisedByName answeredByName', supervisor);
+    expect(requests.map((r) => [r.title, r.stateLabel])).toEqual([
+      ['请求培训', '待办理'],
+      ['请求协调活动场地', '已答复'],
+    ]);
+    expect(requests[1].answeredByName).toBeTruthy();
+  });
+
   it('keeps every supervision record from another tenant, even its admin', async () => {
     const foreign = await server.token('szjg', 'admin');
     expect(codes(await gql(`query($id: ID!) { inspection(id: $id) { id } }`, { id: firstId }, foreign))).toEqual(['NOT_FOUND']);
@@ -595,8 +726,21 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
         .data.nodes,
     ).toEqual([null, null, null, null]);
     expect(
-      (await gql(`{ supervisionTeams { id } notices { id } rectifications { totalCount } verifyRecords { checked } }`, {}, foreign)).data,
-    ).toEqual({ supervisionTeams: [], notices: [], rectifications: { totalCount: 0 }, verifyRecords: { checked: 0 } });
+      (
+        await gql(
+          `{ supervisionTeams { totalCount nodes { id } } inspections { totalCount } notices { totalCount nodes { id } } serviceRequests { totalCount } rectifications { totalCount } verifyRecords { checked } }`,
+          {},
+          foreign,
+        )
+      ).data,
+    ).toEqual({
+      supervisionTeams: { totalCount: 0, nodes: [] },
+      inspections: { totalCount: 0 },
+      notices: { totalCount: 0, nodes: [] },
+      serviceRequests: { totalCount: 0 },
+      rectifications: { totalCount: 0 },
+      verifyRecords: { checked: 0 },
+    });
     expect(
       codes(
         await gql(

@@ -8,7 +8,7 @@ import { Page, decodeCursor, encodeCursor, pageFrom } from './relay';
  */
 export interface KeysetColumn<E = unknown> {
   sql: string;
-  type: 'uuid' | 'date' | 'timestamptz' | 'text' | 'int' | 'numeric' | 'bool';
+  type: 'uuid' | 'date' | 'timestamptz' | 'text' | 'int' | 'bigint' | 'numeric' | 'bool';
   desc?: boolean;
   /** @deprecated no longer read: the cursor takes the value PostgreSQL prints. */
   of?: (row: E) => unknown;

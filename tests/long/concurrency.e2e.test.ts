@@ -124,7 +124,7 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
   });
 
   it('amends a record once: of concurrent amendments with different keys exactly one draft is created', async () => {
-    const [original] = (await gql(`{ inspections(state: FINALIZED) { id } }`, {}, t.inspector)).data.inspections;
+    const [original] = (await gql(`{ inspections(state: FINALIZED) { nodes { id } } }`, {}, t.inspector)).data.inspections.nodes;
     const answers = await burst((i) =>
       gql(
         `mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id } }`,

@@ -61,7 +61,7 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
 
   it('keeps every acknowledged write exactly once, nothing half-written, readiness red then green, the server up', async () => {
     const token = await login(url, 'jtj', 'inspector');
-    const team = (await gql(url, `{ supervisionTeams { id } }`, {}, token)).data.supervisionTeams[0].id;
+    const team = (await gql(url, `{ supervisionTeams { nodes { id } } }`, {}, token)).data.supervisionTeams.nodes[0].id;
     const orgs = (await gql(url, `{ orgs(first: 100, kind: BRANCH) { nodes { id } } }`, {}, token)).data.orgs.nodes.map(
       (o: { id: string }) => o.id,
     );

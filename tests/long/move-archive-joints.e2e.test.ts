@@ -331,8 +331,8 @@ describe('moves and archives never break a read (class guard for related objects
 
   it('keeps the moved branch’s service request on the supervisor’s list, with the asking org out of sight (null)', async () => {
     const supervisor = await server.token('jtj', 'supervisor');
-    const res = await server.gql(`{ serviceRequests { title fromOrg { name } toOrg { name } } }`, {}, supervisor);
+    const res = await server.gql(`{ serviceRequests { nodes { title fromOrg { name } toOrg { name } } } }`, {}, supervisor);
     expect(res.errors).toBeUndefined();
-    expect(res.data.serviceRequests).toEqual([{ title: '请求协调党员活动场地', fromOrg: null, toOrg: { name: '市公交集团党委' } }]);
+    expect(res.data.serviceRequests.nodes).toEqual([{ title: '请求协调党员活动场地', fromOrg: null, toOrg: { name: '市公交集团党委' } }]);
   });
 });

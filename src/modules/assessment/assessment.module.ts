@@ -1,10 +1,10 @@
 import { DomainModule } from '../domain-module';
 import { AssessmentRule } from './assessment.entity';
-import { AssessmentResolver } from './assessment.resolver';
+import { AssessmentResolver, SeverityPointsResolver } from './assessment.resolver';
 
 export default {
   name: 'assessment',
-  resolvers: [AssessmentResolver],
+  resolvers: [AssessmentResolver, SeverityPointsResolver],
   entities: [AssessmentRule],
   nodes: {},
 } satisfies DomainModule;

@@ -1,10 +1,12 @@
 import { holdsRoleAtRoot, underAnySql } from '../../auth/scope';
 import { scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { Page, decodeCursor, decodeGlobalId, encodeCursor, pageFrom } from '../../graphql/relay';
+import { keysetPage } from '../../graphql/keyset';
+import { Page, decodeGlobalId } from '../../graphql/relay';
 import { Role } from '../../auth/roles';
+import { userService } from '../user/user.service';
 import { AuditEntry } from './audit.entity';
-import { AuditErrorReason, auditError } from './audit.errors';
+import { auditError } from './audit.errors';
 
 /** Input keys whose values never reach the log: credentials and the public's contact data. */
 const SECRET = /password|token|secret|contact|phone|deviceId/i;
@@ -78,10 +80,10 @@ async function orgOfRecord(
   const parent = PARENT_OF[type];
   const column = own ?? (parent && has(parent[0]) ? parent[0] : undefined);
   if (key.length !== 1 || !column) return null;
-  const [row] = await ctx.tx.query(`SELECT ${column}::text AS v FROM ${meta.tablePath} WHERE tenant_id = $1 AND ${key[0]} = $2`, [
-    tenantId,
-    id,
-  ]);
+  const [row] = await ctx.tx.query<{ v: string | null }>(
+    `SELECT ${column}::text AS v FROM ${meta.tablePath} WHERE tenant_id = $1 AND ${key[0]} = $2`,
+    [tenantId, id],
+  );
   if (!row?.v) return null;
   return own ? row.v : orgOfRecord(ctx, tenantId, parent[1], row.v, hops + 1);
 }
@@ -119,7 +121,7 @@ export const auditService = {
       else orgId = (ORG_PROPERTIES.map((p) => r[p]).find((v) => typeof v === 'string' && UUID.test(v)) as string | undefined) ?? null;
     }
     orgId ??= (await orgOfRecord(ctx, viewer.tenantId, entity.type, entity.id)) ?? orgBefore ?? null;
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `INSERT INTO audit_log (tenant_id, actor_id, action, entity_type, entity_id, org_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [viewer.tenantId, viewer.userId, action, entity.type, entity.id, orgId, JSON.stringify(sanitize(args))],
     );
@@ -139,7 +141,7 @@ export const auditService = {
     const viewer = requireUser(ctx);
     const whole = holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN]);
     const roots = scopePaths(viewer, [Role.TENANT_ADMIN]);
-    if (!roots.length) throw auditError(AuditErrorReason.NOT_AUDIT_READER, '只有管理员可以查看操作日志');
+    if (!roots.length) throw auditError('NOT_AUDIT_READER');
     const build = () => {
       const qb = ctx.tx.repository(AuditEntry).createQueryBuilder('a').where('a.tenant_id = :t', { t: viewer.tenantId });
       if (!whole) {
@@ -150,23 +152,11 @@ export const auditService = {
       if (filter.action) qb.andWhere('a.action = :action', { action: filter.action });
       return qb;
     };
-    const qb = build()
-      .orderBy('a.id', 'DESC')
-      .limit(first + 1);
-    const cursor = decodeCursor(after, 1);
-    if (cursor) qb.andWhere('a.id < :before', { before: String(cursor[0]) });
-    return pageFrom(
-      await qb.getMany(),
-      first,
-      after,
-      (a) => encodeCursor([a.id]),
-      () => build().getCount(),
-    );
+    return keysetPage(build, [{ sql: 'a.id', type: 'bigint', of: (a) => a.id, desc: true }], first, after);
   },
 
-  async actorName(ctx: RequestContext, entry: AuditEntry): Promise<string | null> {
-    if (!entry.actorId) return null;
-    const [row] = await ctx.tx.query(`SELECT username FROM users WHERE tenant_id = $1 AND id = $2`, [entry.tenantId, entry.actorId]);
-    return row?.username ?? null;
+  /** The actor's username, through the one path to a User: for the actor and the admins over the actor's org. */
+  async actorUsername(ctx: RequestContext, entry: AuditEntry): Promise<string | null> {
+    return entry.actorId ? ((await userService.findById(ctx, entry.actorId))?.username ?? null) : null;
   },
 };

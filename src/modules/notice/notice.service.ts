@@ -1,27 +1,15 @@
 import { holdsRoleAtRoot, inScope } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { ErrorCode, badInput, errorFactory } from '../../graphql/errors';
+import { keysetPage } from '../../graphql/keyset';
+import { Page } from '../../graphql/relay';
 import { campaignService, toDateString } from '../campaign/campaign.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
+import { Inspection } from '../supervision/supervision.entity';
 import { supervisionService } from '../supervision/supervision.service';
 import { Role } from '../../auth/roles';
 import { Notice, NoticeKind, NoticeState } from './notice.entity';
-
-export enum NoticeErrorReason {
-  NOTICE_NOT_FOUND = 'NOTICE_NOT_FOUND',
-  NOT_NOTICE_ISSUER = 'NOT_NOTICE_ISSUER',
-  NOTICE_ISSUED = 'NOTICE_ISSUED',
-  NOT_RECIPIENT = 'NOT_RECIPIENT',
-  NOTHING_TO_CRITICISE = 'NOTHING_TO_CRITICISE',
-}
-export const noticeError = errorFactory<NoticeErrorReason>({
-  NOTICE_NOT_FOUND: ErrorCode.NOT_FOUND,
-  NOT_NOTICE_ISSUER: ErrorCode.FORBIDDEN,
-  NOTICE_ISSUED: ErrorCode.CONFLICT,
-  NOT_RECIPIENT: ErrorCode.FORBIDDEN,
-  NOTHING_TO_CRITICISE: ErrorCode.BAD_USER_INPUT,
-});
+import { noticeError } from './notice.errors';
 
 /**
  * A notice is the tenant's (通报 circulate to every org once issued), so drafting, issuing and reading
@@ -40,9 +28,15 @@ export interface NoticeInput {
   basis?: Record<string, unknown>;
 }
 
-export interface RecipientRow {
-  orgId: string;
+/** A recipient org of a notice and when it acknowledged reading it (null: not yet). */
+export interface NoticeRecipientRow {
+  org: Org;
   readAt: Date | null;
+}
+
+export interface NoticeFilter {
+  kind?: NoticeKind;
+  state?: NoticeState;
 }
 
 export const noticeService = {
@@ -56,24 +50,37 @@ export const noticeService = {
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<Notice> {
     const notice = await this.find(ctx, id);
-    if (!notice) throw noticeError(NoticeErrorReason.NOTICE_NOT_FOUND, 'Notice not found');
+    if (!notice) throw noticeError('NOTICE_NOT_FOUND');
     return notice;
   },
 
-  async list(ctx: RequestContext, filter: { kind?: NoticeKind; state?: NoticeState }, first: number): Promise<Notice[]> {
+  /** Issued notices (the tenant's), and drafts for their issuers, newest first. */
+  async list(ctx: RequestContext, filter: NoticeFilter, first: number, after?: string): Promise<Page<Notice>> {
     const viewer = requireUser(ctx);
-    const qb = ctx.tx.repository(Notice).createQueryBuilder('n').where('n.tenant_id = :t', { t: viewer.tenantId });
-    if (!holdsRoleAtRoot(viewer, ISSUERS)) qb.andWhere(`n.state = 'ISSUED'`);
-    if (filter.kind) qb.andWhere('n.kind = :kind', { kind: filter.kind });
-    if (filter.state) qb.andWhere('n.state = :state', { state: filter.state });
-    return qb.orderBy('n.created_at', 'DESC').limit(first).getMany();
+    const issuer = holdsRoleAtRoot(viewer, ISSUERS);
+    const build = () => {
+      const qb = ctx.tx.repository(Notice).createQueryBuilder('n').where('n.tenant_id = :t', { t: viewer.tenantId });
+      if (!issuer) qb.andWhere(`n.state = 'ISSUED'`);
+      if (filter.kind) qb.andWhere('n.kind = :kind', { kind: filter.kind });
+      if (filter.state) qb.andWhere('n.state = :state', { state: filter.state });
+      return qb;
+    };
+    return keysetPage(
+      build,
+      [
+        // created_at keeps microseconds, a cursor milliseconds: order by what the cursor holds
+        { sql: `date_trunc('milliseconds', n.created_at)`, type: 'timestamptz', of: (n) => n.createdAt, desc: true },
+        { sql: 'n.id', type: 'uuid', of: (n) => n.id, desc: true },
+      ],
+      first,
+      after,
+    );
   },
 
   async create(ctx: RequestContext, input: NoticeInput): Promise<Notice> {
     const viewer = requireUser(ctx);
-    if (!holdsRoleAtRoot(viewer, ISSUERS))
-      throw noticeError(NoticeErrorReason.NOT_NOTICE_ISSUER, '只有根组织的管理员或领导小组可以起草通报');
-    if (!input.subjectOrgIds.length) throw badInput('input.subjectOrgIds', 'A notice names at least one org');
+    if (!holdsRoleAtRoot(viewer, ISSUERS)) throw noticeError('NOT_NOTICE_ISSUER');
+    if (!input.subjectOrgIds.length) throw noticeError('NOTICE_SUBJECTS_EMPTY', 'input.subjectOrgIds');
     for (const id of [...input.subjectOrgIds, ...input.recipientOrgIds]) await orgService.getInScopeOrThrow(ctx, id);
     for (const id of input.inspectionIds) await supervisionService.getInspectionOrThrow(ctx, id);
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
@@ -91,20 +98,20 @@ export const noticeService = {
       }),
     );
     const t = viewer.tenantId;
-    await ctx.tx.query(`INSERT INTO notice_subjects (tenant_id, notice_id, org_id) SELECT $1, $2, unnest($3::uuid[])`, [
+    await ctx.tx.execute(`INSERT INTO notice_subjects (tenant_id, notice_id, org_id) SELECT $1, $2, unnest($3::uuid[])`, [
       t,
       notice.id,
       [...new Set(input.subjectOrgIds)],
     ]);
     // The orgs named always receive it; the rest of the distribution list comes on top.
     const recipients = [...new Set([...input.subjectOrgIds, ...input.recipientOrgIds])];
-    await ctx.tx.query(`INSERT INTO notice_recipients (tenant_id, notice_id, org_id) SELECT $1, $2, unnest($3::uuid[])`, [
+    await ctx.tx.execute(`INSERT INTO notice_recipients (tenant_id, notice_id, org_id) SELECT $1, $2, unnest($3::uuid[])`, [
       t,
       notice.id,
       recipients,
     ]);
     if (input.inspectionIds.length)
-      await ctx.tx.query(`INSERT INTO notice_inspections (tenant_id, notice_id, inspection_id) SELECT $1, $2, unnest($3::uuid[])`, [
+      await ctx.tx.execute(`INSERT INTO notice_inspections (tenant_id, notice_id, inspection_id) SELECT $1, $2, unnest($3::uuid[])`, [
         t,
         notice.id,
         [...new Set(input.inspectionIds)],
@@ -124,7 +131,7 @@ export const noticeService = {
       campaignService.progress(ctx, campaign, scope, asOf),
       campaignService.lagging(ctx, campaign, scope, input.first),
     ]);
-    if (!lagging.length) throw noticeError(NoticeErrorReason.NOTHING_TO_CRITICISE, 'No org lags in this subtree');
+    if (!lagging.length) throw noticeError('NOTHING_TO_CRITICISE');
     const names = lagging.map((l) => `${l.org.name}（${l.result ? `${l.result.total}分` : '未评议'}）`);
     const ratio = figures.eligible ? Math.round((figures.attained / figures.eligible) * 1000) / 10 : 0;
     const body =
@@ -152,60 +159,63 @@ export const noticeService = {
 
   async issue(ctx: RequestContext, id: string, issuedOn?: string | null): Promise<Notice> {
     const viewer = requireUser(ctx);
-    if (!holdsRoleAtRoot(viewer, ISSUERS))
-      throw noticeError(NoticeErrorReason.NOT_NOTICE_ISSUER, '只有根组织的管理员或领导小组可以签发通报');
+    if (!holdsRoleAtRoot(viewer, ISSUERS)) throw noticeError('NOT_NOTICE_ISSUER');
     const notice = await this.getOrThrow(ctx, id);
-    const [, changed] = await ctx.tx.query(
+    const changed = await ctx.tx.execute(
       `UPDATE notices SET state = 'ISSUED', issued_on = $3, issued_by = $4 WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`,
       [viewer.tenantId, notice.id, issuedOn ?? toDateString(new Date()), viewer.userId],
     );
-    if (!changed) throw noticeError(NoticeErrorReason.NOTICE_ISSUED, 'The notice is already issued');
+    if (!changed) throw noticeError('NOTICE_ISSUED');
     return ctx.tx.repository(Notice).findOneByOrFail({ tenantId: viewer.tenantId, id: notice.id });
   },
 
   /** A recipient org acknowledges reading: by its secretary or an officer over it. The first read counts. */
-  async markRead(ctx: RequestContext, id: string, orgId: string): Promise<RecipientRow> {
+  async markRead(ctx: RequestContext, id: string, orgId: string): Promise<NoticeRecipientRow> {
     const viewer = requireUser(ctx);
     const notice = await this.getOrThrow(ctx, id);
     const org = await orgService.getInScopeOrThrow(ctx, orgId);
-    if (notice.state !== NoticeState.ISSUED) throw noticeError(NoticeErrorReason.NOT_RECIPIENT, 'Only an issued notice is read');
-    const [rows] = await ctx.tx.query(
-      `UPDATE notice_recipients SET read_at = coalesce(read_at, now()), read_by = coalesce(read_by, $4) WHERE tenant_id = $1 AND notice_id = $2 AND org_id = $3 RETURNING read_at`,
+    if (notice.state !== NoticeState.ISSUED) throw noticeError('NOTICE_NOT_ISSUED');
+    // a data-modifying WITH answers its rows as a SELECT does
+    const [read] = await ctx.tx.query<{ read_at: Date }>(
+      `WITH r AS (UPDATE notice_recipients SET read_at = coalesce(read_at, now()), read_by = coalesce(read_by, $4)
+                   WHERE tenant_id = $1 AND notice_id = $2 AND org_id = $3 RETURNING read_at)
+       SELECT read_at FROM r`,
       [viewer.tenantId, notice.id, org.id, viewer.userId],
     );
-    if (!rows.length)
-      throw noticeError(NoticeErrorReason.NOT_RECIPIENT, `${org.name} is not on the notice’s distribution list`, 'input.orgId');
-    return { orgId: org.id, readAt: rows[0].read_at };
+    if (!read) throw noticeError('NOT_RECIPIENT', { field: 'input.orgId', params: { org: org.name } });
+    return { org, readAt: read.read_at };
   },
 
+  /** The orgs commended or criticised (as far as the viewer sees them): fixed when drafted. */
   async subjects(ctx: RequestContext, notice: Notice): Promise<Org[]> {
-    const rows = await ctx.tx.query(`SELECT org_id FROM notice_subjects WHERE tenant_id = $1 AND notice_id = $2`, [
+    const rows = await ctx.tx.query<{ org_id: string }>(`SELECT org_id FROM notice_subjects WHERE tenant_id = $1 AND notice_id = $2`, [
       notice.tenantId,
       notice.id,
     ]);
-    return (await Promise.all(rows.map((r: { org_id: string }) => orgService.findById(ctx, r.org_id)))).filter((o): o is Org => !!o);
+    return (await Promise.all(rows.map((r) => orgService.findById(ctx, r.org_id)))).filter((o): o is Org => !!o);
   },
 
-  async recipients(ctx: RequestContext, notice: Notice): Promise<RecipientRow[]> {
+  /** The distribution list: each viewer sees the reading status of the recipients inside its own scope. */
+  async recipients(ctx: RequestContext, notice: Notice): Promise<NoticeRecipientRow[]> {
     const viewer = requireUser(ctx);
-    const rows = await ctx.tx.query(`SELECT org_id, read_at FROM notice_recipients WHERE tenant_id = $1 AND notice_id = $2`, [
-      notice.tenantId,
-      notice.id,
-    ]);
-    const orgs = await Promise.all(rows.map((r: { org_id: string }) => orgService.findById(ctx, r.org_id)));
-    // Each viewer sees the reading status of the recipients inside its own scope.
-    return rows
-      .filter((_: unknown, i: number) => orgs[i] && inScope(viewer, orgs[i]!.path))
-      .map((r: { org_id: string; read_at: Date | null }) => ({ orgId: r.org_id, readAt: r.read_at }));
+    const rows = await ctx.tx.query<{ org_id: string; read_at: Date | null }>(
+      `SELECT org_id, read_at FROM notice_recipients WHERE tenant_id = $1 AND notice_id = $2`,
+      [notice.tenantId, notice.id],
+    );
+    const orgs = await Promise.all(rows.map((r) => orgService.findById(ctx, r.org_id)));
+    return rows.flatMap((r, i) => {
+      const org = orgs[i];
+      return org && inScope(viewer, org.path) ? [{ org, readAt: r.read_at }] : [];
+    });
   },
 
-  async inspections(ctx: RequestContext, notice: Notice) {
-    const rows = await ctx.tx.query(`SELECT inspection_id FROM notice_inspections WHERE tenant_id = $1 AND notice_id = $2`, [
-      notice.tenantId,
-      notice.id,
-    ]);
-    return (await Promise.all(rows.map((r: { inspection_id: string }) => supervisionService.findInspection(ctx, r.inspection_id)))).filter(
-      (i) => !!i,
+  /** The inspections that justify the notice (those the viewer may see). */
+  async inspections(ctx: RequestContext, notice: Notice): Promise<Inspection[]> {
+    const rows = await ctx.tx.query<{ inspection_id: string }>(
+      `SELECT inspection_id FROM notice_inspections WHERE tenant_id = $1 AND notice_id = $2`,
+      [notice.tenantId, notice.id],
     );
+    const found = await Promise.all(rows.map((r) => supervisionService.findInspection(ctx, r.inspection_id)));
+    return found.filter((i): i is Inspection => !!i);
   },
 };

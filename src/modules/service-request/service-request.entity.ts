@@ -2,33 +2,38 @@ import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
+import { labelled } from '../../graphql/enum-labels';
 
 export enum ServiceRequestState {
   OPEN = 'OPEN',
   ANSWERED = 'ANSWERED',
 }
+export const serviceRequestStateLabels: Record<ServiceRequestState, string> = { OPEN: '待办理', ANSWERED: '已答复' };
 registerEnumType(ServiceRequestState, {
   name: 'ServiceRequestState',
-  valuesConfig: { OPEN: { description: '待办理' }, ANSWERED: { description: '已答复' } },
+  description: '服务请求状态：待办理或已答复',
+  valuesConfig: labelled(serviceRequestStateLabels),
 });
 
 @Entity('service_requests')
 @ObjectType({
   implements: Node,
-  description: '上级服务下级: a subordinate org asks its superior for help, answered within the tenant’s time limit.',
+  description: '服务请求（上级服务下级）：下级党组织向直接上级请求帮助，上级在本单位规定的时限内答复（限时办结）',
 })
 export class ServiceRequest {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid', { name: 'from_org_id' }) fromOrgId: string;
   @Column('uuid', { name: 'to_org_id' }) toOrgId: string;
-  @Field() @Column() title: string;
-  @Field() @Column() description: string;
-  @Field(() => ServiceRequestState) @Column('text') state: ServiceRequestState;
-  @Field(() => DateTimeScalar, { description: 'Answer due by (限时办结).' }) @Column('timestamptz', { name: 'due_at' }) dueAt: Date;
-  @Field(() => String, { nullable: true }) @Column('text', { nullable: true }) answer: string | null;
+  @Field({ description: '事由' }) @Column() title: string;
+  @Field({ description: '具体情况' }) @Column() description: string;
+  @Field(() => ServiceRequestState, { description: '状态：待办理或已答复' }) @Column('text') state: ServiceRequestState;
+  @Field(() => DateTimeScalar, { description: '答复期限（限时办结）' }) @Column('timestamptz', { name: 'due_at' }) dueAt: Date;
+  @Field(() => String, { nullable: true, description: '答复内容；未答复为空' }) @Column('text', { nullable: true }) answer: string | null;
   @Column('uuid', { name: 'answered_by', nullable: true }) answeredBy: string | null;
-  @Field(() => DateTimeScalar, { nullable: true }) @Column('timestamptz', { name: 'answered_at', nullable: true }) answeredAt: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: '答复时间；未答复为空' })
+  @Column('timestamptz', { name: 'answered_at', nullable: true })
+  answeredAt: Date | null;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
-  @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Field(() => DateTimeScalar, { description: '提出时间' }) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -1,64 +1,91 @@
 import { MaxLength, MinLength } from 'class-validator';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
-import { idOf, toGlobalId } from '../../graphql/relay';
+import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { ServiceRequest, ServiceRequestState } from './service-request.entity';
+import { userService } from '../user/user.service';
+import { ServiceRequest, ServiceRequestState, serviceRequestStateLabels } from './service-request.entity';
 import { serviceRequestService } from './service-request.service';
 
-@InputType()
+export const ServiceRequestConnection = Connection(ServiceRequest);
+
+@InputType({ description: '提出服务请求' })
 class RaiseServiceRequestInput {
-  @Field(() => ID, { description: 'The subordinate org asking; its parent answers.' }) fromOrgId: string;
-  @Field() @MinLength(1) @MaxLength(200) title: string;
-  @Field() @MinLength(1) @MaxLength(20000) description: string;
+  @Field(() => ID, { description: '提出请求的下级党组织；由其直接上级答复' }) fromOrgId: string;
+  @Field({ description: '事由' }) @MinLength(1) @MaxLength(200) title: string;
+  @Field({ description: '具体情况' }) @MinLength(1) @MaxLength(20000) description: string;
 }
 
-@InputType()
+@InputType({ description: '答复服务请求' })
 class AnswerServiceRequestInput {
-  @Field(() => ID) id: string;
-  @Field() @MinLength(1) @MaxLength(20000) answer: string;
+  @Field(() => ID, { description: '服务请求' }) id: string;
+  @Field({ description: '答复内容' }) @MinLength(1) @MaxLength(20000) answer: string;
+}
+
+@ArgsType()
+class ServiceRequestsArgs extends PageArgs {
+  @Field(() => ID, { nullable: true, description: '只列此子树内组织提出或被请求的；不填为您的全部权限范围' }) under?: string;
+  @Field(() => ServiceRequestState, { nullable: true, description: '只列此状态' }) state?: ServiceRequestState;
+  @Field(() => Boolean, { nullable: true, description: 'true 只列超过答复期限仍未答复的' }) overdue?: boolean;
 }
 
 @Resolver(() => ServiceRequest)
 export class ServiceRequestResolver {
-  @Query(() => [ServiceRequest], {
-    description: 'Requests raised by or to orgs in the subtree; overdue: true lists the unanswered past their limit.',
+  @Query(() => ServiceRequestConnection, {
+    description: '服务请求列表：子树内组织提出或被请求的，答复期限近的在前；overdue: true 只列超时未答复的',
   })
-  async serviceRequests(
-    @Ctx() ctx: RequestContext,
-    @Arg('under', () => ID, { nullable: true }) under?: string,
-    @Arg('state', () => ServiceRequestState, { nullable: true }) state?: ServiceRequestState,
-    @Arg('overdue', () => Boolean, { nullable: true }) overdue?: boolean,
-    @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
-  ): Promise<ServiceRequest[]> {
-    const org = under ? await orgService.getInScopeOrThrow(ctx, idOf('Org', under)) : null;
-    return serviceRequestService.list(ctx, { under: org, state, overdue }, Math.min(Math.max(first, 1), 100));
+  async serviceRequests(@Args() args: ServiceRequestsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<ServiceRequest>> {
+    const under = args.under ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.under)) : null;
+    return toConnection(
+      await serviceRequestService.list(ctx, { under, state: args.state, overdue: args.overdue }, pageSize(args), args.after),
+    );
   }
 
-  @Mutation(() => ServiceRequest, { description: 'A subordinate org asks its superior for help (上级服务下级).' })
-  async raiseServiceRequest(@Arg('input') input: RaiseServiceRequestInput, @Ctx() ctx: RequestContext): Promise<ServiceRequest> {
+  @Mutation(() => ServiceRequest, { description: '提出服务请求（上级服务下级）：下级组织的书记或其上级负责人向直接上级提出' })
+  async raiseServiceRequest(
+    @Arg('input', { description: '提出请求的组织、事由和具体情况' }) input: RaiseServiceRequestInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ServiceRequest> {
     return serviceRequestService.raise(ctx, { ...input, fromOrgId: idOf('Org', input.fromOrgId) });
   }
 
-  @Mutation(() => ServiceRequest)
-  async answerServiceRequest(@Arg('input') input: AnswerServiceRequestInput, @Ctx() ctx: RequestContext): Promise<ServiceRequest> {
+  @Mutation(() => ServiceRequest, { description: '答复服务请求（被请求的上级组织的负责人）' })
+  async answerServiceRequest(
+    @Arg('input', { description: '服务请求和答复内容' }) input: AnswerServiceRequestInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ServiceRequest> {
     return serviceRequestService.answer(ctx, idOf('ServiceRequest', input.id, 'Service request'), input.answer);
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() r: ServiceRequest): string {
     return toGlobalId('ServiceRequest', r.id);
   }
 
-  @FieldResolver(() => Boolean, { description: 'Unanswered past its time limit.' })
+  @FieldResolver(() => String, { description: '状态的中文名（待办理/已答复）' })
+  stateLabel(@Root() r: ServiceRequest): string {
+    return serviceRequestStateLabels[r.state];
+  }
+
+  @FieldResolver(() => Boolean, { description: '是否超时：已过答复期限仍未答复' })
   overdue(@Root() r: ServiceRequest): boolean {
     return r.state === ServiceRequestState.OPEN && r.dueAt.getTime() < Date.now();
   }
 
+  @FieldResolver(() => String, { nullable: true, description: '提出人姓名' })
+  async raisedByName(@Root() r: ServiceRequest, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, r.createdBy);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: '答复人姓名；未答复为空' })
+  async answeredByName(@Root() r: ServiceRequest, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, r.answeredBy);
+  }
+
   @FieldResolver(() => Org, {
     nullable: true,
-    description: 'The asking org; null when it lies outside what you may read (it moved out of your scope).',
+    description: '提出请求的党组织；不在您可见范围内（已调出您的权限范围）时为空',
   })
   async fromOrg(@Root() r: ServiceRequest, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, r.fromOrgId);
@@ -66,7 +93,7 @@ export class ServiceRequestResolver {
 
   @FieldResolver(() => Org, {
     nullable: true,
-    description: 'The org asked; null when it lies outside what you may read (the asking org moved away from it).',
+    description: '被请求的上级党组织；不在您可见范围内（提出请求的组织已调离它）时为空',
   })
   async toOrg(@Root() r: ServiceRequest, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, r.toOrgId);

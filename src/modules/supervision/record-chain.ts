@@ -10,26 +10,65 @@ export const genesisHash = (tenantId: string) => sha256(`genesis:${tenantId}`);
 export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 export const linkHash = (prevHash: string, content: string) => sha256(`${prevHash}\n${content}`);
 
+interface InspectionRow {
+  id: string;
+  team_id: string;
+  org_id: string;
+  campaign_id: string | null;
+  inspected_on: string;
+  methods: string[];
+  summary: string;
+  evaluation_id: string | null;
+  amends_id: string | null;
+  amendment_reason: string | null;
+  finalized_by: string | null;
+  finalized_at: Date | null;
+  chain_seq: string | null;
+}
+interface FindingRow {
+  inspection_id: string;
+  id: string;
+  position: number;
+  severity: string;
+  description: string;
+  criterion_id: string | null;
+  rectify_org_id: string | null;
+  rectify_due_on: string | null;
+  carried_from_id: string | null;
+  withdrawn_reason: string | null;
+}
+interface FollowUpRow {
+  inspection_id: string;
+  finding_id: string;
+  fixed: boolean | null;
+  note: string | null;
+}
+interface ScoreRow {
+  inspection_id: string;
+  criterion_id: string;
+  value: string;
+}
+
 /** The content of finalized inspections, loaded in four statements and serialized with a fixed key order. */
 export async function canonicalContents(tx: RequestTransaction, tenantId: string, ids: string[]): Promise<Map<string, string>> {
   if (!ids.length) return new Map();
   const [inspections, findings, followUps, scores] = await Promise.all([
-    tx.query(
+    tx.query<InspectionRow>(
       `SELECT id, team_id, org_id, campaign_id, inspected_on::text AS inspected_on, methods, summary, evaluation_id, amends_id, amendment_reason,
               finalized_by, finalized_at, chain_seq::text AS chain_seq
          FROM inspections WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
       [tenantId, ids],
     ),
-    tx.query(
+    tx.query<FindingRow>(
       `SELECT inspection_id, id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on::text AS rectify_due_on, carried_from_id, withdrawn_reason
          FROM findings WHERE tenant_id = $1 AND inspection_id = ANY($2::uuid[]) ORDER BY inspection_id, position, id`,
       [tenantId, ids],
     ),
-    tx.query(
+    tx.query<FollowUpRow>(
       `SELECT inspection_id, finding_id, fixed, note FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = ANY($2::uuid[]) ORDER BY inspection_id, finding_id`,
       [tenantId, ids],
     ),
-    tx.query(
+    tx.query<ScoreRow>(
       `SELECT i.id AS inspection_id, s.criterion_id, s.value::text AS value
          FROM inspections i JOIN evaluation_scores s ON s.tenant_id = i.tenant_id AND s.evaluation_id = i.evaluation_id
         WHERE i.tenant_id = $1 AND i.id = ANY($2::uuid[]) ORDER BY i.id, s.criterion_id`,
@@ -80,4 +119,11 @@ export async function canonicalContents(tx: RequestTransaction, tenantId: string
     );
   }
   return out;
+}
+
+/** The content of one finalized (or being finalized) inspection; it is read in the same transaction that holds it. */
+export async function canonicalContent(tx: RequestTransaction, tenantId: string, id: string): Promise<string> {
+  const content = (await canonicalContents(tx, tenantId, [id])).get(id);
+  if (content === undefined) throw new Error(`Inspection ${id} has no content to hash`);
+  return content;
 }

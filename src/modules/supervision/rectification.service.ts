@@ -1,13 +1,13 @@
-import { inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
-import { scopePaths } from '../../auth/viewer';
+import { inScope } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { badInput } from '../../graphql/errors';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { keysetPage } from '../../graphql/keyset';
+import { Page } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
+import { rootsFor, scopedQuery } from '../org/scoped';
 import { Role } from '../../auth/roles';
-import { CLOSED_RECTIFICATION_STATES, Finding, Rectification, RectificationState, SupervisionTeam } from './supervision.entity';
-import { SupervisionErrorReason, supervisionError } from './supervision.errors';
+import { CLOSED_RECTIFICATION_STATES, Finding, Rectification, RectificationState, rectificationStateLabels } from './supervision.entity';
+import { supervisionError } from './supervision.errors';
 import { supervisionService } from './supervision.service';
 
 export interface RectificationFilter {
@@ -22,25 +22,32 @@ export interface RectificationFilter {
 const REPORTERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR];
 const OVERDUE_SQL = `r.state NOT IN ('VERIFIED', 'WITHDRAWN') AND r.due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date`;
 
+/** Refused in its current state (read after the refused write: a concurrent request may just have moved it). */
+const wrongState = (r: Rectification) =>
+  supervisionError('WRONG_RECTIFICATION_STATE', { params: { state: rectificationStateLabels[r.state] } });
+
 export const rectificationService = {
   isOverdue(r: Rectification, today: string): boolean {
     return !CLOSED_RECTIFICATION_STATES.includes(r.state) && r.dueOn < today;
   },
 
-  /** Visible to whoever reads the owner org, and to the issuing team's people. */
+  /**
+   * Visible to whoever reads the owner org, and to the issuing team's people (whose scope may no longer
+   * cover the org): more than the org's scope, so the module's own rule.
+   */
   async find(ctx: RequestContext, id: string): Promise<Rectification | null> {
     const viewer = requireUser(ctx);
     const r = await ctx.tx.repository(Rectification).findOneBy({ tenantId: viewer.tenantId, id });
     if (!r) return null;
     const owner = await orgService.findById(ctx, r.ownerOrgId);
     if (owner && inScope(viewer, owner.path)) return r;
-    const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: viewer.tenantId, id: r.teamId });
+    const team = await supervisionService.teamById(ctx, r.teamId);
     return (await supervisionService.isMember(ctx, team, viewer)) ? r : null;
   },
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<Rectification> {
     const r = await this.find(ctx, id);
-    if (!r) throw supervisionError(SupervisionErrorReason.RECTIFICATION_NOT_FOUND, 'Rectification not found');
+    if (!r) throw supervisionError('RECTIFICATION_NOT_FOUND');
     return r;
   },
 
@@ -61,25 +68,19 @@ export const rectificationService = {
   },
 
   /**
-   * Open, overdue or any rectifications in a subtree, by team or by org: the viewer's scope limits the
-   * owner orgs, except for a team's own people asking about their team.
+   * Open, overdue or any rectifications in a subtree, by team or by org, soonest due first: the viewer's
+   * scope limits the owner orgs, except for a team's own people asking about their team.
    */
   async list(ctx: RequestContext, filter: RectificationFilter, first: number, after?: string): Promise<Page<Rectification>> {
     const viewer = requireUser(ctx);
-    let roots = filter.under ? scopedRootsUnder(viewer, filter.under.path) : scopePaths(viewer);
+    let roots = rootsFor(viewer, filter.under);
     if (filter.teamId) {
       const team = await supervisionService.getTeamOrThrow(ctx, filter.teamId);
       if (await supervisionService.isMember(ctx, team, viewer))
         roots = filter.under ? [filter.under.path] : (await supervisionService.scopeOrgs(ctx, team)).map((o) => o.path);
     }
     const build = () => {
-      const scope = underAnySql('o', roots);
-      const qb = ctx.tx
-        .repository(Rectification)
-        .createQueryBuilder('r')
-        .innerJoin('orgs', 'o', 'o.tenant_id = r.tenant_id AND o.id = r.owner_org_id')
-        .where('r.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere(scope.sql, scope.params);
+      const qb = scopedQuery(ctx, Rectification, 'r', 'owner_org_id', roots);
       if (filter.teamId) qb.andWhere('r.team_id = :team', { team: filter.teamId });
       if (filter.ownerOrgId) qb.andWhere('r.owner_org_id = :owner', { owner: filter.ownerOrgId });
       if (filter.state) qb.andWhere('r.state = :state', { state: filter.state });
@@ -87,18 +88,14 @@ export const rectificationService = {
       if (filter.overdue === false) qb.andWhere(`NOT (${OVERDUE_SQL})`);
       return qb;
     };
-    const qb = build()
-      .orderBy('r.due_on', 'ASC')
-      .addOrderBy('r.id', 'ASC')
-      .limit(first + 1);
-    const cursor = decodeCursor(after, 2);
-    if (cursor) qb.andWhere('(r.due_on, r.id) > (CAST(:d AS date), CAST(:i AS uuid))', { d: cursor[0], i: cursor[1] });
-    return pageFrom(
-      await qb.getMany(),
+    return keysetPage(
+      build,
+      [
+        { sql: 'r.due_on', type: 'date', of: (r) => r.dueOn },
+        { sql: 'r.id', type: 'uuid', of: (r) => r.id },
+      ],
       first,
       after,
-      (r) => encodeCursor([r.dueOn, r.id]),
-      () => build().getCount(),
     );
   },
 
@@ -106,42 +103,37 @@ export const rectificationService = {
   async submit(ctx: RequestContext, id: string, report: string, evidenceRefs: string[]): Promise<Rectification> {
     const viewer = requireUser(ctx);
     const r = await this.getOrThrow(ctx, id);
-    const owner = (await orgService.findById(ctx, r.ownerOrgId))!;
-    const mayReport = viewer.roles.some((x) => x.role === Role.SECRETARY && x.orgId === owner.id) || inScope(viewer, owner.path, REPORTERS);
-    if (!mayReport)
-      throw supervisionError(
-        SupervisionErrorReason.NOT_RECTIFIER,
-        'Only the owner org’s secretary or an officer over it reports a rectification',
-      );
-    if (!report.trim()) throw badInput('input.report', 'Say what was done');
-    const [, changed] = await ctx.tx.query(
+    // null when only the issuing team sees it (the org moved out of the viewer's scope): no reporter then
+    const owner = await orgService.findById(ctx, r.ownerOrgId);
+    const mayReport =
+      !!owner && (viewer.roles.some((x) => x.role === Role.SECRETARY && x.orgId === owner.id) || inScope(viewer, owner.path, REPORTERS));
+    if (!mayReport) throw supervisionError('NOT_RECTIFIER');
+    if (!report.trim()) throw supervisionError('RECTIFICATION_REPORT_BLANK', 'input.report');
+    const changed = await ctx.tx.execute(
       `UPDATE rectifications SET state = 'SUBMITTED', report = $3, evidence_refs = $4, submitted_by = $5, submitted_at = now()
         WHERE tenant_id = $1 AND id = $2 AND state IN ('OPEN', 'REOPENED')`,
       [viewer.tenantId, r.id, report, evidenceRefs, viewer.userId],
     );
-    if (!changed) throw supervisionError(SupervisionErrorReason.WRONG_RECTIFICATION_STATE, `A ${r.state} rectification cannot be reported`);
-    return ctx.tx.repository(Rectification).findOneByOrFail({ tenantId: viewer.tenantId, id: r.id });
+    const current = await ctx.tx.repository(Rectification).findOneByOrFail({ tenantId: viewer.tenantId, id: r.id });
+    if (!changed) throw wrongState(current);
+    return current;
   },
 
   /** The issuing team signs it off (销号) or reopens it with a reason. */
   async verify(ctx: RequestContext, id: string, accept: boolean, reason?: string | null): Promise<Rectification> {
     const viewer = requireUser(ctx);
     const r = await this.getOrThrow(ctx, id);
-    const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: viewer.tenantId, id: r.teamId });
-    if (!(await supervisionService.isMember(ctx, team, viewer)))
-      throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the issuing team signs off its rectifications');
-    if (!accept && !reason?.trim()) throw badInput('input.reason', 'Reopening needs a reason');
-    const [, changed] = await ctx.tx.query(
+    const team = await supervisionService.teamById(ctx, r.teamId);
+    if (!(await supervisionService.isMember(ctx, team, viewer))) throw supervisionError('NOT_TEAM_MEMBER');
+    if (!accept && !reason?.trim()) throw supervisionError('REOPEN_REASON_REQUIRED', 'input.reason');
+    const changed = await ctx.tx.execute(
       accept
         ? `UPDATE rectifications SET state = 'VERIFIED', verified_by = $3, verified_at = now(), reopen_reason = NULL WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED'`
         : `UPDATE rectifications SET state = 'REOPENED', reopen_reason = $4, verified_by = NULL, verified_at = NULL WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED' AND $3::uuid IS NOT NULL`,
       accept ? [viewer.tenantId, r.id, viewer.userId] : [viewer.tenantId, r.id, viewer.userId, reason],
     );
-    if (!changed)
-      throw supervisionError(
-        SupervisionErrorReason.WRONG_RECTIFICATION_STATE,
-        `Only a submitted rectification is verified (this one is ${r.state})`,
-      );
-    return ctx.tx.repository(Rectification).findOneByOrFail({ tenantId: viewer.tenantId, id: r.id });
+    const current = await ctx.tx.repository(Rectification).findOneByOrFail({ tenantId: viewer.tenantId, id: r.id });
+    if (!changed) throw wrongState(current);
+    return current;
   },
 };

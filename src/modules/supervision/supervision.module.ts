@@ -7,13 +7,21 @@ import {
   FollowUpCheckResolver,
   InspectionResolver,
   RectificationResolver,
+  SupervisionTeamMemberResolver,
   SupervisionTeamResolver,
 } from './supervision.resolver';
 import { supervisionService } from './supervision.service';
 
 export default {
   name: 'supervision',
-  resolvers: [SupervisionTeamResolver, InspectionResolver, FindingResolver, FollowUpCheckResolver, RectificationResolver],
+  resolvers: [
+    SupervisionTeamResolver,
+    SupervisionTeamMemberResolver,
+    InspectionResolver,
+    FindingResolver,
+    FollowUpCheckResolver,
+    RectificationResolver,
+  ],
   entities: [SupervisionTeam, Inspection, Finding, FollowUpCheck, Rectification],
   nodes: {
     SupervisionTeam: (ctx, id) => supervisionService.findTeam(ctx, id),

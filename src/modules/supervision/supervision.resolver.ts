@@ -27,8 +27,10 @@ import { frameworkService } from '../framework/framework.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { User } from '../user/user.entity';
+import { userService } from '../user/user.service';
 import { rectificationService } from './rectification.service';
 import {
+  ChainBreak,
   Finding,
   FindingSeverity,
   FollowUpCheck,
@@ -38,104 +40,113 @@ import {
   Rectification,
   RectificationState,
   SupervisionTeam,
+  chainBreakLabels,
+  chainBreakReasons,
   findingSeverityLabels,
   inspectionMethodLabels,
+  inspectionStateLabels,
+  rectificationStateLabels,
 } from './supervision.entity';
-import { ChainVerification, InspectionContent, InspectionPatch, supervisionService } from './supervision.service';
+import { InspectionContent, InspectionPatch, supervisionService } from './supervision.service';
 
 export const RectificationConnection = Connection(Rectification);
+export const InspectionConnection = Connection(Inspection);
+export const SupervisionTeamConnection = Connection(SupervisionTeam);
 
-@InputType()
+@InputType({ description: '组建督导组' })
 class CreateSupervisionTeamInput {
-  @Field() @MinLength(1) @MaxLength(200) name: string;
-  @Field(() => ID, { description: 'A user with the INSPECTOR role.' }) leaderId: string;
-  @Field(() => [ID], { defaultValue: [] }) @ArrayMaxSize(100) memberIds: string[];
-  @Field(() => [ID], { description: 'Orgs whose subtrees the team may inspect.' }) @ArrayMaxSize(200) scopeOrgIds: string[];
-  @Field(() => ID, { nullable: true }) campaignId?: string | null;
+  @Field({ description: '督导组名称' }) @MinLength(1) @MaxLength(200) name: string;
+  @Field(() => ID, { description: '组长：须具有督查人员（INSPECTOR）角色的用户' }) leaderId: string;
+  @Field(() => [ID], { defaultValue: [], description: '成员：须具有督查人员角色（最多 100 人）' }) @ArrayMaxSize(100) memberIds: string[];
+  @Field(() => [ID], { description: '督导范围：督导组可督查这些党组织及其全部下级（最多 200 个）' })
+  @ArrayMaxSize(200)
+  scopeOrgIds: string[];
+  @Field(() => ID, { nullable: true, description: '所服务的创建活动：督查记录默认关联它，评分表按它的指标体系评分' })
+  campaignId?: string | null;
 }
 
-@InputType()
+@InputType({ description: '督查发现的一个问题' })
 class FindingInput {
-  @Field(() => FindingSeverity) severity: FindingSeverity;
-  @Field() @MinLength(1) @MaxLength(5000) description: string;
-  @Field(() => ID, { nullable: true, description: 'The criterion it concerns.' }) criterionId?: string | null;
-  @Field(() => ID, { nullable: true, description: 'Orders a rectification by this org …' }) rectifyOrgId?: string | null;
-  @Field(() => DateScalar, { nullable: true, description: '… due by this date.' }) rectifyDueOn?: Date | null;
+  @Field(() => FindingSeverity, { description: '严重程度' }) severity: FindingSeverity;
+  @Field({ description: '问题描述' }) @MinLength(1) @MaxLength(5000) description: string;
+  @Field(() => ID, { nullable: true, description: '所涉考核指标（须属于创建活动的指标体系）' }) criterionId?: string | null;
+  @Field(() => ID, { nullable: true, description: '下达整改：整改单位（须在督导范围内，与 rectifyDueOn 同时填写）' })
+  rectifyOrgId?: string | null;
+  @Field(() => DateScalar, { nullable: true, description: '下达整改：整改期限（不早于督查日期）' }) rectifyDueOn?: Date | null;
 }
 
-@InputType()
+@InputType({ description: '评分表中一项指标的得分' })
 class InspectionScoreInput {
-  @Field(() => ID) criterionId: string;
-  @Field() value: number;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) note?: string | null;
+  @Field(() => ID, { description: '考核指标（创建活动指标体系的末级指标）' }) criterionId: string;
+  @Field({ description: '得分（按该指标的计分方式）' }) value: number;
+  @Field(() => String, { nullable: true, description: '评分说明' }) @IsOptional() @MaxLength(2000) note?: string | null;
 }
 
-@InputType()
+@InputType({ description: '回头看：对此前一个问题的核查' })
 class FollowUpInput {
-  @Field(() => ID, { description: 'An earlier finding of this org.' }) findingId: string;
-  @Field(() => Boolean, { nullable: true, description: 'Truly fixed? Leave null while scheduled.' }) fixed?: boolean | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) note?: string | null;
+  @Field(() => ID, { description: '本组织此前已定稿督查记录中的问题' }) findingId: string;
+  @Field(() => Boolean, { nullable: true, description: '是否整改到位；尚未核查时不填（定稿前须填写）' }) fixed?: boolean | null;
+  @Field(() => String, { nullable: true, description: '核查说明' }) @IsOptional() @MaxLength(2000) note?: string | null;
 }
 
-@InputType()
+@InputType({ description: '督查记录的内容' })
 class InspectionContentInput {
-  @Field(() => DateScalar) inspectedOn: Date;
-  @Field(() => [InspectionMethod]) @ArrayMaxSize(10) methods: InspectionMethod[];
-  @Field({ defaultValue: '' }) @MaxLength(20000) summary: string;
-  @Field(() => [FindingInput], { defaultValue: [] }) @ArrayMaxSize(200) @ValidateNested({ each: true }) findings: FindingInput[];
-  @Field(() => [InspectionScoreInput], { nullable: true, description: 'An optional score sheet against the campaign’s criteria.' })
+  @Field(() => DateScalar, { description: '督查日期（不晚于今天）' }) inspectedOn: Date;
+  @Field(() => [InspectionMethod], { description: '督查方式（最多 10 种）' }) @ArrayMaxSize(10) methods: InspectionMethod[];
+  @Field({ defaultValue: '', description: '督查情况摘要' }) @MaxLength(20000) summary: string;
+  @Field(() => [FindingInput], { defaultValue: [], description: '发现的问题（最多 200 个）' })
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  findings: FindingInput[];
+  @Field(() => [InspectionScoreInput], { nullable: true, description: '评分表（可选）：按创建活动的指标评分，定稿时须评完全部指标' })
   @IsOptional()
   @ArrayMaxSize(2000)
   @ValidateNested({ each: true })
   scores?: InspectionScoreInput[] | null;
-  @Field(() => [FollowUpInput], { defaultValue: [], description: '回头看: earlier findings this visit checks.' })
+  @Field(() => [FollowUpInput], { defaultValue: [], description: '回头看：本次核查的此前问题' })
   @ArrayMaxSize(200)
   @ValidateNested({ each: true })
   followUps: FollowUpInput[];
 }
 
-@InputType()
+@InputType({ description: '录入督查记录（草稿）' })
 class RecordInspectionInput extends InspectionContentInput {
-  @Field({ description: 'Chosen by the client; a retried request with the same key returns the same record.' })
+  @Field({ description: '请求编号（客户端生成，8 至 100 个字符）：以同一编号重发得到同一份记录，不会重复录入' })
   @MinLength(8)
   @MaxLength(100)
   idempotencyKey: string;
-  @Field(() => ID) teamId: string;
-  @Field(() => ID) orgId: string;
-  @Field(() => ID, { nullable: true, description: 'Defaults to the team’s campaign.' }) campaignId?: string | null;
+  @Field(() => ID, { description: '督导组（录入人须为其组长或成员）' }) teamId: string;
+  @Field(() => ID, { description: '被督查的党组织（须在督导范围内）' }) orgId: string;
+  @Field(() => ID, { nullable: true, description: '创建活动；不填为督导组所服务的创建活动' }) campaignId?: string | null;
 }
 
-@InputType({ description: 'A finding to edit in place (with id) or to add (without id). Fields left out keep their stored value.' })
+@InputType({ description: '修改（带 id）或新增（不带 id）一个问题；未填的字段保持原值' })
 class FindingEditInput {
   @Field(() => ID, {
     nullable: true,
-    description:
-      'The finding to edit; it keeps its id. Leave out to add a new finding. In amendInspection, the id of a finding of the amended record.',
+    description: '要修改的问题（修改后编号不变）；不填为新增。更正时也可填被更正记录中该问题的编号',
   })
   id?: string | null;
-  @Field(() => FindingSeverity, {
-    nullable: true,
-    description: 'Required for a new finding; left out, an edited finding keeps its severity.',
-  })
+  @Field(() => FindingSeverity, { nullable: true, description: '严重程度：新增时必填；修改时不填则不变' })
   severity?: FindingSeverity | null;
-  @Field(() => String, { nullable: true, description: 'Required for a new finding; left out, an edited finding keeps its description.' })
+  @Field(() => String, { nullable: true, description: '问题描述：新增时必填；修改时不填则不变' })
   @IsOptional()
   @MinLength(1)
   @MaxLength(5000)
   description?: string | null;
-  @Field(() => ID, { nullable: true, description: 'The criterion it concerns; null unlinks it.' }) criterionId?: string | null;
+  @Field(() => ID, { nullable: true, description: '所涉考核指标；填 null 取消关联' }) criterionId?: string | null;
   @Field(() => ID, {
     nullable: true,
-    description: 'Orders a rectification by this org (with rectifyDueOn); null, with rectifyDueOn null, cancels a draft order.',
+    description: '整改单位（与 rectifyDueOn 同时填写）；两者都填 null 取消草稿中的整改要求（已下达的整改不能取消）',
   })
   rectifyOrgId?: string | null;
-  @Field(() => DateScalar, { nullable: true, description: '… due by this date.' }) rectifyDueOn?: Date | null;
+  @Field(() => DateScalar, { nullable: true, description: '整改期限' }) rectifyDueOn?: Date | null;
 }
 
-@InputType({ description: 'A finding an amendment carried over from the record it corrects, withdrawn with the reason.' })
+@InputType({ description: '撤回更正记录沿用的一个问题，并说明理由' })
 class FindingWithdrawalInput {
-  @Field(() => ID, { description: 'The carried-over finding (or the amended record’s finding it copies).' }) id: string;
-  @Field({ description: 'Why it is withdrawn; shown on the finding (withdrawnReason).' }) @MinLength(1) @MaxLength(2000) reason: string;
+  @Field(() => ID, { description: '沿用的问题（或被更正记录中它所复制的问题）' }) id: string;
+  @Field({ description: '撤回理由（显示在问题的 withdrawnReason 上）' }) @MinLength(1) @MaxLength(2000) reason: string;
 }
 
 /**
@@ -143,18 +154,17 @@ class FindingWithdrawalInput {
  * keeps what is stored: findings are edited in place by id, added without id, deleted only when
  * listed; scores and follow-up checks change only for the criteria and findings named.
  */
-@InputType()
+@InputType({ description: '草稿的部分修改：未填的字段保持原值' })
 class InspectionPatchInput {
-  @Field(() => DateScalar, { nullable: true, description: 'Left out: unchanged.' }) inspectedOn?: Date | null;
-  @Field(() => [InspectionMethod], { nullable: true, description: 'Left out: unchanged; given: the complete list.' })
+  @Field(() => DateScalar, { nullable: true, description: '督查日期；不填不变' }) inspectedOn?: Date | null;
+  @Field(() => [InspectionMethod], { nullable: true, description: '督查方式；不填不变，填写则为完整的新列表' })
   @IsOptional()
   @ArrayMaxSize(10)
   methods?: InspectionMethod[] | null;
-  @Field(() => String, { nullable: true, description: 'Left out: unchanged.' }) @IsOptional() @MaxLength(20000) summary?: string | null;
+  @Field(() => String, { nullable: true, description: '督查情况摘要；不填不变' }) @IsOptional() @MaxLength(20000) summary?: string | null;
   @Field(() => [FindingEditInput], {
     nullable: true,
-    description:
-      'Findings to edit (entries with id: changed in place, the id stays, fields left out keep their value) or to add (entries without id, appended). Findings not listed stay exactly as they are.',
+    description: '要修改（带 id，编号不变，未填字段保持原值）或新增（不带 id，排在最后）的问题；未列出的问题保持不变',
   })
   @IsOptional()
   @ArrayMaxSize(200)
@@ -163,41 +173,37 @@ class InspectionPatchInput {
   @Field(() => [FindingWithdrawalInput], {
     nullable: true,
     description:
-      'Amendments only: findings carried over from the amended record that this correction withdraws, each with its reason. A withdrawn finding stays in the record, marked, but no longer counts (annual assessment); its rectification is withdrawn when the amendment is finalized.',
+      '仅限更正记录：撤回沿用自被更正记录的问题，各附理由。撤回的问题仍留在记录中并标明，但不再计入年度考核；更正记录定稿时其整改随之撤回',
   })
   @IsOptional()
   @ArrayMaxSize(200)
   @ValidateNested({ each: true })
   withdrawFindings?: FindingWithdrawalInput[] | null;
-  @Field(() => [InspectionScoreInput], {
-    nullable: true,
-    description: 'Scores to set on the score sheet, by criterion; criteria not listed keep their scores.',
-  })
+  @Field(() => [InspectionScoreInput], { nullable: true, description: '评分表中要设置的得分（按指标）；未列出的指标保持原分' })
   @IsOptional()
   @ArrayMaxSize(2000)
   @ValidateNested({ each: true })
   scores?: InspectionScoreInput[] | null;
   @Field(() => [FollowUpInput], {
     nullable: true,
-    description:
-      '回头看 checks to add or change, by finding; checks not listed stay, and a check’s fixed or note left out keeps its value.',
+    description: '要新增或修改的回头看核查（按问题）；未列出的保持不变，核查中未填的 fixed 或 note 保持原值',
   })
   @IsOptional()
   @ArrayMaxSize(200)
   @ValidateNested({ each: true })
   followUps?: FollowUpInput[] | null;
-  @Field(() => [ID], { nullable: true, description: 'Earlier findings to drop from this follow-up (回头看).' })
+  @Field(() => [ID], { nullable: true, description: '从本次回头看中去掉的此前问题' })
   @IsOptional()
   @ArrayMaxSize(200)
   removeFollowUps?: string[] | null;
 }
 
-@InputType()
+@InputType({ description: '修改督查记录草稿' })
 class UpdateInspectionInput extends InspectionPatchInput {
-  @Field(() => ID) id: string;
+  @Field(() => ID, { description: '督查记录（草稿）' }) id: string;
   @Field(() => [ID], {
     nullable: true,
-    description: 'Findings to delete from this draft. A finding an amendment carried over is not deleted but withdrawn (withdrawFindings).',
+    description: '从草稿中删除的问题。更正记录沿用的问题不能删除，只能撤回（withdrawFindings）',
   })
   @IsOptional()
   @ArrayMaxSize(200)
@@ -205,56 +211,81 @@ class UpdateInspectionInput extends InspectionPatchInput {
 }
 
 @InputType({
-  description:
-    'A correction of a finalized record: a new draft that starts as a copy of it (every finding carried over, rectifications kept linked) and takes the changes given, as updateInspection does.',
+  description: '更正已定稿的督查记录：新建一份草稿，复制原记录（全部问题沿用，整改保持关联），再按所填内容修改（同 updateInspection）',
 })
 class AmendInspectionInput extends InspectionPatchInput {
-  @Field(() => ID, { description: 'The finalized inspection this corrects (the latest version: a record is amended once).' })
+  @Field(() => ID, { description: '被更正的已定稿督查记录（须为最新版本：一份记录只能更正一次）' })
   inspectionId: string;
-  @Field() @MinLength(8) @MaxLength(100) idempotencyKey: string;
-  @Field() @MinLength(1) @MaxLength(2000) reason: string;
+  @Field({ description: '请求编号（客户端生成，8 至 100 个字符）：以同一编号重发得到同一份更正记录' })
+  @MinLength(8)
+  @MaxLength(100)
+  idempotencyKey: string;
+  @Field({ description: '更正理由' }) @MinLength(1) @MaxLength(2000) reason: string;
 }
 
-@InputType()
+@InputType({ description: '指定一份督查记录' })
 class InspectionRefInput {
-  @Field(() => ID) id: string;
+  @Field(() => ID, { description: '督查记录' }) id: string;
 }
 
-@InputType()
+@InputType({ description: '报送整改情况' })
 class SubmitRectificationInput {
-  @Field(() => ID) id: string;
-  @Field() @MaxLength(20000) report: string;
-  @Field(() => [String], { defaultValue: [] }) @ArrayMaxSize(50) evidenceRefs: string[];
+  @Field(() => ID, { description: '整改事项' }) id: string;
+  @Field({ description: '整改情况：采取的措施和结果' }) @MaxLength(20000) report: string;
+  @Field(() => [String], { defaultValue: [], description: '佐证材料（文件名或编号，最多 50 项）' })
+  @ArrayMaxSize(50)
+  evidenceRefs: string[];
 }
 
-@InputType()
+@InputType({ description: '验收整改：销号或退回重新整改' })
 class VerifyRectificationInput {
-  @Field(() => ID) id: string;
-  @Field({ description: 'true signs it off (销号); false reopens it.' }) accept: boolean;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(2000) reason?: string | null;
+  @Field(() => ID, { description: '整改事项（须为已报整改）' }) id: string;
+  @Field({ description: 'true 验收销号；false 退回重新整改（须说明理由）' }) accept: boolean;
+  @Field(() => String, { nullable: true, description: '退回理由' }) @IsOptional() @MaxLength(2000) reason?: string | null;
 }
 
 @ArgsType()
 class RectificationsArgs extends PageArgs {
-  @Field(() => ID, { nullable: true, description: 'Owner orgs in this subtree.' }) under?: string;
-  @Field(() => ID, { nullable: true }) teamId?: string;
-  @Field(() => ID, { nullable: true, description: 'One owner org.' }) orgId?: string;
-  @Field(() => RectificationState, { nullable: true }) state?: RectificationState;
-  @Field(() => Boolean, { nullable: true, description: 'true: past due and not signed off.' }) overdue?: boolean;
+  @Field(() => ID, { nullable: true, description: '只列此子树内整改单位的整改；不填为您的全部权限范围' }) under?: string;
+  @Field(() => ID, { nullable: true, description: '只列此督导组下达的整改（本组成员可看到本组督导范围内的全部）' }) teamId?: string;
+  @Field(() => ID, { nullable: true, description: '只列此整改单位的整改' }) orgId?: string;
+  @Field(() => RectificationState, { nullable: true, description: '只列此状态' }) state?: RectificationState;
+  @Field(() => Boolean, { nullable: true, description: 'true 只列逾期未销号的；false 只列未逾期的' }) overdue?: boolean;
 }
 
-@ObjectType()
+@ArgsType()
+class InspectionsArgs extends PageArgs {
+  @Field(() => ID, { nullable: true, description: '只列此党组织的督查记录' }) orgId?: string;
+  @Field(() => ID, { nullable: true, description: '只列此督导组的督查记录' }) teamId?: string;
+  @Field(() => InspectionState, { nullable: true, description: '只列此状态（草稿或已定稿）' }) state?: InspectionState;
+}
+
+@ArgsType()
+class TeamInspectionsArgs extends PageArgs {
+  @Field(() => InspectionState, { nullable: true, description: '只列此状态（草稿或已定稿）' }) state?: InspectionState;
+}
+
+@ObjectType({ description: '督导组的一名成员' })
+class SupervisionTeamMember {
+  userId: string;
+  @Field({ description: '是否为组长' }) leader: boolean;
+}
+
+@ObjectType({ description: '记录链断裂处' })
 class BrokenLink {
-  @Field(() => Int) seq: number;
-  @Field(() => Inspection, { nullable: true }) inspection: Inspection | null;
-  @Field() reason: string;
+  @Field(() => Int, { description: '断裂处记录的序号' }) seq: number;
+  @Field(() => Int, { nullable: true, description: '序号不连续时，此处应有的序号' }) expectedSeq: number | null;
+  @Field(() => ChainBreak, { description: '断裂类型' }) kind: ChainBreak;
+  @Field({ description: '断裂类型的中文名' }) kindLabel: string;
+  @Field({ description: '断裂的说明' }) reason: string;
+  @Field(() => Inspection, { nullable: true, description: '断裂处的督查记录（您可见时）' }) inspection: Inspection | null;
 }
 
-@ObjectType({ description: 'The result of recomputing the tenant’s chain of finalized records.' })
+@ObjectType({ description: '记录链核验结果：重新计算本单位全部定稿督查记录的哈希链' })
 class RecordVerification {
-  @Field() ok: boolean;
-  @Field(() => Int, { description: 'Records checked before the first break (all of them when ok).' }) checked: number;
-  @Field(() => BrokenLink, { nullable: true }) brokenAt: BrokenLink | null;
+  @Field({ description: '记录链是否完好' }) ok: boolean;
+  @Field(() => Int, { description: '在第一处断裂之前核验通过的记录数（完好时为全部记录数）' }) checked: number;
+  @Field(() => BrokenLink, { nullable: true, description: '第一处断裂；完好时为空' }) brokenAt: BrokenLink | null;
 }
 
 const teamId = (id: string) => idOf('SupervisionTeam', id, 'Supervision team');
@@ -304,13 +335,18 @@ function patchOf(input: InspectionPatchInput & { removeFindingIds?: string[] | n
 
 @Resolver(() => SupervisionTeam)
 export class SupervisionTeamResolver {
-  @Query(() => [SupervisionTeam], { description: 'Supervision teams the viewer belongs to or oversees.' })
-  async supervisionTeams(@Ctx() ctx: RequestContext): Promise<SupervisionTeam[]> {
-    return supervisionService.teams(ctx);
+  @Query(() => SupervisionTeamConnection, {
+    description: '督导组列表：您所在的督导组、督导范围在您权限范围内的督导组（根组织的管理员和领导小组可见全部），先组建的在前',
+  })
+  async supervisionTeams(@Args() args: PageArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<SupervisionTeam>> {
+    return toConnection(await supervisionService.teams(ctx, pageSize(args), args.after));
   }
 
-  @Mutation(() => SupervisionTeam, { description: 'Form a 督导组 (tenant admins and the leading group).' })
-  async createSupervisionTeam(@Arg('input') input: CreateSupervisionTeamInput, @Ctx() ctx: RequestContext): Promise<SupervisionTeam> {
+  @Mutation(() => SupervisionTeam, { description: '组建督导组（根组织的管理员或领导小组）' })
+  async createSupervisionTeam(
+    @Arg('input', { description: '督导组的名称、组长、成员和督导范围' }) input: CreateSupervisionTeamInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SupervisionTeam> {
     return supervisionService.createTeam(ctx, {
       name: input.name,
       leaderId: idOf('User', input.leaderId),
@@ -320,78 +356,111 @@ export class SupervisionTeamResolver {
     });
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() team: SupervisionTeam): string {
     return toGlobalId('SupervisionTeam', team.id);
   }
 
-  @FieldResolver(() => User, { nullable: true })
+  @FieldResolver(() => String, { nullable: true, description: '组长姓名' })
+  async leaderName(@Root() team: SupervisionTeam, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, team.leaderId);
+  }
+
+  @FieldResolver(() => User, {
+    nullable: true,
+    description: '组长的账号：仅本人和管理其所在组织的管理员可见，其他人为空（姓名见 leaderName）',
+  })
   async leader(@Root() team: SupervisionTeam, @Ctx() ctx: RequestContext): Promise<User | null> {
-    return ctx.tx.repository(User).findOneBy({ tenantId: team.tenantId, id: team.leaderId });
+    return userService.findById(ctx, team.leaderId);
   }
 
-  @FieldResolver(() => [User], { description: 'Leader first, then members.' })
-  async members(@Root() team: SupervisionTeam, @Ctx() ctx: RequestContext): Promise<User[]> {
+  @FieldResolver(() => [SupervisionTeamMember], { description: '组长和成员（组长在前；人数有上限）' })
+  async members(@Root() team: SupervisionTeam, @Ctx() ctx: RequestContext): Promise<SupervisionTeamMember[]> {
     const ids = await supervisionService.members(ctx, team);
-    const users = await ctx.tx
-      .repository(User)
-      .createQueryBuilder('u')
-      .where('u.tenant_id = :t AND u.id = ANY(:ids)', { t: team.tenantId, ids })
-      .getMany();
-    return ids.map((id) => users.find((u) => u.id === id)).filter((u): u is User => !!u);
+    return ids.map((userId, i) => ({ userId, leader: i === 0 }));
   }
 
-  @FieldResolver(() => [Org], { description: 'Subtrees the team may inspect.' })
+  @FieldResolver(() => [Org], { description: '督导范围：督导组可督查这些党组织及其全部下级（您可见的部分）' })
   async scope(@Root() team: SupervisionTeam, @Ctx() ctx: RequestContext): Promise<Org[]> {
     return supervisionService.scopeOrgs(ctx, team);
   }
 
-  @FieldResolver(() => Campaign, { nullable: true })
+  @FieldResolver(() => Campaign, { nullable: true, description: '所服务的创建活动' })
   async campaign(@Root() team: SupervisionTeam, @Ctx() ctx: RequestContext): Promise<Campaign | null> {
     return team.campaignId ? campaignService.findById(ctx, team.campaignId) : null;
   }
 
-  @FieldResolver(() => [Inspection])
-  async inspections(@Root() team: SupervisionTeam, @Ctx() ctx: RequestContext): Promise<Inspection[]> {
-    return supervisionService.inspectionsOf(ctx, { teamId: team.id });
+  @FieldResolver(() => InspectionConnection, { description: '本组的督查记录（您可见的），新的在前' })
+  async inspections(
+    @Root() team: SupervisionTeam,
+    @Args() args: TeamInspectionsArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectionShape<Inspection>> {
+    return toConnection(await supervisionService.listInspections(ctx, { teamId: team.id, state: args.state }, pageSize(args), args.after));
+  }
+}
+
+@Resolver(() => SupervisionTeamMember)
+export class SupervisionTeamMemberResolver {
+  @FieldResolver(() => String, { nullable: true, description: '姓名' })
+  async displayName(@Root() member: SupervisionTeamMember, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, member.userId);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: '账号：仅本人和管理其所在组织的管理员可见，其他人为空' })
+  async user(@Root() member: SupervisionTeamMember, @Ctx() ctx: RequestContext): Promise<User | null> {
+    return userService.findById(ctx, member.userId);
   }
 }
 
 @Resolver(() => Inspection)
 export class InspectionResolver {
-  @Query(() => Inspection)
-  async inspection(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Inspection> {
+  @Query(() => Inspection, { description: '一份督查记录（被督查组织在您的权限范围内，或您是该督导组成员）' })
+  async inspection(@Arg('id', () => ID, { description: '督查记录编号' }) id: string, @Ctx() ctx: RequestContext): Promise<Inspection> {
     return supervisionService.getInspectionOrThrow(ctx, inspectionId(id));
   }
 
-  @Query(() => [Inspection], { description: 'Inspections of an org (newest first), as far as the viewer may see.' })
-  async inspections(
-    @Ctx() ctx: RequestContext,
-    @Arg('orgId', () => ID, { nullable: true }) org?: string,
-    @Arg('teamId', () => ID, { nullable: true }) team?: string,
-    @Arg('state', () => InspectionState, { nullable: true }) state?: InspectionState,
-  ): Promise<Inspection[]> {
-    return supervisionService.inspectionsOf(ctx, { orgId: org ? orgId(org) : undefined, teamId: team ? teamId(team) : undefined, state });
+  @Query(() => InspectionConnection, {
+    description: '督查记录列表：您权限范围内组织的督查记录和您所在督导组的记录，按督查日期新的在前',
+  })
+  async inspections(@Args() args: InspectionsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Inspection>> {
+    return toConnection(
+      await supervisionService.listInspections(
+        ctx,
+        { orgId: args.orgId ? orgId(args.orgId) : undefined, teamId: args.teamId ? teamId(args.teamId) : undefined, state: args.state },
+        pageSize(args),
+        args.after,
+      ),
+    );
   }
 
-  @Query(() => RecordVerification, { description: 'Recompute the hash chain of finalized records and report the first broken link.' })
+  @Query(() => RecordVerification, {
+    description: '核验记录链：重新计算全部定稿督查记录的哈希链，报告第一处断裂（根组织的管理员、领导小组或督查人员）',
+  })
   async verifyRecords(@Ctx() ctx: RequestContext): Promise<RecordVerification> {
-    const result: ChainVerification = await supervisionService.verifyRecords(ctx);
+    const result = await supervisionService.verifyRecords(ctx);
+    const broken = result.brokenAt;
     return {
       ok: result.ok,
       checked: result.checked,
-      brokenAt: result.brokenAt
+      brokenAt: broken
         ? {
-            seq: result.brokenAt.seq,
-            reason: result.brokenAt.reason,
-            inspection: await supervisionService.findInspection(ctx, result.brokenAt.inspectionId),
+            seq: broken.seq,
+            expectedSeq: broken.expectedSeq,
+            kind: broken.kind,
+            kindLabel: chainBreakLabels[broken.kind],
+            reason: chainBreakReasons[broken.kind],
+            inspection: await supervisionService.findInspection(ctx, broken.inspectionId),
           }
         : null,
     };
   }
 
-  @Mutation(() => Inspection, { description: 'Record a draft inspection (idempotent by idempotencyKey).' })
-  async recordInspection(@Arg('input') input: RecordInspectionInput, @Ctx() ctx: RequestContext): Promise<Inspection> {
+  @Mutation(() => Inspection, { description: '录入督查记录草稿（同一请求编号重发得到同一份记录）' })
+  async recordInspection(
+    @Arg('input', { description: '督查记录的督导组、被督查组织和内容' }) input: RecordInspectionInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Inspection> {
     return supervisionService.record(ctx, {
       ...content(input),
       idempotencyKey: input.idempotencyKey,
@@ -401,28 +470,37 @@ export class InspectionResolver {
     });
   }
 
-  @Mutation(() => Inspection, {
-    description: 'Change a draft inspection: only the fields given change (finding ids stay); finalized ones are refused.',
-  })
-  async updateInspection(@Arg('input') input: UpdateInspectionInput, @Ctx() ctx: RequestContext): Promise<Inspection> {
+  @Mutation(() => Inspection, { description: '修改督查记录草稿：只改所填内容（问题编号不变）；已定稿的不能修改' })
+  async updateInspection(
+    @Arg('input', { description: '要修改的草稿和修改内容' }) input: UpdateInspectionInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Inspection> {
     return supervisionService.update(ctx, inspectionId(input.id), patchOf(input));
   }
 
-  @Mutation(() => Boolean, { description: 'Discard a draft inspection; finalized ones are refused.' })
-  async discardInspection(@Arg('input') input: InspectionRefInput, @Ctx() ctx: RequestContext): Promise<boolean> {
+  @Mutation(() => Boolean, { description: '删除督查记录草稿；已定稿的不能删除' })
+  async discardInspection(
+    @Arg('input', { description: '要删除的草稿' }) input: InspectionRefInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<boolean> {
     return supervisionService.discard(ctx, inspectionId(input.id));
   }
 
-  @Mutation(() => Inspection, { description: 'Finalize: the record joins the hash chain, becomes immutable and opens its rectifications.' })
-  async finalizeInspection(@Arg('input') input: InspectionRefInput, @Ctx() ctx: RequestContext): Promise<Inspection> {
+  @Mutation(() => Inspection, { description: '定稿：记录加入记录链、不可再改，并下达其中的整改' })
+  async finalizeInspection(
+    @Arg('input', { description: '要定稿的草稿' }) input: InspectionRefInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Inspection> {
     return supervisionService.finalize(ctx, inspectionId(input.id));
   }
 
   @Mutation(() => Inspection, {
-    description:
-      'Correct a finalized inspection: a new draft that supersedes it once finalized, carrying over its findings (withdraw one with a reason) and taking the changes given.',
+    description: '更正已定稿的督查记录：新建一份更正草稿，沿用原记录的问题（可说明理由撤回），定稿后取代原记录',
   })
-  async amendInspection(@Arg('input') input: AmendInspectionInput, @Ctx() ctx: RequestContext): Promise<Inspection> {
+  async amendInspection(
+    @Arg('input', { description: '被更正的记录、更正理由和修改内容' }) input: AmendInspectionInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Inspection> {
     return supervisionService.amend(ctx, inspectionId(input.inspectionId), {
       ...patchOf(input),
       idempotencyKey: input.idempotencyKey,
@@ -430,60 +508,73 @@ export class InspectionResolver {
     });
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() inspection: Inspection): string {
     return toGlobalId('Inspection', inspection.id);
   }
 
-  @FieldResolver(() => [String], { description: 'Chinese labels of the methods.' })
+  @FieldResolver(() => String, { description: '状态的中文名（草稿/已定稿）' })
+  stateLabel(@Root() inspection: Inspection): string {
+    return inspectionStateLabels[inspection.state];
+  }
+
+  @FieldResolver(() => [String], { description: '督查方式的中文名' })
   methodLabels(@Root() inspection: Inspection): string[] {
     return inspection.methods.map((m) => inspectionMethodLabels[m]);
   }
 
-  @FieldResolver(() => SupervisionTeam)
+  @FieldResolver(() => String, { nullable: true, description: '录入人姓名' })
+  async recordedByName(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, inspection.createdBy);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: '定稿人姓名；草稿为空' })
+  async finalizedByName(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, inspection.finalizedBy);
+  }
+
+  @FieldResolver(() => SupervisionTeam, { description: '开展督查的督导组' })
   async team(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<SupervisionTeam> {
-    return ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: inspection.tenantId, id: inspection.teamId });
+    return supervisionService.teamOf(ctx, inspection);
   }
 
   @FieldResolver(() => Org, {
     nullable: true,
-    description: 'The inspected org; null for a team member whose scope no longer covers it (it moved away).',
+    description: '被督查的党组织；督导组成员的权限范围已不再覆盖它（组织已调整隶属关系）时为空',
   })
   async org(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, inspection.orgId);
   }
 
-  @FieldResolver(() => Campaign, { nullable: true })
+  @FieldResolver(() => Campaign, { nullable: true, description: '所关联的创建活动' })
   async campaign(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<Campaign | null> {
     return inspection.campaignId ? campaignService.findById(ctx, inspection.campaignId) : null;
   }
 
-  @FieldResolver(() => [Finding])
+  @FieldResolver(() => [Finding], { description: '发现的问题（按顺序；每份记录至多 200 个）' })
   async findings(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<Finding[]> {
     return supervisionService.findings(ctx, inspection);
   }
 
   @FieldResolver(() => Evaluation, {
     nullable: true,
-    description: 'The score sheet: an evaluation of kind INSPECTION, computed like any other.',
+    description: '评分表：类型为督查评议（INSPECTION）的一份评议，计分方式与其他评议相同',
   })
   async scoreSheet(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<Evaluation | null> {
     return inspection.evaluationId ? evaluationService.findById(ctx, inspection.evaluationId) : null;
   }
 
-  @FieldResolver(() => Inspection, { nullable: true, description: 'The record this one corrects.' })
+  @FieldResolver(() => Inspection, { nullable: true, description: '本记录所更正的记录；非更正记录为空' })
   async amends(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<Inspection | null> {
     return inspection.amendsId ? supervisionService.findInspection(ctx, inspection.amendsId) : null;
   }
 
-  @FieldResolver(() => [Inspection], { description: 'Later records that correct this one.' })
+  @FieldResolver(() => [Inspection], { description: '更正本记录的记录（一份记录只能更正一次，故至多一份）' })
   async amendments(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<Inspection[]> {
     return supervisionService.amendments(ctx, inspection);
   }
 
-  @FieldResolver(() => [FollowUpCheck], {
-    description: '回头看: the earlier findings this visit checked, and whether each was truly fixed.',
-  })
+  @FieldResolver(() => [FollowUpCheck], { description: '回头看：本次核查的此前问题，以及各自是否整改到位' })
   async followUps(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<FollowUpCheck[]> {
     return supervisionService.followUps(ctx, inspection);
   }
@@ -491,7 +582,7 @@ export class InspectionResolver {
 
 @Resolver(() => FollowUpCheck)
 export class FollowUpCheckResolver {
-  @FieldResolver(() => Finding, { nullable: true })
+  @FieldResolver(() => Finding, { nullable: true, description: '所核查的此前问题（您可见时）' })
   async finding(@Root() check: FollowUpCheck, @Ctx() ctx: RequestContext): Promise<Finding | null> {
     return supervisionService.findFinding(ctx, check.findingId);
   }
@@ -499,42 +590,42 @@ export class FollowUpCheckResolver {
 
 @Resolver(() => Finding)
 export class FindingResolver {
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() finding: Finding): string {
     return toGlobalId('Finding', finding.id);
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: '严重程度的中文名（一般/较重/严重/特别严重）' })
   severityLabel(@Root() finding: Finding): string {
     return findingSeverityLabels[finding.severity];
   }
 
-  @FieldResolver(() => Criterion, { nullable: true })
+  @FieldResolver(() => Criterion, { nullable: true, description: '所涉考核指标' })
   async criterion(@Root() finding: Finding, @Ctx() ctx: RequestContext): Promise<Criterion | null> {
     return finding.criterionId ? frameworkService.findCriterion(ctx, finding.criterionId) : null;
   }
 
-  @FieldResolver(() => Org, { nullable: true, description: 'The org ordered to rectify.' })
+  @FieldResolver(() => Org, { nullable: true, description: '整改单位；未下达整改为空' })
   async rectifyOrg(@Root() finding: Finding, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return finding.rectifyOrgId ? orgService.findById(ctx, finding.rectifyOrgId) : null;
   }
 
   @FieldResolver(() => Rectification, {
     nullable: true,
-    description: 'Opened when the inspection is finalized; a finding carried over by an amendment keeps the same rectification.',
+    description: '下达的整改：督查记录定稿时生成；更正记录沿用的问题仍是同一整改',
   })
   async rectification(@Root() finding: Finding, @Ctx() ctx: RequestContext): Promise<Rectification | null> {
     return rectificationService.byFinding(ctx, finding);
   }
 
-  @FieldResolver(() => Boolean, { description: 'Withdrawn by an amendment (see withdrawnReason).' })
+  @FieldResolver(() => Boolean, { description: '是否已被更正记录撤回（理由见 withdrawnReason）' })
   withdrawn(@Root() finding: Finding): boolean {
     return finding.withdrawnReason !== null;
   }
 
   @FieldResolver(() => Finding, {
     nullable: true,
-    description: 'The same finding in the record this inspection amends (null for a finding first raised here).',
+    description: '被更正记录中的同一问题（本记录首次提出的问题为空）',
   })
   async carriedFrom(@Root() finding: Finding, @Ctx() ctx: RequestContext): Promise<Finding | null> {
     return finding.carriedFromId ? supervisionService.findFinding(ctx, finding.carriedFromId) : null;
@@ -544,7 +635,7 @@ export class FindingResolver {
 @Resolver(() => Rectification)
 export class RectificationResolver {
   @Query(() => RectificationConnection, {
-    description: 'Rectifications in a subtree, by team or by org; overdue: true lists the late ones.',
+    description: '整改列表：子树内、某督导组或某整改单位的整改，期限近的在前；overdue: true 只列逾期的',
   })
   async rectifications(@Args() args: RectificationsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Rectification>> {
     const under = args.under ? await orgService.getInScopeOrThrow(ctx, orgId(args.under)) : null;
@@ -564,29 +655,50 @@ export class RectificationResolver {
     );
   }
 
-  @Mutation(() => Rectification, { description: 'The owner org reports what it did, with evidence references.' })
-  async submitRectification(@Arg('input') input: SubmitRectificationInput, @Ctx() ctx: RequestContext): Promise<Rectification> {
+  @Mutation(() => Rectification, { description: '报送整改情况及佐证（整改单位的书记或其上级负责人）' })
+  async submitRectification(
+    @Arg('input', { description: '整改事项、整改情况和佐证' }) input: SubmitRectificationInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Rectification> {
     return rectificationService.submit(ctx, idOf('Rectification', input.id), input.report, input.evidenceRefs);
   }
 
-  @Mutation(() => Rectification, { description: 'The issuing team signs it off (销号) or reopens it.' })
-  async verifyRectification(@Arg('input') input: VerifyRectificationInput, @Ctx() ctx: RequestContext): Promise<Rectification> {
+  @Mutation(() => Rectification, { description: '验收整改：下达整改的督导组销号，或说明理由退回重新整改' })
+  async verifyRectification(
+    @Arg('input', { description: '整改事项和验收结论' }) input: VerifyRectificationInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Rectification> {
     return rectificationService.verify(ctx, idOf('Rectification', input.id), input.accept, input.reason);
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() r: Rectification): string {
     return toGlobalId('Rectification', r.id);
   }
 
-  @FieldResolver(() => Boolean, { description: 'Past its due date and not signed off.' })
+  @FieldResolver(() => String, { description: '整改状态的中文名' })
+  stateLabel(@Root() r: Rectification): string {
+    return rectificationStateLabels[r.state];
+  }
+
+  @FieldResolver(() => Boolean, { description: '是否逾期：已过整改期限仍未销号' })
   overdue(@Root() r: Rectification): boolean {
     return rectificationService.isOverdue(r, toDateString(new Date()));
   }
 
+  @FieldResolver(() => String, { nullable: true, description: '报送人姓名；未报送为空' })
+  async submittedByName(@Root() r: Rectification, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, r.submittedBy);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: '销号人姓名；未销号为空' })
+  async verifiedByName(@Root() r: Rectification, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, r.verifiedBy);
+  }
+
   @FieldResolver(() => Org, {
     nullable: true,
-    description: 'The org rectifying; null for a team member whose scope no longer covers it (it moved away).',
+    description: '整改单位；督导组成员的权限范围已不再覆盖它（组织已调整隶属关系）时为空',
   })
   async ownerOrg(@Root() r: Rectification, @Ctx() ctx: RequestContext): Promise<Org | null> {
     return orgService.findById(ctx, r.ownerOrgId);
@@ -594,13 +706,13 @@ export class RectificationResolver {
 
   @FieldResolver(() => Finding, {
     nullable: true,
-    description: 'The finding as its current record states it (the latest finalized amendment’s copy, possibly withdrawn).',
+    description: '所整改的问题，以现行记录（最新定稿的更正记录）中的表述为准，可能已撤回',
   })
   async finding(@Root() r: Rectification, @Ctx() ctx: RequestContext): Promise<Finding | null> {
     return supervisionService.currentFinding(ctx, r.findingId);
   }
 
-  @FieldResolver(() => SupervisionTeam, { nullable: true })
+  @FieldResolver(() => SupervisionTeam, { nullable: true, description: '下达整改的督导组（您可见时）' })
   async team(@Root() r: Rectification, @Ctx() ctx: RequestContext): Promise<SupervisionTeam | null> {
     return supervisionService.findTeam(ctx, r.teamId);
   }

@@ -1,4 +1,4 @@
-import { RequestContext, loadViewer } from '../../graphql/context';
+import { RequestContext, loadViewer, requireUser } from '../../graphql/context';
 import { campaignService, toDateString } from '../campaign/campaign.service';
 import { evaluationService } from '../evaluation/evaluation.service';
 import { frameworkService } from '../framework/framework.service';
@@ -15,10 +15,10 @@ const fullMarks = (c: { scoringType: ScoringType | null; maxScore: number | null
     : c.scoringType === ScoringType.PERCENT
       ? 100
       : c.scoringType === ScoringType.COUNT
-        ? c.target!
+        ? (c.target ?? 0)
         : c.scoringType === ScoringType.DEDUCTION
           ? 0
-          : c.maxScore!;
+          : (c.maxScore ?? 0);
 
 /**
  * A lived-in demo for 市交通运输局: a superior review accepted, a plan submitted, a finalized
@@ -30,8 +30,16 @@ export async function seedSupervisionDemo(
   demo: { slug: string; campaignId: string; rootOrgId: string },
 ): Promise<void> {
   if (demo.slug !== 'jtj') return;
-  const byName = async (name: string) =>
-    (await ctx.tx.query(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND name = $1`, [name]))[0].id as string;
+  const byName = async (name: string) => {
+    const [org] = await ctx.tx.query<{ id: string }>(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND name = $1`, [name]);
+    return org.id;
+  };
+  const userNamed = async (username: string) => {
+    const [user] = await ctx.tx.query<{ id: string }>(`SELECT id FROM users WHERE tenant_id = app_tenant_id() AND username = $1`, [
+      username,
+    ]);
+    return user.id;
+  };
   const branch = await byName('第二车队党支部');
   const campaign = await campaignService.getOrThrow(ctx, demo.campaignId);
   const criteria = await frameworkService.criteriaOf(ctx, campaign.versionId);
@@ -51,11 +59,13 @@ export async function seedSupervisionDemo(
     submittedAt: new Date('2013-05-15T09:00:00+08:00'),
   });
 
-  const [team] = await supervisionService.teams(ctx);
-  const [inspector] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = app_tenant_id() AND username = 'inspector'`);
+  const {
+    nodes: [team],
+  } = await supervisionService.teams(ctx, 1);
+  const inspector = await userNamed('inspector');
   // The inspection is the inspector's own record: record and finalize it as the inspector.
-  const admin = ctx.viewer;
-  await loadViewer(ctx, { kind: 'user', sub: inspector.id, tid: (admin as { tenantId: string }).tenantId });
+  const admin = requireUser(ctx);
+  await loadViewer(ctx, { kind: 'user', sub: inspector, tid: admin.tenantId });
   const today = toDateString(new Date());
   const inspection = await supervisionService.record(ctx, {
     idempotencyKey: 'demo-inspection-0001',
@@ -87,8 +97,8 @@ export async function seedSupervisionDemo(
     inspectionIds: [inspection.id],
   });
   await noticeService.issue(ctx, notice.id, today);
-  const [secretary] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = app_tenant_id() AND username = 'secretary'`);
-  await loadViewer(ctx, { kind: 'user', sub: secretary.id, tid: (admin as { tenantId: string }).tenantId });
+  const secretary = await userNamed('secretary');
+  await loadViewer(ctx, { kind: 'user', sub: secretary, tid: admin.tenantId });
   await serviceRequestService.raise(ctx, {
     fromOrgId: await byName('第一车队党支部'),
     title: '请求协调党员活动场地',

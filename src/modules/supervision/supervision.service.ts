@@ -1,18 +1,20 @@
-import { holdsRoleAtRoot, inScope } from '../../auth/scope';
-import { UserViewer, isAncestorOrSelf } from '../../auth/viewer';
+import { holdsRoleAtRoot, inScope, underAnySql } from '../../auth/scope';
+import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { badInput } from '../../graphql/errors';
+import { keysetPage } from '../../graphql/keyset';
+import { Page } from '../../graphql/relay';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService, toDateString } from '../campaign/campaign.service';
-import { EvaluationState } from '../evaluation/evaluation.entity';
+import { Evaluation, EvaluationState } from '../evaluation/evaluation.entity';
 import { ScoreInput, evaluationService } from '../evaluation/evaluation.service';
 import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { Role } from '../../auth/roles';
-import { canonicalContents, genesisHash, linkHash, sha256 } from './record-chain';
+import { canonicalContent, canonicalContents, genesisHash, linkHash, sha256 } from './record-chain';
 import {
+  ChainBreak,
   Finding,
   FindingSeverity,
   FollowUpCheck,
@@ -21,7 +23,7 @@ import {
   InspectionState,
   SupervisionTeam,
 } from './supervision.entity';
-import { SupervisionErrorReason, supervisionError } from './supervision.errors';
+import { supervisionError } from './supervision.errors';
 
 export interface FindingInput {
   severity: FindingSeverity;
@@ -81,7 +83,14 @@ export interface InspectionPatch {
 export interface ChainVerification {
   ok: boolean;
   checked: number;
-  brokenAt: { seq: number; inspectionId: string; reason: string } | null;
+  /** The first broken link: its record, how it broke, and for a gap the sequence number expected there. */
+  brokenAt: { seq: number; inspectionId: string; kind: ChainBreak; expectedSeq: number | null } | null;
+}
+
+export interface InspectionFilter {
+  teamId?: string;
+  orgId?: string;
+  state?: InspectionState;
 }
 
 /**
@@ -90,26 +99,62 @@ export interface ChainVerification {
  */
 const TEAM_ADMINS = [Role.TENANT_ADMIN, Role.LEADER];
 
+/** The team's people: its leader first, then its members (user ids). Batched per request. */
 async function members(ctx: RequestContext, team: SupervisionTeam): Promise<string[]> {
   const rows = await ctx
     .loader<string, string[]>('team.members', async (teamIds) => {
-      const all = await ctx.tx.query(
+      const all = await ctx.tx.query<{ team_id: string; user_id: string }>(
         `SELECT team_id, user_id FROM supervision_team_members WHERE tenant_id = $1 AND team_id = ANY($2::uuid[])`,
         [team.tenantId, [...teamIds]],
       );
-      return teamIds.map((id) => all.filter((r: { team_id: string }) => r.team_id === id).map((r: { user_id: string }) => r.user_id));
+      return teamIds.map((id) => all.filter((r) => r.team_id === id).map((r) => r.user_id));
     })
     .load(team.id);
   return [team.leaderId, ...rows];
 }
 
+/** The orgs whose subtrees the team inspects (as far as the viewer sees them). */
 async function scopeOrgs(ctx: RequestContext, team: SupervisionTeam): Promise<Org[]> {
-  const rows = await ctx.tx.query(`SELECT org_id FROM supervision_team_scopes WHERE tenant_id = $1 AND team_id = $2`, [
-    team.tenantId,
-    team.id,
-  ]);
-  const orgs = await Promise.all(rows.map((r: { org_id: string }) => orgService.findById(ctx, r.org_id)));
+  const rows = await ctx
+    .loader<string, string[]>('team.scopes', async (teamIds) => {
+      const all = await ctx.tx.query<{ team_id: string; org_id: string }>(
+        `SELECT team_id, org_id FROM supervision_team_scopes WHERE tenant_id = $1 AND team_id = ANY($2::uuid[])`,
+        [team.tenantId, [...teamIds]],
+      );
+      return teamIds.map((id) => all.filter((r) => r.team_id === id).map((r) => r.org_id));
+    })
+    .load(team.id);
+  const orgs = await Promise.all(rows.map((id) => orgService.findById(ctx, id)));
   return orgs.filter((o): o is Org => !!o);
+}
+
+/**
+ * A team by id, without a visibility check: for the team a visible record names (an inspection, a
+ * rectification) and for the team's own writes. Batched per request.
+ */
+async function teamById(ctx: RequestContext, id: string): Promise<SupervisionTeam> {
+  const team = await ctx
+    .loader<string, SupervisionTeam | null>('team.byId', async (ids) => {
+      const rows = await ctx.tx
+        .repository(SupervisionTeam)
+        .createQueryBuilder('t')
+        .where('t.tenant_id = :t AND t.id = ANY(:ids)', { t: requireUser(ctx).tenantId, ids: [...ids] })
+        .getMany();
+      return ids.map((teamId) => rows.find((r) => r.id === teamId) ?? null);
+    })
+    .load(id);
+  if (!team) throw supervisionError('TEAM_NOT_FOUND');
+  return team;
+}
+
+/** The teams the viewer leads or belongs to. */
+async function teamIdsOf(ctx: RequestContext, viewer: UserViewer): Promise<string[]> {
+  const rows = await ctx.tx.query<{ id: string }>(
+    `SELECT id FROM supervision_teams WHERE tenant_id = $1 AND leader_id = $2
+     UNION SELECT team_id FROM supervision_team_members WHERE tenant_id = $1 AND user_id = $2`,
+    [viewer.tenantId, viewer.userId],
+  );
+  return rows.map((r) => r.id);
 }
 
 /** JSON with object keys sorted at every level, so equal requests hash equally. */
@@ -135,34 +180,28 @@ export const supervisionService = {
     input: { name: string; leaderId: string; memberIds: string[]; scopeOrgIds: string[]; campaignId?: string | null },
   ): Promise<SupervisionTeam> {
     const viewer = requireUser(ctx);
-    if (!holdsRoleAtRoot(viewer, TEAM_ADMINS))
-      throw supervisionError(SupervisionErrorReason.NOT_TEAM_ADMIN, '只有根组织的管理员或领导小组可以组建督导组');
+    if (!holdsRoleAtRoot(viewer, TEAM_ADMINS)) throw supervisionError('NOT_TEAM_ADMIN');
     const people = [...new Set([input.leaderId, ...input.memberIds])];
-    const inspectors: { user_id: string }[] = await ctx.tx.query(
+    const inspectors = await ctx.tx.query<{ user_id: string }>(
       `SELECT DISTINCT u.id AS user_id FROM users u JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
         WHERE u.tenant_id = $1 AND u.id = ANY($2::uuid[]) AND ra.role = 'INSPECTOR' AND NOT u.disabled`,
       [viewer.tenantId, people],
     );
     const missing = people.filter((id) => !inspectors.some((r) => r.user_id === id));
-    if (missing.length)
-      throw supervisionError(
-        SupervisionErrorReason.NOT_INSPECTOR,
-        `Every leader and member needs the INSPECTOR role (${missing.length} do not)`,
-        'input.memberIds',
-      );
-    if (!input.scopeOrgIds.length) throw badInput('input.scopeOrgIds', 'A team needs at least one org subtree to inspect');
+    if (missing.length) throw supervisionError('NOT_INSPECTOR', { field: 'input.memberIds', params: { count: missing.length } });
+    if (!input.scopeOrgIds.length) throw supervisionError('TEAM_SCOPE_EMPTY', 'input.scopeOrgIds');
     for (const id of input.scopeOrgIds) await orgService.getInScopeOrThrow(ctx, id);
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
     const repo = ctx.tx.repository(SupervisionTeam);
     const team = await repo.save(
       repo.create({ tenantId: viewer.tenantId, name: input.name, leaderId: input.leaderId, campaignId: input.campaignId ?? null }),
     );
-    await ctx.tx.query(`INSERT INTO supervision_team_members (tenant_id, team_id, user_id) SELECT $1, $2, unnest($3::uuid[])`, [
+    await ctx.tx.execute(`INSERT INTO supervision_team_members (tenant_id, team_id, user_id) SELECT $1, $2, unnest($3::uuid[])`, [
       viewer.tenantId,
       team.id,
       people.filter((p) => p !== input.leaderId),
     ]);
-    await ctx.tx.query(`INSERT INTO supervision_team_scopes (tenant_id, team_id, org_id) SELECT $1, $2, unnest($3::uuid[])`, [
+    await ctx.tx.execute(`INSERT INTO supervision_team_scopes (tenant_id, team_id, org_id) SELECT $1, $2, unnest($3::uuid[])`, [
       viewer.tenantId,
       team.id,
       [...new Set(input.scopeOrgIds)],
@@ -182,19 +221,51 @@ export const supervisionService = {
 
   async getTeamOrThrow(ctx: RequestContext, id: string): Promise<SupervisionTeam> {
     const team = await this.findTeam(ctx, id);
-    if (!team) throw supervisionError(SupervisionErrorReason.TEAM_NOT_FOUND, 'Supervision team not found');
+    if (!team) throw supervisionError('TEAM_NOT_FOUND');
     return team;
   },
 
-  async teams(ctx: RequestContext): Promise<SupervisionTeam[]> {
+  /**
+   * The teams the viewer may see (as findTeam: its own teams, every team for the root's admins and
+   * leading group, and the teams inspecting inside the viewer's scope), oldest first, in one statement.
+   */
+  async teams(ctx: RequestContext, first: number, after?: string): Promise<Page<SupervisionTeam>> {
     const viewer = requireUser(ctx);
-    const all = await ctx.tx.repository(SupervisionTeam).find({ where: { tenantId: viewer.tenantId }, order: { createdAt: 'ASC' } });
-    const visible = await Promise.all(all.map((t) => this.findTeam(ctx, t.id)));
-    return visible.filter((t): t is SupervisionTeam => !!t);
+    const everyTeam = holdsRoleAtRoot(viewer, TEAM_ADMINS);
+    const build = () => {
+      const qb = ctx.tx.repository(SupervisionTeam).createQueryBuilder('t').where('t.tenant_id = :t', { t: viewer.tenantId });
+      if (!everyTeam) {
+        const scope = underAnySql('o', scopePaths(viewer));
+        qb.andWhere(
+          `(t.leader_id = :me
+            OR EXISTS (SELECT 1 FROM supervision_team_members m WHERE m.tenant_id = t.tenant_id AND m.team_id = t.id AND m.user_id = :me)
+            OR EXISTS (SELECT 1 FROM supervision_team_scopes s JOIN orgs o ON o.tenant_id = s.tenant_id AND o.id = s.org_id
+                        WHERE s.tenant_id = t.tenant_id AND s.team_id = t.id AND ${scope.sql}))`,
+          { me: viewer.userId, ...scope.params },
+        );
+      }
+      return qb;
+    };
+    return keysetPage(
+      build,
+      [
+        // created_at keeps microseconds, a cursor milliseconds: order by what the cursor holds
+        { sql: `date_trunc('milliseconds', t.created_at)`, type: 'timestamptz', of: (t) => t.createdAt },
+        { sql: 't.id', type: 'uuid', of: (t) => t.id },
+      ],
+      first,
+      after,
+    );
   },
 
   members,
   scopeOrgs,
+  teamById,
+
+  /** The team that recorded an inspection the viewer reads: the record names it. */
+  async teamOf(ctx: RequestContext, inspection: Inspection): Promise<SupervisionTeam> {
+    return teamById(ctx, inspection.teamId);
+  },
 
   async isMember(ctx: RequestContext, team: SupervisionTeam, viewer: UserViewer): Promise<boolean> {
     return (await members(ctx, team)).includes(viewer.userId);
@@ -208,25 +279,46 @@ export const supervisionService = {
     if (!inspection) return null;
     const org = await orgService.findById(ctx, inspection.orgId);
     if (org && inScope(viewer, org.path)) return inspection;
-    const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: viewer.tenantId, id: inspection.teamId });
+    const team = await teamById(ctx, inspection.teamId);
     return (await members(ctx, team)).includes(viewer.userId) ? inspection : null;
   },
 
   async getInspectionOrThrow(ctx: RequestContext, id: string): Promise<Inspection> {
     const inspection = await this.findInspection(ctx, id);
-    if (!inspection) throw supervisionError(SupervisionErrorReason.INSPECTION_NOT_FOUND, 'Inspection not found');
+    if (!inspection) throw supervisionError('INSPECTION_NOT_FOUND');
     return inspection;
   },
 
-  async inspectionsOf(ctx: RequestContext, filter: { teamId?: string; orgId?: string; state?: InspectionState }): Promise<Inspection[]> {
+  /**
+   * Inspections the viewer may see (as findInspection: of orgs inside its scope, and every record of
+   * the teams it belongs to), newest first, in one statement.
+   */
+  async listInspections(ctx: RequestContext, filter: InspectionFilter, first: number, after?: string): Promise<Page<Inspection>> {
     const viewer = requireUser(ctx);
-    const qb = ctx.tx.repository(Inspection).createQueryBuilder('i').where('i.tenant_id = :t', { t: viewer.tenantId });
-    if (filter.teamId) qb.andWhere('i.team_id = :team', { team: filter.teamId });
-    if (filter.orgId) qb.andWhere('i.org_id = :org', { org: filter.orgId });
-    if (filter.state) qb.andWhere('i.state = :state', { state: filter.state });
-    const rows = await qb.orderBy('i.inspected_on', 'DESC').addOrderBy('i.created_at', 'DESC').limit(500).getMany();
-    const visible = await Promise.all(rows.map((r) => this.findInspection(ctx, r.id)));
-    return visible.filter((i): i is Inspection => !!i);
+    const myTeams = await teamIdsOf(ctx, viewer);
+    const build = () => {
+      const scope = underAnySql('o', scopePaths(viewer));
+      const qb = ctx.tx
+        .repository(Inspection)
+        .createQueryBuilder('i')
+        .innerJoin('orgs', 'o', 'o.tenant_id = i.tenant_id AND o.id = i.org_id')
+        .where('i.tenant_id = :t', { t: viewer.tenantId })
+        .andWhere(`(${scope.sql} OR i.team_id = ANY(CAST(:myTeams AS uuid[])))`, { ...scope.params, myTeams });
+      if (filter.teamId) qb.andWhere('i.team_id = :team', { team: filter.teamId });
+      if (filter.orgId) qb.andWhere('i.org_id = :org', { org: filter.orgId });
+      if (filter.state) qb.andWhere('i.state = :state', { state: filter.state });
+      return qb;
+    };
+    return keysetPage(
+      build,
+      [
+        { sql: 'i.inspected_on', type: 'date', of: (i) => i.inspectedOn, desc: true },
+        { sql: `date_trunc('milliseconds', i.created_at)`, type: 'timestamptz', of: (i) => i.createdAt, desc: true },
+        { sql: 'i.id', type: 'uuid', of: (i) => i.id, desc: true },
+      ],
+      first,
+      after,
+    );
   },
 
   /**
@@ -240,14 +332,13 @@ export const supervisionService = {
     if (existing) return sameRequest(existing, hash);
 
     const team = await this.getTeamOrThrow(ctx, input.teamId);
-    if (!(await members(ctx, team)).includes(viewer.userId))
-      throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the team’s leader and members record its inspections');
+    if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError('NOT_TEAM_MEMBER');
     const org = await this.assertInTeamScope(ctx, team, input.orgId);
     const campaignId = input.campaignId ?? team.campaignId;
     const campaign = campaignId ? await campaignService.getOrThrow(ctx, campaignId) : null;
-    await this.checkContent(ctx, team, org, campaign, input);
+    await this.checkContent(ctx, team, org.id, campaign, input);
 
-    const [row] = await ctx.tx.query(
+    const [row] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO inspections (tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, idempotency_key, request_hash, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id`,
@@ -271,7 +362,7 @@ export const supervisionService = {
         .findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
       return sameRequest(winner, hash);
     }
-    await this.writeContent(ctx, row.id, campaign, org, input);
+    await this.writeContent(ctx, row.id, campaign, input);
     return ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: row.id });
   },
 
@@ -284,10 +375,10 @@ export const supervisionService = {
 
   async discard(ctx: RequestContext, id: string): Promise<boolean> {
     const inspection = await this.editableOrThrow(ctx, id);
-    await ctx.tx.query(`DELETE FROM inspections WHERE tenant_id = $1 AND id = $2`, [inspection.tenantId, inspection.id]);
+    await ctx.tx.execute(`DELETE FROM inspections WHERE tenant_id = $1 AND id = $2`, [inspection.tenantId, inspection.id]);
     // Its own draft score sheet goes with it; an amendment's sheet taken over from the amended record stays.
     if (inspection.evaluationId) {
-      await ctx.tx.query(
+      await ctx.tx.execute(
         `DELETE FROM evaluations WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'
                             AND NOT EXISTS (SELECT 1 FROM inspections WHERE tenant_id = $1 AND evaluation_id = $2)`,
         [inspection.tenantId, inspection.evaluationId],
@@ -309,32 +400,29 @@ export const supervisionService = {
     const inspection = await this.editableOrThrow(ctx, id);
     const followUps = await this.followUps(ctx, inspection);
     const unchecked = followUps.filter((f) => f.fixed === null || f.fixed === undefined);
-    if (unchecked.length)
-      throw supervisionError(
-        SupervisionErrorReason.FOLLOW_UP_UNCHECKED,
-        `${unchecked.length} earlier finding(s) of this follow-up are not checked yet`,
-      );
+    if (unchecked.length) throw supervisionError('FOLLOW_UP_UNCHECKED', { params: { count: unchecked.length } });
     if (inspection.evaluationId) {
-      const evaluation = (await evaluationService.findById(ctx, inspection.evaluationId))!;
+      // The record's own score sheet (the team finalizing it may see the org's other evaluations or not).
+      const evaluation = await ctx.tx.repository(Evaluation).findOneByOrFail({ tenantId: viewer.tenantId, id: inspection.evaluationId });
       // An amendment that kept the amended record's sheet finds it accepted already.
       if (evaluation.state !== EvaluationState.ACCEPTED) {
         const score = await evaluationService.score(ctx, evaluation);
-        if (!score.complete) throw badInput('scores', 'The score sheet is incomplete: score every criterion or leave the sheet out');
-        await ctx.tx.query(
+        if (!score.complete) throw supervisionError('SCORE_SHEET_INCOMPLETE', 'scores');
+        await ctx.tx.execute(
           `UPDATE evaluations SET state = 'ACCEPTED', total = $3, grade = $4, veto = $5, submitted_by = $6, submitted_at = now(), reviewed_by = $6, reviewed_at = now() WHERE tenant_id = $1 AND id = $2`,
           [viewer.tenantId, evaluation.id, score.total, score.grade, score.veto, viewer.userId],
         );
       }
     }
-    const [head] = await ctx.tx.query(`SELECT last_seq::int AS seq, last_hash FROM app_chain_head()`);
+    const [head] = await ctx.tx.query<{ seq: number; last_hash: string }>(`SELECT last_seq::int AS seq, last_hash FROM app_chain_head()`);
     const seq = head.seq + 1;
     const finalizedAt = new Date();
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `UPDATE inspections SET chain_seq = $3, finalized_by = $4, finalized_at = $5, prev_hash = $6, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
       [viewer.tenantId, inspection.id, seq, viewer.userId, finalizedAt, head.last_hash],
     );
-    const content = (await canonicalContents(ctx.tx, viewer.tenantId, [inspection.id])).get(inspection.id)!;
-    await ctx.tx.query(`SELECT seq FROM app_finalize_record($1, $2, $3, $4)`, [
+    const content = await canonicalContent(ctx.tx, viewer.tenantId, inspection.id);
+    await ctx.tx.query<{ seq: number }>(`SELECT seq FROM app_finalize_record($1, $2, $3, $4)`, [
       inspection.id,
       seq,
       head.last_hash,
@@ -342,7 +430,7 @@ export const supervisionService = {
     ]);
 
     // Rectifications belong to the finding's first version (origin), so an amendment keeps them linked.
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `INSERT INTO rectifications AS r (tenant_id, finding_id, team_id, owner_org_id, due_on)
        SELECT tenant_id, coalesce(origin_id, id), $3, rectify_org_id, rectify_due_on FROM findings
         WHERE tenant_id = $1 AND inspection_id = $2 AND rectify_org_id IS NOT NULL AND withdrawn_reason IS NULL
@@ -350,7 +438,7 @@ export const supervisionService = {
         WHERE (r.owner_org_id, r.due_on) IS DISTINCT FROM (EXCLUDED.owner_org_id, EXCLUDED.due_on)`,
       [viewer.tenantId, inspection.id, inspection.teamId],
     );
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `UPDATE rectifications r SET state = 'WITHDRAWN' FROM findings f
         WHERE f.tenant_id = $1 AND f.inspection_id = $2 AND f.withdrawn_reason IS NOT NULL
           AND r.tenant_id = f.tenant_id AND r.finding_id = f.origin_id AND r.state <> 'WITHDRAWN'`,
@@ -358,16 +446,16 @@ export const supervisionService = {
     );
     // A follow-up reopens what it found not fixed; an amendment only what its correction newly says so.
     const earlier = inspection.amendsId
-      ? await ctx.tx.query(`SELECT finding_id FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND fixed = false`, [
-          viewer.tenantId,
-          inspection.amendsId,
-        ])
+      ? await ctx.tx.query<{ finding_id: string }>(
+          `SELECT finding_id FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND fixed = false`,
+          [viewer.tenantId, inspection.amendsId],
+        )
       : [];
     const notFixed = followUps
-      .filter((f) => f.fixed === false && !earlier.some((e: { finding_id: string }) => e.finding_id === f.findingId))
+      .filter((f) => f.fixed === false && !earlier.some((e) => e.finding_id === f.findingId))
       .map((f) => f.findingId);
     if (notFixed.length) {
-      await ctx.tx.query(
+      await ctx.tx.execute(
         `UPDATE rectifications r SET state = 'REOPENED', reopen_reason = '回头看: 整改未到位' FROM findings f
           WHERE f.tenant_id = $1 AND f.id = ANY($2::uuid[]) AND r.tenant_id = f.tenant_id AND r.finding_id = coalesce(f.origin_id, f.id) AND r.state = 'VERIFIED'`,
         [viewer.tenantId, notFixed],
@@ -393,28 +481,23 @@ export const supervisionService = {
     const original = await this.getInspectionOrThrow(ctx, id);
     const hash = requestHash({ ...input, amends: original.id });
     // Amendments of one record are serialized on it: a retry finds its record, a second one finds the first.
-    await ctx.tx.query(`SELECT 1 FROM inspections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [viewer.tenantId, original.id]);
-    const existing = await ctx.tx.repository(Inspection).findOneBy({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
-    if (existing) return sameRequest(existing, hash);
-    const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: viewer.tenantId, id: original.teamId });
-    if (!(await members(ctx, team)).includes(viewer.userId))
-      throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the team’s leader and members record its inspections');
-    const current = await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: original.id });
-    if (current.state !== InspectionState.FINALIZED)
-      throw supervisionError(SupervisionErrorReason.NOT_FINALIZED, 'Only a finalized inspection is amended; edit the draft instead');
-    const [later] = await ctx.tx.query(`SELECT state FROM inspections WHERE tenant_id = $1 AND amends_id = $2`, [
+    await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM inspections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
       viewer.tenantId,
       original.id,
     ]);
-    if (later) {
-      throw supervisionError(
-        SupervisionErrorReason.ALREADY_AMENDED,
-        later.state === InspectionState.FINALIZED
-          ? '该记录已被更正记录取代，请在最新版本上更正'
-          : '该记录已有一份更正草稿，请修改或撤销该草稿',
-      );
-    }
-    const [row] = await ctx.tx.query(
+    const existing = await ctx.tx.repository(Inspection).findOneBy({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
+    if (existing) return sameRequest(existing, hash);
+    const team = await teamById(ctx, original.teamId);
+    if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError('NOT_TEAM_MEMBER');
+    const current = await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: original.id });
+    if (current.state !== InspectionState.FINALIZED) throw supervisionError('NOT_FINALIZED');
+    // Superseded by a finalized amendment, or a draft amendment waits: either way, amend the latest version.
+    const [later] = await ctx.tx.query<{ state: InspectionState }>(
+      `SELECT state FROM inspections WHERE tenant_id = $1 AND amends_id = $2`,
+      [viewer.tenantId, original.id],
+    );
+    if (later) throw supervisionError('ALREADY_AMENDED');
+    const [row] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO inspections (tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, evaluation_id, amends_id, amendment_reason, idempotency_key, request_hash, created_by)
        SELECT tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, evaluation_id, id, $3, $4, $5, $6 FROM inspections WHERE tenant_id = $1 AND id = $2
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id`,
@@ -425,13 +508,13 @@ export const supervisionService = {
         await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey }),
         hash,
       );
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, carried_from_id, origin_id, withdrawn_reason)
        SELECT tenant_id, $3, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, id, coalesce(origin_id, id), withdrawn_reason
          FROM findings WHERE tenant_id = $1 AND inspection_id = $2`,
       [viewer.tenantId, original.id, row.id],
     );
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `INSERT INTO follow_up_checks (tenant_id, inspection_id, finding_id, fixed, note)
        SELECT tenant_id, $3, finding_id, fixed, note FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2`,
       [viewer.tenantId, original.id, row.id],
@@ -470,7 +553,7 @@ export const supervisionService = {
     const viewer = requireUser(ctx);
     const finding = await ctx
       .loader<string, Finding | null>('finding.current', async (keys) => {
-        const rows: { key: string; id: string }[] = await ctx.tx.query(
+        const rows = await ctx.tx.query<{ key: string; id: string }>(
           `SELECT DISTINCT ON (coalesce(f.origin_id, f.id)) coalesce(f.origin_id, f.id) AS key, f.id
            FROM findings f JOIN inspections i ON i.tenant_id = f.tenant_id AND i.id = f.inspection_id
           WHERE f.tenant_id = $1 AND (f.id = ANY($2::uuid[]) OR f.origin_id = ANY($2::uuid[])) AND i.state = 'FINALIZED'
@@ -504,13 +587,15 @@ export const supervisionService = {
   async verifyRecords(ctx: RequestContext): Promise<ChainVerification> {
     const viewer = requireUser(ctx);
     // The chain spans every inspection of the tenant (its answer names the first broken record, wherever it is).
-    if (!holdsRoleAtRoot(viewer, [...TEAM_ADMINS, Role.INSPECTOR]))
-      throw supervisionError(SupervisionErrorReason.NOT_TEAM_ADMIN, '只有根组织的管理员、领导小组或督导组成员可以核验记录链');
-    const records: { id: string; seq: number; prev_hash: string; record_hash: string }[] = await ctx.tx.query(
+    if (!holdsRoleAtRoot(viewer, [...TEAM_ADMINS, Role.INSPECTOR])) throw supervisionError('NOT_TEAM_ADMIN');
+    const records = await ctx.tx.query<{ id: string; seq: number; prev_hash: string; record_hash: string }>(
       `SELECT id, chain_seq::int AS seq, prev_hash, record_hash FROM inspections WHERE tenant_id = $1 AND state = 'FINALIZED' ORDER BY chain_seq`,
       [viewer.tenantId],
     );
-    const [head] = await ctx.tx.query(`SELECT last_seq::int AS seq, last_hash FROM record_chains WHERE tenant_id = $1`, [viewer.tenantId]);
+    const [head] = await ctx.tx.query<{ seq: number; last_hash: string }>(
+      `SELECT last_seq::int AS seq, last_hash FROM record_chains WHERE tenant_id = $1`,
+      [viewer.tenantId],
+    );
     let prev = genesisHash(viewer.tenantId);
     const BATCH = 500;
     for (let start = 0; start < records.length; start += BATCH) {
@@ -521,10 +606,16 @@ export const supervisionService = {
         batch.map((r) => r.id),
       );
       for (const [i, r] of batch.entries()) {
-        const broken = (reason: string) => ({ ok: false, checked: start + i, brokenAt: { seq: r.seq, inspectionId: r.id, reason } });
-        if (r.seq !== start + i + 1) return broken(`sequence gap: expected ${start + i + 1}, found ${r.seq}`);
-        if (r.prev_hash !== prev) return broken('the previous-hash link does not match the record before it');
-        if (linkHash(prev, contents.get(r.id)!) !== r.record_hash) return broken('the content no longer matches its hash');
+        const expectedSeq = start + i + 1;
+        const broken = (kind: ChainBreak): ChainVerification => ({
+          ok: false,
+          checked: start + i,
+          brokenAt: { seq: r.seq, inspectionId: r.id, kind, expectedSeq: kind === ChainBreak.SEQUENCE_GAP ? expectedSeq : null },
+        });
+        if (r.seq !== expectedSeq) return broken(ChainBreak.SEQUENCE_GAP);
+        if (r.prev_hash !== prev) return broken(ChainBreak.PREVIOUS_HASH);
+        // a record without content to hash (none: it was read in this transaction) cannot match its hash
+        if (linkHash(prev, contents.get(r.id) ?? '') !== r.record_hash) return broken(ChainBreak.CONTENT_CHANGED);
         prev = r.record_hash;
       }
     }
@@ -533,7 +624,7 @@ export const supervisionService = {
       return {
         ok: false,
         checked: records.length,
-        brokenAt: { seq: last.seq, inspectionId: last.id, reason: 'the chain head does not match the last record' },
+        brokenAt: { seq: last.seq, inspectionId: last.id, kind: ChainBreak.HEAD_MISMATCH, expectedSeq: null },
       };
     }
     return { ok: true, checked: records.length, brokenAt: null };
@@ -544,7 +635,7 @@ export const supervisionService = {
     const org = await orgService.findById(ctx, orgId);
     const scopes = await scopeOrgs(ctx, team);
     if (!org || !scopes.some((s) => isAncestorOrSelf(s.path, org.path))) {
-      throw supervisionError(SupervisionErrorReason.OUTSIDE_TEAM_SCOPE, 'The org is outside the team’s inspection scope', 'input.orgId');
+      throw supervisionError('OUTSIDE_TEAM_SCOPE', 'input.orgId');
     }
     return org;
   },
@@ -556,20 +647,14 @@ export const supervisionService = {
   async editableOrThrow(ctx: RequestContext, id: string): Promise<Inspection> {
     const viewer = requireUser(ctx);
     const visible = await this.getInspectionOrThrow(ctx, id);
-    const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: viewer.tenantId, id: visible.teamId });
-    if (!(await members(ctx, team)).includes(viewer.userId))
-      throw supervisionError(SupervisionErrorReason.NOT_TEAM_MEMBER, 'Only the team’s leader and members change its inspections');
-    const [locked] = await ctx.tx.query(`SELECT state FROM inspections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
-      visible.tenantId,
-      visible.id,
-    ]);
-    if (!locked) throw supervisionError(SupervisionErrorReason.INSPECTION_NOT_FOUND, 'Inspection not found');
-    if (locked.state === InspectionState.FINALIZED) {
-      throw supervisionError(
-        SupervisionErrorReason.INSPECTION_FINALIZED,
-        'A finalized inspection can never be edited or deleted; record an amendment instead',
-      );
-    }
+    const team = await teamById(ctx, visible.teamId);
+    if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError('NOT_TEAM_MEMBER');
+    const [locked] = await ctx.tx.query<{ state: InspectionState }>(
+      `SELECT state FROM inspections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      [visible.tenantId, visible.id],
+    );
+    if (!locked) throw supervisionError('INSPECTION_NOT_FOUND');
+    if (locked.state === InspectionState.FINALIZED) throw supervisionError('INSPECTION_FINALIZED');
     return ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: visible.tenantId, id: visible.id });
   },
 
@@ -580,8 +665,7 @@ export const supervisionService = {
    */
   async applyPatch(ctx: RequestContext, inspection: Inspection, patch: InspectionPatch): Promise<void> {
     const t = inspection.tenantId;
-    const team = await ctx.tx.repository(SupervisionTeam).findOneByOrFail({ tenantId: t, id: inspection.teamId });
-    const org = (await orgService.findById(ctx, inspection.orgId))!;
+    const team = await teamById(ctx, inspection.teamId);
     const campaign = inspection.campaignId ? await campaignService.getOrThrow(ctx, inspection.campaignId) : null;
     const stored = await ctx.tx
       .repository(Finding)
@@ -608,7 +692,7 @@ export const supervisionService = {
     }));
     const find = (ref: string, path: string): Draft => {
       const f = list.find((x) => x.id === ref) ?? list.find((x) => x.carriedFromId === ref);
-      if (!f) throw supervisionError(SupervisionErrorReason.FINDING_NOT_IN_INSPECTION, '该问题不属于此督查记录', path);
+      if (!f) throw supervisionError('FINDING_NOT_IN_INSPECTION', path);
       return f;
     };
     const touched = new Set<Draft>();
@@ -616,8 +700,8 @@ export const supervisionService = {
       const path = `input.findings[${i}]`;
       if (e.id) {
         const f = find(e.id, `${path}.id`);
-        if (touched.has(f)) throw badInput(`${path}.id`, '同一问题在一次修改中只能出现一次');
-        if (f.withdrawnReason) throw supervisionError(SupervisionErrorReason.FINDING_WITHDRAWN, '该问题已撤回，不能再修改', `${path}.id`);
+        if (touched.has(f)) throw supervisionError('FINDING_LISTED_TWICE', `${path}.id`);
+        if (f.withdrawnReason) throw supervisionError('FINDING_WITHDRAWN', `${path}.id`);
         touched.add(f);
         if (e.severity !== undefined) f.severity = e.severity;
         if (e.description !== undefined) f.description = e.description;
@@ -626,7 +710,7 @@ export const supervisionService = {
         if (e.rectifyDueOn !== undefined) f.rectifyDueOn = e.rectifyDueOn;
         f.path = path;
       } else {
-        if (!e.severity || !e.description) throw badInput(path, '新增问题需填写严重程度和问题描述');
+        if (!e.severity || !e.description) throw supervisionError('NEW_FINDING_INCOMPLETE', path);
         list.push({
           severity: e.severity,
           description: e.description,
@@ -643,42 +727,26 @@ export const supervisionService = {
     const removed: string[] = [];
     (patch.removeFindingIds ?? []).forEach((ref, i) => {
       const f = find(ref, `input.removeFindingIds[${i}]`);
-      if (f.carriedFromId)
-        throw supervisionError(
-          SupervisionErrorReason.CARRIED_FINDING,
-          '更正记录沿用的问题不能删除；如确属误报，请说明理由撤回（withdrawFindings）',
-          `input.removeFindingIds[${i}]`,
-        );
+      if (f.carriedFromId) throw supervisionError('CARRIED_FINDING', `input.removeFindingIds[${i}]`);
       list.splice(list.indexOf(f), 1);
-      removed.push(f.id!);
+      // found by id, so stored: only stored findings carry one
+      if (f.id) removed.push(f.id);
     });
     (patch.withdrawFindings ?? []).forEach((w, i) => {
       const f = find(w.id, `input.withdrawFindings[${i}].id`);
-      if (!f.carriedFromId)
-        throw supervisionError(
-          SupervisionErrorReason.NOT_CARRIED,
-          '只有更正记录沿用的问题可以撤回；草稿中新增的问题可直接删除（removeFindingIds）',
-          `input.withdrawFindings[${i}].id`,
-        );
-      if (!w.reason.trim()) throw badInput(`input.withdrawFindings[${i}].reason`, '撤回问题需说明理由');
+      if (!f.carriedFromId) throw supervisionError('NOT_CARRIED', `input.withdrawFindings[${i}].id`);
+      if (!w.reason.trim()) throw supervisionError('WITHDRAWAL_REASON_REQUIRED', `input.withdrawFindings[${i}].reason`);
       f.withdrawnReason = w.reason.trim();
     });
 
     // A carried-over finding whose rectification was issued keeps an order: withdrawing is the way out.
     const issued = list.filter((f) => f.originId && !f.withdrawnReason && !f.rectifyOrgId);
     if (issued.length) {
-      const [row] = await ctx.tx.query(
+      const [row] = await ctx.tx.query<{ finding_id: string }>(
         `SELECT finding_id FROM rectifications WHERE tenant_id = $1 AND finding_id = ANY($2::uuid[]) LIMIT 1`,
         [t, issued.map((f) => f.originId)],
       );
-      if (row) {
-        const f = issued.find((x) => x.originId === row.finding_id)!;
-        throw supervisionError(
-          SupervisionErrorReason.INVALID_RECTIFICATION_ORDER,
-          '该问题的整改已下达，不能取消整改要求；如确属误报，请说明理由撤回',
-          f.path,
-        );
-      }
+      if (row) throw supervisionError('RECTIFICATION_ALREADY_ORDERED', issued.find((x) => x.originId === row.finding_id)?.path);
     }
 
     const checks = new Map(
@@ -693,11 +761,10 @@ export const supervisionService = {
       });
     }
     (patch.removeFollowUps ?? []).forEach((findingId, i) => {
-      if (!checks.delete(findingId))
-        throw supervisionError(SupervisionErrorReason.INVALID_FOLLOW_UP, '此督查记录没有该回头看问题', `input.removeFollowUps[${i}]`);
+      if (!checks.delete(findingId)) throw supervisionError('FOLLOW_UP_NOT_IN_INSPECTION', `input.removeFollowUps[${i}]`);
     });
     if ((patch.followUps?.length ?? 0) !== new Set(patch.followUps?.map((f) => f.findingId)).size)
-      throw supervisionError(SupervisionErrorReason.INVALID_FOLLOW_UP, 'A finding is listed twice', 'input.followUps');
+      throw supervisionError('FOLLOW_UP_LISTED_TWICE', 'input.followUps');
 
     const content: InspectionContent = {
       inspectedOn: patch.inspectedOn ?? inspection.inspectedOn,
@@ -709,24 +776,24 @@ export const supervisionService = {
     };
     // Findings left alone were checked when they were written (a carried-over one, when its record was
     // finalized): only new and edited ones are checked again, and all of them when the date moves.
-    await this.checkContent(ctx, team, org, campaign, {
+    await this.checkContent(ctx, team, inspection.orgId, campaign, {
       ...content,
       findings: list.filter((f) => !f.withdrawnReason && (patch.inspectedOn || !f.id || touched.has(f))),
     });
 
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `UPDATE inspections SET inspected_on = $3, methods = $4, summary = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
       [t, inspection.id, content.inspectedOn, content.methods, content.summary],
     );
     if (removed.length)
-      await ctx.tx.query(`DELETE FROM findings WHERE tenant_id = $1 AND inspection_id = $2 AND id = ANY($3::uuid[])`, [
+      await ctx.tx.execute(`DELETE FROM findings WHERE tenant_id = $1 AND inspection_id = $2 AND id = ANY($3::uuid[])`, [
         t,
         inspection.id,
         removed,
       ]);
     const kept = list.map((f, position) => ({ ...f, position })).filter((f) => f.id);
     if (kept.length) {
-      await ctx.tx.query(
+      await ctx.tx.execute(
         `UPDATE findings f SET position = x.position, severity = x.severity, description = x.description, criterion_id = x.criterion_id,
                 rectify_org_id = x.rectify_org_id, rectify_due_on = x.rectify_due_on, withdrawn_reason = x.withdrawn_reason
            FROM unnest($3::uuid[], $4::int[], $5::text[], $6::text[], $7::uuid[], $8::uuid[], $9::date[], $10::text[])
@@ -750,99 +817,72 @@ export const supervisionService = {
     }
     const added = list.map((f, position) => ({ ...f, position })).filter((f) => !f.id);
     if (added.length) await insertFindings(ctx, t, inspection.id, added);
-    await ctx.tx.query(`DELETE FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND NOT (finding_id = ANY($3::uuid[]))`, [
-      t,
-      inspection.id,
-      [...checks.keys()],
-    ]);
+    await ctx.tx.execute(
+      `DELETE FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND NOT (finding_id = ANY($3::uuid[]))`,
+      [t, inspection.id, [...checks.keys()]],
+    );
     const u = [...checks.values()];
     if (u.length) {
-      await ctx.tx.query(
+      await ctx.tx.execute(
         `INSERT INTO follow_up_checks AS c (tenant_id, inspection_id, finding_id, fixed, note) SELECT $1, $2, * FROM unnest($3::uuid[], $4::boolean[], $5::text[])
          ON CONFLICT (tenant_id, inspection_id, finding_id) DO UPDATE SET fixed = EXCLUDED.fixed, note = EXCLUDED.note
           WHERE (c.fixed, c.note) IS DISTINCT FROM (EXCLUDED.fixed, EXCLUDED.note)`,
         [t, inspection.id, u.map((x) => x.findingId), u.map((x) => x.fixed ?? null), u.map((x) => x.note ?? null)],
       );
     }
-    if (patch.scores?.length && campaign) await this.writeScoreSheet(ctx, inspection, campaign, org, patch.scores);
+    if (patch.scores?.length && campaign) await this.writeScoreSheet(ctx, inspection, campaign, patch.scores);
     ctx.forget('inspection.findings');
   },
 
   async checkContent(
     ctx: RequestContext,
     team: SupervisionTeam,
-    org: Org,
+    orgId: string,
     campaign: Campaign | null,
     content: InspectionContent,
   ): Promise<void> {
-    if (content.inspectedOn > toDateString(new Date())) throw badInput('input.inspectedOn', 'An inspection date cannot be in the future');
+    if (content.inspectedOn > toDateString(new Date())) throw supervisionError('INSPECTION_DATE_IN_FUTURE', 'input.inspectedOn');
     const scopes = await scopeOrgs(ctx, team);
     for (const [i, f] of content.findings.entries()) {
       const path = f.path ?? `input.findings[${i}]`;
       if (f.rectifyOrgId || f.rectifyDueOn) {
-        if (!f.rectifyOrgId || !f.rectifyDueOn)
-          throw supervisionError(
-            SupervisionErrorReason.INVALID_RECTIFICATION_ORDER,
-            'A rectification order needs both rectifyOrgId and rectifyDueOn',
-            path,
-          );
+        if (!f.rectifyOrgId || !f.rectifyDueOn) throw supervisionError('INVALID_RECTIFICATION_ORDER', path);
         const owner = await orgService.findById(ctx, f.rectifyOrgId);
         if (!owner || !scopes.some((s) => isAncestorOrSelf(s.path, owner.path))) {
-          throw supervisionError(
-            SupervisionErrorReason.INVALID_RECTIFICATION_ORDER,
-            'The rectifying org must lie in the team’s scope',
-            `${path}.rectifyOrgId`,
-          );
+          throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', `${path}.rectifyOrgId`);
         }
-        if (f.rectifyDueOn < content.inspectedOn)
-          throw supervisionError(
-            SupervisionErrorReason.INVALID_RECTIFICATION_ORDER,
-            'A rectification is due after the inspection',
-            `${path}.rectifyDueOn`,
-          );
+        if (f.rectifyDueOn < content.inspectedOn) throw supervisionError('RECTIFICATION_DUE_BEFORE_INSPECTION', `${path}.rectifyDueOn`);
       }
       if (f.criterionId) {
-        if (!campaign)
-          throw supervisionError(SupervisionErrorReason.NO_CAMPAIGN, 'Linking a criterion needs a campaign', `${path}.criterionId`);
+        if (!campaign) throw supervisionError('NO_CAMPAIGN', `${path}.criterionId`);
         const criteria = await frameworkService.criteriaOf(ctx, campaign.versionId);
-        if (!criteria.some((c) => c.id === f.criterionId))
-          throw badInput(`${path}.criterionId`, 'The criterion is not part of the campaign’s framework');
+        if (!criteria.some((c) => c.id === f.criterionId)) throw supervisionError('CRITERION_NOT_IN_FRAMEWORK', `${path}.criterionId`);
       }
     }
     if (content.scores?.length) {
-      if (!campaign) throw supervisionError(SupervisionErrorReason.NO_CAMPAIGN, 'A score sheet needs a campaign', 'input.scores');
+      if (!campaign) throw supervisionError('NO_CAMPAIGN', 'input.scores');
       await evaluationService.checkScores(ctx, campaign, content.scores, [], 'input');
     }
     const followUps = content.followUps ?? [];
     if (new Set(followUps.map((f) => f.findingId)).size !== followUps.length)
-      throw supervisionError(SupervisionErrorReason.INVALID_FOLLOW_UP, 'A finding is listed twice', 'input.followUps');
+      throw supervisionError('FOLLOW_UP_LISTED_TWICE', 'input.followUps');
     if (followUps.length) {
-      const rows: { id: string; org_id: string; state: string }[] = await ctx.tx.query(
+      const rows = await ctx.tx.query<{ id: string; org_id: string; state: InspectionState }>(
         `SELECT f.id, i.org_id, i.state FROM findings f JOIN inspections i ON i.tenant_id = f.tenant_id AND i.id = f.inspection_id
           WHERE f.tenant_id = app_tenant_id() AND f.id = ANY($1::uuid[])`,
         [followUps.map((f) => f.findingId)],
       );
       followUps.forEach((f, i) => {
         const row = rows.find((r) => r.id === f.findingId);
-        if (!row || row.state !== InspectionState.FINALIZED || row.org_id !== org.id) {
-          throw supervisionError(
-            SupervisionErrorReason.INVALID_FOLLOW_UP,
-            'A follow-up checks findings of this org’s finalized inspections',
-            `input.followUps[${i}].findingId`,
-          );
+        if (!row || row.state !== InspectionState.FINALIZED || row.org_id !== orgId) {
+          throw supervisionError('INVALID_FOLLOW_UP', `input.followUps[${i}].findingId`);
         }
       });
     }
   },
 
   /** A new record's content (its findings are all new). */
-  async writeContent(
-    ctx: RequestContext,
-    inspectionId: string,
-    campaign: Campaign | null,
-    org: Org,
-    content: InspectionContent,
-  ): Promise<void> {
+  async writeContent(ctx: RequestContext, inspectionId: string, campaign: Campaign | null, content: InspectionContent): Promise<void> {
     const t = requireUser(ctx).tenantId;
     if (content.findings.length)
       await insertFindings(
@@ -853,14 +893,14 @@ export const supervisionService = {
       );
     const u = content.followUps ?? [];
     if (u.length) {
-      await ctx.tx.query(
+      await ctx.tx.execute(
         `INSERT INTO follow_up_checks (tenant_id, inspection_id, finding_id, fixed, note) SELECT $1, $2, * FROM unnest($3::uuid[], $4::boolean[], $5::text[])`,
         [t, inspectionId, u.map((x) => x.findingId), u.map((x) => x.fixed ?? null), u.map((x) => x.note ?? null)],
       );
     }
     if (content.scores?.length && campaign) {
       const inspection = await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: t, id: inspectionId });
-      await this.writeScoreSheet(ctx, inspection, campaign, org, content.scores);
+      await this.writeScoreSheet(ctx, inspection, campaign, content.scores);
     }
     ctx.forget('inspection.findings');
   },
@@ -870,28 +910,28 @@ export const supervisionService = {
    * sheet of its own (none yet, or the amended record's, which is part of that finalized record) gets a
    * new draft sheet, starting from the scores of the one it had.
    */
-  async writeScoreSheet(ctx: RequestContext, inspection: Inspection, campaign: Campaign, org: Org, scores: ScoreInput[]): Promise<void> {
+  async writeScoreSheet(ctx: RequestContext, inspection: Inspection, campaign: Campaign, scores: ScoreInput[]): Promise<void> {
     const viewer = requireUser(ctx);
     const t = inspection.tenantId;
-    const [row] = await ctx.tx.query(
+    const [row] = await ctx.tx.query<{ id: string; state: EvaluationState }>(
       `SELECT e.id, e.state FROM inspections i JOIN evaluations e ON e.tenant_id = i.tenant_id AND e.id = i.evaluation_id WHERE i.tenant_id = $1 AND i.id = $2`,
       [t, inspection.id],
     );
     let evaluationId: string | null = row?.state === EvaluationState.DRAFT ? row.id : null;
     if (!evaluationId) {
-      const [created] = await ctx.tx.query(
+      const [created] = await ctx.tx.query<{ id: string }>(
         `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [t, campaign.id, org.id, EvaluationKind.INSPECTION, EvaluationState.DRAFT, viewer.userId],
+        [t, campaign.id, inspection.orgId, EvaluationKind.INSPECTION, EvaluationState.DRAFT, viewer.userId],
       );
-      evaluationId = created.id as string;
+      evaluationId = created.id;
       if (row) {
-        await ctx.tx.query(
+        await ctx.tx.execute(
           `INSERT INTO evaluation_scores (tenant_id, evaluation_id, criterion_id, value, note, evidence)
                             SELECT tenant_id, $3, criterion_id, value, note, evidence FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2`,
           [t, row.id, evaluationId],
         );
       }
-      await ctx.tx.query(`UPDATE inspections SET evaluation_id = $3 WHERE tenant_id = $1 AND id = $2`, [t, inspection.id, evaluationId]);
+      await ctx.tx.execute(`UPDATE inspections SET evaluation_id = $3 WHERE tenant_id = $1 AND id = $2`, [t, inspection.id, evaluationId]);
     }
     await evaluationService.writeScores(ctx, evaluationId, scores, []);
   },
@@ -903,7 +943,7 @@ async function insertFindings(
   inspectionId: string,
   f: (FindingInput & { position: number })[],
 ): Promise<void> {
-  await ctx.tx.query(
+  await ctx.tx.execute(
     `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on)
      SELECT $1, $2, x.position, x.severity, x.description, x.criterion_id, x.rectify_org_id, x.rectify_due_on
        FROM unnest($3::int[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::date[]) AS x(position, severity, description, criterion_id, rectify_org_id, rectify_due_on)`,
@@ -921,12 +961,6 @@ async function insertFindings(
 }
 
 function sameRequest(existing: Inspection, hash: string): Inspection {
-  if (existing.requestHash !== hash) {
-    throw supervisionError(
-      SupervisionErrorReason.IDEMPOTENCY_KEY_REUSED,
-      'This idempotency key was already used for a different inspection',
-      'input.idempotencyKey',
-    );
-  }
+  if (existing.requestHash !== hash) throw supervisionError('IDEMPOTENCY_KEY_REUSED', 'input.idempotencyKey');
   return existing;
 }
