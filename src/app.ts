@@ -13,6 +13,7 @@ import { registerGraphiql } from './graphql/graphiql';
 import { RequestLimiter, rateLimitHttpPlugin } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
 import { transactionPlugin } from './graphql/transaction-plugin';
+import { moduleRoutes } from './modules';
 import { registerReportRoutes } from './modules/report/report.routes';
 
 export interface RunningApp {
@@ -82,6 +83,8 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
   });
   if (config.graphiql) registerGraphiql(fastify);
   registerReportRoutes(fastify, config, dataSource, limiter);
+  // each module's own routes (uploads and downloads of files, …): core knows no module by name
+  for (const routes of moduleRoutes) routes(fastify, { config, dataSource, limiter });
 
   await fastify.register(fastifyApollo(apollo), {
     path: '/graphql',

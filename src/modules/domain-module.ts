@@ -1,4 +1,8 @@
+import type { FastifyInstance } from 'fastify';
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config';
 import { RequestContext } from '../graphql/context';
+import type { RequestLimiter } from '../graphql/rate-limit';
 
 /** Loads one instance of a Node type within the viewer's reach (null when unknown or out of reach). */
 export type NodeFetcher = (ctx: RequestContext, id: string) => Promise<object | null>;
@@ -21,6 +25,13 @@ export type MutationHook = (
   run: () => Promise<unknown>,
 ) => Promise<unknown>;
 
+/** What a module's HTTP routes are given: the same configuration, pool and rate limiter as /graphql. */
+export interface ModuleRouteDeps {
+  config: Config;
+  dataSource: DataSource;
+  limiter: RequestLimiter;
+}
+
 /**
  * What a domain folder contributes: its resolvers, TypeORM entities and Node types. Each folder
  * `src/modules/<name>/` exports one as `<name>.module.ts`; src/modules/index.ts collects them, so a new
@@ -39,4 +50,10 @@ export interface DomainModule {
    * request uses, in the seed's transaction.
    */
   seedDemo?: (ctx: RequestContext, demo: { slug: string; campaignId: string; rootOrgId: string }) => Promise<void>;
+  /**
+   * HTTP routes beside /graphql (uploads, downloads), registered by app.ts for every module that has
+   * them, before the server listens. Register them as an encapsulated plugin (`fastify.register`), so
+   * their body parsers and error handler never apply to /graphql.
+   */
+  routes?: (fastify: FastifyInstance, deps: ModuleRouteDeps) => void;
 }

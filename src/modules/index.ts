@@ -27,3 +27,4 @@ export const moduleResolvers = domainModules.flatMap((m) => m.resolvers);
 export const moduleEntities = domainModules.flatMap((m) => m.entities);
 export const moduleNodes: Record<string, NodeFetcher> = Object.assign({}, ...domainModules.map((m) => m.nodes));
 export const mutationHooks: MutationHook[] = domainModules.flatMap((m) => (m.aroundMutation ? [m.aroundMutation] : []));
+export const moduleRoutes: NonNullable<DomainModule['routes']>[] = domainModules.flatMap((m) => (m.routes ? [m.routes] : []));
