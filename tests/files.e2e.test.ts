@@ -159,6 +159,9 @@ describe('evidence files', () => {
     expect(res.headers.get('accept-ranges')).toBe('bytes');
     expect(res.headers.get('etag')).toBe(`"${sha256(bytes)}"`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const head = await fetch(`${server.baseUrl}/files/${file.id}`, { method: 'HEAD', headers: { authorization: `Bearer ${t.secretary}` } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(bytes.length));
     expect(res.headers.get('content-disposition')).toBe(
       `attachment; filename="2024_ ________.pdf"; filename*=UTF-8''${encodeURIComponent('2024年 述职报告（终稿）.pdf')}`,
     );
@@ -343,6 +346,16 @@ describe('evidence files', () => {
       );
       expect(raw.status).toBe(415);
       expect(reasonOf(raw)).toBe('NOT_MULTIPART');
+
+      const noBoundary = await answer(
+        await fetch(`${server.baseUrl}/files`, {
+          method: 'POST',
+          body: 'garbage',
+          headers: { authorization: `Bearer ${t.member}`, 'content-type': 'multipart/form-data' },
+        }),
+      );
+      expect(noBoundary.status).toBe(400);
+      expect(reasonOf(noBoundary)).toBe('UPLOAD_MALFORMED');
 
       const form = new FormData();
       form.append('note', '只有文字');

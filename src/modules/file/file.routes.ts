@@ -1,4 +1,5 @@
 import multipart from '@fastify/multipart';
+import { Readable } from 'node:stream';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext, authenticate, createRequestContext, loadViewer, requireUser } from '../../graphql/context';
 import { AppError, coreError, forLog, httpStatus, localizeError, toAppError } from '../../graphql/errors';
@@ -261,11 +262,14 @@ export function registerFileRoutes(fastify: FastifyInstance, { config, dataSourc
       }
       const [start, end] = range ?? [0, file.size];
       if (range) void reply.status(206).header('content-range', `bytes ${start}-${end - 1}/${file.size}`);
-      return reply
-        .header('content-type', fileContentTypes[file.format])
-        .header('content-disposition', contentDisposition({ filename: file.name, asciiName: asciiName(file) }))
-        .header('content-length', String(end - start))
-        .send(storage.stream(file.tenantId, file.contentId, start, end));
+      return (
+        reply
+          .header('content-type', fileContentTypes[file.format])
+          .header('content-disposition', contentDisposition({ filename: file.name, asciiName: asciiName(file) }))
+          .header('content-length', String(end - start))
+          // HEAD: the headers alone (an empty stream keeps the Content-Length of the bytes)
+          .send(request.method === 'HEAD' ? Readable.from([]) : storage.stream(file.tenantId, file.contentId, start, end))
+      );
     });
   });
 }

@@ -170,9 +170,10 @@ interface Staged {
 
 /**
  * One upload request: `receive` streams each file into storage (hashing, counting and checking its
- * first bytes on the way, refusing as soon as a limit is passed), `finish` catalogues them all under the
- * tenant's quota lock. Everything happens in the request's transaction, so a refusal at any point
- * leaves nothing stored.
+ * first bytes on the way: a file past the size limit or with a refused signature is refused at once;
+ * past the room the quota leaves, its bytes are no longer stored and it is refused at its end unless
+ * the tenant already stores the same content), `finish` catalogues them all under the tenant's quota
+ * lock. Everything happens in the request's transaction, so a refusal at any point leaves nothing stored.
  */
 export class Upload {
   private readonly staged: Staged[] = [];
@@ -297,7 +298,9 @@ export class Upload {
   async finish(): Promise<File[]> {
     const { ctx, viewer } = this;
     if (!this.staged.length) throw fileError('NO_FILE', 'file');
-    await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`file-quota:${viewer.tenantId}`]);
+    await ctx.tx.query<{ locked: string }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [
+      `file-quota:${viewer.tenantId}`,
+    ]);
     const contentIds = new Map<string, string>();
     let added = 0;
     for (const s of this.staged) {
