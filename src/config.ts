@@ -43,6 +43,13 @@ export interface Config {
   loginLimitPerAddress: number;
   /** Adds an x-sql-statements response header (the benchmark's N+1 check); never in production. */
   exposeStatementCount: boolean;
+  /** Evidence files: the largest file accepted, and the bytes a tenant may store in all (deduplicated). */
+  fileMaxBytes: number;
+  fileTenantQuotaBytes: number;
+  /** How long a signed download link (`fileDownloadLink`) works, in seconds. */
+  fileLinkTtlSeconds: number;
+  /** Key of the signed download links, derived from the JWT key like hashingKey. */
+  fileLinkKey: Buffer;
 }
 
 type Env = Record<string, string | undefined>;
@@ -146,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     jwt,
     hashingKey: createHash('sha256').update('party-platform:hashing:').update(material).digest(),
+    fileLinkKey: createHash('sha256').update('party-platform:file-links:').update(material).digest(),
     jwtIssuer: env.JWT_ISSUER || 'party-platform',
     jwtAudience: env.JWT_AUDIENCE || 'party-platform-api',
     accessTokenTtlSeconds: intVar(env, 'ACCESS_TOKEN_TTL', 900, 30, 86400),
@@ -161,5 +169,8 @@ export function loadConfig(env: Env = process.env): Config {
     loginLimitPerAccount: intVar(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 100_000),
     loginLimitPerAddress: intVar(env, 'LOGIN_LIMIT_PER_ADDRESS', 100, 1, 1_000_000),
     exposeStatementCount: !production && boolVar(env, 'EXPOSE_STATEMENT_COUNT', false),
+    fileMaxBytes: intVar(env, 'FILE_MAX_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    fileTenantQuotaBytes: intVar(env, 'FILE_TENANT_QUOTA_BYTES', 2 * 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+    fileLinkTtlSeconds: intVar(env, 'FILE_LINK_TTL_SECONDS', 300, 1, 3600),
   };
 }

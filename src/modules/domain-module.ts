@@ -73,7 +73,11 @@ export interface DomainModule {
   resolvers: Function[];
   entities: Function[];
   nodes: Record<string, NodeFetcher>;
-  /** HTTP routes beside /graphql (the report module's file downloads and uploads), registered at start-up. */
+  /**
+   * HTTP routes beside /graphql (report exports and imports, file uploads and downloads), registered at
+   * start-up, before the server listens. Register them as an encapsulated plugin (`fastify.register`),
+   * so their body parsers and error handler never apply to /graphql.
+   */
   routes?: (fastify: FastifyInstance, deps: RouteDeps) => void;
   /** Background sweeps (reminders, overdue alerts) the job worker schedules and runs. */
   sweeps?: Sweep[];

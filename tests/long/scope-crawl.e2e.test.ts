@@ -45,6 +45,8 @@ const BINDING_OVERRIDES: Record<string, { join: string; org: string }> = {
     join: 'JOIN pairings p ON p.tenant_id = x.tenant_id AND p.id = x.pairing_id JOIN pairing_persons b ON b.tenant_id = p.tenant_id AND b.id = p.person_id',
     org: 'b.org_id',
   },
+  // a file on no record is its uploader's alone (the demo's are unattached); once attached, its records'
+  File: { join: 'JOIN users b ON b.tenant_id = x.tenant_id AND b.id = x.uploaded_by', org: 'b.org_id' },
 };
 const ORG_COLUMNS = ['org_id', 'owner_org_id', 'from_org_id', 'scope_org_id'];
 /** Mutations without an id that are no power over the tenant: sessions and the public's own channels. */

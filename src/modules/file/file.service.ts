@@ -1,0 +1,437 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { UserViewer } from '../../auth/viewer';
+import { RequestContext, requireUser } from '../../graphql/context';
+import { toGlobalId } from '../../graphql/relay';
+import { File, FileFormat } from './file.entity';
+import { fileError, sizeText } from './file.errors';
+import { signFileLink } from './file.links';
+import { ByteSource, HEAD_BYTES, familyOf, recognise } from './file.sniff';
+import { CHUNK_BYTES, FileStorage } from './file.storage';
+
+/** Files one upload request may carry. */
+export const MAX_FILES_PER_UPLOAD = 10;
+/** Files one record may carry. */
+export const MAX_ATTACHMENTS_PER_RECORD = 50;
+/** The longest file name kept, in characters. */
+export const MAX_NAME_LENGTH = 200;
+
+const EXTENSIONS: Record<FileFormat, string> = {
+  JPEG: 'jpg',
+  PNG: 'png',
+  GIF: 'gif',
+  WEBP: 'webp',
+  PDF: 'pdf',
+  DOCX: 'docx',
+  XLSX: 'xlsx',
+  PPTX: 'pptx',
+  DOC: 'doc',
+  XLS: 'xls',
+};
+
+/**
+ * A file name as it is kept and shown: the last part of any path, NFC, without control or invisible
+ * formatting characters (bidirectional overrides, zero-width marks, line separators), without the
+ * characters Windows forbids in names, spaces collapsed, no leading or trailing dots, at most
+ * MAX_NAME_LENGTH characters with the extension kept. Chinese and every other script stay as written.
+ * Empty when nothing is left (the service then names it after its format).
+ */
+export function cleanName(raw: string | undefined | null): string {
+  let name = (raw ?? '').normalize('NFC');
+  name = name.split(/[/\\]/).pop() ?? '';
+  name = name.replace(/[\t\n\r\v\f]/g, ' ');
+  name = name.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, '');
+  name = name.replace(/[<>:"|?*]/g, '_');
+  name = name
+    .replace(/\s+/gu, ' ')
+    .trim()
+    .replace(/^[.\s]+/u, '')
+    .replace(/[.\s]+$/u, '');
+  const chars = [...name];
+  if (chars.length > MAX_NAME_LENGTH) {
+    const extension = /\.[\p{L}\p{N}]{1,10}$/u.exec(name)?.[0] ?? '';
+    name = chars
+      .slice(0, MAX_NAME_LENGTH - [...extension].length)
+      .join('')
+      .trimEnd()
+      .replace(/\.+$/, '');
+    name += extension;
+  }
+  return name;
+}
+
+/**
+ * What a record type of another module tells the file service: which of its records the viewer may
+ * read. A file attached to records is visible exactly when one of them is; registered once by the module
+ * that owns the record type (`registerAttachable('Inspection', { visible })` in its x.module.ts).
+ */
+export interface AttachableKind {
+  /** Of these record ids, the ones the viewer may read (by the record's own visibility rule). */
+  visible(ctx: RequestContext, recordIds: readonly string[]): Promise<ReadonlySet<string>>;
+}
+
+const attachable = new Map<string, AttachableKind>();
+
+/** Declares a record type files can be attached to (the GraphQL type name, e.g. 'Inspection'). */
+export function registerAttachable(recordType: string, kind: AttachableKind): void {
+  if (!/^[A-Z][A-Za-z]{1,63}$/.test(recordType)) throw new Error(`registerAttachable: "${recordType}" is not a type name`);
+  if (attachable.has(recordType) && attachable.get(recordType) !== kind)
+    throw new Error(`registerAttachable: ${recordType} is registered twice`);
+  attachable.set(recordType, kind);
+}
+
+function kindOf(recordType: string): AttachableKind {
+  const kind = attachable.get(recordType);
+  if (!kind) throw new Error(`files: no attachable record type ${recordType} (registerAttachable in its module)`);
+  return kind;
+}
+
+interface FileRow {
+  tenant_id: string;
+  id: string;
+  content_id: string;
+  name: string;
+  uploaded_by: string;
+  created_at: Date;
+  size: number;
+  format: FileFormat;
+  sha256: Buffer;
+}
+
+const FILE_COLUMNS = `f.tenant_id, f.id, f.content_id, f.name, f.uploaded_by, f.created_at, c.size::float8 AS size, c.format, c.sha256`;
+const FILE_SQL = `SELECT ${FILE_COLUMNS} FROM files f JOIN file_contents c ON c.tenant_id = f.tenant_id AND c.id = f.content_id`;
+
+function toFile(row: FileRow): File {
+  return Object.assign(new File(), {
+    tenantId: row.tenant_id,
+    id: row.id,
+    contentId: row.content_id,
+    name: row.name,
+    uploadedBy: row.uploaded_by,
+    createdAt: row.created_at,
+    size: row.size,
+    format: row.format,
+    sha256: row.sha256.toString('hex'),
+  });
+}
+
+/**
+ * Files the viewer may read, batched per request: a file on records is visible when one of its
+ * records is (each record type's own rule), a file on none to its uploader alone.
+ */
+function visibleFiles(ctx: RequestContext) {
+  return ctx.loader<string, File | null>('file.visible', async (ids) => {
+    const viewer = requireUser(ctx);
+    const rows = await ctx.tx.query<FileRow>(`${FILE_SQL} WHERE f.tenant_id = $1 AND f.id = ANY($2::uuid[])`, [viewer.tenantId, [...ids]]);
+    const links = await ctx.tx.query<{ file_id: string; record_type: string; record_id: string }>(
+      `SELECT file_id, record_type, record_id FROM file_attachments WHERE tenant_id = $1 AND file_id = ANY($2::uuid[])`,
+      [viewer.tenantId, rows.map((r) => r.id)],
+    );
+    const seen = new Set<string>();
+    const byType = new Map<string, string[]>();
+    for (const l of links) byType.set(l.record_type, [...(byType.get(l.record_type) ?? []), l.record_id]);
+    for (const [type, recordIds] of byType) {
+      const kind = attachable.get(type);
+      if (!kind) continue; // a record type no module declares any more: its files are no one's to read
+      const visible = await kind.visible(ctx, [...new Set(recordIds)]);
+      for (const id of visible) seen.add(`${type}:${id}`);
+    }
+    const visibleIds = new Set(
+      rows
+        .filter((r) => {
+          const own = links.filter((l) => l.file_id === r.id);
+          return own.length ? own.some((l) => seen.has(`${l.record_type}:${l.record_id}`)) : r.uploaded_by === viewer.userId;
+        })
+        .map((r) => r.id),
+    );
+    const byId = new Map(rows.filter((r) => visibleIds.has(r.id)).map((r) => [r.id, toFile(r)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+/** Bytes the tenant stores (each distinct content once). */
+async function usedBytes(ctx: RequestContext, tenantId: string): Promise<number> {
+  const [row] = await ctx.tx.query<{ used: number }>(
+    `SELECT COALESCE(SUM(size), 0)::float8 AS used FROM file_contents WHERE tenant_id = $1`,
+    [tenantId],
+  );
+  return row?.used ?? 0;
+}
+
+/** One file of an upload, its bytes written, not yet catalogued. */
+interface Staged {
+  name: string;
+  contentId: string;
+  sha256: Buffer;
+  size: number;
+  format: FileFormat;
+  /** Its content is not stored yet: it counts against the quota and gets its `file_contents` row. */
+  isNew: boolean;
+}
+
+/**
+ * One upload request: `receive` streams each file into storage (hashing, counting and checking its
+ * first bytes on the way: a file past the size limit or with a refused signature is refused at once;
+ * past the room the quota leaves, its bytes are no longer stored and it is refused at its end unless
+ * the tenant already stores the same content), `finish` catalogues them all under the tenant's quota
+ * lock. Everything happens in the request's transaction, so a refusal at any point leaves nothing stored.
+ */
+export class Upload {
+  private readonly staged: Staged[] = [];
+  private committedUse?: number;
+  private readonly viewer: UserViewer;
+
+  constructor(
+    private readonly ctx: RequestContext,
+    private readonly storage: FileStorage,
+  ) {
+    this.viewer = requireUser(ctx);
+  }
+
+  private get limits() {
+    return { maxBytes: this.ctx.config.fileMaxBytes, quota: this.ctx.config.fileTenantQuotaBytes };
+  }
+
+  private quotaError(name: string) {
+    const { quota } = this.limits;
+    return fileError('FILE_QUOTA_EXCEEDED', { field: 'file', params: { name, quota, quotaText: sizeText(quota) } });
+  }
+
+  /** Streams one file in; refuses it (throws) on the first limit it passes. */
+  async receive(rawName: string | undefined, source: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> {
+    const { ctx, viewer } = this;
+    const { maxBytes, quota } = this.limits;
+    if (this.staged.length >= MAX_FILES_PER_UPLOAD)
+      throw fileError('TOO_MANY_FILES', { field: 'file', params: { limit: MAX_FILES_PER_UPLOAD } });
+    const cleaned = cleanName(rawName);
+    const shown = cleaned || '未命名文件';
+    this.committedUse ??= await usedBytes(ctx, viewer.tenantId);
+    const pending = this.staged.filter((s) => s.isNew).reduce((sum, s) => sum + s.size, 0);
+    const room = quota - this.committedUse - pending;
+
+    const hash = createHash('sha256');
+    let size = 0;
+    let head = Buffer.alloc(0);
+    async function* measured(): AsyncGenerator<Buffer> {
+      for await (const piece of source) {
+        size += piece.length;
+        if (size > maxBytes)
+          throw fileError('FILE_TOO_LARGE', { field: 'file', params: { name: shown, limit: maxBytes, limitText: sizeText(maxBytes) } });
+        if (head.length < HEAD_BYTES) {
+          head = Buffer.concat([head, piece.subarray(0, HEAD_BYTES - head.length)]);
+          // refused on its first bytes: the rest is never stored
+          if (head.length >= HEAD_BYTES && !familyOf(head))
+            throw fileError('FILE_TYPE_NOT_ALLOWED', { field: 'file', params: { name: shown } });
+        }
+        hash.update(piece);
+        yield piece;
+      }
+    }
+    const contentId = randomUUID();
+    // past the room the quota leaves, nothing more is stored; the rest is only hashed (up to the size
+    // limit), since content the tenant already stores takes no room
+    let overRoom = false;
+    const bounded = (async function* () {
+      for await (const piece of measured()) {
+        if (size > room) overRoom = true;
+        if (!overRoom) yield piece;
+      }
+    })();
+    await this.storage.write(ctx.tx, viewer.tenantId, contentId, bounded);
+    if (size === 0) throw fileError('FILE_EMPTY', { field: 'file', params: { name: shown } });
+    if (!familyOf(head)) throw fileError('FILE_TYPE_NOT_ALLOWED', { field: 'file', params: { name: shown } });
+    const sha256 = hash.digest();
+
+    // the same content already stored (by anyone of the tenant, or earlier in this request): share it
+    const [stored] = await ctx.tx.query<{ id: string; format: FileFormat }>(
+      `SELECT id, format FROM file_contents WHERE tenant_id = $1 AND sha256 = $2`,
+      [viewer.tenantId, sha256],
+    );
+    const shared = stored ? { contentId: stored.id, format: stored.format } : this.staged.find((s) => s.sha256.equals(sha256));
+    if (shared) {
+      await this.storage.discard(ctx.tx, viewer.tenantId, contentId);
+      const name = cleaned || `未命名文件.${EXTENSIONS[shared.format]}`;
+      this.staged.push({ name, contentId: shared.contentId, sha256, size, format: shared.format, isNew: false });
+      return;
+    }
+    if (overRoom) throw this.quotaError(shown);
+    const format = await recognise(head, this.byteSource(contentId, size));
+    if (!format) throw fileError('FILE_TYPE_NOT_ALLOWED', { field: 'file', params: { name: shown } });
+    this.staged.push({ name: cleaned || `未命名文件.${EXTENSIONS[format]}`, contentId, sha256, size, format, isNew: true });
+  }
+
+  /** Random access to a content written in this transaction, a row at a time with the last rows kept. */
+  private byteSource(contentId: string, size: number): ByteSource {
+    const { ctx, storage, viewer } = this;
+    const cache = new Map<number, Buffer>();
+    const row = async (seq: number) => {
+      let data = cache.get(seq);
+      if (!data) {
+        data = await storage.readAt(ctx.tx, viewer.tenantId, contentId, seq * CHUNK_BYTES, Math.min(CHUNK_BYTES, size - seq * CHUNK_BYTES));
+        if (cache.size >= 8) cache.delete(cache.keys().next().value as number);
+        cache.set(seq, data);
+      }
+      return data;
+    };
+    return {
+      size,
+      async read(offset, length) {
+        const parts: Buffer[] = [];
+        for (let at = offset; at < offset + length;) {
+          const seq = Math.floor(at / CHUNK_BYTES);
+          const data = await row(seq);
+          const from = at - seq * CHUNK_BYTES;
+          const to = Math.min(data.length, offset + length - seq * CHUNK_BYTES);
+          if (to <= from) break;
+          parts.push(data.subarray(from, to));
+          at = seq * CHUNK_BYTES + to;
+        }
+        return Buffer.concat(parts);
+      },
+    };
+  }
+
+  /**
+   * Catalogues the received files under the tenant's quota lock (held to the commit that follows at
+   * once): a content another upload stored meanwhile is shared rather than stored twice, and the quota
+   * is checked against what the tenant stores now, so concurrent uploads cannot pass it together.
+   */
+  async finish(): Promise<File[]> {
+    const { ctx, viewer } = this;
+    if (!this.staged.length) throw fileError('NO_FILE', 'file');
+    await ctx.tx.query<{ locked: string }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [
+      `file-quota:${viewer.tenantId}`,
+    ]);
+    const contentIds = new Map<string, string>();
+    let added = 0;
+    for (const s of this.staged) {
+      if (!s.isNew) continue;
+      const [inserted] = await ctx.tx.query<{ id: string }>(
+        `INSERT INTO file_contents (tenant_id, id, sha256, size, format) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, sha256) DO NOTHING RETURNING id`,
+        [viewer.tenantId, s.contentId, s.sha256, s.size, s.format],
+      );
+      if (inserted) {
+        added += s.size;
+        continue;
+      }
+      // a concurrent upload of the same bytes committed first: share its content
+      const [winner] = await ctx.tx.query<{ id: string }>(`SELECT id FROM file_contents WHERE tenant_id = $1 AND sha256 = $2`, [
+        viewer.tenantId,
+        s.sha256,
+      ]);
+      if (!winner) throw new Error('file content vanished while its upload was catalogued');
+      await this.storage.discard(ctx.tx, viewer.tenantId, s.contentId);
+      contentIds.set(s.contentId, winner.id);
+    }
+    if (added > 0 && (await usedBytes(ctx, viewer.tenantId)) > this.limits.quota) {
+      throw this.quotaError(this.staged.find((s) => s.isNew)?.name ?? '');
+    }
+    const files: File[] = [];
+    for (const s of this.staged) {
+      const [row] = await ctx.tx.query<{ id: string }>(
+        `INSERT INTO files (tenant_id, content_id, name, uploaded_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+        [viewer.tenantId, contentIds.get(s.contentId) ?? s.contentId, s.name, viewer.userId],
+      );
+      files.push(await fileService.getOrThrow(ctx, row.id));
+    }
+    return files;
+  }
+}
+
+export const fileService = {
+  /** The file, when the viewer may read it (null for foreign, invisible and unknown ids alike). */
+  async find(ctx: RequestContext, id: string): Promise<File | null> {
+    return visibleFiles(ctx).load(id);
+  },
+
+  async getOrThrow(ctx: RequestContext, id: string): Promise<File> {
+    const file = await this.find(ctx, id);
+    if (!file) throw fileError('FILE_NOT_FOUND', 'id');
+    return file;
+  },
+
+  /** Starts receiving an upload in the request's transaction (any signed-in user of the tenant may upload). */
+  upload(ctx: RequestContext, storage: FileStorage): Upload {
+    return new Upload(ctx, storage);
+  },
+
+  /** Whether the tenant's files already fill its quota (an upload is then refused before its body is read). */
+  async quotaFull(ctx: RequestContext): Promise<boolean> {
+    const viewer = requireUser(ctx);
+    return (await usedBytes(ctx, viewer.tenantId)) >= ctx.config.fileTenantQuotaBytes;
+  },
+
+  quotaError(ctx: RequestContext) {
+    const quota = ctx.config.fileTenantQuotaBytes;
+    return fileError('FILE_QUOTA_FULL', { field: 'file', params: { quota, quotaText: sizeText(quota) } });
+  },
+
+  /** A signed link to download the file without the Authorization header (the viewer must see it now). */
+  async downloadLink(ctx: RequestContext, id: string): Promise<{ url: string; expiresAt: Date }> {
+    const viewer = requireUser(ctx);
+    const file = await this.getOrThrow(ctx, id);
+    const { token, expiresAt } = signFileLink(ctx.config, viewer, file.id);
+    return { url: `/files/${toGlobalId('File', file.id)}?link=${token}`, expiresAt };
+  },
+
+  /**
+   * Attaches files to a record of a registered type. The calling module has checked that the viewer may
+   * edit its record; here each file must be one the viewer may read (its own unattached upload, or
+   * evidence it sees elsewhere). Attaching twice is a no-op.
+   */
+  async attach(ctx: RequestContext, recordType: string, recordId: string, fileIds: readonly string[]): Promise<void> {
+    kindOf(recordType);
+    const viewer = requireUser(ctx);
+    const ids = [...new Set(fileIds)];
+    for (const id of ids) await this.getOrThrow(ctx, id);
+    const [{ n }] = await ctx.tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM file_attachments
+        WHERE tenant_id = $1 AND record_type = $2 AND record_id = $3 AND NOT (file_id = ANY($4::uuid[]))`,
+      [viewer.tenantId, recordType, recordId, ids],
+    );
+    if (n + ids.length > MAX_ATTACHMENTS_PER_RECORD)
+      throw fileError('TOO_MANY_ATTACHMENTS', { field: 'fileIds', params: { limit: MAX_ATTACHMENTS_PER_RECORD } });
+    await ctx.tx.execute(
+      `INSERT INTO file_attachments (tenant_id, file_id, record_type, record_id, attached_by)
+       SELECT $1, f, $2, $3, $4 FROM unnest($5::uuid[]) AS f
+       ON CONFLICT DO NOTHING`,
+      [viewer.tenantId, recordType, recordId, viewer.userId, ids],
+    );
+    ctx.forget('file.visible');
+  },
+
+  /** Detaches files from a record (the calling module has checked the record is still editable); the count detached. */
+  async detach(ctx: RequestContext, recordType: string, recordId: string, fileIds: readonly string[]): Promise<number> {
+    kindOf(recordType);
+    const viewer = requireUser(ctx);
+    const n = await ctx.tx.execute(
+      `DELETE FROM file_attachments WHERE tenant_id = $1 AND record_type = $2 AND record_id = $3 AND file_id = ANY($4::uuid[])`,
+      [viewer.tenantId, recordType, recordId, [...fileIds]],
+    );
+    ctx.forget('file.visible');
+    return n;
+  },
+
+  /**
+   * The files attached to a record, oldest first, batched per request (the calling module has checked
+   * that the viewer may read the record, so its files are readable too).
+   */
+  async attachedTo(ctx: RequestContext, recordType: string, recordId: string): Promise<File[]> {
+    kindOf(recordType);
+    return ctx
+      .loader<string, File[]>(`file.attachedTo:${recordType}`, async (recordIds) => {
+        const viewer = requireUser(ctx);
+        const rows = await ctx.tx.query<FileRow & { record_id: string }>(
+          `SELECT a.record_id, ${FILE_COLUMNS}
+             FROM file_attachments a
+             JOIN files f ON f.tenant_id = a.tenant_id AND f.id = a.file_id
+             JOIN file_contents c ON c.tenant_id = f.tenant_id AND c.id = f.content_id
+            WHERE a.tenant_id = $1 AND a.record_type = $2 AND a.record_id = ANY($3::uuid[])
+            ORDER BY a.attached_at, f.id`,
+          [viewer.tenantId, recordType, [...recordIds]],
+        );
+        return recordIds.map((id) => rows.filter((r) => r.record_id === id).map(toFile));
+      })
+      .load(recordId);
+  },
+};
