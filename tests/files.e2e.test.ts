@@ -367,7 +367,7 @@ describe('evidence files', () => {
 
       const empty = await upload([{ name: '空.pdf', bytes: Buffer.alloc(0) }], t.member);
       expect(empty.status).toBe(400);
-      expect(empty.json.errors[0]).toMatchObject({ message: '文件“空.pdf”是空文件', extensions: { reason: 'FILE_EMPTY' } });
+      expect(empty.json.errors[0]).toMatchObject({ message: '文件“空.pdf”是空文件', extensions: { reason: 'UPLOAD_EMPTY' } });
 
       const eleven = await upload(
         Array.from({ length: 11 }, (_, i) => ({ name: `${i}.png`, bytes: png() })),

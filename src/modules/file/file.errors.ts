@@ -22,7 +22,7 @@ export const fileError = defineErrors('file', {
     zh: '上传的内容不完整或格式不正确，请重新上传',
     en: 'The upload is incomplete or malformed; send it again',
   },
-  FILE_EMPTY: { code: ErrorCode.BAD_USER_INPUT, zh: '文件“{name}”是空文件', en: 'The file “{name}” is empty' },
+  UPLOAD_EMPTY: { code: ErrorCode.BAD_USER_INPUT, zh: '文件“{name}”是空文件', en: 'The file “{name}” is empty' },
   FILE_TOO_LARGE: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '文件“{name}”超过了单个文件 {limitText} 的上限',

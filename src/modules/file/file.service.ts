@@ -237,7 +237,7 @@ export class Upload {
       }
     })();
     await this.storage.write(ctx.tx, viewer.tenantId, contentId, bounded);
-    if (size === 0) throw fileError('FILE_EMPTY', { field: 'file', params: { name: shown } });
+    if (size === 0) throw fileError('UPLOAD_EMPTY', { field: 'file', params: { name: shown } });
     if (!familyOf(head)) throw fileError('FILE_TYPE_NOT_ALLOWED', { field: 'file', params: { name: shown } });
     const sha256 = hash.digest();
 
