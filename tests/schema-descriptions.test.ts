@@ -42,7 +42,12 @@ function elements(): { path: string; description: string | undefined | null }[] 
 }
 
 /** Plain lists of a type that grows with use must be connections; these lists are bounded by what they are. */
-const BOUNDED_LISTS: Record<string, string> = {};
+const BOUNDED_LISTS: Record<string, string> = {
+  'Campaign.deadlines': 'a campaign has at most 50 deadlines (CreateCampaignInput)',
+  'FrameworkVersion.criteria': 'a version’s criteria tree: at most 2,000 criteria (framework.document.ts)',
+  'FrameworkVersion.dimensions': 'the top level of a version’s criteria tree',
+  'Criterion.children': 'one level of a version’s criteria tree',
+};
 
 function undescribed(): string[] {
   return elements()
