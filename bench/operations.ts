@@ -11,7 +11,7 @@ export const OPS: { id: OpId; label: string }[] = [
   { id: 'saveScores', label: '4 saveScores (write)' },
 ];
 
-export const Q_PROGRESS = `query($c: ID!) { campaign(id: $c) { progress { eligible evaluated attained ratio onTrack target { ratio } byCategory { category eligible attained ratio } byChild { org { id name } eligible attained ratio } lagging(first: 20) { org { id name } result { total grade } } } } }`;
+export const Q_PROGRESS = `query($c: ID!) { campaign(id: $c) { progress { eligible evaluated attained ratio onTrack target { ratio } byCategory { category eligible attained ratio } byChild { org { id name } eligible attained ratio } lagging(first: 20) { nodes { org { id name } result { total grade } } } } } }`;
 export const qOrgsPage = (first: number) =>
   `query($u: ID!, $c: ID!) { orgs(under: $u, first: ${first}) { nodes { id name kind category campaignResult(campaignId: $c) { total grade attained } } } }`;
 export const Q_EVALUATION = `query($id: ID!) { evaluation(id: $id) { id state result { total grade veto attained nodes { criterion { code title } ratio points maxPoints value } } } }`;

@@ -2,6 +2,12 @@ import { TestServer, codes, startTestServer } from './helpers/server';
 import { count } from './helpers/sql';
 import { EVALUATION_FIELDS, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
+interface Page {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: unknown[];
+}
+
 /**
  * The source's story through the API, for 市交通运输局 (四强四有): import, edit, publish, start a
  * campaign, submit plans (one late), self-evaluate, superior return and accept, check computed
@@ -14,6 +20,30 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
   let versionId: string;
   let campaignId: string;
   const gql = (q: string, v: Record<string, unknown>, t: string) => server.gql(q, v, t);
+  /** The same request with `Accept-Language: en`: messages, and each problem's message, in English. */
+  const gqlEn = async (query: string, variables: Record<string, unknown>, token: string) => {
+    const res = await fetch(`${server.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-language': 'en', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await res.json()) as { errors?: { message: string; extensions: Record<string, unknown> }[] };
+  };
+  /** Every page of a connection, following endCursor: `fetchPage(after)` answers the query, `field` names the connection. */
+  const pagesOf = async (fetchPage: (after: string | null) => Promise<{ data?: unknown }>, field: string) => {
+    const find = (value: unknown): Page => {
+      const o = value as Record<string, unknown>;
+      return (o[field] as Page | undefined) ?? find(Object.values(o).find((v) => v && typeof v === 'object'));
+    };
+    const pages: Page[] = [];
+    let after: string | null = null;
+    do {
+      const page: Page = find((await fetchPage(after)).data);
+      pages.push(page);
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after);
+    return pages;
+  };
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -92,9 +122,18 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const problems = refused.errors![0].extensions!.problems as { path: string; message: string }[];
       expect(problems).toEqual(
         expect.arrayContaining([
-          { path: 'criteria', message: 'weights of the non-bonus criteria here must sum to 1, not 1.1' },
-          { path: 'criteria[3].children', message: 'weights of the non-bonus criteria here must sum to 1, not 1.2' },
-          { path: 'criteria[8]', message: 'dimension Q9 has no criteria under it' },
+          { path: 'criteria', reason: 'DOC_SIBLING_WEIGHTS', sum: 1.1, message: '此处非加分项指标的权重之和须为 1，现为 1.1' },
+          { path: 'criteria[3].children', reason: 'DOC_SIBLING_WEIGHTS', sum: 1.2, message: '此处非加分项指标的权重之和须为 1，现为 1.2' },
+          { path: 'criteria[8]', reason: 'DOC_EMPTY_DIMENSION', dimension: 'Q9', message: '维度 Q9 下没有指标' },
+        ]),
+      );
+      expect(refused.errors![0].message).toBe(`该版本有 ${problems.length} 处问题，不能发布（逐项见 problems）`);
+      const inEnglish = await gqlEn(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status } }`, { v: versionId }, admin);
+      expect(inEnglish.errors![0].message).toBe(`The version cannot be published: ${problems.length} problem(s), each in problems`);
+      expect(inEnglish.errors![0].extensions.problems).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ path: 'criteria', message: 'weights of the non-bonus criteria here must sum to 1, not 1.1' }),
+          expect.objectContaining({ path: 'criteria[8]', message: 'dimension Q9 has no criteria under it' }),
         ]),
       );
 
@@ -282,9 +321,9 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
     });
 
     it('refuses a campaign on a draft version or with a broken schedule, changing nothing', async () => {
-      const draft = (await gql(`{ frameworks { versions { id status } } }`, {}, admin)).data.frameworks[0].versions.find(
-        (v: { status: string }) => v.status === 'DRAFT',
-      );
+      const draft = (
+        await gql(`{ frameworks(first: 10) { nodes { versions { nodes { id status } } } } }`, {}, admin)
+      ).data.frameworks.nodes[0].versions.nodes.find((v: { status: string }) => v.status === 'DRAFT');
       const onDraft = await gql(
         `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
         { input: { name: 'x', versionId: draft.id, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN } },
@@ -306,7 +345,13 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         admin,
       );
       expect(broken.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_SCHEDULE' });
-      expect((await gql(`{ campaigns { id } }`, {}, admin)).data.campaigns).toHaveLength(1);
+      expect((await gql(`{ campaigns(first: 1) { totalCount pageInfo { hasNextPage } nodes { id } } }`, {}, admin)).data.campaigns).toEqual(
+        {
+          totalCount: 1,
+          pageInfo: { hasNextPage: false },
+          nodes: [{ id: campaignId }],
+        },
+      );
     });
 
     it('answers who submitted on time, late, or not at all', async () => {
@@ -344,22 +389,38 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         'NOT_FOUND',
       ]);
       expect(
-        codes(
-          await submit({ deadlineId: branchPlan, orgId: ids['第一车队党支部'], text: 'x', submittedAt: '2013-05-01T00:00:00Z' }, secretary),
-        ),
-      ).toEqual(['FORBIDDEN']);
-      expect((await submit({ deadlineId: plan, orgId: ids['第一车队党支部'], text: 'not owed' })).errors![0].extensions).toMatchObject({
+        (await submit({ deadlineId: branchPlan, orgId: ids['第一车队党支部'], text: 'x', submittedAt: '2013-05-01T00:00:00Z' }, secretary))
+          .errors![0].extensions,
+      ).toMatchObject({ code: 'FORBIDDEN', reason: 'SUBMITTED_AT_ADMIN_ONLY', field: 'input.submittedAt' });
+      const future = await submit({ deadlineId: plan, orgId: ids['市公路管理处党委'], text: 'x', submittedAt: '2099-01-01T00:00:00Z' });
+      expect(future.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'SUBMITTED_AT_IN_FUTURE' });
+      const notOwed = await submit({ deadlineId: plan, orgId: ids['第一车队党支部'], text: 'not owed' });
+      expect(notOwed.errors![0].message).toBe('第一车队党支部不需要报送“创建工作方案报局组织科”');
+      expect(notOwed.errors![0].extensions).toMatchObject({
         reason: 'NOT_OWED',
       });
 
       const res = await gql(
-        `query($c: ID!) { campaign(id: $c) { deadlines { code summary { owed onTime late missing } late: submissions(status: LATE) { org { name } submission { attachmentRef } } } } }`,
+        `query($c: ID!) { campaign(id: $c) { deadlines { code summary { owed onTime late missing } late: submissions(status: LATE) { nodes { org { name } submission { attachmentRef } } } } } }`,
         { c: campaignId },
         admin,
       );
       const byCode = Object.fromEntries(res.data.campaign.deadlines.map((d: { code: string }) => [d.code, d]));
       expect(byCode.PLAN.summary).toEqual({ owed: 9, onTime: 1, late: 1, missing: 7 });
-      expect(byCode.PLAN.late).toEqual([{ org: { name: '市公交集团党委' }, submission: { attachmentRef: 'file:gj-plan.pdf' } }]);
+      expect(byCode.PLAN.late.nodes).toEqual([{ org: { name: '市公交集团党委' }, submission: { attachmentRef: 'file:gj-plan.pdf' } }]);
+      // who owes it, a page of four at a time in tree order
+      const PLAN_PAGE = `query($id: ID!, $a: String) { node(id: $id) { ... on CampaignDeadline { submissions(first: 4, after: $a) {
+          totalCount pageInfo { hasNextPage endCursor } nodes { org { name } status statusLabel } } } } }`;
+      const planPages = await pagesOf((a) => gql(PLAN_PAGE, { id: plan, a }, admin), 'submissions');
+      expect(planPages.map((p) => [p.totalCount, p.nodes.length])).toEqual([
+        [9, 4],
+        [9, 4],
+        [9, 1],
+      ]);
+      const planRows = planPages.flatMap((p) => p.nodes) as { org: { name: string }; status: string; statusLabel: string }[];
+      expect(new Set(planRows.map((r) => r.org.name)).size).toBe(9);
+      expect(planRows.find((r) => r.org.name === '局机关党委')).toMatchObject({ status: 'ON_TIME', statusLabel: '按时报送' });
+      expect(planRows.filter((r) => r.status === 'MISSING').map((r) => r.statusLabel)).toEqual(Array(7).fill('未报送'));
       // submitted today, long after 2013-05-16
       expect(byCode.BRANCH_PLAN.summary).toMatchObject({ onTime: 0, late: 1 });
       expect(byCode.SELF_CHECK.summary).toEqual({ owed: 9, onTime: 0, late: 0, missing: 9 });
@@ -464,8 +525,9 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       // Q1.4 two occurrences → 0.6, Q1 = 0.92 → −1; Q7.4 no pairing → 0, Q7 = 0.8 → −2.5; total 96.5
       expect(sup.result).toMatchObject({ total: 96.5, grade: 'EXCELLENT', bonus: 0 });
       expect(
-        codes(await gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id: superiorId }, supervisor)),
-      ).toEqual(['FORBIDDEN']);
+        (await gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id: superiorId }, supervisor))
+          .errors![0].extensions,
+      ).toMatchObject({ code: 'FORBIDDEN', reason: 'REVIEWER_IS_SUBMITTER' });
       await accept(server, leader, superiorId);
       const result = await gql(
         `query($o: ID!, $c: ID!) { org(id: $o) { campaignResult(campaignId: $c) { total attained complete grade components { kind weight } }
@@ -513,7 +575,7 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const PROGRESS = `query($c: ID!, $u: ID, $d: Date) { campaign(id: $c) { progress(under: $u, asOf: $d) {
           scope { name } eligible evaluated attained ratio onTrack target { dueOn ratio }
           byCategory { category categoryLabel eligible attained ratio } byChild { org { name } eligible evaluated attained ratio }
-          lagging(first: 5) { org { name } result { total grade veto } } } } }`;
+          lagging(first: 5) { nodes { org { name } result { total grade veto } } } } } }`;
       const atYearEnd = await gql(PROGRESS, { c: campaignId, u: ids['市公交集团党委'], d: '2013-12-31' }, supervisor);
       expect(atYearEnd.errors).toBeUndefined();
       const p = atYearEnd.data.campaign.progress;
@@ -527,7 +589,7 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         target: { dueOn: '2013-12-31', ratio: 0.8 },
       });
       expect(p.byCategory).toEqual([{ category: 'ENTERPRISE', categoryLabel: '企业', eligible: 5, attained: 4, ratio: 0.8 }]);
-      expect(p.lagging).toEqual([{ org: { name: '党员学雷锋车队党支部' }, result: { total: 98.13, grade: 'FAIL', veto: true } }]);
+      expect(p.lagging.nodes).toEqual([{ org: { name: '党员学雷锋车队党支部' }, result: { total: 98.13, grade: 'FAIL', veto: true } }]);
 
       const nextYear = await gql(PROGRESS, { c: campaignId, u: ids['市公交集团党委'], d: '2014-06-30' }, supervisor);
       expect(nextYear.data.campaign.progress).toMatchObject({ ratio: 0.8, onTrack: false, target: { dueOn: '2014-12-31', ratio: 0.9 } });
@@ -551,21 +613,49 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       });
       expect(whole.byChild.reduce((s: number, c: { eligible: number }) => s + c.eligible, 0)).toBe(31);
       expect(whole.byCategory.reduce((s: number, c: { eligible: number }) => s + c.eligible, 0)).toBe(31);
-      expect(whole.lagging).toHaveLength(5);
-      expect(whole.lagging.every((l: { result: unknown }) => l.result === null)).toBe(true);
+      expect(whole.lagging.nodes).toHaveLength(5);
+      expect(whole.lagging.nodes.every((l: { result: unknown }) => l.result === null)).toBe(true);
 
       const ranking = await gql(
-        `query($c: ID!, $u: ID!) { campaign(id: $c) { ranking(under: $u, first: 10) { rank org { name } result { total } } } }`,
+        `query($c: ID!, $u: ID!) { campaign(id: $c) { ranking(under: $u, first: 10) { nodes { rank org { name } result { total } } } } }`,
         { c: campaignId, u: ids['市公交集团党委'] },
         supervisor,
       );
-      expect(ranking.data.campaign.ranking.map((r: { rank: number; result: { total: number } }) => [r.rank, r.result.total])).toEqual([
-        [1, 100],
-        [1, 100],
-        [1, 100],
-        [4, 98.14],
-        [5, 98.13],
+      // pages of two join into the same ranking, ranks counted over the whole subtree
+      const RANKING_PAGE = `query($c: ID!, $u: ID!, $a: String) { campaign(id: $c) { ranking(under: $u, first: 2, after: $a) {
+          totalCount pageInfo { hasNextPage endCursor } nodes { rank org { name } result { total } } } } }`;
+      const rankingPages = await pagesOf((a) => gql(RANKING_PAGE, { c: campaignId, u: ids['市公交集团党委'], a }, supervisor), 'ranking');
+      expect(rankingPages.map((r) => [r.totalCount, r.nodes.length])).toEqual([
+        [5, 2],
+        [5, 2],
+        [5, 1],
       ]);
+      expect(rankingPages.flatMap((r) => r.nodes)).toEqual(ranking.data.campaign.ranking.nodes);
+      const LAGGING_PAGE = `query($c: ID!, $a: String) { campaign(id: $c) { progress { lagging(first: 10, after: $a) {
+          totalCount pageInfo { hasNextPage endCursor } nodes { org { name } result { total } } } } } }`;
+      const laggingPages = await pagesOf((a) => gql(LAGGING_PAGE, { c: campaignId, a }, leader), 'lagging');
+      const allLagging = (
+        await gql(
+          `query($c: ID!) { campaign(id: $c) { progress { lagging(first: 100) { nodes { org { name } result { total } } } } } }`,
+          {
+            c: campaignId,
+          },
+          leader,
+        )
+      ).data.campaign.progress.lagging.nodes;
+      expect(laggingPages.map((l) => l.totalCount)).toEqual([27, 27, 27]);
+      expect(laggingPages.flatMap((l) => l.nodes)).toEqual(allLagging);
+      expect(allLagging).toHaveLength(27);
+      expect(allLagging.slice(-1)).toEqual([{ org: { name: '党员学雷锋车队党支部' }, result: { total: 98.13 } }]);
+      expect(ranking.data.campaign.ranking.nodes.map((r: { rank: number; result: { total: number } }) => [r.rank, r.result.total])).toEqual(
+        [
+          [1, 100],
+          [1, 100],
+          [1, 100],
+          [4, 98.14],
+          [5, 98.13],
+        ],
+      );
     });
 
     it('refuses a second writer holding a stale version: exactly one of two concurrent saves wins', async () => {
@@ -674,11 +764,11 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         ),
       ).toEqual(['NOT_FOUND']);
       const parent = await gql(
-        `query($o: ID!, $c: ID!) { org(id: $o) { name campaignResult(campaignId: $c) { total } evaluations(campaignId: $c) { id } } }`,
+        `query($o: ID!, $c: ID!) { org(id: $o) { name campaignResult(campaignId: $c) { total } evaluations(campaignId: $c) { nodes { id } } } }`,
         { o: ids['市公交集团党委'], c: campaignId },
         secretary,
       );
-      expect(parent.data.org).toEqual({ name: '市公交集团党委', campaignResult: null, evaluations: [] });
+      expect(parent.data.org).toEqual({ name: '市公交集团党委', campaignResult: null, evaluations: { nodes: [] } });
     });
 
     it('keeps every part of it from another tenant, even its admin', async () => {
@@ -692,7 +782,10 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         (await gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [selfId, campaignId, versionId, superiorId] }, foreign)).data
           .nodes,
       ).toEqual([null, null, null, null]);
-      expect((await gql(`{ campaigns { id } frameworks { id } }`, {}, foreign)).data).toEqual({ campaigns: [], frameworks: [] });
+      expect((await gql(`{ campaigns { nodes { id } } frameworks { nodes { id } } }`, {}, foreign)).data).toEqual({
+        campaigns: { nodes: [] },
+        frameworks: { nodes: [] },
+      });
       const crit = await criteriaOf(server, admin, versionId);
       const write = await gql(
         `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,

@@ -1225,7 +1225,7 @@ describe('demo data of innovation, exemplars, leading group and brands', () => {
       innovationProjects(year: 2013) { nodes { theme stage awardLevelLabel org { name } } }
       exemplars { nodes { kind state title orgName } }
       serviceBrands { nodes { name org { name } standards { title } } }
-      campaigns { id }
+      campaigns { nodes { id } }
     }`,
       {},
       admin,
@@ -1255,7 +1255,7 @@ describe('demo data of innovation, exemplars, leading group and brands', () => {
     ]);
     const group = await server.gql(
       `query($id: ID!) { leadingGroup(campaignId: $id) { leader { displayName } deputies { displayName } officeName officeNote } }`,
-      { id: res.data.campaigns[0].id },
+      { id: res.data.campaigns.nodes[0].id },
       await server.token('jtj', 'member'),
     );
     expect(group.data.leadingGroup).toEqual({

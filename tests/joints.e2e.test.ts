@@ -41,14 +41,15 @@ describe('joints between modules (issue 10)', () => {
         ]),
       ),
     );
-    const res = await gql(`{ campaigns { id version { id } } }`, {}, t.admin);
-    campaignId = res.data.campaigns[0].id;
-    versionId = res.data.campaigns[0].version.id;
+    const res = await gql(`{ campaigns { nodes { id version { id } } } }`, {}, t.admin);
+    campaignId = res.data.campaigns.nodes[0].id;
+    versionId = res.data.campaigns.nodes[0].version.id;
   }, 120_000);
   afterAll(() => server.close());
 
   describe('item 11: rollups default to the viewer’s own scope', () => {
-    const ROLLUPS = `{ campaigns { deadlines { code summary { owed onTime late missing } submissions { org { name } status } } progress { scope { name } eligible } ranking { org { name } } } }`;
+    const ROLLUPS = `{ campaigns { nodes { deadlines { code summary { owed onTime late missing } submissions { nodes { org { name } status statusLabel } } }
+      progress { scope { name } eligible } ranking { nodes { org { name } } } } } }`;
 
     it.each([
       ['secretary', '第一车队党支部', 0],
@@ -57,10 +58,13 @@ describe('joints between modules (issue 10)', () => {
     ])('answers %s’s deadlines, progress and ranking for its own scope with no `under`', async (role, scope, owed) => {
       const res = await gql(ROLLUPS, {}, t[role]);
       expect(res.errors).toBeUndefined();
-      const [campaign] = res.data.campaigns;
+      const [campaign] = res.data.campaigns.nodes;
       expect(campaign.progress.scope).toEqual({ name: scope });
       expect(campaign.deadlines.map((d: { summary: { owed: number } }) => d.summary.owed)).toEqual([owed, owed]);
-      if (owed) expect(campaign.deadlines[0].submissions).toEqual([{ org: { name: '市公交集团党委' }, status: 'ON_TIME' }]);
+      if (owed)
+        expect(campaign.deadlines[0].submissions.nodes).toEqual([
+          { org: { name: '市公交集团党委' }, status: 'ON_TIME', statusLabel: '按时报送' },
+        ]);
     });
 
     it.each([
@@ -212,7 +216,7 @@ describe('joints between modules (issue 10)', () => {
     const rowsOf = async (deadlineId: string, token: string) =>
       (
         await gql(
-          `query($id: ID!) { node(id: $id) { ... on CampaignDeadline { summary { owed onTime late returned missing } submissions(status: RETURNED) { org { name } } } } }`,
+          `query($id: ID!) { node(id: $id) { ... on CampaignDeadline { summary { owed onTime late returned missing } submissions(status: RETURNED) { nodes { org { name } } } } } }`,
           { id: deadlineId },
           token,
         )
@@ -239,11 +243,11 @@ describe('joints between modules (issue 10)', () => {
     it('returns a submission for revision with a reason (an officer above only), and the org submits again; every step stays in the history', async () => {
       const [{ id }] = (
         await gql(
-          `query($id: ID!) { node(id: $id) { ... on CampaignDeadline { submissions { submission { id } } } } }`,
+          `query($id: ID!) { node(id: $id) { ... on CampaignDeadline { submissions { nodes { submission { id } } } } } }`,
           { id: plan },
           t.supervisor,
         )
-      ).data.node.submissions.map((r: { submission: { id: string } }) => r.submission);
+      ).data.node.submissions.nodes.map((r: { submission: { id: string } }) => r.submission);
       expect(codes(await giveBack(id, '请补充', t.supervisor))).toEqual(['FORBIDDEN']); // its own org: not above it
       expect((await giveBack(id, '  ', t.admin)).errors![0].extensions).toMatchObject({
         code: 'BAD_USER_INPUT',
@@ -256,7 +260,10 @@ describe('joints between modules (issue 10)', () => {
         code: 'CONFLICT',
         reason: 'NOT_RETURNABLE',
       });
-      expect(await rowsOf(plan, t.admin)).toMatchObject({ summary: { returned: 1 }, submissions: [{ org: { name: '市公交集团党委' } }] });
+      expect(await rowsOf(plan, t.admin)).toMatchObject({
+        summary: { returned: 1 },
+        submissions: { nodes: [{ org: { name: '市公交集团党委' } }] },
+      });
 
       const again = await submit(plan, '市公交集团党委', '市公交集团党委创建工作方案（修订稿）', t.supervisor);
       expect(again.data.submitForDeadline).toMatchObject({
@@ -531,7 +538,7 @@ describe('joints between modules (issue 10)', () => {
       const owed = async () =>
         (
           await gql(
-            `query($id: ID!) { node(id: $id) { ... on CampaignDeadline { summary { owed } submissions { org { name } } } } }`,
+            `query($id: ID!) { node(id: $id) { ... on CampaignDeadline { summary { owed } submissions(first: 100) { nodes { org { name } } } } } }`,
             { id: plan.id },
             t.admin,
           )
@@ -558,8 +565,8 @@ describe('joints between modules (issue 10)', () => {
       const inTime = await create('市交通建设公司党委', '2013-05-16');
       const after = await owed();
       expect(after.summary.owed).toBe(before.summary.owed + 1);
-      expect(after.submissions.map((r: { org: { name: string } }) => r.org.name)).toContain('市交通建设公司党委');
-      expect(after.submissions.map((r: { org: { name: string } }) => r.org.name)).not.toContain('市交通投资公司党委');
+      expect(after.submissions.nodes.map((r: { org: { name: string } }) => r.org.name)).toContain('市交通建设公司党委');
+      expect(after.submissions.nodes.map((r: { org: { name: string } }) => r.org.name)).not.toContain('市交通投资公司党委');
       const submit = (orgId: string) =>
         gql(
           `mutation($input: SubmitForDeadlineInput!) { submitForDeadline(input: $input) { id } }`,

@@ -320,7 +320,7 @@ describe('ledgers, briefings, exports and imports', () => {
     await accept(server, leader, sup.id);
     const api = (
       await gql(
-        `query($c: ID!) { campaign(id: $c) { progress { eligible evaluated attained ratio byChild { org { name } eligible evaluated attained ratio } lagging(first: 100) { org { name } } } } }`,
+        `query($c: ID!) { campaign(id: $c) { progress { eligible evaluated attained ratio byChild { org { name } eligible evaluated attained ratio } lagging(first: 100) { nodes { org { name } } } } } }`,
         { c: campaignId },
         admin,
       )
@@ -345,8 +345,8 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(rowValues(sheet, sheet.rowCount)).toEqual(['合计', '', 31, 1, 1, api.ratio]);
     const lagging = wb.getWorksheet('工作不力单位')!;
     expect(rowValues(lagging, 1)).toEqual(['序号', '组织', '上级组织', '类型', '单位类别', '总分', '等级', '状态']);
-    expect(lagging.rowCount - 1).toBe(api.lagging.length);
-    expect(lagging.getRow(2).getCell(2).value).toBe(api.lagging[0].org.name);
+    expect(lagging.rowCount - 1).toBe(api.lagging.nodes.length);
+    expect(lagging.getRow(2).getCell(2).value).toBe(api.lagging.nodes[0].org.name);
     expect(lagging.getRow(2).getCell(8).value).toBe('未评议');
 
     const under = await get(`/exports/campaigns/${campaignId}/progress?under=${ids['市公交集团党委']}`, supervisor);

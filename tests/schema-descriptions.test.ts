@@ -51,6 +51,10 @@ const BOUNDED_LISTS: Record<string, string> = {
   'Inspection.amendments': 'a record is amended once: at most one',
   'Notice.subjects': 'the orgs a notice names: fixed when it is drafted, at most 500',
   'Notice.inspections': 'the inspections a notice cites: fixed when it is drafted, at most 100',
+  'Campaign.deadlines': 'a campaign has at most 50 deadlines (CreateCampaignInput)',
+  'FrameworkVersion.criteria': 'a version’s criteria tree: at most 2,000 criteria (framework.document.ts)',
+  'FrameworkVersion.dimensions': 'the top level of a version’s criteria tree',
+  'Criterion.children': 'one level of a version’s criteria tree',
 };
 
 function undescribed(): string[] {

@@ -73,12 +73,13 @@ describe('scoring', () => {
   it('validates raw values against each scoring type', () => {
     const byId = Object.fromEntries(tree.map((t) => [t.id, t]));
     expect(invalidValue(byId.L1, 10)).toBeUndefined();
-    expect(invalidValue(byId.L1, 10.5)).toMatch(/between 0 and 10/);
-    expect(invalidValue(byId.L2, 0.5)).toMatch(/0 \(no\) or 1/);
-    expect(invalidValue(byId.L3, 101)).toMatch(/percentage/);
-    expect(invalidValue(byId.L4, 1.5)).toMatch(/whole number/);
-    expect(invalidValue(byId.L5, -1)).toMatch(/whole number/);
-    expect(invalidValue(byId.L1, Number.NaN)).toMatch(/number/);
+    expect(invalidValue(byId.L1, 10.5)).toEqual({ reason: 'SCORE_OUT_OF_RANGE', max: 10 });
+    expect(invalidValue(byId.L2, 0.5)).toEqual({ reason: 'SCORE_NOT_BOOLEAN' });
+    expect(invalidValue(byId.L3, 101)).toEqual({ reason: 'SCORE_NOT_PERCENT' });
+    expect(invalidValue(byId.L4, 1.5)).toEqual({ reason: 'SCORE_NOT_COUNT' });
+    expect(invalidValue(byId.L5, -1)).toEqual({ reason: 'SCORE_NOT_COUNT' });
+    expect(invalidValue(byId.L1, Number.NaN)).toEqual({ reason: 'SCORE_NOT_NUMBER' });
+    expect(invalidValue(byId.D1, 1)).toEqual({ reason: 'SCORE_NOT_A_CRITERION' });
   });
 
   it('combines kinds by the rule’s weights, renormalized over the kinds present', () => {

@@ -85,6 +85,14 @@ export function reasonError(code: ErrorCode, reason: string, options: ErrorOptio
 }
 
 /**
+ * One problem of several (a path of a document, a row of an import) of a declared reason: its params
+ * travel with it, and its message is rendered again in the request's locale (localizeError).
+ */
+export function reasonProblem(path: string, reason: string, params: Record<string, MessageParam> = {}): Problem {
+  return { path, reason, ...params, message: renderReason(reason, params, 'zh-CN') ?? reason };
+}
+
+/**
  * The one way a module declares its errors (in `x.errors.ts`): every reason with its code and its
  * message in Chinese and English. The table is a Record over the reasons, so a reason without a code
  * or a message does not compile; declaring registers the messages in the catalogues.

@@ -25,7 +25,7 @@ describe(`mixed load for ${SECONDS} s`, () => {
       const ops: Op[] = [];
       for (const tenant of ['jtj', 'szjg']) {
         const { admin, supervisor, secretary } = await tokens(server, tenant, ['admin', 'supervisor', 'secretary']);
-        const campaign = (await server.gql(`{ campaigns { id } }`, {}, admin)).data.campaigns[0].id;
+        const campaign = (await server.gql(`{ campaigns { nodes { id } } }`, {}, admin)).data.campaigns.nodes[0].id;
         const version = (
           await server.gql(
             `query($c: ID!) { campaign(id: $c) { version { criteria { id code isLeaf scoringType maxScore } } } }`,
@@ -56,7 +56,7 @@ describe(`mixed load for ${SECONDS} s`, () => {
           async () =>
             classify(
               await server.gql(
-                `query($c: ID!) { campaign(id: $c) { progress { eligible attained ratio byChild { eligible } lagging(first: 5) { org { name } } } } }`,
+                `query($c: ID!) { campaign(id: $c) { progress { eligible attained ratio byChild { eligible } lagging(first: 5) { nodes { org { name } } } } } }`,
                 { c: campaign },
                 admin,
               ),

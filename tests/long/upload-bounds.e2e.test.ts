@@ -465,8 +465,11 @@ describe('uploads and framework documents: authorized before parsing, bounded in
     }
     const duplicate = await importDocument('format: party-framework/v1\ncode: DUP\ncode: DUP2\n', admin);
     expect(duplicate.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_DOCUMENT' });
-    expect(String((duplicate.json.errors![0].extensions!.problems as { message: string }[])[0].message)).toMatch(
-      /unique \(code\) at line 3/,
-    );
+    expect((duplicate.json.errors![0].extensions!.problems as { message: string }[])[0]).toMatchObject({
+      reason: 'DOC_DUPLICATE_KEY',
+      key: 'code',
+      line: 3,
+      message: '键“code”重复（第 3 行第 1 列）',
+    });
   });
 });

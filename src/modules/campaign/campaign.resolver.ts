@@ -1,11 +1,28 @@
 import { ArrayMaxSize, IsOptional, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import { Arg, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  Float,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
-import { idOf, toGlobalId } from '../../graphql/relay';
+import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
 import { FrameworkVersion } from '../framework/framework.entity';
-import { Org, OrgCategory, OrgKind, orgCategoryLabels } from '../org/org.entity';
+import { Org, OrgCategory, OrgKind } from '../org/org.entity';
 import { orgService } from '../org/org.service';
+import { userService } from '../user/user.service';
 import { CampaignResult } from '../evaluation/evaluation.entity';
 import {
   Campaign,
@@ -15,151 +32,187 @@ import {
   DeadlineSubmission,
   SubmissionAction,
   SubmissionStatus,
+  submissionActionLabels,
+  submissionStateLabels,
+  submissionStatusLabels,
 } from './campaign.entity';
-import { ProgressCounts, ProgressFigures, campaignService, toDateString } from './campaign.service';
+import { ProgressView, campaignService, toDateString } from './campaign.service';
 
-@InputType()
+@InputType({ description: '活动阶段' })
 class PhaseInput {
-  @Field() @MinLength(1) @MaxLength(200) name: string;
-  @Field(() => DateScalar) startsOn: Date;
-  @Field(() => DateScalar) endsOn: Date;
+  @Field({ description: '阶段名称' }) @MinLength(1) @MaxLength(200) name: string;
+  @Field(() => DateScalar, { description: '开始日期（在活动起止日期之内）' }) startsOn: Date;
+  @Field(() => DateScalar, { description: '结束日期（在活动起止日期之内）' }) endsOn: Date;
 }
 
-@InputType()
+@InputType({ description: '报送节点' })
 class DeadlineInput {
-  @Field() @Matches(/^[A-Z0-9_-]{1,40}$/, { message: 'code has upper-case letters, digits, _ or -' }) code: string;
-  @Field() @MinLength(1) @MaxLength(200) name: string;
-  @Field(() => DateScalar) dueOn: Date;
-  @Field(() => [OrgKind]) orgKinds: OrgKind[];
-  @Field(() => Int, { nullable: true, description: '1 = only the scope org’s direct subordinates (直属党组织).' })
+  @Field({ description: '节点代码：大写字母、数字、_ 或 -，最多 40 个，活动内唯一' }) @Matches(/^[A-Z0-9_-]{1,40}$/) code: string;
+  @Field({ description: '节点名称' }) @MinLength(1) @MaxLength(200) name: string;
+  @Field(() => DateScalar, { description: '报送期限（在活动起止日期之内）' }) dueOn: Date;
+  @Field(() => [OrgKind], { description: '须报送的组织类型（至少一种）' }) orgKinds: OrgKind[];
+  @Field(() => Int, { nullable: true, description: '只要求活动范围组织以下第几级报送（1 为直属党组织，最多 10）；不填则各级都要报送' })
   @IsOptional()
   @Min(1)
   @Max(10)
   relativeDepth?: number | null;
 }
 
-@InputType()
+@InputType({ description: '达标目标' })
 class TargetInput {
-  @Field(() => DateScalar) dueOn: Date;
-  @Field(() => Float, { description: 'Share of eligible orgs attained by then, e.g. 0.8.' }) ratio: number;
+  @Field(() => DateScalar, { description: '目标日期（每个日期一个目标）' }) dueOn: Date;
+  @Field(() => Float, { description: '届时达标组织所占比例，大于 0 且不超过 1（如 0.8）' }) ratio: number;
 }
 
-@InputType()
+@InputType({ description: '发起创建活动' })
 class CreateCampaignInput {
-  @Field() @MinLength(1) @MaxLength(200) name: string;
-  @Field(() => ID, { description: 'A published framework version.' }) versionId: string;
-  @Field(() => ID, { description: 'The org whose subtree takes part (usually the tenant root).' }) scopeOrgId: string;
-  @Field(() => [OrgKind], { description: 'Kinds that count as grassroots orgs (the target denominator).' }) eligibleKinds: OrgKind[];
-  @Field(() => DateScalar) startsOn: Date;
-  @Field(() => DateScalar) endsOn: Date;
-  @Field(() => [PhaseInput], { defaultValue: [] }) @ArrayMaxSize(50) @ValidateNested({ each: true }) phases: PhaseInput[];
-  @Field(() => [DeadlineInput], { defaultValue: [] }) @ArrayMaxSize(50) @ValidateNested({ each: true }) deadlines: DeadlineInput[];
-  @Field(() => [TargetInput], { defaultValue: [] }) @ArrayMaxSize(50) @ValidateNested({ each: true }) targets: TargetInput[];
+  @Field({ description: '活动名称' }) @MinLength(1) @MaxLength(200) name: string;
+  @Field(() => ID, { description: '已发布的考评标准版本' }) versionId: string;
+  @Field(() => ID, { description: '活动范围组织：其整个下级体系参加（通常为本单位根组织）' }) scopeOrgId: string;
+  @Field(() => [OrgKind], { description: '参加创建的组织类型（达标目标的分母）' }) eligibleKinds: OrgKind[];
+  @Field(() => DateScalar, { description: '开始日期' }) startsOn: Date;
+  @Field(() => DateScalar, { description: '结束日期' }) endsOn: Date;
+  @Field(() => [PhaseInput], { defaultValue: [], description: '活动阶段（最多 50 个，可以重叠）' })
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  phases: PhaseInput[];
+  @Field(() => [DeadlineInput], { defaultValue: [], description: '报送节点（最多 50 个）' })
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  deadlines: DeadlineInput[];
+  @Field(() => [TargetInput], { defaultValue: [], description: '达标目标（最多 50 个）' })
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  targets: TargetInput[];
 }
 
-@InputType()
+@InputType({ description: '为报送节点报送材料（或退回后重新报送）' })
 class SubmitForDeadlineInput {
-  @Field(() => ID) deadlineId: string;
-  @Field(() => ID) orgId: string;
-  @Field() @MinLength(1) @MaxLength(20000) text: string;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(500) attachmentRef?: string | null;
-  @Field(() => DateTimeScalar, { nullable: true, description: 'Tenant admins only: when a paper submission was received (补录).' })
+  @Field(() => ID, { description: '报送节点' }) deadlineId: string;
+  @Field(() => ID, { description: '报送的组织' }) orgId: string;
+  @Field({ description: '材料内容（正文或摘要，最多 20000 字）' }) @MinLength(1) @MaxLength(20000) text: string;
+  @Field(() => String, { nullable: true, description: '附件引用（文件编号或地址）' }) @IsOptional() @MaxLength(500) attachmentRef?:
+    string | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: '补录：纸质材料的实际收到时间（仅管理员；不能晚于现在）' })
   submittedAt?: Date | null;
 }
 
-@InputType()
+@InputType({ description: '退回报送材料修改' })
 class ReturnDeadlineSubmissionInput {
-  @Field(() => ID) submissionId: string;
-  @Field({ description: 'Why it goes back to the org (kept in the history).' }) @MaxLength(2000) reason: string;
+  @Field(() => ID, { description: '报送材料' }) submissionId: string;
+  @Field({ description: '退回理由（必填，记入历史）' }) @MaxLength(2000) reason: string;
 }
 
-@ObjectType({ description: 'One step of a submission’s history.' })
+@ObjectType({ description: '报送材料的一步操作记录' })
 class SubmissionHistoryEntry {
-  @Field(() => SubmissionAction) action: SubmissionAction;
-  @Field() actionLabel: string;
-  @Field(() => String, { nullable: true, description: 'The reason of a return.' }) reason: string | null;
-  @Field({ description: 'Display name of who did it.' }) byName: string;
-  @Field(() => DateTimeScalar) at: Date;
+  @Field(() => SubmissionAction, { description: '操作' }) action: SubmissionAction;
+  @Field({ description: '操作的中文名（报送/退回修改/重新报送）' }) actionLabel: string;
+  @Field(() => String, { nullable: true, description: '退回理由（退回时）' }) reason: string | null;
+  @Field(() => String, { nullable: true, description: '操作人姓名' }) byName: string | null;
+  @Field(() => DateTimeScalar, { description: '操作时间' }) at: Date;
 }
 
-const submissionActionLabels: Record<SubmissionAction, string> = { SUBMITTED: '报送', RETURNED: '退回修改', RESUBMITTED: '重新报送' };
-
-@ObjectType()
+@ObjectType({ description: '按单位类别统计的创建进度' })
 class CategoryProgress {
-  @Field(() => OrgCategory) category: OrgCategory;
-  @Field() categoryLabel: string;
-  @Field(() => Int) eligible: number;
-  @Field(() => Int) evaluated: number;
-  @Field(() => Int) attained: number;
-  @Field(() => Float) ratio: number;
+  @Field(() => OrgCategory, { description: '单位类别' }) category: OrgCategory;
+  @Field({ description: '单位类别的中文名（机关/事业/企业）' }) categoryLabel: string;
+  @Field(() => Int, { description: '应创建数：参加创建的组织数' }) eligible: number;
+  @Field(() => Int, { description: '已考评数：必需的考评都已通过审核' }) evaluated: number;
+  @Field(() => Int, { description: '已建成数：达标' }) attained: number;
+  @Field(() => Float, { description: '建成率：已建成数 ÷ 应创建数（保留 4 位小数）' }) ratio: number;
 }
 
-@ObjectType()
+@ObjectType({ description: '一个直属下级组织（连同其下级）的创建进度' })
 class ChildProgress {
-  @Field(() => Org) org: Org;
-  @Field(() => Int) eligible: number;
-  @Field(() => Int) evaluated: number;
-  @Field(() => Int) attained: number;
-  @Field(() => Float) ratio: number;
+  @Field(() => Org, { description: '直属下级组织' }) org: Org;
+  @Field(() => Int, { description: '应创建数' }) eligible: number;
+  @Field(() => Int, { description: '已考评数' }) evaluated: number;
+  @Field(() => Int, { description: '已建成数' }) attained: number;
+  @Field(() => Float, { description: '建成率' }) ratio: number;
 }
 
-@ObjectType({ description: 'An org in a ranking or lagging list, with its stored result (null when not yet evaluated).' })
+@ObjectType({ description: '排名或工作不力名单中的一个组织及其活动结果（未考评为空）' })
 class OrgStanding {
-  @Field(() => Int, { nullable: true }) rank: number | null;
-  @Field(() => Org) org: Org;
-  @Field(() => CampaignResult, { nullable: true }) result: CampaignResult | null;
+  @Field(() => Int, { nullable: true, description: '名次（并列同名次）；工作不力名单中为空' }) rank: number | null;
+  @Field(() => Org, { description: '组织' }) org: Org;
+  @Field(() => CampaignResult, { nullable: true, description: '活动结果；未考评为空' }) result: CampaignResult | null;
 }
 
-@ObjectType({ description: 'Where a subtree stands against the campaign’s targets.' })
+export const CampaignConnection = Connection(Campaign);
+export const OrgStandingConnection = Connection(OrgStanding);
+
+@ObjectType({ description: '创建进度：一个组织（连同其下级）对照达标目标的情况' })
 class CampaignProgress {
-  @Field(() => Org) scope: Org;
-  @Field(() => DateScalar) asOf: string;
-  @Field(() => Int, { description: 'Orgs of the eligible kinds in the subtree (the denominator).' }) eligible: number;
-  @Field(() => Int, { description: 'Orgs with every required evaluation accepted.' }) evaluated: number;
-  @Field(() => Int, { description: 'Orgs that attained the standard (建成).' }) attained: number;
-  @Field(() => Float, { description: 'attained / eligible' }) ratio: number;
-  @Field(() => CampaignTarget, { nullable: true, description: 'The target in force on asOf.' }) target: CampaignTarget | null;
-  @Field({ description: 'ratio ≥ the target in force.' }) onTrack: boolean;
-  @Field(() => [CategoryProgress]) byCategory: CategoryProgress[];
-  @Field(() => [ChildProgress], { description: 'One row per direct child’s subtree.' }) byChild: ChildProgress[];
+  @Field(() => Org, { description: '统计范围组织' }) scope: Org;
+  @Field(() => DateScalar, { description: '统计日期：以它判断在用的目标' }) asOf: string;
+  @Field(() => Int, { description: '应创建数：范围内参加创建的组织数（目标的分母）' }) eligible: number;
+  @Field(() => Int, { description: '已考评数：必需的考评都已通过审核的组织数' }) evaluated: number;
+  @Field(() => Int, { description: '已建成数：达标（建成服务型党组织）的组织数' }) attained: number;
+  @Field(() => Float, { description: '建成率：已建成数 ÷ 应创建数' }) ratio: number;
+  @Field(() => CampaignTarget, { nullable: true, description: '统计日期在用的目标（第一个未到期的，否则最后一个）；无目标为空' })
+  target: CampaignTarget | null;
+  @Field({ description: '是否达到在用目标（无目标时为 true）' }) onTrack: boolean;
+  @Field(() => [CategoryProgress], { description: '按单位类别统计' }) byCategory: CategoryProgress[];
+  @Field(() => [ChildProgress], { description: '按直属下级组织（连同其下级）统计，按树的顺序' }) byChild: ChildProgress[];
   campaign: Campaign;
 }
 
-@ObjectType()
+@ObjectType({ description: '一个应报送组织对报送节点的完成情况' })
 class DeadlineStatusRow {
-  @Field(() => Org) org: Org;
-  @Field(() => SubmissionStatus) status: SubmissionStatus;
-  @Field(() => DeadlineSubmission, { nullable: true }) submission: DeadlineSubmission | null;
+  @Field(() => Org, { description: '应报送的组织' }) org: Org;
+  @Field(() => SubmissionStatus, { description: '完成情况' }) status: SubmissionStatus;
+  @Field({ description: '完成情况的中文名（按时报送/逾期报送/退回修改/未报送）' }) statusLabel: string;
+  @Field(() => DeadlineSubmission, { nullable: true, description: '报送材料；未报送为空' }) submission: DeadlineSubmission | null;
 }
 
-@ObjectType()
+export const DeadlineStatusRowConnection = Connection(DeadlineStatusRow);
+
+@ObjectType({ description: '报送节点的完成情况汇总' })
 class DeadlineSummary {
-  @Field(() => Int) owed: number;
-  @Field(() => Int) onTime: number;
-  @Field(() => Int) late: number;
-  @Field(() => Int, { description: 'Returned for revision and not yet submitted again.' }) returned: number;
-  @Field(() => Int) missing: number;
+  @Field(() => Int, { description: '应报送数' }) owed: number;
+  @Field(() => Int, { description: '按时报送数（以首次报送为准）' }) onTime: number;
+  @Field(() => Int, { description: '逾期报送数（以首次报送为准）' }) late: number;
+  @Field(() => Int, { description: '退回修改、尚未重新报送的数目' }) returned: number;
+  @Field(() => Int, { description: '未报送数' }) missing: number;
 }
 
-const ratio = (c: ProgressCounts) => (c.eligible ? Math.round((c.attained / c.eligible) * 10000) / 10000 : 0);
+@ArgsType()
+class CampaignsArgs extends PageArgs {}
+
+@ArgsType()
+class RankingArgs extends PageArgs {
+  @Field(() => ID, { nullable: true, description: '统计范围组织；不填为您在本活动中的负责范围' }) under?: string;
+}
+
+@ArgsType()
+class LaggingArgs extends PageArgs {}
+
+@ArgsType()
+class SubmissionsArgs extends PageArgs {
+  @Field(() => ID, { nullable: true, description: '统计范围组织；不填为您在本活动中的负责范围' }) under?: string;
+  @Field(() => SubmissionStatus, { nullable: true, description: '只列此完成情况' }) status?: SubmissionStatus;
+}
+
 const campaignId = (id: string) => idOf('Campaign', id);
 const orgId = (id: string) => idOf('Org', id);
-const today = () => toDateString(new Date());
 
 @Resolver(() => Campaign)
 export class CampaignResolver {
-  @Query(() => [Campaign], { description: 'Campaigns the viewer takes part in or oversees.' })
-  async campaigns(@Ctx() ctx: RequestContext): Promise<Campaign[]> {
-    return campaignService.list(ctx);
+  @Query(() => CampaignConnection, { description: '您参加或负责的创建活动，开始日期最近的在前' })
+  async campaigns(@Args() args: CampaignsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Campaign>> {
+    return toConnection(await campaignService.list(ctx, pageSize(args), args.after));
   }
 
-  @Query(() => Campaign)
-  async campaign(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Campaign> {
+  @Query(() => Campaign, { description: '一个创建活动（其范围组织须在您的权限范围内或为您的上级）' })
+  async campaign(@Arg('id', () => ID, { description: '创建活动编号' }) id: string, @Ctx() ctx: RequestContext): Promise<Campaign> {
     return campaignService.getOrThrow(ctx, campaignId(id));
   }
 
-  @Mutation(() => Campaign, { description: 'Start a campaign on a published version, with phases, deadlines and targets.' })
-  async createCampaign(@Arg('input') input: CreateCampaignInput, @Ctx() ctx: RequestContext): Promise<Campaign> {
+  @Mutation(() => Campaign, { description: '发起创建活动：绑定已发布的考评标准版本，设阶段、报送节点和达标目标（范围组织的管理员）' })
+  async createCampaign(
+    @Arg('input', { description: '活动的版本、范围、日程和目标' }) input: CreateCampaignInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Campaign> {
     return campaignService.create(ctx, {
       ...input,
       versionId: idOf('FrameworkVersion', input.versionId, 'Framework version'),
@@ -173,10 +226,12 @@ export class CampaignResolver {
   }
 
   @Mutation(() => DeadlineSubmission, {
-    description:
-      'An org’s submission for a deadline (plan, self-check summary, …), by the org’s own secretary or supervisor or a tenant admin; again after a return.',
+    description: '为报送节点报送材料（本组织的书记或管理员）；退回修改后同样用它重新报送',
   })
-  async submitForDeadline(@Arg('input') input: SubmitForDeadlineInput, @Ctx() ctx: RequestContext): Promise<DeadlineSubmission> {
+  async submitForDeadline(
+    @Arg('input', { description: '报送节点、组织和材料' }) input: SubmitForDeadlineInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<DeadlineSubmission> {
     return campaignService.submit(ctx, {
       ...input,
       deadlineId: idOf('CampaignDeadline', input.deadlineId, 'Deadline'),
@@ -184,11 +239,9 @@ export class CampaignResolver {
     });
   }
 
-  @Mutation(() => DeadlineSubmission, {
-    description: 'Return a submission to its org for revision (退回修改) with a reason: an officer above the org.',
-  })
+  @Mutation(() => DeadlineSubmission, { description: '退回报送材料修改，须说明理由（上级组织的负责人）' })
   async returnDeadlineSubmission(
-    @Arg('input') input: ReturnDeadlineSubmissionInput,
+    @Arg('input', { description: '要退回的材料和理由' }) input: ReturnDeadlineSubmissionInput,
     @Ctx() ctx: RequestContext,
   ): Promise<DeadlineSubmission> {
     return campaignService.returnSubmission(ctx, {
@@ -197,188 +250,155 @@ export class CampaignResolver {
     });
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() campaign: Campaign): string {
     return toGlobalId('Campaign', campaign.id);
   }
 
-  @FieldResolver(() => FrameworkVersion)
+  @FieldResolver(() => FrameworkVersion, { description: '所用的考评标准版本' })
   async version(@Root() campaign: Campaign, @Ctx() ctx: RequestContext): Promise<FrameworkVersion> {
     return campaignService.version(ctx, campaign);
   }
 
-  @FieldResolver(() => Org)
+  @FieldResolver(() => Org, { description: '活动范围组织' })
   async scopeOrg(@Root() campaign: Campaign, @Ctx() ctx: RequestContext): Promise<Org> {
-    return (await orgService.findById(ctx, campaign.scopeOrgId))!;
+    return campaignService.scopeOrg(ctx, campaign);
   }
 
-  @FieldResolver(() => [CampaignPhase])
+  @FieldResolver(() => [CampaignPhase], { description: '全部阶段，按顺序' })
   async phases(@Root() campaign: Campaign, @Ctx() ctx: RequestContext): Promise<CampaignPhase[]> {
     return campaignService.phases(ctx, campaign);
   }
 
-  @FieldResolver(() => [CampaignPhase], {
-    description: 'Every phase whose window holds asOf (default today), in order: phases may overlap (立项创新 and 选树典型 run together).',
-  })
+  @FieldResolver(() => [CampaignPhase], { description: '某日正在进行的全部阶段（阶段可以重叠，如 立项创新 与 选树典型 同时进行）' })
   async currentPhases(
     @Root() campaign: Campaign,
     @Ctx() ctx: RequestContext,
-    @Arg('asOf', () => DateScalar, { nullable: true }) asOf?: Date,
+    @Arg('asOf', () => DateScalar, { nullable: true, description: '日期；默认今天' }) asOf?: Date,
   ): Promise<CampaignPhase[]> {
-    const day = asOf ? toDateString(asOf) : today();
-    return (await campaignService.phases(ctx, campaign)).filter((p) => p.startsOn <= day && day <= p.endsOn);
+    return campaignService.currentPhases(ctx, campaign, asOf ? toDateString(asOf) : undefined);
   }
 
   @FieldResolver(() => CampaignPhase, {
     nullable: true,
-    deprecationReason: 'Phases overlap: use currentPhases.',
-    description: 'The first phase whose window holds asOf.',
+    deprecationReason: '阶段可以重叠，请用 currentPhases',
+    description: '某日正在进行的第一个阶段（已弃用）',
   })
   async currentPhase(
     @Root() campaign: Campaign,
     @Ctx() ctx: RequestContext,
-    @Arg('asOf', () => DateScalar, { nullable: true }) asOf?: Date,
+    @Arg('asOf', () => DateScalar, { nullable: true, description: '日期；默认今天' }) asOf?: Date,
   ): Promise<CampaignPhase | null> {
-    return (await this.currentPhases(campaign, ctx, asOf))[0] ?? null;
+    return (await campaignService.currentPhases(ctx, campaign, asOf ? toDateString(asOf) : undefined))[0] ?? null;
   }
 
-  @FieldResolver(() => [CampaignDeadline])
+  @FieldResolver(() => [CampaignDeadline], { description: '报送节点，按期限排列（一个活动最多 50 个）' })
   async deadlines(@Root() campaign: Campaign, @Ctx() ctx: RequestContext): Promise<CampaignDeadline[]> {
     return campaignService.deadlines(ctx, campaign);
   }
 
-  @FieldResolver(() => [CampaignTarget])
+  @FieldResolver(() => [CampaignTarget], { description: '达标目标，按日期排列' })
   async targets(@Root() campaign: Campaign, @Ctx() ctx: RequestContext): Promise<CampaignTarget[]> {
     return campaignService.targets(ctx, campaign);
   }
 
-  @FieldResolver(() => CampaignProgress, {
-    description: 'The question every leader asks: where does this subtree stand against the target?',
-  })
+  @FieldResolver(() => CampaignProgress, { description: '创建进度：一个组织（连同其下级）对照达标目标的情况' })
   async progress(
     @Root() campaign: Campaign,
     @Ctx() ctx: RequestContext,
-    @Arg('under', () => ID, { nullable: true, description: 'Default: the campaign’s scope org.' }) under?: string,
-    @Arg('asOf', () => DateScalar, { nullable: true, description: 'Which target is in force (default today).' }) asOf?: Date,
-  ): Promise<CampaignProgress> {
-    const scope = await campaignService.rollupScope(ctx, campaign, under ? orgId(under) : null);
-    const figures: ProgressFigures = await campaignService.progress(ctx, campaign, scope, asOf ? toDateString(asOf) : today());
-    const children = await Promise.all(figures.byChild.map((c) => orgService.findById(ctx, c.orgId)));
-    const overall = ratio(figures);
-    return {
-      ...figures,
-      campaign,
-      ratio: overall,
-      onTrack: figures.target ? overall >= figures.target.ratio : true,
-      byCategory: figures.byCategory.map((c) => ({
-        ...c,
-        category: c.category as OrgCategory,
-        categoryLabel: orgCategoryLabels[c.category as OrgCategory],
-        ratio: ratio(c),
-      })),
-      byChild: figures.byChild
-        .map((c, i) => ({ ...c, org: children[i]!, ratio: ratio(c) }))
-        .filter((c) => c.org)
-        .sort((a, b) => a.org.path.localeCompare(b.org.path)),
-    };
+    @Arg('under', () => ID, { nullable: true, description: '统计范围组织；不填为您在本活动中的负责范围' }) under?: string,
+    @Arg('asOf', () => DateScalar, { nullable: true, description: '统计日期，决定在用的目标；默认今天' }) asOf?: Date,
+  ): Promise<ProgressView> {
+    return campaignService.progressView(ctx, campaign, under ? orgId(under) : null, asOf ? toDateString(asOf) : null);
   }
 
-  @FieldResolver(() => [OrgStanding], { description: 'Orgs in the subtree by total, best first.' })
-  async ranking(
-    @Root() campaign: Campaign,
-    @Ctx() ctx: RequestContext,
-    @Arg('under', () => ID, { nullable: true }) under?: string,
-    @Arg('first', () => Int, { defaultValue: 20 }) first = 20,
-  ): Promise<OrgStanding[]> {
-    const scope = await campaignService.rollupScope(ctx, campaign, under ? orgId(under) : null);
-    return campaignService.ranking(ctx, campaign, scope, Math.min(Math.max(first, 1), 100));
+  @FieldResolver(() => OrgStandingConnection, { description: '排名：范围内已有结果的组织按总分从高到低' })
+  async ranking(@Root() campaign: Campaign, @Args() args: RankingArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<OrgStanding>> {
+    const scope = await campaignService.rollupScope(ctx, campaign, args.under ? orgId(args.under) : null);
+    return toConnection(await campaignService.ranking(ctx, campaign, scope, pageSize(args), args.after));
   }
 }
 
 @Resolver(() => CampaignProgress)
 export class CampaignProgressResolver {
-  @FieldResolver(() => [OrgStanding], {
-    description: 'Eligible orgs not attained: unevaluated first, then lowest total (工作不力 candidates).',
+  @FieldResolver(() => OrgStandingConnection, {
+    description: '工作不力名单：范围内未达标的组织，未考评的在前，其次按总分从低到高',
   })
   async lagging(
     @Root() progress: CampaignProgress,
+    @Args() args: LaggingArgs,
     @Ctx() ctx: RequestContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first = 20,
-  ): Promise<OrgStanding[]> {
-    const rows = await campaignService.lagging(ctx, progress.campaign, progress.scope, Math.min(Math.max(first, 1), 100));
-    return rows.map((r) => ({ ...r, rank: null }));
+  ): Promise<ConnectionShape<OrgStanding>> {
+    return toConnection(await campaignService.laggingPage(ctx, progress.campaign, progress.scope, pageSize(args), args.after));
   }
 }
 
 @Resolver(() => CampaignDeadline)
 export class CampaignDeadlineResolver {
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() deadline: CampaignDeadline): string {
     return toGlobalId('CampaignDeadline', deadline.id);
   }
 
-  @FieldResolver(() => [DeadlineStatusRow], { description: 'Who owes it inside `under`, and who submitted on time, late, or not at all.' })
+  @FieldResolver(() => DeadlineStatusRowConnection, { description: '应报送的组织及其完成情况，按树的顺序' })
   async submissions(
     @Root() deadline: CampaignDeadline,
+    @Args() args: SubmissionsArgs,
     @Ctx() ctx: RequestContext,
-    @Arg('under', () => ID, { nullable: true }) under?: string,
-    @Arg('status', () => SubmissionStatus, { nullable: true }) status?: SubmissionStatus,
-  ): Promise<DeadlineStatusRow[]> {
-    const campaign = await campaignService.getOrThrow(ctx, deadline.campaignId);
-    const scope = await campaignService.rollupScope(ctx, campaign, under ? orgId(under) : null);
-    return campaignService.deadlineRows(ctx, deadline, scope, status);
+  ): Promise<ConnectionShape<DeadlineStatusRow>> {
+    const scope = await campaignService.rollupScope(
+      ctx,
+      await campaignService.campaignOf(ctx, deadline),
+      args.under ? orgId(args.under) : null,
+    );
+    const page = await campaignService.deadlinePage(ctx, deadline, scope, args.status, pageSize(args), args.after);
+    return toConnection({ ...page, nodes: page.nodes.map((r) => ({ ...r, statusLabel: submissionStatusLabels[r.status] })) });
   }
 
-  @FieldResolver(() => DeadlineSummary)
+  @FieldResolver(() => DeadlineSummary, { description: '完成情况汇总' })
   async summary(
     @Root() deadline: CampaignDeadline,
     @Ctx() ctx: RequestContext,
-    @Arg('under', () => ID, { nullable: true }) under?: string,
+    @Arg('under', () => ID, { nullable: true, description: '统计范围组织；不填为您在本活动中的负责范围' }) under?: string,
   ): Promise<DeadlineSummary> {
-    const rows = await this.submissions(deadline, ctx, under);
-    const count = (s: SubmissionStatus) => rows.filter((r) => r.status === s).length;
-    return {
-      owed: rows.length,
-      onTime: count(SubmissionStatus.ON_TIME),
-      late: count(SubmissionStatus.LATE),
-      returned: count(SubmissionStatus.RETURNED),
-      missing: count(SubmissionStatus.MISSING),
-    };
+    const scope = await campaignService.rollupScope(ctx, await campaignService.campaignOf(ctx, deadline), under ? orgId(under) : null);
+    return campaignService.deadlineSummary(ctx, deadline, scope);
   }
 }
 
 @Resolver(() => DeadlineSubmission)
 export class DeadlineSubmissionResolver {
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() submission: DeadlineSubmission): string {
     return toGlobalId('DeadlineSubmission', submission.id);
   }
 
-  @FieldResolver(() => Org)
-  async org(@Root() submission: DeadlineSubmission, @Ctx() ctx: RequestContext): Promise<Org> {
-    return (await orgService.findById(ctx, submission.orgId))!;
+  @FieldResolver(() => String, { description: '状态的中文名（已报送/退回修改）' })
+  stateLabel(@Root() submission: DeadlineSubmission): string {
+    return submissionStateLabels[submission.state];
   }
 
-  @FieldResolver(() => [SubmissionHistoryEntry], {
-    description: 'Every submission, return (with its reason) and resubmission, oldest first.',
-  })
+  @FieldResolver(() => Org, { description: '报送的组织' })
+  async org(@Root() submission: DeadlineSubmission, @Ctx() ctx: RequestContext): Promise<Org> {
+    return orgService.getOrThrow(ctx, submission.orgId);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: '最近一次报送人的姓名' })
+  async submittedByName(@Root() submission: DeadlineSubmission, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, submission.submittedBy);
+  }
+
+  @FieldResolver(() => [SubmissionHistoryEntry], { description: '每次报送、退回（及理由）和重新报送，按时间先后' })
   async history(@Root() submission: DeadlineSubmission, @Ctx() ctx: RequestContext): Promise<SubmissionHistoryEntry[]> {
-    return (await campaignService.submissionHistory(ctx, submission)).map((e) => ({
-      action: e.action,
-      actionLabel: submissionActionLabels[e.action],
-      reason: e.reason,
-      byName: e.byName,
-      at: e.at,
-    }));
+    return (await campaignService.submissionHistory(ctx, submission)).map((e) => ({ ...e, actionLabel: submissionActionLabels[e.action] }));
   }
 }
 
 @Resolver(() => CampaignResult)
 export class CampaignResultResolver {
-  @FieldResolver(() => String, { description: 'Label of the grade in the version’s bands (优秀, 五星, …).' })
+  @FieldResolver(() => String, { description: '等次的中文名（按所用版本的等次，如 优秀、五星）' })
   async gradeLabel(@Root() result: CampaignResult, @Ctx() ctx: RequestContext): Promise<string> {
-    const campaign = await campaignService.getOrThrow(ctx, result.campaignId);
-    const version = await campaignService.version(ctx, campaign);
+    const version = await campaignService.version(ctx, await campaignService.ofRecord(ctx, result.campaignId));
     return version.rule.grades.find((g) => g.code === result.grade)?.label ?? result.grade;
   }
 }

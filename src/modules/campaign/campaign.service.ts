@@ -1,11 +1,17 @@
 import { UserViewer, hasRoleOver, isAncestorOrSelf } from '../../auth/viewer';
-import { inScope, scopedRootsUnder, subtreeOf } from '../../auth/scope';
+import { inScope, scopedRootsUnder, subtreeOf, visibleOrgSql } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { badInput } from '../../graphql/errors';
+import { Problem } from '../../graphql/errors';
+import { keysetPage } from '../../graphql/keyset';
+import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { FrameworkVersion, VersionStatus } from '../framework/framework.entity';
+import { frameworkError } from '../framework/framework.errors';
 import { frameworkService } from '../framework/framework.service';
-import { Org, OrgKind } from '../org/org.entity';
+import { Org, OrgCategory, OrgKind, orgCategoryLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
+import { findInScope } from '../org/scoped';
+import { tenantService } from '../tenant/tenant.service';
+import { userService } from '../user/user.service';
 import { Role } from '../../auth/roles';
 import { CampaignResult } from '../evaluation/evaluation.entity';
 import {
@@ -18,7 +24,7 @@ import {
   SubmissionAction,
   SubmissionStatus,
 } from './campaign.entity';
-import { CampaignErrorReason, campaignError } from './campaign.errors';
+import { campaignError, scheduleProblem } from './campaign.errors';
 
 export interface CreateCampaignInput {
   name: string;
@@ -42,8 +48,20 @@ export interface ProgressFigures extends ProgressCounts {
   scope: Org;
   asOf: string;
   target: CampaignTarget | null;
-  byCategory: (ProgressCounts & { category: string })[];
+  byCategory: (ProgressCounts & { category: OrgCategory })[];
   byChild: (ProgressCounts & { orgId: string })[];
+}
+
+/** The progress of a subtree as the API answers it: ratios, the target's verdict, labelled categories, child orgs. */
+export interface ProgressView extends ProgressCounts {
+  campaign: Campaign;
+  scope: Org;
+  asOf: string;
+  ratio: number;
+  target: CampaignTarget | null;
+  onTrack: boolean;
+  byCategory: (ProgressCounts & { category: OrgCategory; categoryLabel: string; ratio: number })[];
+  byChild: (ProgressCounts & { org: Org; ratio: number })[];
 }
 
 export interface LaggingRow {
@@ -51,13 +69,34 @@ export interface LaggingRow {
   result: CampaignResult | null;
 }
 
+/** An org in a ranking (rank set) or among the lagging (rank null), with where its page cursor stands. */
+export interface Standing extends LaggingRow {
+  rank: number | null;
+  cursor: string;
+}
+
 export interface DeadlineRow {
   org: Org;
   status: SubmissionStatus;
   submission: DeadlineSubmission | null;
+  cursor: string;
 }
 
-const TIMEZONE_DEFAULT = 'Asia/Shanghai';
+export interface DeadlineSummary {
+  owed: number;
+  onTime: number;
+  late: number;
+  returned: number;
+  missing: number;
+}
+
+export interface SubmissionStep {
+  action: SubmissionAction;
+  reason: string | null;
+  byName: string | null;
+  at: Date;
+}
+
 const ADMIN = [Role.TENANT_ADMIN];
 /** Officers who may return a submission of an org below them. */
 const REVIEWERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -71,19 +110,43 @@ export function isOwnOfficer(viewer: UserViewer, org: Org): boolean {
 }
 
 export const toDateString = (d: Date | string): string => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
+/** Today as the rollups have always taken it (UTC), without a round trip for the tenant's time zone. */
+const today = () => toDateString(new Date());
 const uuidOfLabel = (label: string) =>
   `${label.slice(0, 8)}-${label.slice(8, 12)}-${label.slice(12, 16)}-${label.slice(16, 20)}-${label.slice(20)}`;
+const ratioOf = (c: ProgressCounts) => (c.eligible ? Math.round((c.attained / c.eligible) * 10000) / 10000 : 0);
 
-/** The orgs of the campaign inside `under` that count: eligible kind, not archived. One shared FROM/WHERE. */
+/**
+ * The orgs of the campaign inside `under` that count: eligible kind, not archived, with their stored
+ * result. One shared FROM/WHERE over $1 tenant, $2 campaign, $3 the subtree's path, $4 the kinds.
+ */
 const ELIGIBLE_SQL = `
   FROM orgs o
   LEFT JOIN campaign_results r ON r.tenant_id = o.tenant_id AND r.campaign_id = $2 AND r.org_id = o.id
  WHERE o.tenant_id = $1 AND ${subtreeOf('o', 3)} AND o.kind = ANY($4::text[]) AND o.archived_at IS NULL`;
 
+/** Lagging order: the unevaluated first, then the incomplete, then by lowest total (totals are never negative). */
+const LAGGING_KEY = `CASE WHEN r.complete IS NULL THEN 0 WHEN r.complete THEN 2 ELSE 1 END, coalesce(r.total, -1), o.path_key`;
+
+/**
+ * Who owes a deadline inside a subtree, with each one's status: $1 tenant, $2 deadline, $3 the subtree's
+ * path, $4 the kinds, $5 the relative depth, $6 the due date, $7 the tenant's time zone, $8 the scope
+ * org's depth. Owed from the org's founding: one established after the due date does not owe it.
+ */
+const STATUS_SQL = `CASE WHEN s.id IS NULL THEN 'MISSING'
+       WHEN s.state = 'RETURNED' THEN 'RETURNED'
+       WHEN (s.first_submitted_at AT TIME ZONE $7)::date > $6::date THEN 'LATE' ELSE 'ON_TIME' END`;
+const OWING_SQL = `
+  FROM orgs o
+  LEFT JOIN deadline_submissions s ON s.tenant_id = o.tenant_id AND s.deadline_id = $2 AND s.org_id = o.id
+ WHERE o.tenant_id = $1 AND ${subtreeOf('o', 3)} AND o.kind = ANY($4::text[]) AND o.archived_at IS NULL
+   AND ($5::int IS NULL OR nlevel(o.path) = $8 + $5)
+   AND (o.established_on IS NULL OR o.established_on <= $6::date)`;
+
 export const campaignService = {
+  /** Visible when its scope org is: inside the viewer's scope, or above it (the viewer's org takes part). */
   async findById(ctx: RequestContext, id: string): Promise<Campaign | null> {
     const campaign = await loadCampaign(ctx, id);
-    // Visible when its scope org is: inside the viewer's scope, or above it (the viewer's org takes part).
     if (!campaign || !(await orgService.findById(ctx, campaign.scopeOrgId))) return null;
     return campaign;
   },
@@ -95,41 +158,56 @@ export const campaignService = {
    */
   async ofRecord(ctx: RequestContext, id: string): Promise<Campaign> {
     const campaign = await loadCampaign(ctx, id);
-    if (!campaign) throw campaignError(CampaignErrorReason.CAMPAIGN_NOT_FOUND, 'Campaign not found');
+    if (!campaign) throw campaignError('CAMPAIGN_NOT_FOUND');
     return campaign;
   },
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<Campaign> {
     const campaign = await this.findById(ctx, id);
-    if (!campaign) throw campaignError(CampaignErrorReason.CAMPAIGN_NOT_FOUND, 'Campaign not found');
+    if (!campaign) throw campaignError('CAMPAIGN_NOT_FOUND');
     return campaign;
   },
 
-  async list(ctx: RequestContext): Promise<Campaign[]> {
+  /** Campaigns the viewer takes part in or oversees (its scope org visible), the latest start first. */
+  async list(ctx: RequestContext, first: number, after?: string): Promise<Page<Campaign>> {
     const viewer = requireUser(ctx);
-    const all = await ctx.tx.repository(Campaign).find({ where: { tenantId: viewer.tenantId }, order: { startsOn: 'DESC', name: 'ASC' } });
-    const visible = await Promise.all(all.map((c) => orgService.findById(ctx, c.scopeOrgId)));
-    return all.filter((_, i) => visible[i]);
+    const visible = visibleOrgSql(viewer, 'o');
+    const build = () =>
+      ctx.tx
+        .repository(Campaign)
+        .createQueryBuilder('c')
+        .innerJoin('orgs', 'o', 'o.tenant_id = c.tenant_id AND o.id = c.scope_org_id')
+        .where('c.tenant_id = :t', { t: viewer.tenantId })
+        .andWhere(visible.sql, visible.params);
+    return keysetPage(
+      build,
+      [
+        { sql: 'c.starts_on', type: 'date', desc: true, of: (c) => c.startsOn },
+        { sql: 'c.name', type: 'text', of: (c) => c.name },
+        { sql: 'c.id', type: 'uuid', of: (c) => c.id },
+      ],
+      first,
+      after,
+    );
   },
 
   async version(ctx: RequestContext, campaign: Campaign): Promise<FrameworkVersion> {
-    return (await frameworkService.findVersion(ctx, campaign.versionId))!;
+    return frameworkService.getVersion(ctx, campaign.versionId);
+  },
+
+  /** The campaign's scope org (visible with the campaign). */
+  async scopeOrg(ctx: RequestContext, campaign: Campaign): Promise<Org> {
+    return orgService.getOrThrow(ctx, campaign.scopeOrgId);
   },
 
   async create(ctx: RequestContext, input: CreateCampaignInput): Promise<Campaign> {
     const viewer = requireUser(ctx);
     const scope = await orgService.getOrThrow(ctx, input.scopeOrgId);
-    if (!inScope(viewer, scope.path, ADMIN))
-      throw campaignError(CampaignErrorReason.NOT_CAMPAIGN_ADMIN, 'Only a tenant admin over the scope org starts a campaign');
+    if (!inScope(viewer, scope.path, ADMIN)) throw campaignError('NOT_CAMPAIGN_ADMIN');
     const version = await frameworkService.getVersion(ctx, input.versionId);
-    if (version.status !== VersionStatus.PUBLISHED)
-      throw campaignError(
-        CampaignErrorReason.VERSION_NOT_PUBLISHED,
-        'A campaign binds to a published framework version',
-        'input.versionId',
-      );
+    if (version.status !== VersionStatus.PUBLISHED) throw frameworkError('VERSION_NOT_PUBLISHED', 'input.versionId');
     const problems = scheduleProblems(input);
-    if (problems.length) throw badInput(problems[0].field, problems.map((p) => p.message).join('; '), CampaignErrorReason.INVALID_SCHEDULE);
+    if (problems.length) throw campaignError('INVALID_SCHEDULE', { field: problems[0].path, params: { count: problems.length }, problems });
 
     const repo = ctx.tx.repository(Campaign);
     const campaign = await repo.save(
@@ -145,20 +223,20 @@ export const campaignService = {
     );
     const t = viewer.tenantId;
     if (input.phases.length) {
-      await ctx.tx.query(
+      await ctx.tx.execute(
         `INSERT INTO campaign_phases (tenant_id, campaign_id, position, name, starts_on, ends_on)
          SELECT $1, $2, p.ord - 1, p.name, p.starts_on, p.ends_on FROM unnest($3::text[], $4::date[], $5::date[]) WITH ORDINALITY AS p(name, starts_on, ends_on, ord)`,
         [t, campaign.id, input.phases.map((p) => p.name), input.phases.map((p) => p.startsOn), input.phases.map((p) => p.endsOn)],
       );
     }
     for (const d of input.deadlines) {
-      await ctx.tx.query(
+      await ctx.tx.execute(
         `INSERT INTO campaign_deadlines (tenant_id, campaign_id, code, name, due_on, org_kinds, relative_depth) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [t, campaign.id, d.code, d.name, d.dueOn, [...new Set(d.orgKinds)], d.relativeDepth ?? null],
       );
     }
     if (input.targets.length) {
-      await ctx.tx.query(
+      await ctx.tx.execute(
         `INSERT INTO campaign_targets (tenant_id, campaign_id, due_on, ratio) SELECT $1, $2, * FROM unnest($3::date[], $4::numeric[])`,
         [t, campaign.id, input.targets.map((x) => x.dueOn), input.targets.map((x) => x.ratio)],
       );
@@ -170,6 +248,12 @@ export const campaignService = {
     return ctx.tx
       .repository(CampaignPhase)
       .find({ where: { tenantId: campaign.tenantId, campaignId: campaign.id }, order: { position: 'ASC' } });
+  },
+
+  /** Every phase in force on `asOf` (default today): phases may overlap. */
+  async currentPhases(ctx: RequestContext, campaign: Campaign, asOf?: string): Promise<CampaignPhase[]> {
+    const day = asOf ?? today();
+    return (await this.phases(ctx, campaign)).filter((p) => p.startsOn <= day && day <= p.endsOn);
   },
 
   async deadlines(ctx: RequestContext, campaign: Campaign): Promise<CampaignDeadline[]> {
@@ -196,6 +280,11 @@ export const campaignService = {
     return deadline && (await this.findById(ctx, deadline.campaignId)) ? deadline : null;
   },
 
+  /** The campaign of a deadline the viewer reads. */
+  async campaignOf(ctx: RequestContext, deadline: CampaignDeadline): Promise<Campaign> {
+    return this.getOrThrow(ctx, deadline.campaignId);
+  },
+
   /**
    * The subtree a rollup covers, inside both the campaign and the viewer's scope: `under` when given
    * (an org the viewer reads fully, else NOT_FOUND like any unknown org), otherwise the viewer's own
@@ -205,11 +294,10 @@ export const campaignService = {
    */
   async rollupScope(ctx: RequestContext, campaign: Campaign, underId: string | null | undefined): Promise<Org> {
     const viewer = requireUser(ctx);
-    const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
+    const scope = await this.scopeOrg(ctx, campaign);
     if (underId) {
       const org = await orgService.getInScopeOrThrow(ctx, underId);
-      if (!isAncestorOrSelf(scope.path, org.path))
-        throw campaignError(CampaignErrorReason.OUTSIDE_CAMPAIGN, 'The org is outside the campaign’s scope', 'under');
+      if (!isAncestorOrSelf(scope.path, org.path)) throw campaignError('OUTSIDE_CAMPAIGN', 'under');
       return org;
     }
     const roots = scopedRootsUnder(viewer, scope.path);
@@ -217,27 +305,17 @@ export const campaignService = {
       return roots[0] === scope.path
         ? scope
         : orgService.getInScopeOrThrow(ctx, uuidOfLabel(roots[0].slice(roots[0].lastIndexOf('.') + 1)));
-    throw campaignError(
-      CampaignErrorReason.UNDER_REQUIRED,
-      `你在本创建活动中有${roots.length}个负责范围，请用 under 指明统计哪一个`,
-      'under',
-    );
+    throw campaignError('UNDER_REQUIRED', { field: 'under', params: { count: roots.length } });
   },
 
   /**
    * Eligible, evaluated and attained orgs in the subtree, in total, by category and by each direct
-   * child's subtree: one statement (GROUPING SETS) over the GiST-indexed path and the results' key.
+   * child's subtree: one statement (GROUPING SETS) over the path_key index and the results' key.
    */
   async progress(ctx: RequestContext, campaign: Campaign, under: Org, asOf: string): Promise<ProgressFigures> {
-    const rows: {
-      g_cat: number;
-      g_child: number;
-      category: string | null;
-      child: string | null;
-      eligible: number;
-      evaluated: number;
-      attained: number;
-    }[] = await ctx.tx.query(
+    const rows = await ctx.tx.query<
+      ProgressCounts & { g_cat: number; g_child: number; category: OrgCategory | null; child: string | null }
+    >(
       `SELECT GROUPING(category) AS g_cat, GROUPING(child) AS g_child, category, child,
                 count(*)::int AS eligible,
                 count(*) FILTER (WHERE complete)::int AS evaluated,
@@ -248,56 +326,119 @@ export const campaignService = {
           GROUP BY GROUPING SETS ((), (category), (child))`,
       [campaign.tenantId, campaign.id, under.path, campaign.eligibleKinds, under.depth],
     );
+    const counts = (r: ProgressCounts): ProgressCounts => ({ eligible: r.eligible, evaluated: r.evaluated, attained: r.attained });
     const total = rows.find((r) => r.g_cat === 1 && r.g_child === 1) ?? { eligible: 0, evaluated: 0, attained: 0 };
     return {
       scope: under,
       asOf,
-      eligible: total.eligible,
-      evaluated: total.evaluated,
-      attained: total.attained,
+      ...counts(total),
       target: await this.targetInForce(ctx, campaign, asOf),
-      byCategory: rows
-        .filter((r) => r.g_cat === 0)
-        .map((r) => ({ category: r.category!, eligible: r.eligible, evaluated: r.evaluated, attained: r.attained })),
-      byChild: rows
-        .filter((r) => r.g_child === 0 && r.child)
-        .map((r) => ({ orgId: uuidOfLabel(r.child!), eligible: r.eligible, evaluated: r.evaluated, attained: r.attained })),
+      byCategory: rows.flatMap((r) => (r.g_cat === 0 && r.category ? [{ category: r.category, ...counts(r) }] : [])),
+      byChild: rows.flatMap((r) => (r.g_child === 0 && r.child ? [{ orgId: uuidOfLabel(r.child), ...counts(r) }] : [])),
+    };
+  },
+
+  /** The progress as the API answers it (asOf defaults to today). */
+  async progressView(ctx: RequestContext, campaign: Campaign, underId: string | null, asOf: string | null): Promise<ProgressView> {
+    const scope = await this.rollupScope(ctx, campaign, underId);
+    const figures = await this.progress(ctx, campaign, scope, asOf ?? today());
+    const children = await Promise.all(figures.byChild.map((c) => orgService.findById(ctx, c.orgId)));
+    const ratio = ratioOf(figures);
+    return {
+      ...figures,
+      campaign,
+      ratio,
+      onTrack: figures.target ? ratio >= figures.target.ratio : true,
+      byCategory: figures.byCategory.map((c) => ({ ...c, categoryLabel: orgCategoryLabels[c.category], ratio: ratioOf(c) })),
+      byChild: figures.byChild
+        .flatMap((c, i) => {
+          const org = children[i];
+          return org ? [{ eligible: c.eligible, evaluated: c.evaluated, attained: c.attained, org, ratio: ratioOf(c) }] : [];
+        })
+        .sort((a, b) => a.org.path.localeCompare(b.org.path)),
     };
   },
 
   /** Eligible orgs that have not attained, the unevaluated first, then by lowest total (工作不力 candidates). */
   async lagging(ctx: RequestContext, campaign: Campaign, under: Org, first: number): Promise<LaggingRow[]> {
-    const rows = await ctx.tx.query(
-      `SELECT o.id AS org_id, r.org_id AS result_org ${ELIGIBLE_SQL} AND NOT coalesce(r.attained, false)
-        ORDER BY r.complete NULLS FIRST, r.total ASC NULLS FIRST, o.path LIMIT $5`,
-      [campaign.tenantId, campaign.id, under.path, campaign.eligibleKinds, first],
+    return (await this.laggingPage(ctx, campaign, under, first)).nodes;
+  },
+
+  /** The lagging orgs a page at a time: one statement, a keyset on the lagging order. */
+  async laggingPage(ctx: RequestContext, campaign: Campaign, under: Org, first: number, after?: string): Promise<Page<Standing>> {
+    const params: unknown[] = [campaign.tenantId, campaign.id, under.path, campaign.eligibleKinds, first + 1];
+    const cursor = decodeCursor(after, 3);
+    if (cursor) params.push(...cursor);
+    const rows = await ctx.tx.query<{ org_id: string; k_complete: number; k_total: string; path_key: string }>(
+      `SELECT o.id AS org_id, CASE WHEN r.complete IS NULL THEN 0 WHEN r.complete THEN 2 ELSE 1 END AS k_complete,
+              coalesce(r.total, -1)::text AS k_total, o.path_key
+         ${ELIGIBLE_SQL} AND NOT coalesce(r.attained, false)
+         ${cursor ? `AND (${LAGGING_KEY}) > ($6::int, $7::numeric, $8::text)` : ''}
+        ORDER BY ${LAGGING_KEY} LIMIT $5`,
+      params,
     );
-    return this.withResults(
-      ctx,
-      campaign,
-      rows.map((r: { org_id: string }) => r.org_id),
+    const page = pageFrom(
+      rows,
+      first,
+      after,
+      (r) => encodeCursor([r.k_complete, r.k_total, r.path_key]),
+      async () => {
+        const [{ n }] = await ctx.tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n ${ELIGIBLE_SQL} AND NOT coalesce(r.attained, false)`,
+          params.slice(0, 4),
+        );
+        return n;
+      },
     );
+    return this.standings(ctx, campaign, page, () => null);
   },
 
   /** Orgs with a result, best first, with rank (ties share a rank). */
-  async ranking(ctx: RequestContext, campaign: Campaign, under: Org, first: number): Promise<(LaggingRow & { rank: number })[]> {
-    const rows: { org_id: string; rank: number }[] = await ctx.tx.query(
-      `SELECT o.id AS org_id, rank() OVER (ORDER BY r.total DESC)::int AS rank ${ELIGIBLE_SQL} AND r.org_id IS NOT NULL
-        ORDER BY r.total DESC, o.path LIMIT $5`,
-      [campaign.tenantId, campaign.id, under.path, campaign.eligibleKinds, first],
+  async ranking(ctx: RequestContext, campaign: Campaign, under: Org, first: number, after?: string): Promise<Page<Standing>> {
+    const params: unknown[] = [campaign.tenantId, campaign.id, under.path, campaign.eligibleKinds, first + 1];
+    const cursor = decodeCursor(after, 2);
+    if (cursor) params.push(...cursor);
+    // the rank is over the whole subtree, so it is computed before the page is cut
+    const rows = await ctx.tx.query<{ org_id: string; total: string; path_key: string; rank: number }>(
+      `SELECT x.org_id, x.total::text AS total, x.path_key, x.rank
+         FROM (SELECT o.id AS org_id, r.total, o.path_key, rank() OVER (ORDER BY r.total DESC)::int AS rank
+                 ${ELIGIBLE_SQL} AND r.org_id IS NOT NULL) x
+        ${cursor ? 'WHERE x.total < $6::numeric OR (x.total = $6::numeric AND x.path_key > $7::text)' : ''}
+        ORDER BY x.total DESC, x.path_key LIMIT $5`,
+      params,
     );
-    const withResults = await this.withResults(
-      ctx,
-      campaign,
-      rows.map((r) => r.org_id),
+    const page = pageFrom(
+      rows,
+      first,
+      after,
+      (r) => encodeCursor([r.total, r.path_key]),
+      async () => {
+        const [{ n }] = await ctx.tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n ${ELIGIBLE_SQL} AND r.org_id IS NOT NULL`,
+          params.slice(0, 4),
+        );
+        return n;
+      },
     );
-    return withResults.map((row, i) => ({ ...row, rank: rows[i].rank }));
+    return this.standings(ctx, campaign, page, (r) => r.rank);
   },
 
-  async withResults(ctx: RequestContext, campaign: Campaign, orgIds: string[]): Promise<LaggingRow[]> {
-    const orgs = await Promise.all(orgIds.map((id) => orgService.findById(ctx, id)));
-    const results = await Promise.all(orgIds.map((id) => this.result(ctx, campaign.id, id)));
-    return orgIds.map((_, i) => ({ org: orgs[i]!, result: results[i] }));
+  /** A page of org rows as standings: each org (batched) with its stored result (batched). */
+  async standings<R extends { org_id: string }>(
+    ctx: RequestContext,
+    campaign: Campaign,
+    page: Page<R>,
+    rankOf: (row: R) => number | null,
+  ): Promise<Page<Standing>> {
+    const [orgs, results] = await Promise.all([
+      Promise.all(page.nodes.map((r) => orgService.findById(ctx, r.org_id))),
+      Promise.all(page.nodes.map((r) => this.result(ctx, campaign.id, r.org_id))),
+    ]);
+    const nodes = page.nodes.flatMap((row, i) => {
+      const org = orgs[i];
+      return org ? [{ org, result: results[i], rank: rankOf(row), cursor: page.cursorOf(row) }] : [];
+    });
+    return { ...page, nodes, cursorOf: (s) => s.cursor };
   },
 
   /** An org's stored campaign result, batched per request. */
@@ -319,57 +460,88 @@ export const campaignService = {
       .load(orgId);
   },
 
+  /** An org's result, when the viewer reads the org fully (an ancestor shown as a breadcrumb keeps its figures private). */
+  async resultFor(ctx: RequestContext, campaign: Campaign, org: Org): Promise<CampaignResult | null> {
+    return inScope(requireUser(ctx), org.path) ? this.result(ctx, campaign.id, org.id) : null;
+  },
+
+  /** The positional parameters of OWING_SQL for a deadline inside `under`. */
+  async owingParams(ctx: RequestContext, deadline: CampaignDeadline, under: Org): Promise<unknown[]> {
+    const scope = await this.scopeOrg(ctx, await this.campaignOf(ctx, deadline));
+    const { timezone } = await tenantService.settings(ctx);
+    return [deadline.tenantId, deadline.id, under.path, deadline.orgKinds, deadline.relativeDepth, deadline.dueOn, timezone, scope.depth];
+  },
+
   /**
    * Who owes the deadline inside `under` (orgs of its kinds and depth, live, established by its due date),
-   * and whether each submitted on time, late or not at all.
+   * and whether each submitted on time, late or not at all: a page in tree order, one statement.
    */
+  async deadlinePage(
+    ctx: RequestContext,
+    deadline: CampaignDeadline,
+    under: Org,
+    status: SubmissionStatus | null | undefined,
+    first: number | null,
+    after?: string,
+  ): Promise<Page<DeadlineRow>> {
+    const params = await this.owingParams(ctx, deadline, under);
+    const where = status ? ` AND ${STATUS_SQL} = $${params.push(status)}` : '';
+    const cursor = decodeCursor(after, 1);
+    const keyset = cursor ? ` AND o.path_key > $${params.push(String(cursor[0]))}::text` : '';
+    const limit = first === null ? '' : ` LIMIT $${params.push(first + 1)}`;
+    const rows = await ctx.tx.query<{ org_id: string; path_key: string; submission_id: string | null; status: SubmissionStatus }>(
+      `SELECT o.id AS org_id, o.path_key, s.id AS submission_id, ${STATUS_SQL} AS status ${OWING_SQL}${where}${keyset}
+        ORDER BY o.path_key${limit}`,
+      params,
+    );
+    const page = pageFrom(
+      rows,
+      first ?? rows.length,
+      after,
+      (r) => encodeCursor([r.path_key]),
+      async () => {
+        const [{ n }] = await ctx.tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM (SELECT ${STATUS_SQL} AS status ${OWING_SQL}${where}) x`,
+          params.slice(0, status ? 9 : 8),
+        );
+        return n;
+      },
+    );
+    const ids = page.nodes.flatMap((r) => (r.submission_id ? [r.submission_id] : []));
+    const [orgs, submissions] = await Promise.all([
+      Promise.all(page.nodes.map((r) => orgService.findById(ctx, r.org_id))),
+      ids.length ? ctx.tx.repository(DeadlineSubmission).findBy(ids.map((id) => ({ tenantId: deadline.tenantId, id }))) : [],
+    ]);
+    const nodes = page.nodes.flatMap((r, i) => {
+      const org = orgs[i];
+      const submission = submissions.find((s) => s.id === r.submission_id) ?? null;
+      return org ? [{ org, status: r.status, submission, cursor: page.cursorOf(r) }] : [];
+    });
+    return { ...page, nodes, cursorOf: (row) => row.cursor };
+  },
+
+  /** Every org that owes the deadline inside `under` (for the reminder sweep), with its status. */
   async deadlineRows(
     ctx: RequestContext,
     deadline: CampaignDeadline,
     under: Org,
     status: SubmissionStatus | null | undefined,
   ): Promise<DeadlineRow[]> {
-    const campaign = await this.getOrThrow(ctx, deadline.campaignId);
-    const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
-    const rows: { org_id: string; submission_id: string | null; status: SubmissionStatus }[] = await ctx.tx.query(
-      `SELECT o.id AS org_id, s.id AS submission_id,
-              CASE WHEN s.id IS NULL THEN 'MISSING'
-                   WHEN s.state = 'RETURNED' THEN 'RETURNED'
-                   WHEN (s.first_submitted_at AT TIME ZONE $7)::date > $6::date THEN 'LATE' ELSE 'ON_TIME' END AS status
-         FROM orgs o
-         LEFT JOIN deadline_submissions s ON s.tenant_id = o.tenant_id AND s.deadline_id = $2 AND s.org_id = o.id
-        WHERE o.tenant_id = $1 AND ${subtreeOf('o', 3)} AND o.kind = ANY($4::text[]) AND o.archived_at IS NULL
-          AND ($5::int IS NULL OR nlevel(o.path) = $8 + $5)
-          AND (o.established_on IS NULL OR o.established_on <= $6::date)
-        ORDER BY o.path`,
-      [
-        deadline.tenantId,
-        deadline.id,
-        under.path,
-        deadline.orgKinds,
-        deadline.relativeDepth,
-        deadline.dueOn,
-        await timezone(ctx),
-        scope.depth,
-      ],
+    return (await this.deadlinePage(ctx, deadline, under, status, null)).nodes;
+  },
+
+  /** How many owe the deadline inside `under`, and how many submitted on time, late, returned or not at all: one statement. */
+  async deadlineSummary(ctx: RequestContext, deadline: CampaignDeadline, under: Org): Promise<DeadlineSummary> {
+    const [row] = await ctx.tx.query<DeadlineSummary>(
+      `SELECT count(*)::int AS owed,
+              count(*) FILTER (WHERE status = 'ON_TIME')::int AS "onTime",
+              count(*) FILTER (WHERE status = 'LATE')::int AS late,
+              count(*) FILTER (WHERE status = 'RETURNED')::int AS returned,
+              count(*) FILTER (WHERE status = 'MISSING')::int AS missing
+         FROM (SELECT ${STATUS_SQL} AS status ${OWING_SQL}) x`,
+      await this.owingParams(ctx, deadline, under),
     );
-    const filtered = status ? rows.filter((r) => r.status === status) : rows;
-    const submissions = filtered.some((r) => r.submission_id)
-      ? await ctx.tx
-          .repository(DeadlineSubmission)
-          .createQueryBuilder('s')
-          .where('s.tenant_id = :t AND s.id = ANY(:ids)', {
-            t: deadline.tenantId,
-            ids: filtered.filter((r) => r.submission_id).map((r) => r.submission_id),
-          })
-          .getMany()
-      : [];
-    const orgs = await Promise.all(filtered.map((r) => orgService.findById(ctx, r.org_id)));
-    return filtered.map((r, i) => ({
-      org: orgs[i]!,
-      status: r.status,
-      submission: submissions.find((s) => s.id === r.submission_id) ?? null,
-    }));
+    return row;
   },
 
   /**
@@ -384,13 +556,11 @@ export const campaignService = {
   ): Promise<DeadlineSubmission> {
     const viewer = requireUser(ctx);
     const deadline = await this.findDeadline(ctx, input.deadlineId);
-    if (!deadline) throw campaignError(CampaignErrorReason.DEADLINE_NOT_FOUND, 'Deadline not found');
+    if (!deadline) throw campaignError('DEADLINE_NOT_FOUND', 'input.deadlineId');
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
     const isAdmin = inScope(viewer, org.path, ADMIN);
-    if (!isAdmin && !isOwnOfficer(viewer, org))
-      throw campaignError(CampaignErrorReason.NOT_SUBMITTER, 'Only the org’s secretary (or a tenant admin) submits for it');
-    const campaign = await this.getOrThrow(ctx, deadline.campaignId);
-    const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
+    if (!isAdmin && !isOwnOfficer(viewer, org)) throw campaignError('NOT_SUBMITTER');
+    const scope = await this.scopeOrg(ctx, await this.campaignOf(ctx, deadline));
     const owes =
       isAncestorOrSelf(scope.path, org.path) &&
       deadline.orgKinds.includes(org.kind) &&
@@ -398,35 +568,30 @@ export const campaignService = {
       (deadline.relativeDepth === null || org.depth === scope.depth + deadline.relativeDepth) &&
       // owed as of the org's founding: a deadline already due when it was established is not its
       (!org.establishedOn || org.establishedOn <= deadline.dueOn);
-    if (!owes) throw campaignError(CampaignErrorReason.NOT_OWED, `${org.name} does not owe “${deadline.name}”`, 'input.orgId');
-    if (input.submittedAt && !isAdmin)
-      throw campaignError(CampaignErrorReason.NOT_SUBMITTER, 'Only a tenant admin records a past submission date');
-    if (input.submittedAt && input.submittedAt.getTime() > Date.now())
-      throw badInput('input.submittedAt', 'submittedAt cannot be in the future');
+    if (!owes) throw campaignError('NOT_OWED', { field: 'input.orgId', params: { org: org.name, deadline: deadline.name } });
+    if (input.submittedAt && !isAdmin) throw campaignError('SUBMITTED_AT_ADMIN_ONLY', 'input.submittedAt');
+    if (input.submittedAt && input.submittedAt.getTime() > Date.now()) throw campaignError('SUBMITTED_AT_IN_FUTURE', 'input.submittedAt');
     const at = input.submittedAt ?? new Date();
     // A first submission, or a resubmission of a returned one; a concurrent second submission loses.
-    const [inserted] = await ctx.tx.query(
+    const [inserted] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO deadline_submissions (tenant_id, deadline_id, org_id, text, attachment_ref, submitted_at, first_submitted_at, submitted_by)
        VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (tenant_id, deadline_id, org_id) DO NOTHING RETURNING id`,
       [viewer.tenantId, deadline.id, org.id, input.text, input.attachmentRef ?? null, at, viewer.userId],
     );
-    let id: string | undefined = inserted?.id;
-    let action = SubmissionAction.SUBMITTED;
-    if (!id) {
-      const [resubmitted] = (
-        await ctx.tx.query(
-          `UPDATE deadline_submissions SET text = $4, attachment_ref = $5, submitted_at = $6, submitted_by = $7, state = 'SUBMITTED', return_reason = NULL
-          WHERE tenant_id = $1 AND deadline_id = $2 AND org_id = $3 AND state = 'RETURNED' RETURNING id`,
-          [viewer.tenantId, deadline.id, org.id, input.text, input.attachmentRef ?? null, at, viewer.userId],
-        )
-      )[0] as { id: string }[];
-      if (!resubmitted)
-        throw campaignError(CampaignErrorReason.ALREADY_SUBMITTED, `${org.name} has already submitted for “${deadline.name}”`);
-      id = resubmitted.id;
-      action = SubmissionAction.RESUBMITTED;
+    const repo = ctx.tx.repository(DeadlineSubmission);
+    if (inserted) {
+      await recordSubmissionEvent(ctx, inserted.id, SubmissionAction.SUBMITTED, null, at);
+      return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: inserted.id });
     }
-    await recordSubmissionEvent(ctx, id!, action, null, at);
-    return ctx.tx.repository(DeadlineSubmission).findOneByOrFail({ tenantId: viewer.tenantId, id: id! });
+    const resubmitted = await ctx.tx.execute(
+      `UPDATE deadline_submissions SET text = $4, attachment_ref = $5, submitted_at = $6, submitted_by = $7, state = 'SUBMITTED', return_reason = NULL
+        WHERE tenant_id = $1 AND deadline_id = $2 AND org_id = $3 AND state = 'RETURNED'`,
+      [viewer.tenantId, deadline.id, org.id, input.text, input.attachmentRef ?? null, at, viewer.userId],
+    );
+    if (!resubmitted) throw campaignError('ALREADY_SUBMITTED', { params: { org: org.name, deadline: deadline.name } });
+    const submission = await repo.findOneByOrFail({ tenantId: viewer.tenantId, deadlineId: deadline.id, orgId: org.id });
+    await recordSubmissionEvent(ctx, submission.id, SubmissionAction.RESUBMITTED, null, at);
+    return submission;
   },
 
   /**
@@ -437,46 +602,43 @@ export const campaignService = {
   async returnSubmission(ctx: RequestContext, input: { submissionId: string; reason: string }): Promise<DeadlineSubmission> {
     const viewer = requireUser(ctx);
     const submission = await this.findSubmission(ctx, input.submissionId);
-    if (!submission) throw campaignError(CampaignErrorReason.SUBMISSION_NOT_FOUND, 'Submission not found');
-    const org = (await orgService.findById(ctx, submission.orgId))!;
+    if (!submission) throw campaignError('SUBMISSION_NOT_FOUND', 'input.submissionId');
+    const org = await orgService.getOrThrow(ctx, submission.orgId);
     if (!viewer.roles.some((r) => REVIEWERS.includes(r.role) && r.path !== org.path && isAncestorOrSelf(r.path, org.path))) {
-      throw campaignError(CampaignErrorReason.NOT_SUBMISSION_REVIEWER, '只有上级组织的负责人可以退回报送材料');
+      throw campaignError('NOT_SUBMISSION_REVIEWER');
     }
     const reason = input.reason.trim();
-    if (!reason) throw campaignError(CampaignErrorReason.RETURN_REASON_REQUIRED, '退回须说明理由', 'input.reason');
-    const [, changed] = await ctx.tx.query(
+    if (!reason) throw campaignError('RETURN_REASON_REQUIRED', 'input.reason');
+    const changed = await ctx.tx.execute(
       `UPDATE deadline_submissions SET state = 'RETURNED', return_reason = $3 WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED'`,
       [viewer.tenantId, submission.id, reason],
     );
-    if (!changed) throw campaignError(CampaignErrorReason.NOT_RETURNABLE, '该材料已退回，尚未重新报送');
+    if (!changed) throw campaignError('NOT_RETURNABLE');
     await recordSubmissionEvent(ctx, submission.id, SubmissionAction.RETURNED, reason, new Date());
     return ctx.tx.repository(DeadlineSubmission).findOneByOrFail({ tenantId: viewer.tenantId, id: submission.id });
   },
 
   /** Every submission, return and resubmission, oldest first, with the actor's display name (batched). */
-  async submissionHistory(ctx: RequestContext, submission: DeadlineSubmission): Promise<(DeadlineSubmissionEvent & { byName: string })[]> {
-    return ctx
-      .loader<string, (DeadlineSubmissionEvent & { byName: string })[]>('campaign.submissionHistory', async (ids) => {
+  async submissionHistory(ctx: RequestContext, submission: DeadlineSubmission): Promise<SubmissionStep[]> {
+    const events = await ctx
+      .loader<string, DeadlineSubmissionEvent[]>('campaign.submissionHistory', async (ids) => {
         const rows = await ctx.tx
           .repository(DeadlineSubmissionEvent)
           .createQueryBuilder('e')
-          .innerJoin('users', 'u', 'u.tenant_id = e.tenant_id AND u.id = e.actor_id')
-          .addSelect('u.display_name', 'by_name')
           .where('e.tenant_id = :t AND e.submission_id = ANY(:ids)', { t: submission.tenantId, ids: [...ids] })
           .orderBy('e.at', 'ASC')
           .addOrderBy('e.id', 'ASC')
-          .getRawAndEntities();
-        const events = rows.entities.map((e, i) => Object.assign(e, { byName: String(rows.raw[i].by_name) }));
-        return ids.map((id) => events.filter((e) => e.submissionId === id));
+          .getMany();
+        return ids.map((id) => rows.filter((e) => e.submissionId === id));
       })
       .load(submission.id);
+    const names = await Promise.all(events.map((e) => userService.displayName(ctx, e.actorId)));
+    return events.map((e, i) => ({ action: e.action, reason: e.reason, byName: names[i], at: e.at }));
   },
 
+  /** A submission whose org lies inside the viewer's read scope. */
   async findSubmission(ctx: RequestContext, id: string): Promise<DeadlineSubmission | null> {
-    const viewer = requireUser(ctx);
-    const submission = await ctx.tx.repository(DeadlineSubmission).findOneBy({ tenantId: viewer.tenantId, id });
-    const org = submission ? await orgService.findById(ctx, submission.orgId) : null;
-    return org && inScope(viewer, org.path) ? submission : null;
+    return findInScope(ctx, DeadlineSubmission, id, (s) => s.orgId);
   },
 
   canAdminister(ctx: RequestContext, org: Org): boolean {
@@ -492,7 +654,7 @@ async function recordSubmissionEvent(
   at: Date,
 ): Promise<void> {
   const viewer = requireUser(ctx);
-  await ctx.tx.query(
+  await ctx.tx.execute(
     `INSERT INTO deadline_submission_events (tenant_id, submission_id, action, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6)`,
     [viewer.tenantId, submissionId, action, reason, viewer.userId, at],
   );
@@ -513,34 +675,27 @@ function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null>
     .load(id);
 }
 
-async function timezone(ctx: RequestContext): Promise<string> {
-  const [row] = await ctx.tx.query(`SELECT settings->>'timezone' AS tz FROM tenants WHERE id = app_tenant_id()`);
-  return row?.tz || TIMEZONE_DEFAULT;
-}
-
-function scheduleProblems(input: CreateCampaignInput): { field: string; message: string }[] {
-  const problems: { field: string; message: string }[] = [];
+function scheduleProblems(input: CreateCampaignInput): Problem[] {
+  const problems: Problem[] = [];
   const within = (d: string) => d >= input.startsOn && d <= input.endsOn;
-  if (input.endsOn < input.startsOn) problems.push({ field: 'input.endsOn', message: 'endsOn is before startsOn' });
-  if (!input.eligibleKinds.length) problems.push({ field: 'input.eligibleKinds', message: 'name at least one eligible org kind' });
+  if (input.endsOn < input.startsOn) problems.push(scheduleProblem('input.endsOn', 'SCHEDULE_ENDS_BEFORE_START'));
+  if (!input.eligibleKinds.length) problems.push(scheduleProblem('input.eligibleKinds', 'SCHEDULE_NO_ELIGIBLE_KINDS'));
   input.phases.forEach((p, i) => {
-    if (p.endsOn < p.startsOn) problems.push({ field: `input.phases[${i}].endsOn`, message: `phase “${p.name}” ends before it starts` });
+    if (p.endsOn < p.startsOn) problems.push(scheduleProblem(`input.phases[${i}].endsOn`, 'PHASE_ENDS_BEFORE_START', { phase: p.name }));
     if (!within(p.startsOn) || !within(p.endsOn))
-      problems.push({ field: `input.phases[${i}]`, message: `phase “${p.name}” lies outside the campaign dates` });
+      problems.push(scheduleProblem(`input.phases[${i}]`, 'PHASE_OUTSIDE_CAMPAIGN', { phase: p.name }));
   });
   const codes = new Set<string>();
   input.deadlines.forEach((d, i) => {
-    if (codes.has(d.code)) problems.push({ field: `input.deadlines[${i}].code`, message: `deadline code ${d.code} appears twice` });
+    if (codes.has(d.code)) problems.push(scheduleProblem(`input.deadlines[${i}].code`, 'DEADLINE_CODE_REPEATED', { deadlineCode: d.code }));
     codes.add(d.code);
-    if (!within(d.dueOn))
-      problems.push({ field: `input.deadlines[${i}].dueOn`, message: `deadline “${d.name}” lies outside the campaign dates` });
-    if (!d.orgKinds.length) problems.push({ field: `input.deadlines[${i}].orgKinds`, message: 'name at least one org kind that owes it' });
+    if (!within(d.dueOn)) problems.push(scheduleProblem(`input.deadlines[${i}].dueOn`, 'DEADLINE_OUTSIDE_CAMPAIGN', { deadline: d.name }));
+    if (!d.orgKinds.length) problems.push(scheduleProblem(`input.deadlines[${i}].orgKinds`, 'DEADLINE_NO_KINDS', { deadline: d.name }));
   });
   const dates = new Set<string>();
   input.targets.forEach((t, i) => {
-    if (!(t.ratio > 0 && t.ratio <= 1))
-      problems.push({ field: `input.targets[${i}].ratio`, message: 'a target ratio is above 0 and at most 1' });
-    if (dates.has(t.dueOn)) problems.push({ field: `input.targets[${i}].dueOn`, message: 'two targets on one date' });
+    if (!(t.ratio > 0 && t.ratio <= 1)) problems.push(scheduleProblem(`input.targets[${i}].ratio`, 'TARGET_RATIO_RANGE'));
+    if (dates.has(t.dueOn)) problems.push(scheduleProblem(`input.targets[${i}].dueOn`, 'TARGET_DATE_REPEATED', { date: t.dueOn }));
     dates.add(t.dueOn);
   });
   return problems;

@@ -1,5 +1,6 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { labelled } from '../../graphql/enum-labels';
 import { numeric } from '../../graphql/numeric';
 import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
@@ -11,49 +12,57 @@ export enum EvaluationState {
   ACCEPTED = 'ACCEPTED',
   RETURNED = 'RETURNED',
 }
+export const evaluationStateLabels: Record<EvaluationState, string> = {
+  DRAFT: '填报中',
+  SUBMITTED: '已提交',
+  ACCEPTED: '已通过',
+  RETURNED: '已退回',
+};
 registerEnumType(EvaluationState, {
   name: 'EvaluationState',
-  valuesConfig: {
-    DRAFT: { description: '填报中' },
-    SUBMITTED: { description: '已提交' },
-    ACCEPTED: { description: '已通过' },
-    RETURNED: { description: '已退回' },
-  },
+  description: '考评状态：填报中 → 已提交 → 已通过；审核人可退回，退回后修改再提交',
+  valuesConfig: labelled(evaluationStateLabels),
 });
 
 @Entity('evaluations')
 @ObjectType({
   implements: Node,
-  description: 'A scored assessment of one org against the campaign’s criteria (自查 / 上级评议 / 群众评议).',
+  description: '考评：按创建活动的考评标准为一个组织打分（自查、上级评议、群众评议、督导检查），经审核通过后计入活动结果',
 })
 export class Evaluation {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid', { name: 'campaign_id' }) campaignId: string;
   @Column('uuid', { name: 'org_id' }) orgId: string;
-  @Field(() => EvaluationKind) @Column('text') kind: EvaluationKind;
-  @Field(() => EvaluationState) @Column('text') state: EvaluationState;
-  @Field(() => Int, { description: 'Changes on every save; pass it back as expectedVersion.' }) @Column('int') version: number;
-  @Field(() => Float, { nullable: true, description: 'Total stored at submission.' })
+  @Field(() => EvaluationKind, { description: '考评类型' }) @Column('text') kind: EvaluationKind;
+  @Field(() => EvaluationState, { description: '状态' }) @Column('text') state: EvaluationState;
+  @Field(() => Int, { description: '版本号：每次保存都会变化；保存和提交时作为 expectedVersion 传回，防止覆盖他人的修改' })
+  @Column('int')
+  version: number;
+  @Field(() => Float, { nullable: true, description: '总分：提交时记下；未提交为空（实时得分见 result）' })
   @Column('numeric', { nullable: true, transformer: numeric })
   total: number | null;
-  @Field(() => String, { nullable: true }) @Column('text', { nullable: true }) grade: string | null;
-  @Field(() => Boolean, { nullable: true }) @Column('boolean', { nullable: true }) veto: boolean | null;
-  @Field(() => String, {
-    nullable: true,
-    description: 'The reason of the current return (while RETURNED); every earlier one stays in `history`.',
-  })
+  @Field(() => String, { nullable: true, description: '等次代码：提交时记下；未提交为空' }) @Column('text', { nullable: true }) grade:
+    string | null;
+  @Field(() => Boolean, { nullable: true, description: '是否触发一票否决：提交时记下；未提交为空' })
+  @Column('boolean', { nullable: true })
+  veto: boolean | null;
+  @Field(() => String, { nullable: true, description: '本次退回的理由（已退回时）；历次退回见 history' })
   @Column('text', { name: 'return_reason', nullable: true })
   returnReason: string | null;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
   @Column('uuid', { name: 'submitted_by', nullable: true }) submittedBy: string | null;
-  @Field(() => DateTimeScalar, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true, description: '最近一次提交时间' })
   @Column('timestamptz', { name: 'submitted_at', nullable: true })
   submittedAt: Date | null;
   @Column('uuid', { name: 'reviewed_by', nullable: true }) reviewedBy: string | null;
-  @Field(() => DateTimeScalar, { nullable: true }) @Column('timestamptz', { name: 'reviewed_at', nullable: true }) reviewedAt: Date | null;
-  @Field(() => DateTimeScalar) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
-  @Field(() => DateTimeScalar) @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+  @Field(() => DateTimeScalar, { nullable: true, description: '最近一次审核（通过或退回）时间' })
+  @Column('timestamptz', { name: 'reviewed_at', nullable: true })
+  reviewedAt: Date | null;
+  @Field(() => DateTimeScalar, { description: '发起时间' }) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Field(() => DateTimeScalar, { description: '最后修改时间' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
 }
 
 export enum ReviewAction {
@@ -61,9 +70,11 @@ export enum ReviewAction {
   RETURNED = 'RETURNED',
   ACCEPTED = 'ACCEPTED',
 }
+export const reviewActionLabels: Record<ReviewAction, string> = { SUBMITTED: '提交', RETURNED: '退回', ACCEPTED: '通过' };
 registerEnumType(ReviewAction, {
   name: 'EvaluationReviewAction',
-  valuesConfig: { SUBMITTED: { description: '提交' }, RETURNED: { description: '退回' }, ACCEPTED: { description: '通过' } },
+  description: '考评的一步操作：提交、退回或审核通过',
+  valuesConfig: labelled(reviewActionLabels),
 });
 
 /** One step of an evaluation's review history (exposed as EvaluationHistoryEntry). */
@@ -88,24 +99,24 @@ export class EvaluationScoreRow {
   @Column('text', { nullable: true }) evidence: string | null;
 }
 
-@ObjectType({ description: 'One evaluation kind’s part in a campaign result.' })
+@ObjectType({ description: '活动结果的一个组成部分：一种考评类型的总分及其权重' })
 export class ResultComponent {
-  @Field(() => EvaluationKind) kind: EvaluationKind;
-  @Field(() => Float) total: number;
-  @Field(() => Float, { description: 'Its weight after renormalizing over the kinds present.' }) weight: number;
+  @Field(() => EvaluationKind, { description: '考评类型' }) kind: EvaluationKind;
+  @Field(() => Float, { description: '该类型最近一次通过审核的考评总分' }) total: number;
+  @Field(() => Float, { description: '权重：按已有的考评类型重新归一后的比重' }) weight: number;
 }
 
 @Entity('campaign_results')
-@ObjectType({ description: 'An org’s stored campaign result, combined from its accepted evaluations by the version’s weights.' })
+@ObjectType({ description: '活动结果：一个组织在创建活动中的最终得分，由已通过审核的各类考评按规则权重合成，审核通过时算出并保存' })
 export class CampaignResult {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryColumn('uuid', { name: 'campaign_id' }) campaignId: string;
   @PrimaryColumn('uuid', { name: 'org_id' }) orgId: string;
-  @Field(() => Float) @Column('numeric', { transformer: numeric }) total: number;
-  @Field() @Column() grade: string;
-  @Field({ description: '建成服务型党组织' }) @Column() attained: boolean;
-  @Field({ description: 'A veto item fired in an accepted evaluation.' }) @Column() veto: boolean;
-  @Field({ description: 'Every required evaluation kind has been accepted.' }) @Column() complete: boolean;
-  @Field(() => [ResultComponent]) @Column('jsonb') components: ResultComponent[];
-  @Field(() => DateTimeScalar) @Column('timestamptz', { name: 'computed_at' }) computedAt: Date;
+  @Field(() => Float, { description: '总分' }) @Column('numeric', { transformer: numeric }) total: number;
+  @Field({ description: '等次代码（名称见 gradeLabel）' }) @Column() grade: string;
+  @Field({ description: '是否达标：建成服务型党组织' }) @Column() attained: boolean;
+  @Field({ description: '是否有通过审核的考评触发了一票否决' }) @Column() veto: boolean;
+  @Field({ description: '是否已考评：必需的考评类型都已通过审核' }) @Column() complete: boolean;
+  @Field(() => [ResultComponent], { description: '各考评类型的组成' }) @Column('jsonb') components: ResultComponent[];
+  @Field(() => DateTimeScalar, { description: '计算时间' }) @Column('timestamptz', { name: 'computed_at' }) computedAt: Date;
 }

@@ -1,30 +1,71 @@
-import { ErrorCode, errorFactory } from '../../graphql/errors';
+import { ErrorCode, Problem, ReasonSpec, defineErrors, reasonProblem } from '../../graphql/errors';
+import { MessageParam } from '../../graphql/messages';
 
-export enum EvaluationErrorReason {
-  EVALUATION_NOT_FOUND = 'EVALUATION_NOT_FOUND',
-  NOT_EVALUATOR = 'NOT_EVALUATOR',
-  NOT_REVIEWER = 'NOT_REVIEWER',
-  NOT_ELIGIBLE = 'NOT_ELIGIBLE',
-  WRONG_KIND = 'WRONG_KIND',
-  INVALID_SCORE = 'INVALID_SCORE',
-  INCOMPLETE = 'INCOMPLETE',
-  NOT_EDITABLE = 'NOT_EDITABLE',
-  NOT_SUBMITTED = 'NOT_SUBMITTED',
-  VERSION_MISMATCH = 'VERSION_MISMATCH',
-  REASON_REQUIRED = 'REASON_REQUIRED',
-}
+const bad = (zh: string, en: string): ReasonSpec => ({ code: ErrorCode.BAD_USER_INPUT, zh, en });
 
-/** Every reason maps to one GraphQL code. */
-export const evaluationError = errorFactory<EvaluationErrorReason>({
-  EVALUATION_NOT_FOUND: ErrorCode.NOT_FOUND,
-  NOT_EVALUATOR: ErrorCode.FORBIDDEN,
-  NOT_REVIEWER: ErrorCode.FORBIDDEN,
-  NOT_ELIGIBLE: ErrorCode.BAD_USER_INPUT,
-  WRONG_KIND: ErrorCode.BAD_USER_INPUT,
-  INVALID_SCORE: ErrorCode.BAD_USER_INPUT,
-  INCOMPLETE: ErrorCode.BAD_USER_INPUT,
-  NOT_EDITABLE: ErrorCode.CONFLICT,
-  NOT_SUBMITTED: ErrorCode.CONFLICT,
-  VERSION_MISMATCH: ErrorCode.CONFLICT,
-  REASON_REQUIRED: ErrorCode.BAD_USER_INPUT,
+/** What can be wrong with the scores of an evaluation, each reported with its path (`input.scores[2].value`). */
+const SCORE_PROBLEMS = {
+  SCORE_NOT_A_CRITERION: bad('不是本创建活动的评分项', 'is not a scored criterion of this campaign'),
+  SCORE_TWICE: bad('{criterion} 重复评分', '{criterion} is scored twice'),
+  SCORE_NOT_NUMBER: bad('{criterion} 的分值须为数字', '{criterion} must be a number'),
+  SCORE_OUT_OF_RANGE: bad('{criterion} 的分值须在 0 到 {max} 之间', '{criterion} must be between 0 and {max}'),
+  SCORE_NOT_BOOLEAN: bad('{criterion} 只能填 0（否）或 1（是）', '{criterion} must be 0 (no) or 1 (yes)'),
+  SCORE_NOT_PERCENT: bad('{criterion} 须为 0 到 100 之间的百分数', '{criterion} must be a percentage between 0 and 100'),
+  SCORE_NOT_COUNT: bad('{criterion} 须为次数：0 或正整数', '{criterion} must be a whole number of occurrences, 0 or more'),
+  SCORE_MISSING: bad('{criterion}“{title}”尚未评分', '{criterion} {title} is not scored'),
+  EVIDENCE_MISSING: bad('{criterion} 须附佐证材料', '{criterion} needs evidence'),
+} satisfies Record<string, ReasonSpec>;
+
+/** 考评 (self-checks, superior and public reviews) refusals: each reason with its code and messages. */
+export const evaluationError = defineErrors('evaluation', {
+  EVALUATION_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '考评不存在或不在您的权限范围内', en: 'Evaluation not found' },
+  NOT_EVALUATOR: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '您不能填报这份考评：自查由本组织书记填报，上级评议由上级组织的负责人填报',
+    en: 'You do not fill in this evaluation: a self-check is by the org’s own secretary, a review by an officer above the org',
+  },
+  NOT_REVIEWER: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '只有上级组织的负责人可以审核该组织的考评',
+    en: 'Only an officer above the org reviews its evaluations',
+  },
+  REVIEWER_IS_SUBMITTER: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '考评须由提交人以外的人审核',
+    en: 'An evaluation is reviewed by someone other than its submitter',
+  },
+  NOT_ELIGIBLE: bad('{org}不参加本创建活动的考评', '{org} is not evaluated in this campaign'),
+  WRONG_KIND: bad('督导检查的评分随督查记录填报，不能单独发起', 'Inspection score sheets are recorded with their inspection'),
+  INVALID_SCORE: bad('评分不符合要求（逐项见 problems）', 'Invalid scores, each problem in problems'),
+  INCOMPLETE: bad(
+    '考评尚未填完：{count} 处问题（逐项见 problems）',
+    'The evaluation is not complete: {count} problem(s), each in problems',
+  ),
+  NOT_EDITABLE: {
+    code: ErrorCode.CONFLICT,
+    zh: '该考评已提交或已通过，不能再修改',
+    en: 'The evaluation is submitted or accepted and can no longer be changed',
+  },
+  NOT_SUBMITTED: { code: ErrorCode.CONFLICT, zh: '只有已提交的考评可以审核', en: 'Only a submitted evaluation can be reviewed' },
+  VERSION_MISMATCH: {
+    code: ErrorCode.CONFLICT,
+    zh: '该考评已被他人修改（现为第 {currentVersion} 版，您的是第 {expectedVersion} 版），请重新加载',
+    en: 'The evaluation was changed by someone else (now version {currentVersion}, you had {expectedVersion}); reload it',
+  },
+  REASON_REQUIRED: bad('退回须说明理由', 'A return needs a reason'),
+  ...SCORE_PROBLEMS,
 });
+
+export type ScoreProblemReason = keyof typeof SCORE_PROBLEMS;
+
+/** One problem at `path`, its message rendered from the catalogue (again per request). */
+export const scoreProblem = (path: string, reason: ScoreProblemReason, params: Record<string, MessageParam> = {}): Problem =>
+  reasonProblem(path, reason, params);
+
+/**
+ * @deprecated the reason names as an enum, for public-review until it declares its own reasons; use
+ * evaluationError.
+ */
+export enum EvaluationErrorReason {
+  INVALID_SCORE = 'INVALID_SCORE',
+}

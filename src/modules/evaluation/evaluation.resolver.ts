@@ -1,130 +1,158 @@
 import { ArrayMaxSize, IsOptional, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { Arg, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { inScope } from '../../auth/scope';
-import { RequestContext, requireUser } from '../../graphql/context';
-import { idOf, toGlobalId } from '../../graphql/relay';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  Float,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
+import { RequestContext } from '../../graphql/context';
+import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService } from '../campaign/campaign.service';
 import { Criterion } from '../framework/framework.entity';
-import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind, evaluationKindLabels } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
-import { orgService } from '../org/org.service';
-import { CampaignResult, Evaluation, ReviewAction } from './evaluation.entity';
-import { Discrepancy, evaluationService } from './evaluation.service';
+import { userService } from '../user/user.service';
+import { CampaignResult, Evaluation, ResultComponent, ReviewAction, evaluationStateLabels, reviewActionLabels } from './evaluation.entity';
+import { Discrepancy, EvaluationResultView, evaluationService } from './evaluation.service';
 
-@InputType()
+@InputType({ description: '发起考评（已有同类型的考评则返回它）' })
 class StartEvaluationInput {
-  @Field(() => ID) campaignId: string;
-  @Field(() => ID) orgId: string;
-  @Field(() => EvaluationKind) kind: EvaluationKind;
+  @Field(() => ID, { description: '创建活动' }) campaignId: string;
+  @Field(() => ID, { description: '被考评的组织（须是活动范围内参加创建的组织）' }) orgId: string;
+  @Field(() => EvaluationKind, { description: '考评类型：自查由本组织书记发起，上级评议由上级组织负责人发起；督导检查随督查记录' })
+  kind: EvaluationKind;
 }
 
-@InputType()
+@InputType({ description: '一个评分项的得分' })
 class ScoreInput {
-  @Field(() => ID) criterionId: string;
-  @Field(() => Float, { description: 'SCALE 0..max, BOOLEAN 0/1, PERCENT 0..100, COUNT and DEDUCTION a whole number.' }) value: number;
-  @Field(() => String, { nullable: true, description: 'Left out: the stored note stays; null: cleared.' })
+  @Field(() => ID, { description: '末级指标（评分项）' }) criterionId: string;
+  @Field(() => Float, {
+    description: '分值：分值型 0 到满分；是否型 0 或 1；百分比型 0 到 100；计数型和扣分型为次数（0 或正整数）',
+  })
+  value: number;
+  @Field(() => String, { nullable: true, description: '评分说明；不传则保留原说明，传 null 则清除' })
   @IsOptional()
   @MaxLength(2000)
   note?: string | null;
   @Field(() => String, {
     nullable: true,
-    description: 'Evidence reference (file id, ledger entry, URL). Left out: the stored evidence stays; null: cleared.',
+    description: '佐证材料（文件编号、台帐条目或地址）；不传则保留原佐证，传 null 则清除',
   })
   @IsOptional()
   @MaxLength(2000)
   evidence?: string | null;
 }
 
-@InputType()
+@InputType({ description: '保存评分（填报中或已退回的考评）' })
 class SaveScoresInput {
-  @Field(() => ID) evaluationId: string;
-  @Field(() => Int, { description: 'The version you loaded; a stale one gets CONFLICT.' })
+  @Field(() => ID, { description: '考评' }) evaluationId: string;
+  @Field(() => Int, { description: '您读到的版本号；已被他人修改则返回 CONFLICT（VERSION_MISMATCH）' })
   @Min(1)
   @Max(2_000_000_000)
   expectedVersion: number;
-  @Field(() => [ScoreInput]) @ArrayMaxSize(2000) @ValidateNested({ each: true }) scores: ScoreInput[];
-  @Field(() => [ID], { defaultValue: [], description: 'Criteria whose score to remove.' }) @ArrayMaxSize(2000) clear: string[];
+  @Field(() => [ScoreInput], { description: '要保存的得分（最多 2000 项）' })
+  @ArrayMaxSize(2000)
+  @ValidateNested({ each: true })
+  scores: ScoreInput[];
+  @Field(() => [ID], { defaultValue: [], description: '要清除得分的评分项' }) @ArrayMaxSize(2000) clear: string[];
 }
 
-@InputType()
+@InputType({ description: '提交考评：评分项须全部打分，要求佐证的须附佐证' })
 class SubmitEvaluationInput {
-  @Field(() => ID) evaluationId: string;
-  @Field(() => Int) @Min(1) @Max(2_000_000_000) expectedVersion: number;
+  @Field(() => ID, { description: '考评' }) evaluationId: string;
+  @Field(() => Int, { description: '您读到的版本号' }) @Min(1) @Max(2_000_000_000) expectedVersion: number;
 }
 
-@InputType()
+@InputType({ description: '退回考评' })
 class ReturnEvaluationInput {
-  @Field(() => ID) evaluationId: string;
-  @Field() @MaxLength(2000) reason: string;
+  @Field(() => ID, { description: '已提交的考评' }) evaluationId: string;
+  @Field({ description: '退回理由（必填，记入历史）' }) @MaxLength(2000) reason: string;
 }
 
-@InputType()
+@InputType({ description: '审核通过考评' })
 class AcceptEvaluationInput {
-  @Field(() => ID) evaluationId: string;
+  @Field(() => ID, { description: '已提交的考评' }) evaluationId: string;
 }
 
-@ObjectType({ description: 'The computed score of one criterion node.' })
+@ObjectType({ description: '一个指标节点的得分（按当前评分实时计算）' })
 class CriterionScore {
-  @Field(() => Criterion) criterion: Criterion;
-  @Field(() => Float, { description: 'Share of the node’s maximum reached, 0..1.' }) ratio: number;
-  @Field(() => Float, { description: 'Points contributed to the total.' }) points: number;
-  @Field(() => Float) maxPoints: number;
-  @Field(() => Float, { nullable: true, description: 'The raw value entered (leaves).' }) value: number | null;
-  @Field(() => String, { nullable: true }) note: string | null;
-  @Field(() => String, { nullable: true }) evidence: string | null;
-  @Field() scored: boolean;
-  @Field() vetoFired: boolean;
+  @Field(() => Criterion, { description: '指标' }) criterion: Criterion;
+  @Field(() => Float, { description: '得分率：达到该节点满分的比例，0 到 1' }) ratio: number;
+  @Field(() => Float, { description: '计入总分的得分' }) points: number;
+  @Field(() => Float, { description: '该节点在总分中的满分' }) maxPoints: number;
+  @Field(() => Float, { nullable: true, description: '录入的原始分值（末级指标）；未评分为空' }) value: number | null;
+  @Field(() => String, { nullable: true, description: '评分说明' }) note: string | null;
+  @Field(() => String, { nullable: true, description: '佐证材料' }) evidence: string | null;
+  @Field({ description: '是否已评分（上级指标：下级有评分即为是）' }) scored: boolean;
+  @Field({ description: '是否触发一票否决（得 0 分的否决项）' }) vetoFired: boolean;
 }
 
-@ObjectType({ description: 'What the evaluation resolvers compute from the raw scores.' })
+@ObjectType({ description: '考评的实时计算结果：各节点得分、总分、等次、否决和是否达标' })
 class EvaluationResult {
-  @Field(() => Float) total: number;
-  @Field(() => Float, { description: 'Bonus points included in the total (capped).' }) bonus: number;
-  @Field() grade: string;
-  @Field() gradeLabel: string;
-  @Field({ description: 'A veto item (一票否决) fired.' }) veto: boolean;
-  @Field({ description: 'This evaluation alone meets the pass rule.' }) attained: boolean;
-  @Field({ description: 'Every non-bonus criterion is scored.' }) complete: boolean;
-  @Field(() => [CriterionScore], { description: 'Every node of the criteria tree, in tree order.' }) nodes: CriterionScore[];
+  @Field(() => Float, { description: '总分（含加分）' }) total: number;
+  @Field(() => Float, { description: '计入总分的加分（已按上限封顶）' }) bonus: number;
+  @Field({ description: '等次代码' }) grade: string;
+  @Field({ description: '等次名称（如 优秀）' }) gradeLabel: string;
+  @Field({ description: '是否触发一票否决' }) veto: boolean;
+  @Field({ description: '仅凭这份考评是否达标' }) attained: boolean;
+  @Field({ description: '是否填完：非加分项的评分项都已评分' }) complete: boolean;
+  @Field(() => [CriterionScore], { description: '指标树每个节点的得分，按树的顺序' }) nodes: CriterionScore[];
 }
 
-@ObjectType({ description: 'A criterion where the self-check and a superior or inspection score disagree beyond the tenant’s margin.' })
+@ObjectType({ description: '评分差异：自查与上级评议（或督导检查）同一指标的得分率相差超过本单位的提示线' })
 class EvaluationDiscrepancy {
-  @Field(() => Criterion) criterion: Criterion;
-  @Field(() => Float) selfRatio: number;
-  @Field(() => EvaluationKind) otherKind: EvaluationKind;
-  @Field(() => Float) otherRatio: number;
-  @Field(() => Float) difference: number;
+  @Field(() => Criterion, { description: '指标' }) criterion: Criterion;
+  @Field(() => Float, { description: '自查得分率' }) selfRatio: number;
+  @Field(() => EvaluationKind, { description: '对照的考评类型' }) otherKind: EvaluationKind;
+  @Field({ description: '对照考评类型的中文名' }) otherKindLabel: string;
+  @Field(() => Float, { description: '对照考评的得分率' }) otherRatio: number;
+  @Field(() => Float, { description: '得分率之差（绝对值）' }) difference: number;
 }
 
-@ObjectType({ description: 'One step of an evaluation’s review history.' })
+@ObjectType({ description: '考评的一步操作记录' })
 class EvaluationHistoryEntry {
-  @Field(() => ReviewAction) action: ReviewAction;
-  @Field() actionLabel: string;
-  @Field(() => String, { nullable: true, description: 'The reason of a return.' }) reason: string | null;
-  @Field({ description: 'Display name of who did it.' }) byName: string;
-  @Field(() => DateTimeScalar) at: Date;
+  @Field(() => ReviewAction, { description: '操作' }) action: ReviewAction;
+  @Field({ description: '操作的中文名（提交/退回/通过）' }) actionLabel: string;
+  @Field(() => String, { nullable: true, description: '退回理由（退回时）' }) reason: string | null;
+  @Field(() => String, { nullable: true, description: '操作人姓名' }) byName: string | null;
+  @Field(() => DateTimeScalar, { description: '操作时间' }) at: Date;
 }
 
-const reviewActionLabels: Record<ReviewAction, string> = { SUBMITTED: '提交', RETURNED: '退回', ACCEPTED: '通过' };
+export const EvaluationConnection = Connection(Evaluation);
+
+@ArgsType()
+class OrgEvaluationsArgs extends PageArgs {
+  @Field(() => ID, { description: '创建活动' }) campaignId: string;
+  @Field(() => EvaluationKind, { nullable: true, description: '只列此考评类型' }) kind?: EvaluationKind;
+}
 
 const evaluationId = (id: string) => idOf('Evaluation', id);
 
-/** An ancestor shown as a breadcrumb is visible by name only; its evaluation data stays private. */
-const readsOrg = (ctx: RequestContext, org: Org) => inScope(requireUser(ctx), org.path);
-
 @Resolver(() => Evaluation)
 export class EvaluationResolver {
-  @Query(() => Evaluation)
-  async evaluation(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Evaluation> {
+  @Query(() => Evaluation, { description: '一份考评（被考评组织须在您的权限范围内）' })
+  async evaluation(@Arg('id', () => ID, { description: '考评编号' }) id: string, @Ctx() ctx: RequestContext): Promise<Evaluation> {
     return evaluationService.getOrThrow(ctx, evaluationId(id));
   }
 
-  @Mutation(() => Evaluation, { description: 'Open the org’s evaluation of a kind (returns the existing one if any).' })
-  async startEvaluation(@Arg('input') input: StartEvaluationInput, @Ctx() ctx: RequestContext): Promise<Evaluation> {
+  @Mutation(() => Evaluation, { description: '发起组织的某类考评（已有则返回已有的那份）' })
+  async startEvaluation(
+    @Arg('input', { description: '活动、组织和考评类型' }) input: StartEvaluationInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Evaluation> {
     return evaluationService.start(ctx, {
       campaignId: idOf('Campaign', input.campaignId),
       orgId: idOf('Org', input.orgId),
@@ -132,8 +160,11 @@ export class EvaluationResolver {
     });
   }
 
-  @Mutation(() => Evaluation, { description: 'Save scores of a draft or returned evaluation (optimistic version check).' })
-  async saveScores(@Arg('input') input: SaveScoresInput, @Ctx() ctx: RequestContext): Promise<Evaluation> {
+  @Mutation(() => Evaluation, { description: '保存评分（填报中或已退回的考评；按版本号防止覆盖他人的修改）' })
+  async saveScores(
+    @Arg('input', { description: '考评、版本号和各项得分' }) input: SaveScoresInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Evaluation> {
     return evaluationService.saveScores(ctx, {
       evaluationId: evaluationId(input.evaluationId),
       expectedVersion: input.expectedVersion,
@@ -142,106 +173,122 @@ export class EvaluationResolver {
     });
   }
 
-  @Mutation(() => Evaluation)
-  async submitEvaluation(@Arg('input') input: SubmitEvaluationInput, @Ctx() ctx: RequestContext): Promise<Evaluation> {
+  @Mutation(() => Evaluation, { description: '提交考评（或退回后再次提交）：总分、等次和否决随之记下' })
+  async submitEvaluation(
+    @Arg('input', { description: '考评和版本号' }) input: SubmitEvaluationInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Evaluation> {
     return evaluationService.submit(ctx, { evaluationId: evaluationId(input.evaluationId), expectedVersion: input.expectedVersion });
   }
 
-  @Mutation(() => Evaluation, { description: 'Return a submitted evaluation to its evaluator with a reason.' })
-  async returnEvaluation(@Arg('input') input: ReturnEvaluationInput, @Ctx() ctx: RequestContext): Promise<Evaluation> {
+  @Mutation(() => Evaluation, { description: '退回已提交的考评，须说明理由（上级组织的负责人，提交人以外）' })
+  async returnEvaluation(
+    @Arg('input', { description: '要退回的考评和理由' }) input: ReturnEvaluationInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Evaluation> {
     return evaluationService.review(ctx, { evaluationId: evaluationId(input.evaluationId), accept: false, reason: input.reason });
   }
 
-  @Mutation(() => Evaluation, { description: 'Accept a submitted evaluation; the org’s campaign result is recomputed and stored.' })
-  async acceptEvaluation(@Arg('input') input: AcceptEvaluationInput, @Ctx() ctx: RequestContext): Promise<Evaluation> {
+  @Mutation(() => Evaluation, {
+    description: '审核通过已提交的考评（上级组织的负责人，提交人以外）；组织的活动结果随之重新计算',
+  })
+  async acceptEvaluation(
+    @Arg('input', { description: '要审核通过的考评' }) input: AcceptEvaluationInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Evaluation> {
     return evaluationService.review(ctx, { evaluationId: evaluationId(input.evaluationId), accept: true });
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() evaluation: Evaluation): string {
     return toGlobalId('Evaluation', evaluation.id);
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: '考评类型的中文名（自查/上级评议/群众评议/督导检查）' })
   kindLabel(@Root() evaluation: Evaluation): string {
     return evaluationKindLabels[evaluation.kind];
   }
 
-  @FieldResolver(() => [EvaluationHistoryEntry], {
-    description: 'Every submission, return (with its reason) and acceptance, oldest first: a resubmission keeps the earlier returns.',
-  })
-  async history(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<EvaluationHistoryEntry[]> {
-    return (await evaluationService.history(ctx, evaluation)).map((r) => ({
-      action: r.action,
-      actionLabel: reviewActionLabels[r.action],
-      reason: r.reason,
-      byName: r.byName,
-      at: r.at,
-    }));
+  @FieldResolver(() => String, { description: '状态的中文名（填报中/已提交/已通过/已退回）' })
+  stateLabel(@Root() evaluation: Evaluation): string {
+    return evaluationStateLabels[evaluation.state];
   }
 
-  @FieldResolver(() => Org)
+  @FieldResolver(() => String, { nullable: true, description: '最近一次提交人的姓名；未提交为空' })
+  async submittedByName(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, evaluation.submittedBy);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: '最近一次审核人的姓名；未审核为空' })
+  async reviewedByName(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return userService.displayName(ctx, evaluation.reviewedBy);
+  }
+
+  @FieldResolver(() => [EvaluationHistoryEntry], {
+    description: '每次提交、退回（及理由）和审核通过，按时间先后；再次提交不抹去此前的退回',
+  })
+  async history(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<EvaluationHistoryEntry[]> {
+    return (await evaluationService.history(ctx, evaluation)).map((r) => ({ ...r, actionLabel: reviewActionLabels[r.action] }));
+  }
+
+  @FieldResolver(() => Org, { description: '被考评的组织' })
   async org(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<Org> {
-    return (await orgService.findById(ctx, evaluation.orgId))!;
+    return evaluationService.orgOf(ctx, evaluation);
   }
 
   @FieldResolver(() => Campaign, {
     nullable: true,
-    description: 'Null when the org moved out of the campaign’s scope and the campaign out of your sight.',
+    description: '所属创建活动；组织已调出活动范围、您看不到该活动时为空',
   })
   async campaign(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<Campaign | null> {
     return campaignService.findById(ctx, evaluation.campaignId);
   }
 
-  @FieldResolver(() => EvaluationResult, { description: 'Scores of every node, the total, grade, veto and attainment, computed now.' })
-  async result(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<EvaluationResult> {
-    const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
-    const [score, criteria, rows, version] = await Promise.all([
-      evaluationService.score(ctx, evaluation),
-      frameworkService.criteriaOf(ctx, campaign.versionId),
-      evaluationService.scoreRows(ctx, evaluation.id),
-      campaignService.version(ctx, campaign),
-    ]);
-    return {
-      total: score.total,
-      bonus: score.bonus,
-      grade: score.grade,
-      gradeLabel: version.rule.grades.find((g) => g.code === score.grade)?.label ?? score.grade,
-      veto: score.veto,
-      attained: score.attained,
-      complete: score.complete,
-      nodes: criteria.map((criterion) => {
-        const node = score.nodes.get(criterion.id)!;
-        const row = rows.get(criterion.id);
-        return { ...node, criterion, note: row?.note ?? null, evidence: row?.evidence ?? null };
-      }),
-    };
+  @FieldResolver(() => EvaluationResult, { description: '按当前评分实时计算的各节点得分、总分、等次、否决和是否达标' })
+  async result(@Root() evaluation: Evaluation, @Ctx() ctx: RequestContext): Promise<EvaluationResultView> {
+    return evaluationService.resultView(ctx, evaluation);
   }
 }
 
 @Resolver(() => Org)
 export class OrgCampaignResolver {
-  @FieldResolver(() => CampaignResult, { nullable: true, description: 'The org’s stored result in a campaign (batched).' })
+  @FieldResolver(() => CampaignResult, {
+    nullable: true,
+    description: '组织在创建活动中的活动结果；未考评，或您只能看到组织名称（它是您的上级）时为空',
+  })
   async campaignResult(
     @Root() org: Org,
-    @Arg('campaignId', () => ID) campaign: string,
+    @Arg('campaignId', () => ID, { description: '创建活动' }) campaign: string,
     @Ctx() ctx: RequestContext,
   ): Promise<CampaignResult | null> {
-    const c = await campaignService.getOrThrow(ctx, idOf('Campaign', campaign));
-    return readsOrg(ctx, org) ? campaignService.result(ctx, c.id, org.id) : null;
+    return campaignService.resultFor(ctx, await campaignService.getOrThrow(ctx, idOf('Campaign', campaign)), org);
   }
 
-  @FieldResolver(() => [Evaluation], { description: 'The org’s evaluations in a campaign.' })
-  async evaluations(@Root() org: Org, @Arg('campaignId', () => ID) campaign: string, @Ctx() ctx: RequestContext): Promise<Evaluation[]> {
-    const c = await campaignService.getOrThrow(ctx, idOf('Campaign', campaign));
-    return readsOrg(ctx, org) ? evaluationService.forOrg(ctx, c.id, org.id) : [];
+  @FieldResolver(() => EvaluationConnection, {
+    description: '组织在创建活动中的各份考评，按发起先后；您只能看到组织名称（它是您的上级）时为空',
+  })
+  async evaluations(@Root() org: Org, @Args() args: OrgEvaluationsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Evaluation>> {
+    const campaign = await campaignService.getOrThrow(ctx, idOf('Campaign', args.campaignId));
+    return toConnection(await evaluationService.listForOrg(ctx, campaign, org, { kind: args.kind }, pageSize(args), args.after));
   }
 
   @FieldResolver(() => [EvaluationDiscrepancy], {
-    description: 'Criteria where 自查 and 上级评议 (or an inspection) differ by more than the tenant’s margin.',
+    description: '自查与上级评议（或督导检查）得分率相差超过提示线的指标；您只能看到组织名称时为空',
   })
-  async discrepancies(@Root() org: Org, @Arg('campaignId', () => ID) campaign: string, @Ctx() ctx: RequestContext): Promise<Discrepancy[]> {
-    const c = await campaignService.getOrThrow(ctx, idOf('Campaign', campaign));
-    return readsOrg(ctx, org) ? evaluationService.discrepancies(ctx, c, org) : [];
+  async discrepancies(
+    @Root() org: Org,
+    @Arg('campaignId', () => ID, { description: '创建活动' }) campaign: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<(Discrepancy & { otherKindLabel: string })[]> {
+    const found = await evaluationService.discrepancies(ctx, await campaignService.getOrThrow(ctx, idOf('Campaign', campaign)), org);
+    return found.map((d) => ({ ...d, otherKindLabel: evaluationKindLabels[d.otherKind] }));
+  }
+}
+
+@Resolver(() => ResultComponent)
+export class ResultComponentResolver {
+  @FieldResolver(() => String, { description: '考评类型的中文名' })
+  kindLabel(@Root() component: ResultComponent): string {
+    return evaluationKindLabels[component.kind];
   }
 }

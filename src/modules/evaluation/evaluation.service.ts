@@ -1,7 +1,9 @@
 import { inScope } from '../../auth/scope';
 import { UserViewer, isAncestorOrSelf } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { AppError, ErrorCode } from '../../graphql/errors';
+import { Problem } from '../../graphql/errors';
+import { keysetPage } from '../../graphql/keyset';
+import { Page } from '../../graphql/relay';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService } from '../campaign/campaign.service';
 import { Criterion } from '../framework/framework.entity';
@@ -9,10 +11,12 @@ import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind, PassRule } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
+import { findInScope } from '../org/scoped';
+import { userService } from '../user/user.service';
 import { Role } from '../../auth/roles';
 import { Evaluation, EvaluationReview, EvaluationScoreRow, EvaluationState, ReviewAction } from './evaluation.entity';
-import { EvaluationErrorReason, evaluationError } from './evaluation.errors';
-import { EvaluationScore, combineKinds, invalidValue, scoreEvaluation } from './scoring';
+import { evaluationError, scoreProblem } from './evaluation.errors';
+import { EvaluationScore, NodeScore, combineKinds, invalidValue, scoreEvaluation } from './scoring';
 
 export interface ScoreInput {
   criterionId: string;
@@ -27,6 +31,25 @@ export interface Discrepancy {
   otherKind: EvaluationKind;
   otherRatio: number;
   difference: number;
+}
+
+export interface ReviewStep {
+  action: ReviewAction;
+  reason: string | null;
+  byName: string | null;
+  at: Date;
+}
+
+/** What the API shows of an evaluation's scores: every node of the criteria tree, the total and the verdict. */
+export interface EvaluationResultView {
+  total: number;
+  bonus: number;
+  grade: string;
+  gradeLabel: string;
+  veto: boolean;
+  attained: boolean;
+  complete: boolean;
+  nodes: (NodeScore & { criterion: Criterion; note: string | null; evidence: string | null })[];
 }
 
 /** Officers who review a subordinate org: above it in the tree, never the org itself. */
@@ -49,25 +72,65 @@ async function ruleOf(ctx: RequestContext, campaign: Campaign): Promise<PassRule
   return (await campaignService.version(ctx, campaign)).rule;
 }
 
+const isLeaf = (criteria: Criterion[], c: Criterion) => !criteria.some((k) => k.parentId === c.id);
+
 export const evaluationService = {
   /** An evaluation whose org lies inside the viewer's read scope. */
   async findById(ctx: RequestContext, id: string): Promise<Evaluation | null> {
-    const viewer = requireUser(ctx);
-    const evaluation = await ctx.tx.repository(Evaluation).findOneBy({ tenantId: viewer.tenantId, id });
-    if (!evaluation) return null;
-    const org = await orgService.findById(ctx, evaluation.orgId);
-    return org && inScope(viewer, org.path) ? evaluation : null;
+    return findInScope(ctx, Evaluation, id, (e) => e.orgId);
   },
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<Evaluation> {
     const evaluation = await this.findById(ctx, id);
-    if (!evaluation) throw evaluationError(EvaluationErrorReason.EVALUATION_NOT_FOUND, 'Evaluation not found');
+    if (!evaluation) throw evaluationError('EVALUATION_NOT_FOUND');
     return evaluation;
   },
 
+  /** The org an evaluation the viewer reads belongs to (in the viewer's scope, so visible). */
+  async orgOf(ctx: RequestContext, evaluation: Evaluation): Promise<Org> {
+    return orgService.getOrThrow(ctx, evaluation.orgId);
+  },
+
+  /** Every evaluation of an org in a campaign (all kinds, the first started first). */
   async forOrg(ctx: RequestContext, campaignId: string, orgId: string): Promise<Evaluation[]> {
     const viewer = requireUser(ctx);
-    return ctx.tx.repository(Evaluation).find({ where: { tenantId: viewer.tenantId, campaignId, orgId }, order: { createdAt: 'ASC' } });
+    return ctx.tx
+      .repository(Evaluation)
+      .find({ where: { tenantId: viewer.tenantId, campaignId, orgId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  },
+
+  /**
+   * An org's evaluations in a campaign, a page at a time: empty unless the viewer reads the org fully
+   * (an ancestor shown as a breadcrumb keeps its evaluations private).
+   */
+  async listForOrg(
+    ctx: RequestContext,
+    campaign: Campaign,
+    org: Org,
+    filter: { kind?: EvaluationKind | null },
+    first: number,
+    after?: string,
+  ): Promise<Page<Evaluation>> {
+    const viewer = requireUser(ctx);
+    const readable = inScope(viewer, org.path);
+    const build = () => {
+      const qb = ctx.tx
+        .repository(Evaluation)
+        .createQueryBuilder('e')
+        .where('e.tenant_id = :t AND e.campaign_id = :c AND e.org_id = :o', { t: viewer.tenantId, c: campaign.id, o: org.id });
+      if (!readable) qb.andWhere('false');
+      if (filter.kind) qb.andWhere('e.kind = :kind', { kind: filter.kind });
+      return qb;
+    };
+    return keysetPage(
+      build,
+      [
+        { sql: 'e.created_at', type: 'timestamptz', of: (e) => e.createdAt },
+        { sql: 'e.id', type: 'uuid', of: (e) => e.id },
+      ],
+      first,
+      after,
+    );
   },
 
   /** Opens the org's evaluation of this kind (or returns the one that exists). */
@@ -75,17 +138,11 @@ export const evaluationService = {
     const viewer = requireUser(ctx);
     const campaign = await campaignService.getOrThrow(ctx, input.campaignId);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
-    if (input.kind === EvaluationKind.INSPECTION)
-      throw evaluationError(EvaluationErrorReason.WRONG_KIND, 'Inspection score sheets are recorded with their inspection', 'input.kind');
-    if (!mayEdit(viewer, org, input.kind)) {
-      throw evaluationError(
-        EvaluationErrorReason.NOT_EVALUATOR,
-        input.kind === EvaluationKind.SELF ? 'Only the org’s own secretary does its 自查' : 'Only an officer above the org evaluates it',
-      );
-    }
-    const scope = (await orgService.findById(ctx, campaign.scopeOrgId))!;
+    if (input.kind === EvaluationKind.INSPECTION) throw evaluationError('WRONG_KIND', 'input.kind');
+    if (!mayEdit(viewer, org, input.kind)) throw evaluationError('NOT_EVALUATOR');
+    const scope = await campaignService.scopeOrg(ctx, campaign);
     if (!isAncestorOrSelf(scope.path, org.path) || !campaign.eligibleKinds.includes(org.kind)) {
-      throw evaluationError(EvaluationErrorReason.NOT_ELIGIBLE, `${org.name} is not evaluated in this campaign`, 'input.orgId');
+      throw evaluationError('NOT_ELIGIBLE', { field: 'input.orgId', params: { org: org.name } });
     }
     const repo = ctx.tx.repository(Evaluation);
     const existing = await repo.findOneBy({ tenantId: viewer.tenantId, campaignId: campaign.id, orgId: org.id, kind: input.kind });
@@ -123,9 +180,8 @@ export const evaluationService = {
 
   /** The evaluation's org, when the viewer may fill in this evaluation (else FORBIDDEN). */
   async assertEditor(ctx: RequestContext, evaluation: Evaluation): Promise<Org> {
-    const org = (await orgService.findById(ctx, evaluation.orgId))!;
-    if (!mayEdit(requireUser(ctx), org, evaluation.kind))
-      throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, 'You may read this evaluation but not score it');
+    const org = await this.orgOf(ctx, evaluation);
+    if (!mayEdit(requireUser(ctx), org, evaluation.kind)) throw evaluationError('NOT_EVALUATOR');
     return org;
   },
 
@@ -135,27 +191,24 @@ export const evaluationService = {
   /** Refuses, with every problem by path, scores that the campaign's criteria cannot take. */
   async checkScores(ctx: RequestContext, campaign: Campaign, scores: ScoreInput[], clear: string[], path: string): Promise<void> {
     const criteria = await frameworkService.criteriaOf(ctx, campaign.versionId);
-    const leaves = new Map(criteria.filter((c) => !criteria.some((k) => k.parentId === c.id)).map((c) => [c.id, c]));
-    const problems: { path: string; message: string }[] = [];
+    const leaves = new Map(criteria.filter((c) => isLeaf(criteria, c)).map((c) => [c.id, c]));
+    const problems: Problem[] = [];
     const seen = new Set<string>();
     scores.forEach((s, i) => {
       const c = leaves.get(s.criterionId);
-      if (!c) return problems.push({ path: `${path}.scores[${i}].criterionId`, message: 'is not a scored criterion of this campaign' });
-      if (seen.has(c.id)) problems.push({ path: `${path}.scores[${i}].criterionId`, message: `${c.code} is scored twice` });
+      if (!c) return problems.push(scoreProblem(`${path}.scores[${i}].criterionId`, 'SCORE_NOT_A_CRITERION'));
+      if (seen.has(c.id)) problems.push(scoreProblem(`${path}.scores[${i}].criterionId`, 'SCORE_TWICE', { criterion: c.code }));
       seen.add(c.id);
-      const reason = invalidValue(c, s.value);
-      if (reason) problems.push({ path: `${path}.scores[${i}].value`, message: `${c.code} ${reason}` });
+      const refusal = invalidValue(c, s.value);
+      if (refusal) {
+        const { reason, ...figures } = refusal;
+        problems.push(scoreProblem(`${path}.scores[${i}].value`, reason, { criterion: c.code, ...figures }));
+      }
     });
     clear.forEach((id, i) => {
-      if (!leaves.has(id)) problems.push({ path: `${path}.clear[${i}]`, message: 'is not a scored criterion of this campaign' });
+      if (!leaves.has(id)) problems.push(scoreProblem(`${path}.clear[${i}]`, 'SCORE_NOT_A_CRITERION'));
     });
-    if (problems.length) {
-      throw new AppError(ErrorCode.BAD_USER_INPUT, problems.map((p) => `${p.path}: ${p.message}`).join('; '), {
-        reason: EvaluationErrorReason.INVALID_SCORE,
-        field: problems[0].path,
-        problems,
-      });
-    }
+    if (problems.length) throw evaluationError('INVALID_SCORE', { field: problems[0].path, problems });
   },
 
   /**
@@ -165,7 +218,7 @@ export const evaluationService = {
   async writeScores(ctx: RequestContext, evaluationId: string, scores: ScoreInput[], clear: string[]): Promise<void> {
     const t = requireUser(ctx).tenantId;
     if (scores.length) {
-      await ctx.tx.query(
+      await ctx.tx.execute(
         `WITH x AS (SELECT * FROM unnest($3::uuid[], $4::numeric[], $5::text[], $6::text[], $7::boolean[], $8::boolean[])
                       AS x(criterion_id, value, note, evidence, note_given, evidence_given))
          INSERT INTO evaluation_scores AS s (tenant_id, evaluation_id, criterion_id, value, note, evidence)
@@ -186,7 +239,7 @@ export const evaluationService = {
       );
     }
     if (clear.length) {
-      await ctx.tx.query(`DELETE FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2 AND criterion_id = ANY($3::uuid[])`, [
+      await ctx.tx.execute(`DELETE FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2 AND criterion_id = ANY($3::uuid[])`, [
         t,
         evaluationId,
         clear,
@@ -199,28 +252,24 @@ export const evaluationService = {
   async submit(ctx: RequestContext, input: { evaluationId: string; expectedVersion: number }): Promise<Evaluation> {
     const viewer = requireUser(ctx);
     const evaluation = await this.getOrThrow(ctx, input.evaluationId);
-    const org = (await orgService.findById(ctx, evaluation.orgId))!;
-    if (!mayEdit(viewer, org, evaluation.kind))
-      throw evaluationError(EvaluationErrorReason.NOT_EVALUATOR, 'Only its evaluator submits an evaluation');
-    const score = await this.score(ctx, evaluation);
-    const criteria = await frameworkService.criteriaOf(ctx, (await campaignService.getOrThrow(ctx, evaluation.campaignId)).versionId);
-    const rows = await this.scoreRows(ctx, evaluation.id);
-    const problems: { path: string; message: string }[] = [];
+    await this.assertEditor(ctx, evaluation);
+    const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
+    const [score, criteria, rows] = await Promise.all([
+      this.score(ctx, evaluation),
+      frameworkService.criteriaOf(ctx, campaign.versionId),
+      this.scoreRows(ctx, evaluation.id),
+    ]);
+    const problems: Problem[] = [];
     for (const c of criteria) {
-      const node = score.nodes.get(c.id);
-      const isLeaf = !criteria.some((k) => k.parentId === c.id);
-      if (isLeaf && !c.isBonus && !node?.scored) problems.push({ path: c.code, message: `${c.code} ${c.title} is not scored` });
-      if (isLeaf && c.evidenceRequired && node?.scored && !rows.get(c.id)?.evidence)
-        problems.push({ path: c.code, message: `${c.code} needs evidence` });
+      if (!isLeaf(criteria, c)) continue;
+      const scored = score.nodes.get(c.id)?.scored ?? false;
+      if (!c.isBonus && !scored) problems.push(scoreProblem(c.code, 'SCORE_MISSING', { criterion: c.code, title: c.title }));
+      if (c.evidenceRequired && scored && !rows.get(c.id)?.evidence)
+        problems.push(scoreProblem(c.code, 'EVIDENCE_MISSING', { criterion: c.code }));
     }
-    if (problems.length) {
-      throw new AppError(ErrorCode.BAD_USER_INPUT, `The evaluation is not complete: ${problems.length} problem(s)`, {
-        reason: EvaluationErrorReason.INCOMPLETE,
-        problems,
-      });
-    }
+    if (problems.length) throw evaluationError('INCOMPLETE', { params: { count: problems.length }, problems });
     await bumpVersion(ctx, evaluation, input.expectedVersion);
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `UPDATE evaluations SET state = 'SUBMITTED', total = $3, grade = $4, veto = $5, submitted_by = $6, submitted_at = now(), return_reason = NULL
         WHERE tenant_id = $1 AND id = $2`,
       [viewer.tenantId, evaluation.id, score.total, score.grade, score.veto, viewer.userId],
@@ -233,71 +282,51 @@ export const evaluationService = {
   async review(ctx: RequestContext, input: { evaluationId: string; accept: boolean; reason?: string | null }): Promise<Evaluation> {
     const viewer = requireUser(ctx);
     const evaluation = await this.getOrThrow(ctx, input.evaluationId);
-    const org = (await orgService.findById(ctx, evaluation.orgId))!;
-    if (!isStrictlyAbove(viewer, org, OFFICER_ROLES))
-      throw evaluationError(EvaluationErrorReason.NOT_REVIEWER, 'Only an officer above the org reviews its evaluations');
-    if (evaluation.submittedBy === viewer.userId)
-      throw evaluationError(EvaluationErrorReason.NOT_REVIEWER, 'An evaluation is reviewed by someone other than its submitter');
-    if (!input.accept && !input.reason?.trim())
-      throw evaluationError(EvaluationErrorReason.REASON_REQUIRED, 'A return needs a reason', 'input.reason');
-    const [, changed] = await ctx.tx.query(
+    const org = await this.orgOf(ctx, evaluation);
+    if (!isStrictlyAbove(viewer, org, OFFICER_ROLES)) throw evaluationError('NOT_REVIEWER');
+    if (evaluation.submittedBy === viewer.userId) throw evaluationError('REVIEWER_IS_SUBMITTER');
+    const reason = input.accept ? null : (input.reason?.trim() ?? '');
+    if (reason === '') throw evaluationError('REASON_REQUIRED', 'input.reason');
+    const changed = await ctx.tx.execute(
       `UPDATE evaluations SET state = $3, return_reason = $4, reviewed_by = $5, reviewed_at = now(), version = version + 1
         WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED'`,
-      [
-        viewer.tenantId,
-        evaluation.id,
-        input.accept ? EvaluationState.ACCEPTED : EvaluationState.RETURNED,
-        input.accept ? null : input.reason!.trim(),
-        viewer.userId,
-      ],
+      [viewer.tenantId, evaluation.id, input.accept ? EvaluationState.ACCEPTED : EvaluationState.RETURNED, reason, viewer.userId],
     );
-    if (!changed)
-      throw evaluationError(
-        EvaluationErrorReason.NOT_SUBMITTED,
-        `Only a submitted evaluation can be reviewed (this one is ${evaluation.state})`,
-      );
-    await recordReview(
-      ctx,
-      evaluation.id,
-      input.accept ? ReviewAction.ACCEPTED : ReviewAction.RETURNED,
-      input.accept ? null : input.reason!.trim(),
-    );
+    if (!changed) throw evaluationError('NOT_SUBMITTED', { params: { state: evaluation.state } });
+    await recordReview(ctx, evaluation.id, input.accept ? ReviewAction.ACCEPTED : ReviewAction.RETURNED, reason);
     if (input.accept) await this.storeResult(ctx, await campaignService.getOrThrow(ctx, evaluation.campaignId), org.id);
     return reload(ctx, evaluation.id);
   },
 
   /** Every submission, return (with its reason) and acceptance, oldest first, with the actor's display name (batched). */
-  async history(ctx: RequestContext, evaluation: Evaluation): Promise<(EvaluationReview & { byName: string })[]> {
-    return ctx
-      .loader<string, (EvaluationReview & { byName: string })[]>('evaluation.history', async (ids) => {
+  async history(ctx: RequestContext, evaluation: Evaluation): Promise<ReviewStep[]> {
+    const reviews = await ctx
+      .loader<string, EvaluationReview[]>('evaluation.history', async (ids) => {
         const rows = await ctx.tx
           .repository(EvaluationReview)
           .createQueryBuilder('r')
-          .innerJoin('users', 'u', 'u.tenant_id = r.tenant_id AND u.id = r.actor_id')
-          .addSelect('u.display_name', 'by_name')
           .where('r.tenant_id = :t AND r.evaluation_id = ANY(:ids)', { t: evaluation.tenantId, ids: [...ids] })
           .orderBy('r.at', 'ASC')
           .addOrderBy('r.id', 'ASC')
-          .getRawAndEntities();
-        const reviews = rows.entities.map((r, i) => Object.assign(r, { byName: String(rows.raw[i].by_name) }));
-        return ids.map((id) => reviews.filter((r) => r.evaluationId === id));
+          .getMany();
+        return ids.map((id) => rows.filter((r) => r.evaluationId === id));
       })
       .load(evaluation.id);
+    const names = await Promise.all(reviews.map((r) => userService.displayName(ctx, r.actorId)));
+    return reviews.map((r, i) => ({ action: r.action, reason: r.reason, byName: names[i], at: r.at }));
   },
 
   /** Recombines the org's accepted evaluations (the latest of each kind) into its stored campaign result. */
   async storeResult(ctx: RequestContext, campaign: Campaign, orgId: string): Promise<void> {
     const rule = await ruleOf(ctx, campaign);
-    const accepted: { kind: EvaluationKind; total: number; veto: boolean }[] = (
-      await ctx.tx.query(
-        `SELECT DISTINCT ON (kind) kind, total::float8 AS total, veto FROM evaluations
-          WHERE tenant_id = $1 AND campaign_id = $2 AND org_id = $3 AND state = 'ACCEPTED'
-          ORDER BY kind, reviewed_at DESC`,
-        [campaign.tenantId, campaign.id, orgId],
-      )
-    ).map((r: { kind: EvaluationKind; total: number; veto: boolean }) => ({ kind: r.kind, total: Number(r.total), veto: r.veto }));
+    const accepted = await ctx.tx.query<{ kind: EvaluationKind; total: number; veto: boolean }>(
+      `SELECT DISTINCT ON (kind) kind, total::float8 AS total, veto FROM evaluations
+        WHERE tenant_id = $1 AND campaign_id = $2 AND org_id = $3 AND state = 'ACCEPTED'
+        ORDER BY kind, reviewed_at DESC`,
+      [campaign.tenantId, campaign.id, orgId],
+    );
     const result = combineKinds(rule, accepted);
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `INSERT INTO campaign_results (tenant_id, campaign_id, org_id, total, grade, attained, veto, complete, components, computed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
        ON CONFLICT (tenant_id, campaign_id, org_id) DO UPDATE SET total = EXCLUDED.total, grade = EXCLUDED.grade, attained = EXCLUDED.attained,
@@ -342,8 +371,38 @@ export const evaluationService = {
     return scoreEvaluation(rule, criteria, new Map([...rows.values()].map((r) => [r.criterionId, r.value])));
   },
 
-  /** Criteria where the org's SELF score and a SUPERIOR or INSPECTION score differ by more than the rule's margin. */
+  /** The computed scores as the API shows them: every node in tree order with its note and evidence. */
+  async resultView(ctx: RequestContext, evaluation: Evaluation): Promise<EvaluationResultView> {
+    const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
+    const [score, criteria, rows, version] = await Promise.all([
+      this.score(ctx, evaluation),
+      frameworkService.criteriaOf(ctx, campaign.versionId),
+      this.scoreRows(ctx, evaluation.id),
+      campaignService.version(ctx, campaign),
+    ]);
+    return {
+      total: score.total,
+      bonus: score.bonus,
+      grade: score.grade,
+      gradeLabel: version.rule.grades.find((g) => g.code === score.grade)?.label ?? score.grade,
+      veto: score.veto,
+      attained: score.attained,
+      complete: score.complete,
+      // scoreEvaluation scores every node of the tree it is given
+      nodes: criteria.flatMap((criterion) => {
+        const node = score.nodes.get(criterion.id);
+        const row = rows.get(criterion.id);
+        return node ? [{ ...node, criterion, note: row?.note ?? null, evidence: row?.evidence ?? null }] : [];
+      }),
+    };
+  },
+
+  /**
+   * Criteria where the org's SELF score and a SUPERIOR or INSPECTION score differ by more than the
+   * rule's margin; empty unless the viewer reads the org fully.
+   */
   async discrepancies(ctx: RequestContext, campaign: Campaign, org: Org): Promise<Discrepancy[]> {
+    if (!inScope(requireUser(ctx), org.path)) return [];
     const rule = await ruleOf(ctx, campaign);
     const evaluations = await this.forOrg(ctx, campaign.id, org.id);
     const self = evaluations.find((e) => e.kind === EvaluationKind.SELF);
@@ -368,31 +427,23 @@ export const evaluationService = {
 };
 
 async function bumpVersion(ctx: RequestContext, evaluation: Evaluation, expectedVersion: number): Promise<void> {
-  const rows = await ctx.tx.query(
+  const bumped = await ctx.tx.execute(
     `UPDATE evaluations SET version = version + 1, updated_at = now()
-      WHERE tenant_id = $1 AND id = $2 AND version = $3 AND state = ANY($4::text[]) RETURNING version`,
+      WHERE tenant_id = $1 AND id = $2 AND version = $3 AND state = ANY($4::text[])`,
     [evaluation.tenantId, evaluation.id, expectedVersion, EDITABLE],
   );
-  if ((rows as unknown as [unknown[], number])[1] === 1) return;
-  const [current] = await ctx.tx.query(`SELECT state, version FROM evaluations WHERE tenant_id = $1 AND id = $2`, [
-    evaluation.tenantId,
-    evaluation.id,
-  ]);
-  if (!EDITABLE.includes(current.state))
-    throw evaluationError(EvaluationErrorReason.NOT_EDITABLE, `The evaluation is ${current.state} and can no longer be changed`);
-  throw new AppError(
-    ErrorCode.CONFLICT,
-    `The evaluation was changed by someone else (now version ${current.version}, you had ${expectedVersion}); reload it`,
-    {
-      reason: EvaluationErrorReason.VERSION_MISMATCH,
-      currentVersion: current.version,
-    },
+  if (bumped === 1) return;
+  const [current] = await ctx.tx.query<{ state: EvaluationState; version: number }>(
+    `SELECT state, version FROM evaluations WHERE tenant_id = $1 AND id = $2`,
+    [evaluation.tenantId, evaluation.id],
   );
+  if (!current || !EDITABLE.includes(current.state)) throw evaluationError('NOT_EDITABLE', { params: { state: current?.state } });
+  throw evaluationError('VERSION_MISMATCH', { params: { currentVersion: current.version, expectedVersion } });
 }
 
 async function recordReview(ctx: RequestContext, evaluationId: string, action: ReviewAction, reason: string | null): Promise<void> {
   const viewer = requireUser(ctx);
-  await ctx.tx.query(`INSERT INTO evaluation_reviews (tenant_id, evaluation_id, action, reason, actor_id) VALUES ($1, $2, $3, $4, $5)`, [
+  await ctx.tx.execute(`INSERT INTO evaluation_reviews (tenant_id, evaluation_id, action, reason, actor_id) VALUES ($1, $2, $3, $4, $5)`, [
     viewer.tenantId,
     evaluationId,
     action,

@@ -63,21 +63,30 @@ export function leafRatio(c: ScoringCriterion, value: number): number {
   }
 }
 
-/** Refuses a value that its criterion's type cannot take; returns the reason or undefined. */
-export function invalidValue(c: ScoringCriterion, value: number): string | undefined {
-  if (!Number.isFinite(value)) return 'must be a number';
+/** Why a value does not fit its criterion (the reasons of evaluation.errors.ts, with their figures). */
+export type ScoreRefusal =
+  | { reason: 'SCORE_NOT_NUMBER' }
+  | { reason: 'SCORE_OUT_OF_RANGE'; max: number }
+  | { reason: 'SCORE_NOT_BOOLEAN' }
+  | { reason: 'SCORE_NOT_PERCENT' }
+  | { reason: 'SCORE_NOT_COUNT' }
+  | { reason: 'SCORE_NOT_A_CRITERION' };
+
+/** Refuses a value that its criterion's type cannot take; returns why, or undefined. */
+export function invalidValue(c: ScoringCriterion, value: number): ScoreRefusal | undefined {
+  if (!Number.isFinite(value)) return { reason: 'SCORE_NOT_NUMBER' };
   switch (c.scoringType) {
     case ScoringType.SCALE:
-      return value < 0 || value > (c.maxScore ?? 0) ? `must be between 0 and ${c.maxScore}` : undefined;
+      return value < 0 || value > (c.maxScore ?? 0) ? { reason: 'SCORE_OUT_OF_RANGE', max: c.maxScore ?? 0 } : undefined;
     case ScoringType.BOOLEAN:
-      return value === 0 || value === 1 ? undefined : 'must be 0 (no) or 1 (yes)';
+      return value === 0 || value === 1 ? undefined : { reason: 'SCORE_NOT_BOOLEAN' };
     case ScoringType.PERCENT:
-      return value < 0 || value > 100 ? 'must be a percentage between 0 and 100' : undefined;
+      return value < 0 || value > 100 ? { reason: 'SCORE_NOT_PERCENT' } : undefined;
     case ScoringType.COUNT:
     case ScoringType.DEDUCTION:
-      return value < 0 || !Number.isInteger(value) || value > 1_000_000 ? 'must be a whole number of occurrences, 0 or more' : undefined;
+      return value < 0 || !Number.isInteger(value) || value > 1_000_000 ? { reason: 'SCORE_NOT_COUNT' } : undefined;
     default:
-      return 'is not a scored criterion';
+      return { reason: 'SCORE_NOT_A_CRITERION' };
   }
 }
 

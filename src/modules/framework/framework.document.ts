@@ -1,6 +1,7 @@
 import { Composer, Document, LineCounter, Lexer, Parser, Scalar, isMap, isScalar, isSeq, stringify as toYaml } from 'yaml';
-import { AppError } from '../../graphql/errors';
-import { FrameworkErrorReason, frameworkError } from './framework.errors';
+import { AppError, Problem } from '../../graphql/errors';
+import { MessageParam } from '../../graphql/messages';
+import { DocumentProblemReason, documentProblem, frameworkError } from './framework.errors';
 import { Aggregation, EvaluationKind, PassRule, ScoringType } from './pass-rule';
 
 /**
@@ -33,10 +34,7 @@ export interface FrameworkDoc {
   criteria: CriterionDoc[];
 }
 
-export interface Problem {
-  path: string;
-  message: string;
-}
+export type { Problem };
 
 /**
  * The bounds of a framework document (importFramework), checked before and while it is parsed: its
@@ -56,6 +54,7 @@ export const MAX_FRAMEWORK_TOKENS = 50_000;
 /** Alias expansions (yaml's own guard against billion-laughs documents). */
 export const MAX_FRAMEWORK_ALIASES = 100;
 const MAX_CRITERIA = 2000;
+const MAX_CRITERIA_DEPTH = 5;
 const WEIGHT_TOLERANCE = 1e-4;
 
 /** The parser's CST, refusing the document at the first token past a bound. */
@@ -63,17 +62,11 @@ function* boundedCst(text: string, parser: Parser) {
   let tokens = 0;
   for (const lexeme of new Lexer().lex(text)) {
     if (++tokens > MAX_FRAMEWORK_TOKENS) {
-      throw frameworkError(FrameworkErrorReason.DOCUMENT_TOO_MANY_NODES, `框架文档的节点和符号超过 ${MAX_FRAMEWORK_TOKENS} 个的上限`, {
-        field: 'input.document',
-        limit: MAX_FRAMEWORK_TOKENS,
-      });
+      throw frameworkError('DOCUMENT_TOO_MANY_NODES', { field: 'input.document', params: { limit: MAX_FRAMEWORK_TOKENS } });
     }
     yield* parser.next(lexeme);
     if (parser.stack.length > MAX_FRAMEWORK_DEPTH) {
-      throw frameworkError(FrameworkErrorReason.DOCUMENT_TOO_DEEP, `框架文档的嵌套层数超过 ${MAX_FRAMEWORK_DEPTH} 层的上限`, {
-        field: 'input.document',
-        limit: MAX_FRAMEWORK_DEPTH,
-      });
+      throw frameworkError('DOCUMENT_TOO_DEEP', { field: 'input.document', params: { limit: MAX_FRAMEWORK_DEPTH } });
     }
   }
   yield* parser.end();
@@ -108,18 +101,18 @@ function duplicateKey(root: unknown): Scalar | undefined {
  */
 export function parseDocument(text: string): { raw?: unknown; problems: Problem[] } {
   if (text.length > MAX_FRAMEWORK_DOCUMENT_LENGTH) {
-    throw frameworkError(FrameworkErrorReason.DOCUMENT_TOO_LARGE, `框架文档超过 ${MAX_FRAMEWORK_DOCUMENT_LENGTH} 个字符的上限`, {
-      field: 'input.document',
-      limit: MAX_FRAMEWORK_DOCUMENT_LENGTH,
-    });
+    throw frameworkError('DOCUMENT_TOO_LARGE', { field: 'input.document', params: { limit: MAX_FRAMEWORK_DOCUMENT_LENGTH } });
   }
   const lines = new LineCounter();
   lines.addNewLine(0); // as Parser.parse() does before the first token
   const at = (offset: number) => {
     const { line, col } = lines.linePos(offset);
-    return ` at line ${line}, column ${col}`;
+    return { line, column: col };
   };
-  const invalid = (message: string) => ({ problems: [{ path: '', message: `Not valid YAML or JSON: ${message.split('\n')[0]}` }] });
+  const invalid = (reason: DocumentProblemReason, params: Record<string, MessageParam> = {}) => ({
+    problems: [documentProblem('', reason, params)],
+  });
+  const firstLine = (message: string) => message.split('\n')[0];
   // yaml builds an Error for every syntax error it meets; a document of 50,000 stray commas would spend
   // most of a second capturing stack traces nobody reads. The parse is synchronous, so nothing else runs
   // while the limit is lowered.
@@ -131,18 +124,18 @@ export function parseDocument(text: string): { raw?: unknown; problems: Problem[
     const composer = new Composer({ uniqueKeys: false, logLevel: 'error' });
     let doc: Document.Parsed | undefined;
     for (const next of composer.compose(boundedCst(text, parser), true, text.length)) {
-      if (doc) return invalid('the text holds more than one document');
+      if (doc) return invalid('DOC_SEVERAL_DOCUMENTS');
       doc = next;
     }
     if (!doc) return { raw: null, problems: [] };
     const [error] = doc.errors;
-    if (error) return invalid(`${error.message.split('\n')[0]}${at(error.pos[0])}`);
+    if (error) return invalid('DOC_NOT_YAML', { detail: firstLine(error.message), ...at(error.pos[0]) });
     const duplicate = duplicateKey(doc.contents);
-    if (duplicate) return invalid(`Map keys must be unique (${String(duplicate.value)})${at(duplicate.range?.[0] ?? 0)}`);
+    if (duplicate) return invalid('DOC_DUPLICATE_KEY', { key: String(duplicate.value), ...at(duplicate.range?.[0] ?? 0) });
     return { raw: doc.toJS({ maxAliasCount: MAX_FRAMEWORK_ALIASES }), problems: [] };
   } catch (error) {
     if (error instanceof AppError) throw error;
-    return invalid((error as Error).message);
+    return invalid('DOC_UNREADABLE', { detail: firstLine((error as Error).message) });
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
@@ -158,55 +151,56 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 
 class Checker {
   problems: Problem[] = [];
-  add(path: string, message: string) {
-    this.problems.push({ path, message });
+  add(path: string, reason: DocumentProblemReason, params: Record<string, MessageParam> = {}) {
+    this.problems.push(documentProblem(path, reason, params));
   }
   string(
     o: Obj,
     key: string,
     path: string,
-    opts: { required?: boolean; max: number; pattern?: RegExp; patternText?: string },
+    opts: { required?: boolean; max: number; pattern?: RegExp; patternReason?: DocumentProblemReason },
   ): string | undefined {
     const v = o[key];
     if (v === undefined || v === null) {
-      if (opts.required) this.add(`${path}${key}`, 'is required');
+      if (opts.required) this.add(`${path}${key}`, 'DOC_REQUIRED');
       return undefined;
     }
-    if (typeof v !== 'string') return void this.add(`${path}${key}`, 'must be a string');
-    if (opts.required && v.trim() === '') return void this.add(`${path}${key}`, 'must not be empty');
-    if (v.length > opts.max) return void this.add(`${path}${key}`, `must be at most ${opts.max} characters`);
-    if (opts.pattern && !opts.pattern.test(v)) return void this.add(`${path}${key}`, opts.patternText ?? 'is malformed');
+    if (typeof v !== 'string') return void this.add(`${path}${key}`, 'DOC_NOT_STRING');
+    if (opts.required && v.trim() === '') return void this.add(`${path}${key}`, 'DOC_BLANK');
+    if (v.length > opts.max) return void this.add(`${path}${key}`, 'DOC_TOO_LONG', { max: opts.max });
+    if (opts.pattern && !opts.pattern.test(v)) return void this.add(`${path}${key}`, opts.patternReason ?? 'DOC_NOT_STRING');
     return v;
   }
   number(o: Obj, key: string, path: string, required = false): number | undefined {
     const v = o[key];
     if (v === undefined || v === null) {
-      if (required) this.add(`${path}${key}`, 'is required');
+      if (required) this.add(`${path}${key}`, 'DOC_REQUIRED');
       return undefined;
     }
-    if (!isNum(v)) return void this.add(`${path}${key}`, 'must be a number');
+    if (!isNum(v)) return void this.add(`${path}${key}`, 'DOC_NOT_NUMBER');
     return v;
   }
   bool(o: Obj, key: string, path: string): boolean | undefined {
     const v = o[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'boolean') return void this.add(`${path}${key}`, 'must be true or false');
+    if (typeof v !== 'boolean') return void this.add(`${path}${key}`, 'DOC_NOT_BOOLEAN');
     return v;
   }
   oneOf<T extends string>(o: Obj, key: string, path: string, values: T[], required = false): T | undefined {
     const v = o[key];
     if (v === undefined || v === null) {
-      if (required) this.add(`${path}${key}`, 'is required');
+      if (required) this.add(`${path}${key}`, 'DOC_REQUIRED');
       return undefined;
     }
-    if (typeof v !== 'string' || !values.includes(v as T)) return void this.add(`${path}${key}`, `must be one of ${values.join(', ')}`);
+    if (typeof v !== 'string' || !values.includes(v as T))
+      return void this.add(`${path}${key}`, 'DOC_NOT_ONE_OF', { values: values.join(', ') });
     return v as T;
   }
 }
 
 function checkRule(c: Checker, raw: unknown): PassRule | undefined {
   if (!isObj(raw)) {
-    c.add('rule', 'is required and must be an object');
+    c.add('rule', 'DOC_RULE_REQUIRED');
     return undefined;
   }
   const p = 'rule.';
@@ -216,64 +210,65 @@ function checkRule(c: Checker, raw: unknown): PassRule | undefined {
   const bonusCap = c.number(raw, 'bonusCap', p) ?? 0;
   const vetoGrade = c.string(raw, 'vetoGrade', p, { required: true, max: 40 });
   const discrepancyMargin = c.number(raw, 'discrepancyMargin', p) ?? 0.2;
-  if (totalMax !== undefined && totalMax <= 0) c.add('rule.totalMax', 'must be greater than 0');
+  if (totalMax !== undefined && totalMax <= 0) c.add('rule.totalMax', 'DOC_NOT_POSITIVE');
   if (threshold !== undefined && totalMax !== undefined && (threshold < 0 || threshold > totalMax))
-    c.add('rule.threshold', `must be between 0 and totalMax (${totalMax})`);
-  if (bonusCap < 0) c.add('rule.bonusCap', 'must not be negative');
-  if (discrepancyMargin < 0 || discrepancyMargin > 1) c.add('rule.discrepancyMargin', 'must be between 0 and 1');
+    c.add('rule.threshold', 'DOC_THRESHOLD_RANGE', { totalMax });
+  if (bonusCap < 0) c.add('rule.bonusCap', 'DOC_NEGATIVE');
+  if (discrepancyMargin < 0 || discrepancyMargin > 1) c.add('rule.discrepancyMargin', 'DOC_MARGIN_RANGE');
 
   const grades: PassRule['grades'] = [];
-  if (!Array.isArray(raw.grades) || raw.grades.length === 0) c.add('rule.grades', 'must list at least one grade band');
+  if (!Array.isArray(raw.grades) || raw.grades.length === 0) c.add('rule.grades', 'DOC_NO_GRADES');
   else {
     raw.grades.forEach((g, i) => {
       const gp = `rule.grades[${i}].`;
-      if (!isObj(g)) return c.add(`rule.grades[${i}]`, 'must be an object');
+      if (!isObj(g)) return c.add(`rule.grades[${i}]`, 'DOC_NOT_MAP');
       const code = c.string(g, 'code', gp, {
         required: true,
         max: 40,
         pattern: /^[A-Z0-9_]+$/,
-        patternText: 'must be upper-case letters, digits or _',
+        patternReason: 'DOC_GRADE_CODE_FORMAT',
       });
       const label = c.string(g, 'label', gp, { required: true, max: 40 });
       const min = c.number(g, 'min', gp, true);
-      if (code && grades.some((x) => x.code === code)) c.add(`${gp}code`, `duplicate grade code ${code}`);
-      if (min !== undefined && min < 0) c.add(`${gp}min`, 'must not be negative');
+      if (code && grades.some((x) => x.code === code)) c.add(`${gp}code`, 'DOC_GRADE_CODE_REPEATED', { grade: code });
+      if (min !== undefined && min < 0) c.add(`${gp}min`, 'DOC_NEGATIVE');
       if (code && label !== undefined && min !== undefined) grades.push({ code, label, min });
     });
-    if (grades.length && !grades.some((g) => g.min === 0)) c.add('rule.grades', 'one band must start at 0 so every total gets a grade');
+    if (grades.length && !grades.some((g) => g.min === 0)) c.add('rule.grades', 'DOC_NO_ZERO_GRADE');
     if (vetoGrade && grades.length && !grades.some((g) => g.code === vetoGrade))
-      c.add('rule.vetoGrade', `must be one of the grade codes (${grades.map((g) => g.code).join(', ')})`);
+      c.add('rule.vetoGrade', 'DOC_VETO_GRADE_UNKNOWN', { grades: grades.map((g) => g.code).join(', ') });
   }
 
   const kindWeights: PassRule['kindWeights'] = [];
   const kinds = Object.values(EvaluationKind);
   if (isObj(raw.kindWeights)) {
     for (const [kind, weight] of Object.entries(raw.kindWeights)) {
-      if (!kinds.includes(kind as EvaluationKind)) c.add(`rule.kindWeights.${kind}`, `is not an evaluation kind (${kinds.join(', ')})`);
-      else if (!isNum(weight) || weight < 0) c.add(`rule.kindWeights.${kind}`, 'must be a number, 0 or more');
+      if (!kinds.includes(kind as EvaluationKind)) c.add(`rule.kindWeights.${kind}`, 'DOC_NOT_KIND', { kinds: kinds.join(', ') });
+      else if (!isNum(weight) || weight < 0) c.add(`rule.kindWeights.${kind}`, 'DOC_KIND_WEIGHT');
       else kindWeights.push({ kind: kind as EvaluationKind, weight });
     }
   } else if (Array.isArray(raw.kindWeights)) {
     raw.kindWeights.forEach((w, i) => {
-      if (!isObj(w)) return c.add(`rule.kindWeights[${i}]`, 'must be an object');
+      if (!isObj(w)) return c.add(`rule.kindWeights[${i}]`, 'DOC_NOT_MAP');
       const kind = c.oneOf(w, 'kind', `rule.kindWeights[${i}].`, kinds, true);
       const weight = c.number(w, 'weight', `rule.kindWeights[${i}].`, true);
-      if (weight !== undefined && weight < 0) c.add(`rule.kindWeights[${i}].weight`, 'must not be negative');
+      if (weight !== undefined && weight < 0) c.add(`rule.kindWeights[${i}].weight`, 'DOC_NEGATIVE');
       if (kind && weight !== undefined) kindWeights.push({ kind, weight });
     });
-  } else c.add('rule.kindWeights', 'is required: the weight of each evaluation kind');
+  } else c.add('rule.kindWeights', 'DOC_KIND_WEIGHTS_REQUIRED');
   const sum = kindWeights.reduce((s, w) => s + w.weight, 0);
-  if (kindWeights.length && Math.abs(sum - 1) > WEIGHT_TOLERANCE) c.add('rule.kindWeights', `must sum to 1, not ${Number(sum.toFixed(6))}`);
-  if (new Set(kindWeights.map((w) => w.kind)).size !== kindWeights.length) c.add('rule.kindWeights', 'lists a kind twice');
+  if (kindWeights.length && Math.abs(sum - 1) > WEIGHT_TOLERANCE)
+    c.add('rule.kindWeights', 'DOC_KIND_WEIGHTS_SUM', { sum: Number(sum.toFixed(6)) });
+  if (new Set(kindWeights.map((w) => w.kind)).size !== kindWeights.length) c.add('rule.kindWeights', 'DOC_KIND_REPEATED');
 
   let requiredKinds: EvaluationKind[] = [EvaluationKind.SUPERIOR];
   if (raw.requiredKinds !== undefined) {
     if (!Array.isArray(raw.requiredKinds) || raw.requiredKinds.some((k) => !kinds.includes(k)))
-      c.add('rule.requiredKinds', `must list kinds among ${kinds.join(', ')}`);
+      c.add('rule.requiredKinds', 'DOC_REQUIRED_KINDS', { kinds: kinds.join(', ') });
     else requiredKinds = raw.requiredKinds as EvaluationKind[];
   }
   for (const kind of requiredKinds) {
-    if (!kindWeights.some((w) => w.kind === kind && w.weight > 0)) c.add('rule.requiredKinds', `${kind} is required but has no weight`);
+    if (!kindWeights.some((w) => w.kind === kind && w.weight > 0)) c.add('rule.requiredKinds', 'DOC_REQUIRED_KIND_UNWEIGHTED', { kind });
   }
   if (!aggregation || totalMax === undefined || threshold === undefined || !vetoGrade) return undefined;
   return {
@@ -299,26 +294,26 @@ function checkCriteria(
   depth: number,
 ): CriterionDoc[] {
   if (!Array.isArray(raw)) {
-    c.add(path, 'must be a list');
+    c.add(path, 'DOC_NOT_LIST');
     return [];
   }
   const out: { doc: CriterionDoc; i: number }[] = [];
   raw.forEach((item, i) => {
     const p = `${path}[${i}]`;
-    if (!isObj(item)) return c.add(p, 'must be an object');
+    if (!isObj(item)) return c.add(p, 'DOC_NOT_MAP');
     if (++count.n > MAX_CRITERIA) {
-      if (count.n === MAX_CRITERIA + 1) c.add(p, `a version holds at most ${MAX_CRITERIA} criteria`);
+      if (count.n === MAX_CRITERIA + 1) c.add(p, 'DOC_TOO_MANY_CRITERIA', { max: MAX_CRITERIA });
       return;
     }
     const code = c.string(item, 'code', `${p}.`, {
       required: true,
       max: 40,
       pattern: /^[A-Za-z0-9_.-]+$/,
-      patternText: 'must be letters, digits or ._-',
+      patternReason: 'DOC_CRITERION_CODE_FORMAT',
     });
     if (code) {
       const first = codes.get(code);
-      if (first) c.add(`${p}.code`, `duplicate code ${code} (first used at ${first})`);
+      if (first) c.add(`${p}.code`, 'DOC_CRITERION_CODE_REPEATED', { criterionCode: code, first });
       else codes.set(code, `${p}.code`);
     }
     const doc: CriterionDoc = {
@@ -335,39 +330,35 @@ function checkCriteria(
       evidenceRequired: c.bool(item, 'evidenceRequired', `${p}.`),
     };
     const hasChildren = Array.isArray(item.children) && item.children.length > 0;
-    if (item.children !== undefined && !Array.isArray(item.children)) c.add(`${p}.children`, 'must be a list');
-    if (depth === 0 && !hasChildren) c.add(p, `dimension ${code ?? i} has no criteria under it`);
-    if (depth >= 5) c.add(p, 'criteria nest at most 5 levels deep');
-    if (hasChildren && depth < 5) {
+    if (item.children !== undefined && !Array.isArray(item.children)) c.add(`${p}.children`, 'DOC_NOT_LIST');
+    if (depth === 0 && !hasChildren) c.add(p, 'DOC_EMPTY_DIMENSION', { dimension: code ?? String(i) });
+    if (depth >= MAX_CRITERIA_DEPTH) c.add(p, 'DOC_CRITERIA_TOO_DEEP', { max: MAX_CRITERIA_DEPTH });
+    if (hasChildren && depth < MAX_CRITERIA_DEPTH) {
       doc.children = checkCriteria(c, item.children, `${p}.children`, rule, codes, count, depth + 1);
-      if (doc.maxScore !== undefined || doc.scoringType !== undefined)
-        c.add(p, 'a criterion with children takes its score from them: drop maxScore and scoringType');
-      if (doc.veto || doc.bonus) c.add(p, 'only leaf criteria can be veto or bonus items');
-      if (doc.children.length && doc.children.every((k) => k.bonus))
-        c.add(`${p}.children`, 'needs at least one criterion that is not a bonus item');
+      if (doc.maxScore !== undefined || doc.scoringType !== undefined) c.add(p, 'DOC_PARENT_SCORED');
+      if (doc.veto || doc.bonus) c.add(p, 'DOC_PARENT_FLAGGED');
+      if (doc.children.length && doc.children.every((k) => k.bonus)) c.add(`${p}.children`, 'DOC_ONLY_BONUS');
     } else if (depth > 0 || !hasChildren) {
-      if (doc.maxScore === undefined) c.add(`${p}.maxScore`, 'is required on a leaf');
-      else if (doc.maxScore <= 0) c.add(`${p}.maxScore`, 'must be greater than 0');
-      if (!doc.scoringType) c.add(`${p}.scoringType`, 'is required on a leaf');
-      if (doc.scoringType === ScoringType.COUNT && !(doc.target! > 0))
-        c.add(`${p}.target`, 'a COUNT criterion needs a target greater than 0');
-      if (doc.scoringType === ScoringType.DEDUCTION && !(doc.deductionPer! > 0))
-        c.add(`${p}.deductionPer`, 'a DEDUCTION criterion needs deductionPer greater than 0');
-      if (doc.bonus && rule && rule.bonusCap <= 0) c.add(`${p}.bonus`, 'bonus items need rule.bonusCap greater than 0');
+      if (doc.maxScore === undefined) c.add(`${p}.maxScore`, 'DOC_LEAF_REQUIRED');
+      else if (doc.maxScore <= 0) c.add(`${p}.maxScore`, 'DOC_NOT_POSITIVE');
+      if (!doc.scoringType) c.add(`${p}.scoringType`, 'DOC_LEAF_REQUIRED');
+      if (doc.scoringType === ScoringType.COUNT && !((doc.target ?? 0) > 0)) c.add(`${p}.target`, 'DOC_COUNT_TARGET');
+      if (doc.scoringType === ScoringType.DEDUCTION && !((doc.deductionPer ?? 0) > 0)) c.add(`${p}.deductionPer`, 'DOC_DEDUCTION_PER');
+      if (doc.bonus && rule && rule.bonusCap <= 0) c.add(`${p}.bonus`, 'DOC_BONUS_CAP');
     }
     out.push({ doc, i });
   });
   if (rule?.aggregation === Aggregation.WEIGHTED_SUM) {
     const weighted = out.filter(({ doc }) => !doc.bonus);
     for (const { doc, i } of weighted) {
-      if (doc.weight === undefined) c.add(`${path}[${i}].weight`, 'is required under WEIGHTED_SUM');
+      if (doc.weight === undefined) c.add(`${path}[${i}].weight`, 'DOC_WEIGHT_REQUIRED');
       // a veto item (一票否决) may weigh nothing: it gates attainment without adding points
       else if (doc.weight < 0 || (doc.weight === 0 && !doc.veto))
-        c.add(`${path}[${i}].weight`, doc.veto ? 'must not be negative' : 'must be greater than 0 (only a veto item may weigh 0)');
+        c.add(`${path}[${i}].weight`, doc.veto ? 'DOC_NEGATIVE' : 'DOC_WEIGHT_POSITIVE');
     }
     const sum = weighted.reduce((s, { doc }) => s + (doc.weight ?? 0), 0);
     if (weighted.length && weighted.every(({ doc }) => doc.weight !== undefined) && Math.abs(sum - 1) > WEIGHT_TOLERANCE) {
-      c.add(path, `weights of the non-bonus criteria here must sum to 1, not ${Number(sum.toFixed(6))}`);
+      c.add(path, 'DOC_SIBLING_WEIGHTS', { sum: Number(sum.toFixed(6)) });
     }
   }
   return out.map(({ doc }) => doc);
@@ -376,20 +367,19 @@ function checkCriteria(
 /** Checks a parsed document completely and reports every problem with its path. */
 export function checkDocument(raw: unknown): { doc?: FrameworkDoc; problems: Problem[] } {
   const c = new Checker();
-  if (!isObj(raw))
-    return { problems: [{ path: '', message: 'The document must be an object with format, code, name, rule and criteria' }] };
-  if (raw.format !== DOCUMENT_FORMAT) c.add('format', `must be "${DOCUMENT_FORMAT}"`);
+  if (!isObj(raw)) return { problems: [documentProblem('', 'DOC_NOT_OBJECT')] };
+  if (raw.format !== DOCUMENT_FORMAT) c.add('format', 'DOC_FORMAT', { expected: DOCUMENT_FORMAT });
   const code = c.string(raw, 'code', '', {
     required: true,
     max: 40,
     pattern: /^[A-Z0-9_-]{2,40}$/,
-    patternText: 'must be 2 to 40 upper-case letters, digits, _ or -',
+    patternReason: 'DOC_FRAMEWORK_CODE_FORMAT',
   });
   const name = c.string(raw, 'name', '', { required: true, max: 200 });
   const description = c.string(raw, 'description', '', { max: 5000 }) ?? '';
   const rule = checkRule(c, raw.rule);
   let criteria: CriterionDoc[] = [];
-  if (!Array.isArray(raw.criteria) || raw.criteria.length === 0) c.add('criteria', 'must list at least one dimension');
+  if (!Array.isArray(raw.criteria) || raw.criteria.length === 0) c.add('criteria', 'DOC_NO_DIMENSIONS');
   else criteria = checkCriteria(c, raw.criteria, 'criteria', rule, new Map(), { n: 0 }, 0);
   if (c.problems.length || !code || !name || !rule) return { problems: c.problems };
   return { doc: { format: DOCUMENT_FORMAT, code, name, description, rule, criteria }, problems: [] };

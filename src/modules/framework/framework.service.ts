@@ -4,11 +4,13 @@ import path from 'node:path';
 import { holdsRoleAtRoot } from '../../auth/scope';
 import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
+import { keysetPage } from '../../graphql/keyset';
+import { Page } from '../../graphql/relay';
 import { templatesDir } from '../../paths';
 import { Role } from '../../auth/roles';
 import { CriterionDoc, DOCUMENT_FORMAT, FrameworkDoc, Problem, checkDocument, formatDocument, parseDocument } from './framework.document';
 import { Criterion, Framework, FrameworkVersion, VersionStatus } from './framework.entity';
-import { FrameworkErrorReason, frameworkError } from './framework.errors';
+import { frameworkError } from './framework.errors';
 import { PassRule, ScoringType } from './pass-rule';
 import { treeOrder } from './tree-order';
 
@@ -36,30 +38,22 @@ export interface CriterionInput {
 function requireFrameworkAdmin(ctx: RequestContext) {
   const viewer = requireUser(ctx);
   // The criteria bind every org of the tenant: only an admin at the root edits them.
-  if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN]))
-    throw frameworkError(FrameworkErrorReason.NOT_FRAMEWORK_ADMIN, '只有根组织的管理员可以编辑考评标准');
+  if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw frameworkError('NOT_FRAMEWORK_ADMIN');
   return viewer;
 }
 
 function readTemplate(name: string): string {
-  if (!/^[a-z0-9-]{1,40}$/.test(name))
-    throw frameworkError(FrameworkErrorReason.TEMPLATE_NOT_FOUND, `No template named ${name}`, { field: 'input.template' });
+  const notFound = () => frameworkError('TEMPLATE_NOT_FOUND', { field: 'input.template', params: { template: name } });
+  if (!/^[a-z0-9-]{1,40}$/.test(name)) throw notFound();
   try {
     return readFileSync(path.join(templatesDir, `${name}.yaml`), 'utf8');
   } catch {
-    throw frameworkError(FrameworkErrorReason.TEMPLATE_NOT_FOUND, `No template named ${name}`, { field: 'input.template' });
+    throw notFound();
   }
 }
 
-function invalidDocument(problems: Problem[], what = 'The framework document'): never {
-  throw frameworkError(
-    FrameworkErrorReason.INVALID_DOCUMENT,
-    `${what} has ${problems.length} problem(s): ${problems
-      .slice(0, 5)
-      .map((p) => `${p.path || '(document)'} ${p.message}`)
-      .join('; ')}`,
-    { problems },
-  );
+function invalidDocument(problems: Problem[]): never {
+  throw frameworkError('INVALID_DOCUMENT', { field: 'input', params: { count: problems.length }, problems });
 }
 
 function toDoc(framework: Framework, version: FrameworkVersion, criteria: Criterion[]): FrameworkDoc {
@@ -140,7 +134,7 @@ async function insertCriteria(tx: RequestTransaction, tenantId: string, versionI
   const types = ['uuid', 'uuid', 'text', 'text', 'text', 'int', 'numeric', 'numeric', 'text', 'numeric', 'numeric', 'bool', 'bool', 'bool'];
   const arrays = columns.map((_, i) => rows.map((r) => r[i]));
   // Parents are inserted before children within one statement; the FK is checked at the statement's end.
-  await tx.query(
+  await tx.execute(
     `INSERT INTO criteria (tenant_id, version_id, ${columns.join(', ')})
      SELECT $1, $2, * FROM unnest(${types.map((t, i) => `$${i + 3}::${t}[]`).join(', ')})`,
     [tenantId, versionId, ...arrays],
@@ -150,32 +144,30 @@ async function insertCriteria(tx: RequestTransaction, tenantId: string, versionI
 async function loadVersion(ctx: RequestContext, id: string): Promise<FrameworkVersion> {
   const viewer = requireUser(ctx);
   const version = await ctx.tx.repository(FrameworkVersion).findOneBy({ tenantId: viewer.tenantId, id });
-  if (!version) throw frameworkError(FrameworkErrorReason.VERSION_NOT_FOUND, 'Framework version not found');
+  if (!version) throw frameworkError('VERSION_NOT_FOUND');
   return version;
 }
 
 async function loadDraft(ctx: RequestContext, id: string): Promise<FrameworkVersion> {
   const version = await loadVersion(ctx, id);
-  if (version.status !== VersionStatus.DRAFT) {
-    throw frameworkError(
-      FrameworkErrorReason.VERSION_NOT_DRAFT,
-      `Version ${version.number} is ${version.status}: published versions are immutable, create a draft from it`,
-    );
-  }
+  if (version.status !== VersionStatus.DRAFT) throw frameworkError('VERSION_NOT_DRAFT', { params: { number: version.number } });
   // Serializes concurrent edits of one draft.
-  await ctx.tx.query(`SELECT 1 FROM framework_versions WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [version.tenantId, version.id]);
+  await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM framework_versions WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+    version.tenantId,
+    version.id,
+  ]);
   return version;
 }
 
 async function touch(ctx: RequestContext, version: FrameworkVersion) {
   ctx.forget('framework.criteria');
-  await ctx.tx.query(`UPDATE framework_versions SET updated_at = now() WHERE tenant_id = $1 AND id = $2`, [version.tenantId, version.id]);
+  await ctx.tx.execute(`UPDATE framework_versions SET updated_at = now() WHERE tenant_id = $1 AND id = $2`, [version.tenantId, version.id]);
 }
 
 async function loadCriterion(ctx: RequestContext, id: string): Promise<Criterion> {
   const viewer = requireUser(ctx);
   const criterion = await ctx.tx.repository(Criterion).findOneBy({ tenantId: viewer.tenantId, id });
-  if (!criterion) throw frameworkError(FrameworkErrorReason.CRITERION_NOT_FOUND, 'Criterion not found');
+  if (!criterion) throw frameworkError('CRITERION_NOT_FOUND');
   return criterion;
 }
 
@@ -191,9 +183,19 @@ export const frameworkService = {
       });
   },
 
-  async list(ctx: RequestContext): Promise<Framework[]> {
+  /** The tenant's frameworks (every user of the tenant reads them), by code. */
+  async list(ctx: RequestContext, first: number, after?: string): Promise<Page<Framework>> {
     const viewer = requireUser(ctx);
-    return ctx.tx.repository(Framework).find({ where: { tenantId: viewer.tenantId }, order: { code: 'ASC' } });
+    const build = () => ctx.tx.repository(Framework).createQueryBuilder('f').where('f.tenant_id = :t', { t: viewer.tenantId });
+    return keysetPage(
+      build,
+      [
+        { sql: 'f.code', type: 'text', of: (f) => f.code },
+        { sql: 'f.id', type: 'uuid', of: (f) => f.id },
+      ],
+      first,
+      after,
+    );
   },
 
   async findFramework(ctx: RequestContext, id: string): Promise<Framework | null> {
@@ -208,6 +210,13 @@ export const frameworkService = {
         return ids.map((i) => rows.find((r) => r.id === i) ?? null);
       })
       .load(id);
+  },
+
+  /** The framework a version belongs to (both of the viewer's tenant, so it exists). */
+  async frameworkOf(ctx: RequestContext, version: FrameworkVersion): Promise<Framework> {
+    const framework = await this.findFramework(ctx, version.frameworkId);
+    if (!framework) throw frameworkError('FRAMEWORK_NOT_FOUND');
+    return framework;
   },
 
   async findVersion(ctx: RequestContext, id: string): Promise<FrameworkVersion | null> {
@@ -226,10 +235,36 @@ export const frameworkService = {
 
   getVersion: loadVersion,
 
-  async versionsOf(ctx: RequestContext, framework: Framework): Promise<FrameworkVersion[]> {
-    return ctx.tx
-      .repository(FrameworkVersion)
-      .find({ where: { tenantId: framework.tenantId, frameworkId: framework.id }, order: { number: 'ASC' } });
+  /** A framework's versions, oldest first. */
+  async versionsOf(ctx: RequestContext, framework: Framework, first: number, after?: string): Promise<Page<FrameworkVersion>> {
+    const build = () =>
+      ctx.tx
+        .repository(FrameworkVersion)
+        .createQueryBuilder('v')
+        .where('v.tenant_id = :t AND v.framework_id = :f', { t: framework.tenantId, f: framework.id });
+    return keysetPage(
+      build,
+      [
+        { sql: 'v.number', type: 'int', of: (v) => v.number },
+        { sql: 'v.id', type: 'uuid', of: (v) => v.id },
+      ],
+      first,
+      after,
+    );
+  },
+
+  /** The framework's published version (at most one: publishing retires the previous), batched. */
+  async publishedVersion(ctx: RequestContext, framework: Framework): Promise<FrameworkVersion | null> {
+    return ctx
+      .loader<string, FrameworkVersion | null>('framework.published', async (ids) => {
+        const rows = await ctx.tx
+          .repository(FrameworkVersion)
+          .createQueryBuilder('v')
+          .where(`v.tenant_id = :t AND v.framework_id = ANY(:ids) AND v.status = 'PUBLISHED'`, { t: framework.tenantId, ids: [...ids] })
+          .getMany();
+        return ids.map((id) => rows.find((r) => r.frameworkId === id) ?? null);
+      })
+      .load(framework.id);
   },
 
   /** The criteria of a version in tree order, batched per request. */
@@ -255,9 +290,10 @@ export const frameworkService = {
   /** A new DRAFT version from a shipped template or a YAML/JSON document; a bad document changes nothing. */
   async import(ctx: RequestContext, input: { template?: string | null; document?: string | null }): Promise<FrameworkVersion> {
     const viewer = requireFrameworkAdmin(ctx);
-    if (!input.template === !input.document)
-      throw frameworkError(FrameworkErrorReason.IMPORT_SOURCE, 'Give exactly one of template or document', { field: 'input' });
-    const text = input.template ? readTemplate(input.template) : input.document!;
+    let text: string;
+    if (input.template && !input.document) text = readTemplate(input.template);
+    else if (input.document && !input.template) text = input.document;
+    else throw frameworkError('IMPORT_SOURCE', 'input');
     const parsed = parseDocument(text);
     if (parsed.problems.length) invalidDocument(parsed.problems);
     const { doc, problems } = checkDocument(parsed.raw);
@@ -269,8 +305,8 @@ export const frameworkService = {
         repo.create({ tenantId: viewer.tenantId, code: doc.code, name: doc.name, description: doc.description ?? '' }),
       );
     }
-    const [{ next }] = await ctx.tx.query(
-      `SELECT coalesce(max(number), 0) + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`,
+    const [{ next }] = await ctx.tx.query<{ next: number }>(
+      `SELECT coalesce(max(number), 0)::int + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`,
       [viewer.tenantId, framework.id],
     );
     const versions = ctx.tx.repository(FrameworkVersion);
@@ -283,7 +319,7 @@ export const frameworkService = {
 
   async export(ctx: RequestContext, versionId: string, format: 'YAML' | 'JSON'): Promise<string> {
     const version = await loadVersion(ctx, versionId);
-    const framework = (await this.findFramework(ctx, version.frameworkId))!;
+    const framework = await this.frameworkOf(ctx, version);
     return formatDocument(toDoc(framework, version, await this.criteriaOf(ctx, version.id)), format);
   },
 
@@ -291,10 +327,10 @@ export const frameworkService = {
   async createDraftFrom(ctx: RequestContext, versionId: string): Promise<FrameworkVersion> {
     const viewer = requireFrameworkAdmin(ctx);
     const source = await loadVersion(ctx, versionId);
-    const framework = (await this.findFramework(ctx, source.frameworkId))!;
+    const framework = await this.frameworkOf(ctx, source);
     const doc = toDoc(framework, source, await this.criteriaOf(ctx, source.id));
-    const [{ next }] = await ctx.tx.query(
-      `SELECT max(number) + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`,
+    const [{ next }] = await ctx.tx.query<{ next: number }>(
+      `SELECT max(number)::int + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`,
       [viewer.tenantId, source.frameworkId],
     );
     const versions = ctx.tx.repository(FrameworkVersion);
@@ -321,28 +357,27 @@ export const frameworkService = {
 
   async addCriterion(
     ctx: RequestContext,
-    input: CriterionInput & { versionId: string; parentId?: string | null; position?: number | null },
+    input: Partial<CriterionInput> & { versionId: string; parentId?: string | null; position?: number | null },
   ): Promise<Criterion> {
     const viewer = requireFrameworkAdmin(ctx);
+    const { code, title } = input;
+    if (!code || !title) throw frameworkError('CRITERION_FIELDS_REQUIRED', code ? 'input.title' : 'input.code');
     const version = await loadDraft(ctx, input.versionId);
     if (input.parentId) {
       const parent = await loadCriterion(ctx, input.parentId);
-      if (parent.versionId !== version.id)
-        throw frameworkError(FrameworkErrorReason.CRITERION_NOT_FOUND, 'Parent criterion not found in this version', {
-          field: 'input.parentId',
-        });
+      if (parent.versionId !== version.id) throw frameworkError('CRITERION_NOT_FOUND', 'input.parentId');
     }
-    await assertCodeFree(ctx, version.id, input.code);
+    await assertCodeFree(ctx, version.id, code);
     const parentId = input.parentId ?? null;
     const siblings = (await this.criteriaOf(ctx, version.id)).filter((c) => c.parentId === parentId);
     const position = Math.max(0, Math.min(input.position ?? siblings.length, siblings.length));
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `UPDATE criteria SET position = position + 1 WHERE tenant_id = $1 AND version_id = $2 AND parent_id IS NOT DISTINCT FROM $3 AND position >= $4`,
       [viewer.tenantId, version.id, parentId, position],
     );
     const repo = ctx.tx.repository(Criterion);
     const saved = await repo.save(
-      repo.create({ tenantId: viewer.tenantId, versionId: version.id, parentId, position, ...criterionColumns(input) }),
+      repo.create({ tenantId: viewer.tenantId, versionId: version.id, parentId, position, ...criterionColumns({ ...input, code, title }) }),
     );
     await touch(ctx, version);
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
@@ -353,11 +388,10 @@ export const frameworkService = {
     const criterion = await loadCriterion(ctx, id);
     const version = await loadDraft(ctx, criterion.versionId);
     if (patch.code !== undefined && patch.code !== criterion.code) await assertCodeFree(ctx, version.id, patch.code);
-    const merged = {
-      ...criterionInputOf(criterion),
-      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
-    } as CriterionInput;
-    await ctx.tx.repository(Criterion).update({ tenantId: criterion.tenantId, id: criterion.id }, criterionColumns(merged));
+    const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<CriterionInput>;
+    await ctx.tx
+      .repository(Criterion)
+      .update({ tenantId: criterion.tenantId, id: criterion.id }, criterionColumns({ ...criterionInputOf(criterion), ...given }));
     await touch(ctx, version);
     return loadCriterion(ctx, id);
   },
@@ -373,17 +407,11 @@ export const frameworkService = {
     const criterion = await loadCriterion(ctx, id);
     const version = await loadDraft(ctx, criterion.versionId);
     const all = await this.criteriaOf(ctx, version.id);
+    const byId = new Map(all.map((c) => [c.id, c]));
     if (newParentId) {
-      const target = all.find((c) => c.id === newParentId);
-      if (!target)
-        throw frameworkError(FrameworkErrorReason.CRITERION_NOT_FOUND, 'New parent not found in this version', {
-          field: 'input.newParentId',
-        });
-      for (let p: Criterion | undefined = target; p; p = all.find((c) => c.id === p!.parentId)) {
-        if (p.id === criterion.id)
-          throw frameworkError(FrameworkErrorReason.CRITERION_MOVE_CYCLE, 'A criterion cannot move under itself', {
-            field: 'input.newParentId',
-          });
+      if (!byId.has(newParentId)) throw frameworkError('CRITERION_NOT_FOUND', 'input.newParentId');
+      for (let p = byId.get(newParentId); p; p = p.parentId ? byId.get(p.parentId) : undefined) {
+        if (p.id === criterion.id) throw frameworkError('CRITERION_MOVE_CYCLE', 'input.newParentId');
       }
     }
     const siblings = all.filter((c) => c.parentId === newParentId && c.id !== criterion.id);
@@ -395,7 +423,7 @@ export const frameworkService = {
       ...siblings.map((c, i) => [c.id, i] as const),
       ...(criterion.parentId !== newParentId ? oldSiblings.map((c, i) => [c.id, i] as const) : []),
     ];
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `UPDATE criteria c SET position = u.position, parent_id = CASE WHEN c.id = $3 THEN $4::uuid ELSE c.parent_id END
          FROM unnest($1::uuid[], $2::int[]) AS u(id, position) WHERE c.tenant_id = $5 AND c.id = u.id`,
       [updates.map((u) => u[0]), updates.map((u) => u[1]), criterion.id, newParentId, criterion.tenantId],
@@ -408,8 +436,8 @@ export const frameworkService = {
     requireFrameworkAdmin(ctx);
     const criterion = await loadCriterion(ctx, id);
     const version = await loadDraft(ctx, criterion.versionId);
-    await ctx.tx.query(`DELETE FROM criteria WHERE tenant_id = $1 AND id = $2`, [criterion.tenantId, criterion.id]);
-    await ctx.tx.query(
+    await ctx.tx.execute(`DELETE FROM criteria WHERE tenant_id = $1 AND id = $2`, [criterion.tenantId, criterion.id]);
+    await ctx.tx.execute(
       `UPDATE criteria SET position = position - 1 WHERE tenant_id = $1 AND version_id = $2 AND parent_id IS NOT DISTINCT FROM $3 AND position > $4`,
       [criterion.tenantId, version.id, criterion.parentId, criterion.position],
     );
@@ -421,46 +449,41 @@ export const frameworkService = {
   async publish(ctx: RequestContext, versionId: string): Promise<FrameworkVersion> {
     requireFrameworkAdmin(ctx);
     const version = await loadDraft(ctx, versionId);
-    const framework = (await this.findFramework(ctx, version.frameworkId))!;
+    const framework = await this.frameworkOf(ctx, version);
     const { problems } = checkDocument(toDoc(framework, version, await this.criteriaOf(ctx, version.id)));
-    if (problems.length) {
-      throw frameworkError(FrameworkErrorReason.INVALID_VERSION, `The version cannot be published: ${problems.length} problem(s)`, {
-        problems,
-      });
-    }
-    await ctx.tx.query(
+    if (problems.length)
+      throw frameworkError('INVALID_VERSION', { field: 'input.versionId', params: { count: problems.length }, problems });
+    await ctx.tx.execute(
       `UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND framework_id = $2 AND status = 'PUBLISHED'`,
       [version.tenantId, version.frameworkId],
     );
-    await ctx.tx.query(
+    await ctx.tx.execute(
       `UPDATE framework_versions SET status = 'PUBLISHED', published_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2`,
       [version.tenantId, version.id],
     );
+    ctx.forget('framework.published');
     return loadVersion(ctx, version.id);
   },
 
   async retire(ctx: RequestContext, versionId: string): Promise<FrameworkVersion> {
     requireFrameworkAdmin(ctx);
     const version = await loadVersion(ctx, versionId);
-    if (version.status !== VersionStatus.PUBLISHED)
-      throw frameworkError(FrameworkErrorReason.VERSION_NOT_PUBLISHED, 'Only a published version can be retired');
-    await ctx.tx.query(`UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [
+    if (version.status !== VersionStatus.PUBLISHED) throw frameworkError('VERSION_NOT_PUBLISHED', 'input.versionId');
+    await ctx.tx.execute(`UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [
       version.tenantId,
       version.id,
     ]);
+    ctx.forget('framework.published');
     return loadVersion(ctx, version.id);
   },
 };
 
 async function assertCodeFree(ctx: RequestContext, versionId: string, code: string) {
-  const taken = await ctx.tx.query(`SELECT 1 FROM criteria WHERE tenant_id = app_tenant_id() AND version_id = $1 AND code = $2`, [
-    versionId,
-    code,
-  ]);
-  if (taken.length)
-    throw frameworkError(FrameworkErrorReason.CRITERION_CODE_TAKEN, `Code ${code} is already used in this version`, {
-      field: 'input.code',
-    });
+  const taken = await ctx.tx.query<{ one: number }>(
+    `SELECT 1 AS one FROM criteria WHERE tenant_id = app_tenant_id() AND version_id = $1 AND code = $2`,
+    [versionId, code],
+  );
+  if (taken.length) throw frameworkError('CRITERION_CODE_TAKEN', { field: 'input.code', params: { criterionCode: code } });
 }
 
 function criterionInputOf(c: Criterion): CriterionInput {
