@@ -536,11 +536,12 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(applied.json).toMatchObject({ dryRun: false, rows: 4, created: 4 });
     expect(await count(su, 'orgs')).toBe(before + 4);
     const tree = await gql(
-      `query($id: ID!) { org(id: $id) { name kind category parent { name } children { name kind children { name } } } }`,
+      `query($id: ID!) { org(id: $id) { name kind category parent { name } children { nodes { name kind children { nodes { name } } } } } }`,
       { id: applied.json.items[0].id },
       admin,
     );
-    const { children, ...top } = tree.data.org;
+    const { children: page, ...top } = tree.data.org;
+    const children = page.nodes.map((c: { children: { nodes: unknown[] } }) => ({ ...c, children: c.children.nodes }));
     expect(top).toEqual({
       name: '市公交集团新能源公司党委',
       kind: 'COMMITTEE',

@@ -56,7 +56,7 @@ describe('orgs: hierarchy, scope and changes', () => {
 
   it('navigates parent, children, ancestors, descendants and counts', async () => {
     const res = await server.gql(
-      `query($id: ID!) { org(id: $id) { name parent { name } ancestors { name } children { name kind }
+      `query($id: ID!) { org(id: $id) { name parent { name } ancestors { name } children { totalCount nodes { name kind } }
          descendants(first: 50, kind: BRANCH) { totalCount } counts { total committees generalBranches branches } } }`,
       { id: ids['市公交集团党委'] },
       admin,
@@ -65,9 +65,54 @@ describe('orgs: hierarchy, scope and changes', () => {
     const org = res.data.org;
     expect(org.parent).toEqual({ name: '中共市交通运输局党委' });
     expect(org.ancestors).toEqual([{ name: '中共市交通运输局党委' }]);
-    expect(org.children.map((c: { name: string }) => c.name)).toHaveLength(5);
+    expect(org.children.nodes.map((c: { name: string }) => c.name)).toHaveLength(5);
+    expect(org.children.totalCount).toBe(5);
     expect(org.descendants.totalCount).toBe(5);
     expect(org.counts).toEqual({ total: 6, committees: 1, generalBranches: 0, branches: 5 });
+  });
+
+  it('pages an org’s children, batched across parents, and counts them all', async () => {
+    const page = (after?: string) =>
+      server.gql(
+        `query($id: ID!, $after: String) { org(id: $id) { children(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { name } } } }`,
+        { id: ids['市公交集团党委'], after },
+        admin,
+      );
+    const all = (
+      await server.gql(`query($id: ID!) { org(id: $id) { children(first: 100) { nodes { name } } } }`, { id: ids['市公交集团党委'] }, admin)
+    ).data.org.children.nodes;
+    const seen: { name: string }[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const res = (await page(after)).data.org.children;
+      expect(res.totalCount).toBe(5);
+      seen.push(...res.nodes);
+      if (!res.pageInfo.hasNextPage) break;
+      after = res.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(all);
+    expect(seen).toHaveLength(5);
+    // a page of orgs with their children: every parent's children in two statements, not one per parent
+    const counted = await startTestServer({ env: { EXPOSE_STATEMENT_COUNT: 'true' } });
+    try {
+      const token = await counted.token('jtj', 'admin');
+      const run = async (query: string) => {
+        const res = await fetch(counted.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query }),
+        });
+        return { statements: Number(res.headers.get('x-sql-statements')), body: (await res.json()) as any };
+      };
+      const flat = await run(`{ orgs(first: 40) { nodes { name } } }`);
+      const tree = await run(`{ orgs(first: 40) { nodes { name children(first: 3) { totalCount nodes { name } } } } }`);
+      const withChildren = tree.body.data.orgs.nodes.filter((o: { children: { totalCount: number } }) => o.children.totalCount > 0);
+      expect(withChildren.length).toBeGreaterThan(3);
+      for (const o of withChildren) expect(o.children.nodes.length).toBe(Math.min(3, o.children.totalCount));
+      expect(tree.statements - flat.statements).toBeLessThanOrEqual(2);
+    } finally {
+      await counted.close();
+    }
   });
 
   it('filters by kind, category and name search', async () => {
@@ -92,11 +137,11 @@ describe('orgs: hierarchy, scope and changes', () => {
       expect(sibling.errors![0]).toMatchObject({ message: unknown.errors![0].message, extensions: unknown.errors![0].extensions });
       // the breadcrumb's children show only the path down to the secretary's branch
       const parent = await server.gql(
-        `query($id: ID!) { org(id: $id) { children { name } descendants { totalCount } } }`,
+        `query($id: ID!) { org(id: $id) { children { nodes { name } } descendants { totalCount } } }`,
         { id: ids['市公交集团党委'] },
         secretary,
       );
-      expect(parent.data.org.children).toEqual([{ name: '第一车队党支部' }]);
+      expect(parent.data.org.children.nodes).toEqual([{ name: '第一车队党支部' }]);
       expect(parent.data.org.descendants.totalCount).toBe(1);
     });
 
@@ -201,12 +246,12 @@ describe('orgs: hierarchy, scope and changes', () => {
       const archived = await server.gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { archivedAt } }`, { id }, admin);
       expect(archived.data.archiveOrg.archivedAt).toBeTruthy();
       const active = await server.gql(
-        `query($id: ID!) { org(id: $id) { children { name } all: children(includeArchived: true) { name } } }`,
+        `query($id: ID!) { org(id: $id) { children { nodes { name } } all: children(includeArchived: true) { nodes { name } } } }`,
         { id: ids['市公交集团党委'] },
         admin,
       );
-      expect(active.data.org.children.map((c: { name: string }) => c.name)).not.toContain('第四车队（新能源）党支部');
-      expect(active.data.org.all.map((c: { name: string }) => c.name)).toContain('第四车队（新能源）党支部');
+      expect(active.data.org.children.nodes.map((c: { name: string }) => c.name)).not.toContain('第四车队（新能源）党支部');
+      expect(active.data.org.all.nodes.map((c: { name: string }) => c.name)).toContain('第四车队（新能源）党支部');
     });
 
     it('refuses a move into the org’s own subtree and changes nothing', async () => {

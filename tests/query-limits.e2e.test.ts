@@ -112,7 +112,7 @@ describe('statement count header (benchmark only)', () => {
       const res = await fetch(server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
-        body: JSON.stringify({ query: `{ orgs(first: ${first}) { nodes { name parent { name } children { name } } } }` }),
+        body: JSON.stringify({ query: `{ orgs(first: ${first}) { nodes { name parent { name } children { nodes { name } } } } }` }),
       });
       expect(res.status).toBe(200);
       return Number(res.headers.get('x-sql-statements'));

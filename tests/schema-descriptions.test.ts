@@ -43,6 +43,7 @@ function elements(): { path: string; description: string | undefined | null }[] 
 
 /** Plain lists of a type that grows with use must be connections; these lists are bounded by what they are. */
 const BOUNDED_LISTS: Record<string, string> = {
+  'Org.ancestors': 'the orgs above one: as many as the tree is deep',
   'User.roles': 'a user’s role assignments: a few roles over a few orgs, each granted by hand',
   'Viewer.roles': 'the signed-in user’s own role assignments (as User.roles)',
   'Mutation.setPublicReviewsExcluded': 'the reviews the input names (1 to 100 ids)',

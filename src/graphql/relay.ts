@@ -34,30 +34,30 @@ export function idOf(type: string, globalId: string, label = type): string {
   return decoded.id;
 }
 
-@InterfaceType({ description: 'An object with a globally unique, opaque ID.' })
+@InterfaceType({ description: '节点：有全局唯一编号的对象，可用 node(id:) 读取' })
 export abstract class Node {
-  @Field(() => ID)
+  @Field(() => ID, { description: '全局编号（不透明，勿解析）' })
   id: string;
 }
 
-@ObjectType()
+@ObjectType({ description: '分页信息' })
 export class PageInfo {
-  @Field() hasNextPage: boolean;
-  @Field() hasPreviousPage: boolean;
-  @Field(() => String, { nullable: true }) startCursor: string | null;
-  @Field(() => String, { nullable: true }) endCursor: string | null;
+  @Field({ description: '后面还有下一页' }) hasNextPage: boolean;
+  @Field({ description: '前面还有上一页（使用了 after 时）' }) hasPreviousPage: boolean;
+  @Field(() => String, { nullable: true, description: '本页第一项的游标' }) startCursor: string | null;
+  @Field(() => String, { nullable: true, description: '本页最后一项的游标：取下一页时作为 after 传入' }) endCursor: string | null;
 }
 
 export const MAX_PAGE_SIZE = 100;
 
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, description: `Page size, 1 to ${MAX_PAGE_SIZE} (default 20).` })
+  @Field(() => Int, { nullable: true, description: `每页条数，1 至 ${MAX_PAGE_SIZE}（默认 20）` })
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   first?: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: '从此游标之后开始（上一页 pageInfo.endCursor）' })
   after?: string;
 }
 
@@ -116,18 +116,18 @@ export function Connection<T extends object>(NodeType: ClassType<T>): ClassType<
   if (cached) return cached as ClassType<ConnectionShape<T>>;
   const name = NodeType.name;
 
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `${name} 列表中的一项（分页连接）` })
   class Edge {
-    @Field() cursor: string;
-    @Field(() => NodeType) node: T;
+    @Field({ description: '此项的游标' }) cursor: string;
+    @Field(() => NodeType, { description: '此项' }) node: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { description: `${name} 的分页列表（Relay 连接）：nodes 或 edges、pageInfo、totalCount` })
   class ConnectionType {
-    @Field(() => [Edge]) edges: Edge[];
-    @Field(() => [NodeType]) nodes: T[];
-    @Field(() => PageInfo) pageInfo: PageInfo;
-    @Field(() => Int) totalCount: number;
+    @Field(() => [Edge], { description: '本页各项及其游标' }) edges: Edge[];
+    @Field(() => [NodeType], { description: '本页各项' }) nodes: T[];
+    @Field(() => PageInfo, { description: '分页信息' }) pageInfo: PageInfo;
+    @Field(() => Int, { description: '符合条件的总数（仅在选取时计算）' }) totalCount: number;
   }
   connectionCache.set(NodeType, ConnectionType);
   return ConnectionType as ClassType<ConnectionShape<T>>;

@@ -32,6 +32,14 @@ function refuseNul(args: Record<string, unknown>): void {
   if (field) throw coreError('NUL_CHARACTER', { field, params: { field } });
 }
 
+/** The root types, described like every other type (type-graphql leaves them bare). */
+function describeRoots(schema: GraphQLSchema): void {
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  if (query) query.description = '查询：读取数据（按您的权限范围）';
+  if (mutation) mutation.description = '变更：每个变更在一个事务中完成，被拒绝时不改变任何数据，成功时记入审计日志';
+}
+
 /**
  * Wraps the root fields only (a global type-graphql middleware would run for every field of every
  * object, hundreds per response): each query field refuses NUL input; each mutation field runs in its
@@ -39,6 +47,7 @@ function refuseNul(args: Record<string, unknown>): void {
  * module appends who, when, what and which record in the same transaction).
  */
 function wrapRootFields(schema: GraphQLSchema): GraphQLSchema {
+  describeRoots(schema);
   for (const field of Object.values(schema.getQueryType()?.getFields() ?? {})) {
     const resolve = field.resolve ?? defaultFieldResolver;
     field.resolve = (source, args, context, info) => {

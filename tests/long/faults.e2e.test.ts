@@ -213,7 +213,7 @@ describe('SIGTERM during load', () => {
       while (running) {
         const started = Date.now();
         try {
-          const res = await gql(url, `{ orgs(first: 50) { totalCount nodes { name children { name } } } }`, {}, token);
+          const res = await gql(url, `{ orgs(first: 50) { totalCount nodes { name children { nodes { name } } } } }`, {}, token);
           results.push({ started, ok: res.status === 200 && !!res.data });
         } catch {
           results.push({ started, ok: false });

@@ -63,7 +63,11 @@ describe(`mixed load for ${SECONDS} s`, () => {
             ),
           async () =>
             classify(
-              await server.gql(`{ orgs(first: 50) { totalCount nodes { name parent { name } children { name } } } }`, {}, supervisor),
+              await server.gql(
+                `{ orgs(first: 50) { totalCount nodes { name parent { name } children { nodes { name } } } } }`,
+                {},
+                supervisor,
+              ),
             ),
           async () => classify(await server.gql(`{ viewer { username roles { role org { name } } } }`, {}, secretary)),
           async () => {

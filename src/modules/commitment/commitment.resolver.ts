@@ -55,7 +55,10 @@ export class CommitmentResolver {
   }
 
   @Mutation(() => Commitment, { description: '亮承诺：组织或党员的公开承诺（组织书记或上级负责人代表组织，党员为本人）' })
-  async pledgeCommitment(@Arg('input') input: PledgeCommitmentInput, @Ctx() ctx: RequestContext): Promise<Commitment> {
+  async pledgeCommitment(
+    @Arg('input', { description: '承诺内容' }) input: PledgeCommitmentInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Commitment> {
     return commitmentService.pledge(ctx, {
       orgId: idOf('Org', input.orgId),
       text: input.text,
@@ -65,7 +68,10 @@ export class CommitmentResolver {
   }
 
   @Mutation(() => Commitment, { description: '践诺：报告承诺兑现情况及佐证' })
-  async fulfilCommitment(@Arg('input') input: FulfilCommitmentInput, @Ctx() ctx: RequestContext): Promise<Commitment> {
+  async fulfilCommitment(
+    @Arg('input', { description: '践诺报告' }) input: FulfilCommitmentInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Commitment> {
     return commitmentService.fulfil(ctx, idOf('Commitment', input.id, 'Commitment'), input.report, input.evidenceRefs);
   }
 

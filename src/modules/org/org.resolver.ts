@@ -42,12 +42,17 @@ class OrgFilterArgs extends PageArgs {
 }
 
 @ArgsType()
+class OrgChildrenArgs extends PageArgs {
+  @Field({ defaultValue: false, description: '是否包括已撤销的组织' }) includeArchived: boolean;
+}
+
+@ArgsType()
 class OrgsArgs extends OrgFilterArgs {
   @Field(() => ID, { nullable: true, description: '子树的根组织；不填则为您的全部权限范围' })
   under?: string;
 }
 
-@InputType()
+@InputType({ description: '新建党组织' })
 class CreateOrgInput {
   @Field(() => ID, { description: '上级党组织' }) parentId: string;
   @Field({ description: '组织名称：去掉首尾空白后不能为空，同一上级下未撤销的组织不能重名' })
@@ -65,24 +70,24 @@ class CreateOrgInput {
   establishedOn?: Date | null;
 }
 
-@InputType()
+@InputType({ description: '党组织改名' })
 class RenameOrgInput {
   @Field(() => ID, { description: '要改名的党组织' }) id: string;
   @Field({ description: '新名称（规则同创建）' }) @MinLength(1) @MaxLength(200) name: string;
 }
 
-@InputType()
+@InputType({ description: '调整隶属关系' })
 class MoveOrgInput {
   @Field(() => ID, { description: '要移动的党组织（连同其全部下级）' }) id: string;
   @Field(() => ID, { description: '新的上级党组织' }) newParentId: string;
 }
 
-@InputType()
+@InputType({ description: '撤销党组织' })
 class ArchiveOrgInput {
   @Field(() => ID, { description: '要撤销的党组织（须已无未撤销的下级）' }) id: string;
 }
 
-@InputType()
+@InputType({ description: '恢复党组织' })
 class RestoreOrgInput {
   @Field(() => ID, { description: '要恢复的已撤销党组织' }) id: string;
 }
@@ -103,7 +108,7 @@ export class OrgResolver {
   }
 
   @Mutation(() => Org, { description: '新建党组织（管理员，在其管理范围内）' })
-  async createOrg(@Arg('input') input: CreateOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
+  async createOrg(@Arg('input', { description: '新组织' }) input: CreateOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.create(ctx, {
       ...input,
       parentId: orgId(input.parentId),
@@ -112,24 +117,24 @@ export class OrgResolver {
   }
 
   @Mutation(() => Org, { description: '党组织改名（管理员）' })
-  async renameOrg(@Arg('input') input: RenameOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
+  async renameOrg(@Arg('input', { description: '改名' }) input: RenameOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.rename(ctx, orgId(input.id), input.name);
   }
 
   @Mutation(() => Org, { description: '调整隶属关系：把党组织连同全部下级移到新的上级之下（一次完成，不能移到自己的下级之下）' })
-  async moveOrg(@Arg('input') input: MoveOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
+  async moveOrg(@Arg('input', { description: '移动' }) input: MoveOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.move(ctx, orgId(input.id), orgId(input.newParentId));
   }
 
   @Mutation(() => Org, { description: '撤销党组织（须已无未撤销的下级组织）；其记录保留' })
-  async archiveOrg(@Arg('input') input: ArchiveOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
+  async archiveOrg(@Arg('input', { description: '撤销' }) input: ArchiveOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.archive(ctx, orgId(input.id));
   }
 
   @Mutation(() => Org, {
     description: '恢复已撤销的党组织（仅本组织，下级逐个恢复）：上级须未撤销，名称在同级中仍不重复',
   })
-  async restoreOrg(@Arg('input') input: RestoreOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
+  async restoreOrg(@Arg('input', { description: '恢复' }) input: RestoreOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.restore(ctx, orgId(input.id));
   }
 
@@ -153,13 +158,11 @@ export class OrgResolver {
     return orgService.parent(ctx, org);
   }
 
-  @FieldResolver(() => [Org], { description: '直属下级组织（树的一层，在您的权限范围内）；大的层级请用 descendants 或 orgs(under:) 分页' })
-  async children(
-    @Root() org: Org,
-    @Ctx() ctx: RequestContext,
-    @Arg('includeArchived', { defaultValue: false, description: '是否包括已撤销的组织' }) includeArchived: boolean,
-  ): Promise<Org[]> {
-    return orgService.children(ctx, org, includeArchived);
+  @FieldResolver(() => OrgConnection, { description: '直属下级组织（树的一层，在您的权限范围内），按树的顺序分页' })
+  async children(@Root() org: Org, @Args() args: OrgChildrenArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Org>> {
+    return toConnection(
+      await orgService.children(ctx, org, { first: pageSize(args), after: args.after, includeArchived: args.includeArchived }),
+    );
   }
 
   @FieldResolver(() => [Org], { description: '各级上级组织：从根组织到直接上级（长度即层级，有上限）' })
