@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { DomainModule, MutationHook, NodeFetcher } from './domain-module';
+import { DomainModule, LiveReread, MutationHook, NodeFetcher } from './domain-module';
 
 /**
  * Every domain module under src/modules, in folder order. Found on disk (each folder's
@@ -27,3 +27,4 @@ export const moduleResolvers = domainModules.flatMap((m) => m.resolvers);
 export const moduleEntities = domainModules.flatMap((m) => m.entities);
 export const moduleNodes: Record<string, NodeFetcher> = Object.assign({}, ...domainModules.map((m) => m.nodes));
 export const mutationHooks: MutationHook[] = domainModules.flatMap((m) => (m.aroundMutation ? [m.aroundMutation] : []));
+export const moduleLiveTopics: Record<string, LiveReread> = Object.assign({}, ...domainModules.map((m) => m.liveTopics ?? {}));
