@@ -8,6 +8,7 @@ import { Config } from './config';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
 import { formatError, toAppError, toGraphQLError } from './graphql/errors';
 import { localePlugin } from './graphql/locale-plugin';
+import { LiveServer, attachLiveServer } from './graphql/live-server';
 import { localeOf, renderReason } from './graphql/messages';
 import { registerGraphiql } from './graphql/graphiql';
 import { RequestLimiter, rateLimitHttpPlugin } from './graphql/rate-limit';
@@ -19,6 +20,8 @@ export interface RunningApp {
   url: string;
   port: number;
   fastify: FastifyInstance;
+  /** Subscriptions over WebSocket on the same port and path, and this process's LISTEN connection. */
+  live: LiveServer;
   close(): Promise<void>;
 }
 
@@ -50,8 +53,9 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
   const limits = armor(config);
   const limiter = new RequestLimiter(config);
 
+  const schema = await getSchema();
   const apollo = new ApolloServer<RequestContext>({
-    schema: await getSchema(),
+    schema,
     introspection: config.introspection,
     formatError,
     includeStacktraceInErrorResponses: false,
@@ -101,7 +105,21 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     },
   });
 
-  await fastify.listen({ port: listen.port, host: listen.host });
+  // graphql-ws on the same port and path; its LISTEN connection goes straight to PostgreSQL (README: Live updates)
+  const live = await attachLiveServer(fastify, {
+    config,
+    dataSource,
+    schema,
+    validationRules: limits.validationRules ?? [],
+    limiter,
+  });
+
+  try {
+    await fastify.listen({ port: listen.port, host: listen.host });
+  } catch (error) {
+    await live.close().catch(() => undefined);
+    throw error;
+  }
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : listen.port;
   const shownHost = listen.host === '0.0.0.0' ? 'localhost' : listen.host;
@@ -109,7 +127,9 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     url: `http://${shownHost}:${port}/graphql`,
     port,
     fastify,
+    live,
     async close() {
+      await live.close();
       await apollo.stop();
       await fastify.close();
     },

@@ -20,6 +20,8 @@ export interface Config {
   databaseUrl?: string;
   /** Runtime (non-owner, RLS-bound) URL; derived from databaseUrl when absent. */
   appDatabaseUrl?: string;
+  /** Direct URL (never through a pooler) of the runtime role for the live events' LISTEN connection; default: the pool's URL. */
+  liveDatabaseUrl?: string;
   appDbRole: string;
   dataDir: string;
   jwt: JwtKeys;
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST || '0.0.0.0',
     databaseUrl,
     appDatabaseUrl,
+    liveDatabaseUrl: urlVar(env, 'LIVE_DATABASE_URL'),
     appDbRole,
     dataDir,
     jwt,

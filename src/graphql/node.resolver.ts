@@ -1,25 +1,8 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { moduleNodes } from '../modules';
-import { NodeFetcher } from '../modules/domain-module';
 import { RequestContext } from './context';
 import { coreError } from './errors';
-import { decodeGlobalId, Node } from './relay';
-
-/**
- * Every Node type and how to load one instance of it within the viewer's reach (from the domain
- * modules). A Map, not a plain object: the type comes from the client, and `constructor`, `__proto__`
- * or `toString` must be as unknown as any other name.
- */
-const fetchers: ReadonlyMap<string, NodeFetcher> = new Map(Object.entries(moduleNodes));
-
-async function fetchNode(ctx: RequestContext, globalId: string): Promise<object | null> {
-  const decoded = decodeGlobalId(globalId);
-  const fetcher = decoded && fetchers.get(decoded.type);
-  if (!decoded || !fetcher || !ctx.viewer) return null;
-  // Operators see tenants, never what is inside them.
-  if (ctx.viewer.kind === 'operator' && decoded.type !== 'Tenant') return null;
-  return fetcher(ctx, decoded.id);
-}
+import { fetchNode } from './node-fetch';
+import { Node } from './relay';
 
 @Resolver()
 export class NodeResolver {

@@ -4,6 +4,7 @@ import { AuthResolver } from '../auth/auth.resolver';
 import { moduleResolvers, mutationHooks } from '../modules';
 import { RequestContext } from './context';
 import { coreError } from './errors';
+import { liveError, livePubSub } from './live';
 import { NodeResolver } from './node.resolver';
 import { ErrorReasonResolver, registerErrorReasonEnum } from './error-reasons.resolver';
 
@@ -44,7 +45,8 @@ function describeRoots(schema: GraphQLSchema): void {
  * Wraps the root fields only (a global type-graphql middleware would run for every field of every
  * object, hundreds per response): each query field refuses NUL input; each mutation field runs in its
  * own savepoint, so a refused one leaves no trace, wrapped by the modules' mutation hooks (the audit
- * module appends who, when, what and which record in the same transaction).
+ * module appends who, when, what and which record in the same transaction); a subscription field
+ * answers only over WebSocket.
  */
 function wrapRootFields(schema: GraphQLSchema): GraphQLSchema {
   describeRoots(schema);
@@ -68,6 +70,14 @@ function wrapRootFields(schema: GraphQLSchema): GraphQLSchema {
       return context.tx.inSavepoint(run);
     };
   }
+  // A subscription's root is its event (src/graphql/live-server.ts); over HTTP there is none.
+  for (const field of Object.values(schema.getSubscriptionType()?.getFields() ?? {})) {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    field.resolve = (source, args, context, info) => {
+      if (source === undefined || source === null) throw liveError('LIVE_WEBSOCKET_ONLY');
+      return resolve(source, args, context, info);
+    };
+  }
   return schema;
 }
 
@@ -78,6 +88,7 @@ export function getSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers,
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    pubSub: livePubSub,
     emitSchemaFile: false,
   }).then(wrapRootFields);
   return cached;

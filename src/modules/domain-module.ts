@@ -3,9 +3,16 @@ import { DataSource } from 'typeorm';
 import { Config } from '../config';
 import { RequestContext } from '../graphql/context';
 import { RequestLimiter } from '../graphql/rate-limit';
+import { LiveEvent } from '../graphql/live';
 
 /** Loads one instance of a Node type within the viewer's reach (null when unknown or out of reach). */
 export type NodeFetcher = (ctx: RequestContext, id: string) => Promise<object | null>;
+
+/**
+ * Re-reads a live event's objects for one subscriber, under its identity (ctx: its tenant, viewer
+ * and transaction): the roots of the results it may receive (none: it receives nothing).
+ */
+export type LiveReread = (ctx: RequestContext, event: LiveEvent) => Promise<unknown[]>;
 
 /** A root mutation field as the mutation hooks see it. */
 export interface MutationField {
@@ -83,6 +90,8 @@ export interface DomainModule {
   sweeps?: Sweep[];
   /** Wraps every root mutation (core knows no module by name; the audit module registers its trail here). */
   aroundMutation?: MutationHook;
+  /** What each live topic this module serves lets a subscriber see (src/graphql/live.ts), by topic. */
+  liveTopics?: Record<string, LiveReread>;
   /**
    * Demo data for `npm start`: called once per demo tenant, as that tenant's admin (ctx.viewer), after
    * the tenant's framework, campaign and supervision team exist. Runs through the same services a

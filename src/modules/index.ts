@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { FastifyInstance } from 'fastify';
-import { DomainModule, MutationHook, NodeFetcher, RouteDeps, Sweep } from './domain-module';
+import { DomainModule, LiveReread, MutationHook, NodeFetcher, RouteDeps, Sweep } from './domain-module';
 
 /**
  * Every domain module under src/modules, in folder order. Found on disk (each folder's
@@ -39,3 +39,4 @@ export const moduleSweeps: Sweep[] = domainModules.flatMap((m) => m.sweeps ?? []
 for (const [i, sweep] of moduleSweeps.entries()) {
   if (moduleSweeps.findIndex((s) => s.name === sweep.name) !== i) throw new Error(`Sweep ${sweep.name} is registered twice`);
 }
+export const moduleLiveTopics: Record<string, LiveReread> = Object.assign({}, ...domainModules.map((m) => m.liveTopics ?? {}));

@@ -3,6 +3,7 @@ import { RequestContext, requireUser } from '../../graphql/context';
 import { coreError } from '../../graphql/errors';
 import { keysetPage } from '../../graphql/keyset';
 import { Page, decodeCursor } from '../../graphql/relay';
+import { LiveTopic, notifyLive } from '../../graphql/live';
 import { Notification, NotificationKind } from './notification.entity';
 import { notificationError } from './notification.errors';
 
@@ -51,11 +52,11 @@ export async function responsibleOfficers(tx: RequestTransaction, tenantId: stri
  */
 export async function insertNotifications(tx: RequestTransaction, tenantId: string, drafts: NotificationDraft[]): Promise<number> {
   if (!drafts.length) return 0;
-  const rows = await tx.query(
+  const rows = await tx.query<{ id: string; user_id: string }>(
     `INSERT INTO notifications (tenant_id, user_id, kind, subject_type, subject_id, org_id, occurrence, title, body)
      SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::date[], $8::text[], $9::text[])
      ON CONFLICT (tenant_id, kind, subject_id, org_id, occurrence, user_id) DO NOTHING
-     RETURNING id`,
+     RETURNING id, user_id`,
     [
       tenantId,
       drafts.map((d) => d.userId),
@@ -68,6 +69,7 @@ export async function insertNotifications(tx: RequestTransaction, tenantId: stri
       drafts.map((d) => d.body.slice(0, 5000)),
     ],
   );
+  await notifyLive(tx, { topic: LiveTopic.NOTIFICATION_ADDED, ids: rows.map((r) => r.id), users: rows.map((r) => r.user_id) });
   return rows.length;
 }
 

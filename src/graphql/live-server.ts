@@ -1,0 +1,353 @@
+import { IncomingMessage } from 'node:http';
+import { Duplex } from 'node:stream';
+import { FastifyInstance } from 'fastify';
+import {
+  DocumentNode,
+  ExecutionArgs,
+  ExecutionResult,
+  GraphQLError,
+  GraphQLSchema,
+  OperationTypeNode,
+  ValidationRule,
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+} from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import jwt from 'jsonwebtoken';
+import { DataSource } from 'typeorm';
+import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import { WebSocket, WebSocketServer } from 'ws';
+import { UserViewer } from '../auth/viewer';
+import { Config } from '../config';
+import { LiveHub } from '../db/live-listener';
+import { moduleLiveTopics } from '../modules';
+import { authenticate, createRequestContext } from './context';
+import { AppError, ErrorCode, coreError, forLog, formatError, localizeError, toAppError } from './errors';
+import { LiveEvent, LiveRoute, LiveSubscribeContext, liveError } from './live';
+import { Locale, localeOf } from './messages';
+import { RequestLimiter } from './rate-limit';
+
+/** Subscriptions one socket may hold at once. */
+export const MAX_SUBSCRIPTIONS_PER_SOCKET = 10;
+/** Events rendered at once by this process (each in a transaction of the request pool, which requests need more). */
+const CONCURRENT_DELIVERIES = 4;
+/** Largest message a client may send (a subscription document and its variables). */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** How a refusal closes the socket: graphql-ws clients give up on 4401 (sign in again) and retry on 1013. */
+function closeCodeOf(error: AppError): number {
+  switch (error.code) {
+    case ErrorCode.UNAUTHENTICATED:
+      return CloseCode.Unauthorized; // 4401
+    case ErrorCode.FORBIDDEN:
+      return CloseCode.Forbidden; // 4403
+    case ErrorCode.RATE_LIMITED:
+      return 4429;
+    case ErrorCode.SERVICE_UNAVAILABLE:
+    case ErrorCode.TIMEOUT:
+      return 1013; // try again later
+    default:
+      return CloseCode.InternalServerError; // 4500
+  }
+}
+
+/** Closes with the refusal's code and its reason (`TOKEN_INVALID`, `LIVE_TOKEN_EXPIRED`, …) as the close reason. */
+function refuse(socket: WebSocket, error: AppError): void {
+  socket.close(closeCodeOf(error), String(error.details.reason ?? error.code).slice(0, 120));
+}
+
+/** One acknowledged socket: the signed-in user it serves and until when its token holds. */
+interface LiveConnection {
+  socket: WebSocket;
+  authorization: string;
+  route: LiveRoute;
+  ip: string;
+  locale: Locale;
+  expiresAt: number;
+  timer: NodeJS.Timeout;
+}
+
+interface SubscribeContext extends LiveSubscribeContext {
+  connection: LiveConnection;
+}
+
+/** Hands out at most `max` slots; the rest wait in order. */
+class Slots {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly max: number) {}
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active < this.max) this.active++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+/**
+ * The results of a subscription: each raw event becomes zero or more results (render). `return()`
+ * ends the source at once (so the hub drops the subscription even while waiting for an event); an
+ * async generator could not, being stuck in its await.
+ */
+function results(
+  source: AsyncIterator<unknown>,
+  render: (event: LiveEvent) => Promise<ExecutionResult[] | 'closed'>,
+): AsyncGenerator<ExecutionResult> {
+  const ready: ExecutionResult[] = [];
+  let finished = false;
+  const end = async (): Promise<IteratorResult<ExecutionResult>> => {
+    finished = true;
+    ready.length = 0;
+    await source.return?.();
+    return { value: undefined, done: true };
+  };
+  const iterator: AsyncGenerator<ExecutionResult> = {
+    async next() {
+      for (;;) {
+        const result = ready.shift();
+        if (result) return { value: result, done: false };
+        if (finished) return { value: undefined, done: true };
+        const step = await source.next();
+        if (step.done) return end();
+        const rendered = await render(step.value as LiveEvent);
+        if (rendered === 'closed') return end();
+        if (!finished) ready.push(...rendered);
+      }
+    },
+    return: end,
+    async throw(error: unknown) {
+      await end();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+export interface LiveServer {
+  hub: LiveHub;
+  close(): Promise<void>;
+}
+
+/**
+ * GraphQL subscriptions over WebSocket (graphql-ws, the protocol of Apollo Client and urql) on the
+ * HTTP server's own port and path, /graphql. Authentication: the access token in connection_init
+ * (`{ authorization: 'Bearer …' }`), checked like a request's; refused by closing with 4401
+ * (UNAUTHENTICATED) or 4403 (FORBIDDEN) and the reason. The socket is closed with 4401
+ * LIVE_TOKEN_EXPIRED when the token expires (reconnect with a fresh one). Each event is rendered
+ * like a request of its own: a transaction of the request pool with the subscriber's tenant, the
+ * token and account checked again (a disabled account's socket closes at its next event), the event's
+ * objects re-read under the subscriber's identity by the module that owns the topic, and only what
+ * the subscriber may see is sent. Queries and mutations go over HTTP (one transaction per request).
+ */
+export async function attachLiveServer(
+  fastify: FastifyInstance,
+  deps: {
+    config: Config;
+    dataSource: DataSource;
+    schema: GraphQLSchema;
+    validationRules: readonly ValidationRule[];
+    limiter: RequestLimiter;
+  },
+): Promise<LiveServer> {
+  const { config, dataSource, schema, limiter } = deps;
+  const rules = [...specifiedRules, ...deps.validationRules];
+  // LIVE_DATABASE_URL when the pool goes through a pooler; else the pool's own URL (the same role, straight to PostgreSQL)
+  const listenUrl = config.liveDatabaseUrl ?? (dataSource.options as PostgresConnectionOptions).url;
+  if (!listenUrl) throw new Error('live updates need LIVE_DATABASE_URL or a pool configured by URL');
+  const hub = new LiveHub(listenUrl);
+  await hub.start();
+  const connections = new WeakMap<WebSocket, LiveConnection>();
+  const deliveries = new Slots(CONCURRENT_DELIVERIES);
+
+  const asGraphQLError = (error: AppError) => new GraphQLError(error.message, { originalError: error });
+  const formatted = (errors: readonly GraphQLError[], locale: Locale) =>
+    errors.map((e) => localizeError(formatError(e.toJSON(), e), locale) as ReturnType<GraphQLError['toJSON']>);
+
+  /** The token's viewer in a short transaction of its own: refuses what a request would refuse. */
+  async function signedIn(authorization: string, ip: string, locale: Locale): Promise<UserViewer> {
+    const ctx = createRequestContext(config, dataSource, ip, locale);
+    try {
+      await authenticate(ctx, authorization);
+      await ctx.tx.finish(true);
+    } catch (error) {
+      await ctx.tx.finish(false).catch(() => undefined);
+      throw error;
+    }
+    if (ctx.viewer?.kind !== 'user') throw coreError('TENANT_USER_REQUIRED');
+    return ctx.viewer;
+  }
+
+  /** One event for one subscriber: its objects re-read under the subscriber's identity, then the selection executed. */
+  async function render(event: LiveEvent, args: ExecutionArgs, connection: LiveConnection): Promise<ExecutionResult[] | 'closed'> {
+    if (!Object.hasOwn(moduleLiveTopics, event.topic)) return [];
+    const reread = moduleLiveTopics[event.topic];
+    return deliveries.run(async () => {
+      if (connection.socket.readyState !== WebSocket.OPEN) return 'closed';
+      if (Date.now() >= connection.expiresAt) {
+        refuse(connection.socket, liveError('LIVE_TOKEN_EXPIRED'));
+        return 'closed';
+      }
+      const ctx = createRequestContext(config, dataSource, connection.ip, connection.locale);
+      try {
+        // the token again, and the account: disabled or gone closes the socket; changed roles apply now
+        await authenticate(ctx, connection.authorization);
+        if (ctx.viewer?.kind !== 'user') throw coreError('TENANT_USER_REQUIRED');
+        const roots = await reread(ctx, event);
+        const out: ExecutionResult[] = [];
+        for (const root of roots) out.push(await execute({ ...args, rootValue: root, contextValue: ctx }));
+        await ctx.tx.finish(true);
+        return out;
+      } catch (error) {
+        await ctx.tx.finish(false).catch(() => undefined);
+        const known = toAppError(error);
+        if (known && (known.code === ErrorCode.UNAUTHENTICATED || known.code === ErrorCode.FORBIDDEN)) {
+          refuse(connection.socket, known);
+          return 'closed';
+        }
+        // a database hiccup loses this event for this subscriber; `notifications` and `viewer.tasks` still hold it
+        console.error('[live] an event could not be delivered:', forLog(error));
+        return [];
+      }
+    });
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let path = '';
+    try {
+      path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      /* not a path of ours: refused below */
+    }
+    if (path !== '/graphql') {
+      socket.on('error', () => socket.destroy());
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  fastify.server.on('upgrade', onUpgrade);
+
+  const server = useServer(
+    {
+      schema,
+      connectionInitWaitTimeout: 5000,
+
+      async onConnect(ctx) {
+        const { socket, request } = ctx.extra;
+        const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+        const text = (key: string) => (typeof params[key] === 'string' ? (params[key] as string) : undefined);
+        const locale = localeOf(text('accept-language') ?? request.headers['accept-language']);
+        const ip = request.socket.remoteAddress ?? '';
+        try {
+          const authorization = text('authorization') ?? text('Authorization');
+          if (!authorization) throw coreError('UNAUTHENTICATED');
+          const viewer = await signedIn(authorization, ip, locale);
+          limiter.check(viewer);
+          const { exp } = (jwt.decode(authorization.trim().slice('Bearer '.length)) ?? {}) as { exp?: number };
+          const expiresAt = typeof exp === 'number' ? exp * 1000 : Date.now();
+          // verification allows a few seconds of clock skew; a socket does not start on an expired token
+          if (expiresAt <= Date.now()) throw liveError('LIVE_TOKEN_EXPIRED');
+          const timer = setTimeout(() => refuse(socket, liveError('LIVE_TOKEN_EXPIRED')), Math.min(2 ** 31 - 1, expiresAt - Date.now()));
+          timer.unref();
+          connections.set(socket, {
+            socket,
+            authorization,
+            route: { hub, tenantId: viewer.tenantId, userId: viewer.userId },
+            ip,
+            locale,
+            expiresAt,
+            timer,
+          });
+          return true;
+        } catch (error) {
+          const known = toAppError(error);
+          if (!known) console.error('[live] connection refused by a fault:', forLog(error));
+          refuse(socket, known ?? coreError('INTERNAL'));
+          return false; // graphql-ws's own 4403 follows ours and is ignored by ws: the first close wins
+        }
+      },
+
+      onSubscribe(ctx, _id, payload) {
+        const connection = connections.get(ctx.extra.socket);
+        if (!connection) return [asGraphQLError(coreError('UNAUTHENTICATED'))];
+        // ctx.subscriptions already holds this one
+        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
+          return [asGraphQLError(liveError('LIVE_TOO_MANY_SUBSCRIPTIONS', { params: { limit: MAX_SUBSCRIPTIONS_PER_SOCKET } }))];
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: 3000 });
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation && operation.operation !== OperationTypeNode.SUBSCRIPTION)
+          return [asGraphQLError(liveError('LIVE_SUBSCRIPTIONS_ONLY'))];
+        const contextValue: SubscribeContext = { live: connection.route, connection };
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+      },
+
+      async subscribe(args) {
+        const { connection } = args.contextValue as SubscribeContext;
+        const source = await createSourceEventStream(args);
+        if (!isAsyncIterable(source)) return source;
+        return results(source[Symbol.asyncIterator](), (event) => render(event, args, connection));
+      },
+
+      onNext(ctx, _id, _payload, _args, result) {
+        if (!result.errors) return undefined;
+        const locale = connections.get(ctx.extra.socket)?.locale ?? 'zh-CN';
+        return { ...result, errors: formatted(result.errors, locale) };
+      },
+
+      onError(ctx, _id, _payload, errors) {
+        return formatted(errors, connections.get(ctx.extra.socket)?.locale ?? 'zh-CN');
+      },
+
+      onClose(ctx) {
+        const connection = connections.get(ctx.extra.socket);
+        if (connection) clearTimeout(connection.timer);
+        connections.delete(ctx.extra.socket);
+      },
+    },
+    wss,
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    hub,
+    close() {
+      closing ??= (async () => {
+        fastify.server.off('upgrade', onUpgrade);
+        // dispose closes every socket with 1001 Going Away and waits for them; one that does not answer is cut after a second
+        const cut = setTimeout(() => wss.clients.forEach((s) => s.terminate()), 1000);
+        try {
+          await server.dispose();
+        } finally {
+          clearTimeout(cut);
+        }
+        await hub.stop();
+      })();
+      return closing;
+    },
+  };
+}
