@@ -39,6 +39,8 @@ function describeRoots(schema: GraphQLSchema): void {
   const mutation = schema.getMutationType();
   if (query) query.description = '查询：读取数据（按您的权限范围）';
   if (mutation) mutation.description = '变更：每个变更在一个事务中完成，被拒绝时不改变任何数据，成功时记入审计日志';
+  const subscription = schema.getSubscriptionType();
+  if (subscription) subscription.description = '订阅：经 WebSocket（graphql-ws 协议，路径 /graphql）实时推送给当前登录者的事件';
 }
 
 /**

@@ -5,19 +5,19 @@ import path from 'node:path';
 import { Client as Subscriber, createClient } from 'graphql-ws';
 import { Client } from 'pg';
 import WebSocket from 'ws';
-import { signAccessToken } from '../src/auth/jwt';
-import { withTransaction } from '../src/db/request-transaction';
-import { publishEvent } from '../src/graphql/live';
-import { sweepDeadlineReminders } from '../src/modules/notification/sweeps';
-import { NotificationKind } from '../src/modules/notification/notification.entity';
-import { insertNotifications } from '../src/modules/notification/notification.service';
-import { day } from './helpers/dates';
-import { globalId, rawId } from './helpers/ids';
-import { trackOpen } from './helpers/leftovers';
-import { TEST_JWT_SECRET, TestServer, startTestServer } from './helpers/server';
-import { tenantId } from './helpers/sql';
-import { orgIds } from './helpers/story';
-import { clusterUrl } from './helpers/test-database';
+import { signAccessToken } from '../../src/auth/jwt';
+import { withTransaction } from '../../src/db/request-transaction';
+import { publishEvent } from '../../src/graphql/live';
+import { sweepDeadlineReminders } from '../../src/modules/notification/sweeps';
+import { NotificationKind } from '../../src/modules/notification/notification.entity';
+import { insertNotifications } from '../../src/modules/notification/notification.service';
+import { day } from '../helpers/dates';
+import { globalId, rawId } from '../helpers/ids';
+import { trackOpen } from '../helpers/leftovers';
+import { TEST_JWT_SECRET, TestServer, startTestServer } from '../helpers/server';
+import { tenantId } from '../helpers/sql';
+import { orgIds } from '../helpers/story';
+import { clusterUrl } from '../helpers/test-database';
 
 const NOTIFICATION_ADDED = `subscription { notificationAdded { id kind kindLabel title occurrence read org { name } } }`;
 const TASK_CHANGED = `subscription { taskChanged { kind subjectId } }`;
@@ -448,7 +448,7 @@ describe('live updates over WebSocket (graphql-ws), through PostgreSQL LISTEN/NO
         };
         require('./src/main.ts');`;
       child = spawn(process.execPath, ['-e', hook], {
-        cwd: path.join(__dirname, '..'),
+        cwd: path.join(__dirname, '..', '..'),
         env: {
           ...process.env,
           DATABASE_URL: clusterUrl(server.dbName),
