@@ -1194,15 +1194,15 @@ describe('demo data of innovation, exemplars, leading group and brands', () => {
     await ctx.tx.setIdentity({ platform: true });
     await ctx.tx.begin();
     try {
-      const [tenant] = await ctx.tx.query(`SELECT id FROM tenants WHERE slug = $1`, [slug]);
+      const [tenant] = await ctx.tx.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = $1`, [slug]);
       await ctx.tx.setIdentity({ tenantId: tenant.id, platform: false });
-      const [admin] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'admin'`, [tenant.id]);
+      const [admin] = await ctx.tx.query<{ id: string }>(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'admin'`, [tenant.id]);
       await loadViewer(ctx, { kind: 'user', sub: admin.id, tid: tenant.id });
       const version = await frameworkService.publish(
         ctx,
         (await frameworkService.import(ctx, { template: slug === 'jtj' ? 'sqsy' : 'wqwh' })).id,
       );
-      const [root] = await ctx.tx.query(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND parent_id IS NULL`);
+      const [root] = await ctx.tx.query<{ id: string }>(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND parent_id IS NULL`);
       const campaign = await campaignService.create(ctx, {
         name: '创建活动',
         versionId: version.id,

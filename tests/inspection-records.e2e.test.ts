@@ -323,7 +323,7 @@ describe('inspection records: partial updates, amendments that carry findings, t
     ).catch((e) => e);
     expect(toAppError(error)).toMatchObject({ code: 'CONFLICT', details: { reason: 'RECORD_FINALIZED' } });
     const audit = await withTransaction(server.database.dataSource, { tenantId }, async (tx) => {
-      const [row] = await tx.query(`SELECT id FROM audit_log LIMIT 1`);
+      const [row] = await tx.query<{ id: string }>(`SELECT id FROM audit_log LIMIT 1`);
       // the app role has no UPDATE on the audit log; as the owner the trigger answers AP002
       return row;
     });

@@ -1037,7 +1037,7 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
     const ctx = createRequestContext(server.config, server.database.dataSource, 'seed');
     await ctx.tx.setIdentity({ tenantId: jtjId, platform: false });
     await ctx.tx.begin();
-    const [admin] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'admin'`, [jtjId]);
+    const [admin] = await ctx.tx.query<{ id: string }>(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'admin'`, [jtjId]);
     await loadViewer(ctx, { kind: 'user', sub: admin.id, tid: jtjId } as Parameters<typeof loadViewer>[1]);
     const rootOrgId = rawId(ids['中共市交通运输局党委']);
     for (const m of [commitmentModule, linkCodeModule, opinionModule, pairingModule, publicReviewModule])

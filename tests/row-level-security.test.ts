@@ -32,15 +32,15 @@ describe('row-level security', () => {
       await withTransaction(server.database.dataSource, { tenantId: tenant.id }, async (tx) => {
         let populated = 0;
         for (const table of tables) {
-          const rows = await tx.query(`SELECT DISTINCT tenant_id FROM ${table}`);
+          const rows = await tx.query<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM ${table}`);
           expect({ table, tenants: rows.map((r) => r.tenant_id) }).toEqual({ table, tenants: rows.length ? [tenant.id] : [] });
           if (rows.length) populated++;
         }
         // not a vacuous pass: most tables hold rows of this tenant
         expect(populated).toBeGreaterThan(15);
-        const orgs = await tx.query(`SELECT count(*)::int AS n FROM orgs`);
+        const orgs = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM orgs`);
         expect(orgs[0].n).toBeGreaterThanOrEqual(30);
-        const others = await tx.query(`SELECT count(*)::int AS n FROM tenants`);
+        const others = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM tenants`);
         expect(others[0].n).toBe(1);
       });
     }
@@ -49,7 +49,7 @@ describe('row-level security', () => {
   it('shows nothing when no tenant is set', async () => {
     await withTransaction(server.database.dataSource, {}, async (tx) => {
       for (const table of [...tables, 'tenants', 'platform_operators']) {
-        const rows = await tx.query(`SELECT count(*)::int AS n FROM ${table}`);
+        const rows = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
         expect({ table, n: rows[0].n }).toEqual({ table, n: 0 });
       }
     });

@@ -59,7 +59,7 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
   if (claims.kind === 'operator') {
     await ctx.tx.setIdentity({ platform: true, tenantId: null });
     await ctx.tx.begin();
-    const [operator] = await ctx.tx.query(`SELECT id, username, disabled FROM platform_operators WHERE id = $1`, [claims.sub]);
+    const [operator] = await ctx.tx.query<{ id: string; username: string; disabled: boolean }>(`SELECT id, username, disabled FROM platform_operators WHERE id = $1`, [claims.sub]);
     if (!operator || operator.disabled) throw unauthenticated('TOKEN_INVALID');
     ctx.viewer = { kind: 'operator', operatorId: operator.id, username: operator.username };
     return;

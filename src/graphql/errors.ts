@@ -104,15 +104,6 @@ export function defineErrors<R extends string>(owner: string, table: Record<R, R
     reasonError(table[reason].code, reason, typeof options === 'string' ? { field: options } : options);
 }
 
-/**
- * @deprecated the reason → code table of the first modules, with English messages built in code; every
- * module moves to defineErrors (issue 11/12), then this goes.
- */
-export function errorFactory<R extends string>(codes: Record<R, ErrorCode>) {
-  return (reason: R, message: string, details: string | Omit<AppErrorDetails, 'reason'> = {}): AppError =>
-    new AppError(codes[reason], message, { reason, ...(typeof details === 'string' ? { field: details } : details) });
-}
-
 /** Reasons of the core itself (request, tokens, limits, the database's own refusals). */
 export const coreError = defineErrors('core', {
   UNAUTHENTICATED: { code: ErrorCode.UNAUTHENTICATED, zh: '请先登录', en: 'Sign-in required' },
@@ -200,13 +191,6 @@ export const coreError = defineErrors('core', {
   BAD_REQUEST: { code: ErrorCode.BAD_USER_INPUT, zh: '请求格式不正确', en: 'Malformed request' },
 });
 
-/** @deprecated modules declare their own reasons; kept for the modules not yet moved. */
-export const badInput = (field: string, message: string, reason = 'INVALID_INPUT') =>
-  new AppError(ErrorCode.BAD_USER_INPUT, message, { field, reason });
-/** @deprecated modules declare their own NOT_FOUND reasons. */
-export const notFound = (what: string) => coreError('NOT_FOUND', { params: { what } });
-export const forbidden = (message?: string) =>
-  message ? new AppError(ErrorCode.FORBIDDEN, message, { reason: 'FORBIDDEN' }) : coreError('FORBIDDEN');
 export const unauthenticated = (reason: 'UNAUTHENTICATED' | 'TOKEN_INVALID' | 'AUTH_HEADER_MALFORMED' = 'UNAUTHENTICATED') =>
   coreError(reason);
 

@@ -53,9 +53,9 @@ async function asAdmin(dataSource: DataSource, config: Config, slug: string, wor
   await ctx.tx.setIdentity({ platform: true });
   await ctx.tx.begin();
   try {
-    const [tenant] = await ctx.tx.query(`SELECT id FROM tenants WHERE slug = $1`, [slug]);
+    const [tenant] = await ctx.tx.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = $1`, [slug]);
     await ctx.tx.setIdentity({ tenantId: tenant.id, platform: false });
-    const [admin] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'admin'`, [tenant.id]);
+    const [admin] = await ctx.tx.query<{ id: string }>(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'admin'`, [tenant.id]);
     await loadViewer(ctx, { kind: 'user', sub: admin.id, tid: tenant.id });
     await work(ctx);
     await ctx.tx.finish(true);
@@ -71,7 +71,7 @@ export async function seedDemoCampaigns(dataSource: DataSource, config: Config):
     await asAdmin(dataSource, config, demo.slug, async (ctx) => {
       const draft = await frameworkService.import(ctx, { template: demo.template });
       const version = await frameworkService.publish(ctx, draft.id);
-      const [root] = await ctx.tx.query(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND parent_id IS NULL`);
+      const [root] = await ctx.tx.query<{ id: string }>(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND parent_id IS NULL`);
       const campaign = await campaignService.create(ctx, {
         name: demo.name,
         versionId: version.id,
@@ -79,7 +79,7 @@ export async function seedDemoCampaigns(dataSource: DataSource, config: Config):
         ...SOURCE_SCHEDULE,
       });
       // The bureau's supervision team (督导组), led by the demo inspector, over the whole tree.
-      const [inspector] = await ctx.tx.query(`SELECT id FROM users WHERE tenant_id = app_tenant_id() AND username = 'inspector'`);
+      const [inspector] = await ctx.tx.query<{ id: string }>(`SELECT id FROM users WHERE tenant_id = app_tenant_id() AND username = 'inspector'`);
       await supervisionService.createTeam(ctx, {
         name: '第一督导组',
         leaderId: inspector.id,

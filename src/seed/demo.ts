@@ -50,7 +50,7 @@ export async function seedDemoIfEmpty(dataSource: DataSource, config: Config, op
       for (const user of spec.users.slice(1)) {
         const org = byName.get(user.org);
         if (!org) throw new Error(`demo data: unknown org ${user.org}`);
-        const [row] = await tx.query(
+        const [row] = await tx.query<{ id: string }>(
           `INSERT INTO users (tenant_id, username, display_name, password_hash, org_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
           [tenant.id, user.username, user.displayName, passwordHash, org.id],
         );

@@ -13,7 +13,7 @@ import { notificationSweeps, sweepInTransaction } from './sweeps';
  */
 async function seedDemo(ctx: RequestContext, demo: { slug: string }): Promise<void> {
   if (demo.slug !== 'jtj') return;
-  const [branch] = await ctx.tx.query(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND name = '第一车队党支部'`);
+  const [branch] = await ctx.tx.query<{ id: string }>(`SELECT id FROM orgs WHERE tenant_id = app_tenant_id() AND name = '第一车队党支部'`);
   const notice = await noticeService.create(ctx, {
     kind: NoticeKind.COMMENDATION,
     title: '关于表扬第一车队党支部开展便民服务日活动的通报',
