@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { buildSchema, parse, validate } from 'graphql';
+import { buildSchema, parse, print, validate } from 'graphql';
 
 const dir = path.join(__dirname, '..', 'docs', 'operations');
 const schema = buildSchema(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
@@ -17,5 +17,36 @@ describe('docs/operations against the schema', () => {
     expect(validate(schema, document).map((e) => e.message)).toEqual([]);
     const unnamed = document.definitions.filter((d) => d.kind === 'OperationDefinition' && !d.name);
     expect(unnamed).toEqual([]);
+  });
+});
+
+/** The queries a screen opens with (every variable optional) run on the demo as the admin, without an error. */
+describe('docs/operations on the running server', () => {
+  // loaded lazily: the static checks above need no database
+  let server: import('./helpers/server').TestServer;
+  beforeAll(async () => {
+    const { startTestServer } = await import('./helpers/server');
+    const { seedDemoCampaigns } = await import('../src/seed/demo-campaigns');
+    server = await startTestServer();
+    await seedDemoCampaigns(server.database.dataSource, server.config);
+  }, 120_000);
+  afterAll(() => server?.close());
+
+  const openers = files.flatMap((file) =>
+    parse(readFileSync(path.join(dir, file), 'utf8'))
+      .definitions.filter((d) => d.kind === 'OperationDefinition' && d.operation === 'query')
+      .filter(
+        (d) =>
+          d.kind === 'OperationDefinition' && (d.variableDefinitions ?? []).every((v) => v.type.kind !== 'NonNullType' || v.defaultValue),
+      )
+      .map((d) => [file, d.kind === 'OperationDefinition' ? d.name!.value : '', print(d)] as const),
+  );
+
+  it('has openers to run', () => expect(openers.length).toBeGreaterThanOrEqual(6));
+
+  it.each(openers)('%s › %s answers without errors', async (_file, _name, query) => {
+    const res = await server.gql(query, {}, await server.token('jtj', 'admin'));
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toBeTruthy();
   });
 });
