@@ -1,6 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildSchema, parse, print, validate } from 'graphql';
+import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
+import { TestServer, startTestServer } from './helpers/server';
 
 const dir = path.join(__dirname, '..', 'docs', 'operations');
 const schema = buildSchema(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
@@ -22,11 +24,8 @@ describe('docs/operations against the schema', () => {
 
 /** The queries a screen opens with (every variable optional) run on the demo as the admin, without an error. */
 describe('docs/operations on the running server', () => {
-  // loaded lazily: the static checks above need no database
-  let server: import('./helpers/server').TestServer;
+  let server: TestServer;
   beforeAll(async () => {
-    const { startTestServer } = await import('./helpers/server');
-    const { seedDemoCampaigns } = await import('../src/seed/demo-campaigns');
     server = await startTestServer();
     await seedDemoCampaigns(server.database.dataSource, server.config);
   }, 120_000);

@@ -9,23 +9,37 @@ export enum NotificationKind {
   RECTIFICATION_OVERDUE = 'RECTIFICATION_OVERDUE',
   SERVICE_REQUEST_OVERDUE = 'SERVICE_REQUEST_OVERDUE',
   NOTICE_UNREAD = 'NOTICE_UNREAD',
+  EVALUATION_AWAITING_REVIEW = 'EVALUATION_AWAITING_REVIEW',
+  EVALUATION_RETURNED = 'EVALUATION_RETURNED',
+  RECTIFICATION_ORDERED = 'RECTIFICATION_ORDERED',
+  OPINION_TRANSFERRED = 'OPINION_TRANSFERRED',
+  OBJECTION_RAISED = 'OBJECTION_RAISED',
+  SUBMISSION_RETURNED = 'SUBMISSION_RETURNED',
+  SERVICE_REQUEST_RAISED = 'SERVICE_REQUEST_RAISED',
 }
 export const notificationKindLabels: Record<NotificationKind, string> = {
   DEADLINE_REMINDER: '报送截止提醒',
   RECTIFICATION_OVERDUE: '整改逾期',
   SERVICE_REQUEST_OVERDUE: '服务请求超时未办结',
   NOTICE_UNREAD: '通报未阅提醒',
+  EVALUATION_AWAITING_REVIEW: '考评待审核',
+  EVALUATION_RETURNED: '考评被退回',
+  RECTIFICATION_ORDERED: '须整改',
+  OPINION_TRANSFERRED: '民意移交',
+  OBJECTION_RAISED: '公示收到异议',
+  SUBMISSION_RETURNED: '报送材料被退回',
+  SERVICE_REQUEST_RAISED: '收到服务请求',
 };
 registerEnumType(NotificationKind, {
   name: 'NotificationKind',
-  description: '通知类别：报送截止提醒、整改逾期、服务请求超时未办结、通报未阅提醒',
+  description: '通知类别：定时提醒（报送截止、整改逾期、服务请求超时、通报未阅）和事件通知（待审核、被退回、须整改、移交、异议、服务请求）',
   valuesConfig: labelled(notificationKindLabels),
 });
 
 @Entity('notifications')
 @ObjectType({
   implements: Node,
-  description: '站内通知：发给一名用户的提醒或逾期告警（由后台定时检查生成）',
+  description: '站内通知：发给一名用户的提醒、逾期告警（后台定时检查生成）或待办事件通知（事件发生时生成）',
 })
 export class Notification {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;

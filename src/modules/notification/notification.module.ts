@@ -6,6 +6,7 @@ import { Notification } from './notification.entity';
 import { NotificationResolver } from './notification.resolver';
 import { notificationService } from './notification.service';
 import { notificationSweeps, sweepInTransaction } from './sweeps';
+import { notifyOnEvents } from './events';
 
 /**
  * jtj: a commendation issued five days ago that 第一车队党支部 has not read, and the reminder the
@@ -33,4 +34,6 @@ export default {
   nodes: { Notification: (ctx, id) => notificationService.find(ctx, id) },
   seedDemo,
   sweeps: notificationSweeps,
+  /** Events that give someone a task notify them in the same transaction (events.ts). */
+  aroundMutation: notifyOnEvents,
 } satisfies DomainModule;
