@@ -20,6 +20,7 @@ import { BenchCluster, openBenchCluster } from './cluster';
 import { BENCH_JWT_SECRET, BENCH_PASSWORD, GeneratedData, generate } from './generate';
 import { LoadTarget, Measurement, load } from './load';
 import { OPS, OpId, Versions, floorTarget, oursTarget, peerTarget, probe } from './operations';
+import { extrasTable, measureExtras } from './extra';
 import { ServerProcess, foreignCpu, httpOk, node22, nodeVersion, startServer, systemNode } from './processes';
 import { NOISY_CORES, Row, Side, Soak, Target, errorsLine, noiseLine, resultsTable, slope, soakLine, targetsTable } from './report';
 import { PEER_FUNCTIONS_SQL } from './sql';
@@ -378,6 +379,21 @@ async function main(): Promise<void> {
     }
   }
 
+  // 4b. Cells of ours alone (what a user opens first), measured the same way.
+  await quiesce();
+  await waitQuiet();
+  const extras = await measureExtras(oursUrl, token, {
+    duration: options.duration,
+    pid: oursPid,
+    smoke: options.smoke,
+    orgs: options.orgs,
+  });
+  for (const r of extras.rows)
+    log(
+      `  ${r.label.padEnd(26)} c=${String(r.connections).padEnd(2)} ours ${r.result.rps.toFixed(0)} req/s p50 ${r.result.p50.toFixed(2)} p99 ${r.result.p99.toFixed(2)}`,
+    );
+  await quiesce();
+
   // 5. Memory soak: one long mixed run against our server, RSS every second.
   let soak: Soak | null = null;
   if (options.soakSeconds > 0) {
@@ -426,7 +442,7 @@ async function main(): Promise<void> {
       return undefined;
     }
   };
-  const targets: Target[] = [];
+  const targets: Target[] = [...extras.targets];
   if (options.orgs === 50000 && !options.smoke) {
     targets.push({
       name: 'progress rollup p50 at 50,000 orgs < 50 ms (concurrency 1)',
@@ -512,6 +528,8 @@ async function main(): Promise<void> {
       `Generated in ${generationSeconds.toFixed(1)} s (${data.steps.map((s) => `${s.step} ${(s.ms / 1000).toFixed(1)} s`).join(', ')}). ${data.consistency}.`,
     '',
     resultsTable(rows, peerUnavailable),
+    '',
+    extrasTable(extras.rows),
     '',
     errorsLine(rows),
     '',
