@@ -1,13 +1,13 @@
 import { inScope, underAnySql } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { keysetPage } from '../../graphql/keyset';
+import { Order, OrderColumn, OrderDirection, OrderSpec, orderedPage, rankSql } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { rootsFor } from '../org/scoped';
 import { tenantService } from '../tenant/tenant.service';
 import { Role } from '../../auth/roles';
-import { ServiceRequest, ServiceRequestState } from './service-request.entity';
+import { ServiceRequest, ServiceRequestDirection, ServiceRequestOrderField, ServiceRequestState } from './service-request.entity';
 import { serviceRequestError } from './service-request.errors';
 
 const OFFICERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -16,7 +16,23 @@ export interface ServiceRequestFilter {
   under?: Org | null;
   state?: ServiceRequestState;
   overdue?: boolean;
+  /** Raised by orgs of the list's range, or asked of them; both when not given. */
+  direction?: ServiceRequestDirection | null;
 }
+
+const RAISED_AT: OrderColumn = { sql: 'r.created_at', type: 'timestamptz' };
+
+export const SERVICE_REQUEST_ORDER: OrderSpec<ServiceRequestOrderField> = {
+  list: 'serviceRequests',
+  id: 'r.id',
+  fields: {
+    DUE_AT: [{ sql: 'r.due_at', type: 'timestamptz' }, RAISED_AT],
+    CREATED_AT: [RAISED_AT],
+    ANSWERED_AT: [{ sql: `coalesce(r.answered_at, 'infinity'::timestamptz)`, type: 'timestamptz' }, RAISED_AT],
+    STATE: [{ sql: rankSql('r.state', Object.values(ServiceRequestState)), type: 'int' }, RAISED_AT],
+  },
+  default: { field: ServiceRequestOrderField.DUE_AT, direction: OrderDirection.ASC },
+};
 
 export const serviceRequestService = {
   /** Visible to whoever reads the asking org or the answering org: two orgs, so the module's own rule. */
@@ -71,36 +87,39 @@ export const serviceRequestService = {
   },
 
   /**
-   * Requests asked of or by orgs in the subtree (within the viewer's scope), soonest due first. A request
-   * concerns two orgs, so the scope is written here for both (as path_key ranges) rather than through
-   * scopedQuery's one org column.
+   * Requests asked of or by orgs in the subtree (within the viewer's scope), or only one direction,
+   * soonest due first by default. A request concerns two orgs, so the scope is written here for both (as
+   * path_key ranges) rather than through scopedQuery's one org column.
    */
-  async list(ctx: RequestContext, filter: ServiceRequestFilter, first: number, after?: string): Promise<Page<ServiceRequest>> {
+  async list(
+    ctx: RequestContext,
+    filter: ServiceRequestFilter,
+    first: number,
+    after?: string | null,
+    order?: Order<ServiceRequestOrderField> | null,
+  ): Promise<Page<ServiceRequest>> {
     const viewer = requireUser(ctx);
     const roots = rootsFor(viewer, filter.under);
     const build = () => {
       const to = underAnySql('t', roots);
       const from = underAnySql('f', roots);
+      const range =
+        filter.direction === ServiceRequestDirection.RAISED
+          ? from.sql
+          : filter.direction === ServiceRequestDirection.RECEIVED
+            ? to.sql
+            : `(${to.sql} OR ${from.sql})`;
       const qb = ctx.tx
         .repository(ServiceRequest)
         .createQueryBuilder('r')
         .innerJoin('orgs', 't', 't.tenant_id = r.tenant_id AND t.id = r.to_org_id')
         .innerJoin('orgs', 'f', 'f.tenant_id = r.tenant_id AND f.id = r.from_org_id')
         .where('r.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere(`(${to.sql} OR ${from.sql})`, { ...to.params, ...from.params });
+        .andWhere(range, { ...to.params, ...from.params });
       if (filter.state) qb.andWhere('r.state = :state', { state: filter.state });
       if (filter.overdue) qb.andWhere(`r.state = 'OPEN' AND r.due_at < now()`);
       return qb;
     };
-    return keysetPage(
-      build,
-      [
-        // due_at may keep microseconds (set in SQL), a cursor milliseconds: order by what the cursor holds
-        { sql: `date_trunc('milliseconds', r.due_at)`, type: 'timestamptz', of: (r) => r.dueAt },
-        { sql: 'r.id', type: 'uuid', of: (r) => r.id },
-      ],
-      first,
-      after,
-    );
+    return orderedPage(build, SERVICE_REQUEST_ORDER, order, first, after);
   },
 };
