@@ -2,6 +2,7 @@ import { inScope, underAnySql } from '../../auth/scope';
 import { UserViewer, hasRoleOver } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
+import { Order, OrderColumn, OrderDirection, OrderSpec, orderedPage } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { Role } from '../../auth/roles';
 import { protectContact, tenantToday } from '../link-code/public';
@@ -9,7 +10,7 @@ import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { rootsFor, scopedQuery } from '../org/scoped';
 import { User } from '../user/user.entity';
-import { Pairing, PairingPerson, PairingPersonKind, PairingVisit } from './pairing.entity';
+import { Pairing, PairingOrderField, PairingPerson, PairingPersonKind, PairingVisit } from './pairing.entity';
 import { pairingError } from './pairing.errors';
 
 /** 领导班子: the roles whose holders pair with someone in difficulty (每人结对联系1名以上). */
@@ -33,9 +34,36 @@ export interface CadreRef {
 export interface PairingFilter {
   under?: Org | null;
   cadreId?: string;
+  /** Only people registered with this org. */
+  orgId?: string;
   activeOnly?: boolean;
+  /** Only active pairings without a visit in this many days (since the start when never visited). */
   idleDays?: number;
+  /** The argument an out-of-range idleDays is reported on. */
+  idleField?: string;
 }
+
+const PAIRED_AT: OrderColumn = { sql: 'p.created_at', type: 'timestamptz' };
+
+export const PAIRING_ORDER: OrderSpec<PairingOrderField> = {
+  list: 'pairings',
+  id: 'p.id',
+  fields: {
+    STARTED_ON: [{ sql: 'p.started_on', type: 'date' }, PAIRED_AT],
+    CREATED_AT: [PAIRED_AT],
+    ENDED_ON: [{ sql: `coalesce(p.ended_on, 'infinity'::date)`, type: 'date' }, PAIRED_AT],
+    LAST_VISIT_ON: [
+      {
+        // a visit is never before the start (logVisit), so this is the last visit or else the start
+        sql: `greatest(p.started_on, (SELECT max(v.visited_on) FROM pairing_visits v WHERE v.tenant_id = p.tenant_id AND v.pairing_id = p.id))`,
+        type: 'date',
+      },
+      PAIRED_AT,
+    ],
+    PERSON_NAME: [{ sql: 'pp.name', type: 'text' }, PAIRED_AT],
+  },
+  default: { field: PairingOrderField.STARTED_ON, direction: OrderDirection.ASC },
+};
 
 /** A page of `A` shown as `B` (each with the cursor of the row it came from). */
 function mapPage<A, B extends object>(page: Page<A>, to: (a: A) => B): Page<B> {
@@ -236,12 +264,18 @@ export const pairingService = {
 
   /**
    * Pairings of people registered in the subtree (within the viewer's read scope), plus the viewer's
-   * own (inside `under` when given), longest-standing first.
+   * own (inside `under` when given), filtered and in the order asked for (longest-standing first by default).
    */
-  async list(ctx: RequestContext, filter: PairingFilter, first: number, after?: string): Promise<Page<Pairing>> {
+  async list(
+    ctx: RequestContext,
+    filter: PairingFilter,
+    first: number,
+    after?: string | null,
+    order?: Order<PairingOrderField> | null,
+  ): Promise<Page<Pairing>> {
     const viewer = requireUser(ctx);
     if (filter.idleDays !== undefined && (filter.idleDays < IDLE_DAYS.min || filter.idleDays > IDLE_DAYS.max))
-      throw pairingError('IDLE_DAYS_RANGE', { field: 'days', params: IDLE_DAYS });
+      throw pairingError('IDLE_DAYS_RANGE', { field: filter.idleField ?? 'days', params: IDLE_DAYS });
     const read = underAnySql('o', rootsFor(viewer, filter.under, READERS));
     const mine = filter.under ? underAnySql('o', [filter.under.path]) : { sql: 'true', params: {} };
     // Idle: N days or more since the last visit, or since the start when there was none.
@@ -255,6 +289,7 @@ export const pairingService = {
         .where('p.tenant_id = :t', { t: viewer.tenantId })
         .andWhere(`(${read.sql} OR (p.cadre_id = :me AND ${mine.sql}))`, { ...read.params, ...mine.params, me: viewer.userId });
       if (filter.cadreId) qb.andWhere('p.cadre_id = :cadre', { cadre: filter.cadreId });
+      if (filter.orgId) qb.andWhere('pp.org_id = :personOrg', { personOrg: filter.orgId });
       if (filter.activeOnly || since) qb.andWhere('p.ended_on IS NULL');
       if (since)
         qb.andWhere(
@@ -263,15 +298,7 @@ export const pairingService = {
         );
       return qb;
     };
-    return keysetPage(
-      build,
-      [
-        { sql: 'p.started_on', type: 'date', of: (p) => p.startedOn },
-        { sql: 'p.id', type: 'uuid', of: (p) => p.id },
-      ],
-      first,
-      after,
-    );
+    return orderedPage(build, PAIRING_ORDER, order, first, after);
   },
 
   /** Cadres (LEADER, SECRETARY, SUPERVISOR roles on orgs in the subtree) without an active pairing, by username: one statement. */
