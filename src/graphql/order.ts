@@ -59,6 +59,16 @@ export interface OrderSpec<F extends string> {
 }
 
 /**
+ * A nullable column sorted with its NULLs as `sentinel` (an end of the type: 'infinity'::timestamptz).
+ * Written as CASE rather than coalesce: under row-level security only leakproof expressions bound an
+ * index scan, and PostgreSQL counts CASE and IS NULL as such but not COALESCE (an index on the same
+ * CASE expression then starts a cursor's page where the last one ended).
+ */
+export function nullsAsSql(column: string, sentinel: string): string {
+  return `(CASE WHEN ${column} IS NULL THEN ${sentinel} ELSE ${column} END)`;
+}
+
+/**
  * The rank of an enum column's value in the enum's declared order (0, 1, …), for sorting by a state
  * the way the schema lists it rather than by its code's spelling. `values` are code constants.
  */
