@@ -3,7 +3,7 @@ import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Problem } from '../../graphql/errors';
 import { keysetPage } from '../../graphql/keyset';
-import { Order, OrderColumn, OrderDirection, OrderSpec, orderedPage, rankSql } from '../../graphql/order';
+import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage, rankSql } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService } from '../campaign/campaign.service';
@@ -97,8 +97,8 @@ export const EVALUATION_ORDER: OrderSpec<EvaluationOrderField> = {
   fields: {
     CREATED_AT: [CREATED],
     UPDATED_AT: [{ sql: 'e.updated_at', type: 'timestamptz' }, CREATED],
-    SUBMITTED_AT: [{ sql: `coalesce(e.submitted_at, 'infinity'::timestamptz)`, type: 'timestamptz' }, CREATED],
-    TOTAL: [{ sql: `coalesce(e.total, '-Infinity'::numeric)`, type: 'numeric' }, CREATED],
+    SUBMITTED_AT: [{ sql: nullsAsSql('e.submitted_at', `'infinity'::timestamptz`), type: 'timestamptz' }, CREATED],
+    TOTAL: [{ sql: nullsAsSql('e.total', `'-Infinity'::numeric`), type: 'numeric' }, CREATED],
     STATE: [{ sql: rankSql('e.state', Object.values(EvaluationState)), type: 'int' }, CREATED],
     ORG: [{ sql: 'o.path_key', type: 'text' }, CREATED],
   },

@@ -1,6 +1,6 @@
 import { holdsRoleAtRoot, inScope } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { Order, OrderColumn, OrderDirection, OrderSpec, orderedPage } from '../../graphql/order';
+import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { campaignService, toDateString } from '../campaign/campaign.service';
 import { Org } from '../org/org.entity';
@@ -52,7 +52,7 @@ export const NOTICE_ORDER: OrderSpec<NoticeOrderField> = {
   id: 'n.id',
   fields: {
     CREATED_AT: [DRAFTED],
-    ISSUED_ON: [{ sql: `coalesce(n.issued_on, 'infinity'::date)`, type: 'date' }, DRAFTED],
+    ISSUED_ON: [{ sql: nullsAsSql('n.issued_on', `'infinity'::date`), type: 'date' }, DRAFTED],
     TITLE: [{ sql: 'n.title', type: 'text' }, DRAFTED],
   },
   default: { field: NoticeOrderField.CREATED_AT, direction: OrderDirection.DESC },

@@ -69,6 +69,8 @@ export class Pairing {
   @Field(() => DateScalar, { nullable: true, description: '结对结束日期；仍在结对为空' })
   @Column('date', { name: 'ended_on', nullable: true })
   endedOn: string | null;
+  /** The latest visit's day (null: never visited), kept by logVisit; exposed as lastVisitOn. */
+  @Column('date', { name: 'last_visit_on', nullable: true }) lastVisitOn: string | null;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
   @Field(() => DateTimeScalar, { description: '结对时间' }) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

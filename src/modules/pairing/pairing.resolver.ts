@@ -211,8 +211,8 @@ export class PairingResolver {
   }
 
   @FieldResolver(() => DateScalar, { nullable: true, description: '最近一次走访的日期；从未走访为空' })
-  async lastVisitOn(@Root() p: Pairing, @Ctx() ctx: RequestContext): Promise<string | null> {
-    return pairingService.lastVisitOn(ctx, p);
+  lastVisitOn(@Root() p: Pairing): string | null {
+    return pairingService.lastVisitOn(p);
   }
 }
 

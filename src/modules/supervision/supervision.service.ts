@@ -2,7 +2,7 @@ import { holdsRoleAtRoot, inScope, underAnySql } from '../../auth/scope';
 import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
-import { Order, OrderColumn, OrderDirection, OrderSpec, orderedPage, rankSql } from '../../graphql/order';
+import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage, rankSql } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService, toDateString } from '../campaign/campaign.service';
@@ -12,7 +12,7 @@ import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { rootsFor } from '../org/scoped';
+import { coversTenant, rootsFor } from '../org/scoped';
 import { Role } from '../../auth/roles';
 import { canonicalContent, canonicalContents, genesisHash, linkHash, sha256 } from './record-chain';
 import {
@@ -111,7 +111,7 @@ export const INSPECTION_ORDER: OrderSpec<InspectionOrderField> = {
   fields: {
     INSPECTED_ON: [{ sql: 'i.inspected_on', type: 'date' }, RECORDED],
     CREATED_AT: [RECORDED],
-    FINALIZED_AT: [{ sql: `coalesce(i.finalized_at, 'infinity'::timestamptz)`, type: 'timestamptz' }, RECORDED],
+    FINALIZED_AT: [{ sql: nullsAsSql('i.finalized_at', `'infinity'::timestamptz`), type: 'timestamptz' }, RECORDED],
     STATE: [{ sql: rankSql('i.state', Object.values(InspectionState)), type: 'int' }, RECORDED],
     ORG: [{ sql: 'o.path_key', type: 'text' }, RECORDED],
   },
@@ -328,19 +328,26 @@ export const supervisionService = {
   ): Promise<Page<Inspection>> {
     const viewer = requireUser(ctx);
     const myTeams = await teamIdsOf(ctx, viewer);
+    const roots = rootsFor(viewer, filter.under);
     const build = () => {
-      const scope = underAnySql('o', rootsFor(viewer, filter.under));
-      const teamPart = filter.under ? underAnySql('o', [filter.under.path]) : { sql: 'true', params: {} };
       const qb = ctx.tx
         .repository(Inspection)
         .createQueryBuilder('i')
         .innerJoin('orgs', 'o', 'o.tenant_id = i.tenant_id AND o.id = i.org_id')
-        .where('i.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere(`(${scope.sql} OR (i.team_id = ANY(CAST(:myTeams AS uuid[])) AND ${teamPart.sql}))`, {
+        .where('i.tenant_id = :t', { t: viewer.tenantId });
+      // the viewer's scope (none needed over the whole tenant), or else a record of its own teams
+      // (inside `under`); the OR is written only for a team's people, so that the others' scope stays an index range
+      const teamPart = filter.under ? underAnySql('o', [filter.under.path]) : { sql: 'true', params: {} };
+      const scope = underAnySql('o', roots);
+      if (myTeams.length && !coversTenant(roots)) {
+        qb.andWhere(`(${scope.sql} OR (i.team_id = ANY(CAST(:myTeams AS uuid[])) AND ${teamPart.sql}))`, {
           ...scope.params,
           ...teamPart.params,
           myTeams,
         });
+      } else if (!coversTenant(roots)) {
+        qb.andWhere(scope.sql, scope.params);
+      }
       if (filter.teamId) qb.andWhere('i.team_id = :team', { team: filter.teamId });
       if (filter.orgId) qb.andWhere('i.org_id = :org', { org: filter.orgId });
       if (filter.state) qb.andWhere('i.state = :state', { state: filter.state });
