@@ -185,6 +185,11 @@ export class PairingResolver {
     return toGlobalId('Pairing', p.id);
   }
 
+  @FieldResolver(() => ID, { description: '结对干部的用户编号：按干部筛选结对时作为 cadreId 传入' })
+  cadreId(@Root() p: Pairing): string {
+    return toGlobalId('User', p.cadreId);
+  }
+
   @FieldResolver(() => String, { nullable: true, description: '结对干部的姓名' })
   async cadreName(@Root() p: Pairing, @Ctx() ctx: RequestContext): Promise<string | null> {
     return userService.displayName(ctx, p.cadreId);
