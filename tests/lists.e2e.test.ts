@@ -709,6 +709,17 @@ describe('root lists: filters, orderBy and scope', () => {
       expect(same.pairingsWithoutVisit.nodes.map((n: { id: string }) => n.id)).toEqual(idle.map((n) => n.id));
       const active = await nodesOf('pairings', t.admin, F, 'activeOnly: true');
       expect(active.map((n) => n.id)).not.toContain(made.p2);
+      // a cadre's id comes with the pairing for every reader, though the account stays hidden from a non-admin
+      const seen = await nodesOf('pairings', t.supervisor, 'cadreId cadre { id }');
+      const hidden = seen.find((n) => n.cadre === null)!;
+      expect(hidden.cadreId).toEqual(expect.any(String));
+      await narrows(
+        'pairings',
+        t.supervisor,
+        'cadreId',
+        { args: 'cadreId: $c', vars: { c: hidden.cadreId }, varDefs: '$c: ID' },
+        (n) => n.cadreId === hidden.cadreId,
+      );
       const refused = await server.gql(`{ pairings(withoutVisitDays: 0) { nodes { id } } }`, {}, t.admin);
       expect(refused.errors?.[0].extensions).toMatchObject({ reason: 'IDLE_DAYS_RANGE', field: 'withoutVisitDays' });
     });
