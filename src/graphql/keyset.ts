@@ -35,8 +35,10 @@ export async function keysetPage<E extends ObjectLiteral>(
     const params = Object.fromEntries(cursor.map((v, i) => [`keyset_${i}`, v]));
     const value = (i: number) => `CAST(:keyset_${i} AS ${order[i].type})`;
     if (order.every((c) => !!c.desc === !!order[0].desc)) {
+      // the row comparison, and the bound it implies on the first column alone: an index on that column
+      // (or a join's, when the order starts with a joined table's column) starts there instead of at the top
       qb.andWhere(
-        `(${order.map((c) => c.sql).join(', ')}) ${order[0].desc ? '<' : '>'} (${order.map((_, i) => value(i)).join(', ')})`,
+        `(${order.map((c) => c.sql).join(', ')}) ${order[0].desc ? '<' : '>'} (${order.map((_, i) => value(i)).join(', ')}) AND ${order[0].sql} ${order[0].desc ? '<=' : '>='} ${value(0)}`,
         params,
       );
     } else {

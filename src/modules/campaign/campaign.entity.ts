@@ -26,6 +26,24 @@ export class Campaign {
   @Field(() => DateTimeScalar, { description: '创建时间' }) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }
 
+export enum CampaignOrderField {
+  STARTS_ON = 'STARTS_ON',
+  ENDS_ON = 'ENDS_ON',
+  NAME = 'NAME',
+  CREATED_AT = 'CREATED_AT',
+}
+export const campaignOrderFieldLabels: Record<CampaignOrderField, string> = {
+  STARTS_ON: '开始日期',
+  ENDS_ON: '结束日期',
+  NAME: '活动名称',
+  CREATED_AT: '创建时间',
+};
+registerEnumType(CampaignOrderField, {
+  name: 'CampaignOrderField',
+  description: '创建活动列表的排序字段；同值的按创建时间，再按编号',
+  valuesConfig: labelled(campaignOrderFieldLabels),
+});
+
 @Entity('campaign_phases')
 @ObjectType({ description: '活动阶段（如 制定方案、动员部署）及其起止日期；阶段可以重叠' })
 export class CampaignPhase {

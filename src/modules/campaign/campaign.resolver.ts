@@ -17,9 +17,12 @@ import {
   Root,
 } from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
+import { Order, OrderInput } from '../../graphql/order';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
 import { FrameworkVersion } from '../framework/framework.entity';
+import { frameworkError } from '../framework/framework.errors';
+import { frameworkService } from '../framework/framework.service';
 import { Org, OrgCategory, OrgKind } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { userService } from '../user/user.service';
@@ -27,6 +30,7 @@ import { CampaignResult } from '../evaluation/evaluation.entity';
 import {
   Campaign,
   CampaignDeadline,
+  CampaignOrderField,
   CampaignPhase,
   CampaignTarget,
   DeadlineSubmission,
@@ -176,8 +180,14 @@ class DeadlineSummary {
   @Field(() => Int, { description: '未报送数' }) missing: number;
 }
 
+const CampaignOrder = OrderInput<CampaignOrderField>('CampaignOrder', CampaignOrderField, '创建活动列表的排序：字段和方向');
+
 @ArgsType()
-class CampaignsArgs extends PageArgs {}
+class CampaignsArgs extends PageArgs {
+  @Field(() => DateScalar, { nullable: true, description: '只列在此日进行中的活动（已开始、未结束）' }) activeOn?: Date;
+  @Field(() => ID, { nullable: true, description: '只列采用此考评标准（任一版本）的活动' }) frameworkId?: string;
+  @Field(() => CampaignOrder, { nullable: true, description: '排序；不填为按开始日期新的在前' }) orderBy?: Order<CampaignOrderField>;
+}
 
 @ArgsType()
 class RankingArgs extends PageArgs {
@@ -198,9 +208,18 @@ const orgId = (id: string) => idOf('Org', id);
 
 @Resolver(() => Campaign)
 export class CampaignResolver {
-  @Query(() => CampaignConnection, { description: '您参加或负责的创建活动，开始日期最近的在前' })
+  @Query(() => CampaignConnection, {
+    description: '您参加或负责的创建活动（范围组织在您的权限范围内或为您的上级），可按进行日期、考评标准筛选；默认开始日期新的在前',
+  })
   async campaigns(@Args() args: CampaignsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Campaign>> {
-    return toConnection(await campaignService.list(ctx, pageSize(args), args.after));
+    let frameworkId: string | undefined;
+    if (args.frameworkId) {
+      const framework = await frameworkService.findFramework(ctx, idOf('Framework', args.frameworkId));
+      if (!framework) throw frameworkError('FRAMEWORK_NOT_FOUND');
+      frameworkId = framework.id;
+    }
+    const filter = { activeOn: args.activeOn ? toDateString(args.activeOn) : null, frameworkId };
+    return toConnection(await campaignService.list(ctx, filter, pageSize(args), args.after, args.orderBy));
   }
 
   @Query(() => Campaign, { description: '一个创建活动（其范围组织须在您的权限范围内或为您的上级）' })

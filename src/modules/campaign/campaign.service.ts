@@ -2,7 +2,7 @@ import { UserViewer, hasRoleOver, isAncestorOrSelf } from '../../auth/viewer';
 import { inScope, scopedRootsUnder, subtreeOf, visibleOrgSql } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Problem } from '../../graphql/errors';
-import { keysetPage } from '../../graphql/keyset';
+import { Order, OrderColumn, OrderDirection, OrderSpec, orderedPage } from '../../graphql/order';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { FrameworkVersion, VersionStatus } from '../framework/framework.entity';
 import { frameworkError } from '../framework/framework.errors';
@@ -17,6 +17,7 @@ import { CampaignResult } from '../evaluation/evaluation.entity';
 import {
   Campaign,
   CampaignDeadline,
+  CampaignOrderField,
   CampaignPhase,
   CampaignTarget,
   DeadlineSubmission,
@@ -143,6 +144,27 @@ const OWING_SQL = `
    AND ($5::int IS NULL OR nlevel(o.path) = $8 + $5)
    AND (o.established_on IS NULL OR o.established_on <= $6::date)`;
 
+export interface CampaignFilter {
+  /** Only campaigns running on this day ('YYYY-MM-DD'): started and not yet ended. */
+  activeOn?: string | null;
+  /** Only campaigns on a version of this framework. */
+  frameworkId?: string;
+}
+
+const CREATED: OrderColumn = { sql: 'c.created_at', type: 'timestamptz' };
+
+export const CAMPAIGN_ORDER: OrderSpec<CampaignOrderField> = {
+  list: 'campaigns',
+  id: 'c.id',
+  fields: {
+    STARTS_ON: [{ sql: 'c.starts_on', type: 'date' }, CREATED],
+    ENDS_ON: [{ sql: 'c.ends_on', type: 'date' }, CREATED],
+    NAME: [{ sql: 'c.name', type: 'text' }, CREATED],
+    CREATED_AT: [CREATED],
+  },
+  default: { field: CampaignOrderField.STARTS_ON, direction: OrderDirection.DESC },
+};
+
 export const campaignService = {
   /** Visible when its scope org is: inside the viewer's scope, or above it (the viewer's org takes part). */
   async findById(ctx: RequestContext, id: string): Promise<Campaign | null> {
@@ -168,27 +190,36 @@ export const campaignService = {
     return campaign;
   },
 
-  /** Campaigns the viewer takes part in or oversees (its scope org visible), the latest start first. */
-  async list(ctx: RequestContext, first: number, after?: string): Promise<Page<Campaign>> {
+  /**
+   * Campaigns the viewer takes part in or oversees (its scope org visible), filtered and in the order
+   * asked for (the latest start first by default).
+   */
+  async list(
+    ctx: RequestContext,
+    filter: CampaignFilter,
+    first: number,
+    after?: string | null,
+    order?: Order<CampaignOrderField> | null,
+  ): Promise<Page<Campaign>> {
     const viewer = requireUser(ctx);
     const visible = visibleOrgSql(viewer, 'o');
-    const build = () =>
-      ctx.tx
+    const build = () => {
+      const qb = ctx.tx
         .repository(Campaign)
         .createQueryBuilder('c')
         .innerJoin('orgs', 'o', 'o.tenant_id = c.tenant_id AND o.id = c.scope_org_id')
         .where('c.tenant_id = :t', { t: viewer.tenantId })
         .andWhere(visible.sql, visible.params);
-    return keysetPage(
-      build,
-      [
-        { sql: 'c.starts_on', type: 'date', desc: true, of: (c) => c.startsOn },
-        { sql: 'c.name', type: 'text', of: (c) => c.name },
-        { sql: 'c.id', type: 'uuid', of: (c) => c.id },
-      ],
-      first,
-      after,
-    );
+      if (filter.activeOn) qb.andWhere('c.starts_on <= CAST(:day AS date) AND c.ends_on >= CAST(:day AS date)', { day: filter.activeOn });
+      if (filter.frameworkId) {
+        qb.andWhere(
+          'EXISTS (SELECT 1 FROM framework_versions v WHERE v.tenant_id = c.tenant_id AND v.id = c.version_id AND v.framework_id = :framework)',
+          { framework: filter.frameworkId },
+        );
+      }
+      return qb;
+    };
+    return orderedPage(build, CAMPAIGN_ORDER, order, first, after);
   },
 
   async version(ctx: RequestContext, campaign: Campaign): Promise<FrameworkVersion> {

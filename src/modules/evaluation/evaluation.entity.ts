@@ -24,6 +24,28 @@ registerEnumType(EvaluationState, {
   valuesConfig: labelled(evaluationStateLabels),
 });
 
+export enum EvaluationOrderField {
+  CREATED_AT = 'CREATED_AT',
+  UPDATED_AT = 'UPDATED_AT',
+  SUBMITTED_AT = 'SUBMITTED_AT',
+  TOTAL = 'TOTAL',
+  STATE = 'STATE',
+  ORG = 'ORG',
+}
+export const evaluationOrderFieldLabels: Record<EvaluationOrderField, string> = {
+  CREATED_AT: '发起时间',
+  UPDATED_AT: '最后修改时间',
+  SUBMITTED_AT: '最近一次提交时间（未提交的视为最晚）',
+  TOTAL: '总分（未提交、没有总分的视为最低）',
+  STATE: '状态（按填报中、已提交、已通过、已退回的顺序）',
+  ORG: '被考评组织（按组织树的顺序）',
+};
+registerEnumType(EvaluationOrderField, {
+  name: 'EvaluationOrderField',
+  description: '考评列表的排序字段；同值的按发起时间，再按编号',
+  valuesConfig: labelled(evaluationOrderFieldLabels),
+});
+
 @Entity('evaluations')
 @ObjectType({
   implements: Node,

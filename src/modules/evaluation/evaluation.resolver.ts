@@ -17,6 +17,7 @@ import {
   Root,
 } from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
+import { Order, OrderInput } from '../../graphql/order';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
 import { Campaign } from '../campaign/campaign.entity';
@@ -24,8 +25,18 @@ import { campaignService } from '../campaign/campaign.service';
 import { Criterion } from '../framework/framework.entity';
 import { EvaluationKind, evaluationKindLabels } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
+import { orgService } from '../org/org.service';
 import { userService } from '../user/user.service';
-import { CampaignResult, Evaluation, ResultComponent, ReviewAction, evaluationStateLabels, reviewActionLabels } from './evaluation.entity';
+import {
+  CampaignResult,
+  Evaluation,
+  EvaluationOrderField,
+  EvaluationState,
+  ResultComponent,
+  ReviewAction,
+  evaluationStateLabels,
+  reviewActionLabels,
+} from './evaluation.entity';
 import { Discrepancy, EvaluationResultView, evaluationService } from './evaluation.service';
 
 @InputType({ description: '发起考评（已有同类型的考评则返回它）' })
@@ -139,6 +150,29 @@ class OrgEvaluationsArgs extends PageArgs {
   @Field(() => EvaluationKind, { nullable: true, description: '只列此考评类型' }) kind?: EvaluationKind;
 }
 
+const EvaluationOrder = OrderInput<EvaluationOrderField>('EvaluationOrder', EvaluationOrderField, '考评列表的排序：字段和方向');
+
+@ArgsType()
+class EvaluationsArgs extends PageArgs {
+  @Field(() => ID, { nullable: true, description: '只列此创建活动的考评' }) campaignId?: string;
+  @Field(() => [EvaluationState], { nullable: true, description: '只列这些状态的考评；不填或空列表为全部状态' })
+  @ArrayMaxSize(10)
+  state?: EvaluationState[];
+  @Field(() => [EvaluationKind], { nullable: true, description: '只列这些类型的考评；不填或空列表为全部类型' })
+  @ArrayMaxSize(10)
+  kind?: EvaluationKind[];
+  @Field(() => ID, { nullable: true, description: '只列此子树内组织的考评；不填为您的全部权限范围' }) under?: string;
+  @Field(() => ID, { nullable: true, description: '只列此组织的考评' }) orgId?: string;
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'true 只列等待您审核的考评：已提交、您可审核通过或退回（您在被考评组织的上级组织任负责人），您本人提交的除外；不填或 false 不按此筛选',
+  })
+  awaitingMyReview?: boolean;
+  @Field(() => EvaluationOrder, { nullable: true, description: '排序；不填为按发起时间从早到晚' })
+  orderBy?: Order<EvaluationOrderField>;
+}
+
 const evaluationId = (id: string) => idOf('Evaluation', id);
 
 @Resolver(() => Evaluation)
@@ -146,6 +180,25 @@ export class EvaluationResolver {
   @Query(() => Evaluation, { description: '一份考评（被考评组织须在您的权限范围内）' })
   async evaluation(@Arg('id', () => ID, { description: '考评编号' }) id: string, @Ctx() ctx: RequestContext): Promise<Evaluation> {
     return evaluationService.getOrThrow(ctx, evaluationId(id));
+  }
+
+  @Query(() => EvaluationConnection, {
+    description:
+      '考评列表：子树内组织的考评（与 evaluation(id) 的可见范围相同），可按活动、状态、类型、组织筛选；awaitingMyReview 为等待您审核的考评（审核待办）',
+  })
+  async evaluations(@Args() args: EvaluationsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Evaluation>> {
+    const under = args.under ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.under)) : null;
+    const org = args.orgId ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.orgId)) : null;
+    const campaign = args.campaignId ? await campaignService.getOrThrow(ctx, idOf('Campaign', args.campaignId)) : null;
+    const filter = {
+      under,
+      orgId: org?.id,
+      campaignId: campaign?.id,
+      states: args.state,
+      kinds: args.kind,
+      awaitingMyReview: args.awaitingMyReview,
+    };
+    return toConnection(await evaluationService.list(ctx, filter, args.orderBy, pageSize(args), args.after));
   }
 
   @Mutation(() => Evaluation, { description: '发起组织的某类考评（已有则返回已有的那份）' })

@@ -1,8 +1,9 @@
-import { inScope } from '../../auth/scope';
-import { UserViewer, isAncestorOrSelf } from '../../auth/viewer';
+import { SqlCondition, inScope, underAnySql } from '../../auth/scope';
+import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Problem } from '../../graphql/errors';
 import { keysetPage } from '../../graphql/keyset';
+import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage, rankSql } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService } from '../campaign/campaign.service';
@@ -11,10 +12,10 @@ import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind, PassRule } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { findInScope } from '../org/scoped';
+import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { userService } from '../user/user.service';
 import { Role } from '../../auth/roles';
-import { Evaluation, EvaluationReview, EvaluationScoreRow, EvaluationState, ReviewAction } from './evaluation.entity';
+import { Evaluation, EvaluationOrderField, EvaluationReview, EvaluationScoreRow, EvaluationState, ReviewAction } from './evaluation.entity';
 import { evaluationError, scoreProblem } from './evaluation.errors';
 import { EvaluationScore, NodeScore, combineKinds, invalidValue, scoreEvaluation } from './scoring';
 
@@ -59,6 +60,50 @@ const EDITABLE = [EvaluationState.DRAFT, EvaluationState.RETURNED];
 function isStrictlyAbove(viewer: UserViewer, org: Org, roles: Role[]): boolean {
   return viewer.roles.some((r) => roles.includes(r.role) && r.path !== org.path && isAncestorOrSelf(r.path, org.path));
 }
+
+/**
+ * The review rule of `review` as SQL over an evaluation `e` joined to its org `o`: SUBMITTED, not
+ * submitted by the viewer, of an org strictly below one of the viewer's OFFICER_ROLES. The folded scope
+ * roots give the same orgs as isStrictlyAbove over every role: a root no other root contains is
+ * strictly below none of them, and an org strictly below a nested role is strictly below its fold.
+ */
+function awaitingReviewSql(viewer: UserViewer): SqlCondition {
+  const roots = scopePaths(viewer, OFFICER_ROLES);
+  if (!roots.length) return { sql: 'false', params: {} };
+  const below = underAnySql('o', roots);
+  return {
+    sql: `(e.state = 'SUBMITTED' AND e.submitted_by IS DISTINCT FROM :reviewer AND ${below.sql} AND o.path_key <> ALL(:reviewRoots))`,
+    params: { ...below.params, reviewer: viewer.userId, reviewRoots: roots },
+  };
+}
+
+export interface EvaluationFilter {
+  /** Only orgs in this subtree (within the viewer's read scope). */
+  under?: Org | null;
+  orgId?: string;
+  campaignId?: string;
+  states?: EvaluationState[] | null;
+  kinds?: EvaluationKind[] | null;
+  /** Only what the viewer may accept or return now (the review rule), never its own submission. */
+  awaitingMyReview?: boolean | null;
+}
+
+const CREATED: OrderColumn = { sql: 'e.created_at', type: 'timestamptz' };
+
+/** The root list's orders: each ends in the creation time and the id (migrations/1733990000000-list-orders). */
+export const EVALUATION_ORDER: OrderSpec<EvaluationOrderField> = {
+  list: 'evaluations',
+  id: 'e.id',
+  fields: {
+    CREATED_AT: [CREATED],
+    UPDATED_AT: [{ sql: 'e.updated_at', type: 'timestamptz' }, CREATED],
+    SUBMITTED_AT: [{ sql: nullsAsSql('e.submitted_at', `'infinity'::timestamptz`), type: 'timestamptz' }, CREATED],
+    TOTAL: [{ sql: nullsAsSql('e.total', `'-Infinity'::numeric`), type: 'numeric' }, CREATED],
+    STATE: [{ sql: rankSql('e.state', Object.values(EvaluationState)), type: 'int' }, CREATED],
+    ORG: [{ sql: 'o.path_key', type: 'text' }, CREATED],
+  },
+  default: { field: EvaluationOrderField.CREATED_AT, direction: OrderDirection.ASC },
+};
 
 /** Who fills in an evaluation of each kind: the org's own secretary for 自查, its superiors otherwise. */
 function mayEdit(viewer: UserViewer, org: Org, kind: EvaluationKind): boolean {
@@ -131,6 +176,32 @@ export const evaluationService = {
       first,
       after,
     );
+  },
+
+  /**
+   * 考评列表: evaluations of orgs in the subtree (within the viewer's read scope, as evaluation(id) and
+   * Org.evaluations), filtered and in the order asked for, one statement per page.
+   */
+  async list(
+    ctx: RequestContext,
+    filter: EvaluationFilter,
+    order: Order<EvaluationOrderField> | null | undefined,
+    first: number,
+    after?: string | null,
+  ): Promise<Page<Evaluation>> {
+    const viewer = requireUser(ctx);
+    const roots = rootsFor(viewer, filter.under);
+    const review = filter.awaitingMyReview ? awaitingReviewSql(viewer) : null;
+    const build = () => {
+      const qb = scopedQuery(ctx, Evaluation, 'e', 'org_id', roots);
+      if (filter.campaignId) qb.andWhere('e.campaign_id = :campaign', { campaign: filter.campaignId });
+      if (filter.orgId) qb.andWhere('e.org_id = :org', { org: filter.orgId });
+      if (filter.states?.length) qb.andWhere('e.state = ANY(:states)', { states: filter.states });
+      if (filter.kinds?.length) qb.andWhere('e.kind = ANY(:kinds)', { kinds: filter.kinds });
+      if (review) qb.andWhere(review.sql, review.params);
+      return qb;
+    };
+    return orderedPage(build, EVALUATION_ORDER, order, first, after);
   },
 
   /** Opens the org's evaluation of this kind (or returns the one that exists). */

@@ -22,6 +22,22 @@ registerEnumType(NoticeState, {
   valuesConfig: labelled(noticeStateLabels),
 });
 
+export enum NoticeOrderField {
+  CREATED_AT = 'CREATED_AT',
+  ISSUED_ON = 'ISSUED_ON',
+  TITLE = 'TITLE',
+}
+export const noticeOrderFieldLabels: Record<NoticeOrderField, string> = {
+  CREATED_AT: '起草时间',
+  ISSUED_ON: '印发日期（草稿视为最晚）',
+  TITLE: '标题',
+};
+registerEnumType(NoticeOrderField, {
+  name: 'NoticeOrderField',
+  description: '通报列表的排序字段；同值的按起草时间，再按编号',
+  valuesConfig: labelled(noticeOrderFieldLabels),
+});
+
 @Entity('notices')
 @ObjectType({
   implements: Node,

@@ -16,13 +16,15 @@ import {
   Root,
 } from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
+import { Order, OrderInput } from '../../graphql/order';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
 import { toDateString } from '../campaign/campaign.service';
 import { Org } from '../org/org.entity';
+import { orgService } from '../org/org.service';
 import { Inspection } from '../supervision/supervision.entity';
 import { userService } from '../user/user.service';
-import { Notice, NoticeKind, NoticeState, noticeKindLabels, noticeStateLabels } from './notice.entity';
+import { Notice, NoticeKind, NoticeOrderField, NoticeState, noticeKindLabels, noticeStateLabels } from './notice.entity';
 import { NoticeRecipientRow, noticeService } from './notice.service';
 
 export const NoticeConnection = Connection(Notice);
@@ -63,10 +65,16 @@ class MarkNoticeReadInput {
   @Field(() => ID, { description: '签收的党组织（须在发送范围内，由其书记或上级负责人签收）' }) orgId: string;
 }
 
+const NoticeOrder = OrderInput<NoticeOrderField>('NoticeOrder', NoticeOrderField, '通报列表的排序：字段和方向');
+
 @ArgsType()
 class NoticesArgs extends PageArgs {
   @Field(() => NoticeKind, { nullable: true, description: '只列此类别' }) kind?: NoticeKind;
   @Field(() => NoticeState, { nullable: true, description: '只列此状态（草稿只有起草人可见）' }) state?: NoticeState;
+  @Field(() => ID, { nullable: true, description: '只列发给此党组织的通报（被通报的组织总会收到）' }) orgId?: string;
+  @Field(() => DateScalar, { nullable: true, description: '只列印发日期在此日或之后的（草稿没有印发日期，不列）' }) from?: Date;
+  @Field(() => DateScalar, { nullable: true, description: '只列印发日期在此日或之前的（草稿没有印发日期，不列）' }) to?: Date;
+  @Field(() => NoticeOrder, { nullable: true, description: '排序；不填为按起草时间新的在前' }) orderBy?: Order<NoticeOrderField>;
 }
 
 @ObjectType({ description: '通报的一个发送对象及其签收情况' })
@@ -79,9 +87,18 @@ const asRecipient = (row: NoticeRecipientRow): NoticeRecipient => ({ org: row.or
 
 @Resolver(() => Notice)
 export class NoticeResolver {
-  @Query(() => NoticeConnection, { description: '通报列表：已印发的通报（起草人另见草稿），新的在前' })
+  @Query(() => NoticeConnection, {
+    description: '通报列表：已印发的通报（起草人另见草稿），可按类别、状态、收文组织和印发日期筛选；默认新起草的在前',
+  })
   async notices(@Args() args: NoticesArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Notice>> {
-    return toConnection(await noticeService.list(ctx, { kind: args.kind, state: args.state }, pageSize(args), args.after));
+    const filter = {
+      kind: args.kind,
+      state: args.state,
+      orgId: args.orgId ? (await orgService.getInScopeOrThrow(ctx, idOf('Org', args.orgId))).id : undefined,
+      from: args.from ? toDateString(args.from) : null,
+      to: args.to ? toDateString(args.to) : null,
+    };
+    return toConnection(await noticeService.list(ctx, filter, pageSize(args), args.after, args.orderBy));
   }
 
   @Query(() => Notice, { description: '一份通报（草稿只有起草人可见）' })

@@ -1,6 +1,6 @@
 import { holdsRoleAtRoot, inScope } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { keysetPage } from '../../graphql/keyset';
+import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { campaignService, toDateString } from '../campaign/campaign.service';
 import { Org } from '../org/org.entity';
@@ -8,7 +8,7 @@ import { orgService } from '../org/org.service';
 import { Inspection } from '../supervision/supervision.entity';
 import { supervisionService } from '../supervision/supervision.service';
 import { Role } from '../../auth/roles';
-import { Notice, NoticeKind, NoticeState } from './notice.entity';
+import { Notice, NoticeKind, NoticeOrderField, NoticeState } from './notice.entity';
 import { noticeError } from './notice.errors';
 
 /**
@@ -37,7 +37,26 @@ export interface NoticeRecipientRow {
 export interface NoticeFilter {
   kind?: NoticeKind;
   state?: NoticeState;
+  /** Only notices sent to this org (the orgs a notice names always receive it). */
+  orgId?: string;
+  /** Issued on or after this day ('YYYY-MM-DD'); drafts have no issue day. */
+  from?: string | null;
+  /** Issued on or before this day. */
+  to?: string | null;
 }
+
+const DRAFTED: OrderColumn = { sql: 'n.created_at', type: 'timestamptz' };
+
+export const NOTICE_ORDER: OrderSpec<NoticeOrderField> = {
+  list: 'notices',
+  id: 'n.id',
+  fields: {
+    CREATED_AT: [DRAFTED],
+    ISSUED_ON: [{ sql: nullsAsSql('n.issued_on', `'infinity'::date`), type: 'date' }, DRAFTED],
+    TITLE: [{ sql: 'n.title', type: 'text' }, DRAFTED],
+  },
+  default: { field: NoticeOrderField.CREATED_AT, direction: OrderDirection.DESC },
+};
 
 export const noticeService = {
   /** Issued notices circulate to the whole tenant; drafts stay with the issuers. */
@@ -54,8 +73,14 @@ export const noticeService = {
     return notice;
   },
 
-  /** Issued notices (the tenant's), and drafts for their issuers, newest first. */
-  async list(ctx: RequestContext, filter: NoticeFilter, first: number, after?: string): Promise<Page<Notice>> {
+  /** Issued notices (the tenant's), and drafts for their issuers, filtered and in the order asked for (newest first by default). */
+  async list(
+    ctx: RequestContext,
+    filter: NoticeFilter,
+    first: number,
+    after?: string | null,
+    order?: Order<NoticeOrderField> | null,
+  ): Promise<Page<Notice>> {
     const viewer = requireUser(ctx);
     const issuer = holdsRoleAtRoot(viewer, ISSUERS);
     const build = () => {
@@ -63,18 +88,17 @@ export const noticeService = {
       if (!issuer) qb.andWhere(`n.state = 'ISSUED'`);
       if (filter.kind) qb.andWhere('n.kind = :kind', { kind: filter.kind });
       if (filter.state) qb.andWhere('n.state = :state', { state: filter.state });
+      if (filter.orgId) {
+        qb.andWhere(
+          'EXISTS (SELECT 1 FROM notice_recipients r WHERE r.tenant_id = n.tenant_id AND r.notice_id = n.id AND r.org_id = :recipient)',
+          { recipient: filter.orgId },
+        );
+      }
+      if (filter.from) qb.andWhere('n.issued_on >= CAST(:from AS date)', { from: filter.from });
+      if (filter.to) qb.andWhere('n.issued_on <= CAST(:to AS date)', { to: filter.to });
       return qb;
     };
-    return keysetPage(
-      build,
-      [
-        // created_at keeps microseconds, a cursor milliseconds: order by what the cursor holds
-        { sql: `date_trunc('milliseconds', n.created_at)`, type: 'timestamptz', of: (n) => n.createdAt, desc: true },
-        { sql: 'n.id', type: 'uuid', of: (n) => n.id, desc: true },
-      ],
-      first,
-      after,
-    );
+    return orderedPage(build, NOTICE_ORDER, order, first, after);
   },
 
   async create(ctx: RequestContext, input: NoticeInput): Promise<Notice> {

@@ -1,5 +1,5 @@
 import { EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { inScope, scopedRootsUnder, underAnySql } from '../../auth/scope';
+import { inScope, isRootPath, scopedRootsUnder, underAnySql } from '../../auth/scope';
 import { READ_ROLES, UserViewer, scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Role } from '../../auth/roles';
@@ -35,6 +35,14 @@ export function scopedQuery<E extends ObjectLiteral>(
     .innerJoin('orgs', 'o', `o.tenant_id = ${alias}.tenant_id AND o.id = ${alias}.${orgColumn}`)
     .where(`${alias}.tenant_id = :scopedTenantId`, { scopedTenantId: viewer.tenantId })
     .andWhere(scope.sql, scope.params);
+}
+
+/**
+ * Whether subtree roots cover the whole tenant (one of them is the root org): a list then needs no
+ * scope condition at all, and the index of its order serves the page (no org range to test per row).
+ */
+export function coversTenant(roots: string[]): boolean {
+  return roots.some(isRootPath);
 }
 
 /**

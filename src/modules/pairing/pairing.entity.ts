@@ -34,6 +34,26 @@ export class PairingPerson {
   @Field(() => DateTimeScalar, { description: '登记时间' }) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }
 
+export enum PairingOrderField {
+  STARTED_ON = 'STARTED_ON',
+  CREATED_AT = 'CREATED_AT',
+  ENDED_ON = 'ENDED_ON',
+  LAST_VISIT_ON = 'LAST_VISIT_ON',
+  PERSON_NAME = 'PERSON_NAME',
+}
+export const pairingOrderFieldLabels: Record<PairingOrderField, string> = {
+  STARTED_ON: '结对开始日期',
+  CREATED_AT: '结对时间（登记结对的时间）',
+  ENDED_ON: '结对结束日期（进行中的视为最晚）',
+  LAST_VISIT_ON: '最近一次走访日期（从未走访的按开始日期）',
+  PERSON_NAME: '结对联系对象的姓名',
+};
+registerEnumType(PairingOrderField, {
+  name: 'PairingOrderField',
+  description: '结对列表的排序字段；同值的按结对时间，再按编号',
+  valuesConfig: labelled(pairingOrderFieldLabels),
+});
+
 @Entity('pairings')
 @ObjectType({
   implements: Node,
@@ -49,6 +69,8 @@ export class Pairing {
   @Field(() => DateScalar, { nullable: true, description: '结对结束日期；仍在结对为空' })
   @Column('date', { name: 'ended_on', nullable: true })
   endedOn: string | null;
+  /** The latest visit's day (null: never visited), kept by logVisit; exposed as lastVisitOn. */
+  @Column('date', { name: 'last_visit_on', nullable: true }) lastVisitOn: string | null;
   @Column('uuid', { name: 'created_by' }) createdBy: string;
   @Field(() => DateTimeScalar, { description: '结对时间' }) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -16,6 +16,7 @@ import {
   Root,
 } from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
+import { Order, OrderInput } from '../../graphql/order';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateScalar } from '../../graphql/scalars';
 import { toDateString } from '../campaign/campaign.service';
@@ -23,7 +24,7 @@ import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { User } from '../user/user.entity';
 import { userService } from '../user/user.service';
-import { Pairing, PairingPerson, PairingPersonKind, PairingVisit, pairingPersonKindLabels } from './pairing.entity';
+import { Pairing, PairingOrderField, PairingPerson, PairingPersonKind, PairingVisit, pairingPersonKindLabels } from './pairing.entity';
 import { CadreRef, pairingService } from './pairing.service';
 
 const USER_RULE = '仅本人和管理其所在组织的管理员可见，其他人为空';
@@ -76,12 +77,21 @@ class PairingPersonsArgs extends PageArgs {
   @Field(() => ID, { nullable: true, description: '只列此子树内组织登记的对象；不填为您的全部权限范围' }) under?: string;
 }
 
+const PairingOrder = OrderInput<PairingOrderField>('PairingOrder', PairingOrderField, '结对列表的排序：字段和方向');
+
 @ArgsType()
 class PairingsArgs extends PageArgs {
   @Field(() => ID, { nullable: true, description: '只列此子树内组织登记的对象的结对（及您本人的）；不填为您的全部权限范围' })
   under?: string;
   @Field(() => ID, { nullable: true, description: '只列此干部的结对' }) cadreId?: string;
+  @Field(() => ID, { nullable: true, description: '只列在此党组织登记的对象的结对' }) orgId?: string;
   @Field({ defaultValue: true, description: '只列进行中的结对' }) activeOnly: boolean;
+  @Field(() => Int, {
+    nullable: true,
+    description: '只列久未走访的：进行中、最近这么多天（1–3660）内没有走访的结对（从未走访的自开始日期算起）',
+  })
+  withoutVisitDays?: number;
+  @Field(() => PairingOrder, { nullable: true, description: '排序；不填为按开始日期早的在前' }) orderBy?: Order<PairingOrderField>;
 }
 
 @ArgsType()
@@ -106,14 +116,19 @@ export class PairingResolver {
     return toConnection(await pairingService.persons(ctx, await underOrg(ctx, args.under), pageSize(args), args.after));
   }
 
-  @Query(() => PairingConnection, { description: '结对关系：子树内组织登记的对象的结对，以及您本人的结对，开始早的在前' })
+  @Query(() => PairingConnection, {
+    description: '结对关系：子树内组织登记的对象的结对，以及您本人的结对，可按干部、登记组织、是否久未走访筛选；默认开始早的在前',
+  })
   async pairings(@Args() args: PairingsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Pairing>> {
     const filter = {
       under: await underOrg(ctx, args.under),
       cadreId: args.cadreId ? idOf('User', args.cadreId) : undefined,
+      orgId: args.orgId ? (await orgService.getInScopeOrThrow(ctx, idOf('Org', args.orgId))).id : undefined,
       activeOnly: args.activeOnly,
+      idleDays: args.withoutVisitDays ?? undefined,
+      idleField: 'withoutVisitDays',
     };
-    return toConnection(await pairingService.list(ctx, filter, pageSize(args), args.after));
+    return toConnection(await pairingService.list(ctx, filter, pageSize(args), args.after, args.orderBy));
   }
 
   @Query(() => PairingConnection, { description: '久未走访的结对：进行中、最近 days 天内没有走访的结对（从未走访的自开始日期算起）' })
@@ -170,6 +185,11 @@ export class PairingResolver {
     return toGlobalId('Pairing', p.id);
   }
 
+  @FieldResolver(() => ID, { description: '结对干部的用户编号：按干部筛选结对时作为 cadreId 传入' })
+  cadreId(@Root() p: Pairing): string {
+    return toGlobalId('User', p.cadreId);
+  }
+
   @FieldResolver(() => String, { nullable: true, description: '结对干部的姓名' })
   async cadreName(@Root() p: Pairing, @Ctx() ctx: RequestContext): Promise<string | null> {
     return userService.displayName(ctx, p.cadreId);
@@ -196,8 +216,8 @@ export class PairingResolver {
   }
 
   @FieldResolver(() => DateScalar, { nullable: true, description: '最近一次走访的日期；从未走访为空' })
-  async lastVisitOn(@Root() p: Pairing, @Ctx() ctx: RequestContext): Promise<string | null> {
-    return pairingService.lastVisitOn(ctx, p);
+  lastVisitOn(@Root() p: Pairing): string | null {
+    return pairingService.lastVisitOn(p);
   }
 }
 

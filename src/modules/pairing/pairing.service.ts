@@ -2,14 +2,15 @@ import { inScope, underAnySql } from '../../auth/scope';
 import { UserViewer, hasRoleOver } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
+import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { Role } from '../../auth/roles';
 import { protectContact, tenantToday } from '../link-code/public';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { rootsFor, scopedQuery } from '../org/scoped';
+import { coversTenant, rootsFor, scopedQuery } from '../org/scoped';
 import { User } from '../user/user.entity';
-import { Pairing, PairingPerson, PairingPersonKind, PairingVisit } from './pairing.entity';
+import { Pairing, PairingOrderField, PairingPerson, PairingPersonKind, PairingVisit } from './pairing.entity';
 import { pairingError } from './pairing.errors';
 
 /** 领导班子: the roles whose holders pair with someone in difficulty (每人结对联系1名以上). */
@@ -33,9 +34,31 @@ export interface CadreRef {
 export interface PairingFilter {
   under?: Org | null;
   cadreId?: string;
+  /** Only people registered with this org. */
+  orgId?: string;
   activeOnly?: boolean;
+  /** Only active pairings without a visit in this many days (since the start when never visited). */
   idleDays?: number;
+  /** The argument an out-of-range idleDays is reported on. */
+  idleField?: string;
 }
+
+const PAIRED_AT: OrderColumn = { sql: 'p.created_at', type: 'timestamptz' };
+/** The last visit, or the start when there was none (a visit is never before the start: logVisit). */
+const LAST_CONTACT = nullsAsSql('p.last_visit_on', 'p.started_on');
+
+export const PAIRING_ORDER: OrderSpec<PairingOrderField> = {
+  list: 'pairings',
+  id: 'p.id',
+  fields: {
+    STARTED_ON: [{ sql: 'p.started_on', type: 'date' }, PAIRED_AT],
+    CREATED_AT: [PAIRED_AT],
+    ENDED_ON: [{ sql: nullsAsSql('p.ended_on', `'infinity'::date`), type: 'date' }, PAIRED_AT],
+    LAST_VISIT_ON: [{ sql: LAST_CONTACT, type: 'date' }, PAIRED_AT],
+    PERSON_NAME: [{ sql: 'pp.name', type: 'text' }, PAIRED_AT],
+  },
+  default: { field: PairingOrderField.STARTED_ON, direction: OrderDirection.ASC },
+};
 
 /** A page of `A` shown as `B` (each with the cursor of the row it came from). */
 function mapPage<A, B extends object>(page: Page<A>, to: (a: A) => B): Page<B> {
@@ -180,6 +203,7 @@ export const pairingService = {
         note: input.note.trim(),
         startedOn,
         endedOn: null,
+        lastVisitOn: null,
         createdBy: viewer.userId,
       }),
     );
@@ -230,48 +254,58 @@ export const pairingService = {
         recordedBy: viewer.userId,
       }),
     );
-    ctx.forget('pairing.lastVisit');
+    // the pairing keeps its latest visit day, for ordering and for pairings without a visit
+    await ctx.tx.execute(`UPDATE pairings SET last_visit_on = greatest(last_visit_on, $3::date) WHERE tenant_id = $1 AND id = $2`, [
+      viewer.tenantId,
+      pairing.id,
+      input.visitedOn,
+    ]);
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
   /**
    * Pairings of people registered in the subtree (within the viewer's read scope), plus the viewer's
-   * own (inside `under` when given), longest-standing first.
+   * own (inside `under` when given), filtered and in the order asked for (longest-standing first by default).
    */
-  async list(ctx: RequestContext, filter: PairingFilter, first: number, after?: string): Promise<Page<Pairing>> {
+  async list(
+    ctx: RequestContext,
+    filter: PairingFilter,
+    first: number,
+    after?: string | null,
+    order?: Order<PairingOrderField> | null,
+  ): Promise<Page<Pairing>> {
     const viewer = requireUser(ctx);
     if (filter.idleDays !== undefined && (filter.idleDays < IDLE_DAYS.min || filter.idleDays > IDLE_DAYS.max))
-      throw pairingError('IDLE_DAYS_RANGE', { field: 'days', params: IDLE_DAYS });
-    const read = underAnySql('o', rootsFor(viewer, filter.under, READERS));
-    const mine = filter.under ? underAnySql('o', [filter.under.path]) : { sql: 'true', params: {} };
+      throw pairingError('IDLE_DAYS_RANGE', { field: filter.idleField ?? 'days', params: IDLE_DAYS });
+    const readRoots = rootsFor(viewer, filter.under, READERS);
     // Idle: N days or more since the last visit, or since the start when there was none.
     const since = filter.idleDays !== undefined ? addDays(await tenantToday(ctx), -filter.idleDays) : null;
+    // the pairings of people in the read scope, and the viewer's own (inside `under`): a union of two
+    // index scans (the person's org range, the cadre) read once into an array, none over the whole tenant
+    const read = underAnySql('ro', readRoots);
+    const mine = filter.under ? underAnySql('mo', [filter.under.path]) : { sql: 'true', params: {} };
+    const scope = `p.id = ANY(ARRAY(
+      SELECT rp.id FROM pairings rp JOIN pairing_persons rpp ON rpp.tenant_id = rp.tenant_id AND rpp.id = rp.person_id
+        JOIN orgs ro ON ro.tenant_id = rpp.tenant_id AND ro.id = rpp.org_id
+       WHERE rp.tenant_id = :t AND ${read.sql}
+      UNION ALL
+      SELECT mp.id FROM pairings mp JOIN pairing_persons mpp ON mpp.tenant_id = mp.tenant_id AND mpp.id = mp.person_id
+        JOIN orgs mo ON mo.tenant_id = mpp.tenant_id AND mo.id = mpp.org_id
+       WHERE mp.tenant_id = :t AND mp.cadre_id = :me AND ${mine.sql}))`;
     const build = () => {
       const qb = ctx.tx
         .repository(Pairing)
         .createQueryBuilder('p')
         .innerJoin('pairing_persons', 'pp', 'pp.tenant_id = p.tenant_id AND pp.id = p.person_id')
-        .innerJoin('orgs', 'o', 'o.tenant_id = pp.tenant_id AND o.id = pp.org_id')
-        .where('p.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere(`(${read.sql} OR (p.cadre_id = :me AND ${mine.sql}))`, { ...read.params, ...mine.params, me: viewer.userId });
+        .where('p.tenant_id = :t', { t: viewer.tenantId });
+      if (!coversTenant(readRoots)) qb.andWhere(scope, { ...read.params, ...mine.params, me: viewer.userId });
       if (filter.cadreId) qb.andWhere('p.cadre_id = :cadre', { cadre: filter.cadreId });
+      if (filter.orgId) qb.andWhere('pp.org_id = :personOrg', { personOrg: filter.orgId });
       if (filter.activeOnly || since) qb.andWhere('p.ended_on IS NULL');
-      if (since)
-        qb.andWhere(
-          `greatest(p.started_on, (SELECT max(v.visited_on) FROM pairing_visits v WHERE v.tenant_id = p.tenant_id AND v.pairing_id = p.id)) <= CAST(:since AS date)`,
-          { since },
-        );
+      if (since) qb.andWhere(`${LAST_CONTACT} <= CAST(:since AS date)`, { since });
       return qb;
     };
-    return keysetPage(
-      build,
-      [
-        { sql: 'p.started_on', type: 'date', of: (p) => p.startedOn },
-        { sql: 'p.id', type: 'uuid', of: (p) => p.id },
-      ],
-      first,
-      after,
-    );
+    return orderedPage(build, PAIRING_ORDER, order, first, after);
   },
 
   /** Cadres (LEADER, SECRETARY, SUPERVISOR roles on orgs in the subtree) without an active pairing, by username: one statement. */
@@ -319,18 +353,9 @@ export const pairingService = {
     );
   },
 
-  /** The day of the pairing's latest visit (batched per request). */
-  async lastVisitOn(ctx: RequestContext, pairing: Pairing): Promise<string | null> {
-    return ctx
-      .loader<string, string | null>('pairing.lastVisit', async (ids) => {
-        const rows = await ctx.tx.query<{ pairing_id: string; last: string }>(
-          `SELECT pairing_id, max(visited_on)::text AS last FROM pairing_visits WHERE tenant_id = $1 AND pairing_id = ANY($2::uuid[]) GROUP BY pairing_id`,
-          [pairing.tenantId, [...ids]],
-        );
-        const byId = new Map(rows.map((r) => [r.pairing_id, r.last]));
-        return ids.map((id) => byId.get(id) ?? null);
-      })
-      .load(pairing.id);
+  /** The day of the pairing's latest visit (kept on the pairing by logVisit). */
+  lastVisitOn(pairing: Pairing): string | null {
+    return pairing.lastVisitOn;
   },
 
   /** The person a pairing is with (batched per request; the pairing was read through its visibility rule). */

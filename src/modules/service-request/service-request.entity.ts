@@ -15,6 +15,38 @@ registerEnumType(ServiceRequestState, {
   valuesConfig: labelled(serviceRequestStateLabels),
 });
 
+export enum ServiceRequestDirection {
+  RAISED = 'RAISED',
+  RECEIVED = 'RECEIVED',
+}
+export const serviceRequestDirectionLabels: Record<ServiceRequestDirection, string> = {
+  RAISED: '我方提出的：提出请求的组织在范围内',
+  RECEIVED: '向我方提出的：被请求的组织在范围内',
+};
+registerEnumType(ServiceRequestDirection, {
+  name: 'ServiceRequestDirection',
+  description: '服务请求的方向，相对于列表范围内的组织（您的权限范围，或 under 子树）',
+  valuesConfig: labelled(serviceRequestDirectionLabels),
+});
+
+export enum ServiceRequestOrderField {
+  DUE_AT = 'DUE_AT',
+  CREATED_AT = 'CREATED_AT',
+  ANSWERED_AT = 'ANSWERED_AT',
+  STATE = 'STATE',
+}
+export const serviceRequestOrderFieldLabels: Record<ServiceRequestOrderField, string> = {
+  DUE_AT: '答复期限',
+  CREATED_AT: '提出时间',
+  ANSWERED_AT: '答复时间（未答复的视为最晚）',
+  STATE: '状态（按待办理、已答复的顺序）',
+};
+registerEnumType(ServiceRequestOrderField, {
+  name: 'ServiceRequestOrderField',
+  description: '服务请求列表的排序字段；同值的按提出时间，再按编号',
+  valuesConfig: labelled(serviceRequestOrderFieldLabels),
+});
+
 @Entity('service_requests')
 @ObjectType({
   implements: Node,

@@ -1,11 +1,18 @@
 import { MaxLength, MinLength } from 'class-validator';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
+import { Order, OrderInput } from '../../graphql/order';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { userService } from '../user/user.service';
-import { ServiceRequest, ServiceRequestState, serviceRequestStateLabels } from './service-request.entity';
+import {
+  ServiceRequest,
+  ServiceRequestDirection,
+  ServiceRequestOrderField,
+  ServiceRequestState,
+  serviceRequestStateLabels,
+} from './service-request.entity';
 import { serviceRequestService } from './service-request.service';
 
 export const ServiceRequestConnection = Connection(ServiceRequest);
@@ -23,23 +30,36 @@ class AnswerServiceRequestInput {
   @Field({ description: '答复内容' }) @MinLength(1) @MaxLength(20000) answer: string;
 }
 
+const ServiceRequestOrder = OrderInput<ServiceRequestOrderField>(
+  'ServiceRequestOrder',
+  ServiceRequestOrderField,
+  '服务请求列表的排序：字段和方向',
+);
+
 @ArgsType()
 class ServiceRequestsArgs extends PageArgs {
   @Field(() => ID, { nullable: true, description: '只列此子树内组织提出或被请求的；不填为您的全部权限范围' }) under?: string;
   @Field(() => ServiceRequestState, { nullable: true, description: '只列此状态' }) state?: ServiceRequestState;
   @Field(() => Boolean, { nullable: true, description: 'true 只列超过答复期限仍未答复的' }) overdue?: boolean;
+  @Field(() => ServiceRequestDirection, {
+    nullable: true,
+    description: '只列我方提出的，或只列向我方提出的（相对于您的权限范围或 under 子树）；不填为两者',
+  })
+  direction?: ServiceRequestDirection;
+  @Field(() => ServiceRequestOrder, { nullable: true, description: '排序；不填为按答复期限近的在前' })
+  orderBy?: Order<ServiceRequestOrderField>;
 }
 
 @Resolver(() => ServiceRequest)
 export class ServiceRequestResolver {
   @Query(() => ServiceRequestConnection, {
-    description: '服务请求列表：子树内组织提出或被请求的，答复期限近的在前；overdue: true 只列超时未答复的',
+    description:
+      '服务请求列表：子树内组织提出或被请求的，可按状态、方向（我方提出或向我方提出）筛选，overdue: true 只列超时未答复的；默认答复期限近的在前',
   })
   async serviceRequests(@Args() args: ServiceRequestsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<ServiceRequest>> {
     const under = args.under ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.under)) : null;
-    return toConnection(
-      await serviceRequestService.list(ctx, { under, state: args.state, overdue: args.overdue }, pageSize(args), args.after),
-    );
+    const filter = { under, state: args.state, overdue: args.overdue, direction: args.direction };
+    return toConnection(await serviceRequestService.list(ctx, filter, pageSize(args), args.after, args.orderBy));
   }
 
   @Mutation(() => ServiceRequest, { description: '提出服务请求（上级服务下级）：下级组织的书记或其上级负责人向直接上级提出' })

@@ -1,13 +1,13 @@
 import { inScope, underAnySql } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { keysetPage } from '../../graphql/keyset';
+import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage, rankSql } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { rootsFor } from '../org/scoped';
+import { coversTenant, rootsFor } from '../org/scoped';
 import { tenantService } from '../tenant/tenant.service';
 import { Role } from '../../auth/roles';
-import { ServiceRequest, ServiceRequestState } from './service-request.entity';
+import { ServiceRequest, ServiceRequestDirection, ServiceRequestOrderField, ServiceRequestState } from './service-request.entity';
 import { serviceRequestError } from './service-request.errors';
 
 const OFFICERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -16,7 +16,23 @@ export interface ServiceRequestFilter {
   under?: Org | null;
   state?: ServiceRequestState;
   overdue?: boolean;
+  /** Raised by orgs of the list's range, or asked of them; both when not given. */
+  direction?: ServiceRequestDirection | null;
 }
+
+const RAISED_AT: OrderColumn = { sql: 'r.created_at', type: 'timestamptz' };
+
+export const SERVICE_REQUEST_ORDER: OrderSpec<ServiceRequestOrderField> = {
+  list: 'serviceRequests',
+  id: 'r.id',
+  fields: {
+    DUE_AT: [{ sql: 'r.due_at', type: 'timestamptz' }, RAISED_AT],
+    CREATED_AT: [RAISED_AT],
+    ANSWERED_AT: [{ sql: nullsAsSql('r.answered_at', `'infinity'::timestamptz`), type: 'timestamptz' }, RAISED_AT],
+    STATE: [{ sql: rankSql('r.state', Object.values(ServiceRequestState)), type: 'int' }, RAISED_AT],
+  },
+  default: { field: ServiceRequestOrderField.DUE_AT, direction: OrderDirection.ASC },
+};
 
 export const serviceRequestService = {
   /** Visible to whoever reads the asking org or the answering org: two orgs, so the module's own rule. */
@@ -71,36 +87,46 @@ export const serviceRequestService = {
   },
 
   /**
-   * Requests asked of or by orgs in the subtree (within the viewer's scope), soonest due first. A request
-   * concerns two orgs, so the scope is written here for both (as path_key ranges) rather than through
-   * scopedQuery's one org column.
+   * Requests asked of or by orgs in the subtree (within the viewer's scope), or only one direction,
+   * soonest due first by default. A request concerns two orgs, so the scope is written here for both
+   * (the union of a path_key range scan from each side) rather than through scopedQuery's one org column;
+   * a scope over the whole tenant needs none.
    */
-  async list(ctx: RequestContext, filter: ServiceRequestFilter, first: number, after?: string): Promise<Page<ServiceRequest>> {
+  async list(
+    ctx: RequestContext,
+    filter: ServiceRequestFilter,
+    first: number,
+    after?: string | null,
+    order?: Order<ServiceRequestOrderField> | null,
+  ): Promise<Page<ServiceRequest>> {
     const viewer = requireUser(ctx);
     const roots = rootsFor(viewer, filter.under);
+    // asked by an org of the range, or of one: each an index scan from the orgs' path_key range, read
+    // once into an array (never a semi-join the planner might rerun for every row of the order's index)
+    const side = (column: string, side: string) => {
+      const range = underAnySql(`${side}_o`, roots);
+      return {
+        sql: `SELECT ${side}_r.id FROM service_requests ${side}_r JOIN orgs ${side}_o ON ${side}_o.tenant_id = ${side}_r.tenant_id AND ${side}_o.id = ${side}_r.${column}
+               WHERE ${side}_r.tenant_id = :t AND ${range.sql}`,
+        params: range.params,
+      };
+    };
+    const sides = [
+      ...(filter.direction !== ServiceRequestDirection.RECEIVED ? [side('from_org_id', 'raised')] : []),
+      ...(filter.direction !== ServiceRequestDirection.RAISED ? [side('to_org_id', 'received')] : []),
+    ];
     const build = () => {
-      const to = underAnySql('t', roots);
-      const from = underAnySql('f', roots);
-      const qb = ctx.tx
-        .repository(ServiceRequest)
-        .createQueryBuilder('r')
-        .innerJoin('orgs', 't', 't.tenant_id = r.tenant_id AND t.id = r.to_org_id')
-        .innerJoin('orgs', 'f', 'f.tenant_id = r.tenant_id AND f.id = r.from_org_id')
-        .where('r.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere(`(${to.sql} OR ${from.sql})`, { ...to.params, ...from.params });
+      const qb = ctx.tx.repository(ServiceRequest).createQueryBuilder('r').where('r.tenant_id = :t', { t: viewer.tenantId });
+      if (!coversTenant(roots)) {
+        qb.andWhere(
+          `r.id = ANY(ARRAY(${sides.map((x) => x.sql).join(' UNION ALL ')}))`,
+          sides.reduce((all, x) => ({ ...all, ...x.params }), {}),
+        );
+      }
       if (filter.state) qb.andWhere('r.state = :state', { state: filter.state });
       if (filter.overdue) qb.andWhere(`r.state = 'OPEN' AND r.due_at < now()`);
       return qb;
     };
-    return keysetPage(
-      build,
-      [
-        // due_at may keep microseconds (set in SQL), a cursor milliseconds: order by what the cursor holds
-        { sql: `date_trunc('milliseconds', r.due_at)`, type: 'timestamptz', of: (r) => r.dueAt },
-        { sql: 'r.id', type: 'uuid', of: (r) => r.id },
-      ],
-      first,
-      after,
-    );
+    return orderedPage(build, SERVICE_REQUEST_ORDER, order, first, after);
   },
 };

@@ -39,6 +39,26 @@ registerEnumType(InspectionState, {
   valuesConfig: labelled(inspectionStateLabels),
 });
 
+export enum InspectionOrderField {
+  INSPECTED_ON = 'INSPECTED_ON',
+  CREATED_AT = 'CREATED_AT',
+  FINALIZED_AT = 'FINALIZED_AT',
+  STATE = 'STATE',
+  ORG = 'ORG',
+}
+export const inspectionOrderFieldLabels: Record<InspectionOrderField, string> = {
+  INSPECTED_ON: '督查日期',
+  CREATED_AT: '录入时间',
+  FINALIZED_AT: '定稿时间（草稿视为最晚）',
+  STATE: '状态（按草稿、已定稿的顺序）',
+  ORG: '被督查组织（按组织树的顺序）',
+};
+registerEnumType(InspectionOrderField, {
+  name: 'InspectionOrderField',
+  description: '督查记录列表的排序字段；同值的按录入时间，再按编号',
+  valuesConfig: labelled(inspectionOrderFieldLabels),
+});
+
 export enum FindingSeverity {
   MINOR = 'MINOR',
   MODERATE = 'MODERATE',

@@ -16,6 +16,7 @@ import {
   Root,
 } from 'type-graphql';
 import { RequestContext } from '../../graphql/context';
+import { Order, OrderInput } from '../../graphql/order';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateScalar } from '../../graphql/scalars';
 import { Campaign } from '../campaign/campaign.entity';
@@ -36,6 +37,7 @@ import {
   FollowUpCheck,
   Inspection,
   InspectionMethod,
+  InspectionOrderField,
   InspectionState,
   Rectification,
   RectificationState,
@@ -253,11 +255,22 @@ class RectificationsArgs extends PageArgs {
   @Field(() => Boolean, { nullable: true, description: 'true 只列逾期未销号的；false 只列未逾期的' }) overdue?: boolean;
 }
 
+const InspectionOrder = OrderInput<InspectionOrderField>('InspectionOrder', InspectionOrderField, '督查记录列表的排序：字段和方向');
+
 @ArgsType()
 class InspectionsArgs extends PageArgs {
+  @Field(() => ID, {
+    nullable: true,
+    description: '只列此子树内组织的督查记录（您权限范围内的，以及您所在督导组在其中的记录）；不填为全部可见的',
+  })
+  under?: string;
   @Field(() => ID, { nullable: true, description: '只列此党组织的督查记录' }) orgId?: string;
   @Field(() => ID, { nullable: true, description: '只列此督导组的督查记录' }) teamId?: string;
   @Field(() => InspectionState, { nullable: true, description: '只列此状态（草稿或已定稿）' }) state?: InspectionState;
+  @Field(() => DateScalar, { nullable: true, description: '只列督查日期在此日或之后的' }) from?: Date;
+  @Field(() => DateScalar, { nullable: true, description: '只列督查日期在此日或之前的' }) to?: Date;
+  @Field(() => InspectionOrder, { nullable: true, description: '排序；不填为按督查日期新的在前' })
+  orderBy?: Order<InspectionOrderField>;
 }
 
 @ArgsType()
@@ -421,17 +434,19 @@ export class InspectionResolver {
   }
 
   @Query(() => InspectionConnection, {
-    description: '督查记录列表：您权限范围内组织的督查记录和您所在督导组的记录，按督查日期新的在前',
+    description:
+      '督查记录列表：您权限范围内组织的督查记录和您所在督导组的记录，可按子树、组织、督导组、状态和督查日期筛选；默认督查日期新的在前',
   })
   async inspections(@Args() args: InspectionsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Inspection>> {
-    return toConnection(
-      await supervisionService.listInspections(
-        ctx,
-        { orgId: args.orgId ? orgId(args.orgId) : undefined, teamId: args.teamId ? teamId(args.teamId) : undefined, state: args.state },
-        pageSize(args),
-        args.after,
-      ),
-    );
+    const filter = {
+      under: args.under ? await orgService.getInScopeOrThrow(ctx, orgId(args.under)) : null,
+      orgId: args.orgId ? orgId(args.orgId) : undefined,
+      teamId: args.teamId ? teamId(args.teamId) : undefined,
+      state: args.state,
+      from: args.from ? toDateString(args.from) : null,
+      to: args.to ? toDateString(args.to) : null,
+    };
+    return toConnection(await supervisionService.listInspections(ctx, filter, pageSize(args), args.after, args.orderBy));
   }
 
   @Query(() => RecordVerification, {

@@ -2,6 +2,7 @@ import { holdsRoleAtRoot, inScope, underAnySql } from '../../auth/scope';
 import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
+import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage, rankSql } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService, toDateString } from '../campaign/campaign.service';
@@ -11,6 +12,7 @@ import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
+import { coversTenant, rootsFor } from '../org/scoped';
 import { Role } from '../../auth/roles';
 import { canonicalContent, canonicalContents, genesisHash, linkHash, sha256 } from './record-chain';
 import {
@@ -20,6 +22,7 @@ import {
   FollowUpCheck,
   Inspection,
   InspectionMethod,
+  InspectionOrderField,
   InspectionState,
   SupervisionTeam,
 } from './supervision.entity';
@@ -88,10 +91,32 @@ export interface ChainVerification {
 }
 
 export interface InspectionFilter {
+  /** Only orgs in this subtree (the viewer's read scope inside it, and its teams' records there). */
+  under?: Org | null;
   teamId?: string;
   orgId?: string;
   state?: InspectionState;
+  /** Inspected on or after this day ('YYYY-MM-DD'). */
+  from?: string | null;
+  /** Inspected on or before this day. */
+  to?: string | null;
 }
+
+const RECORDED: OrderColumn = { sql: 'i.created_at', type: 'timestamptz' };
+
+/** The inspection lists' orders: each ends in the time of recording and the id. */
+export const INSPECTION_ORDER: OrderSpec<InspectionOrderField> = {
+  list: 'inspections',
+  id: 'i.id',
+  fields: {
+    INSPECTED_ON: [{ sql: 'i.inspected_on', type: 'date' }, RECORDED],
+    CREATED_AT: [RECORDED],
+    FINALIZED_AT: [{ sql: nullsAsSql('i.finalized_at', `'infinity'::timestamptz`), type: 'timestamptz' }, RECORDED],
+    STATE: [{ sql: rankSql('i.state', Object.values(InspectionState)), type: 'int' }, RECORDED],
+    ORG: [{ sql: 'o.path_key', type: 'text' }, RECORDED],
+  },
+  default: { field: InspectionOrderField.INSPECTED_ON, direction: OrderDirection.DESC },
+};
 
 /**
  * 督导组 are the bureau's: forming one, seeing every team and verifying the tenant's record chain need
@@ -291,34 +316,46 @@ export const supervisionService = {
 
   /**
    * Inspections the viewer may see (as findInspection: of orgs inside its scope, and every record of
-   * the teams it belongs to), newest first, in one statement.
+   * the teams it belongs to), inside `under` when given, filtered and in the order asked for (the
+   * latest inspected first by default), in one statement.
    */
-  async listInspections(ctx: RequestContext, filter: InspectionFilter, first: number, after?: string): Promise<Page<Inspection>> {
+  async listInspections(
+    ctx: RequestContext,
+    filter: InspectionFilter,
+    first: number,
+    after?: string | null,
+    order?: Order<InspectionOrderField> | null,
+  ): Promise<Page<Inspection>> {
     const viewer = requireUser(ctx);
     const myTeams = await teamIdsOf(ctx, viewer);
+    const roots = rootsFor(viewer, filter.under);
     const build = () => {
-      const scope = underAnySql('o', scopePaths(viewer));
       const qb = ctx.tx
         .repository(Inspection)
         .createQueryBuilder('i')
         .innerJoin('orgs', 'o', 'o.tenant_id = i.tenant_id AND o.id = i.org_id')
-        .where('i.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere(`(${scope.sql} OR i.team_id = ANY(CAST(:myTeams AS uuid[])))`, { ...scope.params, myTeams });
+        .where('i.tenant_id = :t', { t: viewer.tenantId });
+      // the viewer's scope (none needed over the whole tenant), or else a record of its own teams
+      // (inside `under`); the OR is written only for a team's people, so that the others' scope stays an index range
+      const teamPart = filter.under ? underAnySql('o', [filter.under.path]) : { sql: 'true', params: {} };
+      const scope = underAnySql('o', roots);
+      if (myTeams.length && !coversTenant(roots)) {
+        qb.andWhere(`(${scope.sql} OR (i.team_id = ANY(CAST(:myTeams AS uuid[])) AND ${teamPart.sql}))`, {
+          ...scope.params,
+          ...teamPart.params,
+          myTeams,
+        });
+      } else if (!coversTenant(roots)) {
+        qb.andWhere(scope.sql, scope.params);
+      }
       if (filter.teamId) qb.andWhere('i.team_id = :team', { team: filter.teamId });
       if (filter.orgId) qb.andWhere('i.org_id = :org', { org: filter.orgId });
       if (filter.state) qb.andWhere('i.state = :state', { state: filter.state });
+      if (filter.from) qb.andWhere('i.inspected_on >= CAST(:from AS date)', { from: filter.from });
+      if (filter.to) qb.andWhere('i.inspected_on <= CAST(:to AS date)', { to: filter.to });
       return qb;
     };
-    return keysetPage(
-      build,
-      [
-        { sql: 'i.inspected_on', type: 'date', of: (i) => i.inspectedOn, desc: true },
-        { sql: `date_trunc('milliseconds', i.created_at)`, type: 'timestamptz', of: (i) => i.createdAt, desc: true },
-        { sql: 'i.id', type: 'uuid', of: (i) => i.id, desc: true },
-      ],
-      first,
-      after,
-    );
+    return orderedPage(build, INSPECTION_ORDER, order, first, after);
   },
 
   /**

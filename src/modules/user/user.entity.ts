@@ -1,8 +1,27 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
+import { labelled } from '../../graphql/enum-labels';
 import { Role } from '../../auth/roles';
+
+export enum UserOrderField {
+  USERNAME = 'USERNAME',
+  DISPLAY_NAME = 'DISPLAY_NAME',
+  CREATED_AT = 'CREATED_AT',
+  ORG = 'ORG',
+}
+export const userOrderFieldLabels: Record<UserOrderField, string> = {
+  USERNAME: '用户名',
+  DISPLAY_NAME: '姓名',
+  CREATED_AT: '创建时间',
+  ORG: '所属党组织（按组织树的顺序）',
+};
+registerEnumType(UserOrderField, {
+  name: 'UserOrderField',
+  description: '用户列表的排序字段；同值的按用户名',
+  valuesConfig: labelled(userOrderFieldLabels),
+});
 
 @Entity('users')
 @ObjectType({

@@ -3,19 +3,24 @@ import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation
 import { Viewer } from '../../auth/auth.resolver';
 import { Role, roleLabels } from '../../auth/roles';
 import { RequestContext } from '../../graphql/context';
+import { Order, OrderInput } from '../../graphql/order';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { RoleAssignment, User } from './user.entity';
+import { RoleAssignment, User, UserOrderField } from './user.entity';
 import { userService } from './user.service';
 
 export const UserConnection = Connection(User);
+
+const UserOrder = OrderInput<UserOrderField>('UserOrder', UserOrderField, '用户列表的排序：字段和方向');
 
 @ArgsType()
 class UsersArgs extends PageArgs {
   @Field(() => String, { nullable: true, description: '用户名或姓名包含的文字（最多 100 字）' }) @MaxLength(100) search?: string;
   @Field(() => ID, { nullable: true, description: '只列所属组织在此子树内的用户；不填为您管理的全部范围' }) under?: string;
+  @Field(() => ID, { nullable: true, description: '只列所属组织是此党组织的用户（不含下级组织的）' }) orgId?: string;
   @Field(() => Role, { nullable: true, description: '只列担任此角色的用户（任一组织）' }) role?: Role;
+  @Field(() => UserOrder, { nullable: true, description: '排序；不填为按用户名' }) orderBy?: Order<UserOrderField>;
 }
 
 @InputType({ description: '新建用户的内容' })
@@ -48,10 +53,14 @@ class SetUserDisabledInput {
 
 @Resolver(() => User)
 export class UserResolver {
-  @Query(() => UserConnection, { description: '用户列表（管理员）：所属组织在您管理范围内的用户，按用户名排序' })
+  @Query(() => UserConnection, {
+    description: '用户列表（管理员）：所属组织在您管理范围内的用户，可按子树、所属组织、角色和姓名筛选；默认按用户名排序',
+  })
   async users(@Args() args: UsersArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<User>> {
     const under = args.under ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.under)) : null;
-    return toConnection(await userService.list(ctx, { under, role: args.role, search: args.search }, pageSize(args), args.after));
+    const org = args.orgId ? await orgService.getInScopeOrThrow(ctx, idOf('Org', args.orgId)) : null;
+    const filter = { under, orgId: org?.id, role: args.role, search: args.search };
+    return toConnection(await userService.list(ctx, filter, pageSize(args), args.after, args.orderBy));
   }
 
   @Mutation(() => User, { description: '新建用户（管理员，所属组织须在其管理范围内）' })

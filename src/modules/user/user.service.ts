@@ -5,12 +5,12 @@ import { inScope, isRootPath } from '../../auth/scope';
 import { UserViewer, isAncestorOrSelf } from '../../auth/viewer';
 import { containsPattern } from '../../db/like';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { keysetPage } from '../../graphql/keyset';
+import { Order, OrderColumn, OrderDirection, OrderSpec, orderedPage } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { rootsFor, scopedQuery } from '../org/scoped';
-import { RoleAssignment, User } from './user.entity';
+import { RoleAssignment, User, UserOrderField } from './user.entity';
 import { userError } from './user.errors';
 
 export interface UserFilter {
@@ -20,7 +20,24 @@ export interface UserFilter {
   role?: Role;
   /** Username or display name containing this text. */
   search?: string;
+  /** Users whose home org is this org. */
+  orgId?: string;
 }
+
+const USERNAME: OrderColumn = { sql: 'u.username', type: 'text' };
+
+/** Usernames are unique in a tenant: every order ends in the username (and the id). */
+export const USER_ORDER: OrderSpec<UserOrderField> = {
+  list: 'users',
+  id: 'u.id',
+  fields: {
+    USERNAME: [USERNAME],
+    DISPLAY_NAME: [{ sql: 'u.display_name', type: 'text' }, USERNAME],
+    CREATED_AT: [{ sql: 'u.created_at', type: 'timestamptz' }, USERNAME],
+    ORG: [{ sql: 'o.path_key', type: 'text' }, USERNAME],
+  },
+  default: { field: UserOrderField.USERNAME, direction: OrderDirection.ASC },
+};
 
 /** A password's bounds (create, import, a new tenant's first admin). */
 export const PASSWORD_LENGTH = { min: 8, max: 200 };
@@ -149,8 +166,14 @@ export const userService = {
     return user;
   },
 
-  /** Users whose home org lies in the admin's scope (or the part of `under` inside it), ordered by username. */
-  async list(ctx: RequestContext, filter: UserFilter, first: number, after?: string): Promise<Page<User>> {
+  /** Users whose home org lies in the admin's scope (or the part of `under` inside it), by username unless asked otherwise. */
+  async list(
+    ctx: RequestContext,
+    filter: UserFilter,
+    first: number,
+    after?: string | null,
+    order?: Order<UserOrderField> | null,
+  ): Promise<Page<User>> {
     const roots = rootsFor(requireUser(ctx), filter.under, ADMIN);
     const build = () => {
       const qb = scopedQuery(ctx, User, 'u', 'org_id', roots);
@@ -165,17 +188,10 @@ export const userService = {
           },
         );
       }
+      if (filter.orgId) qb.andWhere('u.org_id = :homeOrg', { homeOrg: filter.orgId });
       return qb;
     };
-    return keysetPage(
-      build,
-      [
-        { sql: 'u.username', type: 'text', of: (u) => u.username },
-        { sql: 'u.id', type: 'uuid', of: (u) => u.id },
-      ],
-      first,
-      after,
-    );
+    return orderedPage(build, USER_ORDER, order, first, after);
   },
 
   /** A role assignment of a user the viewer may see. */
