@@ -47,6 +47,10 @@ describe('the message catalogues', () => {
     expect(fillTemplate('{org} submits by {date}', { org: 'Fleet 1', date: '2013-12-25' }, 'en')).toBe('Fleet 1 submits by 2013-12-25');
     // an instant in the tenant's zone (Asia/Shanghai by default): 16:30 UTC is 00:30 the next day
     expect(fillTemplate('{at}', { at: new Date('2013-12-24T16:30:00Z') }, 'zh-CN')).toBe('2013年12月25日 00:30');
+    // as it travels in extensions (ISO text), and in another tenant's zone
+    expect(fillTemplate('{at}', { at: '2013-12-24T16:30:00.000Z' }, 'zh-CN')).toBe('2013年12月25日 00:30');
+    expect(fillTemplate('{at}', { at: '2013-12-24T16:30:00.000Z' }, 'zh-CN', 'Asia/Urumqi')).toBe('2013年12月24日 22:30');
+    expect(fillTemplate('{at}', { at: '2013-12-24T16:30:00.000Z' }, 'en', 'UTC')).toBe('2013-12-24 16:30');
   });
 
   it('picks the locale from Accept-Language: English only when asked for first', () => {

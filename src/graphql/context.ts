@@ -15,6 +15,8 @@ export interface RequestContext {
   ip: string;
   /** The language the client reads (Accept-Language): messages are rendered in it. */
   locale: Locale;
+  /** The signed-in user's tenant's time zone (read with the viewer): instants in messages are written in it. */
+  timeZone?: string;
   /** A per-request DataLoader, created on first use under `name`. */
   loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>): DataLoader<K, V>;
   /** Drops a loader's cache after a write that makes it stale. */
@@ -59,7 +61,10 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
   if (claims.kind === 'operator') {
     await ctx.tx.setIdentity({ platform: true, tenantId: null });
     await ctx.tx.begin();
-    const [operator] = await ctx.tx.query<{ id: string; username: string; disabled: boolean }>(`SELECT id, username, disabled FROM platform_operators WHERE id = $1`, [claims.sub]);
+    const [operator] = await ctx.tx.query<{ id: string; username: string; disabled: boolean }>(
+      `SELECT id, username, disabled FROM platform_operators WHERE id = $1`,
+      [claims.sub],
+    );
     if (!operator || operator.disabled) throw unauthenticated('TOKEN_INVALID');
     ctx.viewer = { kind: 'operator', operatorId: operator.id, username: operator.username };
     return;
@@ -73,8 +78,10 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
     role: Role | null;
     org_id: string | null;
     path: string | null;
+    time_zone: string | null;
   }[] = await ctx.tx.query(
-    `SELECT u.username, u.disabled, ra.id AS assignment_id, ra.role, ra.org_id, o.path::text AS path
+    `SELECT u.username, u.disabled, ra.id AS assignment_id, ra.role, ra.org_id, o.path::text AS path,
+            (SELECT t.settings->>'timezone' FROM tenants t WHERE t.id = u.tenant_id) AS time_zone
          FROM users u
          LEFT JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
          LEFT JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
@@ -82,6 +89,7 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
     [claims.tid, claims.sub],
   );
   if (rows.length === 0 || rows[0].disabled) throw unauthenticated('TOKEN_INVALID');
+  ctx.timeZone = rows[0].time_zone ?? undefined;
   const viewer: UserViewer = {
     kind: 'user',
     userId: claims.sub,

@@ -317,18 +317,24 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
  * A formatted error's message in `locale`: errors of a declared reason are rendered again from the
  * catalogue with the parameters they carry (and so are their problems); anything else keeps its text.
  */
-export function localizeError<E extends { message: string; extensions?: Record<string, unknown> }>(error: E, locale: Locale): E {
+export function localizeError<E extends { message: string; extensions?: Record<string, unknown> }>(
+  error: E,
+  locale: Locale,
+  timeZone?: string,
+): E {
   const extensions = error.extensions ?? {};
   const reason = typeof extensions.reason === 'string' ? extensions.reason : undefined;
   const problems = Array.isArray(extensions.problems)
-    ? (extensions.problems as Problem[]).map((p) => (p.reason ? { ...p, message: renderReason(p.reason, p, locale) ?? p.message } : p))
+    ? (extensions.problems as Problem[]).map((p) =>
+        p.reason ? { ...p, message: renderReason(p.reason, p, locale, timeZone) ?? p.message } : p,
+      )
     : undefined;
   // a validation error's message lists its problems, so it follows their language
   const params =
     reason === 'VALIDATION' && problems
       ? { ...extensions, summary: problems.map((p) => p.message).join(locale === 'en' ? '; ' : '；') }
       : extensions;
-  const message = reason ? renderReason(reason, params, locale) : undefined;
+  const message = reason ? renderReason(reason, params, locale, timeZone) : undefined;
   if (!message && !problems) return error;
   return { ...error, message: message ?? error.message, extensions: problems ? { ...extensions, problems } : extensions };
 }

@@ -66,6 +66,8 @@ export function chineseDate(day: string, numerals = false): string {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** An instant as it travels in extensions (a Date parameter is sent as its ISO text). */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 function formatParam(value: MessageParam, locale: Locale, timeZone: string): string {
   if (value === null || value === undefined) return '';
@@ -85,6 +87,8 @@ function formatParam(value: MessageParam, locale: Locale, timeZone: string): str
     return locale === 'en' ? `${day} ${parts.hour}:${parts.minute}` : `${chineseDate(day)} ${parts.hour}:${parts.minute}`;
   }
   if (typeof value === 'string' && DAY.test(value)) return locale === 'en' ? value : chineseDate(value);
+  if (typeof value === 'string' && INSTANT.test(value) && !Number.isNaN(Date.parse(value)))
+    return formatParam(new Date(value), locale, timeZone);
   return String(value);
 }
 
