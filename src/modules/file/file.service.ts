@@ -414,7 +414,7 @@ export const fileService = {
       throw fileError('TOO_MANY_ATTACHMENTS', { field, params: { limit: MAX_ATTACHMENTS_PER_RECORD } });
     await ctx.tx.execute(
       `INSERT INTO file_attachments (tenant_id, file_id, record_type, record_id, attached_by)
-       SELECT $1, f, $2, $3, $4 FROM unnest($5::uuid[]) AS f
+       SELECT $1, f.id, $2, $3, $4 FROM unnest($5::uuid[]) WITH ORDINALITY AS f(id, n) ORDER BY f.n
        ON CONFLICT DO NOTHING`,
       [viewer.tenantId, recordType, recordId, viewer.userId, ids],
     );
@@ -466,6 +466,7 @@ export const fileService = {
        SELECT a.tenant_id, a.file_id, a.record_type, m.to_id, a.attached_by, a.attached_at
          FROM unnest($3::uuid[], $4::uuid[]) AS m(from_id, to_id)
          JOIN file_attachments a ON a.tenant_id = $1 AND a.record_type = $2 AND a.record_id = m.from_id
+        ORDER BY a.seq
        ON CONFLICT DO NOTHING`,
       [viewer.tenantId, recordType, [...from], [...to]],
     );
@@ -487,7 +488,7 @@ export const fileService = {
              JOIN files f ON f.tenant_id = a.tenant_id AND f.id = a.file_id
              JOIN file_contents c ON c.tenant_id = f.tenant_id AND c.id = f.content_id
             WHERE a.tenant_id = $1 AND a.record_type = $2 AND a.record_id = ANY($3::uuid[])
-            ORDER BY a.attached_at, f.id`,
+            ORDER BY a.seq`,
           [viewer.tenantId, recordType, [...recordIds]],
         );
         return recordIds.map((id) => rows.filter((r) => r.record_id === id).map(toFile));
