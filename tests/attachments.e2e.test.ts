@@ -154,20 +154,20 @@ describe('evidence files on records', () => {
   });
 
   it('a criterion score, a deadline submission, a rectification report, a fulfilled commitment and an opinion reply carry their files', async () => {
-    // 自查: a score's files, detachable while the evaluation is a draft
+    // 上级评议 by the group's supervisor: a score's files, detachable while the evaluation is a draft
     const cres = await gql(`{ campaigns(first: 1) { nodes { id } } }`, {}, t.admin);
     if (!cres.data) throw new Error(JSON.stringify(cres));
     const campaignId = cres.data.campaigns.nodes[0].id;
     const started = await gql(
       `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
-      { input: { campaignId, orgId: orgs['第一车队党支部'], kind: 'SELF' } },
-      t.secretary,
+      { input: { campaignId, orgId: orgs['第一车队党支部'], kind: 'SUPERIOR' } },
+      t.supervisor,
     );
     const criteria = (
-      await gql(`query($id: ID!) { campaign(id: $id) { version { criteria { id code isLeaf } } } }`, { id: campaignId }, t.secretary)
+      await gql(`query($id: ID!) { campaign(id: $id) { version { criteria { id code isLeaf } } } }`, { id: campaignId }, t.supervisor)
     ).data.campaign.version.criteria.filter((c: { isLeaf: boolean }) => c.isLeaf);
-    const scan = await upload(t.secretary, '联系点制度.pdf', pdf());
-    const extra = await upload(t.secretary, '联系点照片.png', png());
+    const scan = await upload(t.supervisor, '联系点制度.pdf', pdf());
+    const extra = await upload(t.supervisor, '联系点照片.png', png());
     const q22 = criteria.find((c: { code: string }) => c.code === 'Q2.2').id;
     const save = (version: number, score: Record<string, unknown>) =>
       gql(
@@ -179,7 +179,7 @@ describe('evidence files on records', () => {
             scores: [{ criterionId: q22, value: 1, ...score }],
           },
         },
-        t.secretary,
+        t.supervisor,
       );
     const saved = await save(started.data.startEvaluation.version, { fileIds: [scan, extra] });
     const node = (res: typeof saved) =>
@@ -187,7 +187,7 @@ describe('evidence files on records', () => {
     expect(names(node(saved).files)).toEqual(['联系点制度.pdf', '联系点照片.png']);
     const kept = await save(saved.data.saveScores.version, { detachFileIds: [extra] });
     expect(names(node(kept).files)).toEqual(['联系点制度.pdf']);
-    expect(await download(scan, t.supervisor)).toBe(200); // the evaluation's readers
+    expect(await download(scan, t.secretary)).toBe(200); // the evaluation's readers: the branch's own secretary
     expect(await download(scan, t.secretary2)).toBe(404);
 
     // 报送: the committee's self-check summary, by its supervisor
