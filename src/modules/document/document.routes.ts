@@ -11,6 +11,8 @@ import { orgService } from '../org/org.service';
 import { parseYear } from '../report/exports';
 import { contentDisposition } from '../report/report.routes';
 import { supervisionService } from '../supervision/supervision.service';
+import { PgFileStorage } from '../file/file.storage';
+import { planArchive, streamArchive } from './archive';
 import { documentError } from './document.errors';
 import {
   BuiltDocument,
@@ -74,9 +76,59 @@ export async function withReadContext<T>(
  * - `GET /documents/assessments/:orgId?year=2013&subtree=true` 年度党建目标考核结果 (the org, or every org below it ranked)
  * - `GET /documents/campaigns/:campaignId/self-checks/:orgId` 创建工作自查报告
  * - `GET /documents/campaigns/:campaignId/plan` 创建活动实施方案
+ * - `GET /archives/orgs/:orgId/:year` 台帐归档: the org's records of the year with their files and the
+ *   documents above, and an index sheet, as one streamed .zip (at most ARCHIVE_SLOTS built at once)
  */
+export const ARCHIVE_SLOTS = 2;
+
 export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps): void {
+  const storage = new PgFileStorage(deps.dataSource);
+  let building = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = async () => {
+    if (building < ARCHIVE_SLOTS) building++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = waiting.shift();
+      if (next) next();
+      else building--;
+    };
+  };
+
   void fastify.register(async (scope) => {
+    scope.get('/archives/orgs/:orgId/:year', async (request, reply) => {
+      const locale = localeOf(request.headers['accept-language']);
+      const params = request.params as Params;
+      const release = await acquire();
+      try {
+        const outcome = await withReadContext(deps, request, async (ctx) => {
+          const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
+          const year = parseYear(params.year);
+          return { org, year, plan: await planArchive(ctx, org, year) };
+        });
+        if ('error' in outcome) {
+          release();
+          return sendRouteError(reply, outcome.error, locale);
+        }
+        const { org, year, plan } = outcome.value;
+        const stream = await streamArchive(plan, org, year, storage);
+        stream.once('close', release);
+        stream.once('error', release);
+        return reply
+          .header('content-type', 'application/zip')
+          .header('content-disposition', contentDisposition({ filename: plan.filename, asciiName: plan.asciiName }))
+          .header('cache-control', 'private, no-store')
+          .header('x-content-type-options', 'nosniff')
+          .send(stream);
+      } catch (error) {
+        release();
+        return sendRouteError(reply, error, locale);
+      }
+    });
+
     const document = (route: string, build: (ctx: RequestContext, params: Params, query: Query) => Promise<BuiltDocument>) =>
       scope.get(route, async (request, reply) => {
         const locale = localeOf(request.headers['accept-language']);
