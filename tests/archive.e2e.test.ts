@@ -4,6 +4,7 @@ import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { readDocument, unzip } from './helpers/docx';
 import { TestServer, startTestServer, tokens } from './helpers/server';
 import { tenantToday } from './helpers/sql';
+import { doSelfCheck } from './helpers/self-check';
 import { orgIds } from './helpers/story';
 
 type Tokens = Record<'admin' | 'supervisor' | 'secretary' | 'secretary2' | 'inspector', string>;
@@ -81,6 +82,8 @@ describe('the year archive of an org', () => {
     foreign = await server.token('szjg', 'admin');
     orgs = await orgIds(server, 'jtj');
     year = Number((await tenantToday(await server.superuser())).slice(0, 4));
+    const campaignId = (await gql(`{ campaigns(first: 1) { nodes { id } } }`, {}, t.admin)).campaigns.nodes[0].id;
+    await doSelfCheck(server, await server.token('jtj', 'secretary'), t.admin, campaignId, orgs['第一车队党支部']);
   }, 90_000);
   afterAll(() => server.close());
 

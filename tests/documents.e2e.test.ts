@@ -4,6 +4,7 @@ import { Para, attrOf, readDocument, unzip } from './helpers/docx';
 import { globalId, unknownId } from './helpers/ids';
 import { TestServer, startTestServer, tokens } from './helpers/server';
 import { tenantToday } from './helpers/sql';
+import { doSelfCheck } from './helpers/self-check';
 import { orgIds } from './helpers/story';
 
 type Tokens = Record<'admin' | 'leader' | 'supervisor' | 'secretary' | 'secretary2' | 'member' | 'inspector', string>;
@@ -241,7 +242,8 @@ describe('official documents', () => {
   });
 
   it('创建工作自查报告: the SELF evaluation per criterion with its evidence files and its discrepancies, each equal to the API', async () => {
-    // the demo's self-check of 第一车队党支部: prefilled from its records, the rest entered with evidence files, submitted
+    // 第一车队党支部's self-check: prefilled from its records, the rest entered with evidence files, submitted
+    await doSelfCheck(server, t.secretary, t.admin, campaignId, orgs['第一车队党支部']);
     const evaluation = (
       await gql(
         `query($org: ID!, $c: ID!) { node(id: $org) { ... on Org { evaluations(campaignId: $c, kind: SELF, first: 1) { nodes {

@@ -300,27 +300,30 @@ describe('criteria bound to records, and prefilled evaluations', () => {
       ).toBe('NOT_FOUND');
     });
 
-    it('is refused on a submitted evaluation (the demo’s self-check, prefilled before it was submitted)', async () => {
+    it('is refused on a submitted evaluation (the demo’s superior review, prefilled and corrected before it was submitted)', async () => {
       const demoCampaign = (await gql(`{ campaigns(first: 5) { nodes { id name } } }`, {}, t.admin)).campaigns.nodes.find(
         (c: { name: string }) => c.name !== '一次录入试点',
       ).id;
       const demo = (
         await gql(
-          `query($o: ID!, $c: ID!) { node(id: $o) { ... on Org { evaluations(campaignId: $c, kind: SELF, first: 1) { nodes { id version state
-              result { nodes { criterion { code } sourceFigure sourceRecords(first: 5) { totalCount } } } } } } } }`,
-          { o: orgs[BRANCH], c: demoCampaign },
-          t.secretary,
+          `query($o: ID!, $c: ID!) { node(id: $o) { ... on Org { evaluations(campaignId: $c, kind: SUPERIOR, first: 1) { nodes { id version state
+              result { nodes { criterion { code } value sourceFigure corrected sourceRecords(first: 5) { totalCount } } } } } } } }`,
+          { o: orgs['第二车队党支部'], c: demoCampaign },
+          t.admin,
         )
       ).node.evaluations.nodes[0];
       expect(demo.state).toBe('SUBMITTED');
+      // none of 第二车队党支部's people is paired: 0 counted, corrected to 1 by the reviewer, both kept
       expect(demo.result.nodes.find((n: { criterion: { code: string } }) => n.criterion.code === 'Q2.3')).toMatchObject({
-        sourceFigure: 1,
-        sourceRecords: { totalCount: 1 },
+        value: 1,
+        sourceFigure: 0,
+        corrected: true,
+        sourceRecords: { totalCount: 0 },
       });
       const res = await server.gql(
         `mutation($input: PrefillEvaluationInput!) { prefillEvaluation(input: $input) { id } }`,
         { input: { evaluationId: demo.id, expectedVersion: demo.version } },
-        t.secretary,
+        t.admin,
       );
       expect(res.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'NOT_EDITABLE' });
     });

@@ -1,7 +1,6 @@
 import { DomainModule } from '../domain-module';
 import { EvaluationPrefill, SourceRecord } from './prefill.entity';
 import { CriterionScoreSourceResolver, PrefillResolver, SourceRecordResolver } from './prefill.resolver';
-import { seedPrefill } from './prefill.seed';
 
 /** 一次录入: prefillEvaluation counts the records criteria are bound to, and shows where each figure came from. */
 export default {
@@ -9,5 +8,4 @@ export default {
   resolvers: [PrefillResolver, CriterionScoreSourceResolver, SourceRecordResolver],
   entities: [EvaluationPrefill, SourceRecord],
   nodes: {},
-  seedDemo: seedPrefill,
 } satisfies DomainModule;

@@ -5,6 +5,7 @@ import { PHOTO, demoPdf, uploadDemoFile } from '../file/file.seed';
 import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind, ScoringType } from '../framework/pass-rule';
 import { noticeService } from '../notice/notice.service';
+import { prefillService } from '../prefill/prefill.service';
 import { NoticeKind } from '../notice/notice.entity';
 import { serviceRequestService } from '../service-request/service-request.service';
 import { FindingSeverity, InspectionMethod } from './supervision.entity';
@@ -46,7 +47,11 @@ export async function seedSupervisionDemo(
   const criteria = await frameworkService.criteriaOf(ctx, campaign.versionId);
   const leaves = criteria.filter((c) => !criteria.some((k) => k.parentId === c.id) && !c.isBonus);
 
-  const evaluation = await evaluationService.start(ctx, { campaignId: campaign.id, orgId: branch, kind: EvaluationKind.SUPERIOR });
+  const started = await evaluationService.start(ctx, { campaignId: campaign.id, orgId: branch, kind: EvaluationKind.SUPERIOR });
+  // 一次录入 first: the bound criteria are counted from the branch's records (none of its people is paired yet,
+  // so 结对帮扶 counts 0); the reviewer then scores every item by hand, correcting that figure from what the
+  // visit found (the computed 0 stays beside the corrected value, `corrected: true`)
+  const evaluation = await prefillService.prefill(ctx, { evaluationId: started.id, expectedVersion: started.version });
   // the first criterion that asks for evidence carries the file it was judged by
   const withFile = leaves.find((c) => c.evidenceRequired);
   const scores = await Promise.all(
