@@ -265,14 +265,11 @@ export const prefillService = {
     const viewer = requireUser(ctx);
     return keysetPage(
       () =>
-        ctx.tx
-          .repository(SourceRecord)
-          .createQueryBuilder('r')
-          .where('r.tenant_id = :t AND r.evaluation_id = :e AND r.criterion_id = :c', {
-            t: viewer.tenantId,
-            e: evaluationId,
-            c: criterionId,
-          }),
+        ctx.tx.repository(SourceRecord).createQueryBuilder('r').where('r.tenant_id = :t AND r.evaluation_id = :e AND r.criterion_id = :c', {
+          t: viewer.tenantId,
+          e: evaluationId,
+          c: criterionId,
+        }),
       [
         { sql: 'r.occurred_on', type: 'date', of: (r) => r.occurredOn, desc: true },
         { sql: 'r.record_id', type: 'uuid', of: (r) => r.recordId, desc: true },
