@@ -56,6 +56,15 @@ const BOUNDED_LISTS: Record<string, string> = {
   'FrameworkVersion.criteria': 'a version’s criteria tree: at most 2,000 criteria (framework.document.ts)',
   'FrameworkVersion.dimensions': 'the top level of a version’s criteria tree',
   'Criterion.children': 'one level of a version’s criteria tree',
+  'Inspection.files': 'the evidence files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD, file.service.ts)',
+  'Finding.files': 'the evidence files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD, file.service.ts)',
+  'Rectification.files': 'the evidence files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD, file.service.ts)',
+  'DeadlineSubmission.files': 'the evidence files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD, file.service.ts)',
+  'LedgerEntry.files': 'the evidence files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD, file.service.ts)',
+  'Briefing.files': 'the evidence files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD, file.service.ts)',
+  'CriterionScore.files': 'the evidence files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD, file.service.ts)',
+  'Commitment.files': 'the evidence files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD, file.service.ts)',
+  'Opinion.files': 'the evidence files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD, file.service.ts)',
 };
 
 function undescribed(): string[] {

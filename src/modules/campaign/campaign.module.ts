@@ -1,4 +1,5 @@
 import { DomainModule } from '../domain-module';
+import { registerAttachable, visibleThrough } from '../file/file.service';
 import { Campaign, CampaignDeadline, CampaignPhase, CampaignTarget, DeadlineSubmission, DeadlineSubmissionEvent } from './campaign.entity';
 import {
   CampaignDeadlineResolver,
@@ -8,6 +9,11 @@ import {
   DeadlineSubmissionResolver,
 } from './campaign.resolver';
 import { campaignService } from './campaign.service';
+
+registerAttachable(
+  'DeadlineSubmission',
+  visibleThrough((ctx, id) => campaignService.findSubmission(ctx, id)),
+);
 
 export default {
   name: 'campaign',

@@ -20,6 +20,10 @@ import { RequestContext } from '../../graphql/context';
 import { Order, OrderInput } from '../../graphql/order';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
+import { File } from '../file/file.entity';
+import { DetachFileIdsField, FileIdsField } from '../file/file.inputs';
+import { fileChangesOf } from '../file/file.resolver';
+import { fileService } from '../file/file.service';
 import { FrameworkVersion } from '../framework/framework.entity';
 import { frameworkError } from '../framework/framework.errors';
 import { frameworkService } from '../framework/framework.service';
@@ -99,6 +103,8 @@ class SubmitForDeadlineInput {
     string | null;
   @Field(() => DateTimeScalar, { nullable: true, description: '补录：纸质材料的实际收到时间（仅管理员；不能晚于现在）' })
   submittedAt?: Date | null;
+  @FileIdsField('报送的文件（方案、总结等；最多 50 个）') fileIds?: string[] | null;
+  @DetachFileIdsField('退回后重新报送时要取下的此前文件') detachFileIds?: string[] | null;
 }
 
 @InputType({ description: '退回报送材料修改' })
@@ -251,11 +257,17 @@ export class CampaignResolver {
     @Arg('input', { description: '报送节点、组织和材料' }) input: SubmitForDeadlineInput,
     @Ctx() ctx: RequestContext,
   ): Promise<DeadlineSubmission> {
-    return campaignService.submit(ctx, {
-      ...input,
-      deadlineId: idOf('CampaignDeadline', input.deadlineId, 'Deadline'),
-      orgId: orgId(input.orgId),
-    });
+    return campaignService.submit(
+      ctx,
+      {
+        text: input.text,
+        attachmentRef: input.attachmentRef,
+        submittedAt: input.submittedAt,
+        deadlineId: idOf('CampaignDeadline', input.deadlineId, 'Deadline'),
+        orgId: orgId(input.orgId),
+      },
+      fileChangesOf(input),
+    );
   }
 
   @Mutation(() => DeadlineSubmission, { description: '退回报送材料修改，须说明理由（上级组织的负责人）' })
@@ -390,6 +402,11 @@ export class DeadlineSubmissionResolver {
   @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() submission: DeadlineSubmission): string {
     return toGlobalId('DeadlineSubmission', submission.id);
+  }
+
+  @FieldResolver(() => [File], { description: '报送的文件（先附的在前；最多 50 个）；退回后重新报送时可更换' })
+  async files(@Root() submission: DeadlineSubmission, @Ctx() ctx: RequestContext): Promise<File[]> {
+    return fileService.attachedTo(ctx, 'DeadlineSubmission', submission.id);
   }
 
   @FieldResolver(() => String, { description: '状态的中文名（已报送/退回修改）' })

@@ -4,6 +4,7 @@ import { RequestContext, requireUser } from '../../graphql/context';
 import { Problem } from '../../graphql/errors';
 import { Order, OrderColumn, OrderDirection, OrderSpec, orderedPage } from '../../graphql/order';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { FileChanges, fileService } from '../file/file.service';
 import { FrameworkVersion, VersionStatus } from '../framework/framework.entity';
 import { frameworkError } from '../framework/framework.errors';
 import { frameworkService } from '../framework/framework.service';
@@ -584,6 +585,7 @@ export const campaignService = {
   async submit(
     ctx: RequestContext,
     input: { deadlineId: string; orgId: string; text: string; attachmentRef?: string | null; submittedAt?: Date | null },
+    files: FileChanges = {},
   ): Promise<DeadlineSubmission> {
     const viewer = requireUser(ctx);
     const deadline = await this.findDeadline(ctx, input.deadlineId);
@@ -612,6 +614,7 @@ export const campaignService = {
     const repo = ctx.tx.repository(DeadlineSubmission);
     if (inserted) {
       await recordSubmissionEvent(ctx, inserted.id, SubmissionAction.SUBMITTED, null, at);
+      await fileService.attach(ctx, 'DeadlineSubmission', inserted.id, files.attach ?? [], 'input.fileIds');
       return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: inserted.id });
     }
     const resubmitted = await ctx.tx.execute(
@@ -622,6 +625,8 @@ export const campaignService = {
     if (!resubmitted) throw campaignError('ALREADY_SUBMITTED', { params: { org: org.name, deadline: deadline.name } });
     const submission = await repo.findOneByOrFail({ tenantId: viewer.tenantId, deadlineId: deadline.id, orgId: org.id });
     await recordSubmissionEvent(ctx, submission.id, SubmissionAction.RESUBMITTED, null, at);
+    // a returned submission is revised: its files may change with the resubmission
+    await fileService.change(ctx, 'DeadlineSubmission', submission.id, files);
     return submission;
   },
 

@@ -5,6 +5,10 @@ import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, to
 import { DateScalar } from '../../graphql/scalars';
 import { toDateString } from '../campaign/campaign.service';
 import { SatisfactionFigures, tenantToday } from '../link-code/public';
+import { File } from '../file/file.entity';
+import { FileIdsField } from '../file/file.inputs';
+import { fileIdsOf } from '../file/file.resolver';
+import { fileService } from '../file/file.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { User } from '../user/user.entity';
@@ -31,6 +35,7 @@ class FulfilCommitmentInput {
   @ArrayMaxSize(50)
   @MaxLength(500, { each: true })
   evidenceRefs: string[];
+  @FileIdsField('践诺佐证文件（照片、办结单等；最多 50 个）；践诺后不能取下') fileIds?: string[] | null;
 }
 
 @ArgsType()
@@ -72,7 +77,13 @@ export class CommitmentResolver {
     @Arg('input', { description: '践诺报告' }) input: FulfilCommitmentInput,
     @Ctx() ctx: RequestContext,
   ): Promise<Commitment> {
-    return commitmentService.fulfil(ctx, idOf('Commitment', input.id, 'Commitment'), input.report, input.evidenceRefs);
+    return commitmentService.fulfil(
+      ctx,
+      idOf('Commitment', input.id, 'Commitment'),
+      input.report,
+      input.evidenceRefs,
+      fileIdsOf(input.fileIds, 'input.fileIds'),
+    );
   }
 
   @FieldResolver(() => ID, { description: '全局编号' })
@@ -88,6 +99,11 @@ export class CommitmentResolver {
   @FieldResolver(() => String, { description: '状态的中文名' })
   async stateLabel(@Root() c: Commitment, @Ctx() ctx: RequestContext): Promise<string> {
     return commitmentStateLabels[commitmentService.stateOf(c, await tenantToday(ctx))];
+  }
+
+  @FieldResolver(() => [File], { description: '践诺佐证文件（随践诺报告附上；最多 50 个）' })
+  async files(@Root() c: Commitment, @Ctx() ctx: RequestContext): Promise<File[]> {
+    return fileService.attachedTo(ctx, 'CommitmentFulfilment', c.id);
   }
 
   @FieldResolver(() => Boolean, { description: '是否逾期：已过践诺期限仍未践诺' })

@@ -1,5 +1,6 @@
 import { requireUser } from '../../graphql/context';
 import { DomainModule } from '../domain-module';
+import { PHOTO, demoPdf, uploadDemoFile } from '../file/file.seed';
 import { tenantToday } from '../link-code/public';
 import { commitmentService } from './commitment.service';
 
@@ -18,10 +19,16 @@ export const seedCommitments: NonNullable<DomainModule['seedDemo']> = async (ctx
     text: '高峰时段加密发车，早晚高峰发车间隔不超过5分钟',
     dueOn: inDays(today, 30),
   });
-  await commitmentService.fulfil(ctx, kept.id, '自本月起早晚高峰加开区间车8班次，实测平均发车间隔4.2分钟', [
-    '调度日志-高峰时段.xlsx',
-    '乘客满意度回访记录.pdf',
-  ]);
+  await commitmentService.fulfil(
+    ctx,
+    kept.id,
+    '自本月起早晚高峰加开区间车8班次，实测平均发车间隔4.2分钟',
+    ['调度日志-高峰时段.xlsx', '乘客满意度回访记录.pdf'],
+    [
+      await uploadDemoFile(ctx, '乘客满意度回访记录.pdf', demoPdf('乘客满意度回访记录')),
+      await uploadDemoFile(ctx, '高峰发车现场.png', PHOTO),
+    ],
+  );
   await commitmentService.pledge(ctx, {
     orgId: org.id,
     memberUserId: member.id,

@@ -5,6 +5,7 @@ import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
 import { FIGURES_SQL, FigureRow, SatisfactionFigures, tenantToday, toFigures } from '../link-code/public';
 import { Org } from '../org/org.entity';
+import { fileService } from '../file/file.service';
 import { orgService } from '../org/org.service';
 import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { commitmentError } from './commitment.errors';
@@ -83,7 +84,7 @@ export const commitmentService = {
   },
 
   /** 践诺: the fulfilment report with evidence, by the pledger side (a member's own, or the org's officers). */
-  async fulfil(ctx: RequestContext, id: string, report: string, evidenceRefs: string[]): Promise<Commitment> {
+  async fulfil(ctx: RequestContext, id: string, report: string, evidenceRefs: string[], fileIds: string[] = []): Promise<Commitment> {
     const viewer = requireUser(ctx);
     const c = await this.getOrThrow(ctx, id);
     // found in scope, so its org is visible
@@ -98,6 +99,8 @@ export const commitmentService = {
       [viewer.tenantId, c.id, report.trim(), evidenceRefs.map((e) => e.trim()), viewer.userId],
     );
     if (!changed) throw commitmentError('ALREADY_FULFILLED');
+    // the fulfilment's evidence, fixed with it (a fulfilled commitment is not edited)
+    await fileService.attach(ctx, 'CommitmentFulfilment', c.id, fileIds, 'input.fileIds');
     return ctx.tx.repository(Commitment).findOneByOrFail({ tenantId: viewer.tenantId, id: c.id });
   },
 

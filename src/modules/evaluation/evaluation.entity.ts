@@ -116,6 +116,8 @@ export class EvaluationScoreRow {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryColumn('uuid', { name: 'evaluation_id' }) evaluationId: string;
   @PrimaryColumn('uuid', { name: 'criterion_id' }) criterionId: string;
+  /** The score's own id (files are attached to it: record type `EvaluationScore`). */
+  @Column({ type: 'uuid', insert: false, update: false }) id: string;
   @Column('numeric', { transformer: numeric }) value: number;
   @Column('text', { nullable: true }) note: string | null;
   @Column('text', { nullable: true }) evidence: string | null;

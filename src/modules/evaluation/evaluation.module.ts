@@ -1,11 +1,18 @@
 import { DomainModule } from '../domain-module';
+import { registerAttachable, visibleThrough } from '../file/file.service';
 import { CampaignResult, Evaluation, EvaluationReview, EvaluationScoreRow } from './evaluation.entity';
-import { EvaluationResolver, OrgCampaignResolver, ResultComponentResolver } from './evaluation.resolver';
+import { CriterionScoreResolver, EvaluationResolver, OrgCampaignResolver, ResultComponentResolver } from './evaluation.resolver';
 import { evaluationService } from './evaluation.service';
+
+// A criterion score's evidence files are visible as its evaluation.
+registerAttachable(
+  'EvaluationScore',
+  visibleThrough((ctx, id) => evaluationService.findByScore(ctx, id)),
+);
 
 export default {
   name: 'evaluation',
-  resolvers: [EvaluationResolver, OrgCampaignResolver, ResultComponentResolver],
+  resolvers: [EvaluationResolver, OrgCampaignResolver, ResultComponentResolver, CriterionScoreResolver],
   entities: [Evaluation, EvaluationScoreRow, EvaluationReview, CampaignResult],
   nodes: { Evaluation: (ctx, id) => evaluationService.findById(ctx, id) },
 } satisfies DomainModule;

@@ -22,6 +22,10 @@ import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, to
 import { DateTimeScalar } from '../../graphql/scalars';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService } from '../campaign/campaign.service';
+import { File } from '../file/file.entity';
+import { DetachFileIdsField, FileIdsField } from '../file/file.inputs';
+import { fileChangesOf } from '../file/file.resolver';
+import { fileService } from '../file/file.service';
 import { Criterion } from '../framework/framework.entity';
 import { EvaluationKind, evaluationKindLabels } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
@@ -65,6 +69,8 @@ class ScoreInput {
   @IsOptional()
   @MaxLength(2000)
   evidence?: string | null;
+  @FileIdsField('此项的佐证文件（最多 50 个）') fileIds?: string[] | null;
+  @DetachFileIdsField('要从此项取下的佐证文件（考评填报中或已退回时）') detachFileIds?: string[] | null;
 }
 
 @InputType({ description: '保存评分（填报中或已退回的考评）' })
@@ -99,7 +105,10 @@ class AcceptEvaluationInput {
 }
 
 @ObjectType({ description: '一个指标节点的得分（按当前评分实时计算）' })
-class CriterionScore {
+export class CriterionScore {
+  /** The evaluation shown, and the stored score (null: not scored): for the fields other modules add. */
+  evaluationId: string;
+  scoreId: string | null;
   @Field(() => Criterion, { description: '指标' }) criterion: Criterion;
   @Field(() => Float, { description: '得分率：达到该节点满分的比例，0 到 1' }) ratio: number;
   @Field(() => Float, { description: '计入总分的得分' }) points: number;
@@ -221,7 +230,13 @@ export class EvaluationResolver {
     return evaluationService.saveScores(ctx, {
       evaluationId: evaluationId(input.evaluationId),
       expectedVersion: input.expectedVersion,
-      scores: input.scores.map((s) => ({ ...s, criterionId: idOf('Criterion', s.criterionId) })),
+      scores: input.scores.map((s, i) => ({
+        criterionId: idOf('Criterion', s.criterionId),
+        value: s.value,
+        note: s.note,
+        evidence: s.evidence,
+        files: fileChangesOf(s, `input.scores[${i}]`),
+      })),
       clear: input.clear.map((id) => idOf('Criterion', id)),
     });
   }
@@ -343,5 +358,13 @@ export class ResultComponentResolver {
   @FieldResolver(() => String, { description: '考评类型的中文名' })
   kindLabel(@Root() component: ResultComponent): string {
     return evaluationKindLabels[component.kind];
+  }
+}
+
+@Resolver(() => CriterionScore)
+export class CriterionScoreResolver {
+  @FieldResolver(() => [File], { description: '此项的佐证文件（先附的在前；最多 50 个）；未评分的项为空' })
+  async files(@Root() node: CriterionScore, @Ctx() ctx: RequestContext): Promise<File[]> {
+    return node.scoreId ? fileService.attachedTo(ctx, 'EvaluationScore', node.scoreId) : [];
   }
 }

@@ -7,6 +7,7 @@ import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage,
 import { Page } from '../../graphql/relay';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService } from '../campaign/campaign.service';
+import { FileChanges, fileService } from '../file/file.service';
 import { Criterion } from '../framework/framework.entity';
 import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind, PassRule } from '../framework/pass-rule';
@@ -24,6 +25,8 @@ export interface ScoreInput {
   value: number;
   note?: string | null;
   evidence?: string | null;
+  /** Evidence files of the score (saveScores only). */
+  files?: FileChanges;
 }
 
 export interface Discrepancy {
@@ -50,7 +53,14 @@ export interface EvaluationResultView {
   veto: boolean;
   attained: boolean;
   complete: boolean;
-  nodes: (NodeScore & { criterion: Criterion; note: string | null; evidence: string | null })[];
+  nodes: (NodeScore & {
+    criterion: Criterion;
+    note: string | null;
+    evidence: string | null;
+    /** The evaluation and the stored score row (null: not scored) the node shows. */
+    evaluationId: string;
+    scoreId: string | null;
+  })[];
 }
 
 /** Officers who review a subordinate org: above it in the tree, never the org itself. */
@@ -246,7 +256,36 @@ export const evaluationService = {
     await this.checkScores(ctx, campaign, input.scores, input.clear ?? [], 'input');
     await bumpVersion(ctx, evaluation, input.expectedVersion);
     await this.writeScores(ctx, evaluation.id, input.scores, input.clear ?? []);
+    // evidence files per score, while the evaluation is editable (checked above with the version)
+    const withFiles = input.scores.flatMap((s, i) =>
+      s.files?.attach?.length || s.files?.detach?.length ? [{ s, files: s.files, i }] : [],
+    );
+    if (withFiles.length) {
+      const ids = await this.scoreIds(ctx, evaluation.id);
+      for (const { s, files, i } of withFiles) {
+        const scoreId = ids.get(s.criterionId);
+        if (scoreId) await fileService.change(ctx, 'EvaluationScore', scoreId, files, `input.scores[${i}]`);
+      }
+    }
     return reload(ctx, evaluation.id);
+  },
+
+  /** The ids of an evaluation's stored scores, by criterion. */
+  async scoreIds(ctx: RequestContext, evaluationId: string): Promise<Map<string, string>> {
+    const rows = await ctx.tx.query<{ criterion_id: string; id: string }>(
+      `SELECT criterion_id, id FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2`,
+      [requireUser(ctx).tenantId, evaluationId],
+    );
+    return new Map(rows.map((r) => [r.criterion_id, r.id]));
+  },
+
+  /** The evaluation a score belongs to, when the viewer may read it (a score's files are visible as its evaluation). */
+  async findByScore(ctx: RequestContext, scoreId: string): Promise<Evaluation | null> {
+    const [row] = await ctx.tx.query<{ evaluation_id: string }>(
+      `SELECT evaluation_id FROM evaluation_scores WHERE tenant_id = $1 AND id = $2`,
+      [requireUser(ctx).tenantId, scoreId],
+    );
+    return row ? this.findById(ctx, row.evaluation_id) : null;
   },
 
   /** The evaluation's org, when the viewer may fill in this evaluation (else FORBIDDEN). */
@@ -310,6 +349,16 @@ export const evaluationService = {
       );
     }
     if (clear.length) {
+      // a cleared score's files come off with it (the files stay, their uploaders' again)
+      const cleared = await ctx.tx.query<{ id: string }>(
+        `SELECT id FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2 AND criterion_id = ANY($3::uuid[])`,
+        [t, evaluationId, clear],
+      );
+      await fileService.detachAll(
+        ctx,
+        'EvaluationScore',
+        cleared.map((r) => r.id),
+      );
       await ctx.tx.execute(`DELETE FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2 AND criterion_id = ANY($3::uuid[])`, [
         t,
         evaluationId,
@@ -463,7 +512,18 @@ export const evaluationService = {
       nodes: criteria.flatMap((criterion) => {
         const node = score.nodes.get(criterion.id);
         const row = rows.get(criterion.id);
-        return node ? [{ ...node, criterion, note: row?.note ?? null, evidence: row?.evidence ?? null }] : [];
+        return node
+          ? [
+              {
+                ...node,
+                criterion,
+                note: row?.note ?? null,
+                evidence: row?.evidence ?? null,
+                evaluationId: evaluation.id,
+                scoreId: row?.id ?? null,
+              },
+            ]
+          : [];
       }),
     };
   },

@@ -4,13 +4,23 @@ import { decodeGlobalId, toGlobalId } from '../../graphql/relay';
 import { userService } from '../user/user.service';
 import { File, FileDownloadLink, fileContentTypes, fileFormatLabels } from './file.entity';
 import { fileError } from './file.errors';
-import { fileService } from './file.service';
+import { FileChanges, fileService } from './file.service';
 
 /** A File's raw id; a malformed or another type's id is the same NOT_FOUND as an unknown one. */
 export function fileIdOf(globalId: string, field = 'id'): string {
   const decoded = decodeGlobalId(globalId);
   if (!decoded || decoded.type !== 'File') throw fileError('FILE_NOT_FOUND', field);
   return decoded.id;
+}
+
+/** Raw File ids of an input list (undefined when the list was left out). */
+export function fileIdsOf(ids: readonly string[] | null | undefined, field: string): string[] | undefined {
+  return ids?.map((id) => fileIdOf(id, field));
+}
+
+/** An editing input's `fileIds` (attach) and `detachFileIds` (detach) as the service takes them. */
+export function fileChangesOf(input: { fileIds?: string[] | null; detachFileIds?: string[] | null }, path = 'input'): FileChanges {
+  return { attach: fileIdsOf(input.fileIds, `${path}.fileIds`), detach: fileIdsOf(input.detachFileIds, `${path}.detachFileIds`) };
 }
 
 @Resolver(() => File)

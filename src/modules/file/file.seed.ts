@@ -4,8 +4,11 @@ import { fileService } from './file.service';
 import { PgFileStorage } from './file.storage';
 
 /** A 1×1 PNG (a photo stands in) and a one-page PDF: small, but what the upload path accepts. */
-const PHOTO = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
-const MINUTES = Buffer.from(
+export const PHOTO = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+export const MINUTES = Buffer.from(
   [
     '%PDF-1.4',
     '1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj',
@@ -17,6 +20,25 @@ const MINUTES = Buffer.from(
   ].join('\n'),
   'latin1',
 );
+
+/** A small one-page PDF of its own for each title (the title rides in a comment, so each has its own content). */
+export function demoPdf(title: string): Buffer {
+  return Buffer.concat([
+    Buffer.from(`%PDF-1.4\n% ${Buffer.from(title, 'utf8').toString('hex')}\n`, 'latin1'),
+    MINUTES.subarray(MINUTES.indexOf('\n') + 1),
+  ]);
+}
+
+/**
+ * Uploads a demo file as the seed's current viewer, through the upload path a request takes, and
+ * answers its id (for a module's seed to attach to its records with the same services a request uses).
+ */
+export async function uploadDemoFile(ctx: RequestContext, name: string, bytes: Buffer): Promise<string> {
+  const session = fileService.upload(ctx, new PgFileStorage(ctx.tx.manager.connection));
+  await session.receive(name, [bytes]);
+  const [file] = await session.finish();
+  return file.id;
+}
 
 /** Runs `work` as another demo user of the tenant (the uploader), then gives the seed its admin back. */
 async function asUser(ctx: RequestContext, username: string, work: () => Promise<void>): Promise<void> {

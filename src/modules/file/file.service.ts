@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { UserViewer } from '../../auth/viewer';
+import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { toGlobalId } from '../../graphql/relay';
 import { File, FileFormat } from './file.entity';
@@ -77,6 +78,25 @@ export function registerAttachable(recordType: string, kind: AttachableKind): vo
   if (attachable.has(recordType) && attachable.get(recordType) !== kind)
     throw new Error(`registerAttachable: ${recordType} is registered twice`);
   attachable.set(recordType, kind);
+}
+
+/**
+ * The usual AttachableKind: a record is visible when the owning module's own finder (null for foreign,
+ * out-of-scope and unknown ids alike) returns it.
+ */
+export function visibleThrough(find: (ctx: RequestContext, id: string) => Promise<unknown>): AttachableKind {
+  return {
+    async visible(ctx, recordIds) {
+      const found = await Promise.all(recordIds.map(async (id) => ((await find(ctx, id)) ? id : null)));
+      return new Set(found.filter((id): id is string => id !== null));
+    },
+  };
+}
+
+/** What an editing mutation asks of a record's files: files to attach and files to detach (raw File ids). */
+export interface FileChanges {
+  attach?: readonly string[] | null;
+  detach?: readonly string[] | null;
 }
 
 function kindOf(recordType: string): AttachableKind {
@@ -379,25 +399,27 @@ export const fileService = {
    * edit its record; here each file must be one the viewer may read (its own unattached upload, or
    * evidence it sees elsewhere). Attaching twice is a no-op.
    */
-  async attach(ctx: RequestContext, recordType: string, recordId: string, fileIds: readonly string[]): Promise<void> {
+  async attach(ctx: RequestContext, recordType: string, recordId: string, fileIds: readonly string[], field = 'fileIds'): Promise<void> {
     kindOf(recordType);
     const viewer = requireUser(ctx);
     const ids = [...new Set(fileIds)];
-    for (const id of ids) await this.getOrThrow(ctx, id);
+    if (!ids.length) return;
+    for (const id of ids) if (!(await this.find(ctx, id))) throw fileError('FILE_NOT_FOUND', field);
     const [{ n }] = await ctx.tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM file_attachments
         WHERE tenant_id = $1 AND record_type = $2 AND record_id = $3 AND NOT (file_id = ANY($4::uuid[]))`,
       [viewer.tenantId, recordType, recordId, ids],
     );
     if (n + ids.length > MAX_ATTACHMENTS_PER_RECORD)
-      throw fileError('TOO_MANY_ATTACHMENTS', { field: 'fileIds', params: { limit: MAX_ATTACHMENTS_PER_RECORD } });
+      throw fileError('TOO_MANY_ATTACHMENTS', { field, params: { limit: MAX_ATTACHMENTS_PER_RECORD } });
     await ctx.tx.execute(
       `INSERT INTO file_attachments (tenant_id, file_id, record_type, record_id, attached_by)
-       SELECT $1, f, $2, $3, $4 FROM unnest($5::uuid[]) AS f
+       SELECT $1, f.id, $2, $3, $4 FROM unnest($5::uuid[]) WITH ORDINALITY AS f(id, n) ORDER BY f.n
        ON CONFLICT DO NOTHING`,
       [viewer.tenantId, recordType, recordId, viewer.userId, ids],
     );
     ctx.forget('file.visible');
+    ctx.forget(`file.attachedTo:${recordType}`);
   },
 
   /** Detaches files from a record (the calling module has checked the record is still editable); the count detached. */
@@ -409,7 +431,46 @@ export const fileService = {
       [viewer.tenantId, recordType, recordId, [...fileIds]],
     );
     ctx.forget('file.visible');
+    ctx.forget(`file.attachedTo:${recordType}`);
     return n;
+  },
+
+  /**
+   * An editing mutation's file changes on a record it has checked the viewer may edit now: the files
+   * named in `detach` come off first, then those in `attach` go on. `path` is where errors point.
+   */
+  async change(ctx: RequestContext, recordType: string, recordId: string, changes: FileChanges, path = 'input'): Promise<void> {
+    if (changes.detach?.length) await this.detach(ctx, recordType, recordId, changes.detach);
+    if (changes.attach?.length) await this.attach(ctx, recordType, recordId, changes.attach, `${path}.fileIds`);
+  },
+
+  /** Takes every file off records that are being deleted (the files stay, their uploaders' alone again). */
+  async detachAll(ctx: RequestContext, recordType: string, recordIds: readonly string[]): Promise<void> {
+    if (!recordIds.length) return;
+    const viewer = requireUser(ctx);
+    await ctx.tx.execute(`DELETE FROM file_attachments WHERE tenant_id = $1 AND record_type = $2 AND record_id = ANY($3::uuid[])`, [
+      viewer.tenantId,
+      recordType,
+      [...recordIds],
+    ]);
+    ctx.forget('file.visible');
+    ctx.forget(`file.attachedTo:${recordType}`);
+  },
+
+  /** Attaches to each `to[i]` every file attached to `from[i]` (an amendment's copy of a record, its carried findings). */
+  async copyAttachments(ctx: RequestContext, recordType: string, from: readonly string[], to: readonly string[]): Promise<void> {
+    if (!from.length) return;
+    const viewer = requireUser(ctx);
+    await ctx.tx.execute(
+      `INSERT INTO file_attachments (tenant_id, file_id, record_type, record_id, attached_by, attached_at)
+       SELECT a.tenant_id, a.file_id, a.record_type, m.to_id, a.attached_by, a.attached_at
+         FROM unnest($3::uuid[], $4::uuid[]) AS m(from_id, to_id)
+         JOIN file_attachments a ON a.tenant_id = $1 AND a.record_type = $2 AND a.record_id = m.from_id
+        ORDER BY a.seq
+       ON CONFLICT DO NOTHING`,
+      [viewer.tenantId, recordType, [...from], [...to]],
+    );
+    ctx.forget(`file.attachedTo:${recordType}`);
   },
 
   /**
@@ -427,7 +488,7 @@ export const fileService = {
              JOIN files f ON f.tenant_id = a.tenant_id AND f.id = a.file_id
              JOIN file_contents c ON c.tenant_id = f.tenant_id AND c.id = f.content_id
             WHERE a.tenant_id = $1 AND a.record_type = $2 AND a.record_id = ANY($3::uuid[])
-            ORDER BY a.attached_at, f.id`,
+            ORDER BY a.seq`,
           [viewer.tenantId, recordType, [...recordIds]],
         );
         return recordIds.map((id) => rows.filter((r) => r.record_id === id).map(toFile));
@@ -435,3 +496,38 @@ export const fileService = {
       .load(recordId);
   },
 };
+
+/** A file attached to a record, with the SHA-256 of its bytes as they are stored now. */
+export interface AttachedContent {
+  recordType: string;
+  recordId: string;
+  fileId: string;
+  name: string;
+  /** Hex, recomputed from the stored rows (not the hash recorded at upload): a changed byte changes it. */
+  sha256: string;
+}
+
+/**
+ * The files attached to the given records, each with the SHA-256 of its stored bytes recomputed in the
+ * database (one statement; the record chain hashes these, so a byte changed under a finalized record,
+ * even by a superuser, breaks its link). Ordered by record type, record and file id.
+ */
+export async function attachedContents(
+  tx: RequestTransaction,
+  tenantId: string,
+  records: { recordType: string; recordIds: readonly string[] }[],
+): Promise<AttachedContent[]> {
+  const wanted = records.filter((r) => r.recordIds.length);
+  if (!wanted.length) return [];
+  const rows = await tx.query<{ record_type: string; record_id: string; file_id: string; name: string; sha256: string }>(
+    `SELECT a.record_type, a.record_id::text AS record_id, a.file_id::text AS file_id, f.name,
+            encode(sha256(coalesce((SELECT string_agg(k.data, ''::bytea ORDER BY k.seq) FROM file_chunks k
+                                     WHERE k.tenant_id = f.tenant_id AND k.content_id = f.content_id), ''::bytea)), 'hex') AS sha256
+       FROM unnest($2::text[], $3::uuid[]) AS w(record_type, record_id)
+       JOIN file_attachments a ON a.tenant_id = $1 AND a.record_type = w.record_type AND a.record_id = w.record_id
+       JOIN files f ON f.tenant_id = a.tenant_id AND f.id = a.file_id
+      ORDER BY a.record_type, a.record_id, a.file_id`,
+    [tenantId, wanted.flatMap((r) => r.recordIds.map(() => r.recordType)), wanted.flatMap((r) => [...r.recordIds])],
+  );
+  return rows.map((r) => ({ recordType: r.record_type, recordId: r.record_id, fileId: r.file_id, name: r.name, sha256: r.sha256 }));
+}

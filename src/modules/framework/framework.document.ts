@@ -2,6 +2,8 @@ import { Composer, Document, LineCounter, Lexer, Parser, Scalar, isMap, isScalar
 import { AppError, Problem } from '../../graphql/errors';
 import { MessageParam } from '../../graphql/messages';
 import { DocumentProblemReason, documentProblem, frameworkError } from './framework.errors';
+import { LedgerCategory } from '../ledger/ledger.entity';
+import { CriterionSource, CriterionSourceKind, criterionSourceKindLabels, normalizeSource, sourceFits } from './criterion-source';
 import { Aggregation, EvaluationKind, PassRule, ScoringType } from './pass-rule';
 
 /**
@@ -22,6 +24,8 @@ export interface CriterionDoc {
   bonus?: boolean;
   veto?: boolean;
   evidenceRequired?: boolean;
+  /** 一次录入: the records prefillEvaluation counts for this criterion (see criterion-source.ts). */
+  source?: CriterionSource;
   children?: CriterionDoc[];
 }
 
@@ -329,10 +333,27 @@ function checkCriteria(
       veto: c.bool(item, 'veto', `${p}.`),
       evidenceRequired: c.bool(item, 'evidenceRequired', `${p}.`),
     };
+    if (item.source !== undefined && item.source !== null) {
+      const raw = item.source;
+      if (!isObj(raw)) c.add(`${p}.source`, 'DOC_NOT_MAP');
+      else {
+        const kind = c.oneOf(raw, 'kind', `${p}.source.`, Object.values(CriterionSourceKind), true);
+        const ledgerCategory = c.oneOf(raw, 'ledgerCategory', `${p}.source.`, Object.values(LedgerCategory));
+        if (ledgerCategory && kind && kind !== CriterionSourceKind.LEDGER_ENTRIES) c.add(`${p}.source.ledgerCategory`, 'DOC_SOURCE_OPTION');
+        if (kind) doc.source = normalizeSource({ kind, ledgerCategory }) ?? undefined;
+      }
+    }
     const hasChildren = Array.isArray(item.children) && item.children.length > 0;
     if (item.children !== undefined && !Array.isArray(item.children)) c.add(`${p}.children`, 'DOC_NOT_LIST');
     if (depth === 0 && !hasChildren) c.add(p, 'DOC_EMPTY_DIMENSION', { dimension: code ?? String(i) });
     if (depth >= MAX_CRITERIA_DEPTH) c.add(p, 'DOC_CRITERIA_TOO_DEEP', { max: MAX_CRITERIA_DEPTH });
+    if (doc.source && hasChildren) c.add(`${p}.source`, 'DOC_SOURCE_NOT_LEAF');
+    else if (doc.source && doc.scoringType && !sourceFits(doc.source.kind, doc.scoringType))
+      c.add(`${p}.source`, 'DOC_SOURCE_SCORING_TYPE', {
+        source: criterionSourceKindLabels[doc.source.kind],
+        scoringTypes:
+          doc.source.kind === CriterionSourceKind.PUBLIC_SATISFACTION ? '百分比型（PERCENT）' : '计数型（COUNT）或是否型（BOOLEAN）',
+      });
     if (hasChildren && depth < MAX_CRITERIA_DEPTH) {
       doc.children = checkCriteria(c, item.children, `${p}.children`, rule, codes, count, depth + 1);
       if (doc.maxScore !== undefined || doc.scoringType !== undefined) c.add(p, 'DOC_PARENT_SCORED');

@@ -4,6 +4,7 @@ import { labelled } from '../../graphql/enum-labels';
 import { numeric } from '../../graphql/numeric';
 import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
+import { CriterionSource, CriterionSourceType } from './criterion-source';
 import { PassRule, ScoringType } from './pass-rule';
 
 export enum VersionStatus {
@@ -85,4 +86,10 @@ export class Criterion {
   @Field({ description: '是否加分项：在权重之外加分，总加分不超过达标规则的上限' }) @Column({ name: 'is_bonus' }) isBonus: boolean;
   @Field({ description: '是否一票否决项：得 0 分即定为否决等次，不能达标' }) @Column({ name: 'is_veto' }) isVeto: boolean;
   @Field({ description: '是否须附佐证材料：提交考评时此项须有佐证' }) @Column({ name: 'evidence_required' }) evidenceRequired: boolean;
+  @Field(() => CriterionSourceType, {
+    nullable: true,
+    description: '数据来源（一次录入）：预填考评时按它统计平台中已有的记录（结对、践诺、台帐、简报、服务请求、群众评议）；未绑定为空',
+  })
+  @Column('jsonb', { nullable: true })
+  source: CriterionSource | null;
 }

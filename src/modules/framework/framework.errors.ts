@@ -72,6 +72,15 @@ const DOCUMENT_PROBLEMS = {
     'weights of the non-bonus criteria here must sum to 1, not {sum}',
   ),
   DOC_NO_DIMENSIONS: bad('须至少列出一个维度', 'must list at least one dimension'),
+  DOC_SOURCE_NOT_LEAF: bad('只有末级指标（评分项）可以绑定数据来源', 'only a leaf criterion can be bound to a source'),
+  DOC_SOURCE_SCORING_TYPE: bad(
+    '数据来源“{source}”只能绑定{scoringTypes}指标',
+    'the source {source} can only fill a {scoringTypes} criterion',
+  ),
+  DOC_SOURCE_OPTION: bad(
+    'ledgerCategory 只能用于来源为管理台帐（LEDGER_ENTRIES）的绑定',
+    'ledgerCategory belongs to a LEDGER_ENTRIES source only',
+  ),
 } satisfies Record<string, ReasonSpec>;
 
 /** 考评标准 (frameworks, versions, criteria, documents) refusals: each reason with its code and messages. */

@@ -1,11 +1,25 @@
 import { DomainModule } from '../domain-module';
 import { Criterion, Framework, FrameworkVersion } from './framework.entity';
-import { CriterionResolver, FrameworkResolver, FrameworkVersionResolver, KindWeightResolver, PassRuleResolver } from './framework.resolver';
+import {
+  CriterionResolver,
+  CriterionSourceResolver,
+  FrameworkResolver,
+  FrameworkVersionResolver,
+  KindWeightResolver,
+  PassRuleResolver,
+} from './framework.resolver';
 import { frameworkService } from './framework.service';
 
 export default {
   name: 'framework',
-  resolvers: [FrameworkResolver, FrameworkVersionResolver, CriterionResolver, PassRuleResolver, KindWeightResolver],
+  resolvers: [
+    FrameworkResolver,
+    FrameworkVersionResolver,
+    CriterionResolver,
+    CriterionSourceResolver,
+    PassRuleResolver,
+    KindWeightResolver,
+  ],
   entities: [Framework, FrameworkVersion, Criterion],
   nodes: {
     Framework: (ctx, id) => frameworkService.findFramework(ctx, id),

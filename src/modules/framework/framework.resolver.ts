@@ -20,6 +20,8 @@ import {
 import { labelled } from '../../graphql/enum-labels';
 import { RequestContext } from '../../graphql/context';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
+import { ledgerCategoryLabels } from '../ledger/ledger.entity';
+import { CriterionSourceInput, CriterionSourceType, criterionSourceKindLabels } from './criterion-source';
 import { Criterion, Framework, FrameworkVersion, versionStatusLabels } from './framework.entity';
 import { frameworkService } from './framework.service';
 import { KindWeight, PassRule, PassRuleInput, ScoringType, aggregationLabels, evaluationKindLabels, scoringTypeLabels } from './pass-rule';
@@ -99,6 +101,11 @@ class CriterionFieldsInput {
   @Field(() => Boolean, { nullable: true, description: '是否加分项' }) bonus?: boolean;
   @Field(() => Boolean, { nullable: true, description: '是否一票否决项' }) veto?: boolean;
   @Field(() => Boolean, { nullable: true, description: '是否须附佐证材料' }) evidenceRequired?: boolean;
+  @Field(() => CriterionSourceInput, {
+    nullable: true,
+    description: '数据来源（一次录入）：计数型、是否型指标可绑定平台中的记录，百分比型可绑定群众评议满意率；传 null 解除绑定，不填保持不变',
+  })
+  source?: CriterionSourceInput | null;
 }
 
 @InputType({ description: '在草稿版本中新增指标' })
@@ -329,6 +336,19 @@ export class CriterionResolver {
   @FieldResolver(() => Boolean, { description: '是否末级指标（直接打分的评分项）' })
   async isLeaf(@Root() criterion: Criterion, @Ctx() ctx: RequestContext): Promise<boolean> {
     return !(await frameworkService.criteriaOf(ctx, criterion.versionId)).some((c) => c.parentId === criterion.id);
+  }
+}
+
+@Resolver(() => CriterionSourceType)
+export class CriterionSourceResolver {
+  @FieldResolver(() => String, { description: '来源类型的中文名' })
+  kindLabel(@Root() source: CriterionSourceType): string {
+    return criterionSourceKindLabels[source.kind];
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: '台帐类别的中文名' })
+  ledgerCategoryLabel(@Root() source: CriterionSourceType): string | null {
+    return source.ledgerCategory ? ledgerCategoryLabels[source.ledgerCategory] : null;
   }
 }
 

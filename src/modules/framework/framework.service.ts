@@ -10,6 +10,7 @@ import { templatesDir } from '../../paths';
 import { Role } from '../../auth/roles';
 import { CriterionDoc, DOCUMENT_FORMAT, FrameworkDoc, Problem, checkDocument, formatDocument, parseDocument } from './framework.document';
 import { Criterion, Framework, FrameworkVersion, VersionStatus } from './framework.entity';
+import { CriterionSource, CriterionSourceKind, criterionSourceKindLabels, normalizeSource, sourceFits } from './criterion-source';
 import { frameworkError } from './framework.errors';
 import { PassRule, ScoringType } from './pass-rule';
 import { treeOrder } from './tree-order';
@@ -33,6 +34,8 @@ export interface CriterionInput {
   bonus?: boolean;
   veto?: boolean;
   evidenceRequired?: boolean;
+  /** 一次录入: the records prefillEvaluation counts for it; null unbinds. */
+  source?: CriterionSource | null;
 }
 
 function requireFrameworkAdmin(ctx: RequestContext) {
@@ -72,6 +75,7 @@ function toDoc(framework: Framework, version: FrameworkVersion, criteria: Criter
       if (c.isBonus) doc.bonus = true;
       if (c.isVeto) doc.veto = true;
       if (c.evidenceRequired) doc.evidenceRequired = true;
+      if (c.source) doc.source = normalizeSource(c.source) ?? undefined;
       if (kids.length) doc.children = kids;
       return doc;
     });
@@ -110,6 +114,7 @@ async function insertCriteria(tx: RequestTransaction, tenantId: string, versionI
         d.bonus ?? false,
         d.veto ?? false,
         d.evidenceRequired ?? false,
+        d.source ? JSON.stringify(normalizeSource(d.source)) : null,
       ]);
       if (d.children?.length) walk(d.children, id);
     });
@@ -130,8 +135,25 @@ async function insertCriteria(tx: RequestTransaction, tenantId: string, versionI
     'is_bonus',
     'is_veto',
     'evidence_required',
+    'source',
   ];
-  const types = ['uuid', 'uuid', 'text', 'text', 'text', 'int', 'numeric', 'numeric', 'text', 'numeric', 'numeric', 'bool', 'bool', 'bool'];
+  const types = [
+    'uuid',
+    'uuid',
+    'text',
+    'text',
+    'text',
+    'int',
+    'numeric',
+    'numeric',
+    'text',
+    'numeric',
+    'numeric',
+    'bool',
+    'bool',
+    'bool',
+    'jsonb',
+  ];
   const arrays = columns.map((_, i) => rows.map((r) => r[i]));
   // Parents are inserted before children within one statement; the FK is checked at the statement's end.
   await tx.execute(
@@ -368,6 +390,7 @@ export const frameworkService = {
       if (parent.versionId !== version.id) throw frameworkError('CRITERION_NOT_FOUND', 'input.parentId');
     }
     await assertCodeFree(ctx, version.id, code);
+    assertSourceFits({ ...input, code, title });
     const parentId = input.parentId ?? null;
     const siblings = (await this.criteriaOf(ctx, version.id)).filter((c) => c.parentId === parentId);
     const position = Math.max(0, Math.min(input.position ?? siblings.length, siblings.length));
@@ -389,6 +412,7 @@ export const frameworkService = {
     const version = await loadDraft(ctx, criterion.versionId);
     if (patch.code !== undefined && patch.code !== criterion.code) await assertCodeFree(ctx, version.id, patch.code);
     const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<CriterionInput>;
+    assertSourceFits({ ...criterionInputOf(criterion), ...given });
     await ctx.tx
       .repository(Criterion)
       .update({ tenantId: criterion.tenantId, id: criterion.id }, criterionColumns({ ...criterionInputOf(criterion), ...given }));
@@ -499,6 +523,7 @@ function criterionInputOf(c: Criterion): CriterionInput {
     bonus: c.isBonus,
     veto: c.isVeto,
     evidenceRequired: c.evidenceRequired,
+    source: c.source,
   };
 }
 
@@ -515,5 +540,23 @@ function criterionColumns(input: CriterionInput) {
     isBonus: input.bonus ?? false,
     isVeto: input.veto ?? false,
     evidenceRequired: input.evidenceRequired ?? false,
+    source: normalizeSource(input.source),
   };
+}
+
+/** A binding that cannot fill the criterion's scoring type is refused at once (the rest is checked at publishing). */
+function assertSourceFits(input: CriterionInput) {
+  const source = normalizeSource(input.source);
+  if (!source) return;
+  if (!sourceFits(source.kind, input.scoringType ?? null))
+    throw frameworkError('DOC_SOURCE_SCORING_TYPE', {
+      field: 'input.source',
+      params: {
+        source: criterionSourceKindLabels[source.kind],
+        scoringTypes:
+          source.kind === CriterionSourceKind.PUBLIC_SATISFACTION ? '百分比型（PERCENT）' : '计数型（COUNT）或是否型（BOOLEAN）',
+      },
+    });
+  if (input.source?.ledgerCategory && source.kind !== CriterionSourceKind.LEDGER_ENTRIES)
+    throw frameworkError('DOC_SOURCE_OPTION', 'input.source');
 }

@@ -1,8 +1,18 @@
 import { DomainModule } from '../domain-module';
+import { registerAttachable, visibleThrough } from '../file/file.service';
 import { Briefing, LedgerEntry } from './ledger.entity';
 import { BriefingResolver, LedgerEntryResolver } from './ledger.resolver';
 import { seedLedger } from './ledger.seed';
 import { briefingService, ledgerService } from './ledger.service';
+
+registerAttachable(
+  'LedgerEntry',
+  visibleThrough((ctx, id) => ledgerService.find(ctx, id)),
+);
+registerAttachable(
+  'Briefing',
+  visibleThrough((ctx, id) => briefingService.find(ctx, id)),
+);
 
 export default {
   name: 'ledger',

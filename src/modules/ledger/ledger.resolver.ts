@@ -5,6 +5,10 @@ import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, to
 import { DateScalar } from '../../graphql/scalars';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService, toDateString } from '../campaign/campaign.service';
+import { File } from '../file/file.entity';
+import { DetachFileIdsField, FileIdsField } from '../file/file.inputs';
+import { fileChangesOf } from '../file/file.resolver';
+import { fileService } from '../file/file.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { userService } from '../user/user.service';
@@ -30,6 +34,7 @@ class CreateLedgerEntryInput {
   @ArrayMaxSize(20)
   @MaxLength(500, { each: true })
   attachmentRefs: string[];
+  @FileIdsField('台帐的佐证文件（会议记录、签到表、活动照片等；最多 50 个）') fileIds?: string[] | null;
 }
 
 @InputType({ description: '修改管理台帐：不填的项保持不变' })
@@ -47,6 +52,8 @@ class UpdateLedgerEntryInput {
   @ArrayMaxSize(20)
   @MaxLength(500, { each: true })
   attachmentRefs?: string[] | null;
+  @FileIdsField('要附上的佐证文件') fileIds?: string[] | null;
+  @DetachFileIdsField('要取下的佐证文件（文件本身保留）') detachFileIds?: string[] | null;
 }
 
 @InputType({ description: '删除管理台帐' })
@@ -70,6 +77,7 @@ class CreateBriefingInput {
   @Field({ description: '标题（1–200 字）' }) @MinLength(1) @MaxLength(200) title: string;
   @Field({ description: '正文（1–50000 字）' }) @MinLength(1) @MaxLength(50000) body: string;
   @Field(() => DateScalar, { nullable: true, description: '简报日期（不晚于今天，默认今天）' }) briefingOn?: Date | null;
+  @FileIdsField('简报的附件（活动照片等；最多 50 个）') fileIds?: string[] | null;
 }
 
 @InputType({ description: '修改简报草稿：不填的项保持不变' })
@@ -80,6 +88,8 @@ class UpdateBriefingInput {
   @Field(() => String, { nullable: true, description: '正文（1–50000 字）' }) @IsOptional() @MinLength(1) @MaxLength(50000) body?:
     string | null;
   @Field(() => DateScalar, { nullable: true, description: '简报日期（不晚于今天）' }) briefingOn?: Date | null;
+  @FileIdsField('要附上的附件') fileIds?: string[] | null;
+  @DetachFileIdsField('要取下的附件（报送前）') detachFileIds?: string[] | null;
 }
 
 @InputType({ description: '指定一份简报' })
@@ -118,12 +128,17 @@ export class LedgerEntryResolver {
     @Arg('input', { description: '记录一条管理台帐' }) input: CreateLedgerEntryInput,
     @Ctx() ctx: RequestContext,
   ): Promise<LedgerEntry> {
-    return ledgerService.create(ctx, {
-      ...input,
-      orgId: orgId(input.orgId),
-      occurredOn: toDateString(input.occurredOn),
-      campaignId: input.campaignId ? idOf('Campaign', input.campaignId) : null,
-    });
+    const { fileIds: _files, ...fields } = input;
+    return ledgerService.create(
+      ctx,
+      {
+        ...fields,
+        orgId: orgId(input.orgId),
+        occurredOn: toDateString(input.occurredOn),
+        campaignId: input.campaignId ? idOf('Campaign', input.campaignId) : null,
+      },
+      fileChangesOf(input),
+    );
   }
 
   @Mutation(() => LedgerEntry, { description: '修改管理台帐（组织书记或上级负责人）' })
@@ -131,16 +146,21 @@ export class LedgerEntryResolver {
     @Arg('input', { description: '修改管理台帐：不填的项保持不变' }) input: UpdateLedgerEntryInput,
     @Ctx() ctx: RequestContext,
   ): Promise<LedgerEntry> {
-    return ledgerService.update(ctx, idOf('LedgerEntry', input.id, 'Ledger entry'), {
-      occurredOn: day(input.occurredOn) ?? undefined,
-      category: input.category ?? undefined,
-      title: input.title ?? undefined,
-      content: input.content ?? undefined,
-      participants: input.participants ?? undefined,
-      attachmentRefs: input.attachmentRefs ?? undefined,
-      // null detaches; absent leaves it as it is
-      campaignId: input.campaignId === undefined ? undefined : input.campaignId === null ? null : idOf('Campaign', input.campaignId),
-    });
+    return ledgerService.update(
+      ctx,
+      idOf('LedgerEntry', input.id, 'Ledger entry'),
+      {
+        occurredOn: day(input.occurredOn) ?? undefined,
+        category: input.category ?? undefined,
+        title: input.title ?? undefined,
+        content: input.content ?? undefined,
+        participants: input.participants ?? undefined,
+        attachmentRefs: input.attachmentRefs ?? undefined,
+        // null detaches; absent leaves it as it is
+        campaignId: input.campaignId === undefined ? undefined : input.campaignId === null ? null : idOf('Campaign', input.campaignId),
+      },
+      fileChangesOf(input),
+    );
   }
 
   @Mutation(() => Boolean, { description: '删除管理台帐（组织书记或上级负责人）' })
@@ -154,6 +174,11 @@ export class LedgerEntryResolver {
   @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() entry: LedgerEntry): string {
     return toGlobalId('LedgerEntry', entry.id);
+  }
+
+  @FieldResolver(() => [File], { description: '台帐的佐证文件（会议记录、活动照片等；先附的在前；最多 50 个）' })
+  async files(@Root() entry: LedgerEntry, @Ctx() ctx: RequestContext): Promise<File[]> {
+    return fileService.attachedTo(ctx, 'LedgerEntry', entry.id);
   }
 
   @FieldResolver(() => String, { description: '类别的中文名' })
@@ -197,7 +222,11 @@ export class BriefingResolver {
     @Arg('input', { description: '撰写简报（草稿）' }) input: CreateBriefingInput,
     @Ctx() ctx: RequestContext,
   ): Promise<Briefing> {
-    return briefingService.create(ctx, { ...input, orgId: orgId(input.orgId), briefingOn: day(input.briefingOn) });
+    return briefingService.create(
+      ctx,
+      { title: input.title, body: input.body, orgId: orgId(input.orgId), briefingOn: day(input.briefingOn) },
+      fileChangesOf(input),
+    );
   }
 
   @Mutation(() => Briefing, { description: '修改简报草稿' })
@@ -205,11 +234,12 @@ export class BriefingResolver {
     @Arg('input', { description: '修改简报草稿：不填的项保持不变' }) input: UpdateBriefingInput,
     @Ctx() ctx: RequestContext,
   ): Promise<Briefing> {
-    return briefingService.update(ctx, idOf('Briefing', input.id), {
-      title: input.title,
-      body: input.body,
-      briefingOn: day(input.briefingOn),
-    });
+    return briefingService.update(
+      ctx,
+      idOf('Briefing', input.id),
+      { title: input.title, body: input.body, briefingOn: day(input.briefingOn) },
+      fileChangesOf(input),
+    );
   }
 
   @Mutation(() => Briefing, { description: '报送简报：草稿 → 已报送，此后本组织及各级上级可读，不能再修改' })
@@ -231,6 +261,11 @@ export class BriefingResolver {
   @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() briefing: Briefing): string {
     return toGlobalId('Briefing', briefing.id);
+  }
+
+  @FieldResolver(() => [File], { description: '简报的附件（活动照片等；先附的在前；最多 50 个）；报送后不能取下' })
+  async files(@Root() briefing: Briefing, @Ctx() ctx: RequestContext): Promise<File[]> {
+    return fileService.attachedTo(ctx, 'Briefing', briefing.id);
   }
 
   @FieldResolver(() => String, { description: '状态的中文名' })

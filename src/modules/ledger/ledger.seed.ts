@@ -1,5 +1,6 @@
 import { RequestContext, createRequestContext, loadViewer } from '../../graphql/context';
 import { DomainModule } from '../domain-module';
+import { PHOTO, demoPdf, uploadDemoFile } from '../file/file.seed';
 import { LedgerCategory } from './ledger.entity';
 import { briefingService, ledgerService } from './ledger.service';
 
@@ -78,13 +79,24 @@ export const seedLedger: NonNullable<DomainModule['seedDemo']> = async (ctx, dem
       participants: 35,
     },
   ];
-  for (const { who, ...input } of entries) await ledgerService.create(who, { ...input, campaignId: demo.campaignId, attachmentRefs: [] });
-  const published = await briefingService.create(secretary, {
-    orgId: branchId,
-    briefingOn: daysAgo(6),
-    title: '第一车队党支部创建简报（第1期）',
-    body: '支部召开党员大会部署创建工作，设立党员示范岗3个，开展便民服务日活动1次，走访困难家庭6户。',
-  });
+  // each entry with its evidence: the minutes of the meetings, a photo of the activities
+  for (const { who, ...input } of entries) {
+    const evidence = [
+      await uploadDemoFile(who, `${input.title}-记录.pdf`, demoPdf(input.title)),
+      ...(input.category === LedgerCategory.MEETING ? [] : [await uploadDemoFile(who, `${input.title}-照片.png`, PHOTO)]),
+    ];
+    await ledgerService.create(who, { ...input, campaignId: demo.campaignId, attachmentRefs: [] }, { attach: evidence });
+  }
+  const published = await briefingService.create(
+    secretary,
+    {
+      orgId: branchId,
+      briefingOn: daysAgo(6),
+      title: '第一车队党支部创建简报（第1期）',
+      body: '支部召开党员大会部署创建工作，设立党员示范岗3个，开展便民服务日活动1次，走访困难家庭6户。',
+    },
+    { attach: [await uploadDemoFile(secretary, '便民服务日活动照片.png', PHOTO)] },
+  );
   await briefingService.publish(secretary, published.id);
   await briefingService.create(secretary, {
     orgId: branchId,

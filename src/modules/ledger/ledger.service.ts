@@ -6,6 +6,7 @@ import { Page } from '../../graphql/relay';
 import { Role } from '../../auth/roles';
 import { campaignService } from '../campaign/campaign.service';
 import { tenantToday } from '../link-code/public';
+import { FileChanges, fileService } from '../file/file.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
@@ -74,7 +75,7 @@ export const ledgerService = {
     return entry;
   },
 
-  async create(ctx: RequestContext, input: LedgerInput): Promise<LedgerEntry> {
+  async create(ctx: RequestContext, input: LedgerInput, files: FileChanges = {}): Promise<LedgerEntry> {
     const viewer = requireUser(ctx);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
     assertLedgerWriter(viewer, org);
@@ -95,10 +96,11 @@ export const ledgerService = {
         createdBy: viewer.userId,
       }),
     );
+    await fileService.change(ctx, 'LedgerEntry', saved.id, files);
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
-  async update(ctx: RequestContext, id: string, patch: Partial<Omit<LedgerInput, 'orgId'>>): Promise<LedgerEntry> {
+  async update(ctx: RequestContext, id: string, patch: Partial<Omit<LedgerInput, 'orgId'>>, files: FileChanges = {}): Promise<LedgerEntry> {
     const viewer = requireUser(ctx);
     const entry = await this.getOrThrow(ctx, id);
     // found in scope, so its org is visible
@@ -108,6 +110,8 @@ export const ledgerService = {
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     if (Object.keys(changes).length)
       await ctx.tx.repository(LedgerEntry).update({ tenantId: viewer.tenantId, id: entry.id }, { ...changes, updatedAt: new Date() });
+    // a ledger stays editable: its evidence files come and go with it
+    await fileService.change(ctx, 'LedgerEntry', entry.id, files);
     return ctx.tx.repository(LedgerEntry).findOneByOrFail({ tenantId: viewer.tenantId, id: entry.id });
   },
 
@@ -115,6 +119,7 @@ export const ledgerService = {
     const viewer = requireUser(ctx);
     const entry = await this.getOrThrow(ctx, id);
     assertLedgerWriter(viewer, await orgService.getOrThrow(ctx, entry.orgId));
+    await fileService.detachAll(ctx, 'LedgerEntry', [entry.id]);
     await ctx.tx.repository(LedgerEntry).delete({ tenantId: viewer.tenantId, id: entry.id });
     return true;
   },
@@ -192,7 +197,11 @@ export const briefingService = {
     return briefing;
   },
 
-  async create(ctx: RequestContext, input: { orgId: string; title: string; body: string; briefingOn?: string | null }): Promise<Briefing> {
+  async create(
+    ctx: RequestContext,
+    input: { orgId: string; title: string; body: string; briefingOn?: string | null },
+    files: FileChanges = {},
+  ): Promise<Briefing> {
     const viewer = requireUser(ctx);
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
     if (!canWriteBriefing(viewer, org)) throw ledgerError('NOT_BRIEFING_WRITER');
@@ -210,6 +219,7 @@ export const briefingService = {
         createdBy: viewer.userId,
       }),
     );
+    await fileService.change(ctx, 'Briefing', saved.id, files);
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
@@ -226,6 +236,7 @@ export const briefingService = {
     ctx: RequestContext,
     id: string,
     patch: { title?: string | null; body?: string | null; briefingOn?: string | null },
+    files: FileChanges = {},
   ): Promise<Briefing> {
     const viewer = requireUser(ctx);
     const briefing = await this.editableOrThrow(ctx, id);
@@ -238,6 +249,8 @@ export const briefingService = {
       );
       if (!changed) throw ledgerError('BRIEFING_PUBLISHED');
     }
+    // a draft's files (the row is checked DRAFT above; a published briefing's files are refused by the database too)
+    await fileService.change(ctx, 'Briefing', briefing.id, files);
     return ctx.tx.repository(Briefing).findOneByOrFail({ tenantId: viewer.tenantId, id: briefing.id });
   },
 
@@ -255,6 +268,7 @@ export const briefingService = {
   async remove(ctx: RequestContext, id: string): Promise<boolean> {
     const viewer = requireUser(ctx);
     const briefing = await this.editableOrThrow(ctx, id);
+    await fileService.detachAll(ctx, 'Briefing', [briefing.id]);
     const changed = await ctx.tx.execute(`DELETE FROM briefings WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`, [
       viewer.tenantId,
       briefing.id,

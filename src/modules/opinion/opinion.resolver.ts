@@ -18,6 +18,10 @@ import {
 import { RequestContext } from '../../graphql/context';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
+import { File } from '../file/file.entity';
+import { FileIdsField } from '../file/file.inputs';
+import { fileIdsOf } from '../file/file.resolver';
+import { fileService } from '../file/file.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { User } from '../user/user.entity';
@@ -65,6 +69,7 @@ class TransferOpinionInput {
 class ReplyOpinionInput {
   @Field(() => ID, { description: '民意' }) id: string;
   @Field({ description: '答复内容（1–20000 字）' }) @MinLength(1) @MaxLength(20000) reply: string;
+  @FileIdsField('答复的附件（办理结果、现场照片等；最多 50 个）；答复后不能取下') fileIds?: string[] | null;
 }
 
 @InputType({ description: '反映人评价答复' })
@@ -169,7 +174,7 @@ export class OpinionResolver {
 
   @Mutation(() => Opinion, { description: '答复民意：由首问负责人答复' })
   async replyOpinion(@Arg('input', { description: '答复民意' }) input: ReplyOpinionInput, @Ctx() ctx: RequestContext): Promise<Opinion> {
-    return opinionService.reply(ctx, idOf('Opinion', input.id), input.reply);
+    return opinionService.reply(ctx, idOf('Opinion', input.id), input.reply, fileIdsOf(input.fileIds, 'input.fileIds'));
   }
 
   @Query(() => Opinion, { description: '一条民意（须在您的权限范围内，或由您负责）' })
@@ -187,6 +192,11 @@ export class OpinionResolver {
   @FieldResolver(() => ID, { description: '全局编号' })
   id(@Root() o: Opinion): string {
     return toGlobalId('Opinion', o.id);
+  }
+
+  @FieldResolver(() => [File], { description: '答复的附件（随答复附上；最多 50 个；仅工作人员可见）' })
+  async files(@Root() opinion: Opinion, @Ctx() ctx: RequestContext): Promise<File[]> {
+    return fileService.attachedTo(ctx, 'OpinionReply', opinion.id);
   }
 
   @FieldResolver(() => String, { description: '办理状态的中文名' })

@@ -1,4 +1,5 @@
 import { DomainModule } from '../domain-module';
+import { PHOTO, uploadDemoFile } from '../file/file.seed';
 import { demoWindowCode } from '../link-code/link-code.seed';
 import { opinionService } from './opinion.service';
 
@@ -17,5 +18,7 @@ export const seedOpinions: NonNullable<DomainModule['seedDemo']> = async (ctx, d
     [link.tenantId, late.id],
   );
   const { opinion } = await opinionService.record(ctx, { orgId: link.orgId, content: '电话反映：12路公交站牌信息陈旧，线路调整后未更新' });
-  await opinionService.reply(ctx, opinion.id, '已于当日更换站牌，并在车厢内张贴线路调整告示');
+  await opinionService.reply(ctx, opinion.id, '已于当日更换站牌，并在车厢内张贴线路调整告示', [
+    await uploadDemoFile(ctx, '更换后的站牌.png', PHOTO),
+  ]);
 };

@@ -5,6 +5,7 @@ import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
 import { Role } from '../../auth/roles';
+import { fileService } from '../file/file.service';
 import { linkCodeService } from '../link-code/link-code.service';
 import { protectContact, randomToken } from '../link-code/public';
 import { Org } from '../org/org.entity';
@@ -181,7 +182,7 @@ export const opinionService = {
   },
 
   /** The responsible person replies: ACCEPTED → REPLIED. */
-  async reply(ctx: RequestContext, id: string, reply: string): Promise<Opinion> {
+  async reply(ctx: RequestContext, id: string, reply: string, fileIds: string[] = []): Promise<Opinion> {
     const viewer = requireUser(ctx);
     const opinion = await this.getOrThrow(ctx, id);
     if (opinion.responsibleId !== viewer.userId) throw opinionError('NOT_RESPONSIBLE');
@@ -191,6 +192,8 @@ export const opinionService = {
       [viewer.tenantId, opinion.id, reply.trim(), viewer.userId],
     );
     if (!changed) throw wrongState(opinion);
+    // the reply's attachments go with it (a reply is given once)
+    await fileService.attach(ctx, 'OpinionReply', opinion.id, fileIds, 'input.fileIds');
     return reload(ctx, viewer.tenantId, opinion.id);
   },
 

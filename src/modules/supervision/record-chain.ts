@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RequestTransaction } from '../../db/request-transaction';
+import { attachedContents } from '../file/file.service';
 
 /**
  * Finalized inspections form one hash chain per tenant: each record's hash covers its canonical
@@ -75,6 +76,18 @@ export async function canonicalContents(tx: RequestTransaction, tenantId: string
       [tenantId, ids],
     ),
   ]);
+  // Evidence files of the record and of its findings: their bytes' hashes recomputed from the stored rows.
+  const files = await attachedContents(tx, tenantId, [
+    { recordType: 'Inspection', recordIds: inspections.map((i) => i.id) },
+    { recordType: 'Finding', recordIds: findings.map((x) => x.id) },
+  ]);
+  const inspectionOfFinding = new Map(findings.map((x) => [x.id, x.inspection_id]));
+  const filesOf = new Map<string, string[][]>();
+  for (const file of files) {
+    const owner = file.recordType === 'Inspection' ? file.recordId : inspectionOfFinding.get(file.recordId);
+    if (!owner) continue;
+    filesOf.set(owner, [...(filesOf.get(owner) ?? []), [file.recordType, file.recordId, file.fileId, file.name, file.sha256]]);
+  }
   const group = <T extends { inspection_id: string }>(rows: T[]) => {
     const map = new Map<string, T[]>();
     for (const row of rows) map.set(row.inspection_id, [...(map.get(row.inspection_id) ?? []), row]);
@@ -115,6 +128,9 @@ export async function canonicalContents(tx: RequestTransaction, tenantId: string
         ]),
         followUps: (u.get(i.id) ?? []).map((x) => [x.finding_id, x.fixed, x.note]),
         scores: (s.get(i.id) ?? []).map((x) => [x.criterion_id, x.value]),
+        // Evidence files (of the record and its findings) as [type, record, file, name, sha256]: only a
+        // record with files has the key, so records finalized before files could be attached hash as they did.
+        ...(filesOf.has(i.id) ? { files: filesOf.get(i.id) } : {}),
       }),
     );
   }

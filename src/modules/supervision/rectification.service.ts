@@ -3,6 +3,7 @@ import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
+import { FileChanges, fileService } from '../file/file.service';
 import { orgService } from '../org/org.service';
 import { rootsFor, scopedQuery } from '../org/scoped';
 import { Role } from '../../auth/roles';
@@ -100,7 +101,7 @@ export const rectificationService = {
   },
 
   /** The owner org reports what it did (with evidence references): OPEN or REOPENED → SUBMITTED. */
-  async submit(ctx: RequestContext, id: string, report: string, evidenceRefs: string[]): Promise<Rectification> {
+  async submit(ctx: RequestContext, id: string, report: string, evidenceRefs: string[], files: FileChanges = {}): Promise<Rectification> {
     const viewer = requireUser(ctx);
     const r = await this.getOrThrow(ctx, id);
     // null when only the issuing team sees it (the org moved out of the viewer's scope): no reporter then
@@ -116,6 +117,8 @@ export const rectificationService = {
     );
     const current = await ctx.tx.repository(Rectification).findOneByOrFail({ tenantId: viewer.tenantId, id: r.id });
     if (!changed) throw wrongState(current);
+    // its evidence files change with a (re)submission only: once submitted, what the team checks stays
+    await fileService.change(ctx, 'RectificationSubmission', r.id, files);
     return current;
   },
 

@@ -1,4 +1,5 @@
 import { DomainModule } from '../domain-module';
+import { registerAttachable, visibleThrough } from '../file/file.service';
 import { rectificationService } from './rectification.service';
 import { seedSupervisionDemo } from './supervision.seed';
 import { Finding, FollowUpCheck, Inspection, Rectification, SupervisionTeam } from './supervision.entity';
@@ -11,6 +12,20 @@ import {
   SupervisionTeamResolver,
 } from './supervision.resolver';
 import { supervisionService } from './supervision.service';
+
+// Evidence files: each visible exactly as its record.
+registerAttachable(
+  'Inspection',
+  visibleThrough((ctx, id) => supervisionService.findInspection(ctx, id)),
+);
+registerAttachable(
+  'Finding',
+  visibleThrough((ctx, id) => supervisionService.findFinding(ctx, id)),
+);
+registerAttachable(
+  'RectificationSubmission',
+  visibleThrough((ctx, id) => rectificationService.find(ctx, id)),
+);
 
 export default {
   name: 'supervision',

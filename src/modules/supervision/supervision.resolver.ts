@@ -22,6 +22,10 @@ import { DateScalar } from '../../graphql/scalars';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService, toDateString } from '../campaign/campaign.service';
 import { Evaluation } from '../evaluation/evaluation.entity';
+import { File } from '../file/file.entity';
+import { DetachFileIdsField, FileIdsField } from '../file/file.inputs';
+import { fileChangesOf, fileIdsOf } from '../file/file.resolver';
+import { fileService } from '../file/file.service';
 import { evaluationService } from '../evaluation/evaluation.service';
 import { Criterion } from '../framework/framework.entity';
 import { frameworkService } from '../framework/framework.service';
@@ -75,6 +79,7 @@ class FindingInput {
   @Field(() => ID, { nullable: true, description: '下达整改：整改单位（须在督导范围内，与 rectifyDueOn 同时填写）' })
   rectifyOrgId?: string | null;
   @Field(() => DateScalar, { nullable: true, description: '下达整改：整改期限（不早于督查日期）' }) rectifyDueOn?: Date | null;
+  @FileIdsField('此问题的佐证文件（照片、记录等；每个问题最多 50 个）') fileIds?: string[] | null;
 }
 
 @InputType({ description: '评分表中一项指标的得分' })
@@ -109,6 +114,7 @@ class InspectionContentInput {
   @ArrayMaxSize(200)
   @ValidateNested({ each: true })
   followUps: FollowUpInput[];
+  @FileIdsField('督查记录的佐证文件（现场照片、座谈记录等；最多 50 个）；定稿后成为记录的一部分，不能取下') fileIds?: string[] | null;
 }
 
 @InputType({ description: '录入督查记录（草稿）' })
@@ -143,6 +149,8 @@ class FindingEditInput {
   })
   rectifyOrgId?: string | null;
   @Field(() => DateScalar, { nullable: true, description: '整改期限' }) rectifyDueOn?: Date | null;
+  @FileIdsField('要附到此问题的佐证文件') fileIds?: string[] | null;
+  @DetachFileIdsField('要从此问题取下的佐证文件（草稿中）') detachFileIds?: string[] | null;
 }
 
 @InputType({ description: '撤回更正记录沿用的一个问题，并说明理由' })
@@ -198,6 +206,8 @@ class InspectionPatchInput {
   @IsOptional()
   @ArrayMaxSize(200)
   removeFollowUps?: string[] | null;
+  @FileIdsField('要附到督查记录的佐证文件') fileIds?: string[] | null;
+  @DetachFileIdsField('要从督查记录草稿取下的佐证文件（定稿后不能取下）') detachFileIds?: string[] | null;
 }
 
 @InputType({ description: '修改督查记录草稿' })
@@ -237,6 +247,8 @@ class SubmitRectificationInput {
   @Field(() => [String], { defaultValue: [], description: '佐证材料（文件名或编号，最多 50 项）' })
   @ArrayMaxSize(50)
   evidenceRefs: string[];
+  @FileIdsField('整改佐证文件（整改前后的照片、制度文本等；最多 50 个）') fileIds?: string[] | null;
+  @DetachFileIdsField('重新报送时要取下的此前佐证文件') detachFileIds?: string[] | null;
 }
 
 @InputType({ description: '验收整改：销号或退回重新整改' })
@@ -310,15 +322,17 @@ function content(input: InspectionContentInput): InspectionContent {
     inspectedOn: toDateString(input.inspectedOn),
     methods: [...new Set(input.methods)],
     summary: input.summary,
-    findings: input.findings.map((f) => ({
+    findings: input.findings.map((f, i) => ({
       severity: f.severity,
       description: f.description,
       criterionId: f.criterionId ? idOf('Criterion', f.criterionId) : null,
       rectifyOrgId: f.rectifyOrgId ? orgId(f.rectifyOrgId) : null,
       rectifyDueOn: f.rectifyDueOn ? toDateString(f.rectifyDueOn) : null,
+      fileIds: fileIdsOf(f.fileIds, `input.findings[${i}].fileIds`),
     })),
     scores: input.scores?.map((s) => ({ criterionId: idOf('Criterion', s.criterionId), value: s.value, note: s.note ?? null })),
     followUps: input.followUps.map((f) => ({ findingId: idOf('Finding', f.findingId), fixed: f.fixed ?? null, note: f.note ?? null })),
+    fileIds: fileIdsOf(input.fileIds, 'input.fileIds'),
   };
 }
 
@@ -330,19 +344,21 @@ function patchOf(input: InspectionPatchInput & { removeFindingIds?: string[] | n
     inspectedOn: input.inspectedOn ? toDateString(input.inspectedOn) : undefined,
     methods: input.methods ? [...new Set(input.methods)] : undefined,
     summary: input.summary ?? undefined,
-    findings: input.findings?.map((f) => ({
+    findings: input.findings?.map((f, i) => ({
       id: f.id ? idOf('Finding', f.id) : undefined,
       severity: f.severity ?? undefined,
       description: f.description ?? undefined,
       criterionId: ref(f.criterionId, (id) => idOf('Criterion', id)),
       rectifyOrgId: ref(f.rectifyOrgId, orgId),
       rectifyDueOn: ref(f.rectifyDueOn, toDateString),
+      files: fileChangesOf(f, `input.findings[${i}]`),
     })),
     removeFindingIds: input.removeFindingIds?.map((id) => idOf('Finding', id)),
     withdrawFindings: input.withdrawFindings?.map((w) => ({ id: idOf('Finding', w.id), reason: w.reason })),
     scores: input.scores?.map((s) => ({ criterionId: idOf('Criterion', s.criterionId), value: s.value, note: s.note ?? null })),
     followUps: input.followUps?.map((f) => ({ findingId: idOf('Finding', f.findingId), fixed: f.fixed, note: f.note })),
     removeFollowUps: input.removeFollowUps?.map((id) => idOf('Finding', id)),
+    files: fileChangesOf(input),
   };
 }
 
@@ -589,6 +605,13 @@ export class InspectionResolver {
     return supervisionService.amendments(ctx, inspection);
   }
 
+  @FieldResolver(() => [File], {
+    description: '督查记录的佐证文件（先附的在前；最多 50 个）；定稿后是记录的一部分，其内容摘要计入记录链',
+  })
+  async files(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<File[]> {
+    return fileService.attachedTo(ctx, 'Inspection', inspection.id);
+  }
+
   @FieldResolver(() => [FollowUpCheck], { description: '回头看：本次核查的此前问题，以及各自是否整改到位' })
   async followUps(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<FollowUpCheck[]> {
     return supervisionService.followUps(ctx, inspection);
@@ -633,6 +656,11 @@ export class FindingResolver {
     return rectificationService.byFinding(ctx, finding);
   }
 
+  @FieldResolver(() => [File], { description: '此问题的佐证文件（先附的在前；最多 50 个）；记录定稿后不能取下' })
+  async files(@Root() finding: Finding, @Ctx() ctx: RequestContext): Promise<File[]> {
+    return fileService.attachedTo(ctx, 'Finding', finding.id);
+  }
+
   @FieldResolver(() => Boolean, { description: '是否已被更正记录撤回（理由见 withdrawnReason）' })
   withdrawn(@Root() finding: Finding): boolean {
     return finding.withdrawnReason !== null;
@@ -675,7 +703,7 @@ export class RectificationResolver {
     @Arg('input', { description: '整改事项、整改情况和佐证' }) input: SubmitRectificationInput,
     @Ctx() ctx: RequestContext,
   ): Promise<Rectification> {
-    return rectificationService.submit(ctx, idOf('Rectification', input.id), input.report, input.evidenceRefs);
+    return rectificationService.submit(ctx, idOf('Rectification', input.id), input.report, input.evidenceRefs, fileChangesOf(input));
   }
 
   @Mutation(() => Rectification, { description: '验收整改：下达整改的督导组销号，或说明理由退回重新整改' })
@@ -694,6 +722,11 @@ export class RectificationResolver {
   @FieldResolver(() => String, { description: '整改状态的中文名' })
   stateLabel(@Root() r: Rectification): string {
     return rectificationStateLabels[r.state];
+  }
+
+  @FieldResolver(() => [File], { description: '整改佐证文件：随报送整改情况附上（先附的在前；最多 50 个）' })
+  async files(@Root() r: Rectification, @Ctx() ctx: RequestContext): Promise<File[]> {
+    return fileService.attachedTo(ctx, 'RectificationSubmission', r.id);
   }
 
   @FieldResolver(() => Boolean, { description: '是否逾期：已过整改期限仍未销号' })

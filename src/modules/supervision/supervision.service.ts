@@ -8,6 +8,7 @@ import { Campaign } from '../campaign/campaign.entity';
 import { campaignService, toDateString } from '../campaign/campaign.service';
 import { Evaluation, EvaluationState } from '../evaluation/evaluation.entity';
 import { ScoreInput, evaluationService } from '../evaluation/evaluation.service';
+import { FileChanges, fileService } from '../file/file.service';
 import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
@@ -35,6 +36,8 @@ export interface FindingInput {
   /** Orders a rectification: the org that must fix it, by when. */
   rectifyOrgId?: string | null;
   rectifyDueOn?: string | null;
+  /** Evidence files to attach to the finding (raw File ids). */
+  fileIds?: string[] | null;
   /** Where an error about this finding points (defaults to input.findings[i]). */
   path?: string;
 }
@@ -46,6 +49,8 @@ export interface InspectionContent {
   findings: FindingInput[];
   scores?: ScoreInput[] | null;
   followUps?: { findingId: string; fixed?: boolean | null; note?: string | null }[];
+  /** Evidence files of the record itself (raw File ids). */
+  fileIds?: string[] | null;
 }
 
 export interface RecordInspectionInput extends InspectionContent {
@@ -63,6 +68,8 @@ export interface FindingEdit {
   criterionId?: string | null;
   rectifyOrgId?: string | null;
   rectifyDueOn?: string | null;
+  /** Files to attach to / detach from the finding. */
+  files?: FileChanges;
 }
 
 /**
@@ -81,6 +88,8 @@ export interface InspectionPatch {
   scores?: ScoreInput[];
   followUps?: { findingId: string; fixed?: boolean | null; note?: string | null }[];
   removeFollowUps?: string[];
+  /** Files to attach to / detach from the record itself. */
+  files?: FileChanges;
 }
 
 export interface ChainVerification {
@@ -412,6 +421,9 @@ export const supervisionService = {
 
   async discard(ctx: RequestContext, id: string): Promise<boolean> {
     const inspection = await this.editableOrThrow(ctx, id);
+    const findingIds = (await this.findings(ctx, inspection)).map((f) => f.id);
+    await fileService.detachAll(ctx, 'Finding', findingIds);
+    await fileService.detachAll(ctx, 'Inspection', [inspection.id]);
     await ctx.tx.execute(`DELETE FROM inspections WHERE tenant_id = $1 AND id = $2`, [inspection.tenantId, inspection.id]);
     // Its own draft score sheet goes with it; an amendment's sheet taken over from the amended record stays.
     if (inspection.evaluationId) {
@@ -545,11 +557,20 @@ export const supervisionService = {
         await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey }),
         hash,
       );
-    await ctx.tx.execute(
+    const carried = await ctx.tx.query<{ id: string; carried_from_id: string }>(
       `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, carried_from_id, origin_id, withdrawn_reason)
        SELECT tenant_id, $3, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, id, coalesce(origin_id, id), withdrawn_reason
-         FROM findings WHERE tenant_id = $1 AND inspection_id = $2`,
+         FROM findings WHERE tenant_id = $1 AND inspection_id = $2
+       RETURNING id, carried_from_id`,
       [viewer.tenantId, original.id, row.id],
+    );
+    // the correction starts with the record's evidence files, as with everything else in it
+    await fileService.copyAttachments(ctx, 'Inspection', [original.id], [row.id]);
+    await fileService.copyAttachments(
+      ctx,
+      'Finding',
+      carried.map((f) => f.carried_from_id),
+      carried.map((f) => f.id),
     );
     await ctx.tx.execute(
       `INSERT INTO follow_up_checks (tenant_id, inspection_id, finding_id, fixed, note)
@@ -713,6 +734,7 @@ export const supervisionService = {
       carriedFromId: string | null;
       originId: string | null;
       withdrawnReason: string | null;
+      files?: FileChanges;
       path: string;
     };
     const list: Draft[] = stored.map((f) => ({
@@ -745,6 +767,7 @@ export const supervisionService = {
         if (e.criterionId !== undefined) f.criterionId = e.criterionId;
         if (e.rectifyOrgId !== undefined) f.rectifyOrgId = e.rectifyOrgId;
         if (e.rectifyDueOn !== undefined) f.rectifyDueOn = e.rectifyDueOn;
+        if (e.files) f.files = e.files;
         f.path = path;
       } else {
         if (!e.severity || !e.description) throw supervisionError('NEW_FINDING_INCOMPLETE', path);
@@ -757,6 +780,7 @@ export const supervisionService = {
           carriedFromId: null,
           originId: null,
           withdrawnReason: null,
+          files: e.files,
           path,
         });
       }
@@ -853,7 +877,11 @@ export const supervisionService = {
       );
     }
     const added = list.map((f, position) => ({ ...f, position })).filter((f) => !f.id);
-    if (added.length) await insertFindings(ctx, t, inspection.id, added);
+    const addedIds = added.length ? await insertFindings(ctx, t, inspection.id, added) : [];
+    if (removed.length) await fileService.detachAll(ctx, 'Finding', removed);
+    for (const f of kept) if (f.files && f.id) await fileService.change(ctx, 'Finding', f.id, f.files, f.path);
+    for (const [i, f] of added.entries()) if (f.files) await fileService.change(ctx, 'Finding', addedIds[i], f.files, f.path);
+    if (patch.files) await fileService.change(ctx, 'Inspection', inspection.id, patch.files);
     await ctx.tx.execute(
       `DELETE FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND NOT (finding_id = ANY($3::uuid[]))`,
       [t, inspection.id, [...checks.keys()]],
@@ -921,13 +949,17 @@ export const supervisionService = {
   /** A new record's content (its findings are all new). */
   async writeContent(ctx: RequestContext, inspectionId: string, campaign: Campaign | null, content: InspectionContent): Promise<void> {
     const t = requireUser(ctx).tenantId;
-    if (content.findings.length)
-      await insertFindings(
+    if (content.findings.length) {
+      const ids = await insertFindings(
         ctx,
         t,
         inspectionId,
         content.findings.map((f, position) => ({ ...f, position })),
       );
+      for (const [i, f] of content.findings.entries())
+        if (f.fileIds?.length) await fileService.attach(ctx, 'Finding', ids[i], f.fileIds, `input.findings[${i}].fileIds`);
+    }
+    if (content.fileIds?.length) await fileService.attach(ctx, 'Inspection', inspectionId, content.fileIds, 'input.fileIds');
     const u = content.followUps ?? [];
     if (u.length) {
       await ctx.tx.execute(
@@ -979,11 +1011,13 @@ async function insertFindings(
   tenantId: string,
   inspectionId: string,
   f: (FindingInput & { position: number })[],
-): Promise<void> {
-  await ctx.tx.execute(
+): Promise<string[]> {
+  // the new findings' ids, in the order given
+  const rows = await ctx.tx.query<{ id: string; position: number }>(
     `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on)
      SELECT $1, $2, x.position, x.severity, x.description, x.criterion_id, x.rectify_org_id, x.rectify_due_on
-       FROM unnest($3::int[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::date[]) AS x(position, severity, description, criterion_id, rectify_org_id, rectify_due_on)`,
+       FROM unnest($3::int[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::date[]) AS x(position, severity, description, criterion_id, rectify_org_id, rectify_due_on)
+     RETURNING id, position`,
     [
       tenantId,
       inspectionId,
@@ -995,6 +1029,7 @@ async function insertFindings(
       f.map((x) => x.rectifyDueOn ?? null),
     ],
   );
+  return f.map((x) => rows.find((r) => r.position === x.position)?.id ?? '');
 }
 
 function sameRequest(existing: Inspection, hash: string): Inspection {

@@ -29,6 +29,9 @@ class TenantSettingsType {
   publicReviewsPerAddressPerDay: number;
   @Field(() => Int, { description: '群众评议：每个评议码每天最多受理的评价数（不论来自多少地址）' })
   publicReviewsPerCodePerDay: number;
+  @Field({ description: '公文的发文机关名称（发文机关标志和署名，如“中共市交通运输局委员会”）；为空时用根组织的名称' })
+  documentIssuer: string;
+  @Field({ description: '公文的发文机关代字（发文字号中的代字，如“交党”〔2013〕5号中的“交党”）' }) documentCode: string;
 }
 
 @InputType({ description: '修改本单位设置：不填的项保持原值' })
@@ -57,6 +60,15 @@ class UpdateTenantSettingsInput {
   @Min(1)
   @Max(100_000)
   publicReviewsPerCodePerDay?: number;
+  @Field(() => String, { nullable: true, description: '公文的发文机关名称（最多 40 字；空字符串表示用根组织的名称）' })
+  @IsOptional()
+  @MaxLength(40)
+  documentIssuer?: string;
+  @Field(() => String, { nullable: true, description: '公文的发文机关代字（最多 10 字，如“交党”）' })
+  @IsOptional()
+  @MaxLength(10)
+  @Matches(/^[^\s〔〕[\]]*$/u)
+  documentCode?: string;
 }
 
 @Resolver(() => Tenant)
@@ -81,7 +93,7 @@ export class TenantResolver {
   }
 
   @Mutation(() => TenantSettingsType, {
-    description: '修改本单位设置（根组织的管理员）：办理时限、时区和群众评议的每日上限；不填的项保持原值',
+    description: '修改本单位设置（根组织的管理员）：办理时限、时区、群众评议的每日上限和公文的发文机关；不填的项保持原值',
   })
   async updateTenantSettings(
     @Arg('input', { description: '要修改的设置' }) input: UpdateTenantSettingsInput,

@@ -78,6 +78,10 @@ export interface TenantSettings {
   publicReviewsPerAddressPerDay: number;
   /** 群众评议: reviews accepted per day through one link code (however many addresses). */
   publicReviewsPerCodePerDay: number;
+  /** 公文: the issuing organ's name in official documents (发文机关标志, 署名); '' for the root org's name. */
+  documentIssuer: string;
+  /** 公文: the issuing organ's code in document numbers (发文机关代字, 交党 in 交党〔2013〕5号). */
+  documentCode: string;
 }
 
 export const DEFAULT_SETTINGS: TenantSettings = {
@@ -86,6 +90,8 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   timezone: 'Asia/Shanghai',
   publicReviewsPerAddressPerDay: 50,
   publicReviewsPerCodePerDay: 300,
+  documentIssuer: '',
+  documentCode: '',
 };
 
 export const tenantService = {

@@ -1,0 +1,173 @@
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RequestContext, authenticate, createRequestContext, requireUser } from '../../graphql/context';
+import { coreError, forLog, httpStatus, localizeError, toAppError, unauthenticated } from '../../graphql/errors';
+import { Locale, localeOf } from '../../graphql/messages';
+import { idOf } from '../../graphql/relay';
+import { campaignService } from '../campaign/campaign.service';
+import { RouteDeps } from '../domain-module';
+import { briefingService } from '../ledger/ledger.service';
+import { noticeService } from '../notice/notice.service';
+import { orgService } from '../org/org.service';
+import { parseYear } from '../report/exports';
+import { contentDisposition } from '../report/report.routes';
+import { supervisionService } from '../supervision/supervision.service';
+import { PgFileStorage } from '../file/file.storage';
+import { planArchive, streamArchive } from './archive';
+import { documentError } from './document.errors';
+import {
+  BuiltDocument,
+  assessmentDocument,
+  briefingDocument,
+  inspectionDocument,
+  noticeDocument,
+  planDocument,
+  selfCheckDocument,
+} from './documents';
+import { renderOfficialDocument } from './gbt9704';
+
+export const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+
+type Params = Record<string, string>;
+type Query = Record<string, string | undefined>;
+
+export function sendRouteError(reply: FastifyReply, error: unknown, locale: Locale, scope = '[documents]') {
+  let known = toAppError(error);
+  if (!known) {
+    console.error(scope, forLog(error));
+    known = coreError('INTERNAL');
+  }
+  if (typeof known.details.retryAfterSeconds === 'number') void reply.header('retry-after', String(known.details.retryAfterSeconds));
+  const localized = localizeError({ message: known.message, extensions: { ...known.details, code: known.code } }, locale);
+  return reply.status(httpStatus[known.code]).send({ errors: [localized] });
+}
+
+/**
+ * Runs `work` in a read-only request transaction authorized exactly as /graphql: the Bearer token, the
+ * per-user and per-tenant limits, the tenant set for row-level security. `work` finds its record through
+ * the module's own visibility rule first (a foreign, out-of-scope or unknown id is 404), so nothing is
+ * built for a viewer who may not read it.
+ */
+export async function withReadContext<T>(
+  deps: RouteDeps,
+  request: FastifyRequest,
+  work: (ctx: RequestContext) => Promise<T>,
+): Promise<{ value: T } | { error: unknown }> {
+  const locale = localeOf(request.headers['accept-language']);
+  const ctx = createRequestContext(deps.config, deps.dataSource, request.ip, locale);
+  try {
+    await authenticate(ctx, request.headers.authorization);
+    if (!ctx.viewer) throw unauthenticated();
+    deps.limiter.check(requireUser(ctx));
+    await ctx.tx.begin();
+    return { value: await work(ctx) };
+  } catch (error) {
+    return { error };
+  } finally {
+    await ctx.tx.finish(false).catch(() => undefined);
+  }
+}
+
+/**
+ * 公文 downloads (.docx, GB/T 9704-2012) beside /graphql, with the Bearer token and the visibility of
+ * the data they are built from:
+ * - `GET /documents/notices/:noticeId` 通报
+ * - `GET /documents/briefings/:briefingId` 简报
+ * - `GET /documents/inspections/:inspectionId` 督查报告
+ * - `GET /documents/assessments/:orgId?year=2013&subtree=true` 年度党建目标考核结果 (the org, or every org below it ranked)
+ * - `GET /documents/campaigns/:campaignId/self-checks/:orgId` 创建工作自查报告
+ * - `GET /documents/campaigns/:campaignId/plan` 创建活动实施方案
+ * - `GET /archives/orgs/:orgId/:year` 台帐归档: the org's records of the year with their files and the
+ *   documents above, and an index sheet, as one streamed .zip (at most ARCHIVE_SLOTS built at once)
+ */
+export const ARCHIVE_SLOTS = 2;
+
+export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps): void {
+  const storage = new PgFileStorage(deps.dataSource);
+  let building = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = async () => {
+    if (building < ARCHIVE_SLOTS) building++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = waiting.shift();
+      if (next) next();
+      else building--;
+    };
+  };
+
+  void fastify.register(async (scope) => {
+    scope.get('/archives/orgs/:orgId/:year', async (request, reply) => {
+      const locale = localeOf(request.headers['accept-language']);
+      const params = request.params as Params;
+      const release = await acquire();
+      try {
+        const outcome = await withReadContext(deps, request, async (ctx) => {
+          const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
+          const year = parseYear(params.year);
+          return { org, year, plan: await planArchive(ctx, org, year) };
+        });
+        if ('error' in outcome) {
+          release();
+          return sendRouteError(reply, outcome.error, locale);
+        }
+        const { org, year, plan } = outcome.value;
+        const stream = await streamArchive(plan, org, year, storage);
+        stream.once('close', release);
+        stream.once('error', release);
+        return reply
+          .header('content-type', 'application/zip')
+          .header('content-disposition', contentDisposition({ filename: plan.filename, asciiName: plan.asciiName }))
+          .header('cache-control', 'private, no-store')
+          .header('x-content-type-options', 'nosniff')
+          .send(stream);
+      } catch (error) {
+        release();
+        return sendRouteError(reply, error, locale);
+      }
+    });
+
+    const document = (route: string, build: (ctx: RequestContext, params: Params, query: Query) => Promise<BuiltDocument>) =>
+      scope.get(route, async (request, reply) => {
+        const locale = localeOf(request.headers['accept-language']);
+        // the record is found (and its visibility checked) and the document's data read in the
+        // transaction; the .docx is written from those values after it closes
+        const outcome = await withReadContext(deps, request, (ctx) => build(ctx, request.params as Params, request.query as Query));
+        if ('error' in outcome) return sendRouteError(reply, outcome.error, locale);
+        const bytes = await renderOfficialDocument(outcome.value.doc);
+        return reply
+          .header('content-type', DOCX_TYPE)
+          .header('content-disposition', contentDisposition({ filename: outcome.value.filename, asciiName: outcome.value.asciiName }))
+          .header('cache-control', 'private, no-store')
+          .header('x-content-type-options', 'nosniff')
+          .send(bytes);
+      });
+
+    document('/documents/notices/:noticeId', async (ctx, p) =>
+      noticeDocument(ctx, await noticeService.getOrThrow(ctx, idOf('Notice', p.noticeId))),
+    );
+    document('/documents/briefings/:briefingId', async (ctx, p) =>
+      briefingDocument(ctx, await briefingService.getOrThrow(ctx, idOf('Briefing', p.briefingId))),
+    );
+    document('/documents/inspections/:inspectionId', async (ctx, p) =>
+      inspectionDocument(ctx, await supervisionService.getInspectionOrThrow(ctx, idOf('Inspection', p.inspectionId))),
+    );
+    document('/documents/assessments/:orgId', async (ctx, p, q) => {
+      const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', p.orgId));
+      const year = parseYear(q.year);
+      if (q.subtree !== undefined && q.subtree !== 'true' && q.subtree !== 'false')
+        throw documentError('DOCUMENT_SUBTREE_INVALID', 'subtree');
+      return assessmentDocument(ctx, org, year, q.subtree === 'true');
+    });
+    document('/documents/campaigns/:campaignId/self-checks/:orgId', async (ctx, p) => {
+      const campaign = await campaignService.getOrThrow(ctx, idOf('Campaign', p.campaignId));
+      const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', p.orgId));
+      return selfCheckDocument(ctx, campaign, org);
+    });
+    document('/documents/campaigns/:campaignId/plan', async (ctx, p) =>
+      planDocument(ctx, await campaignService.getOrThrow(ctx, idOf('Campaign', p.campaignId))),
+    );
+  });
+}
