@@ -156,7 +156,7 @@ export async function planArchive(ctx: RequestContext, org: Org, year: number): 
   // evidence files, and its 自查报告 of each such campaign; the campaigns running that year or evaluated in it
   const campaigns: Campaign[] = [];
   for (const campaign of await all<Campaign>(async (first, after) => {
-    const page = await campaignService.list(ctx, first, after);
+    const page = await campaignService.list(ctx, {}, first, after);
     return { nodes: page.nodes, hasNextPage: page.hasNextPage, cursorOf: page.cursorOf };
   })) {
     const evaluations = (await evaluationService.forOrg(ctx, campaign.id, org.id)).filter((e) =>
