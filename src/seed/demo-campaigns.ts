@@ -79,7 +79,9 @@ export async function seedDemoCampaigns(dataSource: DataSource, config: Config):
         ...SOURCE_SCHEDULE,
       });
       // The bureau's supervision team (督导组), led by the demo inspector, over the whole tree.
-      const [inspector] = await ctx.tx.query<{ id: string }>(`SELECT id FROM users WHERE tenant_id = app_tenant_id() AND username = 'inspector'`);
+      const [inspector] = await ctx.tx.query<{ id: string }>(
+        `SELECT id FROM users WHERE tenant_id = app_tenant_id() AND username = 'inspector'`,
+      );
       await supervisionService.createTeam(ctx, {
         name: '第一督导组',
         leaderId: inspector.id,
