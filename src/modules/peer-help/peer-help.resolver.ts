@@ -257,25 +257,20 @@ export class PeerHelpRequestResolver {
   })
   async peerHelpTargets(@Args() args: PeerHelpTargetsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<PeerHelpTarget>> {
     const { page, paired } = await peerHelpService.targets(ctx, idOf('Org', args.fromOrgId), pageSize(args), args.after);
-    const targets = new Map(
-      page.nodes.map((o) => {
-        const pairing = paired.get(o.id);
-        const relation = pairing ? PeerRelation.PAIRED : PeerRelation.SIBLING;
-        const target: PeerHelpTarget = {
-          orgId: toGlobalId('Org', o.id),
-          name: o.name,
-          relation,
-          relationLabel: peerRelationLabels[relation],
-          pairingId: pairing ? toGlobalId('PeerPairing', pairing) : null,
-        };
-        return [o, target] as const;
-      }),
-    );
-    return toConnection({
-      ...page,
-      nodes: [...targets.values()],
-      cursorOf: (t) => page.cursorOf(page.nodes.find((o) => targets.get(o) === t)!),
+    const targets = page.nodes.map((o): [PeerHelpTarget, string] => {
+      const pairing = paired.get(o.id);
+      const relation = pairing ? PeerRelation.PAIRED : PeerRelation.SIBLING;
+      const target: PeerHelpTarget = {
+        orgId: toGlobalId('Org', o.id),
+        name: o.name,
+        relation,
+        relationLabel: peerRelationLabels[relation],
+        pairingId: pairing ? toGlobalId('PeerPairing', pairing) : null,
+      };
+      return [target, page.cursorOf(o)];
     });
+    const cursors = new Map(targets);
+    return toConnection({ ...page, nodes: targets.map(([target]) => target), cursorOf: (target) => cursors.get(target) ?? '' });
   }
 
   @Mutation(() => PeerHelpRequest, {
