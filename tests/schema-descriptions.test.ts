@@ -56,6 +56,9 @@ const BOUNDED_LISTS: Record<string, string> = {
   'FrameworkVersion.criteria': 'a version’s criteria tree: at most 2,000 criteria (framework.document.ts)',
   'FrameworkVersion.dimensions': 'the top level of a version’s criteria tree',
   'Criterion.children': 'one level of a version’s criteria tree',
+  'Query.exemplarKinds': 'a tenant’s exemplar kinds: at most 30 (MAX_EXEMPLAR_KINDS)',
+  'ServiceRecord.participants': 'who served on one record: at most 50 (MAX_PARTICIPANTS)',
+  'ServiceRecord.evidence': 'the files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD)',
 };
 
 function undescribed(): string[] {
