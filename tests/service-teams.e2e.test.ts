@@ -396,6 +396,46 @@ describe('service teams (党员学雷锋车队, 党员爱心车队)', () => {
     expect(reversed.errors![0].extensions).toMatchObject({ reason: 'SERVICE_PERIOD_INVALID' });
   });
 
+  it('pages a team’s records, latest first, every team’s page in one windowed statement', async () => {
+    const page = (after?: string) =>
+      gql(
+        `query($id: ID!, $after: String) { serviceTeam(id: $id) { records(first: 1, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { place servedOn } } } }`,
+        { id: team, after },
+        t.supervisor,
+      );
+    const one = (await page()).data.serviceTeam.records;
+    expect(one).toMatchObject({
+      totalCount: 2,
+      pageInfo: { hasNextPage: true },
+      nodes: [{ place: '光明社区', servedOn: addDays(TODAY, -1) }],
+    });
+    const two = (await page(one.pageInfo.endCursor)).data.serviceTeam.records;
+    expect(two).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: false }, nodes: [{ place: '市残疾人康复中心' }] });
+    const inPeriod = await gql(
+      `query($id: ID!, $from: Date, $to: Date) { serviceTeam(id: $id) { records(from: $from, to: $to) { totalCount nodes { place } } } }`,
+      { id: team, from: addDays(TODAY, -2), to: TODAY },
+      t.supervisor,
+    );
+    expect(inPeriod.data.serviceTeam.records).toEqual({ totalCount: 1, nodes: [{ place: '光明社区' }] });
+    const statements = async (query: string) =>
+      Number(
+        (
+          await fetch(server.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${t.admin}` },
+            body: JSON.stringify({ query }),
+          })
+        ).headers.get('x-sql-statements'),
+      );
+    const teams = await gql(`{ serviceTeams { nodes { name records { totalCount nodes { place } } } } }`, {}, t.admin);
+    expect(teams.data.serviceTeams.nodes.map((n: { records: { totalCount: number } }) => n.records.totalCount)).toEqual([2, 0]);
+    // the records of every team listed: one statement for their pages, one for the records themselves
+    expect(
+      (await statements(`{ serviceTeams { nodes { name records { totalCount nodes { place } } } } }`)) -
+        (await statements(`{ serviceTeams { nodes { name } } }`)),
+    ).toBe(2);
+  });
+
   it('corrects a record partly and deletes one entered by mistake (the team’s managers), its files back to their uploader', async () => {
     const update = (input: Record<string, unknown>, token = t.secretary) =>
       gql(

@@ -309,7 +309,7 @@ export class ServiceTeamResolver {
     @Args() args: TeamRecordsArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<ConnectionShape<ServiceRecord>> {
-    return toConnection(await serviceTeamService.listRecords(ctx, { teamId: t.id, period: period(args) }, pageSize(args), args.after));
+    return toConnection(await serviceTeamService.teamRecords(ctx, t, period(args), pageSize(args), args.after));
   }
 
   @FieldResolver(() => ServiceFiguresType, { description: '统计期内的服务合计' })

@@ -599,6 +599,56 @@ export const serviceTeamService = {
     );
   },
 
+  /**
+   * A team's records, latest service first (within a period when given). As with members, every team
+   * asked for in a request with the same arguments is served by one windowed statement.
+   */
+  async teamRecords(
+    ctx: RequestContext,
+    team: ServiceTeam,
+    period: Period | null,
+    first: number,
+    after?: string,
+  ): Promise<Page<ServiceRecord>> {
+    if (period) checkPeriod(period);
+    const cursor = decodeCursor(after, 2);
+    const key = JSON.stringify([first, cursor ?? null, period]);
+    const loader = ctx.loader<string, { rows: ServiceRecord[]; total: number }>(`serviceTeam.records:${key}`, async (teamIds) => {
+      const rows = await ctx.tx.query<{ for_team: string; total: number; id: string | null }>(
+        `WITH r AS (SELECT id, team_id, served_on, count(*) OVER (PARTITION BY team_id)::int AS total FROM service_records
+                     WHERE tenant_id = $1 AND team_id = ANY($2::uuid[]) AND ($3::date IS NULL OR served_on BETWEEN $3::date AND $4::date)),
+              t AS (SELECT team_id, max(total) AS total FROM r GROUP BY team_id),
+              p AS (SELECT r.*, row_number() OVER (PARTITION BY team_id ORDER BY served_on DESC, id DESC) AS rn FROM r
+                     WHERE $5::date IS NULL OR (served_on, id) < ($5::date, $6::uuid))
+         SELECT t.team_id AS for_team, t.total, p.id FROM t LEFT JOIN p ON p.team_id = t.team_id AND p.rn <= $7 ORDER BY t.team_id, p.rn`,
+        [team.tenantId, [...teamIds], period?.from ?? null, period?.to ?? null, cursor?.[0] ?? null, cursor?.[1] ?? null, first + 1],
+      );
+      const ids = rows.flatMap((r) => (r.id ? [r.id] : []));
+      const records = ids.length
+        ? await ctx.tx
+            .repository(ServiceRecord)
+            .createQueryBuilder('r')
+            .where('r.tenant_id = :t AND r.id = ANY(:ids)', { t: team.tenantId, ids })
+            .getMany()
+        : [];
+      return teamIds.map((id) => {
+        const mine = rows.filter((r) => r.for_team === id);
+        return {
+          rows: mine.flatMap((r) => records.filter((x) => x.id === r.id)),
+          total: mine[0]?.total ?? 0,
+        };
+      });
+    });
+    const { rows, total } = await loader.load(team.id);
+    return pageFrom(
+      rows,
+      first,
+      after,
+      (r) => encodeCursor([r.servedOn, r.id]),
+      async () => total,
+    );
+  },
+
   /** Who served on a record (at most MAX_PARTICIPANTS): captains first, then by name. Batched. */
   async participants(ctx: RequestContext, record: ServiceRecord): Promise<ServiceTeamMember[]> {
     return ctx

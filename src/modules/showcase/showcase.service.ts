@@ -181,15 +181,19 @@ export const showcaseService = {
     );
   },
 
-  /** Whether the item's record may still be shown (what the feed checks), one statement. */
+  /** Whether the item appears in the feed now (published, its record still fit, its org live): what the feed checks. Batched. */
   async stillShown(ctx: RequestContext, item: ShowcaseItem): Promise<boolean> {
-    const [row] = await ctx.tx.query<{ shown: boolean }>(
-      `SELECT ${ELIGIBLE_SQL} AND o.archived_at IS NULL AS shown
-         FROM showcase_items s JOIN orgs o ON o.tenant_id = s.tenant_id AND o.id = s.org_id
-        WHERE s.tenant_id = $1 AND s.id = $2`,
-      [item.tenantId, item.id],
-    );
-    return item.state === ShowcaseState.PUBLISHED && !!row?.shown;
+    if (item.state !== ShowcaseState.PUBLISHED) return false;
+    return ctx
+      .loader<string, boolean>('showcase.shown', async (ids) => {
+        const rows = await ctx.tx.query<{ id: string }>(
+          `SELECT s.id FROM showcase_items s JOIN orgs o ON o.tenant_id = s.tenant_id AND o.id = s.org_id
+            WHERE s.tenant_id = $1 AND s.id = ANY($2::uuid[]) AND o.archived_at IS NULL AND ${ELIGIBLE_SQL}`,
+          [item.tenantId, [...ids]],
+        );
+        return ids.map((id) => rows.some((r) => r.id === id));
+      })
+      .load(item.id);
   },
 
   /** The paths of the tenant's public feeds (the viewer's tenant), to hand to a website. */
