@@ -41,7 +41,7 @@ export const ServiceTeamConnection = Connection(ServiceTeam);
 export const ServiceTeamMemberConnection = Connection(ServiceTeamMember);
 export const ServiceRecordConnection = Connection(ServiceRecord);
 
-@ObjectType({ description: '服务统计：统计期内的服务次数、时长和人次时长（一个语句算出队伍、队员、组织的合计）' })
+@ObjectType('ServiceFigures', { description: '服务统计：统计期内的服务次数、时长和人次时长（一个语句算出队伍、队员、组织的合计）' })
 export class ServiceFiguresType {
   @Field(() => Int, { description: '服务次数（记录数）' }) records: number;
   @Field(() => Float, { description: '服务时长（小时）：各次服务时长之和' }) hours: number;
