@@ -65,6 +65,9 @@ const BOUNDED_LISTS: Record<string, string> = {
   'CriterionScore.files': 'the evidence files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD, file.service.ts)',
   'Commitment.files': 'the evidence files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD, file.service.ts)',
   'Opinion.files': 'the evidence files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD, file.service.ts)',
+  'Query.exemplarKinds': 'a tenant’s exemplar kinds: at most 30 (MAX_EXEMPLAR_KINDS)',
+  'ServiceRecord.participants': 'who served on one record: at most 50 (MAX_PARTICIPANTS)',
+  'ServiceRecord.evidence': 'the files of one record: at most 50 (MAX_ATTACHMENTS_PER_RECORD)',
 };
 
 function undescribed(): string[] {

@@ -44,6 +44,20 @@ export class RequestLimiter {
     const userWait = perUser ? this.hit(`u:${viewer.userId}`, perUser) : 0;
     if (userWait) throw rateLimited('USER_RATE_LIMITED', userWait);
   }
+
+  /**
+   * The same limits for a request without an account (a public feed): per client address at the
+   * per-user rate, and per tenant addressed (its slug, known before the database is asked) at the
+   * per-tenant rate, counted apart from the tenant's users' requests.
+   */
+  checkAnonymous(address: string, tenant: string): void {
+    const { rateLimitUserPerMinute: perAddress, rateLimitTenantPerMinute: perTenant } = this.config;
+    // the address first: one client over its limit spends none of the tenant's
+    const addressWait = perAddress ? this.hit(`a:${address}`, perAddress) : 0;
+    if (addressWait) throw rateLimited('RATE_LIMITED', addressWait);
+    const tenantWait = perTenant ? this.hit(`p:${tenant}`, perTenant) : 0;
+    if (tenantWait) throw rateLimited('TENANT_RATE_LIMITED', tenantWait);
+  }
 }
 
 /** A response whose errors include RATE_LIMITED answers HTTP 429 with a Retry-After header. */

@@ -27,6 +27,7 @@ const TENANT_WIDE: Record<string, string> = {
   FrameworkVersion: 'the tenant’s criteria: every org is scored against them',
   Criterion: 'the tenant’s criteria: every org is scored against them',
   Notice: '通报 circulate to every org of the tenant once issued (drafts stay with the issuers at the root)',
+  ExemplarKindDefinition: 'the tenant’s titles (典型类别): any org may be nominated for them, so every user reads them',
 };
 /** Rows of an org-bound type the whole tenant reads by design: never chosen, never counted as a leak. */
 const PUBLIC_ROWS: Record<string, { where: string; reason: string }> = {
@@ -64,8 +65,8 @@ const HARMLESS: Record<string, string> = {
 };
 
 const PASSWORD = 'scope-crawl-password';
-const BUS = { root: '市公交集团党委', branch: '第一车队党支部', secretary: 'secretary' };
-const ROAD = { root: '市公路管理处党委', branch: '养护科党支部', secretary: 'secretary2' };
+const BUS = { root: '市公交集团党委', branch: '第一车队党支部', peer: '党员学雷锋车队党支部', secretary: 'secretary' };
+const ROAD = { root: '市公路管理处党委', branch: '养护科党支部', peer: '路政大队党支部', secretary: 'secretary2' };
 /** Each scoped role, and the sibling subtree it must not reach. */
 const ROLES = [
   { username: 'bus-admin', scope: 'TENANT_ADMIN over 市公交集团党委', sibling: ROAD },
@@ -181,6 +182,67 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
       )
     ).createBriefing;
     await must('publishBriefing', gql(`mutation($id: ID!) { publishBriefing(input: { id: $id }) { id } }`, { id: briefing.id }, secretary));
+    // 舆论引导: the briefing proposed for the public showcase (pending the root admin's review)
+    await must(
+      'proposeShowcaseItem',
+      gql(`mutation($id: ID!) { proposeShowcaseItem(input: { sourceId: $id }) { id } }`, { id: briefing.id }, secretary),
+    );
+    // 同级党组织互帮互助: the branch paired with a sibling (by the admin over both), and a request for help
+    await must(
+      'createPeerPairing',
+      gql(
+        `mutation($input: CreatePeerPairingInput!) { createPeerPairing(input: $input) { id } }`,
+        { input: { orgId: branch, partnerOrgId: ids[s.peer], startsOn: day(-10), endsOn: day(300), goals: ['联合开展主题党日'] } },
+        admin,
+      ),
+    );
+    await must(
+      'requestPeerHelp',
+      gql(
+        `mutation($input: RequestPeerHelpInput!) { requestPeerHelp(input: $input) { id } }`,
+        { input: { fromOrgId: branch, toOrgId: ids[s.peer], title: '请求支援', description: '需要帮助' } },
+        secretary,
+      ),
+    );
+    // a service team with a member and a service record
+    const serviceTeam = (
+      await must(
+        'createServiceTeam',
+        gql(
+          `mutation($input: CreateServiceTeamInput!) { createServiceTeam(input: $input) { id } }`,
+          { input: { orgId: branch, name: `${s.branch}党员服务队`, serviceKinds: ['ELDERLY_CARE'] } },
+          secretary,
+        ),
+      )
+    ).createServiceTeam;
+    const serviceMember = (
+      await must(
+        'addServiceTeamMember',
+        gql(
+          `mutation($input: AddServiceTeamMemberInput!) { addServiceTeamMember(input: $input) { id } }`,
+          { input: { teamId: serviceTeam.id, name: '服务队员', joinedOn: day(-30) } },
+          secretary,
+        ),
+      )
+    ).addServiceTeamMember;
+    await must(
+      'recordService',
+      gql(
+        `mutation($input: RecordServiceInput!) { recordService(input: $input) { id } }`,
+        {
+          input: {
+            teamId: serviceTeam.id,
+            servedOn: day(-2),
+            place: '社区',
+            beneficiary: '老人',
+            kind: 'ELDERLY_CARE',
+            hours: 2,
+            participantIds: [serviceMember.id],
+          },
+        },
+        secretary,
+      ),
+    );
     await must(
       'pledgeCommitment',
       gql(

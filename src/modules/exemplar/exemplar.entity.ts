@@ -1,3 +1,4 @@
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
@@ -5,20 +6,56 @@ import { DateScalar, DateTimeScalar } from '../../graphql/scalars';
 import { labelled } from '../../graphql/enum-labels';
 import { OrgCategory } from '../org/org.entity';
 
+/** The codes of the three kinds every tenant starts with (built in; a tenant adds its own, see ExemplarKindDefinition). */
 export enum ExemplarKind {
   MODEL_POST = 'MODEL_POST',
   MODEL_WINDOW = 'MODEL_WINDOW',
   KEY_ORG = 'KEY_ORG',
 }
-export const exemplarKindLabels: Record<ExemplarKind, string> = {
-  MODEL_POST: '党员示范岗',
-  MODEL_WINDOW: '党员示范窗口',
-  KEY_ORG: '重点培育直属党组织',
-};
-registerEnumType(ExemplarKind, {
+
+const KIND_CODE_LENGTH = 64;
+function kindCode(value: unknown): string {
+  if (typeof value !== 'string' || value.length < 1 || value.length > KIND_CODE_LENGTH) {
+    throw new GraphQLError('ExemplarKind 须为类别代码（1 至 64 个字符），如 MODEL_POST');
+  }
+  return value;
+}
+
+/**
+ * A kind's code, where the schema had the enum ExemplarKind: the tenant's kinds are data now, so any code
+ * of the tenant's (`exemplarKinds`) is a value. Written like the enum was, unquoted (`kind: MODEL_POST`)
+ * or as a string, so clients written against the enum keep working; the three built-in codes stay.
+ */
+export const ExemplarKindCode = new GraphQLScalarType({
   name: 'ExemplarKind',
-  description: '选树典型的类别：党员示范岗、党员示范窗口、重点培育直属党组织',
-  valuesConfig: labelled(exemplarKindLabels),
+  description:
+    '选树典型类别的代码：本单位设立的类别（exemplarKinds 列出其代码和名称）。默认的三类为 MODEL_POST（党员示范岗）、MODEL_WINDOW（党员示范窗口）、KEY_ORG（重点培育直属党组织）；可不加引号书写（如 kind: MODEL_POST），也可作字符串',
+  serialize: (value) => String(value),
+  parseValue: kindCode,
+  parseLiteral: (ast) => {
+    if (ast.kind === Kind.ENUM || ast.kind === Kind.STRING) return kindCode(ast.value);
+    throw new GraphQLError('ExemplarKind 须为类别代码，如 MODEL_POST');
+  },
+});
+
+/** What a kind names: a person (标兵), a post (岗), a window (窗口) or an org itself (重点培育). */
+export enum ExemplarSubject {
+  PERSON = 'PERSON',
+  POST = 'POST',
+  WINDOW = 'WINDOW',
+  ORG = 'ORG',
+}
+export const exemplarSubjectLabels: Record<ExemplarSubject, string> = {
+  PERSON: '个人',
+  POST: '岗位',
+  WINDOW: '窗口',
+  ORG: '组织',
+};
+registerEnumType(ExemplarSubject, {
+  name: 'ExemplarSubject',
+  description:
+    '典型类别的对象：个人（如铁人式标兵、优秀服务标兵）、岗位（如党员示范岗）、窗口（如党员示范窗口、群众满意窗口）或组织本身（如重点培育直属党组织）；决定推荐时须填写什么',
+  valuesConfig: labelled(exemplarSubjectLabels),
 });
 
 export enum ExemplarState {
@@ -69,18 +106,20 @@ export const PUBLIC_STATES = [ExemplarState.PUBLIC_NOTICE, ExemplarState.NAMED, 
 export class Exemplar {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
   @PrimaryGeneratedColumn('uuid') id: string;
-  @Field(() => ExemplarKind, { description: '类别' }) @Column('text') kind: ExemplarKind;
+  @Field(() => ExemplarKindCode, { description: '类别的代码（名称见 kindLabel，详情见 kindDefinition）' }) @Column('text') kind: string;
   @Column('uuid', { name: 'org_id' }) orgId: string;
   @Field(() => OrgCategory, { description: '推荐时所在单位的类别（机关/事业/企业）：名额按类别计算' })
   @Column('text')
   category: OrgCategory;
   @Field(() => Int, { description: '评选年度' }) @Column('int') year: number;
-  @Field(() => String, { nullable: true, description: '示范岗或示范窗口的名称；重点培育直属党组织为空' })
+  @Field(() => String, { nullable: true, description: '岗位或窗口的名称（个人类可填其岗位）；组织类（如重点培育直属党组织）为空' })
   @Column('text', { nullable: true })
   title: string | null;
-  @Field(() => String, { nullable: true, description: '在岗党员姓名（如有）' })
+  @Field(() => String, { nullable: true, description: '党员姓名：个人类必填，岗位、窗口类如有则填，组织类为空' })
   @Column('text', { name: 'member_name', nullable: true })
   memberName: string | null;
+  /** What tells two live nominations of one org, kind and year apart besides the title: a person's name for a PERSON kind, else ''. */
+  @Column('text', { name: 'nominee_key' }) nomineeKey: string;
   @Field({ description: '推荐理由、主要事迹' }) @Column() reason: string;
   @Field(() => ExemplarState, { description: '状态' }) @Column('text') state: ExemplarState;
   @Field(() => DateScalar, { nullable: true, description: '公示开始日期；未公示为空' })
@@ -150,4 +189,40 @@ export class ExemplarStateChange {
   @Field({ description: '说明' }) @Column() note: string;
   @Column('uuid', { name: 'moved_by' }) movedBy: string;
   @Field(() => DateTimeScalar, { description: '流转时间' }) @Column('timestamptz', { name: 'moved_at' }) movedAt: Date;
+}
+
+@Entity('exemplar_kinds')
+@ObjectType({
+  implements: Node,
+  description:
+    '典型类别（称号）：本单位设立的一类典型，如党员示范岗、党员示范窗口、重点培育直属党组织（默认三类），铁人式标兵、优秀服务标兵、群众满意窗口、优质服务品牌等；规定对象、名额范围和是否公示',
+})
+export class ExemplarKindDefinition {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Field(() => ExemplarKindCode, { description: '代码：Exemplar.kind 和各处 kind 参数的取值，设立后不变' }) @Column() code: string;
+  @Field({ description: '名称（称号），本单位内不重复' }) @Column() name: string;
+  @Field(() => ExemplarSubject, { description: '对象：个人、岗位、窗口或组织' }) @Column('text') subject: ExemplarSubject;
+  @Field({ description: '是否只从直属党组织（根组织的下一级）中选择；仅组织类可设' })
+  @Column('boolean', { name: 'direct_orgs_only' })
+  directOrgsOnly: boolean;
+  @Field(() => Int, { description: '每年每个单位类别名额上限的最小值' }) @Column('int', { name: 'limit_min' }) limitMin: number;
+  @Field(() => Int, { description: '每年每个单位类别名额上限的最大值' }) @Column('int', { name: 'limit_max' }) limitMax: number;
+  @Field(() => Int, { description: '未设置名额时的上限（默认名额）' }) @Column('int', { name: 'limit_default' }) limitDefault: number;
+  @Field({ description: '命名前是否须经公示：是则须公示期满、异议答复后命名；否则审核后即可命名（也可公示）' })
+  @Column('boolean', { name: 'needs_public_notice' })
+  needsPublicNotice: boolean;
+  @Field({ description: '说明：评选条件、依据' }) @Column() description: string;
+  @Field(() => Int, { description: '排列顺序（小的在前）' }) @Column('int') position: number;
+  @Field({ description: '是否为默认类别（党员示范岗、党员示范窗口、重点培育直属党组织）' })
+  @Column('boolean', { name: 'built_in' })
+  builtIn: boolean;
+  @Field(() => DateTimeScalar, { nullable: true, description: '停用时间：停用后不再受理推荐，已有典型照常流转；未停用为空' })
+  @Column('timestamptz', { name: 'retired_at', nullable: true })
+  retiredAt: Date | null;
+  @Column('uuid', { name: 'created_by', nullable: true }) createdBy: string | null;
+  @Field(() => DateTimeScalar, { description: '设立时间' }) @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Field(() => DateTimeScalar, { description: '最后修改时间' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
 }

@@ -22,8 +22,8 @@ export const exemplarError = defineErrors('exemplar', {
   },
   NOT_DIRECT_ORG: {
     code: ErrorCode.BAD_USER_INPUT,
-    zh: '{org}不是直属党组织；重点培育对象从直属党组织中选择',
-    en: '{org} is not directly under the root org; key orgs for cultivation are chosen among those',
+    zh: '{org}不是直属党组织；{kindLabel}从直属党组织中选择',
+    en: '{org} is not directly under the root org; a {kindLabel} is chosen among those',
   },
   EXEMPLAR_ORG_ARCHIVED: { code: ErrorCode.BAD_USER_INPUT, zh: '{org}已撤销，不能推荐', en: '{org} is archived' },
   EXEMPLAR_TITLE_REQUIRED: {
@@ -33,10 +33,76 @@ export const exemplarError = defineErrors('exemplar', {
   },
   EXEMPLAR_KEY_ORG_TITLED: {
     code: ErrorCode.BAD_USER_INPUT,
-    zh: '重点培育直属党组织以组织本身推荐，不填岗位或窗口名称',
-    en: 'A key org is nominated as the org itself, without a post or window title',
+    zh: '{kindLabel}以组织本身推荐，不填岗位或窗口名称',
+    en: 'A {kindLabel} is nominated as the org itself, without a post or window title',
   },
-  EXEMPLAR_KEY_ORG_MEMBER: { code: ErrorCode.BAD_USER_INPUT, zh: '重点培育直属党组织不填党员姓名', en: 'A key org names no member' },
+  EXEMPLAR_KEY_ORG_MEMBER: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '{kindLabel}以组织本身推荐，不填党员姓名',
+    en: 'A {kindLabel} names no member',
+  },
+  EXEMPLAR_MEMBER_REQUIRED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '推荐{kindLabel}须写明党员姓名',
+    en: 'A {kindLabel} names the member',
+  },
+  EXEMPLAR_KIND_NOT_FOUND: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '本单位没有代码为{kind}的典型类别',
+    en: 'The tenant has no exemplar kind {kind}',
+  },
+  EXEMPLAR_KIND_DEFINITION_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '典型类别不存在', en: 'Exemplar kind not found' },
+  EXEMPLAR_KIND_RETIRED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '“{kindLabel}”已停用，不再受理推荐',
+    en: '{kindLabel} is retired and takes no nominations',
+  },
+  NOT_KIND_ADMIN: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '只有根组织的管理员可以设立和修改典型类别',
+    en: 'Only an admin at the root org sets up exemplar kinds',
+  },
+  EXEMPLAR_KIND_NAME_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '请填写典型类别的名称', en: 'An exemplar kind has a name' },
+  EXEMPLAR_KIND_NAME_TAKEN: {
+    code: ErrorCode.CONFLICT,
+    zh: '本单位已有名为“{name}”的典型类别',
+    en: 'The tenant already has an exemplar kind named {name}',
+  },
+  EXEMPLAR_KIND_CODE_INVALID: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '类别代码须以大写字母开头，由 2 至 40 个大写字母、数字或下划线组成，如 IRON_MODEL',
+    en: 'A kind code is 2 to 40 capital letters, digits or underscores, starting with a letter (IRON_MODEL)',
+  },
+  EXEMPLAR_KIND_CODE_TAKEN: {
+    code: ErrorCode.CONFLICT,
+    zh: '本单位已有代码为{code}的典型类别',
+    en: 'The tenant already has an exemplar kind with code {code}',
+  },
+  EXEMPLAR_KIND_LIMITS_INVALID: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '名额范围须满足 1 ≤ 最小值 ≤ 默认名额 ≤ 最大值 ≤ {ceiling}',
+    en: 'Limits satisfy 1 ≤ minimum ≤ default ≤ maximum ≤ {ceiling}',
+  },
+  EXEMPLAR_KIND_DIRECT_NOT_ORG: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '只有组织类典型可以限定从直属党组织中选择',
+    en: 'Only a kind naming orgs may be limited to the orgs directly under the root',
+  },
+  EXEMPLAR_KIND_IN_USE: {
+    code: ErrorCode.CONFLICT,
+    zh: '“{kindLabel}”已有{count}个典型，不能再改变其对象',
+    en: '{kindLabel} has {count} exemplar(s); its subject can no longer change',
+  },
+  TOO_MANY_EXEMPLAR_KINDS: {
+    code: ErrorCode.CONFLICT,
+    zh: '本单位已设立{limit}个典型类别，达到上限',
+    en: 'The tenant has {limit} exemplar kinds, the most it may have',
+  },
+  EXEMPLAR_NOTICE_REQUIRED: {
+    code: ErrorCode.CONFLICT,
+    zh: '“{kindLabel}”须经公示后方可命名',
+    en: 'A {kindLabel} is named only after a public notice',
+  },
   ALREADY_NOMINATED: {
     code: ErrorCode.CONFLICT,
     zh: '{year}年度该{kindLabel}已被推荐，不能重复推荐',

@@ -1,5 +1,7 @@
 import { DomainModule } from '../domain-module';
-import { Exemplar, ExemplarObjection, ExemplarReevaluation, ExemplarStateChange } from './exemplar.entity';
+import { Exemplar, ExemplarKindDefinition, ExemplarObjection, ExemplarReevaluation, ExemplarStateChange } from './exemplar.entity';
+import { ExemplarKindResolver } from './exemplar-kind.resolver';
+import { exemplarKindService } from './exemplar-kind.service';
 import {
   ExemplarObjectionResolver,
   ExemplarReevaluationResolver,
@@ -11,11 +13,12 @@ import { exemplarService } from './exemplar.service';
 
 export default {
   name: 'exemplar',
-  resolvers: [ExemplarResolver, ExemplarObjectionResolver, ExemplarReevaluationResolver, ExemplarStateChangeResolver],
-  entities: [Exemplar, ExemplarObjection, ExemplarReevaluation, ExemplarStateChange],
+  resolvers: [ExemplarResolver, ExemplarObjectionResolver, ExemplarReevaluationResolver, ExemplarStateChangeResolver, ExemplarKindResolver],
+  entities: [Exemplar, ExemplarObjection, ExemplarReevaluation, ExemplarStateChange, ExemplarKindDefinition],
   nodes: {
     Exemplar: (ctx, id) => exemplarService.find(ctx, id),
     ExemplarObjection: (ctx, id) => exemplarService.findObjection(ctx, id),
+    ExemplarKindDefinition: (ctx, id) => exemplarKindService.find(ctx, id),
   },
   seedDemo: seedExemplarDemo,
 } satisfies DomainModule;

@@ -25,16 +25,17 @@ import { User } from '../user/user.entity';
 import { userService } from '../user/user.service';
 import {
   Exemplar,
-  ExemplarKind,
+  ExemplarKindCode,
+  ExemplarKindDefinition,
   ExemplarObjection,
   ExemplarReevaluation,
   ExemplarState,
   ExemplarStateChange,
   ReevaluationResult,
-  exemplarKindLabels,
   exemplarStateLabels,
   reevaluationResultLabels,
 } from './exemplar.entity';
+import { exemplarKindService } from './exemplar-kind.service';
 import { EXEMPLAR_LIMIT_BOUNDS, ExemplarCountRow, exemplarService } from './exemplar.service';
 
 export const ExemplarConnection = Connection(Exemplar);
@@ -42,14 +43,14 @@ export const ExemplarObjectionConnection = Connection(ExemplarObjection);
 
 @InputType({ description: '推荐典型' })
 class NominateExemplarInput {
-  @Field(() => ExemplarKind, { description: '类别' }) kind: ExemplarKind;
-  @Field(() => ID, { description: '被推荐的岗位或窗口所在的党组织；重点培育时为该直属党组织本身' }) orgId: string;
+  @Field(() => ExemplarKindCode, { description: '类别的代码（本单位设立的类别之一，见 exemplarKinds）' }) kind: string;
+  @Field(() => ID, { description: '被推荐的个人、岗位或窗口所在的党组织；组织类（如重点培育）为该组织本身' }) orgId: string;
   @Field(() => Int, { description: '评选年度（2000–2100）' }) @Min(2000) @Max(2100) year: number;
-  @Field(() => String, { nullable: true, description: '示范岗或示范窗口的名称（推荐示范岗、示范窗口时必填；重点培育不填）' })
+  @Field(() => String, { nullable: true, description: '岗位或窗口的名称（岗位类、窗口类必填；个人类可填其岗位；组织类不填）' })
   @IsOptional()
   @MaxLength(200)
   title?: string | null;
-  @Field(() => String, { nullable: true, description: '在岗党员姓名（如有；重点培育不填）' })
+  @Field(() => String, { nullable: true, description: '党员姓名（个人类必填；岗位、窗口类如有则填；组织类不填）' })
   @IsOptional()
   @MaxLength(100)
   memberName?: string | null;
@@ -101,16 +102,17 @@ class ReevaluateExemplarInput {
 @InputType({ description: '设置选树典型名额' })
 class SetExemplarLimitInput {
   @Field(() => Int, { description: '评选年度' }) @Min(2000) @Max(2100) year: number;
-  @Field(() => ExemplarKind, { description: '类别' }) kind: ExemplarKind;
+  @Field(() => ExemplarKindCode, { description: '类别的代码' }) kind: string;
   @Field(() => OrgCategory, { description: '单位类别（机关/事业/企业）' }) category: OrgCategory;
-  @Field(() => Int, { description: '同时保有称号的上限，须在 exemplarLimitBounds 范围内（“筛选1-3个”）' }) limit: number;
+  @Field(() => Int, { description: '同时保有称号的上限，须在该类别的名额范围内（exemplarLimitBounds(kind:)；默认三类为“筛选1-3个”）' })
+  limit: number;
 }
 
 @ArgsType()
 class ExemplarsArgs extends PageArgs {
   @Field(() => ID, { nullable: true, description: '只列此子树内组织的典型；不填为您的权限范围（公示中和已命名的为全单位）' })
   under?: string;
-  @Field(() => ExemplarKind, { nullable: true, description: '只列此类别' }) kind?: ExemplarKind;
+  @Field(() => ExemplarKindCode, { nullable: true, description: '只列此类别（代码）' }) kind?: string;
   @Field(() => OrgCategory, { nullable: true, description: '只列此单位类别' }) category?: OrgCategory;
   @Field(() => ExemplarState, { nullable: true, description: '只列此状态' }) state?: ExemplarState;
   @Field(() => Int, { nullable: true, description: '只列此年度' }) year?: number;
@@ -119,8 +121,8 @@ class ExemplarsArgs extends PageArgs {
 @ObjectType({ description: '名额使用情况：某年度某类别、某单位类别的名额上限、已命名和在评数' })
 class ExemplarCount {
   @Field(() => Int, { description: '评选年度' }) year: number;
-  @Field(() => ExemplarKind, { description: '类别' }) kind: ExemplarKind;
-  @Field({ description: '类别的中文名' }) kindLabel: string;
+  @Field(() => ExemplarKindCode, { description: '类别的代码' }) kind: string;
+  @Field({ description: '类别的名称（称号）' }) kindLabel: string;
   @Field(() => OrgCategory, { description: '单位类别' }) category: OrgCategory;
   @Field({ description: '单位类别的中文名（机关/事业/企业）' }) categoryLabel: string;
   @Field(() => Int, { description: '名额上限' }) limit: number;
@@ -142,7 +144,7 @@ const countOf =
   (r: ExemplarCountRow): ExemplarCount => ({
     year,
     kind: r.kind,
-    kindLabel: exemplarKindLabels[r.kind],
+    kindLabel: r.kind_label,
     category: r.category,
     categoryLabel: orgCategoryLabels[r.category],
     limit: r.limit,
@@ -174,23 +176,37 @@ export class ExemplarResolver {
     );
   }
 
-  @Query(() => ExemplarLimitBounds, { description: '名额上限的取值范围（setExemplarLimit 接受的值）' })
-  exemplarLimitBounds(): ExemplarLimitBounds {
-    return { ...EXEMPLAR_LIMIT_BOUNDS, source: '按照机关、事业、企业的分类，筛选1-3个' };
+  @Query(() => ExemplarLimitBounds, {
+    description: '名额上限的取值范围（setExemplarLimit 接受的值）：某类别的范围；不填类别为默认三类的“筛选1-3个”',
+  })
+  async exemplarLimitBounds(
+    @Ctx() ctx: RequestContext,
+    @Arg('kind', () => ExemplarKindCode, { nullable: true, description: '类别的代码；不填为默认三类的范围' }) kind?: string,
+  ): Promise<ExemplarLimitBounds> {
+    if (!kind) return { ...EXEMPLAR_LIMIT_BOUNDS, source: '按照机关、事业、企业的分类，筛选1-3个' };
+    const k = await exemplarKindService.getByCode(ctx, kind, 'kind');
+    return {
+      min: k.limitMin,
+      max: k.limitMax,
+      default: k.limitDefault,
+      source: k.builtIn ? '按照机关、事业、企业的分类，筛选1-3个' : '本单位设定',
+    };
   }
 
   @Query(() => [ExemplarCount], {
-    description: '名额使用情况：某年度各类别、各单位类别的名额上限、已命名和在评数（至多 3×3 项）',
+    description: '名额使用情况：某年度各类别（本单位在用的类别）、各单位类别的名额上限、已命名和在评数（至多 类别数×3 项）',
   })
   async exemplarCounts(
     @Ctx() ctx: RequestContext,
     @Arg('year', () => Int, { description: '评选年度' }) year: number,
-    @Arg('kind', () => ExemplarKind, { nullable: true, description: '只看此类别；不填为全部类别' }) kind?: ExemplarKind,
+    @Arg('kind', () => ExemplarKindCode, { nullable: true, description: '只看此类别（代码）；不填为全部在用类别' }) kind?: string,
   ): Promise<ExemplarCount[]> {
     return (await exemplarService.counts(ctx, year, kind)).map(countOf(year));
   }
 
-  @Mutation(() => Exemplar, { description: '推荐典型：组织书记或其上级负责人推荐党员示范岗、示范窗口或重点培育直属党组织' })
+  @Mutation(() => Exemplar, {
+    description: '推荐典型：组织书记或其上级负责人按本单位设立的类别推荐（党员示范岗、示范窗口、重点培育直属党组织等）',
+  })
   async nominateExemplar(
     @Arg('input', { description: '推荐的内容' }) input: NominateExemplarInput,
     @Ctx() ctx: RequestContext,
@@ -244,7 +260,8 @@ export class ExemplarResolver {
   }
 
   @Mutation(() => Exemplar, {
-    description: '命名：公示中 → 已命名；须公示期满、异议全部答复且无成立的异议，并在名额之内（本单位管理员或领导小组）',
+    description:
+      '命名：公示中 → 已命名，须公示期满、异议全部答复且无成立的异议；不须公示的类别也可审核中 → 已命名；均须在名额之内（本单位管理员或领导小组）',
   })
   async nameExemplar(@Arg('input', { description: '典型及说明' }) input: ExemplarStepInput, @Ctx() ctx: RequestContext): Promise<Exemplar> {
     return exemplarService.name(ctx, exemplarId(input.id), input.note);
@@ -283,9 +300,14 @@ export class ExemplarResolver {
     return toGlobalId('Exemplar', e.id);
   }
 
-  @FieldResolver(() => String, { description: '类别的中文名（党员示范岗/党员示范窗口/重点培育直属党组织）' })
-  kindLabel(@Root() e: Exemplar): string {
-    return exemplarKindLabels[e.kind];
+  @FieldResolver(() => String, { description: '类别的名称（如党员示范岗、党员示范窗口、重点培育直属党组织、铁人式标兵）' })
+  async kindLabel(@Root() e: Exemplar, @Ctx() ctx: RequestContext): Promise<string> {
+    return exemplarKindService.label(ctx, e.kind);
+  }
+
+  @FieldResolver(() => ExemplarKindDefinition, { nullable: true, description: '类别的设置（对象、名额范围、是否公示）' })
+  async kindDefinition(@Root() e: Exemplar, @Ctx() ctx: RequestContext): Promise<ExemplarKindDefinition | null> {
+    return exemplarKindService.byCode(ctx, e.kind);
   }
 
   @FieldResolver(() => String, { description: '单位类别的中文名（机关/事业/企业）' })

@@ -1,18 +1,68 @@
 import { RequestContext } from '../../graphql/context';
 import { orgIdByName } from '../innovation/innovation.seed';
 import { tenantToday } from '../link-code/public';
-import { ExemplarKind } from './exemplar.entity';
+import { ExemplarKind, ExemplarSubject } from './exemplar.entity';
+import { exemplarKindService } from './exemplar-kind.service';
 import { exemplarService } from './exemplar.service';
 
 const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86400_000).toISOString().slice(0, 10);
 
+/** The titles the source names beyond the three defaults (二, 有高效化的服务队伍 and 有特色化的服务载体). */
+const SOURCE_TITLES = [
+  {
+    code: 'IRON_MODEL',
+    name: '铁人式标兵',
+    subject: ExemplarSubject.PERSON,
+    limitMin: 1,
+    limitMax: 5,
+    limitDefault: 3,
+    needsPublicNotice: true,
+    description: '开展“学铁人、做铁人、建铁军”活动，选树“铁人式”标兵，打造“铁人式”队伍',
+  },
+  {
+    code: 'SERVICE_MODEL',
+    name: '优秀服务标兵',
+    subject: ExemplarSubject.PERSON,
+    limitMin: 1,
+    limitMax: 10,
+    limitDefault: 5,
+    needsPublicNotice: false,
+    description: '争当优秀服务标兵：各单位年度评选，审核后命名',
+  },
+  {
+    code: 'SATISFIED_WINDOW',
+    name: '群众满意窗口',
+    subject: ExemplarSubject.WINDOW,
+    limitMin: 1,
+    limitMax: 5,
+    limitDefault: 3,
+    needsPublicNotice: true,
+    description: '争创群众满意窗口',
+  },
+  {
+    code: 'QUALITY_BRAND',
+    name: '优质服务品牌',
+    subject: ExemplarSubject.ORG,
+    limitMin: 1,
+    limitMax: 3,
+    limitDefault: 2,
+    needsPublicNotice: true,
+    description: '争创优质服务品牌：以服务品牌的所属单位推荐，推荐理由写明品牌及其服务标准',
+  },
+];
+
 /**
- * A model window named in 2013 (the source's year: its notice and naming dates are moved back there
+ * The titles the source names beyond the three defaults (jtj all four, szjg two of them; their nominations
+ * belong to the records they honour: the service-team demo names its captain 优秀服务标兵). A model window named in 2013 (the source's year: its notice and naming dates are moved back there
  * after the steps ran through the service), and for jtj a model post whose public notice runs now,
  * so objections can be tried.
  */
 export async function seedExemplarDemo(ctx: RequestContext, demo: { slug: string }): Promise<void> {
   const today = await tenantToday(ctx);
+  for (const title of SOURCE_TITLES) {
+    if (demo.slug === 'szjg' && !['SERVICE_MODEL', 'SATISFIED_WINDOW'].includes(title.code)) continue;
+    await exemplarKindService.create(ctx, title);
+  }
   const named = async (orgName: string, title: string, reason: string) => {
     const e = await exemplarService.nominate(ctx, {
       kind: ExemplarKind.MODEL_WINDOW,

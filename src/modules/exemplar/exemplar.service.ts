@@ -9,33 +9,31 @@ import { rootsFor } from '../org/scoped';
 import { Role } from '../../auth/roles';
 import {
   Exemplar,
-  ExemplarKind,
   ExemplarObjection,
   ExemplarReevaluation,
   ExemplarState,
   ExemplarStateChange,
+  ExemplarSubject,
   HOLDING_STATES,
   PUBLIC_STATES,
   ReevaluationResult,
-  exemplarKindLabels,
   exemplarStateLabels,
 } from './exemplar.entity';
+import { DEFAULT_KIND_LIMITS } from './exemplar-kind.defaults';
+import { exemplarKindService } from './exemplar-kind.service';
 import { exemplarError } from './exemplar.errors';
 
-/** The source's "1–3 per category": the limit when the tenant has not set one. */
-export const DEFAULT_EXEMPLAR_LIMIT = 3;
-/** The bounds a tenant may set the limit within (the source: 筛选1-3个), shown by `exemplarLimitBounds`. */
-export const EXEMPLAR_LIMIT_BOUNDS = { min: 1, max: 3, default: DEFAULT_EXEMPLAR_LIMIT };
+/** The source's "1–3 per category", the default kinds' bounds (each kind holds its own), shown by `exemplarLimitBounds`. */
+export const EXEMPLAR_LIMIT_BOUNDS = DEFAULT_KIND_LIMITS;
 
 /** The nominating side: the org's secretary or an officer over it. */
 const NOMINATORS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
 /** The bureau decides review, public notice, naming, re-evaluation and revocation. */
 const TENANT = [Role.TENANT_ADMIN, Role.LEADER];
 const CATEGORIES = [OrgCategory.ORGAN, OrgCategory.INSTITUTION, OrgCategory.ENTERPRISE];
-const KINDS = [ExemplarKind.MODEL_POST, ExemplarKind.MODEL_WINDOW, ExemplarKind.KEY_ORG];
 
 export interface NominateInput {
-  kind: ExemplarKind;
+  kind: string;
   orgId: string;
   year: number;
   title?: string | null;
@@ -45,14 +43,15 @@ export interface NominateInput {
 
 export interface ExemplarFilter {
   under?: Org | null;
-  kind?: ExemplarKind | null;
+  kind?: string | null;
   category?: OrgCategory | null;
   state?: ExemplarState | null;
   year?: number | null;
 }
 
 export interface ExemplarCountRow {
-  kind: ExemplarKind;
+  kind: string;
+  kind_label: string;
   category: OrgCategory;
   limit: number;
   named: number;
@@ -60,7 +59,7 @@ export interface ExemplarCountRow {
 }
 
 /** Serializes counting and changing the titles of one year, kind and category (naming, setting the limit). */
-async function lockLimit(ctx: RequestContext, year: number, kind: ExemplarKind, category: OrgCategory): Promise<void> {
+async function lockLimit(ctx: RequestContext, year: number, kind: string, category: OrgCategory): Promise<void> {
   const { tenantId } = requireUser(ctx);
   await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
     `exemplar-limit:${tenantId}:${year}:${kind}:${category}`,
@@ -112,21 +111,29 @@ export const exemplarService = {
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
     if (!inScope(viewer, org.path, NOMINATORS)) throw exemplarError('NOT_NOMINATOR');
     if (org.archivedAt) throw exemplarError('EXEMPLAR_ORG_ARCHIVED', { field: 'input.orgId', params: { org: org.name } });
+    const kind = await exemplarKindService.getByCode(ctx, input.kind);
+    const kindLabel = kind.name;
+    if (kind.retiredAt) throw exemplarError('EXEMPLAR_KIND_RETIRED', { field: 'input.kind', params: { kind: kind.code, kindLabel } });
     const title = input.title?.trim() || null;
     const memberName = input.memberName?.trim() || null;
-    const kindLabel = exemplarKindLabels[input.kind];
-    if (input.kind === ExemplarKind.KEY_ORG) {
-      // 重点培育 picks among the 直属党组织: the orgs directly under the tenant's root.
-      if (org.depth !== 2) throw exemplarError('NOT_DIRECT_ORG', { field: 'input.orgId', params: { org: org.name } });
-      if (title) throw exemplarError('EXEMPLAR_KEY_ORG_TITLED', 'input.title');
-      if (memberName) throw exemplarError('EXEMPLAR_KEY_ORG_MEMBER', 'input.memberName');
+    const labels = { kind: kind.code, kindLabel };
+    if (kind.subject === ExemplarSubject.ORG) {
+      // an org kind names the org itself; 重点培育 picks among the 直属党组织 (the orgs directly under the root)
+      if (kind.directOrgsOnly && org.depth !== 2) {
+        throw exemplarError('NOT_DIRECT_ORG', { field: 'input.orgId', params: { org: org.name, ...labels } });
+      }
+      if (title) throw exemplarError('EXEMPLAR_KEY_ORG_TITLED', { field: 'input.title', params: labels });
+      if (memberName) throw exemplarError('EXEMPLAR_KEY_ORG_MEMBER', { field: 'input.memberName', params: labels });
+    } else if (kind.subject === ExemplarSubject.PERSON) {
+      if (!memberName) throw exemplarError('EXEMPLAR_MEMBER_REQUIRED', { field: 'input.memberName', params: labels });
     } else if (!title) {
-      throw exemplarError('EXEMPLAR_TITLE_REQUIRED', { field: 'input.title', params: { kind: input.kind, kindLabel } });
+      throw exemplarError('EXEMPLAR_TITLE_REQUIRED', { field: 'input.title', params: labels });
     }
-    const alreadyNominated = () => exemplarError('ALREADY_NOMINATED', { params: { kind: input.kind, kindLabel, year: input.year } });
+    const nomineeKey = kind.subject === ExemplarSubject.PERSON ? (memberName ?? '') : '';
+    const alreadyNominated = () => exemplarError('ALREADY_NOMINATED', { params: { ...labels, year: input.year } });
     const [dup] = await ctx.tx.query<{ state: ExemplarState }>(
-      `SELECT state FROM exemplars WHERE tenant_id = $1 AND kind = $2 AND org_id = $3 AND year = $4 AND coalesce(title, '') = coalesce($5::text, '') AND state NOT IN ('REJECTED', 'REVOKED')`,
-      [viewer.tenantId, input.kind, org.id, input.year, title],
+      `SELECT state FROM exemplars WHERE tenant_id = $1 AND kind = $2 AND org_id = $3 AND year = $4 AND coalesce(title, '') = coalesce($5::text, '') AND nominee_key = $6 AND state NOT IN ('REJECTED', 'REVOKED')`,
+      [viewer.tenantId, kind.code, org.id, input.year, title, nomineeKey],
     );
     if (dup) throw alreadyNominated();
     const repo = ctx.tx.repository(Exemplar);
@@ -135,12 +142,13 @@ export const exemplarService = {
       saved = await repo.save(
         repo.create({
           tenantId: viewer.tenantId,
-          kind: input.kind,
+          kind: kind.code,
           orgId: org.id,
           category: org.category,
           year: input.year,
           title,
           memberName,
+          nomineeKey,
           reason: input.reason,
           state: ExemplarState.NOMINATED,
           createdBy: viewer.userId,
@@ -243,40 +251,48 @@ export const exemplarService = {
   },
 
   /**
-   * 命名: after the notice window has ended, with every objection answered and none upheld, and while
-   * the year's kind and category still has room under the tenant's limit. The limit's count and
-   * the naming are serialized by an advisory lock on (tenant, year, kind, category).
+   * 命名: for a kind that needs 公示, after the notice window has ended, with every objection answered
+   * and none upheld; a kind without it may be named straight after review (or after a notice it chose
+   * to hold, on the same terms). Always while the year's kind and category has room under the tenant's
+   * limit: the count and the naming are serialized by an advisory lock on (tenant, year, kind, category).
    */
   async name(ctx: RequestContext, id: string, note: string): Promise<Exemplar> {
     const viewer = requireUser(ctx);
     const exemplar = await this.tenantStep(ctx, id);
-    if (exemplar.state !== ExemplarState.PUBLIC_NOTICE) throw wrongState(exemplar.state);
+    const kind = await exemplarKindService.getByCode(ctx, exemplar.kind);
+    const labels = { kind: kind.code, kindLabel: kind.name };
+    const from = kind.needsPublicNotice ? [ExemplarState.PUBLIC_NOTICE] : [ExemplarState.UNDER_REVIEW, ExemplarState.PUBLIC_NOTICE];
+    if (exemplar.state === ExemplarState.UNDER_REVIEW && kind.needsPublicNotice) {
+      throw exemplarError('EXEMPLAR_NOTICE_REQUIRED', { params: labels });
+    }
+    if (!from.includes(exemplar.state)) throw wrongState(exemplar.state);
     await lockLimit(ctx, exemplar.year, exemplar.kind, exemplar.category);
     await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM exemplars WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
       viewer.tenantId,
       exemplar.id,
     ]);
     const today = await tenantToday(ctx);
-    if (!exemplar.noticeEndsOn || exemplar.noticeEndsOn >= today) {
-      throw exemplarError('NOTICE_NOT_OVER', { params: { endsOn: exemplar.noticeEndsOn } });
+    if (exemplar.state === ExemplarState.PUBLIC_NOTICE) {
+      if (!exemplar.noticeEndsOn || exemplar.noticeEndsOn >= today) {
+        throw exemplarError('NOTICE_NOT_OVER', { params: { endsOn: exemplar.noticeEndsOn } });
+      }
+      const [objections] = await ctx.tx.query<{ open: number; upheld: number }>(
+        `SELECT count(*) FILTER (WHERE answered_at IS NULL)::int AS open, count(*) FILTER (WHERE upheld)::int AS upheld FROM exemplar_objections WHERE tenant_id = $1 AND exemplar_id = $2`,
+        [viewer.tenantId, exemplar.id],
+      );
+      if (objections.open) throw exemplarError('OBJECTIONS_UNANSWERED', { params: { open: objections.open } });
+      if (objections.upheld) throw exemplarError('OBJECTION_UPHELD', { params: { upheld: objections.upheld } });
     }
-    const [objections] = await ctx.tx.query<{ open: number; upheld: number }>(
-      `SELECT count(*) FILTER (WHERE answered_at IS NULL)::int AS open, count(*) FILTER (WHERE upheld)::int AS upheld FROM exemplar_objections WHERE tenant_id = $1 AND exemplar_id = $2`,
-      [viewer.tenantId, exemplar.id],
-    );
-    if (objections.open) throw exemplarError('OBJECTIONS_UNANSWERED', { params: { open: objections.open } });
-    if (objections.upheld) throw exemplarError('OBJECTION_UPHELD', { params: { upheld: objections.upheld } });
     const [room] = await ctx.tx.query<{ limit: number; named: number }>(
       `SELECT coalesce((SELECT max_count FROM exemplar_limits WHERE tenant_id = $1 AND year = $2 AND kind = $3 AND category = $4), $5)::int AS limit,
               (SELECT count(*) FROM exemplars WHERE tenant_id = $1 AND year = $2 AND kind = $3 AND category = $4 AND state = ANY($6::text[]))::int AS named`,
-      [viewer.tenantId, exemplar.year, exemplar.kind, exemplar.category, DEFAULT_EXEMPLAR_LIMIT, HOLDING_STATES],
+      [viewer.tenantId, exemplar.year, exemplar.kind, exemplar.category, kind.limitDefault, HOLDING_STATES],
     );
     if (room.named >= room.limit) {
       throw exemplarError('CATEGORY_LIMIT_REACHED', {
         params: {
           year: exemplar.year,
-          kind: exemplar.kind,
-          kindLabel: exemplarKindLabels[exemplar.kind],
+          ...labels,
           category: exemplar.category,
           categoryLabel: orgCategoryLabels[exemplar.category],
           limit: room.limit,
@@ -284,7 +300,7 @@ export const exemplarService = {
         },
       });
     }
-    return transition(ctx, exemplar, [ExemplarState.PUBLIC_NOTICE], ExemplarState.NAMED, note, 'named_on = $5::date', [today]);
+    return transition(ctx, exemplar, from, ExemplarState.NAMED, note, 'named_on = $5::date', [today]);
   },
 
   /** 复评: KEEP keeps the title (RE_EVALUATED), REVOKE takes it away (REVOKED, the note is the reason). */
@@ -320,22 +336,23 @@ export const exemplarService = {
     return transition(ctx, exemplar, HOLDING_STATES, ExemplarState.REVOKED, reason, 'closing_reason = $5', [reason]);
   },
 
-  /** Tenant admins set the limit per year, kind and category (the source: 1–3). */
+  /** Tenant admins set the limit per year, kind and category, within the kind's bounds (the source: 1–3). */
   async setLimit(
     ctx: RequestContext,
-    input: { year: number; kind: ExemplarKind; category: OrgCategory; limit: number },
+    input: { year: number; kind: string; category: OrgCategory; limit: number },
   ): Promise<ExemplarCountRow> {
     const viewer = requireUser(ctx);
     // The limit is the tenant's (per year, kind and category across every org): an admin at the root sets it.
     if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw exemplarError('NOT_TENANT_ADMIN');
-    const { min, max } = EXEMPLAR_LIMIT_BOUNDS;
+    const kind = await exemplarKindService.getByCode(ctx, input.kind);
+    const { limitMin: min, limitMax: max } = kind;
     if (!Number.isInteger(input.limit) || input.limit < min || input.limit > max) {
       throw exemplarError('LIMIT_OUT_OF_BOUNDS', { field: 'input.limit', params: { min, max } });
     }
-    await lockLimit(ctx, input.year, input.kind, input.category);
+    await lockLimit(ctx, input.year, kind.code, input.category);
     const [row] = await ctx.tx.query<{ named: number }>(
       `SELECT count(*)::int AS named FROM exemplars WHERE tenant_id = $1 AND year = $2 AND kind = $3 AND category = $4 AND state = ANY($5::text[])`,
-      [viewer.tenantId, input.year, input.kind, input.category, HOLDING_STATES],
+      [viewer.tenantId, input.year, kind.code, input.category, HOLDING_STATES],
     );
     if (input.limit < row.named) {
       throw exemplarError('LIMIT_BELOW_NAMED', { field: 'input.limit', params: { named: row.named, limit: input.limit } });
@@ -343,29 +360,35 @@ export const exemplarService = {
     await ctx.tx.execute(
       `INSERT INTO exemplar_limits (tenant_id, year, kind, category, max_count, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (tenant_id, year, kind, category) DO UPDATE SET max_count = EXCLUDED.max_count, updated_by = EXCLUDED.updated_by, updated_at = now()`,
-      [viewer.tenantId, input.year, input.kind, input.category, input.limit, viewer.userId],
+      [viewer.tenantId, input.year, kind.code, input.category, input.limit, viewer.userId],
     );
-    const [counted] = await this.counts(ctx, input.year, input.kind, input.category);
+    const [counted] = await this.counts(ctx, input.year, kind.code, input.category);
     return counted;
   },
 
   /**
    * Per kind and category of a year (one kind, one category when given): the limit, how many hold the
-   * title, how many are on the way. One statement.
+   * title, how many are on the way. The tenant's kinds in use (a retired kind only when it has exemplars
+   * that year, or is asked for by code), in their order. One statement.
    */
-  async counts(ctx: RequestContext, year: number, kind?: ExemplarKind | null, category?: OrgCategory | null): Promise<ExemplarCountRow[]> {
+  async counts(ctx: RequestContext, year: number, kind?: string | null, category?: OrgCategory | null): Promise<ExemplarCountRow[]> {
     const viewer = requireUser(ctx);
+    if (kind) await exemplarKindService.getByCode(ctx, kind, 'kind');
     return ctx.tx.query<ExemplarCountRow>(
-      `SELECT k.kind, c.category, coalesce(l.max_count, $4)::int AS limit,
-              count(e.id) FILTER (WHERE e.state = ANY($5::text[]))::int AS named,
+      `SELECT k.code AS kind, k.name AS kind_label, c.category, coalesce(l.max_count, k.limit_default)::int AS limit,
+              count(e.id) FILTER (WHERE e.state = ANY($4::text[]))::int AS named,
               count(e.id) FILTER (WHERE e.state IN ('NOMINATED', 'UNDER_REVIEW', 'PUBLIC_NOTICE'))::int AS pending
-         FROM unnest($2::text[]) WITH ORDINALITY AS k(kind, ko)
+         FROM exemplar_kinds k
         CROSS JOIN unnest($3::text[]) WITH ORDINALITY AS c(category, co)
-         LEFT JOIN exemplar_limits l ON l.tenant_id = $1 AND l.year = $6 AND l.kind = k.kind AND l.category = c.category
-         LEFT JOIN exemplars e ON e.tenant_id = $1 AND e.year = $6 AND e.kind = k.kind AND e.category = c.category
-        GROUP BY k.kind, k.ko, c.category, c.co, l.max_count
-        ORDER BY k.ko, c.co`,
-      [viewer.tenantId, kind ? [kind] : KINDS, category ? [category] : CATEGORIES, DEFAULT_EXEMPLAR_LIMIT, HOLDING_STATES, year],
+         LEFT JOIN exemplar_limits l ON l.tenant_id = k.tenant_id AND l.year = $5 AND l.kind = k.code AND l.category = c.category
+         LEFT JOIN exemplars e ON e.tenant_id = k.tenant_id AND e.year = $5 AND e.kind = k.code AND e.category = c.category
+        WHERE k.tenant_id = $1
+          AND ($2::text IS NULL OR k.code = $2)
+          AND ($2::text IS NOT NULL OR k.retired_at IS NULL
+               OR EXISTS (SELECT 1 FROM exemplars x WHERE x.tenant_id = k.tenant_id AND x.kind = k.code AND x.year = $5))
+        GROUP BY k.code, k.name, k.position, c.category, c.co, l.max_count, k.limit_default
+        ORDER BY k.position, k.code, c.co`,
+      [viewer.tenantId, kind ?? null, category ? [category] : CATEGORIES, HOLDING_STATES, year],
     );
   },
 

@@ -4,7 +4,6 @@ import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { RequestContext } from '../../graphql/context';
 import { coreError } from '../../graphql/errors';
 import { Page, decodeCursor, encodeCursor } from '../../graphql/relay';
-import { ExemplarKind, exemplarKindLabels } from '../exemplar/exemplar.entity';
 import { EvaluationKind, evaluationKindLabels } from '../framework/pass-rule';
 import { EXEMPLAR_NOTICE_DAYS, PAIRING_VISIT_DAYS, TASK_KINDS, Task, TaskAction, TaskCount, TaskKind, taskKindLabels } from './task.types';
 
@@ -554,7 +553,7 @@ function branches(b: Build, kinds: Set<TaskKind>): string[] {
             due: 'e.notice_ends_on',
             overdue: `e.notice_ends_on < ${TODAY}`,
             name: `coalesce(e.title, '')`,
-            detail: 'e.kind',
+            detail: `(SELECT k.name FROM exemplar_kinds k WHERE k.tenant_id = e.tenant_id AND k.code = e.kind)`,
           },
           from: 'exemplar_objections x JOIN exemplars e ON e.tenant_id = x.tenant_id AND e.id = x.exemplar_id',
           orgColumn: 'e.org_id',
@@ -580,7 +579,7 @@ function branches(b: Build, kinds: Set<TaskKind>): string[] {
             due: 'e.notice_ends_on',
             overdue: `e.notice_ends_on < ${TODAY}`,
             name: `coalesce(e.title, '')`,
-            detail: 'e.kind',
+            detail: `(SELECT k.name FROM exemplar_kinds k WHERE k.tenant_id = e.tenant_id AND k.code = e.kind)`,
           },
           from: 'exemplars e',
           orgColumn: 'e.org_id',
@@ -722,9 +721,9 @@ export function taskTitle(task: Task, orgName: string): string {
     case TaskKind.SERVICE_REQUEST:
       return `${task.detail ?? ''}服务请求：${clip(name)}`;
     case TaskKind.EXEMPLAR_OBJECTION:
-      return `${exemplarKindLabels[task.detail as ExemplarKind] ?? ''}“${name || orgName}”公示异议`;
+      return `${task.detail ?? ''}“${name || orgName}”公示异议`;
     case TaskKind.EXEMPLAR_NOTICE:
-      return `${exemplarKindLabels[task.detail as ExemplarKind] ?? ''}“${name || orgName}”公示期满命名`;
+      return `${task.detail ?? ''}“${name || orgName}”公示期满命名`;
     case TaskKind.NOTICE_UNREAD:
       return orgName ? `${name}（${orgName}）` : name;
     case TaskKind.PAIRING_VISIT:

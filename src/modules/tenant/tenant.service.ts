@@ -5,6 +5,7 @@ import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireOperator, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
+import { insertDefaultExemplarKinds } from '../exemplar/exemplar-kind.defaults';
 import { Org, OrgCategory, OrgKind } from '../org/org.entity';
 import { insertOrg } from '../org/org.service';
 import { assertPasswordStrength } from '../user/user.service';
@@ -64,6 +65,8 @@ export async function provisionTenant(tx: RequestTransaction, input: ProvisionTe
     Role.TENANT_ADMIN,
     root.id,
   ]);
+  // 选树典型: every tenant starts with the three default kinds (党员示范岗, 党员示范窗口, 重点培育)
+  await insertDefaultExemplarKinds(tx, id);
   return { tenant: await tx.repository(Tenant).findOneByOrFail({ id }), root, admin: { id: admin.id } };
 }
 
