@@ -89,7 +89,8 @@ function boolVar(env: Env, name: string, fallback: boolean): boolean {
 }
 
 function readKeyFile(env: Env, name: string): Buffer {
-  const file = env[name]!;
+  const file = env[name];
+  if (!file) throw new ConfigError(`${name} is required`);
   try {
     return readFileSync(file);
   } catch {
