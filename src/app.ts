@@ -48,7 +48,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
   const fastify = Fastify({ bodyLimit: bodyLimitBytes(config.bodyLimit), trustProxy: config.trustProxy, logger: false });
   let draining = false;
   const limits = armor(config);
-  const limiter = new RequestLimiter(config);
+  const limiter = new RequestLimiter(config, dataSource);
 
   const schema = await getSchema();
   const apollo = new ApolloServer<RequestContext>({
@@ -92,7 +92,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
       const ctx = createRequestContext(config, dataSource, request.ip, localeOf(request.headers['accept-language']));
       try {
         await authenticate(ctx, request.headers.authorization);
-        if (ctx.viewer?.kind === 'user') limiter.check(ctx.viewer);
+        if (ctx.viewer?.kind === 'user') await limiter.consume(ctx.viewer);
       } catch (error) {
         await ctx.tx.finish(false).catch(() => undefined);
         const known = toAppError(error);

@@ -188,4 +188,59 @@ describe('instances on one database', () => {
     expect(await instance.exited).toBe(0);
     expect(instance.output.join('')).toContain('SIGTERM: draining');
   }, 120_000);
+
+  it('shares request limits between two processes (same 429, Retry-After, retryAfterSeconds) and trusts X-Forwarded-For only from TRUST_PROXY', async () => {
+    await su.query(`CREATE DATABASE multi_limits`);
+    const env = {
+      DATABASE_URL: ownerUrl('multi_limits', '127.0.0.1'),
+      APP_DB_ROLE: 'party_app_multi_limits',
+      DATA_DIR: dir,
+      JOBS: 'off',
+      RATE_LIMIT_USER_PER_MINUTE: '4',
+      RATE_LIMIT_TENANT_PER_MINUTE: '0',
+    };
+    const a = spawnServer(env, await freePort()); // TRUST_PROXY unset: off
+    running.push(a);
+    await ready(a);
+    const b = spawnServer({ ...env, TRUST_PROXY: '127.0.0.1' }, await freePort());
+    running.push(b);
+    await ready(b);
+    try {
+      const urls = [a, b].map((i) => `http://127.0.0.1:${i.port}/graphql`);
+      // sign-in is not a user request; the token comes from one instance and serves both
+      const token = await login(urls[0]!, 'jtj', 'member');
+      const answers: { status: number; retryAfter: string | null; body: any }[] = [];
+      for (let n = 0; n < 6; n++) {
+        const res = await fetch(urls[n % 2]!, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: `{ viewer { username } }` }),
+        });
+        answers.push({ status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() });
+      }
+      // four in all, whichever instance answers; the fifth and sixth refused, by each instance once
+      expect(answers.map((x) => x.status)).toEqual([200, 200, 200, 200, 429, 429]);
+      for (const limited of answers.slice(4)) {
+        const ext = limited.body.errors[0].extensions;
+        expect(ext).toMatchObject({ code: 'RATE_LIMITED', reason: 'USER_RATE_LIMITED' });
+        expect(ext.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+        expect(ext.retryAfterSeconds).toBeLessThanOrEqual(60);
+        expect(Number(limited.retryAfter)).toBe(ext.retryAfterSeconds);
+      }
+
+      // public feeds are limited per client address: A trusts no proxy, so every X-Forwarded-For is the loopback peer
+      const feed = async (instance: Instance, forwardedFor: string) =>
+        (await fetch(`http://127.0.0.1:${instance.port}/public/jtj/showcase.json`, { headers: { 'x-forwarded-for': forwardedFor } }))
+          .status;
+      const fromA: number[] = [];
+      for (let n = 0; n < 5; n++) fromA.push(await feed(a, `203.0.113.${n + 1}`));
+      expect(fromA).toEqual([200, 200, 200, 200, 429]);
+      // B trusts the loopback proxy: five different clients, none limited (though the loopback peer is, on both)
+      const fromB: number[] = [];
+      for (let n = 0; n < 5; n++) fromB.push(await feed(b, `198.51.100.${n + 1}`));
+      expect(fromB).toEqual([200, 200, 200, 200, 200]);
+    } finally {
+      await stopAll([a, b]);
+    }
+  }, 180_000);
 });
