@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { loadConfig } from '../src/config';
 import { ensureAppRole } from '../src/db/app-role';
 import { createDataSource } from '../src/db/data-source';
 import { freePort } from '../src/db/embedded';
@@ -165,7 +166,14 @@ async function main(): Promise<void> {
 
   const ownerDs = createDataSource(cluster.ownerUrl, { poolSize: 1 });
   await ownerDs.initialize();
-  const appUrl = await ensureAppRole(ownerDs, cluster.ownerUrl, 'party_app');
+  // the password our server derives from the same JWT secret, so that its start-up does not re-key the role
+  const { appDbPassword } = loadConfig({
+    DATABASE_URL: cluster.ownerUrl,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    DATA_DIR: os.tmpdir(),
+    SEED_DEMO: 'false',
+  });
+  const appUrl = await ensureAppRole(ownerDs, cluster.ownerUrl, 'party_app', appDbPassword);
   await ownerDs.destroy();
 
   // 2. The three servers, each its own process.

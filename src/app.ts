@@ -4,7 +4,7 @@ import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastif
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import Fastify, { FastifyError, FastifyInstance } from 'fastify';
 import { DataSource } from 'typeorm';
-import { Config } from './config';
+import { Config, bodyLimitBytes } from './config';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
 import { formatError, toAppError, toGraphQLError } from './graphql/errors';
 import { localePlugin } from './graphql/locale-plugin';
@@ -22,6 +22,8 @@ export interface RunningApp {
   fastify: FastifyInstance;
   /** Subscriptions over WebSocket on the same port and path, and this process's LISTEN connection. */
   live: LiveServer;
+  /** From now on /readyz answers 503 (SIGTERM: before the listener closes); requests are still served. */
+  startDraining(): void;
   close(): Promise<void>;
 }
 
@@ -37,21 +39,16 @@ function armor(config: Config) {
   }).protect();
 }
 
-function parseBodyLimit(limit: string): number {
-  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(limit.trim());
-  if (!match) return 1024 * 1024;
-  const unit = (match[2] ?? 'b').toLowerCase();
-  return Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
-}
-
 /**
  * HTTP on Fastify 5 (chosen over Express 5 by measurement, see README): /graphql (Apollo), GraphiQL
  * from local assets in development, /healthz (process up) and /readyz (database reachable).
  */
 export async function startApp(config: Config, dataSource: DataSource, listen: { port: number; host: string }): Promise<RunningApp> {
-  const fastify = Fastify({ bodyLimit: parseBodyLimit(config.bodyLimit), trustProxy: 'loopback', logger: false });
+  // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (default: none)
+  const fastify = Fastify({ bodyLimit: bodyLimitBytes(config.bodyLimit), trustProxy: config.trustProxy, logger: false });
+  let draining = false;
   const limits = armor(config);
-  const limiter = new RequestLimiter(config);
+  const limiter = new RequestLimiter(config, dataSource);
 
   const schema = await getSchema();
   const apollo = new ApolloServer<RequestContext>({
@@ -77,6 +74,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_request, reply) => {
+    if (draining) return reply.status(503).send({ status: 'draining' });
     try {
       await dataSource.query('SELECT 1');
       return { status: 'ready' };
@@ -94,7 +92,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
       const ctx = createRequestContext(config, dataSource, request.ip, localeOf(request.headers['accept-language']));
       try {
         await authenticate(ctx, request.headers.authorization);
-        if (ctx.viewer?.kind === 'user') limiter.check(ctx.viewer);
+        if (ctx.viewer?.kind === 'user') await limiter.consume(ctx.viewer);
       } catch (error) {
         await ctx.tx.finish(false).catch(() => undefined);
         const known = toAppError(error);
@@ -128,7 +126,11 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     port,
     fastify,
     live,
+    startDraining() {
+      draining = true;
+    },
     async close() {
+      draining = true;
       await live.close();
       await apollo.stop();
       await fastify.close();

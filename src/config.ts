@@ -1,5 +1,6 @@
-import { KeyObject, createHash, createPrivateKey, createPublicKey, createSecretKey, randomBytes } from 'node:crypto';
+import { KeyObject, createHash, createHmac, createPrivateKey, createPublicKey, createSecretKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /** A configuration problem: main() prints its message as one line and exits non-zero. */
@@ -23,6 +24,15 @@ export interface Config {
   /** Direct URL (never through a pooler) of the runtime role for the live events' LISTEN connection; default: the pool's URL. */
   liveDatabaseUrl?: string;
   appDbRole: string;
+  /**
+   * Password of the runtime role when the program creates it: APP_DB_PASSWORD, else derived from the
+   * JWT key (which every instance of one deployment shares), never from the text of DATABASE_URL.
+   */
+  appDbPassword: string;
+  /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY): false, or addresses and CIDRs. */
+  trustProxy: false | string[];
+  /** Seconds /readyz answers 503 before the server stops taking connections on SIGTERM (DRAIN_DELAY_SECONDS). */
+  drainDelaySeconds: number;
   dataDir: string;
   jwt: JwtKeys;
   /** Key for keyed hashes of personal data (public reviewers' contacts, devices), derived from the JWT key. */
@@ -88,6 +98,41 @@ function boolVar(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+/** BODY_LIMIT: bytes, or a number with kb / mb (1 KiB to 1 GiB). */
+export function bodyLimitBytes(raw: string): number {
+  const match = /^(\d{1,10})\s*(b|kb|mb)?$/i.exec(raw.trim());
+  const unit = (match?.[2] ?? 'b').toLowerCase();
+  const bytes = match ? Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1) : NaN;
+  if (!(bytes >= 1024 && bytes <= 1024 * 1024 * 1024))
+    throw new ConfigError(`BODY_LIMIT must be a size between 1kb and 1024mb (e.g. 1mb, 512kb), got "${raw}"`);
+  return bytes;
+}
+
+/** HOST: an IPv4 or IPv6 address or a host name. */
+function hostVar(env: Env): string {
+  const raw = env.HOST;
+  if (raw === undefined || raw === '') return '0.0.0.0';
+  const name = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+  if (!isIP(raw) && !name.test(raw)) throw new ConfigError(`HOST must be an IP address or a host name, got "${raw}"`);
+  return raw;
+}
+
+/** TRUST_PROXY: off (default), or comma-separated addresses and CIDRs of the proxies in front. */
+function trustProxyVar(env: Env): false | string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || ['off', 'false', 'no', '0'].includes(raw.toLowerCase())) return false;
+  const entries = raw.split(',').map((e) => e.trim());
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const bits = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (!family || !prefixOk || extra !== undefined)
+      throw new ConfigError(`TRUST_PROXY must be off or comma-separated IP addresses/CIDRs, got "${entry}"`);
+  }
+  return entries;
+}
+
 function readKeyFile(env: Env, name: string): Buffer {
   const file = env[name];
   if (!file) throw new ConfigError(`${name} is required`);
@@ -146,14 +191,23 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(appDbRole)) throw new ConfigError('APP_DB_ROLE must be a lower-case SQL identifier');
   const jwt = jwtKeys(env, production, dataDir);
   const material = jwt.algorithm === 'HS256' ? jwt.signingKey.export() : jwt.signingKey.export({ type: 'pkcs8', format: 'der' });
+  const appDbPassword =
+    env.APP_DB_PASSWORD || createHmac('sha256', material).update(`party-platform:app-role:${appDbRole}`).digest('base64url');
+  if (env.APP_DB_PASSWORD !== undefined && env.APP_DB_PASSWORD !== '' && env.APP_DB_PASSWORD.length < 16)
+    throw new ConfigError('APP_DB_PASSWORD must be at least 16 characters');
+  const bodyLimit = env.BODY_LIMIT || '1mb';
+  bodyLimitBytes(bodyLimit);
   return {
     production,
     port: intVar(env, 'PORT', 4000, 0, 65535),
-    host: env.HOST || '0.0.0.0',
+    host: hostVar(env),
     databaseUrl,
     appDatabaseUrl,
     liveDatabaseUrl: urlVar(env, 'LIVE_DATABASE_URL'),
     appDbRole,
+    appDbPassword,
+    trustProxy: trustProxyVar(env),
+    drainDelaySeconds: intVar(env, 'DRAIN_DELAY_SECONDS', 0, 0, 120),
     dataDir,
     jwt,
     hashingKey: createHash('sha256').update('party-platform:hashing:').update(material).digest(),
@@ -166,7 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     seedDemo: !production && boolVar(env, 'SEED_DEMO', true),
     graphiql: !production,
     introspection: !production,
-    bodyLimit: env.BODY_LIMIT || '1mb',
+    bodyLimit,
     logQueries: boolVar(env, 'LOG_QUERIES', false),
     rateLimitUserPerMinute: intVar(env, 'RATE_LIMIT_USER_PER_MINUTE', 600, 0, 1_000_000),
     rateLimitTenantPerMinute: intVar(env, 'RATE_LIMIT_TENANT_PER_MINUTE', 6000, 0, 10_000_000),

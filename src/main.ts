@@ -9,9 +9,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   const config = loadConfig();
   const runJobs = jobsEnabled(); // JOBS=off disables the background worker
-  const database = await openDatabase(config);
   let seeded = false;
-  if (config.seedDemo) seeded = await seedDemoIfEmpty(database.dataSource, config);
+  // The demo seed runs under the start-up lock too: instances starting together seed once.
+  const database = await openDatabase(config, {
+    whileLocked: async (dataSource) => {
+      if (config.seedDemo) seeded = await seedDemoIfEmpty(dataSource, config);
+    },
+  });
   const app = await startApp(config, database.dataSource, { port: config.port, host: config.host });
   const jobs = runJobs ? await startJobWorker({ ownerUrl: database.ownerUrl, dataSource: database.dataSource, config }) : null;
 
@@ -29,8 +33,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: draining requests and shutting down`);
-    const timer = setTimeout(() => process.exit(1), 15000);
+    const timer = setTimeout(() => process.exit(1), 15000 + config.drainDelaySeconds * 1000);
     timer.unref();
+    // /readyz answers 503 from now on; a balancer polling it stops sending before the listener closes.
+    app.startDraining();
+    if (config.drainDelaySeconds) await new Promise((r) => setTimeout(r, config.drainDelaySeconds * 1000));
     await jobs?.stop().catch(() => undefined);
     await app.close().catch(() => undefined);
     await database.close();

@@ -27,6 +27,13 @@ describe('configuration', () => {
     [{ NODE_ENV: 'production', JWT_SECRET: 'y'.repeat(40) }, /^DATABASE_URL is required when NODE_ENV=production/],
     [{ JWT_PUBLIC_KEY_FILE: '/nonexistent' }, /^JWT_PRIVATE_KEY_FILE is required/],
     [{ SEED_DEMO: 'maybe' }, /^SEED_DEMO must be true or false/],
+    [{ BODY_LIMIT: '10gigabytes' }, /^BODY_LIMIT must be a size between 1kb and 1024mb/],
+    [{ BODY_LIMIT: '2000mb' }, /^BODY_LIMIT must be a size/],
+    [{ HOST: 'not a host' }, /^HOST must be an IP address or a host name/],
+    [{ TRUST_PROXY: 'loopback' }, /^TRUST_PROXY must be off or comma-separated IP addresses\/CIDRs/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY must be off/],
+    [{ APP_DB_PASSWORD: 'short' }, /^APP_DB_PASSWORD must be at least 16 characters/],
+    [{ DRAIN_DELAY_SECONDS: '-1' }, /^DRAIN_DELAY_SECONDS must be a whole number/],
   ])('refuses %j with one line naming the variable', (env, message) => {
     const run = () => loadConfig({ DATA_DIR: dataDir(), ...env });
     expect(run).toThrow(ConfigError);
@@ -36,5 +43,41 @@ describe('configuration', () => {
   it('turns off demo data, introspection and GraphiQL in production', () => {
     const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', JWT_SECRET: 'z'.repeat(40) });
     expect(config).toMatchObject({ production: true, seedDemo: false, introspection: false, graphiql: false });
+  });
+
+  it('reads sizes, hosts and trusted proxies', () => {
+    const dir = dataDir();
+    expect(loadConfig({ DATA_DIR: dir, BODY_LIMIT: '512kb', HOST: '::1' })).toMatchObject({
+      bodyLimit: '512kb',
+      host: '::1',
+      trustProxy: false,
+    });
+    expect(loadConfig({ DATA_DIR: dir, HOST: 'api.example.org' }).host).toBe('api.example.org');
+    expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: ' 10.0.0.0/8, 127.0.0.1,::1 ' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+    ]);
+    expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+  });
+
+  it('gives the app role one password whatever the spelling of the database host, from APP_DB_PASSWORD or the JWT key', () => {
+    const dir = dataDir();
+    const secret = 's'.repeat(40);
+    const a = loadConfig({ DATA_DIR: dir, JWT_SECRET: secret, DATABASE_URL: 'postgres://postgres:pw@localhost:5432/party' });
+    const b = loadConfig({ DATA_DIR: dir, JWT_SECRET: secret, DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:5432/party' });
+    const c = loadConfig({
+      DATA_DIR: dir,
+      JWT_SECRET: secret,
+      DATABASE_URL: 'postgresql://postgres:other@127.0.0.1/party?sslmode=disable',
+    });
+    expect(a.appDbPassword).toBe(b.appDbPassword);
+    expect(a.appDbPassword).toBe(c.appDbPassword);
+    expect(a.appDbPassword).not.toContain(secret);
+    expect(loadConfig({ DATA_DIR: dir, JWT_SECRET: 't'.repeat(40) }).appDbPassword).not.toBe(a.appDbPassword);
+    expect(loadConfig({ DATA_DIR: dir, JWT_SECRET: secret, APP_DB_ROLE: 'other_app' }).appDbPassword).not.toBe(a.appDbPassword);
+    expect(loadConfig({ DATA_DIR: dir, JWT_SECRET: secret, APP_DB_PASSWORD: "it's a long password" }).appDbPassword).toBe(
+      "it's a long password",
+    );
   });
 });

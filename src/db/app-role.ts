@@ -1,21 +1,17 @@
-import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 
 /**
  * The server's pool logs in as a role that owns nothing and cannot bypass RLS. Given only an owner or
  * superuser URL, we create that role (or reset its password) and grant it exactly the DML it needs.
- * The password is derived from the owner credentials so that every instance started with the same
- * configuration agrees on it without storing anything.
+ * The password comes from the configuration (`config.appDbPassword`: APP_DB_PASSWORD, or derived from
+ * the JWT key every instance shares), never from the text of the owner URL: two spellings of one server
+ * (localhost, 127.0.0.1) must not re-key a role other instances are logged in with. Callers hold the
+ * start-up advisory lock (database.ts), so instances starting together do this one at a time.
  */
-export async function ensureAppRole(owner: DataSource, ownerUrl: string, role: string): Promise<string> {
-  // Derived from the cluster identity, not the database: one role serves every database of a cluster.
-  const cluster = new URL(ownerUrl);
-  cluster.pathname = '/';
-  cluster.search = '';
-  const password = createHmac('sha256', cluster.toString()).update(`app-role:${role}`).digest('base64url');
+export async function ensureAppRole(owner: DataSource, ownerUrl: string, role: string, password: string): Promise<string> {
   const quoted = `"${role}"`;
   const exists = await owner.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role]);
-  const literal = `'${password}'`; // base64url: no quotes to escape
+  const literal = `'${password.replace(/'/g, "''")}'`;
   if (exists.length === 0) {
     try {
       await owner.query(`CREATE ROLE ${quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD ${literal}`);

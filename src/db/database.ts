@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Config } from '../config';
 import { ensureAppRole } from './app-role';
@@ -36,10 +37,35 @@ function keepClientErrorsHandled(dataSource: DataSource): void {
 }
 
 /**
+ * The key of the start-up advisory lock (any constant; advisory locks are per database). Every instance
+ * takes it on a dedicated owner connection before migrating, creating the app role and granting, and
+ * holds it through `whileLocked` (the demo seed), so N instances starting together on an empty database
+ * do that work one after another: the first does it, the others find it done.
+ */
+export const STARTUP_LOCK_KEY = 7_346_160_000;
+
+async function withStartupLock<T>(ownerUrl: string, work: () => Promise<T>): Promise<T> {
+  const lock = new Client({ connectionString: ownerUrl, application_name: 'party-platform-startup-lock', connectionTimeoutMillis: 10_000 });
+  lock.on('error', () => undefined); // a lost connection ends the session and with it the lock; the work reports its own failure
+  await lock.connect();
+  try {
+    await lock.query(`SELECT pg_advisory_lock($1)`, [STARTUP_LOCK_KEY]);
+    return await work();
+  } finally {
+    // Closing the session releases the lock even when the unlock itself fails.
+    await lock.query(`SELECT pg_advisory_unlock($1)`, [STARTUP_LOCK_KEY]).catch(() => undefined);
+    await lock.end().catch(() => undefined);
+  }
+}
+
+/**
  * Brings the database up: an embedded PostgreSQL under DATA_DIR unless DATABASE_URL is set; migrations
  * as the owner; then a pool logged in as the non-owner app role (APP_DATABASE_URL, or a role we create).
  */
-export async function openDatabase(config: Config, options: { quiet?: boolean } = {}): Promise<Database> {
+export async function openDatabase(
+  config: Config,
+  options: { quiet?: boolean; whileLocked?: (dataSource: DataSource) => Promise<void> } = {},
+): Promise<Database> {
   let embedded: EmbeddedServer | undefined;
   let ownerUrl = config.databaseUrl;
   if (!ownerUrl) {
@@ -53,18 +79,27 @@ export async function openDatabase(config: Config, options: { quiet?: boolean } 
     ownerUrl = embedded.url('party');
   }
   try {
-    const owner = createDataSource(ownerUrl, { poolSize: 1, applicationName: 'party-platform-migrate' });
-    await owner.initialize();
-    let appUrl = config.appDatabaseUrl;
-    try {
-      await owner.runMigrations({ transaction: 'each' });
-      if (!appUrl) appUrl = await ensureAppRole(owner, ownerUrl, config.appDbRole);
-    } finally {
-      await owner.destroy();
-    }
-    const dataSource = createDataSource(appUrl, { logging: config.logQueries ? ['query'] : false });
-    await dataSource.initialize();
-    keepClientErrorsHandled(dataSource);
+    const dataSource = await withStartupLock(ownerUrl, async () => {
+      const owner = createDataSource(ownerUrl, { poolSize: 1, applicationName: 'party-platform-migrate' });
+      await owner.initialize();
+      let appUrl = config.appDatabaseUrl;
+      try {
+        await owner.runMigrations({ transaction: 'each' });
+        if (!appUrl) appUrl = await ensureAppRole(owner, ownerUrl, config.appDbRole, config.appDbPassword);
+      } finally {
+        await owner.destroy();
+      }
+      const pool = createDataSource(appUrl, { logging: config.logQueries ? ['query'] : false });
+      await pool.initialize();
+      keepClientErrorsHandled(pool);
+      try {
+        await options.whileLocked?.(pool);
+      } catch (error) {
+        await pool.destroy().catch(() => undefined);
+        throw error;
+      }
+      return pool;
+    });
     return {
       dataSource,
       ownerUrl,

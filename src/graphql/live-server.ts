@@ -259,7 +259,7 @@ export async function attachLiveServer(
           const authorization = text('authorization') ?? text('Authorization');
           if (!authorization) throw coreError('UNAUTHENTICATED');
           const viewer = await signedIn(authorization, ip, locale);
-          limiter.check(viewer);
+          await limiter.consume(viewer);
           const { exp } = (jwt.decode(authorization.trim().slice('Bearer '.length)) ?? {}) as { exp?: number };
           const expiresAt = typeof exp === 'number' ? exp * 1000 : Date.now();
           // verification allows a few seconds of clock skew; a socket does not start on an expired token

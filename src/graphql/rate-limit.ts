@@ -1,5 +1,7 @@
 import { ApolloServerPlugin } from '@apollo/server';
+import { DataSource } from 'typeorm';
 import { Config } from '../config';
+import { sideChannel } from '../db/side-channel';
 import { UserViewer } from '../auth/viewer';
 import { ErrorCode, coreError } from './errors';
 
@@ -8,55 +10,69 @@ export const rateLimited = (
   retryAfterSeconds: number,
 ) => coreError(reason, { params: { retryAfterSeconds } });
 
+type LimitReason = 'RATE_LIMITED' | 'USER_RATE_LIMITED' | 'TENANT_RATE_LIMITED';
+
 /**
- * Fixed one-minute windows per key, in this process. Request limits are per instance (cheap, no
- * statement per request); the sign-in throttle, which guards passwords, is shared in PostgreSQL.
+ * Request limits shared by every instance: fixed one-minute windows per key, counted in PostgreSQL by
+ * `app_rate_limit` (migration 1734160000000; one statement per request on the side channel, never a
+ * second connection of the request pool). A key found over its limit is also remembered here until its
+ * window closes, so a client hammering past its limit costs no statement until then. The API is async
+ * (`await limiter.consume(viewer)`); a limit of 0 turns its key off, and with every limit off nothing
+ * is asked of the database.
  */
 export class RequestLimiter {
-  private windows = new Map<string, { start: number; hits: number }>();
+  private blocked = new Map<string, number>();
 
   constructor(
     private readonly config: Config,
+    private readonly dataSource: DataSource,
     private readonly now: () => number = Date.now,
   ) {}
 
-  private hit(key: string, limit: number): number {
+  /** Counts one request against `keys` in order; throws for the first over its limit (the later ones are not counted). */
+  private async hit(keys: { key: string; limit: number; reason: LimitReason }[]): Promise<void> {
+    const active = keys.filter((k) => k.limit > 0);
+    if (!active.length) return;
     const now = this.now();
-    let w = this.windows.get(key);
-    if (!w || now - w.start >= 60_000) {
-      w = { start: now, hits: 0 };
-      this.windows.set(key, w);
-      if (this.windows.size > 100_000) this.prune(now);
+    for (const k of active) {
+      const until = this.blocked.get(k.key);
+      if (until === undefined) continue;
+      if (until > now) throw rateLimited(k.reason, Math.max(1, Math.ceil((until - now) / 1000)));
+      this.blocked.delete(k.key);
     }
-    w.hits++;
-    return w.hits > limit ? Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000)) : 0;
-  }
-
-  private prune(now: number) {
-    for (const [key, w] of this.windows) if (now - w.start >= 60_000) this.windows.delete(key);
+    const rows = await sideChannel(this.dataSource).query<{ r: number[] }>(`SELECT app_rate_limit($1::text[], $2::int[], 60) AS r`, [
+      active.map((k) => k.key),
+      active.map((k) => k.limit),
+    ]);
+    const [index, wait] = rows.rows[0]?.r ?? [0, 0];
+    const over = index ? active[index - 1] : undefined; // index is 1-based within `active`; 0: none over
+    if (!over || !wait) return;
+    if (this.blocked.size > 10_000) this.blocked.clear();
+    this.blocked.set(over.key, now + wait * 1000);
+    throw rateLimited(over.reason, wait);
   }
 
   /** Throws RATE_LIMITED with a retry hint when the user or its tenant is over its limit. */
-  check(viewer: UserViewer): void {
+  consume(viewer: UserViewer): Promise<void> {
     const { rateLimitUserPerMinute: perUser, rateLimitTenantPerMinute: perTenant } = this.config;
-    const tenantWait = perTenant ? this.hit(`t:${viewer.tenantId}`, perTenant) : 0;
-    if (tenantWait) throw rateLimited('TENANT_RATE_LIMITED', tenantWait);
-    const userWait = perUser ? this.hit(`u:${viewer.userId}`, perUser) : 0;
-    if (userWait) throw rateLimited('USER_RATE_LIMITED', userWait);
+    return this.hit([
+      { key: `t:${viewer.tenantId}`, limit: perTenant, reason: 'TENANT_RATE_LIMITED' },
+      { key: `u:${viewer.userId}`, limit: perUser, reason: 'USER_RATE_LIMITED' },
+    ]);
   }
 
   /**
    * The same limits for a request without an account (a public feed): per client address at the
    * per-user rate, and per tenant addressed (its slug, known before the database is asked) at the
-   * per-tenant rate, counted apart from the tenant's users' requests.
+   * per-tenant rate, counted apart from the tenant's users' requests. The address first: one client
+   * over its limit spends none of the tenant's.
    */
-  checkAnonymous(address: string, tenant: string): void {
+  consumeAnonymous(address: string, tenant: string): Promise<void> {
     const { rateLimitUserPerMinute: perAddress, rateLimitTenantPerMinute: perTenant } = this.config;
-    // the address first: one client over its limit spends none of the tenant's
-    const addressWait = perAddress ? this.hit(`a:${address}`, perAddress) : 0;
-    if (addressWait) throw rateLimited('RATE_LIMITED', addressWait);
-    const tenantWait = perTenant ? this.hit(`p:${tenant}`, perTenant) : 0;
-    if (tenantWait) throw rateLimited('TENANT_RATE_LIMITED', tenantWait);
+    return this.hit([
+      { key: `a:${address}`, limit: perAddress, reason: 'RATE_LIMITED' },
+      { key: `p:${tenant}`, limit: perTenant, reason: 'TENANT_RATE_LIMITED' },
+    ]);
   }
 }
 

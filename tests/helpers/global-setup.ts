@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/database';
 import { startEmbeddedPostgres } from '../../src/db/embedded';
 import { seedDemoIfEmpty } from '../../src/seed/demo';
-import { TEMPLATE_DEMO, TEMPLATE_EMPTY, adminQuery, clusterUrl } from './test-database';
+import { TEMPLATE_DEMO, TEMPLATE_EMPTY, TEST_JWT_SECRET, adminQuery, clusterUrl } from './test-database';
 
 declare global {
   var __EMBEDDED_PG__: { stop(): Promise<void> } | undefined;
@@ -36,7 +36,7 @@ export default async function globalSetup(): Promise<void> {
     await adminQuery(`CREATE DATABASE "${template}"`);
     const config = loadConfig({
       DATABASE_URL: clusterUrl(template),
-      JWT_SECRET: 'x'.repeat(40),
+      JWT_SECRET: TEST_JWT_SECRET, // the app role's password derives from it: the same as every test server's
       DATA_DIR: os.tmpdir(),
       DEMO_PASSWORD: 'demo',
     });

@@ -5,9 +5,9 @@ import { RunningApp, startApp } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
 import { Database, openDatabase } from '../../src/db/database';
 import { trackOpen, trackStart } from './leftovers';
-import { TEMPLATE_DEMO, TEMPLATE_EMPTY, clusterUrl, createTestDatabase, dropTestDatabase } from './test-database';
+import { TEMPLATE_DEMO, TEMPLATE_EMPTY, TEST_JWT_SECRET, clusterUrl, createTestDatabase, dropTestDatabase } from './test-database';
 
-export const TEST_JWT_SECRET = 'test-secret-'.padEnd(48, 'x');
+export { TEST_JWT_SECRET } from './test-database';
 
 export interface GqlResponse<T = any> {
   status: number;
@@ -77,6 +77,8 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: os.tmpdir(),
     SEED_DEMO: 'false',
+    // the tests stand in for a proxy on loopback (X-Forwarded-For: one client address per test user)
+    TRUST_PROXY: '127.0.0.1,::1',
     ...options.env,
   });
   let database: Database;

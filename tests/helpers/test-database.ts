@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
+/** The JWT secret of every test server (the app role's password derives from it, so it is one for the cluster). */
+export const TEST_JWT_SECRET = 'test-secret-'.padEnd(48, 'x');
+
 /** Superuser URL of the cluster the tests use, with `database` in place of its database. */
 export function clusterUrl(database: string): string {
   const admin = process.env.TEST_PG_ADMIN_URL;

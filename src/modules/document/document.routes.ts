@@ -57,7 +57,7 @@ export async function withReadContext<T>(
   try {
     await authenticate(ctx, request.headers.authorization);
     if (!ctx.viewer) throw unauthenticated();
-    deps.limiter.check(requireUser(ctx));
+    await deps.limiter.consume(requireUser(ctx));
     await ctx.tx.begin();
     return { value: await work(ctx) };
   } catch (error) {

@@ -139,7 +139,7 @@ export function registerFileRoutes(fastify: FastifyInstance, { config, dataSourc
     const ctx = createRequestContext(config, dataSource, request.ip);
     try {
       await authenticate(ctx, request.headers.authorization);
-      limiter.check(requireUser(ctx));
+      await limiter.consume(requireUser(ctx));
       const type = String(request.headers['content-type'] ?? '')
         .split(';')[0]
         .trim()
@@ -238,7 +238,7 @@ export function registerFileRoutes(fastify: FastifyInstance, { config, dataSourc
         } else {
           await authenticate(ctx, request.headers.authorization);
         }
-        limiter.check(requireUser(ctx));
+        await limiter.consume(requireUser(ctx));
         file = await fileService.getOrThrow(ctx, id);
       } catch (error) {
         failure = error;

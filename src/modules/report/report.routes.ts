@@ -85,7 +85,7 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
       if (!ctx.viewer) throw unauthenticated();
       // downloads and uploads count against the same per-user and per-tenant limits as /graphql
       // (an upload was counted when it was authorized, before its body was read)
-      if (!opts.counted) limiter.check(requireUser(ctx));
+      if (!opts.counted) await limiter.consume(requireUser(ctx));
       await ctx.tx.begin();
       outcome = await work(ctx);
     } catch (error) {
@@ -113,7 +113,7 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
       await authenticate(ctx, request.headers.authorization);
       if (!ctx.viewer) throw unauthenticated();
       const viewer = requireUser(ctx);
-      limiter.check(viewer);
+      await limiter.consume(viewer);
       requireImportAdmin(viewer);
       contentTypeOf(request);
     } finally {

@@ -142,7 +142,7 @@ export function registerShowcaseRoutes(fastify: FastifyInstance, { config, dataS
     let feed: FeedRequest | undefined;
     let failure: unknown;
     try {
-      limiter.checkAnonymous(request.ip, slug);
+      await limiter.consumeAnonymous(request.ip, slug);
       const first =
         query.first === undefined
           ? FEED_PAGE.default
