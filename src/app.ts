@@ -15,6 +15,7 @@ import { RequestLimiter, rateLimitHttpPlugin } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
 import { transactionPlugin } from './graphql/transaction-plugin';
 import { registerModuleRoutes } from './modules';
+import { JobQueue } from './modules/domain-module';
 
 export interface RunningApp {
   url: string;
@@ -48,7 +49,13 @@ function parseBodyLimit(limit: string): number {
  * HTTP on Fastify 5 (chosen over Express 5 by measurement, see README): /graphql (Apollo), GraphiQL
  * from local assets in development, /healthz (process up) and /readyz (database reachable).
  */
-export async function startApp(config: Config, dataSource: DataSource, listen: { port: number; host: string }): Promise<RunningApp> {
+export async function startApp(
+  config: Config,
+  dataSource: DataSource,
+  listen: { port: number; host: string },
+  /** The job queue the modules' routes send work to (imports as jobs); absent: queued rows wait for an instance with a worker. */
+  extra: { queue?: JobQueue } = {},
+): Promise<RunningApp> {
   const fastify = Fastify({ bodyLimit: parseBodyLimit(config.bodyLimit), trustProxy: 'loopback', logger: false });
   const limits = armor(config);
   const limiter = new RequestLimiter(config);
@@ -85,7 +92,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     }
   });
   if (config.graphiql) registerGraphiql(fastify);
-  registerModuleRoutes(fastify, { config, dataSource, limiter });
+  registerModuleRoutes(fastify, { config, dataSource, limiter, queue: extra.queue });
 
   await fastify.register(fastifyApollo(apollo), {
     path: '/graphql',
