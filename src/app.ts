@@ -15,6 +15,7 @@ import { RequestLimiter, rateLimitHttpPlugin } from './graphql/rate-limit';
 import { getSchema } from './graphql/schema';
 import { transactionPlugin } from './graphql/transaction-plugin';
 import { registerModuleRoutes } from './modules';
+import { JobQueue } from './modules/domain-module';
 
 export interface RunningApp {
   url: string;
@@ -43,7 +44,13 @@ function armor(config: Config) {
  * HTTP on Fastify 5 (chosen over Express 5 by measurement, see README): /graphql (Apollo), GraphiQL
  * from local assets in development, /healthz (process up) and /readyz (database reachable).
  */
-export async function startApp(config: Config, dataSource: DataSource, listen: { port: number; host: string }): Promise<RunningApp> {
+export async function startApp(
+  config: Config,
+  dataSource: DataSource,
+  listen: { port: number; host: string },
+  /** The job queue the modules' routes send work to (imports as jobs); absent: queued rows wait for an instance with a worker. */
+  extra: { queue?: JobQueue } = {},
+): Promise<RunningApp> {
   // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (default: none)
   const fastify = Fastify({ bodyLimit: bodyLimitBytes(config.bodyLimit), trustProxy: config.trustProxy, logger: false });
   let draining = false;
@@ -83,7 +90,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     }
   });
   if (config.graphiql) registerGraphiql(fastify);
-  registerModuleRoutes(fastify, { config, dataSource, limiter });
+  registerModuleRoutes(fastify, { config, dataSource, limiter, queue: extra.queue });
 
   await fastify.register(fastifyApollo(apollo), {
     path: '/graphql',

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { RunningApp, startApp } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
 import { Database, openDatabase } from '../../src/db/database';
+import { JobWorker, JobWorkerOptions, startJobWorker } from '../../src/jobs/worker';
 import { trackOpen, trackStart } from './leftovers';
 import { TEMPLATE_DEMO, TEMPLATE_EMPTY, TEST_JWT_SECRET, clusterUrl, createTestDatabase, dropTestDatabase } from './test-database';
 
@@ -25,6 +26,8 @@ export interface TestServer {
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>>;
   /** Access token of a demo user (password demo), cached per run. */
   token(tenant: string, username: string): Promise<string>;
+  /** The job worker, when started with `jobs` (its on-demand jobs; no cron unless asked). */
+  jobs?: JobWorker;
   /** Superuser client on this test file's database, for looking under the API. */
   superuser(): Promise<Client>;
   close(): Promise<void>;
@@ -33,6 +36,8 @@ export interface TestServer {
 export interface TestServerOptions {
   seed?: boolean;
   env?: Record<string, string>;
+  /** Starts a job worker (pg-boss on this database) whose queue the routes send to: the modules' jobs, no sweeps or cron unless given. */
+  jobs?: Partial<Pick<JobWorkerOptions, 'sweeps' | 'jobs' | 'schedule' | 'pollingIntervalSeconds'>>;
 }
 
 /** POSTs a GraphQL request to `url` over real HTTP (a server not started by startTestServer, too). */
@@ -89,9 +94,21 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     throw error;
   }
   let app: RunningApp;
+  let jobs: JobWorker | undefined;
   try {
-    app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' });
+    if (options.jobs)
+      jobs = await startJobWorker({
+        ownerUrl: database.ownerUrl,
+        dataSource: database.dataSource,
+        config,
+        schedule: false,
+        sweeps: [],
+        pollingIntervalSeconds: 0.5,
+        ...options.jobs,
+      });
+    app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' }, { queue: jobs });
   } catch (error) {
+    await jobs?.stop().catch(() => undefined);
     await database.close();
     await dropTestDatabase(dbName);
     throw error;
@@ -109,6 +126,7 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     config,
     database,
     dbName,
+    jobs,
     gql,
     async token(tenant, username) {
       const key = `${tenant}/${username}`;
@@ -129,6 +147,7 @@ async function start(options: TestServerOptions): Promise<TestServer> {
       closing ??= (async () => {
         try {
           await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+          await jobs?.stop().catch(() => undefined);
           await app.close();
         } finally {
           try {
