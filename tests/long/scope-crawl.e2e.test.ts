@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { sweepDeadlineReminders } from '../../src/modules/notification/sweeps';
 import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
 import { mutationsTakingIds, operation, rawOf, rootQueries, strip, toGlobal } from '../helpers/crawl';
-import { GqlResponse, TestServer, startTestServer } from '../helpers/server';
+import { GqlResponse, TestServer, startTestServer, firstSignIn } from '../helpers/server';
 import { orgIds } from '../helpers/story';
 
 /**
@@ -436,15 +436,8 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
           admin,
         ),
       );
-      const login = await must(
-        'login',
-        gql(
-          `mutation($input: LoginInput!) { login(input: $input) { accessToken } }`,
-          { input: { tenant: 'jtj', username, password: PASSWORD } },
-          '',
-        ),
-      );
-      tokens.set(username, login.login.accessToken);
+      // created with an initial password: changed at the first sign-in
+      tokens.set(username, (await firstSignIn(server.url, 'jtj', username, PASSWORD)).accessToken);
     }
     for (const { username } of ROLES) if (!tokens.has(username)) tokens.set(username, await server.token('jtj', username));
     await populate(ROAD);
