@@ -153,9 +153,9 @@ describe('passwords and accounts (issue 15)', () => {
       expect(codes(await login('secretary2', 'demo'))).toEqual(['UNAUTHENTICATED']);
       expect((await login('secretary2', current)).data.login.step).toBe('DONE');
       // the history lives beside the account, out of the app role's sight
-      expect((await su.query(`SELECT count(*)::int AS n FROM password_history WHERE user_id = $1`, [rawId(userIds.secretary2)])).rows[0].n).toBe(
-        3,
-      );
+      expect(
+        (await su.query(`SELECT count(*)::int AS n FROM password_history WHERE user_id = $1`, [rawId(userIds.secretary2)])).rows[0].n,
+      ).toBe(3);
     });
 
     it('20 concurrent changes with one current password: exactly one wins, the others are refused with a code', async () => {
@@ -224,7 +224,9 @@ describe('passwords and accounts (issue 15)', () => {
       }
       // one's own account is visible, but not administered
       expect(reasons(await gql(RESET, { id: userIds.member }, t.member))).toEqual(['FORBIDDEN/NOT_USER_ADMIN']);
-      expect((await su.query(`SELECT must_change_password FROM users WHERE id = $1`, [rawId(target)])).rows[0].must_change_password).toBe(false);
+      expect((await su.query(`SELECT must_change_password FROM users WHERE id = $1`, [rawId(target)])).rows[0].must_change_password).toBe(
+        false,
+      );
     });
 
     it('lets an admin over the user reset: a one-time password, every session ended, a change at the next sign-in', async () => {
