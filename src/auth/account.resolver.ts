@@ -177,15 +177,9 @@ export class AccountResolver {
     @Arg('input', () => EnrolTotpInput, { nullable: true, description: '登录中绑定时的登录验证令牌' }) input: EnrolTotpInput | null,
     @Ctx() ctx: RequestContext,
   ): Promise<TotpEnrolmentType> {
-    let account: { tenantId: string; userId: string };
-    if (input?.challengeToken) {
-      const { state } = await accountService.challenged(ctx, input.challengeToken, ['TOTP_ENROLMENT']);
-      account = { tenantId: state.tenantId, userId: state.id };
-    } else {
-      const viewer = requireUser(ctx);
-      account = { tenantId: viewer.tenantId, userId: viewer.userId };
-    }
-    const enrolment = await accountService.enrolTotp(ctx, account.tenantId, account.userId);
+    const enrolment = input?.challengeToken
+      ? await accountService.enrolTotpByChallenge(ctx, input.challengeToken)
+      : await accountService.enrolTotp(ctx, requireUser(ctx).tenantId, requireUser(ctx).userId);
     return { otpauthUri: enrolment.uri, secret: enrolment.secret };
   }
 

@@ -371,8 +371,15 @@ export const accountService = {
     const secret = new ScureBase32Plugin().encode(bytes).replace(/=+$/, '');
     await ctx.tx.execute(`DELETE FROM user_totp WHERE tenant_id = $1 AND user_id = $2 AND enabled_at IS NULL`, [tenantId, userId]);
     await ctx.tx.execute(`INSERT INTO user_totp (tenant_id, user_id, secret) VALUES ($1, $2, $3)`, [tenantId, userId, bytes]);
-    const uri = generateURI({ issuer: tenant.name, label: `${tenant.slug}:${state.username}`, secret });
+    const uri = generateURI({ issuer: tenant.name, label: `${state.username}@${tenant.slug}`, secret });
     return { secret, uri };
+  },
+
+  /** An enrolment the policy asks for during sign-in (a challenge of that step, while the account still lacks a factor). */
+  async enrolTotpByChallenge(ctx: RequestContext, challengeToken: string): Promise<TotpEnrolment> {
+    const { state } = await this.challenged(ctx, challengeToken, ['TOTP_ENROLMENT']);
+    if (state.totpEnabled || !totpRequired(state)) throw challengeInvalid();
+    return this.enrolTotp(ctx, state.tenantId, state.id);
   },
 
   /** The first code confirms an enrolment: the factor is enabled, and 10 recovery codes are answered once. */
