@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { GqlResponse, TestServer, codes, startTestServer } from './helpers/server';
+import { GqlResponse, TestServer, codes, startTestServer, firstSignIn } from './helpers/server';
 import { rawId } from './helpers/ids';
 import { orgIds } from './helpers/story';
 
@@ -12,12 +12,9 @@ import { orgIds } from './helpers/story';
 const PASSWORD = 'scope-test-password';
 const NO_LIMITS = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' };
 
+/** A user created through the API signs in the first time: its initial password is changed on the way. */
 async function login(server: TestServer, username: string): Promise<string> {
-  const res = await server.gql(`mutation($input: LoginInput!) { login(input: $input) { accessToken } }`, {
-    input: { tenant: 'jtj', username, password: PASSWORD },
-  });
-  if (!res.data) throw new Error(`login ${username}: ${JSON.stringify(res.errors)}`);
-  return res.data.login.accessToken;
+  return (await firstSignIn(server.url, 'jtj', username, PASSWORD)).accessToken;
 }
 
 /** A user created and given roles by the root admin through the API; returns its ids and token. */

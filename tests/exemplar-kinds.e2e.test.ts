@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { migrations } from '../migrations';
 import { addDays } from './helpers/dates';
 import { rawId, unknownId } from './helpers/ids';
-import { TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { TestServer, codes, startTestServer, tokens, firstSignIn } from './helpers/server';
 import { count, tenantToday } from './helpers/sql';
 import { orgIds } from './helpers/story';
 import { clusterUrl, createTestDatabase, dropTestDatabase } from './helpers/test-database';
@@ -88,10 +88,8 @@ describe('exemplar kinds as tenant data (典型类别)', () => {
       operator,
     );
     expect(created.errors).toBeUndefined();
-    const res = await server.gql(
-      `mutation { login(input: { tenant: "wlj", username: "wadmin", password: "wlj-admin-password-1" }) { accessToken } }`,
-    );
-    expect(await kinds(res.data.login.accessToken)).toEqual(expected);
+    const signedIn = await firstSignIn(server.url, 'wlj', 'wadmin', 'wlj-admin-password-1');
+    expect(await kinds(signedIn.accessToken)).toEqual(expected);
     // the same codes, three rows per tenant: each tenant's own
     expect(await count(su, 'exemplar_kinds', `code = 'MODEL_POST'`)).toBe(3);
   });

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
 import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
-import { TestServer, codes, startTestServer } from './helpers/server';
+import { TestServer, codes, startTestServer, firstSignIn } from './helpers/server';
 import { criteriaOf, orgIds, scoresFor } from './helpers/story';
 
 /**
@@ -611,12 +611,7 @@ describe('joints between modules (issue 10)', () => {
         t.admin,
       );
       const teamId = team.data.createSupervisionTeam.id;
-      const login = await gql(
-        `mutation { login(input: { tenant: "jtj", username: "inspector2", password: "inspector2-pass" }) { accessToken } }`,
-        {},
-        '',
-      );
-      const inspector2 = login.data.login.accessToken;
+      const inspector2 = (await firstSignIn(server.url, 'jtj', 'inspector2', 'inspector2-pass')).accessToken;
       const due = new Date(Date.now() + 30 * 86400_000).toISOString().slice(0, 10);
       const recorded = await gql(
         `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { addDays } from './helpers/dates';
 import { globalId, rawId } from './helpers/ids';
-import { GqlResponse, TestServer, startTestServer, tokens } from './helpers/server';
+import { GqlResponse, TestServer, startTestServer, tokens, firstSignIn } from './helpers/server';
 import { tenantToday } from './helpers/sql';
 import { SOURCE_CAMPAIGN, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
@@ -328,10 +328,7 @@ describe('root lists: filters, orderBy and scope', () => {
         t.leader,
       )
     ).id;
-    const login = await server.gql(`mutation($input: LoginInput!) { login(input: $input) { accessToken } }`, {
-      input: { tenant: 'jtj', username: 'inspector2', password: 'demo-password' },
-    });
-    const asInspector2 = login.data.login.accessToken as string;
+    const asInspector2 = (await firstSignIn(server.url, 'jtj', 'inspector2', 'demo-password')).accessToken;
     made.inspector2Token = asInspector2;
 
     // inspections on several days (two on the same day), some finalized

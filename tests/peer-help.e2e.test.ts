@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { addDays } from './helpers/dates';
 import { rawId, unknownId } from './helpers/ids';
-import { TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { TestServer, codes, startTestServer, tokens, firstSignIn } from './helpers/server';
 import { count, tenantToday } from './helpers/sql';
 import { orgIds } from './helpers/story';
 
@@ -70,9 +70,7 @@ describe('peer help between orgs of the same level (同级党组织互帮互助)
       { input: { userId: user.data.createUser.id, role: 'SECRETARY', orgId: ids['第三车队党支部'] } },
       t.admin,
     );
-    third = (
-      await gql(`mutation { login(input: { tenant: "jtj", username: "third", password: "third-password-1" }) { accessToken } }`, {}, '')
-    ).data.login.accessToken;
+    third = (await firstSignIn(server.url, 'jtj', 'third', 'third-password-1')).accessToken;
   });
   afterAll(() => server.close());
 

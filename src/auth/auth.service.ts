@@ -3,16 +3,28 @@ import { RequestContext } from '../graphql/context';
 import { authError } from './auth.errors';
 import { rateLimited } from '../graphql/rate-limit';
 import { RefreshToken } from './auth.entities';
-import { signAccessToken } from './jwt';
+import { ChallengeStage, signAccessToken } from './jwt';
+import { accountService } from './account.service';
+
+export type SignInStep = 'DONE' | ChallengeStage;
 import { derivePasswordHash, dummyHash, paramsOf } from './password';
+import { DEFAULT_POLICY } from './policy';
 
 export interface Session {
-  accessToken: string;
+  /** DONE: the tokens are here; otherwise the step still to take, with its challenge token. */
+  step: SignInStep;
+  accessToken: string | null;
   refreshToken: string | null;
-  expiresAt: Date;
+  expiresAt: Date | null;
+  challengeToken?: string | null;
+  challengeExpiresAt?: Date | null;
+  /** Shown once: the recovery codes of a second factor just enrolled during sign-in. */
+  recoveryCodes?: string[] | null;
   tenantId: string | null;
   userId: string | null;
   operatorId: string | null;
+  /** The user's session epoch the access token carries. */
+  gen?: number;
 }
 
 const invalidCredentials = () => authError('INVALID_CREDENTIALS');
@@ -26,7 +38,7 @@ function parseRefreshToken(token: string): { tenantId: string; id: string; secre
   return match ? { tenantId: match[1], id: match[2], secret: match[3] } : undefined;
 }
 
-async function issueRefreshToken(ctx: RequestContext, tenantId: string, userId: string, familyId?: string): Promise<string> {
+export async function issueRefreshToken(ctx: RequestContext, tenantId: string, userId: string, familyId?: string): Promise<string> {
   const secret = randomBytes(32).toString('base64url');
   const repo = ctx.tx.repository(RefreshToken);
   const row = await repo.save(
@@ -54,7 +66,7 @@ const signInKeys = (ctx: RequestContext, tenant: string, username: string) => ({
  * result with the stored hash. An unknown account derives against the dummy hash's parameters and
  * makes the same two calls, so both paths take the same time.
  */
-async function checkPassword(
+export async function checkPassword(
   ctx: RequestContext,
   kind: 'user' | 'operator',
   tenantId: string | null,
@@ -85,7 +97,7 @@ async function checkPassword(
  * burst of concurrent guesses inside the limit; a success takes its hit back (forgiveSignIn), so only
  * failures accumulate.
  */
-async function throttleSignIn(ctx: RequestContext, tenant: string, username: string): Promise<void> {
+export async function throttleSignIn(ctx: RequestContext, tenant: string, username: string): Promise<void> {
   const keys = signInKeys(ctx, tenant, username);
   const [row] = await ctx.tx.outside<{ account: number; address: number }>(
     `SELECT app_throttle($1, $3, $5) AS account, app_throttle($2, $4, $5) AS address`,
@@ -96,13 +108,17 @@ async function throttleSignIn(ctx: RequestContext, tenant: string, username: str
 }
 
 /** A successful sign-in clears its account's failures and refunds its own hit on the address. */
-async function forgiveSignIn(ctx: RequestContext, tenant: string, username: string): Promise<void> {
+export async function forgiveSignIn(ctx: RequestContext, tenant: string, username: string): Promise<void> {
   const keys = signInKeys(ctx, tenant, username);
   await ctx.tx.outside(`SELECT app_throttle_forgive($1, true), app_throttle_forgive($2, false)`, [keys.account, keys.address]);
 }
 
 export const authService = {
-  /** Sign-in: tenant by slug, then user; unknown tenant, unknown user and wrong password look alike. */
+  /**
+   * Sign-in: tenant by slug, then user; unknown tenant, unknown user, wrong password, a locked and a
+   * disabled account look alike (INVALID_CREDENTIALS) and make the same statements. A right password
+   * may still leave steps (a second factor, a password to change): the answer is then a challenge.
+   */
   async login(ctx: RequestContext, input: { tenant?: string | null; username: string; password: string }): Promise<Session> {
     await throttleSignIn(ctx, input.tenant ?? '', input.username);
     await ctx.tx.begin();
@@ -114,11 +130,14 @@ export const authService = {
     }
     await ctx.tx.setIdentity({ tenantId: tenant.id, platform: false });
     const user = await checkPassword(ctx, 'user', tenant.id, input.username, input.password);
-    if (!user || user.disabled) throw invalidCredentials();
+    const admitted = await accountService.passwordChecked(ctx, tenant.id, input.username, user?.id ?? null);
+    if (!admitted) {
+      // the failure (and a lock it triggers) must survive the error this request ends with
+      await ctx.tx.finish(true);
+      throw invalidCredentials();
+    }
     await forgiveSignIn(ctx, input.tenant, input.username);
-    const access = signAccessToken(ctx.config, { sub: user.id, tid: tenant.id, kind: 'user' });
-    const refreshToken = await issueRefreshToken(ctx, tenant.id, user.id);
-    return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken, tenantId: tenant.id, userId: user.id, operatorId: null };
+    return accountService.nextStep(ctx, admitted, new Set());
   },
 
   async loginOperator(ctx: RequestContext, input: { username: string; password: string }): Promise<Session> {
@@ -129,6 +148,7 @@ export const authService = {
     // Operators get short access tokens only: no refresh token, so a lost one expires within minutes.
     const access = signAccessToken(ctx.config, { sub: operator.id, kind: 'operator' });
     return {
+      step: 'DONE',
       accessToken: access.token,
       expiresAt: access.expiresAt,
       refreshToken: null,
@@ -147,6 +167,7 @@ export const authService = {
     if (!parsed) throw invalidRefresh();
     await ctx.tx.setIdentity({ tenantId: parsed.tenantId, platform: false });
     await ctx.tx.begin();
+    // idle: each rotation issues a new token, so a token older than the idle period went unused that long
     const [row] = await ctx.tx.query<{
       id: string;
       user_id: string;
@@ -156,11 +177,18 @@ export const authService = {
       used_at: Date | null;
       revoked_at: Date | null;
       disabled: boolean;
+      session_epoch: number;
+      idle: boolean;
+      password_expired: boolean;
     }>(
-      `SELECT rt.id, rt.user_id, rt.family_id, rt.token_hash, rt.expires_at, rt.used_at, rt.revoked_at, u.disabled
+      `SELECT rt.id, rt.user_id, rt.family_id, rt.token_hash, rt.expires_at, rt.used_at, rt.revoked_at, u.disabled, u.session_epoch,
+              rt.created_at + make_interval(mins => coalesce(p.session_idle_minutes, $3)) <= now() AS idle,
+              (coalesce(p.max_age_days, $4) > 0 AND u.password_changed_at + make_interval(days => coalesce(p.max_age_days, $4)) <= now()) IS TRUE
+                AS password_expired
          FROM refresh_tokens rt JOIN users u ON u.tenant_id = rt.tenant_id AND u.id = rt.user_id
+         LEFT JOIN account_policies p ON p.tenant_id = rt.tenant_id
         WHERE rt.tenant_id = $1 AND rt.id = $2 FOR UPDATE OF rt`,
-      [parsed.tenantId, parsed.id],
+      [parsed.tenantId, parsed.id, DEFAULT_POLICY.sessionIdleMinutes, DEFAULT_POLICY.maxAgeDays],
     );
     if (!row || row.token_hash !== sha256(parsed.secret)) throw invalidRefresh();
     if (row.used_at || row.revoked_at) {
@@ -169,11 +197,14 @@ export const authService = {
       await ctx.tx.finish(true);
       throw invalidRefresh();
     }
-    if (new Date(row.expires_at) <= new Date() || row.disabled) throw invalidRefresh();
+    // an expired password is changed at a new sign-in, not refreshed around
+    if (new Date(row.expires_at) <= new Date() || row.disabled || row.idle || row.password_expired) throw invalidRefresh();
     await ctx.tx.query(`UPDATE refresh_tokens SET used_at = now() WHERE tenant_id = $1 AND id = $2`, [parsed.tenantId, parsed.id]);
-    const access = signAccessToken(ctx.config, { sub: row.user_id, tid: parsed.tenantId, kind: 'user' });
+    const access = signAccessToken(ctx.config, { sub: row.user_id, tid: parsed.tenantId, kind: 'user', gen: row.session_epoch });
     const refreshToken = await issueRefreshToken(ctx, parsed.tenantId, row.user_id, row.family_id);
     return {
+      step: 'DONE',
+      gen: row.session_epoch,
       accessToken: access.token,
       expiresAt: access.expiresAt,
       refreshToken,

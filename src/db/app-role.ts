@@ -49,10 +49,16 @@ export async function ensureAppRole(owner: DataSource, ownerUrl: string, role: s
   return url.toString();
 }
 
-/** Columns the app role may write but never read: password hashes are verified by definer functions. */
+/**
+ * Columns the app role may write but never read: password hashes (current and past), TOTP secrets and
+ * recovery codes are compared by definer functions inside the database.
+ */
 const WRITE_ONLY_COLUMNS: Record<string, string[]> = {
   users: ['password_hash'],
   platform_operators: ['password_hash'],
+  password_history: ['password_hash'],
+  user_totp: ['secret'],
+  recovery_codes: ['code_hash'],
 };
 
 /**

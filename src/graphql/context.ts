@@ -76,13 +76,14 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
   const rows: {
     username: string;
     disabled: boolean;
+    session_epoch: number;
     assignment_id: string | null;
     role: Role | null;
     org_id: string | null;
     path: string | null;
     time_zone: string | null;
   }[] = await ctx.tx.query(
-    `SELECT u.username, u.disabled, ra.id AS assignment_id, ra.role, ra.org_id, o.path::text AS path,
+    `SELECT u.username, u.disabled, u.session_epoch, ra.id AS assignment_id, ra.role, ra.org_id, o.path::text AS path,
             (SELECT t.settings->>'timezone' FROM tenants t WHERE t.id = u.tenant_id) AS time_zone
          FROM users u
          LEFT JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
@@ -90,7 +91,10 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
         WHERE u.tenant_id = $1 AND u.id = $2`,
     [claims.tid, claims.sub],
   );
-  if (rows.length === 0 || rows[0].disabled) throw unauthenticated('TOKEN_INVALID');
+  // "sign out everywhere", a password change or reset raise the epoch: tokens issued before it die here
+  // (claims without an epoch come from the server itself: seeds, a signed download link)
+  const stale = claims.gen !== undefined && rows[0]?.session_epoch !== claims.gen;
+  if (rows.length === 0 || rows[0].disabled || stale) throw unauthenticated('TOKEN_INVALID');
   ctx.timeZone = rows[0].time_zone ?? undefined;
   const viewer: UserViewer = {
     kind: 'user',

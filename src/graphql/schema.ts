@@ -1,5 +1,6 @@
 import { GraphQLSchema, defaultFieldResolver, getNamedType, isLeafType } from 'graphql';
 import { NonEmptyArray, buildSchema } from 'type-graphql';
+import { AccountResolver } from '../auth/account.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
 import { moduleResolvers, mutationHooks } from '../modules';
 import { RequestContext } from './context';
@@ -9,7 +10,13 @@ import { NodeResolver } from './node.resolver';
 import { ErrorReasonResolver, registerErrorReasonEnum } from './error-reasons.resolver';
 
 /** The core resolvers, then every domain module's (src/modules/<name>/<name>.module.ts). */
-export const resolvers = [NodeResolver, AuthResolver, ErrorReasonResolver, ...moduleResolvers] as unknown as NonEmptyArray<Function>;
+export const resolvers = [
+  NodeResolver,
+  AuthResolver,
+  AccountResolver,
+  ErrorReasonResolver,
+  ...moduleResolvers,
+] as unknown as NonEmptyArray<Function>;
 
 /** PostgreSQL text cannot hold NUL; refuse it up front, naming the argument, instead of failing in SQL. */
 function findNul(value: unknown, path: string): string | undefined {

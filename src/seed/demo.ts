@@ -61,6 +61,8 @@ export async function seedDemoIfEmpty(dataSource: DataSource, config: Config, op
           org.id,
         ]);
       }
+      // demo passwords ('demo') never expire and need no change: the demo bypasses the account policy
+      await tx.execute(`UPDATE users SET password_changed_at = NULL, must_change_password = false WHERE tenant_id = $1`, [tenant.id]);
       await tx.setIdentity({ platform: true, tenantId: null });
     }
     return true;

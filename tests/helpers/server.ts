@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { Client } from 'pg';
 import { RunningApp, startApp } from '../../src/app';
@@ -65,6 +66,36 @@ export async function login(url: string, tenant: string, username: string): Prom
   );
   if (!res.data) throw new Error(`login ${tenant}/${username} failed: ${JSON.stringify(res.errors)}`);
   return res.data.login.accessToken;
+}
+
+/** The new password `firstSignIn` sets: meets the default policy (4 classes, 18 characters, no username in it). */
+export const changedPassword = (initial: string) => `Chg#${createHash('sha256').update(initial).digest('hex').slice(0, 12)}Z9`;
+
+/**
+ * Signs in a user created or imported with an initial password, which must be changed at the first
+ * sign-in: the answer asks for it (step PASSWORD_CHANGE), and completeSignIn sets changedPassword(initial).
+ * Answers the completed sign-in's payload with `selection`.
+ */
+export async function firstSignIn<T = { accessToken: string }>(
+  url: string,
+  tenant: string,
+  username: string,
+  initial: string,
+  selection = 'accessToken',
+): Promise<T> {
+  const first = await postGraphql<{ login: { step: string; challengeToken: string } }>(
+    url,
+    `mutation($input: LoginInput!) { login(input: $input) { step challengeToken } }`,
+    { input: { tenant, username, password: initial } },
+  );
+  if (first.data?.login.step !== 'PASSWORD_CHANGE') throw new Error(`first sign-in ${tenant}/${username}: ${JSON.stringify(first)}`);
+  const done = await postGraphql<{ completeSignIn: T & { step: string } }>(
+    url,
+    `mutation($input: CompleteSignInInput!) { completeSignIn(input: $input) { step ${selection} } }`,
+    { input: { challengeToken: first.data.login.challengeToken, newPassword: changedPassword(initial) } },
+  );
+  if (done.data?.completeSignIn.step !== 'DONE') throw new Error(`password change ${tenant}/${username}: ${JSON.stringify(done)}`);
+  return done.data.completeSignIn;
 }
 
 /**

@@ -9,7 +9,7 @@ import { AuditEntry } from './audit.entity';
 import { auditError } from './audit.errors';
 
 /** Input keys whose values never reach the log: credentials and the public's contact data. */
-const SECRET = /password|token|secret|contact|phone|deviceId/i;
+const SECRET = /password|token|secret|totp|recovery|contact|phone|deviceId/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The input as it is worth keeping: secrets out, global ids decoded to what the rows hold. */

@@ -55,9 +55,11 @@ export async function provisionTenant(tx: RequestTransaction, input: ProvisionTe
     assertPasswordStrength(password, 'input.adminPassword');
     passwordHash = await hashPassword(password);
   }
+  // an initial password the operator chose is changed at the first sign-in (the demo seed passes a hash)
   const [admin] = await tx.query<{ id: string }>(
-    `INSERT INTO users (tenant_id, username, display_name, password_hash, org_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [id, input.adminUsername, input.adminDisplayName, passwordHash, root.id],
+    `INSERT INTO users (tenant_id, username, display_name, password_hash, org_id, must_change_password)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [id, input.adminUsername, input.adminDisplayName, passwordHash, root.id, input.adminPasswordHash === undefined],
   );
   await tx.execute(`INSERT INTO role_assignments (tenant_id, user_id, role, org_id) VALUES ($1, $2, $3, $4)`, [
     id,

@@ -1,4 +1,4 @@
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
@@ -52,6 +52,22 @@ export class User {
   @Field({ description: '是否已停用：停用的账号不能登录' })
   @Column()
   disabled: boolean;
+
+  @Field({ description: '下次登录时须修改密码（新建、导入的用户和管理员重置密码后）' })
+  @Column({ name: 'must_change_password' })
+  mustChangePassword: boolean;
+
+  @Field(() => Int, { description: '连续登录失败次数（登录成功或解锁后清零）' })
+  @Column('int', { name: 'failed_sign_ins' })
+  failedSignIns: number;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: '锁定时间：连续登录失败达到本单位的次数时锁定；未锁定为空' })
+  @Column('timestamptz', { name: 'locked_at', nullable: true })
+  lockedAt: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: '锁定到何时；锁定但此项为空表示直到管理员解锁' })
+  @Column('timestamptz', { name: 'locked_until', nullable: true })
+  lockedUntil: Date | null;
 
   @Field(() => DateTimeScalar, { description: '创建时间' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -1,5 +1,20 @@
 import { IsEnum, Matches, MaxLength, MinLength } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { Viewer } from '../../auth/auth.resolver';
 import { Role, roleLabels } from '../../auth/roles';
 import { RequestContext } from '../../graphql/context';
@@ -51,8 +66,56 @@ class SetUserDisabledInput {
   @Field({ description: '是否停用：true 停用，false 恢复' }) disabled: boolean;
 }
 
+@InputType({ description: '对某个用户的账号操作' })
+class UserAccountInput {
+  @Field(() => ID, { description: '用户' }) userId: string;
+}
+
+@ObjectType({ description: '重置密码的结果：一次性密码只给出这一次，请当面或经安全渠道交给本人' })
+class PasswordReset {
+  @Field(() => User, { description: '被重置的用户' }) user: User;
+  @Field({ description: '一次性密码：用户用它登录后须立即修改' }) temporaryPassword: string;
+}
+
 @Resolver(() => User)
 export class UserResolver {
+  @Mutation(() => PasswordReset, {
+    description: '重置用户密码（管理其所在组织的管理员）：生成一次性密码，下次登录须修改；同时解锁并使其全部登录失效',
+  })
+  async resetPassword(@Arg('input', { description: '用户' }) input: UserAccountInput, @Ctx() ctx: RequestContext): Promise<PasswordReset> {
+    return userService.resetPassword(ctx, idOf('User', input.userId));
+  }
+
+  @Mutation(() => User, { description: '解锁因连续登录失败而锁定的账号（管理其所在组织的管理员）' })
+  async unlockUser(@Arg('input', { description: '用户' }) input: UserAccountInput, @Ctx() ctx: RequestContext): Promise<User> {
+    return userService.unlock(ctx, idOf('User', input.userId));
+  }
+
+  @Mutation(() => User, { description: '使用户在全部设备上退出登录（管理其所在组织的管理员）：刷新令牌和访问令牌立即失效' })
+  async signOutUser(@Arg('input', { description: '用户' }) input: UserAccountInput, @Ctx() ctx: RequestContext): Promise<User> {
+    return userService.signOut(ctx, idOf('User', input.userId));
+  }
+
+  @Mutation(() => User, { description: '停用用户的动态验证码（管理其所在组织的管理员，如用户手机遗失）；恢复码一并作废' })
+  async disableUserTotp(@Arg('input', { description: '用户' }) input: UserAccountInput, @Ctx() ctx: RequestContext): Promise<User> {
+    return userService.disableTotp(ctx, idOf('User', input.userId));
+  }
+
+  @FieldResolver(() => Boolean, { description: '是否处于锁定中（锁定期未过且未被解锁）' })
+  locked(@Root() user: User): boolean {
+    return !!user.lockedAt && (!user.lockedUntil || new Date(user.lockedUntil).getTime() > Date.now());
+  }
+
+  @FieldResolver(() => Boolean, { description: '是否已启用动态验证码（双因素登录）' })
+  async totpEnabled(@Root() user: User, @Ctx() ctx: RequestContext): Promise<boolean> {
+    return (await userService.factor(ctx, user)).totpEnabled;
+  }
+
+  @FieldResolver(() => Int, { description: '剩余未用的恢复码个数' })
+  async recoveryCodesLeft(@Root() user: User, @Ctx() ctx: RequestContext): Promise<number> {
+    return (await userService.factor(ctx, user)).recoveryCodesLeft;
+  }
+
   @Query(() => UserConnection, {
     description: '用户列表（管理员）：所属组织在您管理范围内的用户，可按子树、所属组织、角色和姓名筛选；默认按用户名排序',
   })

@@ -1,3 +1,4 @@
+import { accountService } from '../../auth/account.service';
 import { authService } from '../../auth/auth.service';
 import { hashPassword } from '../../auth/password';
 import { Role } from '../../auth/roles';
@@ -235,6 +236,9 @@ export const userService = {
         passwordHash: await hashPassword(input.password),
         orgId: org.id,
         disabled: false,
+        // an initial password is the admin's, not the user's: changed at the first sign-in (imports too)
+        mustChangePassword: true,
+        failedSignIns: 0,
       }),
     );
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
@@ -266,6 +270,57 @@ export const userService = {
     }
     await repo.delete({ tenantId: viewer.tenantId, id: assignment.id });
     return true;
+  },
+
+  /** A user the viewer administers (TENANT_ADMIN over its home org), for the account acts below. */
+  async administered(ctx: RequestContext, userId: string): Promise<User> {
+    const viewer = requireUser(ctx);
+    const user = await this.getOrThrow(ctx, userId);
+    const org = user.orgId ? await orgService.findById(ctx, user.orgId) : null;
+    if (!org) throw userError('USER_NOT_FOUND');
+    assertAdminOver(viewer, org.path);
+    return user;
+  },
+
+  async reload(ctx: RequestContext, userId: string): Promise<User> {
+    ctx.forget('user.visible');
+    return ctx.tx.repository(User).findOneByOrFail({ tenantId: requireUser(ctx).tenantId, id: userId });
+  },
+
+  /** resetPassword: a one-time password (answered once), changed at the next sign-in; unlocks; ends every session. */
+  async resetPassword(ctx: RequestContext, userId: string): Promise<{ user: User; temporaryPassword: string }> {
+    const user = await this.administered(ctx, userId);
+    const temporaryPassword = await accountService.resetPassword(ctx, user.tenantId, user.id);
+    return { user: await this.reload(ctx, user.id), temporaryPassword };
+  },
+
+  async unlock(ctx: RequestContext, userId: string): Promise<User> {
+    const user = await this.administered(ctx, userId);
+    await accountService.unlock(ctx, user.tenantId, user.id);
+    return this.reload(ctx, user.id);
+  },
+
+  /** "Sign out everywhere" by an admin over the user. */
+  async signOut(ctx: RequestContext, userId: string): Promise<User> {
+    const user = await this.administered(ctx, userId);
+    await accountService.signOutEverywhere(ctx, user.tenantId, user.id);
+    return this.reload(ctx, user.id);
+  },
+
+  /** An admin disables a user's second factor (a lost phone); with the policy requiring it, the user enrols anew at sign-in. */
+  async disableTotp(ctx: RequestContext, userId: string): Promise<User> {
+    const user = await this.administered(ctx, userId);
+    await accountService.removeTotp(ctx, user.tenantId, user.id);
+    return this.reload(ctx, user.id);
+  },
+
+  /** Second factor state of a User object (batched). */
+  async factor(ctx: RequestContext, user: User): Promise<{ totpEnabled: boolean; recoveryCodesLeft: number }> {
+    return ctx
+      .loader<string, { totpEnabled: boolean; recoveryCodesLeft: number }>('user.factor', (ids) =>
+        accountService.factorStatus(ctx, requireUser(ctx).tenantId, ids),
+      )
+      .load(user.id);
   },
 
   /** Disabling also revokes the user's refresh tokens; its access tokens die at the next request. */

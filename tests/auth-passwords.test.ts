@@ -1,0 +1,363 @@
+import { Client } from 'pg';
+import { withTransaction } from '../src/db/request-transaction';
+import { GqlResponse, TestServer, codes, firstSignIn, startTestServer, tokens } from './helpers/server';
+import { rawId } from './helpers/ids';
+import { orgIds } from './helpers/story';
+
+/**
+ * Issue 15, passwords and accounts, through HTTP: the tenant's password policy (each rule its own coded
+ * refusal, partial updates), changePassword (also 20 at once), an admin's resetPassword, the change at
+ * the first sign-in, lockout and unlock, "sign out everywhere", the idle expiry of refresh tokens, the
+ * maximum password age, and the database wall around past password hashes. Every admin act refused to
+ * the least privileged first, another tenant and a sibling subtree's admin.
+ */
+const ENV = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0', LOGIN_LIMIT_PER_ADDRESS: '100000' };
+
+const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { step stepLabel accessToken refreshToken challengeToken viewer { username } } }`;
+const COMPLETE = `mutation($input: CompleteSignInInput!) { completeSignIn(input: $input) { step accessToken refreshToken challengeToken } }`;
+const CHANGE = `mutation($input: ChangePasswordInput!) { changePassword(input: $input) { step accessToken refreshToken } }`;
+const POLICY = `{ accountPolicy { minLength minClasses historyCount maxAgeDays forbidUsername lockoutThreshold lockoutMinutes sessionIdleMinutes totpRoles totpRoleLabels } }`;
+const UPDATE_POLICY = `mutation($input: UpdateAccountPolicyInput!) { updateAccountPolicy(input: $input) { minLength minClasses historyCount lockoutThreshold lockoutMinutes sessionIdleMinutes totpRoles } }`;
+const RESET = `mutation($id: ID!) { resetPassword(input: { userId: $id }) { temporaryPassword user { username mustChangePassword locked } } }`;
+const UNLOCK = `mutation($id: ID!) { unlockUser(input: { userId: $id }) { username locked failedSignIns lockedUntil } }`;
+const SIGN_OUT_USER = `mutation($id: ID!) { signOutUser(input: { userId: $id }) { username } }`;
+const ACCOUNT = `query($id: ID!) { node(id: $id) { ... on User { username mustChangePassword locked failedSignIns lockedAt lockedUntil totpEnabled } } }`;
+const REFRESH = `mutation($t: String!) { refreshToken(input: { refreshToken: $t }) { accessToken refreshToken } }`;
+
+const reasons = (res: GqlResponse) => (res.errors ?? []).map((e) => `${e.extensions?.code}/${e.extensions?.reason}`);
+
+describe('passwords and accounts (issue 15)', () => {
+  let server: TestServer;
+  let su: Client;
+  let t: Record<'admin' | 'leader' | 'supervisor' | 'secretary' | 'secretary2' | 'member' | 'inspector', string>;
+  let foreign: string;
+  let ids: Record<string, string>;
+  /** A TENANT_ADMIN over 市公交集团党委 only (a subtree admin); 养护科党支部 (secretary2) is a sibling subtree. */
+  let busAdmin: string;
+  const userIds: Record<string, string> = {};
+
+  const gql = (query: string, variables: Record<string, unknown> = {}, token?: string) => server.gql(query, variables, token);
+  const login = (username: string, password: string, tenant = 'jtj') => gql(LOGIN, { input: { tenant, username, password } });
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: ENV });
+    su = await server.superuser();
+    ids = await orgIds(server, 'jtj');
+    t = await tokens(server, 'jtj', ['admin', 'leader', 'supervisor', 'secretary', 'secretary2', 'member', 'inspector'] as const);
+    foreign = await server.token('szjg', 'admin');
+    const users = await gql(`{ users(first: 100) { nodes { id username } } }`, {}, t.admin);
+    for (const u of users.data.users.nodes) userIds[u.username] = u.id;
+    const created = await gql(
+      `mutation($input: CreateUserInput!) { createUser(input: $input) { id mustChangePassword } }`,
+      { input: { username: 'bus-admin', displayName: '公交集团组织员', password: 'bus-admin-initial', orgId: ids['市公交集团党委'] } },
+      t.admin,
+    );
+    expect(created.data.createUser.mustChangePassword).toBe(true);
+    userIds['bus-admin'] = created.data.createUser.id;
+    await gql(
+      `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+      { input: { userId: userIds['bus-admin'], role: 'TENANT_ADMIN', orgId: ids['市公交集团党委'] } },
+      t.admin,
+    );
+    busAdmin = (await firstSignIn(server.url, 'jtj', 'bus-admin', 'bus-admin-initial')).accessToken;
+  });
+  afterAll(() => server.close());
+
+  describe('the policy', () => {
+    it('defaults to 等保 level 2 and is read by every user of the tenant', async () => {
+      const expected = {
+        minLength: 8,
+        minClasses: 3,
+        historyCount: 5,
+        maxAgeDays: 90,
+        forbidUsername: true,
+        lockoutThreshold: 5,
+        lockoutMinutes: 30,
+        sessionIdleMinutes: 30,
+        totpRoles: [],
+        totpRoleLabels: [],
+      };
+      expect((await gql(POLICY, {}, t.member)).data.accountPolicy).toEqual(expected);
+      expect((await gql(POLICY, {}, foreign)).data.accountPolicy).toEqual(expected);
+      expect(codes(await gql(POLICY))).toEqual(['UNAUTHENTICATED']);
+    });
+
+    it('is changed by a root admin only, field by field, and out-of-range values change nothing', async () => {
+      for (const token of [t.member, t.secretary, t.supervisor, t.inspector, t.leader, busAdmin]) {
+        expect(reasons(await gql(UPDATE_POLICY, { input: { minLength: 12 } }, token))).toEqual(['FORBIDDEN/NOT_POLICY_ADMIN']);
+      }
+      expect(codes(await gql(UPDATE_POLICY, { input: { minLength: 7 } }, t.admin))).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await gql(UPDATE_POLICY, { input: { lockoutThreshold: 101 } }, t.admin))).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await gql(UPDATE_POLICY, { input: { totpRoles: ['NOBODY'] } }, t.admin))).toEqual(['BAD_USER_INPUT']);
+      expect(await su.query(`SELECT 1 FROM account_policies`)).toMatchObject({ rowCount: 0 });
+      // another tenant's change stays in that tenant
+      expect((await gql(UPDATE_POLICY, { input: { minLength: 14 } }, foreign)).data.updateAccountPolicy.minLength).toBe(14);
+      expect((await gql(POLICY, {}, t.member)).data.accountPolicy.minLength).toBe(8);
+      // partial updates: each keeps what the other set, also when sent at once
+      const [a, b] = await Promise.all([
+        gql(UPDATE_POLICY, { input: { minLength: 10 } }, t.admin),
+        gql(UPDATE_POLICY, { input: { historyCount: 3, sessionIdleMinutes: 60 } }, t.admin),
+      ]);
+      expect([a.errors, b.errors]).toEqual([undefined, undefined]);
+      const after = (await gql(POLICY, {}, t.member)).data.accountPolicy;
+      expect(after).toMatchObject({ minLength: 10, historyCount: 3, sessionIdleMinutes: 60, minClasses: 3, lockoutThreshold: 5 });
+      // back to the defaults for the tests below
+      const reset = await gql(UPDATE_POLICY, { input: { minLength: 8, historyCount: 5, sessionIdleMinutes: 30 } }, t.admin);
+      expect(reset.data.updateAccountPolicy).toMatchObject({ minLength: 8, historyCount: 5, sessionIdleMinutes: 30, minClasses: 3 });
+      expect((await gql(POLICY, {}, foreign)).data.accountPolicy.minLength).toBe(14);
+    });
+  });
+
+  describe('changePassword', () => {
+    it('needs the right current password and names the rule a new one breaks, in Chinese', async () => {
+      const token = t.secretary2;
+      const change = (currentPassword: string, newPassword: string) => gql(CHANGE, { input: { currentPassword, newPassword } }, token);
+      expect(reasons(await change('wrong', 'Valid#Password1'))).toEqual(['BAD_USER_INPUT/WRONG_CURRENT_PASSWORD']);
+      const short = await change('demo', 'Ab1#');
+      expect(short.errors![0]).toMatchObject({
+        message: '密码不符合本单位的密码策略：长度至少 8 个字符',
+        extensions: { code: 'BAD_USER_INPUT', reason: 'PASSWORD_TOO_SHORT', field: 'input.newPassword', min: 8 },
+      });
+      const classes = await change('demo', 'abcdefgh12');
+      expect(classes.errors![0]).toMatchObject({
+        message: '密码不符合本单位的密码策略：须包含大写字母、小写字母、数字、符号中的至少 3 类（现有 2 类）',
+        extensions: { reason: 'PASSWORD_CLASSES', min: 3, found: 2 },
+      });
+      expect(reasons(await change('demo', 'Secretary2#x'))).toEqual(['BAD_USER_INPUT/PASSWORD_CONTAINS_USERNAME']);
+      expect(reasons(await change('demo', 'x'.repeat(201)))).toEqual(['BAD_USER_INPUT/VALIDATION']);
+      // still the old password
+      expect((await login('secretary2', 'demo')).data.login.step).toBe('DONE');
+
+      const first = await change('demo', 'First#Pass1');
+      expect(first.data.changePassword.step).toBe('DONE');
+      // every session before the change ended, the caller has new tokens
+      expect(codes(await gql(`{ viewer { username } }`, {}, token))).toEqual(['UNAUTHENTICATED']);
+      const fresh = first.data.changePassword.accessToken;
+      expect((await gql(`{ viewer { username } }`, {}, fresh)).data.viewer.username).toBe('secretary2');
+      const again = (c: string, n: string) => gql(CHANGE, { input: { currentPassword: c, newPassword: n } }, fresh);
+      // the current one and the ones before it (five in all) are refused
+      expect(reasons(await again('First#Pass1', 'First#Pass1'))).toEqual(['BAD_USER_INPUT/PASSWORD_REUSED']);
+      let current = 'First#Pass1';
+      let session = fresh;
+      for (const next of ['Second#Pass2', 'Third#Pass3']) {
+        const res = await gql(CHANGE, { input: { currentPassword: current, newPassword: next } }, session);
+        expect(res.errors).toBeUndefined();
+        current = next;
+        session = res.data.changePassword.accessToken;
+      }
+      const reused = await gql(CHANGE, { input: { currentPassword: current, newPassword: 'First#Pass1' } }, session);
+      expect(reused.errors![0]).toMatchObject({
+        message: '密码不符合本单位的密码策略：不能与最近 5 次使用过的密码相同',
+        extensions: { reason: 'PASSWORD_REUSED', count: 5 },
+      });
+      expect(codes(await login('secretary2', 'demo'))).toEqual(['UNAUTHENTICATED']);
+      expect((await login('secretary2', current)).data.login.step).toBe('DONE');
+      // the history lives beside the account, out of the app role's sight
+      expect(
+        (await su.query(`SELECT count(*)::int AS n FROM password_history WHERE user_id = $1`, [rawId(userIds.secretary2)])).rows[0].n,
+      ).toBe(3);
+    });
+
+    it('20 concurrent changes with one current password: exactly one wins, the others are refused with a code', async () => {
+      const token = (await login('inspector', 'demo')).data.login.accessToken;
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => gql(CHANGE, { input: { currentPassword: 'demo', newPassword: `Race#Winner${i}` } }, token)),
+      );
+      const won = answers.filter((a) => !a.errors);
+      expect(won).toHaveLength(1);
+      for (const a of answers.filter((x) => x.errors)) {
+        expect(a.status).toBeLessThan(500);
+        expect([
+          'BAD_USER_INPUT/WRONG_CURRENT_PASSWORD',
+          'RATE_LIMITED/PASSWORD_CHANGE_RATE_LIMITED',
+          'UNAUTHENTICATED/TOKEN_INVALID',
+        ]).toContain(reasons(a)[0]);
+      }
+      const winner = answers.indexOf(won[0]);
+      const after = await login('inspector', `Race#Winner${winner}`);
+      expect(after.data.login.step).toBe('DONE');
+      t.inspector = after.data.login.accessToken;
+    });
+  });
+
+  describe('initial passwords and resets', () => {
+    it('asks a created user for a new password before any token, and the challenge token opens nothing else', async () => {
+      const created = await gql(
+        `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        { input: { username: 'newcomer', displayName: '新党员', password: 'initial-pw', orgId: ids['第一车队党支部'] } },
+        t.admin,
+      );
+      userIds.newcomer = created.data.createUser.id;
+      const first = await login('newcomer', 'initial-pw');
+      expect(first.data.login).toMatchObject({ step: 'PASSWORD_CHANGE', accessToken: null, refreshToken: null, viewer: null });
+      expect(first.data.login.stepLabel).toMatch(/修改密码/);
+      const challenge = first.data.login.challengeToken;
+      // a challenge token is no access token
+      expect(codes(await gql(`{ viewer { username } }`, {}, challenge))).toEqual(['UNAUTHENTICATED']);
+      expect(reasons(await gql(COMPLETE, { input: { challengeToken: challenge } }))).toEqual(['BAD_USER_INPUT/SIGN_IN_STEP_INPUT']);
+      expect(reasons(await gql(COMPLETE, { input: { challengeToken: challenge, newPassword: 'initial-pw' } }))).toEqual([
+        'BAD_USER_INPUT/PASSWORD_CLASSES',
+      ]);
+      expect(reasons(await gql(COMPLETE, { input: { challengeToken: challenge, newPassword: 'Newcomer#2026' } }))).toEqual([
+        'BAD_USER_INPUT/PASSWORD_CONTAINS_USERNAME',
+      ]);
+      expect(reasons(await gql(COMPLETE, { input: { challengeToken: `${challenge}x`, newPassword: 'My#Own-pass1' } }))).toEqual([
+        'UNAUTHENTICATED/SIGN_IN_CHALLENGE_INVALID',
+      ]);
+      const done = await gql(COMPLETE, { input: { challengeToken: challenge, newPassword: 'My#Own-pass1' } });
+      expect(done.data.completeSignIn.step).toBe('DONE');
+      expect((await gql(`{ viewer { username } }`, {}, done.data.completeSignIn.accessToken)).data.viewer.username).toBe('newcomer');
+      // the challenge is spent: the account no longer must change
+      expect(reasons(await gql(COMPLETE, { input: { challengeToken: challenge, newPassword: 'Another#pass2' } }))).toEqual([
+        'UNAUTHENTICATED/SIGN_IN_CHALLENGE_INVALID',
+      ]);
+      expect((await gql(ACCOUNT, { id: userIds.newcomer }, t.admin)).data.node.mustChangePassword).toBe(false);
+      expect((await login('newcomer', 'My#Own-pass1')).data.login.step).toBe('DONE');
+    });
+
+    it('refuses a reset to everyone but an admin over the user: member, secretary, supervisor, another tenant, a sibling subtree', async () => {
+      const target = userIds.secretary2; // 养护科党支部, beside 市公交集团党委
+      for (const token of [t.member, t.secretary, t.supervisor, t.inspector, t.leader, foreign, busAdmin]) {
+        expect(reasons(await gql(RESET, { id: target }, token))).toEqual(['NOT_FOUND/USER_NOT_FOUND']);
+        expect(reasons(await gql(UNLOCK, { id: target }, token))).toEqual(['NOT_FOUND/USER_NOT_FOUND']);
+        expect(reasons(await gql(SIGN_OUT_USER, { id: target }, token))).toEqual(['NOT_FOUND/USER_NOT_FOUND']);
+      }
+      // one's own account is visible, but not administered
+      expect(reasons(await gql(RESET, { id: userIds.member }, t.member))).toEqual(['FORBIDDEN/NOT_USER_ADMIN']);
+      expect((await su.query(`SELECT must_change_password FROM users WHERE id = $1`, [rawId(target)])).rows[0].must_change_password).toBe(
+        false,
+      );
+    });
+
+    it('lets an admin over the user reset: a one-time password, every session ended, a change at the next sign-in', async () => {
+      const before = await login('member', 'demo');
+      const session = before.data.login;
+      const res = await gql(RESET, { id: userIds.member }, busAdmin);
+      expect(res.errors).toBeUndefined();
+      const temporary: string = res.data.resetPassword.temporaryPassword;
+      expect(res.data.resetPassword.user).toEqual({ username: 'member', mustChangePassword: true, locked: false });
+      expect(temporary).toMatch(/^.{12}$/);
+      expect(codes(await gql(`{ viewer { username } }`, {}, session.accessToken))).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await gql(REFRESH, { t: session.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await login('member', 'demo'))).toEqual(['UNAUTHENTICATED']);
+      const next = await login('member', temporary);
+      expect(next.data.login.step).toBe('PASSWORD_CHANGE');
+      expect(reasons(await gql(COMPLETE, { input: { challengeToken: next.data.login.challengeToken, newPassword: temporary } }))).toEqual([
+        'BAD_USER_INPUT/PASSWORD_REUSED',
+      ]);
+      const done = await gql(COMPLETE, { input: { challengeToken: next.data.login.challengeToken, newPassword: 'Own-pass#M1' } });
+      expect(done.data.completeSignIn.step).toBe('DONE');
+      t.member = done.data.completeSignIn.accessToken;
+    });
+
+    it('asks for a change once a password is older than the maximum age; demo passwords never expire', async () => {
+      await su.query(`UPDATE users SET password_changed_at = now() - interval '91 days' WHERE id = $1`, [rawId(userIds.newcomer)]);
+      const old = await login('newcomer', 'My#Own-pass1');
+      expect(old.data.login.step).toBe('PASSWORD_CHANGE');
+      expect((await su.query(`SELECT count(*)::int AS n FROM users WHERE password_changed_at IS NULL`)).rows[0].n).toBeGreaterThan(10);
+      expect((await login('deputy', 'demo')).data.login.step).toBe('DONE');
+      // with no maximum age, the old password is fine again
+      await gql(UPDATE_POLICY, { input: { maxAgeDays: 0 } }, t.admin);
+      expect((await login('newcomer', 'My#Own-pass1')).data.login.step).toBe('DONE');
+      await gql(UPDATE_POLICY, { input: { maxAgeDays: 90 } }, t.admin);
+    });
+  });
+
+  describe('lockout', () => {
+    it('locks after five failures in a row, answers a locked account like a wrong password, and an admin unlocks it', async () => {
+      const wrong = [];
+      for (let i = 0; i < 5; i++) wrong.push(await login('leader', `wrong-${i}`));
+      expect(wrong.map((w) => reasons(w)[0])).toEqual(Array(5).fill('UNAUTHENTICATED/INVALID_CREDENTIALS'));
+      const locked = await login('leader', 'demo');
+      // the same answer, byte for byte, as a wrong password and an unknown user
+      const unknown = await login('no-such-user', 'demo');
+      expect(locked.status).toBe(wrong[0].status);
+      expect(locked.errors).toEqual(wrong[0].errors);
+      expect(locked.errors).toEqual(unknown.errors);
+      const seen = (await gql(ACCOUNT, { id: userIds.leader }, t.admin)).data.node;
+      expect(seen).toMatchObject({ username: 'leader', locked: true, failedSignIns: 5 });
+      const until = new Date(seen.lockedUntil).getTime() - new Date(seen.lockedAt).getTime();
+      expect(until).toBe(30 * 60_000);
+      // failures while locked are not counted (nor extend the lock)
+      await login('leader', 'wrong-again');
+      expect((await gql(ACCOUNT, { id: userIds.leader }, t.admin)).data.node.failedSignIns).toBe(5);
+      // the leader sits at the root: the subtree admin cannot see it, nor can the officers
+      for (const token of [t.member, t.secretary, t.supervisor, foreign, busAdmin]) {
+        expect(reasons(await gql(UNLOCK, { id: userIds.leader }, token))).toEqual(['NOT_FOUND/USER_NOT_FOUND']);
+      }
+      const unlocked = await gql(UNLOCK, { id: userIds.leader }, t.admin);
+      expect(unlocked.data.unlockUser).toEqual({ username: 'leader', locked: false, failedSignIns: 0, lockedUntil: null });
+      expect((await login('leader', 'demo')).data.login.step).toBe('DONE');
+    });
+
+    it('ends a timed lock by itself, and a lock without an end waits for an admin', async () => {
+      for (let i = 0; i < 5; i++) await login('deputy', `wrong-${i}`);
+      expect(codes(await login('deputy', 'demo'))).toEqual(['UNAUTHENTICATED']);
+      await su.query(`UPDATE users SET locked_until = now() - interval '1 second' WHERE id = $1`, [rawId(userIds.deputy)]);
+      expect((await login('deputy', 'demo')).data.login.step).toBe('DONE');
+      expect((await gql(ACCOUNT, { id: userIds.deputy }, t.admin)).data.node).toMatchObject({
+        locked: false,
+        failedSignIns: 0,
+        lockedAt: null,
+      });
+
+      await gql(UPDATE_POLICY, { input: { lockoutThreshold: 3, lockoutMinutes: 0 } }, t.admin);
+      for (let i = 0; i < 3; i++) await login('deputy', `wrong-${i}`);
+      const seen = (await gql(ACCOUNT, { id: userIds.deputy }, t.admin)).data.node;
+      expect(seen).toMatchObject({ locked: true, failedSignIns: 3, lockedUntil: null });
+      expect(codes(await login('deputy', 'demo'))).toEqual(['UNAUTHENTICATED']);
+      await gql(UNLOCK, { id: userIds.deputy }, t.admin);
+      expect((await login('deputy', 'demo')).data.login.step).toBe('DONE');
+      await gql(UPDATE_POLICY, { input: { lockoutThreshold: 5, lockoutMinutes: 30 } }, t.admin);
+    });
+  });
+
+  describe('sessions', () => {
+    it('signs a user out everywhere: its own request, or an admin over it', async () => {
+      const a = (await login('secretary', 'demo')).data.login;
+      const b = (await login('secretary', 'demo')).data.login;
+      const out = await gql(`mutation { signOutEverywhere }`, {}, a.accessToken);
+      expect(out.data.signOutEverywhere).toBe(true);
+      for (const s of [a, b]) {
+        expect(codes(await gql(`{ viewer { username } }`, {}, s.accessToken))).toEqual(['UNAUTHENTICATED']);
+        expect(codes(await gql(REFRESH, { t: s.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+      }
+      const c = (await login('secretary', 'demo')).data.login;
+      expect((await gql(SIGN_OUT_USER, { id: userIds.secretary }, busAdmin)).data.signOutUser.username).toBe('secretary');
+      expect(codes(await gql(`{ viewer { username } }`, {}, c.accessToken))).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await gql(REFRESH, { t: c.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+      expect((await login('secretary', 'demo')).data.login.step).toBe('DONE');
+    });
+
+    it('expires a refresh token left unused longer than the idle period, besides the absolute one', async () => {
+      const s = (await login('supervisor', 'demo')).data.login;
+      const r = await gql(REFRESH, { t: s.refreshToken });
+      expect(r.errors).toBeUndefined();
+      const next = r.data.refreshToken.refreshToken;
+      await su.query(`UPDATE refresh_tokens SET created_at = now() - interval '31 minutes' WHERE id = $1`, [next.split('.')[1]]);
+      expect(reasons(await gql(REFRESH, { t: next }))).toEqual(['UNAUTHENTICATED/INVALID_REFRESH_TOKEN']);
+      await gql(UPDATE_POLICY, { input: { sessionIdleMinutes: 120 } }, t.admin);
+      const s2 = (await login('supervisor', 'demo')).data.login;
+      await su.query(`UPDATE refresh_tokens SET created_at = now() - interval '31 minutes' WHERE id = $1`, [s2.refreshToken.split('.')[1]]);
+      expect((await gql(REFRESH, { t: s2.refreshToken })).errors).toBeUndefined();
+      await gql(UPDATE_POLICY, { input: { sessionIdleMinutes: 30 } }, t.admin);
+    });
+  });
+
+  it('keeps past password hashes out of the app role’s reach, whatever it sets', async () => {
+    const pool = server.database.dataSource;
+    const [{ id: tenantId }] = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows;
+    const sqlstate = async (sql: string) => {
+      try {
+        await withTransaction(pool, { tenantId, platform: true }, (tx) => tx.query(sql));
+        return undefined;
+      } catch (error) {
+        return (error as { driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
+      }
+    };
+    expect(await sqlstate(`SELECT password_hash FROM password_history`)).toBe('42501');
+    expect(await sqlstate(`SELECT * FROM password_history`)).toBe('42501');
+    expect(await sqlstate(`SELECT count(*) FROM password_history WHERE password_hash LIKE 'scrypt%'`)).toBe('42501');
+    expect(await sqlstate(`SELECT user_id, created_at FROM password_history`)).toBeUndefined();
+  });
+});
