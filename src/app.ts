@@ -2,16 +2,17 @@ import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import Fastify, { FastifyError, FastifyInstance } from 'fastify';
+import Fastify, { FastifyError, FastifyInstance, LogController } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Config, bodyLimitBytes } from './config';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
-import { formatError, toAppError, toGraphQLError } from './graphql/errors';
+import { maskError, toAppError, toGraphQLError } from './graphql/errors';
 import { localePlugin } from './graphql/locale-plugin';
 import { LiveServer, attachLiveServer } from './graphql/live-server';
 import { localeOf, renderReason } from './graphql/messages';
 import { registerGraphiql } from './graphql/graphiql';
 import { RequestLimiter, rateLimitHttpPlugin } from './graphql/rate-limit';
+import { bindRequest, loggerOptions, registerRequestLog, requestIdOf, requestLogPlugin } from './graphql/request-log';
 import { getSchema } from './graphql/schema';
 import { transactionPlugin } from './graphql/transaction-plugin';
 import { registerModuleRoutes } from './modules';
@@ -43,9 +44,22 @@ function armor(config: Config) {
  * HTTP on Fastify 5 (chosen over Express 5 by measurement, see README): /graphql (Apollo), GraphiQL
  * from local assets in development, /healthz (process up) and /readyz (database reachable).
  */
-export async function startApp(config: Config, dataSource: DataSource, listen: { port: number; host: string }): Promise<RunningApp> {
-  // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (default: none)
-  const fastify = Fastify({ bodyLimit: bodyLimitBytes(config.bodyLimit), trustProxy: config.trustProxy, logger: false });
+export async function startApp(
+  config: Config,
+  dataSource: DataSource,
+  listen: { port: number; host: string; /** where the JSON log lines go (default stdout) */ logStream?: NodeJS.WritableStream },
+): Promise<RunningApp> {
+  const fastify = Fastify({
+    bodyLimit: bodyLimitBytes(config.bodyLimit),
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (default: none)
+    trustProxy: config.trustProxy,
+    // one line per request of our own (request-log.ts) instead of Fastify's two
+    logger: loggerOptions(config, listen.logStream),
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+  });
+  registerRequestLog(fastify);
   let draining = false;
   const limits = armor(config);
   const limiter = new RequestLimiter(config, dataSource);
@@ -54,11 +68,11 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
-    formatError,
+    formatError: maskError,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     validationRules: limits.validationRules,
-    plugins: [...limits.plugins, transactionPlugin, rateLimitHttpPlugin, fastifyApolloDrainPlugin(fastify), localePlugin],
+    plugins: [...limits.plugins, transactionPlugin, rateLimitHttpPlugin, fastifyApolloDrainPlugin(fastify), localePlugin, requestLogPlugin],
   });
   await apollo.start();
 
@@ -68,8 +82,9 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
     const reason = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL';
     const message = renderReason(reason, {}, localeOf(request.headers['accept-language'])) ?? reason;
-    if (status >= 500) console.error('[http]', error);
-    void reply.status(status).send({ errors: [{ message, extensions: { code, reason } }] });
+    if (status >= 500) request.log.error({ err: error }, 'internal error');
+    const extensions = status >= 500 ? { code, reason, requestId: request.id } : { code, reason };
+    void reply.status(status).send({ errors: [{ message, extensions }] });
   });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
@@ -90,6 +105,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     method: ['POST', 'OPTIONS'],
     context: async (request) => {
       const ctx = createRequestContext(config, dataSource, request.ip, localeOf(request.headers['accept-language']));
+      bindRequest(ctx, request);
       try {
         await authenticate(ctx, request.headers.authorization);
         if (ctx.viewer?.kind === 'user') await limiter.consume(ctx.viewer);

@@ -47,6 +47,8 @@ export interface Config {
   introspection: boolean;
   bodyLimit: string;
   logQueries: boolean;
+  /** pino level of the request log (LOG_LEVEL): fatal, error, warn, info, debug, trace or silent. */
+  logLevel: string;
   /** Requests per minute per user and per tenant (this instance); 0 turns a limit off. */
   rateLimitUserPerMinute: number;
   rateLimitTenantPerMinute: number;
@@ -106,6 +108,15 @@ export function bodyLimitBytes(raw: string): number {
   if (!(bytes >= 1024 && bytes <= 1024 * 1024 * 1024))
     throw new ConfigError(`BODY_LIMIT must be a size between 1kb and 1024mb (e.g. 1mb, 512kb), got "${raw}"`);
   return bytes;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevelVar(env: Env): string {
+  const raw = (env.LOG_LEVEL ?? '').trim().toLowerCase();
+  if (raw === '') return 'info';
+  if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  return raw;
 }
 
 /** HOST: an IPv4 or IPv6 address or a host name. */
@@ -221,6 +232,7 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: !production,
     bodyLimit,
     logQueries: boolVar(env, 'LOG_QUERIES', false),
+    logLevel: logLevelVar(env),
     rateLimitUserPerMinute: intVar(env, 'RATE_LIMIT_USER_PER_MINUTE', 600, 0, 1_000_000),
     rateLimitTenantPerMinute: intVar(env, 'RATE_LIMIT_TENANT_PER_MINUTE', 6000, 0, 10_000_000),
     loginLimitPerAccount: intVar(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 100_000),

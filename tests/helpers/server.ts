@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import os from 'node:os';
+import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { RunningApp, startApp } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
@@ -25,6 +26,8 @@ export interface TestServer {
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>>;
   /** Access token of a demo user (password demo), cached per run. */
   token(tenant: string, username: string): Promise<string>;
+  /** The server's JSON log lines (the last 20,000); error lines are also written to console.error. */
+  logs: string[];
   /** Superuser client on this test file's database, for looking under the API. */
   superuser(): Promise<Client>;
   close(): Promise<void>;
@@ -88,9 +91,25 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     await dropTestDatabase(dbName);
     throw error;
   }
+  const logs: string[] = [];
+  let partial = '';
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line) continue;
+        logs.push(line);
+        // internal errors stay visible in the test output (and to tests that watch console.error)
+        if (/"level":(50|60)/.test(line)) console.error('[server log]', line);
+      }
+      if (logs.length > 20_000) logs.splice(0, logs.length - 20_000);
+      done();
+    },
+  });
   let app: RunningApp;
   try {
-    app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' });
+    app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1', logStream });
   } catch (error) {
     await database.close();
     await dropTestDatabase(dbName);
@@ -110,6 +129,7 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     database,
     dbName,
     gql,
+    logs,
     async token(tenant, username) {
       const key = `${tenant}/${username}`;
       const cached = tokens.get(key);
