@@ -15,6 +15,7 @@ import { RequestLimiter, rateLimitHttpPlugin } from './graphql/rate-limit';
 import { bindRequest, loggerOptions, registerRequestLog, requestIdOf, requestLogPlugin } from './graphql/request-log';
 import { getSchema } from './graphql/schema';
 import { transactionPlugin } from './graphql/transaction-plugin';
+import { registerMetrics } from './metrics';
 import { registerModuleRoutes } from './modules';
 
 export interface RunningApp {
@@ -59,7 +60,7 @@ export async function startApp(
     requestIdHeader: false,
     genReqId: requestIdOf,
   });
-  registerRequestLog(fastify);
+  registerRequestLog(fastify, registerMetrics(fastify, dataSource, config.metricsToken));
   let draining = false;
   const limits = armor(config);
   const limiter = new RequestLimiter(config, dataSource);

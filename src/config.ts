@@ -47,6 +47,8 @@ export interface Config {
   introspection: boolean;
   bodyLimit: string;
   logQueries: boolean;
+  /** Bearer token of /metrics (METRICS_TOKEN); without one there is no /metrics. */
+  metricsToken?: string;
   /** pino level of the request log (LOG_LEVEL): fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
   /** Requests per minute per user and per tenant (this instance); 0 turns a limit off. */
@@ -116,6 +118,13 @@ function logLevelVar(env: Env): string {
   const raw = (env.LOG_LEVEL ?? '').trim().toLowerCase();
   if (raw === '') return 'info';
   if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  return raw;
+}
+
+function metricsTokenVar(env: Env): string | undefined {
+  const raw = env.METRICS_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError('METRICS_TOKEN must be at least 16 characters without spaces');
   return raw;
 }
 
@@ -233,6 +242,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit,
     logQueries: boolVar(env, 'LOG_QUERIES', false),
     logLevel: logLevelVar(env),
+    metricsToken: metricsTokenVar(env),
     rateLimitUserPerMinute: intVar(env, 'RATE_LIMIT_USER_PER_MINUTE', 600, 0, 1_000_000),
     rateLimitTenantPerMinute: intVar(env, 'RATE_LIMIT_TENANT_PER_MINUTE', 6000, 0, 10_000_000),
     loginLimitPerAccount: intVar(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 100_000),

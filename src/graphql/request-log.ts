@@ -4,6 +4,7 @@ import { ApolloServerPlugin } from '@apollo/server';
 import { FastifyInstance, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { Config } from '../config';
+import { AppMetrics } from '../metrics';
 import { RequestContext } from './context';
 import { ErrorCode, toAppError } from './errors';
 
@@ -48,6 +49,7 @@ export function loggerOptions(config: Config, stream?: NodeJS.WritableStream) {
 /** What a request's line says beyond HTTP, filled in by the GraphQL plugin. */
 interface RequestFields {
   operation?: string;
+  statements?: number;
   tenant?: string;
   user?: string;
   errorCode?: string;
@@ -66,8 +68,8 @@ function note(request: FastifyRequest, fields: RequestFields): void {
   fieldsOf.set(request, { ...fieldsOf.get(request), ...fields });
 }
 
-/** Echoes the request id and writes the request's line when its response is sent. */
-export function registerRequestLog(fastify: FastifyInstance): void {
+/** Echoes the request id and writes the request's line (and its metrics sample) when its response is sent. */
+export function registerRequestLog(fastify: FastifyInstance, metrics?: AppMetrics): void {
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
@@ -86,6 +88,14 @@ export function registerRequestLog(fastify: FastifyInstance): void {
       },
       'request',
     );
+    metrics?.observe({
+      route: request.routeOptions.url ?? '(unmatched)',
+      operation: f.operation,
+      status: reply.statusCode,
+      errorCode: f.errorCode,
+      seconds: reply.elapsedTime / 1000,
+      statements: f.statements,
+    });
   });
 }
 
@@ -114,6 +124,7 @@ export const requestLogPlugin: ApolloServerPlugin<RequestContext> = {
         }
       },
       async willSendResponse({ response }) {
+        note(request, { statements: contextValue.tx.statements });
         const viewer = contextValue.viewer;
         if (viewer?.kind === 'user') note(request, { tenant: viewer.tenantId, user: viewer.userId });
         else if (viewer?.kind === 'operator') note(request, { user: `operator:${viewer.operatorId}` });

@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import { ConfigError } from '../config';
+import { jobRuns } from '../metrics';
 import { moduleSweeps } from '../modules';
 import { Sweep, SweepDeps, SweepOptions, SweepResult } from '../modules/domain-module';
 
@@ -88,8 +89,19 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
         await boss.work<SweepJobData>(
           queueName(sweep.name),
           { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-          async ([job]): Promise<SweepResult> =>
-            sweep.run({ dataSource: options.dataSource, config: options.config }, { ...options.sweepOptions, asOf: job.data?.asOf }),
+          async ([job]): Promise<SweepResult> => {
+            try {
+              const result = await sweep.run(
+                { dataSource: options.dataSource, config: options.config },
+                { ...options.sweepOptions, asOf: job.data?.asOf },
+              );
+              jobRuns.inc({ queue: queueName(sweep.name), outcome: 'ok' });
+              return result;
+            } catch (error) {
+              jobRuns.inc({ queue: queueName(sweep.name), outcome: 'failed' });
+              throw error;
+            }
+          },
         );
       }
     }
