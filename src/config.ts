@@ -29,6 +29,10 @@ export interface Config {
    * JWT key (which every instance of one deployment shares), never from the text of DATABASE_URL.
    */
   appDbPassword: string;
+  /** The job queue's role (JOBS_DB_ROLE, owns only the pgboss schema), its password (JOBS_DB_PASSWORD or derived like appDbPassword), or its URL given whole. */
+  jobsDbRole: string;
+  jobsDbPassword: string;
+  jobsDatabaseUrl?: string;
   /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY): false, or addresses and CIDRs. */
   trustProxy: false | string[];
   /** Seconds /readyz answers 503 before the server stops taking connections on SIGTERM (DRAIN_DELAY_SECONDS). */
@@ -214,6 +218,13 @@ export function loadConfig(env: Env = process.env): Config {
     env.APP_DB_PASSWORD || createHmac('sha256', material).update(`party-platform:app-role:${appDbRole}`).digest('base64url');
   if (env.APP_DB_PASSWORD !== undefined && env.APP_DB_PASSWORD !== '' && env.APP_DB_PASSWORD.length < 16)
     throw new ConfigError('APP_DB_PASSWORD must be at least 16 characters');
+  const jobsDbRole = env.JOBS_DB_ROLE || 'party_jobs';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(jobsDbRole) || jobsDbRole === appDbRole)
+    throw new ConfigError('JOBS_DB_ROLE must be a lower-case SQL identifier other than APP_DB_ROLE');
+  if (env.JOBS_DB_PASSWORD !== undefined && env.JOBS_DB_PASSWORD !== '' && env.JOBS_DB_PASSWORD.length < 16)
+    throw new ConfigError('JOBS_DB_PASSWORD must be at least 16 characters');
+  const jobsDbPassword =
+    env.JOBS_DB_PASSWORD || createHmac('sha256', material).update(`party-platform:jobs-role:${jobsDbRole}`).digest('base64url');
   const bodyLimit = env.BODY_LIMIT || '1mb';
   bodyLimitBytes(bodyLimit);
   return {
@@ -225,6 +236,9 @@ export function loadConfig(env: Env = process.env): Config {
     liveDatabaseUrl: urlVar(env, 'LIVE_DATABASE_URL'),
     appDbRole,
     appDbPassword,
+    jobsDbRole,
+    jobsDbPassword,
+    jobsDatabaseUrl: urlVar(env, 'JOBS_DATABASE_URL'),
     trustProxy: trustProxyVar(env),
     drainDelaySeconds: intVar(env, 'DRAIN_DELAY_SECONDS', 0, 0, 120),
     dataDir,

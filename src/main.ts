@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     },
   });
   const app = await startApp(config, database.dataSource, { port: config.port, host: config.host });
-  const jobs = runJobs ? await startJobWorker({ ownerUrl: database.ownerUrl, dataSource: database.dataSource, config }) : null;
+  const jobs = runJobs ? await startJobWorker({ jobsUrl: database.jobsUrl, dataSource: database.dataSource, config }) : null;
 
   console.log(
     `GraphQL API ready at ${app.url} (${Date.now() - started} ms, Node ${process.version}${database.embedded ? ', embedded PostgreSQL' : ''})`,

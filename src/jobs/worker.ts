@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import { ConfigError } from '../config';
+import { JOB_SCHEMA } from '../db/jobs-role';
 import { jobRuns } from '../metrics';
 import { moduleSweeps } from '../modules';
 import { Sweep, SweepDeps, SweepOptions, SweepResult } from '../modules/domain-module';
@@ -9,22 +10,23 @@ import { Sweep, SweepDeps, SweepOptions, SweepResult } from '../modules/domain-m
  * The work itself is the modules' own: each registers its `sweeps` (name, cron, run) in its module
  * definition, and this worker keeps a queue and a schedule per sweep, knowing no module by name.
  *
- * Connections: pg-boss keeps its own small pool (max 2) logged in with the OWNER url, in its own schema
- * `pgboss`: it creates that schema and one table per queue, which the RLS-bound app role may not do
- * (it owns nothing by design). That pool touches only `pgboss.*`; the sweeps themselves read and write
- * tenant data through the app role's pool, one transaction per tenant, under row-level security.
+ * Connections: pg-boss keeps its own small pool (max 2) logged in as the jobs role (`database.jobsUrl`,
+ * src/db/jobs-role.ts), which owns the `pgboss` schema and nothing else and cannot read tenant tables
+ * (the RLS-bound app role may not create pg-boss's tables: it owns nothing by design). The sweeps
+ * themselves read and write tenant data through the app role's pool, one transaction per tenant, under
+ * row-level security.
  *
  * Exactly once per occurrence: every queue is `stately` with a singleton key per sweep (at most one
  * queued and one running), the cron schedules live in pg-boss's tables (they survive restarts, and
  * several instances do not multiply them), and every notification a sweep writes has a unique key
  * (kind, subject, org, occurrence, recipient) inserted with ON CONFLICT DO NOTHING.
  */
-export const JOB_SCHEMA = 'pgboss';
+export { JOB_SCHEMA };
 export const queueName = (sweep: string) => `sweep-${sweep}`;
 
 export interface JobWorkerOptions extends SweepDeps {
-  /** Owner (or superuser) connection string: see the note above. `database.ownerUrl`. */
-  ownerUrl: string;
+  /** The jobs role's connection string: see the note above. `database.jobsUrl`. */
+  jobsUrl: string;
   /** Take jobs from the queues (default true). false: only enqueue (a producer). */
   work?: boolean;
   /** Keep the cron schedules and run the clock (default true). */
@@ -59,7 +61,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   const schedule = options.schedule ?? true;
   const sweeps = options.sweeps ?? moduleSweeps;
   const boss = new PgBoss({
-    connectionString: options.ownerUrl,
+    connectionString: options.jobsUrl,
     schema: JOB_SCHEMA,
     max: 2,
     application_name: 'party-platform-jobs',
