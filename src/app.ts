@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import fastifyCompress from '@fastify/compress';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import Fastify, { FastifyError, FastifyInstance, LogController } from 'fastify';
 import { DataSource } from 'typeorm';
@@ -29,16 +32,43 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+/** Tokens a GraphQL document may hold (the same bound as a subscription's, live-server.ts). */
+const MAX_TOKENS = 3000;
+
 /** Query limits: maintained validation rules instead of hand-written ones. */
 function armor(config: Config) {
   return new ApolloArmor({
     maxDepth: { n: 12 },
     maxAliases: { n: 20 },
     maxDirectives: { n: 20 },
-    maxTokens: { n: 3000 },
+    // graphql-armor's token limit parses in a plugin hook, where a syntax error becomes a 500: the parser's own limit instead (parseOptions)
+    maxTokens: { enabled: false },
     costLimit: { maxCost: 20000, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 },
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
+}
+
+/**
+ * Headers every response carries and what browsers on other origins may do (issue 16):
+ *  - @fastify/helmet's security headers. Its default Content-Security-Policy suits JSON answers; the
+ *    GraphiQL page sends its own (nonces; graphiql.ts). Cross-Origin-Resource-Policy is cross-origin:
+ *    nothing here is authorized by an ambient cookie (bearer tokens, signed links), and a frontend on
+ *    its own origin shows evidence images by their signed links.
+ *  - @fastify/cors from CORS_ORIGINS: a preflight is answered 204 in the hook (before Apollo's CSRF
+ *    check could refuse it), with Access-Control-Allow-Origin only for a listed origin; browsers may
+ *    read Retry-After and X-Request-Id. No credentials: the API reads no cookie.
+ *  - @fastify/compress (br, gzip) above 1 KiB for compressible types; never a 206 or a Range answer.
+ */
+async function registerHttpConventions(fastify: FastifyInstance, config: Config): Promise<void> {
+  await fastify.register(fastifyHelmet, { crossOriginResourcePolicy: { policy: 'cross-origin' } });
+  await fastify.register(fastifyCors, {
+    origin: config.corsOrigins,
+    methods: ['GET', 'HEAD', 'POST'],
+    exposedHeaders: ['retry-after', 'x-request-id', 'content-disposition'],
+    maxAge: 600,
+    credentials: false,
+  });
+  await fastify.register(fastifyCompress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] });
 }
 
 /**
@@ -61,6 +91,7 @@ export async function startApp(
     genReqId: requestIdOf,
   });
   registerRequestLog(fastify, registerMetrics(fastify, dataSource, config.metricsToken));
+  await registerHttpConventions(fastify, config);
   let draining = false;
   const limits = armor(config);
   const limiter = new RequestLimiter(config, dataSource);
@@ -72,6 +103,8 @@ export async function startApp(
     formatError: maskError,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    // at most 3000 tokens, counted by graphql-js while parsing: over it is a syntax error, HTTP 400 like any other
+    parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: limits.validationRules,
     plugins: [...limits.plugins, transactionPlugin, rateLimitHttpPlugin, fastifyApolloDrainPlugin(fastify), localePlugin, requestLogPlugin],
   });

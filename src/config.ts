@@ -33,6 +33,8 @@ export interface Config {
   jobsDbRole: string;
   jobsDbPassword: string;
   jobsDatabaseUrl?: string;
+  /** Browser origins allowed to call the API (CORS_ORIGINS), e.g. https://app.example.org; empty: none. */
+  corsOrigins: string[];
   /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY): false, or addresses and CIDRs. */
   trustProxy: false | string[];
   /** Seconds /readyz answers 503 before the server stops taking connections on SIGTERM (DRAIN_DELAY_SECONDS). */
@@ -141,6 +143,24 @@ function hostVar(env: Env): string {
   return raw;
 }
 
+/** CORS_ORIGINS: comma-separated origins (scheme://host[:port], nothing after). */
+function corsOriginsVar(env: Env): string[] {
+  const raw = (env.CORS_ORIGINS ?? '').trim();
+  if (raw === '') return [];
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin)
+      throw new ConfigError(`CORS_ORIGINS must be comma-separated origins like https://app.example.org, got "${origin}"`);
+    return origin;
+  });
+}
+
 /** TRUST_PROXY: off (default), or comma-separated addresses and CIDRs of the proxies in front. */
 function trustProxyVar(env: Env): false | string[] {
   const raw = (env.TRUST_PROXY ?? '').trim();
@@ -240,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobsDbPassword,
     jobsDatabaseUrl: urlVar(env, 'JOBS_DATABASE_URL'),
     trustProxy: trustProxyVar(env),
+    corsOrigins: corsOriginsVar(env),
     drainDelaySeconds: intVar(env, 'DRAIN_DELAY_SECONDS', 0, 0, 120),
     dataDir,
     jwt,
