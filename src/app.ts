@@ -1,19 +1,24 @@
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import fastifyCompress from '@fastify/compress';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import Fastify, { FastifyError, FastifyInstance } from 'fastify';
+import Fastify, { FastifyError, FastifyInstance, LogController } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Config, bodyLimitBytes } from './config';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
-import { formatError, toAppError, toGraphQLError } from './graphql/errors';
+import { maskError, toAppError, toGraphQLError } from './graphql/errors';
 import { localePlugin } from './graphql/locale-plugin';
 import { LiveServer, attachLiveServer } from './graphql/live-server';
 import { localeOf, renderReason } from './graphql/messages';
 import { registerGraphiql } from './graphql/graphiql';
 import { RequestLimiter, rateLimitHttpPlugin } from './graphql/rate-limit';
+import { bindRequest, loggerOptions, registerRequestLog, requestIdOf, requestLogPlugin } from './graphql/request-log';
 import { getSchema } from './graphql/schema';
 import { transactionPlugin } from './graphql/transaction-plugin';
+import { registerMetrics } from './metrics';
 import { registerModuleRoutes } from './modules';
 import { JobQueue } from './modules/domain-module';
 
@@ -28,16 +33,43 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+/** Tokens a GraphQL document may hold (the same bound as a subscription's, live-server.ts). */
+const MAX_TOKENS = 3000;
+
 /** Query limits: maintained validation rules instead of hand-written ones. */
 function armor(config: Config) {
   return new ApolloArmor({
     maxDepth: { n: 12 },
     maxAliases: { n: 20 },
     maxDirectives: { n: 20 },
-    maxTokens: { n: 3000 },
+    // graphql-armor's token limit parses in a plugin hook, where a syntax error becomes a 500: the parser's own limit instead (parseOptions)
+    maxTokens: { enabled: false },
     costLimit: { maxCost: 20000, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 },
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
+}
+
+/**
+ * Headers every response carries and what browsers on other origins may do (issue 16):
+ *  - @fastify/helmet's security headers. Its default Content-Security-Policy suits JSON answers; the
+ *    GraphiQL page sends its own (nonces; graphiql.ts). Cross-Origin-Resource-Policy is cross-origin:
+ *    nothing here is authorized by an ambient cookie (bearer tokens, signed links), and a frontend on
+ *    its own origin shows evidence images by their signed links.
+ *  - @fastify/cors from CORS_ORIGINS: a preflight is answered 204 in the hook (before Apollo's CSRF
+ *    check could refuse it), with Access-Control-Allow-Origin only for a listed origin; browsers may
+ *    read Retry-After and X-Request-Id. No credentials: the API reads no cookie.
+ *  - @fastify/compress (br, gzip) above 1 KiB for compressible types; never a 206 or a Range answer.
+ */
+async function registerHttpConventions(fastify: FastifyInstance, config: Config): Promise<void> {
+  await fastify.register(fastifyHelmet, { crossOriginResourcePolicy: { policy: 'cross-origin' } });
+  await fastify.register(fastifyCors, {
+    origin: config.corsOrigins,
+    methods: ['GET', 'HEAD', 'POST'],
+    exposedHeaders: ['retry-after', 'x-request-id', 'content-disposition'],
+    maxAge: 600,
+    credentials: false,
+  });
+  await fastify.register(fastifyCompress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] });
 }
 
 /**
@@ -47,12 +79,22 @@ function armor(config: Config) {
 export async function startApp(
   config: Config,
   dataSource: DataSource,
-  listen: { port: number; host: string },
+  listen: { port: number; host: string; /** where the JSON log lines go (default stdout) */ logStream?: NodeJS.WritableStream },
   /** The job queue the modules' routes send work to (imports as jobs); absent: queued rows wait for an instance with a worker. */
   extra: { queue?: JobQueue } = {},
 ): Promise<RunningApp> {
-  // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (default: none)
-  const fastify = Fastify({ bodyLimit: bodyLimitBytes(config.bodyLimit), trustProxy: config.trustProxy, logger: false });
+  const fastify = Fastify({
+    bodyLimit: bodyLimitBytes(config.bodyLimit),
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (default: none)
+    trustProxy: config.trustProxy,
+    // one line per request of our own (request-log.ts) instead of Fastify's two
+    logger: loggerOptions(config, listen.logStream),
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+  });
+  registerRequestLog(fastify, registerMetrics(fastify, dataSource, config.metricsToken));
+  await registerHttpConventions(fastify, config);
   let draining = false;
   const limits = armor(config);
   const limiter = new RequestLimiter(config, dataSource);
@@ -61,11 +103,13 @@ export async function startApp(
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
-    formatError,
+    formatError: maskError,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    // at most 3000 tokens, counted by graphql-js while parsing: over it is a syntax error, HTTP 400 like any other
+    parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: limits.validationRules,
-    plugins: [...limits.plugins, transactionPlugin, rateLimitHttpPlugin, fastifyApolloDrainPlugin(fastify), localePlugin],
+    plugins: [...limits.plugins, transactionPlugin, rateLimitHttpPlugin, fastifyApolloDrainPlugin(fastify), localePlugin, requestLogPlugin],
   });
   await apollo.start();
 
@@ -75,8 +119,9 @@ export async function startApp(
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
     const reason = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL';
     const message = renderReason(reason, {}, localeOf(request.headers['accept-language'])) ?? reason;
-    if (status >= 500) console.error('[http]', error);
-    void reply.status(status).send({ errors: [{ message, extensions: { code, reason } }] });
+    if (status >= 500) request.log.error({ err: error }, 'internal error');
+    const extensions = status >= 500 ? { code, reason, requestId: request.id } : { code, reason };
+    void reply.status(status).send({ errors: [{ message, extensions }] });
   });
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
@@ -97,6 +142,7 @@ export async function startApp(
     method: ['POST', 'OPTIONS'],
     context: async (request) => {
       const ctx = createRequestContext(config, dataSource, request.ip, localeOf(request.headers['accept-language']));
+      bindRequest(ctx, request);
       try {
         await authenticate(ctx, request.headers.authorization);
         if (ctx.viewer?.kind === 'user') await limiter.consume(ctx.viewer);

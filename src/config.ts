@@ -29,6 +29,12 @@ export interface Config {
    * JWT key (which every instance of one deployment shares), never from the text of DATABASE_URL.
    */
   appDbPassword: string;
+  /** The job queue's role (JOBS_DB_ROLE, owns only the pgboss schema), its password (JOBS_DB_PASSWORD or derived like appDbPassword), or its URL given whole. */
+  jobsDbRole: string;
+  jobsDbPassword: string;
+  jobsDatabaseUrl?: string;
+  /** Browser origins allowed to call the API (CORS_ORIGINS), e.g. https://app.example.org; empty: none. */
+  corsOrigins: string[];
   /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY): false, or addresses and CIDRs. */
   trustProxy: false | string[];
   /** Seconds /readyz answers 503 before the server stops taking connections on SIGTERM (DRAIN_DELAY_SECONDS). */
@@ -47,6 +53,10 @@ export interface Config {
   introspection: boolean;
   bodyLimit: string;
   logQueries: boolean;
+  /** Bearer token of /metrics (METRICS_TOKEN); without one there is no /metrics. */
+  metricsToken?: string;
+  /** pino level of the request log (LOG_LEVEL): fatal, error, warn, info, debug, trace or silent. */
+  logLevel: string;
   /** Requests per minute per user and per tenant (this instance); 0 turns a limit off. */
   rateLimitUserPerMinute: number;
   rateLimitTenantPerMinute: number;
@@ -112,6 +122,22 @@ export function bodyLimitBytes(raw: string): number {
   return bytes;
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevelVar(env: Env): string {
+  const raw = (env.LOG_LEVEL ?? '').trim().toLowerCase();
+  if (raw === '') return 'info';
+  if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  return raw;
+}
+
+function metricsTokenVar(env: Env): string | undefined {
+  const raw = env.METRICS_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError('METRICS_TOKEN must be at least 16 characters without spaces');
+  return raw;
+}
+
 /** HOST: an IPv4 or IPv6 address or a host name. */
 function hostVar(env: Env): string {
   const raw = env.HOST;
@@ -119,6 +145,24 @@ function hostVar(env: Env): string {
   const name = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
   if (!isIP(raw) && !name.test(raw)) throw new ConfigError(`HOST must be an IP address or a host name, got "${raw}"`);
   return raw;
+}
+
+/** CORS_ORIGINS: comma-separated origins (scheme://host[:port], nothing after). */
+function corsOriginsVar(env: Env): string[] {
+  const raw = (env.CORS_ORIGINS ?? '').trim();
+  if (raw === '') return [];
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin)
+      throw new ConfigError(`CORS_ORIGINS must be comma-separated origins like https://app.example.org, got "${origin}"`);
+    return origin;
+  });
 }
 
 /** TRUST_PROXY: off (default), or comma-separated addresses and CIDRs of the proxies in front. */
@@ -199,6 +243,13 @@ export function loadConfig(env: Env = process.env): Config {
     env.APP_DB_PASSWORD || createHmac('sha256', material).update(`party-platform:app-role:${appDbRole}`).digest('base64url');
   if (env.APP_DB_PASSWORD !== undefined && env.APP_DB_PASSWORD !== '' && env.APP_DB_PASSWORD.length < 16)
     throw new ConfigError('APP_DB_PASSWORD must be at least 16 characters');
+  const jobsDbRole = env.JOBS_DB_ROLE || 'party_jobs';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(jobsDbRole) || jobsDbRole === appDbRole)
+    throw new ConfigError('JOBS_DB_ROLE must be a lower-case SQL identifier other than APP_DB_ROLE');
+  if (env.JOBS_DB_PASSWORD !== undefined && env.JOBS_DB_PASSWORD !== '' && env.JOBS_DB_PASSWORD.length < 16)
+    throw new ConfigError('JOBS_DB_PASSWORD must be at least 16 characters');
+  const jobsDbPassword =
+    env.JOBS_DB_PASSWORD || createHmac('sha256', material).update(`party-platform:jobs-role:${jobsDbRole}`).digest('base64url');
   const bodyLimit = env.BODY_LIMIT || '1mb';
   bodyLimitBytes(bodyLimit);
   return {
@@ -210,7 +261,11 @@ export function loadConfig(env: Env = process.env): Config {
     liveDatabaseUrl: urlVar(env, 'LIVE_DATABASE_URL'),
     appDbRole,
     appDbPassword,
+    jobsDbRole,
+    jobsDbPassword,
+    jobsDatabaseUrl: urlVar(env, 'JOBS_DATABASE_URL'),
     trustProxy: trustProxyVar(env),
+    corsOrigins: corsOriginsVar(env),
     drainDelaySeconds: intVar(env, 'DRAIN_DELAY_SECONDS', 0, 0, 120),
     dataDir,
     jwt,
@@ -226,6 +281,8 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: !production,
     bodyLimit,
     logQueries: boolVar(env, 'LOG_QUERIES', false),
+    logLevel: logLevelVar(env),
+    metricsToken: metricsTokenVar(env),
     rateLimitUserPerMinute: intVar(env, 'RATE_LIMIT_USER_PER_MINUTE', 600, 0, 1_000_000),
     rateLimitTenantPerMinute: intVar(env, 'RATE_LIMIT_TENANT_PER_MINUTE', 6000, 0, 10_000_000),
     loginLimitPerAccount: intVar(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 100_000),

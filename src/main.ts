@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   });
   // the worker first, so the routes can send it work (imports as jobs); with JOBS=off a queued import
   // waits for an instance that runs jobs (its resume sweep sends it)
-  const jobs = runJobs ? await startJobWorker({ ownerUrl: database.ownerUrl, dataSource: database.dataSource, config }) : null;
+  const jobs = runJobs ? await startJobWorker({ jobsUrl: database.jobsUrl, dataSource: database.dataSource, config }) : null;
   const app = await startApp(config, database.dataSource, { port: config.port, host: config.host }, { queue: jobs ?? undefined });
 
   console.log(

@@ -34,6 +34,11 @@ describe('configuration', () => {
     [{ TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY must be off/],
     [{ APP_DB_PASSWORD: 'short' }, /^APP_DB_PASSWORD must be at least 16 characters/],
     [{ DRAIN_DELAY_SECONDS: '-1' }, /^DRAIN_DELAY_SECONDS must be a whole number/],
+    [{ CORS_ORIGINS: 'https://app.example.org/path' }, /^CORS_ORIGINS must be comma-separated origins/],
+    [{ CORS_ORIGINS: '*' }, /^CORS_ORIGINS must be comma-separated origins/],
+    [{ LOG_LEVEL: 'verbose' }, /^LOG_LEVEL must be one of/],
+    [{ METRICS_TOKEN: 'short' }, /^METRICS_TOKEN must be at least 16 characters/],
+    [{ JOBS_DB_ROLE: 'party_app' }, /^JOBS_DB_ROLE must be a lower-case SQL identifier other than APP_DB_ROLE/],
   ])('refuses %j with one line naming the variable', (env, message) => {
     const run = () => loadConfig({ DATA_DIR: dataDir(), ...env });
     expect(run).toThrow(ConfigError);
@@ -59,6 +64,10 @@ describe('configuration', () => {
       '::1',
     ]);
     expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    expect(loadConfig({ DATA_DIR: dir, CORS_ORIGINS: 'https://app.example.org, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://app.example.org',
+      'http://localhost:5173',
+    ]);
   });
 
   it('gives the app role one password whatever the spelling of the database host, from APP_DB_PASSWORD or the JWT key', () => {

@@ -266,7 +266,7 @@ describe('background jobs: reminders, overdue sweeps, notifications', () => {
 
   it('runs the sweeps through pg-boss, exactly once, and a job queued before a worker restart still runs once after it', async () => {
     const options = {
-      ownerUrl: server.database.ownerUrl,
+      jobsUrl: server.database.jobsUrl,
       dataSource: deps.dataSource,
       config: deps.config,
       schedule: false,

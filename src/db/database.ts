@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Config } from '../config';
 import { ensureAppRole } from './app-role';
+import { ensureJobsRole } from './jobs-role';
 import { createDataSource } from './data-source';
 import { closeSideChannel } from './side-channel';
 import { EmbeddedServer, startEmbeddedPostgres } from './embedded';
@@ -11,6 +12,8 @@ export interface Database {
   /** The RLS-bound pool every request uses. */
   dataSource: DataSource;
   ownerUrl: string;
+  /** The job queue's role (owns only the pgboss schema): what pg-boss logs in as. */
+  jobsUrl: string;
   embedded?: EmbeddedServer;
   close(): Promise<void>;
 }
@@ -79,6 +82,7 @@ export async function openDatabase(
     ownerUrl = embedded.url('party');
   }
   try {
+    let jobsUrl = config.jobsDatabaseUrl ?? '';
     const dataSource = await withStartupLock(ownerUrl, async () => {
       const owner = createDataSource(ownerUrl, { poolSize: 1, applicationName: 'party-platform-migrate' });
       await owner.initialize();
@@ -86,6 +90,7 @@ export async function openDatabase(
       try {
         await owner.runMigrations({ transaction: 'each' });
         if (!appUrl) appUrl = await ensureAppRole(owner, ownerUrl, config.appDbRole, config.appDbPassword);
+        if (!jobsUrl) jobsUrl = await ensureJobsRole(owner, ownerUrl, config.jobsDbRole, config.jobsDbPassword);
       } finally {
         await owner.destroy();
       }
@@ -103,6 +108,7 @@ export async function openDatabase(
     return {
       dataSource,
       ownerUrl,
+      jobsUrl,
       embedded,
       async close() {
         await closeSideChannel(dataSource).catch(() => undefined);

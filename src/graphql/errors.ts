@@ -288,6 +288,14 @@ export function toGraphQLError(error: AppError, locale: Locale = 'zh-CN'): Graph
  * errors pass through; anything else is logged and masked so no stack or SQL reaches a client.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  return maskError(formatted, error, true);
+}
+
+/**
+ * formatError without its log line: `/graphql` logs internal errors itself, once, with the request id
+ * (request-log.ts); `log` false is for that path.
+ */
+export function maskError(formatted: GraphQLFormattedError, error: unknown, log = false): GraphQLFormattedError {
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
   const known = toAppError(original);
   if (known) {
@@ -304,7 +312,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
-  console.error('[error]', forLog(original));
+  if (log) console.error('[error]', forLog(original));
   return {
     message: renderReason('INTERNAL', {}, 'zh-CN') ?? 'Internal server error',
     locations: formatted.locations,

@@ -1,5 +1,7 @@
 import PgBoss from 'pg-boss';
 import { ConfigError } from '../config';
+import { JOB_SCHEMA } from '../db/jobs-role';
+import { jobRuns } from '../metrics';
 import { moduleJobs, moduleSweeps } from '../modules';
 import { Job, JobQueue, Sweep, SweepDeps, SweepOptions, SweepResult } from '../modules/domain-module';
 
@@ -8,24 +10,25 @@ import { Job, JobQueue, Sweep, SweepDeps, SweepOptions, SweepResult } from '../m
  * The work itself is the modules' own: each registers its `sweeps` (name, cron, run) in its module
  * definition, and this worker keeps a queue and a schedule per sweep, knowing no module by name.
  *
- * Connections: pg-boss keeps its own small pool (max 2) logged in with the OWNER url, in its own schema
- * `pgboss`: it creates that schema and one table per queue, which the RLS-bound app role may not do
- * (it owns nothing by design). That pool touches only `pgboss.*`; the sweeps themselves read and write
- * tenant data through the app role's pool, one transaction per tenant, under row-level security.
+ * Connections: pg-boss keeps its own small pool (max 2) logged in as the jobs role (`database.jobsUrl`,
+ * src/db/jobs-role.ts), which owns the `pgboss` schema and nothing else and cannot read tenant tables
+ * (the RLS-bound app role may not create pg-boss's tables: it owns nothing by design). The sweeps
+ * themselves read and write tenant data through the app role's pool, one transaction per tenant, under
+ * row-level security.
  *
  * Exactly once per occurrence: every queue is `stately` with a singleton key per sweep (at most one
  * queued and one running), the cron schedules live in pg-boss's tables (they survive restarts, and
  * several instances do not multiply them), and every notification a sweep writes has a unique key
  * (kind, subject, org, occurrence, recipient) inserted with ON CONFLICT DO NOTHING.
  */
-export const JOB_SCHEMA = 'pgboss';
+export { JOB_SCHEMA };
 export const queueName = (sweep: string) => `sweep-${sweep}`;
 /** The queue of a module's on-demand job (DomainModule.jobs). */
 export const jobQueueName = (job: string) => `job-${job}`;
 
 export interface JobWorkerOptions extends SweepDeps {
-  /** Owner (or superuser) connection string: see the note above. `database.ownerUrl`. */
-  ownerUrl: string;
+  /** The jobs role's connection string: see the note above. `database.jobsUrl`. */
+  jobsUrl: string;
   /** Take jobs from the queues (default true). false: only enqueue (a producer). */
   work?: boolean;
   /** Keep the cron schedules and run the clock (default true). */
@@ -68,7 +71,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   };
   const deps: SweepDeps = { dataSource: options.dataSource, config: options.config, queue: { send } };
   const boss = new PgBoss({
-    connectionString: options.ownerUrl,
+    connectionString: options.jobsUrl,
     schema: JOB_SCHEMA,
     max: 2,
     application_name: 'party-platform-jobs',
@@ -107,14 +110,32 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
         await boss.work<SweepJobData>(
           queueName(sweep.name),
           { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-          async ([job]): Promise<SweepResult> => sweep.run(deps, { ...options.sweepOptions, asOf: job.data?.asOf }),
+          async ([job]): Promise<SweepResult> => {
+            try {
+              const result = await sweep.run(deps, { ...options.sweepOptions, asOf: job.data?.asOf });
+              jobRuns.inc({ queue: queueName(sweep.name), outcome: 'ok' });
+              return result;
+            } catch (error) {
+              jobRuns.inc({ queue: queueName(sweep.name), outcome: 'failed' });
+              throw error;
+            }
+          },
         );
       }
       for (const job of jobs) {
         await boss.work<Record<string, unknown>>(
           jobQueueName(job.name),
           { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-          async ([message]) => job.run(deps, message.data ?? {}),
+          async ([message]) => {
+            try {
+              const result = await job.run(deps, message.data ?? {});
+              jobRuns.inc({ queue: jobQueueName(job.name), outcome: 'ok' });
+              return result;
+            } catch (error) {
+              jobRuns.inc({ queue: jobQueueName(job.name), outcome: 'failed' });
+              throw error;
+            }
+          },
         );
       }
     }

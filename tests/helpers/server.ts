@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
+import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { RunningApp, startApp } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
@@ -29,6 +30,8 @@ export interface TestServer {
   token(tenant: string, username: string): Promise<string>;
   /** The job worker, when started with `jobs` (its on-demand jobs; no cron unless asked). */
   jobs?: JobWorker;
+  /** The server's JSON log lines (the last 20,000); error lines are also written to console.error. */
+  logs: string[];
   /** Superuser client on this test file's database, for looking under the API. */
   superuser(): Promise<Client>;
   close(): Promise<void>;
@@ -124,12 +127,28 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     await dropTestDatabase(dbName);
     throw error;
   }
+  const logs: string[] = [];
+  let partial = '';
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line) continue;
+        logs.push(line);
+        // internal errors stay visible in the test output (and to tests that watch console.error)
+        if (/"level":(50|60)/.test(line)) console.error('[server log]', line);
+      }
+      if (logs.length > 20_000) logs.splice(0, logs.length - 20_000);
+      done();
+    },
+  });
   let app: RunningApp;
   let jobs: JobWorker | undefined;
   try {
     if (options.jobs)
       jobs = await startJobWorker({
-        ownerUrl: database.ownerUrl,
+        jobsUrl: database.jobsUrl,
         dataSource: database.dataSource,
         config,
         schedule: false,
@@ -137,7 +156,7 @@ async function start(options: TestServerOptions): Promise<TestServer> {
         pollingIntervalSeconds: 0.5,
         ...options.jobs,
       });
-    app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' }, { queue: jobs });
+    app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1', logStream }, { queue: jobs });
   } catch (error) {
     await jobs?.stop().catch(() => undefined);
     await database.close();
@@ -159,6 +178,7 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     dbName,
     jobs,
     gql,
+    logs,
     async token(tenant, username) {
       const key = `${tenant}/${username}`;
       const cached = tokens.get(key);

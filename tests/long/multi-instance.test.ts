@@ -58,6 +58,32 @@ async function stopAll(instances: Instance[]): Promise<void> {
   for (const i of instances) if (i.child.exitCode === null) i.child.kill('SIGKILL');
 }
 
+/**
+ * The connections to `database` (but the asking one) whose role is a superuser, bypasses row-level
+ * security or owns a table of the public schema (the tenant tables): none may stay open after start-up.
+ */
+async function privilegedConnections(su: Client, database: string): Promise<{ role: string; application: string }[]> {
+  const { rows } = await su.query(
+    `SELECT a.usename AS role, a.application_name AS application
+       FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename
+      WHERE a.datname = $1 AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
+        AND (r.rolsuper OR r.rolbypassrls OR EXISTS (
+              SELECT 1 FROM pg_class c WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')))`,
+    [database],
+  );
+  return rows;
+}
+
+/** Who is connected to `database`, by role and application name (sorted, distinct). */
+async function connectedRoles(su: Client, database: string): Promise<string[]> {
+  const { rows } = await su.query(
+    `SELECT DISTINCT usename || ' ' || application_name AS who FROM pg_stat_activity
+      WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend' ORDER BY 1`,
+    [database],
+  );
+  return rows.map((r) => r.who);
+}
+
 describe('instances on one database', () => {
   let dir: string;
   let pg: PgProcess;
@@ -137,6 +163,11 @@ describe('instances on one database', () => {
         } finally {
           await db.end();
         }
+        // after start-up: the app role's pools and the jobs role's pg-boss, never the owner
+        expect(await connectedRoles(su, database)).toEqual(
+          expect.arrayContaining([`${role} party-platform`, `party_jobs party-platform-jobs`]),
+        );
+        expect(await privilegedConnections(su, database)).toEqual([]);
         // every instance signs in and reads (the pool logs in as the role the others also (re)configured)
         for (const i of instances) {
           const url = `http://127.0.0.1:${i.port}/graphql`;
@@ -243,4 +274,48 @@ describe('instances on one database', () => {
       await stopAll([a, b]);
     }
   }, 180_000);
+
+  it('keeps no connection that bypasses row-level security or owns tenant tables once started; the jobs role reads no tenant table', async () => {
+    await su.query(`CREATE DATABASE multi_roles`);
+    const instance = spawnServer(
+      { DATABASE_URL: ownerUrl('multi_roles', '127.0.0.1'), APP_DB_ROLE: 'party_app_multi_roles', DATA_DIR: dir },
+      await freePort(),
+    );
+    running.push(instance);
+    try {
+      await ready(instance);
+      const url = `http://127.0.0.1:${instance.port}/graphql`;
+      await login(url, 'jtj', 'admin'); // a request, so the pool and the side channel are open too
+      await new Promise((r) => setTimeout(r, 2000)); // pg-boss's supervision and polling are running
+      const roles = await connectedRoles(su, 'multi_roles');
+      expect(roles).toEqual(expect.arrayContaining(['party_app_multi_roles party-platform', 'party_jobs party-platform-jobs']));
+      expect(roles.filter((r) => r.startsWith('postgres '))).toEqual([]);
+      expect(await privilegedConnections(su, 'multi_roles')).toEqual([]);
+
+      // the jobs role owns its schema and nothing of the tenants'
+      const { appDbPassword: _a, jobsDbPassword } = loadConfig({ JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: dir });
+      const jobsUrl = new URL(ownerUrl('multi_roles', '127.0.0.1'));
+      jobsUrl.username = 'party_jobs';
+      jobsUrl.password = jobsDbPassword;
+      const jobs = new Client({ connectionString: jobsUrl.toString() });
+      await jobs.connect();
+      try {
+        for (const table of ['orgs', 'users', 'tenants', 'inspections', 'audit_log']) {
+          await expect(jobs.query(`SELECT 1 FROM ${table} LIMIT 1`)).rejects.toMatchObject({ code: '42501' });
+        }
+        const owned = await jobs.query(
+          `SELECT DISTINCT n.nspname AS schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND n.nspname <> 'pg_toast'`,
+        );
+        expect(owned.rows).toEqual([{ schema: 'pgboss' }]);
+        const rights = await jobs.query(
+          `SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user`,
+        );
+        expect(rights.rows).toEqual([{ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false }]);
+      } finally {
+        await jobs.end();
+      }
+    } finally {
+      await stopAll([instance]);
+    }
+  }, 120_000);
 });
