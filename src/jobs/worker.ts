@@ -110,6 +110,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
           async ([job]): Promise<SweepResult> => sweep.run(deps, { ...options.sweepOptions, asOf: job.data?.asOf }),
         );
       }
+      for (const sweep of sweeps.filter((s) => s.runAtStart)) await boss.send(queueName(sweep.name), {}, { singletonKey: sweep.name });
       for (const job of jobs) {
         await boss.work<Record<string, unknown>>(
           jobQueueName(job.name),

@@ -80,6 +80,8 @@ export interface Sweep {
   name: string;
   /** Cron (in Asia/Shanghai). Sweeps are idempotent, so running often only shortens the delay. */
   schedule: string;
+  /** Also queued once when a worker starts (the import jobs' resume: work a restart interrupted picks up at once). */
+  runAtStart?: boolean;
   run(deps: SweepDeps, options: SweepOptions): Promise<SweepResult>;
 }
 
