@@ -54,7 +54,7 @@ export async function startApp(
   dataSource: DataSource,
   listen: { port: number; host: string },
   /** The job queue the modules' routes send work to (imports as jobs); absent: queued rows wait for an instance with a worker. */
-  extra: { queue?: JobQueue } = {},
+  extra: { queue?: JobQueue; ownerUrl?: string } = {},
 ): Promise<RunningApp> {
   const fastify = Fastify({ bodyLimit: parseBodyLimit(config.bodyLimit), trustProxy: 'loopback', logger: false });
   const limits = armor(config);
@@ -92,7 +92,7 @@ export async function startApp(
     }
   });
   if (config.graphiql) registerGraphiql(fastify);
-  registerModuleRoutes(fastify, { config, dataSource, limiter, queue: extra.queue });
+  registerModuleRoutes(fastify, { config, dataSource, limiter, queue: extra.queue, ownerUrl: extra.ownerUrl });
 
   await fastify.register(fastifyApollo(apollo), {
     path: '/graphql',

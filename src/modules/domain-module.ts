@@ -93,6 +93,12 @@ export interface RouteDeps {
   limiter: RequestLimiter;
   /** The job queue, when this process has a job worker (or producer). */
   queue?: JobQueue;
+  /**
+   * The owner's connection string, for the few routes that must read or write every column of a
+   * tenant (the tenant archive: password hashes, chain heads). They open a short-lived connection of
+   * their own and still set the tenant, so row-level security (forced on the owner too) applies.
+   */
+  ownerUrl?: string;
 }
 
 /**

@@ -104,7 +104,7 @@ async function start(options: TestServerOptions): Promise<TestServer> {
         pollingIntervalSeconds: 0.5,
         ...options.jobs,
       });
-    app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' }, { queue: jobs });
+    app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' }, { queue: jobs, ownerUrl: database.ownerUrl });
   } catch (error) {
     await jobs?.stop().catch(() => undefined);
     await database.close();
