@@ -81,7 +81,7 @@ export async function startApp(
   dataSource: DataSource,
   listen: { port: number; host: string; /** where the JSON log lines go (default stdout) */ logStream?: NodeJS.WritableStream },
   /** The job queue the modules' routes send work to (imports as jobs); absent: queued rows wait for an instance with a worker. */
-  extra: { queue?: JobQueue } = {},
+  extra: { queue?: JobQueue; ownerUrl?: string } = {},
 ): Promise<RunningApp> {
   const fastify = Fastify({
     bodyLimit: bodyLimitBytes(config.bodyLimit),
@@ -135,7 +135,7 @@ export async function startApp(
     }
   });
   if (config.graphiql) registerGraphiql(fastify);
-  registerModuleRoutes(fastify, { config, dataSource, limiter, queue: extra.queue });
+  registerModuleRoutes(fastify, { config, dataSource, limiter, queue: extra.queue, ownerUrl: extra.ownerUrl });
 
   await fastify.register(fastifyApollo(apollo), {
     path: '/graphql',

@@ -76,6 +76,8 @@ export interface Config {
   importJobMaxBytes: number;
   importJobMaxRows: number;
   importJobLeaseSeconds: number;
+  /** The largest tenant archive a restore reads (POST /tenant-archives). */
+  tenantArchiveMaxBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -294,5 +296,6 @@ export function loadConfig(env: Env = process.env): Config {
     importJobMaxBytes: intVar(env, 'IMPORT_JOB_MAX_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     importJobMaxRows: intVar(env, 'IMPORT_JOB_MAX_ROWS', 200_000, 1, 10_000_000),
     importJobLeaseSeconds: intVar(env, 'IMPORT_JOB_LEASE_SECONDS', 30, 2, 3600),
+    tenantArchiveMaxBytes: intVar(env, 'TENANT_ARCHIVE_MAX_BYTES', 20 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
   };
 }

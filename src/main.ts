@@ -19,7 +19,13 @@ async function main(): Promise<void> {
   // the worker first, so the routes can send it work (imports as jobs); with JOBS=off a queued import
   // waits for an instance that runs jobs (its resume sweep sends it)
   const jobs = runJobs ? await startJobWorker({ jobsUrl: database.jobsUrl, dataSource: database.dataSource, config }) : null;
-  const app = await startApp(config, database.dataSource, { port: config.port, host: config.host }, { queue: jobs ?? undefined });
+  // the owner URL reaches only the tenant archive's routes (an export or restore opens its own short connection)
+  const app = await startApp(
+    config,
+    database.dataSource,
+    { port: config.port, host: config.host },
+    { queue: jobs ?? undefined, ownerUrl: database.ownerUrl },
+  );
 
   console.log(
     `GraphQL API ready at ${app.url} (${Date.now() - started} ms, Node ${process.version}${database.embedded ? ', embedded PostgreSQL' : ''})`,

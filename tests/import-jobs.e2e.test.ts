@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { Client as Subscriber, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { importJobService } from '../src/modules/import-job/import-job.service';
 import { login } from './helpers/server';
 import { TestServer, startTestServer, tokens } from './helpers/server';
 import { count } from './helpers/sql';
@@ -236,6 +237,37 @@ describe('imports as jobs', () => {
       expect(s.rowsApplied).toBe(0);
     }
     expect(await count(su, 'orgs')).toBe(before + 301);
+  });
+
+  it('resumes a job whose lease ran out (its worker died) and applies it once; gives one interrupted too often up, rolled back', async () => {
+    const before = await count(su, 'orgs');
+    const file = (name: string) => csv([ORG_HEAD, [name, '党支部', '企业', '市公交集团党委']]);
+    const { jobs } = server;
+    const queued = await upload('/imports/orgs/jobs', file('模板党支部'), 'resume.csv', admin);
+    await settled(queued.json.job.id);
+    // jobs as a dead worker leaves them: mid-apply, the lease run out, nothing of their transaction committed
+    const tenant = (await su.query(`SELECT tenant_id FROM import_jobs LIMIT 1`)).rows[0].tenant_id;
+    const dead = async (attempts: number, name: string) =>
+      (
+        await su.query(
+          `INSERT INTO import_jobs (tenant_id, kind, dry_run, state, org_id, created_by, file_name, content_type, size, content, attempts, worker, lease_until, started_at)
+           SELECT tenant_id, kind, false, 'APPLYING', org_id, created_by, 'dead.csv', content_type, $2, $3, $4, 'gone:1', now() - interval '1 minute', now()
+             FROM import_jobs WHERE tenant_id = $1 LIMIT 1 RETURNING id`,
+          [tenant, Buffer.byteLength(file(name)), Buffer.from(file(name)), attempts],
+        )
+      ).rows[0].id as string;
+    const resumed = await dead(1, '续跑党支部');
+    const givenUp = await dead(3, '放弃党支部');
+    const sweep = await importJobService.resume({ dataSource: server.database.dataSource, config: server.config, queue: jobs });
+    expect(sweep.created).toBe(2);
+    const gid = (id: string) => Buffer.from(`ImportJob:${id}`).toString('base64url');
+    expect(await settled(gid(resumed))).toMatchObject({ state: 'DONE', attempts: 2, rowsApplied: 1 });
+    expect(await settled(gid(givenUp))).toMatchObject({ state: 'ROLLED_BACK', attempts: 4, failureReason: 'IMPORT_JOB_INTERRUPTED' });
+    expect(await count(su, 'orgs', `name = '续跑党支部'`)).toBe(1);
+    expect(await count(su, 'orgs', `name = '放弃党支部'`)).toBe(0);
+    expect(await count(su, 'orgs')).toBe(before + 2);
+    // a second sweep finds nothing left to resume
+    expect((await importJobService.resume({ dataSource: server.database.dataSource, config: server.config, queue: jobs })).created).toBe(0);
   });
 
   it('shows progress live: taskChanged sends IMPORT_JOB events to admins who may read the job, never to another tenant', async () => {

@@ -122,6 +122,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
           },
         );
       }
+      for (const sweep of sweeps.filter((s) => s.runAtStart)) await boss.send(queueName(sweep.name), {}, { singletonKey: sweep.name });
       for (const job of jobs) {
         await boss.work<Record<string, unknown>>(
           jobQueueName(job.name),

@@ -80,6 +80,8 @@ export interface Sweep {
   name: string;
   /** Cron (in Asia/Shanghai). Sweeps are idempotent, so running often only shortens the delay. */
   schedule: string;
+  /** Also queued once when a worker starts (the import jobs' resume: work a restart interrupted picks up at once). */
+  runAtStart?: boolean;
   run(deps: SweepDeps, options: SweepOptions): Promise<SweepResult>;
 }
 
@@ -91,6 +93,12 @@ export interface RouteDeps {
   limiter: RequestLimiter;
   /** The job queue, when this process has a job worker (or producer). */
   queue?: JobQueue;
+  /**
+   * The owner's connection string, for the few routes that must read or write every column of a
+   * tenant (the tenant archive: password hashes, chain heads). They open a short-lived connection of
+   * their own and still set the tenant, so row-level security (forced on the owner too) applies.
+   */
+  ownerUrl?: string;
 }
 
 /**

@@ -156,7 +156,12 @@ async function start(options: TestServerOptions): Promise<TestServer> {
         pollingIntervalSeconds: 0.5,
         ...options.jobs,
       });
-    app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1', logStream }, { queue: jobs });
+    app = await startApp(
+      config,
+      database.dataSource,
+      { port: 0, host: '127.0.0.1', logStream },
+      { queue: jobs, ownerUrl: database.ownerUrl },
+    );
   } catch (error) {
     await jobs?.stop().catch(() => undefined);
     await database.close();

@@ -12,5 +12,5 @@ export default {
   nodes: { ImportJob: (ctx, id) => importJobService.find(ctx, id) },
   routes: registerImportJobRoutes,
   jobs: [{ name: IMPORT_JOB, expireInSeconds: 6 * 3600, run: (deps, data) => importJobService.run(deps, data) }],
-  sweeps: [{ name: 'import-jobs-resume', schedule: '* * * * *', run: (deps) => importJobService.resume(deps) }],
+  sweeps: [{ name: 'import-jobs-resume', schedule: '* * * * *', runAtStart: true, run: (deps) => importJobService.resume(deps) }],
 } satisfies DomainModule;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RequestTransaction } from '../../db/request-transaction';
 import { attachedContents } from '../file/file.service';
+import { ChainBreak } from './supervision.entity';
 
 /**
  * Finalized inspections form one hash chain per tenant: each record's hash covers its canonical
@@ -142,4 +143,59 @@ export async function canonicalContent(tx: RequestTransaction, tenantId: string,
   const content = (await canonicalContents(tx, tenantId, [id])).get(id);
   if (content === undefined) throw new Error(`Inspection ${id} has no content to hash`);
   return content;
+}
+
+/** What verifyRecords answers: the records checked, and the first broken link (null when the chain holds). */
+export interface ChainVerification {
+  ok: boolean;
+  checked: number;
+  brokenAt: { seq: number; inspectionId: string; kind: ChainBreak; expectedSeq: number | null } | null;
+}
+
+/**
+ * Recomputes every finalized record's hash of `tenantId` in chain order and reports the first broken
+ * link. The chain starts at the tenant's genesis: the one kept with its head when the tenant was
+ * restored under a new id (record_chains.genesis_hash), else sha256('genesis:' || tenant id).
+ */
+export async function verifyChain(tx: RequestTransaction, tenantId: string): Promise<ChainVerification> {
+  const records = await tx.query<{ id: string; seq: number; prev_hash: string; record_hash: string }>(
+    `SELECT id, chain_seq::int AS seq, prev_hash, record_hash FROM inspections WHERE tenant_id = $1 AND state = 'FINALIZED' ORDER BY chain_seq`,
+    [tenantId],
+  );
+  const [head] = await tx.query<{ seq: number; last_hash: string; genesis_hash: string | null }>(
+    `SELECT last_seq::int AS seq, last_hash, genesis_hash FROM record_chains WHERE tenant_id = $1`,
+    [tenantId],
+  );
+  let prev = head?.genesis_hash ?? genesisHash(tenantId);
+  const BATCH = 500;
+  for (let start = 0; start < records.length; start += BATCH) {
+    const batch = records.slice(start, start + BATCH);
+    const contents = await canonicalContents(
+      tx,
+      tenantId,
+      batch.map((r) => r.id),
+    );
+    for (const [i, r] of batch.entries()) {
+      const expectedSeq = start + i + 1;
+      const broken = (kind: ChainBreak): ChainVerification => ({
+        ok: false,
+        checked: start + i,
+        brokenAt: { seq: r.seq, inspectionId: r.id, kind, expectedSeq: kind === ChainBreak.SEQUENCE_GAP ? expectedSeq : null },
+      });
+      if (r.seq !== expectedSeq) return broken(ChainBreak.SEQUENCE_GAP);
+      if (r.prev_hash !== prev) return broken(ChainBreak.PREVIOUS_HASH);
+      // a record without content to hash (none: it was read in this transaction) cannot match its hash
+      if (linkHash(prev, contents.get(r.id) ?? '') !== r.record_hash) return broken(ChainBreak.CONTENT_CHANGED);
+      prev = r.record_hash;
+    }
+  }
+  if (records.length && (!head || head.seq !== records.length || head.last_hash !== prev)) {
+    const last = records[records.length - 1];
+    return {
+      ok: false,
+      checked: records.length,
+      brokenAt: { seq: last.seq, inspectionId: last.id, kind: ChainBreak.HEAD_MISMATCH, expectedSeq: null },
+    };
+  }
+  return { ok: true, checked: records.length, brokenAt: null };
 }

@@ -15,9 +15,8 @@ import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { coversTenant, rootsFor } from '../org/scoped';
 import { Role } from '../../auth/roles';
-import { canonicalContent, canonicalContents, genesisHash, linkHash, sha256 } from './record-chain';
+import { ChainVerification, canonicalContent, linkHash, sha256, verifyChain } from './record-chain';
 import {
-  ChainBreak,
   Finding,
   FindingSeverity,
   FollowUpCheck,
@@ -92,12 +91,7 @@ export interface InspectionPatch {
   files?: FileChanges;
 }
 
-export interface ChainVerification {
-  ok: boolean;
-  checked: number;
-  /** The first broken link: its record, how it broke, and for a gap the sequence number expected there. */
-  brokenAt: { seq: number; inspectionId: string; kind: ChainBreak; expectedSeq: number | null } | null;
-}
+export type { ChainVerification };
 
 export interface InspectionFilter {
   /** Only orgs in this subtree (the viewer's read scope inside it, and its teams' records there). */
@@ -646,46 +640,7 @@ export const supervisionService = {
     const viewer = requireUser(ctx);
     // The chain spans every inspection of the tenant (its answer names the first broken record, wherever it is).
     if (!holdsRoleAtRoot(viewer, [...TEAM_ADMINS, Role.INSPECTOR])) throw supervisionError('NOT_TEAM_ADMIN');
-    const records = await ctx.tx.query<{ id: string; seq: number; prev_hash: string; record_hash: string }>(
-      `SELECT id, chain_seq::int AS seq, prev_hash, record_hash FROM inspections WHERE tenant_id = $1 AND state = 'FINALIZED' ORDER BY chain_seq`,
-      [viewer.tenantId],
-    );
-    const [head] = await ctx.tx.query<{ seq: number; last_hash: string }>(
-      `SELECT last_seq::int AS seq, last_hash FROM record_chains WHERE tenant_id = $1`,
-      [viewer.tenantId],
-    );
-    let prev = genesisHash(viewer.tenantId);
-    const BATCH = 500;
-    for (let start = 0; start < records.length; start += BATCH) {
-      const batch = records.slice(start, start + BATCH);
-      const contents = await canonicalContents(
-        ctx.tx,
-        viewer.tenantId,
-        batch.map((r) => r.id),
-      );
-      for (const [i, r] of batch.entries()) {
-        const expectedSeq = start + i + 1;
-        const broken = (kind: ChainBreak): ChainVerification => ({
-          ok: false,
-          checked: start + i,
-          brokenAt: { seq: r.seq, inspectionId: r.id, kind, expectedSeq: kind === ChainBreak.SEQUENCE_GAP ? expectedSeq : null },
-        });
-        if (r.seq !== expectedSeq) return broken(ChainBreak.SEQUENCE_GAP);
-        if (r.prev_hash !== prev) return broken(ChainBreak.PREVIOUS_HASH);
-        // a record without content to hash (none: it was read in this transaction) cannot match its hash
-        if (linkHash(prev, contents.get(r.id) ?? '') !== r.record_hash) return broken(ChainBreak.CONTENT_CHANGED);
-        prev = r.record_hash;
-      }
-    }
-    if (records.length && (!head || head.seq !== records.length || head.last_hash !== prev)) {
-      const last = records[records.length - 1];
-      return {
-        ok: false,
-        checked: records.length,
-        brokenAt: { seq: last.seq, inspectionId: last.id, kind: ChainBreak.HEAD_MISMATCH, expectedSeq: null },
-      };
-    }
-    return { ok: true, checked: records.length, brokenAt: null };
+    return verifyChain(ctx.tx, viewer.tenantId);
   },
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────────

@@ -1,0 +1,122 @@
+import { PassThrough } from 'node:stream';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Role } from '../../auth/roles';
+import { holdsRoleAtRoot } from '../../auth/scope';
+import { authenticate, createRequestContext } from '../../graphql/context';
+import { AppError, coreError, forLog, httpStatus, localizeError, toAppError, unauthenticated } from '../../graphql/errors';
+import { Locale, localeOf } from '../../graphql/messages';
+import { RouteDeps } from '../domain-module';
+import { tenantArchiveError } from './tenant-archive.errors';
+import { exportTenant, restoreTenant } from './tenant-archive.service';
+
+const TAR_TYPE = 'application/x-tar';
+
+function sendError(reply: FastifyReply, error: unknown, locale: Locale) {
+  let known = toAppError(error);
+  if (!known) {
+    console.error('[tenant-archive]', forLog(error));
+    known = coreError('INTERNAL');
+  }
+  const status = known.details.reason === 'TENANT_ARCHIVE_TOO_LARGE' ? 413 : httpStatus[known.code];
+  const localized = localizeError({ message: known.message, extensions: { ...known.details, code: known.code } }, locale);
+  return reply.status(status).send({ errors: [localized] });
+}
+
+/**
+ * A whole tenant out and back (README: Tenant export and restore):
+ * - `GET /tenant-archives/:slug`: a platform operator (any tenant), or a TENANT_ADMIN at the root org of
+ *   that tenant (its own only; another tenant's slug is 404 like an unknown one); the tar streams as it
+ *   is produced.
+ * - `POST /tenant-archives?slug=<new>` (Content-Type application/x-tar, the archive itself): platform
+ *   operators only, decided before a byte of the body is read; 201 with the restored tenant, its counts.
+ */
+export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, dataSource, limiter, ownerUrl }: RouteDeps): void {
+  /** The tenant the request may export: its id, or a refusal. */
+  async function exportable(request: FastifyRequest, slug: string): Promise<{ id: string; slug: string }> {
+    const ctx = createRequestContext(config, dataSource, request.ip);
+    try {
+      await authenticate(ctx, request.headers.authorization);
+      const viewer = ctx.viewer;
+      if (!viewer) throw unauthenticated();
+      if (viewer.kind === 'operator') {
+        await ctx.tx.setIdentity({ platform: true });
+        await ctx.tx.begin();
+        const [tenant] = await ctx.tx.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = $1`, [slug]);
+        if (!tenant) throw tenantArchiveError('TENANT_ARCHIVE_UNKNOWN_TENANT', { field: 'slug', params: { slug } });
+        return { id: tenant.id, slug };
+      }
+      limiter.check(viewer);
+      const [own] = await ctx.tx.query<{ slug: string }>(`SELECT slug FROM tenants WHERE id = $1`, [viewer.tenantId]);
+      if (own?.slug !== slug) throw tenantArchiveError('TENANT_ARCHIVE_UNKNOWN_TENANT', { field: 'slug', params: { slug } });
+      if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw tenantArchiveError('TENANT_EXPORT_FORBIDDEN');
+      return { id: viewer.tenantId, slug };
+    } finally {
+      await ctx.tx.finish(false);
+    }
+  }
+
+  async function authorizeRestore(request: FastifyRequest): Promise<void> {
+    const ctx = createRequestContext(config, dataSource, request.ip);
+    try {
+      await authenticate(ctx, request.headers.authorization);
+      if (!ctx.viewer) throw unauthenticated();
+      if (ctx.viewer.kind !== 'operator') throw tenantArchiveError('TENANT_RESTORE_OPERATOR_ONLY');
+      const type = String(request.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim()
+        .toLowerCase();
+      if (type !== TAR_TYPE) throw tenantArchiveError('TENANT_RESTORE_CONTENT_TYPE', 'archive');
+    } finally {
+      await ctx.tx.finish(false);
+    }
+  }
+
+  void fastify.register(async (scope) => {
+    // the body stays a stream: the restore reads it entry by entry, bounded by TENANT_ARCHIVE_MAX_BYTES
+    scope.addContentTypeParser(TAR_TYPE, { bodyLimit: config.tenantArchiveMaxBytes }, (_request, payload, done) => done(null, payload));
+    scope.setErrorHandler((error, request, reply) => {
+      if (error instanceof AppError) return sendError(reply, error, localeOf(request.headers['accept-language']));
+      throw error;
+    });
+
+    scope.get('/tenant-archives/:slug', async (request, reply) => {
+      const locale = localeOf(request.headers['accept-language']);
+      let tenant: { id: string; slug: string };
+      try {
+        if (!ownerUrl) throw coreError('INTERNAL');
+        tenant = await exportable(request, (request.params as { slug: string }).slug);
+      } catch (error) {
+        return sendError(reply, error, locale);
+      }
+      const out = new PassThrough();
+      exportTenant(ownerUrl, tenant.id, out).catch((error: unknown) => console.error('[tenant-archive] export failed:', forLog(error)));
+      const day = new Date().toISOString().slice(0, 10);
+      return reply
+        .header('content-type', TAR_TYPE)
+        .header('content-disposition', `attachment; filename="${tenant.slug}-${day}.tar"`)
+        .header('cache-control', 'private, no-store')
+        .header('x-content-type-options', 'nosniff')
+        .send(out);
+    });
+
+    scope.post(
+      '/tenant-archives',
+      { preParsing: async (request, _reply, payload) => (await authorizeRestore(request), payload) },
+      async (request, reply) => {
+        const locale = localeOf(request.headers['accept-language']);
+        try {
+          if (!ownerUrl) throw coreError('INTERNAL');
+          const slug = (request.query as { slug?: string }).slug;
+          const result = await restoreTenant(ownerUrl, request.body as AsyncIterable<Buffer>, {
+            slug: slug || undefined,
+            maxBytes: config.tenantArchiveMaxBytes,
+          });
+          return reply.status(201).send({ tenant: { id: result.tenantId, slug: result.slug, remapped: result.remapped }, ...result });
+        } catch (error) {
+          if (!request.raw.complete) void reply.header('connection', 'close');
+          return sendError(reply, error, locale);
+        }
+      },
+    );
+  });
+}

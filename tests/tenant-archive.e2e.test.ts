@@ -1,0 +1,305 @@
+import { createHash } from 'node:crypto';
+import { Client } from 'pg';
+import { hashPassword } from '../src/auth/password';
+import { TarReader, TarWriter } from '../src/modules/tenant-archive/tar';
+import { Manifest } from '../src/modules/tenant-archive/tenant-archive.service';
+import { pdf, png } from './helpers/evidence-files';
+import { TestServer, login, startTestServer, tokens } from './helpers/server';
+import { tenantId as tenantIdOf } from './helpers/sql';
+import { orgIds } from './helpers/story';
+import { PassThrough } from 'node:stream';
+
+/** The archive's entries, in order. */
+async function entries(archive: Buffer): Promise<{ name: string; body: Buffer }[]> {
+  const reader = new TarReader(
+    (async function* () {
+      yield archive;
+    })(),
+    Infinity,
+    () => new Error('too large'),
+  );
+  const out: { name: string; body: Buffer }[] = [];
+  for (let e = await reader.next(); e; e = await reader.next()) {
+    const pieces: Buffer[] = [];
+    for await (const piece of e.content) pieces.push(piece);
+    out.push({ name: e.name, body: Buffer.concat(pieces) });
+  }
+  return out;
+}
+
+/** An archive rebuilt from entries (a tampered copy). */
+async function pack(list: { name: string; body: Buffer }[]): Promise<Buffer> {
+  const out = new PassThrough();
+  const pieces: Buffer[] = [];
+  out.on('data', (d: Buffer) => pieces.push(d));
+  const tar = new TarWriter(out);
+  for (const e of list) await tar.entry(e.name, e.body.length, [e.body]);
+  await tar.end();
+  return Buffer.concat(pieces);
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** Every tenant table's rows of one tenant, as text, ordered: for comparing two databases (tenant_id left out). */
+async function snapshot(su: Client, tenant: string, skip: string[] = ['refresh_tokens']): Promise<Record<string, string[]>> {
+  const tables = (
+    await su.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')
+        ORDER BY 1`,
+    )
+  ).rows.map((r) => r.name);
+  const out: Record<string, string[]> = {};
+  for (const table of tables.filter((t) => !skip.includes(t))) {
+    out[table] = (
+      await su.query<{ j: string }>(`SELECT (to_jsonb(t) - 'tenant_id')::text AS j FROM "${table}" t WHERE tenant_id = $1 ORDER BY 1`, [
+        tenant,
+      ])
+    ).rows.map((r) => r.j);
+  }
+  return out;
+}
+
+/**
+ * A whole tenant out and back: the export streamed as tar (manifest, hashes, counts), refused to
+ * anyone but an operator or the tenant's own root admin; restored into an empty deployment with every
+ * row, file and chain as it was; tampered archives and another schema version refused with nothing
+ * left behind; restored beside the original under a new slug, isolated from it.
+ */
+describe('tenant export and restore', () => {
+  let a: TestServer;
+  let b: TestServer;
+  let suA: Client;
+  let suB: Client;
+  let operator: string;
+  let archive: Buffer;
+  let manifest: Manifest;
+  let jtj: string;
+
+  const get = async (server: TestServer, path: string, token?: string) => {
+    const res = await fetch(`${server.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return { status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) };
+  };
+  const restore = async (server: TestServer, body: Buffer, token: string, query = '', type = 'application/x-tar') => {
+    const res = await fetch(`${server.baseUrl}/tenant-archives${query}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': type },
+      body,
+    });
+    return { status: res.status, json: (await res.json()) as any };
+  };
+  const reason = (res: { json: any }) => res.json.errors?.[0]?.extensions?.reason;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startTestServer(), startTestServer({ seed: false })]);
+    [suA, suB] = await Promise.all([a.superuser(), b.superuser()]);
+    operator = await a.token('', 'operator');
+    jtj = await tenantIdOf(suA, 'jtj');
+    // evidence and finalized inspections: two records with files, both finalized, one amended
+    const t = await tokens(a, 'jtj', ['inspector', 'secretary']);
+    const ids = await orgIds(a, 'jtj');
+    const upload = async (name: string, bytes: Buffer) => {
+      const form = new FormData();
+      form.append('file', new Blob([bytes]), name);
+      const res = await fetch(`${a.baseUrl}/files`, { method: 'POST', body: form, headers: { authorization: `Bearer ${t.inspector}` } });
+      return ((await res.json()) as { files: { id: string }[] }).files[0].id;
+    };
+    const admin = await a.token('jtj', 'admin');
+    const users = (await a.gql(`{ users(first: 50) { nodes { id username } } }`, {}, admin)).data.users.nodes;
+    const created = await a.gql(
+      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+      {
+        input: {
+          name: '归档督导组',
+          leaderId: users.find((u: { username: string }) => u.username === 'inspector').id,
+          scopeOrgIds: [ids['市公交集团党委']],
+        },
+      },
+      admin,
+    );
+    const team = created.data.createSupervisionTeam.id;
+    for (const [i, org] of ['第一车队党支部', '第二车队党支部'].entries()) {
+      const notes = await upload(`座谈记录${i}.pdf`, pdf());
+      const photo = await upload(`现场照片${i}.png`, png());
+      const recorded = await a.gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+        {
+          input: {
+            idempotencyKey: `archive-${i}`,
+            teamId: team,
+            orgId: ids[org],
+            inspectedOn: '2013-09-10',
+            methods: ['BRIEFING'],
+            summary: `督查${i}`,
+            fileIds: [notes],
+            findings: [{ severity: 'MINOR', description: '台帐不全', fileIds: [photo] }],
+          },
+        },
+        t.inspector,
+      );
+      const id = recorded.data.recordInspection.id;
+      const done = await a.gql(
+        `mutation($input: InspectionRefInput!) { finalizeInspection(input: $input) { state } }`,
+        { input: { id } },
+        t.inspector,
+      );
+      expect(done.data.finalizeInspection.state).toBe('FINALIZED');
+    }
+    // an operator for the empty deployment
+    await suB.query(`INSERT INTO platform_operators (username, display_name, password_hash) VALUES ('operator', '平台运维', $1)`, [
+      await hashPassword('demo'),
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  it('exports only to an operator or the tenant’s own root admin, refusals before anything is read', async () => {
+    const t = await tokens(a, 'jtj', ['admin', 'secretary']);
+    expect((await get(a, '/tenant-archives/jtj')).status).toBe(401);
+    const bySecretary = await get(a, '/tenant-archives/jtj', t.secretary);
+    expect(bySecretary.status).toBe(403);
+    expect(JSON.parse(bySecretary.body.toString()).errors[0].extensions.reason).toBe('TENANT_EXPORT_FORBIDDEN');
+    const foreign = await a.token('szjg', 'admin');
+    expect((await get(a, '/tenant-archives/jtj', foreign)).status).toBe(404);
+    expect((await get(a, '/tenant-archives/nope', operator)).status).toBe(404);
+    const own = await get(a, '/tenant-archives/jtj', t.admin);
+    expect(own.status).toBe(200);
+    expect(own.type).toBe('application/x-tar');
+    // restore: operators only, refused before the body is read
+    const byAdmin = await restore(a, own.body, t.admin, '?slug=jtj-copy');
+    expect(byAdmin.status).toBe(403);
+    expect(reason(byAdmin)).toBe('TENANT_RESTORE_OPERATOR_ONLY');
+    expect(reason(await restore(a, own.body, operator, '?slug=jtj-copy', 'application/octet-stream'))).toBe('TENANT_RESTORE_CONTENT_TYPE');
+  });
+
+  it('streams one tar: version first, every tenant table and file, a manifest of counts and hashes last', async () => {
+    const res = await get(a, '/tenant-archives/jtj', operator);
+    expect(res.status).toBe(200);
+    archive = res.body;
+    const list = await entries(archive);
+    expect(list[0].name).toBe('version.json');
+    expect(list[list.length - 1].name).toBe('manifest.json');
+    manifest = JSON.parse(list[list.length - 1].body.toString());
+    const latest = (await suA.query(`SELECT name FROM schema_migrations ORDER BY timestamp DESC LIMIT 1`)).rows[0].name;
+    expect(manifest).toMatchObject({ schemaVersion: latest, tenant: { id: jtj, slug: 'jtj' }, chain: { records: 2 } });
+    for (const part of manifest.parts) {
+      const entry = list.find((e) => e.name === part.name)!;
+      expect(sha(entry.body)).toBe(part.sha256);
+      expect(entry.body.length).toBe(part.bytes);
+    }
+    const counts: Record<string, number> = {};
+    for (const t of Object.keys(manifest.counts))
+      counts[t] = (await suA.query(`SELECT count(*)::int AS n FROM "${t}" WHERE tenant_id = $1`, [jtj])).rows[0].n;
+    expect(manifest.counts).toEqual(counts);
+    expect(manifest.counts.inspections).toBeGreaterThanOrEqual(2);
+    expect(manifest.counts.file_attachments).toBeGreaterThanOrEqual(4);
+    expect(manifest.counts).not.toHaveProperty('refresh_tokens');
+    expect(manifest.files).toBe((await suA.query(`SELECT count(*)::int AS n FROM file_contents WHERE tenant_id = $1`, [jtj])).rows[0].n);
+    expect(list.filter((e) => e.name.startsWith('files/'))).toHaveLength(manifest.files);
+    // another tenant's rows never appear
+    const szjg = await tenantIdOf(suA, 'szjg');
+    expect(archive.includes(Buffer.from(szjg))).toBe(false);
+  });
+
+  it('refuses a tampered archive (a changed row, a missing file, a truncated one) and another schema version, leaving nothing', async () => {
+    const opB = await login(b.url, '', 'operator');
+    const list = await entries(archive);
+    const tenants = async () => (await suB.query(`SELECT count(*)::int AS n FROM tenants`)).rows[0].n;
+    const users = list.findIndex((e) => e.name === 'tables/users.ndjson');
+    const changed = list.map((e, i) => (i === users ? { ...e, body: Buffer.from(e.body.toString().replace('"admin"', '"admln"')) } : e));
+    const row = await restore(b, await pack(changed), opB);
+    expect(row.status).toBe(400);
+    expect(reason(row)).toBe('TENANT_ARCHIVE_TAMPERED');
+    expect(row.json.errors[0].message).toContain('tables/users.ndjson');
+    const missing = await restore(b, await pack(list.filter((e) => e.name !== list.find((x) => x.name.startsWith('files/'))!.name)), opB);
+    expect(reason(missing)).toBe('TENANT_ARCHIVE_TAMPERED');
+    expect(missing.json.errors[0].message).toMatch(/files\/[0-9a-f]{64}：missing/);
+    const truncated = await restore(b, await pack(list.slice(0, -1)), opB);
+    expect(reason(truncated)).toBe('TENANT_ARCHIVE_INVALID');
+    const version = JSON.parse(list[0].body.toString());
+    const older = await restore(
+      b,
+      await pack([
+        { name: 'version.json', body: Buffer.from(JSON.stringify({ ...version, schemaVersion: 'Foundation1733000000000' })) },
+        ...list.slice(1),
+      ]),
+      opB,
+    );
+    expect(reason(older)).toBe('TENANT_ARCHIVE_SCHEMA');
+    expect(older.json.errors[0].message).toMatch(/^归档的数据库结构版本为 Foundation1733000000000，本系统为 .+版本不一致，无法恢复/);
+    expect(reason(await restore(b, Buffer.from('not a tar at all'.repeat(64)), opB))).toBe('TENANT_ARCHIVE_INVALID');
+    expect(await tenants()).toBe(0);
+    expect((await suB.query(`SELECT count(*)::int AS n FROM orgs`)).rows[0].n).toBe(0);
+  });
+
+  it('restores into an empty deployment: every row, file and chain as exported, ids kept, verifyRecords intact', async () => {
+    const opB = await login(b.url, '', 'operator');
+    const res = await restore(b, archive, opB);
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ tenantId: jtj, slug: 'jtj', remapped: false, files: manifest.files, chainRecords: 2 });
+    expect(res.json.counts).toEqual(manifest.counts);
+    const [before, after] = await Promise.all([snapshot(suA, jtj), snapshot(suB, jtj)]);
+    for (const table of Object.keys(before)) expect({ table, rows: after[table] }).toEqual({ table, rows: before[table] });
+    // users sign in with their own passwords; global ids of the original resolve; the chain verifies
+    const inspector = await login(b.url, 'jtj', 'inspector');
+    const verified = await b.gql(`{ verifyRecords { ok checked } }`, {}, inspector);
+    expect(verified.data.verifyRecords).toEqual({ ok: true, checked: 2 });
+    const ids = await orgIds(a, 'jtj');
+    const org = await b.gql(
+      `query($id: ID!) { node(id: $id) { ... on Org { name } } }`,
+      { id: ids['第一车队党支部'] },
+      await login(b.url, 'jtj', 'admin'),
+    );
+    expect(org.data.node).toEqual({ name: '第一车队党支部' });
+    // a file reads back byte for byte
+    const file = (await suB.query(`SELECT id FROM files WHERE tenant_id = $1 AND name = '现场照片0.png'`, [jtj])).rows[0].id;
+    const download = await get(b, `/files/${Buffer.from(`File:${file}`).toString('base64url')}`, inspector);
+    expect(download.status).toBe(200);
+    const original = await get(a, `/files/${Buffer.from(`File:${file}`).toString('base64url')}`, await a.token('jtj', 'inspector'));
+    expect(download.body.length).toBeGreaterThan(0);
+    expect(download.body.equals(original.body)).toBe(true);
+    // the same archive again: the slug is taken
+    const again = await restore(b, archive, opB);
+    expect(again.status).toBe(409);
+    expect(reason(again)).toBe('TENANT_RESTORE_SLUG_TAKEN');
+  });
+
+  it('restores beside the original under a new slug: a new tenant id, other ids kept, chain intact, the two isolated', async () => {
+    const res = await restore(a, archive, operator, '?slug=jtj-copy');
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ slug: 'jtj-copy', remapped: true, chainRecords: 2 });
+    const copy = res.json.tenantId as string;
+    expect(copy).not.toBe(jtj);
+    const [original, restored] = await Promise.all([
+      snapshot(suA, jtj, ['refresh_tokens', 'link_codes', 'record_chains']),
+      snapshot(suA, copy, ['refresh_tokens', 'link_codes', 'record_chains']),
+    ]);
+    const changedByThisTest = ['audit_log', 'notifications'];
+    for (const table of Object.keys(original).filter((t) => !changedByThisTest.includes(t)))
+      expect({ table, rows: restored[table] }).toEqual({ table, rows: original[table] });
+    const copyInspector = await login(a.url, 'jtj-copy', 'inspector');
+    expect((await a.gql(`{ verifyRecords { ok checked } }`, {}, copyInspector)).data.verifyRecords).toEqual({ ok: true, checked: 2 });
+    // isolation: each sees its own rows only; the same global id resolves in each tenant to its own row
+    const copyAdmin = await login(a.url, 'jtj-copy', 'admin');
+    const admin = await a.token('jtj', 'admin');
+    const orgCount = async (token: string) => (await a.gql(`{ orgs(first: 1) { totalCount } }`, {}, token)).data.orgs.totalCount;
+    expect(await orgCount(copyAdmin)).toBe(await orgCount(admin));
+    const created = await a.gql(
+      `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id name } }`,
+      {
+        input: { parentId: (await orgIds(a, 'jtj'))['市公交集团党委'], name: '只在副本中的党支部', kind: 'BRANCH', category: 'ENTERPRISE' },
+      },
+      copyAdmin,
+    );
+    expect(created.data.createOrg.name).toBe('只在副本中的党支部');
+    expect(await orgCount(copyAdmin)).toBe((await orgCount(admin)) + 1);
+    expect((await a.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: created.data.createOrg.id }, admin)).data.node).toBeNull();
+    const szjg = await a.token('szjg', 'admin');
+    expect((await a.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: created.data.createOrg.id }, szjg)).data.node).toBeNull();
+    // public link codes were issued anew in the copy: printed codes keep leading to the original
+    const codes = (await suA.query(`SELECT tenant_id, code FROM link_codes WHERE tenant_id = ANY($1::uuid[])`, [[jtj, copy]])).rows;
+    const ofCopy = new Set(codes.filter((c) => c.tenant_id === copy).map((c) => c.code));
+    expect(codes.filter((c) => c.tenant_id === jtj).some((c) => ofCopy.has(c.code))).toBe(false);
+  });
+});
