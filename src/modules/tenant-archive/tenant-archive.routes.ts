@@ -45,7 +45,7 @@ export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, 
         if (!tenant) throw tenantArchiveError('TENANT_ARCHIVE_UNKNOWN_TENANT', { field: 'slug', params: { slug } });
         return { id: tenant.id, slug };
       }
-      limiter.check(viewer);
+      await limiter.consume(viewer);
       const [own] = await ctx.tx.query<{ slug: string }>(`SELECT slug FROM tenants WHERE id = $1`, [viewer.tenantId]);
       if (own?.slug !== slug) throw tenantArchiveError('TENANT_ARCHIVE_UNKNOWN_TENANT', { field: 'slug', params: { slug } });
       if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw tenantArchiveError('TENANT_EXPORT_FORBIDDEN');
