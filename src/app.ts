@@ -92,6 +92,7 @@ export async function startApp(config: Config, dataSource: DataSource, listen: {
     method: ['POST', 'OPTIONS'],
     context: async (request) => {
       const ctx = createRequestContext(config, dataSource, request.ip, localeOf(request.headers['accept-language']));
+      ctx.userAgent = request.headers['user-agent'];
       try {
         await authenticate(ctx, request.headers.authorization);
         if (ctx.viewer?.kind === 'user') limiter.check(ctx.viewer);
