@@ -30,7 +30,11 @@ const shared = {
         sourceMaps: 'inline',
       },
     ],
+    // ESM-only packages the server requires (openid-client 6 and its two dependencies): compiled to
+    // CommonJS for jest's module loader, as Node 20.19+ itself loads them with require(esm)
+    '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!(openid-client|oauth4webapi|jose)/)'],
   setupFiles: ['reflect-metadata'],
   setupFilesAfterEnv: ['<rootDir>/tests/helpers/close-leftovers.ts'],
   // Run once per jest invocation (jest de-duplicates a setup module shared by projects).

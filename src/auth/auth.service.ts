@@ -202,3 +202,14 @@ export const authService = {
     ]);
   },
 };
+
+// ── single sign-on (issue 15, SSO) ───────────────────────────────────────────────────────────────────
+/**
+ * The tokens a password sign-in issues, for a user the caller has authenticated otherwise (an OpenID
+ * Connect provider, src/modules/sso) and found enabled, in the request's transaction and tenant.
+ */
+export async function issueSession(ctx: RequestContext, tenantId: string, userId: string): Promise<Session> {
+  const access = signAccessToken(ctx.config, { sub: userId, tid: tenantId, kind: 'user' });
+  const refreshToken = await issueRefreshToken(ctx, tenantId, userId);
+  return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken, tenantId, userId, operatorId: null };
+}

@@ -59,6 +59,8 @@ export async function ensureAppRole(owner: DataSource, ownerUrl: string, role: s
 const WRITE_ONLY_COLUMNS: Record<string, string[]> = {
   users: ['password_hash'],
   platform_operators: ['password_hash'],
+  /** A tenant's OpenID Connect client secret: read only by app_sso_client_secret() for the token exchange. */
+  sso_providers: ['client_secret'],
 };
 
 /**

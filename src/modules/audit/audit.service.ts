@@ -1,4 +1,5 @@
 import { SelectQueryBuilder } from 'typeorm';
+import { RequestTransaction } from '../../db/request-transaction';
 import { holdsRoleAtRoot, underAnySql } from '../../auth/scope';
 import { scopePaths } from '../../auth/viewer';
 import { RequestContext, requireOperator, requireUser } from '../../graphql/context';
@@ -454,4 +455,35 @@ export async function auditRoute(
     entityId: entity?.id ?? null,
     data: { path: url.pathname.slice(0, 500), query: sanitize(Object.fromEntries(url.searchParams)) },
   });
+}
+
+/**
+ * A sign-in that did not come through the login mutation (single sign-on's callback), on a connection
+ * of its own: the account is the username, or `sso:<subject>` for a subject linked to no one.
+ */
+export async function auditSignIn(
+  tx: RequestTransaction,
+  event: {
+    tenantId: string;
+    action: string;
+    account: string | null;
+    outcome: AuditOutcome;
+    reason?: string | null;
+    address: string;
+    userAgent?: string | null;
+    data?: Record<string, unknown>;
+  },
+): Promise<void> {
+  await tx
+    .outside(`SELECT app_audit_auth_event(NULL, $1, $2, NULL, $3, $4, $5, $6, $7, $8)`, [
+      event.tenantId,
+      clip(event.account, 200),
+      event.action,
+      event.outcome,
+      clip(event.reason, 100),
+      clip(event.address, 100),
+      clip(event.userAgent, 500),
+      JSON.stringify(event.data ?? {}),
+    ])
+    .catch((error: unknown) => console.error('[audit] sign-in event not written:', error instanceof Error ? error.message : error));
 }
