@@ -30,11 +30,12 @@ const shared = {
         sourceMaps: 'inline',
       },
     ],
-    '/node_modules/(@scure|@noble)/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+    // ESM-only packages: otplib's base32 and HMAC plugins (@scure/base, @noble/hashes), openid-client 6
+    // and its two dependencies; compiled to CommonJS for jest's module loader, as Node 20.19+ itself
+    // loads them with require(esm)
+    '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  // otplib's base32 and HMAC plugins (@scure/base, @noble/hashes) are ES modules only (Node loads them
-  // with require(esm) since 20.19); jest's CommonJS runtime gets them compiled like our own files
-  transformIgnorePatterns: ['/node_modules/(?!(@scure|@noble)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@scure|@noble|openid-client|oauth4webapi|jose)/)'],
   setupFiles: ['reflect-metadata'],
   setupFilesAfterEnv: ['<rootDir>/tests/helpers/close-leftovers.ts'],
   // Run once per jest invocation (jest de-duplicates a setup module shared by projects).

@@ -143,6 +143,7 @@ export async function startApp(
     context: async (request) => {
       const ctx = createRequestContext(config, dataSource, request.ip, localeOf(request.headers['accept-language']));
       bindRequest(ctx, request);
+      ctx.userAgent = request.headers['user-agent'];
       try {
         await authenticate(ctx, request.headers.authorization);
         if (ctx.viewer?.kind === 'user') await limiter.consume(ctx.viewer);

@@ -26,7 +26,7 @@ describe('database catalog', () => {
     const { rows } = await db.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind = 'r'
         AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id') ORDER BY 1`);
-    expect(rows.map((r) => r.relname)).toEqual(['platform_operators', 'schema_migrations', 'tenants']);
+    expect(rows.map((r) => r.relname)).toEqual(['platform_audit_log', 'platform_operators', 'schema_migrations', 'tenants']);
   });
 
   it('leads every primary key and every foreign key of a tenant-owned table with tenant_id', async () => {

@@ -209,6 +209,17 @@ export const accountService = {
     return { ...base, ...(await this.issue(ctx, state.tenantId, state.id, state.sessionEpoch)) };
   },
 
+  /**
+   * After another proof of identity (single sign-on): the same steps as a password sign-in but the
+   * password's own (a user signing in through the agency's provider is not asked to change a password
+   * it does not use); a second factor the user has, or its roles need, is still asked for.
+   */
+  async afterExternalProof(ctx: RequestContext, tenantId: string, userId: string): Promise<Session> {
+    const state = await accountState(ctx, tenantId, userId);
+    if (!state || state.disabled) throw authError('INVALID_CREDENTIALS');
+    return this.nextStep(ctx, { ...state, mustChangePassword: false, passwordExpired: false }, new Set());
+  },
+
   async issue(ctx: RequestContext, tenantId: string, userId: string, gen: number) {
     const access = signAccessToken(ctx.config, { sub: userId, tid: tenantId, kind: 'user', gen });
     const refreshToken = await issueRefreshToken(ctx, tenantId, userId);

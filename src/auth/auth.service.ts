@@ -242,3 +242,12 @@ export const authService = {
     ]);
   },
 };
+
+// ── single sign-on (issue 15, SSO) ───────────────────────────────────────────────────────────────────
+/**
+ * The tokens a password sign-in issues, for a user the caller has authenticated otherwise (an OpenID
+ * Connect provider, src/modules/sso) and found enabled, in the request's transaction and tenant.
+ */
+export async function issueSession(ctx: RequestContext, tenantId: string, userId: string): Promise<Session> {
+  return accountService.afterExternalProof(ctx, tenantId, userId);
+}

@@ -40,8 +40,10 @@ export async function ensureAppRole(owner: DataSource, ownerUrl: string, role: s
   // narrower grants in the migrations that create them.
   await owner.query(`REVOKE DELETE ON tenants FROM ${quoted}`);
   // Append-only by privilege as well as by trigger.
-  const audit = await owner.query(`SELECT 1 FROM pg_class WHERE relname = 'audit_log' AND relkind = 'r'`);
-  if (audit.length) await owner.query(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM ${quoted}`);
+  for (const log of ['audit_log', 'platform_audit_log']) {
+    const audit = await owner.query(`SELECT 1 FROM pg_class WHERE relname = $1 AND relkind = 'r'`, [log]);
+    if (audit.length) await owner.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${log} FROM ${quoted}`);
+  }
   await restrictSecrets(owner, quoted);
   const url = new URL(ownerUrl);
   url.username = role;
@@ -59,6 +61,8 @@ const WRITE_ONLY_COLUMNS: Record<string, string[]> = {
   password_history: ['password_hash'],
   user_totp: ['secret'],
   recovery_codes: ['code_hash'],
+  /** A tenant's OpenID Connect client secret: read only by app_sso_client_secret() for the token exchange. */
+  sso_providers: ['client_secret'],
 };
 
 /**

@@ -13,6 +13,8 @@ export interface RequestContext {
   tx: RequestTransaction;
   viewer: Viewer | null;
   ip: string;
+  /** The client's User-Agent header (for the audit trail), when the request came over HTTP. */
+  userAgent?: string;
   /** The language the client reads (Accept-Language): messages are rendered in it. */
   locale: Locale;
   /** The signed-in user's tenant's time zone (read with the viewer): instants in messages are written in it. */

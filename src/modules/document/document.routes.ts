@@ -1,5 +1,6 @@
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext, authenticate, createRequestContext, requireUser } from '../../graphql/context';
+import { auditRoute } from '../audit/audit.service';
 import { coreError, forLog, httpStatus, localizeError, toAppError, unauthenticated } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { idOf } from '../../graphql/relay';
@@ -59,8 +60,11 @@ export async function withReadContext<T>(
     if (!ctx.viewer) throw unauthenticated();
     await deps.limiter.consume(requireUser(ctx));
     await ctx.tx.begin();
-    return { value: await work(ctx) };
+    const value = await work(ctx);
+    await auditRoute(ctx, request, 'downloadDocument');
+    return { value };
   } catch (error) {
+    await auditRoute(ctx, request, 'downloadDocument', error);
     return { error };
   } finally {
     await ctx.tx.finish(false).catch(() => undefined);

@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import { Readable } from 'node:stream';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext, authenticate, createRequestContext, loadViewer, requireUser } from '../../graphql/context';
+import { auditRoute } from '../audit/audit.service';
 import { AppError, coreError, forLog, httpStatus, localizeError, toAppError } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { toGlobalId } from '../../graphql/relay';
@@ -245,6 +246,7 @@ export function registerFileRoutes(fastify: FastifyInstance, { config, dataSourc
       } finally {
         await ctx.tx.finish(false).catch(() => undefined);
       }
+      await auditRoute(ctx, request, 'downloadFile', failure, file ? { type: 'File', id: file.id } : null);
       if (failure !== undefined || !file) return sendError(reply, failure, locale);
 
       const etag = `"${file.sha256}"`;

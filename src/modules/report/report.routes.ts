@@ -3,7 +3,8 @@ import { RequestContext, authenticate, createRequestContext, requireUser } from 
 import { AppError, ErrorCode, forLog, httpStatus, localizeError, toAppError, unauthenticated } from '../../graphql/errors';
 import { localeOf, renderReason } from '../../graphql/messages';
 import { idOf } from '../../graphql/relay';
-import { auditService } from '../audit/audit.service';
+import { auditExport } from '../audit/audit.export';
+import { auditRoute, auditService } from '../audit/audit.service';
 import { campaignService, toDateString } from '../campaign/campaign.service';
 import { RouteDeps } from '../domain-module';
 import { LedgerCategory } from '../ledger/ledger.entity';
@@ -75,7 +76,7 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
     reply: FastifyReply,
     work: (ctx: RequestContext) => Promise<{ value: T; commit: boolean }>,
     send: (value: T) => unknown,
-    opts: { counted?: boolean } = {},
+    opts: { counted?: boolean; audit?: string } = {},
   ) {
     const ctx = createRequestContext(config, dataSource, request.ip);
     let outcome: { value: T; commit: boolean } | undefined;
@@ -97,6 +98,8 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
         failure ??= error;
       }
     }
+    // the audit trail: every export, and every refused import (an import that commits wrote its own entry)
+    if (opts.audit && (failure !== undefined || !outcome?.commit)) await auditRoute(ctx, request, opts.audit, failure);
     if (failure !== undefined || !outcome) return sendError(request, reply, failure);
     return send(outcome.value);
   }
@@ -116,6 +119,10 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
       await limiter.consume(viewer);
       requireImportAdmin(viewer);
       contentTypeOf(request);
+    } catch (error) {
+      // a refused import is recorded with the viewer who tried (none: an unsigned request, no actor)
+      await auditRoute(ctx, request, request.url.startsWith('/imports/users') ? 'importUsers' : 'importOrgs', error);
+      throw error;
     } finally {
       await ctx.tx.finish(false);
     }
@@ -139,6 +146,7 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
           reply,
           async (ctx) => ({ value: await build(ctx, request.params as Params, request.query as Query), commit: false }),
           (file) => sendFile(reply, file),
+          { audit: 'export' },
         ),
       );
 
@@ -160,6 +168,9 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
     download('/exports/inspections/:inspectionId', async (ctx, params) =>
       inspectionExport(ctx, await supervisionService.getInspectionOrThrow(ctx, idOf('Inspection', params.inspectionId))),
     );
+
+    // 操作日志 as .xlsx (the auditLog filters; the export itself is recorded like every other)
+    download('/exports/audit', async (ctx, _params, query) => auditExport(ctx, query));
 
     // Empty templates with the expected headers.
     download('/imports/orgs/template', async () =>
@@ -199,7 +210,7 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
             return { value: result, commit: !dryRun };
           },
           (result) => reply.status(result.dryRun ? 200 : 201).send(result),
-          { counted: true },
+          { counted: true, audit: action },
         ),
       );
     upload('/imports/orgs', 'importOrgs', ORG_IMPORT_LIMITS, importOrgs);
