@@ -1,8 +1,7 @@
-import { payload } from '../../auth/auth.resolver';
 import { IsBoolean, Matches, MaxLength, MinLength } from 'class-validator';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { AuthPayload, ViewerKind } from '../../auth/auth.resolver';
-import { RequestContext, loadViewer } from '../../graphql/context';
+import { AuthPayload, payload } from '../../auth/auth.resolver';
+import { RequestContext } from '../../graphql/context';
 import { idOf } from '../../graphql/relay';
 import { User } from '../user/user.entity';
 import { SsoProvider } from './sso.entity';
