@@ -468,8 +468,8 @@ export async function applyUsers(ctx: RequestContext, planned: PlannedUser[], pr
         );
         const ids = chunk.map(() => randomUUID());
         await ctx.tx.execute(
-          `INSERT INTO users (tenant_id, id, username, display_name, password_hash, org_id, disabled)
-           SELECT $1::uuid, u.id, u.username, u.display_name, u.password_hash, u.org_id, false
+          `INSERT INTO users (tenant_id, id, username, display_name, password_hash, org_id, disabled, must_change_password)
+           SELECT $1::uuid, u.id, u.username, u.display_name, u.password_hash, u.org_id, false, true
              FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[]) AS u(id, username, display_name, password_hash, org_id)`,
           [viewer.tenantId, ids, chunk.map((p) => p.username), chunk.map((p) => p.displayName), hashes, chunk.map((p) => p.orgId)],
         );
