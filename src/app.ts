@@ -20,6 +20,7 @@ import { getSchema } from './graphql/schema';
 import { transactionPlugin } from './graphql/transaction-plugin';
 import { registerMetrics } from './metrics';
 import { registerModuleRoutes } from './modules';
+import { JobQueue } from './modules/domain-module';
 
 export interface RunningApp {
   url: string;
@@ -79,6 +80,8 @@ export async function startApp(
   config: Config,
   dataSource: DataSource,
   listen: { port: number; host: string; /** where the JSON log lines go (default stdout) */ logStream?: NodeJS.WritableStream },
+  /** The job queue the modules' routes send work to (imports as jobs); absent: queued rows wait for an instance with a worker. */
+  extra: { queue?: JobQueue } = {},
 ): Promise<RunningApp> {
   const fastify = Fastify({
     bodyLimit: bodyLimitBytes(config.bodyLimit),
@@ -132,7 +135,7 @@ export async function startApp(
     }
   });
   if (config.graphiql) registerGraphiql(fastify);
-  registerModuleRoutes(fastify, { config, dataSource, limiter });
+  registerModuleRoutes(fastify, { config, dataSource, limiter, queue: extra.queue });
 
   await fastify.register(fastifyApollo(apollo), {
     path: '/graphql',

@@ -72,6 +72,10 @@ export interface Config {
   fileLinkTtlSeconds: number;
   /** Key of the signed download links, derived from the JWT key like hashingKey. */
   fileLinkKey: Buffer;
+  /** Imports as jobs: the largest file accepted, its most data rows, and a worker's lease on a running job (seconds). */
+  importJobMaxBytes: number;
+  importJobMaxRows: number;
+  importJobLeaseSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -178,7 +182,8 @@ function trustProxyVar(env: Env): false | string[] {
 }
 
 function readKeyFile(env: Env, name: string): Buffer {
-  const file = env[name]!;
+  const file = env[name];
+  if (!file) throw new ConfigError(`${name} is required`);
   try {
     return readFileSync(file);
   } catch {
@@ -286,5 +291,8 @@ export function loadConfig(env: Env = process.env): Config {
     fileMaxBytes: intVar(env, 'FILE_MAX_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     fileTenantQuotaBytes: intVar(env, 'FILE_TENANT_QUOTA_BYTES', 2 * 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     fileLinkTtlSeconds: intVar(env, 'FILE_LINK_TTL_SECONDS', 300, 1, 3600),
+    importJobMaxBytes: intVar(env, 'IMPORT_JOB_MAX_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    importJobMaxRows: intVar(env, 'IMPORT_JOB_MAX_ROWS', 200_000, 1, 10_000_000),
+    importJobLeaseSeconds: intVar(env, 'IMPORT_JOB_LEASE_SECONDS', 30, 2, 3600),
   };
 }

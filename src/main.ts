@@ -16,8 +16,10 @@ async function main(): Promise<void> {
       if (config.seedDemo) seeded = await seedDemoIfEmpty(dataSource, config);
     },
   });
-  const app = await startApp(config, database.dataSource, { port: config.port, host: config.host });
+  // the worker first, so the routes can send it work (imports as jobs); with JOBS=off a queued import
+  // waits for an instance that runs jobs (its resume sweep sends it)
   const jobs = runJobs ? await startJobWorker({ jobsUrl: database.jobsUrl, dataSource: database.dataSource, config }) : null;
+  const app = await startApp(config, database.dataSource, { port: config.port, host: config.host }, { queue: jobs ?? undefined });
 
   console.log(
     `GraphQL API ready at ${app.url} (${Date.now() - started} ms, Node ${process.version}${database.embedded ? ', embedded PostgreSQL' : ''})`,

@@ -61,7 +61,7 @@ describe('ledgers, briefings, exports and imports', () => {
       },
       body,
     });
-    return { status: res.status, json: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return { status: res.status, json: (await res.json()) as any };
   };
   const xlsxOf = async (rows: unknown[][]) => {
     const wb = new ExcelJS.Workbook();

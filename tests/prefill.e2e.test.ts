@@ -77,6 +77,7 @@ describe('criteria bound to records, and prefilled evaluations', () => {
       await gql(UPDATE, bind('Q7.4', { kind: 'FULFILLED_COMMITMENTS' }), t.admin);
       await gql(UPDATE, bind('Q3.B1', { kind: 'BRIEFINGS_PUBLISHED' }), t.admin);
       await gql(UPDATE, bind('Q2.2', { kind: 'SERVICE_REQUESTS_ANSWERED' }), t.admin);
+      await gql(UPDATE, bind('Q6.5', { kind: 'SERVICE_TEAM_RECORDS' }), t.admin);
       // a partial update keeps the binding; null removes it
       expect((await gql(UPDATE, { input: { id: codes['Q7.4'], title: '班子成员带头践诺' } }, t.admin)).updateCriterion.source.kind).toBe(
         'FULFILLED_COMMITMENTS',
@@ -266,6 +267,20 @@ describe('criteria bound to records, and prefilled evaluations', () => {
 
       // 按时答复的服务请求 addressed to the branch: none in the demo, so 0, as the API lists
       expect(nodeOf(evaluation, 'Q2.2')).toMatchObject({ value: 0, sourceFigure: 0 });
+      // 服务队伍的服务记录 (BOOLEAN: any at all): the branch's volunteer team, as Org.serviceTotals counts it
+      const served = (
+        await gql(
+          `query($o: ID!, $from: Date!, $to: Date!) { node(id: $o) { ... on Org { serviceTotals(from: $from, to: $to) { records } } } }`,
+          // totals span at most 10 years; the demo's service records are all of the last weeks
+          { o: branch, from: `${Number(today.slice(0, 4)) - 9}-01-01`, to: period.to },
+          t.secretary,
+        )
+      ).node.serviceTotals.records;
+      expect(served).toBeGreaterThan(0);
+      const q65 = nodeOf(evaluation, 'Q6.5');
+      expect(q65).toMatchObject({ value: 1, sourceFigure: served });
+      expect(q65.sourceRecords.nodes.map((r) => r.recordType)).toEqual(Array(served).fill('ServiceRecord'));
+      expect(q65.sourceRecords.nodes.every((r) => r.record?.id === r.recordId)).toBe(true);
       // the unbound criteria are untouched
       expect(nodeOf(evaluation, 'Q1.1')).toMatchObject({ value: null, sourceFigure: null });
     });

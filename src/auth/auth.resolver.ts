@@ -58,11 +58,16 @@ function viewerOf(ctx: RequestContext): Viewer | null {
 }
 
 async function payload(ctx: RequestContext, session: Session): Promise<AuthPayload> {
-  await loadViewer(
-    ctx,
-    session.operatorId ? { kind: 'operator', sub: session.operatorId } : { kind: 'user', sub: session.userId!, tid: session.tenantId! },
-  );
-  return { accessToken: session.accessToken, refreshToken: session.refreshToken, expiresAt: session.expiresAt, viewer: viewerOf(ctx)! };
+  const claims = session.operatorId
+    ? { kind: 'operator' as const, sub: session.operatorId }
+    : session.userId && session.tenantId
+      ? { kind: 'user' as const, sub: session.userId, tid: session.tenantId }
+      : null;
+  if (!claims) throw new Error('A session names neither an operator nor a user');
+  await loadViewer(ctx, claims);
+  const viewer = viewerOf(ctx);
+  if (!viewer) throw new Error('The viewer of a new session was not loaded');
+  return { accessToken: session.accessToken, refreshToken: session.refreshToken, expiresAt: session.expiresAt, viewer };
 }
 
 @Resolver(() => Viewer)

@@ -33,7 +33,7 @@ async function issueRefreshToken(ctx: RequestContext, tenantId: string, userId: 
     repo.create({
       tenantId,
       userId,
-      familyId: familyId ?? (await ctx.tx.query(`SELECT gen_random_uuid() AS id`))[0].id,
+      familyId: familyId ?? (await ctx.tx.query<{ id: string }>(`SELECT gen_random_uuid() AS id`))[0].id,
       tokenHash: sha256(secret),
       expiresAt: new Date(Date.now() + ctx.config.refreshTokenTtlSeconds * 1000),
     }),
@@ -107,7 +107,7 @@ export const authService = {
     await throttleSignIn(ctx, input.tenant ?? '', input.username);
     await ctx.tx.begin();
     if (!input.tenant) return this.loginOperator(ctx, input);
-    const [tenant] = await ctx.tx.query(`SELECT app_tenant_by_slug($1) AS id`, [input.tenant]);
+    const [tenant] = await ctx.tx.query<{ id: string | null }>(`SELECT app_tenant_by_slug($1) AS id`, [input.tenant]);
     if (!tenant?.id) {
       await derivePasswordHash(input.password, paramsOf(await dummyHash()));
       throw invalidCredentials();
@@ -147,7 +147,16 @@ export const authService = {
     if (!parsed) throw invalidRefresh();
     await ctx.tx.setIdentity({ tenantId: parsed.tenantId, platform: false });
     await ctx.tx.begin();
-    const [row] = await ctx.tx.query(
+    const [row] = await ctx.tx.query<{
+      id: string;
+      user_id: string;
+      family_id: string;
+      token_hash: string;
+      expires_at: Date;
+      used_at: Date | null;
+      revoked_at: Date | null;
+      disabled: boolean;
+    }>(
       `SELECT rt.id, rt.user_id, rt.family_id, rt.token_hash, rt.expires_at, rt.used_at, rt.revoked_at, u.disabled
          FROM refresh_tokens rt JOIN users u ON u.tenant_id = rt.tenant_id AND u.id = rt.user_id
         WHERE rt.tenant_id = $1 AND rt.id = $2 FOR UPDATE OF rt`,
@@ -180,10 +189,10 @@ export const authService = {
     if (!parsed) return true;
     await ctx.tx.setIdentity({ tenantId: parsed.tenantId, platform: false });
     await ctx.tx.begin();
-    const [row] = await ctx.tx.query(`SELECT family_id, token_hash FROM refresh_tokens WHERE tenant_id = $1 AND id = $2`, [
-      parsed.tenantId,
-      parsed.id,
-    ]);
+    const [row] = await ctx.tx.query<{ family_id: string; token_hash: string }>(
+      `SELECT family_id, token_hash FROM refresh_tokens WHERE tenant_id = $1 AND id = $2`,
+      [parsed.tenantId, parsed.id],
+    );
     if (row && row.token_hash === sha256(parsed.secret)) await this.revokeFamily(ctx, parsed.tenantId, row.family_id);
     return true;
   },

@@ -73,8 +73,7 @@ export class RequestTransaction {
    * the request pool), so that it stands even when the request fails (a sign-in attempt counted
    * against its throttle must stay counted).
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- default removed once every call states its row type (issue 11)
-  async outside<T = any>(sql: string, params?: unknown[]): Promise<T[]> {
+  async outside<T extends object = never>(sql: string, params?: unknown[]): Promise<T[]> {
     this.statements++;
     return (await sideChannel(this.dataSource).query(sql, params)).rows as T[];
   }
@@ -89,8 +88,7 @@ export class RequestTransaction {
   }
 
   /** Rows of a SELECT (or of a write's RETURNING): state the row type, `query<{ id: string }>(…)`. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- default removed once every call states its row type (issue 11)
-  query<T = any>(sql: string, params?: unknown[]): Promise<T[]> {
+  query<T extends object = never>(sql: string, params?: unknown[]): Promise<T[]> {
     return this.manager.query(sql, params);
   }
 
@@ -104,8 +102,10 @@ export class RequestTransaction {
   /** Runs `work` inside a savepoint: a failed mutation field undoes only its own writes. */
   async inSavepoint<T>(work: () => Promise<T>): Promise<T> {
     await this.begin();
+    const runner = this.runner;
+    if (!runner) throw new Error('Request transaction used before it was opened');
     const name = `sp_${++this.savepoints}`;
-    await this.runner!.query(`SAVEPOINT ${name}`);
+    await runner.query(`SAVEPOINT ${name}`);
     try {
       const result = await work();
       if (this.runner) await this.runner.query(`RELEASE SAVEPOINT ${name}`);

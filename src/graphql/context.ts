@@ -69,7 +69,9 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
     ctx.viewer = { kind: 'operator', operatorId: operator.id, username: operator.username };
     return;
   }
-  await ctx.tx.setIdentity({ tenantId: claims.tid!, platform: false });
+  const tenantId = claims.tid;
+  if (!tenantId) throw unauthenticated('TOKEN_INVALID');
+  await ctx.tx.setIdentity({ tenantId, platform: false });
   await ctx.tx.begin();
   const rows: {
     username: string;
@@ -93,11 +95,13 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
   const viewer: UserViewer = {
     kind: 'user',
     userId: claims.sub,
-    tenantId: claims.tid!,
+    tenantId,
     username: rows[0].username,
-    roles: rows
-      .filter((r) => r.assignment_id && r.path)
-      .map((r) => ({ assignmentId: r.assignment_id!, role: r.role!, orgId: r.org_id!, path: r.path! })),
+    roles: rows.flatMap((r) =>
+      r.assignment_id && r.role && r.org_id && r.path
+        ? [{ assignmentId: r.assignment_id, role: r.role, orgId: r.org_id, path: r.path }]
+        : [],
+    ),
   };
   ctx.viewer = viewer;
 }

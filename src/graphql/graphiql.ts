@@ -73,7 +73,7 @@ function loadAssets(): Map<string, Asset> {
 }
 
 function renderPage(assets: Map<string, Asset>, nonce: string): string {
-  const url = (name: string) => `${ASSET_PREFIX}${name}?v=${assets.get(name)!.version}`;
+  const url = (name: string) => `${ASSET_PREFIX}${name}?v=${assets.get(name)?.version ?? ''}`;
   const script = (name: string) => `<script nonce="${nonce}" src="${url(name)}"></script>`;
   const style = (name: string) => `<link rel="stylesheet" nonce="${nonce}" href="${url(name)}">`;
   return `<!doctype html>

@@ -2,8 +2,8 @@ import PgBoss from 'pg-boss';
 import { ConfigError } from '../config';
 import { JOB_SCHEMA } from '../db/jobs-role';
 import { jobRuns } from '../metrics';
-import { moduleSweeps } from '../modules';
-import { Sweep, SweepDeps, SweepOptions, SweepResult } from '../modules/domain-module';
+import { moduleJobs, moduleSweeps } from '../modules';
+import { Job, JobQueue, Sweep, SweepDeps, SweepOptions, SweepResult } from '../modules/domain-module';
 
 /**
  * Background work on a PostgreSQL-backed queue (pg-boss 10), so no other infrastructure is needed.
@@ -23,6 +23,8 @@ import { Sweep, SweepDeps, SweepOptions, SweepResult } from '../modules/domain-m
  */
 export { JOB_SCHEMA };
 export const queueName = (sweep: string) => `sweep-${sweep}`;
+/** The queue of a module's on-demand job (DomainModule.jobs). */
+export const jobQueueName = (job: string) => `job-${job}`;
 
 export interface JobWorkerOptions extends SweepDeps {
   /** The jobs role's connection string: see the note above. `database.jobsUrl`. */
@@ -36,13 +38,15 @@ export interface JobWorkerOptions extends SweepDeps {
   sweepOptions?: Omit<SweepOptions, 'asOf'>;
   /** The sweeps to run (default: every module's, from the registry). */
   sweeps?: Sweep[];
+  /** The on-demand jobs to run (default: every module's, from the registry). */
+  jobs?: Job[];
 }
 
 export interface SweepJobData {
   asOf?: string;
 }
 
-export interface JobWorker {
+export interface JobWorker extends JobQueue {
   boss: PgBoss;
   /** Queues a sweep now (or after `startAfterSeconds`); null when an identical one is already waiting. */
   enqueue(sweep: string, data?: SweepJobData, options?: { startAfterSeconds?: number }): Promise<string | null>;
@@ -57,9 +61,27 @@ export function jobsEnabled(env: Record<string, string | undefined> = process.en
   throw new ConfigError(`JOBS must be on or off, got "${env.JOBS}"`);
 }
 
+/** Runs a job and counts it in `party_job_runs_total` by queue and outcome (/metrics). */
+async function counted<T>(queue: string, run: () => Promise<T>): Promise<T> {
+  try {
+    const result = await run();
+    jobRuns.inc({ queue, outcome: 'ok' });
+    return result;
+  } catch (error) {
+    jobRuns.inc({ queue, outcome: 'failed' });
+    throw error;
+  }
+}
+
 export async function startJobWorker(options: JobWorkerOptions): Promise<JobWorker> {
   const schedule = options.schedule ?? true;
   const sweeps = options.sweeps ?? moduleSweeps;
+  const jobs = options.jobs ?? moduleJobs;
+  const send: JobQueue['send'] = (name, data) => {
+    if (!jobs.some((j) => j.name === name)) throw new Error(`No module registers a job named ${name}`);
+    return boss.send(jobQueueName(name), data);
+  };
+  const deps: SweepDeps = { dataSource: options.dataSource, config: options.config, queue: { send } };
   const boss = new PgBoss({
     connectionString: options.jobsUrl,
     schema: JOB_SCHEMA,
@@ -86,24 +108,29 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
       });
       if (schedule) await boss.schedule(queueName(sweep.name), sweep.schedule, {}, { tz: 'Asia/Shanghai', singletonKey: sweep.name });
     }
+    for (const job of jobs) {
+      // no retries here: a job's own lease decides whether an interrupted run resumes (import jobs)
+      await boss.createQueue(jobQueueName(job.name), {
+        name: jobQueueName(job.name),
+        policy: 'standard',
+        retryLimit: 0,
+        expireInSeconds: job.expireInSeconds ?? 3600,
+      });
+    }
     if (options.work ?? true) {
       for (const sweep of sweeps) {
         await boss.work<SweepJobData>(
           queueName(sweep.name),
           { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-          async ([job]): Promise<SweepResult> => {
-            try {
-              const result = await sweep.run(
-                { dataSource: options.dataSource, config: options.config },
-                { ...options.sweepOptions, asOf: job.data?.asOf },
-              );
-              jobRuns.inc({ queue: queueName(sweep.name), outcome: 'ok' });
-              return result;
-            } catch (error) {
-              jobRuns.inc({ queue: queueName(sweep.name), outcome: 'failed' });
-              throw error;
-            }
-          },
+          async ([job]): Promise<SweepResult> =>
+            counted(queueName(sweep.name), () => sweep.run(deps, { ...options.sweepOptions, asOf: job.data?.asOf })),
+        );
+      }
+      for (const job of jobs) {
+        await boss.work<Record<string, unknown>>(
+          jobQueueName(job.name),
+          { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
+          async ([message]) => counted(jobQueueName(job.name), () => job.run(deps, message.data ?? {})),
         );
       }
     }
@@ -113,6 +140,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   }
   return {
     boss,
+    send,
     async enqueue(name, data = {}, opts = {}) {
       if (!sweeps.some((s) => s.name === name)) throw new Error(`No module registers a sweep named ${name}`);
       return boss.send(queueName(name), data, {

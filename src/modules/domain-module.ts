@@ -36,6 +36,27 @@ export type MutationHook = (
 export interface SweepDeps {
   dataSource: DataSource;
   config: Config;
+  /** The job queue (absent when sweeps are run directly, without a worker). */
+  queue?: JobQueue;
+}
+
+/** Sends work to a module's job (DomainModule.jobs) through the job worker's queue (pg-boss). */
+export interface JobQueue {
+  /** Queues one run of the job `name` with `data`; the pg-boss id, or null when refused as a duplicate. */
+  send(name: string, data: object): Promise<string | null>;
+}
+
+/**
+ * On-demand background work a module registers (an import file, a tenant export): the job worker keeps
+ * a queue `job-<name>` and runs `run` for each message, one at a time per process. A message may be
+ * delivered again (a restart, a re-send): `run` must be idempotent (the import jobs claim a lease first).
+ */
+export interface Job {
+  /** Unique across modules; the queue is `job-<name>`. */
+  name: string;
+  /** How long one run may take before pg-boss gives it up (default an hour). */
+  expireInSeconds?: number;
+  run(deps: SweepDeps, data: Record<string, unknown>): Promise<void>;
 }
 
 /** One run's options: `asOf` judges dates as of that day ('YYYY-MM-DD'); a module's sweeps may take more of their own. */
@@ -68,6 +89,8 @@ export interface RouteDeps {
   dataSource: DataSource;
   /** The per-user and per-tenant request limits /graphql counts against, shared with these routes. */
   limiter: RequestLimiter;
+  /** The job queue, when this process has a job worker (or producer). */
+  queue?: JobQueue;
 }
 
 /**
@@ -88,6 +111,8 @@ export interface DomainModule {
   routes?: (fastify: FastifyInstance, deps: RouteDeps) => void;
   /** Background sweeps (reminders, overdue alerts) the job worker schedules and runs. */
   sweeps?: Sweep[];
+  /** On-demand background jobs (imports as jobs) the job worker runs when a message is sent to them. */
+  jobs?: Job[];
   /** Wraps every root mutation (core knows no module by name; the audit module registers its trail here). */
   aroundMutation?: MutationHook;
   /** What each live topic this module serves lets a subscriber see (src/graphql/live.ts), by topic. */

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { FastifyInstance } from 'fastify';
-import { DomainModule, LiveReread, MutationHook, NodeFetcher, RouteDeps, Sweep } from './domain-module';
+import { DomainModule, Job, LiveReread, MutationHook, NodeFetcher, RouteDeps, Sweep } from './domain-module';
 
 /**
  * Every domain module under src/modules, in folder order. Found on disk (each folder's
@@ -38,5 +38,10 @@ export function registerModuleRoutes(fastify: FastifyInstance, deps: RouteDeps):
 export const moduleSweeps: Sweep[] = domainModules.flatMap((m) => m.sweeps ?? []);
 for (const [i, sweep] of moduleSweeps.entries()) {
   if (moduleSweeps.findIndex((s) => s.name === sweep.name) !== i) throw new Error(`Sweep ${sweep.name} is registered twice`);
+}
+/** Every module's on-demand jobs; a name is a queue, unique like the sweeps'. */
+export const moduleJobs: Job[] = domainModules.flatMap((m) => m.jobs ?? []);
+for (const [i, job] of moduleJobs.entries()) {
+  if (moduleJobs.findIndex((j) => j.name === job.name) !== i) throw new Error(`Job ${job.name} is registered twice`);
 }
 export const moduleLiveTopics: Record<string, LiveReread> = Object.assign({}, ...domainModules.map((m) => m.liveTopics ?? {}));

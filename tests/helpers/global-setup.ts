@@ -9,7 +9,6 @@ import { seedDemoIfEmpty } from '../../src/seed/demo';
 import { TEMPLATE_DEMO, TEMPLATE_EMPTY, TEST_JWT_SECRET, adminQuery, clusterUrl } from './test-database';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __EMBEDDED_PG__: { stop(): Promise<void> } | undefined;
 }
 

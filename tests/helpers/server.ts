@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { RunningApp, startApp } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
 import { Database, openDatabase } from '../../src/db/database';
+import { JobWorker, JobWorkerOptions, startJobWorker } from '../../src/jobs/worker';
 import { trackOpen, trackStart } from './leftovers';
 import { TEMPLATE_DEMO, TEMPLATE_EMPTY, TEST_JWT_SECRET, clusterUrl, createTestDatabase, dropTestDatabase } from './test-database';
 
@@ -28,6 +29,8 @@ export interface TestServer {
   token(tenant: string, username: string): Promise<string>;
   /** The server's JSON log lines (the last 20,000); error lines are also written to console.error. */
   logs: string[];
+  /** The job worker, when started with `jobs` (its on-demand jobs; no cron unless asked). */
+  jobs?: JobWorker;
   /** Superuser client on this test file's database, for looking under the API. */
   superuser(): Promise<Client>;
   close(): Promise<void>;
@@ -36,6 +39,8 @@ export interface TestServer {
 export interface TestServerOptions {
   seed?: boolean;
   env?: Record<string, string>;
+  /** Starts a job worker (pg-boss on this database) whose queue the routes send to: the modules' jobs, no sweeps or cron unless given. */
+  jobs?: Partial<Pick<JobWorkerOptions, 'sweeps' | 'jobs' | 'schedule' | 'pollingIntervalSeconds'>>;
 }
 
 /** POSTs a GraphQL request to `url` over real HTTP (a server not started by startTestServer, too). */
@@ -108,9 +113,21 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     },
   });
   let app: RunningApp;
+  let jobs: JobWorker | undefined;
   try {
-    app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1', logStream });
+    if (options.jobs)
+      jobs = await startJobWorker({
+        jobsUrl: database.jobsUrl,
+        dataSource: database.dataSource,
+        config,
+        schedule: false,
+        sweeps: [],
+        pollingIntervalSeconds: 0.5,
+        ...options.jobs,
+      });
+    app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1', logStream }, { queue: jobs });
   } catch (error) {
+    await jobs?.stop().catch(() => undefined);
     await database.close();
     await dropTestDatabase(dbName);
     throw error;
@@ -128,6 +145,7 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     config,
     database,
     dbName,
+    jobs,
     gql,
     logs,
     async token(tenant, username) {
@@ -149,6 +167,7 @@ async function start(options: TestServerOptions): Promise<TestServer> {
       closing ??= (async () => {
         try {
           await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+          await jobs?.stop().catch(() => undefined);
           await app.close();
         } finally {
           try {

@@ -221,7 +221,11 @@ describe('SIGTERM during load', () => {
       }
     };
     const workers = Array.from({ length: 8 }, worker);
-    await new Promise((r) => setTimeout(r, 1000));
+    // load first (at least a second of it and 20 answers: a busy machine answers fewer per second)
+    const loadStarted = Date.now();
+    while (Date.now() - loadStarted < 1000 || (results.length < 20 && Date.now() - loadStarted < 30_000)) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const termAt = Date.now();
     child.kill('SIGTERM');
     const { code, at } = await exited;

@@ -20,6 +20,8 @@ export enum CriterionSourceKind {
   BRIEFINGS_PUBLISHED = 'BRIEFINGS_PUBLISHED',
   /** 上级服务下级: service requests to the org answered within their time limit in the period. */
   SERVICE_REQUESTS_ANSWERED = 'SERVICE_REQUESTS_ANSWERED',
+  /** 党员学雷锋车队、爱心车队: service records of the org's own service teams in the period. */
+  SERVICE_TEAM_RECORDS = 'SERVICE_TEAM_RECORDS',
   /** 群众评议: the satisfied share of the org's public reviews (a PERCENT criterion; as fillScoreFromSatisfaction). */
   PUBLIC_SATISFACTION = 'PUBLIC_SATISFACTION',
 }
@@ -30,6 +32,7 @@ export const criterionSourceKindLabels: Record<CriterionSourceKind, string> = {
   LEDGER_ENTRIES: '管理台帐',
   BRIEFINGS_PUBLISHED: '已报送的简报',
   SERVICE_REQUESTS_ANSWERED: '按时答复的服务请求',
+  SERVICE_TEAM_RECORDS: '服务队伍的服务记录',
   PUBLIC_SATISFACTION: '群众评议满意率',
 };
 

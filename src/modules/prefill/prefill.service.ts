@@ -97,6 +97,14 @@ const COUNTS: Record<Exclude<CriterionSourceKind, CriterionSourceKind.PUBLIC_SAT
              AND (r.answered_at AT TIME ZONE $7)::date BETWEEN $3::date AND $4::date
            ORDER BY occurred_on DESC, r.id DESC LIMIT $5`,
   },
+  SERVICE_TEAM_RECORDS: {
+    recordType: 'ServiceRecord',
+    sql: `SELECT r.id, r.served_on::text AS occurred_on, left(t.name || '：' || r.place, 200) AS label, count(*) OVER ()::int AS total
+            FROM service_records r JOIN service_teams t ON t.tenant_id = r.tenant_id AND t.id = r.team_id
+           WHERE r.tenant_id = $1 AND r.org_id = $2 AND r.served_on BETWEEN $3::date AND $4::date
+             AND $6::text IS NULL AND $7::text IS NOT NULL
+           ORDER BY r.served_on DESC, r.id DESC LIMIT $5`,
+  },
 };
 
 /** The raw value a bound criterion takes from its source's figure. */

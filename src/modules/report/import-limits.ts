@@ -37,6 +37,9 @@ export interface TableLimits {
   cells: number;
   cellLength: number;
   lineLength: number;
+  /** .xlsx: the inflated bytes of one part and of all parts read (default MAX_XLSX_PART_BYTES, MAX_XLSX_INFLATED_BYTES). */
+  partBytes?: number;
+  inflatedBytes?: number;
 }
 
 export const ORG_IMPORT_LIMITS: TableLimits = {
@@ -53,6 +56,20 @@ export const USER_IMPORT_LIMITS: TableLimits = {
   cellLength: MAX_CELL_LENGTH,
   lineLength: MAX_CSV_LINE_LENGTH,
 };
+
+/**
+ * The bounds of a file imported as a job (POST /imports/…/jobs): `maxRows` data rows (IMPORT_JOB_MAX_ROWS)
+ * within a file of at most IMPORT_JOB_MAX_BYTES; an .xlsx sheet of 200,000 rows inflates to about 70 MB.
+ */
+export const jobImportLimits = (maxRows: number): TableLimits => ({
+  rows: maxRows,
+  columns: MAX_IMPORT_COLUMNS,
+  cells: maxRows * 10,
+  cellLength: MAX_CELL_LENGTH,
+  lineLength: MAX_CSV_LINE_LENGTH,
+  partBytes: Math.max(MAX_XLSX_PART_BYTES, maxRows * 1024),
+  inflatedBytes: Math.max(MAX_XLSX_INFLATED_BYTES, maxRows * 1536),
+});
 
 /** The refusals, one reason per bound, the figure in `extensions.limit`. */
 export const tooManyRows = (limit: number) => reportError('TOO_MANY_ROWS', { field: 'file', params: { limit } });

@@ -1,15 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import { hashPassword } from '../../auth/password';
 import { Role, roleLabels } from '../../auth/roles';
 import { holdsRole, inScope, visibleOrgSql } from '../../auth/scope';
 import { UserViewer } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { AppError, Problem, toAppError } from '../../graphql/errors';
+import { AppError, Problem } from '../../graphql/errors';
 import { MessageParam, renderReason } from '../../graphql/messages';
 import { toGlobalId } from '../../graphql/relay';
-import { Org, OrgCategory, OrgKind, orgCategoryLabels, orgKindLabels } from '../org/org.entity';
-import { orgService } from '../org/org.service';
-import { PASSWORD_LENGTH, userService } from '../user/user.service';
+import { Org, OrgCategory, OrgKind, orgCategoryLabels, orgKindLabels, pathLabel } from '../org/org.entity';
+import { PASSWORD_LENGTH } from '../user/user.service';
 import { MAX_ORG_ROWS, MAX_USER_ROWS, tooManyRows } from './import-limits';
 import { ReportReason, reportError } from './report.errors';
+import { OrgIndex, TreeNode } from './org-index';
 import { Table } from './table';
 
 /**
@@ -120,83 +122,8 @@ function problem(row: number, column: string, { reason, params = {} }: Refusal):
   return { ...values, path: `row ${row}, ${column}`, reason, message: renderReason(reason, values, 'zh-CN') ?? reason };
 }
 
-function rejected(problems: ImportProblem[]): AppError {
+export function rejected(problems: ImportProblem[]): AppError {
   return reportError('IMPORT_INVALID', { params: { count: problems.length }, problems });
-}
-
-/** A service refusal while applying a row (its reason and parameters kept), reported against the column its field names. */
-function serviceProblem<F extends string>(
-  row: number,
-  error: unknown,
-  cols: Record<F, { header: string }>,
-  fallback: F,
-  fields: Record<string, F>,
-): ImportProblem {
-  const known = toAppError(error);
-  if (!known) throw error;
-  const { reason, field, problems: _problems, ...params } = known.details;
-  const column = cols[fields[field?.replace(/^input\./, '') ?? ''] ?? fallback].header;
-  return { ...params, row, column, path: `row ${row}, ${column}`, ...(reason ? { reason } : {}), message: known.message };
-}
-
-interface TreeNode {
-  id: string | null;
-  name: string;
-  kind: OrgKind;
-  archived: boolean;
-  manageable: boolean;
-  parent: TreeNode | null;
-  /** The import row that creates it (pending orgs). */
-  row?: number;
-}
-
-/** The orgs the viewer sees (its scope and the ancestors above it), as a tree to resolve names and name paths in. */
-async function visibleTree(ctx: RequestContext): Promise<TreeNode[]> {
-  const viewer = requireUser(ctx);
-  const visible = visibleOrgSql(viewer, 'o');
-  const orgs = await ctx.tx
-    .repository(Org)
-    .createQueryBuilder('o')
-    .where('o.tenant_id = :t', { t: viewer.tenantId })
-    .andWhere(visible.sql, visible.params)
-    .orderBy('o.path')
-    .getMany();
-  const nodes = new Map<string, TreeNode>();
-  for (const o of orgs) {
-    nodes.set(o.id, {
-      id: o.id,
-      name: o.name,
-      kind: o.kind,
-      archived: !!o.archivedAt,
-      manageable: inScope(viewer, o.path, ADMIN),
-      parent: o.parentId ? (nodes.get(o.parentId) ?? null) : null,
-    });
-  }
-  return [...nodes.values()];
-}
-
-function namePath(node: TreeNode): string[] {
-  const names: string[] = [];
-  for (let n: TreeNode | null = node; n; n = n.parent) names.unshift(n.name);
-  return names;
-}
-
-/** An org by name, or by a name path ("市公交集团党委/第一车队党支部", from the root or any ancestor down). */
-function resolve(nodes: TreeNode[], text: string): { node: TreeNode } | { refusal: Refusal } {
-  const segments = text
-    .split(/[/／>]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (!segments.length) return { refusal: { reason: 'IMPORT_ORG_PATH_EMPTY', params: { value: text } } };
-  const matches = nodes.filter((n) => {
-    const path = namePath(n);
-    return path.length >= segments.length && segments.every((s, i) => path[path.length - segments.length + i] === s);
-  });
-  if (!matches.length) return { refusal: { reason: 'IMPORT_ORG_UNKNOWN', params: { value: text } } };
-  if (matches.length > 1) {
-    return { refusal: { reason: 'IMPORT_ORG_AMBIGUOUS', params: { value: text, example: namePath(matches[0]).join('/') } } };
-  }
-  return { node: matches[0] };
 }
 
 /** The values a column accepts, for a refusal's message: labels in Chinese, codes as the API spells them. */
@@ -214,6 +141,90 @@ function requireAdmin(ctx: RequestContext) {
   requireImportAdmin(requireUser(ctx));
 }
 
+/** Rows checked or applied so far, reported every PROGRESS_EVERY rows (a job records it; the loop also yields to other requests). */
+export type Progress = (done: number) => Promise<void>;
+const PROGRESS_EVERY = 1000;
+/** Rows per INSERT statement (each column one array parameter). */
+const INSERT_CHUNK = 5000;
+
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function step(done: number, progress?: Progress) {
+  if (done % PROGRESS_EVERY) return;
+  await yieldToOthers();
+  await progress?.(done);
+}
+
+/** The orgs the viewer sees (its scope and the ancestors above it), indexed by name and name path. */
+async function visibleTree(ctx: RequestContext): Promise<OrgIndex> {
+  const viewer = requireUser(ctx);
+  const visible = visibleOrgSql(viewer, 'o');
+  const orgs = await ctx.tx
+    .repository(Org)
+    .createQueryBuilder('o')
+    .where('o.tenant_id = :t', { t: viewer.tenantId })
+    .andWhere(visible.sql, visible.params)
+    .orderBy('o.path_key')
+    .getMany();
+  const index = new OrgIndex();
+  const nodes = new Map<string, TreeNode>();
+  for (const o of orgs) {
+    const node: TreeNode = {
+      id: o.id,
+      name: o.name,
+      kind: o.kind,
+      path: o.path,
+      archived: !!o.archivedAt,
+      manageable: inScope(viewer, o.path, ADMIN),
+      parent: o.parentId ? (nodes.get(o.parentId) ?? null) : null,
+    };
+    nodes.set(o.id, node);
+    index.add(node);
+  }
+  return index;
+}
+
+/** An org by name, or by a name path ("市公交集团党委/第一车队党支部", from the root or any ancestor down). */
+function resolve(index: OrgIndex, text: string): { node: TreeNode } | { refusal: Refusal } {
+  const segments = text
+    .split(/[/／>]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!segments.length) return { refusal: { reason: 'IMPORT_ORG_PATH_EMPTY', params: { value: text } } };
+  const found = index.resolve(segments);
+  if ('unknown' in found) return { refusal: { reason: 'IMPORT_ORG_UNKNOWN', params: { value: text } } };
+  if ('ambiguous' in found) {
+    return { refusal: { reason: 'IMPORT_ORG_AMBIGUOUS', params: { value: text, example: index.namePath(found.ambiguous).join('/') } } };
+  }
+  return found;
+}
+
+export interface PlannedOrg {
+  row: number;
+  node: TreeNode;
+  parent: TreeNode;
+  category: OrgCategory;
+}
+
+export interface PlannedUser {
+  row: number;
+  username: string;
+  displayName: string;
+  orgId: string;
+  role: Role;
+  password: string;
+  /** Set when applied. */
+  id?: string;
+}
+
+/** A file checked: what it would create, or every problem found (then nothing is created). */
+export interface Checked<P> {
+  rows: number;
+  planned: P[];
+  problems: ImportProblem[];
+}
+
+/** The row bounds of a file: `max` data rows, at least one. */
 function limitRows(table: Table, max: number) {
   if (table.rows.length > max) throw tooManyRows(max);
   if (!table.rows.length) {
@@ -226,18 +237,17 @@ function limitRows(table: Table, max: number) {
 }
 
 /**
- * Orgs from a table (name, kind label or code, category, parent name or path), checked row by row
- * against the tree and earlier rows; then, unless dry-running, created through orgService.create in
- * the caller's transaction. Any bad row rejects the whole file with every problem listed.
+ * Checks an org table (name, kind label or code, category, parent name or path) row by row against
+ * the viewer's tree and the earlier rows; names resolve through one index (O(1) per row).
  */
-export async function importOrgs(ctx: RequestContext, table: Table, dryRun: boolean): Promise<ImportResult> {
+export async function checkOrgs(ctx: RequestContext, table: Table, progress?: Progress): Promise<Checked<PlannedOrg>> {
   requireAdmin(ctx);
-  limitRows(table, MAX_ORG_ROWS);
   const problems: ImportProblem[] = [];
   const cols = columnsOf(table, ORG_COLUMNS, problems);
-  if (problems.length) throw rejected(problems);
-  const nodes = await visibleTree(ctx);
-  const planned: { row: number; node: TreeNode; parent: TreeNode; category: OrgCategory }[] = [];
+  if (problems.length) return { rows: table.rows.length, planned: [], problems };
+  const index = await visibleTree(ctx);
+  const planned: PlannedOrg[] = [];
+  let done = 0;
   for (const { row, values } of table.rows) {
     const cell = (f: keyof typeof cols) => values[cols[f].index] ?? '';
     const bad = (f: keyof typeof cols, reason: Refusal['reason'], params?: Refusal['params']) =>
@@ -253,7 +263,7 @@ export async function importOrgs(ctx: RequestContext, table: Table, dryRun: bool
     let parent: TreeNode | undefined;
     if (!cell('parent')) bad('parent', 'IMPORT_VALUE_REQUIRED');
     else {
-      const found = resolve(nodes, cell('parent'));
+      const found = resolve(index, cell('parent'));
       if ('refusal' in found) bad('parent', found.refusal.reason, found.refusal.params);
       else if (!found.node.manageable) bad('parent', 'IMPORT_PARENT_NOT_ADMIN');
       else if (found.node.archived) bad('parent', 'IMPORT_PARENT_ARCHIVED');
@@ -261,52 +271,130 @@ export async function importOrgs(ctx: RequestContext, table: Table, dryRun: bool
         bad('kind', 'ORG_PARENT_KIND', { kind: orgKindLabels[kind], parentKind: orgKindLabels[found.node.kind] });
       else parent = found.node;
     }
-    const sibling = parent && name ? nodes.find((n) => n.parent === parent && n.name === name) : undefined;
+    const sibling = parent && name ? index.child(parent, name) : undefined;
     if (parent && sibling) {
       if (sibling.row) bad('name', 'IMPORT_ORG_REPEATED', { name, parent: parent.name, earlierRow: sibling.row });
       else bad('name', 'IMPORT_ORG_EXISTS', { name, parent: parent.name });
     }
     if (problems.length === before && kind && category && parent) {
-      const node: TreeNode = { id: null, name, kind, archived: false, manageable: true, parent, row };
-      nodes.push(node);
+      const node: TreeNode = { id: null, name, kind, path: null, archived: false, manageable: true, parent, row };
+      index.add(node);
       planned.push({ row, node, parent, category });
     }
+    await step(++done, progress);
   }
-  if (problems.length) throw rejected(problems);
-  if (dryRun)
-    return { dryRun, rows: table.rows.length, created: 0, items: planned.map((p) => ({ row: p.row, id: null, name: p.node.name })) };
+  return { rows: table.rows.length, planned, problems };
+}
 
-  const items: ImportResult['items'] = [];
-  for (const p of planned) {
-    // a parent named by an earlier row was created before this one (rows apply in order)
-    const parentId = p.parent.id;
-    if (!parentId) throw new Error(`import row ${p.row}: its parent has not been created`);
-    try {
-      const org = await orgService.create(ctx, { parentId, name: p.node.name, kind: p.node.kind, category: p.category });
-      p.node.id = org.id;
-      items.push({ row: p.row, id: toGlobalId('Org', org.id), name: org.name });
-    } catch (error) {
-      problems.push(serviceProblem(p.row, error, cols, 'name', { parentId: 'parent', kind: 'kind', category: 'category', name: 'name' }));
-    }
-    if (problems.length) break; // the transaction is rolled back; later rows may depend on this one
+/** Runs `insert` on `rows` in chunks of INSERT_CHUNK; `progress` after each. */
+async function inChunks<T>(rows: T[], insert: (chunk: T[]) => Promise<void>, progress?: Progress) {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await insert(rows.slice(i, i + INSERT_CHUNK));
+    await yieldToOthers();
+    await progress?.(Math.min(rows.length, i + INSERT_CHUNK));
   }
-  if (problems.length) throw rejected(problems);
+}
+
+const isUniqueViolation = (error: unknown, constraint: string) => {
+  const e = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const pg = e.driverError ?? e;
+  return pg.code === '23505' && pg.constraint === constraint;
+};
+
+/**
+ * Creates checked orgs in the caller's transaction, as orgService.create would one by one (the existing
+ * parents locked against a concurrent archive and refused when archived, established today in the
+ * tenant's time zone, a sibling's name unique among live siblings), but in multi-row INSERTs of
+ * INSERT_CHUNK rows (rows apply in file order, so a parent named by an earlier row exists first).
+ * Row-level security checks every row as for a request. A refusal met here is a problem of its row.
+ */
+export async function applyOrgs(ctx: RequestContext, planned: PlannedOrg[], progress?: Progress): Promise<ImportProblem[]> {
+  const viewer = requireUser(ctx);
+  const header = (f: 'name' | 'parent') => ORG_COLUMNS.find((c) => c.field === f)?.header ?? f;
+  const existing = [...new Set(planned.flatMap((p) => (!p.parent.row && p.parent.id ? [p.parent.id] : [])))];
+  const locked = await ctx.tx.query<{ id: string; archived: boolean }>(
+    `SELECT id, archived_at IS NOT NULL AS archived FROM orgs WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR SHARE`,
+    [viewer.tenantId, existing],
+  );
+  const archived = new Set(locked.filter((r) => r.archived).map((r) => r.id));
+  const problems = planned
+    .filter((p) => !p.parent.row && archived.has(p.parent.id ?? ''))
+    .map((p) => problem(p.row, header('parent'), { reason: 'IMPORT_PARENT_ARCHIVED' }));
+  if (problems.length) return problems;
+  const [{ today }] = await ctx.tx.query<{ today: string }>(
+    `SELECT (now() AT TIME ZONE coalesce((SELECT settings->>'timezone' FROM tenants WHERE id = app_tenant_id()), 'Asia/Shanghai'))::date::text AS today`,
+  );
+  for (const p of planned) {
+    // rows apply in order: a planned parent got its id and path from an earlier row
+    if (!p.parent.path || !p.parent.id) throw new Error(`import row ${p.row}: its parent has no path`);
+    p.node.id = randomUUID();
+    p.node.path = `${p.parent.path}.${pathLabel(p.node.id)}`;
+  }
+  try {
+    await inChunks(
+      planned,
+      async (chunk) => {
+        await ctx.tx.execute(
+          `INSERT INTO orgs (tenant_id, id, parent_id, name, kind, category, path, established_on)
+           SELECT $1::uuid, u.id, u.parent_id, u.name, u.kind, u.category, u.path::ltree, $8::date
+             FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(id, parent_id, name, kind, category, path)`,
+          [
+            viewer.tenantId,
+            chunk.map((p) => p.node.id),
+            chunk.map((p) => p.parent.id),
+            chunk.map((p) => p.node.name),
+            chunk.map((p) => p.node.kind),
+            chunk.map((p) => p.category),
+            chunk.map((p) => p.node.path),
+            today,
+          ],
+        );
+      },
+      progress,
+    );
+  } catch (error) {
+    // a concurrent request created a sibling of the same name since the check
+    if (!isUniqueViolation(error, 'orgs_live_sibling_name')) throw error;
+    const detail = String((error as { detail?: string; driverError?: { detail?: string } }).driverError?.detail ?? '');
+    const p = planned.find((q) => detail.includes(q.parent.id ?? '-') && detail.includes(q.node.name)) ?? planned[0];
+    return [problem(p.row, header('name'), { reason: 'IMPORT_ORG_EXISTS', params: { name: p.node.name, parent: p.parent.name } })];
+  }
   ctx.forget('org.byId');
-  return { dryRun, rows: table.rows.length, created: items.length, items };
+  return [];
 }
 
 /**
- * Users from a table (username, display name, home org name or path, role held over that org,
- * initial password), checked row by row, then created through userService.create + assignRole.
+ * Orgs from a table, checked (checkOrgs), then, unless dry-running, created (applyOrgs) in the caller's
+ * transaction. Any bad row rejects the whole file with every problem listed.
  */
-export async function importUsers(ctx: RequestContext, table: Table, dryRun: boolean): Promise<ImportResult> {
+export async function importOrgs(ctx: RequestContext, table: Table, dryRun: boolean): Promise<ImportResult> {
+  requireAdmin(ctx);
+  limitRows(table, MAX_ORG_ROWS);
+  const { planned, problems } = await checkOrgs(ctx, table);
+  if (problems.length) throw rejected(problems);
+  if (!dryRun) {
+    const refused = await applyOrgs(ctx, planned);
+    if (refused.length) throw rejected(refused);
+  }
+  return {
+    dryRun,
+    rows: table.rows.length,
+    created: dryRun ? 0 : planned.length,
+    items: planned.map((p) => ({ row: p.row, id: dryRun || !p.node.id ? null : toGlobalId('Org', p.node.id), name: p.node.name })),
+  };
+}
+
+/**
+ * Checks a user table (username, display name, home org name or path, role held over that org,
+ * initial password) row by row; usernames taken are read in one statement.
+ */
+export async function checkUsers(ctx: RequestContext, table: Table, progress?: Progress): Promise<Checked<PlannedUser>> {
   const viewer = requireUser(ctx);
   requireAdmin(ctx);
-  limitRows(table, MAX_USER_ROWS);
   const problems: ImportProblem[] = [];
   const cols = columnsOf(table, USER_COLUMNS, problems);
-  if (problems.length) throw rejected(problems);
-  const nodes = await visibleTree(ctx);
+  if (problems.length) return { rows: table.rows.length, planned: [], problems };
+  const index = await visibleTree(ctx);
   const cellOf = (values: string[], f: keyof typeof cols) => values[cols[f].index] ?? '';
   const usernames = table.rows.map((r) => cellOf(r.values, 'username')).filter(Boolean);
   const taken = new Set<string>(
@@ -318,7 +406,8 @@ export async function importUsers(ctx: RequestContext, table: Table, dryRun: boo
     ).map((r) => r.username),
   );
   const seen = new Map<string, number>();
-  const planned: { row: number; username: string; displayName: string; orgId: string; role: Role; password: string }[] = [];
+  const planned: PlannedUser[] = [];
+  let done = 0;
   for (const { row, values } of table.rows) {
     const cell = (f: keyof typeof cols) => cellOf(values, f);
     const bad = (f: keyof typeof cols, reason: Refusal['reason'], params?: Refusal['params']) =>
@@ -336,7 +425,7 @@ export async function importUsers(ctx: RequestContext, table: Table, dryRun: boo
     let orgId: string | undefined;
     if (!cell('org')) bad('org', 'IMPORT_VALUE_REQUIRED');
     else {
-      const found = resolve(nodes, cell('org'));
+      const found = resolve(index, cell('org'));
       if ('refusal' in found) bad('org', found.refusal.reason, found.refusal.params);
       else if (!found.node.manageable) bad('org', 'IMPORT_ORG_NOT_ADMIN');
       else if (found.node.archived) bad('org', 'IMPORT_ORG_ARCHIVED');
@@ -348,35 +437,75 @@ export async function importUsers(ctx: RequestContext, table: Table, dryRun: boo
     if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max)
       bad('password', 'IMPORT_PASSWORD_LENGTH', PASSWORD_LENGTH);
     if (problems.length === before && orgId && role) planned.push({ row, username, displayName, orgId, role, password });
+    await step(++done, progress);
   }
-  if (problems.length) throw rejected(problems);
-  if (dryRun)
-    return { dryRun, rows: table.rows.length, created: 0, items: planned.map((p) => ({ row: p.row, id: null, name: p.username })) };
+  return { rows: table.rows.length, planned, problems };
+}
 
-  const items: ImportResult['items'] = [];
-  for (const p of planned) {
-    try {
-      const user = await userService.create(ctx, {
-        username: p.username,
-        displayName: p.displayName,
-        password: p.password,
-        orgId: p.orgId,
-      });
-      await userService.assignRole(ctx, { userId: user.id, role: p.role, orgId: p.orgId });
-      items.push({ row: p.row, id: toGlobalId('User', user.id), name: user.username });
-    } catch (error) {
-      problems.push(
-        serviceProblem(p.row, error, cols, 'username', {
-          username: 'username',
-          displayName: 'displayName',
-          password: 'password',
-          orgId: 'org',
-          role: 'role',
-        }),
-      );
-      break;
-    }
+/** Password hashes computed at most this many at a time (scrypt runs on libuv's pool, off the event loop). */
+const HASH_CONCURRENCY = 4;
+
+/**
+ * Creates checked users and their roles in the caller's transaction, as userService.create and
+ * assignRole would one by one (the same password hash), in multi-row INSERTs. A username taken by a
+ * concurrent request since the check is a problem of its row.
+ */
+export async function applyUsers(ctx: RequestContext, planned: PlannedUser[], progress?: Progress): Promise<ImportProblem[]> {
+  const viewer = requireUser(ctx);
+  try {
+    await inChunks(
+      planned,
+      async (chunk) => {
+        const hashes: string[] = new Array(chunk.length);
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: HASH_CONCURRENCY }, async () => {
+            while (next < chunk.length) {
+              const i = next++;
+              hashes[i] = await hashPassword(chunk[i].password);
+            }
+          }),
+        );
+        const ids = chunk.map(() => randomUUID());
+        await ctx.tx.execute(
+          `INSERT INTO users (tenant_id, id, username, display_name, password_hash, org_id, disabled)
+           SELECT $1::uuid, u.id, u.username, u.display_name, u.password_hash, u.org_id, false
+             FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[]) AS u(id, username, display_name, password_hash, org_id)`,
+          [viewer.tenantId, ids, chunk.map((p) => p.username), chunk.map((p) => p.displayName), hashes, chunk.map((p) => p.orgId)],
+        );
+        await ctx.tx.execute(
+          `INSERT INTO role_assignments (tenant_id, user_id, role, org_id)
+           SELECT $1::uuid, u.user_id, u.role, u.org_id FROM unnest($2::uuid[], $3::text[], $4::uuid[]) AS u(user_id, role, org_id)`,
+          [viewer.tenantId, ids, chunk.map((p) => p.role), chunk.map((p) => p.orgId)],
+        );
+        chunk.forEach((p, i) => (p.id = ids[i]));
+      },
+      progress,
+    );
+  } catch (error) {
+    if (!isUniqueViolation(error, 'users_tenant_id_username_key')) throw error;
+    const detail = String((error as { driverError?: { detail?: string } }).driverError?.detail ?? '');
+    const p = planned.find((q) => detail.includes(`, ${q.username})`)) ?? planned[0];
+    const header = USER_COLUMNS.find((c) => c.field === 'username')?.header ?? 'username';
+    return [problem(p.row, header, { reason: 'IMPORT_USERNAME_TAKEN', params: { username: p.username } })];
   }
+  return [];
+}
+
+/** Users from a table, checked (checkUsers), then, unless dry-running, created (applyUsers). */
+export async function importUsers(ctx: RequestContext, table: Table, dryRun: boolean): Promise<ImportResult> {
+  requireAdmin(ctx);
+  limitRows(table, MAX_USER_ROWS);
+  const { planned, problems } = await checkUsers(ctx, table);
   if (problems.length) throw rejected(problems);
-  return { dryRun, rows: table.rows.length, created: items.length, items };
+  if (!dryRun) {
+    const refused = await applyUsers(ctx, planned);
+    if (refused.length) throw rejected(refused);
+  }
+  return {
+    dryRun,
+    rows: table.rows.length,
+    created: dryRun ? 0 : planned.length,
+    items: planned.map((p) => ({ row: p.row, id: dryRun || !p.id ? null : toGlobalId('User', p.id), name: p.username })),
+  };
 }

@@ -206,7 +206,7 @@ function cellText(type: string, value: string, inline: string, strings: () => st
  * scanner, never iterating cells that are not in the file.
  */
 export function readXlsxRows(body: Buffer, limits: TableLimits): SparseRows {
-  const zip = new XlsxZip(body);
+  const zip = new XlsxZip(body, limits.partBytes, limits.inflatedBytes);
   const root = relationships(zip, '');
   const workbookPart = [...root.values()].find((r) => r.type.endsWith('/officeDocument'))?.target ?? 'xl/workbook.xml';
   const workbookXml = xmlOf(zip, workbookPart);

@@ -30,7 +30,11 @@ export class XlsxZip {
   private readonly entries = new Map<string, ZipEntry>();
   private inflated = 0;
 
-  constructor(private readonly buf: Buffer) {
+  constructor(
+    private readonly buf: Buffer,
+    private readonly partBytes = MAX_XLSX_PART_BYTES,
+    private readonly inflatedBytes = MAX_XLSX_INFLATED_BYTES,
+  ) {
     const end = this.findEnd();
     const count = buf.readUInt16LE(end + 10);
     const cdSize = buf.readUInt32LE(end + 12);
@@ -77,9 +81,9 @@ export class XlsxZip {
     const entry = this.entries.get(name.toLowerCase());
     if (!entry) return undefined;
     const { buf } = this;
-    const budget = Math.min(MAX_XLSX_PART_BYTES, MAX_XLSX_INFLATED_BYTES - this.inflated);
-    if (entry.size > MAX_XLSX_PART_BYTES) throw tooLarge(MAX_XLSX_PART_BYTES);
-    if (entry.size > budget) throw tooLarge(MAX_XLSX_INFLATED_BYTES);
+    const budget = Math.min(this.partBytes, this.inflatedBytes - this.inflated);
+    if (entry.size > this.partBytes) throw tooLarge(this.partBytes);
+    if (entry.size > budget) throw tooLarge(this.inflatedBytes);
     if (entry.flags & 1) throw reportError('XLSX_ENCRYPTED', 'file');
     const local = entry.localOffset;
     if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL) throw unreadable('local header');
@@ -94,11 +98,11 @@ export class XlsxZip {
         out = inflateRawSync(data, { maxOutputLength: Math.max(1, budget) });
       } catch (error) {
         if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
-          throw tooLarge(budget === MAX_XLSX_PART_BYTES ? MAX_XLSX_PART_BYTES : MAX_XLSX_INFLATED_BYTES);
+          throw tooLarge(budget === this.partBytes ? this.partBytes : this.inflatedBytes);
         throw unreadable('inflate');
       }
     } else throw unreadable(`compression method ${entry.method}`);
-    if (out.length > budget) throw tooLarge(budget === MAX_XLSX_PART_BYTES ? MAX_XLSX_PART_BYTES : MAX_XLSX_INFLATED_BYTES);
+    if (out.length > budget) throw tooLarge(budget === this.partBytes ? this.partBytes : this.inflatedBytes);
     this.inflated += out.length;
     return out;
   }
