@@ -61,6 +61,18 @@ export function jobsEnabled(env: Record<string, string | undefined> = process.en
   throw new ConfigError(`JOBS must be on or off, got "${env.JOBS}"`);
 }
 
+/** Runs a job and counts it in `party_job_runs_total` by queue and outcome (/metrics). */
+async function counted<T>(queue: string, run: () => Promise<T>): Promise<T> {
+  try {
+    const result = await run();
+    jobRuns.inc({ queue, outcome: 'ok' });
+    return result;
+  } catch (error) {
+    jobRuns.inc({ queue, outcome: 'failed' });
+    throw error;
+  }
+}
+
 export async function startJobWorker(options: JobWorkerOptions): Promise<JobWorker> {
   const schedule = options.schedule ?? true;
   const sweeps = options.sweeps ?? moduleSweeps;
@@ -110,16 +122,8 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
         await boss.work<SweepJobData>(
           queueName(sweep.name),
           { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-          async ([job]): Promise<SweepResult> => {
-            try {
-              const result = await sweep.run(deps, { ...options.sweepOptions, asOf: job.data?.asOf });
-              jobRuns.inc({ queue: queueName(sweep.name), outcome: 'ok' });
-              return result;
-            } catch (error) {
-              jobRuns.inc({ queue: queueName(sweep.name), outcome: 'failed' });
-              throw error;
-            }
-          },
+          async ([job]): Promise<SweepResult> =>
+            counted(queueName(sweep.name), () => sweep.run(deps, { ...options.sweepOptions, asOf: job.data?.asOf })),
         );
       }
       for (const sweep of sweeps.filter((s) => s.runAtStart)) await boss.send(queueName(sweep.name), {}, { singletonKey: sweep.name });
@@ -127,16 +131,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
         await boss.work<Record<string, unknown>>(
           jobQueueName(job.name),
           { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-          async ([message]) => {
-            try {
-              const result = await job.run(deps, message.data ?? {});
-              jobRuns.inc({ queue: jobQueueName(job.name), outcome: 'ok' });
-              return result;
-            } catch (error) {
-              jobRuns.inc({ queue: jobQueueName(job.name), outcome: 'failed' });
-              throw error;
-            }
-          },
+          async ([message]) => counted(jobQueueName(job.name), () => job.run(deps, message.data ?? {})),
         );
       }
     }
