@@ -1,5 +1,5 @@
 /**
- * `npm run build && node dist/bench/tenant-data.js [--orgs 50000] [--idle S]` (DATABASE_URL: an owner
+ * `npm run bench:tenant-data -- [--orgs 50000] [--idle S]` (DATABASE_URL: an owner
  * URL of a PostgreSQL cluster; a database of its own is created and dropped).
  *
  * The tenant-data cells of issue 19, alone (the full `npm run bench` does not select cells): our server
