@@ -234,6 +234,29 @@ describe('imports as jobs', () => {
     expect(await count(su, 'orgs')).toBe(before + 301);
   });
 
+  it('answers two dozen racing synchronous imports of the same names with one 201 and the rest refused per row, never a 500', async () => {
+    const before = await count(su, 'orgs');
+    const rows = [ORG_HEAD, ['并发党委', '党委', '企业', '市公交集团党委']];
+    for (let b = 0; b < 200; b++) rows.push([`并发${b}党支部`, '党支部', '企业', '并发党委']);
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, async () => {
+        const res = await fetch(`${server.baseUrl}/imports/orgs`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' },
+          body: csv(rows),
+        });
+        return { status: res.status, json: (await res.json()) as any };
+      }),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 201)) {
+      expect(a.status).toBe(400);
+      expect(a.json.errors[0].extensions.reason).toBe('IMPORT_INVALID');
+      expect(a.json.errors[0].extensions.problems[0]).toMatchObject({ row: 2, column: '组织名称', reason: 'IMPORT_ORG_EXISTS' });
+    }
+    expect(await count(su, 'orgs')).toBe(before + 201);
+  });
+
   it('resumes a job whose lease ran out (its worker died) and applies it once; gives one interrupted too often up, rolled back', async () => {
     const before = await count(su, 'orgs');
     const file = (name: string) => csv([ORG_HEAD, [name, '党支部', '企业', '市公交集团党委']]);

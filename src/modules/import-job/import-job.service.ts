@@ -24,7 +24,7 @@ import {
   checkUsers,
   requireImportAdmin,
 } from '../report/imports';
-import { Table, readTable } from '../report/table';
+import { Table, readTableOffThread } from '../report/table';
 import { ImportJob, ImportJobKind, ImportJobProblem, ImportJobState } from './import-job.entity';
 import { importJobError } from './import-job.errors';
 
@@ -176,13 +176,16 @@ export const importJobService = {
 interface Claimed {
   kind: ImportJobKind;
   dry_run: boolean;
-  content: Buffer | null;
+  content_bytes: number | null;
   content_type: string;
   created_by: string;
   attempts: number;
 }
 
 class LeaseLost extends Error {}
+
+/** Bytes of the stored file read per statement. */
+const CONTENT_SLICE = 256 * 1024;
 
 /** One run of a job (a pg-boss message): claim, read, check, apply or refuse; never half-applied. */
 async function runImportJob(deps: SweepDeps, data: Record<string, unknown>): Promise<void> {
@@ -198,7 +201,7 @@ async function runImportJob(deps: SweepDeps, data: Record<string, unknown>): Pro
          UPDATE import_jobs SET worker = $3, lease_until = now() + make_interval(secs => $4), heartbeat_at = now(),
                 attempts = attempts + 1, state = 'CHECKING', rows_checked = 0, rows_applied = 0, started_at = coalesce(started_at, now())
           WHERE tenant_id = $1 AND id = $2 AND finished_at IS NULL AND (lease_until IS NULL OR lease_until < now())
-          RETURNING kind, dry_run, content, content_type, created_by, attempts)
+          RETURNING kind, dry_run, octet_length(content) AS content_bytes, content_type, created_by, attempts)
        SELECT * FROM claimed`,
       [tenantId, jobId, WORKER, lease],
     );
@@ -237,7 +240,7 @@ async function runImportJob(deps: SweepDeps, data: Record<string, unknown>): Pro
       await publishEvent({ tx }, IMPORT_JOB_EVENT, [gid]);
     });
 
-  if (claimed.attempts > MAX_ATTEMPTS || !claimed.content) {
+  if (claimed.attempts > MAX_ATTEMPTS || !claimed.content_bytes) {
     await finish(ImportJobState.ROLLED_BACK, { failure: { reason: 'IMPORT_JOB_INTERRUPTED', params: { attempts: claimed.attempts - 1 } } });
     return;
   }
@@ -268,11 +271,29 @@ async function runImportJob(deps: SweepDeps, data: Record<string, unknown>): Pro
     if (progress.lost) throw new LeaseLost(jobId);
   };
 
+  /** The stored file, a slice at a time (decoding megabytes of bytea in one piece would stall the process). */
+  const readContent = async () => {
+    const size = claimed.content_bytes ?? 0;
+    const out = Buffer.allocUnsafe(size);
+    for (let at = 0; at < size; at += CONTENT_SLICE) {
+      const [{ part }] = await inTenant((tx) =>
+        tx.query<{ part: Buffer }>(`SELECT substring(content FROM $3 FOR $4) AS part FROM import_jobs WHERE tenant_id = $1 AND id = $2`, [
+          tenantId,
+          jobId,
+          at + 1,
+          CONTENT_SLICE,
+        ]),
+      );
+      part.copy(out, at);
+    }
+    return out;
+  };
+
   const ctx = createRequestContext(config, dataSource, 'jobs');
   try {
     let table: Table;
     try {
-      table = readTable(claimed.content, claimed.content_type, jobImportLimits(config.importJobMaxRows));
+      table = await readTableOffThread(await readContent(), claimed.content_type, jobImportLimits(config.importJobMaxRows));
     } catch (error) {
       const known = toAppError(error);
       if (!known) throw error;

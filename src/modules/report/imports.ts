@@ -145,7 +145,7 @@ function requireAdmin(ctx: RequestContext) {
 export type Progress = (done: number) => Promise<void>;
 const PROGRESS_EVERY = 1000;
 /** Rows per INSERT statement (each column one array parameter). */
-const INSERT_CHUNK = 5000;
+const INSERT_CHUNK = 2000;
 
 const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -324,11 +324,12 @@ export async function applyOrgs(ctx: RequestContext, planned: PlannedOrg[], prog
   const [{ today }] = await ctx.tx.query<{ today: string }>(
     `SELECT (now() AT TIME ZONE coalesce((SELECT settings->>'timezone' FROM tenants WHERE id = app_tenant_id()), 'Asia/Shanghai'))::date::text AS today`,
   );
-  for (const p of planned) {
+  for (const [i, p] of planned.entries()) {
     // rows apply in order: a planned parent got its id and path from an earlier row
     if (!p.parent.path || !p.parent.id) throw new Error(`import row ${p.row}: its parent has no path`);
     p.node.id = randomUUID();
     p.node.path = `${p.parent.path}.${pathLabel(p.node.id)}`;
+    if (i % PROGRESS_EVERY === PROGRESS_EVERY - 1) await yieldToOthers();
   }
   try {
     await inChunks(

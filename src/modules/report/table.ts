@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { TableLimits, cellTooLong, lineTooLong, tooManyCells, tooManyColumns, tooManyRows } from './import-limits';
-import { reportError } from './report.errors';
+import { ReportReason, reportError } from './report.errors';
 import { SparseRows, columnName, readXlsxRows } from './xlsx-read';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -109,4 +112,40 @@ export function readTable(body: Buffer, contentType: string, limits: TableLimits
     .sort(([a], [b]) => a - b)
     .map(([row, values]) => ({ row, values: dense(values) }));
   return { headers, rows };
+}
+
+/** Separators of the packed table a worker sends back (control characters no cell keeps: cells are trimmed text). */
+export const CELL = '\u0000';
+export const ROW = '\u0001';
+
+/**
+ * readTable on a worker thread (the built server: `table-worker.js` beside this file), so a large file's
+ * parsing never blocks other requests; the table comes back packed and is unpacked here a few thousand
+ * rows at a time between other work. Run inline where no built worker exists (tests from the sources).
+ */
+export async function readTableOffThread(body: Buffer, contentType: string, limits: TableLimits): Promise<Table> {
+  const script = path.join(__dirname, 'table-worker.js');
+  if (!existsSync(script)) return readTable(body, contentType, limits);
+  type Packed = { headers: string[]; numbers: Int32Array; cells: string };
+  type Refusal = { refusal: { reason: string; field?: string; params: Record<string, string | number> } };
+  const packed = await new Promise<Packed | { table: Table }>((resolve, reject) => {
+    const worker = new Worker(script, { workerData: { body, contentType, limits } });
+    worker.once('message', (message: Packed | { table: Table } | Refusal) => {
+      if ('refusal' in message)
+        reject(reportError(message.refusal.reason as ReportReason, { field: message.refusal.field, params: message.refusal.params }));
+      else resolve(message);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`table worker exited with ${code}`));
+    });
+  });
+  if ('table' in packed) return packed.table;
+  const rows: Table['rows'] = [];
+  const lines = packed.numbers.length ? packed.cells.split(ROW) : [];
+  for (let i = 0; i < lines.length; i++) {
+    rows.push({ row: packed.numbers[i], values: lines[i].split(CELL) });
+    if (i % 2000 === 1999) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return { headers: packed.headers, rows };
 }
