@@ -321,7 +321,9 @@ describe('background jobs: reminders, overdue sweeps, notifications', () => {
     const scheduling = await startJobWorker({ ...options, work: false, schedule: true });
     workers.push(scheduling);
     expect((await scheduling.boss.getSchedules()).map((s) => s.name).sort()).toEqual(
-      ['deadline-reminders', 'notices-unread', 'rectifications-overdue', 'service-requests-overdue'].map((k) => `sweep-${k}`).sort(),
+      ['deadline-reminders', 'notices-unread', 'progress-merge', 'progress-reconcile', 'rectifications-overdue', 'service-requests-overdue']
+        .map((k) => `sweep-${k}`)
+        .sort(),
     );
   });
 });
