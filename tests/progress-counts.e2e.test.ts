@@ -31,7 +31,7 @@ describe('progress counts', () => {
   const deps = () => ({ dataSource: server.database.dataSource, config: server.config });
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ env: { EXPOSE_STATEMENT_COUNT: 'true' } });
     su = await server.superuser();
     admin = await server.token('jtj', 'admin');
     leader = await server.token('jtj', 'leader');
@@ -333,6 +333,30 @@ describe('progress counts', () => {
     }
     await expectConsistent();
   }, 60_000);
+
+  it('reads progress, by category, by child and a lagging page, in a few statements whatever the page size', async () => {
+    const statementsOf = async (first: number) => {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({
+          query: `query($c: ID!) { campaign(id: $c) { progress { eligible attained ratio onTrack target { ratio } byCategory { category eligible }
+            byChild { org { id name } eligible } lagging(first: ${first}) { nodes { org { id name } result { total grade } } } } } }`,
+          variables: { c: globalId('Campaign', campaigns[0]) },
+        }),
+      });
+      const body = (await res.json()) as { errors?: unknown; data: { campaign: { progress: { lagging: { nodes: unknown[] } } } } };
+      expect(body.errors).toBeUndefined();
+      return { statements: Number(res.headers.get('x-sql-statements')), lagging: body.data.campaign.progress.lagging.nodes.length };
+    };
+    const small = await statementsOf(2);
+    const large = await statementsOf(50);
+    expect(large.lagging).toBeGreaterThan(small.lagging);
+    // the opening (BEGIN, the tenant, the viewer), the campaign with its targets, the scope org, the counts,
+    // the children, the lagging page with its orgs and results, COMMIT
+    expect(small.statements).toBeLessThanOrEqual(7);
+    expect(large.statements).toBe(small.statements);
+  });
 
   it('keeps each tenant to its own rows', async () => {
     const other = await tenantId(su, 'szjg');

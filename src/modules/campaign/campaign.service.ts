@@ -28,6 +28,7 @@ import {
 } from './campaign.entity';
 import { campaignError, scheduleProblem } from './campaign.errors';
 import { progressCounts } from './progress-counts';
+import { columnsOf, hydrate } from '../../db/hydrate';
 
 export interface CreateCampaignInput {
   name: string;
@@ -305,10 +306,9 @@ export const campaignService = {
       .find({ where: { tenantId: campaign.tenantId, campaignId: campaign.id }, order: { dueOn: 'ASC', code: 'ASC' } });
   },
 
+  /** The campaign's targets by date (read with the campaign itself; once per request). */
   async targets(ctx: RequestContext, campaign: Campaign): Promise<CampaignTarget[]> {
-    return ctx.tx
-      .repository(CampaignTarget)
-      .find({ where: { tenantId: campaign.tenantId, campaignId: campaign.id }, order: { dueOn: 'ASC' } });
+    return targetsLoader(ctx).load(campaign.id);
   },
 
   /** The target in force on `asOf`: the first one not yet due, else the last one. */
@@ -443,14 +443,23 @@ export const campaignService = {
     const params: unknown[] = [campaign.tenantId, campaign.id, under.path, first + 1];
     const cursor = decodeCursor(after, 3);
     if (cursor) params.push(...cursor);
-    const rows = await ctx.tx.query<{ org_id: string; k_complete: number; k_total: string; path_key: string }>(
-      `SELECT s.org_id, s.lag_rank::int AS k_complete, s.lag_total::text AS k_total, s.path_key
+    const rows = await ctx.tx.query<{ org_id: string; k_complete: number; k_total: string; path_key: string } & Record<string, unknown>>(
+      `SELECT s.org_id, s.lag_rank::int AS k_complete, s.lag_total::text AS k_total, s.path_key,
+              ${columnsOf(ctx.tx, Org, 'o')}, ${columnsOf(ctx.tx, CampaignResult, 'r')}
          FROM progress_standings s
+         JOIN orgs o ON o.tenant_id = s.tenant_id AND o.id = s.org_id
+         LEFT JOIN campaign_results r ON r.tenant_id = s.tenant_id AND r.campaign_id = s.campaign_id AND r.org_id = s.org_id
         WHERE s.tenant_id = $1 AND s.campaign_id = $2 AND NOT s.attained AND ${subtreeOf('s', 3)}
           ${cursor ? 'AND (s.lag_rank, s.lag_total, s.path_key) > ($5::smallint, $6::numeric, $7::text)' : ''}
         ORDER BY s.lag_rank, s.lag_total, s.path_key LIMIT $4`,
       params,
     );
+    // the orgs (inside the rollup's scope, so visible) and their results come with the page: prime their loaders
+    for (const row of rows) {
+      const org = hydrate(ctx.tx, Org, 'o', row);
+      if (org) orgService.prime(ctx, org);
+      this.primeResult(ctx, campaign.id, row.org_id, hydrate(ctx.tx, CampaignResult, 'r', row));
+    }
     const page = pageFrom(
       rows,
       first,
@@ -514,21 +523,12 @@ export const campaignService = {
 
   /** An org's stored campaign result, batched per request. */
   async result(ctx: RequestContext, campaignId: string, orgId: string): Promise<CampaignResult | null> {
-    const viewer = requireUser(ctx);
-    return ctx
-      .loader<string, CampaignResult | null>(`campaign.results:${campaignId}`, async (orgIds) => {
-        const rows = await ctx.tx
-          .repository(CampaignResult)
-          .createQueryBuilder('r')
-          .where('r.tenant_id = :t AND r.campaign_id = :c AND r.org_id = ANY(:ids)', {
-            t: viewer.tenantId,
-            c: campaignId,
-            ids: [...orgIds],
-          })
-          .getMany();
-        return orgIds.map((id) => rows.find((r) => r.orgId === id) ?? null);
-      })
-      .load(orgId);
+    return resultLoader(ctx, campaignId).load(orgId);
+  },
+
+  /** A result read with another statement (or its absence), for the loader of this request. */
+  primeResult(ctx: RequestContext, campaignId: string, orgId: string, result: CampaignResult | null): void {
+    resultLoader(ctx, campaignId).prime(orgId, result);
   },
 
   /** An org's result, when the viewer reads the org fully (an ancestor shown as a breadcrumb keeps its figures private). */
@@ -736,18 +736,59 @@ async function recordSubmissionEvent(
   ctx.forget('campaign.submissionHistory');
 }
 
+function resultLoader(ctx: RequestContext, campaignId: string) {
+  const viewer = requireUser(ctx);
+  return ctx.loader<string, CampaignResult | null>(`campaign.results:${campaignId}`, async (orgIds) => {
+    const rows = await ctx.tx
+      .repository(CampaignResult)
+      .createQueryBuilder('r')
+      .where('r.tenant_id = :t AND r.campaign_id = :c AND r.org_id = ANY(:ids)', {
+        t: viewer.tenantId,
+        c: campaignId,
+        ids: [...orgIds],
+      })
+      .getMany();
+    return orgIds.map((id) => rows.find((r) => r.orgId === id) ?? null);
+  });
+}
+
 function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null> {
   const viewer = requireUser(ctx);
   return ctx
     .loader<string, Campaign | null>('campaign.byId', async (ids) => {
-      const rows = await ctx.tx
+      // each campaign with its targets (a few rows, fixed at creation), which progress reads with it
+      const { entities, raw } = await ctx.tx
         .repository(Campaign)
         .createQueryBuilder('c')
+        .addSelect(
+          `(SELECT coalesce(json_agg(json_build_object('dueOn', t.due_on, 'ratio', t.ratio) ORDER BY t.due_on), '[]')
+              FROM campaign_targets t WHERE t.tenant_id = c.tenant_id AND t.campaign_id = c.id)`,
+          'c_targets',
+        )
         .where('c.tenant_id = :t AND c.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
-        .getMany();
-      return ids.map((i) => rows.find((r) => r.id === i) ?? null);
+        .getRawAndEntities<{ c_id: string; c_targets: { dueOn: string; ratio: number | string }[] }>();
+      for (const r of raw) {
+        const targets = r.c_targets.map((t) =>
+          Object.assign(new CampaignTarget(), { tenantId: viewer.tenantId, campaignId: r.c_id, dueOn: t.dueOn, ratio: Number(t.ratio) }),
+        );
+        targetsLoader(ctx).prime(r.c_id, targets);
+      }
+      return ids.map((i) => entities.find((r) => r.id === i) ?? null);
     })
     .load(id);
+}
+
+function targetsLoader(ctx: RequestContext) {
+  const viewer = requireUser(ctx);
+  return ctx.loader<string, CampaignTarget[]>('campaign.targets', async (ids) => {
+    const rows = await ctx.tx
+      .repository(CampaignTarget)
+      .createQueryBuilder('t')
+      .where('t.tenant_id = :t AND t.campaign_id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
+      .orderBy('t.due_on', 'ASC')
+      .getMany();
+    return ids.map((i) => rows.filter((r) => r.campaignId === i));
+  });
 }
 
 function scheduleProblems(input: CreateCampaignInput): Problem[] {
