@@ -1,4 +1,9 @@
+import { Client } from 'pg';
+import { RequestTransaction } from '../src/db/request-transaction';
+import { progressCounts } from '../src/modules/campaign/progress-counts';
+import { GeneratedData } from './generate';
 import { LoadTarget, Measurement, RequestSpec, load } from './load';
+import { gid } from './operations';
 
 /**
  * Cells of our server alone (no floor or peer answers them): what a user opens first. Each is measured
@@ -79,4 +84,89 @@ export function extrasTable(rows: ExtraRow[]): string {
         `| ${r.label} | ${r.connections} | ${r.result.rps.toFixed(0)} | ${r.result.p50.toFixed(2)} | ${r.result.p99.toFixed(2)} | ${r.result.errors} | ${r.result.cpuPerRequest.toFixed(2)} |`,
     ),
   ].join('\n');
+}
+
+export const Q_ACCEPT = `mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`;
+const RESULT_TRIGGERS = ['progress_results_inserted', 'progress_results_updated'];
+
+/**
+ * Accepting evaluations at concurrency 32: each request accepts one submitted 自查 of the pool (each once),
+ * which stores the org's campaign result and, through its triggers, appends the progress deltas and moves
+ * the org's standing. Measured with the bookkeeping and then without it (the two result triggers disabled
+ * by the owner between the cells), then the counts are repaired by the reconciliation the sweep runs.
+ * Target: with ≥ 50 % of the throughput without.
+ */
+export async function measureAcceptance(
+  baseUrl: string,
+  token: string,
+  data: GeneratedData,
+  ownerUrl: string,
+  options: { duration: number; warmup: number; pid?: number; smoke: boolean; log: (line: string) => void },
+): Promise<{ rows: ExtraRow[]; targets: ExtraTarget[] }> {
+  let i = 0;
+  const target: LoadTarget = {
+    baseUrl,
+    next: () => ({
+      method: 'POST',
+      path: '/graphql',
+      body: JSON.stringify({ query: Q_ACCEPT, variables: { id: gid('Evaluation', data.acceptPool[i++ % data.acceptPool.length]) } }),
+      headers: { authorization: `Bearer ${token}` },
+      check: (_status, text) => {
+        try {
+          return JSON.parse(text).data?.acceptEvaluation?.state === 'ACCEPTED';
+        } catch {
+          return false;
+        }
+      },
+    }),
+  };
+  const owner = new Client({ connectionString: ownerUrl });
+  await owner.connect();
+  const rows: ExtraRow[] = [];
+  try {
+    const toggle = (on: boolean) =>
+      owner.query(`ALTER TABLE campaign_results ${RESULT_TRIGGERS.map((t) => `${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${t}`).join(', ')}`);
+    for (const bookkeeping of [true, false]) {
+      await toggle(bookkeeping);
+      if (options.warmup > 0) await load(target, { connections: 32, seconds: options.warmup });
+      rows.push({
+        label: `accept evaluations, ${bookkeeping ? 'with' : 'without'} progress bookkeeping`,
+        connections: 32,
+        result: await load(target, { connections: 32, seconds: options.duration, pid: options.pid }),
+      });
+    }
+    await toggle(true);
+    // the acceptances made without it left the counts behind: the reconciliation sweep's repair
+    await owner.query('BEGIN');
+    await owner.query(`SELECT set_config('app.tenant_id', $1, true)`, [data.large.id]);
+    const drift = await progressCounts.reconcile(
+      {
+        query: async (sql: string, params?: unknown[]) => (await owner.query(sql, params)).rows,
+        execute: async (sql: string, params?: unknown[]) => (await owner.query(sql, params)).rowCount ?? 0,
+      } as unknown as RequestTransaction,
+      data.large.id,
+    );
+    await owner.query('COMMIT');
+    options.log(
+      `  acceptance cells used ${i} of ${data.acceptPool.length} submitted evaluations; reconciliation repaired ${JSON.stringify(drift)}`,
+    );
+    if (i > data.acceptPool.length) options.log('  (the pool ran out: later acceptances were refusals, counted as errors)');
+  } finally {
+    await owner
+      .query(`ALTER TABLE campaign_results ${RESULT_TRIGGERS.map((t) => `ENABLE TRIGGER ${t}`).join(', ')}`)
+      .catch(() => undefined);
+    await owner.end();
+  }
+  const [withIt, without] = rows.map((r) => r.result.rps);
+  const ratio = withIt / without;
+  return {
+    rows,
+    targets: [
+      {
+        name: 'accepting evaluations (c32) with the progress bookkeeping ≥ 50 % of the throughput without it',
+        status: options.smoke ? 'n/a' : ratio >= 0.5 ? 'PASS' : 'MISS',
+        detail: `${withIt.toFixed(0)} vs ${without.toFixed(0)} req/s (${(100 * ratio).toFixed(0)} %)${options.smoke ? ' (smoke: not judged)' : ''}`,
+      },
+    ],
+  };
 }

@@ -11,6 +11,7 @@ import { combineKinds, scoreEvaluation, ScoringCriterion } from '../src/modules/
 import { frameworkService } from '../src/modules/framework/framework.service';
 import { Aggregation, EvaluationKind, PassRule, ScoringType } from '../src/modules/framework/pass-rule';
 import { OrgCategory } from '../src/modules/org/org.entity';
+import { progressCounts } from '../src/modules/campaign/progress-counts';
 import { canonicalContents, genesisHash, linkHash } from '../src/modules/supervision/record-chain';
 import { provisionTenant } from '../src/modules/tenant/tenant.service';
 import { SOURCE_SCHEDULE } from '../src/seed/demo-campaigns';
@@ -31,6 +32,8 @@ export interface GenerateOptions {
   draftPool: number;
   /** Finalized inspections (with findings) in the large tenant. */
   inspections: number;
+  /** SUBMITTED 自查 evaluations of the large tenant awaiting acceptance (the acceptance cell consumes them). */
+  acceptPool: number;
 }
 
 export interface TenantInfo {
@@ -66,6 +69,8 @@ export interface GeneratedData {
   /** Accepted evaluations with raw scores (read 3). */
   scoredEvaluations: string[];
   drafts: string[];
+  /** SUBMITTED evaluations (by the reviewer) that the admin may accept, each once. */
+  acceptPool: string[];
   leaves: Leaf[];
   counts: Record<string, number>;
   consistency: string;
@@ -215,6 +220,23 @@ async function inTenant<T>(client: Client, tenantId: string, work: () => Promise
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
+  }
+}
+
+/** The owner client as the few RequestTransaction methods a service helper uses (inside inTenant). */
+const shimOf = (client: Client) =>
+  ({
+    query: async (sql: string, params?: unknown[]) => (await client.query(sql, params)).rows,
+    execute: async (sql: string, params?: unknown[]) => (await client.query(sql, params)).rowCount ?? 0,
+  }) as unknown as RequestTransaction;
+
+/** Folds the tenant's pending progress deltas (the bulk inserts' triggers wrote them) into the compact counts. */
+export async function mergeProgress(client: Client, tenantId: string): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const merged = await inTenant(client, tenantId, () => progressCounts.merge(shimOf(client), tenantId));
+    total += merged;
+    if (merged < 10_000) return total;
   }
 }
 
@@ -601,6 +623,33 @@ export async function generate(ownerUrl: string, options: GenerateOptions, log: 
       (r) => `${r.length} PUBLIC drafts by the admin`,
     );
 
+    const acceptPool: string[] = await step(
+      'submitted (accept pool)',
+      () =>
+        inTenant(client, large.id, async () =>
+          (
+            await client.query(
+              `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, version, total, grade, veto, created_by, submitted_by, submitted_at, created_at, updated_at)
+               SELECT $1, $2, o.id, 'SELF', 'SUBMITTED', 3, t.total, ${gradeSql(rule, 't.total', 'false')}, false, $3, $3, now(), now(), now()
+                 FROM orgs o CROSS JOIN LATERAL (SELECT round((50 + random() * 50)::numeric, 2) AS total) t
+                WHERE o.tenant_id = $1 AND o.kind = ANY($4::text[]) AND o.archived_at IS NULL ORDER BY random() LIMIT $5 RETURNING id`,
+              [large.id, large.campaignId, large.reviewerId, eligibleKinds, options.acceptPool],
+            )
+          ).rows.map((r: { id: string }) => r.id),
+        ),
+      (r) => `${r.length} SELF evaluations submitted by the reviewer, for the admin to accept`,
+    );
+
+    await step(
+      'progress merge',
+      async () => {
+        let n = 0;
+        for (const t of tenants) n += await mergeProgress(client, t.id);
+        return n;
+      },
+      (n) => `${n} progress deltas folded into the compact counts`,
+    );
+
     await step(
       'inspections',
       () => generateInspections(client, large, options.inspections),
@@ -668,6 +717,7 @@ export async function generate(ownerUrl: string, options: GenerateOptions, log: 
       midOrgs,
       scoredEvaluations: largeEval.scored,
       drafts,
+      acceptPool,
       leaves,
       counts,
       consistency,

@@ -21,7 +21,7 @@ import { BenchCluster, openBenchCluster } from './cluster';
 import { BENCH_JWT_SECRET, BENCH_PASSWORD, GeneratedData, generate } from './generate';
 import { LoadTarget, Measurement, load } from './load';
 import { OPS, OpId, Versions, floorTarget, oursTarget, peerTarget, probe } from './operations';
-import { extrasTable, measureExtras } from './extra';
+import { extrasTable, measureAcceptance, measureExtras } from './extra';
 import { ServerProcess, foreignCpu, httpOk, node22, nodeVersion, startServer, systemNode } from './processes';
 import { NOISY_CORES, Row, Side, Soak, Target, errorsLine, noiseLine, resultsTable, slope, soakLine, targetsTable } from './report';
 import { PEER_FUNCTIONS_SQL } from './sql';
@@ -38,6 +38,7 @@ interface Options {
   scoreBudget: number;
   draftPool: number;
   inspections: number;
+  acceptPool: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -71,6 +72,7 @@ function parseArgs(argv: string[]): Options {
     scoreBudget: smoke ? 500 : 20000,
     draftPool: smoke ? 200 : 2000,
     inspections: smoke ? 100 : 5000,
+    acceptPool: smoke ? 600 : Math.min(20000, Math.floor(orgs * 0.5)),
   };
 }
 
@@ -154,6 +156,7 @@ async function main(): Promise<void> {
       scoreBudget: options.scoreBudget,
       draftPool: options.draftPool,
       inspections: options.inspections,
+      acceptPool: options.acceptPool,
     },
     log,
   );
@@ -396,6 +399,18 @@ async function main(): Promise<void> {
     smoke: options.smoke,
     orgs: options.orgs,
   });
+  // 4c. Accepting evaluations at concurrency 32, with the progress bookkeeping and without it (its triggers off).
+  await quiesce();
+  await waitQuiet();
+  const acceptance = await measureAcceptance(oursUrl, token, data, cluster.ownerUrl, {
+    duration: options.duration,
+    warmup: options.warmup,
+    pid: oursPid,
+    smoke: options.smoke,
+    log,
+  });
+  extras.rows.push(...acceptance.rows);
+  extras.targets.push(...acceptance.targets);
   for (const r of extras.rows)
     log(
       `  ${r.label.padEnd(26)} c=${String(r.connections).padEnd(2)} ours ${r.result.rps.toFixed(0)} req/s p50 ${r.result.p50.toFixed(2)} p99 ${r.result.p99.toFixed(2)}`,

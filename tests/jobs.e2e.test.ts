@@ -321,7 +321,15 @@ describe('background jobs: reminders, overdue sweeps, notifications', () => {
     const scheduling = await startJobWorker({ ...options, work: false, schedule: true });
     workers.push(scheduling);
     expect((await scheduling.boss.getSchedules()).map((s) => s.name).sort()).toEqual(
-      ['deadline-reminders', 'import-jobs-resume', 'notices-unread', 'rectifications-overdue', 'service-requests-overdue']
+      [
+        'deadline-reminders',
+        'import-jobs-resume',
+        'notices-unread',
+        'progress-merge',
+        'progress-reconcile',
+        'rectifications-overdue',
+        'service-requests-overdue',
+      ]
         .map((k) => `sweep-${k}`)
         .sort(),
     );

@@ -1,6 +1,19 @@
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import { sideChannel } from './side-channel';
 
+/** The pg client under TypeORM's query runner: a simple-protocol string of several statements answers one result each. */
+interface PgClient {
+  query(text: string): Promise<unknown>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A value inlined into SQL: only a uuid, 'on' or nothing passes (the identity, checked before use). */
+export function settingLiteral(value: string): string {
+  if (value !== '' && value !== 'on' && !UUID.test(value)) throw new Error('request identity must be a uuid');
+  return `'${value}'`;
+}
+
 /**
  * One database transaction per GraphQL request. The request's identity travels into PostgreSQL as
  * transaction-local settings (set_config(..., true)) that the row-level-security policies read, so a
@@ -21,13 +34,23 @@ export class RequestTransaction {
     return this.runner !== undefined;
   }
 
-  /** Opens the transaction (idempotent); every query of the request then runs on one connection. */
-  async begin(): Promise<void> {
-    if (this.runner) return;
-    this.opening ??= (async () => {
+  /**
+   * Opens the transaction (idempotent); every query of the request then runs on one connection. BEGIN,
+   * the identity settings and `first` (a statement without parameters, such as the viewer's load) go in
+   * one round trip, as one simple-protocol string; `first`'s rows are answered (run on its own when the
+   * transaction is already open). The identity values are inlined only as a uuid, 'on' or nothing.
+   */
+  async begin(first?: string): Promise<Record<string, unknown>[]> {
+    if (this.runner) return first ? this.query(first) : [];
+    if (this.opening) {
+      await this.opening;
+      return first ? this.query(first) : [];
+    }
+    let firstRows: Record<string, unknown>[] = [];
+    this.opening = (async () => {
       const runner = this.dataSource.createQueryRunner();
+      const client = (await runner.connect()) as PgClient;
       try {
-        await runner.connect();
         // One connection serves every resolver of the request: queue statements instead of handing the
         // pg client a second query while one is running (deprecated in pg 8, removed in pg 9).
         const query = runner.query.bind(runner);
@@ -38,12 +61,17 @@ export class RequestTransaction {
           queue = run.catch(() => undefined);
           return run;
         }) as typeof runner.query;
-        await runner.startTransaction();
-        await runner.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.platform', $2, true)`, [
-          this.tenantId ?? '',
-          this.platform ? 'on' : '',
-        ]);
+        this.statements++;
+        const opened = (await client.query(
+          `BEGIN; SELECT set_config('app.tenant_id', ${settingLiteral(this.tenantId ?? '')}, true), ` +
+            `set_config('app.platform', ${settingLiteral(this.platform ? 'on' : '')}, true)${first ? `;\n${first}` : ''}`,
+        )) as unknown as { rows: Record<string, unknown>[] }[];
+        // TypeORM's own bookkeeping of the transaction it did not start (commit, rollback, nested saves)
+        Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
+        if (first) firstRows = opened[opened.length - 1].rows;
       } catch (error) {
+        // never hand the pool a connection inside a transaction
+        await client.query('ROLLBACK').catch(() => undefined);
         await runner.release().catch(() => undefined);
         throw error;
       }
@@ -54,6 +82,7 @@ export class RequestTransaction {
     } finally {
       this.opening = undefined;
     }
+    return firstRows;
   }
 
   /** Scopes the rest of the transaction to a tenant (sign-in learns the tenant mid-request). */

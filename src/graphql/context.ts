@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AccessClaims, verifyAccessToken } from '../auth/jwt';
 import { UserViewer, Viewer } from '../auth/viewer';
 import { Config } from '../config';
-import { RequestTransaction } from '../db/request-transaction';
+import { RequestTransaction, settingLiteral } from '../db/request-transaction';
 import { Role } from '../auth/roles';
 import { coreError, unauthenticated } from './errors';
 import { DEFAULT_LOCALE, Locale } from './messages';
@@ -24,6 +24,8 @@ export interface RequestContext {
   /** Drops a loader's cache after a write that makes it stale. */
   forget(name: string): void;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createRequestContext(config: Config, dataSource: DataSource, ip: string, locale: Locale = DEFAULT_LOCALE): RequestContext {
   const loaders = new Map<string, DataLoader<unknown, unknown>>();
@@ -71,11 +73,18 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
     ctx.viewer = { kind: 'operator', operatorId: operator.id, username: operator.username };
     return;
   }
-  const tenantId = claims.tid;
-  if (!tenantId) throw unauthenticated('TOKEN_INVALID');
+  const tenantId = claims.tid ?? '';
+  if (!UUID.test(tenantId) || !UUID.test(claims.sub)) throw unauthenticated('TOKEN_INVALID');
   await ctx.tx.setIdentity({ tenantId, platform: false });
-  await ctx.tx.begin();
-  const rows: {
+  // Opened with the viewer's load in one round trip (BEGIN, the tenant, this): the ids are checked uuids.
+  const rows = (await ctx.tx.begin(
+    `SELECT u.username, u.disabled, u.session_epoch, ra.id AS assignment_id, ra.role, ra.org_id, o.path::text AS path,
+            (SELECT t.settings->>'timezone' FROM tenants t WHERE t.id = u.tenant_id) AS time_zone
+         FROM users u
+         LEFT JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
+         LEFT JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
+        WHERE u.tenant_id = ${settingLiteral(tenantId)} AND u.id = ${settingLiteral(claims.sub)}`,
+  )) as {
     username: string;
     disabled: boolean;
     session_epoch: number;
@@ -84,15 +93,7 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
     org_id: string | null;
     path: string | null;
     time_zone: string | null;
-  }[] = await ctx.tx.query(
-    `SELECT u.username, u.disabled, u.session_epoch, ra.id AS assignment_id, ra.role, ra.org_id, o.path::text AS path,
-            (SELECT t.settings->>'timezone' FROM tenants t WHERE t.id = u.tenant_id) AS time_zone
-         FROM users u
-         LEFT JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
-         LEFT JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
-        WHERE u.tenant_id = $1 AND u.id = $2`,
-    [claims.tid, claims.sub],
-  );
+  }[];
   // "sign out everywhere", a password change or reset raise the epoch: tokens issued before it die here
   // (claims without an epoch come from the server itself: seeds, a signed download link)
   const stale = claims.gen !== undefined && rows[0]?.session_epoch !== claims.gen;

@@ -9,6 +9,7 @@ import {
   DeadlineSubmissionResolver,
 } from './campaign.resolver';
 import { campaignService } from './campaign.service';
+import { progressSweeps } from './progress.sweeps';
 
 registerAttachable(
   'DeadlineSubmission',
@@ -24,4 +25,5 @@ export default {
     CampaignDeadline: (ctx, id) => campaignService.findDeadline(ctx, id),
     DeadlineSubmission: (ctx, id) => campaignService.findSubmission(ctx, id),
   },
+  sweeps: progressSweeps,
 } satisfies DomainModule;

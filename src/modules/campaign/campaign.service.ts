@@ -27,6 +27,8 @@ import {
   SubmissionStatus,
 } from './campaign.entity';
 import { campaignError, scheduleProblem } from './campaign.errors';
+import { progressCounts } from './progress-counts';
+import { columnsOf, hydrate } from '../../db/hydrate';
 
 export interface CreateCampaignInput {
   name: string;
@@ -117,6 +119,19 @@ const today = () => toDateString(new Date());
 const uuidOfLabel = (label: string) =>
   `${label.slice(0, 8)}-${label.slice(8, 12)}-${label.slice(12, 16)}-${label.slice(16, 20)}-${label.slice(20)}`;
 const ratioOf = (c: ProgressCounts) => (c.eligible ? Math.round((c.attained / c.eligible) * 10000) / 10000 : 0);
+const ZERO: ProgressCounts = { eligible: 0, evaluated: 0, attained: 0 };
+const counts = (r: ProgressCounts): ProgressCounts => ({ eligible: r.eligible, evaluated: r.evaluated, attained: r.attained });
+const CATEGORY_ORDER = Object.values(OrgCategory);
+const sortCategories = <T extends { category: OrgCategory }>(rows: T[]) =>
+  rows.sort((a, b) => CATEGORY_ORDER.indexOf(a.category) - CATEGORY_ORDER.indexOf(b.category));
+/**
+ * The maintained counts describe today: progress as of today (or later, whose figures are today's
+ * too) reads them; a past date reads the tables (the scan).
+ */
+const countsApply = (asOf: string) => asOf >= today();
+
+/** A subtree's figures without the scope, date and target. */
+type Figures = Omit<ProgressFigures, 'scope' | 'asOf' | 'target'>;
 
 /**
  * The orgs of the campaign inside `under` that count: eligible kind, not archived, with their stored
@@ -126,9 +141,6 @@ const ELIGIBLE_SQL = `
   FROM orgs o
   LEFT JOIN campaign_results r ON r.tenant_id = o.tenant_id AND r.campaign_id = $2 AND r.org_id = o.id
  WHERE o.tenant_id = $1 AND ${subtreeOf('o', 3)} AND o.kind = ANY($4::text[]) AND o.archived_at IS NULL`;
-
-/** Lagging order: the unevaluated first, then the incomplete, then by lowest total (totals are never negative). */
-const LAGGING_KEY = `CASE WHEN r.complete IS NULL THEN 0 WHEN r.complete THEN 2 ELSE 1 END, coalesce(r.total, -1), o.path_key`;
 
 /**
  * Who owes a deadline inside a subtree, with each one's status: $1 tenant, $2 deadline, $3 the subtree's
@@ -294,10 +306,9 @@ export const campaignService = {
       .find({ where: { tenantId: campaign.tenantId, campaignId: campaign.id }, order: { dueOn: 'ASC', code: 'ASC' } });
   },
 
+  /** The campaign's targets by date (read with the campaign itself; once per request). */
   async targets(ctx: RequestContext, campaign: Campaign): Promise<CampaignTarget[]> {
-    return ctx.tx
-      .repository(CampaignTarget)
-      .find({ where: { tenantId: campaign.tenantId, campaignId: campaign.id }, order: { dueOn: 'ASC' } });
+    return targetsLoader(ctx).load(campaign.id);
   },
 
   /** The target in force on `asOf`: the first one not yet due, else the last one. */
@@ -342,9 +353,40 @@ export const campaignService = {
 
   /**
    * Eligible, evaluated and attained orgs in the subtree, in total, by category and by each direct
-   * child's subtree: one statement (GROUPING SETS) over the path_key index and the results' key.
+   * child's subtree. Today's figures (asOf today or later) come from the maintained counts
+   * (progress-counts.ts): the root's and its children's rows, one statement, O(children). A past date
+   * reads the tables as they stand (`progressByScan`), as the counts describe today only.
    */
   async progress(ctx: RequestContext, campaign: Campaign, under: Org, asOf: string): Promise<ProgressFigures> {
+    const figures = countsApply(asOf)
+      ? await this.progressFromCounts(ctx, campaign, under)
+      : await this.progressByScan(ctx, campaign, under);
+    return { scope: under, asOf, ...figures, target: await this.targetInForce(ctx, campaign, asOf) };
+  },
+
+  /** The figures from the maintained counts: the root's rows by category, each child's summed. */
+  async progressFromCounts(ctx: RequestContext, campaign: Campaign, under: Org): Promise<Figures> {
+    const rows = await progressCounts.rootAndChildren(ctx.tx, campaign.tenantId, campaign.id, under.id);
+    const add = (a: ProgressCounts, r: ProgressCounts) => ({
+      eligible: a.eligible + r.eligible,
+      evaluated: a.evaluated + r.evaluated,
+      attained: a.attained + r.attained,
+    });
+    const byCategory = rows.filter((r) => r.org_id === under.id && r.eligible > 0).map((r) => ({ category: r.category, ...counts(r) }));
+    const children = new Map<string, ProgressCounts>();
+    for (const r of rows) if (r.org_id !== under.id) children.set(r.org_id, add(children.get(r.org_id) ?? ZERO, r));
+    return {
+      ...byCategory.reduce(add, ZERO),
+      byCategory: sortCategories(byCategory),
+      byChild: [...children].flatMap(([orgId, c]) => (c.eligible > 0 ? [{ orgId, ...c }] : [])),
+    };
+  },
+
+  /**
+   * The figures by a scan of every eligible org in the subtree: one statement (GROUPING SETS) over the
+   * path_key index and the results' key. The recomputation the maintained counts are checked against.
+   */
+  async progressByScan(ctx: RequestContext, campaign: Campaign, under: Org): Promise<Figures> {
     const rows = await ctx.tx.query<
       ProgressCounts & { g_cat: number; g_child: number; category: OrgCategory | null; child: string | null }
     >(
@@ -358,14 +400,10 @@ export const campaignService = {
           GROUP BY GROUPING SETS ((), (category), (child))`,
       [campaign.tenantId, campaign.id, under.path, campaign.eligibleKinds, under.depth],
     );
-    const counts = (r: ProgressCounts): ProgressCounts => ({ eligible: r.eligible, evaluated: r.evaluated, attained: r.attained });
-    const total = rows.find((r) => r.g_cat === 1 && r.g_child === 1) ?? { eligible: 0, evaluated: 0, attained: 0 };
+    const total = rows.find((r) => r.g_cat === 1 && r.g_child === 1) ?? ZERO;
     return {
-      scope: under,
-      asOf,
       ...counts(total),
-      target: await this.targetInForce(ctx, campaign, asOf),
-      byCategory: rows.flatMap((r) => (r.g_cat === 0 && r.category ? [{ category: r.category, ...counts(r) }] : [])),
+      byCategory: sortCategories(rows.flatMap((r) => (r.g_cat === 0 && r.category ? [{ category: r.category, ...counts(r) }] : []))),
       byChild: rows.flatMap((r) => (r.g_child === 0 && r.child ? [{ orgId: uuidOfLabel(r.child), ...counts(r) }] : [])),
     };
   },
@@ -396,30 +434,40 @@ export const campaignService = {
     return (await this.laggingPage(ctx, campaign, under, first)).nodes;
   },
 
-  /** The lagging orgs a page at a time: one statement, a keyset on the lagging order. */
+  /**
+   * The lagging orgs a page at a time: one statement over the maintained standings (one row per
+   * eligible org, kept with its results), in the lagging order of their index; the count from the
+   * maintained counts (eligible less attained).
+   */
   async laggingPage(ctx: RequestContext, campaign: Campaign, under: Org, first: number, after?: string): Promise<Page<Standing>> {
-    const params: unknown[] = [campaign.tenantId, campaign.id, under.path, campaign.eligibleKinds, first + 1];
+    const params: unknown[] = [campaign.tenantId, campaign.id, under.path, first + 1];
     const cursor = decodeCursor(after, 3);
     if (cursor) params.push(...cursor);
-    const rows = await ctx.tx.query<{ org_id: string; k_complete: number; k_total: string; path_key: string }>(
-      `SELECT o.id AS org_id, CASE WHEN r.complete IS NULL THEN 0 WHEN r.complete THEN 2 ELSE 1 END AS k_complete,
-              coalesce(r.total, -1)::text AS k_total, o.path_key
-         ${ELIGIBLE_SQL} AND NOT coalesce(r.attained, false)
-         ${cursor ? `AND (${LAGGING_KEY}) > ($6::int, $7::numeric, $8::text)` : ''}
-        ORDER BY ${LAGGING_KEY} LIMIT $5`,
+    const rows = await ctx.tx.query<{ org_id: string; k_complete: number; k_total: string; path_key: string } & Record<string, unknown>>(
+      `SELECT s.org_id, s.lag_rank::int AS k_complete, s.lag_total::text AS k_total, s.path_key,
+              ${columnsOf(ctx.tx, Org, 'o')}, ${columnsOf(ctx.tx, CampaignResult, 'r')}
+         FROM progress_standings s
+         JOIN orgs o ON o.tenant_id = s.tenant_id AND o.id = s.org_id
+         LEFT JOIN campaign_results r ON r.tenant_id = s.tenant_id AND r.campaign_id = s.campaign_id AND r.org_id = s.org_id
+        WHERE s.tenant_id = $1 AND s.campaign_id = $2 AND NOT s.attained AND ${subtreeOf('s', 3)}
+          ${cursor ? 'AND (s.lag_rank, s.lag_total, s.path_key) > ($5::smallint, $6::numeric, $7::text)' : ''}
+        ORDER BY s.lag_rank, s.lag_total, s.path_key LIMIT $4`,
       params,
     );
+    // the orgs (inside the rollup's scope, so visible) and their results come with the page: prime their loaders
+    for (const row of rows) {
+      const org = hydrate(ctx.tx, Org, 'o', row);
+      if (org) orgService.prime(ctx, org);
+      this.primeResult(ctx, campaign.id, row.org_id, hydrate(ctx.tx, CampaignResult, 'r', row));
+    }
     const page = pageFrom(
       rows,
       first,
       after,
       (r) => encodeCursor([r.k_complete, r.k_total, r.path_key]),
       async () => {
-        const [{ n }] = await ctx.tx.query<{ n: number }>(
-          `SELECT count(*)::int AS n ${ELIGIBLE_SQL} AND NOT coalesce(r.attained, false)`,
-          params.slice(0, 4),
-        );
-        return n;
+        const kept = await progressCounts.kept(ctx.tx, campaign.tenantId, campaign.id, [under.id]);
+        return kept.reduce((n, r) => n + r.eligible - r.attained, 0);
       },
     );
     return this.standings(ctx, campaign, page, () => null);
@@ -475,21 +523,12 @@ export const campaignService = {
 
   /** An org's stored campaign result, batched per request. */
   async result(ctx: RequestContext, campaignId: string, orgId: string): Promise<CampaignResult | null> {
-    const viewer = requireUser(ctx);
-    return ctx
-      .loader<string, CampaignResult | null>(`campaign.results:${campaignId}`, async (orgIds) => {
-        const rows = await ctx.tx
-          .repository(CampaignResult)
-          .createQueryBuilder('r')
-          .where('r.tenant_id = :t AND r.campaign_id = :c AND r.org_id = ANY(:ids)', {
-            t: viewer.tenantId,
-            c: campaignId,
-            ids: [...orgIds],
-          })
-          .getMany();
-        return orgIds.map((id) => rows.find((r) => r.orgId === id) ?? null);
-      })
-      .load(orgId);
+    return resultLoader(ctx, campaignId).load(orgId);
+  },
+
+  /** A result read with another statement (or its absence), for the loader of this request. */
+  primeResult(ctx: RequestContext, campaignId: string, orgId: string, result: CampaignResult | null): void {
+    resultLoader(ctx, campaignId).prime(orgId, result);
   },
 
   /** An org's result, when the viewer reads the org fully (an ancestor shown as a breadcrumb keeps its figures private). */
@@ -697,18 +736,59 @@ async function recordSubmissionEvent(
   ctx.forget('campaign.submissionHistory');
 }
 
+function resultLoader(ctx: RequestContext, campaignId: string) {
+  const viewer = requireUser(ctx);
+  return ctx.loader<string, CampaignResult | null>(`campaign.results:${campaignId}`, async (orgIds) => {
+    const rows = await ctx.tx
+      .repository(CampaignResult)
+      .createQueryBuilder('r')
+      .where('r.tenant_id = :t AND r.campaign_id = :c AND r.org_id = ANY(:ids)', {
+        t: viewer.tenantId,
+        c: campaignId,
+        ids: [...orgIds],
+      })
+      .getMany();
+    return orgIds.map((id) => rows.find((r) => r.orgId === id) ?? null);
+  });
+}
+
 function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null> {
   const viewer = requireUser(ctx);
   return ctx
     .loader<string, Campaign | null>('campaign.byId', async (ids) => {
-      const rows = await ctx.tx
+      // each campaign with its targets (a few rows, fixed at creation), which progress reads with it
+      const { entities, raw } = await ctx.tx
         .repository(Campaign)
         .createQueryBuilder('c')
+        .addSelect(
+          `(SELECT coalesce(json_agg(json_build_object('dueOn', t.due_on, 'ratio', t.ratio) ORDER BY t.due_on), '[]')
+              FROM campaign_targets t WHERE t.tenant_id = c.tenant_id AND t.campaign_id = c.id)`,
+          'c_targets',
+        )
         .where('c.tenant_id = :t AND c.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
-        .getMany();
-      return ids.map((i) => rows.find((r) => r.id === i) ?? null);
+        .getRawAndEntities<{ c_id: string; c_targets: { dueOn: string; ratio: number | string }[] }>();
+      for (const r of raw) {
+        const targets = r.c_targets.map((t) =>
+          Object.assign(new CampaignTarget(), { tenantId: viewer.tenantId, campaignId: r.c_id, dueOn: t.dueOn, ratio: Number(t.ratio) }),
+        );
+        targetsLoader(ctx).prime(r.c_id, targets);
+      }
+      return ids.map((i) => entities.find((r) => r.id === i) ?? null);
     })
     .load(id);
+}
+
+function targetsLoader(ctx: RequestContext) {
+  const viewer = requireUser(ctx);
+  return ctx.loader<string, CampaignTarget[]>('campaign.targets', async (ids) => {
+    const rows = await ctx.tx
+      .repository(CampaignTarget)
+      .createQueryBuilder('t')
+      .where('t.tenant_id = :t AND t.campaign_id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
+      .orderBy('t.due_on', 'ASC')
+      .getMany();
+    return ids.map((i) => rows.filter((r) => r.campaignId === i));
+  });
 }
 
 function scheduleProblems(input: CreateCampaignInput): Problem[] {

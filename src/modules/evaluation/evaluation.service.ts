@@ -1,5 +1,6 @@
 import { SqlCondition, inScope, underAnySql } from '../../auth/scope';
 import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
+import { columnsOf, hydrate } from '../../db/hydrate';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Problem } from '../../graphql/errors';
 import { keysetPage } from '../../graphql/keyset';
@@ -254,8 +255,13 @@ export const evaluationService = {
     await this.assertEditor(ctx, evaluation);
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
     await this.checkScores(ctx, campaign, input.scores, input.clear ?? [], 'input');
-    await bumpVersion(ctx, evaluation, input.expectedVersion);
-    await this.writeScores(ctx, evaluation.id, input.scores, input.clear ?? []);
+    let saved: Evaluation | null = null;
+    if (input.clear?.length) {
+      await bumpVersion(ctx, evaluation, input.expectedVersion);
+      await this.writeScores(ctx, evaluation.id, input.scores, input.clear);
+    } else {
+      saved = await bumpAndWrite(ctx, evaluation, input.expectedVersion, input.scores);
+    }
     // evidence files per score, while the evaluation is editable (checked above with the version)
     const withFiles = input.scores.flatMap((s, i) =>
       s.files?.attach?.length || s.files?.detach?.length ? [{ s, files: s.files, i }] : [],
@@ -267,7 +273,7 @@ export const evaluationService = {
         if (scoreId) await fileService.change(ctx, 'EvaluationScore', scoreId, files, `input.scores[${i}]`);
       }
     }
-    return reload(ctx, evaluation.id);
+    return saved && !withFiles.length ? saved : reload(ctx, evaluation.id);
   },
 
   /** The ids of an evaluation's stored scores, by criterion. */
@@ -328,25 +334,7 @@ export const evaluationService = {
   async writeScores(ctx: RequestContext, evaluationId: string, scores: ScoreInput[], clear: string[]): Promise<void> {
     const t = requireUser(ctx).tenantId;
     if (scores.length) {
-      await ctx.tx.execute(
-        `WITH x AS (SELECT * FROM unnest($3::uuid[], $4::numeric[], $5::text[], $6::text[], $7::boolean[], $8::boolean[])
-                      AS x(criterion_id, value, note, evidence, note_given, evidence_given))
-         INSERT INTO evaluation_scores AS s (tenant_id, evaluation_id, criterion_id, value, note, evidence)
-         SELECT $1, $2, criterion_id, value, note, evidence FROM x
-         ON CONFLICT (tenant_id, evaluation_id, criterion_id) DO UPDATE SET value = EXCLUDED.value,
-           note = CASE WHEN (SELECT note_given FROM x WHERE x.criterion_id = EXCLUDED.criterion_id) THEN EXCLUDED.note ELSE s.note END,
-           evidence = CASE WHEN (SELECT evidence_given FROM x WHERE x.criterion_id = EXCLUDED.criterion_id) THEN EXCLUDED.evidence ELSE s.evidence END`,
-        [
-          t,
-          evaluationId,
-          scores.map((s) => s.criterionId),
-          scores.map((s) => s.value),
-          scores.map((s) => s.note ?? null),
-          scores.map((s) => s.evidence ?? null),
-          scores.map((s) => s.note !== undefined),
-          scores.map((s) => s.evidence !== undefined),
-        ],
-      );
+      await ctx.tx.execute(`WITH ${SCORES_UPSERT('true')} SELECT 1`, scoreParams(t, evaluationId, scores));
     }
     if (clear.length) {
       // a cleared score's files come off with it (the files stay, their uploaders' again)
@@ -556,6 +544,61 @@ export const evaluationService = {
     return out;
   },
 };
+
+/**
+ * The upsert of raw scores as CTEs (`x`, `written`) over $1 tenant, $2 evaluation and the arrays
+ * $3–$8 of scoreParams; rows are written only when `guard` holds. A partial update: a `note` or
+ * `evidence` left out keeps what is stored; an explicit null clears it.
+ */
+const SCORES_UPSERT = (guard: string) => `
+  x AS (SELECT * FROM unnest($3::uuid[], $4::numeric[], $5::text[], $6::text[], $7::boolean[], $8::boolean[])
+          AS x(criterion_id, value, note, evidence, note_given, evidence_given)),
+  written AS (
+    INSERT INTO evaluation_scores AS s (tenant_id, evaluation_id, criterion_id, value, note, evidence)
+    SELECT $1, $2, criterion_id, value, note, evidence FROM x WHERE ${guard}
+    ON CONFLICT (tenant_id, evaluation_id, criterion_id) DO UPDATE SET value = EXCLUDED.value,
+      note = CASE WHEN (SELECT note_given FROM x WHERE x.criterion_id = EXCLUDED.criterion_id) THEN EXCLUDED.note ELSE s.note END,
+      evidence = CASE WHEN (SELECT evidence_given FROM x WHERE x.criterion_id = EXCLUDED.criterion_id) THEN EXCLUDED.evidence ELSE s.evidence END
+    RETURNING 1)`;
+
+const scoreParams = (tenantId: string, evaluationId: string, scores: ScoreInput[]): unknown[] => [
+  tenantId,
+  evaluationId,
+  scores.map((s) => s.criterionId),
+  scores.map((s) => s.value),
+  scores.map((s) => s.note ?? null),
+  scores.map((s) => s.evidence ?? null),
+  scores.map((s) => s.note !== undefined),
+  scores.map((s) => s.evidence !== undefined),
+];
+
+/**
+ * saveScores' write in one statement: the version check and bump, the scores upserted only when it
+ * passed, and the evaluation as it now stands. A refusal (stale version, no longer editable) is then
+ * told apart as bumpVersion does.
+ */
+async function bumpAndWrite(
+  ctx: RequestContext,
+  evaluation: Evaluation,
+  expectedVersion: number,
+  scores: ScoreInput[],
+): Promise<Evaluation> {
+  const params = scoreParams(evaluation.tenantId, evaluation.id, scores);
+  const [row] = await ctx.tx.query<Record<string, unknown>>(
+    `WITH bumped AS (
+       UPDATE evaluations SET version = version + 1, updated_at = now()
+        WHERE tenant_id = $1 AND id = $2 AND version = $${params.push(expectedVersion)} AND state = ANY($${params.push(EDITABLE)}::text[])
+       RETURNING *),
+     ${SCORES_UPSERT('EXISTS (SELECT 1 FROM bumped)')}
+     SELECT ${columnsOf(ctx.tx, Evaluation, 'b')}, (SELECT count(*) FROM written)::int AS written FROM bumped b`,
+    params,
+  );
+  ctx.forget('evaluation.scores');
+  const saved = row && hydrate(ctx.tx, Evaluation, 'b', row);
+  if (saved) return saved;
+  await bumpVersion(ctx, evaluation, expectedVersion); // refuses, with the reason
+  throw new Error('unreachable: a version that did not bump cannot bump now');
+}
 
 async function bumpVersion(ctx: RequestContext, evaluation: Evaluation, expectedVersion: number): Promise<void> {
   const bumped = await ctx.tx.execute(

@@ -163,11 +163,32 @@ async function insertCriteria(tx: RequestTransaction, tenantId: string, versionI
   );
 }
 
+/** A version of the viewer's tenant, batched and kept per request (its writes below forget it). */
 async function loadVersion(ctx: RequestContext, id: string): Promise<FrameworkVersion> {
   const viewer = requireUser(ctx);
-  const version = await ctx.tx.repository(FrameworkVersion).findOneBy({ tenantId: viewer.tenantId, id });
+  const version = await ctx
+    .loader<string, FrameworkVersion | null>('framework.version', async (ids) => {
+      const rows = await ctx.tx.repository(FrameworkVersion).findBy(ids.map((v) => ({ tenantId: viewer.tenantId, id: v })));
+      return ids.map((v) => rows.find((r) => r.id === v) ?? null);
+    })
+    .load(id);
   if (!version) throw frameworkError('VERSION_NOT_FOUND');
   return version;
+}
+
+/**
+ * The criteria of versions past their draft, per tenant and version, kept by this process: a published
+ * (or retired) version's criteria never change (only a draft's are edited). Bounded; the least recently
+ * used goes first. Keyed by tenant, and filled only from that tenant's own reads (row-level security), in a
+ * transaction that has written nothing yet (so the status it saw is committed).
+ */
+const FROZEN_CRITERIA_MAX = 200;
+const frozenCriteria = new Map<string, Criterion[]>();
+
+function rememberCriteria(key: string, criteria: Criterion[]): void {
+  frozenCriteria.delete(key);
+  frozenCriteria.set(key, criteria);
+  if (frozenCriteria.size > FROZEN_CRITERIA_MAX) frozenCriteria.delete(frozenCriteria.keys().next().value as string);
 }
 
 async function loadDraft(ctx: RequestContext, id: string): Promise<FrameworkVersion> {
@@ -183,6 +204,7 @@ async function loadDraft(ctx: RequestContext, id: string): Promise<FrameworkVers
 
 async function touch(ctx: RequestContext, version: FrameworkVersion) {
   ctx.forget('framework.criteria');
+  ctx.forget('framework.version');
   await ctx.tx.execute(`UPDATE framework_versions SET updated_at = now() WHERE tenant_id = $1 AND id = $2`, [version.tenantId, version.id]);
 }
 
@@ -289,17 +311,34 @@ export const frameworkService = {
       .load(framework.id);
   },
 
-  /** The criteria of a version in tree order, batched per request. */
+  /**
+   * The criteria of a version in tree order, batched per request; a version past its draft is read once
+   * per process (its criteria are immutable). Callers never change what they get.
+   */
   async criteriaOf(ctx: RequestContext, versionId: string): Promise<Criterion[]> {
     const viewer = requireUser(ctx);
+    const kept = frozenCriteria.get(`${viewer.tenantId}:${versionId}`);
+    if (kept) {
+      rememberCriteria(`${viewer.tenantId}:${versionId}`, kept);
+      return kept;
+    }
     return ctx
       .loader<string, Criterion[]>('framework.criteria', async (versionIds) => {
-        const rows = await ctx.tx
+        const { entities, raw } = await ctx.tx
           .repository(Criterion)
           .createQueryBuilder('c')
+          .innerJoin('framework_versions', 'v', 'v.tenant_id = c.tenant_id AND v.id = c.version_id')
+          .addSelect('v.status', 'version_status')
+          // a status this transaction wrote itself (a publish not yet committed) is no ground to keep them
+          .addSelect('pg_current_xact_id_if_assigned() IS NULL', 'read_only')
           .where('c.tenant_id = :t AND c.version_id = ANY(:ids)', { t: viewer.tenantId, ids: [...versionIds] })
-          .getMany();
-        return versionIds.map((v) => treeOrder(rows.filter((r) => r.versionId === v)));
+          .getRawAndEntities<{ c_version_id: string; version_status: VersionStatus; read_only: boolean }>();
+        const frozen = new Set(raw.filter((r) => r.read_only && r.version_status !== VersionStatus.DRAFT).map((r) => r.c_version_id));
+        return versionIds.map((v) => {
+          const criteria = treeOrder(entities.filter((r) => r.versionId === v));
+          if (frozen.has(v)) rememberCriteria(`${viewer.tenantId}:${v}`, criteria);
+          return criteria;
+        });
       })
       .load(versionId);
   },
@@ -374,6 +413,7 @@ export const frameworkService = {
     requireFrameworkAdmin(ctx);
     const version = await loadDraft(ctx, versionId);
     await ctx.tx.repository(FrameworkVersion).update({ tenantId: version.tenantId, id: version.id }, { rule: { ...rule } });
+    ctx.forget('framework.version');
     return loadVersion(ctx, version.id);
   },
 
@@ -486,6 +526,7 @@ export const frameworkService = {
       [version.tenantId, version.id],
     );
     ctx.forget('framework.published');
+    ctx.forget('framework.version');
     return loadVersion(ctx, version.id);
   },
 
@@ -498,6 +539,7 @@ export const frameworkService = {
       version.id,
     ]);
     ctx.forget('framework.published');
+    ctx.forget('framework.version');
     return loadVersion(ctx, version.id);
   },
 };

@@ -60,6 +60,11 @@ export const orgService = {
     return orgByIdLoader(ctx).load(id);
   },
 
+  /** An org the caller read itself, already known visible to the viewer: later lookups by id need no statement. */
+  prime(ctx: RequestContext, org: Org): void {
+    orgByIdLoader(ctx).prime(org.id, org);
+  },
+
   async getOrThrow(ctx: RequestContext, id: string): Promise<Org> {
     const org = await orgByIdLoader(ctx).load(id);
     if (!org) throw orgError('ORG_NOT_FOUND');

@@ -1,0 +1,30 @@
+import { EntityTarget, ObjectLiteral } from 'typeorm';
+import { RequestTransaction } from './request-transaction';
+
+/**
+ * Entities read by a hand-written statement, mapped with TypeORM's cached column metadata (no query
+ * builder, no second statement): `columnsOf` lists an alias's columns as `alias_column`, `hydrate`
+ * turns those columns of a raw row back into the entity (null when the row has none, as from a LEFT JOIN).
+ */
+export function columnsOf<E extends ObjectLiteral>(tx: RequestTransaction, entity: EntityTarget<E>, alias: string): string {
+  return tx.manager.connection
+    .getMetadata(entity)
+    .columns.map((c) => `${alias}.${c.databaseName} AS "${alias}_${c.databaseName}"`)
+    .join(', ');
+}
+
+export function hydrate<E extends ObjectLiteral>(
+  tx: RequestTransaction,
+  entity: EntityTarget<E>,
+  alias: string,
+  row: Record<string, unknown>,
+): E | null {
+  const { connection } = tx.manager;
+  const metadata = connection.getMetadata(entity);
+  if (metadata.primaryColumns.every((c) => row[`${alias}_${c.databaseName}`] == null)) return null;
+  const target = metadata.create() as E;
+  for (const column of metadata.columns) {
+    column.setEntityValue(target, connection.driver.prepareHydratedValue(row[`${alias}_${column.databaseName}`], column));
+  }
+  return target;
+}

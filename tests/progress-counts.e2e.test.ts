@@ -1,0 +1,378 @@
+import fc from 'fast-check';
+import { Client } from 'pg';
+import { withTransaction } from '../src/db/request-transaction';
+import { CountRow, progressCounts } from '../src/modules/campaign/progress-counts';
+import { sweepProgressMerge, sweepProgressReconcile } from '../src/modules/campaign/progress.sweeps';
+import { globalId, rawId } from './helpers/ids';
+import { TestServer, startTestServer } from './helpers/server';
+import { tenantId } from './helpers/sql';
+import { CriterionView, SOURCE_CAMPAIGN, criteriaOf, orgIds, scoresFor } from './helpers/story';
+
+/**
+ * Maintained progress counts (issue 17): random sequences of every operation that changes them, run
+ * through the real server (orgs created, moved, archived, restored; evaluations accepted and returned;
+ * campaigns created) and as SQL where no mutation exists (kind or category changed, a campaign's scope or
+ * eligible kinds changed), with merges at random points; after each sequence what is kept (compact
+ * rows plus pending deltas, and the standings of the lagging list) equals a full recomputation, and the
+ * API's figures from the counts equal the scan's. The reconciliation sweep reports and repairs a
+ * corrupted row.
+ */
+describe('progress counts', () => {
+  let server: TestServer;
+  let su: Client;
+  let admin: string;
+  let leader: string;
+  let tenant: string;
+  let versionId: string;
+  let crit: CriterionView[];
+  const campaigns: string[] = [];
+  let names = 0;
+  const gql = (q: string, v: Record<string, unknown>, t = admin) => server.gql(q, v, t);
+  const deps = () => ({ dataSource: server.database.dataSource, config: server.config });
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { EXPOSE_STATEMENT_COUNT: 'true' } });
+    su = await server.superuser();
+    admin = await server.token('jtj', 'admin');
+    leader = await server.token('jtj', 'leader');
+    tenant = await tenantId(su, 'jtj');
+    const ids = await orgIds(server, 'jtj');
+    const imported = await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {});
+    versionId = imported.data.importFramework.id;
+    await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status } }`, { v: versionId });
+    crit = await criteriaOf(server, admin, versionId);
+    for (const [scope, kinds] of [
+      ['中共市交通运输局党委', ['GENERAL_BRANCH', 'BRANCH']],
+      ['市公交集团党委', ['BRANCH']],
+    ] as const) {
+      const res = await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`, {
+        input: { ...SOURCE_CAMPAIGN, name: `创建活动${campaigns.length}`, versionId, scopeOrgId: ids[scope], eligibleKinds: kinds },
+      });
+      campaigns.push(rawId(res.data.createCampaign.id));
+    }
+  });
+  afterAll(() => server.close());
+
+  const inTenant = <T>(work: (tx: Parameters<Parameters<typeof withTransaction>[2]>[0]) => Promise<T>) =>
+    withTransaction(server.database.dataSource, { tenantId: tenant }, work);
+  const nonZero = (rows: CountRow[]) =>
+    rows
+      .filter((r) => r.eligible || r.evaluated || r.attained)
+      .map((r) => `${r.org_id}/${r.category}: ${r.eligible} ${r.evaluated} ${r.attained}`)
+      .sort();
+  const allCampaigns = async () =>
+    (await su.query<{ id: string }>(`SELECT id FROM campaigns WHERE tenant_id = $1 ORDER BY created_at`, [tenant])).rows.map((r) => r.id);
+
+  /** Kept equals recomputed for every campaign, standings included, and the API reads the same figures both ways. */
+  async function expectConsistent(): Promise<void> {
+    for (const campaignId of await allCampaigns()) {
+      const [kept, truth] = await inTenant((tx) =>
+        Promise.all([progressCounts.allKept(tx, tenant, campaignId), progressCounts.truth(tx, tenant, campaignId)]),
+      );
+      expect(nonZero(kept)).toEqual(nonZero(truth));
+    }
+    expect(await inTenant((tx) => progressCounts.reconcile(tx, tenant, false))).toEqual([]);
+    const PROGRESS = `query($c: ID!, $d: Date) { campaign(id: $c) { progress(asOf: $d) { eligible evaluated attained
+      byCategory { category eligible evaluated attained } byChild { org { id } eligible evaluated attained } lagging(first: 100) { totalCount nodes { org { id } } } } } }`;
+    for (const campaignId of await allCampaigns()) {
+      const c = globalId('Campaign', campaignId);
+      const [counted, scanned] = await Promise.all([gql(PROGRESS, { c }), gql(PROGRESS, { c, d: '2013-12-31' })]);
+      expect(counted.errors).toBeUndefined();
+      expect(counted.data).toEqual(scanned.data);
+      const p = counted.data.campaign.progress;
+      expect(p.lagging.totalCount).toBe(p.eligible - p.attained);
+      expect(p.lagging.nodes.length).toBe(Math.min(100, p.eligible - p.attained));
+    }
+  }
+
+  const liveOrgs = async () =>
+    (
+      await su.query<{ id: string; kind: string; children: number; depth: number }>(
+        `SELECT o.id, o.kind, o.depth, (SELECT count(*)::int FROM orgs k WHERE k.tenant_id = o.tenant_id AND k.parent_id = o.id AND k.archived_at IS NULL) AS children
+           FROM orgs o WHERE o.tenant_id = $1 AND o.archived_at IS NULL ORDER BY o.path_key`,
+        [tenant],
+      )
+    ).rows;
+  const pick = <T>(items: T[], n: number): T | undefined => (items.length ? items[n % items.length] : undefined);
+
+  /** Start, save, submit (by the admin) and accept or return (by the leader) one evaluation; refusals are fine. */
+  async function evaluateOnce(campaignId: string, orgId: string, kind: string, high: boolean, acceptIt: boolean): Promise<void> {
+    const started = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version state } }`, {
+      input: { campaignId: globalId('Campaign', campaignId), orgId: globalId('Org', orgId), kind },
+    });
+    const ev = started.data?.startEvaluation;
+    if (!ev || !['DRAFT', 'RETURNED'].includes(ev.state)) return;
+    const low = Object.fromEntries(crit.filter((c) => c.isLeaf && !c.isBonus).map((c) => [c.code, 0]));
+    const saved = await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`, {
+      input: { evaluationId: ev.id, expectedVersion: ev.version, scores: scoresFor(crit, high ? {} : low) },
+    });
+    const submitted = await gql(`mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { version } }`, {
+      input: { evaluationId: ev.id, expectedVersion: saved.data.saveScores.version },
+    });
+    expect(submitted.errors).toBeUndefined();
+    const review = acceptIt
+      ? `mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`
+      : `mutation($id: ID!) { returnEvaluation(input: { evaluationId: $id, reason: "材料不全" }) { state } }`;
+    expect((await gql(review, { id: ev.id }, leader)).errors).toBeUndefined();
+  }
+
+  type Step = { op: number; a: number; b: number; c: number };
+  async function runStep({ op, a, b, c }: Step): Promise<void> {
+    const orgs = await liveOrgs();
+    const campaignIds = await allCampaigns();
+    switch (op) {
+      case 0: {
+        // create an org under a committee or general branch
+        const parent = pick(
+          orgs.filter((o) => o.kind !== 'BRANCH'),
+          a,
+        )!;
+        const kind = parent.kind === 'GENERAL_BRANCH' ? 'BRANCH' : ['COMMITTEE', 'GENERAL_BRANCH', 'BRANCH'][b % 3];
+        const res = await gql(`mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`, {
+          input: {
+            parentId: globalId('Org', parent.id),
+            name: `属性组织${names++}`,
+            kind,
+            category: ['ORGAN', 'INSTITUTION', 'ENTERPRISE'][c % 3],
+          },
+        });
+        expect(res.errors).toBeUndefined();
+        return;
+      }
+      case 1: {
+        // move a subtree (refusals, a cycle or a kind the parent cannot hold, change nothing)
+        const org = pick(
+          orgs.filter((o) => o.depth > 1),
+          a,
+        );
+        const parent = pick(orgs, b);
+        if (org && parent)
+          await gql(`mutation($id: ID!, $p: ID!) { moveOrg(input: { id: $id, newParentId: $p }) { id } }`, {
+            id: globalId('Org', org.id),
+            p: globalId('Org', parent.id),
+          });
+        return;
+      }
+      case 2: {
+        const org = pick(
+          orgs.filter((o) => o.depth > 1 && o.children === 0),
+          a,
+        );
+        if (org) await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: globalId('Org', org.id) });
+        return;
+      }
+      case 3: {
+        const archived = (
+          await su.query<{ id: string }>(`SELECT id FROM orgs WHERE tenant_id = $1 AND archived_at IS NOT NULL ORDER BY path_key`, [tenant])
+        ).rows;
+        const org = pick(archived, a);
+        if (org) await gql(`mutation($id: ID!) { restoreOrg(input: { id: $id }) { id } }`, { id: globalId('Org', org.id) });
+        return;
+      }
+      case 4:
+      case 5: {
+        const org = pick(
+          orgs.filter((o) => o.depth > 1 && o.kind !== 'COMMITTEE'),
+          a,
+        );
+        if (org) await evaluateOnce(pick(campaignIds, b)!, org.id, c % 2 ? 'SUPERIOR' : 'PUBLIC', c % 3 !== 0, op === 4 || c % 4 !== 0);
+        return;
+      }
+      case 6: {
+        // kind or category changed (no mutation: as the database sees it)
+        const org = pick(
+          orgs.filter((o) => o.depth > 1 && o.children === 0),
+          a,
+        );
+        if (!org) return;
+        if (b % 2) await su.query(`UPDATE orgs SET category = $2 WHERE id = $1`, [org.id, ['ORGAN', 'INSTITUTION', 'ENTERPRISE'][c % 3]]);
+        else await su.query(`UPDATE orgs SET kind = $2 WHERE id = $1`, [org.id, org.kind === 'BRANCH' ? 'GENERAL_BRANCH' : 'BRANCH']);
+        return;
+      }
+      case 7: {
+        // a campaign's scope or eligible kinds changed
+        const campaignId = pick(campaignIds, a)!;
+        if (b % 2) {
+          const kinds = [['BRANCH'], ['GENERAL_BRANCH', 'BRANCH'], ['COMMITTEE', 'BRANCH'], ['COMMITTEE', 'GENERAL_BRANCH', 'BRANCH']][
+            c % 4
+          ];
+          await su.query(`UPDATE campaigns SET eligible_kinds = $2 WHERE id = $1`, [campaignId, kinds]);
+        } else {
+          const scope = pick(
+            orgs.filter((o) => o.kind === 'COMMITTEE'),
+            c,
+          )!;
+          await su.query(`UPDATE campaigns SET scope_org_id = $2 WHERE id = $1`, [campaignId, scope.id]);
+        }
+        return;
+      }
+      case 8: {
+        const scope = pick(
+          orgs.filter((o) => o.kind !== 'BRANCH'),
+          a,
+        )!;
+        const res = await gql(`mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`, {
+          input: { ...SOURCE_CAMPAIGN, name: `属性活动${names++}`, versionId, scopeOrgId: globalId('Org', scope.id) },
+        });
+        expect(res.errors).toBeUndefined();
+        return;
+      }
+      default:
+        await sweepProgressMerge(deps());
+    }
+  }
+
+  it('keeps the counts equal to a full recomputation through random sequences of every cause', async () => {
+    await expectConsistent();
+    const step = fc.record({ op: fc.nat({ max: 9 }), a: fc.nat(), b: fc.nat(), c: fc.nat() });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), async (steps) => {
+        for (const s of steps) await runStep(s);
+        await expectConsistent();
+      }),
+      { numRuns: 8, endOnFailure: true },
+    );
+    // merged or not, the same figures
+    await sweepProgressMerge(deps());
+    expect(await su.query(`SELECT count(*)::int AS n FROM progress_deltas`).then((r) => r.rows[0].n)).toBe(0);
+    await expectConsistent();
+  }, 240_000);
+
+  it('stays exact under concurrent acceptances, a move of their subtree and an archive', async () => {
+    const orgs = await liveOrgs();
+    const committee = orgs.find((o) => o.kind === 'COMMITTEE' && o.depth === 2)!;
+    const under = (
+      await su.query<{ id: string }>(
+        `SELECT o.id FROM orgs o JOIN orgs p ON p.id = $1 AND o.path_key > p.path_key AND o.path_key < p.path_key || '/'
+          WHERE o.archived_at IS NULL AND o.kind = 'BRANCH' ORDER BY o.path_key`,
+        [committee.id],
+      )
+    ).rows;
+    // more branches to accept at once
+    for (let i = under.length; i < 12; i++) {
+      const res = await gql(`mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`, {
+        input: { parentId: globalId('Org', committee.id), name: `并发支部${i}`, kind: 'BRANCH', category: 'ENTERPRISE' },
+      });
+      under.push({ id: rawId(res.data.createOrg.id) });
+    }
+    const campaignId = campaigns[0];
+    await su.query(
+      `UPDATE campaigns SET eligible_kinds = '{GENERAL_BRANCH,BRANCH}', scope_org_id = (SELECT id FROM orgs WHERE parent_id IS NULL AND tenant_id = $2) WHERE id = $1`,
+      [campaignId, tenant],
+    );
+    const submitted: string[] = [];
+    for (const o of under.slice(0, 12)) {
+      const started = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version state } }`, {
+        input: { campaignId: globalId('Campaign', campaignId), orgId: globalId('Org', o.id), kind: 'PUBLIC' },
+      });
+      const ev = started.data.startEvaluation;
+      if (!['DRAFT', 'RETURNED'].includes(ev.state)) continue;
+      const saved = await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`, {
+        input: { evaluationId: ev.id, expectedVersion: ev.version, scores: scoresFor(crit) },
+      });
+      await gql(`mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { state } }`, {
+        input: { evaluationId: ev.id, expectedVersion: saved.data.saveScores.version },
+      });
+      submitted.push(ev.id);
+    }
+    expect(submitted.length).toBeGreaterThan(5);
+    const target = orgs.find((o) => o.kind === 'COMMITTEE' && o.depth === 2 && o.id !== committee.id)!;
+    const leaf = orgs.find((o) => o.depth > 2 && o.children === 0 && !under.some((u) => u.id === o.id))!;
+    const answers = await Promise.all([
+      ...submitted.map((id) => gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id }, leader)),
+      gql(`mutation($id: ID!, $p: ID!) { moveOrg(input: { id: $id, newParentId: $p }) { id } }`, {
+        id: globalId('Org', committee.id),
+        p: globalId('Org', target.id),
+      }),
+      gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: globalId('Org', leaf.id) }),
+      sweepProgressMerge(deps()).then(() => ({ errors: undefined })),
+    ]);
+    for (const a of answers) expect(a.errors?.map((e) => e.extensions?.code) ?? []).not.toContain('INTERNAL_SERVER_ERROR');
+    await expectConsistent();
+  }, 120_000);
+
+  it('reports and repairs drift with the reconciliation sweep', async () => {
+    const campaignId = campaigns[0];
+    // corrupt: a compact row off by 5, a bogus pending delta (another category of the same org), a standing row lost and one with a wrong total
+    await sweepProgressMerge(deps());
+    const { rows } = await su.query<{ org_id: string; category: string }>(
+      `SELECT org_id, category FROM progress_counts WHERE campaign_id = $1 AND eligible > 0 ORDER BY org_id LIMIT 1`,
+      [campaignId],
+    );
+    await su.query(`UPDATE progress_counts SET eligible = eligible + 5 WHERE campaign_id = $1 AND org_id = $2 AND category = $3`, [
+      campaignId,
+      rows[0].org_id,
+      rows[0].category,
+    ]);
+    await su.query(
+      `INSERT INTO progress_deltas (tenant_id, campaign_id, org_id, category, eligible, evaluated, attained) VALUES ($1, $2, $3, $4, 0, 2, 1)`,
+      [tenant, campaignId, rows[0].org_id, rows[0].category === 'ORGAN' ? 'ENTERPRISE' : 'ORGAN'],
+    );
+    const standings = (
+      await su.query<{ org_id: string }>(`SELECT org_id FROM progress_standings WHERE campaign_id = $1 ORDER BY path_key LIMIT 2`, [
+        campaignId,
+      ])
+    ).rows;
+    await su.query(`DELETE FROM progress_standings WHERE campaign_id = $1 AND org_id = $2`, [campaignId, standings[0].org_id]);
+    await su.query(`UPDATE progress_standings SET lag_total = 12.5 WHERE campaign_id = $1 AND org_id = $2`, [
+      campaignId,
+      standings[1].org_id,
+    ]);
+
+    const drift = await inTenant((tx) => progressCounts.reconcile(tx, tenant, false));
+    expect(drift).toEqual([{ campaignId, counts: 2, standings: 2 }]);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const repaired = await sweepProgressReconcile(deps());
+      expect(repaired).toEqual({ tenants: 2, created: 4 });
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining(`campaign ${campaignId}: 2 count rows, 2 standings`));
+      // repaired: nothing more to do, and every figure right again
+      expect(await sweepProgressReconcile(deps())).toEqual({ tenants: 2, created: 0 });
+    } finally {
+      warn.mockRestore();
+    }
+    await expectConsistent();
+  }, 60_000);
+
+  it('reads progress, by category, by child and a lagging page, in a few statements whatever the page size', async () => {
+    const statementsOf = async (first: number) => {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({
+          query: `query($c: ID!) { campaign(id: $c) { progress { eligible attained ratio onTrack target { ratio } byCategory { category eligible }
+            byChild { org { id name } eligible } lagging(first: ${first}) { nodes { org { id name } result { total grade } } } } } }`,
+          variables: { c: globalId('Campaign', campaigns[0]) },
+        }),
+      });
+      const body = (await res.json()) as { errors?: unknown; data: { campaign: { progress: { lagging: { nodes: unknown[] } } } } };
+      expect(body.errors).toBeUndefined();
+      return { statements: Number(res.headers.get('x-sql-statements')), lagging: body.data.campaign.progress.lagging.nodes.length };
+    };
+    const small = await statementsOf(2);
+    const large = await statementsOf(50);
+    expect(large.lagging).toBeGreaterThan(small.lagging);
+    // the opening (BEGIN, the tenant, the viewer), the campaign with its targets, the scope org, the counts,
+    // the children, the lagging page with its orgs and results, COMMIT
+    expect(small.statements).toBeLessThanOrEqual(7);
+    expect(large.statements).toBe(small.statements);
+  });
+
+  it('keeps each tenant to its own rows', async () => {
+    const other = await tenantId(su, 'szjg');
+    const seen = await withTransaction(server.database.dataSource, { tenantId: other }, (tx) =>
+      tx.query<{ n: number }>(
+        `SELECT ((SELECT count(*) FROM progress_counts) + (SELECT count(*) FROM progress_deltas) + (SELECT count(*) FROM progress_standings))::int AS n`,
+      ),
+    );
+    expect(seen).toEqual([{ n: 0 }]);
+    await expect(
+      withTransaction(server.database.dataSource, { tenantId: other }, (tx) =>
+        tx.execute(
+          `INSERT INTO progress_deltas (tenant_id, campaign_id, org_id, category, eligible, evaluated, attained) VALUES ($1, $2, $2, 'ORGAN', 1, 0, 0)`,
+          [tenant, campaigns[0]],
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
+  });
+});
