@@ -1,0 +1,73 @@
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { labelled } from '../../graphql/enum-labels';
+import { DateTimeScalar } from '../../graphql/scalars';
+
+export enum TenantLinkSide {
+  SUPERIOR = 'SUPERIOR',
+  SUBORDINATE = 'SUBORDINATE',
+}
+export const tenantLinkSideLabels: Record<TenantLinkSide, string> = { SUPERIOR: '上级单位', SUBORDINATE: '下级单位' };
+registerEnumType(TenantLinkSide, {
+  name: 'TenantLinkSide',
+  description: '在上下级关系中的一方：上级单位（发出邀请、接收报送）或下级单位（接受邀请、报送进展）',
+  valuesConfig: labelled(tenantLinkSideLabels),
+});
+
+export enum TenantLinkState {
+  PENDING = 'PENDING',
+  ACTIVE = 'ACTIVE',
+  DECLINED = 'DECLINED',
+  ENDED = 'ENDED',
+}
+export const tenantLinkStateLabels: Record<TenantLinkState, string> = {
+  PENDING: '待答复',
+  ACTIVE: '有效',
+  DECLINED: '已谢绝',
+  ENDED: '已解除',
+};
+registerEnumType(TenantLinkState, {
+  name: 'TenantLinkState',
+  description: '上下级关系的状态：待答复、有效、已谢绝、已解除',
+  valuesConfig: labelled(tenantLinkStateLabels),
+});
+
+/** Another tenant as a link shows it: its slug and name, never its id or anything inside it. */
+@ObjectType({ description: '关联单位：上下级关系另一方的简称和名称（不含该单位的任何数据）' })
+export class LinkedTenant {
+  @Field({ description: '单位简称' }) slug: string;
+  @Field({ description: '单位名称' }) name: string;
+}
+
+/**
+ * One party's row of a link (the other party holds the mirror row with the same id): which side this
+ * tenant is on, the other tenant, and the link's state.
+ */
+@Entity('tenant_links')
+@ObjectType({
+  description:
+    '上下级单位关系（从本单位看）：上级单位邀请、下级单位接受后生效，任一方可解除；一个单位可有多个上级单位。关系本身不带来任何数据，下级单位另行授权报送汇总数据',
+})
+export class TenantLink {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'peer_tenant_id' }) peerTenantId: string;
+  @Field(() => TenantLinkSide, { description: '本单位在关系中的一方' })
+  @Column('text')
+  side: TenantLinkSide;
+  @Field(() => TenantLinkState, { description: '状态' })
+  @Column('text')
+  state: TenantLinkState;
+  @Field(() => DateTimeScalar, { description: '邀请时间' })
+  @Column('timestamptz', { name: 'invited_at' })
+  invitedAt: Date;
+  @Field(() => DateTimeScalar, { nullable: true, description: '接受或谢绝的时间' })
+  @Column('timestamptz', { name: 'responded_at', nullable: true })
+  respondedAt: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: '解除的时间' })
+  @Column('timestamptz', { name: 'ended_at', nullable: true })
+  endedAt: Date | null;
+  @Field(() => TenantLinkSide, { nullable: true, description: '由哪一方解除' })
+  @Column('text', { name: 'ended_by_side', nullable: true })
+  endedBySide: TenantLinkSide | null;
+}
