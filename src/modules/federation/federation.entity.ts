@@ -71,3 +71,30 @@ export class TenantLink {
   @Column('text', { name: 'ended_by_side', nullable: true })
   endedBySide: TenantLinkSide | null;
 }
+
+export enum FederationGrantKind {
+  PROGRESS = 'PROGRESS',
+  ASSESSMENT = 'ASSESSMENT',
+  SUPERVISION = 'SUPERVISION',
+}
+export const federationGrantKindLabels: Record<FederationGrantKind, string> = {
+  PROGRESS: '创建进度（按类别和按组织汇总）',
+  ASSESSMENT: '年度党建目标考核汇总',
+  SUPERVISION: '督查、问题和逾期整改数',
+};
+registerEnumType(FederationGrantKind, {
+  name: 'FederationGrantKind',
+  description: '下级单位授权上级单位读取的汇总数据：创建进度、年度考核汇总、督查整改统计',
+  valuesConfig: labelled(federationGrantKindLabels),
+});
+
+/** A subordinate's grant of one kind of aggregates over one link (a row of the subordinate's tenant). */
+@Entity('tenant_link_grants')
+export class TenantLinkGrant {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryColumn('uuid', { name: 'link_id' }) linkId: string;
+  @PrimaryColumn('text') kind: FederationGrantKind;
+  @Column('int', { nullable: true }) depth: number | null;
+  @Column('uuid', { name: 'campaign_id', nullable: true }) campaignId: string | null;
+  @Column('timestamptz', { name: 'granted_at' }) grantedAt: Date;
+}

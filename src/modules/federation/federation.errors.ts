@@ -30,6 +30,38 @@ export const federationError = defineErrors('federation', {
     en: 'The invitation has already been answered or ended',
   },
   FEDERATION_LINK_ENDED: { code: ErrorCode.CONFLICT, zh: '该上下级关系已经结束', en: 'The link has already ended' },
+  FEDERATION_NOT_SUBORDINATE: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '报送授权由下级单位作出和撤回',
+    en: 'Grants are made and withdrawn by the subordinate tenant',
+  },
+  FEDERATION_LINK_NOT_ACTIVE: {
+    code: ErrorCode.CONFLICT,
+    zh: '上下级关系尚未生效或已经结束，不能授权',
+    en: 'The link is not active: nothing can be granted over it',
+  },
+  FEDERATION_CAMPAIGN_REQUIRED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '报送创建进度时请指明本单位的创建活动',
+    en: 'Name the campaign whose progress is reported',
+  },
+  FEDERATION_CAMPAIGN_NOT_FOUND: {
+    code: ErrorCode.NOT_FOUND,
+    zh: '创建活动不存在或不在您的权限范围内',
+    en: 'Campaign not found',
+  },
+  FEDERATION_DEPTH_OUT_OF_RANGE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '报送的组织层级应为 0 至 {max} 级',
+    en: 'The depth reported is 0 to {max} levels',
+  },
+  FEDERATION_PROGRESS_ONLY: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '只有创建进度的授权指明创建活动和组织层级',
+    en: 'Only a progress grant names a campaign and a depth',
+  },
+  FEDERATION_GRANT_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '没有这项报送授权', en: 'No such grant' },
+  FEDERATION_YEAR_OUT_OF_RANGE: { code: ErrorCode.BAD_USER_INPUT, zh: '年度应在 2000 至 2100 之间', en: 'The year is 2000 to 2100' },
 });
 
 mapConstraint('tenant_links_live_pair', () => federationError('FEDERATION_LINK_EXISTS', 'input.slug'));

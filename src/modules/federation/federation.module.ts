@@ -1,10 +1,11 @@
 import { DomainModule } from '../domain-module';
-import { TenantLink } from './federation.entity';
+import { TenantLink, TenantLinkGrant } from './federation.entity';
+import { FederatedBureauResolver, TenantLinkGrantsResolver } from './federation-overview.resolver';
 import { PlatformTenantLinkResolver, TenantLinkResolver } from './federation.resolver';
 
 export default {
   name: 'federation',
-  resolvers: [TenantLinkResolver, PlatformTenantLinkResolver],
-  entities: [TenantLink],
+  resolvers: [TenantLinkResolver, PlatformTenantLinkResolver, FederatedBureauResolver, TenantLinkGrantsResolver],
+  entities: [TenantLink, TenantLinkGrant],
   nodes: {},
 } satisfies DomainModule;

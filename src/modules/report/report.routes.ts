@@ -5,6 +5,8 @@ import { localeOf, renderReason } from '../../graphql/messages';
 import { idOf } from '../../graphql/relay';
 import { auditService } from '../audit/audit.service';
 import { campaignService, toDateString } from '../campaign/campaign.service';
+import { federationOverviewExport } from '../federation/federation.export';
+import { requireRootAdmin } from '../federation/federation.service';
 import { RouteDeps } from '../domain-module';
 import { LedgerCategory } from '../ledger/ledger.entity';
 import { orgService } from '../org/org.service';
@@ -160,6 +162,15 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
     download('/exports/inspections/:inspectionId', async (ctx, params) =>
       inspectionExport(ctx, await supervisionService.getInspectionOrThrow(ctx, idOf('Inspection', params.inspectionId))),
     );
+
+    download('/exports/federation/overview', async (ctx, _params, query) => {
+      requireRootAdmin(ctx);
+      return federationOverviewExport(ctx, {
+        campaignId: query.campaignId ?? null,
+        year: query.year ? parseYear(query.year) : null,
+        asOf: parseDay(query.asOf, 'asOf'),
+      });
+    });
 
     // Empty templates with the expected headers.
     download('/imports/orgs/template', async () =>
