@@ -35,6 +35,7 @@ describe('progress reported up a link', () => {
   let szjgCampaign: string;
   let year: number;
   let jtjId: string;
+  let demoView: { bureaus: { tenant: { slug: string }; grantedKinds: string[]; progress: { eligible: number; byOrg: unknown[] } }[] };
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -44,19 +45,26 @@ describe('progress reported up a link', () => {
     year = Number((await tenantToday(su)).slice(0, 4));
     jtj = await tokens(server, 'jtj', ['admin', 'leader', 'member']);
     szjg = await tokens(server, 'szjg', ['admin', 'leader', 'supervisor', 'secretary', 'secretary2', 'inspector', 'member']);
+    jtjCampaign = (await server.gql(`{ campaigns(first: 1) { nodes { id } } }`, {}, jtj.admin)).data.campaigns.nodes[0].id;
+    szjgCampaign = (await server.gql(`{ campaigns(first: 1) { nodes { id } } }`, {}, szjg.admin)).data.campaigns.nodes[0].id;
+    demoView = (await overview(szjg.admin)).data?.federationOverview;
     // a clean start: whatever link the demo made between the two ends, and a new one is made here
     for (const l of (await server.gql(LINKS, {}, jtj.admin)).data.tenantLinks.nodes)
       if (l.peer.slug === 'szjg' && (l.state === 'ACTIVE' || l.state === 'PENDING'))
         await server.gql(`mutation($id: ID!) { endTenantLink(input: { linkId: $id }) { state } }`, { id: l.id }, jtj.admin);
     const invited = await server.gql(`mutation { inviteSubordinateTenant(input: { slug: "jtj" }) { id } }`, {}, szjg.admin);
     link = invited.data.inviteSubordinateTenant.id;
-    jtjCampaign = (await server.gql(`{ campaigns(first: 1) { nodes { id } } }`, {}, jtj.admin)).data.campaigns.nodes[0].id;
-    szjgCampaign = (await server.gql(`{ campaigns(first: 1) { nodes { id } } }`, {}, szjg.admin)).data.campaigns.nodes[0].id;
   }, 120_000);
   afterAll(() => server.close());
 
   const overview = (token: string, vars: Record<string, unknown> = {}) =>
     server.gql(OVERVIEW, { campaignId: szjgCampaign, asOf: '2013-12-20', year, ...vars }, token);
+
+  it('has szjg as jtj’s superior in the demo, with progress, assessment and supervision granted up', () => {
+    expect(demoView.bureaus.map((b) => [b.tenant.slug, b.grantedKinds])).toEqual([['jtj', ['ASSESSMENT', 'PROGRESS', 'SUPERVISION']]]);
+    expect(demoView.bureaus[0].progress.eligible).toBeGreaterThan(10);
+    expect(demoView.bureaus[0].progress.byOrg.length).toBeGreaterThan(3);
+  });
 
   it('refuses grants over a pending link, by the superior, by anyone but the subordinate’s root admin, and bad values', async () => {
     const pending = await server.gql(GRANT, { input: { linkId: link, kind: 'ASSESSMENT' } }, jtj.admin);
