@@ -98,3 +98,40 @@ export class TenantLinkGrant {
   @Column('uuid', { name: 'campaign_id', nullable: true }) campaignId: string | null;
   @Column('timestamptz', { name: 'granted_at' }) grantedAt: Date;
 }
+
+export enum FrameworkAdoption {
+  AS_IS = 'AS_IS',
+  BASE = 'BASE',
+}
+export const frameworkAdoptionLabels: Record<FrameworkAdoption, string> = {
+  AS_IS: '原样采用',
+  BASE: '在其基础上制定本单位版本',
+};
+registerEnumType(FrameworkAdoption, {
+  name: 'FrameworkAdoption',
+  description:
+    '下级单位如何采用上级下发的框架：原样采用，或在其基础上制定本单位版本（可增加指标、提高标准，不得删减、降低或改写上级的条目）',
+  valuesConfig: labelled(frameworkAdoptionLabels),
+});
+
+/** A framework version a superior handed down: its document, in the receiving tenant. */
+@Entity('handed_down_frameworks')
+@ObjectType({ description: '上级下发的考评框架：上级单位已发布的一个版本（原文），由本单位原样采用或在其基础上制定本单位版本' })
+export class HandedDownFramework {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'link_id' }) linkId: string;
+  @Field({ description: '框架代码' }) @Column('text') code: string;
+  @Field({ description: '框架名称' }) @Column('text') name: string;
+  @Column('jsonb') document: unknown;
+  @Field(() => DateTimeScalar, { description: '下发时间' })
+  @Column('timestamptz', { name: 'handed_at' })
+  handedAt: Date;
+  @Field(() => FrameworkAdoption, { nullable: true, description: '采用方式（未采用为空）' })
+  @Column('text', { name: 'adopted_as', nullable: true })
+  adoptedAs: FrameworkAdoption | null;
+  @Column('uuid', { name: 'adopted_version_id', nullable: true }) adoptedVersionId: string | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: '采用时间' })
+  @Column('timestamptz', { name: 'adopted_at', nullable: true })
+  adoptedAt: Date | null;
+}

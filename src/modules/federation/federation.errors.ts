@@ -61,6 +61,50 @@ export const federationError = defineErrors('federation', {
     en: 'Only a progress grant names a campaign and a depth',
   },
   FEDERATION_GRANT_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '没有这项报送授权', en: 'No such grant' },
+  FEDERATION_VERSION_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '框架版本不存在或不在您的权限范围内', en: 'Framework version not found' },
+  FEDERATION_VERSION_NOT_PUBLISHED: {
+    code: ErrorCode.CONFLICT,
+    zh: '只能下发已发布的框架版本',
+    en: 'Only a published version is handed down',
+  },
+  FEDERATION_NO_SUBORDINATES: { code: ErrorCode.CONFLICT, zh: '本单位没有有效的下级单位', en: 'The tenant has no active subordinate' },
+  FEDERATION_HANDED_DOWN_NOT_FOUND: {
+    code: ErrorCode.NOT_FOUND,
+    zh: '下发的框架不存在或不在您的权限范围内',
+    en: 'Handed-down framework not found',
+  },
+  FEDERATION_ALREADY_ADOPTED: { code: ErrorCode.CONFLICT, zh: '该框架已经采用', en: 'The framework has already been adopted' },
+  FEDERATION_NOT_ADOPTED_AS_BASE: {
+    code: ErrorCode.CONFLICT,
+    zh: '该框架未作为本单位版本的基础采用，没有待发布的版本',
+    en: 'The framework was not adopted as a base: there is no draft to publish',
+  },
+  FEDERATION_BREACHES: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '本单位版本有{count}处删减、降低或改写了上级框架的条目',
+    en: 'The version removes, weakens or rewords {count} of the superior’s items',
+  },
+  FEDERATION_ITEM_REMOVED: { code: ErrorCode.BAD_USER_INPUT, zh: '删去了上级框架的条目{code}', en: 'Removes the superior’s item {code}' },
+  FEDERATION_ITEM_MOVED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '把上级框架的条目{code}移到了别的上级指标下',
+    en: 'Moves the superior’s item {code}',
+  },
+  FEDERATION_ITEM_REWORDED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '改写了上级框架条目{code}的文字',
+    en: 'Rewords the superior’s item {code}',
+  },
+  FEDERATION_ITEM_WEAKENED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '降低了上级框架条目{code}的要求',
+    en: 'Weakens the superior’s item {code}',
+  },
+  FEDERATION_THRESHOLD_LOWERED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '降低了上级框架的达标线或等次线（{item}）',
+    en: 'Lowers the superior’s threshold or grade line ({item})',
+  },
   FEDERATION_YEAR_OUT_OF_RANGE: { code: ErrorCode.BAD_USER_INPUT, zh: '年度应在 2000 至 2100 之间', en: 'The year is 2000 to 2100' },
 });
 
