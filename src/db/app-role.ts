@@ -67,8 +67,9 @@ const WRITE_ONLY_COLUMNS: Record<string, string[]> = {
 
 /**
  * What the blanket grant above must not give: the password hashes (SELECT on every other column
- * instead, from the live catalog, so a new column is readable), and any write to the chain heads,
- * which move only through app_chain_head() / app_finalize_record().
+ * instead, from the live catalog, so a new column is readable), any write to the chain heads,
+ * which move only through app_chain_head() / app_finalize_record(), and any write to the links
+ * between tenants, which change only through the app_federation_*() functions.
  */
 async function restrictSecrets(owner: DataSource, quoted: string): Promise<void> {
   for (const [table, hidden] of Object.entries(WRITE_ONLY_COLUMNS)) {
@@ -83,4 +84,7 @@ async function restrictSecrets(owner: DataSource, quoted: string): Promise<void>
   }
   const chains = await owner.query(`SELECT 1 FROM pg_class WHERE relname = 'record_chains' AND relkind = 'r'`);
   if (chains.length) await owner.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON record_chains FROM ${quoted}`);
+  // links between tenants: each party reads its own row; both rows change only through app_federation_*()
+  const links = await owner.query(`SELECT 1 FROM pg_class WHERE relname = 'tenant_links' AND relkind = 'r'`);
+  if (links.length) await owner.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON tenant_links FROM ${quoted}`);
 }

@@ -6,6 +6,8 @@ import { idOf } from '../../graphql/relay';
 import { auditExport } from '../audit/audit.export';
 import { auditRoute, auditService } from '../audit/audit.service';
 import { campaignService, toDateString } from '../campaign/campaign.service';
+import { federationOverviewExport } from '../federation/federation.export';
+import { requireRootAdmin } from '../federation/federation.service';
 import { RouteDeps } from '../domain-module';
 import { LedgerCategory } from '../ledger/ledger.entity';
 import { orgService } from '../org/org.service';
@@ -171,6 +173,15 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
 
     // 操作日志 as .xlsx (the auditLog filters; the export itself is recorded like every other)
     download('/exports/audit', async (ctx, _params, query) => auditExport(ctx, query));
+
+    download('/exports/federation/overview', async (ctx, _params, query) => {
+      requireRootAdmin(ctx);
+      return federationOverviewExport(ctx, {
+        campaignId: query.campaignId ?? null,
+        year: query.year ? parseYear(query.year) : null,
+        asOf: parseDay(query.asOf, 'asOf'),
+      });
+    });
 
     // Empty templates with the expected headers.
     download('/imports/orgs/template', async () =>
