@@ -322,6 +322,8 @@ describe('background jobs: reminders, overdue sweeps, notifications', () => {
     workers.push(scheduling);
     expect((await scheduling.boss.getSchedules()).map((s) => s.name).sort()).toEqual(
       [
+        'audit-prune',
+        'audit-seal',
         'deadline-reminders',
         'import-jobs-resume',
         'notices-unread',
