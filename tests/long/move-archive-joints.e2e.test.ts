@@ -72,6 +72,8 @@ describe('moves and archives never break a read (class guard for related objects
       SELECT DISTINCT cl.relname, a.attname FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
        WHERE n.nspname = 'public' AND cl.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
          AND a.attname LIKE '%org_id' AND a.atttypid IN ('uuid'::regtype, 'uuid[]'::regtype)
+         -- tenant data only (the platform's own log names orgs of every tenant, read by the operator alone)
+         AND EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = cl.oid AND t.attname = 'tenant_id')
        ORDER BY 1, 2`);
     const root = (await su.query(`SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id IS NULL`, [tenant])).rows[0].id;
     for (const { table, column } of columns) {
@@ -81,11 +83,12 @@ describe('moves and archives never break a read (class guard for related objects
           WHERE x.org IS NOT NULL AND x.org <> $2 ORDER BY 1`,
           [tenant, root],
         )
-        .catch(async () =>
-          su.query(`SELECT DISTINCT o AS id FROM ${table}, unnest(${column}) o WHERE tenant_id = $1 AND o <> $2 ORDER BY 1`, [
-            tenant,
-            root,
-          ]),
+        .catch(async (error: Error) =>
+          su
+            .query(`SELECT DISTINCT o AS id FROM ${table}, unnest(${column}) o WHERE tenant_id = $1 AND o <> $2 ORDER BY 1`, [tenant, root])
+            .catch(() => {
+              throw new Error(`${table}.${column}: ${error.message}`);
+            }),
         );
       owners.push({ table, column, orgs: rows.map((r: { id: string }) => r.id) });
     }
