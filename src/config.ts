@@ -57,6 +57,8 @@ export interface Config {
   metricsToken?: string;
   /** pino level of the request log (LOG_LEVEL): fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
+  /** LOG_FORMAT: json (one line per request, for collectors) or pretty (coloured lines for a developer's terminal). */
+  logFormat: 'json' | 'pretty';
   /** Requests per minute per user and per tenant (this instance); 0 turns a limit off. */
   rateLimitUserPerMinute: number;
   rateLimitTenantPerMinute: number;
@@ -130,6 +132,14 @@ function logLevelVar(env: Env): string {
   const raw = (env.LOG_LEVEL ?? '').trim().toLowerCase();
   if (raw === '') return 'info';
   if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  return raw;
+}
+
+/** Pretty by default only where a developer watches: not in production, and stdout a terminal. */
+function logFormatVar(env: Env, production: boolean): 'json' | 'pretty' {
+  const raw = (env.LOG_FORMAT ?? '').trim().toLowerCase();
+  if (raw === '') return !production && process.stdout.isTTY ? 'pretty' : 'json';
+  if (raw !== 'json' && raw !== 'pretty') throw new ConfigError(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
   return raw;
 }
 
@@ -284,6 +294,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit,
     logQueries: boolVar(env, 'LOG_QUERIES', false),
     logLevel: logLevelVar(env),
+    logFormat: logFormatVar(env, production),
     metricsToken: metricsTokenVar(env),
     rateLimitUserPerMinute: intVar(env, 'RATE_LIMIT_USER_PER_MINUTE', 600, 0, 1_000_000),
     rateLimitTenantPerMinute: intVar(env, 'RATE_LIMIT_TENANT_PER_MINUTE', 6000, 0, 10_000_000),

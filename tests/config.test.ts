@@ -37,6 +37,7 @@ describe('configuration', () => {
     [{ CORS_ORIGINS: 'https://app.example.org/path' }, /^CORS_ORIGINS must be comma-separated origins/],
     [{ CORS_ORIGINS: '*' }, /^CORS_ORIGINS must be comma-separated origins/],
     [{ LOG_LEVEL: 'verbose' }, /^LOG_LEVEL must be one of/],
+    [{ LOG_FORMAT: 'xml' }, /^LOG_FORMAT must be json or pretty/],
     [{ METRICS_TOKEN: 'short' }, /^METRICS_TOKEN must be at least 16 characters/],
     [{ JOBS_DB_ROLE: 'party_app' }, /^JOBS_DB_ROLE must be a lower-case SQL identifier other than APP_DB_ROLE/],
   ])('refuses %j with one line naming the variable', (env, message) => {
@@ -48,6 +49,13 @@ describe('configuration', () => {
   it('turns off demo data, introspection and GraphiQL in production', () => {
     const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', JWT_SECRET: 'z'.repeat(40) });
     expect(config).toMatchObject({ production: true, seedDemo: false, introspection: false, graphiql: false });
+  });
+
+  it('logs JSON in production whatever the terminal, and pretty lines when asked', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', JWT_SECRET: 'z'.repeat(40) };
+    expect(loadConfig(production).logFormat).toBe('json');
+    expect(loadConfig({ ...production, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({ DATA_DIR: dataDir(), LOG_FORMAT: 'JSON' }).logFormat).toBe('json');
   });
 
   it('reads sizes, hosts and trusted proxies', () => {

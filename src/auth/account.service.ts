@@ -73,6 +73,13 @@ async function accountState(ctx: RequestContext, tenantId: string, userId: strin
   return stateOf(row);
 }
 
+/** The account of a user the request already knows to exist (the viewer, or one just read under lock). */
+async function knownAccount(ctx: RequestContext, tenantId: string, userId: string, lock = false): Promise<AccountState> {
+  const state = await accountState(ctx, tenantId, userId, lock);
+  if (!state) throw new Error(`account ${userId} vanished inside its own transaction`);
+  return state;
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
 
 const challengeInvalid = () => authError('SIGN_IN_CHALLENGE_INVALID');
@@ -267,7 +274,7 @@ export const accountService = {
     if (!state.mustChangePassword && !state.passwordExpired) throw challengeInvalid();
     if (!input.newPassword) throw authError('SIGN_IN_STEP_INPUT', { field: 'input.newPassword', params: { expected: 'newPassword' } });
     await this.setPassword(ctx, state, input.newPassword, 'input.newPassword');
-    const after = (await accountState(ctx, state.tenantId, state.id))!;
+    const after = await knownAccount(ctx, state.tenantId, state.id);
     return this.nextStep(ctx, after, new Set(['TOTP', 'TOTP_ENROLMENT', 'PASSWORD_CHANGE']));
   },
 
@@ -312,14 +319,14 @@ export const accountService = {
    */
   async changePassword(ctx: RequestContext, input: { currentPassword: string; newPassword: string }): Promise<Session> {
     const viewer = requireUser(ctx);
-    const state = (await accountState(ctx, viewer.tenantId, viewer.userId, true))!;
+    const state = await knownAccount(ctx, viewer.tenantId, viewer.userId, true);
     const key = `pwchange:${viewer.tenantId}:${viewer.userId}`;
     await throttleStep(ctx, key, 'PASSWORD_CHANGE_RATE_LIMITED');
     const match = await checkPassword(ctx, 'user', viewer.tenantId, state.username, input.currentPassword);
     if (match?.id !== viewer.userId) throw authError('WRONG_CURRENT_PASSWORD', 'input.currentPassword');
     await forgiveStep(ctx, key);
     await this.setPassword(ctx, state, input.newPassword, 'input.newPassword');
-    const after = (await accountState(ctx, viewer.tenantId, viewer.userId))!;
+    const after = await knownAccount(ctx, viewer.tenantId, viewer.userId);
     return {
       tenantId: viewer.tenantId,
       userId: viewer.userId,
@@ -339,7 +346,7 @@ export const accountService = {
    * sign-in; the account is unlocked and every session ends. Answers the one-time password, once.
    */
   async resetPassword(ctx: RequestContext, tenantId: string, userId: string): Promise<string> {
-    const state = (await accountState(ctx, tenantId, userId, true))!;
+    const state = await knownAccount(ctx, tenantId, userId, true);
     const password = temporaryPassword(Math.max(12, state.policy.minLength));
     await ctx.tx.execute(
       `UPDATE users SET password_hash = $3, must_change_password = true, password_changed_at = now(), session_epoch = session_epoch + 1,
@@ -375,7 +382,7 @@ export const accountService = {
    * URI an authenticator app reads from a QR code. An enabled factor must be disabled first.
    */
   async enrolTotp(ctx: RequestContext, tenantId: string, userId: string): Promise<TotpEnrolment> {
-    const state = (await accountState(ctx, tenantId, userId, true))!;
+    const state = await knownAccount(ctx, tenantId, userId, true);
     if (state.totpEnabled) throw authError('TOTP_ALREADY_ENABLED');
     const [tenant] = await ctx.tx.query<{ name: string; slug: string }>(`SELECT name, slug FROM tenants WHERE id = $1`, [tenantId]);
     const bytes = randomBytes(20);
@@ -411,7 +418,7 @@ export const accountService = {
 
   async confirmTotp(ctx: RequestContext, code: string): Promise<string[]> {
     const viewer = requireUser(ctx);
-    const state = (await accountState(ctx, viewer.tenantId, viewer.userId, true))!;
+    const state = await knownAccount(ctx, viewer.tenantId, viewer.userId, true);
     if (state.totpEnabled) throw authError('TOTP_ALREADY_ENABLED');
     return this.confirmTotpFor(ctx, state, code);
   },
@@ -419,7 +426,7 @@ export const accountService = {
   /** New recovery codes (the old ones stop working), after a current one-time code. */
   async regenerateRecoveryCodes(ctx: RequestContext, code: string): Promise<string[]> {
     const viewer = requireUser(ctx);
-    const state = (await accountState(ctx, viewer.tenantId, viewer.userId, true))!;
+    const state = await knownAccount(ctx, viewer.tenantId, viewer.userId, true);
     if (!state.totpEnabled) throw authError('TOTP_NOT_ENABLED');
     await this.verifySecondFactor(ctx, state, { totpCode: code });
     return replaceRecoveryCodes(ctx, viewer.tenantId, viewer.userId);
@@ -428,7 +435,7 @@ export const accountService = {
   /** The user's own: a current code or a recovery code, and not while the policy requires a factor for its role. */
   async disableOwnTotp(ctx: RequestContext, input: { totpCode?: string | null; recoveryCode?: string | null }): Promise<void> {
     const viewer = requireUser(ctx);
-    const state = (await accountState(ctx, viewer.tenantId, viewer.userId, true))!;
+    const state = await knownAccount(ctx, viewer.tenantId, viewer.userId, true);
     if (!state.totpEnabled) throw authError('TOTP_NOT_ENABLED');
     if (totpRequired(state)) throw authError('TOTP_REQUIRED_BY_POLICY');
     if (!input.totpCode && !input.recoveryCode)
@@ -454,7 +461,7 @@ export const accountService = {
     const byId = new Map(rows.map((r) => [r.user_id, r]));
     return userIds.map((id) => ({
       totpEnabled: byId.get(id)?.enabled ?? false,
-      recoveryCodesLeft: byId.get(id)?.enabled ? byId.get(id)!.left : 0,
+      recoveryCodesLeft: byId.get(id)?.enabled ? (byId.get(id)?.left ?? 0) : 0,
     }));
   },
 

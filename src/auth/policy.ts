@@ -72,13 +72,13 @@ export function policyOf(row: Partial<PolicyRow> | undefined | null): AccountPol
   if (!row || row.min_length === null || row.min_length === undefined) return { ...DEFAULT_POLICY };
   return {
     minLength: row.min_length,
-    minClasses: row.min_classes!,
-    historyCount: row.history_count!,
-    maxAgeDays: row.max_age_days!,
-    forbidUsername: row.forbid_username!,
-    lockoutThreshold: row.lockout_threshold!,
-    lockoutMinutes: row.lockout_minutes!,
-    sessionIdleMinutes: row.session_idle_minutes!,
+    minClasses: row.min_classes ?? DEFAULT_POLICY.minClasses,
+    historyCount: row.history_count ?? DEFAULT_POLICY.historyCount,
+    maxAgeDays: row.max_age_days ?? DEFAULT_POLICY.maxAgeDays,
+    forbidUsername: row.forbid_username ?? DEFAULT_POLICY.forbidUsername,
+    lockoutThreshold: row.lockout_threshold ?? DEFAULT_POLICY.lockoutThreshold,
+    lockoutMinutes: row.lockout_minutes ?? DEFAULT_POLICY.lockoutMinutes,
+    sessionIdleMinutes: row.session_idle_minutes ?? DEFAULT_POLICY.sessionIdleMinutes,
     totpRoles: (row.totp_roles ?? []) as Role[],
   };
 }

@@ -1,3 +1,4 @@
+import pretty from 'pino-pretty';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { ApolloServerPlugin } from '@apollo/server';
@@ -38,12 +39,19 @@ export const REDACT_PATHS = [
 
 /** Fastify's `logger` options: level from LOG_LEVEL, JSON to `stream` (stdout by default). */
 export function loggerOptions(config: Config, stream?: NodeJS.WritableStream) {
+  // LOG_FORMAT=pretty: the same lines, coloured and one per request, through pino-pretty in this process
+  // (a sync stream: a developer's terminal, never a collector; production defaults to JSON)
+  const out = stream ?? (config.logFormat === 'pretty' ? prettyStream() : undefined);
   return {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { pid: process.pid },
-    ...(stream ? { stream } : {}),
+    ...(out ? { stream: out } : {}),
   };
+}
+
+function prettyStream(): NodeJS.WritableStream {
+  return pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, sync: true });
 }
 
 /** What a request's line says beyond HTTP, filled in by the GraphQL plugin. */

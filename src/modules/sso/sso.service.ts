@@ -118,7 +118,9 @@ export const ssoService = {
     if (current && input.clientSecret) {
       await ctx.tx.execute(`UPDATE sso_providers SET client_secret = $2 WHERE tenant_id = $1`, [viewer.tenantId, input.clientSecret]);
     }
-    return (await providerOf(ctx.tx, viewer.tenantId))!;
+    const saved = await providerOf(ctx.tx, viewer.tenantId);
+    if (!saved) throw new Error('the provider just saved is not there');
+    return saved;
   },
 
   /** The user, if the viewer is an admin over the user's org (the admin who may change the account). */
@@ -258,7 +260,8 @@ export const ssoService = {
         expectedNonce: request.nonce,
         idTokenExpected: true,
       });
-      const idClaims = tokens.claims()!;
+      const idClaims = tokens.claims();
+      if (!idClaims) throw ssoError('SSO_PROVIDER_FAILED');
       let claims: Record<string, unknown> = { ...idClaims };
       if (provider.matchClaim && !(provider.matchClaim in claims) && tokens.access_token) {
         claims = { ...(await client.fetchUserInfo(config, tokens.access_token, idClaims.sub)), ...idClaims };
