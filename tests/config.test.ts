@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
+import { TEST_APP_DB_PASSWORD, TEST_JWT_SECRET } from './helpers/test-database';
 
 describe('configuration', () => {
   const dataDir = () => mkdtempSync(path.join(os.tmpdir(), 'party-config-'));
@@ -96,5 +97,7 @@ describe('configuration', () => {
     expect(loadConfig({ DATA_DIR: dir, JWT_SECRET: secret, APP_DB_PASSWORD: "it's a long password" }).appDbPassword).toBe(
       "it's a long password",
     );
+    // the test servers give the password outright: it must stay the one their JWT secret derives
+    expect(loadConfig({ DATA_DIR: dir, JWT_SECRET: TEST_JWT_SECRET }).appDbPassword).toBe(TEST_APP_DB_PASSWORD);
   });
 });

@@ -8,7 +8,15 @@ import { Config, loadConfig } from '../../src/config';
 import { Database, openDatabase } from '../../src/db/database';
 import { JobWorker, JobWorkerOptions, startJobWorker } from '../../src/jobs/worker';
 import { trackOpen, trackStart } from './leftovers';
-import { TEMPLATE_DEMO, TEMPLATE_EMPTY, TEST_JWT_SECRET, clusterUrl, createTestDatabase, dropTestDatabase } from './test-database';
+import {
+  TEMPLATE_DEMO,
+  TEMPLATE_EMPTY,
+  TEST_APP_DB_PASSWORD,
+  TEST_JWT_SECRET,
+  clusterUrl,
+  createTestDatabase,
+  dropTestDatabase,
+} from './test-database';
 
 export { TEST_JWT_SECRET } from './test-database';
 
@@ -114,6 +122,7 @@ async function start(options: TestServerOptions): Promise<TestServer> {
   const config = loadConfig({
     DATABASE_URL: clusterUrl(dbName),
     JWT_SECRET: TEST_JWT_SECRET,
+    APP_DB_PASSWORD: TEST_APP_DB_PASSWORD,
     DATA_DIR: os.tmpdir(),
     SEED_DEMO: 'false',
     // the tests stand in for a proxy on loopback (X-Forwarded-For: one client address per test user)

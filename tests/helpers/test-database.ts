@@ -1,8 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 /** The JWT secret of every test server (the app role's password derives from it, so it is one for the cluster). */
 export const TEST_JWT_SECRET = 'test-secret-'.padEnd(48, 'x');
+/**
+ * The app role's password of every test server: the one TEST_JWT_SECRET derives (see config.ts), given
+ * outright, so a server signing with other keys (the RS256 test) does not re-key the role the other test
+ * files' pools log in with on a password-checking cluster (the embedded one).
+ */
+export const TEST_APP_DB_PASSWORD = createHmac('sha256', Buffer.from(TEST_JWT_SECRET))
+  .update('party-platform:app-role:party_app')
+  .digest('base64url');
 
 /** Superuser URL of the cluster the tests use, with `database` in place of its database. */
 export function clusterUrl(database: string): string {
