@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { ensureLoginRole, roleUrl } from './login-role';
 
 /**
  * The server's pool logs in as a role that owns nothing and cannot bypass RLS. Given only an owner or
@@ -10,26 +11,7 @@ import { DataSource } from 'typeorm';
  */
 export async function ensureAppRole(owner: DataSource, ownerUrl: string, role: string, password: string): Promise<string> {
   const quoted = `"${role}"`;
-  const exists = await owner.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role]);
-  const literal = `'${password.replace(/'/g, "''")}'`;
-  if (exists.length === 0) {
-    try {
-      await owner.query(`CREATE ROLE ${quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD ${literal}`);
-    } catch (error: unknown) {
-      // Another instance (or a parallel test database) created it first.
-      if ((error as { code?: string }).code !== '42710' && (error as { code?: string }).code !== '23505') throw error;
-    }
-  }
-  // Parallel starts against one cluster can collide on the role's catalog row ("tuple concurrently updated").
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await owner.query(`ALTER ROLE ${quoted} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD ${literal}`);
-      break;
-    } catch (error: unknown) {
-      if (attempt >= 5 || !/concurrently/.test(String((error as Error).message))) throw error;
-      await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
-    }
-  }
+  await ensureLoginRole(owner, role, password);
   const [{ db }] = await owner.query(`SELECT current_database() AS db`);
   await owner.query(`GRANT CONNECT ON DATABASE "${db}" TO ${quoted}`);
   await owner.query(`GRANT USAGE ON SCHEMA public TO ${quoted}`);
@@ -45,10 +27,7 @@ export async function ensureAppRole(owner: DataSource, ownerUrl: string, role: s
     if (audit.length) await owner.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${log} FROM ${quoted}`);
   }
   await restrictSecrets(owner, quoted);
-  const url = new URL(ownerUrl);
-  url.username = role;
-  url.password = password;
-  return url.toString();
+  return roleUrl(ownerUrl, role, password);
 }
 
 /**

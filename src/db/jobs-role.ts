@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
+import { ensureLoginRole, roleUrl } from './login-role';
 
 /** The schema of the job queue (pg-boss): its tables, functions and types, and nothing else, belong to the jobs role. */
 export const JOB_SCHEMA = 'pgboss';
@@ -16,25 +17,7 @@ export const JOB_SCHEMA = 'pgboss';
  */
 export async function ensureJobsRole(owner: DataSource, ownerUrl: string, role: string, password: string): Promise<string> {
   const quoted = `"${role}"`;
-  const literal = `'${password.replace(/'/g, "''")}'`;
-  const exists = await owner.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role]);
-  if (exists.length === 0) {
-    try {
-      await owner.query(`CREATE ROLE ${quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD ${literal}`);
-    } catch (error: unknown) {
-      // another database of the same cluster created it first
-      if ((error as { code?: string }).code !== '42710' && (error as { code?: string }).code !== '23505') throw error;
-    }
-  }
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await owner.query(`ALTER ROLE ${quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD ${literal}`);
-      break;
-    } catch (error: unknown) {
-      if (attempt >= 5 || !/concurrently/.test(String((error as Error).message))) throw error;
-      await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
-    }
-  }
+  await ensureLoginRole(owner, role, password);
   // A non-superuser owner (CREATEROLE) must be able to act as the role to give it objects (PostgreSQL 16+).
   await owner.query(`GRANT ${quoted} TO CURRENT_USER`).catch(() => undefined);
   const [{ db }] = await owner.query(`SELECT current_database() AS db`);
@@ -44,10 +27,7 @@ export async function ensureJobsRole(owner: DataSource, ownerUrl: string, role: 
   if (!installed.length) await owner.query(PgBoss.getConstructionPlans(JOB_SCHEMA));
   await handOver(owner, quoted, role);
 
-  const url = new URL(ownerUrl);
-  url.username = role;
-  url.password = password;
-  return url.toString();
+  return roleUrl(ownerUrl, role, password);
 }
 
 /** Gives the schema and every table, sequence, function and type in it to the role (those it does not own yet). */
