@@ -41,13 +41,24 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: draining requests and shutting down`);
-    const timer = setTimeout(() => process.exit(1), 15000 + config.drainDelaySeconds * 1000);
+    let step = 'draining';
+    const timer = setTimeout(
+      () => {
+        // say where it hung, so that an operator (or a test) sees which part would not let go
+        console.error(`${signal}: shutdown did not finish in time (at: ${step}); exiting`);
+        process.exit(1);
+      },
+      15000 + config.drainDelaySeconds * 1000,
+    );
     timer.unref();
     // /readyz answers 503 from now on; a balancer polling it stops sending before the listener closes.
     app.startDraining();
     if (config.drainDelaySeconds) await new Promise((r) => setTimeout(r, config.drainDelaySeconds * 1000));
+    step = 'stopping the job worker';
     await jobs?.stop().catch(() => undefined);
+    step = 'closing the server';
     await app.close().catch(() => undefined);
+    step = 'closing the database';
     await database.close();
     process.exit(0);
   };

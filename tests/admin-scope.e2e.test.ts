@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { GqlResponse, TestServer, codes, startTestServer, firstSignIn } from './helpers/server';
 import { rawId } from './helpers/ids';
 import { orgIds } from './helpers/story';
+import { day } from './helpers/dates';
 
 /**
  * Issue 10, items 3 and 4, through HTTP. A TENANT_ADMIN assigned over a subtree (市公交集团党委)
@@ -68,7 +69,7 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
       {
         input: {
           orgId,
-          occurredOn: new Date(Date.now() - 3 * 86400_000).toISOString().slice(0, 10),
+          occurredOn: day(-3),
           category: 'MEETING',
           title,
           content,

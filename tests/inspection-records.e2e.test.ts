@@ -2,8 +2,8 @@ import { withTransaction } from '../src/db/request-transaction';
 import { toAppError } from '../src/graphql/errors';
 import { TestServer, codes, startTestServer } from './helpers/server';
 import { SOURCE_CAMPAIGN, criteriaOf, orgIds, scoresFor } from './helpers/story';
+import { day } from './helpers/dates';
 
-const day = (offset: number) => new Date(Date.now() + offset * 86400_000).toISOString().slice(0, 10);
 const INSPECTED_ON = day(-2);
 const YEAR = Number(INSPECTED_ON.slice(0, 4));
 const raw = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];

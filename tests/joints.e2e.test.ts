@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { TestServer, codes, startTestServer, firstSignIn } from './helpers/server';
 import { criteriaOf, orgIds, scoresFor } from './helpers/story';
+import { day } from './helpers/dates';
 
 /**
  * Regression tests for the joints the issue-10 walk crossed (items 9, 11, 13, 14, 15 for evaluations,
@@ -560,7 +561,7 @@ describe('joints between modules (issue 10)', () => {
         );
       const founded = await create('市轨道交通集团党委');
       // default: today in the tenant's time zone (Asia/Shanghai, UTC+8)
-      expect(founded.data.createOrg.establishedOn).toBe(new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10));
+      expect(founded.data.createOrg.establishedOn).toBe(day(0));
       const late = await create('市交通投资公司党委', '2013-05-17');
       const inTime = await create('市交通建设公司党委', '2013-05-16');
       const after = await owed();
@@ -612,7 +613,7 @@ describe('joints between modules (issue 10)', () => {
       );
       const teamId = team.data.createSupervisionTeam.id;
       const inspector2 = (await firstSignIn(server.url, 'jtj', 'inspector2', 'inspector2-pass')).accessToken;
-      const due = new Date(Date.now() + 30 * 86400_000).toISOString().slice(0, 10);
+      const due = day(30);
       const recorded = await gql(
         `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
         {
@@ -620,7 +621,7 @@ describe('joints between modules (issue 10)', () => {
             idempotencyKey: 'joints-item9-0001',
             teamId,
             orgId: ids['第三车队党支部'],
-            inspectedOn: new Date().toISOString().slice(0, 10),
+            inspectedOn: day(0),
             methods: ['BRIEFING'],
             summary: '听取汇报',
             findings: [{ severity: 'MINOR', description: '台帐不全', rectifyOrgId: ids['第三车队党支部'], rectifyDueOn: due }],

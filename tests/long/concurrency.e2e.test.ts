@@ -1,5 +1,6 @@
 import { GqlResponse, TestServer, startTestServer } from '../helpers/server';
 import { SOURCE_CAMPAIGN, criteriaOf, evaluate, orgIds, scoresFor } from '../helpers/story';
+import { day } from '../helpers/dates';
 
 /**
  * Class guard (issue 10, concurrency): every invariant the domain states holds under 50 concurrent
@@ -7,7 +8,6 @@ import { SOURCE_CAMPAIGN, criteriaOf, evaluate, orgIds, scoresFor } from '../hel
  * never INTERNAL_SERVER_ERROR; nothing unknown reaches the server log meanwhile.
  */
 const CONCURRENCY = 50;
-const day = (offset: number) => new Date(Date.now() + offset * 86400_000).toISOString().slice(0, 10);
 const TODAY = day(0);
 const YEAR = Number(day(-2).slice(0, 4));
 const raw = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];

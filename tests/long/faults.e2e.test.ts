@@ -11,6 +11,7 @@ import { seedDemoIfEmpty } from '../../src/seed/demo';
 import { PgProcess, startPgProcess } from '../helpers/pg-process';
 import { TEST_JWT_SECRET, login, postGraphql as gql } from '../helpers/server';
 import { TEMPLATE_DEMO, clusterUrl, createTestDatabase, dropTestDatabase } from '../helpers/test-database';
+import { day } from '../helpers/dates';
 
 /** Bounded, loopback-only fault tests: the database restarting under load, and SIGTERM under load. */
 
@@ -65,7 +66,7 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
     const orgs = (await gql(url, `{ orgs(first: 100, kind: BRANCH) { nodes { id } } }`, {}, token)).data.orgs.nodes.map(
       (o: { id: string }) => o.id,
     );
-    const today = new Date().toISOString().slice(0, 10);
+    const today = day(0);
     const acknowledged: string[] = [];
     let retries = 0;
     const deadline = Date.now() + 60_000;

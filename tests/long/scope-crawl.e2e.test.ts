@@ -8,6 +8,7 @@ import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
 import { mutationsTakingIds, operation, rawOf, rootQueries, strip, toGlobal } from '../helpers/crawl';
 import { GqlResponse, TestServer, startTestServer, firstSignIn } from '../helpers/server';
 import { orgIds } from '../helpers/story';
+import { day } from '../helpers/dates';
 
 /**
  * The class guard of issue 10's "authorization by scope": no role check ignores the scope of the
@@ -88,7 +89,6 @@ const ROLES = [
 ];
 
 /** A day relative to today in the tenant's zone (Asia/Shanghai, UTC+8, no daylight saving). */
-const day = (offset: number) => new Date(Date.now() + 8 * 3600_000 + offset * 86400_000).toISOString().slice(0, 10);
 
 describe('scope crawl: every scoped role against a sibling subtree, every Node type, every operation', () => {
   let server: TestServer;
