@@ -29,6 +29,7 @@ import {
 import { campaignError, scheduleProblem } from './campaign.errors';
 import { progressCounts } from './progress-counts';
 import { columnsOf, hydrate } from '../../db/hydrate';
+import { todayOf } from '../../graphql/today';
 
 export interface CreateCampaignInput {
   name: string;
@@ -114,8 +115,6 @@ export function isOwnOfficer(viewer: UserViewer, org: Org): boolean {
 }
 
 export const toDateString = (d: Date | string): string => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
-/** Today as the rollups have always taken it (UTC), without a round trip for the tenant's time zone. */
-const today = () => toDateString(new Date());
 const uuidOfLabel = (label: string) =>
   `${label.slice(0, 8)}-${label.slice(8, 12)}-${label.slice(12, 16)}-${label.slice(16, 20)}-${label.slice(20)}`;
 const ratioOf = (c: ProgressCounts) => (c.eligible ? Math.round((c.attained / c.eligible) * 10000) / 10000 : 0);
@@ -128,7 +127,7 @@ const sortCategories = <T extends { category: OrgCategory }>(rows: T[]) =>
  * The maintained counts describe today: progress as of today (or later, whose figures are today's
  * too) reads them; a past date reads the tables (the scan).
  */
-const countsApply = (asOf: string) => asOf >= today();
+const countsApply = (ctx: RequestContext, asOf: string) => asOf >= todayOf(ctx);
 
 /** A subtree's figures without the scope, date and target. */
 type Figures = Omit<ProgressFigures, 'scope' | 'asOf' | 'target'>;
@@ -296,7 +295,7 @@ export const campaignService = {
 
   /** Every phase in force on `asOf` (default today): phases may overlap. */
   async currentPhases(ctx: RequestContext, campaign: Campaign, asOf?: string): Promise<CampaignPhase[]> {
-    const day = asOf ?? today();
+    const day = asOf ?? todayOf(ctx);
     return (await this.phases(ctx, campaign)).filter((p) => p.startsOn <= day && day <= p.endsOn);
   },
 
@@ -358,7 +357,7 @@ export const campaignService = {
    * reads the tables as they stand (`progressByScan`), as the counts describe today only.
    */
   async progress(ctx: RequestContext, campaign: Campaign, under: Org, asOf: string): Promise<ProgressFigures> {
-    const figures = countsApply(asOf)
+    const figures = countsApply(ctx, asOf)
       ? await this.progressFromCounts(ctx, campaign, under)
       : await this.progressByScan(ctx, campaign, under);
     return { scope: under, asOf, ...figures, target: await this.targetInForce(ctx, campaign, asOf) };
@@ -411,7 +410,7 @@ export const campaignService = {
   /** The progress as the API answers it (asOf defaults to today). */
   async progressView(ctx: RequestContext, campaign: Campaign, underId: string | null, asOf: string | null): Promise<ProgressView> {
     const scope = await this.rollupScope(ctx, campaign, underId);
-    const figures = await this.progress(ctx, campaign, scope, asOf ?? today());
+    const figures = await this.progress(ctx, campaign, scope, asOf ?? todayOf(ctx));
     const children = await Promise.all(figures.byChild.map((c) => orgService.findById(ctx, c.orgId)));
     const ratio = ratioOf(figures);
     return {

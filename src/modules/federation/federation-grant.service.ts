@@ -6,6 +6,7 @@ import { OrgCategory, orgCategoryLabels } from '../org/org.entity';
 import { FederationGrantKind, LinkedTenant, TenantLink, TenantLinkSide, TenantLinkState } from './federation.entity';
 import { federationError } from './federation.errors';
 import { federationService, requireRootAdmin } from './federation.service';
+import { todayOf } from '../../graphql/today';
 
 export const MAX_GRANT_DEPTH = 5;
 
@@ -173,7 +174,7 @@ export const federationGrantService = {
     args: { campaignId?: string | null; year?: number | null; asOf?: string | null },
   ): Promise<FederationOverview> {
     const viewer = requireRootAdmin(ctx);
-    const asOf = args.asOf ?? toDateString(new Date());
+    const asOf = args.asOf ?? todayOf(ctx);
     const year = args.year ?? Number(asOf.slice(0, 4));
     if (!Number.isInteger(year) || year < 2000 || year > 2100) throw federationError('FEDERATION_YEAR_OUT_OF_RANGE', 'year');
     let campaign: Campaign | null;

@@ -2,7 +2,7 @@ import { holdsRoleAtRoot, inScope } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
-import { campaignService, toDateString } from '../campaign/campaign.service';
+import { campaignService } from '../campaign/campaign.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { Inspection } from '../supervision/supervision.entity';
@@ -10,6 +10,7 @@ import { supervisionService } from '../supervision/supervision.service';
 import { Role } from '../../auth/roles';
 import { Notice, NoticeKind, NoticeOrderField, NoticeState } from './notice.entity';
 import { noticeError } from './notice.errors';
+import { todayOf } from '../../graphql/today';
 
 /**
  * A notice is the tenant's (通报 circulate to every org once issued), so drafting, issuing and reading
@@ -150,7 +151,7 @@ export const noticeService = {
   ): Promise<Notice> {
     const campaign = await campaignService.getOrThrow(ctx, input.campaignId);
     const scope = await campaignService.rollupScope(ctx, campaign, input.underId);
-    const asOf = toDateString(new Date());
+    const asOf = todayOf(ctx);
     const [figures, lagging] = await Promise.all([
       campaignService.progress(ctx, campaign, scope, asOf),
       campaignService.lagging(ctx, campaign, scope, input.first),
@@ -187,7 +188,7 @@ export const noticeService = {
     const notice = await this.getOrThrow(ctx, id);
     const changed = await ctx.tx.execute(
       `UPDATE notices SET state = 'ISSUED', issued_on = $3, issued_by = $4 WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`,
-      [viewer.tenantId, notice.id, issuedOn ?? toDateString(new Date()), viewer.userId],
+      [viewer.tenantId, notice.id, issuedOn ?? todayOf(ctx), viewer.userId],
     );
     if (!changed) throw noticeError('NOTICE_ISSUED');
     return ctx.tx.repository(Notice).findOneByOrFail({ tenantId: viewer.tenantId, id: notice.id });

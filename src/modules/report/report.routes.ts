@@ -5,7 +5,7 @@ import { localeOf, renderReason } from '../../graphql/messages';
 import { idOf } from '../../graphql/relay';
 import { auditExport } from '../audit/audit.export';
 import { auditRoute, auditService } from '../audit/audit.service';
-import { campaignService, toDateString } from '../campaign/campaign.service';
+import { campaignService } from '../campaign/campaign.service';
 import { federationOverviewExport } from '../federation/federation.export';
 import { requireRootAdmin } from '../federation/federation.service';
 import { RouteDeps } from '../domain-module';
@@ -18,6 +18,7 @@ import { ImportResult, ORG_COLUMNS, USER_COLUMNS, importOrgs, importUsers, requi
 import { reportError } from './report.errors';
 import { CSV_TYPE, Table, XLSX_TYPE, readTable } from './table';
 import { addTable, newWorkbook, toBuffer } from './xlsx';
+import { todayOf } from '../../graphql/today';
 
 type Query = Record<string, string | undefined>;
 type Params = Record<string, string>;
@@ -160,7 +161,7 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
     });
     download('/exports/campaigns/:campaignId/progress', async (ctx, params, query) => {
       const campaign = await campaignService.getOrThrow(ctx, idOf('Campaign', params.campaignId));
-      const asOf = parseDay(query.asOf, 'asOf') ?? toDateString(new Date());
+      const asOf = parseDay(query.asOf, 'asOf') ?? todayOf(ctx);
       return campaignProgressExport(ctx, campaign, query.under ? idOf('Org', query.under) : null, asOf);
     });
     download('/exports/assessments/:orgId', async (ctx, params, query) => {

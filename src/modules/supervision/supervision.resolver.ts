@@ -54,6 +54,7 @@ import {
   rectificationStateLabels,
 } from './supervision.entity';
 import { InspectionContent, InspectionPatch, supervisionService } from './supervision.service';
+import { todayOf } from '../../graphql/today';
 
 export const RectificationConnection = Connection(Rectification);
 export const InspectionConnection = Connection(Inspection);
@@ -730,8 +731,8 @@ export class RectificationResolver {
   }
 
   @FieldResolver(() => Boolean, { description: '是否逾期：已过整改期限仍未销号' })
-  overdue(@Root() r: Rectification): boolean {
-    return rectificationService.isOverdue(r, toDateString(new Date()));
+  overdue(@Root() r: Rectification, @Ctx() ctx: RequestContext): boolean {
+    return rectificationService.isOverdue(r, todayOf(ctx));
   }
 
   @FieldResolver(() => String, { nullable: true, description: '报送人姓名；未报送为空' })

@@ -5,7 +5,7 @@ import { keysetPage } from '../../graphql/keyset';
 import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage, rankSql } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { Campaign } from '../campaign/campaign.entity';
-import { campaignService, toDateString } from '../campaign/campaign.service';
+import { campaignService } from '../campaign/campaign.service';
 import { Evaluation, EvaluationState } from '../evaluation/evaluation.entity';
 import { ScoreInput, evaluationService } from '../evaluation/evaluation.service';
 import { FileChanges, fileService } from '../file/file.service';
@@ -27,6 +27,7 @@ import {
   SupervisionTeam,
 } from './supervision.entity';
 import { supervisionError } from './supervision.errors';
+import { todayOf } from '../../graphql/today';
 
 export interface FindingInput {
   severity: FindingSeverity;
@@ -861,7 +862,7 @@ export const supervisionService = {
     campaign: Campaign | null,
     content: InspectionContent,
   ): Promise<void> {
-    if (content.inspectedOn > toDateString(new Date())) throw supervisionError('INSPECTION_DATE_IN_FUTURE', 'input.inspectedOn');
+    if (content.inspectedOn > todayOf(ctx)) throw supervisionError('INSPECTION_DATE_IN_FUTURE', 'input.inspectedOn');
     const scopes = await scopeOrgs(ctx, team);
     for (const [i, f] of content.findings.entries()) {
       const path = f.path ?? `input.findings[${i}]`;

@@ -11,6 +11,7 @@ import { insertOrg } from '../org/org.service';
 import { assertPasswordStrength } from '../user/user.service';
 import { Tenant } from './tenant.entity';
 import { tenantError } from './tenant.errors';
+import { DEFAULT_TIME_ZONE } from '../../graphql/today';
 
 export interface ProvisionTenantInput {
   slug: string;
@@ -92,7 +93,7 @@ export interface TenantSettings {
 export const DEFAULT_SETTINGS: TenantSettings = {
   serviceRequestHours: 72,
   opinionHours: 120,
-  timezone: 'Asia/Shanghai',
+  timezone: DEFAULT_TIME_ZONE,
   publicReviewsPerAddressPerDay: 50,
   publicReviewsPerCodePerDay: 300,
   documentIssuer: '',

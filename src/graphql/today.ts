@@ -1,0 +1,20 @@
+/** The zone dates are judged in when a tenant has not chosen one (its settings' default too). */
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Today (YYYY-MM-DD) in the request's tenant's time zone, read with the viewer (no round trip).
+ * Every "today" of a request path (a date in the future, overdue, in force, progress as of now) is
+ * this one, never the UTC date: from 16:00 UTC on that is still yesterday in Beijing.
+ */
+export function todayOf(ctx: { timeZone?: string }, at: Date = new Date()): string {
+  const zone = ctx.timeZone ?? DEFAULT_TIME_ZONE;
+  let format = formats.get(zone);
+  if (!format) {
+    // en-CA writes dates as YYYY-MM-DD
+    format = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formats.set(zone, format);
+  }
+  return format.format(at);
+}
