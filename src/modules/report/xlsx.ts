@@ -1,4 +1,11 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+
+/** exceljs and its ~400 modules load with the first workbook, not with the server (nor with every test file). */
+let excel: typeof ExcelJS | undefined;
+function exceljs(): typeof ExcelJS {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load: `import` would load it at start-up
+  return (excel ??= require('exceljs') as typeof ExcelJS);
+}
 
 export type CellKind = 'text' | 'wrap' | 'int' | 'number' | 'ratio' | 'date' | 'datetime';
 
@@ -79,7 +86,7 @@ export function addTable(
 }
 
 export function newWorkbook(title: string): ExcelJS.Workbook {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (exceljs().Workbook)();
   workbook.creator = '服务型党组织创建平台';
   workbook.title = title;
   workbook.created = new Date();

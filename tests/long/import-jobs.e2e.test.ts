@@ -1,10 +1,10 @@
 import { Client } from 'pg';
 import { Client as Subscriber, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { importJobService } from '../src/modules/import-job/import-job.service';
-import { TestServer, firstSignIn, login, startTestServer, tokens } from './helpers/server';
-import { count } from './helpers/sql';
-import { orgIds } from './helpers/story';
+import { importJobService } from '../../src/modules/import-job/import-job.service';
+import { TestServer, firstSignIn, login, startTestServer, tokens } from '../helpers/server';
+import { count } from '../helpers/sql';
+import { orgIds } from '../helpers/story';
 
 const JOB = `query($id: ID!) { node(id: $id) { ... on ImportJob { id kind kindLabel state stateLabel dryRun fileName rowsTotal rowsChecked rowsApplied
   problemCount attempts failure failureReason uploadedByName scope { name } problems(first: 100) { totalCount nodes { row column reason message } } } } }`;
