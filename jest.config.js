@@ -1,7 +1,7 @@
 /**
  * Two jest projects over one global setup (one PostgreSQL, one pair of template databases):
  *   fast  `npm test`           everything else, to run before every commit
- *   long  `npm run test:long`  fault, load, crawl and guard tests that take more than ~10 s each
+ *   long  `npm run test:long`  fault, load, crawl, race and guard tests, and the slow (browser, archives, jobs)
  * A test file is long when it sits in tests/long/ or is named *.long.test.ts; nothing else to edit.
  * `npx jest tests/<path>` runs any file whichever project it belongs to; CI (`.ci/run`) runs both.
  *

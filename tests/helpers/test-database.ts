@@ -37,7 +37,7 @@ export const TEMPLATE_DEMO = () => `${process.env.TEST_DB_PREFIX}_tpl_demo`;
 /** A fresh database cloned from a migrated (and optionally seeded) template: isolated per test file. */
 export async function createTestDatabase(template: string): Promise<string> {
   const name = `${process.env.TEST_DB_PREFIX}_${randomBytes(5).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${template}" STRATEGY FILE_COPY`);
   return name;
 }
 

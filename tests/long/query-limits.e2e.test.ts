@@ -1,4 +1,4 @@
-import { TestServer, codes, startTestServer } from './helpers/server';
+import { TestServer, codes, startTestServer } from '../helpers/server';
 
 describe('query limits and malformed requests', () => {
   let server: TestServer;

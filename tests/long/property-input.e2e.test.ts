@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { Client } from 'pg';
-import { rawId } from './helpers/ids';
-import { TestServer, startTestServer } from './helpers/server';
-import { SOURCE_CAMPAIGN, criteriaOf, orgIds } from './helpers/story';
+import { rawId } from '../helpers/ids';
+import { TestServer, startTestServer } from '../helpers/server';
+import { SOURCE_CAMPAIGN, criteriaOf, orgIds } from '../helpers/story';
 
 /**
  * Property: any input to the main mutations is either accepted and stored exactly, or refused with

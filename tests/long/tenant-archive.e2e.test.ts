@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { hashPassword } from '../src/auth/password';
-import { TarReader, TarWriter } from '../src/modules/tenant-archive/tar';
-import { Manifest } from '../src/modules/tenant-archive/tenant-archive.service';
-import { pdf, png } from './helpers/evidence-files';
-import { TestServer, login, startTestServer, tokens } from './helpers/server';
-import { tenantId as tenantIdOf } from './helpers/sql';
-import { orgIds } from './helpers/story';
+import { hashPassword } from '../../src/auth/password';
+import { TarReader, TarWriter } from '../../src/modules/tenant-archive/tar';
+import { Manifest } from '../../src/modules/tenant-archive/tenant-archive.service';
+import { pdf, png } from '../helpers/evidence-files';
+import { TestServer, login, startTestServer, tokens } from '../helpers/server';
+import { tenantId as tenantIdOf } from '../helpers/sql';
+import { orgIds } from '../helpers/story';
 import { PassThrough } from 'node:stream';
 
 /** The archive's entries, in order. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
-import { TestServer, startTestServer } from './helpers/server';
+import { TestServer, startTestServer } from '../helpers/server';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);

@@ -1,18 +1,18 @@
-import { ConfigError } from '../src/config';
-import { JobWorker, jobsEnabled, queueName, startJobWorker } from '../src/jobs/worker';
-import { SweepDeps } from '../src/modules/domain-module';
+import { ConfigError } from '../../src/config';
+import { JobWorker, jobsEnabled, queueName, startJobWorker } from '../../src/jobs/worker';
+import { SweepDeps } from '../../src/modules/domain-module';
 import {
   sweepDeadlineReminders,
   sweepNoticesUnread,
   sweepRectificationsOverdue,
   sweepServiceRequestsOverdue,
-} from '../src/modules/notification/sweeps';
+} from '../../src/modules/notification/sweeps';
 import { Client } from 'pg';
-import { day } from './helpers/dates';
-import { rawId } from './helpers/ids';
-import { TestServer, codes, startTestServer, tokens } from './helpers/server';
-import { count } from './helpers/sql';
-import { SOURCE_CAMPAIGN, orgIds } from './helpers/story';
+import { day } from '../helpers/dates';
+import { rawId } from '../helpers/ids';
+import { TestServer, codes, startTestServer, tokens } from '../helpers/server';
+import { count } from '../helpers/sql';
+import { SOURCE_CAMPAIGN, orgIds } from '../helpers/story';
 
 /** Polls `probe` until it returns something truthy, for at most `ms`. */
 async function until<T>(probe: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {

@@ -1,4 +1,4 @@
-import { TestServer, codes, startTestServer } from './helpers/server';
+import { TestServer, codes, startTestServer } from '../helpers/server';
 
 const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { accessToken } }`;
 
