@@ -136,6 +136,13 @@ describe('frameworks handed down a link', () => {
     expect(refused.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'FEDERATION_BREACHES', count: 3 });
     expect(refused.errors?.[0].extensions?.problems).toHaveLength(3);
     expect(codes(await server.gql(PUBLISH, { id: base.id }, jtj.member))).toEqual(['FORBIDDEN']);
+    // nor through the plain publishVersion (this draft fails its own weights first; the guard alone is
+    // shown on a later draft below), and the draft stays a draft
+    const plain = await server.gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id status } }`, { v: draft }, jtj.admin);
+    expect(plain.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(
+      (await server.gql(`query($id: ID!) { frameworkVersion(id: $id) { status } }`, { id: draft }, jtj.admin)).data.frameworkVersion.status,
+    ).toBe('DRAFT');
   });
 
   it('publishes a base version that only adds the bureau’s own items', async () => {
@@ -166,6 +173,44 @@ describe('frameworks handed down a link', () => {
     expect(published.data.publishAdoptedFramework.status).toBe('PUBLISHED');
     // and only once
     expect(codes(await server.gql(PUBLISH, { id: fresh.id }, jtj.admin))).toEqual(['CONFLICT']);
+
+    // a later draft of the same framework is held to the superior's items too, whatever publishes it
+    const next = await server.gql(
+      `mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id criteria { id code } } }`,
+      { v: published.data.publishAdoptedFramework.id },
+      jtj.admin,
+    );
+    expect(next.errors).toBeUndefined();
+    const nextDraft = next.data.createDraftFrom.id;
+    const w11 = next.data.createDraftFrom.criteria.find((c: { code: string }) => c.code === 'W1.1').id;
+    expect(
+      (
+        await server.gql(
+          `mutation($input: UpdateCriterionInput!) { updateCriterion(input: $input) { code } }`,
+          { input: { id: w11, maxScore: 1 } },
+          jtj.admin,
+        )
+      ).errors,
+    ).toBeUndefined();
+    const weakened = await server.gql(
+      `mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id status } }`,
+      { v: nextDraft },
+      jtj.admin,
+    );
+    expect(weakened.errors?.[0].extensions).toMatchObject({ reason: 'FEDERATION_BREACHES', count: 1 });
+    expect(weakened.errors?.[0].extensions?.problems).toEqual([
+      expect.objectContaining({ path: 'criteria[W1].children[W1.1].maxScore', reason: 'FEDERATION_ITEM_WEAKENED' }),
+    ]);
+    // the adopted version stays the published one
+    expect(
+      (
+        await server.gql(
+          `query($id: ID!) { frameworkVersion(id: $id) { status } }`,
+          { id: published.data.publishAdoptedFramework.id },
+          jtj.admin,
+        )
+      ).data.frameworkVersion.status,
+    ).toBe('PUBLISHED');
   });
 
   it('reports a moved item and lowered thresholds and grade lines (the validator alone)', () => {

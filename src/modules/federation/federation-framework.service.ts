@@ -4,7 +4,7 @@ import { keysetPage } from '../../graphql/keyset';
 import { Page, decodeGlobalId } from '../../graphql/relay';
 import { FrameworkVersion, VersionStatus } from '../framework/framework.entity';
 import { CriterionDoc, FrameworkDoc } from '../framework/framework.document';
-import { frameworkService } from '../framework/framework.service';
+import { addPublishGuard, frameworkService } from '../framework/framework.service';
 import { HandedDownFramework, TenantLink, TenantLinkSide, TenantLinkState } from './federation.entity';
 import { federationError } from './federation.errors';
 import { requireRootAdmin } from './federation.service';
@@ -56,6 +56,24 @@ export function breachesOf(superior: FrameworkDoc, own: FrameworkDoc): Problem[]
   }
   return problems;
 }
+
+/**
+ * Whatever publishes a version of a framework the tenant adopted from a superior (publishVersion on the
+ * adopted draft, or on a later draft of the same framework), it is held to the superior's items of the
+ * newest adoption, exactly as publishAdoptedFramework is.
+ */
+addPublishGuard(async (ctx, doc) => {
+  const [adopted] = await ctx.tx.query<{ document: FrameworkDoc }>(
+    `SELECT document FROM handed_down_frameworks
+      WHERE tenant_id = app_tenant_id() AND code = $1 AND adopted_as IS NOT NULL
+      ORDER BY adopted_at DESC, handed_at DESC LIMIT 1`,
+    [doc.code],
+  );
+  if (!adopted) return;
+  const problems = breachesOf(adopted.document, doc);
+  if (problems.length)
+    throw federationError('FEDERATION_BREACHES', { field: 'input.versionId', params: { count: problems.length }, problems });
+});
 
 const docOf = async (ctx: RequestContext, versionId: string): Promise<FrameworkDoc> =>
   JSON.parse(await frameworkService.export(ctx, versionId, 'JSON')) as FrameworkDoc;
@@ -127,7 +145,8 @@ export const federationFrameworkService = {
     const row = await this.get(ctx, input.handedDownId);
     if (row.adoptedAs) throw federationError('FEDERATION_ALREADY_ADOPTED', 'input.handedDownId');
     let version = await frameworkService.import(ctx, { document: JSON.stringify(row.document) });
-    if (!input.asBase) version = await frameworkService.publish(ctx, version.id);
+    // taken as it is: the superior's own document, held to nothing but itself
+    if (!input.asBase) version = await frameworkService.publish(ctx, version.id, { guards: false });
     const claimed = await ctx.tx.execute(
       `UPDATE handed_down_frameworks SET adopted_as = $3, adopted_version_id = $4, adopted_at = now()
         WHERE tenant_id = $1 AND id = $2 AND adopted_as IS NULL`,

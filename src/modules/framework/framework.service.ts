@@ -215,6 +215,17 @@ async function loadCriterion(ctx: RequestContext, id: string): Promise<Criterion
   return criterion;
 }
 
+/**
+ * A check another module adds to every publication of a version (the federation module: a framework
+ * adopted from a superior may not breach the superior's items, whichever mutation publishes it).
+ * Throws a coded error to refuse.
+ */
+export type PublishGuard = (ctx: RequestContext, doc: FrameworkDoc) => Promise<void>;
+const publishGuards: PublishGuard[] = [];
+export function addPublishGuard(guard: PublishGuard): void {
+  if (!publishGuards.includes(guard)) publishGuards.push(guard);
+}
+
 export const frameworkService = {
   templates(): TemplateInfo[] {
     return readdirSync(templatesDir)
@@ -510,13 +521,16 @@ export const frameworkService = {
   },
 
   /** Checks the whole tree and rule, reporting every problem at once; then publishes and retires the previous one. */
-  async publish(ctx: RequestContext, versionId: string): Promise<FrameworkVersion> {
+  /** Publishes a draft (retiring the published one); `guards: false` only for a superior's document taken as it is. */
+  async publish(ctx: RequestContext, versionId: string, options: { guards?: boolean } = {}): Promise<FrameworkVersion> {
     requireFrameworkAdmin(ctx);
     const version = await loadDraft(ctx, versionId);
     const framework = await this.frameworkOf(ctx, version);
-    const { problems } = checkDocument(toDoc(framework, version, await this.criteriaOf(ctx, version.id)));
+    const doc = toDoc(framework, version, await this.criteriaOf(ctx, version.id));
+    const { problems } = checkDocument(doc);
     if (problems.length)
       throw frameworkError('INVALID_VERSION', { field: 'input.versionId', params: { count: problems.length }, problems });
+    if (options.guards !== false) for (const guard of publishGuards) await guard(ctx, doc);
     await ctx.tx.execute(
       `UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND framework_id = $2 AND status = 'PUBLISHED'`,
       [version.tenantId, version.frameworkId],
