@@ -1,7 +1,8 @@
 import multipart from '@fastify/multipart';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticate, createRequestContext, requireUser } from '../../graphql/context';
-import { AppError, coreError, forLog, httpStatus, localizeError, toAppError, unauthenticated } from '../../graphql/errors';
+import { authenticate, createRequestContext } from '../../graphql/context';
+import { gateUpload } from '../../graphql/upload-gate';
+import { AppError, coreError, forLog, httpStatus, localizeError, toAppError } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { toGlobalId } from '../../graphql/relay';
 import { RouteDeps } from '../domain-module';
@@ -54,23 +55,15 @@ const shape = (job: ImportJob) => ({
  * with the job's id.
  */
 export function registerImportJobRoutes(fastify: FastifyInstance, { config, dataSource, limiter, queue }: RouteDeps): void {
-  async function authorizeUpload(request: FastifyRequest): Promise<void> {
-    const ctx = createRequestContext(config, dataSource, request.ip);
-    try {
-      await authenticate(ctx, request.headers.authorization);
-      if (!ctx.viewer) throw unauthenticated();
-      const viewer = requireUser(ctx);
-      await limiter.consume(viewer);
+  const authorizeUpload = (request: FastifyRequest) =>
+    gateUpload({ config, dataSource, limiter }, request, (viewer) => {
       requireImportAdmin(viewer);
       const type = String(request.headers['content-type'] ?? '')
         .split(';')[0]
         .trim()
         .toLowerCase();
       if (type !== 'multipart/form-data') throw importJobError('IMPORT_JOB_NOT_MULTIPART', 'file');
-    } finally {
-      await ctx.tx.finish(false);
-    }
-  }
+    });
 
   void fastify.register(async (scope) => {
     await scope.register(multipart, {

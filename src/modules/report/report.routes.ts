@@ -1,5 +1,6 @@
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext, authenticate, createRequestContext, requireUser } from '../../graphql/context';
+import { gateUpload } from '../../graphql/upload-gate';
 import { AppError, ErrorCode, forLog, httpStatus, localizeError, toAppError, unauthenticated } from '../../graphql/errors';
 import { localeOf, renderReason } from '../../graphql/messages';
 import { idOf } from '../../graphql/relay';
@@ -113,23 +114,17 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
    * its own (no pooled connection is held while a client sends its file). A refusal throws to the
    * scope's error handler.
    */
-  async function authorizeUpload(request: FastifyRequest): Promise<void> {
-    const ctx = createRequestContext(config, dataSource, request.ip);
-    try {
-      await authenticate(ctx, request.headers.authorization);
-      if (!ctx.viewer) throw unauthenticated();
-      const viewer = requireUser(ctx);
-      await limiter.consume(viewer);
-      requireImportAdmin(viewer);
-      contentTypeOf(request);
-    } catch (error) {
+  const authorizeUpload = (request: FastifyRequest) =>
+    gateUpload(
+      { config, dataSource, limiter },
+      request,
+      (viewer) => {
+        requireImportAdmin(viewer);
+        contentTypeOf(request);
+      },
       // a refused import is recorded with the viewer who tried (none: an unsigned request, no actor)
-      await auditRoute(ctx, request, request.url.startsWith('/imports/users') ? 'importUsers' : 'importOrgs', error);
-      throw error;
-    } finally {
-      await ctx.tx.finish(false);
-    }
-  }
+      (ctx, error) => auditRoute(ctx, request, request.url.startsWith('/imports/users') ? 'importUsers' : 'importOrgs', error),
+    );
 
   void fastify.register(async (scope) => {
     scope.addContentTypeParser([XLSX_TYPE, CSV_TYPE], { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) =>
