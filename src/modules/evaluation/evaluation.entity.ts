@@ -56,6 +56,8 @@ export class Evaluation {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid', { name: 'campaign_id' }) campaignId: string;
   @Column('uuid', { name: 'org_id' }) orgId: string;
+  /** The version it is scored under when a version upgrade left it behind (a finalized record); null: the campaign's. */
+  @Column('uuid', { name: 'version_id', nullable: true }) versionId: string | null;
   @Field(() => EvaluationKind, { description: '考评类型' }) @Column('text') kind: EvaluationKind;
   @Field(() => EvaluationState, { description: '状态' }) @Column('text') state: EvaluationState;
   @Field(() => Int, { description: '版本号：每次保存都会变化；保存和提交时作为 expectedVersion 传回，防止覆盖他人的修改' })

@@ -53,6 +53,29 @@ export const evaluationError = defineErrors('evaluation', {
     en: 'The evaluation was changed by someone else (now version {currentVersion}, you had {expectedVersion}); reload it',
   },
   REASON_REQUIRED: bad('退回须说明理由', 'A return needs a reason'),
+  NOT_UPGRADE_ADMIN: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '只有根组织的管理员可以升级创建活动的考评标准版本',
+    en: 'Only an admin at the root org upgrades a campaign’s framework version',
+  },
+  UPGRADE_TARGET_NOT_PUBLISHED: bad('升级的目标须为已发布的考评标准版本', 'The target of an upgrade must be a published version'),
+  UPGRADE_SAME_VERSION: bad('创建活动已在使用该版本', 'The campaign already uses this version'),
+  UPGRADE_INVALID_MAPPING: bad(
+    '指标对应关系有 {count} 处问题（逐项见 problems）',
+    'The criterion mapping has {count} problem(s), each in problems',
+  ),
+  UPGRADE_STALE: {
+    code: ErrorCode.CONFLICT,
+    zh: '创建活动的考评标准版本已被他人改变，请重新预览后再升级',
+    en: 'The campaign’s version was changed by someone else; preview again before upgrading',
+  },
+  UPGRADE_UNKNOWN_CRITERION: bad('{code} 不是{side}版本的评分项', '{code} is not a scored criterion of the {side} version'),
+  UPGRADE_UNMAPPED: bad(
+    '原版本的评分项 {code} 在新版本中没有对应项：请对应到新版本的评分项，或标为删除',
+    'Criterion {code} of the current version has no counterpart: map it to the new version, or mark it removed',
+  ),
+  UPGRADE_MAPPED_TWICE: bad('{code} 出现在多条对应关系中', '{code} appears in more than one mapping'),
+  UPGRADE_BAD_SHAPE: bad('{kind}的对应关系须为{shape}', 'A {kind} mapping must be {shape}'),
   ...SCORE_PROBLEMS,
 });
 

@@ -3,6 +3,12 @@ import { registerAttachable, visibleThrough } from '../file/file.service';
 import { CampaignResult, Evaluation, EvaluationReview, EvaluationScoreRow } from './evaluation.entity';
 import { CriterionScoreResolver, EvaluationResolver, OrgCampaignResolver, ResultComponentResolver } from './evaluation.resolver';
 import { evaluationService } from './evaluation.service';
+import {
+  CampaignVersionUpgradeResolver,
+  CampaignVersionUpgradesResolver,
+  VersionUpgradeResolver,
+  VersionUpgradeRowResolver,
+} from './version-upgrade.resolver';
 
 // A criterion score's evidence files are visible as its evaluation.
 registerAttachable(
@@ -12,7 +18,16 @@ registerAttachable(
 
 export default {
   name: 'evaluation',
-  resolvers: [EvaluationResolver, OrgCampaignResolver, ResultComponentResolver, CriterionScoreResolver],
+  resolvers: [
+    EvaluationResolver,
+    OrgCampaignResolver,
+    ResultComponentResolver,
+    CriterionScoreResolver,
+    VersionUpgradeResolver,
+    VersionUpgradeRowResolver,
+    CampaignVersionUpgradeResolver,
+    CampaignVersionUpgradesResolver,
+  ],
   entities: [Evaluation, EvaluationScoreRow, EvaluationReview, CampaignResult],
   nodes: { Evaluation: (ctx, id) => evaluationService.findById(ctx, id) },
 } satisfies DomainModule;

@@ -130,6 +130,10 @@ async function ruleOf(ctx: RequestContext, campaign: Campaign): Promise<PassRule
 
 const isLeaf = (criteria: Criterion[], c: Criterion) => !criteria.some((k) => k.parentId === c.id);
 
+/** The version an evaluation is scored under: its own when an upgrade left it behind (a finalized record), else its campaign's. */
+const scoringVersionOf = (ctx: RequestContext, campaign: Campaign, evaluation: Evaluation) =>
+  frameworkService.getVersion(ctx, evaluation.versionId ?? campaign.versionId);
+
 export const evaluationService = {
   /** An evaluation whose org lies inside the viewer's read scope. */
   async findById(ctx: RequestContext, id: string): Promise<Evaluation | null> {
@@ -471,22 +475,19 @@ export const evaluationService = {
   /** Every node's computed score, the total, grade, veto and attainment, from the stored raw values. */
   async score(ctx: RequestContext, evaluation: Evaluation): Promise<EvaluationScore> {
     const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
-    const [rule, criteria, rows] = await Promise.all([
-      ruleOf(ctx, campaign),
-      frameworkService.criteriaOf(ctx, campaign.versionId),
-      this.scoreRows(ctx, evaluation.id),
-    ]);
-    return scoreEvaluation(rule, criteria, new Map([...rows.values()].map((r) => [r.criterionId, r.value])));
+    const version = await scoringVersionOf(ctx, campaign, evaluation);
+    const [criteria, rows] = await Promise.all([frameworkService.criteriaOf(ctx, version.id), this.scoreRows(ctx, evaluation.id)]);
+    return scoreEvaluation(version.rule, criteria, new Map([...rows.values()].map((r) => [r.criterionId, r.value])));
   },
 
   /** The computed scores as the API shows them: every node in tree order with its note and evidence. */
   async resultView(ctx: RequestContext, evaluation: Evaluation): Promise<EvaluationResultView> {
     const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
-    const [score, criteria, rows, version] = await Promise.all([
+    const version = await scoringVersionOf(ctx, campaign, evaluation);
+    const [score, criteria, rows] = await Promise.all([
       this.score(ctx, evaluation),
-      frameworkService.criteriaOf(ctx, campaign.versionId),
+      frameworkService.criteriaOf(ctx, version.id),
       this.scoreRows(ctx, evaluation.id),
-      campaignService.version(ctx, campaign),
     ]);
     return {
       total: score.total,

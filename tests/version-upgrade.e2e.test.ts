@@ -1,0 +1,198 @@
+import { TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
+
+const PREVIEW = `query($input: VersionUpgradeInput!) { previewCampaignVersionUpgrade(input: $input) {
+  problems { path reason message } evaluations moved kept changed raised lowered attainedBefore attainedAfter
+  fromVersion { id } toVersion { id }
+  rows { evaluationId org { name } kind state kept change before { total grade attained complete } after { total grade attained complete } } } }`;
+const UPGRADE = `mutation($input: VersionUpgradeInput!) { upgradeCampaignVersion(input: $input) {
+  id moved kept changed note appliedByName mapping { kind from to } fromVersion { id } toVersion { id } } }`;
+const RESULT = `query($id: ID!) { node(id: $id) { ... on Evaluation { total grade result { total grade nodes { criterion { code } value evidence } } } } }`;
+
+/**
+ * 版本升级 (issue 18): a campaign's running evaluations move to a new version through an explicit
+ * criterion mapping (a code in both versions is kept; a code that went away must be mapped or removed),
+ * previewed org by org without writing, applied in one transaction and recorded; the least privileged
+ * caller is refused before anything is read, and concurrent upgrades let exactly one through.
+ */
+describe('a campaign moves to a new framework version through a criterion mapping', () => {
+  let server: TestServer;
+  let t: Record<string, string>;
+  let ids: Record<string, string>;
+  let v1: string;
+  let v2: string;
+  let campaignId: string;
+  let acceptedId: string;
+  let submittedId: string;
+  const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
+  const RENAME = [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    t = await tokens(server, 'jtj', ['admin', 'leader', 'supervisor', 'member', 'secretary']);
+    t.szjg = await server.token('szjg', 'admin');
+    ids = await orgIds(server, 'jtj');
+    v1 = (await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, t.admin)).data.importFramework.id;
+    await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: v1 }, t.admin);
+    campaignId = (
+      await gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+        {
+          input: {
+            name: '四强四有创建活动',
+            versionId: v1,
+            scopeOrgId: ids['中共市交通运输局党委'],
+            ...SOURCE_CAMPAIGN,
+            endsOn: '2030-12-31',
+          },
+        },
+        t.admin,
+      )
+    ).data.createCampaign.id;
+    const crit = await criteriaOf(server, t.supervisor, v1);
+    const a = await evaluate(
+      server,
+      t.supervisor,
+      { campaignId, orgId: ids['第二车队党支部'], kind: 'SUPERIOR' },
+      scoresFor(crit, { 'Q1.1': 4, 'Q1.2': 5 }),
+    );
+    acceptedId = a.id;
+    await accept(server, t.leader, acceptedId);
+    submittedId = (await evaluate(server, t.supervisor, { campaignId, orgId: ids['第三车队党支部'], kind: 'SUPERIOR' }, scoresFor(crit)))
+      .id;
+
+    // the next version: Q1.1 renamed Q1.1N and weighed more, Q1.2 less and out of 20
+    const draft = await gql(
+      `mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id criteria { id code } } }`,
+      { v: v1 },
+      t.admin,
+    );
+    v2 = draft.data.createDraftFrom.id;
+    const idOf = (code: string) => draft.data.createDraftFrom.criteria.find((c: { code: string }) => c.code === code).id;
+    const update = (input: Record<string, unknown>) =>
+      gql(`mutation($input: UpdateCriterionInput!) { updateCriterion(input: $input) { code } }`, { input }, t.admin);
+    expect((await update({ id: idOf('Q1.1'), code: 'Q1.1N', weight: 0.3 })).errors).toBeUndefined();
+    expect((await update({ id: idOf('Q1.2'), weight: 0.1, maxScore: 20 })).errors).toBeUndefined();
+    expect(
+      (await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status } }`, { v: v2 }, t.admin)).errors,
+    ).toBeUndefined();
+  }, 120_000);
+  afterAll(() => server.close());
+
+  const input = (mapping: unknown[], extra: Record<string, unknown> = {}) => ({
+    input: { campaignId, toVersionId: v2, mapping, ...extra },
+  });
+  const campaignVersion = async () =>
+    (await gql(`query($c: ID!) { campaign(id: $c) { version { id } } }`, { c: campaignId }, t.admin)).data.campaign.version.id;
+
+  it('refuses all but a root admin before reading anything, and another tenant finds no such campaign', async () => {
+    for (const token of [t.member, t.secretary, t.supervisor, t.leader]) {
+      expect(codes(await gql(PREVIEW, input(RENAME), token))).toEqual(['FORBIDDEN']);
+      expect(codes(await gql(UPGRADE, input(RENAME), token))).toEqual(['FORBIDDEN']);
+    }
+    expect(codes(await gql(PREVIEW, input(RENAME), t.szjg))).toEqual(['NOT_FOUND']);
+    expect(codes(await gql(UPGRADE, input(RENAME), t.szjg))).toEqual(['NOT_FOUND']);
+    expect(await campaignVersion()).toBe(v1);
+  });
+
+  it('names every problem of a mapping, and refuses to apply it with nothing changed', async () => {
+    const unmapped = (await gql(PREVIEW, input([]), t.admin)).data.previewCampaignVersionUpgrade;
+    expect(unmapped.problems).toEqual([
+      {
+        path: 'input.mapping',
+        reason: 'UPGRADE_UNMAPPED',
+        message: '原版本的评分项 Q1.1 在新版本中没有对应项：请对应到新版本的评分项，或标为删除',
+      },
+    ]);
+    const bad = await gql(
+      PREVIEW,
+      input([
+        { kind: 'SPLIT', from: ['Q1.1'], to: ['Q1.1N'] },
+        { kind: 'REMOVED', from: ['Q1.1', 'Q9.9'] },
+      ]),
+      t.admin,
+    );
+    expect(bad.data.previewCampaignVersionUpgrade.problems.map((p: { path: string; reason: string }) => [p.path, p.reason])).toEqual([
+      ['input.mapping[0]', 'UPGRADE_BAD_SHAPE'],
+      ['input.mapping[1].from[0]', 'UPGRADE_MAPPED_TWICE'],
+      ['input.mapping[1].from[1]', 'UPGRADE_UNKNOWN_CRITERION'],
+    ]);
+    const refused = await gql(UPGRADE, input([]), t.admin);
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UPGRADE_INVALID_MAPPING', count: 1 });
+    expect(await campaignVersion()).toBe(v1);
+    // the target must be another, published version
+    const sameVersion = await gql(UPGRADE, { input: { campaignId, toVersionId: v1, mapping: [] } }, t.admin);
+    expect(sameVersion.errors?.[0].extensions?.reason).toBe('UPGRADE_SAME_VERSION');
+    const draft = (await gql(`mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id } }`, { v: v2 }, t.admin)).data
+      .createDraftFrom.id;
+    const unpublished = await gql(PREVIEW, { input: { campaignId, toVersionId: draft, mapping: RENAME } }, t.admin);
+    expect(unpublished.errors?.[0].extensions?.reason).toBe('UPGRADE_TARGET_NOT_PUBLISHED');
+  });
+
+  it('previews every evaluation before and after without writing, then applies exactly that once of 10 concurrent tries', async () => {
+    const previewed = await gql(PREVIEW, input(RENAME), t.admin);
+    expect(previewed.errors).toBeUndefined();
+    const preview = previewed.data.previewCampaignVersionUpgrade;
+    expect(preview).toMatchObject({ problems: [], evaluations: 2, moved: 2, kept: 0, fromVersion: { id: v1 }, toVersion: { id: v2 } });
+    const rowOf = (id: string) => preview.rows.find((r: { evaluationId: string }) => r.evaluationId === id);
+    const a = rowOf(acceptedId);
+    // by hand: Q1 (12.5 points) held 0.2×0.4 + 0.2×0.5 + 0.6 = 0.78 of its points (97.25 in all); Q1.1N (4 of
+    // 10) now weighs 0.3 and Q1.2 (5 of 10, carried as 10 of 20) 0.1: 0.77, so 97.125, shown as 97.13
+    expect(a).toMatchObject({
+      org: { name: '第二车队党支部' },
+      state: 'ACCEPTED',
+      kept: false,
+      change: -0.12,
+      before: { total: 97.25, grade: 'EXCELLENT', attained: true, complete: true },
+      after: { total: 97.13, grade: 'EXCELLENT', attained: true, complete: true },
+    });
+    expect(rowOf(submittedId)).toMatchObject({ change: 0, before: { total: 100 }, after: { total: 100 } });
+    expect(preview.changed).toBe(1);
+    expect(preview.lowered).toBe(1);
+    // nothing written by the preview
+    expect(await campaignVersion()).toBe(v1);
+    expect((await gql(RESULT, { id: acceptedId }, t.admin)).data.node.result.total).toBe(a.before.total);
+
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => gql(UPGRADE, input(RENAME, { note: '按市直机关工委新版标准调整' }), t.admin)),
+    );
+    const ok = answers.filter((r) => !r.errors);
+    expect(ok).toHaveLength(1);
+    for (const r of answers.filter((x) => x.errors)) {
+      expect(r.status).toBeLessThan(500);
+      expect(['UPGRADE_STALE', 'UPGRADE_SAME_VERSION']).toContain(r.errors![0].extensions!.reason);
+    }
+    expect(ok[0].data.upgradeCampaignVersion).toMatchObject({
+      moved: 2,
+      kept: 0,
+      changed: 1,
+      note: '按市直机关工委新版标准调整',
+      mapping: [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }],
+      fromVersion: { id: v1 },
+      toVersion: { id: v2 },
+    });
+    expect(ok[0].data.upgradeCampaignVersion.appliedByName).not.toBe('');
+
+    // applied as previewed: scores carried under the new codes with their evidence, totals and results recomputed
+    expect(await campaignVersion()).toBe(v2);
+    const after = (await gql(RESULT, { id: acceptedId }, t.admin)).data.node;
+    expect(after.result.total).toBe(a.after.total);
+    expect(after.total).toBe(a.after.total);
+    const node = (code: string) => after.result.nodes.find((n: { criterion: { code: string } }) => n.criterion.code === code);
+    expect(node('Q1.1N')).toMatchObject({ value: 4, evidence: '台帐-Q1.1' });
+    expect(node('Q1.2')).toMatchObject({ value: 10 });
+    const result = await gql(
+      `query($o: ID!, $c: ID!) { node(id: $o) { ... on Org { campaignResult(campaignId: $c) { total } } } }`,
+      { o: ids['第二车队党支部'], c: campaignId },
+      t.admin,
+    );
+    expect(result.data.node.campaignResult.total).toBe(97.13);
+    // recorded, and readable beside the campaign
+    const history = (
+      await gql(`query($c: ID!) { campaign(id: $c) { versionUpgrades { id moved toVersion { id } } } }`, { c: campaignId }, t.admin)
+    ).data.campaign.versionUpgrades;
+    expect(history).toEqual([{ id: ok[0].data.upgradeCampaignVersion.id, moved: 2, toVersion: { id: v2 } }]);
+    // and the evaluation's editors reload: its version moved on
+    expect((await gql(RESULT, { id: submittedId }, t.admin)).data.node.result.total).toBe(100);
+  });
+});
