@@ -1,4 +1,5 @@
 import { TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { day } from './helpers/dates';
 import { SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
 const PREVIEW = `query($input: VersionUpgradeInput!) { previewCampaignVersionUpgrade(input: $input) {
@@ -6,7 +7,7 @@ const PREVIEW = `query($input: VersionUpgradeInput!) { previewCampaignVersionUpg
   fromVersion { id } toVersion { id }
   rows { evaluationId org { name } kind state kept change before { total grade attained complete } after { total grade attained complete } } } }`;
 const UPGRADE = `mutation($input: VersionUpgradeInput!) { upgradeCampaignVersion(input: $input) {
-  id moved kept changed note appliedByName mapping { kind from to } fromVersion { id } toVersion { id } } }`;
+  id moved kept changed note appliedByName mapping { kind kindLabel from to } fromVersion { id } toVersion { id } } }`;
 const RESULT = `query($id: ID!) { node(id: $id) { ... on Evaluation { total grade result { total grade nodes { criterion { code } value evidence } } } } }`;
 
 /**
@@ -24,12 +25,13 @@ describe('a campaign moves to a new framework version through a criterion mappin
   let campaignId: string;
   let acceptedId: string;
   let submittedId: string;
+  let sheetId: string;
   const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
   const RENAME = [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }];
 
   beforeAll(async () => {
     server = await startTestServer();
-    t = await tokens(server, 'jtj', ['admin', 'leader', 'supervisor', 'member', 'secretary']);
+    t = await tokens(server, 'jtj', ['admin', 'leader', 'supervisor', 'member', 'secretary', 'inspector']);
     t.szjg = await server.token('szjg', 'admin');
     ids = await orgIds(server, 'jtj');
     v1 = (await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, t.admin)).data.importFramework.id;
@@ -60,6 +62,47 @@ describe('a campaign moves to a new framework version through a criterion mappin
     await accept(server, t.leader, acceptedId);
     submittedId = (await evaluate(server, t.supervisor, { campaignId, orgId: ids['第三车队党支部'], kind: 'SUPERIOR' }, scoresFor(crit)))
       .id;
+
+    // a finalized inspection's score sheet (a hash-chained record) of 第一车队党支部
+    const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin)).data.users.nodes;
+    const teamId = (
+      await gql(
+        `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+        {
+          input: {
+            name: '第一督导组',
+            leaderId: users.find((u: { username: string }) => u.username === 'inspector').id,
+            scopeOrgIds: [ids['市公交集团党委']],
+            campaignId,
+          },
+        },
+        t.leader,
+      )
+    ).data.createSupervisionTeam.id;
+    const recorded = await gql(
+      `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id scoreSheet { id } } }`,
+      {
+        input: {
+          idempotencyKey: 'upgrade-sheet-0001',
+          teamId,
+          orgId: ids['第一车队党支部'],
+          inspectedOn: day(-1),
+          methods: ['BRIEFING'],
+          summary: '督导检查',
+          findings: [],
+          scores: scoresFor(crit, { 'Q1.1': 6 }).map(({ criterionId, value }) => ({ criterionId, value })),
+        },
+      },
+      t.inspector,
+    );
+    expect(recorded.errors).toBeUndefined();
+    sheetId = recorded.data.recordInspection.scoreSheet.id;
+    const finalized = await gql(
+      `mutation($id: ID!) { finalizeInspection(input: { id: $id }) { state } }`,
+      { id: recorded.data.recordInspection.id },
+      t.inspector,
+    );
+    expect(finalized.errors).toBeUndefined();
 
     // the next version: Q1.1 renamed Q1.1N and weighed more, Q1.2 less and out of 20
     const draft = await gql(
@@ -133,7 +176,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
     const previewed = await gql(PREVIEW, input(RENAME), t.admin);
     expect(previewed.errors).toBeUndefined();
     const preview = previewed.data.previewCampaignVersionUpgrade;
-    expect(preview).toMatchObject({ problems: [], evaluations: 2, moved: 2, kept: 0, fromVersion: { id: v1 }, toVersion: { id: v2 } });
+    expect(preview).toMatchObject({ problems: [], evaluations: 3, moved: 2, kept: 1, fromVersion: { id: v1 }, toVersion: { id: v2 } });
     const rowOf = (id: string) => preview.rows.find((r: { evaluationId: string }) => r.evaluationId === id);
     const a = rowOf(acceptedId);
     // by hand: Q1 (12.5 points) held 0.2×0.4 + 0.2×0.5 + 0.6 = 0.78 of its points (97.25 in all); Q1.1N (4 of
@@ -147,6 +190,8 @@ describe('a campaign moves to a new framework version through a criterion mappin
       after: { total: 97.13, grade: 'EXCELLENT', attained: true, complete: true },
     });
     expect(rowOf(submittedId)).toMatchObject({ change: 0, before: { total: 100 }, after: { total: 100 } });
+    // the finalized sheet stays as it was recorded (Q1.1 at 6 of 10: 100 − 12.5 × 0.2 × 0.4 = 99)
+    expect(rowOf(sheetId)).toMatchObject({ kind: 'INSPECTION', kept: true, change: 0, before: { total: 99 }, after: { total: 99 } });
     expect(preview.changed).toBe(1);
     expect(preview.lowered).toBe(1);
     // nothing written by the preview
@@ -164,10 +209,10 @@ describe('a campaign moves to a new framework version through a criterion mappin
     }
     expect(ok[0].data.upgradeCampaignVersion).toMatchObject({
       moved: 2,
-      kept: 0,
+      kept: 1,
       changed: 1,
       note: '按市直机关工委新版标准调整',
-      mapping: [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }],
+      mapping: [{ kind: 'RENAMED', kindLabel: '改名（一对一）', from: ['Q1.1'], to: ['Q1.1N'] }],
       fromVersion: { id: v1 },
       toVersion: { id: v2 },
     });
@@ -192,7 +237,67 @@ describe('a campaign moves to a new framework version through a criterion mappin
       await gql(`query($c: ID!) { campaign(id: $c) { versionUpgrades { id moved toVersion { id } } } }`, { c: campaignId }, t.admin)
     ).data.campaign.versionUpgrades;
     expect(history).toEqual([{ id: ok[0].data.upgradeCampaignVersion.id, moved: 2, toVersion: { id: v2 } }]);
-    // and the evaluation's editors reload: its version moved on
     expect((await gql(RESULT, { id: submittedId }, t.admin)).data.node.result.total).toBe(100);
+    // the finalized sheet is still scored under the version it was recorded in, its chain intact
+    const sheet = (await gql(RESULT, { id: sheetId }, t.admin)).data.node;
+    expect(sheet.result.total).toBe(99);
+    expect(sheet.result.nodes.map((n: { criterion: { code: string } }) => n.criterion.code)).toContain('Q1.1');
+    expect((await gql(`{ verifyRecords { ok } }`, {}, t.admin)).data.verifyRecords).toEqual({ ok: true });
+  });
+
+  it('carries a merge as the weighted share of its sources and a split as the share of its source', async () => {
+    // v3 from v2: Q1.2 merged into Q1.1N (weight 0.4), Q1.3 split into Q1.3 and Q1.3B (0.1 each, Q1.3B out of 5)
+    const draft = await gql(
+      `mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id criteria { id code } } }`,
+      { v: v2 },
+      t.admin,
+    );
+    const v3 = draft.data.createDraftFrom.id;
+    const idOf = (code: string) => draft.data.createDraftFrom.criteria.find((c: { code: string }) => c.code === code).id;
+    const update = (input: Record<string, unknown>) =>
+      gql(`mutation($input: UpdateCriterionInput!) { updateCriterion(input: $input) { code } }`, { input }, t.admin);
+    expect((await gql(`mutation($id: ID!) { deleteCriterion(input: { id: $id }) }`, { id: idOf('Q1.2') }, t.admin)).errors).toBeUndefined();
+    expect((await update({ id: idOf('Q1.1N'), weight: 0.4 })).errors).toBeUndefined();
+    expect((await update({ id: idOf('Q1.3'), weight: 0.1 })).errors).toBeUndefined();
+    const added = await gql(
+      `mutation($input: AddCriterionInput!) { addCriterion(input: $input) { code } }`,
+      {
+        input: {
+          versionId: v3,
+          parentId: idOf('Q1'),
+          code: 'Q1.3B',
+          title: '党组织战斗堡垒作用：急难险重任务中的表现',
+          weight: 0.1,
+          maxScore: 5,
+          scoringType: 'SCALE',
+        },
+      },
+      t.admin,
+    );
+    expect(added.errors).toBeUndefined();
+    expect(
+      (await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status } }`, { v: v3 }, t.admin)).errors,
+    ).toBeUndefined();
+
+    const mapping = [
+      { kind: 'MERGED', from: ['Q1.1N', 'Q1.2'], to: ['Q1.1N'] },
+      { kind: 'SPLIT', from: ['Q1.3'], to: ['Q1.3', 'Q1.3B'] },
+    ];
+    const done = await gql(UPGRADE, { input: { campaignId, toVersionId: v3, mapping } }, t.admin);
+    expect(done.errors).toBeUndefined();
+    // the finalized sheet left behind the first time stays on v1, outside this upgrade
+    expect(done.data.upgradeCampaignVersion).toMatchObject({ moved: 2, kept: 0 });
+    expect((await gql(RESULT, { id: sheetId }, t.admin)).data.node.result.total).toBe(99);
+    const after = (await gql(RESULT, { id: acceptedId }, t.admin)).data.node;
+    const node = (code: string) => after.result.nodes.find((n: { criterion: { code: string } }) => n.criterion.code === code);
+    // (0.3 × 4/10 + 0.1 × 10/20) / 0.4 = 0.425 of 10; Q1 keeps 0.4 × 0.425 + 0.6 = 0.77 of its points
+    expect(node('Q1.1N')).toMatchObject({ value: 4.25, evidence: '台帐-Q1.1；台帐-Q1.2' });
+    expect(node('Q1.3')).toMatchObject({ value: 10, evidence: '台帐-Q1.3' });
+    expect(node('Q1.3B')).toMatchObject({ value: 5, evidence: '台帐-Q1.3' });
+    expect(node('Q1.2')).toBeUndefined();
+    expect(after.result.total).toBe(97.13);
+    const history = (await gql(`query($c: ID!) { campaign(id: $c) { versionUpgrades { toVersion { id } } } }`, { c: campaignId }, t.admin))
+      .data.campaign.versionUpgrades;
+    expect(history).toEqual([{ toVersion: { id: v3 } }, { toVersion: { id: v2 } }]);
   });
 });

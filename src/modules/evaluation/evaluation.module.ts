@@ -6,6 +6,7 @@ import { evaluationService } from './evaluation.service';
 import {
   CampaignVersionUpgradeResolver,
   CampaignVersionUpgradesResolver,
+  CriterionMappingViewResolver,
   VersionUpgradeResolver,
   VersionUpgradeRowResolver,
 } from './version-upgrade.resolver';
@@ -27,6 +28,7 @@ export default {
     VersionUpgradeRowResolver,
     CampaignVersionUpgradeResolver,
     CampaignVersionUpgradesResolver,
+    CriterionMappingViewResolver,
   ],
   entities: [Evaluation, EvaluationScoreRow, EvaluationReview, CampaignResult],
   nodes: { Evaluation: (ctx, id) => evaluationService.findById(ctx, id) },

@@ -24,11 +24,11 @@ import { DateTimeScalar } from '../../graphql/scalars';
 import { Campaign } from '../campaign/campaign.entity';
 import { FrameworkVersion } from '../framework/framework.entity';
 import { frameworkService } from '../framework/framework.service';
-import { EvaluationKind } from '../framework/pass-rule';
+import { EvaluationKind, evaluationKindLabels } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { userService } from '../user/user.service';
-import { Evaluation, EvaluationState } from './evaluation.entity';
+import { Evaluation, EvaluationState, evaluationStateLabels } from './evaluation.entity';
 import { evaluationService } from './evaluation.service';
 import {
   CriterionMapping,
@@ -119,7 +119,7 @@ class VersionUpgradePreview {
 }
 
 @ObjectType({ description: '一条指标对应关系' })
-class CriterionMappingView {
+export class CriterionMappingView {
   @Field(() => CriterionMappingKind, { description: '对应方式' }) kind: CriterionMappingKind;
   @Field(() => [String], { description: '原版本评分项的代码' }) from: string[];
   @Field(() => [String], { description: '新版本评分项的代码' }) to: string[];
@@ -207,6 +207,16 @@ export class VersionUpgradeResolver {
 
 @Resolver(() => VersionUpgradeRow)
 export class VersionUpgradeRowResolver {
+  @FieldResolver(() => String, { description: '考评类型的中文名' })
+  kindLabel(@Root() r: VersionUpgradeRow): string {
+    return evaluationKindLabels[r.kind];
+  }
+
+  @FieldResolver(() => String, { description: '状态的中文名' })
+  stateLabel(@Root() r: VersionUpgradeRow): string {
+    return evaluationStateLabels[r.state];
+  }
+
   @FieldResolver(() => Evaluation, { nullable: true, description: '考评（在您的权限范围内时）' })
   evaluation(@Root() r: VersionUpgradeRow, @Ctx() ctx: RequestContext): Promise<Evaluation | null> {
     return evaluationService.findById(ctx, r.rawEvaluationId);
@@ -233,6 +243,14 @@ export class CampaignVersionUpgradeResolver {
   @FieldResolver(() => String, { description: '操作人姓名' })
   async appliedByName(@Root() u: CampaignVersionUpgrade, @Ctx() ctx: RequestContext): Promise<string> {
     return (await userService.displayName(ctx, u.appliedBy)) ?? '';
+  }
+}
+
+@Resolver(() => CriterionMappingView)
+export class CriterionMappingViewResolver {
+  @FieldResolver(() => String, { description: '对应方式的中文名' })
+  kindLabel(@Root() m: CriterionMapping): string {
+    return criterionMappingLabels[m.kind];
   }
 }
 
