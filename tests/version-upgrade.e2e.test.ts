@@ -26,6 +26,8 @@ describe('a campaign moves to a new framework version through a criterion mappin
   let acceptedId: string;
   let submittedId: string;
   let sheetId: string;
+  let year2013: string;
+  let year2014: string;
   const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
   const RENAME = [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }];
 
@@ -62,6 +64,36 @@ describe('a campaign moves to a new framework version through a criterion mappin
     await accept(server, t.leader, acceptedId);
     submittedId = (await evaluate(server, t.supervisor, { campaignId, orgId: ids['第三车队党支部'], kind: 'SUPERIOR' }, scoresFor(crit)))
       .id;
+
+    // the years compared (the source's 2013 and 2014): a campaign on v1 now, one on v2 below
+    const campaignOn = async (name: string, versionId: string, startsOn: string) =>
+      (
+        await gql(
+          `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+          {
+            input: {
+              name,
+              versionId,
+              scopeOrgId: ids['中共市交通运输局党委'],
+              ...SOURCE_CAMPAIGN,
+              startsOn,
+              endsOn: '2030-12-31',
+              phases: [],
+              deadlines: [],
+              targets: [{ dueOn: '2030-12-31', ratio: 0.9 }],
+            },
+          },
+          t.admin,
+        )
+      ).data.createCampaign.id;
+    year2013 = await campaignOn('2013年创建活动', v1, '2013-05-05');
+    const y13 = await evaluate(
+      server,
+      t.supervisor,
+      { campaignId: year2013, orgId: ids['第二车队党支部'], kind: 'SUPERIOR' },
+      scoresFor(crit, { 'Q1.1': 4 }),
+    );
+    await accept(server, t.leader, y13.id);
 
     // a finalized inspection's score sheet (a hash-chained record) of 第一车队党支部
     const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin)).data.users.nodes;
@@ -119,6 +151,15 @@ describe('a campaign moves to a new framework version through a criterion mappin
     expect(
       (await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status } }`, { v: v2 }, t.admin)).errors,
     ).toBeUndefined();
+    year2014 = await campaignOn('2014年创建活动', v2, '2014-01-01');
+    const crit2 = await criteriaOf(server, t.supervisor, v2);
+    const y14 = await evaluate(
+      server,
+      t.supervisor,
+      { campaignId: year2014, orgId: ids['第二车队党支部'], kind: 'SUPERIOR' },
+      scoresFor(crit2, { 'Q1.1N': 8 }),
+    );
+    await accept(server, t.leader, y14.id);
   }, 120_000);
   afterAll(() => server.close());
 
@@ -299,5 +340,61 @@ describe('a campaign moves to a new framework version through a criterion mappin
     const history = (await gql(`query($c: ID!) { campaign(id: $c) { versionUpgrades { toVersion { id } } } }`, { c: campaignId }, t.admin))
       .data.campaign.versionUpgrades;
     expect(history).toEqual([{ toVersion: { id: v3 } }, { toVersion: { id: v2 } }]);
+  });
+
+  describe('years compared', () => {
+    const COMPARE = `query($o: ID!, $c: [ID!]!, $m: [CriterionMappingInput!]) { resultComparison(orgId: $o, campaignIds: $c, mapping: $m) {
+      org { name } columns { campaign { name } year total grade gradeLabel attained complete }
+      subtree { eligible evaluated attained meanTotal } criteria { code dimension ratios } } }`;
+    const compare = (token: string, mapping?: unknown[], campaigns = [year2014, year2013]) =>
+      gql(COMPARE, { o: ids['第二车队党支部'], c: campaigns, m: mapping }, token);
+    const ratiosOf = (res: { data: { resultComparison: { criteria: { code: string; ratios: unknown[] }[] } } }, code: string) =>
+      res.data.resultComparison.criteria.find((c) => c.code === code)?.ratios;
+
+    it('compares an org across years through the mapping: totals, grades, the subtree, each criterion and dimension', async () => {
+      const res = await compare(t.admin, RENAME);
+      expect(res.errors).toBeUndefined();
+      const cmp = res.data.resultComparison;
+      // oldest first, whatever the order asked; by hand: Q1 held 0.2×0.4 + 0.8 = 0.88 (98.5), then 0.3×0.8 + 0.7 = 0.94 (99.25)
+      expect(cmp.columns).toEqual([
+        {
+          campaign: { name: '2013年创建活动' },
+          year: 2013,
+          total: 98.5,
+          grade: 'EXCELLENT',
+          gradeLabel: '优秀',
+          attained: true,
+          complete: true,
+        },
+        {
+          campaign: { name: '2014年创建活动' },
+          year: 2014,
+          total: 99.25,
+          grade: 'EXCELLENT',
+          gradeLabel: '优秀',
+          attained: true,
+          complete: true,
+        },
+      ]);
+      expect(cmp.subtree).toEqual([
+        { eligible: 1, evaluated: 1, attained: 1, meanTotal: 98.5 },
+        { eligible: 1, evaluated: 1, attained: 1, meanTotal: 99.25 },
+      ]);
+      const row = (code: string) => cmp.criteria.find((c: { code: string }) => c.code === code);
+      expect(row('Q1.1N')).toEqual({ code: 'Q1.1N', dimension: false, ratios: [0.4, 0.8] });
+      expect(row('Q1')).toEqual({ code: 'Q1', dimension: true, ratios: [0.88, 0.94] });
+      expect(row('Q1.2')).toEqual({ code: 'Q1.2', dimension: false, ratios: [1, 1] });
+      // without the mapping the renamed criterion has no counterpart in 2013
+      expect(ratiosOf(await compare(t.admin), 'Q1.1N')).toEqual([null, 0.8]);
+    });
+
+    it('is read only by who reads the org fully, within the tenant, and needs two campaigns and a sound mapping', async () => {
+      expect(codes(await compare(t.member, RENAME))).toEqual(['NOT_FOUND']);
+      expect(codes(await compare(t.szjg, RENAME))).toEqual(['NOT_FOUND']);
+      const one = await compare(t.admin, RENAME, [year2013, year2013]);
+      expect(one.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'COMPARISON_NEEDS_TWO' });
+      const bad = await compare(t.admin, [{ kind: 'RENAMED', from: ['Q9.9'], to: ['Q1.1N'] }]);
+      expect(bad.errors?.[0].extensions).toMatchObject({ reason: 'UPGRADE_INVALID_MAPPING', count: 1 });
+    });
   });
 });

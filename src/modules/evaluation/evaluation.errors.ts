@@ -69,6 +69,7 @@ export const evaluationError = defineErrors('evaluation', {
     zh: '创建活动的考评标准版本已被他人改变，请重新预览后再升级',
     en: 'The campaign’s version was changed by someone else; preview again before upgrading',
   },
+  COMPARISON_NEEDS_TWO: bad('请选择至少两个不同的创建活动进行比较', 'Choose at least two different campaigns to compare'),
   UPGRADE_UNKNOWN_CRITERION: bad('{code} 不是{side}版本的评分项', '{code} is not a scored criterion of the {side} version'),
   UPGRADE_UNMAPPED: bad(
     '原版本的评分项 {code} 在新版本中没有对应项：请对应到新版本的评分项，或标为删除',

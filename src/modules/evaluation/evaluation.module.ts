@@ -3,6 +3,7 @@ import { registerAttachable, visibleThrough } from '../file/file.service';
 import { CampaignResult, Evaluation, EvaluationReview, EvaluationScoreRow } from './evaluation.entity';
 import { CriterionScoreResolver, EvaluationResolver, OrgCampaignResolver, ResultComponentResolver } from './evaluation.resolver';
 import { evaluationService } from './evaluation.service';
+import { ResultComparisonResolver } from './result-comparison.resolver';
 import {
   CampaignVersionUpgradeResolver,
   CampaignVersionUpgradesResolver,
@@ -29,6 +30,7 @@ export default {
     CampaignVersionUpgradeResolver,
     CampaignVersionUpgradesResolver,
     CriterionMappingViewResolver,
+    ResultComparisonResolver,
   ],
   entities: [Evaluation, EvaluationScoreRow, EvaluationReview, CampaignResult],
   nodes: { Evaluation: (ctx, id) => evaluationService.findById(ctx, id) },

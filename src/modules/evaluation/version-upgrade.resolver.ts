@@ -47,7 +47,7 @@ registerEnumType(CriterionMappingKind, {
 });
 
 @InputType({ description: '一条指标对应关系' })
-class CriterionMappingInput {
+export class CriterionMappingInput {
   @Field(() => CriterionMappingKind, { description: '对应方式' }) kind: CriterionMappingKind;
   @Field(() => [String], { description: '原版本评分项的代码' }) @ArrayMaxSize(50) @MaxLength(64, { each: true }) from: string[];
   @Field(() => [String], { nullable: true, description: '新版本评分项的代码（删除时不填）' })

@@ -115,7 +115,7 @@ const figures = (s: EvaluationScore): UpgradeFigures => ({ total: s.total, grade
  * entry names is kept; an old code missing from the new version must be mapped or removed; a new code
  * no entry names starts unscored.
  */
-function sourcesOf(mapping: CriterionMapping[], oldLeaves: Map<string, Criterion>, newLeaves: Map<string, Criterion>) {
+export function sourcesOf(mapping: CriterionMapping[], oldLeaves: Map<string, Criterion>, newLeaves: Map<string, Criterion>) {
   const problems: Problem[] = [];
   const sources = new Map<string, string[]>();
   const usedFrom = new Set<string>();
