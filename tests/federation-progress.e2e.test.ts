@@ -207,6 +207,44 @@ describe('progress reported up a link', () => {
     expect(text).not.toContain('total"');
   });
 
+  it('drafts the superior’s 通报 naming the bureaus below its target, refused to every other role', async () => {
+    const DRAFT = `mutation($input: DraftFederationNoticeInput!) { draftFederationNotice(input: $input) {
+      kind state title body namedBureaus { slug name } subjects { name } } }`;
+    // halfway through 2014 the 90% target is in force, which jtj's demo figures do not reach
+    const view = (await overview(szjg.admin, { asOf: '2014-06-30' })).data.federationOverview;
+    expect(view.targetRatio).toBe(0.9);
+    expect(view.lagging.map((l: { tenant: { slug: string } }) => l.tenant.slug)).toEqual(['jtj']);
+    const ratio = `${Math.round(view.lagging[0].progress.ratio * 1000) / 10}%`;
+    for (const token of [szjg.leader, szjg.supervisor, szjg.secretary, szjg.member, jtj.leader, jtj.member])
+      expect(codes(await server.gql(DRAFT, { input: { asOf: '2014-06-30' } }, token))).toEqual(['FORBIDDEN']);
+    // jtj's own root admin has no bureau reporting to it: nothing to name (and nothing of szjg)
+    expect((await server.gql(DRAFT, { input: { asOf: '2014-06-30' } }, jtj.admin)).errors?.[0].extensions?.reason).toBe(
+      'FEDERATION_NOTHING_LAGGING',
+    );
+    const drafted = await server.gql(DRAFT, { input: { asOf: '2014-06-30' } }, szjg.admin);
+    expect(drafted.errors).toBeUndefined();
+    const notice = drafted.data.draftFederationNotice;
+    expect(notice).toMatchObject({
+      kind: 'CRITICISM',
+      state: 'DRAFT',
+      namedBureaus: [{ slug: 'jtj', name: '市交通运输局' }],
+      subjects: [],
+    });
+    expect(notice.body).toContain(`予以通报：市交通运输局（${ratio}）`);
+    expect(notice.body).toContain('目标为90%（2014-12-31前）');
+    // jtj sees nothing of szjg's draft
+    expect(
+      (await server.gql(`{ notices(first: 50) { nodes { title } } }`, {}, jtj.admin)).data.notices.nodes.map(
+        (n: { title: string }) => n.title,
+      ),
+    ).not.toContain(notice.title);
+    // on the day the 80% target is in force and met, or with nothing granted, there is nothing to name
+    const onTrack = view.lagging[0].progress.ratio >= 0.8;
+    const early = await server.gql(DRAFT, { input: { asOf: '2013-12-20' } }, szjg.admin);
+    if (onTrack) expect(early.errors?.[0].extensions?.reason).toBe('FEDERATION_NOTHING_LAGGING');
+    else expect(early.data.draftFederationNotice.namedBureaus).toEqual([{ slug: 'jtj', name: '市交通运输局' }]);
+  });
+
   it('names deeper orgs only when the grant says so, and none at depth 0', async () => {
     await server.gql(GRANT, { input: { linkId: link, kind: 'PROGRESS', campaignId: jtjCampaign, depth: 2 } }, jtj.admin);
     const two = (await overview(szjg.admin)).data.federationOverview.bureaus[0].progress;

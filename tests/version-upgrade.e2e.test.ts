@@ -1,4 +1,4 @@
-import { TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { GqlResponse, TestServer, codes, startTestServer, tokens } from './helpers/server';
 import { day } from './helpers/dates';
 import { SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
@@ -348,8 +348,8 @@ describe('a campaign moves to a new framework version through a criterion mappin
       subtree { eligible evaluated attained meanTotal } criteria { code dimension ratios } } }`;
     const compare = (token: string, mapping?: unknown[], campaigns = [year2014, year2013]) =>
       gql(COMPARE, { o: ids['第二车队党支部'], c: campaigns, m: mapping }, token);
-    const ratiosOf = (res: { data: { resultComparison: { criteria: { code: string; ratios: unknown[] }[] } } }, code: string) =>
-      res.data.resultComparison.criteria.find((c) => c.code === code)?.ratios;
+    const ratiosOf = (res: GqlResponse, code: string) =>
+      res.data.resultComparison.criteria.find((c: { code: string }) => c.code === code)?.ratios;
 
     it('compares an org across years through the mapping: totals, grades, the subtree, each criterion and dimension', async () => {
       const res = await compare(t.admin, RENAME);

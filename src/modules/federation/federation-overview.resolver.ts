@@ -1,4 +1,4 @@
-import { Max, Min } from 'class-validator';
+import { IsOptional, Max, MaxLength, Min } from 'class-validator';
 import {
   Arg,
   Args,
@@ -23,6 +23,8 @@ import { toDateString } from '../campaign/campaign.service';
 import { OrgCategory } from '../org/org.entity';
 import { FederationGrantKind, LinkedTenant, TenantLink, federationGrantKindLabels } from './federation.entity';
 import { MAX_GRANT_DEPTH, federationGrantService } from './federation-grant.service';
+import { federationNoticeService } from './federation-notice.service';
+import { Notice } from '../notice/notice.entity';
 
 @ObjectType({ description: '报送授权：下级单位允许上级单位读取的一类汇总数据（只有汇总，不含个人、分数和授权层级以下的组织名称）' })
 export class FederationGrant {
@@ -147,6 +149,14 @@ class GrantFederationAccessInput {
   @Field(() => Int, { nullable: true, description: `创建进度：按组织汇总到第几级（0 至 ${MAX_GRANT_DEPTH}，默认 1）` }) depth?: number;
 }
 
+@InputType({ description: '由汇总视图中低于目标的下级单位起草通报' })
+class DraftFederationNoticeInput {
+  @Field(() => ID, { nullable: true, description: '本单位的创建活动（其目标为比较的标准）；不填为当前的活动' }) campaignId?: string;
+  @Field(() => DateScalar, { nullable: true, description: '截至日期；不填为今天' }) asOf?: Date;
+  @Field(() => Int, { defaultValue: 10, description: '点名的单位数（至多 50），最落后的在前' }) @Min(1) @Max(50) first: number;
+  @Field(() => String, { nullable: true, description: '标题；不填按活动名称生成' }) @IsOptional() @MaxLength(200) title?: string;
+}
+
 @InputType({ description: '撤回一项报送授权' })
 class RevokeFederationAccessInput {
   @Field(() => ID, { description: '上下级关系' }) linkId: string;
@@ -164,6 +174,22 @@ export class FederatedBureauResolver {
       campaignId: args.campaignId,
       year: args.year,
       asOf: args.asOf ? toDateString(args.asOf) : null,
+    });
+  }
+
+  @Mutation(() => Notice, {
+    description:
+      '由汇总视图中低于目标的下级单位起草通报批评草稿（上级单位根组织的管理员）：点名各单位及其建成比例，附所依据的数据；印发同其他通报',
+  })
+  async draftFederationNotice(
+    @Arg('input', { description: '本单位的活动、截至日期和点名的单位数' }) input: DraftFederationNoticeInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Notice> {
+    return federationNoticeService.draftFromLagging(ctx, {
+      campaignId: input.campaignId,
+      asOf: input.asOf ? toDateString(input.asOf) : null,
+      first: input.first,
+      title: input.title,
     });
   }
 

@@ -106,6 +106,11 @@ export const federationError = defineErrors('federation', {
     en: 'Lowers the superior’s threshold or grade line ({item})',
   },
   FEDERATION_YEAR_OUT_OF_RANGE: { code: ErrorCode.BAD_USER_INPUT, zh: '年度应在 2000 至 2100 之间', en: 'The year is 2000 to 2100' },
+  FEDERATION_NOTHING_LAGGING: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '授权报送的下级单位中没有低于目标的单位，无需通报',
+    en: 'No subordinate bureau that reports up lags behind the target',
+  },
 });
 
 mapConstraint('tenant_links_live_pair', () => federationError('FEDERATION_LINK_EXISTS', 'input.slug'));

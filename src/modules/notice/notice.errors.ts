@@ -17,7 +17,7 @@ export const noticeError = defineErrors('notice', {
   },
   NOTICE_SUBJECTS_EMPTY: {
     code: ErrorCode.BAD_USER_INPUT,
-    zh: '通报须至少指明一个被表扬或批评的党组织',
+    zh: '通报须至少指明一个被表扬或批评的党组织（或下级单位）',
     en: 'A notice names at least one org',
   },
   NOTHING_TO_CRITICISE: {

@@ -25,7 +25,7 @@ import { orgService } from '../org/org.service';
 import { Inspection } from '../supervision/supervision.entity';
 import { userService } from '../user/user.service';
 import { Notice, NoticeKind, NoticeOrderField, NoticeState, noticeKindLabels, noticeStateLabels } from './notice.entity';
-import { NoticeRecipientRow, noticeService } from './notice.service';
+import { NamedBureau, NoticeRecipientRow, namedBureausOf, noticeService } from './notice.service';
 
 export const NoticeConnection = Connection(Notice);
 
@@ -85,8 +85,19 @@ class NoticeRecipient {
 
 const asRecipient = (row: NoticeRecipientRow): NoticeRecipient => ({ org: row.org, readAt: row.readAt });
 
+@ObjectType({ description: '通报点名的下级单位（上级单位的通报）' })
+class NamedBureauType {
+  @Field({ description: '单位简称' }) slug: string;
+  @Field({ description: '单位名称' }) name: string;
+}
+
 @Resolver(() => Notice)
 export class NoticeResolver {
+  @FieldResolver(() => [NamedBureauType], { description: '通报点名的下级单位（上级单位对所属单位的通报）；没有为空' })
+  namedBureaus(@Root() notice: Notice): NamedBureau[] {
+    return namedBureausOf(notice);
+  }
+
   @Query(() => NoticeConnection, {
     description: '通报列表：已印发的通报（起草人另见草稿），可按类别、状态、收文组织和印发日期筛选；默认新起草的在前',
   })

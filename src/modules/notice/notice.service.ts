@@ -27,7 +27,19 @@ export interface NoticeInput {
   recipientOrgIds: string[];
   inspectionIds: string[];
   basis?: Record<string, unknown>;
+  /** Subordinate bureaus (linked tenants) the notice names, by slug and name: a superior's 通报 over its bureaus. */
+  namedBureaus?: NamedBureau[];
 }
+
+/** A subordinate bureau a notice names (kept in its basis: the bureau is another tenant, not an org of this one). */
+export interface NamedBureau {
+  slug: string;
+  name: string;
+}
+
+/** The bureaus a notice names. */
+export const namedBureausOf = (notice: { basis: Record<string, unknown> }): NamedBureau[] =>
+  Array.isArray(notice.basis.bureaus) ? (notice.basis.bureaus as NamedBureau[]) : [];
 
 /** A recipient org of a notice and when it acknowledged reading it (null: not yet). */
 export interface NoticeRecipientRow {
@@ -105,7 +117,7 @@ export const noticeService = {
   async create(ctx: RequestContext, input: NoticeInput): Promise<Notice> {
     const viewer = requireUser(ctx);
     if (!holdsRoleAtRoot(viewer, ISSUERS)) throw noticeError('NOT_NOTICE_ISSUER');
-    if (!input.subjectOrgIds.length) throw noticeError('NOTICE_SUBJECTS_EMPTY', 'input.subjectOrgIds');
+    if (!input.subjectOrgIds.length && !input.namedBureaus?.length) throw noticeError('NOTICE_SUBJECTS_EMPTY', 'input.subjectOrgIds');
     for (const id of [...input.subjectOrgIds, ...input.recipientOrgIds]) await orgService.getInScopeOrThrow(ctx, id);
     for (const id of input.inspectionIds) await supervisionService.getInspectionOrThrow(ctx, id);
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
@@ -118,7 +130,7 @@ export const noticeService = {
         body: input.body,
         state: NoticeState.DRAFT,
         campaignId: input.campaignId ?? null,
-        basis: input.basis ?? {},
+        basis: { ...(input.basis ?? {}), ...(input.namedBureaus?.length ? { bureaus: input.namedBureaus } : {}) },
         createdBy: viewer.userId,
       }),
     );
