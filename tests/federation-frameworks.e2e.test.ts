@@ -34,6 +34,27 @@ describe('frameworks handed down a link', () => {
   }, 120_000);
   afterAll(() => server.close());
 
+  it('has 五强五化 handed down in the demo and adopted as the base of jtj’s own version, 四强四有 kept beside it', async () => {
+    const demo = (await server.gql(LIST, {}, jtj.admin)).data.handedDownFrameworks.nodes;
+    expect(demo).toEqual([
+      expect.objectContaining({
+        code: 'WQWH',
+        adoptedAs: 'BASE',
+        from: { slug: 'szjg', name: '市直机关工委' },
+        adoptedVersion: expect.objectContaining({ status: 'PUBLISHED' }),
+      }),
+    ]);
+    expect((await server.gql(BREACHES, { id: demo[0].id }, jtj.admin)).data.handedDownFrameworkBreaches).toEqual([]);
+    const own = (
+      await server.gql(`{ frameworks(first: 5) { nodes { code publishedVersion { criteria { code isBonus } } } } }`, {}, jtj.admin)
+    ).data.frameworks.nodes;
+    expect(own.map((f: { code: string }) => f.code).sort()).toEqual(['SQSY', 'WQWH']);
+    const wqwh = own.find((f: { code: string }) => f.code === 'WQWH').publishedVersion.criteria;
+    expect(wqwh).toContainEqual({ code: 'J1', isBonus: true });
+    // the rest of this file starts from nothing handed down
+    await su.query(`DELETE FROM handed_down_frameworks`);
+  });
+
   it('hands a published version down to the active subordinates only, by the superior’s root admin only', async () => {
     for (const token of [szjg.member, szjg.leader, jtj.member])
       expect(codes(await server.gql(HAND_DOWN, { input: { versionId: szjgVersion } }, token))).toEqual(['FORBIDDEN']);
