@@ -170,3 +170,76 @@ export async function measureAcceptance(
     ],
   };
 }
+
+const Q_FEDERATION = `{ federationOverview { asOf bureaus { tenant { slug } progress { eligible attained ratio byOrg { name ratio } } assessment { assessed average } supervision { inspections } } lagging { tenant { slug } } yearEnd { eligible attained ratio bureausLagging } } }`;
+
+/**
+ * The superior's consolidated view (issue 18) over its subordinate tenants (40 of 500 orgs in a full
+ * run), as the superior's root admin: every bureau's progress by org to depth 1, assessment and
+ * supervision totals, read through the definer functions. Measured, not judged (the issue asks its cost).
+ */
+export async function measureFederation(
+  baseUrl: string,
+  data: GeneratedData,
+  password: string,
+  options: { duration: number; pid?: number },
+): Promise<{ rows: ExtraRow[]; targets: ExtraTarget[] }> {
+  const superior = data.small[0];
+  if (!superior || data.federationSubordinates === 0) return { rows: [], targets: [] };
+  const login = (await (
+    await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `mutation($i: LoginInput!) { login(input: $i) { accessToken } }`,
+        variables: { i: { tenant: superior.slug, username: 'admin', password } },
+      }),
+    })
+  ).json()) as { data?: { login: { accessToken: string } }; errors?: unknown };
+  if (!login.data) throw new Error(`superior's login failed: ${JSON.stringify(login.errors)}`);
+  const token = login.data.login.accessToken;
+  const body = JSON.stringify({ query: Q_FEDERATION });
+  const probe = (await (
+    await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+    })
+  ).json()) as { data?: { federationOverview?: { bureaus: { progress: { eligible: number } | null }[] } }; errors?: unknown };
+  const bureaus = probe.data?.federationOverview?.bureaus ?? [];
+  if (probe.errors || bureaus.length !== data.federationSubordinates || bureaus.some((b) => !b.progress))
+    throw new Error(`the consolidated view answered wrongly: ${JSON.stringify(probe).slice(0, 600)}`);
+  const orgs = bureaus.reduce((n, b) => n + (b.progress?.eligible ?? 0), 0);
+  const spec: RequestSpec = {
+    method: 'POST',
+    path: '/graphql',
+    body,
+    headers: { authorization: `Bearer ${token}` },
+    check: (_status, text) => {
+      try {
+        const parsed = JSON.parse(text);
+        return !parsed.errors && parsed.data?.federationOverview?.bureaus?.length === data.federationSubordinates;
+      } catch {
+        return false;
+      }
+    },
+  };
+  const target: LoadTarget = { baseUrl, next: () => spec };
+  const rows: ExtraRow[] = [];
+  for (const connections of [1, 32])
+    rows.push({
+      label: `federation: overview of ${bureaus.length} bureaus`,
+      connections,
+      result: await load(target, { connections, seconds: options.duration, pid: options.pid }),
+    });
+  return {
+    rows,
+    targets: [
+      {
+        name: `consolidated view over ${bureaus.length} subordinate tenants (measured, no target)`,
+        status: 'n/a',
+        detail: `p50 ${rows[0].result.p50.toFixed(1)} ms at c1, ${rows[1].result.rps.toFixed(0)} req/s at c32; ${orgs} eligible orgs in all`,
+      },
+    ],
+  };
+}

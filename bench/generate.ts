@@ -74,6 +74,8 @@ export interface GeneratedData {
   leaves: Leaf[];
   counts: Record<string, number>;
   consistency: string;
+  /** Subordinate tenants linked to the first small tenant (the consolidated view's cell). */
+  federationSubordinates: number;
 }
 
 const CATEGORIES = [OrgCategory.ORGAN, OrgCategory.INSTITUTION, OrgCategory.ENTERPRISE];
@@ -607,6 +609,39 @@ export async function generate(ownerUrl: string, options: GenerateOptions, log: 
       (n) => `${n} accepted (stored totals, no raw scores), results`,
     );
 
+    // 上下级单位: the first small tenant is the superior of all the others (active links), each granting it
+    // progress (its campaign, by org to depth 1), the year's assessment and the supervision counts: the
+    // consolidated view's cell reads them all through the definer functions.
+    const federation = await step(
+      'federation (links and grants)',
+      async () => {
+        const [superior, ...subordinates] = small;
+        if (!superior) return 0;
+        for (const sub of subordinates) {
+          const [{ id: linkId }] = (await client.query(`SELECT gen_random_uuid() AS id`)).rows as { id: string }[];
+          await inTenant(client, superior.id, () =>
+            client.query(
+              `INSERT INTO tenant_links (tenant_id, id, peer_tenant_id, side, state, responded_at) VALUES ($1, $2, $3, 'SUPERIOR', 'ACTIVE', now())`,
+              [superior.id, linkId, sub.id],
+            ),
+          );
+          await inTenant(client, sub.id, async () => {
+            await client.query(
+              `INSERT INTO tenant_links (tenant_id, id, peer_tenant_id, side, state, responded_at) VALUES ($1, $2, $3, 'SUBORDINATE', 'ACTIVE', now())`,
+              [sub.id, linkId, superior.id],
+            );
+            await client.query(
+              `INSERT INTO tenant_link_grants (tenant_id, link_id, kind, depth, campaign_id)
+               VALUES ($1, $2, 'PROGRESS', 1, $3), ($1, $2, 'ASSESSMENT', NULL, NULL), ($1, $2, 'SUPERVISION', NULL, NULL)`,
+              [sub.id, linkId, sub.campaignId],
+            );
+          });
+        }
+        return subordinates.length;
+      },
+      (n) => `${n} subordinate tenants of ${small[0]?.slug ?? '-'}, each granting progress (depth 1), assessment and supervision`,
+    );
+
     const drafts: string[] = await step(
       'drafts (write pool)',
       () =>
@@ -721,6 +756,7 @@ export async function generate(ownerUrl: string, options: GenerateOptions, log: 
       leaves,
       counts,
       consistency,
+      federationSubordinates: federation,
     };
   } finally {
     await client.end().catch(() => undefined);

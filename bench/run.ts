@@ -21,7 +21,7 @@ import { BenchCluster, openBenchCluster } from './cluster';
 import { BENCH_JWT_SECRET, BENCH_PASSWORD, GeneratedData, generate } from './generate';
 import { LoadTarget, Measurement, load } from './load';
 import { OPS, OpId, Versions, floorTarget, oursTarget, peerTarget, probe } from './operations';
-import { extrasTable, measureAcceptance, measureExtras } from './extra';
+import { extrasTable, measureAcceptance, measureExtras, measureFederation } from './extra';
 import { ServerProcess, foreignCpu, httpOk, node22, nodeVersion, startServer, systemNode } from './processes';
 import { NOISY_CORES, Row, Side, Soak, Target, errorsLine, noiseLine, resultsTable, slope, soakLine, targetsTable } from './report';
 import { PEER_FUNCTIONS_SQL } from './sql';
@@ -67,7 +67,8 @@ function parseArgs(argv: string[]): Options {
     soakSeconds,
     warmup: smoke ? 0 : Math.min(2, duration / 2),
     cpuProf: argv.includes('--cpu-prof'),
-    smallTenants: smoke ? 3 : 20,
+    // 41: one superior and the 40 subordinates of the consolidated view's cell (issue 18)
+    smallTenants: smoke ? 3 : 41,
     smallOrgs: smoke ? 200 : 500,
     scoreBudget: smoke ? 500 : 20000,
     draftPool: smoke ? 200 : 2000,
@@ -411,6 +412,12 @@ async function main(): Promise<void> {
   });
   extras.rows.push(...acceptance.rows);
   extras.targets.push(...acceptance.targets);
+  // 4d. The superior's consolidated view over its subordinate tenants.
+  await quiesce();
+  await waitQuiet();
+  const federation = await measureFederation(oursUrl, data, BENCH_PASSWORD, { duration: options.duration, pid: oursPid });
+  extras.rows.push(...federation.rows);
+  extras.targets.push(...federation.targets);
   for (const r of extras.rows)
     log(
       `  ${r.label.padEnd(26)} c=${String(r.connections).padEnd(2)} ours ${r.result.rps.toFixed(0)} req/s p50 ${r.result.p50.toFixed(2)} p99 ${r.result.p99.toFixed(2)}`,
