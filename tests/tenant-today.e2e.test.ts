@@ -65,5 +65,45 @@ describe("today is the tenant's date", () => {
       const west = todayOf({ timeZone: 'Etc/GMT+12' });
       expect((await record('today-west-0002', west)).errors).toBeUndefined();
     });
+
+    it("judges a rectification overdue by the tenant's date, in the field and in the list filter alike", async () => {
+      // due "today" in UTC−12: not overdue there, a day or two overdue in UTC+14
+      expect((await server.gql(SET_ZONE, { tz: 'Etc/GMT+12' }, admin)).errors).toBeUndefined();
+      const due = todayOf({ timeZone: 'Etc/GMT+12' });
+      const recorded = await server.gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+        {
+          input: {
+            idempotencyKey: 'today-rectify-0001',
+            teamId: team,
+            orgId: org,
+            inspectedOn: due,
+            methods: ['BRIEFING'],
+            summary: '听取汇报',
+            findings: [{ severity: 'MINOR', description: '台帐不全', rectifyOrgId: org, rectifyDueOn: due }],
+          },
+        },
+        inspector,
+      );
+      expect(recorded.errors).toBeUndefined();
+      // the rectification is ordered when the record is finalized
+      const finalized = await server.gql(
+        `mutation($id: ID!) { finalizeInspection(input: { id: $id }) { findings { rectification { id } } } }`,
+        { id: recorded.data.recordInspection.id },
+        inspector,
+      );
+      expect(finalized.errors).toBeUndefined();
+      const id = finalized.data.finalizeInspection.findings[0].rectification.id;
+      const state = async () => ({
+        field: (await server.gql(`query($id: ID!) { node(id: $id) { ... on Rectification { overdue } } }`, { id }, admin)).data.node
+          .overdue,
+        listed: (
+          await server.gql(`{ rectifications(first: 50, overdue: true) { nodes { id } } }`, {}, admin)
+        ).data.rectifications.nodes.some((n: { id: string }) => n.id === id),
+      });
+      expect(await state()).toEqual({ field: false, listed: false });
+      expect((await server.gql(SET_ZONE, { tz: 'Etc/GMT-14' }, admin)).errors).toBeUndefined();
+      expect(await state()).toEqual({ field: true, listed: true });
+    });
   });
 });

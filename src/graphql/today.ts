@@ -18,3 +18,9 @@ export function todayOf(ctx: { timeZone?: string }, at: Date = new Date()): stri
   }
   return format.format(at);
 }
+
+/** The request's tenant's time zone in SQL (the tenant set for the transaction; the default when it chose none). */
+export const TENANT_ZONE_SQL = `coalesce((SELECT t.settings->>'timezone' FROM tenants t WHERE t.id = app_tenant_id()), '${DEFAULT_TIME_ZONE}')`;
+
+/** Today in the request's tenant's time zone, in SQL: the same day as `todayOf` (a one-row init plan, not per row). */
+export const TENANT_TODAY_SQL = `(now() AT TIME ZONE ${TENANT_ZONE_SQL})::date`;

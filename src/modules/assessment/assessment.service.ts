@@ -8,6 +8,7 @@ import { FindingSeverity, findingSeverityLabels } from '../supervision/supervisi
 import { Role } from '../../auth/roles';
 import { AssessmentComponent, AssessmentRule, AssessmentRuleValues } from './assessment.entity';
 import { assessmentError } from './assessment.errors';
+import { TENANT_TODAY_SQL, TENANT_ZONE_SQL } from '../../graphql/today';
 
 export interface AssessmentRow {
   org: Org;
@@ -87,7 +88,7 @@ WITH t AS (
 ), r AS (
   SELECT owner_org_id AS org_id, count(*)::int AS n FROM rectifications
    WHERE tenant_id = $1 AND due_on >= make_date($3, 1, 1) AND due_on < make_date($3 + 1, 1, 1)
-     AND state <> 'WITHDRAWN' AND ((verified_at IS NULL AND due_on < current_date) OR verified_at::date > due_on)
+     AND state <> 'WITHDRAWN' AND ((verified_at IS NULL AND due_on < ${TENANT_TODAY_SQL}) OR (verified_at AT TIME ZONE ${TENANT_ZONE_SQL})::date > due_on)
      AND owner_org_id IN (SELECT id FROM t)
    GROUP BY 1
 ), n AS (

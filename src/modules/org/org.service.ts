@@ -8,6 +8,7 @@ import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay'
 import { Role } from '../../auth/roles';
 import { Org, OrgCategory, OrgKind, orgKindLabels, pathLabel } from './org.entity';
 import { orgError } from './org.errors';
+import { TENANT_TODAY_SQL } from '../../graphql/today';
 
 export interface OrgFilter {
   kind?: OrgKind;
@@ -203,9 +204,7 @@ export const orgService = {
         params: { kind: orgKindLabels[input.kind], parentKind: orgKindLabels[parent.kind] },
       });
     }
-    const [{ today }] = await ctx.tx.query<{ today: string }>(
-      `SELECT (now() AT TIME ZONE coalesce((SELECT settings->>'timezone' FROM tenants WHERE id = app_tenant_id()), 'Asia/Shanghai'))::date::text AS today`,
-    );
+    const [{ today }] = await ctx.tx.query<{ today: string }>(`SELECT ${TENANT_TODAY_SQL}::text AS today`);
     const establishedOn = input.establishedOn ?? today;
     if (establishedOn > today) throw orgError('ORG_ESTABLISHED_IN_FUTURE', 'input.establishedOn');
     return uniqueAmongSiblings(name, () =>

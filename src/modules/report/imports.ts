@@ -13,6 +13,7 @@ import { MAX_ORG_ROWS, MAX_USER_ROWS, tooManyRows } from './import-limits';
 import { ReportReason, reportError } from './report.errors';
 import { OrgIndex, TreeNode } from './org-index';
 import { Table } from './table';
+import { TENANT_TODAY_SQL } from '../../graphql/today';
 
 /**
  * One bad cell (or row): the row number as the spreadsheet shows it, the column by its header, and the
@@ -321,9 +322,7 @@ export async function applyOrgs(ctx: RequestContext, planned: PlannedOrg[], prog
     .filter((p) => !p.parent.row && archived.has(p.parent.id ?? ''))
     .map((p) => problem(p.row, header('parent'), { reason: 'IMPORT_PARENT_ARCHIVED' }));
   if (problems.length) return problems;
-  const [{ today }] = await ctx.tx.query<{ today: string }>(
-    `SELECT (now() AT TIME ZONE coalesce((SELECT settings->>'timezone' FROM tenants WHERE id = app_tenant_id()), 'Asia/Shanghai'))::date::text AS today`,
-  );
+  const [{ today }] = await ctx.tx.query<{ today: string }>(`SELECT ${TENANT_TODAY_SQL}::text AS today`);
   for (const [i, p] of planned.entries()) {
     // rows apply in order: a planned parent got its id and path from an earlier row
     if (!p.parent.path || !p.parent.id) throw new Error(`import row ${p.row}: its parent has no path`);

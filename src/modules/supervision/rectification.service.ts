@@ -10,6 +10,7 @@ import { Role } from '../../auth/roles';
 import { CLOSED_RECTIFICATION_STATES, Finding, Rectification, RectificationState, rectificationStateLabels } from './supervision.entity';
 import { supervisionError } from './supervision.errors';
 import { supervisionService } from './supervision.service';
+import { TENANT_TODAY_SQL } from '../../graphql/today';
 
 export interface RectificationFilter {
   under?: Org | null;
@@ -21,7 +22,7 @@ export interface RectificationFilter {
 
 /** Officers who may report a fix for an org they stand over (besides the org's own secretary). */
 const REPORTERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR];
-const OVERDUE_SQL = `r.state NOT IN ('VERIFIED', 'WITHDRAWN') AND r.due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date`;
+const OVERDUE_SQL = `r.state NOT IN ('VERIFIED', 'WITHDRAWN') AND r.due_on < ${TENANT_TODAY_SQL}`;
 
 /** Refused in its current state (read after the refused write: a concurrent request may just have moved it). */
 const wrongState = (r: Rectification) =>
