@@ -2,14 +2,13 @@ import { subtreeOf } from '../../auth/scope';
 import { RequestContext } from '../../graphql/context';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService } from '../campaign/campaign.service';
-import { Criterion } from '../framework/framework.entity';
 import { frameworkService } from '../framework/framework.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { EvaluationState } from './evaluation.entity';
 import { evaluationError } from './evaluation.errors';
 import { evaluationService } from './evaluation.service';
-import { CriterionMapping, sourcesOf } from './version-upgrade.service';
+import { CriterionMapping, leavesOf, sourcesOf } from './version-upgrade.service';
 
 /** One campaign's column: the org's own stored result. */
 export interface ComparisonColumn {
@@ -47,11 +46,6 @@ export interface ResultComparison {
 }
 
 const round4 = (n: number) => Math.round(n * 10000) / 10000;
-
-const leavesOf = (criteria: Criterion[]) => {
-  const parents = new Set(criteria.map((c) => c.parentId));
-  return new Map(criteria.filter((c) => !parents.has(c.id)).map((c) => [c.code, c]));
-};
 
 export const resultComparisonService = {
   /**
@@ -118,9 +112,11 @@ export const resultComparisonService = {
           evaluationService.score(ctx, e),
           frameworkService.criteriaOf(ctx, e.versionId ?? campaign.versionId),
         ]);
+        const scoredLeaves = leavesOf(criteria);
         for (const c of criteria) {
           const node = score.nodes.get(c.id);
-          if (!node?.scored && !criteria.some((k) => k.parentId === c.id)) continue;
+          // a leaf counts once scored; a parent always (its share is its children's)
+          if (!node?.scored && scoredLeaves.get(c.code) === c) continue;
           const sum = sums.get(c.code) ?? { weighted: 0, weight: 0 };
           sum.weighted += (node?.ratio ?? 0) * weight;
           sum.weight += weight;

@@ -74,7 +74,8 @@ const SHAPES: Record<CriterionMappingKind, { ok: (m: CriterionMapping) => boolea
   REMOVED: { ok: (m) => m.from.length >= 1 && m.to.length === 0, zh: '原版本的评分项，不对应新项' },
 };
 
-const leavesOf = (criteria: Criterion[]) => {
+/** A version's scored criteria (leaves) by code. */
+export const leavesOf = (criteria: Criterion[]) => {
   const parents = new Set(criteria.map((c) => c.parentId));
   return new Map(criteria.filter((c) => !parents.has(c.id)).map((c) => [c.code, c]));
 };
