@@ -52,6 +52,8 @@ export interface UpgradeRow {
   orgId: string;
   kind: EvaluationKind;
   state: EvaluationState;
+  /** Its optimistic version when the plan was read (apply refuses if a save came in between). */
+  version: number;
   /** A finalized inspection's score sheet: a record, left scored under the version it was made in. */
   kept: boolean;
   before: UpgradeFigures;
@@ -200,8 +202,15 @@ export const versionUpgradeService = {
     const newLeaves = leavesOf(newCriteria);
     const { problems, sources } = sourcesOf(input.mapping, oldLeaves, newLeaves);
 
-    const evaluations = await ctx.tx.query<{ id: string; org_id: string; kind: EvaluationKind; state: EvaluationState; kept: boolean }>(
-      `SELECT e.id, e.org_id, e.kind, e.state,
+    const evaluations = await ctx.tx.query<{
+      id: string;
+      org_id: string;
+      kind: EvaluationKind;
+      state: EvaluationState;
+      version: number;
+      kept: boolean;
+    }>(
+      `SELECT e.id, e.org_id, e.kind, e.state, e.version,
               EXISTS (SELECT 1 FROM inspections i WHERE i.tenant_id = e.tenant_id AND i.evaluation_id = e.id AND i.state = 'FINALIZED') AS kept
          FROM evaluations e
         WHERE e.tenant_id = $1 AND e.campaign_id = $2 AND e.version_id IS NULL
@@ -235,6 +244,7 @@ export const versionUpgradeService = {
           orgId: e.org_id,
           kind: e.kind,
           state: e.state,
+          version: e.version,
           kept: true,
           before: figures(before),
           after: figures(before),
@@ -293,6 +303,7 @@ export const versionUpgradeService = {
         orgId: e.org_id,
         kind: e.kind,
         state: e.state,
+        version: e.version,
         kept: false,
         before: figures(before),
         after: figures(after),
@@ -323,10 +334,14 @@ export const versionUpgradeService = {
     if (!moved) throw evaluationError('UPGRADE_STALE');
     const movedIds = rows.filter((r) => !r.kept).map((r) => r.evaluationId);
     const keptIds = rows.filter((r) => r.kept).map((r) => r.evaluationId);
-    // a row changed since the plan was read (a save in between) would be lost: the version check refuses it
+    // an evaluation saved since the plan was read would lose that save: each is bumped only at the version
+    // the plan read (as saveScores checks its expectedVersion), and a save racing this waits and then conflicts
+    const moving = rows.filter((r) => !r.kept);
     const bumped = await ctx.tx.execute(
-      `UPDATE evaluations SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
-      [t, movedIds],
+      `UPDATE evaluations e SET version = e.version + 1, updated_at = now()
+         FROM unnest($2::uuid[], $3::int[]) AS p(id, version)
+        WHERE e.tenant_id = $1 AND e.id = p.id AND e.version = p.version`,
+      [t, moving.map((r) => r.evaluationId), moving.map((r) => r.version)],
     );
     if (bumped !== movedIds.length) throw evaluationError('UPGRADE_STALE');
     const oldRows = await ctx.tx.query<{ id: string }>(
