@@ -2,7 +2,7 @@ import { RequestContext } from '../../graphql/context';
 import { decodeGlobalId } from '../../graphql/relay';
 import { Notice, NoticeKind } from '../notice/notice.entity';
 import { noticeService } from '../notice/notice.service';
-import { ratioOf, federationGrantService } from './federation-grant.service';
+import { federationGrantService } from './federation-grant.service';
 import { federationError } from './federation.errors';
 import { requireRootAdmin } from './federation.service';
 
@@ -26,13 +26,11 @@ export const federationNoticeService = {
     const [root] = await ctx.tx.query<{ id: string }>(`SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id IS NULL LIMIT 1`, [
       viewer.tenantId,
     ]);
-    const all = view.bureaus.reduce(
-      (n, b) => ({ eligible: n.eligible + (b.progress?.eligible ?? 0), evaluated: 0, attained: n.attained + (b.progress?.attained ?? 0) }),
-      { eligible: 0, evaluated: 0, attained: 0 },
-    );
+    // every reporting bureau together (the view's own sums, as of the view's day)
+    const all = view.yearEnd;
     const names = lagging.map((b) => `${b.tenant.name}（${percent(b.progress?.ratio ?? 0)}）`);
     const body =
-      `截至${view.asOf}，报送创建进度的${view.bureaus.length}个下级单位应创建基层党组织${all.eligible}个，已建成${all.attained}个（${percent(ratioOf(all))}）` +
+      `截至${view.asOf}，报送创建进度的${view.bureaus.length}个下级单位应创建基层党组织${all.eligible}个，已建成${all.attained}个（${percent(all.ratio)}）` +
       `，${view.targetCampaignName ?? '创建活动'}的目标为${percent(view.targetRatio)}（${view.targetDueOn}前）。` +
       `以下单位创建工作推进不力，低于目标，予以通报：${names.join('、')}。请上述单位认真整改，按时报送整改情况。`;
     const campaign = input.campaignId ? decodeGlobalId(input.campaignId) : null;
