@@ -1,4 +1,4 @@
-import { GqlResponse, TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { GqlResponse, TestServer, codes, firstSignIn, startTestServer, tokens } from './helpers/server';
 import { day } from './helpers/dates';
 import { SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
@@ -36,6 +36,19 @@ describe('a campaign moves to a new framework version through a criterion mappin
     t = await tokens(server, 'jtj', ['admin', 'leader', 'supervisor', 'member', 'secretary', 'inspector']);
     t.szjg = await server.token('szjg', 'admin');
     ids = await orgIds(server, 'jtj');
+    // a TENANT_ADMIN over 市公交集团党委's subtree only
+    const sub = await gql(
+      `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+      { input: { username: 'busadmin', displayName: '公交集团管理员', password: 'busadmin-initial', orgId: ids['市公交集团党委'] } },
+      t.admin,
+    );
+    const assigned = await gql(
+      `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+      { input: { userId: sub.data.createUser.id, role: 'TENANT_ADMIN', orgId: ids['市公交集团党委'] } },
+      t.admin,
+    );
+    expect(assigned.errors).toBeUndefined();
+    t.subtreeAdmin = (await firstSignIn(server.url, 'jtj', 'busadmin', 'busadmin-initial')).accessToken;
     v1 = (await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, t.admin)).data.importFramework.id;
     await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: v1 }, t.admin);
     campaignId = (
@@ -170,7 +183,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
     (await gql(`query($c: ID!) { campaign(id: $c) { version { id } } }`, { c: campaignId }, t.admin)).data.campaign.version.id;
 
   it('refuses all but a root admin before reading anything, and another tenant finds no such campaign', async () => {
-    for (const token of [t.member, t.secretary, t.supervisor, t.leader]) {
+    for (const token of [t.member, t.secretary, t.supervisor, t.leader, t.subtreeAdmin]) {
       expect(codes(await gql(PREVIEW, input(RENAME), token))).toEqual(['FORBIDDEN']);
       expect(codes(await gql(UPGRADE, input(RENAME), token))).toEqual(['FORBIDDEN']);
     }
@@ -204,6 +217,14 @@ describe('a campaign moves to a new framework version through a criterion mappin
     const refused = await gql(UPGRADE, input([]), t.admin);
     expect(refused.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UPGRADE_INVALID_MAPPING', count: 1 });
     expect(await campaignVersion()).toBe(v1);
+    // crafted oversized mappings are refused by their bounds before any work, nothing changed
+    const many = Array.from({ length: 501 }, (_, i) => ({ kind: 'REMOVED', from: [`X${i}`] }));
+    expect((await gql(PREVIEW, input(many), t.admin)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const wide = [{ kind: 'MERGED', from: Array.from({ length: 51 }, (_, i) => `X${i}`), to: ['Q1.1N'] }];
+    expect((await gql(UPGRADE, input(wide), t.admin)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const long = [{ kind: 'RENAMED', from: ['Q'.repeat(65)], to: ['Q1.1N'] }];
+    expect((await gql(UPGRADE, input(long), t.admin)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await campaignVersion()).toBe(v1);
     // the target must be another, published version
     const sameVersion = await gql(UPGRADE, { input: { campaignId, toVersionId: v1, mapping: [] } }, t.admin);
     expect(sameVersion.errors?.[0].extensions?.reason).toBe('UPGRADE_SAME_VERSION');
@@ -213,7 +234,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
     expect(unpublished.errors?.[0].extensions?.reason).toBe('UPGRADE_TARGET_NOT_PUBLISHED');
   });
 
-  it('previews every evaluation before and after without writing, then applies exactly that once of 10 concurrent tries', async () => {
+  it('previews every evaluation before and after without writing, then applies exactly that once of 50 concurrent tries', async () => {
     const previewed = await gql(PREVIEW, input(RENAME), t.admin);
     expect(previewed.errors).toBeUndefined();
     const preview = previewed.data.previewCampaignVersionUpgrade;
@@ -240,7 +261,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
     expect((await gql(RESULT, { id: acceptedId }, t.admin)).data.node.result.total).toBe(a.before.total);
 
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => gql(UPGRADE, input(RENAME, { note: '按市直机关工委新版标准调整' }), t.admin)),
+      Array.from({ length: 50 }, () => gql(UPGRADE, input(RENAME, { note: '按市直机关工委新版标准调整' }), t.admin)),
     );
     const ok = answers.filter((r) => !r.errors);
     expect(ok).toHaveLength(1);
@@ -391,6 +412,13 @@ describe('a campaign moves to a new framework version through a criterion mappin
     it('is read only by who reads the org fully, within the tenant, and needs two campaigns and a sound mapping', async () => {
       expect(codes(await compare(t.member, RENAME))).toEqual(['NOT_FOUND']);
       expect(codes(await compare(t.szjg, RENAME))).toEqual(['NOT_FOUND']);
+      // an admin over the subtree reads the same comparison; over the root (an ancestor it only sees by name) nothing
+      expect((await compare(t.subtreeAdmin, RENAME)).data.resultComparison.columns.map((c: { total: number }) => c.total)).toEqual([
+        98.5, 99.25,
+      ]);
+      expect(codes(await gql(COMPARE, { o: ids['中共市交通运输局党委'], c: [year2013, year2014], m: RENAME }, t.subtreeAdmin))).toEqual([
+        'NOT_FOUND',
+      ]);
       const one = await compare(t.admin, RENAME, [year2013, year2013]);
       expect(one.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'COMPARISON_NEEDS_TWO' });
       const bad = await compare(t.admin, [{ kind: 'RENAMED', from: ['Q9.9'], to: ['Q1.1N'] }]);
