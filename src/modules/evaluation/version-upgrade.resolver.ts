@@ -200,7 +200,7 @@ export class VersionUpgradeResolver {
   ): Promise<CampaignVersionUpgrade> {
     const decoded = inputOf(input);
     const id = await versionUpgradeService.apply(ctx, decoded);
-    const [record] = (await versionUpgradeService.history(ctx, decoded.campaignId)).filter((u) => u.id === id);
+    const [record] = await versionUpgradeService.history(ctx, decoded.campaignId, id);
     return record;
   }
 }

@@ -169,15 +169,15 @@ export interface UpgradeRecord {
 }
 
 export const versionUpgradeService = {
-  /** The campaign's upgrades, newest first (at most 100: a campaign changes its version a few times a year). */
-  async history(ctx: RequestContext, campaignId: string): Promise<UpgradeRecord[]> {
+  /** The campaign's upgrades (or the one `only` names), newest first (at most 100: a campaign changes its version a few times a year). */
+  async history(ctx: RequestContext, campaignId: string, only?: string): Promise<UpgradeRecord[]> {
     const campaign = await campaignService.getOrThrow(ctx, campaignId);
     return ctx.tx.query<UpgradeRecord>(
       `SELECT id, from_version_id AS "fromVersionId", to_version_id AS "toVersionId", applied_by AS "appliedBy", mapping,
               moved, kept, changed, note, applied_at AS "appliedAt"
-         FROM campaign_version_upgrades WHERE tenant_id = $1 AND campaign_id = $2
+         FROM campaign_version_upgrades WHERE tenant_id = $1 AND campaign_id = $2 AND ($3::uuid IS NULL OR id = $3)
         ORDER BY applied_at DESC, id DESC LIMIT 100`,
-      [campaign.tenantId, campaign.id],
+      [campaign.tenantId, campaign.id, only ?? null],
     );
   },
 
