@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import ExcelJS from 'exceljs';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { readDocument, unzip } from './helpers/docx';
 import { TestServer, startTestServer, tokens } from './helpers/server';
 import { tenantToday } from './helpers/sql';
@@ -76,8 +75,7 @@ describe('the year archive of an org', () => {
   }
 
   beforeAll(async () => {
-    server = await startTestServer();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
     t = await tokens(server, 'jtj', ['admin', 'supervisor', 'secretary', 'secretary2', 'inspector']);
     foreign = await server.token('szjg', 'admin');
     orgs = await orgIds(server, 'jtj');

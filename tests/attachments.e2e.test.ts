@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { pdf, png } from './helpers/evidence-files';
 import { rawId, unknownId } from './helpers/ids';
 import { TestServer, startTestServer, tokens } from './helpers/server';
@@ -36,9 +35,8 @@ describe('evidence files on records', () => {
   const error = (res: { errors?: { extensions?: Record<string, unknown> }[] }) => res.errors?.[0]?.extensions;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ campaigns: true });
     su = await server.superuser();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
     t = await tokens(server, 'jtj', ['admin', 'supervisor', 'secretary', 'secretary2', 'member', 'inspector', 'leader']);
     foreign = await server.token('szjg', 'admin');
     orgs = await orgIds(server, 'jtj');

@@ -1,5 +1,4 @@
 import { chineseDate } from '../src/graphql/messages';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { Para, attrOf, readDocument, unzip } from './helpers/docx';
 import { globalId, unknownId } from './helpers/ids';
 import { TestServer, startTestServer, tokens } from './helpers/server';
@@ -114,8 +113,7 @@ describe('official documents', () => {
   const dateLine = (doc: { paragraphs: Para[] }) => doc.paragraphs.filter((p) => CN_DATE.test(p.text));
 
   beforeAll(async () => {
-    server = await startTestServer();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
     t = await tokens(server, 'jtj', ['admin', 'leader', 'supervisor', 'secretary', 'secretary2', 'member', 'inspector']);
     foreign = await server.token('szjg', 'admin');
     orgs = await orgIds(server, 'jtj');

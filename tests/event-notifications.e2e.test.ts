@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { TestServer, codes, startTestServer, tokens } from './helpers/server';
 import { criteriaOf, orgIds, scoresFor } from './helpers/story';
 
@@ -25,8 +24,7 @@ describe('notifications for the events that create tasks', () => {
     Number((await su.query(`SELECT count(*) FROM notifications WHERE kind = $1`, [kind])).rows[0].count);
 
   beforeAll(async () => {
-    server = await startTestServer();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
     su = await server.superuser();
     ids = await orgIds(server, 'jtj');
     t = await tokens(server, 'jtj', ['admin', 'leader', 'supervisor', 'secretary', 'secretary2', 'inspector', 'member']);

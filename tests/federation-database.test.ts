@@ -1,6 +1,5 @@
 import { Client } from 'pg';
 import { RequestTransaction, withTransaction } from '../src/db/request-transaction';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { TestServer, startTestServer } from './helpers/server';
 import { tenantId } from './helpers/sql';
 
@@ -42,8 +41,7 @@ describe('federation functions at the database', () => {
   const nothing = (tenant: string | null) => ({ granted: [], progress: [], assessment: [], supervision: [], tenantAfter: tenant });
 
   beforeAll(async () => {
-    server = await startTestServer();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
     su = await server.superuser();
     [jtj, szjg] = [await tenantId(su, 'jtj'), await tenantId(su, 'szjg')];
     third = (await su.query(`INSERT INTO tenants (slug, name) VALUES ('third', '第三单位') RETURNING id`)).rows[0].id;

@@ -1,7 +1,6 @@
 import { Client } from 'pg';
 import { breachesOf } from '../src/modules/federation/federation-framework.service';
 import { FrameworkDoc } from '../src/modules/framework/framework.document';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { TestServer, codes, startTestServer, tokens } from './helpers/server';
 import { count } from './helpers/sql';
 
@@ -24,8 +23,7 @@ describe('frameworks handed down a link', () => {
   let szjgVersion: string;
 
   beforeAll(async () => {
-    server = await startTestServer();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
     su = await server.superuser();
     jtj = await tokens(server, 'jtj', ['admin', 'member']);
     szjg = await tokens(server, 'szjg', ['admin', 'leader', 'member']);

@@ -1,6 +1,5 @@
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { TestServer, codes, startTestServer, tokens } from './helpers/server';
 import { count, tenantId, tenantToday } from './helpers/sql';
 
@@ -38,8 +37,7 @@ describe('progress reported up a link', () => {
   let demoView: { bureaus: { tenant: { slug: string }; grantedKinds: string[]; progress: { eligible: number; byOrg: unknown[] } }[] };
 
   beforeAll(async () => {
-    server = await startTestServer();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
     su = await server.superuser();
     jtjId = await tenantId(su, 'jtj');
     year = Number((await tenantToday(su)).slice(0, 4));

@@ -1,6 +1,5 @@
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { TestServer, codes, startTestServer, firstSignIn } from './helpers/server';
 import { criteriaOf, orgIds, scoresFor } from './helpers/story';
 import { day } from './helpers/dates';
@@ -30,8 +29,7 @@ describe('joints between modules (issue 10)', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
     su = await server.superuser();
     ids = await orgIds(server, 'jtj');
     t = Object.fromEntries(

@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { addDays } from './helpers/dates';
 import { globalId, rawId } from './helpers/ids';
 import { GqlResponse, TestServer, startTestServer, tokens, firstSignIn } from './helpers/server';
@@ -225,8 +224,7 @@ describe('root lists: filters, orderBy and scope', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
     su = await server.superuser();
     t = await tokens(server, 'jtj', ROLES);
     szjg = await tokens(server, 'szjg', ['admin', 'leader'] as const);

@@ -1,7 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { TestServer, startTestServer } from './helpers/server';
 
 const dir = path.join(__dirname, '..', 'docs', 'operations');
@@ -26,8 +25,7 @@ describe('docs/operations against the schema', () => {
 describe('docs/operations on the running server', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
   }, 120_000);
   afterAll(() => server?.close());
 

@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { rawId } from './helpers/ids';
 import { TestServer, startTestServer, tokens } from './helpers/server';
 import { tenantToday } from './helpers/sql';
@@ -33,9 +32,8 @@ describe('criteria bound to records, and prefilled evaluations', () => {
   const UPDATE = `mutation($input: UpdateCriterionInput!) { updateCriterion(input: $input) { code source { kind kindLabel ledgerCategory ledgerCategoryLabel } } }`;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ campaigns: true });
     su = await server.superuser();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
     t = await tokens(server, 'jtj', ['admin', 'supervisor', 'secretary', 'secretary2', 'member']);
     foreign = await server.token('szjg', 'admin');
     orgs = await orgIds(server, 'jtj');

@@ -1,13 +1,12 @@
 import { TestServer, startTestServer } from './helpers/server';
 import { withTransaction } from '../src/db/request-transaction';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 
 /** The second wall: with the server's own pool, a query that forgets its tenant filter still sees one tenant. */
 describe('row-level security', () => {
   let server: TestServer;
   let tenants: { id: string; slug: string }[];
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ campaigns: true });
     const su = await server.superuser();
     tenants = (await su.query(`SELECT id, slug FROM tenants ORDER BY slug`)).rows;
   });
@@ -21,8 +20,6 @@ describe('row-level security', () => {
       await su.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')`)
     ).rows.map((r) => r.relname);
-    // Give every table rows in both tenants: the full demo (frameworks, campaigns, inspections, …).
-    await seedDemoCampaigns(server.database.dataSource, server.config);
   });
 
   it('shows only the current tenant’s rows to an unfiltered query on every tenant-owned table', async () => {

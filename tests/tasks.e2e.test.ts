@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../src/seed/demo-campaigns';
 import { addDays } from './helpers/dates';
 import { rawId } from './helpers/ids';
 import { TestServer, codes, startTestServer, tokens } from './helpers/server';
@@ -129,8 +128,7 @@ describe('viewer.tasks: what each user must act on', () => {
   const has = async (token: string, prefix: string) => (await linesOf(token)).some((l) => l.startsWith(prefix));
 
   beforeAll(async () => {
-    server = await startTestServer();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
     su = await server.superuser();
     t = await tokens(server, 'jtj', ROLES);
     szjg = await tokens(server, 'szjg', ['admin', 'supervisor', 'secretary', 'member'] as const);

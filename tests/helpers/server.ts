@@ -7,8 +7,11 @@ import { RunningApp, startApp } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
 import { Database, openDatabase } from '../../src/db/database';
 import { JobWorker, JobWorkerOptions, startJobWorker } from '../../src/jobs/worker';
+import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
+import { day } from './dates';
 import { trackOpen, trackStart } from './leftovers';
 import {
+  TEMPLATE_CAMPAIGNS,
   TEMPLATE_DEMO,
   TEMPLATE_EMPTY,
   TEST_APP_DB_PASSWORD,
@@ -46,7 +49,10 @@ export interface TestServer {
 }
 
 export interface TestServerOptions {
+  /** false: migrated only, no tenants. */
   seed?: boolean;
+  /** The full demo: each tenant's framework, campaign, 督导组 and every module's stories (seedDemoCampaigns). */
+  campaigns?: boolean;
   env?: Record<string, string>;
   /** Starts a job worker (pg-boss on this database) whose queue the routes send to: the modules' jobs, no sweeps or cron unless given. */
   jobs?: Partial<Pick<JobWorkerOptions, 'sweeps' | 'jobs' | 'schedule' | 'pollingIntervalSeconds'>>;
@@ -118,7 +124,11 @@ export function startTestServer(options: TestServerOptions = {}): Promise<TestSe
 }
 
 async function start(options: TestServerOptions): Promise<TestServer> {
-  const dbName = await createTestDatabase(options.seed === false ? TEMPLATE_EMPTY() : TEMPLATE_DEMO());
+  // the full demo's template is dated from the day the run began: on a later tenant day, seed afresh
+  const campaignsTemplate = options.campaigns === true && process.env.TEST_CAMPAIGNS_DAY === day(0);
+  const dbName = await createTestDatabase(
+    options.seed === false ? TEMPLATE_EMPTY() : campaignsTemplate ? TEMPLATE_CAMPAIGNS() : TEMPLATE_DEMO(),
+  );
   const config = loadConfig({
     DATABASE_URL: clusterUrl(dbName),
     JWT_SECRET: TEST_JWT_SECRET,
@@ -136,6 +146,12 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     await dropTestDatabase(dbName);
     throw error;
   }
+  if (options.campaigns === true && !campaignsTemplate)
+    await seedDemoCampaigns(database.dataSource, config).catch(async (error: unknown) => {
+      await database.close();
+      await dropTestDatabase(dbName);
+      throw error;
+    });
   const logs: string[] = [];
   let partial = '';
   const logStream = new Writable({

@@ -33,6 +33,7 @@ export async function adminQuery(sql: string): Promise<void> {
 
 export const TEMPLATE_EMPTY = () => `${process.env.TEST_DB_PREFIX}_tpl_empty`;
 export const TEMPLATE_DEMO = () => `${process.env.TEST_DB_PREFIX}_tpl_demo`;
+export const TEMPLATE_CAMPAIGNS = () => `${process.env.TEST_DB_PREFIX}_tpl_campaigns`;
 
 /** A fresh database cloned from a migrated (and optionally seeded) template: isolated per test file. */
 export async function createTestDatabase(template: string): Promise<string> {

@@ -4,7 +4,6 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { GraphQLSchema, buildClientSchema, getIntrospectionQuery, isInterfaceType } from 'graphql';
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
 import { operation, rootQueries, toGlobal } from '../helpers/crawl';
 import { TestServer, codes, startTestServer } from '../helpers/server';
 import { tenantId } from '../helpers/sql';
@@ -41,8 +40,7 @@ describe('isolation crawl across a link with an aggregate grant', () => {
   const tried = { roles: 0, queries: 0 };
 
   beforeAll(async () => {
-    server = await startTestServer();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
     su = await server.superuser();
     const [a, b] = [await tenantId(su, 'jtj'), await tenantId(su, 'szjg')];
     const names = async (sql: string, tenant: string): Promise<string[]> => (await su.query(sql, [tenant])).rows.map((r) => r.n);

@@ -17,7 +17,6 @@ import {
   isUnionType,
 } from 'graphql';
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
 import { globalId, rawId } from '../helpers/ids';
 import { TestServer, startTestServer } from '../helpers/server';
 import { tenantId } from '../helpers/sql';
@@ -46,9 +45,7 @@ describe('isolation crawl over every Node type', () => {
   let snapshotA: () => Promise<string>;
 
   beforeAll(async () => {
-    server = await startTestServer();
-    // The full demo: frameworks, campaigns, teams and every module's demo records, in both tenants.
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
     su = await server.superuser();
     tenantA = await tenantId(su, 'jtj');
     const admin = await server.token('jtj', 'admin');

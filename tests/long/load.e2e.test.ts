@@ -1,4 +1,3 @@
-import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
 import { TestServer, startTestServer, tokens } from '../helpers/server';
 
 /**
@@ -13,8 +12,7 @@ describe(`mixed load for ${SECONDS} s`, () => {
   let server: TestServer;
   beforeAll(async () => {
     // Limits off: this measures the system; tests/rate-limit.e2e.test.ts covers the limiter.
-    server = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true, env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
   }, 120_000);
   afterAll(() => server.close());
 

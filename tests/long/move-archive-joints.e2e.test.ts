@@ -16,7 +16,6 @@ import {
   isUnionType,
 } from 'graphql';
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
 import { GqlResponse, TestServer, startTestServer } from '../helpers/server';
 
 /**
@@ -55,8 +54,7 @@ describe('moves and archives never break a read (class guard for related objects
   const moved: string[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true, env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
     su = await server.superuser();
     tenant = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
     const admin = await server.token('jtj', 'admin');

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { GraphQLSchema, buildClientSchema, getIntrospectionQuery, isInterfaceType, isNonNullType } from 'graphql';
 import { Client } from 'pg';
 import { sweepDeadlineReminders } from '../../src/modules/notification/sweeps';
-import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
 import { mutationsTakingIds, operation, rawOf, rootQueries, strip, toGlobal } from '../helpers/crawl';
 import { GqlResponse, TestServer, startTestServer, firstSignIn } from '../helpers/server';
 import { orgIds } from '../helpers/story';
@@ -430,8 +429,7 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
   }
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true, env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
     su = await server.superuser();
     tenantId = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
     ids = await orgIds(server, 'jtj');

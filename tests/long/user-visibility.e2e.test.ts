@@ -11,7 +11,6 @@ import {
   isObjectType,
 } from 'graphql';
 import { Client } from 'pg';
-import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
 import { rawId } from '../helpers/ids';
 import { TestServer, startTestServer } from '../helpers/server';
 
@@ -32,8 +31,7 @@ describe('User objects reach only the user and admins over its org', () => {
   const userIds = new Map<string, string>();
 
   beforeAll(async () => {
-    server = await startTestServer();
-    await seedDemoCampaigns(server.database.dataSource, server.config);
+    server = await startTestServer({ campaigns: true });
     su = await server.superuser();
     tenantId = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
     for (const row of (await su.query(`SELECT id::text, username FROM users WHERE tenant_id = $1`, [tenantId])).rows)
