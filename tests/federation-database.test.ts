@@ -32,13 +32,21 @@ describe('federation functions at the database', () => {
       async (tx) => ({
         granted: await tx.query<Row>(`SELECT * FROM app_federation_granted()`),
         progress: await tx.query<Row>(`SELECT * FROM app_federation_progress($1)`, [id]),
+        items: await tx.query<Row>(`SELECT * FROM app_federation_items($1)`, [id]),
         assessment: await tx.query<Row>(`SELECT * FROM app_federation_assessment($1, 2026)`, [id]),
         supervision: await tx.query<Row>(`SELECT * FROM app_federation_supervision($1, 2026)`, [id]),
         tenantAfter: (await tx.query<{ t: string | null }>(`SELECT app_tenant_id()::text AS t`))[0].t,
       }),
       platform,
     );
-  const nothing = (tenant: string | null) => ({ granted: [], progress: [], assessment: [], supervision: [], tenantAfter: tenant });
+  const nothing = (tenant: string | null) => ({
+    granted: [],
+    progress: [],
+    items: [],
+    assessment: [],
+    supervision: [],
+    tenantAfter: tenant,
+  });
 
   beforeAll(async () => {
     server = await startTestServer({ campaigns: true });
@@ -76,6 +84,8 @@ describe('federation functions at the database', () => {
     expect(got.progress.length).toBeGreaterThan(3);
     expect(got.progress[0]).toMatchObject({ grp: 'TOTAL' });
     expect(Number(got.progress[0].eligible)).toBeGreaterThan(10);
+    // jtj's granted campaign runs its own 四强四有, not a framework szjg handed down: no item scores
+    expect(got.items).toEqual([{ adopted: false, code: null, title: null, evaluated: 0, average: null, max_points: null }]);
     expect(got.assessment).toEqual([expect.objectContaining({ rule_set: true })]);
     expect(got.supervision).toHaveLength(1);
     expect(got.tenantAfter).toBe(szjg);
@@ -119,6 +129,7 @@ describe('federation functions at the database', () => {
       'app_federation_grant_of(uuid, text)',
       'app_federation_granted()',
       'app_federation_progress(uuid)',
+      'app_federation_items(uuid)',
       'app_federation_assessment(uuid, integer)',
       'app_federation_supervision(uuid, integer)',
     ];
@@ -158,6 +169,7 @@ describe('federation functions at the database', () => {
     await as(jtj, (tx) => tx.query(`DELETE FROM tenant_link_grants WHERE link_id = $1 AND kind = 'PROGRESS'`, [link]));
     const revoked = await reads(szjg);
     expect(revoked.progress).toEqual([]);
+    expect(revoked.items).toEqual([]);
     expect(revoked.assessment).toHaveLength(1);
     await as(szjg, (tx) => tx.query(`SELECT app_federation_end($1)`, [link]));
     expect(await reads(szjg)).toEqual(nothing(szjg));

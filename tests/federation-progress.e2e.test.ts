@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import { Client } from 'pg';
 import { TestServer, codes, startTestServer, tokens } from './helpers/server';
 import { count, tenantId, tenantToday } from './helpers/sql';
+import { accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
 const LINKS = `{ tenantLinks(first: 50) { nodes { id side state peer { slug } grants { kind kindLabel depth campaignName } } } }`;
 const GRANT = `mutation($input: GrantFederationAccessInput!) { grantFederationAccess(input: $input) { id grants { kind depth campaignName } } }`;
@@ -279,7 +280,7 @@ describe('progress reported up a link', () => {
     expect(file.type).toContain('spreadsheetml');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(file.body as unknown as ArrayBuffer);
-    expect(wb.worksheets.map((s) => s.name)).toEqual(['各单位汇总', '落后单位', '分类进度', '组织进度', '年终数字']);
+    expect(wb.worksheets.map((s) => s.name)).toEqual(['各单位汇总', '落后单位', '分类进度', '组织进度', '标准各维度', '年终数字']);
     const view = (await overview(szjg.admin)).data.federationOverview;
     const b = view.bureaus[0];
     const row = (wb.getWorksheet('各单位汇总')!.getRow(2).values as unknown[]).slice(1);
@@ -294,6 +295,8 @@ describe('progress reported up a link', () => {
       b.progress.ratio,
       0.8,
       b.progress.onTrack ? '是' : '否',
+      '下级单位自己的标准',
+      undefined, // no mean on a framework szjg did not hand down
       b.assessment.assessed,
       b.assessment.average,
       b.supervision.inspections,
@@ -308,6 +311,158 @@ describe('progress reported up a link', () => {
     expect((await get(path)).status).toBe(401);
     expect((await get(`/exports/federation/overview?year=13`, szjg.admin)).status).toBe(400);
     expect((await get(`/exports/federation/overview?year=13`, szjg.member)).status).toBe(403);
+  });
+
+  it('reports a campaign run on the adopted 五强五化 against szjg’s items and rule, jtj’s own bonus item left out', async () => {
+    // the demo's jtj version of szjg's 五强五化: adopted as a base, with its own bonus item J1 (max 5) under W2
+    const frameworks = (await server.gql(`{ frameworks(first: 5) { nodes { code publishedVersion { id } } } }`, {}, jtj.admin)).data
+      .frameworks.nodes;
+    const versionId = frameworks.find((f: { code: string }) => f.code === 'WQWH').publishedVersion.id;
+    const ids = await orgIds(server, 'jtj');
+    const created = await server.gql(
+      `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+      {
+        input: {
+          name: '“五强五化”创建活动',
+          versionId,
+          scopeOrgId: ids['中共市交通运输局党委'],
+          startsOn: '2013-05-05',
+          endsOn: '2030-12-31',
+          eligibleKinds: ['GENERAL_BRANCH', 'BRANCH'],
+        },
+      },
+      jtj.admin,
+    );
+    expect(created.errors).toBeUndefined();
+    const campaignId = created.data.createCampaign.id;
+    const [supervisor, leader] = [await server.token('jtj', 'supervisor'), jtj.leader];
+    const criteria = await criteriaOf(server, supervisor, versionId);
+    // 第一车队: W2 nothing (0 of 20), W3.1 and W4.1 nothing (15 and 16 of 20), W5.2 nothing (15 of 20), W1 full:
+    // 66 on szjg's items; J1 full adds 5 (the cap) on jtj's own: 71, past the threshold of 70 only there
+    const low = await evaluate(
+      server,
+      supervisor,
+      { campaignId, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' },
+      scoresFor(criteria, { 'W2.1': 0, 'W2.2': 0, 'W2.3': 0, 'W2.4': 0, 'W3.1': 0, 'W4.1': 0, 'W5.2': 0, J1: 5 }),
+    );
+    expect(low.result).toMatchObject({ total: 71, bonus: 5, attained: true, grade: 'THREE_STAR' });
+    await accept(server, leader, low.id);
+    const full = await evaluate(
+      server,
+      supervisor,
+      { campaignId, orgId: ids['党员学雷锋车队党支部'], kind: 'SUPERIOR' },
+      scoresFor(criteria),
+    );
+    await accept(server, leader, full.id);
+
+    // jtj reads both results, each with what szjg reads
+    const ranking = (
+      await server.gql(
+        `query($id: ID!) { campaign(id: $id) { ranking(first: 10) { nodes { org { name } result { total grade attained
+            superior { frameworkName total grade gradeLabel attained veto complete dimensions { code title points maxPoints } } } } } } }`,
+        { id: campaignId },
+        jtj.admin,
+      )
+    ).data.campaign.ranking.nodes;
+    const dims = (points: number[]) =>
+      ['W1', 'W2', 'W3', 'W4', 'W5'].map((code, i) => ({ code, title: expect.any(String), points: points[i], maxPoints: 20 }));
+    expect(ranking).toEqual([
+      {
+        org: { name: '党员学雷锋车队党支部' },
+        result: {
+          total: 100,
+          grade: 'FIVE_STAR',
+          attained: true,
+          superior: {
+            frameworkName: expect.stringContaining('五强五化'),
+            total: 100,
+            grade: 'FIVE_STAR',
+            gradeLabel: '五星',
+            attained: true,
+            veto: false,
+            complete: true,
+            dimensions: dims([20, 20, 20, 20, 20]),
+          },
+        },
+      },
+      {
+        org: { name: '第一车队党支部' },
+        result: {
+          total: 71,
+          grade: 'THREE_STAR',
+          attained: true,
+          superior: {
+            frameworkName: expect.stringContaining('五强五化'),
+            total: 66,
+            grade: 'TWO_STAR',
+            gradeLabel: '二星',
+            attained: false,
+            veto: false,
+            complete: true,
+            dimensions: dims([20, 0, 15, 16, 15]),
+          },
+        },
+      },
+    ]);
+    // jtj's own 四强四有 campaign is its own framework: nothing to report against
+    const sqsy = await server.gql(
+      `query($id: ID!) { campaign(id: $id) { ranking(first: 1) { nodes { result { superior { total } } } } } }`,
+      { id: jtjCampaign },
+      jtj.admin,
+    );
+    expect(sqsy.data.campaign.ranking.nodes.map((n: { result: { superior: unknown } }) => n.result.superior)).toEqual(
+      sqsy.data.campaign.ranking.nodes.map(() => null),
+    );
+
+    // szjg, granted this campaign, counts against its own framework: one attained where jtj counts two
+    expect(
+      (await server.gql(GRANT, { input: { linkId: link, kind: 'PROGRESS', campaignId, depth: 1 } }, jtj.admin)).errors,
+    ).toBeUndefined();
+    const own = (
+      await server.gql(`query($id: ID!) { campaign(id: $id) { progress { eligible evaluated attained } } }`, { id: campaignId }, jtj.admin)
+    ).data.campaign.progress;
+    expect(own).toMatchObject({ evaluated: 2, attained: 2 });
+    const ITEMS = `query($c: ID, $a: Date) { federationOverview(campaignId: $c, asOf: $a) { bureaus { progress {
+        campaignName eligible evaluated attained againstOurFramework averageTotal
+        byOrg { name attained } items { code title evaluated average maxPoints } } } } }`;
+    const view = await server.gql(ITEMS, { c: szjgCampaign, a: '2013-12-20' }, szjg.admin);
+    expect(view.errors).toBeUndefined();
+    const p = view.data.federationOverview.bureaus[0].progress;
+    expect(p).toMatchObject({
+      campaignName: '“五强五化”创建活动',
+      eligible: own.eligible,
+      evaluated: 2,
+      attained: 1,
+      againstOurFramework: true,
+      averageTotal: 83,
+    });
+    expect(p.byOrg.find((o: { name: string }) => o.name === '市公交集团党委')).toMatchObject({ attained: 1 });
+    expect(p.items).toEqual(
+      [20, 10, 17.5, 18, 17.5].map((average, i) => ({
+        code: `W${i + 1}`,
+        title: expect.any(String),
+        evaluated: 2,
+        average,
+        maxPoints: 20,
+      })),
+    );
+    // the .xlsx says which framework the figures are counted on
+    const file = await get(`/exports/federation/overview?campaignId=${szjgCampaign}&asOf=2013-12-20`, szjg.admin);
+    expect(file.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(file.body as unknown as ArrayBuffer);
+    const sheet = wb.getWorksheet('各单位汇总')!;
+    const headers = sheet.getRow(1).values as unknown[];
+    expect((sheet.getRow(2).values as unknown[])[headers.indexOf('计算依据')]).toBe('本单位下发的标准');
+    expect((sheet.getRow(2).values as unknown[])[headers.indexOf('按本单位标准的平均分')]).toBe(83);
+    expect(wb.getWorksheet('标准各维度')!.rowCount - 1).toBe(5);
+
+    // jtj's 四强四有 again: szjg reads jtj's own figures, and says so
+    expect(
+      (await server.gql(GRANT, { input: { linkId: link, kind: 'PROGRESS', campaignId: jtjCampaign, depth: 1 } }, jtj.admin)).errors,
+    ).toBeUndefined();
+    const back = (await server.gql(ITEMS, { c: szjgCampaign, a: '2013-12-20' }, szjg.admin)).data.federationOverview.bureaus[0].progress;
+    expect(back).toMatchObject({ againstOurFramework: false, averageTotal: null, items: [] });
   });
 
   it('stops reading at the next request after a revoke, and everything when the link ends', async () => {

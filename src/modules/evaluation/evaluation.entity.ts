@@ -132,6 +132,33 @@ export class ResultComponent {
   @Field(() => Float, { description: '权重：按已有的考评类型重新归一后的比重' }) weight: number;
 }
 
+@ObjectType({ description: '上级标准的一个维度：按上级单位下发的标准计算的得分' })
+export class SuperiorDimensionScore {
+  @Field({ description: '维度代码（上级标准中的）' }) code: string;
+  @Field({ description: '维度名称' }) title: string;
+  @Field(() => Float, { description: '本维度计入总分的分数（各考评类型按权重合成）' }) points: number;
+  @Field(() => Float, { description: '本维度的满分' }) maxPoints: number;
+}
+
+@ObjectType({
+  description:
+    '对照上级标准的结果：活动采用的是上级单位下发的标准时，同一批已通过审核的考评按上级标准的指标、权重和达标规则算出的结果（本单位增加的指标不计），即上级单位看到的结果',
+})
+export class SuperiorResult {
+  /** The link the standard came down, and the superior tenant (read by app_federation_progress; not shown). */
+  linkId: string;
+  superiorTenantId: string;
+  handedDownId: string;
+  @Field({ description: '上级标准的名称' }) frameworkName: string;
+  @Field(() => Float, { description: '按上级标准的总分' }) total: number;
+  @Field({ description: '按上级标准的等次代码' }) grade: string;
+  @Field({ description: '按上级标准的等次名称' }) gradeLabel: string;
+  @Field({ description: '按上级标准是否达标' }) attained: boolean;
+  @Field({ description: '是否触发上级标准的一票否决' }) veto: boolean;
+  @Field({ description: '上级标准要求的考评类型是否都已通过审核' }) complete: boolean;
+  @Field(() => [SuperiorDimensionScore], { description: '上级标准各维度的得分' }) dimensions: SuperiorDimensionScore[];
+}
+
 @Entity('campaign_results')
 @ObjectType({ description: '活动结果：一个组织在创建活动中的最终得分，由已通过审核的各类考评按规则权重合成，审核通过时算出并保存' })
 export class CampaignResult {
@@ -144,5 +171,8 @@ export class CampaignResult {
   @Field({ description: '是否有通过审核的考评触发了一票否决' }) @Column() veto: boolean;
   @Field({ description: '是否已考评：必需的考评类型都已通过审核' }) @Column() complete: boolean;
   @Field(() => [ResultComponent], { description: '各考评类型的组成' }) @Column('jsonb') components: ResultComponent[];
+  @Field(() => SuperiorResult, { nullable: true, description: '对照上级标准的结果（活动采用的不是上级单位下发的标准时为空）' })
+  @Column('jsonb', { nullable: true })
+  superior: SuperiorResult | null;
   @Field(() => DateTimeScalar, { description: '计算时间' }) @Column('timestamptz', { name: 'computed_at' }) computedAt: Date;
 }

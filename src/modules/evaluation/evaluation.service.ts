@@ -17,7 +17,15 @@ import { orgService } from '../org/org.service';
 import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { userService } from '../user/user.service';
 import { Role } from '../../auth/roles';
-import { Evaluation, EvaluationOrderField, EvaluationReview, EvaluationScoreRow, EvaluationState, ReviewAction } from './evaluation.entity';
+import {
+  Evaluation,
+  EvaluationOrderField,
+  EvaluationReview,
+  EvaluationScoreRow,
+  EvaluationState,
+  ReviewAction,
+  SuperiorResult,
+} from './evaluation.entity';
 import { evaluationError, scoreProblem } from './evaluation.errors';
 import { EvaluationScore, NodeScore, combineKinds, invalidValue, scoreEvaluation } from './scoring';
 
@@ -133,6 +141,21 @@ const isLeaf = (criteria: Criterion[], c: Criterion) => !criteria.some((k) => k.
 /** The version an evaluation is scored under: its own when an upgrade left it behind (a finalized record), else its campaign's. */
 const scoringVersionOf = (ctx: RequestContext, campaign: Campaign, evaluation: Evaluation) =>
   frameworkService.getVersion(ctx, evaluation.versionId ?? campaign.versionId);
+
+/**
+ * Scores an org's accepted evaluations (the latest of each kind) under the framework a superior tenant
+ * handed down, when the campaign runs one adopted from it; null otherwise. The federation module's.
+ */
+export type SuperiorScorer = (
+  ctx: RequestContext,
+  campaign: Campaign,
+  accepted: { id: string; kind: EvaluationKind }[],
+) => Promise<SuperiorResult | null>;
+let superiorScorer: SuperiorScorer | undefined;
+
+export function setSuperiorScorer(scorer: SuperiorScorer): void {
+  superiorScorer = scorer;
+}
 
 export const evaluationService = {
   /** An evaluation whose org lies inside the viewer's read scope. */
@@ -428,21 +451,25 @@ export const evaluationService = {
     return reviews.map((r, i) => ({ action: r.action, reason: r.reason, byName: names[i], at: r.at }));
   },
 
-  /** Recombines the org's accepted evaluations (the latest of each kind) into its stored campaign result. */
+  /**
+   * Recombines the org's accepted evaluations (the latest of each kind) into its stored campaign result,
+   * and, where the campaign runs a framework adopted from a superior, the result under the superior's.
+   */
   async storeResult(ctx: RequestContext, campaign: Campaign, orgId: string): Promise<void> {
     const rule = await ruleOf(ctx, campaign);
-    const accepted = await ctx.tx.query<{ kind: EvaluationKind; total: number; veto: boolean }>(
-      `SELECT DISTINCT ON (kind) kind, total::float8 AS total, veto FROM evaluations
+    const accepted = await ctx.tx.query<{ id: string; kind: EvaluationKind; total: number; veto: boolean }>(
+      `SELECT DISTINCT ON (kind) id, kind, total::float8 AS total, veto FROM evaluations
         WHERE tenant_id = $1 AND campaign_id = $2 AND org_id = $3 AND state = 'ACCEPTED'
         ORDER BY kind, reviewed_at DESC`,
       [campaign.tenantId, campaign.id, orgId],
     );
     const result = combineKinds(rule, accepted);
+    const superior = superiorScorer && accepted.length ? await superiorScorer(ctx, campaign, accepted) : null;
     await ctx.tx.execute(
-      `INSERT INTO campaign_results (tenant_id, campaign_id, org_id, total, grade, attained, veto, complete, components, computed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+      `INSERT INTO campaign_results (tenant_id, campaign_id, org_id, total, grade, attained, veto, complete, components, superior, computed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
        ON CONFLICT (tenant_id, campaign_id, org_id) DO UPDATE SET total = EXCLUDED.total, grade = EXCLUDED.grade, attained = EXCLUDED.attained,
-         veto = EXCLUDED.veto, complete = EXCLUDED.complete, components = EXCLUDED.components, computed_at = now()`,
+         veto = EXCLUDED.veto, complete = EXCLUDED.complete, components = EXCLUDED.components, superior = EXCLUDED.superior, computed_at = now()`,
       [
         campaign.tenantId,
         campaign.id,
@@ -453,6 +480,7 @@ export const evaluationService = {
         result.veto,
         result.complete,
         JSON.stringify(result.components),
+        superior ? JSON.stringify(superior) : null,
       ],
     );
   },

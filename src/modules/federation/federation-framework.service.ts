@@ -3,8 +3,11 @@ import { Problem, reasonProblem } from '../../graphql/errors';
 import { keysetPage } from '../../graphql/keyset';
 import { Page, decodeGlobalId } from '../../graphql/relay';
 import { FrameworkVersion, VersionStatus } from '../framework/framework.entity';
-import { CriterionDoc, FrameworkDoc } from '../framework/framework.document';
+import { CriterionDoc, FrameworkDoc, checkDocument } from '../framework/framework.document';
 import { addPublishGuard, frameworkService } from '../framework/framework.service';
+import { SuperiorResult } from '../evaluation/evaluation.entity';
+import { setSuperiorScorer } from '../evaluation/evaluation.service';
+import { KindResult, ScoringCriterion, combineKinds, scoreEvaluation } from '../evaluation/scoring';
 import { HandedDownFramework, TenantLink, TenantLinkSide, TenantLinkState } from './federation.entity';
 import { federationError } from './federation.errors';
 import { requireRootAdmin } from './federation.service';
@@ -73,6 +76,111 @@ addPublishGuard(async (ctx, doc) => {
   const problems = breachesOf(adopted.document, doc);
   if (problems.length)
     throw federationError('FEDERATION_BREACHES', { field: 'input.versionId', params: { count: problems.length }, problems });
+});
+
+/** The handed-down framework a campaign's version was adopted from, checked into scoring form. */
+interface Adoption {
+  handedDownId: string;
+  linkId: string;
+  superiorTenantId: string;
+  doc: FrameworkDoc;
+  criteria: ScoringCriterion[];
+}
+
+/** A handed-down document's criteria as the scorer reads them: each keyed by its code (unique in a version). */
+function scoringCriteriaOf(doc: FrameworkDoc): ScoringCriterion[] {
+  const out: ScoringCriterion[] = [];
+  const walk = (list: CriterionDoc[], parent: string | null) =>
+    list.forEach((d, position) => {
+      out.push({
+        id: d.code,
+        parentId: parent,
+        code: d.code,
+        position,
+        weight: d.bonus ? 0 : (d.weight ?? 1),
+        maxScore: d.maxScore ?? null,
+        scoringType: d.scoringType ?? null,
+        target: d.target ?? null,
+        deductionPer: d.deductionPer ?? null,
+        isBonus: d.bonus ?? false,
+        isVeto: d.veto ?? false,
+      });
+      walk(d.children ?? [], d.code);
+    });
+  walk(doc.criteria, null);
+  return out;
+}
+
+/** Per request: the newest adoption of a superior's framework whose code the version's framework bears. */
+const adoptionOf = (ctx: RequestContext, versionId: string): Promise<Adoption | null> =>
+  ctx
+    .loader<string, Adoption | null>('federation.adoptionOfVersion', async (ids) =>
+      Promise.all(
+        ids.map(async (id) => {
+          const [row] = await ctx.tx.query<{ id: string; link_id: string; superior: string; document: unknown }>(
+            `SELECT h.id, h.link_id, l.peer_tenant_id AS superior, h.document
+               FROM framework_versions v
+               JOIN frameworks f ON f.tenant_id = v.tenant_id AND f.id = v.framework_id
+               JOIN handed_down_frameworks h ON h.tenant_id = f.tenant_id AND h.code = f.code AND h.adopted_as IS NOT NULL
+               JOIN tenant_links l ON l.tenant_id = h.tenant_id AND l.id = h.link_id
+              WHERE v.tenant_id = app_tenant_id() AND v.id = $1
+              ORDER BY h.adopted_at DESC, h.handed_at DESC LIMIT 1`,
+            [id],
+          );
+          // the stored document passed the superior's publication; checked again for the scoring form of its rule
+          const doc = row ? checkDocument(row.document).doc : undefined;
+          return row && doc
+            ? { handedDownId: row.id, linkId: row.link_id, superiorTenantId: row.superior, doc, criteria: scoringCriteriaOf(doc) }
+            : null;
+        }),
+      ),
+    )
+    .load(versionId);
+
+/**
+ * The subordinate's results reported against the superior's framework: its accepted evaluations' raw
+ * values, matched to the superior's items by code, scored under the superior's weights and rule; the
+ * bureau's own added items count for nothing here.
+ */
+setSuperiorScorer(async (ctx, campaign, accepted) => {
+  const adoption = await adoptionOf(ctx, campaign.versionId);
+  if (!adoption) return null;
+  const rows = await ctx.tx.query<{ evaluation_id: string; code: string; value: number }>(
+    `SELECT s.evaluation_id, c.code, s.value::float8 AS value
+       FROM evaluation_scores s JOIN criteria c ON c.tenant_id = s.tenant_id AND c.id = s.criterion_id
+      WHERE s.tenant_id = app_tenant_id() AND s.evaluation_id = ANY($1::uuid[])`,
+    [accepted.map((a) => a.id)],
+  );
+  const { doc, criteria } = adoption;
+  const scores = accepted.map((a) => ({
+    kind: a.kind,
+    score: scoreEvaluation(doc.rule, criteria, new Map(rows.filter((r) => r.evaluation_id === a.id).map((r) => [r.code, r.value]))),
+  }));
+  const combined = combineKinds(
+    doc.rule,
+    scores.map((s): KindResult => ({ kind: s.kind, total: s.score.total, veto: s.score.veto })),
+  );
+  const weightOf = new Map(combined.components.map((c) => [c.kind, c.weight]));
+  const round2 = (n: number) => Math.round(n * 100) / 100;
+  const result: SuperiorResult = {
+    linkId: adoption.linkId,
+    superiorTenantId: adoption.superiorTenantId,
+    handedDownId: adoption.handedDownId,
+    frameworkName: doc.name,
+    total: combined.total,
+    grade: combined.grade,
+    gradeLabel: doc.rule.grades.find((g) => g.code === combined.grade)?.label ?? combined.grade,
+    attained: combined.attained,
+    veto: combined.veto,
+    complete: combined.complete,
+    dimensions: doc.criteria.map((d) => ({
+      code: d.code,
+      title: d.title,
+      points: round2(scores.reduce((sum, s) => sum + (weightOf.get(s.kind) ?? 0) * (s.score.nodes.get(d.code)?.points ?? 0), 0)),
+      maxPoints: scores[0]?.score.nodes.get(d.code)?.maxPoints ?? 0,
+    })),
+  };
+  return result;
 });
 
 const docOf = async (ctx: RequestContext, versionId: string): Promise<FrameworkDoc> =>

@@ -32,6 +32,9 @@ export interface FederatedProgress extends Counts {
   onTrack: boolean | null;
   byCategory: (Counts & { category: OrgCategory; categoryLabel: string; ratio: number })[];
   byOrg: (Counts & { depth: number; name: string; path: string[]; ratio: number })[];
+  againstOurFramework: boolean;
+  averageTotal: number | null;
+  items: { code: string; title: string; evaluated: number; average: number | null; maxPoints: number | null }[];
 }
 
 export interface FederatedAssessment {
@@ -167,7 +170,9 @@ export const federationGrantService = {
    * progress against the superior's target (a campaign of its own: its target in force on `asOf`), the
    * lagging bureaus (below that target, lowest first), the year's assessment and supervision totals,
    * and the year-end figure (every bureau together against the target in force at the year's end).
-   * Four statements whatever the number of bureaus: each definer function once per granted link.
+   * Where a bureau's campaign runs a framework this tenant handed down, its figures are counted
+   * against that framework (campaign_results.superior), with the mean score on each of its dimensions.
+   * Five statements whatever the number of bureaus: each definer function once per granted link.
    */
   async overview(
     ctx: RequestContext,
@@ -193,10 +198,13 @@ export const federationGrantService = {
     const yearEndTarget = campaign ? await campaignService.targetInForce(ctx, campaign, `${year}-12-31`) : null;
 
     const granted = await this.granted(ctx);
-    const [progressRows, assessmentRows, supervisionRows] = granted.length
+    const [progressRows, itemRows, assessmentRows, supervisionRows] = granted.length
       ? await Promise.all([
           ctx.tx.query<ProgressRow>(
             `SELECT g.link_id, p.* FROM app_federation_granted() g, LATERAL app_federation_progress(g.link_id) p WHERE 'PROGRESS' = ANY(g.kinds)`,
+          ),
+          ctx.tx.query<ItemRow>(
+            `SELECT g.link_id, i.* FROM app_federation_granted() g, LATERAL app_federation_items(g.link_id) i WHERE 'PROGRESS' = ANY(g.kinds)`,
           ),
           ctx.tx.query<AssessmentRow>(
             `SELECT g.link_id, a.* FROM app_federation_granted() g, LATERAL app_federation_assessment(g.link_id, $1) a WHERE 'ASSESSMENT' = ANY(g.kinds)`,
@@ -207,12 +215,14 @@ export const federationGrantService = {
             [year],
           ),
         ])
-      : [[], [], []];
+      : [[], [], [], []];
 
     const targetRatio = target ? Number(target.ratio) : null;
     const bureaus: FederatedBureau[] = granted.map((g) => {
       const rows = progressRows.filter((r) => r.link_id === g.link_id);
       const total = rows.find((r) => r.grp === 'TOTAL');
+      const items = itemRows.filter((r) => r.link_id === g.link_id);
+      const adopted = items.find((r) => r.code === null)?.adopted ?? false;
       const a = assessmentRows.find((r) => r.link_id === g.link_id);
       const s = supervisionRows.find((r) => r.link_id === g.link_id);
       const counts = (r: ProgressRow): Counts => ({ eligible: r.eligible, evaluated: r.evaluated, attained: r.attained });
@@ -235,6 +245,19 @@ export const federationGrantService = {
             byOrg: rows
               .filter((r) => r.grp === 'ORG')
               .map((r) => ({ ...counts(r), depth: r.depth, path: r.names ?? [], name: (r.names ?? []).at(-1) ?? '', ratio: ratioOf(r) })),
+            againstOurFramework: adopted,
+            averageTotal: adopted ? (items.find((r) => r.code === null)?.average ?? null) : null,
+            items: adopted
+              ? items
+                  .filter((r): r is ItemRow & { code: string } => r.code !== null)
+                  .map((r) => ({
+                    code: r.code,
+                    title: r.title ?? r.code,
+                    evaluated: r.evaluated,
+                    average: r.average,
+                    maxPoints: r.max_points,
+                  }))
+              : [],
           }
         : null;
       return {
@@ -301,6 +324,16 @@ interface ProgressRow extends Counts {
   category: string | null;
   depth: number;
   names: string[] | null;
+}
+
+interface ItemRow {
+  link_id: string;
+  adopted: boolean;
+  code: string | null;
+  title: string | null;
+  evaluated: number;
+  average: number | null;
+  max_points: number | null;
 }
 
 interface AssessmentRow {

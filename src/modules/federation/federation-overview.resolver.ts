@@ -57,6 +57,15 @@ class FederatedOrgProgress {
   @Field(() => Float, { description: '建成比例' }) ratio: number;
 }
 
+@ObjectType({ description: '本单位下发标准的一个维度：下级单位已考评组织在该维度上的平均得分' })
+class FederatedItemScore {
+  @Field({ description: '维度代码（本单位标准中的）' }) code: string;
+  @Field({ description: '维度名称' }) title: string;
+  @Field(() => Int, { description: '计入的已考评组织数' }) evaluated: number;
+  @Field(() => Float, { nullable: true, description: '平均得分' }) average: number | null;
+  @Field(() => Float, { nullable: true, description: '本维度的满分' }) maxPoints: number | null;
+}
+
 @ObjectType({ description: '下级单位的创建进度（汇总）：对照上级单位的目标' })
 class FederatedProgress {
   @Field(() => String, { nullable: true, description: '下级单位报送的创建活动' }) campaignName: string | null;
@@ -69,6 +78,15 @@ class FederatedProgress {
   @Field(() => Boolean, { nullable: true, description: '是否达到上级单位的目标（无目标时为空）' }) onTrack: boolean | null;
   @Field(() => [FederatedCategoryProgress], { description: '按组织类别' }) byCategory: FederatedCategoryProgress[];
   @Field(() => [FederatedOrgProgress], { description: '按组织（到授权的层级为止，按组织树顺序）' }) byOrg: FederatedOrgProgress[];
+  @Field({
+    description:
+      '是否按本单位下发的标准计算：下级单位的活动采用了本单位下发的标准时，已考评、已建成的数和各维度得分都按本单位标准的指标和达标规则算（下级单位增加的指标不计）；否则按下级单位自己的标准',
+  })
+  againstOurFramework: boolean;
+  @Field(() => Float, { nullable: true, description: '按本单位标准的平均总分（已考评组织；未采用本单位标准时为空）' })
+  averageTotal: number | null;
+  @Field(() => [FederatedItemScore], { description: '本单位标准各维度的平均得分（未采用本单位标准时为空表）' })
+  items: FederatedItemScore[];
 }
 
 @ObjectType({ description: '下级单位的年度党建目标考核汇总（按其本年度考核办法计算，不含各组织的分数）' })

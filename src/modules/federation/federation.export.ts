@@ -8,7 +8,8 @@ const yes = (b: boolean | null | undefined) => (b === null || b === undefined ? 
 /**
  * 下级单位汇总 (.xlsx): the superior's consolidated view from the same service call the API answers
  * with: one row per bureau (progress against the target, assessment and supervision totals), the
- * lagging bureaus, progress by category and by org (to each grant's depth), and the year-end figure.
+ * lagging bureaus, progress by category and by org (to each grant's depth), the mean scores on the
+ * dimensions of the framework this tenant handed down (where a bureau adopted it), and the year-end figure.
  */
 export async function federationOverviewExport(
   ctx: RequestContext,
@@ -27,6 +28,8 @@ export async function federationOverviewExport(
     ratio: b.progress?.ratio ?? null,
     target: b.progress?.targetRatio ?? null,
     onTrack: yes(b.progress?.onTrack),
+    basis: b.progress ? (b.progress.againstOurFramework ? '本单位下发的标准' : '下级单位自己的标准') : '',
+    averageTotal: b.progress?.averageTotal ?? null,
     assessed: b.assessment?.assessed ?? null,
     average: b.assessment?.average ?? null,
     inspections: b.supervision?.inspections ?? null,
@@ -44,6 +47,8 @@ export async function federationOverviewExport(
     { header: '建成比例', key: 'ratio', kind: 'ratio' as const },
     { header: '目标比例', key: 'target', kind: 'ratio' as const },
     { header: '达到目标', key: 'onTrack' },
+    { header: '计算依据', key: 'basis' },
+    { header: '按本单位标准的平均分', key: 'averageTotal', kind: 'number' as const },
     { header: '考核组织数', key: 'assessed', kind: 'int' as const },
     { header: '考核平均分', key: 'average', kind: 'number' as const },
     { header: '督查记录数', key: 'inspections', kind: 'int' as const },
@@ -88,6 +93,19 @@ export async function federationOverviewExport(
         ratio: o.ratio,
       })),
     ),
+  );
+  addTable(
+    workbook,
+    '标准各维度',
+    [
+      { header: '下级单位', key: 'name' },
+      { header: '维度代码', key: 'code' },
+      { header: '维度', key: 'title', maxWidth: 40 },
+      { header: '已考评组织数', key: 'evaluated', kind: 'int' },
+      { header: '平均得分', key: 'average', kind: 'number' },
+      { header: '满分', key: 'maxPoints', kind: 'number' },
+    ],
+    view.bureaus.flatMap((b) => (b.progress?.items ?? []).map((i) => ({ ...i, name: b.tenant.name }))),
   );
   const y = view.yearEnd;
   addTable(
