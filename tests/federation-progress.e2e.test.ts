@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
-import { TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { TestServer, codes, firstSignIn, startTestServer, tokens } from './helpers/server';
 import { count, tenantId, tenantToday } from './helpers/sql';
 import { accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
@@ -44,6 +44,21 @@ describe('progress reported up a link', () => {
     year = Number((await tenantToday(su)).slice(0, 4));
     jtj = await tokens(server, 'jtj', ['admin', 'leader', 'member']);
     szjg = await tokens(server, 'szjg', ['admin', 'leader', 'supervisor', 'secretary', 'secretary2', 'inspector', 'member']);
+    // a TENANT_ADMIN of szjg over one org below its root: no root admin, so no federation either
+    const szjgOrgs = (await server.gql(`{ orgs(first: 5) { nodes { id parent { id } } } }`, {}, szjg.admin)).data.orgs.nodes;
+    const below = szjgOrgs.find((o: { parent: { id: string } | null }) => o.parent !== null).id;
+    const made = await server.gql(
+      `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+      { input: { username: 'fedsub', displayName: '下属管理员', password: 'fedsub-initial-pw', orgId: below } },
+      szjg.admin,
+    );
+    const role = await server.gql(
+      `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+      { input: { userId: made.data.createUser.id, role: 'TENANT_ADMIN', orgId: below } },
+      szjg.admin,
+    );
+    expect(role.errors).toBeUndefined();
+    szjg.subtreeAdmin = (await firstSignIn(server.url, 'szjg', 'fedsub', 'fedsub-initial-pw')).accessToken;
     jtjCampaign = (await server.gql(`{ campaigns(first: 1) { nodes { id } } }`, {}, jtj.admin)).data.campaigns.nodes[0].id;
     szjgCampaign = (await server.gql(`{ campaigns(first: 1) { nodes { id } } }`, {}, szjg.admin)).data.campaigns.nodes[0].id;
     demoView = (await overview(szjg.admin)).data?.federationOverview;
@@ -214,7 +229,7 @@ describe('progress reported up a link', () => {
     expect(view.targetRatio).toBe(0.9);
     expect(view.lagging.map((l: { tenant: { slug: string } }) => l.tenant.slug)).toEqual(['jtj']);
     const ratio = `${Math.round(view.lagging[0].progress.ratio * 1000) / 10}%`;
-    for (const token of [szjg.leader, szjg.supervisor, szjg.secretary, szjg.member, jtj.leader, jtj.member])
+    for (const token of [szjg.subtreeAdmin, szjg.leader, szjg.supervisor, szjg.secretary, szjg.member, jtj.leader, jtj.member])
       expect(codes(await server.gql(DRAFT, { input: { asOf: '2014-06-30' } }, token))).toEqual(['FORBIDDEN']);
     // jtj's own root admin has no bureau reporting to it: nothing to name (and nothing of szjg)
     expect((await server.gql(DRAFT, { input: { asOf: '2014-06-30' } }, jtj.admin)).errors?.[0].extensions?.reason).toBe(
@@ -260,7 +275,7 @@ describe('progress reported up a link', () => {
   });
 
   it('gives every other role of szjg nothing, and jtj itself no view of szjg', async () => {
-    for (const role of ['leader', 'supervisor', 'secretary', 'secretary2', 'inspector', 'member']) {
+    for (const role of ['subtreeAdmin', 'leader', 'supervisor', 'secretary', 'secretary2', 'inspector', 'member']) {
       const res = await overview(szjg[role]);
       expect({ role, codes: codes(res), data: res.data?.federationOverview ?? null }).toEqual({ role, codes: ['FORBIDDEN'], data: null });
     }
@@ -308,6 +323,7 @@ describe('progress reported up a link', () => {
     expect((orgs.getRow(2).values as unknown[])[3]).toBe(b.progress.byOrg[0].name);
     // refused as the API refuses: another role, no token, a bad year
     expect((await get(path, szjg.member)).status).toBe(403);
+    expect((await get(path, szjg.subtreeAdmin)).status).toBe(403);
     expect((await get(path)).status).toBe(401);
     expect((await get(`/exports/federation/overview?year=13`, szjg.admin)).status).toBe(400);
     expect((await get(`/exports/federation/overview?year=13`, szjg.member)).status).toBe(403);

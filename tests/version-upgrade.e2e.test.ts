@@ -27,6 +27,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
   let submittedId: string;
   let sheetId: string;
   let year2013: string;
+  let race: string;
   let year2014: string;
   const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
   const RENAME = [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }];
@@ -100,6 +101,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
         )
       ).data.createCampaign.id;
     year2013 = await campaignOn('2013年创建活动', v1, '2013-05-05');
+    race = await campaignOn('并发保存与升级', v1, '2013-05-05');
     const y13 = await evaluate(
       server,
       t.supervisor,
@@ -305,6 +307,55 @@ describe('a campaign moves to a new framework version through a criterion mappin
     expect(sheet.result.total).toBe(99);
     expect(sheet.result.nodes.map((n: { criterion: { code: string } }) => n.criterion.code)).toContain('Q1.1');
     expect((await gql(`{ verifyRecords { ok } }`, {}, t.admin)).data.verifyRecords).toEqual({ ok: true });
+  });
+
+  it('lets saves racing an upgrade land before it and move, or lose with CONFLICT: no 500, no score left on the old version', async () => {
+    const crit = await criteriaOf(server, t.supervisor, v1);
+    const started = await gql(
+      `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+      { input: { campaignId: race, orgId: ids['第一车队党支部'], kind: 'SUPERIOR' } },
+      t.supervisor,
+    );
+    const { id, version } = started.data.startEvaluation;
+    const SAVE = `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`;
+    const [upgrade, ...saves] = await Promise.all([
+      gql(UPGRADE, { input: { campaignId: race, toVersionId: v2, mapping: RENAME } }, t.admin),
+      ...Array.from({ length: 24 }, (_, i) =>
+        gql(SAVE, { input: { evaluationId: id, expectedVersion: version, scores: scoresFor(crit, { 'Q1.1': i % 10 }) } }, t.supervisor),
+      ),
+    ]);
+    // the upgrade wins, or a save landed while it read and it is refused as stale (then applied again, unraced)
+    if (upgrade.errors) {
+      expect(upgrade.status).toBeLessThan(500);
+      expect(upgrade.errors[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'UPGRADE_STALE' });
+      expect((await gql(UPGRADE, { input: { campaignId: race, toVersionId: v2, mapping: RENAME } }, t.admin)).errors).toBeUndefined();
+    }
+    for (const r of saves.filter((x) => x.errors)) {
+      expect(r.status).toBeLessThan(500);
+      expect(r.errors![0].extensions!.code).toBe('CONFLICT');
+    }
+    expect(saves.filter((r) => !r.errors).length).toBeLessThanOrEqual(1);
+    // whatever landed is under the new version's codes, and the database holds no score of the old one
+    const codesNow = (await gql(RESULT, { id }, t.admin)).data.node.result.nodes.map(
+      (n: { criterion: { code: string } }) => n.criterion.code,
+    );
+    expect(codesNow).toContain('Q1.1N');
+    expect(codesNow).not.toContain('Q1.1');
+    const su = await server.superuser();
+    const stray = await su.query(
+      `SELECT count(*)::int AS n FROM evaluation_scores s
+         JOIN criteria c ON c.tenant_id = s.tenant_id AND c.id = s.criterion_id
+         JOIN evaluations e ON e.tenant_id = s.tenant_id AND e.id = s.evaluation_id
+         JOIN campaigns k ON k.tenant_id = e.tenant_id AND k.id = e.campaign_id
+        WHERE e.id = $1 AND c.version_id <> k.version_id`,
+      [Buffer.from(id, 'base64url').toString().split(':')[1]],
+    );
+    expect(stray.rows[0].n).toBe(0);
+    // a save of the old version's criteria after the upgrade is refused with a code, and changes nothing
+    const current = (await gql(`query($id: ID!) { node(id: $id) { ... on Evaluation { version } } }`, { id }, t.admin)).data.node.version;
+    const late = await gql(SAVE, { input: { evaluationId: id, expectedVersion: current, scores: scoresFor(crit) } }, t.supervisor);
+    expect(late.status).toBeLessThan(500);
+    expect(late.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('carries a merge as the weighted share of its sources and a split as the share of its source', async () => {
