@@ -196,6 +196,8 @@ async function main(): Promise<void> {
     args: [...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`] : []), path.join(projectRoot, 'dist', 'src', 'main.js')],
     env: {
       ...baseEnv,
+      // as a deployment runs it (graphql-js drops its development checks; no demo seed, no GraphiQL)
+      NODE_ENV: 'production',
       DATABASE_URL: cluster.ownerUrl,
       PORT: String(oursPort),
       HOST: '127.0.0.1',

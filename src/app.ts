@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import fastifyCompress from '@fastify/compress';
 import fastifyCors from '@fastify/cors';
@@ -109,7 +110,16 @@ export async function startApp(
     // at most 3000 tokens, counted by graphql-js while parsing: over it is a syntax error, HTTP 400 like any other
     parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: limits.validationRules,
-    plugins: [...limits.plugins, transactionPlugin, rateLimitHttpPlugin, fastifyApolloDrainPlugin(fastify), localePlugin, requestLogPlugin],
+    plugins: [
+      ...limits.plugins,
+      transactionPlugin,
+      rateLimitHttpPlugin,
+      fastifyApolloDrainPlugin(fastify),
+      localePlugin,
+      requestLogPlugin,
+      // no cache hints are set or read: Apollo's default cache-control plugin only wrapped every field's resolver
+      ApolloServerPluginCacheControlDisabled(),
+    ],
   });
   await apollo.start();
 

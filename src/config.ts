@@ -65,7 +65,7 @@ export interface Config {
   /** Sign-in attempts per 15 minutes per account and per client address (all instances). */
   loginLimitPerAccount: number;
   loginLimitPerAddress: number;
-  /** Adds an x-sql-statements response header (the benchmark's N+1 check); never in production. */
+  /** Adds an x-sql-statements response header (the benchmark's N+1 check); off unless asked for, in production too. */
   exposeStatementCount: boolean;
   /** Evidence files: the largest file accepted, and the bytes a tenant may store in all (deduplicated). */
   fileMaxBytes: number;
@@ -300,7 +300,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitTenantPerMinute: intVar(env, 'RATE_LIMIT_TENANT_PER_MINUTE', 6000, 0, 10_000_000),
     loginLimitPerAccount: intVar(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 100_000),
     loginLimitPerAddress: intVar(env, 'LOGIN_LIMIT_PER_ADDRESS', 100, 1, 1_000_000),
-    exposeStatementCount: !production && boolVar(env, 'EXPOSE_STATEMENT_COUNT', false),
+    exposeStatementCount: boolVar(env, 'EXPOSE_STATEMENT_COUNT', false),
     fileMaxBytes: intVar(env, 'FILE_MAX_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     fileTenantQuotaBytes: intVar(env, 'FILE_TENANT_QUOTA_BYTES', 2 * 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     fileLinkTtlSeconds: intVar(env, 'FILE_LINK_TTL_SECONDS', 300, 1, 3600),

@@ -373,7 +373,14 @@ export const campaignService = {
     });
     const byCategory = rows.filter((r) => r.org_id === under.id && r.eligible > 0).map((r) => ({ category: r.category, ...counts(r) }));
     const children = new Map<string, ProgressCounts>();
-    for (const r of rows) if (r.org_id !== under.id) children.set(r.org_id, add(children.get(r.org_id) ?? ZERO, r));
+    for (const r of rows) {
+      if (r.org_id === under.id) continue;
+      if (!children.has(r.org_id)) {
+        const child = hydrate(ctx.tx, Org, 'o', r);
+        if (child) orgService.primeIfVisible(ctx, child);
+      }
+      children.set(r.org_id, add(children.get(r.org_id) ?? ZERO, r));
+    }
     return {
       ...byCategory.reduce(add, ZERO),
       byCategory: sortCategories(byCategory),
@@ -528,6 +535,32 @@ export const campaignService = {
   /** A result read with another statement (or its absence), for the loader of this request. */
   primeResult(ctx: RequestContext, campaignId: string, orgId: string, result: CampaignResult | null): void {
     resultLoader(ctx, campaignId).prime(orgId, result);
+  },
+
+  /**
+   * An org's result in the campaign `campaignId`, as resultFor(getOrThrow(campaignId), org) answers it,
+   * in one statement per request for every org that asks (a page of orgs each with its result): the
+   * campaign, its scope org (its visibility) and the results come together.
+   */
+  async resultInCampaign(ctx: RequestContext, campaignId: string, org: Org): Promise<CampaignResult | null> {
+    const viewer = requireUser(ctx);
+    const loaded = await ctx
+      .loader<string, CampaignResult | null>(`campaign.resultsChecked:${campaignId}`, async (orgIds) => {
+        const rows = await ctx.tx.query<Record<string, unknown>>(
+          `SELECT ${columnsOf(ctx.tx, Org, 's')}, ${columnsOf(ctx.tx, CampaignResult, 'r')}
+             FROM campaigns c
+             JOIN orgs s ON s.tenant_id = c.tenant_id AND s.id = c.scope_org_id
+             LEFT JOIN campaign_results r ON r.tenant_id = c.tenant_id AND r.campaign_id = c.id AND r.org_id = ANY($3::uuid[])
+            WHERE c.tenant_id = $1 AND c.id = $2`,
+          [viewer.tenantId, campaignId, [...orgIds]],
+        );
+        const scope = rows.length ? hydrate(ctx.tx, Org, 's', rows[0]) : null;
+        if (!scope || !orgService.primeIfVisible(ctx, scope)) return orgIds.map(() => campaignError('CAMPAIGN_NOT_FOUND'));
+        const results = rows.flatMap((row) => hydrate(ctx.tx, CampaignResult, 'r', row) ?? []);
+        return orgIds.map((id) => results.find((r) => r.orgId === id) ?? null);
+      })
+      .load(org.id);
+    return inScope(viewer, org.path) ? loaded : null;
   },
 
   /** An org's result, when the viewer reads the org fully (an ancestor shown as a breadcrumb keeps its figures private). */
@@ -756,7 +789,7 @@ function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null>
   return ctx
     .loader<string, Campaign | null>('campaign.byId', async (ids) => {
       // each campaign with its targets (a few rows, fixed at creation), which progress reads with it
-      const { entities, raw } = await ctx.tx
+      const query = ctx.tx
         .repository(Campaign)
         .createQueryBuilder('c')
         .addSelect(
@@ -764,9 +797,16 @@ function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null>
               FROM campaign_targets t WHERE t.tenant_id = c.tenant_id AND t.campaign_id = c.id)`,
           'c_targets',
         )
+        // the scope org comes along: findById's visibility check of it then needs no statement
+        .leftJoin('orgs', 'o', 'o.tenant_id = c.tenant_id AND o.id = c.scope_org_id');
+      for (const column of ctx.tx.manager.connection.getMetadata(Org).columns)
+        query.addSelect(`o.${column.databaseName}`, `o_${column.databaseName}`);
+      const { entities, raw } = await query
         .where('c.tenant_id = :t AND c.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
         .getRawAndEntities<{ c_id: string; c_targets: { dueOn: string; ratio: number | string }[] }>();
       for (const r of raw) {
+        const scope = hydrate(ctx.tx, Org, 'o', r);
+        if (scope) orgService.primeIfVisible(ctx, scope);
         const targets = r.c_targets.map((t) =>
           Object.assign(new CampaignTarget(), { tenantId: viewer.tenantId, campaignId: r.c_id, dueOn: t.dueOn, ratio: Number(t.ratio) }),
         );

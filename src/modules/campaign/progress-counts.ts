@@ -1,5 +1,6 @@
 import { RequestTransaction } from '../../db/request-transaction';
-import { OrgCategory } from '../org/org.entity';
+import { columnsOf } from '../../db/hydrate';
+import { Org, OrgCategory } from '../org/org.entity';
 
 /**
  * Maintained progress counts (migrations/1734170000000-progress-counts.ts): per campaign, per org (as the
@@ -95,9 +96,16 @@ export const progressCounts = {
    * Kept counts of `rootId` and of each of its direct children, in one statement: O(children), whatever
    * the size of the subtree below them.
    */
-  async rootAndChildren(tx: RequestTransaction, tenantId: string, campaignId: string, rootId: string): Promise<CountRow[]> {
-    return tx.query<CountRow>(
-      `WITH k AS (SELECT $3::uuid AS org_id UNION ALL SELECT o.id FROM orgs o WHERE o.tenant_id = $1 AND o.parent_id = $3)
+  async rootAndChildren(
+    tx: RequestTransaction,
+    tenantId: string,
+    campaignId: string,
+    rootId: string,
+  ): Promise<(CountRow & Record<string, unknown>)[]> {
+    // each child's org row comes along (columns `o_…`, repeated per category): the view names them
+    return tx.query<CountRow & Record<string, unknown>>(
+      `WITH k AS (SELECT $3::uuid AS org_id UNION ALL SELECT o.id FROM orgs o WHERE o.tenant_id = $1 AND o.parent_id = $3),
+       sums AS (
        SELECT k.org_id, x.category, sum(x.eligible)::int AS eligible, sum(x.evaluated)::int AS evaluated, sum(x.attained)::int AS attained
          FROM k CROSS JOIN LATERAL (
                SELECT c.category, c.eligible, c.evaluated, c.attained FROM progress_counts c
@@ -105,7 +113,9 @@ export const progressCounts = {
                UNION ALL
                SELECT d.category, d.eligible, d.evaluated, d.attained FROM progress_deltas d
                 WHERE d.tenant_id = $1 AND d.campaign_id = $2 AND d.org_id = k.org_id) x
-        GROUP BY k.org_id, x.category`,
+        GROUP BY k.org_id, x.category)
+       SELECT sums.*, ${columnsOf(tx, Org, 'o')}
+         FROM sums LEFT JOIN orgs o ON o.tenant_id = $1 AND o.id = sums.org_id AND o.id <> $3`,
       [tenantId, campaignId, rootId],
     );
   },

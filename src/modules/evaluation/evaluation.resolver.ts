@@ -329,7 +329,7 @@ export class OrgCampaignResolver {
     @Arg('campaignId', () => ID, { description: '创建活动' }) campaign: string,
     @Ctx() ctx: RequestContext,
   ): Promise<CampaignResult | null> {
-    return campaignService.resultFor(ctx, await campaignService.getOrThrow(ctx, idOf('Campaign', campaign)), org);
+    return campaignService.resultInCampaign(ctx, idOf('Campaign', campaign), org);
   }
 
   @FieldResolver(() => EvaluationConnection, {

@@ -133,14 +133,14 @@ function mayEdit(viewer: UserViewer, org: Org, kind: EvaluationKind): boolean {
 }
 
 async function ruleOf(ctx: RequestContext, campaign: Campaign): Promise<PassRule> {
-  return (await campaignService.version(ctx, campaign)).rule;
+  return (await frameworkService.scoringVersion(ctx, campaign.versionId)).rule;
 }
 
 const isLeaf = (criteria: Criterion[], c: Criterion) => !criteria.some((k) => k.parentId === c.id);
 
 /** The version an evaluation is scored under: its own when an upgrade left it behind (a finalized record), else its campaign's. */
 const scoringVersionOf = (ctx: RequestContext, campaign: Campaign, evaluation: Evaluation) =>
-  frameworkService.getVersion(ctx, evaluation.versionId ?? campaign.versionId);
+  frameworkService.scoringVersion(ctx, evaluation.versionId ?? campaign.versionId);
 
 /**
  * Scores an org's accepted evaluations (the latest of each kind) under the framework a superior tenant

@@ -168,12 +168,34 @@ async function loadVersion(ctx: RequestContext, id: string): Promise<FrameworkVe
   const viewer = requireUser(ctx);
   const version = await ctx
     .loader<string, FrameworkVersion | null>('framework.version', async (ids) => {
-      const rows = await ctx.tx.repository(FrameworkVersion).findBy(ids.map((v) => ({ tenantId: viewer.tenantId, id: v })));
-      return ids.map((v) => rows.find((r) => r.id === v) ?? null);
+      const { entities, raw } = await ctx.tx
+        .repository(FrameworkVersion)
+        .createQueryBuilder('v')
+        // as for the criteria below: a status this transaction wrote itself is no ground to keep the rule
+        .addSelect('pg_current_xact_id_if_assigned() IS NULL', 'read_only')
+        .where('v.tenant_id = :t AND v.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
+        .getRawAndEntities<{ read_only: boolean }>();
+      const readOnly = raw[0]?.read_only === true;
+      for (const v of entities) if (readOnly && v.status !== VersionStatus.DRAFT) rememberRule(`${viewer.tenantId}:${v.id}`, v);
+      return ids.map((v) => entities.find((r) => r.id === v) ?? null);
     })
     .load(id);
   if (!version) throw frameworkError('VERSION_NOT_FOUND');
   return version;
+}
+
+/**
+ * A version's id and rule as scoring reads them, kept by this process once the version is past its
+ * draft (a published or retired version's rule never changes; its status does, so it is not kept).
+ * Keyed by tenant and filled only from that tenant's own committed reads, as the criteria are.
+ */
+export type ScoringVersion = Pick<FrameworkVersion, 'id' | 'rule'>;
+const frozenRules = new Map<string, ScoringVersion>();
+
+function rememberRule(key: string, version: ScoringVersion): void {
+  frozenRules.delete(key);
+  frozenRules.set(key, { id: version.id, rule: version.rule });
+  if (frozenRules.size > FROZEN_CRITERIA_MAX) frozenRules.delete(frozenRules.keys().next().value as string);
 }
 
 /**
@@ -289,6 +311,17 @@ export const frameworkService = {
   },
 
   getVersion: loadVersion,
+
+  /** The id and rule of a version (what scoring needs): from this process's cache once published. */
+  async scoringVersion(ctx: RequestContext, id: string): Promise<ScoringVersion> {
+    const key = `${requireUser(ctx).tenantId}:${id}`;
+    const kept = frozenRules.get(key);
+    if (kept) {
+      rememberRule(key, kept);
+      return kept;
+    }
+    return loadVersion(ctx, id);
+  },
 
   /** A framework's versions, oldest first. */
   async versionsOf(ctx: RequestContext, framework: Framework, first: number, after?: string): Promise<Page<FrameworkVersion>> {

@@ -1,6 +1,6 @@
 import { SelectQueryBuilder } from 'typeorm';
 import { ancestorKeys, inScope, scopedRootsUnder, subtreeOf, underAnySql, visibleOrgSql } from '../../auth/scope';
-import { UserViewer, scopePaths } from '../../auth/viewer';
+import { READ_ROLES, UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { containsPattern } from '../../db/like';
 import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
@@ -64,6 +64,18 @@ export const orgService = {
   /** An org the caller read itself, already known visible to the viewer: later lookups by id need no statement. */
   prime(ctx: RequestContext, org: Org): void {
     orgByIdLoader(ctx).prime(org.id, org);
+  },
+
+  /**
+   * An org the caller read beside something else (a joined row): primed when the viewer may see it as
+   * findById reads it (inside its read scope or above it), so later lookups need no statement. Answers
+   * whether it is visible.
+   */
+  primeIfVisible(ctx: RequestContext, org: Org): boolean {
+    const roots = scopePaths(requireUser(ctx), READ_ROLES);
+    const visible = roots.some((root) => isAncestorOrSelf(root, org.path) || isAncestorOrSelf(org.path, root));
+    if (visible) orgByIdLoader(ctx).prime(org.id, org);
+    return visible;
   },
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<Org> {
