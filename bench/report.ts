@@ -89,7 +89,7 @@ export function targetsTable(targets: Target[]): string {
 }
 
 export function soakLine(soak: Soak | null): string {
-  if (!soak) return 'Memory soak: skipped (smoke mode).';
+  if (!soak) return 'Memory soak: skipped (smoke mode or --soak 0).';
   return (
     `Memory soak (${soak.seconds} s mixed ops 1–4, ${soak.connections} connections, RSS of our server every second): ` +
     `start ${f(soak.start)} MB, end ${f(soak.end)} MB, max ${f(soak.max)} MB, slope ${soak.slope >= 0 ? '+' : ''}${f(soak.slope, 2)} MB/min after the first 10 s; ` +
