@@ -1,7 +1,162 @@
 import { Client } from 'pg';
-import { RequestTransaction, withTransaction } from '../src/db/request-transaction';
 import { TestServer, startTestServer } from './helpers/server';
+import { withTransaction, RequestTransaction } from '../src/db/request-transaction';
 import { tenantId } from './helpers/sql';
+
+/**
+ * The database wall, read at the database (issues 2, 10 and 18): the catalog (tenant-leading keys, forced
+ * row-level security on every tenant table), row-level security with the server's own pool, and the
+ * federation definer functions. Each part with its own server, so the app loads once for the three.
+ */
+
+/** The live catalog, read as superuser: the multi-tenancy invariants hold for every table, not a sample. */
+describe('database catalog', () => {
+  let server: TestServer;
+  let db: Client;
+  beforeAll(async () => {
+    server = await startTestServer();
+    db = await server.superuser();
+  });
+  afterAll(() => server.close());
+
+  const tenantTables = async (): Promise<string[]> =>
+    (
+      await db.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+                      WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1`)
+    ).rows.map((r) => r.relname);
+
+  it('has tenant-owned tables', async () => {
+    expect(await tenantTables()).toEqual(expect.arrayContaining(['orgs', 'users', 'role_assignments', 'refresh_tokens']));
+  });
+
+  it('lists every table without tenant_id explicitly (registry tables only)', async () => {
+    const { rows } = await db.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'r'
+        AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id') ORDER BY 1`);
+    expect(rows.map((r) => r.relname)).toEqual(['platform_audit_log', 'platform_operators', 'schema_migrations', 'tenants']);
+  });
+
+  it('leads every primary key and every foreign key of a tenant-owned table with tenant_id', async () => {
+    const { rows } = await db.query(`
+      SELECT c.relname AS table, con.conname AS constraint, con.contype AS type,
+             (SELECT attname FROM pg_attribute WHERE attrelid = con.conrelid AND attnum = con.conkey[1]) AS first_column,
+             confrelid::regclass::text AS referenced
+        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND con.contype IN ('p', 'f')
+         AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')`);
+    const broken = rows.filter((r) => r.first_column !== 'tenant_id' && !(r.type === 'f' && r.referenced === 'tenants'));
+    expect(broken).toEqual([]);
+    // and each of those tables has a primary key at all
+    const tables = await tenantTables();
+    const withPk = new Set(rows.filter((r) => r.type === 'p').map((r) => r.table));
+    expect(tables.filter((t) => !withPk.has(t))).toEqual([]);
+  });
+
+  it('forces row-level security with a tenant policy on every tenant-owned table', async () => {
+    const { rows } = await db.query(`
+      SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+             (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND c.relkind = 'r'
+         AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')`);
+    expect(rows.filter((r) => !r.relrowsecurity || !r.relforcerowsecurity || Number(r.policies) === 0)).toEqual([]);
+  });
+
+  it('runs the server pool as a role that is no superuser, cannot bypass RLS and owns nothing', async () => {
+    const role = server.config.appDbRole;
+    const { rows } = await db.query(`SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = $1`, [role]);
+    expect(rows).toEqual([{ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false }]);
+    const owned = await db.query(`SELECT relname FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = $1)`, [role]);
+    expect(owned.rows).toEqual([]);
+    const [{ current_user: current }] = await server.database.dataSource.query(`SELECT current_user`);
+    expect(current).toBe(role);
+  });
+
+  it('keeps no owner connection open after migrations', async () => {
+    const { rows } = await db.query(
+      `SELECT usename, application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.usename === server.config.appDbRole)).toBe(true);
+  });
+});
+
+/** The second wall: with the server's own pool, a query that forgets its tenant filter still sees one tenant. */
+describe('row-level security', () => {
+  let server: TestServer;
+  let tenants: { id: string; slug: string }[];
+  beforeAll(async () => {
+    server = await startTestServer({ campaigns: true });
+    const su = await server.superuser();
+    tenants = (await su.query(`SELECT id, slug FROM tenants ORDER BY slug`)).rows;
+  });
+  afterAll(() => server.close());
+
+  /** Every tenant-owned table in the live catalog, not a list kept by hand. */
+  let tables: string[];
+  beforeAll(async () => {
+    const su = await server.superuser();
+    tables = (
+      await su.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')`)
+    ).rows.map((r) => r.relname);
+  });
+
+  it('shows only the current tenant’s rows to an unfiltered query on every tenant-owned table', async () => {
+    expect(tables.length).toBeGreaterThan(25);
+    const [jtj, szjg] = tenants.sort((a, b) => a.slug.localeCompare(b.slug));
+    for (const tenant of [jtj, szjg]) {
+      await withTransaction(server.database.dataSource, { tenantId: tenant.id }, async (tx) => {
+        let populated = 0;
+        for (const table of tables) {
+          const rows = await tx.query<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM ${table}`);
+          expect({ table, tenants: rows.map((r) => r.tenant_id) }).toEqual({ table, tenants: rows.length ? [tenant.id] : [] });
+          if (rows.length) populated++;
+        }
+        // not a vacuous pass: most tables hold rows of this tenant
+        expect(populated).toBeGreaterThan(15);
+        const orgs = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM orgs`);
+        expect(orgs[0].n).toBeGreaterThanOrEqual(30);
+        const others = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM tenants`);
+        expect(others[0].n).toBe(1);
+      });
+    }
+  });
+
+  it('shows nothing when no tenant is set', async () => {
+    await withTransaction(server.database.dataSource, {}, async (tx) => {
+      for (const table of [...tables, 'tenants', 'platform_operators']) {
+        const rows = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+        expect({ table, n: rows[0].n }).toEqual({ table, n: 0 });
+      }
+    });
+  });
+
+  it('refuses to write a row into another tenant', async () => {
+    const [jtj, szjg] = tenants;
+    await expect(
+      withTransaction(server.database.dataSource, { tenantId: jtj.id }, (tx) =>
+        tx.query(`INSERT INTO users (tenant_id, username, display_name, password_hash) VALUES ($1, 'intruder', 'x', 'x')`, [szjg.id]),
+      ),
+    ).rejects.toThrow(/row-level security/);
+  });
+
+  it('cannot update or delete another tenant’s rows even by primary key', async () => {
+    const [jtj, szjg] = tenants;
+    const su = await server.superuser();
+    const { rows } = await su.query(`SELECT id FROM orgs WHERE tenant_id = $1 LIMIT 1`, [szjg.id]);
+    const changed = await withTransaction(server.database.dataSource, { tenantId: jtj.id }, async (tx) => {
+      // TypeORM answers UPDATE/DELETE with [returned rows, affected count].
+      const [, updated] = await tx.query(`UPDATE orgs SET name = 'hijacked' WHERE id = $1 RETURNING id`, [rows[0].id]);
+      const [, deleted] = await tx.query(`DELETE FROM role_assignments WHERE tenant_id = $1 RETURNING id`, [szjg.id]);
+      return Number(updated) + Number(deleted);
+    });
+    expect(changed).toBe(0);
+    const after = await su.query(`SELECT name FROM orgs WHERE id = $1`, [rows[0].id]);
+    expect(after.rows[0].name).not.toBe('hijacked');
+  });
+});
 
 type Row = Record<string, unknown>;
 
