@@ -1,6 +1,20 @@
 import jwt from 'jsonwebtoken';
-import { TEST_JWT_SECRET, TestServer, codes, startTestServer } from './helpers/server';
+import { TEST_JWT_SECRET, TestServer, codes, startTestServer, GqlResponse, firstSignIn, tokens } from './helpers/server';
 import { count } from './helpers/sql';
+import { generateSync } from 'otplib';
+import { Client } from 'pg';
+import { withTransaction } from '../src/db/request-transaction';
+import { rawId, globalId } from './helpers/ids';
+import { orgIds } from './helpers/story';
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+/**
+ * Signing in (issues 2, 15 and 16): passwords and tokens, RS256 and algorithm confusion, the second factor
+ * (TOTP and recovery codes), and single sign-on with a tenant's OpenID Connect provider run inside the test.
+ * Each part with its own server (and provider); one file so the app loads once.
+ */
 
 const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken expiresAt viewer { kind username tenant { slug } user { username } roles { role org { name } } } } }`;
 const REFRESH = `mutation($t: String!) { refreshToken(input: { refreshToken: $t }) { accessToken refreshToken } }`;
@@ -209,5 +223,565 @@ describe('RS256 keys and algorithm confusion', () => {
     const res = await server.gql(VIEWER, {}, forged);
     expect(res.status).toBe(401);
     expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+/**
+ * Issue 15, the second factor, through HTTP, with real codes computed by otplib from the enrolment's
+ * otpauth:// URI: enrolment confirmed by one code, sign-in in two steps (a challenge token, then the
+ * code or a recovery code), a code replayed inside its window, a challenge token used with another
+ * user's code, a recovery code sent 20 times at once, the step's own throttle, the tenant's policy
+ * requiring a factor for a role (enrolment during sign-in), disabling by the user and by an admin over
+ * it only, and the database wall around secrets and recovery codes.
+ */
+const ENV = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0', LOGIN_LIMIT_PER_ADDRESS: '100000' };
+
+const TOTP_LOGIN = `mutation($input: LoginInput!) { login(input: $input) { step accessToken challengeToken recoveryCodes } }`;
+const COMPLETE = `mutation($input: CompleteSignInInput!) { completeSignIn(input: $input) { step stepLabel accessToken challengeToken recoveryCodes } }`;
+const ENROL = `mutation($input: EnrolTotpInput) { enrolTotp(input: $input) { otpauthUri secret } }`;
+const CONFIRM = `mutation($code: String!) { confirmTotp(input: { totpCode: $code }) { recoveryCodes } }`;
+const DISABLE = `mutation($input: DisableTotpInput!) { disableTotp(input: $input) }`;
+const DISABLE_FOR = `mutation($id: ID!) { disableUserTotp(input: { userId: $id }) { username totpEnabled recoveryCodesLeft } }`;
+const FACTOR = `query($id: ID!) { node(id: $id) { ... on User { username totpEnabled recoveryCodesLeft } } }`;
+const UPDATE_POLICY = `mutation($input: UpdateAccountPolicyInput!) { updateAccountPolicy(input: $input) { totpRoles totpRoleLabels } }`;
+
+const reasons = (res: GqlResponse) => (res.errors ?? []).map((e) => `${e.extensions?.code}/${e.extensions?.reason}`);
+/** The code an authenticator shows now (or `shift` time steps away). */
+const code = (secret: string, shift = 0) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + shift * 30 });
+
+describe('second factor: TOTP (issue 15)', () => {
+  let server: TestServer;
+  let su: Client;
+  let t: Record<'admin' | 'member' | 'supervisor' | 'secretary' | 'leader' | 'deputy', string>;
+  let foreign: string;
+  let ids: Record<string, string>;
+  let roadAdmin: string;
+  const userIds: Record<string, string> = {};
+  const secrets: Record<string, string> = {};
+  const recoveryOf: Record<string, string[]> = {};
+  /** The code each enrolment was confirmed with (used: refused from then on). */
+  const confirmedWith: Record<string, string> = {};
+
+  const gql = (query: string, variables: Record<string, unknown> = {}, token?: string) => server.gql(query, variables, token);
+  const login = (username: string, password = 'demo') => gql(TOTP_LOGIN, { input: { tenant: 'jtj', username, password } });
+
+  /** Enrols a signed-in user: the URI read as an authenticator reads it, confirmed with the code it shows. */
+  async function enrol(username: string, token: string): Promise<string[]> {
+    const res = await gql(ENROL, {}, token);
+    expect(res.errors).toBeUndefined();
+    const uri = new URL(res.data.enrolTotp.otpauthUri);
+    expect(uri.protocol).toBe('otpauth:');
+    expect(uri.host).toBe('totp');
+    expect(decodeURIComponent(uri.pathname)).toBe(`/市交通运输局:${username}@jtj`);
+    expect(uri.searchParams.get('issuer')).toBe('市交通运输局');
+    const secret = uri.searchParams.get('secret')!;
+    expect(secret).toBe(res.data.enrolTotp.secret);
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    secrets[username] = secret;
+    confirmedWith[username] = code(secret);
+    const confirmed = await gql(CONFIRM, { code: confirmedWith[username] }, token);
+    expect(confirmed.errors).toBeUndefined();
+    return confirmed.data.confirmTotp.recoveryCodes;
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: ENV });
+    su = await server.superuser();
+    ids = await orgIds(server, 'jtj');
+    t = await tokens(server, 'jtj', ['admin', 'member', 'supervisor', 'secretary', 'leader', 'deputy'] as const);
+    foreign = await server.token('szjg', 'admin');
+    const users = await gql(`{ users(first: 100) { nodes { id username } } }`, {}, t.admin);
+    for (const u of users.data.users.nodes) userIds[u.username] = u.id;
+    // a TENANT_ADMIN over 市公路管理处党委: a sibling of 市公交集团党委, where secretary and member are
+    const created = await gql(
+      `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+      { input: { username: 'road-admin', displayName: '公路处组织员', password: 'road-admin-initial', orgId: ids['市公路管理处党委'] } },
+      t.admin,
+    );
+    await gql(
+      `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+      { input: { userId: created.data.createUser.id, role: 'TENANT_ADMIN', orgId: ids['市公路管理处党委'] } },
+      t.admin,
+    );
+    roadAdmin = (await firstSignIn(server.url, 'jtj', 'road-admin', 'road-admin-initial')).accessToken;
+  });
+  afterAll(() => server.close());
+
+  it('computes RFC 6238 codes in the database (the RFC’s own test vector) and keeps secrets from the app role', async () => {
+    // RFC 6238 appendix B, SHA-1, T = 59 s: step 1, 94287082 → its last six digits
+    const vector = await su.query(`SELECT app_totp_code(convert_to('12345678901234567890', 'UTF8'), 1) AS c`);
+    expect(vector.rows[0].c).toBe('287082');
+    const pool = server.database.dataSource;
+    const [{ id: tenantId }] = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows;
+    const sqlstate = async (sql: string) => {
+      try {
+        await withTransaction(pool, { tenantId, platform: true }, (tx) => tx.query(sql));
+        return undefined;
+      } catch (error) {
+        return (error as { driverError?: { code?: string } }).driverError?.code;
+      }
+    };
+    for (const sql of [
+      `SELECT secret FROM user_totp`,
+      `SELECT * FROM user_totp`,
+      `SELECT app_totp_code(secret, 1) FROM user_totp`,
+      `SELECT code_hash FROM recovery_codes`,
+      `SELECT * FROM recovery_codes`,
+      `SELECT 1 FROM recovery_codes WHERE code_hash <> ''`,
+    ]) {
+      expect({ sql, state: await sqlstate(sql) }).toEqual({ sql, state: '42501' });
+    }
+    expect(await sqlstate(`SELECT user_id, enabled_at, last_step FROM user_totp`)).toBeUndefined();
+  });
+
+  it('enrols with the otpauth URI and one confirming code, then signs in in two steps with real codes', async () => {
+    expect(reasons(await gql(CONFIRM, { code: '123456' }, t.member))).toEqual(['CONFLICT/TOTP_NOT_ENROLLED']);
+    const pending = await gql(ENROL, {}, t.member);
+    const secret = pending.data.enrolTotp.secret;
+    // a wrong code confirms nothing
+    const wrong = String((Number(code(secret)) + 1) % 1_000_000).padStart(6, '0');
+    expect(reasons(await gql(CONFIRM, { code: wrong }, t.member))).toEqual(['UNAUTHENTICATED/TOTP_CODE_INVALID']);
+    expect((await gql(FACTOR, { id: userIds.member }, t.member)).data.node.totpEnabled).toBe(false);
+    // a second enrolment replaces the pending secret: the first one's codes stop working
+    const recovery = await enrol('member', t.member);
+    recoveryOf.member = recovery;
+    expect(recovery).toHaveLength(10);
+    expect(new Set(recovery).size).toBe(10);
+    for (const c of recovery) expect(c).toMatch(/^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$/);
+    expect((await gql(FACTOR, { id: userIds.member }, t.member)).data.node).toEqual({
+      username: 'member',
+      totpEnabled: true,
+      recoveryCodesLeft: 10,
+    });
+    expect(reasons(await gql(ENROL, {}, t.member))).toEqual(['CONFLICT/TOTP_ALREADY_ENABLED']);
+    // stored hashed: no recovery code in the table
+    const stored = await su.query(`SELECT code_hash FROM recovery_codes WHERE user_id = $1`, [rawId(userIds.member)]);
+    expect(stored.rows).toHaveLength(10);
+    for (const c of recovery) expect(JSON.stringify(stored.rows)).not.toContain(c.replace(/-/g, ''));
+
+    const first = await login('member');
+    expect(first.data.login).toMatchObject({ step: 'TOTP', accessToken: null });
+    const challenge = first.data.login.challengeToken;
+    expect(codes(await gql(`{ viewer { username } }`, {}, challenge))).toEqual(['UNAUTHENTICATED']);
+    expect(reasons(await gql(COMPLETE, { input: { challengeToken: challenge, newPassword: 'Some#pass1' } }))).toEqual([
+      'BAD_USER_INPUT/SIGN_IN_STEP_INPUT',
+    ]);
+    expect(reasons(await gql(COMPLETE, { input: { challengeToken: challenge, totpCode: wrong } }))).toEqual([
+      'UNAUTHENTICATED/TOTP_CODE_INVALID',
+    ]);
+    // the confirming code was this step's: the next step's code (within the window) signs in
+    const next = code(secrets.member, 1);
+    const done = await gql(COMPLETE, { input: { challengeToken: challenge, totpCode: next } });
+    expect(done.data.completeSignIn.step).toBe('DONE');
+    expect((await gql(`{ viewer { username } }`, {}, done.data.completeSignIn.accessToken)).data.viewer.username).toBe('member');
+    // the same code again, inside its window, with a fresh challenge: refused (no replay)
+    const again = await login('member');
+    expect(reasons(await gql(COMPLETE, { input: { challengeToken: again.data.login.challengeToken, totpCode: next } }))).toEqual([
+      'UNAUTHENTICATED/TOTP_CODE_INVALID',
+    ]);
+    t.member = done.data.completeSignIn.accessToken;
+  });
+
+  it('binds a challenge token to its user: another user’s code, a forged or an expired token open nothing', async () => {
+    const { accessToken } = (await login('supervisor')).data.login;
+    await enrol('supervisor', accessToken);
+    const memberChallenge = (await login('member')).data.login.challengeToken;
+    // the supervisor's valid code, sent with the member's challenge
+    expect(reasons(await gql(COMPLETE, { input: { challengeToken: memberChallenge, totpCode: code(secrets.supervisor, 1) } }))).toEqual([
+      'UNAUTHENTICATED/TOTP_CODE_INVALID',
+    ]);
+    const [h, p, s] = memberChallenge.split('.');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: rawId(userIds.supervisor) })).toString('base64url')}.${s}`;
+    const expired = `${h}.${Buffer.from(JSON.stringify({ ...claims, exp: claims.iat - 1 })).toString('base64url')}.${s}`;
+    for (const token of [forged, expired, accessToken]) {
+      expect(reasons(await gql(COMPLETE, { input: { challengeToken: token, totpCode: code(secrets.supervisor, 1) } }))).toEqual([
+        'UNAUTHENTICATED/SIGN_IN_CHALLENGE_INVALID',
+      ]);
+    }
+    // a challenge is no access token, and an access token is no challenge
+    expect(claims.aud).toBe('party-platform-api#sign-in');
+  });
+
+  it('takes a recovery code once, even sent 20 times at once', async () => {
+    const token = (await login('deputy')).data.login.accessToken;
+    const recovery = await enrol('deputy', token);
+    // twenty challenges, one sign-in after the other (concurrent sign-ins of one account meet its throttle)
+    const challenges: string[] = [];
+    for (let i = 0; i < 20; i++) challenges.push((await login('deputy')).data.login.challengeToken);
+    const answers = await Promise.all(
+      challenges.map((challengeToken) => gql(COMPLETE, { input: { challengeToken, recoveryCode: recovery[0].toUpperCase() } })),
+    );
+    const done = answers.filter((a) => a.data?.completeSignIn?.step === 'DONE');
+    expect(done).toHaveLength(1);
+    for (const a of answers.filter((x) => x.errors)) {
+      expect(a.status).toBeLessThan(500);
+      expect(['UNAUTHENTICATED/TOTP_CODE_INVALID', 'RATE_LIMITED/TOTP_RATE_LIMITED']).toContain(reasons(a)[0]);
+    }
+    expect((await gql(FACTOR, { id: userIds.deputy }, t.admin)).data.node.recoveryCodesLeft).toBe(9);
+    const used = await su.query(`SELECT count(*)::int AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NOT NULL`, [
+      rawId(userIds.deputy),
+    ]);
+    expect(used.rows[0].n).toBe(1);
+  });
+
+  it('throttles the code step on its own: past the limit even the right code waits', async () => {
+    const token = (await login('leader')).data.login.accessToken;
+    await enrol('leader', token);
+    const challenge = (await login('leader')).data.login.challengeToken;
+    const tries = [];
+    for (let i = 0; i < 10; i++) tries.push(reasons(await gql(COMPLETE, { input: { challengeToken: challenge, totpCode: '000000' } }))[0]);
+    expect(tries.filter((r) => r === 'UNAUTHENTICATED/TOTP_CODE_INVALID').length).toBeGreaterThanOrEqual(9);
+    const limited = await gql(COMPLETE, { input: { challengeToken: challenge, totpCode: code(secrets.leader, 1) } });
+    expect(limited.status).toBe(429);
+    expect(limited.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'TOTP_RATE_LIMITED' });
+    expect(Number(limited.errors![0].extensions!.retryAfterSeconds)).toBeGreaterThan(800);
+    // the password throttle is another: the leader still passes the password step
+    expect((await login('leader')).data.login.step).toBe('TOTP');
+  });
+
+  it('lets a user disable its own factor with a current code or a recovery code', async () => {
+    expect(reasons(await gql(DISABLE, { input: {} }, t.member))).toEqual(['BAD_USER_INPUT/SIGN_IN_STEP_INPUT']);
+    expect(reasons(await gql(DISABLE, { input: { recoveryCode: 'aaaa-bbbb-cccc-dddd' } }, t.member))).toEqual([
+      'UNAUTHENTICATED/TOTP_CODE_INVALID',
+    ]);
+    expect((await gql(DISABLE, { input: { recoveryCode: recoveryOf.member[3] } }, t.member)).data.disableTotp).toBe(true);
+    expect((await gql(FACTOR, { id: userIds.member }, t.member)).data.node).toMatchObject({ totpEnabled: false, recoveryCodesLeft: 0 });
+    expect(await su.query(`SELECT 1 FROM recovery_codes WHERE user_id = $1`, [rawId(userIds.member)])).toMatchObject({ rowCount: 0 });
+    expect((await login('member')).data.login.step).toBe('DONE');
+    // with a current code: the enrolment used this step's code, so the next step's is current and unused
+    const inspector = (await login('inspector')).data.login.accessToken;
+    await enrol('inspector', inspector);
+    expect(reasons(await gql(DISABLE, { input: { totpCode: confirmedWith.inspector } }, inspector))).toEqual([
+      'UNAUTHENTICATED/TOTP_CODE_INVALID',
+    ]);
+    expect((await gql(DISABLE, { input: { totpCode: code(secrets.inspector, 1) } }, inspector)).data.disableTotp).toBe(true);
+    expect((await login('inspector')).data.login.step).toBe('DONE');
+    expect(reasons(await gql(DISABLE, { input: { totpCode: code(secrets.inspector, 1) } }, inspector))).toEqual([
+      'CONFLICT/TOTP_NOT_ENABLED',
+    ]);
+  });
+
+  it('follows the policy: a required role enrols during sign-in, cannot disable itself; an admin over it can, nobody else', async () => {
+    expect(reasons(await gql(UPDATE_POLICY, { input: { totpRoles: ['SECRETARY'] } }, roadAdmin))).toEqual(['FORBIDDEN/NOT_POLICY_ADMIN']);
+    const policy = await gql(UPDATE_POLICY, { input: { totpRoles: ['SECRETARY', 'SECRETARY'] } }, t.admin);
+    expect(policy.data.updateAccountPolicy).toEqual({ totpRoles: ['SECRETARY'], totpRoleLabels: ['书记'] });
+    // the secretary's open session stays; its next sign-in asks for enrolment first
+    const first = await login('secretary');
+    expect(first.data.login.step).toBe('TOTP_ENROLMENT');
+    const challenge = first.data.login.challengeToken;
+    expect(reasons(await gql(COMPLETE, { input: { challengeToken: challenge, totpCode: '123456' } }))).toEqual([
+      'CONFLICT/TOTP_NOT_ENROLLED',
+    ]);
+    const pending = await gql(ENROL, { input: { challengeToken: challenge } });
+    expect(pending.errors).toBeUndefined();
+    secrets.secretary = pending.data.enrolTotp.secret;
+    const done = await gql(COMPLETE, { input: { challengeToken: challenge, totpCode: code(secrets.secretary) } });
+    expect(done.data.completeSignIn.step).toBe('DONE');
+    expect(done.data.completeSignIn.recoveryCodes).toHaveLength(10);
+    const token = done.data.completeSignIn.accessToken;
+    // the enrolment challenge is spent
+    expect(reasons(await gql(ENROL, { input: { challengeToken: challenge } }))).toEqual(['UNAUTHENTICATED/SIGN_IN_CHALLENGE_INVALID']);
+    expect(reasons(await gql(DISABLE, { input: { totpCode: code(secrets.secretary, 1) } }, token))).toEqual([
+      'CONFLICT/TOTP_REQUIRED_BY_POLICY',
+    ]);
+    // an admin disables it (a lost phone): refused to the member, the supervisor, another tenant and the sibling subtree's admin
+    for (const other of [t.member, t.supervisor, foreign, roadAdmin]) {
+      expect(reasons(await gql(DISABLE_FOR, { id: userIds.secretary }, other))).toEqual(['NOT_FOUND/USER_NOT_FOUND']);
+    }
+    const off = await gql(DISABLE_FOR, { id: userIds.secretary }, t.admin);
+    expect(off.data.disableUserTotp).toEqual({ username: 'secretary', totpEnabled: false, recoveryCodesLeft: 0 });
+    expect((await login('secretary')).data.login.step).toBe('TOTP_ENROLMENT');
+    await gql(UPDATE_POLICY, { input: { totpRoles: [] } }, t.admin);
+    expect((await login('secretary')).data.login.step).toBe('DONE');
+  });
+
+  it('asks a reset account with a factor for its code first, then for the new password', async () => {
+    const reset = await gql(
+      `mutation($id: ID!) { resetPassword(input: { userId: $id }) { temporaryPassword } }`,
+      { id: userIds.supervisor },
+      t.admin,
+    );
+    const temporary = reset.data.resetPassword.temporaryPassword;
+    const first = await login('supervisor', temporary);
+    expect(first.data.login.step).toBe('TOTP');
+    const second = await gql(COMPLETE, {
+      input: { challengeToken: first.data.login.challengeToken, totpCode: code(secrets.supervisor, 1) },
+    });
+    expect(second.data.completeSignIn).toMatchObject({ step: 'PASSWORD_CHANGE', accessToken: null });
+    // the password step's token is no second-factor token
+    expect(
+      reasons(
+        await gql(COMPLETE, { input: { challengeToken: second.data.completeSignIn.challengeToken, totpCode: code(secrets.supervisor) } }),
+      ),
+    ).toEqual(['BAD_USER_INPUT/SIGN_IN_STEP_INPUT']);
+    const done = await gql(COMPLETE, { input: { challengeToken: second.data.completeSignIn.challengeToken, newPassword: 'Fresh#Start9' } });
+    expect(done.data.completeSignIn.step).toBe('DONE');
+  });
+});
+
+/**
+ * Issue 15, single sign-on, end to end against a real OpenID Connect provider (oidc-provider 8, in a child
+ * process on loopback): the browser's redirects driven with fetch, the provider's own login and consent,
+ * the code exchanged by the server with PKCE, the ID token checked by openid-client. Then the attacks: a
+ * forged state, a replayed callback, a replayed code, an ID token for another client, a subject unknown to
+ * the tenant, a linked user disabled locally, the one-time code replayed; and who may configure and link.
+ */
+const NO_LIMITS = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' };
+const SECRET = 'jtj-client-secret-0123456789';
+const RETURN = 'http://127.0.0.1:9/after-sign-in';
+
+describe('single sign-on with a tenant’s OpenID Connect provider', () => {
+  let server: TestServer;
+  let su: Client;
+  let provider: ChildProcess;
+  let issuer: string;
+  let root: string;
+  let member: string;
+  let otherRoot: string;
+  let callbackBase: string;
+
+  const gql = (q: string, v: Record<string, unknown> = {}, t?: string) => server.gql(q, v, t);
+  const userId = async (username: string) =>
+    globalId(
+      'User',
+      (await su.query(`SELECT u.id FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE t.slug = 'jtj' AND u.username = $1`, [username]))
+        .rows[0].id,
+    );
+
+  /** The browser: our start route, then the provider's redirects (with its cookies) up to our callback URL, not followed. */
+  async function authorize(loginHint: string, tenant = 'jtj'): Promise<string> {
+    const started = await fetch(`${server.baseUrl}/sso/${tenant}/start`, { redirect: 'manual' });
+    if (started.status !== 302) throw new Error(`start answered ${started.status}: ${await started.text()}`);
+    const first = new URL(started.headers.get('location')!);
+    first.searchParams.set('login_hint', loginHint);
+    const jar = new Map<string, string>();
+    let next = first.href;
+    for (let hop = 0; hop < 12; hop++) {
+      if (next.startsWith(callbackBase)) return next;
+      const res = await fetch(next, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      for (const cookie of res.headers.getSetCookie()) {
+        const [pair] = cookie.split(';');
+        const at = pair.indexOf('=');
+        jar.set(pair.slice(0, at).trim(), pair.slice(at + 1));
+      }
+      const location = res.headers.get('location');
+      if (!location) throw new Error(`stuck at ${next}: ${res.status} ${await res.text()}`);
+      next = new URL(location, next).href;
+    }
+    throw new Error('too many redirects');
+  }
+
+  /** Our callback: where it sends the browser back to, as the fragment's parameters. */
+  async function callback(url: string): Promise<Record<string, string>> {
+    const res = await fetch(url, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location')!);
+    expect(`${location.origin}${location.pathname}`).toBe(RETURN);
+    expect(location.search).toBe('');
+    return Object.fromEntries(new URLSearchParams(location.hash.slice(1)));
+  }
+
+  const exchange = (token: string) =>
+    gql(`mutation($i: SsoSignInInput!) { signInWithSso(input: $i) { accessToken refreshToken viewer { username kind } } }`, {
+      i: { token },
+    });
+
+  const ssoLog = async () =>
+    (await gql(`{ auditLog(first: 50, action: "ssoSignIn") { nodes { outcome reason account data } } }`, {}, root)).data.auditLog.nodes as {
+      outcome: string;
+      reason: string | null;
+      account: string | null;
+      data: Record<string, unknown>;
+    }[];
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: NO_LIMITS });
+    su = await server.superuser();
+    callbackBase = `${server.baseUrl}/sso/jtj/callback`;
+    const client = (id: string, secret: string) => ({
+      client_id: id,
+      client_secret: secret,
+      redirect_uris: [callbackBase],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    provider = spawn(process.execPath, [path.join(__dirname, 'helpers', 'oidc-provider.mjs')], {
+      env: {
+        ...process.env,
+        OIDC_CLIENTS: JSON.stringify([client('platform-jtj', SECRET), client('other-client', 'other-client-secret-0123456789')]),
+        OIDC_ACCOUNTS: JSON.stringify({
+          'idp-secretary': { name: '第一车队党支部书记', employee_number: 'secretary' },
+          'idp-member': { name: '党员', employee_number: 'not-a-username' },
+          'idp-stranger': { name: '外单位人员', employee_number: 'nobody-here' },
+          'idp-deputy': { name: '副组长', employee_number: 'deputy' },
+          'evil-aud': { name: '受骗者', employee_number: 'secretary2' },
+        }),
+      },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: provider.stdout! }).once('line', resolve);
+      provider.once('exit', (code) => reject(new Error(`provider exited ${code}`)));
+    });
+    issuer = JSON.parse(line).issuer;
+    [root, member, otherRoot] = await Promise.all([
+      server.token('jtj', 'admin'),
+      server.token('jtj', 'member'),
+      server.token('szjg', 'admin'),
+    ]);
+  });
+  afterAll(async () => {
+    provider?.stdin?.end();
+    provider?.kill();
+    await server.close();
+  });
+
+  it('lets only a root admin configure it, keeps the secret unreadable, and refuses bad URLs', async () => {
+    const configure = `mutation($i: SsoProviderInput!) { configureSso(input: $i) { issuer clientId redirectUri returnUrl matchClaim enabled hasClientSecret } }`;
+    const good = {
+      issuer,
+      clientId: 'platform-jtj',
+      clientSecret: SECRET,
+      redirectUri: callbackBase,
+      returnUrl: RETURN,
+      matchClaim: 'employee_number',
+    };
+    expect(reasons(await gql(configure, { i: good }, member))).toEqual(['FORBIDDEN/SSO_NOT_ROOT_ADMIN']);
+    expect(reasons(await gql(`{ ssoProvider { issuer } }`, {}, member))).toEqual(['FORBIDDEN/SSO_NOT_ROOT_ADMIN']);
+    expect(reasons(await gql(configure, { i: { ...good, clientSecret: undefined } }, root))).toEqual([
+      'BAD_USER_INPUT/SSO_SECRET_REQUIRED',
+    ]);
+    expect(reasons(await gql(configure, { i: { ...good, issuer: 'http://idp.example.org' } }, root))).toEqual([
+      'BAD_USER_INPUT/SSO_URL_INVALID',
+    ]);
+    expect(reasons(await gql(configure, { i: { ...good, redirectUri: `${server.baseUrl}/sso/szjg/callback` } }, root))).toEqual([
+      'BAD_USER_INPUT/SSO_REDIRECT_PATH',
+    ]);
+    expect(reasons(await gql(configure, { i: { ...good, returnUrl: 'javascript:alert(1)' } }, root))).toEqual([
+      'BAD_USER_INPUT/SSO_URL_INVALID',
+    ]);
+    expect(await su.query(`SELECT count(*)::int AS n FROM sso_providers`)).toMatchObject({ rows: [{ n: 0 }] });
+
+    const saved = await gql(configure, { i: good }, root);
+    expect(saved.errors).toBeUndefined();
+    expect(saved.data.configureSso).toEqual({ ...good, clientSecret: undefined, enabled: true, hasClientSecret: true });
+    // a partial change keeps the secret
+    const renamed = await gql(configure, { i: { enabled: true } }, root);
+    expect(renamed.data.configureSso.hasClientSecret).toBe(true);
+    // no field answers the secret, and the pool's role cannot select it
+    const schema = await gql(`{ __type(name: "SsoProvider") { fields { name } } }`);
+    expect(JSON.stringify(schema.data)).not.toMatch(/clientSecret"/);
+    const app = new Client({ connectionString: (server.database.dataSource.options as { url: string }).url });
+    await app.connect();
+    try {
+      const tenant = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
+      await app.query(`SELECT set_config('app.tenant_id', $1, false)`, [tenant]);
+      await expect(app.query(`SELECT client_secret FROM sso_providers`)).rejects.toThrow(/permission denied/);
+      await expect(app.query(`SELECT * FROM sso_providers`)).rejects.toThrow(/permission denied/);
+    } finally {
+      await app.end();
+    }
+    // another tenant sees no provider and has no sign-on
+    expect((await gql(`{ ssoProvider { issuer } }`, {}, otherRoot)).data.ssoProvider).toBeNull();
+    expect((await fetch(`${server.baseUrl}/sso/szjg/start`, { redirect: 'manual' })).status).toBe(404);
+    expect((await fetch(`${server.baseUrl}/sso/no-such-tenant/start`, { redirect: 'manual' })).status).toBe(404);
+  });
+
+  it('signs in through the provider: a matched claim links the user on the first sign-in, the code is exchanged once for the platform’s tokens', async () => {
+    const url = await authorize('idp-secretary');
+    const back = await callback(url);
+    expect(Object.keys(back)).toEqual(['ssoCode']);
+    const signed = await exchange(back.ssoCode);
+    expect(signed.errors).toBeUndefined();
+    expect(signed.data.signInWithSso.viewer).toEqual({ username: 'secretary', kind: 'USER' });
+    const viewer = await gql(`{ viewer { username } }`, {}, signed.data.signInWithSso.accessToken);
+    expect(viewer.data.viewer.username).toBe('secretary');
+    // the one-time code again, or forged, or with another tenant's id: refused alike
+    expect(reasons(await exchange(back.ssoCode))).toEqual(['UNAUTHENTICATED/SSO_CODE_INVALID']);
+    expect(reasons(await exchange(`${back.ssoCode.split('.')[0]}.${'A'.repeat(43)}`))).toEqual(['UNAUTHENTICATED/SSO_CODE_INVALID']);
+    expect(reasons(await exchange('garbage'))).toEqual(['UNAUTHENTICATED/SSO_CODE_INVALID']);
+    // linked now: the admin sees the subject
+    const seen = await gql(`query($id: ID!) { node(id: $id) { ... on User { ssoSubject } } }`, { id: await userId('secretary') }, root);
+    expect(seen.data.node.ssoSubject).toBe('idp-secretary');
+    expect((await ssoLog())[0]).toEqual(expect.objectContaining({ outcome: 'SUCCESS', account: 'secretary', reason: null }));
+  });
+
+  it('refuses a forged state, a replayed callback and a replayed code, and issues nothing', async () => {
+    const codesBefore = (await su.query(`SELECT count(*)::int AS n FROM sso_codes`)).rows[0].n;
+    const url = new URL(await authorize('idp-secretary'));
+    const forged = new URL(url);
+    forged.searchParams.set('state', 'forged-state-value');
+    expect(await callback(forged.href)).toEqual({ ssoError: 'SSO_STATE_INVALID' });
+    // the genuine callback still works once, then not again
+    expect(Object.keys(await callback(url.href))).toEqual(['ssoCode']);
+    expect(await callback(url.href)).toEqual({ ssoError: 'SSO_STATE_INVALID' });
+    // the same code under a fresh, genuine state: the provider refuses the used code
+    const fresh = new URL(await authorize('idp-secretary'));
+    fresh.searchParams.set('code', url.searchParams.get('code')!);
+    expect(await callback(fresh.href)).toEqual({ ssoError: 'SSO_PROVIDER_FAILED' });
+    expect((await su.query(`SELECT count(*)::int AS n FROM sso_codes`)).rows[0].n).toBe(codesBefore + 1);
+    const log = await ssoLog();
+    expect(log.filter((e) => e.reason === 'SSO_STATE_INVALID')).toHaveLength(2);
+    expect(log.find((e) => e.reason === 'SSO_PROVIDER_FAILED')?.data.detail).toMatch(/invalid_grant|ResponseBodyError/);
+  });
+
+  it('refuses an ID token addressed to another client (wrong audience)', async () => {
+    const back = await callback(await authorize('evil-aud'));
+    expect(back).toEqual({ ssoError: 'SSO_PROVIDER_FAILED' });
+    const [entry] = await ssoLog();
+    expect(entry).toEqual(expect.objectContaining({ outcome: 'FAILURE', reason: 'SSO_PROVIDER_FAILED', account: null }));
+    expect(entry.data.detail).toMatch(/aud/);
+    // and secretary2 (whom the forged token names) was not linked
+    expect((await su.query(`SELECT count(*)::int AS n FROM sso_identities WHERE subject = 'evil-aud'`)).rows[0].n).toBe(0);
+  });
+
+  it('never creates a user for a subject the tenant does not know, and refuses a linked user disabled locally at once', async () => {
+    const users = (await su.query(`SELECT count(*)::int AS n FROM users`)).rows[0].n;
+    expect(await callback(await authorize('idp-stranger'))).toEqual({ ssoError: 'SSO_SIGN_IN_REFUSED' });
+    expect((await su.query(`SELECT count(*)::int AS n FROM users`)).rows[0].n).toBe(users);
+    expect((await ssoLog())[0]).toEqual(
+      expect.objectContaining({ outcome: 'FAILURE', reason: 'SSO_USER_UNKNOWN', account: 'sso:idp-stranger' }),
+    );
+
+    // deputy signs in (linked by its claim), then is disabled: refused at the next sign-on
+    expect(Object.keys(await callback(await authorize('idp-deputy')))).toEqual(['ssoCode']);
+    const disabled = await gql(
+      `mutation($i: SetUserDisabledInput!) { setUserDisabled(input: $i) { disabled } }`,
+      { i: { userId: await userId('deputy'), disabled: true } },
+      root,
+    );
+    expect(disabled.errors).toBeUndefined();
+    expect(await callback(await authorize('idp-deputy'))).toEqual({ ssoError: 'SSO_SIGN_IN_REFUSED' });
+    expect((await ssoLog())[0]).toEqual(expect.objectContaining({ reason: 'SSO_USER_DISABLED', account: 'deputy' }));
+  });
+
+  it('links a subject by an admin over the user only, one subject per user and one user per subject', async () => {
+    const link = `mutation($i: LinkSsoIdentityInput!) { linkSsoIdentity(input: $i) { username ssoSubject } }`;
+    const memberId = await userId('member');
+    expect(reasons(await gql(link, { i: { userId: memberId, subject: 'idp-member' } }, member))).toEqual(['FORBIDDEN/SSO_NOT_USER_ADMIN']);
+    expect(reasons(await gql(link, { i: { userId: memberId, subject: 'idp-member' } }, otherRoot))).toEqual(['NOT_FOUND/USER_NOT_FOUND']);
+    expect(reasons(await gql(link, { i: { userId: memberId, subject: 'idp-secretary' } }, root))).toEqual(['CONFLICT/SSO_SUBJECT_TAKEN']);
+    // before the link, idp-member (whose claim names no user) is refused
+    expect(await callback(await authorize('idp-member'))).toEqual({ ssoError: 'SSO_SIGN_IN_REFUSED' });
+    const linked = await gql(link, { i: { userId: memberId, subject: 'idp-member' } }, root);
+    expect(linked.data.linkSsoIdentity).toEqual({ username: 'member', ssoSubject: 'idp-member' });
+    const back = await callback(await authorize('idp-member'));
+    expect((await exchange(back.ssoCode)).data.signInWithSso.viewer.username).toBe('member');
+    expect(reasons(await gql(link, { i: { userId: memberId, subject: 'idp-member-2' } }, root))).toEqual(['CONFLICT/SSO_USER_LINKED']);
+    const unlink = await gql(
+      `mutation($i: UnlinkSsoIdentityInput!) { unlinkSsoIdentity(input: $i) { ssoSubject } }`,
+      { i: { userId: memberId } },
+      root,
+    );
+    expect(unlink.data.unlinkSsoIdentity.ssoSubject).toBeNull();
+    expect(await callback(await authorize('idp-member'))).toEqual({ ssoError: 'SSO_SIGN_IN_REFUSED' });
+  });
+
+  it('stops when the tenant disables it', async () => {
+    await gql(`mutation { configureSso(input: { enabled: false }) { enabled } }`, {}, root);
+    expect((await fetch(`${server.baseUrl}/sso/jtj/start`, { redirect: 'manual' })).status).toBe(404);
+    await gql(`mutation { configureSso(input: { enabled: true }) { enabled } }`, {}, root);
   });
 });
