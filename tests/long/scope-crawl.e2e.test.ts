@@ -65,7 +65,7 @@ const NOT_TENANT_POWERS: Record<string, string> = {
   regenerateRecoveryCodes: 'the viewer’s own account (a current one-time code first)',
   disableTotp: 'the viewer’s own account (a current one-time code first)',
   signOutEverywhere: 'the viewer’s own sessions (not run: it would end the crawl’s own; tests/auth-passwords.test.ts)',
-  enrolTotp: 'the viewer’s own account (not run: it stores a pending secret; tests/auth-totp.test.ts)',
+  enrolTotp: 'the viewer’s own account (not run: it stores a pending secret; tests/auth.e2e.test.ts)',
 };
 /** Of those, the ones the crawl does not send: they change the viewer's own account by design. */
 const NOT_SENT = ['signOutEverywhere', 'enrolTotp'];
