@@ -23,6 +23,7 @@ export class RequestTransaction {
   private runner?: QueryRunner;
   private opening?: Promise<void>;
   private savepoints = 0;
+  private rollbackOnly = false;
   private tenantId: string | null = null;
   private platform = false;
   /** SQL statements sent on this request's connection (BEGIN and COMMIT included). */
@@ -146,11 +147,21 @@ export class RequestTransaction {
     }
   }
 
+  /**
+   * Marks the transaction for rollback (a refused mutation that ran without its own savepoint) and
+   * rethrows: finish then rolls back whatever it was asked.
+   */
+  failed(error: unknown): never {
+    this.rollbackOnly = true;
+    throw error;
+  }
+
   /** Commits (or rolls back) and returns the connection to the pool. */
   async finish(commit: boolean): Promise<void> {
     const runner = this.runner;
     if (!runner) return;
     this.runner = undefined;
+    if (this.rollbackOnly) commit = false;
     try {
       if (commit) await runner.commitTransaction();
       else await runner.rollbackTransaction();

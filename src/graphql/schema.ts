@@ -1,4 +1,4 @@
-import { GraphQLSchema, defaultFieldResolver, getNamedType, isLeafType } from 'graphql';
+import { GraphQLResolveInfo, GraphQLSchema, Kind, defaultFieldResolver, getNamedType, isLeafType } from 'graphql';
 import { NonEmptyArray, buildSchema } from 'type-graphql';
 import { AccountResolver } from '../auth/account.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
@@ -53,10 +53,17 @@ function describeRoots(schema: GraphQLSchema): void {
 /**
  * Wraps the root fields only (a global type-graphql middleware would run for every field of every
  * object, hundreds per response): each query field refuses NUL input; each mutation field runs in its
- * own savepoint, so a refused one leaves no trace, wrapped by the modules' mutation hooks (the audit
+ * own savepoint (or, the operation's only field, in the request's transaction, rolled back when it is
+ * refused), so a refused one leaves no trace, wrapped by the modules' mutation hooks (the audit
  * module appends who, when, what and which record in the same transaction); a subscription field
  * answers only over WebSocket.
  */
+/** Whether the field is the operation's one root selection (no alias beside it, no fragment at the root). */
+function soleRootField(info: GraphQLResolveInfo): boolean {
+  const selections = info.operation.selectionSet.selections;
+  return selections.length === 1 && selections[0].kind === Kind.FIELD;
+}
+
 function wrapRootFields(schema: GraphQLSchema): GraphQLSchema {
   describeRoots(schema);
   for (const field of Object.values(schema.getQueryType()?.getFields() ?? {})) {
@@ -76,6 +83,8 @@ function wrapRootFields(schema: GraphQLSchema): GraphQLSchema {
         (next, hook) => () => hook(context, mutation, args, next),
         async () => resolve(source, args, context, info),
       );
+      // the operation's only field: a refusal rolls the whole transaction back, no savepoint round trips
+      if (soleRootField(info)) return run().catch((error: unknown) => context.tx.failed(error));
       return context.tx.inSavepoint(run);
     };
   }
