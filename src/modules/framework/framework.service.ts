@@ -193,9 +193,7 @@ export type ScoringVersion = Pick<FrameworkVersion, 'id' | 'rule'>;
 const frozenRules = new Map<string, ScoringVersion>();
 
 function rememberRule(key: string, version: ScoringVersion): void {
-  frozenRules.delete(key);
-  frozenRules.set(key, { id: version.id, rule: version.rule });
-  if (frozenRules.size > FROZEN_CRITERIA_MAX) frozenRules.delete(frozenRules.keys().next().value as string);
+  remember(frozenRules, key, { id: version.id, rule: version.rule });
 }
 
 /**
@@ -208,9 +206,14 @@ const FROZEN_CRITERIA_MAX = 200;
 const frozenCriteria = new Map<string, Criterion[]>();
 
 function rememberCriteria(key: string, criteria: Criterion[]): void {
-  frozenCriteria.delete(key);
-  frozenCriteria.set(key, criteria);
-  if (frozenCriteria.size > FROZEN_CRITERIA_MAX) frozenCriteria.delete(frozenCriteria.keys().next().value as string);
+  remember(frozenCriteria, key, criteria);
+}
+
+/** Keeps `value` as the most recently used under `key`; past FROZEN_CRITERIA_MAX the least recently used goes. */
+function remember<V>(kept: Map<string, V>, key: string, value: V): void {
+  kept.delete(key);
+  kept.set(key, value);
+  if (kept.size > FROZEN_CRITERIA_MAX) kept.delete(kept.keys().next().value as string);
 }
 
 async function loadDraft(ctx: RequestContext, id: string): Promise<FrameworkVersion> {
