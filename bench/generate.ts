@@ -511,7 +511,7 @@ export async function generate(ownerUrl: string, options: GenerateOptions, log: 
         orgs: options.smallOrgs,
       })),
     ];
-    const passwordHash = await hashPassword(BENCH_PASSWORD);
+    const passwordHash = await hashPassword(BENCH_PASSWORD, config.passwordScryptCost);
     let rule!: PassRule;
     let eligibleKinds!: string[];
     const tenants: TenantInfo[] = await step(
@@ -520,15 +520,19 @@ export async function generate(ownerUrl: string, options: GenerateOptions, log: 
         const out: TenantInfo[] = [];
         for (const spec of specs) {
           const p = await withTransaction(database.dataSource, { platform: true }, (tx) =>
-            provisionTenant(tx, {
-              slug: spec.slug,
-              name: spec.name,
-              rootOrgName: spec.root,
-              rootOrgCategory: OrgCategory.ORGAN,
-              adminUsername: 'admin',
-              adminDisplayName: '组织部',
-              adminPasswordHash: passwordHash,
-            }),
+            provisionTenant(
+              tx,
+              {
+                slug: spec.slug,
+                name: spec.name,
+                rootOrgName: spec.root,
+                rootOrgCategory: OrgCategory.ORGAN,
+                adminUsername: 'admin',
+                adminDisplayName: '组织部',
+                adminPasswordHash: passwordHash,
+              },
+              config.passwordScryptCost,
+            ),
           );
           const info: Partial<TenantInfo> = { id: p.tenant.id, slug: spec.slug, rootId: p.root.id, adminId: p.admin.id, orgs: spec.orgs };
           await asAdmin(database.dataSource, config, p.tenant.id, p.admin.id, async (ctx) => {

@@ -48,6 +48,8 @@ export interface Config {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   demoPassword: string;
+  /** log2 of scrypt's N for new password hashes (PASSWORD_SCRYPT_COST, default 15; production refuses less). */
+  passwordScryptCost: number;
   seedDemo: boolean;
   graphiql: boolean;
   introspection: boolean;
@@ -262,6 +264,9 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('JOBS_DB_PASSWORD must be at least 16 characters');
   const jobsDbPassword =
     env.JOBS_DB_PASSWORD || createHmac('sha256', material).update(`party-platform:jobs-role:${jobsDbRole}`).digest('base64url');
+  // below 2^15 only where nothing real is protected: the test suite hashes hundreds of passwords
+  const passwordScryptCost = intVar(env, 'PASSWORD_SCRYPT_COST', 15, 10, 20);
+  if (production && passwordScryptCost < 15) throw new ConfigError('PASSWORD_SCRYPT_COST must be at least 15 when NODE_ENV=production');
   const bodyLimit = env.BODY_LIMIT || '1mb';
   bodyLimitBytes(bodyLimit);
   return {
@@ -288,6 +293,7 @@ export function loadConfig(env: Env = process.env): Config {
     accessTokenTtlSeconds: intVar(env, 'ACCESS_TOKEN_TTL', 900, 30, 86400),
     refreshTokenTtlSeconds: intVar(env, 'REFRESH_TOKEN_TTL', 30 * 86400, 60, 365 * 86400),
     demoPassword: env.DEMO_PASSWORD || 'demo',
+    passwordScryptCost,
     seedDemo: !production && boolVar(env, 'SEED_DEMO', true),
     graphiql: !production,
     introspection: !production,

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { withTransaction } from '../src/db/request-transaction';
 import { GqlResponse, TestServer, codes, firstSignIn, startTestServer, tokens } from './helpers/server';
 import { rawId } from './helpers/ids';
+import { TEST_PASSWORD_SCRYPT_COST } from './helpers/test-database';
 import { orgIds } from './helpers/story';
 
 /**
@@ -188,6 +189,11 @@ describe('passwords and accounts (issue 15)', () => {
         t.admin,
       );
       userIds.newcomer = created.data.createUser.id;
+      // hashed at the server's configured cost (the test servers' 2^10; production's is 2^15 or more)
+      const stored = (await su.query<{ password_hash: string }>(`SELECT password_hash FROM users WHERE id = $1`, [rawId(userIds.newcomer)]))
+        .rows[0];
+      expect(stored.password_hash).toMatch(new RegExp(`^scrypt\\$${2 ** server.config.passwordScryptCost}\\$`));
+      expect(server.config.passwordScryptCost).toBe(Number(TEST_PASSWORD_SCRYPT_COST));
       const first = await login('newcomer', 'initial-pw');
       expect(first.data.login).toMatchObject({ step: 'PASSWORD_CHANGE', accessToken: null, refreshToken: null, viewer: null });
       expect(first.data.login.stepLabel).toMatch(/修改密码/);

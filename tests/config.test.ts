@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { derivePasswordHash, hashPassword, paramsOf } from '../src/auth/password';
 import { ConfigError, loadConfig } from '../src/config';
 import { TEST_APP_DB_PASSWORD, TEST_JWT_SECRET } from './helpers/test-database';
 
@@ -50,6 +51,23 @@ describe('configuration', () => {
   it('turns off demo data, introspection and GraphiQL in production', () => {
     const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', JWT_SECRET: 'z'.repeat(40) });
     expect(config).toMatchObject({ production: true, seedDemo: false, introspection: false, graphiql: false });
+  });
+
+  it('hashes new passwords at scrypt N=2^15 by default, and refuses a cheaper cost in production', async () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', JWT_SECRET: 'z'.repeat(40) };
+    const development = { DATA_DIR: dataDir() };
+    expect(loadConfig(development).passwordScryptCost).toBe(15);
+    expect(loadConfig(production).passwordScryptCost).toBe(15);
+    expect(loadConfig({ ...production, PASSWORD_SCRYPT_COST: '17' }).passwordScryptCost).toBe(17);
+    expect(loadConfig({ ...development, PASSWORD_SCRYPT_COST: '10' }).passwordScryptCost).toBe(10);
+    expect(() => loadConfig({ ...production, PASSWORD_SCRYPT_COST: '14' })).toThrow(/^PASSWORD_SCRYPT_COST must be at least 15/);
+    expect(() => loadConfig({ ...development, PASSWORD_SCRYPT_COST: '9' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...development, PASSWORD_SCRYPT_COST: '21' })).toThrow(ConfigError);
+    // the cost is the hash's N; verification reads it back from the stored string
+    const hash = await hashPassword('正确的马电池', loadConfig(development).passwordScryptCost);
+    expect(hash).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(await derivePasswordHash('正确的马电池', paramsOf(hash))).toBe(hash);
+    expect(await derivePasswordHash('错误的马电池', paramsOf(hash))).not.toBe(hash);
   });
 
   it('logs JSON in production whatever the terminal, and pretty lines when asked', () => {

@@ -307,7 +307,7 @@ export const accountService = {
     await ctx.tx.execute(
       `UPDATE users SET password_hash = $3, must_change_password = false, password_changed_at = now(), session_epoch = session_epoch + 1
         WHERE tenant_id = $1 AND id = $2`,
-      [state.tenantId, state.id, await hashPassword(password)],
+      [state.tenantId, state.id, await hashPassword(password, ctx.config.passwordScryptCost)],
     );
     await authService.revokeAllForUser(ctx, state.tenantId, state.id);
   },
@@ -352,7 +352,7 @@ export const accountService = {
       `UPDATE users SET password_hash = $3, must_change_password = true, password_changed_at = now(), session_epoch = session_epoch + 1,
               failed_sign_ins = 0, locked_at = NULL, locked_until = NULL
         WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, userId, await hashPassword(password)],
+      [tenantId, userId, await hashPassword(password, ctx.config.passwordScryptCost)],
     );
     await authService.revokeAllForUser(ctx, tenantId, userId);
     return password;

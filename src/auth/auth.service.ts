@@ -79,7 +79,7 @@ export async function checkPassword(
   );
   const candidate = await derivePasswordHash(
     password,
-    stored ? { params: stored.params, keyLength: stored.key_length } : paramsOf(await dummyHash()),
+    stored ? { params: stored.params, keyLength: stored.key_length } : paramsOf(await dummyHash(ctx.config.passwordScryptCost)),
   );
   const [match] = await ctx.tx.query<{ id: string; disabled: boolean }>(`SELECT id, disabled FROM app_password_check($1, $2, $3, $4)`, [
     kind,
@@ -125,7 +125,7 @@ export const authService = {
     if (!input.tenant) return this.loginOperator(ctx, input);
     const [tenant] = await ctx.tx.query<{ id: string | null }>(`SELECT app_tenant_by_slug($1) AS id`, [input.tenant]);
     if (!tenant?.id) {
-      await derivePasswordHash(input.password, paramsOf(await dummyHash()));
+      await derivePasswordHash(input.password, paramsOf(await dummyHash(ctx.config.passwordScryptCost)));
       throw invalidCredentials();
     }
     await ctx.tx.setIdentity({ tenantId: tenant.id, platform: false });

@@ -3,24 +3,26 @@ import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 
-// scrypt (memory-hard, in Node's own crypto: no native add-on to build). N=2^15 costs ~32 MiB and
-// tens of milliseconds per hash, which is the point.
-const N = 1 << 15;
+// scrypt (memory-hard, in Node's own crypto: no native add-on to build). N=2^15 (PASSWORD_SCRYPT_COST
+// 15, the least production accepts) costs ~32 MiB and tens of milliseconds per hash, which is the point.
 const r = 8;
 const p = 1;
 const KEYLEN = 32;
 const MAXMEM = 64 * 1024 * 1024;
 
-export async function hashPassword(password: string): Promise<string> {
+/** A new hash at cost 2^`cost` (config.passwordScryptCost); verification reads the cost from the stored hash. */
+export async function hashPassword(password: string, cost: number): Promise<string> {
+  const N = 2 ** cost;
   const salt = randomBytes(16);
   const key = await scrypt(password.normalize('NFKC'), salt, KEYLEN, { N, r, p, maxmem: MAXMEM });
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
-/** A hash to verify against when the account does not exist, so both paths cost the same. */
-let dummy: Promise<string> | undefined;
-export function dummyHash(): Promise<string> {
-  dummy ??= hashPassword(randomBytes(12).toString('hex'));
+/** A hash to verify against when the account does not exist, so both paths cost what a new hash costs. */
+const dummies = new Map<number, Promise<string>>();
+export function dummyHash(cost: number): Promise<string> {
+  let dummy = dummies.get(cost);
+  if (!dummy) dummies.set(cost, (dummy = hashPassword(randomBytes(12).toString('hex'), cost)));
   return dummy;
 }
 

@@ -13,9 +13,10 @@ async function main(): Promise<void> {
   const password = process.env.OPERATOR_PASSWORD ?? '';
   if (!username || !/^[A-Za-z0-9_.-]{2,64}$/.test(username)) throw new ConfigError('usage: npm run operator -- <username> [display name]');
   if (password.length < 12) throw new ConfigError('OPERATOR_PASSWORD must hold at least 12 characters');
-  const database = await openDatabase(loadConfig(), { quiet: true });
+  const config = loadConfig();
+  const database = await openDatabase(config, { quiet: true });
   try {
-    const hash = await hashPassword(password);
+    const hash = await hashPassword(password, config.passwordScryptCost);
     // Two statements, not INSERT … ON CONFLICT DO UPDATE: reading EXCLUDED.password_hash would need
     // SELECT on the column, which the app role does not hold.
     await withTransaction(database.dataSource, { platform: true }, async (tx) => {

@@ -24,7 +24,7 @@ async function insertTree(tx: RequestTransaction, tenantId: string, parent: Org,
  * variant and campaign. Runs through the app role, under RLS like a request.
  */
 export async function seedDemoIfEmpty(dataSource: DataSource, config: Config, options: { campaigns?: boolean } = {}): Promise<boolean> {
-  const passwordHash = await hashPassword(config.demoPassword);
+  const passwordHash = await hashPassword(config.demoPassword, config.passwordScryptCost);
   const seeded = await withTransaction(dataSource, { platform: true }, async (tx) => {
     // One seeder at a time, even with several instances starting together.
     await tx.query(`SELECT pg_advisory_xact_lock(7301521)`);
@@ -36,15 +36,19 @@ export async function seedDemoIfEmpty(dataSource: DataSource, config: Config, op
     for (const spec of demoTenants) {
       const [rootName, , rootCategory, children] = spec.root;
       const admin = spec.users[0];
-      const { tenant, root } = await provisionTenant(tx, {
-        slug: spec.slug,
-        name: spec.name,
-        rootOrgName: rootName,
-        rootOrgCategory: rootCategory,
-        adminUsername: admin.username,
-        adminDisplayName: admin.displayName,
-        adminPasswordHash: passwordHash,
-      });
+      const { tenant, root } = await provisionTenant(
+        tx,
+        {
+          slug: spec.slug,
+          name: spec.name,
+          rootOrgName: rootName,
+          rootOrgCategory: rootCategory,
+          adminUsername: admin.username,
+          adminDisplayName: admin.displayName,
+          adminPasswordHash: passwordHash,
+        },
+        config.passwordScryptCost,
+      );
       const byName = new Map<string, Org>([[rootName, root]]);
       await insertTree(tx, tenant.id, root, children ?? [], byName);
       for (const user of spec.users.slice(1)) {

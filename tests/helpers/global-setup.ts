@@ -1,16 +1,22 @@
 import 'reflect-metadata';
-import { randomBytes, scryptSync } from 'node:crypto';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config';
-import { openDatabase } from '../../src/db/database';
+import { Config, loadConfig } from '../../src/config';
+import { Database, openDatabase } from '../../src/db/database';
 import { startEmbeddedPostgres } from '../../src/db/embedded';
 import { seedDemoCampaigns } from '../../src/seed/demo-campaigns';
 import { seedDemoIfEmpty } from '../../src/seed/demo';
-import { Client } from 'pg';
 import { day } from './dates';
-import { TEMPLATE_CAMPAIGNS, TEMPLATE_DEMO, TEMPLATE_EMPTY, TEST_JWT_SECRET, adminQuery, clusterUrl } from './test-database';
+import {
+  TEMPLATE_CAMPAIGNS,
+  TEMPLATE_DEMO,
+  TEMPLATE_EMPTY,
+  TEST_JWT_SECRET,
+  TEST_PASSWORD_SCRYPT_COST,
+  adminQuery,
+  clusterUrl,
+} from './test-database';
 
 declare global {
   var __EMBEDDED_PG__: { stop(): Promise<void> } | undefined;
@@ -37,22 +43,31 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_DB_PREFIX = `ptest_${process.pid}`;
   delete process.env.DATABASE_URL;
 
-  for (const template of [TEMPLATE_EMPTY(), TEMPLATE_DEMO()]) {
-    await adminQuery(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
-    await adminQuery(`CREATE DATABASE "${template}"`);
-    const config = loadConfig({
-      DATABASE_URL: clusterUrl(template),
-      JWT_SECRET: TEST_JWT_SECRET, // the app role's password derives from it: the same as every test server's
-      DATA_DIR: os.tmpdir(),
-      DEMO_PASSWORD: 'demo',
-    });
-    const db = await openDatabase(config, { quiet: true });
-    // Orgs and users only: the criteria and campaign stories build their own frameworks and campaigns.
-    if (template === TEMPLATE_DEMO()) await seedDemoIfEmpty(db.dataSource, config, { campaigns: false });
-    await db.close();
-    if (template === TEMPLATE_DEMO()) await cheapenDemoPasswords(template);
-  }
+  // migrated once: the demo template is a file copy of the empty one, seeded
+  await createTemplate(TEMPLATE_EMPTY(), null, async () => undefined);
+  // orgs and users only: the criteria and campaign stories build their own frameworks and campaigns
+  await createTemplate(TEMPLATE_DEMO(), TEMPLATE_EMPTY(), (db, config) => seedDemoIfEmpty(db.dataSource, config, { campaigns: false }));
   await buildCampaignsTemplate();
+}
+
+/** Creates `name` (a file copy of `from`, or empty), migrates it as a server would and runs `fill` through the app role. */
+async function createTemplate(name: string, from: string | null, fill: (db: Database, config: Config) => Promise<unknown>): Promise<void> {
+  await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await adminQuery(from ? `CREATE DATABASE "${name}" TEMPLATE "${from}" STRATEGY FILE_COPY` : `CREATE DATABASE "${name}"`);
+  const config = loadConfig({
+    DATABASE_URL: clusterUrl(name),
+    JWT_SECRET: TEST_JWT_SECRET, // the app role's password derives from it: the same as every test server's
+    DATA_DIR: os.tmpdir(),
+    DEMO_PASSWORD: 'demo',
+    SEED_DEMO: 'false',
+    PASSWORD_SCRYPT_COST: TEST_PASSWORD_SCRYPT_COST,
+  });
+  const db = await openDatabase(config, { quiet: true });
+  try {
+    await fill(db, config);
+  } finally {
+    await db.close();
+  }
 }
 
 /**
@@ -61,43 +76,6 @@ export default async function globalSetup(): Promise<void> {
  * crosses midnight in Asia/Shanghai) seeds its own instead (startTestServer).
  */
 async function buildCampaignsTemplate(): Promise<void> {
-  await adminQuery(`DROP DATABASE IF EXISTS "${TEMPLATE_CAMPAIGNS()}" WITH (FORCE)`);
   process.env.TEST_CAMPAIGNS_DAY = day(0);
-  await adminQuery(`CREATE DATABASE "${TEMPLATE_CAMPAIGNS()}" TEMPLATE "${TEMPLATE_DEMO()}" STRATEGY FILE_COPY`);
-  const config = loadConfig({
-    DATABASE_URL: clusterUrl(TEMPLATE_CAMPAIGNS()),
-    JWT_SECRET: TEST_JWT_SECRET,
-    DATA_DIR: os.tmpdir(),
-    SEED_DEMO: 'false',
-  });
-  const db = await openDatabase(config, { quiet: true });
-  try {
-    await seedDemoCampaigns(db.dataSource, config);
-  } finally {
-    await db.close();
-  }
-}
-
-/**
- * The demo users of the test template get the same password ("demo") under a cheap scrypt (N=2^10
- * instead of 2^15): the suite signs them in over a thousand times, and what those tests check is
- * what a sign-in does, not how long a hash takes. Verification reads the parameters from the stored
- * hash, so the server's code path is the production one; users the tests create or re-key get
- * production hashes.
- */
-async function cheapenDemoPasswords(template: string): Promise<void> {
-  const [n, r, p] = [1 << 10, 8, 1];
-  const salt = randomBytes(16);
-  const key = scryptSync('demo', salt, 32, { N: n, r, p });
-  const client = new Client({ connectionString: clusterUrl(template) });
-  await client.connect();
-  try {
-    // as a restore would: no trigger fires (the password history keeps the seeded entry, one per user)
-    await client.query(`SET session_replication_role = replica`);
-    await client.query(`UPDATE users SET password_hash = $1`, [
-      `scrypt$${n}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`,
-    ]);
-  } finally {
-    await client.end();
-  }
+  await createTemplate(TEMPLATE_CAMPAIGNS(), TEMPLATE_DEMO(), (db, config) => seedDemoCampaigns(db.dataSource, config));
 }

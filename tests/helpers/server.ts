@@ -16,6 +16,7 @@ import {
   TEMPLATE_EMPTY,
   TEST_APP_DB_PASSWORD,
   TEST_JWT_SECRET,
+  TEST_PASSWORD_SCRYPT_COST,
   clusterUrl,
   createTestDatabase,
   dropTestDatabase,
@@ -137,6 +138,7 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     SEED_DEMO: 'false',
     // the tests stand in for a proxy on loopback (X-Forwarded-For: one client address per test user)
     TRUST_PROXY: '127.0.0.1,::1',
+    PASSWORD_SCRYPT_COST: TEST_PASSWORD_SCRYPT_COST,
     ...options.env,
   });
   let database: Database;

@@ -12,6 +12,14 @@ export const TEST_APP_DB_PASSWORD = createHmac('sha256', Buffer.from(TEST_JWT_SE
   .update('party-platform:app-role:party_app')
   .digest('base64url');
 
+/**
+ * scrypt's cost (log2 N) of the passwords test servers hash: 2^10, not production's 2^15. The suite
+ * hashes and verifies hundreds of them and what it checks is what a sign-in or a change does, not how
+ * long a hash takes; verification reads the cost from the stored hash, so the code path is production's
+ * (config.test.ts checks that production refuses a cost below 15).
+ */
+export const TEST_PASSWORD_SCRYPT_COST = '10';
+
 /** Superuser URL of the cluster the tests use, with `database` in place of its database. */
 export function clusterUrl(database: string): string {
   const admin = process.env.TEST_PG_ADMIN_URL;

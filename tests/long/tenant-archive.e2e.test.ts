@@ -147,7 +147,7 @@ describe('tenant export and restore', () => {
     }
     // an operator for the empty deployment
     await suB.query(`INSERT INTO platform_operators (username, display_name, password_hash) VALUES ('operator', '平台运维', $1)`, [
-      await hashPassword('demo'),
+      await hashPassword('demo', 10),
     ]);
   }, 120_000);
   afterAll(async () => {

@@ -462,7 +462,7 @@ export async function applyUsers(ctx: RequestContext, planned: PlannedUser[], pr
           Array.from({ length: HASH_CONCURRENCY }, async () => {
             while (next < chunk.length) {
               const i = next++;
-              hashes[i] = await hashPassword(chunk[i].password);
+              hashes[i] = await hashPassword(chunk[i].password, ctx.config.passwordScryptCost);
             }
           }),
         );

@@ -36,7 +36,12 @@ export interface ProvisionedTenant {
  * Creates a tenant with its root org and first admin. The transaction must run with the platform flag
  * on; it is then scoped to the new tenant so the RLS policies accept the tenant's own rows.
  */
-export async function provisionTenant(tx: RequestTransaction, input: ProvisionTenantInput): Promise<ProvisionedTenant> {
+export async function provisionTenant(
+  tx: RequestTransaction,
+  input: ProvisionTenantInput,
+  /** log2 of scrypt's N for the admin's password (config.passwordScryptCost); unused with adminPasswordHash */
+  passwordCost: number,
+): Promise<ProvisionedTenant> {
   await tx.setIdentity({ platform: true, tenantId: null });
   const exists = await tx.query<{ one: number }>(`SELECT 1 AS one FROM tenants WHERE slug = $1`, [input.slug]);
   if (exists.length) throw tenantError('TENANT_SLUG_TAKEN', 'input.slug');
@@ -54,7 +59,7 @@ export async function provisionTenant(tx: RequestTransaction, input: ProvisionTe
   if (passwordHash === undefined) {
     const password = input.adminPassword ?? '';
     assertPasswordStrength(password, 'input.adminPassword');
-    passwordHash = await hashPassword(password);
+    passwordHash = await hashPassword(password, passwordCost);
   }
   // an initial password the operator chose is changed at the first sign-in (the demo seed passes a hash)
   const [admin] = await tx.query<{ id: string }>(
@@ -129,7 +134,7 @@ export const tenantService = {
     requireOperator(ctx);
     assertPasswordStrength(input.adminPassword ?? '', 'input.adminPassword');
     await ctx.tx.begin();
-    const { tenant } = await provisionTenant(ctx.tx, input);
+    const { tenant } = await provisionTenant(ctx.tx, input, ctx.config.passwordScryptCost);
     await ctx.tx.setIdentity({ tenantId: null, platform: true });
     return tenant;
   },

@@ -233,7 +233,7 @@ export const userService = {
         tenantId: viewer.tenantId,
         username: input.username,
         displayName: input.displayName,
-        passwordHash: await hashPassword(input.password),
+        passwordHash: await hashPassword(input.password, ctx.config.passwordScryptCost),
         orgId: org.id,
         disabled: false,
         // an initial password is the admin's, not the user's: changed at the first sign-in (imports too)
