@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --orgs 5000|50000|500000] [--smoke] [--duration S] [--cpu-prof]`
+ * `npm run bench [-- --orgs 5000|50000|500000] [--smoke] [--duration S] [--cpu-prof] [--ops evaluation,saveScores]`
  *
  * Generates a synthetic load into its own database (embedded PostgreSQL in a temp dir unless
  * DATABASE_URL is given; never the demo data), starts our server, a floor (raw SQL behind node:http)
@@ -33,6 +33,8 @@ interface Options {
   warmup: number;
   soakSeconds: number;
   cpuProf: boolean;
+  /** --ops: only these operations, no extra cells, no soak, no result files (a quick look while working). */
+  only: OpId[] | null;
   smallTenants: number;
   smallOrgs: number;
   scoreBudget: number;
@@ -49,17 +51,21 @@ function parseArgs(argv: string[]): Options {
     if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
     return v;
   };
-  const known = new Set(['--orgs', '--smoke', '--duration', '--cpu-prof', '--soak']);
+  const known = new Set(['--orgs', '--smoke', '--duration', '--cpu-prof', '--soak', '--ops']);
   for (const a of argv)
     if (a.startsWith('--') && !known.has(a))
-      throw new Error(`unknown flag ${a} (flags: --orgs N, --smoke, --duration S, --soak S, --cpu-prof)`);
+      throw new Error(`unknown flag ${a} (flags: --orgs N, --smoke, --duration S, --soak S, --cpu-prof, --ops a,b)`);
   const smoke = argv.includes('--smoke');
   const orgs = Number(value('--orgs') ?? (smoke ? 1500 : 50000));
   if (!Number.isInteger(orgs) || orgs < 200 || orgs > 2_000_000)
     throw new Error('--orgs must be a whole number between 200 and 2,000,000 (5000, 50000 or 500000)');
   const duration = Number(value('--duration') ?? (smoke ? 1 : 7));
   if (!(duration > 0 && duration <= 300)) throw new Error('--duration must be between 0 and 300 seconds');
-  const soakSeconds = Number(value('--soak') ?? (smoke ? 0 : 60));
+  const opsArg = value('--ops');
+  const only = opsArg === undefined ? null : opsArg.split(',').map((o) => o.trim());
+  const unknownOp = only?.find((o) => !OPS.some((op) => op.id === o));
+  if (unknownOp !== undefined) throw new Error(`--ops: unknown operation ${unknownOp} (${OPS.map((o) => o.id).join(', ')})`);
+  const soakSeconds = only ? 0 : Number(value('--soak') ?? (smoke ? 0 : 60));
   return {
     orgs,
     smoke,
@@ -67,6 +73,7 @@ function parseArgs(argv: string[]): Options {
     soakSeconds,
     warmup: smoke ? 0 : Math.min(2, duration / 2),
     cpuProf: argv.includes('--cpu-prof'),
+    only: only as OpId[] | null,
     // 41: one superior and the 40 subordinates of the consolidated view's cell (issue 18)
     smallTenants: smoke ? 3 : 41,
     smallOrgs: smoke ? 200 : 500,
@@ -363,6 +370,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const connectionsList = [1, 32];
   for (const { id, label } of OPS) {
+    if (options.only && !options.only.includes(id)) continue;
     for (const connections of connectionsList) {
       const row: Row = { op: id, connections, statements: statements.get(id), notes: {} };
       for (const side of ['ours', 'floor', 'peer'] as Side[]) {
@@ -395,6 +403,10 @@ async function main(): Promise<void> {
     }
   }
 
+  if (options.only) {
+    log(`\n--ops ${options.only.join(',')}: no other cells, no soak, no result files (${((Date.now() - started) / 60000).toFixed(1)} min)`);
+    return;
+  }
   // 4b. Cells of ours alone (what a user opens first), measured the same way.
   await quiesce();
   await waitQuiet();

@@ -1,4 +1,4 @@
-import { TestServer, codes, startTestServer } from './helpers/server';
+import { GqlResponse, TestServer, codes, startTestServer } from './helpers/server';
 import { count } from './helpers/sql';
 import { EVALUATION_FIELDS, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
@@ -46,7 +46,8 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
   };
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // x-sql-statements: a read answered from the process's store of scored evaluations sends one statement fewer
+    server = await startTestServer({ env: { EXPOSE_STATEMENT_COUNT: 'true' } });
     admin = await server.token('jtj', 'admin');
     ids = await orgIds(server, 'jtj');
   });
@@ -805,6 +806,77 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       expect(codes(await gql(`mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id } }`, { v: versionId }, foreign))).toEqual(
         ['NOT_FOUND'],
       );
+    });
+
+    it('answers a scored evaluation’s tree from the process’s store only while nothing changed it', async () => {
+      const deputy = await server.token('jtj', 'deputy');
+      const crit = await criteriaOf(server, leader, versionId);
+      const q85 = crit.find((c) => c.code === 'Q8.5')!;
+      const ev = await evaluate(
+        server,
+        admin,
+        { campaignId, orgId: ids['党员爱心车队党支部'], kind: 'SUPERIOR' },
+        scoresFor(crit, { 'Q8.5': 80 }),
+      );
+      const READ = `query($id: ID!) { evaluation(id: $id) { state version total result { total grade nodes { criterion { code } value points } } } }`;
+      const read = async (token = deputy) => {
+        const res = await fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: READ, variables: { id: ev.id } }),
+        });
+        const body = (await res.json()) as GqlResponse;
+        return { statements: Number(res.headers.get('x-sql-statements')), body, evaluation: body.data?.evaluation };
+      };
+      const q85Of = (e: { result: { nodes: { criterion: { code: string }; value: number }[] } }) =>
+        e.result.nodes.find((n) => n.criterion.code === 'Q8.5')!.value;
+      // submitted (past its draft): the first read scores it, the second is answered from the store with one statement fewer
+      const first = await read();
+      const second = await read();
+      expect(second.evaluation).toEqual(first.evaluation);
+      expect(first.evaluation).toMatchObject({ state: 'SUBMITTED', total: ev.total, result: { total: ev.total } });
+      expect(q85Of(first.evaluation)).toBe(80);
+      expect(second.statements).toBe(first.statements - 1);
+      // the store answers nobody the evaluation itself refuses
+      expect(codes((await read(await server.token('jtj', 'secretary2'))).body)).toEqual(['NOT_FOUND']);
+      expect(codes((await read(await server.token('szjg', 'admin'))).body)).toEqual(['NOT_FOUND']);
+      // returned: a new version, read afresh
+      const returned = await gql(
+        `mutation($id: ID!) { returnEvaluation(input: { evaluationId: $id, reason: "满意度测评表缺页" }) { version } }`,
+        { id: ev.id },
+        deputy,
+      );
+      const afterReturn = await read();
+      expect(afterReturn.evaluation).toMatchObject({ state: 'RETURNED', version: returned.data.returnEvaluation.version, total: ev.total });
+      // a refused save (stale version) changes nothing, and what it read is not kept
+      const save = (expectedVersion: number, value: number) =>
+        gql(
+          `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+          { input: { evaluationId: ev.id, expectedVersion, scores: [{ criterionId: q85.id, value, evidence: '台帐-Q8.5' }] } },
+          admin,
+        );
+      expect(codes(await save(returned.data.returnEvaluation.version - 1, 95))).toEqual(['CONFLICT']);
+      expect(q85Of((await read()).evaluation)).toBe(80);
+      // a save: the next read shows the new value and total, never the kept tree of the version before
+      const saved = await save(returned.data.returnEvaluation.version, 90);
+      const afterSave = await read();
+      expect(afterSave.evaluation.version).toBe(saved.data.saveScores.version);
+      expect(q85Of(afterSave.evaluation)).toBe(90);
+      expect(afterSave.evaluation.result.total).toBeGreaterThan(ev.total);
+      // resubmitted and accepted: read twice, the same tree as the save's
+      const resubmitted = await gql(
+        `mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { total } }`,
+        { input: { evaluationId: ev.id, expectedVersion: saved.data.saveScores.version } },
+        admin,
+      );
+      expect(resubmitted.data.submitEvaluation.total).toBe(afterSave.evaluation.result.total);
+      await accept(server, deputy, ev.id);
+      const accepted = await read();
+      const again = await read();
+      expect(accepted.evaluation).toMatchObject({ state: 'ACCEPTED', total: afterSave.evaluation.result.total });
+      expect(again.evaluation).toEqual(accepted.evaluation);
+      expect(again.evaluation.result).toEqual(afterSave.evaluation.result);
+      expect(again.statements).toBe(accepted.statements - 1);
     });
   });
 });

@@ -19,6 +19,11 @@ export interface RequestContext {
   locale: Locale;
   /** The signed-in user's tenant's time zone (read with the viewer): instants in messages are written in it. */
   timeZone?: string;
+  /**
+   * A query operation is running (set when execution starts): nothing in the request changes what it
+   * reads, so per-process caches of committed, versioned reads may answer it (mutations always read afresh).
+   */
+  readOnly: boolean;
   /** A per-request DataLoader, created on first use under `name`. */
   loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>): DataLoader<K, V>;
   /** Drops a loader's cache after a write that makes it stale. */
@@ -35,6 +40,7 @@ export function createRequestContext(config: Config, dataSource: DataSource, ip:
     viewer: null,
     ip,
     locale,
+    readOnly: false,
     loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>) {
       let loader = loaders.get(name);
       if (!loader) {

@@ -11,7 +11,8 @@ import { ErrorCode, toAppError } from './errors';
 export const transactionPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
     return {
-      async executionDidStart({ contextValue }) {
+      async executionDidStart({ contextValue, operation }) {
+        contextValue.readOnly = operation?.operation === 'query';
         await contextValue.tx.begin();
       },
       async willSendResponse({ contextValue, response }) {

@@ -486,63 +486,19 @@ export const evaluationService = {
   },
 
   async scoreRows(ctx: RequestContext, evaluationId: string): Promise<Map<string, EvaluationScoreRow>> {
-    const viewer = requireUser(ctx);
-    const rows = await ctx
-      .loader<string, EvaluationScoreRow[]>('evaluation.scores', async (ids) => {
-        const all = await ctx.tx
-          .repository(EvaluationScoreRow)
-          .createQueryBuilder('s')
-          .where('s.tenant_id = :t AND s.evaluation_id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
-          .getMany();
-        return ids.map((id) => all.filter((r) => r.evaluationId === id));
-      })
-      .load(evaluationId);
-    return new Map(rows.map((r) => [r.criterionId, r]));
+    return (await loadScoreRows(ctx, evaluationId)).rows;
   },
 
   /** Every node's computed score, the total, grade, veto and attainment, from the stored raw values. */
   async score(ctx: RequestContext, evaluation: Evaluation): Promise<EvaluationScore> {
-    const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
-    const version = await scoringVersionOf(ctx, campaign, evaluation);
-    const [criteria, rows] = await Promise.all([frameworkService.criteriaOf(ctx, version.id), this.scoreRows(ctx, evaluation.id)]);
-    return scoreEvaluation(version.rule, criteria, new Map([...rows.values()].map((r) => [r.criterionId, r.value])));
+    return (await scored(ctx, evaluation)).score;
   },
 
   /** The computed scores as the API shows them: every node in tree order with its note and evidence. */
   async resultView(ctx: RequestContext, evaluation: Evaluation): Promise<EvaluationResultView> {
-    const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
-    const version = await scoringVersionOf(ctx, campaign, evaluation);
-    const [score, criteria, rows] = await Promise.all([
-      this.score(ctx, evaluation),
-      frameworkService.criteriaOf(ctx, version.id),
-      this.scoreRows(ctx, evaluation.id),
-    ]);
-    return {
-      total: score.total,
-      bonus: score.bonus,
-      grade: score.grade,
-      gradeLabel: version.rule.grades.find((g) => g.code === score.grade)?.label ?? score.grade,
-      veto: score.veto,
-      attained: score.attained,
-      complete: score.complete,
-      // scoreEvaluation scores every node of the tree it is given
-      nodes: criteria.flatMap((criterion) => {
-        const node = score.nodes.get(criterion.id);
-        const row = rows.get(criterion.id);
-        return node
-          ? [
-              {
-                ...node,
-                criterion,
-                note: row?.note ?? null,
-                evidence: row?.evidence ?? null,
-                evaluationId: evaluation.id,
-                scoreId: row?.id ?? null,
-              },
-            ]
-          : [];
-      }),
-    };
+    const done = await scored(ctx, evaluation);
+    done.view ??= viewOf(evaluation.id, done);
+    return done.view;
   },
 
   /**
@@ -659,4 +615,93 @@ async function recordReview(ctx: RequestContext, evaluationId: string, action: R
 async function reload(ctx: RequestContext, id: string): Promise<Evaluation> {
   const viewer = requireUser(ctx);
   return ctx.tx.repository(Evaluation).findOneByOrFail({ tenantId: viewer.tenantId, id });
+}
+
+/** An evaluation scored: its rule and criteria, the raw rows, the computed tree, and (once asked for) the API's view of it. */
+interface Scored {
+  rule: PassRule;
+  criteria: Criterion[];
+  rows: Map<string, EvaluationScoreRow>;
+  score: EvaluationScore;
+  view?: EvaluationResultView;
+}
+
+/**
+ * Scored evaluations past their draft, kept by this process: an accepted evaluation's tree is read far
+ * more often than it changes, and every change to an evaluation or its scores (a save, a state change,
+ * a version upgrade moving it) raises its `version`, which is in the key with the tenant and the
+ * framework version it is scored under. Filled only from a transaction that had written nothing when
+ * it read the rows (what it read is committed), as the frozen criteria are, and read only by query
+ * operations. Bounded; least recently used first.
+ */
+const KEPT_SCORED_MAX = 2000;
+const keptScored = new Map<string, Scored>();
+
+async function scored(ctx: RequestContext, evaluation: Evaluation): Promise<Scored> {
+  const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
+  const version = await scoringVersionOf(ctx, campaign, evaluation);
+  // drafts change with every save; a mutation may have changed the evaluation since it read it
+  const keep = ctx.readOnly && evaluation.state !== EvaluationState.DRAFT;
+  const key = `${evaluation.tenantId}:${evaluation.id}:${evaluation.version}:${version.id}`;
+  const kept = keep ? keptScored.get(key) : undefined;
+  if (kept) {
+    keptScored.delete(key);
+    keptScored.set(key, kept);
+    return kept;
+  }
+  const [criteria, { rows, readOnly }] = await Promise.all([
+    frameworkService.criteriaOf(ctx, version.id),
+    loadScoreRows(ctx, evaluation.id),
+  ]);
+  const score = scoreEvaluation(version.rule, criteria, new Map([...rows.values()].map((r) => [r.criterionId, r.value])));
+  const done: Scored = { rule: version.rule, criteria, rows, score };
+  if (keep && readOnly) {
+    keptScored.set(key, done);
+    if (keptScored.size > KEPT_SCORED_MAX) keptScored.delete(keptScored.keys().next().value as string);
+  }
+  return done;
+}
+
+/** An evaluation's raw score rows by criterion, batched per request, and whether its transaction had written anything when read. */
+async function loadScoreRows(
+  ctx: RequestContext,
+  evaluationId: string,
+): Promise<{ rows: Map<string, EvaluationScoreRow>; readOnly: boolean }> {
+  const viewer = requireUser(ctx);
+  return ctx
+    .loader<string, { rows: Map<string, EvaluationScoreRow>; readOnly: boolean }>('evaluation.scores', async (ids) => {
+      const { entities, raw } = await ctx.tx
+        .repository(EvaluationScoreRow)
+        .createQueryBuilder('s')
+        .addSelect('pg_current_xact_id_if_assigned() IS NULL', 'read_only')
+        .where('s.tenant_id = :t AND s.evaluation_id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
+        .getRawAndEntities<{ read_only: boolean }>();
+      // no rows: nothing shows whether this transaction has written; not kept
+      const readOnly = raw[0]?.read_only === true;
+      return ids.map((id) => ({
+        rows: new Map(entities.filter((r) => r.evaluationId === id).map((r) => [r.criterionId, r])),
+        readOnly,
+      }));
+    })
+    .load(evaluationId);
+}
+
+function viewOf(evaluationId: string, { rule, criteria, rows, score }: Scored): EvaluationResultView {
+  return {
+    total: score.total,
+    bonus: score.bonus,
+    grade: score.grade,
+    gradeLabel: rule.grades.find((g) => g.code === score.grade)?.label ?? score.grade,
+    veto: score.veto,
+    attained: score.attained,
+    complete: score.complete,
+    // scoreEvaluation scores every node of the tree it is given
+    nodes: criteria.flatMap((criterion) => {
+      const node = score.nodes.get(criterion.id);
+      const row = rows.get(criterion.id);
+      return node
+        ? [{ ...node, criterion, note: row?.note ?? null, evidence: row?.evidence ?? null, evaluationId, scoreId: row?.id ?? null }]
+        : [];
+    }),
+  };
 }
