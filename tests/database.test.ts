@@ -156,6 +156,71 @@ describe('row-level security', () => {
     const after = await su.query(`SELECT name FROM orgs WHERE id = $1`, [rows[0].id]);
     expect(after.rows[0].name).not.toBe('hijacked');
   });
+  /**
+   * Writes nobody waits on (audit entries, NOTIFY) go with COMMIT in one round trip, their parameters
+   * inlined as literals: they must land exactly as the same statement with parameters does, go with a
+   * rollback or a rolled-back savepoint, and fail the commit when they fail.
+   */
+  describe('deferred statements', () => {
+    const probe = `INSERT INTO defer_probe (label, t, a, j, n, d, b) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+    const values = [
+      `it's \\ "quoted" 党建 $1`,
+      ['a"b', 'c\\d', null, '', 'NULL', "e'f", '{g,h}'],
+      { k: "v'\\", n: [1, null], 中: '文' },
+      12.5,
+      new Date('2026-12-04T10:00:00.123Z'),
+      Buffer.from([0, 255, 39, 92]),
+    ];
+    const rows = async () =>
+      (await (await server.superuser()).query(`SELECT label, t, a, j, n::float8 AS n, d, b FROM defer_probe ORDER BY label`)).rows as Row[];
+    beforeAll(async () => {
+      const su = await server.superuser();
+      await su.query(`CREATE TABLE defer_probe (label text NOT NULL, t text, a text[], j jsonb, n numeric, d timestamptz, b bytea)`);
+      await su.query(`GRANT SELECT, INSERT ON defer_probe TO ${server.config.appDbRole}`);
+    });
+
+    it('writes with COMMIT exactly what the statement with parameters writes', async () => {
+      await withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+        await tx.execute(probe, ['with parameters', ...values]);
+        tx.defer(probe, ['deferred', ...values]);
+        // not sent before COMMIT
+        expect(await tx.query<Row>(`SELECT label FROM defer_probe`)).toEqual([{ label: 'with parameters' }]);
+      });
+      const [deferred, direct] = await rows();
+      expect(deferred.label).toBe('deferred');
+      expect({ ...deferred, label: null }).toEqual({ ...direct, label: null });
+      expect(direct.a).toEqual(values[1]);
+    });
+
+    it('drops them with a rollback and with a rolled-back savepoint, keeps them with a released one', async () => {
+      await expect(
+        withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+          tx.defer(probe, ['rolled back', ...values]);
+          throw new Error('refused');
+        }),
+      ).rejects.toThrow('refused');
+      await withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+        await expect(
+          tx.inSavepoint(async () => {
+            tx.defer(probe, ['savepoint rolled back', ...values]);
+            throw new Error('field refused');
+          }),
+        ).rejects.toThrow('field refused');
+        await tx.inSavepoint(async () => tx.defer(probe, ['savepoint released', ...values]));
+      });
+      expect((await rows()).map((r) => r.label)).toEqual(['deferred', 'savepoint released', 'with parameters']);
+    });
+
+    it('fails the commit when one fails, and nothing of the transaction stays', async () => {
+      await expect(
+        withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+          await tx.execute(probe, ['before the failure', ...values]);
+          tx.defer(probe, [null, ...values]); // label NOT NULL
+        }),
+      ).rejects.toThrow(/null value/);
+      expect((await rows()).map((r) => r.label)).not.toContain('before the failure');
+    });
+  });
 });
 
 type Row = Record<string, unknown>;

@@ -1,3 +1,4 @@
+import { escapeLiteral } from 'pg';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import { sideChannel } from './side-channel';
 
@@ -26,6 +27,10 @@ export class RequestTransaction {
   private rollbackOnly = false;
   private tenantId: string | null = null;
   private platform = false;
+  /** Statements nobody waits on (defer), sent in the round trip of COMMIT. */
+  private deferred: string[] = [];
+  /** The pg client under the runner: a simple-protocol string of several statements goes to it directly. */
+  private client?: PgClient;
   /** SQL statements sent on this request's connection (BEGIN and COMMIT included). */
   statements = 0;
 
@@ -77,6 +82,7 @@ export class RequestTransaction {
         throw error;
       }
       this.runner = runner;
+      this.client = client;
     })();
     try {
       await this.opening;
@@ -88,6 +94,8 @@ export class RequestTransaction {
 
   /** Scopes the rest of the transaction to a tenant (sign-in learns the tenant mid-request). */
   async setIdentity(identity: { tenantId?: string | null; platform?: boolean }): Promise<void> {
+    // deferred statements run under the identity they were written under
+    await this.flushDeferred();
     if (identity.tenantId !== undefined) this.tenantId = identity.tenantId;
     if (identity.platform !== undefined) this.platform = identity.platform;
     if (this.runner) {
@@ -129,6 +137,27 @@ export class RequestTransaction {
     return result.affected ?? 0;
   }
 
+  /**
+   * A write whose answer nobody waits for and that nothing later in the request reads (an audit entry,
+   * a NOTIFY): it is sent with COMMIT in one round trip (every statement costs this server a socket
+   * write and the database a wake-up), and dropped with a rollback like any write. The parameters are
+   * inlined as literals, as pg would send them (text of unknown type), so `sql` must not hold a `$`
+   * other than its placeholders. Its failure fails the commit.
+   */
+  defer(sql: string, params: unknown[] = []): void {
+    if (!this.runner) throw new Error('Request transaction used before it was opened');
+    this.deferred.push(sql.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1])));
+  }
+
+  /** Sends the deferred statements now (before the identity changes). */
+  private async flushDeferred(): Promise<void> {
+    if (!this.runner || !this.deferred.length) return;
+    const statements = this.deferred.join(';\n');
+    this.deferred = [];
+    this.statements++;
+    await this.client?.query(statements);
+  }
+
   /** Runs `work` inside a savepoint: a failed mutation field undoes only its own writes. */
   async inSavepoint<T>(work: () => Promise<T>): Promise<T> {
     await this.begin();
@@ -136,11 +165,13 @@ export class RequestTransaction {
     if (!runner) throw new Error('Request transaction used before it was opened');
     const name = `sp_${++this.savepoints}`;
     await runner.query(`SAVEPOINT ${name}`);
+    const deferredBefore = this.deferred.length;
     try {
       const result = await work();
       if (this.runner) await this.runner.query(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (error) {
+      this.deferred.length = deferredBefore;
       // The work may have ended the transaction itself (to keep a revocation); then there is nothing to undo.
       if (this.runner) await this.runner.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
       throw error;
@@ -162,8 +193,15 @@ export class RequestTransaction {
     if (!runner) return;
     this.runner = undefined;
     if (this.rollbackOnly) commit = false;
+    const deferred = commit ? this.deferred : [];
+    this.deferred = [];
     try {
-      if (commit) await runner.commitTransaction();
+      if (commit && deferred.length) {
+        // the deferred writes and COMMIT in one simple-protocol string: an error skips the rest (COMMIT too)
+        this.statements += deferred.length + 1;
+        await this.client?.query(`${deferred.join(';\n')};\nCOMMIT`);
+        Object.assign(runner, { isTransactionActive: false, transactionDepth: 0 });
+      } else if (commit) await runner.commitTransaction();
       else await runner.rollbackTransaction();
     } catch (error) {
       if (commit) await runner.rollbackTransaction().catch(() => undefined);
@@ -191,4 +229,27 @@ export async function withTransaction<T>(
     await tx.finish(false).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * A parameter as an SQL literal of unknown type, the text pg itself would send for it (pg's
+ * prepareValue): arrays as array literals, objects as JSON, dates as ISO text, bytea in hex.
+ */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (Buffer.isBuffer(value)) return `'\\x${value.toString('hex')}'`;
+  return escapeLiteral(text(value));
+}
+
+function text(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return arrayText(value);
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+function arrayText(values: unknown[]): string {
+  const element = (v: unknown): string =>
+    v === null || v === undefined ? 'NULL' : Array.isArray(v) ? arrayText(v) : `"${text(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return `{${values.map(element).join(',')}}`;
 }

@@ -71,7 +71,8 @@ export async function notifyLive(
   event: { topic: LiveTopic; kind?: string | null; ids: string[]; users?: string[] },
 ): Promise<void> {
   if (!event.ids.length) return;
-  await tx.query<{ sent: number }>(
+  // sent in COMMIT's round trip (its answer is not needed), under this identity: a later change of it sends it first
+  tx.defer(
     `SELECT count(pg_notify($1, json_build_object('t', app_tenant_id(), 'topic', $2::text, 'kind', $3::text, 'ids', c.ids, 'users', c.users)::text))::int AS sent
        FROM (SELECT array_agg(e.id ORDER BY e.n) AS ids,
                     CASE WHEN $5::text[] IS NULL THEN NULL ELSE array_agg(e.u ORDER BY e.n) END AS users

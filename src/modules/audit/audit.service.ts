@@ -237,7 +237,8 @@ export const auditService = {
     if (!viewer || !ctx.tx.isOpen) return;
     const entity = entityOf(result, args);
     if (viewer.kind === 'operator') {
-      await ctx.tx.execute(
+      // with COMMIT, in its round trip: nothing in the request reads the entry back
+      ctx.tx.defer(
         `INSERT INTO platform_audit_log (actor_id, action, entity_type, entity_id, org_id, data, address, user_agent, account)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
@@ -261,7 +262,7 @@ export const auditService = {
       else orgId = (ORG_PROPERTIES.map((p) => r[p]).find((v) => typeof v === 'string' && UUID.test(v)) as string | undefined) ?? null;
     }
     orgId ??= (await orgOfRecord(ctx, viewer.tenantId, entity.type, entity.id)) ?? orgBefore ?? null;
-    await ctx.tx.execute(
+    ctx.tx.defer(
       `INSERT INTO audit_log (tenant_id, actor_id, action, entity_type, entity_id, org_id, data, address, user_agent, account)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [

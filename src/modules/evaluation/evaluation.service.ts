@@ -629,8 +629,10 @@ interface Scored {
 /**
  * Scored evaluations past their draft, kept by this process: an accepted evaluation's tree is read far
  * more often than it changes, and every change to an evaluation or its scores (a save, a state change,
- * a version upgrade moving it) raises its `version`, which is in the key with the tenant and the
- * framework version it is scored under. Filled only from a transaction that had written nothing when
+ * a version upgrade moving it) raises its `version`, which is in the key with the tenant and the id.
+ * The framework version it is scored under is fixed at a given `version` too: only an upgrade changes a
+ * campaign's version, and it raises the version of every evaluation it moves and pins the ones it keeps
+ * to the version they had (version-upgrade.service.ts). Filled only from a transaction that had written nothing when
  * it read the rows (what it read is committed), as the frozen criteria are, and read only by query
  * operations. Bounded; least recently used first.
  */
@@ -638,17 +640,17 @@ const KEPT_SCORED_MAX = 2000;
 const keptScored = new Map<string, Scored>();
 
 async function scored(ctx: RequestContext, evaluation: Evaluation): Promise<Scored> {
-  const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
-  const version = await scoringVersionOf(ctx, campaign, evaluation);
   // drafts change with every save; a mutation may have changed the evaluation since it read it
   const keep = ctx.readOnly && evaluation.state !== EvaluationState.DRAFT;
-  const key = `${evaluation.tenantId}:${evaluation.id}:${evaluation.version}:${version.id}`;
+  const key = `${evaluation.tenantId}:${evaluation.id}:${evaluation.version}`;
   const kept = keep ? keptScored.get(key) : undefined;
   if (kept) {
     keptScored.delete(key);
     keptScored.set(key, kept);
     return kept;
   }
+  const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
+  const version = await scoringVersionOf(ctx, campaign, evaluation);
   const [criteria, { rows, readOnly }] = await Promise.all([
     frameworkService.criteriaOf(ctx, version.id),
     loadScoreRows(ctx, evaluation.id),
