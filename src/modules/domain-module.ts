@@ -1,6 +1,7 @@
 import { FastifyInstance } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Config } from '../config';
+import { withTransaction } from '../db/request-transaction';
 import { RequestContext } from '../graphql/context';
 import { RequestLimiter } from '../graphql/rate-limit';
 import { LiveEvent } from '../graphql/live';
@@ -69,6 +70,33 @@ export interface SweepResult {
   tenants: number;
   /** Records newly written (a repeated run writes 0: sweeps are idempotent). */
   created: number;
+}
+
+/**
+ * Runs `work` for every tenant, each in transactions of its own that `work` opens scoped to it (row-level
+ * security applies, as to requests). One tenant's failure does not hold up the others; the run fails
+ * afterwards, naming them, so pg-boss retries it (sweeps are idempotent). `created` sums what work returns.
+ */
+export async function sweepEachTenant(
+  deps: SweepDeps,
+  sweep: string,
+  work: (tenantId: string, slug: string) => Promise<number>,
+): Promise<SweepResult> {
+  const tenants = await withTransaction(deps.dataSource, { platform: true }, (tx) =>
+    tx.query<{ id: string; slug: string }>(`SELECT id, slug FROM tenants ORDER BY slug`),
+  );
+  let created = 0;
+  const failed: string[] = [];
+  for (const tenant of tenants) {
+    try {
+      created += await work(tenant.id, tenant.slug);
+    } catch (error) {
+      console.error(`[jobs] ${sweep} failed for tenant ${tenant.slug}:`, error instanceof Error ? error.message : error);
+      failed.push(tenant.slug);
+    }
+  }
+  if (failed.length) throw new Error(`${sweep} failed for tenant(s) ${failed.join(', ')}`);
+  return { tenants: tenants.length, created };
 }
 
 /**

@@ -6,7 +6,7 @@ import { RequestTransaction, withTransaction } from '../../db/request-transactio
 import { RequestContext, createRequestContext } from '../../graphql/context';
 import { CampaignDeadline, SubmissionStatus } from '../campaign/campaign.entity';
 import { campaignService } from '../campaign/campaign.service';
-import { Sweep, SweepDeps, SweepOptions, SweepResult } from '../domain-module';
+import { Sweep, SweepDeps, SweepOptions, SweepResult, sweepEachTenant } from '../domain-module';
 import { orgService } from '../org/org.service';
 import { tenantService } from '../tenant/tenant.service';
 import { NotificationKind } from './notification.entity';
@@ -75,26 +75,12 @@ async function inTenant(
   return insertNotifications(tx, tenantId, await work({ ctx, tx, tenantId, today, timezone }));
 }
 
-async function forEachTenant(deps: SweepDeps, options: NotificationSweepOptions, work: TenantWork): Promise<SweepResult> {
+/** Each tenant in a transaction of its own (sweepEachTenant), the day judged as of `asOf` or the tenant's today. */
+function forEachTenant(deps: SweepDeps, options: NotificationSweepOptions, work: TenantWork): Promise<SweepResult> {
   if (options.asOf !== undefined && !DAY.test(options.asOf)) throw new Error(`asOf must be YYYY-MM-DD, got ${options.asOf}`);
-  const tenants = await withTransaction(deps.dataSource, { platform: true }, (tx) =>
-    tx.query<{ id: string; slug: string }>(`SELECT id, slug FROM tenants ORDER BY slug`),
+  return sweepEachTenant(deps, 'sweep', (tenantId) =>
+    withTransaction(deps.dataSource, { tenantId }, (tx) => inTenant(deps.config, tx, tenantId, options, work)),
   );
-  let created = 0;
-  const failed: string[] = [];
-  for (const tenant of tenants) {
-    try {
-      created += await withTransaction(deps.dataSource, { tenantId: tenant.id }, (tx) =>
-        inTenant(deps.config, tx, tenant.id, options, work),
-      );
-    } catch (error) {
-      // One tenant's failure does not hold up the others; the job fails afterwards so pg-boss retries (idempotently).
-      console.error(`[jobs] sweep failed for tenant ${tenant.slug}:`, error instanceof Error ? error.message : error);
-      failed.push(tenant.slug);
-    }
-  }
-  if (failed.length) throw new Error(`sweep failed for tenant(s) ${failed.join(', ')}`);
-  return { tenants: tenants.length, created };
 }
 
 function fanOut(
