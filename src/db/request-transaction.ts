@@ -29,8 +29,6 @@ export class RequestTransaction {
   private platform = false;
   /** Statements nobody waits on (defer), sent in the round trip of COMMIT. */
   private deferred: string[] = [];
-  /** The pg client under the runner: a simple-protocol string of several statements goes to it directly. */
-  private client?: PgClient;
   /** SQL statements sent on this request's connection (BEGIN and COMMIT included). */
   statements = 0;
 
@@ -82,7 +80,6 @@ export class RequestTransaction {
         throw error;
       }
       this.runner = runner;
-      this.client = client;
     })();
     try {
       await this.opening;
@@ -153,9 +150,10 @@ export class RequestTransaction {
   private async flushDeferred(): Promise<void> {
     if (!this.runner || !this.deferred.length) return;
     const statements = this.deferred.join(';\n');
+    // one round trip, queued behind the request's running statements (the runner's query counts one)
+    this.statements += this.deferred.length - 1;
     this.deferred = [];
-    this.statements++;
-    await this.client?.query(statements);
+    await this.runner.query(statements);
   }
 
   /** Runs `work` inside a savepoint: a failed mutation field undoes only its own writes. */
@@ -198,8 +196,9 @@ export class RequestTransaction {
     try {
       if (commit && deferred.length) {
         // the deferred writes and COMMIT in one simple-protocol string: an error skips the rest (COMMIT too)
-        this.statements += deferred.length + 1;
-        await this.client?.query(`${deferred.join(';\n')};\nCOMMIT`);
+        // queued behind the request's running statements, as commitTransaction is (the runner's query counts COMMIT)
+        this.statements += deferred.length;
+        await runner.query(`${deferred.join(';\n')};\nCOMMIT`);
         Object.assign(runner, { isTransactionActive: false, transactionDepth: 0 });
       } else if (commit) await runner.commitTransaction();
       else await runner.rollbackTransaction();

@@ -238,17 +238,9 @@ export const versionUpgradeService = {
     for (const e of evaluations) {
       const own = byEvaluation.get(e.id) ?? [];
       const before = scoreEvaluation(from.rule, oldCriteria, new Map(own.map((r) => [r.criterion_id, r.value])));
+      const row = { evaluationId: e.id, orgId: e.org_id, kind: e.kind, state: e.state, version: e.version, before: figures(before) };
       if (e.kept) {
-        rows.push({
-          evaluationId: e.id,
-          orgId: e.org_id,
-          kind: e.kind,
-          state: e.state,
-          version: e.version,
-          kept: true,
-          before: figures(before),
-          after: figures(before),
-        });
+        rows.push({ ...row, kept: true, after: row.before });
         continue;
       }
       const byCode = new Map(
@@ -298,16 +290,7 @@ export const versionUpgradeService = {
         });
       }
       const after = scoreEvaluation(to.rule, newCriteria, values);
-      rows.push({
-        evaluationId: e.id,
-        orgId: e.org_id,
-        kind: e.kind,
-        state: e.state,
-        version: e.version,
-        kept: false,
-        before: figures(before),
-        after: figures(after),
-      });
+      rows.push({ ...row, kept: false, after: figures(after) });
     }
     return { plan: { campaign, from, to, rows, scores }, problems };
   },
