@@ -77,6 +77,8 @@ class LiveQueue implements AsyncIterableIterator<LiveEvent> {
  */
 export class LiveHub {
   private client?: Client;
+  /** The last notify sent on the connection: the next waits for it. */
+  private sending: Promise<unknown> = Promise.resolve();
   private stopped = false;
   private retryTimer?: NodeJS.Timeout;
   private retries = 0;
@@ -174,11 +176,17 @@ export class LiveHub {
 
   /** Sends an event now, outside any transaction (type-graphql's PubSub.publish); request code uses publishEvent. */
   async notify(event: LiveEvent): Promise<void> {
-    if (!this.client) throw new Error('the LISTEN connection is down');
-    await this.client.query(`SELECT pg_notify($1, $2)`, [
-      LIVE_CHANNEL,
-      JSON.stringify({ t: event.tenantId, topic: event.topic, kind: event.kind, ids: event.ids, users: event.users ?? null }),
-    ]);
+    const client = this.client;
+    if (!client) throw new Error('the LISTEN connection is down');
+    // one statement at a time on the connection (pg 8 warns of a second while one runs; pg 9 refuses it)
+    const sent = this.sending.then(() =>
+      client.query(`SELECT pg_notify($1, $2)`, [
+        LIVE_CHANNEL,
+        JSON.stringify({ t: event.tenantId, topic: event.topic, kind: event.kind, ids: event.ids, users: event.users ?? null }),
+      ]),
+    );
+    this.sending = sent.catch(() => undefined);
+    await sent;
   }
 
   get listening(): boolean {
