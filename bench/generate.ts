@@ -187,8 +187,14 @@ async function generateInspections(client: Client, t: TenantInfo, count: number)
     ]);
     // The chain, in the server's canonical form: one pass in seq order.
     const ids: { id: string }[] = (await client.query(`SELECT id FROM inspections WHERE tenant_id = $1 ORDER BY chain_seq`, [t.id])).rows;
+    // one statement at a time on the client, as the request transaction queues them (canonicalContents reads in parallel)
+    let queue: Promise<unknown> = Promise.resolve();
     const shim = {
-      query: async (sql: string, params?: unknown[]) => (await client.query(sql, params)).rows,
+      query: (sql: string, params?: unknown[]) => {
+        const run = queue.then(async () => (await client.query(sql, params)).rows);
+        queue = run.catch(() => undefined);
+        return run;
+      },
     } as unknown as RequestTransaction;
     let prev = genesisHash(t.id);
     const prevs: string[] = [];

@@ -309,7 +309,9 @@ describe('moves and archives never break a read (class guard for related objects
 
   it('archives the moved orgs with their subtrees, and every role still reads everything without an error', async () => {
     const admin = await server.token('jtj', 'admin');
-    const paths = await Promise.all(moved.map(async (id) => (await orgRow(id)).path));
+    // one statement at a time on the superuser's client
+    const paths: string[] = [];
+    for (const id of moved) paths.push((await orgRow(id)).path);
     const { rows } = await su.query(
       `SELECT id, name FROM orgs WHERE tenant_id = $1 AND archived_at IS NULL AND path <@ ANY($2::ltree[]) ORDER BY nlevel(path) DESC, path`,
       [tenant, paths],
