@@ -1,6 +1,7 @@
 import { SqlCondition, inScope, underAnySql } from '../../auth/scope';
 import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { columnsOf, hydrate } from '../../db/hydrate';
+import { Kept, WROTE_NOTHING_SQL } from '../../db/kept';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Problem } from '../../graphql/errors';
 import { keysetPage } from '../../graphql/keyset';
@@ -636,19 +637,14 @@ interface Scored {
  * it read the rows (what it read is committed), as the frozen criteria are, and read only by query
  * operations. Bounded; least recently used first.
  */
-const KEPT_SCORED_MAX = 2000;
-const keptScored = new Map<string, Scored>();
+const keptScored = new Kept<Scored>(2000);
 
 async function scored(ctx: RequestContext, evaluation: Evaluation): Promise<Scored> {
   // drafts change with every save; a mutation may have changed the evaluation since it read it
   const keep = ctx.readOnly && evaluation.state !== EvaluationState.DRAFT;
   const key = `${evaluation.tenantId}:${evaluation.id}:${evaluation.version}`;
   const kept = keep ? keptScored.get(key) : undefined;
-  if (kept) {
-    keptScored.delete(key);
-    keptScored.set(key, kept);
-    return kept;
-  }
+  if (kept) return kept;
   const campaign = await campaignService.ofRecord(ctx, evaluation.campaignId);
   const version = await scoringVersionOf(ctx, campaign, evaluation);
   const [criteria, { rows, readOnly }] = await Promise.all([
@@ -657,10 +653,7 @@ async function scored(ctx: RequestContext, evaluation: Evaluation): Promise<Scor
   ]);
   const score = scoreEvaluation(version.rule, criteria, new Map([...rows.values()].map((r) => [r.criterionId, r.value])));
   const done: Scored = { rule: version.rule, criteria, rows, score };
-  if (keep && readOnly) {
-    keptScored.set(key, done);
-    if (keptScored.size > KEPT_SCORED_MAX) keptScored.delete(keptScored.keys().next().value as string);
-  }
+  if (keep && readOnly) keptScored.set(key, done);
   return done;
 }
 
@@ -675,7 +668,7 @@ async function loadScoreRows(
       const { entities, raw } = await ctx.tx
         .repository(EvaluationScoreRow)
         .createQueryBuilder('s')
-        .addSelect('pg_current_xact_id_if_assigned() IS NULL', 'read_only')
+        .addSelect(WROTE_NOTHING_SQL, 'read_only')
         .where('s.tenant_id = :t AND s.evaluation_id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
         .getRawAndEntities<{ read_only: boolean }>();
       // no rows: nothing shows whether this transaction has written; not kept

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { holdsRoleAtRoot } from '../../auth/scope';
 import { RequestTransaction } from '../../db/request-transaction';
+import { Kept, WROTE_NOTHING_SQL } from '../../db/kept';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
@@ -172,11 +173,12 @@ async function loadVersion(ctx: RequestContext, id: string): Promise<FrameworkVe
         .repository(FrameworkVersion)
         .createQueryBuilder('v')
         // as for the criteria below: a status this transaction wrote itself is no ground to keep the rule
-        .addSelect('pg_current_xact_id_if_assigned() IS NULL', 'read_only')
+        .addSelect(WROTE_NOTHING_SQL, 'read_only')
         .where('v.tenant_id = :t AND v.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
         .getRawAndEntities<{ read_only: boolean }>();
       const readOnly = raw[0]?.read_only === true;
-      for (const v of entities) if (readOnly && v.status !== VersionStatus.DRAFT) rememberRule(`${viewer.tenantId}:${v.id}`, v);
+      for (const v of entities)
+        if (readOnly && v.status !== VersionStatus.DRAFT) frozenRules.set(`${viewer.tenantId}:${v.id}`, { id: v.id, rule: v.rule });
       return ids.map((v) => entities.find((r) => r.id === v) ?? null);
     })
     .load(id);
@@ -190,11 +192,7 @@ async function loadVersion(ctx: RequestContext, id: string): Promise<FrameworkVe
  * Keyed by tenant and filled only from that tenant's own committed reads, as the criteria are.
  */
 export type ScoringVersion = Pick<FrameworkVersion, 'id' | 'rule'>;
-const frozenRules = new Map<string, ScoringVersion>();
-
-function rememberRule(key: string, version: ScoringVersion): void {
-  remember(frozenRules, key, { id: version.id, rule: version.rule });
-}
+const frozenRules = new Kept<ScoringVersion>(200);
 
 /**
  * The criteria of versions past their draft, per tenant and version, kept by this process: a published
@@ -202,19 +200,7 @@ function rememberRule(key: string, version: ScoringVersion): void {
  * used goes first. Keyed by tenant, and filled only from that tenant's own reads (row-level security), in a
  * transaction that has written nothing yet (so the status it saw is committed).
  */
-const FROZEN_CRITERIA_MAX = 200;
-const frozenCriteria = new Map<string, Criterion[]>();
-
-function rememberCriteria(key: string, criteria: Criterion[]): void {
-  remember(frozenCriteria, key, criteria);
-}
-
-/** Keeps `value` as the most recently used under `key`; past FROZEN_CRITERIA_MAX the least recently used goes. */
-function remember<V>(kept: Map<string, V>, key: string, value: V): void {
-  kept.delete(key);
-  kept.set(key, value);
-  if (kept.size > FROZEN_CRITERIA_MAX) kept.delete(kept.keys().next().value as string);
-}
+const frozenCriteria = new Kept<Criterion[]>(200);
 
 async function loadDraft(ctx: RequestContext, id: string): Promise<FrameworkVersion> {
   const version = await loadVersion(ctx, id);
@@ -318,12 +304,7 @@ export const frameworkService = {
   /** The id and rule of a version (what scoring needs): from this process's cache once published. */
   async scoringVersion(ctx: RequestContext, id: string): Promise<ScoringVersion> {
     const key = `${requireUser(ctx).tenantId}:${id}`;
-    const kept = frozenRules.get(key);
-    if (kept) {
-      rememberRule(key, kept);
-      return kept;
-    }
-    return loadVersion(ctx, id);
+    return frozenRules.get(key) ?? loadVersion(ctx, id);
   },
 
   /** A framework's versions, oldest first. */
@@ -365,10 +346,7 @@ export const frameworkService = {
   async criteriaOf(ctx: RequestContext, versionId: string): Promise<Criterion[]> {
     const viewer = requireUser(ctx);
     const kept = frozenCriteria.get(`${viewer.tenantId}:${versionId}`);
-    if (kept) {
-      rememberCriteria(`${viewer.tenantId}:${versionId}`, kept);
-      return kept;
-    }
+    if (kept) return kept;
     return ctx
       .loader<string, Criterion[]>('framework.criteria', async (versionIds) => {
         const { entities, raw } = await ctx.tx
@@ -377,13 +355,13 @@ export const frameworkService = {
           .innerJoin('framework_versions', 'v', 'v.tenant_id = c.tenant_id AND v.id = c.version_id')
           .addSelect('v.status', 'version_status')
           // a status this transaction wrote itself (a publish not yet committed) is no ground to keep them
-          .addSelect('pg_current_xact_id_if_assigned() IS NULL', 'read_only')
+          .addSelect(WROTE_NOTHING_SQL, 'read_only')
           .where('c.tenant_id = :t AND c.version_id = ANY(:ids)', { t: viewer.tenantId, ids: [...versionIds] })
           .getRawAndEntities<{ c_version_id: string; version_status: VersionStatus; read_only: boolean }>();
         const frozen = new Set(raw.filter((r) => r.read_only && r.version_status !== VersionStatus.DRAFT).map((r) => r.c_version_id));
         return versionIds.map((v) => {
           const criteria = treeOrder(entities.filter((r) => r.versionId === v));
-          if (frozen.has(v)) rememberCriteria(`${viewer.tenantId}:${v}`, criteria);
+          if (frozen.has(v)) frozenCriteria.set(`${viewer.tenantId}:${v}`, criteria);
           return criteria;
         });
       })
