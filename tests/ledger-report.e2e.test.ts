@@ -4,7 +4,7 @@ import { day } from './helpers/dates';
 import { unknownId } from './helpers/ids';
 import { TestServer, codes, startTestServer, tokens, firstSignIn } from './helpers/server';
 import { count } from './helpers/sql';
-import { SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
+import { ASSESSMENT_RULE, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const YEAR = Number(day(-2).slice(0, 4));
@@ -428,19 +428,7 @@ describe('ledgers, briefings, exports and imports', () => {
         input: {
           year: YEAR,
           campaignId,
-          rule: {
-            campaignShare: 0.5,
-            base: 100,
-            overdueRectificationPoints: 2,
-            criticismPoints: 3,
-            commendationPoints: 2,
-            findingPoints: [
-              { severity: 'MINOR', points: 1 },
-              { severity: 'MODERATE', points: 2 },
-              { severity: 'SERIOUS', points: 5 },
-              { severity: 'CRITICAL', points: 10 },
-            ],
-          },
+          rule: ASSESSMENT_RULE,
         },
       },
       admin,

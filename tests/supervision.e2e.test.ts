@@ -3,7 +3,7 @@ import { day } from './helpers/dates';
 import { rawId, unknownId } from './helpers/ids';
 import { TestServer, codes, startTestServer, tokens } from './helpers/server';
 import { count } from './helpers/sql';
-import { SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
+import { ASSESSMENT_RULE, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 import { toAppError } from '../src/graphql/errors';
 
 /**
@@ -525,19 +525,7 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
         input: {
           year: YEAR,
           campaignId,
-          rule: {
-            campaignShare: 0.5,
-            base: 100,
-            overdueRectificationPoints: 2,
-            criticismPoints: 3,
-            commendationPoints: 2,
-            findingPoints: [
-              { severity: 'MINOR', points: 1 },
-              { severity: 'MODERATE', points: 2 },
-              { severity: 'SERIOUS', points: 5 },
-              { severity: 'CRITICAL', points: 10 },
-            ],
-          },
+          rule: ASSESSMENT_RULE,
         },
       },
       admin,
@@ -869,19 +857,7 @@ describe('inspection records: partial updates, amendments that carry findings, t
         input: {
           year: YEAR,
           campaignId,
-          rule: {
-            campaignShare: 0.5,
-            base: 100,
-            overdueRectificationPoints: 2,
-            criticismPoints: 3,
-            commendationPoints: 2,
-            findingPoints: [
-              { severity: 'MINOR', points: 1 },
-              { severity: 'MODERATE', points: 2 },
-              { severity: 'SERIOUS', points: 5 },
-              { severity: 'CRITICAL', points: 10 },
-            ],
-          },
+          rule: ASSESSMENT_RULE,
         },
       },
       admin,

@@ -94,6 +94,21 @@ export async function accept(server: TestServer, reviewer: string, evaluationId:
   return res.data.acceptEvaluation;
 }
 
+/** The annual assessment rule the supervision and ledger stories set: half campaign, deductions by finding severity. */
+export const ASSESSMENT_RULE = {
+  campaignShare: 0.5,
+  base: 100,
+  overdueRectificationPoints: 2,
+  criticismPoints: 3,
+  commendationPoints: 2,
+  findingPoints: [
+    { severity: 'MINOR', points: 1 },
+    { severity: 'MODERATE', points: 2 },
+    { severity: 'SERIOUS', points: 5 },
+    { severity: 'CRITICAL', points: 10 },
+  ],
+};
+
 export const SOURCE_CAMPAIGN = {
   startsOn: '2013-05-05',
   endsOn: '2014-12-31',
