@@ -72,7 +72,7 @@ describe('progress counts', () => {
       expect(nonZero(kept)).toEqual(nonZero(truth));
     }
     expect(await inTenant((tx) => progressCounts.reconcile(tx, tenant, false))).toEqual([]);
-    const PROGRESS = `query($c: ID!, $d: Date) { campaign(id: $c) { progress(asOf: $d) { eligible evaluated attained
+    const PROGRESS = `query($c: ID!, $d: Date, $u: ID) { campaign(id: $c) { progress(asOf: $d, under: $u) { eligible evaluated attained
       byCategory { category eligible evaluated attained } byChild { org { id } eligible evaluated attained } lagging(first: 100) { totalCount nodes { org { id } } } } } }`;
     for (const campaignId of await allCampaigns()) {
       const c = globalId('Campaign', campaignId);
@@ -82,6 +82,18 @@ describe('progress counts', () => {
       const p = counted.data.campaign.progress;
       expect(p.lagging.totalCount).toBe(p.eligible - p.attained);
       expect(p.lagging.nodes.length).toBe(Math.min(100, p.eligible - p.attained));
+      // a subtree below the campaign's scope reads its own range of the standings
+      const child = p.byChild.find((b: { eligible: number }) => b.eligible > 0);
+      if (child) {
+        const [below, belowScanned] = await Promise.all([
+          gql(PROGRESS, { c, u: child.org.id }),
+          gql(PROGRESS, { c, u: child.org.id, d: '2013-12-31' }),
+        ]);
+        expect(below.errors).toBeUndefined();
+        expect(below.data).toEqual(belowScanned.data);
+        expect(below.data.campaign.progress.lagging.totalCount).toBe(child.eligible - child.attained);
+        expect(below.data.campaign.progress.lagging.nodes.length).toBe(Math.min(100, child.eligible - child.attained));
+      }
     }
   }
 

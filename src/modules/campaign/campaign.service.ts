@@ -449,15 +449,21 @@ export const campaignService = {
     const params: unknown[] = [campaign.tenantId, campaign.id, under.path, first + 1];
     const cursor = decodeCursor(after, 3);
     if (cursor) params.push(...cursor);
+    // The campaign's whole scope (the standings hold only its orgs) walks the lagging index in order and
+    // stops at the page; a subtree reads its range and sorts it, which the planner may misjudge for a root
+    // when the table holds many tenants. Either way the page is cut before its orgs and results are joined.
+    const whole = under.id === campaign.scopeOrgId;
     const rows = await ctx.tx.query<{ org_id: string; k_complete: number; k_total: string; path_key: string } & Record<string, unknown>>(
       `SELECT s.org_id, s.lag_rank::int AS k_complete, s.lag_total::text AS k_total, s.path_key,
               ${columnsOf(ctx.tx, Org, 'o')}, ${columnsOf(ctx.tx, CampaignResult, 'r')}
-         FROM progress_standings s
+         FROM (SELECT s.tenant_id, s.campaign_id, s.org_id, s.lag_rank, s.lag_total, s.path_key
+                 FROM progress_standings s
+                WHERE s.tenant_id = $1 AND s.campaign_id = $2 AND NOT s.attained AND ${whole ? '$3::text IS NOT NULL' : subtreeOf('s', 3)}
+                  ${cursor ? 'AND (s.lag_rank, s.lag_total, s.path_key) > ($5::smallint, $6::numeric, $7::text)' : ''}
+                ORDER BY s.lag_rank, s.lag_total, s.path_key LIMIT $4) s
          JOIN orgs o ON o.tenant_id = s.tenant_id AND o.id = s.org_id
          LEFT JOIN campaign_results r ON r.tenant_id = s.tenant_id AND r.campaign_id = s.campaign_id AND r.org_id = s.org_id
-        WHERE s.tenant_id = $1 AND s.campaign_id = $2 AND NOT s.attained AND ${subtreeOf('s', 3)}
-          ${cursor ? 'AND (s.lag_rank, s.lag_total, s.path_key) > ($5::smallint, $6::numeric, $7::text)' : ''}
-        ORDER BY s.lag_rank, s.lag_total, s.path_key LIMIT $4`,
+        ORDER BY s.lag_rank, s.lag_total, s.path_key`,
       params,
     );
     // the orgs (inside the rollup's scope, so visible) and their results come with the page: prime their loaders
