@@ -399,6 +399,34 @@ describe('progress counts', () => {
     expect(warm.statements).toBeLessThanOrEqual(5);
   });
 
+  it('saves a form of scores in six statements, the campaign read with the evaluation', async () => {
+    const branch = (await liveOrgs()).find((o) => o.kind === 'BRANCH')!;
+    const started = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version state } }`, {
+      input: { campaignId: globalId('Campaign', campaigns[0]), orgId: globalId('Org', branch.id), kind: 'PUBLIC' },
+    });
+    const ev = started.data.startEvaluation;
+    const save = async (expectedVersion: number) => {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({
+          query: `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+          variables: { input: { evaluationId: ev.id, expectedVersion, scores: scoresFor(crit, {}) } },
+        }),
+      });
+      const body = (await res.json()) as { errors?: { extensions: { code: string } }[]; data: { saveScores: { version: number } } | null };
+      return { statements: Number(res.headers.get('x-sql-statements')), body };
+    };
+    const first = await save(ev.version);
+    expect(first.body.errors).toBeUndefined();
+    expect(first.body.data!.saveScores.version).toBe(ev.version + 1);
+    // the opening, the evaluation with its org and campaign, the checked write, the audit entry with COMMIT
+    expect(first.statements).toBeLessThanOrEqual(6);
+    // a stale version changes nothing and says why
+    const stale = await save(ev.version);
+    expect(stale.body.errors?.[0].extensions.code).toBe('CONFLICT');
+  });
+
   it('keeps each tenant to its own rows', async () => {
     const other = await tenantId(su, 'szjg');
     const seen = await withTransaction(server.database.dataSource, { tenantId: other }, (tx) =>

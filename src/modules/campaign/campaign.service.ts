@@ -10,7 +10,7 @@ import { frameworkError } from '../framework/framework.errors';
 import { frameworkService } from '../framework/framework.service';
 import { Org, OrgCategory, OrgKind, orgCategoryLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { findInScope } from '../org/scoped';
+import { Alongside, findInScope } from '../org/scoped';
 import { tenantService } from '../tenant/tenant.service';
 import { userService } from '../user/user.service';
 import { Role } from '../../auth/roles';
@@ -790,37 +790,58 @@ function resultLoader(ctx: RequestContext, campaignId: string) {
   });
 }
 
-function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null> {
+/**
+ * A campaign joined as `c`, with its targets (a few rows, fixed at creation; progress reads them with it)
+ * and its scope org as `cs` (findById's visibility check of it then needs no statement).
+ */
+const campaignColumns = (ctx: RequestContext) =>
+  `${columnsOf(ctx.tx, Campaign, 'c')}, ${columnsOf(ctx.tx, Org, 'cs')},
+   (SELECT coalesce(json_agg(json_build_object('dueOn', t.due_on, 'ratio', t.ratio) ORDER BY t.due_on), '[]')
+      FROM campaign_targets t WHERE t.tenant_id = c.tenant_id AND t.campaign_id = c.id) AS c_targets`;
+const CAMPAIGN_SCOPE_JOIN = `LEFT JOIN orgs cs ON cs.tenant_id = c.tenant_id AND cs.id = c.scope_org_id`;
+
+/** The campaign of a row read with `campaignColumns`, its scope org and targets primed for the request. */
+function takeCampaign(ctx: RequestContext, raw: Record<string, unknown>): Campaign | null {
+  const campaign = hydrate(ctx.tx, Campaign, 'c', raw);
+  if (!campaign) return null;
+  const scope = hydrate(ctx.tx, Org, 'cs', raw);
+  if (scope) orgService.primeIfVisible(ctx, scope);
+  const targets = (raw.c_targets as { dueOn: string; ratio: number | string }[]).map((t) =>
+    Object.assign(new CampaignTarget(), { tenantId: campaign.tenantId, campaignId: campaign.id, dueOn: t.dueOn, ratio: Number(t.ratio) }),
+  );
+  targetsLoader(ctx).prime(campaign.id, targets);
+  return campaign;
+}
+
+function campaignLoader(ctx: RequestContext) {
   const viewer = requireUser(ctx);
-  return ctx
-    .loader<string, Campaign | null>('campaign.byId', async (ids) => {
-      // each campaign with its targets (a few rows, fixed at creation), which progress reads with it
-      const query = ctx.tx
-        .repository(Campaign)
-        .createQueryBuilder('c')
-        .addSelect(
-          `(SELECT coalesce(json_agg(json_build_object('dueOn', t.due_on, 'ratio', t.ratio) ORDER BY t.due_on), '[]')
-              FROM campaign_targets t WHERE t.tenant_id = c.tenant_id AND t.campaign_id = c.id)`,
-          'c_targets',
-        )
-        // the scope org comes along: findById's visibility check of it then needs no statement
-        .leftJoin('orgs', 'o', 'o.tenant_id = c.tenant_id AND o.id = c.scope_org_id');
-      for (const column of ctx.tx.manager.connection.getMetadata(Org).columns)
-        query.addSelect(`o.${column.databaseName}`, `o_${column.databaseName}`);
-      const { entities, raw } = await query
-        .where('c.tenant_id = :t AND c.id = ANY(:ids)', { t: viewer.tenantId, ids: [...ids] })
-        .getRawAndEntities<{ c_id: string; c_targets: { dueOn: string; ratio: number | string }[] }>();
-      for (const r of raw) {
-        const scope = hydrate(ctx.tx, Org, 'o', r);
-        if (scope) orgService.primeIfVisible(ctx, scope);
-        const targets = r.c_targets.map((t) =>
-          Object.assign(new CampaignTarget(), { tenantId: viewer.tenantId, campaignId: r.c_id, dueOn: t.dueOn, ratio: Number(t.ratio) }),
-        );
-        targetsLoader(ctx).prime(r.c_id, targets);
-      }
-      return ids.map((i) => entities.find((r) => r.id === i) ?? null);
-    })
-    .load(id);
+  return ctx.loader<string, Campaign | null>('campaign.byId', async (ids) => {
+    const rows = await ctx.tx.query<Record<string, unknown>>(
+      `SELECT ${campaignColumns(ctx)} FROM campaigns c ${CAMPAIGN_SCOPE_JOIN} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
+      [viewer.tenantId, [...ids]],
+    );
+    const campaigns = rows.map((r) => takeCampaign(ctx, r));
+    return ids.map((i) => campaigns.find((c) => c?.id === i) ?? null);
+  });
+}
+
+function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null> {
+  return campaignLoader(ctx).load(id);
+}
+
+/**
+ * The campaign of a record read by `findInScope` (alias `x`, column `campaign_id`), in the same
+ * statement: the campaign's later reads in the request need none.
+ */
+export function campaignAlongside(ctx: RequestContext): Alongside {
+  return {
+    select: campaignColumns(ctx),
+    join: `LEFT JOIN campaigns c ON c.tenant_id = x.tenant_id AND c.id = x.campaign_id ${CAMPAIGN_SCOPE_JOIN}`,
+    take: (raw) => {
+      const campaign = takeCampaign(ctx, raw);
+      if (campaign) campaignLoader(ctx).prime(campaign.id, campaign);
+    },
+  };
 }
 
 function targetsLoader(ctx: RequestContext) {

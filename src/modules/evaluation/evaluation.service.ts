@@ -1,5 +1,5 @@
 import { SqlCondition, inScope, underAnySql } from '../../auth/scope';
-import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
+import { READ_ROLES, UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { columnsOf, hydrate } from '../../db/hydrate';
 import { Kept, WROTE_NOTHING_SQL } from '../../db/kept';
 import { RequestContext, requireUser } from '../../graphql/context';
@@ -8,7 +8,7 @@ import { keysetPage } from '../../graphql/keyset';
 import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage, rankSql } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { Campaign } from '../campaign/campaign.entity';
-import { campaignService } from '../campaign/campaign.service';
+import { campaignAlongside, campaignService } from '../campaign/campaign.service';
 import { FileChanges, fileService } from '../file/file.service';
 import { Criterion } from '../framework/framework.entity';
 import { frameworkService } from '../framework/framework.service';
@@ -170,6 +170,16 @@ export const evaluationService = {
     return evaluation;
   },
 
+  /**
+   * An evaluation about to change, its campaign read in the same statement (saving, submitting and
+   * reviewing check against the campaign next). Reads leave the campaign out: a kept tree needs none.
+   */
+  async getToChange(ctx: RequestContext, id: string): Promise<Evaluation> {
+    const evaluation = await findInScope(ctx, Evaluation, id, (e) => e.orgId, READ_ROLES, campaignAlongside(ctx));
+    if (!evaluation) throw evaluationError('EVALUATION_NOT_FOUND');
+    return evaluation;
+  },
+
   /** The org an evaluation the viewer reads belongs to (in the viewer's scope, so visible). */
   async orgOf(ctx: RequestContext, evaluation: Evaluation): Promise<Org> {
     return orgService.getOrThrow(ctx, evaluation.orgId);
@@ -279,7 +289,7 @@ export const evaluationService = {
     ctx: RequestContext,
     input: { evaluationId: string; expectedVersion: number; scores: ScoreInput[]; clear?: string[] },
   ): Promise<Evaluation> {
-    const evaluation = await this.getOrThrow(ctx, input.evaluationId);
+    const evaluation = await this.getToChange(ctx, input.evaluationId);
     await this.assertEditor(ctx, evaluation);
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
     await this.checkScores(ctx, campaign, input.scores, input.clear ?? [], 'input');
@@ -387,7 +397,7 @@ export const evaluationService = {
   /** Submits (or resubmits after a return): every criterion scored, evidence where required; the totals are stored. */
   async submit(ctx: RequestContext, input: { evaluationId: string; expectedVersion: number }): Promise<Evaluation> {
     const viewer = requireUser(ctx);
-    const evaluation = await this.getOrThrow(ctx, input.evaluationId);
+    const evaluation = await this.getToChange(ctx, input.evaluationId);
     await this.assertEditor(ctx, evaluation);
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
     const [score, criteria, rows] = await Promise.all([
@@ -417,7 +427,7 @@ export const evaluationService = {
   /** Accepts or returns a submitted evaluation; acceptance recomputes and stores the org's campaign result. */
   async review(ctx: RequestContext, input: { evaluationId: string; accept: boolean; reason?: string | null }): Promise<Evaluation> {
     const viewer = requireUser(ctx);
-    const evaluation = await this.getOrThrow(ctx, input.evaluationId);
+    const evaluation = await this.getToChange(ctx, input.evaluationId);
     const org = await this.orgOf(ctx, evaluation);
     if (!isStrictlyAbove(viewer, org, OFFICER_ROLES)) throw evaluationError('NOT_REVIEWER');
     if (evaluation.submittedBy === viewer.userId) throw evaluationError('REVIEWER_IS_SUBMITTER');

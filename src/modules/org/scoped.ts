@@ -51,12 +51,23 @@ export function coversTenant(roots: string[]): boolean {
  * One record by id, when the org it belongs to lies inside the viewer's scope for `roles`; null for a
  * foreign, out-of-scope or unknown id alike.
  */
+/**
+ * What a by-id read may bring along in its statement (a record's campaign, say): columns over the
+ * record's alias `x`, the joins that give them, and what to do with them once the record is authorized.
+ */
+export interface Alongside {
+  select: string;
+  join: string;
+  take(raw: Record<string, unknown>): void;
+}
+
 export async function findInScope<E extends ObjectLiteral & { tenantId: string }>(
   ctx: RequestContext,
   entity: EntityTarget<E>,
   id: string,
   orgIdOf: (row: E) => string,
   roles: Role[] = READ_ROLES,
+  alongside?: Alongside,
 ): Promise<E | null> {
   const viewer = requireUser(ctx);
   const metadata = ctx.tx.manager.connection.getMetadata(entity);
@@ -69,9 +80,10 @@ export async function findInScope<E extends ObjectLiteral & { tenantId: string }
   }
   // the record and its org in one statement; the org then serves the request's later lookups of it
   const [raw] = await ctx.tx.query<Record<string, unknown>>(
-    `SELECT ${columnsOf(ctx.tx, entity, 'x')}, ${columnsOf(ctx.tx, Org, 'o')}
+    `SELECT ${columnsOf(ctx.tx, entity, 'x')}, ${columnsOf(ctx.tx, Org, 'o')}${alongside ? `, ${alongside.select}` : ''}
        FROM "${metadata.tableName}" x
        LEFT JOIN orgs o ON o.tenant_id = x.tenant_id AND o.id = x."${orgColumn.databaseName}"
+       ${alongside?.join ?? ''}
       WHERE x.tenant_id = $1 AND x.id = $2`,
     [viewer.tenantId, id],
   );
@@ -79,5 +91,6 @@ export async function findInScope<E extends ObjectLiteral & { tenantId: string }
   const org = raw ? hydrate(ctx.tx, Org, 'o', raw) : null;
   if (!row || !org || orgIdOf(row) !== org.id || !inScope(viewer, org.path, roles)) return null;
   orgService.primeIfVisible(ctx, org);
+  alongside?.take(raw);
   return row;
 }
