@@ -1,4 +1,4 @@
-import { GqlResponse, TestServer, codes, startTestServer } from './helpers/server';
+import { GqlResponse, TestServer, codes, firstSignIn, startTestServer } from './helpers/server';
 import { count } from './helpers/sql';
 import { EVALUATION_FIELDS, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
@@ -877,6 +877,72 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       expect(again.evaluation).toEqual(accepted.evaluation);
       expect(again.evaluation.result).toEqual(afterSave.evaluation.result);
       expect(again.statements).toBeLessThan(accepted.statements);
+    });
+
+    it('answers a kept tree only to who may read it now: subtree admins, after a move, an archive, and under concurrent readers', async () => {
+      const deputy = await server.token('jtj', 'deputy');
+      const crit = await criteriaOf(server, leader, versionId);
+      const branch = ids['第三车队党支部']; // its SUPERIOR evaluation is accepted above; this one is the public's
+      const ev = await evaluate(server, admin, { campaignId, orgId: branch, kind: 'PUBLIC' }, scoresFor(crit, { 'Q8.5': 70 }));
+      await accept(server, deputy, ev.id);
+      /** A TENANT_ADMIN over one subtree only, created through the API. */
+      const subtreeAdmin = async (username: string, orgId: string) => {
+        const created = await gql(
+          `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+          { input: { username, displayName: username, password: 'Init#Pass-2013-subtree', orgId } },
+          admin,
+        );
+        const userId = created.data.createUser.id;
+        const assigned = await gql(
+          `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+          { input: { userId, role: 'TENANT_ADMIN', orgId } },
+          admin,
+        );
+        expect(assigned.errors).toBeUndefined();
+        return (await firstSignIn(server.url, 'jtj', username, 'Init#Pass-2013-subtree')).accessToken;
+      };
+      const busAdmin = await subtreeAdmin('bus-admin', ids['市公交集团党委']);
+      const organAdmin = await subtreeAdmin('organ-admin', ids['局机关党委']);
+      const READ = `query($id: ID!) { evaluation(id: $id) { state version total org { id } result { total grade nodes { criterion { code } value } } } }`;
+      const read = async (token: string) => {
+        const res = await fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: READ, variables: { id: ev.id } }),
+        });
+        const body = (await res.json()) as GqlResponse;
+        return { statements: Number(res.headers.get('x-sql-statements')), body, evaluation: body.data?.evaluation };
+      };
+      // 30 readers at once, before anything is kept: one tree, no error, whoever filled the store
+      const concurrent = await Promise.all(Array.from({ length: 30 }, (_, i) => read(i % 2 ? busAdmin : deputy)));
+      expect(concurrent.flatMap((r) => r.body.errors ?? [])).toEqual([]);
+      expect(new Set(concurrent.map((r) => JSON.stringify(r.evaluation))).size).toBe(1);
+      const tree = concurrent[0].evaluation;
+      expect(tree).toMatchObject({ state: 'ACCEPTED', total: ev.total, org: { id: branch } });
+      // kept now: the subtree admin over the org reads it in fewer statements; the admin of a sibling subtree is refused
+      const warm = await read(busAdmin);
+      expect(warm.evaluation).toEqual(tree);
+      expect(warm.statements).toBeLessThan(5);
+      expect(codes((await read(organAdmin)).body)).toEqual(['NOT_FOUND']);
+      // the org moves to the sibling subtree: who may read it follows the org, the tree stays the same
+      const moved = await gql(
+        `mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`,
+        { input: { id: branch, newParentId: ids['局机关党委'] } },
+        admin,
+      );
+      expect(moved.errors).toBeUndefined();
+      expect(codes((await read(busAdmin)).body)).toEqual(['NOT_FOUND']);
+      expect((await read(organAdmin)).evaluation).toEqual(tree);
+      // archived: its record stays readable where it now stands, and nowhere else
+      const archived = await gql(
+        `mutation($input: ArchiveOrgInput!) { archiveOrg(input: $input) { id } }`,
+        { input: { id: branch } },
+        admin,
+      );
+      expect(archived.errors).toBeUndefined();
+      expect((await read(organAdmin)).evaluation).toEqual(tree);
+      expect(codes((await read(busAdmin)).body)).toEqual(['NOT_FOUND']);
+      expect(codes((await read(await server.token('szjg', 'admin'))).body)).toEqual(['NOT_FOUND']);
     });
   });
 });
