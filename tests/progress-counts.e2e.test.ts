@@ -400,10 +400,21 @@ describe('progress counts', () => {
   });
 
   it('saves a form of scores in six statements, the campaign read with the evaluation', async () => {
-    const branch = (await liveOrgs()).find((o) => o.kind === 'BRANCH')!;
+    // an org the campaign counts now (the random steps above change scopes, kinds and states) whose public evaluation is still open
+    const [open] = (
+      await su.query<{ org_id: string }>(
+        `SELECT s.org_id FROM progress_standings s
+          WHERE s.tenant_id = $1 AND s.campaign_id = $2
+            AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.tenant_id = s.tenant_id AND e.campaign_id = s.campaign_id
+                               AND e.org_id = s.org_id AND e.kind = 'PUBLIC' AND e.state NOT IN ('DRAFT', 'RETURNED'))
+          ORDER BY s.path_key LIMIT 1`,
+        [tenant, campaigns[0]],
+      )
+    ).rows;
     const started = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version state } }`, {
-      input: { campaignId: globalId('Campaign', campaigns[0]), orgId: globalId('Org', branch.id), kind: 'PUBLIC' },
+      input: { campaignId: globalId('Campaign', campaigns[0]), orgId: globalId('Org', open.org_id), kind: 'PUBLIC' },
     });
+    expect(started.errors).toBeUndefined();
     const ev = started.data.startEvaluation;
     const save = async (expectedVersion: number) => {
       const res = await fetch(server.url, {
