@@ -211,6 +211,26 @@ describe('row-level security', () => {
       expect((await rows()).map((r) => r.label)).toEqual(['deferred', 'savepoint released', 'with parameters']);
     });
 
+    it('tells a transaction that only read from one that may have written (a read’s response does not wait for COMMIT)', async () => {
+      const judged = async (work: (tx: RequestTransaction) => Promise<unknown>) =>
+        withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+          await work(tx);
+          return tx.mayHaveWritten;
+        });
+      // reads: plain, joined, through the repository, the tenant lookups, a column named like a verb
+      expect(await judged((tx) => tx.query(`SELECT label, t FROM defer_probe WHERE label <> $1`, ['x']))).toBe(false);
+      expect(await judged((tx) => tx.query(`SELECT app_tenant_id() AS t, count(*) FROM orgs WHERE updated_at IS NOT NULL`))).toBe(false);
+      // writes, however they are sent
+      expect(await judged((tx) => tx.execute(probe, ['judged', ...values]))).toBe(true);
+      expect(
+        await judged((tx) => tx.query(`WITH w AS (INSERT INTO defer_probe (label) VALUES ('cte') RETURNING label) SELECT * FROM w`)),
+      ).toBe(true);
+      expect(await judged((tx) => tx.query(`SELECT id FROM orgs LIMIT 1 FOR UPDATE`))).toBe(true);
+      expect(await judged((tx) => tx.query(`SELECT pg_advisory_xact_lock(1)`))).toBe(true);
+      expect(await judged((tx) => tx.query(`SELECT app_throttle_forgive($1, true)`, ['judged']))).toBe(true);
+      expect(await judged(async (tx) => tx.defer(probe, ['judged deferred', ...values]))).toBe(true);
+    });
+
     it('fails the commit when one fails, and nothing of the transaction stays', async () => {
       await expect(
         withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {

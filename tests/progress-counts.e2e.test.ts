@@ -438,6 +438,26 @@ describe('progress counts', () => {
     expect(stale.body.errors?.[0].extensions.code).toBe('CONFLICT');
   });
 
+  it('answers 40 concurrent reads without waiting for their COMMIT, and leaves no transaction open', async () => {
+    const READ = `query($c: ID!) { campaign(id: $c) { progress { eligible attained lagging(first: 5) { nodes { org { id } } } } } }`;
+    const answers = await Promise.all(Array.from({ length: 40 }, () => gql(READ, { c: globalId('Campaign', campaigns[0]) })));
+    expect(answers.flatMap((a) => a.errors ?? [])).toEqual([]);
+    expect(new Set(answers.map((a) => JSON.stringify(a.data))).size).toBe(1);
+    // every COMMIT sent after its response ends, and its connection is back in the pool
+    const openTransactions = async () =>
+      (
+        await su.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+        )
+      ).rows[0].n;
+    let open = await openTransactions();
+    for (let i = 0; i < 50 && open > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      open = await openTransactions();
+    }
+    expect(open).toBe(0);
+  });
+
   it('keeps each tenant to its own rows', async () => {
     const other = await tenantId(su, 'szjg');
     const seen = await withTransaction(server.database.dataSource, { tenantId: other }, (tx) =>

@@ -29,6 +29,8 @@ export class RequestTransaction {
   private platform = false;
   /** Statements nobody waits on (defer), sent in the round trip of COMMIT. */
   private deferred: string[] = [];
+  /** A statement that may have written was sent (judged from its text, erring towards yes). */
+  private wrote = false;
   /** SQL statements sent on this request's connection (BEGIN and COMMIT included). */
   statements = 0;
 
@@ -36,6 +38,15 @@ export class RequestTransaction {
 
   get isOpen(): boolean {
     return this.runner !== undefined;
+  }
+
+  /**
+   * Whether anything this transaction sent may have written: a statement that reads as a write (or
+   * calls one of the app's functions, or locks rows), or a deferred one. Read from the statements'
+   * text, so a false yes is possible and a false no is not for the statements the app sends.
+   */
+  get mayHaveWritten(): boolean {
+    return this.wrote || this.deferred.length > 0;
   }
 
   /**
@@ -61,6 +72,7 @@ export class RequestTransaction {
         let queue: Promise<unknown> = Promise.resolve();
         runner.query = ((...args: Parameters<typeof query>) => {
           this.statements++;
+          if (!this.wrote && MAY_WRITE.test(args[0])) this.wrote = true;
           const run = queue.then(() => query(...args));
           queue = run.catch(() => undefined);
           return run;
@@ -210,6 +222,13 @@ export class RequestTransaction {
     }
   }
 }
+
+/**
+ * Statement text that may write: a write verb, a sequence step, a lock, or a call of an app function
+ * (some of them write: throttles, audit events, settings) other than the tenant lookups.
+ */
+const MAY_WRITE =
+  /\b(insert|update|delete|merge|truncate|notify|pg_notify|setval|nextval|copy|call|do|lock|pg_advisory_\w+)\b|\bapp_(?!tenant_id\b|tenant_by_slug\b)\w+\s*\(/i;
 
 /** Runs `work` in its own transaction with the given identity (seeding, background jobs, scripts). */
 export async function withTransaction<T>(

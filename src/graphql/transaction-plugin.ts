@@ -5,8 +5,9 @@ import { ErrorCode, toAppError } from './errors';
 
 /**
  * Opens the request's transaction when execution starts (parse and validation errors never touch the
- * database) and commits it before the response leaves, so an acknowledged write is a committed one.
- * Queries commit too (they changed nothing); a commit that fails turns the response into an error.
+ * database) and commits it before the response leaves, so an acknowledged write is a committed one; a
+ * commit that fails turns the response into an error. A query that sent nothing that may write does
+ * not wait for its COMMIT: there is nothing to lose, and the connection returns to the pool when it ends.
  */
 export const transactionPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
@@ -15,7 +16,14 @@ export const transactionPlugin: ApolloServerPlugin<RequestContext> = {
         contextValue.readOnly = operation?.operation === 'query';
         await contextValue.tx.begin();
       },
-      async willSendResponse({ contextValue, response }) {
+      async willSendResponse({ contextValue, response, logger }) {
+        const { tx } = contextValue;
+        if (contextValue.readOnly && tx.isOpen && !tx.mayHaveWritten) {
+          // COMMIT is the one statement still to come
+          if (contextValue.config.exposeStatementCount) response.http.headers.set('x-sql-statements', String(tx.statements + 1));
+          tx.finish(true).catch((error: unknown) => logger.warn(`commit of a read failed: ${(error as Error).message}`));
+          return;
+        }
         try {
           await contextValue.tx.finish(true);
           if (contextValue.config.exposeStatementCount) response.http.headers.set('x-sql-statements', String(contextValue.tx.statements));
