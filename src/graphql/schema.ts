@@ -1,5 +1,5 @@
 import { GraphQLResolveInfo, GraphQLSchema, Kind, defaultFieldResolver, getNamedType, isLeafType } from 'graphql';
-import { NonEmptyArray, buildSchema } from 'type-graphql';
+import { NonEmptyArray, buildSchema, getMetadataStorage } from 'type-graphql';
 import { AccountResolver } from '../auth/account.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
 import { moduleResolvers, mutationHooks } from '../modules';
@@ -99,10 +99,33 @@ function wrapRootFields(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
+/**
+ * A plain property field (no @FieldResolver) is read by GraphQL's default resolver: type-graphql would
+ * wrap each in a resolver that runs an empty middleware chain, hundreds of calls per response. That
+ * chain is empty only while nothing uses field middlewares or @Authorized (neither is used: roots are
+ * wrapped in wrapRootFields, authorization is in the services); should either appear, this refuses to
+ * build rather than let a simple field skip it.
+ */
+function plainFieldsReadDirectly(): void {
+  const storage = getMetadataStorage();
+  if (
+    storage.middlewares.length ||
+    storage.resolverMiddlewares.length ||
+    storage.authorizedFields.length ||
+    storage.authorizedResolver.length
+  ) {
+    throw new Error('field middlewares or @Authorized are in use: plain fields must keep type-graphql resolvers (src/graphql/schema.ts)');
+  }
+  for (const type of storage.objectTypes) type.simpleResolvers ??= true;
+}
+
 let cached: Promise<GraphQLSchema> | undefined;
 
 export function getSchema(): Promise<GraphQLSchema> {
-  if (!cached) registerErrorReasonEnum();
+  if (!cached) {
+    registerErrorReasonEnum();
+    plainFieldsReadDirectly();
+  }
   cached ??= buildSchema({
     resolvers,
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
