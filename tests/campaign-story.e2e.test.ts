@@ -755,6 +755,16 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         (await gql(`query($c: ID!) { campaign(id: $c) { progress { scope { name } eligible } } }`, { c: campaignId }, secretary)).data
           .campaign.progress,
       ).toEqual({ scope: { name: '第一车队党支部' }, eligible: 1 });
+      // and the lagging list of that default scope holds only its own org, never the campaign's whole list
+      const own = (
+        await gql(
+          `query($c: ID!) { campaign(id: $c) { progress { eligible attained lagging(first: 10) { totalCount nodes { org { name } } } } } }`,
+          { c: campaignId },
+          secretary,
+        )
+      ).data.campaign.progress;
+      expect(own.lagging.totalCount).toBe(own.eligible - own.attained);
+      expect(own.lagging.nodes).toEqual(own.attained ? [] : [{ org: { name: '第一车队党支部' } }]);
       expect(
         codes(
           await gql(
