@@ -1,4 +1,4 @@
-import { GqlResponse, TestServer, codes, firstSignIn, startTestServer } from './helpers/server';
+import { TestServer, codes, firstSignIn, startTestServer } from './helpers/server';
 import { count } from './helpers/sql';
 import { EVALUATION_FIELDS, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
@@ -830,13 +830,8 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       );
       const READ = `query($id: ID!) { evaluation(id: $id) { state version total result { total grade nodes { criterion { code } value points } } } }`;
       const read = async (token = deputy) => {
-        const res = await fetch(server.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ query: READ, variables: { id: ev.id } }),
-        });
-        const body = (await res.json()) as GqlResponse;
-        return { statements: Number(res.headers.get('x-sql-statements')), body, evaluation: body.data?.evaluation };
+        const body = await gql(READ, { id: ev.id }, token);
+        return { statements: Number(body.statements), body, evaluation: body.data?.evaluation };
       };
       const q85Of = (e: { result: { nodes: { criterion: { code: string }; value: number }[] } }) =>
         e.result.nodes.find((n) => n.criterion.code === 'Q8.5')!.value;
@@ -915,13 +910,8 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const organAdmin = await subtreeAdmin('organ-admin', ids['局机关党委']);
       const READ = `query($id: ID!) { evaluation(id: $id) { state version total org { id } result { total grade nodes { criterion { code } value } } } }`;
       const read = async (token: string) => {
-        const res = await fetch(server.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ query: READ, variables: { id: ev.id } }),
-        });
-        const body = (await res.json()) as GqlResponse;
-        return { statements: Number(res.headers.get('x-sql-statements')), body, evaluation: body.data?.evaluation };
+        const body = await gql(READ, { id: ev.id }, token);
+        return { statements: Number(body.statements), body, evaluation: body.data?.evaluation };
       };
       // 30 readers at once, before anything is kept: one tree, no error, whoever filled the store
       const concurrent = await Promise.all(Array.from({ length: 30 }, (_, i) => read(i % 2 ? busAdmin : deputy)));

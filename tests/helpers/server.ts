@@ -26,6 +26,8 @@ export { TEST_JWT_SECRET } from './test-database';
 
 export interface GqlResponse<T = any> {
   status: number;
+  /** SQL statements the request sent (BEGIN and COMMIT included), when the server exposes the count (EXPOSE_STATEMENT_COUNT). */
+  statements?: number;
   data?: T;
   errors?: { message: string; path?: string[]; extensions?: { code?: string; reason?: string; field?: string; [k: string]: unknown } }[];
 }
@@ -71,8 +73,9 @@ export async function postGraphql<T = any>(
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await res.json()) as Omit<GqlResponse<T>, 'status'>;
-  return { status: res.status, ...body };
+  const body = (await res.json()) as Omit<GqlResponse<T>, 'status' | 'statements'>;
+  const statements = res.headers.get('x-sql-statements');
+  return { status: res.status, ...(statements === null ? {} : { statements: Number(statements) }), ...body };
 }
 
 /** Signs a demo user in (password demo) at `url`; the access token. An empty tenant is the operator's. */
