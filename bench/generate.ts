@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { hashPassword } from '../src/auth/password';
 import { loadConfig, Config } from '../src/config';
 import { openDatabase } from '../src/db/database';
+import { oneAtATime } from '../src/db/one-at-a-time';
 import { RequestTransaction, withTransaction } from '../src/db/request-transaction';
 import { createRequestContext, loadViewer, RequestContext } from '../src/graphql/context';
 import { campaignService } from '../src/modules/campaign/campaign.service';
@@ -188,13 +189,8 @@ async function generateInspections(client: Client, t: TenantInfo, count: number)
     // The chain, in the server's canonical form: one pass in seq order.
     const ids: { id: string }[] = (await client.query(`SELECT id FROM inspections WHERE tenant_id = $1 ORDER BY chain_seq`, [t.id])).rows;
     // one statement at a time on the client, as the request transaction queues them (canonicalContents reads in parallel)
-    let queue: Promise<unknown> = Promise.resolve();
     const shim = {
-      query: (sql: string, params?: unknown[]) => {
-        const run = queue.then(async () => (await client.query(sql, params)).rows);
-        queue = run.catch(() => undefined);
-        return run;
-      },
+      query: oneAtATime(async (sql: string, params?: unknown[]) => (await client.query(sql, params)).rows),
     } as unknown as RequestTransaction;
     let prev = genesisHash(t.id);
     const prevs: string[] = [];

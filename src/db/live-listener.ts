@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { LIVE_CHANNEL, LiveEvent, LiveRoute, LiveTopic, RESYNC, parseLiveEvent } from '../graphql/live';
+import { oneAtATime } from './one-at-a-time';
 
 /** Events a slow subscriber may have waiting before the oldest are dropped. */
 const QUEUE_LIMIT = 500;
@@ -77,8 +78,10 @@ class LiveQueue implements AsyncIterableIterator<LiveEvent> {
  */
 export class LiveHub {
   private client?: Client;
-  /** The last notify sent on the connection: the next waits for it. */
-  private sending: Promise<unknown> = Promise.resolve();
+  /** One NOTIFY at a time on the LISTEN connection. */
+  private readonly send = oneAtATime((client: Client, payload: string) =>
+    client.query(`SELECT pg_notify($1, $2)`, [LIVE_CHANNEL, payload]),
+  );
   private stopped = false;
   private retryTimer?: NodeJS.Timeout;
   private retries = 0;
@@ -176,17 +179,11 @@ export class LiveHub {
 
   /** Sends an event now, outside any transaction (type-graphql's PubSub.publish); request code uses publishEvent. */
   async notify(event: LiveEvent): Promise<void> {
-    const client = this.client;
-    if (!client) throw new Error('the LISTEN connection is down');
-    // one statement at a time on the connection (pg 8 warns of a second while one runs; pg 9 refuses it)
-    const sent = this.sending.then(() =>
-      client.query(`SELECT pg_notify($1, $2)`, [
-        LIVE_CHANNEL,
-        JSON.stringify({ t: event.tenantId, topic: event.topic, kind: event.kind, ids: event.ids, users: event.users ?? null }),
-      ]),
+    if (!this.client) throw new Error('the LISTEN connection is down');
+    await this.send(
+      this.client,
+      JSON.stringify({ t: event.tenantId, topic: event.topic, kind: event.kind, ids: event.ids, users: event.users ?? null }),
     );
-    this.sending = sent.catch(() => undefined);
-    await sent;
   }
 
   get listening(): boolean {

@@ -1,5 +1,6 @@
 import { escapeLiteral } from 'pg';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+import { oneAtATime } from './one-at-a-time';
 import { sideChannel } from './side-channel';
 
 /** The pg client under TypeORM's query runner: a simple-protocol string of several statements answers one result each. */
@@ -68,14 +69,11 @@ export class RequestTransaction {
       try {
         // One connection serves every resolver of the request: queue statements instead of handing the
         // pg client a second query while one is running (deprecated in pg 8, removed in pg 9).
-        const query = runner.query.bind(runner);
-        let queue: Promise<unknown> = Promise.resolve();
+        const query = oneAtATime(runner.query.bind(runner));
         runner.query = ((...args: Parameters<typeof query>) => {
           this.statements++;
           if (!this.wrote && MAY_WRITE.test(args[0])) this.wrote = true;
-          const run = queue.then(() => query(...args));
-          queue = run.catch(() => undefined);
-          return run;
+          return query(...args);
         }) as typeof runner.query;
         this.statements++;
         const opened = (await client.query(
