@@ -458,7 +458,7 @@ export const campaignService = {
               ${columnsOf(ctx.tx, Org, 'o')}, ${columnsOf(ctx.tx, CampaignResult, 'r')}
          FROM (SELECT s.tenant_id, s.campaign_id, s.org_id, s.lag_rank, s.lag_total, s.path_key
                  FROM progress_standings s
-                WHERE s.tenant_id = $1 AND s.campaign_id = $2 AND NOT s.attained AND ${whole ? '$3::text IS NOT NULL' : subtreeOf('s', 3)}
+                WHERE s.tenant_id = $1 AND s.campaign_id = $2 AND NOT s.attained AND ${whole ? '$3::text IS NOT NULL' /* $3 stays in use: the cursor is $5–$7 */ : subtreeOf('s', 3)}
                   ${cursor ? 'AND (s.lag_rank, s.lag_total, s.path_key) > ($5::smallint, $6::numeric, $7::text)' : ''}
                 ORDER BY s.lag_rank, s.lag_total, s.path_key LIMIT $4) s
          JOIN orgs o ON o.tenant_id = s.tenant_id AND o.id = s.org_id

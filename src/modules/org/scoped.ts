@@ -48,10 +48,6 @@ export function coversTenant(roots: string[]): boolean {
 }
 
 /**
- * One record by id, when the org it belongs to lies inside the viewer's scope for `roles`; null for a
- * foreign, out-of-scope or unknown id alike.
- */
-/**
  * What a by-id read may bring along in its statement (a record's campaign, say): columns over the
  * record's alias `x`, the joins that give them, and what to do with them once the record is authorized.
  */
@@ -61,6 +57,11 @@ export interface Alongside {
   take(raw: Record<string, unknown>): void;
 }
 
+/**
+ * One record by id, when the org it belongs to lies inside the viewer's scope for `roles`; null for a
+ * foreign, out-of-scope or unknown id alike. `alongside` rides on the record's statement, so it needs
+ * a record with an org column (the one-statement read); a record without one refuses it.
+ */
 export async function findInScope<E extends ObjectLiteral & { tenantId: string }>(
   ctx: RequestContext,
   entity: EntityTarget<E>,
@@ -73,6 +74,7 @@ export async function findInScope<E extends ObjectLiteral & { tenantId: string }
   const metadata = ctx.tx.manager.connection.getMetadata(entity);
   const orgColumn = metadata.findColumnWithPropertyName('orgId');
   if (!orgColumn) {
+    if (alongside) throw new Error(`findInScope: ${metadata.tableName} has no org column to read anything alongside`);
     const found = await ctx.tx.repository(entity).findOneBy({ tenantId: viewer.tenantId, id } as never);
     if (!found) return null;
     const org = await orgService.findById(ctx, orgIdOf(found));
