@@ -10,6 +10,7 @@ import Fastify, { FastifyError, FastifyInstance, LogController } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Config, bodyLimitBytes } from './config';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
+import { readAheadOf } from './graphql/read-ahead';
 import { maskError, toAppError, toGraphQLError } from './graphql/errors';
 import { localePlugin } from './graphql/locale-plugin';
 import { LiveServer, attachLiveServer } from './graphql/live-server';
@@ -155,7 +156,7 @@ export async function startApp(
       bindRequest(ctx, request);
       ctx.userAgent = request.headers['user-agent'];
       try {
-        await authenticate(ctx, request.headers.authorization);
+        await authenticate(ctx, request.headers.authorization, readAheadOf(request.body));
         if (ctx.viewer?.kind === 'user') await limiter.consume(ctx.viewer);
       } catch (error) {
         await ctx.tx.finish(false).catch(() => undefined);

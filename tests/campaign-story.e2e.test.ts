@@ -884,6 +884,67 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       expect(again.statements).toBeLessThan(accepted.statements);
     });
 
+    it('reads evaluation(id) ahead, with the request’s opening round trip, and answers only who may read it', async () => {
+      const deputy = await server.token('jtj', 'deputy');
+      const crit = await criteriaOf(server, leader, versionId);
+      const ev = await evaluate(server, admin, { campaignId, orgId: ids['第二车队党支部'], kind: 'PUBLIC' }, scoresFor(crit, {}));
+      const READ = `query($id: ID!) { evaluation(id: $id) { id state version org { name } } }`;
+      // the same read with a directive at its root: not planned, so it reads after opening
+      const UNPLANNED = `query($id: ID!, $yes: Boolean!) { evaluation(id: $id) @include(if: $yes) { id state version org { name } } }`;
+      const planned = await gql(READ, { id: ev.id }, deputy);
+      const unplanned = await gql(UNPLANNED, { id: ev.id, yes: true }, deputy);
+      expect(planned.data.evaluation).toEqual({
+        id: ev.id,
+        state: 'SUBMITTED',
+        version: expect.any(Number),
+        org: { name: '第二车队党支部' },
+      });
+      expect(unplanned.data.evaluation).toEqual(planned.data.evaluation);
+      // opening (BEGIN, tenant, viewer, the evaluation) and COMMIT; without the plan one more
+      expect(planned.roundTrips).toBe(2);
+      expect(unplanned.roundTrips).toBe(3);
+      expect(planned.statements).toBe(unplanned.statements);
+      // read ahead for anyone with a token, answered only to who may read it
+      const refusedBy = async (token: string | undefined, id = ev.id) => codes(await server.gql(READ, { id }, token));
+      expect(await refusedBy(await server.token('jtj', 'secretary2'))).toEqual(['NOT_FOUND']);
+      expect(await refusedBy(await server.token('szjg', 'admin'))).toEqual(['NOT_FOUND']);
+      expect(await refusedBy(undefined)).toEqual(['UNAUTHENTICATED']);
+      // ids that plan nothing: another type's id, a malformed one, a variable of the wrong shape
+      expect(await refusedBy(deputy, Buffer.from(`Org:${ids['第二车队党支部']}`).toString('base64url'))).toEqual(['NOT_FOUND']);
+      expect(await refusedBy(deputy, 'not-an-id')).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(READ, { id: { not: 'a string' } }, deputy))).toEqual(['BAD_USER_INPUT']);
+      // a subtree admin reads it; disabled, its still-valid token reads nothing, read ahead or not
+      const created = await gql(
+        `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        { input: { username: 'ahead-admin', displayName: 'ahead-admin', password: 'Init#Pass-2013-ahead', orgId: ids['市公交集团党委'] } },
+        admin,
+      );
+      const userId = created.data.createUser.id;
+      await gql(
+        `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+        { input: { userId, role: 'TENANT_ADMIN', orgId: ids['市公交集团党委'] } },
+        admin,
+      );
+      const subtreeAdmin = (await firstSignIn(server.url, 'jtj', 'ahead-admin', 'Init#Pass-2013-ahead')).accessToken;
+      expect((await gql(READ, { id: ev.id }, subtreeAdmin)).data.evaluation).toEqual(planned.data.evaluation);
+      const disabled = await gql(
+        `mutation($id: ID!) { setUserDisabled(input: { userId: $id, disabled: true }) { disabled } }`,
+        { id: userId },
+        admin,
+      );
+      expect(disabled.data.setUserDisabled.disabled).toBe(true);
+      const refused = await gql(READ, { id: ev.id }, subtreeAdmin);
+      expect(codes(refused)).toEqual(['UNAUTHENTICATED']);
+      expect(refused.data?.evaluation ?? null).toBeNull();
+      // 30 concurrent readers, in and out of scope, each get their own answer
+      const secretary2 = await server.token('jtj', 'secretary2');
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => gql(READ, { id: ev.id }, i % 3 ? deputy : secretary2)));
+      answers.forEach((a, i) => {
+        if (i % 3) expect(a.data.evaluation).toEqual(planned.data.evaluation);
+        else expect(codes(a)).toEqual(['NOT_FOUND']);
+      });
+    });
+
     it('answers a kept tree only to who may read it now: subtree admins, after a move, an archive, and under concurrent readers', async () => {
       const deputy = await server.token('jtj', 'deputy');
       const crit = await criteriaOf(server, leader, versionId);

@@ -240,6 +240,53 @@ describe('row-level security', () => {
       ).rejects.toThrow(/null value/);
       expect((await rows()).map((r) => r.label)).not.toContain('before the failure');
     });
+
+    it('answers a read sent ahead in the opening round trip as the statement would, once, and never after a write', async () => {
+      const read = {
+        sql: `SELECT label, t, a, j, n::float8 AS n, d, b FROM defer_probe WHERE label = $1 OR $2::text = 'all' ORDER BY label`,
+        params: ['with parameters', 'one'],
+      };
+      const direct = await withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, (tx) =>
+        tx.query<Row>(read.sql, read.params),
+      );
+      expect(direct).toHaveLength(1);
+      const opened = async (ahead: { sql: string; params: unknown[] }[]) => {
+        const tx = new RequestTransaction(server.database.dataSource);
+        await tx.setIdentity({ tenantId: tenants[0].id });
+        expect(await tx.begin(`SELECT 'first' AS first`, ahead)).toEqual([{ first: 'first' }]);
+        expect(tx.roundTrips).toBe(1);
+        return tx;
+      };
+      const tx = await opened([read]);
+      try {
+        // the same rows, parsed alike (text, arrays, JSON, numbers, instants, bytea), without a round trip
+        expect(await tx.query<Row>(read.sql, read.params)).toEqual(direct);
+        expect(tx.roundTrips).toBe(1);
+        // once: asked again, it is read again
+        expect(await tx.query<Row>(read.sql, read.params)).toEqual(direct);
+        expect(tx.roundTrips).toBe(2);
+        // other parameters are another statement
+        expect((await tx.query<Row>(read.sql, ['with parameters', 'all'])).length).toBeGreaterThan(1);
+        expect(tx.roundTrips).toBe(3);
+      } finally {
+        await tx.finish(false);
+      }
+      // after a write in the transaction, what was read ahead may be stale: read afresh
+      const probeRead = { sql: `SELECT label FROM defer_probe WHERE label = $1`, params: ['read ahead'] };
+      const writer = await opened([probeRead]);
+      try {
+        await writer.execute(probe, ['read ahead', ...values]);
+        expect(await writer.query<Row>(probeRead.sql, probeRead.params)).toEqual([{ label: 'read ahead' }]);
+        expect(writer.roundTrips).toBe(3);
+      } finally {
+        await writer.finish(false);
+      }
+      // a failure of the opening string (a read ahead that fails) leaves no transaction and no connection behind
+      const failing = new RequestTransaction(server.database.dataSource);
+      await failing.setIdentity({ tenantId: tenants[0].id });
+      await expect(failing.begin(`SELECT 1`, [{ sql: `SELECT $1::int AS n`, params: ['not a number'] }])).rejects.toThrow(/invalid input/);
+      expect(failing.isOpen).toBe(false);
+    });
   });
 });
 

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { Max, MaxLength, MinLength, ValidateNested, validate } from 'class-validator';
 import { getSchema } from '../src/graphql/schema';
+import { validationProblems } from '../src/graphql/validation-messages';
 import { catalogue, chineseDate, fillTemplate, localeOf, registeredReasons } from '../src/graphql/messages';
 
 const CJK = /[\u3400-\u9fff]/;
@@ -67,5 +69,37 @@ describe('the message catalogues', () => {
       .filter((f) => f.endsWith('.ts'))
       .filter((f) => /\berrorFactory\b|\bbadInput\(|new AppError\(/.test(readFileSync(path.join(modules, f), 'utf8')));
     expect(offenders).toEqual([]);
+  });
+});
+
+/** class-validator's lookups kept per class (keepValidationLookups, installed with the schema). */
+describe('validation with kept constraint lookups', () => {
+  beforeAll(async () => {
+    await getSchema();
+  });
+
+  it('finds constraints declared after the schema, inherited ones, and nested ones, each time alike', async () => {
+    // declared here, after the lookups began to be kept
+    class Item {
+      @MaxLength(3) note = 'ok';
+    }
+    class Form {
+      @Max(10) count = 1;
+      @ValidateNested({ each: true }) items: Item[] = [];
+    }
+    const form = Object.assign(new Form(), { count: 11, items: [new Item(), Object.assign(new Item(), { note: 'too long' })] });
+    const paths = async (o: object) => validationProblems(await validate(o)).map((p) => `${p.path}:${p.reason}`);
+    expect(await paths(form)).toEqual(['count:VALUE_TOO_LARGE', 'items.1.note:VALUE_TOO_LONG']);
+    expect(await paths(form)).toEqual(['count:VALUE_TOO_LARGE', 'items.1.note:VALUE_TOO_LONG']);
+    // a subclass declared after Form's lookup was kept: its own constraint and Form's
+    class LongerForm extends Form {
+      @MinLength(2) title = 'x';
+    }
+    expect(await paths(Object.assign(new LongerForm(), { count: 12 }))).toEqual(['title:VALUE_TOO_SHORT', 'count:VALUE_TOO_LARGE']);
+    // and Form still has only its own
+    expect(await paths(Object.assign(new Form(), { count: 12 }))).toEqual(['count:VALUE_TOO_LARGE']);
+    // a constraint added to a class whose lookup was kept applies from then on
+    MinLength(3)(Item.prototype, 'note');
+    expect(await paths(form)).toEqual(['count:VALUE_TOO_LARGE', 'items.0.note:VALUE_TOO_SHORT', 'items.1.note:VALUE_TOO_LONG']);
   });
 });

@@ -7,8 +7,8 @@ import { RequestTransaction } from './request-transaction';
  * turns those columns of a raw row back into the entity (null when the row has none, as from a LEFT JOIN).
  */
 export function columnsOf<E extends ObjectLiteral>(tx: RequestTransaction, entity: EntityTarget<E>, alias: string): string {
-  return tx.manager.connection
-    .getMetadata(entity)
+  return tx
+    .metadata(entity)
     .columns.map((c) => `${alias}.${c.databaseName} AS "${alias}_${c.databaseName}"`)
     .join(', ');
 }

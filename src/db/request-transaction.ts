@@ -1,11 +1,17 @@
 import { escapeLiteral } from 'pg';
-import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+import { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import { oneAtATime } from './one-at-a-time';
 import { sideChannel } from './side-channel';
 
 /** The pg client under TypeORM's query runner: a simple-protocol string of several statements answers one result each. */
 interface PgClient {
   query(text: string): Promise<unknown>;
+}
+
+/** A statement and its parameters ($1, $2, …). */
+export interface Statement {
+  sql: string;
+  params: unknown[];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,8 +38,12 @@ export class RequestTransaction {
   private deferred: string[] = [];
   /** A statement that may have written was sent (judged from its text, erring towards yes). */
   private wrote = false;
+  /** Rows of statements read ahead in the opening round trip, by statement and parameters, until first asked for. */
+  private ahead = new Map<string, Record<string, unknown>[]>();
   /** SQL statements sent on this request's connection (BEGIN and COMMIT included). */
   statements = 0;
+  /** Round trips to the database on this request's connection (COMMIT's included). */
+  roundTrips = 0;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -55,8 +65,12 @@ export class RequestTransaction {
    * the identity settings and `first` (a statement without parameters, such as the viewer's load) go in
    * one round trip, as one simple-protocol string; `first`'s rows are answered (run on its own when the
    * transaction is already open). The identity values are inlined only as a uuid, 'on' or nothing.
+   * `ahead` are reads the request will send first (a root field's by-id read, read-ahead.ts), sent in
+   * the same round trip with their parameters inlined as literals (as `defer` does); the first `query`
+   * of the same statement and parameters is answered with their rows instead of a round trip. They
+   * must not fail on any input (their parameters are checked before they are planned).
    */
-  async begin(first?: string): Promise<Record<string, unknown>[]> {
+  async begin(first?: string, ahead: Statement[] = []): Promise<Record<string, unknown>[]> {
     if (this.runner) return first ? this.query(first) : [];
     if (this.opening) {
       await this.opening;
@@ -72,17 +86,22 @@ export class RequestTransaction {
         const query = oneAtATime(runner.query.bind(runner));
         runner.query = ((...args: Parameters<typeof query>) => {
           this.statements++;
+          this.roundTrips++;
           if (!this.wrote && MAY_WRITE.test(args[0])) this.wrote = true;
           return query(...args);
         }) as typeof runner.query;
-        this.statements++;
+        if (!first) ahead = [];
+        this.statements += 1 + ahead.length;
+        this.roundTrips++;
         const opened = (await client.query(
           `BEGIN; SELECT set_config('app.tenant_id', ${settingLiteral(this.tenantId ?? '')}, true), ` +
-            `set_config('app.platform', ${settingLiteral(this.platform ? 'on' : '')}, true)${first ? `;\n${first}` : ''}`,
+            `set_config('app.platform', ${settingLiteral(this.platform ? 'on' : '')}, true)${first ? `;\n${first}` : ''}` +
+            ahead.map((a) => `;\n${inlined(a.sql, a.params)}`).join(''),
         )) as unknown as { rows: Record<string, unknown>[] }[];
         // TypeORM's own bookkeeping of the transaction it did not start (commit, rollback, nested saves)
         Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
-        if (first) firstRows = opened[opened.length - 1].rows;
+        if (first) firstRows = opened[opened.length - 1 - ahead.length].rows;
+        ahead.forEach((a, i) => this.ahead.set(aheadKey(a.sql, a.params), opened[opened.length - ahead.length + i].rows));
       } catch (error) {
         // never hand the pool a connection inside a transaction
         await client.query('ROLLBACK').catch(() => undefined);
@@ -105,6 +124,7 @@ export class RequestTransaction {
     await this.flushDeferred();
     if (identity.tenantId !== undefined) this.tenantId = identity.tenantId;
     if (identity.platform !== undefined) this.platform = identity.platform;
+    this.ahead.clear();
     if (this.runner) {
       await this.runner.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.platform', $2, true)`, [
         this.tenantId ?? '',
@@ -123,6 +143,11 @@ export class RequestTransaction {
     return (await sideChannel(this.dataSource).query(sql, params)).rows as T[];
   }
 
+  /** An entity's TypeORM metadata (open or not). */
+  metadata<E extends ObjectLiteral>(entity: EntityTarget<E>): EntityMetadata {
+    return this.dataSource.getMetadata(entity);
+  }
+
   get manager(): EntityManager {
     if (!this.runner) throw new Error('Request transaction used before it was opened');
     return this.runner.manager;
@@ -134,6 +159,17 @@ export class RequestTransaction {
 
   /** Rows of a SELECT (or of a write's RETURNING): state the row type, `query<{ id: string }>(…)`. */
   query<T extends object = never>(sql: string, params?: unknown[]): Promise<T[]> {
+    if (this.ahead.size) {
+      // Read ahead while nothing had written: as if this statement had run first (each statement reads
+      // its own snapshot). After a write it could be stale: never used then.
+      if (this.mayHaveWritten) this.ahead.clear();
+      const key = aheadKey(sql, params ?? []);
+      const rows = this.ahead.get(key);
+      if (rows) {
+        this.ahead.delete(key);
+        return Promise.resolve(rows as T[]);
+      }
+    }
     return this.manager.query(sql, params);
   }
 
@@ -153,7 +189,7 @@ export class RequestTransaction {
    */
   defer(sql: string, params: unknown[] = []): void {
     if (!this.runner) throw new Error('Request transaction used before it was opened');
-    this.deferred.push(sql.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1])));
+    this.deferred.push(inlined(sql, params));
   }
 
   /** Sends the deferred statements now (before the identity changes). */
@@ -200,6 +236,7 @@ export class RequestTransaction {
     const runner = this.runner;
     if (!runner) return;
     this.runner = undefined;
+    this.ahead.clear();
     if (this.rollbackOnly) commit = false;
     const deferred = commit ? this.deferred : [];
     this.deferred = [];
@@ -246,6 +283,13 @@ export async function withTransaction<T>(
     throw error;
   }
 }
+
+/** A statement with its parameters inlined as literals: `sql` holds no `$` other than its placeholders. */
+function inlined(sql: string, params: unknown[]): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
+}
+
+const aheadKey = (sql: string, params: unknown[]) => `${sql}\u0000${JSON.stringify(params)}`;
 
 /**
  * A parameter as an SQL literal of unknown type, the text pg itself would send for it (pg's

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AccessClaims, verifyAccessToken } from '../auth/jwt';
 import { UserViewer, Viewer } from '../auth/viewer';
 import { Config } from '../config';
-import { RequestTransaction, settingLiteral } from '../db/request-transaction';
+import { RequestTransaction, Statement, settingLiteral } from '../db/request-transaction';
 import { Role } from '../auth/roles';
 import { coreError, unauthenticated } from './errors';
 import { DEFAULT_LOCALE, Locale } from './messages';
@@ -59,15 +59,21 @@ export function createRequestContext(config: Config, dataSource: DataSource, ip:
  * Resolves the bearer token to a viewer inside the request's transaction, so that a disabled or
  * deleted user's still-valid token is refused on its next request.
  */
-export async function authenticate(ctx: RequestContext, authorization: string | undefined): Promise<void> {
+export async function authenticate(ctx: RequestContext, authorization: string | undefined, ahead?: ReadAheadPlan): Promise<void> {
   if (!authorization) return;
   const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim());
   if (!match) throw unauthenticated('AUTH_HEADER_MALFORMED');
-  await loadViewer(ctx, verifyAccessToken(ctx.config, match[1]));
+  await loadViewer(ctx, verifyAccessToken(ctx.config, match[1]), ahead);
 }
 
-/** Sets ctx.viewer from verified claims; refuses disabled or vanished accounts. */
-export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Promise<void> {
+/** A statement to read ahead with the viewer's load, for the token's tenant (src/graphql/read-ahead.ts). */
+export type ReadAheadPlan = (tx: RequestTransaction, tenantId: string) => Statement | null;
+
+/**
+ * Sets ctx.viewer from verified claims; refuses disabled or vanished accounts. `ahead` is read in the
+ * same round trip, under the token's tenant; its rows reach nobody unless the request asks for them.
+ */
+export async function loadViewer(ctx: RequestContext, claims: AccessClaims, ahead?: ReadAheadPlan): Promise<void> {
   if (claims.kind === 'operator') {
     await ctx.tx.setIdentity({ platform: true, tenantId: null });
     await ctx.tx.begin();
@@ -82,6 +88,7 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
   const tenantId = claims.tid ?? '';
   if (!UUID.test(tenantId) || !UUID.test(claims.sub)) throw unauthenticated('TOKEN_INVALID');
   await ctx.tx.setIdentity({ tenantId, platform: false });
+  const read = ahead?.(ctx.tx, tenantId);
   // Opened with the viewer's load in one round trip (BEGIN, the tenant, this): the ids are checked uuids.
   const rows = (await ctx.tx.begin(
     `SELECT u.username, u.disabled, u.session_epoch, ra.id AS assignment_id, ra.role, ra.org_id, o.path::text AS path,
@@ -90,6 +97,7 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims): Pro
          LEFT JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
          LEFT JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
         WHERE u.tenant_id = ${settingLiteral(tenantId)} AND u.id = ${settingLiteral(claims.sub)}`,
+    read ? [read] : [],
   )) as {
     username: string;
     disabled: boolean;

@@ -8,6 +8,7 @@ import { coreError } from './errors';
 import { liveError, livePubSub } from './live';
 import { NodeResolver } from './node.resolver';
 import { ErrorReasonResolver, registerErrorReasonEnum } from './error-reasons.resolver';
+import { keepValidationLookups } from './validation-messages';
 
 /** The core resolvers, then every domain module's (src/modules/<name>/<name>.module.ts). */
 export const resolvers = [
@@ -125,6 +126,7 @@ export function getSchema(): Promise<GraphQLSchema> {
   if (!cached) {
     registerErrorReasonEnum();
     plainFieldsReadDirectly();
+    keepValidationLookups();
   }
   cached ??= buildSchema({
     resolvers,

@@ -18,15 +18,20 @@ export const transactionPlugin: ApolloServerPlugin<RequestContext> = {
       },
       async willSendResponse({ contextValue, response, logger }) {
         const { tx } = contextValue;
+        // what the request cost the database, for tests and the bench: statements and round trips, COMMIT's included
+        const count = (commitToCome: number) => {
+          if (!contextValue.config.exposeStatementCount) return;
+          response.http.headers.set('x-sql-statements', String(tx.statements + commitToCome));
+          response.http.headers.set('x-sql-round-trips', String(tx.roundTrips + commitToCome));
+        };
         if (contextValue.readOnly && tx.isOpen && !tx.mayHaveWritten) {
-          // COMMIT is the one statement still to come
-          if (contextValue.config.exposeStatementCount) response.http.headers.set('x-sql-statements', String(tx.statements + 1));
+          count(1);
           tx.finish(true).catch((error: unknown) => logger.warn(`commit of a read failed: ${(error as Error).message}`));
           return;
         }
         try {
-          await contextValue.tx.finish(true);
-          if (contextValue.config.exposeStatementCount) response.http.headers.set('x-sql-statements', String(contextValue.tx.statements));
+          await tx.finish(true);
+          count(0);
         } catch (error) {
           const known = toAppError(error);
           const code = known?.code ?? ErrorCode.SERVICE_UNAVAILABLE;

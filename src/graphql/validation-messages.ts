@@ -1,4 +1,4 @@
-import { ValidationError } from 'class-validator';
+import { ValidationError, getMetadataStorage } from 'class-validator';
 import { Problem } from './errors';
 import { registerReasons, renderReason } from './messages';
 
@@ -38,4 +38,41 @@ export function validationProblems(errors: ValidationError[], prefix = ''): Prob
     });
     return [...own, ...validationProblems(v.children ?? [], path)];
   });
+}
+
+type MetadataLookup = (target: Function, schema: string, always: boolean, strictGroups: boolean, groups?: string[]) => unknown[];
+
+/**
+ * class-validator looks up a class's constraints afresh for every object it validates: a walk over
+ * every validated class of the app with an `instanceof` test each (a form of 53 scores did it 54
+ * times per request). The constraints are declared once, by decorators at load time, so the lookup
+ * is kept per class (without groups, which the app does not use); a constraint declared later (a class
+ * loaded after the schema) drops what was kept.
+ */
+export function keepValidationLookups(): void {
+  const storage = getMetadataStorage() as unknown as {
+    getTargetValidationMetadatas: MetadataLookup;
+    addValidationMetadata(metadata: unknown): void;
+    __kept?: boolean;
+  };
+  if (storage.__kept) return;
+  const lookup = storage.getTargetValidationMetadatas.bind(storage);
+  const add = storage.addValidationMetadata.bind(storage);
+  let kept = new Map<string, unknown[]>();
+  const ids = new WeakMap<Function, number>();
+  let next = 0;
+  storage.getTargetValidationMetadatas = (target, schema, always, strictGroups, groups) => {
+    if (groups?.length) return lookup(target, schema, always, strictGroups, groups);
+    let id = ids.get(target);
+    if (id === undefined) ids.set(target, (id = next++));
+    const key = `${String(id)}\u0000${schema}\u0000${always}\u0000${strictGroups}`;
+    let found = kept.get(key);
+    if (!found) kept.set(key, (found = lookup(target, schema, always, strictGroups, groups)));
+    return found;
+  };
+  storage.addValidationMetadata = (metadata) => {
+    kept = new Map();
+    add(metadata);
+  };
+  storage.__kept = true;
 }

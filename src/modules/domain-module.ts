@@ -1,7 +1,7 @@
 import { FastifyInstance } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Config } from '../config';
-import { withTransaction } from '../db/request-transaction';
+import { RequestTransaction, Statement, withTransaction } from '../db/request-transaction';
 import { RequestContext } from '../graphql/context';
 import { RequestLimiter } from '../graphql/rate-limit';
 import { LiveEvent } from '../graphql/live';
@@ -14,6 +14,13 @@ export type NodeFetcher = (ctx: RequestContext, id: string) => Promise<object | 
  * and transaction): the roots of the results it may receive (none: it receives nothing).
  */
 export type LiveReread = (ctx: RequestContext, event: LiveEvent) => Promise<unknown[]>;
+
+/**
+ * A root query field's first statement (src/graphql/read-ahead.ts), for the token's tenant and the
+ * field's arguments as sent: exactly the statement its resolver sends first; null when the arguments
+ * could not find anything (a malformed id). It must not fail on any input.
+ */
+export type ReadAhead = (tx: RequestTransaction, tenantId: string, args: Record<string, unknown>) => Statement | null;
 
 /** A root mutation field as the mutation hooks see it. */
 export interface MutationField {
@@ -151,6 +158,8 @@ export interface DomainModule {
   jobs?: Job[];
   /** Wraps every root mutation (core knows no module by name; the audit module registers its trail here). */
   aroundMutation?: MutationHook;
+  /** Root query fields whose first read goes with the request's opening round trip, by field name. */
+  readAhead?: Record<string, ReadAhead>;
   /** What each live topic this module serves lets a subscriber see (src/graphql/live.ts), by topic. */
   liveTopics?: Record<string, LiveReread>;
   /**

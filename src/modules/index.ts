@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { FastifyInstance } from 'fastify';
-import { DomainModule, Job, LiveReread, MutationHook, NodeFetcher, RouteDeps, Sweep } from './domain-module';
+import { DomainModule, Job, LiveReread, MutationHook, NodeFetcher, ReadAhead, RouteDeps, Sweep } from './domain-module';
 
 /**
  * Every domain module under src/modules, in folder order. Found on disk (each folder's
@@ -27,6 +27,8 @@ export const domainModules: DomainModule[] = discover();
 export const moduleResolvers = domainModules.flatMap((m) => m.resolvers);
 export const moduleEntities = domainModules.flatMap((m) => m.entities);
 export const moduleNodes: Record<string, NodeFetcher> = Object.assign({}, ...domainModules.map((m) => m.nodes));
+/** Every module's read-ahead root fields (src/graphql/read-ahead.ts), by field name. */
+export const moduleReadAheads: Record<string, ReadAhead> = Object.assign({}, ...domainModules.map((m) => m.readAhead ?? {}));
 export const mutationHooks: MutationHook[] = domainModules.flatMap((m) => (m.aroundMutation ? [m.aroundMutation] : []));
 
 /** Registers every module's own HTTP routes (file downloads and uploads) on the app. */

@@ -28,6 +28,8 @@ export interface GqlResponse<T = any> {
   status: number;
   /** SQL statements the request sent (BEGIN and COMMIT included), when the server exposes the count (EXPOSE_STATEMENT_COUNT). */
   statements?: number;
+  /** Round trips to the database the request made (COMMIT's included), with the statement count. */
+  roundTrips?: number;
   data?: T;
   errors?: { message: string; path?: string[]; extensions?: { code?: string; reason?: string; field?: string; [k: string]: unknown } }[];
 }
@@ -73,9 +75,15 @@ export async function postGraphql<T = any>(
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await res.json()) as Omit<GqlResponse<T>, 'status' | 'statements'>;
+  const body = (await res.json()) as Omit<GqlResponse<T>, 'status' | 'statements' | 'roundTrips'>;
   const statements = res.headers.get('x-sql-statements');
-  return { status: res.status, ...(statements === null ? {} : { statements: Number(statements) }), ...body };
+  const roundTrips = res.headers.get('x-sql-round-trips');
+  return {
+    status: res.status,
+    ...(statements === null ? {} : { statements: Number(statements) }),
+    ...(roundTrips === null ? {} : { roundTrips: Number(roundTrips) }),
+    ...body,
+  };
 }
 
 /** Signs a demo user in (password demo) at `url`; the access token. An empty tenant is the operator's. */

@@ -1,4 +1,6 @@
+import { decodeGlobalId } from '../../graphql/relay';
 import { DomainModule } from '../domain-module';
+import { inScopeStatement } from '../org/scoped';
 import { registerAttachable, visibleThrough } from '../file/file.service';
 import { CampaignResult, Evaluation, EvaluationReview, EvaluationScoreRow } from './evaluation.entity';
 import { CriterionScoreResolver, EvaluationResolver, OrgCampaignResolver, ResultComponentResolver } from './evaluation.resolver';
@@ -34,4 +36,11 @@ export default {
   ],
   entities: [Evaluation, EvaluationScoreRow, EvaluationReview, CampaignResult],
   nodes: { Evaluation: (ctx, id) => evaluationService.findById(ctx, id) },
+  // evaluation(id:) reads through findInScope first: that statement goes with the opening round trip
+  readAhead: {
+    evaluation: (tx, tenantId, args) => {
+      const decoded = typeof args.id === 'string' ? decodeGlobalId(args.id) : undefined;
+      return decoded?.type === 'Evaluation' ? inScopeStatement(tx, Evaluation, tenantId, decoded.id) : null;
+    },
+  },
 } satisfies DomainModule;

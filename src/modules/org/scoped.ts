@@ -2,6 +2,7 @@ import { EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { inScope, isRootPath, scopedRootsUnder, underAnySql } from '../../auth/scope';
 import { READ_ROLES, UserViewer, scopePaths } from '../../auth/viewer';
 import { columnsOf, hydrate } from '../../db/hydrate';
+import { RequestTransaction, Statement } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Role } from '../../auth/roles';
 import { Org } from './org.entity';
@@ -58,6 +59,31 @@ export interface Alongside {
 }
 
 /**
+ * The statement findInScope reads a record with an org column by: the record, its org and what comes
+ * alongside, by tenant and id (null for a record without an org column). A module reads it ahead with
+ * the same arguments (DomainModule.readAhead) to have it sent in the request's opening round trip.
+ */
+export function inScopeStatement<E extends ObjectLiteral>(
+  tx: RequestTransaction,
+  entity: EntityTarget<E>,
+  tenantId: string,
+  id: string,
+  alongside?: Alongside,
+): Statement | null {
+  const metadata = tx.metadata(entity);
+  const orgColumn = metadata.findColumnWithPropertyName('orgId');
+  if (!orgColumn) return null;
+  return {
+    sql: `SELECT ${columnsOf(tx, entity, 'x')}, ${columnsOf(tx, Org, 'o')}${alongside ? `, ${alongside.select}` : ''}
+       FROM "${metadata.tableName}" x
+       LEFT JOIN orgs o ON o.tenant_id = x.tenant_id AND o.id = x."${orgColumn.databaseName}"
+       ${alongside?.join ?? ''}
+      WHERE x.tenant_id = $1 AND x.id = $2`,
+    params: [tenantId, id],
+  };
+}
+
+/**
  * One record by id, when the org it belongs to lies inside the viewer's scope for `roles`; null for a
  * foreign, out-of-scope or unknown id alike. `alongside` rides on the record's statement, so it needs
  * a record with an org column (the one-statement read); a record without one refuses it.
@@ -81,14 +107,9 @@ export async function findInScope<E extends ObjectLiteral & { tenantId: string }
     return org && inScope(viewer, org.path, roles) ? found : null;
   }
   // the record and its org in one statement; the org then serves the request's later lookups of it
-  const [raw] = await ctx.tx.query<Record<string, unknown>>(
-    `SELECT ${columnsOf(ctx.tx, entity, 'x')}, ${columnsOf(ctx.tx, Org, 'o')}${alongside ? `, ${alongside.select}` : ''}
-       FROM "${metadata.tableName}" x
-       LEFT JOIN orgs o ON o.tenant_id = x.tenant_id AND o.id = x."${orgColumn.databaseName}"
-       ${alongside?.join ?? ''}
-      WHERE x.tenant_id = $1 AND x.id = $2`,
-    [viewer.tenantId, id],
-  );
+  const statement = inScopeStatement(ctx.tx, entity, viewer.tenantId, id, alongside);
+  if (!statement) throw new Error(`findInScope: ${metadata.tableName} has no org column`);
+  const [raw] = await ctx.tx.query<Record<string, unknown>>(statement.sql, statement.params);
   const row = raw ? hydrate(ctx.tx, entity, 'x', raw) : null;
   const org = raw ? hydrate(ctx.tx, Org, 'o', raw) : null;
   if (!row || !org || orgIdOf(row) !== org.id || !inScope(viewer, org.path, roles)) return null;

@@ -1,0 +1,70 @@
+import { FieldNode, Kind, OperationDefinitionNode, parse, valueFromASTUntyped } from 'graphql';
+import { Kept } from '../db/kept';
+import { RequestTransaction, Statement } from '../db/request-transaction';
+import { moduleReadAheads } from '../modules';
+
+/**
+ * Reading ahead: a query operation whose only root field is a by-id read (`evaluation(id:)`) has that
+ * read sent with the request's opening round trip (BEGIN, the tenant, the viewer's load), so the
+ * field's resolver finds its rows waiting instead of making a second round trip. The plan is taken
+ * from the request body before Apollo parses it (parsed documents are kept, bounded); anything
+ * unusual (several operations, a mutation, a fragment at the root, a document too long) plans
+ * nothing, and the request runs as it would without. Nothing read ahead reaches a client unless the
+ * resolver, which authorizes as always, asks for exactly that statement.
+ */
+
+interface Plan {
+  field: string;
+  node: FieldNode;
+}
+
+/** Documents longer than this are never planned (a by-id read's document is short). */
+const MAX_PLANNED_QUERY = 4000;
+const plans = new Kept<Plan | null>(500);
+
+function planOf(query: string, operationName: unknown): Plan | null {
+  let document;
+  try {
+    document = parse(query, { maxTokens: 1000 });
+  } catch {
+    return null;
+  }
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operation =
+    typeof operationName === 'string'
+      ? operations.find((o) => o.name?.value === operationName)
+      : operations.length === 1
+        ? operations[0]
+        : undefined;
+  if (!operation || operation.operation !== 'query' || operation.selectionSet.selections.length !== 1) return null;
+  const node = operation.selectionSet.selections[0];
+  if (node.kind !== Kind.FIELD || node.directives?.length || !moduleReadAheads[node.name.value]) return null;
+  return { field: node.name.value, node };
+}
+
+/**
+ * What to read ahead for a /graphql request body, once the token's tenant is known; undefined when
+ * nothing is planned.
+ */
+export function readAheadOf(body: unknown): ((tx: RequestTransaction, tenantId: string) => Statement | null) | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const { query, variables, operationName } = body as { query?: unknown; variables?: unknown; operationName?: unknown };
+  if (typeof query !== 'string' || query.length > MAX_PLANNED_QUERY) return undefined;
+  const key = `${typeof operationName === 'string' ? operationName : ''}\u0000${query}`;
+  let plan = plans.get(key);
+  if (plan === undefined) {
+    plan = planOf(query, operationName);
+    plans.set(key, plan);
+  }
+  if (!plan) return undefined;
+  const { field, node } = plan;
+  const vars = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : {};
+  return (tx, tenantId) => {
+    try {
+      const args = Object.fromEntries((node.arguments ?? []).map((a) => [a.name.value, valueFromASTUntyped(a.value, vars)]));
+      return moduleReadAheads[field](tx, tenantId, args);
+    } catch {
+      return null;
+    }
+  };
+}
