@@ -43,23 +43,24 @@ function planOf(query: string, operationName: unknown): Plan | null {
 }
 
 /**
- * What to read ahead for a /graphql request body, once the token's tenant is known; undefined when
- * nothing is planned.
+ * What to read ahead for a /graphql request body, once the token is verified and its tenant known
+ * (the body is parsed only then: never for a request without a valid token); undefined for a body
+ * that cannot be planned.
  */
 export function readAheadOf(body: unknown): ((tx: RequestTransaction, tenantId: string) => Statement | null) | undefined {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const { query, variables, operationName } = body as { query?: unknown; variables?: unknown; operationName?: unknown };
   if (typeof query !== 'string' || query.length > MAX_PLANNED_QUERY) return undefined;
-  const key = `${typeof operationName === 'string' ? operationName : ''}\u0000${query}`;
-  let plan = plans.get(key);
-  if (plan === undefined) {
-    plan = planOf(query, operationName);
-    plans.set(key, plan);
-  }
-  if (!plan) return undefined;
-  const { field, node } = plan;
-  const vars = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : {};
   return (tx, tenantId) => {
+    const key = `${typeof operationName === 'string' ? operationName : ''}\u0000${query}`;
+    let plan = plans.get(key);
+    if (plan === undefined) {
+      plan = planOf(query, operationName);
+      plans.set(key, plan);
+    }
+    if (!plan) return null;
+    const { field, node } = plan;
+    const vars = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : {};
     try {
       const args = Object.fromEntries((node.arguments ?? []).map((a) => [a.name.value, valueFromASTUntyped(a.value, vars)]));
       return moduleReadAheads[field](tx, tenantId, args);
