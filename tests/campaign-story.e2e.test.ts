@@ -943,6 +943,26 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         if (i % 3) expect(a.data.evaluation).toEqual(planned.data.evaluation);
         else expect(codes(a)).toEqual(['NOT_FOUND']);
       });
+      // the mutations that change an evaluation read it ahead too, and refuse as before
+      const ACCEPT = `mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state version } }`;
+      expect(codes(await gql(ACCEPT, { id: ev.id }, secretary2))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(ACCEPT, { id: ev.id }, await server.token('szjg', 'admin')))).toEqual(['NOT_FOUND']);
+      expect((await gql(READ, { id: ev.id }, deputy)).data.evaluation.state).toBe('SUBMITTED');
+      const accepted = await gql(ACCEPT, { id: ev.id }, deputy);
+      expect(accepted.data.acceptEvaluation.state).toBe('ACCEPTED');
+      expect(accepted.roundTrips).toBeLessThan(accepted.statements!);
+      // accepted: a save read ahead sees the state it has now, and changes nothing
+      const crit2 = crit.filter((c) => c.isLeaf && !c.isBonus).slice(0, 1);
+      const lateSave = await gql(
+        `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+        { input: { evaluationId: ev.id, expectedVersion: accepted.data.acceptEvaluation.version, scores: scoresFor(crit2, {}) } },
+        admin,
+      );
+      expect(lateSave.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'NOT_EDITABLE' });
+      expect((await gql(READ, { id: ev.id }, deputy)).data.evaluation).toMatchObject({
+        state: 'ACCEPTED',
+        version: accepted.data.acceptEvaluation.version,
+      });
     });
 
     it('answers a kept tree only to who may read it now: subtree admins, after a move, an archive, and under concurrent readers', async () => {

@@ -413,8 +413,10 @@ describe('progress counts', () => {
     const first = await save(ev.version);
     expect(first.errors).toBeUndefined();
     expect(first.data.saveScores.version).toBe(ev.version + 1);
-    // the opening, the evaluation with its org and campaign, the checked write, the audit entry with COMMIT
+    // the opening, the evaluation with its org and campaign, the checked write, the audit entry with COMMIT,
+    // in three round trips: the evaluation is read ahead with the opening
     expect(first.statements).toBeLessThanOrEqual(6);
+    expect(first.roundTrips).toBe(3);
     // a stale version changes nothing and says why
     const stale = await save(ev.version);
     expect(stale.errors?.[0].extensions?.code).toBe('CONFLICT');

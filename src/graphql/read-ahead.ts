@@ -4,13 +4,15 @@ import { RequestTransaction, Statement } from '../db/request-transaction';
 import { moduleReadAheads } from '../modules';
 
 /**
- * Reading ahead: a query operation whose only root field is a by-id read (`evaluation(id:)`) has that
- * read sent with the request's opening round trip (BEGIN, the tenant, the viewer's load), so the
- * field's resolver finds its rows waiting instead of making a second round trip. The plan is taken
- * from the request body before Apollo parses it (parsed documents are kept, bounded); anything
- * unusual (several operations, a mutation, a fragment at the root, a document too long) plans
- * nothing, and the request runs as it would without. Nothing read ahead reaches a client unless the
- * resolver, which authorizes as always, asks for exactly that statement.
+ * Reading ahead: an operation whose only root field starts with a by-id read (`evaluation(id:)`, or
+ * `saveScores`, which reads the evaluation it changes first) has that read sent with the request's
+ * opening round trip (BEGIN, the tenant, the viewer's load), so the field's resolver finds its rows
+ * waiting instead of making a second round trip. The plan is taken from the request body once the
+ * token is verified, before Apollo parses it (parsed documents are kept, bounded); anything unusual
+ * (several operations or root fields, a subscription, a directive at the root, a document too long,
+ * an id of another type) plans nothing, and the request runs as it would without. Nothing read ahead
+ * reaches a client unless the resolver, which authorizes as always, asks for exactly that statement,
+ * and never after the transaction may have written (RequestTransaction.query).
  */
 
 interface Plan {
@@ -36,7 +38,7 @@ function planOf(query: string, operationName: unknown): Plan | null {
       : operations.length === 1
         ? operations[0]
         : undefined;
-  if (!operation || operation.operation !== 'query' || operation.selectionSet.selections.length !== 1) return null;
+  if (!operation || operation.operation === 'subscription' || operation.selectionSet.selections.length !== 1) return null;
   const node = operation.selectionSet.selections[0];
   if (node.kind !== Kind.FIELD || node.directives?.length || !moduleReadAheads[node.name.value]) return null;
   return { field: node.name.value, node };

@@ -16,7 +16,7 @@ export type NodeFetcher = (ctx: RequestContext, id: string) => Promise<object | 
 export type LiveReread = (ctx: RequestContext, event: LiveEvent) => Promise<unknown[]>;
 
 /**
- * A root query field's first statement (src/graphql/read-ahead.ts), for the token's tenant and the
+ * A root field's first statement (src/graphql/read-ahead.ts), for the token's tenant and the
  * field's arguments as sent: exactly the statement its resolver sends first; null when the arguments
  * could not find anything (a malformed id). It must not fail on any input.
  */
@@ -158,7 +158,7 @@ export interface DomainModule {
   jobs?: Job[];
   /** Wraps every root mutation (core knows no module by name; the audit module registers its trail here). */
   aroundMutation?: MutationHook;
-  /** Root query fields whose first read goes with the request's opening round trip, by field name. */
+  /** Root fields (queries or mutations) whose first read goes with the request's opening round trip, by field name. */
   readAhead?: Record<string, ReadAhead>;
   /** What each live topic this module serves lets a subscriber see (src/graphql/live.ts), by topic. */
   liveTopics?: Record<string, LiveReread>;

@@ -11,6 +11,7 @@ import { frameworkService } from '../framework/framework.service';
 import { Org, OrgCategory, OrgKind, orgCategoryLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { Alongside, findInScope } from '../org/scoped';
+import { RequestTransaction } from '../../db/request-transaction';
 import { tenantService } from '../tenant/tenant.service';
 import { userService } from '../user/user.service';
 import { Role } from '../../auth/roles';
@@ -794,8 +795,8 @@ function resultLoader(ctx: RequestContext, campaignId: string) {
  * A campaign joined as `c`, with its targets (a few rows, fixed at creation; progress reads them with it)
  * and its scope org as `cs` (findById's visibility check of it then needs no statement).
  */
-const campaignColumns = (ctx: RequestContext) =>
-  `${columnsOf(ctx.tx, Campaign, 'c')}, ${columnsOf(ctx.tx, Org, 'cs')},
+const campaignColumns = (tx: RequestTransaction) =>
+  `${columnsOf(tx, Campaign, 'c')}, ${columnsOf(tx, Org, 'cs')},
    (SELECT coalesce(json_agg(json_build_object('dueOn', t.due_on, 'ratio', t.ratio) ORDER BY t.due_on), '[]')
       FROM campaign_targets t WHERE t.tenant_id = c.tenant_id AND t.campaign_id = c.id) AS c_targets`;
 const CAMPAIGN_SCOPE_JOIN = `LEFT JOIN orgs cs ON cs.tenant_id = c.tenant_id AND cs.id = c.scope_org_id`;
@@ -817,7 +818,7 @@ function campaignLoader(ctx: RequestContext) {
   const viewer = requireUser(ctx);
   return ctx.loader<string, Campaign | null>('campaign.byId', async (ids) => {
     const rows = await ctx.tx.query<Record<string, unknown>>(
-      `SELECT ${campaignColumns(ctx)} FROM campaigns c ${CAMPAIGN_SCOPE_JOIN} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
+      `SELECT ${campaignColumns(ctx.tx)} FROM campaigns c ${CAMPAIGN_SCOPE_JOIN} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
       [viewer.tenantId, [...ids]],
     );
     const campaigns = rows.map((r) => takeCampaign(ctx, r));
@@ -835,12 +836,19 @@ function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null>
  */
 export function campaignAlongside(ctx: RequestContext): Alongside {
   return {
-    select: campaignColumns(ctx),
-    join: `LEFT JOIN campaigns c ON c.tenant_id = x.tenant_id AND c.id = x.campaign_id ${CAMPAIGN_SCOPE_JOIN}`,
+    ...campaignAlongsideSql(ctx.tx),
     take: (raw) => {
       const campaign = takeCampaign(ctx, raw);
       if (campaign) campaignLoader(ctx).prime(campaign.id, campaign);
     },
+  };
+}
+
+/** The columns and joins of `campaignAlongside`, for a statement planned before the request has a viewer (read-ahead). */
+export function campaignAlongsideSql(tx: RequestTransaction): Pick<Alongside, 'select' | 'join'> {
+  return {
+    select: campaignColumns(tx),
+    join: `LEFT JOIN campaigns c ON c.tenant_id = x.tenant_id AND c.id = x.campaign_id ${CAMPAIGN_SCOPE_JOIN}`,
   };
 }
 

@@ -1,5 +1,5 @@
 import { decodeGlobalId } from '../../graphql/relay';
-import { DomainModule } from '../domain-module';
+import { DomainModule, ReadAhead } from '../domain-module';
 import { inScopeStatement } from '../org/scoped';
 import { registerAttachable, visibleThrough } from '../file/file.service';
 import { CampaignResult, Evaluation, EvaluationReview, EvaluationScoreRow } from './evaluation.entity';
@@ -20,6 +20,12 @@ registerAttachable(
   visibleThrough((ctx, id) => evaluationService.findByScore(ctx, id)),
 );
 
+/** The raw id behind an Evaluation's global id as a request sent it; undefined for anything else. */
+function evaluationIdOf(globalId: unknown): string | undefined {
+  const decoded = typeof globalId === 'string' ? decodeGlobalId(globalId) : undefined;
+  return decoded?.type === 'Evaluation' ? decoded.id : undefined;
+}
+
 export default {
   name: 'evaluation',
   resolvers: [
@@ -36,11 +42,21 @@ export default {
   ],
   entities: [Evaluation, EvaluationScoreRow, EvaluationReview, CampaignResult],
   nodes: { Evaluation: (ctx, id) => evaluationService.findById(ctx, id) },
-  // evaluation(id:) reads through findInScope first: that statement goes with the opening round trip
+  // evaluation(id:) reads through findInScope first, and the mutations that change an evaluation through
+  // getToChange: those statements go with the opening round trip (src/graphql/read-ahead.ts)
   readAhead: {
     evaluation: (tx, tenantId, args) => {
-      const decoded = typeof args.id === 'string' ? decodeGlobalId(args.id) : undefined;
-      return decoded?.type === 'Evaluation' ? inScopeStatement(tx, Evaluation, tenantId, decoded.id) : null;
+      const id = evaluationIdOf(args.id);
+      return id ? inScopeStatement(tx, Evaluation, tenantId, id) : null;
     },
+    ...Object.fromEntries(
+      ['saveScores', 'submitEvaluation', 'returnEvaluation', 'acceptEvaluation'].map((field): [string, ReadAhead] => [
+        field,
+        (tx, tenantId, args) => {
+          const id = evaluationIdOf((args.input as { evaluationId?: unknown } | undefined)?.evaluationId);
+          return id ? evaluationService.toChangeStatement(tx, tenantId, id) : null;
+        },
+      ]),
+    ),
   },
 } satisfies DomainModule;

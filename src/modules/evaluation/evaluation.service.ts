@@ -8,14 +8,15 @@ import { keysetPage } from '../../graphql/keyset';
 import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage, rankSql } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
 import { Campaign } from '../campaign/campaign.entity';
-import { campaignAlongside, campaignService } from '../campaign/campaign.service';
+import { campaignAlongside, campaignAlongsideSql, campaignService } from '../campaign/campaign.service';
 import { FileChanges, fileService } from '../file/file.service';
 import { Criterion } from '../framework/framework.entity';
 import { frameworkService } from '../framework/framework.service';
 import { EvaluationKind, PassRule } from '../framework/pass-rule';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
+import { findInScope, inScopeStatement, rootsFor, scopedQuery } from '../org/scoped';
+import { RequestTransaction } from '../../db/request-transaction';
 import { userService } from '../user/user.service';
 import { Role } from '../../auth/roles';
 import {
@@ -174,6 +175,10 @@ export const evaluationService = {
    * An evaluation about to change, its campaign read in the same statement (saving, submitting and
    * reviewing check against the campaign next). Reads leave the campaign out: a kept tree needs none.
    */
+  /** The statement getToChange reads with (read ahead for the mutations that change an evaluation first). */
+  toChangeStatement: (tx: RequestTransaction, tenantId: string, id: string) =>
+    inScopeStatement(tx, Evaluation, tenantId, id, campaignAlongsideSql(tx)),
+
   async getToChange(ctx: RequestContext, id: string): Promise<Evaluation> {
     const evaluation = await findInScope(ctx, Evaluation, id, (e) => e.orgId, READ_ROLES, campaignAlongside(ctx));
     if (!evaluation) throw evaluationError('EVALUATION_NOT_FOUND');

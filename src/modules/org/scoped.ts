@@ -68,7 +68,7 @@ export function inScopeStatement<E extends ObjectLiteral>(
   entity: EntityTarget<E>,
   tenantId: string,
   id: string,
-  alongside?: Alongside,
+  alongside?: Pick<Alongside, 'select' | 'join'>,
 ): Statement | null {
   const metadata = tx.metadata(entity);
   const orgColumn = metadata.findColumnWithPropertyName('orgId');
