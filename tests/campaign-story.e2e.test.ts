@@ -943,6 +943,18 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         if (i % 3) expect(a.data.evaluation).toEqual(planned.data.evaluation);
         else expect(codes(a)).toEqual(['NOT_FOUND']);
       });
+      // campaign(id:) reads its campaign ahead the same way
+      const CAMPAIGN = `query($id: ID!) { campaign(id: $id) { id name scopeOrg { name } } }`;
+      const campaignPlanned = await gql(CAMPAIGN, { id: campaignId }, deputy);
+      const campaignUnplanned = await gql(
+        `query($id: ID!, $yes: Boolean!) { campaign(id: $id) @include(if: $yes) { id name scopeOrg { name } } }`,
+        { id: campaignId, yes: true },
+        deputy,
+      );
+      expect(campaignPlanned.data.campaign).toEqual(campaignUnplanned.data.campaign);
+      expect(campaignPlanned.roundTrips).toBe(campaignUnplanned.roundTrips! - 1);
+      expect(codes(await gql(CAMPAIGN, { id: campaignId }, await server.token('szjg', 'admin')))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(CAMPAIGN, { id: ev.id }, deputy))).toEqual(['NOT_FOUND']);
       // the mutations that change an evaluation read it ahead too, and refuse as before
       const ACCEPT = `mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state version } }`;
       expect(codes(await gql(ACCEPT, { id: ev.id }, secretary2))).toEqual(['NOT_FOUND']);

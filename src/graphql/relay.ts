@@ -24,6 +24,12 @@ export function decodeGlobalId(globalId: string): DecodedId | undefined {
   return UUID.test(id) ? { type, id } : undefined;
 }
 
+/** The raw id behind a global id of `type` as a request sent it (any value); undefined for anything else. */
+export function rawIdOf(type: string, globalId: unknown): string | undefined {
+  const decoded = typeof globalId === 'string' ? decodeGlobalId(globalId) : undefined;
+  return decoded?.type === type ? decoded.id : undefined;
+}
+
 /**
  * The raw id behind a global id of the expected type. A malformed id, another type's id, a foreign
  * tenant's id and an unknown id all end the same way: NOT_FOUND, so nothing is confirmed to exist.

@@ -8,7 +8,8 @@ import {
   CampaignResultResolver,
   DeadlineSubmissionResolver,
 } from './campaign.resolver';
-import { campaignService } from './campaign.service';
+import { rawIdOf } from '../../graphql/relay';
+import { campaignService, campaignsStatement } from './campaign.service';
 import { progressSweeps } from './progress.sweeps';
 
 registerAttachable(
@@ -26,4 +27,11 @@ export default {
     DeadlineSubmission: (ctx, id) => campaignService.findSubmission(ctx, id),
   },
   sweeps: progressSweeps,
+  // campaign(id:) reads the campaign through its loader first: that statement goes with the opening round trip
+  readAhead: {
+    campaign: (tx, tenantId, args) => {
+      const id = rawIdOf('Campaign', args.id);
+      return id ? campaignsStatement(tx, tenantId, [id]) : null;
+    },
+  },
 } satisfies DomainModule;

@@ -11,7 +11,7 @@ import { frameworkService } from '../framework/framework.service';
 import { Org, OrgCategory, OrgKind, orgCategoryLabels } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { Alongside, findInScope } from '../org/scoped';
-import { RequestTransaction } from '../../db/request-transaction';
+import { RequestTransaction, Statement } from '../../db/request-transaction';
 import { tenantService } from '../tenant/tenant.service';
 import { userService } from '../user/user.service';
 import { Role } from '../../auth/roles';
@@ -814,13 +814,19 @@ function takeCampaign(ctx: RequestContext, raw: Record<string, unknown>): Campai
   return campaign;
 }
 
+/** Campaigns by id with their scope orgs and targets (the campaign loader's statement; campaign(id:) reads it ahead). */
+export function campaignsStatement(tx: RequestTransaction, tenantId: string, ids: string[]): Statement {
+  return {
+    sql: `SELECT ${campaignColumns(tx)} FROM campaigns c ${CAMPAIGN_SCOPE_JOIN} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
+    params: [tenantId, ids],
+  };
+}
+
 function campaignLoader(ctx: RequestContext) {
   const viewer = requireUser(ctx);
   return ctx.loader<string, Campaign | null>('campaign.byId', async (ids) => {
-    const rows = await ctx.tx.query<Record<string, unknown>>(
-      `SELECT ${campaignColumns(ctx.tx)} FROM campaigns c ${CAMPAIGN_SCOPE_JOIN} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
-      [viewer.tenantId, [...ids]],
-    );
+    const statement = campaignsStatement(ctx.tx, viewer.tenantId, [...ids]);
+    const rows = await ctx.tx.query<Record<string, unknown>>(statement.sql, statement.params);
     const campaigns = rows.map((r) => takeCampaign(ctx, r));
     return ids.map((i) => campaigns.find((c) => c?.id === i) ?? null);
   });

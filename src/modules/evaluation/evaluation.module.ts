@@ -1,4 +1,4 @@
-import { decodeGlobalId } from '../../graphql/relay';
+import { rawIdOf } from '../../graphql/relay';
 import { DomainModule, ReadAhead } from '../domain-module';
 import { inScopeStatement } from '../org/scoped';
 import { registerAttachable, visibleThrough } from '../file/file.service';
@@ -20,12 +20,6 @@ registerAttachable(
   visibleThrough((ctx, id) => evaluationService.findByScore(ctx, id)),
 );
 
-/** The raw id behind an Evaluation's global id as a request sent it; undefined for anything else. */
-function evaluationIdOf(globalId: unknown): string | undefined {
-  const decoded = typeof globalId === 'string' ? decodeGlobalId(globalId) : undefined;
-  return decoded?.type === 'Evaluation' ? decoded.id : undefined;
-}
-
 export default {
   name: 'evaluation',
   resolvers: [
@@ -46,14 +40,14 @@ export default {
   // getToChange: those statements go with the opening round trip (src/graphql/read-ahead.ts)
   readAhead: {
     evaluation: (tx, tenantId, args) => {
-      const id = evaluationIdOf(args.id);
+      const id = rawIdOf('Evaluation', args.id);
       return id ? inScopeStatement(tx, Evaluation, tenantId, id) : null;
     },
     ...Object.fromEntries(
       ['saveScores', 'submitEvaluation', 'returnEvaluation', 'acceptEvaluation'].map((field): [string, ReadAhead] => [
         field,
         (tx, tenantId, args) => {
-          const id = evaluationIdOf((args.input as { evaluationId?: unknown } | undefined)?.evaluationId);
+          const id = rawIdOf('Evaluation', (args.input as { evaluationId?: unknown } | undefined)?.evaluationId);
           return id ? evaluationService.toChangeStatement(tx, tenantId, id) : null;
         },
       ]),
