@@ -835,10 +835,14 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       };
       const q85Of = (e: { result: { nodes: { criterion: { code: string }; value: number }[] } }) =>
         e.result.nodes.find((n) => n.criterion.code === 'Q8.5')!.value;
-      // submitted (past its draft): the first read scores it, the second is answered from the store with fewer statements
+      // submitted (past its draft): the first two reads score it (the store keeps a tree from its second
+      // read on), the third is answered from the store with fewer statements
       const first = await read();
+      const kept = await read();
       const second = await read();
+      expect(kept.statements).toBe(first.statements);
       expect(second.evaluation).toEqual(first.evaluation);
+      expect(kept.evaluation).toEqual(first.evaluation);
       expect(first.evaluation).toMatchObject({ state: 'SUBMITTED', total: ev.total, result: { total: ev.total } });
       expect(q85Of(first.evaluation)).toBe(80);
       expect(second.statements).toBeLessThan(first.statements);
@@ -877,6 +881,7 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       expect(resubmitted.data.submitEvaluation.total).toBe(afterSave.evaluation.result.total);
       await accept(server, deputy, ev.id);
       const accepted = await read();
+      await read();
       const again = await read();
       expect(accepted.evaluation).toMatchObject({ state: 'ACCEPTED', total: afterSave.evaluation.result.total });
       expect(again.evaluation).toEqual(accepted.evaluation);

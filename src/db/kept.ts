@@ -7,16 +7,36 @@
  */
 export class Kept<V> {
   private readonly entries = new Map<string, V>();
+  /** Keys offered once and not kept yet (with `secondSight`): at most `max` × 4, oldest first out. */
+  private readonly seen?: Kept<true>;
 
-  constructor(private readonly max: number) {}
+  /**
+   * `secondSight`: an entry is kept only when offered a second time while its key is still
+   * remembered, so a scan of things read once (an export, a crawl, a long list paged through) never
+   * pushes out what is read again and again, nor makes the process allocate and drop an entry per read.
+   */
+  constructor(
+    private readonly max: number,
+    options: { secondSight?: boolean } = {},
+  ) {
+    if (options.secondSight) this.seen = new Kept<true>(max * 4);
+  }
 
   get(key: string): V | undefined {
     const value = this.entries.get(key);
-    if (value !== undefined) this.set(key, value);
+    if (value !== undefined) this.touch(key, value);
     return value;
   }
 
   set(key: string, value: V): void {
+    if (this.seen && !this.entries.has(key) && !this.seen.get(key)) {
+      this.seen.set(key, true);
+      return;
+    }
+    this.touch(key, value);
+  }
+
+  private touch(key: string, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, value);
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
