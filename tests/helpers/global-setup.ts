@@ -73,12 +73,19 @@ function clusterParent(): string {
   }
 }
 
-/** A cluster dir whose postmaster is gone (or that never got one and is older than an hour). */
+/**
+ * A cluster dir whose postmaster is gone (or that never got one and is older than an hour). During
+ * initdb the lock file holds the standalone backend's pid negated: read as it is, that named a process
+ * group and a concurrent run's cluster being initialized looked left behind (and was removed).
+ */
 function leftBehind(dir: string): boolean {
   const pidFile = path.join(dir, 'cluster', 'postmaster.pid');
-  if (!existsSync(pidFile)) return Date.now() - statSync(dir).mtimeMs > 3_600_000;
+  const oldEnough = Date.now() - statSync(dir).mtimeMs > 3_600_000;
+  if (!existsSync(pidFile)) return oldEnough;
+  const pid = Math.abs(Number(readFileSync(pidFile, 'utf8').split('\n')[0]));
+  if (!Number.isInteger(pid) || pid <= 0) return oldEnough;
   try {
-    process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 0);
+    process.kill(pid, 0);
     return false;
   } catch {
     return true;
