@@ -28,7 +28,13 @@ export const moduleResolvers = domainModules.flatMap((m) => m.resolvers);
 export const moduleEntities = domainModules.flatMap((m) => m.entities);
 export const moduleNodes: Record<string, NodeFetcher> = Object.assign({}, ...domainModules.map((m) => m.nodes));
 /** Every module's read-ahead root fields (src/graphql/read-ahead.ts), by field name. */
-export const moduleReadAheads: Record<string, ReadAhead> = Object.assign({}, ...domainModules.map((m) => m.readAhead ?? {}));
+export const moduleReadAheads: Record<string, ReadAhead> = {};
+for (const m of domainModules) {
+  for (const [field, readAhead] of Object.entries(m.readAhead ?? {})) {
+    if (moduleReadAheads[field]) throw new Error(`Read-ahead for ${field} is registered twice`);
+    moduleReadAheads[field] = readAhead;
+  }
+}
 export const mutationHooks: MutationHook[] = domainModules.flatMap((m) => (m.aroundMutation ? [m.aroundMutation] : []));
 
 /** Registers every module's own HTTP routes (file downloads and uploads) on the app. */
