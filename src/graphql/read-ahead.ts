@@ -1,7 +1,7 @@
 import { FieldNode, Kind, OperationDefinitionNode, parse, valueFromASTUntyped } from 'graphql';
 import { Kept } from '../db/kept';
-import { RequestTransaction, Statement } from '../db/request-transaction';
 import { moduleReadAheads } from '../modules';
+import type { ReadAheadPlan } from './context';
 
 /**
  * Reading ahead: an operation whose only root field starts with a by-id read (`evaluation(id:)`, or
@@ -49,7 +49,7 @@ function planOf(query: string, operationName: unknown): Plan | null {
  * (the body is parsed only then: never for a request without a valid token); undefined for a body
  * that cannot be planned.
  */
-export function readAheadOf(body: unknown): ((tx: RequestTransaction, tenantId: string) => Statement | null) | undefined {
+export function readAheadOf(body: unknown): ReadAheadPlan | undefined {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const { query, variables, operationName } = body as { query?: unknown; variables?: unknown; operationName?: unknown };
   if (typeof query !== 'string' || query.length > MAX_PLANNED_QUERY) return undefined;

@@ -35,9 +35,9 @@ export function rawIdOf(type: string, globalId: unknown): string | undefined {
  * tenant's id and an unknown id all end the same way: NOT_FOUND, so nothing is confirmed to exist.
  */
 export function idOf(type: string, globalId: string, label = type): string {
-  const decoded = decodeGlobalId(globalId);
-  if (!decoded || decoded.type !== type) throw coreError('NOT_FOUND', { params: { what: label } });
-  return decoded.id;
+  const id = rawIdOf(type, globalId);
+  if (!id) throw coreError('NOT_FOUND', { params: { what: label } });
+  return id;
 }
 
 @InterfaceType({ description: '节点：有全局唯一编号的对象，可用 node(id:) 读取' })

@@ -97,18 +97,15 @@ export async function findInScope<E extends ObjectLiteral & { tenantId: string }
   alongside?: Alongside,
 ): Promise<E | null> {
   const viewer = requireUser(ctx);
-  const metadata = ctx.tx.manager.connection.getMetadata(entity);
-  const orgColumn = metadata.findColumnWithPropertyName('orgId');
-  if (!orgColumn) {
-    if (alongside) throw new Error(`findInScope: ${metadata.tableName} has no org column to read anything alongside`);
+  const statement = inScopeStatement(ctx.tx, entity, viewer.tenantId, id, alongside);
+  if (!statement) {
+    if (alongside) throw new Error(`findInScope: ${ctx.tx.metadata(entity).tableName} has no org column to read anything alongside`);
     const found = await ctx.tx.repository(entity).findOneBy({ tenantId: viewer.tenantId, id } as never);
     if (!found) return null;
     const org = await orgService.findById(ctx, orgIdOf(found));
     return org && inScope(viewer, org.path, roles) ? found : null;
   }
   // the record and its org in one statement; the org then serves the request's later lookups of it
-  const statement = inScopeStatement(ctx.tx, entity, viewer.tenantId, id, alongside);
-  if (!statement) throw new Error(`findInScope: ${metadata.tableName} has no org column`);
   const [raw] = await ctx.tx.query<Record<string, unknown>>(statement.sql, statement.params);
   const row = raw ? hydrate(ctx.tx, entity, 'x', raw) : null;
   const org = raw ? hydrate(ctx.tx, Org, 'o', raw) : null;
