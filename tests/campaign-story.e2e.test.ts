@@ -1,5 +1,8 @@
 import { TestServer, codes, firstSignIn, startTestServer } from './helpers/server';
-import { count } from './helpers/sql';
+import { count, tenantId } from './helpers/sql';
+import { rawId } from './helpers/ids';
+import { RequestTransaction } from '../src/db/request-transaction';
+import { readAheadOf } from '../src/graphql/read-ahead';
 import { EVALUATION_FIELDS, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
 interface Page {
@@ -941,13 +944,26 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const refused = await gql(READ, { id: ev.id }, subtreeAdmin);
       expect(codes(refused)).toEqual(['UNAUTHENTICATED']);
       expect(refused.data?.evaluation ?? null).toBeNull();
-      // 30 concurrent readers, in and out of scope, each get their own answer
+      // 50 concurrent readers, in and out of scope, each get their own answer
       const secretary2 = await server.token('jtj', 'secretary2');
-      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => gql(READ, { id: ev.id }, i % 3 ? deputy : secretary2)));
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => gql(READ, { id: ev.id }, i % 3 ? deputy : secretary2)));
       answers.forEach((a, i) => {
         if (i % 3) expect(a.data.evaluation).toEqual(planned.data.evaluation);
         else expect(codes(a)).toEqual(['NOT_FOUND']);
       });
+      // crafted documents past the planner's bounds are not read ahead, and answer as before: over 4,000
+      // characters (over HTTP), over 1,000 tokens (the planner itself; the server's validation refuses
+      // such a document before it runs)
+      const long = `query($id: ID!) { evaluation(id: $id) { id state version org { name } } } # ${'x'.repeat(4000)}`;
+      const res = await gql(long, { id: ev.id }, deputy);
+      expect(res.data.evaluation).toEqual(planned.data.evaluation);
+      expect(res.roundTrips).toBe(unplanned.roundTrips);
+      const tx = new RequestTransaction(server.database.dataSource);
+      const jtj = await tenantId(await server.superuser(), 'jtj');
+      const plan = (query: string) => readAheadOf({ query, variables: { id: ev.id } })?.(tx, jtj);
+      expect(plan(READ)).toEqual(expect.objectContaining({ params: [jtj, rawId(ev.id)] }));
+      expect(plan(`query($id: ID!) { evaluation(id: $id) { id ${'id '.repeat(1000)}} }`)).toBeNull();
+      expect(plan(long)).toBeUndefined();
       // campaign(id:) reads its campaign ahead the same way
       const CAMPAIGN = `query($id: ID!) { campaign(id: $id) { id name scopeOrg { name } } }`;
       const campaignPlanned = await gql(CAMPAIGN, { id: campaignId }, deputy);
