@@ -1,4 +1,5 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
+import { buildDist } from '../helpers/build-dist';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -160,14 +161,7 @@ describe('SIGTERM during load', () => {
     () =>
       (setup = (async () => {
         // The real entry point, built: the test drives the process as an operator would.
-        try {
-          execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-            cwd: path.join(__dirname, '..', '..'),
-            stdio: 'pipe',
-          });
-        } catch {
-          /* type errors elsewhere still emit JavaScript; the spawn below fails loudly if not */
-        }
+        buildDist();
         dbName = await createTestDatabase(TEMPLATE_DEMO());
       })()),
     180_000,

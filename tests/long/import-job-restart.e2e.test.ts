@@ -1,4 +1,5 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
+import { buildDist } from '../helpers/build-dist';
 import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '../../src/db/embedded';
@@ -19,11 +20,7 @@ describe('an import job survives the death of its server', () => {
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    try {
-      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
-    } catch {
-      /* type errors elsewhere still emit JavaScript; the spawn below fails loudly if not */
-    }
+    buildDist();
     dbName = await createTestDatabase(TEMPLATE_DEMO());
     su = new Client({ connectionString: clusterUrl(dbName) });
     await su.connect();

@@ -1,4 +1,5 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
+import { buildDist } from '../helpers/build-dist';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -115,14 +116,7 @@ describe('instances on one database', () => {
   beforeAll(
     () =>
       (setup = (async () => {
-        try {
-          execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-            cwd: root,
-            stdio: 'pipe',
-          });
-        } catch {
-          /* type errors elsewhere still emit JavaScript; the spawn below fails loudly if not */
-        }
+        buildDist();
         dir = mkdtempSync(path.join(os.tmpdir(), 'party-multi-'));
         chmodSync(dir, 0o755);
         pg = await startPgProcess(dir);

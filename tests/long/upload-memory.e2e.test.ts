@@ -1,4 +1,5 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
+import { buildDist } from '../helpers/build-dist';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,14 +31,7 @@ describe('upload memory', () => {
   let dbName: string | undefined;
 
   beforeAll(async () => {
-    try {
-      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-        cwd: path.join(__dirname, '..', '..'),
-        stdio: 'pipe',
-      });
-    } catch {
-      /* type errors elsewhere still emit JavaScript; the spawn below fails loudly if not */
-    }
+    buildDist();
     dbName = await createTestDatabase(TEMPLATE_DEMO());
   }, 180_000);
 
