@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { TestServer, startTestServer } from './helpers/server';
 import { withTransaction, RequestTransaction } from '../src/db/request-transaction';
 import { tenantId } from './helpers/sql';
+import { LIVE_CHANNEL, LiveTopic, notifyLive } from '../src/graphql/live';
 
 /**
  * The database wall, read at the database (issues 2, 10 and 18): the catalog (tenant-leading keys, forced
@@ -157,7 +158,7 @@ describe('row-level security', () => {
     expect(after.rows[0].name).not.toBe('hijacked');
   });
   /**
-   * Writes nobody waits on (audit entries, NOTIFY) go with COMMIT in one round trip, their parameters
+   * Writes nobody waits on (audit entries) go with COMMIT in one round trip, their parameters
    * inlined as literals: they must land exactly as the same statement with parameters does, go with a
    * rollback or a rolled-back savepoint, and fail the commit when they fail.
    */
@@ -286,6 +287,92 @@ describe('row-level security', () => {
       await failing.setIdentity({ tenantId: tenants[0].id });
       await expect(failing.begin(`SELECT 1`, [{ sql: `SELECT $1::int AS n`, params: ['not a number'] }])).rejects.toThrow(/invalid input/);
       expect(failing.isOpen).toBe(false);
+    });
+  });
+
+  /**
+   * Live events leave with NOTIFY after their transaction commits, batched on the side channel: a
+   * NOTIFY inside the transaction would hold PostgreSQL's database-wide notification lock through the
+   * commit and serialize every notifying commit (src/db/live-publisher.ts).
+   */
+  describe('live events after commit', () => {
+    const received = async () => {
+      const listener = await server.superuser();
+      const events: { t: string; ids: string[]; users: string[] | null }[] = [];
+      listener.on('notification', (m) => m.channel === LIVE_CHANNEL && events.push(JSON.parse(m.payload ?? 'null')));
+      await listener.query(`LISTEN ${LIVE_CHANNEL}`);
+      return events;
+    };
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 25));
+    };
+
+    it('sends a committed event, under the transaction’s tenant, only once it has committed', async () => {
+      const events = await received();
+      const sent = async (notify: boolean) => {
+        let done: RequestTransaction | undefined;
+        await withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+          done = tx;
+          await tx.query(`SELECT 1`);
+          if (!notify) return;
+          await notifyLive(tx, { topic: LiveTopic.TASK_CHANGED, kind: 'probe', ids: ['committed'] });
+          await new Promise((r) => setTimeout(r, 100));
+          expect(events).toEqual([]); // nothing before COMMIT
+        });
+        return done!.statements;
+      };
+      // nothing more on the transaction's own connection, COMMIT included: its commit takes no notification lock
+      expect(await sent(true)).toBe(await sent(false));
+      await until(() => events.length > 0);
+      expect(events).toEqual([expect.objectContaining({ t: tenants[0].id, topic: 'TASK_CHANGED', kind: 'probe', ids: ['committed'] })]);
+    });
+
+    it('sends nothing for a rollback or a rolled-back savepoint, and nothing without a tenant', async () => {
+      const events = await received();
+      await expect(
+        withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+          await notifyLive(tx, { topic: LiveTopic.TASK_CHANGED, ids: ['rolled back'] });
+          throw new Error('refused');
+        }),
+      ).rejects.toThrow('refused');
+      await withTransaction(server.database.dataSource, { tenantId: null }, async (tx) => {
+        await notifyLive(tx, { topic: LiveTopic.TASK_CHANGED, ids: ['no tenant'] });
+      });
+      await withTransaction(server.database.dataSource, { tenantId: tenants[1].id }, async (tx) => {
+        await expect(
+          tx.inSavepoint(async () => {
+            await notifyLive(tx, { topic: LiveTopic.TASK_CHANGED, ids: ['savepoint rolled back'] });
+            throw new Error('field refused');
+          }),
+        ).rejects.toThrow('field refused');
+        await tx.inSavepoint(() => notifyLive(tx, { topic: LiveTopic.TASK_CHANGED, ids: ['savepoint released'] }));
+      });
+      await until(() => events.length > 0);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(events.map((e) => [e.t, e.ids])).toEqual([[tenants[1].id, ['savepoint released']]]);
+    });
+
+    it('delivers every event of 40 concurrent transactions, long ones in chunks with their recipients aligned', async () => {
+      const events = await received();
+      const ids = (n: number, k: number) => Array.from({ length: n }, (_, i) => `${k}-${i}`);
+      await Promise.all(
+        Array.from({ length: 40 }, (_, k) =>
+          withTransaction(server.database.dataSource, { tenantId: tenants[k % 2].id }, (tx) =>
+            notifyLive(tx, {
+              topic: LiveTopic.NOTIFICATION_ADDED,
+              ids: ids(k === 0 ? 130 : 1, k),
+              users: ids(k === 0 ? 130 : 1, k).map((id) => `user-${id}`),
+            }),
+          ),
+        ),
+      );
+      await until(() => events.length >= 42);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(events).toHaveLength(42); // 39 single ids, and 130 ids in chunks of 60
+      const all = events.flatMap((e) => e.ids.map((id, i) => ({ id, user: e.users?.[i], t: e.t })));
+      expect(all).toHaveLength(169);
+      expect(all.every(({ id, user, t }) => user === `user-${id}` && t === tenants[Number(id.split('-')[0]) % 2].id)).toBe(true);
+      expect(events.filter((e) => e.ids[0].startsWith('0-')).map((e) => e.ids.length)).toEqual([60, 60, 10]);
     });
   });
 });

@@ -5,6 +5,7 @@ import { Config } from '../config';
 import { ensureAppRole } from './app-role';
 import { ensureJobsRole } from './jobs-role';
 import { createDataSource } from './data-source';
+import { livePublished } from './live-publisher';
 import { closeSideChannel } from './side-channel';
 import { EmbeddedServer, startEmbeddedPostgres } from './embedded';
 
@@ -111,6 +112,7 @@ export async function openDatabase(
       jobsUrl,
       embedded,
       async close() {
+        await livePublished(dataSource);
         await closeSideChannel(dataSource).catch(() => undefined);
         await dataSource.destroy().catch(() => undefined);
         await embedded?.stop().catch(() => undefined);

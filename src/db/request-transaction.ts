@@ -36,6 +36,8 @@ export class RequestTransaction {
   private platform = false;
   /** Statements nobody waits on (defer), sent in the round trip of COMMIT. */
   private deferred: string[] = [];
+  /** Work to run once the transaction has committed (onCommit); dropped with a rollback. */
+  private committed: ((dataSource: DataSource) => void)[] = [];
   /** A statement that may have written was sent (judged from its text, erring towards yes). */
   private wrote = false;
   /** Rows of statements read ahead in the opening round trip, by statement and parameters, until first asked for. */
@@ -46,6 +48,11 @@ export class RequestTransaction {
   roundTrips = 0;
 
   constructor(private readonly dataSource: DataSource) {}
+
+  /** The tenant the transaction's row-level security is scoped to (null: none). */
+  get identityTenantId(): string | null {
+    return this.tenantId;
+  }
 
   get isOpen(): boolean {
     return this.runner !== undefined;
@@ -192,6 +199,15 @@ export class RequestTransaction {
     this.deferred.push(inlined(sql, params));
   }
 
+  /**
+   * `work` runs once this transaction has committed, and never when it (or the savepoint it was
+   * registered in) rolls back: for what must not hold the transaction up, such as a live event's NOTIFY.
+   */
+  onCommit(work: (dataSource: DataSource) => void): void {
+    if (!this.runner) throw new Error('Request transaction used before it was opened');
+    this.committed.push(work);
+  }
+
   /** Sends the deferred statements now (before the identity changes). */
   private async flushDeferred(): Promise<void> {
     if (!this.runner || !this.deferred.length) return;
@@ -210,12 +226,14 @@ export class RequestTransaction {
     const name = `sp_${++this.savepoints}`;
     await runner.query(`SAVEPOINT ${name}`);
     const deferredBefore = this.deferred.length;
+    const committedBefore = this.committed.length;
     try {
       const result = await work();
       if (this.runner) await this.runner.query(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (error) {
       this.deferred.length = deferredBefore;
+      this.committed.length = committedBefore;
       // The work may have ended the transaction itself (to keep a revocation); then there is nothing to undo.
       if (this.runner) await this.runner.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
       throw error;
@@ -239,7 +257,9 @@ export class RequestTransaction {
     this.ahead.clear();
     if (this.rollbackOnly) commit = false;
     const deferred = commit ? this.deferred : [];
+    const committed = commit ? this.committed : [];
     this.deferred = [];
+    this.committed = [];
     try {
       if (commit && deferred.length) {
         // the deferred writes and COMMIT in one simple-protocol string: an error skips the rest (COMMIT too)
@@ -254,6 +274,13 @@ export class RequestTransaction {
       throw error;
     } finally {
       await runner.release().catch(() => undefined);
+    }
+    for (const work of committed) {
+      try {
+        work(this.dataSource);
+      } catch (error) {
+        console.error(`[transaction] after commit: ${(error as Error).message}`);
+      }
     }
   }
 }

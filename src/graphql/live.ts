@@ -1,13 +1,14 @@
 import type { PubSub } from 'type-graphql';
 import type { LiveHub } from '../db/live-listener';
+import { publishAfterCommit } from '../db/live-publisher';
 import { RequestTransaction } from '../db/request-transaction';
 import { ErrorCode, defineErrors } from './errors';
 
 /**
  * Live events (GraphQL subscriptions, src/graphql/live-server.ts) travel through PostgreSQL
- * LISTEN/NOTIFY on one channel: a small payload (tenant, topic, kind, ids) sent with NOTIFY in the
- * transaction of its cause, so a rolled-back mutation (or a refused mutation field's savepoint) sends
- * nothing; every server process receives it on its own LISTEN connection (src/db/live-listener.ts)
+ * LISTEN/NOTIFY on one channel: a small payload (tenant, topic, kind, ids) sent with NOTIFY once the
+ * transaction of its cause has committed, so a rolled-back mutation (or a refused mutation field's
+ * savepoint) sends nothing; every server process receives it on its own LISTEN connection (src/db/live-listener.ts)
  * and re-reads, under each subscriber's own identity, what that subscriber may see before sending.
  */
 export const LIVE_CHANNEL = 'party_live';
@@ -61,27 +62,31 @@ export const liveError = defineErrors('live', {
 const CHUNK = 60;
 
 /**
- * Sends an event with NOTIFY inside `tx`: delivered when the transaction commits, never when it (or
- * the savepoint around a mutation field) rolls back. The tenant is the transaction's own
- * (app_tenant_id(), the identity row-level security uses), so an event cannot name another tenant;
- * a transaction without a tenant sends nothing. One statement, whatever the number of ids.
+ * Sends an event with NOTIFY once `tx` commits: never when it (or the savepoint around a mutation
+ * field) rolls back, and outside it, batched with other requests' events (src/db/live-publisher.ts:
+ * a NOTIFY inside the transaction serializes its commit with every other notifying one). The tenant
+ * is the transaction's own (the identity row-level security uses), so an event cannot name another
+ * tenant; a transaction without a tenant sends nothing.
  */
 export async function notifyLive(
   tx: RequestTransaction,
   event: { topic: LiveTopic; kind?: string | null; ids: string[]; users?: string[] },
 ): Promise<void> {
-  if (!event.ids.length) return;
-  // sent in COMMIT's round trip (its answer is not needed), under this identity: a later change of it sends it first
-  tx.defer(
-    `SELECT count(pg_notify($1, json_build_object('t', app_tenant_id(), 'topic', $2::text, 'kind', $3::text, 'ids', c.ids, 'users', c.users)::text))::int AS sent
-       FROM (SELECT array_agg(e.id ORDER BY e.n) AS ids,
-                    CASE WHEN $5::text[] IS NULL THEN NULL ELSE array_agg(e.u ORDER BY e.n) END AS users
-               FROM unnest($4::text[], coalesce($5::text[], '{}')) WITH ORDINALITY AS e(id, u, n)
-              WHERE e.id IS NOT NULL
-              GROUP BY (e.n - 1) / ${CHUNK}) c
-      WHERE app_tenant_id() IS NOT NULL`,
-    [LIVE_CHANNEL, event.topic, event.kind ?? null, event.ids, event.users ?? null],
-  );
+  const tenantId = tx.identityTenantId;
+  if (!event.ids.length || !tenantId) return;
+  const payloads: string[] = [];
+  for (let at = 0; at < event.ids.length; at += CHUNK) {
+    payloads.push(
+      JSON.stringify({
+        t: tenantId,
+        topic: event.topic,
+        kind: event.kind ?? null,
+        ids: event.ids.slice(at, at + CHUNK),
+        users: event.users ? event.users.slice(at, at + CHUNK) : null,
+      }),
+    );
+  }
+  tx.onCommit((dataSource) => publishAfterCommit(dataSource, LIVE_CHANNEL, payloads));
 }
 
 /**
