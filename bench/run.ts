@@ -22,7 +22,7 @@ import { BENCH_JWT_SECRET, BENCH_PASSWORD, GeneratedData, generate } from './gen
 import { LoadTarget, Measurement, load } from './load';
 import { OPS, OpId, Versions, floorTarget, oursTarget, peerTarget, probe } from './operations';
 import { extrasTable, measureAcceptance, measureExtras, measureFederation } from './extra';
-import { ServerProcess, foreignCpu, httpOk, node22, nodeVersion, startServer, systemNode } from './processes';
+import { ServerProcess, chosenNode, foreignCpu, httpOk, node22, nodeVersion, startServer } from './processes';
 import { NOISY_CORES, Row, Side, Soak, Target, errorsLine, noiseLine, resultsTable, slope, soakLine, targetsTable } from './report';
 import { PEER_FUNCTIONS_SQL } from './sql';
 
@@ -33,6 +33,8 @@ interface Options {
   warmup: number;
   soakSeconds: number;
   cpuProf: boolean;
+  /** --node: the Node.js our server and the floor run on (system, 22 or 24); the peer always runs on 22. */
+  node: 'system' | '22' | '24';
   /** --ops: only these operations, no extra cells, no soak, no result files (a quick look while working). */
   only: OpId[] | null;
   smallTenants: number;
@@ -51,10 +53,10 @@ function parseArgs(argv: string[]): Options {
     if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
     return v;
   };
-  const known = new Set(['--orgs', '--smoke', '--duration', '--cpu-prof', '--soak', '--ops']);
+  const known = new Set(['--orgs', '--smoke', '--duration', '--cpu-prof', '--soak', '--ops', '--node']);
   for (const a of argv)
     if (a.startsWith('--') && !known.has(a))
-      throw new Error(`unknown flag ${a} (flags: --orgs N, --smoke, --duration S, --soak S, --cpu-prof, --ops a,b)`);
+      throw new Error(`unknown flag ${a} (flags: --orgs N, --smoke, --duration S, --soak S, --cpu-prof, --ops a,b, --node system|22|24)`);
   const smoke = argv.includes('--smoke');
   const orgs = Number(value('--orgs') ?? (smoke ? 1500 : 50000));
   if (!Number.isInteger(orgs) || orgs < 200 || orgs > 2_000_000)
@@ -65,6 +67,8 @@ function parseArgs(argv: string[]): Options {
   const only = opsArg === undefined ? null : opsArg.split(',').map((o) => o.trim());
   const unknownOp = only?.find((o) => !OPS.some((op) => op.id === o));
   if (unknownOp !== undefined) throw new Error(`--ops: unknown operation ${unknownOp} (${OPS.map((o) => o.id).join(', ')})`);
+  const node = value('--node') ?? 'system';
+  if (node !== 'system' && node !== '22' && node !== '24') throw new Error('--node must be system, 22 or 24');
   const soakSeconds = only ? 0 : Number(value('--soak') ?? (smoke ? 0 : 60));
   return {
     orgs,
@@ -73,6 +77,7 @@ function parseArgs(argv: string[]): Options {
     soakSeconds,
     warmup: smoke ? 0 : Math.min(2, duration / 2),
     cpuProf: argv.includes('--cpu-prof'),
+    node,
     only: only as OpId[] | null,
     // 41: one superior and the 40 subordinates of the consolidated view's cell (issue 18)
     smallTenants: smoke ? 3 : 41,
@@ -140,7 +145,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'party-bench-'));
   cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
   const m = machine();
-  const oursNode = systemNode();
+  const oursNode = chosenNode(projectRoot, options.node);
   const peerNode = node22(projectRoot);
   const oursVersion = nodeVersion(oursNode);
   const peerVersion = peerNode ? nodeVersion(peerNode) : '–';
