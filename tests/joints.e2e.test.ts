@@ -321,6 +321,14 @@ describe('joints between modules (issue 10)', () => {
       expect(cleared.get(b.id)).toMatchObject({ evidence: null, note: `说明-${b.id.slice(-4)}` });
       const replaced = await save([{ criterionId: b.id, value: full[1].value, evidence: '台帐-新', note: null }]);
       expect(replaced.get(b.id)).toMatchObject({ evidence: '台帐-新', note: null });
+      // one save giving a note for one criterion and leaving it out for another: each as its own score says
+      const c = leaves[2];
+      const mixed = await save([
+        { criterionId: a.id, value: full[0].value, note: '说明-新', evidence: null },
+        { criterionId: c.id, value: full[2].value },
+      ]);
+      expect(mixed.get(a.id)).toMatchObject({ evidence: null, note: '说明-新' });
+      expect(mixed.get(c.id)).toMatchObject({ evidence: `台帐-${c.code}`, note: `说明-${c.id.slice(-4)}` });
     });
 
     it('keeps every return reason, who and when after resubmissions, and shows it to the evaluator and the reviewers', async () => {

@@ -377,7 +377,7 @@ export const evaluationService = {
   async writeScores(ctx: RequestContext, evaluationId: string, scores: ScoreInput[], clear: string[]): Promise<void> {
     const t = requireUser(ctx).tenantId;
     if (scores.length) {
-      await ctx.tx.execute(`WITH ${SCORES_UPSERT('true')} SELECT 1`, scoreParams(t, evaluationId, scores));
+      await ctx.tx.execute(`WITH ${SCORES_UPSERT('true', scores)} SELECT 1`, scoreParams(t, evaluationId, scores));
     }
     if (clear.length) {
       // a cleared score's files come off with it (the files stay, their uploaders' again)
@@ -549,18 +549,31 @@ export const evaluationService = {
 /**
  * The upsert of raw scores as CTEs (`x`, `written`) over $1 tenant, $2 evaluation and the arrays
  * $3–$8 of scoreParams; rows are written only when `guard` holds. A partial update: a `note` or
- * `evidence` left out keeps what is stored; an explicit null clears it.
+ * `evidence` left out keeps what is stored; an explicit null clears it. Where every score gives the
+ * field, or none does (a form save), the statement says so instead of looking it up per row.
  */
-const SCORES_UPSERT = (guard: string) => `
+const SCORES_UPSERT = (guard: string, scores: ScoreInput[]) => `
   x AS (SELECT * FROM unnest($3::uuid[], $4::numeric[], $5::text[], $6::text[], $7::boolean[], $8::boolean[])
           AS x(criterion_id, value, note, evidence, note_given, evidence_given)),
   written AS (
     INSERT INTO evaluation_scores AS s (tenant_id, evaluation_id, criterion_id, value, note, evidence)
     SELECT $1, $2, criterion_id, value, note, evidence FROM x WHERE ${guard}
     ON CONFLICT (tenant_id, evaluation_id, criterion_id) DO UPDATE SET value = EXCLUDED.value,
-      note = CASE WHEN (SELECT note_given FROM x WHERE x.criterion_id = EXCLUDED.criterion_id) THEN EXCLUDED.note ELSE s.note END,
-      evidence = CASE WHEN (SELECT evidence_given FROM x WHERE x.criterion_id = EXCLUDED.criterion_id) THEN EXCLUDED.evidence ELSE s.evidence END
+      ${keptUnlessGiven(
+        'note',
+        scores.map((sc) => sc.note !== undefined),
+      )},
+      ${keptUnlessGiven(
+        'evidence',
+        scores.map((sc) => sc.evidence !== undefined),
+      )}
     RETURNING 1)`;
+
+function keptUnlessGiven(column: 'note' | 'evidence', given: boolean[]): string {
+  if (given.every(Boolean)) return `${column} = EXCLUDED.${column}`;
+  if (!given.some(Boolean)) return `${column} = s.${column}`;
+  return `${column} = CASE WHEN (SELECT ${column}_given FROM x WHERE x.criterion_id = EXCLUDED.criterion_id) THEN EXCLUDED.${column} ELSE s.${column} END`;
+}
 
 const scoreParams = (tenantId: string, evaluationId: string, scores: ScoreInput[]): unknown[] => [
   tenantId,
@@ -590,7 +603,7 @@ async function bumpAndWrite(
        UPDATE evaluations SET version = version + 1, updated_at = now()
         WHERE tenant_id = $1 AND id = $2 AND version = $${params.push(expectedVersion)} AND state = ANY($${params.push(EDITABLE)}::text[])
        RETURNING *),
-     ${SCORES_UPSERT('EXISTS (SELECT 1 FROM bumped)')}
+     ${SCORES_UPSERT('EXISTS (SELECT 1 FROM bumped)', scores)}
      SELECT ${columnsOf(ctx.tx, Evaluation, 'b')}, (SELECT count(*) FROM written)::int AS written FROM bumped b`,
     params,
   );
