@@ -104,6 +104,28 @@ describe('row-level security', () => {
     ).rows.map((r) => r.relname);
   });
 
+  it('loads a viewer (app_viewer, planned once per connection) only inside the transaction’s own tenant', async () => {
+    const su = await server.superuser();
+    const [other] = (
+      await su.query(`SELECT u.tenant_id, u.id FROM users u JOIN role_assignments ra ON ra.user_id = u.id WHERE u.tenant_id = $1 LIMIT 1`, [
+        tenants[1].id,
+      ])
+    ).rows;
+    const load = (tenant: string) =>
+      withTransaction(server.database.dataSource, { tenantId: tenant }, (tx) =>
+        tx.query<{ username: string; role: string }>(`SELECT username, role FROM app_viewer($1, $2)`, [other.tenant_id, other.id]),
+      );
+    // its own tenant: the account with its roles, every call (the cached plan answers as the first did)
+    for (let i = 0; i < 8; i++) expect((await load(tenants[1].id)).length).toBeGreaterThan(0);
+    // another tenant's identity, or none, naming this tenant's ids: nothing (row-level security applies inside)
+    expect(await load(tenants[0].id)).toEqual([]);
+    expect(
+      await withTransaction(server.database.dataSource, { tenantId: null }, (tx) =>
+        tx.query(`SELECT * FROM app_viewer($1, $2)`, [other.tenant_id, other.id]),
+      ),
+    ).toEqual([]);
+  });
+
   it('shows only the current tenant’s rows to an unfiltered query on every tenant-owned table', async () => {
     expect(tables.length).toBeGreaterThan(25);
     const [jtj, szjg] = tenants.sort((a, b) => a.slug.localeCompare(b.slug));
@@ -221,6 +243,7 @@ describe('row-level security', () => {
       // reads: plain, joined, through the repository, the tenant lookups, a column named like a verb
       expect(await judged((tx) => tx.query(`SELECT label, t FROM defer_probe WHERE label <> $1`, ['x']))).toBe(false);
       expect(await judged((tx) => tx.query(`SELECT app_tenant_id() AS t, count(*) FROM orgs WHERE updated_at IS NOT NULL`))).toBe(false);
+      expect(await judged((tx) => tx.query(`SELECT username FROM app_viewer($1, $2)`, [tenants[0].id, tenants[0].id]))).toBe(false);
       // writes, however they are sent
       expect(await judged((tx) => tx.execute(probe, ['judged', ...values]))).toBe(true);
       expect(

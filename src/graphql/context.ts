@@ -90,13 +90,10 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims, ahea
   await ctx.tx.setIdentity({ tenantId, platform: false });
   const read = ahead?.(ctx.tx, tenantId);
   // Opened with the viewer's load in one round trip (BEGIN, the tenant, this): the ids are checked uuids.
+  // A function (migration 1734220000000): its plan is kept by each database connection.
   const rows = (await ctx.tx.begin(
-    `SELECT u.username, u.disabled, u.session_epoch, ra.id AS assignment_id, ra.role, ra.org_id, o.path::text AS path,
-            (SELECT t.settings->>'timezone' FROM tenants t WHERE t.id = u.tenant_id) AS time_zone
-         FROM users u
-         LEFT JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
-         LEFT JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
-        WHERE u.tenant_id = ${settingLiteral(tenantId)} AND u.id = ${settingLiteral(claims.sub)}`,
+    `SELECT username, disabled, session_epoch, assignment_id, role, org_id, path, time_zone
+       FROM app_viewer(${settingLiteral(tenantId)}, ${settingLiteral(claims.sub)})`,
     read ? [read] : [],
   )) as {
     username: string;
