@@ -21,8 +21,12 @@ export interface Soak {
   start: number;
   end: number;
   max: number;
-  /** Least-squares slope over the samples after the first 10 s, MB per minute. */
+  /** Seconds of the same load before the judged window: caches fill to their bounds, the heap to its working size. */
+  warmup: number;
+  /** Least-squares slope over the samples after the warm-up, MB per minute (the judged figure). */
   slope: number;
+  /** The same over the samples after the first 10 s, warm-up included (shown, not judged). */
+  slopeFrom10: number;
   requests: number;
   errors: number;
   foreignCores?: number;
@@ -92,7 +96,8 @@ export function soakLine(soak: Soak | null): string {
   if (!soak) return 'Memory soak: skipped (smoke mode or --soak 0).';
   return (
     `Memory soak (${soak.seconds} s mixed ops 1–4, ${soak.connections} connections, RSS of our server every second): ` +
-    `start ${f(soak.start)} MB, end ${f(soak.end)} MB, max ${f(soak.max)} MB, slope ${soak.slope >= 0 ? '+' : ''}${f(soak.slope, 2)} MB/min after the first 10 s; ` +
+    `start ${f(soak.start)} MB, end ${f(soak.end)} MB, max ${f(soak.max)} MB, slope ${soak.slope >= 0 ? '+' : ''}${f(soak.slope, 2)} MB/min after a ${soak.warmup} s warm-up ` +
+    `(${soak.slopeFrom10 >= 0 ? '+' : ''}${f(soak.slopeFrom10, 2)} MB/min from 10 s, warm-up included); ` +
     `${soak.requests} requests, ${soak.errors} errors; other processes used ${f(soak.foreignCores, 2)} cores meanwhile.`
   );
 }
