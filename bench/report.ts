@@ -27,6 +27,9 @@ export interface Soak {
   slope: number;
   /** The same over the samples after the first 10 s, warm-up included (shown, not judged). */
   slopeFrom10: number;
+  /** The lowest RSS of each 30 s after the warm-up (where collection brings it back), and their slope (shown, not judged). */
+  floors: number[];
+  floorSlope: number;
   requests: number;
   errors: number;
   foreignCores?: number;
@@ -97,7 +100,8 @@ export function soakLine(soak: Soak | null): string {
   return (
     `Memory soak (${soak.seconds} s mixed ops 1–4, ${soak.connections} connections, RSS of our server every second): ` +
     `start ${f(soak.start)} MB, end ${f(soak.end)} MB, max ${f(soak.max)} MB, slope ${soak.slope >= 0 ? '+' : ''}${f(soak.slope, 2)} MB/min after a ${soak.warmup} s warm-up ` +
-    `(${soak.slopeFrom10 >= 0 ? '+' : ''}${f(soak.slopeFrom10, 2)} MB/min from 10 s, warm-up included); ` +
+    `(${soak.slopeFrom10 >= 0 ? '+' : ''}${f(soak.slopeFrom10, 2)} MB/min from 10 s, warm-up included; lowest RSS of each 30 s ` +
+    `after the warm-up ${soak.floors.map((x) => f(x)).join(', ')} MB, slope ${soak.floorSlope >= 0 ? '+' : ''}${f(soak.floorSlope, 2)} MB/min); ` +
     `${soak.requests} requests, ${soak.errors} errors; other processes used ${f(soak.foreignCores, 2)} cores meanwhile.`
   );
 }

@@ -471,6 +471,11 @@ async function main(): Promise<void> {
     const warmup = Math.min(60, Math.round(options.soakSeconds / 3));
     const after = samples.filter((s) => s.t >= warmup);
     const from10 = samples.filter((s) => s.t >= 10);
+    const floors: { t: number; rss: number }[] = [];
+    for (let t = warmup; t + 30 <= options.soakSeconds + 1; t += 30) {
+      const window = samples.filter((s) => s.t >= t && s.t < t + 30);
+      if (window.length) floors.push(window.reduce((a, b) => (b.rss < a.rss ? b : a)));
+    }
     soak = {
       seconds: options.soakSeconds,
       connections,
@@ -481,6 +486,8 @@ async function main(): Promise<void> {
       warmup,
       slope: slope(after.length >= 2 ? after : samples),
       slopeFrom10: slope(from10.length >= 2 ? from10 : samples),
+      floors: floors.map((x) => x.rss),
+      floorSlope: slope(floors),
       requests: result.requests,
       errors: result.errors,
       foreignCores: soakForeign,
