@@ -321,7 +321,7 @@ describe('row-level security', () => {
   describe('live events after commit', () => {
     const received = async () => {
       const listener = await server.superuser();
-      const events: { t: string; ids: string[]; users: string[] | null }[] = [];
+      const events: { t: string; kind: string | null; ids: string[]; users: string[] | null }[] = [];
       listener.on('notification', (m) => m.channel === LIVE_CHANNEL && events.push(JSON.parse(m.payload ?? 'null')));
       await listener.query(`LISTEN ${LIVE_CHANNEL}`);
       return events;
@@ -396,6 +396,28 @@ describe('row-level security', () => {
       expect(all).toHaveLength(169);
       expect(all.every(({ id, user, t }) => user === `user-${id}` && t === tenants[Number(id.split('-')[0]) % 2].id)).toBe(true);
       expect(events.filter((e) => e.ids[0].startsWith('0-')).map((e) => e.ids.length)).toEqual([60, 60, 10]);
+    });
+
+    it('splits long ids into payloads NOTIFY takes, and one refused payload loses no other event', async () => {
+      const events = await received();
+      const long = Array.from({ length: 60 }, (_, i) => `${'长'.repeat(50)}-${i}`); // ~155 bytes each: 60 do not fit in one
+      const tooLong = 'x'.repeat(9000); // alone over NOTIFY's limit: refused, and logged
+      const refused = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      try {
+        await withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+          await notifyLive(tx, { topic: LiveTopic.TASK_CHANGED, kind: 'long', ids: long });
+          await notifyLive(tx, { topic: LiveTopic.TASK_CHANGED, kind: 'refused', ids: [tooLong] });
+          await notifyLive(tx, { topic: LiveTopic.TASK_CHANGED, kind: 'after', ids: ['after'] });
+        });
+        await until(() => events.some((e) => e.kind === 'after'));
+        await new Promise((r) => setTimeout(r, 100));
+        expect(events.filter((e) => e.kind === 'long').flatMap((e) => e.ids)).toEqual(long);
+        expect(events.filter((e) => e.kind === 'long').length).toBeGreaterThan(1);
+        expect(events.map((e) => e.kind)).not.toContain('refused');
+        expect(refused).toHaveBeenCalledWith(expect.stringContaining('[live] an event was not sent'));
+      } finally {
+        refused.mockRestore();
+      }
     });
   });
 });

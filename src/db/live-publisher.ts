@@ -29,15 +29,27 @@ class LivePublisher {
       while (this.queue.length) {
         // a bounded batch: NOTIFY's queue takes 8000 bytes an event, a statement need not take thousands
         const batch = this.queue.splice(0, 500);
-        await sideChannel(this.dataSource)
-          .query(`SELECT count(pg_notify(e.channel, e.payload))::int AS sent FROM unnest($1::text[], $2::text[]) AS e(channel, payload)`, [
-            batch.map((e) => e.channel),
-            batch.map((e) => e.payload),
-          ])
-          .catch((error: unknown) => console.error(`[live] ${batch.length} events not sent: ${(error as Error).message}`));
+        const sent = await this.notify(batch).then(
+          () => true,
+          () => false,
+        );
+        // one refused payload (too long for NOTIFY, say) fails its statement: the others go one by one
+        if (!sent && batch.length > 1) for (const event of batch) await this.notify([event]).catch(() => undefined);
       }
     } finally {
       this.running = undefined;
+    }
+  }
+
+  private async notify(events: { channel: string; payload: string }[]): Promise<void> {
+    try {
+      await sideChannel(this.dataSource).query(
+        `SELECT count(pg_notify(e.channel, e.payload))::int AS sent FROM unnest($1::text[], $2::text[]) AS e(channel, payload)`,
+        [events.map((e) => e.channel), events.map((e) => e.payload)],
+      );
+    } catch (error) {
+      if (events.length === 1) console.error(`[live] an event was not sent: ${(error as Error).message}`);
+      throw error;
     }
   }
 

@@ -58,8 +58,9 @@ export const liveError = defineErrors('live', {
   },
 });
 
-/** NOTIFY carries at most 8000 bytes: ids travel in chunks small enough for global ids and user ids. */
+/** NOTIFY carries less than 8000 bytes: ids travel in chunks of at most 60, fewer when they are long. */
 const CHUNK = 60;
+const NOTIFY_BYTES = 8000;
 
 /**
  * Sends an event with NOTIFY once `tx` commits: never when it (or the savepoint around a mutation
@@ -75,16 +76,22 @@ export async function notifyLive(
   const tenantId = tx.identityTenantId;
   if (!event.ids.length || !tenantId) return;
   const payloads: string[] = [];
-  for (let at = 0; at < event.ids.length; at += CHUNK) {
-    payloads.push(
-      JSON.stringify({
+  for (let at = 0; at < event.ids.length;) {
+    // at most CHUNK ids, fewer when they are long: NOTIFY refuses a payload of 8000 bytes or more
+    for (let n = Math.min(CHUNK, event.ids.length - at); ; n = Math.ceil(n / 2)) {
+      const payload = JSON.stringify({
         t: tenantId,
         topic: event.topic,
         kind: event.kind ?? null,
-        ids: event.ids.slice(at, at + CHUNK),
-        users: event.users ? event.users.slice(at, at + CHUNK) : null,
-      }),
-    );
+        ids: event.ids.slice(at, at + n),
+        users: event.users ? event.users.slice(at, at + n) : null,
+      });
+      if (Buffer.byteLength(payload) < NOTIFY_BYTES || n === 1) {
+        payloads.push(payload);
+        at += n;
+        break;
+      }
+    }
   }
   tx.onCommit((dataSource) => publishAfterCommit(dataSource, LIVE_CHANNEL, payloads));
 }
