@@ -126,6 +126,30 @@ describe('row-level security', () => {
     ).toEqual([]);
   });
 
+  it('answers progress through app_read_* only inside the transaction’s own tenant, as reads', async () => {
+    const su = await server.superuser();
+    const [c] = (await su.query(`SELECT tenant_id, id, scope_org_id FROM campaigns ORDER BY created_at LIMIT 1`)).rows;
+    const lagging = (
+      await su.query(`SELECT count(*)::int AS n FROM progress_standings WHERE tenant_id = $1 AND campaign_id = $2 AND NOT attained`, [
+        c.tenant_id,
+        c.id,
+      ])
+    ).rows[0].n;
+    const read = (tenant: string | null) =>
+      withTransaction(server.database.dataSource, { tenantId: tenant }, async (tx) => ({
+        counts: await tx.query(`SELECT org_id FROM app_read_progress_counts($1, $2, $3)`, [c.tenant_id, c.id, c.scope_org_id]),
+        lagging: await tx.query(`SELECT org_id FROM app_read_lagging($1, $2, 500)`, [c.tenant_id, c.id]),
+        readOnly: !tx.mayHaveWritten,
+      }));
+    const own = await read(c.tenant_id);
+    expect(own.counts.length).toBeGreaterThan(0);
+    expect(own.lagging).toHaveLength(Math.min(lagging, 500));
+    expect(own.readOnly).toBe(true);
+    const other = tenants.find((t) => t.id !== c.tenant_id)!.id;
+    expect(await read(other)).toEqual({ counts: [], lagging: [], readOnly: true });
+    expect(await read(null)).toEqual({ counts: [], lagging: [], readOnly: true });
+  });
+
   it('shows only the current tenant’s rows to an unfiltered query on every tenant-owned table', async () => {
     expect(tables.length).toBeGreaterThan(25);
     const [jtj, szjg] = tenants.sort((a, b) => a.slug.localeCompare(b.slug));

@@ -13,6 +13,19 @@ export function columnsOf<E extends ObjectLiteral>(tx: RequestTransaction, entit
     .join(', ');
 }
 
+/** `columnsOf` for a row that comes back whole, as a composite column (`composite` is e.g. `f.o`). */
+export function columnsOfComposite<E extends ObjectLiteral>(
+  tx: RequestTransaction,
+  entity: EntityTarget<E>,
+  composite: string,
+  alias: string,
+): string {
+  return tx
+    .metadata(entity)
+    .columns.map((c) => `(${composite}).${c.databaseName} AS "${alias}_${c.databaseName}"`)
+    .join(', ');
+}
+
 export function hydrate<E extends ObjectLiteral>(
   tx: RequestTransaction,
   entity: EntityTarget<E>,

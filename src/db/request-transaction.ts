@@ -287,10 +287,11 @@ export class RequestTransaction {
 
 /**
  * Statement text that may write: a write verb, a sequence step, a lock, or a call of an app function
- * (some of them write: throttles, audit events, settings) other than the tenant lookups and the viewer's load.
+ * (some of them write: throttles, audit events, settings) other than the tenant lookups, the viewer's load and the
+ * `app_read_*` functions (STABLE: PostgreSQL refuses a write inside them).
  */
 const MAY_WRITE =
-  /\b(insert|update|delete|merge|truncate|notify|pg_notify|setval|nextval|copy|call|do|lock|pg_advisory_\w+)\b|\bapp_(?!tenant_id\b|tenant_by_slug\b|viewer\b)\w+\s*\(/i;
+  /\b(insert|update|delete|merge|truncate|notify|pg_notify|setval|nextval|copy|call|do|lock|pg_advisory_\w+)\b|\bapp_(?!tenant_id\b|tenant_by_slug\b|viewer\b|read_)\w+\s*\(/i;
 
 /** Runs `work` in its own transaction with the given identity (seeding, background jobs, scripts). */
 export async function withTransaction<T>(

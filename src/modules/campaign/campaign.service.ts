@@ -29,7 +29,7 @@ import {
 } from './campaign.entity';
 import { campaignError, scheduleProblem } from './campaign.errors';
 import { progressCounts } from './progress-counts';
-import { columnsOf, hydrate } from '../../db/hydrate';
+import { columnsOf, columnsOfComposite, hydrate } from '../../db/hydrate';
 import { todayOf } from '../../graphql/today';
 
 export interface CreateCampaignInput {
@@ -454,8 +454,19 @@ export const campaignService = {
     // stops at the page; a subtree reads its range and sorts it, which the planner may misjudge for a root
     // when the table holds many tenants. Either way the page is cut before its orgs and results are joined.
     const whole = under.id === campaign.scopeOrgId;
-    const rows = await ctx.tx.query<{ org_id: string; k_complete: number; k_total: string; path_key: string } & Record<string, unknown>>(
-      `SELECT s.org_id, s.lag_rank::int AS k_complete, s.lag_total::text AS k_total, s.path_key,
+    type Row = { org_id: string; k_complete: number; k_total: string; path_key: string } & Record<string, unknown>;
+    // the first page over the whole scope (what a progress screen opens on) is the function app_read_lagging
+    // (migration 1734230000000), planned once per connection; a subtree or a later page is planned here
+    const rows =
+      !cursor && whole
+        ? await ctx.tx.query<Row>(
+            `SELECT f.org_id, f.k_complete, f.k_total, f.path_key,
+                  ${columnsOfComposite(ctx.tx, Org, 'f.o', 'o')}, ${columnsOfComposite(ctx.tx, CampaignResult, 'f.r', 'r')}
+             FROM app_read_lagging($1, $2, $3) WITH ORDINALITY f ORDER BY f.ordinality`,
+            [campaign.tenantId, campaign.id, first + 1],
+          )
+        : await ctx.tx.query<Row>(
+            `SELECT s.org_id, s.lag_rank::int AS k_complete, s.lag_total::text AS k_total, s.path_key,
               ${columnsOf(ctx.tx, Org, 'o')}, ${columnsOf(ctx.tx, CampaignResult, 'r')}
          FROM (SELECT s.tenant_id, s.campaign_id, s.org_id, s.lag_rank, s.lag_total, s.path_key
                  FROM progress_standings s
@@ -465,8 +476,8 @@ export const campaignService = {
          JOIN orgs o ON o.tenant_id = s.tenant_id AND o.id = s.org_id
          LEFT JOIN campaign_results r ON r.tenant_id = s.tenant_id AND r.campaign_id = s.campaign_id AND r.org_id = s.org_id
         ORDER BY s.lag_rank, s.lag_total, s.path_key`,
-      params,
-    );
+            params,
+          );
     // the orgs (inside the rollup's scope, so visible) and their results come with the page: prime their loaders
     for (const row of rows) {
       const org = hydrate(ctx.tx, Org, 'o', row);

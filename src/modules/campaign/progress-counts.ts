@@ -1,5 +1,5 @@
 import { RequestTransaction } from '../../db/request-transaction';
-import { columnsOf } from '../../db/hydrate';
+import { columnsOfComposite } from '../../db/hydrate';
 import { Org, OrgCategory } from '../org/org.entity';
 
 /**
@@ -102,20 +102,11 @@ export const progressCounts = {
     campaignId: string,
     rootId: string,
   ): Promise<(CountRow & Record<string, unknown>)[]> {
-    // each child's org row comes along (columns `o_…`, repeated per category): the view names them
+    // each child's org row comes along (columns `o_…`, repeated per category): the view names them. The
+    // statement is the function app_read_progress_counts (migration 1734230000000), planned once per connection.
     return tx.query<CountRow & Record<string, unknown>>(
-      `WITH k AS (SELECT $3::uuid AS org_id UNION ALL SELECT o.id FROM orgs o WHERE o.tenant_id = $1 AND o.parent_id = $3),
-       sums AS (
-       SELECT k.org_id, x.category, sum(x.eligible)::int AS eligible, sum(x.evaluated)::int AS evaluated, sum(x.attained)::int AS attained
-         FROM k CROSS JOIN LATERAL (
-               SELECT c.category, c.eligible, c.evaluated, c.attained FROM progress_counts c
-                WHERE c.tenant_id = $1 AND c.campaign_id = $2 AND c.org_id = k.org_id
-               UNION ALL
-               SELECT d.category, d.eligible, d.evaluated, d.attained FROM progress_deltas d
-                WHERE d.tenant_id = $1 AND d.campaign_id = $2 AND d.org_id = k.org_id) x
-        GROUP BY k.org_id, x.category)
-       SELECT sums.*, ${columnsOf(tx, Org, 'o')}
-         FROM sums LEFT JOIN orgs o ON o.tenant_id = $1 AND o.id = sums.org_id AND o.id <> $3`,
+      `SELECT f.org_id, f.category, f.eligible, f.evaluated, f.attained, ${columnsOfComposite(tx, Org, 'f.o', 'o')}
+         FROM app_read_progress_counts($1, $2, $3) f`,
       [tenantId, campaignId, rootId],
     );
   },
