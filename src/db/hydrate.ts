@@ -6,23 +6,16 @@ import { RequestTransaction } from './request-transaction';
  * builder, no second statement): `columnsOf` lists an alias's columns as `alias_column`, `hydrate`
  * turns those columns of a raw row back into the entity (null when the row has none, as from a LEFT JOIN).
  */
-export function columnsOf<E extends ObjectLiteral>(tx: RequestTransaction, entity: EntityTarget<E>, alias: string): string {
-  return tx
-    .metadata(entity)
-    .columns.map((c) => `${alias}.${c.databaseName} AS "${alias}_${c.databaseName}"`)
-    .join(', ');
-}
-
-/** `columnsOf` for a row that comes back whole, as a composite column (`composite` is e.g. `f.o`). */
-export function columnsOfComposite<E extends ObjectLiteral>(
+export function columnsOf<E extends ObjectLiteral>(
   tx: RequestTransaction,
   entity: EntityTarget<E>,
-  composite: string,
   alias: string,
+  /** Where the columns are read from when not the alias itself: a row that comes back whole, as `(f.o)`. */
+  from = alias,
 ): string {
   return tx
     .metadata(entity)
-    .columns.map((c) => `(${composite}).${c.databaseName} AS "${alias}_${c.databaseName}"`)
+    .columns.map((c) => `${from}.${c.databaseName} AS "${alias}_${c.databaseName}"`)
     .join(', ');
 }
 

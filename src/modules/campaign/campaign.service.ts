@@ -29,7 +29,7 @@ import {
 } from './campaign.entity';
 import { campaignError, scheduleProblem } from './campaign.errors';
 import { progressCounts } from './progress-counts';
-import { columnsOf, columnsOfComposite, hydrate } from '../../db/hydrate';
+import { columnsOf, hydrate } from '../../db/hydrate';
 import { todayOf } from '../../graphql/today';
 
 export interface CreateCampaignInput {
@@ -461,7 +461,7 @@ export const campaignService = {
       !cursor && whole
         ? await ctx.tx.query<Row>(
             `SELECT f.org_id, f.k_complete, f.k_total, f.path_key,
-                  ${columnsOfComposite(ctx.tx, Org, 'f.o', 'o')}, ${columnsOfComposite(ctx.tx, CampaignResult, 'f.r', 'r')}
+                  ${columnsOf(ctx.tx, Org, 'o', '(f.o)')}, ${columnsOf(ctx.tx, CampaignResult, 'r', '(f.r)')}
              FROM app_read_lagging($1, $2, $3) WITH ORDINALITY f ORDER BY f.ordinality`,
             [campaign.tenantId, campaign.id, first + 1],
           )

@@ -1,5 +1,5 @@
 import { RequestTransaction } from '../../db/request-transaction';
-import { columnsOfComposite } from '../../db/hydrate';
+import { columnsOf } from '../../db/hydrate';
 import { Org, OrgCategory } from '../org/org.entity';
 
 /**
@@ -105,7 +105,7 @@ export const progressCounts = {
     // each child's org row comes along (columns `o_…`, repeated per category): the view names them. The
     // statement is the function app_read_progress_counts (migration 1734230000000), planned once per connection.
     return tx.query<CountRow & Record<string, unknown>>(
-      `SELECT f.org_id, f.category, f.eligible, f.evaluated, f.attained, ${columnsOfComposite(tx, Org, 'f.o', 'o')}
+      `SELECT f.org_id, f.category, f.eligible, f.evaluated, f.attained, ${columnsOf(tx, Org, 'o', '(f.o)')}
          FROM app_read_progress_counts($1, $2, $3) f`,
       [tenantId, campaignId, rootId],
     );
