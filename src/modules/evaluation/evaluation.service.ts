@@ -559,15 +559,12 @@ const SCORES_UPSERT = (guard: string, scores: ScoreInput[]) => `
     INSERT INTO evaluation_scores AS s (tenant_id, evaluation_id, criterion_id, value, note, evidence)
     SELECT $1, $2, criterion_id, value, note, evidence FROM x WHERE ${guard}
     ON CONFLICT (tenant_id, evaluation_id, criterion_id) DO UPDATE SET value = EXCLUDED.value,
-      ${keptUnlessGiven(
-        'note',
-        scores.map((sc) => sc.note !== undefined),
-      )},
-      ${keptUnlessGiven(
-        'evidence',
-        scores.map((sc) => sc.evidence !== undefined),
-      )}
+      ${keptUnlessGiven('note', scores.map(given('note')))},
+      ${keptUnlessGiven('evidence', scores.map(given('evidence')))}
     RETURNING 1)`;
+
+/** Whether a score gives the field (an explicit null does; leaving it out does not). */
+const given = (field: 'note' | 'evidence') => (score: ScoreInput) => score[field] !== undefined;
 
 function keptUnlessGiven(column: 'note' | 'evidence', given: boolean[]): string {
   if (given.every(Boolean)) return `${column} = EXCLUDED.${column}`;
@@ -582,8 +579,8 @@ const scoreParams = (tenantId: string, evaluationId: string, scores: ScoreInput[
   scores.map((s) => s.value),
   scores.map((s) => s.note ?? null),
   scores.map((s) => s.evidence ?? null),
-  scores.map((s) => s.note !== undefined),
-  scores.map((s) => s.evidence !== undefined),
+  scores.map(given('note')),
+  scores.map(given('evidence')),
 ];
 
 /**
