@@ -1113,6 +1113,51 @@ describe('inspection records: partial updates, amendments that carry findings, t
         criterion.criterion_id,
       ]),
     ).toBe('AP001');
+    // checked per statement: a row added, an upsert that updates, and a statement over many sheets of which one is final
+    expect(
+      await asApp(
+        `INSERT INTO evaluation_scores (tenant_id, evaluation_id, criterion_id, value)
+         SELECT $1, $2, k.parent_id, 1 FROM criteria k WHERE k.tenant_id = $1 AND k.id = $3`,
+        [tenantId, finalized.evaluation_id, criterion.criterion_id],
+      ),
+    ).toBe('AP001');
+    expect(
+      await asApp(
+        `INSERT INTO evaluation_scores (tenant_id, evaluation_id, criterion_id, value) VALUES ($1, $2, $3, 0)
+         ON CONFLICT (tenant_id, evaluation_id, criterion_id) DO UPDATE SET value = EXCLUDED.value`,
+        [tenantId, finalized.evaluation_id, criterion.criterion_id],
+      ),
+    ).toBe('AP001');
+    const sheets = async () =>
+      (
+        await su.query(`SELECT evaluation_id, criterion_id, value::text FROM evaluation_scores WHERE tenant_id = $1 ORDER BY 1, 2`, [
+          tenantId,
+        ])
+      ).rows;
+    // a second, open sheet of the tenant: a self-assessment draft with the final one's scores
+    const [open] = (
+      await su.query(
+        `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, version, created_by)
+         SELECT tenant_id, campaign_id, org_id, 'SELF', 'DRAFT', 1, created_by FROM evaluations WHERE id = $1 RETURNING id`,
+        [finalized.evaluation_id],
+      )
+    ).rows;
+    await su.query(
+      `INSERT INTO evaluation_scores (tenant_id, evaluation_id, criterion_id, value)
+       SELECT tenant_id, $2, criterion_id, value FROM evaluation_scores WHERE evaluation_id = $1`,
+      [finalized.evaluation_id, open.id],
+    );
+    const before = await sheets();
+    expect(new Set(before.map((r) => r.evaluation_id))).toEqual(new Set([finalized.evaluation_id, open.id]));
+    expect(await asApp(`UPDATE evaluation_scores SET value = value + 0 WHERE tenant_id = $1`, [tenantId])).toBe('AP001');
+    expect(await sheets()).toEqual(before);
+    // the same statement over the other sheets alone goes through
+    expect(
+      await asApp(`UPDATE evaluation_scores SET value = value + 0 WHERE tenant_id = $1 AND evaluation_id <> $2`, [
+        tenantId,
+        finalized.evaluation_id,
+      ]),
+    ).toBeUndefined();
     // the chain heads: readable, never writable
     expect(await asApp(`UPDATE record_chains SET last_seq = 0`)).toBe('42501');
     expect(await asApp(`DELETE FROM record_chains`)).toBe('42501');
