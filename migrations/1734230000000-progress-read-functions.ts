@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { readFunction } from './read-function';
 
 /**
  * Progress's two reads as PL/pgSQL functions, so that each database connection plans them once: the
@@ -10,15 +11,6 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * tables needs no change here. `app_read_*`: STABLE and SECURITY INVOKER, under row-level security;
  * they only read (request-transaction.ts counts them as reads).
  */
-/** A read-only function under the caller's row-level security, whose one statement each connection plans once. */
-const readFunction = (signature: string, returns: string, statement: string) => `
-  CREATE FUNCTION ${signature} RETURNS TABLE (${returns})
-  LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = public, pg_temp AS $$
-  #variable_conflict use_column
-  BEGIN
-    RETURN QUERY ${statement};
-  END $$`;
-
 export class ProgressReadFunctions1734230000000 implements MigrationInterface {
   name = 'ProgressReadFunctions1734230000000';
 

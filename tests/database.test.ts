@@ -150,6 +150,62 @@ describe('row-level security', () => {
     expect(await read(null)).toEqual({ counts: [], lagging: [], readOnly: true });
   });
 
+  it('writes scores through app_save_scores and app_write_scores only inside the transaction’s own tenant, as writes', async () => {
+    const su = await server.superuser();
+    const [e] = (
+      await su.query(
+        `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, version, created_by)
+         SELECT c.tenant_id, c.id, c.scope_org_id, 'SUPERIOR', 'DRAFT', 4, (SELECT u.id FROM users u WHERE u.tenant_id = c.tenant_id LIMIT 1)
+           FROM campaigns c ORDER BY c.created_at LIMIT 1
+         RETURNING tenant_id, id, campaign_id`,
+      )
+    ).rows;
+    const [leaf] = (
+      await su.query(
+        `SELECT k.id FROM criteria k JOIN campaigns c ON c.tenant_id = k.tenant_id AND c.version_id = k.version_id
+          WHERE c.id = $1 AND NOT EXISTS (SELECT 1 FROM criteria ch WHERE ch.tenant_id = k.tenant_id AND ch.parent_id = k.id) LIMIT 1`,
+        [e.campaign_id],
+      )
+    ).rows;
+    const arrays = [[leaf.id], [1], ['依据'], [null], [true], [false]];
+    const save = (tenant: string | null, version: number) =>
+      withTransaction(server.database.dataSource, { tenantId: tenant }, async (tx) => ({
+        saved: await tx.query<{ version: number }>(
+          `SELECT version FROM app_save_scores($1, $2, $3, $4::text[], $5::uuid[], $6::numeric[], $7::text[], $8::text[], $9::boolean[], $10::boolean[])`,
+          [e.tenant_id, e.id, version, ['DRAFT', 'RETURNED'], ...arrays],
+        ),
+        wrote: tx.mayHaveWritten,
+      }));
+    const stored = async () =>
+      (
+        await su.query(
+          `SELECT e.version, s.value::int, s.note FROM evaluations e LEFT JOIN evaluation_scores s ON s.evaluation_id = e.id WHERE e.id = $1`,
+          [e.id],
+        )
+      ).rows;
+    const other = tenants.find((t) => t.id !== e.tenant_id)!.id;
+    // another tenant's identity or none, naming this tenant's evaluation: nothing bumped, nothing written
+    expect(await save(other, 4)).toEqual({ saved: [], wrote: true });
+    expect(await save(null, 4)).toEqual({ saved: [], wrote: true });
+    const written = (tenant: string) =>
+      withTransaction(server.database.dataSource, { tenantId: tenant }, (tx) =>
+        tx.query(`SELECT app_write_scores($1, $2, $3::uuid[], $4::numeric[], $5::text[], $6::text[], $7::boolean[], $8::boolean[])`, [
+          e.tenant_id,
+          e.id,
+          ...arrays,
+        ]),
+      );
+    await expect(written(other)).rejects.toThrow(/row-level security/);
+    expect(await stored()).toEqual([{ version: 4, value: null, note: null }]);
+    // its own tenant: a stale version bumps and writes nothing; the current one both, once
+    expect(await save(e.tenant_id, 3)).toEqual({ saved: [], wrote: true });
+    expect(await stored()).toEqual([{ version: 4, value: null, note: null }]);
+    expect(await save(e.tenant_id, 4)).toEqual({ saved: [{ version: 5 }], wrote: true });
+    expect(await stored()).toEqual([{ version: 5, value: 1, note: '依据' }]);
+    await su.query(`DELETE FROM evaluation_scores WHERE evaluation_id = $1`, [e.id]);
+    await su.query(`DELETE FROM evaluations WHERE id = $1`, [e.id]);
+  });
+
   it('shows only the current tenant’s rows to an unfiltered query on every tenant-owned table', async () => {
     expect(tables.length).toBeGreaterThan(25);
     const [jtj, szjg] = tenants.sort((a, b) => a.slug.localeCompare(b.slug));

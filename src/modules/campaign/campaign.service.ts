@@ -849,11 +849,12 @@ function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null>
 
 /**
  * The campaign of a record read by `findInScope` (alias `x`, column `campaign_id`), in the same
- * statement: the campaign's later reads in the request need none.
+ * statement: the campaign's later reads in the request need none. `fromFunction`: the record is read
+ * through a function that returns the campaign whole (inScopeStatement's `via`).
  */
-export function campaignAlongside(ctx: RequestContext): Alongside {
+export function campaignAlongside(ctx: RequestContext, fromFunction = false): Alongside {
   return {
-    ...campaignAlongsideSql(ctx.tx),
+    ...campaignAlongsideSql(ctx.tx, fromFunction),
     take: (raw) => {
       const campaign = takeCampaign(ctx, raw);
       if (campaign) campaignLoader(ctx).prime(campaign.id, campaign);
@@ -861,8 +862,18 @@ export function campaignAlongside(ctx: RequestContext): Alongside {
   };
 }
 
-/** The columns and joins of `campaignAlongside`, for a statement planned before the request has a viewer (read-ahead). */
-export function campaignAlongsideSql(tx: RequestTransaction): Pick<Alongside, 'select' | 'join'> {
+/**
+ * The columns and joins of `campaignAlongside`, for a statement planned before the request has a viewer
+ * (read-ahead). `fromFunction`: the columns of a function's row `f` that holds the campaign `c`, its
+ * scope org `cs` and its targets `c_targets` as campaignColumns reads them (no joins).
+ */
+export function campaignAlongsideSql(tx: RequestTransaction, fromFunction = false): Pick<Alongside, 'select' | 'join'> {
+  if (fromFunction) {
+    return {
+      select: `${columnsOf(tx, Campaign, 'c', '(f.c)')}, ${columnsOf(tx, Org, 'cs', '(f.cs)')}, f.c_targets AS c_targets`,
+      join: '',
+    };
+  }
   return {
     select: campaignColumns(tx),
     join: `LEFT JOIN campaigns c ON c.tenant_id = x.tenant_id AND c.id = x.campaign_id ${CAMPAIGN_SCOPE_JOIN}`,

@@ -1,6 +1,5 @@
 import { rawIdOf } from '../../graphql/relay';
 import { DomainModule, ReadAhead } from '../domain-module';
-import { inScopeStatement } from '../org/scoped';
 import { registerAttachable, visibleThrough } from '../file/file.service';
 import { CampaignResult, Evaluation, EvaluationReview, EvaluationScoreRow } from './evaluation.entity';
 import { CriterionScoreResolver, EvaluationResolver, OrgCampaignResolver, ResultComponentResolver } from './evaluation.resolver';
@@ -41,7 +40,7 @@ export default {
   readAhead: {
     evaluation: (tx, tenantId, args) => {
       const id = rawIdOf('Evaluation', args.id);
-      return id ? inScopeStatement(tx, Evaluation, tenantId, id) : null;
+      return id ? evaluationService.readStatement(tx, tenantId, id) : null;
     },
     ...Object.fromEntries(
       ['saveScores', 'submitEvaluation', 'returnEvaluation', 'acceptEvaluation'].map((field): [string, ReadAhead] => [

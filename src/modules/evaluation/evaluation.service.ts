@@ -159,10 +159,14 @@ export function setSuperiorScorer(scorer: SuperiorScorer): void {
   superiorScorer = scorer;
 }
 
+/** The functions that read an evaluation by id (migrations/1734260000000-evaluation-read-functions): with its org, and to change it with its campaign too. */
+const READ_VIA = 'app_read_evaluation';
+const TO_CHANGE_VIA = 'app_read_evaluation_to_change';
+
 export const evaluationService = {
   /** An evaluation whose org lies inside the viewer's read scope. */
   async findById(ctx: RequestContext, id: string): Promise<Evaluation | null> {
-    return findInScope(ctx, Evaluation, id, (e) => e.orgId);
+    return findInScope(ctx, Evaluation, id, (e) => e.orgId, READ_ROLES, undefined, READ_VIA);
   },
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<Evaluation> {
@@ -171,16 +175,20 @@ export const evaluationService = {
     return evaluation;
   },
 
+  /** The statement findById reads with (read ahead for `evaluation(id:)`). */
+  readStatement: (tx: RequestTransaction, tenantId: string, id: string) =>
+    inScopeStatement(tx, Evaluation, tenantId, id, undefined, READ_VIA),
+
+  /** The statement getToChange reads with (read ahead for the mutations that change an evaluation first). */
+  toChangeStatement: (tx: RequestTransaction, tenantId: string, id: string) =>
+    inScopeStatement(tx, Evaluation, tenantId, id, campaignAlongsideSql(tx, true), TO_CHANGE_VIA),
+
   /**
    * An evaluation about to change, its campaign read in the same statement (saving, submitting and
    * reviewing check against the campaign next). Reads leave the campaign out: a kept tree needs none.
    */
-  /** The statement getToChange reads with (read ahead for the mutations that change an evaluation first). */
-  toChangeStatement: (tx: RequestTransaction, tenantId: string, id: string) =>
-    inScopeStatement(tx, Evaluation, tenantId, id, campaignAlongsideSql(tx)),
-
   async getToChange(ctx: RequestContext, id: string): Promise<Evaluation> {
-    const evaluation = await findInScope(ctx, Evaluation, id, (e) => e.orgId, READ_ROLES, campaignAlongside(ctx));
+    const evaluation = await findInScope(ctx, Evaluation, id, (e) => e.orgId, READ_ROLES, campaignAlongside(ctx, true), TO_CHANGE_VIA);
     if (!evaluation) throw evaluationError('EVALUATION_NOT_FOUND');
     return evaluation;
   },
@@ -376,9 +384,7 @@ export const evaluationService = {
    */
   async writeScores(ctx: RequestContext, evaluationId: string, scores: ScoreInput[], clear: string[]): Promise<void> {
     const t = requireUser(ctx).tenantId;
-    if (scores.length) {
-      await ctx.tx.execute(`WITH ${SCORES_UPSERT('true', scores)} SELECT 1`, scoreParams(t, evaluationId, scores));
-    }
+    if (scores.length) await ctx.tx.query(`SELECT app_write_scores($1, $2, ${SCORE_ARRAYS})`, scoreParams(t, evaluationId, scores));
     if (clear.length) {
       // a cleared score's files come off with it (the files stay, their uploaders' again)
       const cleared = await ctx.tx.query<{ id: string }>(
@@ -547,30 +553,14 @@ export const evaluationService = {
 };
 
 /**
- * The upsert of raw scores as CTEs (`x`, `written`) over $1 tenant, $2 evaluation and the arrays
- * $3–$8 of scoreParams; rows are written only when `guard` holds. A partial update: a `note` or
- * `evidence` left out keeps what is stored; an explicit null clears it. Where every score gives the
- * field, or none does (a form save), the statement says so instead of looking it up per row.
+ * The scores as app_write_scores takes them (migrations/1734250000000-score-write-functions): $1 tenant,
+ * $2 evaluation, then parallel arrays. A partial update: a `note` or `evidence` left out keeps what is
+ * stored (its `given` flag false); an explicit null clears it.
  */
-const SCORES_UPSERT = (guard: string, scores: ScoreInput[]) => `
-  x AS (SELECT * FROM unnest($3::uuid[], $4::numeric[], $5::text[], $6::text[], $7::boolean[], $8::boolean[])
-          AS x(criterion_id, value, note, evidence, note_given, evidence_given)),
-  written AS (
-    INSERT INTO evaluation_scores AS s (tenant_id, evaluation_id, criterion_id, value, note, evidence)
-    SELECT $1, $2, criterion_id, value, note, evidence FROM x WHERE ${guard}
-    ON CONFLICT (tenant_id, evaluation_id, criterion_id) DO UPDATE SET value = EXCLUDED.value,
-      ${keptUnlessGiven('note', scores.map(given('note')))},
-      ${keptUnlessGiven('evidence', scores.map(given('evidence')))}
-    RETURNING 1)`;
+const SCORE_ARRAYS = '$3::uuid[], $4::numeric[], $5::text[], $6::text[], $7::boolean[], $8::boolean[]';
 
 /** Whether a score gives the field (an explicit null does; leaving it out does not). */
 const given = (field: 'note' | 'evidence') => (score: ScoreInput) => score[field] !== undefined;
-
-function keptUnlessGiven(column: 'note' | 'evidence', given: boolean[]): string {
-  if (given.every(Boolean)) return `${column} = EXCLUDED.${column}`;
-  if (!given.some(Boolean)) return `${column} = s.${column}`;
-  return `${column} = CASE WHEN (SELECT ${column}_given FROM x WHERE x.criterion_id = EXCLUDED.criterion_id) THEN EXCLUDED.${column} ELSE s.${column} END`;
-}
 
 const scoreParams = (tenantId: string, evaluationId: string, scores: ScoreInput[]): unknown[] => [
   tenantId,
@@ -584,8 +574,8 @@ const scoreParams = (tenantId: string, evaluationId: string, scores: ScoreInput[
 ];
 
 /**
- * saveScores' write in one statement: the version check and bump, the scores upserted only when it
- * passed, and the evaluation as it now stands. A refusal (stale version, no longer editable) is then
+ * saveScores' write in one statement (app_save_scores): the version check and bump, the scores upserted
+ * only when it passed, and the evaluation as it now stands. A refusal (stale version, no longer editable) is then
  * told apart as bumpVersion does.
  */
 async function bumpAndWrite(
@@ -594,15 +584,9 @@ async function bumpAndWrite(
   expectedVersion: number,
   scores: ScoreInput[],
 ): Promise<Evaluation> {
-  const params = scoreParams(evaluation.tenantId, evaluation.id, scores);
   const [row] = await ctx.tx.query<Record<string, unknown>>(
-    `WITH bumped AS (
-       UPDATE evaluations SET version = version + 1, updated_at = now()
-        WHERE tenant_id = $1 AND id = $2 AND version = $${params.push(expectedVersion)} AND state = ANY($${params.push(EDITABLE)}::text[])
-       RETURNING *),
-     ${SCORES_UPSERT('EXISTS (SELECT 1 FROM bumped)', scores)}
-     SELECT ${columnsOf(ctx.tx, Evaluation, 'b')}, (SELECT count(*) FROM written)::int AS written FROM bumped b`,
-    params,
+    `SELECT ${columnsOf(ctx.tx, Evaluation, 'b')} FROM app_save_scores($1, $2, $9, $10::text[], ${SCORE_ARRAYS}) b`,
+    [...scoreParams(evaluation.tenantId, evaluation.id, scores), expectedVersion, EDITABLE],
   );
   ctx.forget('evaluation.scores');
   const saved = row && hydrate(ctx.tx, Evaluation, 'b', row);

@@ -62,6 +62,10 @@ export interface Alongside {
  * The statement findInScope reads a record with an org column by: the record, its org and what comes
  * alongside, by tenant and id (null for a record without an org column). A module reads it ahead with
  * the same arguments (DomainModule.readAhead) to have it sent in the request's opening round trip.
+ *
+ * `via` names a function `via(p_tenant, p_id)` that runs this statement for a hot read, so that each
+ * database connection plans it once (CONTRIBUTING "Plans kept by the database"): it returns the record
+ * and its org whole (`x`, `o`), and `alongside.select` then reads over its row `f`, with no joins.
  */
 export function inScopeStatement<E extends ObjectLiteral>(
   tx: RequestTransaction,
@@ -69,12 +73,21 @@ export function inScopeStatement<E extends ObjectLiteral>(
   tenantId: string,
   id: string,
   alongside?: Pick<Alongside, 'select' | 'join'>,
+  via?: string,
 ): Statement | null {
   const metadata = tx.metadata(entity);
   const orgColumn = metadata.findColumnWithPropertyName('orgId');
   if (!orgColumn) return null;
+  const also = alongside ? `, ${alongside.select}` : '';
+  if (via) {
+    if (alongside?.join) throw new Error(`inScopeStatement: ${via} reads what comes alongside itself (no joins)`);
+    return {
+      sql: `SELECT ${columnsOf(tx, entity, 'x', '(f.x)')}, ${columnsOf(tx, Org, 'o', '(f.o)')}${also} FROM ${via}($1, $2) f`,
+      params: [tenantId, id],
+    };
+  }
   return {
-    sql: `SELECT ${columnsOf(tx, entity, 'x')}, ${columnsOf(tx, Org, 'o')}${alongside ? `, ${alongside.select}` : ''}
+    sql: `SELECT ${columnsOf(tx, entity, 'x')}, ${columnsOf(tx, Org, 'o')}${also}
        FROM "${metadata.tableName}" x
        LEFT JOIN orgs o ON o.tenant_id = x.tenant_id AND o.id = x."${orgColumn.databaseName}"
        ${alongside?.join ?? ''}
@@ -95,9 +108,11 @@ export async function findInScope<E extends ObjectLiteral & { tenantId: string }
   orgIdOf: (row: E) => string,
   roles: Role[] = READ_ROLES,
   alongside?: Alongside,
+  /** The function that runs the statement (inScopeStatement). */
+  via?: string,
 ): Promise<E | null> {
   const viewer = requireUser(ctx);
-  const statement = inScopeStatement(ctx.tx, entity, viewer.tenantId, id, alongside);
+  const statement = inScopeStatement(ctx.tx, entity, viewer.tenantId, id, alongside, via);
   if (!statement) {
     if (alongside) throw new Error(`findInScope: ${ctx.tx.metadata(entity).tableName} has no org column to read anything alongside`);
     const found = await ctx.tx.repository(entity).findOneBy({ tenantId: viewer.tenantId, id } as never);
