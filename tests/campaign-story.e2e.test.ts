@@ -961,8 +961,8 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const tx = new RequestTransaction(server.database.dataSource);
       const jtj = await tenantId(await server.superuser(), 'jtj');
       const plan = (query: string) => readAheadOf({ query, variables: { id: ev.id } })?.(tx, jtj);
-      expect(plan(READ)).toEqual(expect.objectContaining({ params: [jtj, rawId(ev.id)] }));
-      expect(plan(`query($id: ID!) { evaluation(id: $id) { id ${'id '.repeat(1000)}} }`)).toBeNull();
+      expect(plan(READ)).toEqual([expect.objectContaining({ params: [jtj, rawId(ev.id)] })]);
+      expect(plan(`query($id: ID!) { evaluation(id: $id) { id ${'id '.repeat(1000)}} }`)).toEqual([]);
       expect(plan(long)).toBeUndefined();
       // campaign(id:) reads its campaign ahead the same way
       const CAMPAIGN = `query($id: ID!) { campaign(id: $id) { id name scopeOrg { name } } }`;
@@ -996,6 +996,75 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         state: 'ACCEPTED',
         version: accepted.data.acceptEvaluation.version,
       });
+    });
+
+    it('reads campaign(id) { progress } ahead (counts, first lagging page) and answers each viewer its own scope', async () => {
+      const deputy = await server.token('jtj', 'deputy');
+      const body = `progress { eligible evaluated attained byChild { org { name } eligible attained }
+                      lagging(first: $first) { nodes { org { name } result { total } } pageInfo { hasNextPage } } }`;
+      const PROGRESS = `query($id: ID!, $first: Int) { campaign(id: $id) { id ${body} } }`;
+      const UNPLANNED = `query($id: ID!, $first: Int, $yes: Boolean!) { campaign(id: $id) @include(if: $yes) { id ${body} } }`;
+      const both = async (token: string, first: unknown = 3) => ({
+        planned: await gql(PROGRESS, { id: campaignId, first }, token),
+        unplanned: await gql(UNPLANNED, { id: campaignId, first, yes: true }, token),
+      });
+      // the whole scope: the campaign, its counts and the lagging page all come with the opening round trip
+      const whole = await both(deputy);
+      expect(whole.planned.errors).toBeUndefined();
+      expect(whole.planned.data.campaign.progress.byChild.length).toBeGreaterThan(0);
+      expect(whole.planned.data.campaign.progress.lagging.nodes.length).toBeGreaterThan(0);
+      expect(whole.planned.data).toEqual(whole.unplanned.data);
+      expect(whole.planned.roundTrips).toBe(whole.unplanned.roundTrips! - 3);
+      expect(whole.planned.statements).toBe(whole.unplanned.statements);
+      // the default page size, and page sizes the field refuses: answered as without the plan (nothing read ahead fails)
+      const byDefault = await both(deputy, null);
+      expect(byDefault.planned.data).toEqual(byDefault.unplanned.data);
+      expect(byDefault.planned.roundTrips).toBe(byDefault.unplanned.roundTrips! - 3);
+      for (const first of [0, -1, 101, 2.5, 'x']) {
+        const refused = await both(deputy, first);
+        expect(refused.planned.errors?.map((e: { message: string }) => e.message)).toEqual(
+          refused.unplanned.errors?.map((e: { message: string }) => e.message),
+        );
+        expect(codes(refused.planned)).toEqual(['BAD_USER_INPUT']);
+      }
+      // a subtree admin: its own scope's figures (what was read ahead for the campaign's whole scope goes unused)
+      const created = await gql(
+        `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        {
+          input: {
+            username: 'progress-ahead',
+            displayName: 'progress-ahead',
+            password: 'Init#Pass-2013-ahead',
+            orgId: ids['市公交集团党委'],
+          },
+        },
+        admin,
+      );
+      await gql(
+        `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+        { input: { userId: created.data.createUser.id, role: 'TENANT_ADMIN', orgId: ids['市公交集团党委'] } },
+        admin,
+      );
+      const busAdmin = (await firstSignIn(server.url, 'jtj', 'progress-ahead', 'Init#Pass-2013-ahead')).accessToken;
+      const bus = await both(busAdmin);
+      expect(bus.planned.errors).toBeUndefined();
+      expect(bus.planned.data).toEqual(bus.unplanned.data);
+      expect(bus.planned.data.campaign.progress.eligible).toBeLessThan(whole.planned.data.campaign.progress.eligible);
+      const underBus = await gql(
+        `query($id: ID!, $under: ID!) { campaign(id: $id) { id progress(under: $under) { eligible evaluated attained } } }`,
+        { id: campaignId, under: ids['市公交集团党委'] },
+        deputy,
+      );
+      expect(bus.planned.data.campaign.progress).toMatchObject(underBus.data.campaign.progress);
+      // another tenant's admin: nothing, read ahead or not
+      const foreign = await both(await server.token('szjg', 'admin'));
+      expect(codes(foreign.planned)).toEqual(['NOT_FOUND']);
+      expect(foreign.planned.data?.campaign ?? null).toBeNull();
+      // 30 concurrent readers of both scopes each get their own answer
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => gql(PROGRESS, { id: campaignId, first: 3 }, i % 2 ? deputy : busAdmin)),
+      );
+      answers.forEach((a, i) => expect(a.data).toEqual(i % 2 ? whole.planned.data : bus.planned.data));
     });
 
     it('answers a kept tree only to who may read it now: subtree admins, after a move, an archive, and under concurrent readers', async () => {

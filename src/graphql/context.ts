@@ -66,8 +66,8 @@ export async function authenticate(ctx: RequestContext, authorization: string | 
   await loadViewer(ctx, verifyAccessToken(ctx.config, match[1]), ahead);
 }
 
-/** A statement to read ahead with the viewer's load, for the token's tenant (src/graphql/read-ahead.ts). */
-export type ReadAheadPlan = (tx: RequestTransaction, tenantId: string) => Statement | null;
+/** Statements to read ahead with the viewer's load, for the token's tenant (src/graphql/read-ahead.ts). */
+export type ReadAheadPlan = (tx: RequestTransaction, tenantId: string) => Statement[];
 
 /**
  * Sets ctx.viewer from verified claims; refuses disabled or vanished accounts. `ahead` is read in the
@@ -88,13 +88,13 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims, ahea
   const tenantId = claims.tid ?? '';
   if (!UUID.test(tenantId) || !UUID.test(claims.sub)) throw unauthenticated('TOKEN_INVALID');
   await ctx.tx.setIdentity({ tenantId, platform: false });
-  const read = ahead?.(ctx.tx, tenantId);
+  const read = ahead?.(ctx.tx, tenantId) ?? [];
   // Opened with the viewer's load in one round trip (BEGIN, the tenant, this): the ids are checked uuids.
   // A function (migration 1734220000000): its plan is kept by each database connection.
   const rows = (await ctx.tx.begin(
     `SELECT username, disabled, session_epoch, assignment_id, role, org_id, path, time_zone
        FROM app_viewer(${settingLiteral(tenantId)}, ${settingLiteral(claims.sub)})`,
-    read ? [read] : [],
+    read,
   )) as {
     username: string;
     disabled: boolean;

@@ -2,6 +2,7 @@ import { FieldNode, Kind, OperationDefinitionNode, parse, valueFromASTUntyped } 
 import { Kept } from '../db/kept';
 import { moduleReadAheads } from '../modules';
 import type { ReadAheadPlan } from './context';
+import type { AheadField } from '../modules/domain-module';
 
 /**
  * Reading ahead: an operation whose only root field starts with a by-id read (`evaluation(id:)`, or
@@ -14,6 +15,18 @@ import type { ReadAheadPlan } from './context';
  * reaches a client unless the resolver, which authorizes as always, asks for exactly that statement,
  * and never after the transaction may have written (RequestTransaction.query).
  */
+
+/** A field node with its arguments' values; a field under it only where exactly one is selected plainly. */
+function aheadField(node: FieldNode, vars: Record<string, unknown>): AheadField {
+  return {
+    args: Object.fromEntries((node.arguments ?? []).map((a) => [a.name.value, valueFromASTUntyped(a.value, vars)])),
+    field: (name) => {
+      const found = (node.selectionSet?.selections ?? []).filter((s): s is FieldNode => s.kind === Kind.FIELD && s.name.value === name);
+      const [only] = found;
+      return found.length === 1 && !only.alias && !only.directives?.length ? aheadField(only, vars) : null;
+    },
+  };
+}
 
 interface Plan {
   field: string;
@@ -60,14 +73,15 @@ export function readAheadOf(body: unknown): ReadAheadPlan | undefined {
       plan = planOf(query, operationName);
       plans.set(key, plan);
     }
-    if (!plan) return null;
+    if (!plan) return [];
     const { field, node } = plan;
     const vars = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : {};
     try {
-      const args = Object.fromEntries((node.arguments ?? []).map((a) => [a.name.value, valueFromASTUntyped(a.value, vars)]));
-      return moduleReadAheads[field](tx, tenantId, args);
+      const root = aheadField(node, vars);
+      const read = moduleReadAheads[field](tx, tenantId, root.args, root);
+      return read === null ? [] : Array.isArray(read) ? read : [read];
     } catch {
-      return null;
+      return [];
     }
   };
 }

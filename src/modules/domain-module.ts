@@ -16,11 +16,24 @@ export type NodeFetcher = (ctx: RequestContext, id: string) => Promise<object | 
 export type LiveReread = (ctx: RequestContext, event: LiveEvent) => Promise<unknown[]>;
 
 /**
- * A root field's first statement (src/graphql/read-ahead.ts), for the token's tenant and the
- * field's arguments as sent: exactly the statement its resolver sends first; null when the arguments
- * could not find anything (a malformed id). It must not fail on any input.
+ * A root field's first statements (src/graphql/read-ahead.ts), for the token's tenant and the field as
+ * sent (its arguments, and the fields selected under it, for statements its sub-fields send next):
+ * exactly the statements the resolvers will send; null or none when the arguments could not find
+ * anything (a malformed id). It must not fail on any input, nor send a statement that can fail.
  */
-export type ReadAhead = (tx: RequestTransaction, tenantId: string, args: Record<string, unknown>) => Statement | null;
+export type ReadAhead = (
+  tx: RequestTransaction,
+  tenantId: string,
+  args: Record<string, unknown>,
+  field: AheadField,
+) => Statement | Statement[] | null;
+
+/** A field of the request as read ahead: its arguments (variables applied), and a field selected directly under it. */
+export interface AheadField {
+  args: Record<string, unknown>;
+  /** The one field of that name selected directly under this one, without alias or directive; else null. */
+  field(name: string): AheadField | null;
+}
 
 /** A root mutation field as the mutation hooks see it. */
 export interface MutationField {

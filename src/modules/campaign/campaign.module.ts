@@ -8,8 +8,9 @@ import {
   CampaignResultResolver,
   DeadlineSubmissionResolver,
 } from './campaign.resolver';
-import { rawIdOf } from '../../graphql/relay';
-import { campaignService, campaignsStatement } from './campaign.service';
+import { MAX_PAGE_SIZE, pageSize, rawIdOf } from '../../graphql/relay';
+import { campaignService, campaignsStatement, laggingWholeStatement } from './campaign.service';
+import { progressCounts } from './progress-counts';
 import { progressSweeps } from './progress.sweeps';
 
 registerAttachable(
@@ -27,11 +28,23 @@ export default {
     DeadlineSubmission: (ctx, id) => campaignService.findSubmission(ctx, id),
   },
   sweeps: progressSweeps,
-  // campaign(id:) reads the campaign through its loader first: that statement goes with the opening round trip
+  // campaign(id:) reads the campaign through its loader first, and its progress over the campaign's whole
+  // scope today (no `under`, no `asOf`) its counts, then the lagging list's first page: those statements go
+  // with the opening round trip. A viewer whose scope is a subtree reads other statements (these go unused).
   readAhead: {
-    campaign: (tx, tenantId, args) => {
+    campaign: (tx, tenantId, args, field) => {
       const id = rawIdOf('Campaign', args.id);
-      return id ? campaignsStatement(tx, tenantId, [id]) : null;
+      if (!id) return null;
+      const ahead = [campaignsStatement(tx, tenantId, [id])];
+      const progress = field.field('progress');
+      if (!progress || progress.args.under != null || progress.args.asOf != null) return ahead;
+      ahead.push(progressCounts.rootAndChildrenStatement(tx, tenantId, id, null));
+      const lagging = progress.field('lagging');
+      const first = lagging?.args.first ?? pageSize({});
+      // only a page size the field accepts: a statement read ahead must not fail
+      const sized = typeof first === 'number' && Number.isInteger(first) && first >= 1 && first <= MAX_PAGE_SIZE;
+      if (lagging && lagging.args.after == null && sized) ahead.push(laggingWholeStatement(tx, tenantId, id, first + 1));
+      return ahead;
     },
   },
 } satisfies DomainModule;

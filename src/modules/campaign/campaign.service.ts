@@ -366,7 +366,8 @@ export const campaignService = {
 
   /** The figures from the maintained counts: the root's rows by category, each child's summed. */
   async progressFromCounts(ctx: RequestContext, campaign: Campaign, under: Org): Promise<Figures> {
-    const rows = await progressCounts.rootAndChildren(ctx.tx, campaign.tenantId, campaign.id, under.id);
+    const whole = under.id === campaign.scopeOrgId;
+    const rows = await progressCounts.rootAndChildren(ctx.tx, campaign.tenantId, campaign.id, whole ? null : under.id);
     const add = (a: ProgressCounts, r: ProgressCounts) => ({
       eligible: a.eligible + r.eligible,
       evaluated: a.evaluated + r.evaluated,
@@ -457,16 +458,11 @@ export const campaignService = {
     type Row = { org_id: string; k_complete: number; k_total: string; path_key: string } & Record<string, unknown>;
     // the first page over the whole scope (what a progress screen opens on) is the function app_read_lagging
     // (migration 1734230000000), planned once per connection; a subtree or a later page is planned here
-    const rows =
+    const statement: Statement =
       !cursor && whole
-        ? await ctx.tx.query<Row>(
-            `SELECT f.org_id, f.k_complete, f.k_total, f.path_key,
-                  ${columnsOf(ctx.tx, Org, 'o', '(f.o)')}, ${columnsOf(ctx.tx, CampaignResult, 'r', '(f.r)')}
-             FROM app_read_lagging($1, $2, $3) WITH ORDINALITY f ORDER BY f.ordinality`,
-            [campaign.tenantId, campaign.id, first + 1],
-          )
-        : await ctx.tx.query<Row>(
-            `SELECT s.org_id, s.lag_rank::int AS k_complete, s.lag_total::text AS k_total, s.path_key,
+        ? laggingWholeStatement(ctx.tx, campaign.tenantId, campaign.id, first + 1)
+        : {
+            sql: `SELECT s.org_id, s.lag_rank::int AS k_complete, s.lag_total::text AS k_total, s.path_key,
               ${columnsOf(ctx.tx, Org, 'o')}, ${columnsOf(ctx.tx, CampaignResult, 'r')}
          FROM (SELECT s.tenant_id, s.campaign_id, s.org_id, s.lag_rank, s.lag_total, s.path_key
                  FROM progress_standings s
@@ -477,7 +473,8 @@ export const campaignService = {
          LEFT JOIN campaign_results r ON r.tenant_id = s.tenant_id AND r.campaign_id = s.campaign_id AND r.org_id = s.org_id
         ORDER BY s.lag_rank, s.lag_total, s.path_key`,
             params,
-          );
+          };
+    const rows = await ctx.tx.query<Row>(statement.sql, statement.params);
     // the orgs (inside the rollup's scope, so visible) and their results come with the page: prime their loaders
     for (const row of rows) {
       const org = hydrate(ctx.tx, Org, 'o', row);
@@ -845,6 +842,19 @@ function campaignLoader(ctx: RequestContext) {
 
 function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null> {
   return campaignLoader(ctx).load(id);
+}
+
+/**
+ * The first page of the lagging list over a campaign's whole scope, `limit` rows: the function
+ * app_read_lagging (migration 1734230000000), planned once per connection; campaign(id:) { progress
+ * { lagging } } reads it ahead. */
+export function laggingWholeStatement(tx: RequestTransaction, tenantId: string, campaignId: string, limit: number): Statement {
+  return {
+    sql: `SELECT f.org_id, f.k_complete, f.k_total, f.path_key,
+                 ${columnsOf(tx, Org, 'o', '(f.o)')}, ${columnsOf(tx, CampaignResult, 'r', '(f.r)')}
+            FROM app_read_lagging($1, $2, $3) WITH ORDINALITY f ORDER BY f.ordinality`,
+    params: [tenantId, campaignId, limit],
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { RequestTransaction } from '../../db/request-transaction';
+import { RequestTransaction, Statement } from '../../db/request-transaction';
 import { columnsOf } from '../../db/hydrate';
 import { Org, OrgCategory } from '../org/org.entity';
 
@@ -100,15 +100,25 @@ export const progressCounts = {
     tx: RequestTransaction,
     tenantId: string,
     campaignId: string,
-    rootId: string,
+    /** null: the campaign's scope org (the statement is then the one campaign(id:) { progress } reads ahead). */
+    rootId: string | null,
   ): Promise<(CountRow & Record<string, unknown>)[]> {
-    // each child's org row comes along (columns `o_…`, repeated per category): the view names them. The
-    // statement is the function app_read_progress_counts (migration 1734230000000), planned once per connection.
-    return tx.query<CountRow & Record<string, unknown>>(
-      `SELECT f.org_id, f.category, f.eligible, f.evaluated, f.attained, ${columnsOf(tx, Org, 'o', '(f.o)')}
-         FROM app_read_progress_counts($1, $2, $3) f`,
-      [tenantId, campaignId, rootId],
-    );
+    const statement = this.rootAndChildrenStatement(tx, tenantId, campaignId, rootId);
+    return tx.query<CountRow & Record<string, unknown>>(statement.sql, statement.params);
+  },
+
+  /**
+   * rootAndChildren's statement. Each child's org row comes along (columns `o_…`, repeated per category):
+   * the view names them. It is the function app_read_progress_counts (migration 1734230000000), planned
+   * once per connection; the campaign's scope is looked up in the statement, so it is known before the campaign is.
+   */
+  rootAndChildrenStatement(tx: RequestTransaction, tenantId: string, campaignId: string, rootId: string | null): Statement {
+    const root = rootId ? '$3' : '(SELECT c.scope_org_id FROM campaigns c WHERE c.tenant_id = $1 AND c.id = $2)';
+    return {
+      sql: `SELECT f.org_id, f.category, f.eligible, f.evaluated, f.attained, ${columnsOf(tx, Org, 'o', '(f.o)')}
+              FROM app_read_progress_counts($1, $2, ${root}) f`,
+      params: rootId ? [tenantId, campaignId, rootId] : [tenantId, campaignId],
+    };
   },
 
   /**
