@@ -1,4 +1,4 @@
-import { EntityTarget, ObjectLiteral } from 'typeorm';
+import { EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
 import { RequestTransaction } from './request-transaction';
 
 /**
@@ -13,11 +13,20 @@ export function columnsOf<E extends ObjectLiteral>(
   /** Where the columns are read from when not the alias itself: a row that comes back whole, as `(f.o)`. */
   from = alias,
 ): string {
-  return tx
-    .metadata(entity)
-    .columns.map((c) => `${from}.${c.databaseName} AS "${alias}_${c.databaseName}"`)
-    .join(', ');
+  const metadata = tx.metadata(entity);
+  // the same few lists are asked for on every request: kept per entity's metadata (built once per data source)
+  let lists = columnLists.get(metadata);
+  if (!lists) columnLists.set(metadata, (lists = new Map()));
+  const key = `${alias}\u0000${from}`;
+  let list = lists.get(key);
+  if (list === undefined) {
+    list = metadata.columns.map((c) => `${from}.${c.databaseName} AS "${alias}_${c.databaseName}"`).join(', ');
+    lists.set(key, list);
+  }
+  return list;
 }
+
+const columnLists = new WeakMap<EntityMetadata, Map<string, string>>();
 
 export function hydrate<E extends ObjectLiteral>(
   tx: RequestTransaction,
