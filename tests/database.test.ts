@@ -143,6 +143,37 @@ describe('row-level security', () => {
       }));
     const own = await read(c.tenant_id);
     expect(own.counts.length).toBeGreaterThan(0);
+    // in the order of org (and category), each child's org on its first row only (the root's on none); a
+    // delta of nothing in another category gives one child a second row
+    const root = c.scope_org_id;
+    const countsOf = () =>
+      withTransaction(server.database.dataSource, { tenantId: c.tenant_id }, (tx) =>
+        tx.query<{ org_id: string; category: string; o_id: string | null }>(
+          `SELECT f.org_id, f.category, (f.o).id AS o_id FROM app_read_progress_counts($1, $2, $3) f`,
+          [c.tenant_id, c.id, root],
+        ),
+      );
+    const before = await countsOf();
+    const childId = before.find((r) => r.org_id !== root)!.org_id;
+    const child = {
+      org_id: childId,
+      other: before.find((r) => r.org_id === root && !before.some((k) => k.org_id === childId && k.category === r.category))!.category,
+    };
+    await su.query(
+      `INSERT INTO progress_deltas (tenant_id, campaign_id, org_id, category, eligible, evaluated, attained) VALUES ($1, $2, $3, $4, 0, 0, 0)`,
+      [c.tenant_id, c.id, child.org_id, child.other],
+    );
+    const rows = await countsOf();
+    await su.query(`DELETE FROM progress_deltas WHERE tenant_id = $1 AND org_id = $2 AND eligible = 0 AND evaluated = 0 AND attained = 0`, [
+      c.tenant_id,
+      child.org_id,
+    ]);
+    const orgs = rows.map((r) => r.org_id);
+    expect(orgs).toEqual([...orgs].sort());
+    const children = [...new Set(orgs.filter((o) => o !== root))];
+    expect(children.some((o) => orgs.filter((x) => x === o).length > 1)).toBe(true);
+    expect(rows.filter((r) => r.o_id !== null).map((r) => r.o_id)).toEqual(children);
+    rows.forEach((r, i) => expect(r.o_id).toBe(r.org_id !== root && rows[i - 1]?.org_id !== r.org_id ? r.org_id : null));
     expect(own.lagging).toHaveLength(Math.min(lagging, 500));
     expect(own.readOnly).toBe(true);
     const other = tenants.find((t) => t.id !== c.tenant_id)!.id;

@@ -378,6 +378,7 @@ export const campaignService = {
     for (const r of rows) {
       if (r.org_id === under.id) continue;
       if (!children.has(r.org_id)) {
+        // a child's first row carries its org (rootAndChildrenStatement)
         const child = hydrate(ctx.tx, Org, 'o', r);
         if (child) orgService.primeIfVisible(ctx, child);
       }

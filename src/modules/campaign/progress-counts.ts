@@ -108,8 +108,8 @@ export const progressCounts = {
   },
 
   /**
-   * rootAndChildren's statement. Each child's org row comes along (columns `o_…`, repeated per category):
-   * the view names them. It is the function app_read_progress_counts (migration 1734230000000), planned
+   * rootAndChildren's statement, in the order of org and category. Each child's org row comes along
+   * (columns `o_…`) on its first category's row only (migration 1734270000000): the view names them. It is the function app_read_progress_counts (migration 1734230000000), planned
    * once per connection; the campaign's scope is looked up in the statement, so it is known before the campaign is.
    */
   rootAndChildrenStatement(tx: RequestTransaction, tenantId: string, campaignId: string, rootId: string | null): Statement {
