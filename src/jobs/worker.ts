@@ -53,7 +53,6 @@ export interface JobWorker extends JobQueue {
   stop(): Promise<void>;
 }
 
-/** JOBS=off (or false/0/no) disables the worker; anything else unknown is a configuration error. */
 /**
  * A sweep's schedule (cron in Asia/Shanghai, UTC+8 all year: China keeps no daylight saving) as the same
  * cron in UTC. pg-boss evaluates every schedule every 30 s with cron-parser, whose `prev()` in a named
@@ -71,6 +70,7 @@ export function shanghaiCronInUtc(cron: string): string {
   return [minute, String((Number(hour) + 16) % 24), ...days].join(' ');
 }
 
+/** JOBS=off (or false/0/no) disables the worker; anything else unknown is a configuration error. */
 export function jobsEnabled(env: Record<string, string | undefined> = process.env): boolean {
   const raw = (env.JOBS ?? '').trim().toLowerCase();
   if (raw === '' || ['on', 'true', '1', 'yes'].includes(raw)) return true;

@@ -848,7 +848,8 @@ function loadCampaign(ctx: RequestContext, id: string): Promise<Campaign | null>
 /**
  * The first page of the lagging list over a campaign's whole scope, `limit` rows: the function
  * app_read_lagging (migration 1734230000000), planned once per connection; campaign(id:) { progress
- * { lagging } } reads it ahead. */
+ * { lagging } } reads it ahead.
+ */
 export function laggingWholeStatement(tx: RequestTransaction, tenantId: string, campaignId: string, limit: number): Statement {
   return {
     sql: `SELECT f.org_id, f.k_complete, f.k_total, f.path_key,

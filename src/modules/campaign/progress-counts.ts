@@ -109,8 +109,9 @@ export const progressCounts = {
 
   /**
    * rootAndChildren's statement, in the order of org and category. Each child's org row comes along
-   * (columns `o_…`) on its first category's row only (migration 1734270000000): the view names them. It is the function app_read_progress_counts (migration 1734230000000), planned
-   * once per connection; the campaign's scope is looked up in the statement, so it is known before the campaign is.
+   * (columns `o_…`) on its first category's row only (migration 1734270000000): the view names them.
+   * It is the function app_read_progress_counts (migration 1734230000000), planned once per connection;
+   * the campaign's scope is looked up in the statement, so it is known before the campaign is.
    */
   rootAndChildrenStatement(tx: RequestTransaction, tenantId: string, campaignId: string, rootId: string | null): Statement {
     const root = rootId ? '$3' : '(SELECT c.scope_org_id FROM campaigns c WHERE c.tenant_id = $1 AND c.id = $2)';
