@@ -71,6 +71,12 @@ export function pageSize(args: PageArgs): number {
   return args.first ?? 20;
 }
 
+/** The page size a `first` argument as sent asks for, when PageArgs accepts it (1 to MAX_PAGE_SIZE, whole); else null. */
+export function acceptedPageSize(first: unknown): number | null {
+  const size = first ?? pageSize({});
+  return typeof size === 'number' && Number.isInteger(size) && size >= 1 && size <= MAX_PAGE_SIZE ? size : null;
+}
+
 export function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
 }

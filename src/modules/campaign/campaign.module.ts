@@ -8,7 +8,7 @@ import {
   CampaignResultResolver,
   DeadlineSubmissionResolver,
 } from './campaign.resolver';
-import { MAX_PAGE_SIZE, pageSize, rawIdOf } from '../../graphql/relay';
+import { acceptedPageSize, rawIdOf } from '../../graphql/relay';
 import { campaignService, campaignsStatement, laggingWholeStatement } from './campaign.service';
 import { progressCounts } from './progress-counts';
 import { progressSweeps } from './progress.sweeps';
@@ -40,10 +40,9 @@ export default {
       if (!progress || progress.args.under != null || progress.args.asOf != null) return ahead;
       ahead.push(progressCounts.rootAndChildrenStatement(tx, tenantId, id, null));
       const lagging = progress.field('lagging');
-      const first = lagging?.args.first ?? pageSize({});
       // only a page size the field accepts: a statement read ahead must not fail
-      const sized = typeof first === 'number' && Number.isInteger(first) && first >= 1 && first <= MAX_PAGE_SIZE;
-      if (lagging && lagging.args.after == null && sized) ahead.push(laggingWholeStatement(tx, tenantId, id, first + 1));
+      const first = lagging && lagging.args.after == null ? acceptedPageSize(lagging.args.first) : null;
+      if (first !== null) ahead.push(laggingWholeStatement(tx, tenantId, id, first + 1));
       return ahead;
     },
   },
