@@ -154,19 +154,18 @@ describe('row-level security', () => {
         ),
       );
     const before = await countsOf();
-    const childId = before.find((r) => r.org_id !== root)!.org_id;
-    const child = {
-      org_id: childId,
-      other: before.find((r) => r.org_id === root && !before.some((k) => k.org_id === childId && k.category === r.category))!.category,
-    };
+    const child = before.find((r) => r.org_id !== root)!.org_id;
+    const otherCategory = before.find(
+      (r) => r.org_id === root && !before.some((k) => k.org_id === child && k.category === r.category),
+    )!.category;
     await su.query(
       `INSERT INTO progress_deltas (tenant_id, campaign_id, org_id, category, eligible, evaluated, attained) VALUES ($1, $2, $3, $4, 0, 0, 0)`,
-      [c.tenant_id, c.id, child.org_id, child.other],
+      [c.tenant_id, c.id, child, otherCategory],
     );
     const rows = await countsOf();
     await su.query(`DELETE FROM progress_deltas WHERE tenant_id = $1 AND org_id = $2 AND eligible = 0 AND evaluated = 0 AND attained = 0`, [
       c.tenant_id,
-      child.org_id,
+      child,
     ]);
     const orgs = rows.map((r) => r.org_id);
     expect(orgs).toEqual([...orgs].sort());
