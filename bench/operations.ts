@@ -231,8 +231,10 @@ export function peerTarget(baseUrl: string, data: GeneratedData, versions: Versi
   }
 }
 
-/** One request as a plain fetch: the body (to check the shape) and the x-sql-statements header. */
-export async function probe(target: LoadTarget): Promise<{ status: number; body: string; statements: number | null; ok: boolean }> {
+/** One request as a plain fetch: the body (to check the shape) and the x-sql-statements and x-sql-round-trips headers. */
+export async function probe(
+  target: LoadTarget,
+): Promise<{ status: number; body: string; statements: number | null; roundTrips: number | null; ok: boolean }> {
   const spec = target.next();
   const res = await fetch(new URL(spec.path, target.baseUrl), {
     method: spec.method,
@@ -240,7 +242,10 @@ export async function probe(target: LoadTarget): Promise<{ status: number; body:
     body: spec.method === 'POST' ? spec.body : undefined,
   });
   const body = await res.text();
-  const header = res.headers.get('x-sql-statements');
+  const count = (name: string) => {
+    const header = res.headers.get(name);
+    return header === null ? null : Number(header);
+  };
   const ok = res.ok && (spec.check ? spec.check(res.status, body) : !body.includes('"errors"'));
-  return { status: res.status, body, statements: header === null ? null : Number(header), ok };
+  return { status: res.status, body, statements: count('x-sql-statements'), roundTrips: count('x-sql-round-trips'), ok };
 }

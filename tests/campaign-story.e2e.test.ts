@@ -976,7 +976,7 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       expect(res.roundTrips).toBe(unplanned.roundTrips);
       const tx = new RequestTransaction(server.database.dataSource);
       const jtj = await tenantId(await server.superuser(), 'jtj');
-      const plan = (query: string) => readAheadOf({ query, variables: { id: ev.id } })?.(tx, jtj);
+      const plan = (query: string) => readAheadOf({ query, variables: { id: ev.id } })?.(tx, jtj)?.statements;
       expect(plan(READ)).toEqual([expect.objectContaining({ params: [jtj, rawId(ev.id)] })]);
       expect(plan(`query($id: ID!) { evaluation(id: $id) { id ${'id '.repeat(1000)}} }`)).toEqual([]);
       expect(plan(long)).toBeUndefined();
@@ -1064,6 +1064,40 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         Array.from({ length: 50 }, (_, i) => gql(PROGRESS, { id: campaignId, first: 3 }, i % 2 ? deputy : busAdmin)),
       );
       answers.forEach((a, i) => expect(a.data).toEqual(i % 2 ? whole.planned.data : bus.planned.data));
+    });
+
+    it('ends a read’s opening with it once the same document was answered by its opening twice, and goes on when not', async () => {
+      const deputy = await server.token('jtj', 'deputy');
+      const busAdmin = await subtreeAdmin('opening-ends', ids['市公交集团党委']);
+      const PROGRESS = `query($id: ID!) { campaign(id: $id) { id progress { eligible attained lagging(first: 2) { nodes { org { name } } } } } }`;
+      const read = (token: string) => gql(PROGRESS, { id: campaignId }, token);
+      const [first, second, third] = [await read(deputy), await read(deputy), await read(deputy)];
+      expect(first.errors).toBeUndefined();
+      expect(first.data.campaign.progress.lagging.nodes.length).toBeGreaterThan(0);
+      // BEGIN, the opening (identity and viewer), the campaign, its counts, the lagging page, COMMIT: two round trips
+      expect([first.roundTrips, first.statements, second.roundTrips]).toEqual([2, 6, 2]);
+      // answered by the opening twice: now one round trip, with no BEGIN and no COMMIT, the same answer
+      expect([third.roundTrips, third.statements]).toEqual([1, 4]);
+      expect([second.data, third.data]).toEqual([first.data, first.data]);
+      // a subtree admin's request with the same document needs more after its opening: it opens again and answers
+      // its own scope; the document's next requests go back to BEGIN … COMMIT until answered twice again
+      const busUnplanned = await gql(
+        `query($id: ID!, $yes: Boolean!) { campaign(id: $id) @include(if: $yes) { id progress { eligible attained lagging(first: 2) { nodes { org { name } } } } } }`,
+        { id: campaignId, yes: true },
+        busAdmin,
+      );
+      const bus = await read(busAdmin);
+      expect(bus.errors).toBeUndefined();
+      expect(bus.data).toEqual(busUnplanned.data);
+      expect(bus.data.campaign.progress.eligible).toBeLessThan(first.data.campaign.progress.eligible);
+      const after = [await read(deputy), await read(deputy), await read(deputy)];
+      expect(after.map((a) => a.roundTrips)).toEqual([2, 2, 1]);
+      after.forEach((a) => expect(a.data).toEqual(first.data));
+      // a token refused after the opening ended: nothing answered, whatever was read ahead
+      expect(codes(await read(await server.token('szjg', 'admin')))).toEqual(['NOT_FOUND']);
+      // 50 concurrent readers of both scopes, whichever way each opening ends: each its own answer
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => read(i % 2 ? deputy : busAdmin)));
+      answers.forEach((a, i) => expect(a.data).toEqual(i % 2 ? first.data : bus.data));
     });
 
     it('answers a kept tree only to who may read it now: subtree admins, after a move, an archive, and under concurrent readers', async () => {

@@ -124,6 +124,23 @@ describe('row-level security', () => {
         tx.query(`SELECT * FROM app_viewer($1, $2)`, [other.tenant_id, other.id]),
       ),
     ).toEqual([]);
+    // app_open_request (every signed-in request's opening): sets the identity it is given, then loads under it
+    const opened = (tenant: string, user: string) =>
+      withTransaction(server.database.dataSource, { tenantId: null, platform: true }, async (tx) => ({
+        rows: await tx.query<{ username: string }>(`SELECT username FROM app_open_request($1, $2)`, [tenant, user]),
+        identity: (
+          await tx.query<{ t: string; p: string; n: number }>(
+            `SELECT current_setting('app.tenant_id') AS t, current_setting('app.platform') AS p, (SELECT count(DISTINCT tenant_id)::int FROM orgs) AS n`,
+          )
+        )[0],
+      }));
+    const own = await opened(other.tenant_id, other.id);
+    expect(own.rows.length).toBeGreaterThan(0);
+    expect(own.identity).toEqual({ t: other.tenant_id, p: '', n: 1 }); // the platform setting is cleared: one tenant's rows
+    // a user of another tenant named with this one: nothing, and the identity is the tenant named
+    const crossed = await opened(tenants[0].id, other.id);
+    expect(crossed.rows).toEqual([]);
+    expect(crossed.identity.t).toBe(tenants[0].id);
   });
 
   it('answers progress through app_read_* only inside the transaction’s own tenant, as reads', async () => {
@@ -420,6 +437,91 @@ describe('row-level security', () => {
       await failing.setIdentity({ tenantId: tenants[0].id });
       await expect(failing.begin(`SELECT 1`, [{ sql: `SELECT $1::int AS n`, params: ['not a number'] }])).rejects.toThrow(/invalid input/);
       expect(failing.isOpen).toBe(false);
+    });
+
+    it('ends a read’s opening as a transaction of its own when told, and opens again for whatever comes after', async () => {
+      const su = await server.superuser();
+      const tenant = tenants[0].id;
+      const [{ n: own }] = (await su.query(`SELECT count(*)::int AS n FROM orgs WHERE tenant_id = $1`, [tenant])).rows;
+      // the state of a transaction's connection, as PostgreSQL sees it
+      const stateOf = async (pid: number) =>
+        (await su.query(`SELECT state FROM pg_stat_activity WHERE pid = $1`, [pid])).rows[0]?.state as string | undefined;
+      const orgsRead = { sql: `SELECT count(*)::int AS n FROM orgs WHERE updated_at > $1`, params: ['2000-01-01'] };
+      const opened = async (commit: boolean) => {
+        const learned: boolean[] = [];
+        const tx = new RequestTransaction(server.database.dataSource);
+        await tx.setIdentity({ tenantId: tenant });
+        const [first] = await tx.begin(`SELECT current_setting('app.tenant_id') AS t, pg_backend_pid() AS pid`, [orgsRead], {
+          end: { commit, learn: (a) => learned.push(a) },
+        });
+        expect(first.t).toBe(tenant);
+        return { tx, learned, pid: first.pid as number };
+      };
+
+      // answered whole: the settings, the first statement and the read, in one round trip with no BEGIN or COMMIT
+      const whole = await opened(true);
+      expect(whole.tx.endedWithOpening).toBe(true);
+      expect(await whole.tx.query(orgsRead.sql, orgsRead.params)).toEqual([{ n: own }]); // row-level security held
+      expect(await stateOf(whole.pid)).toBe('idle'); // the connection is held, in no transaction
+      await whole.tx.finish(true);
+      expect([whole.tx.roundTrips, whole.tx.statements, whole.learned]).toEqual([1, 3, [true]]);
+      // told not to: BEGIN … COMMIT as before, and it learns the request needed nothing more
+      const plain = await opened(false);
+      expect(plain.tx.endedWithOpening).toBe(false);
+      expect(await stateOf(plain.pid)).toBe('idle in transaction');
+      await plain.tx.finish(true);
+      expect([plain.tx.roundTrips, plain.tx.statements, plain.learned]).toEqual([2, 5, [true]]);
+
+      // a statement after the ended opening opens again (BEGIN and the same identity), then runs inside it
+      const more = await opened(true);
+      const [again] = await more.tx.query<{ t: string; n: number; open: boolean }>(
+        `SELECT current_setting('app.tenant_id') AS t, (SELECT count(*)::int FROM orgs) AS n, now() = statement_timestamp() AS open`,
+      );
+      expect(again).toEqual({ t: tenant, n: own, open: false }); // now() is the new transaction's start, before this statement
+      await more.tx.execute(probe, ['after the opening, rolled back', ...values]);
+      await more.tx.finish(false);
+      expect((await rows()).map((r) => r.label)).not.toContain('after the opening, rolled back');
+      expect([more.tx.roundTrips, more.learned]).toEqual([5, [false]]); // opening, BEGIN again, 2 statements, ROLLBACK
+      // … and commits what it wrote
+      const write = await opened(true);
+      await write.tx.execute(probe, ['after the opening, committed', ...values]);
+      await write.tx.finish(true);
+      // a deferred write alone opens it again with the COMMIT's round trip
+      const deferred = await opened(true);
+      deferred.tx.defer(probe, ['deferred after the opening', ...values]);
+      await deferred.tx.finish(true);
+      expect([deferred.tx.roundTrips, deferred.learned]).toEqual([3, [false]]);
+      expect((await rows()).map((r) => r.label)).toEqual(
+        expect.arrayContaining(['after the opening, committed', 'deferred after the opening']),
+      );
+      // a savepoint after it, and a rollback with nothing sent since
+      const savepoint = await opened(true);
+      await savepoint.tx.inSavepoint(async () => savepoint.tx.execute(probe, ['in a savepoint after the opening', ...values]));
+      await savepoint.tx.finish(true);
+      const nothing = await opened(true);
+      await nothing.tx.finish(false);
+      expect([nothing.tx.roundTrips, nothing.learned]).toEqual([1, [true]]);
+      expect((await rows()).map((r) => r.label)).toContain('in a savepoint after the opening');
+
+      // dozens at once, half of them going on after the opening: each its own answer, nothing left open
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const { tx, pid } = await opened(true);
+          const [row] = await tx.query<{ n: number }>(orgsRead.sql, orgsRead.params);
+          const after = i % 2 ? (await tx.query<{ t: string }>(`SELECT current_setting('app.tenant_id') AS t`))[0].t : null;
+          await tx.finish(true);
+          return { n: row.n, after, roundTrips: tx.roundTrips, pid };
+        }),
+      );
+      answers.forEach((a, i) =>
+        expect(a).toEqual({
+          n: own,
+          pid: expect.any(Number),
+          ...(i % 2 ? { after: tenant, roundTrips: 4 } : { after: null, roundTrips: 1 }),
+        }),
+      );
+      // every connection back in the pool, in no transaction
+      for (const pid of new Set(answers.map((a) => a.pid))) expect(await stateOf(pid)).toBe('idle');
     });
   });
 

@@ -14,6 +14,16 @@ export interface Statement {
   params: unknown[];
 }
 
+/**
+ * How a read's opening round trip may end. `commit`: as its own transaction, with no BEGIN and no COMMIT
+ * (the plan's statements answered the whole request the last times); a statement after it opens the
+ * transaction again. `learn` is told at the end whether the request sent nothing after its opening.
+ */
+export interface OpeningEnd {
+  commit: boolean;
+  learn(answeredByOpening: boolean): void;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A value inlined into SQL: only a uuid, 'on' or nothing passes (the identity, checked before use). */
@@ -42,6 +52,15 @@ export class RequestTransaction {
   private wrote = false;
   /** Rows of statements read ahead in the opening round trip, by statement and parameters, until first asked for. */
   private ahead = new Map<string, Record<string, unknown>[]>();
+  /**
+   * The opening ran as a transaction of its own and has ended (a read its plan expected to answer whole,
+   * OpeningEnd): a statement after it first opens the transaction again, under the same identity.
+   */
+  private openingEnded = false;
+  /** Told at finish whether the request needed nothing after its opening. */
+  private learn?: (answeredByOpening: boolean) => void;
+  /** Statements sent after the opening round trip (COMMIT excluded). */
+  private sinceOpening = 0;
   /** SQL statements sent on this request's connection (BEGIN and COMMIT included). */
   statements = 0;
   /** Round trips to the database on this request's connection (COMMIT's included). */
@@ -56,6 +75,19 @@ export class RequestTransaction {
 
   get isOpen(): boolean {
     return this.runner !== undefined;
+  }
+
+  /** The opening ended as a transaction of its own and nothing has been sent since: nothing left to commit. */
+  get endedWithOpening(): boolean {
+    return this.openingEnded;
+  }
+
+  /** The identity as transaction-local settings: the values are inlined only as a uuid, 'on' or nothing. */
+  private settingsSql(): string {
+    return (
+      `SELECT set_config('app.tenant_id', ${settingLiteral(this.tenantId ?? '')}, true), ` +
+      `set_config('app.platform', ${settingLiteral(this.platform ? 'on' : '')}, true)`
+    );
   }
 
   /**
@@ -75,9 +107,16 @@ export class RequestTransaction {
    * `ahead` are reads the request will send first (a root field's by-id read, read-ahead.ts), sent in
    * the same round trip with their parameters inlined as literals (as `defer` does); the first `query`
    * of the same statement and parameters is answered with their rows instead of a round trip. They
-   * must not fail on any input (their parameters are checked before they are planned).
+   * must not fail on any input (their parameters are checked before they are planned). `end` may let
+   * the opening end as a transaction of its own (OpeningEnd). `firstSetsIdentity`: `first` sets this
+   * transaction's identity itself, to what setIdentity was given (app_open_request), so no settings
+   * statement is sent before it.
    */
-  async begin(first?: string, ahead: Statement[] = []): Promise<Record<string, unknown>[]> {
+  async begin(
+    first?: string,
+    ahead: Statement[] = [],
+    { end, firstSetsIdentity = false }: { end?: OpeningEnd; firstSetsIdentity?: boolean } = {},
+  ): Promise<Record<string, unknown>[]> {
     if (this.runner) return first ? this.query(first) : [];
     if (this.opening) {
       await this.opening;
@@ -90,25 +129,47 @@ export class RequestTransaction {
       try {
         // One connection serves every resolver of the request: queue statements instead of handing the
         // pg client a second query while one is running (deprecated in pg 8, removed in pg 9).
-        const query = oneAtATime(runner.query.bind(runner));
+        const send = runner.query.bind(runner);
+        const query = oneAtATime(async (...args: Parameters<QueryRunner['query']>) => {
+          if (this.openingEnded) {
+            // the opening committed on its own: open again before this statement (not cleared before it has)
+            this.statements += 2;
+            this.roundTrips++;
+            await client.query(`BEGIN; ${this.settingsSql()}`);
+            this.openingEnded = false;
+          }
+          return send(...args);
+        });
         runner.query = ((...args: Parameters<typeof query>) => {
           this.statements++;
           this.roundTrips++;
+          this.sinceOpening++;
           if (!this.wrote && MAY_WRITE.test(args[0])) this.wrote = true;
           return query(...args);
         }) as typeof runner.query;
-        if (!first) ahead = [];
-        this.statements += 1 + ahead.length;
+        if (!first) {
+          ahead = [];
+          end = undefined;
+        }
+        // Without BEGIN the statements of one simple-protocol string run as one transaction that ends with it
+        // (PostgreSQL's implicit transaction block): a read answered whole by its opening needs no COMMIT.
+        const whole = end?.commit === true;
+        const statements = [
+          ...(whole ? [] : ['BEGIN']),
+          ...(first && firstSetsIdentity ? [] : [this.settingsSql()]),
+          ...(first ? [first] : []),
+        ];
+        this.statements += statements.length + ahead.length;
         this.roundTrips++;
-        const opened = (await client.query(
-          `BEGIN; SELECT set_config('app.tenant_id', ${settingLiteral(this.tenantId ?? '')}, true), ` +
-            `set_config('app.platform', ${settingLiteral(this.platform ? 'on' : '')}, true)${first ? `;\n${first}` : ''}` +
-            ahead.map((a) => `;\n${inlined(a.sql, a.params)}`).join(''),
-        )) as unknown as { rows: Record<string, unknown>[] }[];
+        const opened = (await client.query([...statements, ...ahead.map((a) => inlined(a.sql, a.params))].join(';\n'))) as unknown as {
+          rows: Record<string, unknown>[];
+        }[];
         // TypeORM's own bookkeeping of the transaction it did not start (commit, rollback, nested saves)
         Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
         if (first) firstRows = opened[opened.length - 1 - ahead.length].rows;
         ahead.forEach((a, i) => this.ahead.set(aheadKey(a.sql, a.params), opened[opened.length - ahead.length + i].rows));
+        this.openingEnded = whole;
+        this.learn = end?.learn;
       } catch (error) {
         // never hand the pool a connection inside a transaction
         await client.query('ROLLBACK').catch(() => undefined);
@@ -260,8 +321,14 @@ export class RequestTransaction {
     const committed = commit ? this.committed : [];
     this.deferred = [];
     this.committed = [];
+    const learn = this.learn;
+    this.learn = undefined;
+    learn?.(this.sinceOpening === 0 && !deferred.length && !this.rollbackOnly);
     try {
-      if (commit && deferred.length) {
+      if (this.openingEnded && !deferred.length) {
+        // committed with the opening, nothing sent since: nothing to commit or roll back
+        this.openingEnded = false;
+      } else if (commit && deferred.length) {
         // the deferred writes and COMMIT in one simple-protocol string: an error skips the rest (COMMIT too)
         // queued behind the request's running statements, as commitTransaction is (the runner's query counts COMMIT)
         this.statements += deferred.length;
@@ -287,11 +354,12 @@ export class RequestTransaction {
 
 /**
  * Statement text that may write: a write verb, a sequence step, a lock, or a call of an app function
- * (some of them write: throttles, audit events, settings) other than the tenant lookups, the viewer's load and the
- * `app_read_*` functions (STABLE: PostgreSQL refuses a write inside them).
+ * (some of them write: throttles, audit events, settings) other than the tenant lookups, the viewer's load (and
+ * app_open_request, which sets the request's own identity before it) and the `app_read_*` functions (STABLE:
+ * PostgreSQL refuses a write inside them).
  */
 const MAY_WRITE =
-  /\b(insert|update|delete|merge|truncate|notify|pg_notify|setval|nextval|copy|call|do|lock|pg_advisory_\w+)\b|\bapp_(?!tenant_id\b|tenant_by_slug\b|viewer\b|read_)\w+\s*\(/i;
+  /\b(insert|update|delete|merge|truncate|notify|pg_notify|setval|nextval|copy|call|do|lock|pg_advisory_\w+)\b|\bapp_(?!tenant_id\b|tenant_by_slug\b|viewer\b|open_request\b|read_)\w+\s*\(/i;
 
 /** Runs `work` in its own transaction with the given identity (seeding, background jobs, scripts). */
 export async function withTransaction<T>(

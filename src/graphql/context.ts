@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AccessClaims, verifyAccessToken } from '../auth/jwt';
 import { UserViewer, Viewer } from '../auth/viewer';
 import { Config } from '../config';
-import { RequestTransaction, Statement, settingLiteral } from '../db/request-transaction';
+import { OpeningEnd, RequestTransaction, Statement, settingLiteral } from '../db/request-transaction';
 import { Role } from '../auth/roles';
 import { coreError, unauthenticated } from './errors';
 import { DEFAULT_LOCALE, Locale } from './messages';
@@ -66,8 +66,11 @@ export async function authenticate(ctx: RequestContext, authorization: string | 
   await loadViewer(ctx, verifyAccessToken(ctx.config, match[1]), ahead);
 }
 
-/** Statements to read ahead with the viewer's load, for the token's tenant (src/graphql/read-ahead.ts). */
-export type ReadAheadPlan = (tx: RequestTransaction, tenantId: string) => Statement[];
+/**
+ * Statements to read ahead with the viewer's load, for the token's tenant, and how a read's opening may
+ * end (src/graphql/read-ahead.ts).
+ */
+export type ReadAheadPlan = (tx: RequestTransaction, tenantId: string) => { statements: Statement[]; end?: OpeningEnd };
 
 /**
  * Sets ctx.viewer from verified claims; refuses disabled or vanished accounts. `ahead` is read in the
@@ -88,13 +91,15 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims, ahea
   const tenantId = claims.tid ?? '';
   if (!UUID.test(tenantId) || !UUID.test(claims.sub)) throw unauthenticated('TOKEN_INVALID');
   await ctx.tx.setIdentity({ tenantId, platform: false });
-  const read = ahead?.(ctx.tx, tenantId) ?? [];
-  // Opened with the viewer's load in one round trip (BEGIN, the tenant, this): the ids are checked uuids.
-  // A function (migration 1734220000000): its plan is kept by each database connection.
+  const read = ahead?.(ctx.tx, tenantId) ?? { statements: [] };
+  // Opened with the viewer's load in one round trip (BEGIN, then this, which sets the identity just given to
+  // setIdentity, and loads the viewer under it): the ids are checked uuids. Functions (migrations
+  // 1734220000000, 1734280000000): their plans are kept by each database connection.
   const rows = (await ctx.tx.begin(
     `SELECT username, disabled, session_epoch, assignment_id, role, org_id, path, time_zone
-       FROM app_viewer(${settingLiteral(tenantId)}, ${settingLiteral(claims.sub)})`,
-    read,
+       FROM app_open_request(${settingLiteral(tenantId)}, ${settingLiteral(claims.sub)})`,
+    read.statements,
+    { end: read.end, firstSetsIdentity: true },
   )) as {
     username: string;
     disabled: boolean;

@@ -1,5 +1,6 @@
 import { FieldNode, Kind, OperationDefinitionNode, parse, valueFromASTUntyped } from 'graphql';
 import { Kept } from '../db/kept';
+import type { OpeningEnd, Statement } from '../db/request-transaction';
 import { moduleReadAheads } from '../modules';
 import type { ReadAheadPlan } from './context';
 import type { AheadField } from '../modules/domain-module';
@@ -31,7 +32,16 @@ function aheadField(node: FieldNode, vars: Record<string, unknown>): AheadField 
 interface Plan {
   field: string;
   node: FieldNode;
+  /** A query: only a read's opening may end as its own transaction. */
+  read: boolean;
+  /**
+   * How many of this document's last requests needed nothing after their opening (0–3, a miss resets it):
+   * from 2 on, the opening ends as its own transaction (OpeningEnd). A miss costs one round trip more.
+   */
+  answered: number;
 }
+
+const ANSWERED_ENOUGH = 2;
 
 /** Documents longer than this are never planned (a by-id read's document is short). */
 const MAX_PLANNED_QUERY = 4000;
@@ -54,7 +64,7 @@ function planOf(query: string, operationName: unknown): Plan | null {
   if (!operation || operation.operation === 'subscription' || operation.selectionSet.selections.length !== 1) return null;
   const node = operation.selectionSet.selections[0];
   if (node.kind !== Kind.FIELD || node.directives?.length || !moduleReadAheads[node.name.value]) return null;
-  return { field: node.name.value, node };
+  return { field: node.name.value, node, read: operation.operation === 'query', answered: 0 };
 }
 
 /**
@@ -73,15 +83,25 @@ export function readAheadOf(body: unknown): ReadAheadPlan | undefined {
       plan = planOf(query, operationName);
       plans.set(key, plan);
     }
-    if (!plan) return [];
+    if (!plan) return { statements: [] };
     const { field, node } = plan;
     const vars = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : {};
+    let statements: Statement[];
     try {
       const root = aheadField(node, vars);
       const read = moduleReadAheads[field](tx, tenantId, root.args, root);
-      return read === null ? [] : Array.isArray(read) ? read : [read];
+      statements = read === null ? [] : Array.isArray(read) ? read : [read];
     } catch {
-      return [];
+      return { statements: [] };
     }
+    if (!plan.read || !statements.length) return { statements };
+    const learning = plan;
+    const end: OpeningEnd = {
+      commit: learning.answered >= ANSWERED_ENOUGH,
+      learn: (answered) => {
+        learning.answered = answered ? Math.min(learning.answered + 1, 3) : 0;
+      },
+    };
+    return { statements, end };
   };
 }

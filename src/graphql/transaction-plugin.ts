@@ -25,7 +25,7 @@ export const transactionPlugin: ApolloServerPlugin<RequestContext> = {
           response.http.headers.set('x-sql-round-trips', String(tx.roundTrips + commitToCome));
         };
         if (contextValue.readOnly && tx.isOpen && !tx.mayHaveWritten) {
-          count(1);
+          count(tx.endedWithOpening ? 0 : 1);
           tx.finish(true).catch((error: unknown) => logger.warn(`commit of a read failed: ${(error as Error).message}`));
           return;
         }
