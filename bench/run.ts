@@ -608,7 +608,7 @@ async function main(): Promise<void> {
     '',
     targetsTable(targets),
     '',
-    "Notes: SQL/req is our server's x-sql-statements (BEGIN, set_config and COMMIT included) on a read's request once warm (the first fills the caches of a published version; op 3 on its third request, the store of scored trees keeping a tree from its second read on: a tree read for the first or second time takes 5); the floor sends one statement per request (op 1: a scope lookup, then the rollup and the lagging list at once on two connections). " +
+    "Notes: SQL/req is our server's x-sql-statements, every statement counted (BEGIN, the opening's app_open_request and COMMIT included), on a read's request once warm (the first fills the caches of a published version, and a document its opening answered twice running then opens without BEGIN and COMMIT: ops 1 and 2 counted on their third request, op 3 on its fifth, as the store of scored trees keeps a tree from its second read on; a tree read for the first or second time takes 6); the floor sends one statement per request (op 1: a scope lookup, then the rollup and the lagging list at once on two connections). " +
       'Floor: bare node:http + pg Pool (max 20) as the RLS-bound app role with app.tenant_id set per connection, one hand-written statement per operation ' +
       "(bench/sql.ts), node scores of op 3 computed in JS with the server's scoring function, no input validation on op 4. " +
       'Peer: PostGraphile 5 amber preset as the app role with pgSettings app.tenant_id (a transaction per request, like ours); op 1 through the SQL function ' +
