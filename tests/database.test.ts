@@ -3,6 +3,10 @@ import { TestServer, startTestServer } from './helpers/server';
 import { withTransaction, RequestTransaction } from '../src/db/request-transaction';
 import { tenantId } from './helpers/sql';
 import { LIVE_CHANNEL, LiveTopic, notifyLive } from '../src/graphql/live';
+import { columnsOf, hydrate } from '../src/db/hydrate';
+import { Org } from '../src/modules/org/org.entity';
+import { Campaign } from '../src/modules/campaign/campaign.entity';
+import { Evaluation } from '../src/modules/evaluation/evaluation.entity';
 
 /**
  * The database wall, read at the database (issues 2, 10 and 18): the catalog (tenant-leading keys, forced
@@ -141,6 +145,33 @@ describe('row-level security', () => {
     const crossed = await opened(tenants[0].id, other.id);
     expect(crossed.rows).toEqual([]);
     expect(crossed.identity.t).toBe(tenants[0].id);
+  });
+
+  it('maps a hand-written statement’s rows (columnsOf, hydrate) exactly as TypeORM maps its own', async () => {
+    const su = await server.superuser();
+    const [{ tenant_id: tenant }] = (await su.query(`SELECT tenant_id FROM evaluations GROUP BY tenant_id ORDER BY count(*) DESC LIMIT 1`))
+      .rows;
+    // dates, timestamps (some null), booleans, numerics, arrays, ltree text, enums: every column of these entities
+    const entities = [
+      [Org, 'orgs'],
+      [Campaign, 'campaigns'],
+      [Evaluation, 'evaluations'],
+    ] as const;
+    await withTransaction(server.database.dataSource, { tenantId: tenant }, async (tx) => {
+      for (const [entity, table] of entities) {
+        const rows = await tx.query<Record<string, unknown>>(
+          `SELECT ${columnsOf(tx, entity, 'x')} FROM ${table} x WHERE x.tenant_id = $1 ORDER BY x.id LIMIT 20`,
+          [tenant],
+        );
+        expect(rows.length).toBeGreaterThan(0);
+        const own = await tx.repository<object>(entity).find({ where: { tenantId: tenant }, order: { id: 'ASC' }, take: 20 });
+        const mapped = rows.map((r) => hydrate<object>(tx, entity, 'x', r));
+        expect(mapped).toEqual(own);
+        mapped.forEach((m) => expect(m).toBeInstanceOf(entity));
+      }
+      // a row without the alias's key (a LEFT JOIN that found nothing) is no entity
+      expect(hydrate(tx, Org, 'missing', { x_id: 'not this alias' })).toBeNull();
+    });
   });
 
   it('answers progress through app_read_* only inside the transaction’s own tenant, as reads', async () => {

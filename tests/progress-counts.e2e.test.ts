@@ -390,7 +390,7 @@ describe('progress counts', () => {
     // of scored trees keeps the tree from its second read on: from the third, BEGIN, the opening, the evaluation
     // (read ahead), COMMIT; from the fifth (answered by its opening twice) the opening and the evaluation alone
     const reads: number[] = [];
-    for (let i = 0; i < 5; i++) reads.push((await read(tree, { id: evaluation })).statements);
+    for (let i = 0; i < 5; i++) reads.push(Number((await read(tree, { id: evaluation })).statements));
     expect(Math.max(...reads.slice(0, 2))).toBeLessThanOrEqual(6);
     expect(reads.slice(2)).toEqual([4, 4, 2]);
   });

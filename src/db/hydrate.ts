@@ -1,4 +1,5 @@
 import { EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { RequestTransaction } from './request-transaction';
 
 /**
@@ -36,10 +37,43 @@ export function hydrate<E extends ObjectLiteral>(
 ): E | null {
   const { connection } = tx.manager;
   const metadata = connection.getMetadata(entity);
-  if (metadata.primaryColumns.every((c) => row[`${alias}_${c.databaseName}`] == null)) return null;
+  const plan = hydrationPlan(metadata, alias);
+  if (plan.primaryKeys.every((key) => row[key] == null)) return null;
   const target = metadata.create() as E;
-  for (const column of metadata.columns) {
-    column.setEntityValue(target, connection.driver.prepareHydratedValue(row[`${alias}_${column.databaseName}`], column));
+  const { driver } = connection;
+  for (const { key, column, plain } of plan.columns) {
+    const raw = row[key];
+    // TypeORM's own conversion (dates, booleans, JSON, transformers); a null without a transformer stays null
+    const value = raw == null && plain ? raw : driver.prepareHydratedValue(raw, column);
+    if (plain) (target as Record<string, unknown>)[column.propertyName] = value;
+    else column.setEntityValue(target, value);
   }
   return target;
 }
+
+interface HydrationPlan {
+  primaryKeys: string[];
+  /** `plain`: a column of the entity itself (not embedded, not a relation's id), without a transformer. */
+  columns: { key: string; column: ColumnMetadata; plain: boolean }[];
+}
+
+/** Per entity and alias, built once: the row's keys and how each column is set (hydrate runs per row). */
+function hydrationPlan(metadata: EntityMetadata, alias: string): HydrationPlan {
+  let plans = hydrationPlans.get(metadata);
+  if (!plans) hydrationPlans.set(metadata, (plans = new Map()));
+  let plan = plans.get(alias);
+  if (!plan) {
+    plan = {
+      primaryKeys: metadata.primaryColumns.map((c) => `${alias}_${c.databaseName}`),
+      columns: metadata.columns.map((column) => ({
+        key: `${alias}_${column.databaseName}`,
+        column,
+        plain: !column.embeddedMetadata && !column.relationMetadata && !column.referencedColumn && !column.transformer,
+      })),
+    };
+    plans.set(alias, plan);
+  }
+  return plan;
+}
+
+const hydrationPlans = new WeakMap<EntityMetadata, Map<string, HydrationPlan>>();
