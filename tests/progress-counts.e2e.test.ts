@@ -384,6 +384,18 @@ describe('progress counts', () => {
     // BEGIN, the opening, the org under which, the page, its results, COMMIT (one over issue 17's five: README)
     expect(ten.statements).toBeLessThanOrEqual(6);
     expect(fifty.statements).toBe(ten.statements);
+    // each org's own result, or none, as stored (the batch carries the campaign's scope org once, on its first row)
+    const stored = new Map(
+      (
+        await su.query(
+          `SELECT org_id, total::float8 AS total, grade, attained FROM campaign_results WHERE tenant_id = $1 AND campaign_id = $2`,
+          [tenant, campaigns[0]],
+        )
+      ).rows.map((r) => [r.org_id as string, { total: r.total, grade: r.grade, attained: r.attained }]),
+    );
+    const nodes = fifty.data.orgs.nodes as { id: string; campaignResult: unknown }[];
+    nodes.forEach((n) => expect(n.campaignResult).toEqual(stored.get(rawId(n.id)) ?? null));
+    expect(nodes.some((n) => n.campaignResult === null) && nodes.some((n) => n.campaignResult !== null)).toBe(true);
     const evaluation = (await gql(`{ evaluations(first: 1) { nodes { id } } }`, {})).data.evaluations.nodes[0].id;
     const tree = `query($id: ID!) { evaluation(id: $id) { id state result { total grade nodes { criterion { code title } ratio points value } } } }`;
     // the first read of a published version fills this process's cache of its rule and criteria, and the store

@@ -562,18 +562,25 @@ export const campaignService = {
     const viewer = requireUser(ctx);
     const loaded = await ctx
       .loader<string, CampaignResult | null>(`campaign.resultsChecked:${campaignId}`, async (orgIds) => {
+        // the scope org comes on the first row only: a page of 50 results would carry it 50 times for the client to parse
         const rows = await ctx.tx.query<Record<string, unknown>>(
-          `SELECT ${columnsOf(ctx.tx, Org, 's')}, ${columnsOf(ctx.tx, CampaignResult, 'r')}
-             FROM campaigns c
-             JOIN orgs s ON s.tenant_id = c.tenant_id AND s.id = c.scope_org_id
-             LEFT JOIN campaign_results r ON r.tenant_id = c.tenant_id AND r.campaign_id = c.id AND r.org_id = ANY($3::uuid[])
-            WHERE c.tenant_id = $1 AND c.id = $2`,
+          `SELECT ${columnsOf(ctx.tx, Org, 's', '(CASE WHEN x.n = 1 THEN x.s END)')}, ${columnsOf(ctx.tx, CampaignResult, 'r', '(x.r)')}
+             FROM (SELECT s, r, row_number() OVER () AS n
+                     FROM campaigns c
+                     JOIN orgs s ON s.tenant_id = c.tenant_id AND s.id = c.scope_org_id
+                     LEFT JOIN campaign_results r ON r.tenant_id = c.tenant_id AND r.campaign_id = c.id AND r.org_id = ANY($3::uuid[])
+                    WHERE c.tenant_id = $1 AND c.id = $2) x
+            ORDER BY x.n`,
           [viewer.tenantId, campaignId, [...orgIds]],
         );
         const scope = rows.length ? hydrate(ctx.tx, Org, 's', rows[0]) : null;
         if (!scope || !orgService.primeIfVisible(ctx, scope)) return orgIds.map(() => campaignError('CAMPAIGN_NOT_FOUND'));
-        const results = rows.flatMap((row) => hydrate(ctx.tx, CampaignResult, 'r', row) ?? []);
-        return orgIds.map((id) => results.find((r) => r.orgId === id) ?? null);
+        const results = new Map<string, CampaignResult>();
+        for (const row of rows) {
+          const result = hydrate(ctx.tx, CampaignResult, 'r', row);
+          if (result) results.set(result.orgId, result);
+        }
+        return orgIds.map((id) => results.get(id) ?? null);
       })
       .load(org.id);
     return inScope(viewer, org.path) ? loaded : null;
