@@ -28,6 +28,17 @@ export function ancestorKeys(path: string): string[] {
   return labels.slice(0, -1).map((_, i) => labels.slice(0, i + 1).join('.'));
 }
 
+/**
+ * A condition of this module for positional SQL: each of its named parameters (`:scope_…`) becomes the
+ * next `$n`, its value appended to `params`.
+ */
+export function positional(condition: SqlCondition, params: unknown[]): string {
+  return condition.sql.replace(/:(scope_\d+(?:_hi)?)\b/g, (_, name: string) => {
+    if (!(name in condition.params)) throw new Error(`no value for :${name}`);
+    return `$${params.push(condition.params[name])}`;
+  });
+}
+
 /** Orgs in the subtree of any of `roots`. */
 export function underAnySql(alias: string, roots: string[]): SqlCondition {
   if (roots.length === 0) return { sql: 'false', params: {} };

@@ -1,5 +1,5 @@
 import { SelectQueryBuilder } from 'typeorm';
-import { ancestorKeys, inScope, scopedRootsUnder, subtreeOf, underAnySql, visibleOrgSql } from '../../auth/scope';
+import { ancestorKeys, inScope, positional, scopedRootsUnder, subtreeOf, underAnySql, visibleOrgSql } from '../../auth/scope';
 import { READ_ROLES, UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { containsPattern } from '../../db/like';
 import { RequestTransaction } from '../../db/request-transaction';
@@ -45,14 +45,21 @@ function orgQuery(ctx: RequestContext, viewer: UserViewer): SelectQueryBuilder<O
     .andWhere(visible.sql, visible.params);
 }
 
-/** Per-request batch of org lookups by id, limited to what the viewer may see. */
+/** Per-request batch of org lookups by id, limited to what the viewer may see (one hand-written statement, hydrate). */
 function orgByIdLoader(ctx: RequestContext) {
   return ctx.loader<string, Org | null>('org.byId', async (ids) => {
     const viewer = requireUser(ctx);
-    const rows = await orgQuery(ctx, viewer)
-      .andWhere('o.id = ANY(:ids)', { ids: [...ids] })
-      .getMany();
-    const byId = new Map(rows.map((o) => [o.id, o]));
+    const params: unknown[] = [viewer.tenantId, [...ids]];
+    const rows = await ctx.tx.query<Record<string, unknown>>(
+      `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM orgs o
+        WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[]) AND ${positional(visibleOrgSql(viewer, 'o'), params)}`,
+      params,
+    );
+    const byId = new Map<string, Org>();
+    for (const row of rows) {
+      const org = hydrate(ctx.tx, Org, 'o', row) as Org;
+      byId.set(org.id, org);
+    }
     return ids.map((id) => byId.get(id) ?? null);
   });
 }
