@@ -193,12 +193,7 @@ export class RequestTransaction {
     if (identity.tenantId !== undefined) this.tenantId = identity.tenantId;
     if (identity.platform !== undefined) this.platform = identity.platform;
     this.ahead.clear();
-    if (this.runner) {
-      await this.runner.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.platform', $2, true)`, [
-        this.tenantId ?? '',
-        this.platform ? 'on' : '',
-      ]);
-    }
+    if (this.runner) await this.runner.query(this.settingsSql());
   }
 
   /**

@@ -108,11 +108,7 @@ export const orgService = {
     const params: unknown[] = [viewer.tenantId];
     const param = (value: unknown) => `$${params.push(value)}`;
     const where = ['o.tenant_id = $1'];
-    where.push(
-      effectiveRoots.length
-        ? `(${effectiveRoots.map((root) => `(o.path_key >= ${param(root)}::text AND o.path_key < ${param(`${root}/`)}::text)`).join(' OR ')})`
-        : 'false',
-    );
+    where.push(positional(underAnySql('o', effectiveRoots), params));
     if (filter.excludeRoot && under) where.push(`o.id <> ${param(under.id)}::uuid`);
     if (!filter.includeArchived) where.push('o.archived_at IS NULL');
     if (filter.kind) where.push(`o.kind = ${param(filter.kind)}`);
