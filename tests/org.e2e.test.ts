@@ -125,6 +125,16 @@ describe('orgs: hierarchy, scope and changes', () => {
     expect(res.data.s.totalCount).toBe(5);
   });
 
+  it('refuses a name search over 100 characters, and takes one of 100', async () => {
+    const search = (n: number) => server.gql(`query($s: String) { orgs(search: $s) { totalCount } }`, { s: '车'.repeat(n) }, admin);
+    const refused = await search(101);
+    expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+    expect(refused.errors?.[0].message).toBe('输入不符合要求：search 最多 100 个字符'); // the argument's bound, before any read
+    const taken = await search(100);
+    expect(taken.errors).toBeUndefined();
+    expect(taken.data.orgs.totalCount).toBe(0);
+  });
+
   describe('subtree scope', () => {
     it('shows a secretary its own branch and the breadcrumb above it, never a sibling', async () => {
       const secretary = await server.token('jtj', 'secretary');
