@@ -1,6 +1,6 @@
 import { TestServer, codes, firstSignIn, startTestServer } from './helpers/server';
 import { count, tenantId } from './helpers/sql';
-import { rawId } from './helpers/ids';
+import { rawId, unknownId } from './helpers/ids';
 import { RequestTransaction } from '../src/db/request-transaction';
 import { readAheadOf } from '../src/graphql/read-ahead';
 import { EVALUATION_FIELDS, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
@@ -835,6 +835,63 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       expect(codes(await gql(`mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id } }`, { v: versionId }, foreign))).toEqual(
         ['NOT_FOUND'],
       );
+    });
+
+    it('reads a page of orgs with their results in one statement, answering each viewer as the field alone does', async () => {
+      // a campaign over one subtree: the admin of a sibling subtree may not see it at all
+      const busCampaign = await gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+        { input: { name: '公交集团专项创建活动', versionId, scopeOrgId: ids['市公交集团党委'], ...SOURCE_CAMPAIGN } },
+        admin,
+      );
+      expect(busCampaign.errors).toBeUndefined();
+      const viewers: Record<string, string> = {
+        admin,
+        secretary: await server.token('jtj', 'secretary'),
+        busAdmin: await subtreeAdmin('page-bus-admin', ids['市公交集团党委']),
+        organAdmin: await subtreeAdmin('page-organ-admin', ids['局机关党委']),
+        foreign: await server.token('szjg', 'admin'),
+      };
+      const FIELDS = 'total grade attained';
+      const joined = (c: string, u: string | null, token: string) =>
+        gql(
+          `query($c: ID!, $u: ID) { orgs(under: $u, first: 50) { nodes { id name a: campaignResult(campaignId: $c) { ${FIELDS} } } } }`,
+          { c, u },
+          token,
+        );
+      // a second campaignResult with another argument: neither is read with the page, each by its own statement
+      const alone = (c: string, u: string | null, token: string) =>
+        gql(
+          `query($c: ID!, $x: ID!, $u: ID) { orgs(under: $u, first: 50) { nodes { id name a: campaignResult(campaignId: $c) { ${FIELDS} } z: campaignResult(campaignId: $x) { total } } } }`,
+          { c, u, x: unknownId('Campaign') },
+          token,
+        );
+      const errorsOfA = (body: { errors?: { path?: (string | number)[]; extensions?: { code?: string } }[] }) =>
+        (body.errors ?? []).filter((e) => e.path?.[3] !== 'z').map((e) => [e.extensions?.code, (e.path ?? []).join('.')]);
+      const seen: Record<string, { results: number; nulls: number; refused: number }> = {};
+      for (const [who, token] of Object.entries(viewers)) {
+        for (const c of [campaignId, busCampaign.data.createCampaign.id]) {
+          // the scoped viewer who gives no `under` first, then under the root
+          for (const u of [null, ids['中共市交通运输局党委']]) {
+            const [j, a] = [await joined(c, u, token), await alone(c, u, token)];
+            expect(j.data?.orgs?.nodes ?? null).toEqual(a.data?.orgs?.nodes?.map(({ z: _z, ...n }: { z: unknown }) => n) ?? null);
+            expect(errorsOfA(j)).toEqual(errorsOfA(a));
+            const tally = (seen[who] ??= { results: 0, nulls: 0, refused: 0 });
+            for (const n of j.data?.orgs?.nodes ?? []) tally[n.a ? 'results' : 'nulls']++;
+            tally.refused += errorsOfA(j).length;
+          }
+        }
+      }
+      // each path taken: results, a breadcrumb's or an unevaluated org's null, a campaign the viewer may not see
+      // (a refused result is null too: `nulls` counts those as well)
+      expect(seen.admin.results).toBeGreaterThan(0);
+      expect(seen.secretary.results).toBeGreaterThan(0);
+      expect(seen.secretary.nulls).toBeGreaterThan(0);
+      expect(seen.organAdmin.refused).toBeGreaterThan(0); // the bus campaign's scope org is not theirs to see
+      expect(seen.foreign.results).toBe(0); // its own orgs: every result refused
+      expect(seen.foreign.refused).toBeGreaterThan(0);
+      const foreignPage = await joined(campaignId, null, viewers.foreign);
+      expect(new Set(codes(foreignPage))).toEqual(new Set(['NOT_FOUND']));
     });
 
     it('answers a scored evaluation’s tree from the process’s store only while nothing changed it', async () => {

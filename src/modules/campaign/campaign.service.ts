@@ -3,13 +3,13 @@ import { inScope, scopedRootsUnder, subtreeOf, visibleOrgSql } from '../../auth/
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Problem } from '../../graphql/errors';
 import { Order, OrderColumn, OrderDirection, OrderSpec, orderedPage } from '../../graphql/order';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { Page, decodeCursor, encodeCursor, pageFrom, rawIdOf } from '../../graphql/relay';
 import { FileChanges, fileService } from '../file/file.service';
 import { FrameworkVersion, VersionStatus } from '../framework/framework.entity';
 import { frameworkError } from '../framework/framework.errors';
 import { frameworkService } from '../framework/framework.service';
 import { Org, OrgCategory, OrgKind, orgCategoryLabels } from '../org/org.entity';
-import { orgService } from '../org/org.service';
+import { JoinedToPage, orgService } from '../org/org.service';
 import { Alongside, findInScope } from '../org/scoped';
 import { RequestTransaction, Statement } from '../../db/request-transaction';
 import { tenantService } from '../tenant/tenant.service';
@@ -559,31 +559,36 @@ export const campaignService = {
    * campaign, its scope org (its visibility) and the results come together.
    */
   async resultInCampaign(ctx: RequestContext, campaignId: string, org: Org): Promise<CampaignResult | null> {
-    const viewer = requireUser(ctx);
-    const loaded = await ctx
-      .loader<string, CampaignResult | null>(`campaign.resultsChecked:${campaignId}`, async (orgIds) => {
-        // the scope org comes on the first row only: a page of 50 results would carry it 50 times for the client to parse
-        const rows = await ctx.tx.query<Record<string, unknown>>(
-          `SELECT ${columnsOf(ctx.tx, Org, 's', '(CASE WHEN x.n = 1 THEN x.s END)')}, ${columnsOf(ctx.tx, CampaignResult, 'r', '(x.r)')}
-             FROM (SELECT s, r, row_number() OVER () AS n
-                     FROM campaigns c
-                     JOIN orgs s ON s.tenant_id = c.tenant_id AND s.id = c.scope_org_id
-                     LEFT JOIN campaign_results r ON r.tenant_id = c.tenant_id AND r.campaign_id = c.id AND r.org_id = ANY($3::uuid[])
-                    WHERE c.tenant_id = $1 AND c.id = $2) x
-            ORDER BY x.n`,
-          [viewer.tenantId, campaignId, [...orgIds]],
+    const loaded = await resultsCheckedLoader(ctx, campaignId).load(org.id);
+    return inScope(requireUser(ctx), org.path) ? loaded : null;
+  },
+
+  /**
+   * A page of orgs asking for every node's result in a campaign reads them in its own statement
+   * (OrgPageJoin): the results, and the campaign's scope org on the page's first row only, as
+   * resultInCampaign's statement reads them; its loader is primed with what it would have answered.
+   */
+  resultsJoinedToPage(ctx: RequestContext, campaignId: unknown, params: unknown[]): JoinedToPage | null {
+    const id = rawIdOf('Campaign', campaignId);
+    if (!id) return null; // the field refuses it itself
+    const t = `$${params.push(requireUser(ctx).tenantId)}::uuid`;
+    const c = `$${params.push(id)}::uuid`;
+    return {
+      columns: `${columnsOf(ctx.tx, CampaignResult, 'r')}, ${columnsOf(ctx.tx, Org, 's')}`,
+      from:
+        `LEFT JOIN campaign_results r ON r.tenant_id = ${t} AND r.campaign_id = ${c} AND r.org_id = page.o_id ` +
+        `LEFT JOIN (campaigns c JOIN orgs s ON s.tenant_id = c.tenant_id AND s.id = c.scope_org_id) ` +
+        `ON page.page_n = 1 AND c.tenant_id = ${t} AND c.id = ${c}`,
+      take: (rows) => {
+        const answers = resultsAnswered(
+          ctx,
+          rows,
+          rows.map((r) => r.o_id as string),
         );
-        const scope = rows.length ? hydrate(ctx.tx, Org, 's', rows[0]) : null;
-        if (!scope || !orgService.primeIfVisible(ctx, scope)) return orgIds.map(() => campaignError('CAMPAIGN_NOT_FOUND'));
-        const results = new Map<string, CampaignResult>();
-        for (const row of rows) {
-          const result = hydrate(ctx.tx, CampaignResult, 'r', row);
-          if (result) results.set(result.orgId, result);
-        }
-        return orgIds.map((id) => results.get(id) ?? null);
-      })
-      .load(org.id);
-    return inScope(viewer, org.path) ? loaded : null;
+        const loader = resultsCheckedLoader(ctx, id);
+        rows.forEach((r, i) => loader.prime(r.o_id as string, answers[i]));
+      },
+    };
   },
 
   /** An org's result, when the viewer reads the org fully (an ancestor shown as a breadcrumb keeps its figures private). */
@@ -836,6 +841,43 @@ export function campaignsStatement(tx: RequestTransaction, tenantId: string, ids
     sql: `SELECT ${campaignColumns(tx)} FROM campaigns c ${CAMPAIGN_SCOPE_JOIN} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
     params: [tenantId, ids],
   };
+}
+
+/**
+ * Orgs' results in a campaign, batched per request: the campaign's scope org (its visibility) and the
+ * results in one statement, the scope org on the first row only (a page of 50 results would carry it 50
+ * times for the client to parse).
+ */
+function resultsCheckedLoader(ctx: RequestContext, campaignId: string) {
+  return ctx.loader<string, CampaignResult | null>(`campaign.resultsChecked:${campaignId}`, async (orgIds) => {
+    const rows = await ctx.tx.query<Record<string, unknown>>(
+      `SELECT ${columnsOf(ctx.tx, Org, 's', '(CASE WHEN x.n = 1 THEN x.s END)')}, ${columnsOf(ctx.tx, CampaignResult, 'r', '(x.r)')}
+         FROM (SELECT s, r, row_number() OVER () AS n
+                 FROM campaigns c
+                 JOIN orgs s ON s.tenant_id = c.tenant_id AND s.id = c.scope_org_id
+                 LEFT JOIN campaign_results r ON r.tenant_id = c.tenant_id AND r.campaign_id = c.id AND r.org_id = ANY($3::uuid[])
+                WHERE c.tenant_id = $1 AND c.id = $2) x
+        ORDER BY x.n`,
+      [requireUser(ctx).tenantId, campaignId, [...orgIds]],
+    );
+    return resultsAnswered(ctx, rows, orgIds);
+  });
+}
+
+/** Each org's result from rows with the scope org (alias s) on the first and results (alias r): NOT_FOUND for all when the campaign is not the viewer's to see. */
+function resultsAnswered(
+  ctx: RequestContext,
+  rows: Record<string, unknown>[],
+  orgIds: readonly string[],
+): (CampaignResult | null | Error)[] {
+  const scope = rows.length ? hydrate(ctx.tx, Org, 's', rows[0]) : null;
+  if (!scope || !orgService.primeIfVisible(ctx, scope)) return orgIds.map(() => campaignError('CAMPAIGN_NOT_FOUND'));
+  const results = new Map<string, CampaignResult>();
+  for (const row of rows) {
+    const result = hydrate(ctx.tx, CampaignResult, 'r', row);
+    if (result) results.set(result.orgId, result);
+  }
+  return orgIds.map((id) => results.get(id) ?? null);
 }
 
 function campaignLoader(ctx: RequestContext) {

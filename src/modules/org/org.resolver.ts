@@ -7,6 +7,7 @@ import {
   Field,
   FieldResolver,
   ID,
+  Info,
   InputType,
   Int,
   Mutation,
@@ -15,6 +16,7 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
 import { RequestContext } from '../../graphql/context';
 import { DateScalar } from '../../graphql/scalars';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
@@ -102,9 +104,9 @@ export class OrgResolver {
   }
 
   @Query(() => OrgConnection, { description: '党组织列表：子树内按树的顺序排列，限于您的权限范围' })
-  async orgs(@Args() args: OrgsArgs, @Ctx() ctx: RequestContext): Promise<ConnectionShape<Org>> {
+  async orgs(@Args() args: OrgsArgs, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<ConnectionShape<Org>> {
     const under = args.under ? await orgService.getOrThrow(ctx, orgId(args.under)) : null;
-    return toConnection(await orgService.list(ctx, under, args, pageSize(args), args.after));
+    return toConnection(await orgService.list(ctx, under, args, pageSize(args), args.after, orgService.pageJoinsAsked(info)));
   }
 
   @Mutation(() => Org, { description: '新建党组织（管理员，在其管理范围内）' })

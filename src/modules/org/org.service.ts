@@ -2,7 +2,7 @@ import { SelectQueryBuilder } from 'typeorm';
 import { ancestorKeys, inScope, positional, scopedRootsUnder, subtreeOf, underAnySql, visibleOrgSql } from '../../auth/scope';
 import { READ_ROLES, UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { containsPattern } from '../../db/like';
-import { RequestTransaction } from '../../db/request-transaction';
+import { RequestTransaction, Statement } from '../../db/request-transaction';
 import { columnsOf, hydrate } from '../../db/hydrate';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
@@ -10,6 +10,8 @@ import { Role } from '../../auth/roles';
 import { Org, OrgCategory, OrgKind, orgKindLabels, pathLabel } from './org.entity';
 import { orgError } from './org.errors';
 import { TENANT_TODAY_SQL } from '../../graphql/today';
+import { askedArgument } from '../../graphql/selection';
+import { GraphQLResolveInfo } from 'graphql';
 
 export interface OrgFilter {
   kind?: OrgKind;
@@ -45,26 +47,81 @@ function orgQuery(ctx: RequestContext, viewer: UserViewer): SelectQueryBuilder<O
     .andWhere(visible.sql, visible.params);
 }
 
+/**
+ * The statement the by-id loader reads with: the tenant's orgs by id, visibility left to the loader (as
+ * findInScope does), so that a root field naming an org (`org(id:)`, `orgs(under:)`) has it read ahead
+ * with the request's opening round trip (org.module.ts).
+ */
+export function orgsByIdStatement(tx: RequestTransaction, tenantId: string, ids: string[]): Statement {
+  return {
+    sql: `SELECT ${columnsOf(tx, Org, 'o')} FROM orgs o WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[])`,
+    params: [tenantId, ids],
+  };
+}
+
 /** Per-request batch of org lookups by id, limited to what the viewer may see (one hand-written statement, hydrate). */
 function orgByIdLoader(ctx: RequestContext) {
   return ctx.loader<string, Org | null>('org.byId', async (ids) => {
     const viewer = requireUser(ctx);
-    const params: unknown[] = [viewer.tenantId, [...ids]];
-    const rows = await ctx.tx.query<Record<string, unknown>>(
-      `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM orgs o
-        WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[]) AND ${positional(visibleOrgSql(viewer, 'o'), params)}`,
-      params,
-    );
+    const { sql, params } = orgsByIdStatement(ctx.tx, viewer.tenantId, [...ids]);
+    const rows = await ctx.tx.query<Record<string, unknown>>(sql, params);
+    const roots = scopePaths(viewer, READ_ROLES);
     const byId = new Map<string, Org>();
     for (const row of rows) {
       const org = hydrate(ctx.tx, Org, 'o', row) as Org;
-      byId.set(org.id, org);
+      if (visibleFrom(roots, org.path)) byId.set(org.id, org);
     }
     return ids.map((id) => byId.get(id) ?? null);
   });
 }
 
+/** What visibleOrgSql selects, for one org: inside a scope root's subtree, or an ancestor of one (a breadcrumb). */
+function visibleFrom(roots: string[], path: string): boolean {
+  return roots.some((root) => isAncestorOrSelf(root, path) || isAncestorOrSelf(path, root));
+}
+
+/**
+ * A field another module adds to Org that a page of orgs can read in its own statement, for every node
+ * at once (evaluation.resolver.ts registers Org.campaignResult): without it, the field's loader reads
+ * them in a statement after the page.
+ */
+export interface OrgPageJoin {
+  /** The field as asked for on the page's nodes, and the argument its rows depend on. */
+  field: string;
+  arg: string;
+  /**
+   * For the argument's value (null: not joined, the field reads as it would without): columns and joins
+   * over `page` (the page's rows: the org's columns as `o_…`, `page.page_n` its place from 1), numbered
+   * parameters pushed onto `params`, and what the field's loader takes from the rows.
+   */
+  join(ctx: RequestContext, value: unknown, params: unknown[]): JoinedToPage | null;
+}
+
+export interface JoinedToPage {
+  columns: string;
+  from: string;
+  take(rows: Record<string, unknown>[]): void;
+}
+
+const orgPageJoins: OrgPageJoin[] = [];
+
+/** The joins a page of orgs carries for this request: its nodes' fields that have one, with their argument's value. */
+export type AskedJoins = { join: OrgPageJoin; value: unknown }[];
+
 export const orgService = {
+  /** Registers a field of Org read with the page's own statement (once, as a module loads). */
+  joinToPages(join: OrgPageJoin): void {
+    orgPageJoins.push(join);
+  },
+
+  /** The registered page joins the request asks for, by the fields under `nodes` or `edges.node` of the list. */
+  pageJoinsAsked(info: GraphQLResolveInfo): AskedJoins {
+    return orgPageJoins.flatMap((join) => {
+      const value = askedArgument(info, ['nodes', join.field], join.arg) ?? askedArgument(info, ['edges', 'node', join.field], join.arg);
+      return value === undefined ? [] : [{ join, value }];
+    });
+  },
+
   async findById(ctx: RequestContext, id: string): Promise<Org | null> {
     return orgByIdLoader(ctx).load(id);
   },
@@ -80,8 +137,7 @@ export const orgService = {
    * whether it is visible.
    */
   primeIfVisible(ctx: RequestContext, org: Org): boolean {
-    const roots = scopePaths(requireUser(ctx), READ_ROLES);
-    const visible = roots.some((root) => isAncestorOrSelf(root, org.path) || isAncestorOrSelf(org.path, root));
+    const visible = visibleFrom(scopePaths(requireUser(ctx), READ_ROLES), org.path);
     if (visible) orgByIdLoader(ctx).prime(org.id, org);
     return visible;
   },
@@ -99,7 +155,14 @@ export const orgService = {
     return org;
   },
 
-  async list(ctx: RequestContext, under: Org | null, filter: OrgFilter, first: number, after?: string): Promise<Page<Org>> {
+  async list(
+    ctx: RequestContext,
+    under: Org | null,
+    filter: OrgFilter,
+    first: number,
+    after?: string,
+    asked: AskedJoins = [],
+  ): Promise<Page<Org>> {
     const viewer = requireUser(ctx);
     if (filter.search && filter.search.length > 100) throw orgError('ORG_SEARCH_TOO_LONG', { field: 'search', params: { limit: 100 } });
     const effectiveRoots = under ? scopedRootsUnder(viewer, under.path) : scopePaths(viewer);
@@ -118,10 +181,15 @@ export const orgService = {
     // path_key orders exactly like the ltree path (fixed-length labels) and is what the index holds
     const cursor = decodeCursor(after, 1);
     if (cursor) where.push(`o.path_key > ${param(String(cursor[0]))}::text`);
-    const rows = await ctx.tx.query<Record<string, unknown>>(
-      `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM orgs o WHERE ${where.join(' AND ')} ORDER BY o.path_key LIMIT ${first + 1}`,
-      params,
-    );
+    const joined = asked.flatMap(({ join, value }) => join.join(ctx, value, params) ?? []);
+    let sql =
+      `SELECT ${columnsOf(ctx.tx, Org, 'o')}${joined.length ? ', row_number() OVER (ORDER BY o.path_key) AS page_n' : ''}` +
+      ` FROM orgs o WHERE ${where.join(' AND ')} ORDER BY o.path_key LIMIT ${first + 1}`;
+    if (joined.length) {
+      sql = `WITH page AS (${sql}) SELECT page.*, ${joined.map((j) => j.columns).join(', ')} FROM page ${joined.map((j) => j.from).join(' ')} ORDER BY page.page_n`;
+    }
+    const rows = await ctx.tx.query<Record<string, unknown>>(sql, params);
+    for (const j of joined) j.take(rows);
     return pageFrom(
       rows.map((row) => hydrate(ctx.tx, Org, 'o', row) as Org),
       first,
