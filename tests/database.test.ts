@@ -423,6 +423,77 @@ describe('row-level security', () => {
       expect((await rows()).map((r) => r.label)).not.toContain('before the failure');
     });
 
+    /**
+     * A write held back (saveScores' save when its answer needs nothing the write returns) goes with COMMIT,
+     * or before the next statement, which must see it; its refusal is the request's error, and nothing stands.
+     */
+    describe('held writes', () => {
+      const refusing = `INSERT INTO defer_probe (label) VALUES ($1)`; // label NOT NULL: given null, it refuses
+      const translate = (error: unknown) => ((error as { code?: string }).code === '23502' ? new Error('translated refusal') : undefined);
+      const labels = async () => (await rows()).map((r) => r.label);
+
+      it('sends one with COMMIT, in its round trip, or before the next statement, which sees it', async () => {
+        const tx = new RequestTransaction(server.database.dataSource);
+        await tx.setIdentity({ tenantId: tenants[0].id });
+        await tx.begin();
+        const opened = tx.roundTrips;
+        tx.hold(probe, ['held, then read', ...values]);
+        expect(tx.mayHaveWritten).toBe(true);
+        const read = await tx.query<Row>(`SELECT label, t, a, j, n::float8 AS n, d, b FROM defer_probe WHERE label = $1`, [
+          'held, then read',
+        ]);
+        expect(read).toHaveLength(1);
+        expect({ ...read[0], label: null }).toEqual({ ...(await rows()).find((r) => r.label === 'with parameters'), label: null });
+        expect(tx.roundTrips - opened).toBe(2); // the held write, then the read
+        tx.hold(probe, ['held to COMMIT', ...values]);
+        const beforeCommit = tx.roundTrips;
+        await tx.finish(true);
+        expect(tx.roundTrips - beforeCommit).toBe(1);
+        expect(await labels()).toEqual(expect.arrayContaining(['held, then read', 'held to COMMIT']));
+      });
+
+      it('answers a refusal at COMMIT as the request’s error, skipping the deferred writes; nothing stands', async () => {
+        await expect(
+          withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+            await tx.execute(probe, ['before a refused hold', ...values]);
+            tx.hold(refusing, [null], translate);
+            tx.defer(probe, ['deferred after a refused hold', ...values]);
+          }),
+        ).rejects.toThrow('translated refusal');
+        expect(await labels()).not.toEqual(expect.arrayContaining(['before a refused hold']));
+        expect(await labels()).not.toEqual(expect.arrayContaining(['deferred after a refused hold']));
+      });
+
+      it('fails the whole transaction when a later statement’s round trip carries the refusal, even when asked to commit', async () => {
+        await expect(
+          withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+            await tx.execute(probe, ['before a refusal sent early', ...values]);
+            tx.hold(refusing, [null], translate);
+            // the statement after it fails with the refusal; even if the caller goes on, the transaction answers it
+            await expect(tx.query(`SELECT 1 AS one`)).rejects.toThrow('translated refusal');
+          }),
+        ).rejects.toThrow('translated refusal');
+        expect(await labels()).not.toEqual(expect.arrayContaining(['before a refusal sent early']));
+      });
+
+      it('fails only its savepoint when refused inside one; drops it with a rollback', async () => {
+        await withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+          await tx.execute(probe, ['beside a refused field', ...values]);
+          await expect(tx.inSavepoint(async () => tx.hold(refusing, [null], translate))).rejects.toThrow('translated refusal');
+          await tx.inSavepoint(async () => tx.hold(probe, ['held in a released savepoint', ...values]));
+        });
+        await expect(
+          withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+            tx.hold(probe, ['held, rolled back', ...values]);
+            throw new Error('refused');
+          }),
+        ).rejects.toThrow('refused');
+        const now = await labels();
+        expect(now).toEqual(expect.arrayContaining(['beside a refused field', 'held in a released savepoint']));
+        expect(now).not.toEqual(expect.arrayContaining(['held, rolled back']));
+      });
+    });
+
     it('answers a read sent ahead in the opening round trip as the statement would, once, and never after a write', async () => {
       const read = {
         sql: `SELECT label, t, a, j, n::float8 AS n, d, b FROM defer_probe WHERE label = $1 OR $2::text = 'all' ORDER BY label`,

@@ -460,13 +460,139 @@ describe('progress counts', () => {
     const first = await save(ev.version);
     expect(first.errors).toBeUndefined();
     expect(first.data.saveScores.version).toBe(ev.version + 1);
-    // BEGIN, the opening (identity and viewer), the evaluation with its org and campaign, the checked write, the
-    // audit entry, COMMIT, in three round trips: the evaluation is read ahead with the opening
+    // BEGIN, the opening (identity and viewer), the evaluation with its org and campaign, then the checked write,
+    // the audit entry and COMMIT together: two round trips (the evaluation is read ahead with the opening, the
+    // write is held back to go with COMMIT as the answer needs nothing it returns)
     expect(first.statements).toBe(6);
-    expect(first.roundTrips).toBe(3);
-    // a stale version changes nothing and says why
+    expect(first.roundTrips).toBe(2);
+    // a stale version changes nothing and says why, before any write
     const stale = await save(ev.version);
-    expect(stale.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect(stale.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'VERSION_MISMATCH', currentVersion: ev.version + 1 });
+    expect(stale.roundTrips).toBe(2);
+    // asking for the save's own time: the write is sent on its own, and its answer is the stored row's
+    const before = (await su.query(`SELECT updated_at FROM evaluations WHERE tenant_id = $1 AND id = $2`, [tenant, rawId(ev.id)])).rows[0];
+    const timed = await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version updatedAt } }`, {
+      input: { evaluationId: ev.id, expectedVersion: ev.version + 1, scores: scoresFor(crit, {}) },
+    });
+    expect(timed.errors).toBeUndefined();
+    expect(timed.roundTrips).toBe(3);
+    const after = (await su.query(`SELECT version, updated_at FROM evaluations WHERE tenant_id = $1 AND id = $2`, [tenant, rawId(ev.id)]))
+      .rows[0];
+    expect(after.version).toBe(ev.version + 2);
+    expect(new Date(timed.data.saveScores.updatedAt).getTime()).toBe(after.updated_at.getTime());
+    expect(after.updated_at.getTime()).toBeGreaterThan(before.updated_at.getTime());
+    // a held save followed by a read of what it wrote (the field's result): the read sees the save
+    const withResult = await gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version result { total } } }`, {
+      input: { evaluationId: ev.id, expectedVersion: ev.version + 2, scores: scoresFor(crit, { 'Q8.5': 0 }) },
+    });
+    expect(withResult.errors).toBeUndefined();
+    const reread = await gql(`query($id: ID!) { evaluation(id: $id) { version result { total } } }`, { id: ev.id });
+    expect(withResult.data.saveScores).toEqual(reread.data.evaluation);
+    expect(reread.data.evaluation.version).toBe(ev.version + 3);
+  });
+
+  it('lets exactly one of 30 concurrent saves of one version win; the others are refused as CONFLICT and leave nothing', async () => {
+    const [open] = (
+      await su.query<{ org_id: string }>(
+        `SELECT s.org_id FROM progress_standings s
+          WHERE s.tenant_id = $1 AND s.campaign_id = $2
+            AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.tenant_id = s.tenant_id AND e.campaign_id = s.campaign_id
+                               AND e.org_id = s.org_id AND e.kind = 'PUBLIC')
+          ORDER BY s.path_key LIMIT 1`,
+        [tenant, campaigns[0]],
+      )
+    ).rows;
+    const started = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`, {
+      input: { campaignId: globalId('Campaign', campaigns[0]), orgId: globalId('Org', open.org_id), kind: 'PUBLIC' },
+    });
+    expect(started.errors).toBeUndefined();
+    const ev = started.data.startEvaluation;
+    const audited = async () =>
+      (
+        await su.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = $1 AND action = 'saveScores' AND entity_id = $2`,
+          [tenant, rawId(ev.id)],
+        )
+      ).rows[0].n;
+    // each writer its own figures for one item, so the stored scores show whose save stood
+    const figures = Array.from({ length: 30 }, (_, i) => i % 5);
+    const answers = await Promise.all(
+      figures.map((value) =>
+        gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`, {
+          input: { evaluationId: ev.id, expectedVersion: ev.version, scores: scoresFor(crit, { 'Q8.5': value }) },
+        }),
+      ),
+    );
+    const won = answers.flatMap((a, i) => (a.errors ? [] : [i]));
+    expect(won).toHaveLength(1);
+    expect(answers[won[0]].data.saveScores.version).toBe(ev.version + 1);
+    for (const a of answers.filter((x) => x.errors)) {
+      expect(a.status).toBe(200);
+      expect(a.data).toBeNull();
+      expect(a.errors!.map((e) => [e.path, e.extensions?.code, e.extensions?.reason, e.extensions?.currentVersion])).toEqual([
+        [['saveScores'], 'CONFLICT', 'VERSION_MISMATCH', ev.version + 1],
+      ]);
+      expect(a.errors![0].message).toBe(`该考评已被他人修改（现为第 ${ev.version + 1} 版，您的是第 ${ev.version} 版），请重新加载`);
+    }
+    const stored = await su.query(`SELECT version FROM evaluations WHERE tenant_id = $1 AND id = $2`, [tenant, rawId(ev.id)]);
+    expect(stored.rows[0].version).toBe(ev.version + 1);
+    const q85 = crit.find((c) => c.code === 'Q8.5')!;
+    const value = await su.query(
+      `SELECT value::float8 AS v FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2 AND criterion_id = $3`,
+      [tenant, rawId(ev.id), rawId(q85.id)],
+    );
+    expect(value.rows[0].v).toBe(figures[won[0]]);
+    expect(await audited()).toBe(1);
+    // two saves in one document, each in its own savepoint: the first stands, the second (stale) is refused alone
+    const both = await gql(
+      `mutation($a: SaveScoresInput!, $b: SaveScoresInput!) { a: saveScores(input: $a) { version } b: saveScores(input: $b) { version } }`,
+      {
+        a: { evaluationId: ev.id, expectedVersion: ev.version + 1, scores: scoresFor(crit, {}) },
+        b: { evaluationId: ev.id, expectedVersion: ev.version + 1, scores: scoresFor(crit, {}) },
+      },
+    );
+    // (saveScores answers a non-null Evaluation: b's refusal nulls the data, as GraphQL propagates it)
+    expect(both.data).toBeNull();
+    expect(both.errors?.map((e) => [e.path, e.extensions?.reason])).toEqual([[['b'], 'VERSION_MISMATCH']]);
+    const afterBoth = await su.query(`SELECT version FROM evaluations WHERE tenant_id = $1 AND id = $2`, [tenant, rawId(ev.id)]);
+    expect(afterBoth.rows[0].version).toBe(ev.version + 2);
+    expect(await audited()).toBe(2);
+    // a save that commits between a request's read and its held write: that write refuses (AP010) when it gets
+    // the row, and the request answers VERSION_MISMATCH with the version that then stood, writing nothing
+    const q85Value = async () =>
+      (
+        await su.query(
+          `SELECT value::float8 AS v FROM evaluation_scores WHERE tenant_id = $1 AND evaluation_id = $2 AND criterion_id = $3`,
+          [tenant, rawId(ev.id), rawId(q85.id)],
+        )
+      ).rows[0].v;
+    const valueBefore = await q85Value();
+    expect(valueBefore).not.toBe(1);
+    const locker = await server.superuser();
+    await locker.query('BEGIN');
+    await locker.query(`SELECT version FROM evaluations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenant, rawId(ev.id)]);
+    const pending = gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`, {
+      input: { evaluationId: ev.id, expectedVersion: ev.version + 2, scores: scoresFor(crit, { 'Q8.5': 1 }) },
+    });
+    let waited = false;
+    for (let i = 0; i < 500 && !waited; i++) {
+      const { rows: waiting } = await su.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      waited = waiting[0].n > 0;
+      if (!waited) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(waited).toBe(true); // the request had read version v+2 and was held on the row when the other save committed
+    await locker.query(`UPDATE evaluations SET version = version + 1 WHERE tenant_id = $1 AND id = $2`, [tenant, rawId(ev.id)]);
+    await locker.query('COMMIT');
+    const lost = await pending;
+    expect(lost.data).toBeNull();
+    expect(lost.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.reason, e.extensions?.currentVersion])).toEqual([
+      [['saveScores'], 'CONFLICT', 'VERSION_MISMATCH', ev.version + 3],
+    ]);
+    expect(lost.errors?.[0].message).toBe(`该考评已被他人修改（现为第 ${ev.version + 3} 版，您的是第 ${ev.version + 2} 版），请重新加载`);
+    expect(await audited()).toBe(2);
+    expect(await q85Value()).toBe(valueBefore);
   });
 
   it('answers 40 concurrent reads without waiting for their COMMIT, and leaves no transaction open', async () => {

@@ -1,5 +1,6 @@
 import { escapeLiteral } from 'pg';
 import { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+import { Kept } from './kept';
 import { oneAtATime } from './one-at-a-time';
 import { sideChannel } from './side-channel';
 
@@ -46,6 +47,16 @@ export class RequestTransaction {
   private platform = false;
   /** Statements nobody waits on (defer), sent in the round trip of COMMIT. */
   private deferred: string[] = [];
+  /** Writes held back (hold): sent before the next statement, or else with COMMIT, ahead of the deferred ones. */
+  private held: Held[] = [];
+  /**
+   * A held write refused in a round trip of a later statement, outside any savepoint: the transaction is
+   * aborted, and the request answers with this refusal whatever else it answered (finish throws it).
+   */
+  private refusal?: unknown;
+  private savepointDepth = 0;
+  /** Sends a statement on the request's connection, queued, without the accounting of `runner.query`. */
+  private sendRaw?: (sql: string) => Promise<unknown>;
   /** Work to run once the transaction has committed (onCommit); dropped with a rollback. */
   private committed: ((dataSource: DataSource) => void)[] = [];
   /** A statement that may have written was sent (judged from its text, erring towards yes). */
@@ -140,7 +151,10 @@ export class RequestTransaction {
           }
           return send(...args);
         });
+        this.sendRaw = (sql) => query(sql);
         runner.query = ((...args: Parameters<typeof query>) => {
+          // a held write goes first, so that this statement sees it
+          if (this.held.length) return this.sendHeld().then(() => runner.query(...args));
           this.statements++;
           this.roundTrips++;
           this.sinceOpening++;
@@ -256,6 +270,44 @@ export class RequestTransaction {
   }
 
   /**
+   * A write the request does not wait for, whose refusal must still fail the request (saveScores' save
+   * when its answer needs nothing the write returns): held back, it is sent with the round trip of the
+   * next statement the request sends (before it, so that statement sees it), else with COMMIT (before
+   * the deferred statements, which a refusal then skips with COMMIT) or with the RELEASE of the mutation
+   * field's savepoint. It must refuse by raising an error, not by changing nothing: `refused` turns that
+   * error into the request's (the first held statement that recognizes it); anything else fails as
+   * is. Parameters are inlined as `defer` inlines them. Dropped with a rollback.
+   */
+  hold(sql: string, params: unknown[], refused?: (error: unknown) => Error | undefined): void {
+    if (!this.runner) throw new Error('Request transaction used before it was opened');
+    this.held.push({ text: inlined(sql, params), refused });
+    this.wrote = true;
+  }
+
+  /** Sends the held writes (and `then`, a statement to go after them in the same string) in one round trip. */
+  private sendHeld(then?: string): Promise<void> {
+    const held = this.held;
+    this.held = [];
+    if (!this.sendRaw) return Promise.reject(new Error('Request transaction used before it was opened'));
+    this.statements += held.length + (then ? 1 : 0);
+    this.roundTrips++;
+    this.sinceOpening += held.length;
+    const text = [...held.map((h) => h.text), ...(then ? [then] : [])].join(';\n');
+    return this.sendRaw(text).then(
+      () => undefined,
+      (error: unknown) => {
+        const refusal = refusalOf(held, error);
+        // inside a savepoint, its rollback undoes the write and the field fails with it; outside, the whole request does
+        if (!this.savepointDepth) {
+          this.rollbackOnly = true;
+          this.refusal ??= refusal;
+        }
+        throw refusal;
+      },
+    );
+  }
+
+  /**
    * `work` runs once this transaction has committed, and never when it (or the savepoint it was
    * registered in) rolls back: for what must not hold the transaction up, such as a live event's NOTIFY.
    */
@@ -283,13 +335,20 @@ export class RequestTransaction {
     await runner.query(`SAVEPOINT ${name}`);
     const deferredBefore = this.deferred.length;
     const committedBefore = this.committed.length;
+    this.savepointDepth++;
     try {
       const result = await work();
-      if (this.runner) await this.runner.query(`RELEASE SAVEPOINT ${name}`);
+      // what the field held back goes with its RELEASE: a refusal fails this field, not a later one
+      if (this.runner)
+        await (this.held.length ? this.sendHeld(`RELEASE SAVEPOINT ${name}`) : this.runner.query(`RELEASE SAVEPOINT ${name}`));
+      this.savepointDepth--;
       return result;
     } catch (error) {
       this.deferred.length = deferredBefore;
       this.committed.length = committedBefore;
+      this.held = []; // SAVEPOINT sent what was held before it
+      this.savepointDepth--;
+
       // The work may have ended the transaction itself (to keep a revocation); then there is nothing to undo.
       if (this.runner) await this.runner.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
       throw error;
@@ -314,20 +373,26 @@ export class RequestTransaction {
     if (this.rollbackOnly) commit = false;
     const deferred = commit ? this.deferred : [];
     const committed = commit ? this.committed : [];
+    const refusal = this.refusal;
+    this.refusal = undefined;
+    const held = commit ? this.held : [];
     this.deferred = [];
     this.committed = [];
+    this.held = [];
     const learn = this.learn;
     this.learn = undefined;
-    learn?.(this.sinceOpening === 0 && !deferred.length && !this.rollbackOnly);
+    learn?.(this.sinceOpening === 0 && !deferred.length && !held.length && !this.rollbackOnly);
     try {
       if (this.openingEnded && !deferred.length) {
         // committed with the opening, nothing sent since: nothing to commit or roll back
         this.openingEnded = false;
-      } else if (commit && deferred.length) {
-        // the deferred writes and COMMIT in one simple-protocol string: an error skips the rest (COMMIT too)
+      } else if (commit && (deferred.length || held.length)) {
+        // the held and deferred writes and COMMIT in one simple-protocol string: an error skips the rest (COMMIT too)
         // queued behind the request's running statements, as commitTransaction is (the runner's query counts COMMIT)
-        this.statements += deferred.length;
-        await runner.query(`${deferred.join(';\n')};\nCOMMIT`);
+        this.statements += held.length + deferred.length;
+        await runner.query([...held.map((h) => h.text), ...deferred, 'COMMIT'].join(';\n')).catch((error: unknown) => {
+          throw refusalOf(held, error);
+        });
         Object.assign(runner, { isTransactionActive: false, transactionDepth: 0 });
       } else if (commit) await runner.commitTransaction();
       else await runner.rollbackTransaction();
@@ -337,6 +402,7 @@ export class RequestTransaction {
     } finally {
       await runner.release().catch(() => undefined);
     }
+    if (refusal) throw refusal; // rolled back (rollbackOnly): nothing the request did stands
     for (const work of committed) {
       try {
         work(this.dataSource);
@@ -377,7 +443,32 @@ export async function withTransaction<T>(
 
 /** A statement with its parameters inlined as literals: `sql` holds no `$` other than its placeholders. */
 function inlined(sql: string, params: unknown[]): string {
-  return sql.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
+  let parts = placeholders.get(sql);
+  if (!parts) placeholders.set(sql, (parts = sql.split(/\$(\d+)/)));
+  let text = parts[0];
+  for (let i = 1; i < parts.length; i += 2) text += literal(params[Number(parts[i]) - 1]) + parts[i + 1];
+  return text;
+}
+
+/**
+ * Statements split at their placeholders (text, number, text, …), kept per text: the same few statements
+ * go with every request's opening, and scanning a long one for its placeholders each time showed in profiles.
+ */
+const placeholders = new Kept<string[]>(500);
+
+/** A held write: its text with the parameters inlined, and what its refusal means to the request. */
+interface Held {
+  text: string;
+  refused?: (error: unknown) => Error | undefined;
+}
+
+/** The request's error for a failed round trip that carried held writes: the first that recognizes it, else the error itself. */
+function refusalOf(held: Held[], error: unknown): unknown {
+  for (const h of held) {
+    const refusal = h.refused?.(error);
+    if (refusal) return refusal;
+  }
+  return error;
 }
 
 const aheadKey = (sql: string, params: unknown[]) => `${sql}\u0000${JSON.stringify(params)}`;

@@ -29,3 +29,8 @@ function fieldsNamed(info: GraphQLResolveInfo, set: SelectionSetNode | undefined
     return fragment ? fieldsNamed(info, fragment.selectionSet, name, depth + 1) : [];
   });
 }
+
+/** Whether the resolving field's own selection asks for `name` (through fragments too). */
+export function asksFor(info: GraphQLResolveInfo, name: string): boolean {
+  return info.fieldNodes.some((node) => fieldsNamed(info, node.selectionSet, name).length > 0);
+}

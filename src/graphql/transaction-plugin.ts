@@ -1,7 +1,7 @@
 import { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind } from 'graphql';
 import { RequestContext } from './context';
-import { ErrorCode, toAppError } from './errors';
+import { AppError, ErrorCode, localizeError, toAppError } from './errors';
 
 /**
  * Opens the request's transaction when execution starts (parse and validation errors never touch the
@@ -16,7 +16,7 @@ export const transactionPlugin: ApolloServerPlugin<RequestContext> = {
         contextValue.readOnly = operation?.operation === 'query';
         await contextValue.tx.begin();
       },
-      async willSendResponse({ contextValue, response, logger }) {
+      async willSendResponse({ contextValue, response, logger, operation }) {
         const { tx } = contextValue;
         // what the request cost the database, for tests and the bench: statements and round trips, COMMIT's included
         const count = (commitToCome: number) => {
@@ -33,6 +33,15 @@ export const transactionPlugin: ApolloServerPlugin<RequestContext> = {
           await tx.finish(true);
           count(0);
         } catch (error) {
+          if (error instanceof AppError && response.body.kind === 'single') {
+            // a write held back to go with COMMIT refused (RequestTransaction.hold): nothing stands, and the
+            // request answers as if the field had thrown it (the operation's only root field: hold is not used otherwise)
+            const root = operation?.selectionSet.selections[0];
+            const path = root?.kind === Kind.FIELD ? [(root.alias ?? root.name).value] : undefined;
+            const refusal = { message: error.message, path, extensions: { ...error.details, code: error.code } };
+            response.body.singleResult = { data: null, errors: [localizeError(refusal, contextValue.locale, contextValue.timeZone)] };
+            return;
+          }
           const known = toAppError(error);
           const code = known?.code ?? ErrorCode.SERVICE_UNAVAILABLE;
           if (response.body.kind === 'single') {

@@ -8,6 +8,7 @@ import {
   FieldResolver,
   Float,
   ID,
+  Info,
   InputType,
   Int,
   Mutation,
@@ -16,7 +17,9 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
 import { RequestContext } from '../../graphql/context';
+import { asksFor } from '../../graphql/selection';
 import { Order, OrderInput } from '../../graphql/order';
 import { Connection, ConnectionShape, PageArgs, idOf, pageSize, toConnection, toGlobalId } from '../../graphql/relay';
 import { DateTimeScalar } from '../../graphql/scalars';
@@ -226,19 +229,26 @@ export class EvaluationResolver {
   async saveScores(
     @Arg('input', { description: '考评、版本号和各项得分' }) input: SaveScoresInput,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Evaluation> {
-    return evaluationService.saveScores(ctx, {
-      evaluationId: evaluationId(input.evaluationId),
-      expectedVersion: input.expectedVersion,
-      scores: input.scores.map((s, i) => ({
-        criterionId: idOf('Criterion', s.criterionId),
-        value: s.value,
-        note: s.note,
-        evidence: s.evidence,
-        files: fileChangesOf(s, `input.scores[${i}]`),
-      })),
-      clear: input.clear.map((id) => idOf('Criterion', id)),
-    });
+    // only the time of the save itself is unknown until it is written: without it, the write goes with COMMIT
+    const answerWithoutTheWrite = !asksFor(info, 'updatedAt');
+    return evaluationService.saveScores(
+      ctx,
+      {
+        evaluationId: evaluationId(input.evaluationId),
+        expectedVersion: input.expectedVersion,
+        scores: input.scores.map((s, i) => ({
+          criterionId: idOf('Criterion', s.criterionId),
+          value: s.value,
+          note: s.note,
+          evidence: s.evidence,
+          files: fileChangesOf(s, `input.scores[${i}]`),
+        })),
+        clear: input.clear.map((id) => idOf('Criterion', id)),
+      },
+      answerWithoutTheWrite,
+    );
   }
 
   @Mutation(() => Evaluation, { description: '提交考评（或退回后再次提交）：总分、等次和否决随之记下' })

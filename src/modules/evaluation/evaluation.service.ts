@@ -301,22 +301,26 @@ export const evaluationService = {
   async saveScores(
     ctx: RequestContext,
     input: { evaluationId: string; expectedVersion: number; scores: ScoreInput[]; clear?: string[] },
+    /** The answer needs nothing the save itself returns (the new `updatedAt`): the write may go with COMMIT. */
+    answerWithoutTheWrite = false,
   ): Promise<Evaluation> {
     const evaluation = await this.getToChange(ctx, input.evaluationId);
     await this.assertEditor(ctx, evaluation);
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
     await this.checkScores(ctx, campaign, input.scores, input.clear ?? [], 'input');
+    // evidence files per score, while the evaluation is editable (checked with the version)
+    const withFiles = input.scores.flatMap((s, i) =>
+      s.files?.attach?.length || s.files?.detach?.length ? [{ s, files: s.files, i }] : [],
+    );
     let saved: Evaluation | null = null;
     if (input.clear?.length) {
       await bumpVersion(ctx, evaluation, input.expectedVersion);
       await this.writeScores(ctx, evaluation.id, input.scores, input.clear);
+    } else if (answerWithoutTheWrite && !withFiles.length) {
+      return holdSave(ctx, evaluation, input.expectedVersion, input.scores);
     } else {
       saved = await bumpAndWrite(ctx, evaluation, input.expectedVersion, input.scores);
     }
-    // evidence files per score, while the evaluation is editable (checked above with the version)
-    const withFiles = input.scores.flatMap((s, i) =>
-      s.files?.attach?.length || s.files?.detach?.length ? [{ s, files: s.files, i }] : [],
-    );
     if (withFiles.length) {
       const ids = await this.scoreIds(ctx, evaluation.id);
       for (const { s, files, i } of withFiles) {
@@ -593,6 +597,34 @@ async function bumpAndWrite(
   if (saved) return saved;
   await bumpVersion(ctx, evaluation, expectedVersion); // refuses, with the reason
   throw new Error('unreachable: a version that did not bump cannot bump now');
+}
+
+/**
+ * saveScores' write held back to go with COMMIT (RequestTransaction.hold): one round trip less for a
+ * save whose answer is the evaluation as read with its version raised. The version and state are
+ * checked first against the evaluation as this transaction read it (the refusals bumpVersion gives);
+ * a save that commits between that read and this write makes the held statement refuse (SQLSTATE
+ * AP010, migrations/1734290000000), and the request answers VERSION_MISMATCH or NOT_EDITABLE with
+ * the evaluation as it then stood, having changed nothing.
+ */
+function holdSave(ctx: RequestContext, evaluation: Evaluation, expectedVersion: number, scores: ScoreInput[]): Evaluation {
+  if (!EDITABLE.includes(evaluation.state)) throw evaluationError('NOT_EDITABLE', { params: { state: evaluation.state } });
+  if (evaluation.version !== expectedVersion) {
+    throw evaluationError('VERSION_MISMATCH', { params: { currentVersion: evaluation.version, expectedVersion } });
+  }
+  ctx.tx.hold(
+    `SELECT app_save_scores_or_refuse($1, $2, $9, $10::text[], ${SCORE_ARRAYS})`,
+    [...scoreParams(evaluation.tenantId, evaluation.id, scores), expectedVersion, EDITABLE],
+    (error) => {
+      const e = error as { code?: unknown; detail?: unknown };
+      if (e?.code !== 'AP010' || typeof e.detail !== 'string') return undefined;
+      const now = JSON.parse(e.detail) as { state: EvaluationState | null; version: number | null };
+      if (!now.state || !EDITABLE.includes(now.state)) return evaluationError('NOT_EDITABLE', { params: { state: now.state } });
+      return evaluationError('VERSION_MISMATCH', { params: { currentVersion: now.version, expectedVersion } });
+    },
+  );
+  ctx.forget('evaluation.scores');
+  return Object.assign(ctx.tx.metadata(Evaluation).create() as Evaluation, evaluation, { version: expectedVersion + 1 });
 }
 
 async function bumpVersion(ctx: RequestContext, evaluation: Evaluation, expectedVersion: number): Promise<void> {
