@@ -212,7 +212,11 @@ async function main(): Promise<void> {
   const oursStart = startServer({
     name: 'our server',
     binary: oursNode,
-    args: [...V8_FLAGS, ...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`] : []), path.join(projectRoot, 'dist', 'src', 'main.js')],
+    args: [
+      ...V8_FLAGS,
+      ...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`] : []),
+      path.join(projectRoot, 'dist', 'src', 'main.js'),
+    ],
     env: {
       ...baseEnv,
       // as a deployment runs it (graphql-js drops its development checks; no demo seed, no GraphiQL)
