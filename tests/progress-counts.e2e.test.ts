@@ -436,23 +436,27 @@ describe('progress counts', () => {
     expect(reads.slice(2)).toEqual([4, 4, 2]);
   });
 
-  it('saves a form of scores in six statements, the campaign read with the evaluation', async () => {
-    // an org the campaign counts now (the random steps above change scopes, kinds and states) whose public evaluation is still open
+  /** A public evaluation, just started, of an org the campaign counts now (the random steps above change scopes, kinds and states). */
+  const openPublicEvaluation = async (): Promise<{ id: string; version: number }> => {
     const [open] = (
       await su.query<{ org_id: string }>(
         `SELECT s.org_id FROM progress_standings s
           WHERE s.tenant_id = $1 AND s.campaign_id = $2
             AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.tenant_id = s.tenant_id AND e.campaign_id = s.campaign_id
-                               AND e.org_id = s.org_id AND e.kind = 'PUBLIC' AND e.state NOT IN ('DRAFT', 'RETURNED'))
+                               AND e.org_id = s.org_id AND e.kind = 'PUBLIC')
           ORDER BY s.path_key LIMIT 1`,
         [tenant, campaigns[0]],
       )
     ).rows;
-    const started = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version state } }`, {
+    const started = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`, {
       input: { campaignId: globalId('Campaign', campaigns[0]), orgId: globalId('Org', open.org_id), kind: 'PUBLIC' },
     });
     expect(started.errors).toBeUndefined();
-    const ev = started.data.startEvaluation;
+    return started.data.startEvaluation;
+  };
+
+  it('saves a form of scores in six statements, the campaign read with the evaluation', async () => {
+    const ev = await openPublicEvaluation();
     const save = (expectedVersion: number) =>
       gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`, {
         input: { evaluationId: ev.id, expectedVersion, scores: scoresFor(crit, {}) },
@@ -492,21 +496,7 @@ describe('progress counts', () => {
   });
 
   it('lets exactly one of 30 concurrent saves of one version win; the others are refused as CONFLICT and leave nothing', async () => {
-    const [open] = (
-      await su.query<{ org_id: string }>(
-        `SELECT s.org_id FROM progress_standings s
-          WHERE s.tenant_id = $1 AND s.campaign_id = $2
-            AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.tenant_id = s.tenant_id AND e.campaign_id = s.campaign_id
-                               AND e.org_id = s.org_id AND e.kind = 'PUBLIC')
-          ORDER BY s.path_key LIMIT 1`,
-        [tenant, campaigns[0]],
-      )
-    ).rows;
-    const started = await gql(`mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`, {
-      input: { campaignId: globalId('Campaign', campaigns[0]), orgId: globalId('Org', open.org_id), kind: 'PUBLIC' },
-    });
-    expect(started.errors).toBeUndefined();
-    const ev = started.data.startEvaluation;
+    const ev = await openPublicEvaluation();
     const audited = async () =>
       (
         await su.query<{ n: number }>(

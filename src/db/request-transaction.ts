@@ -348,7 +348,6 @@ export class RequestTransaction {
       this.committed.length = committedBefore;
       this.held = []; // SAVEPOINT sent what was held before it
       this.savepointDepth--;
-
       // The work may have ended the transaction itself (to keep a revocation); then there is nothing to undo.
       if (this.runner) await this.runner.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
       throw error;
@@ -444,7 +443,10 @@ export async function withTransaction<T>(
 /** A statement with its parameters inlined as literals: `sql` holds no `$` other than its placeholders. */
 function inlined(sql: string, params: unknown[]): string {
   let parts = placeholders.get(sql);
-  if (!parts) placeholders.set(sql, (parts = sql.split(/\$(\d+)/)));
+  if (!parts) {
+    parts = sql.split(/\$(\d+)/);
+    if (sql.length <= 20_000) placeholders.set(sql, parts);
+  }
   let text = parts[0];
   for (let i = 1; i < parts.length; i += 2) text += literal(params[Number(parts[i]) - 1]) + parts[i + 1];
   return text;
@@ -453,6 +455,7 @@ function inlined(sql: string, params: unknown[]): string {
 /**
  * Statements split at their placeholders (text, number, text, …), kept per text: the same few statements
  * go with every request's opening, and scanning a long one for its placeholders each time showed in profiles.
+ * Bounded in entries and in the length of a text kept (the app's statements are a few kilobytes).
  */
 const placeholders = new Kept<string[]>(500);
 
