@@ -7,8 +7,8 @@ import { FieldNode, GraphQLResolveInfo, Kind, SelectionSetNode, valueFromASTUnty
  * node would otherwise read in a statement of its own (Org.campaignResult on a page of orgs).
  */
 export function askedArgument(info: GraphQLResolveInfo, path: string[], arg: string): unknown {
-  let level: FieldNode[] = [...info.fieldNodes];
-  for (const name of path) level = level.flatMap((node) => fieldsNamed(info, node.selectionSet, name));
+  let level: readonly FieldNode[] = info.fieldNodes;
+  for (const name of path) level = fieldsNamed(info, level, name);
   const values = new Set<string>();
   let value: unknown;
   for (const node of level) {
@@ -19,18 +19,34 @@ export function askedArgument(info: GraphQLResolveInfo, path: string[], arg: str
   return values.size === 1 ? value : undefined;
 }
 
-function fieldsNamed(info: GraphQLResolveInfo, set: SelectionSetNode | undefined, name: string, depth = 0): FieldNode[] {
-  // fragments cannot nest without end in a valid document; the bound keeps a crafted one cheap anyway
-  if (!set || depth > 8) return [];
-  return set.selections.flatMap((s): FieldNode[] => {
-    if (s.kind === Kind.FIELD) return s.name.value === name ? [s] : [];
-    if (s.kind === Kind.INLINE_FRAGMENT) return fieldsNamed(info, s.selectionSet, name, depth + 1);
-    const fragment = info.fragments[s.name.value];
-    return fragment ? fieldsNamed(info, fragment.selectionSet, name, depth + 1) : [];
-  });
-}
-
 /** Whether the resolving field's own selection asks for `name` (through fragments too). */
 export function asksFor(info: GraphQLResolveInfo, name: string): boolean {
-  return info.fieldNodes.some((node) => fieldsNamed(info, node.selectionSet, name).length > 0);
+  return fieldsNamed(info, info.fieldNodes, name).length > 0;
+}
+
+/**
+ * The fields named `name` selected directly under any of `parents`, through fragments. Each selection set
+ * and each named fragment is read once per call, as graphql-js collects fields: linear in the document,
+ * however often a fragment is spread (the cost limit bounds the expanded document too; this does not rely on it).
+ */
+function fieldsNamed(info: GraphQLResolveInfo, parents: readonly FieldNode[], name: string): FieldNode[] {
+  const found = new Set<FieldNode>();
+  const sets = new Set<SelectionSetNode>();
+  const fragments = new Set<string>();
+  const pending: (SelectionSetNode | undefined)[] = parents.map((p) => p.selectionSet);
+  while (pending.length) {
+    const set = pending.pop();
+    if (!set || sets.has(set)) continue;
+    sets.add(set);
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) {
+        if (s.name.value === name) found.add(s);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) pending.push(s.selectionSet);
+      else if (!fragments.has(s.name.value)) {
+        fragments.add(s.name.value);
+        pending.push(info.fragments[s.name.value]?.selectionSet);
+      }
+    }
+  }
+  return [...found];
 }
