@@ -608,19 +608,14 @@ async function bumpAndWrite(
  * the evaluation as it then stood, having changed nothing.
  */
 function holdSave(ctx: RequestContext, evaluation: Evaluation, expectedVersion: number, scores: ScoreInput[]): Evaluation {
-  if (!EDITABLE.includes(evaluation.state)) throw evaluationError('NOT_EDITABLE', { params: { state: evaluation.state } });
-  if (evaluation.version !== expectedVersion) {
-    throw evaluationError('VERSION_MISMATCH', { params: { currentVersion: evaluation.version, expectedVersion } });
-  }
+  if (!EDITABLE.includes(evaluation.state) || evaluation.version !== expectedVersion) throw refusedChange(evaluation, expectedVersion);
   ctx.tx.hold(
     `SELECT app_save_scores_or_refuse($1, $2, $9, $10::text[], ${SCORE_ARRAYS})`,
     [...scoreParams(evaluation.tenantId, evaluation.id, scores), expectedVersion, EDITABLE],
     (error) => {
       const e = error as { code?: unknown; detail?: unknown };
       if (e?.code !== 'AP010' || typeof e.detail !== 'string') return undefined;
-      const now = JSON.parse(e.detail) as { state: EvaluationState | null; version: number | null };
-      if (!now.state || !EDITABLE.includes(now.state)) return evaluationError('NOT_EDITABLE', { params: { state: now.state } });
-      return evaluationError('VERSION_MISMATCH', { params: { currentVersion: now.version, expectedVersion } });
+      return refusedChange(JSON.parse(e.detail) as { state: EvaluationState | null; version: number | null }, expectedVersion);
     },
   );
   ctx.forget('evaluation.scores');
@@ -638,8 +633,16 @@ async function bumpVersion(ctx: RequestContext, evaluation: Evaluation, expected
     `SELECT state, version FROM evaluations WHERE tenant_id = $1 AND id = $2`,
     [evaluation.tenantId, evaluation.id],
   );
-  if (!current || !EDITABLE.includes(current.state)) throw evaluationError('NOT_EDITABLE', { params: { state: current?.state } });
-  throw evaluationError('VERSION_MISMATCH', { params: { currentVersion: current.version, expectedVersion } });
+  throw refusedChange(current, expectedVersion);
+}
+
+/**
+ * Why a change holding `expectedVersion` was refused, from the evaluation as it stands: no longer
+ * editable (or gone), else changed since (its version now).
+ */
+function refusedChange(now: { state: EvaluationState | null; version: number | null } | undefined, expectedVersion: number) {
+  if (!now?.state || !EDITABLE.includes(now.state)) return evaluationError('NOT_EDITABLE', { params: { state: now?.state } });
+  return evaluationError('VERSION_MISMATCH', { params: { currentVersion: now.version, expectedVersion } });
 }
 
 async function recordReview(ctx: RequestContext, evaluationId: string, action: ReviewAction, reason: string | null): Promise<void> {
