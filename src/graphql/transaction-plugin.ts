@@ -1,7 +1,7 @@
 import { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind } from 'graphql';
 import { RequestContext } from './context';
-import { AppError, ErrorCode, localizeError, toAppError } from './errors';
+import { AppError, ErrorCode, localizeError, maskError, toAppError } from './errors';
 
 /**
  * Opens the request's transaction when execution starts (parse and validation errors never touch the
@@ -34,11 +34,12 @@ export const transactionPlugin: ApolloServerPlugin<RequestContext> = {
           count(0);
         } catch (error) {
           if (error instanceof AppError && response.body.kind === 'single') {
-            // a write held back to go with COMMIT refused (RequestTransaction.hold): nothing stands, and the
-            // request answers as if the field had thrown it (the operation's only root field: hold is not used otherwise)
+            // a write held back to go with COMMIT refused (RequestTransaction.hold): nothing stands, and the request
+            // answers as if the field had thrown it. Only the operation's only root field gets here: a field in a
+            // savepoint sends what it held with its RELEASE and is refused there.
             const root = operation?.selectionSet.selections[0];
             const path = root?.kind === Kind.FIELD ? [(root.alias ?? root.name).value] : undefined;
-            const refusal = { message: error.message, path, extensions: { ...error.details, code: error.code } };
+            const refusal = maskError({ message: error.message, path }, error);
             response.body.singleResult = { data: null, errors: [localizeError(refusal, contextValue.locale, contextValue.timeZone)] };
             return;
           }
