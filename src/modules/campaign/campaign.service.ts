@@ -580,13 +580,9 @@ export const campaignService = {
         `LEFT JOIN (campaigns c JOIN orgs s ON s.tenant_id = c.tenant_id AND s.id = c.scope_org_id) ` +
         `ON page.page_n = 1 AND c.tenant_id = ${t} AND c.id = ${c}`,
       take: (rows) => {
-        const answers = resultsAnswered(
-          ctx,
-          rows,
-          rows.map((r) => r.o_id as string),
-        );
+        const orgIds = rows.map((r) => r.o_id as string);
         const loader = resultsCheckedLoader(ctx, id);
-        rows.forEach((r, i) => loader.prime(r.o_id as string, answers[i]));
+        resultsAnswered(ctx, rows, orgIds).forEach((answer, i) => loader.prime(orgIds[i], answer));
       },
     };
   },
