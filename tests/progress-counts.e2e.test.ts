@@ -495,7 +495,7 @@ describe('progress counts', () => {
     expect(reread.data.evaluation.version).toBe(ev.version + 3);
   });
 
-  it('lets exactly one of 30 concurrent saves of one version win; the others are refused as CONFLICT and leave nothing', async () => {
+  it('lets exactly one of 50 concurrent saves of one version win; the others are refused as CONFLICT and leave nothing', async () => {
     const ev = await openPublicEvaluation();
     const audited = async () =>
       (
@@ -505,7 +505,7 @@ describe('progress counts', () => {
         )
       ).rows[0].n;
     // each writer its own figures for one item, so the stored scores show whose save stood
-    const figures = Array.from({ length: 30 }, (_, i) => i % 5);
+    const figures = Array.from({ length: 50 }, (_, i) => i % 5);
     const answers = await Promise.all(
       figures.map((value) =>
         gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`, {
