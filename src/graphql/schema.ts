@@ -9,6 +9,8 @@ import { liveError, livePubSub } from './live';
 import { NodeResolver } from './node.resolver';
 import { ErrorReasonResolver, registerErrorReasonEnum } from './error-reasons.resolver';
 import { keepValidationLookups } from './validation-messages';
+import { validateArgument } from './input-validation';
+import { convertInputsWithKeptPlans } from './input-conversion';
 
 /** The core resolvers, then every domain module's (src/modules/<name>/<name>.module.ts). */
 export const resolvers = [
@@ -127,10 +129,12 @@ export function getSchema(): Promise<GraphQLSchema> {
     registerErrorReasonEnum();
     plainFieldsReadDirectly();
     keepValidationLookups();
+    convertInputsWithKeptPlans();
   }
   cached ??= buildSchema({
     resolvers,
-    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    // class-validator with the options input-validation.ts states, after a pass that only tells valid input
+    validateFn: validateArgument,
     pubSub: livePubSub,
     emitSchemaFile: false,
   }).then(wrapRootFields);
