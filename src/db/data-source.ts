@@ -1,11 +1,13 @@
 import { DataSource, LoggerOptions } from 'typeorm';
 import { migrations } from '../../migrations';
 import { entities } from './entities';
+import { readTimestamptzQuickly } from './timestamps';
 
 export function createDataSource(
   url: string,
   options: { poolSize?: number; logging?: LoggerOptions; applicationName?: string } = {},
 ): DataSource {
+  readTimestamptzQuickly();
   return new DataSource({
     type: 'postgres',
     url,
