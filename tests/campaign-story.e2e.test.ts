@@ -869,11 +869,15 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const errorsOfA = (body: { errors?: { path?: (string | number)[]; extensions?: { code?: string } }[] }) =>
         (body.errors ?? []).filter((e) => e.path?.[3] !== 'z').map((e) => [e.extensions?.code, (e.path ?? []).join('.')]);
       const seen: Record<string, { results: number; nulls: number; refused: number }> = {};
+      const cases: { key: string; c: string; u: string | null; token: string }[] = [];
+      const answered: Record<string, Awaited<ReturnType<typeof joined>>> = {};
       for (const [who, token] of Object.entries(viewers)) {
         for (const c of [campaignId, busCampaign.data.createCampaign.id]) {
           // the scoped viewer who gives no `under` first, then under the root
           for (const u of [null, ids['中共市交通运输局党委']]) {
             const [j, a] = [await joined(c, u, token), await alone(c, u, token)];
+            cases.push({ key: `${who} ${c} ${u}`, c, u, token });
+            answered[`${who} ${c} ${u}`] = j;
             expect(j.data?.orgs?.nodes ?? null).toEqual(a.data?.orgs?.nodes?.map(({ z: _z, ...n }: { z: unknown }) => n) ?? null);
             expect(errorsOfA(j)).toEqual(errorsOfA(a));
             const tally = (seen[who] ??= { results: 0, nulls: 0, refused: 0 });
@@ -892,6 +896,17 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       expect(seen.foreign.refused).toBeGreaterThan(0);
       const foreignPage = await joined(campaignId, null, viewers.foreign);
       expect(new Set(codes(foreignPage))).toEqual(new Set(['NOT_FOUND']));
+      // the same pages, 50 at once across the viewers and campaigns: each answered as it was alone
+      const together = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => cases[i % cases.length]).map(async (k) => ({ k, body: await joined(k.c, k.u, k.token) })),
+      );
+      for (const { k, body } of together) {
+        expect({ key: k.key, nodes: body.data?.orgs?.nodes ?? null, errors: errorsOfA(body) }).toEqual({
+          key: k.key,
+          nodes: answered[k.key].data?.orgs?.nodes ?? null,
+          errors: errorsOfA(answered[k.key]),
+        });
+      }
     });
 
     it('answers a scored evaluation’s tree from the process’s store only while nothing changed it', async () => {
