@@ -32,7 +32,9 @@ function random(seed: number) {
 }
 
 const inputClasses = () => getMetadataStorage().inputTypes as unknown as InputClass[];
-const classOf = (target: unknown) => inputClasses().find((c) => c.target === target);
+/** `@ArgsType` classes (paging and filter arguments): validated by the same path as inputs. */
+const argumentClasses = () => getMetadataStorage().argumentTypes as unknown as InputClass[];
+const classOf = (target: unknown) => [...inputClasses(), ...argumentClasses()].find((c) => c.target === target);
 
 function fieldsOf(cls: InputClass): InputField[] {
   const fields = [...(cls.fields ?? [])];
@@ -142,14 +144,15 @@ describe('argument validation and conversion shortcuts', () => {
     expect(convertInputsWithKeptPlans()).toBe(true);
     expect(CONVERSION_WRITTEN_FOR).toMatch(/^2\./);
     expect(classes.length).toBeGreaterThan(100);
+    expect(argumentClasses().length).toBeGreaterThan(5);
   });
 
-  it('call an input valid exactly when class-validator finds nothing wrong with it, for every input type', async () => {
+  it('call an input valid exactly when class-validator finds nothing wrong with it, for every input and arguments type', async () => {
     const rnd = random(20261206);
     let valid = 0;
     let invalid = 0;
     const mismatches: string[] = [];
-    for (const cls of classes) {
+    for (const cls of [...classes, ...argumentClasses()]) {
       for (let i = 0; i < 30; i++) {
         const input = sample(cls, rnd, true);
         const errors = await validate(input, VALIDATOR_OPTIONS);
