@@ -9,10 +9,11 @@ import { getMetadataStorage } from 'type-graphql';
  * inheritance rule, type-graphql's own `convertToType` for each value), with each class's field list
  * worked out once, on its first use.
  *
- * type-graphql offers no hook for this, so the two exported functions of its `convert-args` module are
- * replaced in place (its resolvers call them through the module object). This is done only for the
- * version it was written against; any other version keeps its own conversion, and the test in
- * tests/input-conversion.test.ts fails so that the next upgrade looks again.
+ * type-graphql offers no hook for this, so `convertArgToInstance` of its `convert-args` module (what an
+ * `@Arg` goes through) is replaced in place: its resolvers call it through the module object. This is
+ * done only for the version it was written against; any other version keeps its own conversion, and
+ * tests/input-validation.test.ts fails so that the next upgrade looks again. `@ArgsType` classes keep
+ * type-graphql's `convertArgsToInstance`: they are flat.
  */
 
 export const CONVERSION_WRITTEN_FOR = '2.0.0-rc.4';
@@ -22,10 +23,7 @@ type InputClass = { target: Function; fields?: Field[] };
 type Plan = { target: Function; fields: () => PlanField[] };
 type PlanField = { name: string; target: unknown; nested: Plan | null };
 type ArgMetadata = { name: string; getType(): Function };
-type ConvertArgs = {
-  convertArgToInstance(meta: ArgMetadata, args: Record<string, unknown>): unknown;
-  convertArgsToInstance(meta: ArgMetadata, args: Record<string, unknown>): unknown;
-};
+type ConvertArgs = { convertArgToInstance(meta: ArgMetadata, args: Record<string, unknown>): unknown };
 
 const buildDir = dirname(require.resolve('type-graphql'));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -35,7 +33,7 @@ const { convertToType } = require(join(buildDir, 'helpers/types.js')) as { conve
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const installedVersion = (require(join(buildDir, '../../package.json')) as { version: string }).version;
 
-/** The original functions, kept for the equality test. */
+/** type-graphql's own function, kept for the equality test. */
 export const typeGraphqlConversion = { ...convertArgs };
 
 const plans = new Map<Function, Plan | null>();
@@ -94,19 +92,17 @@ function convertToInput(plan: Plan, data: unknown): unknown {
   return convertToType(plan.target, values);
 }
 
-function convertValues(target: Function, value: unknown): unknown {
+/** What type-graphql's resolvers get for an argument of type `target` once the conversion is replaced. */
+export function convertArgument(target: Function, value: unknown): unknown {
   if (value == null) return value;
-  if (Array.isArray(value)) return value.map((item) => convertValues(target, item));
+  if (Array.isArray(value)) return value.map((item) => convertArgument(target, item));
   const plan = planOf(target);
   return plan ? convertToInput(plan, value) : convertToType(target, value);
 }
 
-/** What type-graphql's resolvers get for an argument of type `target` once the conversion is replaced. */
-export const convertArgument = (target: Function, value: unknown): unknown => convertValues(target, value);
-
 /** Replaces type-graphql's argument conversion with the kept-plan one; false when the version differs. */
 export function convertInputsWithKeptPlans(): boolean {
   if (installedVersion !== CONVERSION_WRITTEN_FOR) return false;
-  convertArgs.convertArgToInstance = (meta, args) => convertValues(meta.getType(), args[meta.name]);
+  convertArgs.convertArgToInstance = (meta, args) => convertArgument(meta.getType(), args[meta.name]);
   return true;
 }
