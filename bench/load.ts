@@ -1,4 +1,4 @@
-import { cpuMs, rssMb } from './processes';
+import { cpuMs, databaseCpu, rssMb } from './processes';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => AutocannonInstance;
@@ -41,6 +41,8 @@ export interface Measurement {
   rssEnd: number;
   /** CPU time of the server process per completed request, ms (robust to other load on the machine). */
   cpuPerRequest: number;
+  /** CPU time of the database's backends per completed request, ms (when the harness names the database). */
+  dbCpuPerRequest?: number;
   /** CPU (cores) used by processes outside the bench during the window (set by the harness). */
   foreignCores?: number;
 }
@@ -51,7 +53,14 @@ const percentile = (sorted: Float64Array, p: number) =>
 /** Runs autocannon for `seconds` against the target; latencies are kept at full (sub-ms) resolution. */
 export async function load(
   target: LoadTarget,
-  options: { connections: number; seconds: number; pid?: number; sampleEveryMs?: number; onSample?: (t: number, rss: number) => void },
+  options: {
+    connections: number;
+    seconds: number;
+    pid?: number;
+    database?: string;
+    sampleEveryMs?: number;
+    onSample?: (t: number, rss: number) => void;
+  },
 ): Promise<Measurement> {
   const url = new URL(target.baseUrl);
   let errors = 0;
@@ -88,6 +97,8 @@ export async function load(
   };
   sample();
   const cpuBefore = options.pid ? cpuMs(options.pid) : NaN;
+  const dbCpu = options.database ? databaseCpu(options.database) : undefined;
+  const dbCpuMark = dbCpu?.mark();
   const timer = setInterval(sample, options.sampleEveryMs ?? 250);
   try {
     const instance = autocannon({
@@ -115,6 +126,7 @@ export async function load(
       rssMax,
       rssEnd,
       cpuPerRequest: options.pid && result.requests.total ? (cpuMs(options.pid) - cpuBefore) / result.requests.total : NaN,
+      dbCpuPerRequest: dbCpu && dbCpuMark && result.requests.total ? dbCpu.since(dbCpuMark) / result.requests.total : undefined,
     };
   } finally {
     clearInterval(timer);

@@ -129,6 +129,58 @@ export function cpuMs(pid: number): number {
   }
 }
 
+/**
+ * CPU time (user + system) of the PostgreSQL backends serving `database`, in ms, from `mark()` to
+ * `since()`: the database's share of a request, which the server's own CPU leaves out. A backend that
+ * exits in the window (a pool closing an idle connection) is counted through its parent's reaped-children
+ * time (the postmasters' cutime + cstime), which also holds any other database's exited backends; the WAL
+ * writer and checkpointer are not counted.
+ */
+export function databaseCpu(database: string): { mark(): DbCpuMark; since(mark: DbCpuMark): number } {
+  const read = (): DbCpuMark => {
+    const backends = new Map<number, number>();
+    const postgres = new Map<number, { parent: number; reaped: number }>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (!stat.includes('(postgres)')) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        postgres.set(Number(entry), { parent: Number(fields[1]), reaped: (Number(fields[13]) + Number(fields[14])) * 10 });
+        if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(` ${database} `)) continue;
+        backends.set(Number(entry), (Number(fields[11]) + Number(fields[12])) * 10);
+      } catch {
+        /* gone */
+      }
+    }
+    // postmasters: postgres processes whose parent is not one
+    const reaped = new Map<number, number>();
+    for (const [pid, p] of postgres) if (!postgres.has(p.parent)) reaped.set(pid, p.reaped);
+    return { backends, reaped };
+  };
+  return {
+    mark: read,
+    since(mark: DbCpuMark) {
+      const now = read();
+      let total = 0;
+      for (const [pid, ms] of now.backends) total += ms - (mark.backends.get(pid) ?? 0);
+      // a postmaster's reaped time grew by the whole CPU of the backends that exited since the mark
+      let reaped = 0;
+      for (const [pid, ms] of now.reaped) reaped += ms - (mark.reaped.get(pid) ?? ms);
+      // exited backends that were alive at the mark: their whole reaped time counts, less what they had used by then
+      let exitedBefore = 0;
+      for (const [pid, ms] of mark.backends) if (!now.backends.has(pid)) exitedBefore += ms;
+      return total + reaped - exitedBefore;
+    },
+  };
+}
+
+export interface DbCpuMark {
+  backends: Map<number, number>;
+  /** Reaped-children CPU of each postmaster, ms. */
+  reaped: Map<number, number>;
+}
+
 export async function httpOk(url: string, init?: RequestInit): Promise<boolean> {
   try {
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });

@@ -47,6 +47,9 @@ const rps = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ?
 export const NOISY_CORES = 0.25;
 const mrps = (m?: Measurement) => (m ? `${rps(m.rps)}${(m.foreignCores ?? 0) > NOISY_CORES ? ' †' : ''}` : '–');
 const ms = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+/** The server's CPU per request and, when measured, its database backends' (`1.83 + 2.40`). */
+const cpu = (m?: Measurement) =>
+  m === undefined ? '–' : m.dbCpuPerRequest === undefined ? f(m.cpuPerRequest, 2) : `${f(m.cpuPerRequest, 2)} + ${f(m.dbCpuPerRequest, 2)}`;
 const ratio = (a?: Measurement, b?: Measurement) => (a && b && b.rps > 0 ? `${(a.rps / b.rps).toFixed(2)}×` : '–');
 
 export function slope(samples: { t: number; rss: number }[]): number {
@@ -65,17 +68,15 @@ export function slope(samples: { t: number; rss: number }[]): number {
 
 export function resultsTable(rows: Row[], peerNote: string | null): string {
   const head = [
-    '| operation | conc. | ours req/s | p50 ms | p99 ms | errors | RSS MB | SQL/req | CPU ms/req | floor req/s | p50 ms | p99 ms | CPU ms/req | peer req/s | p50 ms | p99 ms | CPU ms/req | ours/floor | ours/peer |',
+    '| operation | conc. | ours req/s | p50 ms | p99 ms | errors | RSS MB | SQL/req | CPU ms/req server + DB | floor req/s | p50 ms | p99 ms | CPU ms/req server + DB | peer req/s | p50 ms | p99 ms | CPU ms/req server + DB | ours/floor | ours/peer |',
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   const label = (op: OpId) => OPS.find((o) => o.id === op)!.label;
   const body = rows.map((r) => {
-    const peer = r.peer
-      ? [mrps(r.peer), ms(r.peer.p50), ms(r.peer.p99), f(r.peer.cpuPerRequest, 2)]
-      : [r.notes?.peer ?? peerNote ?? 'n/a', '', '', ''];
+    const peer = r.peer ? [mrps(r.peer), ms(r.peer.p50), ms(r.peer.p99), cpu(r.peer)] : [r.notes?.peer ?? peerNote ?? 'n/a', '', '', ''];
     return (
-      `| ${label(r.op)} | ${r.connections} | ${mrps(r.ours)} | ${ms(r.ours?.p50)} | ${ms(r.ours?.p99)} | ${r.ours?.errors ?? '–'} | ${f(r.ours?.rssMax, 0)} | ${r.statements ?? '–'} | ${f(r.ours?.cpuPerRequest, 2)} | ` +
-      `${mrps(r.floor)} | ${ms(r.floor?.p50)} | ${ms(r.floor?.p99)} | ${f(r.floor?.cpuPerRequest, 2)} | ${peer.join(' | ')} | ${ratio(r.ours, r.floor)} | ${ratio(r.ours, r.peer)} |`
+      `| ${label(r.op)} | ${r.connections} | ${mrps(r.ours)} | ${ms(r.ours?.p50)} | ${ms(r.ours?.p99)} | ${r.ours?.errors ?? '–'} | ${f(r.ours?.rssMax, 0)} | ${r.statements ?? '–'} | ${cpu(r.ours)} | ` +
+      `${mrps(r.floor)} | ${ms(r.floor?.p50)} | ${ms(r.floor?.p99)} | ${cpu(r.floor)} | ${peer.join(' | ')} | ${ratio(r.ours, r.floor)} | ${ratio(r.ours, r.peer)} |`
     );
   });
   return [...head, ...body].join('\n');

@@ -408,7 +408,12 @@ async function main(): Promise<void> {
         if (id === 'saveScores') await refreshVersions();
         await waitQuiet();
         const mark = foreign.mark();
-        const result: Measurement = await load(make(side, id), { connections, seconds: options.duration, pid: server.pid });
+        const result: Measurement = await load(make(side, id), {
+          connections,
+          seconds: options.duration,
+          pid: server.pid,
+          database: cluster.database,
+        });
         result.foreignCores = foreign.since(mark);
         noise.push({ cell: `${id} c${connections} ${side}`, cores: result.foreignCores });
         await quiesce();
@@ -416,7 +421,9 @@ async function main(): Promise<void> {
       }
       rows.push(row);
       const show = (mm?: Measurement) =>
-        mm ? `${mm.rps.toFixed(0)} req/s p50 ${mm.p50.toFixed(2)} p99 ${mm.p99.toFixed(2)} err ${mm.errors}` : '–';
+        mm
+          ? `${mm.rps.toFixed(0)} req/s p50 ${mm.p50.toFixed(2)} p99 ${mm.p99.toFixed(2)} err ${mm.errors} cpu ${mm.cpuPerRequest.toFixed(2)}+${(mm.dbCpuPerRequest ?? NaN).toFixed(2)}`
+          : '–';
       log(
         `  ${label.padEnd(26)} c=${String(connections).padEnd(2)} ours ${show(row.ours)} | floor ${show(row.floor)} | peer ${show(row.peer)}`,
       );

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { PREPARE_AFTER, PREPARED_PER_CONNECTION, prepareRepeatedStatements } from '../src/db/prepared-statements';
 import { TestServer, startTestServer } from './helpers/server';
 import { withTransaction, RequestTransaction } from '../src/db/request-transaction';
 import { tenantId } from './helpers/sql';
@@ -303,6 +304,52 @@ describe('row-level security', () => {
         expect(others[0].n).toBe(1);
       });
     }
+  });
+
+  it('answers a prepared statement under each request’s own tenant, its generic plan included', async () => {
+    const [a, b] = tenants.sort((x, y) => x.slug.localeCompare(y.slug));
+    const su = await server.superuser();
+    const expected = async (tenant: string) =>
+      (await su.query(`SELECT count(*)::int AS n FROM orgs WHERE tenant_id = $1 AND archived_at IS NULL AND depth >= $2`, [tenant, 0]))
+        .rows[0].n;
+    const text = `SELECT count(*)::int AS n, count(DISTINCT tenant_id)::int AS t, min(tenant_id::text) AS tenant FROM orgs WHERE archived_at IS NULL AND depth >= $1`;
+    // one connection, its identity switched between statements; the plan cache made to use one plan for all
+    await withTransaction(server.database.dataSource, { tenantId: a.id }, async (tx) => {
+      await tx.query(`SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`);
+      for (let i = 0; i < PREPARE_AFTER + 8; i++) {
+        const tenant = i % 3 === 2 ? b : a;
+        await tx.setIdentity({ tenantId: tenant.id });
+        const [row] = await tx.query<{ n: number; t: number; tenant: string }>(text, [0]);
+        expect(row).toEqual({ n: await expected(tenant.id), t: 1, tenant: tenant.id });
+      }
+      const [statement] = await tx.query<{ generic_plans: string }>(
+        `SELECT generic_plans FROM pg_prepared_statements WHERE statement = '${text}'`,
+      );
+      expect(Number(statement.generic_plans)).toBeGreaterThan(3);
+    });
+  });
+
+  it('prepares a connection’s repeated parameterized statements, never its plain ones, and at most so many', async () => {
+    const extra = await server.superuser(); // a connection of its own, closed with the server
+    prepareRepeatedStatements(extra as unknown as { query: (...args: unknown[]) => unknown });
+    const prepared = async () =>
+      new Set((await extra.query(`SELECT statement FROM pg_prepared_statements`)).rows.map((r: { statement: string }) => r.statement));
+    const text = `SELECT $1::int + 5 AS n`;
+    for (let i = 1; i < PREPARE_AFTER; i++) expect((await extra.query(text, [i])).rows).toEqual([{ n: i + 5 }]);
+    expect((await prepared()).has(text)).toBe(false);
+    expect((await extra.query(text, [7])).rows).toEqual([{ n: 12 }]);
+    expect((await prepared()).has(text)).toBe(true);
+    expect((await extra.query(text, [8])).rows).toEqual([{ n: 13 }]);
+    // without parameters (simple protocol, where several statements may share a string): never
+    for (let i = 0; i < PREPARE_AFTER + 1; i++) await extra.query(`SELECT 41 AS plain; SELECT 42 AS plain`);
+    expect([...(await prepared())].some((s) => s.includes('plain'))).toBe(false);
+    // a text that fails to parse is never recorded as prepared: each use fails the same way, the connection goes on
+    for (let i = 0; i < PREPARE_AFTER + 2; i++) await expect(extra.query(`SELECT $1::int + nope AS n`, [1])).rejects.toThrow(/nope/);
+    expect((await extra.query(text, [9])).rows).toEqual([{ n: 14 }]);
+    // at most PREPARED_PER_CONNECTION texts; later texts still answer, unnamed
+    for (let k = 0; k < PREPARED_PER_CONNECTION + 5; k++)
+      for (let i = 0; i < PREPARE_AFTER; i++) expect((await extra.query(`SELECT $1::int * ${k + 2} AS m`, [1])).rows[0].m).toBe(k + 2);
+    expect((await prepared()).size).toBe(PREPARED_PER_CONNECTION);
   });
 
   it('shows nothing when no tenant is set', async () => {

@@ -8,6 +8,7 @@ import { createDataSource } from './data-source';
 import { livePublished } from './live-publisher';
 import { closeSideChannel } from './side-channel';
 import { EmbeddedServer, startEmbeddedPostgres } from './embedded';
+import { prepareRepeatedStatementsOf } from './prepared-statements';
 
 export interface Database {
   /** The RLS-bound pool every request uses. */
@@ -98,6 +99,7 @@ export async function openDatabase(
       const pool = createDataSource(appUrl, { logging: config.logQueries ? ['query'] : false });
       await pool.initialize();
       keepClientErrorsHandled(pool);
+      prepareRepeatedStatementsOf(pool);
       try {
         await options.whileLocked?.(pool);
       } catch (error) {
