@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { PREPARE_AFTER, PREPARED_PER_CONNECTION, prepareRepeatedStatements } from '../src/db/prepared-statements';
 import { TestServer, startTestServer } from './helpers/server';
 import { withTransaction, RequestTransaction } from '../src/db/request-transaction';
+import { createDataSource } from '../src/db/data-source';
 import { tenantId } from './helpers/sql';
 import { LIVE_CHANNEL, LiveTopic, notifyLive } from '../src/graphql/live';
 import { columnsOf, hydrate } from '../src/db/hydrate';
@@ -350,6 +351,47 @@ describe('row-level security', () => {
     for (let k = 0; k < PREPARED_PER_CONNECTION + 5; k++)
       for (let i = 0; i < PREPARE_AFTER; i++) expect((await extra.query(`SELECT $1::int * ${k + 2} AS m`, [1])).rows[0].m).toBe(k + 2);
     expect((await prepared()).size).toBe(PREPARED_PER_CONNECTION);
+  });
+
+  it('reads ahead in the opening through statements prepared on its connection, and forgets them when it fails', async () => {
+    const su = await server.superuser();
+    const { user, host, port, database } = su as unknown as { user: string; host: string; port: number; database: string };
+    const dataSource = createDataSource(`postgres://${user}@${host}:${port}/${database}`, { poolSize: 1 }); // one connection
+    await dataSource.initialize();
+    try {
+      const ids = tenants.map((t) => t.id);
+      const sql = `SELECT id, slug FROM tenants WHERE id = ANY($1::uuid[]) ORDER BY slug`;
+      const expected = (await su.query(sql, [ids])).rows;
+      const open = async (first = 'SELECT 1 AS one') => {
+        const tx = new RequestTransaction(dataSource);
+        await tx.setIdentity({ tenantId: null, platform: true });
+        try {
+          await tx.begin(first, [{ sql, params: [ids] }]);
+          const sent = tx.statements;
+          const rows = await tx.query(sql, [ids]); // answered from the opening's rows
+          expect(tx.statements).toBe(sent);
+          const names = (await tx.query<{ name: string; statement: string }>(`SELECT name, statement FROM pg_prepared_statements`)).filter(
+            (p) => p.statement.includes(sql),
+          );
+          return { rows, names };
+        } finally {
+          await tx.finish(true).catch(() => undefined);
+        }
+      };
+      for (let i = 1; i < PREPARE_AFTER; i++) expect(await open()).toEqual({ rows: expected, names: [] });
+      // the opening that prepares it fails after its PREPARE ran: the connection forgets it
+      await expect(open('SELECT 1 / 0 AS never')).rejects.toThrow(/division by zero/);
+      const prepared = await open();
+      expect(prepared.rows).toEqual(expected);
+      expect(prepared.names).toHaveLength(1);
+      expect(prepared.names[0].name).toMatch(/^q_[0-9a-f]{40}$/);
+      // (pg_prepared_statements shows the whole string the PREPARE came in)
+      expect(prepared.names[0].statement.startsWith(`PREPARE ${prepared.names[0].name} AS ${sql};`)).toBe(true);
+      // and from then on executed as prepared, with the same answer
+      expect(await open()).toEqual(prepared);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 
   it('shows nothing when no tenant is set', async () => {

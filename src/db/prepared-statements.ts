@@ -25,7 +25,7 @@ export function preparedName(text: string): string | undefined {
   if (seen.name) return seen.name;
   if (++seen.count < PREPARE_AFTER) return undefined;
   // A name per text (pg refuses one name for two texts); 63 bytes is PostgreSQL's limit.
-  seen.name = `s_${createHash('sha1').update(text).digest('base64url')}`;
+  seen.name = `s_${createHash('sha1').update(text).digest('hex')}`;
   return seen.name;
 }
 
@@ -35,6 +35,17 @@ interface PgClientLike {
 }
 
 const prepared = new WeakSet<object>();
+
+/**
+ * Names of the statements prepared on each connection, both kinds: `s_…` by pg's extended protocol (a
+ * named Parse), `q_…` by an SQL PREPARE in a simple-protocol string. One namespace in PostgreSQL, one cap.
+ */
+const preparedOn = new WeakMap<object, Set<string>>();
+function namesOf(client: object): Set<string> {
+  let names = preparedOn.get(client);
+  if (!names) preparedOn.set(client, (names = new Set()));
+  return names;
+}
 
 /**
  * Sends a parameterized statement the process sends again and again as a named (prepared) statement
@@ -50,7 +61,7 @@ export function prepareRepeatedStatements(client: PgClientLike): void {
   if (prepared.has(client)) return;
   prepared.add(client);
   const query = client.query.bind(client) as QueryFn;
-  const names = new Set<string>();
+  const names = namesOf(client);
   client.query = (...args: unknown[]) => {
     const [text, values] = args;
     if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && args.length === 2) {
@@ -78,4 +89,46 @@ export function prepareRepeatedStatementsOf(dataSource: DataSource): void {
   if (!pool) return;
   for (const client of pool._clients ?? []) prepareRepeatedStatements(client);
   pool.on('connect', prepareRepeatedStatements);
+}
+
+/** A statement of a simple-protocol string, as an EXECUTE of a statement the connection has prepared or will. */
+export interface Executed {
+  /** The statement to send: `EXECUTE q_…(…)`, or `inlined` when the text is not prepared. */
+  text: string;
+  /** A PREPARE to send before it in the same string; recorded with `prepared` once the string succeeded. */
+  prepare?: { name: string; text: string };
+}
+
+/**
+ * `sql` with its parameters inlined as literals (`inlined`), or as an EXECUTE of the same text prepared
+ * on this connection (SQL PREPARE), once the process has sent it PREPARE_AFTER times: a read ahead in
+ * the opening's simple-protocol string is then planned as an extended-protocol statement is, not on
+ * every request (the campaign's by-id read: 0.5 → 0.14 ms of PostgreSQL's CPU). `literals` are the
+ * parameters as SQL literals.
+ */
+export function asExecute(client: object, sql: string, literals: string[], inlined: () => string): Executed {
+  if (!literals.length) return { text: inlined() };
+  const protocolName = preparedName(sql);
+  if (!protocolName) return { text: inlined() };
+  const name = `q_${protocolName.slice(2)}`;
+  const execute = `EXECUTE ${name}(${literals.join(', ')})`;
+  const names = namesOf(client);
+  if (names.has(name)) return { text: execute };
+  if (names.size >= PREPARED_PER_CONNECTION) return { text: inlined() };
+  return { text: execute, prepare: { name, text: `PREPARE ${name} AS ${sql}` } };
+}
+
+/** The string carrying `prepares` succeeded: the connection holds them. */
+export function recordPrepared(client: object, prepares: { name: string }[]): void {
+  const names = namesOf(client);
+  for (const p of prepares) names.add(p.name);
+}
+
+/**
+ * The string carrying `prepares` failed: which of them PostgreSQL ran is unknown (a PREPARE is the
+ * session's, and stays when the transaction it ran in rolls back), so each is deallocated if present,
+ * outside any transaction, and the next use prepares it again.
+ */
+export async function forgetPrepared(client: { query(text: string): Promise<unknown> }, prepares: { name: string }[]): Promise<void> {
+  for (const p of prepares) await client.query(`DEALLOCATE ${p.name}`).catch(() => undefined);
 }

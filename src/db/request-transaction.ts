@@ -3,6 +3,7 @@ import { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral,
 import { Kept } from './kept';
 import { oneAtATime } from './one-at-a-time';
 import { sideChannel } from './side-channel';
+import { asExecute, forgetPrepared, recordPrepared } from './prepared-statements';
 
 /** The pg client under TypeORM's query runner: a simple-protocol string of several statements answers one result each. */
 interface PgClient {
@@ -175,9 +176,31 @@ export class RequestTransaction {
         ];
         this.statements += statements.length + ahead.length;
         this.roundTrips++;
-        const opened = (await client.query([...statements, ...ahead.map((a) => inlined(a.sql, a.params))].join(';\n'))) as unknown as {
-          rows: Record<string, unknown>[];
-        }[];
+        const reads = ahead.map((a) =>
+          asExecute(
+            client,
+            a.sql,
+            a.params.map((p) => literal(p)),
+            () => inlined(a.sql, a.params),
+          ),
+        );
+        // PREPAREs first: the results of BEGIN, the settings, `first` and the reads stay the last ones
+        const prepares = reads.flatMap((r) => (r.prepare ? [r.prepare] : []));
+        let opened: { rows: Record<string, unknown>[] }[];
+        try {
+          opened = (await client.query(
+            [...prepares.map((p) => p.text), ...statements, ...reads.map((r) => r.text)].join(';\n'),
+          )) as unknown as {
+            rows: Record<string, unknown>[];
+          }[];
+        } catch (error) {
+          if (prepares.length) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            await forgetPrepared(client, prepares);
+          }
+          throw error;
+        }
+        recordPrepared(client, prepares);
         // TypeORM's own bookkeeping of the transaction it did not start (commit, rollback, nested saves)
         Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
         if (first) firstRows = opened[opened.length - 1 - ahead.length].rows;
