@@ -55,6 +55,8 @@ export interface Config {
   introspection: boolean;
   bodyLimit: string;
   logQueries: boolean;
+  /** Repeated statements prepared on each connection (PREPARED_STATEMENTS, default true; false behind a transaction-mode pooler). */
+  preparedStatements: boolean;
   /** Bearer token of /metrics (METRICS_TOKEN); without one there is no /metrics. */
   metricsToken?: string;
   /** pino level of the request log (LOG_LEVEL): fatal, error, warn, info, debug, trace or silent. */
@@ -299,6 +301,7 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: !production,
     bodyLimit,
     logQueries: boolVar(env, 'LOG_QUERIES', false),
+    preparedStatements: boolVar(env, 'PREPARED_STATEMENTS', true),
     logLevel: logLevelVar(env),
     logFormat: logFormatVar(env, production),
     metricsToken: metricsTokenVar(env),

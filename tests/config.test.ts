@@ -11,7 +11,17 @@ describe('configuration', () => {
   it('runs with no environment at all (development defaults, generated JWT secret kept in DATA_DIR)', () => {
     const dir = dataDir();
     const config = loadConfig({ DATA_DIR: dir });
-    expect(config).toMatchObject({ port: 4000, production: false, seedDemo: true, graphiql: true, databaseUrl: undefined });
+    expect(config).toMatchObject({
+      port: 4000,
+      production: false,
+      seedDemo: true,
+      graphiql: true,
+      databaseUrl: undefined,
+      preparedStatements: true,
+    });
+    // off behind a transaction-mode pooler
+    expect(loadConfig({ DATA_DIR: dir, PREPARED_STATEMENTS: 'false' }).preparedStatements).toBe(false);
+    expect(() => loadConfig({ DATA_DIR: dir, PREPARED_STATEMENTS: 'sometimes' })).toThrow(/^PREPARED_STATEMENTS must be true or false/);
     expect(config.jwt.algorithm).toBe('HS256');
     const secret = readFileSync(path.join(dir, 'jwt-secret'), 'utf8');
     expect(secret.length).toBeGreaterThanOrEqual(32);

@@ -1,5 +1,10 @@
 import { Client } from 'pg';
-import { PREPARE_AFTER, PREPARED_PER_CONNECTION, prepareRepeatedStatements } from '../src/db/prepared-statements';
+import {
+  PREPARE_AFTER,
+  PREPARED_PER_CONNECTION,
+  prepareRepeatedStatements,
+  prepareRepeatedStatementsOf,
+} from '../src/db/prepared-statements';
 import { TestServer, startTestServer } from './helpers/server';
 import { withTransaction, RequestTransaction } from '../src/db/request-transaction';
 import { createDataSource } from '../src/db/data-source';
@@ -358,6 +363,7 @@ describe('row-level security', () => {
     const { user, host, port, database } = su as unknown as { user: string; host: string; port: number; database: string };
     const dataSource = createDataSource(`postgres://${user}@${host}:${port}/${database}`, { poolSize: 1 }); // one connection
     await dataSource.initialize();
+    prepareRepeatedStatementsOf(dataSource);
     try {
       const ids = tenants.map((t) => t.id);
       const sql = `SELECT id, slug FROM tenants WHERE id = ANY($1::uuid[]) ORDER BY slug`;

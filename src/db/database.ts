@@ -99,7 +99,7 @@ export async function openDatabase(
       const pool = createDataSource(appUrl, { logging: config.logQueries ? ['query'] : false });
       await pool.initialize();
       keepClientErrorsHandled(pool);
-      prepareRepeatedStatementsOf(pool);
+      if (config.preparedStatements) prepareRepeatedStatementsOf(pool);
       try {
         await options.whileLocked?.(pool);
       } catch (error) {

@@ -55,11 +55,14 @@ function namesOf(client: object): Set<string> {
  * (the opening's simple-protocol string, BEGIN, COMMIT) and texts seen fewer than PREPARE_AFTER times
  * (one-off texts with literals in them) run unnamed as before; a connection prepares at most
  * PREPARED_PER_CONNECTION texts. Prepared statements are the session's, not the transaction's: a
- * rollback keeps them, and pg records one as prepared only once PostgreSQL has parsed it.
+ * rollback keeps them, and pg records one as prepared only once PostgreSQL has parsed it. Off with
+ * PREPARED_STATEMENTS=false, behind a pooler that hands a transaction any server connection (PgBouncer in
+ * transaction mode: before 1.21 it keeps no protocol-level statement, and no version keeps an SQL PREPARE).
  */
 export function prepareRepeatedStatements(client: PgClientLike): void {
   if (prepared.has(client)) return;
   prepared.add(client);
+  namesOf(client);
   const query = client.query.bind(client) as QueryFn;
   const names = namesOf(client);
   client.query = (...args: unknown[]) => {
@@ -107,7 +110,8 @@ export interface Executed {
  * parameters as SQL literals.
  */
 export function asExecute(client: object, sql: string, literals: string[], inlined: () => string): Executed {
-  if (!literals.length) return { text: inlined() };
+  // only on a connection that prepares (PREPARED_STATEMENTS; prepareRepeatedStatements)
+  if (!literals.length || !preparedOn.has(client)) return { text: inlined() };
   const protocolName = preparedName(sql);
   if (!protocolName) return { text: inlined() };
   const name = `q_${protocolName.slice(2)}`;
