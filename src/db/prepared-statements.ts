@@ -12,11 +12,15 @@ interface Usage {
   name?: string;
 }
 
+/** The longest text prepared: the app's statements are a few kilobytes; the usage map keeps texts as keys. */
+const LONGEST = 20_000;
+
 /** How often each parameterized text was sent (bounded: texts built with literals in them come and go). */
-const usage = new Kept<Usage>(4000);
+const usage = new Kept<Usage>(1000);
 
 /** The statement name for `text` once it has been sent often enough to be worth preparing. */
 export function preparedName(text: string): string | undefined {
+  if (text.length > LONGEST) return undefined;
   let seen = usage.get(text);
   if (!seen) {
     seen = { count: 0 };
