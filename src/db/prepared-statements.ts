@@ -66,7 +66,6 @@ function namesOf(client: object): Set<string> {
 export function prepareRepeatedStatements(client: PgClientLike): void {
   if (prepared.has(client)) return;
   prepared.add(client);
-  namesOf(client);
   const query = client.query.bind(client) as QueryFn;
   const names = namesOf(client);
   client.query = (...args: unknown[]) => {
@@ -102,7 +101,7 @@ export function prepareRepeatedStatementsOf(dataSource: DataSource): void {
 export interface Executed {
   /** The statement to send: `EXECUTE q_…(…)`, or `inlined` when the text is not prepared. */
   text: string;
-  /** A PREPARE to send before it in the same string; recorded with `prepared` once the string succeeded. */
+  /** A PREPARE to send before it in the same string; recorded with `recordPrepared` once the string succeeded. */
   prepare?: { name: string; text: string };
 }
 

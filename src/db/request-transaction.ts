@@ -184,8 +184,9 @@ export class RequestTransaction {
             () => inlined(a.sql, a.params),
           ),
         );
-        // PREPAREs first: the results of BEGIN, the settings, `first` and the reads stay the last ones
-        const prepares = reads.flatMap((r) => (r.prepare ? [r.prepare] : []));
+        // PREPAREs first: the results of BEGIN, the settings, `first` and the reads stay the last ones; each
+        // once (two reads of one text prepare it once)
+        const prepares = [...new Map(reads.flatMap((r) => (r.prepare ? [[r.prepare.name, r.prepare] as const] : []))).values()];
         let opened: { rows: Record<string, unknown>[] }[];
         try {
           opened = (await client.query(
