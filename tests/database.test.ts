@@ -400,6 +400,24 @@ describe('row-level security', () => {
     }
   });
 
+  it('prepares nothing in the opening on a connection that does not prepare (PREPARED_STATEMENTS=false)', async () => {
+    const dataSource = createDataSource(server.config.databaseUrl!, { poolSize: 1 }); // one connection, never prepareRepeatedStatementsOf
+    await dataSource.initialize();
+    try {
+      const sql = `SELECT slug FROM tenants WHERE id = ANY($1::uuid[]) ORDER BY slug`;
+      for (let i = 0; i < PREPARE_AFTER + 3; i++) {
+        const tx = new RequestTransaction(dataSource);
+        await tx.setIdentity({ tenantId: null, platform: true });
+        await tx.begin('SELECT 1 AS one', [{ sql, params: [tenants.map((t) => t.id)] }]);
+        expect((await tx.query<{ slug: string }>(sql, [tenants.map((t) => t.id)])).length).toBe(tenants.length);
+        expect(await tx.query(`SELECT name FROM pg_prepared_statements`)).toEqual([]);
+        await tx.finish(true);
+      }
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
   it('shows nothing when no tenant is set', async () => {
     await withTransaction(server.database.dataSource, {}, async (tx) => {
       for (const table of [...tables, 'tenants', 'platform_operators']) {

@@ -38,18 +38,12 @@ interface PgClientLike {
   query: QueryFn;
 }
 
-const prepared = new WeakSet<object>();
-
 /**
- * Names of the statements prepared on each connection, both kinds: `s_…` by pg's extended protocol (a
- * named Parse), `q_…` by an SQL PREPARE in a simple-protocol string. One namespace in PostgreSQL, one cap.
+ * Names of the statements prepared on each connection that prepares (prepareRepeatedStatements), both
+ * kinds: `s_…` by pg's extended protocol (a named Parse), `q_…` by an SQL PREPARE in a simple-protocol
+ * string. One namespace in PostgreSQL, one cap. A connection without an entry prepares nothing.
  */
 const preparedOn = new WeakMap<object, Set<string>>();
-function namesOf(client: object): Set<string> {
-  let names = preparedOn.get(client);
-  if (!names) preparedOn.set(client, (names = new Set()));
-  return names;
-}
 
 /**
  * Sends a parameterized statement the process sends again and again as a named (prepared) statement
@@ -64,10 +58,10 @@ function namesOf(client: object): Set<string> {
  * transaction mode: before 1.21 it keeps no protocol-level statement, and no version keeps an SQL PREPARE).
  */
 export function prepareRepeatedStatements(client: PgClientLike): void {
-  if (prepared.has(client)) return;
-  prepared.add(client);
+  if (preparedOn.has(client)) return;
+  const names = new Set<string>();
+  preparedOn.set(client, names);
   const query = client.query.bind(client) as QueryFn;
-  const names = namesOf(client);
   client.query = (...args: unknown[]) => {
     const [text, values] = args;
     if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && args.length === 2) {
@@ -97,45 +91,36 @@ export function prepareRepeatedStatementsOf(dataSource: DataSource): void {
   pool.on('connect', prepareRepeatedStatements);
 }
 
-/** A statement of a simple-protocol string, as an EXECUTE of a statement the connection has prepared or will. */
-export interface Executed {
-  /** The statement to send: `EXECUTE q_…(…)`, or `inlined` when the text is not prepared. */
-  text: string;
-  /** A PREPARE to send before it in the same string; recorded with `recordPrepared` once the string succeeded. */
-  prepare?: { name: string; text: string };
-}
-
 /**
- * `sql` with its parameters inlined as literals (`inlined`), or as an EXECUTE of the same text prepared
- * on this connection (SQL PREPARE), once the process has sent it PREPARE_AFTER times: a read ahead in
- * the opening's simple-protocol string is then planned as an extended-protocol statement is, not on
- * every request (the campaign's by-id read: 0.5 → 0.14 ms of PostgreSQL's CPU). `literals` are the
- * parameters as SQL literals.
+ * How a read ahead in the opening's simple-protocol string (its parameters otherwise inlined as
+ * literals) goes on this connection: as `EXECUTE name(…)` of the same text prepared by an SQL PREPARE,
+ * once the process has sent it PREPARE_AFTER times, so it is planned as an extended-protocol statement
+ * is and not on every request (the campaign's by-id read: 0.5 → 0.14 ms of PostgreSQL's CPU). `prepare`:
+ * the PREPARE to send before it in the same string, recorded with `recordPrepared` once the string
+ * succeeded. Undefined: inline it (no parameters, a connection that does not prepare, or not yet).
  */
-export function asExecute(client: object, sql: string, literals: string[], inlined: () => string): Executed {
-  // only on a connection that prepares (PREPARED_STATEMENTS; prepareRepeatedStatements)
-  if (!literals.length || !preparedOn.has(client)) return { text: inlined() };
+export function executeAs(client: object, sql: string, parameters: number): { name: string; prepare?: string } | undefined {
+  const names = preparedOn.get(client);
+  if (!parameters || !names) return undefined;
   const protocolName = preparedName(sql);
-  if (!protocolName) return { text: inlined() };
+  if (!protocolName) return undefined;
   const name = `q_${protocolName.slice(2)}`;
-  const execute = `EXECUTE ${name}(${literals.join(', ')})`;
-  const names = namesOf(client);
-  if (names.has(name)) return { text: execute };
-  if (names.size >= PREPARED_PER_CONNECTION) return { text: inlined() };
-  return { text: execute, prepare: { name, text: `PREPARE ${name} AS ${sql}` } };
+  if (names.has(name)) return { name };
+  if (names.size >= PREPARED_PER_CONNECTION) return undefined;
+  return { name, prepare: `PREPARE ${name} AS ${sql}` };
 }
 
-/** The string carrying `prepares` succeeded: the connection holds them. */
-export function recordPrepared(client: object, prepares: { name: string }[]): void {
-  const names = namesOf(client);
-  for (const p of prepares) names.add(p.name);
+/** The string carrying the PREPAREs of `names` succeeded: the connection holds them. */
+export function recordPrepared(client: object, names: string[]): void {
+  const held = preparedOn.get(client);
+  for (const name of names) held?.add(name);
 }
 
 /**
- * The string carrying `prepares` failed: which of them PostgreSQL ran is unknown (a PREPARE is the
+ * The string carrying the PREPAREs of `names` failed: which of them PostgreSQL ran is unknown (a PREPARE is the
  * session's, and stays when the transaction it ran in rolls back), so each is deallocated if present,
  * outside any transaction, and the next use prepares it again.
  */
-export async function forgetPrepared(client: { query(text: string): Promise<unknown> }, prepares: { name: string }[]): Promise<void> {
-  for (const p of prepares) await client.query(`DEALLOCATE ${p.name}`).catch(() => undefined);
+export async function forgetPrepared(client: { query(text: string): Promise<unknown> }, names: string[]): Promise<void> {
+  for (const name of names) await client.query(`DEALLOCATE ${name}`).catch(() => undefined);
 }

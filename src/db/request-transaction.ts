@@ -3,7 +3,7 @@ import { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral,
 import { Kept } from './kept';
 import { oneAtATime } from './one-at-a-time';
 import { sideChannel } from './side-channel';
-import { asExecute, forgetPrepared, recordPrepared } from './prepared-statements';
+import { executeAs, forgetPrepared, recordPrepared } from './prepared-statements';
 
 /** The pg client under TypeORM's query runner: a simple-protocol string of several statements answers one result each. */
 interface PgClient {
@@ -138,6 +138,8 @@ export class RequestTransaction {
     this.opening = (async () => {
       const runner = this.dataSource.createQueryRunner();
       const client = (await runner.connect()) as PgClient;
+      /** Statements the opening's string prepares: deallocated if it fails (which of them ran is unknown). */
+      let preparing: string[] = [];
       try {
         // One connection serves every resolver of the request: queue statements instead of handing the
         // pg client a second query while one is running (deprecated in pg 8, removed in pg 9).
@@ -176,32 +178,20 @@ export class RequestTransaction {
         ];
         this.statements += statements.length + ahead.length;
         this.roundTrips++;
-        const reads = ahead.map((a) =>
-          asExecute(
-            client,
-            a.sql,
-            a.params.map((p) => literal(p)),
-            () => inlined(a.sql, a.params),
-          ),
-        );
+        const reads = ahead.map((a) => {
+          const prepared = executeAs(client, a.sql, a.params.length);
+          if (!prepared) return { text: inlined(a.sql, a.params) };
+          return { text: `EXECUTE ${prepared.name}(${a.params.map(literal).join(', ')})`, name: prepared.name, prepare: prepared.prepare };
+        });
         // PREPAREs first: the results of BEGIN, the settings, `first` and the reads stay the last ones; each
         // once (two reads of one text prepare it once)
-        const prepares = [...new Map(reads.flatMap((r) => (r.prepare ? [[r.prepare.name, r.prepare] as const] : []))).values()];
-        let opened: { rows: Record<string, unknown>[] }[];
-        try {
-          opened = (await client.query(
-            [...prepares.map((p) => p.text), ...statements, ...reads.map((r) => r.text)].join(';\n'),
-          )) as unknown as {
-            rows: Record<string, unknown>[];
-          }[];
-        } catch (error) {
-          if (prepares.length) {
-            await client.query('ROLLBACK').catch(() => undefined);
-            await forgetPrepared(client, prepares);
-          }
-          throw error;
-        }
-        recordPrepared(client, prepares);
+        const prepares = new Map(reads.flatMap((r) => (r.name && r.prepare ? [[r.name, r.prepare] as const] : [])));
+        preparing = [...prepares.keys()];
+        const opened = (await client.query([...prepares.values(), ...statements, ...reads.map((r) => r.text)].join(';\n'))) as unknown as {
+          rows: Record<string, unknown>[];
+        }[];
+        recordPrepared(client, preparing);
+        preparing = [];
         // TypeORM's own bookkeeping of the transaction it did not start (commit, rollback, nested saves)
         Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
         if (first) firstRows = opened[opened.length - 1 - ahead.length].rows;
@@ -211,6 +201,7 @@ export class RequestTransaction {
       } catch (error) {
         // never hand the pool a connection inside a transaction
         await client.query('ROLLBACK').catch(() => undefined);
+        await forgetPrepared(client, preparing);
         await runner.release().catch(() => undefined);
         throw error;
       }
