@@ -26,7 +26,7 @@ export interface ExtraTarget {
 export async function measureExtras(
   baseUrl: string,
   token: string,
-  options: { duration: number; pid?: number; smoke: boolean; orgs: number },
+  options: { duration: number; pid?: number; smoke: boolean; orgs: number; database?: string },
 ): Promise<{ rows: ExtraRow[]; targets: ExtraTarget[]; tasks: number }> {
   const body = JSON.stringify({ query: Q_TASKS_FIRST_PAGE });
   const spec: RequestSpec = {
@@ -57,7 +57,7 @@ export async function measureExtras(
     rows.push({
       label: 'tasks: first page (root admin)',
       connections,
-      result: await load(target, { connections, seconds: options.duration, pid: options.pid }),
+      result: await load(target, { connections, seconds: options.duration, pid: options.pid, database: options.database }),
     });
   }
   const p50 = rows[0].result.p50;

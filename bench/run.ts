@@ -44,6 +44,8 @@ interface Options {
   node: 'system' | '22' | '24';
   /** --ops: only these operations, no extra cells, no soak, no result files (a quick look while working). */
   only: OpId[] | null;
+  /** --ops …,tasks: the tasks cell of ours alone too. */
+  onlyTasks: boolean;
   smallTenants: number;
   smallOrgs: number;
   scoreBudget: number;
@@ -71,9 +73,10 @@ function parseArgs(argv: string[]): Options {
   const duration = Number(value('--duration') ?? (smoke ? 1 : 7));
   if (!(duration > 0 && duration <= 300)) throw new Error('--duration must be between 0 and 300 seconds');
   const opsArg = value('--ops');
-  const only = opsArg === undefined ? null : opsArg.split(',').map((o) => o.trim());
-  const unknownOp = only?.find((o) => !OPS.some((op) => op.id === o));
-  if (unknownOp !== undefined) throw new Error(`--ops: unknown operation ${unknownOp} (${OPS.map((o) => o.id).join(', ')})`);
+  const named = opsArg === undefined ? null : opsArg.split(',').map((o) => o.trim());
+  const unknownOp = named?.find((o) => o !== 'tasks' && !OPS.some((op) => op.id === o));
+  if (unknownOp !== undefined) throw new Error(`--ops: unknown operation ${unknownOp} (${OPS.map((o) => o.id).join(', ')}, tasks)`);
+  const only = named && named.filter((o) => o !== 'tasks');
   const node = value('--node') ?? 'system';
   if (node !== 'system' && node !== '22' && node !== '24') throw new Error('--node must be system, 22 or 24');
   const soakSeconds = only ? 0 : Number(value('--soak') ?? (smoke ? 0 : 180));
@@ -86,6 +89,7 @@ function parseArgs(argv: string[]): Options {
     cpuProf: argv.includes('--cpu-prof'),
     node,
     only: only as OpId[] | null,
+    onlyTasks: !!named?.includes('tasks'),
     // 41: one superior and the 40 subordinates of the consolidated view's cell (issue 18)
     smallTenants: smoke ? 3 : 41,
     smallOrgs: smoke ? 200 : 500,
@@ -430,6 +434,21 @@ async function main(): Promise<void> {
     }
   }
 
+  if (options.only && options.onlyTasks) {
+    await quiesce();
+    await waitQuiet();
+    const tasks = await measureExtras(oursUrl, token, {
+      duration: options.duration,
+      pid: oursPid,
+      smoke: options.smoke,
+      orgs: options.orgs,
+      database: cluster.database,
+    });
+    for (const r of tasks.rows)
+      log(
+        `  ${r.label.padEnd(26)} c=${String(r.connections).padEnd(2)} ours ${r.result.rps.toFixed(0)} req/s p50 ${r.result.p50.toFixed(2)} p99 ${r.result.p99.toFixed(2)} cpu ${r.result.cpuPerRequest.toFixed(2)}+${(r.result.dbCpuPerRequest ?? NaN).toFixed(2)}`,
+      );
+  }
   if (options.only) {
     log(`\n--ops ${options.only.join(',')}: no other cells, no soak, no result files (${((Date.now() - started) / 60000).toFixed(1)} min)`);
     return;

@@ -128,7 +128,7 @@ describe('viewer.tasks: what each user must act on', () => {
   const has = async (token: string, prefix: string) => (await linesOf(token)).some((l) => l.startsWith(prefix));
 
   beforeAll(async () => {
-    server = await startTestServer({ campaigns: true });
+    server = await startTestServer({ campaigns: true, env: { EXPOSE_STATEMENT_COUNT: 'true' } });
     su = await server.superuser();
     t = await tokens(server, 'jtj', ROLES);
     szjg = await tokens(server, 'szjg', ['admin', 'supervisor', 'secretary', 'member'] as const);
@@ -191,6 +191,34 @@ describe('viewer.tasks: what each user must act on', () => {
         expect(total).toBe(tasks.length);
         expect(counts.reduce((s, c) => s + c.count, 0)).toBe(tasks.length);
       }
+    });
+
+    it('counts once when a screen asks taskCounts and totalCount together; a different filter counts on its own', async () => {
+      const run = async (query: string, variables: Record<string, unknown> = {}) => {
+        const res = await fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${t.admin}` },
+          body: JSON.stringify({ query, variables }),
+        });
+        const body = (await res.json()) as any;
+        if (body.errors) throw new Error(JSON.stringify(body.errors));
+        return { statements: Number(res.headers.get('x-sql-statements')), data: body.data.viewer };
+      };
+      const sum = (counts: { count: number }[]) => counts.reduce((s, c) => s + c.count, 0);
+      const page = `tasks(first: 3) { totalCount nodes { id } }`;
+      const alone = await run(`{ viewer { ${page} } }`);
+      const both = await run(`{ viewer { taskCounts { count } ${page} } }`);
+      expect(alone.statements).toBeGreaterThan(0);
+      expect(both.statements).toBe(alone.statements);
+      expect(both.data.tasks.totalCount).toBe(sum(both.data.taskCounts));
+      expect(both.data.tasks.totalCount).toBe((await tasksOf(t.admin)).total);
+      // the subtree's counts are another statement, and count only the subtree
+      const scoped = await run(`query($orgId: ID) { viewer { taskCounts(orgId: $orgId) { count } ${page} } }`, {
+        orgId: ids['市公交集团党委'],
+      });
+      expect(scoped.statements).toBe(alone.statements + 2); // the org's lookup and the subtree's count
+      expect(sum(scoped.data.taskCounts)).toBe((await tasksOf(t.admin, { orgId: ids['市公交集团党委'] })).total);
+      expect(sum(scoped.data.taskCounts)).toBeLessThan(scoped.data.tasks.totalCount);
     });
 
     it('pages by a cursor: two at a time gives the same list as one page, across kinds and due days', async () => {
