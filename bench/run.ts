@@ -42,9 +42,9 @@ interface Options {
   cpuProf: boolean;
   /** --node: the Node.js our server and the floor run on (system, 22 or 24); the peer always runs on 22. */
   node: 'system' | '22' | '24';
-  /** --ops: only these operations, no extra cells, no soak, no result files (a quick look while working). */
+  /** --ops: only these operations, no extra cells, no soak (unless named), no result files (a quick look while working). */
   only: OpId[] | null;
-  /** --ops …,tasks: the tasks cell of ours alone too. */
+  /** --ops …,tasks: the tasks cell of ours alone too (…,soak: the memory soak too). */
   onlyTasks: boolean;
   smallTenants: number;
   smallOrgs: number;
@@ -74,12 +74,12 @@ function parseArgs(argv: string[]): Options {
   if (!(duration > 0 && duration <= 300)) throw new Error('--duration must be between 0 and 300 seconds');
   const opsArg = value('--ops');
   const named = opsArg === undefined ? null : opsArg.split(',').map((o) => o.trim());
-  const unknownOp = named?.find((o) => o !== 'tasks' && !OPS.some((op) => op.id === o));
-  if (unknownOp !== undefined) throw new Error(`--ops: unknown operation ${unknownOp} (${OPS.map((o) => o.id).join(', ')}, tasks)`);
-  const only = named && named.filter((o) => o !== 'tasks');
+  const unknownOp = named?.find((o) => o !== 'tasks' && o !== 'soak' && !OPS.some((op) => op.id === o));
+  if (unknownOp !== undefined) throw new Error(`--ops: unknown operation ${unknownOp} (${OPS.map((o) => o.id).join(', ')}, tasks, soak)`);
+  const only = named && named.filter((o) => o !== 'tasks' && o !== 'soak');
   const node = value('--node') ?? 'system';
   if (node !== 'system' && node !== '22' && node !== '24') throw new Error('--node must be system, 22 or 24');
-  const soakSeconds = only ? 0 : Number(value('--soak') ?? (smoke ? 0 : 180));
+  const soakSeconds = only && !named?.includes('soak') ? 0 : Number(value('--soak') ?? (smoke ? 0 : 180));
   return {
     orgs,
     smoke,
@@ -434,6 +434,53 @@ async function main(): Promise<void> {
     }
   }
 
+  // 5. Memory soak: one long mixed run against our server, RSS every second.
+  const measureSoak = async (): Promise<Soak> => {
+    await refreshVersions();
+    const mixed = OPS.map((o) => make('ours', o.id));
+    let i = 0;
+    const target: LoadTarget = { baseUrl: oursUrl, next: () => mixed[i++ % mixed.length].next() };
+    const samples: { t: number; rss: number }[] = [];
+    const connections = 32;
+    await quiesce();
+    const mark = foreign.mark();
+    const result = await load(target, {
+      connections,
+      seconds: options.soakSeconds,
+      pid: oursPid,
+      sampleEveryMs: 1000,
+      onSample: (t, rss) => samples.push({ t, rss }),
+    });
+    const soakForeign = foreign.since(mark);
+    // judged after a warm-up of the same load: the kept stores fill to their bounds and the heap grows to
+    // its working size in the first ~40 s (a 240 s soak at 5,000 orgs: 321 → 380 MB by 40 s, then 374–390 MB)
+    const warmup = Math.min(60, Math.round(options.soakSeconds / 3));
+    const after = samples.filter((s) => s.t >= warmup);
+    const from10 = samples.filter((s) => s.t >= 10);
+    const floors: { t: number; rss: number }[] = [];
+    for (let t = warmup; t + 30 <= options.soakSeconds + 1; t += 30) {
+      const window = samples.filter((s) => s.t >= t && s.t < t + 30);
+      if (window.length) floors.push(window.reduce((a, b) => (b.rss < a.rss ? b : a)));
+    }
+    const soak: Soak = {
+      seconds: options.soakSeconds,
+      connections,
+      samples,
+      start: samples[0]?.rss ?? NaN,
+      end: samples[samples.length - 1]?.rss ?? NaN,
+      max: Math.max(...samples.map((s) => s.rss)),
+      warmup,
+      slope: slope(after.length >= 2 ? after : samples),
+      slopeFrom10: slope(from10.length >= 2 ? from10 : samples),
+      floors: floors.map((x) => x.rss),
+      floorSlope: slope(floors),
+      requests: result.requests,
+      errors: result.errors,
+      foreignCores: soakForeign,
+    };
+    log(`  ${soakLine(soak)}`);
+    return soak;
+  };
   if (options.only && options.onlyTasks) {
     await quiesce();
     await waitQuiet();
@@ -449,6 +496,7 @@ async function main(): Promise<void> {
         `  ${r.label.padEnd(26)} c=${String(r.connections).padEnd(2)} ours ${r.result.rps.toFixed(0)} req/s p50 ${r.result.p50.toFixed(2)} p99 ${r.result.p99.toFixed(2)} cpu ${r.result.cpuPerRequest.toFixed(2)}+${(r.result.dbCpuPerRequest ?? NaN).toFixed(2)}`,
       );
   }
+  if (options.only && options.soakSeconds > 0) await measureSoak();
   if (options.only) {
     log(`\n--ops ${options.only.join(',')}: no other cells, no soak, no result files (${((Date.now() - started) / 60000).toFixed(1)} min)`);
     return;
@@ -486,53 +534,7 @@ async function main(): Promise<void> {
     );
   await quiesce();
 
-  // 5. Memory soak: one long mixed run against our server, RSS every second.
-  let soak: Soak | null = null;
-  if (options.soakSeconds > 0) {
-    await refreshVersions();
-    const mixed = OPS.map((o) => make('ours', o.id));
-    let i = 0;
-    const target: LoadTarget = { baseUrl: oursUrl, next: () => mixed[i++ % mixed.length].next() };
-    const samples: { t: number; rss: number }[] = [];
-    const connections = 32;
-    await quiesce();
-    const mark = foreign.mark();
-    const result = await load(target, {
-      connections,
-      seconds: options.soakSeconds,
-      pid: oursPid,
-      sampleEveryMs: 1000,
-      onSample: (t, rss) => samples.push({ t, rss }),
-    });
-    const soakForeign = foreign.since(mark);
-    // judged after a warm-up of the same load: the kept stores fill to their bounds and the heap grows to
-    // its working size in the first ~40 s (a 240 s soak at 5,000 orgs: 321 → 380 MB by 40 s, then 374–390 MB)
-    const warmup = Math.min(60, Math.round(options.soakSeconds / 3));
-    const after = samples.filter((s) => s.t >= warmup);
-    const from10 = samples.filter((s) => s.t >= 10);
-    const floors: { t: number; rss: number }[] = [];
-    for (let t = warmup; t + 30 <= options.soakSeconds + 1; t += 30) {
-      const window = samples.filter((s) => s.t >= t && s.t < t + 30);
-      if (window.length) floors.push(window.reduce((a, b) => (b.rss < a.rss ? b : a)));
-    }
-    soak = {
-      seconds: options.soakSeconds,
-      connections,
-      samples,
-      start: samples[0]?.rss ?? NaN,
-      end: samples[samples.length - 1]?.rss ?? NaN,
-      max: Math.max(...samples.map((s) => s.rss)),
-      warmup,
-      slope: slope(after.length >= 2 ? after : samples),
-      slopeFrom10: slope(from10.length >= 2 ? from10 : samples),
-      floors: floors.map((x) => x.rss),
-      floorSlope: slope(floors),
-      requests: result.requests,
-      errors: result.errors,
-      foreignCores: soakForeign,
-    };
-    log(`  ${soakLine(soak)}`);
-  }
+  const soak: Soak | null = options.soakSeconds > 0 ? await measureSoak() : null;
   const totalSeconds = (Date.now() - started) / 1000;
 
   // 6. Targets and report.
