@@ -118,15 +118,50 @@ export function rssMb(pid: number): number {
   }
 }
 
-/** CPU time (user + system) a process has used so far, in ms. */
-export function cpuMs(pid: number): number {
+/** What the bench reads of a process's /proc/<pid>/stat; CPU times in ms. */
+interface ProcStat {
+  name: string;
+  parent: number;
+  /** user + system */
+  cpu: number;
+  /** cutime + cstime: the children it has reaped */
+  reaped: number;
+}
+
+const TICK_MS = 10; // USER_HZ 100 on Linux
+
+/** A process's stat, or undefined once it is gone. */
+function procStat(pid: number | string): ProcStat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    return {
+      name: stat.slice(stat.indexOf('(') + 1, close),
+      parent: Number(fields[1]),
+      cpu: (Number(fields[11]) + Number(fields[12])) * TICK_MS,
+      reaped: (Number(fields[13]) + Number(fields[14])) * TICK_MS,
+    };
   } catch {
-    return NaN;
+    return undefined;
   }
+}
+
+/** A PostgreSQL backend serving `database` (its command line names the database between spaces). */
+function servesDatabase(pid: number | string, database: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${database} `);
+  } catch {
+    return false;
+  }
+}
+
+/** The pids under /proc. */
+const pids = () => readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+
+/** CPU time (user + system) a process has used so far, in ms. */
+export function cpuMs(pid: number): number {
+  return procStat(pid)?.cpu ?? NaN;
 }
 
 /**
@@ -140,18 +175,11 @@ export function databaseCpu(database: string): { mark(): DbCpuMark; since(mark: 
   const read = (): DbCpuMark => {
     const backends = new Map<number, number>();
     const postgres = new Map<number, { parent: number; reaped: number }>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        if (!stat.includes('(postgres)')) continue;
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        postgres.set(Number(entry), { parent: Number(fields[1]), reaped: (Number(fields[13]) + Number(fields[14])) * 10 });
-        if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(` ${database} `)) continue;
-        backends.set(Number(entry), (Number(fields[11]) + Number(fields[12])) * 10);
-      } catch {
-        /* gone */
-      }
+    for (const entry of pids()) {
+      const stat = procStat(entry);
+      if (stat?.name !== 'postgres') continue;
+      postgres.set(Number(entry), { parent: stat.parent, reaped: stat.reaped });
+      if (servesDatabase(entry, database)) backends.set(Number(entry), stat.cpu);
     }
     // postmasters: postgres processes whose parent is not one
     const reaped = new Map<number, number>();
@@ -198,29 +226,25 @@ export async function httpOk(url: string, init?: RequestInit): Promise<boolean> 
  * test run beside the bench on this 2-core machine shows up here, and its cells are flagged.
  */
 export function foreignCpu(database: string): { mark(): CpuMark; since(mark: CpuMark): number } {
-  const TICKS = 100; // USER_HZ on Linux
+  /** The machine's busy time, ms. */
   const machineBusy = (): number => {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
     const [user, nice, system, , , , , steal] = line;
-    return user + nice + system + (steal || 0);
+    return (user + nice + system + (steal || 0)) * TICK_MS;
   };
+  /** The bench's processes' busy time, ms. */
   const benchBusy = (): number => {
     const parent = new Map<number, number>();
     const cpu = new Map<number, number>();
     const ours = new Set<number>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
+    for (const entry of pids()) {
       const pid = Number(entry);
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        parent.set(pid, Number(fields[1]));
-        // utime + stime, plus cutime + cstime: the reaped children (pool connections that closed in the window).
-        cpu.set(pid, Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]));
-        if (stat.includes('(postgres)') && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(database)) ours.add(pid);
-      } catch {
-        /* gone */
-      }
+      const stat = procStat(pid);
+      if (!stat) continue;
+      parent.set(pid, stat.parent);
+      // plus the reaped children (pool connections that closed in the window)
+      cpu.set(pid, stat.cpu + stat.reaped);
+      if (stat.name === 'postgres' && servesDatabase(pid, database)) ours.add(pid);
     }
     let total = 0;
     for (const [pid, ticks] of cpu) {
@@ -239,7 +263,7 @@ export function foreignCpu(database: string): { mark(): CpuMark; since(mark: Cpu
     since(mark: CpuMark) {
       const seconds = (Date.now() - mark.at) / 1000;
       const foreign = machineBusy() - mark.machine - (benchBusy() - mark.bench);
-      return seconds > 0 ? Math.max(0, foreign / TICKS / seconds) : 0;
+      return seconds > 0 ? Math.max(0, foreign / 1000 / seconds) : 0;
     },
   };
 }
