@@ -11,7 +11,7 @@ import { DataSource } from 'typeorm';
 import { Config, bodyLimitBytes } from './config';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
 import { readAheadOf } from './graphql/read-ahead';
-import { maskError, toAppError, toGraphQLError } from './graphql/errors';
+import { maskError, restError, toAppError, toGraphQLError } from './graphql/errors';
 import { localePlugin } from './graphql/locale-plugin';
 import { LiveServer, attachLiveServer } from './graphql/live-server';
 import { localeOf, renderReason } from './graphql/messages';
@@ -124,8 +124,16 @@ export async function startApp(
   });
   await apollo.start();
 
-  // Body-parser and routing failures answer with a coded GraphQL-style error, never a stack.
+  // Body-parser and routing failures answer with a coded GraphQL-style error, never a stack; a fault the
+  // API knows (the database unreachable, a pool that cannot connect in time, a refusal by SQLSTATE) thrown
+  // in any route's hook answers with its own code and status, as it would from /graphql, not as a 500.
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = error.statusCode === undefined ? toAppError(error) : undefined;
+    if (known) {
+      const answer = restError(known, localeOf(request.headers['accept-language']));
+      if (answer.status >= 500) request.log.warn({ err: error, reason: known.details.reason }, 'refused: %s', known.details.reason);
+      return reply.status(answer.status).headers(answer.headers).send(answer.body);
+    }
     const status = error.statusCode ?? 500;
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
     const reason = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL';

@@ -272,6 +272,23 @@ export function toAppError(error: unknown): AppError | undefined {
   return undefined;
 }
 
+/**
+ * An AppError as a REST answer: its HTTP status, a Retry-After when it carries a retry hint, and the body
+ * `{ errors: [{ message, extensions }] }` in the request's locale (the shape /graphql answers).
+ */
+export function restError(
+  error: AppError,
+  locale: Locale = 'zh-CN',
+): { status: number; headers: Record<string, string>; body: { errors: { message: string; extensions?: Record<string, unknown> }[] } } {
+  const retry = error.details.retryAfterSeconds;
+  const localized = localizeError({ message: error.message, extensions: { ...error.details, code: error.code } }, locale);
+  return {
+    status: httpStatus[error.code],
+    headers: typeof retry === 'number' ? { 'retry-after': String(retry) } : {},
+    body: { errors: [localized] },
+  };
+}
+
 /** An AppError as a GraphQLError with its HTTP status (and Retry-After when it carries a retry hint). */
 export function toGraphQLError(error: AppError, locale: Locale = 'zh-CN'): GraphQLError {
   const retry = error.details.retryAfterSeconds;

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { UserViewer } from '../auth/viewer';
 import { Config } from '../config';
 import { RequestContext, authenticate, createRequestContext, requireUser } from './context';
-import { unauthenticated } from './errors';
+import { toAppError, unauthenticated } from './errors';
 import { RequestLimiter } from './rate-limit';
 
 /**
@@ -27,7 +27,9 @@ export async function gateUpload(
     allow(viewer);
   } catch (error) {
     await refused?.(ctx, error);
-    throw error;
+    // a fault the API knows (the database unreachable: 503) leaves as its coded error, which the routes'
+    // scopes answer; a raw one would reach Fastify's handlers as an unknown error
+    throw toAppError(error) ?? error;
   } finally {
     await ctx.tx.finish(false);
   }

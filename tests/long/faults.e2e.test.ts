@@ -18,11 +18,44 @@ import { day } from '../helpers/dates';
 
 const RECORD = `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`;
 
+/** The demo on a PostgreSQL of its own (a child process the test can restart or stop) behind a running app. */
+interface Stack {
+  dir: string;
+  pg?: PgProcess;
+  database?: Database;
+  app?: RunningApp;
+  /** The app's base URL (no path). */
+  base: string;
+}
+
+async function startStack(stack: Stack): Promise<void> {
+  chmodSync(stack.dir, 0o755);
+  stack.pg = await startPgProcess(stack.dir);
+  const config = loadConfig({
+    DATABASE_URL: stack.pg.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATA_DIR: stack.dir,
+    SEED_DEMO: 'false',
+    DEMO_PASSWORD: 'demo',
+    RATE_LIMIT_USER_PER_MINUTE: '0',
+    RATE_LIMIT_TENANT_PER_MINUTE: '0',
+  });
+  stack.database = await openDatabase(config, { quiet: true });
+  await seedDemoIfEmpty(stack.database.dataSource, config);
+  stack.app = await startApp(config, stack.database.dataSource, { port: 0, host: '127.0.0.1' });
+  stack.base = `http://127.0.0.1:${stack.app.port}`;
+}
+
+async function stopStack(stack: Stack): Promise<void> {
+  await stack.app?.close();
+  await stack.database?.close().catch(() => undefined);
+  await stack.pg?.stop().catch(() => undefined);
+  rmSync(stack.dir, { recursive: true, force: true });
+}
+
 describe('PostgreSQL restarts while 32 clients record inspections', () => {
-  let dir: string;
+  const stack: Stack = { dir: mkdtempSync(path.join(os.tmpdir(), 'party-fault-pg-')), base: '' };
   let pg: PgProcess;
-  let database: Database;
-  let app: RunningApp;
   let url: string;
   /** Cleared when the file ends: a failed or timed-out test must leave no client or watcher polling. */
   let live = true;
@@ -32,22 +65,9 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
   beforeAll(
     () =>
       (setup = (async () => {
-        dir = mkdtempSync(path.join(os.tmpdir(), 'party-fault-pg-'));
-        chmodSync(dir, 0o755);
-        pg = await startPgProcess(dir);
-        const config = loadConfig({
-          DATABASE_URL: pg.url,
-          JWT_SECRET: TEST_JWT_SECRET,
-          DATA_DIR: dir,
-          SEED_DEMO: 'false',
-          DEMO_PASSWORD: 'demo',
-          RATE_LIMIT_USER_PER_MINUTE: '0',
-          RATE_LIMIT_TENANT_PER_MINUTE: '0',
-        });
-        database = await openDatabase(config, { quiet: true });
-        await seedDemoIfEmpty(database.dataSource, config);
-        app = await startApp(config, database.dataSource, { port: 0, host: '127.0.0.1' });
-        url = `http://127.0.0.1:${app.port}/graphql`;
+        await startStack(stack);
+        pg = stack.pg!;
+        url = `${stack.base}/graphql`;
       })()),
     120_000,
   );
@@ -55,10 +75,7 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
   afterAll(async () => {
     live = false;
     await setup?.catch(() => undefined);
-    await app?.close();
-    await database?.close();
-    await pg?.stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await stopStack(stack);
   }, 180_000);
 
   it('keeps every acknowledged write exactly once, nothing half-written, readiness red then green, the server up', async () => {
@@ -148,6 +165,62 @@ describe('PostgreSQL restarts while 32 clients record inspections', () => {
     // and the same server keeps answering
     expect((await gql(url, `{ viewer { username } }`, {}, token)).data.viewer.username).toBe('inspector');
   }, 120_000);
+});
+
+describe('the database gone: every route answers the coded 503, never a 500', () => {
+  const stack: Stack = { dir: mkdtempSync(path.join(os.tmpdir(), 'party-fault-down-')), base: '' };
+  let setup: Promise<void> | undefined;
+
+  beforeAll(() => (setup = startStack(stack)), 120_000);
+  afterAll(async () => {
+    await setup?.catch(() => undefined);
+    await stopStack(stack);
+  }, 180_000);
+
+  it('GraphQL, the synchronous imports, the import jobs, the file uploads, the exports and a restore, signed in before it went', async () => {
+    const url = `${stack.base}/graphql`;
+    const admin = await login(url, 'jtj', 'admin');
+    const operator = await login(url, '', 'operator');
+    await stack.pg!.stop();
+    const csv = '组织名称,组织类别,单位类型,上级组织\n断库党支部,党支部,企业,市公交集团党委\n';
+    const form = () => {
+      const data = new FormData();
+      data.append('file', new Blob([csv], { type: 'text/csv' }), 'a.csv');
+      return data;
+    };
+    const send = (route: string, token: string, init: RequestInit = {}) =>
+      fetch(`${stack.base}${route}`, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+      });
+    const answers: [string, Response][] = [
+      [
+        'graphql',
+        await send('/graphql', admin, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"query":"{ viewer { username } }"}',
+        }),
+      ],
+      ['sync import', await send('/imports/orgs', admin, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv })],
+      ['import job', await send('/imports/orgs/jobs', admin, { method: 'POST', body: form() })],
+      ['file upload', await send('/files', admin, { method: 'POST', body: form() })],
+      ['export', await send('/exports/audit', admin)],
+      [
+        'restore',
+        await send('/tenant-archives?slug=gone', operator, { method: 'POST', headers: { 'content-type': 'application/x-tar' }, body: 'x' }),
+      ],
+    ];
+    for (const [route, res] of answers) {
+      const body = (await res.json()) as { errors?: { message: string; extensions: { code: string; reason: string } }[] };
+      expect([route, res.status, body.errors?.[0]?.extensions]).toEqual([
+        route,
+        503,
+        expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' }),
+      ]);
+      expect(body.errors![0].message).toBe('数据库暂时不可用，请稍后重试');
+    }
+  }, 60_000);
 });
 
 describe('SIGTERM during load', () => {

@@ -66,6 +66,8 @@ export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, 
         .trim()
         .toLowerCase();
       if (type !== TAR_TYPE) throw tenantArchiveError('TENANT_RESTORE_CONTENT_TYPE', 'archive');
+    } catch (error) {
+      throw toAppError(error) ?? error; // the database unreachable: a coded 503 the scope answers
     } finally {
       await ctx.tx.finish(false);
     }
