@@ -481,16 +481,19 @@ async function main(): Promise<void> {
     log(`  ${soakLine(soak)}`);
     return soak;
   };
-  if (options.only && options.onlyTasks) {
-    await quiesce();
-    await waitQuiet();
-    const tasks = await measureExtras(oursUrl, token, {
+  // the cells of ours alone that a user opens first (the tasks page)
+  const measureTasks = () =>
+    measureExtras(oursUrl, token, {
       duration: options.duration,
       pid: oursPid,
       smoke: options.smoke,
       orgs: options.orgs,
       database: cluster.database,
     });
+  if (options.only && options.onlyTasks) {
+    await quiesce();
+    await waitQuiet();
+    const tasks = await measureTasks();
     for (const r of tasks.rows)
       log(
         `  ${r.label.padEnd(26)} c=${String(r.connections).padEnd(2)} ours ${r.result.rps.toFixed(0)} req/s p50 ${r.result.p50.toFixed(2)} p99 ${r.result.p99.toFixed(2)} cpu ${r.result.cpuPerRequest.toFixed(2)}+${(r.result.dbCpuPerRequest ?? NaN).toFixed(2)}`,
@@ -498,18 +501,13 @@ async function main(): Promise<void> {
   }
   if (options.only && options.soakSeconds > 0) await measureSoak();
   if (options.only) {
-    log(`\n--ops ${options.only.join(',')}: no other cells, no soak, no result files (${((Date.now() - started) / 60000).toFixed(1)} min)`);
+    log(`\n--ops: only the cells named, no result files (${((Date.now() - started) / 60000).toFixed(1)} min)`);
     return;
   }
   // 4b. Cells of ours alone (what a user opens first), measured the same way.
   await quiesce();
   await waitQuiet();
-  const extras = await measureExtras(oursUrl, token, {
-    duration: options.duration,
-    pid: oursPid,
-    smoke: options.smoke,
-    orgs: options.orgs,
-  });
+  const extras = await measureTasks();
   // 4c. Accepting evaluations at concurrency 32, with the progress bookkeeping and without it (its triggers off).
   await quiesce();
   await waitQuiet();
