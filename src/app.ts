@@ -132,7 +132,8 @@ export async function startApp(
     if (known) {
       const answer = restError(known, localeOf(request.headers['accept-language']));
       if (answer.status >= 500) request.log.warn({ err: error, reason: known.details.reason }, 'refused: %s', known.details.reason);
-      return reply.status(answer.status).headers(answer.headers).send(answer.body);
+      void reply.status(answer.status).headers(answer.headers).send(answer.body);
+      return;
     }
     const status = error.statusCode ?? 500;
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
