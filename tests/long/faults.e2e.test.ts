@@ -13,6 +13,7 @@ import { PgProcess, startPgProcess } from '../helpers/pg-process';
 import { TEST_JWT_SECRET, login, postGraphql as gql } from '../helpers/server';
 import { TEMPLATE_DEMO, clusterUrl, createTestDatabase, dropTestDatabase } from '../helpers/test-database';
 import { day } from '../helpers/dates';
+import { globalId } from '../helpers/ids';
 
 /** Bounded, loopback-only fault tests: the database restarting under load, and SIGTERM under load. */
 
@@ -177,7 +178,7 @@ describe('the database gone: every route answers the coded 503, never a 500', ()
     await stopStack(stack);
   }, 180_000);
 
-  it('GraphQL, the synchronous imports, the import jobs, the file uploads, the exports and a restore, signed in before it went', async () => {
+  it('GraphQL, imports, import jobs, file uploads and downloads, exports, archives, a restore, the public feed and single sign-on', async () => {
     const url = `${stack.base}/graphql`;
     const admin = await login(url, 'jtj', 'admin');
     const operator = await login(url, '', 'operator');
@@ -206,13 +207,18 @@ describe('the database gone: every route answers the coded 503, never a 500', ()
       ['import job', await send('/imports/orgs/jobs', admin, { method: 'POST', body: form() })],
       ['file upload', await send('/files', admin, { method: 'POST', body: form() })],
       ['export', await send('/exports/audit', admin)],
+      ['file download', await send(`/files/${globalId('File', '00000000-0000-4000-8000-000000000000')}`, admin)],
+      ['showcase', await fetch(`${stack.base}/public/jtj/showcase.json`)],
+      ['sso start', await fetch(`${stack.base}/sso/jtj/start`, { redirect: 'manual' })],
+      ['archive', await send(`/archives/orgs/${globalId('Org', '00000000-0000-4000-8000-000000000000')}/2025`, admin)],
       [
         'restore',
         await send('/tenant-archives?slug=gone', operator, { method: 'POST', headers: { 'content-type': 'application/x-tar' }, body: 'x' }),
       ],
     ];
     for (const [route, res] of answers) {
-      const body = (await res.json()) as { errors?: { message: string; extensions: { code: string; reason: string } }[] };
+      const text = await res.text();
+      const body = JSON.parse(text || '{}') as { errors?: { message: string; extensions: { code: string; reason: string } }[] };
       expect([route, res.status, body.errors?.[0]?.extensions]).toEqual([
         route,
         503,
