@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { Locale, MessageParam, ReasonMessages, registerReasons, renderReason } from './messages';
@@ -287,6 +288,38 @@ export function restError(
     headers: typeof retry === 'number' ? { 'retry-after': String(retry) } : {},
     body: { errors: [localized] },
   };
+}
+
+/** How a REST route answers what it could not do (sendRestError). */
+export interface RestErrorOptions {
+  /** Where an unknown error is logged from, as `[files]`. */
+  scope: string;
+  /** A status by reason where the code's does not fit (413 for a file over its limit, 415 for a type refused). */
+  statusByReason?: Record<string, number>;
+  /** The route's own faults that are not AppErrors (a multipart parser's codes). */
+  recognize?: (error: unknown) => AppError | undefined;
+}
+
+/** What a route answers for `error`: what toAppError or the route knows, else INTERNAL (logged under its scope). */
+export function routeError(error: unknown, options: Pick<RestErrorOptions, 'scope' | 'recognize'>): AppError {
+  const known = toAppError(error) ?? options.recognize?.(error);
+  if (known) return known;
+  console.error(options.scope, forLog(error));
+  return coreError('INTERNAL');
+}
+
+/**
+ * A REST route's coded answer to `error`: what toAppError (or the route's `recognize`) knows, with its
+ * code, status and Retry-After, in the request's locale; anything else logged under the route's scope
+ * and masked as INTERNAL. The one way routes answer errors (CONTRIBUTING: Errors).
+ */
+export function sendRestError(reply: FastifyReply, error: unknown, locale: Locale, options: RestErrorOptions): FastifyReply {
+  const known = routeError(error, options);
+  const answer = restError(known, locale);
+  return reply
+    .status(options.statusByReason?.[String(known.details.reason)] ?? answer.status)
+    .headers(answer.headers)
+    .send(answer.body);
 }
 
 /** An AppError as a GraphQLError with its HTTP status (and Retry-After when it carries a retry hint). */

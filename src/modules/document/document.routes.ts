@@ -1,7 +1,7 @@
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext, authenticate, createRequestContext, requireUser } from '../../graphql/context';
 import { auditRoute } from '../audit/audit.service';
-import { coreError, forLog, httpStatus, localizeError, toAppError, unauthenticated } from '../../graphql/errors';
+import { sendRestError, unauthenticated } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { idOf } from '../../graphql/relay';
 import { campaignService } from '../campaign/campaign.service';
@@ -32,14 +32,7 @@ type Params = Record<string, string>;
 type Query = Record<string, string | undefined>;
 
 export function sendRouteError(reply: FastifyReply, error: unknown, locale: Locale, scope = '[documents]') {
-  let known = toAppError(error);
-  if (!known) {
-    console.error(scope, forLog(error));
-    known = coreError('INTERNAL');
-  }
-  if (typeof known.details.retryAfterSeconds === 'number') void reply.header('retry-after', String(known.details.retryAfterSeconds));
-  const localized = localizeError({ message: known.message, extensions: { ...known.details, code: known.code } }, locale);
-  return reply.status(httpStatus[known.code]).send({ errors: [localized] });
+  return sendRestError(reply, error, locale, { scope });
 }
 
 /**

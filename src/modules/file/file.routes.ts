@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext, authenticate, createRequestContext, loadViewer, requireUser } from '../../graphql/context';
 import { auditRoute } from '../audit/audit.service';
-import { AppError, coreError, forLog, httpStatus, localizeError, toAppError } from '../../graphql/errors';
+import { AppError, sendRestError, toAppError } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { toGlobalId } from '../../graphql/relay';
 import { RouteDeps } from '../domain-module';
@@ -78,15 +78,7 @@ function uploadFailure(error: unknown): AppError | undefined {
 }
 
 function sendError(reply: FastifyReply, error: unknown, locale: Locale) {
-  let known = toAppError(error);
-  if (!known) {
-    console.error('[files]', forLog(error));
-    known = coreError('INTERNAL');
-  }
-  const status = STATUS[String(known.details.reason)] ?? httpStatus[known.code];
-  if (typeof known.details.retryAfterSeconds === 'number') void reply.header('retry-after', String(known.details.retryAfterSeconds));
-  const localized = localizeError({ message: known.message, extensions: { ...known.details, code: known.code } }, locale);
-  return reply.status(status).send({ errors: [localized] });
+  return sendRestError(reply, error, locale, { scope: '[files]', statusByReason: STATUS, recognize: uploadFailure });
 }
 
 /** The ASCII fallback of a file name for old clients: its letters where ASCII, else `file.<ext>`. */

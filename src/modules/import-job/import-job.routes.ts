@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, createRequestContext } from '../../graphql/context';
 import { gateUpload } from '../../graphql/upload-gate';
-import { AppError, coreError, forLog, httpStatus, localizeError, toAppError } from '../../graphql/errors';
+import { AppError, forLog, sendRestError } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { toGlobalId } from '../../graphql/relay';
 import { RouteDeps } from '../domain-module';
@@ -12,22 +12,25 @@ import { ImportJob, ImportJobKind } from './import-job.entity';
 import { importJobError } from './import-job.errors';
 import { IMPORT_JOB, ImportJobMessage, importJobService } from './import-job.service';
 
+/** The multipart parser's refusals, as the module's reasons. */
+function multipartRefusal(error: unknown) {
+  const code = (error as { code?: string }).code;
+  if (
+    code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' ||
+    code === 'FST_FILES_LIMIT' ||
+    code === 'FST_PARTS_LIMIT' ||
+    code === 'FST_PROTO_VIOLATION'
+  )
+    return importJobError('IMPORT_JOB_NOT_MULTIPART', 'file');
+  return undefined;
+}
+
 function sendError(reply: FastifyReply, error: unknown, locale: Locale) {
-  let known = toAppError(error);
-  if (!known) {
-    const code = (error as { code?: string }).code;
-    if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') known = importJobError('IMPORT_JOB_NOT_MULTIPART', 'file');
-    else if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_PROTO_VIOLATION')
-      known = importJobError('IMPORT_JOB_NOT_MULTIPART', 'file');
-    else {
-      console.error('[import-job]', forLog(error));
-      known = coreError('INTERNAL');
-    }
-  }
-  const status = known.details.reason === 'IMPORT_JOB_FILE_TOO_LARGE' ? 413 : httpStatus[known.code];
-  if (typeof known.details.retryAfterSeconds === 'number') void reply.header('retry-after', String(known.details.retryAfterSeconds));
-  const localized = localizeError({ message: known.message, extensions: { ...known.details, code: known.code } }, locale);
-  return reply.status(status).send({ errors: [localized] });
+  return sendRestError(reply, error, locale, {
+    scope: '[import-job]',
+    statusByReason: { IMPORT_JOB_FILE_TOO_LARGE: 413 },
+    recognize: multipartRefusal,
+  });
 }
 
 /** .xlsx or .csv, by the part's name (browsers send CSV under several content types). */

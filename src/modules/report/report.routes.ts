@@ -1,8 +1,8 @@
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext, authenticate, createRequestContext, requireUser } from '../../graphql/context';
 import { gateUpload } from '../../graphql/upload-gate';
-import { AppError, ErrorCode, forLog, httpStatus, localizeError, toAppError, unauthenticated } from '../../graphql/errors';
-import { localeOf, renderReason } from '../../graphql/messages';
+import { AppError, sendRestError, unauthenticated } from '../../graphql/errors';
+import { localeOf } from '../../graphql/messages';
 import { idOf } from '../../graphql/relay';
 import { auditExport } from '../audit/audit.export';
 import { auditRoute, auditService } from '../audit/audit.service';
@@ -39,23 +39,10 @@ export function contentDisposition(file: Pick<ExportFile, 'filename' | 'asciiNam
  * from its parameters; anything unknown logged and masked.
  */
 function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown) {
-  const locale = localeOf(request.headers['accept-language']);
-  const known = toAppError(error);
-  if (!known) {
-    console.error('[report]', forLog(error));
-    return reply.status(500).send({
-      errors: [
-        {
-          message: renderReason('INTERNAL', {}, locale) ?? 'Internal server error',
-          extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, reason: 'INTERNAL' },
-        },
-      ],
-    });
-  }
-  const status = known.details.reason === 'UNSUPPORTED_MEDIA_TYPE' ? 415 : httpStatus[known.code];
-  if (typeof known.details.retryAfterSeconds === 'number') void reply.header('retry-after', String(known.details.retryAfterSeconds));
-  const localized = localizeError({ message: known.message, extensions: { ...known.details, code: known.code } }, locale);
-  return reply.status(status).send({ errors: [localized] });
+  return sendRestError(reply, error, localeOf(request.headers['accept-language']), {
+    scope: '[report]',
+    statusByReason: { UNSUPPORTED_MEDIA_TYPE: 415 },
+  });
 }
 
 function sendFile(reply: FastifyReply, file: ExportFile) {

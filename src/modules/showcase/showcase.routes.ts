@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createRequestContext } from '../../graphql/context';
-import { coreError, forLog, httpStatus, localizeError, toAppError } from '../../graphql/errors';
+import { restError, routeError } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { RouteDeps } from '../domain-module';
 import { showcaseSourceLabels } from './showcase.entity';
@@ -113,17 +113,12 @@ function publicHeaders(reply: FastifyReply): FastifyReply {
 }
 
 function sendError(reply: FastifyReply, error: unknown, locale: Locale) {
-  let known = toAppError(error);
-  if (!known) {
-    console.error('[showcase]', forLog(error));
-    known = coreError('INTERNAL');
-  }
-  if (typeof known.details.retryAfterSeconds === 'number') void reply.header('retry-after', String(known.details.retryAfterSeconds));
-  const localized = localizeError({ message: known.message, extensions: { ...known.details, code: known.code } }, locale);
+  const answer = restError(routeError(error, { scope: '[showcase]' }), locale);
   return publicHeaders(reply)
-    .status(httpStatus[known.code])
+    .status(answer.status)
+    .headers(answer.headers)
     .header('content-type', 'application/json; charset=utf-8')
-    .send(inertJson({ errors: [localized] }));
+    .send(inertJson(answer.body));
 }
 
 /**

@@ -3,7 +3,7 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Role } from '../../auth/roles';
 import { holdsRoleAtRoot } from '../../auth/scope';
 import { authenticate, createRequestContext } from '../../graphql/context';
-import { AppError, coreError, forLog, httpStatus, localizeError, toAppError, unauthenticated } from '../../graphql/errors';
+import { AppError, coreError, forLog, sendRestError, toAppError, unauthenticated } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { RouteDeps } from '../domain-module';
 import { tenantArchiveError } from './tenant-archive.errors';
@@ -12,14 +12,7 @@ import { exportTenant, restoreTenant } from './tenant-archive.service';
 const TAR_TYPE = 'application/x-tar';
 
 function sendError(reply: FastifyReply, error: unknown, locale: Locale) {
-  let known = toAppError(error);
-  if (!known) {
-    console.error('[tenant-archive]', forLog(error));
-    known = coreError('INTERNAL');
-  }
-  const status = known.details.reason === 'TENANT_ARCHIVE_TOO_LARGE' ? 413 : httpStatus[known.code];
-  const localized = localizeError({ message: known.message, extensions: { ...known.details, code: known.code } }, locale);
-  return reply.status(status).send({ errors: [localized] });
+  return sendRestError(reply, error, locale, { scope: '[tenant-archive]', statusByReason: { TENANT_ARCHIVE_TOO_LARGE: 413 } });
 }
 
 /**
