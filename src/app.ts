@@ -6,7 +6,7 @@ import fastifyCompress from '@fastify/compress';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import Fastify, { FastifyError, FastifyInstance, LogController } from 'fastify';
+import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Config, bodyLimitBytes } from './config';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
@@ -75,6 +75,30 @@ async function registerHttpConventions(fastify: FastifyInstance, config: Config)
 }
 
 /**
+ * The app-wide Fastify error handler. Body-parser and routing failures answer with a coded GraphQL-style
+ * error, never a stack; a fault the API knows (the database unreachable, a pool that cannot connect in
+ * time, a refusal by SQLSTATE) thrown in any route's hook answers with its own code and status, as it
+ * would from /graphql, not as a 500.
+ */
+export function answerUnhandledError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const locale = localeOf(request.headers['accept-language']);
+  const known = error.statusCode === undefined ? toAppError(error) : undefined;
+  if (known) {
+    const answer = restError(known, locale);
+    if (answer.status >= 500) request.log.warn({ err: error, reason: known.details.reason }, 'refused: %s', known.details.reason);
+    void reply.status(answer.status).headers(answer.headers).send(answer.body);
+    return;
+  }
+  const status = error.statusCode ?? 500;
+  const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+  const reason = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL';
+  const message = renderReason(reason, {}, locale) ?? reason;
+  if (status >= 500) request.log.error({ err: error }, 'internal error');
+  const extensions = status >= 500 ? { code, reason, requestId: request.id } : { code, reason };
+  void reply.status(status).send({ errors: [{ message, extensions }] });
+}
+
+/**
  * HTTP on Fastify 5 (chosen over Express 5 by measurement, see README): /graphql (Apollo), GraphiQL
  * from local assets in development, /healthz (process up) and /readyz (database reachable).
  */
@@ -124,25 +148,7 @@ export async function startApp(
   });
   await apollo.start();
 
-  // Body-parser and routing failures answer with a coded GraphQL-style error, never a stack; a fault the
-  // API knows (the database unreachable, a pool that cannot connect in time, a refusal by SQLSTATE) thrown
-  // in any route's hook answers with its own code and status, as it would from /graphql, not as a 500.
-  fastify.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = error.statusCode === undefined ? toAppError(error) : undefined;
-    if (known) {
-      const answer = restError(known, localeOf(request.headers['accept-language']));
-      if (answer.status >= 500) request.log.warn({ err: error, reason: known.details.reason }, 'refused: %s', known.details.reason);
-      void reply.status(answer.status).headers(answer.headers).send(answer.body);
-      return;
-    }
-    const status = error.statusCode ?? 500;
-    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-    const reason = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL';
-    const message = renderReason(reason, {}, localeOf(request.headers['accept-language'])) ?? reason;
-    if (status >= 500) request.log.error({ err: error }, 'internal error');
-    const extensions = status >= 500 ? { code, reason, requestId: request.id } : { code, reason };
-    void reply.status(status).send({ errors: [{ message, extensions }] });
-  });
+  fastify.setErrorHandler(answerUnhandledError);
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_request, reply) => {
