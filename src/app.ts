@@ -11,7 +11,7 @@ import { DataSource } from 'typeorm';
 import { Config, bodyLimitBytes } from './config';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
 import { readAheadOf } from './graphql/read-ahead';
-import { maskError, restError, toAppError, toGraphQLError } from './graphql/errors';
+import { httpStatus, maskError, sendRestError, toAppError, toGraphQLError } from './graphql/errors';
 import { localePlugin } from './graphql/locale-plugin';
 import { LiveServer, attachLiveServer } from './graphql/live-server';
 import { localeOf, renderReason } from './graphql/messages';
@@ -84,9 +84,8 @@ export function answerUnhandledError(error: FastifyError, request: FastifyReques
   const locale = localeOf(request.headers['accept-language']);
   const known = error.statusCode === undefined ? toAppError(error) : undefined;
   if (known) {
-    const answer = restError(known, locale);
-    if (answer.status >= 500) request.log.warn({ err: error, reason: known.details.reason }, 'refused: %s', known.details.reason);
-    void reply.status(answer.status).headers(answer.headers).send(answer.body);
+    if (httpStatus[known.code] >= 500) request.log.warn({ err: error, reason: known.details.reason }, 'refused: %s', known.details.reason);
+    void sendRestError(reply, known, locale, { scope: '[http]' });
     return;
   }
   const status = error.statusCode ?? 500;

@@ -324,12 +324,9 @@ export function sendRestError(reply: FastifyReply, error: unknown, locale: Local
 
 /** An AppError as a GraphQLError with its HTTP status (and Retry-After when it carries a retry hint). */
 export function toGraphQLError(error: AppError, locale: Locale = 'zh-CN'): GraphQLError {
-  const retry = error.details.retryAfterSeconds;
-  const http =
-    typeof retry === 'number'
-      ? { status: httpStatus[error.code], headers: new Map([['retry-after', String(retry)]]) }
-      : { status: httpStatus[error.code] };
-  const localized = localizeError({ message: error.message, extensions: { code: error.code, ...error.details } }, locale);
+  const { status, headers, body } = restError(error, locale);
+  const [localized] = body.errors;
+  const http = Object.keys(headers).length ? { status, headers: new Map(Object.entries(headers)) } : { status };
   return new GraphQLError(localized.message, { extensions: { ...localized.extensions, http } });
 }
 
