@@ -25,7 +25,8 @@ function mac(config: Config, holder: LinkHolder, fileId: string, expires: number
 
 /** A link token for `fileId` (the raw id), valid for `config.fileLinkTtlSeconds`. */
 export function signFileLink(config: Config, holder: LinkHolder, fileId: string, now = Date.now()): { token: string; expiresAt: Date } {
-  const expires = Math.floor(now / 1000) + config.fileLinkTtlSeconds;
+  // rounded up: a link lasts at least its TTL (a second made late in a second would otherwise lose most of it)
+  const expires = Math.ceil(now / 1000) + config.fileLinkTtlSeconds;
   const payload = Buffer.from(JSON.stringify([holder.tenantId, holder.userId, expires]), 'utf8').toString('base64url');
   return { token: `${payload}.${mac(config, holder, fileId, expires).toString('base64url')}`, expiresAt: new Date(expires * 1000) };
 }
