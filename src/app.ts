@@ -1,3 +1,4 @@
+import { COMPILED_QUERIES_DEFAULTS, compiledQueriesGateway } from './graphql/compiled-queries';
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
@@ -126,7 +127,10 @@ export async function startApp(
 
   const schema = await getSchema();
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    // hot query documents run compiled (src/graphql/compiled-queries.ts); Apollo takes an executor only as a "gateway"
+    ...(config.compiledQueries
+      ? { gateway: compiledQueriesGateway(schema, { ...COMPILED_QUERIES_DEFAULTS, hotAfter: config.compiledQueriesHotAfter }) }
+      : { schema }),
     introspection: config.introspection,
     formatError: maskError,
     includeStacktraceInErrorResponses: false,

@@ -57,6 +57,10 @@ export interface Config {
   logQueries: boolean;
   /** Repeated statements prepared on each connection (PREPARED_STATEMENTS, default true; false behind a transaction-mode pooler). */
   preparedStatements: boolean;
+  /** Hot query documents run as compiled code (COMPILED_QUERIES, default true; false: graphql-js executes every one). */
+  compiledQueries: boolean;
+  /** How many times a document is asked for before it is compiled (COMPILED_QUERIES_HOT_AFTER, default 2; the tests' servers 1). */
+  compiledQueriesHotAfter: number;
   /** Bearer token of /metrics (METRICS_TOKEN); without one there is no /metrics. */
   metricsToken?: string;
   /** pino level of the request log (LOG_LEVEL): fatal, error, warn, info, debug, trace or silent. */
@@ -302,6 +306,8 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit,
     logQueries: boolVar(env, 'LOG_QUERIES', false),
     preparedStatements: boolVar(env, 'PREPARED_STATEMENTS', true),
+    compiledQueries: boolVar(env, 'COMPILED_QUERIES', true),
+    compiledQueriesHotAfter: intVar(env, 'COMPILED_QUERIES_HOT_AFTER', 2, 1, 1000),
     logLevel: logLevelVar(env),
     logFormat: logFormatVar(env, production),
     metricsToken: metricsTokenVar(env),

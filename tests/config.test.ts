@@ -18,10 +18,14 @@ describe('configuration', () => {
       graphiql: true,
       databaseUrl: undefined,
       preparedStatements: true,
+      compiledQueries: true,
+      compiledQueriesHotAfter: 2,
     });
     // off behind a transaction-mode pooler
     expect(loadConfig({ DATA_DIR: dir, PREPARED_STATEMENTS: 'false' }).preparedStatements).toBe(false);
     expect(() => loadConfig({ DATA_DIR: dir, PREPARED_STATEMENTS: 'sometimes' })).toThrow(/^PREPARED_STATEMENTS must be true or false/);
+    // graphql-js executes every document
+    expect(loadConfig({ DATA_DIR: dir, COMPILED_QUERIES: 'false' }).compiledQueries).toBe(false);
     expect(config.jwt.algorithm).toBe('HS256');
     const secret = readFileSync(path.join(dir, 'jwt-secret'), 'utf8');
     expect(secret.length).toBeGreaterThanOrEqual(32);

@@ -148,7 +148,8 @@ export function Connection<T extends object>(NodeType: ClassType<T>): ClassType<
     @Field(() => [Edge], { description: '本页各项及其游标' }) edges: Edge[];
     @Field(() => [NodeType], { description: '本页各项' }) nodes: T[];
     @Field(() => PageInfo, { description: '分页信息' }) pageInfo: PageInfo;
-    @Field(() => Int, { description: '符合条件的总数（仅在选取时计算）' }) totalCount: number;
+    // not simple: its value is a promise (counted only when selected), which a resolver may return
+    @Field(() => Int, { description: '符合条件的总数（仅在选取时计算）', simple: false }) totalCount: number;
   }
   connectionCache.set(NodeType, ConnectionType);
   return ConnectionType as ClassType<ConnectionShape<T>>;

@@ -149,6 +149,9 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     SEED_DEMO: 'false',
     // the tests stand in for a proxy on loopback (X-Forwarded-For: one client address per test user)
     TRUST_PROXY: '127.0.0.1,::1',
+    // every query document compiled on its first request: the whole suite checks compiled answers (graphql-js
+    // still runs mutations and documents taking input objects; tests/compiled-queries.test.ts compares the two)
+    COMPILED_QUERIES_HOT_AFTER: '1',
     // production refuses a cheap cost: a server started as production hashes at production's
     ...(options.env?.NODE_ENV === 'production' ? {} : { PASSWORD_SCRYPT_COST: TEST_PASSWORD_SCRYPT_COST }),
     ...options.env,

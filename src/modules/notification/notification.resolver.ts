@@ -34,8 +34,9 @@ class NotificationConnection {
   @Field(() => [NotificationEdge], { description: '本页各项及其游标' }) edges: NotificationEdge[];
   @Field(() => [Notification], { description: '本页的通知' }) nodes: Notification[];
   @Field(() => PageInfo, { description: '分页信息' }) pageInfo: PageInfo;
-  @Field(() => Int, { description: '符合条件的通知总数' }) totalCount: number;
-  @Field(() => Int, { description: '您的全部未读通知数（与分页和筛选无关）' }) unreadCount: number;
+  // not simple: their values are promises (counted only when selected), which only a resolver may return
+  @Field(() => Int, { description: '符合条件的通知总数', simple: false }) totalCount: number;
+  @Field(() => Int, { description: '您的全部未读通知数（与分页和筛选无关）', simple: false }) unreadCount: number;
 }
 
 @ArgsType()
