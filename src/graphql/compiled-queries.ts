@@ -24,8 +24,8 @@ import { RequestContext } from './context';
  * against graphql-js on the bench: the evaluation tree 1.24× and the page of 50 orgs 1.33× the
  * throughput at 32 clients.
  *
- * graphql-jit is not graphql-js, so it runs only where the two were shown to answer alike (the whole
- * test suite passes with either, COMPILED_QUERIES=false):
+ * graphql-jit is not graphql-js, so it runs only where the two were shown to answer alike (the tests'
+ * servers compile every query document on its first request, so the whole suite checks compiled answers):
  * - queries only: a mutation (its fields one after another, each in a savepoint) and anything else
  *   is executed by graphql-js as before;
  * - variables are coerced by graphql-js first, so a bad one is answered exactly as before (400
@@ -52,7 +52,7 @@ export const COMPILED_QUERIES_DEFAULTS: CompiledQueriesOptions = { hotAfter: 2, 
 const keyOf = (rc: GatewayGraphQLRequestContext<RequestContext>) => `${rc.queryHash}\u0000${rc.operationName ?? ''}`;
 
 export interface CompiledQueriesGateway extends GatewayInterface {
-  /** How many documents are kept compiled now, and how many were compiled in all (for tests and metrics). */
+  /** How many documents are kept compiled now, and how many were compiled in all (for the tests). */
   compiled(): { kept: number; total: number };
 }
 
@@ -112,7 +112,9 @@ export function compiledQueriesGateway(
     const result = (await compiled.query(undefined, rc.context, rc.request.variables ?? {})) as ExecutionResult;
     if (!result.errors) return result;
     // An error no resolver threw (a value its type cannot represent, such as a promise in a plain field,
-    // which graphql-js awaits and compiled code does not): the document goes back to graphql-js for good
+    // which graphql-js awaits and compiled code does not): the document goes back to graphql-js for good,
+    // which answers it again in the same transaction (a query's resolvers read; the few that write, such
+    // as a sign-in's, are mutations)
     if (result.errors.some((e) => !e.originalError)) {
       kept.set(keyOf(rc), 'interpreted');
       return interpreted(rc);
