@@ -103,6 +103,9 @@ describe('compiled queries', () => {
     [`{ orgs(first: 3) { id secret } }`, {}],
     [`{ a: org(id: "1") { ...F } b: org(id: "2") { ...F } } fragment F on Org { name scores { code } }`, {}],
     [`query($skip: Boolean!) { org(id: "1") { name total @skip(if: $skip) } }`, { skip: true }],
+    // a literal that would break out of generated code if it were pasted into it unescaped
+    [`{ org(id: "\\"); throw new Error('x'); //\u2028 \${1} */ '") { id } }`, {}],
+    [`query($id: ID!) { org(id: $id) { id name } }`, { id: `"); process.exit(1); //` }],
   ];
 
   it('answers every document as graphql-js does, before and after it is compiled: data, nulls and errors with their paths', async () => {
