@@ -622,4 +622,50 @@ describe('viewer.tasks: what each user must act on', () => {
       }
     });
   });
+
+  describe('after an org moves and is archived', () => {
+    const branch = '第二车队党支部';
+    const [oldParent, newParent] = ['市公交集团党委', '市出租汽车公司党总支'];
+    /** A viewer's tasks under an org, listed and counted: the counts must add up to the list. */
+    const under = async (token: string, orgId: string) => {
+      const { tasks, total } = await tasksOf(token, { orgId });
+      const counts = await countsOf(token, orgId);
+      expect(counts.reduce((s, c) => s + c.count, 0)).toBe(tasks.length);
+      expect(total).toBe(tasks.length);
+      return sorted(tasks.map(line));
+    };
+
+    it('counts a moved branch’s tasks under its new parent and no longer under the old, as the lists do', async () => {
+      const notice = `NOTICE_UNREAD READ ${CRITICISM}（${branch}）`;
+      expect(await under(t.leader, ids[oldParent])).toContain(notice);
+      expect(await under(t.leader, ids[newParent])).not.toContain(notice);
+      const before = { old: await under(t.admin, ids[oldParent]), new: await under(t.admin, ids[newParent]) };
+
+      await gql(
+        `mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`,
+        { input: { id: ids[branch], newParentId: ids[newParent] } },
+        t.admin,
+      );
+
+      expect(await under(t.leader, ids[oldParent])).not.toContain(notice);
+      expect(await under(t.leader, ids[newParent])).toContain(notice);
+      // the admin's: what concerned the branch left the old parent's counts and joined the new one's
+      const after = { old: await under(t.admin, ids[oldParent]), new: await under(t.admin, ids[newParent]) };
+      const moved = before.old.filter((l) => !after.old.includes(l));
+      expect(moved).toContain(notice);
+      expect(sorted([...before.new, ...moved])).toEqual(after.new);
+      // the supervisor over the old parent counts only what it still sees, in one answer with its list
+      const supervisor = await countsOf(t.supervisor);
+      expect(supervisor.reduce((s, c) => s + c.count, 0)).toBe((await tasksOf(t.supervisor)).tasks.length);
+    });
+
+    it('still counts alike for every role after the branch is archived', async () => {
+      await gql(`mutation($input: ArchiveOrgInput!) { archiveOrg(input: $input) { archivedAt } }`, { input: { id: ids[branch] } }, t.admin);
+      for (const role of ROLES) {
+        const counts = await countsOf(t[role]);
+        expect(counts.reduce((s, c) => s + c.count, 0)).toBe((await tasksOf(t[role])).tasks.length);
+      }
+      await under(t.admin, ids[newParent]);
+    });
+  });
 });
