@@ -1,4 +1,3 @@
-import { COMPILED_QUERIES_DEFAULTS, compiledQueriesGateway } from './graphql/compiled-queries';
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
@@ -10,6 +9,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Config, bodyLimitBytes } from './config';
+import { COMPILED_QUERIES_DEFAULTS, compiledQueriesGateway } from './graphql/compiled-queries';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
 import { readAheadOf } from './graphql/read-ahead';
 import { httpStatus, maskError, sendRestError, toAppError, toGraphQLError } from './graphql/errors';

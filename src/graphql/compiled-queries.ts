@@ -76,8 +76,7 @@ export function compiledQueriesGateway(
       operationName: rc.operationName,
     });
 
-  const compiledFor = (rc: GatewayGraphQLRequestContext<RequestContext>, operation: OperationDefinitionNode): CompiledQuery | null => {
-    const key = keyOf(rc);
+  const compiledFor = (rc: GatewayGraphQLRequestContext<RequestContext>, key: string): CompiledQuery | null => {
     const known = kept.get(key);
     if (known) return known === 'interpreted' ? null : known;
     const times = (asked.get(key) ?? 0) + 1;
@@ -85,15 +84,19 @@ export function compiledQueriesGateway(
       asked.set(key, times);
       return null;
     }
+    // a document graphql-jit must not run is known without a compile, and spends none of the budget
+    if (takesInputObjects(schema, rc.document, rc.operation)) {
+      asked.delete(key);
+      kept.set(key, 'interpreted');
+      return null;
+    }
     const minute = Math.floor(Date.now() / 60_000);
     if (budget.minute !== minute) budget = { minute, left: options.compilesPerMinute };
     if (budget.left <= 0) return null; // asked again next minute
     budget.left--;
     asked.delete(key);
-    const compiled = takesInputObjects(schema, rc.document, operation)
-      ? null
-      : compileQuery(schema, rc.document, rc.operationName ?? undefined);
-    if (!compiled || !isCompiledQuery(compiled)) {
+    const compiled = compileQuery(schema, rc.document, rc.operationName ?? undefined);
+    if (!isCompiledQuery(compiled)) {
       kept.set(key, 'interpreted');
       return null;
     }
@@ -105,7 +108,8 @@ export function compiledQueriesGateway(
   const executor = async (rc: GatewayGraphQLRequestContext<RequestContext>): Promise<ExecutionResult> => {
     const operation = rc.operation;
     if (operation.operation !== 'query') return interpreted(rc);
-    const compiled = compiledFor(rc, operation);
+    const key = keyOf(rc);
+    const compiled = compiledFor(rc, key);
     if (!compiled) return interpreted(rc);
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rc.request.variables ?? {}, { maxErrors: 50 });
     if (coerced.errors) return { errors: coerced.errors };
@@ -116,7 +120,7 @@ export function compiledQueriesGateway(
     // which answers it again in the same transaction (a query's resolvers read; the few that write, such
     // as a sign-in's, are mutations)
     if (result.errors.some((e) => !e.originalError)) {
-      kept.set(keyOf(rc), 'interpreted');
+      kept.set(key, 'interpreted');
       return interpreted(rc);
     }
     return { ...result, errors: result.errors.map(asGraphQLJsError) };
