@@ -456,7 +456,7 @@ describe('row-level security', () => {
    * rollback or a rolled-back savepoint, and fail the commit when they fail.
    */
   describe('deferred statements', () => {
-    const probe = `INSERT INTO defer_probe (label, t, a, j, n, d, b) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+    const probe = `INSERT INTO defer_probe (label, t, a, j, n, d, b, q) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
     const values = [
       `it's \\ "quoted" 党建 $1`,
       ['a"b', 'c\\d', null, '', 'NULL', "e'f", '{g,h}'],
@@ -464,12 +464,17 @@ describe('row-level security', () => {
       12.5,
       new Date('2026-12-04T10:00:00.123Z'),
       Buffer.from([0, 255, 39, 92]),
+      // quotes without a backslash: a plain '' literal rather than an E'' one
+      `it's ''党建'' $2`,
     ];
     const rows = async () =>
-      (await (await server.superuser()).query(`SELECT label, t, a, j, n::float8 AS n, d, b FROM defer_probe ORDER BY label`)).rows as Row[];
+      (await (await server.superuser()).query(`SELECT label, t, a, j, n::float8 AS n, d, b, q FROM defer_probe ORDER BY label`))
+        .rows as Row[];
     beforeAll(async () => {
       const su = await server.superuser();
-      await su.query(`CREATE TABLE defer_probe (label text NOT NULL, t text, a text[], j jsonb, n numeric, d timestamptz, b bytea)`);
+      await su.query(
+        `CREATE TABLE defer_probe (label text NOT NULL, t text, a text[], j jsonb, n numeric, d timestamptz, b bytea, q text)`,
+      );
       await su.query(`GRANT SELECT, INSERT ON defer_probe TO ${server.config.appDbRole}`);
     });
 
@@ -484,6 +489,7 @@ describe('row-level security', () => {
       expect(deferred.label).toBe('deferred');
       expect({ ...deferred, label: null }).toEqual({ ...direct, label: null });
       expect(direct.a).toEqual(values[1]);
+      expect([direct.t, direct.q]).toEqual([values[0], values[6]]);
     });
 
     it('drops them with a rollback and with a rolled-back savepoint, keeps them with a released one', async () => {
@@ -552,7 +558,7 @@ describe('row-level security', () => {
         const opened = tx.roundTrips;
         tx.hold(probe, ['held, then read', ...values]);
         expect(tx.mayHaveWritten).toBe(true);
-        const read = await tx.query<Row>(`SELECT label, t, a, j, n::float8 AS n, d, b FROM defer_probe WHERE label = $1`, [
+        const read = await tx.query<Row>(`SELECT label, t, a, j, n::float8 AS n, d, b, q FROM defer_probe WHERE label = $1`, [
           'held, then read',
         ]);
         expect(read).toHaveLength(1);

@@ -1,4 +1,3 @@
-import { escapeLiteral } from 'pg';
 import { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import { Kept } from './kept';
 import { oneAtATime } from './one-at-a-time';
@@ -498,7 +497,17 @@ const aheadKey = (sql: string, params: unknown[]) => `${sql}\u0000${JSON.stringi
 function literal(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (Buffer.isBuffer(value)) return `'\\x${value.toString('hex')}'`;
-  return escapeLiteral(text(value));
+  return quoted(text(value));
+}
+
+/**
+ * The literal pg's escapeLiteral writes (quotes doubled; with a backslash, an E'' string with backslashes
+ * doubled), by two regular-expression passes: pg's loop appends a character at a time, some 30 µs for
+ * an audit entry's 5 KB of input, where this takes 1.
+ */
+function quoted(value: string): string {
+  const body = value.replace(/'/g, "''");
+  return value.includes('\\') ? ` E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`;
 }
 
 function text(value: unknown): string {
