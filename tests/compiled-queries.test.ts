@@ -83,7 +83,7 @@ describe('compiled queries', () => {
       } as unknown as GatewayGraphQLRequestContext;
       return executor!(rc) as Promise<ExecutionResult>;
     };
-    return { gateway, run };
+    return { gateway, run, executor: executor! };
   };
   const byGraphqlJs = (source: string, variables: Record<string, unknown> = {}) =>
     execute({ schema, document: parse(source), variableValues: variables }) as Promise<ExecutionResult>;
@@ -155,6 +155,22 @@ describe('compiled queries', () => {
     expect(asSent(refused)).toEqual(expected);
     // Apollo tells a variable's refusal by its node (400 BAD_USER_INPUT): graphql-js's errors carry it
     expect(refused.errors?.every((e) => e.nodes?.[0]?.kind === 'VariableDefinition')).toBe(true);
+  });
+
+  it('answers an operation name the document lacks as graphql-js does, however often it is asked', async () => {
+    const { gateway, executor } = await start({ hotAfter: 1 });
+    const source = `query A { org(id: "1") { name } } query B { count }`;
+    for (const operationName of ['C', null]) {
+      // Apollo leaves `operation` and `operationName` unset when the name asked for resolves to none (or to several)
+      const rc = { document: parse(source), operation: undefined, operationName: null, queryHash: operationName ?? '-', context: {} };
+      for (let i = 0; i < 3; i++) {
+        const result = (await executor({ ...rc, request: { query: source, variables: {}, operationName } } as never)) as ExecutionResult;
+        expect(result.errors?.map((e) => e.message)).toEqual(
+          (await execute({ schema, document: parse(source), operationName })).errors?.map((e) => e.message),
+        );
+      }
+    }
+    expect(gateway.compiled().total).toBe(0);
   });
 
   it('gives a document back to graphql-js for good when its compiled answer has an error no resolver threw', async () => {

@@ -73,7 +73,8 @@ export function compiledQueriesGateway(
       document: rc.document,
       contextValue: rc.context,
       variableValues: rc.request.variables,
-      operationName: rc.operationName,
+      // the name asked for: rc.operationName is the resolved operation's, null when the name resolved to none
+      operationName: rc.request.operationName,
     });
 
   const compiledFor = (rc: GatewayGraphQLRequestContext<RequestContext>, key: string): CompiledQuery | null => {
@@ -106,8 +107,10 @@ export function compiledQueriesGateway(
   };
 
   const executor = async (rc: GatewayGraphQLRequestContext<RequestContext>): Promise<ExecutionResult> => {
-    const operation = rc.operation;
-    if (operation.operation !== 'query') return interpreted(rc);
+    // typed as always there, but undefined for an operation name the document lacks: graphql-js answers
+    // that, and Apollo makes it OPERATION_RESOLUTION_FAILURE
+    const operation = rc.operation as GatewayGraphQLRequestContext<RequestContext>['operation'] | undefined;
+    if (operation?.operation !== 'query') return interpreted(rc);
     const key = keyOf(rc);
     const compiled = compiledFor(rc, key);
     if (!compiled) return interpreted(rc);
