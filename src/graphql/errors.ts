@@ -3,6 +3,7 @@ import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { Locale, MessageParam, ReasonMessages, registerReasons, renderReason } from './messages';
 import { validationProblems } from './validation-messages';
+import { explainGraphQLError } from './graphql-errors';
 
 /** The stable codes clients switch on, in `extensions.code`. */
 export enum ErrorCode {
@@ -353,11 +354,18 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown, log 
       extensions: { ...known.details, code: known.code },
     };
   }
-  // GraphQL's own errors (syntax, validation, variable coercion) carry their code and a safe message.
+  // GraphQL's own errors (syntax, validation, variable coercion) carry their code and a safe message,
+  // given a reason and a Chinese message here (the library's text kept as `detail`)
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    const explained = explainGraphQLError(formatted);
+    if (!explained) return { ...formatted, extensions };
+    return {
+      ...formatted,
+      message: renderReason(explained.reason, explained.params, 'zh-CN') ?? formatted.message,
+      extensions: { ...extensions, reason: explained.reason, ...explained.params, detail: formatted.message },
+    };
   }
   if (log) console.error('[error]', forLog(original));
   return {

@@ -7,6 +7,7 @@ import {
   ExecutionResult,
   GraphQLError,
   GraphQLSchema,
+  Kind,
   OperationTypeNode,
   ValidationRule,
   createSourceEventStream,
@@ -176,6 +177,32 @@ export async function attachLiveServer(
   const deliveries = new Slots(CONCURRENT_DELIVERIES);
 
   const asGraphQLError = (error: AppError) => new GraphQLError(error.message, { originalError: error });
+  /**
+   * graphql-js's own refusal (a syntax error, the schema's, a variable's, an operation it cannot pick) with
+   * the code /graphql answers it with, so that formatError explains it (reason, Chinese message) rather
+   * than take it for an internal error; any other error is left as it is.
+   */
+  const coded = (error: GraphQLError, code?: string): GraphQLError => {
+    const known =
+      code ??
+      (error.originalError || error.extensions.code
+        ? undefined
+        : error.nodes?.[0]?.kind === Kind.VARIABLE_DEFINITION
+          ? 'BAD_USER_INPUT'
+          : /^(Unknown operation named|Must provide operation name)/.test(error.message)
+            ? 'OPERATION_RESOLUTION_FAILURE'
+            : undefined);
+    if (!known) return error;
+    const { nodes, source, positions, path, originalError } = error;
+    return new GraphQLError(error.message, {
+      nodes,
+      source,
+      positions,
+      path,
+      originalError,
+      extensions: { ...error.extensions, code: known },
+    });
+  };
   const formatted = (errors: readonly GraphQLError[], locale: Locale) =>
     errors.map((e) => localizeError(formatError(e.toJSON(), e), locale) as ReturnType<GraphQLError['toJSON']>);
 
@@ -295,13 +322,19 @@ export async function attachLiveServer(
         try {
           document = parse(payload.query, { maxTokens: 3000 });
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+          return [coded(error instanceof GraphQLError ? error : new GraphQLError('Syntax error'), 'GRAPHQL_PARSE_FAILED')];
         }
         const errors = validate(schema, document, rules);
-        if (errors.length) return errors;
+        if (errors.length) return errors.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED'));
         const operation = getOperationAST(document, payload.operationName);
-        if (operation && operation.operation !== OperationTypeNode.SUBSCRIPTION)
-          return [asGraphQLError(liveError('LIVE_SUBSCRIPTIONS_ONLY'))];
+        // graphql-ws would throw a plain Error for this; graphql-js's words, with /graphql's code
+        if (!operation) {
+          const message = payload.operationName
+            ? `Unknown operation named "${payload.operationName}".`
+            : 'Must provide operation name if query contains multiple operations.';
+          return [coded(new GraphQLError(message), 'OPERATION_RESOLUTION_FAILURE')];
+        }
+        if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return [asGraphQLError(liveError('LIVE_SUBSCRIPTIONS_ONLY'))];
         const contextValue: SubscribeContext = { live: connection.route, connection };
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
@@ -309,7 +342,7 @@ export async function attachLiveServer(
       async subscribe(args) {
         const { connection } = args.contextValue as SubscribeContext;
         const source = await createSourceEventStream(args);
-        if (!isAsyncIterable(source)) return source;
+        if (!isAsyncIterable(source)) return { ...source, errors: source.errors?.map((e) => coded(e)) };
         return results(source[Symbol.asyncIterator](), (event) => render(event, args, connection));
       },
 

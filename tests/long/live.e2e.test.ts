@@ -234,6 +234,48 @@ describe('live updates over WebSocket (graphql-ws), through PostgreSQL LISTEN/NO
     await socket.client.dispose();
   });
 
+  it("explains GraphQL's own refusals of a subscription as /graphql does, in the socket's language, never as internal errors", async () => {
+    const refusals = async (headers: Record<string, unknown>) => {
+      const socket = connect(server.url, headers);
+      expect(await socket.acked).toBe(true);
+      const asked: { query: string; variables?: Record<string, unknown>; operationName?: string }[] = [
+        { query: 'subscription { taskChanged { kind }' },
+        { query: 'subscription { taskChanged { nope } }' },
+        { query: 'subscription($s: Boolean!) { taskChanged { kind @skip(if: $s) } }' },
+        { query: 'subscription A { taskChanged { kind } }', operationName: 'B' },
+      ];
+      const answers = await Promise.all(
+        asked.map(
+          (payload) =>
+            new Promise<any>((resolve) => {
+              socket.client.subscribe(payload, {
+                next: (result) => resolve(result.errors?.[0]),
+                error: (error) => resolve((error as any[])[0]),
+                complete: () => resolve(undefined),
+              });
+            }),
+        ),
+      );
+      await socket.client.dispose();
+      return answers.map((e) => ({ reason: e?.extensions?.reason, code: e?.extensions?.code, message: e?.message }));
+    };
+    const zh = await refusals(await bearer('jtj', 'secretary'));
+    expect(zh).toEqual([
+      { reason: 'QUERY_SYNTAX', code: 'GRAPHQL_PARSE_FAILED', message: '查询语句第 1 行第 36 列有语法错误' },
+      { reason: 'FIELD_UNKNOWN', code: 'GRAPHQL_VALIDATION_FAILED', message: '类型 TaskChange 没有字段 nope' },
+      { reason: 'VARIABLE_REQUIRED', code: 'BAD_USER_INPUT', message: '缺少必填变量 $s（Boolean!）' },
+      { reason: 'OPERATION_UNKNOWN', code: 'OPERATION_RESOLUTION_FAILURE', message: '查询语句中没有名为 B 的操作' },
+    ]);
+    const en = await refusals({ ...(await bearer('jtj', 'secretary')), 'accept-language': 'en' });
+    expect(en.map((e) => e.reason)).toEqual(zh.map((e) => e.reason));
+    expect(en.map((e) => e.message)).toEqual([
+      'Syntax error at line 1, column 36',
+      'Type TaskChange has no field nope',
+      'The required variable $s (Boolean!) was not provided',
+      'The document has no operation named B',
+    ]);
+  });
+
   it('sends each user its own new notifications and nothing of another tenant or user', async () => {
     const subscribers = {
       secretary: connect(server.url, await bearer('jtj', 'secretary')),
