@@ -56,6 +56,16 @@ const REASONS = {
     zh: '第 {line} 行第 {column} 列的值不是 {expected} 类型所能接受的',
     en: 'The value at line {line}, column {column} is not a valid {expected}',
   },
+  INPUT_FIELD_UNKNOWN: {
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    zh: '输入类型 {type} 没有字段 {fieldName}',
+    en: 'Input type {type} has no field {fieldName}',
+  },
+  INPUT_FIELD_REQUIRED: {
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    zh: '输入类型 {type} 缺少必填字段 {fieldName}（{fieldType}）',
+    en: 'Input type {type} needs its field {fieldName} ({fieldType})',
+  },
   SELECTION_REQUIRED: {
     code: 'GRAPHQL_VALIDATION_FAILED',
     zh: '字段 {fieldName}（{fieldType}）须选择其子字段',
@@ -161,6 +171,21 @@ const PATTERNS: { code: string; pattern: RegExp; explain: (m: RegExpExecArray, a
     code: 'GRAPHQL_VALIDATION_FAILED',
     pattern: /^Expected value of type "([^"]+)"/,
     explain: (m, at) => (at.line ? { reason: 'LITERAL_INVALID', params: { expected: clipped(m[1]), ...at } } : null),
+  },
+  {
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    pattern: /^(?:Value "[^"]*" does not exist in|Enum) "(\w+)"/,
+    explain: (m, at) => (at.line ? { reason: 'LITERAL_INVALID', params: { expected: m[1], ...at } } : null),
+  },
+  {
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    pattern: /^Field "(\w+)\.(\w+)" of required type "([^"]+)" was not provided/,
+    explain: (m) => ({ reason: 'INPUT_FIELD_REQUIRED', params: { type: m[1], fieldName: m[2], fieldType: clipped(m[3]) } }),
+  },
+  {
+    code: 'GRAPHQL_VALIDATION_FAILED',
+    pattern: /^Field "(\w+)" is not defined by type "(\w+)"/,
+    explain: (m) => ({ reason: 'INPUT_FIELD_UNKNOWN', params: { fieldName: m[1], type: m[2] } }),
   },
   {
     code: 'GRAPHQL_VALIDATION_FAILED',
