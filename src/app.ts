@@ -12,7 +12,7 @@ import { Config, bodyLimitBytes } from './config';
 import { COMPILED_QUERIES_DEFAULTS, compiledQueriesGateway } from './graphql/compiled-queries';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
 import { readAheadOf } from './graphql/read-ahead';
-import { httpStatus, maskError, sendRestError, toAppError, toGraphQLError } from './graphql/errors';
+import { coreError, httpStatus, maskError, sendRestError, toAppError, toGraphQLError } from './graphql/errors';
 import { localePlugin } from './graphql/locale-plugin';
 import { LiveServer, attachLiveServer } from './graphql/live-server';
 import { localeOf, renderReason } from './graphql/messages';
@@ -99,6 +99,24 @@ export function answerUnhandledError(error: FastifyError, request: FastifyReques
 }
 
 /**
+ * An address no route serves, as a coded error in the client's language rather than Fastify's English
+ * default; /graphql asked for by another method than POST (GraphiQL's GET where it is served) is 405.
+ */
+export function answerNotFound(request: FastifyRequest, reply: FastifyReply): void {
+  const locale = localeOf(request.headers['accept-language']);
+  const path = request.url.split('?')[0];
+  if (path === '/graphql') {
+    void sendRestError(reply.header('allow', 'POST, OPTIONS'), coreError('GRAPHQL_POST_ONLY'), locale, {
+      scope: '[http]',
+      statusByReason: { GRAPHQL_POST_ONLY: 405 },
+    });
+    return;
+  }
+  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  void sendRestError(reply, coreError('ROUTE_NOT_FOUND', { params: { method: request.method, path: shown } }), locale, { scope: '[http]' });
+}
+
+/**
  * HTTP on Fastify 5 (chosen over Express 5 by measurement, see README): /graphql (Apollo), GraphiQL
  * from local assets in development, /healthz (process up) and /readyz (database reachable).
  */
@@ -152,6 +170,7 @@ export async function startApp(
   await apollo.start();
 
   fastify.setErrorHandler(answerUnhandledError);
+  fastify.setNotFoundHandler(answerNotFound);
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_request, reply) => {

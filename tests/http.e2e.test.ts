@@ -256,6 +256,30 @@ describe('HTTP conventions', () => {
     expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self' 'nonce-/);
   });
 
+  it('answers an address no route serves with a coded error in the client’s language, /graphql by another method with 405', async () => {
+    const unknown = await fetch(`${server.baseUrl}/nope/${'x'.repeat(300)}?token=secret`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('x-content-type-options')).toBe('nosniff');
+    const [error] = ((await unknown.json()) as any).errors;
+    expect(error.extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'ROUTE_NOT_FOUND', method: 'GET' });
+    expect(error.extensions.path).toBe(`/nope/${'x'.repeat(194)}…`); // clipped, and never the query string
+    expect(error.message).toBe(`没有这个地址：GET ${error.extensions.path}`);
+    const en = await fetch(`${server.baseUrl}/nope`, { method: 'DELETE', headers: { 'accept-language': 'en' } });
+    expect(((await en.json()) as any).errors[0].message).toBe('No such address: DELETE /nope');
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const res = await fetch(`${server.url}?query=${encodeURIComponent('{ __typename }')}`, {
+        method,
+        headers: { accept: 'application/json' },
+      });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST, OPTIONS');
+      expect(((await res.json()) as any).errors[0]).toMatchObject({
+        message: 'GraphQL 请求须以 POST 发送（订阅用 WebSocket）',
+        extensions: { reason: 'GRAPHQL_POST_ONLY' },
+      });
+    }
+  });
+
   it('answers a preflight from a listed origin, and gives an unlisted one nothing to read', async () => {
     const preflight = (origin: string) =>
       fetch(server.url, {

@@ -191,6 +191,12 @@ export const coreError = defineErrors('core', {
   INTERNAL: { code: ErrorCode.INTERNAL_SERVER_ERROR, zh: '服务器内部错误，请稍后重试', en: 'Internal server error' },
   PAYLOAD_TOO_LARGE: { code: ErrorCode.BAD_USER_INPUT, zh: '请求内容过大', en: 'Request body too large' },
   BAD_REQUEST: { code: ErrorCode.BAD_USER_INPUT, zh: '请求格式不正确', en: 'Malformed request' },
+  ROUTE_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '没有这个地址：{method} {path}', en: 'No such address: {method} {path}' },
+  GRAPHQL_POST_ONLY: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: 'GraphQL 请求须以 POST 发送（订阅用 WebSocket）',
+    en: 'Send GraphQL requests by POST (subscriptions over WebSocket)',
+  },
 });
 
 export const unauthenticated = (reason: 'UNAUTHENTICATED' | 'TOKEN_INVALID' | 'AUTH_HEADER_MALFORMED' = 'UNAUTHENTICATED') =>
