@@ -137,18 +137,21 @@ export async function startApp(
     requestIdHeader: false,
     genReqId: requestIdOf,
   });
-  registerRequestLog(fastify, registerMetrics(fastify, dataSource, config.metricsToken));
+  const metrics = registerMetrics(fastify, dataSource, config.metricsToken);
+  registerRequestLog(fastify, metrics);
   await registerHttpConventions(fastify, config);
   let draining = false;
   const limits = armor(config);
   const limiter = new RequestLimiter(config, dataSource);
 
   const schema = await getSchema();
+  const gateway = config.compiledQueries
+    ? compiledQueriesGateway(schema, { ...COMPILED_QUERIES_DEFAULTS, hotAfter: config.compiledQueriesHotAfter })
+    : undefined;
+  if (gateway) metrics.watchCompiledQueries(() => gateway.compiled());
   const apollo = new ApolloServer<RequestContext>({
     // hot query documents run compiled (src/graphql/compiled-queries.ts); Apollo takes an executor only as a "gateway"
-    ...(config.compiledQueries
-      ? { gateway: compiledQueriesGateway(schema, { ...COMPILED_QUERIES_DEFAULTS, hotAfter: config.compiledQueriesHotAfter }) }
-      : { schema }),
+    ...(gateway ? { gateway } : { schema }),
     introspection: config.introspection,
     formatError: maskError,
     includeStacktraceInErrorResponses: false,

@@ -27,6 +27,8 @@ const MAX_OPERATIONS = 200;
 
 export interface AppMetrics {
   observe(sample: { route: string; operation?: string; status: number; errorCode?: string; seconds: number; statements?: number }): void;
+  /** Reports the compiled query documents (src/graphql/compiled-queries.ts) from `read`, once the gateway exists. */
+  watchCompiledQueries(read: () => { kept: number; total: number }): void;
 }
 
 export function registerMetrics(fastify: FastifyInstance, dataSource: DataSource, token: string | undefined): AppMetrics {
@@ -63,6 +65,24 @@ export function registerMetrics(fastify: FastifyInstance, dataSource: DataSource
   poolGauge('party_db_pool_idle', 'Idle connections of the request pool', (p) => p.idleCount);
   poolGauge('party_db_pool_waiting', 'Requests waiting for a connection of the request pool', (p) => p.waitingCount);
 
+  let compiledQueries: (() => { kept: number; total: number }) | undefined;
+  new Gauge({
+    name: 'party_compiled_query_documents',
+    help: 'Query documents kept compiled (at most 500; the rest run on graphql-js)',
+    registers: [registry],
+    collect() {
+      this.set(compiledQueries?.().kept ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'party_compiled_query_compiles',
+    help: 'Query documents compiled since the process started (at most 60 a minute); rising steadily: clients send ever new documents',
+    registers: [registry],
+    collect() {
+      this.set(compiledQueries?.().total ?? 0);
+    },
+  });
+
   const operations = new Set<string>();
   const operationLabel = (name: string | undefined) => {
     if (!name) return '';
@@ -85,6 +105,9 @@ export function registerMetrics(fastify: FastifyInstance, dataSource: DataSource
   }
 
   return {
+    watchCompiledQueries(read) {
+      compiledQueries = read;
+    },
     observe(sample) {
       const operation = operationLabel(sample.operation);
       const outcome = sample.errorCode ?? (sample.status < 400 ? 'ok' : String(sample.status));

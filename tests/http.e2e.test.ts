@@ -212,6 +212,9 @@ describe('metrics', () => {
       /party_http_request_duration_seconds_count\{route="\/graphql",operation="Refused",status="200",outcome="UNAUTHENTICATED"\} 1/,
     );
     expect(text).toMatch(/party_sql_statements_per_request_count\{operation="OrgPage"\} 1/);
+    // the test servers compile a query document on its first request: OrgPage and Refused
+    expect(text).toMatch(/^party_compiled_query_documents 2$/m);
+    expect(text).toMatch(/^party_compiled_query_compiles 2$/m);
     expect(text).not.toContain(admin);
   });
 });
