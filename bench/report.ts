@@ -30,6 +30,9 @@ export interface Soak {
   /** The lowest RSS of each 30 s after the warm-up (where collection brings it back), and their slope (shown, not judged). */
   floors: number[];
   floorSlope: number;
+  /** The lowest V8 heap in use of each 30 s after the warm-up, MB, and their slope (shown, not judged). */
+  heapFloors: number[];
+  heapFloorSlope: number;
   requests: number;
   errors: number;
   foreignCores?: number;
@@ -102,7 +105,8 @@ export function soakLine(soak: Soak | null): string {
     `Memory soak (${soak.seconds} s mixed ops 1–4, ${soak.connections} connections, RSS of our server every second): ` +
     `start ${f(soak.start)} MB, end ${f(soak.end)} MB, max ${f(soak.max)} MB, slope ${soak.slope >= 0 ? '+' : ''}${f(soak.slope, 2)} MB/min after a ${soak.warmup} s warm-up ` +
     `(${soak.slopeFrom10 >= 0 ? '+' : ''}${f(soak.slopeFrom10, 2)} MB/min from 10 s, warm-up included; lowest RSS of each 30 s ` +
-    `after the warm-up ${soak.floors.map((x) => f(x)).join(', ')} MB, slope ${soak.floorSlope >= 0 ? '+' : ''}${f(soak.floorSlope, 2)} MB/min); ` +
+    `after the warm-up ${soak.floors.map((x) => f(x)).join(', ')} MB, slope ${soak.floorSlope >= 0 ? '+' : ''}${f(soak.floorSlope, 2)} MB/min; ` +
+    `V8 heap in use, lowest of each 30 s, ${soak.heapFloors.map((x) => f(x)).join(', ')} MB, slope ${soak.heapFloorSlope >= 0 ? '+' : ''}${f(soak.heapFloorSlope, 2)} MB/min); ` +
     `${soak.requests} requests, ${soak.errors} errors; other processes used ${f(soak.foreignCores, 2)} cores meanwhile.`
   );
 }

@@ -26,6 +26,19 @@ import { ServerProcess, chosenNode, foreignCpu, httpOk, node22, nodeVersion, sta
 import { NOISY_CORES, Row, Side, Soak, Target, errorsLine, noiseLine, resultsTable, slope, soakLine, targetsTable } from './report';
 import { PEER_FUNCTIONS_SQL } from './sql';
 
+const BENCH_METRICS_TOKEN = 'bench-metrics-token';
+
+/** Our server's V8 heap in use, MB, from its /metrics (undefined when it does not answer). */
+async function heapInUse(baseUrl: string): Promise<number | undefined> {
+  try {
+    const res = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } });
+    const used = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)$/m.exec(await res.text())?.[1];
+    return used === undefined ? undefined : Number(used) / 1024 / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The V8 flags `npm start` runs our server with (package.json), given to all three servers alike: a young
  * generation of 64 MB semi-spaces collects a request's short-lived objects less often (GC was 12–15 % of
@@ -231,6 +244,8 @@ async function main(): Promise<void> {
       SEED_DEMO: 'false',
       JWT_SECRET: BENCH_JWT_SECRET,
       EXPOSE_STATEMENT_COUNT: 'true',
+      // the soak reads the V8 heap beside RSS
+      METRICS_TOKEN: BENCH_METRICS_TOKEN,
       ACCESS_TOKEN_TTL: '86400',
       DATA_DIR: tmp,
       // The per-instance request limits (600/min per user by default) would turn the load into 429s.
@@ -441,27 +456,39 @@ async function main(): Promise<void> {
     let i = 0;
     const target: LoadTarget = { baseUrl: oursUrl, next: () => mixed[i++ % mixed.length].next() };
     const samples: { t: number; rss: number }[] = [];
+    const heap: { t: number; rss: number }[] = [];
     const connections = 32;
     await quiesce();
     const mark = foreign.mark();
+    const started = Date.now();
+    // the V8 heap in use every 2 s (prom-client's gauge), to tell heap growth from the allocator's
+    const heapSampler = setInterval(() => {
+      const t = (Date.now() - started) / 1000;
+      void heapInUse(oursUrl).then((mb) => mb !== undefined && heap.push({ t, rss: mb }));
+    }, 2000);
     const result = await load(target, {
       connections,
       seconds: options.soakSeconds,
       pid: oursPid,
       sampleEveryMs: 1000,
       onSample: (t, rss) => samples.push({ t, rss }),
-    });
+    }).finally(() => clearInterval(heapSampler));
     const soakForeign = foreign.since(mark);
     // judged after a warm-up of the same load: the kept stores fill to their bounds and the heap grows to
     // its working size in the first ~40 s (a 240 s soak at 5,000 orgs: 321 → 380 MB by 40 s, then 374–390 MB)
     const warmup = Math.min(60, Math.round(options.soakSeconds / 3));
     const after = samples.filter((s) => s.t >= warmup);
     const from10 = samples.filter((s) => s.t >= 10);
-    const floors: { t: number; rss: number }[] = [];
-    for (let t = warmup; t + 30 <= options.soakSeconds + 1; t += 30) {
-      const window = samples.filter((s) => s.t >= t && s.t < t + 30);
-      if (window.length) floors.push(window.reduce((a, b) => (b.rss < a.rss ? b : a)));
-    }
+    const floorsOf = (series: { t: number; rss: number }[]) => {
+      const lowest: { t: number; rss: number }[] = [];
+      for (let t = warmup; t + 30 <= options.soakSeconds + 1; t += 30) {
+        const window = series.filter((s) => s.t >= t && s.t < t + 30);
+        if (window.length) lowest.push(window.reduce((a, b) => (b.rss < a.rss ? b : a)));
+      }
+      return lowest;
+    };
+    const floors = floorsOf(samples);
+    const heapFloors = floorsOf(heap);
     const soak: Soak = {
       seconds: options.soakSeconds,
       connections,
@@ -474,6 +501,8 @@ async function main(): Promise<void> {
       slopeFrom10: slope(from10.length >= 2 ? from10 : samples),
       floors: floors.map((x) => x.rss),
       floorSlope: slope(floors),
+      heapFloors: heapFloors.map((x) => x.rss),
+      heapFloorSlope: heapFloors.length >= 2 ? slope(heapFloors) : NaN,
       requests: result.requests,
       errors: result.errors,
       foreignCores: soakForeign,

@@ -178,20 +178,13 @@ export async function attachLiveServer(
 
   const asGraphQLError = (error: AppError) => new GraphQLError(error.message, { originalError: error });
   /**
-   * graphql-js's own refusal (a syntax error, the schema's, a variable's, an operation it cannot pick) with
-   * the code /graphql answers it with, so that formatError explains it (reason, Chinese message) rather
-   * than take it for an internal error; any other error is left as it is.
+   * graphql-js's own refusal (a syntax error, the schema's, an operation it cannot pick, a variable's: told
+   * by its node when no code is given) with the code /graphql answers it with, so that formatError explains
+   * it (reason, Chinese message) rather than take it for an internal error; any other error is left as it is.
    */
   const coded = (error: GraphQLError, code?: string): GraphQLError => {
-    const known =
-      code ??
-      (error.originalError || error.extensions.code
-        ? undefined
-        : error.nodes?.[0]?.kind === Kind.VARIABLE_DEFINITION
-          ? 'BAD_USER_INPUT'
-          : /^(Unknown operation named|Must provide operation name)/.test(error.message)
-            ? 'OPERATION_RESOLUTION_FAILURE'
-            : undefined);
+    const variable = !error.originalError && !error.extensions.code && error.nodes?.[0]?.kind === Kind.VARIABLE_DEFINITION;
+    const known = code ?? (variable ? 'BAD_USER_INPUT' : undefined);
     if (!known) return error;
     const { nodes, source, positions, path, originalError } = error;
     return new GraphQLError(error.message, {
