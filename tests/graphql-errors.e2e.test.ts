@@ -250,6 +250,12 @@ describe("GraphQL's own errors", () => {
     expect(listed.get('QUERY_TOO_DEEP')?.message).toBe('查询嵌套过深：最多 {limit} 层，此查询有 {found} 层');
   });
 
+  it('leaves an unknown persisted query as Apollo words it: clients retry with the text on its message', async () => {
+    const answer = await send({ extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } });
+    expect(answer.errors[0]).toMatchObject({ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+    expect(answer.errors[0].extensions).not.toHaveProperty('reason');
+  });
+
   it('leaves errors that have a reason as they are', async () => {
     const answer = await send({ query: 'query($id: ID!) { org(id: $id) { id } }', variables: { id: 'not-an-id' } });
     expect(answer.errors[0].extensions.reason).not.toMatch(/^VARIABLE_|^QUERY_/);

@@ -104,16 +104,6 @@ const REASONS = {
     zh: 'GraphQL 请求格式不正确：须以 JSON 发送 query（及 variables、operationName）',
     en: 'Malformed GraphQL request: send query (and variables, operationName) as JSON',
   },
-  PERSISTED_QUERY_NOT_FOUND: {
-    code: 'PERSISTED_QUERY_NOT_FOUND',
-    zh: '服务器没有此查询的缓存，请连同查询语句重新发送',
-    en: 'The persisted query is not known; send it again with its text',
-  },
-  PERSISTED_QUERY_NOT_SUPPORTED: {
-    code: 'PERSISTED_QUERY_NOT_SUPPORTED',
-    zh: '服务器不支持持久化查询，请发送查询语句',
-    en: 'Persisted queries are not supported; send the query text',
-  },
 } as const;
 
 registerReasons('graphql', REASONS);
@@ -238,9 +228,7 @@ function fallback(code: string, at: Record<string, number>): Explained | null {
       return at.line ? { reason: 'QUERY_INVALID_AT', params: at } : { reason: 'QUERY_INVALID', params: {} };
     case 'BAD_REQUEST':
       return { reason: 'GRAPHQL_REQUEST_INVALID', params: {} };
-    case 'PERSISTED_QUERY_NOT_FOUND':
-    case 'PERSISTED_QUERY_NOT_SUPPORTED':
-      return { reason: code, params: {} };
+    // PERSISTED_QUERY_NOT_FOUND keeps its text: Apollo Client's persisted-query link tells it by its message too
     default:
       return null;
   }
