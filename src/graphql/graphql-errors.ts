@@ -4,10 +4,11 @@ import { registerReasons } from './messages';
 /**
  * GraphQL's own refusals (a syntax error, a document the schema does not take, a query limit, a bad
  * variable) come from graphql-js, Apollo Server and graphql-armor with English text and no reason. They
- * are given one here, from the text those libraries write (pinned by tests/graphql-errors.test.ts), so
- * that they read in Chinese by default like every other error and a client can switch on the reason;
- * the library's own words stay in `extensions.detail` for the developer. A text no pattern knows still
- * gets a reason of its kind (QUERY_INVALID_AT, VARIABLE_INVALID, …) rather than an English message.
+ * are given one here, from the text those libraries write (pinned by tests/graphql-errors.e2e.test.ts),
+ * so that they read in Chinese by default like every other error and a client can switch on the reason;
+ * the library's own words stay in `extensions.detail` for the developer. A syntax or validation error
+ * no pattern knows still gets a reason of its kind (QUERY_SYNTAX, QUERY_INVALID_AT) rather than an
+ * English message.
  */
 const REASONS = {
   QUERY_TOO_LONG: {
@@ -223,7 +224,7 @@ const PATTERNS: { code: string; pattern: RegExp; explain: (m: RegExpExecArray, a
 function fallback(code: string, at: Record<string, number>): Explained | null {
   switch (code) {
     case 'GRAPHQL_PARSE_FAILED':
-      return { reason: 'QUERY_SYNTAX', params: at.line ? at : { line: 1, column: 1 } };
+      return at.line ? { reason: 'QUERY_SYNTAX', params: at } : null;
     case 'GRAPHQL_VALIDATION_FAILED':
       return at.line ? { reason: 'QUERY_INVALID_AT', params: at } : { reason: 'QUERY_INVALID', params: {} };
     case 'BAD_REQUEST':
