@@ -15,7 +15,7 @@ import { readAheadOf } from './graphql/read-ahead';
 import { coreError, httpStatus, maskError, sendRestError, toAppError, toGraphQLError } from './graphql/errors';
 import { localePlugin } from './graphql/locale-plugin';
 import { LiveServer, attachLiveServer } from './graphql/live-server';
-import { localeOf, renderReason } from './graphql/messages';
+import { ellipsis, localeOf, renderReason } from './graphql/messages';
 import { registerGraphiql } from './graphql/graphiql';
 import { RequestLimiter, rateLimitHttpPlugin } from './graphql/rate-limit';
 import { bindRequest, loggerOptions, registerRequestLog, requestIdOf, requestLogPlugin } from './graphql/request-log';
@@ -112,7 +112,7 @@ export function answerNotFound(request: FastifyRequest, reply: FastifyReply): vo
     });
     return;
   }
-  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  const shown = ellipsis(path, 200);
   void sendRestError(reply, coreError('ROUTE_NOT_FOUND', { params: { method: request.method, path: shown } }), locale, { scope: '[http]' });
 }
 

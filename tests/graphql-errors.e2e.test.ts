@@ -21,12 +21,13 @@ describe("GraphQL's own errors", () => {
   });
   afterAll(() => server.close());
 
-  const send = async (body: unknown, locale?: string): Promise<Answer> => {
+  /** As the admin unless `token` says otherwise (null: no token at all). */
+  const send = async (body: unknown, locale?: string, token: string | null = admin): Promise<Answer> => {
     const res = await fetch(server.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        authorization: `Bearer ${admin}`,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(locale ? { 'accept-language': locale } : {}),
       },
       body: JSON.stringify(body),
@@ -248,6 +249,34 @@ describe("GraphQL's own errors", () => {
     const listed = new Map(answer.data!.errorReasons.map((r) => [r.reason, r]));
     for (const c of cases) expect(listed.get(c.reason)?.code).toBe(c.code);
     expect(listed.get('QUERY_TOO_DEEP')?.message).toBe('查询嵌套过深：最多 {limit} 层，此查询有 {found} 层');
+  });
+
+  it('explains them alike to the least privileged role and to a request without a token', async () => {
+    const member = await server.token('jtj', 'member');
+    for (const c of cases.filter((x) => ['QUERY_SYNTAX', 'FIELD_UNKNOWN', 'QUERY_TOO_COSTLY', 'OPERATION_UNKNOWN'].includes(x.reason))) {
+      const asAdmin = (await send(c.body)).errors[0];
+      for (const token of [member, null]) {
+        const answer = await send(c.body, undefined, token);
+        expect(answer.errors[0]).toEqual(asAdmin);
+      }
+    }
+  });
+
+  it('keeps what it echoes of a crafted oversized input short', async () => {
+    const name = 'N'.repeat(5000);
+    const answer = await send({ query: 'query A { viewer { username } }', operationName: name });
+    expect(answer.errors[0].extensions).toMatchObject({ reason: 'OPERATION_UNKNOWN', operation: `${'N'.repeat(100)}…` });
+    expect(answer.errors[0].message).toBe(`查询语句中没有名为 ${'N'.repeat(100)}… 的操作`);
+    const type = 'T'.repeat(3000);
+    const typed = await send({ query: `query($x: ${type}) { viewer { username } }` });
+    expect(typed.errors[0].extensions).toMatchObject({ reason: 'TYPE_UNKNOWN', type });
+    expect(JSON.stringify(typed.errors[0].extensions).length).toBeLessThan(2 * 3000 + 500);
+  });
+
+  it('answers 50 concurrent refusals of every kind each with its own reason, none as an internal error', async () => {
+    const asked = Array.from({ length: 50 }, (_, i) => cases[i % cases.length]);
+    const answers = await Promise.all(asked.map((c) => send(c.body)));
+    expect(answers.map((a) => a.errors[0].extensions.reason)).toEqual(asked.map((c) => c.reason));
   });
 
   it('leaves an unknown persisted query as Apollo words it: clients retry with the text on its message', async () => {

@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { registerReasons } from './messages';
+import { ellipsis, registerReasons } from './messages';
 
 /**
  * GraphQL's own refusals (a syntax error, a document the schema does not take, a query limit, a bad
@@ -113,7 +113,11 @@ type Reason = keyof typeof REASONS;
 type Explained = { reason: Reason; params: Record<string, string | number> };
 
 /** A printed value or type from a library's message, kept short: it travels in extensions and messages. */
-const clipped = (text: string) => (text.length > 100 ? `${text.slice(0, 100)}…` : text);
+const clipped = (text: string) => ellipsis(text, 100);
+
+/** A literal its type refuses, at its place (the type from the pattern's first group). */
+const literalInvalid = (m: RegExpExecArray, at: Record<string, number>): Explained | null =>
+  at.line ? { reason: 'LITERAL_INVALID', params: { expected: clipped(m[1]), ...at } } : null;
 
 /** Patterns of the libraries' texts, most specific first, each with the reason and parameters it gives. */
 const PATTERNS: { code: string; pattern: RegExp; explain: (m: RegExpExecArray, at: Record<string, number>) => Explained | null }[] = [
@@ -161,12 +165,12 @@ const PATTERNS: { code: string; pattern: RegExp; explain: (m: RegExpExecArray, a
   {
     code: 'GRAPHQL_VALIDATION_FAILED',
     pattern: /^Expected value of type "([^"]+)"/,
-    explain: (m, at) => (at.line ? { reason: 'LITERAL_INVALID', params: { expected: clipped(m[1]), ...at } } : null),
+    explain: literalInvalid,
   },
   {
     code: 'GRAPHQL_VALIDATION_FAILED',
     pattern: /^(?:Value "[^"]*" does not exist in|Enum) "(\w+)"/,
-    explain: (m, at) => (at.line ? { reason: 'LITERAL_INVALID', params: { expected: m[1], ...at } } : null),
+    explain: literalInvalid,
   },
   {
     code: 'GRAPHQL_VALIDATION_FAILED',
@@ -181,7 +185,7 @@ const PATTERNS: { code: string; pattern: RegExp; explain: (m: RegExpExecArray, a
   {
     code: 'GRAPHQL_VALIDATION_FAILED',
     pattern: /^(\w+) cannot represent /,
-    explain: (m, at) => (at.line ? { reason: 'LITERAL_INVALID', params: { expected: m[1], ...at } } : null),
+    explain: literalInvalid,
   },
   {
     code: 'GRAPHQL_VALIDATION_FAILED',

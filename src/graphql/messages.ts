@@ -92,6 +92,11 @@ function formatParam(value: MessageParam, locale: Locale, timeZone: string): str
   return String(value);
 }
 
+/** `text` cut to its first `max` characters with an ellipsis after, when longer: a name or a client's words shown in a message. */
+export function ellipsis(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 /** Fills `{name}` placeholders from `params`; an unknown placeholder stays visible rather than vanish. */
 export function fillTemplate(template: string, params: Record<string, unknown>, locale: Locale, timeZone = 'Asia/Shanghai'): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>

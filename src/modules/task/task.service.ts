@@ -4,6 +4,7 @@ import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { RequestContext } from '../../graphql/context';
 import { coreError } from '../../graphql/errors';
 import { Page, decodeCursor, encodeCursor } from '../../graphql/relay';
+import { ellipsis } from '../../graphql/messages';
 import { EvaluationKind, evaluationKindLabels } from '../framework/pass-rule';
 import { EXEMPLAR_NOTICE_DAYS, PAIRING_VISIT_DAYS, TASK_KINDS, Task, TaskAction, TaskCount, TaskKind, taskKindLabels } from './task.types';
 
@@ -702,7 +703,7 @@ function start(viewer: UserViewer, mode: Build['mode'], limit: number, filter: T
 }
 
 const wanted = (filter: TaskFilter) => new Set(filter.kinds ?? TASK_KINDS);
-const clip = (text: string, max = 40) => (text.length > max ? `${text.slice(0, max)}…` : text);
+const clip = (text: string) => ellipsis(text, 40);
 
 /**
  * The task's Chinese title, from the names its statement read and the org's name (read with the row
