@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
-import { Locale, MessageParam, ReasonMessages, registerReasons, renderReason } from './messages';
+import { Locale, MessageParam, ReasonMessages, ellipsis, registerReasons, renderReason } from './messages';
 import { validationProblems } from './validation-messages';
 import { explainGraphQLError } from './graphql-errors';
 
@@ -370,7 +370,7 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown, log 
     return {
       ...formatted,
       message: renderReason(explained.reason, explained.params, 'zh-CN') ?? formatted.message,
-      extensions: { ...extensions, reason: explained.reason, ...explained.params, detail: formatted.message },
+      extensions: { ...extensions, reason: explained.reason, ...explained.params, detail: ellipsis(formatted.message, 500) },
     };
   }
   if (log) console.error('[error]', forLog(original));

@@ -112,12 +112,9 @@ registerReasons('graphql', REASONS);
 type Reason = keyof typeof REASONS;
 type Explained = { reason: Reason; params: Record<string, string | number> };
 
-/** A printed value or type from a library's message, kept short: it travels in extensions and messages. */
-const clipped = (text: string) => ellipsis(text, 100);
-
 /** A literal its type refuses, at its place (the type from the pattern's first group). */
 const literalInvalid = (m: RegExpExecArray, at: Record<string, number>): Explained | null =>
-  at.line ? { reason: 'LITERAL_INVALID', params: { expected: clipped(m[1]), ...at } } : null;
+  at.line ? { reason: 'LITERAL_INVALID', params: { expected: m[1], ...at } } : null;
 
 /** Patterns of the libraries' texts, most specific first, each with the reason and parameters it gives. */
 const PATTERNS: { code: string; pattern: RegExp; explain: (m: RegExpExecArray, at: Record<string, number>) => Explained | null }[] = [
@@ -160,7 +157,7 @@ const PATTERNS: { code: string; pattern: RegExp; explain: (m: RegExpExecArray, a
   {
     code: 'GRAPHQL_VALIDATION_FAILED',
     pattern: /^Field "([\w.]+)" argument "(\w+)" of type "([^"]+)" is required/,
-    explain: (m) => ({ reason: 'ARGUMENT_REQUIRED', params: { fieldName: m[1], argument: m[2], argumentType: clipped(m[3]) } }),
+    explain: (m) => ({ reason: 'ARGUMENT_REQUIRED', params: { fieldName: m[1], argument: m[2], argumentType: m[3] } }),
   },
   {
     code: 'GRAPHQL_VALIDATION_FAILED',
@@ -175,7 +172,7 @@ const PATTERNS: { code: string; pattern: RegExp; explain: (m: RegExpExecArray, a
   {
     code: 'GRAPHQL_VALIDATION_FAILED',
     pattern: /^Field "(\w+)\.(\w+)" of required type "([^"]+)" was not provided/,
-    explain: (m) => ({ reason: 'INPUT_FIELD_REQUIRED', params: { type: m[1], fieldName: m[2], fieldType: clipped(m[3]) } }),
+    explain: (m) => ({ reason: 'INPUT_FIELD_REQUIRED', params: { type: m[1], fieldName: m[2], fieldType: m[3] } }),
   },
   {
     code: 'GRAPHQL_VALIDATION_FAILED',
@@ -190,12 +187,12 @@ const PATTERNS: { code: string; pattern: RegExp; explain: (m: RegExpExecArray, a
   {
     code: 'GRAPHQL_VALIDATION_FAILED',
     pattern: /^Field "(\w+)" of type "([^"]+)" must have a selection of subfields/,
-    explain: (m) => ({ reason: 'SELECTION_REQUIRED', params: { fieldName: m[1], fieldType: clipped(m[2]) } }),
+    explain: (m) => ({ reason: 'SELECTION_REQUIRED', params: { fieldName: m[1], fieldType: m[2] } }),
   },
   {
     code: 'GRAPHQL_VALIDATION_FAILED',
     pattern: /^Field "(\w+)" must not have a selection since type "([^"]+)" has no subfields/,
-    explain: (m) => ({ reason: 'SELECTION_NOT_ALLOWED', params: { fieldName: m[1], fieldType: clipped(m[2]) } }),
+    explain: (m) => ({ reason: 'SELECTION_NOT_ALLOWED', params: { fieldName: m[1], fieldType: m[2] } }),
   },
   {
     code: 'GRAPHQL_VALIDATION_FAILED',
@@ -205,7 +202,7 @@ const PATTERNS: { code: string; pattern: RegExp; explain: (m: RegExpExecArray, a
   {
     code: 'BAD_USER_INPUT',
     pattern: /^Variable "\$(\w+)" of required type "([^"]+)" was not provided/,
-    explain: (m) => ({ reason: 'VARIABLE_REQUIRED', params: { variable: m[1], variableType: clipped(m[2]) } }),
+    explain: (m) => ({ reason: 'VARIABLE_REQUIRED', params: { variable: m[1], variableType: m[2] } }),
   },
   {
     code: 'BAD_USER_INPUT',
@@ -215,7 +212,7 @@ const PATTERNS: { code: string; pattern: RegExp; explain: (m: RegExpExecArray, a
   {
     code: 'OPERATION_RESOLUTION_FAILURE',
     pattern: /^Unknown operation named "([^"]*)"/,
-    explain: (m) => ({ reason: 'OPERATION_UNKNOWN', params: { operation: clipped(m[1]) } }),
+    explain: (m) => ({ reason: 'OPERATION_UNKNOWN', params: { operation: m[1] } }),
   },
   {
     code: 'OPERATION_RESOLUTION_FAILURE',
@@ -254,7 +251,12 @@ export function explainGraphQLError(formatted: GraphQLFormattedError): Explained
     if (p.code !== code) continue;
     const m = p.pattern.exec(text);
     const explained = m && p.explain(m, at);
-    if (explained) return explained;
+    // a name or a printed type is one token of any length: what travels in extensions and messages stays short
+    if (explained)
+      return {
+        ...explained,
+        params: Object.fromEntries(Object.entries(explained.params).map(([k, v]) => [k, typeof v === 'string' ? ellipsis(v, 100) : v])),
+      };
   }
   return fallback(code, at);
 }
