@@ -55,6 +55,8 @@ export interface Config {
   introspection: boolean;
   bodyLimit: string;
   logQueries: boolean;
+  /** Connections of the request pool (DATABASE_POOL_SIZE, default 20); the side channel (4) and the LISTEN connection (1) come on top. */
+  databasePoolSize: number;
   /** Repeated statements prepared on each connection (PREPARED_STATEMENTS, default true; false behind a transaction-mode pooler). */
   preparedStatements: boolean;
   /** Hot query documents run as compiled code (COMPILED_QUERIES, default true; false: graphql-js executes every one). */
@@ -305,6 +307,7 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: !production,
     bodyLimit,
     logQueries: boolVar(env, 'LOG_QUERIES', false),
+    databasePoolSize: intVar(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
     preparedStatements: boolVar(env, 'PREPARED_STATEMENTS', true),
     compiledQueries: boolVar(env, 'COMPILED_QUERIES', true),
     compiledQueriesHotAfter: intVar(env, 'COMPILED_QUERIES_HOT_AFTER', 2, 1, 1000),

@@ -17,6 +17,7 @@ describe('configuration', () => {
       seedDemo: true,
       graphiql: true,
       databaseUrl: undefined,
+      databasePoolSize: 20,
       preparedStatements: true,
       compiledQueries: true,
       compiledQueriesHotAfter: 2,
@@ -36,6 +37,8 @@ describe('configuration', () => {
   it.each([
     [{ PORT: 'abc' }, /^PORT must be a whole number/],
     [{ PORT: '70000' }, /^PORT must be between/],
+    [{ DATABASE_POOL_SIZE: '0' }, /^DATABASE_POOL_SIZE must be between 1 and 500/],
+    [{ DATABASE_POOL_SIZE: 'many' }, /^DATABASE_POOL_SIZE must be a whole number/],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must be a postgres:\/\/ URL/],
     [{ DATABASE_URL: 'not a url' }, /^DATABASE_URL is not a valid URL/],
     [{ JWT_SECRET: 'short' }, /^JWT_SECRET must be at least 32 characters/],

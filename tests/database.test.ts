@@ -92,6 +92,32 @@ describe('database catalog', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.usename === server.config.appDbRole)).toBe(true);
   });
+
+  it('opens no more request connections than DATABASE_POOL_SIZE, however many requests come at once', async () => {
+    expect(server.config.databasePoolSize).toBe(8); // the tests' servers (tests/helpers/server.ts)
+    const token = await server.token('jtj', 'admin');
+    const open = async () =>
+      (
+        await db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'party-platform'`,
+        )
+      ).rows[0].n as number;
+    let most = 0;
+    let done = false;
+    const watching = (async () => {
+      while (!done) most = Math.max(most, await open());
+    })();
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () => server.gql<{ orgs: { totalCount: number } }>(`{ orgs(first: 20) { totalCount } }`, {}, token)),
+    );
+    done = true;
+    await watching;
+    expect(answers.filter((a) => a.errors || !(a.data!.orgs.totalCount > 0))).toEqual([]);
+    // the pool grew under 40 requests at once, up to its size and no further (idle connections stay 10 s)
+    most = Math.max(most, await open());
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(8);
+  });
 });
 
 /** The second wall: with the server's own pool, a query that forgets its tenant filter still sees one tenant. */
@@ -336,7 +362,7 @@ describe('row-level security', () => {
   });
 
   it('prepares a connection’s repeated parameterized statements, never its plain ones, and at most so many', async () => {
-    const extra = await server.superuser(); // a connection of its own, closed with the server
+    const extra = await server.superuser({ own: true }); // closed with the server
     prepareRepeatedStatements(extra as unknown as { query: (...args: unknown[]) => unknown });
     const prepared = async () =>
       new Set((await extra.query(`SELECT statement FROM pg_prepared_statements`)).rows.map((r: { statement: string }) => r.statement));
@@ -753,7 +779,7 @@ describe('row-level security', () => {
    */
   describe('live events after commit', () => {
     const received = async () => {
-      const listener = await server.superuser();
+      const listener = await server.superuser({ own: true });
       const events: { t: string; kind: string | null; ids: string[]; users: string[] | null }[] = [];
       listener.on('notification', (m) => m.channel === LIVE_CHANNEL && events.push(JSON.parse(m.payload ?? 'null')));
       await listener.query(`LISTEN ${LIVE_CHANNEL}`);

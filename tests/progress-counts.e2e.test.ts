@@ -558,7 +558,7 @@ describe('progress counts', () => {
       ).rows[0].v;
     const valueBefore = await q85Value();
     expect(valueBefore).not.toBe(1);
-    const locker = await server.superuser();
+    const locker = await server.superuser({ own: true });
     await locker.query('BEGIN');
     await locker.query(`SELECT version FROM evaluations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenant, rawId(ev.id)]);
     const pending = gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`, {

@@ -593,7 +593,7 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     expect(ok.data.verifyRecords).toEqual({ ok: true, checked: 3, brokenAt: null });
     expect(codes(await gql(`{ verifyRecords { ok } }`, {}, secretary))).toEqual(['FORBIDDEN']);
     // tamper directly in the database, past the immutability triggers, as only a superuser could
-    const su = await server.superuser();
+    const su = await server.superuser({ own: true }); // a session setting of its own
     await su.query(`SET session_replication_role = replica`);
     await su.query(`UPDATE findings SET severity = 'MINOR' WHERE inspection_id = $1 AND severity = 'MODERATE'`, [rawId(amendmentId)]);
     await su.query(`SET session_replication_role = DEFAULT`);

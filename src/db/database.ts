@@ -96,7 +96,7 @@ export async function openDatabase(
       } finally {
         await owner.destroy();
       }
-      const pool = createDataSource(appUrl, { logging: config.logQueries ? ['query'] : false });
+      const pool = createDataSource(appUrl, { poolSize: config.databasePoolSize, logging: config.logQueries ? ['query'] : false });
       await pool.initialize();
       keepClientErrorsHandled(pool);
       if (config.preparedStatements) prepareRepeatedStatementsOf(pool);

@@ -48,8 +48,12 @@ export interface TestServer {
   jobs?: JobWorker;
   /** The server's JSON log lines (the last 20,000); error lines are also written to console.error. */
   logs: string[];
-  /** Superuser client on this test file's database, for looking under the API. */
-  superuser(): Promise<Client>;
+  /**
+   * Superuser client on this test file's database, for looking under the API: one connection the file
+   * shares (leave it in no transaction and with no session setting), or with `own` a connection of its
+   * own (to hold a lock, a transaction or a LISTEN beside it). Both close with the server.
+   */
+  superuser(options?: { own?: boolean }): Promise<Client>;
   close(): Promise<void>;
 }
 
@@ -152,6 +156,9 @@ async function start(options: TestServerOptions): Promise<TestServer> {
     // every query document compiled on its first request: the whole suite checks compiled answers (graphql-js
     // still runs mutations and documents taking input objects; tests/compiled-queries.test.ts compares the two)
     COMPILED_QUERIES_HOT_AFTER: '1',
+    // four workers' servers share one cluster; the machine's has 100 connections (a pool of 20 each, beside
+    // their side channels and the tests' own clients, once ran it out); requests beyond 8 wait their turn
+    DATABASE_POOL_SIZE: '8',
     // production refuses a cheap cost: a server started as production hashes at production's
     ...(options.env?.NODE_ENV === 'production' ? {} : { PASSWORD_SCRYPT_COST: TEST_PASSWORD_SCRYPT_COST }),
     ...options.env,
@@ -213,6 +220,7 @@ async function start(options: TestServerOptions): Promise<TestServer> {
   const url = `http://127.0.0.1:${app.port}/graphql`;
   const tokens = new Map<string, string>();
   const clients: Client[] = [];
+  let shared: Promise<Client> | undefined;
 
   const gql = <T>(query: string, variables?: Record<string, unknown>, token?: string) => postGraphql<T>(url, query, variables, token);
 
@@ -234,11 +242,18 @@ async function start(options: TestServerOptions): Promise<TestServer> {
       tokens.set(key, token);
       return token;
     },
-    async superuser() {
-      const client = new Client({ connectionString: clusterUrl(dbName) });
-      await client.connect();
-      clients.push(client);
-      return client;
+    superuser(options = {}) {
+      const open = async () => {
+        const client = new Client({ connectionString: clusterUrl(dbName) });
+        clients.push(client);
+        await client.connect();
+        return client;
+      };
+      if (options.own) return open();
+      // one shared connection: a file asking in every test would otherwise hold a connection per test
+      // until it ends, and four workers' files at once ran the system cluster (100) out of connections
+      shared ??= open();
+      return shared;
     },
     /** Idempotent; every step runs even when one before it fails: nothing may keep the jest worker alive. */
     close() {
