@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TestServer, codes, firstSignIn, startTestServer } from './helpers/server';
 import { count, tenantId } from './helpers/sql';
 import { rawId, unknownId } from './helpers/ids';
@@ -1048,7 +1049,7 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       expect(res.roundTrips).toBe(unplanned.roundTrips);
       const tx = new RequestTransaction(server.database.dataSource);
       const jtj = await tenantId(await server.superuser(), 'jtj');
-      const plan = (query: string) => readAheadOf({ query, variables: { id: ev.id } })?.(tx, jtj)?.statements;
+      const plan = (query: string) => readAheadOf({ query, variables: { id: ev.id } })?.(tx, jtj, randomUUID())?.statements;
       expect(plan(READ)).toEqual([expect.objectContaining({ params: [jtj, rawId(ev.id)] })]);
       expect(plan(`query($id: ID!) { evaluation(id: $id) { id ${'id '.repeat(1000)}} }`)).toEqual([]);
       expect(plan(long)).toBeUndefined();

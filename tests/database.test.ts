@@ -6,7 +6,7 @@ import {
   prepareRepeatedStatementsOf,
 } from '../src/db/prepared-statements';
 import { TestServer, startTestServer } from './helpers/server';
-import { withTransaction, RequestTransaction } from '../src/db/request-transaction';
+import { LEARNABLE_READS, RequestTransaction, Statement, withTransaction } from '../src/db/request-transaction';
 import { createDataSource } from '../src/db/data-source';
 import { tenantId } from './helpers/sql';
 import { LIVE_CHANNEL, LiveTopic, notifyLive } from '../src/graphql/live';
@@ -769,6 +769,47 @@ describe('row-level security', () => {
       );
       // every connection back in the pool, in no transaction
       for (const pid of new Set(answers.map((a) => a.pid))) expect(await stateOf(pid)).toBe('idle');
+    });
+
+    it('tells a read’s plan which reads it asked for after its opening, never after a write, and nothing when the opening fails', async () => {
+      const told: [boolean, Statement[] | null][] = [];
+      const open = async (ahead: Statement[]) => {
+        const tx = new RequestTransaction(server.database.dataSource);
+        await tx.setIdentity({ tenantId: tenants[0].id });
+        await tx.begin(`SELECT 1 AS one`, ahead, { end: { commit: false, learn: (a, reads) => told.push([a, reads]) } });
+        return tx;
+      };
+      const read = { sql: `SELECT count(*)::int AS n FROM orgs WHERE updated_at > $1`, params: ['2000-01-01'] };
+      const other = { sql: `SELECT $1::text AS t`, params: ['x'] };
+      // one answered by what was read ahead, one sent: both, in the order asked
+      let tx = await open([read]);
+      await tx.query(read.sql, read.params);
+      await tx.query(other.sql, other.params);
+      await tx.finish(true);
+      expect(told.pop()).toEqual([false, [read, other]]);
+      // all answered by the opening
+      tx = await open([read]);
+      await tx.query(read.sql, read.params);
+      await tx.finish(true);
+      expect(told.pop()).toEqual([true, [read]]);
+      // a read after a write, a locking read, more reads than LEARNABLE_READS: none of them
+      tx = await open([]);
+      await tx.execute(probe, ['learn probe', ...values]);
+      await tx.query(read.sql, read.params);
+      await tx.finish(false);
+      expect(told.pop()).toEqual([false, null]);
+      tx = await open([]);
+      await tx.query(`SELECT id FROM orgs WHERE updated_at > $1 LIMIT 1 FOR UPDATE`, ['2000-01-01']);
+      await tx.finish(false);
+      expect(told.pop()).toEqual([false, null]);
+      tx = await open([]);
+      for (let i = 0; i <= LEARNABLE_READS; i++) await tx.query(other.sql, [String(i)]);
+      await tx.finish(true);
+      expect(told.pop()).toEqual([false, null]);
+      // an opening whose read fails: the error stands, and what it read ahead is not to be read again
+      await expect(open([{ sql: `SELECT 1 / $1::int AS x`, params: [0] }])).rejects.toThrow(/division by zero/);
+      expect(told.pop()).toEqual([false, null]);
+      expect((await rows()).map((r) => r.label)).not.toContain('learn probe');
     });
   });
 

@@ -36,6 +36,10 @@ export class Kept<V> {
     this.touch(key, value);
   }
 
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
   private touch(key: string, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, value);

@@ -18,12 +18,20 @@ export interface Statement {
 /**
  * How a read's opening round trip may end. `commit`: as its own transaction, with no BEGIN and no COMMIT
  * (the plan's statements answered the whole request the last times); a statement after it opens the
- * transaction again. `learn` is told at the end whether the request sent nothing after its opening.
+ * transaction again. `learn` is told at the end whether the request sent nothing after its opening, and
+ * the reads it asked `query` for after it, answered by what was read ahead or sent (null: not all of them
+ * may be read ahead another time: one may write, or came after a write, or there were more than
+ * LEARNABLE_READS of them).
  */
 export interface OpeningEnd {
   commit: boolean;
-  learn(answeredByOpening: boolean): void;
+  learn(answeredByOpening: boolean, readsAfter: Statement[] | null): void;
 }
+
+/** The most reads after the opening an OpeningEnd is told of (a page and what rides with it). */
+export const LEARNABLE_READS = 3;
+/** A read longer than this (its text, or its parameters as JSON) is never told of. */
+const LEARNABLE_LENGTH = 20_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -68,8 +76,10 @@ export class RequestTransaction {
    * OpeningEnd): a statement after it first opens the transaction again, under the same identity.
    */
   private openingEnded = false;
-  /** Told at finish whether the request needed nothing after its opening. */
-  private learn?: (answeredByOpening: boolean) => void;
+  /** Told at finish whether the request needed nothing after its opening, and the reads it sent after it. */
+  private learn?: OpeningEnd['learn'];
+  /** The reads `query` was asked for after the opening while nothing had written (null: one that may not be learned). */
+  private readsAfter: Statement[] | null = [];
   /** Statements sent after the opening round trip (COMMIT excluded). */
   private sinceOpening = 0;
   /** SQL statements sent on this request's connection (BEGIN and COMMIT included). */
@@ -198,6 +208,8 @@ export class RequestTransaction {
         this.openingEnded = whole;
         this.learn = end?.learn;
       } catch (error) {
+        // what it was told to read ahead is forgotten: a learned read that fails once is not sent again
+        end?.learn(false, null);
         // never hand the pool a connection inside a transaction
         await client.query('ROLLBACK').catch(() => undefined);
         await forgetPrepared(client, preparing);
@@ -221,6 +233,7 @@ export class RequestTransaction {
     if (identity.tenantId !== undefined) this.tenantId = identity.tenantId;
     if (identity.platform !== undefined) this.platform = identity.platform;
     this.ahead.clear();
+    if (this.runner) this.readsAfter = null; // read under another identity than the opening's: never learned
     if (this.runner) await this.runner.query(this.settingsSql());
   }
 
@@ -250,6 +263,7 @@ export class RequestTransaction {
 
   /** Rows of a SELECT (or of a write's RETURNING): state the row type, `query<{ id: string }>(…)`. */
   query<T extends object = never>(sql: string, params?: unknown[]): Promise<T[]> {
+    if (this.learn && this.readsAfter) this.noteRead(sql, params ?? []);
     if (this.ahead.size) {
       // Read ahead while nothing had written: as if this statement had run first (each statement reads
       // its own snapshot). After a write it could be stale: never used then.
@@ -262,6 +276,19 @@ export class RequestTransaction {
       }
     }
     return this.manager.query(sql, params);
+  }
+
+  /** A read asked for after the opening, for OpeningEnd.learn: only plain reads, few and bounded, before anything wrote. */
+  private noteRead(sql: string, params: unknown[]): void {
+    const reads = this.readsAfter;
+    if (!reads) return;
+    if (this.mayHaveWritten || MAY_WRITE.test(sql) || reads.length >= LEARNABLE_READS || sql.length > LEARNABLE_LENGTH) {
+      this.readsAfter = null;
+      return;
+    }
+    const copy = [...params];
+    if (JSON.stringify(copy).length > LEARNABLE_LENGTH) this.readsAfter = null;
+    else reads.push({ sql, params: copy });
   }
 
   /** A write without RETURNING: the number of rows it inserted, updated or deleted. */
@@ -394,7 +421,9 @@ export class RequestTransaction {
     this.held = [];
     const learn = this.learn;
     this.learn = undefined;
-    learn?.(this.sinceOpening === 0 && !deferred.length && !held.length && !this.rollbackOnly);
+    const readsAfter = this.rollbackOnly || this.mayHaveWritten ? null : this.readsAfter;
+    this.readsAfter = [];
+    learn?.(this.sinceOpening === 0 && !deferred.length && !held.length && !this.rollbackOnly, readsAfter);
     try {
       if (this.openingEnded && !deferred.length) {
         // committed with the opening, nothing sent since: nothing to commit or roll back

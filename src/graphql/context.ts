@@ -70,7 +70,7 @@ export async function authenticate(ctx: RequestContext, authorization: string | 
  * Statements to read ahead with the viewer's load, for the token's tenant, and how a read's opening may
  * end (src/graphql/read-ahead.ts).
  */
-export type ReadAheadPlan = (tx: RequestTransaction, tenantId: string) => { statements: Statement[]; end?: OpeningEnd };
+export type ReadAheadPlan = (tx: RequestTransaction, tenantId: string, userId: string) => { statements: Statement[]; end?: OpeningEnd };
 
 /**
  * Sets ctx.viewer from verified claims; refuses disabled or vanished accounts. `ahead` is read in the
@@ -91,7 +91,7 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims, ahea
   const tenantId = claims.tid ?? '';
   if (!UUID.test(tenantId) || !UUID.test(claims.sub)) throw unauthenticated('TOKEN_INVALID');
   await ctx.tx.setIdentity({ tenantId, platform: false });
-  const read = ahead?.(ctx.tx, tenantId) ?? { statements: [] };
+  const read = ahead?.(ctx.tx, tenantId, claims.sub) ?? { statements: [] };
   // Opened with the viewer's load in one round trip (BEGIN, then this, which sets the identity just given to
   // setIdentity, and loads the viewer under it): the ids are checked uuids. Functions (migrations
   // 1734220000000, 1734280000000): their plans are kept by each database connection.

@@ -15,6 +15,14 @@ import type { AheadField } from '../modules/domain-module';
  * an id of another type) plans nothing, and the request runs as it would without. Nothing read ahead
  * reaches a client unless the resolver, which authorizes as always, asks for exactly that statement,
  * and never after the transaction may have written (RequestTransaction.query).
+ *
+ * A query also learns: the reads it sent after its opening (at most LEARNABLE_READS, plain reads sent
+ * before anything wrote) are kept for the same user, tenant, document and variables, and the next such
+ * request sends them with its opening too. A page of orgs (`orgs(under:)`) is built from the viewer's
+ * scope, which is loaded in that same round trip: its statement cannot be planned from the request, but
+ * the same user asking the same page again sends the same statement, unless the viewer's scope, the org
+ * or the data it depends on changed; then the resolver asks for another statement, what was read ahead
+ * goes unused, and the request learns what it sent instead. What is kept is statements, never rows.
  */
 
 /** A field node with its arguments' values; a field under it only where exactly one is selected plainly. */
@@ -46,6 +54,14 @@ const ANSWERED_ENOUGH = 2;
 /** Documents longer than this are never planned (a by-id read's document is short). */
 const MAX_PLANNED_QUERY = 4000;
 const plans = new Kept<Plan | null>(500);
+/**
+ * Reads learned per user, document and variables (see above): kept only when seen twice, so a scan of
+ * pages read once does not push out what a user reads again and again.
+ */
+const learned = new Kept<Statement[]>(2000, { secondSight: true });
+const statementKey = (s: Statement) => `${s.sql}\u0000${JSON.stringify(s.params)}`;
+/** Variables longer than this (as JSON) are not learned from. */
+const MAX_LEARNED_VARIABLES = 2000;
 
 function planOf(query: string, operationName: unknown): Plan | null {
   let document;
@@ -76,7 +92,7 @@ export function readAheadOf(body: unknown): ReadAheadPlan | undefined {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const { query, variables, operationName } = body as { query?: unknown; variables?: unknown; operationName?: unknown };
   if (typeof query !== 'string' || query.length > MAX_PLANNED_QUERY) return undefined;
-  return (tx, tenantId) => {
+  return (tx, tenantId, userId) => {
     const key = `${typeof operationName === 'string' ? operationName : ''}\u0000${query}`;
     let plan = plans.get(key);
     if (plan === undefined) {
@@ -95,13 +111,22 @@ export function readAheadOf(body: unknown): ReadAheadPlan | undefined {
       return { statements: [] };
     }
     if (!plan.read || !statements.length) return { statements };
+    const variablesText = JSON.stringify(vars);
+    const readsKey = variablesText.length <= MAX_LEARNED_VARIABLES ? `${tenantId}\u0000${userId}\u0000${key}\u0000${variablesText}` : null;
+    const reads = readsKey ? learned.get(readsKey) : undefined;
     const learning = plan;
     const end: OpeningEnd = {
       commit: learning.answered >= ANSWERED_ENOUGH,
-      learn: (answered) => {
+      learn: (answered, readsAfter) => {
         learning.answered = answered ? Math.min(learning.answered + 1, 3) : 0;
+        if (!readsKey) return;
+        // the reads this request asked for after its opening, but those its plan reads ahead anyway
+        const planned = new Set(statements.map(statementKey));
+        const more = readsAfter?.filter((r) => !planned.has(statementKey(r)));
+        if (more?.length) learned.set(readsKey, more);
+        else learned.delete(readsKey);
       },
     };
-    return { statements, end };
+    return { statements: reads ? [...statements, ...reads] : statements, end };
   };
 }
