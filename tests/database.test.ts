@@ -806,6 +806,12 @@ describe('row-level security', () => {
       for (let i = 0; i <= LEARNABLE_READS; i++) await tx.query(other.sql, [String(i)]);
       await tx.finish(true);
       expect(told.pop()).toEqual([false, null]);
+      // reads past 16,000 characters of text and parameters in all
+      tx = await open([]);
+      await tx.query(other.sql, ['x'.repeat(9000)]);
+      await tx.query(other.sql, ['y'.repeat(9000)]);
+      await tx.finish(true);
+      expect(told.pop()).toEqual([false, null]);
       // an opening whose read fails: the error stands, and what it read ahead is not to be read again
       await expect(open([{ sql: `SELECT 1 / $1::int AS x`, params: [0] }])).rejects.toThrow(/division by zero/);
       expect(told.pop()).toEqual([false, null]);

@@ -30,8 +30,8 @@ export interface OpeningEnd {
 
 /** The most reads after the opening an OpeningEnd is told of (a page and what rides with it). */
 export const LEARNABLE_READS = 3;
-/** A read longer than this (its text, or its parameters as JSON) is never told of. */
-const LEARNABLE_LENGTH = 20_000;
+/** The most characters of text and parameters (as JSON) of the reads an OpeningEnd is told of, all together. */
+const LEARNABLE_LENGTH = 16_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -80,6 +80,8 @@ export class RequestTransaction {
   private learn?: OpeningEnd['learn'];
   /** The reads `query` was asked for after the opening while nothing had written (null: one that may not be learned). */
   private readsAfter: Statement[] | null = [];
+  /** Their text and parameters' length (LEARNABLE_LENGTH). */
+  private readsAfterLength = 0;
   /** Statements sent after the opening round trip (COMMIT excluded). */
   private sinceOpening = 0;
   /** SQL statements sent on this request's connection (BEGIN and COMMIT included). */
@@ -287,7 +289,8 @@ export class RequestTransaction {
       return;
     }
     const copy = [...params];
-    if (JSON.stringify(copy).length > LEARNABLE_LENGTH) this.readsAfter = null;
+    this.readsAfterLength += sql.length + JSON.stringify(copy).length;
+    if (this.readsAfterLength > LEARNABLE_LENGTH) this.readsAfter = null;
     else reads.push({ sql, params: copy });
   }
 
@@ -423,6 +426,7 @@ export class RequestTransaction {
     this.learn = undefined;
     const readsAfter = this.rollbackOnly || this.mayHaveWritten ? null : this.readsAfter;
     this.readsAfter = [];
+    this.readsAfterLength = 0;
     learn?.(this.sinceOpening === 0 && !deferred.length && !held.length && !this.rollbackOnly, readsAfter);
     try {
       if (this.openingEnded && !deferred.length) {

@@ -47,6 +47,8 @@ interface Plan {
    * from 2 on, the opening ends as its own transaction (OpeningEnd). A miss costs one round trip more.
    */
   answered: number;
+  /** A number for this document in the keys of learned reads (its text stays out of them). */
+  id: number;
 }
 
 const ANSWERED_ENOUGH = 2;
@@ -58,10 +60,11 @@ const plans = new Kept<Plan | null>(500);
  * Reads learned per user, document and variables (see above): kept only when seen twice, so a scan of
  * pages read once does not push out what a user reads again and again.
  */
-const learned = new Kept<Statement[]>(2000, { secondSight: true });
+const learned = new Kept<Statement[]>(1000, { secondSight: true });
 const statementKey = (s: Statement) => `${s.sql}\u0000${JSON.stringify(s.params)}`;
 /** Variables longer than this (as JSON) are not learned from. */
-const MAX_LEARNED_VARIABLES = 2000;
+const MAX_LEARNED_VARIABLES = 1000;
+let planNumber = 0;
 
 function planOf(query: string, operationName: unknown): Plan | null {
   let document;
@@ -80,7 +83,7 @@ function planOf(query: string, operationName: unknown): Plan | null {
   if (!operation || operation.operation === 'subscription' || operation.selectionSet.selections.length !== 1) return null;
   const node = operation.selectionSet.selections[0];
   if (node.kind !== Kind.FIELD || node.directives?.length || !moduleReadAheads[node.name.value]) return null;
-  return { field: node.name.value, node, read: operation.operation === 'query', answered: 0 };
+  return { field: node.name.value, node, read: operation.operation === 'query', answered: 0, id: ++planNumber };
 }
 
 /**
@@ -112,7 +115,8 @@ export function readAheadOf(body: unknown): ReadAheadPlan | undefined {
     }
     if (!plan.read || !statements.length) return { statements };
     const variablesText = JSON.stringify(vars);
-    const readsKey = variablesText.length <= MAX_LEARNED_VARIABLES ? `${tenantId}\u0000${userId}\u0000${key}\u0000${variablesText}` : null;
+    const readsKey =
+      variablesText.length <= MAX_LEARNED_VARIABLES ? `${tenantId}\u0000${userId}\u0000${plan.id}\u0000${variablesText}` : null;
     const reads = readsKey ? learned.get(readsKey) : undefined;
     const learning = plan;
     const end: OpeningEnd = {
