@@ -16,9 +16,9 @@ import type { AheadField } from '../modules/domain-module';
  * reaches a client unless the resolver, which authorizes as always, asks for exactly that statement,
  * and never after the transaction may have written (RequestTransaction.query).
  *
- * A query also learns: the reads it sent after its opening (at most LEARNABLE_READS, plain reads sent
- * before anything wrote) are kept for the same user, tenant, document and variables, and the next such
- * request sends them with its opening too. A page of orgs (`orgs(under:)`) is built from the viewer's
+ * A query also learns: the reads it asked for after its opening (at most LEARNABLE_READS, plain reads
+ * before anything wrote, bounded in length) are kept for the same user, tenant, document and
+ * variables, and the next such request sends them with its opening too. A page of orgs (`orgs(under:)`) is built from the viewer's
  * scope, which is loaded in that same round trip: its statement cannot be planned from the request, but
  * the same user asking the same page again sends the same statement, unless the viewer's scope, the org
  * or the data it depends on changed; then the resolver asks for another statement, what was read ahead
