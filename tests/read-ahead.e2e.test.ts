@@ -84,6 +84,11 @@ describe('reads learned for the opening round trip', () => {
     expect(own).not.toContain('局机关党委');
     expect(own.length).toBeLessThan(everything.length);
     for (const a of answers) expect(names(a)).toEqual(own);
+    // the least privileged role: each answer as its first, and never the root admin's page
+    const member = await repeat(await server.token('jtj', 'member'), root);
+    const shape = (a: GqlResponse) => [a.data ?? null, a.errors?.map((e) => e.extensions?.code) ?? []];
+    for (const a of member.answers) expect(shape(a)).toEqual(shape(member.answers[0]));
+    if (member.answers[0].data) expect(names(member.answers[0])).not.toEqual(everything);
     // another tenant's admin naming this tenant's org: refused each time, as on the first
     const foreign = await server.token('szjg', 'admin');
     const refused = await repeat(foreign, root);

@@ -206,7 +206,7 @@ export class RequestTransaction {
         // TypeORM's own bookkeeping of the transaction it did not start (commit, rollback, nested saves)
         Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
         if (first) firstRows = opened[opened.length - 1 - ahead.length].rows;
-        ahead.forEach((a, i) => this.ahead.set(aheadKey(a.sql, a.params), opened[opened.length - ahead.length + i].rows));
+        ahead.forEach((a, i) => this.ahead.set(statementKey(a.sql, a.params), opened[opened.length - ahead.length + i].rows));
         this.openingEnded = whole;
         this.learn = end?.learn;
       } catch (error) {
@@ -235,8 +235,10 @@ export class RequestTransaction {
     if (identity.tenantId !== undefined) this.tenantId = identity.tenantId;
     if (identity.platform !== undefined) this.platform = identity.platform;
     this.ahead.clear();
-    if (this.runner) this.readsAfter = null; // read under another identity than the opening's: never learned
-    if (this.runner) await this.runner.query(this.settingsSql());
+    if (this.runner) {
+      this.readsAfter = null; // read under another identity than the opening's: never learned
+      await this.runner.query(this.settingsSql());
+    }
   }
 
   /**
@@ -270,7 +272,7 @@ export class RequestTransaction {
       // Read ahead while nothing had written: as if this statement had run first (each statement reads
       // its own snapshot). After a write it could be stale: never used then.
       if (this.mayHaveWritten) this.ahead.clear();
-      const key = aheadKey(sql, params ?? []);
+      const key = statementKey(sql, params ?? []);
       const rows = this.ahead.get(key);
       if (rows) {
         this.ahead.delete(key);
@@ -521,7 +523,8 @@ function refusalOf(held: Held[], error: unknown): unknown {
   return error;
 }
 
-const aheadKey = (sql: string, params: unknown[]) => `${sql}\u0000${JSON.stringify(params)}`;
+/** A statement with its parameters as one key: what was read ahead answers only the same key. */
+export const statementKey = (sql: string, params: unknown[]) => `${sql}\u0000${JSON.stringify(params)}`;
 
 /**
  * A parameter as an SQL literal of unknown type, the text pg itself would send for it (pg's

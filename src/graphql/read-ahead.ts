@@ -1,6 +1,6 @@
 import { FieldNode, Kind, OperationDefinitionNode, parse, valueFromASTUntyped } from 'graphql';
 import { Kept } from '../db/kept';
-import type { OpeningEnd, Statement } from '../db/request-transaction';
+import { OpeningEnd, Statement, statementKey } from '../db/request-transaction';
 import { moduleReadAheads } from '../modules';
 import type { ReadAheadPlan } from './context';
 import type { AheadField } from '../modules/domain-module';
@@ -18,11 +18,12 @@ import type { AheadField } from '../modules/domain-module';
  *
  * A query also learns: the reads it asked for after its opening (at most LEARNABLE_READS, plain reads
  * before anything wrote, bounded in length) are kept for the same user, tenant, document and
- * variables, and the next such request sends them with its opening too. A page of orgs (`orgs(under:)`) is built from the viewer's
- * scope, which is loaded in that same round trip: its statement cannot be planned from the request, but
- * the same user asking the same page again sends the same statement, unless the viewer's scope, the org
- * or the data it depends on changed; then the resolver asks for another statement, what was read ahead
- * goes unused, and the request learns what it sent instead. What is kept is statements, never rows.
+ * variables, and the next such request sends them with its opening too. A page of orgs
+ * (`orgs(under:)`) is built from the viewer's scope, which is loaded in that same round trip: its
+ * statement cannot be planned from the request, but the same user asking the same page again sends the
+ * same statement, unless the viewer's scope, the org or the data it depends on changed; then the
+ * resolver asks for another statement, what was read ahead goes unused, and the request learns what it
+ * sent instead. What is kept is statements, never rows.
  */
 
 /** A field node with its arguments' values; a field under it only where exactly one is selected plainly. */
@@ -61,7 +62,6 @@ const plans = new Kept<Plan | null>(500);
  * pages read once does not push out what a user reads again and again.
  */
 const learned = new Kept<Statement[]>(1000, { secondSight: true });
-const statementKey = (s: Statement) => `${s.sql}\u0000${JSON.stringify(s.params)}`;
 /** Variables longer than this (as JSON) are not learned from. */
 const MAX_LEARNED_VARIABLES = 1000;
 let planNumber = 0;
@@ -125,8 +125,8 @@ export function readAheadOf(body: unknown): ReadAheadPlan | undefined {
         learning.answered = answered ? Math.min(learning.answered + 1, 3) : 0;
         if (!readsKey) return;
         // the reads this request asked for after its opening, but those its plan reads ahead anyway
-        const planned = new Set(statements.map(statementKey));
-        const more = readsAfter?.filter((r) => !planned.has(statementKey(r)));
+        const planned = readsAfter?.length ? new Set(statements.map((p) => statementKey(p.sql, p.params))) : undefined;
+        const more = readsAfter?.filter((r) => !planned?.has(statementKey(r.sql, r.params)));
         if (more?.length) learned.set(readsKey, more);
         else learned.delete(readsKey);
       },
