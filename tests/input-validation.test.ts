@@ -1,8 +1,16 @@
+import { dirname, join } from 'node:path';
 import { GraphQLScalarType } from 'graphql';
 import { ValidationError, getMetadataStorage as validationStorage, validate } from 'class-validator';
 import { ArgumentValidationError, getMetadataStorage } from 'type-graphql';
 import { getSchema } from '../src/graphql/schema';
-import { VALIDATOR_OPTIONS, surelyValid, validateArgument } from '../src/graphql/input-validation';
+import {
+  VALIDATION_WRITTEN_FOR,
+  VALIDATOR_OPTIONS,
+  surelyValid,
+  typeGraphqlValidateArg,
+  validateArgument,
+  validateScalarArgumentsInline,
+} from '../src/graphql/input-validation';
 import {
   CONVERSION_WRITTEN_FOR,
   convertArgument,
@@ -145,6 +153,31 @@ describe('argument validation and conversion shortcuts', () => {
     expect(CONVERSION_WRITTEN_FOR).toMatch(/^2\./);
     expect(classes.length).toBeGreaterThan(100);
     expect(argumentClasses().length).toBeGreaterThan(5);
+  });
+
+  it('answer an argument that is not an object at once, as type-graphql answers it after a turn, and leave objects to it', async () => {
+    expect(validateScalarArgumentsInline(false)).toBe(true);
+    expect(VALIDATION_WRITTEN_FOR).toMatch(/^2\./);
+    // not with a custom parameter decorator that validates an argument: type-graphql chains .then there
+    expect(validateScalarArgumentsInline(true)).toBe(false);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const module = require(join(dirname(require.resolve('type-graphql')), 'resolvers/validate-arg.js')) as {
+      validateArg: typeof typeGraphqlValidateArg;
+    };
+    const installed = module.validateArg;
+    expect(installed).not.toBe(typeGraphqlValidateArg);
+    const id = new GraphQLScalarType({ name: 'Id' });
+    for (const value of ['T3JnOjE=', '', 'x\u0000', 0, 12.5, true, null, undefined]) {
+      const answer = installed(value, id, {}, undefined, undefined, validateArgument, undefined);
+      expect(answer).not.toBeInstanceOf(Promise);
+      expect(answer).toBe(await typeGraphqlValidateArg(value, id, {}, undefined, undefined, validateArgument, undefined));
+    }
+    // an object, another validateFn, or an argument's own: type-graphql's function, a promise
+    const input = Object.assign(Object.create(classes[0].target.prototype) as object, {});
+    expect(installed(input, classes[0].target, {}, undefined, undefined, validateArgument, undefined)).toBeInstanceOf(Promise);
+    const other = async () => undefined;
+    expect(installed('x', id, {}, undefined, undefined, other, undefined)).toBeInstanceOf(Promise);
+    expect(installed('x', id, {}, undefined, undefined, validateArgument, other)).toBeInstanceOf(Promise);
   });
 
   it('call an input valid exactly when class-validator finds nothing wrong with it, for every input and arguments type', async () => {

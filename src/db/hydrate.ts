@@ -41,10 +41,12 @@ export function hydrate<E extends ObjectLiteral>(
   if (plan.primaryKeys.every((key) => row[key] == null)) return null;
   const target = metadata.create() as E;
   const { driver } = connection;
-  for (const { key, column, plain } of plan.columns) {
+  for (const { key, column, plain, as } of plan.columns) {
     const raw = row[key];
-    // TypeORM's own conversion (dates, booleans, JSON, transformers); a null without a transformer stays null
-    const value = raw == null && plain ? raw : driver.prepareHydratedValue(raw, column);
+    // TypeORM's own conversion (dates, booleans, JSON, transformers); a null without a transformer stays
+    // null, and a value pg already gave as the column's type would come back from it unchanged
+    const unchanged = (raw == null && plain) || (as === 'date' ? raw instanceof Date : as !== null && typeof raw === as);
+    const value = unchanged ? raw : driver.prepareHydratedValue(raw, column);
     if (plain) (target as Record<string, unknown>)[column.propertyName] = value;
     else column.setEntityValue(target, value);
   }
@@ -53,8 +55,53 @@ export function hydrate<E extends ObjectLiteral>(
 
 interface HydrationPlan {
   primaryKeys: string[];
-  /** `plain`: a column of the entity itself (not embedded, not a relation's id), without a transformer. */
-  columns: { key: string; column: ColumnMetadata; plain: boolean }[];
+  /**
+   * `plain`: a column of the entity itself (not embedded, not a relation's id), without a transformer.
+   * `as`: the JavaScript type (typeof) in which prepareHydratedValue returns a plain column's value as it is.
+   */
+  columns: { key: string; column: ColumnMetadata; plain: boolean; as: Unchanged | null }[];
+}
+
+/** A typeof answer, or 'date' for a Date instance. */
+type Unchanged = 'string' | 'number' | 'boolean' | 'date';
+
+/**
+ * Column types whose values PostgresDriver.prepareHydratedValue (typeorm 0.3) returns unchanged when pg
+ * hands them over as strings, numbers, booleans or (timestamps) Dates: its branches for these types
+ * leave such a value as it is (a `Number` column is parsed with parseInt, an enum compared with its
+ * numeric members, a `date` reformatted: those keep going through it). tests/hydrate.test.ts checks
+ * every listed type against it.
+ */
+export const UNCHANGED_AS: Record<string, Unchanged> = {
+  text: 'string',
+  uuid: 'string',
+  varchar: 'string',
+  'character varying': 'string',
+  citext: 'string',
+  ltree: 'string',
+  inet: 'string',
+  int: 'number',
+  integer: 'number',
+  int4: 'number',
+  smallint: 'number',
+  int2: 'number',
+  real: 'number',
+  'double precision': 'number',
+  float8: 'number',
+  boolean: 'boolean',
+  bool: 'boolean',
+  timestamptz: 'date',
+  'timestamp with time zone': 'date',
+  timestamp: 'date',
+  'timestamp without time zone': 'date',
+};
+
+function unchangedAs(column: ColumnMetadata): Unchanged | null {
+  if (column.isArray || column.transformer) return null;
+  if (column.type === String) return 'string';
+  if (column.type === Boolean) return 'boolean';
+  if (column.type === Date) return 'date';
+  return typeof column.type === 'string' ? (UNCHANGED_AS[column.type] ?? null) : null;
 }
 
 /** Per entity and alias, built once: the row's keys and how each column is set (hydrate runs per row). */
@@ -65,11 +112,10 @@ function hydrationPlan(metadata: EntityMetadata, alias: string): HydrationPlan {
   if (!plan) {
     plan = {
       primaryKeys: metadata.primaryColumns.map((c) => `${alias}_${c.databaseName}`),
-      columns: metadata.columns.map((column) => ({
-        key: `${alias}_${column.databaseName}`,
-        column,
-        plain: !column.embeddedMetadata && !column.relationMetadata && !column.referencedColumn && !column.transformer,
-      })),
+      columns: metadata.columns.map((column) => {
+        const plain = !column.embeddedMetadata && !column.relationMetadata && !column.referencedColumn && !column.transformer;
+        return { key: `${alias}_${column.databaseName}`, column, plain, as: plain ? unchangedAs(column) : null };
+      }),
     };
     plans.set(alias, plan);
   }

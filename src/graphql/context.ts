@@ -26,7 +26,13 @@ export interface RequestContext {
   readOnly: boolean;
   /** A per-request DataLoader, created on first use under `name`. */
   loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>): DataLoader<K, V>;
-  /** Drops a loader's cache after a write that makes it stale. */
+  /**
+   * Values a loader was primed with, readable without a promise (DataLoader keeps promises): a page
+   * that read its nodes' field with its own statement lets each node's resolver answer at once.
+   * Forgotten with the loader.
+   */
+  known<K, V>(name: string): Map<K, V | Error>;
+  /** Drops a loader's cache (and its known values) after a write that makes it stale. */
   forget(name: string): void;
 }
 
@@ -34,6 +40,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createRequestContext(config: Config, dataSource: DataSource, ip: string, locale: Locale = DEFAULT_LOCALE): RequestContext {
   const loaders = new Map<string, DataLoader<unknown, unknown>>();
+  const knowns = new Map<string, Map<unknown, unknown>>();
   return {
     config,
     tx: new RequestTransaction(dataSource),
@@ -49,8 +56,14 @@ export function createRequestContext(config: Config, dataSource: DataSource, ip:
       }
       return loader as DataLoader<K, V>;
     },
+    known<K, V>(name: string) {
+      let known = knowns.get(name);
+      if (!known) knowns.set(name, (known = new Map()));
+      return known as Map<K, V | Error>;
+    },
     forget(name: string) {
       loaders.delete(name);
+      knowns.delete(name);
     },
   };
 }

@@ -1,5 +1,11 @@
 import { ValidationArguments, ValidationTypes, ValidatorOptions, getMetadataStorage, validateOrReject } from 'class-validator';
+import { dirname, join } from 'node:path';
 import { ArgumentValidationError } from 'type-graphql';
+
+/** The type-graphql whose `validateArg` validateScalarArgumentsInline replaces (as input-conversion.ts does its conversion). */
+export const VALIDATION_WRITTEN_FOR = '2.0.0-rc.4';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const installedTypeGraphql = (require(join(dirname(require.resolve('type-graphql')), '../../package.json')) as { version: string }).version;
 
 /**
  * type-graphql's argument validation, with a first pass that only answers "valid or not".
@@ -156,4 +162,40 @@ export async function validateArgument(value: unknown): Promise<void> {
   } catch (errors) {
     throw new ArgumentValidationError(errors as never);
   }
+}
+
+type ValidateArg = (
+  argValue: unknown,
+  argType: unknown,
+  resolverData: unknown,
+  globalValidate: unknown,
+  argValidate: unknown,
+  globalValidateFn: unknown,
+  argValidateFn: unknown,
+) => Promise<unknown> | unknown;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const validateArgModule = require(join(dirname(require.resolve('type-graphql')), 'resolvers/validate-arg.js')) as {
+  validateArg: ValidateArg;
+};
+/** type-graphql's own function, kept for the equality test. */
+export const typeGraphqlValidateArg: ValidateArg = validateArgModule.validateArg;
+
+/**
+ * type-graphql's `validateArg` is async: every `@Arg` a resolver takes, a campaign's id as much as an
+ * input object, makes its resolver wait a turn of promises (with a global validateFn it awaits it even
+ * for a string), and so every field with an argument resolves as a promise: a page of 50 orgs each
+ * asking for its `campaignResult(campaignId:)` made 50. A value that is not an object is what
+ * validateArgument finds valid without looking (surelyValid), so when validateArgument is the one that
+ * would run, such a value is answered as it is, synchronously; anything else goes to type-graphql's
+ * function. Replaced in place (its resolvers call it through the module object) for the version this
+ * was written against, and only while no custom parameter decorator validates an argument (type-graphql
+ * chains `.then` on the result there); tests/input-validation.test.ts checks both answers agree.
+ */
+export function validateScalarArgumentsInline(customArgParams: boolean): boolean {
+  if (installedTypeGraphql !== VALIDATION_WRITTEN_FOR || customArgParams) return false;
+  validateArgModule.validateArg = (argValue, argType, resolverData, globalValidate, argValidate, globalValidateFn, argValidateFn) =>
+    (argValue === null || typeof argValue !== 'object') && argValidateFn === undefined && globalValidateFn === validateArgument
+      ? argValue
+      : typeGraphqlValidateArg(argValue, argType, resolverData, globalValidate, argValidate, globalValidateFn, argValidateFn);
+  return true;
 }

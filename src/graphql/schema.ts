@@ -9,7 +9,7 @@ import { liveError, livePubSub } from './live';
 import { NodeResolver } from './node.resolver';
 import { ErrorReasonResolver, registerErrorReasonEnum } from './error-reasons.resolver';
 import { keepValidationLookups } from './validation-messages';
-import { validateArgument } from './input-validation';
+import { validateArgument, validateScalarArgumentsInline } from './input-validation';
 import { convertInputsWithKeptPlans } from './input-conversion';
 
 /** The core resolvers, then every domain module's (src/modules/<name>/<name>.module.ts). */
@@ -130,6 +130,8 @@ export function getSchema(): Promise<GraphQLSchema> {
     plainFieldsReadDirectly();
     keepValidationLookups();
     convertInputsWithKeptPlans();
+    const params = getMetadataStorage().params as { kind: string; options?: { arg?: unknown } }[];
+    validateScalarArgumentsInline(params.some((p) => p.kind === 'custom' && p.options?.arg !== undefined));
   }
   cached ??= buildSchema({
     resolvers,

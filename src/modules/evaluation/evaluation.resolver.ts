@@ -341,11 +341,11 @@ export class OrgCampaignResolver {
     nullable: true,
     description: '组织在创建活动中的活动结果；未考评，或您只能看到组织名称（它是您的上级）时为空',
   })
-  async campaignResult(
+  campaignResult(
     @Root() org: Org,
     @Arg('campaignId', () => ID, { description: '创建活动' }) campaign: string,
     @Ctx() ctx: RequestContext,
-  ): Promise<CampaignResult | null> {
+  ): CampaignResult | null | Promise<CampaignResult | null> {
     return campaignService.resultInCampaign(ctx, idOf('Campaign', campaign), org);
   }
 
