@@ -368,6 +368,9 @@ async function main(): Promise<void> {
   // Before a cell, wait (within an overall budget) for other processes on the machine to go quiet.
   let quietBudgetMs = options.smoke ? 0 : 90000;
   let waitedMs = 0;
+  /** Disturbed cells measured again, at most this many times in a run (about 9 s each at the default duration). */
+  let remeasureBudget = options.smoke ? 0 : 4;
+  let remeasured = 0;
   const waitQuiet = async () => {
     while (quietBudgetMs > 0) {
       const mark = foreign.mark();
@@ -426,18 +429,31 @@ async function main(): Promise<void> {
           await load(make(side, id), { connections, seconds: options.warmup });
           await quiesce();
         }
-        if (id === 'saveScores') await refreshVersions();
-        await waitQuiet();
-        const mark = foreign.mark();
-        const result: Measurement = await load(make(side, id), {
-          connections,
-          seconds: options.duration,
-          pid: server.pid,
-          database: cluster.database,
-        });
-        result.foreignCores = foreign.since(mark);
-        noise.push({ cell: `${id} c${connections} ${side}`, cores: result.foreignCores });
-        await quiesce();
+        const measure = async (): Promise<Measurement> => {
+          if (id === 'saveScores') await refreshVersions();
+          await waitQuiet();
+          const mark = foreign.mark();
+          const result: Measurement = await load(make(side, id), {
+            connections,
+            seconds: options.duration,
+            pid: server.pid,
+            database: cluster.database,
+          });
+          result.foreignCores = foreign.since(mark);
+          await quiesce();
+          return result;
+        };
+        let result = await measure();
+        // A cell that other processes disturbed (on a VM, the hypervisor's steal counts) is measured again, within a
+        // budget for the run; the least disturbed measurement stands, and the report says how many were measured again.
+        while (result.foreignCores! > NOISY_CORES && remeasureBudget > 0) {
+          remeasureBudget--;
+          remeasured++;
+          log(`  (${id} c${connections} ${side}: other processes used ${result.foreignCores!.toFixed(2)} cores; measuring again)`);
+          const again = await measure();
+          if (again.foreignCores! < result.foreignCores!) result = again;
+        }
+        noise.push({ cell: `${id} c${connections} ${side}`, cores: result.foreignCores! });
         row[side] = result;
       }
       rows.push(row);
@@ -670,7 +686,10 @@ async function main(): Promise<void> {
     errorsLine(rows),
     '',
     noiseLine(noise) +
-      (waitedMs ? ` The harness waited ${(waitedMs / 1000).toFixed(0)} s in all for other processes to go quiet before cells.` : ''),
+      (waitedMs ? ` The harness waited ${(waitedMs / 1000).toFixed(0)} s in all for other processes to go quiet before cells.` : '') +
+      (remeasured
+        ? ` ${remeasured} disturbed cell measurement${remeasured > 1 ? 's were' : ' was'} taken again (the least disturbed stands).`
+        : ''),
     '',
     soakLine(soak),
     '',
@@ -704,6 +723,7 @@ async function main(): Promise<void> {
     progressP50,
     foreignCpu: noise,
     waitedForQuietSeconds: waitedMs / 1000,
+    remeasuredCells: remeasured,
   };
   const base = options.smoke ? 'smoke' : 'latest';
   writeFileSync(path.join(resultsDir, `${base}.md`), `${md}\n`);
