@@ -14,10 +14,10 @@ import path from 'node:path';
 import { freePort } from '../src/db/embedded';
 import { projectRoot } from '../src/paths';
 import { openBenchCluster } from './cluster';
-import { BENCH_JWT_SECRET, BENCH_PASSWORD, generate } from './generate';
+import { generate } from './generate';
 import { load } from './load';
 import { OPS, OpId, Versions, oursTarget, probe } from './operations';
-import { ServerProcess, httpOk, startServer } from './processes';
+import { ServerProcess, V8_FLAGS, httpOk, ourServerEnv, signInAdmin, startServer } from './processes';
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -66,35 +66,15 @@ async function main(): Promise<void> {
       const server = await startServer({
         name: `build ${name}`,
         binary: process.execPath,
-        args: ['--max-semi-space-size=64', path.join(dir, 'dist', 'src', 'main.js')],
-        env: {
-          ...process.env,
-          NODE_ENV: 'production',
-          DATABASE_URL: cluster.ownerUrl,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          SEED_DEMO: 'false',
-          JWT_SECRET: BENCH_JWT_SECRET,
-          ACCESS_TOKEN_TTL: '86400',
-          DATA_DIR: tmp,
-          RATE_LIMIT_USER_PER_MINUTE: '0',
-          RATE_LIMIT_TENANT_PER_MINUTE: '0',
-        },
+        args: [...V8_FLAGS, path.join(dir, 'dist', 'src', 'main.js')],
+        env: ourServerEnv(process.env, { databaseUrl: cluster.ownerUrl, port, dataDir: tmp }),
         url: `http://127.0.0.1:${port}`,
         ready: () => httpOk(`http://127.0.0.1:${port}/healthz`),
       });
       servers.push(server);
       started[name] = server;
     }
-    const login = await fetch(`${started.A.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        query: `mutation($i: LoginInput!) { login(input: $i) { accessToken } }`,
-        variables: { i: { tenant: data.large.slug, username: 'admin', password: BENCH_PASSWORD } },
-      }),
-    });
-    const token = ((await login.json()) as { data: { login: { accessToken: string } } }).data.login.accessToken;
+    const token = await signInAdmin(started.A.url, data.large.slug);
     const versions: Versions = new Map();
     const target = (server: ServerProcess) => oursTarget(server.url, token, data, versions, op);
     // warm: the caches and learned reads as a deployment's, and the JIT past its first tiers

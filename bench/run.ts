@@ -22,7 +22,18 @@ import { BENCH_JWT_SECRET, BENCH_PASSWORD, GeneratedData, generate } from './gen
 import { LoadTarget, Measurement, load } from './load';
 import { OPS, OpId, Versions, floorTarget, oursTarget, peerTarget, probe } from './operations';
 import { extrasTable, measureAcceptance, measureExtras, measureFederation } from './extra';
-import { ServerProcess, chosenNode, foreignCpu, httpOk, node22, nodeVersion, startServer } from './processes';
+import {
+  ServerProcess,
+  V8_FLAGS,
+  chosenNode,
+  foreignCpu,
+  httpOk,
+  node22,
+  nodeVersion,
+  ourServerEnv,
+  signInAdmin,
+  startServer,
+} from './processes';
 import { NOISY_CORES, Row, Side, Soak, Target, errorsLine, noiseLine, resultsTable, slope, soakLine, targetsTable } from './report';
 import { PEER_FUNCTIONS_SQL } from './sql';
 
@@ -38,13 +49,6 @@ async function heapInUse(baseUrl: string): Promise<number | undefined> {
     return undefined;
   }
 }
-
-/**
- * The V8 flags `npm start` runs our server with (package.json), given to all three servers alike: a young
- * generation of 64 MB semi-spaces collects a request's short-lived objects less often (GC was 12–15 % of
- * our server's CPU on ops 2 and 4 with the default 16 MB).
- */
-const V8_FLAGS = ['--max-semi-space-size=64'];
 
 interface Options {
   orgs: number;
@@ -235,22 +239,10 @@ async function main(): Promise<void> {
       path.join(projectRoot, 'dist', 'src', 'main.js'),
     ],
     env: {
-      ...baseEnv,
-      // as a deployment runs it (graphql-js drops its development checks; no demo seed, no GraphiQL)
-      NODE_ENV: 'production',
-      DATABASE_URL: cluster.ownerUrl,
-      PORT: String(oursPort),
-      HOST: '127.0.0.1',
-      SEED_DEMO: 'false',
-      JWT_SECRET: BENCH_JWT_SECRET,
+      ...ourServerEnv(baseEnv, { databaseUrl: cluster.ownerUrl, port: oursPort, dataDir: tmp }),
       EXPOSE_STATEMENT_COUNT: 'true',
       // the soak reads the V8 heap beside RSS
       METRICS_TOKEN: BENCH_METRICS_TOKEN,
-      ACCESS_TOKEN_TTL: '86400',
-      DATA_DIR: tmp,
-      // The per-instance request limits (600/min per user by default) would turn the load into 429s.
-      RATE_LIMIT_USER_PER_MINUTE: '0',
-      RATE_LIMIT_TENANT_PER_MINUTE: '0',
     },
     url: `http://127.0.0.1:${oursPort}`,
     ready: () => httpOk(`http://127.0.0.1:${oursPort}/healthz`),
@@ -307,17 +299,7 @@ async function main(): Promise<void> {
   const oursPid = servers.ours.pid;
 
   // 3. Sign in, check every operation's answer once, count our statements.
-  const login = await fetch(`${oursUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      query: `mutation($i: LoginInput!) { login(input: $i) { accessToken } }`,
-      variables: { i: { tenant: data.large.slug, username: 'admin', password: BENCH_PASSWORD } },
-    }),
-  });
-  const loginBody = (await login.json()) as { data?: { login: { accessToken: string } }; errors?: unknown };
-  if (!loginBody.data) throw new Error(`login failed: ${JSON.stringify(loginBody.errors)}`);
-  const token = loginBody.data.login.accessToken;
+  const token = await signInAdmin(oursUrl, data.large.slug);
   // The generated inspections must form a valid chain in the server's own eyes.
   const verify = (await (
     await fetch(`${oursUrl}/graphql`, {
@@ -369,7 +351,7 @@ async function main(): Promise<void> {
   let quietBudgetMs = options.smoke ? 0 : 90000;
   let waitedMs = 0;
   /** Disturbed cells measured again, at most this many times in a run (about 9 s each at the default duration). */
-  let remeasureBudget = options.smoke ? 0 : 4;
+  const remeasureLimit = options.smoke ? 0 : 4;
   let remeasured = 0;
   const waitQuiet = async () => {
     while (quietBudgetMs > 0) {
@@ -446,8 +428,7 @@ async function main(): Promise<void> {
         let result = await measure();
         // A cell that other processes disturbed (on a VM, the hypervisor's steal counts) is measured again, within a
         // budget for the run; the least disturbed measurement stands, and the report says how many were measured again.
-        while (result.foreignCores! > NOISY_CORES && remeasureBudget > 0) {
-          remeasureBudget--;
+        while (result.foreignCores! > NOISY_CORES && remeasured < remeasureLimit) {
           remeasured++;
           log(`  (${id} c${connections} ${side}: other processes used ${result.foreignCores!.toFixed(2)} cores; measuring again)`);
           const again = await measure();

@@ -1,22 +1,16 @@
-import { dirname, join } from 'node:path';
 import { GraphQLScalarType } from 'graphql';
 import { ValidationError, getMetadataStorage as validationStorage, validate } from 'class-validator';
 import { ArgumentValidationError, getMetadataStorage } from 'type-graphql';
 import { getSchema } from '../src/graphql/schema';
 import {
-  VALIDATION_WRITTEN_FOR,
   VALIDATOR_OPTIONS,
   surelyValid,
   typeGraphqlValidateArg,
   validateArgument,
   validateScalarArgumentsInline,
 } from '../src/graphql/input-validation';
-import {
-  CONVERSION_WRITTEN_FOR,
-  convertArgument,
-  convertInputsWithKeptPlans,
-  typeGraphqlConversion,
-} from '../src/graphql/input-conversion';
+import { INTERNALS_WRITTEN_FOR, typeGraphqlInternal } from '../src/graphql/type-graphql-internals';
+import { convertArgument, convertInputsWithKeptPlans, typeGraphqlConversion } from '../src/graphql/input-conversion';
 
 /**
  * The two shortcuts type-graphql's argument handling takes here (input-validation.ts, input-conversion.ts)
@@ -150,21 +144,16 @@ describe('argument validation and conversion shortcuts', () => {
   it('are installed for the type-graphql version they were written against', () => {
     // false on any other version: the upgrade then has to look at type-graphql's conversion again
     expect(convertInputsWithKeptPlans()).toBe(true);
-    expect(CONVERSION_WRITTEN_FOR).toMatch(/^2\./);
+    expect(INTERNALS_WRITTEN_FOR).toMatch(/^2\./);
     expect(classes.length).toBeGreaterThan(100);
     expect(argumentClasses().length).toBeGreaterThan(5);
   });
 
   it('answer an argument that is not an object at once, as type-graphql answers it after a turn, and leave objects to it', async () => {
     expect(validateScalarArgumentsInline(false)).toBe(true);
-    expect(VALIDATION_WRITTEN_FOR).toMatch(/^2\./);
     // not with a custom parameter decorator that validates an argument: type-graphql chains .then there
     expect(validateScalarArgumentsInline(true)).toBe(false);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const module = require(join(dirname(require.resolve('type-graphql')), 'resolvers/validate-arg.js')) as {
-      validateArg: typeof typeGraphqlValidateArg;
-    };
-    const installed = module.validateArg;
+    const installed = typeGraphqlInternal<{ validateArg: typeof typeGraphqlValidateArg }>('resolvers/validate-arg.js').validateArg;
     expect(installed).not.toBe(typeGraphqlValidateArg);
     const id = new GraphQLScalarType({ name: 'Id' });
     for (const value of ['T3JnOjE=', '', 'x\u0000', 0, 12.5, true, null, undefined]) {

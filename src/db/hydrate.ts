@@ -97,7 +97,7 @@ export const UNCHANGED_AS: Record<string, Unchanged> = {
 };
 
 function unchangedAs(column: ColumnMetadata): Unchanged | null {
-  if (column.isArray || column.transformer) return null;
+  if (column.isArray) return null;
   if (column.type === String) return 'string';
   if (column.type === Boolean) return 'boolean';
   if (column.type === Date) return 'date';

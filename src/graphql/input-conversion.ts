@@ -1,5 +1,5 @@
-import { dirname, join } from 'node:path';
 import { getMetadataStorage } from 'type-graphql';
+import { internalsMatch, typeGraphqlInternal } from './type-graphql-internals';
 
 /**
  * type-graphql turns every input argument into instances of its classes (which class-validator needs),
@@ -10,13 +10,9 @@ import { getMetadataStorage } from 'type-graphql';
  * worked out once, on its first use.
  *
  * type-graphql offers no hook for this, so `convertArgToInstance` of its `convert-args` module (what an
- * `@Arg` goes through) is replaced in place: its resolvers call it through the module object. This is
- * done only for the version it was written against; any other version keeps its own conversion, and
- * tests/input-validation.test.ts fails so that the next upgrade looks again. `@ArgsType` classes keep
+ * `@Arg` goes through) is replaced in place, on the release type-graphql-internals.ts names only. `@ArgsType` classes keep
  * type-graphql's `convertArgsToInstance`: they are flat.
  */
-
-export const CONVERSION_WRITTEN_FOR = '2.0.0-rc.4';
 
 type Field = { name: string; getType(): unknown };
 type InputClass = { target: Function; fields?: Field[] };
@@ -25,13 +21,8 @@ type PlanField = { name: string; target: unknown; nested: Plan | null };
 type ArgMetadata = { name: string; getType(): Function };
 type ConvertArgs = { convertArgToInstance(meta: ArgMetadata, args: Record<string, unknown>): unknown };
 
-const buildDir = dirname(require.resolve('type-graphql'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const convertArgs = require(join(buildDir, 'resolvers/convert-args.js')) as ConvertArgs;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { convertToType } = require(join(buildDir, 'helpers/types.js')) as { convertToType(target: unknown, data: unknown): unknown };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const installedVersion = (require(join(buildDir, '../../package.json')) as { version: string }).version;
+const convertArgs = typeGraphqlInternal<ConvertArgs>('resolvers/convert-args.js');
+const { convertToType } = typeGraphqlInternal<{ convertToType(target: unknown, data: unknown): unknown }>('helpers/types.js');
 
 /** type-graphql's own function, kept for the equality test. */
 export const typeGraphqlConversion = { ...convertArgs };
@@ -102,7 +93,7 @@ export function convertArgument(target: Function, value: unknown): unknown {
 
 /** Replaces type-graphql's argument conversion with the kept-plan one; false when the version differs. */
 export function convertInputsWithKeptPlans(): boolean {
-  if (installedVersion !== CONVERSION_WRITTEN_FOR) return false;
+  if (!internalsMatch) return false;
   convertArgs.convertArgToInstance = (meta, args) => convertArgument(meta.getType(), args[meta.name]);
   return true;
 }

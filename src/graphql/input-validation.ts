@@ -1,11 +1,6 @@
 import { ValidationArguments, ValidationTypes, ValidatorOptions, getMetadataStorage, validateOrReject } from 'class-validator';
-import { dirname, join } from 'node:path';
 import { ArgumentValidationError } from 'type-graphql';
-
-/** The type-graphql whose `validateArg` validateScalarArgumentsInline replaces (as input-conversion.ts does its conversion). */
-export const VALIDATION_WRITTEN_FOR = '2.0.0-rc.4';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const installedTypeGraphql = (require(join(dirname(require.resolve('type-graphql')), '../../package.json')) as { version: string }).version;
+import { internalsMatch, typeGraphqlInternal } from './type-graphql-internals';
 
 /**
  * type-graphql's argument validation, with a first pass that only answers "valid or not".
@@ -173,10 +168,7 @@ type ValidateArg = (
   globalValidateFn: unknown,
   argValidateFn: unknown,
 ) => Promise<unknown> | unknown;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const validateArgModule = require(join(dirname(require.resolve('type-graphql')), 'resolvers/validate-arg.js')) as {
-  validateArg: ValidateArg;
-};
+const validateArgModule = typeGraphqlInternal<{ validateArg: ValidateArg }>('resolvers/validate-arg.js');
 /** type-graphql's own function, kept for the equality test. */
 export const typeGraphqlValidateArg: ValidateArg = validateArgModule.validateArg;
 
@@ -187,12 +179,12 @@ export const typeGraphqlValidateArg: ValidateArg = validateArgModule.validateArg
  * asking for its `campaignResult(campaignId:)` made 50. A value that is not an object is what
  * validateArgument finds valid without looking (surelyValid), so when validateArgument is the one that
  * would run, such a value is answered as it is, synchronously; anything else goes to type-graphql's
- * function. Replaced in place (its resolvers call it through the module object) for the version this
- * was written against, and only while no custom parameter decorator validates an argument (type-graphql
+ * function. Replaced in place (its resolvers call it through the module object) on the release
+ * type-graphql-internals.ts names, and only while no custom parameter decorator validates an argument (type-graphql
  * chains `.then` on the result there); tests/input-validation.test.ts checks both answers agree.
  */
 export function validateScalarArgumentsInline(customArgParams: boolean): boolean {
-  if (installedTypeGraphql !== VALIDATION_WRITTEN_FOR || customArgParams) return false;
+  if (!internalsMatch || customArgParams) return false;
   validateArgModule.validateArg = (argValue, argType, resolverData, globalValidate, argValidate, globalValidateFn, argValidateFn) =>
     (argValue === null || typeof argValue !== 'object') && argValidateFn === undefined && globalValidateFn === validateArgument
       ? argValue
