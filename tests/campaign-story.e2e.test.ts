@@ -910,6 +910,45 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       }
     });
 
+    it('refuses a crafted campaign id on a page of orgs node by node, as the field alone does, for the least privileged', async () => {
+      const orgId = (uuid: string) => Buffer.from(`Org:${uuid}`, 'utf8').toString('base64url');
+      const crafted = [
+        'x'.repeat(100_000), // oversized
+        '%%%not-base64%%%',
+        Buffer.from('Campaign:constructor', 'utf8').toString('base64url'),
+        Buffer.from('Campaign:__proto__', 'utf8').toString('base64url'),
+        orgId(ids['中共市交通运输局党委']), // an id of another type
+      ];
+      const page = (c: string, token: string, twice: boolean) =>
+        gql(
+          `query($c: ID!) { orgs(first: 20) { nodes { id a: campaignResult(campaignId: $c) { total } ${twice ? 'z: campaignResult(campaignId: $c) { total }' : ''} } } }`,
+          { c },
+          token,
+        );
+      const shape = (body: {
+        data?: { orgs?: { nodes: { id: string; a: unknown }[] } };
+        errors?: { extensions?: { code?: string }; path?: unknown[] }[];
+      }) => ({
+        nodes: body.data?.orgs?.nodes.map((n) => [n.id, n.a]) ?? null,
+        codes: [...new Set((body.errors ?? []).filter((e) => e.path?.[3] !== 'z').map((e) => e.extensions?.code))].sort(),
+      });
+      for (const token of [await server.token('jtj', 'member'), await subtreeAdmin('page-crafted-admin', ids['市公交集团党委'])]) {
+        // 50 at once, in pairs: each crafted id joined with the page, and the same page with the field read alone beside it (z)
+        const bodies = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => page(crafted[Math.floor(i / 2) % crafted.length], token, i % 2 === 1)),
+        );
+        for (let i = 0; i < bodies.length; i += 2) {
+          const [joined, alone] = [shape(bodies[i]), shape(bodies[i + 1])];
+          expect(joined.codes).not.toContain('INTERNAL_SERVER_ERROR');
+          expect(joined.codes).toEqual(['NOT_FOUND']); // an id that names no campaign the viewer sees, as any unknown id
+          // the page itself is answered: every node, each without a result
+          expect(joined.nodes?.length).toBeGreaterThan(0);
+          for (const [, a] of joined.nodes ?? []) expect(a).toBeNull();
+          expect(joined).toEqual(alone);
+        }
+      }
+    });
+
     it('answers a scored evaluation’s tree from the process’s store only while nothing changed it', async () => {
       const deputy = await server.token('jtj', 'deputy');
       const crit = await criteriaOf(server, leader, versionId);
