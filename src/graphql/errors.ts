@@ -143,6 +143,11 @@ export const coreError = defineErrors('core', {
   },
   AUDIT_APPEND_ONLY: { code: ErrorCode.CONFLICT, zh: '审计日志只能追加，不能修改或删除', en: 'The audit log is append-only' },
   CHAIN_HEAD_MOVED: { code: ErrorCode.CONFLICT, zh: '记录链已被其他定稿操作推进，请重试', en: 'The record chain moved on; retry' },
+  ORG_TREE_CHANGED: {
+    code: ErrorCode.CONFLICT,
+    zh: '组织架构刚被他人调整，本次操作未作任何更改，请刷新后重试',
+    en: 'The org tree changed meanwhile; nothing was changed, reload and retry',
+  },
   RECORD_NOT_CHAINED: {
     code: ErrorCode.CONFLICT,
     zh: '督查记录只能通过定稿操作加入记录链',
@@ -214,6 +219,8 @@ const PROJECT_SQLSTATES: Record<string, CoreReason> = {
   AP002: 'AUDIT_APPEND_ONLY',
   AP003: 'CHAIN_HEAD_MOVED',
   AP004: 'RECORD_NOT_CHAINED',
+  // app_org_tree_consistent() (migrations/1734300000000): a path written from a position that moved meanwhile
+  AP011: 'ORG_TREE_CHANGED',
   // keep_root_admin() (migrations/1733820000001): the change would leave no enabled TENANT_ADMIN at the root
   LA001: 'LAST_ADMIN',
 };

@@ -354,4 +354,101 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     const next = await gql(REFRESH, { t: ok[0].data.refreshToken.refreshToken });
     expect(next.errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
+
+  it('keeps the org tree a tree: opposite and crossed moves, creates and archives at once leave every path under its parent', async () => {
+    const CREATE = `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`;
+    const MOVE = `mutation($id: ID!, $p: ID!) { moveOrg(input: { id: $id, newParentId: $p }) { id } }`;
+    const create = async (name: string, parentId: string, kind = 'COMMITTEE') => {
+      const res = await gql(CREATE, { input: { parentId, name, kind, category: 'ORGAN' } }, t.admin);
+      expect(res.errors).toBeUndefined();
+      return res.data.createOrg.id as string;
+    };
+    const root = ids['中共市交通运输局党委'];
+    const PAIRS = 10;
+    // per pair: A and B side by side, C under B and D under A; at once A under B, B under A, A under C,
+    // B under D (each pair of them a cycle), children created under A, C and D, and B archived
+    const made = await Promise.all(
+      Array.from({ length: PAIRS }, async (_, k) => {
+        const [a, b] = await Promise.all([create(`树A${k}`, root), create(`树B${k}`, root)]);
+        const [c, d] = await Promise.all([create(`树C${k}`, b), create(`树D${k}`, a)]);
+        return { a, b, c, d };
+      }),
+    );
+    const answers = await Promise.all(
+      made.flatMap(({ a, b, c, d }, k) => [
+        gql(MOVE, { id: a, p: b }, t.admin),
+        gql(MOVE, { id: b, p: a }, t.admin),
+        gql(MOVE, { id: a, p: c }, t.admin),
+        gql(MOVE, { id: b, p: d }, t.admin),
+        gql(CREATE, { input: { parentId: a, name: `新A${k}`, kind: 'BRANCH', category: 'ORGAN' } }, t.admin),
+        gql(CREATE, { input: { parentId: c, name: `新C${k}`, kind: 'BRANCH', category: 'ORGAN' } }, t.admin),
+        gql(CREATE, { input: { parentId: d, name: `新D${k}`, kind: 'BRANCH', category: 'ORGAN' } }, t.admin),
+        gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: b }, t.admin),
+      ]),
+    );
+    for (const r of answers) {
+      if (!r.errors) continue;
+      expect(r.errors).toHaveLength(1);
+      expect(['BAD_USER_INPUT', 'CONFLICT']).toContain(r.errors[0].extensions?.code);
+      expect(r.status).toBeLessThan(500);
+    }
+    // a lost race is told as such: the cycle refused, a deadlock's loser or a tree that changed under it
+    const reasons = new Set(answers.flatMap((r) => (r.errors ?? []).map((e) => e.extensions?.reason)));
+    for (const reason of reasons)
+      expect(['ORG_MOVE_CYCLE', 'SERIALIZATION', 'ORG_TREE_CHANGED', 'ORG_ARCHIVED', 'ORG_HAS_ACTIVE_CHILDREN']).toContain(reason);
+    const su = await server.superuser();
+    const tenant = (await su.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
+    // every path is its parent's and its own label; no org is its own ancestor
+    const misplaced = await su.query(
+      `SELECT o.name FROM orgs o LEFT JOIN orgs p ON p.tenant_id = o.tenant_id AND p.id = o.parent_id
+        WHERE o.tenant_id = $1 AND o.path IS DISTINCT FROM
+              CASE WHEN o.parent_id IS NULL THEN text2ltree(replace(o.id::text, '-', '')) ELSE p.path || text2ltree(replace(o.id::text, '-', '')) END`,
+      [tenant],
+    );
+    expect(misplaced.rows).toEqual([]);
+    const cycles = await su.query(
+      `WITH RECURSIVE up(id, parent_id, steps) AS (
+         SELECT id, parent_id, 0 FROM orgs WHERE tenant_id = $1
+         UNION ALL SELECT up.id, p.parent_id, up.steps + 1 FROM up JOIN orgs p ON p.tenant_id = $1 AND p.id = up.parent_id WHERE up.steps < 50)
+       SELECT DISTINCT id FROM up WHERE parent_id = id OR steps >= 50`,
+      [tenant],
+    );
+    expect(cycles.rows).toEqual([]);
+    // of A under B and B under A, never both
+    for (const { a, b } of made) {
+      const parents = await su.query<{ id: string; parent_id: string }>(
+        `SELECT id, parent_id FROM orgs WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+        [tenant, [raw(a), raw(b)]],
+      );
+      const of = (id: string) => parents.rows.find((r) => r.id === raw(id))!.parent_id;
+      expect(of(a) === raw(b) && of(b) === raw(a)).toBe(false);
+    }
+  }, 60_000);
+
+  it('refuses in the database a path written from a position that moved meanwhile (AP011), and changes nothing', async () => {
+    const su = await server.superuser();
+    const tenant = (await su.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
+    const [org] = (
+      await su.query<{ id: string; path: string }>(
+        `SELECT id, path::text AS path FROM orgs WHERE tenant_id = $1 AND parent_id IS NOT NULL AND archived_at IS NULL ORDER BY path LIMIT 1`,
+        [tenant],
+      )
+    ).rows;
+    // a stale move: the parent's id changes but the path stays where it was
+    const other = (await su.query<{ id: string }>(`SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id IS NULL`, [tenant])).rows[0];
+    const stale = su.query(`UPDATE orgs SET parent_id = $3 WHERE tenant_id = $1 AND id = $2`, [tenant, org.id, org.id]);
+    await expect(stale).rejects.toMatchObject({ code: 'AP011' });
+    // an insert under a path that is not its parent's
+    const orphan = su.query(
+      `INSERT INTO orgs (tenant_id, id, parent_id, name, kind, category, path)
+       VALUES ($1, gen_random_uuid(), $2, '错位的组织', 'BRANCH', 'ORGAN', $3::ltree || 'ffffffffffffffffffffffffffffffff')`,
+      [tenant, other.id, org.path],
+    );
+    await expect(orphan).rejects.toMatchObject({ code: 'AP011' });
+    const still = await su.query<{ path: string }>(`SELECT path::text AS path FROM orgs WHERE tenant_id = $1 AND id = $2`, [
+      tenant,
+      org.id,
+    ]);
+    expect(still.rows[0].path).toBe(org.path);
+  });
 });

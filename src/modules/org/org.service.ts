@@ -9,6 +9,7 @@ import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay'
 import { Role } from '../../auth/roles';
 import { Org, OrgCategory, OrgKind, orgKindLabels, pathLabel } from './org.entity';
 import { orgError } from './org.errors';
+import { coreError } from '../../graphql/errors';
 import { TENANT_TODAY_SQL } from '../../graphql/today';
 import { askedArgument } from '../../graphql/selection';
 import { GraphQLResolveInfo } from 'graphql';
@@ -282,9 +283,11 @@ export const orgService = {
   ): Promise<Org> {
     const viewer = requireUser(ctx);
     const name = orgName(input.name, 'input.name');
-    const parent = await this.getOrThrow(ctx, input.parentId);
+    const loaded = await this.getOrThrow(ctx, input.parentId);
+    assertManages(viewer, loaded);
+    // the parent as it stands once locked: a move that committed meanwhile gave it another path
+    const parent = await lockLive(ctx, loaded, 'input.parentId');
     assertManages(viewer, parent);
-    await lockLive(ctx, parent, 'input.parentId');
     if (!allowedChildKinds[parent.kind].includes(input.kind)) {
       throw orgError('ORG_PARENT_KIND', {
         field: 'input.kind',
@@ -308,29 +311,30 @@ export const orgService = {
     return reload(ctx, viewer, org.id);
   },
 
-  /** Moves a subtree under a new parent: every descendant's path rewritten in one statement. */
+  /**
+   * Moves a subtree under a new parent: every descendant's path rewritten in one statement. The paths
+   * it writes come from the two orgs as they stand under its locks (lockPositions): two admins moving A
+   * under B and B under A at once must not make each the other's parent.
+   */
   async move(ctx: RequestContext, id: string, newParentId: string): Promise<Org> {
     const viewer = requireUser(ctx);
-    const org = await this.getOrThrow(ctx, id);
-    const parent = await this.getOrThrow(ctx, newParentId);
+    const loaded = await this.getOrThrow(ctx, id);
+    const loadedParent = await this.getOrThrow(ctx, newParentId);
+    assertManages(viewer, loaded);
+    assertManages(viewer, loadedParent);
+    if (!loaded.parentId) throw orgError('ORG_ROOT_IMMUTABLE', 'input.id');
+    assertNoCycle(loaded, loadedParent);
+    const { org, parent } = await lockPositions(ctx, loaded, loadedParent);
     assertManages(viewer, org);
     assertManages(viewer, parent);
-    if (!org.parentId) throw orgError('ORG_ROOT_IMMUTABLE', 'input.id');
-    if (parent.path === org.path || parent.path.startsWith(`${org.path}.`)) {
-      throw orgError('ORG_MOVE_CYCLE', 'input.newParentId');
-    }
-    await lockLive(ctx, parent, 'input.newParentId');
+    assertNoCycle(org, parent);
+    if (parent.archivedAt) throw orgError('ORG_ARCHIVED', { field: 'input.newParentId', params: { org: parent.name } });
     if (!allowedChildKinds[parent.kind].includes(org.kind)) {
       throw orgError('ORG_PARENT_KIND', {
         field: 'input.newParentId',
         params: { kind: orgKindLabels[org.kind], parentKind: orgKindLabels[parent.kind] },
       });
     }
-    // Lock the subtree first so a concurrent move of an overlapping subtree waits for us.
-    await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM orgs o WHERE o.tenant_id = $1 AND ${subtreeOf('o', 2)} FOR UPDATE`, [
-      viewer.tenantId,
-      org.path,
-    ]);
     await uniqueAmongSiblings(org.name, () =>
       ctx.tx.execute(
         `UPDATE orgs o SET path = $3::ltree || subpath(o.path, nlevel($2::ltree) - 1),
@@ -405,12 +409,54 @@ async function uniqueAmongSiblings<T>(name: string, write: () => Promise<T>): Pr
 }
 
 /** Locks the parent against a concurrent archive and refuses it when archived. */
-async function lockLive(ctx: RequestContext, parent: Org, field: string): Promise<void> {
-  const [row] = await ctx.tx.query<{ archived_at: Date | null }>(
-    `SELECT archived_at FROM orgs WHERE tenant_id = $1 AND id = $2 FOR SHARE`,
+/**
+ * Locks `parent` against a concurrent archive or move (FOR SHARE) and answers it as it now stands,
+ * refused when archived: a move that committed while this request waited gave it another path.
+ */
+async function lockLive(ctx: RequestContext, parent: Org, field: string): Promise<Org> {
+  const [row] = await ctx.tx.query<Record<string, unknown>>(
+    `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM orgs o WHERE o.tenant_id = $1 AND o.id = $2 FOR SHARE`,
     [parent.tenantId, parent.id],
   );
-  if (row.archived_at) throw orgError('ORG_ARCHIVED', { field, params: { org: parent.name } });
+  const now = row && hydrate(ctx.tx, Org, 'o', row);
+  if (!now) throw orgError('ORG_NOT_FOUND');
+  if (now.archivedAt) throw orgError('ORG_ARCHIVED', { field, params: { org: now.name } });
+  return now;
+}
+
+function assertNoCycle(org: Org, parent: Org): void {
+  if (parent.path === org.path || parent.path.startsWith(`${org.path}.`)) throw orgError('ORG_MOVE_CYCLE', 'input.newParentId');
+}
+
+/** Tries before a move gives up on positions that keep changing under it (CONFLICT ORG_TREE_CHANGED). */
+const MOVE_TRIES = 3;
+
+/**
+ * A move's locks, and its two orgs as they stand under them. The new parent and its ancestors FOR SHARE,
+ * the moving subtree FOR UPDATE: a concurrent move that would change either position, or whose own
+ * position this move changes, waits for this one or this one for it (or PostgreSQL picks a deadlock's
+ * loser: CONFLICT). The locks are taken where the orgs were when read; when one of them has moved by
+ * the time they are held, they are taken again where it is now.
+ */
+async function lockPositions(ctx: RequestContext, org: Org, parent: Org): Promise<{ org: Org; parent: Org }> {
+  for (let tries = 1; ; tries++) {
+    await ctx.tx.query(`SELECT 1 AS one FROM orgs WHERE tenant_id = $1 AND path_key = ANY($2::text[]) ORDER BY path_key FOR SHARE`, [
+      org.tenantId,
+      [...ancestorKeys(parent.path), parent.path],
+    ]);
+    await ctx.tx.query(`SELECT 1 AS one FROM orgs o WHERE o.tenant_id = $1 AND ${subtreeOf('o', 2)} FOR UPDATE`, [org.tenantId, org.path]);
+    const now = await ctx.tx.repository(Org).findBy([
+      { tenantId: org.tenantId, id: org.id },
+      { tenantId: org.tenantId, id: parent.id },
+    ]);
+    const nowOrg = now.find((o) => o.id === org.id);
+    const nowParent = now.find((o) => o.id === parent.id);
+    if (!nowOrg || !nowParent) throw orgError('ORG_NOT_FOUND');
+    if (nowOrg.path === org.path && nowParent.path === parent.path) return { org: nowOrg, parent: nowParent };
+    if (tries === MOVE_TRIES) throw coreError('ORG_TREE_CHANGED');
+    org = nowOrg;
+    parent = nowParent;
+  }
 }
 
 /** The org was loaded through the visibility filter, so refusing here confirms nothing new. */

@@ -313,14 +313,20 @@ export async function applyOrgs(ctx: RequestContext, planned: PlannedOrg[], prog
   const viewer = requireUser(ctx);
   const header = (f: 'name' | 'parent') => ORG_COLUMNS.find((c) => c.field === f)?.header ?? f;
   const existing = [...new Set(planned.flatMap((p) => (!p.parent.row && p.parent.id ? [p.parent.id] : [])))];
-  const locked = await ctx.tx.query<{ id: string; archived: boolean }>(
-    `SELECT id, archived_at IS NOT NULL AS archived FROM orgs WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR SHARE`,
+  const locked = await ctx.tx.query<{ id: string; archived: boolean; path: string }>(
+    `SELECT id, archived_at IS NOT NULL AS archived, path::text AS path FROM orgs WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR SHARE`,
     [viewer.tenantId, existing],
   );
-  const archived = new Set(locked.filter((r) => r.archived).map((r) => r.id));
-  const problems = planned
-    .filter((p) => !p.parent.row && archived.has(p.parent.id ?? ''))
-    .map((p) => problem(p.row, header('parent'), { reason: 'IMPORT_PARENT_ARCHIVED' }));
+  const now = new Map(locked.map((r) => [r.id, r]));
+  // the parents as they stand once locked: one moved meanwhile has another path (and may have left the admin's subtree)
+  const problems = planned.flatMap((p) => {
+    if (p.parent.row || !p.parent.id) return [];
+    const parent = now.get(p.parent.id);
+    if (!parent || !inScope(viewer, parent.path, ADMIN)) return [problem(p.row, header('parent'), { reason: 'IMPORT_PARENT_NOT_ADMIN' })];
+    if (parent.archived) return [problem(p.row, header('parent'), { reason: 'IMPORT_PARENT_ARCHIVED' })];
+    p.parent.path = parent.path;
+    return [];
+  });
   if (problems.length) return problems;
   const [{ today }] = await ctx.tx.query<{ today: string }>(`SELECT ${TENANT_TODAY_SQL}::text AS today`);
   for (const [i, p] of planned.entries()) {
