@@ -194,6 +194,48 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     ).toBe(2);
   });
 
+  it('starts an evaluation of a kind once per org: concurrent starts all answer the one evaluation, never a bare DUPLICATE', async () => {
+    const org = ids['航道站党支部'];
+    const answers = await burst(() =>
+      gql(
+        `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id state version } }`,
+        { input: { campaignId, orgId: org, kind: 'SUPERIOR' } },
+        t.admin,
+      ),
+    );
+    const { ok } = tally(answers, []);
+    expect(new Set(ok.map((r) => r.data.startEvaluation.id)).size).toBe(1);
+    expect(ok[0].data.startEvaluation).toMatchObject({ state: 'DRAFT', version: 1 });
+    const su = await server.superuser();
+    expect(
+      (await su.query(`SELECT count(*)::int AS n FROM evaluations WHERE org_id = $1 AND kind = 'SUPERIOR'`, [raw(org)])).rows[0].n,
+    ).toBe(1);
+  });
+
+  it('assigns a role once: concurrent identical assignments all answer the one assignment, never a bare DUPLICATE', async () => {
+    const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin)).data.users.nodes;
+    const member = users.find((u: { username: string }) => u.username === 'member').id;
+    const org = ids['港政科党支部'];
+    const answers = await burst(() =>
+      gql(
+        `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id role } }`,
+        { input: { userId: member, role: 'SUPERVISOR', orgId: org } },
+        t.admin,
+      ),
+    );
+    const { ok } = tally(answers, []);
+    expect(new Set(ok.map((r) => r.data.assignRole.id)).size).toBe(1);
+    const su = await server.superuser();
+    expect(
+      (
+        await su.query(`SELECT count(*)::int AS n FROM role_assignments WHERE user_id = $1 AND org_id = $2 AND role = 'SUPERVISOR'`, [
+          raw(member),
+          raw(org),
+        ])
+      ).rows[0].n,
+    ).toBe(1);
+  });
+
   it('names no more exemplars per category than the limit', async () => {
     const LIMIT = 2;
     const limit = await gql(

@@ -278,20 +278,18 @@ export const evaluationService = {
       throw evaluationError('NOT_ELIGIBLE', { field: 'input.orgId', params: { org: org.name } });
     }
     const repo = ctx.tx.repository(Evaluation);
-    const existing = await repo.findOneBy({ tenantId: viewer.tenantId, campaignId: campaign.id, orgId: org.id, kind: input.kind });
+    const key = { tenantId: viewer.tenantId, campaignId: campaign.id, orgId: org.id, kind: input.kind };
+    const existing = await repo.findOneBy(key);
     if (existing) return existing;
-    const saved = await repo.save(
-      repo.create({
-        tenantId: viewer.tenantId,
-        campaignId: campaign.id,
-        orgId: org.id,
-        kind: input.kind,
-        state: EvaluationState.DRAFT,
-        version: 1,
-        createdBy: viewer.userId,
-      }),
-    );
-    return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
+    // one evaluation of a kind per org and campaign (evaluations_one_per_kind): a concurrent start that
+    // inserted it first is answered with its evaluation, as a start after it would be
+    await repo
+      .createQueryBuilder()
+      .insert()
+      .values({ ...key, state: EvaluationState.DRAFT, version: 1, createdBy: viewer.userId })
+      .orIgnore()
+      .execute();
+    return repo.findOneByOrFail(key);
   },
 
   /**

@@ -250,9 +250,18 @@ export const userService = {
     const org = await orgService.getOrThrow(ctx, input.orgId);
     assertAdminOver(viewer, org.path);
     const repo = ctx.tx.repository(RoleAssignment);
-    const existing = await repo.findOneBy({ tenantId: viewer.tenantId, userId: user.id, role: input.role, orgId: org.id });
+    const key = { tenantId: viewer.tenantId, userId: user.id, role: input.role, orgId: org.id };
+    const existing = await repo.findOneBy(key);
     if (existing) return existing;
-    return repo.save(repo.create({ tenantId: viewer.tenantId, userId: user.id, role: input.role, orgId: org.id }));
+    // a concurrent assignment of the same role inserted it first: answered with it, as a later one would be
+    // (a copy of the key: TypeORM writes the generated id into the values it is given)
+    await repo
+      .createQueryBuilder()
+      .insert()
+      .values({ ...key })
+      .orIgnore()
+      .execute();
+    return repo.findOneByOrFail(key);
   },
 
   async revokeRole(ctx: RequestContext, assignmentId: string): Promise<boolean> {
