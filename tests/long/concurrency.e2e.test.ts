@@ -236,6 +236,58 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     ).toBe(1);
   });
 
+  it('numbers versions one after another: imports and copies into one framework at once, never a bare DUPLICATE', async () => {
+    const imports = await burst((i) =>
+      i % 2
+        ? gql(`mutation { importFramework(input: { template: "sqsy" }) { id number } }`, {}, t.admin)
+        : gql(`mutation { importFramework(input: { template: "wqwh" }) { id number } }`, {}, t.admin),
+    );
+    const { ok } = tally(imports, []);
+    const copies = await burst(() =>
+      gql(`mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id number } }`, { v: ok[1].data.importFramework.id }, t.admin),
+    );
+    tally(copies, []);
+    const su = await server.superuser();
+    const numbers = await su.query<{ code: string; n: number; distinct_numbers: number; top: number }>(
+      `SELECT f.code, count(*)::int AS n, count(DISTINCT v.number)::int AS distinct_numbers, max(v.number) AS top
+         FROM framework_versions v JOIN frameworks f ON f.tenant_id = v.tenant_id AND f.id = v.framework_id
+        WHERE f.tenant_id = (SELECT id FROM tenants WHERE slug = 'jtj') GROUP BY f.code`,
+    );
+    // every framework of the tenant numbers its versions 1..n without a gap or a twin
+    for (const row of numbers.rows) expect(row).toMatchObject({ distinct_numbers: row.n, top: row.n });
+    expect(
+      await su.query(
+        `SELECT count(*)::int AS n FROM frameworks WHERE code = 'WQWH' AND tenant_id = (SELECT id FROM tenants WHERE slug = 'jtj')`,
+      ),
+    ).toMatchObject({ rows: [{ n: 1 }] });
+  });
+
+  it('publishes one version a framework: drafts published at once leave exactly one published, a draft published twice once', async () => {
+    const source = (await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, t.admin)).data.importFramework.id;
+    const drafts = await Promise.all(
+      Array.from(
+        { length: 5 },
+        async () =>
+          (await gql(`mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id } }`, { v: source }, t.admin)).data.createDraftFrom
+            .id,
+      ),
+    );
+    const PUBLISH = `mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id status } }`;
+    const answers = await burst((i) => gql(PUBLISH, { v: drafts[i % drafts.length] }, t.admin));
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    // each draft is published once; the others asking for it are told it is a draft no longer
+    expect(new Set(ok.map((r) => r.data.publishVersion.id))).toEqual(new Set(drafts));
+    expect(ok).toHaveLength(drafts.length);
+    expect(failed.every((r) => r.errors![0].extensions?.reason === 'VERSION_NOT_DRAFT')).toBe(true);
+    const su = await server.superuser();
+    const published = await su.query(
+      `SELECT count(*)::int AS n FROM framework_versions WHERE status = 'PUBLISHED'
+          AND framework_id = (SELECT framework_id FROM framework_versions WHERE id = $1)`,
+      [raw(drafts[0])],
+    );
+    expect(published.rows[0].n).toBe(1);
+  });
+
   it('names no more exemplars per category than the limit', async () => {
     const LIMIT = 2;
     const limit = await gql(

@@ -1,4 +1,4 @@
-import { ErrorCode, Problem, ReasonSpec, defineErrors, reasonProblem } from '../../graphql/errors';
+import { ErrorCode, Problem, ReasonSpec, coreError, defineErrors, mapConstraint, reasonProblem } from '../../graphql/errors';
 import { MessageParam } from '../../graphql/messages';
 
 const bad = (zh: string, en: string): ReasonSpec => ({ code: ErrorCode.BAD_USER_INPUT, zh, en });
@@ -153,3 +153,6 @@ export type DocumentProblemReason = keyof typeof DOCUMENT_PROBLEMS;
 /** One problem at `path`, its message rendered from the catalogue (again per request). */
 export const documentProblem = (path: string, reason: DocumentProblemReason, params: Record<string, MessageParam> = {}): Problem =>
   reasonProblem(path, reason, params);
+
+// the framework is locked for a publish (framework.service.ts): the index refusing is a race that lock did not cover
+mapConstraint('framework_versions_one_published', () => coreError('SERIALIZATION'));

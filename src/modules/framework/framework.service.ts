@@ -205,11 +205,13 @@ const frozenCriteria = new Kept<Criterion[]>(200);
 async function loadDraft(ctx: RequestContext, id: string): Promise<FrameworkVersion> {
   const version = await loadVersion(ctx, id);
   if (version.status !== VersionStatus.DRAFT) throw frameworkError('VERSION_NOT_DRAFT', { params: { number: version.number } });
-  // Serializes concurrent edits of one draft.
-  await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM framework_versions WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
-    version.tenantId,
-    version.id,
-  ]);
+  // Serializes concurrent edits of one draft; its status is read again under the lock (a publish that
+  // committed while this request waited leaves it a draft no longer)
+  const [locked] = await ctx.tx.query<{ status: VersionStatus }>(
+    `SELECT status FROM framework_versions WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+    [version.tenantId, version.id],
+  );
+  if (locked?.status !== VersionStatus.DRAFT) throw frameworkError('VERSION_NOT_DRAFT', { params: { number: version.number } });
   return version;
 }
 
@@ -385,16 +387,18 @@ export const frameworkService = {
     const { doc, problems } = checkDocument(parsed.raw);
     if (!doc) invalidDocument(problems);
     const repo = ctx.tx.repository(Framework);
-    let framework = await repo.findOneBy({ tenantId: viewer.tenantId, code: doc.code });
-    if (!framework) {
-      framework = await repo.save(
-        repo.create({ tenantId: viewer.tenantId, code: doc.code, name: doc.name, description: doc.description ?? '' }),
-      );
+    const key = { tenantId: viewer.tenantId, code: doc.code };
+    // the first import of a code creates its framework; concurrent ones take the one that won (frameworks_tenant_id_code_key)
+    if (!(await repo.findOneBy(key))) {
+      await repo
+        .createQueryBuilder()
+        .insert()
+        .values({ ...key, name: doc.name, description: doc.description ?? '' })
+        .orIgnore()
+        .execute();
     }
-    const [{ next }] = await ctx.tx.query<{ next: number }>(
-      `SELECT coalesce(max(number), 0)::int + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`,
-      [viewer.tenantId, framework.id],
-    );
+    const framework = await repo.findOneByOrFail(key);
+    const next = await nextVersionNumber(ctx, framework.id);
     const versions = ctx.tx.repository(FrameworkVersion);
     const version = await versions.save(
       versions.create({ tenantId: viewer.tenantId, frameworkId: framework.id, number: next, status: VersionStatus.DRAFT, rule: doc.rule }),
@@ -415,10 +419,7 @@ export const frameworkService = {
     const source = await loadVersion(ctx, versionId);
     const framework = await this.frameworkOf(ctx, source);
     const doc = toDoc(framework, source, await this.criteriaOf(ctx, source.id));
-    const [{ next }] = await ctx.tx.query<{ next: number }>(
-      `SELECT max(number)::int + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`,
-      [viewer.tenantId, source.frameworkId],
-    );
+    const next = await nextVersionNumber(ctx, source.frameworkId);
     const versions = ctx.tx.repository(FrameworkVersion);
     const draft = await versions.save(
       versions.create({
@@ -545,6 +546,8 @@ export const frameworkService = {
     if (problems.length)
       throw frameworkError('INVALID_VERSION', { field: 'input.versionId', params: { count: problems.length }, problems });
     if (options.guards !== false) for (const guard of publishGuards) await guard(ctx, doc);
+    // one published version a framework: a concurrent publish of another draft retires this one after it, or this one it
+    await lockFramework(ctx, version.frameworkId);
     await ctx.tx.execute(
       `UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND framework_id = $2 AND status = 'PUBLISHED'`,
       [version.tenantId, version.frameworkId],
@@ -629,4 +632,27 @@ function assertSourceFits(input: CriterionInput) {
     });
   if (input.source?.ledgerCategory && source.kind !== CriterionSourceKind.LEDGER_ENTRIES)
     throw frameworkError('DOC_SOURCE_OPTION', 'input.source');
+}
+
+/**
+ * The number the framework's next version takes, with the framework locked until the transaction ends:
+ * concurrent imports and copies into one framework take the numbers one after another instead of one
+ * of them failing on framework_versions' unique number.
+ */
+async function nextVersionNumber(ctx: RequestContext, frameworkId: string): Promise<number> {
+  const tenantId = requireUser(ctx).tenantId;
+  await lockFramework(ctx, frameworkId);
+  const [{ next }] = await ctx.tx.query<{ next: number }>(
+    `SELECT coalesce(max(number), 0)::int + 1 AS next FROM framework_versions WHERE tenant_id = $1 AND framework_id = $2`,
+    [tenantId, frameworkId],
+  );
+  return next;
+}
+
+/** Locks a framework's row until the transaction ends: its version numbers and its one published version change one request at a time. */
+async function lockFramework(ctx: RequestContext, frameworkId: string): Promise<void> {
+  await ctx.tx.query(`SELECT 1 AS one FROM frameworks WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+    requireUser(ctx).tenantId,
+    frameworkId,
+  ]);
 }
