@@ -288,6 +288,27 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     expect(published.rows[0].n).toBe(1);
   });
 
+  it('pairs a cadre with a person once: concurrent pairings answer ALREADY_PAIRED, never a bare DUPLICATE', async () => {
+    const person = await gql(
+      `mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id } }`,
+      { input: { orgId: ids['港政科党支部'], name: '并发结对对象', kind: 'RESIDENT', difficulty: '独居老人' } },
+      t.admin,
+    );
+    expect(person.errors).toBeUndefined();
+    const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin)).data.users.nodes;
+    const cadre = users.find((u: { username: string }) => u.username === 'secretary').id;
+    const answers = await burst(() =>
+      gql(
+        `mutation($input: CreatePairingInput!) { createPairing(input: $input) { id } }`,
+        { input: { cadreId: cadre, personId: person.data.createPairingPerson.id } },
+        t.admin,
+      ),
+    );
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    expect(ok).toHaveLength(1);
+    expect(failed.every((r) => r.errors![0].extensions?.reason === 'ALREADY_PAIRED')).toBe(true);
+  });
+
   it('names no more exemplars per category than the limit', async () => {
     const LIMIT = 2;
     const limit = await gql(

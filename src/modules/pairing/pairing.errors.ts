@@ -1,4 +1,4 @@
-import { ErrorCode, defineErrors } from '../../graphql/errors';
+import { ErrorCode, defineErrors, mapConstraint } from '../../graphql/errors';
 
 /** 结对联系 refusals: who registers, pairs and visits, and the pairing's dates. */
 export const pairingError = defineErrors('pairing', {
@@ -36,3 +36,6 @@ export const pairingError = defineErrors('pairing', {
     en: 'days is {min} to {max}',
   },
 });
+
+// a concurrent request paired them first (the check before the insert saw neither)
+mapConstraint('pairings_active', () => pairingError('ALREADY_PAIRED'));
