@@ -719,4 +719,94 @@ describe('joints between modules (issue 10)', () => {
       expect(read.data.evaluation.result.nodes.filter((n: { scored: boolean }) => n.scored).length).toBeGreaterThan(0);
     });
   });
+
+  describe('an archived org takes nothing new until restored', () => {
+    it('refuses a user, a role, an evaluation, a pledge, a record, a person, a request and a code on it (ORG_ARCHIVED); its public code answers as disabled', async () => {
+      const made = await gql(
+        `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id name } }`,
+        { input: { parentId: ids['市公交集团党委'], name: '拟撤销的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
+        t.admin,
+      );
+      expect(made.errors).toBeUndefined();
+      const org = made.data.createOrg.id;
+      const link = await gql(
+        `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { code } }`,
+        { input: { orgId: org } },
+        t.admin,
+      );
+      expect(link.errors).toBeUndefined();
+      const PUBLIC = `query($c: String!) { publicLink(code: $c) { orgName } }`;
+      expect((await server.gql(PUBLIC, { c: link.data.createLinkCode.code })).data.publicLink.orgName).toBe('拟撤销的党支部');
+      const archived = await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { archivedAt } }`, { id: org }, t.admin);
+      expect(archived.data.archiveOrg.archivedAt).toEqual(expect.any(String));
+
+      const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin)).data.users.nodes;
+      const member = users.find((u: { username: string }) => u.username === 'member').id;
+      const counted = async () =>
+        (
+          await su.query<{ n: number }>(
+            `SELECT (SELECT count(*) FROM users WHERE org_id = $1) + (SELECT count(*) FROM role_assignments WHERE org_id = $1)
+                  + (SELECT count(*) FROM evaluations WHERE org_id = $1) + (SELECT count(*) FROM commitments WHERE org_id = $1)
+                  + (SELECT count(*) FROM ledger_entries WHERE org_id = $1) + (SELECT count(*) FROM pairing_persons WHERE org_id = $1)
+                  + (SELECT count(*) FROM service_requests WHERE from_org_id = $1) + (SELECT count(*) FROM link_codes WHERE org_id = $1) AS n`,
+            [Buffer.from(org, 'base64url').toString().split(':')[1]],
+          )
+        ).rows[0].n;
+      const before = await counted();
+      const attempts: [string, string, Record<string, unknown>][] = [
+        [
+          'createUser',
+          `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+          { username: 'archived-home', displayName: '撤销组织的用户', password: 'Zz#archived-2026', orgId: org },
+        ],
+        [
+          'assignRole',
+          `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+          { userId: member, role: 'SECRETARY', orgId: org },
+        ],
+        [
+          'startEvaluation',
+          `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }`,
+          { campaignId, orgId: org, kind: 'SUPERIOR' },
+        ],
+        [
+          'pledgeCommitment',
+          `mutation($input: PledgeCommitmentInput!) { pledgeCommitment(input: $input) { id } }`,
+          { orgId: org, text: '承诺办好一件实事', dueOn: day(30) },
+        ],
+        [
+          'createPairingPerson',
+          `mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id } }`,
+          { orgId: org, name: '结对对象', kind: 'RESIDENT', difficulty: '独居' },
+        ],
+        [
+          'raiseServiceRequest',
+          `mutation($input: RaiseServiceRequestInput!) { raiseServiceRequest(input: $input) { id } }`,
+          { fromOrgId: org, title: '请求', description: '需要上级帮助' },
+        ],
+        ['createLinkCode', `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { id } }`, { orgId: org }],
+        [
+          'createLedgerEntry',
+          `mutation($input: CreateLedgerEntryInput!) { createLedgerEntry(input: $input) { id } }`,
+          { orgId: org, occurredOn: day(-3), category: 'MEETING', title: '支部党员大会' },
+        ],
+      ];
+      for (const [name, mutation, input] of attempts) {
+        const res = await gql(mutation, { input }, t.admin);
+        expect([name, res.errors?.[0]?.extensions]).toEqual([name, expect.objectContaining({ code: 'CONFLICT', reason: 'ORG_ARCHIVED' })]);
+        expect(res.errors![0].message).toBe('拟撤销的党支部已撤销；如需继续，请先恢复该组织');
+      }
+      expect(await counted()).toBe(before);
+      // the public code of an archived org answers as a disabled one does
+      const gone = await server.gql(PUBLIC, { c: link.data.createLinkCode.code });
+      expect(codes(gone)).toEqual(['NOT_FOUND']);
+
+      // restored, it takes them again
+      const restored = await gql(`mutation($id: ID!) { restoreOrg(input: { id: $id }) { archivedAt } }`, { id: org }, t.admin);
+      expect(restored.data.restoreOrg.archivedAt).toBeNull();
+      const again = await gql(attempts[1][1], { input: attempts[1][2] }, t.admin);
+      expect(again.errors).toBeUndefined();
+      expect((await server.gql(PUBLIC, { c: link.data.createLinkCode.code })).data.publicLink.orgName).toBe('拟撤销的党支部');
+    });
+  });
 });

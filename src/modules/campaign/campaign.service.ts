@@ -248,6 +248,7 @@ export const campaignService = {
     const viewer = requireUser(ctx);
     const scope = await orgService.getOrThrow(ctx, input.scopeOrgId);
     if (!inScope(viewer, scope.path, ADMIN)) throw campaignError('NOT_CAMPAIGN_ADMIN');
+    await orgService.lockLive(ctx, scope, 'input.scopeOrgId');
     const version = await frameworkService.getVersion(ctx, input.versionId);
     if (version.status !== VersionStatus.PUBLISHED) throw frameworkError('VERSION_NOT_PUBLISHED', 'input.versionId');
     const problems = scheduleProblems(input);
@@ -699,6 +700,7 @@ export const campaignService = {
     const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
     const isAdmin = inScope(viewer, org.path, ADMIN);
     if (!isAdmin && !isOwnOfficer(viewer, org)) throw campaignError('NOT_SUBMITTER');
+    await orgService.lockLive(ctx, org); // an archived org owes nothing
     const scope = await this.scopeOrg(ctx, await this.campaignOf(ctx, deadline));
     const owes =
       isAncestorOrSelf(scope.path, org.path) &&

@@ -50,7 +50,7 @@ export const commitmentService = {
     input: { orgId: string; text: string; dueOn: string; memberUserId?: string | null },
   ): Promise<Commitment> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
     const officer = inScope(viewer, org.path, COMMITMENT_OFFICERS);
     let memberUserId = input.memberUserId ?? null;
     if (!officer) {

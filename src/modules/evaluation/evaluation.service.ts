@@ -270,7 +270,7 @@ export const evaluationService = {
   async start(ctx: RequestContext, input: { campaignId: string; orgId: string; kind: EvaluationKind }): Promise<Evaluation> {
     const viewer = requireUser(ctx);
     const campaign = await campaignService.getOrThrow(ctx, input.campaignId);
-    const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
     if (input.kind === EvaluationKind.INSPECTION) throw evaluationError('WRONG_KIND', 'input.kind');
     if (!mayEdit(viewer, org, input.kind)) throw evaluationError('NOT_EVALUATOR');
     const scope = await campaignService.scopeOrg(ctx, campaign);

@@ -108,7 +108,7 @@ export const exemplarService = {
 
   async nominate(ctx: RequestContext, input: NominateInput): Promise<Exemplar> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
     if (!inScope(viewer, org.path, NOMINATORS)) throw exemplarError('NOT_NOMINATOR');
     if (org.archivedAt) throw exemplarError('EXEMPLAR_ORG_ARCHIVED', { field: 'input.orgId', params: { org: org.name } });
     const kind = await exemplarKindService.getByCode(ctx, input.kind);

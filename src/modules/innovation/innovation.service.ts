@@ -144,7 +144,7 @@ export const innovationService = {
 
   async register(ctx: RequestContext, input: RegisterProjectInput): Promise<InnovationProject> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
     if (!inScope(viewer, org.path, UNIT)) throw innovationError('NOT_PROJECT_OFFICER');
     if (org.archivedAt) throw innovationError('INNOVATION_ORG_ARCHIVED', { field: 'input.orgId', params: { org: org.name } });
     checkGoals(input.goals);

@@ -77,7 +77,7 @@ export const ledgerService = {
 
   async create(ctx: RequestContext, input: LedgerInput, files: FileChanges = {}): Promise<LedgerEntry> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
     assertLedgerWriter(viewer, org);
     await notInFuture(ctx, input.occurredOn, 'input.occurredOn');
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
@@ -203,7 +203,7 @@ export const briefingService = {
     files: FileChanges = {},
   ): Promise<Briefing> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
     if (!canWriteBriefing(viewer, org)) throw ledgerError('NOT_BRIEFING_WRITER');
     const briefingOn = input.briefingOn ?? (await tenantToday(ctx));
     await notInFuture(ctx, briefingOn, 'input.briefingOn');

@@ -72,7 +72,7 @@ export const linkCodeService = {
     const commitment = input.commitmentId ? await commitmentService.getOrThrow(ctx, input.commitmentId) : null;
     const orgId = input.orgId ?? commitment?.orgId;
     if (!orgId) throw linkCodeError('NOTHING_TO_RATE', 'input.orgId');
-    const org = await orgService.getInScopeOrThrow(ctx, orgId);
+    const org = await orgService.getLiveInScopeOrThrow(ctx, orgId);
     if (commitment && commitment.orgId !== org.id) throw linkCodeError('COMMITMENT_OF_OTHER_ORG', 'input.commitmentId');
     assertManager(ctx, org);
     let campaignId: string | null = null;
@@ -160,6 +160,12 @@ export const linkCodeService = {
     await this.enter(ctx, rows[0].tenant_id);
     const link = await ctx.tx.repository(LinkCode).findOneBy({ tenantId: rows[0].tenant_id, id: rows[0].link_code_id });
     if (!link || link.disabled) throw linkNotFound();
+    // the code of an archived (撤销) org takes nothing more from the public: answered as a disabled code
+    const [org] = await ctx.tx.query<{ archived: boolean }>(
+      `SELECT archived_at IS NOT NULL AS archived FROM orgs WHERE tenant_id = $1 AND id = $2`,
+      [link.tenantId, link.orgId],
+    );
+    if (!org || org.archived) throw linkNotFound();
     return link;
   },
 

@@ -15,7 +15,7 @@ export const orgError = defineErrors('org', {
     zh: '该组织还有 {active} 个未撤销的下级组织，请先撤销下级组织',
     en: 'The org still has {active} active sub-organizations',
   },
-  ORG_ARCHIVED: { code: ErrorCode.CONFLICT, zh: '{org}已撤销', en: '{org} is archived' },
+  ORG_ARCHIVED: { code: ErrorCode.CONFLICT, zh: '{org}已撤销；如需继续，请先恢复该组织', en: '{org} is archived; restore it first' },
   ORG_NOT_ADMIN: { code: ErrorCode.FORBIDDEN, zh: '只有该组织的管理员可以修改它', en: 'Only a tenant admin over this org may change it' },
   ORG_NAME_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '组织名称不能为空白', en: 'An org name must not be blank' },
   ORG_NAME_TAKEN: {

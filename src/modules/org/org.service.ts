@@ -143,6 +143,23 @@ export const orgService = {
     return visible;
   },
 
+  /**
+   * An org the viewer reads fully that is live: nothing new is attached to an archived (撤销) org (a user,
+   * a role, an evaluation, a pledge, a record, a code for the public) until it is restored. What it
+   * already has stays readable.
+   */
+  async getLiveInScopeOrThrow(ctx: RequestContext, id: string, field = 'input.orgId', roles?: Role[]): Promise<Org> {
+    return this.lockLive(ctx, await this.getInScopeOrThrow(ctx, id, roles), field);
+  },
+
+  /**
+   * The org as it stands, locked against a concurrent archive or move until the transaction ends (FOR
+   * SHARE), refused when archived: what a request attaches to it cannot land on an org archived meanwhile.
+   */
+  lockLive(ctx: RequestContext, org: Org, field = 'input.orgId'): Promise<Org> {
+    return lockLive(ctx, org, field);
+  },
+
   async getOrThrow(ctx: RequestContext, id: string): Promise<Org> {
     const org = await orgByIdLoader(ctx).load(id);
     if (!org) throw orgError('ORG_NOT_FOUND');

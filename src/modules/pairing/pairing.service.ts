@@ -102,7 +102,7 @@ export const pairingService = {
     input: { orgId: string; name: string; kind: PairingPersonKind; difficulty: string; contact?: string | null },
   ): Promise<PairingPerson> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
     if (!inScope(viewer, org.path, MANAGERS)) throw pairingError('NOT_PAIRING_MANAGER');
     if (!input.name.trim()) throw pairingError('PERSON_NAME_BLANK', 'input.name');
     if (!input.difficulty.trim()) throw pairingError('DIFFICULTY_BLANK', 'input.difficulty');

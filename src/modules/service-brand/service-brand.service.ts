@@ -68,7 +68,7 @@ export const serviceBrandService = {
     input: { orgId: string; name: string; slogan: string; description: string; standards: StandardInput[] },
   ): Promise<ServiceBrand> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
     if (!inScope(viewer, org.path, OWNERS)) throw serviceBrandError('NOT_BRAND_OWNER');
     const name = brandName(input.name);
     const standards = orderedStandards(input.standards);

@@ -52,7 +52,7 @@ export const serviceRequestService = {
 
   async raise(ctx: RequestContext, input: { fromOrgId: string; title: string; description: string }): Promise<ServiceRequest> {
     const viewer = requireUser(ctx);
-    const from = await orgService.getInScopeOrThrow(ctx, input.fromOrgId);
+    const from = await orgService.getLiveInScopeOrThrow(ctx, input.fromOrgId, 'input.fromOrgId');
     if (!inScope(viewer, from.path, OFFICERS)) throw serviceRequestError('NOT_REQUESTER');
     if (!from.parentId) throw serviceRequestError('NO_SUPERIOR', 'input.fromOrgId');
     const hours = (await tenantService.settings(ctx)).serviceRequestHours;

@@ -221,6 +221,7 @@ export const userService = {
     const viewer = requireUser(ctx);
     const org = await orgService.getOrThrow(ctx, input.orgId);
     assertAdminOver(viewer, org.path);
+    await orgService.lockLive(ctx, org);
     assertPasswordStrength(input.password);
     const taken = await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM users WHERE tenant_id = $1 AND username = $2`, [
       viewer.tenantId,
@@ -249,6 +250,7 @@ export const userService = {
     const user = await this.getOrThrow(ctx, input.userId);
     const org = await orgService.getOrThrow(ctx, input.orgId);
     assertAdminOver(viewer, org.path);
+    await orgService.lockLive(ctx, org);
     const repo = ctx.tx.repository(RoleAssignment);
     const key = { tenantId: viewer.tenantId, userId: user.id, role: input.role, orgId: org.id };
     const existing = await repo.findOneBy(key);
