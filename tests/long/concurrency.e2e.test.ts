@@ -286,6 +286,23 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
       [raw(drafts[0])],
     );
     expect(published.rows[0].n).toBe(1);
+    // retired at once by all: once, the others told it is published no longer
+    const [{ id: live }] = (
+      await su.query<{ id: string }>(
+        `SELECT id FROM framework_versions WHERE status = 'PUBLISHED' AND framework_id = (SELECT framework_id FROM framework_versions WHERE id = $1)`,
+        [raw(drafts[0])],
+      )
+    ).rows;
+    const retired = await burst(() =>
+      gql(
+        `mutation($v: ID!) { retireVersion(input: { versionId: $v }) { status } }`,
+        { v: Buffer.from(`FrameworkVersion:${live}`).toString('base64url') },
+        t.admin,
+      ),
+    );
+    const retiring = tally(retired, ['BAD_USER_INPUT', 'CONFLICT']);
+    expect(retiring.ok).toHaveLength(1);
+    expect(retiring.failed.every((r) => r.errors![0].extensions?.reason === 'VERSION_NOT_PUBLISHED')).toBe(true);
   });
 
   it('pairs a cadre with a person once: concurrent pairings answer ALREADY_PAIRED, never a bare DUPLICATE', async () => {
@@ -479,28 +496,37 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
       return res.data.createOrg.id as string;
     };
     const root = ids['中共市交通运输局党委'];
-    const PAIRS = 10;
-    // per pair: A and B side by side, C under B and D under A; at once A under B, B under A, A under C,
-    // B under D (each pair of them a cycle), children created under A, C and D, and B archived
-    const made = await Promise.all(
-      Array.from({ length: PAIRS }, async (_, k) => {
-        const [a, b] = await Promise.all([create(`树A${k}`, root), create(`树B${k}`, root)]);
-        const [c, d] = await Promise.all([create(`树C${k}`, b), create(`树D${k}`, a)]);
-        return { a, b, c, d };
-      }),
-    );
-    const answers = await Promise.all(
-      made.flatMap(({ a, b, c, d }, k) => [
-        gql(MOVE, { id: a, p: b }, t.admin),
-        gql(MOVE, { id: b, p: a }, t.admin),
-        gql(MOVE, { id: a, p: c }, t.admin),
-        gql(MOVE, { id: b, p: d }, t.admin),
-        gql(CREATE, { input: { parentId: a, name: `新A${k}`, kind: 'BRANCH', category: 'ORGAN' } }, t.admin),
-        gql(CREATE, { input: { parentId: c, name: `新C${k}`, kind: 'BRANCH', category: 'ORGAN' } }, t.admin),
-        gql(CREATE, { input: { parentId: d, name: `新D${k}`, kind: 'BRANCH', category: 'ORGAN' } }, t.admin),
-        gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: b }, t.admin),
-      ]),
-    );
+    // two rounds of 5 pairs: 40 tree changes at once, most of them waiting on one another's locks (more, on a
+    // loaded machine, queue past the pool's connection timeout: SERVICE_UNAVAILABLE, which is not what is tried here)
+    const made: { a: string; b: string; c: string; d: string }[] = [];
+    const answers: GqlResponse[] = [];
+    for (let round = 0; round < 2; round++) {
+      // per pair: A and B side by side, C under B and D under A; at once A under B, B under A, A under C,
+      // B under D (each pair of them a cycle), children created under A, C and D, and B archived
+      const pairs = await Promise.all(
+        Array.from({ length: 5 }, async (_, i) => {
+          const k = `${round}-${i}`;
+          const [a, b] = await Promise.all([create(`树A${k}`, root), create(`树B${k}`, root)]);
+          const [c, d] = await Promise.all([create(`树C${k}`, b), create(`树D${k}`, a)]);
+          return { a, b, c, d, k };
+        }),
+      );
+      made.push(...pairs);
+      answers.push(
+        ...(await Promise.all(
+          pairs.flatMap(({ a, b, c, d, k }) => [
+            gql(MOVE, { id: a, p: b }, t.admin),
+            gql(MOVE, { id: b, p: a }, t.admin),
+            gql(MOVE, { id: a, p: c }, t.admin),
+            gql(MOVE, { id: b, p: d }, t.admin),
+            gql(CREATE, { input: { parentId: a, name: `新A${k}`, kind: 'BRANCH', category: 'ORGAN' } }, t.admin),
+            gql(CREATE, { input: { parentId: c, name: `新C${k}`, kind: 'BRANCH', category: 'ORGAN' } }, t.admin),
+            gql(CREATE, { input: { parentId: d, name: `新D${k}`, kind: 'BRANCH', category: 'ORGAN' } }, t.admin),
+            gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: b }, t.admin),
+          ]),
+        )),
+      );
+    }
     for (const r of answers) {
       if (!r.errors) continue;
       expect(r.errors).toHaveLength(1);

@@ -32,7 +32,7 @@ describe('an import job survives the death of its server', () => {
     if (dbName) await dropTestDatabase(dbName);
   });
 
-  async function serve(): Promise<{ child: ChildProcess; base: string; exited: Promise<unknown> }> {
+  async function serve(): Promise<{ child: ChildProcess; base: string; exited: Promise<unknown>; output: () => string }> {
     const port = await freePort();
     const child = spawn(process.execPath, ['dist/src/main.js'], {
       cwd: ROOT,
@@ -55,7 +55,7 @@ describe('an import job survives the death of its server', () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     for (let i = 0; i < 300 && !output.join('').includes('ready at'); i++) await new Promise((r) => setTimeout(r, 100));
     if (!output.join('').includes('ready at')) throw new Error(`server did not start:\n${output.join('')}`);
-    return { child, base: `http://127.0.0.1:${port}`, exited };
+    return { child, base: `http://127.0.0.1:${port}`, exited, output: () => output.join('') };
   }
 
   const job = async () =>
@@ -94,7 +94,13 @@ describe('an import job survives the death of its server', () => {
     // a new server: at start its resume sweep finds the lease run out and sends the job again
     const second = await serve();
     for (let i = 0; i < 1200 && (await job()).state !== 'DONE'; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await job()).toMatchObject({ state: 'DONE', attempts: 2, rows_applied: ROWS, rows_checked: ROWS });
+    // what the second run met, and what its server wrote, when it did not finish
+    const ended = await job();
+    if (ended.state !== 'DONE') {
+      const why = (await su.query(`SELECT failure, problem_count FROM import_jobs`)).rows[0];
+      console.log(`import job ended ${ended.state}: ${JSON.stringify(why)}\n${second.output().slice(-4000)}`);
+    }
+    expect(ended).toMatchObject({ state: 'DONE', attempts: 2, rows_applied: ROWS, rows_checked: ROWS });
     expect(await orgs()).toBe(before + ROWS);
     expect((await su.query(`SELECT count(*)::int AS n FROM orgs WHERE name = '重启测试党委'`)).rows[0].n).toBe(1);
     second.child.kill('SIGTERM');

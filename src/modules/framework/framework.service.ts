@@ -565,10 +565,12 @@ export const frameworkService = {
     requireFrameworkAdmin(ctx);
     const version = await loadVersion(ctx, versionId);
     if (version.status !== VersionStatus.PUBLISHED) throw frameworkError('VERSION_NOT_PUBLISHED', 'input.versionId');
-    await ctx.tx.execute(`UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [
-      version.tenantId,
-      version.id,
-    ]);
+    // the status in the WHERE: a concurrent retire or publish that committed first leaves nothing to retire here
+    const retired = await ctx.tx.execute(
+      `UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'PUBLISHED'`,
+      [version.tenantId, version.id],
+    );
+    if (!retired) throw frameworkError('VERSION_NOT_PUBLISHED', 'input.versionId');
     ctx.forget('framework.published');
     ctx.forget('framework.version');
     return loadVersion(ctx, version.id);
