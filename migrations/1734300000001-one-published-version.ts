@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { forEachTenant } from './tenant-isolation';
 
 /**
  * One PUBLISHED version a framework, in the database: publishing retires the version published before
@@ -10,23 +11,14 @@ export class OnePublishedVersion1734300000001 implements MigrationInterface {
   name = 'OnePublishedVersion1734300000001';
 
   async up(q: QueryRunner): Promise<void> {
-    // Row-level security binds the owner too (FORCE): visit each tenant under its own identity.
-    await q.query(`
-      DO $$
-      DECLARE t uuid;
-      BEGIN
-        PERFORM set_config('app.platform', 'on', true);
-        FOR t IN SELECT id FROM tenants LOOP
-          PERFORM set_config('app.tenant_id', t::text, true);
-          UPDATE framework_versions v SET status = 'RETIRED', updated_at = now()
-           WHERE v.tenant_id = t AND v.status = 'PUBLISHED'
-             AND EXISTS (SELECT 1 FROM framework_versions w
-                          WHERE w.tenant_id = v.tenant_id AND w.framework_id = v.framework_id AND w.status = 'PUBLISHED'
-                            AND (coalesce(w.published_at, '-infinity'), w.number) > (coalesce(v.published_at, '-infinity'), v.number));
-        END LOOP;
-        PERFORM set_config('app.tenant_id', '', true);
-        PERFORM set_config('app.platform', '', true);
-      END $$`);
+    await forEachTenant(
+      q,
+      `UPDATE framework_versions v SET status = 'RETIRED', updated_at = now()
+        WHERE v.tenant_id = t AND v.status = 'PUBLISHED'
+          AND EXISTS (SELECT 1 FROM framework_versions w
+                       WHERE w.tenant_id = v.tenant_id AND w.framework_id = v.framework_id AND w.status = 'PUBLISHED'
+                         AND (coalesce(w.published_at, '-infinity'), w.number) > (coalesce(v.published_at, '-infinity'), v.number));`,
+    );
     await q.query(
       `CREATE UNIQUE INDEX framework_versions_one_published ON framework_versions (tenant_id, framework_id) WHERE status = 'PUBLISHED'`,
     );

@@ -13,3 +13,22 @@ export async function isolateTenantTables(q: QueryRunner, tables: string[]): Pro
                    USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id())`);
   }
 }
+
+/**
+ * Runs `statements` (PL/pgSQL, `t` the tenant's id) once per tenant under that tenant's identity: row-level
+ * security binds the owner too (FORCE), so a migration that changes rows visits each tenant in turn.
+ */
+export async function forEachTenant(q: QueryRunner, statements: string): Promise<void> {
+  await q.query(`
+    DO $$
+    DECLARE t uuid;
+    BEGIN
+      PERFORM set_config('app.platform', 'on', true);
+      FOR t IN SELECT id FROM tenants LOOP
+        PERFORM set_config('app.tenant_id', t::text, true);
+        ${statements}
+      END LOOP;
+      PERFORM set_config('app.tenant_id', '', true);
+      PERFORM set_config('app.platform', '', true);
+    END $$`);
+}

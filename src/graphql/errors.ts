@@ -219,8 +219,6 @@ const PROJECT_SQLSTATES: Record<string, CoreReason> = {
   AP002: 'AUDIT_APPEND_ONLY',
   AP003: 'CHAIN_HEAD_MOVED',
   AP004: 'RECORD_NOT_CHAINED',
-  // app_org_tree_consistent() (migrations/1734300000000): a path written from a position that moved meanwhile
-  AP011: 'ORG_TREE_CHANGED',
   // keep_root_admin() (migrations/1733820000001): the change would leave no enabled TENANT_ADMIN at the root
   LA001: 'LAST_ADMIN',
 };
