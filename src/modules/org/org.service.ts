@@ -425,7 +425,6 @@ async function uniqueAmongSiblings<T>(name: string, write: () => Promise<T>): Pr
   }
 }
 
-/** Locks the parent against a concurrent archive and refuses it when archived. */
 /**
  * Locks `parent` against a concurrent archive or move (FOR SHARE) and answers it as it now stands,
  * refused when archived: a move that committed while this request waited gave it another path.
