@@ -1,3 +1,4 @@
+import { findOrInsert } from '../../db/find-or-insert';
 import { SqlCondition, inScope, underAnySql } from '../../auth/scope';
 import { READ_ROLES, UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { columnsOf, hydrate } from '../../db/hydrate';
@@ -277,19 +278,12 @@ export const evaluationService = {
     if (!isAncestorOrSelf(scope.path, org.path) || !campaign.eligibleKinds.includes(org.kind)) {
       throw evaluationError('NOT_ELIGIBLE', { field: 'input.orgId', params: { org: org.name } });
     }
-    const repo = ctx.tx.repository(Evaluation);
-    const key = { tenantId: viewer.tenantId, campaignId: campaign.id, orgId: org.id, kind: input.kind };
-    const existing = await repo.findOneBy(key);
-    if (existing) return existing;
-    // one evaluation of a kind per org and campaign (evaluations_one_per_kind): a concurrent start that
-    // inserted it first is answered with its evaluation, as a start after it would be
-    await repo
-      .createQueryBuilder()
-      .insert()
-      .values({ ...key, state: EvaluationState.DRAFT, version: 1, createdBy: viewer.userId })
-      .orIgnore()
-      .execute();
-    return repo.findOneByOrFail(key);
+    // one evaluation of a kind per org and campaign (evaluations_one_per_kind): a start finds the one there is
+    return findOrInsert(
+      ctx.tx.repository(Evaluation),
+      { tenantId: viewer.tenantId, campaignId: campaign.id, orgId: org.id, kind: input.kind },
+      { state: EvaluationState.DRAFT, version: 1, createdBy: viewer.userId },
+    );
   },
 
   /**

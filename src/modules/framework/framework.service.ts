@@ -1,3 +1,4 @@
+import { findOrInsert } from '../../db/find-or-insert';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -386,18 +387,12 @@ export const frameworkService = {
     if (parsed.problems.length) invalidDocument(parsed.problems);
     const { doc, problems } = checkDocument(parsed.raw);
     if (!doc) invalidDocument(problems);
-    const repo = ctx.tx.repository(Framework);
-    const key = { tenantId: viewer.tenantId, code: doc.code };
-    // the first import of a code creates its framework; concurrent ones take the one that won (frameworks_tenant_id_code_key)
-    if (!(await repo.findOneBy(key))) {
-      await repo
-        .createQueryBuilder()
-        .insert()
-        .values({ ...key, name: doc.name, description: doc.description ?? '' })
-        .orIgnore()
-        .execute();
-    }
-    const framework = await repo.findOneByOrFail(key);
+    // the first import of a code creates its framework (frameworks_tenant_id_code_key); the others add versions to it
+    const framework = await findOrInsert(
+      ctx.tx.repository(Framework),
+      { tenantId: viewer.tenantId, code: doc.code },
+      { name: doc.name, description: doc.description ?? '' },
+    );
     const next = await nextVersionNumber(ctx, framework.id);
     const versions = ctx.tx.repository(FrameworkVersion);
     const version = await versions.save(

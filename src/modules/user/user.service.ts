@@ -1,3 +1,4 @@
+import { findOrInsert } from '../../db/find-or-insert';
 import { accountService } from '../../auth/account.service';
 import { authService } from '../../auth/auth.service';
 import { hashPassword } from '../../auth/password';
@@ -251,19 +252,7 @@ export const userService = {
     const org = await orgService.getOrThrow(ctx, input.orgId);
     assertAdminOver(viewer, org.path);
     await orgService.lockLive(ctx, org);
-    const repo = ctx.tx.repository(RoleAssignment);
-    const key = { tenantId: viewer.tenantId, userId: user.id, role: input.role, orgId: org.id };
-    const existing = await repo.findOneBy(key);
-    if (existing) return existing;
-    // a concurrent assignment of the same role inserted it first: answered with it, as a later one would be
-    // (a copy of the key: TypeORM writes the generated id into the values it is given)
-    await repo
-      .createQueryBuilder()
-      .insert()
-      .values({ ...key })
-      .orIgnore()
-      .execute();
-    return repo.findOneByOrFail(key);
+    return findOrInsert(ctx.tx.repository(RoleAssignment), { tenantId: viewer.tenantId, userId: user.id, role: input.role, orgId: org.id });
   },
 
   async revokeRole(ctx: RequestContext, assignmentId: string): Promise<boolean> {
