@@ -356,6 +356,70 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
       extensions: { code: 'BAD_USER_INPUT', reason: 'WEAK_PASSWORD', field: 'input.password', min: 8, max: 200 },
     });
   });
+
+  it('refuses a subtree admin’s write on an org that a concurrent move took out of its subtree while the write waited', async () => {
+    const made = await gql(
+      `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "第九车队党总支", kind: GENERAL_BRANCH, category: ENTERPRISE }) { id } }`,
+      { p: ids['市公交集团党委'] },
+      root,
+    );
+    const org = made.data.createOrg.id;
+    const raw = rawId(org);
+    const count = async () =>
+      (
+        await su.query<{ n: number }>(
+          `SELECT ((SELECT count(*) FROM users WHERE org_id = $1) + (SELECT count(*) FROM orgs WHERE parent_id = $1)
+                + (SELECT count(*) FROM ledger_entries WHERE org_id = $1))::int AS n`,
+          [raw],
+        )
+      ).rows[0].n;
+    // a move in progress holds the org (as moveOrg does); the subtree admin's writes wait for it
+    const mover = await server.superuser({ own: true });
+    await mover.query('BEGIN');
+    await mover.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, raw]);
+    const pending = [
+      gql(
+        `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        { input: { username: 'moved-away', displayName: '迁出后', password: PASSWORD, orgId: org } },
+        busAdmin,
+      ),
+      gql(
+        `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "迁出后的党支部", kind: BRANCH, category: ENTERPRISE }) { id } }`,
+        { p: org },
+        busAdmin,
+      ),
+      ledger(busAdmin, org, '迁出后的会议', '迁出后的台帐'),
+    ];
+    let waiting = 0;
+    for (let i = 0; i < 500 && waiting < pending.length; i++) {
+      const { rows } = await su.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      waiting = rows[0].n;
+      if (waiting < pending.length) await new Promise((r) => setTimeout(r, 10));
+    }
+    const settled = await Promise.all(
+      pending.map((p) =>
+        Promise.race([p.then((a) => JSON.stringify(a.errors ?? a.data)), new Promise((r) => setTimeout(() => r('waiting'), 50))]),
+      ),
+    );
+    expect(settled).toEqual(['waiting', 'waiting', 'waiting']);
+    expect(waiting).toBe(pending.length);
+    // the move lands the org under the 公路 subtree, outside the bus admin's
+    await mover.query(
+      `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1),
+                         parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
+         FROM orgs m, orgs p
+        WHERE m.tenant_id = $1 AND m.id = $2 AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
+      [tenantId, raw, rawId(ids['市高速公路建设开发公司党委'])],
+    );
+    await mover.query('COMMIT');
+    const answers = await Promise.all(pending);
+    expect(answers.map((a) => reasons(a))).toEqual([['NOT_FOUND/ORG_NOT_FOUND'], ['NOT_FOUND/ORG_NOT_FOUND'], ['NOT_FOUND/ORG_NOT_FOUND']]);
+    expect(await count()).toBe(0);
+    // the root admin, whose scope still covers it, writes there
+    expect((await ledger(root, org, '迁出后的会议', '根管理员的台帐')).errors).toBeUndefined();
+  });
 });
 
 describe('item 4: every tenant keeps an enabled TENANT_ADMIN at its root', () => {

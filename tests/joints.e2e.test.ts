@@ -721,7 +721,52 @@ describe('joints between modules (issue 10)', () => {
   });
 
   describe('an archived org takes nothing new until restored', () => {
-    it('refuses a user, a role, an evaluation, a pledge, a record, a person, a request and a code on it (ORG_ARCHIVED); its public code answers as disabled', async () => {
+    /** The writes that attach something new to an org, each with its input for `org`. */
+    const writesOn = (org: string, member: string, username: string): [string, string, Record<string, unknown>][] => [
+      [
+        'createUser',
+        `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        { username, displayName: '撤销组织的用户', password: 'Zz#archived-2026', orgId: org },
+      ],
+      [
+        'assignRole',
+        `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+        { userId: member, role: 'SECRETARY', orgId: org },
+      ],
+      [
+        'startEvaluation',
+        `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }`,
+        { campaignId, orgId: org, kind: 'SUPERIOR' },
+      ],
+      [
+        'pledgeCommitment',
+        `mutation($input: PledgeCommitmentInput!) { pledgeCommitment(input: $input) { id } }`,
+        { orgId: org, text: '承诺办好一件实事', dueOn: day(30) },
+      ],
+      [
+        'createPairingPerson',
+        `mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id } }`,
+        { orgId: org, name: '结对对象', kind: 'RESIDENT', difficulty: '独居' },
+      ],
+      [
+        'raiseServiceRequest',
+        `mutation($input: RaiseServiceRequestInput!) { raiseServiceRequest(input: $input) { id } }`,
+        { fromOrgId: org, title: '请求', description: '需要上级帮助' },
+      ],
+      ['createLinkCode', `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { id } }`, { orgId: org }],
+      [
+        'createLedgerEntry',
+        `mutation($input: CreateLedgerEntryInput!) { createLedgerEntry(input: $input) { id } }`,
+        { orgId: org, occurredOn: day(-3), category: 'MEETING', title: '支部党员大会' },
+      ],
+      [
+        'createServiceTeam',
+        `mutation($input: CreateServiceTeamInput!) { createServiceTeam(input: $input) { id } }`,
+        { orgId: org, name: '党员服务队' },
+      ],
+    ];
+
+    it('refuses a user, a role, an evaluation, a pledge, a record, a person, a request, a code and a team on it (ORG_ARCHIVED); its public code answers as disabled', async () => {
       const made = await gql(
         `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id name } }`,
         { input: { parentId: ids['市公交集团党委'], name: '拟撤销的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
@@ -748,49 +793,13 @@ describe('joints between modules (issue 10)', () => {
             `SELECT (SELECT count(*) FROM users WHERE org_id = $1) + (SELECT count(*) FROM role_assignments WHERE org_id = $1)
                   + (SELECT count(*) FROM evaluations WHERE org_id = $1) + (SELECT count(*) FROM commitments WHERE org_id = $1)
                   + (SELECT count(*) FROM ledger_entries WHERE org_id = $1) + (SELECT count(*) FROM pairing_persons WHERE org_id = $1)
-                  + (SELECT count(*) FROM service_requests WHERE from_org_id = $1) + (SELECT count(*) FROM link_codes WHERE org_id = $1) AS n`,
+                  + (SELECT count(*) FROM service_requests WHERE from_org_id = $1) + (SELECT count(*) FROM link_codes WHERE org_id = $1)
+                  + (SELECT count(*) FROM service_teams WHERE org_id = $1) AS n`,
             [Buffer.from(org, 'base64url').toString().split(':')[1]],
           )
         ).rows[0].n;
       const before = await counted();
-      const attempts: [string, string, Record<string, unknown>][] = [
-        [
-          'createUser',
-          `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
-          { username: 'archived-home', displayName: '撤销组织的用户', password: 'Zz#archived-2026', orgId: org },
-        ],
-        [
-          'assignRole',
-          `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
-          { userId: member, role: 'SECRETARY', orgId: org },
-        ],
-        [
-          'startEvaluation',
-          `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }`,
-          { campaignId, orgId: org, kind: 'SUPERIOR' },
-        ],
-        [
-          'pledgeCommitment',
-          `mutation($input: PledgeCommitmentInput!) { pledgeCommitment(input: $input) { id } }`,
-          { orgId: org, text: '承诺办好一件实事', dueOn: day(30) },
-        ],
-        [
-          'createPairingPerson',
-          `mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id } }`,
-          { orgId: org, name: '结对对象', kind: 'RESIDENT', difficulty: '独居' },
-        ],
-        [
-          'raiseServiceRequest',
-          `mutation($input: RaiseServiceRequestInput!) { raiseServiceRequest(input: $input) { id } }`,
-          { fromOrgId: org, title: '请求', description: '需要上级帮助' },
-        ],
-        ['createLinkCode', `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { id } }`, { orgId: org }],
-        [
-          'createLedgerEntry',
-          `mutation($input: CreateLedgerEntryInput!) { createLedgerEntry(input: $input) { id } }`,
-          { orgId: org, occurredOn: day(-3), category: 'MEETING', title: '支部党员大会' },
-        ],
-      ];
+      const attempts = writesOn(org, member, 'archived-home');
       for (const [name, mutation, input] of attempts) {
         const res = await gql(mutation, { input }, t.admin);
         expect([name, res.errors?.[0]?.extensions]).toEqual([name, expect.objectContaining({ code: 'CONFLICT', reason: 'ORG_ARCHIVED' })]);
@@ -807,6 +816,47 @@ describe('joints between modules (issue 10)', () => {
       const again = await gql(attempts[1][1], { input: attempts[1][2] }, t.admin);
       expect(again.errors).toBeUndefined();
       expect((await server.gql(PUBLIC, { c: link.data.createLinkCode.code })).data.publicLink.orgName).toBe('拟撤销的党支部');
+    });
+
+    it('tells a caller without the role FORBIDDEN before anything about the archive, without waiting on the org’s lock', async () => {
+      const made = await gql(
+        `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+        { input: { parentId: ids['市公交集团党委'], name: '又一个拟撤销的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
+        t.admin,
+      );
+      const org = made.data.createOrg.id;
+      await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { archivedAt } }`, { id: org }, t.admin);
+      const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin)).data.users.nodes;
+      const member = users.find((u: { username: string }) => u.username === 'member').id;
+      const attempts = writesOn(org, member, 'nope-1');
+      // another transaction holds the org's row: a request that locked it before checking its caller's role would wait here
+      const locker = await server.superuser({ own: true });
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE`, [Buffer.from(org, 'base64url').toString().split(':')[1]]);
+      try {
+        // the inspector reads the whole tree and may write none of these
+        const answers = await Promise.all(attempts.map(([, mutation, input]) => gql(mutation, { input }, t.inspector)));
+        expect(answers.map((a, i) => [attempts[i][0], a.errors?.[0]?.extensions?.code])).toEqual(
+          // the inspector does not read users: the role's user is not found before its org is looked at
+          attempts.map(([name]) => [name, name === 'assignRole' ? 'NOT_FOUND' : 'FORBIDDEN']),
+        );
+        // the admin may: its request reaches the lock and waits for it (the control: the lock is held)
+        const pending = gql(attempts[8][1], { input: attempts[8][2] }, t.admin);
+        let waited = false;
+        for (let i = 0; i < 500 && !waited; i++) {
+          const { rows } = await su.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          waited = rows[0].n > 0;
+          if (!waited) await new Promise((r) => setTimeout(r, 10));
+        }
+        expect(waited).toBe(true);
+        await locker.query('COMMIT');
+        const refused = await pending;
+        expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_ARCHIVED' });
+      } finally {
+        await locker.query('ROLLBACK').catch(() => undefined);
+      }
     });
   });
 });

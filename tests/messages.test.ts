@@ -35,8 +35,17 @@ describe('the message catalogues', () => {
   it('lists every reason in the schema, described in Chinese', async () => {
     const sdl = readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8');
     const block = /enum ErrorReason \{([\s\S]*?)\n\}/.exec(sdl)?.[1] ?? '';
-    const inSchema = [...block.matchAll(/^\s+([A-Z][A-Z0-9_]+)$/gm)].map((m) => m[1]).sort();
+    const inSchema = [...block.matchAll(/^\s+([A-Z][A-Z0-9_]+)(?: @deprecated\(reason: "[^"]+"\))?$/gm)].map((m) => m[1]).sort();
     expect(inSchema).toEqual([...registeredReasons().keys()].sort());
+    // a reason no longer answered stays for the clients that switch on it, marked deprecated
+    const deprecated = [...block.matchAll(/^\s+([A-Z][A-Z0-9_]+) @deprecated/gm)].map((m) => m[1]).sort();
+    expect(deprecated).toEqual(['EXEMPLAR_ORG_ARCHIVED', 'INNOVATION_ORG_ARCHIVED', 'SERVICE_TEAM_ORG_ARCHIVED']);
+    expect(deprecated).toEqual(
+      [...registeredReasons()]
+        .filter(([, spec]) => spec.deprecated)
+        .map(([reason]) => reason)
+        .sort(),
+    );
   });
 
   it('writes dates the Chinese way and fills parameters by name', () => {

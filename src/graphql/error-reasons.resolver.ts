@@ -15,7 +15,12 @@ export function registerErrorReasonEnum(): void {
   registerEnumType(ErrorReason, {
     name: 'ErrorReason',
     description: '错误原因：每个错误在 extensions.reason 中给出的原因代码（比 extensions.code 更细），客户端据此决定下一步。',
-    valuesConfig: Object.fromEntries(reasons.map(([reason, spec]) => [reason, { description: `${spec.zh}（${spec.code}）` }])),
+    valuesConfig: Object.fromEntries(
+      reasons.map(([reason, spec]) => [
+        reason,
+        { description: `${spec.zh}（${spec.code}）`, ...(spec.deprecated && { deprecationReason: spec.deprecated }) },
+      ]),
+    ),
   });
 }
 

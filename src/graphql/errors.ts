@@ -54,6 +54,8 @@ export class AppError extends Error {
 /** A reason: the code it answers with and its message in each locale (placeholders `{name}` from the params). */
 export interface ReasonSpec extends ReasonMessages {
   code: ErrorCode;
+  /** No longer answered, kept in the schema's enum for clients that switch on it: what answers instead. */
+  deprecated?: string;
 }
 
 /** One problem of several reported at once (a row of an import, a path of a document). */

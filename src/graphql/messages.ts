@@ -25,12 +25,14 @@ interface RegisteredReason extends ReasonMessages {
   code: string;
   /** Where it was declared (module or core), for the schema's description and duplicate checks. */
   owner: string;
+  /** No longer answered: the schema marks it deprecated with this text. */
+  deprecated?: string;
 }
 
 const registry = new Map<string, RegisteredReason>();
 
 /** Declares reasons; a reason is declared once (the same text twice is tolerated: a shared database refusal). */
-export function registerReasons(owner: string, table: Record<string, ReasonMessages & { code: string }>): void {
+export function registerReasons(owner: string, table: Record<string, ReasonMessages & { code: string; deprecated?: string }>): void {
   for (const [reason, spec] of Object.entries(table)) {
     const existing = registry.get(reason);
     if (existing && (existing.code !== spec.code || existing.zh !== spec.zh || existing.en !== spec.en)) {

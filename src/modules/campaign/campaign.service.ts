@@ -247,8 +247,11 @@ export const campaignService = {
   async create(ctx: RequestContext, input: CreateCampaignInput): Promise<Campaign> {
     const viewer = requireUser(ctx);
     const scope = await orgService.getOrThrow(ctx, input.scopeOrgId);
-    if (!inScope(viewer, scope.path, ADMIN)) throw campaignError('NOT_CAMPAIGN_ADMIN');
-    await orgService.lockLive(ctx, scope, 'input.scopeOrgId');
+    const mayCreate = (o: Org) => {
+      if (!inScope(viewer, o.path, ADMIN)) throw campaignError('NOT_CAMPAIGN_ADMIN');
+    };
+    mayCreate(scope);
+    await orgService.lockLive(ctx, scope, mayCreate, 'input.scopeOrgId');
     const version = await frameworkService.getVersion(ctx, input.versionId);
     if (version.status !== VersionStatus.PUBLISHED) throw frameworkError('VERSION_NOT_PUBLISHED', 'input.versionId');
     const problems = scheduleProblems(input);
@@ -697,10 +700,11 @@ export const campaignService = {
     const viewer = requireUser(ctx);
     const deadline = await this.findDeadline(ctx, input.deadlineId);
     if (!deadline) throw campaignError('DEADLINE_NOT_FOUND', 'input.deadlineId');
-    const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
+    // an archived org owes nothing; where the org stands now decides what it owes
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => {
+      if (!inScope(viewer, o.path, ADMIN) && !isOwnOfficer(viewer, o)) throw campaignError('NOT_SUBMITTER');
+    });
     const isAdmin = inScope(viewer, org.path, ADMIN);
-    if (!isAdmin && !isOwnOfficer(viewer, org)) throw campaignError('NOT_SUBMITTER');
-    await orgService.lockLive(ctx, org); // an archived org owes nothing
     const scope = await this.scopeOrg(ctx, await this.campaignOf(ctx, deadline));
     const owes =
       isAncestorOrSelf(scope.path, org.path) &&

@@ -50,7 +50,9 @@ export const commitmentService = {
     input: { orgId: string; text: string; dueOn: string; memberUserId?: string | null },
   ): Promise<Commitment> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => {
+      if (!inScope(viewer, o.path, COMMITMENT_OFFICERS) && !isMemberOf(viewer, o)) throw commitmentError('NOT_PLEDGER');
+    });
     const officer = inScope(viewer, org.path, COMMITMENT_OFFICERS);
     let memberUserId = input.memberUserId ?? null;
     if (!officer) {

@@ -271,9 +271,10 @@ export const evaluationService = {
   async start(ctx: RequestContext, input: { campaignId: string; orgId: string; kind: EvaluationKind }): Promise<Evaluation> {
     const viewer = requireUser(ctx);
     const campaign = await campaignService.getOrThrow(ctx, input.campaignId);
-    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
     if (input.kind === EvaluationKind.INSPECTION) throw evaluationError('WRONG_KIND', 'input.kind');
-    if (!mayEdit(viewer, org, input.kind)) throw evaluationError('NOT_EVALUATOR');
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => {
+      if (!mayEdit(viewer, o, input.kind)) throw evaluationError('NOT_EVALUATOR');
+    });
     const scope = await campaignService.scopeOrg(ctx, campaign);
     if (!isAncestorOrSelf(scope.path, org.path) || !campaign.eligibleKinds.includes(org.kind)) {
       throw evaluationError('NOT_ELIGIBLE', { field: 'input.orgId', params: { org: org.name } });

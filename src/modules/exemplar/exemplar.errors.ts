@@ -25,7 +25,12 @@ export const exemplarError = defineErrors('exemplar', {
     zh: '{org}不是直属党组织；{kindLabel}从直属党组织中选择',
     en: '{org} is not directly under the root org; a {kindLabel} is chosen among those',
   },
-  EXEMPLAR_ORG_ARCHIVED: { code: ErrorCode.BAD_USER_INPUT, zh: '{org}已撤销，不能推荐', en: '{org} is archived' },
+  EXEMPLAR_ORG_ARCHIVED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '{org}已撤销，不能推荐',
+    en: '{org} is archived',
+    deprecated: '不再使用：已撤销的组织一律答 ORG_ARCHIVED',
+  },
   EXEMPLAR_TITLE_REQUIRED: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '推荐{kindLabel}须写明岗位或窗口名称',

@@ -108,9 +108,9 @@ export const exemplarService = {
 
   async nominate(ctx: RequestContext, input: NominateInput): Promise<Exemplar> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
-    if (!inScope(viewer, org.path, NOMINATORS)) throw exemplarError('NOT_NOMINATOR');
-    if (org.archivedAt) throw exemplarError('EXEMPLAR_ORG_ARCHIVED', { field: 'input.orgId', params: { org: org.name } });
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => {
+      if (!inScope(viewer, o.path, NOMINATORS)) throw exemplarError('NOT_NOMINATOR');
+    });
     const kind = await exemplarKindService.getByCode(ctx, input.kind);
     const kindLabel = kind.name;
     if (kind.retiredAt) throw exemplarError('EXEMPLAR_KIND_RETIRED', { field: 'input.kind', params: { kind: kind.code, kindLabel } });

@@ -53,7 +53,12 @@ export const innovationError = defineErrors('innovation', {
     zh: '成效评估只在转入“成效评估”时填写，奖项等级只在转入“评比表彰”时填写',
     en: 'An evaluation is recorded only on the move to EVALUATED, an award level only on the move to AWARDED',
   },
-  INNOVATION_ORG_ARCHIVED: { code: ErrorCode.BAD_USER_INPUT, zh: '{org}已撤销，不能立项', en: '{org} is archived' },
+  INNOVATION_ORG_ARCHIVED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '{org}已撤销，不能立项',
+    en: '{org} is archived',
+    deprecated: '不再使用：已撤销的组织一律答 ORG_ARCHIVED',
+  },
   INNOVATION_TOO_MANY_GOALS: { code: ErrorCode.BAD_USER_INPUT, zh: '目标最多{limit}项', en: 'At most {limit} goals' },
   GOAL_DESCRIPTION_INVALID: {
     code: ErrorCode.BAD_USER_INPUT,

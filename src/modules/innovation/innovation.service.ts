@@ -144,9 +144,9 @@ export const innovationService = {
 
   async register(ctx: RequestContext, input: RegisterProjectInput): Promise<InnovationProject> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
-    if (!inScope(viewer, org.path, UNIT)) throw innovationError('NOT_PROJECT_OFFICER');
-    if (org.archivedAt) throw innovationError('INNOVATION_ORG_ARCHIVED', { field: 'input.orgId', params: { org: org.name } });
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => {
+      if (!inScope(viewer, o.path, UNIT)) throw innovationError('NOT_PROJECT_OFFICER');
+    });
     checkGoals(input.goals);
     const repo = ctx.tx.repository(InnovationProject);
     const saved = await repo.save(

@@ -77,8 +77,7 @@ export const ledgerService = {
 
   async create(ctx: RequestContext, input: LedgerInput, files: FileChanges = {}): Promise<LedgerEntry> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
-    assertLedgerWriter(viewer, org);
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => assertLedgerWriter(viewer, o));
     await notInFuture(ctx, input.occurredOn, 'input.occurredOn');
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
     const repo = ctx.tx.repository(LedgerEntry);
@@ -203,8 +202,9 @@ export const briefingService = {
     files: FileChanges = {},
   ): Promise<Briefing> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
-    if (!canWriteBriefing(viewer, org)) throw ledgerError('NOT_BRIEFING_WRITER');
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => {
+      if (!canWriteBriefing(viewer, o)) throw ledgerError('NOT_BRIEFING_WRITER');
+    });
     const briefingOn = input.briefingOn ?? (await tenantToday(ctx));
     await notInFuture(ctx, briefingOn, 'input.briefingOn');
     const repo = ctx.tx.repository(Briefing);

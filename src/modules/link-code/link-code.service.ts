@@ -72,9 +72,8 @@ export const linkCodeService = {
     const commitment = input.commitmentId ? await commitmentService.getOrThrow(ctx, input.commitmentId) : null;
     const orgId = input.orgId ?? commitment?.orgId;
     if (!orgId) throw linkCodeError('NOTHING_TO_RATE', 'input.orgId');
-    const org = await orgService.getLiveInScopeOrThrow(ctx, orgId);
+    const org = await orgService.getLiveInScopeOrThrow(ctx, orgId, (o) => assertManager(ctx, o));
     if (commitment && commitment.orgId !== org.id) throw linkCodeError('COMMITMENT_OF_OTHER_ORG', 'input.commitmentId');
-    assertManager(ctx, org);
     let campaignId: string | null = null;
     if (input.campaignId) {
       const campaign = await campaignService.getOrThrow(ctx, input.campaignId);

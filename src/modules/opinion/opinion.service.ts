@@ -126,8 +126,9 @@ export const opinionService = {
     input: { orgId: string; content: string; contact?: string | null },
   ): Promise<{ opinion: Opinion; followUpToken: string }> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
-    if (!inScope(viewer, org.path, HANDLERS)) throw opinionError('NOT_HANDLER');
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => {
+      if (!inScope(viewer, o.path, HANDLERS)) throw opinionError('NOT_HANDLER');
+    });
     if (!input.content.trim()) throw opinionError('OPINION_CONTENT_BLANK', 'input.content');
     const { id, token } = await this.intake(
       ctx,

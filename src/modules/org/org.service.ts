@@ -144,20 +144,24 @@ export const orgService = {
   },
 
   /**
-   * An org the viewer reads fully that is live: nothing new is attached to an archived (撤销) org (a user,
-   * a role, an evaluation, a pledge, a record, a code for the public) until it is restored. What it
-   * already has stays readable.
+   * An org the viewer reads fully, may act on (`authorize` throws the module's refusal otherwise) and
+   * that is live: nothing new is attached to an archived (撤销) org (a user, a role, an evaluation, a
+   * pledge, a record, a code for the public) until it is restored. What it already has stays readable.
+   * The role is checked before anything about the org's state is said or locked.
    */
-  async getLiveInScopeOrThrow(ctx: RequestContext, id: string, field = 'input.orgId', roles?: Role[]): Promise<Org> {
-    return this.lockLive(ctx, await this.getInScopeOrThrow(ctx, id, roles), field);
+  async getLiveInScopeOrThrow(ctx: RequestContext, id: string, authorize: (org: Org) => void, field = 'input.orgId'): Promise<Org> {
+    const org = await this.getInScopeOrThrow(ctx, id);
+    authorize(org);
+    return lockLive(ctx, org, field, authorize);
   },
 
   /**
    * The org as it stands, locked against a concurrent archive or move until the transaction ends (FOR
    * SHARE), refused when archived: what a request attaches to it cannot land on an org archived meanwhile.
+   * Called after the caller's own authorization, which runs again when the org moved meanwhile.
    */
-  lockLive(ctx: RequestContext, org: Org, field = 'input.orgId'): Promise<Org> {
-    return lockLive(ctx, org, field);
+  lockLive(ctx: RequestContext, org: Org, authorize: (org: Org) => void, field = 'input.orgId'): Promise<Org> {
+    return lockLive(ctx, org, field, authorize);
   },
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<Org> {
@@ -303,8 +307,7 @@ export const orgService = {
     const loaded = await this.getOrThrow(ctx, input.parentId);
     assertManages(viewer, loaded);
     // the parent as it stands once locked: a move that committed meanwhile gave it another path
-    const parent = await lockLive(ctx, loaded, 'input.parentId');
-    assertManages(viewer, parent);
+    const parent = await lockLive(ctx, loaded, 'input.parentId', (moved) => assertManages(viewer, moved));
     if (!allowedChildKinds[parent.kind].includes(input.kind)) {
       throw orgError('ORG_PARENT_KIND', {
         field: 'input.kind',
@@ -426,16 +429,21 @@ async function uniqueAmongSiblings<T>(name: string, write: () => Promise<T>): Pr
 }
 
 /**
- * Locks `parent` against a concurrent archive or move (FOR SHARE) and answers it as it now stands,
- * refused when archived: a move that committed while this request waited gave it another path.
+ * Locks `org` against a concurrent archive or move (FOR SHARE) and answers it as it now stands, refused
+ * when archived. A move that committed while this request waited gave it another path: the viewer must
+ * still read it there and pass `authorize` there, before anything about its state is said.
  */
-async function lockLive(ctx: RequestContext, parent: Org, field: string): Promise<Org> {
+async function lockLive(ctx: RequestContext, org: Org, field: string, authorize: (org: Org) => void): Promise<Org> {
   const [row] = await ctx.tx.query<Record<string, unknown>>(
     `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM orgs o WHERE o.tenant_id = $1 AND o.id = $2 FOR SHARE`,
-    [parent.tenantId, parent.id],
+    [org.tenantId, org.id],
   );
   const now = row && hydrate(ctx.tx, Org, 'o', row);
   if (!now) throw orgError('ORG_NOT_FOUND');
+  if (now.path !== org.path) {
+    if (!inScope(requireUser(ctx), now.path)) throw orgError('ORG_NOT_FOUND');
+    authorize(now);
+  }
   if (now.archivedAt) throw orgError('ORG_ARCHIVED', { field, params: { org: now.name } });
   return now;
 }

@@ -102,8 +102,9 @@ export const pairingService = {
     input: { orgId: string; name: string; kind: PairingPersonKind; difficulty: string; contact?: string | null },
   ): Promise<PairingPerson> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
-    if (!inScope(viewer, org.path, MANAGERS)) throw pairingError('NOT_PAIRING_MANAGER');
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => {
+      if (!inScope(viewer, o.path, MANAGERS)) throw pairingError('NOT_PAIRING_MANAGER');
+    });
     if (!input.name.trim()) throw pairingError('PERSON_NAME_BLANK', 'input.name');
     if (!input.difficulty.trim()) throw pairingError('DIFFICULTY_BLANK', 'input.difficulty');
     const repo = ctx.tx.repository(PairingPerson);

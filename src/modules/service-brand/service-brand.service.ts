@@ -68,8 +68,9 @@ export const serviceBrandService = {
     input: { orgId: string; name: string; slogan: string; description: string; standards: StandardInput[] },
   ): Promise<ServiceBrand> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId);
-    if (!inScope(viewer, org.path, OWNERS)) throw serviceBrandError('NOT_BRAND_OWNER');
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => {
+      if (!inScope(viewer, o.path, OWNERS)) throw serviceBrandError('NOT_BRAND_OWNER');
+    });
     const name = brandName(input.name);
     const standards = orderedStandards(input.standards);
     await assertNameFree(ctx, org.id, name);

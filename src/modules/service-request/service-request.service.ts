@@ -52,8 +52,14 @@ export const serviceRequestService = {
 
   async raise(ctx: RequestContext, input: { fromOrgId: string; title: string; description: string }): Promise<ServiceRequest> {
     const viewer = requireUser(ctx);
-    const from = await orgService.getLiveInScopeOrThrow(ctx, input.fromOrgId, 'input.fromOrgId');
-    if (!inScope(viewer, from.path, OFFICERS)) throw serviceRequestError('NOT_REQUESTER');
+    const from = await orgService.getLiveInScopeOrThrow(
+      ctx,
+      input.fromOrgId,
+      (o) => {
+        if (!inScope(viewer, o.path, OFFICERS)) throw serviceRequestError('NOT_REQUESTER');
+      },
+      'input.fromOrgId',
+    );
     if (!from.parentId) throw serviceRequestError('NO_SUPERIOR', 'input.fromOrgId');
     const hours = (await tenantService.settings(ctx)).serviceRequestHours;
     const repo = ctx.tx.repository(ServiceRequest);

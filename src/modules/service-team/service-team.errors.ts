@@ -17,7 +17,12 @@ export const serviceTeamError = defineErrors('service-team', {
   },
   SERVICE_TEAM_NAME_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '请填写队伍名称', en: 'A team has a name' },
   SERVICE_TEAM_NAME_TAKEN: { code: ErrorCode.CONFLICT, zh: '{org}已有名为“{name}”的服务队伍', en: '{org} already has a team named {name}' },
-  SERVICE_TEAM_ORG_ARCHIVED: { code: ErrorCode.BAD_USER_INPUT, zh: '{org}已撤销，不能组建服务队伍', en: '{org} is archived' },
+  SERVICE_TEAM_ORG_ARCHIVED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '{org}已撤销，不能组建服务队伍',
+    en: '{org} is archived',
+    deprecated: '不再使用：已撤销的组织一律答 ORG_ARCHIVED',
+  },
   SERVICE_TEAM_DISBANDED: { code: ErrorCode.CONFLICT, zh: '“{team}”已解散', en: '{team} is disbanded' },
   SERVICE_TEAM_FOUNDED_IN_FUTURE: { code: ErrorCode.BAD_USER_INPUT, zh: '组建日期不能晚于今天', en: 'A team is founded today or before' },
   SERVICE_MEMBER_NAME_REQUIRED: {

@@ -169,9 +169,9 @@ export const serviceTeamService = {
     input: { orgId: string; name: string; description?: string | null; serviceKinds: ServiceKind[]; foundedOn?: string | null },
   ): Promise<ServiceTeam> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
-    if (!inScope(viewer, org.path, TEAM_MANAGERS)) throw serviceTeamError('NOT_SERVICE_TEAM_MANAGER');
-    if (org.archivedAt) throw serviceTeamError('SERVICE_TEAM_ORG_ARCHIVED', { field: 'input.orgId', params: { org: org.name } });
+    const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => {
+      if (!inScope(viewer, o.path, TEAM_MANAGERS)) throw serviceTeamError('NOT_SERVICE_TEAM_MANAGER');
+    });
     const name = text(input.name, '队伍名称', 'input.name');
     if (input.foundedOn && input.foundedOn > (await tenantToday(ctx)))
       throw serviceTeamError('SERVICE_TEAM_FOUNDED_IN_FUTURE', 'input.foundedOn');

@@ -222,7 +222,7 @@ export const userService = {
     const viewer = requireUser(ctx);
     const org = await orgService.getOrThrow(ctx, input.orgId);
     assertAdminOver(viewer, org.path);
-    await orgService.lockLive(ctx, org);
+    await orgService.lockLive(ctx, org, (moved) => assertAdminOver(viewer, moved.path));
     assertPasswordStrength(input.password);
     const taken = await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM users WHERE tenant_id = $1 AND username = $2`, [
       viewer.tenantId,
@@ -251,7 +251,7 @@ export const userService = {
     const user = await this.getOrThrow(ctx, input.userId);
     const org = await orgService.getOrThrow(ctx, input.orgId);
     assertAdminOver(viewer, org.path);
-    await orgService.lockLive(ctx, org);
+    await orgService.lockLive(ctx, org, (moved) => assertAdminOver(viewer, moved.path));
     return findOrInsert(ctx.tx.repository(RoleAssignment), { tenantId: viewer.tenantId, userId: user.id, role: input.role, orgId: org.id });
   },
 
