@@ -487,6 +487,126 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     expect(next.errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it('keeps every field of partial updates made at once: each request changes its own field, and all of them stay', async () => {
+    const ok = (r: GqlResponse, name: string) => {
+      expect([name, r.errors]).toEqual([name, undefined]);
+      return r.data;
+    };
+    const org = ids['第一车队党支部'];
+    const team = ok(
+      await gql(
+        `mutation($input: CreateServiceTeamInput!) { createServiceTeam(input: $input) { id } }`,
+        { input: { orgId: org, name: '并发服务队', serviceKinds: ['ELDERLY_CARE'] } },
+        t.admin,
+      ),
+      'createServiceTeam',
+    ).createServiceTeam.id;
+    const member = ok(
+      await gql(
+        `mutation($input: AddServiceTeamMemberInput!) { addServiceTeamMember(input: $input) { id } }`,
+        { input: { teamId: team, name: '并发队员', joinedOn: day(-30) } },
+        t.admin,
+      ),
+      'addServiceTeamMember',
+    ).addServiceTeamMember.id;
+    const record = ok(
+      await gql(
+        `mutation($input: RecordServiceInput!) { recordService(input: $input) { id } }`,
+        {
+          input: {
+            teamId: team,
+            servedOn: day(-3),
+            place: '社区',
+            beneficiary: '独居老人',
+            kind: 'ELDERLY_CARE',
+            hours: 2,
+            participantIds: [member],
+          },
+        },
+        t.admin,
+      ),
+      'recordService',
+    ).recordService.id;
+    const pairing = ok(
+      await gql(
+        `mutation($input: CreatePeerPairingInput!) { createPeerPairing(input: $input) { id } }`,
+        { input: { orgId: org, partnerOrgId: ids['第二车队党支部'], startsOn: day(-10), endsOn: day(300), goals: ['联合开展主题党日'] } },
+        t.admin,
+      ),
+      'createPeerPairing',
+    ).createPeerPairing.id;
+    const versions = ok(await gql(`{ frameworks { nodes { versions(first: 50) { nodes { id } } } } }`, {}, t.admin), 'frameworks')
+      .frameworks.nodes;
+    // a copy of any version is a draft (the tests before may have retired the published one)
+    const source = versions.flatMap((f: { versions: { nodes: { id: string }[] } }) => f.versions.nodes)[0].id;
+    const draft = ok(
+      await gql(`mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id } }`, { v: source }, t.admin),
+      'createDraftFrom',
+    ).createDraftFrom.id;
+    const criterion = (await criteriaOf(server, t.admin, draft)).find((c) => c.isLeaf)!.id;
+
+    // each entry: the update mutation, the read of the same fields, and per round the fields each request sets
+    const cases: { name: string; update: string; read: string; fields: (r: number) => Record<string, unknown>[] }[] = [
+      {
+        name: 'updateServiceTeam',
+        update: `mutation($input: UpdateServiceTeamInput!) { updateServiceTeam(input: $input) { id } }`,
+        read: `query($id: ID!) { node(id: $id) { ... on ServiceTeam { name description serviceKinds } } }`,
+        fields: (r) => [
+          { name: `并发服务队${r}` },
+          { description: `第${r}轮的简介` },
+          { serviceKinds: r % 2 ? ['STUDENT_AID'] : ['MILITARY_SUPPORT'] },
+        ],
+      },
+      {
+        name: 'updateServiceRecord',
+        update: `mutation($input: UpdateServiceRecordInput!) { updateServiceRecord(input: $input) { id } }`,
+        read: `query($id: ID!) { node(id: $id) { ... on ServiceRecord { place beneficiary description hours } } }`,
+        fields: (r) => [{ place: `第${r}社区` }, { beneficiary: `第${r}户` }, { description: `第${r}轮的记录` }, { hours: r + 1 }],
+      },
+      {
+        name: 'updatePeerPairing',
+        update: `mutation($input: UpdatePeerPairingInput!) { updatePeerPairing(input: $input) { id } }`,
+        read: `query($id: ID!) { node(id: $id) { ... on PeerPairing { startsOn endsOn goals } } }`,
+        fields: (r) => [{ startsOn: day(-10 - r) }, { endsOn: day(300 + r) }, { goals: [`第${r}轮的目标`] }],
+      },
+      {
+        name: 'updateCriterion',
+        update: `mutation($input: UpdateCriterionInput!) { updateCriterion(input: $input) { id } }`,
+        read: `query($id: ID!) { node(id: $id) { ... on Criterion { title guidance evidenceRequired } } }`,
+        fields: (r) => [{ title: `第${r}轮的指标` }, { guidance: `第${r}轮的说明` }, { evidenceRequired: r % 2 === 1 }],
+      },
+      {
+        name: 'updateTenantSettings',
+        update: `mutation($input: UpdateTenantSettingsInput!) { updateTenantSettings(input: $input) { serviceRequestHours } }`,
+        read: `{ tenantSettings { serviceRequestHours opinionHours documentIssuer } }`,
+        fields: (r) => [{ serviceRequestHours: 24 + r }, { opinionHours: 48 + r }, { documentIssuer: `第${r}轮的发文机关` }],
+      },
+    ];
+    const idOf: Record<string, string | null> = {
+      updateServiceTeam: team,
+      updateServiceRecord: record,
+      updatePeerPairing: pairing,
+      updateCriterion: criterion,
+      updateTenantSettings: null,
+    };
+    // every change that did not stay, by mutation and round (a lost update)
+    const lost: unknown[] = [];
+    for (let round = 1; round <= 6; round++) {
+      await Promise.all(
+        cases.map(async (c) => {
+          const id = idOf[c.name];
+          const answers = await Promise.all(c.fields(round).map((f) => gql(c.update, { input: id ? { id, ...f } : f }, t.admin)));
+          answers.forEach((a) => ok(a, c.name));
+          const read = ok(await gql(c.read, id ? { id } : {}, t.admin), c.name);
+          const stored = id ? read.node : read.tenantSettings;
+          const wanted = Object.assign({}, ...c.fields(round));
+          if (JSON.stringify(stored) !== JSON.stringify(wanted)) lost.push({ mutation: c.name, round, stored, wanted });
+        }),
+      );
+    }
+    expect(lost).toEqual([]);
+  });
+
   it('keeps the org tree a tree: opposite and crossed moves, creates and archives at once leave every path under its parent', async () => {
     const CREATE = `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`;
     const MOVE = `mutation($id: ID!, $p: ID!) { moveOrg(input: { id: $id, newParentId: $p }) { id } }`;

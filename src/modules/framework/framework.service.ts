@@ -469,8 +469,10 @@ export const frameworkService = {
 
   async updateCriterion(ctx: RequestContext, id: string, patch: Partial<CriterionInput>): Promise<Criterion> {
     requireFrameworkAdmin(ctx);
+    const version = await loadDraft(ctx, (await loadCriterion(ctx, id)).versionId);
+    // read again under the draft's lock (every change to a draft's criteria takes it): the fields the
+    // patch leaves alone are as the last change left them
     const criterion = await loadCriterion(ctx, id);
-    const version = await loadDraft(ctx, criterion.versionId);
     if (patch.code !== undefined && patch.code !== criterion.code) await assertCodeFree(ctx, version.id, patch.code);
     const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<CriterionInput>;
     assertSourceFits({ ...criterionInputOf(criterion), ...given });

@@ -1,3 +1,4 @@
+import { lockForUpdate } from '../../db/lock-for-update';
 import { Role } from '../../auth/roles';
 import { inScope, underAnySql } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
@@ -184,10 +185,13 @@ export const peerHelpService = {
     patch: { startsOn?: string | null; endsOn?: string | null; goals?: string[] | null },
   ): Promise<PeerPairing> {
     const viewer = requireUser(ctx);
-    const p = await this.getPairingOrThrow(ctx, id);
-    const [a, b] = await Promise.all([orgFacts(ctx).load(p.orgId), orgFacts(ctx).load(p.partnerOrgId)]);
+    const seen = await this.getPairingOrThrow(ctx, id);
+    const [a, b] = await Promise.all([orgFacts(ctx).load(seen.orgId), orgFacts(ctx).load(seen.partnerOrgId)]);
     if (!a || !b) throw peerHelpError('PEER_PAIRING_NOT_FOUND');
     await this.assertMaker(ctx, [a, b]);
+    // what the patch leaves alone is taken from the row as it stands under the lock
+    const p = await lockForUpdate(ctx.tx, PeerPairing, viewer.tenantId, seen.id);
+    if (!p) throw peerHelpError('PEER_PAIRING_NOT_FOUND');
     if (p.endedOn) throw peerHelpError('PEER_PAIRING_ENDED');
     const startsOn = patch.startsOn ?? p.startsOn;
     const endsOn = patch.endsOn ?? p.endsOn;

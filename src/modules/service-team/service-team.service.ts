@@ -1,3 +1,4 @@
+import { lockForUpdate } from '../../db/lock-for-update';
 import { Role } from '../../auth/roles';
 import { inScope, subtreeOf, underAnySql } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
@@ -200,7 +201,10 @@ export const serviceTeamService = {
     patch: { name?: string | null; description?: string | null; serviceKinds?: ServiceKind[] | null },
   ): Promise<ServiceTeam> {
     const viewer = requireUser(ctx);
-    const { team, org } = await this.managedTeam(ctx, id);
+    const { team: seen, org } = await this.managedTeam(ctx, id);
+    // what the patch leaves alone is taken from the row as it stands under the lock
+    const team = (await lockForUpdate(ctx.tx, ServiceTeam, viewer.tenantId, seen.id)) ?? seen;
+    if (team.disbandedOn) throw serviceTeamError('SERVICE_TEAM_DISBANDED', { params: { team: team.name } });
     const name = patch.name != null ? text(patch.name, '队伍名称', 'input.name') : team.name;
     return this.uniqueName(org, name, async () => {
       await ctx.tx.execute(
@@ -508,14 +512,12 @@ export const serviceTeamService = {
   /** A partial correction by whoever may record for the team: fields left out keep their values; files are added or removed by id. */
   async updateRecord(ctx: RequestContext, id: string, patch: RecordPatch): Promise<ServiceRecord> {
     const viewer = requireUser(ctx);
-    const record = await this.getRecordOrThrow(ctx, id);
-    const team = await this.getTeamOrThrow(ctx, record.teamId);
+    const seen = await this.getRecordOrThrow(ctx, id);
+    const team = await this.getTeamOrThrow(ctx, seen.teamId);
     if (!(await this.mayRecord(ctx, team))) throw serviceTeamError('NOT_SERVICE_RECORDER');
-    // the record locked: two corrections apply one after the other
-    await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM service_records WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
-      viewer.tenantId,
-      record.id,
-    ]);
+    // the record locked and read again: two corrections apply one after the other, each onto the other's
+    const record = await lockForUpdate(ctx.tx, ServiceRecord, viewer.tenantId, seen.id);
+    if (!record) throw serviceTeamError('SERVICE_RECORD_NOT_FOUND');
     const servedOn = patch.servedOn ?? record.servedOn;
     if (patch.servedOn) await checkDate(ctx, servedOn, 'input.servedOn');
     const place = patch.place != null ? text(patch.place, '服务地点', 'input.place') : record.place;

@@ -121,13 +121,12 @@ export const tenantService = {
       const known = await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM pg_timezone_names WHERE name = $1`, [patch.timezone]);
       if (!known.length) throw tenantError('UNKNOWN_TIME_ZONE', { field: 'input.timezone', params: { timezone: patch.timezone } });
     }
-    const next = {
-      ...(await this.settings(ctx)),
-      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null)),
-    };
-    // Tenant rows are written by platform operators only; this one field set is the tenant's own.
-    await ctx.tx.execute(`SELECT app_update_tenant_settings($1::jsonb)`, [JSON.stringify(next)]);
-    return next;
+    const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null));
+    // Tenant rows are written by platform operators only; this one field set is the tenant's own. The
+    // given keys are merged into what is stored in the one statement: a change of another setting at
+    // the same moment stays.
+    await ctx.tx.execute(`SELECT app_update_tenant_settings($1::jsonb)`, [JSON.stringify(given)]);
+    return this.settings(ctx);
   },
 
   async create(ctx: RequestContext, input: ProvisionTenantInput): Promise<Tenant> {
