@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { GqlResponse, TestServer, codes, startTestServer, firstSignIn } from './helpers/server';
+import { GqlResponse, TestServer, codes, lockWaiters, startTestServer, firstSignIn } from './helpers/server';
 import { rawId } from './helpers/ids';
 import { orgIds } from './helpers/story';
 import { day } from './helpers/dates';
@@ -390,14 +390,7 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
       ),
       ledger(busAdmin, org, '迁出后的会议', '迁出后的台帐'),
     ];
-    let waiting = 0;
-    for (let i = 0; i < 500 && waiting < pending.length; i++) {
-      const { rows } = await su.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      waiting = rows[0].n;
-      if (waiting < pending.length) await new Promise((r) => setTimeout(r, 10));
-    }
+    const waiting = await lockWaiters(su, pending.length);
     const settled = await Promise.all(
       pending.map((p) =>
         Promise.race([p.then((a) => JSON.stringify(a.errors ?? a.data)), new Promise((r) => setTimeout(() => r('waiting'), 50))]),

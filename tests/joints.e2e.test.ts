@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
-import { TestServer, codes, startTestServer, firstSignIn } from './helpers/server';
+import { TestServer, codes, lockWaiters, startTestServer, firstSignIn } from './helpers/server';
 import { criteriaOf, orgIds, scoresFor } from './helpers/story';
 import { day } from './helpers/dates';
 
@@ -818,6 +818,36 @@ describe('joints between modules (issue 10)', () => {
       expect((await server.gql(PUBLIC, { c: link.data.createLinkCode.code })).data.publicLink.orgName).toBe('拟撤销的党支部');
     });
 
+    it('refuses an import of users into an org archived while the import waited for it, and creates none', async () => {
+      const made = await gql(
+        `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+        { input: { parentId: ids['市公交集团党委'], name: '导入时撤销的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
+        t.admin,
+      );
+      const org = Buffer.from(made.data.createOrg.id, 'base64url').toString().split(':')[1];
+      const locker = await server.superuser({ own: true });
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE`, [org]);
+      try {
+        const pending = fetch(`${server.baseUrl}/imports/users`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/csv', authorization: `Bearer ${t.admin}` },
+          body: '用户名,姓名,所属组织,角色,初始密码\r\nimport.archived,撤销前导入,导入时撤销的党支部,党员,Pass-word-12345\r\n',
+        });
+        const waited = (await lockWaiters(su)) > 0;
+        expect(waited).toBe(true);
+        await locker.query(`UPDATE orgs SET archived_at = now() WHERE id = $1`, [org]);
+        await locker.query('COMMIT');
+        const res = await pending;
+        const body = (await res.json()) as { errors?: { extensions: { problems?: { reason?: string }[] } }[] };
+        expect(res.status).toBeLessThan(500);
+        expect(body.errors![0].extensions.problems!.map((p) => p.reason)).toEqual(['IMPORT_ORG_ARCHIVED']);
+        expect((await su.query(`SELECT count(*)::int AS n FROM users WHERE username = 'import.archived'`)).rows[0].n).toBe(0);
+      } finally {
+        await locker.query('ROLLBACK').catch(() => undefined);
+      }
+    });
+
     it('tells a caller without the role FORBIDDEN before anything about the archive, without waiting on the org’s lock', async () => {
       const made = await gql(
         `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
@@ -842,14 +872,7 @@ describe('joints between modules (issue 10)', () => {
         );
         // the admin may: its request reaches the lock and waits for it (the control: the lock is held)
         const pending = gql(attempts[8][1], { input: attempts[8][2] }, t.admin);
-        let waited = false;
-        for (let i = 0; i < 500 && !waited; i++) {
-          const { rows } = await su.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          waited = rows[0].n > 0;
-          if (!waited) await new Promise((r) => setTimeout(r, 10));
-        }
+        const waited = (await lockWaiters(su)) > 0;
         expect(waited).toBe(true);
         await locker.query('COMMIT');
         const refused = await pending;

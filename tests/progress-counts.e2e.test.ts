@@ -4,7 +4,7 @@ import { withTransaction } from '../src/db/request-transaction';
 import { CountRow, progressCounts } from '../src/modules/campaign/progress-counts';
 import { sweepProgressMerge, sweepProgressReconcile } from '../src/modules/campaign/progress.sweeps';
 import { globalId, rawId } from './helpers/ids';
-import { TestServer, startTestServer } from './helpers/server';
+import { TestServer, lockWaiters, startTestServer } from './helpers/server';
 import { tenantId } from './helpers/sql';
 import { CriterionView, SOURCE_CAMPAIGN, criteriaOf, orgIds, scoresFor } from './helpers/story';
 
@@ -580,14 +580,7 @@ describe('progress counts', () => {
     const pending = gql(`mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`, {
       input: { evaluationId: ev.id, expectedVersion: ev.version + 2, scores: scoresFor(crit, { 'Q8.5': 1 }) },
     });
-    let waited = false;
-    for (let i = 0; i < 500 && !waited; i++) {
-      const { rows: waiting } = await su.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      waited = waiting[0].n > 0;
-      if (!waited) await new Promise((r) => setTimeout(r, 10));
-    }
+    const waited = (await lockWaiters(su)) > 0;
     expect(waited).toBe(true); // the request had read version v+2 and was held on the row when the other save committed
     await locker.query(`UPDATE evaluations SET version = version + 1 WHERE tenant_id = $1 AND id = $2`, [tenant, rawId(ev.id)]);
     await locker.query('COMMIT');

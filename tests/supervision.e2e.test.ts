@@ -165,6 +165,12 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     expect(await count(su, 'inspections')).toBe(1);
     const reused = await record({ ...input, summary: 'different' });
     expect(reused.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'IDEMPOTENCY_KEY_REUSED' });
+    // someone outside the team who sends the same request with the same key learns nothing of it
+    for (const asked of [input, { ...input, summary: 'different' }]) {
+      const outsider = await record(asked, supervisor);
+      expect(outsider.data).toBeNull();
+      expect(outsider.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_TEAM_MEMBER' });
+    }
   });
 
   it('keeps inspectors inside their team and its scope', async () => {
@@ -231,22 +237,29 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     const before = (await gql(`query($id: ID!) { inspection(id: $id) { findings { id severity } } }`, { id: firstId }, inspector)).data
       .inspection.findings;
     const [serious, minor] = ['SERIOUS', 'MINOR'].map((s) => before.find((f: { severity: string }) => f.severity === s).id);
+    const amendment = {
+      inspectionId: firstId,
+      idempotencyKey: 'insp-0001-amendment',
+      reason: '第二项问题定性有误',
+      summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。（更正）',
+      findings: [{ id: minor, severity: 'MODERATE', description: '党务公开栏长期未更新，群众反映较多' }],
+    };
     const res = await gql(
       `mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id state amendmentReason amends { id } summary
         findings { id severity description carriedFrom { id } withdrawn rectification { id } } } }`,
-      {
-        input: {
-          inspectionId: firstId,
-          idempotencyKey: 'insp-0001-amendment',
-          reason: '第二项问题定性有误',
-          summary: '听取支部书记汇报，查阅管理台帐，走访群众12人。（更正）',
-          findings: [{ id: minor, severity: 'MODERATE', description: '党务公开栏长期未更新，群众反映较多' }],
-        },
-      },
+      { input: amendment },
       inspector,
     );
     expect(res.errors).toBeUndefined();
     amendmentId = res.data.amendInspection.id;
+    // the same request with the same key from outside the team: refused, and given nothing by the key
+    const outsider = await gql(
+      `mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id } }`,
+      { input: amendment },
+      supervisor,
+    );
+    expect(outsider.data).toBeNull();
+    expect(['NOT_TEAM_MEMBER', 'INSPECTION_NOT_FOUND']).toContain(outsider.errors![0].extensions?.reason);
     expect(res.data.amendInspection).toMatchObject({
       state: 'DRAFT',
       amendmentReason: '第二项问题定性有误',

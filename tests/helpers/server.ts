@@ -292,3 +292,19 @@ export async function tokens<R extends string = (typeof DEMO_ROLES)[number]>(
 
 /** The codes of a response's errors, for compact assertions. */
 export const codes = (res: GqlResponse) => (res.errors ?? []).map((e) => e.extensions?.code);
+
+/**
+ * How many of the database's backends wait on a lock, once `count` of them do (or after about 5 s): a
+ * request shown to be held by a lock another connection holds.
+ */
+export async function lockWaiters(su: Client, count = 1): Promise<number> {
+  let waiting = 0;
+  for (let i = 0; i < 500 && waiting < count; i++) {
+    const { rows } = await su.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    waiting = rows[0].n;
+    if (waiting < count) await new Promise((r) => setTimeout(r, 10));
+  }
+  return waiting;
+}

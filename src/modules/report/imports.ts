@@ -458,6 +458,20 @@ const HASH_CONCURRENCY = 4;
  */
 export async function applyUsers(ctx: RequestContext, planned: PlannedUser[], progress?: Progress): Promise<ImportProblem[]> {
   const viewer = requireUser(ctx);
+  // the users' orgs locked against a concurrent archive or move, and checked again as they now stand
+  const header = USER_COLUMNS.find((c) => c.field === 'org')?.header ?? 'org';
+  const locked = await ctx.tx.query<{ id: string; archived: boolean; path: string }>(
+    `SELECT id, archived_at IS NOT NULL AS archived, path::text AS path FROM orgs WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR SHARE`,
+    [viewer.tenantId, [...new Set(planned.map((p) => p.orgId))]],
+  );
+  const now = new Map(locked.map((r) => [r.id, r]));
+  const moved = planned.flatMap((p) => {
+    const org = now.get(p.orgId);
+    if (!org || !inScope(viewer, org.path, ADMIN)) return [problem(p.row, header, { reason: 'IMPORT_ORG_NOT_ADMIN' })];
+    if (org.archived) return [problem(p.row, header, { reason: 'IMPORT_ORG_ARCHIVED' })];
+    return [];
+  });
+  if (moved.length) return moved;
   try {
     await inChunks(
       planned,

@@ -368,12 +368,13 @@ export const supervisionService = {
    */
   async record(ctx: RequestContext, input: RecordInspectionInput): Promise<Inspection> {
     const viewer = requireUser(ctx);
-    const hash = requestHash(input);
-    const existing = await ctx.tx.repository(Inspection).findOneBy({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
-    if (existing) return sameRequest(existing, hash);
-
+    // a member of the team first: nobody else learns whether a key is taken, nor gets a record back by it
     const team = await this.getTeamOrThrow(ctx, input.teamId);
     if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError('NOT_TEAM_MEMBER');
+    const hash = requestHash(input);
+    const existing = await ctx.tx.repository(Inspection).findOneBy({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
+    if (existing) return sameRequest(existing, hash, viewer.userId);
+
     const org = await this.assertInTeamScope(ctx, team, input.orgId);
     const campaignId = input.campaignId ?? team.campaignId;
     const campaign = campaignId ? await campaignService.getOrThrow(ctx, campaignId) : null;
@@ -401,7 +402,7 @@ export const supervisionService = {
       const winner = await ctx.tx
         .repository(Inspection)
         .findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
-      return sameRequest(winner, hash);
+      return sameRequest(winner, hash, viewer.userId);
     }
     await this.writeContent(ctx, row.id, campaign, input);
     return ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: row.id });
@@ -523,6 +524,9 @@ export const supervisionService = {
   async amend(ctx: RequestContext, id: string, input: InspectionPatch & { idempotencyKey: string; reason: string }): Promise<Inspection> {
     const viewer = requireUser(ctx);
     const original = await this.getInspectionOrThrow(ctx, id);
+    // a member of the team first: nobody else locks the record or learns of a key
+    const team = await teamById(ctx, original.teamId);
+    if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError('NOT_TEAM_MEMBER');
     const hash = requestHash({ ...input, amends: original.id });
     // Amendments of one record are serialized on it: a retry finds its record, a second one finds the first.
     await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM inspections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
@@ -530,9 +534,7 @@ export const supervisionService = {
       original.id,
     ]);
     const existing = await ctx.tx.repository(Inspection).findOneBy({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
-    if (existing) return sameRequest(existing, hash);
-    const team = await teamById(ctx, original.teamId);
-    if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError('NOT_TEAM_MEMBER');
+    if (existing) return sameRequest(existing, hash, viewer.userId);
     const current = await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: original.id });
     if (current.state !== InspectionState.FINALIZED) throw supervisionError('NOT_FINALIZED');
     // Superseded by a finalized amendment, or a draft amendment waits: either way, amend the latest version.
@@ -551,6 +553,7 @@ export const supervisionService = {
       return sameRequest(
         await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey }),
         hash,
+        viewer.userId,
       );
     const carried = await ctx.tx.query<{ id: string; carried_from_id: string }>(
       `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, carried_from_id, origin_id, withdrawn_reason)
@@ -988,7 +991,9 @@ async function insertFindings(
   return f.map((x) => rows.find((r) => r.position === x.position)?.id ?? '');
 }
 
-function sameRequest(existing: Inspection, hash: string): Inspection {
-  if (existing.requestHash !== hash) throw supervisionError('IDEMPOTENCY_KEY_REUSED', 'input.idempotencyKey');
+/** A retry answers its first record: the same request by the same user (another's key is reused, whatever it asked). */
+function sameRequest(existing: Inspection, hash: string, userId: string): Inspection {
+  if (existing.requestHash !== hash || existing.createdBy !== userId)
+    throw supervisionError('IDEMPOTENCY_KEY_REUSED', 'input.idempotencyKey');
   return existing;
 }
