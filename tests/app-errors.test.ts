@@ -28,6 +28,12 @@ describe('the app-wide error handler', () => {
       thrower(() => Object.assign(new Error('duplicate key'), { code: '23505', constraint: 'some_key' })),
     );
     app.get(
+      '/tree',
+      thrower(() =>
+        Object.assign(new Error('insert or update violates foreign key'), { code: '23503', constraint: 'orgs_parent_path_fkey' }),
+      ),
+    );
+    app.get(
       '/down',
       thrower(() => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })),
     );
@@ -67,6 +73,15 @@ describe('the app-wide error handler', () => {
     const { status, body } = await get('/refused');
     expect(status).toBe(409);
     expect(body.errors[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'DUPLICATE' });
+  });
+
+  it('answers a write the database’s org tree refuses as the lost race it is: CONFLICT ORG_TREE_CHANGED', async () => {
+    const { status, body } = await get('/tree');
+    expect(status).toBe(409);
+    expect(body.errors[0]).toEqual({
+      message: '组织架构刚被他人调整，本次操作未作任何更改，请刷新后重试',
+      extensions: { code: 'CONFLICT', reason: 'ORG_TREE_CHANGED' },
+    });
   });
 
   it('masks anything else as INTERNAL with the request id, and keeps Fastify’s own statuses coded', async () => {

@@ -1630,7 +1630,8 @@ describe('the migration to tenant kinds', () => {
       const tenant = (await su.query(`INSERT INTO tenants (slug, name) VALUES ('old', '旧单位') RETURNING id`)).rows[0].id;
       const org = (
         await su.query(
-          `INSERT INTO orgs (tenant_id, name, kind, category, path) VALUES ($1, '局党委', 'COMMITTEE', 'ORGAN', 'a') RETURNING id`,
+          `INSERT INTO orgs (tenant_id, id, name, kind, category, path)
+           SELECT $1, g, '局党委', 'COMMITTEE', 'ORGAN', text2ltree(replace(g::text, '-', '')) FROM gen_random_uuid() g RETURNING id`,
           [tenant],
         )
       ).rows[0].id;

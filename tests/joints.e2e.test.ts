@@ -158,13 +158,63 @@ describe('joints between modules (issue 10)', () => {
       ).rows;
       await expect(
         su.query(
-          `INSERT INTO orgs (tenant_id, parent_id, name, kind, category, path) VALUES ($1, $2, '第一车队党支部', $3, $4, $5::ltree || 'x')`,
+          `INSERT INTO orgs (tenant_id, id, parent_id, name, kind, category, path)
+           SELECT $1, g, $2, '第一车队党支部', $3, $4, subpath($5::ltree, 0, nlevel($5::ltree) - 1) || replace(g::text, '-', '') FROM gen_random_uuid() g`,
           [row.tenant_id, row.parent_id, row.kind, row.category, row.path],
         ),
       ).rejects.toMatchObject({ code: '23505', constraint: 'orgs_live_sibling_name' });
       const results = await Promise.all(Array.from({ length: 20 }, () => create(ids['市公交集团党委'], '第七车队党支部')));
       expect(results.filter((r) => !r.errors).length).toBe(1);
       expect(results.filter((r) => r.errors).map((r) => r.errors![0].extensions!.reason)).toEqual(Array(19).fill('ORG_NAME_TAKEN'));
+    });
+
+    it('holds the tree in the database itself: a path off its parent’s, a parent moved without its subtree, two orgs under each other', async () => {
+      const org = async (name: string) =>
+        (await su.query(`SELECT id, path::text AS path FROM orgs WHERE name = $1 AND archived_at IS NULL LIMIT 1`, [name])).rows[0] as {
+          id: string;
+          path: string;
+        };
+      const [fleet, bus, road] = await Promise.all(['第二车队党支部', '市公交集团党委', '市高速公路建设开发公司党委'].map(org));
+      const refused = (sql: string, params: unknown[]) =>
+        su.query(sql, params).then(
+          () => null,
+          (e: { code?: string; constraint?: string }) => [e.code, e.constraint],
+        );
+      // an org's path under another org than its parent
+      expect(
+        await refused(`UPDATE orgs SET path = $2::ltree || subpath(path, nlevel(path) - 1) WHERE id = $1`, [fleet.id, road.path]),
+      ).toEqual(['23514', 'orgs_path_labels']);
+      // a committee moved (path and parent) without its subtree: its orgs hang under a path no org has
+      expect(
+        await refused(`UPDATE orgs SET path = $2::ltree || subpath(path, nlevel(path) - 1), parent_id = $3 WHERE id = $1`, [
+          bus.id,
+          road.path,
+          road.id,
+        ]),
+      ).toEqual(['23503', 'orgs_parent_path_fkey']);
+      // what two crossed moves left before the service locked them: each committee under the other, with their subtrees
+      expect(
+        await refused(
+          `UPDATE orgs o SET path = CASE WHEN o.path <@ $2::ltree THEN $3::ltree || subpath(o.path, nlevel($2::ltree) - 1)
+                                         ELSE $2::ltree || subpath(o.path, nlevel($3::ltree) - 1) END,
+                             parent_id = CASE WHEN o.id = $1 THEN $4::uuid WHEN o.id = $4 THEN $1::uuid ELSE o.parent_id END
+            WHERE o.path <@ $2::ltree OR o.path <@ $3::ltree`,
+          [bus.id, bus.path, road.path, road.id],
+        ),
+      ).toEqual(['23503', 'orgs_parent_path_fkey']);
+      // a whole subtree moved in one statement, as moveOrg writes it, is a tree: allowed, and moved back
+      const move = (from: { id: string; path: string }, to: { id: string; path: string }) =>
+        su.query(
+          `UPDATE orgs o SET path = $3::ltree || subpath(o.path, nlevel($2::ltree) - 1), parent_id = CASE WHEN o.id = $1 THEN $4::uuid ELSE o.parent_id END
+            WHERE o.path <@ $2::ltree`,
+          [from.id, from.path, to.path, to.id],
+        );
+      const root = (
+        await su.query(`SELECT id, path::text AS path FROM orgs WHERE id = (SELECT parent_id FROM orgs WHERE id = $1)`, [bus.id])
+      ).rows[0];
+      await move(bus, road);
+      await move(await org('市公交集团党委'), root);
+      expect(await org('市公交集团党委')).toEqual(bus);
     });
 
     it('restores an archived org when its parent is live and its name still free, for an admin over it only', async () => {

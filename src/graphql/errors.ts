@@ -225,12 +225,15 @@ const PROJECT_SQLSTATES: Record<string, CoreReason> = {
   LA001: 'LAST_ADMIN',
 };
 
-/** Unique constraints whose violation has a domain meaning finer than DUPLICATE (a lost race, usually). */
+/** Constraints whose violation has a domain meaning finer than DUPLICATE or REFERENCE (a lost race, usually). */
 const CONSTRAINT_REFUSALS: Record<string, CoreReason> = {
   inspections_one_amendment: 'ALREADY_AMENDED',
   inspections_tenant_id_chain_seq_key: 'CHAIN_HEAD_MOVED',
   public_reviews_device_day: 'ALREADY_REVIEWED',
   public_reviews_contact_day: 'ALREADY_REVIEWED',
+  // the org tree held by the database (migration 1734300000003): a write that would leave an org off its parent's path
+  orgs_path_labels: 'ORG_TREE_CHANGED',
+  orgs_parent_path_fkey: 'ORG_TREE_CHANGED',
 };
 
 /**
@@ -250,7 +253,7 @@ function fromPostgres(error: { code?: string; constraint?: string }): AppError |
   if (code.startsWith('AP') || code === 'P0001') return coreError('INTEGRITY_RULE');
   const byModule = error.constraint ? moduleConstraints.get(error.constraint) : undefined;
   if ((code === '23505' || code === '23P01') && byModule) return byModule();
-  if (code === '23505' && error.constraint && CONSTRAINT_REFUSALS[error.constraint])
+  if (code.startsWith('23') && error.constraint && CONSTRAINT_REFUSALS[error.constraint])
     return coreError(CONSTRAINT_REFUSALS[error.constraint]);
   if (code === '23505') return coreError('DUPLICATE', { params: { constraint: error.constraint ?? null } });
   if (code === '23P01') return coreError('EXCLUSION', { params: { constraint: error.constraint ?? null } });

@@ -66,6 +66,8 @@ describe('moves and archives never break a read (class guard for related objects
         FROM pg_constraint c
         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
        WHERE c.contype = 'f' AND c.confrelid = 'orgs'::regclass AND a.attname <> 'tenant_id'
+         -- an org's id (orgs_parent_path_fkey names the path above an org, not an org)
+         AND a.atttypid IN ('uuid'::regtype, 'uuid[]'::regtype)
       UNION
       SELECT DISTINCT cl.relname, a.attname FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
        WHERE n.nspname = 'public' AND cl.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
