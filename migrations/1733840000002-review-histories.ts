@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { isolateTenantTables } from './tenant-isolation';
+import { forEachTenant, isolateTenantTables } from './tenant-isolation';
 
 /**
  * Review histories that a later step no longer erases.
@@ -47,27 +47,19 @@ export class ReviewHistories1733840000002 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX evaluation_reviews_evaluation ON evaluation_reviews (tenant_id, evaluation_id, at)`);
     await isolateTenantTables(q, ['deadline_submission_events', 'evaluation_reviews']);
-    // Row-level security binds the owner too (FORCE): backfill each tenant under its own identity.
-    await q.query(`
-      DO $$
-      DECLARE t uuid;
-      BEGIN
-        PERFORM set_config('app.platform', 'on', true);
-        FOR t IN SELECT id FROM tenants LOOP
-          PERFORM set_config('app.tenant_id', t::text, true);
-          UPDATE deadline_submissions SET first_submitted_at = submitted_at WHERE tenant_id = t;
-          INSERT INTO deadline_submission_events (tenant_id, submission_id, action, actor_id, at)
-            SELECT tenant_id, id, 'SUBMITTED', submitted_by, submitted_at FROM deadline_submissions WHERE tenant_id = t;
-          INSERT INTO evaluation_reviews (tenant_id, evaluation_id, action, actor_id, at)
-            SELECT tenant_id, id, 'SUBMITTED', submitted_by, submitted_at FROM evaluations
-             WHERE tenant_id = t AND submitted_at IS NOT NULL AND submitted_by IS NOT NULL;
-          INSERT INTO evaluation_reviews (tenant_id, evaluation_id, action, reason, actor_id, at)
-            SELECT tenant_id, id, CASE WHEN state = 'RETURNED' THEN 'RETURNED' ELSE 'ACCEPTED' END, return_reason, reviewed_by, reviewed_at FROM evaluations
-             WHERE tenant_id = t AND reviewed_at IS NOT NULL AND reviewed_by IS NOT NULL AND state IN ('RETURNED', 'ACCEPTED');
-        END LOOP;
-        PERFORM set_config('app.tenant_id', '', true);
-        PERFORM set_config('app.platform', '', true);
-      END $$`);
+    // backfilled tenant by tenant (the same statements it ran before forEachTenant held the loop)
+    await forEachTenant(
+      q,
+      `UPDATE deadline_submissions SET first_submitted_at = submitted_at WHERE tenant_id = t;
+       INSERT INTO deadline_submission_events (tenant_id, submission_id, action, actor_id, at)
+         SELECT tenant_id, id, 'SUBMITTED', submitted_by, submitted_at FROM deadline_submissions WHERE tenant_id = t;
+       INSERT INTO evaluation_reviews (tenant_id, evaluation_id, action, actor_id, at)
+         SELECT tenant_id, id, 'SUBMITTED', submitted_by, submitted_at FROM evaluations
+          WHERE tenant_id = t AND submitted_at IS NOT NULL AND submitted_by IS NOT NULL;
+       INSERT INTO evaluation_reviews (tenant_id, evaluation_id, action, reason, actor_id, at)
+         SELECT tenant_id, id, CASE WHEN state = 'RETURNED' THEN 'RETURNED' ELSE 'ACCEPTED' END, return_reason, reviewed_by, reviewed_at FROM evaluations
+          WHERE tenant_id = t AND reviewed_at IS NOT NULL AND reviewed_by IS NOT NULL AND state IN ('RETURNED', 'ACCEPTED');`,
+    );
     await q.query(
       `ALTER TABLE deadline_submissions ALTER COLUMN first_submitted_at SET NOT NULL, ALTER COLUMN first_submitted_at SET DEFAULT now()`,
     );

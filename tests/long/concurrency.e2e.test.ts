@@ -492,49 +492,37 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
       expect([name, r.errors]).toEqual([name, undefined]);
       return r.data;
     };
+    /** A record made by the admin through `mutation`'s one `input` argument: its id. */
+    const created = async (mutation: string, type: string, input: Record<string, unknown>) =>
+      ok(await gql(`mutation($input: ${type}!) { ${mutation}(input: $input) { id } }`, { input }, t.admin), mutation)[mutation]
+        .id as string;
     const org = ids['第一车队党支部'];
-    const team = ok(
-      await gql(
-        `mutation($input: CreateServiceTeamInput!) { createServiceTeam(input: $input) { id } }`,
-        { input: { orgId: org, name: '并发服务队', serviceKinds: ['ELDERLY_CARE'] } },
-        t.admin,
-      ),
-      'createServiceTeam',
-    ).createServiceTeam.id;
-    const member = ok(
-      await gql(
-        `mutation($input: AddServiceTeamMemberInput!) { addServiceTeamMember(input: $input) { id } }`,
-        { input: { teamId: team, name: '并发队员', joinedOn: day(-30) } },
-        t.admin,
-      ),
-      'addServiceTeamMember',
-    ).addServiceTeamMember.id;
-    const record = ok(
-      await gql(
-        `mutation($input: RecordServiceInput!) { recordService(input: $input) { id } }`,
-        {
-          input: {
-            teamId: team,
-            servedOn: day(-3),
-            place: '社区',
-            beneficiary: '独居老人',
-            kind: 'ELDERLY_CARE',
-            hours: 2,
-            participantIds: [member],
-          },
-        },
-        t.admin,
-      ),
-      'recordService',
-    ).recordService.id;
-    const pairing = ok(
-      await gql(
-        `mutation($input: CreatePeerPairingInput!) { createPeerPairing(input: $input) { id } }`,
-        { input: { orgId: org, partnerOrgId: ids['第二车队党支部'], startsOn: day(-10), endsOn: day(300), goals: ['联合开展主题党日'] } },
-        t.admin,
-      ),
-      'createPeerPairing',
-    ).createPeerPairing.id;
+    const team = await created('createServiceTeam', 'CreateServiceTeamInput', {
+      orgId: org,
+      name: '并发服务队',
+      serviceKinds: ['ELDERLY_CARE'],
+    });
+    const member = await created('addServiceTeamMember', 'AddServiceTeamMemberInput', {
+      teamId: team,
+      name: '并发队员',
+      joinedOn: day(-30),
+    });
+    const record = await created('recordService', 'RecordServiceInput', {
+      teamId: team,
+      servedOn: day(-3),
+      place: '社区',
+      beneficiary: '独居老人',
+      kind: 'ELDERLY_CARE',
+      hours: 2,
+      participantIds: [member],
+    });
+    const pairing = await created('createPeerPairing', 'CreatePeerPairingInput', {
+      orgId: org,
+      partnerOrgId: ids['第二车队党支部'],
+      startsOn: day(-10),
+      endsOn: day(300),
+      goals: ['联合开展主题党日'],
+    });
     const versions = ok(await gql(`{ frameworks { nodes { versions(first: 50) { nodes { id } } } } }`, {}, t.admin), 'frameworks')
       .frameworks.nodes;
     // a copy of any version is a draft (the tests before may have retired the published one)

@@ -247,11 +247,14 @@ export const campaignService = {
   async create(ctx: RequestContext, input: CreateCampaignInput): Promise<Campaign> {
     const viewer = requireUser(ctx);
     const scope = await orgService.getOrThrow(ctx, input.scopeOrgId);
-    const mayCreate = (o: Org) => {
-      if (!inScope(viewer, o.path, ADMIN)) throw campaignError('NOT_CAMPAIGN_ADMIN');
-    };
-    mayCreate(scope);
-    await orgService.lockLive(ctx, scope, mayCreate, 'input.scopeOrgId');
+    await orgService.lockLive(
+      ctx,
+      scope,
+      (o) => {
+        if (!inScope(viewer, o.path, ADMIN)) throw campaignError('NOT_CAMPAIGN_ADMIN');
+      },
+      'input.scopeOrgId',
+    );
     const version = await frameworkService.getVersion(ctx, input.versionId);
     if (version.status !== VersionStatus.PUBLISHED) throw frameworkError('VERSION_NOT_PUBLISHED', 'input.versionId');
     const problems = scheduleProblems(input);

@@ -150,15 +150,13 @@ export const orgService = {
    * The role is checked before anything about the org's state is said or locked.
    */
   async getLiveInScopeOrThrow(ctx: RequestContext, id: string, authorize: (org: Org) => void, field = 'input.orgId'): Promise<Org> {
-    const org = await this.getInScopeOrThrow(ctx, id);
-    authorize(org);
-    return lockLive(ctx, org, field, authorize);
+    return lockLive(ctx, await this.getInScopeOrThrow(ctx, id), field, authorize);
   },
 
   /**
    * The org as it stands, locked against a concurrent archive or move until the transaction ends (FOR
    * SHARE), refused when archived: what a request attaches to it cannot land on an org archived meanwhile.
-   * Called after the caller's own authorization, which runs again when the org moved meanwhile.
+   * `authorize` runs first, and again where the org stands when it moved meanwhile.
    */
   lockLive(ctx: RequestContext, org: Org, authorize: (org: Org) => void, field = 'input.orgId'): Promise<Org> {
     return lockLive(ctx, org, field, authorize);
@@ -304,10 +302,8 @@ export const orgService = {
   ): Promise<Org> {
     const viewer = requireUser(ctx);
     const name = orgName(input.name, 'input.name');
-    const loaded = await this.getOrThrow(ctx, input.parentId);
-    assertManages(viewer, loaded);
     // the parent as it stands once locked: a move that committed meanwhile gave it another path
-    const parent = await lockLive(ctx, loaded, 'input.parentId', (moved) => assertManages(viewer, moved));
+    const parent = await lockLive(ctx, await this.getOrThrow(ctx, input.parentId), 'input.parentId', (p) => assertManages(viewer, p));
     if (!allowedChildKinds[parent.kind].includes(input.kind)) {
       throw orgError('ORG_PARENT_KIND', {
         field: 'input.kind',
@@ -429,11 +425,13 @@ async function uniqueAmongSiblings<T>(name: string, write: () => Promise<T>): Pr
 }
 
 /**
- * Locks `org` against a concurrent archive or move (FOR SHARE) and answers it as it now stands, refused
- * when archived. A move that committed while this request waited gave it another path: the viewer must
- * still read it there and pass `authorize` there, before anything about its state is said.
+ * Locks `org` against a concurrent archive or move (FOR SHARE) once `authorize` passes, and answers it as
+ * it now stands, refused when archived. A move that committed while this request waited gave it another
+ * path: the viewer must still read it there and pass `authorize` there, before anything about its state
+ * is said.
  */
 async function lockLive(ctx: RequestContext, org: Org, field: string, authorize: (org: Org) => void): Promise<Org> {
+  authorize(org);
   const [row] = await ctx.tx.query<Record<string, unknown>>(
     `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM orgs o WHERE o.tenant_id = $1 AND o.id = $2 FOR SHARE`,
     [org.tenantId, org.id],

@@ -303,6 +303,18 @@ const isUniqueViolation = (error: unknown, constraint: string) => {
 };
 
 /**
+ * Existing orgs a file writes under, locked against a concurrent archive or move (FOR SHARE, in id order)
+ * and read as they now stand: one moved meanwhile has another path, and may have left the admin's subtree.
+ */
+async function lockExisting(ctx: RequestContext, ids: string[]): Promise<Map<string, { archived: boolean; path: string }>> {
+  const rows = await ctx.tx.query<{ id: string; archived: boolean; path: string }>(
+    `SELECT id, archived_at IS NOT NULL AS archived, path::text AS path FROM orgs WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR SHARE`,
+    [requireUser(ctx).tenantId, [...new Set(ids)]],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/**
  * Creates checked orgs in the caller's transaction, as orgService.create would one by one (the existing
  * parents locked against a concurrent archive and refused when archived, established today in the
  * tenant's time zone, a sibling's name unique among live siblings), but in multi-row INSERTs of
@@ -312,12 +324,10 @@ const isUniqueViolation = (error: unknown, constraint: string) => {
 export async function applyOrgs(ctx: RequestContext, planned: PlannedOrg[], progress?: Progress): Promise<ImportProblem[]> {
   const viewer = requireUser(ctx);
   const header = (f: 'name' | 'parent') => ORG_COLUMNS.find((c) => c.field === f)?.header ?? f;
-  const existing = [...new Set(planned.flatMap((p) => (!p.parent.row && p.parent.id ? [p.parent.id] : [])))];
-  const locked = await ctx.tx.query<{ id: string; archived: boolean; path: string }>(
-    `SELECT id, archived_at IS NOT NULL AS archived, path::text AS path FROM orgs WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR SHARE`,
-    [viewer.tenantId, existing],
+  const now = await lockExisting(
+    ctx,
+    planned.flatMap((p) => (!p.parent.row && p.parent.id ? [p.parent.id] : [])),
   );
-  const now = new Map(locked.map((r) => [r.id, r]));
   // the parents as they stand once locked: one moved meanwhile has another path (and may have left the admin's subtree)
   const problems = planned.flatMap((p) => {
     if (p.parent.row || !p.parent.id) return [];
@@ -460,11 +470,10 @@ export async function applyUsers(ctx: RequestContext, planned: PlannedUser[], pr
   const viewer = requireUser(ctx);
   // the users' orgs locked against a concurrent archive or move, and checked again as they now stand
   const header = USER_COLUMNS.find((c) => c.field === 'org')?.header ?? 'org';
-  const locked = await ctx.tx.query<{ id: string; archived: boolean; path: string }>(
-    `SELECT id, archived_at IS NOT NULL AS archived, path::text AS path FROM orgs WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR SHARE`,
-    [viewer.tenantId, [...new Set(planned.map((p) => p.orgId))]],
+  const now = await lockExisting(
+    ctx,
+    planned.map((p) => p.orgId),
   );
-  const now = new Map(locked.map((r) => [r.id, r]));
   const moved = planned.flatMap((p) => {
     const org = now.get(p.orgId);
     if (!org || !inScope(viewer, org.path, ADMIN)) return [problem(p.row, header, { reason: 'IMPORT_ORG_NOT_ADMIN' })];

@@ -221,8 +221,7 @@ export const userService = {
   async create(ctx: RequestContext, input: { username: string; displayName: string; password: string; orgId: string }): Promise<User> {
     const viewer = requireUser(ctx);
     const org = await orgService.getOrThrow(ctx, input.orgId);
-    assertAdminOver(viewer, org.path);
-    await orgService.lockLive(ctx, org, (moved) => assertAdminOver(viewer, moved.path));
+    await orgService.lockLive(ctx, org, (o) => assertAdminOver(viewer, o.path));
     assertPasswordStrength(input.password);
     const taken = await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM users WHERE tenant_id = $1 AND username = $2`, [
       viewer.tenantId,
@@ -250,8 +249,7 @@ export const userService = {
     const viewer = requireUser(ctx);
     const user = await this.getOrThrow(ctx, input.userId);
     const org = await orgService.getOrThrow(ctx, input.orgId);
-    assertAdminOver(viewer, org.path);
-    await orgService.lockLive(ctx, org, (moved) => assertAdminOver(viewer, moved.path));
+    await orgService.lockLive(ctx, org, (o) => assertAdminOver(viewer, o.path));
     return findOrInsert(ctx.tx.repository(RoleAssignment), { tenantId: viewer.tenantId, userId: user.id, role: input.role, orgId: org.id });
   },
 
