@@ -413,6 +413,82 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     // the root admin, whose scope still covers it, writes there
     expect((await ledger(root, org, '迁出后的会议', '根管理员的台帐')).errors).toBeUndefined();
   });
+
+  it('refuses a subtree admin’s change of a record whose org a concurrent move took out of its subtree while the change waited', async () => {
+    const org = (
+      await gql(
+        `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "第十车队党支部", kind: BRANCH, category: ENTERPRISE }) { id } }`,
+        { p: ids['市公交集团党委'] },
+        root,
+      )
+    ).data.createOrg.id;
+    const raw = rawId(org);
+    // the bus admin's own records at the org, made while it stood in its subtree
+    const entry = (await ledger(busAdmin, org, '车队会议', '移动前的台帐')).data.createLedgerEntry.id;
+    const doomed = (await ledger(busAdmin, org, '车队学习', '移动前的台帐')).data.createLedgerEntry.id;
+    const brand = (
+      await gql(
+        `mutation($input: CreateServiceBrandInput!) { createServiceBrand(input: $input) { id } }`,
+        { input: { orgId: org, name: '十车队先锋', slogan: '移动前' } },
+        busAdmin,
+      )
+    ).data.createServiceBrand.id;
+    const team = (
+      await gql(
+        `mutation($input: CreateServiceTeamInput!) { createServiceTeam(input: $input) { id } }`,
+        { input: { orgId: org, name: '十车队志愿队' } },
+        busAdmin,
+      )
+    ).data.createServiceTeam.id;
+    const stored = async () =>
+      (
+        await su.query<{ rows: string }>(
+          `SELECT concat_ws('|', (SELECT string_agg(title, ',' ORDER BY title) FROM ledger_entries WHERE org_id = $1),
+                                 (SELECT slogan FROM service_brands WHERE org_id = $1),
+                                 (SELECT name || coalesce(disbanded_on::text, '') FROM service_teams WHERE org_id = $1)) AS rows`,
+          [raw],
+        )
+      ).rows[0].rows;
+    const before = await stored();
+    expect(before).toBe('车队会议,车队学习|移动前|十车队志愿队');
+    // a move in progress holds the org (as moveOrg does); the bus admin's changes wait for it
+    const mover = await server.superuser({ own: true });
+    await mover.query('BEGIN');
+    await mover.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, raw]);
+    const pending = [
+      gql(`mutation($id: ID!) { updateLedgerEntry(input: { id: $id, title: "移动后改的" }) { id } }`, { id: entry }, busAdmin),
+      gql(`mutation($id: ID!) { deleteLedgerEntry(input: { id: $id }) }`, { id: doomed }, busAdmin),
+      gql(`mutation($id: ID!) { updateServiceBrand(input: { id: $id, slogan: "移动后改的" }) { id } }`, { id: brand }, busAdmin),
+      gql(`mutation($id: ID!) { updateServiceTeam(input: { id: $id, name: "移动后改的" }) { id } }`, { id: team }, busAdmin),
+      gql(`mutation($id: ID!) { disbandServiceTeam(input: { id: $id }) { id } }`, { id: team }, busAdmin),
+    ];
+    const waiting = await lockWaiters(su, pending.length);
+    expect(waiting).toBe(pending.length);
+    await mover.query(
+      `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1),
+                         parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
+         FROM orgs m, orgs p
+        WHERE m.tenant_id = $1 AND m.id = $2 AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
+      [tenantId, raw, rawId(ids['市高速公路建设开发公司党委'])],
+    );
+    await mover.query('COMMIT');
+    const answers = await Promise.all(pending);
+    expect(answers.map((a) => reasons(a))).toEqual([
+      ['NOT_FOUND/LEDGER_ENTRY_NOT_FOUND'],
+      ['NOT_FOUND/LEDGER_ENTRY_NOT_FOUND'],
+      ['NOT_FOUND/SERVICE_BRAND_NOT_FOUND'],
+      ['NOT_FOUND/SERVICE_TEAM_NOT_FOUND'],
+      ['NOT_FOUND/SERVICE_TEAM_NOT_FOUND'],
+    ]);
+    expect(await stored()).toBe(before);
+    // the root admin, whose scope still covers the org, changes what is there
+    const rootEdit = await gql(
+      `mutation($id: ID!) { updateLedgerEntry(input: { id: $id, title: "根管理员改的" }) { title } }`,
+      { id: entry },
+      root,
+    );
+    expect(rootEdit.data.updateLedgerEntry).toEqual({ title: '根管理员改的' });
+  });
 });
 
 describe('item 4: every tenant keeps an enabled TENANT_ADMIN at its root', () => {

@@ -89,10 +89,15 @@ export const commitmentService = {
   async fulfil(ctx: RequestContext, id: string, report: string, evidenceRefs: string[], fileIds: string[] = []): Promise<Commitment> {
     const viewer = requireUser(ctx);
     const c = await this.getOrThrow(ctx, id);
-    // found in scope, so its org is visible
-    const org = await orgService.getOrThrow(ctx, c.orgId);
-    const mayReport = inScope(viewer, org.path, COMMITMENT_OFFICERS) || (c.memberUserId !== null && c.memberUserId === viewer.userId);
-    if (!mayReport) throw commitmentError('NOT_PLEDGER');
+    await orgService.holdForChange(
+      ctx,
+      c.orgId,
+      (org) => {
+        const mayReport = inScope(viewer, org.path, COMMITMENT_OFFICERS) || (c.memberUserId !== null && c.memberUserId === viewer.userId);
+        if (!mayReport) throw commitmentError('NOT_PLEDGER');
+      },
+      () => commitmentError('COMMITMENT_NOT_FOUND'),
+    );
     if (!report.trim()) throw commitmentError('REPORT_BLANK', 'input.report');
     if (evidenceRefs.some((e) => !e.trim())) throw commitmentError('EVIDENCE_BLANK', 'input.evidenceRefs');
     const changed = await ctx.tx.execute(

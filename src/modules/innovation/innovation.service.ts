@@ -173,9 +173,14 @@ export const innovationService = {
   ): Promise<InnovationProject> {
     const viewer = requireUser(ctx);
     const project = await this.getOrThrow(ctx, id);
-    // found in scope, so its org is visible
-    const org = await orgService.getOrThrow(ctx, project.orgId);
-    if (!inScope(viewer, org.path, UNIT)) throw innovationError('NOT_PROJECT_OFFICER');
+    await orgService.holdForChange(
+      ctx,
+      project.orgId,
+      (org) => {
+        if (!inScope(viewer, org.path, UNIT)) throw innovationError('NOT_PROJECT_OFFICER');
+      },
+      () => innovationError('INNOVATION_PROJECT_NOT_FOUND'),
+    );
     if (patch.goals) checkGoals(patch.goals);
     const changed = await ctx.tx.execute(
       `UPDATE innovation_projects SET theme = coalesce($3, theme), plan = coalesce($4, plan), updated_at = now()
@@ -201,17 +206,22 @@ export const innovationService = {
   async move(ctx: RequestContext, id: string, input: MoveProjectInput): Promise<InnovationProject> {
     const viewer = requireUser(ctx);
     const project = await this.getOrThrow(ctx, id);
-    // found in scope, so its org is visible
-    const org = await orgService.getOrThrow(ctx, project.orgId);
     const from = project.stage;
     const to = input.to;
     if (!nextStages(from).includes(to)) throw illegalMove(from, to);
     const isReturn = from === InnovationStage.SUPERVISED && to === InnovationStage.IMPLEMENTING;
-    if (isReturn) {
-      if (!inScope(viewer, org.path, OVERSEERS)) throw innovationError('NOT_PROJECT_OVERSEER');
-    } else if (!inScope(viewer, org.path, FORWARD[to].roles)) {
-      throw innovationError(FORWARD[to].reason);
-    }
+    await orgService.holdForChange(
+      ctx,
+      project.orgId,
+      (org) => {
+        if (isReturn) {
+          if (!inScope(viewer, org.path, OVERSEERS)) throw innovationError('NOT_PROJECT_OVERSEER');
+        } else if (!inScope(viewer, org.path, FORWARD[to].roles)) {
+          throw innovationError(FORWARD[to].reason);
+        }
+      },
+      () => innovationError('INNOVATION_PROJECT_NOT_FOUND'),
+    );
     const note = input.note?.trim() ?? '';
     if (isReturn && !note) throw innovationError('STAGE_DATA_MISSING', 'input.note');
     if (to === InnovationStage.EVALUATED && !input.evaluation) throw innovationError('STAGE_DATA_MISSING', 'input.evaluation');

@@ -102,8 +102,12 @@ export const ledgerService = {
   async update(ctx: RequestContext, id: string, patch: Partial<Omit<LedgerInput, 'orgId'>>, files: FileChanges = {}): Promise<LedgerEntry> {
     const viewer = requireUser(ctx);
     const entry = await this.getOrThrow(ctx, id);
-    // found in scope, so its org is visible
-    assertLedgerWriter(viewer, await orgService.getOrThrow(ctx, entry.orgId));
+    await orgService.holdForChange(
+      ctx,
+      entry.orgId,
+      (o) => assertLedgerWriter(viewer, o),
+      () => ledgerError('LEDGER_ENTRY_NOT_FOUND'),
+    );
     if (patch.occurredOn) await notInFuture(ctx, patch.occurredOn, 'input.occurredOn');
     if (patch.campaignId) await campaignService.getOrThrow(ctx, patch.campaignId);
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
@@ -117,7 +121,12 @@ export const ledgerService = {
   async remove(ctx: RequestContext, id: string): Promise<boolean> {
     const viewer = requireUser(ctx);
     const entry = await this.getOrThrow(ctx, id);
-    assertLedgerWriter(viewer, await orgService.getOrThrow(ctx, entry.orgId));
+    await orgService.holdForChange(
+      ctx,
+      entry.orgId,
+      (o) => assertLedgerWriter(viewer, o),
+      () => ledgerError('LEDGER_ENTRY_NOT_FOUND'),
+    );
     await fileService.detachAll(ctx, 'LedgerEntry', [entry.id]);
     await ctx.tx.repository(LedgerEntry).delete({ tenantId: viewer.tenantId, id: entry.id });
     return true;
@@ -226,8 +235,14 @@ export const briefingService = {
   async editableOrThrow(ctx: RequestContext, id: string): Promise<Briefing> {
     const viewer = requireUser(ctx);
     const briefing = await this.getOrThrow(ctx, id);
-    // found, so its org is visible
-    if (!canWriteBriefing(viewer, await orgService.getOrThrow(ctx, briefing.orgId))) throw ledgerError('NOT_BRIEFING_WRITER');
+    await orgService.holdForChange(
+      ctx,
+      briefing.orgId,
+      (o) => {
+        if (!canWriteBriefing(viewer, o)) throw ledgerError('NOT_BRIEFING_WRITER');
+      },
+      () => ledgerError('BRIEFING_NOT_FOUND'),
+    );
     if (briefing.state !== BriefingState.DRAFT) throw ledgerError('BRIEFING_PUBLISHED');
     return briefing;
   },

@@ -162,6 +162,17 @@ export const orgService = {
     return lockLive(ctx, org, field, authorize);
   },
 
+  /**
+   * The org of a record the caller changes or removes (visible to the viewer, as the record was found in
+   * scope): `authorize` first, then held FOR SHARE until the transaction ends, so a concurrent move waits
+   * for the change or the change for the move, and where a move committed meanwhile, read scope and
+   * `authorize` run again where the org now stands (`gone`, the record's own not-found, when the viewer no
+   * longer reads it there). An archived org's records stay editable: no refusal.
+   */
+  async holdForChange(ctx: RequestContext, orgId: string, authorize: (org: Org) => void | Promise<void>, gone: () => Error): Promise<Org> {
+    return lockOrg(ctx, await this.getOrThrow(ctx, orgId), authorize, gone);
+  },
+
   async getOrThrow(ctx: RequestContext, id: string): Promise<Org> {
     const org = await orgByIdLoader(ctx).load(id);
     if (!org) throw orgError('ORG_NOT_FOUND');
@@ -431,18 +442,29 @@ async function uniqueAmongSiblings<T>(name: string, write: () => Promise<T>): Pr
  * is said.
  */
 async function lockLive(ctx: RequestContext, org: Org, field: string, authorize: (org: Org) => void): Promise<Org> {
-  authorize(org);
+  const now = await lockOrg(ctx, org, authorize);
+  if (now.archivedAt) throw orgError('ORG_ARCHIVED', { field, params: { org: now.name } });
+  return now;
+}
+
+/** `org` locked FOR SHARE once `authorize` passes, as it now stands: read scope and `authorize` again after a move. */
+async function lockOrg(
+  ctx: RequestContext,
+  org: Org,
+  authorize: (org: Org) => void | Promise<void>,
+  gone: () => Error = () => orgError('ORG_NOT_FOUND'),
+): Promise<Org> {
+  await authorize(org);
   const [row] = await ctx.tx.query<Record<string, unknown>>(
     `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM orgs o WHERE o.tenant_id = $1 AND o.id = $2 FOR SHARE`,
     [org.tenantId, org.id],
   );
   const now = row && hydrate(ctx.tx, Org, 'o', row);
-  if (!now) throw orgError('ORG_NOT_FOUND');
+  if (!now) throw gone();
   if (now.path !== org.path) {
-    if (!inScope(requireUser(ctx), now.path)) throw orgError('ORG_NOT_FOUND');
-    authorize(now);
+    if (!inScope(requireUser(ctx), now.path)) throw gone();
+    await authorize(now);
   }
-  if (now.archivedAt) throw orgError('ORG_ARCHIVED', { field, params: { org: now.name } });
   return now;
 }
 

@@ -211,17 +211,28 @@ export const pairingService = {
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
-  /** Whether the viewer acts for the pairing: its cadre, or a manager over the person's org. */
-  async mayManage(ctx: RequestContext, viewer: UserViewer, pairing: Pairing): Promise<boolean> {
-    if (pairing.cadreId === viewer.userId) return true;
+  /**
+   * Refuses a viewer who does not act for the pairing: its cadre does, and a manager over the person's
+   * org, whose org is then held for the write (orgService.holdForChange).
+   */
+  async assertManages(ctx: RequestContext, viewer: UserViewer, pairing: Pairing): Promise<void> {
+    if (pairing.cadreId === viewer.userId) return;
     const org = await personOrg(ctx, pairing);
-    return !!org && inScope(viewer, org.path, MANAGERS);
+    if (!org) throw pairingError('NOT_PAIRING_MANAGER');
+    await orgService.holdForChange(
+      ctx,
+      org.id,
+      (o) => {
+        if (!inScope(viewer, o.path, MANAGERS)) throw pairingError('NOT_PAIRING_MANAGER');
+      },
+      () => pairingError('PAIRING_NOT_FOUND'),
+    );
   },
 
   async end(ctx: RequestContext, id: string): Promise<Pairing> {
     const viewer = requireUser(ctx);
     const pairing = await this.getPairingOrThrow(ctx, id);
-    if (!(await this.mayManage(ctx, viewer, pairing))) throw pairingError('NOT_PAIRING_MANAGER');
+    await this.assertManages(ctx, viewer, pairing);
     const changed = await ctx.tx.execute(
       `UPDATE pairings SET ended_on = greatest($3::date, started_on) WHERE tenant_id = $1 AND id = $2 AND ended_on IS NULL`,
       [viewer.tenantId, pairing.id, await tenantToday(ctx)],
@@ -237,7 +248,7 @@ export const pairingService = {
   ): Promise<PairingVisit> {
     const viewer = requireUser(ctx);
     const pairing = await this.getPairingOrThrow(ctx, input.pairingId);
-    if (!(await this.mayManage(ctx, viewer, pairing))) throw pairingError('NOT_PAIRING_MANAGER');
+    await this.assertManages(ctx, viewer, pairing);
     if (pairing.endedOn) throw pairingError('PAIRING_ENDED');
     if (!input.note.trim()) throw pairingError('VISIT_NOTE_BLANK', 'input.note');
     const today = await tenantToday(ctx);

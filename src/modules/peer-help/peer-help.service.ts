@@ -121,6 +121,19 @@ export const peerHelpService = {
     if (!orgs.every((o) => inScope(viewer, o.path, PEER_OFFICERS))) throw peerHelpError('PEER_NOT_PAIRING_MAKER');
   },
 
+  /** assertMaker for a pairing's change, its two orgs then held for the write (orgService.holdForChange), in id order. */
+  async holdMaker(ctx: RequestContext, orgs: OrgFacts[]): Promise<void> {
+    await this.assertMaker(ctx, orgs);
+    for (const org of [...orgs].sort((x, y) => (x.id < y.id ? -1 : 1))) {
+      await orgService.holdForChange(
+        ctx,
+        org.id,
+        (now) => this.assertMaker(ctx, [now]),
+        () => peerHelpError('PEER_PAIRING_NOT_FOUND'),
+      );
+    }
+  },
+
   /**
    * Refuses a period of the same two orgs that overlaps a pairing not ended (either order), under a lock
    * on the pair, so that two concurrent pairings of one pair cannot both pass.
@@ -188,7 +201,7 @@ export const peerHelpService = {
     const seen = await this.getPairingOrThrow(ctx, id);
     const [a, b] = await Promise.all([orgFacts(ctx).load(seen.orgId), orgFacts(ctx).load(seen.partnerOrgId)]);
     if (!a || !b) throw peerHelpError('PEER_PAIRING_NOT_FOUND');
-    await this.assertMaker(ctx, [a, b]);
+    await this.holdMaker(ctx, [a, b]);
     // what the patch leaves alone is taken from the row as it stands under the lock
     const p = await lockForUpdate(ctx.tx, PeerPairing, viewer.tenantId, seen.id);
     if (!p) throw peerHelpError('PEER_PAIRING_NOT_FOUND');
@@ -212,7 +225,7 @@ export const peerHelpService = {
     const p = await this.getPairingOrThrow(ctx, id);
     const [a, b] = await Promise.all([orgFacts(ctx).load(p.orgId), orgFacts(ctx).load(p.partnerOrgId)]);
     if (!a || !b) throw peerHelpError('PEER_PAIRING_NOT_FOUND');
-    await this.assertMaker(ctx, [a, b]);
+    await this.holdMaker(ctx, [a, b]);
     if (!reason.trim()) throw peerHelpError('PEER_PAIRING_END_REASON_BLANK', 'input.reason');
     const today = await tenantToday(ctx);
     const changed = await ctx.tx.execute(

@@ -120,9 +120,14 @@ export const serviceBrandService = {
   /** A brand the viewer may change: NOT_FOUND out of sight, FORBIDDEN for a reader who owns nothing over it. */
   async ownedOrThrow(ctx: RequestContext, id: string): Promise<ServiceBrand> {
     const brand = await this.getOrThrow(ctx, id);
-    // found in scope, so its org is visible
-    const org = await orgService.getOrThrow(ctx, brand.orgId);
-    if (!inScope(requireUser(ctx), org.path, OWNERS)) throw serviceBrandError('NOT_BRAND_OWNER');
+    await orgService.holdForChange(
+      ctx,
+      brand.orgId,
+      (org) => {
+        if (!inScope(requireUser(ctx), org.path, OWNERS)) throw serviceBrandError('NOT_BRAND_OWNER');
+      },
+      () => serviceBrandError('SERVICE_BRAND_NOT_FOUND'),
+    );
     return brand;
   },
 

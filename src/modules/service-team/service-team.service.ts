@@ -158,9 +158,14 @@ export const serviceTeamService = {
   /** The team, for a change by its managers (the officers over its org); a disbanded team changes no more. */
   async managedTeam(ctx: RequestContext, id: string, live = true): Promise<{ team: ServiceTeam; org: Org }> {
     const team = await this.getTeamOrThrow(ctx, id);
-    // found in scope, so its org is visible
-    const org = await orgService.getOrThrow(ctx, team.orgId);
-    if (!inScope(requireUser(ctx), org.path, TEAM_MANAGERS)) throw serviceTeamError('NOT_SERVICE_TEAM_MANAGER');
+    const org = await orgService.holdForChange(
+      ctx,
+      team.orgId,
+      (o) => {
+        if (!inScope(requireUser(ctx), o.path, TEAM_MANAGERS)) throw serviceTeamError('NOT_SERVICE_TEAM_MANAGER');
+      },
+      () => serviceTeamError('SERVICE_TEAM_NOT_FOUND'),
+    );
     if (live && team.disbandedOn) throw serviceTeamError('SERVICE_TEAM_DISBANDED', { params: { team: team.name } });
     return { team, org };
   },
@@ -436,16 +441,29 @@ export const serviceTeamService = {
     return new Set(rows.map((r) => r.id));
   },
 
-  /** Whether the viewer may record for the team: an officer over its org, or a member of it with an account. */
-  async mayRecord(ctx: RequestContext, team: ServiceTeam): Promise<boolean> {
+  /**
+   * Refuses a viewer who may not record for the team (an officer over its org, or a member of it with an
+   * account may), and holds the team's org for the write (orgService.holdForChange).
+   */
+  async assertMayRecord(ctx: RequestContext, team: ServiceTeam): Promise<void> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getOrThrow(ctx, team.orgId);
-    if (inScope(viewer, org.path, TEAM_MANAGERS)) return true;
-    const [member] = await ctx.tx.query<{ one: number }>(
-      `SELECT 1 AS one FROM service_team_members WHERE tenant_id = $1 AND team_id = $2 AND user_id = $3 AND left_on IS NULL`,
-      [viewer.tenantId, team.id, viewer.userId],
+    let member: boolean | undefined;
+    await orgService.holdForChange(
+      ctx,
+      team.orgId,
+      async (org) => {
+        if (inScope(viewer, org.path, TEAM_MANAGERS)) return;
+        member ??=
+          (
+            await ctx.tx.query<{ one: number }>(
+              `SELECT 1 AS one FROM service_team_members WHERE tenant_id = $1 AND team_id = $2 AND user_id = $3 AND left_on IS NULL`,
+              [viewer.tenantId, team.id, viewer.userId],
+            )
+          ).length > 0;
+        if (!member) throw serviceTeamError('NOT_SERVICE_RECORDER');
+      },
+      () => serviceTeamError('SERVICE_TEAM_NOT_FOUND'),
     );
-    return !!member;
   },
 
   /** The participants must be members of the team on the day of service: 1 to MAX_PARTICIPANTS of them. */
@@ -467,7 +485,7 @@ export const serviceTeamService = {
   async record(ctx: RequestContext, input: RecordInput): Promise<ServiceRecord> {
     const viewer = requireUser(ctx);
     const team = await this.getTeamOrThrow(ctx, input.teamId);
-    if (!(await this.mayRecord(ctx, team))) throw serviceTeamError('NOT_SERVICE_RECORDER');
+    await this.assertMayRecord(ctx, team);
     await checkDate(ctx, input.servedOn, 'input.servedOn');
     if (team.disbandedOn && input.servedOn > team.disbandedOn)
       throw serviceTeamError('SERVICE_TEAM_DISBANDED', { params: { team: team.name } });
@@ -514,7 +532,7 @@ export const serviceTeamService = {
     const viewer = requireUser(ctx);
     const seen = await this.getRecordOrThrow(ctx, id);
     const team = await this.getTeamOrThrow(ctx, seen.teamId);
-    if (!(await this.mayRecord(ctx, team))) throw serviceTeamError('NOT_SERVICE_RECORDER');
+    await this.assertMayRecord(ctx, team);
     // the record locked and read again: two corrections apply one after the other, each onto the other's
     const record = await lockForUpdate(ctx.tx, ServiceRecord, viewer.tenantId, seen.id);
     if (!record) throw serviceTeamError('SERVICE_RECORD_NOT_FOUND');
