@@ -495,6 +495,14 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
     expect(codes(await gql(`mutation($id: ID!) { issueNotice(input: { id: $id }) { state } }`, { id: n.id }, leader))).toEqual([
       'CONFLICT',
     ]);
+    // a reader of the recipient org without an officer's role over it (the root's inspector) signs nothing
+    const unsigned = await gql(
+      `mutation($id: ID!, $o: ID!) { markNoticeRead(input: { noticeId: $id, orgId: $o }) { readAt } }`,
+      { id: n.id, o: ids['市公交集团党委'] },
+      inspector,
+    );
+    expect(unsigned.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['FORBIDDEN/NOT_NOTICE_READER']);
+    expect(unsigned.errors?.[0].message).toBe('只有市公交集团党委的书记或其上级负责人可以签收通报');
     const read = await gql(
       `mutation($id: ID!, $o: ID!) { markNoticeRead(input: { noticeId: $id, orgId: $o }) { org { name } readAt } }`,
       { id: n.id, o: ids['市公交集团党委'] },

@@ -10,6 +10,11 @@ export const noticeError = defineErrors('notice', {
   },
   NOTICE_ISSUED: { code: ErrorCode.CONFLICT, zh: '该通报已印发', en: 'The notice is already issued' },
   NOTICE_NOT_ISSUED: { code: ErrorCode.CONFLICT, zh: '该通报尚未印发，不能签收', en: 'Only an issued notice is read' },
+  NOT_NOTICE_READER: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '只有{org}的书记或其上级负责人可以签收通报',
+    en: 'Only the secretary of {org} or an officer over it signs for a notice',
+  },
   NOT_RECIPIENT: {
     code: ErrorCode.FORBIDDEN,
     zh: '{org}不在该通报的发送范围内',

@@ -17,6 +17,8 @@ import { todayOf } from '../../graphql/today';
  * drafts need the role at the root: an admin or leader assigned over a subtree has none of it.
  */
 const ISSUERS = [Role.TENANT_ADMIN, Role.LEADER];
+/** Who signs for a recipient org (签收): its secretary or an officer over it (task.service's `readers`). */
+const READERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
 
 export interface NoticeInput {
   kind: NoticeKind;
@@ -211,6 +213,7 @@ export const noticeService = {
     const viewer = requireUser(ctx);
     const notice = await this.getOrThrow(ctx, id);
     const org = await orgService.getInScopeOrThrow(ctx, orgId);
+    if (!inScope(viewer, org.path, READERS)) throw noticeError('NOT_NOTICE_READER', { field: 'input.orgId', params: { org: org.name } });
     if (notice.state !== NoticeState.ISSUED) throw noticeError('NOTICE_NOT_ISSUED');
     // a data-modifying WITH answers its rows as a SELECT does
     const [read] = await ctx.tx.query<{ read_at: Date }>(
