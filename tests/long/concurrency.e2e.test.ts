@@ -194,6 +194,29 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     ).toBe(2);
   });
 
+  it('combines two kinds accepted at once into the org’s campaign result: neither acceptance overwrites the other', async () => {
+    const branches = ['第三车队党支部', '保修公司党支部', '党员学雷锋车队党支部'];
+    const submitted = await Promise.all(
+      branches.flatMap((org) =>
+        ['SUPERIOR', 'PUBLIC'].map((kind) => evaluate(server, t.supervisor, { campaignId, orgId: ids[org], kind }, scoresFor(crit))),
+      ),
+    );
+    // both kinds of each org accepted at the same moment, by two reviewers
+    const answers = await Promise.all(
+      submitted.map((e, i) =>
+        gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id: e.id }, i % 2 ? t.admin : t.leader),
+      ),
+    );
+    expect(answers.map((a) => a.errors ?? a.data.acceptEvaluation.state)).toEqual(submitted.map(() => 'ACCEPTED'));
+    const su = await server.superuser();
+    const kinds = await su.query<{ kinds: string[] }>(
+      `SELECT (SELECT array_agg(c->>'kind' ORDER BY c->>'kind') FROM jsonb_array_elements(r.components) c) AS kinds
+         FROM campaign_results r WHERE r.org_id = ANY($1::uuid[])`,
+      [branches.map((b) => raw(ids[b]))],
+    );
+    expect(kinds.rows.map((r) => r.kinds)).toEqual(branches.map(() => ['PUBLIC', 'SUPERIOR']));
+  });
+
   it('starts an evaluation of a kind once per org: concurrent starts all answer the one evaluation, never a bare DUPLICATE', async () => {
     const org = ids['航道站党支部'];
     const answers = await burst(() =>

@@ -476,6 +476,12 @@ export const evaluationService = {
    */
   async storeResult(ctx: RequestContext, campaign: Campaign, orgId: string): Promise<void> {
     const rule = await ruleOf(ctx, campaign);
+    // One writer of an org's result at a time: two acceptances of its different kinds at once each read
+    // the accepted evaluations after the other's commit (READ COMMITTED: the next statement's snapshot),
+    // so the later write combines both instead of overwriting the first with its own kind alone.
+    await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `campaign-result:${campaign.tenantId}:${campaign.id}:${orgId}`,
+    ]);
     const accepted = await ctx.tx.query<{ id: string; kind: EvaluationKind; total: number; veto: boolean }>(
       `SELECT DISTINCT ON (kind) id, kind, total::float8 AS total, veto FROM evaluations
         WHERE tenant_id = $1 AND campaign_id = $2 AND org_id = $3 AND state = 'ACCEPTED'
