@@ -920,6 +920,21 @@ describe('inspection records: partial updates, amendments that carry findings, t
     expect(summaryOnly.data.updateInspection.scoreSheet.result).toEqual({ total: 100, complete: true });
   });
 
+  it('keeps a score’s stored note when an update sends the score without one', async () => {
+    const leaf = scoresFor(crit).find((s) => crit.find((c) => c.id === s.criterionId)?.code !== 'Q8.5')!;
+    const noted = await update({ id: recordId, scores: [{ criterionId: leaf.criterionId, value: leaf.value, note: '缺三季度记录' }] });
+    expect(noted.errors).toBeUndefined();
+    const again = await update({ id: recordId, scores: [{ criterionId: leaf.criterionId, value: leaf.value }] });
+    expect(again.errors).toBeUndefined();
+    const su = await server.superuser();
+    const { rows } = await su.query<{ note: string | null }>(
+      `SELECT s.note FROM evaluation_scores s JOIN inspections i ON i.tenant_id = s.tenant_id AND i.evaluation_id = s.evaluation_id
+        WHERE i.id = $1 AND s.criterion_id = $2`,
+      [rawId(recordId), rawId(leaf.criterionId)],
+    );
+    expect(rows).toEqual([{ note: '缺三季度记录' }]);
+  });
+
   it('edits findings in place by id, adds those without id, removes only those named, and sets only the scores sent', async () => {
     const [serious, minor, wrong] = (await inspection(recordId)).findings;
     const res = await update({

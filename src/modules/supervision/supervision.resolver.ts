@@ -331,7 +331,7 @@ function content(input: InspectionContentInput): InspectionContent {
       rectifyDueOn: f.rectifyDueOn ? toDateString(f.rectifyDueOn) : null,
       fileIds: fileIdsOf(f.fileIds, `input.findings[${i}].fileIds`),
     })),
-    scores: input.scores?.map((s) => ({ criterionId: idOf('Criterion', s.criterionId), value: s.value, note: s.note ?? null })),
+    scores: input.scores?.map((s) => ({ criterionId: idOf('Criterion', s.criterionId), value: s.value, note: s.note })), // an absent note keeps the stored one
     followUps: input.followUps.map((f) => ({ findingId: idOf('Finding', f.findingId), fixed: f.fixed ?? null, note: f.note ?? null })),
     fileIds: fileIdsOf(input.fileIds, 'input.fileIds'),
   };
@@ -356,7 +356,7 @@ function patchOf(input: InspectionPatchInput & { removeFindingIds?: string[] | n
     })),
     removeFindingIds: input.removeFindingIds?.map((id) => idOf('Finding', id)),
     withdrawFindings: input.withdrawFindings?.map((w) => ({ id: idOf('Finding', w.id), reason: w.reason })),
-    scores: input.scores?.map((s) => ({ criterionId: idOf('Criterion', s.criterionId), value: s.value, note: s.note ?? null })),
+    scores: input.scores?.map((s) => ({ criterionId: idOf('Criterion', s.criterionId), value: s.value, note: s.note })), // an absent note keeps the stored one
     followUps: input.followUps?.map((f) => ({ findingId: idOf('Finding', f.findingId), fixed: f.fixed, note: f.note })),
     removeFollowUps: input.removeFollowUps?.map((id) => idOf('Finding', id)),
     files: fileChangesOf(input),
