@@ -473,6 +473,15 @@ describe('supervision: teams, inspections, rectification, notices, annual assess
   });
 
   it('turns lagging orgs into a draft criticism notice, issues it and tracks its reading', async () => {
+    // a caller who may not issue notices is refused before any campaign figure is read (an org outside its sight included)
+    for (const under of [ids['市公交集团党委'], ids['市公路管理处党委']]) {
+      const refused = await gql(
+        `mutation($c: ID!, $u: ID!) { draftNoticeFromLagging(input: { campaignId: $c, under: $u, first: 3 }) { id } }`,
+        { c: campaignId, u: under },
+        supervisor,
+      );
+      expect(refused.errors?.map((e) => e.extensions?.reason)).toEqual(['NOT_NOTICE_ISSUER']);
+    }
     const drafted = await gql(
       `mutation($c: ID!, $u: ID!) { draftNoticeFromLagging(input: { campaignId: $c, under: $u, first: 3 }) { id kind state title body basis subjects { name } recipients { org { name } readAt } } }`,
       { c: campaignId, u: ids['市公交集团党委'] },

@@ -163,6 +163,8 @@ export const noticeService = {
     ctx: RequestContext,
     input: { campaignId: string; underId?: string | null; first: number; title?: string | null },
   ): Promise<Notice> {
+    // the issuer's role before the campaign's figures are read (create checks it again)
+    if (!holdsRoleAtRoot(requireUser(ctx), ISSUERS)) throw noticeError('NOT_NOTICE_ISSUER');
     const campaign = await campaignService.getOrThrow(ctx, input.campaignId);
     const scope = await campaignService.rollupScope(ctx, campaign, input.underId);
     const asOf = todayOf(ctx);
