@@ -192,6 +192,20 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         admin,
       );
       expect(renamed.data.updateCriterion.title).toBe('党组织书记凝聚能力强');
+      // null for what a criterion cannot lack keeps the stored value, as leaving it out does
+      const FIELDS = 'code title guidance weight isBonus isVeto evidenceRequired maxScore scoringType';
+      const q41 = crit.find((c) => c.code === 'Q4.1')!.id;
+      const stored = (
+        await gql(`query($v: ID!) { frameworkVersion(id: $v) { criteria { id ${FIELDS} } } }`, { v: versionId }, admin)
+      ).data.frameworkVersion.criteria.find((c: { id: string }) => c.id === q41);
+      const nulls = await gql(
+        `mutation($id: ID!) { updateCriterion(input: { id: $id, code: null, title: null, guidance: null, weight: null, bonus: null, veto: null, evidenceRequired: null }) { id ${FIELDS} } }`,
+        { id: q41 },
+        admin,
+      );
+      expect(nulls.errors).toBeUndefined();
+      expect(nulls.data.updateCriterion).toEqual(stored);
+      expect(stored).toMatchObject({ code: 'Q4.1', weight: 0.2 });
 
       const published = await gql(
         `mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status publishedAt } }`,

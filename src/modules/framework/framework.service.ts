@@ -474,7 +474,11 @@ export const frameworkService = {
     // patch leaves alone are as the last change left them
     const criterion = await loadCriterion(ctx, id);
     if (patch.code !== undefined && patch.code !== criterion.code) await assertCodeFree(ctx, version.id, patch.code);
-    const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<CriterionInput>;
+    // left out, or null where a criterion cannot lack the field (its code, title, weight, flags), keeps the stored
+    // value; null clears what a criterion may lack (a dimension's maximum, a scoring type, a target, a source)
+    const given = Object.fromEntries(
+      Object.entries(patch).filter(([key, v]) => v !== undefined && (v !== null || CLEARABLE.has(key as keyof CriterionInput))),
+    ) as Partial<CriterionInput>;
     assertSourceFits({ ...criterionInputOf(criterion), ...given });
     await ctx.tx
       .repository(Criterion)
@@ -598,6 +602,9 @@ function criterionInputOf(c: Criterion): CriterionInput {
     source: c.source,
   };
 }
+
+/** The fields of a criterion an update may clear with null. */
+const CLEARABLE = new Set<keyof CriterionInput>(['maxScore', 'scoringType', 'target', 'deductionPer', 'source']);
 
 function criterionColumns(input: CriterionInput) {
   return {
