@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { addDays } from './helpers/dates';
 import { png } from './helpers/evidence-files';
 import { rawId, unknownId } from './helpers/ids';
-import { TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { TestServer, codes, lockWaiters, startTestServer, tokens } from './helpers/server';
 import { count, tenantToday } from './helpers/sql';
 import { orgIds } from './helpers/story';
 
@@ -480,5 +480,30 @@ describe('service teams (党员学雷锋车队, 党员爱心车队)', () => {
       t.secretary,
     );
     expect(lists.data).toEqual({ serviceTeams: { totalCount: 1 }, all: { totalCount: 2 }, serviceRecords: { totalCount: 1 } });
+  });
+
+  it('dates no record after a disband, and adds no member to a team disbanded while the addition waited', async () => {
+    // the team disbanded three days ago: a record moved to a later day is refused, as a new one is
+    await su.query(`UPDATE service_teams SET disbanded_on = $2::date - 3 WHERE id = $1`, [rawId(team), TODAY]);
+    const kept = (await gql(`{ serviceRecords { nodes { id team { id } } } }`, {}, t.secretary)).data.serviceRecords.nodes.find(
+      (r: { team: { id: string } }) => r.team.id === team,
+    ).id;
+    const moved = await gql(
+      `mutation($input: UpdateServiceRecordInput!) { updateServiceRecord(input: $input) { servedOn } }`,
+      { input: { id: kept, servedOn: addDays(TODAY, -1) } },
+      t.secretary,
+    );
+    expect(moved.errors?.map((e) => e.extensions?.reason)).toEqual(['SERVICE_TEAM_DISBANDED']);
+    // another team: its row held by a disband in progress, an addition waits, then sees the disband
+    const other = (await createTeam({ orgId: ids['第一车队党支部'], name: '临时服务队' })).data.createServiceTeam.id;
+    const disbander = await server.superuser({ own: true });
+    await disbander.query('BEGIN');
+    await disbander.query(`UPDATE service_teams SET disbanded_on = $2::date WHERE id = $1`, [rawId(other), TODAY]);
+    const adding = addMember({ teamId: other, name: '迟到的队员' });
+    expect(await lockWaiters(su, 1)).toBe(1);
+    await disbander.query('COMMIT');
+    expect((await adding).errors?.map((e) => e.extensions?.reason)).toEqual(['SERVICE_TEAM_DISBANDED']);
+    expect(await count(su, 'service_team_members', 'team_id = $1', [rawId(other)])).toBe(0);
+    await disbander.end();
   });
 });

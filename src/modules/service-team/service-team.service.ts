@@ -337,11 +337,13 @@ export const serviceTeamService = {
     if (!name) throw serviceTeamError('SERVICE_MEMBER_NAME_REQUIRED', 'input.name');
     const joinedOn = input.joinedOn ?? (await tenantToday(ctx));
     await checkDate(ctx, joinedOn, 'input.joinedOn');
-    // the team row locked: the count and the insert of concurrent additions happen one after the other
-    await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM service_teams WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
-      viewer.tenantId,
-      team.id,
-    ]);
+    // the team row locked: the count and the insert of concurrent additions happen one after the other, and
+    // a disband that committed meanwhile is seen
+    const [locked] = await ctx.tx.query<{ disbanded_on: string | null }>(
+      `SELECT disbanded_on::text FROM service_teams WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      [viewer.tenantId, team.id],
+    );
+    if (locked?.disbanded_on) throw serviceTeamError('SERVICE_TEAM_DISBANDED', { params: { team: team.name } });
     const [{ n }] = await ctx.tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM service_team_members WHERE tenant_id = $1 AND team_id = $2 AND left_on IS NULL`,
       [viewer.tenantId, team.id],
@@ -538,6 +540,9 @@ export const serviceTeamService = {
     if (!record) throw serviceTeamError('SERVICE_RECORD_NOT_FOUND');
     const servedOn = patch.servedOn ?? record.servedOn;
     if (patch.servedOn) await checkDate(ctx, servedOn, 'input.servedOn');
+    // as record() refuses it: no service dated after the team's disband
+    if (patch.servedOn && team.disbandedOn && servedOn > team.disbandedOn)
+      throw serviceTeamError('SERVICE_TEAM_DISBANDED', { params: { team: team.name } });
     const place = patch.place != null ? text(patch.place, '服务地点', 'input.place') : record.place;
     const beneficiary = patch.beneficiary != null ? text(patch.beneficiary, '服务对象', 'input.beneficiary') : record.beneficiary;
     const kind = patch.kind ?? record.kind;
