@@ -107,7 +107,7 @@ export class SsoUserResolver {
   })
   async ssoSubject(@Root() user: User, @Ctx() ctx: RequestContext): Promise<string | null> {
     try {
-      await ssoService.administeredUser(ctx, user.id);
+      await ssoService.homeAdministeredUser(ctx, user.id);
     } catch {
       return null;
     }

@@ -123,8 +123,8 @@ export const ssoService = {
     return saved;
   },
 
-  /** The user, if the viewer is an admin over the user's org (the admin who may change the account). */
-  async administeredUser(ctx: RequestContext, userId: string) {
+  /** The user, if the viewer is an admin over the user's home org: who reads the linked subject (a read only). */
+  async homeAdministeredUser(ctx: RequestContext, userId: string) {
     const viewer = requireUser(ctx);
     const user = await userService.getOrThrow(ctx, userId);
     const org = user.orgId ? await orgService.findById(ctx, user.orgId) : null;
@@ -135,7 +135,7 @@ export const ssoService = {
   /** Links the provider's subject to a user (an admin over the user); one subject per user, one user per subject. */
   async link(ctx: RequestContext, userId: string, subject: string) {
     const viewer = requireUser(ctx);
-    const user = await this.administeredUser(ctx, userId);
+    const user = await userService.administered(ctx, userId, () => ssoError('SSO_NOT_USER_ADMIN'));
     const provider = await providerOf(ctx.tx, viewer.tenantId);
     if (!provider) throw ssoError('SSO_NOT_CONFIGURED');
     const [taken] = await ctx.tx.query<{ user_id: string }>(
@@ -163,7 +163,7 @@ export const ssoService = {
 
   async unlink(ctx: RequestContext, userId: string) {
     const viewer = requireUser(ctx);
-    const user = await this.administeredUser(ctx, userId);
+    const user = await userService.administered(ctx, userId, () => ssoError('SSO_NOT_USER_ADMIN'));
     const removed = await ctx.tx.execute(`DELETE FROM sso_identities WHERE tenant_id = $1 AND user_id = $2`, [viewer.tenantId, user.id]);
     if (!removed) throw ssoError('SSO_IDENTITY_NOT_FOUND', 'input.userId');
     return user;

@@ -10,6 +10,11 @@ export const userError = defineErrors('user', {
     zh: '只有该组织的管理员可以管理其用户和角色（您的管理员权限可能已被撤销或停用），操作未执行',
     en: 'Only a tenant admin over this org may manage its users and roles (yours may have been revoked or disabled); nothing was changed',
   },
+  USER_ROLES_OUTSIDE_SCOPE: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '该用户在您的管理范围以外担任角色，只有管理其全部任职组织的管理员可以更改其账号，操作未执行',
+    en: 'The user holds roles outside your scope: only an admin over every org where it holds a role may change its account; nothing was changed',
+  },
   WEAK_PASSWORD: { code: ErrorCode.BAD_USER_INPUT, zh: '密码须为 {min} 至 {max} 个字符', en: 'A password has {min} to {max} characters' },
   // the same refusal the database trigger keep_root_admin() raises (core's LAST_ADMIN), met first by the service
   LAST_ADMIN: {

@@ -270,14 +270,41 @@ export const userService = {
     return true;
   },
 
-  /** A user the viewer administers (TENANT_ADMIN over its home org), for the account acts below. */
-  async administered(ctx: RequestContext, userId: string): Promise<User> {
+  /**
+   * A user whose account the viewer may change (its credentials, second factor, SSO link, enabled state): the
+   * viewer is TENANT_ADMIN over the user's home org AND over every org where the user holds a role. An account
+   * with a role outside the viewer's scope (at the root, in a sibling subtree) carries powers the viewer lacks,
+   * and a reset password, a removed factor, a linked identity or a re-enabled account would hand them over.
+   * The user's row is locked first and the orgs read after the lock: a role granted at the same moment (its
+   * insert takes a key-share lock on the row) either waits for this change or is counted by it. `notAdmin` is
+   * the caller module's refusal for a viewer who is no admin over the home org.
+   */
+  async administered(ctx: RequestContext, userId: string, notAdmin: () => Error = () => userError('NOT_USER_ADMIN')): Promise<User> {
+    return (await this.administeredWithOrg(ctx, userId, notAdmin)).user;
+  },
+
+  /** `administered`, with the user's home org as the viewer sees it. */
+  async administeredWithOrg(
+    ctx: RequestContext,
+    userId: string,
+    notAdmin: () => Error = () => userError('NOT_USER_ADMIN'),
+  ): Promise<{ user: User; org: Org }> {
     const viewer = requireUser(ctx);
     const user = await this.getOrThrow(ctx, userId);
     const org = user.orgId ? await orgService.findById(ctx, user.orgId) : null;
     if (!org) throw userError('USER_NOT_FOUND');
-    assertAdminOver(viewer, org.path);
-    return user;
+    if (!inScope(viewer, org.path, ADMIN)) throw notAdmin();
+    await ctx.tx.query<{ id: string }>(`SELECT id FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [viewer.tenantId, user.id]);
+    const orgs = await ctx.tx.query<{ path: string }>(
+      `SELECT o.path::text AS path FROM users u JOIN orgs o ON o.tenant_id = u.tenant_id AND o.id = u.org_id
+        WHERE u.tenant_id = $1 AND u.id = $2
+       UNION
+       SELECT o.path::text FROM role_assignments ra JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
+        WHERE ra.tenant_id = $1 AND ra.user_id = $2`,
+      [viewer.tenantId, user.id],
+    );
+    if (!orgs.every((o) => inScope(viewer, o.path, ADMIN))) throw userError('USER_ROLES_OUTSIDE_SCOPE', 'input.userId');
+    return { user, org };
   },
 
   async reload(ctx: RequestContext, userId: string): Promise<User> {
@@ -324,10 +351,7 @@ export const userService = {
   /** Disabling also revokes the user's refresh tokens; its access tokens die at the next request. */
   async setDisabled(ctx: RequestContext, userId: string, disabled: boolean): Promise<User> {
     const viewer = requireUser(ctx);
-    const user = await this.getOrThrow(ctx, userId);
-    const org = user.orgId ? await orgService.findById(ctx, user.orgId) : null;
-    if (!org) throw userError('USER_NOT_FOUND');
-    assertAdminOver(viewer, org.path);
+    const { user, org } = await this.administeredWithOrg(ctx, userId);
     if (disabled) {
       await lockRootAdmins(ctx, viewer.tenantId);
       await assertStillAdminOver(ctx, viewer, org.path);
