@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
 import { day } from './helpers/dates';
-import { unknownId } from './helpers/ids';
+import { globalId, unknownId } from './helpers/ids';
 import { TestServer, codes, startTestServer, tokens, firstSignIn } from './helpers/server';
 import { count } from './helpers/sql';
 import { ASSESSMENT_RULE, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
@@ -694,5 +694,86 @@ describe('ledgers, briefings, exports and imports', () => {
       body: JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }),
     });
     expect(gqlBig.status).toBe(413);
+  });
+
+  it('refuses each import row deeper than 16 levels with IMPORT_ORG_TOO_DEEP (a 1,600-row chain, nothing written); 16 levels import; createOrg and moveOrg hold the bound', async () => {
+    const HEADER = '组织名称,组织类型,单位类别,上级组织\n';
+    const chain = (prefix: string, rows: number, top: string) =>
+      HEADER + Array.from({ length: rows }, (_, i) => `${prefix}${i + 1},党委,机关,${i ? `${prefix}${i}` : top}\n`).join('');
+    const depthOf = async (id: string) => (await su.query<{ depth: number }>(`SELECT depth FROM orgs WHERE id = $1`, [id])).rows[0].depth;
+    const top = ids['市公交集团党委'];
+    const d = await depthOf(Buffer.from(top, 'base64url').toString().split(':')[1]);
+    expect(d).toBe(2);
+    const orgsBefore = await count(su, 'orgs');
+    // each row passes every other check: every org each row would put below level 16 is a problem of its row
+    const deep = chain('n', 1600, '市公交集团党委');
+    for (const path of ['/imports/orgs?dryRun=true', '/imports/orgs']) {
+      const res = await post(path, deep, 'text/csv', admin);
+      expect(res.status).toBe(400);
+      expect(res.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'IMPORT_INVALID', count: 1600 - (16 - d) });
+      const problems = res.json.errors[0].extensions.problems;
+      expect(problems[0]).toEqual({
+        path: 'row 16, 上级组织',
+        row: 16,
+        column: '上级组织',
+        reason: 'IMPORT_ORG_TOO_DEEP',
+        limit: 16,
+        parent: 'n14',
+        message: '组织层级最多 16 级：n14下不能再设下级组织',
+      });
+      expect(problems.every((p: { reason: string }) => p.reason === 'IMPORT_ORG_TOO_DEEP')).toBe(true);
+      expect(problems.at(-1)).toMatchObject({ row: 1601, parent: 'n1599' });
+    }
+    const en = await post('/imports/orgs?dryRun=true', deep, 'text/csv', admin, 'en');
+    expect(en.json.errors[0].extensions.problems[0].message).toBe('The org tree has at most 16 levels: no org can sit under n14');
+    expect(await count(su, 'orgs')).toBe(orgsBefore);
+
+    // a chain down to level 16 imports (dry run first), its deepest org at 16
+    const within = chain('m', 16 - d, '市公交集团党委');
+    const dry = await post('/imports/orgs?dryRun=true', within, 'text/csv', admin);
+    expect(dry.json).toMatchObject({ dryRun: true, rows: 14, created: 0 });
+    const applied = await post('/imports/orgs', within, 'text/csv', admin);
+    expect(applied.status).toBe(201);
+    expect(applied.json).toMatchObject({ dryRun: false, rows: 14, created: 14 });
+    expect(await count(su, 'orgs')).toBe(orgsBefore + 14);
+    const [m1, m2, m14] = (
+      await su.query<{ id: string; name: string; depth: number }>(`SELECT id, name, depth FROM orgs WHERE name = ANY($1) ORDER BY depth`, [
+        ['m1', 'm2', 'm14'],
+      ])
+    ).rows;
+    expect([m1.depth, m2.depth, m14.depth]).toEqual([3, 4, 16]);
+    // one row under the level-16 org that exists now: refused the same way
+    const below = await post('/imports/orgs', `${HEADER}m15,党支部,机关,m14\n`, 'text/csv', admin);
+    expect(below.json.errors[0].extensions.problems).toEqual([
+      expect.objectContaining({ row: 2, reason: 'IMPORT_ORG_TOO_DEEP', parent: 'm14' }),
+    ]);
+
+    // GraphQL: no org under level 16, and no move that would put the moved subtree's deepest org there
+    const gid = (id: string) => globalId('Org', id);
+    const CREATE = `mutation($p: ID!, $n: String!) { createOrg(input: { parentId: $p, name: $n, kind: COMMITTEE, category: ORGAN }) { id } }`;
+    const tooDeep = await gql(CREATE, { p: gid(m14.id), n: 'm15' }, admin);
+    expect(tooDeep.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'ORG_TOO_DEEP',
+      limit: 16,
+      field: 'input.parentId',
+    });
+    const side = await gql(CREATE, { p: gid(m1.id), n: 'm2b' }, admin);
+    expect(side.errors).toBeUndefined();
+    const MOVE = `mutation($id: ID!, $p: ID!) { moveOrg(input: { id: $id, newParentId: $p }) { depth } }`;
+    const moved = await gql(MOVE, { id: gid(m2.id), p: side.data.createOrg.id }, admin);
+    expect(moved.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'ORG_TOO_DEEP',
+      limit: 16,
+      field: 'input.newParentId',
+    });
+    expect(await depthOf(m14.id)).toBe(16);
+    // a move that keeps the deepest within 16 is made (m2's subtree one level up, under 市公交集团党委)
+    const sideways = await gql(MOVE, { id: gid(m2.id), p: top }, admin);
+    expect(sideways.errors).toBeUndefined();
+    expect(sideways.data?.moveOrg).toEqual({ depth: 3 });
+    expect(await depthOf(m14.id)).toBe(15);
+    expect(await count(su, 'orgs')).toBe(orgsBefore + 15);
   });
 });

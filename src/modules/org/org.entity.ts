@@ -24,6 +24,15 @@ registerEnumType(OrgCategory, { name: 'OrgCategory', description: '单位类别'
 /** The ltree label of an org: its uuid without dashes (PostgreSQL 15 labels allow only [A-Za-z0-9_]). */
 export const pathLabel = (id: string) => id.replace(/-/g, '');
 
+/**
+ * The deepest an org may sit: levels from the tenant's root (the root is level 1, `depth` = nlevel(path)).
+ * A real 党组织 tree has 5 levels (局党委 → 直属党委 → 党委/党总支 → 党总支/党支部 → 党支部); 16 leaves room
+ * for any reorganisation and stays far below what the tree's indexes take: each level adds a 33-character
+ * ltree label, and a path of about 80 levels no longer fits a btree entry (PostgreSQL error 54000). Held by
+ * createOrg, moveOrg (the moved subtree's deepest org) and the org import (each row, before it is indexed).
+ */
+export const MAX_ORG_DEPTH = 16;
+
 @Entity('orgs')
 @ObjectType({ implements: Node, description: '党组织：本单位组织体系中的一个党委、党总支或党支部；上级服务和督促下级' })
 export class Org {

@@ -9,6 +9,11 @@ export const orgError = defineErrors('org', {
     en: 'An org cannot move into its own subtree',
   },
   ORG_PARENT_KIND: { code: ErrorCode.BAD_USER_INPUT, zh: '{parentKind}下不能设立{kind}', en: 'A {kind} cannot sit under a {parentKind}' },
+  ORG_TOO_DEEP: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '组织层级最多 {limit} 级，此操作会超出',
+    en: 'The org tree has at most {limit} levels; this would go deeper',
+  },
   ORG_ROOT_IMMUTABLE: { code: ErrorCode.BAD_USER_INPUT, zh: '根党组织不能移动或撤销', en: 'The root org cannot be moved or archived' },
   ORG_HAS_ACTIVE_CHILDREN: {
     code: ErrorCode.CONFLICT,

@@ -7,7 +7,7 @@ import { columnsOf, hydrate } from '../../db/hydrate';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { Role } from '../../auth/roles';
-import { Org, OrgCategory, OrgKind, orgKindLabels, pathLabel } from './org.entity';
+import { MAX_ORG_DEPTH, Org, OrgCategory, OrgKind, orgKindLabels, pathLabel } from './org.entity';
 import { orgError } from './org.errors';
 import { coreError } from '../../graphql/errors';
 import { TENANT_TODAY_SQL } from '../../graphql/today';
@@ -321,6 +321,8 @@ export const orgService = {
         params: { kind: orgKindLabels[input.kind], parentKind: orgKindLabels[parent.kind] },
       });
     }
+    // the parent's path as it stands under its lock: a move waits for this request
+    assertDepth(levels(parent.path) + 1, 'input.parentId');
     const [{ today }] = await ctx.tx.query<{ today: string }>(`SELECT ${TENANT_TODAY_SQL}::text AS today`);
     const establishedOn = input.establishedOn ?? today;
     if (establishedOn > today) throw orgError('ORG_ESTABLISHED_IN_FUTURE', 'input.establishedOn');
@@ -362,6 +364,12 @@ export const orgService = {
         params: { kind: orgKindLabels[org.kind], parentKind: orgKindLabels[parent.kind] },
       });
     }
+    // the moving subtree's deepest org, read under its lock (a create under it waits for the move)
+    const [{ deepest }] = await ctx.tx.query<{ deepest: number }>(
+      `SELECT max(o.depth)::int AS deepest FROM orgs o WHERE o.tenant_id = $1 AND ${subtreeOf('o', 2)}`,
+      [viewer.tenantId, org.path],
+    );
+    assertDepth(levels(parent.path) + 1 + (deepest - levels(org.path)), 'input.newParentId');
     await uniqueAmongSiblings(org.name, () =>
       ctx.tx.execute(
         `UPDATE orgs o SET path = $3::ltree || subpath(o.path, nlevel($2::ltree) - 1),
@@ -466,6 +474,13 @@ async function lockOrg(
     await authorize(now);
   }
   return now;
+}
+
+const levels = (path: string) => path.split('.').length;
+
+/** An org, or the deepest of a moved subtree, may sit at most MAX_ORG_DEPTH levels from the root. */
+function assertDepth(depth: number, field: string): void {
+  if (depth > MAX_ORG_DEPTH) throw orgError('ORG_TOO_DEEP', { field, params: { limit: MAX_ORG_DEPTH } });
 }
 
 function assertNoCycle(org: Org, parent: Org): void {

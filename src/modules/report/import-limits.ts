@@ -20,6 +20,12 @@ export const MAX_ORG_CELLS = 50_000;
 export const MAX_USER_CELLS = 10_000;
 /** Characters of one cell's text (names have at most 200, org paths a few hundred). */
 export const MAX_CELL_LENGTH = 1000;
+/**
+ * Levels of the org tree an imported org may sit at (the root is level 1): the tree's own bound, held by
+ * createOrg and moveOrg too (see its comment in org.entity.ts: a real tree has 5 levels). Each row deeper is
+ * a problem of its row (IMPORT_ORG_TOO_DEEP), found before the row is indexed.
+ */
+export { MAX_ORG_DEPTH } from '../org/org.entity';
 /** Characters of one CSV record (a quoted field may span lines: the whole record counts). */
 export const MAX_CSV_LINE_LENGTH = 8192;
 

@@ -9,7 +9,7 @@ import { MessageParam, renderReason } from '../../graphql/messages';
 import { toGlobalId } from '../../graphql/relay';
 import { Org, OrgCategory, OrgKind, orgCategoryLabels, orgKindLabels, pathLabel } from '../org/org.entity';
 import { PASSWORD_LENGTH } from '../user/user.service';
-import { MAX_ORG_ROWS, MAX_USER_ROWS, tooManyRows } from './import-limits';
+import { MAX_ORG_DEPTH, MAX_ORG_ROWS, MAX_USER_ROWS, tooManyRows } from './import-limits';
 import { ReportReason, reportError } from './report.errors';
 import { OrgIndex, TreeNode } from './org-index';
 import { Table } from './table';
@@ -175,6 +175,7 @@ async function visibleTree(ctx: RequestContext): Promise<OrgIndex> {
       name: o.name,
       kind: o.kind,
       path: o.path,
+      depth: o.path.split('.').length,
       archived: !!o.archivedAt,
       manageable: inScope(viewer, o.path, ADMIN),
       parent: o.parentId ? (nodes.get(o.parentId) ?? null) : null,
@@ -239,7 +240,10 @@ function limitRows(table: Table, max: number) {
 
 /**
  * Checks an org table (name, kind label or code, category, parent name or path) row by row against
- * the viewer's tree and the earlier rows; names resolve through one index (O(1) per row).
+ * the viewer's tree and the earlier rows; names resolve through one index (O(1) per row). A row whose
+ * org would sit deeper than MAX_ORG_DEPTH is a problem of its row (IMPORT_ORG_TOO_DEEP), checked before
+ * the org is indexed; it is still indexed (its suffixes capped at MAX_ORG_DEPTH names), so the rows under
+ * it hear the same reason rather than an unknown parent.
  */
 export async function checkOrgs(ctx: RequestContext, table: Table, progress?: Progress): Promise<Checked<PlannedOrg>> {
   requireAdmin(ctx);
@@ -278,9 +282,10 @@ export async function checkOrgs(ctx: RequestContext, table: Table, progress?: Pr
       else bad('name', 'IMPORT_ORG_EXISTS', { name, parent: parent.name });
     }
     if (problems.length === before && kind && category && parent) {
-      const node: TreeNode = { id: null, name, kind, path: null, archived: false, manageable: true, parent, row };
+      const node: TreeNode = { id: null, name, kind, path: null, depth: parent.depth + 1, archived: false, manageable: true, parent, row };
+      if (node.depth > MAX_ORG_DEPTH) bad('parent', 'IMPORT_ORG_TOO_DEEP', { limit: MAX_ORG_DEPTH, parent: parent.name });
+      else planned.push({ row, node, parent, category });
       index.add(node);
-      planned.push({ row, node, parent, category });
     }
     await step(++done, progress);
   }
@@ -335,8 +340,18 @@ export async function applyOrgs(ctx: RequestContext, planned: PlannedOrg[], prog
     if (!parent || !inScope(viewer, parent.path, ADMIN)) return [problem(p.row, header('parent'), { reason: 'IMPORT_PARENT_NOT_ADMIN' })];
     if (parent.archived) return [problem(p.row, header('parent'), { reason: 'IMPORT_PARENT_ARCHIVED' })];
     p.parent.path = parent.path;
+    p.parent.depth = parent.path.split('.').length;
     return [];
   });
+  if (problems.length) return problems;
+  // depths again from the parents as they now stand (rows in file order: a planned parent's depth is already set)
+  for (const p of planned) {
+    p.node.depth = p.parent.depth + 1;
+    if (p.node.depth > MAX_ORG_DEPTH)
+      problems.push(
+        problem(p.row, header('parent'), { reason: 'IMPORT_ORG_TOO_DEEP', params: { limit: MAX_ORG_DEPTH, parent: p.parent.name } }),
+      );
+  }
   if (problems.length) return problems;
   const [{ today }] = await ctx.tx.query<{ today: string }>(`SELECT ${TENANT_TODAY_SQL}::text AS today`);
   for (const [i, p] of planned.entries()) {

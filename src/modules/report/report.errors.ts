@@ -109,6 +109,11 @@ export const reportError = defineErrors('report', {
     zh: '与第 {earlierRow} 行重复：{parent}下的“{name}”',
     en: 'Repeats row {earlierRow}: “{name}” under {parent}',
   },
+  IMPORT_ORG_TOO_DEEP: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '组织层级最多 {limit} 级：{parent}下不能再设下级组织',
+    en: 'The org tree has at most {limit} levels: no org can sit under {parent}',
+  },
   IMPORT_USERNAME_FORMAT: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '用户名须为 2 至 64 个字母、数字或 ._-',
