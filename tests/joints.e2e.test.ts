@@ -814,6 +814,16 @@ describe('joints between modules (issue 10)', () => {
         `mutation($input: CreateServiceTeamInput!) { createServiceTeam(input: $input) { id } }`,
         { orgId: org, name: '党员服务队' },
       ],
+      [
+        'createPeerPairing',
+        `mutation($input: CreatePeerPairingInput!) { createPeerPairing(input: $input) { id } }`,
+        { orgId: org, partnerOrgId: ids['第二车队党支部'], startsOn: day(-1), endsOn: day(90), goals: ['共建'] },
+      ],
+      [
+        'requestPeerHelp',
+        `mutation($input: RequestPeerHelpInput!) { requestPeerHelp(input: $input) { id } }`,
+        { fromOrgId: org, toOrgId: ids['第二车队党支部'], title: '请求', description: '需要兄弟支部帮助' },
+      ],
     ];
 
     it('refuses a user, a role, an evaluation, a pledge, a record, a person, a request, a code and a team on it (ORG_ARCHIVED); its public code answers as disabled', async () => {
@@ -844,7 +854,8 @@ describe('joints between modules (issue 10)', () => {
                   + (SELECT count(*) FROM evaluations WHERE org_id = $1) + (SELECT count(*) FROM commitments WHERE org_id = $1)
                   + (SELECT count(*) FROM ledger_entries WHERE org_id = $1) + (SELECT count(*) FROM pairing_persons WHERE org_id = $1)
                   + (SELECT count(*) FROM service_requests WHERE from_org_id = $1) + (SELECT count(*) FROM link_codes WHERE org_id = $1)
-                  + (SELECT count(*) FROM service_teams WHERE org_id = $1) AS n`,
+                  + (SELECT count(*) FROM service_teams WHERE org_id = $1) + (SELECT count(*) FROM peer_pairings WHERE $1 IN (org_id, partner_org_id))
+                  + (SELECT count(*) FROM peer_help_requests WHERE from_org_id = $1) AS n`,
             [Buffer.from(org, 'base64url').toString().split(':')[1]],
           )
         ).rows[0].n;

@@ -39,7 +39,7 @@ describe('the message catalogues', () => {
     expect(inSchema).toEqual([...registeredReasons().keys()].sort());
     // a reason no longer answered stays for the clients that switch on it, marked deprecated
     const deprecated = [...block.matchAll(/^\s+([A-Z][A-Z0-9_]+) @deprecated/gm)].map((m) => m[1]).sort();
-    expect(deprecated).toEqual(['EXEMPLAR_ORG_ARCHIVED', 'INNOVATION_ORG_ARCHIVED', 'SERVICE_TEAM_ORG_ARCHIVED']);
+    expect(deprecated).toEqual(['EXEMPLAR_ORG_ARCHIVED', 'INNOVATION_ORG_ARCHIVED', 'PEER_ORG_ARCHIVED', 'SERVICE_TEAM_ORG_ARCHIVED']);
     expect(deprecated).toEqual(
       [...registeredReasons()]
         .filter(([, spec]) => spec.deprecated)

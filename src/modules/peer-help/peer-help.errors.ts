@@ -15,7 +15,12 @@ export const peerHelpError = defineErrors('peer-help', {
     zh: '{org}与{partner}不是同级党组织，不能结对共建',
     en: '{org} and {partner} are not at the same level',
   },
-  PEER_ORG_ARCHIVED: { code: ErrorCode.BAD_USER_INPUT, zh: '{org}已撤销', en: '{org} is archived' },
+  PEER_ORG_ARCHIVED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '{org}已撤销',
+    en: '{org} is archived',
+    deprecated: '不再使用：已撤销的组织一律答 ORG_ARCHIVED',
+  },
   PEER_PAIRING_PERIOD_INVALID: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '结束日期不能早于开始日期，共建期至多 10 年',

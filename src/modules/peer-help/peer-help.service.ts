@@ -165,18 +165,25 @@ export const peerHelpService = {
     input: { orgId: string; partnerOrgId: string; startsOn: string; endsOn: string; goals: string[] },
   ): Promise<PeerPairing> {
     const viewer = requireUser(ctx);
-    const org = await orgService.getInScopeOrThrow(ctx, input.orgId);
-    const partner = await orgService.getInScopeOrThrow(ctx, input.partnerOrgId);
-    await this.assertMaker(ctx, [org, partner]);
-    if (org.id === partner.id) throw peerHelpError('PEER_PAIRING_SAME_ORG', 'input.partnerOrgId');
+    const seen = await orgService.getInScopeOrThrow(ctx, input.orgId);
+    const seenPartner = await orgService.getInScopeOrThrow(ctx, input.partnerOrgId);
+    await this.assertMaker(ctx, [seen, seenPartner]);
+    if (seen.id === seenPartner.id) throw peerHelpError('PEER_PAIRING_SAME_ORG', 'input.partnerOrgId');
+    // both held live (in id order) against an archive or a move until the pairing is written; their levels as they now stand
+    const maker = (o: Org) => {
+      if (!inScope(viewer, o.path, PEER_OFFICERS)) throw peerHelpError('PEER_NOT_PAIRING_MAKER');
+    };
+    const held = new Map<string, Org>();
+    for (const [o, field] of [
+      [seen, 'input.orgId'],
+      [seenPartner, 'input.partnerOrgId'],
+    ].sort(([x], [y]) => ((x as Org).id < (y as Org).id ? -1 : 1)) as [Org, string][]) {
+      held.set(o.id, await orgService.lockLive(ctx, o, maker, field));
+    }
+    const org = held.get(seen.id)!;
+    const partner = held.get(seenPartner.id)!;
     if (org.depth !== partner.depth) {
       throw peerHelpError('PEER_PAIRING_NOT_SAME_LEVEL', { field: 'input.partnerOrgId', params: { org: org.name, partner: partner.name } });
-    }
-    for (const [o, field] of [
-      [org, 'input.orgId'],
-      [partner, 'input.partnerOrgId'],
-    ] as const) {
-      if (o.archivedAt) throw peerHelpError('PEER_ORG_ARCHIVED', { field, params: { org: o.name } });
     }
     checkPeriod(input.startsOn, input.endsOn, 'input.endsOn');
     const goals = checkGoals(input.goals, 'input.goals');
@@ -366,10 +373,22 @@ export const peerHelpService = {
     input: { fromOrgId: string; toOrgId: string; title: string; description: string },
   ): Promise<PeerHelpRequest> {
     const viewer = requireUser(ctx);
-    const from = await orgService.getInScopeOrThrow(ctx, input.fromOrgId);
-    if (!inScope(viewer, from.path, PEER_OFFICERS)) throw peerHelpError('PEER_NOT_REQUESTER');
-    if (from.archivedAt) throw peerHelpError('PEER_ORG_ARCHIVED', { field: 'input.fromOrgId', params: { org: from.name } });
-    const to = input.toOrgId === from.id ? null : await orgFacts(ctx).load(input.toOrgId);
+    const from = await orgService.getLiveInScopeOrThrow(
+      ctx,
+      input.fromOrgId,
+      (o) => {
+        if (!inScope(viewer, o.path, PEER_OFFICERS)) throw peerHelpError('PEER_NOT_REQUESTER');
+      },
+      'input.fromOrgId',
+    );
+    // the org asked, held as it now stands (FOR SHARE): archived or moved away meanwhile, it is no peer
+    const [to] =
+      input.toOrgId === from.id
+        ? []
+        : await ctx.tx.query<{ id: string; parent_id: string | null; archived: boolean }>(
+            `SELECT id, parent_id, archived_at IS NOT NULL AS archived FROM orgs WHERE tenant_id = $1 AND id = $2 FOR SHARE`,
+            [viewer.tenantId, input.toOrgId],
+          );
     const pairingId = to ? await this.activePairing(ctx, from.id, to.id) : null;
     const sibling = !!to && !!from.parentId && to.parent_id === from.parentId;
     if (!to || to.archived || (!pairingId && !sibling)) throw peerHelpError('PEER_NOT_A_PEER', 'input.toOrgId');
