@@ -175,6 +175,86 @@ describe('sign-in and tokens', () => {
     });
   });
 
+  describe('one identity per request', () => {
+    const SETTINGS = `updateTenantSettings(input: { timezone: "Pacific/Kiritimati" }) { timezone }`;
+    const OTHER_SETTINGS = `updateTenantSettings(input: { timezone: "Pacific/Chatham" }) { timezone }`;
+    const zones = async () =>
+      Object.fromEntries(
+        (
+          await (
+            await server.superuser()
+          ).query<{ slug: string; zone: string | null }>(`SELECT slug, settings->>'timezone' AS zone FROM tenants`)
+        ).rows.map((r) => [r.slug, r.zone]),
+      );
+    const tenantId = async (slug: string) =>
+      (await (await server.superuser()).query<{ id: string }>(`SELECT id FROM tenants WHERE slug = $1`, [slug])).rows[0].id;
+    const answers = (res: GqlResponse) => (res.errors ?? []).map((e) => [e.path?.[0], e.extensions?.code, e.extensions?.reason]);
+
+    it('keeps a signed-in viewer in its tenant: a token naming another tenant switches nothing for later fields', async () => {
+      const admin = (await login('jtj', 'admin')).data.login.accessToken;
+      const before = await zones();
+      const szjg = await tenantId('szjg');
+      const audited = async () =>
+        (
+          await (
+            await server.superuser()
+          ).query<{ slug: string; n: number }>(
+            `SELECT t.slug, count(a.*)::int AS n FROM tenants t LEFT JOIN audit_log a ON a.tenant_id = t.id AND a.action = 'updateTenantSettings' GROUP BY t.slug`,
+          )
+        ).rows;
+      const foreign = { t: `${szjg}.00000000-0000-0000-0000-000000000000.${'A'.repeat(43)}`, s: `${szjg}.${'A'.repeat(43)}` };
+      for (const field of ['logout(input: { refreshToken: $t })', 'refreshToken(input: { refreshToken: $t }) { accessToken }']) {
+        const auditBefore = await audited();
+        const res = await server.gql(
+          `mutation($t: String!, $s: String!) { a: ${field} b: ${SETTINGS} c: signInWithSso(input: { token: $s }) { accessToken } }`,
+          foreign,
+          admin,
+        );
+        expect(res.status).toBeLessThan(500);
+        // a is refused (a non-null field: the fields after it do not run), and nothing changed anywhere
+        expect(await zones()).toEqual(before);
+        expect(answers(res)).toEqual([['a', 'FORBIDDEN', 'IDENTITY_FIXED']]);
+        expect(res.data).toBeNull();
+        expect(await audited()).toEqual(auditBefore);
+      }
+      // alone, too: the viewer's transaction never moves to the token's tenant
+      const alone = await server.gql(`mutation($t: String!) { logout(input: { refreshToken: $t }) }`, foreign, admin);
+      expect(answers(alone)).toEqual([['logout', 'FORBIDDEN', 'IDENTITY_FIXED']]);
+      // nor does a field after another: the viewer's own settings change, in its own tenant, audited there
+      const auditBefore = await audited();
+      const after = await server.gql(
+        `mutation($s: String!) { b: ${SETTINGS} c: signInWithSso(input: { token: $s }) { accessToken } }`,
+        foreign,
+        admin,
+      );
+      expect(answers(after)).toEqual([['c', 'FORBIDDEN', 'IDENTITY_FIXED']]);
+      expect(await zones()).toEqual({ ...before, jtj: 'Pacific/Kiritimati' });
+      expect(await audited()).toEqual(auditBefore.map((r) => (r.slug === 'jtj' ? { ...r, n: r.n + 1 } : r)));
+      await server.gql(`mutation { updateTenantSettings(input: { timezone: "Asia/Shanghai" }) { timezone } }`, {}, admin);
+    });
+
+    it('lets a sign-in by token be the only field of its document, so its identity reaches no other field', async () => {
+      const before = await zones();
+      const session = (await login('szjg', 'admin')).data.login;
+      const res = await server.gql(
+        `mutation($t: String!) { a: refreshToken(input: { refreshToken: $t }) { accessToken } b: ${OTHER_SETTINGS} }`,
+        {
+          t: session.refreshToken,
+        },
+      );
+      expect(res.status).toBeLessThan(500);
+      expect(await zones()).toEqual(before);
+      expect(answers(res)).toEqual([['a', 'BAD_USER_INPUT', 'SIGN_IN_ALONE']]);
+      const out = await server.gql(`mutation($t: String!) { a: logout(input: { refreshToken: $t }) b: ${OTHER_SETTINGS} }`, {
+        t: session.refreshToken,
+      });
+      expect(answers(out)[0]).toEqual(['a', 'BAD_USER_INPUT', 'SIGN_IN_ALONE']);
+      expect(await zones()).toEqual(before);
+      // refused before it touched anything: the token still works, alone
+      expect((await server.gql(REFRESH, { t: session.refreshToken })).errors).toBeUndefined();
+    });
+  });
+
   it('stores refresh tokens hashed and passwords with scrypt', async () => {
     const token = (await login('jtj', 'inspector')).data.login.refreshToken as string;
     const su = await server.superuser();

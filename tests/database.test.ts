@@ -537,6 +537,24 @@ describe('row-level security', () => {
       expect((await rows()).map((r) => r.label)).toEqual(['deferred', 'savepoint released', 'with parameters']);
     });
 
+    it('keeps what was deferred before a refused savepoint whose field changed the identity (which sent it), under its identity', async () => {
+      await withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+        tx.defer(probe, ['deferred before a switch', ...values]);
+        await expect(
+          tx.inSavepoint(async () => {
+            await tx.setIdentity({ tenantId: tenants[1].id });
+            tx.defer(probe, ['deferred after the switch', ...values]);
+            throw new Error('field refused');
+          }),
+        ).rejects.toThrow('field refused');
+        expect(tx.identityTenantId).toBe(tenants[0].id);
+        expect(await tx.query(`SELECT app_tenant_id() AS t`)).toEqual([{ t: tenants[0].id }]);
+      });
+      const labels = (await rows()).map((r) => r.label);
+      expect(labels).toContain('deferred before a switch');
+      expect(labels).not.toContain('deferred after the switch');
+    });
+
     it('tells a transaction that only read from one that may have written (a read’s response does not wait for COMMIT)', async () => {
       const judged = async (work: (tx: RequestTransaction) => Promise<unknown>) =>
         withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {

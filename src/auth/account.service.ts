@@ -241,7 +241,7 @@ export const accountService = {
   ): Promise<{ claims: ChallengeClaims; state: AccountState }> {
     const claims = verifyChallengeToken(ctx.config, token);
     if (!claims || !stages.includes(claims.stage)) throw challengeInvalid();
-    await ctx.tx.setIdentity({ tenantId: claims.tid, platform: false });
+    await ctx.tx.setIdentity({ tenantId: claims.tid, platform: false }, { signIn: true });
     await ctx.tx.begin();
     const state = await accountState(ctx, claims.tid, claims.sub, true);
     if (!state || state.disabled || state.locked || state.sessionEpoch !== claims.gen) throw challengeInvalid();

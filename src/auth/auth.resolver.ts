@@ -111,6 +111,7 @@ export async function payload(ctx: RequestContext, session: Session): Promise<Au
       : null;
   if (!claims) throw new Error('A session names neither an operator nor a user');
   await loadViewer(ctx, claims);
+  ctx.tx.pin(); // signed in: the rest of the request keeps this identity
   const viewer = viewerOf(ctx);
   if (!viewer) throw new Error('The viewer of a new session was not loaded');
   return { ...common, accessToken: session.accessToken, refreshToken: session.refreshToken, expiresAt: session.expiresAt, viewer };

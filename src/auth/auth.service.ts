@@ -128,7 +128,7 @@ export const authService = {
       await derivePasswordHash(input.password, paramsOf(await dummyHash(ctx.config.passwordScryptCost)));
       throw invalidCredentials();
     }
-    await ctx.tx.setIdentity({ tenantId: tenant.id, platform: false });
+    await ctx.tx.setIdentity({ tenantId: tenant.id, platform: false }, { signIn: true });
     const user = await checkPassword(ctx, 'user', tenant.id, input.username, input.password);
     const admitted = await accountService.passwordChecked(ctx, tenant.id, input.username, user?.id ?? null);
     if (!admitted) {
@@ -141,7 +141,7 @@ export const authService = {
   },
 
   async loginOperator(ctx: RequestContext, input: { username: string; password: string }): Promise<Session> {
-    await ctx.tx.setIdentity({ platform: true, tenantId: null });
+    await ctx.tx.setIdentity({ platform: true, tenantId: null }, { signIn: true });
     const operator = await checkPassword(ctx, 'operator', null, input.username, input.password);
     if (!operator || operator.disabled) throw invalidCredentials();
     await forgiveSignIn(ctx, '', input.username);
@@ -161,11 +161,14 @@ export const authService = {
   /**
    * Rotation: each refresh token works once and is replaced by a new one of the same family. A token
    * presented again after its rotation means it was stolen or replayed: the whole family is revoked.
+   * The user's row is held FOR SHARE (locked before the token's, the order revokeAllForUser takes them
+   * in) until the replacement commits: a revocation of all the user's tokens waits for it and then
+   * sees the replacement, or runs first and this refresh reads its token revoked.
    */
   async refresh(ctx: RequestContext, token: string): Promise<Session> {
     const parsed = parseRefreshToken(token);
     if (!parsed) throw invalidRefresh();
-    await ctx.tx.setIdentity({ tenantId: parsed.tenantId, platform: false });
+    await ctx.tx.setIdentity({ tenantId: parsed.tenantId, platform: false }, { signIn: true });
     await ctx.tx.begin();
     // idle: each rotation issues a new token, so a token older than the idle period went unused that long
     const [row] = await ctx.tx.query<{
@@ -187,7 +190,7 @@ export const authService = {
                 AS password_expired
          FROM refresh_tokens rt JOIN users u ON u.tenant_id = rt.tenant_id AND u.id = rt.user_id
          LEFT JOIN account_policies p ON p.tenant_id = rt.tenant_id
-        WHERE rt.tenant_id = $1 AND rt.id = $2 FOR UPDATE OF rt`,
+        WHERE rt.tenant_id = $1 AND rt.id = $2 FOR SHARE OF u FOR UPDATE OF rt`,
       [parsed.tenantId, parsed.id, DEFAULT_POLICY.sessionIdleMinutes, DEFAULT_POLICY.maxAgeDays],
     );
     if (!row || row.token_hash !== sha256(parsed.secret)) throw invalidRefresh();
@@ -218,7 +221,7 @@ export const authService = {
   async logout(ctx: RequestContext, token: string): Promise<boolean> {
     const parsed = parseRefreshToken(token);
     if (!parsed) return true;
-    await ctx.tx.setIdentity({ tenantId: parsed.tenantId, platform: false });
+    await ctx.tx.setIdentity({ tenantId: parsed.tenantId, platform: false }, { signIn: true });
     await ctx.tx.begin();
     const [row] = await ctx.tx.query<{ family_id: string; token_hash: string }>(
       `SELECT family_id, token_hash FROM refresh_tokens WHERE tenant_id = $1 AND id = $2`,
@@ -235,7 +238,13 @@ export const authService = {
     ]);
   },
 
+  /**
+   * Every refresh token of the user. The user's row is locked first, in a statement of its own: a refresh
+   * holds it FOR SHARE until its replacement token commits, and the UPDATE's snapshot, taken after the
+   * lock, sees that token (one statement would have read the tokens as they were before the wait).
+   */
   async revokeAllForUser(ctx: RequestContext, tenantId: string, userId: string): Promise<void> {
+    await ctx.tx.query(`SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, [tenantId, userId]);
     await ctx.tx.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL`, [
       tenantId,
       userId,

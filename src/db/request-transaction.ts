@@ -3,6 +3,7 @@ import { Kept } from './kept';
 import { oneAtATime } from './one-at-a-time';
 import { sideChannel } from './side-channel';
 import { executeAs, forgetPrepared, recordPrepared } from './prepared-statements';
+import { coreError } from '../graphql/errors';
 
 /** The pg client under TypeORM's query runner: a simple-protocol string of several statements answers one result each. */
 interface PgClient {
@@ -53,6 +54,8 @@ export class RequestTransaction {
   private rollbackOnly = false;
   private tenantId: string | null = null;
   private platform = false;
+  /** The identity is a signed-in viewer's (pin): it never changes again. */
+  private pinned = false;
   /** Statements nobody waits on (defer), sent in the round trip of COMMIT. */
   private deferred: string[] = [];
   /** Writes held back (hold): sent before the next statement, or else with COMMIT, ahead of the deferred ones. */
@@ -228,17 +231,50 @@ export class RequestTransaction {
     return firstRows;
   }
 
-  /** Scopes the rest of the transaction to a tenant (sign-in learns the tenant mid-request). */
-  async setIdentity(identity: { tenantId?: string | null; platform?: boolean }): Promise<void> {
+  /**
+   * Scopes the rest of the transaction to a tenant (sign-in learns the tenant mid-request). `signIn`: the
+   * identity comes from what the request presents (a password, a refresh, challenge or SSO token).
+   *
+   * Two refusals keep one request one identity. Once a viewer is signed in (pin), its identity never
+   * changes: a token naming another tenant would otherwise run the viewer's later fields, checked
+   * against the viewer's roles, on that tenant's rows (IDENTITY_FIXED); only a platform operator's
+   * transaction may scope itself to a tenant with the platform flag kept (provisioning one). And a
+   * sign-in is refused beside other root fields of its mutation (SIGN_IN_ALONE) rather than scoped to
+   * its field and restored: the identity it learns comes with a viewer (ctx.viewer) that a later field
+   * would act as, and a restore would leave that viewer beside another transaction identity. Refused
+   * before anything is sent, so the field's savepoint has nothing of it to undo.
+   */
+  async setIdentity(
+    identity: { tenantId?: string | null; platform?: boolean },
+    { signIn = false }: { signIn?: boolean } = {},
+  ): Promise<void> {
+    const tenantId = identity.tenantId === undefined ? this.tenantId : identity.tenantId;
+    const platform = identity.platform ?? this.platform;
+    const changes = tenantId !== this.tenantId || platform !== this.platform;
+    if (changes && this.pinned && !(this.platform && platform)) throw coreError('IDENTITY_FIXED');
+    if (signIn && this.savepointDepth) throw coreError('SIGN_IN_ALONE');
     // deferred statements run under the identity they were written under
     await this.flushDeferred();
-    if (identity.tenantId !== undefined) this.tenantId = identity.tenantId;
-    if (identity.platform !== undefined) this.platform = identity.platform;
+    this.tenantId = tenantId;
+    this.platform = platform;
     this.ahead.clear();
     if (this.runner) {
       this.readsAfter = null; // read under another identity than the opening's: never learned
       await this.runner.query(this.settingsSql());
     }
+  }
+
+  /**
+   * The identity is now a signed-in viewer's (a request's bearer token, a sign-in's answer): setIdentity
+   * refuses to change it, and loadViewer to load another viewer, for the rest of the request. Seeds and
+   * jobs that act as several users in turn never pin.
+   */
+  pin(): void {
+    this.pinned = true;
+  }
+
+  get identityPinned(): boolean {
+    return this.pinned;
   }
 
   /**
@@ -379,8 +415,12 @@ export class RequestTransaction {
     if (!runner) throw new Error('Request transaction used before it was opened');
     const name = `sp_${++this.savepoints}`;
     await runner.query(`SAVEPOINT ${name}`);
-    const deferredBefore = this.deferred.length;
+    // The array itself, not only its length: a change of identity in the field flushes it (sends its statements
+    // inside this savepoint, whose rollback undoes them) and starts a new one, so a refusal puts this one back.
+    const deferred = this.deferred;
+    const deferredBefore = deferred.length;
     const committedBefore = this.committed.length;
+    const identity = { tenantId: this.tenantId, platform: this.platform };
     this.savepointDepth++;
     try {
       const result = await work();
@@ -390,8 +430,12 @@ export class RequestTransaction {
       this.savepointDepth--;
       return result;
     } catch (error) {
-      this.deferred.length = deferredBefore;
+      deferred.length = deferredBefore;
+      this.deferred = deferred;
       this.committed.length = committedBefore;
+      // ROLLBACK TO SAVEPOINT restores the settings an identity change in the field made: so does the transaction
+      this.tenantId = identity.tenantId;
+      this.platform = identity.platform;
       this.held = []; // SAVEPOINT sent what was held before it
       this.savepointDepth--;
       // The work may have ended the transaction itself (to keep a revocation); then there is nothing to undo.

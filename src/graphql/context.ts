@@ -77,6 +77,7 @@ export async function authenticate(ctx: RequestContext, authorization: string | 
   const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim());
   if (!match) throw unauthenticated('AUTH_HEADER_MALFORMED');
   await loadViewer(ctx, verifyAccessToken(ctx.config, match[1]), ahead);
+  ctx.tx.pin();
 }
 
 /**
@@ -90,6 +91,15 @@ export type ReadAheadPlan = (tx: RequestTransaction, tenantId: string, userId: s
  * same round trip, under the token's tenant; its rows reach nobody unless the request asks for them.
  */
 export async function loadViewer(ctx: RequestContext, claims: AccessClaims, ahead?: ReadAheadPlan): Promise<void> {
+  // a request signed in stays its viewer's: a sign-in field for someone else is refused (setIdentity, pin)
+  const was = ctx.tx.identityPinned ? ctx.viewer : null;
+  if (
+    was &&
+    (was.kind === 'operator'
+      ? claims.kind !== 'operator' || claims.sub !== was.operatorId
+      : claims.sub !== was.userId || claims.tid !== was.tenantId)
+  )
+    throw coreError('IDENTITY_FIXED');
   if (claims.kind === 'operator') {
     await ctx.tx.setIdentity({ platform: true, tenantId: null });
     await ctx.tx.begin();

@@ -117,6 +117,16 @@ export const coreError = defineErrors('core', {
     zh: 'Authorization 请求头格式不正确（应为 Bearer 令牌）',
     en: 'Malformed Authorization header',
   },
+  IDENTITY_FIXED: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '本次请求已以当前登录者的身份进行，不能在其中改用其他单位或用户的身份',
+    en: 'A signed-in request keeps its identity; it cannot switch to another tenant or user',
+  },
+  SIGN_IN_ALONE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '登录、刷新令牌和退出须单独提交，不能与其他字段放在同一请求中',
+    en: 'Sign-in, token refresh and logout must be the only field of their request',
+  },
   TENANT_USER_REQUIRED: { code: ErrorCode.FORBIDDEN, zh: '此操作需要以本单位用户身份登录', en: 'Tenant data needs a tenant user' },
   OPERATOR_REQUIRED: { code: ErrorCode.FORBIDDEN, zh: '此操作需要平台运维人员登录', en: 'Platform operator sign-in required' },
   FORBIDDEN: { code: ErrorCode.FORBIDDEN, zh: '您没有执行此操作的权限', en: 'Not allowed' },

@@ -696,4 +696,30 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
       expect(of(a) === raw(b) && of(b) === raw(a)).toBe(false);
     }
   }, 60_000);
+
+  it('ends every session at sign-out everywhere, even refreshes racing it: no refresh token of before or during it still works', async () => {
+    const LOGIN = `mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken } }`;
+    const REFRESH = `mutation($t: String!) { refreshToken(input: { refreshToken: $t }) { accessToken refreshToken } }`;
+    const signIn = async () =>
+      (await gql(LOGIN, { i: { tenant: 'jtj', username: 'deputy', password: 'demo' } })).data.login as {
+        accessToken: string;
+        refreshToken: string;
+      };
+    const sessions: { accessToken: string; refreshToken: string }[] = [];
+    for (let i = 0; i < CONCURRENCY; i++) sessions.push(await signIn());
+    const middle = CONCURRENCY / 2;
+    const answers = await burst((i) =>
+      i === middle ? gql(`mutation { signOutEverywhere }`, {}, sessions[i].accessToken) : gql(REFRESH, { t: sessions[i].refreshToken }),
+    );
+    const { ok } = tally(answers, ['UNAUTHENTICATED']);
+    expect(answers[middle].data).toEqual({ signOutEverywhere: true });
+    // the tokens issued during the race first: presenting a used one would revoke their family and hide a survivor
+    const issued = ok.flatMap((r) => (r.data.refreshToken ? [r.data.refreshToken as { accessToken: string; refreshToken: string }] : []));
+    for (const s of [...issued, ...sessions]) {
+      const again = await gql(REFRESH, { t: s.refreshToken });
+      expect(again.errors?.map((e) => e.extensions?.reason)).toEqual(['INVALID_REFRESH_TOKEN']);
+      expect(again.status).toBeLessThan(500);
+      expect((await gql(`{ viewer { username } }`, {}, s.accessToken)).errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    }
+  }, 60_000);
 });

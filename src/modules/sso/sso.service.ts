@@ -339,7 +339,7 @@ export const ssoService = {
     const match = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!match || !UUID.test(match[1])) throw ssoError('SSO_CODE_INVALID');
     const [, tenantId, secret] = match;
-    await ctx.tx.setIdentity({ tenantId, platform: false });
+    await ctx.tx.setIdentity({ tenantId, platform: false }, { signIn: true });
     await ctx.tx.begin();
     const [row] = await ctx.tx.query<{ user_id: string; disabled: boolean }>(
       `WITH used AS (UPDATE sso_codes c SET used_at = now() FROM users u
