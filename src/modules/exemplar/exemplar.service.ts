@@ -1,4 +1,5 @@
 import { holdsRoleAtRoot, inScope, underAnySql } from '../../auth/scope';
+import { lockForUpdate } from '../../db/lock-for-update';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
@@ -258,19 +259,17 @@ export const exemplarService = {
    */
   async name(ctx: RequestContext, id: string, note: string): Promise<Exemplar> {
     const viewer = requireUser(ctx);
-    const exemplar = await this.tenantStep(ctx, id);
-    const kind = await exemplarKindService.getByCode(ctx, exemplar.kind);
+    const seen = await this.tenantStep(ctx, id);
+    const kind = await exemplarKindService.getByCode(ctx, seen.kind);
     const labels = { kind: kind.code, kindLabel: kind.name };
     const from = kind.needsPublicNotice ? [ExemplarState.PUBLIC_NOTICE] : [ExemplarState.UNDER_REVIEW, ExemplarState.PUBLIC_NOTICE];
+    await lockLimit(ctx, seen.year, seen.kind, seen.category);
+    // its state and notice as they stand under the lock: a notice started meanwhile is judged as a notice
+    const exemplar = (await lockForUpdate(ctx.tx, Exemplar, viewer.tenantId, seen.id)) ?? seen;
     if (exemplar.state === ExemplarState.UNDER_REVIEW && kind.needsPublicNotice) {
       throw exemplarError('EXEMPLAR_NOTICE_REQUIRED', { params: labels });
     }
     if (!from.includes(exemplar.state)) throw wrongState(exemplar.state);
-    await lockLimit(ctx, exemplar.year, exemplar.kind, exemplar.category);
-    await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM exemplars WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
-      viewer.tenantId,
-      exemplar.id,
-    ]);
     const today = await tenantToday(ctx);
     if (exemplar.state === ExemplarState.PUBLIC_NOTICE) {
       if (!exemplar.noticeEndsOn || exemplar.noticeEndsOn >= today) {
