@@ -196,8 +196,10 @@ export async function startApp(
       bindRequest(ctx, request);
       ctx.userAgent = request.headers['user-agent'];
       try {
-        await authenticate(ctx, request.headers.authorization, readAheadOf(request.body));
-        if (ctx.viewer?.kind === 'user') await limiter.consume(ctx.viewer);
+        // the request limit on the verified token's user and tenant, before the opening round trip and what it reads ahead
+        await authenticate(ctx, request.headers.authorization, readAheadOf(request.body), async (claims) => {
+          if (claims.kind !== 'operator' && claims.tid) await limiter.consume({ tenantId: claims.tid, userId: claims.sub });
+        });
       } catch (error) {
         await ctx.tx.finish(false).catch(() => undefined);
         const known = toAppError(error);

@@ -70,13 +70,21 @@ export function createRequestContext(config: Config, dataSource: DataSource, ip:
 
 /**
  * Resolves the bearer token to a viewer inside the request's transaction, so that a disabled or
- * deleted user's still-valid token is refused on its next request.
+ * deleted user's still-valid token is refused on its next request. `admit` runs on the verified claims
+ * before anything is sent to the database (the request limit: a user over it reads nothing, nothing ahead).
  */
-export async function authenticate(ctx: RequestContext, authorization: string | undefined, ahead?: ReadAheadPlan): Promise<void> {
+export async function authenticate(
+  ctx: RequestContext,
+  authorization: string | undefined,
+  ahead?: ReadAheadPlan,
+  admit?: (claims: AccessClaims) => Promise<void>,
+): Promise<void> {
   if (!authorization) return;
   const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim());
   if (!match) throw unauthenticated('AUTH_HEADER_MALFORMED');
-  await loadViewer(ctx, verifyAccessToken(ctx.config, match[1]), ahead);
+  const claims = verifyAccessToken(ctx.config, match[1]);
+  await admit?.(claims);
+  await loadViewer(ctx, claims, ahead);
   ctx.tx.pin();
 }
 

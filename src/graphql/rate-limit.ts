@@ -53,7 +53,7 @@ export class RequestLimiter {
   }
 
   /** Throws RATE_LIMITED with a retry hint when the user or its tenant is over its limit. */
-  consume(viewer: UserViewer): Promise<void> {
+  consume(viewer: Pick<UserViewer, 'tenantId' | 'userId'>): Promise<void> {
     const { rateLimitUserPerMinute: perUser, rateLimitTenantPerMinute: perTenant } = this.config;
     return this.hit([
       { key: `t:${viewer.tenantId}`, limit: perTenant, reason: 'TENANT_RATE_LIMITED' },

@@ -1,4 +1,4 @@
-import { TestServer, codes, startTestServer } from '../helpers/server';
+import { TestServer, codes, lockWaiters, startTestServer } from '../helpers/server';
 
 const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { accessToken } }`;
 
@@ -120,6 +120,30 @@ describe('rate limits', () => {
       expect(second[2].errors![0].extensions!.reason).toBe('TENANT_RATE_LIMITED');
       expect((await ask(other)).data.viewer.username).toBe('admin');
     } finally {
+      await fresh.close();
+    }
+  });
+
+  it('refuses a user over its limit before its request sends anything to the database (no opening, nothing read ahead)', async () => {
+    const fresh = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '2', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
+    const locker = await fresh.superuser({ own: true });
+    try {
+      const admin = await fresh.token('jtj', 'admin');
+      const ask = () => fresh.gql(`query($id: ID!) { org(id: $id) { name } }`, { id: org }, admin);
+      const org = (await fresh.gql(`{ orgs(first: 1) { nodes { id } } }`, {}, admin)).data.orgs.nodes[0].id;
+      expect((await ask()).data.org.name).toEqual(expect.any(String));
+      // every read of the org tree now waits: a request that opened its transaction (the viewer's load, the org read ahead) would
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE orgs IN ACCESS EXCLUSIVE MODE');
+      const limited = ask();
+      const su = await fresh.superuser();
+      expect(await lockWaiters(su, 1)).toBe(0);
+      const answer = await limited;
+      expect(answer.status).toBe(429);
+      expect(answer.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'USER_RATE_LIMITED' });
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
       await fresh.close();
     }
   });
