@@ -1,4 +1,4 @@
-import { GqlResponse, TestServer, codes, firstSignIn, startTestServer, tokens } from './helpers/server';
+import { GqlResponse, TestServer, codes, firstSignIn, lockWaiters, startTestServer, tokens } from './helpers/server';
 import { day } from './helpers/dates';
 import { SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
@@ -28,6 +28,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
   let sheetId: string;
   let year2013: string;
   let race: string;
+  let startRace: string;
   let year2014: string;
   const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
   const RENAME = [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }];
@@ -102,6 +103,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
       ).data.createCampaign.id;
     year2013 = await campaignOn('2013年创建活动', v1, '2013-05-05');
     race = await campaignOn('并发保存与升级', v1, '2013-05-05');
+    startRace = await campaignOn('开始与升级同时', v1, '2013-05-05');
     const y13 = await evaluate(
       server,
       t.supervisor,
@@ -356,6 +358,46 @@ describe('a campaign moves to a new framework version through a criterion mappin
     const late = await gql(SAVE, { input: { evaluationId: id, expectedVersion: current, scores: scoresFor(crit) } }, t.supervisor);
     expect(late.status).toBeLessThan(500);
     expect(late.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('holds the campaign while it plans: an evaluation being started meanwhile is planned and moved, no score left on the old version', async () => {
+    const crit = await criteriaOf(server, t.supervisor, v1);
+    const held = startRace;
+    const raw = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
+    // a start in progress: its evaluation and a score of the old version's Q1.1, not yet committed
+    const starter = await server.superuser({ own: true });
+    await starter.query('BEGIN');
+    const [{ id: evaluation }] = (
+      await starter.query<{ id: string }>(
+        `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, created_by)
+         SELECT c.tenant_id, c.id, $2, 'SUPERIOR', (SELECT id FROM users WHERE tenant_id = c.tenant_id AND username = 'supervisor')
+           FROM campaigns c WHERE c.id = $1 RETURNING id`,
+        [raw(held), raw(ids['第一车队党支部'])],
+      )
+    ).rows;
+    await starter.query(
+      `INSERT INTO evaluation_scores (tenant_id, evaluation_id, criterion_id, value) SELECT tenant_id, id, $2, 3 FROM evaluations WHERE id = $1`,
+      [evaluation, raw(crit.find((c) => c.code === 'Q1.1')!.id)],
+    );
+    const su = await server.superuser();
+    try {
+      const upgrading = gql(UPGRADE, { input: { campaignId: held, toVersionId: v2, mapping: RENAME } }, t.admin);
+      expect(await lockWaiters(su, 1)).toBe(1);
+      await starter.query('COMMIT');
+      expect((await upgrading).errors).toBeUndefined();
+    } finally {
+      await starter.query('ROLLBACK').catch(() => undefined);
+      await starter.end();
+    }
+    const scores = await su.query<{ code: string; version_ok: boolean }>(
+      `SELECT c.code, c.version_id = k.version_id AS version_ok FROM evaluation_scores s
+         JOIN criteria c ON c.tenant_id = s.tenant_id AND c.id = s.criterion_id
+         JOIN evaluations e ON e.tenant_id = s.tenant_id AND e.id = s.evaluation_id
+         JOIN campaigns k ON k.tenant_id = e.tenant_id AND k.id = e.campaign_id
+        WHERE e.id = $1`,
+      [evaluation],
+    );
+    expect(scores.rows).toEqual([{ code: 'Q1.1N', version_ok: true }]);
   });
 
   it('carries a merge as the weighted share of its sources and a split as the share of its source', async () => {

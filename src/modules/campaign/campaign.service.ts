@@ -204,6 +204,17 @@ export const campaignService = {
   },
 
   /**
+   * A campaign the viewer reads (as getOrThrow), locked FOR UPDATE until the transaction ends and read again
+   * as it stands under the lock: a change of the whole campaign (its version) against writes that hold it.
+   */
+  async lockOrThrow(ctx: RequestContext, id: string): Promise<Campaign> {
+    const seen = await this.getOrThrow(ctx, id);
+    await ctx.tx.query(`SELECT 1 AS one FROM campaigns WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [seen.tenantId, seen.id]);
+    ctx.forget('campaign.byId');
+    return this.getOrThrow(ctx, id);
+  },
+
+  /**
    * Campaigns the viewer takes part in or oversees (its scope org visible), filtered and in the order
    * asked for (the latest start first by default).
    */

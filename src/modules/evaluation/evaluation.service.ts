@@ -475,19 +475,26 @@ export const evaluationService = {
    * and, where the campaign runs a framework adopted from a superior, the result under the superior's.
    */
   async storeResult(ctx: RequestContext, campaign: Campaign, orgId: string): Promise<void> {
-    const rule = await ruleOf(ctx, campaign);
     // One writer of an org's result at a time: two acceptances of its different kinds at once each read
     // the accepted evaluations after the other's commit (READ COMMITTED: the next statement's snapshot),
     // so the later write combines both instead of overwriting the first with its own kind alone.
     await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
       `campaign-result:${campaign.tenantId}:${campaign.id}:${orgId}`,
     ]);
-    const accepted = await ctx.tx.query<{ id: string; kind: EvaluationKind; total: number; veto: boolean }>(
-      `SELECT DISTINCT ON (kind) id, kind, total::float8 AS total, veto FROM evaluations
-        WHERE tenant_id = $1 AND campaign_id = $2 AND org_id = $3 AND state = 'ACCEPTED'
-        ORDER BY kind, reviewed_at DESC`,
+    // with them, the version the campaign runs now: an upgrade that committed while this request waited (on
+    // the evaluation it bumped) moved it, and the campaign read before that names the old one
+    const rows = await ctx.tx.query<{ version_id: string; id: string | null; kind: EvaluationKind; total: number; veto: boolean }>(
+      `SELECT k.version_id, a.id, a.kind, a.total, a.veto
+         FROM campaigns k
+         LEFT JOIN LATERAL (SELECT DISTINCT ON (kind) id, kind, total::float8 AS total, veto FROM evaluations
+                             WHERE tenant_id = k.tenant_id AND campaign_id = k.id AND org_id = $3 AND state = 'ACCEPTED'
+                             ORDER BY kind, reviewed_at DESC) a ON true
+        WHERE k.tenant_id = $1 AND k.id = $2`,
       [campaign.tenantId, campaign.id, orgId],
     );
+    const versionId = rows[0]?.version_id ?? campaign.versionId;
+    const rule = await ruleOf(ctx, versionId === campaign.versionId ? campaign : { ...campaign, versionId });
+    const accepted = rows.filter((r): r is typeof r & { id: string } => r.id !== null);
     const result = combineKinds(rule, accepted);
     const superior = superiorScorer && accepted.length ? await superiorScorer(ctx, campaign, accepted) : null;
     await ctx.tx.execute(

@@ -186,10 +186,14 @@ export const versionUpgradeService = {
    * writing: every evaluation's figures before and after (a finalized inspection's sheet kept as it is),
    * and every problem of the mapping. Refused, before anything is read, to all but a root admin.
    */
-  async plan(ctx: RequestContext, input: UpgradeInput): Promise<{ plan: UpgradePlan; problems: Problem[] }> {
+  async plan(ctx: RequestContext, input: UpgradeInput, hold = false): Promise<{ plan: UpgradePlan; problems: Problem[] }> {
     const viewer = requireUser(ctx);
     if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw evaluationError('NOT_UPGRADE_ADMIN');
-    const campaign = await campaignService.getOrThrow(ctx, input.campaignId);
+    // applying holds the campaign before the plan reads: an evaluation being started (its insert holds the
+    // campaign FOR KEY SHARE) commits first and is planned, and a start after waits and begins on the new version
+    const campaign = hold
+      ? await campaignService.lockOrThrow(ctx, input.campaignId)
+      : await campaignService.getOrThrow(ctx, input.campaignId);
     const to = await frameworkService.getVersion(ctx, input.toVersionId);
     if (to.id === campaign.versionId) throw evaluationError('UPGRADE_SAME_VERSION', 'input.toVersionId');
     if (to.status !== VersionStatus.PUBLISHED) throw evaluationError('UPGRADE_TARGET_NOT_PUBLISHED', 'input.toVersionId');
@@ -303,7 +307,7 @@ export const versionUpgradeService = {
    */
   async apply(ctx: RequestContext, input: UpgradeInput): Promise<string> {
     const viewer = requireUser(ctx);
-    const { plan, problems } = await this.plan(ctx, input);
+    const { plan, problems } = await this.plan(ctx, input, true);
     if (problems.length)
       throw evaluationError('UPGRADE_INVALID_MAPPING', { field: 'input.mapping', params: { count: problems.length }, problems });
     const { campaign, from, to, rows, scores } = plan;
