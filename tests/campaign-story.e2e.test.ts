@@ -233,6 +233,28 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       );
       expect(codes(rule)).toEqual(['CONFLICT']);
       expect((await criteriaOf(server, admin, versionId)).map((c) => c.code)).toEqual(crit.map((c) => c.code));
+      // a rule's lists and texts are bounded, checked before anything else
+      const RULE = {
+        aggregation: 'AVERAGE',
+        totalMax: 100,
+        threshold: 1,
+        bonusCap: 0,
+        vetoGrade: 'A',
+        kindWeights: [{ kind: 'SELF', weight: 1 }],
+        requiredKinds: ['SELF'],
+        discrepancyMargin: 0.1,
+      };
+      for (const grades of [
+        Array.from({ length: 21 }, (_, i) => ({ code: `G${i}`, label: `第${i}等`, min: 100 - i })),
+        [{ code: 'A', label: '等'.repeat(41), min: 0 }],
+      ]) {
+        const oversized = await gql(
+          `mutation($v: ID!, $r: PassRuleInput!) { updatePassRule(input: { versionId: $v, rule: $r }) { id } }`,
+          { v: versionId, r: { ...RULE, grades } },
+          admin,
+        );
+        expect(oversized.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: expect.stringContaining('grades') });
+      }
 
       const draft = await gql(
         `mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { number status criteria { code } } }`,

@@ -1,4 +1,4 @@
-import { IsOptional, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsOptional, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import {
   Arg,
   Args,
@@ -70,7 +70,7 @@ class VersionRefInput {
 @InputType({ description: '修改草稿版本的达标规则' })
 class UpdatePassRuleInput {
   @Field(() => ID, { description: '草稿版本' }) versionId: string;
-  @Field(() => PassRuleInput, { description: '新的达标规则（整体替换）' }) rule: PassRuleInput;
+  @Field(() => PassRuleInput, { description: '新的达标规则（整体替换）' }) @ValidateNested() rule: PassRuleInput;
 }
 
 @InputType({ description: '指标的各项内容；修改时不填的项保持不变' })

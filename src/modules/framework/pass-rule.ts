@@ -1,3 +1,4 @@
+import { ArrayMaxSize, MaxLength, ValidateNested } from 'class-validator';
 import { Field, Float, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { labelled } from '../../graphql/enum-labels';
 
@@ -54,8 +55,8 @@ registerEnumType(ScoringType, {
 @ObjectType({ description: '等次：总分不低于起点分的得此等次（优秀/良好/合格/不合格，或星级）' })
 @InputType('GradeBandInput', { description: '等次：总分不低于起点分的得此等次' })
 export class GradeBand {
-  @Field({ description: '等次代码（大写字母、数字或 _，如 EXCELLENT）' }) code: string;
-  @Field({ description: '等次名称（如 优秀、五星）' }) label: string;
+  @Field({ description: '等次代码（大写字母、数字或 _，如 EXCELLENT）' }) @MaxLength(40) code: string;
+  @Field({ description: '等次名称（如 优秀、五星）' }) @MaxLength(40) label: string;
   @Field(() => Float, { description: '起点分：总分不低于它即得此等次；须有一个等次从 0 起' }) min: number;
 }
 
@@ -95,11 +96,16 @@ export class PassRuleInput {
   @Field(() => Float, { description: '总分：全部满分时的得分，不含加分（通常 100）' }) totalMax: number;
   @Field(() => Float, { description: '达标线：总分达到它才算建成服务型党组织' }) threshold: number;
   @Field(() => Float, { description: '加分上限：加分项合计最多加的分数' }) bonusCap: number;
-  @Field(() => [GradeBand], { description: '等次，从高到低；最后一个从 0 分起' }) grades: GradeBand[];
-  @Field({ description: '否决等次：一票否决项触发时定为的等次代码' }) vetoGrade: string;
+  @Field(() => [GradeBand], { description: '等次，从高到低；最后一个从 0 分起' })
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  grades: GradeBand[];
+  @Field({ description: '否决等次：一票否决项触发时定为的等次代码' }) @MaxLength(40) vetoGrade: string;
   @Field(() => [KindWeightInput], { description: '自查、上级评议、群众评议在最终结果中的权重，之和为 1' })
+  @ArrayMaxSize(10)
   kindWeights: KindWeightInput[];
   @Field(() => [EvaluationKind], { description: '必需的考评类型：这些类型都已通过审核，组织才算“已考评”' })
+  @ArrayMaxSize(10)
   requiredKinds: EvaluationKind[];
   @Field(() => Float, { description: '差异提示线：自查与上级评议（或督导检查）同一指标得分率相差超过它时提示' })
   discrepancyMargin: number;
