@@ -629,10 +629,22 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
         .rows[0].id,
     );
 
+  /** Our own cookie as the browser holds it (one value per name and path): set by the start, cleared by the callback. */
+  let ours: string | undefined;
+  const keepOurs = (res: Response) => {
+    for (const cookie of res.headers.getSetCookie()) {
+      const [pair, ...attributes] = cookie.split(';');
+      if (!pair.startsWith('sso_browser=')) continue;
+      const value = pair.slice('sso_browser='.length);
+      ours = value && !/max-age=0\b/i.test(attributes.join(';')) ? value : undefined;
+    }
+  };
+
   /** The browser: our start route, then the provider's redirects (with its cookies) up to our callback URL, not followed. */
   async function authorize(loginHint: string, tenant = 'jtj'): Promise<string> {
     const started = await fetch(`${server.baseUrl}/sso/${tenant}/start`, { redirect: 'manual' });
     if (started.status !== 302) throw new Error(`start answered ${started.status}: ${await started.text()}`);
+    keepOurs(started);
     const first = new URL(started.headers.get('location')!);
     first.searchParams.set('login_hint', loginHint);
     const jar = new Map<string, string>();
@@ -652,9 +664,10 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
     throw new Error('too many redirects');
   }
 
-  /** Our callback: where it sends the browser back to, as the fragment's parameters. */
-  async function callback(url: string): Promise<Record<string, string>> {
-    const res = await fetch(url, { redirect: 'manual' });
+  /** Our callback (with the browser's cookie, or the one given; null: none): where it sends the browser back to, as the fragment's parameters. */
+  async function callback(url: string, cookie: string | null = ours ?? null): Promise<Record<string, string>> {
+    const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie: `sso_browser=${cookie}` } : {} });
+    keepOurs(res);
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location')!);
     expect(`${location.origin}${location.pathname}`).toBe(RETURN);
@@ -805,6 +818,28 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
     const log = await ssoLog();
     expect(log.filter((e) => e.reason === 'SSO_STATE_INVALID')).toHaveLength(2);
     expect(log.find((e) => e.reason === 'SSO_PROVIDER_FAILED')?.data.detail).toMatch(/invalid_grant|ResponseBodyError/);
+  });
+
+  it('signs in only the browser that started the request: a callback URL carried to another browser is refused (login CSRF)', async () => {
+    const codesBefore = (await su.query(`SELECT count(*)::int AS n FROM sso_codes`)).rows[0].n;
+    // the attacker starts and signs in at the provider as themselves, and stops before our callback
+    const started = await fetch(`${server.baseUrl}/sso/jtj/start`, { redirect: 'manual' });
+    const [set] = started.headers.getSetCookie().filter((c) => c.startsWith('sso_browser='));
+    expect(set.split('; ').slice(1).sort()).toEqual(['HttpOnly', 'Max-Age=600', 'Path=/sso/jtj/callback', 'SameSite=Lax']);
+    const url = await authorize('idp-secretary');
+    const attackers = ours!;
+    // the victim's browser opens that URL: without the cookie, or with another value, no code
+    expect(await callback(url, null)).toEqual({ ssoError: 'SSO_BROWSER_MISMATCH' });
+    expect(await callback(url, 'A'.repeat(43))).toEqual({ ssoError: 'SSO_BROWSER_MISMATCH' });
+    expect((await su.query(`SELECT count(*)::int AS n FROM sso_codes`)).rows[0].n).toBe(codesBefore);
+    expect((await ssoLog())[0]).toEqual(expect.objectContaining({ outcome: 'FAILURE', reason: 'SSO_BROWSER_MISMATCH', account: null }));
+    // the browser that started it signs in, and its cookie is cleared
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: `sso_browser=${attackers}` } });
+    expect(new URL(res.headers.get('location')!).hash).toMatch(/^#ssoCode=/);
+    expect(res.headers.getSetCookie()).toEqual([
+      expect.stringMatching(/^sso_browser=; Max-Age=0; Path=\/sso\/jtj\/callback; HttpOnly; SameSite=Lax$/),
+    ]);
+    expect((await su.query(`SELECT count(*)::int AS n FROM sso_codes`)).rows[0].n).toBe(codesBefore + 1);
   });
 
   it('refuses an ID token addressed to another client (wrong audience)', async () => {

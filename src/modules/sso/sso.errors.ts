@@ -45,6 +45,11 @@ export const ssoError = defineErrors('sso', {
     zh: '登录请求无效或已过期，请重新登录',
     en: 'Unknown, used or expired sign-in request',
   },
+  SSO_BROWSER_MISMATCH: {
+    code: ErrorCode.UNAUTHENTICATED,
+    zh: '该登录请求不是在此浏览器中发起的，请在此浏览器中重新登录',
+    en: 'The sign-in was not started in this browser; sign in again here',
+  },
   SSO_PROVIDER_FAILED: {
     code: ErrorCode.UNAUTHENTICATED,
     zh: '统一身份认证平台的应答未通过校验',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestTransaction, withTransaction } from '../../db/request-transaction';
 import { localeOf } from '../../graphql/messages';
@@ -17,12 +18,41 @@ function stringsOf(query: unknown): Record<string, string> {
   return out;
 }
 
+/** The cookie that binds an authorization request to the browser that started it (its value's hash is stored with the state). */
+const BROWSER_COOKIE = 'sso_browser';
+/** As long as the authorization request itself (REQUEST_TTL_SECONDS in the service). */
+const BROWSER_COOKIE_SECONDS = 600;
+
+/** The cookie's Set-Cookie header: HttpOnly, SameSite=Lax (sent on the provider's top-level redirect), only to the callback's path. */
+function browserCookie(callback: URL, value: string, maxAge: number): string {
+  return [
+    `${BROWSER_COOKIE}=${value}`,
+    `Max-Age=${maxAge}`,
+    `Path=${callback.pathname}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(callback.protocol === 'https:' ? ['Secure'] : []),
+  ].join('; ');
+}
+
+/** The browser cookie's value from the Cookie header, if it is there once and well-formed. */
+function browserCookieOf(header: string | undefined): string | undefined {
+  const values = (header ?? '')
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part.startsWith(`${BROWSER_COOKIE}=`))
+    .map((part) => part.slice(BROWSER_COOKIE.length + 1));
+  return values.length === 1 && /^[A-Za-z0-9_-]{43}$/.test(values[0]) ? values[0] : undefined;
+}
+
 /**
  * Single sign-on through the tenant's OpenID Connect provider:
  * - `GET /sso/:tenantSlug/start` stores a fresh state, nonce and PKCE verifier and redirects the browser
- *   to the provider (302).
+ *   to the provider (302), setting a cookie (`sso_browser`, ten minutes, HttpOnly, SameSite=Lax, the
+ *   callback's path only) whose random value's hash is stored with the state.
  * - `GET /sso/:tenantSlug/callback` (the redirect URI registered at the provider) takes the request out
- *   of use, exchanges the code, checks the ID token, finds the linked (or, by the matched claim, the
+ *   of use (only with the cookie of the browser that started it: SSO_BROWSER_MISMATCH otherwise, so a
+ *   callback URL of someone else's sign-in cannot sign this browser in; then the cookie is cleared), exchanges the code, checks the ID token, finds the linked (or, by the matched claim, the
  *   matching) enabled user, and redirects to the tenant's return page with a one-time code after `#`
  *   (`#ssoCode=…`, kept out of server logs and Referer headers), which the frontend exchanges with the
  *   `signInWithSso` mutation within a minute; tokens never travel in a URL. A refusal redirects with
@@ -48,8 +78,12 @@ export function registerSsoRoutes(fastify: FastifyInstance, { dataSource, limite
       try {
         await limiter.consumeAnonymous(request.ip, `sso:${tenantSlug}`);
         const tenantId = await tenantOf(tenantSlug);
-        const url = await inTenant(tenantId, (tx) => ssoService.begin(tx, tenantId));
-        return reply.header('cache-control', 'no-store').redirect(url.href, 302);
+        const browser = randomBytes(32).toString('base64url');
+        const { url, callback } = await inTenant(tenantId, (tx) => ssoService.begin(tx, tenantId, browser));
+        return reply
+          .header('cache-control', 'no-store')
+          .header('set-cookie', browserCookie(callback, browser, BROWSER_COOKIE_SECONDS))
+          .redirect(url.href, 302);
       } catch (error) {
         return sendRouteError(reply, error, localeOf(request.headers['accept-language']), '[sso]');
       }
@@ -60,13 +94,17 @@ export function registerSsoRoutes(fastify: FastifyInstance, { dataSource, limite
       const locale = localeOf(request.headers['accept-language']);
       let tenantId: string;
       let returnUrl: string;
+      let callbackUrl: URL;
       try {
         await limiter.consumeAnonymous(request.ip, `sso:${tenantSlug}`);
         tenantId = await tenantOf(tenantSlug);
-        returnUrl = (await inTenant(tenantId, (tx) => ssoService.enabledProvider(tx, tenantId))).provider.returnUrl;
+        const { provider } = await inTenant(tenantId, (tx) => ssoService.enabledProvider(tx, tenantId));
+        returnUrl = provider.returnUrl;
+        callbackUrl = new URL(provider.redirectUri);
       } catch (error) {
         return sendRouteError(reply, error, locale, '[sso]');
       }
+      const browser = browserCookieOf(request.headers.cookie);
       const query = stringsOf(request.query);
       const agent = request.headers['user-agent'];
       const audit = (outcome: AuditOutcome, account: string | null, reason: string | null, data: Record<string, unknown>) =>
@@ -83,7 +121,9 @@ export function registerSsoRoutes(fastify: FastifyInstance, { dataSource, limite
       const back = (fragment: string) => reply.header('cache-control', 'no-store').redirect(`${returnUrl.split('#')[0]}#${fragment}`, 302);
       try {
         // committed before the exchange: a replayed callback (the same state) finds nothing
-        const pending = await inTenant(tenantId, (tx) => ssoService.consumeRequest(tx, tenantId, query.state));
+        const pending = await inTenant(tenantId, (tx) => ssoService.consumeRequest(tx, tenantId, query.state, browser));
+        // the cookie served its request: cleared whatever comes next (a refused one is left, so a stray link cannot end a sign-in)
+        reply.header('set-cookie', browserCookie(callbackUrl, '', 0));
         const { subject, claims, issuer } = await inTenant(tenantId, (tx) => ssoService.exchange(tx, tenantId, query, pending));
         const { code, username } = await inTenant(tenantId, async (tx) => {
           const user = await ssoService.resolveUser(tx, tenantId, subject, claims);

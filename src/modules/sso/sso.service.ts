@@ -189,8 +189,12 @@ export const ssoService = {
     return { provider, secret: row?.secret ?? null };
   },
 
-  /** Starts an authorization request (code flow with PKCE, state and nonce) and answers the provider's URL. */
-  async begin(tx: RequestTransaction, tenantId: string): Promise<URL> {
+  /**
+   * Starts an authorization request (code flow with PKCE, state and nonce) bound to the browser that asked
+   * (`browser`: the random value of the cookie the route sets, stored as its hash), and answers the
+   * provider's URL and the registered redirect URI (where the cookie is sent back).
+   */
+  async begin(tx: RequestTransaction, tenantId: string, browser: string): Promise<{ url: URL; callback: URL }> {
     const { provider, secret } = await this.enabledProvider(tx, tenantId);
     const client = await oidc();
     const config = await clientConfiguration(tenantId, provider.updatedAt.toISOString(), {
@@ -203,11 +207,11 @@ export const ssoService = {
     const verifier = client.randomPKCECodeVerifier();
     await tx.execute(`DELETE FROM sso_requests WHERE tenant_id = $1 AND expires_at < now() - interval '1 day'`, [tenantId]);
     await tx.execute(
-      `INSERT INTO sso_requests (tenant_id, state_hash, provider_id, nonce, code_verifier, expires_at)
-       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
-      [tenantId, hash(state), provider.id, nonce, verifier, REQUEST_TTL_SECONDS],
+      `INSERT INTO sso_requests (tenant_id, state_hash, provider_id, nonce, code_verifier, expires_at, browser_hash)
+       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7)`,
+      [tenantId, hash(state), provider.id, nonce, verifier, REQUEST_TTL_SECONDS, hash(browser)],
     );
-    return client.buildAuthorizationUrl(config, {
+    const url = client.buildAuthorizationUrl(config, {
       redirect_uri: provider.redirectUri,
       scope: SCOPE,
       state,
@@ -215,21 +219,34 @@ export const ssoService = {
       code_challenge: await client.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
     });
+    return { url, callback: new URL(provider.redirectUri) };
   },
 
   /**
    * Takes the authorization request named by `state` out of use (committed by the caller before the code
-   * is exchanged, so a replayed callback finds nothing), or refuses.
+   * is exchanged, so a replayed callback finds nothing), or refuses. Only the browser that started it (its
+   * cookie's value, `browser`) may: a callback URL carried to another browser (login CSRF: someone else's
+   * sign-in at the provider) is refused with SSO_BROWSER_MISMATCH and leaves the request as it was.
    */
-  async consumeRequest(tx: RequestTransaction, tenantId: string, state: unknown): Promise<{ nonce: string; verifier: string }> {
+  async consumeRequest(
+    tx: RequestTransaction,
+    tenantId: string,
+    state: unknown,
+    browser: string | undefined,
+  ): Promise<{ nonce: string; verifier: string }> {
     const refused = () => new SsoRefusal('SSO_STATE_INVALID', ssoError('SSO_STATE_INVALID'));
     if (typeof state !== 'string' || !state || state.length > 500) throw refused();
-    const [row] = await tx.query<{ nonce: string; code_verifier: string }>(
-      `WITH used AS (UPDATE sso_requests SET used_at = now() WHERE tenant_id = $1 AND state_hash = $2 AND used_at IS NULL AND expires_at > now()
-       RETURNING nonce, code_verifier) SELECT * FROM used`,
-      [tenantId, hash(state)],
+    const [row] = await tx.query<{ nonce: string | null; code_verifier: string | null }>(
+      `WITH used AS (UPDATE sso_requests SET used_at = now()
+          WHERE tenant_id = $1 AND state_hash = $2 AND used_at IS NULL AND expires_at > now() AND browser_hash = $3
+          RETURNING nonce, code_verifier)
+       SELECT u.nonce, u.code_verifier FROM (SELECT 1) one LEFT JOIN used u ON true
+        WHERE u.nonce IS NOT NULL
+           OR EXISTS (SELECT 1 FROM sso_requests WHERE tenant_id = $1 AND state_hash = $2 AND used_at IS NULL AND expires_at > now())`,
+      [tenantId, hash(state), browser ? hash(browser) : null],
     );
     if (!row) throw refused();
+    if (!row.nonce || !row.code_verifier) throw new SsoRefusal('SSO_BROWSER_MISMATCH', ssoError('SSO_BROWSER_MISMATCH'));
     return { nonce: row.nonce, verifier: row.code_verifier };
   },
 
