@@ -688,11 +688,26 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
       data: Record<string, unknown>;
     }[];
 
+  let client: (id: string, secret: string) => Record<string, unknown>;
+  const others: ChildProcess[] = [];
+  /** A provider of its own (a child process on loopback) with these clients and accounts (subject → claims). */
+  async function startProvider(clients: Record<string, unknown>[], accounts: Record<string, Record<string, string>>) {
+    const child = spawn(process.execPath, [path.join(__dirname, 'helpers', 'oidc-provider.mjs')], {
+      env: { ...process.env, OIDC_CLIENTS: JSON.stringify(clients), OIDC_ACCOUNTS: JSON.stringify(accounts) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`provider exited ${code}`)));
+    });
+    return { child, issuer: JSON.parse(line).issuer as string };
+  }
+
   beforeAll(async () => {
     server = await startTestServer({ env: NO_LIMITS });
     su = await server.superuser();
     callbackBase = `${server.baseUrl}/sso/jtj/callback`;
-    const client = (id: string, secret: string) => ({
+    client = (id: string, secret: string) => ({
       client_id: id,
       client_secret: secret,
       redirect_uris: [callbackBase],
@@ -700,25 +715,16 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
     });
-    provider = spawn(process.execPath, [path.join(__dirname, 'helpers', 'oidc-provider.mjs')], {
-      env: {
-        ...process.env,
-        OIDC_CLIENTS: JSON.stringify([client('platform-jtj', SECRET), client('other-client', 'other-client-secret-0123456789')]),
-        OIDC_ACCOUNTS: JSON.stringify({
-          'idp-secretary': { name: '第一车队党支部书记', employee_number: 'secretary' },
-          'idp-member': { name: '党员', employee_number: 'not-a-username' },
-          'idp-stranger': { name: '外单位人员', employee_number: 'nobody-here' },
-          'idp-deputy': { name: '副组长', employee_number: 'deputy' },
-          'evil-aud': { name: '受骗者', employee_number: 'secretary2' },
-        }),
+    ({ child: provider, issuer } = await startProvider(
+      [client('platform-jtj', SECRET), client('other-client', 'other-client-secret-0123456789')],
+      {
+        'idp-secretary': { name: '第一车队党支部书记', employee_number: 'secretary' },
+        'idp-member': { name: '党员', employee_number: 'not-a-username' },
+        'idp-stranger': { name: '外单位人员', employee_number: 'nobody-here' },
+        'idp-deputy': { name: '副组长', employee_number: 'deputy' },
+        'evil-aud': { name: '受骗者', employee_number: 'secretary2' },
       },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: provider.stdout! }).once('line', resolve);
-      provider.once('exit', (code) => reject(new Error(`provider exited ${code}`)));
-    });
-    issuer = JSON.parse(line).issuer;
+    ));
     [root, member, otherRoot] = await Promise.all([
       server.token('jtj', 'admin'),
       server.token('jtj', 'member'),
@@ -726,8 +732,10 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
     ]);
   });
   afterAll(async () => {
-    provider?.stdin?.end();
-    provider?.kill();
+    for (const child of [provider, ...others]) {
+      child?.stdin?.end();
+      child?.kill();
+    }
     await server.close();
   });
 
@@ -898,5 +906,36 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
     await gql(`mutation { configureSso(input: { enabled: false }) { enabled } }`, {}, root);
     expect((await fetch(`${server.baseUrl}/sso/jtj/start`, { redirect: 'manual' })).status).toBe(404);
     await gql(`mutation { configureSso(input: { enabled: true }) { enabled } }`, {}, root);
+  });
+
+  it('drops every link when the issuer changes: the same subject at another provider is not the linked user', async () => {
+    const secretary = await userId('secretary');
+    const subjectOf = async () =>
+      (await gql(`query($id: ID!) { node(id: $id) { ... on User { ssoSubject } } }`, { id: secretary }, root)).data.node.ssoSubject;
+    expect(await subjectOf()).toBe('idp-secretary');
+    // another provider, where "idp-secretary" is somebody else (whose claim names no user here)
+    const other = await startProvider([client('platform-jtj', SECRET)], {
+      'idp-secretary': { name: '另一平台的人', employee_number: 'nobody-here' },
+    });
+    others.push(other.child);
+    // a change of anything else keeps the links
+    expect((await gql(`mutation { configureSso(input: { matchClaim: "employee_number" }) { issuer } }`, {}, root)).errors).toBeUndefined();
+    expect(await subjectOf()).toBe('idp-secretary');
+    const moved = await gql(
+      `mutation($i: SsoProviderInput!) { configureSso(input: $i) { issuer } }`,
+      { i: { issuer: other.issuer } },
+      root,
+    );
+    expect(moved.errors).toBeUndefined();
+    expect(await subjectOf()).toBeNull();
+    expect((await su.query(`SELECT count(*)::int AS n FROM sso_identities`)).rows[0].n).toBe(0);
+    const codes = (await su.query(`SELECT count(*)::int AS n FROM sso_codes`)).rows[0].n;
+    expect(await callback(await authorize('idp-secretary'))).toEqual({ ssoError: 'SSO_SIGN_IN_REFUSED' });
+    expect((await ssoLog())[0]).toEqual(expect.objectContaining({ reason: 'SSO_USER_UNKNOWN', account: 'sso:idp-secretary' }));
+    expect((await su.query(`SELECT count(*)::int AS n FROM sso_codes`)).rows[0].n).toBe(codes);
+    // back to the first provider: the links are made again (here by the matched claim)
+    await gql(`mutation($i: SsoProviderInput!) { configureSso(input: $i) { issuer } }`, { i: { issuer } }, root);
+    const back = await callback(await authorize('idp-secretary'));
+    expect((await exchange(back.ssoCode)).data.signInWithSso.viewer.username).toBe('secretary');
   });
 });

@@ -73,7 +73,10 @@ export const ssoService = {
     return providerOf(ctx.tx, viewer.tenantId);
   },
 
-  /** Registers or changes the tenant's provider: the fields given change, the others (the secret above all) stay. */
+  /**
+   * Registers or changes the tenant's provider: the fields given change, the others (the secret above all) stay.
+   * A change of issuer removes every linked identity in the same transaction (they are made again at the new one).
+   */
   async configure(ctx: RequestContext, input: SsoRegistration): Promise<SsoProvider> {
     const viewer = this.requireRootAdmin(ctx);
     const current = await providerOf(ctx.tx, viewer.tenantId);
@@ -114,6 +117,10 @@ export const ssoService = {
         viewer.userId,
       ],
     );
+    // `sub` is unique only per issuer: a new issuer's subjects name other people, so every link goes with the old one
+    if (current && current.issuer !== next.issuer) {
+      await ctx.tx.execute(`DELETE FROM sso_identities WHERE tenant_id = $1 AND provider_id = $2`, [viewer.tenantId, current.id]);
+    }
     // a new secret replaces the old one (written without reading it: the role may not select the column)
     if (current && input.clientSecret) {
       await ctx.tx.execute(`UPDATE sso_providers SET client_secret = $2 WHERE tenant_id = $1`, [viewer.tenantId, input.clientSecret]);
