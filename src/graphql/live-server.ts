@@ -62,6 +62,23 @@ function refuse(socket: WebSocket, error: AppError): void {
   socket.close(closeCodeOf(error), String(error.details.reason ?? error.code).slice(0, 120));
 }
 
+/** Open sockets per key (a user, a tenant): a slot is taken when a socket is acknowledged and given back when it closes. */
+class OpenCounts {
+  private readonly counts = new Map<string, number>();
+  /** Takes a slot unless `limit` (0: none) are taken. */
+  take(key: string, limit: number): boolean {
+    const count = this.counts.get(key) ?? 0;
+    if (limit > 0 && count >= limit) return false;
+    this.counts.set(key, count + 1);
+    return true;
+  }
+  give(key: string): void {
+    const count = (this.counts.get(key) ?? 0) - 1;
+    if (count > 0) this.counts.set(key, count);
+    else this.counts.delete(key);
+  }
+}
+
 /** One acknowledged socket: the signed-in user it serves and until when its token holds. */
 interface LiveConnection {
   socket: WebSocket;
@@ -155,6 +172,8 @@ export interface LiveServer {
  * token and account checked again (a disabled account's socket closes at its next event), the event's
  * objects re-read under the subscriber's identity by the module that owns the topic, and only what
  * the subscriber may see is sent. Queries and mutations go over HTTP (one transaction per request).
+ * A user holds at most LIVE_SOCKETS_PER_USER sockets on this process (a tenant LIVE_SOCKETS_PER_TENANT): one more
+ * is closed with 4429 LIVE_TOO_MANY_SOCKETS (LIVE_TENANT_TOO_MANY_SOCKETS), which graphql-ws clients do not retry.
  */
 export async function attachLiveServer(
   fastify: FastifyInstance,
@@ -175,6 +194,9 @@ export async function attachLiveServer(
   await hub.start();
   const connections = new WeakMap<WebSocket, LiveConnection>();
   const deliveries = new Slots(CONCURRENT_DELIVERIES);
+  // every acknowledged socket holds one slot of its user's and one of its tenant's (events are rendered per subscription)
+  const perUser = new OpenCounts();
+  const perTenant = new OpenCounts();
 
   const asGraphQLError = (error: AppError) => new GraphQLError(error.message, { originalError: error });
   /**
@@ -284,6 +306,17 @@ export async function attachLiveServer(
           const expiresAt = typeof exp === 'number' ? exp * 1000 : Date.now();
           // verification allows a few seconds of clock skew; a socket does not start on an expired token
           if (expiresAt <= Date.now()) throw liveError('LIVE_TOKEN_EXPIRED');
+          // the client left while it was signed in: no slot taken (onClose has run or finds no connection)
+          if (socket.readyState !== WebSocket.OPEN) return false;
+          // from here to connections.set nothing awaits: the counts and the connections agree
+          const userKey = `${viewer.tenantId}:${viewer.userId}`;
+          if (!perUser.take(userKey, config.liveSocketsPerUser)) {
+            throw liveError('LIVE_TOO_MANY_SOCKETS', { params: { limit: config.liveSocketsPerUser } });
+          }
+          if (!perTenant.take(viewer.tenantId, config.liveSocketsPerTenant)) {
+            perUser.give(userKey);
+            throw liveError('LIVE_TENANT_TOO_MANY_SOCKETS', { params: { limit: config.liveSocketsPerTenant } });
+          }
           const timer = setTimeout(() => refuse(socket, liveError('LIVE_TOKEN_EXPIRED')), Math.min(2 ** 31 - 1, expiresAt - Date.now()));
           timer.unref();
           connections.set(socket, {
@@ -351,7 +384,11 @@ export async function attachLiveServer(
 
       onClose(ctx) {
         const connection = connections.get(ctx.extra.socket);
-        if (connection) clearTimeout(connection.timer);
+        if (connection) {
+          clearTimeout(connection.timer);
+          perUser.give(`${connection.route.tenantId}:${connection.route.userId}`);
+          perTenant.give(connection.route.tenantId);
+        }
         connections.delete(ctx.extra.socket);
       },
     },

@@ -51,6 +51,16 @@ export const liveError = defineErrors('live', {
     zh: '订阅（subscription）需通过 WebSocket（graphql-ws 协议）连接 /graphql',
     en: 'Subscriptions need a WebSocket (graphql-ws protocol) to /graphql',
   },
+  LIVE_TOO_MANY_SOCKETS: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '您已打开 {limit} 个实时推送连接，请先关闭不用的页面再连接',
+    en: 'You already hold {limit} live connections; close one first',
+  },
+  LIVE_TENANT_TOO_MANY_SOCKETS: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '本单位的实时推送连接已达 {limit} 个，请稍后再连接',
+    en: 'This agency already holds {limit} live connections; connect later',
+  },
   LIVE_TOO_MANY_SUBSCRIPTIONS: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '一个连接最多同时保持 {limit} 个订阅',

@@ -1,0 +1,104 @@
+import { Client as Subscriber, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { TestServer, startTestServer } from '../helpers/server';
+
+interface Socket {
+  client: Subscriber;
+  /** true once the server acknowledged connection_init, false when it closed before. */
+  acked: Promise<boolean>;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+/**
+ * Open sockets per user and per tenant (LIVE_SOCKETS_PER_USER, LIVE_SOCKETS_PER_TENANT): every event is
+ * rendered once per subscription behind a few render slots, so a user's sockets without bound would stall
+ * live delivery for everyone on the process. One more than the cap is closed with 4429 and a coded reason;
+ * closing one frees its place.
+ */
+describe('live sockets held at once, per user and per tenant', () => {
+  let server: TestServer;
+  const sockets: Subscriber[] = [];
+
+  /** A graphql-ws client over `ws`, as a browser's Apollo Client or urql would connect; never retries. */
+  function connect(token: string): Socket {
+    let ack!: (ok: boolean) => void;
+    let close!: (event: { code: number; reason: string }) => void;
+    const acked = new Promise<boolean>((r) => (ack = r));
+    const closed = new Promise<{ code: number; reason: string }>((r) => (close = r));
+    const client = createClient({
+      url: server.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      lazy: false,
+      retryAttempts: 0,
+      onNonLazyError: () => undefined,
+      on: {
+        connected: () => ack(true),
+        closed: (event) => {
+          const { code, reason } = event as { code: number; reason: string };
+          ack(false);
+          close({ code, reason: String(reason) });
+        },
+      },
+    });
+    sockets.push(client);
+    return { client, acked, closed };
+  }
+
+  /** `n` sockets of one token, each acknowledged. */
+  async function open(token: string, n: number): Promise<Socket[]> {
+    const opened = Array.from({ length: n }, () => connect(token));
+    expect(await Promise.all(opened.map((s) => s.acked))).toEqual(opened.map(() => true));
+    return opened;
+  }
+
+  /** One socket past a cap: refused before its acknowledgement, with the close code and reason. */
+  async function refused(token: string) {
+    const socket = connect(token);
+    expect(await socket.acked).toBe(false);
+    return socket.closed;
+  }
+
+  /**
+   * Closes a socket and connects again until the server has seen the close (its close handler runs when the
+   * TCP connection ends, which the client may see first): each try either is acknowledged or refused at once.
+   */
+  async function closeAndReconnect(socket: Socket, token: string): Promise<Socket> {
+    await socket.client.dispose();
+    await socket.closed;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const again = connect(token);
+      if (await again.acked) return again;
+      expect(await again.closed).toEqual({ code: 4429, reason: expect.stringMatching(/^LIVE_(TENANT_)?TOO_MANY_SOCKETS$/) });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('the closed socket never freed its place');
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { LIVE_SOCKETS_PER_USER: '3', LIVE_SOCKETS_PER_TENANT: '5' } });
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await server.close();
+  });
+
+  it('refuses a user’s socket past the cap with 4429 LIVE_TOO_MANY_SOCKETS, a tenant’s with LIVE_TENANT_TOO_MANY_SOCKETS; closing one lets one in', async () => {
+    const [admin, member, other] = await Promise.all([
+      server.token('jtj', 'admin'),
+      server.token('jtj', 'member'),
+      server.token('szjg', 'admin'),
+    ]);
+    const admins = await open(admin, 3);
+    expect(await refused(admin)).toEqual({ code: 4429, reason: 'LIVE_TOO_MANY_SOCKETS' });
+    // another user of the tenant is not held by the first one's cap, up to the tenant's (5)
+    await open(member, 2);
+    expect(await refused(member)).toEqual({ code: 4429, reason: 'LIVE_TENANT_TOO_MANY_SOCKETS' });
+    // another tenant is not held by this one's
+    await open(other, 3);
+    expect(await refused(other)).toEqual({ code: 4429, reason: 'LIVE_TOO_MANY_SOCKETS' });
+    // the refused sockets took no place; a closed one gives its place back, once
+    await closeAndReconnect(admins[0], admin);
+    expect(await refused(admin)).toEqual({ code: 4429, reason: 'LIVE_TOO_MANY_SOCKETS' });
+  });
+});
