@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { hashPassword } from '../../src/auth/password';
 import { TarReader, TarWriter } from '../../src/modules/tenant-archive/tar';
-import { Manifest } from '../../src/modules/tenant-archive/tenant-archive.service';
+import { Manifest, SKIPPED_TABLES } from '../../src/modules/tenant-archive/tenant-archive.service';
 import { pdf, png } from '../helpers/evidence-files';
 import { TestServer, login, startTestServer, tokens } from '../helpers/server';
 import { tenantId as tenantIdOf } from '../helpers/sql';
@@ -41,7 +41,7 @@ async function pack(list: { name: string; body: Buffer }[]): Promise<Buffer> {
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Every tenant table's rows of one tenant, as text, ordered: for comparing two databases (tenant_id left out). */
-async function snapshot(su: Client, tenant: string, skip: string[] = ['refresh_tokens']): Promise<Record<string, string[]>> {
+async function snapshot(su: Client, tenant: string, skip: string[] = SKIPPED_TABLES): Promise<Record<string, string[]>> {
   const tables = (
     await su.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -145,6 +145,13 @@ describe('tenant export and restore', () => {
       );
       expect(done.data.finalizeInspection.state).toBe('FINALIZED');
     }
+    // a federation link of jtj's (as its superior szjg's invitation, accepted): it does not travel
+    const szjg = await tenantIdOf(suA, 'szjg');
+    await suA.query(
+      `INSERT INTO tenant_links (tenant_id, id, peer_tenant_id, side, state, responded_at)
+       VALUES ($1, $3, $2, 'SUBORDINATE', 'ACTIVE', now()), ($2, $3, $1, 'SUPERIOR', 'ACTIVE', now())`,
+      [jtj, szjg, randomUUID()],
+    );
     // an operator for the empty deployment
     await suB.query(`INSERT INTO platform_operators (username, display_name, password_hash) VALUES ('operator', '平台运维', $1)`, [
       await hashPassword('demo', 10),
@@ -194,7 +201,7 @@ describe('tenant export and restore', () => {
     expect(manifest.counts).toEqual(counts);
     expect(manifest.counts.inspections).toBeGreaterThanOrEqual(2);
     expect(manifest.counts.file_attachments).toBeGreaterThanOrEqual(4);
-    expect(manifest.counts).not.toHaveProperty('refresh_tokens');
+    for (const skipped of SKIPPED_TABLES) expect(manifest.counts).not.toHaveProperty(skipped);
     expect(manifest.files).toBe((await suA.query(`SELECT count(*)::int AS n FROM file_contents WHERE tenant_id = $1`, [jtj])).rows[0].n);
     expect(list.filter((e) => e.name.startsWith('files/'))).toHaveLength(manifest.files);
     // another tenant's rows never appear
@@ -239,6 +246,8 @@ describe('tenant export and restore', () => {
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ tenantId: jtj, slug: 'jtj', remapped: false, files: manifest.files, chainRecords: 2 });
     expect(res.json.counts).toEqual(manifest.counts);
+    // its federation link stayed behind (its peer is not in this deployment)
+    expect((await suB.query(`SELECT count(*)::int AS n FROM tenant_links WHERE tenant_id = $1`, [jtj])).rows[0].n).toBe(0);
     const [before, after] = await Promise.all([snapshot(suA, jtj), snapshot(suB, jtj)]);
     for (const table of Object.keys(before)) expect({ table, rows: after[table] }).toEqual({ table, rows: before[table] });
     // users sign in with their own passwords; global ids of the original resolve; the chain verifies
@@ -272,8 +281,8 @@ describe('tenant export and restore', () => {
     const copy = res.json.tenantId as string;
     expect(copy).not.toBe(jtj);
     const [original, restored] = await Promise.all([
-      snapshot(suA, jtj, ['refresh_tokens', 'link_codes', 'record_chains']),
-      snapshot(suA, copy, ['refresh_tokens', 'link_codes', 'record_chains']),
+      snapshot(suA, jtj, [...SKIPPED_TABLES, 'link_codes', 'record_chains']),
+      snapshot(suA, copy, [...SKIPPED_TABLES, 'link_codes', 'record_chains']),
     ]);
     const changedByThisTest = ['audit_log', 'notifications'];
     for (const table of Object.keys(original).filter((t) => !changedByThisTest.includes(t)))

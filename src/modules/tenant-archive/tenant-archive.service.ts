@@ -28,8 +28,13 @@ import { tenantArchiveError } from './tenant-archive.errors';
  */
 export const ARCHIVE_FORMAT = 'party-platform-tenant-archive';
 export const ARCHIVE_FORMAT_VERSION = 1;
-/** Tenant tables not carried: sign-in sessions (a restored tenant's users sign in again). */
-export const SKIPPED_TABLES = ['refresh_tokens'];
+/**
+ * Tenant tables not carried: sign-in sessions (a restored tenant's users sign in again), and the federation
+ * with other tenants (its links, their grants, the frameworks handed down through them): a link names a
+ * peer tenant that another deployment lacks, and a copy beside the original would hold one side of a link
+ * its peer knows nothing of. A restored tenant links again.
+ */
+export const SKIPPED_TABLES = ['refresh_tokens', 'tenant_links', 'tenant_link_grants', 'handed_down_frameworks'];
 /** Rows carried as files/<sha256> entries instead. */
 const CHUNKS_TABLE = 'file_chunks';
 const BATCH_ROWS = 2000;
