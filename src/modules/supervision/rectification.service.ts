@@ -40,11 +40,16 @@ export const rectificationService = {
   async find(ctx: RequestContext, id: string): Promise<Rectification | null> {
     const viewer = requireUser(ctx);
     const r = await ctx.tx.repository(Rectification).findOneBy({ tenantId: viewer.tenantId, id });
-    if (!r) return null;
+    return r && (await this.visible(ctx, r)) ? r : null;
+  },
+
+  /** Whether the viewer may read a rectification (find's rule); the org, team and members come from loaders. */
+  async visible(ctx: RequestContext, r: Rectification): Promise<boolean> {
+    const viewer = requireUser(ctx);
     const owner = await orgService.findById(ctx, r.ownerOrgId);
-    if (owner && inScope(viewer, owner.path)) return r;
+    if (owner && inScope(viewer, owner.path)) return true;
     const team = await supervisionService.teamById(ctx, r.teamId);
-    return (await supervisionService.isMember(ctx, team, viewer)) ? r : null;
+    return supervisionService.isMember(ctx, team, viewer);
   },
 
   async getOrThrow(ctx: RequestContext, id: string): Promise<Rectification> {
@@ -53,11 +58,15 @@ export const rectificationService = {
     return r;
   },
 
-  /** The rectification a finding ordered: it belongs to the finding's first version, so every amended copy finds it. */
+  /**
+   * The rectification a finding ordered: it belongs to the finding's first version, so every amended copy
+   * finds it. Null when the viewer may not read it (find's rule): a finding is seen by whoever reads the
+   * inspected org, while its rectification may be ordered to another org (a superior one) out of sight.
+   */
   async byFinding(ctx: RequestContext, finding: Finding): Promise<Rectification | null> {
     const viewer = requireUser(ctx);
     const findingId = finding.originId ?? finding.id;
-    return ctx
+    const r = await ctx
       .loader<string, Rectification | null>('rectification.byFinding', async (ids) => {
         const rows = await ctx.tx
           .repository(Rectification)
@@ -67,6 +76,7 @@ export const rectificationService = {
         return ids.map((id) => rows.find((r) => r.findingId === id) ?? null);
       })
       .load(findingId);
+    return r && (await this.visible(ctx, r)) ? r : null;
   },
 
   /**

@@ -651,7 +651,8 @@ export class FindingResolver {
 
   @FieldResolver(() => Rectification, {
     nullable: true,
-    description: '下达的整改：督查记录定稿时生成；更正记录沿用的问题仍是同一整改',
+    description:
+      '下达的整改：督查记录定稿时生成；更正记录沿用的问题仍是同一整改；整改单位不在您的权限范围内（且您不是下达整改的督导组成员）时为空',
   })
   async rectification(@Root() finding: Finding, @Ctx() ctx: RequestContext): Promise<Rectification | null> {
     return rectificationService.byFinding(ctx, finding);

