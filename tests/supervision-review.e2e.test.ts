@@ -1,6 +1,8 @@
 import { day } from './helpers/dates';
+import { rawId } from './helpers/ids';
 import { orgIds } from './helpers/story';
 import { TestServer, startTestServer } from './helpers/server';
+import { count } from './helpers/sql';
 
 /**
  * 督导 after review: what a finding shows of a rectification ordered to another org, team acts only
@@ -28,8 +30,12 @@ describe('supervision after review', () => {
       { input: { teamId, orgId: ids['第一车队党支部'], inspectedOn: INSPECTED_ON, methods: ['BRIEFING'], summary: '复核', ...input } },
       token,
     );
+  const update = (input: Record<string, unknown>, token = inspector) =>
+    gql(`mutation($input: UpdateInspectionInput!) { updateInspection(input: $input) { ${FIELDS} } }`, { input }, token);
   const finalize = (id: string, token = inspector) =>
     gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { ${FIELDS} } }`, { id }, token);
+  const amend = (input: Record<string, unknown>, token = inspector) =>
+    gql(`mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { ${FIELDS} } }`, { input }, token);
   const inspection = async (id: string, token = inspector) =>
     (await gql(`query($id: ID!) { inspection(id: $id) { ${FIELDS} } }`, { id }, token)).data?.inspection;
 
@@ -89,5 +95,82 @@ describe('supervision after review', () => {
         evidenceRefs: ['约谈记录'],
       });
     }
+  });
+
+  it('lets a team member act for the team only while holding the INSPECTOR role', async () => {
+    const assigned = await gql(
+      `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+      { input: { userId: users.supervisor, role: 'INSPECTOR', orgId: ids['市公交集团党委'] } },
+      admin,
+    );
+    expect(assigned.errors).toBeUndefined();
+    const team = await gql(
+      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+      { input: { name: '临时督导组', leaderId: users.inspector, memberIds: [users.supervisor], scopeOrgIds: [ids['市公交集团党委']] } },
+      leader,
+    );
+    expect(team.errors).toBeUndefined();
+    const team2 = team.data.createSupervisionTeam.id;
+    const base = { teamId: team2, findings: [] };
+    const draft = await record({ ...base, idempotencyKey: 'review-role-draft' }, supervisor);
+    expect(draft.errors).toBeUndefined();
+    const draftId = draft.data.recordInspection.id;
+    const ordered = await record(
+      {
+        ...base,
+        idempotencyKey: 'review-role-order',
+        findings: [{ severity: 'MINOR', description: '公开栏未更新', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) }],
+      },
+      supervisor,
+    );
+    const finalized = await finalize(ordered.data.recordInspection.id, supervisor);
+    expect(finalized.errors).toBeUndefined();
+    const rectificationId = finalized.data.finalizeInspection.findings[0].rectification.id;
+    const submitted = await gql(
+      `mutation($input: SubmitRectificationInput!) { submitRectification(input: $input) { state } }`,
+      { input: { id: rectificationId, report: '已更新公开栏' } },
+      secretary,
+    );
+    expect(submitted.errors).toBeUndefined();
+
+    const revoked = await gql(
+      `mutation($input: RevokeRoleInput!) { revokeRole(input: $input) }`,
+      { input: { assignmentId: assigned.data.assignRole.id } },
+      admin,
+    );
+    expect(revoked.errors).toBeUndefined();
+    const su = await server.superuser();
+    const before = await count(su, 'inspections');
+    const refusals = [
+      await record({ ...base, idempotencyKey: 'review-role-after' }, supervisor),
+      await update({ id: draftId, summary: '撤销角色后修改' }, supervisor),
+      await finalize(draftId, supervisor),
+      await amend({ inspectionId: ordered.data.recordInspection.id, idempotencyKey: 'review-role-amend', reason: '更正' }, supervisor),
+      await gql(
+        `mutation($input: VerifyRectificationInput!) { verifyRectification(input: $input) { state } }`,
+        { input: { id: rectificationId, accept: true } },
+        supervisor,
+      ),
+    ];
+    // the committee's secretary still reads the team's records of its subtree, but no longer acts for the team
+    for (const refused of refusals) {
+      expect(refused.data).toBeNull();
+      expect(refused.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_TEAM_MEMBER' });
+    }
+    // nothing changed: the draft as it was, the rectification still waits for its sign-off
+    expect(await count(su, 'inspections')).toBe(before);
+    expect(await inspection(draftId)).toMatchObject({ state: 'DRAFT' });
+    const { rows } = await su.query<{ summary: string; state: string }>(
+      `SELECT i.summary, (SELECT state FROM rectifications WHERE id = $2) AS state FROM inspections i WHERE i.id = $1`,
+      [rawId(draftId), rawId(rectificationId)],
+    );
+    expect(rows).toEqual([{ summary: '复核', state: 'SUBMITTED' }]);
+    // the team's other people still act: the leader signs the rectification off
+    const verified = await gql(
+      `mutation($input: VerifyRectificationInput!) { verifyRectification(input: $input) { state } }`,
+      { input: { id: rectificationId, accept: true } },
+      inspector,
+    );
+    expect(verified.data.verifyRectification).toEqual({ state: 'VERIFIED' });
   });
 });

@@ -22,8 +22,8 @@ export const supervisionError = defineErrors('supervision', {
   },
   NOT_TEAM_MEMBER: {
     code: ErrorCode.FORBIDDEN,
-    zh: '只有本督导组的组长和成员可以记录、修改、更正本组的督查记录，或为本组下达的整改销号',
-    en: 'Only the team’s leader and members record and change its inspections and sign off its rectifications',
+    zh: '只有本督导组具有督查人员角色的组长和成员可以记录、修改、更正本组的督查记录，或为本组下达的整改销号',
+    en: 'Only the team’s leader and members holding the INSPECTOR role record and change its inspections and sign off its rectifications',
   },
   OUTSIDE_TEAM_SCOPE: {
     code: ErrorCode.FORBIDDEN,

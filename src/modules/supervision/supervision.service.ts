@@ -1,4 +1,4 @@
-import { holdsRoleAtRoot, inScope, underAnySql } from '../../auth/scope';
+import { holdsRole, holdsRoleAtRoot, inScope, underAnySql } from '../../auth/scope';
 import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
@@ -128,6 +128,18 @@ export const INSPECTION_ORDER: OrderSpec<InspectionOrderField> = {
  */
 const TEAM_ADMINS = [Role.TENANT_ADMIN, Role.LEADER];
 
+/**
+ * Who acts for a team: its people while they hold the INSPECTOR role that forming the team required
+ * (anywhere in the tenant, as createTeam asks). A member whose role was revoked stays listed but neither
+ * acts for the team (record, change, finalize, amend, sign off) nor reads its records as one of its people.
+ */
+const inspects = (viewer: UserViewer): boolean => holdsRole(viewer, [Role.INSPECTOR]);
+
+/** Whether the viewer acts for the team: one of its people (see members) holding the INSPECTOR role. */
+async function isMember(ctx: RequestContext, team: SupervisionTeam, viewer: UserViewer): Promise<boolean> {
+  return inspects(viewer) && (await members(ctx, team)).includes(viewer.userId);
+}
+
 /** The team's people: its leader first, then its members (user ids). Batched per request. */
 async function members(ctx: RequestContext, team: SupervisionTeam): Promise<string[]> {
   const rows = await ctx
@@ -176,8 +188,9 @@ async function teamById(ctx: RequestContext, id: string): Promise<SupervisionTea
   return team;
 }
 
-/** The teams the viewer leads or belongs to. */
+/** The teams the viewer leads or belongs to, and acts for (isMember). */
 async function teamIdsOf(ctx: RequestContext, viewer: UserViewer): Promise<string[]> {
+  if (!inspects(viewer)) return [];
   const rows = await ctx.tx.query<{ id: string }>(
     `SELECT id FROM supervision_teams WHERE tenant_id = $1 AND leader_id = $2
      UNION SELECT team_id FROM supervision_team_members WHERE tenant_id = $1 AND user_id = $2`,
@@ -243,7 +256,7 @@ export const supervisionService = {
     const viewer = requireUser(ctx);
     const team = await ctx.tx.repository(SupervisionTeam).findOneBy({ tenantId: viewer.tenantId, id });
     if (!team) return null;
-    if ((await members(ctx, team)).includes(viewer.userId) || holdsRoleAtRoot(viewer, TEAM_ADMINS)) return team;
+    if ((await isMember(ctx, team, viewer)) || holdsRoleAtRoot(viewer, TEAM_ADMINS)) return team;
     const scopes = await scopeOrgs(ctx, team);
     return scopes.some((o) => inScope(viewer, o.path)) ? team : null;
   },
@@ -265,12 +278,13 @@ export const supervisionService = {
       const qb = ctx.tx.repository(SupervisionTeam).createQueryBuilder('t').where('t.tenant_id = :t', { t: viewer.tenantId });
       if (!everyTeam) {
         const scope = underAnySql('o', scopePaths(viewer));
+        // its own teams only while the viewer acts for them (isMember): :me is no user otherwise
         qb.andWhere(
           `(t.leader_id = :me
             OR EXISTS (SELECT 1 FROM supervision_team_members m WHERE m.tenant_id = t.tenant_id AND m.team_id = t.id AND m.user_id = :me)
             OR EXISTS (SELECT 1 FROM supervision_team_scopes s JOIN orgs o ON o.tenant_id = s.tenant_id AND o.id = s.org_id
                         WHERE s.tenant_id = t.tenant_id AND s.team_id = t.id AND ${scope.sql}))`,
-          { me: viewer.userId, ...scope.params },
+          { me: inspects(viewer) ? viewer.userId : null, ...scope.params },
         );
       }
       return qb;
@@ -296,9 +310,7 @@ export const supervisionService = {
     return teamById(ctx, inspection.teamId);
   },
 
-  async isMember(ctx: RequestContext, team: SupervisionTeam, viewer: UserViewer): Promise<boolean> {
-    return (await members(ctx, team)).includes(viewer.userId);
-  },
+  isMember,
 
   // ── inspections ──────────────────────────────────────────────────────────────────────────────────
   /** An inspection visible to its team's people and to anyone whose read scope covers the inspected org. */
@@ -309,7 +321,7 @@ export const supervisionService = {
     const org = await orgService.findById(ctx, inspection.orgId);
     if (org && inScope(viewer, org.path)) return inspection;
     const team = await teamById(ctx, inspection.teamId);
-    return (await members(ctx, team)).includes(viewer.userId) ? inspection : null;
+    return (await isMember(ctx, team, viewer)) ? inspection : null;
   },
 
   async getInspectionOrThrow(ctx: RequestContext, id: string): Promise<Inspection> {
@@ -370,7 +382,7 @@ export const supervisionService = {
     const viewer = requireUser(ctx);
     // a member of the team first: nobody else learns whether a key is taken, nor gets a record back by it
     const team = await this.getTeamOrThrow(ctx, input.teamId);
-    if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError('NOT_TEAM_MEMBER');
+    if (!(await isMember(ctx, team, viewer))) throw supervisionError('NOT_TEAM_MEMBER');
     const hash = requestHash(input);
     const existing = await ctx.tx.repository(Inspection).findOneBy({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
     if (existing) return sameRequest(existing, hash, viewer.userId);
@@ -526,7 +538,7 @@ export const supervisionService = {
     const original = await this.getInspectionOrThrow(ctx, id);
     // a member of the team first: nobody else locks the record or learns of a key
     const team = await teamById(ctx, original.teamId);
-    if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError('NOT_TEAM_MEMBER');
+    if (!(await isMember(ctx, team, viewer))) throw supervisionError('NOT_TEAM_MEMBER');
     const hash = requestHash({ ...input, amends: original.id });
     // Amendments of one record are serialized on it: a retry finds its record, a second one finds the first.
     await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM inspections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
@@ -665,7 +677,7 @@ export const supervisionService = {
     const viewer = requireUser(ctx);
     const visible = await this.getInspectionOrThrow(ctx, id);
     const team = await teamById(ctx, visible.teamId);
-    if (!(await members(ctx, team)).includes(viewer.userId)) throw supervisionError('NOT_TEAM_MEMBER');
+    if (!(await isMember(ctx, team, viewer))) throw supervisionError('NOT_TEAM_MEMBER');
     const [locked] = await ctx.tx.query<{ state: InspectionState }>(
       `SELECT state FROM inspections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
       [visible.tenantId, visible.id],
