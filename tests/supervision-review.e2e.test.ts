@@ -1,7 +1,7 @@
 import { day } from './helpers/dates';
 import { rawId } from './helpers/ids';
 import { orgIds } from './helpers/story';
-import { TestServer, startTestServer } from './helpers/server';
+import { TestServer, codes, startTestServer } from './helpers/server';
 import { count } from './helpers/sql';
 
 /**
@@ -172,5 +172,62 @@ describe('supervision after review', () => {
       inspector,
     );
     expect(verified.data.verifyRectification).toEqual({ state: 'VERIFIED' });
+  });
+
+  it('keeps a record at 200 findings and 200 follow-up checks, however many patches add to it', async () => {
+    const su = await server.superuser();
+    const many = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ severity: 'MINOR', description: `问题${from + i + 1}` }));
+    const recorded = await record({ idempotencyKey: 'review-cap-findings', findings: many(150) });
+    expect(recorded.errors).toBeUndefined();
+    const id = recorded.data.recordInspection.id;
+    const findingsOf = (inspectionId: string) => count(su, 'findings', 'inspection_id = $1', [rawId(inspectionId)]);
+
+    const over = await update({ id, summary: '超出上限', findings: many(51, 150) });
+    expect(over.data).toBeNull();
+    expect(over.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_FINDINGS', field: 'input.findings' });
+    expect(over.errors![0].message).toBe('一份督查记录至多 200 个问题，修改后将有 201 个');
+    expect(await findingsOf(id)).toBe(150);
+    expect((await inspection(id)).findings).toHaveLength(150);
+    const full = await update({ id, findings: many(50, 150) });
+    expect(full.errors).toBeUndefined();
+    expect(full.data.updateInspection.findings).toHaveLength(200);
+    expect(codes(await update({ id, findings: many(1, 200) }))).toEqual(['BAD_USER_INPUT']);
+    // one out, one in: still 200
+    const swapped = await update({ id, removeFindingIds: [full.data.updateInspection.findings[0].id], findings: many(1, 200) });
+    expect(swapped.errors).toBeUndefined();
+    expect(await findingsOf(id)).toBe(200);
+    expect((await finalize(id)).errors).toBeUndefined();
+
+    // an amendment starts with the 200 and may add none
+    const inspections = await count(su, 'inspections');
+    const amended = await amend({ inspectionId: id, idempotencyKey: 'review-cap-amend', reason: '补充问题', findings: many(1, 300) });
+    expect(amended.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_FINDINGS' });
+    expect(await count(su, 'inspections')).toBe(inspections);
+
+    // follow-ups: 150 of the record's findings, then 51 more (its other 50 and one of another record) is one too many
+    const earlier = (await inspection(id)).findings.map((f: { id: string }) => f.id);
+    const other = await record({ idempotencyKey: 'review-cap-other', findings: many(1) });
+    const otherFinding = (await finalize(other.data.recordInspection.id)).data.finalizeInspection.findings[0].id;
+    const followUp = await record({
+      idempotencyKey: 'review-cap-follow-up',
+      followUps: earlier.slice(0, 150).map((findingId: string) => ({ findingId, fixed: true })),
+    });
+    expect(followUp.errors).toBeUndefined();
+    const followUpId = followUp.data.recordInspection.id;
+    const checksOf = () => count(su, 'follow_up_checks', 'inspection_id = $1', [rawId(followUpId)]);
+    expect(await checksOf()).toBe(150);
+    const tooMany = await update({
+      id: followUpId,
+      followUps: [...earlier.slice(150), otherFinding].map((findingId: string) => ({ findingId, fixed: false })),
+    });
+    expect(tooMany.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'TOO_MANY_FOLLOW_UPS',
+      field: 'input.followUps',
+    });
+    expect(await checksOf()).toBe(150);
+    const fits = await update({ id: followUpId, followUps: earlier.slice(150).map((findingId: string) => ({ findingId, fixed: false })) });
+    expect(fits.errors).toBeUndefined();
+    expect(await checksOf()).toBe(200);
   });
 });

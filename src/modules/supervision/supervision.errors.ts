@@ -112,6 +112,16 @@ export const supervisionError = defineErrors('supervision', {
     zh: '该问题不属于此督查记录',
     en: 'The finding is not part of this inspection',
   },
+  TOO_MANY_FINDINGS: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '一份督查记录至多 {max} 个问题，修改后将有 {count} 个',
+    en: 'An inspection holds at most {max} findings; this change would make {count}',
+  },
+  TOO_MANY_FOLLOW_UPS: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '一份督查记录的回头看至多核查 {max} 个问题，修改后将有 {count} 个',
+    en: 'An inspection follows up at most {max} findings; this change would make {count}',
+  },
   FINDING_LISTED_TWICE: { code: ErrorCode.BAD_USER_INPUT, zh: '同一问题在一次修改中只能出现一次', en: 'A finding is listed twice' },
   NEW_FINDING_INCOMPLETE: {
     code: ErrorCode.BAD_USER_INPUT,

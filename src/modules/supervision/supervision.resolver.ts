@@ -175,7 +175,8 @@ class InspectionPatchInput {
   @Field(() => String, { nullable: true, description: '督查情况摘要；不填不变' }) @IsOptional() @MaxLength(20000) summary?: string | null;
   @Field(() => [FindingEditInput], {
     nullable: true,
-    description: '要修改（带 id，编号不变，未填字段保持原值）或新增（不带 id，排在最后）的问题；未列出的问题保持不变',
+    description:
+      '要修改（带 id，编号不变，未填字段保持原值）或新增（不带 id，排在最后）的问题；未列出的问题保持不变；修改后记录中的问题（含撤回的）至多 200 个',
   })
   @IsOptional()
   @ArrayMaxSize(200)
@@ -197,7 +198,7 @@ class InspectionPatchInput {
   scores?: InspectionScoreInput[] | null;
   @Field(() => [FollowUpInput], {
     nullable: true,
-    description: '要新增或修改的回头看核查（按问题）；未列出的保持不变，核查中未填的 fixed 或 note 保持原值',
+    description: '要新增或修改的回头看核查（按问题）；未列出的保持不变，核查中未填的 fixed 或 note 保持原值；修改后至多 200 个',
   })
   @IsOptional()
   @ArrayMaxSize(200)
@@ -613,7 +614,7 @@ export class InspectionResolver {
     return fileService.attachedTo(ctx, 'Inspection', inspection.id);
   }
 
-  @FieldResolver(() => [FollowUpCheck], { description: '回头看：本次核查的此前问题，以及各自是否整改到位' })
+  @FieldResolver(() => [FollowUpCheck], { description: '回头看：本次核查的此前问题，以及各自是否整改到位（至多 200 个）' })
   async followUps(@Root() inspection: Inspection, @Ctx() ctx: RequestContext): Promise<FollowUpCheck[]> {
     return supervisionService.followUps(ctx, inspection);
   }

@@ -128,6 +128,10 @@ export const INSPECTION_ORDER: OrderSpec<InspectionOrderField> = {
  */
 const TEAM_ADMINS = [Role.TENANT_ADMIN, Role.LEADER];
 
+/** What one record holds at most: findings (withdrawn ones included) and follow-up checks, as a new record's input. */
+export const MAX_FINDINGS = 200;
+export const MAX_FOLLOW_UPS = 200;
+
 /**
  * Who acts for a team: its people while they hold the INSPECTOR role that forming the team required
  * (anywhere in the tenant, as createTeam asks). A member whose role was revoked stays listed but neither
@@ -771,6 +775,11 @@ export const supervisionService = {
       f.withdrawnReason = w.reason.trim();
     });
 
+    // The stored list is bounded as a new record's is (a patch's own bounds hold for the patch only);
+    // counted from the rows read under the record's lock, so two patches at once cannot both pass it.
+    if (list.length > MAX_FINDINGS)
+      throw supervisionError('TOO_MANY_FINDINGS', { field: 'input.findings', params: { max: MAX_FINDINGS, count: list.length } });
+
     // A carried-over finding whose rectification was issued keeps an order: withdrawing is the way out.
     const issued = list.filter((f) => f.originId && !f.withdrawnReason && !f.rectifyOrgId);
     if (issued.length) {
@@ -797,6 +806,8 @@ export const supervisionService = {
     });
     if ((patch.followUps?.length ?? 0) !== new Set(patch.followUps?.map((f) => f.findingId)).size)
       throw supervisionError('FOLLOW_UP_LISTED_TWICE', 'input.followUps');
+    if (checks.size > MAX_FOLLOW_UPS)
+      throw supervisionError('TOO_MANY_FOLLOW_UPS', { field: 'input.followUps', params: { max: MAX_FOLLOW_UPS, count: checks.size } });
 
     const content: InspectionContent = {
       inspectedOn: patch.inspectedOn ?? inspection.inspectedOn,
