@@ -230,4 +230,34 @@ describe('supervision after review', () => {
     expect(fits.errors).toBeUndefined();
     expect(await checksOf()).toBe(200);
   });
+
+  it('lets a notice cite finalized inspections only', async () => {
+    const su = await server.superuser();
+    const draft = await record({ idempotencyKey: 'review-notice-draft', findings: [{ severity: 'MINOR', description: '草稿中的问题' }] });
+    const draftId = draft.data.recordInspection.id;
+    const done = await record({ idempotencyKey: 'review-notice-final' });
+    const doneId = done.data.recordInspection.id;
+    expect((await finalize(doneId)).errors).toBeUndefined();
+    const create = (inspectionIds: string[]) =>
+      gql(
+        `mutation($input: CreateNoticeInput!) { createNotice(input: $input) { id inspections { id } } }`,
+        { input: { kind: 'CRITICISM', title: '督导通报', body: '督导发现问题。', subjectOrgIds: [ids['第一车队党支部']], inspectionIds } },
+        leader,
+      );
+    const notices = await count(su, 'notices');
+    const refused = await create([doneId, draftId]);
+    expect(refused.data).toBeNull();
+    expect(refused.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'INSPECTION_NOT_FINALIZED',
+      field: 'input.inspectionIds[1]',
+    });
+    expect(await count(su, 'notices')).toBe(notices);
+    // the draft stays the team's to change or discard
+    const discarded = await gql(`mutation($id: ID!) { discardInspection(input: { id: $id }) }`, { id: draftId }, inspector);
+    expect(discarded.data).toEqual({ discardInspection: true });
+    const cited = await create([doneId]);
+    expect(cited.errors).toBeUndefined();
+    expect(cited.data.createNotice.inspections).toEqual([{ id: doneId }]);
+  });
 });

@@ -25,6 +25,11 @@ export const noticeError = defineErrors('notice', {
     zh: '通报须至少指明一个被表扬或批评的党组织（或下级单位）',
     en: 'A notice names at least one org',
   },
+  INSPECTION_NOT_FINALIZED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '通报只能引用已定稿的督查记录；该记录仍是草稿，请先定稿',
+    en: 'A notice cites finalized inspections only; this one is still a draft',
+  },
   NOTHING_TO_CRITICISE: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '该范围内没有创建工作推进不力的党组织，无需通报批评',

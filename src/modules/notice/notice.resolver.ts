@@ -39,7 +39,7 @@ class CreateNoticeInput {
   @Field(() => [ID], { defaultValue: [], description: '另行抄送的党组织（被通报的组织总会收到）' })
   @ArrayMaxSize(500)
   recipientOrgIds: string[];
-  @Field(() => [ID], { defaultValue: [], description: '作为依据的督查记录' }) @ArrayMaxSize(100) inspectionIds: string[];
+  @Field(() => [ID], { defaultValue: [], description: '作为依据的督查记录（须已定稿）' }) @ArrayMaxSize(100) inspectionIds: string[];
 }
 
 @InputType({ description: '由创建工作推进不力的单位起草通报批评' })

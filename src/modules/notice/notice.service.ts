@@ -5,7 +5,7 @@ import { Page } from '../../graphql/relay';
 import { campaignService } from '../campaign/campaign.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
-import { Inspection } from '../supervision/supervision.entity';
+import { Inspection, InspectionState } from '../supervision/supervision.entity';
 import { supervisionService } from '../supervision/supervision.service';
 import { Role } from '../../auth/roles';
 import { Notice, NoticeKind, NoticeOrderField, NoticeState } from './notice.entity';
@@ -121,7 +121,11 @@ export const noticeService = {
     if (!holdsRoleAtRoot(viewer, ISSUERS)) throw noticeError('NOT_NOTICE_ISSUER');
     if (!input.subjectOrgIds.length && !input.namedBureaus?.length) throw noticeError('NOTICE_SUBJECTS_EMPTY', 'input.subjectOrgIds');
     for (const id of [...input.subjectOrgIds, ...input.recipientOrgIds]) await orgService.getInScopeOrThrow(ctx, id);
-    for (const id of input.inspectionIds) await supervisionService.getInspectionOrThrow(ctx, id);
+    // a draft may still change or be discarded: only a finalized record (immutable from then on) is cited
+    for (const [i, id] of input.inspectionIds.entries()) {
+      const inspection = await supervisionService.getInspectionOrThrow(ctx, id);
+      if (inspection.state !== InspectionState.FINALIZED) throw noticeError('INSPECTION_NOT_FINALIZED', `input.inspectionIds[${i}]`);
+    }
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
     const repo = ctx.tx.repository(Notice);
     const notice = await repo.save(
