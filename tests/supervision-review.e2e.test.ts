@@ -260,4 +260,30 @@ describe('supervision after review', () => {
     expect(cited.errors).toBeUndefined();
     expect(cited.data.createNotice.inspections).toEqual([{ id: doneId }]);
   });
+
+  it('bounds a rectification report’s evidence references: at most 50, each at most 500 characters', async () => {
+    const su = await server.superuser();
+    const recorded = await record({
+      idempotencyKey: 'review-evidence-refs',
+      findings: [{ severity: 'MINOR', description: '佐证材料待补', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) }],
+    });
+    const finalized = await finalize(recorded.data.recordInspection.id);
+    const rectificationId = finalized.data.finalizeInspection.findings[0].rectification.id;
+    const submit = (evidenceRefs: string[]) =>
+      gql(
+        `mutation($input: SubmitRectificationInput!) { submitRectification(input: $input) { state evidenceRefs } }`,
+        { input: { id: rectificationId, report: '已补齐', evidenceRefs } },
+        secretary,
+      );
+    const stored = async () =>
+      (await su.query(`SELECT state, evidence_refs FROM rectifications WHERE id = $1`, [rawId(rectificationId)])).rows[0];
+    for (const refs of [['x'.repeat(501)], Array.from({ length: 51 }, (_, i) => `材料${i}`)]) {
+      const refused = await submit(refs);
+      expect(refused.data).toBeNull();
+      expect(refused.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'evidenceRefs' });
+      expect(await stored()).toEqual({ state: 'OPEN', evidence_refs: [] });
+    }
+    const accepted = await submit(['x'.repeat(500)]);
+    expect(accepted.data.submitRectification).toEqual({ state: 'SUBMITTED', evidenceRefs: ['x'.repeat(500)] });
+  });
 });
