@@ -286,4 +286,61 @@ describe('supervision after review', () => {
     const accepted = await submit(['x'.repeat(500)]);
     expect(accepted.data.submitRectification).toEqual({ state: 'SUBMITTED', evidenceRefs: ['x'.repeat(500)] });
   });
+
+  it('moves a carried finding’s rectification to another org only while it is untouched', async () => {
+    const su = await server.superuser();
+    const recorded = await record({
+      idempotencyKey: 'review-move-rectification',
+      findings: [{ severity: 'MODERATE', description: '整改单位有误', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) }],
+    });
+    const originalId = recorded.data.recordInspection.id;
+    const finalized = await finalize(originalId);
+    const [finding] = finalized.data.finalizeInspection.findings;
+    const rectificationId = finding.rectification.id;
+    const stored = async () =>
+      (await su.query(`SELECT state, owner_org_id, report FROM rectifications WHERE id = $1`, [rawId(rectificationId)])).rows[0];
+    const submit = () =>
+      gql(
+        `mutation($input: SubmitRectificationInput!) { submitRectification(input: $input) { state } }`,
+        { input: { id: rectificationId, report: '第一车队已整改' } },
+        secretary,
+      );
+
+    // untouched: the amendment may send it to the second fleet; a report then comes in from the first
+    const amended = await amend({
+      inspectionId: originalId,
+      idempotencyKey: 'review-move-amend-1',
+      reason: '整改单位有误',
+      findings: [{ id: finding.id, rectifyOrgId: ids['第二车队党支部'] }],
+    });
+    expect(amended.errors).toBeUndefined();
+    const amendmentId = amended.data.amendInspection.id;
+    expect((await submit()).data.submitRectification).toEqual({ state: 'SUBMITTED' });
+    // finalizing would hand the first fleet's report to the second: refused, nothing moves
+    const refused = await finalize(amendmentId);
+    expect(refused.data).toBeNull();
+    expect(refused.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'RECTIFYING_ORG_FIXED' });
+    expect(refused.errors![0].message).toContain('请说明理由撤回该问题');
+    expect(await stored()).toEqual({ state: 'SUBMITTED', owner_org_id: rawId(ids['第一车队党支部']), report: '第一车队已整改' });
+    expect((await inspection(amendmentId)).state).toBe('DRAFT');
+    // and a patch that names the change again is refused at once, naming the field
+    const again = await update({ id: amendmentId, findings: [{ id: finding.id, rectifyOrgId: ids['第二车队党支部'] }] });
+    expect(again.errors![0].extensions).toMatchObject({
+      code: 'CONFLICT',
+      reason: 'RECTIFYING_ORG_FIXED',
+      field: 'input.findings[0].rectifyOrgId',
+    });
+    // the way out: withdraw the finding and add a new one for the second fleet
+    const undone = await update({ id: amendmentId, findings: [{ id: finding.id, rectifyOrgId: ids['第一车队党支部'] }] });
+    expect(undone.errors).toBeUndefined();
+    const redone = await update({
+      id: amendmentId,
+      withdrawFindings: [{ id: finding.id, reason: '整改单位有误，改为新问题' }],
+      findings: [{ severity: 'MODERATE', description: '整改单位有误', rectifyOrgId: ids['第二车队党支部'], rectifyDueOn: day(10) }],
+    });
+    expect(redone.errors).toBeUndefined();
+    const done = await finalize(amendmentId);
+    expect(done.errors).toBeUndefined();
+    expect(await stored()).toMatchObject({ state: 'WITHDRAWN', owner_org_id: rawId(ids['第一车队党支部']) });
+  });
 });

@@ -92,6 +92,11 @@ export const supervisionError = defineErrors('supervision', {
     zh: '该问题的整改已下达，不能取消整改要求；如确属误报，请说明理由撤回',
     en: 'This finding’s rectification was issued and cannot be cancelled; withdraw the finding with a reason',
   },
+  RECTIFYING_ORG_FIXED: {
+    code: ErrorCode.CONFLICT,
+    zh: '该问题的整改已由原整改单位办理（当前为“{state}”），不能改由其他单位整改；如需改变整改单位，请说明理由撤回该问题，再新增一个问题下达给新的整改单位',
+    en: 'The rectification is already under way at its org (“{state}”) and cannot move to another org; withdraw the finding with a reason and add a new one',
+  },
   NO_CAMPAIGN: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '关联考核指标或填写评分表须先指定创建活动',

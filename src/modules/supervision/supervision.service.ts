@@ -24,7 +24,9 @@ import {
   InspectionMethod,
   InspectionOrderField,
   InspectionState,
+  RectificationState,
   SupervisionTeam,
+  rectificationStateLabels,
 } from './supervision.entity';
 import { supervisionError } from './supervision.errors';
 import { todayOf } from '../../graphql/today';
@@ -490,6 +492,19 @@ export const supervisionService = {
       linkHash(head.last_hash, content),
     ]);
 
+    // A carried finding moves its rectification to another org only while nobody has worked on it (checked
+    // again here, under the rectifications' locks: a report may have come in since the draft changed).
+    const moving = await ctx.tx.query<{ origin_id: string; rectify_org_id: string }>(
+      `SELECT origin_id, rectify_org_id FROM findings
+        WHERE tenant_id = $1 AND inspection_id = $2 AND origin_id IS NOT NULL AND rectify_org_id IS NOT NULL AND withdrawn_reason IS NULL`,
+      [viewer.tenantId, inspection.id],
+    );
+    await fixedRectifyingOrgs(
+      ctx,
+      viewer.tenantId,
+      moving.map((f) => ({ originId: f.origin_id, rectifyOrgId: f.rectify_org_id })),
+      true,
+    );
     // Rectifications belong to the finding's first version (origin), so an amendment keeps them linked.
     await ctx.tx.execute(
       `INSERT INTO rectifications AS r (tenant_id, finding_id, team_id, owner_org_id, due_on)
@@ -790,6 +805,13 @@ export const supervisionService = {
       if (row) throw supervisionError('RECTIFICATION_ALREADY_ORDERED', issued.find((x) => x.originId === row.finding_id)?.path);
     }
 
+    await fixedRectifyingOrgs(
+      ctx,
+      t,
+      list.filter((f) => touched.has(f)),
+      false,
+    );
+
     const checks = new Map(
       (await this.followUps(ctx, inspection)).map((c) => [c.findingId, { findingId: c.findingId, fixed: c.fixed, note: c.note }]),
     );
@@ -987,6 +1009,36 @@ export const supervisionService = {
     await evaluationService.writeScores(ctx, evaluationId, scores, []);
   },
 };
+
+/**
+ * Refuses moving a carried finding's rectification to another org once it has left OPEN (reported,
+ * reopened, verified): its state, report and evidence are the first org's and would otherwise pass to the
+ * new one. Withdrawing the finding and adding a new one is the way (a new rectification for the new org);
+ * an OPEN one, untouched, simply moves. `lock` holds the rows FOR UPDATE (at finalization) so no report
+ * lands between the check and the move.
+ */
+async function fixedRectifyingOrgs(
+  ctx: RequestContext,
+  tenantId: string,
+  findings: { originId?: string | null; rectifyOrgId?: string | null; withdrawnReason?: string | null; path?: string }[],
+  lock: boolean,
+): Promise<void> {
+  const carried = findings.filter((f) => f.originId && f.rectifyOrgId && !f.withdrawnReason);
+  if (!carried.length) return;
+  const rows = await ctx.tx.query<{ finding_id: string; owner_org_id: string; state: RectificationState }>(
+    `SELECT finding_id, owner_org_id, state FROM rectifications WHERE tenant_id = $1 AND finding_id = ANY($2::uuid[])${lock ? ' FOR UPDATE' : ''}`,
+    [tenantId, carried.map((f) => f.originId)],
+  );
+  for (const f of carried) {
+    const r = rows.find((x) => x.finding_id === f.originId);
+    if (r && r.owner_org_id !== f.rectifyOrgId && r.state !== RectificationState.OPEN) {
+      throw supervisionError('RECTIFYING_ORG_FIXED', {
+        field: f.path ? `${f.path}.rectifyOrgId` : undefined,
+        params: { state: rectificationStateLabels[r.state] },
+      });
+    }
+  }
+}
 
 async function insertFindings(
   ctx: RequestContext,
