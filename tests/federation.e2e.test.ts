@@ -734,6 +734,32 @@ describe('progress reported up a link', () => {
     expect(text).not.toContain('total"');
   });
 
+  it('counts the bureau’s overdue rectifications by the bureau’s own day, in its own time zone', async () => {
+    // the bureau twelve hours behind UTC, its open rectifications due on its today: none overdue by its own count
+    const open = (
+      await su.query<{ id: string; due_on: string }>(
+        `SELECT id, due_on::text FROM rectifications WHERE tenant_id = $1 AND state NOT IN ('VERIFIED', 'WITHDRAWN')`,
+        [jtjId],
+      )
+    ).rows;
+    expect(open.length).toBeGreaterThan(0);
+    const [{ settings }] = (await su.query(`SELECT settings FROM tenants WHERE id = $1`, [jtjId])).rows;
+    await su.query(`UPDATE tenants SET settings = settings || '{"timezone": "Etc/GMT+12"}' WHERE id = $1`, [jtjId]);
+    try {
+      await su.query(`UPDATE rectifications SET due_on = (now() AT TIME ZONE 'Etc/GMT+12')::date WHERE id = ANY($1::uuid[])`, [
+        open.map((r) => r.id),
+      ]);
+      const own = (await server.gql(`{ rectifications(overdue: true, first: 100) { totalCount } }`, {}, jtj.admin)).data.rectifications;
+      expect(own.totalCount).toBe(0);
+      const res = await overview(szjg.admin);
+      expect(res.errors).toBeUndefined();
+      expect(res.data.federationOverview.bureaus[0].supervision.overdueRectifications).toBe(own.totalCount);
+    } finally {
+      await su.query(`UPDATE tenants SET settings = $2 WHERE id = $1`, [jtjId, settings]);
+      for (const r of open) await su.query(`UPDATE rectifications SET due_on = $2 WHERE id = $1`, [r.id, r.due_on]);
+    }
+  });
+
   it('drafts the superior’s 通报 naming the bureaus below its target, refused to every other role', async () => {
     const DRAFT = `mutation($input: DraftFederationNoticeInput!) { draftFederationNotice(input: $input) {
       kind state title body namedBureaus { slug name } subjects { name } } }`;
