@@ -1,6 +1,6 @@
 import { day } from './helpers/dates';
 import { rawId } from './helpers/ids';
-import { orgIds } from './helpers/story';
+import { SOURCE_CAMPAIGN, criteriaOf, orgIds, scoresFor } from './helpers/story';
 import { TestServer, codes, startTestServer } from './helpers/server';
 import { count } from './helpers/sql';
 
@@ -342,5 +342,38 @@ describe('supervision after review', () => {
     const done = await finalize(amendmentId);
     expect(done.errors).toBeUndefined();
     expect(await stored()).toMatchObject({ state: 'WITHDRAWN', owner_org_id: rawId(ids['第一车队党支部']) });
+  });
+  it('scores only an org the campaign evaluates, and records nothing on an archived org', async () => {
+    const versionId = (await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, admin)).data.importFramework.id;
+    await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: versionId }, admin);
+    const campaign = await gql(
+      `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+      { input: { name: '复核创建活动', versionId, scopeOrgId: ids['中共市交通运输局党委'], ...SOURCE_CAMPAIGN, endsOn: '2030-12-31' } },
+      admin,
+    );
+    expect(campaign.errors).toBeUndefined();
+    const campaignId = campaign.data.createCampaign.id;
+    const scores = scoresFor(await criteriaOf(server, admin, versionId)).map(({ criterionId, value }) => ({ criterionId, value }));
+    const su = await server.superuser();
+    const records = () => count(su, 'inspections');
+    const before = await records();
+    // 市公交集团党委 is a committee: the campaign evaluates branches only
+    const committee = await record({ idempotencyKey: 'review-eligible-0001', orgId: ids['市公交集团党委'], campaignId, scores });
+    expect(committee.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'NOT_ELIGIBLE', field: 'input.scores' });
+    // the same committee without a score sheet is inspected as before
+    expect((await record({ idempotencyKey: 'review-eligible-0002', orgId: ids['市公交集团党委'], campaignId })).errors).toBeUndefined();
+    expect((await record({ idempotencyKey: 'review-eligible-0003', campaignId, scores })).errors).toBeUndefined();
+    expect(await records()).toBe(before + 2);
+    // an archived branch takes no new record
+    const made = await gql(
+      `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+      { input: { parentId: ids['市公交集团党委'], name: '复核后撤销的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
+      admin,
+    );
+    const archivedOrg = made.data.createOrg.id;
+    await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { archivedAt } }`, { id: archivedOrg }, admin);
+    const refused = await record({ idempotencyKey: 'review-archived-0001', orgId: archivedOrg });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_ARCHIVED' });
+    expect(await records()).toBe(before + 2);
   });
 });

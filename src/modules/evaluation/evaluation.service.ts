@@ -275,10 +275,7 @@ export const evaluationService = {
     const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => {
       if (!mayEdit(viewer, o, input.kind)) throw evaluationError('NOT_EVALUATOR');
     });
-    const scope = await campaignService.scopeOrg(ctx, campaign);
-    if (!isAncestorOrSelf(scope.path, org.path) || !campaign.eligibleKinds.includes(org.kind)) {
-      throw evaluationError('NOT_ELIGIBLE', { field: 'input.orgId', params: { org: org.name } });
-    }
+    await this.assertEligible(ctx, campaign, org, 'input.orgId');
     // one evaluation of a kind per org and campaign (evaluations_one_per_kind): a start finds the one there is
     return findOrInsert(
       ctx.tx.repository(Evaluation),
@@ -430,6 +427,14 @@ export const evaluationService = {
     );
     await recordReview(ctx, evaluation.id, ReviewAction.SUBMITTED, null);
     return reload(ctx, evaluation.id);
+  },
+
+  /** Refuses an org the campaign does not evaluate: outside its scope, or of a kind it does not take part with. */
+  async assertEligible(ctx: RequestContext, campaign: Campaign, org: Org, field: string): Promise<void> {
+    const scope = await campaignService.scopeOrg(ctx, campaign);
+    if (!isAncestorOrSelf(scope.path, org.path) || !campaign.eligibleKinds.includes(org.kind)) {
+      throw evaluationError('NOT_ELIGIBLE', { field, params: { org: org.name } });
+    }
   },
 
   /** Accepts or returns a submitted evaluation; acceptance recomputes and stores the org's campaign result. */

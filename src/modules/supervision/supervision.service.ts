@@ -679,13 +679,19 @@ export const supervisionService = {
   },
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────────
+  /**
+   * The org a new record inspects: inside the team's scope, held live (orgService.lockLive) until the record
+   * is written, so an archive or a move at the same moment waits for it or is seen (ORG_ARCHIVED; outside
+   * the scope it moved to: OUTSIDE_TEAM_SCOPE).
+   */
   async assertInTeamScope(ctx: RequestContext, team: SupervisionTeam, orgId: string): Promise<Org> {
     const org = await orgService.findById(ctx, orgId);
     const scopes = await scopeOrgs(ctx, team);
-    if (!org || !scopes.some((s) => isAncestorOrSelf(s.path, org.path))) {
-      throw supervisionError('OUTSIDE_TEAM_SCOPE', 'input.orgId');
-    }
-    return org;
+    const inTeam = (o: Org) => {
+      if (!scopes.some((s) => isAncestorOrSelf(s.path, o.path))) throw supervisionError('OUTSIDE_TEAM_SCOPE', 'input.orgId');
+    };
+    if (!org) throw supervisionError('OUTSIDE_TEAM_SCOPE', 'input.orgId');
+    return orgService.lockLive(ctx, org, inTeam);
   },
 
   /**
@@ -930,6 +936,9 @@ export const supervisionService = {
     }
     if (content.scores?.length) {
       if (!campaign) throw supervisionError('NO_CAMPAIGN', 'input.scores');
+      // a score sheet makes the org's campaign result: only for an org the campaign evaluates, as startEvaluation
+      const org = await orgService.findById(ctx, orgId);
+      if (org) await evaluationService.assertEligible(ctx, campaign, org, 'input.scores');
       await evaluationService.checkScores(ctx, campaign, content.scores, [], 'input');
     }
     const followUps = content.followUps ?? [];
