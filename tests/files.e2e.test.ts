@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { Client } from 'pg';
 import { authenticate, createRequestContext } from '../src/graphql/context';
+import { Org } from '../src/modules/org/org.entity';
+import { orgError } from '../src/modules/org/org.errors';
 import { orgService } from '../src/modules/org/org.service';
 import { fileService, registerAttachable } from '../src/modules/file/file.service';
 import { globalId, rawId, unknownId } from './helpers/ids';
@@ -432,6 +434,8 @@ describe('evidence files', () => {
           for (const id of ids) if (await orgService.getInScopeOrThrow(ctx, id).catch(() => null)) seen.add(id);
           return seen;
         },
+        entity: Org,
+        gone: () => orgError('ORG_NOT_FOUND'),
       });
       secretaryFile = await uploadOne({ name: '支部照片.png', bytes: png() }, t.secretary);
     });

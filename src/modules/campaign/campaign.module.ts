@@ -1,5 +1,6 @@
 import { DomainModule } from '../domain-module';
 import { registerAttachable, visibleThrough } from '../file/file.service';
+import { campaignError } from './campaign.errors';
 import { Campaign, CampaignDeadline, CampaignPhase, CampaignTarget, DeadlineSubmission, DeadlineSubmissionEvent } from './campaign.entity';
 import {
   CampaignDeadlineResolver,
@@ -15,7 +16,10 @@ import { progressSweeps } from './progress.sweeps';
 
 registerAttachable(
   'DeadlineSubmission',
-  visibleThrough((ctx, id) => campaignService.findSubmission(ctx, id)),
+  visibleThrough((ctx, id) => campaignService.findSubmission(ctx, id), {
+    entity: DeadlineSubmission,
+    gone: () => campaignError('SUBMISSION_NOT_FOUND'),
+  }),
 );
 
 export default {

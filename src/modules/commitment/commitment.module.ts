@@ -1,5 +1,6 @@
 import { DomainModule } from '../domain-module';
 import { registerAttachable, visibleThrough } from '../file/file.service';
+import { commitmentError } from './commitment.errors';
 import { Commitment } from './commitment.entity';
 import { CommitmentResolver } from './commitment.resolver';
 import { seedCommitments } from './commitment.seed';
@@ -7,7 +8,7 @@ import { commitmentService } from './commitment.service';
 
 registerAttachable(
   'CommitmentFulfilment',
-  visibleThrough((ctx, id) => commitmentService.find(ctx, id)),
+  visibleThrough((ctx, id) => commitmentService.find(ctx, id), { entity: Commitment, gone: () => commitmentError('COMMITMENT_NOT_FOUND') }),
 );
 
 export default {

@@ -1,6 +1,7 @@
 import { rawIdOf } from '../../graphql/relay';
 import { DomainModule, ReadAhead } from '../domain-module';
 import { registerAttachable, visibleThrough } from '../file/file.service';
+import { evaluationError } from './evaluation.errors';
 import { CampaignResult, Evaluation, EvaluationReview, EvaluationScoreRow } from './evaluation.entity';
 import { CriterionScoreResolver, EvaluationResolver, OrgCampaignResolver, ResultComponentResolver } from './evaluation.resolver';
 import { evaluationService } from './evaluation.service';
@@ -16,7 +17,10 @@ import {
 // A criterion score's evidence files are visible as its evaluation.
 registerAttachable(
   'EvaluationScore',
-  visibleThrough((ctx, id) => evaluationService.findByScore(ctx, id)),
+  visibleThrough((ctx, id) => evaluationService.findByScore(ctx, id), {
+    entity: EvaluationScoreRow,
+    gone: () => evaluationError('EVALUATION_NOT_FOUND'),
+  }),
 );
 
 export default {

@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { EntityTarget, ObjectLiteral } from 'typeorm';
 import { UserViewer } from '../../auth/viewer';
+import { lockForUpdate } from '../../db/lock-for-update';
 import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { toGlobalId } from '../../graphql/relay';
@@ -62,12 +64,24 @@ export function cleanName(raw: string | undefined | null): string {
 
 /**
  * What a record type of another module tells the file service: which of its records the viewer may
- * read. A file attached to records is visible exactly when one of them is; registered once by the module
- * that owns the record type (`registerAttachable('Inspection', { visible })` in its x.module.ts).
+ * read, and where they are kept. A file attached to records is visible exactly when one of them is;
+ * registered once by the module that owns the record type (`registerAttachable('Inspection',
+ * visibleThrough(find, { entity: Inspection, gone }))` in its x.module.ts).
  */
-export interface AttachableKind {
+export interface AttachableKind extends AttachableOwner {
   /** Of these record ids, the ones the viewer may read (by the record's own visibility rule). */
   visible(ctx: RequestContext, recordIds: readonly string[]): Promise<ReadonlySet<string>>;
+}
+
+/**
+ * The records' own table and refusal: a change of a record's files holds the record's row FOR UPDATE
+ * first (so concurrent changes count one after the other and a delete waits for them or they for it),
+ * and a record deleted while the change waited answers `gone()`, the record's own NOT_FOUND.
+ */
+export interface AttachableOwner {
+  /** The record's entity, keyed by (tenant_id, id). */
+  entity: EntityTarget<ObjectLiteral>;
+  gone(): Error;
 }
 
 const attachable = new Map<string, AttachableKind>();
@@ -84,8 +98,9 @@ export function registerAttachable(recordType: string, kind: AttachableKind): vo
  * The usual AttachableKind: a record is visible when the owning module's own finder (null for foreign,
  * out-of-scope and unknown ids alike) returns it.
  */
-export function visibleThrough(find: (ctx: RequestContext, id: string) => Promise<unknown>): AttachableKind {
+export function visibleThrough(find: (ctx: RequestContext, id: string) => Promise<unknown>, owner: AttachableOwner): AttachableKind {
   return {
+    ...owner,
     async visible(ctx, recordIds) {
       const found = await Promise.all(recordIds.map(async (id) => ((await find(ctx, id)) ? id : null)));
       return new Set(found.filter((id): id is string => id !== null));
@@ -358,6 +373,16 @@ export class Upload {
   }
 }
 
+/**
+ * Holds the record whose files change, FOR UPDATE to the end of the transaction: changes of one record's
+ * files run one after the other, a delete of the record waits for them (or they for it), and a record
+ * deleted meanwhile answers its own NOT_FOUND.
+ */
+async function holdRecord(ctx: RequestContext, recordType: string, recordId: string): Promise<void> {
+  const kind = kindOf(recordType);
+  if (!(await lockForUpdate(ctx.tx, kind.entity, requireUser(ctx).tenantId, recordId))) throw kind.gone();
+}
+
 export const fileService = {
   /** The file, when the viewer may read it (null for foreign, invisible and unknown ids alike). */
   async find(ctx: RequestContext, id: string): Promise<File | null> {
@@ -400,11 +425,12 @@ export const fileService = {
    * evidence it sees elsewhere). Attaching twice is a no-op.
    */
   async attach(ctx: RequestContext, recordType: string, recordId: string, fileIds: readonly string[], field = 'fileIds'): Promise<void> {
-    kindOf(recordType);
     const viewer = requireUser(ctx);
     const ids = [...new Set(fileIds)];
     if (!ids.length) return;
     for (const id of ids) if (!(await this.find(ctx, id))) throw fileError('FILE_NOT_FOUND', field);
+    // counted under the record's lock: concurrent attaches cannot pass the limit together
+    await holdRecord(ctx, recordType, recordId);
     const [{ n }] = await ctx.tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM file_attachments
         WHERE tenant_id = $1 AND record_type = $2 AND record_id = $3 AND NOT (file_id = ANY($4::uuid[]))`,
@@ -424,8 +450,8 @@ export const fileService = {
 
   /** Detaches files from a record (the calling module has checked the record is still editable); the count detached. */
   async detach(ctx: RequestContext, recordType: string, recordId: string, fileIds: readonly string[]): Promise<number> {
-    kindOf(recordType);
     const viewer = requireUser(ctx);
+    await holdRecord(ctx, recordType, recordId);
     const n = await ctx.tx.execute(
       `DELETE FROM file_attachments WHERE tenant_id = $1 AND record_type = $2 AND record_id = $3 AND file_id = ANY($4::uuid[])`,
       [viewer.tenantId, recordType, recordId, [...fileIds]],
@@ -448,6 +474,12 @@ export const fileService = {
   async detachAll(ctx: RequestContext, recordType: string, recordIds: readonly string[]): Promise<void> {
     if (!recordIds.length) return;
     const viewer = requireUser(ctx);
+    // the records' rows first (in id order), so an attach under way finishes before its files are taken off
+    const table = ctx.tx.metadata(kindOf(recordType).entity).tableName;
+    await ctx.tx.query<{ one: number }>(
+      `SELECT 1 AS one FROM "${table}" WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+      [viewer.tenantId, [...recordIds]],
+    );
     await ctx.tx.execute(`DELETE FROM file_attachments WHERE tenant_id = $1 AND record_type = $2 AND record_id = ANY($3::uuid[])`, [
       viewer.tenantId,
       recordType,

@@ -1,5 +1,6 @@
 import { DomainModule } from '../domain-module';
 import { registerAttachable } from '../file/file.service';
+import { serviceTeamError } from './service-team.errors';
 import { ServiceRecord, ServiceTeam, ServiceTeamMember } from './service-team.entity';
 import {
   OrgServiceTotalsResolver,
@@ -13,7 +14,11 @@ import { seedServiceTeams } from './service-team.seed';
 import { RECORD_TYPE, serviceTeamService } from './service-team.service';
 
 // evidence files of a service record are read by whoever reads the record
-registerAttachable(RECORD_TYPE, { visible: (ctx, ids) => serviceTeamService.visibleRecords(ctx, ids) });
+registerAttachable(RECORD_TYPE, {
+  visible: (ctx, ids) => serviceTeamService.visibleRecords(ctx, ids),
+  entity: ServiceRecord,
+  gone: () => serviceTeamError('SERVICE_RECORD_NOT_FOUND'),
+});
 
 export default {
   name: 'service-team',

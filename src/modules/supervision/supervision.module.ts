@@ -1,5 +1,6 @@
 import { DomainModule } from '../domain-module';
 import { registerAttachable, visibleThrough } from '../file/file.service';
+import { supervisionError } from './supervision.errors';
 import { rectificationService } from './rectification.service';
 import { seedSupervisionDemo } from './supervision.seed';
 import { Finding, FollowUpCheck, Inspection, Rectification, SupervisionTeam } from './supervision.entity';
@@ -16,15 +17,24 @@ import { supervisionService } from './supervision.service';
 // Evidence files: each visible exactly as its record.
 registerAttachable(
   'Inspection',
-  visibleThrough((ctx, id) => supervisionService.findInspection(ctx, id)),
+  visibleThrough((ctx, id) => supervisionService.findInspection(ctx, id), {
+    entity: Inspection,
+    gone: () => supervisionError('INSPECTION_NOT_FOUND'),
+  }),
 );
 registerAttachable(
   'Finding',
-  visibleThrough((ctx, id) => supervisionService.findFinding(ctx, id)),
+  visibleThrough((ctx, id) => supervisionService.findFinding(ctx, id), {
+    entity: Finding,
+    gone: () => supervisionError('INSPECTION_NOT_FOUND'),
+  }),
 );
 registerAttachable(
   'RectificationSubmission',
-  visibleThrough((ctx, id) => rectificationService.find(ctx, id)),
+  visibleThrough((ctx, id) => rectificationService.find(ctx, id), {
+    entity: Rectification,
+    gone: () => supervisionError('RECTIFICATION_NOT_FOUND'),
+  }),
 );
 
 export default {

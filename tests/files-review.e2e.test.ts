@@ -1,0 +1,84 @@
+import { Client } from 'pg';
+import { rawId } from './helpers/ids';
+import { png } from './helpers/evidence-files';
+import { GqlResponse, TestServer, startTestServer, tokens } from './helpers/server';
+import { count } from './helpers/sql';
+import { orgIds } from './helpers/story';
+
+/**
+ * Evidence files on records under concurrent changes: a record's attachments are counted under the
+ * record's lock, so the limit of 50 holds against dozens of attaches at once, and an attach that lost a
+ * race with the record's delete answers the record's NOT_FOUND (never a 500, never a row left behind).
+ */
+describe('evidence files on a record, concurrently', () => {
+  let server: TestServer;
+  let su: Client;
+  let t: Record<'secretary', string>;
+  let orgs: Record<string, string>;
+
+  const gql = (query: string, variables: Record<string, unknown>) => server.gql(query, variables, t.secretary);
+  /** Uploads `n` files (10 a request) and answers their ids. */
+  const uploadMany = async (n: number, prefix: string): Promise<string[]> => {
+    const ids: string[] = [];
+    for (let from = 0; from < n; from += 10) {
+      const form = new FormData();
+      for (let i = from; i < Math.min(n, from + 10); i++) form.append('file', new Blob([png()]), `${prefix}${i}.png`);
+      const res = await fetch(`${server.baseUrl}/files`, {
+        method: 'POST',
+        body: form,
+        headers: { authorization: `Bearer ${t.secretary}` },
+      });
+      const json = (await res.json()) as { files: { id: string }[] };
+      if (res.status !== 201) throw new Error(`upload: ${res.status} ${JSON.stringify(json)}`);
+      ids.push(...json.files.map((f) => f.id));
+    }
+    return ids;
+  };
+  const createEntry = async (): Promise<string> => {
+    const res = await gql(`mutation($input: CreateLedgerEntryInput!) { createLedgerEntry(input: $input) { id } }`, {
+      input: { orgId: orgs['第一车队党支部'], occurredOn: '2013-06-01', category: 'MEETING', title: '并发附件' },
+    });
+    return res.data.createLedgerEntry.id;
+  };
+  const attach = (entry: string, fileIds: string[]) =>
+    gql(`mutation($input: UpdateLedgerEntryInput!) { updateLedgerEntry(input: $input) { id } }`, { input: { id: entry, fileIds } });
+  const reasons = (answers: GqlResponse[]) =>
+    answers.flatMap((a) => (a.errors ?? []).map((e) => e.extensions?.reason ?? e.extensions?.code));
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    su = await server.superuser();
+    t = await tokens(server, 'jtj', ['secretary']);
+    orgs = await orgIds(server, 'jtj');
+  }, 60_000);
+  afterAll(() => server.close());
+
+  it('24 concurrent attaches of 3 files each to one ledger entry: at most 50 stay, the rest refused TOO_MANY_ATTACHMENTS', async () => {
+    const entry = await createEntry();
+    const files = await uploadMany(72, '并发');
+    const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => attach(entry, files.slice(3 * i, 3 * i + 3))));
+    const held = await count(su, 'file_attachments', 'record_id = $1', [rawId(entry)]);
+    const refused = reasons(answers);
+    expect(held).toBeLessThanOrEqual(50);
+    expect(new Set(refused)).toEqual(new Set(['TOO_MANY_ATTACHMENTS']));
+    // every answer is either the attach done or the coded refusal, and what stays is exactly what was answered done
+    expect(answers.filter((a) => a.data?.updateLedgerEntry).length * 3).toBe(held);
+    expect(refused.length).toBe(24 - held / 3);
+    expect(held).toBe(48);
+  }, 60_000);
+
+  it('attaches racing the entry’s delete: done before it or refused LEDGER_ENTRY_NOT_FOUND, no 500, no row left behind', async () => {
+    for (let round = 0; round < 3; round++) {
+      const entry = await createEntry();
+      const files = await uploadMany(40, `删除${round}-`);
+      const answers = await Promise.all([
+        ...Array.from({ length: 10 }, (_, i) => attach(entry, files.slice(2 * i, 2 * i + 2))),
+        gql(`mutation($input: DeleteLedgerEntryInput!) { deleteLedgerEntry(input: $input) }`, { input: { id: entry } }),
+        ...Array.from({ length: 10 }, (_, i) => attach(entry, files.slice(20 + 2 * i, 22 + 2 * i))),
+      ]);
+      expect(answers[10].data?.deleteLedgerEntry).toBe(true);
+      for (const reason of reasons(answers)) expect(reason).toBe('LEDGER_ENTRY_NOT_FOUND');
+      expect(await count(su, 'file_attachments', 'record_id = $1', [rawId(entry)])).toBe(0);
+    }
+  }, 60_000);
+});
