@@ -74,9 +74,14 @@ export async function withReadContext<T>(
  * - `GET /documents/campaigns/:campaignId/self-checks/:orgId` 创建工作自查报告
  * - `GET /documents/campaigns/:campaignId/plan` 创建活动实施方案
  * - `GET /archives/orgs/:orgId/:year` 台帐归档: the org's records of the year with their files and the
- *   documents above, and an index sheet, as one streamed .zip (at most ARCHIVE_SLOTS built at once)
+ *   documents above, and an index sheet, as one streamed .zip (at most ARCHIVE_SLOTS built at once,
+ *   ARCHIVE_QUEUE more waiting, each only once its token and the org are authorized)
  */
 export const ARCHIVE_SLOTS = 2;
+/** Authorized archive requests that may wait for a slot (each holding its read transaction); past them ARCHIVE_BUSY. */
+export const ARCHIVE_QUEUE = 4;
+/** The Retry-After of ARCHIVE_BUSY. */
+export const ARCHIVE_RETRY_SECONDS = 30;
 
 export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps): void {
   const storage = new PgFileStorage(deps.dataSource);
@@ -84,6 +89,7 @@ export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps
   const waiting: (() => void)[] = [];
   const acquire = async () => {
     if (building < ARCHIVE_SLOTS) building++;
+    else if (waiting.length >= ARCHIVE_QUEUE) throw documentError('ARCHIVE_BUSY', { params: { retryAfterSeconds: ARCHIVE_RETRY_SECONDS } });
     else await new Promise<void>((resolve) => waiting.push(resolve));
     let released = false;
     return () => {
@@ -99,11 +105,13 @@ export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps
     scope.get('/archives/orgs/:orgId/:year', async (request, reply) => {
       const locale = localeOf(request.headers['accept-language']);
       const params = request.params as Params;
-      const release = await acquire();
+      let release = () => {};
       try {
         const outcome = await withReadContext(deps, request, async (ctx) => {
           const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
           const year = parseYear(params.year);
+          // the token, the limits and the org are authorized: only now a place among the archives built
+          release = await acquire();
           return { org, year, plan: await planArchive(ctx, org, year) };
         });
         if ('error' in outcome) {
