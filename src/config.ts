@@ -93,6 +93,8 @@ export interface Config {
   importJobLeaseSeconds: number;
   /** The largest tenant archive a restore reads (POST /tenant-archives). */
   tenantArchiveMaxBytes: number;
+  /** Tenant exports running at once in this process (each holds an owner connection and a snapshot); one per tenant. */
+  tenantExportConcurrency: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -331,5 +333,6 @@ export function loadConfig(env: Env = process.env): Config {
     importJobMaxRows: intVar(env, 'IMPORT_JOB_MAX_ROWS', 200_000, 1, 10_000_000),
     importJobLeaseSeconds: intVar(env, 'IMPORT_JOB_LEASE_SECONDS', 30, 2, 3600),
     tenantArchiveMaxBytes: intVar(env, 'TENANT_ARCHIVE_MAX_BYTES', 20 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
+    tenantExportConcurrency: intVar(env, 'TENANT_EXPORT_CONCURRENCY', 2, 1, 20),
   };
 }

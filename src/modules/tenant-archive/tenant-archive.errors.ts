@@ -8,6 +8,11 @@ export const tenantArchiveError = defineErrors('tenant-archive', {
     en: 'Only a platform operator, or a root admin of the tenant itself, exports a whole tenant',
   },
   TENANT_ARCHIVE_UNKNOWN_TENANT: { code: ErrorCode.NOT_FOUND, zh: '没有代码为 {slug} 的单位', en: 'No tenant with the slug {slug}' },
+  TENANT_EXPORT_BUSY: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '单位数据导出正在进行（本单位同时只能有一个导出，系统同时最多 {limit} 个），请 {retryAfterSeconds} 秒后重试',
+    en: 'A tenant export is running (one per tenant, at most {limit} at once); retry in {retryAfterSeconds} s',
+  },
   TENANT_RESTORE_OPERATOR_ONLY: {
     code: ErrorCode.FORBIDDEN,
     zh: '只有平台运营方可以恢复单位数据',

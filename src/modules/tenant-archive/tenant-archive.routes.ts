@@ -10,6 +10,8 @@ import { tenantArchiveError } from './tenant-archive.errors';
 import { exportTenant, restoreTenant } from './tenant-archive.service';
 
 const TAR_TYPE = 'application/x-tar';
+/** The Retry-After of TENANT_EXPORT_BUSY. */
+const EXPORT_RETRY_SECONDS = 60;
 
 function sendError(reply: FastifyReply, error: unknown, locale: Locale) {
   return sendRestError(reply, error, locale, { scope: '[tenant-archive]', statusByReason: { TENANT_ARCHIVE_TOO_LARGE: 413 } });
@@ -24,6 +26,17 @@ function sendError(reply: FastifyReply, error: unknown, locale: Locale) {
  *   operators only, decided before a byte of the body is read; 201 with the restored tenant, its counts.
  */
 export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, dataSource, limiter, ownerUrl }: RouteDeps): void {
+  /** Exports running in this process, by tenant id: at most config.tenantExportConcurrency, one per tenant. */
+  const exporting = new Set<string>();
+  /** Takes a place for the tenant's export, or refuses; the place is given back when its export settles. */
+  function startExport(tenantId: string): () => void {
+    const limit = config.tenantExportConcurrency;
+    if (exporting.has(tenantId) || exporting.size >= limit)
+      throw tenantArchiveError('TENANT_EXPORT_BUSY', { params: { limit, retryAfterSeconds: EXPORT_RETRY_SECONDS } });
+    exporting.add(tenantId);
+    return () => exporting.delete(tenantId);
+  }
+
   /** The tenant the request may export: its id, or a refusal. */
   async function exportable(request: FastifyRequest, slug: string): Promise<{ id: string; slug: string }> {
     const ctx = createRequestContext(config, dataSource, request.ip);
@@ -77,14 +90,19 @@ export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, 
     scope.get('/tenant-archives/:slug', async (request, reply) => {
       const locale = localeOf(request.headers['accept-language']);
       let tenant: { id: string; slug: string };
+      let done: () => void;
       try {
         if (!ownerUrl) throw coreError('INTERNAL');
         tenant = await exportable(request, (request.params as { slug: string }).slug);
+        // authorized: only now a place among the exports running (each holds an owner connection)
+        done = startExport(tenant.id);
       } catch (error) {
         return sendError(reply, error, locale);
       }
       const out = new PassThrough();
-      exportTenant(ownerUrl, tenant.id, out).catch((error: unknown) => console.error('[tenant-archive] export failed:', forLog(error)));
+      exportTenant(ownerUrl, tenant.id, out)
+        .catch((error: unknown) => console.error('[tenant-archive] export failed:', forLog(error)))
+        .finally(done);
       const day = new Date().toISOString().slice(0, 10);
       return reply
         .header('content-type', TAR_TYPE)
