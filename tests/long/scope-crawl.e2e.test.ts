@@ -697,8 +697,9 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
     const callers = files(src)
       .filter((f) => /\bholdsRole\(/.test(readFileSync(f, 'utf8').replace(/export function holdsRole\(/, '')))
       .map((f) => path.relative(path.join(src, '..'), f));
-    // imports: a gate before every row's parent org is checked against the admin's scope (imports.ts `manageable`)
-    expect(callers).toEqual(['src/modules/report/imports.ts']);
+    // imports: a gate before every row's parent org is checked against the admin's scope (imports.ts `manageable`);
+    // supervision: a team's people act only while inspectors, beside their membership of the team (isMember)
+    expect(callers).toEqual(['src/modules/report/imports.ts', 'src/modules/supervision/supervision.service.ts']);
   });
 
   it('tried every scoped role, every bound type and every operation (a lower bound, so the crawl cannot silently shrink)', () => {
