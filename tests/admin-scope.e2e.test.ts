@@ -357,6 +357,18 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     });
   });
 
+  /** A move in `mover`'s open transaction (as moveOrg writes it) of the org with its subtree under the 公路 committee, committed. */
+  const moveUnderRoads = async (mover: Client, raw: string) => {
+    await mover.query(
+      `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1),
+                         parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
+         FROM orgs m, orgs p
+        WHERE m.tenant_id = $1 AND m.id = $2 AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
+      [tenantId, raw, rawId(ids['市高速公路建设开发公司党委'])],
+    );
+    await mover.query('COMMIT');
+  };
+
   it('refuses a subtree admin’s write on an org that a concurrent move took out of its subtree while the write waited', async () => {
     const made = await gql(
       `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "第九车队党总支", kind: GENERAL_BRANCH, category: ENTERPRISE }) { id } }`,
@@ -399,14 +411,7 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     expect(settled).toEqual(['waiting', 'waiting', 'waiting']);
     expect(waiting).toBe(pending.length);
     // the move lands the org under the 公路 subtree, outside the bus admin's
-    await mover.query(
-      `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1),
-                         parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
-         FROM orgs m, orgs p
-        WHERE m.tenant_id = $1 AND m.id = $2 AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
-      [tenantId, raw, rawId(ids['市高速公路建设开发公司党委'])],
-    );
-    await mover.query('COMMIT');
+    await moveUnderRoads(mover, raw);
     const answers = await Promise.all(pending);
     expect(answers.map((a) => reasons(a))).toEqual([['NOT_FOUND/ORG_NOT_FOUND'], ['NOT_FOUND/ORG_NOT_FOUND'], ['NOT_FOUND/ORG_NOT_FOUND']]);
     expect(await count()).toBe(0);
@@ -464,14 +469,7 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     ];
     const waiting = await lockWaiters(su, pending.length);
     expect(waiting).toBe(pending.length);
-    await mover.query(
-      `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1),
-                         parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
-         FROM orgs m, orgs p
-        WHERE m.tenant_id = $1 AND m.id = $2 AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
-      [tenantId, raw, rawId(ids['市高速公路建设开发公司党委'])],
-    );
-    await mover.query('COMMIT');
+    await moveUnderRoads(mover, raw);
     const answers = await Promise.all(pending);
     expect(answers.map((a) => reasons(a))).toEqual([
       ['NOT_FOUND/LEDGER_ENTRY_NOT_FOUND'],

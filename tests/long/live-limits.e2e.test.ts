@@ -1,13 +1,6 @@
-import { Client as Subscriber, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import { Client as Subscriber } from 'graphql-ws';
+import { Socket, connectLive } from '../helpers/live-socket';
 import { TestServer, startTestServer } from '../helpers/server';
-
-interface Socket {
-  client: Subscriber;
-  /** true once the server acknowledged connection_init, false when it closed before. */
-  acked: Promise<boolean>;
-  closed: Promise<{ code: number; reason: string }>;
-}
 
 /**
  * Open sockets per user and per tenant (LIVE_SOCKETS_PER_USER, LIVE_SOCKETS_PER_TENANT): every event is
@@ -19,30 +12,9 @@ describe('live sockets held at once, per user and per tenant', () => {
   let server: TestServer;
   const sockets: Subscriber[] = [];
 
-  /** A graphql-ws client over `ws`, as a browser's Apollo Client or urql would connect; never retries. */
+  /** A graphql-ws client over `ws` with `token` (tests/helpers/live-socket.ts). */
   function connect(token: string): Socket {
-    let ack!: (ok: boolean) => void;
-    let close!: (event: { code: number; reason: string }) => void;
-    const acked = new Promise<boolean>((r) => (ack = r));
-    const closed = new Promise<{ code: number; reason: string }>((r) => (close = r));
-    const client = createClient({
-      url: server.url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${token}` },
-      lazy: false,
-      retryAttempts: 0,
-      onNonLazyError: () => undefined,
-      on: {
-        connected: () => ack(true),
-        closed: (event) => {
-          const { code, reason } = event as { code: number; reason: string };
-          ack(false);
-          close({ code, reason: String(reason) });
-        },
-      },
-    });
-    sockets.push(client);
-    return { client, acked, closed };
+    return connectLive(server.url, { authorization: `Bearer ${token}` }, sockets);
   }
 
   /** `n` sockets of one token, each acknowledged. */

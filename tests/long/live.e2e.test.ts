@@ -2,9 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createSecretKey } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { Client as Subscriber, createClient } from 'graphql-ws';
+import { Client as Subscriber } from 'graphql-ws';
 import { Client } from 'pg';
-import WebSocket from 'ws';
 import { signAccessToken } from '../../src/auth/jwt';
 import { withTransaction } from '../../src/db/request-transaction';
 import { publishEvent } from '../../src/graphql/live';
@@ -14,6 +13,8 @@ import { insertNotifications } from '../../src/modules/notification/notification
 import { day } from '../helpers/dates';
 import { globalId, rawId } from '../helpers/ids';
 import { trackOpen } from '../helpers/leftovers';
+import { Feed, Socket, connectLive } from '../helpers/live-socket';
+import WebSocket from 'ws';
 import { TEST_JWT_SECRET, TestServer, startTestServer } from '../helpers/server';
 import { tenantId } from '../helpers/sql';
 import { orgIds } from '../helpers/story';
@@ -33,61 +34,9 @@ async function until<T>(probe: () => T | Promise<T>, ms = 15_000, what = 'condit
   }
 }
 
-interface Feed {
-  data: any[];
-  errors: unknown[];
-  completed: boolean;
-  stop(): void;
-}
-
-interface Socket {
-  client: Subscriber;
-  /** true once the server acknowledged connection_init, false when it closed before. */
-  acked: Promise<boolean>;
-  closed: Promise<{ code: number; reason: string }>;
-  subscribe(query: string): Feed;
-}
-
-/** A graphql-ws client over `ws`, as a browser's Apollo Client or urql would connect; never retries. */
+/** A graphql-ws client over `ws` (tests/helpers/live-socket.ts), disposed of after the file. */
 function connect(url: string, connectionParams: Record<string, unknown>): Socket {
-  let ack!: (ok: boolean) => void;
-  let close!: (event: { code: number; reason: string }) => void;
-  const acked = new Promise<boolean>((r) => (ack = r));
-  const closed = new Promise<{ code: number; reason: string }>((r) => (close = r));
-  const client = createClient({
-    url: url.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams,
-    lazy: false,
-    retryAttempts: 0,
-    onNonLazyError: () => undefined,
-    on: {
-      connected: () => ack(true),
-      closed: (event) => {
-        const { code, reason } = event as { code: number; reason: string };
-        ack(false);
-        close({ code, reason: String(reason) });
-      },
-    },
-  });
-  sockets.push(client);
-  return {
-    client,
-    acked,
-    closed,
-    subscribe(query) {
-      const feed: Feed = { data: [], errors: [], completed: false, stop: () => undefined };
-      feed.stop = client.subscribe(
-        { query },
-        {
-          next: (result) => (result.errors ? feed.errors.push(result.errors) : feed.data.push(result.data)),
-          error: (error) => feed.errors.push(error),
-          complete: () => (feed.completed = true),
-        },
-      );
-      return feed;
-    },
-  };
+  return connectLive(url, connectionParams, sockets);
 }
 const sockets: Subscriber[] = [];
 
