@@ -82,6 +82,36 @@ describe('imports as jobs', () => {
     expect(await count(su, 'import_jobs')).toBe(0);
   });
 
+  it('keeps a tenant’s unfinished jobs to IMPORT_JOBS_PER_TENANT, concurrent uploads included; other tenants upload meanwhile', async () => {
+    // no worker: the jobs stay queued
+    const held = await startTestServer({ env: { IMPORT_JOBS_PER_TENANT: '2' } });
+    try {
+      const [jtjAdmin, szjgAdmin] = await Promise.all([held.token('jtj', 'admin'), held.token('szjg', 'admin')]);
+      const send = async (token: string, i: number) => {
+        const form = new FormData();
+        form.append('file', new Blob([`名称,类型,类别,上级组织\n排队党支部${i},党支部,机关,\n`], { type: 'text/csv' }), `排队${i}.csv`);
+        const res = await fetch(`${held.baseUrl}/imports/orgs/jobs?dryRun=true`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}` },
+          body: form,
+        });
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), json: (await res.json()) as any };
+      };
+      const burst = await Promise.all(Array.from({ length: 8 }, (_, i) => send(jtjAdmin, i)));
+      expect(burst.filter((r) => r.status === 202)).toHaveLength(2);
+      const busy = burst.filter((r) => r.status !== 202);
+      expect(busy.map((r) => [r.status, r.json.errors[0].extensions.reason])).toEqual(busy.map(() => [429, 'IMPORT_JOBS_BUSY']));
+      expect(busy[0].json.errors[0].message).toBe('本单位已有 2 个导入任务尚未完成，请待其完成后再上传（约 60 秒后重试）');
+      expect(Number(busy[0].retryAfter)).toBe(60);
+      const su2 = await held.superuser();
+      expect(await count(su2, 'import_jobs', `tenant_id = (SELECT id FROM tenants WHERE slug = 'jtj')`)).toBe(2);
+      // another tenant's upload is not held by this one's
+      expect((await send(szjgAdmin, 100)).status).toBe(202);
+    } finally {
+      await held.close();
+    }
+  });
+
   it('imports 6,000 orgs (past the synchronous cap) as one job: checked, applied in one transaction, audited once', async () => {
     const before = await count(su, 'orgs');
     const rows = [ORG_HEAD, ['导入测试党委', '党委', '企业', '市公交集团党委']];

@@ -41,6 +41,9 @@ export const IMPORT_JOB_EVENT = 'IMPORT_JOB';
 /** This process, as a job's lease holder. */
 const WORKER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
+/** The Retry-After of IMPORT_JOBS_BUSY: a job of a typical file finishes within a minute. */
+const IMPORT_JOBS_RETRY_SECONDS = 60;
+
 export interface ImportJobMessage {
   tenantId: string;
   jobId: string;
@@ -68,6 +71,15 @@ export const importJobService = {
     const top = scopePaths(viewer, ADMIN)[0];
     const orgId = viewer.roles.find((r) => r.role === Role.TENANT_ADMIN && r.path === top)?.orgId;
     if (!orgId) throw importJobError('IMPORT_JOB_NOT_ALLOWED');
+    // a tenant's unfinished jobs are bounded (one worker serves every tenant in turn, and each job keeps its
+    // file): counted under a per-tenant lock, so concurrent uploads cannot all pass the count
+    await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [`import-jobs:${viewer.tenantId}`]);
+    const [{ pending }] = await ctx.tx.query<{ pending: number }>(
+      `SELECT count(*)::int AS pending FROM import_jobs WHERE tenant_id = $1 AND state IN ('QUEUED', 'CHECKING', 'APPLYING')`,
+      [viewer.tenantId],
+    );
+    const limit = ctx.config.importJobsPerTenant;
+    if (pending >= limit) throw importJobError('IMPORT_JOBS_BUSY', { params: { limit, retryAfterSeconds: IMPORT_JOBS_RETRY_SECONDS } });
     const [{ id }] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO import_jobs (tenant_id, kind, dry_run, org_id, created_by, file_name, content_type, size, content)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
