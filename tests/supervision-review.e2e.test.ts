@@ -1,7 +1,7 @@
 import { day } from './helpers/dates';
 import { rawId } from './helpers/ids';
 import { SOURCE_CAMPAIGN, criteriaOf, orgIds, scoresFor } from './helpers/story';
-import { TestServer, codes, startTestServer } from './helpers/server';
+import { TestServer, codes, lockWaiters, startTestServer } from './helpers/server';
 import { count } from './helpers/sql';
 
 /**
@@ -375,5 +375,47 @@ describe('supervision after review', () => {
     const refused = await record({ idempotencyKey: 'review-archived-0001', orgId: archivedOrg });
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_ARCHIVED' });
     expect(await records()).toBe(before + 2);
+  });
+  it('refuses a rectification report whose org a concurrent move took out of the reporter’s scope while it waited', async () => {
+    const branch = (
+      await gql(
+        `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+        { input: { parentId: ids['市公交集团党委'], name: '整改中迁出的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
+        admin,
+      )
+    ).data.createOrg.id;
+    const recorded = await record({
+      idempotencyKey: 'review-moved-owner-0001',
+      orgId: branch,
+      findings: [{ severity: 'MINOR', description: '台帐不全', rectifyOrgId: branch, rectifyDueOn: day(10) }],
+    });
+    const finalized = await finalize(recorded.data.recordInspection.id);
+    const rectification = finalized.data.finalizeInspection.findings[0].rectification.id;
+    const su = await server.superuser();
+    const mover = await server.superuser({ own: true });
+    try {
+      await mover.query('BEGIN');
+      await mover.query(`SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE`, [rawId(branch)]);
+      // the 公交 committee's supervisor reports for the branch; the report waits on the org the move holds
+      const reporting = gql(
+        `mutation($input: SubmitRectificationInput!) { submitRectification(input: $input) { id state } }`,
+        { input: { id: rectification, report: '已补齐台帐', evidenceRefs: [] } },
+        supervisor,
+      );
+      expect(await lockWaiters(su, 1)).toBe(1);
+      await mover.query(
+        `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1),
+                           parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
+           FROM orgs m, orgs p
+          WHERE m.id = $1 AND p.id = $2 AND o.tenant_id = m.tenant_id AND o.path <@ m.path`,
+        [rawId(branch), rawId(ids['市公路管理处党委'])],
+      );
+      await mover.query('COMMIT');
+      expect((await reporting).errors?.map((e) => e.extensions?.reason)).toEqual(['RECTIFICATION_NOT_FOUND']);
+    } finally {
+      await mover.query('ROLLBACK').catch(() => undefined);
+      await mover.end();
+    }
+    expect((await su.query(`SELECT state FROM rectifications WHERE id = $1`, [rawId(rectification)])).rows).toEqual([{ state: 'OPEN' }]);
   });
 });

@@ -117,16 +117,28 @@ export const rectificationService = {
     const r = await this.getOrThrow(ctx, id);
     // null when only the issuing team sees it (the org moved out of the viewer's scope): no reporter then
     const owner = await orgService.findById(ctx, r.ownerOrgId);
-    const mayReport =
-      !!owner && (viewer.roles.some((x) => x.role === Role.SECRETARY && x.orgId === owner.id) || inScope(viewer, owner.path, REPORTERS));
-    if (!mayReport) throw supervisionError('NOT_RECTIFIER');
+    const reports = (o: Org) =>
+      viewer.roles.some((x) => x.role === Role.SECRETARY && x.orgId === o.id) || inScope(viewer, o.path, REPORTERS);
+    if (!owner || !reports(owner)) throw supervisionError('NOT_RECTIFIER');
     if (!report.trim()) throw supervisionError('RECTIFICATION_REPORT_BLANK', 'input.report');
+    // the owner org held for the report (a move that took it out of the reporter's scope meanwhile is seen)
+    await orgService.holdForChange(
+      ctx,
+      owner.id,
+      (o) => {
+        if (!reports(o)) throw supervisionError('NOT_RECTIFIER');
+      },
+      () => supervisionError('RECTIFICATION_NOT_FOUND'),
+    );
+    // and still this org's: an amendment finalized meanwhile may have ordered it to another (RECTIFYING_ORG_FIXED
+    // keeps a worked-on one where it is, an untouched one may move)
     const changed = await ctx.tx.execute(
       `UPDATE rectifications SET state = 'SUBMITTED', report = $3, evidence_refs = $4, submitted_by = $5, submitted_at = now()
-        WHERE tenant_id = $1 AND id = $2 AND state IN ('OPEN', 'REOPENED')`,
-      [viewer.tenantId, r.id, report, evidenceRefs, viewer.userId],
+        WHERE tenant_id = $1 AND id = $2 AND state IN ('OPEN', 'REOPENED') AND owner_org_id = $6`,
+      [viewer.tenantId, r.id, report, evidenceRefs, viewer.userId, owner.id],
     );
     const current = await ctx.tx.repository(Rectification).findOneByOrFail({ tenantId: viewer.tenantId, id: r.id });
+    if (!changed && current.ownerOrgId !== owner.id) throw supervisionError('NOT_RECTIFIER');
     if (!changed) throw wrongState(current);
     // its evidence files change with a (re)submission only: once submitted, what the team checks stays
     await fileService.change(ctx, 'RectificationSubmission', r.id, files);
