@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { Client } from 'pg';
 import { rawId } from './helpers/ids';
 import { png } from './helpers/evidence-files';
@@ -81,4 +82,93 @@ describe('evidence files on a record, concurrently', () => {
       expect(await count(su, 'file_attachments', 'record_id = $1', [rawId(entry)])).toBe(0);
     }
   }, 60_000);
+});
+
+/**
+ * Uploads in progress per user: one user's slow uploads (each holding a pooled connection while its body
+ * trickles in) take at most UPLOADS_PER_USER of the instance's slots; another user uploads meanwhile.
+ */
+describe('uploads one user holds in progress at once', () => {
+  let server: TestServer;
+  let su: Client;
+  let t: Record<'secretary' | 'secretary2', string>;
+
+  /** An upload whose body never ends: its headers and the start of its one part, then nothing. */
+  const stalled = (token: string) => {
+    const boundary = 'stalledboundary';
+    const url = new URL(`${server.baseUrl}/files`);
+    const req = request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'transfer-encoding': 'chunked',
+      },
+    });
+    req.on('error', () => undefined);
+    req.write(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="慢.png"\r\ncontent-type: image/png\r\n\r\n`);
+    req.write(png().subarray(0, 16));
+    return req;
+  };
+  const upload = async (token: string) => {
+    const form = new FormData();
+    form.append('file', new Blob([png()]), '快.png');
+    const res = await fetch(`${server.baseUrl}/files`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), json: (await res.json()) as any };
+  };
+  /** Uploads whose transaction is open (each took a slot and its connection), once `n` of them are. */
+  const open = async (n: number) => {
+    let seen = 0;
+    for (let i = 0; i < 500 && seen < n; i++) {
+      seen = (
+        await su.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`,
+        )
+      ).rows[0].n;
+      if (seen < n) await new Promise((r) => setTimeout(r, 10));
+    }
+    return seen;
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
+    su = await server.superuser();
+    t = await tokens(server, 'jtj', ['secretary', 'secretary2']);
+  }, 60_000);
+  afterAll(() => server.close());
+
+  it('lets one user have two uploads in progress, the next wait their turn without a connection, and refuses past 66', async () => {
+    const slow = [stalled(t.secretary), stalled(t.secretary)];
+    const answered = (req: ReturnType<typeof stalled>) =>
+      new Promise<number>((resolve) => req.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0))));
+    let waiting: ReturnType<typeof stalled>[] = [];
+    try {
+      expect(await open(2)).toBe(2);
+      // a third upload of the same user waits its turn: it opens no transaction (holds no connection)
+      const third = upload(t.secretary);
+      // another user's upload is not held by this one's
+      expect((await upload(t.secretary2)).status).toBe(201);
+      expect(await open(3)).toBe(2);
+      // 63 more wait beside it (66 in all: UPLOADS_PER_USER in progress, UPLOADS_WAITING_PER_USER waiting); past them the user is refused at once
+      waiting = Array.from({ length: 64 }, () => stalled(t.secretary));
+      const refusals = await Promise.race(waiting.map(answered));
+      expect(refusals).toBe(429);
+      // the two in progress end: the third gets its turn and is stored
+      for (const req of slow) req.destroy();
+      expect((await third).status).toBe(201);
+    } finally {
+      for (const req of [...slow, ...waiting]) req.destroy();
+    }
+    // every place and turn comes back once the server has seen the connections close: none is held by a client gone
+    let after = await upload(t.secretary);
+    for (let i = 0; i < 50 && after.status === 429; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = await upload(t.secretary);
+    }
+    expect(after.status).toBe(201);
+    expect(await Promise.all(Array.from({ length: 4 }, () => upload(t.secretary).then((r) => r.status)))).toEqual([201, 201, 201, 201]);
+  });
 });

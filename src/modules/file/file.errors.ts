@@ -17,6 +17,11 @@ export const fileError = defineErrors('file', {
     zh: '一次最多上传 {limit} 个文件',
     en: 'At most {limit} files per upload',
   },
+  UPLOADS_IN_PROGRESS: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '您已有 {limit} 个文件正在上传，请待其完成后再上传（约 {retryAfterSeconds} 秒后重试）',
+    en: 'You already have {limit} uploads in progress; upload again once one is done (retry in about {retryAfterSeconds} s)',
+  },
   UPLOAD_MALFORMED: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '上传的内容不完整或格式不正确，请重新上传',

@@ -22,6 +22,18 @@ import { PgFileStorage } from './file.storage';
 export const UPLOAD_SLOTS = 8;
 /** An upload whose client sends nothing for this long is cut off (its transaction rolls back). */
 export const UPLOAD_IDLE_MS = 60_000;
+/** An upload not ended this long after it took its slot is cut off, however slowly it keeps sending. */
+export const UPLOAD_MAX_MS = 10 * 60_000;
+/**
+ * Uploads one user has in progress at once on this instance (its others wait their turn, unread, holding no
+ * connection): however slowly one user's uploads trickle in, they hold at most this many of the slots.
+ */
+export const UPLOADS_PER_USER = 2;
+/** One user's uploads waiting for its turn; past them UPLOADS_IN_PROGRESS (429). */
+export const UPLOADS_WAITING_PER_USER = 64;
+
+/** The Retry-After of UPLOADS_IN_PROGRESS. */
+const UPLOAD_RETRY_SECONDS = 10;
 
 /** HTTP statuses finer than the code's for some refusals. */
 const STATUS: Record<string, number> = {
@@ -43,6 +55,10 @@ function slots(size: number) {
     else free++;
   };
   return {
+    /** Slots taken and requests waiting for one: 0 when the semaphore is unused. */
+    get load(): number {
+      return size - free + waiting.length;
+    },
     async acquire(): Promise<() => void> {
       if (free > 0) free--;
       else await new Promise<void>((resolve) => waiting.push(resolve));
@@ -127,18 +143,38 @@ export function rangeOf(
 export function registerFileRoutes(fastify: FastifyInstance, { config, dataSource, limiter }: RouteDeps): void {
   const storage = new PgFileStorage(dataSource);
   const uploads = slots(UPLOAD_SLOTS);
+  /** Each user's turns (tenant and user id), present while the user has an upload in progress or waiting. */
+  const userTurns = new Map<string, ReturnType<typeof slots>>();
+  /** Each user's uploads in progress or waiting, counted from their authorization until their response is done. */
+  const userUploads = new Map<string, number>();
+  /** The user key of an authorized upload request. */
+  const uploaderOf = new WeakMap<FastifyRequest, string>();
 
-  async function authorizeUpload(request: FastifyRequest): Promise<void> {
+  async function authorizeUpload(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const ctx = createRequestContext(config, dataSource, request.ip);
     try {
       await authenticate(ctx, request.headers.authorization);
-      await limiter.consume(requireUser(ctx));
+      const viewer = requireUser(ctx);
+      await limiter.consume(viewer);
       const type = String(request.headers['content-type'] ?? '')
         .split(';')[0]
         .trim()
         .toLowerCase();
       if (type !== 'multipart/form-data') throw fileError('NOT_MULTIPART', 'file');
       if (await fileService.quotaFull(ctx)) throw fileService.quotaError(ctx);
+      const key = `${viewer.tenantId}:${viewer.userId}`;
+      const held = userUploads.get(key) ?? 0;
+      if (held >= UPLOADS_PER_USER + UPLOADS_WAITING_PER_USER)
+        throw fileError('UPLOADS_IN_PROGRESS', {
+          params: { limit: UPLOADS_PER_USER + UPLOADS_WAITING_PER_USER, retryAfterSeconds: UPLOAD_RETRY_SECONDS },
+        });
+      userUploads.set(key, held + 1);
+      reply.raw.once('close', () => {
+        const left = (userUploads.get(key) ?? 1) - 1;
+        if (left > 0) userUploads.set(key, left);
+        else userUploads.delete(key);
+      });
+      uploaderOf.set(request, key);
     } finally {
       await ctx.tx.finish(false);
     }
@@ -164,12 +200,29 @@ export function registerFileRoutes(fastify: FastifyInstance, { config, dataSourc
 
     scope.post(
       '/files',
-      { preParsing: async (request, _reply, payload) => (await authorizeUpload(request), payload) },
+      { preParsing: async (request, reply, payload) => (await authorizeUpload(request, reply), payload) },
       async (request, reply) => {
         const locale = localeOf(request.headers['accept-language']);
+        // the user's turn first, then one of the instance's slots
+        const key = uploaderOf.get(request) ?? '';
+        let turns = userTurns.get(key);
+        if (!turns) userTurns.set(key, (turns = slots(UPLOADS_PER_USER)));
+        const userTurn = await turns.acquire();
+        const releaseTurn = () => {
+          userTurn();
+          if (turns.load === 0 && userTurns.get(key) === turns) userTurns.delete(key);
+        };
         const release = await uploads.acquire();
         const socket = request.raw.socket;
+        if (socket.destroyed) {
+          // the client left while the upload waited its turn: nothing to read, nobody to answer
+          release();
+          releaseTurn();
+          return reply;
+        }
         socket.setTimeout(UPLOAD_IDLE_MS);
+        const deadline = setTimeout(() => socket.destroy(), UPLOAD_MAX_MS);
+        deadline.unref();
         const ctx = createRequestContext(config, dataSource, request.ip, locale);
         let files: File[] | undefined;
         let failure: unknown;
@@ -191,7 +244,9 @@ export function registerFileRoutes(fastify: FastifyInstance, { config, dataSourc
             failure ??= error;
           }
           socket.setTimeout(fastify.server.timeout);
+          clearTimeout(deadline);
           release();
+          releaseTurn();
         }
         if (failure !== undefined || !files) {
           // a refusal before the body was read to its end: close the connection rather than read the rest
