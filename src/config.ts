@@ -89,7 +89,7 @@ export interface Config {
   fileLinkKey: Buffer;
   /** Imports as jobs: the largest file accepted, its most data rows, and a worker's lease on a running job (seconds). */
   importJobMaxBytes: number;
-  /** Import jobs of a tenant not yet finished (queued, checking, applying) at once; past it 429. */
+  /** Import jobs of a tenant not yet finished (queued, checking, applying) at once (default 10); past it 429. */
   importJobsPerTenant: number;
   importJobMaxRows: number;
   importJobLeaseSeconds: number;
@@ -332,7 +332,7 @@ export function loadConfig(env: Env = process.env): Config {
     fileTenantQuotaBytes: intVar(env, 'FILE_TENANT_QUOTA_BYTES', 2 * 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     fileLinkTtlSeconds: intVar(env, 'FILE_LINK_TTL_SECONDS', 300, 1, 3600),
     importJobMaxBytes: intVar(env, 'IMPORT_JOB_MAX_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    importJobsPerTenant: intVar(env, 'IMPORT_JOBS_PER_TENANT', 5, 1, 100),
+    importJobsPerTenant: intVar(env, 'IMPORT_JOBS_PER_TENANT', 10, 1, 100),
     importJobMaxRows: intVar(env, 'IMPORT_JOB_MAX_ROWS', 200_000, 1, 10_000_000),
     importJobLeaseSeconds: intVar(env, 'IMPORT_JOB_LEASE_SECONDS', 30, 2, 3600),
     tenantArchiveMaxBytes: intVar(env, 'TENANT_ARCHIVE_MAX_BYTES', 20 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
