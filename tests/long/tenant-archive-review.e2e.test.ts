@@ -63,4 +63,28 @@ describe('tenant exports at once', () => {
     expect(next.status).toBe(200);
     await next.arrayBuffer();
   }, 120_000);
+  it('keeps serving when PostgreSQL ends a running export’s connection (the export fails alone)', async () => {
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE ledger_entries IN ACCESS EXCLUSIVE MODE');
+    const running = await get(slugs[0]);
+    expect(running.status).toBe(200);
+    expect(await lockWaiters(holder, 1)).toBeGreaterThanOrEqual(1);
+    // an administrator (or a restart) ends the export's connection
+    const ended = await holder.query<{ ended: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = 'party-platform-archive'`,
+    );
+    expect(ended.rows.map((r) => r.ended)).toContain(true);
+    await holder.query('COMMIT');
+    await running.arrayBuffer().catch(() => undefined);
+    // the process is still here, and its place given back: the next export runs
+    expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+    let next = await get(slugs[0]);
+    for (let i = 0; i < 100 && next.status === 429; i++) {
+      await next.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 20));
+      next = await get(slugs[0]);
+    }
+    expect(next.status).toBe(200);
+    expect((await next.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -115,6 +115,9 @@ function asTx(client: Client): RequestTransaction {
 
 async function connect(ownerUrl: string): Promise<Client> {
   const client = new Client({ connectionString: ownerUrl, application_name: 'party-platform-archive' });
+  // a connection PostgreSQL ends (a restart, an administrator, a dropped database) fails the export's or restore's
+  // next query, which reports it; unheard, pg's 'error' event would end the whole process
+  client.on('error', () => undefined);
   await client.connect();
   return client;
 }
