@@ -34,7 +34,12 @@ export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, 
     if (exporting.has(tenantId) || exporting.size >= limit)
       throw tenantArchiveError('TENANT_EXPORT_BUSY', { params: { limit, retryAfterSeconds: EXPORT_RETRY_SECONDS } });
     exporting.add(tenantId);
-    return () => exporting.delete(tenantId);
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      exporting.delete(tenantId);
+    };
   }
 
   /** The tenant the request may export: its id, or a refusal. */
@@ -100,7 +105,7 @@ export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, 
         return sendError(reply, error, locale);
       }
       const out = new PassThrough();
-      exportTenant(ownerUrl, tenant.id, out)
+      exportTenant(ownerUrl, tenant.id, out, done)
         .catch((error: unknown) => console.error('[tenant-archive] export failed:', forLog(error)))
         .finally(done);
       const day = new Date().toISOString().slice(0, 10);

@@ -123,10 +123,24 @@ async function connect(ownerUrl: string): Promise<Client> {
 }
 
 /** Streams the tenant `tenantId` as a tar archive into `out` (see the layout above); ends `out`. */
-export async function exportTenant(ownerUrl: string, tenantId: string, out: Writable): Promise<Manifest> {
+export async function exportTenant(
+  ownerUrl: string,
+  tenantId: string,
+  out: Writable,
+  /** Called once the export's connection and spool are given back, before the archive's last bytes are written. */
+  released?: () => void,
+): Promise<Manifest> {
   if (!UUID.test(tenantId)) throw new Error('tenant id expected');
   const client = await connect(ownerUrl);
   const dir = await mkdtemp(path.join(tmpdir(), 'tenant-export-'));
+  let open = true;
+  const release = async () => {
+    if (!open) return;
+    open = false;
+    await client.end().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    released?.();
+  };
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
@@ -231,16 +245,17 @@ export async function exportTenant(ownerUrl: string, tenantId: string, out: Writ
     };
     const body = Buffer.from(JSON.stringify(manifest, null, 2));
     await tar.entry('manifest.json', body.length, [body]);
-    await tar.end();
     await client.query('COMMIT');
+    // everything given back before the last bytes go out: whoever has read them all may export again at once
+    await release();
+    await tar.end();
     return manifest;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (open) await client.query('ROLLBACK').catch(() => undefined);
     out.destroy(error instanceof Error ? error : new Error(String(error)));
     throw error;
   } finally {
-    await client.end().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
+    await release();
   }
 }
 
