@@ -116,7 +116,7 @@ export const peerHelpService = {
   },
 
   /** Whether the viewer is an officer over both orgs (their common superior's, or the tenant's). */
-  async assertMaker(ctx: RequestContext, orgs: { path: string }[]): Promise<void> {
+  assertMaker(ctx: RequestContext, orgs: { path: string }[]): void {
     const viewer = requireUser(ctx);
     if (!orgs.every((o) => inScope(viewer, o.path, PEER_OFFICERS))) throw peerHelpError('PEER_NOT_PAIRING_MAKER');
   },
@@ -169,19 +169,12 @@ export const peerHelpService = {
     const seenPartner = await orgService.getInScopeOrThrow(ctx, input.partnerOrgId);
     await this.assertMaker(ctx, [seen, seenPartner]);
     if (seen.id === seenPartner.id) throw peerHelpError('PEER_PAIRING_SAME_ORG', 'input.partnerOrgId');
-    // both held live (in id order) against an archive or a move until the pairing is written; their levels as they now stand
-    const maker = (o: Org) => {
-      if (!inScope(viewer, o.path, PEER_OFFICERS)) throw peerHelpError('PEER_NOT_PAIRING_MAKER');
-    };
-    const held = new Map<string, Org>();
-    for (const [o, field] of [
-      [seen, 'input.orgId'],
-      [seenPartner, 'input.partnerOrgId'],
-    ].sort(([x], [y]) => ((x as Org).id < (y as Org).id ? -1 : 1)) as [Org, string][]) {
-      held.set(o.id, await orgService.lockLive(ctx, o, maker, field));
-    }
-    const org = held.get(seen.id)!;
-    const partner = held.get(seenPartner.id)!;
+    // both held live, in id order, against an archive or a move until the pairing is written; their levels as they now stand
+    const hold = (o: Org, field: string) => orgService.lockLive(ctx, o, (now) => this.assertMaker(ctx, [now]), field);
+    const orgFirst = seen.id < seenPartner.id;
+    const first = orgFirst ? await hold(seen, 'input.orgId') : await hold(seenPartner, 'input.partnerOrgId');
+    const second = orgFirst ? await hold(seenPartner, 'input.partnerOrgId') : await hold(seen, 'input.orgId');
+    const [org, partner] = orgFirst ? [first, second] : [second, first];
     if (org.depth !== partner.depth) {
       throw peerHelpError('PEER_PAIRING_NOT_SAME_LEVEL', { field: 'input.partnerOrgId', params: { org: org.name, partner: partner.name } });
     }

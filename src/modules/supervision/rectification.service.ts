@@ -117,19 +117,19 @@ export const rectificationService = {
     const r = await this.getOrThrow(ctx, id);
     // null when only the issuing team sees it (the org moved out of the viewer's scope): no reporter then
     const owner = await orgService.findById(ctx, r.ownerOrgId);
-    const reports = (o: Org) =>
-      viewer.roles.some((x) => x.role === Role.SECRETARY && x.orgId === o.id) || inScope(viewer, o.path, REPORTERS);
-    if (!owner || !reports(owner)) throw supervisionError('NOT_RECTIFIER');
-    if (!report.trim()) throw supervisionError('RECTIFICATION_REPORT_BLANK', 'input.report');
-    // the owner org held for the report (a move that took it out of the reporter's scope meanwhile is seen)
+    if (!owner) throw supervisionError('NOT_RECTIFIER');
+    // the reporter's role first, then the owner org held for the report (a move that took it out of the
+    // reporter's scope meanwhile is seen)
     await orgService.holdForChange(
       ctx,
       owner.id,
       (o) => {
-        if (!reports(o)) throw supervisionError('NOT_RECTIFIER');
+        const reports = viewer.roles.some((x) => x.role === Role.SECRETARY && x.orgId === o.id) || inScope(viewer, o.path, REPORTERS);
+        if (!reports) throw supervisionError('NOT_RECTIFIER');
       },
       () => supervisionError('RECTIFICATION_NOT_FOUND'),
     );
+    if (!report.trim()) throw supervisionError('RECTIFICATION_REPORT_BLANK', 'input.report');
     // and still this org's: an amendment finalized meanwhile may have ordered it to another (RECTIFYING_ORG_FIXED
     // keeps a worked-on one where it is, an untouched one may move)
     const changed = await ctx.tx.execute(
