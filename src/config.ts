@@ -83,6 +83,10 @@ export interface Config {
   /** Evidence files: the largest file accepted, and the bytes a tenant may store in all (deduplicated). */
   fileMaxBytes: number;
   fileTenantQuotaBytes: number;
+  /** Files and bytes one user may hold on no record at once, and how long such a file is kept (hours). */
+  fileUnattachedUserFiles: number;
+  fileUnattachedUserBytes: number;
+  fileUnattachedTtlHours: number;
   /** How long a signed download link (`fileDownloadLink`) works, in seconds. */
   fileLinkTtlSeconds: number;
   /** Key of the signed download links, derived from the JWT key like hashingKey. */
@@ -331,6 +335,9 @@ export function loadConfig(env: Env = process.env): Config {
     fileMaxBytes: intVar(env, 'FILE_MAX_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     fileTenantQuotaBytes: intVar(env, 'FILE_TENANT_QUOTA_BYTES', 2 * 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     fileLinkTtlSeconds: intVar(env, 'FILE_LINK_TTL_SECONDS', 300, 1, 3600),
+    fileUnattachedUserFiles: intVar(env, 'FILE_UNATTACHED_USER_FILES', 200, 1, 100_000),
+    fileUnattachedUserBytes: intVar(env, 'FILE_UNATTACHED_USER_BYTES', 256 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+    fileUnattachedTtlHours: intVar(env, 'FILE_UNATTACHED_TTL_HOURS', 72, 1, 24 * 366),
     importJobMaxBytes: intVar(env, 'IMPORT_JOB_MAX_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     importJobsPerTenant: intVar(env, 'IMPORT_JOBS_PER_TENANT', 10, 1, 100),
     importJobMaxRows: intVar(env, 'IMPORT_JOB_MAX_ROWS', 200_000, 1, 10_000_000),

@@ -467,10 +467,9 @@ describe('row-level security', () => {
     const su = await server.superuser();
     const { rows } = await su.query(`SELECT id FROM orgs WHERE tenant_id = $1 LIMIT 1`, [szjg.id]);
     const changed = await withTransaction(server.database.dataSource, { tenantId: jtj.id }, async (tx) => {
-      // TypeORM answers UPDATE/DELETE with [returned rows, affected count].
-      const [, updated] = await tx.query(`UPDATE orgs SET name = 'hijacked' WHERE id = $1 RETURNING id`, [rows[0].id]);
-      const [, deleted] = await tx.query(`DELETE FROM role_assignments WHERE tenant_id = $1 RETURNING id`, [szjg.id]);
-      return Number(updated) + Number(deleted);
+      const updated = await tx.query<{ id: string }>(`UPDATE orgs SET name = 'hijacked' WHERE id = $1 RETURNING id`, [rows[0].id]);
+      const deleted = await tx.query<{ id: string }>(`DELETE FROM role_assignments WHERE tenant_id = $1 RETURNING id`, [szjg.id]);
+      return updated.length + deleted.length;
     });
     expect(changed).toBe(0);
     const after = await su.query(`SELECT name FROM orgs WHERE id = $1`, [rows[0].id]);

@@ -1,5 +1,7 @@
 import { GqlResponse, TestServer, codes, firstSignIn, lockWaiters, startTestServer, tokens } from './helpers/server';
 import { day } from './helpers/dates';
+import { png } from './helpers/evidence-files';
+import { rawId } from './helpers/ids';
 import { SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
 const PREVIEW = `query($input: VersionUpgradeInput!) { previewCampaignVersionUpgrade(input: $input) {
@@ -264,6 +266,25 @@ describe('a campaign moves to a new framework version through a criterion mappin
     expect(await campaignVersion()).toBe(v1);
     expect((await gql(RESULT, { id: acceptedId }, t.admin)).data.node.result.total).toBe(a.before.total);
 
+    // a file on the accepted evaluation's Q1.1 score (attached as saveScores would have, before acceptance)
+    const form = new FormData();
+    form.append('file', new Blob([png()]), '台帐照片.png');
+    const uploaded = await fetch(`${server.baseUrl}/files`, {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${t.supervisor}` },
+    });
+    const fileId = ((await uploaded.json()) as { files: { id: string }[] }).files[0].id;
+    const su = await server.superuser();
+    await su.query(
+      `INSERT INTO file_attachments (tenant_id, file_id, record_type, record_id, attached_by)
+       SELECT s.tenant_id, $2, 'EvaluationScore', s.id, e.created_by FROM evaluation_scores s
+         JOIN evaluations e ON e.tenant_id = s.tenant_id AND e.id = s.evaluation_id
+         JOIN criteria c ON c.tenant_id = s.tenant_id AND c.id = s.criterion_id
+        WHERE s.evaluation_id = $1 AND c.code = 'Q1.1'`,
+      [rawId(acceptedId), rawId(fileId)],
+    );
+
     const answers = await Promise.all(
       Array.from({ length: 50 }, () => gql(UPGRADE, input(RENAME, { note: '按市直机关工委新版标准调整' }), t.admin)),
     );
@@ -291,6 +312,20 @@ describe('a campaign moves to a new framework version through a criterion mappin
     expect(after.total).toBe(a.after.total);
     const node = (code: string) => after.result.nodes.find((n: { criterion: { code: string } }) => n.criterion.code === code);
     expect(node('Q1.1N')).toMatchObject({ value: 4, evidence: '台帐-Q1.1' });
+    // the file moved with its score: on the new score, and no attachment left naming a score that is gone
+    const attachedTo = await su.query<{ code: string }>(
+      `SELECT c.code FROM file_attachments a
+         JOIN evaluation_scores s ON s.tenant_id = a.tenant_id AND s.id = a.record_id
+         JOIN criteria c ON c.tenant_id = s.tenant_id AND c.id = s.criterion_id
+        WHERE a.file_id = $1`,
+      [rawId(fileId)],
+    );
+    expect(attachedTo.rows).toEqual([{ code: 'Q1.1N' }]);
+    const stray = await su.query(
+      `SELECT 1 FROM file_attachments a WHERE a.record_type = 'EvaluationScore'
+          AND NOT EXISTS (SELECT 1 FROM evaluation_scores s WHERE s.tenant_id = a.tenant_id AND s.id = a.record_id)`,
+    );
+    expect(stray.rows).toEqual([]);
     expect(node('Q1.2')).toMatchObject({ value: 10 });
     const result = await gql(
       `query($o: ID!, $c: ID!) { node(id: $o) { ... on Org { campaignResult(campaignId: $c) { total } } } }`,

@@ -315,7 +315,13 @@ export class RequestTransaction {
         return Promise.resolve(rows as T[]);
       }
     }
-    return this.manager.query(sql, params);
+    // structured: a DELETE or UPDATE … RETURNING answers its rows too (TypeORM's raw answer is [rows, count])
+    return this.runQuery<T>(sql, params);
+  }
+
+  private async runQuery<T>(sql: string, params?: unknown[]): Promise<T[]> {
+    if (!this.runner) throw new Error('Request transaction used before it was opened');
+    return (await this.runner.query(sql, params, true)).records as T[];
   }
 
   /** A read asked for after the opening, for OpeningEnd.learn: only plain reads, few and bounded, before anything wrote. */

@@ -48,6 +48,21 @@ export const fileError = defineErrors('file', {
     zh: '本单位的文件存储空间（{quotaText}）已用完，不能再上传文件',
     en: 'Your agency’s file storage ({quotaText}) is full; no more files can be uploaded',
   },
+  FILE_UNATTACHED_FULL: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '您上传后尚未附到记录的文件已达上限（每人 {limitFiles} 个、共 {limitText}）：请先把已上传的文件附到记录上，或删除不再需要的，再继续上传',
+    en: 'You hold the most uploads on no record allowed ({limitFiles} files, {limitText} per person): attach the files you uploaded to their records, or delete those you no longer need, then upload again',
+  },
+  FILE_NOT_DISCARDABLE: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '文件“{name}”不能删除：只能删除您本人上传、且尚未附到任何记录的文件（已附的文件请在记录中移除）',
+    en: 'The file “{name}” cannot be deleted: only files you uploaded that are on no record can be (take an attached file off its record instead)',
+  },
+  TOO_MANY_FILE_IDS: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '一次最多删除 {limit} 个文件',
+    en: 'At most {limit} files at once',
+  },
   TOO_MANY_ATTACHMENTS: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '一条记录最多附 {limit} 个文件',

@@ -4,6 +4,7 @@ import { FileResolver } from './file.resolver';
 import { registerFileRoutes } from './file.routes';
 import { seedFiles } from './file.seed';
 import { fileService } from './file.service';
+import { fileSweeps } from './file.sweeps';
 
 export default {
   name: 'file',
@@ -11,5 +12,6 @@ export default {
   entities: [File],
   nodes: { File: (ctx, id) => fileService.find(ctx, id) },
   routes: registerFileRoutes,
+  sweeps: fileSweeps,
   seedDemo: seedFiles,
 } satisfies DomainModule;

@@ -1,10 +1,10 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import { RequestContext } from '../../graphql/context';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { RequestContext, requireUser } from '../../graphql/context';
 import { decodeGlobalId, toGlobalId } from '../../graphql/relay';
 import { userService } from '../user/user.service';
 import { File, FileDownloadLink, fileContentTypes, fileFormatLabels } from './file.entity';
 import { fileError } from './file.errors';
-import { FileChanges, fileService } from './file.service';
+import { FileChanges, MAX_DISCARD_IDS, fileService } from './file.service';
 
 /** A File's raw id; a malformed or another type's id is the same NOT_FOUND as an unknown one. */
 export function fileIdOf(globalId: string, field = 'id'): string {
@@ -38,6 +38,18 @@ export class FileResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<FileDownloadLink> {
     return fileService.downloadLink(ctx, fileIdOf(fileId, 'fileId'));
+  }
+
+  @Mutation(() => Int, {
+    description: `删除您本人上传、尚未附到任何记录的文件（误传的文件，或为腾出每人暂存额度），返回删除的个数；一次最多 ${MAX_DISCARD_IDS} 个。已附到记录的文件请在记录中移除。未附到记录的文件保留一段时间后由系统自动清理`,
+  })
+  async discardFiles(@Arg('ids', () => [ID], { description: '文件编号' }) ids: string[], @Ctx() ctx: RequestContext): Promise<number> {
+    requireUser(ctx);
+    if (ids.length > MAX_DISCARD_IDS) throw fileError('TOO_MANY_FILE_IDS', { field: 'ids', params: { limit: MAX_DISCARD_IDS } });
+    return fileService.discard(
+      ctx,
+      ids.map((id) => fileIdOf(id, 'ids')),
+    );
   }
 
   @FieldResolver(() => ID, { description: '全局编号' })

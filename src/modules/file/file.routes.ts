@@ -40,6 +40,7 @@ const STATUS: Record<string, number> = {
   FILE_TOO_LARGE: 413,
   FILE_QUOTA_EXCEEDED: 413,
   FILE_QUOTA_FULL: 413,
+  FILE_UNATTACHED_FULL: 413,
   NOT_MULTIPART: 415,
   FILE_TYPE_NOT_ALLOWED: 415,
   RANGE_NOT_SATISFIABLE: 416,
@@ -162,6 +163,7 @@ export function registerFileRoutes(fastify: FastifyInstance, { config, dataSourc
         .toLowerCase();
       if (type !== 'multipart/form-data') throw fileError('NOT_MULTIPART', 'file');
       if (await fileService.quotaFull(ctx)) throw fileService.quotaError(ctx);
+      await fileService.assertUnattachedRoom(ctx, { files: 1, bytes: 0 });
       const key = `${viewer.tenantId}:${viewer.userId}`;
       const held = userUploads.get(key) ?? 0;
       if (held >= UPLOADS_PER_USER + UPLOADS_WAITING_PER_USER)

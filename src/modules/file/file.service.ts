@@ -4,6 +4,7 @@ import { UserViewer } from '../../auth/viewer';
 import { lockForUpdate } from '../../db/lock-for-update';
 import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
+import { coreError } from '../../graphql/errors';
 import { toGlobalId } from '../../graphql/relay';
 import { File, FileFormat } from './file.entity';
 import { fileError, sizeText } from './file.errors';
@@ -15,6 +16,13 @@ import { CHUNK_BYTES, FileStorage } from './file.storage';
 export const MAX_FILES_PER_UPLOAD = 10;
 /** Files one record may carry. */
 export const MAX_ATTACHMENTS_PER_RECORD = 50;
+/** Files one `discardFiles` may name. */
+export const MAX_DISCARD_IDS = 100;
+/** Files one sweep transaction removes. */
+const SWEEP_BATCH = 500;
+/** The lock every change of a tenant's stored contents takes (catalogue, discard, sweep), to its commit. */
+const quotaLock = (tenantId: string) => `file-quota:${tenantId}`;
+
 /** The longest file name kept, in characters. */
 export const MAX_NAME_LENGTH = 200;
 
@@ -192,6 +200,89 @@ async function usedBytes(ctx: RequestContext, tenantId: string): Promise<number>
   return row?.used ?? 0;
 }
 
+/** The files a user uploaded that are on no record, and their bytes (each file counted at its size). */
+async function unattachedUse(tx: RequestTransaction, tenantId: string, userId: string): Promise<{ files: number; bytes: number }> {
+  const [row] = await tx.query<{ files: number; bytes: number }>(
+    `SELECT count(*)::int AS files, COALESCE(SUM(c.size), 0)::float8 AS bytes
+       FROM files f JOIN file_contents c ON c.tenant_id = f.tenant_id AND c.id = f.content_id
+      WHERE f.tenant_id = $1 AND f.uploaded_by = $2
+        AND NOT EXISTS (SELECT 1 FROM file_attachments a WHERE a.tenant_id = f.tenant_id AND a.file_id = f.id)`,
+    [tenantId, userId],
+  );
+  return row;
+}
+
+function unattachedFullError(ctx: RequestContext) {
+  const limit = ctx.config.fileUnattachedUserBytes;
+  return fileError('FILE_UNATTACHED_FULL', {
+    field: 'file',
+    params: { limitFiles: ctx.config.fileUnattachedUserFiles, limit, limitText: sizeText(limit) },
+  });
+}
+
+/** Refuses when the user's files on no record, with `adding` more, would pass either per-user bound. */
+async function assertUnattachedRoom(ctx: RequestContext, adding: { files: number; bytes: number }): Promise<void> {
+  const viewer = requireUser(ctx);
+  const held = await unattachedUse(ctx.tx, viewer.tenantId, viewer.userId);
+  if (held.files + adding.files > ctx.config.fileUnattachedUserFiles || held.bytes + adding.bytes > ctx.config.fileUnattachedUserBytes)
+    throw unattachedFullError(ctx);
+}
+
+/**
+ * Removes those of `fileIds` that are on no record, then every content of theirs no file names any more
+ * (its chunks cascade), under the tenant's quota lock, which the caller holds. The files are locked
+ * first and their attachments counted in a statement after the lock: an attach that committed while
+ * the lock waited keeps its file. The ids removed.
+ */
+async function removeUnattached(tx: RequestTransaction, tenantId: string, fileIds: readonly string[]): Promise<string[]> {
+  if (!fileIds.length) return [];
+  await tx.query<{ id: string }>(`SELECT id FROM files WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`, [
+    tenantId,
+    [...fileIds],
+  ]);
+  const removed = await tx.query<{ id: string; content_id: string }>(
+    `DELETE FROM files f WHERE f.tenant_id = $1 AND f.id = ANY($2::uuid[])
+        AND NOT EXISTS (SELECT 1 FROM file_attachments a WHERE a.tenant_id = f.tenant_id AND a.file_id = f.id)
+     RETURNING f.id, f.content_id`,
+    [tenantId, [...fileIds]],
+  );
+  if (removed.length)
+    await tx.execute(
+      `DELETE FROM file_contents c WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])
+          AND NOT EXISTS (SELECT 1 FROM files f WHERE f.tenant_id = c.tenant_id AND f.content_id = c.id)`,
+      [tenantId, [...new Set(removed.map((r) => r.content_id))]],
+    );
+  return removed.map((r) => r.id);
+}
+
+async function holdQuota(tx: RequestTransaction, tenantId: string): Promise<void> {
+  await tx.query<{ locked: string }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [quotaLock(tenantId)]);
+}
+
+/**
+ * Removes the tenant's files that have been on no record for longer than `ttlHours` (since their upload
+ * or since they last came off a record), and the contents only they named: a batch per transaction.
+ * The number removed.
+ */
+export async function sweepUnattachedFiles(tx: RequestTransaction, tenantId: string, ttlHours: number): Promise<number> {
+  const candidates = await tx.query<{ id: string }>(
+    `SELECT f.id FROM files f
+      WHERE f.tenant_id = $1 AND GREATEST(f.created_at, f.detached_at) < now() - make_interval(hours => $2)
+        AND NOT EXISTS (SELECT 1 FROM file_attachments a WHERE a.tenant_id = f.tenant_id AND a.file_id = f.id)
+      ORDER BY f.id LIMIT ${SWEEP_BATCH}`,
+    [tenantId, ttlHours],
+  );
+  if (!candidates.length) return 0;
+  await holdQuota(tx, tenantId);
+  return (
+    await removeUnattached(
+      tx,
+      tenantId,
+      candidates.map((c) => c.id),
+    )
+  ).length;
+}
+
 /** One file of an upload, its bytes written, not yet catalogued. */
 interface Staged {
   name: string;
@@ -333,9 +424,19 @@ export class Upload {
   async finish(): Promise<File[]> {
     const { ctx, viewer } = this;
     if (!this.staged.length) throw fileError('NO_FILE', 'file');
-    await ctx.tx.query<{ locked: string }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [
-      `file-quota:${viewer.tenantId}`,
-    ]);
+    await holdQuota(ctx.tx, viewer.tenantId);
+    // counted under the quota lock: concurrent uploads of one user cannot pass the bound together
+    await assertUnattachedRoom(ctx, { files: this.staged.length, bytes: this.staged.reduce((sum, s) => sum + s.size, 0) });
+    // a content shared at receipt may have been removed since (its last file discarded or swept)
+    const fresh = new Set(this.staged.filter((s) => s.isNew).map((s) => s.contentId));
+    const shared = [...new Set(this.staged.filter((s) => !s.isNew && !fresh.has(s.contentId)).map((s) => s.contentId))];
+    if (shared.length) {
+      const [{ n }] = await ctx.tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM file_contents WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+        [viewer.tenantId, shared],
+      );
+      if (n < shared.length) throw coreError('SERIALIZATION');
+    }
     const contentIds = new Map<string, string>();
     let added = 0;
     for (const s of this.staged) {
@@ -406,6 +507,35 @@ export const fileService = {
     return (await usedBytes(ctx, viewer.tenantId)) >= ctx.config.fileTenantQuotaBytes;
   },
 
+  /** Refuses an upload before its body is read when the user's files on no record already fill a bound. */
+  assertUnattachedRoom,
+
+  /**
+   * Deletes files the viewer uploaded that are on no record (a mistaken upload, or one the bound asks to
+   * clear), with any content no other file names; the number deleted. Any other visible file is
+   * FILE_NOT_DISCARDABLE, an invisible one FILE_NOT_FOUND; nothing is deleted then.
+   */
+  async discard(ctx: RequestContext, fileIds: readonly string[]): Promise<number> {
+    const viewer = requireUser(ctx);
+    const ids = [...new Set(fileIds)];
+    if (ids.length > MAX_DISCARD_IDS) throw fileError('TOO_MANY_FILE_IDS', { field: 'ids', params: { limit: MAX_DISCARD_IDS } });
+    if (!ids.length) return 0;
+    await holdQuota(ctx.tx, viewer.tenantId);
+    for (const id of ids) {
+      const file = await this.find(ctx, id);
+      if (!file) throw fileError('FILE_NOT_FOUND', 'ids');
+      if (file.uploadedBy !== viewer.userId) throw fileError('FILE_NOT_DISCARDABLE', { field: 'ids', params: { name: file.name } });
+    }
+    const removed = new Set(await removeUnattached(ctx.tx, viewer.tenantId, ids));
+    const kept = ids.find((id) => !removed.has(id));
+    if (kept) {
+      const file = await this.getOrThrow(ctx, kept);
+      throw fileError('FILE_NOT_DISCARDABLE', { field: 'ids', params: { name: file.name } });
+    }
+    ctx.forget('file.visible');
+    return removed.size;
+  },
+
   quotaError(ctx: RequestContext) {
     const quota = ctx.config.fileTenantQuotaBytes;
     return fileError('FILE_QUOTA_FULL', { field: 'file', params: { quota, quotaText: sizeText(quota) } });
@@ -431,6 +561,12 @@ export const fileService = {
     for (const id of ids) if (!(await this.find(ctx, id))) throw fileError('FILE_NOT_FOUND', field);
     // counted under the record's lock: concurrent attaches cannot pass the limit together
     await holdRecord(ctx, recordType, recordId);
+    // held against a discard or sweep from here to the commit (one that got here first removed them)
+    const held = await ctx.tx.query<{ id: string }>(
+      `SELECT id FROM files WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR KEY SHARE`,
+      [viewer.tenantId, ids],
+    );
+    if (held.length < ids.length) throw fileError('FILE_NOT_FOUND', field);
     const [{ n }] = await ctx.tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM file_attachments
         WHERE tenant_id = $1 AND record_type = $2 AND record_id = $3 AND NOT (file_id = ANY($4::uuid[]))`,
