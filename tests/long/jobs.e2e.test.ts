@@ -325,6 +325,7 @@ describe('background jobs: reminders, overdue sweeps, notifications', () => {
         'audit-prune',
         'audit-seal',
         'deadline-reminders',
+        'files-unattached',
         'import-jobs-resume',
         'notices-unread',
         'progress-merge',
