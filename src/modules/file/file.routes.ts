@@ -192,6 +192,8 @@ export function registerFileRoutes(fastify: FastifyInstance, { config, dataSourc
         fieldSize: 1024,
         parts: MAX_FILES_PER_UPLOAD + 20,
         headerPairs: 100,
+        // a part's headers (its file name among them) in bytes; busboy's default is 80 KB
+        headerSize: 8 * 1024,
       },
     });
     scope.setErrorHandler((error, request, reply) => {

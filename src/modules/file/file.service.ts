@@ -39,6 +39,16 @@ const EXTENSIONS: Record<FileFormat, string> = {
   XLS: 'xls',
 };
 
+/** Without leading or trailing dots and white space (a loop: a regex anchored at the end is quadratic on long runs). */
+function trimDotsAndSpaces(name: string): string {
+  const edge = (c: string) => c === '.' || /\s/u.test(c);
+  let start = 0;
+  let end = name.length;
+  while (start < end && edge(name[start])) start++;
+  while (end > start && edge(name[end - 1])) end--;
+  return name.slice(start, end);
+}
+
 /**
  * A file name as it is kept and shown: the last part of any path, NFC, without control or invisible
  * formatting characters (bidirectional overrides, zero-width marks, line separators), without the
@@ -49,14 +59,13 @@ const EXTENSIONS: Record<FileFormat, string> = {
 export function cleanName(raw: string | undefined | null): string {
   let name = (raw ?? '').normalize('NFC');
   name = name.split(/[/\\]/).pop() ?? '';
+  // a name far past what is kept loses its middle first (its extension stays): nothing below ever
+  // works on more than a few hundred characters, whatever a client sends
+  if (name.length > 4 * MAX_NAME_LENGTH) name = name.slice(0, 2 * MAX_NAME_LENGTH) + name.slice(-2 * MAX_NAME_LENGTH);
   name = name.replace(/[\t\n\r\v\f]/g, ' ');
   name = name.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, '');
   name = name.replace(/[<>:"|?*]/g, '_');
-  name = name
-    .replace(/\s+/gu, ' ')
-    .trim()
-    .replace(/^[.\s]+/u, '')
-    .replace(/[.\s]+$/u, '');
+  name = trimDotsAndSpaces(name.replace(/\s+/gu, ' '));
   const chars = [...name];
   if (chars.length > MAX_NAME_LENGTH) {
     const extension = /\.[\p{L}\p{N}]{1,10}$/u.exec(name)?.[0] ?? '';
