@@ -275,6 +275,13 @@ describe('evidence files', () => {
     }
   });
 
+  it('reads at most 8 KB of a part’s headers: a file name of 20,000 characters is stored under a bounded name', async () => {
+    const file = await uploadOne({ name: `a${'. '.repeat(10_000)}b.pdf`, bytes: pdf() }, t.secretary);
+    expect(file.format).toBe('PDF');
+    expect([...file.name].length).toBeLessThanOrEqual(200);
+    expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+  });
+
   it('cleans a name of a million dots and spaces in one pass (the server never works on more than a few hundred of them)', () => {
     const raw = `a${'. '.repeat(500_000)}b.pdf`;
     expect(cleanName(raw)).toBe(`a${'. '.repeat(97)}.pdf`);

@@ -192,8 +192,9 @@ export function registerFileRoutes(fastify: FastifyInstance, { config, dataSourc
         fieldSize: 1024,
         parts: MAX_FILES_PER_UPLOAD + 20,
         headerPairs: 100,
-        // a part's headers (its file name among them) in bytes; busboy's default is 80 KB
-        headerSize: 8 * 1024,
+        // a part's headers (its file name among them) in bytes; busboy's default is 80 KB (passed through to
+        // busboy, which reads it, though @fastify/multipart's type does not name it)
+        ...{ headerSize: 8 * 1024 },
       },
     });
     scope.setErrorHandler((error, request, reply) => {
