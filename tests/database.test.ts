@@ -462,6 +462,24 @@ describe('row-level security', () => {
     ).rejects.toThrow(/row-level security/);
   });
 
+  it('lets no role but the app role call the definer functions (the jobs role naming a tenant gets nothing)', async () => {
+    const jobs = new Client({ connectionString: server.database.jobsUrl });
+    await jobs.connect();
+    try {
+      await jobs.query(`SELECT set_config('app.tenant_id', $1, false)`, [tenants[0].id]);
+      for (const call of [`SELECT app_sso_client_secret()`, `SELECT app_update_tenant_settings('{}'::jsonb)`, `SELECT app_tenant_id()`]) {
+        await expect(jobs.query(call)).rejects.toMatchObject({ code: '42501' });
+      }
+    } finally {
+      await jobs.end();
+    }
+    // the app role still calls them
+    const secret = await withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, (tx) =>
+      tx.query<{ s: string | null }>(`SELECT app_sso_client_secret() AS s`),
+    );
+    expect(secret).toHaveLength(1);
+  });
+
   it('cannot update or delete another tenant’s rows even by primary key', async () => {
     const [jtj, szjg] = tenants;
     const su = await server.superuser();
@@ -1081,6 +1099,8 @@ describe('federation functions at the database', () => {
     try {
       await su.query(`GRANT USAGE ON SCHEMA public TO ${owner}`);
       await su.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${owner}`);
+      // the helpers they call (app_tenant_id()…), which a deployment's owner role owns too
+      await su.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${owner}`);
       for (const t of ['tenant_links', 'tenant_link_grants'])
         await su.query(`ALTER POLICY federation_definer ON ${t} TO "${migrator}", ${owner}`);
       for (const f of fns) await su.query(`ALTER FUNCTION ${f} OWNER TO ${owner}`);
@@ -1102,6 +1122,7 @@ describe('federation functions at the database', () => {
       for (const f of fns) await su.query(`ALTER FUNCTION ${f} OWNER TO "${migrator}"`);
       for (const t of ['tenant_links', 'tenant_link_grants']) await su.query(`ALTER POLICY federation_definer ON ${t} TO "${migrator}"`);
       await su.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${owner}`);
+      await su.query(`REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM ${owner}`);
       await su.query(`REVOKE USAGE ON SCHEMA public FROM ${owner}`);
       await su.query(`DROP ROLE ${owner}`);
     }

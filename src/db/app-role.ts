@@ -27,8 +27,25 @@ export async function ensureAppRole(owner: DataSource, ownerUrl: string, role: s
     if (audit.length) await owner.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${log} FROM ${quoted}`);
   }
   await restrictSecrets(owner, quoted);
+  // A definer function acts for whatever tenant the session's settings name, and any role may set
+  // them: only the app role may call the functions here (PostgreSQL gives EXECUTE to PUBLIC by default).
+  // Run after every migration, so a function a later migration adds is covered too.
+  await owner.query(`REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC`);
+  await owner.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`);
+  const callable: { fn: string }[] = await owner.query(
+    `SELECT p.oid::regprocedure::text AS fn FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = 'public' AND NOT (p.proname = ANY($1::text[])) ORDER BY 1`,
+    [GATE_FUNCTIONS],
+  );
+  if (callable.length) await owner.query(`GRANT EXECUTE ON FUNCTION ${callable.map((c) => c.fn).join(', ')} TO ${quoted}`);
   return roleUrl(ownerUrl, role, password);
 }
+
+/**
+ * Functions only other definer functions call (the federation's grant check): the app role gets EXECUTE
+ * on every other function of the schema, and PUBLIC on none.
+ */
+const GATE_FUNCTIONS = ['app_federation_grant_of'];
 
 /**
  * Columns the app role may write but never read: password hashes (current and past), TOTP secrets and
