@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { hashPassword } from '../../src/auth/password';
 import { TarReader, TarWriter } from '../../src/modules/tenant-archive/tar';
@@ -178,6 +178,65 @@ describe('tenant export and restore', () => {
     expect(byAdmin.status).toBe(403);
     expect(reason(byAdmin)).toBe('TENANT_RESTORE_OPERATOR_ONLY');
     expect(reason(await restore(a, own.body, operator, '?slug=jtj-copy', 'application/octet-stream'))).toBe('TENANT_RESTORE_CONTENT_TYPE');
+  });
+
+  it('gives the tenant’s own root admin an archive without second factors, SSO secret or pending import files; an operator’s has them; both audited', async () => {
+    const t = await tokens(a, 'jtj', ['admin']);
+    const [user] = (await suA.query<{ id: string }>(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'secretary2'`, [jtj])).rows;
+    const [org] = (await suA.query<{ id: string }>(`SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id IS NULL`, [jtj])).rows;
+    await suA.query(`INSERT INTO user_totp (tenant_id, user_id, secret) VALUES ($1, $2, $3)`, [jtj, user.id, randomBytes(20)]);
+    await suA.query(`INSERT INTO recovery_codes (tenant_id, user_id, code_hash) VALUES ($1, $2, 'recovery-code-hash')`, [jtj, user.id]);
+    await suA.query(
+      `INSERT INTO sso_providers (tenant_id, issuer, client_id, client_secret, redirect_uri, return_url)
+       VALUES ($1, 'https://idp.example.org', 'party', 'sso-client-secret', 'https://api.example.org/sso/jtj/callback', 'https://app.example.org/')`,
+      [jtj],
+    );
+    await suA.query(
+      `INSERT INTO import_jobs (tenant_id, kind, dry_run, org_id, created_by, file_name, content_type, size, content)
+       VALUES ($1, 'USERS', true, $2, $3, 'users.csv', 'text/csv', 25, convert_to('用户名,初始密码' || chr(10) || 'zhang,Init-Pass-1', 'UTF8'))`,
+      [jtj, org.id, user.id],
+    );
+    try {
+      const rowsOf = (list: { name: string; body: Buffer }[], table: string) =>
+        list
+          .find((e) => e.name === `tables/${table}.ndjson`)!
+          .body.toString('utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const own = await entries((await get(a, '/tenant-archives/jtj', t.admin)).body);
+      expect(rowsOf(own, 'user_totp')).toEqual([]);
+      expect(rowsOf(own, 'recovery_codes')).toEqual([]);
+      expect(rowsOf(own, 'password_history')).toEqual([]);
+      expect(rowsOf(own, 'sso_providers')).toEqual([expect.objectContaining({ client_id: 'party', client_secret: null })]);
+      expect(rowsOf(own, 'import_jobs')).toEqual([expect.objectContaining({ file_name: 'users.csv', content: null })]);
+      expect(own.map((e) => e.body.toString('latin1')).join('')).not.toContain('sso-client-secret');
+      const ownManifest = JSON.parse(own.find((e) => e.name === 'manifest.json')!.body.toString()) as Manifest;
+      expect(ownManifest.withheld?.tables).toEqual(['user_totp', 'recovery_codes', 'password_history']);
+      // the users and their password hashes travel: a tenant restored from it signs in as before
+      expect(rowsOf(own, 'users').every((u) => typeof u.password_hash === 'string' && u.password_hash.length > 20)).toBe(true);
+
+      const full = await entries((await get(a, '/tenant-archives/jtj', operator)).body);
+      expect(rowsOf(full, 'user_totp')).toHaveLength(1);
+      expect(rowsOf(full, 'recovery_codes')).toHaveLength(1);
+      expect(rowsOf(full, 'sso_providers')).toEqual([expect.objectContaining({ client_secret: 'sso-client-secret' })]);
+      expect(rowsOf(full, 'import_jobs')[0].content).not.toBeNull();
+      expect((JSON.parse(full.find((e) => e.name === 'manifest.json')!.body.toString()) as Manifest).withheld).toBeUndefined();
+
+      // who exported: the tenant's log for its admin, the platform's for the operator; a refused restore too
+      const exported = await suA.query(
+        `SELECT outcome, entity_id FROM audit_log WHERE tenant_id = $1 AND action = 'exportTenant' ORDER BY id`,
+        [jtj],
+      );
+      expect(exported.rows).toEqual(expect.arrayContaining([{ outcome: 'SUCCESS', entity_id: jtj }]));
+      const byOperator = await suA.query(`SELECT outcome, org_id FROM platform_audit_log WHERE action = 'exportTenant'`);
+      expect(byOperator.rows).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: 'SUCCESS' })]));
+      const refused = await suA.query(`SELECT outcome, reason FROM audit_log WHERE tenant_id = $1 AND action = 'restoreTenant'`, [jtj]);
+      expect(refused.rows).toEqual(expect.arrayContaining([{ outcome: 'FAILURE', reason: 'TENANT_RESTORE_OPERATOR_ONLY' }]));
+    } finally {
+      for (const table of ['user_totp', 'recovery_codes', 'sso_providers', 'import_jobs'])
+        await suA.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [jtj]);
+    }
   });
 
   it('streams one tar: version first, every tenant table and file, a manifest of counts and hashes last', async () => {

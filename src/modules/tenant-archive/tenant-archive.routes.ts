@@ -2,7 +2,8 @@ import { PassThrough } from 'node:stream';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Role } from '../../auth/roles';
 import { holdsRoleAtRoot } from '../../auth/scope';
-import { authenticate, createRequestContext } from '../../graphql/context';
+import { RequestContext, authenticate, createRequestContext } from '../../graphql/context';
+import { auditRoute } from '../audit/audit.service';
 import { AppError, coreError, forLog, sendRestError, toAppError, unauthenticated } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { RouteDeps } from '../domain-module';
@@ -42,9 +43,16 @@ export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, 
     };
   }
 
-  /** The tenant the request may export: its id, or a refusal. */
-  async function exportable(request: FastifyRequest, slug: string): Promise<{ id: string; slug: string }> {
+  /** The request's context once authenticated (its viewer is the audit entry's actor). */
+  const contextOf = new WeakMap<FastifyRequest, RequestContext>();
+
+  /**
+   * The tenant the request may export: its id, and whether the archive withholds the tenant's secrets
+   * (a tenant's own root admin gets no second factors, SSO secret or pending import files), or a refusal.
+   */
+  async function exportable(request: FastifyRequest, slug: string): Promise<{ id: string; slug: string; withhold: boolean }> {
     const ctx = createRequestContext(config, dataSource, request.ip);
+    contextOf.set(request, ctx);
     try {
       await authenticate(ctx, request.headers.authorization);
       const viewer = ctx.viewer;
@@ -54,13 +62,13 @@ export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, 
         await ctx.tx.begin();
         const [tenant] = await ctx.tx.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = $1`, [slug]);
         if (!tenant) throw tenantArchiveError('TENANT_ARCHIVE_UNKNOWN_TENANT', { field: 'slug', params: { slug } });
-        return { id: tenant.id, slug };
+        return { id: tenant.id, slug, withhold: false };
       }
       await limiter.consume(viewer);
       const [own] = await ctx.tx.query<{ slug: string }>(`SELECT slug FROM tenants WHERE id = $1`, [viewer.tenantId]);
       if (own?.slug !== slug) throw tenantArchiveError('TENANT_ARCHIVE_UNKNOWN_TENANT', { field: 'slug', params: { slug } });
       if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw tenantArchiveError('TENANT_EXPORT_FORBIDDEN');
-      return { id: viewer.tenantId, slug };
+      return { id: viewer.tenantId, slug, withhold: true };
     } finally {
       await ctx.tx.finish(false);
     }
@@ -68,6 +76,7 @@ export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, 
 
   async function authorizeRestore(request: FastifyRequest): Promise<void> {
     const ctx = createRequestContext(config, dataSource, request.ip);
+    contextOf.set(request, ctx);
     try {
       await authenticate(ctx, request.headers.authorization);
       if (!ctx.viewer) throw unauthenticated();
@@ -84,17 +93,25 @@ export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, 
     }
   }
 
+  /** The audit entry of an export or restore (the platform's log for an operator, the tenant's for its admin). */
+  async function audit(request: FastifyRequest, action: string, failure?: unknown, entity?: { type: string; id: string }) {
+    const ctx = contextOf.get(request);
+    if (ctx) await auditRoute(ctx, request, action, failure, entity);
+  }
+
   void fastify.register(async (scope) => {
     // the body stays a stream: the restore reads it entry by entry, bounded by TENANT_ARCHIVE_MAX_BYTES
     scope.addContentTypeParser(TAR_TYPE, { bodyLimit: config.tenantArchiveMaxBytes }, (_request, payload, done) => done(null, payload));
-    scope.setErrorHandler((error, request, reply) => {
-      if (error instanceof AppError) return sendError(reply, error, localeOf(request.headers['accept-language']));
-      throw error;
+    scope.setErrorHandler(async (error, request, reply) => {
+      if (!(error instanceof AppError)) throw error;
+      // a restore refused before its body was read (not an operator, not a tar)
+      if (request.method === 'POST') await audit(request, 'restoreTenant', error);
+      return sendError(reply, error, localeOf(request.headers['accept-language']));
     });
 
     scope.get('/tenant-archives/:slug', async (request, reply) => {
       const locale = localeOf(request.headers['accept-language']);
-      let tenant: { id: string; slug: string };
+      let tenant: { id: string; slug: string; withhold: boolean };
       let done: () => void;
       try {
         if (!ownerUrl) throw coreError('INTERNAL');
@@ -102,10 +119,12 @@ export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, 
         // authorized: only now a place among the exports running (each holds an owner connection)
         done = startExport(tenant.id);
       } catch (error) {
+        await audit(request, 'exportTenant', error);
         return sendError(reply, error, locale);
       }
+      await audit(request, 'exportTenant', undefined, { type: 'Tenant', id: tenant.id });
       const out = new PassThrough();
-      exportTenant(ownerUrl, tenant.id, out, done)
+      exportTenant(ownerUrl, tenant.id, out, done, tenant.withhold)
         .catch((error: unknown) => console.error('[tenant-archive] export failed:', forLog(error)))
         .finally(done);
       const day = new Date().toISOString().slice(0, 10);
@@ -129,8 +148,10 @@ export function registerTenantArchiveRoutes(fastify: FastifyInstance, { config, 
             slug: slug || undefined,
             maxBytes: config.tenantArchiveMaxBytes,
           });
+          await audit(request, 'restoreTenant', undefined, { type: 'Tenant', id: result.tenantId });
           return reply.status(201).send({ tenant: { id: result.tenantId, slug: result.slug, remapped: result.remapped }, ...result });
         } catch (error) {
+          await audit(request, 'restoreTenant', error);
           if (!request.raw.complete) void reply.header('connection', 'close');
           return sendError(reply, error, locale);
         }

@@ -35,6 +35,23 @@ export const ARCHIVE_FORMAT_VERSION = 1;
  * its peer knows nothing of. A restored tenant links again.
  */
 export const SKIPPED_TABLES = ['refresh_tokens', 'tenant_links', 'tenant_link_grants', 'handed_down_frameworks'];
+/**
+ * What an archive for a tenant's own root admin leaves out (a platform operator's carries everything):
+ * second factors, recovery codes and the password history (their tables' parts hold no row), the SSO
+ * client secret, and the files of imports not yet run (a user list may hold initial passwords). A tenant
+ * restored from it keeps its users' passwords; who used an authenticator binds it again at the next
+ * sign-in where the policy requires it, pending imports end as interrupted, and SSO waits for its secret.
+ */
+export const WITHHELD_TABLES = ['user_totp', 'recovery_codes', 'password_history'];
+export const WITHHELD_COLUMNS: Record<string, string[]> = { sso_providers: ['client_secret'], import_jobs: ['content'] };
+
+/** A table's rows as JSON text, with the withheld columns (when withholding) set to null. */
+function rowJson(table: string, withhold: boolean): string {
+  const columns = withhold ? (WITHHELD_COLUMNS[table] ?? []) : [];
+  if (!columns.length) return `row_to_json(t)::text`;
+  return `(to_jsonb(t) || jsonb_build_object(${columns.map((c) => `'${c}', NULL`).join(', ')}))::text`;
+}
+
 /** Rows carried as files/<sha256> entries instead. */
 const CHUNKS_TABLE = 'file_chunks';
 const BATCH_ROWS = 2000;
@@ -68,6 +85,8 @@ export interface Manifest {
   counts: Record<string, number>;
   files: number;
   chain: { records: number; lastHash: string | null };
+  /** The tables emptied and columns nulled for a tenant admin's export (absent in an operator's). */
+  withheld?: { tables: string[]; columns: Record<string, string[]> };
   parts: ManifestPart[];
 }
 
@@ -129,6 +148,8 @@ export async function exportTenant(
   out: Writable,
   /** Called once the export's connection and spool are given back, before the archive's last bytes are written. */
   released?: () => void,
+  /** Leave out the secrets WITHHELD_TABLES / WITHHELD_COLUMNS name (an export for the tenant's own admin). */
+  withhold = false,
 ): Promise<Manifest> {
   if (!UUID.test(tenantId)) throw new Error('tenant id expected');
   const client = await connect(ownerUrl);
@@ -170,8 +191,8 @@ export async function exportTenant(
         spool.once('error', reject);
       });
       await client.query(
-        `DECLARE part NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS j FROM ${ident(table.name)} t
-          WHERE t.tenant_id = '${tenantId}' ORDER BY ${table.key.map((k) => `t.${ident(k)}`).join(', ')}`,
+        `DECLARE part NO SCROLL CURSOR FOR SELECT ${rowJson(table.name, withhold)} AS j FROM ${ident(table.name)} t
+          WHERE t.tenant_id = '${tenantId}' ${withhold && WITHHELD_TABLES.includes(table.name) ? 'AND false' : ''} ORDER BY ${table.key.map((k) => `t.${ident(k)}`).join(', ')}`,
       );
       for (;;) {
         const batch = (await client.query<{ j: string }>(`FETCH ${BATCH_ROWS} FROM part`)).rows;
@@ -241,6 +262,7 @@ export async function exportTenant(
       counts,
       files: contents.length,
       chain: { records: chain ? Number(chain.last_seq) : 0, lastHash: chain?.last_hash ?? null },
+      ...(withhold ? { withheld: { tables: WITHHELD_TABLES, columns: WITHHELD_COLUMNS } } : {}),
       parts,
     };
     const body = Buffer.from(JSON.stringify(manifest, null, 2));
