@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ancestorKeys, inScope, underAnySql } from '../../auth/scope';
-import { hasRoleOver } from '../../auth/viewer';
+import { UserViewer, hasRoleOver } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
@@ -62,13 +62,22 @@ async function orgPath(ctx: RequestContext, opinion: Opinion): Promise<string> {
   return row.path;
 }
 
+/**
+ * The viewer is the opinion's responsible person and still a handler somewhere: responsibility follows
+ * the person when its org moves (首问负责), but ends with the person's last handling role.
+ */
+function actsAsResponsible(viewer: UserViewer, opinion: Opinion): boolean {
+  return opinion.responsibleId === viewer.userId && viewer.roles.some((r) => HANDLERS.includes(r.role));
+}
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
 export const opinionService = {
   /** Visible to its responsible person and to readers over its org. */
   async find(ctx: RequestContext, id: string): Promise<Opinion | null> {
     const viewer = requireUser(ctx);
     const opinion = await ctx.tx.repository(Opinion).findOneBy({ tenantId: viewer.tenantId, id });
     if (!opinion) return null;
-    if (opinion.responsibleId === viewer.userId) return opinion;
+    if (actsAsResponsible(viewer, opinion)) return opinion;
     const org = await orgService.findById(ctx, opinion.orgId);
     return org && inScope(viewer, org.path, READERS) ? opinion : null;
   },
@@ -156,7 +165,7 @@ export const opinionService = {
     const viewer = requireUser(ctx);
     const opinion = await this.getOrThrow(ctx, id);
     const path = await orgPath(ctx, opinion);
-    if (opinion.responsibleId !== viewer.userId && !hasRoleOver(viewer, path, DISPATCHERS)) throw opinionError('NOT_RESPONSIBLE');
+    if (!actsAsResponsible(viewer, opinion) && !hasRoleOver(viewer, path, DISPATCHERS)) throw opinionError('NOT_RESPONSIBLE');
     if (opinion.state !== OpinionState.ACCEPTED || !opinion.responsibleId) throw wrongState(opinion);
     if (!reason.trim()) throw opinionError('TRANSFER_REASON_BLANK', 'input.reason');
     // a handler of the org: an officer role held at the org itself or at one of its ancestors
@@ -186,7 +195,7 @@ export const opinionService = {
   async reply(ctx: RequestContext, id: string, reply: string, fileIds: string[] = []): Promise<Opinion> {
     const viewer = requireUser(ctx);
     const opinion = await this.getOrThrow(ctx, id);
-    if (opinion.responsibleId !== viewer.userId) throw opinionError('NOT_RESPONSIBLE');
+    if (!actsAsResponsible(viewer, opinion)) throw opinionError('NOT_RESPONSIBLE');
     if (!reply.trim()) throw opinionError('REPLY_BLANK', 'input.reply');
     const changed = await ctx.tx.execute(
       `UPDATE opinions SET state = 'REPLIED', reply = $3, replied_by = $4, replied_at = now() WHERE tenant_id = $1 AND id = $2 AND state = 'ACCEPTED' AND responsible_id = $4`,
@@ -239,14 +248,16 @@ export const opinionService = {
     const read = underAnySql('o', rootsFor(viewer, filter.under, READERS));
     // the opinions the viewer is responsible for, wherever their org now lies (inside `under` when given)
     const mine = filter.under ? underAnySql('o', [filter.under.path]) : { sql: 'true', params: {} };
+    // no handling role left: none of its own (NIL matches no one)
+    const me = viewer.roles.some((r) => HANDLERS.includes(r.role)) ? viewer.userId : NIL_UUID;
     const build = () => {
       const qb = ctx.tx
         .repository(Opinion)
         .createQueryBuilder('x')
         .innerJoin('orgs', 'o', 'o.tenant_id = x.tenant_id AND o.id = x.org_id')
         .where('x.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere(`(${read.sql} OR (x.responsible_id = :me AND ${mine.sql}))`, { ...read.params, ...mine.params, me: viewer.userId });
-      if (filter.responsibleToMe) qb.andWhere('x.responsible_id = :me', { me: viewer.userId });
+        .andWhere(`(${read.sql} OR (x.responsible_id = :me AND ${mine.sql}))`, { ...read.params, ...mine.params, me });
+      if (filter.responsibleToMe) qb.andWhere('x.responsible_id = :me', { me });
       if (filter.state) qb.andWhere('x.state = :state', { state: filter.state });
       if (filter.overdue === true) qb.andWhere(OVERDUE_SQL);
       if (filter.overdue === false) qb.andWhere(`NOT (${OVERDUE_SQL})`);
@@ -286,7 +297,7 @@ export const opinionService = {
   /** The masked contact, for handlers over the org and the responsible person. */
   async contactMasked(ctx: RequestContext, opinion: Opinion): Promise<string | null> {
     const viewer = requireUser(ctx);
-    if (opinion.responsibleId === viewer.userId) return opinion.contactMasked;
+    if (actsAsResponsible(viewer, opinion)) return opinion.contactMasked;
     const org = await orgService.findById(ctx, opinion.orgId);
     return org && inScope(viewer, org.path, HANDLERS) ? opinion.contactMasked : null;
   },

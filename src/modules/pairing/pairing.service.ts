@@ -76,6 +76,16 @@ async function personOrg(ctx: RequestContext, pairing: Pairing): Promise<Org | n
   return person ? orgService.findById(ctx, person.orgId) : null;
 }
 
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The viewer is the pairing's cadre and still a cadre (a leader, secretary or supervisor somewhere): a
+ * cadre whose roles were all revoked no longer reads the person in difficulty or acts for the pairing.
+ */
+export function actsAsCadre(viewer: UserViewer, pairing: { cadreId: string }): boolean {
+  return pairing.cadreId === viewer.userId && viewer.roles.some((r) => CADRE_ROLES.includes(r.role));
+}
+
 export const pairingService = {
   /** Visible to readers over the person's org, and to the cadres paired with the person. */
   async findPerson(ctx: RequestContext, id: string): Promise<PairingPerson | null> {
@@ -84,8 +94,10 @@ export const pairingService = {
     if (!person) return null;
     const org = await orgService.findById(ctx, person.orgId);
     if (org && inScope(viewer, org.path, READERS)) return person;
+    // the cadre of a pairing that runs, while a cadre (an ended pairing's person is its org's readers' again)
+    if (!actsAsCadre(viewer, { cadreId: viewer.userId })) return null;
     const [paired] = await ctx.tx.query<{ one: number }>(
-      `SELECT 1 AS one FROM pairings WHERE tenant_id = $1 AND person_id = $2 AND cadre_id = $3`,
+      `SELECT 1 AS one FROM pairings WHERE tenant_id = $1 AND person_id = $2 AND cadre_id = $3 AND ended_on IS NULL`,
       [viewer.tenantId, id, viewer.userId],
     );
     return paired ? person : null;
@@ -141,7 +153,7 @@ export const pairingService = {
     const viewer = requireUser(ctx);
     const pairing = await ctx.tx.repository(Pairing).findOneBy({ tenantId: viewer.tenantId, id });
     if (!pairing) return null;
-    if (pairing.cadreId === viewer.userId) return pairing;
+    if (actsAsCadre(viewer, pairing)) return pairing;
     const org = await personOrg(ctx, pairing);
     return org && inScope(viewer, org.path, READERS) ? pairing : null;
   },
@@ -216,7 +228,7 @@ export const pairingService = {
    * org, whose org is then held for the write (orgService.holdForChange).
    */
   async assertManages(ctx: RequestContext, viewer: UserViewer, pairing: Pairing): Promise<void> {
-    if (pairing.cadreId === viewer.userId) return;
+    if (actsAsCadre(viewer, pairing)) return;
     const org = await personOrg(ctx, pairing);
     if (!org) throw pairingError('NOT_PAIRING_MANAGER');
     await orgService.holdForChange(
@@ -310,7 +322,9 @@ export const pairingService = {
         .createQueryBuilder('p')
         .innerJoin('pairing_persons', 'pp', 'pp.tenant_id = p.tenant_id AND pp.id = p.person_id')
         .where('p.tenant_id = :t', { t: viewer.tenantId });
-      if (!coversTenant(readRoots)) qb.andWhere(scope, { ...read.params, ...mine.params, me: viewer.userId });
+      // a viewer who is no cadre any more has no pairings of its own to see (NIL matches no cadre)
+      const me = actsAsCadre(viewer, { cadreId: viewer.userId }) ? viewer.userId : NIL_UUID;
+      if (!coversTenant(readRoots)) qb.andWhere(scope, { ...read.params, ...mine.params, me });
       if (filter.cadreId) qb.andWhere('p.cadre_id = :cadre', { cadre: filter.cadreId });
       if (filter.orgId) qb.andWhere('pp.org_id = :personOrg', { personOrg: filter.orgId });
       if (filter.activeOnly || since) qb.andWhere('p.ended_on IS NULL');

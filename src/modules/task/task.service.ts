@@ -38,7 +38,11 @@ const RULES = {
   readers: OFFICERS,
   /** commitment.service COMMITMENT_OFFICERS report for an org's own commitment. */
   pledgers: OFFICERS,
+  /** pairing.service CADRE_ROLES: a cadre visits while it is one. */
+  cadres: [Role.LEADER, Role.SECRETARY, Role.SUPERVISOR],
 };
+
+const holds = (viewer: UserViewer, roles: Role[]) => viewer.roles.some((r) => roles.includes(r.role));
 
 export interface TaskFilter {
   kinds?: TaskKind[] | null;
@@ -482,7 +486,8 @@ function branches(b: Build, kinds: Set<TaskKind>): string[] {
   out.push(...evaluationBranches(b, want));
   out.push(...rectificationBranches(b, want));
 
-  if (want(TaskKind.OPINION)) {
+  // a responsible person answers while it still handles opinions somewhere (opinion.service actsAsResponsible)
+  if (want(TaskKind.OPINION) && holds(viewer, RULES.handlers)) {
     // 受理 (first come, first responsible) by a handler over the org; then 答复 by the one responsible
     const handles = orgCondition(b, { subtrees: roots(viewer, RULES.handlers) }, 'x.org_id');
     const due = `(x.due_at AT TIME ZONE ${TZ})::date`;
@@ -627,7 +632,8 @@ function branches(b: Build, kinds: Set<TaskKind>): string[] {
     );
   }
 
-  if (want(TaskKind.PAIRING_VISIT)) {
+  // a cadre visits while it is one (pairing.service actsAsCadre)
+  if (want(TaskKind.PAIRING_VISIT) && holds(viewer, RULES.cadres)) {
     // due: the last visit (or the start, when never visited) plus the days a pairing may go without one
     const visitDue = `(greatest(pr.started_on, lv.last) + ${PAIRING_VISIT_DAYS})`;
     out.push(
