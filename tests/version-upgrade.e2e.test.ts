@@ -32,6 +32,8 @@ describe('a campaign moves to a new framework version through a criterion mappin
   let race: string;
   let startRace: string;
   let year2014: string;
+  let teamId: string;
+  let sheetRace: string;
   const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
   const RENAME = [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }];
 
@@ -106,6 +108,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
     year2013 = await campaignOn('2013年创建活动', v1, '2013-05-05');
     race = await campaignOn('并发保存与升级', v1, '2013-05-05');
     startRace = await campaignOn('开始与升级同时', v1, '2013-05-05');
+    sheetRace = await campaignOn('督查评分与升级同时', v1, '2013-05-05');
     const y13 = await evaluate(
       server,
       t.supervisor,
@@ -116,7 +119,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
 
     // a finalized inspection's score sheet (a hash-chained record) of 第一车队党支部
     const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin)).data.users.nodes;
-    const teamId = (
+    teamId = (
       await gql(
         `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
         {
@@ -434,6 +437,77 @@ describe('a campaign moves to a new framework version through a criterion mappin
     );
     expect(scores.rows).toEqual([{ code: 'Q1.1N', version_ok: true }]);
   });
+
+  it('holds inspection score sheets against an upgrade: sheet writes and finalizations racing it lose with a code, none left on the old version', async () => {
+    const crit = await criteriaOf(server, t.supervisor, v1);
+    const answers: GqlResponse[] = [];
+    const raced = sheetRace;
+    const sheet = (values: Record<string, number>) => scoresFor(crit, values).map(({ criterionId, value }) => ({ criterionId, value }));
+    const orgs = ['第一车队党支部', '第二车队党支部', '第三车队党支部', '保修公司党支部'];
+    const drafts: { id: string; sheet: string }[] = [];
+    for (const [i, org] of orgs.entries()) {
+      const recorded = await gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id scoreSheet { id } } }`,
+        {
+          input: {
+            idempotencyKey: `sheet-race-${i}`,
+            teamId,
+            orgId: ids[org],
+            campaignId: raced,
+            inspectedOn: day(-1),
+            methods: ['BRIEFING'],
+            summary: '督查评分与升级同时',
+            findings: [],
+            scores: sheet({ 'Q1.1': 4 }),
+          },
+        },
+        t.inspector,
+      );
+      expect(recorded.errors).toBeUndefined();
+      drafts.push({ id: recorded.data.recordInspection.id, sheet: recorded.data.recordInspection.scoreSheet.id });
+    }
+    const UPDATE = `mutation($id: ID!, $scores: [InspectionScoreInput!]) { updateInspection(input: { id: $id, scores: $scores }) { id } }`;
+    const FINALIZE = `mutation($id: ID!) { finalizeInspection(input: { id: $id }) { state } }`;
+    const [upgrade, ...rest] = await Promise.all([
+      gql(UPGRADE, { input: { campaignId: raced, toVersionId: v2, mapping: RENAME } }, t.admin),
+      ...drafts.flatMap((d, i) => [
+        ...Array.from({ length: 6 }, (_, j) => gql(UPDATE, { id: d.id, scores: sheet({ 'Q1.1': (i + j) % 10 }) }, t.inspector)),
+        // half of the records are finalized in the race, the others after it
+        ...(i % 2 ? [gql(FINALIZE, { id: d.id }, t.inspector)] : []),
+      ]),
+    ]);
+    answers.push(upgrade, ...rest);
+    if (upgrade.errors) {
+      expect(upgrade.errors[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'UPGRADE_STALE' });
+      expect((await gql(UPGRADE, { input: { campaignId: raced, toVersionId: v2, mapping: RENAME } }, t.admin)).errors).toBeUndefined();
+    }
+    for (const d of drafts) answers.push(await gql(FINALIZE, { id: d.id }, t.inspector));
+    for (const r of answers.filter((x) => x.errors)) {
+      expect(r.status).toBeLessThan(500);
+      expect(['CONFLICT', 'BAD_USER_INPUT']).toContain(r.errors![0].extensions!.code);
+      expect(r.errors![0].extensions!.reason).not.toBe('DUPLICATE');
+    }
+    // every sheet holds scores of the version it is scored under only, and every accepted total is its recomputation
+    const su = await server.superuser();
+    const stray = await su.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM evaluation_scores s
+         JOIN criteria c ON c.tenant_id = s.tenant_id AND c.id = s.criterion_id
+         JOIN evaluations e ON e.tenant_id = s.tenant_id AND e.id = s.evaluation_id
+         JOIN campaigns k ON k.tenant_id = e.tenant_id AND k.id = e.campaign_id
+        WHERE k.id = $1 AND c.version_id <> coalesce(e.version_id, k.version_id)`,
+      [rawId(raced)],
+    );
+    expect(stray.rows[0].n).toBe(0);
+    const sheets = await su.query<{ id: string; state: string }>(
+      `SELECT e.id, e.state FROM evaluations e JOIN inspections i ON i.tenant_id = e.tenant_id AND i.evaluation_id = e.id WHERE e.campaign_id = $1`,
+      [rawId(raced)],
+    );
+    expect(sheets.rows.map((r) => r.state)).toEqual(orgs.map(() => 'ACCEPTED'));
+    for (const d of drafts) {
+      const node = (await gql(RESULT, { id: d.sheet }, t.admin)).data.node;
+      expect(node.total).toBe(node.result.total);
+    }
+  }, 60_000);
 
   it('carries a merge as the weighted share of its sources and a split as the share of its source', async () => {
     // v3 from v2: Q1.2 merged into Q1.1N (weight 0.4), Q1.3 split into Q1.3 and Q1.3B (0.1 each, Q1.3B out of 5)

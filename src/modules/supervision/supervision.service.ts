@@ -395,7 +395,7 @@ export const supervisionService = {
 
     const org = await this.assertInTeamScope(ctx, team, input.orgId);
     const campaignId = input.campaignId ?? team.campaignId;
-    const campaign = campaignId ? await campaignService.getOrThrow(ctx, campaignId) : null;
+    const campaign = campaignId ? await this.campaignToScore(ctx, campaignId, !!input.scores?.length) : null;
     await this.checkContent(ctx, team, org.id, campaign, input);
 
     const [row] = await ctx.tx.query<{ id: string }>(
@@ -465,16 +465,28 @@ export const supervisionService = {
     const unchecked = followUps.filter((f) => f.fixed === null || f.fixed === undefined);
     if (unchecked.length) throw supervisionError('FOLLOW_UP_UNCHECKED', { params: { count: unchecked.length } });
     if (inspection.evaluationId) {
+      // Scored under the version the campaign runs when this commits: the campaign is held against an upgrade
+      // (which holds it from its plan to its commit) and the sheet locked before it is read.
+      if (inspection.campaignId) await this.campaignToScore(ctx, inspection.campaignId, true);
+      await ctx.tx.query(`SELECT 1 AS one FROM evaluations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+        viewer.tenantId,
+        inspection.evaluationId,
+      ]);
       // The record's own score sheet (the team finalizing it may see the org's other evaluations or not).
       const evaluation = await ctx.tx.repository(Evaluation).findOneByOrFail({ tenantId: viewer.tenantId, id: inspection.evaluationId });
       // An amendment that kept the amended record's sheet finds it accepted already.
       if (evaluation.state !== EvaluationState.ACCEPTED) {
+        ctx.forget('evaluation.scores');
         const score = await evaluationService.score(ctx, evaluation);
         if (!score.complete) throw supervisionError('SCORE_SHEET_INCOMPLETE', 'scores');
-        await ctx.tx.execute(
-          `UPDATE evaluations SET state = 'ACCEPTED', total = $3, grade = $4, veto = $5, submitted_by = $6, submitted_at = now(), reviewed_by = $6, reviewed_at = now() WHERE tenant_id = $1 AND id = $2`,
-          [viewer.tenantId, evaluation.id, score.total, score.grade, score.veto, viewer.userId],
+        // accepted only at the version it was scored at
+        const accepted = await ctx.tx.execute(
+          `UPDATE evaluations SET state = 'ACCEPTED', total = $3, grade = $4, veto = $5, submitted_by = $6, submitted_at = now(), reviewed_by = $6, reviewed_at = now(),
+                  version = version + 1, updated_at = now()
+            WHERE tenant_id = $1 AND id = $2 AND version = $7 AND state = 'DRAFT'`,
+          [viewer.tenantId, evaluation.id, score.total, score.grade, score.veto, viewer.userId, evaluation.version],
         );
+        if (!accepted) throw supervisionError('SCORE_SHEET_CHANGED');
       }
     }
     const [head] = await ctx.tx.query<{ seq: number; last_hash: string }>(`SELECT last_seq::int AS seq, last_hash FROM app_chain_head()`);
@@ -680,6 +692,15 @@ export const supervisionService = {
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────────
   /**
+   * The campaign of a record; held FOR SHARE (campaignService.holdOrThrow) when `scoring`: a score sheet is checked,
+   * written and accepted under the version the campaign runs when the request commits, never under one a
+   * concurrent version upgrade replaced meanwhile (it holds the campaign FOR UPDATE from its plan to its commit).
+   */
+  async campaignToScore(ctx: RequestContext, campaignId: string, scoring: boolean): Promise<Campaign> {
+    return scoring ? campaignService.holdOrThrow(ctx, campaignId) : campaignService.getOrThrow(ctx, campaignId);
+  },
+
+  /**
    * The org a new record inspects: inside the team's scope, held live (orgService.lockLive) until the record
    * is written, so an archive or a move at the same moment waits for it or is seen (ORG_ARCHIVED; outside
    * the scope it moved to: OUTSIDE_TEAM_SCOPE).
@@ -720,7 +741,7 @@ export const supervisionService = {
   async applyPatch(ctx: RequestContext, inspection: Inspection, patch: InspectionPatch): Promise<void> {
     const t = inspection.tenantId;
     const team = await teamById(ctx, inspection.teamId);
-    const campaign = inspection.campaignId ? await campaignService.getOrThrow(ctx, inspection.campaignId) : null;
+    const campaign = inspection.campaignId ? await this.campaignToScore(ctx, inspection.campaignId, !!patch.scores?.length) : null;
     const stored = await ctx.tx
       .repository(Finding)
       .find({ where: { tenantId: t, inspectionId: inspection.id }, order: { position: 'ASC' } });
@@ -993,6 +1014,7 @@ export const supervisionService = {
    * new draft sheet, starting from the scores of the one it had.
    */
   async writeScoreSheet(ctx: RequestContext, inspection: Inspection, campaign: Campaign, scores: ScoreInput[]): Promise<void> {
+    // the caller holds the campaign (campaignToScore): no version upgrade plans or moves the sheet meanwhile
     const viewer = requireUser(ctx);
     const t = inspection.tenantId;
     const [row] = await ctx.tx.query<{ id: string; state: EvaluationState }>(
@@ -1014,6 +1036,12 @@ export const supervisionService = {
         );
       }
       await ctx.tx.execute(`UPDATE inspections SET evaluation_id = $3 WHERE tenant_id = $1 AND id = $2`, [t, inspection.id, evaluationId]);
+    } else {
+      // every change of an evaluation's scores raises its version (an upgrade planned at the old one is stale)
+      await ctx.tx.execute(`UPDATE evaluations SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [
+        t,
+        evaluationId,
+      ]);
     }
     await evaluationService.writeScores(ctx, evaluationId, scores, []);
   },
