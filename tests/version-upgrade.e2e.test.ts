@@ -34,6 +34,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
   let year2014: string;
   let teamId: string;
   let sheetRace: string;
+  let sameRequest: string[];
   const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
   const RENAME = [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }];
 
@@ -109,6 +110,10 @@ describe('a campaign moves to a new framework version through a criterion mappin
     race = await campaignOn('并发保存与升级', v1, '2013-05-05');
     startRace = await campaignOn('开始与升级同时', v1, '2013-05-05');
     sheetRace = await campaignOn('督查评分与升级同时', v1, '2013-05-05');
+    sameRequest = [
+      await campaignOn('同一请求中升级后保存', v1, '2013-05-05'),
+      await campaignOn('同一请求中升级后保存（新版）', v1, '2013-05-05'),
+    ];
     const y13 = await evaluate(
       server,
       t.supervisor,
@@ -508,6 +513,31 @@ describe('a campaign moves to a new framework version through a criterion mappin
       expect(node.total).toBe(node.result.total);
     }
   }, 60_000);
+
+  it('checks a save later in the request that upgraded the campaign against the new version', async () => {
+    const DOCUMENT = `mutation($up: VersionUpgradeInput!, $save: SaveScoresInput!) {
+      a: upgradeCampaignVersion(input: $up) { id } b: saveScores(input: $save) { version } }`;
+    const [old, next] = [await criteriaOf(server, t.supervisor, v1), await criteriaOf(server, t.supervisor, v2)];
+    const answers: GqlResponse[] = [];
+    for (const [i, criteria] of [old, next].entries()) {
+      const started = await gql(
+        `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+        { input: { campaignId: sameRequest[i], orgId: ids['第一车队党支部'], kind: 'SUPERIOR' } },
+        t.supervisor,
+      );
+      const { id, version } = started.data.startEvaluation;
+      const scores = scoresFor(criteria).slice(0, 1);
+      // the upgrade raises the evaluation's version once
+      const up = { campaignId: sameRequest[i], toVersionId: v2, mapping: RENAME };
+      answers.push(await server.gql(DOCUMENT, { up, save: { evaluationId: id, expectedVersion: version + 1, scores } }, t.admin));
+    }
+    // the root admin both upgrades and fills in a superior review; the upgrade stands either way (a savepoint per field)
+    expect(answers[0].errors?.map((e) => [e.path, e.extensions?.reason])).toEqual([[['b'], 'INVALID_SCORE']]);
+    expect(answers[1].errors).toBeUndefined();
+    for (const c of sameRequest) {
+      expect((await gql(`query($c: ID!) { campaign(id: $c) { version { id } } }`, { c }, t.admin)).data.campaign.version.id).toBe(v2);
+    }
+  });
 
   it('carries a merge as the weighted share of its sources and a split as the share of its source', async () => {
     // v3 from v2: Q1.2 merged into Q1.1N (weight 0.4), Q1.3 split into Q1.3 and Q1.3B (0.1 each, Q1.3B out of 5)
