@@ -35,6 +35,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
   let teamId: string;
   let sheetRace: string;
   let sameRequest: string[];
+  let amended: string;
   const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
   const RENAME = [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }];
 
@@ -110,6 +111,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
     race = await campaignOn('并发保存与升级', v1, '2013-05-05');
     startRace = await campaignOn('开始与升级同时', v1, '2013-05-05');
     sheetRace = await campaignOn('督查评分与升级同时', v1, '2013-05-05');
+    amended = await campaignOn('升级后更正督查记录', v1, '2013-05-05');
     sameRequest = [
       await campaignOn('同一请求中升级后保存', v1, '2013-05-05'),
       await campaignOn('同一请求中升级后保存（新版）', v1, '2013-05-05'),
@@ -537,6 +539,72 @@ describe('a campaign moves to a new framework version through a criterion mappin
     for (const c of sameRequest) {
       expect((await gql(`query($c: ID!) { campaign(id: $c) { version { id } } }`, { c }, t.admin)).data.campaign.version.id).toBe(v2);
     }
+  });
+
+  it('amends a finalized record whose sheet an upgrade left on the old version against that version, and keeps it there', async () => {
+    const crit = await criteriaOf(server, t.supervisor, v1);
+    const idOf = (code: string) => crit.find((c) => c.code === code)!.id;
+    const INSPECTION = `id state scoreSheet { id total result { total nodes { criterion { code } value } } }`;
+    const recorded = await gql(
+      `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+      {
+        input: {
+          idempotencyKey: 'amend-after-upgrade',
+          teamId,
+          orgId: ids['第二车队党支部'],
+          campaignId: amended,
+          inspectedOn: day(-5),
+          methods: ['BRIEFING'],
+          summary: '升级前定稿',
+          findings: [{ severity: 'MINOR', description: '台账不全', criterionId: idOf('Q1.1') }],
+          scores: scoresFor(crit, { 'Q1.1': 6 }).map(({ criterionId, value }) => ({ criterionId, value })),
+        },
+      },
+      t.inspector,
+    );
+    expect(recorded.errors).toBeUndefined();
+    const id = recorded.data.recordInspection.id;
+    const finalized = await gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { ${INSPECTION} } }`, { id }, t.inspector);
+    expect(finalized.errors).toBeUndefined();
+    const before = finalized.data.finalizeInspection.scoreSheet;
+    expect((await gql(UPGRADE, { input: { campaignId: amended, toVersionId: v2, mapping: RENAME } }, t.admin)).errors).toBeUndefined();
+
+    // a new date and one score: the finding it never named and the score are checked against v1, the sheet's version
+    const amendment = await gql(
+      `mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { ${INSPECTION} } }`,
+      {
+        input: {
+          inspectionId: id,
+          idempotencyKey: 'amend-after-upgrade-1',
+          reason: '督查日期记错',
+          inspectedOn: day(-4),
+          scores: [{ criterionId: idOf('Q1.1'), value: 8 }],
+        },
+      },
+      t.inspector,
+    );
+    expect(amendment.errors).toBeUndefined();
+    const done = await gql(
+      `mutation($id: ID!) { finalizeInspection(input: { id: $id }) { ${INSPECTION} } }`,
+      { id: amendment.data.amendInspection.id },
+      t.inspector,
+    );
+    expect(done.errors).toBeUndefined();
+    const sheet = done.data.finalizeInspection.scoreSheet;
+    expect(sheet.id).not.toBe(before.id);
+    const value = (s: typeof sheet, code: string) =>
+      s.result.nodes.find((n: { criterion: { code: string } }) => n.criterion.code === code)?.value;
+    expect([value(sheet, 'Q1.1'), value(sheet, 'Q1.1N')]).toEqual([8, undefined]);
+    expect(sheet.total).toBe(sheet.result.total);
+    // the amended record's sheet is scored as it was
+    const original = (await gql(RESULT, { id: before.id }, t.admin)).data.node;
+    expect([original.total, original.result.total]).toEqual([before.total, before.result.total]);
+    const su = await server.superuser();
+    const pinned = await su.query<{ version_id: string }>(
+      `SELECT version_id FROM evaluations WHERE id = ANY($1::uuid[]) ORDER BY created_at`,
+      [[rawId(before.id), rawId(sheet.id)]],
+    );
+    expect(pinned.rows.map((r) => r.version_id)).toEqual([rawId(v1), rawId(v1)]);
   });
 
   it('carries a merge as the weighted share of its sources and a split as the share of its source', async () => {

@@ -696,6 +696,18 @@ export const supervisionService = {
    * written and accepted under the version the campaign runs when the request commits, never under one a
    * concurrent version upgrade replaced meanwhile (it holds the campaign FOR UPDATE from its plan to its commit).
    */
+  /**
+   * The campaign as a record is checked against: under the version its score sheet was pinned to when an upgrade
+   * left it behind (a finalized record's sheet, which its amendment takes over), else the version the campaign runs.
+   */
+  async scoredUnder(ctx: RequestContext, inspection: Inspection, campaign: Campaign): Promise<Campaign> {
+    const [row] = await ctx.tx.query<{ version_id: string | null }>(
+      `SELECT e.version_id FROM inspections i JOIN evaluations e ON e.tenant_id = i.tenant_id AND e.id = i.evaluation_id WHERE i.tenant_id = $1 AND i.id = $2`,
+      [inspection.tenantId, inspection.id],
+    );
+    return row?.version_id && row.version_id !== campaign.versionId ? ({ ...campaign, versionId: row.version_id } as Campaign) : campaign;
+  },
+
   async campaignToScore(ctx: RequestContext, campaignId: string, scoring: boolean): Promise<Campaign> {
     return scoring ? campaignService.holdOrThrow(ctx, campaignId) : campaignService.getOrThrow(ctx, campaignId);
   },
@@ -741,7 +753,8 @@ export const supervisionService = {
   async applyPatch(ctx: RequestContext, inspection: Inspection, patch: InspectionPatch): Promise<void> {
     const t = inspection.tenantId;
     const team = await teamById(ctx, inspection.teamId);
-    const campaign = inspection.campaignId ? await this.campaignToScore(ctx, inspection.campaignId, !!patch.scores?.length) : null;
+    const running = inspection.campaignId ? await this.campaignToScore(ctx, inspection.campaignId, !!patch.scores?.length) : null;
+    const campaign = running && (await this.scoredUnder(ctx, inspection, running));
     const stored = await ctx.tx
       .repository(Finding)
       .find({ where: { tenantId: t, inspectionId: inspection.id }, order: { position: 'ASC' } });
@@ -867,11 +880,14 @@ export const supervisionService = {
       followUps: [...checks.values()],
     };
     // Findings left alone were checked when they were written (a carried-over one, when its record was
-    // finalized): only new and edited ones are checked again, and all of them when the date moves.
+    // finalized): only new and edited ones are checked again; when the date moves, every rectification the
+    // record orders is still due on or after it.
     await this.checkContent(ctx, team, inspection.orgId, campaign, {
       ...content,
-      findings: list.filter((f) => !f.withdrawnReason && (patch.inspectedOn || !f.id || touched.has(f))),
+      findings: list.filter((f) => !f.withdrawnReason && (!f.id || touched.has(f))),
     });
+    const dueBefore = patch.inspectedOn && list.find((f) => !f.withdrawnReason && f.rectifyDueOn && f.rectifyDueOn < content.inspectedOn);
+    if (dueBefore) throw supervisionError('RECTIFICATION_DUE_BEFORE_INSPECTION', `${dueBefore.path}.rectifyDueOn`);
 
     await ctx.tx.execute(
       `UPDATE inspections SET inspected_on = $3, methods = $4, summary = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
@@ -1017,15 +1033,16 @@ export const supervisionService = {
     // the caller holds the campaign (campaignToScore): no version upgrade plans or moves the sheet meanwhile
     const viewer = requireUser(ctx);
     const t = inspection.tenantId;
-    const [row] = await ctx.tx.query<{ id: string; state: EvaluationState }>(
-      `SELECT e.id, e.state FROM inspections i JOIN evaluations e ON e.tenant_id = i.tenant_id AND e.id = i.evaluation_id WHERE i.tenant_id = $1 AND i.id = $2`,
+    const [row] = await ctx.tx.query<{ id: string; state: EvaluationState; version_id: string | null }>(
+      `SELECT e.id, e.state, e.version_id FROM inspections i JOIN evaluations e ON e.tenant_id = i.tenant_id AND e.id = i.evaluation_id WHERE i.tenant_id = $1 AND i.id = $2`,
       [t, inspection.id],
     );
     let evaluationId: string | null = row?.state === EvaluationState.DRAFT ? row.id : null;
     if (!evaluationId) {
+      // an amendment's new sheet stays on the version the amended record's sheet was pinned to (scoredUnder)
       const [created] = await ctx.tx.query<{ id: string }>(
-        `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [t, campaign.id, inspection.orgId, EvaluationKind.INSPECTION, EvaluationState.DRAFT, viewer.userId],
+        `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, created_by, version_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [t, campaign.id, inspection.orgId, EvaluationKind.INSPECTION, EvaluationState.DRAFT, viewer.userId, row?.version_id ?? null],
       );
       evaluationId = created.id;
       if (row) {
