@@ -1,4 +1,4 @@
-import { GqlResponse, TestServer, startTestServer } from '../helpers/server';
+import { GqlResponse, TestServer, lockWaiters, startTestServer } from '../helpers/server';
 import { SOURCE_CAMPAIGN, criteriaOf, evaluate, orgIds, scoresFor } from '../helpers/story';
 import { day } from '../helpers/dates';
 
@@ -192,6 +192,58 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
       (await su.query(`SELECT count(*)::int AS n FROM campaign_results WHERE org_id = ANY($1::uuid[])`, [branches.map((b) => raw(ids[b]))]))
         .rows[0].n,
     ).toBe(2);
+  });
+
+  it('never lets a reviewer accept its own submission: a return and its resubmission landing while an acceptance waits', async () => {
+    // submitted by the admin; the leader, who may both fill it in and review it, accepts it
+    const submitted = await evaluate(server, t.admin, { campaignId, orgId: ids['第一分公司党支部'], kind: 'SUPERIOR' }, scoresFor(crit));
+    const su = await server.superuser();
+    const locker = await server.superuser({ own: true });
+    await locker.query('BEGIN');
+    await locker.query(`SELECT 1 FROM evaluations WHERE id = $1 FOR UPDATE`, [raw(submitted.id)]);
+    try {
+      const accepting = gql(
+        `mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`,
+        { id: submitted.id },
+        t.leader,
+      );
+      expect(await lockWaiters(su)).toBeGreaterThan(0);
+      // meanwhile the admin returned it and the leader resubmitted it (as their commits leave the row)
+      await locker.query(
+        `UPDATE evaluations SET submitted_by = (SELECT id FROM users WHERE tenant_id = evaluations.tenant_id AND username = 'leader'),
+                submitted_at = now(), version = version + 2 WHERE id = $1`,
+        [raw(submitted.id)],
+      );
+      await locker.query('COMMIT');
+      const answer = await accepting;
+      expect(answer.status).toBeLessThan(500);
+      expect(answer.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'REVIEWER_IS_SUBMITTER' });
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+    // and a burst of acceptances, returns and resubmissions leaves none reviewed by its submitter
+    const second = await evaluate(server, t.admin, { campaignId, orgId: ids['第二分公司党支部'], kind: 'SUPERIOR' }, scoresFor(crit));
+    const VERSION = `query($id: ID!) { node(id: $id) { ... on Evaluation { version } } }`;
+    const answers = await burst(async (i) => {
+      if (i % 3 === 0)
+        return gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id: second.id }, t.leader);
+      if (i % 3 === 1)
+        return gql(
+          `mutation($id: ID!) { returnEvaluation(input: { evaluationId: $id, reason: "重填" }) { state } }`,
+          { id: second.id },
+          t.admin,
+        );
+      const version = (await gql(VERSION, { id: second.id }, t.leader)).data.node.version;
+      return gql(
+        `mutation($id: ID!, $v: Int!) { submitEvaluation(input: { evaluationId: $id, expectedVersion: $v }) { state } }`,
+        { id: second.id, v: version },
+        t.leader,
+      );
+    });
+    tally(answers, ['CONFLICT', 'FORBIDDEN']);
+    const own = await su.query(`SELECT id FROM evaluations WHERE reviewed_by = submitted_by AND kind <> 'INSPECTION'`);
+    expect(own.rows).toEqual([]);
   });
 
   it('combines two kinds accepted at once into the org’s campaign result: neither acceptance overwrites the other', async () => {
