@@ -489,6 +489,26 @@ export const supervisionService = {
         if (!accepted) throw supervisionError('SCORE_SHEET_CHANGED');
       }
     }
+    // The orgs given a rectification, or a carried one, by this record are held live until it commits (an org archived
+    // since the draft was written takes nothing new: ORG_ARCHIVED), still inside the team's scope.
+    const ordered = await ctx.tx.query<{ org_id: string }>(
+      `SELECT DISTINCT f.rectify_org_id AS org_id FROM findings f
+         LEFT JOIN rectifications r ON r.tenant_id = f.tenant_id AND r.finding_id = coalesce(f.origin_id, f.id)
+        WHERE f.tenant_id = $1 AND f.inspection_id = $2 AND f.rectify_org_id IS NOT NULL AND f.withdrawn_reason IS NULL
+          AND r.owner_org_id IS DISTINCT FROM f.rectify_org_id`,
+      [viewer.tenantId, inspection.id],
+    );
+    if (ordered.length) {
+      const scopes = await scopeOrgs(ctx, await teamById(ctx, inspection.teamId));
+      const inTeam = (o: Org) => {
+        if (!scopes.some((s) => isAncestorOrSelf(s.path, o.path))) throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', 'findings');
+      };
+      for (const { org_id } of ordered) {
+        const org = await orgService.findById(ctx, org_id);
+        if (!org) throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', 'findings');
+        await orgService.lockLive(ctx, org, inTeam, 'findings');
+      }
+    }
     const [head] = await ctx.tx.query<{ seq: number; last_hash: string }>(`SELECT last_seq::int AS seq, last_hash FROM app_chain_head()`);
     const seq = head.seq + 1;
     const finalizedAt = new Date();
@@ -960,9 +980,13 @@ export const supervisionService = {
       if (f.rectifyOrgId || f.rectifyDueOn) {
         if (!f.rectifyOrgId || !f.rectifyDueOn) throw supervisionError('INVALID_RECTIFICATION_ORDER', path);
         const owner = await orgService.findById(ctx, f.rectifyOrgId);
-        if (!owner || !scopes.some((s) => isAncestorOrSelf(s.path, owner.path))) {
-          throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', `${path}.rectifyOrgId`);
-        }
+        const inTeam = (o: Org) => {
+          if (!scopes.some((s) => isAncestorOrSelf(s.path, o.path)))
+            throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', `${path}.rectifyOrgId`);
+        };
+        if (!owner) throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', `${path}.rectifyOrgId`);
+        // a rectification is something new on its org: none is ordered to an archived one (ORG_ARCHIVED)
+        await orgService.lockLive(ctx, owner, inTeam, `${path}.rectifyOrgId`);
         if (f.rectifyDueOn < content.inspectedOn) throw supervisionError('RECTIFICATION_DUE_BEFORE_INSPECTION', `${path}.rectifyDueOn`);
       }
       if (f.criterionId) {
