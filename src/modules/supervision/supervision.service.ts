@@ -417,10 +417,7 @@ export const supervisionService = {
     );
     if (!row) {
       // A concurrent request with the same key won the insert: answer as it did.
-      const winner = await ctx.tx
-        .repository(Inspection)
-        .findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
-      return sameRequest(winner, hash, viewer.userId);
+      return sameRequest(await this.winnerOf(ctx, input.idempotencyKey), hash, viewer.userId);
     }
     await this.writeContent(ctx, row.id, campaign, input);
     return ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: row.id });
@@ -612,12 +609,7 @@ export const supervisionService = {
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id`,
       [viewer.tenantId, original.id, input.reason, input.idempotencyKey, hash, viewer.userId],
     );
-    if (!row)
-      return sameRequest(
-        await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey }),
-        hash,
-        viewer.userId,
-      );
+    if (!row) return sameRequest(await this.winnerOf(ctx, input.idempotencyKey), hash, viewer.userId);
     const carried = await ctx.tx.query<{ id: string; carried_from_id: string }>(
       `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, carried_from_id, origin_id, withdrawn_reason)
        SELECT tenant_id, $3, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, id, coalesce(origin_id, id), withdrawn_reason
@@ -711,6 +703,16 @@ export const supervisionService = {
   },
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────────
+  /**
+   * The record a concurrent request with the same idempotency key inserted (this one's insert found it). A discard that
+   * committed since leaves nothing to answer with: INSPECTION_NOT_FOUND, never a 500.
+   */
+  async winnerOf(ctx: RequestContext, idempotencyKey: string): Promise<Inspection> {
+    const winner = await ctx.tx.repository(Inspection).findOneBy({ tenantId: requireUser(ctx).tenantId, idempotencyKey });
+    if (!winner) throw supervisionError('INSPECTION_NOT_FOUND');
+    return winner;
+  },
+
   /**
    * The campaign of a record; held FOR SHARE (campaignService.holdOrThrow) when `scoring`: a score sheet is checked,
    * written and accepted under the version the campaign runs when the request commits, never under one a
