@@ -942,5 +942,49 @@ describe('joints between modules (issue 10)', () => {
         await locker.query('ROLLBACK').catch(() => undefined);
       }
     });
+
+    it('orders no rectification to an archived org: refused in a draft, and at finalization when archived since', async () => {
+      const made = await gql(
+        `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+        { input: { parentId: ids['市公交集团党委'], name: '整改前撤销的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
+        t.admin,
+      );
+      const org = made.data.createOrg.id;
+      const teams = (await gql(`{ supervisionTeams(first: 10) { nodes { id name } } }`, {}, t.inspector)).data.supervisionTeams.nodes;
+      const teamId = teams.find((x: { name: string }) => x.name === '第一督导组').id;
+      const record = (key: string) =>
+        gql(
+          `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+          {
+            input: {
+              idempotencyKey: key,
+              teamId,
+              orgId: ids['第一车队党支部'],
+              inspectedOn: day(0),
+              methods: ['BRIEFING'],
+              summary: '听取汇报',
+              findings: [{ severity: 'MINOR', description: '台帐不全', rectifyOrgId: org, rectifyDueOn: day(30) }],
+            },
+          },
+          t.inspector,
+        );
+      // a draft ordering it while the org is live, finalized after the org was archived
+      const draft = await record('archived-rectifier-1');
+      expect(draft.errors).toBeUndefined();
+      await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { archivedAt } }`, { id: org }, t.admin);
+      const finalized = await gql(
+        `mutation($id: ID!) { finalizeInspection(input: { id: $id }) { state } }`,
+        { id: draft.data.recordInspection.id },
+        t.inspector,
+      );
+      expect(finalized.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_ARCHIVED' });
+      // a new draft ordering it now
+      const refused = await record('archived-rectifier-2');
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_ARCHIVED' });
+      const rectifications = await su.query(`SELECT 1 FROM rectifications WHERE owner_org_id = $1`, [
+        Buffer.from(org, 'base64url').toString().split(':')[1],
+      ]);
+      expect(rectifications.rows).toEqual([]);
+    });
   });
 });

@@ -3,6 +3,7 @@ import { rawId } from './helpers/ids';
 import { SOURCE_CAMPAIGN, criteriaOf, orgIds, scoresFor } from './helpers/story';
 import { TestServer, codes, lockWaiters, startTestServer } from './helpers/server';
 import { count } from './helpers/sql';
+import { sweepRectificationsOverdue } from '../src/modules/notification/sweeps';
 
 /**
  * 督导 after review: what a finding shows of a rectification ordered to another org, team acts only
@@ -172,6 +173,64 @@ describe('supervision after review', () => {
       inspector,
     );
     expect(verified.data.verifyRectification).toEqual({ state: 'VERIFIED' });
+  });
+
+  it('gives a revoked inspector no sign-off task and no overdue notice of its team’s rectifications', async () => {
+    const assigned = await gql(
+      `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+      { input: { userId: users.supervisor, role: 'INSPECTOR', orgId: ids['市公交集团党委'] } },
+      admin,
+    );
+    expect(assigned.errors).toBeUndefined();
+    const team = await gql(
+      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+      {
+        input: {
+          name: '撤销角色后的督导组',
+          leaderId: users.inspector,
+          memberIds: [users.supervisor],
+          scopeOrgIds: [ids['市公交集团党委']],
+        },
+      },
+      leader,
+    );
+    const ordered = await record({
+      teamId: team.data.createSupervisionTeam.id,
+      idempotencyKey: 'revoked-tasks-order',
+      findings: [{ severity: 'MINOR', description: '学习记录不全', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) }],
+    });
+    const finalized = await finalize(ordered.data.recordInspection.id);
+    const rectificationId = finalized.data.finalizeInspection.findings[0].rectification.id;
+    const submitted = await gql(
+      `mutation($input: SubmitRectificationInput!) { submitRectification(input: $input) { state } }`,
+      { input: { id: rectificationId, report: '已补全' } },
+      secretary,
+    );
+    expect(submitted.errors).toBeUndefined();
+    const TASKS = `{ viewer { tasks(first: 100, kind: [RECTIFICATION_VERIFY]) { nodes { subject { id } } } } }`;
+    const signOffs = async (token: string) =>
+      (await gql(TASKS, {}, token)).data.viewer.tasks.nodes.filter(
+        (n: { subject: { id: string } | null }) => n.subject?.id === rectificationId,
+      );
+    // while it holds the role, the member has the sign-off to do
+    expect(await signOffs(supervisor)).toHaveLength(1);
+
+    await gql(
+      `mutation($input: RevokeRoleInput!) { revokeRole(input: $input) }`,
+      { input: { assignmentId: assigned.data.assignRole.id } },
+      admin,
+    );
+    expect(await signOffs(supervisor)).toEqual([]);
+    expect(await signOffs(inspector)).toHaveLength(1);
+    // overdue: the team's leader is told, the revoked member is not
+    await sweepRectificationsOverdue({ dataSource: server.database.dataSource, config: server.config }, { asOf: day(20) });
+    const su = await server.superuser();
+    const told = await su.query<{ username: string }>(
+      `SELECT u.username FROM notifications n JOIN users u ON u.tenant_id = n.tenant_id AND u.id = n.user_id
+        WHERE n.kind = 'RECTIFICATION_OVERDUE' AND n.subject_id = $1 AND u.username IN ('inspector', 'supervisor') ORDER BY u.username`,
+      [rawId(rectificationId)],
+    );
+    expect(told.rows).toEqual([{ username: 'inspector' }]);
   });
 
   it('keeps a record at 200 findings and 200 follow-up checks, however many patches add to it', async () => {

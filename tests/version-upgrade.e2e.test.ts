@@ -32,6 +32,10 @@ describe('a campaign moves to a new framework version through a criterion mappin
   let race: string;
   let startRace: string;
   let year2014: string;
+  let teamId: string;
+  let sheetRace: string;
+  let sameRequest: string[];
+  let amended: string;
   const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
   const RENAME = [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }];
 
@@ -106,6 +110,12 @@ describe('a campaign moves to a new framework version through a criterion mappin
     year2013 = await campaignOn('2013年创建活动', v1, '2013-05-05');
     race = await campaignOn('并发保存与升级', v1, '2013-05-05');
     startRace = await campaignOn('开始与升级同时', v1, '2013-05-05');
+    sheetRace = await campaignOn('督查评分与升级同时', v1, '2013-05-05');
+    amended = await campaignOn('升级后更正督查记录', v1, '2013-05-05');
+    sameRequest = [
+      await campaignOn('同一请求中升级后保存', v1, '2013-05-05'),
+      await campaignOn('同一请求中升级后保存（新版）', v1, '2013-05-05'),
+    ];
     const y13 = await evaluate(
       server,
       t.supervisor,
@@ -116,7 +126,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
 
     // a finalized inspection's score sheet (a hash-chained record) of 第一车队党支部
     const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin)).data.users.nodes;
-    const teamId = (
+    teamId = (
       await gql(
         `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
         {
@@ -433,6 +443,168 @@ describe('a campaign moves to a new framework version through a criterion mappin
       [evaluation],
     );
     expect(scores.rows).toEqual([{ code: 'Q1.1N', version_ok: true }]);
+  });
+
+  it('holds inspection score sheets against an upgrade: sheet writes and finalizations racing it lose with a code, none left on the old version', async () => {
+    const crit = await criteriaOf(server, t.supervisor, v1);
+    const answers: GqlResponse[] = [];
+    const raced = sheetRace;
+    const sheet = (values: Record<string, number>) => scoresFor(crit, values).map(({ criterionId, value }) => ({ criterionId, value }));
+    const orgs = ['第一车队党支部', '第二车队党支部', '第三车队党支部', '保修公司党支部'];
+    const drafts: { id: string; sheet: string }[] = [];
+    for (const [i, org] of orgs.entries()) {
+      const recorded = await gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id scoreSheet { id } } }`,
+        {
+          input: {
+            idempotencyKey: `sheet-race-${i}`,
+            teamId,
+            orgId: ids[org],
+            campaignId: raced,
+            inspectedOn: day(-1),
+            methods: ['BRIEFING'],
+            summary: '督查评分与升级同时',
+            findings: [],
+            scores: sheet({ 'Q1.1': 4 }),
+          },
+        },
+        t.inspector,
+      );
+      expect(recorded.errors).toBeUndefined();
+      drafts.push({ id: recorded.data.recordInspection.id, sheet: recorded.data.recordInspection.scoreSheet.id });
+    }
+    const UPDATE = `mutation($id: ID!, $scores: [InspectionScoreInput!]) { updateInspection(input: { id: $id, scores: $scores }) { id } }`;
+    const FINALIZE = `mutation($id: ID!) { finalizeInspection(input: { id: $id }) { state } }`;
+    const [upgrade, ...rest] = await Promise.all([
+      gql(UPGRADE, { input: { campaignId: raced, toVersionId: v2, mapping: RENAME } }, t.admin),
+      ...drafts.flatMap((d, i) => [
+        ...Array.from({ length: 6 }, (_, j) => gql(UPDATE, { id: d.id, scores: sheet({ 'Q1.1': (i + j) % 10 }) }, t.inspector)),
+        // half of the records are finalized in the race, the others after it
+        ...(i % 2 ? [gql(FINALIZE, { id: d.id }, t.inspector)] : []),
+      ]),
+    ]);
+    answers.push(upgrade, ...rest);
+    if (upgrade.errors) {
+      expect(upgrade.errors[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'UPGRADE_STALE' });
+      expect((await gql(UPGRADE, { input: { campaignId: raced, toVersionId: v2, mapping: RENAME } }, t.admin)).errors).toBeUndefined();
+    }
+    for (const d of drafts) answers.push(await gql(FINALIZE, { id: d.id }, t.inspector));
+    for (const r of answers.filter((x) => x.errors)) {
+      expect(r.status).toBeLessThan(500);
+      expect(['CONFLICT', 'BAD_USER_INPUT']).toContain(r.errors![0].extensions!.code);
+      expect(r.errors![0].extensions!.reason).not.toBe('DUPLICATE');
+    }
+    // every sheet holds scores of the version it is scored under only, and every accepted total is its recomputation
+    const su = await server.superuser();
+    const stray = await su.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM evaluation_scores s
+         JOIN criteria c ON c.tenant_id = s.tenant_id AND c.id = s.criterion_id
+         JOIN evaluations e ON e.tenant_id = s.tenant_id AND e.id = s.evaluation_id
+         JOIN campaigns k ON k.tenant_id = e.tenant_id AND k.id = e.campaign_id
+        WHERE k.id = $1 AND c.version_id <> coalesce(e.version_id, k.version_id)`,
+      [rawId(raced)],
+    );
+    expect(stray.rows[0].n).toBe(0);
+    const sheets = await su.query<{ id: string; state: string }>(
+      `SELECT e.id, e.state FROM evaluations e JOIN inspections i ON i.tenant_id = e.tenant_id AND i.evaluation_id = e.id WHERE e.campaign_id = $1`,
+      [rawId(raced)],
+    );
+    expect(sheets.rows.map((r) => r.state)).toEqual(orgs.map(() => 'ACCEPTED'));
+    for (const d of drafts) {
+      const node = (await gql(RESULT, { id: d.sheet }, t.admin)).data.node;
+      expect(node.total).toBe(node.result.total);
+    }
+  }, 60_000);
+
+  it('checks a save later in the request that upgraded the campaign against the new version', async () => {
+    const DOCUMENT = `mutation($up: VersionUpgradeInput!, $save: SaveScoresInput!) {
+      a: upgradeCampaignVersion(input: $up) { id } b: saveScores(input: $save) { version } }`;
+    const [old, next] = [await criteriaOf(server, t.supervisor, v1), await criteriaOf(server, t.supervisor, v2)];
+    const answers: GqlResponse[] = [];
+    for (const [i, criteria] of [old, next].entries()) {
+      const started = await gql(
+        `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+        { input: { campaignId: sameRequest[i], orgId: ids['第一车队党支部'], kind: 'SUPERIOR' } },
+        t.supervisor,
+      );
+      const { id, version } = started.data.startEvaluation;
+      const scores = scoresFor(criteria).slice(0, 1);
+      // the upgrade raises the evaluation's version once
+      const up = { campaignId: sameRequest[i], toVersionId: v2, mapping: RENAME };
+      answers.push(await server.gql(DOCUMENT, { up, save: { evaluationId: id, expectedVersion: version + 1, scores } }, t.admin));
+    }
+    // the root admin both upgrades and fills in a superior review; the upgrade stands either way (a savepoint per field)
+    expect(answers[0].errors?.map((e) => [e.path, e.extensions?.reason])).toEqual([[['b'], 'INVALID_SCORE']]);
+    expect(answers[1].errors).toBeUndefined();
+    for (const c of sameRequest) {
+      expect((await gql(`query($c: ID!) { campaign(id: $c) { version { id } } }`, { c }, t.admin)).data.campaign.version.id).toBe(v2);
+    }
+  });
+
+  it('amends a finalized record whose sheet an upgrade left on the old version against that version, and keeps it there', async () => {
+    const crit = await criteriaOf(server, t.supervisor, v1);
+    const idOf = (code: string) => crit.find((c) => c.code === code)!.id;
+    const INSPECTION = `id state scoreSheet { id total result { total nodes { criterion { code } value } } }`;
+    const recorded = await gql(
+      `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+      {
+        input: {
+          idempotencyKey: 'amend-after-upgrade',
+          teamId,
+          orgId: ids['第二车队党支部'],
+          campaignId: amended,
+          inspectedOn: day(-5),
+          methods: ['BRIEFING'],
+          summary: '升级前定稿',
+          findings: [{ severity: 'MINOR', description: '台账不全', criterionId: idOf('Q1.1') }],
+          scores: scoresFor(crit, { 'Q1.1': 6 }).map(({ criterionId, value }) => ({ criterionId, value })),
+        },
+      },
+      t.inspector,
+    );
+    expect(recorded.errors).toBeUndefined();
+    const id = recorded.data.recordInspection.id;
+    const finalized = await gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { ${INSPECTION} } }`, { id }, t.inspector);
+    expect(finalized.errors).toBeUndefined();
+    const before = finalized.data.finalizeInspection.scoreSheet;
+    expect((await gql(UPGRADE, { input: { campaignId: amended, toVersionId: v2, mapping: RENAME } }, t.admin)).errors).toBeUndefined();
+
+    // a new date and one score: the finding it never named and the score are checked against v1, the sheet's version
+    const amendment = await gql(
+      `mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { ${INSPECTION} } }`,
+      {
+        input: {
+          inspectionId: id,
+          idempotencyKey: 'amend-after-upgrade-1',
+          reason: '督查日期记错',
+          inspectedOn: day(-4),
+          scores: [{ criterionId: idOf('Q1.1'), value: 8 }],
+        },
+      },
+      t.inspector,
+    );
+    expect(amendment.errors).toBeUndefined();
+    const done = await gql(
+      `mutation($id: ID!) { finalizeInspection(input: { id: $id }) { ${INSPECTION} } }`,
+      { id: amendment.data.amendInspection.id },
+      t.inspector,
+    );
+    expect(done.errors).toBeUndefined();
+    const sheet = done.data.finalizeInspection.scoreSheet;
+    expect(sheet.id).not.toBe(before.id);
+    const value = (s: typeof sheet, code: string) =>
+      s.result.nodes.find((n: { criterion: { code: string } }) => n.criterion.code === code)?.value;
+    expect([value(sheet, 'Q1.1'), value(sheet, 'Q1.1N')]).toEqual([8, undefined]);
+    expect(sheet.total).toBe(sheet.result.total);
+    // the amended record's sheet is scored as it was
+    const original = (await gql(RESULT, { id: before.id }, t.admin)).data.node;
+    expect([original.total, original.result.total]).toEqual([before.total, before.result.total]);
+    const su = await server.superuser();
+    const pinned = await su.query<{ version_id: string }>(
+      `SELECT version_id FROM evaluations WHERE id = ANY($1::uuid[]) ORDER BY created_at`,
+      [[rawId(before.id), rawId(sheet.id)]],
+    );
+    expect(pinned.rows.map((r) => r.version_id)).toEqual([rawId(v1), rawId(v1)]);
   });
 
   it('carries a merge as the weighted share of its sources and a split as the share of its source', async () => {

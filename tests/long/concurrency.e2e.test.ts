@@ -1,4 +1,4 @@
-import { GqlResponse, TestServer, startTestServer } from '../helpers/server';
+import { GqlResponse, TestServer, lockWaiters, startTestServer } from '../helpers/server';
 import { SOURCE_CAMPAIGN, criteriaOf, evaluate, orgIds, scoresFor } from '../helpers/story';
 import { day } from '../helpers/dates';
 
@@ -123,6 +123,62 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     expect((await gql(`{ verifyRecords { ok checked } }`, {}, t.admin)).data.verifyRecords).toEqual({ ok: true, checked: 5 });
   });
 
+  it('answers a retry whose winning record was discarded before it read it INSPECTION_NOT_FOUND, never a 500', async () => {
+    const su = await server.superuser();
+    // the retry's insert that found the key taken (it inserted nothing) pauses while the test holds advisory lock 7071
+    await su.query(`CREATE FUNCTION test_pause_on_conflict() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NOT EXISTS (SELECT 1 FROM new_rows) THEN PERFORM pg_advisory_xact_lock(7071); END IF; RETURN NULL; END $$`);
+    await su.query(`CREATE TRIGGER test_pause_on_conflict AFTER INSERT ON inspections REFERENCING NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION test_pause_on_conflict()`);
+    const holder = await server.superuser({ own: true });
+    const first = await server.superuser({ own: true });
+    try {
+      const model = await recordDraft('discard-race-model', '第二车队党支部');
+      await holder.query(`SELECT pg_advisory_lock(7071)`);
+      // the first request's record, not yet committed when the retry looks its key up
+      await first.query('BEGIN');
+      const inserted = await first.query<{ id: string }>(
+        `INSERT INTO inspections (tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, idempotency_key, request_hash, created_by)
+         SELECT tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, 'discard-race', request_hash, created_by
+           FROM inspections WHERE id = $1 RETURNING id`,
+        [raw(model)],
+      );
+      const retry = gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+        {
+          input: {
+            idempotencyKey: 'discard-race',
+            teamId,
+            orgId: ids['第二车队党支部'],
+            inspectedOn: day(-2),
+            methods: ['BRIEFING'],
+            summary: 'discard-race',
+            findings: [],
+          },
+        },
+        t.inspector,
+      );
+      expect(await lockWaiters(su)).toBeGreaterThan(0);
+      await first.query('COMMIT');
+      // the retry now waits after its insert; the record is discarded meanwhile
+      expect(await lockWaiters(su)).toBeGreaterThan(0);
+      const globalId = Buffer.from(`Inspection:${inserted.rows[0].id}`).toString('base64url');
+      const discarded = await gql(`mutation($id: ID!) { discardInspection(input: { id: $id }) }`, { id: globalId }, t.inspector);
+      expect(discarded.errors).toBeUndefined();
+      await holder.query(`SELECT pg_advisory_unlock(7071)`);
+      const answer = await retry;
+      expect(answer.status).toBeLessThan(500);
+      expect(answer.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'INSPECTION_NOT_FOUND' });
+    } finally {
+      await first.query('ROLLBACK').catch(() => undefined);
+      await holder.query(`SELECT pg_advisory_unlock_all()`).catch(() => undefined);
+      await su.query(`DROP TRIGGER IF EXISTS test_pause_on_conflict ON inspections`);
+      await su.query(`DROP FUNCTION IF EXISTS test_pause_on_conflict()`);
+      await holder.end();
+      await first.end();
+    }
+  });
+
   it('amends a record once: of concurrent amendments with different keys exactly one draft is created', async () => {
     const [original] = (await gql(`{ inspections(state: FINALIZED) { nodes { id } } }`, {}, t.inspector)).data.inspections.nodes;
     const answers = await burst((i) =>
@@ -192,6 +248,58 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
       (await su.query(`SELECT count(*)::int AS n FROM campaign_results WHERE org_id = ANY($1::uuid[])`, [branches.map((b) => raw(ids[b]))]))
         .rows[0].n,
     ).toBe(2);
+  });
+
+  it('never lets a reviewer accept its own submission: a return and its resubmission landing while an acceptance waits', async () => {
+    // submitted by the admin; the leader, who may both fill it in and review it, accepts it
+    const submitted = await evaluate(server, t.admin, { campaignId, orgId: ids['第一分公司党支部'], kind: 'SUPERIOR' }, scoresFor(crit));
+    const su = await server.superuser();
+    const locker = await server.superuser({ own: true });
+    await locker.query('BEGIN');
+    await locker.query(`SELECT 1 FROM evaluations WHERE id = $1 FOR UPDATE`, [raw(submitted.id)]);
+    try {
+      const accepting = gql(
+        `mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`,
+        { id: submitted.id },
+        t.leader,
+      );
+      expect(await lockWaiters(su)).toBeGreaterThan(0);
+      // meanwhile the admin returned it and the leader resubmitted it (as their commits leave the row)
+      await locker.query(
+        `UPDATE evaluations SET submitted_by = (SELECT id FROM users WHERE tenant_id = evaluations.tenant_id AND username = 'leader'),
+                submitted_at = now(), version = version + 2 WHERE id = $1`,
+        [raw(submitted.id)],
+      );
+      await locker.query('COMMIT');
+      const answer = await accepting;
+      expect(answer.status).toBeLessThan(500);
+      expect(answer.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'REVIEWER_IS_SUBMITTER' });
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+    // and a burst of acceptances, returns and resubmissions leaves none reviewed by its submitter
+    const second = await evaluate(server, t.admin, { campaignId, orgId: ids['第二分公司党支部'], kind: 'SUPERIOR' }, scoresFor(crit));
+    const VERSION = `query($id: ID!) { node(id: $id) { ... on Evaluation { version } } }`;
+    const answers = await burst(async (i) => {
+      if (i % 3 === 0)
+        return gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id: second.id }, t.leader);
+      if (i % 3 === 1)
+        return gql(
+          `mutation($id: ID!) { returnEvaluation(input: { evaluationId: $id, reason: "重填" }) { state } }`,
+          { id: second.id },
+          t.admin,
+        );
+      const version = (await gql(VERSION, { id: second.id }, t.leader)).data.node.version;
+      return gql(
+        `mutation($id: ID!, $v: Int!) { submitEvaluation(input: { evaluationId: $id, expectedVersion: $v }) { state } }`,
+        { id: second.id, v: version },
+        t.leader,
+      );
+    });
+    tally(answers, ['CONFLICT', 'FORBIDDEN']);
+    const own = await su.query(`SELECT id FROM evaluations WHERE reviewed_by = submitted_by AND kind <> 'INSPECTION'`);
+    expect(own.rows).toEqual([]);
   });
 
   it('combines two kinds accepted at once into the org’s campaign result: neither acceptance overwrites the other', async () => {

@@ -215,6 +215,18 @@ export const campaignService = {
   },
 
   /**
+   * A campaign the viewer reads (as getOrThrow), held FOR SHARE until the transaction ends and read again as it
+   * stands under the lock: a write that depends on the campaign's version (an inspection's score sheet) against a
+   * version upgrade, which holds it FOR UPDATE (lockOrThrow) from its plan to its commit.
+   */
+  async holdOrThrow(ctx: RequestContext, id: string): Promise<Campaign> {
+    const seen = await this.getOrThrow(ctx, id);
+    await ctx.tx.query(`SELECT 1 AS one FROM campaigns WHERE tenant_id = $1 AND id = $2 FOR SHARE`, [seen.tenantId, seen.id]);
+    ctx.forget('campaign.byId');
+    return this.getOrThrow(ctx, id);
+  },
+
+  /**
    * Campaigns the viewer takes part in or oversees (its scope org visible), filtered and in the order
    * asked for (the latest start first by default).
    */

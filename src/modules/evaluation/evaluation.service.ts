@@ -446,12 +446,21 @@ export const evaluationService = {
     if (evaluation.submittedBy === viewer.userId) throw evaluationError('REVIEWER_IS_SUBMITTER');
     const reason = input.accept ? null : (input.reason?.trim() ?? '');
     if (reason === '') throw evaluationError('REASON_REQUIRED', 'input.reason');
+    // the state and the submitter checked again in the write: a return and a resubmission by the viewer may have
+    // committed since the evaluation was read
     const changed = await ctx.tx.execute(
       `UPDATE evaluations SET state = $3, return_reason = $4, reviewed_by = $5, reviewed_at = now(), version = version + 1
-        WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED'`,
+        WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED' AND submitted_by IS DISTINCT FROM $5`,
       [viewer.tenantId, evaluation.id, input.accept ? EvaluationState.ACCEPTED : EvaluationState.RETURNED, reason, viewer.userId],
     );
-    if (!changed) throw evaluationError('NOT_SUBMITTED', { params: { state: evaluation.state } });
+    if (!changed) {
+      const [now] = await ctx.tx.query<{ state: EvaluationState; submitted_by: string | null }>(
+        `SELECT state, submitted_by FROM evaluations WHERE tenant_id = $1 AND id = $2`,
+        [viewer.tenantId, evaluation.id],
+      );
+      if (now?.state === EvaluationState.SUBMITTED && now.submitted_by === viewer.userId) throw evaluationError('REVIEWER_IS_SUBMITTER');
+      throw evaluationError('NOT_SUBMITTED', { params: { state: now?.state ?? evaluation.state } });
+    }
     await recordReview(ctx, evaluation.id, input.accept ? ReviewAction.ACCEPTED : ReviewAction.RETURNED, reason);
     if (input.accept) await this.storeResult(ctx, await campaignService.getOrThrow(ctx, evaluation.campaignId), org.id);
     return reload(ctx, evaluation.id);

@@ -396,6 +396,9 @@ export const versionUpgradeService = {
         viewer.userId,
       ],
     );
+    // the campaign read before now runs another version: later fields of the request read it again
+    ctx.forget('campaign.byId');
+    ctx.forget('campaign.targets');
     return record.id;
   },
 };

@@ -192,7 +192,9 @@ const rectificationsOverdue: TenantWork = async ({ tx, tenantId, today }) => {
     `SELECT p.team_id, p.user_id FROM (
        SELECT id AS team_id, leader_id AS user_id FROM supervision_teams WHERE tenant_id = $1 AND id = ANY($2::uuid[])
        UNION SELECT team_id, user_id FROM supervision_team_members WHERE tenant_id = $1 AND team_id = ANY($2::uuid[])
-     ) p JOIN users u ON u.tenant_id = $1 AND u.id = p.user_id AND NOT u.disabled`,
+     ) p JOIN users u ON u.tenant_id = $1 AND u.id = p.user_id AND NOT u.disabled
+      -- the team's people while they hold the INSPECTOR role (supervisionService.isMember)
+      WHERE EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.tenant_id = $1 AND ra.user_id = p.user_id AND ra.role = 'INSPECTOR')`,
     [tenantId, [...new Set(rows.map((r) => r.team_id))]],
   );
   return rows.flatMap((r) =>

@@ -112,6 +112,11 @@ export const supervisionError = defineErrors('supervision', {
     zh: '评分表未填完：请为每项指标评分，或不附评分表',
     en: 'The score sheet is incomplete: score every criterion or leave the sheet out',
   },
+  SCORE_SHEET_CHANGED: {
+    code: ErrorCode.CONFLICT,
+    zh: '评分表已被他人修改（如考评标准版本升级），请重新加载后再定稿',
+    en: 'The score sheet was changed meanwhile (a framework version upgrade, say); reload it before finalizing',
+  },
   FINDING_NOT_IN_INSPECTION: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '该问题不属于此督查记录',

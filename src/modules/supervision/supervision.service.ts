@@ -395,7 +395,7 @@ export const supervisionService = {
 
     const org = await this.assertInTeamScope(ctx, team, input.orgId);
     const campaignId = input.campaignId ?? team.campaignId;
-    const campaign = campaignId ? await campaignService.getOrThrow(ctx, campaignId) : null;
+    const campaign = campaignId ? await this.campaignToScore(ctx, campaignId, !!input.scores?.length) : null;
     await this.checkContent(ctx, team, org.id, campaign, input);
 
     const [row] = await ctx.tx.query<{ id: string }>(
@@ -417,10 +417,7 @@ export const supervisionService = {
     );
     if (!row) {
       // A concurrent request with the same key won the insert: answer as it did.
-      const winner = await ctx.tx
-        .repository(Inspection)
-        .findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
-      return sameRequest(winner, hash, viewer.userId);
+      return sameRequest(await this.winnerOf(ctx, input.idempotencyKey), hash, viewer.userId);
     }
     await this.writeContent(ctx, row.id, campaign, input);
     return ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, id: row.id });
@@ -465,16 +462,48 @@ export const supervisionService = {
     const unchecked = followUps.filter((f) => f.fixed === null || f.fixed === undefined);
     if (unchecked.length) throw supervisionError('FOLLOW_UP_UNCHECKED', { params: { count: unchecked.length } });
     if (inspection.evaluationId) {
+      // Scored under the version the campaign runs when this commits: the campaign is held against an upgrade
+      // (which holds it from its plan to its commit) and the sheet locked before it is read.
+      if (inspection.campaignId) await this.campaignToScore(ctx, inspection.campaignId, true);
+      await ctx.tx.query(`SELECT 1 AS one FROM evaluations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+        viewer.tenantId,
+        inspection.evaluationId,
+      ]);
       // The record's own score sheet (the team finalizing it may see the org's other evaluations or not).
       const evaluation = await ctx.tx.repository(Evaluation).findOneByOrFail({ tenantId: viewer.tenantId, id: inspection.evaluationId });
       // An amendment that kept the amended record's sheet finds it accepted already.
       if (evaluation.state !== EvaluationState.ACCEPTED) {
+        ctx.forget('evaluation.scores');
         const score = await evaluationService.score(ctx, evaluation);
         if (!score.complete) throw supervisionError('SCORE_SHEET_INCOMPLETE', 'scores');
-        await ctx.tx.execute(
-          `UPDATE evaluations SET state = 'ACCEPTED', total = $3, grade = $4, veto = $5, submitted_by = $6, submitted_at = now(), reviewed_by = $6, reviewed_at = now() WHERE tenant_id = $1 AND id = $2`,
-          [viewer.tenantId, evaluation.id, score.total, score.grade, score.veto, viewer.userId],
+        // accepted only at the version it was scored at
+        const accepted = await ctx.tx.execute(
+          `UPDATE evaluations SET state = 'ACCEPTED', total = $3, grade = $4, veto = $5, submitted_by = $6, submitted_at = now(), reviewed_by = $6, reviewed_at = now(),
+                  version = version + 1, updated_at = now()
+            WHERE tenant_id = $1 AND id = $2 AND version = $7 AND state = 'DRAFT'`,
+          [viewer.tenantId, evaluation.id, score.total, score.grade, score.veto, viewer.userId, evaluation.version],
         );
+        if (!accepted) throw supervisionError('SCORE_SHEET_CHANGED');
+      }
+    }
+    // The orgs given a rectification, or a carried one, by this record are held live until it commits (an org archived
+    // since the draft was written takes nothing new: ORG_ARCHIVED), still inside the team's scope.
+    const ordered = await ctx.tx.query<{ org_id: string }>(
+      `SELECT DISTINCT f.rectify_org_id AS org_id FROM findings f
+         LEFT JOIN rectifications r ON r.tenant_id = f.tenant_id AND r.finding_id = coalesce(f.origin_id, f.id)
+        WHERE f.tenant_id = $1 AND f.inspection_id = $2 AND f.rectify_org_id IS NOT NULL AND f.withdrawn_reason IS NULL
+          AND r.owner_org_id IS DISTINCT FROM f.rectify_org_id`,
+      [viewer.tenantId, inspection.id],
+    );
+    if (ordered.length) {
+      const scopes = await scopeOrgs(ctx, await teamById(ctx, inspection.teamId));
+      const inTeam = (o: Org) => {
+        if (!scopes.some((s) => isAncestorOrSelf(s.path, o.path))) throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', 'findings');
+      };
+      for (const { org_id } of ordered) {
+        const org = await orgService.findById(ctx, org_id);
+        if (!org) throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', 'findings');
+        await orgService.lockLive(ctx, org, inTeam, 'findings');
       }
     }
     const [head] = await ctx.tx.query<{ seq: number; last_hash: string }>(`SELECT last_seq::int AS seq, last_hash FROM app_chain_head()`);
@@ -580,12 +609,7 @@ export const supervisionService = {
        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id`,
       [viewer.tenantId, original.id, input.reason, input.idempotencyKey, hash, viewer.userId],
     );
-    if (!row)
-      return sameRequest(
-        await ctx.tx.repository(Inspection).findOneByOrFail({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey }),
-        hash,
-        viewer.userId,
-      );
+    if (!row) return sameRequest(await this.winnerOf(ctx, input.idempotencyKey), hash, viewer.userId);
     const carried = await ctx.tx.query<{ id: string; carried_from_id: string }>(
       `INSERT INTO findings (tenant_id, inspection_id, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, carried_from_id, origin_id, withdrawn_reason)
        SELECT tenant_id, $3, position, severity, description, criterion_id, rectify_org_id, rectify_due_on, id, coalesce(origin_id, id), withdrawn_reason
@@ -680,6 +704,37 @@ export const supervisionService = {
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────────
   /**
+   * The record a concurrent request with the same idempotency key inserted (this one's insert found it). A discard that
+   * committed since leaves nothing to answer with: INSPECTION_NOT_FOUND, never a 500.
+   */
+  async winnerOf(ctx: RequestContext, idempotencyKey: string): Promise<Inspection> {
+    const winner = await ctx.tx.repository(Inspection).findOneBy({ tenantId: requireUser(ctx).tenantId, idempotencyKey });
+    if (!winner) throw supervisionError('INSPECTION_NOT_FOUND');
+    return winner;
+  },
+
+  /**
+   * The campaign of a record; held FOR SHARE (campaignService.holdOrThrow) when `scoring`: a score sheet is checked,
+   * written and accepted under the version the campaign runs when the request commits, never under one a
+   * concurrent version upgrade replaced meanwhile (it holds the campaign FOR UPDATE from its plan to its commit).
+   */
+  /**
+   * The campaign as a record is checked against: under the version its score sheet was pinned to when an upgrade
+   * left it behind (a finalized record's sheet, which its amendment takes over), else the version the campaign runs.
+   */
+  async scoredUnder(ctx: RequestContext, inspection: Inspection, campaign: Campaign): Promise<Campaign> {
+    const [row] = await ctx.tx.query<{ version_id: string | null }>(
+      `SELECT e.version_id FROM inspections i JOIN evaluations e ON e.tenant_id = i.tenant_id AND e.id = i.evaluation_id WHERE i.tenant_id = $1 AND i.id = $2`,
+      [inspection.tenantId, inspection.id],
+    );
+    return row?.version_id && row.version_id !== campaign.versionId ? ({ ...campaign, versionId: row.version_id } as Campaign) : campaign;
+  },
+
+  async campaignToScore(ctx: RequestContext, campaignId: string, scoring: boolean): Promise<Campaign> {
+    return scoring ? campaignService.holdOrThrow(ctx, campaignId) : campaignService.getOrThrow(ctx, campaignId);
+  },
+
+  /**
    * The org a new record inspects: inside the team's scope, held live (orgService.lockLive) until the record
    * is written, so an archive or a move at the same moment waits for it or is seen (ORG_ARCHIVED; outside
    * the scope it moved to: OUTSIDE_TEAM_SCOPE).
@@ -720,7 +775,8 @@ export const supervisionService = {
   async applyPatch(ctx: RequestContext, inspection: Inspection, patch: InspectionPatch): Promise<void> {
     const t = inspection.tenantId;
     const team = await teamById(ctx, inspection.teamId);
-    const campaign = inspection.campaignId ? await campaignService.getOrThrow(ctx, inspection.campaignId) : null;
+    const running = inspection.campaignId ? await this.campaignToScore(ctx, inspection.campaignId, !!patch.scores?.length) : null;
+    const campaign = running && (await this.scoredUnder(ctx, inspection, running));
     const stored = await ctx.tx
       .repository(Finding)
       .find({ where: { tenantId: t, inspectionId: inspection.id }, order: { position: 'ASC' } });
@@ -846,11 +902,14 @@ export const supervisionService = {
       followUps: [...checks.values()],
     };
     // Findings left alone were checked when they were written (a carried-over one, when its record was
-    // finalized): only new and edited ones are checked again, and all of them when the date moves.
+    // finalized): only new and edited ones are checked again; when the date moves, every rectification the
+    // record orders is still due on or after it.
     await this.checkContent(ctx, team, inspection.orgId, campaign, {
       ...content,
-      findings: list.filter((f) => !f.withdrawnReason && (patch.inspectedOn || !f.id || touched.has(f))),
+      findings: list.filter((f) => !f.withdrawnReason && (!f.id || touched.has(f))),
     });
+    const dueBefore = patch.inspectedOn && list.find((f) => !f.withdrawnReason && f.rectifyDueOn && f.rectifyDueOn < content.inspectedOn);
+    if (dueBefore) throw supervisionError('RECTIFICATION_DUE_BEFORE_INSPECTION', `${dueBefore.path}.rectifyDueOn`);
 
     await ctx.tx.execute(
       `UPDATE inspections SET inspected_on = $3, methods = $4, summary = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
@@ -923,9 +982,13 @@ export const supervisionService = {
       if (f.rectifyOrgId || f.rectifyDueOn) {
         if (!f.rectifyOrgId || !f.rectifyDueOn) throw supervisionError('INVALID_RECTIFICATION_ORDER', path);
         const owner = await orgService.findById(ctx, f.rectifyOrgId);
-        if (!owner || !scopes.some((s) => isAncestorOrSelf(s.path, owner.path))) {
-          throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', `${path}.rectifyOrgId`);
-        }
+        const inTeam = (o: Org) => {
+          if (!scopes.some((s) => isAncestorOrSelf(s.path, o.path)))
+            throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', `${path}.rectifyOrgId`);
+        };
+        if (!owner) throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', `${path}.rectifyOrgId`);
+        // a rectification is something new on its org: none is ordered to an archived one (ORG_ARCHIVED)
+        await orgService.lockLive(ctx, owner, inTeam, `${path}.rectifyOrgId`);
         if (f.rectifyDueOn < content.inspectedOn) throw supervisionError('RECTIFICATION_DUE_BEFORE_INSPECTION', `${path}.rectifyDueOn`);
       }
       if (f.criterionId) {
@@ -993,17 +1056,19 @@ export const supervisionService = {
    * new draft sheet, starting from the scores of the one it had.
    */
   async writeScoreSheet(ctx: RequestContext, inspection: Inspection, campaign: Campaign, scores: ScoreInput[]): Promise<void> {
+    // the caller holds the campaign (campaignToScore): no version upgrade plans or moves the sheet meanwhile
     const viewer = requireUser(ctx);
     const t = inspection.tenantId;
-    const [row] = await ctx.tx.query<{ id: string; state: EvaluationState }>(
-      `SELECT e.id, e.state FROM inspections i JOIN evaluations e ON e.tenant_id = i.tenant_id AND e.id = i.evaluation_id WHERE i.tenant_id = $1 AND i.id = $2`,
+    const [row] = await ctx.tx.query<{ id: string; state: EvaluationState; version_id: string | null }>(
+      `SELECT e.id, e.state, e.version_id FROM inspections i JOIN evaluations e ON e.tenant_id = i.tenant_id AND e.id = i.evaluation_id WHERE i.tenant_id = $1 AND i.id = $2`,
       [t, inspection.id],
     );
     let evaluationId: string | null = row?.state === EvaluationState.DRAFT ? row.id : null;
     if (!evaluationId) {
+      // an amendment's new sheet stays on the version the amended record's sheet was pinned to (scoredUnder)
       const [created] = await ctx.tx.query<{ id: string }>(
-        `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [t, campaign.id, inspection.orgId, EvaluationKind.INSPECTION, EvaluationState.DRAFT, viewer.userId],
+        `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, created_by, version_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [t, campaign.id, inspection.orgId, EvaluationKind.INSPECTION, EvaluationState.DRAFT, viewer.userId, row?.version_id ?? null],
       );
       evaluationId = created.id;
       if (row) {
@@ -1014,6 +1079,12 @@ export const supervisionService = {
         );
       }
       await ctx.tx.execute(`UPDATE inspections SET evaluation_id = $3 WHERE tenant_id = $1 AND id = $2`, [t, inspection.id, evaluationId]);
+    } else {
+      // every change of an evaluation's scores raises its version (an upgrade planned at the old one is stale)
+      await ctx.tx.execute(`UPDATE evaluations SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [
+        t,
+        evaluationId,
+      ]);
     }
     await evaluationService.writeScores(ctx, evaluationId, scores, []);
   },

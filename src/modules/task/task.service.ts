@@ -466,8 +466,10 @@ function rectificationBranches(b: Build, want: (k: TaskKind) => boolean): (strin
         TaskAction.VERIFY,
         [
           `r.state = 'SUBMITTED'`,
+          // the team's people while they hold the INSPECTOR role (supervisionService.isMember): a revoked one signs nothing off
           `r.team_id IN (SELECT t.id FROM supervision_teams t WHERE t.tenant_id = ${b.tenant} AND t.leader_id = ${b.me}
                          UNION ALL SELECT m.team_id FROM supervision_team_members m WHERE m.tenant_id = ${b.tenant} AND m.user_id = ${b.me})`,
+          `EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.tenant_id = ${b.tenant} AND ra.user_id = ${b.me} AND ra.role = 'INSPECTOR')`,
         ],
         false,
       ),
