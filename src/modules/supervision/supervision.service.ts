@@ -714,11 +714,6 @@ export const supervisionService = {
   },
 
   /**
-   * The campaign of a record; held FOR SHARE (campaignService.holdOrThrow) when `scoring`: a score sheet is checked,
-   * written and accepted under the version the campaign runs when the request commits, never under one a
-   * concurrent version upgrade replaced meanwhile (it holds the campaign FOR UPDATE from its plan to its commit).
-   */
-  /**
    * The campaign as a record is checked against: under the version its score sheet was pinned to when an upgrade
    * left it behind (a finalized record's sheet, which its amendment takes over), else the version the campaign runs.
    */
@@ -730,6 +725,11 @@ export const supervisionService = {
     return row?.version_id && row.version_id !== campaign.versionId ? ({ ...campaign, versionId: row.version_id } as Campaign) : campaign;
   },
 
+  /**
+   * The campaign of a record; held FOR SHARE (campaignService.holdOrThrow) when `scoring`: a score sheet is checked,
+   * written and accepted under the version the campaign runs when the request commits, never under one a
+   * concurrent version upgrade replaced meanwhile (it holds the campaign FOR UPDATE from its plan to its commit).
+   */
   async campaignToScore(ctx: RequestContext, campaignId: string, scoring: boolean): Promise<Campaign> {
     return scoring ? campaignService.holdOrThrow(ctx, campaignId) : campaignService.getOrThrow(ctx, campaignId);
   },
