@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
 import { TestServer, codes, lockWaiters, startTestServer, firstSignIn } from './helpers/server';
-import { criteriaOf, orgIds, scoresFor } from './helpers/story';
+import { criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 import { day } from './helpers/dates';
 
 /**
@@ -985,6 +985,84 @@ describe('joints between modules (issue 10)', () => {
         Buffer.from(org, 'base64url').toString().split(':')[1],
       ]);
       expect(rectifications.rows).toEqual([]);
+    });
+  });
+
+  describe('an evaluation step on an org a concurrent move takes out of the officer’s subtree', () => {
+    it('refuses the acceptance (and the submission) that waited for the move, storing nothing; the officer over the new place acts', async () => {
+      const tenant = (await su.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
+      const rawOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
+      const branch = async (name: string) =>
+        (
+          await gql(
+            `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+            { input: { parentId: ids['市公交集团党委'], name, kind: 'BRANCH', category: 'ENTERPRISE' } },
+            t.admin,
+          )
+        ).data.createOrg.id as string;
+      const criteria = await criteriaOf(server, t.admin, versionId);
+      // one submitted by the leader, to be reviewed by the bus group's supervisor; one drafted by the supervisor
+      const reviewed = await branch('移动中审核的党支部');
+      const submitted = await evaluate(server, t.leader, { campaignId, orgId: reviewed, kind: 'SUPERIOR' }, scoresFor(criteria));
+      const drafted = await branch('移动中报送的党支部');
+      const started = await gql(
+        `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+        { input: { campaignId, orgId: drafted, kind: 'SUPERIOR' } },
+        t.supervisor,
+      );
+      const saved = await gql(
+        `mutation($input: SaveScoresInput!) { saveScores(input: $input) { id version } }`,
+        {
+          input: {
+            evaluationId: started.data.startEvaluation.id,
+            expectedVersion: started.data.startEvaluation.version,
+            scores: scoresFor(criteria),
+          },
+        },
+        t.supervisor,
+      );
+      expect(saved.errors).toBeUndefined();
+
+      const mover = await server.superuser({ own: true });
+      await mover.query('BEGIN');
+      await mover.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR UPDATE`, [
+        tenant,
+        [rawOf(reviewed), rawOf(drafted)],
+      ]);
+      const pending = [
+        gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id: submitted.id }, t.supervisor),
+        gql(
+          `mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { state } }`,
+          { input: { evaluationId: saved.data.saveScores.id, expectedVersion: saved.data.saveScores.version } },
+          t.supervisor,
+        ),
+      ];
+      expect(await lockWaiters(su, 2)).toBe(2);
+      // both orgs go under the 公路 committee, outside the bus group's supervisor's subtree
+      await mover.query(
+        `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1), parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
+           FROM orgs m, orgs p
+          WHERE m.tenant_id = $1 AND m.id = ANY($2::uuid[]) AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
+        [tenant, [rawOf(reviewed), rawOf(drafted)], rawOf(ids['市高速公路建设开发公司党委'])],
+      );
+      await mover.query('COMMIT');
+      const answers = await Promise.all(pending);
+      expect(answers.map((a) => a.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`))).toEqual([
+        ['NOT_FOUND/EVALUATION_NOT_FOUND'],
+        ['NOT_FOUND/EVALUATION_NOT_FOUND'],
+      ]);
+      const states = await su.query<{ state: string }>(`SELECT state FROM evaluations WHERE id = ANY($1::uuid[]) ORDER BY state`, [
+        [rawOf(submitted.id), rawOf(saved.data.saveScores.id)],
+      ]);
+      expect(states.rows.map((r) => r.state)).toEqual(['DRAFT', 'SUBMITTED']);
+      expect((await su.query(`SELECT 1 FROM campaign_results WHERE org_id = $1`, [rawOf(reviewed)])).rows).toEqual([]);
+      // the root admin, over both places, reviews it where it now stands
+      const byLeader = await gql(
+        `mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`,
+        { id: submitted.id },
+        t.admin,
+      );
+      expect(byLeader.data?.acceptEvaluation ?? byLeader.errors).toEqual({ state: 'ACCEPTED' });
     });
   });
 });

@@ -403,7 +403,15 @@ export const evaluationService = {
   async submit(ctx: RequestContext, input: { evaluationId: string; expectedVersion: number }): Promise<Evaluation> {
     const viewer = requireUser(ctx);
     const evaluation = await this.getToChange(ctx, input.evaluationId);
-    await this.assertEditor(ctx, evaluation);
+    // the org held to the commit, and the editor checked where it stands after a concurrent move
+    await orgService.holdForChange(
+      ctx,
+      evaluation.orgId,
+      (org) => {
+        if (!mayEdit(viewer, org, evaluation.kind)) throw evaluationError('NOT_EVALUATOR');
+      },
+      () => evaluationError('EVALUATION_NOT_FOUND'),
+    );
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
     const [score, criteria, rows] = await Promise.all([
       this.score(ctx, evaluation),
@@ -441,8 +449,16 @@ export const evaluationService = {
   async review(ctx: RequestContext, input: { evaluationId: string; accept: boolean; reason?: string | null }): Promise<Evaluation> {
     const viewer = requireUser(ctx);
     const evaluation = await this.getToChange(ctx, input.evaluationId);
-    const org = await this.orgOf(ctx, evaluation);
-    if (!isStrictlyAbove(viewer, org, OFFICER_ROLES)) throw evaluationError('NOT_REVIEWER');
+    // the org held to the commit (the result stored with an acceptance is the org's), the reviewer checked where it
+    // stands after a concurrent move
+    const org = await orgService.holdForChange(
+      ctx,
+      evaluation.orgId,
+      (o) => {
+        if (!isStrictlyAbove(viewer, o, OFFICER_ROLES)) throw evaluationError('NOT_REVIEWER');
+      },
+      () => evaluationError('EVALUATION_NOT_FOUND'),
+    );
     if (evaluation.submittedBy === viewer.userId) throw evaluationError('REVIEWER_IS_SUBMITTER');
     const reason = input.accept ? null : (input.reason?.trim() ?? '');
     if (reason === '') throw evaluationError('REASON_REQUIRED', 'input.reason');
