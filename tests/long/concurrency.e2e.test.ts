@@ -435,6 +435,74 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     expect((await su.query(`SELECT count(*)::int AS n FROM service_brands WHERE name = '温馨车厢'`)).rows[0].n).toBe(1);
   });
 
+  it('answers NOT_FOUND to a change racing the removal of its record: 25 updates and 25 deletes at once, never a 500', async () => {
+    const org = ids['第一车队党支部'];
+    const made = async (mutation: string, type: string, input: Record<string, unknown>, token = t.admin) => {
+      const res = await gql(`mutation($input: ${type}!) { ${mutation}(input: $input) { id } }`, { input }, token);
+      expect([mutation, res.errors]).toEqual([mutation, undefined]);
+      return res.data[mutation].id as string;
+    };
+    const standards = [{ title: '准点', content: '准点发车', aspect: 'CONTENT_DEFINED' }];
+    const cases: { name: string; create: () => Promise<string>; update: string; remove: string; gone: string; table: string }[] = [
+      {
+        name: 'ledger',
+        create: () =>
+          made('createLedgerEntry', 'CreateLedgerEntryInput', {
+            orgId: org,
+            occurredOn: day(-1),
+            category: 'MEETING',
+            title: '并发台帐',
+            content: '内容',
+            participants: 3,
+          }),
+        update: `mutation($id: ID!) { updateLedgerEntry(input: { id: $id, title: "改过的台帐" }) { id } }`,
+        remove: `mutation($id: ID!) { deleteLedgerEntry(input: { id: $id }) }`,
+        gone: 'LEDGER_ENTRY_NOT_FOUND',
+        table: 'ledger_entries',
+      },
+      {
+        name: 'brand',
+        create: () => made('createServiceBrand', 'CreateServiceBrandInput', { orgId: org, name: `并发品牌${Math.random()}`, standards }),
+        update: `mutation($id: ID!) { updateServiceBrand(input: { id: $id, slogan: "改过的", standards: [{ title: "文明", content: "文明服务", aspect: WORK_REGULATED }] }) { id } }`,
+        remove: `mutation($id: ID!) { deleteServiceBrand(input: { id: $id }) }`,
+        gone: 'SERVICE_BRAND_NOT_FOUND',
+        table: 'service_brands',
+      },
+      {
+        name: 'briefing update',
+        create: () => made('createBriefing', 'CreateBriefingInput', { orgId: org, title: '并发简报', body: '正文' }, t.secretary),
+        update: `mutation($id: ID!) { updateBriefing(input: { id: $id, title: "改过的简报" }) { id } }`,
+        remove: `mutation($id: ID!) { deleteBriefing(input: { id: $id }) }`,
+        gone: 'BRIEFING_NOT_FOUND',
+        table: 'briefings',
+      },
+      {
+        name: 'briefing publish',
+        create: () => made('createBriefing', 'CreateBriefingInput', { orgId: org, title: '并发简报', body: '正文' }, t.secretary),
+        update: `mutation($id: ID!) { publishBriefing(input: { id: $id }) { id } }`,
+        remove: `mutation($id: ID!) { deleteBriefing(input: { id: $id }) }`,
+        gone: 'BRIEFING_NOT_FOUND',
+        table: 'briefings',
+      },
+    ];
+    const su = await server.superuser();
+    for (const c of cases) {
+      for (let round = 0; round < 3; round++) {
+        const id = await c.create();
+        // the briefing's writers are the org's own officers: the secretary of 第一车队党支部
+        const token = c.name.startsWith('briefing') ? t.secretary : t.admin;
+        const answers = await burst((i) => gql(i % 2 ? c.remove : c.update, { id }, token));
+        const { failed } = tally(answers, ['NOT_FOUND', 'CONFLICT']);
+        const published = c.name === 'briefing publish' && answers.some((r, i) => i % 2 === 0 && !r.errors);
+        // a publish that won makes every request after it BRIEFING_PUBLISHED; else a lost race is the record's NOT_FOUND
+        const reasons = new Set(failed.map((r) => r.errors![0].extensions!.reason));
+        expect([c.name, [...reasons].filter((r) => r !== c.gone && !(published && r === 'BRIEFING_PUBLISHED'))]).toEqual([c.name, []]);
+        const left = (await su.query(`SELECT count(*)::int AS n FROM ${c.table} WHERE id = $1`, [raw(id)])).rows[0].n;
+        expect([c.name, left]).toEqual([c.name, published ? 1 : 0]);
+      }
+    }
+  });
+
   it('moves an innovation project one step once: the others are told the stage it stands at now', async () => {
     const id = (
       await gql(
