@@ -1074,6 +1074,38 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect((await su.query(`SELECT user_id, role, title FROM leading_group_members ORDER BY position`)).rows).toEqual(before);
     });
 
+    it('refuses an archived office org and a disabled user; nothing changes', async () => {
+      const before = (await su.query(`SELECT user_id, role, title FROM leading_group_members ORDER BY position`)).rows;
+      const office = (
+        await gql(
+          `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "领导小组办公室党支部", kind: BRANCH, category: ORGAN }) { id } }`,
+          { p: ids['局机关党委'] },
+          t.admin,
+        )
+      ).data.createOrg.id;
+      expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: office }, t.admin)).errors).toBeUndefined();
+      const archived = await set({ leader: { userId: users.leader }, officeOrgId: office });
+      expect(archived.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}/${e.extensions?.field}`)).toEqual([
+        'CONFLICT/ORG_ARCHIVED/input.officeOrgId',
+      ]);
+      await su.query(`UPDATE users SET disabled = true WHERE id = $1`, [rawId(users.inspector)]);
+      try {
+        const disabled = await set({
+          leader: { userId: users.leader },
+          members: [{ userId: users.inspector }],
+          officeOrgId: ids['局机关党委'],
+        });
+        expect(disabled.errors![0].extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          reason: 'MEMBER_DISABLED',
+          field: 'input.members[0].userId',
+        });
+      } finally {
+        await su.query(`UPDATE users SET disabled = false WHERE id = $1`, [rawId(users.inspector)]);
+      }
+      expect((await su.query(`SELECT user_id, role, title FROM leading_group_members ORDER BY position`)).rows).toEqual(before);
+    });
+
     it('replaces the whole group on a second set', async () => {
       const res = await set({
         leader: { userId: users.deputy, title: '组长' },
