@@ -796,6 +796,26 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       ]);
     });
 
+    it('pairs nobody with a person of an archived org', async () => {
+      const org = (
+        await gql(
+          `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "结对撤销党支部", kind: BRANCH, category: ENTERPRISE }) { id } }`,
+          { p: ids['市公交集团党委'] },
+          t.admin,
+        )
+      ).data.createOrg.id;
+      const person = (
+        await gql(PERSON, { input: { orgId: org, name: '李大爷', kind: 'RESIDENT', difficulty: '独居', contact: CONTACTS[4] } }, t.admin)
+      ).data.createPairingPerson.id;
+      expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: org }, t.admin)).errors).toBeUndefined();
+      const before = await count(su, 'pairings');
+      const res = await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'supervisor'), personId: person } }, t.supervisor);
+      expect(res.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}/${e.extensions?.field}`)).toEqual([
+        'CONFLICT/ORG_ARCHIVED/input.personId',
+      ]);
+      expect(await count(su, 'pairings')).toBe(before);
+    });
+
     it('keeps pairings from another tenant and from those out of scope', async () => {
       const foreign = t['szjg-admin'];
       expect(
