@@ -1304,4 +1304,29 @@ describe('public reviews a rotating client cannot stuff', () => {
     await server.gql(EXCLUDE, { input: { ids: reviewIds, excluded: false } }, admin);
     expect(await figures()).toEqual({ count: 8, averageRating: 4.5 });
   });
+
+  it('holds one address to its window’s limit across every code, even submitting through four codes at once', async () => {
+    const link = `mutation($o: ID!) { createLinkCode(input: { orgId: $o, label: "并发" }) { code } }`;
+    const codes4 = await Promise.all(
+      Array.from(
+        { length: 4 },
+        async () => (await server.gql(link, { o: ids['第一车队党支部'] }, secretary)).data.createLinkCode.code as string,
+      ),
+    );
+    const opinion = async (c: string) => {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.40' },
+        body: JSON.stringify({
+          query: `mutation($c: String!) { submitOpinion(input: { code: $c, content: "多码并发" }) { state } }`,
+          variables: { c },
+        }),
+      });
+      const body = (await res.json()) as Omit<GqlResponse, 'status'>;
+      return body.data?.submitOpinion ? 'OK' : body.errors![0].extensions!.reason;
+    };
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => opinion(codes4[i % 4])));
+    expect(answers.filter((a) => a === 'OK')).toHaveLength(PUBLIC_RATE_LIMIT.perClient);
+    expect(answers.filter((a) => a !== 'OK')).toEqual(Array(40 - PUBLIC_RATE_LIMIT.perClient).fill('CLIENT_RATE_LIMITED'));
+  });
 });
