@@ -487,6 +487,61 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     );
     expect(rootEdit.data.updateLedgerEntry).toEqual({ title: '根管理员改的' });
   });
+
+  it('refuses a subtree admin’s rename or archive of an org that a concurrent move took out of its subtree while it waited', async () => {
+    const org = (
+      await gql(
+        `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "第十一车队党支部", kind: BRANCH, category: ENTERPRISE }) { id } }`,
+        { p: ids['市公交集团党委'] },
+        root,
+      )
+    ).data.createOrg.id;
+    const raw = rawId(org);
+    const mover = await server.superuser({ own: true });
+    await mover.query('BEGIN');
+    await mover.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, raw]);
+    const pending = [
+      gql(`mutation($id: ID!) { renameOrg(input: { id: $id, name: "移动后改的名" }) { name } }`, { id: org }, busAdmin),
+      gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { archivedAt } }`, { id: org }, busAdmin),
+    ];
+    expect(await lockWaiters(su, pending.length)).toBe(pending.length);
+    await moveUnderRoads(mover, raw);
+    const answers = await Promise.all(pending);
+    expect(answers.map((a) => reasons(a))).toEqual([['NOT_FOUND/ORG_NOT_FOUND'], ['NOT_FOUND/ORG_NOT_FOUND']]);
+    const { rows } = await su.query(`SELECT name, archived_at FROM orgs WHERE id = $1`, [raw]);
+    expect(rows).toEqual([{ name: '第十一车队党支部', archived_at: null }]);
+  });
+
+  it('refuses a restore whose org a concurrent move put under a parent archived in the same move', async () => {
+    const made = async (name: string, parent: string, kind = 'BRANCH') =>
+      (
+        await gql(
+          `mutation($p: ID!, $n: String!, $k: OrgKind!) { createOrg(input: { parentId: $p, name: $n, kind: $k, category: ENTERPRISE }) { id } }`,
+          { p: parent, n: name, k: kind },
+          root,
+        )
+      ).data.createOrg.id as string;
+    const newParent = await made('第十二车队党总支', ids['市公交集团党委'], 'GENERAL_BRANCH');
+    const org = await made('第十二车队一支部', ids['市公交集团党委']);
+    expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: org }, root)).errors).toBeUndefined();
+    const raw = rawId(org);
+    const mover = await server.superuser({ own: true });
+    await mover.query('BEGIN');
+    await mover.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, raw]);
+    const restore = gql(`mutation($id: ID!) { restoreOrg(input: { id: $id }) { archivedAt } }`, { id: org }, root);
+    expect(await lockWaiters(su, 1)).toBe(1);
+    // the org moves under the new parent, which is archived in the same transaction (its only child is archived)
+    await mover.query(
+      `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(o.path) - 1), parent_id = p.id
+         FROM orgs p WHERE o.tenant_id = $1 AND o.id = $2 AND p.tenant_id = $1 AND p.id = $3`,
+      [tenantId, raw, rawId(newParent)],
+    );
+    await mover.query(`UPDATE orgs SET archived_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, rawId(newParent)]);
+    await mover.query('COMMIT');
+    expect(reasons(await restore)).toEqual(['CONFLICT/ORG_PARENT_ARCHIVED']);
+    const { rows } = await su.query(`SELECT archived_at IS NOT NULL AS archived FROM orgs WHERE id = $1`, [raw]);
+    expect(rows).toEqual([{ archived: true }]);
+  });
 });
 
 describe('item 4: every tenant keeps an enabled TENANT_ADMIN at its root', () => {

@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { TEST_JWT_SECRET, TestServer, codes, startTestServer, GqlResponse, firstSignIn, tokens } from './helpers/server';
+import { TEST_JWT_SECRET, TestServer, codes, lockWaiters, startTestServer, GqlResponse, firstSignIn, tokens } from './helpers/server';
 import { count } from './helpers/sql';
 import { generateSync } from 'otplib';
 import { Client } from 'pg';
@@ -937,5 +937,47 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
     await gql(`mutation($i: SsoProviderInput!) { configureSso(input: $i) { issuer } }`, { i: { issuer } }, root);
     const back = await callback(await authorize('idp-secretary'));
     expect((await exchange(back.ssoCode)).data.signInWithSso.viewer.username).toBe('secretary');
+  });
+
+  it('merges a change into the provider as it stands: a change of another field committed while it waited stays', async () => {
+    const tenant = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
+    // another admin's change under way: the row locked, the match claim changed, not yet committed
+    const other = await server.superuser({ own: true });
+    await other.query('BEGIN');
+    await other.query(`UPDATE sso_providers SET match_claim = 'staff_id' WHERE tenant_id = $1`, [tenant]);
+    const returnUrl = `${RETURN}?merged`;
+    const changing = gql(
+      `mutation($i: SsoProviderInput!) { configureSso(input: $i) { returnUrl matchClaim } }`,
+      { i: { returnUrl } },
+      root,
+    );
+    expect(await lockWaiters(su, 1)).toBe(1);
+    await other.query('COMMIT');
+    await other.end();
+    expect((await changing).data.configureSso).toEqual({ returnUrl, matchClaim: 'staff_id' });
+    await gql(
+      `mutation($i: SsoProviderInput!) { configureSso(input: $i) { issuer } }`,
+      { i: { returnUrl: RETURN, matchClaim: 'employee_number' } },
+      root,
+    );
+  });
+
+  it('makes a link after an issuer change under way, never at the old issuer beside it', async () => {
+    const tenant = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
+    const changer = await server.superuser({ own: true });
+    await changer.query('BEGIN');
+    // an issuer change under way (as configure writes it): the row changed and every link dropped, not yet committed
+    await changer.query(`UPDATE sso_providers SET issuer = issuer || '/' WHERE tenant_id = $1`, [tenant]);
+    await changer.query(`DELETE FROM sso_identities WHERE tenant_id = $1`, [tenant]);
+    const linking = gql(
+      `mutation($i: LinkSsoIdentityInput!) { linkSsoIdentity(input: $i) { username ssoSubject } }`,
+      { i: { userId: await userId('member'), subject: 'idp-member' } },
+      root,
+    );
+    const settled = await Promise.race([linking.then(() => 'answered'), lockWaiters(su, 1).then((n) => (n ? 'waiting' : 'not waiting'))]);
+    expect(settled).toBe('waiting');
+    await changer.query('COMMIT');
+    await changer.end();
+    expect((await linking).data.linkSsoIdentity).toEqual({ username: 'member', ssoSubject: 'idp-member' });
   });
 });

@@ -10,7 +10,7 @@ import leadingGroupModule from '../src/modules/leading-group/leading-group.modul
 import serviceBrandModule from '../src/modules/service-brand/service-brand.module';
 import { addDays } from './helpers/dates';
 import { globalId, rawId, unknownId } from './helpers/ids';
-import { TestServer, codes, startTestServer, tokens, firstSignIn } from './helpers/server';
+import { TestServer, codes, lockWaiters, startTestServer, tokens, firstSignIn } from './helpers/server';
 import { count, tenantToday } from './helpers/sql';
 import { SOURCE_CAMPAIGN, orgIds } from './helpers/story';
 import { DataSource } from 'typeorm';
@@ -895,6 +895,82 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       ).toEqual({ exemplars: { totalCount: 0 }, exemplarCounts: [{ named: 0 }, { named: 0 }, { named: 0 }] });
       expect((await su.query(`SELECT id, state FROM exemplars ORDER BY id`)).rows).toEqual(before.rows);
     });
+
+    describe('a year of live orgs only', () => {
+      // a year the tests above leave alone
+      const Y = () => YEAR - 1;
+      const through = async (orgId: string, title: string, ended = true) => {
+        const made = await nominate({ kind: 'MODEL_WINDOW', orgId, title, year: Y() }, t.admin);
+        expect(made.errors).toBeUndefined();
+        const id = made.data.nominateExemplar.id as string;
+        await review(id);
+        await notice(id, TODAY, TODAY);
+        if (ended) await windowEnded(id);
+        return id;
+      };
+      const counts = async (token: string) =>
+        (
+          await gql(
+            `query($year: Int!) { exemplarCounts(year: $year, kind: MODEL_WINDOW) { category named pending remaining } }`,
+            { year: Y() },
+            token,
+          )
+        ).data.exemplarCounts as { category: string; named: number; pending: number; remaining: number }[];
+      const enterprise = async (token = t.admin) => (await counts(token)).find((c) => c.category === 'ENTERPRISE');
+
+      it('names no exemplar of an archived org, and counts only live orgs’ titles against the limit', async () => {
+        const org = async (name: string) =>
+          (
+            await gql(
+              `mutation($p: ID!, $n: String!) { createOrg(input: { parentId: $p, name: $n, kind: BRANCH, category: ENTERPRISE }) { id } }`,
+              { p: ids['市公交集团党委'], n: name },
+              t.admin,
+            )
+          ).data.createOrg.id as string;
+        const archive = async (id: string) =>
+          expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id }, t.admin)).errors).toBeUndefined();
+        const [a, b] = [await org('典型甲党支部'), await org('典型乙党支部')];
+        const [ea, eb, ec] = [await through(a, '甲窗口'), await through(b, '乙窗口'), await through(ids['第二车队党支部'], '第二车队窗口')];
+        const limit = await gql(
+          `mutation($input: SetExemplarLimitInput!) { setExemplarLimit(input: $input) { limit named } }`,
+          { input: { year: Y(), kind: 'MODEL_WINDOW', category: 'ENTERPRISE', limit: 1 } },
+          t.admin,
+        );
+        expect(limit.data.setExemplarLimit).toEqual({ limit: 1, named: 0 });
+        await archive(a);
+        expect((await name(ea)).errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['CONFLICT/ORG_ARCHIVED']);
+        expect(await stateOf(ea)).toBe('PUBLIC_NOTICE');
+        expect((await name(eb)).data.nameExemplar.state).toBe('NAMED');
+        expect(await enterprise()).toMatchObject({ named: 1, remaining: 0 });
+        // the titled org archived: its title no longer takes the category's one place
+        await archive(b);
+        expect(await enterprise()).toMatchObject({ named: 0, remaining: 1 });
+        expect((await name(ec)).data.nameExemplar.state).toBe('NAMED');
+      });
+
+      it('counts the nominations on the way only within the viewer’s scope; the titles tenant-wide', async () => {
+        await through(ids['养护科党支部'], '养护科窗口乙');
+        const institution = async (token: string) => (await counts(token)).find((c) => c.category === 'INSTITUTION');
+        expect(await institution(t.admin)).toMatchObject({ pending: 1 });
+        expect(await institution(t.secretary2)).toMatchObject({ pending: 1 });
+        // a member of 第一车队 does not learn of a nomination in 养护科
+        expect(await institution(t.member)).toMatchObject({ pending: 0 });
+        expect(await enterprise(t.member)).toMatchObject({ named: 1 });
+      });
+
+      it('takes at most 3 unanswered objections of one user to one exemplar, also lodged at once', async () => {
+        const id = await through(ids['第三车队党支部'], '第三车队窗口乙', false);
+        const lodged = await Promise.all(Array.from({ length: 6 }, (_, i) => object(id, `异议${i}`, t.member)));
+        const reasons = lodged.map((r) => r.errors?.[0].extensions?.reason ?? 'ok').sort();
+        expect(reasons).toEqual(['TOO_MANY_OBJECTIONS', 'TOO_MANY_OBJECTIONS', 'TOO_MANY_OBJECTIONS', 'ok', 'ok', 'ok']);
+        expect(lodged.find((r) => r.errors)!.errors![0].extensions).toMatchObject({ code: 'CONFLICT', limit: 3 });
+        // another user has its own three; an answer gives the member room for one more
+        expect((await object(id, '另一人的异议', t.secretary2)).errors).toBeUndefined();
+        await answer(lodged.find((r) => !r.errors)!.data.lodgeExemplarObjection.id, '已核实');
+        expect((await object(id, '再提一条', t.member)).errors).toBeUndefined();
+        expect(codes(await object(id, '又一条', t.member))).toEqual(['CONFLICT']);
+      });
+    });
   });
 
   // ── 3. leading group ──────────────────────────────────────────────────────────────────────────
@@ -995,6 +1071,38 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
       expect(codes(await set({ leader: { userId: users.leader }, officeOrgId: szjgIds['中共市直机关工委'] }))).toEqual(['NOT_FOUND']);
       const longTitle = await set({ leader: { userId: users.leader, title: 'x'.repeat(101) }, officeOrgId: ids['局机关党委'] });
       expect(longTitle.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.leader.title' });
+      expect((await su.query(`SELECT user_id, role, title FROM leading_group_members ORDER BY position`)).rows).toEqual(before);
+    });
+
+    it('refuses an archived office org and a disabled user; nothing changes', async () => {
+      const before = (await su.query(`SELECT user_id, role, title FROM leading_group_members ORDER BY position`)).rows;
+      const office = (
+        await gql(
+          `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "领导小组办公室党支部", kind: BRANCH, category: ORGAN }) { id } }`,
+          { p: ids['局机关党委'] },
+          t.admin,
+        )
+      ).data.createOrg.id;
+      expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: office }, t.admin)).errors).toBeUndefined();
+      const archived = await set({ leader: { userId: users.leader }, officeOrgId: office });
+      expect(archived.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}/${e.extensions?.field}`)).toEqual([
+        'CONFLICT/ORG_ARCHIVED/input.officeOrgId',
+      ]);
+      await su.query(`UPDATE users SET disabled = true WHERE id = $1`, [rawId(users.inspector)]);
+      try {
+        const disabled = await set({
+          leader: { userId: users.leader },
+          members: [{ userId: users.inspector }],
+          officeOrgId: ids['局机关党委'],
+        });
+        expect(disabled.errors![0].extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          reason: 'MEMBER_DISABLED',
+          field: 'input.members[0].userId',
+        });
+      } finally {
+        await su.query(`UPDATE users SET disabled = false WHERE id = $1`, [rawId(users.inspector)]);
+      }
       expect((await su.query(`SELECT user_id, role, title FROM leading_group_members ORDER BY position`)).rows).toEqual(before);
     });
 
@@ -1582,6 +1690,23 @@ describe('exemplar kinds as tenant data (典型类别)', () => {
       reason: 'EXEMPLAR_KEY_ORG_MEMBER',
       field: 'input.memberName',
     });
+  });
+
+  it('checks a nomination on its kind as it stands: a subject change under way makes it wait, then refuses it by the new subject', async () => {
+    const made = await gql(CREATE, { input: { ...IRON, code: 'SKEW_KIND', name: '写偏称号', subject: 'ORG' } }, t.admin);
+    expect(made.errors).toBeUndefined();
+    // a kind update in progress (as exemplarKindService.update writes it: the row locked, no exemplar counted)
+    const changer = await server.superuser({ own: true });
+    await changer.query('BEGIN');
+    await changer.query(
+      `UPDATE exemplar_kinds SET subject = 'PERSON' WHERE code = 'SKEW_KIND' AND tenant_id = (SELECT id FROM tenants WHERE slug = 'jtj')`,
+    );
+    const nominating = nominate({ kind: 'SKEW_KIND', orgId: ids['第一车队党支部'] }, t.secretary);
+    expect(await lockWaiters(su, 1)).toBe(1);
+    await changer.query('COMMIT');
+    await changer.end();
+    expect((await nominating).errors?.map((e) => e.extensions?.reason)).toEqual(['EXEMPLAR_MEMBER_REQUIRED']);
+    expect(await count(su, 'exemplars', `kind = 'SKEW_KIND'`)).toBe(0);
   });
 
   it('serializes concurrent set-ups: one of 20 with the same name, distinct made-up codes for 20 with none, at most 30 kinds', async () => {

@@ -796,6 +796,26 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       ]);
     });
 
+    it('pairs nobody with a person of an archived org', async () => {
+      const org = (
+        await gql(
+          `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "结对撤销党支部", kind: BRANCH, category: ENTERPRISE }) { id } }`,
+          { p: ids['市公交集团党委'] },
+          t.admin,
+        )
+      ).data.createOrg.id;
+      const person = (
+        await gql(PERSON, { input: { orgId: org, name: '李大爷', kind: 'RESIDENT', difficulty: '独居', contact: CONTACTS[4] } }, t.admin)
+      ).data.createPairingPerson.id;
+      expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: org }, t.admin)).errors).toBeUndefined();
+      const before = await count(su, 'pairings');
+      const res = await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'supervisor'), personId: person } }, t.supervisor);
+      expect(res.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}/${e.extensions?.field}`)).toEqual([
+        'CONFLICT/ORG_ARCHIVED/input.personId',
+      ]);
+      expect(await count(su, 'pairings')).toBe(before);
+    });
+
     it('keeps pairings from another tenant and from those out of scope', async () => {
       const foreign = t['szjg-admin'];
       expect(
@@ -1283,5 +1303,30 @@ describe('public reviews a rotating client cannot stuff', () => {
     expect(after.reviews.nodes.every((r: { excludedReason: string | null }) => r.excludedReason)).toBe(true);
     await server.gql(EXCLUDE, { input: { ids: reviewIds, excluded: false } }, admin);
     expect(await figures()).toEqual({ count: 8, averageRating: 4.5 });
+  });
+
+  it('holds one address to its window’s limit across every code, even submitting through four codes at once', async () => {
+    const link = `mutation($o: ID!) { createLinkCode(input: { orgId: $o, label: "并发" }) { code } }`;
+    const codes4 = await Promise.all(
+      Array.from(
+        { length: 4 },
+        async () => (await server.gql(link, { o: ids['第一车队党支部'] }, secretary)).data.createLinkCode.code as string,
+      ),
+    );
+    const opinion = async (c: string) => {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.40' },
+        body: JSON.stringify({
+          query: `mutation($c: String!) { submitOpinion(input: { code: $c, content: "多码并发" }) { state } }`,
+          variables: { c },
+        }),
+      });
+      const body = (await res.json()) as Omit<GqlResponse, 'status'>;
+      return body.data?.submitOpinion ? 'OK' : body.errors![0].extensions!.reason;
+    };
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => opinion(codes4[i % 4])));
+    expect(answers.filter((a) => a === 'OK')).toHaveLength(PUBLIC_RATE_LIMIT.perClient);
+    expect(answers.filter((a) => a !== 'OK')).toEqual(Array(40 - PUBLIC_RATE_LIMIT.perClient).fill('CLIENT_RATE_LIMITED'));
   });
 });

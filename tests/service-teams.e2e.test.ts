@@ -506,4 +506,83 @@ describe('service teams (党员学雷锋车队, 党员爱心车队)', () => {
     expect(await count(su, 'service_team_members', 'team_id = $1', [rawId(other)])).toBe(0);
     await disbander.end();
   });
+
+  describe('a record and its members kept in step', () => {
+    let crew: string;
+    let helper: string;
+    let served: string;
+    beforeAll(async () => {
+      crew = (await createTeam({ orgId: ids['第一车队党支部'], name: '在步服务队' })).data.createServiceTeam.id;
+      helper = (await addMember({ teamId: crew, name: '王帮', joinedOn: addDays(TODAY, -60) })).data.addServiceTeamMember.id;
+      const made = await record({
+        teamId: crew,
+        servedOn: addDays(TODAY, -5),
+        place: '社区医院',
+        beneficiary: '独居老人',
+        kind: 'OTHER',
+        kindText: '陪诊',
+        hours: 2,
+        participantIds: [helper],
+      });
+      expect(made.errors).toBeUndefined();
+      served = made.data.recordService.id;
+    });
+    const update = (input: Record<string, unknown>) =>
+      gql(
+        `mutation($input: UpdateServiceRecordInput!) { updateServiceRecord(input: $input) { kind kindText hours } }`,
+        { input: { id: served, ...input } },
+        t.secretary,
+      );
+
+    it('keeps the stored kindText when a correction gives the kind alone, and drops it when the kind is no longer OTHER', async () => {
+      expect((await update({ kind: 'OTHER', hours: 3 })).data).toEqual({
+        updateServiceRecord: { kind: 'OTHER', kindText: '陪诊', hours: 3 },
+      });
+      expect((await update({ kind: 'OTHER', kindText: '助医' })).data.updateServiceRecord).toEqual({
+        kind: 'OTHER',
+        kindText: '助医',
+        hours: 3,
+      });
+      expect((await update({ kind: 'ELDERLY_CARE' })).data.updateServiceRecord).toEqual({ kind: 'ELDERLY_CARE', kindText: null, hours: 3 });
+      expect((await update({ kind: 'OTHER' })).errors?.map((e) => e.extensions?.reason)).toEqual(['SERVICE_KIND_TEXT_REQUIRED']);
+    });
+
+    it('refuses a leaving day before the member’s latest service, so that the record stays correctable', async () => {
+      const leave = (leftOn: string) =>
+        gql(
+          `mutation($input: RemoveServiceTeamMemberInput!) { removeServiceTeamMember(input: $input) { leftOn } }`,
+          {
+            input: { id: helper, leftOn },
+          },
+          t.secretary,
+        );
+      expect((await leave(addDays(TODAY, -6))).errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'SERVICE_LEFT_BEFORE_SERVED',
+        field: 'input.leftOn',
+      });
+      expect((await update({ hours: 4 })).data.updateServiceRecord.hours).toBe(4);
+      expect((await leave(addDays(TODAY, -5))).data.removeServiceTeamMember).toEqual({ leftOn: addDays(TODAY, -5) });
+      expect((await update({ hours: 2 })).data.updateServiceRecord.hours).toBe(2);
+    });
+
+    it('takes off, with the record, a file an attach put on while the delete waited', async () => {
+      const photo = rawId(await upload(t.secretary));
+      const attacher = await server.superuser({ own: true });
+      await attacher.query('BEGIN');
+      // an attach in progress holds the record (as fileService.attach does) and puts a file on it
+      await attacher.query(`SELECT 1 FROM service_records WHERE id = $1 FOR UPDATE`, [rawId(served)]);
+      await attacher.query(
+        `INSERT INTO file_attachments (tenant_id, file_id, record_type, record_id, attached_by)
+         SELECT f.tenant_id, f.id, 'ServiceRecord', $2, f.uploaded_by FROM files f WHERE f.id = $1`,
+        [photo, rawId(served)],
+      );
+      const removing = gql(`mutation($id: ID!) { deleteServiceRecord(input: { id: $id }) }`, { id: served }, t.secretary);
+      expect(await lockWaiters(su, 1)).toBe(1);
+      await attacher.query('COMMIT');
+      expect((await removing).data).toEqual({ deleteServiceRecord: true });
+      expect(await count(su, 'file_attachments', 'record_id = $1', [rawId(served)])).toBe(0);
+      await attacher.end();
+    });
+  });
 });

@@ -70,6 +70,14 @@ describe('tenants: only a platform operator crosses tenants', () => {
     expect((await server.gql(`{ tenantSettings { timezone } }`, {}, admin)).data.tenantSettings.timezone).toBe('Asia/Shanghai');
   });
 
+  it('keeps the stored time zone when the input gives timezone: null, as when it leaves it out', async () => {
+    const admin = await server.token('jtj', 'admin');
+    const SET = `mutation($tz: String) { updateTenantSettings(input: { timezone: $tz, opinionHours: 96 }) { timezone opinionHours } }`;
+    const res = await server.gql(SET, { tz: null }, admin);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.updateTenantSettings).toEqual({ timezone: 'Asia/Shanghai', opinionHours: 96 });
+  });
+
   it('refuses tenant creation and the tenant list to tenant users, even admins', async () => {
     const admin = await server.token('jtj', 'admin');
     expect(codes(await server.gql(CREATE, { input: input('evil') }, admin))).toEqual(['FORBIDDEN']);

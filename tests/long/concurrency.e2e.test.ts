@@ -393,6 +393,62 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     ).toMatchObject({ rows: [{ n: 1 }] });
   });
 
+  it('deletes a criterion once: concurrent deletes and moves of it leave its siblings numbered 0..n-1, the losers CRITERION_NOT_FOUND', async () => {
+    const draft = (await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, t.admin)).data.importFramework.id;
+    const su = await server.superuser();
+    const leaves = (await criteriaOf(server, t.admin, draft)).filter((c) => c.isLeaf);
+    const remove = (id: string) => gql(`mutation($id: ID!) { deleteCriterion(input: { id: $id }) }`, { id }, t.admin);
+    const deletes = tally(await burst(() => remove(leaves[0].id)), ['NOT_FOUND']);
+    expect(deletes.ok).toHaveLength(1);
+    expect(new Set(deletes.failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set(['CRITERION_NOT_FOUND']));
+    const raced = tally(
+      await burst((i) =>
+        i % 2
+          ? remove(leaves[1].id)
+          : gql(`mutation($id: ID!) { moveCriterion(input: { id: $id, position: 0 }) { id } }`, { id: leaves[1].id }, t.admin),
+      ),
+      ['NOT_FOUND'],
+    );
+    expect(raced.ok.filter((r) => r.data.deleteCriterion === true)).toHaveLength(1);
+    const positions = await su.query<{ p: number[]; n: number }>(
+      `SELECT array_agg(position ORDER BY position) AS p, count(*)::int AS n FROM criteria WHERE version_id = $1 GROUP BY parent_id`,
+      [raw(draft)],
+    );
+    for (const row of positions.rows) expect(row.p).toEqual(Array.from({ length: row.n }, (_, i) => i));
+  });
+
+  it('holds a draft’s edits to the limits import and publish hold: 5 levels, 2,000 criteria', async () => {
+    const draft = (await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, t.admin)).data.importFramework.id;
+    const ADD = `mutation($input: AddCriterionInput!) { addCriterion(input: $input) { id } }`;
+    const MOVE = `mutation($id: ID!, $p: ID) { moveCriterion(input: { id: $id, newParentId: $p }) { id } }`;
+    const reasons = (r: GqlResponse) => (r.errors ?? []).map((e) => `${e.extensions?.code}/${e.extensions?.reason}`);
+    const dims = (await gql(`query($id: ID!) { frameworkVersion(id: $id) { dimensions { id } } }`, { id: draft }, t.admin)).data
+      .frameworkVersion.dimensions as { id: string }[];
+    // a chain under the first dimension down to the fifth level; a sixth is refused
+    let parent = dims[0].id;
+    for (let level = 2; level <= 5; level++) {
+      const added = await gql(ADD, { input: { versionId: draft, parentId: parent, code: `DEEP${level}`, title: `第${level}层` } }, t.admin);
+      expect([level, added.errors]).toEqual([level, undefined]);
+      parent = added.data.addCriterion.id;
+    }
+    const sixth = await gql(ADD, { input: { versionId: draft, parentId: parent, code: 'DEEP6', title: '第6层' } }, t.admin);
+    expect(reasons(sixth)).toEqual(['BAD_USER_INPUT/CRITERIA_TOO_DEEP']);
+    // another dimension (two levels or more) moved under the fifth level is refused; the fifth level's leaf may move to the top
+    expect(reasons(await gql(MOVE, { id: dims[1].id, p: parent }, t.admin))).toEqual(['BAD_USER_INPUT/CRITERIA_TOO_DEEP']);
+    expect((await gql(MOVE, { id: parent, p: null }, t.admin)).errors).toBeUndefined();
+    // filled up to 2,000 criteria (by the database, as an import of that many would): the next is refused
+    const su = await server.superuser();
+    const [{ n }] = (await su.query<{ n: number }>(`SELECT count(*)::int AS n FROM criteria WHERE version_id = $1`, [raw(draft)])).rows;
+    await su.query(
+      `INSERT INTO criteria (tenant_id, version_id, parent_id, code, title, position)
+       SELECT c.tenant_id, c.version_id, c.id, 'FILL' || g, '填充', g - 1 FROM criteria c, generate_series(1, $2::int) g WHERE c.id = $1`,
+      [raw(dims[2].id), 2000 - n],
+    );
+    const over = await gql(ADD, { input: { versionId: draft, parentId: dims[2].id, code: 'ONE_MORE', title: '多一个' } }, t.admin);
+    expect(reasons(over)).toEqual(['BAD_USER_INPUT/CRITERIA_TOO_MANY']);
+    expect((await su.query(`SELECT count(*)::int AS n FROM criteria WHERE version_id = $1`, [raw(draft)])).rows[0].n).toBe(2000);
+  });
+
   it('publishes one version a framework: drafts published at once leave exactly one published, a draft published twice once', async () => {
     const source = (await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, t.admin)).data.importFramework.id;
     const drafts = await Promise.all(
@@ -541,6 +597,74 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     expect(new Set(failed.map((r) => r.errors![0].extensions!.field))).toEqual(new Set(['input.name']));
     const su = await server.superuser();
     expect((await su.query(`SELECT count(*)::int AS n FROM service_brands WHERE name = '温馨车厢'`)).rows[0].n).toBe(1);
+  });
+
+  it('answers NOT_FOUND to a change racing the removal of its record: 25 updates and 25 deletes at once, never a 500', async () => {
+    const org = ids['第一车队党支部'];
+    const made = async (mutation: string, type: string, input: Record<string, unknown>, token = t.admin) => {
+      const res = await gql(`mutation($input: ${type}!) { ${mutation}(input: $input) { id } }`, { input }, token);
+      expect([mutation, res.errors]).toEqual([mutation, undefined]);
+      return res.data[mutation].id as string;
+    };
+    const standards = [{ title: '准点', content: '准点发车', aspect: 'CONTENT_DEFINED' }];
+    const cases: { name: string; create: () => Promise<string>; update: string; remove: string; gone: string; table: string }[] = [
+      {
+        name: 'ledger',
+        create: () =>
+          made('createLedgerEntry', 'CreateLedgerEntryInput', {
+            orgId: org,
+            occurredOn: day(-1),
+            category: 'MEETING',
+            title: '并发台帐',
+            content: '内容',
+            participants: 3,
+          }),
+        update: `mutation($id: ID!) { updateLedgerEntry(input: { id: $id, title: "改过的台帐" }) { id } }`,
+        remove: `mutation($id: ID!) { deleteLedgerEntry(input: { id: $id }) }`,
+        gone: 'LEDGER_ENTRY_NOT_FOUND',
+        table: 'ledger_entries',
+      },
+      {
+        name: 'brand',
+        create: () => made('createServiceBrand', 'CreateServiceBrandInput', { orgId: org, name: `并发品牌${Math.random()}`, standards }),
+        update: `mutation($id: ID!) { updateServiceBrand(input: { id: $id, slogan: "改过的", standards: [{ title: "文明", content: "文明服务", aspect: WORK_REGULATED }] }) { id } }`,
+        remove: `mutation($id: ID!) { deleteServiceBrand(input: { id: $id }) }`,
+        gone: 'SERVICE_BRAND_NOT_FOUND',
+        table: 'service_brands',
+      },
+      {
+        name: 'briefing update',
+        create: () => made('createBriefing', 'CreateBriefingInput', { orgId: org, title: '并发简报', body: '正文' }, t.secretary),
+        update: `mutation($id: ID!) { updateBriefing(input: { id: $id, title: "改过的简报" }) { id } }`,
+        remove: `mutation($id: ID!) { deleteBriefing(input: { id: $id }) }`,
+        gone: 'BRIEFING_NOT_FOUND',
+        table: 'briefings',
+      },
+      {
+        name: 'briefing publish',
+        create: () => made('createBriefing', 'CreateBriefingInput', { orgId: org, title: '并发简报', body: '正文' }, t.secretary),
+        update: `mutation($id: ID!) { publishBriefing(input: { id: $id }) { id } }`,
+        remove: `mutation($id: ID!) { deleteBriefing(input: { id: $id }) }`,
+        gone: 'BRIEFING_NOT_FOUND',
+        table: 'briefings',
+      },
+    ];
+    const su = await server.superuser();
+    for (const c of cases) {
+      for (let round = 0; round < 3; round++) {
+        const id = await c.create();
+        // the briefing's writers are the org's own officers: the secretary of 第一车队党支部
+        const token = c.name.startsWith('briefing') ? t.secretary : t.admin;
+        const answers = await burst((i) => gql(i % 2 ? c.remove : c.update, { id }, token));
+        const { failed } = tally(answers, ['NOT_FOUND', 'CONFLICT']);
+        const published = c.name === 'briefing publish' && answers.some((r, i) => i % 2 === 0 && !r.errors);
+        // a publish that won makes every request after it BRIEFING_PUBLISHED; else a lost race is the record's NOT_FOUND
+        const reasons = new Set(failed.map((r) => r.errors![0].extensions!.reason));
+        expect([c.name, [...reasons].filter((r) => r !== c.gone && !(published && r === 'BRIEFING_PUBLISHED'))]).toEqual([c.name, []]);
+        const left = (await su.query(`SELECT count(*)::int AS n FROM ${c.table} WHERE id = $1`, [raw(id)])).rows[0].n;
+        expect([c.name, left]).toEqual([c.name, published ? 1 : 0]);
+      }
+    }
   });
 
   it('moves an innovation project one step once: the others are told the stage it stands at now', async () => {

@@ -2,6 +2,7 @@ import { Role } from '../../auth/roles';
 import { holdsRoleAtRoot } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { mapConstraint } from '../../graphql/errors';
+import { columnsOf, hydrate } from '../../db/hydrate';
 import { ExemplarKindDefinition, ExemplarSubject } from './exemplar.entity';
 import { exemplarError } from './exemplar.errors';
 
@@ -85,6 +86,20 @@ export const exemplarKindService = {
     const kind = await byCode(ctx).load(code);
     if (!kind) throw exemplarError('EXEMPLAR_KIND_NOT_FOUND', { field, params: { kind: code } });
     return kind;
+  },
+
+  /**
+   * A kind a nomination is checked against, held FOR SHARE to the commit: a change of its subject waits for
+   * the nomination and then counts it (EXEMPLAR_KIND_IN_USE), or the nomination is checked on the changed row.
+   */
+  async holdByCode(ctx: RequestContext, code: string, field = 'input.kind'): Promise<ExemplarKindDefinition> {
+    const viewer = requireUser(ctx);
+    const [row] = await ctx.tx.query<Record<string, unknown>>(
+      `SELECT ${columnsOf(ctx.tx, ExemplarKindDefinition, 'k')} FROM exemplar_kinds k WHERE k.tenant_id = $1 AND k.code = $2 FOR SHARE`,
+      [viewer.tenantId, code],
+    );
+    if (!row) throw exemplarError('EXEMPLAR_KIND_NOT_FOUND', { field, params: { kind: code } });
+    return hydrate(ctx.tx, ExemplarKindDefinition, 'k', row) as ExemplarKindDefinition;
   },
 
   /** The kind's name (its title), for labels; the code itself when unknown. */

@@ -143,6 +143,11 @@ export const exemplarError = defineErrors('exemplar', {
     zh: '有{upheld}条异议经核实成立，不能命名，请作未通过处理',
     en: '{upheld} objection(s) were upheld; reject the nomination instead',
   },
+  TOO_MANY_OBJECTIONS: {
+    code: ErrorCode.CONFLICT,
+    zh: '您对该典型已有{limit}条异议未答复，答复后方可再提',
+    en: 'You have {limit} unanswered objections to this exemplar; wait for an answer before lodging another',
+  },
   OBJECTION_ANSWERED: { code: ErrorCode.CONFLICT, zh: '该异议已答复', en: 'The objection is already answered' },
   EXEMPLAR_OBJECTION_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '请写明异议内容', en: 'Say what the objection is' },
   EXEMPLAR_ANSWER_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '请写明答复内容', en: 'An answer says something' },

@@ -126,8 +126,8 @@ class ExemplarCount {
   @Field(() => OrgCategory, { description: '单位类别' }) category: OrgCategory;
   @Field({ description: '单位类别的中文名（机关/事业/企业）' }) categoryLabel: string;
   @Field(() => Int, { description: '名额上限' }) limit: number;
-  @Field(() => Int, { description: '保有称号的个数（已命名、复评保留）' }) named: number;
-  @Field(() => Int, { description: '在评的个数（已推荐、审核中、公示中）' }) pending: number;
+  @Field(() => Int, { description: '保有称号的个数（已命名、复评保留；已撤销组织的不计）' }) named: number;
+  @Field(() => Int, { description: '在评的个数（已推荐、审核中、公示中）：只计本人权限范围内的组织' }) pending: number;
   @Field(() => Int, { description: '尚可命名的个数' }) remaining: number;
 }
 

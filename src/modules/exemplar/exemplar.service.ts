@@ -1,4 +1,5 @@
-import { holdsRoleAtRoot, inScope, underAnySql } from '../../auth/scope';
+import { holdsRoleAtRoot, inScope, positional, underAnySql } from '../../auth/scope';
+import { scopePaths } from '../../auth/viewer';
 import { lockForUpdate } from '../../db/lock-for-update';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
@@ -32,6 +33,10 @@ const NOMINATORS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRET
 /** The bureau decides review, public notice, naming, re-evaluation and revocation. */
 const TENANT = [Role.TENANT_ADMIN, Role.LEADER];
 const CATEGORIES = [OrgCategory.ORGAN, OrgCategory.INSTITUTION, OrgCategory.ENTERPRISE];
+/** Unanswered objections one user may have on one exemplar at a time. */
+export const MAX_OPEN_OBJECTIONS = 3;
+/** Titles that count against a limit: those of live orgs (an archived org's title no longer takes a place). */
+const LIVE_ORG_SQL = `EXISTS (SELECT 1 FROM orgs lo WHERE lo.tenant_id = e.tenant_id AND lo.id = e.org_id AND lo.archived_at IS NULL)`;
 
 export interface NominateInput {
   kind: string;
@@ -112,7 +117,8 @@ export const exemplarService = {
     const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => {
       if (!inScope(viewer, o.path, NOMINATORS)) throw exemplarError('NOT_NOMINATOR');
     });
-    const kind = await exemplarKindService.getByCode(ctx, input.kind);
+    // the kind as it stands, held: a change of its subject waits for this nomination (or this one sees it)
+    const kind = await exemplarKindService.holdByCode(ctx, input.kind);
     const kindLabel = kind.name;
     if (kind.retiredAt) throw exemplarError('EXEMPLAR_KIND_RETIRED', { field: 'input.kind', params: { kind: kind.code, kindLabel } });
     const title = input.title?.trim() || null;
@@ -218,6 +224,12 @@ export const exemplarService = {
         params: { state: row.state, stateLabel: exemplarStateLabels[row.state], startsOn: row.starts_on, endsOn: row.ends_on, today },
       });
     }
+    // counted under the exemplar's lock: concurrent objections of one user pass the cap one at a time
+    const [mine] = await ctx.tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM exemplar_objections WHERE tenant_id = $1 AND exemplar_id = $2 AND lodged_by = $3 AND answered_at IS NULL`,
+      [viewer.tenantId, exemplar.id, viewer.userId],
+    );
+    if (mine.n >= MAX_OPEN_OBJECTIONS) throw exemplarError('TOO_MANY_OBJECTIONS', { params: { limit: MAX_OPEN_OBJECTIONS } });
     const [created] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO exemplar_objections (tenant_id, exemplar_id, text, lodged_by) VALUES ($1, $2, $3, $4) RETURNING id`,
       [viewer.tenantId, exemplar.id, text, viewer.userId],
@@ -260,6 +272,15 @@ export const exemplarService = {
   async name(ctx: RequestContext, id: string, note: string): Promise<Exemplar> {
     const viewer = requireUser(ctx);
     const seen = await this.tenantStep(ctx, id);
+    // the org held live to the commit: an archived org is named nothing (ORG_ARCHIVED), and an archive waits
+    await orgService.lockLive(
+      ctx,
+      await orgService.getOrThrow(ctx, seen.orgId),
+      (org) => {
+        if (!inScope(viewer, org.path, TENANT)) throw exemplarError('NOT_TENANT_OFFICER');
+      },
+      'input.id',
+    );
     const kind = await exemplarKindService.getByCode(ctx, seen.kind);
     const labels = { kind: kind.code, kindLabel: kind.name };
     const from = kind.needsPublicNotice ? [ExemplarState.PUBLIC_NOTICE] : [ExemplarState.UNDER_REVIEW, ExemplarState.PUBLIC_NOTICE];
@@ -284,7 +305,8 @@ export const exemplarService = {
     }
     const [room] = await ctx.tx.query<{ limit: number; named: number }>(
       `SELECT coalesce((SELECT max_count FROM exemplar_limits WHERE tenant_id = $1 AND year = $2 AND kind = $3 AND category = $4), $5)::int AS limit,
-              (SELECT count(*) FROM exemplars WHERE tenant_id = $1 AND year = $2 AND kind = $3 AND category = $4 AND state = ANY($6::text[]))::int AS named`,
+              (SELECT count(*) FROM exemplars e WHERE e.tenant_id = $1 AND e.year = $2 AND e.kind = $3 AND e.category = $4
+                  AND e.state = ANY($6::text[]) AND ${LIVE_ORG_SQL})::int AS named`,
       [viewer.tenantId, exemplar.year, exemplar.kind, exemplar.category, kind.limitDefault, HOLDING_STATES],
     );
     if (room.named >= room.limit) {
@@ -350,7 +372,8 @@ export const exemplarService = {
     }
     await lockLimit(ctx, input.year, kind.code, input.category);
     const [row] = await ctx.tx.query<{ named: number }>(
-      `SELECT count(*)::int AS named FROM exemplars WHERE tenant_id = $1 AND year = $2 AND kind = $3 AND category = $4 AND state = ANY($5::text[])`,
+      `SELECT count(*)::int AS named FROM exemplars e
+        WHERE e.tenant_id = $1 AND e.year = $2 AND e.kind = $3 AND e.category = $4 AND e.state = ANY($5::text[]) AND ${LIVE_ORG_SQL}`,
       [viewer.tenantId, input.year, kind.code, input.category, HOLDING_STATES],
     );
     if (input.limit < row.named) {
@@ -373,21 +396,25 @@ export const exemplarService = {
   async counts(ctx: RequestContext, year: number, kind?: string | null, category?: OrgCategory | null): Promise<ExemplarCountRow[]> {
     const viewer = requireUser(ctx);
     if (kind) await exemplarKindService.getByCode(ctx, kind, 'kind');
+    const params: unknown[] = [viewer.tenantId, kind ?? null, category ? [category] : CATEGORIES, HOLDING_STATES, year];
+    // the titles (public) of live orgs tenant-wide; the nominations on the way only of the orgs in the viewer's scope
+    const inScopeSql = positional(underAnySql('eo', scopePaths(viewer)), params);
     return ctx.tx.query<ExemplarCountRow>(
       `SELECT k.code AS kind, k.name AS kind_label, c.category, coalesce(l.max_count, k.limit_default)::int AS limit,
               count(e.id) FILTER (WHERE e.state = ANY($4::text[]))::int AS named,
-              count(e.id) FILTER (WHERE e.state IN ('NOMINATED', 'UNDER_REVIEW', 'PUBLIC_NOTICE'))::int AS pending
+              count(e.id) FILTER (WHERE e.state IN ('NOMINATED', 'UNDER_REVIEW', 'PUBLIC_NOTICE') AND ${inScopeSql})::int AS pending
          FROM exemplar_kinds k
         CROSS JOIN unnest($3::text[]) WITH ORDINALITY AS c(category, co)
          LEFT JOIN exemplar_limits l ON l.tenant_id = k.tenant_id AND l.year = $5 AND l.kind = k.code AND l.category = c.category
-         LEFT JOIN exemplars e ON e.tenant_id = k.tenant_id AND e.year = $5 AND e.kind = k.code AND e.category = c.category
+         LEFT JOIN (exemplars e JOIN orgs eo ON eo.tenant_id = e.tenant_id AND eo.id = e.org_id AND eo.archived_at IS NULL)
+           ON e.tenant_id = k.tenant_id AND e.year = $5 AND e.kind = k.code AND e.category = c.category
         WHERE k.tenant_id = $1
           AND ($2::text IS NULL OR k.code = $2)
           AND ($2::text IS NOT NULL OR k.retired_at IS NULL
                OR EXISTS (SELECT 1 FROM exemplars x WHERE x.tenant_id = k.tenant_id AND x.kind = k.code AND x.year = $5))
         GROUP BY k.code, k.name, k.position, c.category, c.co, l.max_count, k.limit_default
         ORDER BY k.position, k.code, c.co`,
-      [viewer.tenantId, kind ?? null, category ? [category] : CATEGORIES, HOLDING_STATES, year],
+      params,
     );
   },
 

@@ -57,8 +57,9 @@ export const MAX_FRAMEWORK_DEPTH = 32;
 export const MAX_FRAMEWORK_TOKENS = 50_000;
 /** Alias expansions (yaml's own guard against billion-laughs documents). */
 export const MAX_FRAMEWORK_ALIASES = 100;
-const MAX_CRITERIA = 2000;
-const MAX_CRITERIA_DEPTH = 5;
+/** Criteria a version holds at most, and the levels they nest (import, publish and each edit of a draft hold to both). */
+export const MAX_CRITERIA = 2000;
+export const MAX_CRITERIA_DEPTH = 5;
 const WEIGHT_TOLERANCE = 1e-4;
 
 /** The parser's CST, refusing the document at the first token past a bound. */

@@ -119,6 +119,16 @@ export const frameworkError = defineErrors('framework', {
     zh: '新增指标须填写代码和名称',
     en: 'A new criterion needs a code and a title',
   },
+  CRITERIA_TOO_MANY: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '一个版本最多 {max} 个指标',
+    en: 'A version holds at most {max} criteria',
+  },
+  CRITERIA_TOO_DEEP: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '指标最多嵌套 {max} 层',
+    en: 'Criteria nest at most {max} levels deep',
+  },
   CRITERION_MOVE_CYCLE: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '指标不能移到它自己或其下级指标之下',

@@ -10,7 +10,17 @@ import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
 import { templatesDir } from '../../paths';
 import { Role } from '../../auth/roles';
-import { CriterionDoc, DOCUMENT_FORMAT, FrameworkDoc, Problem, checkDocument, formatDocument, parseDocument } from './framework.document';
+import {
+  CriterionDoc,
+  DOCUMENT_FORMAT,
+  FrameworkDoc,
+  MAX_CRITERIA,
+  MAX_CRITERIA_DEPTH,
+  Problem,
+  checkDocument,
+  formatDocument,
+  parseDocument,
+} from './framework.document';
 import { Criterion, Framework, FrameworkVersion, VersionStatus } from './framework.entity';
 import { CriterionSource, CriterionSourceKind, criterionSourceKindLabels, normalizeSource, sourceFits } from './criterion-source';
 import { frameworkError } from './framework.errors';
@@ -220,6 +230,33 @@ async function touch(ctx: RequestContext, version: FrameworkVersion) {
   ctx.forget('framework.criteria');
   ctx.forget('framework.version');
   await ctx.tx.execute(`UPDATE framework_versions SET updated_at = now() WHERE tenant_id = $1 AND id = $2`, [version.tenantId, version.id]);
+}
+
+/**
+ * The criterion as it stands under its draft's lock (taken by loadDraft, which every change to a draft's
+ * criteria takes first): a delete that committed while this request waited leaves CRITERION_NOT_FOUND.
+ */
+async function lockCriterion(ctx: RequestContext, id: string): Promise<{ criterion: Criterion; version: FrameworkVersion }> {
+  const seen = await loadCriterion(ctx, id);
+  const version = await loadDraft(ctx, seen.versionId);
+  return { criterion: await loadCriterion(ctx, id), version };
+}
+
+/** The levels from the top (1 for a dimension) of `id` among `all`, a version's criteria. */
+function levelOf(byId: Map<string, Criterion>, id: string | null): number {
+  let n = 0;
+  for (let c = id ? byId.get(id) : undefined; c; c = c.parentId ? byId.get(c.parentId) : undefined) n++;
+  return n;
+}
+
+/** The levels of the subtree under `root` (1 for a leaf) among `all`. */
+function heightOf(all: Criterion[], root: string): number {
+  const children = all.filter((c) => c.parentId === root);
+  return 1 + Math.max(0, ...children.map((c) => heightOf(all, c.id)));
+}
+
+function assertDepth(levels: number, field: string): void {
+  if (levels > MAX_CRITERIA_DEPTH) throw frameworkError('CRITERIA_TOO_DEEP', { field, params: { max: MAX_CRITERIA_DEPTH } });
 }
 
 async function loadCriterion(ctx: RequestContext, id: string): Promise<Criterion> {
@@ -446,14 +483,16 @@ export const frameworkService = {
     const { code, title } = input;
     if (!code || !title) throw frameworkError('CRITERION_FIELDS_REQUIRED', code ? 'input.title' : 'input.code');
     const version = await loadDraft(ctx, input.versionId);
-    if (input.parentId) {
-      const parent = await loadCriterion(ctx, input.parentId);
-      if (parent.versionId !== version.id) throw frameworkError('CRITERION_NOT_FOUND', 'input.parentId');
-    }
+    // the draft's criteria as they stand under its lock
+    const all = await this.criteriaOf(ctx, version.id);
+    const byId = new Map(all.map((c) => [c.id, c]));
+    if (input.parentId && !byId.has(input.parentId)) throw frameworkError('CRITERION_NOT_FOUND', 'input.parentId');
+    if (all.length >= MAX_CRITERIA) throw frameworkError('CRITERIA_TOO_MANY', { field: 'input.versionId', params: { max: MAX_CRITERIA } });
+    assertDepth(levelOf(byId, input.parentId ?? null) + 1, 'input.parentId');
     await assertCodeFree(ctx, version.id, code);
     assertSourceFits({ ...input, code, title });
     const parentId = input.parentId ?? null;
-    const siblings = (await this.criteriaOf(ctx, version.id)).filter((c) => c.parentId === parentId);
+    const siblings = all.filter((c) => c.parentId === parentId);
     const position = Math.max(0, Math.min(input.position ?? siblings.length, siblings.length));
     await ctx.tx.execute(
       `UPDATE criteria SET position = position + 1 WHERE tenant_id = $1 AND version_id = $2 AND parent_id IS NOT DISTINCT FROM $3 AND position >= $4`,
@@ -495,8 +534,7 @@ export const frameworkService = {
     position: number | null | undefined,
   ): Promise<Criterion> {
     requireFrameworkAdmin(ctx);
-    const criterion = await loadCriterion(ctx, id);
-    const version = await loadDraft(ctx, criterion.versionId);
+    const { criterion, version } = await lockCriterion(ctx, id);
     const all = await this.criteriaOf(ctx, version.id);
     const byId = new Map(all.map((c) => [c.id, c]));
     if (newParentId) {
@@ -505,6 +543,8 @@ export const frameworkService = {
         if (p.id === criterion.id) throw frameworkError('CRITERION_MOVE_CYCLE', 'input.newParentId');
       }
     }
+    // the moved subtree's deepest criterion stays within the levels publish allows
+    assertDepth(levelOf(byId, newParentId) + heightOf(all, criterion.id), 'input.newParentId');
     const siblings = all.filter((c) => c.parentId === newParentId && c.id !== criterion.id);
     const at = Math.max(0, Math.min(position ?? siblings.length, siblings.length));
     siblings.splice(at, 0, criterion);
@@ -525,8 +565,8 @@ export const frameworkService = {
 
   async deleteCriterion(ctx: RequestContext, id: string): Promise<boolean> {
     requireFrameworkAdmin(ctx);
-    const criterion = await loadCriterion(ctx, id);
-    const version = await loadDraft(ctx, criterion.versionId);
+    // its parent and position as they stand under the draft's lock: a second delete finds it gone
+    const { criterion, version } = await lockCriterion(ctx, id);
     await ctx.tx.execute(`DELETE FROM criteria WHERE tenant_id = $1 AND id = $2`, [criterion.tenantId, criterion.id]);
     await ctx.tx.execute(
       `UPDATE criteria SET position = position - 1 WHERE tenant_id = $1 AND version_id = $2 AND parent_id IS NOT DISTINCT FROM $3 AND position > $4`,

@@ -8,6 +8,11 @@ export const leadingGroupError = defineErrors('leading-group', {
     en: 'Only a tenant admin over the campaign sets its leading group',
   },
   MEMBER_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '该人员不存在或不属于本单位', en: 'User not found' },
+  MEMBER_DISABLED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '该人员的账号已停用，不能进入领导小组',
+    en: 'A disabled user sits in no leading group',
+  },
   DUPLICATE_MEMBER: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '同一人在领导小组中只能占一个席位（此人已在 {seat}）',

@@ -58,13 +58,16 @@ export const leadingGroupService = {
         throw leadingGroupError('LEADING_GROUP_TITLE_TOO_LONG', { field: `${s.field}.title`, params: { limit: MAX_TITLE } });
     }
     // every seat is a user of this tenant (the check reads ids only: no name, no account leaves here)
-    const known = await ctx.tx.query<{ id: string }>(`SELECT id FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [
-      viewer.tenantId,
-      [...seen.keys()],
-    ]);
+    const known = await ctx.tx.query<{ id: string; disabled: boolean }>(
+      `SELECT id, disabled FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [viewer.tenantId, [...seen.keys()]],
+    );
     const missing = seats.find((s) => !known.some((k) => k.id === s.seat.userId));
     if (missing) throw leadingGroupError('MEMBER_NOT_FOUND', `${missing.field}.userId`);
-    const office = await orgService.getInScopeOrThrow(ctx, input.officeOrgId);
+    const disabled = seats.find((s) => known.some((k) => k.id === s.seat.userId && k.disabled));
+    if (disabled) throw leadingGroupError('MEMBER_DISABLED', `${disabled.field}.userId`);
+    // the office held live to the commit: an archived org keeps no office (ORG_ARCHIVED), and an archive waits
+    const office = await orgService.getLiveInScopeOrThrow(ctx, input.officeOrgId, () => undefined, 'input.officeOrgId');
 
     await ctx.tx.execute(
       `INSERT INTO leading_groups (tenant_id, campaign_id, office_org_id, office_note, updated_by) VALUES ($1, $2, $3, $4, $5)

@@ -1,4 +1,5 @@
 import { inScope, underAnySql } from '../../auth/scope';
+import { lockForUpdate } from '../../db/lock-for-update';
 import { UserViewer } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
@@ -99,15 +100,24 @@ export const ledgerService = {
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
-  async update(ctx: RequestContext, id: string, patch: Partial<Omit<LedgerInput, 'orgId'>>, files: FileChanges = {}): Promise<LedgerEntry> {
+  /** An entry the viewer may change, locked FOR UPDATE as it stands (NOT_FOUND when a delete took it meanwhile). */
+  async heldOrThrow(ctx: RequestContext, id: string): Promise<LedgerEntry> {
     const viewer = requireUser(ctx);
-    const entry = await this.getOrThrow(ctx, id);
+    const seen = await this.getOrThrow(ctx, id);
     await orgService.holdForChange(
       ctx,
-      entry.orgId,
+      seen.orgId,
       (o) => assertLedgerWriter(viewer, o),
       () => ledgerError('LEDGER_ENTRY_NOT_FOUND'),
     );
+    const entry = await lockForUpdate(ctx.tx, LedgerEntry, viewer.tenantId, seen.id);
+    if (!entry) throw ledgerError('LEDGER_ENTRY_NOT_FOUND');
+    return entry;
+  },
+
+  async update(ctx: RequestContext, id: string, patch: Partial<Omit<LedgerInput, 'orgId'>>, files: FileChanges = {}): Promise<LedgerEntry> {
+    const viewer = requireUser(ctx);
+    const entry = await this.heldOrThrow(ctx, id);
     if (patch.occurredOn) await notInFuture(ctx, patch.occurredOn, 'input.occurredOn');
     if (patch.campaignId) await campaignService.getOrThrow(ctx, patch.campaignId);
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
@@ -120,13 +130,7 @@ export const ledgerService = {
 
   async remove(ctx: RequestContext, id: string): Promise<boolean> {
     const viewer = requireUser(ctx);
-    const entry = await this.getOrThrow(ctx, id);
-    await orgService.holdForChange(
-      ctx,
-      entry.orgId,
-      (o) => assertLedgerWriter(viewer, o),
-      () => ledgerError('LEDGER_ENTRY_NOT_FOUND'),
-    );
+    const entry = await this.heldOrThrow(ctx, id);
     await fileService.detachAll(ctx, 'LedgerEntry', [entry.id]);
     await ctx.tx.repository(LedgerEntry).delete({ tenantId: viewer.tenantId, id: entry.id });
     return true;
@@ -232,17 +236,20 @@ export const briefingService = {
     return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: saved.id });
   },
 
+  /** A draft the viewer may change, locked FOR UPDATE as it stands: NOT_FOUND when a remove took it meanwhile. */
   async editableOrThrow(ctx: RequestContext, id: string): Promise<Briefing> {
     const viewer = requireUser(ctx);
-    const briefing = await this.getOrThrow(ctx, id);
+    const seen = await this.getOrThrow(ctx, id);
     await orgService.holdForChange(
       ctx,
-      briefing.orgId,
+      seen.orgId,
       (o) => {
         if (!canWriteBriefing(viewer, o)) throw ledgerError('NOT_BRIEFING_WRITER');
       },
       () => ledgerError('BRIEFING_NOT_FOUND'),
     );
+    const briefing = await lockForUpdate(ctx.tx, Briefing, viewer.tenantId, seen.id);
+    if (!briefing) throw ledgerError('BRIEFING_NOT_FOUND');
     if (briefing.state !== BriefingState.DRAFT) throw ledgerError('BRIEFING_PUBLISHED');
     return briefing;
   },

@@ -192,12 +192,15 @@ export const linkCodeService = {
 
   /**
    * Refuses an anonymous submission beyond the window's limits (RATE_LIMITED with the seconds until
-   * a slot frees up); answers the client's keyed hash for `record`. Submissions through one code are
-   * serialized, so concurrent ones cannot slip past the count together.
+   * a slot frees up); answers the client's keyed hash for `record`. Submissions from one client (across every
+   * code) and through one code are serialized, so concurrent ones cannot slip past either count together. The
+   * locks are taken in one order, the client's first, then the code's (public-review's admitDaily takes the
+   * client's again: it already holds it).
    */
   async admit(ctx: RequestContext, link: LinkCode): Promise<string> {
     const client = keyedHash(ctx, 'client', link.tenantId, ctx.ip || 'unknown');
     const { windowSeconds, perClient, perCode } = PUBLIC_RATE_LIMIT;
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtext('public-client:' || $1::text)) AS locked`, [client]);
     await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtext('public-submission:' || $1::text)) AS locked`, [
       link.id,
     ]);

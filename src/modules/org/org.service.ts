@@ -334,8 +334,8 @@ export const orgService = {
   async rename(ctx: RequestContext, id: string, rawName: string): Promise<Org> {
     const viewer = requireUser(ctx);
     const name = orgName(rawName, 'input.name');
-    const org = await this.getOrThrow(ctx, id);
-    assertManages(viewer, org);
+    // locked and authorized where it stands: a move that committed meanwhile may have taken it out of the viewer's scope
+    const org = await lockOrg(ctx, await this.getOrThrow(ctx, id), (o) => assertManages(viewer, o), undefined, 'UPDATE');
     await uniqueAmongSiblings(name, () => ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { name }));
     return reload(ctx, viewer, org.id);
   },
@@ -384,12 +384,11 @@ export const orgService = {
 
   async archive(ctx: RequestContext, id: string): Promise<Org> {
     const viewer = requireUser(ctx);
-    const org = await this.getOrThrow(ctx, id);
-    assertManages(viewer, org);
+    // Locked, so a concurrent restore or create under it either sees it archived or is counted here; authorized
+    // where it stands under the lock (a move that committed meanwhile may have taken it out of the viewer's scope).
+    const org = await lockOrg(ctx, await this.getOrThrow(ctx, id), (o) => assertManages(viewer, o), undefined, 'UPDATE');
     if (!org.parentId) throw orgError('ORG_ROOT_IMMUTABLE', 'input.id');
     if (org.archivedAt) return org;
-    // Locked, so a concurrent restore or create under it either sees it archived or is counted here.
-    await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [viewer.tenantId, org.id]);
     const [{ active }] = await ctx.tx.query<{ active: number }>(
       `SELECT count(*)::int AS active FROM orgs WHERE tenant_id = $1 AND parent_id = $2 AND archived_at IS NULL`,
       [viewer.tenantId, org.id],
@@ -405,15 +404,16 @@ export const orgService = {
    */
   async restore(ctx: RequestContext, id: string): Promise<Org> {
     const viewer = requireUser(ctx);
-    const org = await this.getOrThrow(ctx, id);
-    assertManages(viewer, org);
+    // the org as it stands under its lock: its parent is the one a move that committed meanwhile gave it
+    const org = await lockOrg(ctx, await this.getOrThrow(ctx, id), (o) => assertManages(viewer, o), undefined, 'UPDATE');
     if (!org.archivedAt) return org;
     if (org.parentId) {
+      // held FOR SHARE: an archive of the parent waits for this restore and then counts the org as live
       const [parent] = await ctx.tx.query<{ archived_at: Date | null }>(
         `SELECT archived_at FROM orgs WHERE tenant_id = $1 AND id = $2 FOR SHARE`,
         [viewer.tenantId, org.parentId],
       );
-      if (parent.archived_at) throw orgError('ORG_PARENT_ARCHIVED', 'input.id');
+      if (!parent || parent.archived_at) throw orgError('ORG_PARENT_ARCHIVED', 'input.id');
     }
     await uniqueAmongSiblings(org.name, () =>
       ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { archivedAt: null }),
@@ -455,16 +455,20 @@ async function lockLive(ctx: RequestContext, org: Org, field: string, authorize:
   return now;
 }
 
-/** `org` locked FOR SHARE once `authorize` passes, as it now stands: read scope and `authorize` again after a move. */
+/**
+ * `org` locked FOR SHARE (FOR UPDATE for a change of the org itself) once `authorize` passes, as it now stands:
+ * read scope and `authorize` again after a move.
+ */
 async function lockOrg(
   ctx: RequestContext,
   org: Org,
   authorize: (org: Org) => void | Promise<void>,
   gone: () => Error = () => orgError('ORG_NOT_FOUND'),
+  strength: 'SHARE' | 'UPDATE' = 'SHARE',
 ): Promise<Org> {
   await authorize(org);
   const [row] = await ctx.tx.query<Record<string, unknown>>(
-    `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM orgs o WHERE o.tenant_id = $1 AND o.id = $2 FOR SHARE`,
+    `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM orgs o WHERE o.tenant_id = $1 AND o.id = $2 FOR ${strength}`,
     [org.tenantId, org.id],
   );
   const now = row && hydrate(ctx.tx, Org, 'o', row);
@@ -526,7 +530,8 @@ function assertManages(viewer: UserViewer, org: Org): void {
 }
 
 async function reload(ctx: RequestContext, viewer: UserViewer, id: string): Promise<Org> {
-  const org = await orgQuery(ctx, viewer).andWhere('o.id = :id', { id }).getOneOrFail();
+  const org = await orgQuery(ctx, viewer).andWhere('o.id = :id', { id }).getOne();
+  if (!org) throw orgError('ORG_NOT_FOUND');
   orgByIdLoader(ctx).clear(id).prime(id, org);
   return org;
 }

@@ -191,8 +191,17 @@ export const pairingService = {
   async pair(ctx: RequestContext, input: { cadreId: string; personId: string; note: string; startedOn?: string | null }): Promise<Pairing> {
     const viewer = requireUser(ctx);
     const person = await this.getPersonOrThrow(ctx, input.personId);
-    const org = await orgService.findById(ctx, person.orgId);
-    if (!org || !inScope(viewer, org.path, MANAGERS)) throw pairingError('NOT_PAIRING_MANAGER');
+    const seenOrg = await orgService.findById(ctx, person.orgId);
+    if (!seenOrg) throw pairingError('NOT_PAIRING_MANAGER');
+    // the person's org held live to the commit: no new pairing in an archived org (ORG_ARCHIVED), an archive waits
+    await orgService.lockLive(
+      ctx,
+      seenOrg,
+      (org) => {
+        if (!inScope(viewer, org.path, MANAGERS)) throw pairingError('NOT_PAIRING_MANAGER');
+      },
+      'input.personId',
+    );
     const roles = await this.cadreRoles(ctx, input.cadreId);
     if (!roles) throw pairingError('CADRE_NOT_FOUND', 'input.cadreId');
     if (!roles.length) throw pairingError('NOT_CADRE', 'input.cadreId');

@@ -152,7 +152,8 @@ export const publicReviewService = {
   /**
    * The tenant's daily limits, which a client rotating its device id cannot escape: reviews per client
    * address per day (all codes) and per code per day (all addresses). The code is already locked by
-   * admit(); the address is locked here, so concurrent reviews cannot slip past either count together.
+   * admit(), and the address too (taken again here, where it is held already), so concurrent reviews cannot slip past
+   * either count together.
    */
   async admitDaily(ctx: RequestContext, link: LinkCode, clientHash: string, day: string): Promise<void> {
     const settings = await tenantService.settings(ctx);

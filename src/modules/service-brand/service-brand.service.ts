@@ -1,4 +1,5 @@
 import { inScope } from '../../auth/scope';
+import { lockForUpdate } from '../../db/lock-for-update';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
@@ -119,15 +120,18 @@ export const serviceBrandService = {
 
   /** A brand the viewer may change: NOT_FOUND out of sight, FORBIDDEN for a reader who owns nothing over it. */
   async ownedOrThrow(ctx: RequestContext, id: string): Promise<ServiceBrand> {
-    const brand = await this.getOrThrow(ctx, id);
+    const seen = await this.getOrThrow(ctx, id);
     await orgService.holdForChange(
       ctx,
-      brand.orgId,
+      seen.orgId,
       (org) => {
         if (!inScope(requireUser(ctx), org.path, OWNERS)) throw serviceBrandError('NOT_BRAND_OWNER');
       },
       () => serviceBrandError('SERVICE_BRAND_NOT_FOUND'),
     );
+    // the brand locked as it stands: a delete that committed meanwhile leaves nothing to change
+    const brand = await lockForUpdate(ctx.tx, ServiceBrand, seen.tenantId, seen.id);
+    if (!brand) throw serviceBrandError('SERVICE_BRAND_NOT_FOUND');
     return brand;
   },
 

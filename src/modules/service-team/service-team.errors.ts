@@ -48,6 +48,11 @@ export const serviceTeamError = defineErrors('service-team', {
     zh: '离队日期不能早于入队日期（{joinedOn}）',
     en: 'A member leaves after joining ({joinedOn})',
   },
+  SERVICE_LEFT_BEFORE_SERVED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '离队日期不能早于该队员最近一次参加服务的日期（{servedOn}）',
+    en: 'A member leaves on or after the last service it took part in ({servedOn})',
+  },
   SERVICE_HOURS_INVALID: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '服务时长须大于 0 且不超过 24 小时，至多一位小数',

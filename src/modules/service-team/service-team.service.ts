@@ -371,6 +371,19 @@ export const serviceTeamService = {
     await checkDate(ctx, on, 'input.leftOn');
     if (on < member.joinedOn)
       throw serviceTeamError('SERVICE_LEFT_BEFORE_JOINED', { field: 'input.leftOn', params: { joinedOn: member.joinedOn } });
+    // the member locked (a record naming it holds it FOR SHARE), then its latest service: it stays a member of that day,
+    // else the record could never be corrected again (SERVICE_PARTICIPANT_NOT_MEMBER)
+    await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM service_team_members WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+      viewer.tenantId,
+      member.id,
+    ]);
+    const [{ last }] = await ctx.tx.query<{ last: string | null }>(
+      `SELECT max(r.served_on)::text AS last FROM service_record_members rm
+         JOIN service_records r ON r.tenant_id = rm.tenant_id AND r.id = rm.record_id
+        WHERE rm.tenant_id = $1 AND rm.member_id = $2`,
+      [viewer.tenantId, member.id],
+    );
+    if (last && on < last) throw serviceTeamError('SERVICE_LEFT_BEFORE_SERVED', { field: 'input.leftOn', params: { servedOn: last } });
     const changed = await ctx.tx.execute(
       `UPDATE service_team_members SET left_on = $3 WHERE tenant_id = $1 AND id = $2 AND left_on IS NULL`,
       [viewer.tenantId, member.id, on],
@@ -474,12 +487,14 @@ export const serviceTeamService = {
     if (unique.length < 1 || unique.length > MAX_PARTICIPANTS) {
       throw serviceTeamError('SERVICE_PARTICIPANTS_REQUIRED', { field: 'input.participantIds', params: { limit: MAX_PARTICIPANTS } });
     }
-    const [{ n }] = await ctx.tx.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM service_team_members
-        WHERE tenant_id = $1 AND team_id = $2 AND id = ANY($3::uuid[]) AND joined_on <= $4::date AND (left_on IS NULL OR left_on >= $4::date)`,
+    // held FOR SHARE: a member's leaving waits for the record, then sees it
+    const held = await ctx.tx.query<{ id: string }>(
+      `SELECT id FROM service_team_members
+        WHERE tenant_id = $1 AND team_id = $2 AND id = ANY($3::uuid[]) AND joined_on <= $4::date AND (left_on IS NULL OR left_on >= $4::date)
+        ORDER BY id FOR SHARE`,
       [team.tenantId, team.id, unique, servedOn],
     );
-    if (n !== unique.length) throw serviceTeamError('SERVICE_PARTICIPANT_NOT_MEMBER', 'input.participantIds');
+    if (held.length !== unique.length) throw serviceTeamError('SERVICE_PARTICIPANT_NOT_MEMBER', 'input.participantIds');
     return unique;
   },
 
@@ -546,7 +561,8 @@ export const serviceTeamService = {
     const place = patch.place != null ? text(patch.place, '服务地点', 'input.place') : record.place;
     const beneficiary = patch.beneficiary != null ? text(patch.beneficiary, '服务对象', 'input.beneficiary') : record.beneficiary;
     const kind = patch.kind ?? record.kind;
-    const kindText = checkKind(kind, patch.kindText !== undefined || patch.kind ? (patch.kindText ?? null) : record.kindText);
+    // the stored text stays unless another is given, or the kind is no longer OTHER
+    const kindText = checkKind(kind, patch.kindText != null ? patch.kindText : kind === ServiceKind.OTHER ? record.kindText : null);
     const hours = patch.hours ?? record.hours;
     checkHours(hours);
     const currentIds = (await this.participants(ctx, record)).map((m) => m.id);
@@ -579,14 +595,8 @@ export const serviceTeamService = {
     const viewer = requireUser(ctx);
     const record = await this.getRecordOrThrow(ctx, id);
     await this.managedTeam(ctx, record.teamId, false);
-    const files = await fileService.attachedTo(ctx, RECORD_TYPE, record.id);
-    if (files.length)
-      await fileService.detach(
-        ctx,
-        RECORD_TYPE,
-        record.id,
-        files.map((f) => f.id),
-      );
+    // every file, also one an attach that committed while this waited put on (the record locked first)
+    await fileService.detachAll(ctx, RECORD_TYPE, [record.id]);
     await ctx.tx.execute(`DELETE FROM service_records WHERE tenant_id = $1 AND id = $2`, [viewer.tenantId, record.id]);
     return true;
   },

@@ -61,6 +61,15 @@ async function providerOf(tx: RequestTransaction, tenantId: string): Promise<Sso
   return tx.repository(SsoProvider).findOneBy({ tenantId });
 }
 
+/**
+ * The tenant's provider as it stands, its row locked to the commit (its columns but the secret, which the role
+ * may not select): FOR UPDATE for a change that merges into it, FOR SHARE for a link made at its issuer.
+ */
+async function lockedProviderOf(tx: RequestTransaction, tenantId: string, strength: 'UPDATE' | 'SHARE'): Promise<SsoProvider | null> {
+  const [row] = await tx.query<{ id: string }>(`SELECT id FROM sso_providers WHERE tenant_id = $1 FOR ${strength}`, [tenantId]);
+  return row ? providerOf(tx, tenantId) : null;
+}
+
 export const ssoService = {
   requireRootAdmin(ctx: RequestContext) {
     const viewer = requireUser(ctx);
@@ -79,7 +88,12 @@ export const ssoService = {
    */
   async configure(ctx: RequestContext, input: SsoRegistration): Promise<SsoProvider> {
     const viewer = this.requireRootAdmin(ctx);
-    const current = await providerOf(ctx.tx, viewer.tenantId);
+    // one configuration of a tenant at a time (also the first, with no row to lock yet), merged into the row as it stands
+    // under its lock: two admins changing different fields at once both stay
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `sso-provider:${viewer.tenantId}`,
+    ]);
+    const current = await lockedProviderOf(ctx.tx, viewer.tenantId, 'UPDATE');
     const [{ slug }] = await ctx.tx.query<{ slug: string }>(`SELECT slug FROM tenants WHERE id = $1`, [viewer.tenantId]);
     const next = {
       enabled: input.enabled ?? current?.enabled ?? true,
@@ -143,7 +157,9 @@ export const ssoService = {
   async link(ctx: RequestContext, userId: string, subject: string) {
     const viewer = requireUser(ctx);
     const user = await userService.administered(ctx, userId, () => ssoError('SSO_NOT_USER_ADMIN'));
-    const provider = await providerOf(ctx.tx, viewer.tenantId);
+    // held FOR SHARE: an issuer change waits for this link and then removes it with the others, or this link is
+    // made after the change, at the issuer as it stands
+    const provider = await lockedProviderOf(ctx.tx, viewer.tenantId, 'SHARE');
     if (!provider) throw ssoError('SSO_NOT_CONFIGURED');
     const [taken] = await ctx.tx.query<{ user_id: string }>(
       `SELECT user_id FROM sso_identities WHERE tenant_id = $1 AND provider_id = $2 AND subject = $3`,

@@ -117,7 +117,7 @@ export const tenantService = {
     const viewer = requireUser(ctx);
     // Settings bind the whole tenant: a TENANT_ADMIN assigned over a subtree may not change them.
     if (!holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN])) throw tenantError('NOT_SETTINGS_ADMIN');
-    if (patch.timezone !== undefined) {
+    if (patch.timezone != null) {
       const known = await ctx.tx.query<{ one: number }>(`SELECT 1 AS one FROM pg_timezone_names WHERE name = $1`, [patch.timezone]);
       if (!known.length) throw tenantError('UNKNOWN_TIME_ZONE', { field: 'input.timezone', params: { timezone: patch.timezone } });
     }
