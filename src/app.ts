@@ -199,6 +199,8 @@ export async function startApp(
       bindRequest(ctx, request);
       ctx.userAgent = request.headers['user-agent'];
       try {
+        // a request without a token: the limit on its client address, before anything runs
+        if (!request.headers.authorization) await limiter.consumeAddress(request.ip);
         // the request limit on the verified token's user and tenant, before the opening round trip and what it reads ahead
         await authenticate(ctx, request.headers.authorization, readAheadOf(request.body), async (claims) => {
           if (claims.kind !== 'operator' && claims.tid) await limiter.consume({ tenantId: claims.tid, userId: claims.sub });
