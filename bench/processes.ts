@@ -29,6 +29,7 @@ export function ourServerEnv(
     // The per-instance request limits (600/min per user by default) would turn the load into 429s.
     RATE_LIMIT_USER_PER_MINUTE: '0',
     RATE_LIMIT_TENANT_PER_MINUTE: '0',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
   };
 }
 

@@ -106,6 +106,7 @@ async function main() {
         DATA_DIR: dir,
         RATE_LIMIT_USER_PER_MINUTE: '0',
         RATE_LIMIT_TENANT_PER_MINUTE: '0',
+        RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
         NODE_ENV: 'development',
       },
       url,

@@ -12,6 +12,7 @@ import { Config, bodyLimitBytes } from './config';
 import { COMPILED_QUERIES_DEFAULTS, compiledQueriesGateway } from './graphql/compiled-queries';
 import { RequestContext, authenticate, createRequestContext } from './graphql/context';
 import { readAheadOf } from './graphql/read-ahead';
+import { costLimitPlugin } from './graphql/query-cost';
 import { coreError, httpStatus, maskError, sendRestError, toAppError, toGraphQLError } from './graphql/errors';
 import { localePlugin } from './graphql/locale-plugin';
 import { LiveServer, attachLiveServer } from './graphql/live-server';
@@ -47,7 +48,8 @@ function armor(config: Config) {
     maxDirectives: { n: 20 },
     // graphql-armor's token limit parses in a plugin hook, where a syntax error becomes a 500: the parser's own limit instead (parseOptions)
     maxTokens: { enabled: false },
-    costLimit: { maxCost: 20000, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 },
+    // graphql-armor's cost counts `first: $n` and an absent `first` as one row: ours instead, with the variables (query-cost.ts)
+    costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
 }
@@ -161,6 +163,7 @@ export async function startApp(
     validationRules: limits.validationRules,
     plugins: [
       ...limits.plugins,
+      costLimitPlugin(schema),
       transactionPlugin,
       rateLimitHttpPlugin,
       fastifyApolloDrainPlugin(fastify),
@@ -196,6 +199,8 @@ export async function startApp(
       bindRequest(ctx, request);
       ctx.userAgent = request.headers['user-agent'];
       try {
+        // a request without a token: the limit on its client address, before anything runs
+        if (!request.headers.authorization) await limiter.consumeAddress(request.ip);
         // the request limit on the verified token's user and tenant, before the opening round trip and what it reads ahead
         await authenticate(ctx, request.headers.authorization, readAheadOf(request.body), async (claims) => {
           if (claims.kind !== 'operator' && claims.tid) await limiter.consume({ tenantId: claims.tid, userId: claims.sub });

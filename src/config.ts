@@ -72,6 +72,8 @@ export interface Config {
   /** Requests per minute per user and per tenant (this instance); 0 turns a limit off. */
   rateLimitUserPerMinute: number;
   rateLimitTenantPerMinute: number;
+  /** Requests per minute per client address to /graphql without a token (sign-in, refresh, the error catalogue). */
+  rateLimitAnonymousPerMinute: number;
   /** Live (WebSocket) connections a user, and a tenant, may hold open at once on this process (LIVE_SOCKETS_PER_USER, LIVE_SOCKETS_PER_TENANT); 0: no limit. */
   liveSocketsPerUser: number;
   liveSocketsPerTenant: number;
@@ -327,6 +329,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: metricsTokenVar(env),
     rateLimitUserPerMinute: intVar(env, 'RATE_LIMIT_USER_PER_MINUTE', 600, 0, 1_000_000),
     rateLimitTenantPerMinute: intVar(env, 'RATE_LIMIT_TENANT_PER_MINUTE', 6000, 0, 10_000_000),
+    rateLimitAnonymousPerMinute: intVar(env, 'RATE_LIMIT_ANONYMOUS_PER_MINUTE', 600, 0, 1_000_000),
     liveSocketsPerUser: intVar(env, 'LIVE_SOCKETS_PER_USER', 10, 0, 10_000),
     liveSocketsPerTenant: intVar(env, 'LIVE_SOCKETS_PER_TENANT', 0, 0, 1_000_000),
     loginLimitPerAccount: intVar(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 100_000),

@@ -10,7 +10,7 @@ import { orgIds } from './helpers/story';
  * removed second factor, a linked SSO subject or a re-enabled account would let that admin sign in as it.
  */
 const PASSWORD = 'takeover-test-password';
-const NO_LIMITS = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' };
+const NO_LIMITS = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0' };
 const ROOT = '中共市交通运输局党委';
 const BUS = '市公交集团党委';
 const BRANCH = '第一车队党支部';

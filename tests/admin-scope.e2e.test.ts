@@ -11,7 +11,7 @@ import { day } from './helpers/dates';
  * when two root admins remove each other at the same moment.
  */
 const PASSWORD = 'scope-test-password';
-const NO_LIMITS = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' };
+const NO_LIMITS = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0' };
 
 /** A user created through the API signs in the first time: its initial password is changed on the way. */
 async function login(server: TestServer, username: string): Promise<string> {

@@ -1,5 +1,6 @@
 import Fastify, { FastifyInstance } from 'fastify';
 import { answerUnhandledError } from '../src/app';
+import { toAppError } from '../src/graphql/errors';
 
 /**
  * The app-wide error handler, over real HTTP on a bare Fastify: what reaches it from a route's hook is
@@ -38,6 +39,12 @@ describe('the app-wide error handler', () => {
       thrower(() => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })),
     );
     app.get(
+      '/aborted',
+      thrower(() =>
+        Object.assign(new Error('current transaction is aborted, commands ignored until end of transaction block'), { code: '25P02' }),
+      ),
+    );
+    app.get(
       '/bug',
       thrower(() => new Error('something nobody expected')),
     );
@@ -73,6 +80,19 @@ describe('the app-wide error handler', () => {
     const { status, body } = await get('/refused');
     expect(status).toBe(409);
     expect(body.errors[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'DUPLICATE' });
+  });
+
+  it('answers a statement sent after a failed one (25P02) as a coded refusal to retry, never INTERNAL', async () => {
+    const { status, body } = await get('/aborted');
+    expect(status).toBe(409);
+    expect(body.errors[0]).toEqual({
+      message: '同一请求中此前的一步已失败，此项未能执行，请单独重试',
+      extensions: { code: 'CONFLICT', reason: 'REQUEST_ABORTED' },
+    });
+    const sqlstate = (code: string) => toAppError(Object.assign(new Error(code), { code }))?.details.reason;
+    expect(['40001', '40P01', '25P02'].map(sqlstate)).toEqual(['SERIALIZATION', 'SERIALIZATION', 'REQUEST_ABORTED']);
+    // as TypeORM wraps it
+    expect(toAppError({ driverError: Object.assign(new Error('aborted'), { code: '25P02' }) })?.code).toBe('CONFLICT');
   });
 
   it('answers a write the database’s org tree refuses as the lost race it is: CONFLICT ORG_TREE_CHANGED', async () => {

@@ -12,7 +12,12 @@ import { orgIds } from './helpers/story';
  * maximum password age, and the database wall around past password hashes. Every admin act refused to
  * the least privileged first, another tenant and a sibling subtree's admin.
  */
-const ENV = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0', LOGIN_LIMIT_PER_ADDRESS: '100000' };
+const ENV = {
+  RATE_LIMIT_USER_PER_MINUTE: '0',
+  RATE_LIMIT_TENANT_PER_MINUTE: '0',
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+  LOGIN_LIMIT_PER_ADDRESS: '100000',
+};
 
 const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { step stepLabel accessToken refreshToken challengeToken viewer { username } } }`;
 const COMPLETE = `mutation($input: CompleteSignInInput!) { completeSignIn(input: $input) { step accessToken refreshToken challengeToken } }`;

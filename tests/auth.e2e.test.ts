@@ -314,7 +314,12 @@ describe('RS256 keys and algorithm confusion', () => {
  * requiring a factor for a role (enrolment during sign-in), disabling by the user and by an admin over
  * it only, and the database wall around secrets and recovery codes.
  */
-const ENV = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0', LOGIN_LIMIT_PER_ADDRESS: '100000' };
+const ENV = {
+  RATE_LIMIT_USER_PER_MINUTE: '0',
+  RATE_LIMIT_TENANT_PER_MINUTE: '0',
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+  LOGIN_LIMIT_PER_ADDRESS: '100000',
+};
 
 const TOTP_LOGIN = `mutation($input: LoginInput!) { login(input: $input) { step accessToken challengeToken recoveryCodes } }`;
 const COMPLETE = `mutation($input: CompleteSignInInput!) { completeSignIn(input: $input) { step stepLabel accessToken challengeToken recoveryCodes } }`;
@@ -607,7 +612,7 @@ describe('second factor: TOTP (issue 15)', () => {
  * forged state, a replayed callback, a replayed code, an ID token for another client, a subject unknown to
  * the tenant, a linked user disabled locally, the one-time code replayed; and who may configure and link.
  */
-const NO_LIMITS = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' };
+const NO_LIMITS = { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0' };
 const SECRET = 'jtj-client-secret-0123456789';
 const RETURN = 'http://127.0.0.1:9/after-sign-in';
 

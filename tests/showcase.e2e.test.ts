@@ -145,6 +145,16 @@ describe('the public showcase (舆论引导)', () => {
   it('takes a proposal from the org’s officers only, of records fit to be shown, keeping the text as proposed with contacts masked', async () => {
     const draft = await briefing('草稿简报', '未报送', false);
     expect((await propose(draft)).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'SHOWCASE_BRIEFING_NOT_PUBLISHED' });
+    // one who may not propose hears so first, whatever the record's standing (a member's own pledge, not fulfilled)
+    const pledge = await gql(
+      `mutation($input: PledgeCommitmentInput!) { pledgeCommitment(input: $input) { id } }`,
+      { input: { orgId: ids['第一车队党支部'], text: `联系电话:${' '.repeat(300)}13912345678`, dueOn: addDays(TODAY, 10) } },
+      t.member,
+    );
+    expect((await propose(pledge.data.pledgeCommitment.id, t.member)).errors![0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: 'SHOWCASE_NOT_PROPOSER',
+    });
     hostile = await briefing(HOSTILE_TITLE, HOSTILE_BODY);
     expect(codes(await propose(hostile, t.member))).toEqual(['FORBIDDEN']);
     expect((await propose(hostile, t.secretary2)).errors![0].extensions).toMatchObject({

@@ -1,4 +1,5 @@
-import { withTransaction } from '../src/db/request-transaction';
+import { RequestTransaction, withTransaction } from '../src/db/request-transaction';
+import { verifyChain } from '../src/modules/supervision/record-chain';
 import { day } from './helpers/dates';
 import { rawId, unknownId } from './helpers/ids';
 import { TestServer, codes, startTestServer, tokens } from './helpers/server';
@@ -852,7 +853,7 @@ describe('inspection records: partial updates, amendments that carry findings, t
   };
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ env: { EXPOSE_STATEMENT_COUNT: 'true' } });
     ids = await orgIds(server, 'jtj');
     [admin, inspector, leader, secretary] = await Promise.all(
       ['admin', 'inspector', 'leader', 'secretary'].map((u) => server.token('jtj', u)),
@@ -1280,5 +1281,69 @@ describe('inspection records: partial updates, amendments that carry findings, t
     });
     expect(refreshed.errors).toBeUndefined();
     expect((await gql(`{ viewer { username } }`, {}, refreshed.data.refreshToken.accessToken)).data.viewer.username).toBe('member');
+  });
+
+  it('verifies each chain once however many aliases ask, and never takes a record finalized meanwhile for a broken head', async () => {
+    /** The statements a query sends (its third send: what a document's first sends learn is then settled). */
+    const statements = async (query: string) => {
+      let sent = 0;
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+          body: JSON.stringify({ query }),
+        });
+        const body = (await res.json()) as { errors?: unknown };
+        expect(body.errors).toBeUndefined();
+        sent = Number(res.headers.get('x-sql-statements'));
+      }
+      return sent;
+    };
+    const aliases = (field: string, n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
+    for (const field of ['verifyRecords { ok checked }', 'verifyAuditLog { ok checked }']) {
+      const once = await statements(aliases(field, 1));
+      expect(await statements(aliases(field, 20))).toBe(once);
+    }
+
+    // a record finalized between the verification's reads: the chain read is the one up to the head read first
+    const draft = await gql(
+      `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+      {
+        input: {
+          idempotencyKey: 'records-race-0001',
+          teamId,
+          orgId: ids['第二车队党支部'],
+          inspectedOn: INSPECTED_ON,
+          methods: ['SYMPOSIUM'],
+          summary: '校验期间定稿',
+          findings: [],
+        },
+      },
+      inspector,
+    );
+    expect(draft.errors).toBeUndefined();
+    const su = await server.superuser();
+    const [{ id: tenant }] = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows;
+    let meanwhile: (() => Promise<unknown>) | undefined = async () => {
+      const finalized = await finalize(draft.data.recordInspection.id);
+      expect(finalized.errors).toBeUndefined();
+    };
+    const result = await withTransaction(server.database.dataSource, { tenantId: tenant }, (tx) =>
+      verifyChain(
+        {
+          query: async (sql: string, params?: unknown[]) => {
+            const rows = await tx.query(sql, params);
+            const step = meanwhile;
+            meanwhile = undefined;
+            await step?.();
+            return rows;
+          },
+        } as unknown as RequestTransaction,
+        tenant,
+      ),
+    );
+    expect(meanwhile).toBeUndefined();
+    expect(result).toEqual({ ok: true, checked: 3, brokenAt: null });
+    expect((await gql(`{ verifyRecords { ok checked } }`, {}, admin)).data.verifyRecords).toEqual({ ok: true, checked: 4 });
   });
 });

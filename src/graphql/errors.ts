@@ -141,6 +141,11 @@ export const coreError = defineErrors('core', {
   REFERENCE: { code: ErrorCode.BAD_USER_INPUT, zh: '引用的记录不存在', en: 'A referenced record does not exist' },
   INVALID_VALUE: { code: ErrorCode.BAD_USER_INPUT, zh: '数值超出范围或格式不正确', en: 'A value is out of range or malformed' },
   SERIALIZATION: { code: ErrorCode.CONFLICT, zh: '数据正被同时修改，请重试', en: 'Concurrent update, retry the request' },
+  REQUEST_ABORTED: {
+    code: ErrorCode.CONFLICT,
+    zh: '同一请求中此前的一步已失败，此项未能执行，请单独重试',
+    en: 'An earlier step of this request failed, so this one could not run; retry it on its own',
+  },
   STATEMENT_TIMEOUT: { code: ErrorCode.TIMEOUT, zh: '请求处理超时，请缩小范围后重试', en: 'The request took too long' },
   DATABASE_UNAVAILABLE: {
     code: ErrorCode.SERVICE_UNAVAILABLE,
@@ -270,6 +275,8 @@ function fromPostgres(error: { code?: string; constraint?: string }): AppError |
   if (code === '23503') return coreError('REFERENCE');
   if (code === '23514' || code === '23502' || code.startsWith('22')) return coreError('INVALID_VALUE');
   if (code === '40001' || code === '40P01') return coreError('SERIALIZATION');
+  // in_failed_sql_transaction: a statement after another field's failed one (a query's fields share its transaction)
+  if (code === '25P02') return coreError('REQUEST_ABORTED');
   if (code === '57014') return coreError('STATEMENT_TIMEOUT');
   if (code.startsWith('08') || code.startsWith('28') || code === '57P01' || code === '57P03') return coreError('DATABASE_UNAVAILABLE');
   return undefined;

@@ -31,6 +31,7 @@ import { authenticate, createRequestContext } from './context';
 import { AppError, ErrorCode, coreError, forLog, formatError, localizeError, toAppError } from './errors';
 import { LiveEvent, LiveRoute, LiveSubscribeContext, liveError } from './live';
 import { Locale, localeOf } from './messages';
+import { costRefusal } from './query-cost';
 import { RequestLimiter } from './rate-limit';
 
 /** Subscriptions one socket may hold at once. */
@@ -361,6 +362,9 @@ export async function attachLiveServer(
           return [coded(new GraphQLError(message), 'OPERATION_RESOLUTION_FAILURE')];
         }
         if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return [asGraphQLError(liveError('LIVE_SUBSCRIPTIONS_ONLY'))];
+        // the cost limit /graphql applies, with this subscription's variables
+        const tooCostly = costRefusal(schema, document, operation, payload.variables ?? undefined);
+        if (tooCostly) return [coded(tooCostly)];
         const contextValue: SubscribeContext = { live: connection.route, connection };
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },

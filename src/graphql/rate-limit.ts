@@ -62,6 +62,15 @@ export class RequestLimiter {
   }
 
   /**
+   * A /graphql request without a token (sign-in, a refresh, the error catalogue, or anything that will be refused
+   * as anonymous): per client address, RATE_LIMIT_ANONYMOUS_PER_MINUTE, counted apart from the public feeds'
+   * budget. Sign-in keeps its own count of failed attempts besides (LOGIN_LIMIT_PER_*).
+   */
+  consumeAddress(address: string): Promise<void> {
+    return this.hit([{ key: `g:${address}`, limit: this.config.rateLimitAnonymousPerMinute, reason: 'RATE_LIMITED' }]);
+  }
+
+  /**
    * The same limits for a request without an account (a public feed): per client address at the
    * per-user rate, and per tenant addressed (its slug, known before the database is asked) at the
    * per-tenant rate, counted apart from the tenant's users' requests. The address first: one client

@@ -9,13 +9,14 @@ import { RequestLimiter } from './rate-limit';
 /**
  * The gate of an upload route, run in preParsing, before a byte of the body is read (the least
  * privileged caller costs nothing): signed in, within the request limits, then `allow` (the route's
- * role and header checks, throwing a coded error). The short transaction it opens is closed either way;
+ * role and header checks, and what it can read in the gate's transaction, such as a cap on what the
+ * caller has in progress, throwing a coded error). The short transaction it opens is closed either way;
  * `refused` sees a refusal first (to audit it).
  */
 export async function gateUpload(
   deps: { config: Config; dataSource: DataSource; limiter: RequestLimiter },
   request: FastifyRequest,
-  allow: (viewer: UserViewer) => void,
+  allow: (viewer: UserViewer, ctx: RequestContext) => void | Promise<void>,
   refused?: (ctx: RequestContext, error: unknown) => Promise<void>,
 ): Promise<void> {
   const ctx = createRequestContext(deps.config, deps.dataSource, request.ip);
@@ -24,7 +25,7 @@ export async function gateUpload(
     if (!ctx.viewer) throw unauthenticated();
     const viewer = requireUser(ctx);
     await deps.limiter.consume(viewer);
-    allow(viewer);
+    await allow(viewer, ctx);
   } catch (error) {
     await refused?.(ctx, error);
     // a fault the API knows (the database unreachable: 503) leaves as its coded error, which the routes'

@@ -1,3 +1,4 @@
+import { IncomingMessage, request } from 'node:http';
 import { Client } from 'pg';
 import { Client as Subscriber, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -104,6 +105,32 @@ describe('imports as jobs', () => {
       expect(busy[0].json.errors[0].message).toBe('本单位已有 2 个导入任务尚未完成，请待其完成后再上传（约 60 秒后重试）');
       expect(Number(busy[0].retryAfter)).toBe(60);
       const su2 = await held.superuser();
+      expect(await count(su2, 'import_jobs', `tenant_id = (SELECT id FROM tenants WHERE slug = 'jtj')`)).toBe(2);
+      // a busy tenant's next upload is refused before its body is read: answered while the body has not ended
+      const boundary = 'busyboundary';
+      const stalled = request(`${held.baseUrl}/imports/orgs/jobs`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${jtjAdmin}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': String(60 * 1024 * 1024),
+        },
+      });
+      stalled.on('error', () => undefined);
+      stalled.write(
+        `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="大.csv"\r\ncontent-type: text/csv\r\n\r\n名称`,
+      );
+      const answer = await new Promise<IncomingMessage>((resolve) => stalled.on('response', resolve));
+      const body = await new Promise<any>((resolve) => {
+        let text = '';
+        answer.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        answer.on('end', () => resolve(JSON.parse(text)));
+      });
+      stalled.destroy();
+      expect(answer.statusCode).toBe(429);
+      expect(answer.headers.connection).toBe('close');
+      expect(answer.headers['retry-after']).toBe('60');
+      expect(body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'IMPORT_JOBS_BUSY', limit: 2 });
       expect(await count(su2, 'import_jobs', `tenant_id = (SELECT id FROM tenants WHERE slug = 'jtj')`)).toBe(2);
       // another tenant's upload is not held by this one's
       expect((await send(szjgAdmin, 100)).status).toBe(202);

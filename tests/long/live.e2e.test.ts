@@ -183,6 +183,31 @@ describe('live updates over WebSocket (graphql-ws), through PostgreSQL LISTEN/NO
     await socket.client.dispose();
   });
 
+  it('holds a subscription to the cost limit with its variables, as /graphql does', async () => {
+    const socket = connect(server.url, await bearer('jtj', 'secretary'));
+    expect(await socket.acked).toBe(true);
+    const query = `subscription S($n: Int) { notificationAdded { org { descendants(first: $n) { nodes { name
+      descendants(first: $n) { nodes { name descendants(first: $n) { nodes { id name } } } } } } } } }`;
+    const answer = (variables: Record<string, unknown>) =>
+      new Promise<any>((resolve) => {
+        socket.client.subscribe(
+          { query, variables },
+          {
+            next: (result) => resolve(result.errors?.[0]),
+            error: (error) => resolve((error as any[])[0]),
+            complete: () => resolve(undefined),
+          },
+        );
+      });
+    expect((await answer({ n: 100 }))?.extensions).toMatchObject({
+      code: 'GRAPHQL_VALIDATION_FAILED',
+      reason: 'QUERY_TOO_COSTLY',
+      limit: 20000,
+    });
+    expect((await answer({}))?.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_COSTLY', limit: 20000 });
+    await socket.client.dispose();
+  });
+
   it("explains GraphQL's own refusals of a subscription as /graphql does, in the socket's language, never as internal errors", async () => {
     const refusals = async (headers: Record<string, unknown>) => {
       const socket = connect(server.url, headers);

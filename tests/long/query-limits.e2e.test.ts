@@ -40,6 +40,46 @@ describe('query limits and malformed requests', () => {
     expect(res.errors![0].extensions).toMatchObject({ reason: 'QUERY_TOO_MANY_ALIASES', limit: 20, found: 50 });
   });
 
+  describe('the cost limit counts the rows a connection will serve', () => {
+    // 20 aliases of three nested pages: 100 × 100 × 100 orgs each
+    const costly = (first: string, head = '') =>
+      `${head}{ ${Array.from(
+        { length: 20 },
+        (_, i) =>
+          `a${i}: orgs${first} { nodes { counts { total } descendants${first} { nodes { name descendants${first} { nodes { id name } } } } } }`,
+      ).join(' ')} }`;
+    const refusal = async (query: string, variables: Record<string, unknown> = {}) => {
+      const res = await post(JSON.stringify({ query, variables }));
+      const body = (await res.json()) as { data?: unknown; errors?: { extensions: Record<string, unknown> }[] };
+      expect(body.data).toBeUndefined();
+      return { status: res.status, codes: body.errors!.map((e) => e.extensions.code), extensions: body.errors![0].extensions };
+    };
+
+    it('refuses `first: $n` and an absent `first` as it refuses the literal page size', async () => {
+      const literal = await refusal(costly('(first: 100)'));
+      expect(literal).toMatchObject({ status: 400, codes: ['GRAPHQL_VALIDATION_FAILED'] });
+      expect(literal.extensions).toMatchObject({ reason: 'QUERY_TOO_COSTLY', limit: 20000 });
+      const variable = await refusal(costly('(first: $n)', 'query Q($n: Int) '), { n: 100 });
+      expect(variable).toEqual(literal);
+      // a variable's default counts as it would be served
+      expect(await refusal(costly('(first: $n)', 'query Q($n: Int = 100) '))).toEqual(literal);
+      // an absent `first` serves the default page (20): 20 × 20 × 20 orgs each is still far too many
+      const absent = await refusal(costly(''));
+      expect(absent).toMatchObject({ status: 400, codes: ['GRAPHQL_VALIDATION_FAILED'] });
+      expect(absent.extensions).toMatchObject({ reason: 'QUERY_TOO_COSTLY', limit: 20000 });
+    });
+
+    it('still answers a modest query whose page sizes are variables', async () => {
+      const res = await server.gql<{ orgs: { nodes: { name: string; children: { nodes: unknown[] } }[] } }>(
+        `query Q($n: Int) { orgs(first: $n) { nodes { name children(first: $n) { nodes { name } } } } }`,
+        { n: 5 },
+        admin,
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.orgs.nodes).toHaveLength(5);
+    });
+  });
+
   it('refuses fragment cycles', async () => {
     const res = await server.gql(`query { viewer { ...A } } fragment A on Viewer { user { ...B } } fragment B on User { ...A }`, {}, admin);
     expect(res.status).toBe(400);

@@ -169,3 +169,45 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('requests without a token', () => {
+  let server: TestServer;
+  let admin: string;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '4', LOGIN_LIMIT_PER_ADDRESS: '100' } });
+    // its sign-in is the first request of the address's four
+    admin = await server.token('jtj', 'admin');
+  });
+  afterAll(() => server.close());
+
+  const post = async (body: object) => {
+    const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any };
+  };
+
+  it('are limited per client address: past the budget a 429 with Retry-After, and nothing runs (no sign-in attempt counted)', async () => {
+    const su = await server.superuser();
+    const attempts = async () => (await su.query<{ n: number }>(`SELECT coalesce(sum(hits), 0)::int AS n FROM private.throttle`)).rows[0].n;
+    const before = await attempts();
+    const within = [];
+    for (let i = 0; i < 3; i++) within.push(await post({ query: '{ errorReasons { reason } }' }));
+    expect(within.map((r) => r.status)).toEqual([200, 200, 200]);
+    const past = [
+      await post({ query: '{ errorReasons { reason } }' }),
+      await post({ query: LOGIN, variables: { input: { tenant: 'jtj', username: 'leader', password: 'wrong-password' } } }),
+      await post({ query: LOGIN, variables: { input: { tenant: 'jtj', username: 'leader', password: 'demo' } } }),
+    ];
+    for (const answer of past) {
+      expect(answer.status).toBe(429);
+      expect(answer.body.data ?? null).toBeNull();
+      expect(answer.body.errors.map((e: any) => e.extensions.code)).toEqual(['RATE_LIMITED']);
+      expect(answer.body.errors[0].extensions.reason).toBe('RATE_LIMITED');
+      expect(Number(answer.retryAfter)).toBe(answer.body.errors[0].extensions.retryAfterSeconds);
+      expect(Number(answer.retryAfter)).toBeGreaterThan(0);
+    }
+    // neither sign-in reached its own throttle: nothing of it ran
+    expect(await attempts()).toBe(before);
+    // a signed-in user from the same address is counted by its own budget, not the address's
+    expect((await server.gql(`{ viewer { username } }`, {}, admin)).data.viewer.username).toBe('admin');
+  });
+});

@@ -9,6 +9,7 @@ import { Page, decodeGlobalId } from '../../graphql/relay';
 import { Role } from '../../auth/roles';
 import { userService } from '../user/user.service';
 import { AuditLogKind, AuditChainResult, chainPolicy, pruneLog, sealLog, setChainPolicy, verifyLog } from './audit.chain';
+import { singleFlight } from '../../db/single-flight';
 import { AuditEntry, AuditHashAlgorithm, AuditOutcome, PlatformAuditEntry } from './audit.entity';
 import { auditError } from './audit.errors';
 
@@ -146,6 +147,9 @@ function applyFilter<E extends object>(qb: SelectQueryBuilder<E>, filter: AuditF
   if (filter.account) qb.andWhere('a.account = :account', { account: filter.account });
   return qb;
 }
+
+/** The audit logs' verification running per log in this process (verifyAuditLog, verifyPlatformAuditLog). */
+const logVerifications = singleFlight<AuditChainResult>();
 
 export const auditService = {
   /**
@@ -367,8 +371,11 @@ export const auditService = {
   /** The chain check spans the whole log: an admin at the root (or the operator, for the platform's). */
   async verify(ctx: RequestContext, log: AuditLogKind): Promise<AuditChainResult> {
     const tenantId = this.chainOwner(ctx, log);
-    await sealLog(ctx.tx, log, tenantId);
-    return verifyLog(ctx.tx, log, tenantId);
+    // one seal and scan per log at a time: 20 aliases (or 20 requests) asking at once share it
+    return logVerifications(`${log}:${tenantId ?? ''}`, async () => {
+      await sealLog(ctx.tx, log, tenantId);
+      return verifyLog(ctx.tx, log, tenantId);
+    });
   },
 
   chainOwner(ctx: RequestContext, log: AuditLogKind): string | null {

@@ -53,19 +53,21 @@ const shape = (job: ImportJob) => ({
 /**
  * Imports as jobs: `POST /imports/orgs/jobs` and `POST /imports/users/jobs` (multipart/form-data, one
  * file part, .xlsx or .csv, at most IMPORT_JOB_MAX_BYTES; `?dryRun=true` only checks). The token, rate
- * limits, the importing role and the content type are checked in a preParsing hook before a byte of the
+ * limits, the importing role, the content type and the tenant's cap of unfinished jobs are checked in a preParsing hook before a byte of the
  * body is read; the file is stored as a QUEUED job in one transaction and sent to the job worker; 202
  * with the job's id.
  */
 export function registerImportJobRoutes(fastify: FastifyInstance, { config, dataSource, limiter, queue }: RouteDeps): void {
   const authorizeUpload = (request: FastifyRequest) =>
-    gateUpload({ config, dataSource, limiter }, request, (viewer) => {
+    gateUpload({ config, dataSource, limiter }, request, async (viewer, ctx) => {
       requireImportAdmin(viewer);
       const type = String(request.headers['content-type'] ?? '')
         .split(';')[0]
         .trim()
         .toLowerCase();
       if (type !== 'multipart/form-data') throw importJobError('IMPORT_JOB_NOT_MULTIPART', 'file');
+      // a tenant at its cap of unfinished jobs is refused before its file is read (create counts again under its lock)
+      await importJobService.requireRoom(ctx, viewer.tenantId);
     });
 
   void fastify.register(async (scope) => {
@@ -73,6 +75,8 @@ export function registerImportJobRoutes(fastify: FastifyInstance, { config, data
       limits: { fileSize: config.importJobMaxBytes, files: 1, fields: 10, fieldSize: 1024, parts: 11, headerPairs: 100 },
     });
     scope.setErrorHandler((error, request, reply) => {
+      // a refusal in the gate leaves the body unread: the connection cannot serve another request after it
+      if (!request.raw.complete) void reply.header('connection', 'close');
       if (error instanceof AppError) return sendError(reply, error, localeOf(request.headers['accept-language']));
       throw error;
     });

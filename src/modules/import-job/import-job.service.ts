@@ -74,12 +74,7 @@ export const importJobService = {
     // a tenant's unfinished jobs are bounded (one worker serves every tenant in turn, and each job keeps its
     // file): counted under a per-tenant lock, so concurrent uploads cannot all pass the count
     await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [`import-jobs:${viewer.tenantId}`]);
-    const [{ pending }] = await ctx.tx.query<{ pending: number }>(
-      `SELECT count(*)::int AS pending FROM import_jobs WHERE tenant_id = $1 AND state IN ('QUEUED', 'CHECKING', 'APPLYING')`,
-      [viewer.tenantId],
-    );
-    const limit = ctx.config.importJobsPerTenant;
-    if (pending >= limit) throw importJobError('IMPORT_JOBS_BUSY', { params: { limit, retryAfterSeconds: IMPORT_JOBS_RETRY_SECONDS } });
+    await this.requireRoom(ctx, viewer.tenantId);
     const [{ id }] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO import_jobs (tenant_id, kind, dry_run, org_id, created_by, file_name, content_type, size, content)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
@@ -96,6 +91,19 @@ export const importJobService = {
       ],
     );
     return ctx.tx.repository(ImportJob).findOneByOrFail({ tenantId: viewer.tenantId, id });
+  },
+
+  /**
+   * Refuses (IMPORT_JOBS_BUSY) when the tenant has IMPORT_JOBS_PER_TENANT unfinished jobs. The upload's gate asks
+   * it before the body is read (a busy tenant's file is never received); `create` asks it again under the lock.
+   */
+  async requireRoom(ctx: RequestContext, tenantId: string): Promise<void> {
+    const [{ pending }] = await ctx.tx.query<{ pending: number }>(
+      `SELECT count(*)::int AS pending FROM import_jobs WHERE tenant_id = $1 AND state IN ('QUEUED', 'CHECKING', 'APPLYING')`,
+      [tenantId],
+    );
+    const limit = ctx.config.importJobsPerTenant;
+    if (pending >= limit) throw importJobError('IMPORT_JOBS_BUSY', { params: { limit, retryAfterSeconds: IMPORT_JOBS_RETRY_SECONDS } });
   },
 
   /** A job, for an admin over the uploader's scope; null otherwise (foreign, out of scope, unknown alike). */

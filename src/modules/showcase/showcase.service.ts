@@ -67,9 +67,11 @@ export const showcaseService = {
    */
   async propose(ctx: RequestContext, input: { sourceId: string; title?: string | null; summary?: string | null }): Promise<ShowcaseItem> {
     const viewer = requireUser(ctx);
-    const snapshot = await snapshotOf(ctx, input.sourceId);
-    const org = await orgService.findById(ctx, snapshot.orgId);
-    if (!org || !inScope(viewer, org.path, PROPOSERS)) throw showcaseError('SHOWCASE_NOT_PROPOSER');
+    // the proposer's role on the record's org first: a caller without it has nothing of the record read on or built
+    const snapshot = await snapshotOf(ctx, input.sourceId, async (orgId) => {
+      const org = await orgService.findById(ctx, orgId);
+      if (!org || !inScope(viewer, org.path, PROPOSERS)) throw showcaseError('SHOWCASE_NOT_PROPOSER');
+    });
     if (input.title != null && !input.title.trim()) throw showcaseError('SHOWCASE_TITLE_BLANK', 'input.title');
     const title = input.title?.trim() ? maskContacts(input.title.trim()) : snapshot.title;
     const summary = input.summary != null ? maskContacts(input.summary.trim()) : snapshot.summary;

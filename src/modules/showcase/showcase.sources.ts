@@ -52,12 +52,17 @@ export const ELIGIBLE_SQL = `(CASE s.source_type
   ELSE false END)`;
 
 const CONTACT_MASK = '[联系方式已隐去]';
+/**
+ * Every repetition is bounded and no look-behind holds a variable run, so each pattern costs a bounded number
+ * of steps per position of the text: an unbounded `\s*` in a look-behind was quadratic on a long run of spaces,
+ * and `[\w.+-]+@` backtracked over every long word.
+ */
 const CONTACT_PATTERNS = [
-  /[\w.+-]+@[\w-]+(\.[\w-]+)+/g, // e-mail addresses
+  /[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}/g, // e-mail addresses
   /(?<!\d)\d{17}[\dXx](?![\dXx])/g, // 身份证号
   /(?<![\d-])(\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)/g, // mobile numbers
   /(?<![\d-])\(?0\d{2,3}\)?[- ]?[2-9]\d{6,7}(?:-\d{1,6})?(?![\d-])/g, // landlines with their area code
-  /(?<=(?:电话|手机|座机|联系方式|微信|QQ|qq)[:：]?\s*)[\w-]{5,20}/g, // what follows 电话、手机、微信 …
+  /(?<=(?:电话|手机|座机|联系方式|微信|QQ|qq)[:：]?\s{0,3})[\w-]{5,20}/g, // what follows 电话、手机、微信 …
 ];
 
 /**
@@ -70,30 +75,46 @@ export function maskContacts(text: string): string {
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
+/**
+ * The text masked and clipped to `max`: only what can be shown is masked (twice `max`, so that a contact cut by
+ * the first clip lies past the second, and text the masks shortened still has masked text behind it).
+ */
+const masked = (text: string, max: number) => clip(maskContacts(text.trim().slice(0, 2 * max)), max);
+
 function finish(s: Omit<Snapshot, 'title' | 'summary' | 'body'> & { title: string; summary: string; body: string }): Snapshot {
   return {
     ...s,
-    title: clip(maskContacts(s.title.trim()), 200),
-    summary: clip(maskContacts(s.summary.trim()), 1000),
-    body: clip(maskContacts(s.body.trim()), 20000),
+    title: masked(s.title, 200),
+    summary: masked(s.summary, 1000),
+    body: masked(s.body, 20000),
   };
 }
 
 /**
  * The record a global id names, as the proposer may read it, turned into what the public would see.
- * Unknown, foreign, invisible ids and records of other types are alike NOT_FOUND; a record not (or no
- * longer) fit to be shown is CONFLICT with the reason.
+ * Unknown, foreign, invisible ids and records of other types are alike NOT_FOUND; `authorize` is then
+ * given the record's org (the caller's role is checked before anything else is read or built); a record
+ * not (or no longer) fit to be shown is CONFLICT with the reason.
  */
-export async function snapshotOf(ctx: RequestContext, globalId: string): Promise<Snapshot> {
+export async function snapshotOf(
+  ctx: RequestContext,
+  globalId: string,
+  authorize: (orgId: string) => Promise<void> | void = () => undefined,
+): Promise<Snapshot> {
   const decoded = decodeGlobalId(globalId);
   const type = decoded ? TYPES[decoded.type] : undefined;
   if (!decoded || !type || !Object.hasOwn(TYPES, decoded.type)) throw showcaseError('SHOWCASE_SOURCE_NOT_FOUND', 'input.sourceId');
   const notFound = () => showcaseError('SHOWCASE_SOURCE_NOT_FOUND', 'input.sourceId');
+  /** The record read, authorized on its org. */
+  const found = async <R extends { orgId: string }>(record: R | null): Promise<R> => {
+    if (!record) throw notFound();
+    await authorize(record.orgId);
+    return record;
+  };
   const base = { type, sourceId: decoded.id };
   switch (type) {
     case ShowcaseSource.BRIEFING: {
-      const b = await briefingService.find(ctx, decoded.id);
-      if (!b) throw notFound();
+      const b = await found(await briefingService.find(ctx, decoded.id));
       if (b.state !== BriefingState.PUBLISHED) throw showcaseError('SHOWCASE_BRIEFING_NOT_PUBLISHED', 'input.sourceId');
       return finish({
         ...base,
@@ -105,8 +126,7 @@ export async function snapshotOf(ctx: RequestContext, globalId: string): Promise
       });
     }
     case ShowcaseSource.EXEMPLAR: {
-      const e = await exemplarService.find(ctx, decoded.id);
-      if (!e) throw notFound();
+      const e = await found(await exemplarService.find(ctx, decoded.id));
       if (!HOLDING_STATES.includes(e.state)) throw showcaseError('SHOWCASE_EXEMPLAR_NOT_NAMED', 'input.sourceId');
       const kind = await exemplarKindService.label(ctx, e.kind);
       const orgName = await exemplarService.orgName(ctx, e);
@@ -121,8 +141,7 @@ export async function snapshotOf(ctx: RequestContext, globalId: string): Promise
       });
     }
     case ShowcaseSource.SERVICE_BRAND: {
-      const brand = await serviceBrandService.find(ctx, decoded.id);
-      if (!brand) throw notFound();
+      const brand = await found(await serviceBrandService.find(ctx, decoded.id));
       const standards = await serviceBrandService.standards(ctx, brand);
       const lines = standards.map((s) => `${s.position}. ${s.title}：${s.content}`);
       return finish({
@@ -135,8 +154,7 @@ export async function snapshotOf(ctx: RequestContext, globalId: string): Promise
       });
     }
     case ShowcaseSource.COMMITMENT: {
-      const c = await commitmentService.find(ctx, decoded.id);
-      if (!c) throw notFound();
+      const c = await found(await commitmentService.find(ctx, decoded.id));
       if (c.storedState !== CommitmentState.FULFILLED) throw showcaseError('SHOWCASE_COMMITMENT_NOT_FULFILLED', 'input.sourceId');
       // a member's own pledge is shown as the org's: no person is named
       return finish({
@@ -149,8 +167,7 @@ export async function snapshotOf(ctx: RequestContext, globalId: string): Promise
       });
     }
     case ShowcaseSource.INNOVATION_PROJECT: {
-      const p = await innovationService.find(ctx, decoded.id);
-      if (!p) throw notFound();
+      const p = await found(await innovationService.find(ctx, decoded.id));
       if (![InnovationStage.AWARDED, InnovationStage.PROMOTED].includes(p.stage))
         throw showcaseError('SHOWCASE_PROJECT_NOT_AWARDED', 'input.sourceId');
       const award = p.awardLevel ? innovationAwardLevelLabels[p.awardLevel] : '';
@@ -164,8 +181,7 @@ export async function snapshotOf(ctx: RequestContext, globalId: string): Promise
       });
     }
     case ShowcaseSource.SERVICE_TEAM: {
-      const team = await serviceTeamService.findTeam(ctx, decoded.id);
-      if (!team) throw notFound();
+      const team = await found(await serviceTeamService.findTeam(ctx, decoded.id));
       if (team.disbandedOn) throw showcaseError('SHOWCASE_TEAM_DISBANDED', 'input.sourceId');
       const kinds = team.serviceKinds.map((k) => serviceKindLabels[k]).join('、');
       return finish({
@@ -178,8 +194,7 @@ export async function snapshotOf(ctx: RequestContext, globalId: string): Promise
       });
     }
     case ShowcaseSource.SERVICE_RECORD: {
-      const r = await serviceTeamService.findRecord(ctx, decoded.id);
-      if (!r) throw notFound();
+      const r = await found(await serviceTeamService.findRecord(ctx, decoded.id));
       const team = await serviceTeamService.getTeamOrThrow(ctx, r.teamId);
       const kind = r.kindText ?? serviceKindLabels[r.kind];
       // where and whom stay out: a home visit's place or a person served is nobody's business

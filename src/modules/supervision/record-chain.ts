@@ -158,13 +158,17 @@ export interface ChainVerification {
  * restored under a new id (record_chains.genesis_hash), else sha256('genesis:' || tenant id).
  */
 export async function verifyChain(tx: RequestTransaction, tenantId: string): Promise<ChainVerification> {
-  const records = await tx.query<{ id: string; seq: number; prev_hash: string; record_hash: string }>(
-    `SELECT id, chain_seq::int AS seq, prev_hash, record_hash FROM inspections WHERE tenant_id = $1 AND state = 'FINALIZED' ORDER BY chain_seq`,
-    [tenantId],
-  );
+  // The head first, then the records up to it: each statement reads its own snapshot, and a record finalized
+  // between the two (the head and the record move together) lies past the head read, so it is not taken for
+  // a chain longer than its head. Without a head every finalized record is read (and is a mismatch).
   const [head] = await tx.query<{ seq: number; last_hash: string; genesis_hash: string | null }>(
     `SELECT last_seq::int AS seq, last_hash, genesis_hash FROM record_chains WHERE tenant_id = $1`,
     [tenantId],
+  );
+  const records = await tx.query<{ id: string; seq: number; prev_hash: string; record_hash: string }>(
+    `SELECT id, chain_seq::int AS seq, prev_hash, record_hash FROM inspections
+      WHERE tenant_id = $1 AND state = 'FINALIZED' AND ($2::bigint IS NULL OR chain_seq <= $2::bigint) ORDER BY chain_seq`,
+    [tenantId, head?.seq ?? null],
   );
   let prev = head?.genesis_hash ?? genesisHash(tenantId);
   const BATCH = 500;

@@ -16,6 +16,7 @@ import { orgService } from '../org/org.service';
 import { coversTenant, rootsFor } from '../org/scoped';
 import { Role } from '../../auth/roles';
 import { ChainVerification, canonicalContent, linkHash, sha256, verifyChain } from './record-chain';
+import { singleFlight } from '../../db/single-flight';
 import {
   Finding,
   FindingSeverity,
@@ -220,6 +221,9 @@ function stableStringify(value: unknown): string {
 function requestHash(input: object): string {
   return sha256(stableStringify(input));
 }
+
+/** The record chain's verification running per tenant in this process (verifyRecords). */
+const chainVerifications = singleFlight<ChainVerification>();
 
 export const supervisionService = {
   // ── teams ────────────────────────────────────────────────────────────────────────────────────────
@@ -699,7 +703,8 @@ export const supervisionService = {
     const viewer = requireUser(ctx);
     // The chain spans every inspection of the tenant (its answer names the first broken record, wherever it is).
     if (!holdsRoleAtRoot(viewer, [...TEAM_ADMINS, Role.INSPECTOR])) throw supervisionError('NOT_TEAM_ADMIN');
-    return verifyChain(ctx.tx, viewer.tenantId);
+    // one scan per tenant at a time: 20 aliases (or 20 requests) asking at once share it
+    return chainVerifications(viewer.tenantId, () => verifyChain(ctx.tx, viewer.tenantId));
   },
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────────
