@@ -83,8 +83,8 @@ describe("GraphQL's own errors", () => {
       },
       code: 'GRAPHQL_VALIDATION_FAILED',
       reason: 'QUERY_TOO_COSTLY',
-      zh: '查询过于复杂：复杂度上限为 20000，此查询约为 {found}，请减少字段、嵌套或每页条数',
-      params: { limit: 20000 },
+      zh: '查询过于复杂：复杂度上限为 3000000，此查询约为 {found}，请减少字段、嵌套或每页条数',
+      params: { limit: 3000000 },
     },
     {
       name: 'a field the type does not have',

@@ -58,7 +58,7 @@ describe('query limits and malformed requests', () => {
     it('refuses `first: $n` and an absent `first` as it refuses the literal page size', async () => {
       const literal = await refusal(costly('(first: 100)'));
       expect(literal).toMatchObject({ status: 400, codes: ['GRAPHQL_VALIDATION_FAILED'] });
-      expect(literal.extensions).toMatchObject({ reason: 'QUERY_TOO_COSTLY', limit: 20000 });
+      expect(literal.extensions).toMatchObject({ reason: 'QUERY_TOO_COSTLY', limit: 3000000 });
       const variable = await refusal(costly('(first: $n)', 'query Q($n: Int) '), { n: 100 });
       expect(variable).toEqual(literal);
       // a variable's default counts as it would be served
@@ -66,7 +66,7 @@ describe('query limits and malformed requests', () => {
       // an absent `first` serves the default page (20): 20 × 20 × 20 orgs each is still far too many
       const absent = await refusal(costly(''));
       expect(absent).toMatchObject({ status: 400, codes: ['GRAPHQL_VALIDATION_FAILED'] });
-      expect(absent.extensions).toMatchObject({ reason: 'QUERY_TOO_COSTLY', limit: 20000 });
+      expect(absent.extensions).toMatchObject({ reason: 'QUERY_TOO_COSTLY', limit: 3000000 });
     });
 
     it('still answers a modest query whose page sizes are variables', async () => {
