@@ -1065,4 +1065,49 @@ describe('joints between modules (issue 10)', () => {
       expect(byLeader.data?.acceptEvaluation ?? byLeader.errors).toEqual({ state: 'ACCEPTED' });
     });
   });
+
+  describe('an open service request follows its org to its new superior', () => {
+    it('re-addresses the open request when the asking org moves: the former superior’s officer may no longer answer it', async () => {
+      const made = await gql(
+        `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+        { input: { parentId: ids['市公交集团党委'], name: '迁走前求助的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
+        t.admin,
+      );
+      const org = made.data.createOrg.id as string;
+      const raise = (title: string) =>
+        gql(
+          `mutation($input: RaiseServiceRequestInput!) { raiseServiceRequest(input: $input) { id } }`,
+          { input: { fromOrgId: org, title, description: '缺少活动场所' } },
+          t.admin,
+        );
+      const open = (await raise('请求协调活动场地')).data.raiseServiceRequest.id as string;
+      const answered = (await raise('请求派讲师')).data.raiseServiceRequest.id as string;
+      const answer = (id: string, token: string) =>
+        gql(
+          `mutation($input: AnswerServiceRequestInput!) { answerServiceRequest(input: $input) { state } }`,
+          { input: { id, answer: '已安排' } },
+          token,
+        );
+      expect((await answer(answered, t.supervisor)).data.answerServiceRequest).toEqual({ state: 'ANSWERED' });
+
+      const moved = await gql(
+        `mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`,
+        { input: { id: org, newParentId: ids['市高速公路建设开发公司党委'] } },
+        t.admin,
+      );
+      expect(moved.errors).toBeUndefined();
+      const addressed = await su.query<{ title: string; to: string }>(
+        `SELECT r.title, o.name AS to FROM service_requests r JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.to_org_id
+          WHERE r.from_org_id = $1 ORDER BY r.title`,
+        [Buffer.from(org, 'base64url').toString().split(':')[1]],
+      );
+      // the open one now asks the new superior; the answered one keeps who answered it
+      expect(addressed.rows).toEqual([
+        { title: '请求协调活动场地', to: '市高速公路建设开发公司党委' },
+        { title: '请求派讲师', to: '市公交集团党委' },
+      ]);
+      expect(codes(await answer(open, t.supervisor))).toEqual(expect.arrayContaining([expect.stringMatching(/FORBIDDEN|NOT_FOUND/)]));
+      expect((await answer(open, t.admin)).data.answerServiceRequest).toEqual({ state: 'ANSWERED' });
+    });
+  });
 });

@@ -84,11 +84,19 @@ export const serviceRequestService = {
     const r = await this.getOrThrow(ctx, id);
     const to = await orgService.findById(ctx, r.toOrgId);
     if (!to || !inScope(viewer, to.path, OFFICERS)) throw serviceRequestError('NOT_RESPONDER');
+    // answered only as asked of the org checked: a move of the asking org re-addresses an open request (its trigger)
     const changed = await ctx.tx.execute(
-      `UPDATE service_requests SET state = 'ANSWERED', answer = $3, answered_by = $4, answered_at = now() WHERE tenant_id = $1 AND id = $2 AND state = 'OPEN'`,
-      [viewer.tenantId, r.id, answer, viewer.userId],
+      `UPDATE service_requests SET state = 'ANSWERED', answer = $3, answered_by = $4, answered_at = now()
+        WHERE tenant_id = $1 AND id = $2 AND state = 'OPEN' AND to_org_id = $5`,
+      [viewer.tenantId, r.id, answer, viewer.userId, to.id],
     );
-    if (!changed) throw serviceRequestError('ALREADY_ANSWERED');
+    if (!changed) {
+      const [now] = await ctx.tx.query<{ state: string }>(`SELECT state FROM service_requests WHERE tenant_id = $1 AND id = $2`, [
+        viewer.tenantId,
+        r.id,
+      ]);
+      throw serviceRequestError(now?.state === 'OPEN' ? 'NOT_RESPONDER' : 'ALREADY_ANSWERED');
+    }
     return ctx.tx.repository(ServiceRequest).findOneByOrFail({ tenantId: viewer.tenantId, id: r.id });
   },
 
