@@ -300,7 +300,7 @@ describe('moves and archives never break a read (class guard for related objects
       if (done) moved.push(id);
     }
     expect(moved.length).toBeGreaterThan(5);
-    // the case the walk found: 第一车队 left 公交集团, whose supervisor still answers its service request
+    // the case the walk found: 第一车队 left 公交集团 with an open service request, which goes with it
     expect(moved).toContain((await su.query(`SELECT id FROM orgs WHERE tenant_id = $1 AND name = '第一车队党支部'`, [tenant])).rows[0].id);
 
     const result = await crawl();
@@ -334,10 +334,21 @@ describe('moves and archives never break a read (class guard for related objects
     expect(result.answered).toBeGreaterThan(300);
   }, 600_000);
 
-  it('keeps the moved branch’s service request on the supervisor’s list, with the asking org out of sight (null)', async () => {
+  it('moved the branch’s open service request to its new superior: off the bus group supervisor’s list, on the new one’s', async () => {
     const supervisor = await server.token('jtj', 'supervisor');
     const res = await server.gql(`{ serviceRequests { nodes { title fromOrg { name } toOrg { name } } } }`, {}, supervisor);
     expect(res.errors).toBeUndefined();
-    expect(res.data.serviceRequests.nodes).toEqual([{ title: '请求协调党员活动场地', fromOrg: null, toOrg: { name: '市公交集团党委' } }]);
+    expect(res.data.serviceRequests.nodes).toEqual([]);
+    const [parent] = (
+      await su.query<{ name: string }>(
+        `SELECT p.name FROM orgs o JOIN orgs p ON p.tenant_id = o.tenant_id AND p.id = o.parent_id WHERE o.tenant_id = $1 AND o.name = '第一车队党支部'`,
+        [tenant],
+      )
+    ).rows;
+    const admin = await server.token('jtj', 'admin');
+    const all = await server.gql(`{ serviceRequests { nodes { title fromOrg { name } toOrg { name } } } }`, {}, admin);
+    expect(all.data.serviceRequests.nodes).toEqual([
+      { title: '请求协调党员活动场地', fromOrg: { name: '第一车队党支部' }, toOrg: { name: parent.name } },
+    ]);
   });
 });
