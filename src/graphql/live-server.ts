@@ -338,12 +338,20 @@ export async function attachLiveServer(
         }
       },
 
-      onSubscribe(ctx, _id, payload) {
+      async onSubscribe(ctx, _id, payload) {
         const connection = connections.get(ctx.extra.socket);
         if (!connection) return [asGraphQLError(coreError('UNAUTHENTICATED'))];
         // ctx.subscriptions already holds this one
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
           return [asGraphQLError(liveError('LIVE_TOO_MANY_SUBSCRIPTIONS', { params: { limit: MAX_SUBSCRIPTIONS_PER_SOCKET } }))];
+        }
+        // each subscribe is a request of the user's (parsed, validated, costed): counted as /graphql counts one
+        try {
+          await limiter.consume(connection.route);
+        } catch (error) {
+          const known = toAppError(error);
+          if (!known) throw error;
+          return [asGraphQLError(known)];
         }
         let document: DocumentNode;
         try {

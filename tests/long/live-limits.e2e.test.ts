@@ -74,3 +74,47 @@ describe('live sockets held at once, per user and per tenant', () => {
     expect(await refused(admin)).toEqual({ code: 4429, reason: 'LIVE_TOO_MANY_SOCKETS' });
   });
 });
+
+/**
+ * A subscribe message is a request of the user's (parsed, validated and costed like one on /graphql): it spends the
+ * user's request budget, so a socket that subscribes and completes in a loop is held to RATE_LIMIT_USER_PER_MINUTE.
+ */
+describe('subscribe messages, per user', () => {
+  let server: TestServer;
+  const sockets: Subscriber[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '6' } });
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await server.close();
+  });
+
+  it('refuses a subscribe past the user’s request budget with RATE_LIMITED, and nothing more is subscribed', async () => {
+    const token = await server.token('jtj', 'secretary'); // the sign-in is anonymous: no part of the user's budget
+    const socket = connectLive(server.url, { authorization: `Bearer ${token}` }, sockets);
+    expect(await socket.acked).toBe(true); // the connection spends one
+    const outcome = (): Promise<string> =>
+      new Promise((resolve) => {
+        const stop = socket.client.subscribe(
+          { query: 'subscription { taskChanged { kind } }' },
+          {
+            next: () => undefined,
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any
+            error: (error) => resolve(`${(error as any[])[0]?.extensions?.code}/${(error as any[])[0]?.extensions?.reason}`),
+            complete: () => resolve('completed'),
+          },
+        );
+        // a subscription taken stays open: completed by the client after a moment
+        setTimeout(() => {
+          stop();
+          resolve('subscribed');
+        }, 150);
+      });
+    const answers: string[] = [];
+    for (let i = 0; i < 8; i++) answers.push(await outcome());
+    expect(answers.slice(0, 5)).toEqual(Array(5).fill('subscribed'));
+    expect(answers.slice(5)).toEqual(Array(3).fill('RATE_LIMITED/USER_RATE_LIMITED'));
+  });
+});
