@@ -15,6 +15,7 @@ import {
   isInterfaceType,
   isObjectType,
   valueFromAST,
+  visit,
 } from 'graphql';
 import { pageSize } from './relay';
 
@@ -35,6 +36,24 @@ type Fields = Record<string, GraphQLField<unknown, unknown>>;
 const fieldsOf = (type: GraphQLNamedType | null | undefined): Fields | undefined =>
   type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields() : undefined;
 
+const pageVariablesOf = new WeakMap<DocumentNode, Set<string>>();
+/** The names of the variables given as a `first` or `last` anywhere in the document (once per parsed document). */
+function pageVariables(document: DocumentNode): Set<string> {
+  const known = pageVariablesOf.get(document);
+  if (known) return known;
+  const names = new Set<string>();
+  pageVariablesOf.set(document, names);
+  visit(document, {
+    Argument(node) {
+      if ((node.name.value === 'first' || node.name.value === 'last') && node.value.kind === Kind.VARIABLE)
+        names.add(node.value.name.value);
+    },
+  });
+  return names;
+}
+
+const fixedCosts = new WeakMap<OperationDefinitionNode, number>();
+
 /** The cost of `operation` in `document` with `variables` as sent (coerced here; ones that do not coerce count as absent). */
 export function operationCost(
   schema: GraphQLSchema,
@@ -43,8 +62,17 @@ export function operationCost(
   variables: Record<string, unknown> | undefined,
 ): number {
   const { objectCost, scalarCost, depthCostFactor } = COST_LIMIT;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 50 });
-  const values = coerced.coerced ?? {};
+  // only the variables a page size names are coerced (a mutation's large input is coerced once, by execution)
+  const paging = pageVariables(document);
+  const definitions = (operation.variableDefinitions ?? []).filter((d) => paging.has(d.variable.name.value));
+  // a cost no variable changes is the document's own: computed once per parsed document (Apollo keeps them)
+  if (!definitions.length) {
+    const known = fixedCosts.get(operation);
+    if (known !== undefined) return known;
+  }
+  const values = definitions.length
+    ? (getVariableValues(schema, definitions, variables ?? {}, { maxErrors: 50 }).coerced ?? {})
+    : ({} as Record<string, unknown>);
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   // a fragment costs the same wherever it is spread (variables are the operation's): counted once, as graphql-armor does
@@ -111,7 +139,9 @@ export function operationCost(
   };
 
   const root = schema.getRootType(operation.operation);
-  return operation.selectionSet.selections.reduce((sum, child) => sum + cost(child, root), 0);
+  const total = operation.selectionSet.selections.reduce((sum, child) => sum + cost(child, root), 0);
+  if (!definitions.length) fixedCosts.set(operation, total);
+  return total;
 }
 
 /** The refusal of a query over the limit, in graphql-armor's words (graphql-errors.ts gives it QUERY_TOO_COSTLY); null within it. */
