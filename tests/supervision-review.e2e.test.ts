@@ -25,6 +25,22 @@ describe('supervision after review', () => {
   let teamId: string;
   const gql = (q: string, v: Record<string, unknown>, t?: string) => server.gql(q, v, t);
   const FIELDS = `id state findings { id description rectification { id state report evidenceRefs submittedByName } }`;
+  /** The supervisor made an INSPECTOR over 市公交集团党委 and put on a new team under the inspector: the team and the role. */
+  const supervisorsTeam = async (name: string): Promise<{ team: string; assignment: string }> => {
+    const assigned = await gql(
+      `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+      { input: { userId: users.supervisor, role: 'INSPECTOR', orgId: ids['市公交集团党委'] } },
+      admin,
+    );
+    expect(assigned.errors).toBeUndefined();
+    const team = await gql(
+      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+      { input: { name, leaderId: users.inspector, memberIds: [users.supervisor], scopeOrgIds: [ids['市公交集团党委']] } },
+      leader,
+    );
+    expect(team.errors).toBeUndefined();
+    return { team: team.data.createSupervisionTeam.id, assignment: assigned.data.assignRole.id };
+  };
   const record = (input: Record<string, unknown>, token = inspector) =>
     gql(
       `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { ${FIELDS} } }`,
@@ -99,19 +115,7 @@ describe('supervision after review', () => {
   });
 
   it('lets a team member act for the team only while holding the INSPECTOR role', async () => {
-    const assigned = await gql(
-      `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
-      { input: { userId: users.supervisor, role: 'INSPECTOR', orgId: ids['市公交集团党委'] } },
-      admin,
-    );
-    expect(assigned.errors).toBeUndefined();
-    const team = await gql(
-      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
-      { input: { name: '临时督导组', leaderId: users.inspector, memberIds: [users.supervisor], scopeOrgIds: [ids['市公交集团党委']] } },
-      leader,
-    );
-    expect(team.errors).toBeUndefined();
-    const team2 = team.data.createSupervisionTeam.id;
+    const { team: team2, assignment } = await supervisorsTeam('临时督导组');
     const base = { teamId: team2, findings: [] };
     const draft = await record({ ...base, idempotencyKey: 'review-role-draft' }, supervisor);
     expect(draft.errors).toBeUndefined();
@@ -136,7 +140,7 @@ describe('supervision after review', () => {
 
     const revoked = await gql(
       `mutation($input: RevokeRoleInput!) { revokeRole(input: $input) }`,
-      { input: { assignmentId: assigned.data.assignRole.id } },
+      { input: { assignmentId: assignment } },
       admin,
     );
     expect(revoked.errors).toBeUndefined();
@@ -176,26 +180,9 @@ describe('supervision after review', () => {
   });
 
   it('gives a revoked inspector no sign-off task and no overdue notice of its team’s rectifications', async () => {
-    const assigned = await gql(
-      `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
-      { input: { userId: users.supervisor, role: 'INSPECTOR', orgId: ids['市公交集团党委'] } },
-      admin,
-    );
-    expect(assigned.errors).toBeUndefined();
-    const team = await gql(
-      `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
-      {
-        input: {
-          name: '撤销角色后的督导组',
-          leaderId: users.inspector,
-          memberIds: [users.supervisor],
-          scopeOrgIds: [ids['市公交集团党委']],
-        },
-      },
-      leader,
-    );
+    const { team, assignment } = await supervisorsTeam('撤销角色后的督导组');
     const ordered = await record({
-      teamId: team.data.createSupervisionTeam.id,
+      teamId: team,
       idempotencyKey: 'revoked-tasks-order',
       findings: [{ severity: 'MINOR', description: '学习记录不全', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) }],
     });
@@ -215,11 +202,7 @@ describe('supervision after review', () => {
     // while it holds the role, the member has the sign-off to do
     expect(await signOffs(supervisor)).toHaveLength(1);
 
-    await gql(
-      `mutation($input: RevokeRoleInput!) { revokeRole(input: $input) }`,
-      { input: { assignmentId: assigned.data.assignRole.id } },
-      admin,
-    );
+    await gql(`mutation($input: RevokeRoleInput!) { revokeRole(input: $input) }`, { input: { assignmentId: assignment } }, admin);
     expect(await signOffs(supervisor)).toEqual([]);
     expect(await signOffs(inspector)).toHaveLength(1);
     // overdue: the team's leader is told, the revoked member is not
