@@ -101,7 +101,6 @@ describe('subscribe messages, per user', () => {
           { query: 'subscription { taskChanged { kind } }' },
           {
             next: () => undefined,
-            // eslint-disable-next-line @typescript-eslint/no-explicit-any
             error: (error) => resolve(`${(error as any[])[0]?.extensions?.code}/${(error as any[])[0]?.extensions?.reason}`),
             complete: () => resolve('completed'),
           },

@@ -777,10 +777,17 @@ export const campaignService = {
     const viewer = requireUser(ctx);
     const submission = await this.findSubmission(ctx, input.submissionId);
     if (!submission) throw campaignError('SUBMISSION_NOT_FOUND', 'input.submissionId');
-    const org = await orgService.getOrThrow(ctx, submission.orgId);
-    if (!viewer.roles.some((r) => REVIEWERS.includes(r.role) && r.path !== org.path && isAncestorOrSelf(r.path, org.path))) {
-      throw campaignError('NOT_SUBMISSION_REVIEWER');
-    }
+    // the org held to the commit, the reviewer checked where it stands after a concurrent move
+    await orgService.holdForChange(
+      ctx,
+      submission.orgId,
+      (org) => {
+        if (!viewer.roles.some((r) => REVIEWERS.includes(r.role) && r.path !== org.path && isAncestorOrSelf(r.path, org.path))) {
+          throw campaignError('NOT_SUBMISSION_REVIEWER');
+        }
+      },
+      () => campaignError('SUBMISSION_NOT_FOUND', 'input.submissionId'),
+    );
     const reason = input.reason.trim();
     if (!reason) throw campaignError('RETURN_REASON_REQUIRED', 'input.reason');
     const changed = await ctx.tx.execute(

@@ -151,7 +151,15 @@ export const opinionService = {
   async accept(ctx: RequestContext, id: string): Promise<Opinion> {
     const viewer = requireUser(ctx);
     const opinion = await this.getOrThrow(ctx, id);
-    if (!inScope(viewer, await orgPath(ctx, opinion), HANDLERS)) throw opinionError('NOT_HANDLER');
+    // the org held to the commit, the handler checked where it stands after a concurrent move
+    await orgService.holdForChange(
+      ctx,
+      opinion.orgId,
+      (org) => {
+        if (!inScope(viewer, org.path, HANDLERS)) throw opinionError('NOT_HANDLER');
+      },
+      opinionNotFound,
+    );
     const changed = await ctx.tx.execute(
       `UPDATE opinions SET state = 'ACCEPTED', responsible_id = $3, accepted_at = now() WHERE tenant_id = $1 AND id = $2 AND state = 'RECEIVED'`,
       [viewer.tenantId, opinion.id, viewer.userId],
@@ -164,8 +172,20 @@ export const opinionService = {
   async transfer(ctx: RequestContext, id: string, toUserId: string, reason: string): Promise<Opinion> {
     const viewer = requireUser(ctx);
     const opinion = await this.getOrThrow(ctx, id);
-    const path = await orgPath(ctx, opinion);
-    if (!actsAsResponsible(viewer, opinion) && !hasRoleOver(viewer, path, DISPATCHERS)) throw opinionError('NOT_RESPONSIBLE');
+    // the responsible person hands it on wherever its org now lies; a dispatcher over the org holds the org, and is
+    // checked where it stands after a concurrent move
+    const path = actsAsResponsible(viewer, opinion)
+      ? await orgPath(ctx, opinion)
+      : (
+          await orgService.holdForChange(
+            ctx,
+            opinion.orgId,
+            (org) => {
+              if (!hasRoleOver(viewer, org.path, DISPATCHERS)) throw opinionError('NOT_RESPONSIBLE');
+            },
+            opinionNotFound,
+          )
+        ).path;
     if (opinion.state !== OpinionState.ACCEPTED || !opinion.responsibleId) throw wrongState(opinion);
     if (!reason.trim()) throw opinionError('TRANSFER_REASON_BLANK', 'input.reason');
     // a handler of the org: an officer role held at the org itself or at one of its ancestors

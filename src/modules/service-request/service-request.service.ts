@@ -82,8 +82,15 @@ export const serviceRequestService = {
   async answer(ctx: RequestContext, id: string, answer: string): Promise<ServiceRequest> {
     const viewer = requireUser(ctx);
     const r = await this.getOrThrow(ctx, id);
-    const to = await orgService.findById(ctx, r.toOrgId);
-    if (!to || !inScope(viewer, to.path, OFFICERS)) throw serviceRequestError('NOT_RESPONDER');
+    // the org asked held to the commit, the responder checked where it stands after a concurrent move
+    const to = await orgService.holdForChange(
+      ctx,
+      r.toOrgId,
+      (org) => {
+        if (!inScope(viewer, org.path, OFFICERS)) throw serviceRequestError('NOT_RESPONDER');
+      },
+      () => serviceRequestError('SERVICE_REQUEST_NOT_FOUND'),
+    );
     // answered only as asked of the org checked: a move of the asking org re-addresses an open request (its trigger)
     const changed = await ctx.tx.execute(
       `UPDATE service_requests SET state = 'ANSWERED', answer = $3, answered_by = $4, answered_at = now()
