@@ -1110,6 +1110,51 @@ describe('joints between modules (issue 10)', () => {
     });
   });
 
+  describe('a peer help answer for an org a concurrent move takes out of the officer’s subtree', () => {
+    it('refuses the answer that waited for the move of the org asked, and leaves the request open', async () => {
+      const tenant = (await su.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
+      const rawOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
+      const create = async (name: string) =>
+        (
+          await gql(
+            `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+            { input: { parentId: ids['市公交集团党委'], name, kind: 'BRANCH', category: 'ENTERPRISE' } },
+            t.admin,
+          )
+        ).data.createOrg.id as string;
+      const asking = await create('请求互助的党支部');
+      const asked = await create('移动中被请求互助的党支部');
+      const requested = await gql(
+        `mutation($input: RequestPeerHelpInput!) { requestPeerHelp(input: $input) { id } }`,
+        { input: { fromOrgId: asking, toOrgId: asked, title: '请求交流台帐经验', description: '新建支部' } },
+        t.admin,
+      );
+      expect(requested.errors).toBeUndefined();
+      const request = requested.data.requestPeerHelp.id as string;
+
+      const mover = await server.superuser({ own: true });
+      await mover.query('BEGIN');
+      await mover.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenant, rawOf(asked)]);
+      const pending = gql(
+        `mutation($input: AnswerPeerHelpInput!) { answerPeerHelp(input: $input) { state } }`,
+        { input: { id: request, answer: '欢迎来交流' } },
+        t.supervisor,
+      );
+      expect(await lockWaiters(su, 1)).toBe(1);
+      await mover.query(
+        `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1), parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
+           FROM orgs m, orgs p
+          WHERE m.tenant_id = $1 AND m.id = $2 AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
+        [tenant, rawOf(asked), rawOf(ids['市高速公路建设开发公司党委'])],
+      );
+      await mover.query('COMMIT');
+      const answer = await pending;
+      expect(answer.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['FORBIDDEN/PEER_NOT_RESPONDER']);
+      const { rows } = await su.query<{ state: string }>(`SELECT state FROM peer_help_requests WHERE id = $1`, [rawOf(request)]);
+      expect(rows).toEqual([{ state: 'OPEN' }]);
+    });
+  });
+
   describe('an open service request follows its org to its new superior', () => {
     it('re-addresses the open request when the asking org moves: the former superior’s officer may no longer answer it', async () => {
       const made = await gql(

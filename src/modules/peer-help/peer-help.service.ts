@@ -400,6 +400,14 @@ export const peerHelpService = {
     const r = await this.getRequestOrThrow(ctx, id);
     const to = await orgFacts(ctx).load(r.toOrgId);
     if (!to || !inScope(viewer, to.path, PEER_OFFICERS)) throw peerHelpError('PEER_NOT_RESPONDER');
+    // the org asked held to the commit and the responder checked again where it stands: a move that committed while
+    // this waited may have taken it out of the viewer's scope (the org is no sibling's to see: its own lock, not
+    // orgService.holdForChange's visible lookup)
+    const [held] = await ctx.tx.query<{ path: string }>(`SELECT path::text AS path FROM orgs WHERE tenant_id = $1 AND id = $2 FOR SHARE`, [
+      viewer.tenantId,
+      r.toOrgId,
+    ]);
+    if (!held || !inScope(viewer, held.path, PEER_OFFICERS)) throw peerHelpError('PEER_NOT_RESPONDER');
     const changed = await ctx.tx.execute(
       `UPDATE peer_help_requests SET state = 'ANSWERED', answer = $3, answered_by = $4, answered_at = now() WHERE tenant_id = $1 AND id = $2 AND state = 'OPEN'`,
       [viewer.tenantId, r.id, answer.trim(), viewer.userId],
