@@ -1155,6 +1155,44 @@ describe('joints between modules (issue 10)', () => {
     });
   });
 
+  describe('taking a link code out of use for an org a concurrent move takes out of the officer’s subtree', () => {
+    it('refuses the disable that waited for the move, and the code stays as it was', async () => {
+      const tenant = (await su.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
+      const rawOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
+      const org = (
+        await gql(
+          `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+          { input: { parentId: ids['市公交集团党委'], name: '移动中停用二维码的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
+          t.admin,
+        )
+      ).data.createOrg.id as string;
+      const made = await gql(
+        `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { id } }`,
+        { input: { orgId: org, label: '服务窗口' } },
+        t.supervisor,
+      );
+      expect(made.errors).toBeUndefined();
+      const link = made.data.createLinkCode.id as string;
+
+      const mover = await server.superuser({ own: true });
+      await mover.query('BEGIN');
+      await mover.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenant, rawOf(org)]);
+      const pending = gql(`mutation($id: ID!) { disableLinkCode(input: { id: $id }) { disabled } }`, { id: link }, t.supervisor);
+      expect(await lockWaiters(su, 1)).toBe(1);
+      await mover.query(
+        `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1), parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
+           FROM orgs m, orgs p
+          WHERE m.tenant_id = $1 AND m.id = $2 AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
+        [tenant, rawOf(org), rawOf(ids['市高速公路建设开发公司党委'])],
+      );
+      await mover.query('COMMIT');
+      const answer = await pending;
+      expect(answer.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['NOT_FOUND/LINK_NOT_FOUND']);
+      const { rows } = await su.query<{ disabled: boolean }>(`SELECT disabled FROM link_codes WHERE id = $1`, [rawOf(link)]);
+      expect(rows).toEqual([{ disabled: false }]);
+    });
+  });
+
   describe('an open service request follows its org to its new superior', () => {
     it('re-addresses the open request when the asking org moves: the former superior’s officer may no longer answer it', async () => {
       const made = await gql(

@@ -102,8 +102,13 @@ export const linkCodeService = {
   async disable(ctx: RequestContext, id: string): Promise<LinkCode> {
     const viewer = requireUser(ctx);
     const link = await this.getOrThrow(ctx, id);
-    // found in scope, so its org is visible
-    assertManager(ctx, await orgService.getOrThrow(ctx, link.orgId));
+    // found in scope, so its org is visible; held to the commit, the manager checked where it stands after a move
+    await orgService.holdForChange(
+      ctx,
+      link.orgId,
+      (org) => assertManager(ctx, org),
+      () => linkCodeError('LINK_NOT_FOUND'),
+    );
     await ctx.tx.execute(
       `UPDATE link_codes SET disabled = true, disabled_at = now(), disabled_by = $3 WHERE tenant_id = $1 AND id = $2 AND NOT disabled`,
       [viewer.tenantId, link.id, viewer.userId],

@@ -141,9 +141,16 @@ export const showcaseService = {
   async withdraw(ctx: RequestContext, id: string, reason: string | null): Promise<ShowcaseItem> {
     const viewer = requireUser(ctx);
     const item = await this.getOrThrow(ctx, id);
-    const org = await orgService.getOrThrow(ctx, item.orgId);
-    if (!inScope(viewer, org.path, PROPOSERS) && !holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN]))
-      throw showcaseError('SHOWCASE_NOT_WITHDRAWER');
+    // the org held to the commit, the withdrawer checked where it stands after a concurrent move
+    await orgService.holdForChange(
+      ctx,
+      item.orgId,
+      (org) => {
+        if (!inScope(viewer, org.path, PROPOSERS) && !holdsRoleAtRoot(viewer, [Role.TENANT_ADMIN]))
+          throw showcaseError('SHOWCASE_NOT_WITHDRAWER');
+      },
+      () => showcaseError('SHOWCASE_ITEM_NOT_FOUND'),
+    );
     if (![ShowcaseState.PROPOSED, ShowcaseState.PUBLISHED].includes(item.state)) throw wrongState(item.state);
     const changed = await ctx.tx.execute(
       `UPDATE showcase_items SET state = 'WITHDRAWN', withdrawn_by = $3, withdrawn_at = now(), withdraw_reason = $4
