@@ -698,8 +698,16 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
       .filter((f) => /\bholdsRole\(/.test(readFileSync(f, 'utf8').replace(/export function holdsRole\(/, '')))
       .map((f) => path.relative(path.join(src, '..'), f));
     // imports: a gate before every row's parent org is checked against the admin's scope (imports.ts `manageable`);
-    // supervision: a team's people act only while inspectors, beside their membership of the team (isMember)
-    expect(callers).toEqual(['src/modules/report/imports.ts', 'src/modules/supervision/supervision.service.ts']);
+    // supervision: a team's people act only while inspectors, beside their membership of the team (isMember);
+    // opinion, pairing and task: the responsible person and the cadre act for their own record only while they still
+    // hold a handling or cadre role, beside the record's own person match (actsAsResponsible, actsAsCadre)
+    expect(callers).toEqual([
+      'src/modules/opinion/opinion.service.ts',
+      'src/modules/pairing/pairing.service.ts',
+      'src/modules/report/imports.ts',
+      'src/modules/supervision/supervision.service.ts',
+      'src/modules/task/task.service.ts',
+    ]);
   });
 
   it('tried every scoped role, every bound type and every operation (a lower bound, so the crawl cannot silently shrink)', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ancestorKeys, inScope, underAnySql } from '../../auth/scope';
+import { ancestorKeys, holdsRole, inScope, underAnySql } from '../../auth/scope';
 import { UserViewer, hasRoleOver } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
@@ -67,9 +67,8 @@ async function orgPath(ctx: RequestContext, opinion: Opinion): Promise<string> {
  * the person when its org moves (首问负责), but ends with the person's last handling role.
  */
 function actsAsResponsible(viewer: UserViewer, opinion: Opinion): boolean {
-  return opinion.responsibleId === viewer.userId && viewer.roles.some((r) => HANDLERS.includes(r.role));
+  return opinion.responsibleId === viewer.userId && holdsRole(viewer, HANDLERS);
 }
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 export const opinionService = {
   /** Visible to its responsible person and to readers over its org. */
@@ -266,18 +265,22 @@ export const opinionService = {
   async list(ctx: RequestContext, filter: OpinionFilter, first: number, after?: string): Promise<Page<Opinion>> {
     const viewer = requireUser(ctx);
     const read = underAnySql('o', rootsFor(viewer, filter.under, READERS));
-    // the opinions the viewer is responsible for, wherever their org now lies (inside `under` when given)
-    const mine = filter.under ? underAnySql('o', [filter.under.path]) : { sql: 'true', params: {} };
-    // no handling role left: none of its own (NIL matches no one)
-    const me = viewer.roles.some((r) => HANDLERS.includes(r.role)) ? viewer.userId : NIL_UUID;
+    // the opinions the viewer is responsible for, wherever their org now lies (inside `under` when given); none once
+    // it holds no handling role (actsAsResponsible)
+    const handler = holdsRole(viewer, HANDLERS);
+    const mine = !handler
+      ? { sql: 'false', params: {} }
+      : filter.under
+        ? underAnySql('o', [filter.under.path])
+        : { sql: 'true', params: {} };
     const build = () => {
       const qb = ctx.tx
         .repository(Opinion)
         .createQueryBuilder('x')
         .innerJoin('orgs', 'o', 'o.tenant_id = x.tenant_id AND o.id = x.org_id')
         .where('x.tenant_id = :t', { t: viewer.tenantId })
-        .andWhere(`(${read.sql} OR (x.responsible_id = :me AND ${mine.sql}))`, { ...read.params, ...mine.params, me });
-      if (filter.responsibleToMe) qb.andWhere('x.responsible_id = :me', { me });
+        .andWhere(`(${read.sql} OR (x.responsible_id = :me AND ${mine.sql}))`, { ...read.params, ...mine.params, me: viewer.userId });
+      if (filter.responsibleToMe) qb.andWhere(handler ? 'x.responsible_id = :me' : 'false', { me: viewer.userId });
       if (filter.state) qb.andWhere('x.state = :state', { state: filter.state });
       if (filter.overdue === true) qb.andWhere(OVERDUE_SQL);
       if (filter.overdue === false) qb.andWhere(`NOT (${OVERDUE_SQL})`);

@@ -1,4 +1,4 @@
-import { inScope, underAnySql } from '../../auth/scope';
+import { holdsRole, inScope, underAnySql } from '../../auth/scope';
 import { UserViewer, hasRoleOver } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
@@ -76,14 +76,15 @@ async function personOrg(ctx: RequestContext, pairing: Pairing): Promise<Org | n
   return person ? orgService.findById(ctx, person.orgId) : null;
 }
 
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+/** The viewer is a cadre (a leader, secretary or supervisor somewhere). */
+const isCadre = (viewer: UserViewer): boolean => holdsRole(viewer, CADRE_ROLES);
 
 /**
- * The viewer is the pairing's cadre and still a cadre (a leader, secretary or supervisor somewhere): a
- * cadre whose roles were all revoked no longer reads the person in difficulty or acts for the pairing.
+ * The viewer is the pairing's cadre and still a cadre: a cadre whose roles were all revoked no longer
+ * reads the person in difficulty or acts for the pairing.
  */
-export function actsAsCadre(viewer: UserViewer, pairing: { cadreId: string }): boolean {
-  return pairing.cadreId === viewer.userId && viewer.roles.some((r) => CADRE_ROLES.includes(r.role));
+function actsAsCadre(viewer: UserViewer, pairing: Pairing): boolean {
+  return pairing.cadreId === viewer.userId && isCadre(viewer);
 }
 
 export const pairingService = {
@@ -95,7 +96,7 @@ export const pairingService = {
     const org = await orgService.findById(ctx, person.orgId);
     if (org && inScope(viewer, org.path, READERS)) return person;
     // the cadre of a pairing that runs, while a cadre (an ended pairing's person is its org's readers' again)
-    if (!actsAsCadre(viewer, { cadreId: viewer.userId })) return null;
+    if (!isCadre(viewer)) return null;
     const [paired] = await ctx.tx.query<{ one: number }>(
       `SELECT 1 AS one FROM pairings WHERE tenant_id = $1 AND person_id = $2 AND cadre_id = $3 AND ended_on IS NULL`,
       [viewer.tenantId, id, viewer.userId],
@@ -316,7 +317,12 @@ export const pairingService = {
     // the pairings of people in the read scope, and the viewer's own (inside `under`): a union of two
     // index scans (the person's org range, the cadre) read once into an array, none over the whole tenant
     const read = underAnySql('ro', readRoots);
-    const mine = filter.under ? underAnySql('mo', [filter.under.path]) : { sql: 'true', params: {} };
+    // the viewer's own: none once it is no cadre (actsAsCadre)
+    const mine = !isCadre(viewer)
+      ? { sql: 'false', params: {} }
+      : filter.under
+        ? underAnySql('mo', [filter.under.path])
+        : { sql: 'true', params: {} };
     const scope = `p.id = ANY(ARRAY(
       SELECT rp.id FROM pairings rp JOIN pairing_persons rpp ON rpp.tenant_id = rp.tenant_id AND rpp.id = rp.person_id
         JOIN orgs ro ON ro.tenant_id = rpp.tenant_id AND ro.id = rpp.org_id
@@ -331,9 +337,7 @@ export const pairingService = {
         .createQueryBuilder('p')
         .innerJoin('pairing_persons', 'pp', 'pp.tenant_id = p.tenant_id AND pp.id = p.person_id')
         .where('p.tenant_id = :t', { t: viewer.tenantId });
-      // a viewer who is no cadre any more has no pairings of its own to see (NIL matches no cadre)
-      const me = actsAsCadre(viewer, { cadreId: viewer.userId }) ? viewer.userId : NIL_UUID;
-      if (!coversTenant(readRoots)) qb.andWhere(scope, { ...read.params, ...mine.params, me });
+      if (!coversTenant(readRoots)) qb.andWhere(scope, { ...read.params, ...mine.params, me: viewer.userId });
       if (filter.cadreId) qb.andWhere('p.cadre_id = :cadre', { cadre: filter.cadreId });
       if (filter.orgId) qb.andWhere('pp.org_id = :personOrg', { personOrg: filter.orgId });
       if (filter.activeOnly || since) qb.andWhere('p.ended_on IS NULL');

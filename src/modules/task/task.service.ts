@@ -1,4 +1,4 @@
-import { isRootPath, subtreeOf } from '../../auth/scope';
+import { holdsRole, isRootPath, subtreeOf } from '../../auth/scope';
 import { Role } from '../../auth/roles';
 import { UserViewer, isAncestorOrSelf, scopePaths } from '../../auth/viewer';
 import { RequestContext } from '../../graphql/context';
@@ -41,8 +41,6 @@ const RULES = {
   /** pairing.service CADRE_ROLES: a cadre visits while it is one. */
   cadres: [Role.LEADER, Role.SECRETARY, Role.SUPERVISOR],
 };
-
-const holds = (viewer: UserViewer, roles: Role[]) => viewer.roles.some((r) => roles.includes(r.role));
 
 export interface TaskFilter {
   kinds?: TaskKind[] | null;
@@ -489,7 +487,7 @@ function branches(b: Build, kinds: Set<TaskKind>): string[] {
   out.push(...rectificationBranches(b, want));
 
   // a responsible person answers while it still handles opinions somewhere (opinion.service actsAsResponsible)
-  if (want(TaskKind.OPINION) && holds(viewer, RULES.handlers)) {
+  if (want(TaskKind.OPINION) && holdsRole(viewer, RULES.handlers)) {
     // 受理 (first come, first responsible) by a handler over the org; then 答复 by the one responsible
     const handles = orgCondition(b, { subtrees: roots(viewer, RULES.handlers) }, 'x.org_id');
     const due = `(x.due_at AT TIME ZONE ${TZ})::date`;
@@ -635,7 +633,7 @@ function branches(b: Build, kinds: Set<TaskKind>): string[] {
   }
 
   // a cadre visits while it is one (pairing.service actsAsCadre)
-  if (want(TaskKind.PAIRING_VISIT) && holds(viewer, RULES.cadres)) {
+  if (want(TaskKind.PAIRING_VISIT) && holdsRole(viewer, RULES.cadres)) {
     // due: the last visit (or the start, when never visited) plus the days a pairing may go without one
     const visitDue = `(greatest(pr.started_on, lv.last) + ${PAIRING_VISIT_DAYS})`;
     out.push(
