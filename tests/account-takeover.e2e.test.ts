@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { GqlResponse, TestServer, firstSignIn, startTestServer } from './helpers/server';
+import { GqlResponse, TestServer, firstSignIn, startTestServer, reasons } from './helpers/server';
 import { rawId } from './helpers/ids';
 import { orgIds } from './helpers/story';
 
@@ -15,8 +15,6 @@ const ROOT = '中共市交通运输局党委';
 const BUS = '市公交集团党委';
 const BRANCH = '第一车队党支部';
 const SIBLING = '养护科党支部';
-
-const reasons = (res: GqlResponse) => (res.errors ?? []).map((e) => `${e.extensions?.code}/${e.extensions?.reason}`);
 
 const MUTATIONS: Record<string, string> = {
   resetPassword: `mutation($u: ID!) { resetPassword(input: { userId: $u }) { temporaryPassword } }`,

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { GqlResponse, TestServer, codes, lockWaiters, startTestServer, firstSignIn } from './helpers/server';
+import { GqlResponse, TestServer, codes, lockWaiters, startTestServer, firstSignIn, reasons } from './helpers/server';
 import { rawId } from './helpers/ids';
+import { moveUnderAndCommit } from './helpers/org-moves';
 import { orgIds } from './helpers/story';
 import { day } from './helpers/dates';
 
@@ -39,8 +40,6 @@ async function createAdmin(server: TestServer, rootToken: string, username: stri
   }
   return { userId, assignments, token: await login(server, username) };
 }
-
-const reasons = (res: GqlResponse) => (res.errors ?? []).map((e) => `${e.extensions?.code}/${e.extensions?.reason}`);
 
 describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
   let server: TestServer;
@@ -358,16 +357,8 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
   });
 
   /** A move in `mover`'s open transaction (as moveOrg writes it) of the org with its subtree under the 公路 committee, committed. */
-  const moveUnderRoads = async (mover: Client, raw: string) => {
-    await mover.query(
-      `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1),
-                         parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
-         FROM orgs m, orgs p
-        WHERE m.tenant_id = $1 AND m.id = $2 AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
-      [tenantId, raw, rawId(ids['市高速公路建设开发公司党委'])],
-    );
-    await mover.query('COMMIT');
-  };
+  const moveUnderRoads = (mover: Client, raw: string) =>
+    moveUnderAndCommit(mover, tenantId, [raw], rawId(ids['市高速公路建设开发公司党委']));
 
   it('refuses a subtree admin’s write on an org that a concurrent move took out of its subtree while the write waited', async () => {
     const made = await gql(

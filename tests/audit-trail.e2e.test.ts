@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import auditModule from '../src/modules/audit/audit.module';
-import { GqlResponse, TestServer, firstSignIn, startTestServer } from './helpers/server';
+import { GqlResponse, TestServer, firstSignIn, startTestServer, reasons } from './helpers/server';
 import { globalId } from './helpers/ids';
 import { orgIds } from './helpers/story';
 
@@ -20,8 +20,6 @@ const NO_LIMITS = {
   LOGIN_LIMIT_PER_ADDRESS: '10000',
 };
 const AGENT = 'audit-test-agent/1.0 (dengbao)';
-
-const reasons = (res: GqlResponse) => (res.errors ?? []).map((e) => `${e.extensions?.code}/${e.extensions?.reason}`);
 
 interface Entry {
   action: string;

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { withTransaction } from '../src/db/request-transaction';
-import { GqlResponse, TestServer, codes, firstSignIn, startTestServer, tokens } from './helpers/server';
+import { TestServer, codes, firstSignIn, startTestServer, tokens, reasons } from './helpers/server';
 import { rawId } from './helpers/ids';
 import { TEST_PASSWORD_SCRYPT_COST } from './helpers/test-database';
 import { orgIds } from './helpers/story';
@@ -29,8 +29,6 @@ const UNLOCK = `mutation($id: ID!) { unlockUser(input: { userId: $id }) { userna
 const SIGN_OUT_USER = `mutation($id: ID!) { signOutUser(input: { userId: $id }) { username } }`;
 const ACCOUNT = `query($id: ID!) { node(id: $id) { ... on User { username mustChangePassword locked failedSignIns lockedAt lockedUntil totpEnabled } } }`;
 const REFRESH = `mutation($t: String!) { refreshToken(input: { refreshToken: $t }) { accessToken refreshToken } }`;
-
-const reasons = (res: GqlResponse) => (res.errors ?? []).map((e) => `${e.extensions?.code}/${e.extensions?.reason}`);
 
 describe('passwords and accounts (issue 15)', () => {
   let server: TestServer;

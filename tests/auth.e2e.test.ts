@@ -1,5 +1,15 @@
 import jwt from 'jsonwebtoken';
-import { TEST_JWT_SECRET, TestServer, codes, lockWaiters, startTestServer, GqlResponse, firstSignIn, tokens } from './helpers/server';
+import {
+  TEST_JWT_SECRET,
+  TestServer,
+  codes,
+  lockWaiters,
+  startTestServer,
+  GqlResponse,
+  firstSignIn,
+  tokens,
+  reasons,
+} from './helpers/server';
 import { count } from './helpers/sql';
 import { generateSync } from 'otplib';
 import { Client } from 'pg';
@@ -330,7 +340,6 @@ const DISABLE_FOR = `mutation($id: ID!) { disableUserTotp(input: { userId: $id }
 const FACTOR = `query($id: ID!) { node(id: $id) { ... on User { username totpEnabled recoveryCodesLeft } } }`;
 const UPDATE_POLICY = `mutation($input: UpdateAccountPolicyInput!) { updateAccountPolicy(input: $input) { totpRoles totpRoleLabels } }`;
 
-const reasons = (res: GqlResponse) => (res.errors ?? []).map((e) => `${e.extensions?.code}/${e.extensions?.reason}`);
 /** The code an authenticator shows now (or `shift` time steps away). */
 const code = (secret: string, shift = 0) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + shift * 30 });
 

@@ -1,6 +1,9 @@
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
-import { TestServer, codes, lockWaiters, startTestServer, firstSignIn } from './helpers/server';
+import { GqlResponse, TestServer, codes, lockWaiters, reasons, startTestServer, firstSignIn } from './helpers/server';
+import { rawId } from './helpers/ids';
+import { acrossMove } from './helpers/org-moves';
+import { tenantId as tenantIdOf } from './helpers/sql';
 import { criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 import { day } from './helpers/dates';
 
@@ -988,23 +991,26 @@ describe('joints between modules (issue 10)', () => {
     });
   });
 
-  describe('an evaluation step on an org a concurrent move takes out of the officer’s subtree', () => {
+  describe('a step on an org a concurrent move takes out of the officer’s subtree', () => {
+    /** A new org under `parent` (the bus group's committee by default), as the root admin creates it. */
+    const createOrg = async (name: string, kind = 'BRANCH', parentId = ids['市公交集团党委']) =>
+      (
+        await gql(
+          `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+          { input: { parentId, name, kind, category: 'ENTERPRISE' } },
+          t.admin,
+        )
+      ).data.createOrg.id as string;
+    /** The requests' answers when they wait on a move of `orgs` under the 公路 committee, outside the supervisor's subtree. */
+    const acrossMoveToRoads = async (orgs: string[], requests: () => Promise<GqlResponse>[]) =>
+      acrossMove(server, await tenantIdOf(su, 'jtj'), orgs.map(rawId), rawId(ids['市高速公路建设开发公司党委']), requests);
+
     it('refuses the acceptance (and the submission) that waited for the move, storing nothing; the officer over the new place acts', async () => {
-      const tenant = (await su.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
-      const rawOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
-      const branch = async (name: string) =>
-        (
-          await gql(
-            `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
-            { input: { parentId: ids['市公交集团党委'], name, kind: 'BRANCH', category: 'ENTERPRISE' } },
-            t.admin,
-          )
-        ).data.createOrg.id as string;
       const criteria = await criteriaOf(server, t.admin, versionId);
       // one submitted by the leader, to be reviewed by the bus group's supervisor; one drafted by the supervisor
-      const reviewed = await branch('移动中审核的党支部');
+      const reviewed = await createOrg('移动中审核的党支部');
       const submitted = await evaluate(server, t.leader, { campaignId, orgId: reviewed, kind: 'SUPERIOR' }, scoresFor(criteria));
-      const drafted = await branch('移动中报送的党支部');
+      const drafted = await createOrg('移动中报送的党支部');
       const started = await gql(
         `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
         { input: { campaignId, orgId: drafted, kind: 'SUPERIOR' } },
@@ -1023,39 +1029,20 @@ describe('joints between modules (issue 10)', () => {
       );
       expect(saved.errors).toBeUndefined();
 
-      const mover = await server.superuser({ own: true });
-      await mover.query('BEGIN');
-      await mover.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR UPDATE`, [
-        tenant,
-        [rawOf(reviewed), rawOf(drafted)],
-      ]);
-      const pending = [
+      const answers = await acrossMoveToRoads([reviewed, drafted], () => [
         gql(`mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`, { id: submitted.id }, t.supervisor),
         gql(
           `mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { state } }`,
           { input: { evaluationId: saved.data.saveScores.id, expectedVersion: saved.data.saveScores.version } },
           t.supervisor,
         ),
-      ];
-      expect(await lockWaiters(su, 2)).toBe(2);
-      // both orgs go under the 公路 committee, outside the bus group's supervisor's subtree
-      await mover.query(
-        `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1), parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
-           FROM orgs m, orgs p
-          WHERE m.tenant_id = $1 AND m.id = ANY($2::uuid[]) AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
-        [tenant, [rawOf(reviewed), rawOf(drafted)], rawOf(ids['市高速公路建设开发公司党委'])],
-      );
-      await mover.query('COMMIT');
-      const answers = await Promise.all(pending);
-      expect(answers.map((a) => a.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`))).toEqual([
-        ['NOT_FOUND/EVALUATION_NOT_FOUND'],
-        ['NOT_FOUND/EVALUATION_NOT_FOUND'],
       ]);
+      expect(answers.map(reasons)).toEqual([['NOT_FOUND/EVALUATION_NOT_FOUND'], ['NOT_FOUND/EVALUATION_NOT_FOUND']]);
       const states = await su.query<{ state: string }>(`SELECT state FROM evaluations WHERE id = ANY($1::uuid[]) ORDER BY state`, [
-        [rawOf(submitted.id), rawOf(saved.data.saveScores.id)],
+        [rawId(submitted.id), rawId(saved.data.saveScores.id)],
       ]);
       expect(states.rows.map((r) => r.state)).toEqual(['DRAFT', 'SUBMITTED']);
-      expect((await su.query(`SELECT 1 FROM campaign_results WHERE org_id = $1`, [rawOf(reviewed)])).rows).toEqual([]);
+      expect((await su.query(`SELECT 1 FROM campaign_results WHERE org_id = $1`, [rawId(reviewed)])).rows).toEqual([]);
       // the root admin, over both places, reviews it where it now stands
       const byLeader = await gql(
         `mutation($id: ID!) { acceptEvaluation(input: { evaluationId: $id }) { state } }`,
@@ -1064,66 +1051,31 @@ describe('joints between modules (issue 10)', () => {
       );
       expect(byLeader.data?.acceptEvaluation ?? byLeader.errors).toEqual({ state: 'ACCEPTED' });
     });
-  });
 
-  describe('an answer for an org a concurrent move takes out of the officer’s subtree', () => {
     it('refuses the service request answer that waited for the move of the org asked, and leaves the request open', async () => {
-      const tenant = (await su.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
-      const rawOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
-      const create = async (parentId: string, name: string, kind: string) =>
-        (
-          await gql(
-            `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
-            { input: { parentId, name, kind, category: 'ENTERPRISE' } },
-            t.admin,
-          )
-        ).data.createOrg.id as string;
-      const asked = await create(ids['市公交集团党委'], '移动中被求助的党总支', 'GENERAL_BRANCH');
-      const asking = await create(asked, '求助的党支部', 'BRANCH');
+      const asked = await createOrg('移动中被求助的党总支', 'GENERAL_BRANCH');
+      const asking = await createOrg('求助的党支部', 'BRANCH', asked);
       const raised = await gql(
         `mutation($input: RaiseServiceRequestInput!) { raiseServiceRequest(input: $input) { id } }`,
         { input: { fromOrgId: asking, title: '请求指导组织生活会', description: '首次召开' } },
         t.admin,
       );
       const request = raised.data.raiseServiceRequest.id as string;
-
-      const mover = await server.superuser({ own: true });
-      await mover.query('BEGIN');
-      await mover.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenant, rawOf(asked)]);
-      const pending = gql(
-        `mutation($input: AnswerServiceRequestInput!) { answerServiceRequest(input: $input) { state } }`,
-        { input: { id: request, answer: '已安排' } },
-        t.supervisor,
-      );
-      expect(await lockWaiters(su, 1)).toBe(1);
-      await mover.query(
-        `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1), parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
-           FROM orgs m, orgs p
-          WHERE m.tenant_id = $1 AND m.id = $2 AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
-        [tenant, rawOf(asked), rawOf(ids['市高速公路建设开发公司党委'])],
-      );
-      await mover.query('COMMIT');
-      const answer = await pending;
-      expect(answer.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['NOT_FOUND/SERVICE_REQUEST_NOT_FOUND']);
-      const { rows } = await su.query<{ state: string }>(`SELECT state FROM service_requests WHERE id = $1`, [rawOf(request)]);
+      const [answer] = await acrossMoveToRoads([asked], () => [
+        gql(
+          `mutation($input: AnswerServiceRequestInput!) { answerServiceRequest(input: $input) { state } }`,
+          { input: { id: request, answer: '已安排' } },
+          t.supervisor,
+        ),
+      ]);
+      expect(reasons(answer)).toEqual(['NOT_FOUND/SERVICE_REQUEST_NOT_FOUND']);
+      const { rows } = await su.query<{ state: string }>(`SELECT state FROM service_requests WHERE id = $1`, [rawId(request)]);
       expect(rows).toEqual([{ state: 'OPEN' }]);
     });
-  });
 
-  describe('a peer help answer for an org a concurrent move takes out of the officer’s subtree', () => {
-    it('refuses the answer that waited for the move of the org asked, and leaves the request open', async () => {
-      const tenant = (await su.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
-      const rawOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
-      const create = async (name: string) =>
-        (
-          await gql(
-            `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
-            { input: { parentId: ids['市公交集团党委'], name, kind: 'BRANCH', category: 'ENTERPRISE' } },
-            t.admin,
-          )
-        ).data.createOrg.id as string;
-      const asking = await create('请求互助的党支部');
-      const asked = await create('移动中被请求互助的党支部');
+    it('refuses the peer help answer that waited for the move of the org asked, and leaves the request open', async () => {
+      const asking = await createOrg('请求互助的党支部');
+      const asked = await createOrg('移动中被请求互助的党支部');
       const requested = await gql(
         `mutation($input: RequestPeerHelpInput!) { requestPeerHelp(input: $input) { id } }`,
         { input: { fromOrgId: asking, toOrgId: asked, title: '请求交流台帐经验', description: '新建支部' } },
@@ -1131,41 +1083,20 @@ describe('joints between modules (issue 10)', () => {
       );
       expect(requested.errors).toBeUndefined();
       const request = requested.data.requestPeerHelp.id as string;
-
-      const mover = await server.superuser({ own: true });
-      await mover.query('BEGIN');
-      await mover.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenant, rawOf(asked)]);
-      const pending = gql(
-        `mutation($input: AnswerPeerHelpInput!) { answerPeerHelp(input: $input) { state } }`,
-        { input: { id: request, answer: '欢迎来交流' } },
-        t.supervisor,
-      );
-      expect(await lockWaiters(su, 1)).toBe(1);
-      await mover.query(
-        `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1), parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
-           FROM orgs m, orgs p
-          WHERE m.tenant_id = $1 AND m.id = $2 AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
-        [tenant, rawOf(asked), rawOf(ids['市高速公路建设开发公司党委'])],
-      );
-      await mover.query('COMMIT');
-      const answer = await pending;
-      expect(answer.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['FORBIDDEN/PEER_NOT_RESPONDER']);
-      const { rows } = await su.query<{ state: string }>(`SELECT state FROM peer_help_requests WHERE id = $1`, [rawOf(request)]);
+      const [answer] = await acrossMoveToRoads([asked], () => [
+        gql(
+          `mutation($input: AnswerPeerHelpInput!) { answerPeerHelp(input: $input) { state } }`,
+          { input: { id: request, answer: '欢迎来交流' } },
+          t.supervisor,
+        ),
+      ]);
+      expect(reasons(answer)).toEqual(['FORBIDDEN/PEER_NOT_RESPONDER']);
+      const { rows } = await su.query<{ state: string }>(`SELECT state FROM peer_help_requests WHERE id = $1`, [rawId(request)]);
       expect(rows).toEqual([{ state: 'OPEN' }]);
     });
-  });
 
-  describe('taking a link code out of use for an org a concurrent move takes out of the officer’s subtree', () => {
-    it('refuses the disable that waited for the move, and the code stays as it was', async () => {
-      const tenant = (await su.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
-      const rawOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
-      const org = (
-        await gql(
-          `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
-          { input: { parentId: ids['市公交集团党委'], name: '移动中停用二维码的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
-          t.admin,
-        )
-      ).data.createOrg.id as string;
+    it('refuses the link code disable that waited for the move, and the code stays as it was', async () => {
+      const org = await createOrg('移动中停用二维码的党支部');
       const made = await gql(
         `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { id } }`,
         { input: { orgId: org, label: '服务窗口' } },
@@ -1173,22 +1104,11 @@ describe('joints between modules (issue 10)', () => {
       );
       expect(made.errors).toBeUndefined();
       const link = made.data.createLinkCode.id as string;
-
-      const mover = await server.superuser({ own: true });
-      await mover.query('BEGIN');
-      await mover.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenant, rawOf(org)]);
-      const pending = gql(`mutation($id: ID!) { disableLinkCode(input: { id: $id }) { disabled } }`, { id: link }, t.supervisor);
-      expect(await lockWaiters(su, 1)).toBe(1);
-      await mover.query(
-        `UPDATE orgs o SET path = p.path || subpath(o.path, nlevel(m.path) - 1), parent_id = CASE WHEN o.id = m.id THEN p.id ELSE o.parent_id END
-           FROM orgs m, orgs p
-          WHERE m.tenant_id = $1 AND m.id = $2 AND p.tenant_id = $1 AND p.id = $3 AND o.tenant_id = $1 AND o.path <@ m.path`,
-        [tenant, rawOf(org), rawOf(ids['市高速公路建设开发公司党委'])],
-      );
-      await mover.query('COMMIT');
-      const answer = await pending;
-      expect(answer.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['NOT_FOUND/LINK_NOT_FOUND']);
-      const { rows } = await su.query<{ disabled: boolean }>(`SELECT disabled FROM link_codes WHERE id = $1`, [rawOf(link)]);
+      const [answer] = await acrossMoveToRoads([org], () => [
+        gql(`mutation($id: ID!) { disableLinkCode(input: { id: $id }) { disabled } }`, { id: link }, t.supervisor),
+      ]);
+      expect(reasons(answer)).toEqual(['NOT_FOUND/LINK_NOT_FOUND']);
+      const { rows } = await su.query<{ disabled: boolean }>(`SELECT disabled FROM link_codes WHERE id = $1`, [rawId(link)]);
       expect(rows).toEqual([{ disabled: false }]);
     });
   });
@@ -1226,7 +1146,7 @@ describe('joints between modules (issue 10)', () => {
       const addressed = await su.query<{ title: string; to: string }>(
         `SELECT r.title, o.name AS to FROM service_requests r JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.to_org_id
           WHERE r.from_org_id = $1 ORDER BY r.title`,
-        [Buffer.from(org, 'base64url').toString().split(':')[1]],
+        [rawId(org)],
       );
       // the open one now asks the new superior; the answered one keeps who answered it
       expect(addressed.rows).toEqual([

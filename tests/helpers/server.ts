@@ -293,6 +293,9 @@ export async function tokens<R extends string = (typeof DEMO_ROLES)[number]>(
 /** The codes of a response's errors, for compact assertions. */
 export const codes = (res: GqlResponse) => (res.errors ?? []).map((e) => e.extensions?.code);
 
+/** A response's errors as `CODE/REASON`, for compact assertions. */
+export const reasons = (res: GqlResponse) => (res.errors ?? []).map((e) => `${e.extensions?.code}/${e.extensions?.reason}`);
+
 /**
  * How many of the database's backends wait on a lock, once `count` of them do (or after about 5 s): a
  * request shown to be held by a lock another connection holds.
