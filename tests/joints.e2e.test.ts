@@ -1052,6 +1052,58 @@ describe('joints between modules (issue 10)', () => {
       expect(byLeader.data?.acceptEvaluation ?? byLeader.errors).toEqual({ state: 'ACCEPTED' });
     });
 
+    it('refuses the score saves that waited for the move, held with COMMIT or not, saving nothing; a move inside the subtree is a CONFLICT to save again', async () => {
+      const criteria = await criteriaOf(server, t.admin, versionId);
+      /** A SUPERIOR evaluation of a new branch under `parentId`, started by the supervisor: its id and version. */
+      const started = async (name: string, parentId?: string) => {
+        const org = await createOrg(name, 'BRANCH', parentId);
+        const res = await gql(
+          `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+          { input: { campaignId, orgId: org, kind: 'SUPERIOR' } },
+          t.supervisor,
+        );
+        return { org, id: res.data.startEvaluation.id as string, version: res.data.startEvaluation.version as number };
+      };
+      // asking for `updatedAt` keeps the write in the request; without it, the write goes with COMMIT
+      const save = (e: { id: string; version: number }, asked: 'version' | 'updatedAt') =>
+        gql(
+          `mutation($input: SaveScoresInput!) { saveScores(input: $input) { ${asked} } }`,
+          { input: { evaluationId: e.id, expectedVersion: e.version, scores: scoresFor(criteria) } },
+          t.supervisor,
+        );
+      const stored = async (e: { id: string }) =>
+        (
+          await su.query<{ version: number; scores: number }>(
+            `SELECT e.version, (SELECT count(*)::int FROM evaluation_scores s WHERE s.evaluation_id = e.id) AS scores
+               FROM evaluations e WHERE e.id = $1`,
+            [rawId(e.id)],
+          )
+        ).rows[0];
+
+      const held = await started('移动中保存评分的党支部甲');
+      const inRequest = await started('移动中保存评分的党支部乙');
+      const answers = await acrossMoveToRoads([held.org, inRequest.org], () => [save(held, 'version'), save(inRequest, 'updatedAt')]);
+      expect(answers.map(reasons)).toEqual([['NOT_FOUND/EVALUATION_NOT_FOUND'], ['NOT_FOUND/EVALUATION_NOT_FOUND']]);
+      expect(await stored(held)).toEqual({ version: held.version, scores: 0 });
+      expect(await stored(inRequest)).toEqual({ version: inRequest.version, scores: 0 });
+
+      // moved inside the supervisor's subtree: the held save cannot authorize the new place in its statement, so it is
+      // a lost race (CONFLICT, nothing saved) and saving again succeeds; the save in the request authorizes it and saves
+      const within = await createOrg('评分期间接收支部的党总支', 'GENERAL_BRANCH');
+      const heldWithin = await started('内部移动中保存评分的党支部甲');
+      const inRequestWithin = await started('内部移动中保存评分的党支部乙');
+      const tenantId = await tenantIdOf(su, 'jtj');
+      const withinAnswers = await acrossMove(server, tenantId, [heldWithin.org, inRequestWithin.org].map(rawId), rawId(within), () => [
+        save(heldWithin, 'version'),
+        save(inRequestWithin, 'updatedAt'),
+      ]);
+      expect(withinAnswers.map(reasons)).toEqual([['CONFLICT/ORG_MOVED'], []]);
+      expect(await stored(heldWithin)).toEqual({ version: heldWithin.version, scores: 0 });
+      expect(await stored(inRequestWithin)).toEqual({ version: inRequestWithin.version + 1, scores: scoresFor(criteria).length });
+      const again = await save(heldWithin, 'version');
+      expect(again.data?.saveScores ?? again.errors).toEqual({ version: heldWithin.version + 1 });
+    });
+
     it('refuses the service request answer that waited for the move of the org asked, and leaves the request open', async () => {
       const asked = await createOrg('移动中被求助的党总支', 'GENERAL_BRANCH');
       const asking = await createOrg('求助的党支部', 'BRANCH', asked);

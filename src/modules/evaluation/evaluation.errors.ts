@@ -46,6 +46,11 @@ export const evaluationError = defineErrors('evaluation', {
     zh: '该考评已提交或已通过，不能再修改',
     en: 'The evaluation is submitted or accepted and can no longer be changed',
   },
+  ORG_MOVED: {
+    code: ErrorCode.CONFLICT,
+    zh: '保存时该组织的隶属关系刚刚调整，评分未保存，请重新加载后再保存',
+    en: 'The org moved while the scores were being saved; nothing was saved, reload and save again',
+  },
   NOT_SUBMITTED: { code: ErrorCode.CONFLICT, zh: '只有已提交的考评可以审核', en: 'Only a submitted evaluation can be reviewed' },
   VERSION_MISMATCH: {
     code: ErrorCode.CONFLICT,

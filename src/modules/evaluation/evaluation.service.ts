@@ -128,6 +128,19 @@ export const EVALUATION_ORDER: OrderSpec<EvaluationOrderField> = {
 };
 
 /** Who fills in an evaluation of each kind: the org's own secretary for 自查, its superiors otherwise. */
+/** Whether who may fill in an evaluation of `kind` depends on where its org stands (all but the secretary's self-check). */
+const movesMatter = (kind: EvaluationKind) => kind !== EvaluationKind.SELF;
+
+/**
+ * Why a save whose org moved while it was on its way was refused, from where the org now stands: out of the
+ * viewer's sight (or gone) NOT_FOUND, no longer the viewer's to fill in FORBIDDEN, else CONFLICT (save again).
+ */
+function movedAway(viewer: UserViewer, org: Org, path: string | null, kind: EvaluationKind) {
+  if (!path || !inScope(viewer, path)) return evaluationError('EVALUATION_NOT_FOUND');
+  if (!mayEdit(viewer, { ...org, path }, kind)) return evaluationError('NOT_EVALUATOR');
+  return evaluationError('ORG_MOVED');
+}
+
 function mayEdit(viewer: UserViewer, org: Org, kind: EvaluationKind): boolean {
   // An inspection's score sheet changes only with its inspection (and never once finalized).
   if (kind === EvaluationKind.INSPECTION) return false;
@@ -294,20 +307,34 @@ export const evaluationService = {
     /** The answer needs nothing the save itself returns (the new `updatedAt`): the write may go with COMMIT. */
     answerWithoutTheWrite = false,
   ): Promise<Evaluation> {
+    const viewer = requireUser(ctx);
     const evaluation = await this.getToChange(ctx, input.evaluationId);
-    await this.assertEditor(ctx, evaluation);
+    const org = await this.assertEditor(ctx, evaluation);
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
     await this.checkScores(ctx, campaign, input.scores, input.clear ?? [], 'input');
     // evidence files per score, while the evaluation is editable (checked with the version)
     const withFiles = input.scores.flatMap((s, i) =>
       s.files?.attach?.length || s.files?.detach?.length ? [{ s, files: s.files, i }] : [],
     );
+    if (answerWithoutTheWrite && !withFiles.length && !input.clear?.length) {
+      // the held statement holds the org itself (one statement, the round trip it had)
+      return holdSave(ctx, evaluation, org, input.expectedVersion, input.scores);
+    }
+    // the org held to the commit, and the editor checked where it stands after a concurrent move
+    if (movesMatter(evaluation.kind)) {
+      await orgService.holdForChange(
+        ctx,
+        org.id,
+        (now) => {
+          if (!mayEdit(viewer, now, evaluation.kind)) throw evaluationError('NOT_EVALUATOR');
+        },
+        () => evaluationError('EVALUATION_NOT_FOUND'),
+      );
+    }
     let saved: Evaluation | null = null;
     if (input.clear?.length) {
       await bumpVersion(ctx, evaluation, input.expectedVersion);
       await this.writeScores(ctx, evaluation.id, input.scores, input.clear);
-    } else if (answerWithoutTheWrite && !withFiles.length) {
-      return holdSave(ctx, evaluation, input.expectedVersion, input.scores);
     } else {
       saved = await bumpAndWrite(ctx, evaluation, input.expectedVersion, input.scores);
     }
@@ -643,15 +670,26 @@ async function bumpAndWrite(
  * AP010, migrations/1734290000000), and the request answers VERSION_MISMATCH or NOT_EDITABLE with
  * the evaluation as it then stood, having changed nothing.
  */
-function holdSave(ctx: RequestContext, evaluation: Evaluation, expectedVersion: number, scores: ScoreInput[]): Evaluation {
+function holdSave(ctx: RequestContext, evaluation: Evaluation, org: Org, expectedVersion: number, scores: ScoreInput[]): Evaluation {
   if (!EDITABLE.includes(evaluation.state) || evaluation.version !== expectedVersion) throw refusedChange(evaluation, expectedVersion);
+  const viewer = requireUser(ctx);
   ctx.tx.hold(
-    `SELECT app_save_scores_or_refuse($1, $2, $9, $10::text[], ${SCORE_ARRAYS})`,
-    [...scoreParams(evaluation.tenantId, evaluation.id, scores), expectedVersion, EDITABLE],
+    `SELECT app_save_scores_or_refuse($1, $2, $9, $10::text[], ${SCORE_ARRAYS}, $11::uuid, $12::ltree)`,
+    [
+      ...scoreParams(evaluation.tenantId, evaluation.id, scores),
+      expectedVersion,
+      EDITABLE,
+      org.id,
+      movesMatter(evaluation.kind) ? org.path : null,
+    ],
     (error) => {
       const e = error as { code?: unknown; detail?: unknown };
-      if (e?.code !== 'AP010' || typeof e.detail !== 'string') return undefined;
-      return refusedChange(JSON.parse(e.detail) as { state: EvaluationState | null; version: number | null }, expectedVersion);
+      if (typeof e?.detail !== 'string') return undefined;
+      if (e.code === 'AP010') {
+        return refusedChange(JSON.parse(e.detail) as { state: EvaluationState | null; version: number | null }, expectedVersion);
+      }
+      if (e.code === 'AP011') return movedAway(viewer, org, (JSON.parse(e.detail) as { path: string | null }).path, evaluation.kind);
+      return undefined;
     },
   );
   ctx.forget('evaluation.scores');
