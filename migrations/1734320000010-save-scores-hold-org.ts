@@ -7,15 +7,13 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * on its way), saves nothing and raises SQLSTATE AP011 with the org's path as it now stands (JSON in DETAIL): the
  * request authorizes that position again and answers NOT_FOUND, FORBIDDEN or CONFLICT ORG_MOVED. A null path (a
  * self-check, filled by the org's own secretary wherever it stands) holds nothing. One statement still: the save's
- * round trip is the one it had.
+ * round trip is the one it had. The ten-argument function stays beside it for instances of the previous release
+ * still running while a deployment rolls over.
  */
 export class SaveScoresHoldOrg1734320000010 implements MigrationInterface {
   name = 'SaveScoresHoldOrg1734320000010';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(
-      `DROP FUNCTION IF EXISTS app_save_scores_or_refuse(uuid, uuid, integer, text[], uuid[], numeric[], text[], text[], boolean[], boolean[])`,
-    );
     await q.query(`
       CREATE FUNCTION app_save_scores_or_refuse(p_tenant uuid, p_evaluation uuid, p_version integer, p_states text[],
                                                 p_criteria uuid[], p_values numeric[], p_notes text[], p_evidence text[],
@@ -51,25 +49,5 @@ export class SaveScoresHoldOrg1734320000010 implements MigrationInterface {
     await q.query(
       `DROP FUNCTION IF EXISTS app_save_scores_or_refuse(uuid, uuid, integer, text[], uuid[], numeric[], text[], text[], boolean[], boolean[], uuid, ltree)`,
     );
-    await q.query(`
-      CREATE FUNCTION app_save_scores_or_refuse(p_tenant uuid, p_evaluation uuid, p_version integer, p_states text[],
-                                                p_criteria uuid[], p_values numeric[], p_notes text[], p_evidence text[],
-                                                p_note_given boolean[], p_evidence_given boolean[])
-      RETURNS integer
-      LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = public, pg_temp AS $$
-      DECLARE
-        saved integer;
-        now_state text;
-        now_version integer;
-      BEGIN
-        SELECT s.version INTO saved FROM app_save_scores(p_tenant, p_evaluation, p_version, p_states, p_criteria, p_values,
-                                                         p_notes, p_evidence, p_note_given, p_evidence_given) s;
-        IF FOUND THEN
-          RETURN saved;
-        END IF;
-        SELECT e.state, e.version INTO now_state, now_version FROM evaluations e WHERE e.tenant_id = p_tenant AND e.id = p_evaluation;
-        RAISE EXCEPTION 'saveScores refused: version or state changed' USING ERRCODE = 'AP010',
-          DETAIL = json_build_object('state', now_state, 'version', now_version)::text;
-      END $$`);
   }
 }
