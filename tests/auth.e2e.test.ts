@@ -737,6 +737,7 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
         'idp-stranger': { name: '外单位人员', employee_number: 'nobody-here' },
         'idp-deputy': { name: '副组长', employee_number: 'deputy' },
         'evil-aud': { name: '受骗者', employee_number: 'secretary2' },
+        'idp-slow': { name: '领导小组组长', employee_number: 'leader' },
       },
     ));
     [root, member, otherRoot] = await Promise.all([
@@ -821,6 +822,32 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
     const seen = await gql(`query($id: ID!) { node(id: $id) { ... on User { ssoSubject } } }`, { id: await userId('secretary') }, root);
     expect(seen.data.node.ssoSubject).toBe('idp-secretary');
     expect((await ssoLog())[0]).toEqual(expect.objectContaining({ outcome: 'SUCCESS', account: 'secretary', reason: null }));
+  });
+
+  it('holds no database connection while the provider is slow to answer the code exchange', async () => {
+    const url = await authorize('idp-slow');
+    // the app's backends of this database in a transaction open for longer than a database step takes, sampled while
+    // the callback waits on the provider (a step's own short transactions come and go between samples)
+    const longTransactions = async () =>
+      (
+        await su.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start < now() - interval '500 milliseconds'`,
+        )
+      ).rows[0].n;
+    let done = false;
+    const pending = callback(url).finally(() => (done = true));
+    const seen: number[] = [];
+    while (!done) {
+      seen.push(await longTransactions());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const back = await pending;
+    // the provider took 1.5 s: many samples, none of them a transaction held across it
+    expect(seen.length).toBeGreaterThan(10);
+    expect(Math.max(...seen)).toBe(0);
+    const signed = await exchange(back.ssoCode);
+    expect(signed.data?.signInWithSso.viewer ?? signed.errors).toEqual({ username: 'leader', kind: 'USER' });
   });
 
   it('refuses a forged state, a replayed callback and a replayed code, and issues nothing', async () => {

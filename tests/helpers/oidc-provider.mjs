@@ -6,7 +6,8 @@
 // The login page is replaced by an interaction that signs in as the authorization request's login_hint
 // and grants what was asked, so a test drives the browser's redirects with fetch. One account misbehaves
 // on purpose: for "evil-aud" the token endpoint answers an ID token signed with the provider's own key
-// but addressed to another client (the audience a relying party must refuse).
+// but addressed to another client (the audience a relying party must refuse); for "idp-slow" it answers the
+// token request only after OIDC_SLOW_MS (1,500 ms by default), a provider that is slow to answer.
 import http from 'node:http';
 import Provider from 'oidc-provider';
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair } from 'jose';
@@ -68,6 +69,7 @@ provider.use(async (ctx, next) => {
     process.stderr.write(`[oidc] token verifier ${ctx.oidc?.params?.code_verifier} redirect ${ctx.oidc?.params?.redirect_uri}\n`);
   if (ctx.path === '/token' && ctx.body && typeof ctx.body === 'object' && typeof ctx.body.id_token === 'string') {
     const claims = decodeJwt(ctx.body.id_token);
+    if (claims.sub === 'idp-slow') await new Promise((resolve) => setTimeout(resolve, Number(process.env.OIDC_SLOW_MS ?? 1500)));
     if (claims.sub === 'evil-aud') {
       ctx.body = {
         ...ctx.body,

@@ -79,7 +79,7 @@ export function registerSsoRoutes(fastify: FastifyInstance, { dataSource, limite
         await limiter.consumeAnonymous(request.ip, `sso:${tenantSlug}`);
         const tenantId = await tenantOf(tenantSlug);
         const browser = randomBytes(32).toString('base64url');
-        const { url, callback } = await inTenant(tenantId, (tx) => ssoService.begin(tx, tenantId, browser));
+        const { url, callback } = await ssoService.begin((work) => inTenant(tenantId, work), tenantId, browser);
         return reply
           .header('cache-control', 'no-store')
           .header('set-cookie', browserCookie(callback, browser, BROWSER_COOKIE_SECONDS))
@@ -124,7 +124,8 @@ export function registerSsoRoutes(fastify: FastifyInstance, { dataSource, limite
         const pending = await inTenant(tenantId, (tx) => ssoService.consumeRequest(tx, tenantId, query.state, browser));
         // the cookie served its request: cleared whatever comes next (a refused one is left, so a stray link cannot end a sign-in)
         reply.header('set-cookie', browserCookie(callbackUrl, '', 0));
-        const { subject, claims, issuer } = await inTenant(tenantId, (tx) => ssoService.exchange(tx, tenantId, query, pending));
+        // the provider is asked with no transaction open (InTenant)
+        const { subject, claims, issuer } = await ssoService.exchange((work) => inTenant(tenantId, work), tenantId, query, pending);
         const { code, username } = await inTenant(tenantId, async (tx) => {
           const user = await ssoService.resolveUser(tx, tenantId, subject, claims);
           return { code: await ssoService.issueCode(tx, tenantId, user.userId), username: user.username };

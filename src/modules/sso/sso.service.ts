@@ -21,6 +21,13 @@ const CODE_TTL_SECONDS = 60;
 /** What the platform asks the provider for; a matched claim outside these comes from the userinfo endpoint. */
 const SCOPE = 'openid profile';
 
+/**
+ * Runs `work` in its own short transaction scoped to the tenant. The browser's round trip opens one per database step
+ * and none while the provider is asked (discovery, the code exchange, userinfo): however slowly a provider answers,
+ * it holds no pooled connection.
+ */
+export type InTenant = <T>(work: (tx: RequestTransaction) => Promise<T>) => Promise<T>;
+
 export interface SsoRegistration {
   enabled?: boolean | null;
   issuer?: string | null;
@@ -215,10 +222,11 @@ export const ssoService = {
   /**
    * Starts an authorization request (code flow with PKCE, state and nonce) bound to the browser that asked
    * (`browser`: the random value of the cookie the route sets, stored as its hash), and answers the
-   * provider's URL and the registered redirect URI (where the cookie is sent back).
+   * provider's URL and the registered redirect URI (where the cookie is sent back). The provider's discovery document
+   * is fetched between the read of the registration and the write of the request, with no transaction open.
    */
-  async begin(tx: RequestTransaction, tenantId: string, browser: string): Promise<{ url: URL; callback: URL }> {
-    const { provider, secret } = await this.enabledProvider(tx, tenantId);
+  async begin(run: InTenant, tenantId: string, browser: string): Promise<{ url: URL; callback: URL }> {
+    const { provider, secret } = await run((tx) => this.enabledProvider(tx, tenantId));
     const client = await oidc();
     const config = await clientConfiguration(tenantId, provider.updatedAt.toISOString(), {
       issuer: provider.issuer,
@@ -228,12 +236,14 @@ export const ssoService = {
     const state = client.randomState();
     const nonce = client.randomNonce();
     const verifier = client.randomPKCECodeVerifier();
-    await tx.execute(`DELETE FROM sso_requests WHERE tenant_id = $1 AND expires_at < now() - interval '1 day'`, [tenantId]);
-    await tx.execute(
-      `INSERT INTO sso_requests (tenant_id, state_hash, provider_id, nonce, code_verifier, expires_at, browser_hash)
-       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7)`,
-      [tenantId, hash(state), provider.id, nonce, verifier, REQUEST_TTL_SECONDS, hash(browser)],
-    );
+    await run(async (tx) => {
+      await tx.execute(`DELETE FROM sso_requests WHERE tenant_id = $1 AND expires_at < now() - interval '1 day'`, [tenantId]);
+      await tx.execute(
+        `INSERT INTO sso_requests (tenant_id, state_hash, provider_id, nonce, code_verifier, expires_at, browser_hash)
+         VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7)`,
+        [tenantId, hash(state), provider.id, nonce, verifier, REQUEST_TTL_SECONDS, hash(browser)],
+      );
+    });
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: provider.redirectUri,
       scope: SCOPE,
@@ -278,12 +288,12 @@ export const ssoService = {
    * signature, issuer, audience, expiry and nonce) and answers the verified claims.
    */
   async exchange(
-    tx: RequestTransaction,
+    run: InTenant,
     tenantId: string,
     query: Record<string, string>,
     request: { nonce: string; verifier: string },
   ): Promise<{ subject: string; claims: Record<string, unknown>; issuer: string }> {
-    const { provider, secret } = await this.enabledProvider(tx, tenantId);
+    const { provider, secret } = await run((tx) => this.enabledProvider(tx, tenantId));
     const client = await oidc();
     try {
       const config = await clientConfiguration(tenantId, provider.updatedAt.toISOString(), {
