@@ -126,7 +126,7 @@ export function registerSsoRoutes(fastify: FastifyInstance, { dataSource, limite
         reply.header('set-cookie', browserCookie(callbackUrl, '', 0));
         const { subject, claims, issuer } = await inTenant(tenantId, (tx) => ssoService.exchange(tx, tenantId, query, pending));
         const { code, username } = await inTenant(tenantId, async (tx) => {
-          const user = await ssoService.resolveUser(tx, tenantId, subject, claims);
+          const user = await ssoService.resolveUser(tx, tenantId, subject, claims, issuer);
           return { code: await ssoService.issueCode(tx, tenantId, user.userId), username: user.username };
         });
         await audit(AuditOutcome.SUCCESS, username, null, { issuer, subject });
