@@ -568,6 +568,73 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     ).toBe(LIMIT);
   });
 
+  it('restores an org with a title and names another at once: the category never passes its limit', async () => {
+    const Y = YEAR - 1; // a year the other tests leave alone
+    const su = await server.superuser();
+    const org = async (name: string) =>
+      (
+        await gql(
+          `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+          { input: { parentId: ids['市公交集团党委'], name, kind: 'BRANCH', category: 'ENTERPRISE' } },
+          t.admin,
+        )
+      ).data.createOrg.id as string;
+    const throughNotice = async (orgId: string, title: string) => {
+      const id = (
+        await gql(
+          `mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { id } }`,
+          { input: { year: Y, kind: 'MODEL_WINDOW', orgId, title, reason: '群众满意' } },
+          t.admin,
+        )
+      ).data.nominateExemplar.id as string;
+      await gql(`mutation($id: ID!) { startExemplarReview(input: { id: $id }) { id } }`, { id }, t.admin);
+      await gql(
+        `mutation($input: StartExemplarNoticeInput!) { startExemplarNotice(input: $input) { id } }`,
+        { input: { id, startsOn: TODAY, endsOn: TODAY } },
+        t.admin,
+      );
+      await su.query(`UPDATE exemplars SET notice_starts_on = $2, notice_ends_on = $3 WHERE id = $1`, [raw(id), day(-7), day(-1)]);
+      return id;
+    };
+    const NAME = `mutation($id: ID!) { nameExemplar(input: { id: $id, note: "命名" }) { id state } }`;
+    const [a, b] = [await org('恢复与命名并发的甲支部'), await org('恢复与命名并发的乙支部')];
+    const limit = await gql(
+      `mutation($input: SetExemplarLimitInput!) { setExemplarLimit(input: $input) { limit } }`,
+      { input: { year: Y, kind: 'MODEL_WINDOW', category: 'ENTERPRISE', limit: 1 } },
+      t.admin,
+    );
+    expect(limit.errors).toBeUndefined();
+    const ea = await throughNotice(a, '甲窗口');
+    expect((await gql(NAME, { id: ea }, t.admin)).data.nameExemplar.state).toBe('NAMED');
+    expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: a }, t.admin)).errors).toBeUndefined();
+    const eb = await throughNotice(b, '乙窗口');
+
+    // the namings go out first, the restores of the titled org right behind them
+    const answers = await burst((i) =>
+      i < CONCURRENCY / 2
+        ? gql(NAME, { id: eb }, t.admin)
+        : gql(`mutation($id: ID!) { restoreOrg(input: { id: $id }) { id } }`, { id: a }, t.admin),
+    );
+    const { failed } = tally(answers, ['CONFLICT']);
+    expect(
+      failed.every((r) =>
+        ['RESTORE_OVER_EXEMPLAR_LIMIT', 'CATEGORY_LIMIT_REACHED', 'WRONG_EXEMPLAR_STATE'].includes(r.errors![0].extensions!.reason!),
+      ),
+    ).toBe(true);
+    const [{ live, named }] = (
+      await su.query<{ live: boolean; named: number }>(
+        `SELECT (SELECT archived_at IS NULL FROM orgs WHERE id = $1) AS live,
+                (SELECT count(*)::int FROM exemplars e JOIN orgs o ON o.tenant_id = e.tenant_id AND o.id = e.org_id AND o.archived_at IS NULL
+                  WHERE e.year = $2 AND e.kind = 'MODEL_WINDOW' AND e.category = 'ENTERPRISE' AND e.state IN ('NAMED', 'RE_EVALUATED')) AS named`,
+        [raw(a), Y],
+      )
+    ).rows;
+    expect(named).toBe(1);
+    // either the restore won (乙 stays in its notice) or the naming did (甲 stays archived)
+    const ebState = (await su.query<{ state: string }>(`SELECT state FROM exemplars WHERE id = $1`, [raw(eb)])).rows[0].state;
+    expect([live, ebState]).toEqual(live ? [true, 'PUBLIC_NOTICE'] : [false, 'NAMED']);
+  });
+
   it('nominates a post once: concurrent nominations of the same post answer ALREADY_NOMINATED, never a bare DUPLICATE', async () => {
     const answers = await burst(() =>
       gql(
