@@ -99,6 +99,10 @@ export interface Config {
   importJobsPerTenant: number;
   importJobMaxRows: number;
   importJobLeaseSeconds: number;
+  /** Service requests (上级服务下级) one org may have open (not yet answered) at once (OPEN_SERVICE_REQUESTS_PER_ORG, default 20). */
+  openServiceRequestsPerOrg: number;
+  /** Pledges (亮承诺: the org's and its members') made for one org in a calendar year of the tenant (COMMITMENTS_PER_ORG_PER_YEAR, default 500). */
+  commitmentsPerOrgPerYear: number;
   /** The largest tenant archive a restore reads (POST /tenant-archives). */
   tenantArchiveMaxBytes: number;
   /** Tenant exports running at once in this process (each holds an owner connection and a snapshot); one per tenant. */
@@ -345,6 +349,8 @@ export function loadConfig(env: Env = process.env): Config {
     importJobsPerTenant: intVar(env, 'IMPORT_JOBS_PER_TENANT', 10, 1, 100),
     importJobMaxRows: intVar(env, 'IMPORT_JOB_MAX_ROWS', 200_000, 1, 10_000_000),
     importJobLeaseSeconds: intVar(env, 'IMPORT_JOB_LEASE_SECONDS', 30, 2, 3600),
+    openServiceRequestsPerOrg: intVar(env, 'OPEN_SERVICE_REQUESTS_PER_ORG', 20, 1, 10_000),
+    commitmentsPerOrgPerYear: intVar(env, 'COMMITMENTS_PER_ORG_PER_YEAR', 500, 1, 1_000_000),
     tenantArchiveMaxBytes: intVar(env, 'TENANT_ARCHIVE_MAX_BYTES', 20 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
     tenantExportConcurrency: intVar(env, 'TENANT_EXPORT_CONCURRENCY', 2, 1, 20),
   };

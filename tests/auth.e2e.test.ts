@@ -737,7 +737,9 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
         'idp-stranger': { name: '外单位人员', employee_number: 'nobody-here' },
         'idp-deputy': { name: '副组长', employee_number: 'deputy' },
         'evil-aud': { name: '受骗者', employee_number: 'secretary2' },
-        'idp-slow': { name: '领导小组组长', employee_number: 'leader' },
+        'idp-leader': { name: '局党委书记', employee_number: 'leader' },
+        'idp-supervisor': { name: '督导', employee_number: 'supervisor' },
+        'idp-slow': { name: '督查员', employee_number: 'inspector' },
       },
     ));
     [root, member, otherRoot] = await Promise.all([
@@ -847,7 +849,7 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
     expect(seen.length).toBeGreaterThan(10);
     expect(Math.max(...seen)).toBe(0);
     const signed = await exchange(back.ssoCode);
-    expect(signed.data?.signInWithSso.viewer ?? signed.errors).toEqual({ username: 'leader', kind: 'USER' });
+    expect(signed.data?.signInWithSso.viewer ?? signed.errors).toEqual({ username: 'inspector', kind: 'USER' });
   });
 
   it('refuses a forged state, a replayed callback and a replayed code, and issues nothing', async () => {
@@ -1020,5 +1022,41 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
     await changer.query('COMMIT');
     await changer.end();
     expect((await linking).data.linkSsoIdentity).toEqual({ username: 'member', ssoSubject: 'idp-member' });
+  });
+
+  it('holds the provider for a link made by the matched claim: a change under way is waited for, and a sign-in verified under the old settings links nobody', async () => {
+    const tenant = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
+    const [{ issuer: before }] = (await su.query(`SELECT issuer FROM sso_providers WHERE tenant_id = $1`, [tenant])).rows;
+    const linkOf = async (subject: string) =>
+      (await su.query(`SELECT count(*)::int AS n FROM sso_identities WHERE tenant_id = $1 AND subject = $2`, [tenant, subject])).rows[0].n;
+    const changes = [
+      // an issuer change (as configure writes it: the row changed, every link dropped), and a disable
+      {
+        subject: 'idp-leader',
+        sql: [`UPDATE sso_providers SET issuer = issuer || '/' WHERE tenant_id = $1`, `DELETE FROM sso_identities WHERE tenant_id = $1`],
+      },
+      { subject: 'idp-supervisor', sql: [`UPDATE sso_providers SET enabled = false WHERE tenant_id = $1`] },
+    ];
+    for (const change of changes) {
+      // the browser went to the provider under the settings as they were
+      const url = await authorize(change.subject);
+      const changer = await server.superuser({ own: true });
+      await changer.query('BEGIN');
+      for (const sql of change.sql) await changer.query(sql, [tenant]);
+      const back = callback(url);
+      const settled = await Promise.race([back.then(() => 'answered'), lockWaiters(su, 1).then((n) => (n ? 'waiting' : 'not waiting'))]);
+      expect(settled).toBe('waiting');
+      await changer.query('COMMIT');
+      await changer.end();
+      expect(await back).toEqual({ ssoError: 'SSO_PROVIDER_CHANGED' });
+      expect(await linkOf(change.subject)).toBe(0);
+      expect((await ssoLog())[0]).toEqual(
+        expect.objectContaining({ outcome: 'FAILURE', reason: 'SSO_PROVIDER_CHANGED', account: `sso:${change.subject}` }),
+      );
+      await su.query(`UPDATE sso_providers SET issuer = $2, enabled = true WHERE tenant_id = $1`, [tenant, before]);
+    }
+    // with the settings back, the claim links as before
+    expect(Object.keys(await callback(await authorize('idp-leader')))).toEqual(['ssoCode']);
+    expect(await linkOf('idp-leader')).toBe(1);
   });
 });

@@ -948,6 +948,60 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         expect((await name(ec)).data.nameExemplar.state).toBe('NAMED');
       });
 
+      it('refuses to restore an org whose title no longer fits its category’s limit, until a title is revoked', async () => {
+        const org = async (name: string) =>
+          (
+            await gql(
+              `mutation($p: ID!, $n: String!) { createOrg(input: { parentId: $p, name: $n, kind: BRANCH, category: ORGAN }) { id } }`,
+              { p: ids['市公交集团党委'], n: name },
+              t.admin,
+            )
+          ).data.createOrg.id as string;
+        const organ = async () => (await counts(t.admin)).find((c) => c.category === 'ORGAN');
+        const restore = (id: string) => gql(`mutation($id: ID!) { restoreOrg(input: { id: $id }) { id archivedAt } }`, { id }, t.admin);
+        const archivedAt = async (id: string) =>
+          (await su.query(`SELECT archived_at FROM orgs WHERE id = $1`, [rawId(id)])).rows[0].archived_at;
+        const [c, d] = [await org('典型丙党支部'), await org('典型丁党支部')];
+        expect(
+          (
+            await gql(
+              `mutation($input: SetExemplarLimitInput!) { setExemplarLimit(input: $input) { limit } }`,
+              { input: { year: Y(), kind: 'MODEL_WINDOW', category: 'ORGAN', limit: 1 } },
+              t.admin,
+            )
+          ).errors,
+        ).toBeUndefined();
+        const ec = await through(c, '丙窗口');
+        expect((await name(ec)).data.nameExemplar.state).toBe('NAMED');
+        expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: c }, t.admin)).errors).toBeUndefined();
+        // the place 丙 left is given to 丁
+        const ed = await through(d, '丁窗口');
+        expect((await name(ed)).data.nameExemplar.state).toBe('NAMED');
+        expect(await organ()).toMatchObject({ named: 1, remaining: 0 });
+
+        const refused = await restore(c);
+        expect(refused.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual([
+          'CONFLICT/RESTORE_OVER_EXEMPLAR_LIMIT',
+        ]);
+        expect(refused.errors![0].message).toBe(
+          `典型丙党支部撤销期间，其“丙窗口”（${Y()}年机关类党员示范窗口）不占名额，该类别现已命名1个，上限1个；恢复该组织将超出上限，请先撤销一个命名或调高名额后再恢复`,
+        );
+        expect(refused.errors![0].extensions).toMatchObject({ field: 'input.id', limit: 1, named: 1, year: Y() });
+        expect(await archivedAt(c)).not.toBeNull();
+        expect(await organ()).toMatchObject({ named: 1, remaining: 0 });
+
+        // the bureau revokes the archived org's title (or raises the limit): the restore then goes through
+        const revoked = await gql(
+          `mutation($id: ID!) { revokeExemplar(input: { id: $id, reason: "组织撤销期间名额已另行命名" }) { state } }`,
+          { id: ec },
+          t.admin,
+        );
+        expect(revoked.data?.revokeExemplar ?? revoked.errors).toEqual({ state: 'REVOKED' });
+        expect((await restore(c)).data.restoreOrg).toEqual({ id: c, archivedAt: null });
+        expect(await organ()).toMatchObject({ named: 1, remaining: 0 });
+        expect(await stateOf(ed)).toBe('NAMED');
+      });
+
       it('counts the nominations on the way only within the viewer’s scope; the titles tenant-wide', async () => {
         await through(ids['养护科党支部'], '养护科窗口乙');
         const institution = async (token: string) => (await counts(token)).find((c) => c.category === 'INSTITUTION');

@@ -1208,5 +1208,50 @@ describe('joints between modules (issue 10)', () => {
       expect(codes(await answer(open, t.supervisor))).toEqual(expect.arrayContaining([expect.stringMatching(/FORBIDDEN|NOT_FOUND/)]));
       expect((await answer(open, t.admin)).data.answerServiceRequest).toEqual({ state: 'ANSWERED' });
     });
+
+    it('keeps the open request of an org archived meanwhile with its superior, whose officer still sees and answers it', async () => {
+      const made = await gql(
+        `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+        { input: { parentId: ids['市公交集团党委'], name: '求助后撤销的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
+        t.admin,
+      );
+      const org = made.data.createOrg.id as string;
+      const raised = await gql(
+        `mutation($input: RaiseServiceRequestInput!) { raiseServiceRequest(input: $input) { id } }`,
+        { input: { fromOrgId: org, title: '请求协助移交党员档案', description: '支部即将撤销' } },
+        t.admin,
+      );
+      const request = raised.data.raiseServiceRequest.id as string;
+      expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: org }, t.admin)).errors).toBeUndefined();
+      // still open and still asked of the superior it was raised to
+      const stored = await su.query<{ state: string; to: string }>(
+        `SELECT r.state, o.name AS to FROM service_requests r JOIN orgs o ON o.tenant_id = r.tenant_id AND o.id = r.to_org_id WHERE r.id = $1`,
+        [rawId(request)],
+      );
+      expect(stored.rows).toEqual([{ state: 'OPEN', to: '市公交集团党委' }]);
+      // the superior's officer finds it among those asked of it, and answers it
+      const received = await gql(
+        `query($under: ID!) { serviceRequests(under: $under, direction: RECEIVED, state: OPEN, first: 100) { nodes { id } } }`,
+        { under: ids['市公交集团党委'] },
+        t.supervisor,
+      );
+      expect(received.data.serviceRequests.nodes.map((n: { id: string }) => n.id)).toContain(request);
+      const answered = await gql(
+        `mutation($input: AnswerServiceRequestInput!) { answerServiceRequest(input: $input) { state answer } }`,
+        { input: { id: request, answer: '已安排组织科接收档案' } },
+        t.supervisor,
+      );
+      expect(answered.data?.answerServiceRequest ?? answered.errors).toEqual({ state: 'ANSWERED', answer: '已安排组织科接收档案' });
+      // the archived org raises nothing new
+      expect(
+        reasons(
+          await gql(
+            `mutation($input: RaiseServiceRequestInput!) { raiseServiceRequest(input: $input) { id } }`,
+            { input: { fromOrgId: org, title: '再次请求', description: '已撤销' } },
+            t.admin,
+          ),
+        ),
+      ).toEqual(['CONFLICT/ORG_ARCHIVED']);
+    });
   });
 });

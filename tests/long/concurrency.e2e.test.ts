@@ -568,6 +568,73 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     ).toBe(LIMIT);
   });
 
+  it('restores an org with a title and names another at once: the category never passes its limit', async () => {
+    const Y = YEAR - 1; // a year the other tests leave alone
+    const su = await server.superuser();
+    const org = async (name: string) =>
+      (
+        await gql(
+          `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+          { input: { parentId: ids['市公交集团党委'], name, kind: 'BRANCH', category: 'ENTERPRISE' } },
+          t.admin,
+        )
+      ).data.createOrg.id as string;
+    const throughNotice = async (orgId: string, title: string) => {
+      const id = (
+        await gql(
+          `mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { id } }`,
+          { input: { year: Y, kind: 'MODEL_WINDOW', orgId, title, reason: '群众满意' } },
+          t.admin,
+        )
+      ).data.nominateExemplar.id as string;
+      await gql(`mutation($id: ID!) { startExemplarReview(input: { id: $id }) { id } }`, { id }, t.admin);
+      await gql(
+        `mutation($input: StartExemplarNoticeInput!) { startExemplarNotice(input: $input) { id } }`,
+        { input: { id, startsOn: TODAY, endsOn: TODAY } },
+        t.admin,
+      );
+      await su.query(`UPDATE exemplars SET notice_starts_on = $2, notice_ends_on = $3 WHERE id = $1`, [raw(id), day(-7), day(-1)]);
+      return id;
+    };
+    const NAME = `mutation($id: ID!) { nameExemplar(input: { id: $id, note: "命名" }) { id state } }`;
+    const [a, b] = [await org('恢复与命名并发的甲支部'), await org('恢复与命名并发的乙支部')];
+    const limit = await gql(
+      `mutation($input: SetExemplarLimitInput!) { setExemplarLimit(input: $input) { limit } }`,
+      { input: { year: Y, kind: 'MODEL_WINDOW', category: 'ENTERPRISE', limit: 1 } },
+      t.admin,
+    );
+    expect(limit.errors).toBeUndefined();
+    const ea = await throughNotice(a, '甲窗口');
+    expect((await gql(NAME, { id: ea }, t.admin)).data.nameExemplar.state).toBe('NAMED');
+    expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: a }, t.admin)).errors).toBeUndefined();
+    const eb = await throughNotice(b, '乙窗口');
+
+    // the namings go out first, the restores of the titled org right behind them
+    const answers = await burst((i) =>
+      i < CONCURRENCY / 2
+        ? gql(NAME, { id: eb }, t.admin)
+        : gql(`mutation($id: ID!) { restoreOrg(input: { id: $id }) { id } }`, { id: a }, t.admin),
+    );
+    const { failed } = tally(answers, ['CONFLICT']);
+    expect(
+      failed.every((r) =>
+        ['RESTORE_OVER_EXEMPLAR_LIMIT', 'CATEGORY_LIMIT_REACHED', 'WRONG_EXEMPLAR_STATE'].includes(r.errors![0].extensions!.reason!),
+      ),
+    ).toBe(true);
+    const [{ live, named }] = (
+      await su.query<{ live: boolean; named: number }>(
+        `SELECT (SELECT archived_at IS NULL FROM orgs WHERE id = $1) AS live,
+                (SELECT count(*)::int FROM exemplars e JOIN orgs o ON o.tenant_id = e.tenant_id AND o.id = e.org_id AND o.archived_at IS NULL
+                  WHERE e.year = $2 AND e.kind = 'MODEL_WINDOW' AND e.category = 'ENTERPRISE' AND e.state IN ('NAMED', 'RE_EVALUATED')) AS named`,
+        [raw(a), Y],
+      )
+    ).rows;
+    expect(named).toBe(1);
+    // either the restore won (乙 stays in its notice) or the naming did (甲 stays archived)
+    const ebState = (await su.query<{ state: string }>(`SELECT state FROM exemplars WHERE id = $1`, [raw(eb)])).rows[0].state;
+    expect([live, ebState]).toEqual(live ? [true, 'PUBLIC_NOTICE'] : [false, 'NAMED']);
+  });
+
   it('nominates a post once: concurrent nominations of the same post answer ALREADY_NOMINATED, never a bare DUPLICATE', async () => {
     const answers = await burst(() =>
       gql(
@@ -581,6 +648,85 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     expect(new Set(failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set(['ALREADY_NOMINATED']));
     const su = await server.superuser();
     expect((await su.query(`SELECT count(*)::int AS n FROM exemplars WHERE title = '第三车队党员示范岗'`)).rows[0].n).toBe(1);
+  });
+
+  /** A branch of its own for a cap, and what a row written beside the API needs: the tenant, the org, its parent and a creator. */
+  const branchForCap = async (name: string) => {
+    const made = await gql(
+      `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+      { input: { parentId: ids['市公交集团党委'], name, kind: 'BRANCH', category: 'ENTERPRISE' } },
+      t.admin,
+    );
+    expect(made.errors).toBeUndefined();
+    const su = await server.superuser();
+    const [row] = (
+      await su.query<{ tenant_id: string; id: string; parent_id: string; admin: string }>(
+        `SELECT o.tenant_id, o.id, o.parent_id, u.id AS admin FROM orgs o JOIN users u ON u.tenant_id = o.tenant_id AND u.username = 'admin'
+          WHERE o.id = $1`,
+        [raw(made.data.createOrg.id)],
+      )
+    ).rows;
+    return { su, id: made.data.createOrg.id as string, row };
+  };
+
+  it('keeps an org’s open service requests to the cap: at the boundary, of 50 raised at once exactly one passes', async () => {
+    const CAP = server.config.openServiceRequestsPerOrg;
+    const { su, id, row } = await branchForCap('服务请求限额的党支部');
+    // one short of the cap open, and answered ones besides (they do not count)
+    await su.query(
+      `INSERT INTO service_requests (tenant_id, from_org_id, to_org_id, title, description, state, due_at, created_by, answer, answered_by, answered_at)
+       SELECT $1, $2, $3, '请求' || n, '情况', CASE WHEN n < $5 THEN 'OPEN' ELSE 'ANSWERED' END, now() + interval '3 days', $4,
+              CASE WHEN n < $5 THEN NULL ELSE '已答复' END, CASE WHEN n < $5 THEN NULL ELSE $4::uuid END, CASE WHEN n < $5 THEN NULL ELSE now() END
+         FROM generate_series(1, $5 + 9) n`,
+      [row.tenant_id, row.id, row.parent_id, row.admin, CAP],
+    );
+    const RAISE = `mutation($input: RaiseServiceRequestInput!) { raiseServiceRequest(input: $input) { id } }`;
+    const answers = await burst((i) =>
+      gql(RAISE, { input: { fromOrgId: id, title: `同时请求${i}`, description: '缺少活动场所' } }, t.admin),
+    );
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    expect(ok).toHaveLength(1);
+    expect(new Set(failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set(['TOO_MANY_OPEN_REQUESTS']));
+    expect(failed[0].errors![0].message).toBe(`服务请求限额的党支部已有${CAP}个待办理的服务请求，达到上限${CAP}个；请待上级答复后再提出`);
+    const open = async () =>
+      (await su.query(`SELECT count(*)::int AS n FROM service_requests WHERE from_org_id = $1 AND state = 'OPEN'`, [row.id])).rows[0].n;
+    expect(await open()).toBe(CAP);
+    // an answer frees a place
+    const answered = await gql(
+      `mutation($input: AnswerServiceRequestInput!) { answerServiceRequest(input: $input) { state } }`,
+      { input: { id: ok[0].data.raiseServiceRequest.id, answer: '已安排' } },
+      t.admin,
+    );
+    expect(answered.errors).toBeUndefined();
+    expect(
+      (await gql(RAISE, { input: { fromOrgId: id, title: '再次请求', description: '缺少活动场所' } }, t.admin)).errors,
+    ).toBeUndefined();
+    expect(await open()).toBe(CAP);
+  });
+
+  it('keeps an org’s pledges of the year to the cap: at the boundary, of 50 pledged at once exactly one passes', async () => {
+    const CAP = server.config.commitmentsPerOrgPerYear;
+    const { su, id, row } = await branchForCap('承诺限额的党支部');
+    // one short of the cap this year, and last year's besides (they do not count)
+    await su.query(
+      `INSERT INTO commitments (tenant_id, org_id, text, due_on, created_by, created_at)
+       SELECT $1, $2, '承诺' || n, current_date + 30, $3,
+              CASE WHEN n < $4 THEN now() ELSE date_trunc('year', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai' - interval '1 day' END
+         FROM generate_series(1, $4 + 9) n`,
+      [row.tenant_id, row.id, row.admin, CAP],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: PledgeCommitmentInput!) { pledgeCommitment(input: $input) { id } }`,
+        { input: { orgId: id, text: `同时承诺${i}`, dueOn: day(30) } },
+        t.admin,
+      ),
+    );
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    expect(ok).toHaveLength(1);
+    expect(new Set(failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set(['TOO_MANY_COMMITMENTS']));
+    expect(failed[0].errors![0].message).toBe(`承诺限额的党支部${TODAY.slice(0, 4)}年已作出${CAP}项承诺，达到上限${CAP}项`);
+    expect((await su.query(`SELECT count(*)::int AS n FROM commitments WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
   });
 
   it('gives a brand name once per org: concurrent creates answer BRAND_NAME_TAKEN, never a bare DUPLICATE', async () => {

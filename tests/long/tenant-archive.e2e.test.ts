@@ -4,7 +4,7 @@ import { hashPassword } from '../../src/auth/password';
 import { TarReader, TarWriter } from '../../src/modules/tenant-archive/tar';
 import { Manifest, SKIPPED_TABLES } from '../../src/modules/tenant-archive/tenant-archive.service';
 import { pdf, png } from '../helpers/evidence-files';
-import { TestServer, login, startTestServer, tokens } from '../helpers/server';
+import { TestServer, firstSignIn, login, startTestServer, tokens } from '../helpers/server';
 import { tenantId as tenantIdOf } from '../helpers/sql';
 import { orgIds } from '../helpers/story';
 import { PassThrough } from 'node:stream';
@@ -178,6 +178,44 @@ describe('tenant export and restore', () => {
     expect(byAdmin.status).toBe(403);
     expect(reason(byAdmin)).toBe('TENANT_RESTORE_OPERATOR_ONLY');
     expect(reason(await restore(a, own.body, operator, '?slug=jtj-copy', 'application/octet-stream'))).toBe('TENANT_RESTORE_CONTENT_TYPE');
+  });
+
+  it('refuses a tenant admin whose role is below the root: nothing exported, no place taken, the refusal audited', async () => {
+    const root = await a.token('jtj', 'admin');
+    const ids = await orgIds(a, 'jtj');
+    const created = await a.gql(
+      `mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`,
+      { i: { username: 'bus-export-admin', displayName: '公交集团管理员', password: 'bus-export-password', orgId: ids['市公交集团党委'] } },
+      root,
+    );
+    expect(created.errors).toBeUndefined();
+    const assigned = await a.gql(
+      `mutation($i: AssignRoleInput!) { assignRole(input: $i) { id } }`,
+      { i: { userId: created.data.createUser.id, role: 'TENANT_ADMIN', orgId: ids['市公交集团党委'] } },
+      root,
+    );
+    expect(assigned.errors).toBeUndefined();
+    const busAdmin = (await firstSignIn(a.url, 'jtj', 'bus-export-admin', 'bus-export-password')).accessToken;
+    const [{ id: busAdminId }] = (await suA.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'bus-export-admin'`, [jtj]))
+      .rows;
+
+    const refused = await get(a, '/tenant-archives/jtj', busAdmin);
+    expect(refused.status).toBe(403);
+    expect(refused.type).toMatch(/^application\/json/);
+    const body = JSON.parse(refused.body.toString());
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'TENANT_EXPORT_FORBIDDEN' });
+    expect(body.errors[0].message).toBe('只有平台运营方，或本单位根组织的管理员（仅限本单位），可以导出单位的全部数据');
+    // the refusal is in the tenant's trail under the admin who asked, naming no tenant as exported
+    const trail = await suA.query(
+      `SELECT outcome, reason, entity_id FROM audit_log WHERE tenant_id = $1 AND action = 'exportTenant' AND actor_id = $2`,
+      [jtj, busAdminId],
+    );
+    expect(trail.rows).toEqual([{ outcome: 'FAILURE', reason: 'TENANT_EXPORT_FORBIDDEN', entity_id: null }]);
+    // it took no place among the exports: the root admin's export right after runs
+    const own = await get(a, '/tenant-archives/jtj', root);
+    expect(own.status).toBe(200);
+    expect(own.type).toBe('application/x-tar');
   });
 
   it('gives the tenant’s own root admin an archive without second factors, SSO secret or pending import files; an operator’s has them; both audited', async () => {

@@ -13,5 +13,10 @@ export const commitmentError = defineErrors('commitment', {
   DUE_IN_PAST: { code: ErrorCode.BAD_USER_INPUT, zh: '践诺期限不能早于今天', en: 'A commitment is due today or later' },
   REPORT_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '请写明践诺情况', en: 'Say how the commitment was kept' },
   EVIDENCE_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '佐证材料的名称不能为空', en: 'An evidence reference is empty' },
+  TOO_MANY_COMMITMENTS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}{year}年已作出{count}项承诺，达到上限{limit}项',
+    en: '{org} has made {count} commitments in {year}, the most it may make in a year ({limit})',
+  },
   ALREADY_FULFILLED: { code: ErrorCode.CONFLICT, zh: '该承诺已经践诺', en: 'The commitment is already fulfilled' },
 });

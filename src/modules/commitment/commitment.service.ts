@@ -2,6 +2,7 @@ import { inScope } from '../../auth/scope';
 import { UserViewer } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
+import { TENANT_ZONE_SQL } from '../../graphql/today';
 import { Page } from '../../graphql/relay';
 import { FIGURES_SQL, FigureRow, SatisfactionFigures, tenantToday, toFigures } from '../link-code/public';
 import { Org } from '../org/org.entity';
@@ -68,7 +69,21 @@ export const commitmentService = {
       if (!member) throw commitmentError('NOT_ORG_MEMBER', 'input.memberUserId');
     }
     if (!input.text.trim()) throw commitmentError('COMMITMENT_TEXT_BLANK', 'input.text');
-    if (input.dueOn < (await tenantToday(ctx))) throw commitmentError('DUE_IN_PAST', 'input.dueOn');
+    const today = await tenantToday(ctx);
+    if (input.dueOn < today) throw commitmentError('DUE_IN_PAST', 'input.dueOn');
+    // an org's pledges of the tenant's year are bounded: counted under a lock per org, so concurrent pledges pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `commitments:${viewer.tenantId}:${org.id}`,
+    ]);
+    const year = Number(today.slice(0, 4));
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM commitments
+        WHERE tenant_id = $1 AND org_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
+      [viewer.tenantId, org.id, `${year}-01-01`],
+    );
+    const limit = ctx.config.commitmentsPerOrgPerYear;
+    if (count >= limit)
+      throw commitmentError('TOO_MANY_COMMITMENTS', { field: 'input.orgId', params: { org: org.name, year, count, limit } });
     const repo = ctx.tx.repository(Commitment);
     const saved = await repo.save(
       repo.create({

@@ -171,6 +171,11 @@ export const exemplarError = defineErrors('exemplar', {
     zh: '{year}年{categoryLabel}类{kindLabel}已命名{named}个，达到上限{limit}个',
     en: 'The {year} limit of {limit} {kindLabel} in category {categoryLabel} is reached ({named} named)',
   },
+  RESTORE_OVER_EXEMPLAR_LIMIT: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}撤销期间，其“{exemplar}”（{year}年{categoryLabel}类{kindLabel}）不占名额，该类别现已命名{named}个，上限{limit}个；恢复该组织将超出上限，请先撤销一个命名或调高名额后再恢复',
+    en: 'While {org} was archived its “{exemplar}” ({kindLabel}, {categoryLabel}, {year}) took no place; {named} of {limit} are named now, so restoring the org would exceed the limit: revoke a title or raise the limit first',
+  },
   LIMIT_BELOW_NAMED: {
     code: ErrorCode.CONFLICT,
     zh: '该类别已命名{named}个，不能把上限降到{limit}个；请先撤销部分命名',

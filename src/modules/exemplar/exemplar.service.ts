@@ -6,7 +6,7 @@ import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
 import { tenantToday } from '../link-code/public';
 import { Org, OrgCategory, orgCategoryLabels } from '../org/org.entity';
-import { orgService } from '../org/org.service';
+import { addRestoreGuard, orgService } from '../org/org.service';
 import { rootsFor } from '../org/scoped';
 import { Role } from '../../auth/roles';
 import {
@@ -71,6 +71,51 @@ async function lockLimit(ctx: RequestContext, year: number, kind: string, catego
     `exemplar-limit:${tenantId}:${year}:${kind}:${category}`,
   ]);
 }
+
+/**
+ * An archived org's titles take no place (LIVE_ORG_SQL), so the bureau may have named others in their place:
+ * its restore brings them back into their counts, and is refused (RESTORE_OVER_EXEMPLAR_LIMIT, naming the title,
+ * the year, kind and category, and the limit) when one would not fit, rather than leave a category past its limit
+ * or take a title away unasked. Each count under its (year, kind, category) lock, taken in one order, so a naming
+ * at the same time waits for the restore and then counts the org as live, or the restore for the naming.
+ */
+addRestoreGuard(async (ctx, org) => {
+  const { tenantId } = requireUser(ctx);
+  const held = await ctx.tx.query<{ year: number; kind: string; category: OrgCategory; own: number; exemplar: string }>(
+    `SELECT e.year, e.kind, e.category, count(*)::int AS own, min(coalesce(e.title, e.member_name, $4)) AS exemplar
+       FROM exemplars e WHERE e.tenant_id = $1 AND e.org_id = $2 AND e.state = ANY($3::text[])
+      GROUP BY e.year, e.kind, e.category ORDER BY e.year, e.kind, e.category`,
+    [tenantId, org.id, HOLDING_STATES, org.name],
+  );
+  for (const group of held) {
+    await lockLimit(ctx, group.year, group.kind, group.category);
+    const [room] = await ctx.tx.query<{ limit: number; named: number; kind_label: string }>(
+      `SELECT coalesce(l.max_count, k.limit_default)::int AS limit, k.name AS kind_label,
+              (SELECT count(*) FROM exemplars e WHERE e.tenant_id = $1 AND e.year = $2 AND e.kind = $3 AND e.category = $4
+                  AND e.org_id <> $5 AND e.state = ANY($6::text[]) AND ${LIVE_ORG_SQL})::int AS named
+         FROM exemplar_kinds k
+         LEFT JOIN exemplar_limits l ON l.tenant_id = k.tenant_id AND l.year = $2 AND l.kind = k.code AND l.category = $4
+        WHERE k.tenant_id = $1 AND k.code = $3`,
+      [tenantId, group.year, group.kind, group.category, org.id, HOLDING_STATES],
+    );
+    if (room && room.named + group.own > room.limit) {
+      throw exemplarError('RESTORE_OVER_EXEMPLAR_LIMIT', {
+        field: 'input.id',
+        params: {
+          org: org.name,
+          exemplar: group.exemplar,
+          year: group.year,
+          kind: group.kind,
+          kindLabel: room.kind_label,
+          category: group.category,
+          categoryLabel: orgCategoryLabels[group.category],
+          named: room.named,
+          limit: room.limit,
+        },
+      });
+    }
+  }
+});
 
 export const exemplarService = {
   /**

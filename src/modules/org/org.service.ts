@@ -109,6 +109,17 @@ const orgPageJoins: OrgPageJoin[] = [];
 /** The joins a page of orgs carries for this request: its nodes' fields that have one, with their argument's value. */
 export type AskedJoins = { join: OrgPageJoin; value: unknown }[];
 
+/**
+ * A check another module adds to every restore of an archived org (the exemplar module: the titles the org held
+ * come back into their category's count). It runs with the org locked FOR UPDATE, still archived, just before it
+ * is made live again, in the restore's transaction; it throws a coded error to refuse.
+ */
+export type RestoreGuard = (ctx: RequestContext, org: Org) => Promise<void>;
+const restoreGuards: RestoreGuard[] = [];
+export function addRestoreGuard(guard: RestoreGuard): void {
+  if (!restoreGuards.includes(guard)) restoreGuards.push(guard);
+}
+
 export const orgService = {
   /** Registers a field of Org read with the page's own statement (once, as a module loads). */
   joinToPages(join: OrgPageJoin): void {
@@ -400,7 +411,8 @@ export const orgService = {
 
   /**
    * Brings an archived org back (the org alone: its archived sub-organizations are restored one by
-   * one, top down). Its parent must be live, and its name still free among the live siblings.
+   * one, top down). Its parent must be live, its name still free among the live siblings, and every
+   * registered restore guard must pass (`addRestoreGuard`).
    */
   async restore(ctx: RequestContext, id: string): Promise<Org> {
     const viewer = requireUser(ctx);
@@ -415,6 +427,7 @@ export const orgService = {
       );
       if (!parent || parent.archived_at) throw orgError('ORG_PARENT_ARCHIVED', 'input.id');
     }
+    for (const guard of restoreGuards) await guard(ctx, org);
     await uniqueAmongSiblings(org.name, () =>
       ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { archivedAt: null }),
     );

@@ -14,5 +14,10 @@ export const serviceRequestError = defineErrors('service-request', {
     zh: '只有被请求的上级组织的负责人可以答复',
     en: 'Only an officer of the superior org answers',
   },
+  TOO_MANY_OPEN_REQUESTS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}已有{open}个待办理的服务请求，达到上限{limit}个；请待上级答复后再提出',
+    en: '{org} has {open} open service requests, the most it may have ({limit}); raise another once one is answered',
+  },
   ALREADY_ANSWERED: { code: ErrorCode.CONFLICT, zh: '该服务请求已经答复', en: 'The request is already answered' },
 });

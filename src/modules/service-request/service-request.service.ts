@@ -61,6 +61,17 @@ export const serviceRequestService = {
       'input.fromOrgId',
     );
     if (!from.parentId) throw serviceRequestError('NO_SUPERIOR', 'input.fromOrgId');
+    // an org's open requests are bounded: counted under a lock per asking org, so concurrent raises pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `service-requests-open:${viewer.tenantId}:${from.id}`,
+    ]);
+    const [{ open }] = await ctx.tx.query<{ open: number }>(
+      `SELECT count(*)::int AS open FROM service_requests WHERE tenant_id = $1 AND from_org_id = $2 AND state = 'OPEN'`,
+      [viewer.tenantId, from.id],
+    );
+    const limit = ctx.config.openServiceRequestsPerOrg;
+    if (open >= limit)
+      throw serviceRequestError('TOO_MANY_OPEN_REQUESTS', { field: 'input.fromOrgId', params: { org: from.name, open, limit } });
     const hours = (await tenantService.settings(ctx)).serviceRequestHours;
     const repo = ctx.tx.repository(ServiceRequest);
     const saved = await repo.save(

@@ -55,6 +55,11 @@ export const ssoError = defineErrors('sso', {
     zh: '统一身份认证平台的应答未通过校验',
     en: 'The identity provider’s answer failed verification',
   },
+  SSO_PROVIDER_CHANGED: {
+    code: ErrorCode.UNAUTHENTICATED,
+    zh: '单点登录设置在登录过程中已变更或停用，请重新登录',
+    en: 'Single sign-on was changed or disabled during the sign-in; sign in again',
+  },
   SSO_SIGN_IN_REFUSED: {
     code: ErrorCode.UNAUTHENTICATED,
     zh: '该统一身份未关联本单位的可用账号',

@@ -127,7 +127,7 @@ export function registerSsoRoutes(fastify: FastifyInstance, { dataSource, limite
         // the provider is asked with no transaction open (InTenant)
         const { subject, claims, issuer } = await ssoService.exchange((work) => inTenant(tenantId, work), tenantId, query, pending);
         const { code, username } = await inTenant(tenantId, async (tx) => {
-          const user = await ssoService.resolveUser(tx, tenantId, subject, claims);
+          const user = await ssoService.resolveUser(tx, tenantId, subject, claims, issuer);
           return { code: await ssoService.issueCode(tx, tenantId, user.userId), username: user.username };
         });
         await audit(AuditOutcome.SUCCESS, username, null, { issuer, subject });

@@ -336,15 +336,22 @@ export const ssoService = {
 
   /**
    * The user the verified subject signs in as: the linked one, else (with a matched claim) the user whose
-   * username equals the claim, linked now. Never a new user; a disabled one is refused.
+   * username equals the claim, linked now. Never a new user; a disabled one is refused. The provider is held
+   * FOR SHARE, as `link` holds it, and read again under the lock: a change of issuer or a disable under way
+   * is waited for, and a subject verified at an issuer that is no longer the tenant's, or by a provider now
+   * disabled, is refused (SSO_PROVIDER_CHANGED) rather than linked or signed in under the old settings.
    */
   async resolveUser(
     tx: RequestTransaction,
     tenantId: string,
     subject: string,
     claims: Record<string, unknown>,
+    verifiedAt: string,
   ): Promise<{ userId: string; username: string }> {
-    const { provider } = await this.enabledProvider(tx, tenantId);
+    const provider = await lockedProviderOf(tx, tenantId, 'SHARE');
+    if (!provider?.enabled || provider.issuer !== verifiedAt) {
+      throw new SsoRefusal('SSO_PROVIDER_CHANGED', ssoError('SSO_PROVIDER_CHANGED'), `sso:${subject}`);
+    }
     const refuse = (reason: string, account: string) => new SsoRefusal(reason, ssoError('SSO_SIGN_IN_REFUSED'), account);
     let [user] = await tx.query<{ id: string; username: string; disabled: boolean }>(
       `SELECT u.id, u.username, u.disabled FROM sso_identities i JOIN users u ON u.tenant_id = i.tenant_id AND u.id = i.user_id
