@@ -4,6 +4,7 @@ import { auditRoute } from '../audit/audit.service';
 import { sendRestError, unauthenticated } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { idOf } from '../../graphql/relay';
+import { slots } from '../../graphql/slots';
 import { campaignService } from '../campaign/campaign.service';
 import { RouteDeps } from '../domain-module';
 import { briefingService } from '../ledger/ledger.service';
@@ -85,20 +86,11 @@ export const ARCHIVE_RETRY_SECONDS = 30;
 
 export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps): void {
   const storage = new PgFileStorage(deps.dataSource);
-  let building = 0;
-  const waiting: (() => void)[] = [];
+  const archives = slots(ARCHIVE_SLOTS);
   const acquire = async () => {
-    if (building < ARCHIVE_SLOTS) building++;
-    else if (waiting.length >= ARCHIVE_QUEUE) throw documentError('ARCHIVE_BUSY', { params: { retryAfterSeconds: ARCHIVE_RETRY_SECONDS } });
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = waiting.shift();
-      if (next) next();
-      else building--;
-    };
+    const taking = archives.tryAcquire(ARCHIVE_QUEUE);
+    if (!taking) throw documentError('ARCHIVE_BUSY', { params: { retryAfterSeconds: ARCHIVE_RETRY_SECONDS } });
+    return taking;
   };
 
   void fastify.register(async (scope) => {
