@@ -48,7 +48,7 @@ export async function auditExport(ctx: RequestContext, query: Record<string, str
     .getMany();
   if (entries.length > AUDIT_EXPORT_LIMIT) throw auditError('AUDIT_EXPORT_TOO_LARGE', { params: { limit: AUDIT_EXPORT_LIMIT } });
   const names = await Promise.all(entries.map((e) => (e.actorId ? auditService.actorName(ctx, e.actorId) : null)));
-  const workbook = newWorkbook('操作日志');
+  const workbook = newWorkbook('操作日志', ctx.config.exportMaxBytes);
   addTable(
     workbook,
     '操作日志',
