@@ -107,6 +107,16 @@ export interface Config {
   tenantArchiveMaxBytes: number;
   /** Tenant exports running at once in this process (each holds an owner connection and a snapshot); one per tenant. */
   tenantExportConcurrency: number;
+  /**
+   * .xlsx exports and .docx documents built at once by this process (EXPORT_SLOTS), authorized requests
+   * waiting for one (EXPORT_QUEUE, past them 503 EXPORTS_BUSY), and one user's taken or waiting
+   * (EXPORTS_PER_USER, past them 429 EXPORTS_IN_PROGRESS).
+   */
+  exportSlots: number;
+  exportQueue: number;
+  exportsPerUser: number;
+  /** The most bytes of one generated .xlsx or .docx: its text before it is built, the file after (EXPORT_MAX_BYTES). */
+  exportMaxBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -353,5 +363,9 @@ export function loadConfig(env: Env = process.env): Config {
     commitmentsPerOrgPerYear: intVar(env, 'COMMITMENTS_PER_ORG_PER_YEAR', 500, 1, 1_000_000),
     tenantArchiveMaxBytes: intVar(env, 'TENANT_ARCHIVE_MAX_BYTES', 20 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
     tenantExportConcurrency: intVar(env, 'TENANT_EXPORT_CONCURRENCY', 2, 1, 20),
+    exportSlots: intVar(env, 'EXPORT_SLOTS', 2, 1, 64),
+    exportQueue: intVar(env, 'EXPORT_QUEUE', 4, 0, 1000),
+    exportsPerUser: intVar(env, 'EXPORTS_PER_USER', 1, 1, 64),
+    exportMaxBytes: intVar(env, 'EXPORT_MAX_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   };
 }

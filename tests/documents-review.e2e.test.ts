@@ -1,6 +1,10 @@
+import ExcelJS from 'exceljs';
 import { Client } from 'pg';
 import { ARCHIVE_QUEUE, ARCHIVE_RETRY_SECONDS, ARCHIVE_SLOTS } from '../src/modules/document/document.routes';
-import { TestServer, lockWaiters, startTestServer, tokens } from './helpers/server';
+import { MAX_LEDGER_EXPORT_ROWS } from '../src/modules/ledger/ledger.service';
+import { EXPORT_RETRY_SECONDS } from '../src/modules/report/export-gate';
+import { unknownId } from './helpers/ids';
+import { DEMO_ROLES, TestServer, lockWaiters, startTestServer, tokens } from './helpers/server';
 import { orgIds } from './helpers/story';
 
 /**
@@ -76,4 +80,205 @@ describe('the year archive’s slots', () => {
     // the slots are all free again
     expect((await get(t.secretary)).status).toBe(200);
   }, 30_000);
+});
+
+/**
+ * The .xlsx exports and the .docx 公文 share one bound (EXPORT_SLOTS built at once, EXPORT_QUEUE waiting,
+ * EXPORTS_PER_USER per user), taken only once the token and the record are authorized; a list past its
+ * cap and a file past EXPORT_MAX_BYTES are refused with a reason telling what to narrow, never sent cut.
+ */
+describe('downloads: slots, row caps and the byte budget', () => {
+  const SLOTS = 2;
+  const QUEUE = 2;
+  const MAX_BYTES = 100_000;
+  let server: TestServer;
+  let holder: Client;
+  let su: Client;
+  let orgs: Record<string, string>;
+  /** Each jtj demo user with an org it may read (its first). */
+  let users: { name: string; token: string; org: string }[];
+  let foreign: string;
+  let foreignOrg: string;
+
+  const get = async (path: string, token?: string) => {
+    const res = await fetch(`${server.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const body = Buffer.from(await res.arrayBuffer());
+    let json: any;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+    const error = json?.errors?.[0];
+    return {
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      body,
+      reason: error?.extensions?.reason,
+      message: error?.message,
+    };
+  };
+  const sheetOf = async (body: Buffer, name: string) => {
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(body as unknown as ArrayBuffer);
+    return workbook.getWorksheet(name)!;
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      env: { EXPORT_SLOTS: String(SLOTS), EXPORT_QUEUE: String(QUEUE), EXPORTS_PER_USER: '1', EXPORT_MAX_BYTES: String(MAX_BYTES) },
+    });
+    holder = await server.superuser({ own: true });
+    su = await server.superuser();
+    orgs = await orgIds(server, 'jtj');
+    const t = await tokens(server, 'jtj');
+    users = await Promise.all(
+      DEMO_ROLES.map(async (name) => {
+        const res = await server.gql(`{ orgs(first: 1) { nodes { id } } }`, {}, t[name]);
+        return { name, token: t[name], org: res.data.orgs.nodes[0].id as string };
+      }),
+    );
+    foreign = await server.token('szjg', 'admin');
+    foreignOrg = (await server.gql(`{ orgs(first: 1) { nodes { id } } }`, {}, foreign)).data.orgs.nodes[0].id;
+  }, 60_000);
+  // a failed test leaves no lock behind for the next
+  afterEach(() => holder.query('ROLLBACK'));
+  afterAll(() => server.close());
+
+  it('30 at once: EXPORT_SLOTS build, EXPORT_QUEUE wait, the rest 429/503 with Retry-After; 401 and 404 never wait for a place', async () => {
+    expect(server.config).toMatchObject({ exportSlots: SLOTS, exportQueue: QUEUE, exportsPerUser: 1 });
+    // the ledger locked: the exports that took a place wait in it
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE ledger_entries IN ACCESS EXCLUSIVE MODE');
+    const refused: Awaited<ReturnType<typeof get>>[] = [];
+    let allRefused!: () => void;
+    const refusedAll = new Promise<void>((resolve) => (allRefused = resolve));
+    /** Each user's downloads not answered yet: one in a place (building or waiting), the user's turn. */
+    const pending = new Map<string, number>();
+    const burst = Array.from({ length: 30 }, (_, i) => users[i % users.length]).map((u) => {
+      pending.set(u.name, (pending.get(u.name) ?? 0) + 1);
+      return get(`/exports/ledger/${u.org}`, u.token).then((res) => {
+        pending.set(u.name, pending.get(u.name)! - 1);
+        if (res.status !== 200) refused.push(res);
+        if (refused.length === 30 - SLOTS - QUEUE) allRefused();
+        return res;
+      });
+    });
+    // all but the places are answered at once (old code: none are, every export waits on the lock)
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([refusedAll, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+    clearTimeout(timer);
+    expect(refused.length).toBe(30 - SLOTS - QUEUE);
+    expect(await lockWaiters(holder, SLOTS)).toBe(SLOTS);
+    for (const res of refused) {
+      if (res.status === 429) {
+        expect(res).toMatchObject({ reason: 'EXPORTS_IN_PROGRESS', retryAfter: String(EXPORT_RETRY_SECONDS) });
+        expect(res.message).toBe(`您已有 1 个导出文件正在生成，请待其完成后再下载（约 ${EXPORT_RETRY_SECONDS} 秒后重试）`);
+      } else {
+        expect(res).toMatchObject({ status: 503, reason: 'EXPORTS_BUSY', retryAfter: String(EXPORT_RETRY_SECONDS) });
+        expect(res.message).toBe(`正在生成的导出文件过多，请 ${EXPORT_RETRY_SECONDS} 秒后重试`);
+      }
+    }
+    // a user's second download while its first holds its turn: refused for the user; a turn past the queue: busy
+    // (a user refused as busy gives its turn back, so how the refusals split depends on the arrival order)
+    expect(refused.some((r) => r.status === 429)).toBe(true);
+    expect(refused.some((r) => r.status === 503)).toBe(true);
+
+    // every place taken: who may not read the record is told so at once, before any place is asked for,
+    // also a user whose own turn is taken (its download waits in a place)
+    const secretary = users.find((u) => u.name === 'secretary')!;
+    const held = users.find((u) => pending.get(u.name)! > 0)!;
+    expect(users.filter((u) => pending.get(u.name)! > 0).length).toBe(SLOTS + QUEUE);
+    expect(await get(`/exports/ledger/${held.org}`)).toMatchObject({ status: 401 });
+    expect(await get(`/documents/assessments/${held.org}?year=2013`, 'not.a.token')).toMatchObject({ status: 401 });
+    expect(await get(`/exports/ledger/${held.org}`, foreign)).toMatchObject({ status: 404 });
+    expect(await get(`/documents/assessments/${held.org}?year=2013`, foreign)).toMatchObject({ status: 404 });
+    expect(await get(`/exports/ledger/${orgs['养护科党支部']}`, secretary.token)).toMatchObject({ status: 404 });
+    expect(await get(`/exports/ledger/${unknownId('Org')}`, held.token)).toMatchObject({ status: 404 });
+    expect(await get(`/exports/ledger/${foreignOrg}`, held.token)).toMatchObject({ status: 404 });
+    expect(await get(`/documents/assessments/${foreignOrg}?year=2013`, held.token)).toMatchObject({ status: 404 });
+    // the same user in scope: its turn is taken
+    expect(await get(`/exports/ledger/${held.org}`, held.token)).toMatchObject({ status: 429, reason: 'EXPORTS_IN_PROGRESS' });
+    expect(await get(`/exports/ledger/${held.org}?from=2013-13-01`, held.token)).toMatchObject({
+      status: 400,
+      reason: 'EXPORT_DATE_INVALID',
+    });
+    // an authorized caller with no place of its own: the .docx share the .xlsx's places
+    expect(await get(`/documents/assessments/${foreignOrg}?year=2013`, foreign)).toMatchObject({ status: 503, reason: 'EXPORTS_BUSY' });
+
+    await holder.query('COMMIT');
+    const answers = await Promise.all(burst);
+    expect(answers.filter((a) => a.status === 200).length).toBe(SLOTS + QUEUE);
+    expect(answers.every((a) => [200, 429, 503].includes(a.status))).toBe(true);
+    for (const a of answers.filter((x) => x.status === 200))
+      expect((await sheetOf(a.body, '管理台帐')).getRow(1).getCell(1).value).toBe('序号');
+    // the places are all free again
+    for (const u of users.slice(0, SLOTS + QUEUE + 1)) expect((await get(`/exports/ledger/${u.org}`, u.token)).status).toBe(200);
+  }, 60_000);
+
+  it(`refuses a ledger past ${MAX_LEDGER_EXPORT_ROWS} entries (never a sheet cut short); narrowed by dates it is whole`, async () => {
+    const org = orgs['第二车队党支部'];
+    const [{ tenant_id, org_id, user_id }] = (
+      await su.query(
+        `SELECT o.tenant_id, o.id AS org_id, u.id AS user_id FROM orgs o JOIN tenants t ON t.id = o.tenant_id
+           JOIN users u ON u.tenant_id = o.tenant_id AND u.username = 'admin'
+          WHERE t.slug = 'jtj' AND o.name = '第二车队党支部'`,
+      )
+    ).rows;
+    // 100 entries a day from 2011-01-01, one past the cap
+    await su.query(
+      `INSERT INTO ledger_entries (tenant_id, org_id, occurred_on, category, title, created_by)
+       SELECT $1, $2, date '2011-01-01' + (i / 100), 'MEETING', '例会' || i, $3 FROM generate_series(0, $4::int) i`,
+      [tenant_id, org_id, user_id, MAX_LEDGER_EXPORT_ROWS],
+    );
+    const admin = users.find((u) => u.name === 'admin')!.token;
+    const whole = await get(`/exports/ledger/${org}?from=2011-01-01`, admin);
+    expect(whole).toMatchObject({ status: 400, reason: 'LEDGER_EXPORT_TOO_LARGE' });
+    expect(whole.message).toBe(
+      `第二车队党支部所选范围内的台帐超过一次导出的上限 ${MAX_LEDGER_EXPORT_ROWS} 条，请缩小日期范围或按类别分批导出`,
+    );
+    // the year archive holds the ledger whole too, or is refused
+    expect(await get(`/archives/orgs/${org}/2011`, admin)).toMatchObject({ status: 400, reason: 'LEDGER_EXPORT_TOO_LARGE' });
+
+    const part = await get(`/exports/ledger/${org}?from=2011-01-01&to=2011-01-03`, admin);
+    expect(part.status).toBe(200);
+    const sheet = await sheetOf(part.body, '管理台帐');
+    expect(sheet.rowCount).toBe(1 + 300);
+    expect(sheet.getRow(301).getCell(4).value).toBe('例会299');
+  }, 60_000);
+
+  it('refuses an export or a document past EXPORT_MAX_BYTES, coded, rather than a part of it', async () => {
+    const [{ tenant_id, org_id, user_id }] = (
+      await su.query(
+        `SELECT o.tenant_id, o.id AS org_id, u.id AS user_id FROM orgs o JOIN tenants t ON t.id = o.tenant_id
+           JOIN users u ON u.tenant_id = o.tenant_id AND u.username = 'admin'
+          WHERE t.slug = 'jtj' AND o.name = '第一车队党支部'`,
+      )
+    ).rows;
+    // three entries of 20,000 characters (60 KB each), a day apart
+    await su.query(
+      `INSERT INTO ledger_entries (tenant_id, org_id, occurred_on, category, title, content, created_by)
+       SELECT $1, $2, date '2010-06-01' + i, 'STUDY', '学习' || i, repeat('党', 20000), $3 FROM generate_series(0, 2) i`,
+      [tenant_id, org_id, user_id],
+    );
+    const admin = users.find((u) => u.name === 'admin')!.token;
+    const path = `/exports/ledger/${orgs['第一车队党支部']}`;
+    const large = await get(`${path}?from=2010-06-01&to=2010-06-03`, admin);
+    expect(large).toMatchObject({ status: 400, reason: 'EXPORT_TOO_LARGE' });
+    expect(large.message).toBe('导出内容超过 97.7 KB 的上限，请缩小范围后分批导出');
+    const one = await get(`${path}?from=2010-06-02&to=2010-06-02`, admin);
+    expect(one.status).toBe(200);
+    expect((await sheetOf(one.body, '管理台帐')).getRow(2).getCell(5).value).toBe('党'.repeat(20000));
+
+    // a draft briefing of 40,000 characters (120 KB): its 简报 is refused whole
+    const secretary = users.find((u) => u.name === 'secretary')!.token;
+    const drafted = await server.gql(
+      `mutation($o: ID!, $b: String!) { createBriefing(input: { orgId: $o, title: "长篇简报", body: $b }) { id } }`,
+      { o: orgs['第一车队党支部'], b: '简'.repeat(40_000) },
+      secretary,
+    );
+    const doc = await get(`/documents/briefings/${drafted.data.createBriefing.id}`, secretary);
+    expect(doc).toMatchObject({ status: 400, reason: 'OFFICIAL_DOCUMENT_TOO_LARGE' });
+    expect(doc.message).toBe('公文内容超过 97.7 KB 的上限，无法生成');
+  }, 60_000);
 });

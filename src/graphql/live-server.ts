@@ -33,6 +33,7 @@ import { LiveEvent, LiveRoute, LiveSubscribeContext, liveError } from './live';
 import { Locale, localeOf } from './messages';
 import { costRefusal } from './query-cost';
 import { RequestLimiter } from './rate-limit';
+import { slots } from './slots';
 
 /** Subscriptions one socket may hold at once. */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 10;
@@ -93,24 +94,6 @@ interface LiveConnection {
 
 interface SubscribeContext extends LiveSubscribeContext {
   connection: LiveConnection;
-}
-
-/** Hands out at most `max` slots; the rest wait in order. */
-class Slots {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly max: number) {}
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active < this.max) this.active++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
 }
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
@@ -194,7 +177,7 @@ export async function attachLiveServer(
   const hub = new LiveHub(listenUrl);
   await hub.start();
   const connections = new WeakMap<WebSocket, LiveConnection>();
-  const deliveries = new Slots(CONCURRENT_DELIVERIES);
+  const deliveries = slots(CONCURRENT_DELIVERIES);
   // every acknowledged socket holds one slot of its user's and one of its tenant's (events are rendered per subscription)
   const perUser = new OpenCounts();
   const perTenant = new OpenCounts();

@@ -9,6 +9,11 @@ import { AuditFilter, auditService } from './audit.service';
 /** The most entries one export holds; more must be narrowed by dates. */
 export const AUDIT_EXPORT_LIMIT = 10_000;
 
+/** Excel holds at most 32,767 characters in a cell: a longer entry's data is cut there, visibly. */
+const CELL_MAX = 30_000;
+const cellText = (text: string) =>
+  text.length > CELL_MAX ? `${text.slice(0, CELL_MAX)}…（内容过长，仅导出前 ${CELL_MAX} 个字符，共 ${text.length} 个）` : text;
+
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -48,7 +53,7 @@ export async function auditExport(ctx: RequestContext, query: Record<string, str
     .getMany();
   if (entries.length > AUDIT_EXPORT_LIMIT) throw auditError('AUDIT_EXPORT_TOO_LARGE', { params: { limit: AUDIT_EXPORT_LIMIT } });
   const names = await Promise.all(entries.map((e) => (e.actorId ? auditService.actorName(ctx, e.actorId) : null)));
-  const workbook = newWorkbook('操作日志');
+  const workbook = newWorkbook('操作日志', ctx.config.exportMaxBytes);
   addTable(
     workbook,
     '操作日志',
@@ -81,7 +86,7 @@ export async function auditExport(ctx: RequestContext, query: Record<string, str
       userAgent: e.userAgent,
       entityType: e.entityType,
       entityId: e.entityId,
-      data: JSON.stringify(e.data).slice(0, 30000),
+      data: cellText(JSON.stringify(e.data)),
       hash: e.rowHash ? `${e.hashAlg}:${e.rowHash}` : '',
     })),
   );

@@ -12,6 +12,16 @@ export const documentError = defineErrors('document', {
     zh: '归档文件过大：{org}{year}年的台帐超过了 {limitText} 的上限，请按月份或类别分批导出',
     en: 'The archive is too large: the {year} records of {org} exceed {limitText}; export them in parts',
   },
+  ASSESSMENT_DOCUMENT_TOO_LARGE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '{org}下的党组织超过一份考核结果的上限 {limit} 个，请选择下级组织分别生成',
+    en: '{org} has more than {limit} orgs below it, the most one assessment document lists; choose an org below it',
+  },
+  OFFICIAL_DOCUMENT_TOO_LARGE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '公文内容超过 {limitText} 的上限，无法生成',
+    en: 'The document is larger than {limitText} and cannot be built',
+  },
   ARCHIVE_BUSY: {
     code: ErrorCode.SERVICE_UNAVAILABLE,
     zh: '正在生成的归档过多，请 {retryAfterSeconds} 秒后重试',

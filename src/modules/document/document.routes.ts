@@ -4,8 +4,11 @@ import { auditRoute } from '../audit/audit.service';
 import { sendRestError, unauthenticated } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { idOf } from '../../graphql/relay';
+import { slots } from '../../graphql/slots';
 import { campaignService } from '../campaign/campaign.service';
 import { RouteDeps } from '../domain-module';
+import { sizeText } from '../file/file.errors';
+import { exportGate, textBytes } from '../report/export-gate';
 import { briefingService } from '../ledger/ledger.service';
 import { noticeService } from '../notice/notice.service';
 import { orgService } from '../org/org.service';
@@ -85,21 +88,15 @@ export const ARCHIVE_RETRY_SECONDS = 30;
 
 export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps): void {
   const storage = new PgFileStorage(deps.dataSource);
-  let building = 0;
-  const waiting: (() => void)[] = [];
+  const archives = slots(ARCHIVE_SLOTS);
   const acquire = async () => {
-    if (building < ARCHIVE_SLOTS) building++;
-    else if (waiting.length >= ARCHIVE_QUEUE) throw documentError('ARCHIVE_BUSY', { params: { retryAfterSeconds: ARCHIVE_RETRY_SECONDS } });
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = waiting.shift();
-      if (next) next();
-      else building--;
-    };
+    const taking = archives.tryAcquire(ARCHIVE_QUEUE);
+    if (!taking) throw documentError('ARCHIVE_BUSY', { params: { retryAfterSeconds: ARCHIVE_RETRY_SECONDS } });
+    return taking;
   };
+  /** The .docx built at once, shared with the report module's .xlsx exports (EXPORT_SLOTS, EXPORTS_PER_USER). */
+  const gate = exportGate(deps.config);
+  const maxBytes = deps.config.exportMaxBytes;
 
   void fastify.register(async (scope) => {
     scope.get('/archives/orgs/:orgId/:year', async (request, reply) => {
@@ -134,45 +131,77 @@ export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps
       }
     });
 
-    const document = (route: string, build: (ctx: RequestContext, params: Params, query: Query) => Promise<BuiltDocument>) =>
+    /**
+     * A document in two steps: `authorize` finds the record through its module's visibility rule (a
+     * foreign, out-of-scope or unknown id is 404) and checks the query, then answers the build; only then
+     * does the request take its place among the files built at once (`exportGate`: 429 for a user who
+     * already has one being built, 503 past the waiting ones), held until the .docx is written.
+     */
+    const document = (
+      route: string,
+      authorize: (ctx: RequestContext, params: Params, query: Query) => Promise<() => Promise<BuiltDocument>>,
+    ) =>
       scope.get(route, async (request, reply) => {
         const locale = localeOf(request.headers['accept-language']);
-        // the record is found (and its visibility checked) and the document's data read in the
-        // transaction; the .docx is written from those values after it closes
-        const outcome = await withReadContext(deps, request, (ctx) => build(ctx, request.params as Params, request.query as Query));
-        if ('error' in outcome) return sendRouteError(reply, outcome.error, locale);
-        const bytes = await renderOfficialDocument(outcome.value.doc);
+        let release = () => {};
+        let bytes: Buffer;
+        let built: BuiltDocument;
+        try {
+          // the record is found (and its visibility checked) and the document's data read in the
+          // transaction; the .docx is written from those values after it closes
+          const outcome = await withReadContext(deps, request, async (ctx) => {
+            const build = await authorize(ctx, request.params as Params, request.query as Query);
+            release = await gate.enter(requireUser(ctx));
+            return build();
+          });
+          if ('error' in outcome) return sendRouteError(reply, outcome.error, locale);
+          built = outcome.value;
+          // the budget is checked on the document's text before it is laid out, and on the file after
+          if (textBytes(built.doc) > maxBytes)
+            throw documentError('OFFICIAL_DOCUMENT_TOO_LARGE', { params: { limit: maxBytes, limitText: sizeText(maxBytes) } });
+          bytes = await renderOfficialDocument(built.doc);
+          if (bytes.length > maxBytes)
+            throw documentError('OFFICIAL_DOCUMENT_TOO_LARGE', { params: { limit: maxBytes, limitText: sizeText(maxBytes) } });
+        } catch (error) {
+          return sendRouteError(reply, error, locale);
+        } finally {
+          release();
+        }
         return reply
           .header('content-type', DOCX_TYPE)
-          .header('content-disposition', contentDisposition({ filename: outcome.value.filename, asciiName: outcome.value.asciiName }))
+          .header('content-disposition', contentDisposition({ filename: built.filename, asciiName: built.asciiName }))
           .header('cache-control', 'private, no-store')
           .header('x-content-type-options', 'nosniff')
           .send(bytes);
       });
 
-    document('/documents/notices/:noticeId', async (ctx, p) =>
-      noticeDocument(ctx, await noticeService.getOrThrow(ctx, idOf('Notice', p.noticeId))),
-    );
-    document('/documents/briefings/:briefingId', async (ctx, p) =>
-      briefingDocument(ctx, await briefingService.getOrThrow(ctx, idOf('Briefing', p.briefingId))),
-    );
-    document('/documents/inspections/:inspectionId', async (ctx, p) =>
-      inspectionDocument(ctx, await supervisionService.getInspectionOrThrow(ctx, idOf('Inspection', p.inspectionId))),
-    );
+    document('/documents/notices/:noticeId', async (ctx, p) => {
+      const notice = await noticeService.getOrThrow(ctx, idOf('Notice', p.noticeId));
+      return () => noticeDocument(ctx, notice);
+    });
+    document('/documents/briefings/:briefingId', async (ctx, p) => {
+      const briefing = await briefingService.getOrThrow(ctx, idOf('Briefing', p.briefingId));
+      return () => briefingDocument(ctx, briefing);
+    });
+    document('/documents/inspections/:inspectionId', async (ctx, p) => {
+      const inspection = await supervisionService.getInspectionOrThrow(ctx, idOf('Inspection', p.inspectionId));
+      return () => inspectionDocument(ctx, inspection);
+    });
     document('/documents/assessments/:orgId', async (ctx, p, q) => {
       const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', p.orgId));
       const year = parseYear(q.year);
       if (q.subtree !== undefined && q.subtree !== 'true' && q.subtree !== 'false')
         throw documentError('DOCUMENT_SUBTREE_INVALID', 'subtree');
-      return assessmentDocument(ctx, org, year, q.subtree === 'true');
+      return () => assessmentDocument(ctx, org, year, q.subtree === 'true');
     });
     document('/documents/campaigns/:campaignId/self-checks/:orgId', async (ctx, p) => {
       const campaign = await campaignService.getOrThrow(ctx, idOf('Campaign', p.campaignId));
       const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', p.orgId));
-      return selfCheckDocument(ctx, campaign, org);
+      return () => selfCheckDocument(ctx, campaign, org);
     });
-    document('/documents/campaigns/:campaignId/plan', async (ctx, p) =>
-      planDocument(ctx, await campaignService.getOrThrow(ctx, idOf('Campaign', p.campaignId))),
-    );
+    document('/documents/campaigns/:campaignId/plan', async (ctx, p) => {
+      const campaign = await campaignService.getOrThrow(ctx, idOf('Campaign', p.campaignId));
+      return () => planDocument(ctx, campaign);
+    });
   });
 }

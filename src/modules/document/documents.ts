@@ -29,6 +29,7 @@ import {
 import { supervisionService } from '../supervision/supervision.service';
 import { tenantService } from '../tenant/tenant.service';
 import { userService } from '../user/user.service';
+import { documentError } from './document.errors';
 import { Block, OfficialDocument } from './gbt9704';
 
 /**
@@ -304,15 +305,18 @@ export async function inspectionDocument(ctx: RequestContext, inspection: Inspec
 
 // ── 年度党建目标考核结果 ─────────────────────────────────────────────────────────────────────────────
 
-/** At most this many orgs in one 考核结果 (a subtree larger than that is asked for in parts). */
+/** At most this many orgs in one 考核结果: a larger subtree is refused (ASSESSMENT_DOCUMENT_TOO_LARGE) and asked for in parts. */
 export const MAX_ASSESSMENT_ROWS = 2000;
 
 /** 年度党建目标考核结果: one org, or every org below `org` ranked, every component in its column. */
 export async function assessmentDocument(ctx: RequestContext, org: Org, year: number, subtree: boolean): Promise<BuiltDocument> {
   const organ = await issuer(ctx);
   const rows = subtree
-    ? await assessmentService.compute(ctx, year, { under: org }, MAX_ASSESSMENT_ROWS)
+    ? await assessmentService.compute(ctx, year, { under: org }, MAX_ASSESSMENT_ROWS + 1)
     : [await assessmentService.forOrg(ctx, year, org)];
+  // an official document that names "所属N个党组织" lists them all, or is not issued
+  if (rows.length > MAX_ASSESSMENT_ROWS)
+    throw documentError('ASSESSMENT_DOCUMENT_TOO_LARGE', { params: { org: org.name, limit: MAX_ASSESSMENT_ROWS } });
   const [rule, today] = await Promise.all([assessmentService.rule(ctx, year), tenantToday(ctx)]);
   const labels = rows[0]?.components.map((c) => c.label) ?? [];
   const v = rule?.rule;

@@ -16,7 +16,7 @@ export async function federationOverviewExport(
   args: { campaignId?: string | null; year?: number | null; asOf?: string | null },
 ): Promise<ExportFile> {
   const view = await federationGrantService.overview(ctx, args);
-  const workbook = newWorkbook('下级单位汇总');
+  const workbook = newWorkbook('下级单位汇总', ctx.config.exportMaxBytes);
   const bureauRow = (b: (typeof view.bureaus)[number], i: number) => ({
     n: i + 1,
     name: b.tenant.name,

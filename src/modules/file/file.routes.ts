@@ -6,6 +6,7 @@ import { auditRoute } from '../audit/audit.service';
 import { AppError, sendRestError, toAppError } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { toGlobalId } from '../../graphql/relay';
+import { keyedSlots, slots } from '../../graphql/slots';
 import { RouteDeps } from '../domain-module';
 import { contentDisposition } from '../report/report.routes';
 import { File, fileContentTypes } from './file.entity';
@@ -45,33 +46,6 @@ const STATUS: Record<string, number> = {
   FILE_TYPE_NOT_ALLOWED: 415,
   RANGE_NOT_SATISFIABLE: 416,
 };
-
-/** A counting semaphore: `acquire` resolves with its release once a slot is free. */
-function slots(size: number) {
-  let free = size;
-  const waiting: (() => void)[] = [];
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else free++;
-  };
-  return {
-    /** Slots taken and requests waiting for one: 0 when the semaphore is unused. */
-    get load(): number {
-      return size - free + waiting.length;
-    },
-    async acquire(): Promise<() => void> {
-      if (free > 0) free--;
-      else await new Promise<void>((resolve) => waiting.push(resolve));
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        release();
-      };
-    },
-  };
-}
 
 /** The upload parser's and the stream's own failures as this module's refusals (undefined: not one of them). */
 function uploadFailure(error: unknown): AppError | undefined {
@@ -144,8 +118,8 @@ export function rangeOf(
 export function registerFileRoutes(fastify: FastifyInstance, { config, dataSource, limiter }: RouteDeps): void {
   const storage = new PgFileStorage(dataSource);
   const uploads = slots(UPLOAD_SLOTS);
-  /** Each user's turns (tenant and user id), present while the user has an upload in progress or waiting. */
-  const userTurns = new Map<string, ReturnType<typeof slots>>();
+  /** Each user's turns (tenant and user id). */
+  const userTurns = keyedSlots(UPLOADS_PER_USER);
   /** Each user's uploads in progress or waiting, counted from their authorization until their response is done. */
   const userUploads = new Map<string, number>();
   /** The user key of an authorized upload request. */
@@ -209,14 +183,7 @@ export function registerFileRoutes(fastify: FastifyInstance, { config, dataSourc
       async (request, reply) => {
         const locale = localeOf(request.headers['accept-language']);
         // the user's turn first, then one of the instance's slots
-        const key = uploaderOf.get(request) ?? '';
-        let turns = userTurns.get(key);
-        if (!turns) userTurns.set(key, (turns = slots(UPLOADS_PER_USER)));
-        const userTurn = await turns.acquire();
-        const releaseTurn = () => {
-          userTurn();
-          if (turns.load === 0 && userTurns.get(key) === turns) userTurns.delete(key);
-        };
+        const releaseTurn = await userTurns.acquire(uploaderOf.get(request) ?? '');
         const release = await uploads.acquire();
         const socket = request.raw.socket;
         if (socket.destroyed) {

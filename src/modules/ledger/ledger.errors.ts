@@ -21,4 +21,9 @@ export const ledgerError = defineErrors('ledger', {
     zh: '起始日期（{from}）不能晚于截止日期（{to}）',
     en: '`from` ({from}) is after `to` ({to})',
   },
+  LEDGER_EXPORT_TOO_LARGE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '{org}所选范围内的台帐超过一次导出的上限 {limit} 条，请缩小日期范围或按类别分批导出',
+    en: 'The ledger of {org} has more than {limit} entries in that range, the most per export; narrow the dates or pick a category',
+  },
 });

@@ -18,6 +18,9 @@ import { ledgerError } from './ledger.errors';
 /** Today in the tenant's time zone, as 'YYYY-MM-DD' (once per request). */
 export { tenantToday };
 
+/** The most entries one ledger export (or a year archive's ledger) holds; more must be narrowed by dates or category. */
+export const MAX_LEDGER_EXPORT_ROWS = 20_000;
+
 /** Who keeps an org's ledger: its secretary or an officer over it. */
 export const LEDGER_WRITERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
 /** Who writes an org's briefings: the officers of that org itself (superiors only read what it publishes). */
@@ -161,7 +164,11 @@ export const ledgerService = {
   },
 
   /** Every entry of the org for an export (oldest first, as a ledger reads), bounded. */
-  async forExport(ctx: RequestContext, org: Org, filter: LedgerFilter, limit = 20000): Promise<LedgerExportRow[]> {
+  /**
+   * The org's entries in the filter's range, oldest first, for the .xlsx export and the year archive: at
+   * most MAX_LEDGER_EXPORT_ROWS, past them LEDGER_EXPORT_TOO_LARGE (never a ledger cut short).
+   */
+  async forExport(ctx: RequestContext, org: Org, filter: LedgerFilter, limit = MAX_LEDGER_EXPORT_ROWS): Promise<LedgerExportRow[]> {
     const viewer = requireUser(ctx);
     assertRange(filter);
     const qb = ctx.tx
@@ -171,7 +178,12 @@ export const ledgerService = {
     if (filter.from) qb.andWhere('e.occurred_on >= CAST(:from AS date)', { from: filter.from });
     if (filter.to) qb.andWhere('e.occurred_on <= CAST(:to AS date)', { to: filter.to });
     if (filter.category) qb.andWhere('e.category = :category', { category: filter.category });
-    const entries = await qb.orderBy('e.occurred_on', 'ASC').addOrderBy('e.seq', 'ASC').limit(limit).getMany();
+    const entries = await qb
+      .orderBy('e.occurred_on', 'ASC')
+      .addOrderBy('e.seq', 'ASC')
+      .limit(limit + 1)
+      .getMany();
+    if (entries.length > limit) throw ledgerError('LEDGER_EXPORT_TOO_LARGE', { params: { org: org.name, limit } });
     const campaignIds = [...new Set(entries.flatMap((e) => (e.campaignId ? [e.campaignId] : [])))];
     const campaigns = campaignIds.length
       ? await ctx.tx.query<{ id: string; name: string }>(`SELECT id, name FROM campaigns WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [

@@ -25,13 +25,21 @@ export interface ExportFile {
   buffer: Buffer;
 }
 
+/**
+ * The most rows of one list in an export. Past it the export is refused with a reason telling what to
+ * narrow (a lower org), never cut: a sheet that looks whole must be whole. (The ledger's bound,
+ * MAX_LEDGER_EXPORT_ROWS, is the ledger service's; every export also holds EXPORT_MAX_BYTES.)
+ */
+export const MAX_LAGGING_ROWS = 5000;
+export const MAX_ASSESSMENT_EXPORT_ROWS = 5000;
+
 /** The same rounding as the API's CampaignProgress.ratio, so the sheet and the API agree to the digit. */
 const ratio = (c: ProgressCounts) => (c.eligible ? Math.round((c.attained / c.eligible) * 10000) / 10000 : 0);
 
 /** 管理台帐: every entry of one org, oldest first as a ledger reads. */
 export async function ledgerExport(ctx: RequestContext, org: Org, filter: LedgerFilter): Promise<ExportFile> {
   const entries = await ledgerService.forExport(ctx, org, filter);
-  const workbook = newWorkbook(`${org.name}管理台帐`);
+  const workbook = newWorkbook(`${org.name}管理台帐`, ctx.config.exportMaxBytes);
   addTable(
     workbook,
     '管理台帐',
@@ -68,19 +76,25 @@ export async function ledgerExport(ctx: RequestContext, org: Org, filter: Ledger
 export async function campaignProgressExport(
   ctx: RequestContext,
   campaign: Campaign,
-  underId: string | null,
+  /** The subtree counted (campaignService.rollupScope). */
+  scope: Org,
   asOf: string,
 ): Promise<ExportFile> {
-  const scope = await campaignService.rollupScope(ctx, campaign, underId);
-  const [figures, lagging, version] = await Promise.all([
+  const [figures, laggingPage, version] = await Promise.all([
     campaignService.progress(ctx, campaign, scope, asOf),
-    campaignService.lagging(ctx, campaign, scope, 1000),
+    campaignService.laggingPage(ctx, campaign, scope, MAX_LAGGING_ROWS),
     campaignService.version(ctx, campaign),
   ]);
+  if (laggingPage.hasNextPage)
+    throw reportError('LAGGING_EXPORT_TOO_LARGE', {
+      field: 'under',
+      params: { org: scope.name, count: await laggingPage.totalCount(), limit: MAX_LAGGING_ROWS },
+    });
+  const lagging = laggingPage.nodes;
   const children = (await Promise.all(figures.byChild.map(async (c) => ({ ...c, org: await orgService.findById(ctx, c.orgId) }))))
     .filter((c): c is typeof c & { org: Org } => !!c.org)
     .sort((a, b) => a.org.path.localeCompare(b.org.path));
-  const workbook = newWorkbook(`${campaign.name}创建进度`);
+  const workbook = newWorkbook(`${campaign.name}创建进度`, ctx.config.exportMaxBytes);
   const columns = [
     { header: '组织', key: 'org', maxWidth: 40 },
     { header: '类型', key: 'kind' },
@@ -151,7 +165,9 @@ export async function campaignProgressExport(
 
 /** 年度党建目标考核: the orgs below `under` ranked, every component in its own column. */
 export async function assessmentExport(ctx: RequestContext, under: Org, year: number): Promise<ExportFile> {
-  const rows = await assessmentService.compute(ctx, year, { under }, 5000);
+  const rows = await assessmentService.compute(ctx, year, { under }, MAX_ASSESSMENT_EXPORT_ROWS + 1);
+  if (rows.length > MAX_ASSESSMENT_EXPORT_ROWS)
+    throw reportError('ASSESSMENT_EXPORT_TOO_LARGE', { params: { org: under.name, limit: MAX_ASSESSMENT_EXPORT_ROWS } });
   const labels = rows[0]?.components.map((c) => ({ code: c.code, label: c.label })) ?? [
     { code: 'CAMPAIGN', label: '创建活动成绩' },
     { code: 'BASE', label: '基础分' },
@@ -160,7 +176,7 @@ export async function assessmentExport(ctx: RequestContext, under: Org, year: nu
     { code: 'CRITICISMS', label: '通报批评扣分' },
     { code: 'COMMENDATIONS', label: '通报表扬加分' },
   ];
-  const workbook = newWorkbook(`${under.name}${year}年度党建目标考核`);
+  const workbook = newWorkbook(`${under.name}${year}年度党建目标考核`, ctx.config.exportMaxBytes);
   addTable(
     workbook,
     `${year}年度考核`,
@@ -199,7 +215,7 @@ export async function inspectionExport(ctx: RequestContext, inspection: Inspecti
   const today = await tenantToday(ctx);
   const rectifications = await Promise.all(findings.map((f) => rectificationService.byFinding(ctx, f)));
   const owners = await Promise.all(rectifications.map((r) => (r ? orgService.findById(ctx, r.ownerOrgId) : null)));
-  const workbook = newWorkbook('督查记录');
+  const workbook = newWorkbook('督查记录', ctx.config.exportMaxBytes);
   const info = addTable(
     workbook,
     '督查记录',

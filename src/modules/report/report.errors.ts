@@ -143,6 +143,32 @@ export const reportError = defineErrors('report', {
     en: 'year is a four-digit year between 2000 and 2100',
   },
   EXPORT_DATE_INVALID: { code: ErrorCode.BAD_USER_INPUT, zh: '{field} 须为日期，格式 YYYY-MM-DD', en: '{field} is a date YYYY-MM-DD' },
+  // the bounds of a download (.xlsx exports and .docx documents alike): a file is whole or refused, never cut
+  EXPORTS_BUSY: {
+    code: ErrorCode.SERVICE_UNAVAILABLE,
+    zh: '正在生成的导出文件过多，请 {retryAfterSeconds} 秒后重试',
+    en: 'Too many exports are being built; retry in {retryAfterSeconds} s',
+  },
+  EXPORTS_IN_PROGRESS: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '您已有 {limit} 个导出文件正在生成，请待其完成后再下载（约 {retryAfterSeconds} 秒后重试）',
+    en: 'You already have {limit} export(s) being built; download again once done (retry in about {retryAfterSeconds} s)',
+  },
+  EXPORT_TOO_LARGE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '导出内容超过 {limitText} 的上限，请缩小范围后分批导出',
+    en: 'The export is larger than {limitText}; narrow it and export it in parts',
+  },
+  LAGGING_EXPORT_TOO_LARGE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '{org}下有 {count} 个工作不力单位，一次最多导出 {limit} 个，请选择下级组织（under）分批导出',
+    en: '{org} has {count} lagging orgs, more than {limit} per export; choose an org below it (under)',
+  },
+  ASSESSMENT_EXPORT_TOO_LARGE: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '{org}下的党组织超过一次导出的上限 {limit} 个，请选择下级组织分批导出',
+    en: '{org} has more than {limit} orgs below it, the most per export; export an org below it at a time',
+  },
 });
 
 export type ReportReason = Parameters<typeof reportError>[0];

@@ -16,6 +16,7 @@ import { supervisionService } from '../supervision/supervision.service';
 import { ExportFile, assessmentExport, campaignProgressExport, inspectionExport, ledgerExport, parseDay, parseYear } from './exports';
 import { IMPORT_BODY_LIMIT, ORG_IMPORT_LIMITS, TableLimits, USER_IMPORT_LIMITS } from './import-limits';
 import { ImportResult, ORG_COLUMNS, USER_COLUMNS, importOrgs, importUsers, requireImportAdmin } from './imports';
+import { exportGate } from './export-gate';
 import { reportError } from './report.errors';
 import { CSV_TYPE, Table, XLSX_TYPE, readTable } from './table';
 import { addTable, newWorkbook, toBuffer } from './xlsx';
@@ -61,6 +62,8 @@ function sendFile(reply: FastifyReply, file: ExportFile) {
  * plugin, so its 5 MB .xlsx/.csv body parser never applies to /graphql.
  */
 export function registerReportRoutes(fastify: FastifyInstance, { config, dataSource, limiter }: RouteDeps): void {
+  /** The files built at once by this process, shared with the document module's 公文 (EXPORT_SLOTS, EXPORTS_PER_USER). */
+  const gate = exportGate(config);
   /** Runs `work` in the request's transaction; commits (when asked) before anything is sent. */
   async function handle<T>(
     request: FastifyRequest,
@@ -124,12 +127,29 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
       throw error;
     });
 
-    const download = (route: string, build: (ctx: RequestContext, params: Params, query: Query) => Promise<ExportFile>) =>
+    /**
+     * A download in two steps: `authorize` finds the record through its module's visibility rule and
+     * parses the query (a foreign, out-of-scope or unknown id is 404, a bad query 400), then answers the
+     * build; only then does the request take its place among the files built at once (`exportGate`), so a
+     * caller refused for who it is never waits for one nor holds one.
+     */
+    const download = (
+      route: string,
+      authorize: (ctx: RequestContext, params: Params, query: Query) => Promise<() => Promise<ExportFile>>,
+    ) =>
       scope.get(route, (request, reply) =>
         handle(
           request,
           reply,
-          async (ctx) => ({ value: await build(ctx, request.params as Params, request.query as Query), commit: false }),
+          async (ctx) => {
+            const build = await authorize(ctx, request.params as Params, request.query as Query);
+            const release = await gate.enter(requireUser(ctx));
+            try {
+              return { value: await build(), commit: false };
+            } finally {
+              release();
+            }
+          },
           (file) => sendFile(reply, file),
           { audit: 'export' },
         ),
@@ -139,42 +159,60 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
       const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
       const category =
         query.category && (Object.values(LedgerCategory) as string[]).includes(query.category) ? (query.category as LedgerCategory) : null;
-      return ledgerExport(ctx, org, { from: parseDay(query.from, 'from'), to: parseDay(query.to, 'to'), category });
+      const filter = { from: parseDay(query.from, 'from'), to: parseDay(query.to, 'to'), category };
+      return () => ledgerExport(ctx, org, filter);
     });
     download('/exports/campaigns/:campaignId/progress', async (ctx, params, query) => {
       const campaign = await campaignService.getOrThrow(ctx, idOf('Campaign', params.campaignId));
       const asOf = parseDay(query.asOf, 'asOf') ?? todayOf(ctx);
-      return campaignProgressExport(ctx, campaign, query.under ? idOf('Org', query.under) : null, asOf);
+      const under = await campaignService.rollupScope(ctx, campaign, query.under ? idOf('Org', query.under) : null);
+      return () => campaignProgressExport(ctx, campaign, under, asOf);
     });
     download('/exports/assessments/:orgId', async (ctx, params, query) => {
       const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
-      return assessmentExport(ctx, org, parseYear(query.year));
+      const year = parseYear(query.year);
+      return () => assessmentExport(ctx, org, year);
     });
-    download('/exports/inspections/:inspectionId', async (ctx, params) =>
-      inspectionExport(ctx, await supervisionService.getInspectionOrThrow(ctx, idOf('Inspection', params.inspectionId))),
-    );
+    download('/exports/inspections/:inspectionId', async (ctx, params) => {
+      const inspection = await supervisionService.getInspectionOrThrow(ctx, idOf('Inspection', params.inspectionId));
+      return () => inspectionExport(ctx, inspection);
+    });
 
     // 操作日志 as .xlsx (the auditLog filters; the export itself is recorded like every other)
-    download('/exports/audit', async (ctx, _params, query) => auditExport(ctx, query));
+    download('/exports/audit', async (ctx, _params, query) => {
+      auditService.readerScope(ctx);
+      return () => auditExport(ctx, query);
+    });
 
     download('/exports/federation/overview', async (ctx, _params, query) => {
       requireRootAdmin(ctx);
-      return federationOverviewExport(ctx, {
+      const args = {
         campaignId: query.campaignId ?? null,
         year: query.year ? parseYear(query.year) : null,
         asOf: parseDay(query.asOf, 'asOf'),
-      });
+      };
+      return () => federationOverviewExport(ctx, args);
     });
 
-    // Empty templates with the expected headers.
-    download('/imports/orgs/template', async () =>
+    // Empty templates with the expected headers (a header row: nothing to bound, no place taken).
+    const fixed = (route: string, file: () => Promise<ExportFile>) =>
+      scope.get(route, (request, reply) =>
+        handle(
+          request,
+          reply,
+          async () => ({ value: await file(), commit: false }),
+          (built) => sendFile(reply, built),
+          { audit: 'export' },
+        ),
+      );
+    fixed('/imports/orgs/template', () =>
       template(
         '组织导入模板',
         ORG_COLUMNS.map((c) => c.header),
         'org-import-template.xlsx',
       ),
     );
-    download('/imports/users/template', async () =>
+    fixed('/imports/users/template', () =>
       template(
         '用户导入模板',
         USER_COLUMNS.map((c) => c.header),

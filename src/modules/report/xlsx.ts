@@ -1,4 +1,5 @@
 import type ExcelJS from 'exceljs';
+import { checkExportBytes, textBytes } from './export-gate';
 
 /** exceljs and its ~400 modules load with the first workbook, not with the server (nor with every test file). */
 let excel: typeof ExcelJS | undefined;
@@ -63,6 +64,12 @@ export function addTable(
   columns: ColumnSpec[],
   rows: Record<string, unknown>[],
 ): ExcelJS.Worksheet {
+  // the budget is spent before exceljs holds a cell: a sheet past it is refused without being built
+  const budget = budgets.get(workbook);
+  if (budget) {
+    budget.used += textBytes(columns.map((c) => c.header)) + textBytes(rows);
+    checkExportBytes(budget.used, budget.limit);
+  }
   const sheet = workbook.addWorksheet(sheetName(name), { views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }] });
   sheet.columns = columns.map((c) => {
     const content = Math.max(displayWidth(c.header), ...rows.map((r) => displayWidth(r[c.key])));
@@ -85,14 +92,26 @@ export function addTable(
   return sheet;
 }
 
-export function newWorkbook(title: string): ExcelJS.Workbook {
+/** Each bounded workbook's byte budget (EXPORT_MAX_BYTES): the text its tables hold so far, and the file it becomes. */
+const budgets = new WeakMap<ExcelJS.Workbook, { limit: number; used: number }>();
+
+/**
+ * A workbook; with `maxBytes` (a download's EXPORT_MAX_BYTES) it holds at most that many bytes of text
+ * in its tables (counted as each is added, before it is built) and makes a file of at most that many
+ * bytes, else EXPORT_TOO_LARGE: a file is whole or refused, never cut.
+ */
+export function newWorkbook(title: string, maxBytes?: number): ExcelJS.Workbook {
   const workbook = new (exceljs().Workbook)();
   workbook.creator = '服务型党组织创建平台';
   workbook.title = title;
   workbook.created = new Date();
+  if (maxBytes !== undefined) budgets.set(workbook, { limit: maxBytes, used: 0 });
   return workbook;
 }
 
 export async function toBuffer(workbook: ExcelJS.Workbook): Promise<Buffer> {
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  const buffer = Buffer.from(await workbook.xlsx.writeBuffer());
+  const budget = budgets.get(workbook);
+  if (budget) checkExportBytes(buffer.length, budget.limit);
+  return buffer;
 }
