@@ -1,5 +1,6 @@
 import { randomBytes, scrypt as scryptCallback } from 'node:crypto';
 import { promisify } from 'node:util';
+import { slots } from '../graphql/slots';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 
@@ -16,6 +17,25 @@ export async function hashPassword(password: string, cost: number): Promise<stri
   const salt = randomBytes(16);
   const key = await scrypt(password.normalize('NFKC'), salt, KEYLEN, { N, r, p, maxmem: MAXMEM });
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+/**
+ * Hashes of bulk work (a user import: a file's thousands of initial passwords, or a job's hundreds of thousands) run
+ * at most BULK_HASH_LANES at once in this process, however many imports run: scrypt runs on libuv's pool (4 threads
+ * unless UV_THREADPOOL_SIZE says otherwise), which sign-ins, password changes and file reads share, and they always
+ * find the other threads free.
+ */
+export const BULK_HASH_LANES = 2;
+const bulkLanes = slots(BULK_HASH_LANES);
+
+/** `hashPassword` in one of the bulk lanes (waits for one). */
+export function hashPasswordInBulk(password: string, cost: number): Promise<string> {
+  return bulkLanes.run(() => hashPassword(password, cost));
+}
+
+/** Bulk hashes running now (never more than BULK_HASH_LANES) and waiting for a lane. */
+export function bulkHashing(): { running: number; waiting: number } {
+  return { running: bulkLanes.load - bulkLanes.waiting, waiting: bulkLanes.waiting };
 }
 
 /** A hash to verify against when the account does not exist, so both paths cost what a new hash costs. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hashPassword } from '../../auth/password';
+import { BULK_HASH_LANES, hashPasswordInBulk } from '../../auth/password';
 import { Role, roleLabels } from '../../auth/roles';
 import { holdsRole, inScope, visibleOrgSql } from '../../auth/scope';
 import { UserViewer } from '../../auth/viewer';
@@ -473,9 +473,6 @@ export async function checkUsers(ctx: RequestContext, table: Table, progress?: P
   return { rows: table.rows.length, planned, problems };
 }
 
-/** Password hashes computed at most this many at a time (scrypt runs on libuv's pool, off the event loop). */
-const HASH_CONCURRENCY = 4;
-
 /**
  * Creates checked users and their roles in the caller's transaction, as userService.create and
  * assignRole would one by one (the same password hash), in multi-row INSERTs. A username taken by a
@@ -503,10 +500,11 @@ export async function applyUsers(ctx: RequestContext, planned: PlannedUser[], pr
         const hashes: string[] = new Array(chunk.length);
         let next = 0;
         await Promise.all(
-          Array.from({ length: HASH_CONCURRENCY }, async () => {
+          // as many workers as the process's bulk lanes, which every import shares (sign-ins keep the rest of libuv's pool)
+          Array.from({ length: BULK_HASH_LANES }, async () => {
             while (next < chunk.length) {
               const i = next++;
-              hashes[i] = await hashPassword(chunk[i].password, ctx.config.passwordScryptCost);
+              hashes[i] = await hashPasswordInBulk(chunk[i].password, ctx.config.passwordScryptCost);
             }
           }),
         );
