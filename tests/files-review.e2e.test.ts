@@ -91,7 +91,8 @@ describe('evidence files on a record, concurrently', () => {
 describe('uploads one user holds in progress at once', () => {
   let server: TestServer;
   let su: Client;
-  let t: Record<'secretary' | 'secretary2', string>;
+  let t: Record<'secretary' | 'secretary2' | 'leader', string>;
+  let otherTenant: string;
 
   /** An upload whose body never ends: its headers and the start of its one part, then nothing. */
   const stalled = (token: string) => {
@@ -136,7 +137,8 @@ describe('uploads one user holds in progress at once', () => {
   beforeAll(async () => {
     server = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
     su = await server.superuser();
-    t = await tokens(server, 'jtj', ['secretary', 'secretary2']);
+    t = await tokens(server, 'jtj', ['secretary', 'secretary2', 'leader']);
+    otherTenant = await server.token('szjg', 'admin');
   }, 60_000);
   afterAll(() => server.close());
 
@@ -170,5 +172,25 @@ describe('uploads one user holds in progress at once', () => {
     }
     expect(after.status).toBe(201);
     expect(await Promise.all(Array.from({ length: 4 }, () => upload(t.secretary).then((r) => r.status)))).toEqual([201, 201, 201, 201]);
+  });
+
+  it('lets one tenant’s users hold at most half the slots: its next upload waits, another tenant’s goes through', async () => {
+    // two users of one tenant, two slow uploads each: UPLOADS_PER_TENANT (4) in progress
+    const slow = [stalled(t.secretary), stalled(t.secretary), stalled(t.secretary2), stalled(t.secretary2)];
+    try {
+      expect(await open(4)).toBe(4);
+      // a third user of the same tenant has turns of its own, but not the tenant's: its whole upload waits
+      let settled = false;
+      const fifth = upload(t.leader).finally(() => (settled = true));
+      expect(await open(5)).toBe(4);
+      // another tenant's upload is not held by them
+      expect((await upload(otherTenant)).status).toBe(201);
+      expect(settled).toBe(false);
+      // one of the four ends: the waiting upload takes the tenant's turn and is stored
+      slow[0].destroy();
+      expect((await fifth).status).toBe(201);
+    } finally {
+      for (const req of slow) req.destroy();
+    }
   });
 });

@@ -30,6 +30,12 @@ export const UPLOAD_MAX_MS = 10 * 60_000;
  * connection): however slowly one user's uploads trickle in, they hold at most this many of the slots.
  */
 export const UPLOADS_PER_USER = 2;
+/**
+ * Uploads one tenant's users have in progress at once on this instance (half the slots): however many of its users
+ * upload slowly at once, the other tenants find slots free. The tenant's others wait their turn, unread, holding no
+ * connection.
+ */
+export const UPLOADS_PER_TENANT = UPLOAD_SLOTS / 2;
 /** One user's uploads waiting for its turn; past them UPLOADS_IN_PROGRESS (429). */
 export const UPLOADS_WAITING_PER_USER = 64;
 
@@ -118,8 +124,9 @@ export function rangeOf(
 export function registerFileRoutes(fastify: FastifyInstance, { config, dataSource, limiter }: RouteDeps): void {
   const storage = new PgFileStorage(dataSource);
   const uploads = slots(UPLOAD_SLOTS);
-  /** Each user's turns (tenant and user id). */
+  /** Each user's turns (tenant and user id), then each tenant's. */
   const userTurns = keyedSlots(UPLOADS_PER_USER);
+  const tenantTurns = keyedSlots(UPLOADS_PER_TENANT);
   /** Each user's uploads in progress or waiting, counted from their authorization until their response is done. */
   const userUploads = new Map<string, number>();
   /** The user key of an authorized upload request. */
@@ -182,8 +189,14 @@ export function registerFileRoutes(fastify: FastifyInstance, { config, dataSourc
       { preParsing: async (request, reply, payload) => (await authorizeUpload(request, reply), payload) },
       async (request, reply) => {
         const locale = localeOf(request.headers['accept-language']);
-        // the user's turn first, then one of the instance's slots
-        const releaseTurn = await userTurns.acquire(uploaderOf.get(request) ?? '');
+        // the user's turn first, then the tenant's, then one of the instance's slots
+        const uploader = uploaderOf.get(request) ?? '';
+        const releaseUserTurn = await userTurns.acquire(uploader);
+        const releaseTenantTurn = await tenantTurns.acquire(uploader.split(':')[0]);
+        const releaseTurn = () => {
+          releaseTenantTurn();
+          releaseUserTurn();
+        };
         const release = await uploads.acquire();
         const socket = request.raw.socket;
         if (socket.destroyed) {
