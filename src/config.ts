@@ -115,6 +115,8 @@ export interface Config {
   exportSlots: number;
   exportQueue: number;
   exportsPerUser: number;
+  /** Exports and 公文 one tenant's users have building or waiting at once (EXPORTS_PER_TENANT, default half the places). */
+  exportsPerTenant: number;
   /** The most bytes of one generated .xlsx or .docx: its text before it is built, the file after (EXPORT_MAX_BYTES). */
   exportMaxBytes: number;
 }
@@ -366,6 +368,13 @@ export function loadConfig(env: Env = process.env): Config {
     exportSlots: intVar(env, 'EXPORT_SLOTS', 2, 1, 64),
     exportQueue: intVar(env, 'EXPORT_QUEUE', 4, 0, 1000),
     exportsPerUser: intVar(env, 'EXPORTS_PER_USER', 1, 1, 64),
+    exportsPerTenant: intVar(
+      env,
+      'EXPORTS_PER_TENANT',
+      Math.max(1, Math.floor((intVar(env, 'EXPORT_SLOTS', 2, 1, 64) + intVar(env, 'EXPORT_QUEUE', 4, 0, 1000)) / 2)),
+      1,
+      1064,
+    ),
     exportMaxBytes: intVar(env, 'EXPORT_MAX_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   };
 }

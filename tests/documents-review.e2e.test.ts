@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
-import { ARCHIVE_QUEUE, ARCHIVE_RETRY_SECONDS, ARCHIVE_SLOTS } from '../src/modules/document/document.routes';
+import { ARCHIVES_PER_TENANT, ARCHIVE_QUEUE, ARCHIVE_RETRY_SECONDS, ARCHIVE_SLOTS } from '../src/modules/document/document.routes';
 import { MAX_LEDGER_EXPORT_ROWS } from '../src/modules/ledger/ledger.service';
 import { EXPORT_RETRY_SECONDS } from '../src/modules/report/export-gate';
 import { unknownId } from './helpers/ids';
@@ -18,9 +18,11 @@ describe('the year archive’s slots', () => {
   let t: Record<'secretary', string>;
   let foreign: string;
   let path: string;
+  /** An archive of the other tenant's. */
+  let foreignPath: string;
 
-  const get = async (token?: string) => {
-    const res = await fetch(`${server.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const get = async (token?: string, at = path) => {
+    const res = await fetch(`${server.baseUrl}${at}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     const body = Buffer.from(await res.arrayBuffer());
     let json: any;
     try {
@@ -38,10 +40,12 @@ describe('the year archive’s slots', () => {
     foreign = await server.token('szjg', 'admin');
     const orgs = await orgIds(server, 'jtj');
     path = `/archives/orgs/${orgs['第一车队党支部']}/2013`;
+    const foreignOrg = (await server.gql(`{ orgs(first: 1) { nodes { id } } }`, {}, foreign)).data.orgs.nodes[0].id;
+    foreignPath = `/archives/orgs/${foreignOrg}/2013`;
   }, 60_000);
   afterAll(() => server.close());
 
-  it('refuses 503 past the queue, and answers 401 and 404 at once while every slot and place is taken', async () => {
+  it('holds one tenant to ARCHIVES_PER_TENANT places (429), the other finds the rest, then 503; 401 and 404 at once', async () => {
     expect((await get(t.secretary)).status).toBe(200);
     // the ledger locked: archives being built wait in their slots
     await holder.query('BEGIN');
@@ -49,20 +53,34 @@ describe('the year archive’s slots', () => {
     const building = Array.from({ length: ARCHIVE_SLOTS }, () => get(t.secretary));
     await lockWaiters(holder, 1);
 
-    // more authorized requests: ARCHIVE_QUEUE of them wait for a slot, the others are refused at once
+    /** `count` requests; resolves once `refusals` of them are answered (the others wait for a place). */
+    const burst = (count: number, refusals: number, ask: () => ReturnType<typeof get>) => {
+      const settled: Awaited<ReturnType<typeof get>>[] = [];
+      let done!: () => void;
+      const refused = new Promise<void>((resolve) => (done = resolve));
+      if (!refusals) done();
+      const all = Array.from({ length: count }, () =>
+        ask().then((res) => {
+          settled.push(res);
+          if (settled.length === refusals) done();
+          return res;
+        }),
+      );
+      return { all, settled: refused.then(() => settled) };
+    };
+    // the same tenant: its places (ARCHIVES_PER_TENANT, building or waiting) then refused at once for the tenant
     const extra = 3;
-    const settled: Awaited<ReturnType<typeof get>>[] = [];
-    let done!: () => void;
-    const refusedAll = new Promise<void>((resolve) => (done = resolve));
-    const queued = Array.from({ length: ARCHIVE_QUEUE + extra }, () =>
-      get(t.secretary).then((res) => {
-        settled.push(res);
-        if (settled.length === extra) done();
-        return res;
-      }),
-    );
-    await refusedAll;
-    for (const res of settled) {
+    const ours = burst(ARCHIVES_PER_TENANT - ARCHIVE_SLOTS + extra, extra, () => get(t.secretary));
+    for (const res of await ours.settled) {
+      expect(res).toMatchObject({ status: 429, reason: 'ARCHIVE_TENANT_BUSY', retryAfter: String(ARCHIVE_RETRY_SECONDS) });
+      expect(res.json.errors[0].message).toBe(
+        `本单位已有 ${ARCHIVES_PER_TENANT} 个归档正在生成或排队，请 ${ARCHIVE_RETRY_SECONDS} 秒后重试`,
+      );
+    }
+    // the other tenant finds the places left, and past them every place is taken
+    const free = ARCHIVE_SLOTS + ARCHIVE_QUEUE - ARCHIVES_PER_TENANT;
+    const theirs = burst(free + 1, 1, () => get(foreign, foreignPath));
+    for (const res of await theirs.settled) {
       expect(res).toMatchObject({ status: 503, reason: 'ARCHIVE_BUSY', retryAfter: String(ARCHIVE_RETRY_SECONDS) });
       expect(res.json.errors[0].message).toBe(`正在生成的归档过多，请 ${ARCHIVE_RETRY_SECONDS} 秒后重试`);
     }
@@ -74,9 +92,9 @@ describe('the year archive’s slots', () => {
     expect(await get(foreign)).toMatchObject({ status: 404 });
 
     await holder.query('COMMIT');
-    const answers = await Promise.all([...building, ...queued]);
+    const answers = await Promise.all([...building, ...ours.all, ...theirs.all]);
     expect(answers.filter((a) => a.status === 200).length).toBe(ARCHIVE_SLOTS + ARCHIVE_QUEUE);
-    expect(answers.filter((a) => a.status === 503).length).toBe(extra);
+    expect(answers.filter((a) => a.status !== 200).length).toBe(extra + 1);
     // the slots are all free again
     expect((await get(t.secretary)).status).toBe(200);
   }, 30_000);
@@ -90,6 +108,8 @@ describe('the year archive’s slots', () => {
 describe('downloads: slots, row caps and the byte budget', () => {
   const SLOTS = 2;
   const QUEUE = 2;
+  /** Of the four places, one tenant's users hold at most three: the other tenant finds the fourth. */
+  const PER_TENANT = 3;
   const MAX_BYTES = 100_000;
   let server: TestServer;
   let holder: Client;
@@ -99,6 +119,8 @@ describe('downloads: slots, row caps and the byte budget', () => {
   let users: { name: string; token: string; org: string }[];
   let foreign: string;
   let foreignOrg: string;
+  /** Another user of the other tenant. */
+  let foreignLeader: string;
 
   const get = async (path: string, token?: string) => {
     const res = await fetch(`${server.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -126,7 +148,13 @@ describe('downloads: slots, row caps and the byte budget', () => {
 
   beforeAll(async () => {
     server = await startTestServer({
-      env: { EXPORT_SLOTS: String(SLOTS), EXPORT_QUEUE: String(QUEUE), EXPORTS_PER_USER: '1', EXPORT_MAX_BYTES: String(MAX_BYTES) },
+      env: {
+        EXPORT_SLOTS: String(SLOTS),
+        EXPORT_QUEUE: String(QUEUE),
+        EXPORTS_PER_USER: '1',
+        EXPORTS_PER_TENANT: String(PER_TENANT),
+        EXPORT_MAX_BYTES: String(MAX_BYTES),
+      },
     });
     holder = await server.superuser({ own: true });
     su = await server.superuser();
@@ -140,13 +168,14 @@ describe('downloads: slots, row caps and the byte budget', () => {
     );
     foreign = await server.token('szjg', 'admin');
     foreignOrg = (await server.gql(`{ orgs(first: 1) { nodes { id } } }`, {}, foreign)).data.orgs.nodes[0].id;
+    foreignLeader = await server.token('szjg', 'leader');
   }, 60_000);
   // a failed test leaves no lock behind for the next
   afterEach(() => holder.query('ROLLBACK'));
   afterAll(() => server.close());
 
-  it('30 at once: EXPORT_SLOTS build, EXPORT_QUEUE wait, the rest 429/503 with Retry-After; 401 and 404 never wait for a place', async () => {
-    expect(server.config).toMatchObject({ exportSlots: SLOTS, exportQueue: QUEUE, exportsPerUser: 1 });
+  it('30 at once: one tenant holds EXPORTS_PER_TENANT places, the rest 429 with Retry-After; the other tenant the last place, then 503; 401 and 404 never wait', async () => {
+    expect(server.config).toMatchObject({ exportSlots: SLOTS, exportQueue: QUEUE, exportsPerUser: 1, exportsPerTenant: PER_TENANT });
     // the ledger locked: the exports that took a place wait in it
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE ledger_entries IN ACCESS EXCLUSIVE MODE');
@@ -160,7 +189,7 @@ describe('downloads: slots, row caps and the byte budget', () => {
       return get(`/exports/ledger/${u.org}`, u.token).then((res) => {
         pending.set(u.name, pending.get(u.name)! - 1);
         if (res.status !== 200) refused.push(res);
-        if (refused.length === 30 - SLOTS - QUEUE) allRefused();
+        if (refused.length === 30 - PER_TENANT) allRefused();
         return res;
       });
     });
@@ -168,27 +197,28 @@ describe('downloads: slots, row caps and the byte budget', () => {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([refusedAll, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
     clearTimeout(timer);
-    expect(refused.length).toBe(30 - SLOTS - QUEUE);
+    expect(refused.length).toBe(30 - PER_TENANT);
     expect(await lockWaiters(holder, SLOTS)).toBe(SLOTS);
     for (const res of refused) {
-      if (res.status === 429) {
-        expect(res).toMatchObject({ reason: 'EXPORTS_IN_PROGRESS', retryAfter: String(EXPORT_RETRY_SECONDS) });
+      expect(res).toMatchObject({ status: 429, retryAfter: String(EXPORT_RETRY_SECONDS) });
+      if (res.reason === 'EXPORTS_IN_PROGRESS') {
         expect(res.message).toBe(`您已有 1 个导出文件正在生成，请待其完成后再下载（约 ${EXPORT_RETRY_SECONDS} 秒后重试）`);
       } else {
-        expect(res).toMatchObject({ status: 503, reason: 'EXPORTS_BUSY', retryAfter: String(EXPORT_RETRY_SECONDS) });
-        expect(res.message).toBe(`正在生成的导出文件过多，请 ${EXPORT_RETRY_SECONDS} 秒后重试`);
+        expect(res.reason).toBe('EXPORTS_TENANT_BUSY');
+        expect(res.message).toBe(`本单位已有 ${PER_TENANT} 个导出文件正在生成或排队，请 ${EXPORT_RETRY_SECONDS} 秒后重试`);
       }
     }
-    // a user's second download while its first holds its turn: refused for the user; a turn past the queue: busy
-    // (a user refused as busy gives its turn back, so how the refusals split depends on the arrival order)
-    expect(refused.some((r) => r.status === 429)).toBe(true);
-    expect(refused.some((r) => r.status === 503)).toBe(true);
+    // a user's second download while its first holds its turn: refused for the user; another user past the tenant's
+    // places: refused for the tenant (a user refused for the tenant gives its turn back, so how they split depends on
+    // the arrival order)
+    expect(refused.some((r) => r.reason === 'EXPORTS_IN_PROGRESS')).toBe(true);
+    expect(refused.some((r) => r.reason === 'EXPORTS_TENANT_BUSY')).toBe(true);
 
     // every place taken: who may not read the record is told so at once, before any place is asked for,
     // also a user whose own turn is taken (its download waits in a place)
     const secretary = users.find((u) => u.name === 'secretary')!;
     const held = users.find((u) => pending.get(u.name)! > 0)!;
-    expect(users.filter((u) => pending.get(u.name)! > 0).length).toBe(SLOTS + QUEUE);
+    expect(users.filter((u) => pending.get(u.name)! > 0).length).toBe(PER_TENANT);
     expect(await get(`/exports/ledger/${held.org}`)).toMatchObject({ status: 401 });
     expect(await get(`/documents/assessments/${held.org}?year=2013`, 'not.a.token')).toMatchObject({ status: 401 });
     expect(await get(`/exports/ledger/${held.org}`, foreign)).toMatchObject({ status: 404 });
@@ -203,12 +233,22 @@ describe('downloads: slots, row caps and the byte budget', () => {
       status: 400,
       reason: 'EXPORT_DATE_INVALID',
     });
-    // an authorized caller with no place of its own: the .docx share the .xlsx's places
-    expect(await get(`/documents/assessments/${foreignOrg}?year=2013`, foreign)).toMatchObject({ status: 503, reason: 'EXPORTS_BUSY' });
+    // another user of the same tenant, with a turn of its own: the tenant's places are taken
+    const idle = users.find((u) => !pending.get(u.name))!;
+    expect(await get(`/exports/ledger/${idle.org}`, idle.token)).toMatchObject({ status: 429, reason: 'EXPORTS_TENANT_BUSY' });
+    // the other tenant takes the last place (its export waits on the lock too)
+    const theirs = get(`/exports/ledger/${foreignOrg}`, foreign);
+    // then every place is taken: another user of that tenant is told the server is busy, and the .docx share the
+    // .xlsx's places (a 公文 asked before the export took the place is built at once: asked again)
+    const document = () => get(`/documents/assessments/${foreignOrg}?year=2013`, foreignLeader);
+    let busy = await document();
+    for (let i = 0; i < 200 && busy.status === 200; i++) busy = await document();
+    expect(busy).toMatchObject({ status: 503, reason: 'EXPORTS_BUSY' });
 
     await holder.query('COMMIT');
     const answers = await Promise.all(burst);
-    expect(answers.filter((a) => a.status === 200).length).toBe(SLOTS + QUEUE);
+    expect(answers.filter((a) => a.status === 200).length).toBe(PER_TENANT);
+    expect((await theirs).status).toBe(200);
     expect(answers.every((a) => [200, 429, 503].includes(a.status))).toBe(true);
     for (const a of answers.filter((x) => x.status === 200))
       expect((await sheetOf(a.body, '管理台帐')).getRow(1).getCell(1).value).toBe('序号');

@@ -22,6 +22,11 @@ export const documentError = defineErrors('document', {
     zh: '公文内容超过 {limitText} 的上限，无法生成',
     en: 'The document is larger than {limitText} and cannot be built',
   },
+  ARCHIVE_TENANT_BUSY: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '本单位已有 {limit} 个归档正在生成或排队，请 {retryAfterSeconds} 秒后重试',
+    en: 'Your organization already has {limit} archives being built or waiting; retry in {retryAfterSeconds} s',
+  },
   ARCHIVE_BUSY: {
     code: ErrorCode.SERVICE_UNAVAILABLE,
     zh: '正在生成的归档过多，请 {retryAfterSeconds} 秒后重试',

@@ -4,7 +4,7 @@ import { auditRoute } from '../audit/audit.service';
 import { sendRestError, unauthenticated } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { idOf } from '../../graphql/relay';
-import { slots } from '../../graphql/slots';
+import { keyedSlots, slots } from '../../graphql/slots';
 import { campaignService } from '../campaign/campaign.service';
 import { RouteDeps } from '../domain-module';
 import { sizeText } from '../file/file.errors';
@@ -83,16 +83,34 @@ export async function withReadContext<T>(
 export const ARCHIVE_SLOTS = 2;
 /** Authorized archive requests that may wait for a slot (each holding its read transaction); past them ARCHIVE_BUSY. */
 export const ARCHIVE_QUEUE = 4;
-/** The Retry-After of ARCHIVE_BUSY. */
+/**
+ * Archives one tenant's users may have building or waiting at once; past them ARCHIVE_TENANT_BUSY: ARCHIVE_SLOTS
+ * places are always left to the other tenants.
+ */
+export const ARCHIVES_PER_TENANT = ARCHIVE_QUEUE;
+/** The Retry-After of ARCHIVE_BUSY and ARCHIVE_TENANT_BUSY. */
 export const ARCHIVE_RETRY_SECONDS = 30;
 
 export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps): void {
   const storage = new PgFileStorage(deps.dataSource);
   const archives = slots(ARCHIVE_SLOTS);
-  const acquire = async () => {
+  const tenantTurns = keyedSlots(ARCHIVES_PER_TENANT);
+  /** The tenant's turn (so one tenant's users never take every place), then a place among the archives built. */
+  const acquire = async (tenantId: string) => {
+    const turn = tenantTurns.tryAcquire(tenantId, 0);
+    if (!turn)
+      throw documentError('ARCHIVE_TENANT_BUSY', { params: { limit: ARCHIVES_PER_TENANT, retryAfterSeconds: ARCHIVE_RETRY_SECONDS } });
+    const releaseTurn = await turn;
     const taking = archives.tryAcquire(ARCHIVE_QUEUE);
-    if (!taking) throw documentError('ARCHIVE_BUSY', { params: { retryAfterSeconds: ARCHIVE_RETRY_SECONDS } });
-    return taking;
+    if (!taking) {
+      releaseTurn();
+      throw documentError('ARCHIVE_BUSY', { params: { retryAfterSeconds: ARCHIVE_RETRY_SECONDS } });
+    }
+    const releaseSlot = await taking;
+    return () => {
+      releaseSlot();
+      releaseTurn();
+    };
   };
   /** The .docx built at once, shared with the report module's .xlsx exports (EXPORT_SLOTS, EXPORTS_PER_USER). */
   const gate = exportGate(deps.config);
@@ -108,7 +126,7 @@ export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps
           const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
           const year = parseYear(params.year);
           // the token, the limits and the org are authorized: only now a place among the archives built
-          release = await acquire();
+          release = await acquire(org.tenantId);
           return { org, year, plan: await planArchive(ctx, org, year) };
         });
         if ('error' in outcome) {

@@ -10,8 +10,10 @@ export const EXPORT_RETRY_SECONDS = 10;
 export interface ExportGate {
   /**
    * A place to build one file (an .xlsx export or a .docx document) for an authorized viewer: the user's
-   * turn (EXPORTS_PER_USER taken or waiting, past them 429 EXPORTS_IN_PROGRESS), then one of the
-   * process's EXPORT_SLOTS, waiting among at most EXPORT_QUEUE others (past them 503 EXPORTS_BUSY).
+   * turn (EXPORTS_PER_USER taken or waiting, past them 429 EXPORTS_IN_PROGRESS), the tenant's (EXPORTS_PER_TENANT,
+   * half the places by default, building or waiting: past them 429 EXPORTS_TENANT_BUSY, so one tenant's users
+   * never take them all), then one of the process's EXPORT_SLOTS, waiting among at most EXPORT_QUEUE others (past them 503
+   * EXPORTS_BUSY).
    * Refused at once, never after a wait; the release gives both back.
    */
   enter(viewer: Pick<UserViewer, 'tenantId' | 'userId'>): Promise<Release>;
@@ -22,6 +24,8 @@ export interface ExportGate {
 function createGate(config: Config): ExportGate {
   const building = slots(config.exportSlots);
   const users = keyedSlots(config.exportsPerUser);
+  const perTenant = config.exportsPerTenant;
+  const tenants = keyedSlots(perTenant);
   return {
     get load() {
       return building.load;
@@ -30,16 +34,26 @@ function createGate(config: Config): ExportGate {
       const turn = users.tryAcquire(`${viewer.tenantId}:${viewer.userId}`, 0);
       if (!turn)
         throw reportError('EXPORTS_IN_PROGRESS', { params: { limit: config.exportsPerUser, retryAfterSeconds: EXPORT_RETRY_SECONDS } });
-      const releaseTurn = await turn;
+      const releaseUserTurn = await turn;
+      const tenantTurn = tenants.tryAcquire(viewer.tenantId, 0);
+      if (!tenantTurn) {
+        releaseUserTurn();
+        throw reportError('EXPORTS_TENANT_BUSY', { params: { limit: perTenant, retryAfterSeconds: EXPORT_RETRY_SECONDS } });
+      }
+      const releaseTenantTurn = await tenantTurn;
+      const releaseTurns = () => {
+        releaseTenantTurn();
+        releaseUserTurn();
+      };
       const slot = building.tryAcquire(config.exportQueue);
       if (!slot) {
-        releaseTurn();
+        releaseTurns();
         throw reportError('EXPORTS_BUSY', { params: { retryAfterSeconds: EXPORT_RETRY_SECONDS } });
       }
       const releaseSlot = await slot;
       return () => {
         releaseSlot();
-        releaseTurn();
+        releaseTurns();
       };
     },
   };

@@ -149,6 +149,11 @@ export const reportError = defineErrors('report', {
     zh: '正在生成的导出文件过多，请 {retryAfterSeconds} 秒后重试',
     en: 'Too many exports are being built; retry in {retryAfterSeconds} s',
   },
+  EXPORTS_TENANT_BUSY: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '本单位已有 {limit} 个导出文件正在生成或排队，请 {retryAfterSeconds} 秒后重试',
+    en: 'Your organization already has {limit} exports being built or waiting; retry in {retryAfterSeconds} s',
+  },
   EXPORTS_IN_PROGRESS: {
     code: ErrorCode.RATE_LIMITED,
     zh: '您已有 {limit} 个导出文件正在生成，请待其完成后再下载（约 {retryAfterSeconds} 秒后重试）',
