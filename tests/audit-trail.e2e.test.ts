@@ -265,6 +265,26 @@ describe('audit trail', () => {
     expect(imports.nodes).toEqual([expect.objectContaining({ outcome: 'FAILURE', account: 'member', reason: 'NOT_IMPORT_ADMIN' })]);
   });
 
+  it('exports an entry whose data passes what a cell holds cut visibly, saying how long it is', async () => {
+    const tenant = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
+    const data = { text: '长'.repeat(40_000) };
+    await su.query(`INSERT INTO audit_log (tenant_id, at, action, data) VALUES ($1, now(), 'longEntry', $2)`, [tenant, data]);
+    const exported = await fetch(`${server.baseUrl}/exports/audit?action=longEntry`, { headers: { authorization: `Bearer ${root}` } });
+    expect(exported.status).toBe(200);
+    const ExcelJS = (await import('exceljs')).default;
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(await exported.arrayBuffer()) as unknown as ArrayBuffer);
+    const sheet = workbook.worksheets[0];
+    expect(sheet.rowCount).toBe(2);
+    const header = (sheet.getRow(1).values as unknown[]).slice(1);
+    const cell = String(sheet.getRow(2).getCell(header.indexOf('内容') + 1).value);
+    const whole = JSON.stringify(data);
+    // Excel's 32,767 characters a cell: the first 30,000 of the entry, then what was left out
+    expect(cell.length).toBeLessThanOrEqual(32_767);
+    expect(cell.startsWith(whole.slice(0, 30_000))).toBe(true);
+    expect(cell.slice(30_000)).toBe(`…（内容过长，仅导出前 30000 个字符，共 ${whole.length} 个）`);
+  });
+
   it('records the operator’s actions, and refusals, on the platform log', async () => {
     const created = await post(
       `mutation($i: CreateTenantInput!) { createTenant(input: $i) { id slug } }`,
