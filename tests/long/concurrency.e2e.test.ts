@@ -1,4 +1,5 @@
-import { GqlResponse, TestServer, lockWaiters, startTestServer } from '../helpers/server';
+import { GqlResponse, TestServer, lockWaiters, reasons, startTestServer } from '../helpers/server';
+import { globalId } from '../helpers/ids';
 import { SOURCE_CAMPAIGN, criteriaOf, evaluate, orgIds, scoresFor } from '../helpers/story';
 import { day } from '../helpers/dates';
 
@@ -727,6 +728,50 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     expect(new Set(failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set(['TOO_MANY_COMMITMENTS']));
     expect(failed[0].errors![0].message).toBe(`承诺限额的党支部${TODAY.slice(0, 4)}年已作出${CAP}项承诺，达到上限${CAP}项`);
     expect((await su.query(`SELECT count(*)::int AS n FROM commitments WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
+  });
+
+  it('keeps a member’s own pledges of the year to the cap: of 50 pledged at once exactly one passes, the org still pledges', async () => {
+    const CAP = server.config.commitmentsPerMemberPerYear;
+    const member = await server.token('jtj', 'member');
+    const su = await server.superuser();
+    const [row] = (
+      await su.query<{ tenant_id: string; org_id: string; member_id: string }>(
+        `SELECT u.tenant_id, u.org_id, u.id AS member_id FROM users u JOIN tenants t ON t.id = u.tenant_id
+          WHERE t.slug = 'jtj' AND u.username = 'member'`,
+      )
+    ).rows;
+    // one short of the member's cap this year (with the member's own pledges already made there), and last year's
+    const made = (
+      await su.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM commitments WHERE tenant_id = $1 AND member_user_id = $2 AND org_id = $3
+            AND created_at >= date_trunc('year', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai'`,
+        [row.tenant_id, row.member_id, row.org_id],
+      )
+    ).rows[0].n;
+    await su.query(
+      `INSERT INTO commitments (tenant_id, org_id, member_user_id, text, due_on, created_by, created_at)
+       SELECT $1, $2, $3, '个人承诺' || n, current_date + 30, $3,
+              CASE WHEN n < $4 THEN now() ELSE date_trunc('year', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai' - interval '1 day' END
+         FROM generate_series(1, $4 + 4) n`,
+      [row.tenant_id, row.org_id, row.member_id, CAP - made],
+    );
+    const pledge = (input: Record<string, unknown>, token: string) =>
+      gql(`mutation($input: PledgeCommitmentInput!) { pledgeCommitment(input: $input) { id } }`, { input }, token);
+    const answers = await burst((i) => pledge({ orgId: ids['第一车队党支部'], text: `党员同时承诺${i}`, dueOn: day(30) }, member));
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    expect(ok).toHaveLength(1);
+    expect(new Set(failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set(['TOO_MANY_MEMBER_COMMITMENTS']));
+    expect(failed[0].errors![0].message).toBe(`该党员${TODAY.slice(0, 4)}年已作出${CAP}项个人承诺，达到上限${CAP}项`);
+    // an officer pledging for the member is held to the same cap; for the org itself, not
+    expect(
+      reasons(
+        await pledge(
+          { orgId: ids['第一车队党支部'], text: '代党员承诺', dueOn: day(30), memberUserId: globalId('User', row.member_id) },
+          t.admin,
+        ),
+      ),
+    ).toEqual(['CONFLICT/TOO_MANY_MEMBER_COMMITMENTS']);
+    expect((await pledge({ orgId: ids['第一车队党支部'], text: '支部承诺', dueOn: day(30) }, t.admin)).errors).toBeUndefined();
   });
 
   it('gives a brand name once per org: concurrent creates answer BRAND_NAME_TAKEN, never a bare DUPLICATE', async () => {

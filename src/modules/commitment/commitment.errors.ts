@@ -18,5 +18,10 @@ export const commitmentError = defineErrors('commitment', {
     zh: '{org}{year}年已作出{count}项承诺，达到上限{limit}项',
     en: '{org} has made {count} commitments in {year}, the most it may make in a year ({limit})',
   },
+  TOO_MANY_MEMBER_COMMITMENTS: {
+    code: ErrorCode.CONFLICT,
+    zh: '该党员{year}年已作出{count}项个人承诺，达到上限{limit}项',
+    en: 'The member has made {count} commitments in {year}, the most a member may make in a year ({limit})',
+  },
   ALREADY_FULFILLED: { code: ErrorCode.CONFLICT, zh: '该承诺已经践诺', en: 'The commitment is already fulfilled' },
 });

@@ -76,14 +76,21 @@ export const commitmentService = {
       `commitments:${viewer.tenantId}:${org.id}`,
     ]);
     const year = Number(today.slice(0, 4));
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
-      `SELECT count(*)::int AS count FROM commitments
+    const [{ count, member }] = await ctx.tx.query<{ count: number; member: number }>(
+      `SELECT count(*)::int AS count, count(*) FILTER (WHERE member_user_id = $4)::int AS member FROM commitments
         WHERE tenant_id = $1 AND org_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
-      [viewer.tenantId, org.id, `${year}-01-01`],
+      [viewer.tenantId, org.id, `${year}-01-01`, memberUserId],
     );
     const limit = ctx.config.commitmentsPerOrgPerYear;
     if (count >= limit)
       throw commitmentError('TOO_MANY_COMMITMENTS', { field: 'input.orgId', params: { org: org.name, year, count, limit } });
+    // one member's pledges a year are bounded too, so that one member never takes the org's whole year
+    const memberLimit = ctx.config.commitmentsPerMemberPerYear;
+    if (memberUserId && member >= memberLimit)
+      throw commitmentError('TOO_MANY_MEMBER_COMMITMENTS', {
+        field: 'input.memberUserId',
+        params: { year, count: member, limit: memberLimit },
+      });
     const repo = ctx.tx.repository(Commitment);
     const saved = await repo.save(
       repo.create({
