@@ -237,14 +237,25 @@ describe('downloads: slots, row caps and the byte budget', () => {
     // another user of the same tenant, with a turn of its own: the tenant's places are taken
     const idle = users.find((u) => !pending.get(u.name))!;
     expect(await get(`/exports/ledger/${idle.org}`, idle.token)).toMatchObject({ status: 429, reason: 'EXPORTS_TENANT_BUSY' });
-    // the other tenant takes the last place (its export waits on the lock too)
-    const theirs = get(`/exports/ledger/${foreignOrg}`, foreign);
-    // then every place is taken: another user of that tenant is told the server is busy, and the .docx share the
-    // .xlsx's places (a 公文 asked before the export took the place is answered at once, built or refused for what
-    // it is: asked again)
+    // the other tenant takes the last place (its export waits on the lock too); then every place is taken: another user
+    // of that tenant is told the server is busy, and the .docx share the .xlsx's places. A 公文 is answered at once
+    // when it finds the place free (built, or refused for what it is), and the export that lost the place to it
+    // meanwhile (503) is asked again
+    let theirsDone = false;
+    const exportOfTheirs = () => {
+      theirsDone = false;
+      const asked = get(`/exports/ledger/${foreignOrg}`, foreign);
+      void asked.then(() => (theirsDone = true));
+      return asked;
+    };
+    let theirs = exportOfTheirs();
     const document = () => get(`/documents/assessments/${foreignOrg}?year=2013`, foreignLeader);
     let busy = await document();
-    for (let i = 0; i < 200 && busy.status !== 503; i++) busy = await document();
+    for (let i = 0; i < 200 && busy.status !== 503; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (theirsDone) theirs = exportOfTheirs();
+      busy = await document();
+    }
     expect(busy).toMatchObject({ status: 503, reason: 'EXPORTS_BUSY' });
 
     await holder.query('COMMIT');
