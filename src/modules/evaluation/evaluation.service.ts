@@ -307,7 +307,6 @@ export const evaluationService = {
     /** The answer needs nothing the save itself returns (the new `updatedAt`): the write may go with COMMIT. */
     answerWithoutTheWrite = false,
   ): Promise<Evaluation> {
-    const viewer = requireUser(ctx);
     const evaluation = await this.getToChange(ctx, input.evaluationId);
     const org = await this.assertEditor(ctx, evaluation);
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
@@ -321,16 +320,7 @@ export const evaluationService = {
       return holdSave(ctx, evaluation, org, input.expectedVersion, input.scores);
     }
     // the org held to the commit, and the editor checked where it stands after a concurrent move
-    if (movesMatter(evaluation.kind)) {
-      await orgService.holdForChange(
-        ctx,
-        org.id,
-        (now) => {
-          if (!mayEdit(viewer, now, evaluation.kind)) throw evaluationError('NOT_EVALUATOR');
-        },
-        () => evaluationError('EVALUATION_NOT_FOUND'),
-      );
-    }
+    if (movesMatter(evaluation.kind)) await this.holdAsEditor(ctx, evaluation);
     let saved: Evaluation | null = null;
     if (input.clear?.length) {
       await bumpVersion(ctx, evaluation, input.expectedVersion);
@@ -371,6 +361,19 @@ export const evaluationService = {
     const org = await this.orgOf(ctx, evaluation);
     if (!mayEdit(requireUser(ctx), org, evaluation.kind)) throw evaluationError('NOT_EVALUATOR');
     return org;
+  },
+
+  /** The evaluation's org held to the commit, and the viewer checked as its editor where it stands after a concurrent move. */
+  async holdAsEditor(ctx: RequestContext, evaluation: Evaluation): Promise<Org> {
+    const viewer = requireUser(ctx);
+    return orgService.holdForChange(
+      ctx,
+      evaluation.orgId,
+      (org) => {
+        if (!mayEdit(viewer, org, evaluation.kind)) throw evaluationError('NOT_EVALUATOR');
+      },
+      () => evaluationError('EVALUATION_NOT_FOUND'),
+    );
   },
 
   /** The optimistic version check every score change passes (CONFLICT for a stale version). */
@@ -430,15 +433,7 @@ export const evaluationService = {
   async submit(ctx: RequestContext, input: { evaluationId: string; expectedVersion: number }): Promise<Evaluation> {
     const viewer = requireUser(ctx);
     const evaluation = await this.getToChange(ctx, input.evaluationId);
-    // the org held to the commit, and the editor checked where it stands after a concurrent move
-    await orgService.holdForChange(
-      ctx,
-      evaluation.orgId,
-      (org) => {
-        if (!mayEdit(viewer, org, evaluation.kind)) throw evaluationError('NOT_EVALUATOR');
-      },
-      () => evaluationError('EVALUATION_NOT_FOUND'),
-    );
+    await this.holdAsEditor(ctx, evaluation);
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
     const [score, criteria, rows] = await Promise.all([
       this.score(ctx, evaluation),
