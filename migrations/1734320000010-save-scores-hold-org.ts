@@ -7,8 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * on its way), saves nothing and raises SQLSTATE AP011 with the org's path as it now stands (JSON in DETAIL): the
  * request authorizes that position again and answers NOT_FOUND, FORBIDDEN or CONFLICT ORG_MOVED. A null path (a
  * self-check, filled by the org's own secretary wherever it stands) holds nothing. One statement still: the save's
- * round trip is the one it had. The ten-argument function stays beside it for instances of the previous release
- * still running while a deployment rolls over.
+ * round trip is the one it had. It saves through the ten-argument function, which stays beside it (also for
+ * instances of the previous release still running while a deployment rolls over).
  */
 export class SaveScoresHoldOrg1734320000010 implements MigrationInterface {
   name = 'SaveScoresHoldOrg1734320000010';
@@ -22,9 +22,6 @@ export class SaveScoresHoldOrg1734320000010 implements MigrationInterface {
       RETURNS integer
       LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = public, pg_temp AS $$
       DECLARE
-        saved integer;
-        now_state text;
-        now_version integer;
         now_path ltree;
       BEGIN
         IF p_org_path IS NOT NULL THEN
@@ -34,14 +31,9 @@ export class SaveScoresHoldOrg1734320000010 implements MigrationInterface {
               DETAIL = json_build_object('path', now_path::text)::text;
           END IF;
         END IF;
-        SELECT s.version INTO saved FROM app_save_scores(p_tenant, p_evaluation, p_version, p_states, p_criteria, p_values,
-                                                         p_notes, p_evidence, p_note_given, p_evidence_given) s;
-        IF FOUND THEN
-          RETURN saved;
-        END IF;
-        SELECT e.state, e.version INTO now_state, now_version FROM evaluations e WHERE e.tenant_id = p_tenant AND e.id = p_evaluation;
-        RAISE EXCEPTION 'saveScores refused: version or state changed' USING ERRCODE = 'AP010',
-          DETAIL = json_build_object('state', now_state, 'version', now_version)::text;
+        -- the save and its refusal (AP010) are the ten-argument function's
+        RETURN app_save_scores_or_refuse(p_tenant, p_evaluation, p_version, p_states, p_criteria, p_values, p_notes,
+                                         p_evidence, p_note_given, p_evidence_given);
       END $$`);
   }
 
