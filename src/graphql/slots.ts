@@ -100,3 +100,22 @@ export function keyedSlots(size: number) {
     },
   };
 }
+
+/**
+ * Places taken one after another (a user's turn, then its tenant's, then one of the process's slots), each
+ * decided at once by its `take` (null: refused): the release of them all, or the first refusal's error with
+ * the places already taken given back.
+ */
+export async function takeInOrder(steps: { take: () => Promise<Release> | null; refused: () => Error }[]): Promise<Release> {
+  const taken: Release[] = [];
+  const releaseAll = () => [...taken].reverse().forEach((release) => release());
+  for (const step of steps) {
+    const taking = step.take();
+    if (!taking) {
+      releaseAll();
+      throw step.refused();
+    }
+    taken.push(await taking);
+  }
+  return releaseAll;
+}

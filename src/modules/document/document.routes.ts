@@ -4,7 +4,7 @@ import { auditRoute } from '../audit/audit.service';
 import { sendRestError, unauthenticated } from '../../graphql/errors';
 import { Locale, localeOf } from '../../graphql/messages';
 import { idOf } from '../../graphql/relay';
-import { keyedSlots, slots } from '../../graphql/slots';
+import { keyedSlots, slots, takeInOrder } from '../../graphql/slots';
 import { campaignService } from '../campaign/campaign.service';
 import { RouteDeps } from '../domain-module';
 import { sizeText } from '../file/file.errors';
@@ -96,22 +96,18 @@ export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps
   const archives = slots(ARCHIVE_SLOTS);
   const tenantTurns = keyedSlots(ARCHIVES_PER_TENANT);
   /** The tenant's turn (so one tenant's users never take every place), then a place among the archives built. */
-  const acquire = async (tenantId: string) => {
-    const turn = tenantTurns.tryAcquire(tenantId, 0);
-    if (!turn)
-      throw documentError('ARCHIVE_TENANT_BUSY', { params: { limit: ARCHIVES_PER_TENANT, retryAfterSeconds: ARCHIVE_RETRY_SECONDS } });
-    const releaseTurn = await turn;
-    const taking = archives.tryAcquire(ARCHIVE_QUEUE);
-    if (!taking) {
-      releaseTurn();
-      throw documentError('ARCHIVE_BUSY', { params: { retryAfterSeconds: ARCHIVE_RETRY_SECONDS } });
-    }
-    const releaseSlot = await taking;
-    return () => {
-      releaseSlot();
-      releaseTurn();
-    };
-  };
+  const acquire = (tenantId: string) =>
+    takeInOrder([
+      {
+        take: () => tenantTurns.tryAcquire(tenantId, 0),
+        refused: () =>
+          documentError('ARCHIVE_TENANT_BUSY', { params: { limit: ARCHIVES_PER_TENANT, retryAfterSeconds: ARCHIVE_RETRY_SECONDS } }),
+      },
+      {
+        take: () => archives.tryAcquire(ARCHIVE_QUEUE),
+        refused: () => documentError('ARCHIVE_BUSY', { params: { retryAfterSeconds: ARCHIVE_RETRY_SECONDS } }),
+      },
+    ]);
   /** The .docx built at once, shared with the report module's .xlsx exports (EXPORT_SLOTS, EXPORTS_PER_USER). */
   const gate = exportGate(deps.config);
   const maxBytes = deps.config.exportMaxBytes;

@@ -1,6 +1,6 @@
 import { Config } from '../../config';
 import { UserViewer } from '../../auth/viewer';
-import { Release, keyedSlots, slots } from '../../graphql/slots';
+import { Release, keyedSlots, slots, takeInOrder } from '../../graphql/slots';
 import { sizeText } from '../file/file.errors';
 import { reportError } from './report.errors';
 
@@ -30,31 +30,22 @@ function createGate(config: Config): ExportGate {
     get load() {
       return building.load;
     },
-    async enter(viewer) {
-      const turn = users.tryAcquire(`${viewer.tenantId}:${viewer.userId}`, 0);
-      if (!turn)
-        throw reportError('EXPORTS_IN_PROGRESS', { params: { limit: config.exportsPerUser, retryAfterSeconds: EXPORT_RETRY_SECONDS } });
-      const releaseUserTurn = await turn;
-      const tenantTurn = tenants.tryAcquire(viewer.tenantId, 0);
-      if (!tenantTurn) {
-        releaseUserTurn();
-        throw reportError('EXPORTS_TENANT_BUSY', { params: { limit: perTenant, retryAfterSeconds: EXPORT_RETRY_SECONDS } });
-      }
-      const releaseTenantTurn = await tenantTurn;
-      const releaseTurns = () => {
-        releaseTenantTurn();
-        releaseUserTurn();
-      };
-      const slot = building.tryAcquire(config.exportQueue);
-      if (!slot) {
-        releaseTurns();
-        throw reportError('EXPORTS_BUSY', { params: { retryAfterSeconds: EXPORT_RETRY_SECONDS } });
-      }
-      const releaseSlot = await slot;
-      return () => {
-        releaseSlot();
-        releaseTurns();
-      };
+    enter(viewer) {
+      return takeInOrder([
+        {
+          take: () => users.tryAcquire(`${viewer.tenantId}:${viewer.userId}`, 0),
+          refused: () =>
+            reportError('EXPORTS_IN_PROGRESS', { params: { limit: config.exportsPerUser, retryAfterSeconds: EXPORT_RETRY_SECONDS } }),
+        },
+        {
+          take: () => tenants.tryAcquire(viewer.tenantId, 0),
+          refused: () => reportError('EXPORTS_TENANT_BUSY', { params: { limit: perTenant, retryAfterSeconds: EXPORT_RETRY_SECONDS } }),
+        },
+        {
+          take: () => building.tryAcquire(config.exportQueue),
+          refused: () => reportError('EXPORTS_BUSY', { params: { retryAfterSeconds: EXPORT_RETRY_SECONDS } }),
+        },
+      ]);
     },
   };
 }
