@@ -289,6 +289,8 @@ export function loadConfig(env: Env = process.env): Config {
   const appDatabaseUrl = urlVar(env, 'APP_DATABASE_URL');
   if (production && !databaseUrl) throw new ConfigError('DATABASE_URL is required when NODE_ENV=production');
   const appDbRole = env.APP_DB_ROLE || 'party_app';
+  const exportSlots = intVar(env, 'EXPORT_SLOTS', 2, 1, 64);
+  const exportQueue = intVar(env, 'EXPORT_QUEUE', 4, 0, 1000);
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(appDbRole)) throw new ConfigError('APP_DB_ROLE must be a lower-case SQL identifier');
   const jwt = jwtKeys(env, production, dataDir);
   const material = jwt.algorithm === 'HS256' ? jwt.signingKey.export() : jwt.signingKey.export({ type: 'pkcs8', format: 'der' });
@@ -368,16 +370,11 @@ export function loadConfig(env: Env = process.env): Config {
     commitmentsPerMemberPerYear: intVar(env, 'COMMITMENTS_PER_MEMBER_PER_YEAR', 20, 1, 1_000_000),
     tenantArchiveMaxBytes: intVar(env, 'TENANT_ARCHIVE_MAX_BYTES', 20 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
     tenantExportConcurrency: intVar(env, 'TENANT_EXPORT_CONCURRENCY', 2, 1, 20),
-    exportSlots: intVar(env, 'EXPORT_SLOTS', 2, 1, 64),
-    exportQueue: intVar(env, 'EXPORT_QUEUE', 4, 0, 1000),
+    exportSlots,
+    exportQueue,
     exportsPerUser: intVar(env, 'EXPORTS_PER_USER', 1, 1, 64),
-    exportsPerTenant: intVar(
-      env,
-      'EXPORTS_PER_TENANT',
-      Math.max(1, Math.floor((intVar(env, 'EXPORT_SLOTS', 2, 1, 64) + intVar(env, 'EXPORT_QUEUE', 4, 0, 1000)) / 2)),
-      1,
-      1064,
-    ),
+    // half the places by default, so one tenant's users never take them all
+    exportsPerTenant: intVar(env, 'EXPORTS_PER_TENANT', Math.max(1, Math.floor((exportSlots + exportQueue) / 2)), 1, 1064),
     exportMaxBytes: intVar(env, 'EXPORT_MAX_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   };
 }
