@@ -12,6 +12,27 @@ import { orgIds } from './helpers/story';
  * and org are authorized, and only ARCHIVE_QUEUE such requests wait for one: a request without a token
  * is answered 401 while every slot is held, and one past the queue 503 ARCHIVE_BUSY with Retry-After.
  */
+/** A GET with the Bearer token: its status, Retry-After and body, and a refusal's JSON, reason and message. */
+async function download(server: TestServer, path: string, token?: string) {
+  const res = await fetch(`${server.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const body = Buffer.from(await res.arrayBuffer());
+  let json: any;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    json = undefined;
+  }
+  const error = json?.errors?.[0];
+  return {
+    status: res.status,
+    retryAfter: res.headers.get('retry-after'),
+    body,
+    json,
+    reason: error?.extensions?.reason,
+    message: error?.message,
+  };
+}
+
 describe('the year archive’s slots', () => {
   let server: TestServer;
   let holder: Client;
@@ -21,17 +42,7 @@ describe('the year archive’s slots', () => {
   /** An archive of the other tenant's. */
   let foreignPath: string;
 
-  const get = async (token?: string, at = path) => {
-    const res = await fetch(`${server.baseUrl}${at}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-    const body = Buffer.from(await res.arrayBuffer());
-    let json: any;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), json, reason: json?.errors?.[0]?.extensions?.reason };
-  };
+  const get = (token?: string, at = path) => download(server, at, token);
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -123,24 +134,17 @@ describe('downloads: slots, row caps and the byte budget', () => {
   /** Another user of the other tenant. */
   let foreignLeader: string;
 
-  const get = async (path: string, token?: string) => {
-    const res = await fetch(`${server.baseUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-    const body = Buffer.from(await res.arrayBuffer());
-    let json: any;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-    const error = json?.errors?.[0];
-    return {
-      status: res.status,
-      retryAfter: res.headers.get('retry-after'),
-      body,
-      reason: error?.extensions?.reason,
-      message: error?.message,
-    };
-  };
+  const get = (path: string, token?: string) => download(server, path, token);
+  /** The row ids of the jtj tenant, one of its orgs (by name) and its admin, to write rows as the admin's. */
+  const adminAndOrg = async (orgName: string) =>
+    (
+      await su.query<{ tenant_id: string; org_id: string; user_id: string }>(
+        `SELECT o.tenant_id, o.id AS org_id, u.id AS user_id FROM orgs o JOIN tenants t ON t.id = o.tenant_id
+           JOIN users u ON u.tenant_id = o.tenant_id AND u.username = 'admin'
+          WHERE t.slug = 'jtj' AND o.name = $1`,
+        [orgName],
+      )
+    ).rows[0];
   const sheetOf = async (body: Buffer, name: string) => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(body as unknown as ArrayBuffer);
@@ -271,13 +275,7 @@ describe('downloads: slots, row caps and the byte budget', () => {
 
   it(`refuses a ledger past ${MAX_LEDGER_EXPORT_ROWS} entries (never a sheet cut short); narrowed by dates it is whole`, async () => {
     const org = orgs['第二车队党支部'];
-    const [{ tenant_id, org_id, user_id }] = (
-      await su.query(
-        `SELECT o.tenant_id, o.id AS org_id, u.id AS user_id FROM orgs o JOIN tenants t ON t.id = o.tenant_id
-           JOIN users u ON u.tenant_id = o.tenant_id AND u.username = 'admin'
-          WHERE t.slug = 'jtj' AND o.name = '第二车队党支部'`,
-      )
-    ).rows;
+    const { tenant_id, org_id, user_id } = await adminAndOrg('第二车队党支部');
     // 100 entries a day from 2011-01-01, one past the cap
     await su.query(
       `INSERT INTO ledger_entries (tenant_id, org_id, occurred_on, category, title, created_by)
@@ -301,13 +299,7 @@ describe('downloads: slots, row caps and the byte budget', () => {
   }, 60_000);
 
   it('refuses an export or a document past EXPORT_MAX_BYTES, coded, rather than a part of it', async () => {
-    const [{ tenant_id, org_id, user_id }] = (
-      await su.query(
-        `SELECT o.tenant_id, o.id AS org_id, u.id AS user_id FROM orgs o JOIN tenants t ON t.id = o.tenant_id
-           JOIN users u ON u.tenant_id = o.tenant_id AND u.username = 'admin'
-          WHERE t.slug = 'jtj' AND o.name = '第一车队党支部'`,
-      )
-    ).rows;
+    const { tenant_id, org_id, user_id } = await adminAndOrg('第一车队党支部');
     // three entries of 20,000 characters (60 KB each), a day apart
     await su.query(
       `INSERT INTO ledger_entries (tenant_id, org_id, occurred_on, category, title, content, created_by)
