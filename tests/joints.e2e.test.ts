@@ -1102,6 +1102,32 @@ describe('joints between modules (issue 10)', () => {
       expect(await stored(inRequestWithin)).toEqual({ version: inRequestWithin.version + 1, scores: scoresFor(criteria).length });
       const again = await save(heldWithin, 'version');
       expect(again.data?.saveScores ?? again.errors).toEqual({ version: heldWithin.version + 1 });
+
+      // moved to a place the supervisor still reads (a member there) but does not fill in: FORBIDDEN, nothing saved
+      const userId = (await gql(`{ viewer { user { id } } }`, {}, t.supervisor)).data.viewer.user.id as string;
+      const member = await gql(
+        `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+        { input: { userId, role: 'MEMBER', orgId: ids['市高速公路建设开发公司党委'] } },
+        t.admin,
+      );
+      expect(member.errors).toBeUndefined();
+      try {
+        const heldRead = await started('移至只读处时保存评分的党支部甲');
+        const inRequestRead = await started('移至只读处时保存评分的党支部乙');
+        const readAnswers = await acrossMoveToRoads([heldRead.org, inRequestRead.org], () => [
+          save(heldRead, 'version'),
+          save(inRequestRead, 'updatedAt'),
+        ]);
+        expect(readAnswers.map(reasons)).toEqual([['FORBIDDEN/NOT_EVALUATOR'], ['FORBIDDEN/NOT_EVALUATOR']]);
+        expect(await stored(heldRead)).toEqual({ version: heldRead.version, scores: 0 });
+        expect(await stored(inRequestRead)).toEqual({ version: inRequestRead.version, scores: 0 });
+      } finally {
+        await gql(
+          `mutation($input: RevokeRoleInput!) { revokeRole(input: $input) }`,
+          { input: { assignmentId: member.data.assignRole.id } },
+          t.admin,
+        );
+      }
     });
 
     it('refuses the service request answer that waited for the move of the org asked, and leaves the request open', async () => {
