@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import { Client } from 'pg';
 import { ARCHIVES_PER_TENANT, ARCHIVE_QUEUE, ARCHIVE_RETRY_SECONDS, ARCHIVE_SLOTS } from '../src/modules/document/document.routes';
 import { MAX_LEDGER_EXPORT_ROWS } from '../src/modules/ledger/ledger.service';
-import { EXPORT_RETRY_SECONDS } from '../src/modules/report/export-gate';
+import { EXPORT_RETRY_SECONDS, exportGate } from '../src/modules/report/export-gate';
 import { unknownId } from './helpers/ids';
 import { DEMO_ROLES, TestServer, lockWaiters, startTestServer, tokens } from './helpers/server';
 import { orgIds } from './helpers/story';
@@ -96,6 +96,14 @@ describe('the year archive’s slots', () => {
       expect(res).toMatchObject({ status: 503, reason: 'ARCHIVE_BUSY', retryAfter: String(ARCHIVE_RETRY_SECONDS) });
       expect(res.json.errors[0].message).toBe(`正在生成的归档过多，请 ${ARCHIVE_RETRY_SECONDS} 秒后重试`);
     }
+
+    // the requests waiting for a place hold no database connection (the old code: a transaction each, doing nothing)
+    const idle = (await server.superuser()).query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()
+          AND pid NOT IN (SELECT pid FROM pg_locks WHERE relation = 'ledger_entries'::regclass AND mode = 'AccessExclusiveLock' AND granted)`,
+    );
+    expect((await idle).rows[0].n).toBe(0);
 
     // every slot and place in the queue taken: no token, a bad token, another tenant's admin are answered
     // all the same, without waiting
@@ -258,6 +266,60 @@ describe('downloads: slots, row caps and the byte budget', () => {
       expect((await sheetOf(a.body, '管理台帐')).getRow(1).getCell(1).value).toBe('序号');
     // the places are all free again
     for (const u of users.slice(0, SLOTS + QUEUE + 1)) expect((await get(`/exports/ledger/${u.org}`, u.token)).status).toBe(200);
+  }, 60_000);
+
+  it('waits for its place holding no database connection, and is authorized again once it has one', async () => {
+    const gate = exportGate(server.config);
+    /** Sessions of the app's pool inside a transaction doing nothing (a request holding its connection while it waits). */
+    const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    const idleInTransaction = async () =>
+      (
+        await su.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND state = 'idle in transaction' AND pid NOT IN (pg_backend_pid(), $1)`,
+          [holderPid],
+        )
+      ).rows[0].n;
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+      return done();
+    };
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE ledger_entries IN ACCESS EXCLUSIVE MODE');
+    // two build (each waits on the lock in its place), two more wait for a place
+    const [first, second] = users.filter((u) => u.name !== 'secretary2');
+    const third = users.find((u) => u.name === 'secretary2')!;
+    const building = [first, second].map((u) => get(`/exports/ledger/${u.org}`, u.token));
+    expect(await lockWaiters(holder, SLOTS)).toBe(SLOTS);
+    // the third user's and the other tenant's exports wait for a place
+    const waiting = [get(`/exports/ledger/${third.org}`, third.token), get(`/exports/ledger/${foreignOrg}`, foreign)];
+    expect(await until(() => gate.load === SLOTS + QUEUE)).toBe(true);
+    // over half a second, no session of the app sits in a transaction doing nothing (the old code: one per waiting export)
+    let most = 0;
+    for (let i = 0; i < 25; i++) {
+      most = Math.max(most, await idleInTransaction());
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(most).toBe(0);
+
+    // the third user loses the role it read the org by while it waits: authorized again with its place, it is refused
+    const revoked = await su.query(
+      `DELETE FROM role_assignments ra USING users u, tenants t
+        WHERE ra.user_id = u.id AND u.tenant_id = t.id AND t.slug = 'jtj' AND u.username = $1 RETURNING ra.*`,
+      [third.name],
+    );
+    expect(revoked.rowCount).toBeGreaterThan(0);
+    try {
+      await holder.query('COMMIT');
+      expect((await Promise.all(building)).map((a) => a.status)).toEqual([200, 200]);
+      const [thirds, foreigns] = await Promise.all(waiting);
+      expect(foreigns.status).toBe(200);
+      expect(thirds.status).toBe(404);
+    } finally {
+      await su.query(`INSERT INTO role_assignments SELECT * FROM json_populate_recordset(NULL::role_assignments, $1)`, [
+        JSON.stringify(revoked.rows),
+      ]);
+    }
   }, 60_000);
 
   it(`refuses a ledger past ${MAX_LEDGER_EXPORT_ROWS} entries (never a sheet cut short); narrowed by dates it is whole`, async () => {

@@ -48,16 +48,22 @@ export async function withReadContext<T>(
   deps: RouteDeps,
   request: FastifyRequest,
   work: (ctx: RequestContext) => Promise<T>,
+  /**
+   * `placing`: the first of a download's two steps (authorized, then a place taken): it counts against the
+   * rate limits and is audited only when refused. `placed`: the second (the build, once the place is held):
+   * counted already, audited either way.
+   */
+  step?: 'placing' | 'placed',
 ): Promise<{ value: T } | { error: unknown }> {
   const locale = localeOf(request.headers['accept-language']);
   const ctx = createRequestContext(deps.config, deps.dataSource, request.ip, locale);
   try {
     await authenticate(ctx, request.headers.authorization);
     if (!ctx.viewer) throw unauthenticated();
-    await deps.limiter.consume(requireUser(ctx));
+    if (step !== 'placed') await deps.limiter.consume(requireUser(ctx));
     await ctx.tx.begin();
     const value = await work(ctx);
-    await auditRoute(ctx, request, 'downloadDocument');
+    if (step !== 'placing') await auditRoute(ctx, request, 'downloadDocument');
     return { value };
   } catch (error) {
     await auditRoute(ctx, request, 'downloadDocument', error);
@@ -81,7 +87,7 @@ export async function withReadContext<T>(
  *   ARCHIVE_QUEUE more waiting, each only once its token and the org are authorized)
  */
 export const ARCHIVE_SLOTS = 2;
-/** Authorized archive requests that may wait for a slot (each holding its read transaction); past them ARCHIVE_BUSY. */
+/** Authorized archive requests that may wait for a slot (holding no database connection); past them ARCHIVE_BUSY. */
 export const ARCHIVE_QUEUE = 4;
 /**
  * Archives one tenant's users may have building or waiting at once; past them ARCHIVE_TENANT_BUSY: ARCHIVE_SLOTS
@@ -118,13 +124,32 @@ export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps
       const params = request.params as Params;
       let release = () => {};
       try {
-        const outcome = await withReadContext(deps, request, async (ctx) => {
-          const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
-          const year = parseYear(params.year);
-          // the token, the limits and the org are authorized: only now a place among the archives built
-          release = await acquire(org.tenantId);
-          return { org, year, plan: await planArchive(ctx, org, year) };
-        });
+        const authorized = (ctx: RequestContext) => orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
+        const placed = await withReadContext(
+          deps,
+          request,
+          async (ctx) => {
+            const org = await authorized(ctx);
+            parseYear(params.year);
+            // the token, the limits and the org are authorized: only now a place among the archives built, waited
+            // for holding no database connection
+            await ctx.tx.finish(false);
+            release = await acquire(org.tenantId);
+          },
+          'placing',
+        );
+        if ('error' in placed) return sendRouteError(reply, placed.error, locale);
+        // authorized again where the archive is planned (a role revoked or the org moved while it waited counts)
+        const outcome = await withReadContext(
+          deps,
+          request,
+          async (ctx) => {
+            const org = await authorized(ctx);
+            const year = parseYear(params.year);
+            return { org, year, plan: await planArchive(ctx, org, year) };
+          },
+          'placed',
+        );
         if ('error' in outcome) {
           release();
           return sendRouteError(reply, outcome.error, locale);
@@ -163,11 +188,25 @@ export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps
         try {
           // the record is found (and its visibility checked) and the document's data read in the
           // transaction; the .docx is written from those values after it closes
-          const outcome = await withReadContext(deps, request, async (ctx) => {
-            const build = await authorize(ctx, request.params as Params, request.query as Query);
-            release = await gate.enter(requireUser(ctx));
-            return build();
-          });
+          const placed = await withReadContext(
+            deps,
+            request,
+            async (ctx) => {
+              await authorize(ctx, request.params as Params, request.query as Query);
+              // a place waited for holding no database connection
+              await ctx.tx.finish(false);
+              release = await gate.enter(requireUser(ctx));
+            },
+            'placing',
+          );
+          if ('error' in placed) return sendRouteError(reply, placed.error, locale);
+          // authorized again where it is read (a role revoked or an org moved while it waited counts)
+          const outcome = await withReadContext(
+            deps,
+            request,
+            async (ctx) => (await authorize(ctx, request.params as Params, request.query as Query))(),
+            'placed',
+          );
           if ('error' in outcome) return sendRouteError(reply, outcome.error, locale);
           built = outcome.value;
           // the budget is checked on the document's text before it is laid out, and on the file after

@@ -70,7 +70,8 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
     reply: FastifyReply,
     work: (ctx: RequestContext) => Promise<{ value: T; commit: boolean }>,
     send: (value: T) => unknown,
-    opts: { counted?: boolean; audit?: string } = {},
+    /** `refusalsOnly`: audit only a refusal (the first step of a download, whose build is audited by its second). */
+    opts: { counted?: boolean; audit?: string; refusalsOnly?: boolean } = {},
   ) {
     const ctx = createRequestContext(config, dataSource, request.ip);
     let outcome: { value: T; commit: boolean } | undefined;
@@ -93,7 +94,8 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
       }
     }
     // the audit trail: every export, and every refused import (an import that commits wrote its own entry)
-    if (opts.audit && (failure !== undefined || !outcome?.commit)) await auditRoute(ctx, request, opts.audit, failure);
+    if (opts.audit && (failure !== undefined || (!outcome?.commit && !opts.refusalsOnly)))
+      await auditRoute(ctx, request, opts.audit, failure);
     if (failure !== undefined || !outcome) return sendError(request, reply, failure);
     return send(outcome.value);
   }
@@ -128,32 +130,44 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
     });
 
     /**
-     * A download in two steps: `authorize` finds the record through its module's visibility rule and
-     * parses the query (a foreign, out-of-scope or unknown id is 404, a bad query 400), then answers the
-     * build; only then does the request take its place among the files built at once (`exportGate`), so a
-     * caller refused for who it is never waits for one nor holds one.
+     * A download in two transactions with its place between them: `authorize` finds the record through its
+     * module's visibility rule and parses the query (a foreign, out-of-scope or unknown id is 404, a bad query
+     * 400) in a short one, so a caller refused for who it is never waits for a place nor holds one; the place
+     * among the files built at once (`exportGate`) is waited for holding no database connection; then
+     * `authorize` runs again and its build in a transaction of their own (a role revoked or an org moved while
+     * it waited counts).
      */
     const download = (
       route: string,
       authorize: (ctx: RequestContext, params: Params, query: Query) => Promise<() => Promise<ExportFile>>,
     ) =>
-      scope.get(route, (request, reply) =>
-        handle(
+      scope.get(route, async (request, reply) => {
+        let release = () => {};
+        const placed = await handle(
           request,
           reply,
           async (ctx) => {
-            const build = await authorize(ctx, request.params as Params, request.query as Query);
-            const release = await gate.enter(requireUser(ctx));
-            try {
-              return { value: await build(), commit: false };
-            } finally {
-              release();
-            }
+            await authorize(ctx, request.params as Params, request.query as Query);
+            await ctx.tx.finish(false);
+            release = await gate.enter(requireUser(ctx));
+            return { value: true, commit: false };
           },
-          (file) => sendFile(reply, file),
-          { audit: 'export' },
-        ),
-      );
+          () => true,
+          { audit: 'export', refusalsOnly: true },
+        );
+        if (placed !== true) return placed;
+        try {
+          return await handle(
+            request,
+            reply,
+            async (ctx) => ({ value: await (await authorize(ctx, request.params as Params, request.query as Query))(), commit: false }),
+            (file) => (release(), sendFile(reply, file)),
+            { audit: 'export', counted: true },
+          );
+        } finally {
+          release();
+        }
+      });
 
     download('/exports/ledger/:orgId', async (ctx, params, query) => {
       const org = await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
