@@ -183,6 +183,29 @@ describe('sign-in and tokens', () => {
       expect(codes(await server.gql(REFRESH, { t: session.refreshToken }))).toEqual(['UNAUTHENTICATED']);
       expect(codes(await login('jtj', 'secretary2'))).toEqual(['UNAUTHENTICATED']);
     });
+
+    it('keeps a session the disable ended dead after the account is enabled again; a new sign-in works', async () => {
+      const session = (await login('jtj', 'deputy')).data.login;
+      expect((await server.gql(VIEWER, {}, session.accessToken)).data.viewer.username).toBe('deputy');
+      const users = await server.gql(`{ users(search: "deputy") { nodes { id username } } }`, {}, good);
+      const userId = users.data.users.nodes.find((u: { username: string }) => u.username === 'deputy').id;
+      const setDisabled = (disabled: boolean) =>
+        server.gql(
+          `mutation($id: ID!, $d: Boolean!) { setUserDisabled(input: { userId: $id, disabled: $d }) { disabled } }`,
+          { id: userId, d: disabled },
+          good,
+        );
+      expect((await setDisabled(true)).data.setUserDisabled.disabled).toBe(true);
+      expect(codes(await server.gql(VIEWER, {}, session.accessToken))).toEqual(['UNAUTHENTICATED']);
+      expect((await setDisabled(false)).data.setUserDisabled.disabled).toBe(false);
+      // the access token issued before the disable does not come back to life with the account
+      const revived = await server.gql(VIEWER, {}, session.accessToken);
+      expect(revived.status).toBe(401);
+      expect(codes(revived)).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await server.gql(REFRESH, { t: session.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+      const again = (await login('jtj', 'deputy')).data.login;
+      expect((await server.gql(VIEWER, {}, again.accessToken)).data.viewer.username).toBe('deputy');
+    });
   });
 
   describe('one identity per request', () => {
