@@ -1005,6 +1005,26 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
     expect((await exchange(back.ssoCode)).data.signInWithSso.viewer.username).toBe('secretary');
   });
 
+  it('keeps the match claim when the input gives matchClaim: null, as when it leaves it out; an empty string clears it', async () => {
+    const configure = `mutation($i: SsoProviderInput!) { configureSso(input: $i) { returnUrl matchClaim hasClientSecret } }`;
+    const good = {
+      issuer,
+      clientId: 'platform-jtj',
+      clientSecret: SECRET,
+      redirectUri: callbackBase,
+      returnUrl: RETURN,
+      matchClaim: 'employee_number',
+    };
+    expect((await gql(configure, { i: good }, root)).errors).toBeUndefined();
+    const kept = await gql(configure, { i: { returnUrl: RETURN, matchClaim: null } }, root);
+    expect(kept.errors).toBeUndefined();
+    expect(kept.data.configureSso).toEqual({ returnUrl: RETURN, matchClaim: 'employee_number', hasClientSecret: true });
+    expect((await gql(`{ ssoProvider { matchClaim } }`, {}, root)).data.ssoProvider.matchClaim).toBe('employee_number');
+    // the documented way to sign in by admin links alone
+    expect((await gql(configure, { i: { matchClaim: '' } }, root)).data.configureSso.matchClaim).toBeNull();
+    expect((await gql(configure, { i: { matchClaim: 'employee_number' } }, root)).data.configureSso.matchClaim).toBe('employee_number');
+  });
+
   it('merges a change into the provider as it stands: a change of another field committed while it waited stays', async () => {
     const tenant = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
     // another admin's change under way: the row locked, the match claim changed, not yet committed
