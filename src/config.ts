@@ -105,6 +105,8 @@ export interface Config {
   commitmentsPerOrgPerYear: number;
   /** A member's own pledges (亮承诺, memberUserId set) made in a calendar year of the tenant (COMMITMENTS_PER_MEMBER_PER_YEAR, default 20). */
   commitmentsPerMemberPerYear: number;
+  /** Invitations to be a subordinate (上下级单位) one tenant may send in 24 hours, withdrawn ones included (FEDERATION_INVITES_PER_DAY, default 20). */
+  federationInvitesPerDay: number;
   /** The largest tenant archive a restore reads (POST /tenant-archives). */
   tenantArchiveMaxBytes: number;
   /** Tenant exports running at once in this process (each holds an owner connection and a snapshot); one per tenant. */
@@ -368,6 +370,7 @@ export function loadConfig(env: Env = process.env): Config {
     openServiceRequestsPerOrg: intVar(env, 'OPEN_SERVICE_REQUESTS_PER_ORG', 20, 1, 10_000),
     commitmentsPerOrgPerYear: intVar(env, 'COMMITMENTS_PER_ORG_PER_YEAR', 500, 1, 1_000_000),
     commitmentsPerMemberPerYear: intVar(env, 'COMMITMENTS_PER_MEMBER_PER_YEAR', 20, 1, 1_000_000),
+    federationInvitesPerDay: intVar(env, 'FEDERATION_INVITES_PER_DAY', 20, 1, 1000),
     tenantArchiveMaxBytes: intVar(env, 'TENANT_ARCHIVE_MAX_BYTES', 20 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
     tenantExportConcurrency: intVar(env, 'TENANT_EXPORT_CONCURRENCY', 2, 1, 20),
     exportSlots,

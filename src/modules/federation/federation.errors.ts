@@ -9,6 +9,11 @@ export const federationError = defineErrors('federation', {
   },
   FEDERATION_TENANT_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '没有简称为{slug}的单位', en: 'No tenant has the slug {slug}' },
   FEDERATION_SELF_LINK: { code: ErrorCode.BAD_USER_INPUT, zh: '不能邀请本单位作为下级单位', en: 'A tenant cannot invite itself' },
+  FEDERATION_TOO_MANY_INVITATIONS: {
+    code: ErrorCode.CONFLICT,
+    zh: '本单位 24 小时内已发出 {count} 份邀请（含已撤回的），达到上限 {limit} 份，请稍后再邀请',
+    en: 'The tenant has sent {count} invitations in the last 24 hours (withdrawn ones included), the most it may ({limit}); invite again later',
+  },
   FEDERATION_LINK_EXISTS: {
     code: ErrorCode.CONFLICT,
     zh: '与该单位已有待答复或有效的上下级关系',
