@@ -537,6 +537,22 @@ describe('frameworks handed down a link', () => {
       [],
     );
   });
+
+  it('bounds what a superior hands down a link in a day: each one is written into the subordinate', async () => {
+    const limit = server.config.federationHandDownsPerDay;
+    const jtjId = await tenantId(su, 'jtj');
+    const handed = () => count(su, 'handed_down_frameworks', `tenant_id = $1 AND handed_at > now() - interval '1 day'`, [jtjId]);
+    for (let i = await handed(); i < limit; i++) {
+      const res = await server.gql(HAND_DOWN, { input: { versionId: szjgVersion } }, szjg.admin);
+      expect(res.errors).toBeUndefined();
+    }
+    const stored = await count(su, 'handed_down_frameworks');
+    const refused = await server.gql(HAND_DOWN, { input: { versionId: szjgVersion } }, szjg.admin);
+    expect(refused.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual([
+      'CONFLICT/FEDERATION_TOO_MANY_HANDED_DOWN',
+    ]);
+    expect(await count(su, 'handed_down_frameworks')).toBe(stored);
+  });
 });
 
 const LINKS_WITH_GRANTS = `{ tenantLinks(first: 50) { nodes { id side state peer { slug } grants { kind kindLabel depth campaignName } } } }`;

@@ -72,6 +72,11 @@ export const federationError = defineErrors('federation', {
     zh: '只能下发已发布的框架版本',
     en: 'Only a published version is handed down',
   },
+  FEDERATION_TOO_MANY_HANDED_DOWN: {
+    code: ErrorCode.CONFLICT,
+    zh: '24 小时内已向{tenant}下发 {count} 个框架版本，达到上限 {limit} 个，请稍后再下发；本次未下发给任何单位',
+    en: '{count} framework versions were handed down to {tenant} in the last 24 hours, the most allowed ({limit}); none was handed down now',
+  },
   FEDERATION_NO_SUBORDINATES: { code: ErrorCode.CONFLICT, zh: '本单位没有有效的下级单位', en: 'The tenant has no active subordinate' },
   FEDERATION_HANDED_DOWN_NOT_FOUND: {
     code: ErrorCode.NOT_FOUND,
