@@ -97,6 +97,8 @@ export interface Config {
   importJobMaxBytes: number;
   /** Import jobs of a tenant not yet finished (queued, checking, applying) at once (default 10); past it 429. */
   importJobsPerTenant: number;
+  /** Of those, one user's (IMPORT_JOBS_PER_USER, default 5): one admin's uploads never take every place of its tenant. */
+  importJobsPerUser: number;
   importJobMaxRows: number;
   importJobLeaseSeconds: number;
   /** Service requests (上级服务下级) one org may have open (not yet answered) at once (OPEN_SERVICE_REQUESTS_PER_ORG, default 20). */
@@ -367,6 +369,7 @@ export function loadConfig(env: Env = process.env): Config {
     fileUnattachedTtlHours: intVar(env, 'FILE_UNATTACHED_TTL_HOURS', 72, 1, 24 * 366),
     importJobMaxBytes: intVar(env, 'IMPORT_JOB_MAX_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     importJobsPerTenant: intVar(env, 'IMPORT_JOBS_PER_TENANT', 10, 1, 100),
+    importJobsPerUser: intVar(env, 'IMPORT_JOBS_PER_USER', 5, 1, 100),
     importJobMaxRows: intVar(env, 'IMPORT_JOB_MAX_ROWS', 200_000, 1, 10_000_000),
     importJobLeaseSeconds: intVar(env, 'IMPORT_JOB_LEASE_SECONDS', 30, 2, 3600),
     openServiceRequestsPerOrg: intVar(env, 'OPEN_SERVICE_REQUESTS_PER_ORG', 20, 1, 10_000),
