@@ -97,6 +97,8 @@ export interface Config {
   importJobMaxBytes: number;
   /** Import jobs of a tenant not yet finished (queued, checking, applying) at once (default 10); past it 429. */
   importJobsPerTenant: number;
+  /** Of those, one user's (IMPORT_JOBS_PER_USER, default 5): one admin's uploads never take every place of its tenant. */
+  importJobsPerUser: number;
   importJobMaxRows: number;
   importJobLeaseSeconds: number;
   /** Service requests (上级服务下级) one org may have open (not yet answered) at once (OPEN_SERVICE_REQUESTS_PER_ORG, default 20). */
@@ -105,6 +107,10 @@ export interface Config {
   commitmentsPerOrgPerYear: number;
   /** A member's own pledges (亮承诺, memberUserId set) made in a calendar year of the tenant (COMMITMENTS_PER_MEMBER_PER_YEAR, default 20). */
   commitmentsPerMemberPerYear: number;
+  /** Invitations to be a subordinate (上下级单位) one tenant may send in 24 hours, withdrawn ones included (FEDERATION_INVITES_PER_DAY, default 20). */
+  federationInvitesPerDay: number;
+  /** Framework versions a superior may hand down one link (框架下发) in 24 hours (FEDERATION_HAND_DOWNS_PER_DAY, default 20). */
+  federationHandDownsPerDay: number;
   /** The largest tenant archive a restore reads (POST /tenant-archives). */
   tenantArchiveMaxBytes: number;
   /** Tenant exports running at once in this process (each holds an owner connection and a snapshot); one per tenant. */
@@ -363,11 +369,14 @@ export function loadConfig(env: Env = process.env): Config {
     fileUnattachedTtlHours: intVar(env, 'FILE_UNATTACHED_TTL_HOURS', 72, 1, 24 * 366),
     importJobMaxBytes: intVar(env, 'IMPORT_JOB_MAX_BYTES', 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     importJobsPerTenant: intVar(env, 'IMPORT_JOBS_PER_TENANT', 10, 1, 100),
+    importJobsPerUser: intVar(env, 'IMPORT_JOBS_PER_USER', 5, 1, 100),
     importJobMaxRows: intVar(env, 'IMPORT_JOB_MAX_ROWS', 200_000, 1, 10_000_000),
     importJobLeaseSeconds: intVar(env, 'IMPORT_JOB_LEASE_SECONDS', 30, 2, 3600),
     openServiceRequestsPerOrg: intVar(env, 'OPEN_SERVICE_REQUESTS_PER_ORG', 20, 1, 10_000),
     commitmentsPerOrgPerYear: intVar(env, 'COMMITMENTS_PER_ORG_PER_YEAR', 500, 1, 1_000_000),
     commitmentsPerMemberPerYear: intVar(env, 'COMMITMENTS_PER_MEMBER_PER_YEAR', 20, 1, 1_000_000),
+    federationInvitesPerDay: intVar(env, 'FEDERATION_INVITES_PER_DAY', 20, 1, 1000),
+    federationHandDownsPerDay: intVar(env, 'FEDERATION_HAND_DOWNS_PER_DAY', 20, 1, 1000),
     tenantArchiveMaxBytes: intVar(env, 'TENANT_ARCHIVE_MAX_BYTES', 20 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
     tenantExportConcurrency: intVar(env, 'TENANT_EXPORT_CONCURRENCY', 2, 1, 20),
     exportSlots,

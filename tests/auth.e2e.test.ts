@@ -183,6 +183,29 @@ describe('sign-in and tokens', () => {
       expect(codes(await server.gql(REFRESH, { t: session.refreshToken }))).toEqual(['UNAUTHENTICATED']);
       expect(codes(await login('jtj', 'secretary2'))).toEqual(['UNAUTHENTICATED']);
     });
+
+    it('keeps a session the disable ended dead after the account is enabled again; a new sign-in works', async () => {
+      const session = (await login('jtj', 'deputy')).data.login;
+      expect((await server.gql(VIEWER, {}, session.accessToken)).data.viewer.username).toBe('deputy');
+      const users = await server.gql(`{ users(search: "deputy") { nodes { id username } } }`, {}, good);
+      const userId = users.data.users.nodes.find((u: { username: string }) => u.username === 'deputy').id;
+      const setDisabled = (disabled: boolean) =>
+        server.gql(
+          `mutation($id: ID!, $d: Boolean!) { setUserDisabled(input: { userId: $id, disabled: $d }) { disabled } }`,
+          { id: userId, d: disabled },
+          good,
+        );
+      expect((await setDisabled(true)).data.setUserDisabled.disabled).toBe(true);
+      expect(codes(await server.gql(VIEWER, {}, session.accessToken))).toEqual(['UNAUTHENTICATED']);
+      expect((await setDisabled(false)).data.setUserDisabled.disabled).toBe(false);
+      // the access token issued before the disable does not come back to life with the account
+      const revived = await server.gql(VIEWER, {}, session.accessToken);
+      expect(revived.status).toBe(401);
+      expect(codes(revived)).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await server.gql(REFRESH, { t: session.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+      const again = (await login('jtj', 'deputy')).data.login;
+      expect((await server.gql(VIEWER, {}, again.accessToken)).data.viewer.username).toBe('deputy');
+    });
   });
 
   describe('one identity per request', () => {
@@ -980,6 +1003,26 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
     await gql(`mutation($i: SsoProviderInput!) { configureSso(input: $i) { issuer } }`, { i: { issuer } }, root);
     const back = await callback(await authorize('idp-secretary'));
     expect((await exchange(back.ssoCode)).data.signInWithSso.viewer.username).toBe('secretary');
+  });
+
+  it('keeps the match claim when the input gives matchClaim: null, as when it leaves it out; an empty string clears it', async () => {
+    const configure = `mutation($i: SsoProviderInput!) { configureSso(input: $i) { returnUrl matchClaim hasClientSecret } }`;
+    const good = {
+      issuer,
+      clientId: 'platform-jtj',
+      clientSecret: SECRET,
+      redirectUri: callbackBase,
+      returnUrl: RETURN,
+      matchClaim: 'employee_number',
+    };
+    expect((await gql(configure, { i: good }, root)).errors).toBeUndefined();
+    const kept = await gql(configure, { i: { returnUrl: RETURN, matchClaim: null } }, root);
+    expect(kept.errors).toBeUndefined();
+    expect(kept.data.configureSso).toEqual({ returnUrl: RETURN, matchClaim: 'employee_number', hasClientSecret: true });
+    expect((await gql(`{ ssoProvider { matchClaim } }`, {}, root)).data.ssoProvider.matchClaim).toBe('employee_number');
+    // the documented way to sign in by admin links alone
+    expect((await gql(configure, { i: { matchClaim: '' } }, root)).data.configureSso.matchClaim).toBeNull();
+    expect((await gql(configure, { i: { matchClaim: 'employee_number' } }, root)).data.configureSso.matchClaim).toBe('employee_number');
   });
 
   it('merges a change into the provider as it stands: a change of another field committed while it waited stays', async () => {

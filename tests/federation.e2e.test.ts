@@ -254,6 +254,28 @@ describe('links between tenants', () => {
     expect(ends.filter((a) => a.errors).every((a) => codes(a).join() === 'CONFLICT')).toBe(true);
     expect(await count(su, 'tenant_links', `id = $1 AND state = 'ENDED'`, [Buffer.from(id, 'base64url').toString().split(':')[1]])).toBe(2);
   });
+
+  it('bounds the invitations a tenant sends in a day: withdrawing and inviting again does not write without end', async () => {
+    await su.query(`INSERT INTO tenants (slug, name) VALUES ('spam-target', '被反复邀请的单位')`);
+    const target = await tenantId(su, 'spam-target');
+    const limit = server.config.federationInvitesPerDay;
+    const sent = await count(su, 'tenant_links', `tenant_id = (SELECT id FROM tenants WHERE slug = 'zzb') AND side = 'SUPERIOR'`);
+    for (let i = sent; i < limit; i++) {
+      const invited = await server.gql(INVITE, { slug: 'spam-target' }, zzb);
+      expect(invited.errors).toBeUndefined();
+      expect((await server.gql(END, { id: invited.data.inviteSubordinateTenant.id }, zzb)).errors).toBeUndefined();
+    }
+    const stored = await count(su, 'tenant_links', `tenant_id = $1`, [target]);
+    const refused = await server.gql(INVITE, { slug: 'spam-target' }, zzb);
+    expect(refused.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual([
+      'CONFLICT/FEDERATION_TOO_MANY_INVITATIONS',
+    ]);
+    expect(await count(su, 'tenant_links', `tenant_id = $1`, [target])).toBe(stored);
+    // another tenant's invitations are its own
+    const other = await server.gql(INVITE, { slug: 'spam-target' }, jtj.admin);
+    expect(other.errors).toBeUndefined();
+    expect((await server.gql(END, { id: other.data.inviteSubordinateTenant.id }, jtj.admin)).errors).toBeUndefined();
+  });
 });
 
 const HAND_DOWN = `mutation($input: HandDownFrameworkInput!) { handDownFramework(input: $input) }`;
@@ -514,6 +536,22 @@ describe('frameworks handed down a link', () => {
     expect(breachesOf(superior, { ...superior, rule: { threshold: 80, grades: [{ code: 'A', label: '优', min: 95 }] } as never })).toEqual(
       [],
     );
+  });
+
+  it('bounds what a superior hands down a link in a day: each one is written into the subordinate', async () => {
+    const limit = server.config.federationHandDownsPerDay;
+    const jtjId = await tenantId(su, 'jtj');
+    const handed = () => count(su, 'handed_down_frameworks', `tenant_id = $1 AND handed_at > now() - interval '1 day'`, [jtjId]);
+    for (let i = await handed(); i < limit; i++) {
+      const res = await server.gql(HAND_DOWN, { input: { versionId: szjgVersion } }, szjg.admin);
+      expect(res.errors).toBeUndefined();
+    }
+    const stored = await count(su, 'handed_down_frameworks');
+    const refused = await server.gql(HAND_DOWN, { input: { versionId: szjgVersion } }, szjg.admin);
+    expect(refused.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual([
+      'CONFLICT/FEDERATION_TOO_MANY_HANDED_DOWN',
+    ]);
+    expect(await count(su, 'handed_down_frameworks')).toBe(stored);
   });
 });
 

@@ -592,6 +592,29 @@ describe('evidence files', () => {
         await su.query(`UPDATE users SET disabled = false WHERE username = 'member'`);
       }
     });
+
+    it('stops working once the user signs out everywhere, as its tokens do', async () => {
+      const signedIn = await server.gql(
+        `mutation { login(input: { tenant: "jtj", username: "member", password: "demo" }) { accessToken } }`,
+      );
+      const session = signedIn.data.login.accessToken as string;
+      const own = await uploadOne({ name: '退出前的链接.pdf', bytes: pdf() }, session);
+      const link = await linkFor(own.id, session);
+      expect((await download(link.url)).status).toBe(200);
+      const tenant = `(SELECT tenant_id FROM files WHERE id = $1)`;
+      const [{ epoch }] = (
+        await su.query(`SELECT session_epoch AS epoch FROM users WHERE username = 'member' AND tenant_id = ${tenant}`, [rawId(own.id)])
+      ).rows;
+      expect((await server.gql(`mutation { signOutEverywhere }`, {}, session)).data.signOutEverywhere).toBe(true);
+      try {
+        expect(codes(await server.gql(`{ viewer { username } }`, {}, session))).toEqual(['UNAUTHENTICATED']);
+        const res = await download(link.url);
+        expect({ status: res.status, reason: reasonOf(res) }).toEqual({ status: 401, reason: 'TOKEN_INVALID' });
+      } finally {
+        // the file's other tests go on with the member's cached token
+        await su.query(`UPDATE users SET session_epoch = $2 WHERE username = 'member' AND tenant_id = ${tenant}`, [rawId(own.id), epoch]);
+      }
+    });
   });
 
   describe('with tight limits (a 1 MB quota, 1 s links)', () => {

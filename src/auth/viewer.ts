@@ -14,6 +14,8 @@ export interface UserViewer {
   tenantId: string;
   username: string;
   roles: ScopedRole[];
+  /** The account's session epoch as the request read it (absent for a system viewer): what a credential it signs carries. */
+  sessionEpoch?: number;
 }
 
 export interface OperatorViewer {

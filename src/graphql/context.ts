@@ -151,6 +151,7 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims, ahea
     userId: claims.sub,
     tenantId,
     username: rows[0].username,
+    sessionEpoch: rows[0].session_epoch,
     roles: rows.flatMap((r) =>
       r.assignment_id && r.role && r.org_id && r.path
         ? [{ assignmentId: r.assignment_id, role: r.role, orgId: r.org_id, path: r.path }]

@@ -51,7 +51,8 @@ describe('imports as jobs', () => {
     until(async () => ((j) => (['DONE', 'FAILED', 'ROLLED_BACK'].includes(j?.state) ? j : null))(await job(id)));
 
   beforeAll(async () => {
-    server = await startTestServer({ jobs: {}, env: { IMPORT_JOB_MAX_BYTES: String(2 * 1024 * 1024) } });
+    // the racing jobs below are one admin's six: its own cap (IMPORT_JOBS_PER_USER, 5 by default) raised to the tenant's
+    server = await startTestServer({ jobs: {}, env: { IMPORT_JOB_MAX_BYTES: String(2 * 1024 * 1024), IMPORT_JOBS_PER_USER: '10' } });
     su = await server.superuser();
     ({ admin, secretary } = await tokens(server, 'jtj', ['admin', 'secretary']));
     foreign = await server.token('szjg', 'admin');
@@ -134,6 +135,56 @@ describe('imports as jobs', () => {
       expect(await count(su2, 'import_jobs', `tenant_id = (SELECT id FROM tenants WHERE slug = 'jtj')`)).toBe(2);
       // another tenant's upload is not held by this one's
       expect((await send(szjgAdmin, 100)).status).toBe(202);
+    } finally {
+      await held.close();
+    }
+  });
+
+  it('keeps one user to IMPORT_JOBS_PER_USER of its tenant’s places: the tenant’s other admins still upload', async () => {
+    // no worker: the jobs stay queued
+    const held = await startTestServer({ env: { IMPORT_JOBS_PER_TENANT: '4', IMPORT_JOBS_PER_USER: '2' } });
+    try {
+      const root = await held.token('jtj', 'admin');
+      const heldIds = await orgIds(held, 'jtj');
+      const created = await held.gql(
+        `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        {
+          input: {
+            username: 'bus-importer',
+            displayName: '公交集团组织干事',
+            password: 'Init#Pass-2013-bus',
+            orgId: heldIds['市公交集团党委'],
+          },
+        },
+        root,
+      );
+      const assigned = await held.gql(
+        `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+        { input: { userId: created.data.createUser.id, role: 'TENANT_ADMIN', orgId: heldIds['市公交集团党委'] } },
+        root,
+      );
+      expect(assigned.errors).toBeUndefined();
+      const other = (await firstSignIn(held.url, 'jtj', 'bus-importer', 'Init#Pass-2013-bus')).accessToken;
+      const send = async (token: string, i: number) => {
+        const form = new FormData();
+        form.append('file', new Blob([`名称,类型,类别,上级组织\n排队党支部${i},党支部,机关,\n`], { type: 'text/csv' }), `排队${i}.csv`);
+        const res = await fetch(`${held.baseUrl}/imports/orgs/jobs?dryRun=true`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}` },
+          body: form,
+        });
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), json: (await res.json()) as any };
+      };
+      const burst = await Promise.all(Array.from({ length: 6 }, (_, i) => send(root, i)));
+      expect(burst.filter((r) => r.status === 202)).toHaveLength(2);
+      const busy = burst.filter((r) => r.status !== 202);
+      expect(busy.map((r) => [r.status, r.json.errors[0].extensions.reason])).toEqual(busy.map(() => [429, 'IMPORT_JOBS_USER_BUSY']));
+      expect(busy[0].json.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 2 });
+      expect(Number(busy[0].retryAfter)).toBe(60);
+      // one admin's uploads never take every place: the tenant's other admin finds the rest
+      const others = await Promise.all([10, 11].map((i) => send(other, i)));
+      expect(others.map((r) => r.status)).toEqual([202, 202]);
+      expect(await count(await held.superuser(), 'import_jobs')).toBe(4);
     } finally {
       await held.close();
     }

@@ -206,6 +206,26 @@ export const federationFrameworkService = {
     const targets = wanted ? links.filter((l) => wanted.includes(l.id)) : links;
     if (wanted && targets.length !== new Set(wanted).size) throw federationError('FEDERATION_LINK_NOT_FOUND', 'input.linkIds');
     if (!targets.length) throw federationError('FEDERATION_NO_SUBORDINATES', 'input.linkIds');
+    // each hand-down writes a document into the subordinate: bounded per link and day, counted under a lock of the
+    // superior (the only one that hands down its links), and all links checked before any is written
+    await ctx.tx.query<{ locked: string }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [
+      `federation-hand-down:${viewer.tenantId}`,
+    ]);
+    const limit = ctx.config.federationHandDownsPerDay;
+    for (const link of targets) {
+      const [{ n }] = await ctx.tx.query<{ n: number }>(`SELECT app_federation_handed_down_since($1, now() - interval '1 day') AS n`, [
+        link.id,
+      ]);
+      if (n >= limit) {
+        const [peer] = await ctx.tx.query<{ name: string }>(`SELECT name FROM app_federation_peers() WHERE tenant_id = $1`, [
+          link.peerTenantId,
+        ]);
+        throw federationError('FEDERATION_TOO_MANY_HANDED_DOWN', {
+          field: 'input.linkIds',
+          params: { tenant: peer?.name ?? '', count: n, limit },
+        });
+      }
+    }
     let handed = 0;
     for (const link of targets) {
       const [{ made }] = await ctx.tx.query<{ made: string | null }>(`SELECT app_federation_hand_down($1, $2, $3, $4::jsonb) AS made`, [

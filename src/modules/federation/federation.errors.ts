@@ -9,6 +9,11 @@ export const federationError = defineErrors('federation', {
   },
   FEDERATION_TENANT_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '没有简称为{slug}的单位', en: 'No tenant has the slug {slug}' },
   FEDERATION_SELF_LINK: { code: ErrorCode.BAD_USER_INPUT, zh: '不能邀请本单位作为下级单位', en: 'A tenant cannot invite itself' },
+  FEDERATION_TOO_MANY_INVITATIONS: {
+    code: ErrorCode.CONFLICT,
+    zh: '本单位 24 小时内已发出 {count} 份邀请（含已撤回的），达到上限 {limit} 份，请稍后再邀请',
+    en: 'The tenant has sent {count} invitations in the last 24 hours (withdrawn ones included), the most it may ({limit}); invite again later',
+  },
   FEDERATION_LINK_EXISTS: {
     code: ErrorCode.CONFLICT,
     zh: '与该单位已有待答复或有效的上下级关系',
@@ -66,6 +71,11 @@ export const federationError = defineErrors('federation', {
     code: ErrorCode.CONFLICT,
     zh: '只能下发已发布的框架版本',
     en: 'Only a published version is handed down',
+  },
+  FEDERATION_TOO_MANY_HANDED_DOWN: {
+    code: ErrorCode.CONFLICT,
+    zh: '24 小时内已向{tenant}下发 {count} 个框架版本，达到上限 {limit} 个，请稍后再下发；本次未下发给任何单位',
+    en: '{count} framework versions were handed down to {tenant} in the last 24 hours, the most allowed ({limit}); none was handed down now',
   },
   FEDERATION_NO_SUBORDINATES: { code: ErrorCode.CONFLICT, zh: '本单位没有有效的下级单位', en: 'The tenant has no active subordinate' },
   FEDERATION_HANDED_DOWN_NOT_FOUND: {

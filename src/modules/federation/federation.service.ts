@@ -74,6 +74,17 @@ export const federationService = {
       throw federationError('FEDERATION_TENANT_NOT_FOUND', { field: 'input.slug', params: { slug } });
     const [own] = await ctx.tx.query<{ slug: string }>(`SELECT slug FROM tenants WHERE id = $1`, [viewer.tenantId]);
     if (own?.slug === slug) throw federationError('FEDERATION_SELF_LINK', 'input.slug');
+    // each invitation writes into the invited tenant: bounded per day, withdrawn ones counted (an invitation withdrawn
+    // and sent again is a new row there), under a lock of the inviting tenant so concurrent ones count one by one
+    await ctx.tx.query<{ locked: string }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [
+      `federation-invites:${viewer.tenantId}`,
+    ]);
+    const [{ sent }] = await ctx.tx.query<{ sent: number }>(
+      `SELECT count(*)::int AS sent FROM tenant_links WHERE tenant_id = $1 AND invited_at > now() - interval '1 day' AND side = 'SUPERIOR'`,
+      [viewer.tenantId],
+    );
+    const limit = ctx.config.federationInvitesPerDay;
+    if (sent >= limit) throw federationError('FEDERATION_TOO_MANY_INVITATIONS', { field: 'input.slug', params: { count: sent, limit } });
     const [{ link }] = await ctx.tx.query<{ link: string | null }>(`SELECT app_federation_invite($1) AS link`, [slug]);
     if (!link) throw federationError('FEDERATION_TENANT_NOT_FOUND', { field: 'input.slug', params: { slug } });
     return this.getOrThrow(ctx, link);

@@ -266,7 +266,7 @@ export function registerFileRoutes(fastify: FastifyInstance, { config, dataSourc
             const viewer = requireUser(ctx);
             if (viewer.userId !== holder.userId || viewer.tenantId !== holder.tenantId) throw fileError('FILE_LINK_OTHER_USER', 'link');
           } else {
-            await loadViewer(ctx, { kind: 'user', sub: holder.userId, tid: holder.tenantId });
+            await loadViewer(ctx, { kind: 'user', sub: holder.userId, tid: holder.tenantId, gen: holder.gen });
           }
         } else {
           await authenticate(ctx, request.headers.authorization);

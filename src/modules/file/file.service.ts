@@ -553,7 +553,9 @@ export const fileService = {
   async downloadLink(ctx: RequestContext, id: string): Promise<{ url: string; expiresAt: Date }> {
     const viewer = requireUser(ctx);
     const file = await this.getOrThrow(ctx, id);
-    const { token, expiresAt } = signFileLink(ctx.config, viewer, file.id);
+    // bound to the session epoch: a sign-out everywhere, a password change or reset ends the link with the tokens
+    const holder = { tenantId: viewer.tenantId, userId: viewer.userId, gen: viewer.sessionEpoch };
+    const { token, expiresAt } = signFileLink(ctx.config, holder, file.id);
     return { url: `/files/${toGlobalId('File', file.id)}?link=${token}`, expiresAt };
   },
 

@@ -37,6 +37,11 @@ export const importJobError = defineErrors('import-job', {
     zh: '本单位已有 {limit} 个导入任务尚未完成，请待其完成后再上传（约 {retryAfterSeconds} 秒后重试）',
     en: 'The tenant has {limit} imports not yet finished; upload again once one is done (retry in about {retryAfterSeconds} s)',
   },
+  IMPORT_JOBS_USER_BUSY: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '您已有 {limit} 个导入任务尚未完成，请待其完成后再上传（约 {retryAfterSeconds} 秒后重试）',
+    en: 'You have {limit} imports not yet finished; upload again once one is done (retry in about {retryAfterSeconds} s)',
+  },
   IMPORT_JOB_ERROR: {
     code: ErrorCode.INTERNAL_SERVER_ERROR,
     zh: '导入任务出错，已回滚，未导入任何数据',

@@ -67,7 +67,7 @@ export function registerImportJobRoutes(fastify: FastifyInstance, { config, data
         .toLowerCase();
       if (type !== 'multipart/form-data') throw importJobError('IMPORT_JOB_NOT_MULTIPART', 'file');
       // a tenant at its cap of unfinished jobs is refused before its file is read (create counts again under its lock)
-      await importJobService.requireRoom(ctx, viewer.tenantId);
+      await importJobService.requireRoom(ctx, viewer);
     });
 
   void fastify.register(async (scope) => {

@@ -74,7 +74,7 @@ export const importJobService = {
     // a tenant's unfinished jobs are bounded (one worker serves every tenant in turn, and each job keeps its
     // file): counted under a per-tenant lock, so concurrent uploads cannot all pass the count
     await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [`import-jobs:${viewer.tenantId}`]);
-    await this.requireRoom(ctx, viewer.tenantId);
+    await this.requireRoom(ctx, viewer);
     const [{ id }] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO import_jobs (tenant_id, kind, dry_run, org_id, created_by, file_name, content_type, size, content)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
@@ -94,16 +94,21 @@ export const importJobService = {
   },
 
   /**
-   * Refuses (IMPORT_JOBS_BUSY) when the tenant has IMPORT_JOBS_PER_TENANT unfinished jobs. The upload's gate asks
-   * it before the body is read (a busy tenant's file is never received); `create` asks it again under the lock.
+   * Refuses (IMPORT_JOBS_BUSY) when the tenant has IMPORT_JOBS_PER_TENANT unfinished jobs, and (IMPORT_JOBS_USER_BUSY)
+   * when the uploader has IMPORT_JOBS_PER_USER of them. The upload's gate asks it before the body is read (a busy
+   * tenant's or user's file is never received); `create` asks it again under the lock.
    */
-  async requireRoom(ctx: RequestContext, tenantId: string): Promise<void> {
-    const [{ pending }] = await ctx.tx.query<{ pending: number }>(
-      `SELECT count(*)::int AS pending FROM import_jobs WHERE tenant_id = $1 AND state IN ('QUEUED', 'CHECKING', 'APPLYING')`,
-      [tenantId],
+  async requireRoom(ctx: RequestContext, uploader: { tenantId: string; userId: string }): Promise<void> {
+    const [{ pending, own }] = await ctx.tx.query<{ pending: number; own: number }>(
+      `SELECT count(*)::int AS pending, count(*) FILTER (WHERE created_by = $2)::int AS own
+         FROM import_jobs WHERE tenant_id = $1 AND state IN ('QUEUED', 'CHECKING', 'APPLYING')`,
+      [uploader.tenantId, uploader.userId],
     );
+    const retryAfterSeconds = IMPORT_JOBS_RETRY_SECONDS;
+    const userLimit = ctx.config.importJobsPerUser;
+    if (own >= userLimit) throw importJobError('IMPORT_JOBS_USER_BUSY', { params: { limit: userLimit, retryAfterSeconds } });
     const limit = ctx.config.importJobsPerTenant;
-    if (pending >= limit) throw importJobError('IMPORT_JOBS_BUSY', { params: { limit, retryAfterSeconds: IMPORT_JOBS_RETRY_SECONDS } });
+    if (pending >= limit) throw importJobError('IMPORT_JOBS_BUSY', { params: { limit, retryAfterSeconds } });
   },
 
   /** A job, for an admin over the uploader's scope; null otherwise (foreign, out of scope, unknown alike). */

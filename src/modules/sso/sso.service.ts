@@ -108,7 +108,8 @@ export const ssoService = {
       clientId: input.clientId ?? current?.clientId,
       redirectUri: input.redirectUri ?? current?.redirectUri,
       returnUrl: input.returnUrl ?? current?.returnUrl,
-      matchClaim: input.matchClaim === undefined ? (current?.matchClaim ?? null) : input.matchClaim || null,
+      // absent or null keeps the claim; the empty string (as documented) clears it
+      matchClaim: input.matchClaim === undefined || input.matchClaim === null ? (current?.matchClaim ?? null) : input.matchClaim || null,
     };
     if (!next.issuer) throw ssoError('SSO_URL_INVALID', { field: 'input.issuer', params: { field: 'issuer' } });
     if (!next.redirectUri) throw ssoError('SSO_URL_INVALID', { field: 'input.redirectUri', params: { field: 'redirectUri' } });

@@ -1,6 +1,5 @@
 import { findOrInsert } from '../../db/find-or-insert';
 import { accountService } from '../../auth/account.service';
-import { authService } from '../../auth/auth.service';
 import { hashPassword } from '../../auth/password';
 import { Role } from '../../auth/roles';
 import { inScope, isRootPath } from '../../auth/scope';
@@ -348,7 +347,10 @@ export const userService = {
       .load(user.id);
   },
 
-  /** Disabling also revokes the user's refresh tokens; its access tokens die at the next request. */
+  /**
+   * Disabling ends every session of the user (its session epoch raised, its refresh tokens revoked): its access tokens
+   * are refused at their next request and stay dead when the account is enabled again (it signs in anew).
+   */
   async setDisabled(ctx: RequestContext, userId: string, disabled: boolean): Promise<User> {
     const viewer = requireUser(ctx);
     const { user, org } = await this.administeredWithOrg(ctx, userId);
@@ -363,7 +365,7 @@ export const userService = {
       if (user.id === viewer.userId) throw userError('SELF_DISABLE', 'input.userId');
     }
     await ctx.tx.repository(User).update({ tenantId: viewer.tenantId, id: user.id }, { disabled });
-    if (disabled) await authService.revokeAllForUser(ctx, viewer.tenantId, user.id);
+    if (disabled) await accountService.signOutEverywhere(ctx, viewer.tenantId, user.id);
     return ctx.tx.repository(User).findOneByOrFail({ tenantId: viewer.tenantId, id: user.id });
   },
 };
