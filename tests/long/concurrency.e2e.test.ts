@@ -2,6 +2,7 @@ import { GqlResponse, TestServer, lockWaiters, reasons, startTestServer } from '
 import { globalId } from '../helpers/ids';
 import { SOURCE_CAMPAIGN, criteriaOf, evaluate, orgIds, scoresFor } from '../helpers/story';
 import { day } from '../helpers/dates';
+import { MAX_DRAFTS_PER_TEAM } from '../../src/modules/supervision/supervision.service';
 
 /**
  * Class guard (issue 10, concurrency): every invariant the domain states holds under 50 concurrent
@@ -772,6 +773,73 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
       ),
     ).toEqual(['CONFLICT/TOO_MANY_MEMBER_COMMITMENTS']);
     expect((await pledge({ orgId: ids['第一车队党支部'], text: '支部承诺', dueOn: day(30) }, t.admin)).errors).toBeUndefined();
+  });
+
+  it('keeps a team’s drafts to the cap: at the boundary, of 50 recorded at once exactly one passes, and an amendment waits for a place', async () => {
+    const CAP = MAX_DRAFTS_PER_TEAM;
+    const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin)).data.users.nodes;
+    const team = (
+      await gql(
+        `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+        {
+          input: {
+            name: '草稿限额督导组',
+            leaderId: users.find((u: { username: string }) => u.username === 'inspector').id,
+            scopeOrgIds: [ids['市公交集团党委']],
+          },
+        },
+        t.leader,
+      )
+    ).data.createSupervisionTeam.id;
+    const RECORD = `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`;
+    const record = (key: string) =>
+      gql(
+        RECORD,
+        {
+          input: {
+            idempotencyKey: key,
+            teamId: team,
+            orgId: ids['第三车队党支部'],
+            inspectedOn: day(-2),
+            methods: ['BRIEFING'],
+            summary: key,
+          },
+        },
+        t.inspector,
+      );
+    const first = await record('drafts-cap-finalized');
+    expect(first.errors).toBeUndefined();
+    const finalized = first.data.recordInspection.id;
+    expect((await gql(FINALIZE, { id: finalized }, t.inspector)).errors).toBeUndefined();
+    // one short of the cap in drafts, beside the finalized record (it does not count)
+    const su = await server.superuser();
+    await su.query(
+      `INSERT INTO inspections (tenant_id, team_id, org_id, inspected_on, methods, summary, idempotency_key, request_hash, created_by)
+       SELECT tenant_id, team_id, org_id, inspected_on, methods, '草稿' || n, 'drafts-cap-' || n, request_hash, created_by
+         FROM inspections, generate_series(1, $2 - 1) n WHERE id = $1`,
+      [raw(finalized), CAP],
+    );
+    const drafts = async () =>
+      (await su.query(`SELECT count(*)::int AS n FROM inspections WHERE team_id = $1 AND state = 'DRAFT'`, [raw(team)])).rows[0].n;
+    expect(await drafts()).toBe(CAP - 1);
+    const answers = await burst((i) => record(`drafts-cap-burst-${i}`));
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    expect(ok).toHaveLength(1);
+    expect(new Set(failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set(['TOO_MANY_DRAFTS']));
+    expect(failed[0].errors![0].message).toBe(`草稿限额督导组已有${CAP}份督查记录草稿（含更正草稿），达到上限${CAP}份；请先定稿或删除草稿`);
+    expect(await drafts()).toBe(CAP);
+    // the winner's retry is still answered with its record
+    expect((await record(`drafts-cap-burst-${answers.indexOf(ok[0])}`)).data?.recordInspection.id).toBe(ok[0].data.recordInspection.id);
+    // an amendment is a draft too: refused at the cap, made once a draft is discarded
+    const AMEND = `mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id } }`;
+    const amend = () => gql(AMEND, { input: { inspectionId: finalized, idempotencyKey: 'drafts-cap-amend', reason: '更正' } }, t.inspector);
+    expect(reasons(await amend())).toEqual(['CONFLICT/TOO_MANY_DRAFTS']);
+    expect(
+      (await gql(`mutation($id: ID!) { discardInspection(input: { id: $id }) }`, { id: ok[0].data.recordInspection.id }, t.inspector))
+        .errors,
+    ).toBeUndefined();
+    expect((await amend()).errors).toBeUndefined();
+    expect(await drafts()).toBe(CAP);
   });
 
   it('gives a brand name once per org: concurrent creates answer BRAND_NAME_TAKEN, never a bare DUPLICATE', async () => {

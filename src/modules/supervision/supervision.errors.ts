@@ -132,6 +132,11 @@ export const supervisionError = defineErrors('supervision', {
     zh: '一份督查记录的回头看至多核查 {max} 个问题，修改后将有 {count} 个',
     en: 'An inspection follows up at most {max} findings; this change would make {count}',
   },
+  TOO_MANY_DRAFTS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{team}已有{drafts}份督查记录草稿（含更正草稿），达到上限{limit}份；请先定稿或删除草稿',
+    en: '{team} has {drafts} draft inspections (amendments included), the most it may have ({limit}); finalize or discard one first',
+  },
   FINDING_LISTED_TWICE: { code: ErrorCode.BAD_USER_INPUT, zh: '同一问题在一次修改中只能出现一次', en: 'A finding is listed twice' },
   NEW_FINDING_INCOMPLETE: {
     code: ErrorCode.BAD_USER_INPUT,
