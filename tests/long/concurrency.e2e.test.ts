@@ -494,6 +494,42 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     expect(retiring.failed.every((r) => r.errors![0].extensions?.reason === 'VERSION_NOT_PUBLISHED')).toBe(true);
   });
 
+  it('binds no campaign to a version retired while the campaign was being created: the version is held until it commits', async () => {
+    const version = (await gql(`mutation { importFramework(input: { template: "wqwh" }) { id } }`, {}, t.admin)).data.importFramework.id;
+    expect(
+      (await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: version }, t.admin)).errors,
+    ).toBeUndefined();
+    const su = await server.superuser();
+    // a retirement (another draft's publication, or retireVersion) under way when the campaign is created
+    const retirer = await server.superuser({ own: true });
+    try {
+      await retirer.query('BEGIN');
+      await retirer.query(`UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE id = $1`, [raw(version)]);
+      const pending = gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+        {
+          input: {
+            name: '版本停用时发起的活动',
+            versionId: version,
+            scopeOrgId: ids['市公交集团党委'],
+            ...SOURCE_CAMPAIGN,
+            endsOn: '2030-12-31',
+          },
+        },
+        t.admin,
+      );
+      const waiting = await lockWaiters(su, 1);
+      await retirer.query('COMMIT');
+      const answer = await pending;
+      expect(waiting).toBe(1);
+      expect(reasons(answer)).toEqual(['BAD_USER_INPUT/VERSION_NOT_PUBLISHED']);
+    } finally {
+      await retirer.query('ROLLBACK').catch(() => undefined);
+      await retirer.end();
+    }
+    expect((await su.query(`SELECT count(*)::int AS n FROM campaigns WHERE version_id = $1`, [raw(version)])).rows[0].n).toBe(0);
+  });
+
   it('pairs a cadre with a person once: concurrent pairings answer ALREADY_PAIRED, never a bare DUPLICATE', async () => {
     const person = await gql(
       `mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id } }`,

@@ -5,7 +5,7 @@ import { Problem } from '../../graphql/errors';
 import { Order, OrderColumn, OrderDirection, OrderSpec, orderedPage } from '../../graphql/order';
 import { Page, decodeCursor, encodeCursor, pageFrom, rawIdOf } from '../../graphql/relay';
 import { FileChanges, fileService } from '../file/file.service';
-import { FrameworkVersion, VersionStatus } from '../framework/framework.entity';
+import { FrameworkVersion } from '../framework/framework.entity';
 import { frameworkError } from '../framework/framework.errors';
 import { frameworkService } from '../framework/framework.service';
 import { Org, OrgCategory, OrgKind, orgCategoryLabels } from '../org/org.entity';
@@ -278,8 +278,9 @@ export const campaignService = {
       },
       'input.scopeOrgId',
     );
-    const version = await frameworkService.getVersion(ctx, input.versionId);
-    if (version.status !== VersionStatus.PUBLISHED) throw frameworkError('VERSION_NOT_PUBLISHED', 'input.versionId');
+    const version = await frameworkService.holdPublished(ctx, input.versionId, () =>
+      frameworkError('VERSION_NOT_PUBLISHED', 'input.versionId'),
+    );
     const problems = scheduleProblems(input);
     if (problems.length) throw campaignError('INVALID_SCHEDULE', { field: problems[0].path, params: { count: problems.length }, problems });
 
