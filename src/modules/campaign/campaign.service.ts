@@ -756,10 +756,12 @@ export const campaignService = {
       await fileService.attach(ctx, 'DeadlineSubmission', inserted.id, files.attach ?? [], 'input.fileIds');
       return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: inserted.id });
     }
+    // a resubmission keeps the stored attachment reference unless it gives one (an explicit null clears it), as its files stay unless detached
     const resubmitted = await ctx.tx.execute(
-      `UPDATE deadline_submissions SET text = $4, attachment_ref = $5, submitted_at = $6, submitted_by = $7, state = 'SUBMITTED', return_reason = NULL
+      `UPDATE deadline_submissions SET text = $4, attachment_ref = CASE WHEN $8::boolean THEN $5 ELSE attachment_ref END, submitted_at = $6, submitted_by = $7,
+              state = 'SUBMITTED', return_reason = NULL
         WHERE tenant_id = $1 AND deadline_id = $2 AND org_id = $3 AND state = 'RETURNED'`,
-      [viewer.tenantId, deadline.id, org.id, input.text, input.attachmentRef ?? null, at, viewer.userId],
+      [viewer.tenantId, deadline.id, org.id, input.text, input.attachmentRef ?? null, at, viewer.userId, input.attachmentRef !== undefined],
     );
     if (!resubmitted) throw campaignError('ALREADY_SUBMITTED', { params: { org: org.name, deadline: deadline.name } });
     const submission = await repo.findOneByOrFail({ tenantId: viewer.tenantId, deadlineId: deadline.id, orgId: org.id });
