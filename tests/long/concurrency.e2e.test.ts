@@ -3,6 +3,7 @@ import { globalId } from '../helpers/ids';
 import { SOURCE_CAMPAIGN, criteriaOf, evaluate, orgIds, scoresFor } from '../helpers/story';
 import { day } from '../helpers/dates';
 import { MAX_DRAFTS_PER_TEAM } from '../../src/modules/supervision/supervision.service';
+import { MAX_CAMPAIGNS_PER_SCOPE_ORG } from '../../src/modules/campaign/campaign.service';
 
 /**
  * Class guard (issue 10, concurrency): every invariant the domain states holds under 50 concurrent
@@ -876,6 +877,33 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     ).toBeUndefined();
     expect((await amend()).errors).toBeUndefined();
     expect(await drafts()).toBe(CAP);
+  });
+
+  it('keeps a scope org’s campaigns to the cap: at the boundary, of 50 created at once exactly one passes', async () => {
+    const CAP = MAX_CAMPAIGNS_PER_SCOPE_ORG;
+    const { su, id, row } = await branchForCap('活动限额的党支部');
+    const version = (await gql(`mutation { importFramework(input: { template: "wqwh" }) { id } }`, {}, t.admin)).data.importFramework.id;
+    expect(
+      (await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: version }, t.admin)).errors,
+    ).toBeUndefined();
+    // one short of the cap on the branch
+    await su.query(
+      `INSERT INTO campaigns (tenant_id, name, version_id, scope_org_id, eligible_kinds, starts_on, ends_on)
+       SELECT $1, '活动' || n, $3, $2, ARRAY['BRANCH'], current_date, current_date + 30 FROM generate_series(1, $4 - 1) n`,
+      [row.tenant_id, row.id, raw(version), CAP],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+        { input: { name: `同时发起${i}`, versionId: version, scopeOrgId: id, ...SOURCE_CAMPAIGN, endsOn: '2030-12-31' } },
+        t.admin,
+      ),
+    );
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    expect(ok).toHaveLength(1);
+    expect(new Set(failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set(['TOO_MANY_CAMPAIGNS']));
+    expect(failed[0].errors![0].message).toBe(`活动限额的党支部已有${CAP}个创建活动，达到上限${CAP}个`);
+    expect((await su.query(`SELECT count(*)::int AS n FROM campaigns WHERE scope_org_id = $1`, [row.id])).rows[0].n).toBe(CAP);
   });
 
   it('gives a brand name once per org: concurrent creates answer BRAND_NAME_TAKEN, never a bare DUPLICATE', async () => {

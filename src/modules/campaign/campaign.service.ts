@@ -104,6 +104,11 @@ export interface SubmissionStep {
 }
 
 const ADMIN = [Role.TENANT_ADMIN];
+/**
+ * Campaigns one scope org may have: each one keeps counts and standings over every eligible org of its scope, and
+ * every change of those orgs updates every campaign over them, so an admin (of a subtree too) starts a bounded number.
+ */
+export const MAX_CAMPAIGNS_PER_SCOPE_ORG = 100;
 /** Officers who may return a submission of an org below them. */
 const REVIEWERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
 
@@ -278,6 +283,19 @@ export const campaignService = {
       },
       'input.scopeOrgId',
     );
+    // a scope org's campaigns are bounded: counted under a lock per scope org, so concurrent creates pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `campaigns:${viewer.tenantId}:${scope.id}`,
+    ]);
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM campaigns WHERE tenant_id = $1 AND scope_org_id = $2`,
+      [viewer.tenantId, scope.id],
+    );
+    if (count >= MAX_CAMPAIGNS_PER_SCOPE_ORG)
+      throw campaignError('TOO_MANY_CAMPAIGNS', {
+        field: 'input.scopeOrgId',
+        params: { org: scope.name, count, limit: MAX_CAMPAIGNS_PER_SCOPE_ORG },
+      });
     const version = await frameworkService.holdPublished(ctx, input.versionId, () =>
       frameworkError('VERSION_NOT_PUBLISHED', 'input.versionId'),
     );
