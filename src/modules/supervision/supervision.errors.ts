@@ -161,6 +161,11 @@ export const supervisionError = defineErrors('supervision', {
     en: 'Only the owner org’s secretary or an officer over it reports a rectification',
   },
   RECTIFICATION_REPORT_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '请写明整改情况', en: 'Say what was done' },
+  VERIFIER_IS_REPORTER: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '报送整改情况的人不能为其销号或退回，请由督导组的其他成员验收',
+    en: 'Who reported the fix neither signs it off nor reopens it; another of the team does',
+  },
   REOPEN_REASON_REQUIRED: { code: ErrorCode.BAD_USER_INPUT, zh: '退回重新整改须说明理由', en: 'Reopening needs a reason' },
   WRONG_RECTIFICATION_STATE: {
     code: ErrorCode.CONFLICT,
