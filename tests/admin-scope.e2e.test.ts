@@ -533,6 +533,35 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     const { rows } = await su.query(`SELECT archived_at IS NOT NULL AS archived FROM orgs WHERE id = $1`, [raw]);
     expect(rows).toEqual([{ archived: true }]);
   });
+
+  it('lets an admin of two subtrees move orgs between them, but not take a root of its own away from a superior it does not administer', async () => {
+    const { token } = await createAdmin(server, root, 'two-subtrees-admin', ids['市公路管理处党委'], [
+      ids['市公交集团党委'],
+      ids['市公路管理处党委'],
+    ]);
+    const MOVE = `mutation($id: ID!, $p: ID!) { moveOrg(input: { id: $id, newParentId: $p }) { parent { name } } }`;
+    const parentOf = async (org: string) =>
+      (
+        await su.query(`SELECT p.name FROM orgs o JOIN orgs p ON p.tenant_id = o.tenant_id AND p.id = o.parent_id WHERE o.id = $1`, [
+          rawId(org),
+        ])
+      ).rows[0].name;
+    // 市公交集团党委 is the bureau committee's: the admin of its subtree cannot take it from there, nor can the other way round
+    expect(reasons(await gql(MOVE, { id: ids['市公交集团党委'], p: ids['市公路管理处党委'] }, token))).toEqual(['FORBIDDEN/ORG_NOT_ADMIN']);
+    expect(reasons(await gql(MOVE, { id: ids['市公路管理处党委'], p: ids['市公交集团党委'] }, token))).toEqual(['FORBIDDEN/ORG_NOT_ADMIN']);
+    expect(await parentOf(ids['市公交集团党委'])).toBe('中共市交通运输局党委');
+    expect(await parentOf(ids['市公路管理处党委'])).toBe('中共市交通运输局党委');
+    // an org below one of its roots moves between its subtrees
+    const made = await gql(
+      `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "两地共建党支部", kind: BRANCH, category: ENTERPRISE }) { id } }`,
+      { p: ids['市公交集团党委'] },
+      token,
+    );
+    expect(made.errors).toBeUndefined();
+    const moved = await gql(MOVE, { id: made.data.createOrg.id, p: ids['市公路管理处党委'] }, token);
+    expect(moved.errors).toBeUndefined();
+    expect(moved.data.moveOrg.parent).toEqual({ name: '市公路管理处党委' });
+  });
 });
 
 describe('item 4: every tenant keeps an enabled TENANT_ADMIN at its root', () => {

@@ -489,6 +489,47 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       );
       expect(scoped.data.campaign.deadlines.find((d: { code: string }) => d.code === 'BRANCH_PLAN').summary).toEqual({ owed: 5, late: 1 });
     });
+
+    it('keeps a returned submission’s attachment reference when the resubmission leaves it out; an explicit null clears it', async () => {
+      const plan = (
+        await gql(`query($c: ID!) { campaign(id: $c) { deadlines { id code } } }`, { c: campaignId }, admin)
+      ).data.campaign.deadlines.find((d: { code: string }) => d.code === 'PLAN').id;
+      const SUBMISSION = `query($id: ID!) { node(id: $id) { ... on CampaignDeadline { submissions(status: LATE, first: 10) { nodes { org { name }
+          submission { id text attachmentRef state } } } } } }`;
+      const stored = async () =>
+        (await gql(SUBMISSION, { id: plan }, admin)).data.node.submissions.nodes.find(
+          (n: { org: { name: string } }) => n.org.name === '市公交集团党委',
+        ).submission;
+      const returnIt = async () =>
+        expect(
+          (
+            await gql(
+              `mutation($input: ReturnDeadlineSubmissionInput!) { returnDeadlineSubmission(input: $input) { state } }`,
+              { input: { submissionId: (await stored()).id, reason: '请补充措施' } },
+              admin,
+            )
+          ).errors,
+        ).toBeUndefined();
+      const resubmit = async (extra: Record<string, unknown>) => {
+        const res = await gql(
+          `mutation($input: SubmitForDeadlineInput!) { submitForDeadline(input: $input) { text attachmentRef state } }`,
+          { input: { deadlineId: plan, orgId: ids['市公交集团党委'], ...extra } },
+          admin,
+        );
+        expect(res.errors).toBeUndefined();
+        return res.data.submitForDeadline;
+      };
+      expect(await stored()).toMatchObject({ attachmentRef: 'file:gj-plan.pdf', state: 'SUBMITTED' });
+      await returnIt();
+      expect(await resubmit({ text: '公交集团创建方案（修改稿）' })).toEqual({
+        text: '公交集团创建方案（修改稿）',
+        attachmentRef: 'file:gj-plan.pdf',
+        state: 'SUBMITTED',
+      });
+      await returnIt();
+      expect(await resubmit({ text: '公交集团创建方案（第三稿）', attachmentRef: null })).toMatchObject({ attachmentRef: null });
+      expect(await stored()).toMatchObject({ text: '公交集团创建方案（第三稿）', attachmentRef: null, state: 'SUBMITTED' });
+    });
   });
 
   describe('evaluations', () => {

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { rawId } from './helpers/ids';
-import { TestServer, startTestServer, tokens } from './helpers/server';
+import { TestServer, lockWaiters, startTestServer, tokens } from './helpers/server';
+import { moveUnderAndCommit } from './helpers/org-moves';
 import { tenantToday } from './helpers/sql';
 import { orgIds } from './helpers/story';
 
@@ -339,6 +340,38 @@ describe('criteria bound to records, and prefilled evaluations', () => {
         t.admin,
       );
       expect(res.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'NOT_EDITABLE' });
+    });
+
+    // last in the file: it moves the branch out of 市公交集团党委
+    it('holds the org as saveScores does: a move that takes it from under the evaluator while the prefill waits refuses it', async () => {
+      const superior = (
+        await gql(
+          `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+          { input: { campaignId, orgId: orgs[BRANCH], kind: 'SUPERIOR' } },
+          t.supervisor,
+        )
+      ).startEvaluation;
+      const tenant = (await su.query<{ id: string }>(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows[0].id;
+      // a move of the branch in progress, and the evaluation's row held besides: the prefill meets one of them
+      const mover = await server.superuser({ own: true });
+      await mover.query('BEGIN');
+      await mover.query(`SELECT 1 FROM orgs WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenant, rawId(orgs[BRANCH])]);
+      await mover.query(`SELECT 1 FROM evaluations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenant, rawId(superior.id)]);
+      const pending = server.gql(
+        `mutation($input: PrefillEvaluationInput!) { prefillEvaluation(input: $input) { id version } }`,
+        { input: { evaluationId: superior.id, expectedVersion: superior.version } },
+        t.supervisor,
+      );
+      expect(await lockWaiters(su, 1)).toBe(1);
+      await moveUnderAndCommit(mover, tenant, [rawId(orgs[BRANCH])], rawId(orgs['市高速公路建设开发公司党委']));
+      const answer = await pending;
+      // the supervisor of 市公交集团党委 no longer reads the branch: not found, and nothing written
+      expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'EVALUATION_NOT_FOUND' });
+      const stored = await su.query(
+        `SELECT e.version, (SELECT count(*)::int FROM evaluation_prefills p WHERE p.evaluation_id = e.id) AS prefills FROM evaluations e WHERE e.id = $1`,
+        [rawId(superior.id)],
+      );
+      expect(stored.rows).toEqual([{ version: superior.version, prefills: 0 }]);
     });
   });
 });

@@ -179,6 +179,48 @@ describe('supervision after review', () => {
     expect(verified.data.verifyRectification).toEqual({ state: 'VERIFIED' });
   });
 
+  it('never lets who reported a fix sign it off or reopen it, nor gives it that task: another of the team does', async () => {
+    const { team, assignment } = await supervisorsTeam('自报自验督导组');
+    const ordered = await record({
+      teamId: team,
+      idempotencyKey: 'self-verify-order',
+      findings: [{ severity: 'MINOR', description: '组织生活记录不全', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) }],
+    });
+    const finalized = await finalize(ordered.data.recordInspection.id);
+    const rectificationId = finalized.data.finalizeInspection.findings[0].rectification.id;
+    // the committee's secretary (SUPERVISOR over the branch) reports the fix, and is one of the team
+    const submitted = await gql(
+      `mutation($input: SubmitRectificationInput!) { submitRectification(input: $input) { state } }`,
+      { input: { id: rectificationId, report: '已补全记录' } },
+      supervisor,
+    );
+    expect(submitted.errors).toBeUndefined();
+    const VERIFY = `mutation($input: VerifyRectificationInput!) { verifyRectification(input: $input) { state } }`;
+    const TASKS = `{ viewer { tasks(first: 100, kind: [RECTIFICATION_VERIFY]) { nodes { subject { id } } } } }`;
+    const signOffs = async (token: string) =>
+      (await gql(TASKS, {}, token)).data.viewer.tasks.nodes.filter(
+        (n: { subject: { id: string } | null }) => n.subject?.id === rectificationId,
+      );
+    expect(await signOffs(supervisor)).toEqual([]);
+    expect(await signOffs(inspector)).toHaveLength(1);
+    for (const input of [
+      { id: rectificationId, accept: true },
+      { id: rectificationId, accept: false, reason: '自己退回' },
+    ]) {
+      const refused = await gql(VERIFY, { input }, supervisor);
+      expect(refused.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'VERIFIER_IS_REPORTER' });
+    }
+    const su = await server.superuser();
+    expect((await su.query(`SELECT state, verified_by FROM rectifications WHERE id = $1`, [rawId(rectificationId)])).rows).toEqual([
+      { state: 'SUBMITTED', verified_by: null },
+    ]);
+    // the team's leader signs it off
+    expect((await gql(VERIFY, { input: { id: rectificationId, accept: true } }, inspector)).data.verifyRectification).toEqual({
+      state: 'VERIFIED',
+    });
+    await gql(`mutation($input: RevokeRoleInput!) { revokeRole(input: $input) }`, { input: { assignmentId: assignment } }, admin);
+  });
+
   it('gives a revoked inspector no sign-off task and no overdue notice of its team’s rectifications', async () => {
     const { team, assignment } = await supervisorsTeam('撤销角色后的督导组');
     const ordered = await record({

@@ -663,6 +663,34 @@ describe('a campaign moves to a new framework version through a criterion mappin
     expect(history).toEqual([{ toVersion: { id: v3 } }, { toVersion: { id: v2 } }]);
   });
 
+  it('moves no campaign to a version retired while the upgrade waited: the target is held until the upgrade commits', async () => {
+    const current = await campaignVersion();
+    const v4 = (await gql(`mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id } }`, { v: current }, t.admin)).data
+      .createDraftFrom.id;
+    expect(
+      (await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status } }`, { v: v4 }, t.admin)).errors,
+    ).toBeUndefined();
+    const su = await server.superuser();
+    // a retirement of the target (another draft's publication, or retireVersion) under way when the upgrade applies
+    const retirer = await server.superuser({ own: true });
+    try {
+      await retirer.query('BEGIN');
+      await retirer.query(`UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE id = $1`, [rawId(v4)]);
+      const pending = gql(UPGRADE, input([], { toVersionId: v4 }), t.admin);
+      const waiting = await lockWaiters(su, 1);
+      await retirer.query('COMMIT');
+      const answer = await pending;
+      expect(waiting).toBe(1);
+      expect(answer.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual([
+        'BAD_USER_INPUT/UPGRADE_TARGET_NOT_PUBLISHED',
+      ]);
+    } finally {
+      await retirer.query('ROLLBACK').catch(() => undefined);
+      await retirer.end();
+    }
+    expect(await campaignVersion()).toBe(current);
+  });
+
   describe('years compared', () => {
     const COMPARE = `query($o: ID!, $c: [ID!]!, $m: [CriterionMappingInput!]) { resultComparison(orgId: $o, campaignIds: $c, mapping: $m) {
       org { name } columns { campaign { name } year total grade gradeLabel attained complete }

@@ -2,6 +2,8 @@ import { GqlResponse, TestServer, lockWaiters, reasons, startTestServer } from '
 import { globalId } from '../helpers/ids';
 import { SOURCE_CAMPAIGN, criteriaOf, evaluate, orgIds, scoresFor } from '../helpers/story';
 import { day } from '../helpers/dates';
+import { MAX_DRAFTS_PER_TEAM } from '../../src/modules/supervision/supervision.service';
+import { MAX_CAMPAIGNS_PER_SCOPE_ORG } from '../../src/modules/campaign/campaign.service';
 
 /**
  * Class guard (issue 10, concurrency): every invariant the domain states holds under 50 concurrent
@@ -493,6 +495,42 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     expect(retiring.failed.every((r) => r.errors![0].extensions?.reason === 'VERSION_NOT_PUBLISHED')).toBe(true);
   });
 
+  it('binds no campaign to a version retired while the campaign was being created: the version is held until it commits', async () => {
+    const version = (await gql(`mutation { importFramework(input: { template: "wqwh" }) { id } }`, {}, t.admin)).data.importFramework.id;
+    expect(
+      (await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: version }, t.admin)).errors,
+    ).toBeUndefined();
+    const su = await server.superuser();
+    // a retirement (another draft's publication, or retireVersion) under way when the campaign is created
+    const retirer = await server.superuser({ own: true });
+    try {
+      await retirer.query('BEGIN');
+      await retirer.query(`UPDATE framework_versions SET status = 'RETIRED', updated_at = now() WHERE id = $1`, [raw(version)]);
+      const pending = gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+        {
+          input: {
+            name: '版本停用时发起的活动',
+            versionId: version,
+            scopeOrgId: ids['市公交集团党委'],
+            ...SOURCE_CAMPAIGN,
+            endsOn: '2030-12-31',
+          },
+        },
+        t.admin,
+      );
+      const waiting = await lockWaiters(su, 1);
+      await retirer.query('COMMIT');
+      const answer = await pending;
+      expect(waiting).toBe(1);
+      expect(reasons(answer)).toEqual(['BAD_USER_INPUT/VERSION_NOT_PUBLISHED']);
+    } finally {
+      await retirer.query('ROLLBACK').catch(() => undefined);
+      await retirer.end();
+    }
+    expect((await su.query(`SELECT count(*)::int AS n FROM campaigns WHERE version_id = $1`, [raw(version)])).rows[0].n).toBe(0);
+  });
+
   it('pairs a cadre with a person once: concurrent pairings answer ALREADY_PAIRED, never a bare DUPLICATE', async () => {
     const person = await gql(
       `mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id } }`,
@@ -772,6 +810,100 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
       ),
     ).toEqual(['CONFLICT/TOO_MANY_MEMBER_COMMITMENTS']);
     expect((await pledge({ orgId: ids['第一车队党支部'], text: '支部承诺', dueOn: day(30) }, t.admin)).errors).toBeUndefined();
+  });
+
+  it('keeps a team’s drafts to the cap: at the boundary, of 50 recorded at once exactly one passes, and an amendment waits for a place', async () => {
+    const CAP = MAX_DRAFTS_PER_TEAM;
+    const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin)).data.users.nodes;
+    const team = (
+      await gql(
+        `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+        {
+          input: {
+            name: '草稿限额督导组',
+            leaderId: users.find((u: { username: string }) => u.username === 'inspector').id,
+            scopeOrgIds: [ids['市公交集团党委']],
+          },
+        },
+        t.leader,
+      )
+    ).data.createSupervisionTeam.id;
+    const RECORD = `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`;
+    const record = (key: string) =>
+      gql(
+        RECORD,
+        {
+          input: {
+            idempotencyKey: key,
+            teamId: team,
+            orgId: ids['第三车队党支部'],
+            inspectedOn: day(-2),
+            methods: ['BRIEFING'],
+            summary: key,
+          },
+        },
+        t.inspector,
+      );
+    const first = await record('drafts-cap-finalized');
+    expect(first.errors).toBeUndefined();
+    const finalized = first.data.recordInspection.id;
+    expect((await gql(FINALIZE, { id: finalized }, t.inspector)).errors).toBeUndefined();
+    // one short of the cap in drafts, beside the finalized record (it does not count)
+    const su = await server.superuser();
+    await su.query(
+      `INSERT INTO inspections (tenant_id, team_id, org_id, inspected_on, methods, summary, idempotency_key, request_hash, created_by)
+       SELECT tenant_id, team_id, org_id, inspected_on, methods, '草稿' || n, 'drafts-cap-' || n, request_hash, created_by
+         FROM inspections, generate_series(1, $2 - 1) n WHERE id = $1`,
+      [raw(finalized), CAP],
+    );
+    const drafts = async () =>
+      (await su.query(`SELECT count(*)::int AS n FROM inspections WHERE team_id = $1 AND state = 'DRAFT'`, [raw(team)])).rows[0].n;
+    expect(await drafts()).toBe(CAP - 1);
+    const answers = await burst((i) => record(`drafts-cap-burst-${i}`));
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    expect(ok).toHaveLength(1);
+    expect(new Set(failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set(['TOO_MANY_DRAFTS']));
+    expect(failed[0].errors![0].message).toBe(`草稿限额督导组已有${CAP}份督查记录草稿（含更正草稿），达到上限${CAP}份；请先定稿或删除草稿`);
+    expect(await drafts()).toBe(CAP);
+    // the winner's retry is still answered with its record
+    expect((await record(`drafts-cap-burst-${answers.indexOf(ok[0])}`)).data?.recordInspection.id).toBe(ok[0].data.recordInspection.id);
+    // an amendment is a draft too: refused at the cap, made once a draft is discarded
+    const AMEND = `mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { id } }`;
+    const amend = () => gql(AMEND, { input: { inspectionId: finalized, idempotencyKey: 'drafts-cap-amend', reason: '更正' } }, t.inspector);
+    expect(reasons(await amend())).toEqual(['CONFLICT/TOO_MANY_DRAFTS']);
+    expect(
+      (await gql(`mutation($id: ID!) { discardInspection(input: { id: $id }) }`, { id: ok[0].data.recordInspection.id }, t.inspector))
+        .errors,
+    ).toBeUndefined();
+    expect((await amend()).errors).toBeUndefined();
+    expect(await drafts()).toBe(CAP);
+  });
+
+  it('keeps a scope org’s campaigns to the cap: at the boundary, of 50 created at once exactly one passes', async () => {
+    const CAP = MAX_CAMPAIGNS_PER_SCOPE_ORG;
+    const { su, id, row } = await branchForCap('活动限额的党支部');
+    const version = (await gql(`mutation { importFramework(input: { template: "wqwh" }) { id } }`, {}, t.admin)).data.importFramework.id;
+    expect(
+      (await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: version }, t.admin)).errors,
+    ).toBeUndefined();
+    // one short of the cap on the branch
+    await su.query(
+      `INSERT INTO campaigns (tenant_id, name, version_id, scope_org_id, eligible_kinds, starts_on, ends_on)
+       SELECT $1, '活动' || n, $3, $2, ARRAY['BRANCH'], current_date, current_date + 30 FROM generate_series(1, $4 - 1) n`,
+      [row.tenant_id, row.id, raw(version), CAP],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+        { input: { name: `同时发起${i}`, versionId: version, scopeOrgId: id, ...SOURCE_CAMPAIGN, endsOn: '2030-12-31' } },
+        t.admin,
+      ),
+    );
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    expect(ok).toHaveLength(1);
+    expect(new Set(failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set(['TOO_MANY_CAMPAIGNS']));
+    expect(failed[0].errors![0].message).toBe(`活动限额的党支部已有${CAP}个创建活动，达到上限${CAP}个`);
+    expect((await su.query(`SELECT count(*)::int AS n FROM campaigns WHERE scope_org_id = $1`, [row.id])).rows[0].n).toBe(CAP);
   });
 
   it('gives a brand name once per org: concurrent creates answer BRAND_NAME_TAKEN, never a bare DUPLICATE', async () => {

@@ -30,6 +30,11 @@ export const campaignError = defineErrors('campaign', {
     zh: '只有活动范围组织的管理员可以发起创建活动',
     en: 'Only a tenant admin over the scope org starts a campaign',
   },
+  TOO_MANY_CAMPAIGNS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}已有{count}个创建活动，达到上限{limit}个',
+    en: '{org} already has {count} campaigns, the most it may have ({limit})',
+  },
   NOT_OWED: bad('{org}不需要报送“{deadline}”', '{org} does not owe “{deadline}”'),
   ALREADY_SUBMITTED: { code: ErrorCode.CONFLICT, zh: '{org}已报送“{deadline}”', en: '{org} has already submitted for “{deadline}”' },
   NOT_SUBMITTER: {

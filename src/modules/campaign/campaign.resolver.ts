@@ -99,8 +99,10 @@ class SubmitForDeadlineInput {
   @Field(() => ID, { description: '报送节点' }) deadlineId: string;
   @Field(() => ID, { description: '报送的组织' }) orgId: string;
   @Field({ description: '材料内容（正文或摘要，最多 20000 字）' }) @MinLength(1) @MaxLength(20000) text: string;
-  @Field(() => String, { nullable: true, description: '附件引用（文件编号或地址）' }) @IsOptional() @MaxLength(500) attachmentRef?:
-    string | null;
+  @Field(() => String, { nullable: true, description: '附件引用（文件编号或地址）；退回后重新报送时不填保持原值，填 null 清除' })
+  @IsOptional()
+  @MaxLength(500)
+  attachmentRef?: string | null;
   @Field(() => DateTimeScalar, { nullable: true, description: '补录：纸质材料的实际收到时间（仅管理员；不能晚于现在）' })
   submittedAt?: Date | null;
   @FileIdsField('报送的文件（方案、总结等；最多 50 个）') fileIds?: string[] | null;

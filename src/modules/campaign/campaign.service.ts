@@ -5,7 +5,7 @@ import { Problem } from '../../graphql/errors';
 import { Order, OrderColumn, OrderDirection, OrderSpec, orderedPage } from '../../graphql/order';
 import { Page, decodeCursor, encodeCursor, pageFrom, rawIdOf } from '../../graphql/relay';
 import { FileChanges, fileService } from '../file/file.service';
-import { FrameworkVersion, VersionStatus } from '../framework/framework.entity';
+import { FrameworkVersion } from '../framework/framework.entity';
 import { frameworkError } from '../framework/framework.errors';
 import { frameworkService } from '../framework/framework.service';
 import { Org, OrgCategory, OrgKind, orgCategoryLabels } from '../org/org.entity';
@@ -104,6 +104,11 @@ export interface SubmissionStep {
 }
 
 const ADMIN = [Role.TENANT_ADMIN];
+/**
+ * Campaigns one scope org may have: each one keeps counts and standings over every eligible org of its scope, and
+ * every change of those orgs updates every campaign over them, so an admin (of a subtree too) starts a bounded number.
+ */
+export const MAX_CAMPAIGNS_PER_SCOPE_ORG = 100;
 /** Officers who may return a submission of an org below them. */
 const REVIEWERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
 
@@ -278,8 +283,22 @@ export const campaignService = {
       },
       'input.scopeOrgId',
     );
-    const version = await frameworkService.getVersion(ctx, input.versionId);
-    if (version.status !== VersionStatus.PUBLISHED) throw frameworkError('VERSION_NOT_PUBLISHED', 'input.versionId');
+    // a scope org's campaigns are bounded: counted under a lock per scope org, so concurrent creates pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `campaigns:${viewer.tenantId}:${scope.id}`,
+    ]);
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM campaigns WHERE tenant_id = $1 AND scope_org_id = $2`,
+      [viewer.tenantId, scope.id],
+    );
+    if (count >= MAX_CAMPAIGNS_PER_SCOPE_ORG)
+      throw campaignError('TOO_MANY_CAMPAIGNS', {
+        field: 'input.scopeOrgId',
+        params: { org: scope.name, count, limit: MAX_CAMPAIGNS_PER_SCOPE_ORG },
+      });
+    const version = await frameworkService.holdPublished(ctx, input.versionId, () =>
+      frameworkError('VERSION_NOT_PUBLISHED', 'input.versionId'),
+    );
     const problems = scheduleProblems(input);
     if (problems.length) throw campaignError('INVALID_SCHEDULE', { field: problems[0].path, params: { count: problems.length }, problems });
 
@@ -755,10 +774,12 @@ export const campaignService = {
       await fileService.attach(ctx, 'DeadlineSubmission', inserted.id, files.attach ?? [], 'input.fileIds');
       return repo.findOneByOrFail({ tenantId: viewer.tenantId, id: inserted.id });
     }
+    // a resubmission keeps the stored attachment reference unless it gives one (an explicit null clears it), as its files stay unless detached
     const resubmitted = await ctx.tx.execute(
-      `UPDATE deadline_submissions SET text = $4, attachment_ref = $5, submitted_at = $6, submitted_by = $7, state = 'SUBMITTED', return_reason = NULL
+      `UPDATE deadline_submissions SET text = $4, attachment_ref = CASE WHEN $8::boolean THEN $5 ELSE attachment_ref END, submitted_at = $6, submitted_by = $7,
+              state = 'SUBMITTED', return_reason = NULL
         WHERE tenant_id = $1 AND deadline_id = $2 AND org_id = $3 AND state = 'RETURNED'`,
-      [viewer.tenantId, deadline.id, org.id, input.text, input.attachmentRef ?? null, at, viewer.userId],
+      [viewer.tenantId, deadline.id, org.id, input.text, input.attachmentRef ?? null, at, viewer.userId, input.attachmentRef !== undefined],
     );
     if (!resubmitted) throw campaignError('ALREADY_SUBMITTED', { params: { org: org.name, deadline: deadline.name } });
     const submission = await repo.findOneByOrFail({ tenantId: viewer.tenantId, deadlineId: deadline.id, orgId: org.id });

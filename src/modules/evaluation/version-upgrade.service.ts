@@ -196,7 +196,10 @@ export const versionUpgradeService = {
       : await campaignService.getOrThrow(ctx, input.campaignId);
     const to = await frameworkService.getVersion(ctx, input.toVersionId);
     if (to.id === campaign.versionId) throw evaluationError('UPGRADE_SAME_VERSION', 'input.toVersionId');
-    if (to.status !== VersionStatus.PUBLISHED) throw evaluationError('UPGRADE_TARGET_NOT_PUBLISHED', 'input.toVersionId');
+    const notPublished = () => evaluationError('UPGRADE_TARGET_NOT_PUBLISHED', 'input.toVersionId');
+    if (to.status !== VersionStatus.PUBLISHED) throw notPublished();
+    // applying holds the target too: a publication of another draft or a retirement that commits meanwhile is seen (or waits)
+    if (hold) await frameworkService.holdPublished(ctx, to.id, notPublished);
     const from = await frameworkService.getVersion(ctx, campaign.versionId);
     const [oldCriteria, newCriteria] = await Promise.all([
       frameworkService.criteriaOf(ctx, from.id),

@@ -602,6 +602,22 @@ export const frameworkService = {
     return loadVersion(ctx, version.id);
   },
 
+  /**
+   * A published version something new is bound to (a campaign), held FOR SHARE until the transaction ends and its
+   * status read under the lock: a publication of another draft or a retirement that commits meanwhile (each updates
+   * the row) is seen, VERSION_NOT_PUBLISHED, or waits for the request.
+   */
+  async holdPublished(ctx: RequestContext, versionId: string, refused: () => Error): Promise<FrameworkVersion> {
+    const version = await loadVersion(ctx, versionId);
+    if (version.status !== VersionStatus.PUBLISHED) throw refused();
+    const [held] = await ctx.tx.query<{ status: VersionStatus }>(
+      `SELECT status FROM framework_versions WHERE tenant_id = $1 AND id = $2 FOR SHARE`,
+      [version.tenantId, version.id],
+    );
+    if (held?.status !== VersionStatus.PUBLISHED) throw refused();
+    return version;
+  },
+
   async retire(ctx: RequestContext, versionId: string): Promise<FrameworkVersion> {
     requireFrameworkAdmin(ctx);
     const version = await loadVersion(ctx, versionId);

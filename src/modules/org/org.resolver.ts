@@ -123,7 +123,9 @@ export class OrgResolver {
     return orgService.rename(ctx, orgId(input.id), input.name);
   }
 
-  @Mutation(() => Org, { description: '调整隶属关系：把党组织连同全部下级移到新的上级之下（一次完成，不能移到自己的下级之下）' })
+  @Mutation(() => Org, {
+    description: '调整隶属关系：把党组织连同全部下级移到新的上级之下（一次完成，不能移到自己的下级之下；须是原上级和新上级的管理员）',
+  })
   async moveOrg(@Arg('input', { description: '移动' }) input: MoveOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.move(ctx, orgId(input.id), orgId(input.newParentId));
   }

@@ -363,10 +363,12 @@ export const orgService = {
     assertManages(viewer, loaded);
     assertManages(viewer, loadedParent);
     if (!loaded.parentId) throw orgError('ORG_ROOT_IMMUTABLE', 'input.id');
+    assertManagesParent(viewer, loaded);
     assertNoCycle(loaded, loadedParent);
     const { org, parent } = await lockPositions(ctx, loaded, loadedParent);
     assertManages(viewer, org);
     assertManages(viewer, parent);
+    assertManagesParent(viewer, org);
     assertNoCycle(org, parent);
     if (parent.archivedAt) throw orgError('ORG_ARCHIVED', { field: 'input.newParentId', params: { org: parent.name } });
     if (!allowedChildKinds[parent.kind].includes(org.kind)) {
@@ -540,6 +542,15 @@ function assertManages(viewer: UserViewer, org: Org): void {
   if (!inScope(viewer, org.path, MANAGE_ROLES)) {
     throw orgError('ORG_NOT_ADMIN');
   }
+}
+
+/**
+ * A move takes the org from its parent: the viewer administers that parent too. An admin whose scope root is the
+ * org itself (a subtree admin) reorganizes below it, never where its superior put it.
+ */
+function assertManagesParent(viewer: UserViewer, org: Org): void {
+  const at = org.path.lastIndexOf('.');
+  if (at < 0 || !inScope(viewer, org.path.slice(0, at), MANAGE_ROLES)) throw orgError('ORG_NOT_ADMIN');
 }
 
 async function reload(ctx: RequestContext, viewer: UserViewer, id: string): Promise<Org> {

@@ -175,7 +175,10 @@ export const prefillService = {
   ): Promise<Evaluation> {
     const viewer = requireUser(ctx);
     const evaluation = await evaluationService.getOrThrow(ctx, input.evaluationId);
-    const org = await evaluationService.assertEditor(ctx, evaluation);
+    // the role first (FORBIDDEN takes no lock), then the org held to the commit as saveScores holds it: a move that
+    // committed meanwhile is seen, and the editor checked again where the org now stands
+    await evaluationService.assertEditor(ctx, evaluation);
+    const org = await evaluationService.holdAsEditor(ctx, evaluation);
     const campaign = await campaignService.getOrThrow(ctx, evaluation.campaignId);
     const criteria = await frameworkService.criteriaOf(ctx, campaign.versionId);
     const bound = criteria.filter((c) => c.source && !criteria.some((k) => k.parentId === c.id));

@@ -151,14 +151,21 @@ export const rectificationService = {
     const r = await this.getOrThrow(ctx, id);
     const team = await supervisionService.teamById(ctx, r.teamId);
     if (!(await supervisionService.isMember(ctx, team, viewer))) throw supervisionError('NOT_TEAM_MEMBER');
+    // a report is checked by another than who made it (as an evaluation is reviewed by another than its submitter)
+    if (r.state === RectificationState.SUBMITTED && r.submittedBy === viewer.userId) throw supervisionError('VERIFIER_IS_REPORTER');
     if (!accept && !reason?.trim()) throw supervisionError('REOPEN_REASON_REQUIRED', 'input.reason');
+    // the state and the reporter checked again in the write: a report by the viewer may have come in since the read
     const changed = await ctx.tx.execute(
       accept
-        ? `UPDATE rectifications SET state = 'VERIFIED', verified_by = $3, verified_at = now(), reopen_reason = NULL WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED'`
-        : `UPDATE rectifications SET state = 'REOPENED', reopen_reason = $4, verified_by = NULL, verified_at = NULL WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED' AND $3::uuid IS NOT NULL`,
+        ? `UPDATE rectifications SET state = 'VERIFIED', verified_by = $3, verified_at = now(), reopen_reason = NULL
+            WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED' AND submitted_by IS DISTINCT FROM $3`
+        : `UPDATE rectifications SET state = 'REOPENED', reopen_reason = $4, verified_by = NULL, verified_at = NULL
+            WHERE tenant_id = $1 AND id = $2 AND state = 'SUBMITTED' AND submitted_by IS DISTINCT FROM $3::uuid`,
       accept ? [viewer.tenantId, r.id, viewer.userId] : [viewer.tenantId, r.id, viewer.userId, reason],
     );
     const current = await ctx.tx.repository(Rectification).findOneByOrFail({ tenantId: viewer.tenantId, id: r.id });
+    if (!changed && current.state === RectificationState.SUBMITTED && current.submittedBy === viewer.userId)
+      throw supervisionError('VERIFIER_IS_REPORTER');
     if (!changed) throw wrongState(current);
     return current;
   },

@@ -132,6 +132,11 @@ export const supervisionError = defineErrors('supervision', {
     zh: '一份督查记录的回头看至多核查 {max} 个问题，修改后将有 {count} 个',
     en: 'An inspection follows up at most {max} findings; this change would make {count}',
   },
+  TOO_MANY_DRAFTS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{team}已有{drafts}份督查记录草稿（含更正草稿），达到上限{limit}份；请先定稿或删除草稿',
+    en: '{team} has {drafts} draft inspections (amendments included), the most it may have ({limit}); finalize or discard one first',
+  },
   FINDING_LISTED_TWICE: { code: ErrorCode.BAD_USER_INPUT, zh: '同一问题在一次修改中只能出现一次', en: 'A finding is listed twice' },
   NEW_FINDING_INCOMPLETE: {
     code: ErrorCode.BAD_USER_INPUT,
@@ -156,6 +161,11 @@ export const supervisionError = defineErrors('supervision', {
     en: 'Only the owner org’s secretary or an officer over it reports a rectification',
   },
   RECTIFICATION_REPORT_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '请写明整改情况', en: 'Say what was done' },
+  VERIFIER_IS_REPORTER: {
+    code: ErrorCode.FORBIDDEN,
+    zh: '报送整改情况的人不能为其销号或退回，请由督导组的其他成员验收',
+    en: 'Who reported the fix neither signs it off nor reopens it; another of the team does',
+  },
   REOPEN_REASON_REQUIRED: { code: ErrorCode.BAD_USER_INPUT, zh: '退回重新整改须说明理由', en: 'Reopening needs a reason' },
   WRONG_RECTIFICATION_STATE: {
     code: ErrorCode.CONFLICT,

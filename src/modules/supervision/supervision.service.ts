@@ -134,6 +134,8 @@ const TEAM_ADMINS = [Role.TENANT_ADMIN, Role.LEADER];
 /** What one record holds at most: findings (withdrawn ones included) and follow-up checks, as a new record's input. */
 export const MAX_FINDINGS = 200;
 export const MAX_FOLLOW_UPS = 200;
+/** Drafts a team holds at once (new records and amendments): what its people may leave open before finalizing or discarding. */
+export const MAX_DRAFTS_PER_TEAM = 50;
 
 /**
  * Who acts for a team: its people while they hold the INSPECTOR role that forming the team required
@@ -398,6 +400,10 @@ export const supervisionService = {
     if (existing) return sameRequest(existing, hash, viewer.userId);
 
     const org = await this.assertInTeamScope(ctx, team, input.orgId);
+    await this.holdDraftPlace(ctx, team, 'input.teamId');
+    // a request with this key that committed while this one waited for the team's count is answered as it was
+    const retried = await ctx.tx.repository(Inspection).findOneBy({ tenantId: viewer.tenantId, idempotencyKey: input.idempotencyKey });
+    if (retried) return sameRequest(retried, hash, viewer.userId);
     const campaignId = input.campaignId ?? team.campaignId;
     const campaign = campaignId ? await this.campaignToScore(ctx, campaignId, !!input.scores?.length) : null;
     await this.checkContent(ctx, team, org.id, campaign, input);
@@ -607,6 +613,7 @@ export const supervisionService = {
       [viewer.tenantId, original.id],
     );
     if (later) throw supervisionError('ALREADY_AMENDED');
+    await this.holdDraftPlace(ctx, team, 'input.inspectionId');
     const [row] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO inspections (tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, evaluation_id, amends_id, amendment_reason, idempotency_key, request_hash, created_by)
        SELECT tenant_id, team_id, org_id, campaign_id, inspected_on, methods, summary, evaluation_id, id, $3, $4, $5, $6 FROM inspections WHERE tenant_id = $1 AND id = $2
@@ -716,6 +723,22 @@ export const supervisionService = {
     const winner = await ctx.tx.repository(Inspection).findOneBy({ tenantId: requireUser(ctx).tenantId, idempotencyKey });
     if (!winner) throw supervisionError('INSPECTION_NOT_FOUND');
     return winner;
+  },
+
+  /**
+   * A place for one more draft of the team (MAX_DRAFTS_PER_TEAM): its drafts counted under a lock per team held to the
+   * commit, so concurrent records and amendments pass the count one at a time; at the cap, TOO_MANY_DRAFTS.
+   */
+  async holdDraftPlace(ctx: RequestContext, team: SupervisionTeam, field: string): Promise<void> {
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `inspection-drafts:${team.tenantId}:${team.id}`,
+    ]);
+    const [{ drafts }] = await ctx.tx.query<{ drafts: number }>(
+      `SELECT count(*)::int AS drafts FROM inspections WHERE tenant_id = $1 AND team_id = $2 AND state = 'DRAFT'`,
+      [team.tenantId, team.id],
+    );
+    if (drafts >= MAX_DRAFTS_PER_TEAM)
+      throw supervisionError('TOO_MANY_DRAFTS', { field, params: { team: team.name, drafts, limit: MAX_DRAFTS_PER_TEAM } });
   },
 
   /**

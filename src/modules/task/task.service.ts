@@ -464,6 +464,8 @@ function rectificationBranches(b: Build, want: (k: TaskKind) => boolean): (strin
         TaskAction.VERIFY,
         [
           `r.state = 'SUBMITTED'`,
+          // never one's own report (rectificationService.verify: VERIFIER_IS_REPORTER)
+          `r.submitted_by IS DISTINCT FROM ${b.me}`,
           // the team's people while they hold the INSPECTOR role (supervisionService.isMember): a revoked one signs nothing off
           `r.team_id IN (SELECT t.id FROM supervision_teams t WHERE t.tenant_id = ${b.tenant} AND t.leader_id = ${b.me}
                          UNION ALL SELECT m.team_id FROM supervision_team_members m WHERE m.tenant_id = ${b.tenant} AND m.user_id = ${b.me})`,
