@@ -8,7 +8,7 @@ import pairingModule from '../src/modules/pairing/pairing.module';
 import publicReviewModule from '../src/modules/public-review/public-review.module';
 import { addDays } from './helpers/dates';
 import { globalId, rawId } from './helpers/ids';
-import { GqlResponse, TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { GqlResponse, TestServer, codes, lockWaiters, startTestServer, tokens } from './helpers/server';
 import { count, tenantId, tenantToday } from './helpers/sql';
 import { SOURCE_CAMPAIGN, criteriaOf, orgIds, scoresFor } from './helpers/story';
 
@@ -837,6 +837,36 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       const ended = await gql(`mutation($id: ID!) { endPairing(input: { id: $id }) { active endedOn } }`, { id: leaderPairing }, t.leader);
       expect(ended.data.endPairing).toEqual({ active: false, endedOn: today });
       expect(await without(t.admin, '中共市交通运输局党委')).toEqual(names('deputy', 'leader', 'secretary2', 'supervisor'));
+    });
+
+    it('logs no visit on a pairing that an end committed while the visit waited (PAIRING_ENDED, nothing stored)', async () => {
+      const person = (
+        await gql(
+          PERSON,
+          { input: { orgId: ids['第一车队党支部'], name: '赵大娘', kind: 'RESIDENT', difficulty: '独居', contact: CONTACTS[5] } },
+          t.secretary,
+        )
+      ).data.createPairingPerson.id;
+      const pairing = (
+        await gql(
+          PAIR,
+          { input: { cadreId: await userGid(jtjId, 'secretary'), personId: person, note: '每周走访', startedOn: day(-5) } },
+          t.secretary,
+        )
+      ).data.createPairing.id;
+      // an end of the pairing, not yet committed, holds its row while the cadre logs a visit
+      const ender = await server.superuser({ own: true });
+      await ender.query('BEGIN');
+      await ender.query(`UPDATE pairings SET ended_on = started_on WHERE id = $1`, [rawId(pairing)]);
+      const visit = gql(VISIT, { input: { pairingId: pairing, visitedOn: day(-1), note: '上门看望' } }, t.secretary);
+      expect(await lockWaiters(su, 1)).toBe(1);
+      await ender.query('COMMIT');
+      const res = await visit;
+      expect(res.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['CONFLICT/PAIRING_ENDED']);
+      expect(await count(su, 'pairing_visits', 'pairing_id = $1', [rawId(pairing)])).toBe(0);
+      expect((await su.query(`SELECT last_visit_on FROM pairings WHERE id = $1`, [rawId(pairing)])).rows).toEqual([
+        { last_visit_on: null },
+      ]);
     });
   });
 

@@ -1,4 +1,5 @@
 import { holdsRole, inScope, underAnySql } from '../../auth/scope';
+import { lockForUpdate } from '../../db/lock-for-update';
 import { UserViewer, hasRoleOver } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
@@ -269,8 +270,11 @@ export const pairingService = {
     input: { pairingId: string; visitedOn: string; note: string; helpGiven: string },
   ): Promise<PairingVisit> {
     const viewer = requireUser(ctx);
-    const pairing = await this.getPairingOrThrow(ctx, input.pairingId);
-    await this.assertManages(ctx, viewer, pairing);
+    const seen = await this.getPairingOrThrow(ctx, input.pairingId);
+    await this.assertManages(ctx, viewer, seen);
+    // the pairing locked and read again: an end that committed while this waited is seen (no visit after it)
+    const pairing = await lockForUpdate(ctx.tx, Pairing, viewer.tenantId, seen.id);
+    if (!pairing) throw pairingError('PAIRING_NOT_FOUND');
     if (pairing.endedOn) throw pairingError('PAIRING_ENDED');
     if (!input.note.trim()) throw pairingError('VISIT_NOTE_BLANK', 'input.note');
     const today = await tenantToday(ctx);
