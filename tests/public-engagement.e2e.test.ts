@@ -7,8 +7,8 @@ import opinionModule from '../src/modules/opinion/opinion.module';
 import pairingModule from '../src/modules/pairing/pairing.module';
 import publicReviewModule from '../src/modules/public-review/public-review.module';
 import { addDays } from './helpers/dates';
-import { globalId, rawId } from './helpers/ids';
-import { GqlResponse, TestServer, codes, lockWaiters, startTestServer, tokens } from './helpers/server';
+import { globalId, rawId, unknownId } from './helpers/ids';
+import { GqlResponse, TestServer, codes, firstSignIn, lockWaiters, startTestServer, tokens } from './helpers/server';
 import { count, tenantId, tenantToday } from './helpers/sql';
 import { SOURCE_CAMPAIGN, criteriaOf, orgIds, scoresFor } from './helpers/story';
 
@@ -867,6 +867,46 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect((await su.query(`SELECT last_visit_on FROM pairings WHERE id = $1`, [rawId(pairing)])).rows).toEqual([
         { last_visit_on: null },
       ]);
+    });
+
+    it('tells one who may not pair another cadre nothing of that user: unknown, out of reach and no cadre answer alike', async () => {
+      // an admin over 市公交集团党委 only: it arranges pairings of the cadres of that subtree
+      const created = await gql(
+        `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        {
+          input: {
+            username: 'bus-admin',
+            displayName: '公交集团组织科',
+            password: 'pairing-test-password-1',
+            orgId: ids['市公交集团党委'],
+          },
+        },
+        t.admin,
+      );
+      const assigned = await gql(
+        `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+        { input: { userId: created.data.createUser.id, role: 'TENANT_ADMIN', orgId: ids['市公交集团党委'] } },
+        t.admin,
+      );
+      expect(assigned.errors).toBeUndefined();
+      const busAdmin = (await firstSignIn(server.url, 'jtj', 'bus-admin', 'pairing-test-password-1')).accessToken;
+      const pairAs = async (cadreId: string, token: string) =>
+        (await gql(PAIR, { input: { cadreId, personId } }, token)).errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`);
+      const before = await count(su, 'pairings');
+      // beyond the subtree: an unknown id, a user who is no cadre, a cadre elsewhere, another tenant's cadre
+      const beyond = [
+        unknownId('User'),
+        await userGid(jtjId, 'inspector'),
+        await userGid(jtjId, 'secretary2'),
+        await userGid(szjgId, 'leader'),
+      ];
+      for (const id of beyond) expect(await pairAs(id, busAdmin)).toEqual(['NOT_FOUND/CADRE_NOT_FOUND']);
+      // inside it, a user who is no cadre is named as such
+      expect(await pairAs(await userGid(jtjId, 'member'), busAdmin)).toEqual(['BAD_USER_INPUT/NOT_CADRE']);
+      // a secretary pairs itself only: another user's id is refused before anything of that user is read
+      for (const id of [...beyond, await userGid(jtjId, 'member'), await userGid(jtjId, 'leader')])
+        expect(await pairAs(id, t.secretary)).toEqual(['FORBIDDEN/NOT_PAIRING_MANAGER']);
+      expect(await count(su, 'pairings')).toBe(before);
     });
   });
 
