@@ -1126,6 +1126,31 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
         'NOT_FOUND',
       ]);
     });
+
+    it('keeps an opinion’s transfers (a plain list) to 20: one more hand-over is CONFLICT, nothing stored', async () => {
+      const recorded = await gql(
+        `mutation($input: RecordOpinionInput!) { recordOpinion(input: $input) { opinion { id } } }`,
+        { input: { orgId: ids['第一车队党支部'], content: '电话反映：候车亭破损' } },
+        t.admin,
+      );
+      const id = recorded.data.recordOpinion.opinion.id;
+      const to = [await userGid(jtjId, 'secretary'), await userGid(jtjId, 'supervisor')];
+      // an admin over the org hands it on between two handlers, again and again
+      const handOn = (i: number) =>
+        gql(
+          `mutation($id: ID!, $to: ID!) { transferOpinion(input: { id: $id, toUserId: $to, reason: "轮换" }) { responsibleName transfers { toName } } }`,
+          { id, to: to[i % 2] },
+          t.admin,
+        );
+      for (let i = 0; i < 20; i++) expect((await handOn(i)).errors).toBeUndefined();
+      const more = await handOn(20);
+      expect(more.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['CONFLICT/TOO_MANY_TRANSFERS']);
+      expect(more.errors![0].message).toBe('该民意已移交20次，达到上限；请由现任首问负责人办结');
+      expect(await count(su, 'opinion_transfers', 'opinion_id = $1', [rawId(id)])).toBe(20);
+      const read = await gql(`query($id: ID!) { opinion(id: $id) { responsibleName transfers { toName } } }`, { id }, t.admin);
+      expect(read.data.opinion.transfers).toHaveLength(20);
+      expect(read.data.opinion.responsibleName).toBe('公交集团党委书记');
+    });
   });
 
   it('seeds demo data for jtj: a printable code, varied reviews, two commitments, a pairing with a visit, two opinions (one overdue)', async () => {
