@@ -484,6 +484,31 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         expect(node.data.node).toEqual({ theme: '审批提速' });
       });
     });
+
+    it('sends a project back to implementation at most 10 times: its history (a plain list) stays bounded', async () => {
+      const made = await register(
+        {
+          orgId: ids['第二车队党支部'],
+          year: YEAR,
+          theme: '反复督查的项目',
+          plan: '方案',
+          goals: [{ kind: 'RAISE_SERVICE_LEVEL', description: '提升服务' }],
+        },
+        t.admin,
+      );
+      const id = made.data.registerInnovationProject.id;
+      expect((await move(id, { to: 'IMPLEMENTING' }, t.admin)).errors).toBeUndefined();
+      for (let i = 0; i < 10; i++) {
+        expect((await move(id, { to: 'SUPERVISED' }, t.admin)).errors).toBeUndefined();
+        expect((await move(id, { to: 'IMPLEMENTING', note: `第${i + 1}次退回` }, t.admin)).errors).toBeUndefined();
+      }
+      expect((await move(id, { to: 'SUPERVISED' }, t.admin)).errors).toBeUndefined();
+      const before = await steps(id);
+      const again = await move(id, { to: 'IMPLEMENTING', note: '再退回' }, t.admin);
+      expect(again.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['CONFLICT/TOO_MANY_RETURNS']);
+      expect(again.errors![0].message).toBe('该项目已退回实施10次，达到上限10次；请继续推进到成效评估');
+      expect([await steps(id), await stageOf(id)]).toEqual([before, 'SUPERVISED']);
+    });
   });
 
   // ── 2. exemplars ──────────────────────────────────────────────────────────────────────────────
