@@ -1050,6 +1050,24 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         expect(codes(await object(id, '又一条', t.member))).toEqual(['CONFLICT']);
       });
     });
+
+    it('keeps a title at most 20 times in re-evaluation (a plain list); revoking it stays possible', async () => {
+      const id = (await nominate({ kind: 'MODEL_WINDOW', orgId: ids['第二车队党支部'], title: '复评多次的窗口', year: YEAR - 3 }, t.admin))
+        .data.nominateExemplar.id as string;
+      await review(id);
+      await notice(id, TODAY, TODAY);
+      await windowEnded(id);
+      expect((await name(id)).errors).toBeUndefined();
+      const reevaluate = (result: string, note = '') => step('reevaluateExemplar', { id, evaluatedOn: TODAY, result, note }, t.admin);
+      for (let i = 0; i < 20; i++) expect((await reevaluate('KEEP')).errors).toBeUndefined();
+      const more = await reevaluate('KEEP');
+      expect(more.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['CONFLICT/TOO_MANY_REEVALUATIONS']);
+      expect(more.errors![0].message).toBe('该典型已复评保留20次，达到上限；如需变更，请撤销称号');
+      expect(await count(su, 'exemplar_reevaluations', 'exemplar_id = $1', [rawId(id)])).toBe(20);
+      const revoked = await reevaluate('REVOKE', '复评不合格');
+      expect(revoked.data.reevaluateExemplar.state).toBe('REVOKED');
+      expect(await count(su, 'exemplar_reevaluations', 'exemplar_id = $1', [rawId(id)])).toBe(21);
+    });
   });
 
   // ── 3. leading group ──────────────────────────────────────────────────────────────────────────
