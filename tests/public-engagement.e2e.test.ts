@@ -908,6 +908,31 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
         expect(await pairAs(id, t.secretary)).toEqual(['FORBIDDEN/NOT_PAIRING_MANAGER']);
       expect(await count(su, 'pairings')).toBe(before);
     });
+
+    it('logs no visit with a person of an archived org; the pairing can still be ended', async () => {
+      const org = (
+        await gql(
+          `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "走访撤销党支部", kind: BRANCH, category: ENTERPRISE }) { id } }`,
+          { p: ids['市公交集团党委'] },
+          t.admin,
+        )
+      ).data.createOrg.id;
+      const person = (
+        await gql(PERSON, { input: { orgId: org, name: '孙大爷', kind: 'RESIDENT', difficulty: '独居', contact: CONTACTS[1] } }, t.admin)
+      ).data.createPairingPerson.id;
+      const pairing = (
+        await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'supervisor'), personId: person, startedOn: day(-5) } }, t.supervisor)
+      ).data.createPairing.id;
+      expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: org }, t.admin)).errors).toBeUndefined();
+      // the cadre, and a manager over the org, alike
+      for (const token of [t.supervisor, t.admin]) {
+        const res = await gql(VISIT, { input: { pairingId: pairing, visitedOn: day(-1), note: '上门看望' } }, token);
+        expect(res.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['CONFLICT/ORG_ARCHIVED']);
+      }
+      expect(await count(su, 'pairing_visits', 'pairing_id = $1', [rawId(pairing)])).toBe(0);
+      const ended = await gql(`mutation($id: ID!) { endPairing(input: { id: $id }) { active } }`, { id: pairing }, t.supervisor);
+      expect(ended.data).toEqual({ endPairing: { active: false } });
+    });
   });
 
   describe('民意收集: opinions', () => {

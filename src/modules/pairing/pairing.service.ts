@@ -1,4 +1,5 @@
 import { holdsRole, inScope, underAnySql } from '../../auth/scope';
+import { columnsOf, hydrate } from '../../db/hydrate';
 import { lockForUpdate } from '../../db/lock-for-update';
 import { UserViewer, hasRoleOver } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
@@ -283,6 +284,16 @@ export const pairingService = {
     const viewer = requireUser(ctx);
     const seen = await this.getPairingOrThrow(ctx, input.pairingId);
     await this.assertManages(ctx, viewer, seen);
+    // the person's org held live (read as it stands: the cadre may not see it): an archived org's pairings take no new
+    // visit (ORG_ARCHIVED), and an archive waits for this one
+    const [personOrgRow] = await ctx.tx.query<Record<string, unknown>>(
+      `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM pairing_persons p JOIN orgs o ON o.tenant_id = p.tenant_id AND o.id = p.org_id
+        WHERE p.tenant_id = $1 AND p.id = $2`,
+      [viewer.tenantId, seen.personId],
+    );
+    const personOrg = personOrgRow ? hydrate(ctx.tx, Org, 'o', personOrgRow) : null;
+    if (!personOrg) throw pairingError('PAIRING_NOT_FOUND');
+    await orgService.lockLive(ctx, personOrg, () => undefined, 'input.pairingId');
     // the pairing locked and read again: an end that committed while this waited is seen (no visit after it)
     const pairing = await lockForUpdate(ctx.tx, Pairing, viewer.tenantId, seen.id);
     if (!pairing) throw pairingError('PAIRING_NOT_FOUND');
