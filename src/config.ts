@@ -103,6 +103,8 @@ export interface Config {
   importJobLeaseSeconds: number;
   /** Service requests (上级服务下级) one org may have open (not yet answered) at once (OPEN_SERVICE_REQUESTS_PER_ORG, default 20). */
   openServiceRequestsPerOrg: number;
+  /** Help requests (互助请求) one org may have open (not yet answered) at once (OPEN_PEER_HELP_REQUESTS_PER_ORG, default 20). */
+  openPeerHelpRequestsPerOrg: number;
   /** Pledges (亮承诺: the org's and its members') made for one org in a calendar year of the tenant (COMMITMENTS_PER_ORG_PER_YEAR, default 500). */
   commitmentsPerOrgPerYear: number;
   /** A member's own pledges (亮承诺, memberUserId set) made in a calendar year of the tenant (COMMITMENTS_PER_MEMBER_PER_YEAR, default 20). */
@@ -373,6 +375,7 @@ export function loadConfig(env: Env = process.env): Config {
     importJobMaxRows: intVar(env, 'IMPORT_JOB_MAX_ROWS', 200_000, 1, 10_000_000),
     importJobLeaseSeconds: intVar(env, 'IMPORT_JOB_LEASE_SECONDS', 30, 2, 3600),
     openServiceRequestsPerOrg: intVar(env, 'OPEN_SERVICE_REQUESTS_PER_ORG', 20, 1, 10_000),
+    openPeerHelpRequestsPerOrg: intVar(env, 'OPEN_PEER_HELP_REQUESTS_PER_ORG', 20, 1, 10_000),
     commitmentsPerOrgPerYear: intVar(env, 'COMMITMENTS_PER_ORG_PER_YEAR', 500, 1, 1_000_000),
     commitmentsPerMemberPerYear: intVar(env, 'COMMITMENTS_PER_MEMBER_PER_YEAR', 20, 1, 1_000_000),
     federationInvitesPerDay: intVar(env, 'FEDERATION_INVITES_PER_DAY', 20, 1, 1000),

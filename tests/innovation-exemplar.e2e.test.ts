@@ -484,6 +484,31 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         expect(node.data.node).toEqual({ theme: '审批提速' });
       });
     });
+
+    it('sends a project back to implementation at most 10 times: its history (a plain list) stays bounded', async () => {
+      const made = await register(
+        {
+          orgId: ids['第二车队党支部'],
+          year: YEAR,
+          theme: '反复督查的项目',
+          plan: '方案',
+          goals: [{ kind: 'RAISE_SERVICE_LEVEL', description: '提升服务' }],
+        },
+        t.admin,
+      );
+      const id = made.data.registerInnovationProject.id;
+      expect((await move(id, { to: 'IMPLEMENTING' }, t.admin)).errors).toBeUndefined();
+      for (let i = 0; i < 10; i++) {
+        expect((await move(id, { to: 'SUPERVISED' }, t.admin)).errors).toBeUndefined();
+        expect((await move(id, { to: 'IMPLEMENTING', note: `第${i + 1}次退回` }, t.admin)).errors).toBeUndefined();
+      }
+      expect((await move(id, { to: 'SUPERVISED' }, t.admin)).errors).toBeUndefined();
+      const before = await steps(id);
+      const again = await move(id, { to: 'IMPLEMENTING', note: '再退回' }, t.admin);
+      expect(again.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['CONFLICT/TOO_MANY_RETURNS']);
+      expect(again.errors![0].message).toBe('该项目已退回实施10次，达到上限10次；请继续推进到成效评估');
+      expect([await steps(id), await stageOf(id)]).toEqual([before, 'SUPERVISED']);
+    });
   });
 
   // ── 2. exemplars ──────────────────────────────────────────────────────────────────────────────
@@ -1024,6 +1049,24 @@ describe('innovation projects, exemplars, leading group, service brands', () => 
         expect((await object(id, '再提一条', t.member)).errors).toBeUndefined();
         expect(codes(await object(id, '又一条', t.member))).toEqual(['CONFLICT']);
       });
+    });
+
+    it('keeps a title at most 20 times in re-evaluation (a plain list); revoking it stays possible', async () => {
+      const id = (await nominate({ kind: 'MODEL_WINDOW', orgId: ids['第二车队党支部'], title: '复评多次的窗口', year: YEAR - 3 }, t.admin))
+        .data.nominateExemplar.id as string;
+      await review(id);
+      await notice(id, TODAY, TODAY);
+      await windowEnded(id);
+      expect((await name(id)).errors).toBeUndefined();
+      const reevaluate = (result: string, note = '') => step('reevaluateExemplar', { id, evaluatedOn: TODAY, result, note }, t.admin);
+      for (let i = 0; i < 20; i++) expect((await reevaluate('KEEP')).errors).toBeUndefined();
+      const more = await reevaluate('KEEP');
+      expect(more.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['CONFLICT/TOO_MANY_REEVALUATIONS']);
+      expect(more.errors![0].message).toBe('该典型已复评保留20次，达到上限；如需变更，请撤销称号');
+      expect(await count(su, 'exemplar_reevaluations', 'exemplar_id = $1', [rawId(id)])).toBe(20);
+      const revoked = await reevaluate('REVOKE', '复评不合格');
+      expect(revoked.data.reevaluateExemplar.state).toBe('REVOKED');
+      expect(await count(su, 'exemplar_reevaluations', 'exemplar_id = $1', [rawId(id)])).toBe(21);
     });
   });
 

@@ -388,6 +388,49 @@ describe('peer help between orgs of the same level (同级党组织互帮互助)
       const reversed = await gql(q, { ids: [ids['第一车队党支部']], from: TODAY, to: addDays(TODAY, -1) }, t.admin);
       expect(reversed.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'PEER_PERIOD_INVALID' });
     });
+
+    it('keeps an org’s open requests to the cap: of 20 asked at once at the boundary one passes, the rest CONFLICT', async () => {
+      const CAP = server.config.openPeerHelpRequestsPerOrg;
+      const made = await gql(
+        `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+        { input: { parentId: ids['市公交集团党委'], name: '互助限额的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
+        t.admin,
+      );
+      expect(made.errors).toBeUndefined();
+      const from = rawId(made.data.createOrg.id);
+      // one short of the cap open, and answered ones besides (they do not count)
+      await su.query(
+        `INSERT INTO peer_help_requests (tenant_id, from_org_id, to_org_id, title, description, state, due_at, created_by, answer, answered_by, answered_at)
+         SELECT o.tenant_id, o.id, $2, '请求' || n, '情况', CASE WHEN n < $3 THEN 'OPEN' ELSE 'ANSWERED' END, now() + interval '3 days', u.id,
+                CASE WHEN n < $3 THEN NULL ELSE '已答复' END, CASE WHEN n < $3 THEN NULL ELSE u.id END, CASE WHEN n < $3 THEN NULL ELSE now() END
+           FROM orgs o JOIN users u ON u.tenant_id = o.tenant_id AND u.username = 'admin', generate_series(1, $3 + 9) n
+          WHERE o.id = $1`,
+        [from, rawId(ids['第三车队党支部']), CAP],
+      );
+      const open = () => count(su, 'peer_help_requests', `from_org_id = $1 AND state = 'OPEN'`, [from]);
+      expect(await open()).toBe(CAP - 1);
+      const askOnce = (i: number) =>
+        gql(
+          ASK,
+          { input: { fromOrgId: made.data.createOrg.id, toOrgId: ids['第三车队党支部'], title: `同时请求${i}`, description: '缺少场地' } },
+          t.admin,
+        );
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => askOnce(i)));
+      const ok = answers.filter((r) => !r.errors);
+      expect(ok).toHaveLength(1);
+      expect(
+        answers.flatMap((r) => (r.errors ?? []).map((e) => `${e.extensions?.code}/${e.extensions?.reason}/${e.extensions?.field}`)),
+      ).toEqual(Array(19).fill('CONFLICT/TOO_MANY_OPEN_PEER_HELP_REQUESTS/input.fromOrgId'));
+      expect(answers.find((r) => r.errors)!.errors![0].message).toBe(
+        `互助限额的党支部已有${CAP}个待答复的互助请求，达到上限${CAP}个；请待对方答复后再提出`,
+      );
+      expect(await open()).toBe(CAP);
+      // an answer frees a place
+      const answered = await gql(ANSWER, { input: { id: ok[0].data.requestPeerHelp.id, answer: '已安排' } }, third);
+      expect(answered.errors).toBeUndefined();
+      expect((await askOnce(99)).errors).toBeUndefined();
+      expect(await open()).toBe(CAP);
+    });
   });
 });
 

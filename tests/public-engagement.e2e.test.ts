@@ -7,8 +7,8 @@ import opinionModule from '../src/modules/opinion/opinion.module';
 import pairingModule from '../src/modules/pairing/pairing.module';
 import publicReviewModule from '../src/modules/public-review/public-review.module';
 import { addDays } from './helpers/dates';
-import { globalId, rawId } from './helpers/ids';
-import { GqlResponse, TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { globalId, rawId, unknownId } from './helpers/ids';
+import { GqlResponse, TestServer, codes, firstSignIn, lockWaiters, startTestServer, tokens } from './helpers/server';
 import { count, tenantId, tenantToday } from './helpers/sql';
 import { SOURCE_CAMPAIGN, criteriaOf, orgIds, scoresFor } from './helpers/story';
 
@@ -838,6 +838,101 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(ended.data.endPairing).toEqual({ active: false, endedOn: today });
       expect(await without(t.admin, '中共市交通运输局党委')).toEqual(names('deputy', 'leader', 'secretary2', 'supervisor'));
     });
+
+    it('logs no visit on a pairing that an end committed while the visit waited (PAIRING_ENDED, nothing stored)', async () => {
+      const person = (
+        await gql(
+          PERSON,
+          { input: { orgId: ids['第一车队党支部'], name: '赵大娘', kind: 'RESIDENT', difficulty: '独居', contact: CONTACTS[5] } },
+          t.secretary,
+        )
+      ).data.createPairingPerson.id;
+      const pairing = (
+        await gql(
+          PAIR,
+          { input: { cadreId: await userGid(jtjId, 'secretary'), personId: person, note: '每周走访', startedOn: day(-5) } },
+          t.secretary,
+        )
+      ).data.createPairing.id;
+      // an end of the pairing, not yet committed, holds its row while the cadre logs a visit
+      const ender = await server.superuser({ own: true });
+      await ender.query('BEGIN');
+      await ender.query(`UPDATE pairings SET ended_on = started_on WHERE id = $1`, [rawId(pairing)]);
+      const visit = gql(VISIT, { input: { pairingId: pairing, visitedOn: day(-1), note: '上门看望' } }, t.secretary);
+      expect(await lockWaiters(su, 1)).toBe(1);
+      await ender.query('COMMIT');
+      const res = await visit;
+      expect(res.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['CONFLICT/PAIRING_ENDED']);
+      expect(await count(su, 'pairing_visits', 'pairing_id = $1', [rawId(pairing)])).toBe(0);
+      expect((await su.query(`SELECT last_visit_on FROM pairings WHERE id = $1`, [rawId(pairing)])).rows).toEqual([
+        { last_visit_on: null },
+      ]);
+    });
+
+    it('tells one who may not pair another cadre nothing of that user: unknown, out of reach and no cadre answer alike', async () => {
+      // an admin over 市公交集团党委 only: it arranges pairings of the cadres of that subtree
+      const created = await gql(
+        `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        {
+          input: {
+            username: 'bus-admin',
+            displayName: '公交集团组织科',
+            password: 'pairing-test-password-1',
+            orgId: ids['市公交集团党委'],
+          },
+        },
+        t.admin,
+      );
+      const assigned = await gql(
+        `mutation($input: AssignRoleInput!) { assignRole(input: $input) { id } }`,
+        { input: { userId: created.data.createUser.id, role: 'TENANT_ADMIN', orgId: ids['市公交集团党委'] } },
+        t.admin,
+      );
+      expect(assigned.errors).toBeUndefined();
+      const busAdmin = (await firstSignIn(server.url, 'jtj', 'bus-admin', 'pairing-test-password-1')).accessToken;
+      const pairAs = async (cadreId: string, token: string) =>
+        (await gql(PAIR, { input: { cadreId, personId } }, token)).errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`);
+      const before = await count(su, 'pairings');
+      // beyond the subtree: an unknown id, a user who is no cadre, a cadre elsewhere, another tenant's cadre
+      const beyond = [
+        unknownId('User'),
+        await userGid(jtjId, 'inspector'),
+        await userGid(jtjId, 'secretary2'),
+        await userGid(szjgId, 'leader'),
+      ];
+      for (const id of beyond) expect(await pairAs(id, busAdmin)).toEqual(['NOT_FOUND/CADRE_NOT_FOUND']);
+      // inside it, a user who is no cadre is named as such
+      expect(await pairAs(await userGid(jtjId, 'member'), busAdmin)).toEqual(['BAD_USER_INPUT/NOT_CADRE']);
+      // a secretary pairs itself only: another user's id is refused before anything of that user is read
+      for (const id of [...beyond, await userGid(jtjId, 'member'), await userGid(jtjId, 'leader')])
+        expect(await pairAs(id, t.secretary)).toEqual(['FORBIDDEN/NOT_PAIRING_MANAGER']);
+      expect(await count(su, 'pairings')).toBe(before);
+    });
+
+    it('logs no visit with a person of an archived org; the pairing can still be ended', async () => {
+      const org = (
+        await gql(
+          `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "走访撤销党支部", kind: BRANCH, category: ENTERPRISE }) { id } }`,
+          { p: ids['市公交集团党委'] },
+          t.admin,
+        )
+      ).data.createOrg.id;
+      const person = (
+        await gql(PERSON, { input: { orgId: org, name: '孙大爷', kind: 'RESIDENT', difficulty: '独居', contact: CONTACTS[1] } }, t.admin)
+      ).data.createPairingPerson.id;
+      const pairing = (
+        await gql(PAIR, { input: { cadreId: await userGid(jtjId, 'supervisor'), personId: person, startedOn: day(-5) } }, t.supervisor)
+      ).data.createPairing.id;
+      expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: org }, t.admin)).errors).toBeUndefined();
+      // the cadre, and a manager over the org, alike
+      for (const token of [t.supervisor, t.admin]) {
+        const res = await gql(VISIT, { input: { pairingId: pairing, visitedOn: day(-1), note: '上门看望' } }, token);
+        expect(res.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['CONFLICT/ORG_ARCHIVED']);
+      }
+      expect(await count(su, 'pairing_visits', 'pairing_id = $1', [rawId(pairing)])).toBe(0);
+      const ended = await gql(`mutation($id: ID!) { endPairing(input: { id: $id }) { active } }`, { id: pairing }, t.supervisor);
+      expect(ended.data).toEqual({ endPairing: { active: false } });
+    });
   });
 
   describe('民意收集: opinions', () => {
@@ -1055,6 +1150,31 @@ describe('public engagement: commitments, public reviews, pairing, opinions', ()
       expect(codes(await gql(`mutation($id: ID!) { disableLinkCode(input: { id: $id }) { id } }`, { id: codeId }, foreign))).toEqual([
         'NOT_FOUND',
       ]);
+    });
+
+    it('keeps an opinion’s transfers (a plain list) to 20: one more hand-over is CONFLICT, nothing stored', async () => {
+      const recorded = await gql(
+        `mutation($input: RecordOpinionInput!) { recordOpinion(input: $input) { opinion { id } } }`,
+        { input: { orgId: ids['第一车队党支部'], content: '电话反映：候车亭破损' } },
+        t.admin,
+      );
+      const id = recorded.data.recordOpinion.opinion.id;
+      const to = [await userGid(jtjId, 'secretary'), await userGid(jtjId, 'supervisor')];
+      // an admin over the org hands it on between two handlers, again and again
+      const handOn = (i: number) =>
+        gql(
+          `mutation($id: ID!, $to: ID!) { transferOpinion(input: { id: $id, toUserId: $to, reason: "轮换" }) { responsibleName transfers { toName } } }`,
+          { id, to: to[i % 2] },
+          t.admin,
+        );
+      for (let i = 0; i < 20; i++) expect((await handOn(i)).errors).toBeUndefined();
+      const more = await handOn(20);
+      expect(more.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`)).toEqual(['CONFLICT/TOO_MANY_TRANSFERS']);
+      expect(more.errors![0].message).toBe('该民意已移交20次，达到上限；请由现任首问负责人办结');
+      expect(await count(su, 'opinion_transfers', 'opinion_id = $1', [rawId(id)])).toBe(20);
+      const read = await gql(`query($id: ID!) { opinion(id: $id) { responsibleName transfers { toName } } }`, { id }, t.admin);
+      expect(read.data.opinion.transfers).toHaveLength(20);
+      expect(read.data.opinion.responsibleName).toBe('公交集团党委书记');
     });
   });
 

@@ -585,4 +585,46 @@ describe('service teams (党员学雷锋车队, 党员爱心车队)', () => {
       await attacher.end();
     });
   });
+
+  it('takes no new member or record on a team of an archived org; its records stay correctable', async () => {
+    const org = (
+      await gql(
+        `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "服务队撤销党支部", kind: BRANCH, category: ENTERPRISE }) { id } }`,
+        { p: ids['市公交集团党委'] },
+        t.admin,
+      )
+    ).data.createOrg.id;
+    const crew = (await createTeam({ orgId: org, name: '撤销前的服务队' }, t.admin)).data.createServiceTeam.id;
+    const hand = (await addMember({ teamId: crew, name: '李师傅', joinedOn: addDays(TODAY, -30) }, t.admin)).data.addServiceTeamMember.id;
+    const service = (input: Record<string, unknown>) =>
+      record(
+        {
+          teamId: crew,
+          place: '公交站台',
+          beneficiary: '乘客',
+          kind: 'OTHER',
+          kindText: '引导',
+          hours: 1,
+          participantIds: [hand],
+          ...input,
+        },
+        t.admin,
+      );
+    const kept = (await service({ servedOn: addDays(TODAY, -10) })).data.recordService.id;
+    expect((await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: org }, t.admin)).errors).toBeUndefined();
+    const [members, records] = [await count(su, 'service_team_members'), await count(su, 'service_records')];
+    const answers = [await service({ servedOn: addDays(TODAY, -2) }), await addMember({ teamId: crew, name: '新队员' }, t.admin)];
+    expect(answers.map((a) => a.errors?.map((e) => `${e.extensions?.code}/${e.extensions?.reason}`))).toEqual([
+      ['CONFLICT/ORG_ARCHIVED'],
+      ['CONFLICT/ORG_ARCHIVED'],
+    ]);
+    expect([await count(su, 'service_team_members'), await count(su, 'service_records')]).toEqual([members, records]);
+    // what it has stays editable (a correction of a record, a member leaving)
+    const corrected = await gql(
+      `mutation($input: UpdateServiceRecordInput!) { updateServiceRecord(input: $input) { hours } }`,
+      { input: { id: kept, hours: 2 } },
+      t.admin,
+    );
+    expect(corrected.data).toEqual({ updateServiceRecord: { hours: 2 } });
+  });
 });

@@ -143,6 +143,11 @@ export const exemplarError = defineErrors('exemplar', {
     zh: '有{upheld}条异议经核实成立，不能命名，请作未通过处理',
     en: '{upheld} objection(s) were upheld; reject the nomination instead',
   },
+  TOO_MANY_REEVALUATIONS: {
+    code: ErrorCode.CONFLICT,
+    zh: '该典型已复评保留{limit}次，达到上限；如需变更，请撤销称号',
+    en: 'The title has been kept on re-evaluation {limit} times, the most it may be; revoke it to change it',
+  },
   TOO_MANY_OBJECTIONS: {
     code: ErrorCode.CONFLICT,
     zh: '您对该典型已有{limit}条异议未答复，答复后方可再提',

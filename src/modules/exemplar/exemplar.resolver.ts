@@ -342,7 +342,7 @@ export class ExemplarResolver {
     return exemplarService.unansweredObjections(ctx, e);
   }
 
-  @FieldResolver(() => [ExemplarReevaluation], { description: '历次复评，早的在前' })
+  @FieldResolver(() => [ExemplarReevaluation], { description: '历次复评，早的在前（复评保留至多 20 次，另可有一次撤销）' })
   async reevaluations(@Root() e: Exemplar, @Ctx() ctx: RequestContext): Promise<ExemplarReevaluation[]> {
     return exemplarService.reevaluations(ctx, e);
   }

@@ -35,6 +35,8 @@ const TENANT = [Role.TENANT_ADMIN, Role.LEADER];
 const CATEGORIES = [OrgCategory.ORGAN, OrgCategory.INSTITUTION, OrgCategory.ENTERPRISE];
 /** Unanswered objections one user may have on one exemplar at a time. */
 export const MAX_OPEN_OBJECTIONS = 3;
+/** Re-evaluations that keep one title (ExemplarReevaluation is a plain list on the exemplar); a revocation comes on top. */
+export const MAX_REEVALUATIONS = 20;
 /** Titles that count against a limit: those of live orgs (an archived org's title no longer takes a place). */
 const LIVE_ORG_SQL = `EXISTS (SELECT 1 FROM orgs lo WHERE lo.tenant_id = e.tenant_id AND lo.id = e.org_id AND lo.archived_at IS NULL)`;
 
@@ -388,6 +390,15 @@ export const exemplarService = {
     const updated = revoke
       ? await transition(ctx, exemplar, HOLDING_STATES, ExemplarState.REVOKED, input.note, 'closing_reason = $5', [input.note])
       : await transition(ctx, exemplar, HOLDING_STATES, ExemplarState.RE_EVALUATED, input.note);
+    if (!revoke) {
+      // a title is kept a bounded number of times (its re-evaluations are a plain list): counted under the row lock the
+      // transition took; revoking stays possible
+      const [{ n }] = await ctx.tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM exemplar_reevaluations WHERE tenant_id = $1 AND exemplar_id = $2`,
+        [viewer.tenantId, exemplar.id],
+      );
+      if (n >= MAX_REEVALUATIONS) throw exemplarError('TOO_MANY_REEVALUATIONS', { params: { limit: MAX_REEVALUATIONS } });
+    }
     await ctx.tx.execute(
       `INSERT INTO exemplar_reevaluations (tenant_id, exemplar_id, evaluated_on, result, note, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)`,
       [viewer.tenantId, exemplar.id, input.evaluatedOn, input.result, input.note, viewer.userId],
@@ -533,7 +544,7 @@ export const exemplarService = {
     return row.n;
   },
 
-  /** The re-evaluations of an exemplar, oldest first (one or two a year: bounded by the title's life). Batched. */
+  /** The re-evaluations of an exemplar, oldest first (at most MAX_REEVALUATIONS keeps and one revocation). Batched. */
   async reevaluations(ctx: RequestContext, exemplar: Exemplar): Promise<ExemplarReevaluation[]> {
     return ctx
       .loader<string, ExemplarReevaluation[]>('exemplar.reevaluations', async (ids) => {

@@ -38,6 +38,11 @@ export const innovationError = defineErrors('innovation', {
     zh: '项目已到“{fromLabel}”阶段，工作流程已全部完成',
     en: 'The project is at {fromLabel}: the flow is complete',
   },
+  TOO_MANY_RETURNS: {
+    code: ErrorCode.CONFLICT,
+    zh: '该项目已退回实施{count}次，达到上限{limit}次；请继续推进到成效评估',
+    en: 'The project has been sent back to implementation {count} times, the most it may be ({limit}); move it on to evaluation',
+  },
   PROJECT_LOCKED: {
     code: ErrorCode.CONFLICT,
     zh: '项目已进入“{stageLabel}”阶段，不能再修改主题、方案和目标',

@@ -213,7 +213,7 @@ export class InnovationProjectResolver {
     return innovationService.goals(ctx, p);
   }
 
-  @FieldResolver(() => [InnovationStageChange], { description: '流转记录：从立项起的每一步，早的在前' })
+  @FieldResolver(() => [InnovationStageChange], { description: '流转记录：从立项起的每一步，早的在前（退回实施至多 10 次）' })
   async history(@Root() p: InnovationProject, @Ctx() ctx: RequestContext): Promise<InnovationStageChange[]> {
     return innovationService.history(ctx, p);
   }

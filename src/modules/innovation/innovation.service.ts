@@ -90,6 +90,8 @@ export const EVALUATED_STAGES = [InnovationStage.EVALUATED, InnovationStage.AWAR
 const EDITABLE = [InnovationStage.RESEARCH, InnovationStage.IMPLEMENTING];
 
 const MAX_GOALS = 50;
+/** Returns from SUPERVISED to IMPLEMENTING one project may have (its history is a plain list). */
+export const MAX_RETURNS = 10;
 const MAX_GOAL_DESCRIPTION = 2000;
 const MAX_GOAL_UNIT = 50;
 const MAX_SUMMARY = 20000;
@@ -263,6 +265,16 @@ export const innovationService = {
         [viewer.tenantId, project.id],
       );
       throw illegalMove(now?.stage ?? from, to);
+    }
+    if (isReturn) {
+      // the returns are bounded (the history is a plain list): counted under the row lock the update took
+      const [{ returns }] = await ctx.tx.query<{ returns: number }>(
+        `SELECT count(*)::int AS returns FROM innovation_stage_changes
+          WHERE tenant_id = $1 AND project_id = $2 AND from_stage = $3 AND to_stage = $4`,
+        [viewer.tenantId, project.id, InnovationStage.SUPERVISED, InnovationStage.IMPLEMENTING],
+      );
+      if (returns >= MAX_RETURNS)
+        throw innovationError('TOO_MANY_RETURNS', { field: 'input.to', params: { count: returns, limit: MAX_RETURNS } });
     }
     await recordChange(ctx, project.id, from, to, note);
     ctx.forget('innovation.history');

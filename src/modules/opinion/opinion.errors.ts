@@ -29,6 +29,11 @@ export const opinionError = defineErrors('opinion', {
     zh: '该民意刚被他人办理，请刷新后重试',
     en: 'The opinion changed meanwhile; reload it',
   },
+  TOO_MANY_TRANSFERS: {
+    code: ErrorCode.CONFLICT,
+    zh: '该民意已移交{limit}次，达到上限；请由现任首问负责人办结',
+    en: 'The opinion has been handed on {limit} times, the most it may be; the person now responsible sees it through',
+  },
   TRANSFER_REASON_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '请写明移交理由', en: 'Say why it is handed on' },
   TRANSFER_USER_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '接收人不存在', en: 'User not found' },
   INVALID_TRANSFER: {

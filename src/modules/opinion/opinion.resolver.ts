@@ -237,7 +237,7 @@ export class OpinionResolver {
     return opinionService.contactMasked(ctx, o);
   }
 
-  @FieldResolver(() => [OpinionTransfer], { description: '历次移交，先移交的在前（每次须明确办理，条数有限）' })
+  @FieldResolver(() => [OpinionTransfer], { description: '历次移交，先移交的在前（每次须明确办理，至多 20 次）' })
   async transfers(@Root() o: Opinion, @Ctx() ctx: RequestContext): Promise<OpinionTransfer[]> {
     return opinionService.transfers(ctx, o);
   }

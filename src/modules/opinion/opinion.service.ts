@@ -20,6 +20,8 @@ export const HANDLERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.S
 const READERS = [...HANDLERS, Role.INSPECTOR];
 /** Besides the responsible person, who may hand an opinion on: an admin or leader over its org. */
 const DISPATCHERS = [Role.TENANT_ADMIN, Role.LEADER];
+/** Hand-overs one opinion may have (OpinionTransfer is a plain list on the opinion). */
+export const MAX_TRANSFERS = 20;
 const OVERDUE_SQL = `x.state IN ('RECEIVED', 'ACCEPTED') AND x.due_at < now()`;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -202,6 +204,12 @@ export const opinionService = {
       [viewer.tenantId, opinion.id, opinion.responsibleId, toUserId],
     );
     if (!changed) throw opinionError('OPINION_CHANGED');
+    // an opinion's hand-overs are bounded (its transfers are a plain list): counted under the row lock the update took
+    const [{ n }] = await ctx.tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM opinion_transfers WHERE tenant_id = $1 AND opinion_id = $2`,
+      [viewer.tenantId, opinion.id],
+    );
+    if (n >= MAX_TRANSFERS) throw opinionError('TOO_MANY_TRANSFERS', { params: { limit: MAX_TRANSFERS } });
     await ctx.tx.execute(
       `INSERT INTO opinion_transfers (tenant_id, opinion_id, from_user_id, to_user_id, reason, transferred_by) VALUES ($1, $2, $3, $4, $5, $6)`,
       [viewer.tenantId, opinion.id, opinion.responsibleId, toUserId, reason.trim(), viewer.userId],

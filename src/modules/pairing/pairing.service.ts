@@ -1,4 +1,6 @@
 import { holdsRole, inScope, underAnySql } from '../../auth/scope';
+import { columnsOf, hydrate } from '../../db/hydrate';
+import { lockForUpdate } from '../../db/lock-for-update';
 import { UserViewer, hasRoleOver } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
@@ -171,18 +173,25 @@ export const pairingService = {
     return visit && (await this.findPairing(ctx, visit.pairingId)) ? visit : null;
   },
 
-  /** The cadre's role assignments (path included), for the cadre and organizer checks; null for an unknown or disabled user. */
-  async cadreRoles(ctx: RequestContext, userId: string): Promise<{ role: Role; path: string }[] | null> {
+  /**
+   * The user's cadre role assignments (path included) and its own org's path, for the cadre and organizer
+   * checks; null for an unknown or disabled user.
+   */
+  async cadreRoles(ctx: RequestContext, userId: string): Promise<{ orgPath: string | null; roles: { role: Role; path: string }[] } | null> {
     const viewer = requireUser(ctx);
-    const rows = await ctx.tx.query<{ disabled: boolean; role: Role | null; path: string | null }>(
-      `SELECT u.disabled, ra.role, o.path::text AS path FROM users u
+    const rows = await ctx.tx.query<{ disabled: boolean; home: string | null; role: Role | null; path: string | null }>(
+      `SELECT u.disabled, h.path::text AS home, ra.role, o.path::text AS path FROM users u
+         LEFT JOIN orgs h ON h.tenant_id = u.tenant_id AND h.id = u.org_id
          LEFT JOIN role_assignments ra ON ra.tenant_id = u.tenant_id AND ra.user_id = u.id
          LEFT JOIN orgs o ON o.tenant_id = ra.tenant_id AND o.id = ra.org_id
         WHERE u.tenant_id = $1 AND u.id = $2`,
       [viewer.tenantId, userId],
     );
     if (!rows.length || rows[0].disabled) return null;
-    return rows.flatMap((r) => (r.role && r.path && CADRE_ROLES.includes(r.role) ? [{ role: r.role, path: r.path }] : []));
+    return {
+      orgPath: rows[0].home,
+      roles: rows.flatMap((r) => (r.role && r.path && CADRE_ROLES.includes(r.role) ? [{ role: r.role, path: r.path }] : [])),
+    };
   },
 
   /**
@@ -203,12 +212,16 @@ export const pairingService = {
       },
       'input.personId',
     );
-    const roles = await this.cadreRoles(ctx, input.cadreId);
-    if (!roles) throw pairingError('CADRE_NOT_FOUND', 'input.cadreId');
-    if (!roles.length) throw pairingError('NOT_CADRE', 'input.cadreId');
-    if (input.cadreId !== viewer.userId && !roles.some((r) => hasRoleOver(viewer, r.path, ORGANIZERS))) {
-      throw pairingError('NOT_PAIRING_MANAGER');
-    }
+    const own = input.cadreId === viewer.userId;
+    // pairing another cadre is an organizer's: anyone else is refused before anything of that user is read
+    if (!own && !holdsRole(viewer, ORGANIZERS)) throw pairingError('NOT_PAIRING_MANAGER');
+    const cadre = await this.cadreRoles(ctx, input.cadreId);
+    const organizes = (path: string | null) => !!path && hasRoleOver(viewer, path, ORGANIZERS);
+    // a user beyond the organizer's subtrees (neither its org nor one of its cadre roles inside) is answered as an unknown one
+    if (!cadre || (!own && !organizes(cadre.orgPath) && !cadre.roles.some((r) => organizes(r.path))))
+      throw pairingError('CADRE_NOT_FOUND', 'input.cadreId');
+    if (!cadre.roles.length) throw pairingError('NOT_CADRE', 'input.cadreId');
+    if (!own && !cadre.roles.some((r) => organizes(r.path))) throw pairingError('NOT_PAIRING_MANAGER');
     const today = await tenantToday(ctx);
     const startedOn = input.startedOn ?? today;
     if (startedOn > today) throw pairingError('INVALID_DATE', { field: 'input.startedOn', params: { today } });
@@ -269,8 +282,21 @@ export const pairingService = {
     input: { pairingId: string; visitedOn: string; note: string; helpGiven: string },
   ): Promise<PairingVisit> {
     const viewer = requireUser(ctx);
-    const pairing = await this.getPairingOrThrow(ctx, input.pairingId);
-    await this.assertManages(ctx, viewer, pairing);
+    const seen = await this.getPairingOrThrow(ctx, input.pairingId);
+    await this.assertManages(ctx, viewer, seen);
+    // the person's org held live (read as it stands: the cadre may not see it): an archived org's pairings take no new
+    // visit (ORG_ARCHIVED), and an archive waits for this one
+    const [personOrgRow] = await ctx.tx.query<Record<string, unknown>>(
+      `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM pairing_persons p JOIN orgs o ON o.tenant_id = p.tenant_id AND o.id = p.org_id
+        WHERE p.tenant_id = $1 AND p.id = $2`,
+      [viewer.tenantId, seen.personId],
+    );
+    const personOrg = personOrgRow ? hydrate(ctx.tx, Org, 'o', personOrgRow) : null;
+    if (!personOrg) throw pairingError('PAIRING_NOT_FOUND');
+    await orgService.lockLive(ctx, personOrg, () => undefined, 'input.pairingId');
+    // the pairing locked and read again: an end that committed while this waited is seen (no visit after it)
+    const pairing = await lockForUpdate(ctx.tx, Pairing, viewer.tenantId, seen.id);
+    if (!pairing) throw pairingError('PAIRING_NOT_FOUND');
     if (pairing.endedOn) throw pairingError('PAIRING_ENDED');
     if (!input.note.trim()) throw pairingError('VISIT_NOTE_BLANK', 'input.note');
     const today = await tenantToday(ctx);

@@ -50,6 +50,11 @@ export const peerHelpError = defineErrors('peer-help', {
     zh: '只有被请求组织的书记或其上级负责人可以答复',
     en: 'Only an officer of the org asked answers',
   },
+  TOO_MANY_OPEN_PEER_HELP_REQUESTS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}已有{open}个待答复的互助请求，达到上限{limit}个；请待对方答复后再提出',
+    en: '{org} has {open} open help requests, the most it may have ({limit}); ask again once one is answered',
+  },
   PEER_HELP_ALREADY_ANSWERED: { code: ErrorCode.CONFLICT, zh: '该互助请求已经答复', en: 'The help request is already answered' },
   PEER_PERIOD_INVALID: {
     code: ErrorCode.BAD_USER_INPUT,

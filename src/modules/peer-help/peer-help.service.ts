@@ -385,6 +385,17 @@ export const peerHelpService = {
     const pairingId = to ? await this.activePairing(ctx, from.id, to.id) : null;
     const sibling = !!to && !!from.parentId && to.parent_id === from.parentId;
     if (!to || to.archived || (!pairingId && !sibling)) throw peerHelpError('PEER_NOT_A_PEER', 'input.toOrgId');
+    // an org's open requests are bounded: counted under a lock per asking org, so concurrent requests pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `peer-help-open:${viewer.tenantId}:${from.id}`,
+    ]);
+    const [{ open }] = await ctx.tx.query<{ open: number }>(
+      `SELECT count(*)::int AS open FROM peer_help_requests WHERE tenant_id = $1 AND from_org_id = $2 AND state = 'OPEN'`,
+      [viewer.tenantId, from.id],
+    );
+    const limit = ctx.config.openPeerHelpRequestsPerOrg;
+    if (open >= limit)
+      throw peerHelpError('TOO_MANY_OPEN_PEER_HELP_REQUESTS', { field: 'input.fromOrgId', params: { org: from.name, open, limit } });
     const hours = (await tenantService.settings(ctx)).serviceRequestHours;
     const [row] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO peer_help_requests (tenant_id, from_org_id, to_org_id, pairing_id, title, description, due_at, created_by)

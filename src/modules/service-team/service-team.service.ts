@@ -155,17 +155,18 @@ export const serviceTeamService = {
     return team;
   },
 
-  /** The team, for a change by its managers (the officers over its org); a disbanded team changes no more. */
-  async managedTeam(ctx: RequestContext, id: string, live = true): Promise<{ team: ServiceTeam; org: Org }> {
+  /**
+   * The team, for a change by its managers (the officers over its org); a disbanded team changes no more. What
+   * adds something new to it (a member) takes its org live (`takesNew`): an archived org's team takes nothing new.
+   */
+  async managedTeam(ctx: RequestContext, id: string, live = true, takesNew = false): Promise<{ team: ServiceTeam; org: Org }> {
     const team = await this.getTeamOrThrow(ctx, id);
-    const org = await orgService.holdForChange(
-      ctx,
-      team.orgId,
-      (o) => {
-        if (!inScope(requireUser(ctx), o.path, TEAM_MANAGERS)) throw serviceTeamError('NOT_SERVICE_TEAM_MANAGER');
-      },
-      () => serviceTeamError('SERVICE_TEAM_NOT_FOUND'),
-    );
+    const authorize = (o: Org) => {
+      if (!inScope(requireUser(ctx), o.path, TEAM_MANAGERS)) throw serviceTeamError('NOT_SERVICE_TEAM_MANAGER');
+    };
+    const org = takesNew
+      ? await orgService.lockLive(ctx, await orgService.getOrThrow(ctx, team.orgId), authorize, 'input.teamId')
+      : await orgService.holdForChange(ctx, team.orgId, authorize, () => serviceTeamError('SERVICE_TEAM_NOT_FOUND'));
     if (live && team.disbandedOn) throw serviceTeamError('SERVICE_TEAM_DISBANDED', { params: { team: team.name } });
     return { team, org };
   },
@@ -323,7 +324,7 @@ export const serviceTeamService = {
     input: { teamId: string; userId?: string | null; name?: string | null; role: ServiceTeamRole; joinedOn?: string | null },
   ): Promise<ServiceTeamMember> {
     const viewer = requireUser(ctx);
-    const { team, org } = await this.managedTeam(ctx, input.teamId);
+    const { team, org } = await this.managedTeam(ctx, input.teamId, true, true);
     let name = input.name?.trim() || null;
     if (input.userId) {
       const [user] = await ctx.tx.query<{ id: string }>(
@@ -458,27 +459,25 @@ export const serviceTeamService = {
 
   /**
    * Refuses a viewer who may not record for the team (an officer over its org, or a member of it with an
-   * account may), and holds the team's org for the write (orgService.holdForChange).
+   * account may), and holds the team's org for the write (orgService.holdForChange); a new record (`takesNew`)
+   * takes the org live, so an archived org's team records nothing more (ORG_ARCHIVED).
    */
-  async assertMayRecord(ctx: RequestContext, team: ServiceTeam): Promise<void> {
+  async assertMayRecord(ctx: RequestContext, team: ServiceTeam, takesNew = false): Promise<void> {
     const viewer = requireUser(ctx);
     let member: boolean | undefined;
-    await orgService.holdForChange(
-      ctx,
-      team.orgId,
-      async (org) => {
-        if (inScope(viewer, org.path, TEAM_MANAGERS)) return;
-        member ??=
-          (
-            await ctx.tx.query<{ one: number }>(
-              `SELECT 1 AS one FROM service_team_members WHERE tenant_id = $1 AND team_id = $2 AND user_id = $3 AND left_on IS NULL`,
-              [viewer.tenantId, team.id, viewer.userId],
-            )
-          ).length > 0;
-        if (!member) throw serviceTeamError('NOT_SERVICE_RECORDER');
-      },
-      () => serviceTeamError('SERVICE_TEAM_NOT_FOUND'),
-    );
+    const authorize = async (org: Org) => {
+      if (inScope(viewer, org.path, TEAM_MANAGERS)) return;
+      member ??=
+        (
+          await ctx.tx.query<{ one: number }>(
+            `SELECT 1 AS one FROM service_team_members WHERE tenant_id = $1 AND team_id = $2 AND user_id = $3 AND left_on IS NULL`,
+            [viewer.tenantId, team.id, viewer.userId],
+          )
+        ).length > 0;
+      if (!member) throw serviceTeamError('NOT_SERVICE_RECORDER');
+    };
+    if (takesNew) await orgService.lockLive(ctx, await orgService.getOrThrow(ctx, team.orgId), authorize, 'input.teamId');
+    else await orgService.holdForChange(ctx, team.orgId, authorize, () => serviceTeamError('SERVICE_TEAM_NOT_FOUND'));
   },
 
   /** The participants must be members of the team on the day of service: 1 to MAX_PARTICIPANTS of them. */
@@ -502,7 +501,7 @@ export const serviceTeamService = {
   async record(ctx: RequestContext, input: RecordInput): Promise<ServiceRecord> {
     const viewer = requireUser(ctx);
     const team = await this.getTeamOrThrow(ctx, input.teamId);
-    await this.assertMayRecord(ctx, team);
+    await this.assertMayRecord(ctx, team, true);
     await checkDate(ctx, input.servedOn, 'input.servedOn');
     if (team.disbandedOn && input.servedOn > team.disbandedOn)
       throw serviceTeamError('SERVICE_TEAM_DISBANDED', { params: { team: team.name } });
