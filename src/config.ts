@@ -111,6 +111,11 @@ export interface Config {
   commitmentsPerMemberPerYear: number;
   /** Invitations to be a subordinate (上下级单位) one tenant may send in 24 hours, withdrawn ones included (FEDERATION_INVITES_PER_DAY, default 20). */
   federationInvitesPerDay: number;
+  /**
+   * Drafts one supervision team holds at once, new records and amendments (INSPECTION_DRAFTS_PER_TEAM, default 500): what
+   * its people may leave open before finalizing or discarding.
+   */
+  inspectionDraftsPerTeam: number;
   /** Framework versions a superior may hand down one link (框架下发) in 24 hours (FEDERATION_HAND_DOWNS_PER_DAY, default 20). */
   federationHandDownsPerDay: number;
   /** The largest tenant archive a restore reads (POST /tenant-archives). */
@@ -379,6 +384,7 @@ export function loadConfig(env: Env = process.env): Config {
     commitmentsPerOrgPerYear: intVar(env, 'COMMITMENTS_PER_ORG_PER_YEAR', 500, 1, 1_000_000),
     commitmentsPerMemberPerYear: intVar(env, 'COMMITMENTS_PER_MEMBER_PER_YEAR', 20, 1, 1_000_000),
     federationInvitesPerDay: intVar(env, 'FEDERATION_INVITES_PER_DAY', 20, 1, 1000),
+    inspectionDraftsPerTeam: intVar(env, 'INSPECTION_DRAFTS_PER_TEAM', 500, 1, 100_000),
     federationHandDownsPerDay: intVar(env, 'FEDERATION_HAND_DOWNS_PER_DAY', 20, 1, 1000),
     tenantArchiveMaxBytes: intVar(env, 'TENANT_ARCHIVE_MAX_BYTES', 20 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
     tenantExportConcurrency: intVar(env, 'TENANT_EXPORT_CONCURRENCY', 2, 1, 20),

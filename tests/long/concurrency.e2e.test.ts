@@ -2,7 +2,6 @@ import { GqlResponse, TestServer, lockWaiters, reasons, startTestServer } from '
 import { globalId } from '../helpers/ids';
 import { SOURCE_CAMPAIGN, criteriaOf, evaluate, orgIds, scoresFor } from '../helpers/story';
 import { day } from '../helpers/dates';
-import { MAX_DRAFTS_PER_TEAM } from '../../src/modules/supervision/supervision.service';
 import { MAX_CAMPAIGNS_PER_SCOPE_ORG } from '../../src/modules/campaign/campaign.service';
 
 /**
@@ -813,7 +812,7 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
   });
 
   it('keeps a team’s drafts to the cap: at the boundary, of 50 recorded at once exactly one passes, and an amendment waits for a place', async () => {
-    const CAP = MAX_DRAFTS_PER_TEAM;
+    const CAP = server.config.inspectionDraftsPerTeam;
     const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, t.admin)).data.users.nodes;
     const team = (
       await gql(

@@ -134,8 +134,6 @@ const TEAM_ADMINS = [Role.TENANT_ADMIN, Role.LEADER];
 /** What one record holds at most: findings (withdrawn ones included) and follow-up checks, as a new record's input. */
 export const MAX_FINDINGS = 200;
 export const MAX_FOLLOW_UPS = 200;
-/** Drafts a team holds at once (new records and amendments): what its people may leave open before finalizing or discarding. */
-export const MAX_DRAFTS_PER_TEAM = 50;
 
 /**
  * Who acts for a team: its people while they hold the INSPECTOR role that forming the team required
@@ -726,7 +724,7 @@ export const supervisionService = {
   },
 
   /**
-   * A place for one more draft of the team (MAX_DRAFTS_PER_TEAM): its drafts counted under a lock per team held to the
+   * A place for one more draft of the team (INSPECTION_DRAFTS_PER_TEAM): its drafts counted under a lock per team held to the
    * commit, so concurrent records and amendments pass the count one at a time; at the cap, TOO_MANY_DRAFTS.
    */
   async holdDraftPlace(ctx: RequestContext, team: SupervisionTeam, field: string): Promise<void> {
@@ -737,8 +735,8 @@ export const supervisionService = {
       `SELECT count(*)::int AS drafts FROM inspections WHERE tenant_id = $1 AND team_id = $2 AND state = 'DRAFT'`,
       [team.tenantId, team.id],
     );
-    if (drafts >= MAX_DRAFTS_PER_TEAM)
-      throw supervisionError('TOO_MANY_DRAFTS', { field, params: { team: team.name, drafts, limit: MAX_DRAFTS_PER_TEAM } });
+    const limit = ctx.config.inspectionDraftsPerTeam;
+    if (drafts >= limit) throw supervisionError('TOO_MANY_DRAFTS', { field, params: { team: team.name, drafts, limit } });
   },
 
   /**
