@@ -26,7 +26,10 @@ export interface OperatorViewer {
 
 export type Viewer = UserViewer | OperatorViewer;
 
-/** Roles that may read everything in their subtree (officers); MEMBER reads only its own org. */
+/**
+ * Roles that read their org's whole subtree (every role does, as Role's description says: a member is assigned at its
+ * branch, so it reads that branch and whatever lies under it).
+ */
 export const READ_ROLES: Role[] = [Role.TENANT_ADMIN, Role.LEADER, Role.SECRETARY, Role.SUPERVISOR, Role.INSPECTOR, Role.MEMBER];
 
 export function isAncestorOrSelf(ancestor: string, path: string): boolean {
