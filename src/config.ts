@@ -47,6 +47,13 @@ export interface Config {
   jwtAudience: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /**
+   * Live sessions (refresh token families) one user may hold (SESSIONS_PER_USER, default 20): a sign-in past it
+   * revokes the user's least recently refreshed ones, so it never fails because of the bound.
+   */
+  sessionsPerUser: number;
+  /** Days a refresh token is kept once expired or revoked, before the `refresh-tokens-prune` sweep deletes it (REFRESH_TOKEN_RETENTION_DAYS, default 30). */
+  refreshTokenRetentionDays: number;
   demoPassword: string;
   /** log2 of scrypt's N for new password hashes (PASSWORD_SCRYPT_COST, default 15; production refuses less). */
   passwordScryptCost: number;
@@ -346,6 +353,8 @@ export function loadConfig(env: Env = process.env): Config {
     jwtAudience: env.JWT_AUDIENCE || 'party-platform-api',
     accessTokenTtlSeconds: intVar(env, 'ACCESS_TOKEN_TTL', 900, 30, 86400),
     refreshTokenTtlSeconds: intVar(env, 'REFRESH_TOKEN_TTL', 30 * 86400, 60, 365 * 86400),
+    sessionsPerUser: intVar(env, 'SESSIONS_PER_USER', 20, 1, 1000),
+    refreshTokenRetentionDays: intVar(env, 'REFRESH_TOKEN_RETENTION_DAYS', 30, 1, 3650),
     demoPassword: env.DEMO_PASSWORD || 'demo',
     passwordScryptCost,
     seedDemo: !production && boolVar(env, 'SEED_DEMO', true),

@@ -4,6 +4,7 @@ import { TestServer, codes, firstSignIn, startTestServer, tokens, reasons } from
 import { rawId } from './helpers/ids';
 import { TEST_PASSWORD_SCRYPT_COST } from './helpers/test-database';
 import { orgIds } from './helpers/story';
+import userModule from '../src/modules/user/user.module';
 
 /**
  * Issue 15, passwords and accounts, through HTTP: the tenant's password policy (each rule its own coded
@@ -350,6 +351,71 @@ describe('passwords and accounts (issue 15)', () => {
       await su.query(`UPDATE refresh_tokens SET created_at = now() - interval '31 minutes' WHERE id = $1`, [s2.refreshToken.split('.')[1]]);
       expect((await gql(REFRESH, { t: s2.refreshToken })).errors).toBeUndefined();
       await gql(UPDATE_POLICY, { input: { sessionIdleMinutes: 30 } }, t.admin);
+    });
+
+    it('bounds a user’s live sessions (SESSIONS_PER_USER, 20): a sign-in past it ends the least recently refreshed one', async () => {
+      const user = rawId(userIds.secretary);
+      await su.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [user]);
+      const live = async () =>
+        (
+          await su.query(
+            `SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()`,
+            [user],
+          )
+        ).rows[0].n;
+      const sessions: string[] = [];
+      for (let i = 0; i < 20; i++) sessions.push((await login('secretary', 'demo')).data.login.refreshToken);
+      expect(await live()).toBe(20);
+      // the first session refreshes: the second is now the least recently used
+      const first = await gql(REFRESH, { t: sessions[0] });
+      expect(first.errors).toBeUndefined();
+      sessions[0] = first.data.refreshToken.refreshToken;
+      const extra = await login('secretary', 'demo');
+      expect(extra.data.login.step).toBe('DONE');
+      expect(await live()).toBe(20);
+      expect(reasons(await gql(REFRESH, { t: sessions[1] }))).toEqual(['UNAUTHENTICATED/INVALID_REFRESH_TOKEN']);
+      // the refreshed first session, the third and the new one live on; nothing but the second ended
+      for (const token of [sessions[0], sessions[2], extra.data.login.refreshToken]) {
+        expect((await gql(REFRESH, { t: token })).errors).toBeUndefined();
+      }
+      expect(await live()).toBe(20);
+    });
+
+    it('deletes refresh tokens expired or revoked longer than REFRESH_TOKEN_RETENTION_DAYS (30) ago, and nothing else', async () => {
+      const [{ id: tenantId }] = (await su.query(`SELECT id FROM tenants WHERE slug = 'jtj'`)).rows;
+      const user = rawId(userIds.secretary2);
+      const auditBefore = (await su.query(`SELECT count(*)::int AS n FROM audit_log`)).rows[0].n;
+      const row = async (label: string, expires: string, revoked: string | null, used: string | null) =>
+        (
+          await su.query(
+            `INSERT INTO refresh_tokens (tenant_id, user_id, family_id, token_hash, expires_at, created_at, revoked_at, used_at)
+             VALUES ($1, $2, gen_random_uuid(), $3, now() + $4::interval, now() - interval '40 days',
+                     now() + $5::interval, now() + $6::interval) RETURNING id`,
+            [tenantId, user, `sweep-${label}`, expires, revoked, used],
+          )
+        ).rows[0].id as string;
+      const gone = [
+        await row('expired 31 days ago', '-31 days', null, null),
+        await row('revoked 31 days ago', '5 days', '-31 days', '-35 days'),
+        await row('expired 40 days ago, revoked 39 days ago', '-40 days', '-39 days', null),
+      ];
+      const kept = [
+        await row('expired 29 days ago', '-29 days', null, null),
+        await row('revoked 29 days ago', '-1 day', '-29 days', null),
+        await row('used 35 days ago, not revoked, not expired', '1 day', null, '-35 days'),
+        await row('live', '10 days', null, null),
+      ];
+      const before = (await su.query(`SELECT count(*)::int AS n FROM refresh_tokens`)).rows[0].n;
+      const sweep = userModule.sweeps!.find((s) => s.name === 'refresh-tokens-prune')!;
+      expect(sweep.schedule).toBe('50 3 * * *');
+      const result = await sweep.run({ dataSource: server.database.dataSource, config: server.config }, {});
+      expect(result.created).toBe(3);
+      const left = (await su.query(`SELECT id FROM refresh_tokens WHERE id = ANY($1::uuid[])`, [[...gone, ...kept]])).rows.map((r) => r.id);
+      expect(left.sort()).toEqual([...kept].sort());
+      expect((await su.query(`SELECT count(*)::int AS n FROM refresh_tokens`)).rows[0].n).toBe(before - 3);
+      // a second run finds nothing; the audit trail is not touched
+      expect((await sweep.run({ dataSource: server.database.dataSource, config: server.config }, {})).created).toBe(0);
+      expect((await su.query(`SELECT count(*)::int AS n FROM audit_log`)).rows[0].n).toBe(auditBefore);
     });
   });
 

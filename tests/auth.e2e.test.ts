@@ -384,7 +384,7 @@ describe('second factor: TOTP (issue 15)', () => {
 
   /** Enrols a signed-in user: the URI read as an authenticator reads it, confirmed with the code it shows. */
   async function enrol(username: string, token: string): Promise<string[]> {
-    const res = await gql(ENROL, {}, token);
+    const res = await gql(ENROL, { input: { password: 'demo' } }, token);
     expect(res.errors).toBeUndefined();
     const uri = new URL(res.data.enrolTotp.otpauthUri);
     expect(uri.protocol).toBe('otpauth:');
@@ -453,7 +453,7 @@ describe('second factor: TOTP (issue 15)', () => {
 
   it('enrols with the otpauth URI and one confirming code, then signs in in two steps with real codes', async () => {
     expect(reasons(await gql(CONFIRM, { code: '123456' }, t.member))).toEqual(['CONFLICT/TOTP_NOT_ENROLLED']);
-    const pending = await gql(ENROL, {}, t.member);
+    const pending = await gql(ENROL, { input: { password: 'demo' } }, t.member);
     const secret = pending.data.enrolTotp.secret;
     // a wrong code confirms nothing
     const wrong = String((Number(code(secret)) + 1) % 1_000_000).padStart(6, '0');
@@ -470,7 +470,7 @@ describe('second factor: TOTP (issue 15)', () => {
       totpEnabled: true,
       recoveryCodesLeft: 10,
     });
-    expect(reasons(await gql(ENROL, {}, t.member))).toEqual(['CONFLICT/TOTP_ALREADY_ENABLED']);
+    expect(reasons(await gql(ENROL, { input: { password: 'demo' } }, t.member))).toEqual(['CONFLICT/TOTP_ALREADY_ENABLED']);
     // stored hashed: no recovery code in the table
     const stored = await su.query(`SELECT code_hash FROM recovery_codes WHERE user_id = $1`, [rawId(userIds.member)]);
     expect(stored.rows).toHaveLength(10);
@@ -497,6 +497,42 @@ describe('second factor: TOTP (issue 15)', () => {
       'UNAUTHENTICATED/TOTP_CODE_INVALID',
     ]);
     t.member = done.data.completeSignIn.accessToken;
+  });
+
+  it('asks a signed-in user for its current password to enrol, counting wrong ones with sign-in’s: a stolen token binds nothing', async () => {
+    const token = await server.token('jtj', 'secretary2');
+    const pending = async () =>
+      (await su.query(`SELECT count(*)::int AS n FROM user_totp WHERE user_id = $1`, [rawId(userIds.secretary2)])).rows[0].n;
+    const unlock = () => gql(`mutation($id: ID!) { unlockUser(input: { userId: $id }) { username } }`, { id: userIds.secretary2 }, t.admin);
+    expect(reasons(await gql(ENROL, {}, token))).toEqual(['BAD_USER_INPUT/TOTP_ENROL_PASSWORD_REQUIRED']);
+    expect(reasons(await gql(ENROL, { input: { password: '' } }, token))).toEqual(['BAD_USER_INPUT/TOTP_ENROL_PASSWORD_REQUIRED']);
+    const wrong = await gql(ENROL, { input: { password: 'not-the-password' } }, token);
+    expect(reasons(wrong)).toEqual(['BAD_USER_INPUT/REAUTHENTICATION_FAILED']);
+    expect(wrong.errors![0].message).toBe('当前密码不正确，操作未执行');
+    expect(await pending()).toBe(0);
+    // each wrong password counts against the account's sign-in throttle (LOGIN_LIMIT_PER_ACCOUNT, 10):
+    // past it even the right password waits, at enrolment and at sign-in alike
+    for (let i = 2; i <= 10; i++) {
+      expect(reasons(await gql(ENROL, { input: { password: `guess-${i}` } }, token))).toEqual(['BAD_USER_INPUT/REAUTHENTICATION_FAILED']);
+    }
+    const limited = await gql(ENROL, { input: { password: 'demo' } }, token);
+    expect(limited.status).toBe(429);
+    expect(limited.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SIGN_IN_RATE_LIMITED' });
+    expect(reasons(await login('secretary2'))).toEqual(['RATE_LIMITED/SIGN_IN_RATE_LIMITED']);
+    expect(await pending()).toBe(0);
+    // an admin's unlock clears the count; a locked account is refused like a wrong password
+    await unlock();
+    await su.query(`UPDATE users SET locked_at = now(), locked_until = NULL WHERE id = $1`, [rawId(userIds.secretary2)]);
+    expect(reasons(await gql(ENROL, { input: { password: 'demo' } }, token))).toEqual(['BAD_USER_INPUT/REAUTHENTICATION_FAILED']);
+    await unlock();
+    const started = await gql(ENROL, { input: { password: 'demo' } }, token);
+    expect(started.errors).toBeUndefined();
+    expect(started.data.enrolTotp.secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(await pending()).toBe(1);
+    // the refusals are in the audit trail, the password is not
+    const audit = await su.query(`SELECT reason, data::text AS data FROM audit_log WHERE action = 'enrolTotp' AND outcome <> 'SUCCESS'`);
+    expect(audit.rows.map((r) => r.reason)).toContain('REAUTHENTICATION_FAILED');
+    expect(audit.rows.map((r) => r.data).join()).not.toContain('guess-');
   });
 
   it('binds a challenge token to its user: another user’s code, a forged or an expired token open nothing', async () => {

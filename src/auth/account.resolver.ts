@@ -90,12 +90,21 @@ class ChangePasswordInput {
   @Field({ description: '新密码：须符合本单位的密码策略' }) @MinLength(1) @MaxLength(200) newPassword: string;
 }
 
-@InputType({ description: '绑定动态验证码：已登录时不填；登录中被要求绑定（step 为 TOTP_ENROLMENT）时填登录验证令牌' })
+@InputType({
+  description: '绑定动态验证码：已登录时填本账号的当前密码；登录中被要求绑定（step 为 TOTP_ENROLMENT）时填登录验证令牌',
+})
 class EnrolTotpInput {
   @Field(() => String, { nullable: true, description: '登录验证令牌（仅登录中绑定时）' })
   @IsOptional()
   @MaxLength(2000)
   challengeToken?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: '本账号的当前密码（已登录时必填：再次确认是本人，尝试次数与登录合并计数）',
+  })
+  @IsOptional()
+  @MaxLength(200)
+  password?: string | null;
 }
 
 @InputType({ description: '一个动态验证码' })
@@ -171,15 +180,17 @@ export class AccountResolver {
   }
 
   @Mutation(() => TotpEnrolmentType, {
-    description: '开始绑定动态验证码（TOTP）：答复 otpauth:// 地址和密钥，用一个验证码确认（confirmTotp，或登录中的 completeSignIn）后生效',
+    description:
+      '开始绑定动态验证码（TOTP）：已登录时须填当前密码；答复 otpauth:// 地址和密钥，用一个验证码确认（confirmTotp，或登录中的 completeSignIn）后生效',
   })
   async enrolTotp(
-    @Arg('input', () => EnrolTotpInput, { nullable: true, description: '登录中绑定时的登录验证令牌' }) input: EnrolTotpInput | null,
+    @Arg('input', () => EnrolTotpInput, { nullable: true, description: '已登录时的当前密码，或登录中绑定时的登录验证令牌' })
+    input: EnrolTotpInput | null,
     @Ctx() ctx: RequestContext,
   ): Promise<TotpEnrolmentType> {
     const enrolment = input?.challengeToken
       ? await accountService.enrolTotpByChallenge(ctx, input.challengeToken)
-      : await accountService.enrolTotp(ctx, requireUser(ctx).tenantId, requireUser(ctx).userId);
+      : await accountService.enrolOwnTotp(ctx, input?.password);
     return { otpauthUri: enrolment.uri, secret: enrolment.secret };
   }
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { ScureBase32Plugin, generateURI } from 'otplib';
 import { RequestContext, requireUser } from '../graphql/context';
 import { authError } from './auth.errors';
-import { Session, authService, checkPassword, issueRefreshToken } from './auth.service';
+import { Session, authService, checkPassword, forgiveSignIn, issueRefreshToken, throttleSignIn } from './auth.service';
 import { ChallengeClaims, ChallengeStage, signAccessToken, signChallengeToken, verifyChallengeToken } from './jwt';
 import { hashPassword } from './password';
 import { AccountPolicy, POLICY_COLUMNS, PolicyRow, assertNotRecent, assertPasswordPolicy, policyOf, updatePolicy } from './policy';
@@ -379,12 +379,21 @@ export const accountService = {
 
   /**
    * Starts (or restarts) an enrolment: a new secret, stored write-only, answered once as the otpauth://
-   * URI an authenticator app reads from a QR code. An enabled factor must be disabled first.
+   * URI an authenticator app reads from a QR code. An enabled factor must be disabled first. `proof` is
+   * how the caller showed it is the account's holder now: a challenge of the TOTP_ENROLMENT step (issued
+   * right after a password or single sign-on) or, signed in, the account's current password, so a stolen
+   * access token alone cannot bind another authenticator.
    */
-  async enrolTotp(ctx: RequestContext, tenantId: string, userId: string): Promise<TotpEnrolment> {
+  async enrolTotp(
+    ctx: RequestContext,
+    tenantId: string,
+    userId: string,
+    proof: 'challenge' | { password: string },
+  ): Promise<TotpEnrolment> {
     const state = await knownAccount(ctx, tenantId, userId, true);
     if (state.totpEnabled) throw authError('TOTP_ALREADY_ENABLED');
     const [tenant] = await ctx.tx.query<{ name: string; slug: string }>(`SELECT name, slug FROM tenants WHERE id = $1`, [tenantId]);
+    if (proof !== 'challenge') await this.reauthenticate(ctx, state, tenant.slug, proof.password, 'input.password');
     const bytes = randomBytes(20);
     const secret = new ScureBase32Plugin().encode(bytes).replace(/=+$/, '');
     await ctx.tx.execute(`DELETE FROM user_totp WHERE tenant_id = $1 AND user_id = $2 AND enabled_at IS NULL`, [tenantId, userId]);
@@ -393,11 +402,32 @@ export const accountService = {
     return { secret, uri };
   },
 
+  /** The signed-in user's own enrolment: its current password first (refused without one). */
+  async enrolOwnTotp(ctx: RequestContext, password: string | null | undefined): Promise<TotpEnrolment> {
+    const viewer = requireUser(ctx);
+    if (!password) throw authError('TOTP_ENROL_PASSWORD_REQUIRED', 'input.password');
+    return this.enrolTotp(ctx, viewer.tenantId, viewer.userId, { password });
+  },
+
+  /**
+   * A signed-in user proves again that it holds the account, by its password: the attempt counts
+   * against the sign-in throttle of its account and address (the same keys, limits and windows as
+   * `login`, SIGN_IN_RATE_LIMITED past them), so a stolen access token buys no guesses beyond sign-in's;
+   * a right password clears them as a sign-in does. A locked account is refused like a wrong password.
+   * The lockout's count (the account row) is not raised: the refusal rolls the request back.
+   */
+  async reauthenticate(ctx: RequestContext, state: AccountState, slug: string, password: string, field: string): Promise<void> {
+    await throttleSignIn(ctx, slug, state.username);
+    const match = await checkPassword(ctx, 'user', state.tenantId, state.username, password);
+    if (match?.id !== state.id || state.locked) throw authError('REAUTHENTICATION_FAILED', field);
+    await forgiveSignIn(ctx, slug, state.username);
+  },
+
   /** An enrolment the policy asks for during sign-in (a challenge of that step, while the account still lacks a factor). */
   async enrolTotpByChallenge(ctx: RequestContext, challengeToken: string): Promise<TotpEnrolment> {
     const { state } = await this.challenged(ctx, challengeToken, ['TOTP_ENROLMENT']);
     if (state.totpEnabled || !totpRequired(state)) throw challengeInvalid();
-    return this.enrolTotp(ctx, state.tenantId, state.id);
+    return this.enrolTotp(ctx, state.tenantId, state.id, 'challenge');
   },
 
   /** The first code confirms an enrolment: the factor is enabled, and 10 recovery codes are answered once. */

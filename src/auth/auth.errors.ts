@@ -76,6 +76,16 @@ export const authError = defineErrors('auth', {
     zh: '尚未绑定动态验证码，或绑定已完成',
     en: 'No one-time code factor is being enrolled',
   },
+  TOTP_ENROL_PASSWORD_REQUIRED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '绑定动态验证码须填写本账号的当前密码',
+    en: 'Enrolling a one-time code factor needs the account’s current password',
+  },
+  REAUTHENTICATION_FAILED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '当前密码不正确，操作未执行',
+    en: 'The current password is wrong; nothing was done',
+  },
   TOTP_NOT_ENABLED: { code: ErrorCode.CONFLICT, zh: '未启用动态验证码', en: 'No one-time code factor is enabled' },
   TOTP_REQUIRED_BY_POLICY: {
     code: ErrorCode.CONFLICT,

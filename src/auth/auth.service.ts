@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { RequestTransaction } from '../db/request-transaction';
 import { RequestContext } from '../graphql/context';
 import { authError } from './auth.errors';
 import { rateLimited } from '../graphql/rate-limit';
@@ -38,7 +39,26 @@ function parseRefreshToken(token: string): { tenantId: string; id: string; secre
   return match ? { tenantId: match[1], id: match[2], secret: match[3] } : undefined;
 }
 
+/**
+ * A new session (a refresh token of a new family) or a rotation (`familyId`: the same session). A new
+ * session first makes room under SESSIONS_PER_USER: the user's row is locked (in a statement of its own,
+ * so the next one's snapshot sees every session committed before the lock: concurrent sign-ins of one
+ * user take their turns), then every live session past the newest `sessionsPerUser - 1` is revoked, the
+ * least recently refreshed first (a live token's `created_at` is its session's last refresh). A sign-in
+ * never fails because of the bound; the sessions it ends refresh no more (their access tokens run out).
+ */
 export async function issueRefreshToken(ctx: RequestContext, tenantId: string, userId: string, familyId?: string): Promise<string> {
+  if (!familyId) {
+    await ctx.tx.query(`SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, [tenantId, userId]);
+    await ctx.tx.execute(
+      `UPDATE refresh_tokens SET revoked_at = now()
+        WHERE tenant_id = $1 AND revoked_at IS NULL AND family_id IN (
+          SELECT family_id FROM refresh_tokens
+           WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+           ORDER BY created_at DESC, id DESC OFFSET $3)`,
+      [tenantId, userId, ctx.config.sessionsPerUser - 1],
+    );
+  }
   const secret = randomBytes(32).toString('base64url');
   const repo = ctx.tx.repository(RefreshToken);
   const row = await repo.save(
@@ -251,6 +271,25 @@ export const authService = {
     ]);
   },
 };
+
+/** Refresh tokens deleted by one statement of the prune sweep (each batch its own transaction). */
+export const REFRESH_TOKEN_PRUNE_BATCH = 5000;
+
+/**
+ * One batch of the `refresh-tokens-prune` sweep, in the tenant's transaction: deletes refresh tokens dead
+ * (expired, or revoked) for more than `retentionDays`. A token rotated but not revoked is kept until it
+ * expires (and the retention after), so a replay of it still revokes its session. Audit entries name
+ * the account, never a token row, and stay. Answers how many rows it deleted.
+ */
+export async function pruneRefreshTokens(tx: RequestTransaction, tenantId: string, retentionDays: number): Promise<number> {
+  return tx.execute(
+    `DELETE FROM refresh_tokens WHERE tenant_id = $1 AND id IN (
+       SELECT id FROM refresh_tokens
+        WHERE tenant_id = $1 AND LEAST(expires_at, revoked_at) < now() - make_interval(days => $2)
+        LIMIT $3)`,
+    [tenantId, retentionDays, REFRESH_TOKEN_PRUNE_BATCH],
+  );
+}
 
 // ── single sign-on (issue 15, SSO) ───────────────────────────────────────────────────────────────────
 /**

@@ -45,8 +45,11 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
   const gql = (q: string, v: Record<string, unknown>, token?: string) => server.gql(q, v, token);
 
   beforeAll(async () => {
-    // the per-user request limit would answer RATE_LIMITED long before the invariants are tried
-    server = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
+    // the per-user request limit would answer RATE_LIMITED long before the invariants are tried; the sign-out
+    // race below holds 50 sessions of one user, past the default bound of live sessions (20)
+    server = await startTestServer({
+      env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0', SESSIONS_PER_USER: '1000' },
+    });
     ids = await orgIds(server, 'jtj');
     const tokens = await Promise.all(['admin', 'leader', 'supervisor', 'secretary', 'inspector'].map((u) => server.token('jtj', u)));
     t = { admin: tokens[0], leader: tokens[1], supervisor: tokens[2], secretary: tokens[3], inspector: tokens[4] };
@@ -1275,5 +1278,37 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
       expect(again.status).toBeLessThan(500);
       expect((await gql(`{ viewer { username } }`, {}, s.accessToken)).errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
     }
+  }, 60_000);
+});
+
+describe('concurrency: sign-ins of one user past SESSIONS_PER_USER', () => {
+  const BOUND = 5;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    // the account's sign-in throttle counts each attempt before its password is checked: raised, so every sign-in of the burst runs
+    server = await startTestServer({
+      env: { SESSIONS_PER_USER: String(BOUND), LOGIN_LIMIT_PER_ACCOUNT: '100000', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0' },
+    });
+  });
+  afterAll(() => server.close());
+
+  it(`keeps at most ${BOUND} live sessions when ${CONCURRENCY} sign-ins of one user race, and every sign-in succeeds`, async () => {
+    const LOGIN = `mutation($i: LoginInput!) { login(input: $i) { step refreshToken } }`;
+    const REFRESH = `mutation($t: String!) { refreshToken(input: { refreshToken: $t }) { refreshToken } }`;
+    const answers = await burst(() => server.gql(LOGIN, { i: { tenant: 'jtj', username: 'member', password: 'demo' } }));
+    const { ok } = tally(answers, []);
+    expect(ok.every((r) => r.data.login.step === 'DONE')).toBe(true);
+    const su = await server.superuser();
+    const live = await su.query(
+      `SELECT count(*)::int AS n FROM refresh_tokens rt JOIN users u ON u.tenant_id = rt.tenant_id AND u.id = rt.user_id
+        WHERE u.username = 'member' AND rt.used_at IS NULL AND rt.revoked_at IS NULL AND rt.expires_at > now()`,
+    );
+    expect(live.rows[0].n).toBe(BOUND);
+    // of the tokens answered, exactly the bound's still refresh; the others are refused with a code
+    const refreshed: GqlResponse[] = [];
+    for (const r of ok) refreshed.push(await server.gql(REFRESH, { t: r.data.login.refreshToken }));
+    expect(refreshed.filter((r) => !r.errors)).toHaveLength(BOUND);
+    for (const r of refreshed.filter((x) => x.errors)) expect(reasons(r)).toEqual(['UNAUTHENTICATED/INVALID_REFRESH_TOKEN']);
   }, 60_000);
 });
