@@ -109,6 +109,8 @@ export interface Config {
   commitmentsPerOrgPerYear: number;
   /** A member's own pledges (亮承诺, memberUserId set) made in a calendar year of the tenant (COMMITMENTS_PER_MEMBER_PER_YEAR, default 20). */
   commitmentsPerMemberPerYear: number;
+  /** Link codes (评议二维码, disabled ones included) made for one org in a calendar year of the tenant (LINK_CODES_PER_ORG_PER_YEAR, default 2000). */
+  linkCodesPerOrgPerYear: number;
   /** Invitations to be a subordinate (上下级单位) one tenant may send in 24 hours, withdrawn ones included (FEDERATION_INVITES_PER_DAY, default 20). */
   federationInvitesPerDay: number;
   /**
@@ -383,6 +385,7 @@ export function loadConfig(env: Env = process.env): Config {
     openPeerHelpRequestsPerOrg: intVar(env, 'OPEN_PEER_HELP_REQUESTS_PER_ORG', 20, 1, 10_000),
     commitmentsPerOrgPerYear: intVar(env, 'COMMITMENTS_PER_ORG_PER_YEAR', 500, 1, 1_000_000),
     commitmentsPerMemberPerYear: intVar(env, 'COMMITMENTS_PER_MEMBER_PER_YEAR', 20, 1, 1_000_000),
+    linkCodesPerOrgPerYear: intVar(env, 'LINK_CODES_PER_ORG_PER_YEAR', 2000, 1, 1_000_000),
     federationInvitesPerDay: intVar(env, 'FEDERATION_INVITES_PER_DAY', 20, 1, 1000),
     inspectionDraftsPerTeam: intVar(env, 'INSPECTION_DRAFTS_PER_TEAM', 500, 1, 100_000),
     federationHandDownsPerDay: intVar(env, 'FEDERATION_HAND_DOWNS_PER_DAY', 20, 1, 1000),

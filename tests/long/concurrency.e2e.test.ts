@@ -1277,3 +1277,85 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
     }
   }, 60_000);
 });
+
+/**
+ * What one org may make, held to its cap under races: each cap at its boundary (rows seeded by SQL up to one short of it,
+ * and rows that do not count besides), 50 creates at once, exactly one passes, the others CONFLICT with the cap's reason.
+ */
+describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} concurrent creates`, () => {
+  let server: TestServer;
+  let ids: Record<string, string>;
+  let admin: string;
+  const gql = (q: string, v: Record<string, unknown>, token?: string) => server.gql(q, v, token);
+  const LAST_YEAR = `date_trunc('year', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai' - interval '1 day'`;
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
+    ids = await orgIds(server, 'jtj');
+    admin = await server.token('jtj', 'admin');
+  }, 60_000);
+  afterAll(() => server.close());
+
+  let logged: unknown[][];
+  let spy: jest.SpyInstance;
+  beforeEach(() => {
+    logged = [];
+    spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args));
+  });
+  afterEach(() => {
+    spy.mockRestore();
+    expect(logged).toEqual([]);
+  });
+
+  /** A branch of its own for a cap, and what a row written beside the API needs: the tenant, the org and a creator. */
+  const branchForCap = async (name: string) => {
+    const made = await gql(
+      `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+      { input: { parentId: ids['市公交集团党委'], name, kind: 'BRANCH', category: 'ENTERPRISE' } },
+      admin,
+    );
+    expect(made.errors).toBeUndefined();
+    const su = await server.superuser();
+    const [row] = (
+      await su.query<{ tenant_id: string; id: string; admin: string }>(
+        `SELECT o.tenant_id, o.id, u.id AS admin FROM orgs o JOIN users u ON u.tenant_id = o.tenant_id AND u.username = 'admin' WHERE o.id = $1`,
+        [raw(made.data.createOrg.id)],
+      )
+    ).rows;
+    return { su, id: made.data.createOrg.id as string, row };
+  };
+
+  /** The 50 answers: exactly one passed, every other one the cap's CONFLICT with `message`. */
+  const exactlyOne = (answers: GqlResponse[], reason: string, message: string) => {
+    const { ok, failed } = tally(answers, ['CONFLICT']);
+    expect(ok).toHaveLength(1);
+    expect(new Set(failed.map((r) => r.errors![0].extensions!.reason))).toEqual(new Set([reason]));
+    expect(failed[0].errors![0].message).toBe(message);
+    return ok[0];
+  };
+
+  it('keeps an org’s link codes of the year to the cap: at the boundary, of 50 created at once exactly one passes', async () => {
+    const CAP = server.config.linkCodesPerOrgPerYear;
+    const { su, id, row } = await branchForCap('二维码限额的党支部');
+    // one short of the cap this year, disabled ones among them (they count), and last year's besides (they do not)
+    await su.query(
+      `INSERT INTO link_codes (tenant_id, code, org_id, label, disabled, created_by, created_at)
+       SELECT $1, 'cap' || md5(random()::text || n), $2, '窗口' || n, n % 3 = 0, $3, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
+         FROM generate_series(1, $4 + 9) n`,
+      [row.tenant_id, row.id, row.admin, CAP],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { id } }`,
+        { input: { orgId: id, label: `窗口${i}` } },
+        admin,
+      ),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_LINK_CODES',
+      `二维码限额的党支部${TODAY.slice(0, 4)}年已生成${CAP}个评议二维码，达到上限${CAP}个；请继续使用已有的二维码`,
+    );
+    expect((await su.query(`SELECT count(*)::int AS n FROM link_codes WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
+  });
+});
