@@ -1358,4 +1358,76 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
     );
     expect((await su.query(`SELECT count(*)::int AS n FROM link_codes WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
   });
+
+  it('keeps an org’s service teams to the cap: at the boundary, of 50 formed at once exactly one passes', async () => {
+    const CAP = server.config.serviceTeamsPerOrg;
+    const { su, id, row } = await branchForCap('队伍限额的党支部');
+    // one short of the cap, disbanded teams among them (they count: they stay with their records)
+    await su.query(
+      `INSERT INTO service_teams (tenant_id, org_id, name, disbanded_on, created_by)
+       SELECT $1, $2, '队伍' || n, CASE WHEN n % 2 = 0 THEN current_date END, $3 FROM generate_series(1, $4 - 1) n`,
+      [row.tenant_id, row.id, row.admin, CAP],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: CreateServiceTeamInput!) { createServiceTeam(input: $input) { id } }`,
+        { input: { orgId: id, name: `同时组建${i}` } },
+        admin,
+      ),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_SERVICE_TEAMS',
+      `队伍限额的党支部已组建${CAP}支服务队伍（含已解散的），达到上限${CAP}支；请在已有队伍中开展服务`,
+    );
+    expect((await su.query(`SELECT count(*)::int AS n FROM service_teams WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP);
+  });
+
+  it('keeps a team’s service records of the year to the cap: at the boundary, of 50 recorded at once exactly one passes', async () => {
+    const CAP = server.config.serviceRecordsPerTeamPerYear;
+    const { su, id, row } = await branchForCap('服务记录限额的党支部');
+    const team = (
+      await gql(
+        `mutation($input: CreateServiceTeamInput!) { createServiceTeam(input: $input) { id } }`,
+        { input: { orgId: id, name: '记录限额服务队' } },
+        admin,
+      )
+    ).data.createServiceTeam.id;
+    const member = await gql(
+      `mutation($input: AddServiceTeamMemberInput!) { addServiceTeamMember(input: $input) { id } }`,
+      { input: { teamId: team, name: '队员甲' } },
+      admin,
+    );
+    expect(member.errors).toBeUndefined();
+    // one short of the cap written this year, and last year's besides (they do not count)
+    await su.query(
+      `INSERT INTO service_records (tenant_id, team_id, org_id, served_on, place, beneficiary, kind, hours, participants, created_by, created_at)
+       SELECT $1, $2, $3, current_date - 1, '车站', '乘客', 'ELDERLY_CARE', 1, 1, $4, CASE WHEN n < $5 THEN now() ELSE ${LAST_YEAR} END
+         FROM generate_series(1, $5 + 9) n`,
+      [row.tenant_id, raw(team), row.id, row.admin, CAP],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: RecordServiceInput!) { recordService(input: $input) { id } }`,
+        {
+          input: {
+            teamId: team,
+            servedOn: TODAY,
+            place: `站点${i}`,
+            beneficiary: '乘客',
+            kind: 'ELDERLY_CARE',
+            hours: 1,
+            participantIds: [member.data.addServiceTeamMember.id],
+          },
+        },
+        admin,
+      ),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_SERVICE_RECORDS',
+      `“记录限额服务队”${TODAY.slice(0, 4)}年已登记${CAP}条服务记录，达到上限${CAP}条；请将同一次服务合并登记`,
+    );
+    expect((await su.query(`SELECT count(*)::int AS n FROM service_records WHERE team_id = $1`, [raw(team)])).rows[0].n).toBe(CAP + 10);
+  });
 });
