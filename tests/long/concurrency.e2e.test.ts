@@ -1383,6 +1383,35 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
     expect((await su.query(`SELECT count(*)::int AS n FROM service_teams WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP);
   });
 
+  it('keeps an org’s service brands to the cap: at the boundary, of 50 created at once exactly one passes, a removal frees a place', async () => {
+    const CAP = server.config.serviceBrandsPerOrg;
+    const { su, id, row } = await branchForCap('品牌限额的党支部');
+    await su.query(
+      `INSERT INTO service_brands (tenant_id, org_id, name, created_by) SELECT $1, $2, '品牌' || n, $3 FROM generate_series(1, $4 - 1) n`,
+      [row.tenant_id, row.id, row.admin, CAP],
+    );
+    const CREATE = `mutation($input: CreateServiceBrandInput!) { createServiceBrand(input: $input) { id } }`;
+    const answers = await burst((i) => gql(CREATE, { input: { orgId: id, name: `同时创建${i}` } }, admin));
+    const won = exactlyOne(
+      answers,
+      'TOO_MANY_SERVICE_BRANDS',
+      `品牌限额的党支部已有${CAP}个服务品牌，达到上限${CAP}个；请删除不再使用的品牌后再创建`,
+    );
+    const brands = async () => (await su.query(`SELECT count(*)::int AS n FROM service_brands WHERE org_id = $1`, [row.id])).rows[0].n;
+    expect(await brands()).toBe(CAP);
+    expect(
+      (
+        await gql(
+          `mutation($input: ServiceBrandRefInput!) { deleteServiceBrand(input: $input) }`,
+          { input: { id: won.data.createServiceBrand.id } },
+          admin,
+        )
+      ).errors,
+    ).toBeUndefined();
+    expect((await gql(CREATE, { input: { orgId: id, name: '再次创建' } }, admin)).errors).toBeUndefined();
+    expect(await brands()).toBe(CAP);
+  });
+
   it('keeps a team’s service records of the year to the cap: at the boundary, of 50 recorded at once exactly one passes', async () => {
     const CAP = server.config.serviceRecordsPerTeamPerYear;
     const { su, id, row } = await branchForCap('服务记录限额的党支部');
