@@ -115,6 +115,8 @@ export interface Config {
   serviceTeamsPerOrg: number;
   /** Service brands (服务品牌) one org may have (SERVICE_BRANDS_PER_ORG, default 50); a removed one frees its place. */
   serviceBrandsPerOrg: number;
+  /** Innovation projects (创新项目) registered for one org in a calendar year of the tenant (INNOVATION_PROJECTS_PER_ORG_PER_YEAR, default 50). */
+  innovationProjectsPerOrgPerYear: number;
   /** Service records (服务记录) written for one service team in a calendar year of the tenant (SERVICE_RECORDS_PER_TEAM_PER_YEAR, default 5000). */
   serviceRecordsPerTeamPerYear: number;
   /** Invitations to be a subordinate (上下级单位) one tenant may send in 24 hours, withdrawn ones included (FEDERATION_INVITES_PER_DAY, default 20). */
@@ -394,6 +396,7 @@ export function loadConfig(env: Env = process.env): Config {
     linkCodesPerOrgPerYear: intVar(env, 'LINK_CODES_PER_ORG_PER_YEAR', 2000, 1, 1_000_000),
     serviceTeamsPerOrg: intVar(env, 'SERVICE_TEAMS_PER_ORG', 200, 1, 100_000),
     serviceBrandsPerOrg: intVar(env, 'SERVICE_BRANDS_PER_ORG', 50, 1, 100_000),
+    innovationProjectsPerOrgPerYear: intVar(env, 'INNOVATION_PROJECTS_PER_ORG_PER_YEAR', 50, 1, 100_000),
     serviceRecordsPerTeamPerYear: intVar(env, 'SERVICE_RECORDS_PER_TEAM_PER_YEAR', 5000, 1, 1_000_000),
     federationInvitesPerDay: intVar(env, 'FEDERATION_INVITES_PER_DAY', 20, 1, 1000),
     inspectionDraftsPerTeam: intVar(env, 'INSPECTION_DRAFTS_PER_TEAM', 500, 1, 100_000),

@@ -1412,6 +1412,30 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
     expect(await brands()).toBe(CAP);
   });
 
+  it('keeps an org’s innovation projects of the year to the cap: at the boundary, of 50 registered at once exactly one passes', async () => {
+    const CAP = server.config.innovationProjectsPerOrgPerYear;
+    const { su, id, row } = await branchForCap('创新项目限额的党支部');
+    // one short of the cap this year, and last year's besides (they do not count)
+    await su.query(
+      `INSERT INTO innovation_projects (tenant_id, org_id, year, theme, created_by, created_at)
+       SELECT $1, $2, $5, '项目' || n, $3, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END FROM generate_series(1, $4 + 9) n`,
+      [row.tenant_id, row.id, row.admin, CAP, YEAR],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: RegisterInnovationProjectInput!) { registerInnovationProject(input: $input) { id } }`,
+        { input: { orgId: id, year: YEAR, theme: `同时立项${i}` } },
+        admin,
+      ),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_INNOVATION_PROJECTS',
+      `创新项目限额的党支部${TODAY.slice(0, 4)}年已立项${CAP}个创新项目，达到上限${CAP}个；请于下一年度再立项`,
+    );
+    expect((await su.query(`SELECT count(*)::int AS n FROM innovation_projects WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
+  });
+
   it('keeps a team’s service records of the year to the cap: at the boundary, of 50 recorded at once exactly one passes', async () => {
     const CAP = server.config.serviceRecordsPerTeamPerYear;
     const { su, id, row } = await branchForCap('服务记录限额的党支部');
