@@ -117,6 +117,10 @@ export interface Config {
   serviceBrandsPerOrg: number;
   /** Innovation projects (创新项目) registered for one org in a calendar year of the tenant (INNOVATION_PROJECTS_PER_ORG_PER_YEAR, default 50). */
   innovationProjectsPerOrgPerYear: number;
+  /** Briefings (简报) one org holds as drafts at once (BRIEFING_DRAFTS_PER_ORG, default 100); publishing or removing one frees its place. */
+  briefingDraftsPerOrg: number;
+  /** Ledger entries (管理台帐) written for one org in a calendar year of the tenant (LEDGER_ENTRIES_PER_ORG_PER_YEAR, default 5000). */
+  ledgerEntriesPerOrgPerYear: number;
   /** Service records (服务记录) written for one service team in a calendar year of the tenant (SERVICE_RECORDS_PER_TEAM_PER_YEAR, default 5000). */
   serviceRecordsPerTeamPerYear: number;
   /** Invitations to be a subordinate (上下级单位) one tenant may send in 24 hours, withdrawn ones included (FEDERATION_INVITES_PER_DAY, default 20). */
@@ -397,6 +401,8 @@ export function loadConfig(env: Env = process.env): Config {
     serviceTeamsPerOrg: intVar(env, 'SERVICE_TEAMS_PER_ORG', 200, 1, 100_000),
     serviceBrandsPerOrg: intVar(env, 'SERVICE_BRANDS_PER_ORG', 50, 1, 100_000),
     innovationProjectsPerOrgPerYear: intVar(env, 'INNOVATION_PROJECTS_PER_ORG_PER_YEAR', 50, 1, 100_000),
+    briefingDraftsPerOrg: intVar(env, 'BRIEFING_DRAFTS_PER_ORG', 100, 1, 100_000),
+    ledgerEntriesPerOrgPerYear: intVar(env, 'LEDGER_ENTRIES_PER_ORG_PER_YEAR', 5000, 1, 1_000_000),
     serviceRecordsPerTeamPerYear: intVar(env, 'SERVICE_RECORDS_PER_TEAM_PER_YEAR', 5000, 1, 1_000_000),
     federationInvitesPerDay: intVar(env, 'FEDERATION_INVITES_PER_DAY', 20, 1, 1000),
     inspectionDraftsPerTeam: intVar(env, 'INSPECTION_DRAFTS_PER_TEAM', 500, 1, 100_000),

@@ -1436,6 +1436,67 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
     expect((await su.query(`SELECT count(*)::int AS n FROM innovation_projects WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
   });
 
+  it('keeps an org’s briefing drafts to the cap: at the boundary, of 50 drafted at once exactly one passes, publishing frees a place', async () => {
+    const CAP = server.config.briefingDraftsPerOrg;
+    // briefings are written by the org's own officers: the secretary's branch, with the drafts the demo gave it
+    const secretary = await server.token('jtj', 'secretary');
+    const su = await server.superuser();
+    const [row] = (
+      await su.query<{ tenant_id: string; org_id: string; user_id: string; drafts: number }>(
+        `SELECT r.tenant_id, r.org_id, r.user_id,
+                (SELECT count(*)::int FROM briefings b WHERE b.tenant_id = r.tenant_id AND b.org_id = r.org_id AND b.state = 'DRAFT') AS drafts
+           FROM role_assignments r JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id JOIN tenants t ON t.id = r.tenant_id
+          WHERE t.slug = 'jtj' AND u.username = 'secretary' AND r.role = 'SECRETARY'`,
+      )
+    ).rows;
+    // one short of the cap in drafts, and published ones besides (they do not count)
+    await su.query(
+      `INSERT INTO briefings (tenant_id, org_id, title, body, briefing_on, state, created_by, published_by, published_at)
+       SELECT $1, $2, '简报' || n, '正文', current_date - 1, CASE WHEN n <= $4 THEN 'DRAFT' ELSE 'PUBLISHED' END, $3,
+              CASE WHEN n <= $4 THEN NULL ELSE $3::uuid END, CASE WHEN n <= $4 THEN NULL ELSE now() END
+         FROM generate_series(1, $4 + 10) n`,
+      [row.tenant_id, row.org_id, row.user_id, CAP - 1 - row.drafts],
+    );
+    const CREATE = `mutation($input: CreateBriefingInput!) { createBriefing(input: $input) { id } }`;
+    const org = globalId('Org', row.org_id);
+    const answers = await burst((i) => gql(CREATE, { input: { orgId: org, title: `同时起草${i}`, body: '正文' } }, secretary));
+    const won = exactlyOne(answers, 'TOO_MANY_BRIEFING_DRAFTS', `第一车队党支部已有${CAP}份简报草稿，达到上限${CAP}份；请先报送或删除草稿`);
+    const drafts = async () =>
+      (await su.query(`SELECT count(*)::int AS n FROM briefings WHERE org_id = $1 AND state = 'DRAFT'`, [row.org_id])).rows[0].n;
+    expect(await drafts()).toBe(CAP);
+    expect(
+      (await gql(`mutation($id: ID!) { publishBriefing(input: { id: $id }) { state } }`, { id: won.data.createBriefing.id }, secretary))
+        .errors,
+    ).toBeUndefined();
+    expect((await gql(CREATE, { input: { orgId: org, title: '再次起草', body: '正文' } }, secretary)).errors).toBeUndefined();
+    expect(await drafts()).toBe(CAP);
+  });
+
+  it('keeps an org’s ledger entries of the year to the cap: at the boundary, of 50 written at once exactly one passes', async () => {
+    const CAP = server.config.ledgerEntriesPerOrgPerYear;
+    const { su, id, row } = await branchForCap('台帐限额的党支部');
+    // one short of the cap written this year (some recording last year's days: they count), and last year's besides
+    await su.query(
+      `INSERT INTO ledger_entries (tenant_id, org_id, occurred_on, category, title, created_by, created_at)
+       SELECT $1, $2, current_date - (n % 400), 'MEETING', '会议' || n, $3, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
+         FROM generate_series(1, $4 + 9) n`,
+      [row.tenant_id, row.id, row.admin, CAP],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: CreateLedgerEntryInput!) { createLedgerEntry(input: $input) { id } }`,
+        { input: { orgId: id, occurredOn: day(-1), category: 'MEETING', title: `同时记录${i}` } },
+        admin,
+      ),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_LEDGER_ENTRIES',
+      `台帐限额的党支部${TODAY.slice(0, 4)}年已记录${CAP}条台帐，达到上限${CAP}条；请将同类活动合并记录`,
+    );
+    expect((await su.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
+  });
+
   it('keeps a team’s service records of the year to the cap: at the boundary, of 50 recorded at once exactly one passes', async () => {
     const CAP = server.config.serviceRecordsPerTeamPerYear;
     const { su, id, row } = await branchForCap('服务记录限额的党支部');
