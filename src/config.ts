@@ -121,6 +121,10 @@ export interface Config {
   briefingDraftsPerOrg: number;
   /** Ledger entries (管理台帐) written for one org in a calendar year of the tenant (LEDGER_ENTRIES_PER_ORG_PER_YEAR, default 5000). */
   ledgerEntriesPerOrgPerYear: number;
+  /** People in difficulty (结对联系对象) registered with one org (PAIRING_PERSONS_PER_ORG, default 2000). */
+  pairingPersonsPerOrg: number;
+  /** Pairings (结对) made with the people of one org in a calendar year of the tenant, ended ones included (PAIRINGS_PER_ORG_PER_YEAR, default 5000). */
+  pairingsPerOrgPerYear: number;
   /** Service records (服务记录) written for one service team in a calendar year of the tenant (SERVICE_RECORDS_PER_TEAM_PER_YEAR, default 5000). */
   serviceRecordsPerTeamPerYear: number;
   /** Invitations to be a subordinate (上下级单位) one tenant may send in 24 hours, withdrawn ones included (FEDERATION_INVITES_PER_DAY, default 20). */
@@ -403,6 +407,8 @@ export function loadConfig(env: Env = process.env): Config {
     innovationProjectsPerOrgPerYear: intVar(env, 'INNOVATION_PROJECTS_PER_ORG_PER_YEAR', 50, 1, 100_000),
     briefingDraftsPerOrg: intVar(env, 'BRIEFING_DRAFTS_PER_ORG', 100, 1, 100_000),
     ledgerEntriesPerOrgPerYear: intVar(env, 'LEDGER_ENTRIES_PER_ORG_PER_YEAR', 5000, 1, 1_000_000),
+    pairingPersonsPerOrg: intVar(env, 'PAIRING_PERSONS_PER_ORG', 2000, 1, 1_000_000),
+    pairingsPerOrgPerYear: intVar(env, 'PAIRINGS_PER_ORG_PER_YEAR', 5000, 1, 1_000_000),
     serviceRecordsPerTeamPerYear: intVar(env, 'SERVICE_RECORDS_PER_TEAM_PER_YEAR', 5000, 1, 1_000_000),
     federationInvitesPerDay: intVar(env, 'FEDERATION_INVITES_PER_DAY', 20, 1, 1000),
     inspectionDraftsPerTeam: intVar(env, 'INSPECTION_DRAFTS_PER_TEAM', 500, 1, 100_000),

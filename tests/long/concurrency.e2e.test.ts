@@ -1544,4 +1544,66 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
     );
     expect((await su.query(`SELECT count(*)::int AS n FROM service_records WHERE team_id = $1`, [raw(team)])).rows[0].n).toBe(CAP + 10);
   });
+
+  it('keeps an org’s people in difficulty to the cap: at the boundary, of 50 registered at once exactly one passes', async () => {
+    const CAP = server.config.pairingPersonsPerOrg;
+    const { su, id, row } = await branchForCap('结对对象限额的党支部');
+    await su.query(
+      `INSERT INTO pairing_persons (tenant_id, org_id, name, kind, difficulty, created_by)
+       SELECT $1, $2, '对象' || n, 'RESIDENT', '生活困难', $3 FROM generate_series(1, $4 - 1) n`,
+      [row.tenant_id, row.id, row.admin, CAP],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id } }`,
+        { input: { orgId: id, name: `同时登记${i}`, kind: 'RESIDENT', difficulty: '生活困难' } },
+        admin,
+      ),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_PAIRING_PERSONS',
+      `结对对象限额的党支部已登记${CAP}名结对联系对象，达到上限${CAP}名；请在已登记的对象中安排结对`,
+    );
+    expect((await su.query(`SELECT count(*)::int AS n FROM pairing_persons WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP);
+  });
+
+  it('keeps the pairings of an org’s people of the year to the cap: at the boundary, of 50 made at once exactly one passes', async () => {
+    const CAP = server.config.pairingsPerOrgPerYear;
+    const { su, row } = await branchForCap('结对限额的党支部');
+    const leader = await server.token('jtj', 'leader');
+    const [{ id: leaderId }] = (
+      await su.query<{ id: string }>(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'leader'`, [row.tenant_id])
+    ).rows;
+    // 50 people to pair with, the first with one short of the cap of ended pairings this year, and last year's besides
+    const persons = (
+      await su.query<{ id: string }>(
+        `INSERT INTO pairing_persons (tenant_id, org_id, name, kind, difficulty, created_by)
+         SELECT $1, $2, '对象' || n, 'RESIDENT', '生活困难', $3 FROM generate_series(1, $4) n RETURNING id`,
+        [row.tenant_id, row.id, row.admin, CONCURRENCY],
+      )
+    ).rows.map((p) => p.id);
+    await su.query(
+      `INSERT INTO pairings (tenant_id, cadre_id, person_id, started_on, ended_on, created_by, created_at)
+       SELECT $1, $2, $3, current_date - 400, current_date - 400, $2, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
+         FROM generate_series(1, $4 + 9) n`,
+      [row.tenant_id, leaderId, persons[0], CAP],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: CreatePairingInput!) { createPairing(input: $input) { id } }`,
+        { input: { cadreId: globalId('User', leaderId), personId: globalId('PairingPerson', persons[i]) } },
+        leader,
+      ),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_PAIRINGS',
+      `结对限额的党支部的结对联系对象${TODAY.slice(0, 4)}年已建立${CAP}个结对（含已结束的），达到上限${CAP}个；请于下一年度再建立`,
+    );
+    expect(
+      (await su.query(`SELECT count(*)::int AS n FROM pairings WHERE person_id = ANY($1::uuid[]) AND ended_on IS NULL`, [persons])).rows[0]
+        .n,
+    ).toBe(1);
+  });
 });
