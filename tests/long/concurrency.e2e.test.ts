@@ -1545,6 +1545,32 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
     expect((await su.query(`SELECT count(*)::int AS n FROM service_records WHERE team_id = $1`, [raw(team)])).rows[0].n).toBe(CAP + 10);
   });
 
+  it('keeps an org’s nominations of the year to the cap: at the boundary, of 50 nominated at once exactly one passes', async () => {
+    const CAP = server.config.nominationsPerOrgPerYear;
+    const { su, id, row } = await branchForCap('推荐限额的党支部');
+    // one short of the cap made this year, rejected ones among them (they count), and last year's besides
+    await su.query(
+      `INSERT INTO exemplars (tenant_id, kind, org_id, category, year, title, reason, state, created_by, created_at)
+       SELECT $1, 'MODEL_POST', $2, 'ENTERPRISE', $5, '示范岗' || n, '群众满意', CASE WHEN n % 2 = 0 THEN 'REJECTED' ELSE 'NOMINATED' END, $3,
+              CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
+         FROM generate_series(1, $4 + 9) n`,
+      [row.tenant_id, row.id, row.admin, CAP, YEAR],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { id } }`,
+        { input: { year: YEAR, kind: 'MODEL_POST', orgId: id, title: `同时推荐${i}`, reason: '群众满意' } },
+        admin,
+      ),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_NOMINATIONS',
+      `推荐限额的党支部${TODAY.slice(0, 4)}年已推荐${CAP}个典型（含未通过的），达到上限${CAP}个；请于下一年度再推荐`,
+    );
+    expect((await su.query(`SELECT count(*)::int AS n FROM exemplars WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
+  });
+
   it('keeps an org’s people in difficulty to the cap: at the boundary, of 50 registered at once exactly one passes', async () => {
     const CAP = server.config.pairingPersonsPerOrg;
     const { su, id, row } = await branchForCap('结对对象限额的党支部');
