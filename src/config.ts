@@ -129,6 +129,8 @@ export interface Config {
   serviceRecordsPerTeamPerYear: number;
   /** Nominations (典型推荐) made for one org in a calendar year of the tenant, rejected ones included (NOMINATIONS_PER_ORG_PER_YEAR, default 500). */
   nominationsPerOrgPerYear: number;
+  /** Opinions (民意) recorded by staff for one org in a calendar year of the tenant (STAFF_OPINIONS_PER_ORG_PER_YEAR, default 5000). */
+  staffOpinionsPerOrgPerYear: number;
   /** Invitations to be a subordinate (上下级单位) one tenant may send in 24 hours, withdrawn ones included (FEDERATION_INVITES_PER_DAY, default 20). */
   federationInvitesPerDay: number;
   /**
@@ -413,6 +415,7 @@ export function loadConfig(env: Env = process.env): Config {
     pairingsPerOrgPerYear: intVar(env, 'PAIRINGS_PER_ORG_PER_YEAR', 5000, 1, 1_000_000),
     serviceRecordsPerTeamPerYear: intVar(env, 'SERVICE_RECORDS_PER_TEAM_PER_YEAR', 5000, 1, 1_000_000),
     nominationsPerOrgPerYear: intVar(env, 'NOMINATIONS_PER_ORG_PER_YEAR', 500, 1, 1_000_000),
+    staffOpinionsPerOrgPerYear: intVar(env, 'STAFF_OPINIONS_PER_ORG_PER_YEAR', 5000, 1, 1_000_000),
     federationInvitesPerDay: intVar(env, 'FEDERATION_INVITES_PER_DAY', 20, 1, 1000),
     inspectionDraftsPerTeam: intVar(env, 'INSPECTION_DRAFTS_PER_TEAM', 500, 1, 100_000),
     federationHandDownsPerDay: intVar(env, 'FEDERATION_HAND_DOWNS_PER_DAY', 20, 1, 1000),

@@ -1571,6 +1571,34 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
     expect((await su.query(`SELECT count(*)::int AS n FROM exemplars WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
   });
 
+  it('keeps an org’s opinions recorded by staff in the year to the cap: at the boundary, of 50 recorded at once exactly one passes', async () => {
+    const CAP = server.config.staffOpinionsPerOrgPerYear;
+    const { su, id, row } = await branchForCap('民意限额的党支部');
+    // one short of the cap recorded by staff this year; last year's, and the public's through a code, besides (they do not count)
+    await su.query(
+      `INSERT INTO opinions (tenant_id, org_id, channel, content, state, responsible_id, accepted_at, due_at, follow_up_hash, recorded_by, created_at)
+       SELECT $1, $2, CASE WHEN n < $4 + 10 THEN 'STAFF' ELSE 'PUBLIC_LINK' END, '意见' || n,
+              CASE WHEN n < $4 + 10 THEN 'ACCEPTED' ELSE 'RECEIVED' END, CASE WHEN n < $4 + 10 THEN $3::uuid END,
+              CASE WHEN n < $4 + 10 THEN now() END, now() + interval '3 days', md5(random()::text || n), CASE WHEN n < $4 + 10 THEN $3::uuid END,
+              CASE WHEN n < $4 OR n >= $4 + 10 THEN now() ELSE ${LAST_YEAR} END
+         FROM generate_series(1, $4 + 19) n`,
+      [row.tenant_id, row.id, row.admin, CAP],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: RecordOpinionInput!) { recordOpinion(input: $input) { followUpToken } }`,
+        { input: { orgId: id, content: `同时登记${i}` } },
+        admin,
+      ),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_STAFF_OPINIONS',
+      `民意限额的党支部${TODAY.slice(0, 4)}年已登记${CAP}条民意，达到上限${CAP}条；请将同一事项合并登记，或请群众扫码反映`,
+    );
+    expect((await su.query(`SELECT count(*)::int AS n FROM opinions WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 20);
+  });
+
   it('keeps an org’s people in difficulty to the cap: at the boundary, of 50 registered at once exactly one passes', async () => {
     const CAP = server.config.pairingPersonsPerOrg;
     const { su, id, row } = await branchForCap('结对对象限额的党支部');
