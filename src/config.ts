@@ -116,6 +116,28 @@ export interface Config {
   commitmentsPerOrgPerYear: number;
   /** A member's own pledges (亮承诺, memberUserId set) made in a calendar year of the tenant (COMMITMENTS_PER_MEMBER_PER_YEAR, default 20). */
   commitmentsPerMemberPerYear: number;
+  /** Link codes (评议二维码, disabled ones included) made for one org in a calendar year of the tenant (LINK_CODES_PER_ORG_PER_YEAR, default 2000). */
+  linkCodesPerOrgPerYear: number;
+  /** Service teams (服务队伍, disbanded ones included) one org may have (SERVICE_TEAMS_PER_ORG, default 200). */
+  serviceTeamsPerOrg: number;
+  /** Service brands (服务品牌) one org may have (SERVICE_BRANDS_PER_ORG, default 50); a removed one frees its place. */
+  serviceBrandsPerOrg: number;
+  /** Innovation projects (创新项目) registered for one org in a calendar year of the tenant (INNOVATION_PROJECTS_PER_ORG_PER_YEAR, default 50). */
+  innovationProjectsPerOrgPerYear: number;
+  /** Briefings (简报) one org holds as drafts at once (BRIEFING_DRAFTS_PER_ORG, default 100); publishing or removing one frees its place. */
+  briefingDraftsPerOrg: number;
+  /** Ledger entries (管理台帐) written for one org in a calendar year of the tenant (LEDGER_ENTRIES_PER_ORG_PER_YEAR, default 5000). */
+  ledgerEntriesPerOrgPerYear: number;
+  /** People in difficulty (结对联系对象) registered with one org (PAIRING_PERSONS_PER_ORG, default 2000). */
+  pairingPersonsPerOrg: number;
+  /** Pairings (结对) made with the people of one org in a calendar year of the tenant, ended ones included (PAIRINGS_PER_ORG_PER_YEAR, default 5000). */
+  pairingsPerOrgPerYear: number;
+  /** Service records (服务记录) written for one service team in a calendar year of the tenant (SERVICE_RECORDS_PER_TEAM_PER_YEAR, default 5000). */
+  serviceRecordsPerTeamPerYear: number;
+  /** Nominations (典型推荐) made for one org in a calendar year of the tenant, rejected ones included (NOMINATIONS_PER_ORG_PER_YEAR, default 500). */
+  nominationsPerOrgPerYear: number;
+  /** Opinions (民意) recorded by staff for one org in a calendar year of the tenant (STAFF_OPINIONS_PER_ORG_PER_YEAR, default 5000). */
+  staffOpinionsPerOrgPerYear: number;
   /** Invitations to be a subordinate (上下级单位) one tenant may send in 24 hours, withdrawn ones included (FEDERATION_INVITES_PER_DAY, default 20). */
   federationInvitesPerDay: number;
   /**
@@ -392,6 +414,17 @@ export function loadConfig(env: Env = process.env): Config {
     openPeerHelpRequestsPerOrg: intVar(env, 'OPEN_PEER_HELP_REQUESTS_PER_ORG', 20, 1, 10_000),
     commitmentsPerOrgPerYear: intVar(env, 'COMMITMENTS_PER_ORG_PER_YEAR', 500, 1, 1_000_000),
     commitmentsPerMemberPerYear: intVar(env, 'COMMITMENTS_PER_MEMBER_PER_YEAR', 20, 1, 1_000_000),
+    linkCodesPerOrgPerYear: intVar(env, 'LINK_CODES_PER_ORG_PER_YEAR', 2000, 1, 1_000_000),
+    serviceTeamsPerOrg: intVar(env, 'SERVICE_TEAMS_PER_ORG', 200, 1, 100_000),
+    serviceBrandsPerOrg: intVar(env, 'SERVICE_BRANDS_PER_ORG', 50, 1, 100_000),
+    innovationProjectsPerOrgPerYear: intVar(env, 'INNOVATION_PROJECTS_PER_ORG_PER_YEAR', 50, 1, 100_000),
+    briefingDraftsPerOrg: intVar(env, 'BRIEFING_DRAFTS_PER_ORG', 100, 1, 100_000),
+    ledgerEntriesPerOrgPerYear: intVar(env, 'LEDGER_ENTRIES_PER_ORG_PER_YEAR', 5000, 1, 1_000_000),
+    pairingPersonsPerOrg: intVar(env, 'PAIRING_PERSONS_PER_ORG', 2000, 1, 1_000_000),
+    pairingsPerOrgPerYear: intVar(env, 'PAIRINGS_PER_ORG_PER_YEAR', 5000, 1, 1_000_000),
+    serviceRecordsPerTeamPerYear: intVar(env, 'SERVICE_RECORDS_PER_TEAM_PER_YEAR', 5000, 1, 1_000_000),
+    nominationsPerOrgPerYear: intVar(env, 'NOMINATIONS_PER_ORG_PER_YEAR', 500, 1, 1_000_000),
+    staffOpinionsPerOrgPerYear: intVar(env, 'STAFF_OPINIONS_PER_ORG_PER_YEAR', 5000, 1, 1_000_000),
     federationInvitesPerDay: intVar(env, 'FEDERATION_INVITES_PER_DAY', 20, 1, 1000),
     inspectionDraftsPerTeam: intVar(env, 'INSPECTION_DRAFTS_PER_TEAM', 500, 1, 100_000),
     federationHandDownsPerDay: intVar(env, 'FEDERATION_HAND_DOWNS_PER_DAY', 20, 1, 1000),

@@ -4,6 +4,11 @@ import { ErrorCode, defineErrors } from '../../graphql/errors';
 export const exemplarError = defineErrors('exemplar', {
   EXEMPLAR_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '典型不存在或不在您的权限范围内', en: 'Exemplar not found' },
   OBJECTION_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '异议不存在或不在您的权限范围内', en: 'Objection not found' },
+  TOO_MANY_NOMINATIONS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}{year}年已推荐{count}个典型（含未通过的），达到上限{limit}个；请于下一年度再推荐',
+    en: '{org} has made {count} nominations in {year} (rejected ones included), the most it may make in a year ({limit}); nominate again next year',
+  },
   NOT_NOMINATOR: {
     code: ErrorCode.FORBIDDEN,
     zh: '只有该组织的书记或其上级负责人可以推荐典型',

@@ -4,6 +4,7 @@ import { lockForUpdate } from '../../db/lock-for-update';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
+import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
 import { tenantToday } from '../link-code/public';
 import { Org, OrgCategory, orgCategoryLabels } from '../org/org.entity';
 import { addRestoreGuard, orgService } from '../org/org.service';
@@ -190,6 +191,20 @@ export const exemplarService = {
       [viewer.tenantId, kind.code, org.id, input.year, title, nomineeKey],
     );
     if (dup) throw alreadyNominated();
+    // an org's nominations made in the tenant's year are bounded (rejected ones too: they stay): counted under a lock per
+    // org, so concurrent nominations pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `nominations:${viewer.tenantId}:${org.id}`,
+    ]);
+    const year = Number(todayOf(ctx).slice(0, 4));
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM exemplars
+        WHERE tenant_id = $1 AND org_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
+      [viewer.tenantId, org.id, `${year}-01-01`],
+    );
+    const limit = ctx.config.nominationsPerOrgPerYear;
+    if (count >= limit)
+      throw exemplarError('TOO_MANY_NOMINATIONS', { field: 'input.orgId', params: { org: org.name, year, count, limit } });
     const repo = ctx.tx.repository(Exemplar);
     let saved: Exemplar;
     try {

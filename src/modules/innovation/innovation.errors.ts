@@ -7,6 +7,11 @@ export const innovationError = defineErrors('innovation', {
     zh: '创新项目不存在或不在您的权限范围内',
     en: 'Innovation project not found',
   },
+  TOO_MANY_INNOVATION_PROJECTS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}{year}年已立项{count}个创新项目，达到上限{limit}个；请于下一年度再立项',
+    en: '{org} has registered {count} innovation projects in {year}, the most it may register in a year ({limit}); register more next year',
+  },
   NOT_PROJECT_OFFICER: {
     code: ErrorCode.FORBIDDEN,
     zh: '只有该组织的书记或其上级负责人可以立项、修改和推进其创新项目',

@@ -2,6 +2,7 @@ import { inScope, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
@@ -150,6 +151,20 @@ export const innovationService = {
       if (!inScope(viewer, o.path, UNIT)) throw innovationError('NOT_PROJECT_OFFICER');
     });
     checkGoals(input.goals);
+    // an org's projects registered in the tenant's year are bounded: counted under a lock per org, so concurrent
+    // registrations pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `innovation-projects:${viewer.tenantId}:${org.id}`,
+    ]);
+    const year = Number(todayOf(ctx).slice(0, 4));
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM innovation_projects
+        WHERE tenant_id = $1 AND org_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
+      [viewer.tenantId, org.id, `${year}-01-01`],
+    );
+    const limit = ctx.config.innovationProjectsPerOrgPerYear;
+    if (count >= limit)
+      throw innovationError('TOO_MANY_INNOVATION_PROJECTS', { field: 'input.orgId', params: { org: org.name, year, count, limit } });
     const repo = ctx.tx.repository(InnovationProject);
     const saved = await repo.save(
       repo.create({

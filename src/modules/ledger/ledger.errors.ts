@@ -15,6 +15,16 @@ export const ledgerError = defineErrors('ledger', {
     en: 'Only the org’s own officers write and change its briefings',
   },
   BRIEFING_PUBLISHED: { code: ErrorCode.CONFLICT, zh: '简报已报送，不能再修改或删除', en: 'A published briefing cannot be changed' },
+  TOO_MANY_BRIEFING_DRAFTS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}已有{count}份简报草稿，达到上限{limit}份；请先报送或删除草稿',
+    en: '{org} has {count} draft briefings, the most it may have ({limit}); publish or remove a draft first',
+  },
+  TOO_MANY_LEDGER_ENTRIES: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}{year}年已记录{count}条台帐，达到上限{limit}条；请将同类活动合并记录',
+    en: '{org} has written {count} ledger entries in {year}, the most it may write in a year ({limit}); record like activities together',
+  },
   DATE_IN_FUTURE: { code: ErrorCode.BAD_USER_INPUT, zh: '日期不能晚于今天（{today}）', en: 'The date cannot be after today ({today})' },
   INVALID_RANGE: {
     code: ErrorCode.BAD_USER_INPUT,

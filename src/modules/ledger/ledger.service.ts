@@ -4,6 +4,7 @@ import { UserViewer } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
+import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
 import { Role } from '../../auth/roles';
 import { campaignService } from '../campaign/campaign.service';
 import { tenantToday } from '../link-code/public';
@@ -84,6 +85,20 @@ export const ledgerService = {
     const org = await orgService.getLiveInScopeOrThrow(ctx, input.orgId, (o) => assertLedgerWriter(viewer, o));
     await notInFuture(ctx, input.occurredOn, 'input.occurredOn');
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
+    // an org's entries written in the tenant's year are bounded: counted under a lock per org, so concurrent writes pass
+    // the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `ledger-entries:${viewer.tenantId}:${org.id}`,
+    ]);
+    const year = Number(todayOf(ctx).slice(0, 4));
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM ledger_entries
+        WHERE tenant_id = $1 AND org_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
+      [viewer.tenantId, org.id, `${year}-01-01`],
+    );
+    const limit = ctx.config.ledgerEntriesPerOrgPerYear;
+    if (count >= limit)
+      throw ledgerError('TOO_MANY_LEDGER_ENTRIES', { field: 'input.orgId', params: { org: org.name, year, count, limit } });
     const repo = ctx.tx.repository(LedgerEntry);
     const saved = await repo.save(
       repo.create({
@@ -232,6 +247,16 @@ export const briefingService = {
     });
     const briefingOn = input.briefingOn ?? (await tenantToday(ctx));
     await notInFuture(ctx, briefingOn, 'input.briefingOn');
+    // an org's drafts are bounded: counted under a lock per org, so concurrent creates pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `briefing-drafts:${viewer.tenantId}:${org.id}`,
+    ]);
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM briefings WHERE tenant_id = $1 AND org_id = $2 AND state = 'DRAFT'`,
+      [viewer.tenantId, org.id],
+    );
+    const limit = ctx.config.briefingDraftsPerOrg;
+    if (count >= limit) throw ledgerError('TOO_MANY_BRIEFING_DRAFTS', { field: 'input.orgId', params: { org: org.name, count, limit } });
     const repo = ctx.tx.repository(Briefing);
     const saved = await repo.save(
       repo.create({

@@ -27,6 +27,11 @@ export const linkCodeError = defineErrors('link-code', {
     zh: '请指定二维码评议的组织（orgId）或承诺（commitmentId）',
     en: 'Name the org (orgId) or the commitment (commitmentId) the code rates',
   },
+  TOO_MANY_LINK_CODES: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}{year}年已生成{count}个评议二维码，达到上限{limit}个；请继续使用已有的二维码',
+    en: '{org} has made {count} link codes in {year}, the most it may make in a year ({limit}); keep using the codes it has',
+  },
   CLIENT_RATE_LIMITED: {
     code: ErrorCode.RATE_LIMITED,
     zh: '从此网络提交过于频繁，请 {retryAfterSeconds} 秒后再试',

@@ -3,6 +3,7 @@ import { isAncestorOrSelf } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
+import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
 import { campaignService } from '../campaign/campaign.service';
 import { Commitment } from '../commitment/commitment.entity';
 import { COMMITMENT_OFFICERS, commitmentService } from '../commitment/commitment.service';
@@ -82,6 +83,19 @@ export const linkCodeService = {
         throw linkCodeError('ORG_NOT_IN_CAMPAIGN', { field: 'input.campaignId', params: { org: org.name } });
       campaignId = campaign.id;
     }
+    // an org's codes of the tenant's year are bounded (disabled ones too: they stay): counted under a lock per org, so
+    // concurrent creates pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `link-codes:${viewer.tenantId}:${org.id}`,
+    ]);
+    const year = Number(todayOf(ctx).slice(0, 4));
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM link_codes
+        WHERE tenant_id = $1 AND org_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
+      [viewer.tenantId, org.id, `${year}-01-01`],
+    );
+    const limit = ctx.config.linkCodesPerOrgPerYear;
+    if (count >= limit) throw linkCodeError('TOO_MANY_LINK_CODES', { field: 'input.orgId', params: { org: org.name, year, count, limit } });
     const repo = ctx.tx.repository(LinkCode);
     const saved = await repo.save(
       repo.create({

@@ -4,6 +4,11 @@ import { ErrorCode, defineErrors } from '../../graphql/errors';
 export const opinionError = defineErrors('opinion', {
   OPINION_NOT_FOUND: { code: ErrorCode.NOT_FOUND, zh: '民意不存在或不在您的权限范围内', en: 'Opinion not found' },
   OPINION_CONTENT_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '请写明反映的事项', en: 'Say what the matter is' },
+  TOO_MANY_STAFF_OPINIONS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}{year}年已登记{count}条民意，达到上限{limit}条；请将同一事项合并登记，或请群众扫码反映',
+    en: 'Staff have recorded {count} opinions for {org} in {year}, the most in a year ({limit}); record one matter once, or let people use the link code',
+  },
   NOT_HANDLER: {
     code: ErrorCode.FORBIDDEN,
     zh: '只有该组织的书记或其上级负责人可以受理其民意',

@@ -4,6 +4,7 @@ import { UserViewer, hasRoleOver } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
+import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
 import { Role } from '../../auth/roles';
 import { fileService } from '../file/file.service';
 import { linkCodeService } from '../link-code/link-code.service';
@@ -140,6 +141,20 @@ export const opinionService = {
       if (!inScope(viewer, o.path, HANDLERS)) throw opinionError('NOT_HANDLER');
     });
     if (!input.content.trim()) throw opinionError('OPINION_CONTENT_BLANK', 'input.content');
+    // an org's opinions recorded by staff in the tenant's year are bounded: counted under a lock per org, so concurrent
+    // records pass the count one at a time (the public's come through link codes, under their own rate limits)
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `staff-opinions:${viewer.tenantId}:${org.id}`,
+    ]);
+    const year = Number(todayOf(ctx).slice(0, 4));
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM opinions
+        WHERE tenant_id = $1 AND org_id = $2 AND channel = 'STAFF' AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
+      [viewer.tenantId, org.id, `${year}-01-01`],
+    );
+    const limit = ctx.config.staffOpinionsPerOrgPerYear;
+    if (count >= limit)
+      throw opinionError('TOO_MANY_STAFF_OPINIONS', { field: 'input.orgId', params: { org: org.name, year, count, limit } });
     const { id, token } = await this.intake(
       ctx,
       { tenantId: viewer.tenantId, orgId: org.id, linkCodeId: null },

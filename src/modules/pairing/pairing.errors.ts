@@ -17,6 +17,16 @@ export const pairingError = defineErrors('pairing', {
   },
   ALREADY_PAIRED: { code: ErrorCode.CONFLICT, zh: '该干部已与此对象结对', en: 'The cadre is already paired with this person' },
   PAIRING_ENDED: { code: ErrorCode.CONFLICT, zh: '该结对关系已结束', en: 'The pairing has ended' },
+  TOO_MANY_PAIRING_PERSONS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}已登记{count}名结对联系对象，达到上限{limit}名；请在已登记的对象中安排结对',
+    en: '{org} has registered {count} people for pairing, the most it may register ({limit}); pair with someone already registered',
+  },
+  TOO_MANY_PAIRINGS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}的结对联系对象{year}年已建立{count}个结对（含已结束的），达到上限{limit}个；请于下一年度再建立',
+    en: 'The people of {org} have been paired {count} times in {year} (ended pairings included), the most in a year ({limit}); pair again next year',
+  },
   INVALID_DATE: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '日期不能晚于今天（{today}）',

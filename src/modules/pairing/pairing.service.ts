@@ -6,6 +6,7 @@ import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
+import { TENANT_ZONE_SQL } from '../../graphql/today';
 import { Role } from '../../auth/roles';
 import { protectContact, tenantToday } from '../link-code/public';
 import { Org } from '../org/org.entity';
@@ -122,6 +123,16 @@ export const pairingService = {
     });
     if (!input.name.trim()) throw pairingError('PERSON_NAME_BLANK', 'input.name');
     if (!input.difficulty.trim()) throw pairingError('DIFFICULTY_BLANK', 'input.difficulty');
+    // an org's people are bounded: counted under a lock per org, so concurrent registrations pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `pairing-persons:${viewer.tenantId}:${org.id}`,
+    ]);
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM pairing_persons WHERE tenant_id = $1 AND org_id = $2`,
+      [viewer.tenantId, org.id],
+    );
+    const limit = ctx.config.pairingPersonsPerOrg;
+    if (count >= limit) throw pairingError('TOO_MANY_PAIRING_PERSONS', { field: 'input.orgId', params: { org: org.name, count, limit } });
     const repo = ctx.tx.repository(PairingPerson);
     const saved = await repo.save(
       repo.create({
@@ -204,7 +215,7 @@ export const pairingService = {
     const seenOrg = await orgService.findById(ctx, person.orgId);
     if (!seenOrg) throw pairingError('NOT_PAIRING_MANAGER');
     // the person's org held live to the commit: no new pairing in an archived org (ORG_ARCHIVED), an archive waits
-    await orgService.lockLive(
+    const org = await orgService.lockLive(
       ctx,
       seenOrg,
       (org) => {
@@ -230,6 +241,20 @@ export const pairingService = {
       [viewer.tenantId, input.cadreId, person.id],
     );
     if (active) throw pairingError('ALREADY_PAIRED');
+    // the pairings made with an org's people in the tenant's year are bounded (ended ones too: they stay): counted under a
+    // lock per the person's org, so concurrent pairings pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `pairings:${viewer.tenantId}:${org.id}`,
+    ]);
+    const year = Number(today.slice(0, 4));
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM pairing_persons pp
+         JOIN pairings p ON p.tenant_id = pp.tenant_id AND p.person_id = pp.id
+        WHERE pp.tenant_id = $1 AND pp.org_id = $2 AND p.created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
+      [viewer.tenantId, org.id, `${year}-01-01`],
+    );
+    const limit = ctx.config.pairingsPerOrgPerYear;
+    if (count >= limit) throw pairingError('TOO_MANY_PAIRINGS', { field: 'input.personId', params: { org: org.name, year, count, limit } });
     const repo = ctx.tx.repository(Pairing);
     const saved = await repo.save(
       repo.create({

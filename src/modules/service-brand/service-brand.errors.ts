@@ -9,6 +9,11 @@ export const serviceBrandError = defineErrors('service-brand', {
     en: 'Only the org’s secretary or an officer over it creates and edits its brands',
   },
   BRAND_NAME_TAKEN: { code: ErrorCode.CONFLICT, zh: '该组织已有同名的服务品牌', en: 'The org already has a brand of that name' },
+  TOO_MANY_SERVICE_BRANDS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}已有{count}个服务品牌，达到上限{limit}个；请删除不再使用的品牌后再创建',
+    en: '{org} has {count} service brands, the most it may have ({limit}); remove one no longer used first',
+  },
   BRAND_NAME_BLANK: { code: ErrorCode.BAD_USER_INPUT, zh: '品牌名称不能为空白', en: 'A brand name must not be blank' },
   BRAND_TOO_MANY_STANDARDS: { code: ErrorCode.BAD_USER_INPUT, zh: '服务标准最多{limit}条', en: 'At most {limit} standards' },
   BRAND_STANDARD_TITLE_INVALID: {

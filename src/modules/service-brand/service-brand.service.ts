@@ -75,6 +75,17 @@ export const serviceBrandService = {
     const name = brandName(input.name);
     const standards = orderedStandards(input.standards);
     await assertNameFree(ctx, org.id, name);
+    // an org's brands are bounded: counted under a lock per org, so concurrent creates pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `service-brands:${viewer.tenantId}:${org.id}`,
+    ]);
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM service_brands WHERE tenant_id = $1 AND org_id = $2`,
+      [viewer.tenantId, org.id],
+    );
+    const limit = ctx.config.serviceBrandsPerOrg;
+    if (count >= limit)
+      throw serviceBrandError('TOO_MANY_SERVICE_BRANDS', { field: 'input.orgId', params: { org: org.name, count, limit } });
     const repo = ctx.tx.repository(ServiceBrand);
     const saved = await repo.save(
       repo.create({

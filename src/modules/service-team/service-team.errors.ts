@@ -24,6 +24,16 @@ export const serviceTeamError = defineErrors('service-team', {
     deprecated: '不再使用：已撤销的组织一律答 ORG_ARCHIVED',
   },
   SERVICE_TEAM_DISBANDED: { code: ErrorCode.CONFLICT, zh: '“{team}”已解散', en: '{team} is disbanded' },
+  TOO_MANY_SERVICE_RECORDS: {
+    code: ErrorCode.CONFLICT,
+    zh: '“{team}”{year}年已登记{count}条服务记录，达到上限{limit}条；请将同一次服务合并登记',
+    en: '{team} has recorded {count} services in {year}, the most it may record in a year ({limit}); record one outing once',
+  },
+  TOO_MANY_SERVICE_TEAMS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}已组建{count}支服务队伍（含已解散的），达到上限{limit}支；请在已有队伍中开展服务',
+    en: '{org} has formed {count} service teams (disbanded ones included), the most it may form ({limit}); serve through a team it has',
+  },
   SERVICE_TEAM_FOUNDED_IN_FUTURE: { code: ErrorCode.BAD_USER_INPUT, zh: '组建日期不能晚于今天', en: 'A team is founded today or before' },
   SERVICE_MEMBER_NAME_REQUIRED: {
     code: ErrorCode.BAD_USER_INPUT,

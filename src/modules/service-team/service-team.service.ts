@@ -7,6 +7,7 @@ import { keysetPage } from '../../graphql/keyset';
 import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { fileService } from '../file/file.service';
 import { tenantToday } from '../link-code/public';
+import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
@@ -182,6 +183,17 @@ export const serviceTeamService = {
     const name = text(input.name, '队伍名称', 'input.name');
     if (input.foundedOn && input.foundedOn > (await tenantToday(ctx)))
       throw serviceTeamError('SERVICE_TEAM_FOUNDED_IN_FUTURE', 'input.foundedOn');
+    // an org's teams are bounded (disbanded ones too: they stay with their records): counted under a lock per org, so
+    // concurrent creates pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `service-teams:${viewer.tenantId}:${org.id}`,
+    ]);
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM service_teams WHERE tenant_id = $1 AND org_id = $2`,
+      [viewer.tenantId, org.id],
+    );
+    const limit = ctx.config.serviceTeamsPerOrg;
+    if (count >= limit) throw serviceTeamError('TOO_MANY_SERVICE_TEAMS', { field: 'input.orgId', params: { org: org.name, count, limit } });
     return this.uniqueName(org, name, async () => {
       const [row] = await ctx.tx.query<{ id: string }>(
         `INSERT INTO service_teams (tenant_id, org_id, name, description, service_kinds, founded_on, created_by)
@@ -510,6 +522,20 @@ export const serviceTeamService = {
     const kindText = checkKind(input.kind, input.kindText);
     checkHours(input.hours);
     const participants = await this.checkParticipants(ctx, team, input.participantIds, input.servedOn);
+    // a team's records written in the tenant's year are bounded: counted under a lock per team, so concurrent records
+    // pass the count one at a time
+    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
+      `service-records:${viewer.tenantId}:${team.id}`,
+    ]);
+    const year = Number(todayOf(ctx).slice(0, 4));
+    const [{ count }] = await ctx.tx.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM service_records
+        WHERE tenant_id = $1 AND team_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
+      [viewer.tenantId, team.id, `${year}-01-01`],
+    );
+    const limit = ctx.config.serviceRecordsPerTeamPerYear;
+    if (count >= limit)
+      throw serviceTeamError('TOO_MANY_SERVICE_RECORDS', { field: 'input.teamId', params: { team: team.name, year, count, limit } });
     const [row] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO service_records (tenant_id, team_id, org_id, served_on, place, beneficiary, kind, kind_text, hours, participants, description, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
