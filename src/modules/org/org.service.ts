@@ -5,7 +5,7 @@ import { containsPattern } from '../../db/like';
 import { RequestTransaction, Statement } from '../../db/request-transaction';
 import { columnsOf, hydrate } from '../../db/hydrate';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { Page, decodeTypedCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { Role } from '../../auth/roles';
 import { MAX_ORG_DEPTH, Org, OrgCategory, OrgKind, orgKindLabels, pathLabel } from './org.entity';
 import { orgError } from './org.errors';
@@ -221,8 +221,8 @@ export const orgService = {
     if (filter.search) where.push(`o.name ILIKE ${param(containsPattern(filter.search))} ESCAPE '\\'`);
     const counted = { sql: `SELECT count(*)::int AS n FROM orgs o WHERE ${where.join(' AND ')}`, params: [...params] };
     // path_key orders exactly like the ltree path (fixed-length labels) and is what the index holds
-    const cursor = decodeCursor(after, 1);
-    if (cursor) where.push(`o.path_key > ${param(String(cursor[0]))}::text`);
+    const cursor = decodeTypedCursor(after, ['text']);
+    if (cursor) where.push(`o.path_key > ${param(cursor[0])}::text`);
     const joined = asked.flatMap(({ join, value }) => join.join(ctx, value, params) ?? []);
     let sql =
       `SELECT ${columnsOf(ctx.tx, Org, 'o')}${joined.length ? ', row_number() OVER (ORDER BY o.path_key) AS page_n' : ''}` +
@@ -248,8 +248,8 @@ export const orgService = {
    * statements, and a level of 5,000 branches is paged like any list.
    */
   async children(ctx: RequestContext, org: Org, page: { first: number; after?: string; includeArchived: boolean }): Promise<Page<Org>> {
-    const cursor = decodeCursor(page.after, 1);
-    const key = JSON.stringify([page.first, cursor ? String(cursor[0]) : null, page.includeArchived]);
+    const cursor = decodeTypedCursor(page.after, ['text']);
+    const key = JSON.stringify([page.first, cursor?.[0] ?? null, page.includeArchived]);
     const loader = ctx.loader<string, { ids: string[]; total: number }>(`org.children:${key}`, async (parentIds) => {
       const viewer = requireUser(ctx);
       const inner = orgQuery(ctx, viewer)
