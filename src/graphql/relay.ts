@@ -106,7 +106,7 @@ export type CursorType = 'uuid' | 'date' | 'timestamptz' | 'text' | 'smallint' |
 
 const CURSOR_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const CURSOR_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(?:Z|([+-])(\d{2})(?::?(\d{2}))?(?::(\d{2}))?)?$/;
-const CURSOR_NUMERIC = /^-?\d{1,40}(\.\d{1,40})?$/;
+const CURSOR_NUMERIC = /^-?\d{1,1000}(\.\d{1,1000})?$/;
 const INTEGER_BOUNDS: Record<'smallint' | 'int' | 'bigint', bigint> = { smallint: 32767n, int: 2147483647n, bigint: 9223372036854775807n };
 /** Longest text a cursor carries (an org's path key, a name): anything longer was not made by a page. */
 const CURSOR_TEXT_MAX = 4000;
@@ -141,7 +141,7 @@ export function cursorValue(type: CursorType, value: unknown): string | null {
         ? value
         : null;
     case 'numeric':
-      return CURSOR_NUMERIC.test(value) || value === 'Infinity' || value === '-Infinity' ? value : null;
+      return (value.length <= 1000 && CURSOR_NUMERIC.test(value)) || value === 'Infinity' || value === '-Infinity' ? value : null;
     case 'date': {
       if (value === 'infinity' || value === '-infinity') return value;
       const m = CURSOR_DAY.exec(value);
