@@ -1179,7 +1179,9 @@ describe('crafted cursors: every list answers INVALID_CURSOR before a value reac
       [{ a: 1 }, uuid],
       ['x'.repeat(5_000), uuid],
     ]) {
-      expect(await feed(values)).toEqual({ failed: true, reason: 'INVALID_CURSOR' });
+      const answer = await feed(values);
+      if (!answer.failed || answer.reason !== 'INVALID_CURSOR')
+        wrong.push(`showcase feed after ${JSON.stringify(values).slice(0, 60)}: ${answer.reason}`);
     }
     expect(wrong).toEqual([]);
   }, 120_000);
