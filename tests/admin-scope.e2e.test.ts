@@ -534,6 +534,47 @@ describe('item 3: a subtree TENANT_ADMIN has no tenant-wide powers', () => {
     expect(rows).toEqual([{ archived: true }]);
   });
 
+  it('leaves an admin’s own root org to its superior: its subtree admin neither renames, archives nor restores it; the root admin keeps every power', async () => {
+    const RENAME = `mutation($id: ID!, $n: String!) { renameOrg(input: { id: $id, name: $n }) { name } }`;
+    const ARCHIVE = `mutation($id: ID!) { archiveOrg(input: { id: $id }) { archivedAt } }`;
+    const RESTORE = `mutation($id: ID!) { restoreOrg(input: { id: $id }) { archivedAt } }`;
+    const branch = (
+      await gql(
+        `mutation($p: ID!) { createOrg(input: { parentId: $p, name: "第十三车队党支部", kind: BRANCH, category: ENTERPRISE }) { id } }`,
+        { p: ids['市公交集团党委'] },
+        root,
+      )
+    ).data.createOrg.id;
+    const { token: branchAdmin } = await createAdmin(server, root, 'thirteenth-admin', branch, [branch]);
+    const stored = async (id: string) =>
+      (await su.query(`SELECT name, archived_at IS NOT NULL AS archived FROM orgs WHERE id = $1`, [rawId(id)])).rows[0];
+    // the branch is the bus group's: its own admin neither renames nor archives it
+    expect(reasons(await gql(RENAME, { id: branch, n: '自己改名的党支部' }, branchAdmin))).toEqual(['FORBIDDEN/ORG_NOT_ADMIN']);
+    expect(reasons(await gql(ARCHIVE, { id: branch }, branchAdmin))).toEqual(['FORBIDDEN/ORG_NOT_ADMIN']);
+    expect(await stored(branch)).toEqual({ name: '第十三车队党支部', archived: false });
+    // the bus group's admin, its superior's, archives it; the branch's admin cannot bring it back, the bus admin can
+    expect((await gql(ARCHIVE, { id: branch }, busAdmin)).errors).toBeUndefined();
+    expect(reasons(await gql(RESTORE, { id: branch }, branchAdmin))).toEqual(['FORBIDDEN/ORG_NOT_ADMIN']);
+    expect(await stored(branch)).toEqual({ name: '第十三车队党支部', archived: true });
+    expect((await gql(RESTORE, { id: branch }, busAdmin)).data.restoreOrg).toEqual({ archivedAt: null });
+    expect((await gql(RENAME, { id: branch, n: '第十三车队第一党支部' }, busAdmin)).data.renameOrg).toEqual({
+      name: '第十三车队第一党支部',
+    });
+    // the bus admin's own root is the bureau committee's in turn
+    const bus = await stored(ids['市公交集团党委']);
+    expect(reasons(await gql(RENAME, { id: ids['市公交集团党委'], n: '公交集团自改名' }, busAdmin))).toEqual(['FORBIDDEN/ORG_NOT_ADMIN']);
+    expect(reasons(await gql(ARCHIVE, { id: ids['市公交集团党委'] }, busAdmin))).toEqual(['FORBIDDEN/ORG_NOT_ADMIN']);
+    expect(await stored(ids['市公交集团党委'])).toEqual(bus);
+    // the root admin renames the tenant's root org, and anything below; the root itself is never archived
+    const top = ids['中共市交通运输局党委'];
+    expect((await gql(RENAME, { id: top, n: '中共市交通运输局委员会' }, root)).data.renameOrg).toEqual({ name: '中共市交通运输局委员会' });
+    expect((await gql(RENAME, { id: top, n: '中共市交通运输局党委' }, root)).data.renameOrg).toEqual({ name: '中共市交通运输局党委' });
+    expect(reasons(await gql(ARCHIVE, { id: top }, root))).toEqual(['BAD_USER_INPUT/ORG_ROOT_IMMUTABLE']);
+    expect(reasons(await gql(ARCHIVE, { id: top }, busAdmin))).toEqual(['FORBIDDEN/ORG_NOT_ADMIN']);
+    expect((await gql(ARCHIVE, { id: branch }, root)).errors).toBeUndefined();
+    expect((await gql(RESTORE, { id: branch }, root)).errors).toBeUndefined();
+  });
+
   it('lets an admin of two subtrees move orgs between them, but not take a root of its own away from a superior it does not administer', async () => {
     const { token } = await createAdmin(server, root, 'two-subtrees-admin', ids['市公路管理处党委'], [
       ids['市公交集团党委'],

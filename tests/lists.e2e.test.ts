@@ -945,3 +945,252 @@ describe('root lists: filters, orderBy and scope', () => {
     });
   });
 });
+
+describe('crafted cursors: every list answers INVALID_CURSOR before a value reaches its SQL', () => {
+  let server: TestServer;
+  let admin: string;
+  let su: Client;
+  beforeAll(async () => {
+    server = await startTestServer({ campaigns: true, env: { RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_TENANT_PER_MINUTE: '0' } });
+    admin = await server.token('jtj', 'admin');
+    su = await server.superuser();
+  }, 120_000);
+  afterAll(() => server.close());
+
+  type CastTo = 'text' | 'uuid' | 'smallint' | 'int' | 'bigint' | 'numeric' | 'date' | 'timestamptz';
+  const encode = (values: unknown) => Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
+  const decode = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+  /** Values no page makes, for a place of a cursor its statement casts to `type`: wrong types, malformed, out of range, huge. */
+  const crafted = (type: CastTo): unknown[] => [
+    { a: 1 },
+    ['nested'],
+    true,
+    'nul\u0000byte',
+    'x'.repeat(20_000),
+    ...(type === 'text' ? [] : ['not-a-value', '12abc', '1e400', '9'.repeat(200_000)]),
+    ...(type === 'uuid' ? ['00000000-0000-4000-8000-00000000000g', 42] : []),
+    ...(type === 'smallint' || type === 'int' || type === 'bigint' ? [1.5, '1.5', 1e20, '99999999999999999999'] : []),
+    ...(type === 'smallint' || type === 'int' ? [2 ** 40, '2147483648'] : []),
+    ...(type === 'date' || type === 'timestamptz' ? ['2026-02-30', '2026-13-01 00:00:00+00', 20260101] : []),
+  ];
+
+  it('refuses a crafted value in every place of every hand-written and keyset cursor, and still pages with a good one', async () => {
+    const one = async (query: string, variables: Record<string, unknown> = {}) => {
+      const res = await server.gql(query, variables, admin);
+      if (res.errors) throw new Error(JSON.stringify(res.errors));
+      return res.data;
+    };
+    const campaign = (await one(`{ campaigns(first: 1) { nodes { id deadlines { id } } } }`)).campaigns.nodes[0];
+    expect(campaign.deadlines.length).toBeGreaterThan(0);
+    const evaluationsCursor = (
+      await one(`{ evaluations(first: 1, orderBy: { field: TOTAL, direction: DESC }) { pageInfo { endCursor } } }`)
+    ).evaluations.pageInfo.endCursor;
+    const team = (await one(`{ serviceTeams(first: 1) { nodes { id } } }`)).serviceTeams.nodes[0]?.id;
+    const orgs = await orgIds(server, 'jtj');
+    const year = Number((await tenantToday(su)).slice(0, 4));
+    const [{ id: user }] = (
+      await su.query(`SELECT u.id FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE t.slug = 'jtj' AND u.username = 'admin'`)
+    ).rows;
+    const [{ id: job }] = (
+      await su.query(
+        `INSERT INTO import_jobs (tenant_id, kind, dry_run, state, org_id, created_by, file_name, content_type, size, problem_count, finished_at)
+         SELECT t.id, 'ORGS', true, 'DONE', $2, $1, 'orgs.csv', 'text/csv', 10, 1, now() FROM tenants t WHERE t.slug = 'jtj' RETURNING id`,
+        [user, rawId(orgs['中共市交通运输局党委'])],
+      )
+    ).rows;
+    await su.query(
+      `INSERT INTO import_job_problems (tenant_id, job_id, seq, row_number, column_name, reason) SELECT tenant_id, id, 0, 2, '组织名称', 'IMPORT_ORG_EXISTS' FROM import_jobs WHERE id = $1`,
+      [job],
+    );
+    /** Each list: how to read one page after a cursor, a cursor it accepts, and the type each place of it is cast to. */
+    const lists: { name: string; read: (after: string) => Promise<GqlResponse>; good: unknown[]; types: (CastTo | null)[] }[] = [
+      {
+        name: 'campaign.ranking',
+        read: (after) =>
+          server.gql(
+            `query($c: ID!, $a: String) { campaign(id: $c) { ranking(first: 1, after: $a) { nodes { rank } } } }`,
+            { c: campaign.id, a: after },
+            admin,
+          ),
+        good: ['90.50', 'a'],
+        types: ['numeric', 'text'],
+      },
+      {
+        name: 'campaign.progress.lagging',
+        read: (after) =>
+          server.gql(
+            `query($c: ID!, $a: String) { campaign(id: $c) { progress { lagging(first: 1, after: $a) { nodes { org { id } } } } } }`,
+            { c: campaign.id, a: after },
+            admin,
+          ),
+        good: [1, '10.5', 'a'],
+        types: ['smallint', 'numeric', 'text'],
+      },
+      {
+        name: 'campaign deadline submissions',
+        read: (after) =>
+          server.gql(
+            `query($c: ID!, $a: String) { campaign(id: $c) { deadlines { submissions(first: 1, after: $a) { nodes { status } } } } }`,
+            { c: campaign.id, a: after },
+            admin,
+          ),
+        good: ['a'],
+        types: ['text'],
+      },
+      {
+        name: 'importJob.problems',
+        read: (after) =>
+          server.gql(
+            `query($id: ID!, $a: String) { node(id: $id) { ... on ImportJob { problems(first: 1, after: $a) { nodes { row } } } } }`,
+            { id: globalId('ImportJob', job), a: after },
+            admin,
+          ),
+        good: ['-1'],
+        types: ['int'],
+      },
+      {
+        name: 'orgs',
+        read: (after) => server.gql(`query($a: String) { orgs(first: 1, after: $a) { nodes { id } } }`, { a: after }, admin),
+        good: ['a'],
+        types: ['text'],
+      },
+      {
+        name: 'org.children',
+        read: (after) =>
+          server.gql(
+            `query($id: ID!, $a: String) { org(id: $id) { children(first: 1, after: $a) { nodes { id } } } }`,
+            { id: orgs['中共市交通运输局党委'], a: after },
+            admin,
+          ),
+        good: ['a'],
+        types: ['text'],
+      },
+      {
+        name: 'assessmentRanking',
+        read: (after) =>
+          server.gql(
+            `query($u: ID!, $y: Int!, $a: String) { assessmentRanking(first: 1, after: $a, under: $u, year: $y) { nodes { total } } }`,
+            { u: orgs['中共市交通运输局党委'], y: year, a: after },
+            admin,
+          ),
+        good: [80, 'a'],
+        types: ['numeric', 'text'],
+      },
+      {
+        name: 'innovationAwardRanking',
+        read: (after) =>
+          server.gql(
+            `query($a: String) { innovationAwardRanking(first: 1, after: $a, year: 2013) { nodes { rank } } }`,
+            { a: after },
+            admin,
+          ),
+        good: ['80', 'a', '00000000-0000-4000-8000-000000000000'],
+        types: ['numeric', 'text', 'uuid'],
+      },
+      {
+        name: 'suspiciousReviewClusters',
+        read: (after) =>
+          server.gql(`query($a: String) { suspiciousReviewClusters(first: 1, after: $a) { nodes { reviewCount } } }`, { a: after }, admin),
+        good: ['2013-01-01', 'a', 'b'],
+        types: ['date', 'text', 'text'],
+      },
+      {
+        name: 'auditLog (keyset)',
+        read: (after) => server.gql(`query($a: String) { auditLog(first: 1, after: $a) { nodes { action } } }`, { a: after }, admin),
+        good: ['100'],
+        types: ['bigint'],
+      },
+      {
+        name: 'supervisionTeams (keyset)',
+        read: (after) => server.gql(`query($a: String) { supervisionTeams(first: 1, after: $a) { nodes { id } } }`, { a: after }, admin),
+        good: ['2013-01-01 00:00:00.123+08', '00000000-0000-4000-8000-000000000000'],
+        types: ['timestamptz', 'uuid'],
+      },
+      {
+        name: 'evaluations ordered by total (keyset with its order)',
+        read: (after) =>
+          server.gql(
+            `query($a: String) { evaluations(first: 1, after: $a, orderBy: { field: TOTAL, direction: DESC }) { nodes { id } } }`,
+            { a: after },
+            admin,
+          ),
+        good: decode(evaluationsCursor),
+        types: [null, 'numeric', 'timestamptz', 'uuid'],
+      },
+      ...(team
+        ? [
+            {
+              name: 'serviceTeam.members',
+              read: (after: string) =>
+                server.gql(
+                  `query($id: ID!, $a: String) { node(id: $id) { ... on ServiceTeam { members(first: 1, after: $a) { nodes { name } } } } }`,
+                  { id: team, a: after },
+                  admin,
+                ),
+              good: ['LEADER', '2013-01-01', '00000000-0000-4000-8000-000000000000'],
+              types: ['text', 'date', 'uuid'] as CastTo[],
+            },
+            {
+              name: 'serviceTeam.records',
+              read: (after: string) =>
+                server.gql(
+                  `query($id: ID!, $a: String) { node(id: $id) { ... on ServiceTeam { records(first: 1, after: $a) { nodes { id } } } } }`,
+                  { id: team, a: after },
+                  admin,
+                ),
+              good: ['2013-01-01', '00000000-0000-4000-8000-000000000000'],
+              types: ['date', 'uuid'] as CastTo[],
+            },
+          ]
+        : []),
+    ];
+    expect(team).toBeDefined();
+    const wrong: string[] = [];
+    for (const list of lists) {
+      const ok = await list.read(encode(list.good));
+      if (ok.errors) wrong.push(`${list.name} refused its good cursor: ${JSON.stringify(ok.errors[0].extensions)}`);
+      const cursors = [
+        'not a cursor',
+        encode({ not: 'a list' }),
+        encode([...list.good, 'one too many']),
+        ...list.types.flatMap((type, i) => (type ? crafted(type).map((v) => encode(list.good.map((g, k) => (k === i ? v : g)))) : [])),
+      ];
+      for (const after of cursors) {
+        const res = await list.read(after);
+        const extensions = res.errors?.[0]?.extensions;
+        if (extensions?.code !== 'BAD_USER_INPUT' || extensions?.reason !== 'INVALID_CURSOR') {
+          wrong.push(
+            `${list.name} after ${JSON.stringify(decodeSafe(after)).slice(0, 60)}: ${JSON.stringify(res.errors?.[0]?.extensions ?? 'a page')}`,
+          );
+        }
+      }
+    }
+    // the public showcase feed (REST) refuses the same way
+    const uuid = '00000000-0000-4000-8000-000000000000';
+    const feed = async (values: unknown[]) => {
+      const res = await fetch(`${server.baseUrl}/public/jtj/showcase.json?first=1&after=${encodeURIComponent(encode(values))}`);
+      const body = (await res.json()) as { errors?: { extensions: { reason: string } }[] };
+      return { failed: res.status >= 400, reason: body.errors?.[0]?.extensions.reason };
+    };
+    expect(await feed(['2013-01-01 00:00:00+08', uuid])).toEqual({ failed: false, reason: undefined });
+    for (const values of [
+      ['not-a-time', uuid],
+      ['2013-01-01 00:00:00+08', 'not-a-uuid'],
+      [{ a: 1 }, uuid],
+      ['x'.repeat(5_000), uuid],
+    ]) {
+      const answer = await feed(values);
+      if (!answer.failed || answer.reason !== 'INVALID_CURSOR')
+        wrong.push(`showcase feed after ${JSON.stringify(values).slice(0, 60)}: ${answer.reason}`);
+    }
+    expect(wrong).toEqual([]);
+  }, 120_000);
+});
+
+function decodeSafe(cursor: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return cursor;
+  }
+}

@@ -1,7 +1,7 @@
 import { day } from './helpers/dates';
 import { rawId } from './helpers/ids';
 import { SOURCE_CAMPAIGN, criteriaOf, orgIds, scoresFor } from './helpers/story';
-import { TestServer, codes, lockWaiters, startTestServer } from './helpers/server';
+import { TestServer, codes, lockWaiters, reasons, startTestServer } from './helpers/server';
 import { count } from './helpers/sql';
 import { sweepRectificationsOverdue } from '../src/modules/notification/sweeps';
 
@@ -459,6 +459,50 @@ describe('supervision after review', () => {
     const refused = await record({ idempotencyKey: 'review-archived-0001', orgId: archivedOrg });
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_ARCHIVED' });
     expect(await records()).toBe(before + 2);
+  });
+  it('creates no team over an archived org, nor over one archived while the creation waited', async () => {
+    const branch = async (name: string) =>
+      (
+        await gql(
+          `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+          { input: { parentId: ids['市公交集团党委'], name, kind: 'BRANCH', category: 'ENTERPRISE' } },
+          admin,
+        )
+      ).data.createOrg.id as string;
+    const create = (name: string, orgId: string) =>
+      gql(
+        `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`,
+        { input: { name, leaderId: users.inspector, scopeOrgIds: [ids['市公交集团党委'], orgId] } },
+        leader,
+      );
+    const su = await server.superuser();
+    const teams = () => count(su, 'supervision_teams');
+    const before = await teams();
+    const archived = await branch('督导前撤销的党支部');
+    expect(
+      (await gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { archivedAt } }`, { id: archived }, admin)).errors,
+    ).toBeUndefined();
+    const refused = await create('撤销组织督导组', archived);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_ARCHIVED', field: 'input.scopeOrgIds' });
+    // an archive holding the org (as archiveOrg does) while the team is created: the creation waits, then sees it
+    const racing = await branch('督导时撤销的党支部');
+    const archiver = await server.superuser({ own: true });
+    try {
+      await archiver.query('BEGIN');
+      await archiver.query(`SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE`, [rawId(racing)]);
+      const creating = create('撤销中督导组', racing);
+      expect(await lockWaiters(su, 1)).toBe(1);
+      await archiver.query(`UPDATE orgs SET archived_at = now() WHERE id = $1`, [rawId(racing)]);
+      await archiver.query('COMMIT');
+      expect(reasons(await creating)).toEqual(['CONFLICT/ORG_ARCHIVED']);
+    } finally {
+      await archiver.query('ROLLBACK').catch(() => undefined);
+      await archiver.end();
+    }
+    expect(await teams()).toBe(before);
+    // a live org still makes a team
+    expect((await create('在用组织督导组', await branch('督导在用的党支部'))).errors).toBeUndefined();
+    expect(await teams()).toBe(before + 1);
   });
   it('refuses a rectification report whose org a concurrent move took out of the reporter’s scope while it waited', async () => {
     const branch = (

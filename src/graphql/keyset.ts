@@ -1,5 +1,6 @@
 import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { Page, decodeCursor, encodeCursor, pageFrom } from './relay';
+import { CursorType, Page, cursorValue, decodeCursor, encodeCursor, pageFrom } from './relay';
+import { coreError } from './errors';
 
 /**
  * One column of a list's order: its SQL and the PostgreSQL type a cursor value is cast back to. The
@@ -8,7 +9,7 @@ import { Page, decodeCursor, encodeCursor, pageFrom } from './relay';
  */
 export interface KeysetColumn<E = unknown> {
   sql: string;
-  type: 'uuid' | 'date' | 'timestamptz' | 'text' | 'int' | 'bigint' | 'numeric' | 'bool';
+  type: CursorType;
   desc?: boolean;
   /** @deprecated no longer read: the cursor takes the value PostgreSQL prints. */
   of?: (row: E) => unknown;
@@ -30,7 +31,12 @@ export async function keysetPage<E extends ObjectLiteral>(
   order.forEach((c, i) => (i === 0 ? qb.orderBy(c.sql, c.desc ? 'DESC' : 'ASC') : qb.addOrderBy(c.sql, c.desc ? 'DESC' : 'ASC')));
   order.forEach((c, i) => qb.addSelect(`(${c.sql})::text`, `keyset_${i}`));
   qb.limit(first + 1);
-  const cursor = decodeCursor(after, order.length);
+  // each value checked against its column's type before it reaches the cast: a crafted cursor is INVALID_CURSOR
+  const cursor = decodeCursor(after, order.length)?.map((v, i) => {
+    const value = v === null ? null : cursorValue(order[i].type, v);
+    if (value === null && v !== null) throw coreError('INVALID_CURSOR', 'after');
+    return value;
+  });
   if (cursor) {
     const params = Object.fromEntries(cursor.map((v, i) => [`keyset_${i}`, v]));
     const value = (i: number) => `CAST(:keyset_${i} AS ${order[i].type})`;

@@ -101,6 +101,75 @@ export function decodeCursor(cursor: string | undefined, arity: number): unknown
   throw coreError('INVALID_CURSOR', 'after');
 }
 
+/** The PostgreSQL type a cursor value is cast to in the statement that reads the page after it. */
+export type CursorType = 'uuid' | 'date' | 'timestamptz' | 'text' | 'smallint' | 'int' | 'bigint' | 'numeric' | 'bool';
+
+const CURSOR_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const CURSOR_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(?:Z|([+-])(\d{2})(?::?(\d{2}))?(?::(\d{2}))?)?$/;
+const CURSOR_NUMERIC = /^-?\d{1,1000}(\.\d{1,1000})?$/;
+const INTEGER_BOUNDS: Record<'smallint' | 'int' | 'bigint', bigint> = { smallint: 32767n, int: 2147483647n, bigint: 9223372036854775807n };
+/** Longest text a cursor carries (an org's path key, a name): anything longer was not made by a page. */
+const CURSOR_TEXT_MAX = 4000;
+
+function isDay(y: string, m: string, d: string): boolean {
+  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  return Number(y) >= 1 && date.getUTCMonth() === Number(m) - 1 && date.getUTCDate() === Number(d);
+}
+
+/**
+ * A cursor value as the SQL after it casts it to `type` (its text), or null when the cast would fail or the
+ * value is no value a page made: a crafted cursor is refused as INVALID_CURSOR before it reaches SQL, never
+ * answered with the cast's INVALID_VALUE. Numbers are taken for the numeric types (older cursors held them).
+ */
+export function cursorValue(type: CursorType, value: unknown): string | null {
+  if (type === 'bool') return value === true || value === 'true' ? 'true' : value === false || value === 'false' ? 'false' : null;
+  if (typeof value === 'number') {
+    if (type === 'numeric' ? !Number.isFinite(value) : !Number.isSafeInteger(value)) return null;
+    if (type !== 'numeric' && type !== 'smallint' && type !== 'int' && type !== 'bigint') return null;
+    value = String(value);
+  }
+  if (typeof value !== 'string') return null;
+  switch (type) {
+    case 'uuid':
+      return UUID.test(value) ? value : null;
+    case 'text':
+      return value.length <= CURSOR_TEXT_MAX && !value.includes('\u0000') ? value : null;
+    case 'smallint':
+    case 'int':
+    case 'bigint':
+      return /^-?\d{1,19}$/.test(value) && BigInt(value) <= INTEGER_BOUNDS[type] && BigInt(value) >= -INTEGER_BOUNDS[type] - 1n
+        ? value
+        : null;
+    case 'numeric':
+      return (value.length <= 1000 && CURSOR_NUMERIC.test(value)) || value === 'Infinity' || value === '-Infinity' ? value : null;
+    case 'date': {
+      if (value === 'infinity' || value === '-infinity') return value;
+      const m = CURSOR_DAY.exec(value);
+      return m && isDay(m[1], m[2], m[3]) ? value : null;
+    }
+    case 'timestamptz': {
+      if (value === 'infinity' || value === '-infinity') return value;
+      const m = CURSOR_INSTANT.exec(value);
+      if (!m || !isDay(m[1], m[2], m[3])) return null;
+      const [hour, minute, second] = [Number(m[4]), Number(m[5]), Number(m[6])];
+      const offset = [m[9], m[10], m[11]].map((p) => Number(p ?? 0));
+      return hour < 24 && minute < 60 && second < 60 && offset[0] <= 15 && offset[1] < 60 && offset[2] < 60 ? value : null;
+    }
+  }
+}
+
+/**
+ * A cursor decoded (as decodeCursor) with each value checked against the type its statement casts it to:
+ * the values as text, or INVALID_CURSOR. The one way for a list that writes its own keyset SQL.
+ */
+export function decodeTypedCursor(cursor: string | undefined | null, types: CursorType[]): string[] | undefined {
+  const values = decodeCursor(cursor ?? undefined, types.length);
+  if (!values) return undefined;
+  const typed = values.map((v, i) => cursorValue(types[i], v));
+  if (typed.some((v) => v === null)) throw coreError('INVALID_CURSOR', 'after');
+  return typed as string[];
+}
+
 /** What a service hands back: one page of rows plus a lazily computed total. */
 export interface Page<T> {
   nodes: T[];

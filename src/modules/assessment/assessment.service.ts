@@ -1,6 +1,6 @@
 import { holdsRoleAtRoot, inScope, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { Page, decodeTypedCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { campaignService } from '../campaign/campaign.service';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
@@ -159,14 +159,8 @@ export const assessmentService = {
   /** The orgs below `under` ranked by their score for a year, best first, as a page. */
   async ranking(ctx: RequestContext, year: number, under: Org, first: number, after?: string): Promise<Page<AssessmentRow>> {
     const viewer = requireUser(ctx);
-    const cursor = decodeCursor(after, 2);
-    const rows = await this.compute(
-      ctx,
-      year,
-      { under },
-      first + 1,
-      cursor ? { total: Number(cursor[0]), pathKey: String(cursor[1]) } : null,
-    );
+    const cursor = decodeTypedCursor(after, ['numeric', 'text']);
+    const rows = await this.compute(ctx, year, { under }, first + 1, cursor ? { total: Number(cursor[0]), pathKey: cursor[1] } : null);
     return pageFrom(
       rows,
       first,

@@ -3,7 +3,7 @@ import { inScope, scopedRootsUnder, subtreeOf, visibleOrgSql } from '../../auth/
 import { RequestContext, requireUser } from '../../graphql/context';
 import { Problem } from '../../graphql/errors';
 import { Order, OrderColumn, OrderDirection, OrderSpec, orderedPage } from '../../graphql/order';
-import { Page, decodeCursor, encodeCursor, pageFrom, rawIdOf } from '../../graphql/relay';
+import { Page, decodeTypedCursor, encodeCursor, pageFrom, rawIdOf } from '../../graphql/relay';
 import { FileChanges, fileService } from '../file/file.service';
 import { FrameworkVersion } from '../framework/framework.entity';
 import { frameworkError } from '../framework/framework.errors';
@@ -499,7 +499,7 @@ export const campaignService = {
    */
   async laggingPage(ctx: RequestContext, campaign: Campaign, under: Org, first: number, after?: string): Promise<Page<Standing>> {
     const params: unknown[] = [campaign.tenantId, campaign.id, under.path, first + 1];
-    const cursor = decodeCursor(after, 3);
+    const cursor = decodeTypedCursor(after, ['smallint', 'numeric', 'text']);
     if (cursor) params.push(...cursor);
     // The campaign's whole scope (the standings hold only its orgs) walks the lagging index in order and
     // stops at the page; a subtree reads its range and sorts it, which the planner may misjudge for a root
@@ -547,7 +547,7 @@ export const campaignService = {
   /** Orgs with a result, best first, with rank (ties share a rank). */
   async ranking(ctx: RequestContext, campaign: Campaign, under: Org, first: number, after?: string): Promise<Page<Standing>> {
     const params: unknown[] = [campaign.tenantId, campaign.id, under.path, campaign.eligibleKinds, first + 1];
-    const cursor = decodeCursor(after, 2);
+    const cursor = decodeTypedCursor(after, ['numeric', 'text']);
     if (cursor) params.push(...cursor);
     // the rank is over the whole subtree, so it is computed before the page is cut
     const rows = await ctx.tx.query<{ org_id: string; total: string; path_key: string; rank: number }>(
@@ -673,8 +673,8 @@ export const campaignService = {
   ): Promise<Page<DeadlineRow>> {
     const params = await this.owingParams(ctx, deadline, under);
     const where = status ? ` AND ${STATUS_SQL} = $${params.push(status)}` : '';
-    const cursor = decodeCursor(after, 1);
-    const keyset = cursor ? ` AND o.path_key > $${params.push(String(cursor[0]))}::text` : '';
+    const cursor = decodeTypedCursor(after, ['text']);
+    const keyset = cursor ? ` AND o.path_key > $${params.push(cursor[0])}::text` : '';
     const limit = first === null ? '' : ` LIMIT $${params.push(first + 1)}`;
     const rows = await ctx.tx.query<{ org_id: string; path_key: string; submission_id: string | null; status: SubmissionStatus }>(
       `SELECT o.id AS org_id, o.path_key, s.id AS submission_id, ${STATUS_SQL} AS status ${OWING_SQL}${where}${keyset}

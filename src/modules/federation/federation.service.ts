@@ -3,7 +3,7 @@ import { holdsRoleAtRoot } from '../../auth/scope';
 import { UserViewer } from '../../auth/viewer';
 import { RequestContext, requireOperator, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
-import { Page, decodeCursor, decodeGlobalId, encodeCursor, pageFrom } from '../../graphql/relay';
+import { Page, decodeGlobalId, decodeTypedCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { LinkedTenant, TenantLink, TenantLinkSide, TenantLinkState } from './federation.entity';
 import { federationError } from './federation.errors';
 
@@ -124,7 +124,7 @@ export const federationService = {
   /** Every link of the platform (the superior's row of each), newest first: the operator's, names and states only. */
   async platformLinks(ctx: RequestContext, first: number, after?: string): Promise<Page<PlatformLinkRow>> {
     requireOperator(ctx);
-    const cursor = decodeCursor(after, 2);
+    const cursor = decodeTypedCursor(after, ['timestamptz', 'uuid']);
     const rows = await ctx.tx.query<{
       id: string;
       state: TenantLinkState;

@@ -8,7 +8,7 @@ import { forLog, toAppError } from '../../graphql/errors';
 import { keysetPage } from '../../graphql/keyset';
 import { publishEvent } from '../../graphql/live';
 import { renderReason } from '../../graphql/messages';
-import { Page, decodeCursor, encodeCursor, pageFrom, toGlobalId } from '../../graphql/relay';
+import { Page, decodeTypedCursor, encodeCursor, pageFrom, toGlobalId } from '../../graphql/relay';
 import { auditService } from '../audit/audit.service';
 import { SweepDeps, SweepResult } from '../domain-module';
 import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
@@ -132,7 +132,7 @@ export const importJobService = {
 
   /** A job's problems in file order, rendered in the request's language. */
   async problems(ctx: RequestContext, job: ImportJob, first: number, after?: string): Promise<Page<ImportJobProblem>> {
-    const cursor = decodeCursor(after, 1);
+    const cursor = decodeTypedCursor(after, ['int']);
     const rows = await ctx.tx.query<{
       seq: number;
       row_number: number;

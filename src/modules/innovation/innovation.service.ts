@@ -1,7 +1,7 @@
 import { inScope, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { Page, decodeTypedCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
@@ -330,7 +330,7 @@ export const innovationService = {
     const subtrees = roots.length ? roots.map((_, i) => subtreeOf('o', 4 + i)).join(' OR ') : 'false';
     const evaluated = `FROM innovation_projects p JOIN orgs o ON o.tenant_id = p.tenant_id AND o.id = p.org_id
         WHERE p.tenant_id = $1 AND p.year = $2 AND p.stage = ANY($3::text[]) AND (${subtrees})`;
-    const cursor = decodeCursor(after, 3);
+    const cursor = decodeTypedCursor(after, ['numeric', 'text', 'uuid']);
     const at = params.length;
     const rows = await ctx.tx.query<{ id: string; rank: number; score: string; path_key: string }>(
       `WITH ranked AS (SELECT p.id, p.score, o.path_key, rank() OVER (ORDER BY p.score DESC)::int AS rank ${evaluated})
@@ -339,7 +339,7 @@ export const innovationService = {
            OR (score = $${at + 1}::numeric AND (path_key, id) > ($${at + 2}::text, $${at + 3}::uuid))
         ORDER BY score DESC, path_key, id
         LIMIT $${at + 4}`,
-      [...params, cursor ? String(cursor[0]) : null, cursor ? String(cursor[1]) : null, cursor ? String(cursor[2]) : null, first + 1],
+      [...params, cursor?.[0] ?? null, cursor?.[1] ?? null, cursor?.[2] ?? null, first + 1],
     );
     const projects = rows.length
       ? await ctx.tx

@@ -118,7 +118,7 @@ export class OrgResolver {
     });
   }
 
-  @Mutation(() => Org, { description: '党组织改名（管理员）' })
+  @Mutation(() => Org, { description: '党组织改名（须是其上级组织的管理员；根党组织由根组织的管理员改名）' })
   async renameOrg(@Arg('input', { description: '改名' }) input: RenameOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.rename(ctx, orgId(input.id), input.name);
   }
@@ -130,13 +130,13 @@ export class OrgResolver {
     return orgService.move(ctx, orgId(input.id), orgId(input.newParentId));
   }
 
-  @Mutation(() => Org, { description: '撤销党组织（须已无未撤销的下级组织）；其记录保留' })
+  @Mutation(() => Org, { description: '撤销党组织（须是其上级组织的管理员，且已无未撤销的下级组织）；其记录保留' })
   async archiveOrg(@Arg('input', { description: '撤销' }) input: ArchiveOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.archive(ctx, orgId(input.id));
   }
 
   @Mutation(() => Org, {
-    description: '恢复已撤销的党组织（仅本组织，下级逐个恢复）：上级须未撤销，名称在同级中仍不重复',
+    description: '恢复已撤销的党组织（须是其上级组织的管理员；仅本组织，下级逐个恢复）：上级须未撤销，名称在同级中仍不重复',
   })
   async restoreOrg(@Arg('input', { description: '恢复' }) input: RestoreOrgInput, @Ctx() ctx: RequestContext): Promise<Org> {
     return orgService.restore(ctx, orgId(input.id));

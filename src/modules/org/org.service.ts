@@ -5,7 +5,7 @@ import { containsPattern } from '../../db/like';
 import { RequestTransaction, Statement } from '../../db/request-transaction';
 import { columnsOf, hydrate } from '../../db/hydrate';
 import { RequestContext, requireUser } from '../../graphql/context';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { Page, decodeTypedCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { Role } from '../../auth/roles';
 import { MAX_ORG_DEPTH, Org, OrgCategory, OrgKind, orgKindLabels, pathLabel } from './org.entity';
 import { orgError } from './org.errors';
@@ -221,8 +221,8 @@ export const orgService = {
     if (filter.search) where.push(`o.name ILIKE ${param(containsPattern(filter.search))} ESCAPE '\\'`);
     const counted = { sql: `SELECT count(*)::int AS n FROM orgs o WHERE ${where.join(' AND ')}`, params: [...params] };
     // path_key orders exactly like the ltree path (fixed-length labels) and is what the index holds
-    const cursor = decodeCursor(after, 1);
-    if (cursor) where.push(`o.path_key > ${param(String(cursor[0]))}::text`);
+    const cursor = decodeTypedCursor(after, ['text']);
+    if (cursor) where.push(`o.path_key > ${param(cursor[0])}::text`);
     const joined = asked.flatMap(({ join, value }) => join.join(ctx, value, params) ?? []);
     let sql =
       `SELECT ${columnsOf(ctx.tx, Org, 'o')}${joined.length ? ', row_number() OVER (ORDER BY o.path_key) AS page_n' : ''}` +
@@ -248,8 +248,8 @@ export const orgService = {
    * statements, and a level of 5,000 branches is paged like any list.
    */
   async children(ctx: RequestContext, org: Org, page: { first: number; after?: string; includeArchived: boolean }): Promise<Page<Org>> {
-    const cursor = decodeCursor(page.after, 1);
-    const key = JSON.stringify([page.first, cursor ? String(cursor[0]) : null, page.includeArchived]);
+    const cursor = decodeTypedCursor(page.after, ['text']);
+    const key = JSON.stringify([page.first, cursor?.[0] ?? null, page.includeArchived]);
     const loader = ctx.loader<string, { ids: string[]; total: number }>(`org.children:${key}`, async (parentIds) => {
       const viewer = requireUser(ctx);
       const inner = orgQuery(ctx, viewer)
@@ -345,8 +345,9 @@ export const orgService = {
   async rename(ctx: RequestContext, id: string, rawName: string): Promise<Org> {
     const viewer = requireUser(ctx);
     const name = orgName(rawName, 'input.name');
-    // locked and authorized where it stands: a move that committed meanwhile may have taken it out of the viewer's scope
-    const org = await lockOrg(ctx, await this.getOrThrow(ctx, id), (o) => assertManages(viewer, o), undefined, 'UPDATE');
+    // locked and authorized where it stands: a move that committed meanwhile may have taken it out of the viewer's scope,
+    // or put it under a parent the viewer does not administer (an org's name is its superior's to change)
+    const org = await lockOrg(ctx, await this.getOrThrow(ctx, id), (o) => assertManagesFromAbove(viewer, o), undefined, 'UPDATE');
     await uniqueAmongSiblings(name, () => ctx.tx.repository(Org).update({ tenantId: viewer.tenantId, id: org.id }, { name }));
     return reload(ctx, viewer, org.id);
   },
@@ -398,8 +399,9 @@ export const orgService = {
   async archive(ctx: RequestContext, id: string): Promise<Org> {
     const viewer = requireUser(ctx);
     // Locked, so a concurrent restore or create under it either sees it archived or is counted here; authorized
-    // where it stands under the lock (a move that committed meanwhile may have taken it out of the viewer's scope).
-    const org = await lockOrg(ctx, await this.getOrThrow(ctx, id), (o) => assertManages(viewer, o), undefined, 'UPDATE');
+    // where it stands under the lock (a move that committed meanwhile may have taken it out of the viewer's scope or
+    // put it under a parent the viewer does not administer): an org is archived by an admin over its parent.
+    const org = await lockOrg(ctx, await this.getOrThrow(ctx, id), (o) => assertManagesFromAbove(viewer, o), undefined, 'UPDATE');
     if (!org.parentId) throw orgError('ORG_ROOT_IMMUTABLE', 'input.id');
     if (org.archivedAt) return org;
     const [{ active }] = await ctx.tx.query<{ active: number }>(
@@ -418,8 +420,9 @@ export const orgService = {
    */
   async restore(ctx: RequestContext, id: string): Promise<Org> {
     const viewer = requireUser(ctx);
-    // the org as it stands under its lock: its parent is the one a move that committed meanwhile gave it
-    const org = await lockOrg(ctx, await this.getOrThrow(ctx, id), (o) => assertManages(viewer, o), undefined, 'UPDATE');
+    // the org as it stands under its lock: its parent is the one a move that committed meanwhile gave it, and the
+    // viewer administers that parent (an org is restored by its superior's admin)
+    const org = await lockOrg(ctx, await this.getOrThrow(ctx, id), (o) => assertManagesFromAbove(viewer, o), undefined, 'UPDATE');
     if (!org.archivedAt) return org;
     if (org.parentId) {
       // held FOR SHARE: an archive of the parent waits for this restore and then counts the org as live
@@ -551,6 +554,16 @@ function assertManages(viewer: UserViewer, org: Org): void {
 function assertManagesParent(viewer: UserViewer, org: Org): void {
   const at = org.path.lastIndexOf('.');
   if (at < 0 || !inScope(viewer, org.path.slice(0, at), MANAGE_ROLES)) throw orgError('ORG_NOT_ADMIN');
+}
+
+/**
+ * A change of the org itself (its name, archiving or restoring it) is its superior's: the viewer administers
+ * the org's parent, as for a move. A subtree admin changes the orgs below its own root, never that root; the
+ * tenant's root org has no superior, and only an admin at the root changes it.
+ */
+function assertManagesFromAbove(viewer: UserViewer, org: Org): void {
+  assertManages(viewer, org);
+  if (org.path.includes('.')) assertManagesParent(viewer, org);
 }
 
 async function reload(ctx: RequestContext, viewer: UserViewer, id: string): Promise<Org> {

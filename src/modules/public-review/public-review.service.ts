@@ -1,7 +1,7 @@
 import { inScope, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { Page, decodeTypedCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { Role } from '../../auth/roles';
 import { Campaign } from '../campaign/campaign.entity';
 import { campaignService } from '../campaign/campaign.service';
@@ -195,10 +195,10 @@ export const publicReviewService = {
       return subtreeOf('o', params.length);
     });
     const countParams = [...params];
-    const cursor = decodeCursor(after, 3);
+    const cursor = decodeTypedCursor(after, ['date', 'text', 'text']);
     let keyset = '';
     if (cursor) {
-      params.push(String(cursor[0]), String(cursor[1]), String(cursor[2]));
+      params.push(...cursor);
       const n = params.length;
       keyset = `AND (g.day < $${n - 2}::date OR (g.day = $${n - 2}::date AND (g.link_code_id::text, g.client_hash) > ($${n - 1}, $${n})))`;
     }

@@ -4,7 +4,7 @@ import { inScope, subtreeOf, underAnySql } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { mapConstraint } from '../../graphql/errors';
 import { keysetPage } from '../../graphql/keyset';
-import { Page, decodeCursor, encodeCursor, pageFrom } from '../../graphql/relay';
+import { Page, decodeTypedCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { fileService } from '../file/file.service';
 import { tenantToday } from '../link-code/public';
 import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
@@ -417,7 +417,7 @@ export const serviceTeamService = {
     first: number,
     after?: string,
   ): Promise<Page<ServiceTeamMember>> {
-    const cursor = decodeCursor(after, 3);
+    const cursor = decodeTypedCursor(after, ['text', 'date', 'uuid']);
     const key = JSON.stringify([first, cursor ?? null, includeLeft]);
     const loader = ctx.loader<string, { rows: ServiceTeamMember[]; total: number }>(`serviceTeam.members:${key}`, async (teamIds) => {
       // totals count every member (before the cursor); the page is the next rows after it
@@ -671,7 +671,7 @@ export const serviceTeamService = {
     after?: string,
   ): Promise<Page<ServiceRecord>> {
     if (period) checkPeriod(period);
-    const cursor = decodeCursor(after, 2);
+    const cursor = decodeTypedCursor(after, ['date', 'uuid']);
     const key = JSON.stringify([first, cursor ?? null, period]);
     const loader = ctx.loader<string, { rows: ServiceRecord[]; total: number }>(`serviceTeam.records:${key}`, async (teamIds) => {
       const rows = await ctx.tx.query<{ for_team: string; total: number; id: string | null }>(

@@ -2,7 +2,7 @@ import { Role } from '../../auth/roles';
 import { holdsRoleAtRoot, inScope } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
-import { Page, decodeCursor, encodeCursor, toGlobalId } from '../../graphql/relay';
+import { Page, decodeTypedCursor, encodeCursor, toGlobalId } from '../../graphql/relay';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
@@ -233,7 +233,7 @@ export const showcaseService = {
     if (!Number.isInteger(first) || first < 1 || first > FEED_PAGE.max) {
       throw showcaseError('SHOWCASE_PAGE_SIZE', { field: 'first', params: { limit: FEED_PAGE.max } });
     }
-    const cursor = decodeCursor(after, 2);
+    const cursor = decodeTypedCursor(after, ['timestamptz', 'uuid']);
     const rows = await ctx.tx.query<{
       id: string;
       source_type: ShowcaseSource;

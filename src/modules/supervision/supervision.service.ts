@@ -242,7 +242,9 @@ export const supervisionService = {
     const missing = people.filter((id) => !inspectors.some((r) => r.user_id === id));
     if (missing.length) throw supervisionError('NOT_INSPECTOR', { field: 'input.memberIds', params: { count: missing.length } });
     if (!input.scopeOrgIds.length) throw supervisionError('TEAM_SCOPE_EMPTY', 'input.scopeOrgIds');
-    for (const id of input.scopeOrgIds) await orgService.getInScopeOrThrow(ctx, id);
+    // each scope org held live (FOR SHARE) until the team is written: an archive at the same moment waits for the
+    // creation or is seen (ORG_ARCHIVED), as for every record on an org; the role was checked at the root above
+    for (const id of [...new Set(input.scopeOrgIds)]) await orgService.getLiveInScopeOrThrow(ctx, id, () => undefined, 'input.scopeOrgIds');
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
     const repo = ctx.tx.repository(SupervisionTeam);
     const team = await repo.save(
