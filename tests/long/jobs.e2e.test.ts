@@ -331,6 +331,7 @@ describe('background jobs: reminders, overdue sweeps, notifications', () => {
         'progress-merge',
         'progress-reconcile',
         'rectifications-overdue',
+        'refresh-tokens-prune',
         'service-requests-overdue',
       ]
         .map((k) => `sweep-${k}`)
