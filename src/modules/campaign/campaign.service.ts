@@ -31,6 +31,7 @@ import { campaignError, scheduleProblem } from './campaign.errors';
 import { progressCounts } from './progress-counts';
 import { columnsOf, hydrate } from '../../db/hydrate';
 import { todayOf } from '../../graphql/today';
+import { holdLock } from '../../db/advisory-lock';
 
 export interface CreateCampaignInput {
   name: string;
@@ -284,9 +285,7 @@ export const campaignService = {
       'input.scopeOrgId',
     );
     // a scope org's campaigns are bounded: counted under a lock per scope org, so concurrent creates pass the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `campaigns:${viewer.tenantId}:${scope.id}`,
-    ]);
+    await holdLock(ctx.tx, `campaigns:${viewer.tenantId}:${scope.id}`);
     const [{ count }] = await ctx.tx.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM campaigns WHERE tenant_id = $1 AND scope_org_id = $2`,
       [viewer.tenantId, scope.id],

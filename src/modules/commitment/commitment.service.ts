@@ -12,6 +12,7 @@ import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { commitmentError } from './commitment.errors';
 import { Role } from '../../auth/roles';
 import { Commitment, CommitmentState } from './commitment.entity';
+import { holdLock } from '../../db/advisory-lock';
 
 /** The org's secretary, or an officer over it, pledges and reports for the org. */
 export const COMMITMENT_OFFICERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -72,9 +73,7 @@ export const commitmentService = {
     const today = await tenantToday(ctx);
     if (input.dueOn < today) throw commitmentError('DUE_IN_PAST', 'input.dueOn');
     // an org's pledges of the tenant's year are bounded: counted under a lock per org, so concurrent pledges pass the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `commitments:${viewer.tenantId}:${org.id}`,
-    ]);
+    await holdLock(ctx.tx, `commitments:${viewer.tenantId}:${org.id}`);
     const year = Number(today.slice(0, 4));
     const [{ count, member }] = await ctx.tx.query<{ count: number; member: number }>(
       `SELECT count(*)::int AS count, count(*) FILTER (WHERE member_user_id = $4)::int AS member FROM commitments

@@ -31,6 +31,7 @@ import {
 } from './evaluation.entity';
 import { evaluationError, scoreProblem } from './evaluation.errors';
 import { EvaluationScore, NodeScore, combineKinds, invalidValue, scoreEvaluation } from './scoring';
+import { holdLock } from '../../db/advisory-lock';
 
 export interface ScoreInput {
   criterionId: string;
@@ -530,9 +531,7 @@ export const evaluationService = {
     // One writer of an org's result at a time: two acceptances of its different kinds at once each read
     // the accepted evaluations after the other's commit (READ COMMITTED: the next statement's snapshot),
     // so the later write combines both instead of overwriting the first with its own kind alone.
-    await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `campaign-result:${campaign.tenantId}:${campaign.id}:${orgId}`,
-    ]);
+    await holdLock(ctx.tx, `campaign-result:${campaign.tenantId}:${campaign.id}:${orgId}`);
     // with them, the version the campaign runs now: an upgrade that committed while this request waited (on
     // the evaluation it bumped) moved it, and the campaign read before that names the old one
     const rows = await ctx.tx.query<{ version_id: string; id: string | null; kind: EvaluationKind; total: number; veto: boolean }>(

@@ -5,6 +5,7 @@ import { mapConstraint } from '../../graphql/errors';
 import { columnsOf, hydrate } from '../../db/hydrate';
 import { ExemplarKindDefinition, ExemplarSubject } from './exemplar.entity';
 import { exemplarError } from './exemplar.errors';
+import { holdLock } from '../../db/advisory-lock';
 
 /** Kinds a tenant may hold in all (retired ones count: their exemplars keep them). */
 export const MAX_EXEMPLAR_KINDS = 30;
@@ -139,9 +140,7 @@ export const exemplarKindService = {
     const given = input.code?.trim() || null;
     if (given !== null && !CODE.test(given)) throw exemplarError('EXEMPLAR_KIND_CODE_INVALID', 'input.code');
     // one creation at a time per tenant: the count, the made-up code and the position are then exact
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `exemplar-kinds:${viewer.tenantId}`,
-    ]);
+    await holdLock(ctx.tx, `exemplar-kinds:${viewer.tenantId}`);
     const [stats] = await ctx.tx.query<{ n: number; next_custom: number; next_position: number }>(
       `SELECT count(*)::int AS n,
               coalesce(max(substring(code FROM '^CUSTOM_([0-9]{1,9})$')::int), 0) + 1 AS next_custom,

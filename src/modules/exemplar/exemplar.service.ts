@@ -25,6 +25,7 @@ import {
 import { DEFAULT_KIND_LIMITS } from './exemplar-kind.defaults';
 import { exemplarKindService } from './exemplar-kind.service';
 import { exemplarError } from './exemplar.errors';
+import { holdLock } from '../../db/advisory-lock';
 
 /** The source's "1–3 per category", the default kinds' bounds (each kind holds its own), shown by `exemplarLimitBounds`. */
 export const EXEMPLAR_LIMIT_BOUNDS = DEFAULT_KIND_LIMITS;
@@ -70,9 +71,7 @@ export interface ExemplarCountRow {
 /** Serializes counting and changing the titles of one year, kind and category (naming, setting the limit). */
 async function lockLimit(ctx: RequestContext, year: number, kind: string, category: OrgCategory): Promise<void> {
   const { tenantId } = requireUser(ctx);
-  await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-    `exemplar-limit:${tenantId}:${year}:${kind}:${category}`,
-  ]);
+  await holdLock(ctx.tx, `exemplar-limit:${tenantId}:${year}:${kind}:${category}`);
 }
 
 /**
@@ -193,9 +192,7 @@ export const exemplarService = {
     if (dup) throw alreadyNominated();
     // an org's nominations made in the tenant's year are bounded (rejected ones too: they stay): counted under a lock per
     // org, so concurrent nominations pass the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `nominations:${viewer.tenantId}:${org.id}`,
-    ]);
+    await holdLock(ctx.tx, `nominations:${viewer.tenantId}:${org.id}`);
     const year = Number(todayOf(ctx).slice(0, 4));
     const [{ count }] = await ctx.tx.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM exemplars

@@ -11,6 +11,7 @@ import { KindResult, ScoringCriterion, combineKinds, scoreEvaluation } from '../
 import { HandedDownFramework, TenantLink, TenantLinkSide, TenantLinkState } from './federation.entity';
 import { federationError } from './federation.errors';
 import { requireRootAdmin } from './federation.service';
+import { holdLock } from '../../db/advisory-lock';
 
 /** How a subordinate's version departs from the superior's handed-down one, item by item. */
 export function breachesOf(superior: FrameworkDoc, own: FrameworkDoc): Problem[] {
@@ -208,9 +209,7 @@ export const federationFrameworkService = {
     if (!targets.length) throw federationError('FEDERATION_NO_SUBORDINATES', 'input.linkIds');
     // each hand-down writes a document into the subordinate: bounded per link and day, counted under a lock of the
     // superior (the only one that hands down its links), and all links checked before any is written
-    await ctx.tx.query<{ locked: string }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [
-      `federation-hand-down:${viewer.tenantId}`,
-    ]);
+    await holdLock(ctx.tx, `federation-hand-down:${viewer.tenantId}`);
     const limit = ctx.config.federationHandDownsPerDay;
     for (const link of targets) {
       const [{ n }] = await ctx.tx.query<{ n: number }>(`SELECT app_federation_handed_down_since($1, now() - interval '1 day') AS n`, [

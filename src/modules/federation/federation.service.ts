@@ -6,6 +6,7 @@ import { keysetPage } from '../../graphql/keyset';
 import { Page, decodeGlobalId, decodeTypedCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { LinkedTenant, TenantLink, TenantLinkSide, TenantLinkState } from './federation.entity';
 import { federationError } from './federation.errors';
+import { holdLock } from '../../db/advisory-lock';
 
 /** A link as the platform operator lists it: the two tenants and the state, nothing inside either. */
 export interface PlatformLinkRow {
@@ -76,9 +77,7 @@ export const federationService = {
     if (own?.slug === slug) throw federationError('FEDERATION_SELF_LINK', 'input.slug');
     // each invitation writes into the invited tenant: bounded per day, withdrawn ones counted (an invitation withdrawn
     // and sent again is a new row there), under a lock of the inviting tenant so concurrent ones count one by one
-    await ctx.tx.query<{ locked: string }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [
-      `federation-invites:${viewer.tenantId}`,
-    ]);
+    await holdLock(ctx.tx, `federation-invites:${viewer.tenantId}`);
     const [{ sent }] = await ctx.tx.query<{ sent: number }>(
       `SELECT count(*)::int AS sent FROM tenant_links WHERE tenant_id = $1 AND invited_at > now() - interval '1 day' AND side = 'SUPERIOR'`,
       [viewer.tenantId],

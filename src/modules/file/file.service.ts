@@ -11,6 +11,7 @@ import { fileError, sizeText } from './file.errors';
 import { signFileLink } from './file.links';
 import { ByteSource, HEAD_BYTES, familyOf, recognise } from './file.sniff';
 import { CHUNK_BYTES, FileStorage } from './file.storage';
+import { holdLock } from '../../db/advisory-lock';
 
 /** Files one upload request may carry. */
 export const MAX_FILES_PER_UPLOAD = 10;
@@ -265,7 +266,7 @@ async function removeUnattached(tx: RequestTransaction, tenantId: string, fileId
 }
 
 async function holdQuota(tx: RequestTransaction, tenantId: string): Promise<void> {
-  await tx.query<{ locked: string }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [quotaLock(tenantId)]);
+  await holdLock(tx, quotaLock(tenantId));
 }
 
 /**

@@ -27,6 +27,7 @@ import {
 import { Table, readTableOffThread } from '../report/table';
 import { ImportJob, ImportJobKind, ImportJobProblem, ImportJobState } from './import-job.entity';
 import { importJobError } from './import-job.errors';
+import { holdLock } from '../../db/advisory-lock';
 
 const ADMIN = [Role.TENANT_ADMIN];
 /** The problems kept per job (problemCount counts them all). */
@@ -73,7 +74,7 @@ export const importJobService = {
     if (!orgId) throw importJobError('IMPORT_JOB_NOT_ALLOWED');
     // a tenant's unfinished jobs are bounded (one worker serves every tenant in turn, and each job keeps its
     // file): counted under a per-tenant lock, so concurrent uploads cannot all pass the count
-    await ctx.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [`import-jobs:${viewer.tenantId}`]);
+    await holdLock(ctx.tx, `import-jobs:${viewer.tenantId}`);
     await this.requireRoom(ctx, viewer);
     const [{ id }] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO import_jobs (tenant_id, kind, dry_run, org_id, created_by, file_name, content_type, size, content)

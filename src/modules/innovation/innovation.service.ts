@@ -17,6 +17,7 @@ import {
   innovationStageLabels,
 } from './innovation.entity';
 import { innovationError } from './innovation.errors';
+import { holdLock } from '../../db/advisory-lock';
 
 export interface GoalInput {
   kind: InnovationGoalKind;
@@ -153,9 +154,7 @@ export const innovationService = {
     checkGoals(input.goals);
     // an org's projects registered in the tenant's year are bounded: counted under a lock per org, so concurrent
     // registrations pass the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `innovation-projects:${viewer.tenantId}:${org.id}`,
-    ]);
+    await holdLock(ctx.tx, `innovation-projects:${viewer.tenantId}:${org.id}`);
     const year = Number(todayOf(ctx).slice(0, 4));
     const [{ count }] = await ctx.tx.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM innovation_projects

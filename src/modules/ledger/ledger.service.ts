@@ -15,6 +15,7 @@ import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { userService } from '../user/user.service';
 import { Briefing, BriefingState, LedgerCategory, LedgerEntry } from './ledger.entity';
 import { ledgerError } from './ledger.errors';
+import { holdLock } from '../../db/advisory-lock';
 
 /** Today in the tenant's time zone, as 'YYYY-MM-DD' (once per request). */
 export { tenantToday };
@@ -87,9 +88,7 @@ export const ledgerService = {
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
     // an org's entries written in the tenant's year are bounded: counted under a lock per org, so concurrent writes pass
     // the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `ledger-entries:${viewer.tenantId}:${org.id}`,
-    ]);
+    await holdLock(ctx.tx, `ledger-entries:${viewer.tenantId}:${org.id}`);
     const year = Number(todayOf(ctx).slice(0, 4));
     const [{ count }] = await ctx.tx.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM ledger_entries
@@ -248,9 +247,7 @@ export const briefingService = {
     const briefingOn = input.briefingOn ?? (await tenantToday(ctx));
     await notInFuture(ctx, briefingOn, 'input.briefingOn');
     // an org's drafts are bounded: counted under a lock per org, so concurrent creates pass the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `briefing-drafts:${viewer.tenantId}:${org.id}`,
-    ]);
+    await holdLock(ctx.tx, `briefing-drafts:${viewer.tenantId}:${org.id}`);
     const [{ count }] = await ctx.tx.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM briefings WHERE tenant_id = $1 AND org_id = $2 AND state = 'DRAFT'`,
       [viewer.tenantId, org.id],

@@ -13,6 +13,7 @@ import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { LinkCode } from './link-code.entity';
 import { linkCodeError } from './link-code.errors';
 import { keyedHash, randomToken } from './public';
+import { holdLock } from '../../db/advisory-lock';
 
 /**
  * The sliding window of anonymous submissions (reviews and opinions together), counted from the
@@ -85,9 +86,7 @@ export const linkCodeService = {
     }
     // an org's codes of the tenant's year are bounded (disabled ones too: they stay): counted under a lock per org, so
     // concurrent creates pass the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `link-codes:${viewer.tenantId}:${org.id}`,
-    ]);
+    await holdLock(ctx.tx, `link-codes:${viewer.tenantId}:${org.id}`);
     const year = Number(todayOf(ctx).slice(0, 4));
     const [{ count }] = await ctx.tx.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM link_codes

@@ -15,6 +15,7 @@ import { rootsFor } from '../org/scoped';
 import { tenantService } from '../tenant/tenant.service';
 import { Opinion, OpinionChannel, OpinionState, OpinionTransfer, opinionStateLabels } from './opinion.entity';
 import { opinionError } from './opinion.errors';
+import { holdLock } from '../../db/advisory-lock';
 
 /** Staff who take and handle opinions of an org (the org's secretary, officers over it). */
 export const HANDLERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -143,9 +144,7 @@ export const opinionService = {
     if (!input.content.trim()) throw opinionError('OPINION_CONTENT_BLANK', 'input.content');
     // an org's opinions recorded by staff in the tenant's year are bounded: counted under a lock per org, so concurrent
     // records pass the count one at a time (the public's come through link codes, under their own rate limits)
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `staff-opinions:${viewer.tenantId}:${org.id}`,
-    ]);
+    await holdLock(ctx.tx, `staff-opinions:${viewer.tenantId}:${org.id}`);
     const year = Number(todayOf(ctx).slice(0, 4));
     const [{ count }] = await ctx.tx.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM opinions

@@ -15,6 +15,7 @@ import { coversTenant, rootsFor, scopedQuery } from '../org/scoped';
 import { User } from '../user/user.entity';
 import { Pairing, PairingOrderField, PairingPerson, PairingPersonKind, PairingVisit } from './pairing.entity';
 import { pairingError } from './pairing.errors';
+import { holdLock } from '../../db/advisory-lock';
 
 /** 领导班子: the roles whose holders pair with someone in difficulty (每人结对联系1名以上). */
 export const CADRE_ROLES = [Role.LEADER, Role.SECRETARY, Role.SUPERVISOR];
@@ -124,9 +125,7 @@ export const pairingService = {
     if (!input.name.trim()) throw pairingError('PERSON_NAME_BLANK', 'input.name');
     if (!input.difficulty.trim()) throw pairingError('DIFFICULTY_BLANK', 'input.difficulty');
     // an org's people are bounded: counted under a lock per org, so concurrent registrations pass the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `pairing-persons:${viewer.tenantId}:${org.id}`,
-    ]);
+    await holdLock(ctx.tx, `pairing-persons:${viewer.tenantId}:${org.id}`);
     const [{ count }] = await ctx.tx.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM pairing_persons WHERE tenant_id = $1 AND org_id = $2`,
       [viewer.tenantId, org.id],
@@ -243,9 +242,7 @@ export const pairingService = {
     if (active) throw pairingError('ALREADY_PAIRED');
     // the pairings made with an org's people in the tenant's year are bounded (ended ones too: they stay): counted under a
     // lock per the person's org, so concurrent pairings pass the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `pairings:${viewer.tenantId}:${org.id}`,
-    ]);
+    await holdLock(ctx.tx, `pairings:${viewer.tenantId}:${org.id}`);
     const year = Number(today.slice(0, 4));
     const [{ count }] = await ctx.tx.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM pairing_persons pp

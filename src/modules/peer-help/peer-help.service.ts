@@ -11,6 +11,7 @@ import { rootsFor } from '../org/scoped';
 import { tenantService } from '../tenant/tenant.service';
 import { PeerHelpRequest, PeerHelpState, PeerPairing, PeerPairingState, PeerRelation } from './peer-help.entity';
 import { peerHelpError } from './peer-help.errors';
+import { holdLock } from '../../db/advisory-lock';
 
 /** Officers who act for an org: ask for help, answer it, and (over both orgs) pair them. */
 export const PEER_OFFICERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -141,9 +142,7 @@ export const peerHelpService = {
   async assertNoOverlap(ctx: RequestContext, a: OrgFacts, b: OrgFacts, startsOn: string, endsOn: string, except?: string): Promise<void> {
     const viewer = requireUser(ctx);
     const [low, high] = [a.id, b.id].sort();
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `peer-pairing:${viewer.tenantId}:${low}:${high}`,
-    ]);
+    await holdLock(ctx.tx, `peer-pairing:${viewer.tenantId}:${low}:${high}`);
     const [clash] = await ctx.tx.query<{ starts_on: string; ends_on: string }>(
       `SELECT starts_on::text, ends_on::text FROM peer_pairings
         WHERE tenant_id = $1 AND ((org_id = $2 AND partner_org_id = $3) OR (org_id = $3 AND partner_org_id = $2))
@@ -386,9 +385,7 @@ export const peerHelpService = {
     const sibling = !!to && !!from.parentId && to.parent_id === from.parentId;
     if (!to || to.archived || (!pairingId && !sibling)) throw peerHelpError('PEER_NOT_A_PEER', 'input.toOrgId');
     // an org's open requests are bounded: counted under a lock per asking org, so concurrent requests pass the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `peer-help-open:${viewer.tenantId}:${from.id}`,
-    ]);
+    await holdLock(ctx.tx, `peer-help-open:${viewer.tenantId}:${from.id}`);
     const [{ open }] = await ctx.tx.query<{ open: number }>(
       `SELECT count(*)::int AS open FROM peer_help_requests WHERE tenant_id = $1 AND from_org_id = $2 AND state = 'OPEN'`,
       [viewer.tenantId, from.id],

@@ -9,6 +9,7 @@ import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { Role } from '../../auth/roles';
 import { ServiceBrand, ServiceStandard, ServiceStandardAspect } from './service-brand.entity';
 import { serviceBrandError } from './service-brand.errors';
+import { holdLock } from '../../db/advisory-lock';
 
 export interface StandardInput {
   title: string;
@@ -76,9 +77,7 @@ export const serviceBrandService = {
     const standards = orderedStandards(input.standards);
     await assertNameFree(ctx, org.id, name);
     // an org's brands are bounded: counted under a lock per org, so concurrent creates pass the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `service-brands:${viewer.tenantId}:${org.id}`,
-    ]);
+    await holdLock(ctx.tx, `service-brands:${viewer.tenantId}:${org.id}`);
     const [{ count }] = await ctx.tx.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM service_brands WHERE tenant_id = $1 AND org_id = $2`,
       [viewer.tenantId, org.id],

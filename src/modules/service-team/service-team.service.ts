@@ -14,6 +14,7 @@ import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { userService } from '../user/user.service';
 import { ServiceKind, ServiceRecord, ServiceTeam, ServiceTeamMember, ServiceTeamRole } from './service-team.entity';
 import { serviceTeamError } from './service-team.errors';
+import { holdLock } from '../../db/advisory-lock';
 
 /** The org's secretary or an officer over it runs its teams. */
 export const TEAM_MANAGERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -185,9 +186,7 @@ export const serviceTeamService = {
       throw serviceTeamError('SERVICE_TEAM_FOUNDED_IN_FUTURE', 'input.foundedOn');
     // an org's teams are bounded (disbanded ones too: they stay with their records): counted under a lock per org, so
     // concurrent creates pass the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `service-teams:${viewer.tenantId}:${org.id}`,
-    ]);
+    await holdLock(ctx.tx, `service-teams:${viewer.tenantId}:${org.id}`);
     const [{ count }] = await ctx.tx.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM service_teams WHERE tenant_id = $1 AND org_id = $2`,
       [viewer.tenantId, org.id],
@@ -524,9 +523,7 @@ export const serviceTeamService = {
     const participants = await this.checkParticipants(ctx, team, input.participantIds, input.servedOn);
     // a team's records written in the tenant's year are bounded: counted under a lock per team, so concurrent records
     // pass the count one at a time
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `service-records:${viewer.tenantId}:${team.id}`,
-    ]);
+    await holdLock(ctx.tx, `service-records:${viewer.tenantId}:${team.id}`);
     const year = Number(todayOf(ctx).slice(0, 4));
     const [{ count }] = await ctx.tx.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM service_records

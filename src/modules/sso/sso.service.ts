@@ -11,6 +11,7 @@ import { userService } from '../user/user.service';
 import { SsoProvider } from './sso.entity';
 import { ssoError } from './sso.errors';
 import { clientConfiguration, isLoopback, oidc } from './sso.oidc';
+import { holdLock } from '../../db/advisory-lock';
 
 const hash = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64url');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -97,9 +98,7 @@ export const ssoService = {
     const viewer = this.requireRootAdmin(ctx);
     // one configuration of a tenant at a time (also the first, with no row to lock yet), merged into the row as it stands
     // under its lock: two admins changing different fields at once both stay
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `sso-provider:${viewer.tenantId}`,
-    ]);
+    await holdLock(ctx.tx, `sso-provider:${viewer.tenantId}`);
     const current = await lockedProviderOf(ctx.tx, viewer.tenantId, 'UPDATE');
     const [{ slug }] = await ctx.tx.query<{ slug: string }>(`SELECT slug FROM tenants WHERE id = $1`, [viewer.tenantId]);
     const next = {

@@ -31,6 +31,7 @@ import {
 } from './supervision.entity';
 import { supervisionError } from './supervision.errors';
 import { todayOf } from '../../graphql/today';
+import { holdLock } from '../../db/advisory-lock';
 
 export interface FindingInput {
   severity: FindingSeverity;
@@ -730,9 +731,7 @@ export const supervisionService = {
    * commit, so concurrent records and amendments pass the count one at a time; at the cap, TOO_MANY_DRAFTS.
    */
   async holdDraftPlace(ctx: RequestContext, team: SupervisionTeam, field: string): Promise<void> {
-    await ctx.tx.query<{ locked: unknown }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `inspection-drafts:${team.tenantId}:${team.id}`,
-    ]);
+    await holdLock(ctx.tx, `inspection-drafts:${team.tenantId}:${team.id}`);
     const [{ drafts }] = await ctx.tx.query<{ drafts: number }>(
       `SELECT count(*)::int AS drafts FROM inspections WHERE tenant_id = $1 AND team_id = $2 AND state = 'DRAFT'`,
       [team.tenantId, team.id],

@@ -13,6 +13,7 @@ import { orgService } from '../org/org.service';
 import { rootsFor, scopedQuery } from '../org/scoped';
 import { RoleAssignment, User, UserOrderField } from './user.entity';
 import { userError } from './user.errors';
+import { holdLock } from '../../db/advisory-lock';
 
 export interface UserFilter {
   /** Users whose home org lies in this org's subtree (within the admin's scope). */
@@ -56,9 +57,7 @@ function assertAdminOver(viewer: UserViewer, path: string) {
  * first committed. The database trigger keep_root_admin() takes the same lock and checks again.
  */
 async function lockRootAdmins(ctx: RequestContext, tenantId: string): Promise<void> {
-  await ctx.tx.query<{ locked: string }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [
-    `tenant-admins:${tenantId}`,
-  ]);
+  await holdLock(ctx.tx, `tenant-admins:${tenantId}`);
 }
 
 const ROOT_ADMINS_SQL = `

@@ -1,0 +1,12 @@
+import { RequestTransaction } from './request-transaction';
+
+/**
+ * Holds a transaction-level advisory lock on `key` (`<what>:<tenant id>:<id>`) until the transaction ends: the one
+ * way a cap or a derived value is kept under concurrent requests when there is no row to lock (an org's records of
+ * the year counted before one more is written, a tenant's admins before one is removed). Concurrent holders of one
+ * key pass one at a time; keys hash to 64 bits (`hashtextextended`), so two keys rarely share a lock and never
+ * lose one.
+ */
+export async function holdLock(tx: RequestTransaction, key: string): Promise<void> {
+  await tx.query<{ locked: string }>(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text AS locked`, [key]);
+}
