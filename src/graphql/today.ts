@@ -24,3 +24,16 @@ export const TENANT_ZONE_SQL = `coalesce((SELECT t.settings->>'timezone' FROM te
 
 /** Today in the request's tenant's time zone, in SQL: the same day as `todayOf` (a one-row init plan, not per row). */
 export const TENANT_TODAY_SQL = `(now() AT TIME ZONE ${TENANT_ZONE_SQL})::date`;
+
+/** The tenant's year of `today` (YYYY-MM-DD in the tenant's zone) and its first day, for `inTenantYearSql`. */
+export function yearOf(today: string): { year: number; start: string } {
+  const year = Number(today.slice(0, 4));
+  return { year, start: `${year}-01-01` };
+}
+
+/**
+ * SQL: `column` (a timestamptz) falls on or after the first day `param` (`yearOf(…).start`) in the tenant's zone, i.e.
+ * in the tenant's year for rows never written in the future: what a cap "a year" counts.
+ */
+export const inTenantYearSql = (column: string, param: string): string =>
+  `${column} >= (${param}::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`;

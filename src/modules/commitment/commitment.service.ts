@@ -2,7 +2,7 @@ import { inScope } from '../../auth/scope';
 import { UserViewer } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
-import { TENANT_ZONE_SQL } from '../../graphql/today';
+import { inTenantYearSql, yearOf } from '../../graphql/today';
 import { Page } from '../../graphql/relay';
 import { FIGURES_SQL, FigureRow, SatisfactionFigures, tenantToday, toFigures } from '../link-code/public';
 import { Org } from '../org/org.entity';
@@ -12,7 +12,7 @@ import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { commitmentError } from './commitment.errors';
 import { Role } from '../../auth/roles';
 import { Commitment, CommitmentState } from './commitment.entity';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock } from '../../db/advisory-lock';
 
 /** The org's secretary, or an officer over it, pledges and reports for the org. */
 export const COMMITMENT_OFFICERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -73,12 +73,13 @@ export const commitmentService = {
     const today = await tenantToday(ctx);
     if (input.dueOn < today) throw commitmentError('DUE_IN_PAST', 'input.dueOn');
     // an org's pledges of the tenant's year are bounded: counted under a lock per org, so concurrent pledges pass the count one at a time
-    await holdLock(ctx.tx, `commitments:${viewer.tenantId}:${org.id}`);
-    const year = Number(today.slice(0, 4));
-    const [{ count, member }] = await ctx.tx.query<{ count: number; member: number }>(
+    const { year, start } = yearOf(today);
+    const { count, member } = await countUnderLock<{ count: number; member: number }>(
+      ctx.tx,
+      `commitments:${viewer.tenantId}:${org.id}`,
       `SELECT count(*)::int AS count, count(*) FILTER (WHERE member_user_id = $4)::int AS member FROM commitments
-        WHERE tenant_id = $1 AND org_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
-      [viewer.tenantId, org.id, `${year}-01-01`, memberUserId],
+        WHERE tenant_id = $1 AND org_id = $2 AND ${inTenantYearSql('created_at', '$3')}`,
+      [viewer.tenantId, org.id, start, memberUserId],
     );
     const limit = ctx.config.commitmentsPerOrgPerYear;
     if (count >= limit)
