@@ -1369,71 +1369,94 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
     return ok[0];
   };
 
+  /** The rows `sql` counts (as `n`), read beside the API. */
+  const rows = async (sql: string, params: unknown[]) => (await (await server.superuser()).query<{ n: number }>(sql, params)).rows[0].n;
+
+  /**
+   * A cap at its boundary: `seed` puts the org one short of it, `create(i)` is one of the 50 creates sent at once;
+   * exactly one passes, every other one answers `reason` with `message`, and `count()` then reads `stored`. The one
+   * that passed is returned.
+   */
+  const capAtTheBoundary = async (cap: {
+    seed: () => Promise<unknown>;
+    create: (i: number) => Promise<GqlResponse>;
+    reason: string;
+    message: string;
+    count: () => Promise<number>;
+    stored: number;
+  }) => {
+    await cap.seed();
+    const won = exactlyOne(await burst(cap.create), cap.reason, cap.message);
+    expect(await cap.count()).toBe(cap.stored);
+    return won;
+  };
+
   it('keeps an org’s link codes of the year to the cap: at the boundary, of 50 created at once exactly one passes', async () => {
     const CAP = server.config.linkCodesPerOrgPerYear;
     const { su, id, row } = await branchForCap('二维码限额的党支部');
-    // one short of the cap this year, disabled ones among them (they count), and last year's besides (they do not)
-    await su.query(
-      `INSERT INTO link_codes (tenant_id, code, org_id, label, disabled, created_by, created_at)
-       SELECT $1, 'cap' || md5(random()::text || n), $2, '窗口' || n, n % 3 = 0, $3, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
-         FROM generate_series(1, $4 + 9) n`,
-      [row.tenant_id, row.id, row.admin, CAP],
-    );
-    const answers = await burst((i) =>
-      gql(
-        `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { id } }`,
-        { input: { orgId: id, label: `窗口${i}` } },
-        admin,
-      ),
-    );
-    exactlyOne(
-      answers,
-      'TOO_MANY_LINK_CODES',
-      `二维码限额的党支部${TODAY.slice(0, 4)}年已生成${CAP}个评议二维码，达到上限${CAP}个；请继续使用已有的二维码`,
-    );
-    expect((await su.query(`SELECT count(*)::int AS n FROM link_codes WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
+    await capAtTheBoundary({
+      // one short of the cap this year, disabled ones among them (they count), and last year's besides (they do not)
+      seed: () =>
+        su.query(
+          `INSERT INTO link_codes (tenant_id, code, org_id, label, disabled, created_by, created_at)
+           SELECT $1, 'cap' || md5(random()::text || n), $2, '窗口' || n, n % 3 = 0, $3, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
+             FROM generate_series(1, $4 + 9) n`,
+          [row.tenant_id, row.id, row.admin, CAP],
+        ),
+      create: (i) =>
+        gql(
+          `mutation($input: CreateLinkCodeInput!) { createLinkCode(input: $input) { id } }`,
+          { input: { orgId: id, label: `窗口${i}` } },
+          admin,
+        ),
+      reason: 'TOO_MANY_LINK_CODES',
+      message: `二维码限额的党支部${TODAY.slice(0, 4)}年已生成${CAP}个评议二维码，达到上限${CAP}个；请继续使用已有的二维码`,
+      count: () => rows(`SELECT count(*)::int AS n FROM link_codes WHERE org_id = $1`, [row.id]),
+      stored: CAP + 10,
+    });
   });
 
   it('keeps an org’s service teams to the cap: at the boundary, of 50 formed at once exactly one passes', async () => {
     const CAP = server.config.serviceTeamsPerOrg;
     const { su, id, row } = await branchForCap('队伍限额的党支部');
-    // one short of the cap, disbanded teams among them (they count: they stay with their records)
-    await su.query(
-      `INSERT INTO service_teams (tenant_id, org_id, name, disbanded_on, created_by)
-       SELECT $1, $2, '队伍' || n, CASE WHEN n % 2 = 0 THEN current_date END, $3 FROM generate_series(1, $4 - 1) n`,
-      [row.tenant_id, row.id, row.admin, CAP],
-    );
-    const answers = await burst((i) =>
-      gql(
-        `mutation($input: CreateServiceTeamInput!) { createServiceTeam(input: $input) { id } }`,
-        { input: { orgId: id, name: `同时组建${i}` } },
-        admin,
-      ),
-    );
-    exactlyOne(
-      answers,
-      'TOO_MANY_SERVICE_TEAMS',
-      `队伍限额的党支部已组建${CAP}支服务队伍（含已解散的），达到上限${CAP}支；请在已有队伍中开展服务`,
-    );
-    expect((await su.query(`SELECT count(*)::int AS n FROM service_teams WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP);
+    await capAtTheBoundary({
+      // one short of the cap, disbanded teams among them (they count: they stay with their records)
+      seed: () =>
+        su.query(
+          `INSERT INTO service_teams (tenant_id, org_id, name, disbanded_on, created_by)
+           SELECT $1, $2, '队伍' || n, CASE WHEN n % 2 = 0 THEN current_date END, $3 FROM generate_series(1, $4 - 1) n`,
+          [row.tenant_id, row.id, row.admin, CAP],
+        ),
+      create: (i) =>
+        gql(
+          `mutation($input: CreateServiceTeamInput!) { createServiceTeam(input: $input) { id } }`,
+          { input: { orgId: id, name: `同时组建${i}` } },
+          admin,
+        ),
+      reason: 'TOO_MANY_SERVICE_TEAMS',
+      message: `队伍限额的党支部已组建${CAP}支服务队伍（含已解散的），达到上限${CAP}支；请在已有队伍中开展服务`,
+      count: () => rows(`SELECT count(*)::int AS n FROM service_teams WHERE org_id = $1`, [row.id]),
+      stored: CAP,
+    });
   });
 
   it('keeps an org’s service brands to the cap: at the boundary, of 50 created at once exactly one passes, a removal frees a place', async () => {
     const CAP = server.config.serviceBrandsPerOrg;
     const { su, id, row } = await branchForCap('品牌限额的党支部');
-    await su.query(
-      `INSERT INTO service_brands (tenant_id, org_id, name, created_by) SELECT $1, $2, '品牌' || n, $3 FROM generate_series(1, $4 - 1) n`,
-      [row.tenant_id, row.id, row.admin, CAP],
-    );
     const CREATE = `mutation($input: CreateServiceBrandInput!) { createServiceBrand(input: $input) { id } }`;
-    const answers = await burst((i) => gql(CREATE, { input: { orgId: id, name: `同时创建${i}` } }, admin));
-    const won = exactlyOne(
-      answers,
-      'TOO_MANY_SERVICE_BRANDS',
-      `品牌限额的党支部已有${CAP}个服务品牌，达到上限${CAP}个；请删除不再使用的品牌后再创建`,
-    );
-    const brands = async () => (await su.query(`SELECT count(*)::int AS n FROM service_brands WHERE org_id = $1`, [row.id])).rows[0].n;
-    expect(await brands()).toBe(CAP);
+    const brands = () => rows(`SELECT count(*)::int AS n FROM service_brands WHERE org_id = $1`, [row.id]);
+    const won = await capAtTheBoundary({
+      seed: () =>
+        su.query(
+          `INSERT INTO service_brands (tenant_id, org_id, name, created_by) SELECT $1, $2, '品牌' || n, $3 FROM generate_series(1, $4 - 1) n`,
+          [row.tenant_id, row.id, row.admin, CAP],
+        ),
+      create: (i) => gql(CREATE, { input: { orgId: id, name: `同时创建${i}` } }, admin),
+      reason: 'TOO_MANY_SERVICE_BRANDS',
+      message: `品牌限额的党支部已有${CAP}个服务品牌，达到上限${CAP}个；请删除不再使用的品牌后再创建`,
+      count: brands,
+      stored: CAP,
+    });
     expect(
       (
         await gql(
@@ -1450,25 +1473,25 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
   it('keeps an org’s innovation projects of the year to the cap: at the boundary, of 50 registered at once exactly one passes', async () => {
     const CAP = server.config.innovationProjectsPerOrgPerYear;
     const { su, id, row } = await branchForCap('创新项目限额的党支部');
-    // one short of the cap this year, and last year's besides (they do not count)
-    await su.query(
-      `INSERT INTO innovation_projects (tenant_id, org_id, year, theme, created_by, created_at)
-       SELECT $1, $2, $5, '项目' || n, $3, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END FROM generate_series(1, $4 + 9) n`,
-      [row.tenant_id, row.id, row.admin, CAP, YEAR],
-    );
-    const answers = await burst((i) =>
-      gql(
-        `mutation($input: RegisterInnovationProjectInput!) { registerInnovationProject(input: $input) { id } }`,
-        { input: { orgId: id, year: YEAR, theme: `同时立项${i}` } },
-        admin,
-      ),
-    );
-    exactlyOne(
-      answers,
-      'TOO_MANY_INNOVATION_PROJECTS',
-      `创新项目限额的党支部${TODAY.slice(0, 4)}年已立项${CAP}个创新项目，达到上限${CAP}个；请于下一年度再立项`,
-    );
-    expect((await su.query(`SELECT count(*)::int AS n FROM innovation_projects WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
+    await capAtTheBoundary({
+      // one short of the cap this year, and last year's besides (they do not count)
+      seed: () =>
+        su.query(
+          `INSERT INTO innovation_projects (tenant_id, org_id, year, theme, created_by, created_at)
+           SELECT $1, $2, $5, '项目' || n, $3, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END FROM generate_series(1, $4 + 9) n`,
+          [row.tenant_id, row.id, row.admin, CAP, YEAR],
+        ),
+      create: (i) =>
+        gql(
+          `mutation($input: RegisterInnovationProjectInput!) { registerInnovationProject(input: $input) { id } }`,
+          { input: { orgId: id, year: YEAR, theme: `同时立项${i}` } },
+          admin,
+        ),
+      reason: 'TOO_MANY_INNOVATION_PROJECTS',
+      message: `创新项目限额的党支部${TODAY.slice(0, 4)}年已立项${CAP}个创新项目，达到上限${CAP}个；请于下一年度再立项`,
+      count: () => rows(`SELECT count(*)::int AS n FROM innovation_projects WHERE org_id = $1`, [row.id]),
+      stored: CAP + 10,
+    });
   });
 
   it('keeps an org’s briefing drafts to the cap: at the boundary, of 50 drafted at once exactly one passes, publishing frees a place', async () => {
@@ -1484,21 +1507,25 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
           WHERE t.slug = 'jtj' AND u.username = 'secretary' AND r.role = 'SECRETARY'`,
       )
     ).rows;
-    // one short of the cap in drafts, and published ones besides (they do not count)
-    await su.query(
-      `INSERT INTO briefings (tenant_id, org_id, title, body, briefing_on, state, created_by, published_by, published_at)
-       SELECT $1, $2, '简报' || n, '正文', current_date - 1, CASE WHEN n <= $4 THEN 'DRAFT' ELSE 'PUBLISHED' END, $3,
-              CASE WHEN n <= $4 THEN NULL ELSE $3::uuid END, CASE WHEN n <= $4 THEN NULL ELSE now() END
-         FROM generate_series(1, $4 + 10) n`,
-      [row.tenant_id, row.org_id, row.user_id, CAP - 1 - row.drafts],
-    );
     const CREATE = `mutation($input: CreateBriefingInput!) { createBriefing(input: $input) { id } }`;
     const org = globalId('Org', row.org_id);
-    const answers = await burst((i) => gql(CREATE, { input: { orgId: org, title: `同时起草${i}`, body: '正文' } }, secretary));
-    const won = exactlyOne(answers, 'TOO_MANY_BRIEFING_DRAFTS', `第一车队党支部已有${CAP}份简报草稿，达到上限${CAP}份；请先报送或删除草稿`);
-    const drafts = async () =>
-      (await su.query(`SELECT count(*)::int AS n FROM briefings WHERE org_id = $1 AND state = 'DRAFT'`, [row.org_id])).rows[0].n;
-    expect(await drafts()).toBe(CAP);
+    const drafts = () => rows(`SELECT count(*)::int AS n FROM briefings WHERE org_id = $1 AND state = 'DRAFT'`, [row.org_id]);
+    const won = await capAtTheBoundary({
+      // one short of the cap in drafts, and published ones besides (they do not count)
+      seed: () =>
+        su.query(
+          `INSERT INTO briefings (tenant_id, org_id, title, body, briefing_on, state, created_by, published_by, published_at)
+           SELECT $1, $2, '简报' || n, '正文', current_date - 1, CASE WHEN n <= $4 THEN 'DRAFT' ELSE 'PUBLISHED' END, $3,
+                  CASE WHEN n <= $4 THEN NULL ELSE $3::uuid END, CASE WHEN n <= $4 THEN NULL ELSE now() END
+             FROM generate_series(1, $4 + 10) n`,
+          [row.tenant_id, row.org_id, row.user_id, CAP - 1 - row.drafts],
+        ),
+      create: (i) => gql(CREATE, { input: { orgId: org, title: `同时起草${i}`, body: '正文' } }, secretary),
+      reason: 'TOO_MANY_BRIEFING_DRAFTS',
+      message: `第一车队党支部已有${CAP}份简报草稿，达到上限${CAP}份；请先报送或删除草稿`,
+      count: drafts,
+      stored: CAP,
+    });
     expect(
       (await gql(`mutation($id: ID!) { publishBriefing(input: { id: $id }) { state } }`, { id: won.data.createBriefing.id }, secretary))
         .errors,
@@ -1510,26 +1537,26 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
   it('keeps an org’s ledger entries of the year to the cap: at the boundary, of 50 written at once exactly one passes', async () => {
     const CAP = server.config.ledgerEntriesPerOrgPerYear;
     const { su, id, row } = await branchForCap('台帐限额的党支部');
-    // one short of the cap written this year (some recording last year's days: they count), and last year's besides
-    await su.query(
-      `INSERT INTO ledger_entries (tenant_id, org_id, occurred_on, category, title, created_by, created_at)
-       SELECT $1, $2, current_date - (n % 400), 'MEETING', '会议' || n, $3, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
-         FROM generate_series(1, $4 + 9) n`,
-      [row.tenant_id, row.id, row.admin, CAP],
-    );
-    const answers = await burst((i) =>
-      gql(
-        `mutation($input: CreateLedgerEntryInput!) { createLedgerEntry(input: $input) { id } }`,
-        { input: { orgId: id, occurredOn: day(-1), category: 'MEETING', title: `同时记录${i}` } },
-        admin,
-      ),
-    );
-    exactlyOne(
-      answers,
-      'TOO_MANY_LEDGER_ENTRIES',
-      `台帐限额的党支部${TODAY.slice(0, 4)}年已记录${CAP}条台帐，达到上限${CAP}条；请将同类活动合并记录`,
-    );
-    expect((await su.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
+    await capAtTheBoundary({
+      // one short of the cap written this year (some recording last year's days: they count), and last year's besides
+      seed: () =>
+        su.query(
+          `INSERT INTO ledger_entries (tenant_id, org_id, occurred_on, category, title, created_by, created_at)
+           SELECT $1, $2, current_date - (n % 400), 'MEETING', '会议' || n, $3, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
+             FROM generate_series(1, $4 + 9) n`,
+          [row.tenant_id, row.id, row.admin, CAP],
+        ),
+      create: (i) =>
+        gql(
+          `mutation($input: CreateLedgerEntryInput!) { createLedgerEntry(input: $input) { id } }`,
+          { input: { orgId: id, occurredOn: day(-1), category: 'MEETING', title: `同时记录${i}` } },
+          admin,
+        ),
+      reason: 'TOO_MANY_LEDGER_ENTRIES',
+      message: `台帐限额的党支部${TODAY.slice(0, 4)}年已记录${CAP}条台帐，达到上限${CAP}条；请将同类活动合并记录`,
+      count: () => rows(`SELECT count(*)::int AS n FROM ledger_entries WHERE org_id = $1`, [row.id]),
+      stored: CAP + 10,
+    });
   });
 
   it('keeps a team’s service records of the year to the cap: at the boundary, of 50 recorded at once exactly one passes', async () => {
@@ -1548,113 +1575,113 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
       admin,
     );
     expect(member.errors).toBeUndefined();
-    // one short of the cap written this year, and last year's besides (they do not count)
-    await su.query(
-      `INSERT INTO service_records (tenant_id, team_id, org_id, served_on, place, beneficiary, kind, hours, participants, created_by, created_at)
-       SELECT $1, $2, $3, current_date - 1, '车站', '乘客', 'ELDERLY_CARE', 1, 1, $4, CASE WHEN n < $5 THEN now() ELSE ${LAST_YEAR} END
-         FROM generate_series(1, $5 + 9) n`,
-      [row.tenant_id, raw(team), row.id, row.admin, CAP],
-    );
-    const answers = await burst((i) =>
-      gql(
-        `mutation($input: RecordServiceInput!) { recordService(input: $input) { id } }`,
-        {
-          input: {
-            teamId: team,
-            servedOn: TODAY,
-            place: `站点${i}`,
-            beneficiary: '乘客',
-            kind: 'ELDERLY_CARE',
-            hours: 1,
-            participantIds: [member.data.addServiceTeamMember.id],
+    await capAtTheBoundary({
+      // one short of the cap written this year, and last year's besides (they do not count)
+      seed: () =>
+        su.query(
+          `INSERT INTO service_records (tenant_id, team_id, org_id, served_on, place, beneficiary, kind, hours, participants, created_by, created_at)
+           SELECT $1, $2, $3, current_date - 1, '车站', '乘客', 'ELDERLY_CARE', 1, 1, $4, CASE WHEN n < $5 THEN now() ELSE ${LAST_YEAR} END
+             FROM generate_series(1, $5 + 9) n`,
+          [row.tenant_id, raw(team), row.id, row.admin, CAP],
+        ),
+      create: (i) =>
+        gql(
+          `mutation($input: RecordServiceInput!) { recordService(input: $input) { id } }`,
+          {
+            input: {
+              teamId: team,
+              servedOn: TODAY,
+              place: `站点${i}`,
+              beneficiary: '乘客',
+              kind: 'ELDERLY_CARE',
+              hours: 1,
+              participantIds: [member.data.addServiceTeamMember.id],
+            },
           },
-        },
-        admin,
-      ),
-    );
-    exactlyOne(
-      answers,
-      'TOO_MANY_SERVICE_RECORDS',
-      `“记录限额服务队”${TODAY.slice(0, 4)}年已登记${CAP}条服务记录，达到上限${CAP}条；请将同一次服务合并登记`,
-    );
-    expect((await su.query(`SELECT count(*)::int AS n FROM service_records WHERE team_id = $1`, [raw(team)])).rows[0].n).toBe(CAP + 10);
+          admin,
+        ),
+      reason: 'TOO_MANY_SERVICE_RECORDS',
+      message: `“记录限额服务队”${TODAY.slice(0, 4)}年已登记${CAP}条服务记录，达到上限${CAP}条；请将同一次服务合并登记`,
+      count: () => rows(`SELECT count(*)::int AS n FROM service_records WHERE team_id = $1`, [raw(team)]),
+      stored: CAP + 10,
+    });
   });
 
   it('keeps an org’s nominations of the year to the cap: at the boundary, of 50 nominated at once exactly one passes', async () => {
     const CAP = server.config.nominationsPerOrgPerYear;
     const { su, id, row } = await branchForCap('推荐限额的党支部');
-    // one short of the cap made this year, rejected ones among them (they count), and last year's besides
-    await su.query(
-      `INSERT INTO exemplars (tenant_id, kind, org_id, category, year, title, reason, state, created_by, created_at)
-       SELECT $1, 'MODEL_POST', $2, 'ENTERPRISE', $5, '示范岗' || n, '群众满意', CASE WHEN n % 2 = 0 THEN 'REJECTED' ELSE 'NOMINATED' END, $3,
-              CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
-         FROM generate_series(1, $4 + 9) n`,
-      [row.tenant_id, row.id, row.admin, CAP, YEAR],
-    );
-    const answers = await burst((i) =>
-      gql(
-        `mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { id } }`,
-        { input: { year: YEAR, kind: 'MODEL_POST', orgId: id, title: `同时推荐${i}`, reason: '群众满意' } },
-        admin,
-      ),
-    );
-    exactlyOne(
-      answers,
-      'TOO_MANY_NOMINATIONS',
-      `推荐限额的党支部${TODAY.slice(0, 4)}年已推荐${CAP}个典型（含未通过的），达到上限${CAP}个；请于下一年度再推荐`,
-    );
-    expect((await su.query(`SELECT count(*)::int AS n FROM exemplars WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 10);
+    await capAtTheBoundary({
+      // one short of the cap made this year, rejected ones among them (they count), and last year's besides
+      seed: () =>
+        su.query(
+          `INSERT INTO exemplars (tenant_id, kind, org_id, category, year, title, reason, state, created_by, created_at)
+           SELECT $1, 'MODEL_POST', $2, 'ENTERPRISE', $5, '示范岗' || n, '群众满意', CASE WHEN n % 2 = 0 THEN 'REJECTED' ELSE 'NOMINATED' END, $3,
+                  CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
+             FROM generate_series(1, $4 + 9) n`,
+          [row.tenant_id, row.id, row.admin, CAP, YEAR],
+        ),
+      create: (i) =>
+        gql(
+          `mutation($input: NominateExemplarInput!) { nominateExemplar(input: $input) { id } }`,
+          { input: { year: YEAR, kind: 'MODEL_POST', orgId: id, title: `同时推荐${i}`, reason: '群众满意' } },
+          admin,
+        ),
+      reason: 'TOO_MANY_NOMINATIONS',
+      message: `推荐限额的党支部${TODAY.slice(0, 4)}年已推荐${CAP}个典型（含未通过的），达到上限${CAP}个；请于下一年度再推荐`,
+      count: () => rows(`SELECT count(*)::int AS n FROM exemplars WHERE org_id = $1`, [row.id]),
+      stored: CAP + 10,
+    });
   });
 
   it('keeps an org’s opinions recorded by staff in the year to the cap: at the boundary, of 50 recorded at once exactly one passes', async () => {
     const CAP = server.config.staffOpinionsPerOrgPerYear;
     const { su, id, row } = await branchForCap('民意限额的党支部');
-    // one short of the cap recorded by staff this year; last year's, and the public's through a code, besides (they do not count)
-    await su.query(
-      `INSERT INTO opinions (tenant_id, org_id, channel, content, state, responsible_id, accepted_at, due_at, follow_up_hash, recorded_by, created_at)
-       SELECT $1, $2, CASE WHEN n < $4 + 10 THEN 'STAFF' ELSE 'PUBLIC_LINK' END, '意见' || n,
-              CASE WHEN n < $4 + 10 THEN 'ACCEPTED' ELSE 'RECEIVED' END, CASE WHEN n < $4 + 10 THEN $3::uuid END,
-              CASE WHEN n < $4 + 10 THEN now() END, now() + interval '3 days', md5(random()::text || n), CASE WHEN n < $4 + 10 THEN $3::uuid END,
-              CASE WHEN n < $4 OR n >= $4 + 10 THEN now() ELSE ${LAST_YEAR} END
-         FROM generate_series(1, $4 + 19) n`,
-      [row.tenant_id, row.id, row.admin, CAP],
-    );
-    const answers = await burst((i) =>
-      gql(
-        `mutation($input: RecordOpinionInput!) { recordOpinion(input: $input) { followUpToken } }`,
-        { input: { orgId: id, content: `同时登记${i}` } },
-        admin,
-      ),
-    );
-    exactlyOne(
-      answers,
-      'TOO_MANY_STAFF_OPINIONS',
-      `民意限额的党支部${TODAY.slice(0, 4)}年已登记${CAP}条民意，达到上限${CAP}条；请将同一事项合并登记，或请群众扫码反映`,
-    );
-    expect((await su.query(`SELECT count(*)::int AS n FROM opinions WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP + 20);
+    await capAtTheBoundary({
+      // one short of the cap recorded by staff this year; last year's, and the public's through a code, besides (they do not count)
+      seed: () =>
+        su.query(
+          `INSERT INTO opinions (tenant_id, org_id, channel, content, state, responsible_id, accepted_at, due_at, follow_up_hash, recorded_by, created_at)
+           SELECT $1, $2, CASE WHEN n < $4 + 10 THEN 'STAFF' ELSE 'PUBLIC_LINK' END, '意见' || n,
+                  CASE WHEN n < $4 + 10 THEN 'ACCEPTED' ELSE 'RECEIVED' END, CASE WHEN n < $4 + 10 THEN $3::uuid END,
+                  CASE WHEN n < $4 + 10 THEN now() END, now() + interval '3 days', md5(random()::text || n), CASE WHEN n < $4 + 10 THEN $3::uuid END,
+                  CASE WHEN n < $4 OR n >= $4 + 10 THEN now() ELSE ${LAST_YEAR} END
+             FROM generate_series(1, $4 + 19) n`,
+          [row.tenant_id, row.id, row.admin, CAP],
+        ),
+      create: (i) =>
+        gql(
+          `mutation($input: RecordOpinionInput!) { recordOpinion(input: $input) { followUpToken } }`,
+          { input: { orgId: id, content: `同时登记${i}` } },
+          admin,
+        ),
+      reason: 'TOO_MANY_STAFF_OPINIONS',
+      message: `民意限额的党支部${TODAY.slice(0, 4)}年已登记${CAP}条民意，达到上限${CAP}条；请将同一事项合并登记，或请群众扫码反映`,
+      count: () => rows(`SELECT count(*)::int AS n FROM opinions WHERE org_id = $1`, [row.id]),
+      stored: CAP + 20,
+    });
   });
 
   it('keeps an org’s people in difficulty to the cap: at the boundary, of 50 registered at once exactly one passes', async () => {
     const CAP = server.config.pairingPersonsPerOrg;
     const { su, id, row } = await branchForCap('结对对象限额的党支部');
-    await su.query(
-      `INSERT INTO pairing_persons (tenant_id, org_id, name, kind, difficulty, created_by)
-       SELECT $1, $2, '对象' || n, 'RESIDENT', '生活困难', $3 FROM generate_series(1, $4 - 1) n`,
-      [row.tenant_id, row.id, row.admin, CAP],
-    );
-    const answers = await burst((i) =>
-      gql(
-        `mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id } }`,
-        { input: { orgId: id, name: `同时登记${i}`, kind: 'RESIDENT', difficulty: '生活困难' } },
-        admin,
-      ),
-    );
-    exactlyOne(
-      answers,
-      'TOO_MANY_PAIRING_PERSONS',
-      `结对对象限额的党支部已登记${CAP}名结对联系对象，达到上限${CAP}名；请在已登记的对象中安排结对`,
-    );
-    expect((await su.query(`SELECT count(*)::int AS n FROM pairing_persons WHERE org_id = $1`, [row.id])).rows[0].n).toBe(CAP);
+    await capAtTheBoundary({
+      seed: () =>
+        su.query(
+          `INSERT INTO pairing_persons (tenant_id, org_id, name, kind, difficulty, created_by)
+           SELECT $1, $2, '对象' || n, 'RESIDENT', '生活困难', $3 FROM generate_series(1, $4 - 1) n`,
+          [row.tenant_id, row.id, row.admin, CAP],
+        ),
+      create: (i) =>
+        gql(
+          `mutation($input: CreatePairingPersonInput!) { createPairingPerson(input: $input) { id } }`,
+          { input: { orgId: id, name: `同时登记${i}`, kind: 'RESIDENT', difficulty: '生活困难' } },
+          admin,
+        ),
+      reason: 'TOO_MANY_PAIRING_PERSONS',
+      message: `结对对象限额的党支部已登记${CAP}名结对联系对象，达到上限${CAP}名；请在已登记的对象中安排结对`,
+      count: () => rows(`SELECT count(*)::int AS n FROM pairing_persons WHERE org_id = $1`, [row.id]),
+      stored: CAP,
+    });
   });
 
   it('keeps the pairings of an org’s people of the year to the cap: at the boundary, of 50 made at once exactly one passes', async () => {
@@ -1672,27 +1699,24 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
         [row.tenant_id, row.id, row.admin, CONCURRENCY],
       )
     ).rows.map((p) => p.id);
-    await su.query(
-      `INSERT INTO pairings (tenant_id, cadre_id, person_id, started_on, ended_on, created_by, created_at)
-       SELECT $1, $2, $3, current_date - 400, current_date - 400, $2, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
-         FROM generate_series(1, $4 + 9) n`,
-      [row.tenant_id, leaderId, persons[0], CAP],
-    );
-    const answers = await burst((i) =>
-      gql(
-        `mutation($input: CreatePairingInput!) { createPairing(input: $input) { id } }`,
-        { input: { cadreId: globalId('User', leaderId), personId: globalId('PairingPerson', persons[i]) } },
-        leader,
-      ),
-    );
-    exactlyOne(
-      answers,
-      'TOO_MANY_PAIRINGS',
-      `结对限额的党支部的结对联系对象${TODAY.slice(0, 4)}年已建立${CAP}个结对（含已结束的），达到上限${CAP}个；请于下一年度再建立`,
-    );
-    expect(
-      (await su.query(`SELECT count(*)::int AS n FROM pairings WHERE person_id = ANY($1::uuid[]) AND ended_on IS NULL`, [persons])).rows[0]
-        .n,
-    ).toBe(1);
+    await capAtTheBoundary({
+      seed: () =>
+        su.query(
+          `INSERT INTO pairings (tenant_id, cadre_id, person_id, started_on, ended_on, created_by, created_at)
+           SELECT $1, $2, $3, current_date - 400, current_date - 400, $2, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
+             FROM generate_series(1, $4 + 9) n`,
+          [row.tenant_id, leaderId, persons[0], CAP],
+        ),
+      create: (i) =>
+        gql(
+          `mutation($input: CreatePairingInput!) { createPairing(input: $input) { id } }`,
+          { input: { cadreId: globalId('User', leaderId), personId: globalId('PairingPerson', persons[i]) } },
+          leader,
+        ),
+      reason: 'TOO_MANY_PAIRINGS',
+      message: `结对限额的党支部的结对联系对象${TODAY.slice(0, 4)}年已建立${CAP}个结对（含已结束的），达到上限${CAP}个；请于下一年度再建立`,
+      count: () => rows(`SELECT count(*)::int AS n FROM pairings WHERE person_id = ANY($1::uuid[]) AND ended_on IS NULL`, [persons]),
+      stored: 1,
+    });
   });
 });

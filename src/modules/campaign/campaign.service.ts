@@ -31,7 +31,7 @@ import { campaignError, scheduleProblem } from './campaign.errors';
 import { progressCounts } from './progress-counts';
 import { columnsOf, hydrate } from '../../db/hydrate';
 import { todayOf } from '../../graphql/today';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock } from '../../db/advisory-lock';
 
 export interface CreateCampaignInput {
   name: string;
@@ -285,8 +285,9 @@ export const campaignService = {
       'input.scopeOrgId',
     );
     // a scope org's campaigns are bounded: counted under a lock per scope org, so concurrent creates pass the count one at a time
-    await holdLock(ctx.tx, `campaigns:${viewer.tenantId}:${scope.id}`);
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
+    const { count } = await countUnderLock(
+      ctx.tx,
+      `campaigns:${viewer.tenantId}:${scope.id}`,
       `SELECT count(*)::int AS count FROM campaigns WHERE tenant_id = $1 AND scope_org_id = $2`,
       [viewer.tenantId, scope.id],
     );

@@ -9,6 +9,7 @@ import { campaignService } from '../campaign/campaign.service';
 import { RouteDeps } from '../domain-module';
 import { sizeText } from '../file/file.errors';
 import { exportGate, textBytes } from '../report/export-gate';
+import { placeThenBuild } from '../report/export-place';
 import { briefingService } from '../ledger/ledger.service';
 import { noticeService } from '../notice/notice.service';
 import { orgService } from '../org/org.service';
@@ -124,36 +125,16 @@ export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps
       const params = request.params as Params;
       let release = () => {};
       try {
-        const authorized = (ctx: RequestContext) => orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId));
-        const placed = await withReadContext(
-          deps,
-          request,
-          async (ctx) => {
-            const org = await authorized(ctx);
-            parseYear(params.year);
-            // the token, the limits and the org are authorized: only now a place among the archives built, waited
-            // for holding no database connection
-            await ctx.tx.finish(false);
-            release = await acquire(org.tenantId);
-          },
-          'placing',
+        const outcome = await placeThenBuild(
+          (work, step) => withReadContext(deps, request, work, step),
+          async (ctx) => ({ org: await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId)), year: parseYear(params.year) }),
+          // the token, the limits and the org are authorized: only now a place among the archives built
+          (_ctx, { org }) => acquire(org.tenantId),
+          // authorized again where the archive is planned (a role revoked or the org moved while it waited counts)
+          async (ctx, { org, year }) => ({ org, year, plan: await planArchive(ctx, org, year) }),
         );
-        if ('error' in placed) return sendRouteError(reply, placed.error, locale);
-        // authorized again where the archive is planned (a role revoked or the org moved while it waited counts)
-        const outcome = await withReadContext(
-          deps,
-          request,
-          async (ctx) => {
-            const org = await authorized(ctx);
-            const year = parseYear(params.year);
-            return { org, year, plan: await planArchive(ctx, org, year) };
-          },
-          'placed',
-        );
-        if ('error' in outcome) {
-          release();
-          return sendRouteError(reply, outcome.error, locale);
-        }
+        if ('error' in outcome) return sendRouteError(reply, outcome.error, locale);
+        release = outcome.release;
         const { org, year, plan } = outcome.value;
         const stream = await streamArchive(plan, org, year, storage);
         stream.once('close', release);
@@ -171,10 +152,10 @@ export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps
     });
 
     /**
-     * A document in two steps: `authorize` finds the record through its module's visibility rule (a
-     * foreign, out-of-scope or unknown id is 404) and checks the query, then answers the build; only then
-     * does the request take its place among the files built at once (`exportGate`: 429 for a user who
-     * already has one being built, 503 past the waiting ones), held until the .docx is written.
+     * A document in two steps (`placeThenBuild`): `authorize` finds the record through its module's visibility
+     * rule (a foreign, out-of-scope or unknown id is 404) and checks the query, then answers the build; only then
+     * does the request take its place among the files built at once (`exportGate`: 429 for a user who already has
+     * one being built, 503 past the waiting ones), held until the .docx is written.
      */
     const document = (
       route: string,
@@ -188,27 +169,14 @@ export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps
         try {
           // the record is found (and its visibility checked) and the document's data read in the
           // transaction; the .docx is written from those values after it closes
-          const placed = await withReadContext(
-            deps,
-            request,
-            async (ctx) => {
-              await authorize(ctx, request.params as Params, request.query as Query);
-              // a place waited for holding no database connection
-              await ctx.tx.finish(false);
-              release = await gate.enter(requireUser(ctx));
-            },
-            'placing',
-          );
-          if ('error' in placed) return sendRouteError(reply, placed.error, locale);
-          // authorized again where it is read (a role revoked or an org moved while it waited counts)
-          const outcome = await withReadContext(
-            deps,
-            request,
-            async (ctx) => (await authorize(ctx, request.params as Params, request.query as Query))(),
-            'placed',
+          const outcome = await placeThenBuild(
+            (work, step) => withReadContext(deps, request, work, step),
+            (ctx) => authorize(ctx, request.params as Params, request.query as Query),
+            (ctx) => gate.enter(requireUser(ctx)),
+            (_ctx, build) => build(),
           );
           if ('error' in outcome) return sendRouteError(reply, outcome.error, locale);
-          built = outcome.value;
+          ({ value: built, release } = outcome);
           // the budget is checked on the document's text before it is laid out, and on the file after
           if (textBytes(built.doc) > maxBytes)
             throw documentError('OFFICIAL_DOCUMENT_TOO_LARGE', { params: { limit: maxBytes, limitText: sizeText(maxBytes) } });

@@ -4,7 +4,7 @@ import { lockForUpdate } from '../../db/lock-for-update';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
-import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
+import { inTenantYearSql, todayOf, yearOf } from '../../graphql/today';
 import { tenantToday } from '../link-code/public';
 import { Org, OrgCategory, orgCategoryLabels } from '../org/org.entity';
 import { addRestoreGuard, orgService } from '../org/org.service';
@@ -25,7 +25,7 @@ import {
 import { DEFAULT_KIND_LIMITS } from './exemplar-kind.defaults';
 import { exemplarKindService } from './exemplar-kind.service';
 import { exemplarError } from './exemplar.errors';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock, holdLock } from '../../db/advisory-lock';
 
 /** The source's "1–3 per category", the default kinds' bounds (each kind holds its own), shown by `exemplarLimitBounds`. */
 export const EXEMPLAR_LIMIT_BOUNDS = DEFAULT_KIND_LIMITS;
@@ -192,12 +192,13 @@ export const exemplarService = {
     if (dup) throw alreadyNominated();
     // an org's nominations made in the tenant's year are bounded (rejected ones too: they stay): counted under a lock per
     // org, so concurrent nominations pass the count one at a time
-    await holdLock(ctx.tx, `nominations:${viewer.tenantId}:${org.id}`);
-    const year = Number(todayOf(ctx).slice(0, 4));
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
+    const { year, start } = yearOf(todayOf(ctx));
+    const { count } = await countUnderLock(
+      ctx.tx,
+      `nominations:${viewer.tenantId}:${org.id}`,
       `SELECT count(*)::int AS count FROM exemplars
-        WHERE tenant_id = $1 AND org_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
-      [viewer.tenantId, org.id, `${year}-01-01`],
+        WHERE tenant_id = $1 AND org_id = $2 AND ${inTenantYearSql('created_at', '$3')}`,
+      [viewer.tenantId, org.id, start],
     );
     const limit = ctx.config.nominationsPerOrgPerYear;
     if (count >= limit)

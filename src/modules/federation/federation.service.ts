@@ -6,7 +6,7 @@ import { keysetPage } from '../../graphql/keyset';
 import { Page, decodeGlobalId, decodeTypedCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { LinkedTenant, TenantLink, TenantLinkSide, TenantLinkState } from './federation.entity';
 import { federationError } from './federation.errors';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock } from '../../db/advisory-lock';
 
 /** A link as the platform operator lists it: the two tenants and the state, nothing inside either. */
 export interface PlatformLinkRow {
@@ -77,9 +77,10 @@ export const federationService = {
     if (own?.slug === slug) throw federationError('FEDERATION_SELF_LINK', 'input.slug');
     // each invitation writes into the invited tenant: bounded per day, withdrawn ones counted (an invitation withdrawn
     // and sent again is a new row there), under a lock of the inviting tenant so concurrent ones count one by one
-    await holdLock(ctx.tx, `federation-invites:${viewer.tenantId}`);
-    const [{ sent }] = await ctx.tx.query<{ sent: number }>(
-      `SELECT count(*)::int AS sent FROM tenant_links WHERE tenant_id = $1 AND invited_at > now() - interval '1 day' AND side = 'SUPERIOR'`,
+    const { count: sent } = await countUnderLock(
+      ctx.tx,
+      `federation-invites:${viewer.tenantId}`,
+      `SELECT count(*)::int AS count FROM tenant_links WHERE tenant_id = $1 AND invited_at > now() - interval '1 day' AND side = 'SUPERIOR'`,
       [viewer.tenantId],
     );
     const limit = ctx.config.federationInvitesPerDay;

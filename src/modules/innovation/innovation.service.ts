@@ -2,7 +2,7 @@ import { inScope, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page, decodeTypedCursor, encodeCursor, pageFrom } from '../../graphql/relay';
-import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
+import { inTenantYearSql, todayOf, yearOf } from '../../graphql/today';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
@@ -17,7 +17,7 @@ import {
   innovationStageLabels,
 } from './innovation.entity';
 import { innovationError } from './innovation.errors';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock } from '../../db/advisory-lock';
 
 export interface GoalInput {
   kind: InnovationGoalKind;
@@ -154,12 +154,13 @@ export const innovationService = {
     checkGoals(input.goals);
     // an org's projects registered in the tenant's year are bounded: counted under a lock per org, so concurrent
     // registrations pass the count one at a time
-    await holdLock(ctx.tx, `innovation-projects:${viewer.tenantId}:${org.id}`);
-    const year = Number(todayOf(ctx).slice(0, 4));
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
+    const { year, start } = yearOf(todayOf(ctx));
+    const { count } = await countUnderLock(
+      ctx.tx,
+      `innovation-projects:${viewer.tenantId}:${org.id}`,
       `SELECT count(*)::int AS count FROM innovation_projects
-        WHERE tenant_id = $1 AND org_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
-      [viewer.tenantId, org.id, `${year}-01-01`],
+        WHERE tenant_id = $1 AND org_id = $2 AND ${inTenantYearSql('created_at', '$3')}`,
+      [viewer.tenantId, org.id, start],
     );
     const limit = ctx.config.innovationProjectsPerOrgPerYear;
     if (count >= limit)

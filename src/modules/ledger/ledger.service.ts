@@ -4,7 +4,7 @@ import { UserViewer } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
-import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
+import { inTenantYearSql, todayOf, yearOf } from '../../graphql/today';
 import { Role } from '../../auth/roles';
 import { campaignService } from '../campaign/campaign.service';
 import { tenantToday } from '../link-code/public';
@@ -15,7 +15,7 @@ import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { userService } from '../user/user.service';
 import { Briefing, BriefingState, LedgerCategory, LedgerEntry } from './ledger.entity';
 import { ledgerError } from './ledger.errors';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock } from '../../db/advisory-lock';
 
 /** Today in the tenant's time zone, as 'YYYY-MM-DD' (once per request). */
 export { tenantToday };
@@ -88,12 +88,13 @@ export const ledgerService = {
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
     // an org's entries written in the tenant's year are bounded: counted under a lock per org, so concurrent writes pass
     // the count one at a time
-    await holdLock(ctx.tx, `ledger-entries:${viewer.tenantId}:${org.id}`);
-    const year = Number(todayOf(ctx).slice(0, 4));
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
+    const { year, start } = yearOf(todayOf(ctx));
+    const { count } = await countUnderLock(
+      ctx.tx,
+      `ledger-entries:${viewer.tenantId}:${org.id}`,
       `SELECT count(*)::int AS count FROM ledger_entries
-        WHERE tenant_id = $1 AND org_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
-      [viewer.tenantId, org.id, `${year}-01-01`],
+        WHERE tenant_id = $1 AND org_id = $2 AND ${inTenantYearSql('created_at', '$3')}`,
+      [viewer.tenantId, org.id, start],
     );
     const limit = ctx.config.ledgerEntriesPerOrgPerYear;
     if (count >= limit)
@@ -247,8 +248,9 @@ export const briefingService = {
     const briefingOn = input.briefingOn ?? (await tenantToday(ctx));
     await notInFuture(ctx, briefingOn, 'input.briefingOn');
     // an org's drafts are bounded: counted under a lock per org, so concurrent creates pass the count one at a time
-    await holdLock(ctx.tx, `briefing-drafts:${viewer.tenantId}:${org.id}`);
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
+    const { count } = await countUnderLock(
+      ctx.tx,
+      `briefing-drafts:${viewer.tenantId}:${org.id}`,
       `SELECT count(*)::int AS count FROM briefings WHERE tenant_id = $1 AND org_id = $2 AND state = 'DRAFT'`,
       [viewer.tenantId, org.id],
     );

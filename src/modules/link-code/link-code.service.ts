@@ -3,7 +3,7 @@ import { isAncestorOrSelf } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
-import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
+import { inTenantYearSql, todayOf, yearOf } from '../../graphql/today';
 import { campaignService } from '../campaign/campaign.service';
 import { Commitment } from '../commitment/commitment.entity';
 import { COMMITMENT_OFFICERS, commitmentService } from '../commitment/commitment.service';
@@ -13,7 +13,7 @@ import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { LinkCode } from './link-code.entity';
 import { linkCodeError } from './link-code.errors';
 import { keyedHash, randomToken } from './public';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock } from '../../db/advisory-lock';
 
 /**
  * The sliding window of anonymous submissions (reviews and opinions together), counted from the
@@ -86,12 +86,13 @@ export const linkCodeService = {
     }
     // an org's codes of the tenant's year are bounded (disabled ones too: they stay): counted under a lock per org, so
     // concurrent creates pass the count one at a time
-    await holdLock(ctx.tx, `link-codes:${viewer.tenantId}:${org.id}`);
-    const year = Number(todayOf(ctx).slice(0, 4));
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
+    const { year, start } = yearOf(todayOf(ctx));
+    const { count } = await countUnderLock(
+      ctx.tx,
+      `link-codes:${viewer.tenantId}:${org.id}`,
       `SELECT count(*)::int AS count FROM link_codes
-        WHERE tenant_id = $1 AND org_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
-      [viewer.tenantId, org.id, `${year}-01-01`],
+        WHERE tenant_id = $1 AND org_id = $2 AND ${inTenantYearSql('created_at', '$3')}`,
+      [viewer.tenantId, org.id, start],
     );
     const limit = ctx.config.linkCodesPerOrgPerYear;
     if (count >= limit) throw linkCodeError('TOO_MANY_LINK_CODES', { field: 'input.orgId', params: { org: org.name, year, count, limit } });

@@ -4,7 +4,7 @@ import { UserViewer, hasRoleOver } from '../../auth/viewer';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page } from '../../graphql/relay';
-import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
+import { inTenantYearSql, todayOf, yearOf } from '../../graphql/today';
 import { Role } from '../../auth/roles';
 import { fileService } from '../file/file.service';
 import { linkCodeService } from '../link-code/link-code.service';
@@ -15,7 +15,7 @@ import { rootsFor } from '../org/scoped';
 import { tenantService } from '../tenant/tenant.service';
 import { Opinion, OpinionChannel, OpinionState, OpinionTransfer, opinionStateLabels } from './opinion.entity';
 import { opinionError } from './opinion.errors';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock } from '../../db/advisory-lock';
 
 /** Staff who take and handle opinions of an org (the org's secretary, officers over it). */
 export const HANDLERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -144,12 +144,13 @@ export const opinionService = {
     if (!input.content.trim()) throw opinionError('OPINION_CONTENT_BLANK', 'input.content');
     // an org's opinions recorded by staff in the tenant's year are bounded: counted under a lock per org, so concurrent
     // records pass the count one at a time (the public's come through link codes, under their own rate limits)
-    await holdLock(ctx.tx, `staff-opinions:${viewer.tenantId}:${org.id}`);
-    const year = Number(todayOf(ctx).slice(0, 4));
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
+    const { year, start } = yearOf(todayOf(ctx));
+    const { count } = await countUnderLock(
+      ctx.tx,
+      `staff-opinions:${viewer.tenantId}:${org.id}`,
       `SELECT count(*)::int AS count FROM opinions
-        WHERE tenant_id = $1 AND org_id = $2 AND channel = 'STAFF' AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
-      [viewer.tenantId, org.id, `${year}-01-01`],
+        WHERE tenant_id = $1 AND org_id = $2 AND channel = 'STAFF' AND ${inTenantYearSql('created_at', '$3')}`,
+      [viewer.tenantId, org.id, start],
     );
     const limit = ctx.config.staffOpinionsPerOrgPerYear;
     if (count >= limit)

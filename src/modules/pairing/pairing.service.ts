@@ -6,7 +6,7 @@ import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Order, OrderColumn, OrderDirection, OrderSpec, nullsAsSql, orderedPage } from '../../graphql/order';
 import { Page } from '../../graphql/relay';
-import { TENANT_ZONE_SQL } from '../../graphql/today';
+import { inTenantYearSql, yearOf } from '../../graphql/today';
 import { Role } from '../../auth/roles';
 import { protectContact, tenantToday } from '../link-code/public';
 import { Org } from '../org/org.entity';
@@ -15,7 +15,7 @@ import { coversTenant, rootsFor, scopedQuery } from '../org/scoped';
 import { User } from '../user/user.entity';
 import { Pairing, PairingOrderField, PairingPerson, PairingPersonKind, PairingVisit } from './pairing.entity';
 import { pairingError } from './pairing.errors';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock } from '../../db/advisory-lock';
 
 /** 领导班子: the roles whose holders pair with someone in difficulty (每人结对联系1名以上). */
 export const CADRE_ROLES = [Role.LEADER, Role.SECRETARY, Role.SUPERVISOR];
@@ -125,8 +125,9 @@ export const pairingService = {
     if (!input.name.trim()) throw pairingError('PERSON_NAME_BLANK', 'input.name');
     if (!input.difficulty.trim()) throw pairingError('DIFFICULTY_BLANK', 'input.difficulty');
     // an org's people are bounded: counted under a lock per org, so concurrent registrations pass the count one at a time
-    await holdLock(ctx.tx, `pairing-persons:${viewer.tenantId}:${org.id}`);
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
+    const { count } = await countUnderLock(
+      ctx.tx,
+      `pairing-persons:${viewer.tenantId}:${org.id}`,
       `SELECT count(*)::int AS count FROM pairing_persons WHERE tenant_id = $1 AND org_id = $2`,
       [viewer.tenantId, org.id],
     );
@@ -242,13 +243,14 @@ export const pairingService = {
     if (active) throw pairingError('ALREADY_PAIRED');
     // the pairings made with an org's people in the tenant's year are bounded (ended ones too: they stay): counted under a
     // lock per the person's org, so concurrent pairings pass the count one at a time
-    await holdLock(ctx.tx, `pairings:${viewer.tenantId}:${org.id}`);
-    const year = Number(today.slice(0, 4));
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
+    const { year, start } = yearOf(today);
+    const { count } = await countUnderLock(
+      ctx.tx,
+      `pairings:${viewer.tenantId}:${org.id}`,
       `SELECT count(*)::int AS count FROM pairing_persons pp
          JOIN pairings p ON p.tenant_id = pp.tenant_id AND p.person_id = pp.id
-        WHERE pp.tenant_id = $1 AND pp.org_id = $2 AND p.created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
-      [viewer.tenantId, org.id, `${year}-01-01`],
+        WHERE pp.tenant_id = $1 AND pp.org_id = $2 AND ${inTenantYearSql('p.created_at', '$3')}`,
+      [viewer.tenantId, org.id, start],
     );
     const limit = ctx.config.pairingsPerOrgPerYear;
     if (count >= limit) throw pairingError('TOO_MANY_PAIRINGS', { field: 'input.personId', params: { org: org.name, year, count, limit } });

@@ -11,7 +11,7 @@ import { rootsFor } from '../org/scoped';
 import { tenantService } from '../tenant/tenant.service';
 import { PeerHelpRequest, PeerHelpState, PeerPairing, PeerPairingState, PeerRelation } from './peer-help.entity';
 import { peerHelpError } from './peer-help.errors';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock, holdLock } from '../../db/advisory-lock';
 
 /** Officers who act for an org: ask for help, answer it, and (over both orgs) pair them. */
 export const PEER_OFFICERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -385,9 +385,10 @@ export const peerHelpService = {
     const sibling = !!to && !!from.parentId && to.parent_id === from.parentId;
     if (!to || to.archived || (!pairingId && !sibling)) throw peerHelpError('PEER_NOT_A_PEER', 'input.toOrgId');
     // an org's open requests are bounded: counted under a lock per asking org, so concurrent requests pass the count one at a time
-    await holdLock(ctx.tx, `peer-help-open:${viewer.tenantId}:${from.id}`);
-    const [{ open }] = await ctx.tx.query<{ open: number }>(
-      `SELECT count(*)::int AS open FROM peer_help_requests WHERE tenant_id = $1 AND from_org_id = $2 AND state = 'OPEN'`,
+    const { count: open } = await countUnderLock(
+      ctx.tx,
+      `peer-help-open:${viewer.tenantId}:${from.id}`,
+      `SELECT count(*)::int AS count FROM peer_help_requests WHERE tenant_id = $1 AND from_org_id = $2 AND state = 'OPEN'`,
       [viewer.tenantId, from.id],
     );
     const limit = ctx.config.openPeerHelpRequestsPerOrg;

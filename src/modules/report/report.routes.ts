@@ -17,6 +17,7 @@ import { ExportFile, assessmentExport, campaignProgressExport, inspectionExport,
 import { IMPORT_BODY_LIMIT, ORG_IMPORT_LIMITS, TableLimits, USER_IMPORT_LIMITS } from './import-limits';
 import { ImportResult, ORG_COLUMNS, USER_COLUMNS, importOrgs, importUsers, requireImportAdmin } from './imports';
 import { exportGate } from './export-gate';
+import { placeThenBuild } from './export-place';
 import { reportError } from './report.errors';
 import { CSV_TYPE, Table, XLSX_TYPE, readTable } from './table';
 import { addTable, newWorkbook, toBuffer } from './xlsx';
@@ -64,15 +65,16 @@ function sendFile(reply: FastifyReply, file: ExportFile) {
 export function registerReportRoutes(fastify: FastifyInstance, { config, dataSource, limiter }: RouteDeps): void {
   /** The files built at once by this process, shared with the document module's 公文 (EXPORT_SLOTS, EXPORTS_PER_USER). */
   const gate = exportGate(config);
-  /** Runs `work` in the request's transaction; commits (when asked) before anything is sent. */
-  async function handle<T>(
+  /**
+   * Runs `work` in the request's transaction; commits (when asked) before anything is sent, and answers its value
+   * or what refused it.
+   */
+  async function attempt<T>(
     request: FastifyRequest,
-    reply: FastifyReply,
     work: (ctx: RequestContext) => Promise<{ value: T; commit: boolean }>,
-    send: (value: T) => unknown,
     /** `refusalsOnly`: audit only a refusal (the first step of a download, whose build is audited by its second). */
     opts: { counted?: boolean; audit?: string; refusalsOnly?: boolean } = {},
-  ) {
+  ): Promise<{ value: T } | { error: unknown }> {
     const ctx = createRequestContext(config, dataSource, request.ip);
     let outcome: { value: T; commit: boolean } | undefined;
     let failure: unknown;
@@ -96,8 +98,19 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
     // the audit trail: every export, and every refused import (an import that commits wrote its own entry)
     if (opts.audit && (failure !== undefined || (!outcome?.commit && !opts.refusalsOnly)))
       await auditRoute(ctx, request, opts.audit, failure);
-    if (failure !== undefined || !outcome) return sendError(request, reply, failure);
-    return send(outcome.value);
+    if (failure !== undefined || !outcome) return { error: failure };
+    return { value: outcome.value };
+  }
+  /** `attempt`, then its value sent (or what refused it answered). */
+  async function handle<T>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    work: (ctx: RequestContext) => Promise<{ value: T; commit: boolean }>,
+    send: (value: T) => unknown,
+    opts: { counted?: boolean; audit?: string } = {},
+  ) {
+    const outcome = await attempt(request, work, opts);
+    return 'error' in outcome ? sendError(request, reply, outcome.error) : send(outcome.value);
   }
 
   /**
@@ -129,44 +142,26 @@ export function registerReportRoutes(fastify: FastifyInstance, { config, dataSou
       throw error;
     });
 
-    /**
-     * A download in two transactions with its place between them: `authorize` finds the record through its
-     * module's visibility rule and parses the query (a foreign, out-of-scope or unknown id is 404, a bad query
-     * 400) in a short one, so a caller refused for who it is never waits for a place nor holds one; the place
-     * among the files built at once (`exportGate`) is waited for holding no database connection; then
-     * `authorize` runs again and its build in a transaction of their own (a role revoked or an org moved while
-     * it waited counts).
-     */
+    /** A download in two transactions with its place among the files built at once (`exportGate`) between them. */
     const download = (
       route: string,
       authorize: (ctx: RequestContext, params: Params, query: Query) => Promise<() => Promise<ExportFile>>,
     ) =>
       scope.get(route, async (request, reply) => {
-        let release = () => {};
-        const placed = await handle(
-          request,
-          reply,
-          async (ctx) => {
-            await authorize(ctx, request.params as Params, request.query as Query);
-            await ctx.tx.finish(false);
-            release = await gate.enter(requireUser(ctx));
-            return { value: true, commit: false };
-          },
-          () => true,
-          { audit: 'export', refusalsOnly: true },
+        const outcome = await placeThenBuild(
+          (work, step) =>
+            attempt(
+              request,
+              async (ctx) => ({ value: await work(ctx), commit: false }),
+              step === 'placing' ? { audit: 'export', refusalsOnly: true } : { audit: 'export', counted: true },
+            ),
+          (ctx) => authorize(ctx, request.params as Params, request.query as Query),
+          (ctx) => gate.enter(requireUser(ctx)),
+          (_ctx, build) => build(),
         );
-        if (placed !== true) return placed;
-        try {
-          return await handle(
-            request,
-            reply,
-            async (ctx) => ({ value: await (await authorize(ctx, request.params as Params, request.query as Query))(), commit: false }),
-            (file) => (release(), sendFile(reply, file)),
-            { audit: 'export', counted: true },
-          );
-        } finally {
-          release();
-        }
+        if ('error' in outcome) return sendError(request, reply, outcome.error);
+        outcome.release();
+        return sendFile(reply, outcome.value);
       });
 
     download('/exports/ledger/:orgId', async (ctx, params, query) => {

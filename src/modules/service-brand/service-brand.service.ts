@@ -9,7 +9,7 @@ import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { Role } from '../../auth/roles';
 import { ServiceBrand, ServiceStandard, ServiceStandardAspect } from './service-brand.entity';
 import { serviceBrandError } from './service-brand.errors';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock } from '../../db/advisory-lock';
 
 export interface StandardInput {
   title: string;
@@ -77,8 +77,9 @@ export const serviceBrandService = {
     const standards = orderedStandards(input.standards);
     await assertNameFree(ctx, org.id, name);
     // an org's brands are bounded: counted under a lock per org, so concurrent creates pass the count one at a time
-    await holdLock(ctx.tx, `service-brands:${viewer.tenantId}:${org.id}`);
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
+    const { count } = await countUnderLock(
+      ctx.tx,
+      `service-brands:${viewer.tenantId}:${org.id}`,
       `SELECT count(*)::int AS count FROM service_brands WHERE tenant_id = $1 AND org_id = $2`,
       [viewer.tenantId, org.id],
     );

@@ -9,7 +9,7 @@ import { tenantService } from '../tenant/tenant.service';
 import { Role } from '../../auth/roles';
 import { ServiceRequest, ServiceRequestDirection, ServiceRequestOrderField, ServiceRequestState } from './service-request.entity';
 import { serviceRequestError } from './service-request.errors';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock } from '../../db/advisory-lock';
 
 const OFFICERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
 
@@ -63,9 +63,10 @@ export const serviceRequestService = {
     );
     if (!from.parentId) throw serviceRequestError('NO_SUPERIOR', 'input.fromOrgId');
     // an org's open requests are bounded: counted under a lock per asking org, so concurrent raises pass the count one at a time
-    await holdLock(ctx.tx, `service-requests-open:${viewer.tenantId}:${from.id}`);
-    const [{ open }] = await ctx.tx.query<{ open: number }>(
-      `SELECT count(*)::int AS open FROM service_requests WHERE tenant_id = $1 AND from_org_id = $2 AND state = 'OPEN'`,
+    const { count: open } = await countUnderLock(
+      ctx.tx,
+      `service-requests-open:${viewer.tenantId}:${from.id}`,
+      `SELECT count(*)::int AS count FROM service_requests WHERE tenant_id = $1 AND from_org_id = $2 AND state = 'OPEN'`,
       [viewer.tenantId, from.id],
     );
     const limit = ctx.config.openServiceRequestsPerOrg;

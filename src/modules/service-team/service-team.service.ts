@@ -7,14 +7,14 @@ import { keysetPage } from '../../graphql/keyset';
 import { Page, decodeTypedCursor, encodeCursor, pageFrom } from '../../graphql/relay';
 import { fileService } from '../file/file.service';
 import { tenantToday } from '../link-code/public';
-import { TENANT_ZONE_SQL, todayOf } from '../../graphql/today';
+import { inTenantYearSql, todayOf, yearOf } from '../../graphql/today';
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { findInScope, rootsFor, scopedQuery } from '../org/scoped';
 import { userService } from '../user/user.service';
 import { ServiceKind, ServiceRecord, ServiceTeam, ServiceTeamMember, ServiceTeamRole } from './service-team.entity';
 import { serviceTeamError } from './service-team.errors';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock } from '../../db/advisory-lock';
 
 /** The org's secretary or an officer over it runs its teams. */
 export const TEAM_MANAGERS = [Role.TENANT_ADMIN, Role.LEADER, Role.SUPERVISOR, Role.SECRETARY];
@@ -186,8 +186,9 @@ export const serviceTeamService = {
       throw serviceTeamError('SERVICE_TEAM_FOUNDED_IN_FUTURE', 'input.foundedOn');
     // an org's teams are bounded (disbanded ones too: they stay with their records): counted under a lock per org, so
     // concurrent creates pass the count one at a time
-    await holdLock(ctx.tx, `service-teams:${viewer.tenantId}:${org.id}`);
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
+    const { count } = await countUnderLock(
+      ctx.tx,
+      `service-teams:${viewer.tenantId}:${org.id}`,
       `SELECT count(*)::int AS count FROM service_teams WHERE tenant_id = $1 AND org_id = $2`,
       [viewer.tenantId, org.id],
     );
@@ -523,12 +524,13 @@ export const serviceTeamService = {
     const participants = await this.checkParticipants(ctx, team, input.participantIds, input.servedOn);
     // a team's records written in the tenant's year are bounded: counted under a lock per team, so concurrent records
     // pass the count one at a time
-    await holdLock(ctx.tx, `service-records:${viewer.tenantId}:${team.id}`);
-    const year = Number(todayOf(ctx).slice(0, 4));
-    const [{ count }] = await ctx.tx.query<{ count: number }>(
+    const { year, start } = yearOf(todayOf(ctx));
+    const { count } = await countUnderLock(
+      ctx.tx,
+      `service-records:${viewer.tenantId}:${team.id}`,
       `SELECT count(*)::int AS count FROM service_records
-        WHERE tenant_id = $1 AND team_id = $2 AND created_at >= ($3::date)::timestamp AT TIME ZONE ${TENANT_ZONE_SQL}`,
-      [viewer.tenantId, team.id, `${year}-01-01`],
+        WHERE tenant_id = $1 AND team_id = $2 AND ${inTenantYearSql('created_at', '$3')}`,
+      [viewer.tenantId, team.id, start],
     );
     const limit = ctx.config.serviceRecordsPerTeamPerYear;
     if (count >= limit)

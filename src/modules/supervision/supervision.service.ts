@@ -31,7 +31,7 @@ import {
 } from './supervision.entity';
 import { supervisionError } from './supervision.errors';
 import { todayOf } from '../../graphql/today';
-import { holdLock } from '../../db/advisory-lock';
+import { countUnderLock } from '../../db/advisory-lock';
 
 export interface FindingInput {
   severity: FindingSeverity;
@@ -731,9 +731,10 @@ export const supervisionService = {
    * commit, so concurrent records and amendments pass the count one at a time; at the cap, TOO_MANY_DRAFTS.
    */
   async holdDraftPlace(ctx: RequestContext, team: SupervisionTeam, field: string): Promise<void> {
-    await holdLock(ctx.tx, `inspection-drafts:${team.tenantId}:${team.id}`);
-    const [{ drafts }] = await ctx.tx.query<{ drafts: number }>(
-      `SELECT count(*)::int AS drafts FROM inspections WHERE tenant_id = $1 AND team_id = $2 AND state = 'DRAFT'`,
+    const { count: drafts } = await countUnderLock(
+      ctx.tx,
+      `inspection-drafts:${team.tenantId}:${team.id}`,
+      `SELECT count(*)::int AS count FROM inspections WHERE tenant_id = $1 AND team_id = $2 AND state = 'DRAFT'`,
       [team.tenantId, team.id],
     );
     const limit = ctx.config.inspectionDraftsPerTeam;
