@@ -155,6 +155,8 @@ export interface Config {
   briefingsPublishedPerOrgPerYear: number;
   /** Notices (通报) one tenant issues in a calendar year of the tenant, counted by when they were issued (NOTICES_ISSUED_PER_YEAR, default 1000). */
   noticesIssuedPerYear: number;
+  /** Year archives (台帐归档, GET /archives/orgs/:orgId/:year) one user may have building or waiting at once (ARCHIVES_PER_USER, default 1). */
+  archivesPerUser: number;
   /** The largest tenant archive a restore reads (POST /tenant-archives). */
   tenantArchiveMaxBytes: number;
   /** Tenant exports running at once in this process (each holds an owner connection and a snapshot); one per tenant. */
@@ -440,6 +442,7 @@ export function loadConfig(env: Env = process.env): Config {
     serviceTeamMembersPerTeam: intVar(env, 'SERVICE_TEAM_MEMBERS_PER_TEAM', 2000, 1, 1_000_000),
     briefingsPublishedPerOrgPerYear: intVar(env, 'BRIEFINGS_PUBLISHED_PER_ORG_PER_YEAR', 1000, 1, 1_000_000),
     noticesIssuedPerYear: intVar(env, 'NOTICES_ISSUED_PER_YEAR', 1000, 1, 1_000_000),
+    archivesPerUser: intVar(env, 'ARCHIVES_PER_USER', 1, 1, 64),
     tenantArchiveMaxBytes: intVar(env, 'TENANT_ARCHIVE_MAX_BYTES', 20 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
     tenantExportConcurrency: intVar(env, 'TENANT_EXPORT_CONCURRENCY', 2, 1, 20),
     exportSlots,
