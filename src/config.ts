@@ -147,6 +147,16 @@ export interface Config {
   inspectionDraftsPerTeam: number;
   /** Framework versions a superior may hand down one link (框架下发) in 24 hours (FEDERATION_HAND_DOWNS_PER_DAY, default 20). */
   federationHandDownsPerDay: number;
+  /** Visits (走访) logged for one pairing in a calendar year of the tenant, counted by when they were logged (PAIRING_VISITS_PER_PAIRING_PER_YEAR, default 1000). */
+  pairingVisitsPerPairingPerYear: number;
+  /** Members one service team has ever taken, those who left included (SERVICE_TEAM_MEMBERS_PER_TEAM, default 2000). */
+  serviceTeamMembersPerTeam: number;
+  /** Briefings (简报) one org publishes in a calendar year of the tenant (BRIEFINGS_PUBLISHED_PER_ORG_PER_YEAR, default 1000). */
+  briefingsPublishedPerOrgPerYear: number;
+  /** Notices (通报) one tenant issues in a calendar year of the tenant, counted by when they were issued (NOTICES_ISSUED_PER_YEAR, default 1000). */
+  noticesIssuedPerYear: number;
+  /** Year archives (台帐归档, GET /archives/orgs/:orgId/:year) one user may have building or waiting at once (ARCHIVES_PER_USER, default 1). */
+  archivesPerUser: number;
   /** The largest tenant archive a restore reads (POST /tenant-archives). */
   tenantArchiveMaxBytes: number;
   /** Tenant exports running at once in this process (each holds an owner connection and a snapshot); one per tenant. */
@@ -428,6 +438,11 @@ export function loadConfig(env: Env = process.env): Config {
     federationInvitesPerDay: intVar(env, 'FEDERATION_INVITES_PER_DAY', 20, 1, 1000),
     inspectionDraftsPerTeam: intVar(env, 'INSPECTION_DRAFTS_PER_TEAM', 500, 1, 100_000),
     federationHandDownsPerDay: intVar(env, 'FEDERATION_HAND_DOWNS_PER_DAY', 20, 1, 1000),
+    pairingVisitsPerPairingPerYear: intVar(env, 'PAIRING_VISITS_PER_PAIRING_PER_YEAR', 1000, 1, 1_000_000),
+    serviceTeamMembersPerTeam: intVar(env, 'SERVICE_TEAM_MEMBERS_PER_TEAM', 2000, 1, 1_000_000),
+    briefingsPublishedPerOrgPerYear: intVar(env, 'BRIEFINGS_PUBLISHED_PER_ORG_PER_YEAR', 1000, 1, 1_000_000),
+    noticesIssuedPerYear: intVar(env, 'NOTICES_ISSUED_PER_YEAR', 1000, 1, 1_000_000),
+    archivesPerUser: intVar(env, 'ARCHIVES_PER_USER', 1, 1, 64),
     tenantArchiveMaxBytes: intVar(env, 'TENANT_ARCHIVE_MAX_BYTES', 20 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
     tenantExportConcurrency: intVar(env, 'TENANT_EXPORT_CONCURRENCY', 2, 1, 20),
     exportSlots,

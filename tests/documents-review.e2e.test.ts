@@ -45,7 +45,8 @@ describe('the year archive’s slots', () => {
   const get = (token?: string, at = path) => download(server, at, token);
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // one user may take every place of its tenant here (the turn per user has its own test below)
+    server = await startTestServer({ env: { ARCHIVES_PER_USER: String(ARCHIVES_PER_TENANT) } });
     holder = await server.superuser({ own: true });
     t = await tokens(server, 'jtj', ['secretary', 'admin']);
     foreign = await server.token('szjg', 'admin');
@@ -116,6 +117,48 @@ describe('the year archive’s slots', () => {
     expect(answers.filter((a) => a.status === 200).length).toBe(ARCHIVE_SLOTS + ARCHIVE_QUEUE);
     expect(answers.filter((a) => a.status !== 200).length).toBe(extra + 1);
     // the slots are all free again
+    expect((await get(t.secretary)).status).toBe(200);
+  }, 30_000);
+});
+
+/** A user's turn among the year archives: ARCHIVES_PER_USER building or waiting, taken before its tenant's share. */
+describe('the year archive’s turn per user', () => {
+  let server: TestServer;
+  let holder: Client;
+  let t: Record<'secretary' | 'admin', string>;
+  let path: string;
+  const get = (token: string) => download(server, path, token);
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    holder = await server.superuser({ own: true });
+    t = await tokens(server, 'jtj', ['secretary', 'admin']);
+    path = `/archives/orgs/${(await orgIds(server, 'jtj'))['第一车队党支部']}/2013`;
+  }, 60_000);
+  afterAll(() => server.close());
+
+  it('answers a user’s archive past ARCHIVES_PER_USER at once 429 ARCHIVE_IN_PROGRESS; another user of the tenant still has a place', async () => {
+    const perUser = server.config.archivesPerUser;
+    expect(perUser).toBe(1);
+    await holder.query('BEGIN');
+    const building: ReturnType<typeof get>[] = [];
+    try {
+      // the ledger locked: the user's archive is built up to the lock and waits there, holding its place
+      await holder.query('LOCK TABLE ledger_entries IN ACCESS EXCLUSIVE MODE');
+      building.push(get(t.secretary));
+      expect(await lockWaiters(holder, 1)).toBe(1);
+      // the user's next one is refused at once (were it given a place, it would wait at the lock as the first does)
+      const next = await Promise.race([get(t.secretary), lockWaiters(holder, 2).then(() => null)]);
+      expect(next).toMatchObject({ status: 429, reason: 'ARCHIVE_IN_PROGRESS', retryAfter: String(ARCHIVE_RETRY_SECONDS) });
+      expect(next!.message).toBe(`您已有 ${perUser} 个归档正在生成或排队，请待其完成后再下载（约 ${ARCHIVE_RETRY_SECONDS} 秒后重试）`);
+      // another user of the same tenant takes a place of its own
+      building.push(get(t.admin));
+      expect(await lockWaiters(holder, 2)).toBe(2);
+    } finally {
+      await holder.query('COMMIT');
+    }
+    expect((await Promise.all(building)).map((a) => a.status)).toEqual([200, 200]);
+    // the turn is given back with the archive
     expect((await get(t.secretary)).status).toBe(200);
   }, 30_000);
 });

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { withTransaction } from '../src/db/request-transaction';
 import { TestServer, codes, firstSignIn, startTestServer, tokens } from './helpers/server';
 import { count, tenantId, tenantToday } from './helpers/sql';
+import { globalId } from './helpers/ids';
 import { breachesOf } from '../src/modules/federation/federation-framework.service';
 import { FrameworkDoc } from '../src/modules/framework/framework.document';
 import ExcelJS from 'exceljs';
@@ -275,6 +276,38 @@ describe('links between tenants', () => {
     const other = await server.gql(INVITE, { slug: 'spam-target' }, jtj.admin);
     expect(other.errors).toBeUndefined();
     expect((await server.gql(END, { id: other.data.inviteSubordinateTenant.id }, jtj.admin)).errors).toBeUndefined();
+  });
+
+  it('bounds the invitations of a day at the boundary: of 50 sent at once to 50 tenants exactly one is stored', async () => {
+    const limit = server.config.federationInvitesPerDay;
+    const zzbId = await tenantId(su, 'zzb');
+    const today = `tenant_id = $1 AND side = 'SUPERIOR' AND invited_at > now() - interval '1 day'`;
+    // one short of the limit: the day's invitations past it moved to two days ago (they no longer count)
+    const sent = await count(su, 'tenant_links', today, [zzbId]);
+    if (sent > limit - 1)
+      await su.query(
+        `UPDATE tenant_links SET invited_at = now() - interval '2 days'
+          WHERE tenant_id = $1 AND id IN (SELECT id FROM tenant_links WHERE ${today} ORDER BY invited_at LIMIT $2)`,
+        [zzbId, sent - (limit - 1)],
+      );
+    for (let i = await count(su, 'tenant_links', today, [zzbId]); i < limit - 1; i++)
+      await su.query(
+        `INSERT INTO tenant_links (tenant_id, id, peer_tenant_id, side, state, ended_at, ended_by_side)
+         VALUES ($1, gen_random_uuid(), (SELECT id FROM tenants WHERE slug = 'jtj'), 'SUPERIOR', 'ENDED', now(), 'SUPERIOR')`,
+        [zzbId],
+      );
+    expect(await count(su, 'tenant_links', today, [zzbId])).toBe(limit - 1);
+    await su.query(`INSERT INTO tenants (slug, name) SELECT 'burst-' || n, '同时邀请的单位' || n FROM generate_series(0, 49) n`);
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => server.gql(INVITE, { slug: `burst-${i}` }, zzb)));
+    const won = answers.filter((a) => !a.errors);
+    expect(won).toHaveLength(1);
+    expect(
+      answers.filter((a) => a.errors).map((a) => `${a.errors!.length}:${a.errors![0].extensions?.code}/${a.errors![0].extensions?.reason}`),
+    ).toEqual(Array(49).fill('1:CONFLICT/FEDERATION_TOO_MANY_INVITATIONS'));
+    expect(await count(su, 'tenant_links', today, [zzbId])).toBe(limit);
+    // one invited tenant holds the one invitation, the others nothing
+    expect(await count(su, 'tenant_links', `tenant_id IN (SELECT id FROM tenants WHERE slug LIKE 'burst-%')`)).toBe(1);
+    expect((await server.gql(END, { id: won[0].data.inviteSubordinateTenant.id }, zzb)).errors).toBeUndefined();
   });
 });
 
@@ -552,6 +585,41 @@ describe('frameworks handed down a link', () => {
       'CONFLICT/FEDERATION_TOO_MANY_HANDED_DOWN',
     ]);
     expect(await count(su, 'handed_down_frameworks')).toBe(stored);
+  });
+
+  it('bounds what is handed down a link in a day at the boundary: of 50 hand-downs at once exactly one is written', async () => {
+    const limit = server.config.federationHandDownsPerDay;
+    const [szjgId, jtjId] = [await tenantId(su, 'szjg'), await tenantId(su, 'jtj')];
+    const [{ id: link }] = (
+      await su.query<{ id: string }>(
+        `SELECT id FROM tenant_links WHERE tenant_id = $1 AND peer_tenant_id = $2 AND side = 'SUPERIOR' AND state = 'ACTIVE'`,
+        [szjgId, jtjId],
+      )
+    ).rows;
+    const today = `tenant_id = $1 AND link_id = $2 AND handed_at > now() - interval '1 day'`;
+    // one short of the limit over jtj's link: the day's hand-downs past it moved to two days ago (they no longer count)
+    const handed = await count(su, 'handed_down_frameworks', today, [jtjId, link]);
+    if (handed > limit - 1)
+      await su.query(
+        `UPDATE handed_down_frameworks SET handed_at = now() - interval '2 days'
+          WHERE tenant_id = $1 AND id IN (SELECT id FROM handed_down_frameworks WHERE ${today} ORDER BY handed_at LIMIT $3)`,
+        [jtjId, link, handed - (limit - 1)],
+      );
+    for (let i = await count(su, 'handed_down_frameworks', today, [jtjId, link]); i < limit - 1; i++)
+      expect(
+        (await server.gql(HAND_DOWN, { input: { versionId: szjgVersion, linkIds: [globalId('TenantLink', link)] } }, szjg.admin)).errors,
+      ).toBeUndefined();
+    expect(await count(su, 'handed_down_frameworks', today, [jtjId, link])).toBe(limit - 1);
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        server.gql(HAND_DOWN, { input: { versionId: szjgVersion, linkIds: [globalId('TenantLink', link)] } }, szjg.admin),
+      ),
+    );
+    expect(answers.filter((a) => !a.errors)).toHaveLength(1);
+    expect(
+      answers.filter((a) => a.errors).map((a) => `${a.errors!.length}:${a.errors![0].extensions?.code}/${a.errors![0].extensions?.reason}`),
+    ).toEqual(Array(49).fill('1:CONFLICT/FEDERATION_TOO_MANY_HANDED_DOWN'));
+    expect(await count(su, 'handed_down_frameworks', today, [jtjId, link])).toBe(limit);
   });
 });
 

@@ -7,6 +7,7 @@ import opinionModule from '../src/modules/opinion/opinion.module';
 import pairingModule from '../src/modules/pairing/pairing.module';
 import publicReviewModule from '../src/modules/public-review/public-review.module';
 import { addDays } from './helpers/dates';
+import { randomUUID } from 'node:crypto';
 import { globalId, rawId, unknownId } from './helpers/ids';
 import { GqlResponse, TestServer, codes, firstSignIn, lockWaiters, startTestServer, tokens } from './helpers/server';
 import { count, tenantId, tenantToday } from './helpers/sql';
@@ -1448,5 +1449,23 @@ describe('public reviews a rotating client cannot stuff', () => {
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => opinion(codes4[i % 4])));
     expect(answers.filter((a) => a === 'OK')).toHaveLength(PUBLIC_RATE_LIMIT.perClient);
     expect(answers.filter((a) => a !== 'OK')).toEqual(Array(40 - PUBLIC_RATE_LIMIT.perClient).fill('CLIENT_RATE_LIMITED'));
+  });
+  it('refuses a non-admin before it reads any of the reviews named: FORBIDDEN, whatever the ids and the reason', async () => {
+    // 100 ids nobody has: were they looked up first, the answer would be REVIEW_NOT_FOUND (or the missing reason's refusal)
+    const unknown = Array.from({ length: 100 }, () => globalId('PublicReview', randomUUID()));
+    const leader = await server.token('jtj', 'leader');
+    for (const token of [secretary, leader]) {
+      for (const input of [
+        { ids: unknown, excluded: true, reason: '刷评' },
+        { ids: unknown, excluded: true },
+        { ids: unknown, excluded: false },
+      ]) {
+        const refused = await server.gql(EXCLUDE, { input }, token);
+        expect(refused.errors).toHaveLength(1);
+        expect(refused.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_REVIEW_ADMIN' });
+      }
+    }
+    // the admin still hears what is wrong with the ids
+    expect(codes(await server.gql(EXCLUDE, { input: { ids: unknown, excluded: true, reason: '刷评' } }, admin))).toEqual(['NOT_FOUND']);
   });
 });

@@ -1719,4 +1719,156 @@ describe(`concurrency: per-org caps on what an org makes, under ${CONCURRENCY} c
       stored: 1,
     });
   });
+
+  it('keeps a pairing’s visits of the year to the cap: at the boundary, of 50 logged at once exactly one passes', async () => {
+    const CAP = server.config.pairingVisitsPerPairingPerYear;
+    const { su, row } = await branchForCap('走访限额的党支部');
+    const [{ id: leaderId }] = (
+      await su.query<{ id: string }>(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'leader'`, [row.tenant_id])
+    ).rows;
+    const [{ id: personId }] = (
+      await su.query<{ id: string }>(
+        `INSERT INTO pairing_persons (tenant_id, org_id, name, kind, difficulty, created_by) VALUES ($1, $2, '走访对象', 'RESIDENT', '生活困难', $3) RETURNING id`,
+        [row.tenant_id, row.id, row.admin],
+      )
+    ).rows;
+    const [{ id: pairingId }] = (
+      await su.query<{ id: string }>(
+        `INSERT INTO pairings (tenant_id, cadre_id, person_id, started_on, created_by) VALUES ($1, $2, $3, current_date - 400, $2) RETURNING id`,
+        [row.tenant_id, leaderId, personId],
+      )
+    ).rows;
+    // one short of the cap logged this year (some recording last year's days: they count), and last year's besides
+    await su.query(
+      `INSERT INTO pairing_visits (tenant_id, pairing_id, visited_on, note, recorded_by, created_at)
+       SELECT $1, $2, current_date - (n % 300), '走访' || n, $3, CASE WHEN n < $4 THEN now() ELSE ${LAST_YEAR} END
+         FROM generate_series(1, $4 + 9) n`,
+      [row.tenant_id, pairingId, leaderId, CAP],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: LogPairingVisitInput!) { logPairingVisit(input: $input) { id } }`,
+        { input: { pairingId: globalId('Pairing', pairingId), visitedOn: TODAY, note: `同时走访${i}` } },
+        admin,
+      ),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_PAIRING_VISITS',
+      `该结对${TODAY.slice(0, 4)}年已登记${CAP}次走访，达到上限${CAP}次；请将同一次走访合并登记，或于下一年度再登记`,
+    );
+    expect((await su.query(`SELECT count(*)::int AS n FROM pairing_visits WHERE pairing_id = $1`, [pairingId])).rows[0].n).toBe(CAP + 10);
+  });
+
+  it('keeps the members a team ever took to the cap: at the boundary, of 50 added at once exactly one passes', async () => {
+    const CAP = server.config.serviceTeamMembersPerTeam;
+    const { su, id, row } = await branchForCap('队员限额的党支部');
+    const made = await gql(
+      `mutation($input: CreateServiceTeamInput!) { createServiceTeam(input: $input) { id } }`,
+      { input: { orgId: id, name: '队员限额服务队' } },
+      admin,
+    );
+    expect(made.errors).toBeUndefined();
+    const team = raw(made.data.createServiceTeam.id);
+    // one short of the cap, all but a few of them gone (those who left count: they stay with their records)
+    await su.query(
+      `INSERT INTO service_team_members (tenant_id, team_id, org_id, name, role, joined_on, left_on)
+       SELECT $1, $2, $3, '队员' || n, 'MEMBER', current_date - 30, CASE WHEN n > 5 THEN current_date - 1 END
+         FROM generate_series(1, $4 - 1) n`,
+      [row.tenant_id, team, row.id, CAP],
+    );
+    const answers = await burst((i) =>
+      gql(
+        `mutation($input: AddServiceTeamMemberInput!) { addServiceTeamMember(input: $input) { id } }`,
+        { input: { teamId: made.data.createServiceTeam.id, name: `同时入队${i}` } },
+        admin,
+      ),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_SERVICE_TEAM_MEMBERS',
+      `“队员限额服务队”已吸收${CAP}名队员（含已离队的），达到上限${CAP}名；请另行组建服务队伍`,
+    );
+    expect((await su.query(`SELECT count(*)::int AS n FROM service_team_members WHERE team_id = $1`, [team])).rows[0].n).toBe(CAP);
+  });
+
+  it('keeps an org’s published briefings of the year to the cap: at the boundary, of 50 published at once exactly one passes', async () => {
+    const CAP = server.config.briefingsPublishedPerOrgPerYear;
+    // briefings are published by the org's own officers: the secretary's branch
+    const secretary = await server.token('jtj', 'secretary');
+    const su = await server.superuser();
+    const [row] = (
+      await su.query<{ tenant_id: string; org_id: string; user_id: string; published: number }>(
+        `SELECT r.tenant_id, r.org_id, r.user_id,
+                (SELECT count(*)::int FROM briefings b WHERE b.tenant_id = r.tenant_id AND b.org_id = r.org_id AND b.state = 'PUBLISHED'
+                    AND b.published_at >= date_trunc('year', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai') AS published
+           FROM role_assignments r JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id JOIN tenants t ON t.id = r.tenant_id
+          WHERE t.slug = 'jtj' AND u.username = 'secretary' AND r.role = 'SECRETARY'`,
+      )
+    ).rows;
+    // one short of the cap published this year, and last year's besides (they do not count); 50 drafts to publish
+    await su.query(
+      `INSERT INTO briefings (tenant_id, org_id, title, body, briefing_on, state, created_by, published_by, published_at)
+       SELECT $1, $2, '已报送简报' || n, '正文', current_date - 1, 'PUBLISHED', $3, $3, CASE WHEN n <= $4 THEN now() ELSE ${LAST_YEAR} END
+         FROM generate_series(1, $4 + 10) n`,
+      [row.tenant_id, row.org_id, row.user_id, CAP - 1 - row.published],
+    );
+    const drafts = (
+      await su.query<{ id: string }>(
+        `INSERT INTO briefings (tenant_id, org_id, title, body, briefing_on, state, created_by)
+         SELECT $1, $2, '待报送简报' || n, '正文', current_date - 1, 'DRAFT', $3 FROM generate_series(1, $4) n RETURNING id`,
+        [row.tenant_id, row.org_id, row.user_id, CONCURRENCY],
+      )
+    ).rows.map((b) => b.id);
+    const answers = await burst((i) =>
+      gql(`mutation($id: ID!) { publishBriefing(input: { id: $id }) { state } }`, { id: globalId('Briefing', drafts[i]) }, secretary),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_PUBLISHED_BRIEFINGS',
+      `第一车队党支部${TODAY.slice(0, 4)}年已报送${CAP}份简报，达到上限${CAP}份；请将同类内容合并成一份简报报送，或于下一年度再报送`,
+    );
+    expect(
+      (await su.query(`SELECT count(*)::int AS n FROM briefings WHERE id = ANY($1::uuid[]) AND state = 'DRAFT'`, [drafts])).rows[0].n,
+    ).toBe(CONCURRENCY - 1);
+  });
+
+  it('keeps a tenant’s issued notices of the year to the cap: at the boundary, of 50 issued at once exactly one passes', async () => {
+    const CAP = server.config.noticesIssuedPerYear;
+    const su = await server.superuser();
+    const [row] = (
+      await su.query<{ tenant_id: string; admin: string; issued: number }>(
+        `SELECT t.id AS tenant_id, u.id AS admin,
+                (SELECT count(*)::int FROM notices n WHERE n.tenant_id = t.id AND n.state = 'ISSUED'
+                    AND n.issued_at >= date_trunc('year', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai') AS issued
+           FROM tenants t JOIN users u ON u.tenant_id = t.id AND u.username = 'admin' WHERE t.slug = 'jtj'`,
+      )
+    ).rows;
+    // one short of the cap issued this year (some carrying last year's issue day: they count), and last year's besides
+    await su.query(
+      `INSERT INTO notices (tenant_id, kind, title, body, state, issued_on, issued_by, issued_at, created_by)
+       SELECT $1, 'COMMENDATION', '通报' || n, '正文', 'ISSUED', current_date - (n % 400), $2,
+              CASE WHEN n <= $3 THEN now() ELSE ${LAST_YEAR} END, $2
+         FROM generate_series(1, $3 + 10) n`,
+      [row.tenant_id, row.admin, CAP - 1 - row.issued],
+    );
+    const drafts = (
+      await su.query<{ id: string }>(
+        `INSERT INTO notices (tenant_id, kind, title, body, created_by)
+         SELECT $1, 'COMMENDATION', '待印发通报' || n, '正文', $2 FROM generate_series(1, $3) n RETURNING id`,
+        [row.tenant_id, row.admin, CONCURRENCY],
+      )
+    ).rows.map((n) => n.id);
+    const answers = await burst((i) =>
+      gql(`mutation($id: ID!) { issueNotice(input: { id: $id }) { state } }`, { id: globalId('Notice', drafts[i]) }, admin),
+    );
+    exactlyOne(
+      answers,
+      'TOO_MANY_ISSUED_NOTICES',
+      `本单位${TODAY.slice(0, 4)}年已印发${CAP}份通报，达到上限${CAP}份；请将同类事项合并通报，或于下一年度再印发`,
+    );
+    expect(
+      (await su.query(`SELECT count(*)::int AS n FROM notices WHERE id = ANY($1::uuid[]) AND state = 'DRAFT'`, [drafts])).rows[0].n,
+    ).toBe(CONCURRENCY - 1);
+  });
 });

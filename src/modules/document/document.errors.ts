@@ -22,6 +22,11 @@ export const documentError = defineErrors('document', {
     zh: '公文内容超过 {limitText} 的上限，无法生成',
     en: 'The document is larger than {limitText} and cannot be built',
   },
+  ARCHIVE_IN_PROGRESS: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '您已有 {limit} 个归档正在生成或排队，请待其完成后再下载（约 {retryAfterSeconds} 秒后重试）',
+    en: 'You already have {limit} archive(s) being built or waiting; download again once done (retry in about {retryAfterSeconds} s)',
+  },
   ARCHIVE_TENANT_BUSY: {
     code: ErrorCode.RATE_LIMITED,
     zh: '本单位已有 {limit} 个归档正在生成或排队，请 {retryAfterSeconds} 秒后重试',

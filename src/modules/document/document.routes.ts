@@ -102,9 +102,18 @@ export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps
   const storage = new PgFileStorage(deps.dataSource);
   const archives = slots(ARCHIVE_SLOTS);
   const tenantTurns = keyedSlots(ARCHIVES_PER_TENANT);
-  /** The tenant's turn (so one tenant's users never take every place), then a place among the archives built. */
-  const acquire = (tenantId: string) =>
+  const perUser = deps.config.archivesPerUser;
+  const userTurns = keyedSlots(perUser);
+  /**
+   * The user's turn (ARCHIVES_PER_USER building or waiting, as EXPORTS_PER_USER for the other downloads), the tenant's
+   * (so one tenant's users never take every place), then a place among the archives built.
+   */
+  const acquire = ({ tenantId, userId }: { tenantId: string; userId: string }) =>
     takeInOrder([
+      {
+        take: () => userTurns.tryAcquire(`${tenantId}:${userId}`, 0),
+        refused: () => documentError('ARCHIVE_IN_PROGRESS', { params: { limit: perUser, retryAfterSeconds: ARCHIVE_RETRY_SECONDS } }),
+      },
       {
         take: () => tenantTurns.tryAcquire(tenantId, 0),
         refused: () =>
@@ -129,7 +138,7 @@ export function registerDocumentRoutes(fastify: FastifyInstance, deps: RouteDeps
           (work, step) => withReadContext(deps, request, work, step),
           async (ctx) => ({ org: await orgService.getInScopeOrThrow(ctx, idOf('Org', params.orgId)), year: parseYear(params.year) }),
           // the token, the limits and the org are authorized: only now a place among the archives built
-          (_ctx, { org }) => acquire(org.tenantId),
+          (ctx) => acquire(requireUser(ctx)),
           // authorized again where the archive is planned (a role revoked or the org moved while it waited counts)
           async (ctx, { org, year }) => ({ org, year, plan: await planArchive(ctx, org, year) }),
         );

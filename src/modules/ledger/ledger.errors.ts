@@ -20,6 +20,11 @@ export const ledgerError = defineErrors('ledger', {
     zh: '{org}已有{count}份简报草稿，达到上限{limit}份；请先报送或删除草稿',
     en: '{org} has {count} draft briefings, the most it may have ({limit}); publish or remove a draft first',
   },
+  TOO_MANY_PUBLISHED_BRIEFINGS: {
+    code: ErrorCode.CONFLICT,
+    zh: '{org}{year}年已报送{count}份简报，达到上限{limit}份；请将同类内容合并成一份简报报送，或于下一年度再报送',
+    en: '{org} has published {count} briefings in {year}, the most in a year ({limit}); combine related news into one briefing, or publish next year',
+  },
   TOO_MANY_LEDGER_ENTRIES: {
     code: ErrorCode.CONFLICT,
     zh: '{org}{year}年已记录{count}条台帐，达到上限{limit}条；请将同类活动合并记录',

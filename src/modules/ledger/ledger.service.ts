@@ -218,6 +218,26 @@ export const ledgerService = {
   },
 };
 
+/**
+ * The briefings an org publishes in the tenant's year are bounded (BRIEFINGS_PUBLISHED_PER_ORG_PER_YEAR): counted under
+ * a lock per org, so concurrent publishes pass the count one at a time; refused before anything is written.
+ */
+async function assertPublishRoom(ctx: RequestContext, briefing: Briefing): Promise<void> {
+  const { year, start } = yearOf(await tenantToday(ctx));
+  const { count } = await countUnderLock(
+    ctx.tx,
+    `briefings-published:${briefing.tenantId}:${briefing.orgId}`,
+    `SELECT count(*)::int AS count FROM briefings
+      WHERE tenant_id = $1 AND org_id = $2 AND state = 'PUBLISHED' AND ${inTenantYearSql('published_at', '$3')}`,
+    [briefing.tenantId, briefing.orgId, start],
+  );
+  const limit = ctx.config.briefingsPublishedPerOrgPerYear;
+  if (count >= limit) {
+    const org = await orgService.findById(ctx, briefing.orgId);
+    throw ledgerError('TOO_MANY_PUBLISHED_BRIEFINGS', { field: 'input.id', params: { org: org?.name ?? '', year, count, limit } });
+  }
+}
+
 export const briefingService = {
   /** Drafts stay with the org's own officers; a published briefing is read by the org and everyone above it. */
   async find(ctx: RequestContext, id: string): Promise<Briefing | null> {
@@ -315,6 +335,7 @@ export const briefingService = {
   async publish(ctx: RequestContext, id: string): Promise<Briefing> {
     const viewer = requireUser(ctx);
     const briefing = await this.editableOrThrow(ctx, id);
+    await assertPublishRoom(ctx, briefing);
     const changed = await ctx.tx.execute(
       `UPDATE briefings SET state = 'PUBLISHED', published_by = $3, published_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`,
       [viewer.tenantId, briefing.id, viewer.userId],

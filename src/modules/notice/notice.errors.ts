@@ -8,6 +8,11 @@ export const noticeError = defineErrors('notice', {
     zh: '只有根组织的管理员或领导小组可以起草和印发通报',
     en: 'Only an admin or the leading group at the root org drafts and issues notices',
   },
+  TOO_MANY_ISSUED_NOTICES: {
+    code: ErrorCode.CONFLICT,
+    zh: '本单位{year}年已印发{count}份通报，达到上限{limit}份；请将同类事项合并通报，或于下一年度再印发',
+    en: 'The bureau has issued {count} notices in {year}, the most in a year ({limit}); combine related matters into one notice, or issue next year',
+  },
   NOTICE_ISSUED: { code: ErrorCode.CONFLICT, zh: '该通报已印发', en: 'The notice is already issued' },
   NOTICE_NOT_ISSUED: { code: ErrorCode.CONFLICT, zh: '该通报尚未印发，不能签收', en: 'Only an issued notice is read' },
   NOT_NOTICE_READER: {

@@ -11,6 +11,8 @@ import { Role } from '../../auth/roles';
 import { Notice, NoticeKind, NoticeOrderField, NoticeState } from './notice.entity';
 import { noticeError } from './notice.errors';
 import { todayOf } from '../../graphql/today';
+import { countUnderLock } from '../../db/advisory-lock';
+import { inTenantYearSql, yearOf } from '../../graphql/today';
 
 /**
  * A notice is the tenant's (通报 circulate to every org once issued), so drafting, issuing and reading
@@ -72,6 +74,22 @@ export const NOTICE_ORDER: OrderSpec<NoticeOrderField> = {
   },
   default: { field: NoticeOrderField.CREATED_AT, direction: OrderDirection.DESC },
 };
+
+/**
+ * The notices a tenant issues in its year are bounded (NOTICES_ISSUED_PER_YEAR), counted by when they were issued (the
+ * issue day a notice carries may be any day): under a lock per tenant, so concurrent issues pass the count one at a time.
+ */
+async function assertIssueRoom(ctx: RequestContext, tenantId: string): Promise<void> {
+  const { year, start } = yearOf(todayOf(ctx));
+  const { count } = await countUnderLock(
+    ctx.tx,
+    `notices-issued:${tenantId}:${tenantId}`,
+    `SELECT count(*)::int AS count FROM notices WHERE tenant_id = $1 AND state = 'ISSUED' AND ${inTenantYearSql('issued_at', '$2')}`,
+    [tenantId, start],
+  );
+  const limit = ctx.config.noticesIssuedPerYear;
+  if (count >= limit) throw noticeError('TOO_MANY_ISSUED_NOTICES', { field: 'input.id', params: { year, count, limit } });
+}
 
 export const noticeService = {
   /** Issued notices circulate to the whole tenant; drafts stay with the issuers. */
@@ -206,8 +224,9 @@ export const noticeService = {
     const viewer = requireUser(ctx);
     if (!holdsRoleAtRoot(viewer, ISSUERS)) throw noticeError('NOT_NOTICE_ISSUER');
     const notice = await this.getOrThrow(ctx, id);
+    if (notice.state === NoticeState.DRAFT) await assertIssueRoom(ctx, viewer.tenantId);
     const changed = await ctx.tx.execute(
-      `UPDATE notices SET state = 'ISSUED', issued_on = $3, issued_by = $4 WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`,
+      `UPDATE notices SET state = 'ISSUED', issued_on = $3, issued_by = $4, issued_at = now() WHERE tenant_id = $1 AND id = $2 AND state = 'DRAFT'`,
       [viewer.tenantId, notice.id, issuedOn ?? todayOf(ctx), viewer.userId],
     );
     if (!changed) throw noticeError('NOTICE_ISSUED');

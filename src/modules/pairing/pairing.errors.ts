@@ -27,6 +27,11 @@ export const pairingError = defineErrors('pairing', {
     zh: '{org}的结对联系对象{year}年已建立{count}个结对（含已结束的），达到上限{limit}个；请于下一年度再建立',
     en: 'The people of {org} have been paired {count} times in {year} (ended pairings included), the most in a year ({limit}); pair again next year',
   },
+  TOO_MANY_PAIRING_VISITS: {
+    code: ErrorCode.CONFLICT,
+    zh: '该结对{year}年已登记{count}次走访，达到上限{limit}次；请将同一次走访合并登记，或于下一年度再登记',
+    en: 'The pairing has {count} visits logged in {year}, the most in a year ({limit}); log one visit once, or log again next year',
+  },
   INVALID_DATE: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '日期不能晚于今天（{today}）',

@@ -91,6 +91,22 @@ function actsAsCadre(viewer: UserViewer, pairing: Pairing): boolean {
   return pairing.cadreId === viewer.userId && isCadre(viewer);
 }
 
+/**
+ * A pairing's visits logged in the tenant's year are bounded (PAIRING_VISITS_PER_PAIRING_PER_YEAR): counted under a lock
+ * per pairing, so concurrent visits pass the count one at a time; refused before anything is written.
+ */
+async function assertVisitRoom(ctx: RequestContext, pairing: Pairing, today: string): Promise<void> {
+  const { year, start } = yearOf(today);
+  const { count } = await countUnderLock(
+    ctx.tx,
+    `pairing-visits:${pairing.tenantId}:${pairing.id}`,
+    `SELECT count(*)::int AS count FROM pairing_visits WHERE tenant_id = $1 AND pairing_id = $2 AND ${inTenantYearSql('created_at', '$3')}`,
+    [pairing.tenantId, pairing.id, start],
+  );
+  const limit = ctx.config.pairingVisitsPerPairingPerYear;
+  if (count >= limit) throw pairingError('TOO_MANY_PAIRING_VISITS', { field: 'input.pairingId', params: { year, count, limit } });
+}
+
 export const pairingService = {
   /** Visible to readers over the person's org, and to the cadres paired with the person. */
   async findPerson(ctx: RequestContext, id: string): Promise<PairingPerson | null> {
@@ -327,6 +343,7 @@ export const pairingService = {
     if (input.visitedOn > today) throw pairingError('INVALID_DATE', { field: 'input.visitedOn', params: { today } });
     if (input.visitedOn < pairing.startedOn)
       throw pairingError('VISIT_BEFORE_PAIRING', { field: 'input.visitedOn', params: { startedOn: pairing.startedOn } });
+    await assertVisitRoom(ctx, pairing, today);
     const repo = ctx.tx.repository(PairingVisit);
     const saved = await repo.save(
       repo.create({

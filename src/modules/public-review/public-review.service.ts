@@ -1,4 +1,4 @@
-import { inScope, subtreeOf } from '../../auth/scope';
+import { holdsRole, inScope, subtreeOf } from '../../auth/scope';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { keysetPage } from '../../graphql/keyset';
 import { Page, decodeTypedCursor, encodeCursor, pageFrom } from '../../graphql/relay';
@@ -272,6 +272,9 @@ export const publicReviewService = {
    */
   async setExcluded(ctx: RequestContext, ids: string[], excluded: boolean, reason: string | null): Promise<PublicReview[]> {
     const viewer = requireUser(ctx);
+    // the role first: a caller who is no admin anywhere hears FORBIDDEN before any of the (up to 100) ids is read or the
+    // input is checked; each review's org is checked against the admin's scope below
+    if (!holdsRole(viewer, REVIEW_ADMINS)) throw publicReviewError('NOT_REVIEW_ADMIN');
     const text = reason?.trim() ?? '';
     if (excluded && !text) throw publicReviewError('EXCLUSION_REASON_REQUIRED', 'input.reason');
     const reviews: PublicReview[] = [];

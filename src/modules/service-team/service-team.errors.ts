@@ -47,6 +47,11 @@ export const serviceTeamError = defineErrors('service-team', {
   },
   SERVICE_MEMBER_ALREADY: { code: ErrorCode.CONFLICT, zh: '{name}已在队中', en: '{name} is already in the team' },
   SERVICE_MEMBER_LEFT: { code: ErrorCode.CONFLICT, zh: '{name}已离队', en: '{name} has left the team' },
+  TOO_MANY_SERVICE_TEAM_MEMBERS: {
+    code: ErrorCode.CONFLICT,
+    zh: '“{team}”已吸收{count}名队员（含已离队的），达到上限{limit}名；请另行组建服务队伍',
+    en: '“{team}” has taken {count} members (those who left included), the most a team may take ({limit}); form another team',
+  },
   SERVICE_TEAM_FULL: { code: ErrorCode.CONFLICT, zh: '一支队伍至多{limit}名在队队员', en: 'A team has at most {limit} members' },
   SERVICE_DATE_INVALID: {
     code: ErrorCode.BAD_USER_INPUT,

@@ -143,6 +143,23 @@ export function checkPeriod(period: Period): void {
   if (!(days >= 0 && days <= MAX_PERIOD_DAYS)) throw serviceTeamError('SERVICE_PERIOD_INVALID', 'to');
 }
 
+/**
+ * The members a team has ever taken (those who left included: they stay with their records) are bounded
+ * (SERVICE_TEAM_MEMBERS_PER_TEAM): counted under a lock per team, so joining and leaving over and over cannot grow rows
+ * without end; refused before anything is written.
+ */
+async function assertMemberRoom(ctx: RequestContext, team: ServiceTeam): Promise<void> {
+  const { count } = await countUnderLock(
+    ctx.tx,
+    `service-team-members:${team.tenantId}:${team.id}`,
+    `SELECT count(*)::int AS count FROM service_team_members WHERE tenant_id = $1 AND team_id = $2`,
+    [team.tenantId, team.id],
+  );
+  const limit = ctx.config.serviceTeamMembersPerTeam;
+  if (count >= limit)
+    throw serviceTeamError('TOO_MANY_SERVICE_TEAM_MEMBERS', { field: 'input.teamId', params: { team: team.name, count, limit } });
+}
+
 export const serviceTeamService = {
   // ── teams ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -368,6 +385,7 @@ export const serviceTeamService = {
       [viewer.tenantId, team.id, input.userId ?? null, name],
     );
     if (dup) throw serviceTeamError('SERVICE_MEMBER_ALREADY', { field: input.userId ? 'input.userId' : 'input.name', params: { name } });
+    await assertMemberRoom(ctx, team);
     const [row] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO service_team_members (tenant_id, team_id, org_id, user_id, name, role, joined_on) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
       [viewer.tenantId, team.id, team.orgId, input.userId ?? null, name, input.role, joinedOn],
