@@ -499,7 +499,7 @@ describe('second factor: TOTP (issue 15)', () => {
     t.member = done.data.completeSignIn.accessToken;
   });
 
-  it('asks a signed-in user for its current password to enrol, counting wrong ones with sign-in’s: a stolen token binds nothing', async () => {
+  it('asks a signed-in user for its current password to enrol, counting wrong ones as sign-in’s: a stolen token binds nothing', async () => {
     const token = await server.token('jtj', 'secretary2');
     const pending = async () =>
       (await su.query(`SELECT count(*)::int AS n FROM user_totp WHERE user_id = $1`, [rawId(userIds.secretary2)])).rows[0].n;
@@ -510,15 +510,24 @@ describe('second factor: TOTP (issue 15)', () => {
     expect(reasons(wrong)).toEqual(['BAD_USER_INPUT/REAUTHENTICATION_FAILED']);
     expect(wrong.errors![0].message).toBe('当前密码不正确，操作未执行');
     expect(await pending()).toBe(0);
-    // each wrong password counts against the account's sign-in throttle (LOGIN_LIMIT_PER_ACCOUNT, 10):
-    // past it even the right password waits, at enrolment and at sign-in alike
+    // each wrong password counts as a wrong sign-in's: toward the lockout (the fifth locks the account) and
+    // against the account's sign-in throttle (LOGIN_LIMIT_PER_ACCOUNT, 10): past it even the right password
+    // waits, at enrolment, at changePassword and at sign-in alike
     for (let i = 2; i <= 10; i++) {
       expect(reasons(await gql(ENROL, { input: { password: `guess-${i}` } }, token))).toEqual(['BAD_USER_INPUT/REAUTHENTICATION_FAILED']);
     }
+    const lock = await su.query(`SELECT failed_sign_ins, locked_at IS NOT NULL AS locked FROM users WHERE id = $1`, [
+      rawId(userIds.secretary2),
+    ]);
+    expect(lock.rows[0]).toEqual({ failed_sign_ins: 5, locked: true });
     const limited = await gql(ENROL, { input: { password: 'demo' } }, token);
     expect(limited.status).toBe(429);
     expect(limited.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SIGN_IN_RATE_LIMITED' });
     expect(reasons(await login('secretary2'))).toEqual(['RATE_LIMITED/SIGN_IN_RATE_LIMITED']);
+    const change = `mutation($input: ChangePasswordInput!) { changePassword(input: $input) { step } }`;
+    expect(reasons(await gql(change, { input: { currentPassword: 'demo', newPassword: 'Never#Set-99' } }, token))).toEqual([
+      'RATE_LIMITED/SIGN_IN_RATE_LIMITED',
+    ]);
     expect(await pending()).toBe(0);
     // an admin's unlock clears the count; a locked account is refused like a wrong password
     await unlock();

@@ -84,10 +84,10 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('base6
 
 const challengeInvalid = () => authError('SIGN_IN_CHALLENGE_INVALID');
 
-/** The same windows as sign-in's throttle: a second factor or a current password guessed is held as a password is. */
+/** The same windows as sign-in's throttle: a second factor guessed is held as a password is. */
 const STEP_WINDOW_SECONDS = 15 * 60;
 
-async function throttleStep(ctx: RequestContext, key: string, reason: 'TOTP_RATE_LIMITED' | 'PASSWORD_CHANGE_RATE_LIMITED') {
+async function throttleStep(ctx: RequestContext, key: string, reason: 'TOTP_RATE_LIMITED') {
   const [row] = await ctx.tx.outside<{ account: number; address: number }>(
     `SELECT app_throttle($1, $3, $5) AS account, app_throttle($2, $4, $5) AS address`,
     [key, `${key.split(':')[0]}:address:${ctx.ip}`, ctx.config.loginLimitPerAccount, ctx.config.loginLimitPerAddress, STEP_WINDOW_SECONDS],
@@ -313,18 +313,18 @@ export const accountService = {
   },
 
   /**
-   * changePassword: the current password, then the new one under the policy. The account row is locked
-   * first, so concurrent changes run one after the other (the later ones find the current password
-   * changed). Attempts are throttled like sign-in. Every session ends; the caller gets new tokens.
+   * changePassword: the current password (a re-authentication: sign-in's throttle and lockout), then the
+   * new one under the policy. The account row is locked first, so concurrent changes run one after the
+   * other (the later ones find the current password changed, and count as wrong). Every session ends;
+   * the caller gets new tokens.
    */
   async changePassword(ctx: RequestContext, input: { currentPassword: string; newPassword: string }): Promise<Session> {
     const viewer = requireUser(ctx);
     const state = await knownAccount(ctx, viewer.tenantId, viewer.userId, true);
-    const key = `pwchange:${viewer.tenantId}:${viewer.userId}`;
-    await throttleStep(ctx, key, 'PASSWORD_CHANGE_RATE_LIMITED');
-    const match = await checkPassword(ctx, 'user', viewer.tenantId, state.username, input.currentPassword);
-    if (match?.id !== viewer.userId) throw authError('WRONG_CURRENT_PASSWORD', 'input.currentPassword');
-    await forgiveStep(ctx, key);
+    const [tenant] = await ctx.tx.query<{ slug: string }>(`SELECT slug FROM tenants WHERE id = $1`, [viewer.tenantId]);
+    await this.reauthenticate(ctx, state, tenant.slug, input.currentPassword, () =>
+      authError('WRONG_CURRENT_PASSWORD', 'input.currentPassword'),
+    );
     await this.setPassword(ctx, state, input.newPassword, 'input.newPassword');
     const after = await knownAccount(ctx, viewer.tenantId, viewer.userId);
     return {
@@ -393,7 +393,9 @@ export const accountService = {
     const state = await knownAccount(ctx, tenantId, userId, true);
     if (state.totpEnabled) throw authError('TOTP_ALREADY_ENABLED');
     const [tenant] = await ctx.tx.query<{ name: string; slug: string }>(`SELECT name, slug FROM tenants WHERE id = $1`, [tenantId]);
-    if (proof !== 'challenge') await this.reauthenticate(ctx, state, tenant.slug, proof.password, 'input.password');
+    if (proof !== 'challenge') {
+      await this.reauthenticate(ctx, state, tenant.slug, proof.password, () => authError('REAUTHENTICATION_FAILED', 'input.password'));
+    }
     const bytes = randomBytes(20);
     const secret = new ScureBase32Plugin().encode(bytes).replace(/=+$/, '');
     await ctx.tx.execute(`DELETE FROM user_totp WHERE tenant_id = $1 AND user_id = $2 AND enabled_at IS NULL`, [tenantId, userId]);
@@ -410,16 +412,27 @@ export const accountService = {
   },
 
   /**
-   * A signed-in user proves again that it holds the account, by its password: the attempt counts
-   * against the sign-in throttle of its account and address (the same keys, limits and windows as
-   * `login`, SIGN_IN_RATE_LIMITED past them), so a stolen access token buys no guesses beyond sign-in's;
-   * a right password clears them as a sign-in does. A locked account is refused like a wrong password.
-   * The lockout's count (the account row) is not raised: the refusal rolls the request back.
+   * A signed-in user proves again that it holds the account, by its password (changePassword, enrolTotp),
+   * counted exactly as a sign-in's password: against the sign-in throttle of its account and address (the
+   * same keys, limits and windows as `login`, SIGN_IN_RATE_LIMITED past them) and the account's lockout
+   * (`passwordChecked`: a failure raises the count and may lock; a right password clears both as a sign-in
+   * does; a locked account is refused like a wrong password). So a stolen access token buys no guesses
+   * beyond sign-in's. `state` is the account read under its row lock, before the mutation wrote anything.
    */
-  async reauthenticate(ctx: RequestContext, state: AccountState, slug: string, password: string, field: string): Promise<void> {
+  async reauthenticate(ctx: RequestContext, state: AccountState, slug: string, password: string, refused: () => Error): Promise<void> {
     await throttleSignIn(ctx, slug, state.username);
     const match = await checkPassword(ctx, 'user', state.tenantId, state.username, password);
-    if (match?.id !== state.id || state.locked) throw authError('REAUTHENTICATION_FAILED', field);
+    const admitted = await this.passwordChecked(ctx, state.tenantId, state.username, match?.id ?? null);
+    if (admitted?.id !== state.id) {
+      // The one exception to "a refused mutation changes nothing": the failure (and a lock it triggers) lives on
+      // the account's row, which this transaction holds locked, so it cannot be written on a connection of its own
+      // (that write would wait for this lock) and the refusal's rollback would undo it. As a refused `login` does,
+      // the transaction commits here and the request ends with the refusal. Callers reach this before any write of
+      // their own, so what commits is the count; fields of the same document before this one had finished (their
+      // savepoints released) and commit with it.
+      await ctx.tx.finish(true);
+      throw refused();
+    }
     await forgiveSignIn(ctx, slug, state.username);
   },
 
