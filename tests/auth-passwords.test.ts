@@ -18,6 +18,8 @@ const ENV = {
   RATE_LIMIT_TENANT_PER_MINUTE: '0',
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
   LOGIN_LIMIT_PER_ADDRESS: '100000',
+  // the lockout, not the throttle, is what the re-authentication tests count (30 guesses at once)
+  LOGIN_LIMIT_PER_ACCOUNT: '1000',
 };
 
 const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { step stepLabel accessToken refreshToken challengeToken viewer { username } } }`;
@@ -30,6 +32,7 @@ const UNLOCK = `mutation($id: ID!) { unlockUser(input: { userId: $id }) { userna
 const SIGN_OUT_USER = `mutation($id: ID!) { signOutUser(input: { userId: $id }) { username } }`;
 const ACCOUNT = `query($id: ID!) { node(id: $id) { ... on User { username mustChangePassword locked failedSignIns lockedAt lockedUntil totpEnabled } } }`;
 const REFRESH = `mutation($t: String!) { refreshToken(input: { refreshToken: $t }) { accessToken refreshToken } }`;
+const ENROL = `mutation($password: String) { enrolTotp(input: { password: $password }) { secret } }`;
 
 describe('passwords and accounts (issue 15)', () => {
   let server: TestServer;
@@ -172,12 +175,15 @@ describe('passwords and accounts (issue 15)', () => {
       expect(won).toHaveLength(1);
       for (const a of answers.filter((x) => x.errors)) {
         expect(a.status).toBeLessThan(500);
-        expect([
-          'BAD_USER_INPUT/WRONG_CURRENT_PASSWORD',
-          'RATE_LIMITED/PASSWORD_CHANGE_RATE_LIMITED',
-          'UNAUTHENTICATED/TOKEN_INVALID',
-        ]).toContain(reasons(a)[0]);
+        expect(['BAD_USER_INPUT/WRONG_CURRENT_PASSWORD', 'RATE_LIMITED/SIGN_IN_RATE_LIMITED', 'UNAUTHENTICATED/TOKEN_INVALID']).toContain(
+          reasons(a)[0],
+        );
       }
+      // each loser that met the changed password counted as a failed sign-in (up to the lock at five: no more while locked)
+      const wrong = answers.filter((a) => reasons(a)[0] === 'BAD_USER_INPUT/WRONG_CURRENT_PASSWORD').length;
+      const seen = (await gql(ACCOUNT, { id: userIds.inspector }, t.admin)).data.node;
+      expect(seen).toMatchObject({ failedSignIns: Math.min(wrong, 5), locked: wrong >= 5 });
+      await gql(UNLOCK, { id: userIds.inspector }, t.admin);
       const winner = answers.indexOf(won[0]);
       const after = await login('inspector', `Race#Winner${winner}`);
       expect(after.data.login.step).toBe('DONE');
@@ -416,6 +422,90 @@ describe('passwords and accounts (issue 15)', () => {
       // a second run finds nothing; the audit trail is not touched
       expect((await sweep.run({ dataSource: server.database.dataSource, config: server.config }, {})).created).toBe(0);
       expect((await su.query(`SELECT count(*)::int AS n FROM audit_log`)).rows[0].n).toBe(auditBefore);
+    });
+  });
+
+  describe('re-authentication: a stolen access token buys no guesses beyond sign-in’s', () => {
+    const account = async (who: string) => (await gql(ACCOUNT, { id: userIds[who] }, t.admin)).data.node;
+    const change = (token: string, currentPassword: string) =>
+      gql(CHANGE, { input: { currentPassword, newPassword: 'Never#Set-99' } }, token);
+    const WRONG_CURRENT = ['BAD_USER_INPUT/WRONG_CURRENT_PASSWORD'];
+    const REFUSED = ['BAD_USER_INPUT/REAUTHENTICATION_FAILED'];
+    const INVALID = ['UNAUTHENTICATED/INVALID_CREDENTIALS'];
+
+    it('locks the account after five wrong current passwords at changePassword or enrolTotp, as five wrong sign-ins do', async () => {
+      const token = (await login('secretary', 'demo')).data.login.accessToken;
+      for (let i = 0; i < 5; i++) expect(reasons(await change(token, `guess-${i}`))).toEqual(WRONG_CURRENT);
+      expect(await account('secretary')).toMatchObject({ locked: true, failedSignIns: 5 });
+      // locked: the right password is refused at sign-in and here alike, and nothing more is counted
+      expect(reasons(await login('secretary', 'demo'))).toEqual(INVALID);
+      expect(reasons(await change(token, 'demo'))).toEqual(WRONG_CURRENT);
+      expect(await account('secretary')).toMatchObject({ locked: true, failedSignIns: 5 });
+      await gql(UNLOCK, { id: userIds.secretary }, t.admin);
+
+      for (let i = 0; i < 5; i++) expect(reasons(await gql(ENROL, { password: `guess-${i}` }, token))).toEqual(REFUSED);
+      expect(await account('secretary')).toMatchObject({ locked: true, failedSignIns: 5 });
+      expect(reasons(await login('secretary', 'demo'))).toEqual(INVALID);
+      expect(reasons(await gql(ENROL, { password: 'demo' }, token))).toEqual(REFUSED);
+      const pending = await su.query(`SELECT 1 FROM user_totp WHERE user_id = $1`, [rawId(userIds.secretary)]);
+      expect(pending.rowCount).toBe(0);
+      await gql(UNLOCK, { id: userIds.secretary }, t.admin);
+      expect((await login('secretary', 'demo')).data.login.step).toBe('DONE');
+    });
+
+    it('keeps one count for sign-in and re-authentication: a right password at either clears it', async () => {
+      const token = (await login('secretary', 'demo')).data.login.accessToken;
+      expect(reasons(await login('secretary', 'wrong-1'))).toEqual(INVALID);
+      expect(reasons(await change(token, 'wrong-2'))).toEqual(WRONG_CURRENT);
+      expect(reasons(await gql(ENROL, { password: 'wrong-3' }, token))).toEqual(REFUSED);
+      expect(reasons(await login('secretary', 'wrong-4'))).toEqual(INVALID);
+      expect(await account('secretary')).toMatchObject({ locked: false, failedSignIns: 4 });
+      // a right password at the enrolment clears the count as a sign-in does
+      expect((await gql(ENROL, { password: 'demo' }, token)).errors).toBeUndefined();
+      expect(await account('secretary')).toMatchObject({ locked: false, failedSignIns: 0 });
+      for (let i = 0; i < 4; i++) expect(reasons(await change(token, `again-${i}`))).toEqual(WRONG_CURRENT);
+      expect(await account('secretary')).toMatchObject({ locked: false, failedSignIns: 4 });
+      expect((await login('secretary', 'demo')).data.login.step).toBe('DONE');
+      expect(await account('secretary')).toMatchObject({ locked: false, failedSignIns: 0 });
+      await su.query(`DELETE FROM user_totp WHERE user_id = $1`, [rawId(userIds.secretary)]);
+    });
+
+    it('counts 30 wrong guesses sent at once, none lost to a race: the 30th locks at a threshold of 30', async () => {
+      await gql(UPDATE_POLICY, { input: { lockoutThreshold: 30 } }, t.admin);
+      const token = (await login('deputy', 'demo')).data.login.accessToken;
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => (i % 2 ? change(token, `burst-${i}`) : gql(ENROL, { password: `burst-${i}` }, token))),
+      );
+      for (const [i, a] of answers.entries()) {
+        expect(a.status).toBeLessThan(500);
+        expect(reasons(a)).toEqual(i % 2 ? WRONG_CURRENT : REFUSED);
+      }
+      expect(await account('deputy')).toMatchObject({ locked: true, failedSignIns: 30 });
+      expect(reasons(await login('deputy', 'demo'))).toEqual(INVALID);
+      await gql(UNLOCK, { id: userIds.deputy }, t.admin);
+      await gql(UPDATE_POLICY, { input: { lockoutThreshold: 5 } }, t.admin);
+    });
+
+    it('keeps the count of a refusal beside other fields of its mutation, whose changes stand (entered in the audit trail once)', async () => {
+      const auditOf = async () =>
+        (await su.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'updateAccountPolicy' AND outcome = 'SUCCESS'`)).rows[0].n;
+      const before = await auditOf();
+      const res = await gql(
+        `mutation {
+          a: updateAccountPolicy(input: { sessionIdleMinutes: 45 }) { sessionIdleMinutes }
+          b: updateAccountPolicy(input: { historyCount: 4 }) { historyCount }
+          c: changePassword(input: { currentPassword: "wrong", newPassword: "Never#Set-99" }) { step }
+        }`,
+        {},
+        t.admin,
+      );
+      expect(reasons(res)).toEqual(WRONG_CURRENT);
+      expect(await account('admin')).toMatchObject({ locked: false, failedSignIns: 1 });
+      expect((await gql(POLICY, {}, t.member)).data.accountPolicy).toMatchObject({ sessionIdleMinutes: 45, historyCount: 4 });
+      expect(await auditOf()).toBe(before + 2);
+      await gql(UPDATE_POLICY, { input: { sessionIdleMinutes: 30, historyCount: 5 } }, t.admin);
+      expect((await login('admin', 'demo')).data.login.step).toBe('DONE');
+      expect(await account('admin')).toMatchObject({ failedSignIns: 0 });
     });
   });
 

@@ -381,6 +381,8 @@ describe('second factor: TOTP (issue 15)', () => {
 
   const gql = (query: string, variables: Record<string, unknown> = {}, token?: string) => server.gql(query, variables, token);
   const login = (username: string, password = 'demo') => gql(TOTP_LOGIN, { input: { tenant: 'jtj', username, password } });
+  const unlock = (username: string) =>
+    gql(`mutation($id: ID!) { unlockUser(input: { userId: $id }) { username } }`, { id: userIds[username] }, t.admin);
 
   /** Enrols a signed-in user: the URI read as an authenticator reads it, confirmed with the code it shows. */
   async function enrol(username: string, token: string): Promise<string[]> {
@@ -499,7 +501,7 @@ describe('second factor: TOTP (issue 15)', () => {
     t.member = done.data.completeSignIn.accessToken;
   });
 
-  it('asks a signed-in user for its current password to enrol, counting wrong ones with sign-in’s: a stolen token binds nothing', async () => {
+  it('asks a signed-in user for its current password to enrol, counting wrong ones as sign-in’s: a stolen token binds nothing', async () => {
     const token = await server.token('jtj', 'secretary2');
     const pending = async () =>
       (await su.query(`SELECT count(*)::int AS n FROM user_totp WHERE user_id = $1`, [rawId(userIds.secretary2)])).rows[0].n;
@@ -510,15 +512,24 @@ describe('second factor: TOTP (issue 15)', () => {
     expect(reasons(wrong)).toEqual(['BAD_USER_INPUT/REAUTHENTICATION_FAILED']);
     expect(wrong.errors![0].message).toBe('当前密码不正确，操作未执行');
     expect(await pending()).toBe(0);
-    // each wrong password counts against the account's sign-in throttle (LOGIN_LIMIT_PER_ACCOUNT, 10):
-    // past it even the right password waits, at enrolment and at sign-in alike
+    // each wrong password counts as a wrong sign-in's: toward the lockout (the fifth locks the account) and
+    // against the account's sign-in throttle (LOGIN_LIMIT_PER_ACCOUNT, 10): past it even the right password
+    // waits, at enrolment, at changePassword and at sign-in alike
     for (let i = 2; i <= 10; i++) {
       expect(reasons(await gql(ENROL, { input: { password: `guess-${i}` } }, token))).toEqual(['BAD_USER_INPUT/REAUTHENTICATION_FAILED']);
     }
+    const lock = await su.query(`SELECT failed_sign_ins, locked_at IS NOT NULL AS locked FROM users WHERE id = $1`, [
+      rawId(userIds.secretary2),
+    ]);
+    expect(lock.rows[0]).toEqual({ failed_sign_ins: 5, locked: true });
     const limited = await gql(ENROL, { input: { password: 'demo' } }, token);
     expect(limited.status).toBe(429);
     expect(limited.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SIGN_IN_RATE_LIMITED' });
     expect(reasons(await login('secretary2'))).toEqual(['RATE_LIMITED/SIGN_IN_RATE_LIMITED']);
+    const change = `mutation($input: ChangePasswordInput!) { changePassword(input: $input) { step } }`;
+    expect(reasons(await gql(change, { input: { currentPassword: 'demo', newPassword: 'Never#Set-99' } }, token))).toEqual([
+      'RATE_LIMITED/SIGN_IN_RATE_LIMITED',
+    ]);
     expect(await pending()).toBe(0);
     // an admin's unlock clears the count; a locked account is refused like a wrong password
     await unlock();
@@ -537,7 +548,7 @@ describe('second factor: TOTP (issue 15)', () => {
 
   it('binds a challenge token to its user: another user’s code, a forged or an expired token open nothing', async () => {
     const { accessToken } = (await login('supervisor')).data.login;
-    await enrol('supervisor', accessToken);
+    recoveryOf.supervisor = await enrol('supervisor', accessToken);
     const memberChallenge = (await login('member')).data.login.challengeToken;
     // the supervisor's valid code, sent with the member's challenge
     expect(reasons(await gql(COMPLETE, { input: { challengeToken: memberChallenge, totpCode: code(secrets.supervisor, 1) } }))).toEqual([
@@ -556,6 +567,43 @@ describe('second factor: TOTP (issue 15)', () => {
     expect(claims.aud).toBe('party-platform-api#sign-in');
   });
 
+  it('counts a wrong code at the second-factor step as a failed sign-in: the fifth locks, and the password alone clears nothing', async () => {
+    const account = async () =>
+      (await su.query(`SELECT failed_sign_ins AS n, locked_at IS NOT NULL AS locked FROM users WHERE id = $1`, [rawId(userIds.supervisor)]))
+        .rows[0];
+    const wrong = (challengeToken: string) => gql(COMPLETE, { input: { challengeToken, totpCode: '000000' } });
+    const WRONG = ['UNAUTHENTICATED/TOTP_CODE_INVALID'];
+    let challenge = (await login('supervisor')).data.login.challengeToken;
+    for (let i = 0; i < 4; i++) expect(reasons(await wrong(challenge))).toEqual(WRONG);
+    expect(await account()).toEqual({ n: 4, locked: false });
+    // the right password again resets nothing: with a factor to follow, the count waits for the factor
+    challenge = (await login('supervisor')).data.login.challengeToken;
+    expect(await account()).toEqual({ n: 4, locked: false });
+    expect(reasons(await wrong(challenge))).toEqual(WRONG);
+    expect(await account()).toEqual({ n: 5, locked: true });
+    // locked: the challenge opens nothing, not even with a right recovery code, and the password is refused as a wrong one
+    expect(reasons(await gql(COMPLETE, { input: { challengeToken: challenge, recoveryCode: recoveryOf.supervisor[0] } }))).toEqual([
+      'UNAUTHENTICATED/SIGN_IN_CHALLENGE_INVALID',
+    ]);
+    expect(reasons(await login('supervisor'))).toEqual(['UNAUTHENTICATED/INVALID_CREDENTIALS']);
+    expect(await account()).toEqual({ n: 5, locked: true });
+    await unlock('supervisor');
+    // a right second factor clears the count
+    challenge = (await login('supervisor')).data.login.challengeToken;
+    expect(reasons(await wrong(challenge))).toEqual(WRONG);
+    expect(await account()).toEqual({ n: 1, locked: false });
+    const done = await gql(COMPLETE, { input: { challengeToken: challenge, recoveryCode: recoveryOf.supervisor[0] } });
+    expect(done.data.completeSignIn.step).toBe('DONE');
+    expect(await account()).toEqual({ n: 0, locked: false });
+    // a code asked of a signed-in user (a stolen access token) is counted the same
+    const token = done.data.completeSignIn.accessToken;
+    expect(reasons(await gql(DISABLE, { input: { totpCode: '000000' } }, token))).toEqual(WRONG);
+    expect(reasons(await gql(DISABLE, { input: { recoveryCode: 'aaaa-bbbb-cccc-dddd' } }, token))).toEqual(WRONG);
+    expect(await account()).toEqual({ n: 2, locked: false });
+    expect((await gql(FACTOR, { id: userIds.supervisor }, t.admin)).data.node.totpEnabled).toBe(true);
+    await unlock('supervisor');
+  });
+
   it('takes a recovery code once, even sent 20 times at once', async () => {
     const token = (await login('deputy')).data.login.accessToken;
     const recovery = await enrol('deputy', token);
@@ -567,10 +615,20 @@ describe('second factor: TOTP (issue 15)', () => {
     );
     const done = answers.filter((a) => a.data?.completeSignIn?.step === 'DONE');
     expect(done).toHaveLength(1);
+    // the others, each a failed sign-in: the fifth locked the account, whose challenges open nothing more
     for (const a of answers.filter((x) => x.errors)) {
       expect(a.status).toBeLessThan(500);
-      expect(['UNAUTHENTICATED/TOTP_CODE_INVALID', 'RATE_LIMITED/TOTP_RATE_LIMITED']).toContain(reasons(a)[0]);
+      expect([
+        'UNAUTHENTICATED/TOTP_CODE_INVALID',
+        'RATE_LIMITED/TOTP_RATE_LIMITED',
+        'UNAUTHENTICATED/SIGN_IN_CHALLENGE_INVALID',
+      ]).toContain(reasons(a)[0]);
     }
+    const lock = await su.query(`SELECT failed_sign_ins AS n, locked_at IS NOT NULL AS locked FROM users WHERE id = $1`, [
+      rawId(userIds.deputy),
+    ]);
+    expect(lock.rows[0]).toEqual({ n: 5, locked: true });
+    await unlock('deputy');
     expect((await gql(FACTOR, { id: userIds.deputy }, t.admin)).data.node.recoveryCodesLeft).toBe(9);
     const used = await su.query(`SELECT count(*)::int AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NOT NULL`, [
       rawId(userIds.deputy),
@@ -579,6 +637,8 @@ describe('second factor: TOTP (issue 15)', () => {
   });
 
   it('throttles the code step on its own: past the limit even the right code waits', async () => {
+    // a lockout above the throttle, so that the throttle is what stops the guesses here
+    await gql(UPDATE_POLICY, { input: { lockoutThreshold: 20 } }, t.admin);
     const token = (await login('leader')).data.login.accessToken;
     await enrol('leader', token);
     const challenge = (await login('leader')).data.login.challengeToken;
@@ -591,6 +651,8 @@ describe('second factor: TOTP (issue 15)', () => {
     expect(Number(limited.errors![0].extensions!.retryAfterSeconds)).toBeGreaterThan(800);
     // the password throttle is another: the leader still passes the password step
     expect((await login('leader')).data.login.step).toBe('TOTP');
+    await gql(UPDATE_POLICY, { input: { lockoutThreshold: 5 } }, t.admin);
+    await unlock('leader');
   });
 
   it('lets a user disable its own factor with a current code or a recovery code', async () => {

@@ -572,6 +572,22 @@ describe('row-level security', () => {
       expect(labels).not.toContain('deferred after the switch');
     });
 
+    it('sends once what a released savepoint deferred before a field that ended the transaction itself (a refused re-authentication)', async () => {
+      await withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {
+        await tx.inSavepoint(async () => tx.defer(probe, ['before a field that committed', ...values]));
+        await expect(
+          tx.inSavepoint(async () => {
+            await tx.finish(true);
+            throw new Error('refused, its count kept');
+          }),
+        ).rejects.toThrow('refused, its count kept');
+        await tx.inSavepoint(async () => tx.defer(probe, ['after it, in a transaction of its own', ...values]));
+      });
+      const labels = (await rows()).map((r) => r.label);
+      expect(labels.filter((l) => l === 'before a field that committed')).toHaveLength(1);
+      expect(labels).toContain('after it, in a transaction of its own');
+    });
+
     it('tells a transaction that only read from one that may have written (a read’s response does not wait for COMMIT)', async () => {
       const judged = async (work: (tx: RequestTransaction) => Promise<unknown>) =>
         withTransaction(server.database.dataSource, { tenantId: tenants[0].id }, async (tx) => {

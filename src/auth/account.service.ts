@@ -84,10 +84,10 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('base6
 
 const challengeInvalid = () => authError('SIGN_IN_CHALLENGE_INVALID');
 
-/** The same windows as sign-in's throttle: a second factor or a current password guessed is held as a password is. */
+/** The same windows as sign-in's throttle: a second factor guessed is held as a password is. */
 const STEP_WINDOW_SECONDS = 15 * 60;
 
-async function throttleStep(ctx: RequestContext, key: string, reason: 'TOTP_RATE_LIMITED' | 'PASSWORD_CHANGE_RATE_LIMITED') {
+async function throttleStep(ctx: RequestContext, key: string, reason: 'TOTP_RATE_LIMITED') {
   const [row] = await ctx.tx.outside<{ account: number; address: number }>(
     `SELECT app_throttle($1, $3, $5) AS account, app_throttle($2, $4, $5) AS address`,
     [key, `${key.split(':')[0]}:address:${ctx.ip}`, ctx.config.loginLimitPerAccount, ctx.config.loginLimitPerAddress, STEP_WINDOW_SECONDS],
@@ -157,37 +157,50 @@ export const accountService = {
    * (the lock it may trigger) or clears the failures of a success. Answers the account's state when the
    * sign-in may go on; undefined for a wrong password, an unknown, locked or disabled account alike.
    * A failure is counted only while the account is not locked; a lock that ran out starts counting anew.
+   * A right password clears the failures when it completes the proof (`completes`; by default when no
+   * second factor follows): with a factor to come, they stand until the factor passes, so a password an
+   * attacker holds does not reset the count its wrong codes raise.
    */
   async passwordChecked(
     ctx: RequestContext,
     tenantId: string,
     username: string,
     matchedId: string | null,
+    completes?: boolean,
   ): Promise<AccountState | undefined> {
     const [row] = await ctx.tx.query<StateRow>(`${STATE_SQL} WHERE u.tenant_id = $1 AND u.username = $2 FOR UPDATE OF u`, [
       tenantId,
       username,
     ]);
     const state = stateOf(row);
-    const policy = state?.policy ?? policyOf(null);
     if (!state || matchedId !== state.id || state.locked || state.disabled) {
-      const count = `(CASE WHEN u.locked_at IS NOT NULL THEN 1 ELSE u.failed_sign_ins + 1 END)`;
-      const locks = `($3::int > 0 AND ${count} >= $3::int)`;
-      await ctx.tx.execute(
-        `UPDATE users u SET failed_sign_ins = ${count},
-                locked_at = CASE WHEN ${locks} THEN now() END,
-                locked_until = CASE WHEN ${locks} AND $4::int > 0 THEN now() + make_interval(mins => $4::int) END
-          WHERE u.tenant_id = $1 AND u.username = $2 AND NOT (u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > now()))`,
-        [tenantId, username, policy.lockoutThreshold, policy.lockoutMinutes],
-      );
+      await this.signInFailed(ctx, tenantId, username, state?.policy ?? policyOf(null));
       return undefined;
     }
+    if (completes ?? !state.totpEnabled) await this.signInPassed(ctx, tenantId, state.id);
+    return state;
+  },
+
+  /** A failed sign-in (a wrong password or second factor) counted on the account, which it may lock; nothing while locked. */
+  async signInFailed(ctx: RequestContext, tenantId: string, username: string, policy: AccountPolicy): Promise<void> {
+    const count = `(CASE WHEN u.locked_at IS NOT NULL THEN 1 ELSE u.failed_sign_ins + 1 END)`;
+    const locks = `($3::int > 0 AND ${count} >= $3::int)`;
+    await ctx.tx.execute(
+      `UPDATE users u SET failed_sign_ins = ${count},
+              locked_at = CASE WHEN ${locks} THEN now() END,
+              locked_until = CASE WHEN ${locks} AND $4::int > 0 THEN now() + make_interval(mins => $4::int) END
+        WHERE u.tenant_id = $1 AND u.username = $2 AND NOT (u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > now()))`,
+      [tenantId, username, policy.lockoutThreshold, policy.lockoutMinutes],
+    );
+  },
+
+  /** A sign-in's proof passed: the account's failures (and a lock that ran out) are cleared. */
+  async signInPassed(ctx: RequestContext, tenantId: string, userId: string): Promise<void> {
     await ctx.tx.execute(
       `UPDATE users SET failed_sign_ins = 0, locked_at = NULL, locked_until = NULL
         WHERE tenant_id = $1 AND id = $2 AND (failed_sign_ins > 0 OR locked_at IS NOT NULL)`,
-      [tenantId, state.id],
+      [tenantId, userId],
     );
-    return state;
   },
 
   /**
@@ -278,23 +291,36 @@ export const accountService = {
     return this.nextStep(ctx, after, new Set(['TOTP', 'TOTP_ENROLMENT', 'PASSWORD_CHANGE']));
   },
 
-  /** A current one-time code or an unused recovery code of an enabled factor; throttled per account and address. */
+  /**
+   * A current one-time code or an unused recovery code of an enabled factor, at the sign-in's step or asked
+   * of a signed-in user (regenerateRecoveryCodes, disableTotp): throttled per account and address, and a
+   * wrong one counted as a failed sign-in toward the lockout (a locked account is refused like a wrong code);
+   * a right one clears the failures. `state` was read under the account's row lock, before any write.
+   */
   async verifySecondFactor(ctx: RequestContext, state: AccountState, input: { totpCode?: string | null; recoveryCode?: string | null }) {
     const key = totpKey(state.tenantId, state.id);
     await throttleStep(ctx, key, 'TOTP_RATE_LIMITED');
     let ok = false;
-    if (input.totpCode) {
+    // a locked account's code is not even checked (nor its recovery code spent): refused like a wrong one
+    if (!state.locked && input.totpCode) {
       const [row] = await ctx.tx.query<{ ok: boolean }>(`SELECT app_totp_check($1, $2, false) AS ok`, [state.id, input.totpCode.trim()]);
       ok = row.ok;
-    } else if (input.recoveryCode) {
+    } else if (!state.locked && input.recoveryCode) {
       const [row] = await ctx.tx.query<{ ok: boolean }>(`SELECT app_recovery_code_use($1, $2) AS ok`, [
         state.id,
         sha256(normalizeRecoveryCode(input.recoveryCode)),
       ]);
       ok = row.ok;
     }
-    if (!ok) throw authError('TOTP_CODE_INVALID', { field: input.totpCode ? 'input.totpCode' : 'input.recoveryCode' });
+    if (!ok) {
+      await this.signInFailed(ctx, state.tenantId, state.username, state.policy);
+      // The failure must survive the refusal's rollback: as at a wrong password (reauthenticate), the transaction,
+      // which has written nothing else, commits before the request ends with the refusal.
+      await ctx.tx.finish(true);
+      throw authError('TOTP_CODE_INVALID', { field: input.totpCode ? 'input.totpCode' : 'input.recoveryCode' });
+    }
     await forgiveStep(ctx, key);
+    await this.signInPassed(ctx, state.tenantId, state.id);
   },
 
   /**
@@ -313,18 +339,18 @@ export const accountService = {
   },
 
   /**
-   * changePassword: the current password, then the new one under the policy. The account row is locked
-   * first, so concurrent changes run one after the other (the later ones find the current password
-   * changed). Attempts are throttled like sign-in. Every session ends; the caller gets new tokens.
+   * changePassword: the current password (a re-authentication: sign-in's throttle and lockout), then the
+   * new one under the policy. The account row is locked first, so concurrent changes run one after the
+   * other (the later ones find the current password changed, and count as wrong). Every session ends;
+   * the caller gets new tokens.
    */
   async changePassword(ctx: RequestContext, input: { currentPassword: string; newPassword: string }): Promise<Session> {
     const viewer = requireUser(ctx);
     const state = await knownAccount(ctx, viewer.tenantId, viewer.userId, true);
-    const key = `pwchange:${viewer.tenantId}:${viewer.userId}`;
-    await throttleStep(ctx, key, 'PASSWORD_CHANGE_RATE_LIMITED');
-    const match = await checkPassword(ctx, 'user', viewer.tenantId, state.username, input.currentPassword);
-    if (match?.id !== viewer.userId) throw authError('WRONG_CURRENT_PASSWORD', 'input.currentPassword');
-    await forgiveStep(ctx, key);
+    const [tenant] = await ctx.tx.query<{ slug: string }>(`SELECT slug FROM tenants WHERE id = $1`, [viewer.tenantId]);
+    await this.reauthenticate(ctx, state, tenant.slug, input.currentPassword, () =>
+      authError('WRONG_CURRENT_PASSWORD', 'input.currentPassword'),
+    );
     await this.setPassword(ctx, state, input.newPassword, 'input.newPassword');
     const after = await knownAccount(ctx, viewer.tenantId, viewer.userId);
     return {
@@ -393,7 +419,9 @@ export const accountService = {
     const state = await knownAccount(ctx, tenantId, userId, true);
     if (state.totpEnabled) throw authError('TOTP_ALREADY_ENABLED');
     const [tenant] = await ctx.tx.query<{ name: string; slug: string }>(`SELECT name, slug FROM tenants WHERE id = $1`, [tenantId]);
-    if (proof !== 'challenge') await this.reauthenticate(ctx, state, tenant.slug, proof.password, 'input.password');
+    if (proof !== 'challenge') {
+      await this.reauthenticate(ctx, state, tenant.slug, proof.password, () => authError('REAUTHENTICATION_FAILED', 'input.password'));
+    }
     const bytes = randomBytes(20);
     const secret = new ScureBase32Plugin().encode(bytes).replace(/=+$/, '');
     await ctx.tx.execute(`DELETE FROM user_totp WHERE tenant_id = $1 AND user_id = $2 AND enabled_at IS NULL`, [tenantId, userId]);
@@ -410,16 +438,27 @@ export const accountService = {
   },
 
   /**
-   * A signed-in user proves again that it holds the account, by its password: the attempt counts
-   * against the sign-in throttle of its account and address (the same keys, limits and windows as
-   * `login`, SIGN_IN_RATE_LIMITED past them), so a stolen access token buys no guesses beyond sign-in's;
-   * a right password clears them as a sign-in does. A locked account is refused like a wrong password.
-   * The lockout's count (the account row) is not raised: the refusal rolls the request back.
+   * A signed-in user proves again that it holds the account, by its password (changePassword, enrolTotp),
+   * counted exactly as a sign-in's password: against the sign-in throttle of its account and address (the
+   * same keys, limits and windows as `login`, SIGN_IN_RATE_LIMITED past them) and the account's lockout
+   * (`passwordChecked`: a failure raises the count and may lock; a right password clears both as a sign-in
+   * does; a locked account is refused like a wrong password). So a stolen access token buys no guesses
+   * beyond sign-in's. `state` is the account read under its row lock, before the mutation wrote anything.
    */
-  async reauthenticate(ctx: RequestContext, state: AccountState, slug: string, password: string, field: string): Promise<void> {
+  async reauthenticate(ctx: RequestContext, state: AccountState, slug: string, password: string, refused: () => Error): Promise<void> {
     await throttleSignIn(ctx, slug, state.username);
     const match = await checkPassword(ctx, 'user', state.tenantId, state.username, password);
-    if (match?.id !== state.id || state.locked) throw authError('REAUTHENTICATION_FAILED', field);
+    const admitted = await this.passwordChecked(ctx, state.tenantId, state.username, match?.id ?? null, true);
+    if (admitted?.id !== state.id) {
+      // An exception to "a refused mutation changes nothing" (sign-in's own): the failure (and a lock it triggers) lives on
+      // the account's row, which this transaction holds locked, so it cannot be written on a connection of its own
+      // (that write would wait for this lock) and the refusal's rollback would undo it. As a refused `login` does,
+      // the transaction commits here and the request ends with the refusal. Callers reach this before any write of
+      // their own, so what commits is the count; fields of the same document before this one had finished (their
+      // savepoints released) and commit with it.
+      await ctx.tx.finish(true);
+      throw refused();
+    }
     await forgiveSignIn(ctx, slug, state.username);
   },
 

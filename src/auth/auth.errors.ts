@@ -60,11 +60,6 @@ export const authError = defineErrors('auth', {
     zh: '当前密码不正确，密码未修改',
     en: 'The current password is wrong; nothing was changed',
   },
-  PASSWORD_CHANGE_RATE_LIMITED: {
-    code: ErrorCode.RATE_LIMITED,
-    zh: '修改密码的尝试次数过多，请 {retryAfterSeconds} 秒后重试',
-    en: 'Too many password change attempts; retry in {retryAfterSeconds} s',
-  },
   // ── the second factor ──
   TOTP_ALREADY_ENABLED: {
     code: ErrorCode.CONFLICT,

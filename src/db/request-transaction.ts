@@ -436,6 +436,12 @@ export class RequestTransaction {
       this.savepointDepth--;
       return result;
     } catch (error) {
+      if (this.runner !== runner) {
+        // The work ended the transaction itself (a refused re-authentication keeps its count, as a refused sign-in
+        // does): what was deferred and held went with its COMMIT, and no savepoint is left to roll back to.
+        this.savepointDepth--;
+        throw error;
+      }
       deferred.length = deferredBefore;
       this.deferred = deferred;
       this.committed.length = committedBefore;
@@ -444,8 +450,7 @@ export class RequestTransaction {
       this.platform = identity.platform;
       this.held = []; // SAVEPOINT sent what was held before it
       this.savepointDepth--;
-      // The work may have ended the transaction itself (to keep a revocation); then there is nothing to undo.
-      if (this.runner) await this.runner.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+      await runner.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
       throw error;
     }
   }

