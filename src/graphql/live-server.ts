@@ -90,42 +90,59 @@ interface LiveConnection {
   locale: Locale;
   expiresAt: number;
   timer: NodeJS.Timeout;
+  /** Subscribes accepted by onSubscribe whose results are not made yet. */
+  pending: number;
+  /** Every subscription's results until they end: also one graphql-ws no longer holds (see `results`). */
+  running: Set<LiveResults>;
 }
 
 interface SubscribeContext extends LiveSubscribeContext {
   connection: LiveConnection;
+  /** The operation's id, and graphql-ws's context of the socket (its subscriptions by id). */
+  id: string;
+  socket: { subscriptions: Record<string, unknown> };
 }
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
+/** A subscription's results, and whether graphql-ws let go of them while they run (nobody can complete them). */
+type LiveResults = AsyncGenerator<ExecutionResult> & { orphaned(): boolean };
+
 /**
  * The results of a subscription: each raw event becomes zero or more results (render). `return()`
  * ends the source at once (so the hub drops the subscription even while waiting for an event); an
- * async generator could not, being stuck in its await.
+ * async generator could not, being stuck in its await. Once graphql-ws runs them (its first `next()`)
+ * they are orphaned when `held()` says the socket no longer holds them, and end at their next event;
+ * `ended` runs once when they end.
  */
 function results(
   source: AsyncIterator<unknown>,
   render: (event: LiveEvent) => Promise<ExecutionResult[] | 'closed'>,
-): AsyncGenerator<ExecutionResult> {
+  held: () => boolean,
+  ended: () => void,
+): LiveResults {
   const ready: ExecutionResult[] = [];
   let finished = false;
+  let started = false;
   const end = async (): Promise<IteratorResult<ExecutionResult>> => {
+    if (!finished) ended();
     finished = true;
     ready.length = 0;
     await source.return?.();
     return { value: undefined, done: true };
   };
-  const iterator: AsyncGenerator<ExecutionResult> = {
+  const iterator: LiveResults = {
     async next() {
+      started = true;
       for (;;) {
         const result = ready.shift();
         if (result) return { value: result, done: false };
         if (finished) return { value: undefined, done: true };
         const step = await source.next();
-        if (step.done) return end();
+        if (step.done || !held()) return end();
         const rendered = await render(step.value as LiveEvent);
-        if (rendered === 'closed') return end();
+        if (rendered === 'closed' || !held()) return end();
         if (!finished) ready.push(...rendered);
       }
     },
@@ -137,6 +154,7 @@ function results(
     [Symbol.asyncIterator]() {
       return iterator;
     },
+    orphaned: () => started && !finished && !held(),
   };
   return iterator;
 }
@@ -311,6 +329,8 @@ export async function attachLiveServer(
             locale,
             expiresAt,
             timer,
+            pending: 0,
+            running: new Set(),
           });
           return true;
         } catch (error) {
@@ -321,11 +341,16 @@ export async function attachLiveServer(
         }
       },
 
-      async onSubscribe(ctx, _id, payload) {
+      async onSubscribe(ctx, id, payload) {
         const connection = connections.get(ctx.extra.socket);
         if (!connection) return [asGraphQLError(coreError('UNAUTHENTICATED'))];
-        // ctx.subscriptions already holds this one
-        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
+        // ctx.subscriptions already holds this one; what runs counts too: graphql-ws forgets a subscription whose
+        // id a later subscribe re-used while it was being set up, which is ended here (or at its next event)
+        for (const running of connection.running) if (running.orphaned()) void running.return(undefined);
+        if (
+          Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET ||
+          connection.running.size + connection.pending >= MAX_SUBSCRIPTIONS_PER_SOCKET
+        ) {
           return [asGraphQLError(liveError('LIVE_TOO_MANY_SUBSCRIPTIONS', { params: { limit: MAX_SUBSCRIPTIONS_PER_SOCKET } }))];
         }
         // each subscribe is a request of the user's (parsed, validated, costed): counted as /graphql counts one
@@ -356,15 +381,30 @@ export async function attachLiveServer(
         // the cost limit /graphql applies, with this subscription's variables
         const tooCostly = costRefusal(schema, document, operation, payload.variables ?? undefined);
         if (tooCostly) return [coded(tooCostly)];
-        const contextValue: SubscribeContext = { live: connection.route, connection };
+        const contextValue: SubscribeContext = { live: connection.route, connection, id, socket: ctx };
+        connection.pending++;
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
 
       async subscribe(args) {
-        const { connection } = args.contextValue as SubscribeContext;
-        const source = await createSourceEventStream(args);
+        const { connection, id, socket } = args.contextValue as SubscribeContext;
+        let source: Awaited<ReturnType<typeof createSourceEventStream>>;
+        try {
+          source = await createSourceEventStream(args);
+        } finally {
+          connection.pending--;
+        }
         if (!isAsyncIterable(source)) return { ...source, errors: source.errors?.map((e) => coded(e)) };
-        return results(source[Symbol.asyncIterator](), (event) => render(event, args, connection));
+        const running: LiveResults = results(
+          source[Symbol.asyncIterator](),
+          (event) => render(event, args, connection),
+          // graphql-ws keys a socket's subscriptions by id: a subscribe that re-uses the id of a completed one still being
+          // set up replaces it there, and the replaced one, which the client can no longer complete, ends at its next event
+          () => socket.subscriptions[id] === running,
+          () => connection.running.delete(running),
+        );
+        connection.running.add(running);
+        return running;
       },
 
       onNext(ctx, _id, _payload, _args, result) {
@@ -381,6 +421,8 @@ export async function attachLiveServer(
         const connection = connections.get(ctx.extra.socket);
         if (connection) {
           clearTimeout(connection.timer);
+          // graphql-ws returns the subscriptions it holds; these are also those it no longer does
+          for (const running of connection.running) void running.return(undefined);
           perUser.give(`${connection.route.tenantId}:${connection.route.userId}`);
           perTenant.give(connection.route.tenantId);
         }
