@@ -28,7 +28,7 @@ import { Config } from '../config';
 import { LiveHub } from '../db/live-listener';
 import { moduleLiveTopics } from '../modules';
 import { authenticate, createRequestContext } from './context';
-import { AppError, ErrorCode, coreError, forLog, formatError, localizeError, toAppError } from './errors';
+import { AppError, ErrorCode, coreError, forLog, formatError, localizeError, toAppError, unauthenticated } from './errors';
 import { LiveEvent, LiveRoute, LiveSubscribeContext, liveError } from './live';
 import { Locale, localeOf } from './messages';
 import { costRefusal } from './query-cost';
@@ -90,6 +90,10 @@ interface LiveConnection {
   locale: Locale;
   expiresAt: number;
   timer: NodeJS.Timeout;
+  /** The session epoch the token was issued in (its `gen`). */
+  gen: number;
+  /** Its places given back (when it closes, or earlier when its session ended). */
+  released: boolean;
   /** Subscribes accepted by onSubscribe whose results are not made yet. */
   pending: number;
   /** Every subscription's results until they end: also one graphql-ws no longer holds (see `results`). */
@@ -175,7 +179,8 @@ export interface LiveServer {
  * objects re-read under the subscriber's identity by the module that owns the topic, and only what
  * the subscriber may see is sent. Queries and mutations go over HTTP (one transaction per request).
  * A user holds at most LIVE_SOCKETS_PER_USER sockets on this process (a tenant LIVE_SOCKETS_PER_TENANT): one more
- * is closed with 4429 LIVE_TOO_MANY_SOCKETS (LIVE_TENANT_TOO_MANY_SOCKETS), which graphql-ws clients do not retry.
+ * is closed with 4429 LIVE_TOO_MANY_SOCKETS (LIVE_TENANT_TOO_MANY_SOCKETS), which graphql-ws clients do not retry;
+ * the user's sockets of a session ended since close (4401 TOKEN_INVALID) when it connects again, and take no place.
  */
 export async function attachLiveServer(
   fastify: FastifyInstance,
@@ -199,6 +204,24 @@ export async function attachLiveServer(
   // every acknowledged socket holds one slot of its user's and one of its tenant's (events are rendered per subscription)
   const perUser = new OpenCounts();
   const perTenant = new OpenCounts();
+  /** Each user's acknowledged sockets, by `tenant:user`. */
+  const byUser = new Map<string, Set<LiveConnection>>();
+  const userKeyOf = (connection: LiveConnection) => `${connection.route.tenantId}:${connection.route.userId}`;
+
+  /** Gives a socket's places back and ends its subscriptions, once. */
+  function release(connection: LiveConnection): void {
+    if (connection.released) return;
+    connection.released = true;
+    clearTimeout(connection.timer);
+    // graphql-ws returns the subscriptions it holds; these are also those it no longer does
+    for (const running of connection.running) void running.return(undefined);
+    const key = userKeyOf(connection);
+    perUser.give(key);
+    perTenant.give(connection.route.tenantId);
+    const own = byUser.get(key);
+    own?.delete(connection);
+    if (!own?.size) byUser.delete(key);
+  }
 
   const asGraphQLError = (error: AppError) => new GraphQLError(error.message, { originalError: error });
   /**
@@ -304,7 +327,7 @@ export async function attachLiveServer(
           if (!authorization) throw coreError('UNAUTHENTICATED');
           const viewer = await signedIn(authorization, ip, locale);
           await limiter.consume(viewer);
-          const { exp } = (jwt.decode(authorization.trim().slice('Bearer '.length)) ?? {}) as { exp?: number };
+          const { exp, gen } = (jwt.decode(authorization.trim().slice('Bearer '.length)) ?? {}) as { exp?: number; gen?: number };
           const expiresAt = typeof exp === 'number' ? exp * 1000 : Date.now();
           // verification allows a few seconds of clock skew; a socket does not start on an expired token
           if (expiresAt <= Date.now()) throw liveError('LIVE_TOKEN_EXPIRED');
@@ -312,6 +335,13 @@ export async function attachLiveServer(
           if (socket.readyState !== WebSocket.OPEN) return false;
           // from here to connections.set nothing awaits: the counts and the connections agree
           const userKey = `${viewer.tenantId}:${viewer.userId}`;
+          // the user's sockets of a session ended since (signed out everywhere, a password changed or reset) would
+          // close at their next event: they close now, and hold no place of the user's (nor of the tenant's)
+          for (const other of byUser.get(userKey) ?? []) {
+            if (viewer.sessionEpoch === undefined || other.gen === viewer.sessionEpoch) continue;
+            release(other);
+            refuse(other.socket, unauthenticated('TOKEN_INVALID'));
+          }
           if (!perUser.take(userKey, config.liveSocketsPerUser)) {
             throw liveError('LIVE_TOO_MANY_SOCKETS', { params: { limit: config.liveSocketsPerUser } });
           }
@@ -321,7 +351,7 @@ export async function attachLiveServer(
           }
           const timer = setTimeout(() => refuse(socket, liveError('LIVE_TOKEN_EXPIRED')), Math.min(2 ** 31 - 1, expiresAt - Date.now()));
           timer.unref();
-          connections.set(socket, {
+          const connection: LiveConnection = {
             socket,
             authorization,
             route: { hub, tenantId: viewer.tenantId, userId: viewer.userId },
@@ -329,9 +359,14 @@ export async function attachLiveServer(
             locale,
             expiresAt,
             timer,
+            gen: typeof gen === 'number' ? gen : 0,
+            released: false,
             pending: 0,
             running: new Set(),
-          });
+          };
+          connections.set(socket, connection);
+          const own = byUser.get(userKey) ?? new Set();
+          byUser.set(userKey, own.add(connection));
           return true;
         } catch (error) {
           const known = toAppError(error);
@@ -419,13 +454,7 @@ export async function attachLiveServer(
 
       onClose(ctx) {
         const connection = connections.get(ctx.extra.socket);
-        if (connection) {
-          clearTimeout(connection.timer);
-          // graphql-ws returns the subscriptions it holds; these are also those it no longer does
-          for (const running of connection.running) void running.return(undefined);
-          perUser.give(`${connection.route.tenantId}:${connection.route.userId}`);
-          perTenant.give(connection.route.tenantId);
-        }
+        if (connection) release(connection);
         connections.delete(ctx.extra.socket);
       },
     },
