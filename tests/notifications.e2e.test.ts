@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { MARK_ALL_AT_ONCE } from '../src/modules/notification/notification.service';
 import { TestServer, reasons, startTestServer } from './helpers/server';
 import { tenantId } from './helpers/sql';
+import { orgIds } from './helpers/story';
 
 const MARK_ALL = `mutation { markNotificationsRead(input: { all: true }) { marked unreadCount } }`;
 const MARK = `mutation($ids: [ID!]) { markNotificationsRead(input: { ids: $ids }) { marked unreadCount } }`;
@@ -82,5 +83,56 @@ describe('notifications: marking read', () => {
       const res = await server.gql(`query($after: String) { notifications(first: 5, after: $after) { nodes { id } } }`, { after }, token);
       expect({ after, reasons: reasons(res) }).toEqual({ after, reasons: ['BAD_USER_INPUT/INVALID_CURSOR'] });
     }
+  });
+});
+
+/**
+ * A notification is its recipient's message about what happened then: it stays listed after its record's org moved
+ * out of the recipient's scope, but what it links to is read with the recipient's scope of now (by design: the
+ * README's "changed roles apply at once"; the new superior finds the request in viewer.tasks).
+ */
+describe('notifications across a move of their org', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  it('keeps the notification of a request raised before its org moved away; what it links to is out of reach then', async () => {
+    const ids = await orgIds(server, 'jtj');
+    const [admin, supervisor] = [await server.token('jtj', 'admin'), await server.token('jtj', 'supervisor')];
+    const made = await server.gql(
+      `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+      { input: { parentId: ids['市公交集团党委'], name: '求助后迁走的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
+      admin,
+    );
+    const org = made.data.createOrg.id as string;
+    const raised = await server.gql(
+      `mutation($input: RaiseServiceRequestInput!) { raiseServiceRequest(input: $input) { id } }`,
+      { input: { fromOrgId: org, title: '请求协调活动场地', description: '缺少活动场所' } },
+      admin,
+    );
+    expect(raised.errors).toBeUndefined();
+    const mine = async () =>
+      (
+        await server.gql(`{ notifications(first: 10) { nodes { kind title subjectId org { name } } } }`, {}, supervisor)
+      ).data.notifications.nodes.filter((n: { kind: string }) => n.kind === 'SERVICE_REQUEST_RAISED');
+    const [before] = await mine();
+    expect(before).toMatchObject({ title: '下级组织请求服务：请求协调活动场地', org: { name: '市公交集团党委' } });
+    const open = async (id: string) => (await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id }, supervisor)).data.node;
+    expect(await open(before.subjectId)).toEqual({ id: before.subjectId });
+
+    const moved = await server.gql(
+      `mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`,
+      { input: { id: org, newParentId: ids['市高速公路建设开发公司党委'] } },
+      admin,
+    );
+    expect(moved.errors).toBeUndefined();
+    // the open request went with its org to the new superior: the notification (about the org asked then) stays as it
+    // was, the request it links to is no longer the supervisor's to open
+    const [after] = await mine();
+    expect(after).toEqual(before);
+    expect(await open(after.subjectId)).toBeNull();
   });
 });
