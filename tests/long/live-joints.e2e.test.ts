@@ -230,4 +230,28 @@ describe('an open subscription across changes of its subscriber’s standing', (
     subscribe('t2');
     expect(await closed).toEqual({ code: 4409, reason: 'Subscriber for t2 already exists' });
   });
+
+  it('closes a socket whose message passes 64 KB (1009), before or after connection_init, and one that never sends it (4408)', async () => {
+    const token = await server.token('jtj', 'leader');
+    const open = async () => {
+      const raw = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      const closed = new Promise<{ code: number }>((resolve) => raw.on('close', (code) => resolve({ code })));
+      const acked = new Promise<boolean>((resolve) =>
+        raw.on('message', (m) => resolve(JSON.parse(m.toString()).type === 'connection_ack')),
+      );
+      await new Promise((r) => raw.once('open', r));
+      return { raw, closed, acked };
+    };
+    const big = 'x'.repeat(65 * 1024);
+    const early = await open();
+    early.raw.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}`, padding: big } }));
+    expect(await early.closed).toEqual({ code: 1009 });
+    const late = await open();
+    late.raw.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+    expect(await late.acked).toBe(true);
+    late.raw.send(JSON.stringify({ id: 'big', type: 'subscribe', payload: { query: `subscription { taskChanged { kind } } # ${big}` } }));
+    expect(await late.closed).toEqual({ code: 1009 });
+    const silent = await open();
+    expect(await silent.closed).toEqual({ code: 4408 });
+  }, 20_000);
 });
