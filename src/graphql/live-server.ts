@@ -378,7 +378,8 @@ export async function attachLiveServer(
 
       async onSubscribe(ctx, id, payload) {
         const connection = connections.get(ctx.extra.socket);
-        if (!connection) return [asGraphQLError(coreError('UNAUTHENTICATED'))];
+        // none, or closing since its session ended (its places already given back)
+        if (!connection || connection.released) return [asGraphQLError(coreError('UNAUTHENTICATED'))];
         // ctx.subscriptions already holds this one; what runs counts too: graphql-ws forgets a subscription whose
         // id a later subscribe re-used while it was being set up, which is ended here (or at its next event)
         for (const running of connection.running) if (running.orphaned()) void running.return(undefined);
