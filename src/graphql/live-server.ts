@@ -163,6 +163,18 @@ function results(
   return iterator;
 }
 
+/**
+ * ws closes a socket whose client breaks the protocol (a message past MAX_MESSAGE_BYTES: 1009, bad UTF-8: 1007, …) and
+ * then emits the error, which graphql-ws logs as an internal error with its stack: the client's fault, which any client
+ * may repeat at will, so it ends here (the close code tells the client).
+ */
+function quietProtocolErrors(socket: WebSocket): void {
+  const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
+  const ofClient = (error: unknown) => /^WS_ERR_/.test(String((error as { code?: unknown } | undefined)?.code ?? ''));
+  socket.emit = ((event: string | symbol, ...args: unknown[]) =>
+    event === 'error' && ofClient(args[0]) ? false : emit(event, ...args)) as WebSocket['emit'];
+}
+
 export interface LiveServer {
   hub: LiveHub;
   close(): Promise<void>;
@@ -307,7 +319,10 @@ export async function attachLiveServer(
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      quietProtocolErrors(ws);
+      wss.emit('connection', ws, request);
+    });
   };
   fastify.server.on('upgrade', onUpgrade);
 
