@@ -404,13 +404,17 @@ export async function attachLiveServer(
         ) {
           return [asGraphQLError(liveError('LIVE_TOO_MANY_SUBSCRIPTIONS', { params: { limit: MAX_SUBSCRIPTIONS_PER_SOCKET } }))];
         }
-        // each subscribe is a request of the user's (parsed, validated, costed): counted as /graphql counts one
+        // each subscribe is a request of the user's (parsed, validated, costed): counted as /graphql counts one; it holds
+        // its place meanwhile (subscribes arriving then count it)
+        connection.pending++;
         try {
           await limiter.consume(connection.route);
         } catch (error) {
           const known = toAppError(error);
           if (!known) throw error;
           return [asGraphQLError(known)];
+        } finally {
+          connection.pending--;
         }
         let document: DocumentNode;
         try {
@@ -433,7 +437,7 @@ export async function attachLiveServer(
         const tooCostly = costRefusal(schema, document, operation, payload.variables ?? undefined);
         if (tooCostly) return [coded(tooCostly)];
         const contextValue: SubscribeContext = { live: connection.route, connection, id, socket: ctx };
-        connection.pending++;
+        connection.pending++; // until subscribe has made its results
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
 
