@@ -17,7 +17,7 @@ describe('downloads across a move out of scope', () => {
   });
   afterAll(() => server.close());
 
-  it('a link, a ledger export and a 公文 of a branch moved away answer 404 for the supervisor over its old place', async () => {
+  it('a link, a ledger export and a 公文 of a branch moved away answer 404 for the supervisor over its old place; archived, still read', async () => {
     const ids = await orgIds(server, 'jtj');
     const [admin, secretary, supervisor] = await Promise.all(['admin', 'secretary', 'supervisor'].map((u) => server.token('jtj', u)));
     const branch = ids['第一车队党支部'];
@@ -67,5 +67,17 @@ describe('downloads across a move out of scope', () => {
       expect((await move(ids['市公交集团党委'])).errors).toBeUndefined();
     }
     expect(await downloads()).toEqual([200, 200, 200]);
+
+    // archived (撤销): its records stay readable by whoever read them (README: "What it already has stays readable"); an
+    // archived org is not assessed, so its 考核结果 is a coded CONFLICT (ORG_NOT_ASSESSED), as assessment(…) answers
+    const archived = await server.gql(`mutation($id: ID!) { archiveOrg(input: { id: $id }) { id } }`, { id: branch }, admin);
+    expect(archived.errors).toBeUndefined();
+    try {
+      expect(await downloads()).toEqual([200, 200, 409]);
+    } finally {
+      expect(
+        (await server.gql(`mutation($id: ID!) { restoreOrg(input: { id: $id }) { id } }`, { id: branch }, admin)).errors,
+      ).toBeUndefined();
+    }
   });
 });
