@@ -28,7 +28,7 @@ import { Config } from '../config';
 import { LiveHub } from '../db/live-listener';
 import { moduleLiveTopics } from '../modules';
 import { authenticate, createRequestContext } from './context';
-import { AppError, ErrorCode, coreError, forLog, formatError, localizeError, toAppError } from './errors';
+import { AppError, ErrorCode, coreError, forLog, formatError, localizeError, toAppError, unauthenticated } from './errors';
 import { LiveEvent, LiveRoute, LiveSubscribeContext, liveError } from './live';
 import { Locale, localeOf } from './messages';
 import { costRefusal } from './query-cost';
@@ -90,42 +90,63 @@ interface LiveConnection {
   locale: Locale;
   expiresAt: number;
   timer: NodeJS.Timeout;
+  /** The session epoch the token was issued in (its `gen`). */
+  gen: number;
+  /** Its places given back (when it closes, or earlier when its session ended). */
+  released: boolean;
+  /** Subscribes accepted by onSubscribe whose results are not made yet. */
+  pending: number;
+  /** Every subscription's results until they end: also one graphql-ws no longer holds (see `results`). */
+  running: Set<LiveResults>;
 }
 
 interface SubscribeContext extends LiveSubscribeContext {
   connection: LiveConnection;
+  /** The operation's id, and graphql-ws's context of the socket (its subscriptions by id). */
+  id: string;
+  socket: { subscriptions: Record<string, unknown> };
 }
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
+/** A subscription's results, and whether graphql-ws let go of them while they run (nobody can complete them). */
+type LiveResults = AsyncGenerator<ExecutionResult> & { orphaned(): boolean };
+
 /**
  * The results of a subscription: each raw event becomes zero or more results (render). `return()`
  * ends the source at once (so the hub drops the subscription even while waiting for an event); an
- * async generator could not, being stuck in its await.
+ * async generator could not, being stuck in its await. Once graphql-ws runs them (its first `next()`)
+ * they are orphaned when `held()` says the socket no longer holds them, and end at their next event;
+ * `ended` runs once when they end.
  */
 function results(
   source: AsyncIterator<unknown>,
   render: (event: LiveEvent) => Promise<ExecutionResult[] | 'closed'>,
-): AsyncGenerator<ExecutionResult> {
+  held: () => boolean,
+  ended: () => void,
+): LiveResults {
   const ready: ExecutionResult[] = [];
   let finished = false;
+  let started = false;
   const end = async (): Promise<IteratorResult<ExecutionResult>> => {
+    if (!finished) ended();
     finished = true;
     ready.length = 0;
     await source.return?.();
     return { value: undefined, done: true };
   };
-  const iterator: AsyncGenerator<ExecutionResult> = {
+  const iterator: LiveResults = {
     async next() {
+      started = true;
       for (;;) {
         const result = ready.shift();
         if (result) return { value: result, done: false };
         if (finished) return { value: undefined, done: true };
         const step = await source.next();
-        if (step.done) return end();
+        if (step.done || !held()) return end();
         const rendered = await render(step.value as LiveEvent);
-        if (rendered === 'closed') return end();
+        if (rendered === 'closed' || !held()) return end();
         if (!finished) ready.push(...rendered);
       }
     },
@@ -137,8 +158,21 @@ function results(
     [Symbol.asyncIterator]() {
       return iterator;
     },
+    orphaned: () => started && !finished && !held(),
   };
   return iterator;
+}
+
+/**
+ * ws closes a socket whose client breaks the protocol (a message past MAX_MESSAGE_BYTES: 1009, bad UTF-8: 1007, …) and
+ * then emits the error, which graphql-ws logs as an internal error with its stack: the client's fault, which any client
+ * may repeat at will, so it ends here (the close code tells the client).
+ */
+function quietProtocolErrors(socket: WebSocket): void {
+  const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
+  const ofClient = (error: unknown) => /^WS_ERR_/.test(String((error as { code?: unknown } | undefined)?.code ?? ''));
+  socket.emit = ((event: string | symbol, ...args: unknown[]) =>
+    event === 'error' && ofClient(args[0]) ? false : emit(event, ...args)) as WebSocket['emit'];
 }
 
 export interface LiveServer {
@@ -157,7 +191,8 @@ export interface LiveServer {
  * objects re-read under the subscriber's identity by the module that owns the topic, and only what
  * the subscriber may see is sent. Queries and mutations go over HTTP (one transaction per request).
  * A user holds at most LIVE_SOCKETS_PER_USER sockets on this process (a tenant LIVE_SOCKETS_PER_TENANT): one more
- * is closed with 4429 LIVE_TOO_MANY_SOCKETS (LIVE_TENANT_TOO_MANY_SOCKETS), which graphql-ws clients do not retry.
+ * is closed with 4429 LIVE_TOO_MANY_SOCKETS (LIVE_TENANT_TOO_MANY_SOCKETS), which graphql-ws clients do not retry;
+ * the user's sockets of a session ended since close (4401 TOKEN_INVALID) when it connects again, and take no place.
  */
 export async function attachLiveServer(
   fastify: FastifyInstance,
@@ -181,6 +216,24 @@ export async function attachLiveServer(
   // every acknowledged socket holds one slot of its user's and one of its tenant's (events are rendered per subscription)
   const perUser = new OpenCounts();
   const perTenant = new OpenCounts();
+  /** Each user's acknowledged sockets, by `tenant:user`. */
+  const byUser = new Map<string, Set<LiveConnection>>();
+  const userKeyOf = (connection: LiveConnection) => `${connection.route.tenantId}:${connection.route.userId}`;
+
+  /** Gives a socket's places back and ends its subscriptions, once. */
+  function release(connection: LiveConnection): void {
+    if (connection.released) return;
+    connection.released = true;
+    clearTimeout(connection.timer);
+    // graphql-ws returns the subscriptions it holds; these are also those it no longer does
+    for (const running of connection.running) void running.return(undefined);
+    const key = userKeyOf(connection);
+    perUser.give(key);
+    perTenant.give(connection.route.tenantId);
+    const own = byUser.get(key);
+    own?.delete(connection);
+    if (!own?.size) byUser.delete(key);
+  }
 
   const asGraphQLError = (error: AppError) => new GraphQLError(error.message, { originalError: error });
   /**
@@ -266,7 +319,10 @@ export async function attachLiveServer(
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      quietProtocolErrors(ws);
+      wss.emit('connection', ws, request);
+    });
   };
   fastify.server.on('upgrade', onUpgrade);
 
@@ -286,7 +342,7 @@ export async function attachLiveServer(
           if (!authorization) throw coreError('UNAUTHENTICATED');
           const viewer = await signedIn(authorization, ip, locale);
           await limiter.consume(viewer);
-          const { exp } = (jwt.decode(authorization.trim().slice('Bearer '.length)) ?? {}) as { exp?: number };
+          const { exp, gen } = (jwt.decode(authorization.trim().slice('Bearer '.length)) ?? {}) as { exp?: number; gen?: number };
           const expiresAt = typeof exp === 'number' ? exp * 1000 : Date.now();
           // verification allows a few seconds of clock skew; a socket does not start on an expired token
           if (expiresAt <= Date.now()) throw liveError('LIVE_TOKEN_EXPIRED');
@@ -294,6 +350,13 @@ export async function attachLiveServer(
           if (socket.readyState !== WebSocket.OPEN) return false;
           // from here to connections.set nothing awaits: the counts and the connections agree
           const userKey = `${viewer.tenantId}:${viewer.userId}`;
+          // the user's sockets of a session ended since (signed out everywhere, a password changed or reset) would
+          // close at their next event: they close now, and hold no place of the user's (nor of the tenant's)
+          for (const other of byUser.get(userKey) ?? []) {
+            if (viewer.sessionEpoch === undefined || other.gen === viewer.sessionEpoch) continue;
+            release(other);
+            refuse(other.socket, unauthenticated('TOKEN_INVALID'));
+          }
           if (!perUser.take(userKey, config.liveSocketsPerUser)) {
             throw liveError('LIVE_TOO_MANY_SOCKETS', { params: { limit: config.liveSocketsPerUser } });
           }
@@ -303,7 +366,7 @@ export async function attachLiveServer(
           }
           const timer = setTimeout(() => refuse(socket, liveError('LIVE_TOKEN_EXPIRED')), Math.min(2 ** 31 - 1, expiresAt - Date.now()));
           timer.unref();
-          connections.set(socket, {
+          const connection: LiveConnection = {
             socket,
             authorization,
             route: { hub, tenantId: viewer.tenantId, userId: viewer.userId },
@@ -311,7 +374,14 @@ export async function attachLiveServer(
             locale,
             expiresAt,
             timer,
-          });
+            gen: typeof gen === 'number' ? gen : 0,
+            released: false,
+            pending: 0,
+            running: new Set(),
+          };
+          connections.set(socket, connection);
+          const own = byUser.get(userKey) ?? new Set();
+          byUser.set(userKey, own.add(connection));
           return true;
         } catch (error) {
           const known = toAppError(error);
@@ -321,20 +391,30 @@ export async function attachLiveServer(
         }
       },
 
-      async onSubscribe(ctx, _id, payload) {
+      async onSubscribe(ctx, id, payload) {
         const connection = connections.get(ctx.extra.socket);
-        if (!connection) return [asGraphQLError(coreError('UNAUTHENTICATED'))];
-        // ctx.subscriptions already holds this one
-        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
+        // none, or closing since its session ended (its places already given back)
+        if (!connection || connection.released) return [asGraphQLError(coreError('UNAUTHENTICATED'))];
+        // ctx.subscriptions already holds this one; what runs counts too: graphql-ws forgets a subscription whose
+        // id a later subscribe re-used while it was being set up, which is ended here (or at its next event)
+        for (const running of connection.running) if (running.orphaned()) void running.return(undefined);
+        if (
+          Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET ||
+          connection.running.size + connection.pending >= MAX_SUBSCRIPTIONS_PER_SOCKET
+        ) {
           return [asGraphQLError(liveError('LIVE_TOO_MANY_SUBSCRIPTIONS', { params: { limit: MAX_SUBSCRIPTIONS_PER_SOCKET } }))];
         }
-        // each subscribe is a request of the user's (parsed, validated, costed): counted as /graphql counts one
+        // each subscribe is a request of the user's (parsed, validated, costed): counted as /graphql counts one; it holds
+        // its place meanwhile (subscribes arriving then count it)
+        connection.pending++;
         try {
           await limiter.consume(connection.route);
         } catch (error) {
           const known = toAppError(error);
           if (!known) throw error;
           return [asGraphQLError(known)];
+        } finally {
+          connection.pending--;
         }
         let document: DocumentNode;
         try {
@@ -356,15 +436,30 @@ export async function attachLiveServer(
         // the cost limit /graphql applies, with this subscription's variables
         const tooCostly = costRefusal(schema, document, operation, payload.variables ?? undefined);
         if (tooCostly) return [coded(tooCostly)];
-        const contextValue: SubscribeContext = { live: connection.route, connection };
+        const contextValue: SubscribeContext = { live: connection.route, connection, id, socket: ctx };
+        connection.pending++; // until subscribe has made its results
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
 
       async subscribe(args) {
-        const { connection } = args.contextValue as SubscribeContext;
-        const source = await createSourceEventStream(args);
+        const { connection, id, socket } = args.contextValue as SubscribeContext;
+        let source: Awaited<ReturnType<typeof createSourceEventStream>>;
+        try {
+          source = await createSourceEventStream(args);
+        } finally {
+          connection.pending--;
+        }
         if (!isAsyncIterable(source)) return { ...source, errors: source.errors?.map((e) => coded(e)) };
-        return results(source[Symbol.asyncIterator](), (event) => render(event, args, connection));
+        const running: LiveResults = results(
+          source[Symbol.asyncIterator](),
+          (event) => render(event, args, connection),
+          // graphql-ws keys a socket's subscriptions by id: a subscribe that re-uses the id of a completed one still being
+          // set up replaces it there, and the replaced one, which the client can no longer complete, ends at its next event
+          () => socket.subscriptions[id] === running,
+          () => connection.running.delete(running),
+        );
+        connection.running.add(running);
+        return running;
       },
 
       onNext(ctx, _id, _payload, _args, result) {
@@ -379,11 +474,7 @@ export async function attachLiveServer(
 
       onClose(ctx) {
         const connection = connections.get(ctx.extra.socket);
-        if (connection) {
-          clearTimeout(connection.timer);
-          perUser.give(`${connection.route.tenantId}:${connection.route.userId}`);
-          perTenant.give(connection.route.tenantId);
-        }
+        if (connection) release(connection);
         connections.delete(ctx.extra.socket);
       },
     },

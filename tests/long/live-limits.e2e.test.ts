@@ -1,6 +1,6 @@
 import { Client as Subscriber } from 'graphql-ws';
 import { Socket, connectLive } from '../helpers/live-socket';
-import { TestServer, startTestServer } from '../helpers/server';
+import { TestServer, login, startTestServer } from '../helpers/server';
 
 /**
  * Open sockets per user and per tenant (LIVE_SOCKETS_PER_USER, LIVE_SOCKETS_PER_TENANT): every event is
@@ -115,5 +115,43 @@ describe('subscribe messages, per user', () => {
     for (let i = 0; i < 8; i++) answers.push(await outcome());
     expect(answers.slice(0, 5)).toEqual(Array(5).fill('subscribed'));
     expect(answers.slice(5)).toEqual(Array(3).fill('RATE_LIMITED/USER_RATE_LIMITED'));
+  });
+});
+
+/**
+ * A user's sockets of a session ended since (signed out everywhere, a password changed or reset) would close at their
+ * next event; until then they held the user's places, so whoever held the old token kept the user's new sockets out
+ * (4429) for up to the token's lifetime in a quiet tenant. They close when the user connects again, and free their places.
+ */
+describe('live sockets of an ended session', () => {
+  let server: TestServer;
+  const sockets: Subscriber[] = [];
+  const connect = (token: string) => connectLive(server.url, { authorization: `Bearer ${token}` }, sockets);
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { LIVE_SOCKETS_PER_USER: '2' } });
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await server.close();
+  });
+
+  it('close when the user connects with a token of its new session, which takes their places', async () => {
+    const old = await login(server.url, 'jtj', 'leader');
+    const held = [connect(old), connect(old)];
+    expect(await Promise.all(held.map((s) => s.acked))).toEqual([true, true]);
+    const third = connect(old);
+    expect(await third.acked).toBe(false);
+    expect(await third.closed).toEqual({ code: 4429, reason: 'LIVE_TOO_MANY_SOCKETS' });
+    expect((await server.gql(`mutation { signOutEverywhere }`, {}, old)).errors).toBeUndefined();
+
+    const fresh = await login(server.url, 'jtj', 'leader');
+    const mine = [connect(fresh), connect(fresh)];
+    expect(await Promise.all(mine.map((s) => s.acked))).toEqual([true, true]);
+    expect(await Promise.all(held.map((s) => s.closed))).toEqual(held.map(() => ({ code: 4401, reason: 'TOKEN_INVALID' })));
+    // the new session is held to the cap as before
+    const past = connect(fresh);
+    expect(await past.acked).toBe(false);
+    expect(await past.closed).toEqual({ code: 4429, reason: 'LIVE_TOO_MANY_SOCKETS' });
   });
 });

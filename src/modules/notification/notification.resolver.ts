@@ -20,7 +20,7 @@ import { ConnectionShape, PageArgs, PageInfo, idOf, pageSize, toConnection, toGl
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { Notification, notificationKindLabels } from './notification.entity';
-import { notificationService } from './notification.service';
+import { MARK_ALL_AT_ONCE, notificationService } from './notification.service';
 
 @ObjectType({ description: '通知列表中的一项及其分页游标' })
 class NotificationEdge {
@@ -49,7 +49,11 @@ class MarkNotificationsReadInput {
   @Field(() => [ID], { nullable: true, description: '要标为已读的通知（须是发给您的，最多 500 条）' })
   @ArrayMaxSize(500)
   ids?: string[] | null;
-  @Field({ defaultValue: false, description: '将全部未读通知标为已读（不必给 ids）' }) all: boolean;
+  @Field({
+    defaultValue: false,
+    description: `将全部未读通知标为已读（不必给 ids）；一次最多 ${MARK_ALL_AT_ONCE} 条（最新的在先），返回的 unreadCount 大于 0 时可再次调用`,
+  })
+  all: boolean;
 }
 
 @ObjectType({ description: '标为已读的结果' })

@@ -7,6 +7,9 @@ import { LiveTopic, notifyLive } from '../../graphql/live';
 import { Notification, NotificationKind } from './notification.entity';
 import { notificationError } from './notification.errors';
 
+/** The most notifications one `markNotificationsRead(all: true)` marks (the newest unread first). */
+export const MARK_ALL_AT_ONCE = 5000;
+
 /** A notification to write; (kind, subjectId, orgId, occurrence, userId) is its idempotency key. */
 export interface NotificationDraft {
   userId: string;
@@ -107,15 +110,22 @@ export const notificationService = {
 
   /**
    * Marks the given notifications (or all) read. An id that is not the viewer's own is NOT_FOUND and
-   * nothing changes; marking an already read one keeps its first read time.
+   * nothing changes; marking an already read one keeps its first read time. `all` marks the newest
+   * MARK_ALL_AT_ONCE unread ones: a request's work stays bounded however many have piled up (the
+   * payload's unreadCount tells the client to ask again); concurrent calls skip each other's rows.
    */
   async markRead(ctx: RequestContext, ids: string[] | 'all'): Promise<number> {
     const viewer = requireUser(ctx);
     if (ids === 'all') {
-      return ctx.tx.execute(`UPDATE notifications SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL`, [
-        viewer.tenantId,
-        viewer.userId,
-      ]);
+      return ctx.tx.execute(
+        // the ids taken once (an uncorrelated ARRAY(…) runs once): as an IN (…) the locking LIMIT may be rescanned
+        // per row, skipping the rows this statement already updated, until it has taken every unread one
+        `UPDATE notifications SET read_at = now()
+          WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL AND id = ANY(ARRAY(
+                SELECT id FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL
+                 ORDER BY seq DESC LIMIT $3 FOR UPDATE SKIP LOCKED))`,
+        [viewer.tenantId, viewer.userId, MARK_ALL_AT_ONCE],
+      );
     }
     if (!ids.length) throw notificationError('NOTHING_TO_MARK', 'input.ids');
     const unique = [...new Set(ids)];
