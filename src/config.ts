@@ -37,6 +37,12 @@ export interface Config {
   corsOrigins: string[];
   /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY): false, or addresses and CIDRs. */
   trustProxy: false | string[];
+  /**
+   * The address the public reaches this server at (PUBLIC_BASE_URL, e.g. https://dangjian.example.gov.cn): the public
+   * feeds' own links are written from it, never from a request's Host header. Unset: the request's host, and the answer
+   * varies by it.
+   */
+  publicBaseUrl?: string;
   /** Seconds /readyz answers 503 before the server stops taking connections on SIGTERM (DRAIN_DELAY_SECONDS). */
   drainDelaySeconds: number;
   dataDir: string;
@@ -199,6 +205,22 @@ function urlVar(env: Env, name: string): string | undefined {
     throw new ConfigError(`${name} must be a postgres:// URL`);
   }
   return raw;
+}
+
+/** An http(s) origin with an optional path, without a trailing slash (PUBLIC_BASE_URL). */
+function baseUrlVar(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if ((parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.search || parsed.hash || parsed.username || parsed.password) {
+    throw new ConfigError(`${name} must be an http(s) address without query, fragment or credentials`);
+  }
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
 function boolVar(env: Env, name: string, fallback: boolean): boolean {
@@ -375,6 +397,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobsDbPassword,
     jobsDatabaseUrl: urlVar(env, 'JOBS_DATABASE_URL'),
     trustProxy: trustProxyVar(env),
+    publicBaseUrl: baseUrlVar(env, 'PUBLIC_BASE_URL'),
     corsOrigins: corsOriginsVar(env),
     drainDelaySeconds: intVar(env, 'DRAIN_DELAY_SECONDS', 0, 0, 120),
     dataDir,

@@ -55,6 +55,9 @@ describe('configuration', () => {
     [{ DRAIN_DELAY_SECONDS: '-1' }, /^DRAIN_DELAY_SECONDS must be a whole number/],
     [{ CORS_ORIGINS: 'https://app.example.org/path' }, /^CORS_ORIGINS must be comma-separated origins/],
     [{ CORS_ORIGINS: '*' }, /^CORS_ORIGINS must be comma-separated origins/],
+    [{ PUBLIC_BASE_URL: 'dangjian.example.gov.cn' }, /^PUBLIC_BASE_URL is not a valid URL/],
+    [{ PUBLIC_BASE_URL: 'ftp://dangjian.example.gov.cn' }, /^PUBLIC_BASE_URL must be an http\(s\) address/],
+    [{ PUBLIC_BASE_URL: 'https://dangjian.example.gov.cn/?x=1' }, /^PUBLIC_BASE_URL must be an http\(s\) address/],
     [{ LOG_LEVEL: 'verbose' }, /^LOG_LEVEL must be one of/],
     [{ LOG_FORMAT: 'xml' }, /^LOG_FORMAT must be json or pretty/],
     [{ METRICS_TOKEN: 'short' }, /^METRICS_TOKEN must be at least 16 characters/],
@@ -112,6 +115,9 @@ describe('configuration', () => {
       'https://app.example.org',
       'http://localhost:5173',
     ]);
+    expect(loadConfig({ DATA_DIR: dir, PUBLIC_BASE_URL: 'https://dangjian.example.gov.cn/portal//' }).publicBaseUrl).toBe(
+      'https://dangjian.example.gov.cn/portal',
+    );
   });
 
   it('gives the app role one password whatever the spelling of the database host, from APP_DB_PASSWORD or the JWT key', () => {

@@ -1,3 +1,4 @@
+import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { Client } from 'pg';
 import { SaxesParser } from 'saxes';
 import { addDays } from './helpers/dates';
@@ -405,5 +406,57 @@ describe('the public feed’s rate limits', () => {
       code: 'RATE_LIMITED',
       reason: 'RATE_LIMITED',
     });
+  });
+});
+
+/** GET with a Host header of one's choosing (fetch will not send one): status, headers and body. */
+function getWithHost(baseUrl: string, path: string, host: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  const url = new URL(path, baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the public feed’s own links and the Host header', () => {
+  let plain: TestServer;
+  let based: TestServer;
+  beforeAll(async () => {
+    [plain, based] = await Promise.all([
+      startTestServer(),
+      startTestServer({ env: { PUBLIC_BASE_URL: 'https://dangjian.example.gov.cn/portal/' } }),
+    ]);
+  });
+  afterAll(() => Promise.all([plain.close(), based.close()]));
+
+  it('writes them from PUBLIC_BASE_URL whatever host the request names', async () => {
+    const json = await getWithHost(based.baseUrl, '/public/jtj/showcase.json', 'attacker.example');
+    expect(json.status).toBe(200);
+    expect(JSON.parse(json.body).feed_url).toBe('https://dangjian.example.gov.cn/portal/public/jtj/showcase.json');
+    expect(json.headers.vary ?? '').not.toMatch(/host/i);
+    const atom = await getWithHost(based.baseUrl, '/public/jtj/showcase.atom', 'attacker.example');
+    expect(atom.body).toContain('href="https://dangjian.example.gov.cn/portal/public/jtj/showcase.atom"');
+    expect(atom.body).not.toContain('attacker.example');
+  });
+
+  it('without it, from the request’s host, varying by it; a Host that is no plain host name gives relative links', async () => {
+    const json = await getWithHost(plain.baseUrl, '/public/jtj/showcase.json', 'portal.example:8443');
+    expect(JSON.parse(json.body).feed_url).toBe('http://portal.example:8443/public/jtj/showcase.json');
+    expect(json.headers.vary).toMatch(/host/i);
+    expect(json.headers.vary).toBe(
+      [(await getWithHost(based.baseUrl, '/public/jtj/showcase.json', 'x.example')).headers.vary, 'Host'].filter(Boolean).join(', '),
+    );
+    for (const host of ['evil.example/"><x', 'a b', 'evil.example@x']) {
+      const crafted = await getWithHost(plain.baseUrl, '/public/jtj/showcase.json', host);
+      if (crafted.status === 400) continue; // refused by the HTTP parser itself
+      expect(crafted.status).toBe(200);
+      expect(JSON.parse(crafted.body).feed_url).toBe('/public/jtj/showcase.json');
+    }
   });
 });

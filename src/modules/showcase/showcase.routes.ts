@@ -121,6 +121,17 @@ function sendError(reply: FastifyReply, error: unknown, locale: Locale) {
     .send(inertJson(answer.body));
 }
 
+/** A host name or address with an optional port: what a Host header must be for a feed's links to name it. */
+const PLAIN_HOST = /^(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/**
+ * The feeds' own address when PUBLIC_BASE_URL is unset: the request's scheme and host, or, for a Host header that is
+ * no plain host name (a header crafted to carry markup or another address's path), links from the root, relative.
+ */
+function requestBase(request: FastifyRequest): string {
+  return PLAIN_HOST.test(request.host) ? `${request.protocol}://${request.host}` : '';
+}
+
 /**
  * The public showcase (舆论引导: what a bureau website embeds), without an account:
  * `GET /public/<tenant slug>/showcase.json` (JSON Feed 1.1) and `…/showcase.atom` (Atom), newest first,
@@ -147,7 +158,7 @@ export function registerShowcaseRoutes(fastify: FastifyInstance, { config, dataS
       const tenantId = await showcaseService.enterFeed(ctx, slug);
       if (!tenantId) throw showcaseError('SHOWCASE_FEED_NOT_FOUND');
       const page = await showcaseService.feed(ctx, tenantId, first, typeof query.after === 'string' ? query.after : undefined);
-      feed = { base: `${request.protocol}://${request.host}`, slug, first, page };
+      feed = { base: config.publicBaseUrl ?? requestBase(request), slug, first, page };
     } catch (error) {
       failure = error;
     } finally {
@@ -157,6 +168,8 @@ export function registerShowcaseRoutes(fastify: FastifyInstance, { config, dataS
     const body = format === 'json' ? jsonFeed(feed) : atomFeed(feed);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
     publicHeaders(reply).header('etag', etag);
+    // written from the request's Host: a cache keeps one answer per host, never one host's links for another's
+    if (!config.publicBaseUrl) reply.header('vary', [reply.getHeader('vary'), 'Host'].filter(Boolean).join(', '));
     if (request.headers['if-none-match'] === etag) return reply.status(304).send();
     return reply
       .header('content-type', format === 'json' ? 'application/feed+json; charset=utf-8' : 'application/atom+xml; charset=utf-8')
