@@ -60,6 +60,8 @@ export interface Config {
   sessionsPerUser: number;
   /** Days a refresh token is kept once expired or revoked, before the `refresh-tokens-prune` sweep deletes it (REFRESH_TOKEN_RETENTION_DAYS, default 30). */
   refreshTokenRetentionDays: number;
+  /** Days a notification is kept once read, before the `notifications-prune` sweep deletes it (NOTIFICATION_RETENTION_DAYS, default 180). */
+  notificationRetentionDays: number;
   demoPassword: string;
   /** log2 of scrypt's N for new password hashes (PASSWORD_SCRYPT_COST, default 15; production refuses less). */
   passwordScryptCost: number;
@@ -410,6 +412,7 @@ export function loadConfig(env: Env = process.env): Config {
     refreshTokenTtlSeconds: intVar(env, 'REFRESH_TOKEN_TTL', 30 * 86400, 60, 365 * 86400),
     sessionsPerUser: intVar(env, 'SESSIONS_PER_USER', 20, 1, 1000),
     refreshTokenRetentionDays: intVar(env, 'REFRESH_TOKEN_RETENTION_DAYS', 30, 1, 3650),
+    notificationRetentionDays: intVar(env, 'NOTIFICATION_RETENTION_DAYS', 180, 1, 3650),
     demoPassword: env.DEMO_PASSWORD || 'demo',
     passwordScryptCost,
     seedDemo: !production && boolVar(env, 'SEED_DEMO', true),

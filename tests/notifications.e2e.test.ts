@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import notificationModule from '../src/modules/notification/notification.module';
 import { MARK_ALL_AT_ONCE } from '../src/modules/notification/notification.service';
 import { TestServer, reasons, startTestServer } from './helpers/server';
 import { tenantId } from './helpers/sql';
@@ -134,5 +135,44 @@ describe('notifications across a move of their org', () => {
     const [after] = await mine();
     expect(after).toEqual(before);
     expect(await open(after.subjectId)).toBeNull();
+  });
+});
+
+describe('notifications: the prune sweep', () => {
+  let server: TestServer;
+  let su: Client;
+  let jtj: string;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { NOTIFICATION_RETENTION_DAYS: '30' } });
+    su = await server.superuser();
+    jtj = await tenantId(su, 'jtj');
+  });
+  afterAll(() => server.close());
+
+  it('deletes, in every tenant, only notifications read longer ago than NOTIFICATION_RETENTION_DAYS, and nothing else', async () => {
+    const row = async (tenant: string, label: string, readAgo: string | null, createdAgo: string) =>
+      (
+        await su.query<{ id: string }>(
+          `INSERT INTO notifications (tenant_id, user_id, kind, subject_type, subject_id, org_id, occurrence, title, read_at, created_at)
+           SELECT u.tenant_id, u.id, 'DEADLINE_REMINDER', 'Org', gen_random_uuid(), u.org_id, DATE '2031-01-01', $2,
+                  now() - $3::interval, now() - $4::interval
+             FROM users u WHERE u.tenant_id = $1 AND NOT u.disabled ORDER BY u.username LIMIT 1 RETURNING id`,
+          [tenant, label, readAgo, createdAgo],
+        )
+      ).rows[0].id;
+    const other = (await su.query<{ id: string }>(`SELECT id FROM tenants WHERE id <> $1 ORDER BY slug LIMIT 1`, [jtj])).rows[0].id;
+    const gone = [await row(jtj, 'read 31 days ago', '31 days', '400 days'), await row(other, 'read 90 days ago', '90 days', '91 days')];
+    const kept = [
+      await row(jtj, 'read 29 days ago', '29 days', '400 days'),
+      await row(jtj, 'unread, made 400 days ago', null, '400 days'),
+      await row(other, 'read a minute ago', '1 minute', '2 days'),
+    ];
+    const sweep = notificationModule.sweeps.find((s) => s.name === 'notifications-prune')!;
+    expect(sweep.schedule).toBe('40 3 * * *');
+    const result = await sweep.run({ dataSource: server.database.dataSource, config: server.config }, {});
+    expect(result.created).toBe(2);
+    const left = (await su.query<{ id: string }>(`SELECT id FROM notifications WHERE id = ANY($1::uuid[])`, [[...gone, ...kept]])).rows;
+    expect(left.map((r) => r.id).sort()).toEqual([...kept].sort());
+    expect((await sweep.run({ dataSource: server.database.dataSource, config: server.config }, {})).created).toBe(0);
   });
 });

@@ -328,6 +328,7 @@ describe('background jobs: reminders, overdue sweeps, notifications', () => {
         'files-unattached',
         'import-jobs-resume',
         'notices-unread',
+        'notifications-prune',
         'progress-merge',
         'progress-reconcile',
         'rectifications-overdue',

@@ -3,6 +3,7 @@ import { Notification } from './notification.entity';
 import { NotificationResolver } from './notification.resolver';
 import { notificationService } from './notification.service';
 import { seedNotifications } from './notification.seed';
+import { notificationPruneSweeps } from './notification.sweeps';
 import { notificationSweeps } from './sweeps';
 import { notifyOnEvents } from './events';
 
@@ -12,7 +13,7 @@ export default {
   entities: [Notification],
   nodes: { Notification: (ctx, id) => notificationService.find(ctx, id) },
   seedDemo: seedNotifications,
-  sweeps: notificationSweeps,
+  sweeps: [...notificationSweeps, ...notificationPruneSweeps],
   /** Events that give someone a task notify them in the same transaction (events.ts). */
   aroundMutation: notifyOnEvents,
 } satisfies DomainModule;
