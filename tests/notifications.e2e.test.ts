@@ -55,6 +55,20 @@ describe('notifications: marking read', () => {
     expect((await server.gql(MARK_ALL, {}, token)).data.markNotificationsRead).toEqual({ marked: 0, unreadCount: 0 });
   });
 
+  it('refuses ids and all: true together (BAD_USER_INPUT IDS_AND_ALL), marking nothing', async () => {
+    const token = await server.token('jtj', 'leader');
+    await pile('leader', 2, '两者');
+    const [mine] = (await server.gql(`{ notifications(first: 1, unreadOnly: true) { nodes { id } } }`, {}, token)).data.notifications
+      .nodes as { id: string }[];
+    const both = await server.gql(
+      `mutation($ids: [ID!]) { markNotificationsRead(input: { ids: $ids, all: true }) { marked } }`,
+      { ids: [mine.id] },
+      token,
+    );
+    expect(reasons(both)).toEqual(['BAD_USER_INPUT/IDS_AND_ALL']);
+    expect(await unread('leader')).toEqual(expect.arrayContaining(['两者 1', '两者 2']));
+  });
+
   it('lets two concurrent “mark all” take disjoint notifications: together they mark twice the bound, once each', async () => {
     const token = await server.token('jtj', 'inspector');
     await pile('inspector', 2 * MARK_ALL_AT_ONCE + 7, '并发');

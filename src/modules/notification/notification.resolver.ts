@@ -20,6 +20,7 @@ import { ConnectionShape, PageArgs, PageInfo, idOf, pageSize, toConnection, toGl
 import { Org } from '../org/org.entity';
 import { orgService } from '../org/org.service';
 import { Notification, notificationKindLabels } from './notification.entity';
+import { notificationError } from './notification.errors';
 import { MARK_ALL_AT_ONCE, notificationService } from './notification.service';
 
 @ObjectType({ description: '通知列表中的一项及其分页游标' })
@@ -82,6 +83,8 @@ export class NotificationResolver {
     @Arg('input', { description: '将通知标为已读' }) input: MarkNotificationsReadInput,
     @Ctx() ctx: RequestContext,
   ): Promise<MarkNotificationsReadPayload> {
+    // both at once is a client's mistake (which did it mean?): refused, nothing marked
+    if (input.all && input.ids?.length) throw notificationError('IDS_AND_ALL', 'input.ids');
     const ids = input.all ? 'all' : (input.ids ?? []).map((id) => idOf('Notification', id));
     const marked = await notificationService.markRead(ctx, ids);
     return { marked, unreadCount: await notificationService.unreadCount(ctx) };
