@@ -660,6 +660,24 @@ describe('a campaign moves to a new framework version through a criterion mappin
     expect((await edit(q12v2)).data.updateInspection.findings[0].criterion).toEqual({ id: q12v2, code: 'Q1.2' });
   });
 
+  it('compares a self-check with an inspection sheet an upgrade left on the old version, criterion by criterion as the upgrade matched them', async () => {
+    // the campaign now runs v2 (Q1.1 renamed Q1.1N, Q1.2 out of 20); 第一车队党支部's finalized sheet stays on v1 (Q1.1: 6 of 10, the rest full)
+    expect(await campaignVersion()).toBe(v2);
+    const crit2 = await criteriaOf(server, t.supervisor, v2);
+    await evaluate(server, t.secretary, { campaignId, orgId: ids['第一车队党支部'], kind: 'SELF' }, scoresFor(crit2, { 'Q1.2': 4 }));
+    const found = await gql(
+      `query($o: ID!, $c: ID!) { node(id: $o) { ... on Org { discrepancies(campaignId: $c) { criterion { id code } otherKind selfRatio otherRatio } } } }`,
+      { o: ids['第一车队党支部'], c: campaignId },
+      t.admin,
+    );
+    expect(found.errors).toBeUndefined();
+    const idOf = (code: string) => crit2.find((c) => c.code === code)!.id;
+    expect(found.data.node.discrepancies).toEqual([
+      { criterion: { id: idOf('Q1.1N'), code: 'Q1.1N' }, otherKind: 'INSPECTION', selfRatio: 1, otherRatio: 0.6 },
+      { criterion: { id: idOf('Q1.2'), code: 'Q1.2' }, otherKind: 'INSPECTION', selfRatio: 0.2, otherRatio: 1 },
+    ]);
+  });
+
   it('carries a merge as the weighted share of its sources and a split as the share of its source', async () => {
     // v3 from v2: Q1.2 merged into Q1.1N (weight 0.4), Q1.3 split into Q1.3 and Q1.3B (0.1 each, Q1.3B out of 5)
     const draft = await gql(
@@ -700,8 +718,8 @@ describe('a campaign moves to a new framework version through a criterion mappin
     ];
     const done = await gql(UPGRADE, { input: { campaignId, toVersionId: v3, mapping } }, t.admin);
     expect(done.errors).toBeUndefined();
-    // the finalized sheet left behind the first time stays on v1, outside this upgrade
-    expect(done.data.upgradeCampaignVersion).toMatchObject({ moved: 2, kept: 0 });
+    // the finalized sheet left behind the first time stays on v1, outside this upgrade (the two reviews and the self-check move)
+    expect(done.data.upgradeCampaignVersion).toMatchObject({ moved: 3, kept: 0 });
     expect((await gql(RESULT, { id: sheetId }, t.admin)).data.node.result.total).toBe(99);
     const after = (await gql(RESULT, { id: acceptedId }, t.admin)).data.node;
     const node = (code: string) => after.result.nodes.find((n: { criterion: { code: string } }) => n.criterion.code === code);
@@ -714,6 +732,14 @@ describe('a campaign moves to a new framework version through a criterion mappin
     const history = (await gql(`query($c: ID!) { campaign(id: $c) { versionUpgrades { toVersion { id } } } }`, { c: campaignId }, t.admin))
       .data.campaign.versionUpgrades;
     expect(history).toEqual([{ toVersion: { id: v3 } }, { toVersion: { id: v2 } }]);
+    // a criterion merged or split on the way stands for none of the sheet left on v1: nothing compared there
+    const compared = await gql(
+      `query($o: ID!, $c: ID!) { node(id: $o) { ... on Org { discrepancies(campaignId: $c) { criterion { code } } } } }`,
+      { o: ids['第一车队党支部'], c: campaignId },
+      t.admin,
+    );
+    expect(compared.errors).toBeUndefined();
+    expect(compared.data.node.discrepancies).toEqual([]);
   });
 
   it('moves no campaign to a version retired while the upgrade waited: the target is held until the upgrade commits', async () => {
