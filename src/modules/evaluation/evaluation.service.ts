@@ -643,7 +643,12 @@ async function counterpartsIn(ctx: RequestContext, campaign: Campaign, versionId
     codes = next;
     at = u.to_version_id;
   }
-  const byNewCode = new Map(criteria.flatMap((c) => (codes.has(c.code) ? [[codes.get(c.code)!, c.id] as const] : [])));
+  const byNewCode = new Map(
+    criteria.flatMap((c) => {
+      const now = codes.get(c.code);
+      return now ? [[now, c.id] as const] : [];
+    }),
+  );
   return (c) => byNewCode.get(c.code) ?? '';
 }
 
