@@ -430,16 +430,17 @@ describe('supervision after review', () => {
     expect(await stored()).toMatchObject({ state: 'WITHDRAWN', owner_org_id: rawId(ids['第一车队党支部']) });
   });
   it('prints each record’s own rectification orders in its 督查报告: a draft amendment’s move, and the original after it', async () => {
-    const orders = async (id: string) => {
-      const res = await fetch(`${server.baseUrl}/documents/inspections/${id}`, { headers: { authorization: `Bearer ${inspector}` } });
+    const table = async (id: string, token = inspector) => {
+      const res = await fetch(`${server.baseUrl}/documents/inspections/${id}`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       const doc = readDocument(
         unzip(Buffer.from(await res.arrayBuffer()))
           .get('word/document.xml')!
           .toString('utf8'),
       );
-      return doc.tables[0].slice(1).map((row) => [row[2], row[3]]);
+      return doc.tables[0].slice(1);
     };
+    const orders = async (id: string) => (await table(id)).map((row) => [row[2], row[3]]);
     const recorded = await record({
       idempotencyKey: 'review-print-orders',
       findings: [{ severity: 'MINOR', description: '台帐不全', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) }],
@@ -464,6 +465,9 @@ describe('supervision after review', () => {
     // the rectification now stands with the second fleet; the original record still ordered it to the first
     expect(await orders(amendmentId)).toEqual(second);
     expect(await orders(originalId)).toEqual(first);
+    expect((await table(originalId))[0][4]).toBe('待整改');
+    // the first fleet's secretary reads its record but no longer the rectification: no state, and never 定稿后下达
+    expect((await table(originalId, secretary))[0].slice(2)).toEqual([...first[0], '']);
   });
 
   it('scores only an org the campaign evaluates, and records nothing on an archived org', async () => {

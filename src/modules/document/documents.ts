@@ -266,7 +266,8 @@ export async function inspectionDocument(ctx: RequestContext, inspection: Inspec
         x.f.description,
         x.owner?.name ?? '',
         day(x.f.rectifyDueOn ?? ''),
-        x.r ? rectificationStateLabels[x.r.state] : '定稿后下达',
+        // none yet on a draft; on a finalized record, one the reader may not read (its org is out of sight)
+        x.r ? rectificationStateLabels[x.r.state] : finalized ? '' : '定稿后下达',
       ]),
     });
   let section = 3;
