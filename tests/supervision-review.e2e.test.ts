@@ -371,6 +371,26 @@ describe('supervision after review', () => {
     }
     const accepted = await submit(['x'.repeat(500)]);
     expect(accepted.data.submitRectification).toEqual({ state: 'SUBMITTED', evidenceRefs: ['x'.repeat(500)] });
+    // sent back, then reported again: references left out keep what was reported (as its files stay), [] clears them
+    const reopen = async () =>
+      expect(
+        (
+          await gql(
+            `mutation($input: VerifyRectificationInput!) { verifyRectification(input: $input) { state } }`,
+            { input: { id: rectificationId, accept: false, reason: '佐证不足' } },
+            inspector,
+          )
+        ).data.verifyRectification,
+      ).toEqual({ state: 'REOPENED' });
+    await reopen();
+    const again = await gql(
+      `mutation($input: SubmitRectificationInput!) { submitRectification(input: $input) { state evidenceRefs } }`,
+      { input: { id: rectificationId, report: '已补齐，另附说明' } },
+      secretary,
+    );
+    expect(again.data.submitRectification).toEqual({ state: 'SUBMITTED', evidenceRefs: ['x'.repeat(500)] });
+    await reopen();
+    expect((await submit([])).data.submitRectification).toEqual({ state: 'SUBMITTED', evidenceRefs: [] });
   });
 
   it('moves a carried finding’s rectification to another org only while it is untouched', async () => {

@@ -254,10 +254,14 @@ class InspectionRefInput {
 class SubmitRectificationInput {
   @Field(() => ID, { description: '整改事项' }) id: string;
   @Field({ description: '整改情况：采取的措施和结果' }) @MaxLength(20000) report: string;
-  @Field(() => [String], { defaultValue: [], description: '佐证材料（文件名或编号，最多 50 项）' })
+  @Field(() => [String], {
+    nullable: true,
+    description: '佐证材料（文件名或编号，最多 50 项）；退回后重新报送时不填保持原值，填空列表清除',
+  })
+  @IsOptional()
   @ArrayMaxSize(50)
   @MaxLength(500, { each: true })
-  evidenceRefs: string[];
+  evidenceRefs?: string[] | null;
   @FileIdsField('整改佐证文件（整改前后的照片、制度文本等；最多 50 个）') fileIds?: string[] | null;
   @DetachFileIdsField('重新报送时要取下的此前佐证文件') detachFileIds?: string[] | null;
 }
