@@ -314,6 +314,38 @@ describe('criteria bound to records, and prefilled evaluations', () => {
       ).toBe('NOT_FOUND');
     });
 
+    it('keeps the figures, their records and a correction through an upgrade of the campaign to a new version', async () => {
+      const before = await nodesOf();
+      const copy = (await gql(`mutation($v: ID!) { createDraftFrom(input: { versionId: $v }) { id } }`, { v: draftId }, t.admin))
+        .createDraftFrom.id;
+      await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { status } }`, { v: copy }, t.admin);
+      // every code is in both versions: every score is carried as it was, to a criterion bound to the same records
+      await gql(
+        `mutation($input: VersionUpgradeInput!) { upgradeCampaignVersion(input: $input) { moved } }`,
+        { input: { campaignId, toVersionId: copy, mapping: [] } },
+        t.admin,
+      );
+      const after = await nodesOf();
+      version = after.version;
+      const shown = (e: typeof before, code: string) => {
+        const n = nodeOf(e, code);
+        return { value: n.value, sourceFigure: n.sourceFigure, corrected: n.corrected, records: n.sourceRecords.totalCount };
+      };
+      for (const code of ['Q8.1', 'Q2.3', 'Q6.5']) expect(shown(after, code)).toEqual(shown(before, code));
+      expect(shown(after, 'Q8.1')).toMatchObject({ value: 5, corrected: true });
+      // and the next prefill keeps the correction as before the upgrade
+      const again = await prefill(t.secretary);
+      expect(again.errors).toBeUndefined();
+      version = again.data.prefillEvaluation.version;
+      expect(shown(await nodesOf(), 'Q8.1')).toEqual(shown(before, 'Q8.1'));
+      // nothing of the evaluation's figures is left on the old version's criteria
+      const left = await su.query(
+        `SELECT count(*)::int AS n FROM evaluation_prefills p JOIN criteria c ON c.id = p.criterion_id WHERE p.evaluation_id = $1 AND c.version_id = $2`,
+        [rawId(evaluationId), rawId(draftId)],
+      );
+      expect(left.rows[0].n).toBe(0);
+    });
+
     it('is refused on a submitted evaluation (the demo’s superior review, prefilled and corrected before it was submitted)', async () => {
       const demoCampaign = (await gql(`{ campaigns(first: 5) { nodes { id name } } }`, {}, t.admin)).campaigns.nodes.find(
         (c: { name: string }) => c.name !== '一次录入试点',

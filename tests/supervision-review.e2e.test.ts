@@ -1,4 +1,6 @@
+import { chineseDate } from '../src/graphql/messages';
 import { day } from './helpers/dates';
+import { readDocument, unzip } from './helpers/docx';
 import { rawId } from './helpers/ids';
 import { SOURCE_CAMPAIGN, criteriaOf, orgIds, scoresFor } from './helpers/story';
 import { TestServer, codes, lockWaiters, reasons, startTestServer } from './helpers/server';
@@ -369,6 +371,26 @@ describe('supervision after review', () => {
     }
     const accepted = await submit(['x'.repeat(500)]);
     expect(accepted.data.submitRectification).toEqual({ state: 'SUBMITTED', evidenceRefs: ['x'.repeat(500)] });
+    // sent back, then reported again: references left out keep what was reported (as its files stay), [] clears them
+    const reopen = async () =>
+      expect(
+        (
+          await gql(
+            `mutation($input: VerifyRectificationInput!) { verifyRectification(input: $input) { state } }`,
+            { input: { id: rectificationId, accept: false, reason: '佐证不足' } },
+            inspector,
+          )
+        ).data.verifyRectification,
+      ).toEqual({ state: 'REOPENED' });
+    await reopen();
+    const again = await gql(
+      `mutation($input: SubmitRectificationInput!) { submitRectification(input: $input) { state evidenceRefs } }`,
+      { input: { id: rectificationId, report: '已补齐，另附说明' } },
+      secretary,
+    );
+    expect(again.data.submitRectification).toEqual({ state: 'SUBMITTED', evidenceRefs: ['x'.repeat(500)] });
+    await reopen();
+    expect((await submit([])).data.submitRectification).toEqual({ state: 'SUBMITTED', evidenceRefs: [] });
   });
 
   it('moves a carried finding’s rectification to another org only while it is untouched', async () => {
@@ -427,6 +449,47 @@ describe('supervision after review', () => {
     expect(done.errors).toBeUndefined();
     expect(await stored()).toMatchObject({ state: 'WITHDRAWN', owner_org_id: rawId(ids['第一车队党支部']) });
   });
+  it('prints each record’s own rectification orders in its 督查报告: a draft amendment’s move, and the original after it', async () => {
+    const table = async (id: string, token = inspector) => {
+      const res = await fetch(`${server.baseUrl}/documents/inspections/${id}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      const doc = readDocument(
+        unzip(Buffer.from(await res.arrayBuffer()))
+          .get('word/document.xml')!
+          .toString('utf8'),
+      );
+      return doc.tables[0].slice(1);
+    };
+    const orders = async (id: string) => (await table(id)).map((row) => [row[2], row[3]]);
+    const recorded = await record({
+      idempotencyKey: 'review-print-orders',
+      findings: [{ severity: 'MINOR', description: '台帐不全', rectifyOrgId: ids['第一车队党支部'], rectifyDueOn: day(10) }],
+    });
+    const originalId = recorded.data.recordInspection.id;
+    const [finding] = (await finalize(originalId)).data.finalizeInspection.findings;
+    const first = [['第一车队党支部', chineseDate(day(10))]];
+    expect(await orders(originalId)).toEqual(first);
+    // untouched: the amendment sends it to the second fleet with another due date
+    const amended = await amend({
+      inspectionId: originalId,
+      idempotencyKey: 'review-print-orders-amend',
+      reason: '整改单位和期限有误',
+      findings: [{ id: finding.id, rectifyOrgId: ids['第二车队党支部'], rectifyDueOn: day(12) }],
+    });
+    expect(amended.errors).toBeUndefined();
+    const amendmentId = amended.data.amendInspection.id;
+    const second = [['第二车队党支部', chineseDate(day(12))]];
+    expect(await orders(amendmentId)).toEqual(second);
+    expect(await orders(originalId)).toEqual(first);
+    expect((await finalize(amendmentId)).errors).toBeUndefined();
+    // the rectification now stands with the second fleet; the original record still ordered it to the first
+    expect(await orders(amendmentId)).toEqual(second);
+    expect(await orders(originalId)).toEqual(first);
+    expect((await table(originalId))[0][4]).toBe('待整改');
+    // the first fleet's secretary reads its record but no longer the rectification: no state, and never 定稿后下达
+    expect((await table(originalId, secretary))[0].slice(2)).toEqual([...first[0], '']);
+  });
+
   it('scores only an org the campaign evaluates, and records nothing on an archived org', async () => {
     const versionId = (await gql(`mutation { importFramework(input: { template: "sqsy" }) { id } }`, {}, admin)).data.importFramework.id;
     await gql(`mutation($v: ID!) { publishVersion(input: { versionId: $v }) { id } }`, { v: versionId }, admin);

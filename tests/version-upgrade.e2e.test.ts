@@ -36,6 +36,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
   let sheetRace: string;
   let sameRequest: string[];
   let amended: string;
+  let sheetless: string;
   const gql = (q: string, v: Record<string, unknown>, token: string) => server.gql(q, v, token);
   const RENAME = [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }];
 
@@ -112,6 +113,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
     startRace = await campaignOn('开始与升级同时', v1, '2013-05-05');
     sheetRace = await campaignOn('督查评分与升级同时', v1, '2013-05-05');
     amended = await campaignOn('升级后更正督查记录', v1, '2013-05-05');
+    sheetless = await campaignOn('升级后更正无评分表的督查记录', v1, '2013-05-05');
     sameRequest = [
       await campaignOn('同一请求中升级后保存', v1, '2013-05-05'),
       await campaignOn('同一请求中升级后保存（新版）', v1, '2013-05-05'),
@@ -607,6 +609,75 @@ describe('a campaign moves to a new framework version through a criterion mappin
     expect(pinned.rows.map((r) => r.version_id)).toEqual([rawId(v1), rawId(v1)]);
   });
 
+  it('amends a finalized record without a sheet after an upgrade: a carried finding keeps the criterion it was recorded with', async () => {
+    const crit = await criteriaOf(server, t.supervisor, v1);
+    const q12 = crit.find((c) => c.code === 'Q1.2')!.id;
+    const FIELDS = `id findings { id description criterion { id code } }`;
+    const recorded = await gql(
+      `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { ${FIELDS} } }`,
+      {
+        input: {
+          idempotencyKey: 'sheetless-after-upgrade',
+          teamId,
+          orgId: ids['第二车队党支部'],
+          campaignId: sheetless,
+          inspectedOn: day(-5),
+          methods: ['BRIEFING'],
+          summary: '升级前定稿（无评分表）',
+          findings: [{ severity: 'MINOR', description: '台账不全', criterionId: q12 }],
+        },
+      },
+      t.inspector,
+    );
+    expect(recorded.errors).toBeUndefined();
+    const id = recorded.data.recordInspection.id;
+    const [finding] = recorded.data.recordInspection.findings;
+    expect((await gql(`mutation($id: ID!) { finalizeInspection(input: { id: $id }) { id } }`, { id }, t.inspector)).errors).toBeUndefined();
+    expect((await gql(UPGRADE, { input: { campaignId: sheetless, toVersionId: v2, mapping: RENAME } }, t.admin)).errors).toBeUndefined();
+
+    // the description corrected: the criterion the patch leaves alone is not checked again against the new version
+    const amend = (key: string, edit: Record<string, unknown>) =>
+      gql(
+        `mutation($input: AmendInspectionInput!) { amendInspection(input: $input) { ${FIELDS} } }`,
+        { input: { inspectionId: id, idempotencyKey: key, reason: '问题描述有误', findings: [{ id: finding.id, ...edit }] } },
+        t.inspector,
+      );
+    const corrected = await amend('sheetless-after-upgrade-1', { description: '台账记录不全' });
+    expect(corrected.errors).toBeUndefined();
+    expect(
+      corrected.data.amendInspection.findings.map((f: { description: string; criterion: unknown }) => [f.description, f.criterion]),
+    ).toEqual([['台账记录不全', { id: q12, code: 'Q1.2' }]]);
+    // a criterion the patch names is checked against the version the campaign runs
+    const draftId = corrected.data.amendInspection.id;
+    const edit = (criterionId: string) =>
+      gql(
+        `mutation($input: UpdateInspectionInput!) { updateInspection(input: $input) { ${FIELDS} } }`,
+        { input: { id: draftId, findings: [{ id: corrected.data.amendInspection.findings[0].id, criterionId }] } },
+        t.inspector,
+      );
+    expect((await edit(q12)).errors?.[0].extensions).toMatchObject({ reason: 'CRITERION_NOT_IN_FRAMEWORK' });
+    const q12v2 = (await criteriaOf(server, t.supervisor, v2)).find((c) => c.code === 'Q1.2')!.id;
+    expect((await edit(q12v2)).data.updateInspection.findings[0].criterion).toEqual({ id: q12v2, code: 'Q1.2' });
+  });
+
+  it('compares a self-check with an inspection sheet an upgrade left on the old version, criterion by criterion as the upgrade matched them', async () => {
+    // the campaign now runs v2 (Q1.1 renamed Q1.1N, Q1.2 out of 20); 第一车队党支部's finalized sheet stays on v1 (Q1.1: 6 of 10, the rest full)
+    expect(await campaignVersion()).toBe(v2);
+    const crit2 = await criteriaOf(server, t.supervisor, v2);
+    await evaluate(server, t.secretary, { campaignId, orgId: ids['第一车队党支部'], kind: 'SELF' }, scoresFor(crit2, { 'Q1.2': 4 }));
+    const found = await gql(
+      `query($o: ID!, $c: ID!) { node(id: $o) { ... on Org { discrepancies(campaignId: $c) { criterion { id code } otherKind selfRatio otherRatio } } } }`,
+      { o: ids['第一车队党支部'], c: campaignId },
+      t.admin,
+    );
+    expect(found.errors).toBeUndefined();
+    const idOf = (code: string) => crit2.find((c) => c.code === code)!.id;
+    expect(found.data.node.discrepancies).toEqual([
+      { criterion: { id: idOf('Q1.1N'), code: 'Q1.1N' }, otherKind: 'INSPECTION', selfRatio: 1, otherRatio: 0.6 },
+      { criterion: { id: idOf('Q1.2'), code: 'Q1.2' }, otherKind: 'INSPECTION', selfRatio: 0.2, otherRatio: 1 },
+    ]);
+  });
+
   it('carries a merge as the weighted share of its sources and a split as the share of its source', async () => {
     // v3 from v2: Q1.2 merged into Q1.1N (weight 0.4), Q1.3 split into Q1.3 and Q1.3B (0.1 each, Q1.3B out of 5)
     const draft = await gql(
@@ -647,8 +718,8 @@ describe('a campaign moves to a new framework version through a criterion mappin
     ];
     const done = await gql(UPGRADE, { input: { campaignId, toVersionId: v3, mapping } }, t.admin);
     expect(done.errors).toBeUndefined();
-    // the finalized sheet left behind the first time stays on v1, outside this upgrade
-    expect(done.data.upgradeCampaignVersion).toMatchObject({ moved: 2, kept: 0 });
+    // the finalized sheet left behind the first time stays on v1, outside this upgrade (the two reviews and the self-check move)
+    expect(done.data.upgradeCampaignVersion).toMatchObject({ moved: 3, kept: 0 });
     expect((await gql(RESULT, { id: sheetId }, t.admin)).data.node.result.total).toBe(99);
     const after = (await gql(RESULT, { id: acceptedId }, t.admin)).data.node;
     const node = (code: string) => after.result.nodes.find((n: { criterion: { code: string } }) => n.criterion.code === code);
@@ -661,6 +732,14 @@ describe('a campaign moves to a new framework version through a criterion mappin
     const history = (await gql(`query($c: ID!) { campaign(id: $c) { versionUpgrades { toVersion { id } } } }`, { c: campaignId }, t.admin))
       .data.campaign.versionUpgrades;
     expect(history).toEqual([{ toVersion: { id: v3 } }, { toVersion: { id: v2 } }]);
+    // a criterion merged or split on the way stands for none of the sheet left on v1: nothing compared there
+    const compared = await gql(
+      `query($o: ID!, $c: ID!) { node(id: $o) { ... on Org { discrepancies(campaignId: $c) { criterion { code } } } } }`,
+      { o: ids['第一车队党支部'], c: campaignId },
+      t.admin,
+    );
+    expect(compared.errors).toBeUndefined();
+    expect(compared.data.node.discrepancies).toEqual([]);
   });
 
   it('moves no campaign to a version retired while the upgrade waited: the target is held until the upgrade commits', async () => {

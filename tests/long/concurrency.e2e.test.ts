@@ -1112,6 +1112,25 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
       'createDraftFrom',
     ).createDraftFrom.id;
     const criterion = (await criteriaOf(server, t.admin, draft)).find((c) => c.isLeaf)!.id;
+    const ledger = await created('createLedgerEntry', 'CreateLedgerEntryInput', {
+      orgId: org,
+      occurredOn: day(-5),
+      category: 'MEETING',
+      title: '并发台帐',
+    });
+    const project = await created('registerInnovationProject', 'RegisterInnovationProjectInput', {
+      orgId: org,
+      year: Number(day(0).slice(0, 4)),
+      theme: '并发创新项目',
+    });
+    const brand = await created('createServiceBrand', 'CreateServiceBrandInput', { orgId: org, name: '并发服务品牌' });
+    const kind = await created('createExemplarKind', 'CreateExemplarKindInput', {
+      name: '并发典型类别',
+      subject: 'POST',
+      limitMin: 1,
+      limitMax: 10,
+      limitDefault: 3,
+    });
 
     // each entry: the update mutation, the read of the same fields, and per round the fields each request sets
     const cases: { name: string; update: string; read: string; fields: (r: number) => Record<string, unknown>[] }[] = [
@@ -1149,6 +1168,43 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
         read: `{ tenantSettings { serviceRequestHours opinionHours documentIssuer } }`,
         fields: (r) => [{ serviceRequestHours: 24 + r }, { opinionHours: 48 + r }, { documentIssuer: `第${r}轮的发文机关` }],
       },
+      {
+        name: 'updateLedgerEntry',
+        update: `mutation($input: UpdateLedgerEntryInput!) { updateLedgerEntry(input: $input) { id } }`,
+        read: `query($id: ID!) { node(id: $id) { ... on LedgerEntry { occurredOn category title content participants attachmentRefs } } }`,
+        fields: (r) => [
+          { occurredOn: day(-5 - r) },
+          { category: r % 2 ? 'STUDY' : 'SERVICE' },
+          { title: `第${r}轮的台帐` },
+          { content: `第${r}轮的内容` },
+          { participants: 10 + r },
+          { attachmentRefs: [`第${r}轮的附件`] },
+        ],
+      },
+      {
+        name: 'updateInnovationProject',
+        update: `mutation($input: UpdateInnovationProjectInput!) { updateInnovationProject(input: $input) { id } }`,
+        read: `query($id: ID!) { node(id: $id) { ... on InnovationProject { theme plan } } }`,
+        fields: (r) => [{ theme: `第${r}轮的主题` }, { plan: `第${r}轮的方案` }],
+      },
+      {
+        name: 'updateServiceBrand',
+        update: `mutation($input: UpdateServiceBrandInput!) { updateServiceBrand(input: $input) { id } }`,
+        read: `query($id: ID!) { node(id: $id) { ... on ServiceBrand { name slogan description } } }`,
+        fields: (r) => [{ name: `并发服务品牌${r}` }, { slogan: `第${r}轮的口号` }, { description: `第${r}轮的介绍` }],
+      },
+      {
+        name: 'updateExemplarKind',
+        update: `mutation($input: UpdateExemplarKindInput!) { updateExemplarKind(input: $input) { id } }`,
+        read: `query($id: ID!) { node: exemplarKind(id: $id) { name limitDefault needsPublicNotice description position } }`,
+        fields: (r) => [
+          { name: `并发典型类别${r}` },
+          { limitDefault: 1 + (r % 5) },
+          { needsPublicNotice: r % 2 === 0 },
+          { description: `第${r}轮的说明` },
+          { position: 100 + r },
+        ],
+      },
     ];
     const idOf: Record<string, string | null> = {
       updateServiceTeam: team,
@@ -1156,6 +1212,10 @@ describe(`concurrency: every stated invariant under ${CONCURRENCY} concurrent re
       updatePeerPairing: pairing,
       updateCriterion: criterion,
       updateTenantSettings: null,
+      updateLedgerEntry: ledger,
+      updateInnovationProject: project,
+      updateServiceBrand: brand,
+      updateExemplarKind: kind,
     };
     // every change that did not stay, by mutation and round (a lost update)
     const lost: unknown[] = [];

@@ -214,7 +214,8 @@ export async function inspectionDocument(ctx: RequestContext, inspection: Inspec
   ]);
   const orgName = org?.name ?? '被督查单位';
   const rectifications = await Promise.all(findings.map((f) => rectificationService.byFinding(ctx, f)));
-  const owners = await Promise.all(rectifications.map((r) => (r ? orgService.findById(ctx, r.ownerOrgId) : null)));
+  // the orders as this record gives them (an amendment may have sent a rectification elsewhere since); their state as it stands
+  const owners = await Promise.all(findings.map((f) => (f.rectifyOrgId ? orgService.findById(ctx, f.rectifyOrgId) : null)));
   const findingFiles = await Promise.all(findings.map((f) => fileService.attachedTo(ctx, 'Finding', f.id)));
   const finalized = inspection.state === InspectionState.FINALIZED;
   const dated = inspection.finalizedAt ? toDateString(inspection.finalizedAt) : today;
@@ -264,8 +265,9 @@ export async function inspectionDocument(ctx: RequestContext, inspection: Inspec
         i + 1,
         x.f.description,
         x.owner?.name ?? '',
-        day(x.r?.dueOn ?? x.f.rectifyDueOn ?? ''),
-        x.r ? rectificationStateLabels[x.r.state] : '定稿后下达',
+        day(x.f.rectifyDueOn ?? ''),
+        // none yet on a draft; on a finalized record, one the reader may not read (its org is out of sight)
+        x.r ? rectificationStateLabels[x.r.state] : finalized ? '' : '定稿后下达',
       ]),
     });
   let section = 3;

@@ -600,9 +600,10 @@ export const evaluationService = {
     const out: Discrepancy[] = [];
     for (const other of others) {
       const otherScore = await this.score(ctx, other);
+      const counterpart = await counterpartsIn(ctx, campaign, other.versionId);
       for (const c of criteria) {
         const a = selfScore.nodes.get(c.id);
-        const b = otherScore.nodes.get(c.id);
+        const b = otherScore.nodes.get(counterpart(c));
         if (!a?.scored || !b?.scored) continue;
         const difference = Math.round(Math.abs(a.ratio - b.ratio) * 10000) / 10000;
         if (difference > rule.discrepancyMargin)
@@ -612,6 +613,44 @@ export const evaluationService = {
     return out;
   },
 };
+
+/**
+ * The criterion of `versionId` (the version a finalized inspection's sheet was left on) that a criterion of the
+ * version the campaign runs now stands for, as the upgrades since matched them: the same code, or a rename; a
+ * criterion split, merged or removed on the way stands for none. The criterion itself for the campaign's version.
+ */
+async function counterpartsIn(ctx: RequestContext, campaign: Campaign, versionId: string | null): Promise<(c: Criterion) => string> {
+  if (!versionId || versionId === campaign.versionId) return (c) => c.id;
+  const [criteria, upgrades] = await Promise.all([
+    frameworkService.criteriaOf(ctx, versionId),
+    ctx.tx.query<{ from_version_id: string; to_version_id: string; mapping: { kind: string; from: string[]; to: string[] }[] }>(
+      `SELECT from_version_id, to_version_id, mapping FROM campaign_version_upgrades WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY applied_at`,
+      [campaign.tenantId, campaign.id],
+    ),
+  ]);
+  // each code of the old version, followed through the upgrades to the code it has now
+  let codes = new Map(criteria.map((c) => [c.code, c.code]));
+  let at = versionId;
+  for (const u of upgrades) {
+    if (u.from_version_id !== at) continue;
+    const named = new Set(u.mapping.flatMap((m) => m.from));
+    const renamed = new Map(u.mapping.filter((m) => m.kind === 'RENAMED').map((m) => [m.from[0], m.to[0]]));
+    const next = new Map<string, string>();
+    for (const [code, now] of codes) {
+      const to = renamed.get(now) ?? (named.has(now) ? undefined : now);
+      if (to) next.set(code, to);
+    }
+    codes = next;
+    at = u.to_version_id;
+  }
+  const byNewCode = new Map(
+    criteria.flatMap((c) => {
+      const now = codes.get(c.code);
+      return now ? [[now, c.id] as const] : [];
+    }),
+  );
+  return (c) => byNewCode.get(c.code) ?? '';
+}
 
 /**
  * The scores as app_write_scores takes them (migrations/1734250000000-score-write-functions): $1 tenant,

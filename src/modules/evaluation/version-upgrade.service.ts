@@ -65,8 +65,19 @@ export interface UpgradePlan {
   from: FrameworkVersion;
   to: FrameworkVersion;
   rows: UpgradeRow[];
-  /** The new score rows of each moved evaluation, each with the old row whose files it takes over. */
-  scores: { evaluationId: string; criterionId: string; value: number; note: string | null; evidence: string | null; fromRow: string }[];
+  /**
+   * The new score rows of each moved evaluation, each with the old row whose files it takes over, and the old
+   * criterion when the value is carried from it alone as it was (its last prefill's figure goes with it).
+   */
+  scores: {
+    evaluationId: string;
+    criterionId: string;
+    value: number;
+    note: string | null;
+    evidence: string | null;
+    fromRow: string;
+    sameAs: string | null;
+  }[];
 }
 
 const SHAPES: Record<CriterionMappingKind, { ok: (m: CriterionMapping) => boolean; zh: string }> = {
@@ -294,6 +305,7 @@ export const versionUpgradeService = {
                   .join('；')
                   .slice(0, 2000) || null,
           fromRow: first.id,
+          sameAs: scored.length === 1 && value === first.value ? scored[0].criterion.id : null,
         });
       }
       const after = scoreEvaluation(to.rule, newCriteria, values);
@@ -369,6 +381,33 @@ export const versionUpgradeService = {
       `DELETE FROM file_attachments WHERE tenant_id = $1 AND record_type = 'EvaluationScore' AND record_id = ANY($2::uuid[])`,
       [t, oldRows.map((r) => r.id)],
     );
+    // 一次录入: what the last prefill computed (and the records it counted) goes with a value carried as it was to a
+    // criterion bound to the same records and scored the same way, so a correction stays one and the figure stays
+    // beside it; the rest start anew at the next prefill. None is left on the old version's criteria.
+    const same = scores.filter((s) => s.sameAs);
+    const carriedPrefills = [t, same.map((s) => s.evaluationId), same.map((s) => s.sameAs), same.map((s) => s.criterionId)];
+    await ctx.tx.execute(
+      `INSERT INTO evaluation_prefills (tenant_id, evaluation_id, criterion_id, source, figure, record_count, note, period_from, period_to, computed_by, computed_at)
+       SELECT p.tenant_id, p.evaluation_id, x.to_id, p.source, p.figure, p.record_count, p.note, p.period_from, p.period_to, p.computed_by, p.computed_at
+         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[]) AS x(evaluation_id, from_id, to_id)
+         JOIN evaluation_prefills p ON p.tenant_id = $1 AND p.evaluation_id = x.evaluation_id AND p.criterion_id = x.from_id
+         JOIN criteria o ON o.tenant_id = $1 AND o.id = x.from_id
+         JOIN criteria n ON n.tenant_id = $1 AND n.id = x.to_id AND n.source = o.source AND n.scoring_type = o.scoring_type`,
+      carriedPrefills,
+    );
+    await ctx.tx.execute(
+      `INSERT INTO evaluation_prefill_records (tenant_id, evaluation_id, criterion_id, record_type, record_id, occurred_on, label)
+       SELECT r.tenant_id, r.evaluation_id, x.to_id, r.record_type, r.record_id, r.occurred_on, r.label
+         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[]) AS x(evaluation_id, from_id, to_id)
+         JOIN evaluation_prefills p ON p.tenant_id = $1 AND p.evaluation_id = x.evaluation_id AND p.criterion_id = x.to_id
+         JOIN evaluation_prefill_records r ON r.tenant_id = $1 AND r.evaluation_id = x.evaluation_id AND r.criterion_id = x.from_id`,
+      carriedPrefills,
+    );
+    await ctx.tx.execute(
+      `DELETE FROM evaluation_prefills p USING criteria c
+        WHERE p.tenant_id = $1 AND p.evaluation_id = ANY($2::uuid[]) AND c.tenant_id = p.tenant_id AND c.id = p.criterion_id AND c.version_id = $3`,
+      [t, movedIds, from.id],
+    );
     // the totals a submitted or accepted evaluation stores, as the new version scores it
     const stored = rows.filter((r) => !r.kept && (r.state === EvaluationState.SUBMITTED || r.state === EvaluationState.ACCEPTED));
     await ctx.tx.execute(
@@ -379,6 +418,7 @@ export const versionUpgradeService = {
     );
     await ctx.tx.execute(`UPDATE evaluations SET version_id = $3 WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [t, keptIds, from.id]);
     ctx.forget('evaluation.scores');
+    ctx.forget('prefill.byEvaluation');
     const upgraded = { ...campaign, versionId: to.id } as Campaign;
     const acceptedOrgs = [...new Set(rows.filter((r) => r.state === EvaluationState.ACCEPTED).map((r) => r.orgId))];
     for (const orgId of acceptedOrgs) await evaluationService.storeResult(ctx, upgraded, orgId);

@@ -90,10 +90,18 @@ class CriterionFieldsInput {
   @Min(0)
   @Max(1000)
   weight?: number;
-  @Field(() => Float, { nullable: true, description: '满分（末级指标）' }) @IsOptional() @Min(0) @Max(100000) maxScore?: number | null;
-  @Field(() => ScoringType, { nullable: true, description: '计分类型（末级指标）' }) scoringType?: ScoringType | null;
-  @Field(() => Float, { nullable: true, description: '目标数（计数型）' }) @IsOptional() @Min(0) @Max(1_000_000) target?: number | null;
-  @Field(() => Float, { nullable: true, description: '每次扣分（扣分型）' })
+  @Field(() => Float, { nullable: true, description: '满分（末级指标）；修改时传 null 清除' })
+  @IsOptional()
+  @Min(0)
+  @Max(100000)
+  maxScore?: number | null;
+  @Field(() => ScoringType, { nullable: true, description: '计分类型（末级指标）；修改时传 null 清除' }) scoringType?: ScoringType | null;
+  @Field(() => Float, { nullable: true, description: '目标数（计数型）；修改时传 null 清除' })
+  @IsOptional()
+  @Min(0)
+  @Max(1_000_000)
+  target?: number | null;
+  @Field(() => Float, { nullable: true, description: '每次扣分（扣分型）；修改时传 null 清除' })
   @IsOptional()
   @Min(0)
   @Max(100000)

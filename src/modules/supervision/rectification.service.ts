@@ -112,7 +112,13 @@ export const rectificationService = {
   },
 
   /** The owner org reports what it did (with evidence references): OPEN or REOPENED → SUBMITTED. */
-  async submit(ctx: RequestContext, id: string, report: string, evidenceRefs: string[], files: FileChanges = {}): Promise<Rectification> {
+  async submit(
+    ctx: RequestContext,
+    id: string,
+    report: string,
+    evidenceRefs: string[] | null | undefined,
+    files: FileChanges = {},
+  ): Promise<Rectification> {
     const viewer = requireUser(ctx);
     const r = await this.getOrThrow(ctx, id);
     // null when only the issuing team sees it (the org moved out of the viewer's scope): no reporter then
@@ -133,9 +139,10 @@ export const rectificationService = {
     // and still this org's: an amendment finalized meanwhile may have ordered it to another (RECTIFYING_ORG_FIXED
     // keeps a worked-on one where it is, an untouched one may move)
     const changed = await ctx.tx.execute(
-      `UPDATE rectifications SET state = 'SUBMITTED', report = $3, evidence_refs = $4, submitted_by = $5, submitted_at = now()
+      // references left out keep what an earlier report gave (as its files stay)
+      `UPDATE rectifications SET state = 'SUBMITTED', report = $3, evidence_refs = coalesce($4, evidence_refs), submitted_by = $5, submitted_at = now()
         WHERE tenant_id = $1 AND id = $2 AND state IN ('OPEN', 'REOPENED') AND owner_org_id = $6`,
-      [viewer.tenantId, r.id, report, evidenceRefs, viewer.userId, owner.id],
+      [viewer.tenantId, r.id, report, evidenceRefs ?? null, viewer.userId, owner.id],
     );
     const current = await ctx.tx.repository(Rectification).findOneByOrFail({ tenantId: viewer.tenantId, id: r.id });
     if (!changed && current.ownerOrgId !== owner.id) throw supervisionError('NOT_RECTIFIER');

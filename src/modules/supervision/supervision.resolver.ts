@@ -87,14 +87,22 @@ class FindingInput {
 class InspectionScoreInput {
   @Field(() => ID, { description: '考核指标（创建活动指标体系的末级指标）' }) criterionId: string;
   @Field({ description: '得分（按该指标的计分方式）' }) value: number;
-  @Field(() => String, { nullable: true, description: '评分说明' }) @IsOptional() @MaxLength(2000) note?: string | null;
+  @Field(() => String, { nullable: true, description: '评分说明；修改草稿时不填保持原说明，传 null 清除' })
+  @IsOptional()
+  @MaxLength(2000)
+  note?: string | null;
 }
 
 @InputType({ description: '回头看：对此前一个问题的核查' })
 class FollowUpInput {
   @Field(() => ID, { description: '本组织此前已定稿督查记录中的问题' }) findingId: string;
-  @Field(() => Boolean, { nullable: true, description: '是否整改到位；尚未核查时不填（定稿前须填写）' }) fixed?: boolean | null;
-  @Field(() => String, { nullable: true, description: '核查说明' }) @IsOptional() @MaxLength(2000) note?: string | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: '是否整改到位；尚未核查时不填（定稿前须填写）；修改时不填保持原值，传 null 改回尚未核查',
+  })
+  fixed?: boolean | null;
+  @Field(() => String, { nullable: true, description: '核查说明；修改时不填保持原值，传 null 清除' }) @IsOptional() @MaxLength(2000) note?:
+    string | null;
 }
 
 @InputType({ description: '督查记录的内容' })
@@ -246,10 +254,14 @@ class InspectionRefInput {
 class SubmitRectificationInput {
   @Field(() => ID, { description: '整改事项' }) id: string;
   @Field({ description: '整改情况：采取的措施和结果' }) @MaxLength(20000) report: string;
-  @Field(() => [String], { defaultValue: [], description: '佐证材料（文件名或编号，最多 50 项）' })
+  @Field(() => [String], {
+    nullable: true,
+    description: '佐证材料（文件名或编号，最多 50 项）；退回后重新报送时不填保持原值，填空列表清除',
+  })
+  @IsOptional()
   @ArrayMaxSize(50)
   @MaxLength(500, { each: true })
-  evidenceRefs: string[];
+  evidenceRefs?: string[] | null;
   @FileIdsField('整改佐证文件（整改前后的照片、制度文本等；最多 50 个）') fileIds?: string[] | null;
   @DetachFileIdsField('重新报送时要取下的此前佐证文件') detachFileIds?: string[] | null;
 }

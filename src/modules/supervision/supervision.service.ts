@@ -835,6 +835,8 @@ export const supervisionService = {
       return f;
     };
     const touched = new Set<Draft>();
+    // the stored findings whose criterion the patch names (the others' was checked when it was written)
+    const renamed = new Set<Draft>();
     (patch.findings ?? []).forEach((e, i) => {
       const path = `input.findings[${i}]`;
       if (e.id) {
@@ -844,7 +846,10 @@ export const supervisionService = {
         touched.add(f);
         if (e.severity !== undefined) f.severity = e.severity;
         if (e.description !== undefined) f.description = e.description;
-        if (e.criterionId !== undefined) f.criterionId = e.criterionId;
+        if (e.criterionId !== undefined) {
+          f.criterionId = e.criterionId;
+          renamed.add(f);
+        }
         if (e.rectifyOrgId !== undefined) f.rectifyOrgId = e.rectifyOrgId;
         if (e.rectifyDueOn !== undefined) f.rectifyDueOn = e.rectifyDueOn;
         if (e.files) f.files = e.files;
@@ -930,11 +935,14 @@ export const supervisionService = {
       followUps: [...checks.values()],
     };
     // Findings left alone were checked when they were written (a carried-over one, when its record was
-    // finalized): only new and edited ones are checked again; when the date moves, every rectification the
-    // record orders is still due on or after it.
+    // finalized): only new and edited ones are checked again, and an edited one's criterion only when the patch
+    // names it (a version upgrade since may have moved the campaign on); when the date moves, every
+    // rectification the record orders is still due on or after it.
     await this.checkContent(ctx, team, inspection.orgId, campaign, {
       ...content,
-      findings: list.filter((f) => !f.withdrawnReason && (!f.id || touched.has(f))),
+      findings: list
+        .filter((f) => !f.withdrawnReason && (!f.id || touched.has(f)))
+        .map((f) => (f.id && !renamed.has(f) ? { ...f, criterionId: null } : f)),
     });
     const dueBefore = patch.inspectedOn && list.find((f) => !f.withdrawnReason && f.rectifyDueOn && f.rectifyDueOn < content.inspectedOn);
     if (dueBefore) throw supervisionError('RECTIFICATION_DUE_BEFORE_INSPECTION', `${dueBefore.path}.rectifyDueOn`);
