@@ -636,7 +636,7 @@ describe('second factor: TOTP (issue 15)', () => {
     expect(used.rows[0].n).toBe(1);
   });
 
-  it('throttles the code step on its own: past the limit even the right code waits', async () => {
+  it('throttles the code step on its own: past the limit even the right code waits, until an admin unlocks', async () => {
     // a lockout above the throttle, so that the throttle is what stops the guesses here
     await gql(UPDATE_POLICY, { input: { lockoutThreshold: 20 } }, t.admin);
     const token = (await login('leader')).data.login.accessToken;
@@ -652,7 +652,12 @@ describe('second factor: TOTP (issue 15)', () => {
     // the password throttle is another: the leader still passes the password step
     expect((await login('leader')).data.login.step).toBe('TOTP');
     await gql(UPDATE_POLICY, { input: { lockoutThreshold: 5 } }, t.admin);
+    // an admin's unlock lets the owner in at once: the code step's throttle is cleared with the lock
     await unlock('leader');
+    const again = (await login('leader')).data.login.challengeToken;
+    const done = await gql(COMPLETE, { input: { challengeToken: again, totpCode: code(secrets.leader, 1) } });
+    expect(done.errors).toBeUndefined();
+    expect(done.data.completeSignIn.step).toBe('DONE');
   });
 
   it('lets a user disable its own factor with a current code or a recovery code', async () => {

@@ -384,7 +384,10 @@ export const accountService = {
     return password;
   },
 
-  /** An admin's unlock (the caller checked its scope): failures cleared, and the account's sign-in throttle too. */
+  /**
+   * An admin's unlock (the caller checked its scope): failures cleared, and the account's throttles too, the
+   * password's and the second factor's, so the owner signs in at once. The client addresses' counts stay.
+   */
   async unlock(ctx: RequestContext, tenantId: string, userId: string): Promise<void> {
     await ctx.tx.execute(`UPDATE users SET failed_sign_ins = 0, locked_at = NULL, locked_until = NULL WHERE tenant_id = $1 AND id = $2`, [
       tenantId,
@@ -395,8 +398,9 @@ export const accountService = {
       [tenantId, userId],
     );
     if (row) {
-      await ctx.tx.outside(`SELECT app_throttle_forgive($1, true)`, [
+      await ctx.tx.outside(`SELECT app_throttle_forgive($1, true), app_throttle_forgive($2, true)`, [
         `login:account:${row.slug.toLowerCase()}:${row.username.toLowerCase()}`,
+        totpKey(tenantId, userId),
       ]);
     }
   },

@@ -86,7 +86,9 @@ export class UserResolver {
     return userService.resetPassword(ctx, idOf('User', input.userId));
   }
 
-  @Mutation(() => User, { description: '解锁因连续登录失败而锁定的账号（管理其所在组织的管理员）' })
+  @Mutation(() => User, {
+    description: '解锁因连续登录失败而锁定的账号（管理其所在组织的管理员）：同时清除该账号密码和动态验证码的尝试次数限制，本人可立即登录',
+  })
   async unlockUser(@Arg('input', { description: '用户' }) input: UserAccountInput, @Ctx() ctx: RequestContext): Promise<User> {
     return userService.unlock(ctx, idOf('User', input.userId));
   }
