@@ -5,6 +5,8 @@ import { rawId } from './helpers/ids';
 import { TEST_PASSWORD_SCRYPT_COST } from './helpers/test-database';
 import { orgIds } from './helpers/story';
 import userModule from '../src/modules/user/user.module';
+import { hashPassword } from '../src/auth/password';
+import { createOrResetOperator } from '../src/cli/operator-account';
 
 /**
  * Issue 15, passwords and accounts, through HTTP: the tenant's password policy (each rule its own coded
@@ -325,6 +327,62 @@ describe('passwords and accounts (issue 15)', () => {
       await gql(UNLOCK, { id: userIds.deputy }, t.admin);
       expect((await login('deputy', 'demo')).data.login.step).toBe('DONE');
       await gql(UPDATE_POLICY, { input: { lockoutThreshold: 5, lockoutMinutes: 30 } }, t.admin);
+    });
+
+    it('locks a platform operator as a tenant user (5 failures, 30 minutes), each attempt on the platform’s log', async () => {
+      const hash = await hashPassword('Ops-Password-2026', Number(TEST_PASSWORD_SCRYPT_COST));
+      const [{ id }] = (
+        await su.query(
+          `INSERT INTO platform_operators (username, display_name, password_hash) VALUES ('ops-lock', '运维二', $1) RETURNING id`,
+          [hash],
+        )
+      ).rows;
+      const operator = (password: string) => gql(LOGIN, { input: { tenant: null, username: 'ops-lock', password } });
+      const state = async () =>
+        (
+          await su.query(
+            `SELECT failed_sign_ins AS n, locked_at IS NOT NULL AS locked, round(extract(epoch FROM locked_until - locked_at))::int AS seconds
+               FROM platform_operators WHERE id = $1`,
+            [id],
+          )
+        ).rows[0];
+      // a right password clears the failures before it
+      for (let i = 0; i < 4; i++) expect(reasons(await operator(`wrong-${i}`))).toEqual(['UNAUTHENTICATED/INVALID_CREDENTIALS']);
+      expect(await state()).toEqual({ n: 4, locked: false, seconds: null });
+      expect((await operator('Ops-Password-2026')).data.login.step).toBe('DONE');
+      expect(await state()).toEqual({ n: 0, locked: false, seconds: null });
+      const wrong = [];
+      for (let i = 0; i < 5; i++) wrong.push(await operator(`wrong-${i}`));
+      expect(await state()).toEqual({ n: 5, locked: true, seconds: 30 * 60 });
+      // locked: the right password is answered as a wrong one, byte for byte, and counts nothing more
+      const locked = await operator('Ops-Password-2026');
+      expect(locked.errors).toEqual(wrong[0].errors);
+      expect(await state()).toEqual({ n: 5, locked: true, seconds: 30 * 60 });
+      const logged = await su.query(
+        `SELECT outcome, count(*)::int AS n FROM platform_audit_log WHERE action = 'login' AND account = 'ops-lock' AND actor_id = $1
+          GROUP BY outcome ORDER BY outcome`,
+        [id],
+      );
+      expect(logged.rows).toEqual([
+        { outcome: 'FAILURE', n: 10 },
+        { outcome: 'SUCCESS', n: 1 },
+      ]);
+      // a lock that ran out starts anew
+      await su.query(`UPDATE platform_operators SET locked_until = now() - interval '1 second' WHERE id = $1`, [id]);
+      expect((await operator('Ops-Password-2026')).data.login.step).toBe('DONE');
+      expect(await state()).toEqual({ n: 0, locked: false, seconds: null });
+      // locked again, the operator CLI's reset (npm run operator) lets it in at once, and says so on the platform's log
+      for (let i = 0; i < 5; i++) await operator(`wrong-${i}`);
+      expect(await state()).toEqual({ n: 5, locked: true, seconds: 30 * 60 });
+      const fresh = await hashPassword('Ops-Password-2027', Number(TEST_PASSWORD_SCRYPT_COST));
+      const done = await withTransaction(server.database.dataSource, { platform: true }, (tx) =>
+        createOrResetOperator(tx, 'ops-lock', '运维二', fresh),
+      );
+      expect(done).toBe('reset');
+      expect(await state()).toEqual({ n: 0, locked: false, seconds: null });
+      expect((await operator('Ops-Password-2027')).data.login.step).toBe('DONE');
+      const cli = await su.query(`SELECT data, outcome FROM platform_audit_log WHERE action = 'operatorAccount' AND entity_id = $1`, [id]);
+      expect(cli.rows).toEqual([{ data: { done: 'reset', via: 'cli' }, outcome: 'SUCCESS' }]);
     });
   });
 

@@ -194,6 +194,39 @@ export const accountService = {
     );
   },
 
+  /**
+   * A platform operator's password checked (`matchedId`: the operator it matched, or null): the same lockout as a
+   * tenant user's, under OPERATOR_LOCKOUT_THRESHOLD and OPERATOR_LOCKOUT_MINUTES (an operator has no tenant, so
+   * no tenant's policy). The operator's row is locked first, so concurrent guesses are counted one after the
+   * other. A wrong password, an unknown, locked or disabled operator alike answer undefined, and a failure is
+   * counted only while the operator is not locked; a right password clears the failures (no second factor follows).
+   */
+  async operatorPasswordChecked(ctx: RequestContext, username: string, matchedId: string | null): Promise<{ id: string } | undefined> {
+    const [row] = await ctx.tx.query<{ id: string; disabled: boolean; locked: boolean }>(
+      `SELECT id, disabled, (locked_at IS NOT NULL AND (locked_until IS NULL OR locked_until > now())) AS locked
+         FROM platform_operators WHERE username = $1 FOR UPDATE`,
+      [username],
+    );
+    if (!row || matchedId !== row.id || row.locked || row.disabled) {
+      const count = `(CASE WHEN o.locked_at IS NOT NULL THEN 1 ELSE o.failed_sign_ins + 1 END)`;
+      const locks = `($2::int > 0 AND ${count} >= $2::int)`;
+      await ctx.tx.execute(
+        `UPDATE platform_operators o SET failed_sign_ins = ${count},
+                locked_at = CASE WHEN ${locks} THEN now() END,
+                locked_until = CASE WHEN ${locks} AND $3::int > 0 THEN now() + make_interval(mins => $3::int) END
+          WHERE o.username = $1 AND NOT (o.locked_at IS NOT NULL AND (o.locked_until IS NULL OR o.locked_until > now()))`,
+        [username, ctx.config.operatorLockoutThreshold, ctx.config.operatorLockoutMinutes],
+      );
+      return undefined;
+    }
+    await ctx.tx.execute(
+      `UPDATE platform_operators SET failed_sign_ins = 0, locked_at = NULL, locked_until = NULL
+        WHERE id = $1 AND (failed_sign_ins > 0 OR locked_at IS NOT NULL)`,
+      [row.id],
+    );
+    return { id: row.id };
+  },
+
   /** A sign-in's proof passed: the account's failures (and a lock that ran out) are cleared. */
   async signInPassed(ctx: RequestContext, tenantId: string, userId: string): Promise<void> {
     await ctx.tx.execute(

@@ -18,6 +18,16 @@ export class PlatformOperator {
   @Column()
   disabled: boolean;
 
+  /** Failed sign-ins in a row, and the lock they set (OPERATOR_LOCKOUT_THRESHOLD, OPERATOR_LOCKOUT_MINUTES). */
+  @Column('int', { name: 'failed_sign_ins' })
+  failedSignIns: number;
+
+  @Column('timestamptz', { name: 'locked_at', nullable: true })
+  lockedAt: Date | null;
+
+  @Column('timestamptz', { name: 'locked_until', nullable: true })
+  lockedUntil: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

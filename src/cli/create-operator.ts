@@ -3,9 +3,10 @@ import { hashPassword } from '../auth/password';
 import { ConfigError, loadConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { withTransaction } from '../db/request-transaction';
+import { createOrResetOperator } from './operator-account';
 
 /**
- * Creates (or resets the password of) a platform operator: the way into a production deployment, where
+ * Creates (or resets the password of, unlocking it) a platform operator: the way into a production deployment, where
  * no demo data is seeded. Usage: OPERATOR_PASSWORD=… npm run operator -- <username> [display name]
  */
 async function main(): Promise<void> {
@@ -17,20 +18,7 @@ async function main(): Promise<void> {
   const database = await openDatabase(config, { quiet: true });
   try {
     const hash = await hashPassword(password, config.passwordScryptCost);
-    // Two statements, not INSERT … ON CONFLICT DO UPDATE: reading EXCLUDED.password_hash would need
-    // SELECT on the column, which the app role does not hold.
-    await withTransaction(database.dataSource, { platform: true }, async (tx) => {
-      const [, reset] = await tx.query(`UPDATE platform_operators SET password_hash = $2, disabled = false WHERE username = $1`, [
-        username,
-        hash,
-      ]);
-      if (!reset)
-        await tx.query(`INSERT INTO platform_operators (username, display_name, password_hash) VALUES ($1, $2, $3)`, [
-          username,
-          displayName,
-          hash,
-        ]);
-    });
+    await withTransaction(database.dataSource, { platform: true }, (tx) => createOrResetOperator(tx, username, displayName, hash));
     console.log(`Platform operator "${username}" is ready; sign in with login(input: { username, password }) and no tenant.`);
   } finally {
     await database.close();
