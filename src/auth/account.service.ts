@@ -266,10 +266,19 @@ export const accountService = {
    * After another proof of identity (single sign-on): the same steps as a password sign-in but the
    * password's own (a user signing in through the agency's provider is not asked to change a password
    * it does not use); a second factor the user has, or its roles need, is still asked for.
+   * A locked account (failed passwords or codes here) still signs in when nothing of ours follows: the lock
+   * guards this platform's own secrets, and the provider's proof is none of them; the count stands (the proof
+   * says nothing of who guessed). With a second factor (or its enrolment) to follow, the lock holds: that step
+   * is a guess at our codes, which a locked account's challenge never opens, so the sign-in is refused at once,
+   * told plainly (the provider has proven who asks), and the provider's one-time code stays spent.
    */
   async afterExternalProof(ctx: RequestContext, tenantId: string, userId: string): Promise<Session> {
     const state = await accountState(ctx, tenantId, userId);
     if (!state || state.disabled) throw authError('INVALID_CREDENTIALS');
+    if (state.locked && (state.totpEnabled || totpRequired(state))) {
+      await ctx.tx.finish(true);
+      throw authError('ACCOUNT_LOCKED');
+    }
     return this.nextStep(ctx, { ...state, mustChangePassword: false, passwordExpired: false }, new Set());
   },
 
