@@ -329,6 +329,24 @@ describe('passwords and accounts (issue 15)', () => {
       await gql(UPDATE_POLICY, { input: { lockoutThreshold: 5, lockoutMinutes: 30 } }, t.admin);
     });
 
+    it('lets a user an admin enables again sign in at once: what was tried while it was disabled is not held against it', async () => {
+      const SET = `mutation($i: SetUserDisabledInput!) { setUserDisabled(input: $i) { username disabled locked failedSignIns } }`;
+      expect((await gql(SET, { i: { userId: userIds.deputy, disabled: true } }, t.admin)).errors).toBeUndefined();
+      // while disabled, every password (the right one too) is refused as a wrong one and counted: the account locks
+      for (let i = 0; i < 8; i++) {
+        expect(reasons(await login('deputy', i % 2 ? 'demo' : `wrong-${i}`))).toEqual(['UNAUTHENTICATED/INVALID_CREDENTIALS']);
+      }
+      expect((await gql(ACCOUNT, { id: userIds.deputy }, t.admin)).data.node).toMatchObject({ locked: true, failedSignIns: 5 });
+      const enabled = await gql(SET, { i: { userId: userIds.deputy, disabled: false } }, t.admin);
+      expect(enabled.data.setUserDisabled).toEqual({ username: 'deputy', disabled: false, locked: false, failedSignIns: 0 });
+      expect((await login('deputy', 'demo')).data.login.step).toBe('DONE');
+      // enabling an account that is enabled already changes nothing: it unlocks nobody
+      for (let i = 0; i < 5; i++) await login('deputy', `wrong-${i}`);
+      const again = await gql(SET, { i: { userId: userIds.deputy, disabled: false } }, t.admin);
+      expect(again.data.setUserDisabled).toEqual({ username: 'deputy', disabled: false, locked: true, failedSignIns: 5 });
+      await gql(UNLOCK, { id: userIds.deputy }, t.admin);
+    });
+
     it('locks a platform operator as a tenant user (5 failures, 30 minutes), each attempt on the platform’s log', async () => {
       const hash = await hashPassword('Ops-Password-2026', Number(TEST_PASSWORD_SCRYPT_COST));
       const [{ id }] = (

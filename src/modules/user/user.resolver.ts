@@ -146,7 +146,9 @@ export class UserResolver {
     return userService.revokeRole(ctx, idOf('RoleAssignment', input.assignmentId, 'Role assignment'));
   }
 
-  @Mutation(() => User, { description: '停用或恢复用户账号（管理员）；停用立即吊销其全部登录会话，不能停用自己' })
+  @Mutation(() => User, {
+    description: '停用或恢复用户账号（管理员）；停用立即吊销其全部登录会话，不能停用自己；恢复时清除其登录失败次数和锁定，本人可立即登录',
+  })
   async setUserDisabled(
     @Arg('input', { description: '停用或恢复的内容' }) input: SetUserDisabledInput,
     @Ctx() ctx: RequestContext,
