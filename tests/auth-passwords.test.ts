@@ -387,7 +387,9 @@ describe('passwords and accounts (issue 15)', () => {
       ]);
       // a lock that ran out starts anew
       await su.query(`UPDATE platform_operators SET locked_until = now() - interval '1 second' WHERE id = $1`, [id]);
-      expect((await operator('Ops-Password-2026')).data.login.step).toBe('DONE');
+      const session = (await operator('Ops-Password-2026')).data.login;
+      expect(session.step).toBe('DONE');
+      expect((await gql(`{ viewer { username } }`, {}, session.accessToken)).data.viewer).toEqual({ username: 'ops-lock' });
       expect(await state()).toEqual({ n: 0, locked: false, seconds: null });
       // locked again, the operator CLI's reset (npm run operator) lets it in at once, and says so on the platform's log
       for (let i = 0; i < 5; i++) await operator(`wrong-${i}`);
@@ -399,6 +401,8 @@ describe('passwords and accounts (issue 15)', () => {
       expect(done).toBe('reset');
       expect(await state()).toEqual({ n: 0, locked: false, seconds: null });
       expect((await operator('Ops-Password-2027')).data.login.step).toBe('DONE');
+      // and ends the operator's sessions, as a reset ends a user's: its access tokens are refused at once
+      expect(reasons(await gql(`{ viewer { username } }`, {}, session.accessToken))).toEqual(['UNAUTHENTICATED/TOKEN_INVALID']);
       const cli = await su.query(`SELECT data, outcome FROM platform_audit_log WHERE action = 'operatorAccount' AND entity_id = $1`, [id]);
       expect(cli.rows).toEqual([{ data: { done: 'reset', via: 'cli' }, outcome: 'SUCCESS' }]);
     });

@@ -201,9 +201,13 @@ export const accountService = {
    * other. A wrong password, an unknown, locked or disabled operator alike answer undefined, and a failure is
    * counted only while the operator is not locked; a right password clears the failures (no second factor follows).
    */
-  async operatorPasswordChecked(ctx: RequestContext, username: string, matchedId: string | null): Promise<{ id: string } | undefined> {
-    const [row] = await ctx.tx.query<{ id: string; disabled: boolean; locked: boolean }>(
-      `SELECT id, disabled, (locked_at IS NOT NULL AND (locked_until IS NULL OR locked_until > now())) AS locked
+  async operatorPasswordChecked(
+    ctx: RequestContext,
+    username: string,
+    matchedId: string | null,
+  ): Promise<{ id: string; sessionEpoch: number } | undefined> {
+    const [row] = await ctx.tx.query<{ id: string; disabled: boolean; locked: boolean; session_epoch: number }>(
+      `SELECT id, disabled, session_epoch, (locked_at IS NOT NULL AND (locked_until IS NULL OR locked_until > now())) AS locked
          FROM platform_operators WHERE username = $1 FOR UPDATE`,
       [username],
     );
@@ -224,7 +228,7 @@ export const accountService = {
         WHERE id = $1 AND (failed_sign_ins > 0 OR locked_at IS NOT NULL)`,
       [row.id],
     );
-    return { id: row.id };
+    return { id: row.id, sessionEpoch: row.session_epoch };
   },
 
   /** A sign-in's proof passed: the account's failures (and a lock that ran out) are cleared. */

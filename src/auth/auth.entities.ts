@@ -28,6 +28,10 @@ export class PlatformOperator {
   @Column('timestamptz', { name: 'locked_until', nullable: true })
   lockedUntil: Date | null;
 
+  /** Raised by a password reset (the operator CLI): access tokens carry the epoch they were issued under. */
+  @Column('int', { name: 'session_epoch' })
+  sessionEpoch: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

@@ -170,8 +170,9 @@ export const authService = {
       throw invalidCredentials();
     }
     await forgiveSignIn(ctx, '', input.username);
-    // Operators get short access tokens only: no refresh token, so a lost one expires within minutes.
-    const access = signAccessToken(ctx.config, { sub: operator.id, kind: 'operator' });
+    // Operators get short access tokens only: no refresh token, so a lost one expires within minutes (or at once when
+    // the operator CLI resets the password: the token carries the operator's session epoch).
+    const access = signAccessToken(ctx.config, { sub: operator.id, kind: 'operator', gen: operator.sessionEpoch });
     return {
       step: 'DONE',
       accessToken: access.token,
@@ -180,6 +181,7 @@ export const authService = {
       tenantId: null,
       userId: null,
       operatorId: operator.id,
+      gen: operator.sessionEpoch,
     };
   },
 

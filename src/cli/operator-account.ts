@@ -1,8 +1,8 @@
 import { RequestTransaction } from '../db/request-transaction';
 
 /**
- * Creates a platform operator, or resets an existing one's password: enabled, its failures and lock cleared, and its
- * sign-in throttle too (the way back in for an operator locked with OPERATOR_LOCKOUT_MINUTES at 0, or every operator
+ * Creates a platform operator, or resets an existing one's password: enabled, its failures and lock cleared, its
+ * sessions ended (its session epoch raised: the access tokens issued before are refused), and its sign-in throttle too (the way back in for an operator locked with OPERATOR_LOCKOUT_MINUTES at 0, or every operator
  * locked at once). Recorded on the platform's audit log (action `operatorAccount`, no actor: a shell on the server),
  * in the same transaction. `tx` runs with the platform flag on. Answers whether the operator was created or reset.
  */
@@ -15,7 +15,8 @@ export async function createOrResetOperator(
   // Two statements, not INSERT … ON CONFLICT DO UPDATE: reading EXCLUDED.password_hash would need
   // SELECT on the column, which the app role does not hold.
   const reset = await tx.execute(
-    `UPDATE platform_operators SET password_hash = $2, disabled = false, failed_sign_ins = 0, locked_at = NULL, locked_until = NULL
+    `UPDATE platform_operators SET password_hash = $2, disabled = false, failed_sign_ins = 0, locked_at = NULL, locked_until = NULL,
+            session_epoch = session_epoch + 1
       WHERE username = $1`,
     [username, passwordHash],
   );
