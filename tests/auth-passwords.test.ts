@@ -606,3 +606,26 @@ describe('passwords and accounts (issue 15)', () => {
     expect(await sqlstate(`SELECT user_id, created_at FROM password_history`)).toBeUndefined();
   });
 });
+
+describe('an operator’s lockout under concurrent guesses', () => {
+  let server: TestServer;
+  afterAll(() => server?.close());
+
+  it('counts 30 wrong passwords sent at once, none lost to a race: the 30th locks at OPERATOR_LOCKOUT_THRESHOLD 30', async () => {
+    server = await startTestServer({ env: { ...ENV, OPERATOR_LOCKOUT_THRESHOLD: '30', OPERATOR_LOCKOUT_MINUTES: '0' } });
+    const su = await server.superuser();
+    const hash = await hashPassword('Ops-Burst-2026', Number(TEST_PASSWORD_SCRYPT_COST));
+    await su.query(`INSERT INTO platform_operators (username, display_name, password_hash) VALUES ('ops-burst', '运维三', $1)`, [hash]);
+    const operator = (password: string) => server.gql(LOGIN, { input: { tenant: null, username: 'ops-burst', password } });
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => operator(`burst-${i}`)));
+    for (const a of answers) expect(reasons(a)).toEqual(['UNAUTHENTICATED/INVALID_CREDENTIALS']);
+    const [row] = (
+      await su.query(
+        `SELECT failed_sign_ins AS n, locked_at IS NOT NULL AS locked, locked_until FROM platform_operators WHERE username = 'ops-burst'`,
+      )
+    ).rows;
+    // OPERATOR_LOCKOUT_MINUTES 0: locked until the operator CLI resets it
+    expect(row).toEqual({ n: 30, locked: true, locked_until: null });
+    expect(reasons(await operator('Ops-Burst-2026'))).toEqual(['UNAUTHENTICATED/INVALID_CREDENTIALS']);
+  });
+});
