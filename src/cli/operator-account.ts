@@ -2,9 +2,10 @@ import { RequestTransaction } from '../db/request-transaction';
 
 /**
  * Creates a platform operator, or resets an existing one's password: enabled, its failures and lock cleared, its
- * sessions ended (its session epoch raised: the access tokens issued before are refused), and its sign-in throttle too (the way back in for an operator locked with OPERATOR_LOCKOUT_MINUTES at 0, or every operator
- * locked at once). Recorded on the platform's audit log (action `operatorAccount`, no actor: a shell on the server),
- * in the same transaction. `tx` runs with the platform flag on. Answers whether the operator was created or reset.
+ * sessions ended (its session epoch raised: the access tokens issued before are refused), and its sign-in throttle
+ * cleared too: the way back in for an operator locked with OPERATOR_LOCKOUT_MINUTES at 0, or for every operator locked
+ * at once. Recorded on the platform's audit log (action `operatorAccount`, no actor: a shell on the server), in the
+ * same transaction. `tx` runs with the platform flag on. Answers whether the operator was created or reset.
  */
 export async function createOrResetOperator(
   tx: RequestTransaction,
