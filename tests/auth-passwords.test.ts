@@ -6,7 +6,7 @@ import { TEST_PASSWORD_SCRYPT_COST } from './helpers/test-database';
 import { orgIds } from './helpers/story';
 import userModule from '../src/modules/user/user.module';
 import { hashPassword } from '../src/auth/password';
-import { createOrResetOperator } from '../src/cli/operator-account';
+import { createOrResetOperator, operatorPasswordProblem } from '../src/cli/operator-account';
 
 /**
  * Issue 15, passwords and accounts, through HTTP: the tenant's password policy (each rule its own coded
@@ -604,6 +604,17 @@ describe('passwords and accounts (issue 15)', () => {
     expect(await sqlstate(`SELECT * FROM password_history`)).toBe('42501');
     expect(await sqlstate(`SELECT count(*) FROM password_history WHERE password_hash LIKE 'scrypt%'`)).toBe('42501');
     expect(await sqlstate(`SELECT user_id, created_at FROM password_history`)).toBeUndefined();
+  });
+});
+
+describe('an operator’s password at the CLI (npm run operator)', () => {
+  it('is held to 12 characters and the default policy’s classes, without the username', () => {
+    expect(operatorPasswordProblem('ops', 'Short#1')).toMatch(/at least 12/);
+    expect(operatorPasswordProblem('ops', 'aaaaaaaaaaaa')).toMatch(/at least 3 of/);
+    expect(operatorPasswordProblem('ops', 'X'.repeat(201))).toMatch(/at most 200/);
+    expect(operatorPasswordProblem('platform', 'My-Platform-2026')).toMatch(/username/);
+    expect(operatorPasswordProblem('ops', 'Ops-Password-2026')).toMatch(/username/);
+    expect(operatorPasswordProblem('root', 'Correct-Horse-9')).toBeNull();
   });
 });
 

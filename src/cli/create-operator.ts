@@ -3,7 +3,7 @@ import { hashPassword } from '../auth/password';
 import { ConfigError, loadConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { withTransaction } from '../db/request-transaction';
-import { createOrResetOperator } from './operator-account';
+import { createOrResetOperator, operatorPasswordProblem } from './operator-account';
 
 /**
  * Creates (or resets the password of, unlocking it) a platform operator: the way into a production deployment, where
@@ -13,7 +13,8 @@ async function main(): Promise<void> {
   const [username, displayName = username] = process.argv.slice(2);
   const password = process.env.OPERATOR_PASSWORD ?? '';
   if (!username || !/^[A-Za-z0-9_.-]{2,64}$/.test(username)) throw new ConfigError('usage: npm run operator -- <username> [display name]');
-  if (password.length < 12) throw new ConfigError('OPERATOR_PASSWORD must hold at least 12 characters');
+  const problem = operatorPasswordProblem(username, password);
+  if (problem) throw new ConfigError(problem);
   const config = loadConfig();
   const database = await openDatabase(config, { quiet: true });
   try {

@@ -1,4 +1,16 @@
+import { DEFAULT_POLICY, passwordClasses } from '../auth/policy';
 import { RequestTransaction } from '../db/request-transaction';
+
+/** An operator's password: at least 12 characters, and the default policy's classes, without the username in it. */
+export function operatorPasswordProblem(username: string, password: string): string | null {
+  if ([...password].length < 12) return 'OPERATOR_PASSWORD must hold at least 12 characters';
+  if ([...password].length > 200) return 'OPERATOR_PASSWORD must hold at most 200 characters';
+  if (passwordClasses(password) < DEFAULT_POLICY.minClasses) {
+    return `OPERATOR_PASSWORD needs at least ${DEFAULT_POLICY.minClasses} of upper case, lower case, digits and symbols`;
+  }
+  if (password.normalize('NFKC').toLowerCase().includes(username.toLowerCase())) return 'OPERATOR_PASSWORD must not contain the username';
+  return null;
+}
 
 /**
  * Creates a platform operator, or resets an existing one's password: enabled, its failures and lock cleared, its
