@@ -95,6 +95,13 @@ export interface Config {
   /** Sign-in attempts per 15 minutes per account and per client address (all instances). */
   loginLimitPerAccount: number;
   loginLimitPerAddress: number;
+  /**
+   * A platform operator's lockout (no tenant, so no tenant's account policy): failed sign-ins in a row that lock it
+   * (OPERATOR_LOCKOUT_THRESHOLD; 0: none) and the lock's minutes (OPERATOR_LOCKOUT_MINUTES; 0: until the operator CLI
+   * resets its password). The defaults are a tenant policy's (DEFAULT_POLICY in auth/policy.ts).
+   */
+  operatorLockoutThreshold: number;
+  operatorLockoutMinutes: number;
   /** Adds an x-sql-statements response header (the benchmark's N+1 check); off unless asked for, in production too. */
   exposeStatementCount: boolean;
   /** Evidence files: the largest file accepted, and the bytes a tenant may store in all (deduplicated). */
@@ -434,6 +441,8 @@ export function loadConfig(env: Env = process.env): Config {
     liveSocketsPerTenant: intVar(env, 'LIVE_SOCKETS_PER_TENANT', 0, 0, 1_000_000),
     loginLimitPerAccount: intVar(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 100_000),
     loginLimitPerAddress: intVar(env, 'LOGIN_LIMIT_PER_ADDRESS', 100, 1, 1_000_000),
+    operatorLockoutThreshold: intVar(env, 'OPERATOR_LOCKOUT_THRESHOLD', 5, 0, 100),
+    operatorLockoutMinutes: intVar(env, 'OPERATOR_LOCKOUT_MINUTES', 30, 0, 10080),
     exposeStatementCount: boolVar(env, 'EXPOSE_STATEMENT_COUNT', false),
     fileMaxBytes: intVar(env, 'FILE_MAX_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     fileTenantQuotaBytes: intVar(env, 'FILE_TENANT_QUOTA_BYTES', 2 * 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),

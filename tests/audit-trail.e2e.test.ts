@@ -295,7 +295,7 @@ describe('audit trail', () => {
           rootOrgName: '审计测试党委',
           adminUsername: 'admin',
           adminDisplayName: '管理员',
-          adminPassword: 'audit-new-password',
+          adminPassword: 'Audit-New-Password',
         },
       },
       operator,
@@ -310,7 +310,7 @@ describe('audit trail', () => {
           rootOrgName: '重复',
           adminUsername: 'admin',
           adminDisplayName: '管理员',
-          adminPassword: 'audit-new-password',
+          adminPassword: 'Audit-New-Password',
         },
       },
       operator,
@@ -414,7 +414,7 @@ describe('audit trail', () => {
       );
     }
     // the first admin chooses its own password at its first sign-in (two entries: the sign-in and the change)
-    const admin = (await firstSignIn(server.url, 'audit-new', 'admin', 'audit-new-password')).accessToken;
+    const admin = (await firstSignIn(server.url, 'audit-new', 'admin', 'Audit-New-Password')).accessToken;
     const written = (await su.query(`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = $1`, [tenant])).rows[0].n;
     expect(written).toBeGreaterThanOrEqual(6);
     const before = await post(`{ verifyAuditLog { ok checked } }`, {}, admin);

@@ -5,6 +5,8 @@ import { rawId } from './helpers/ids';
 import { TEST_PASSWORD_SCRYPT_COST } from './helpers/test-database';
 import { orgIds } from './helpers/story';
 import userModule from '../src/modules/user/user.module';
+import { hashPassword } from '../src/auth/password';
+import { createOrResetOperator, operatorPasswordProblem } from '../src/cli/operator-account';
 
 /**
  * Issue 15, passwords and accounts, through HTTP: the tenant's password policy (each rule its own coded
@@ -326,6 +328,84 @@ describe('passwords and accounts (issue 15)', () => {
       expect((await login('deputy', 'demo')).data.login.step).toBe('DONE');
       await gql(UPDATE_POLICY, { input: { lockoutThreshold: 5, lockoutMinutes: 30 } }, t.admin);
     });
+
+    it('lets a user an admin enables again sign in at once: what was tried while it was disabled is not held against it', async () => {
+      const SET = `mutation($i: SetUserDisabledInput!) { setUserDisabled(input: $i) { username disabled locked failedSignIns } }`;
+      expect((await gql(SET, { i: { userId: userIds.deputy, disabled: true } }, t.admin)).errors).toBeUndefined();
+      // while disabled, every password (the right one too) is refused as a wrong one and counted: the account locks
+      for (let i = 0; i < 8; i++) {
+        expect(reasons(await login('deputy', i % 2 ? 'demo' : `wrong-${i}`))).toEqual(['UNAUTHENTICATED/INVALID_CREDENTIALS']);
+      }
+      expect((await gql(ACCOUNT, { id: userIds.deputy }, t.admin)).data.node).toMatchObject({ locked: true, failedSignIns: 5 });
+      const enabled = await gql(SET, { i: { userId: userIds.deputy, disabled: false } }, t.admin);
+      expect(enabled.data.setUserDisabled).toEqual({ username: 'deputy', disabled: false, locked: false, failedSignIns: 0 });
+      expect((await login('deputy', 'demo')).data.login.step).toBe('DONE');
+      // enabling an account that is enabled already changes nothing: it unlocks nobody
+      for (let i = 0; i < 5; i++) await login('deputy', `wrong-${i}`);
+      const again = await gql(SET, { i: { userId: userIds.deputy, disabled: false } }, t.admin);
+      expect(again.data.setUserDisabled).toEqual({ username: 'deputy', disabled: false, locked: true, failedSignIns: 5 });
+      await gql(UNLOCK, { id: userIds.deputy }, t.admin);
+    });
+
+    it('locks a platform operator as a tenant user (5 failures, 30 minutes), each attempt on the platform’s log', async () => {
+      const hash = await hashPassword('Ops-Password-2026', Number(TEST_PASSWORD_SCRYPT_COST));
+      const [{ id }] = (
+        await su.query(
+          `INSERT INTO platform_operators (username, display_name, password_hash) VALUES ('ops-lock', '运维二', $1) RETURNING id`,
+          [hash],
+        )
+      ).rows;
+      const operator = (password: string) => gql(LOGIN, { input: { tenant: null, username: 'ops-lock', password } });
+      const state = async () =>
+        (
+          await su.query(
+            `SELECT failed_sign_ins AS n, locked_at IS NOT NULL AS locked, round(extract(epoch FROM locked_until - locked_at))::int AS seconds
+               FROM platform_operators WHERE id = $1`,
+            [id],
+          )
+        ).rows[0];
+      // a right password clears the failures before it
+      for (let i = 0; i < 4; i++) expect(reasons(await operator(`wrong-${i}`))).toEqual(['UNAUTHENTICATED/INVALID_CREDENTIALS']);
+      expect(await state()).toEqual({ n: 4, locked: false, seconds: null });
+      expect((await operator('Ops-Password-2026')).data.login.step).toBe('DONE');
+      expect(await state()).toEqual({ n: 0, locked: false, seconds: null });
+      const wrong = [];
+      for (let i = 0; i < 5; i++) wrong.push(await operator(`wrong-${i}`));
+      expect(await state()).toEqual({ n: 5, locked: true, seconds: 30 * 60 });
+      // locked: the right password is answered as a wrong one, byte for byte, and counts nothing more
+      const locked = await operator('Ops-Password-2026');
+      expect(locked.errors).toEqual(wrong[0].errors);
+      expect(await state()).toEqual({ n: 5, locked: true, seconds: 30 * 60 });
+      const logged = await su.query(
+        `SELECT outcome, count(*)::int AS n FROM platform_audit_log WHERE action = 'login' AND account = 'ops-lock' AND actor_id = $1
+          GROUP BY outcome ORDER BY outcome`,
+        [id],
+      );
+      expect(logged.rows).toEqual([
+        { outcome: 'FAILURE', n: 10 },
+        { outcome: 'SUCCESS', n: 1 },
+      ]);
+      // a lock that ran out starts anew
+      await su.query(`UPDATE platform_operators SET locked_until = now() - interval '1 second' WHERE id = $1`, [id]);
+      const session = (await operator('Ops-Password-2026')).data.login;
+      expect(session.step).toBe('DONE');
+      expect((await gql(`{ viewer { username } }`, {}, session.accessToken)).data.viewer).toEqual({ username: 'ops-lock' });
+      expect(await state()).toEqual({ n: 0, locked: false, seconds: null });
+      // locked again, the operator CLI's reset (npm run operator) lets it in at once, and says so on the platform's log
+      for (let i = 0; i < 5; i++) await operator(`wrong-${i}`);
+      expect(await state()).toEqual({ n: 5, locked: true, seconds: 30 * 60 });
+      const fresh = await hashPassword('Ops-Password-2027', Number(TEST_PASSWORD_SCRYPT_COST));
+      const done = await withTransaction(server.database.dataSource, { platform: true }, (tx) =>
+        createOrResetOperator(tx, 'ops-lock', '运维二', fresh),
+      );
+      expect(done).toBe('reset');
+      expect(await state()).toEqual({ n: 0, locked: false, seconds: null });
+      expect((await operator('Ops-Password-2027')).data.login.step).toBe('DONE');
+      // and ends the operator's sessions, as a reset ends a user's: its access tokens are refused at once
+      expect(reasons(await gql(`{ viewer { username } }`, {}, session.accessToken))).toEqual(['UNAUTHENTICATED/TOKEN_INVALID']);
+      const cli = await su.query(`SELECT data, outcome FROM platform_audit_log WHERE action = 'operatorAccount' AND entity_id = $1`, [id]);
+      expect(cli.rows).toEqual([{ data: { done: 'reset', via: 'cli' }, outcome: 'SUCCESS' }]);
+    });
   });
 
   describe('sessions', () => {
@@ -524,5 +604,39 @@ describe('passwords and accounts (issue 15)', () => {
     expect(await sqlstate(`SELECT * FROM password_history`)).toBe('42501');
     expect(await sqlstate(`SELECT count(*) FROM password_history WHERE password_hash LIKE 'scrypt%'`)).toBe('42501');
     expect(await sqlstate(`SELECT user_id, created_at FROM password_history`)).toBeUndefined();
+  });
+});
+
+describe('an operator’s password at the CLI (npm run operator)', () => {
+  it('is held to 12 characters and the default policy’s classes, without the username', () => {
+    expect(operatorPasswordProblem('ops', 'Short#1')).toMatch(/at least 12/);
+    expect(operatorPasswordProblem('ops', 'aaaaaaaaaaaa')).toMatch(/at least 3 of/);
+    expect(operatorPasswordProblem('ops', 'X'.repeat(201))).toMatch(/at most 200/);
+    expect(operatorPasswordProblem('platform', 'My-Platform-2026')).toMatch(/username/);
+    expect(operatorPasswordProblem('ops', 'Ops-Password-2026')).toMatch(/username/);
+    expect(operatorPasswordProblem('root', 'Correct-Horse-9')).toBeNull();
+  });
+});
+
+describe('an operator’s lockout under concurrent guesses', () => {
+  let server: TestServer;
+  afterAll(() => server?.close());
+
+  it('counts 30 wrong passwords sent at once, none lost to a race: the 30th locks at OPERATOR_LOCKOUT_THRESHOLD 30', async () => {
+    server = await startTestServer({ env: { ...ENV, OPERATOR_LOCKOUT_THRESHOLD: '30', OPERATOR_LOCKOUT_MINUTES: '0' } });
+    const su = await server.superuser();
+    const hash = await hashPassword('Ops-Burst-2026', Number(TEST_PASSWORD_SCRYPT_COST));
+    await su.query(`INSERT INTO platform_operators (username, display_name, password_hash) VALUES ('ops-burst', '运维三', $1)`, [hash]);
+    const operator = (password: string) => server.gql(LOGIN, { input: { tenant: null, username: 'ops-burst', password } });
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => operator(`burst-${i}`)));
+    for (const a of answers) expect(reasons(a)).toEqual(['UNAUTHENTICATED/INVALID_CREDENTIALS']);
+    const [row] = (
+      await su.query(
+        `SELECT failed_sign_ins AS n, locked_at IS NOT NULL AS locked, locked_until FROM platform_operators WHERE username = 'ops-burst'`,
+      )
+    ).rows;
+    // OPERATOR_LOCKOUT_MINUTES 0: locked until the operator CLI resets it
+    expect(row).toEqual({ n: 30, locked: true, locked_until: null });
+    expect(reasons(await operator('Ops-Burst-2026'))).toEqual(['UNAUTHENTICATED/INVALID_CREDENTIALS']);
   });
 });

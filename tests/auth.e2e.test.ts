@@ -636,7 +636,7 @@ describe('second factor: TOTP (issue 15)', () => {
     expect(used.rows[0].n).toBe(1);
   });
 
-  it('throttles the code step on its own: past the limit even the right code waits', async () => {
+  it('throttles the code step on its own: past the limit even the right code waits, until an admin unlocks', async () => {
     // a lockout above the throttle, so that the throttle is what stops the guesses here
     await gql(UPDATE_POLICY, { input: { lockoutThreshold: 20 } }, t.admin);
     const token = (await login('leader')).data.login.accessToken;
@@ -652,7 +652,12 @@ describe('second factor: TOTP (issue 15)', () => {
     // the password throttle is another: the leader still passes the password step
     expect((await login('leader')).data.login.step).toBe('TOTP');
     await gql(UPDATE_POLICY, { input: { lockoutThreshold: 5 } }, t.admin);
+    // an admin's unlock lets the owner in at once: the code step's throttle is cleared with the lock
     await unlock('leader');
+    const again = (await login('leader')).data.login.challengeToken;
+    const done = await gql(COMPLETE, { input: { challengeToken: again, totpCode: code(secrets.leader, 1) } });
+    expect(done.errors).toBeUndefined();
+    expect(done.data.completeSignIn.step).toBe('DONE');
   });
 
   it('lets a user disable its own factor with a current code or a recovery code', async () => {
@@ -1199,5 +1204,43 @@ describe('single sign-on with a tenant’s OpenID Connect provider', () => {
     // with the settings back, the claim links as before
     expect(Object.keys(await callback(await authorize('idp-leader')))).toEqual(['ssoCode']);
     expect(await linkOf('idp-leader')).toBe(1);
+  });
+
+  it('lets a locked account in through the provider (the proof is the provider’s), but no second factor past the lock', async () => {
+    const id = rawId(await userId('secretary'));
+    const SIGN_IN = `mutation($i: SsoSignInInput!) { signInWithSso(input: $i) { step accessToken challengeToken viewer { username } } }`;
+    const signIn = async () => gql(SIGN_IN, { i: { token: (await callback(await authorize('idp-secretary'))).ssoCode } });
+    const lock = () =>
+      su.query(`UPDATE users SET failed_sign_ins = 5, locked_at = now(), locked_until = now() + interval '30 minutes' WHERE id = $1`, [id]);
+    const unlock = () => su.query(`UPDATE users SET failed_sign_ins = 0, locked_at = NULL, locked_until = NULL WHERE id = $1`, [id]);
+    const state = async () =>
+      (await su.query(`SELECT failed_sign_ins AS n, locked_at IS NOT NULL AS locked FROM users WHERE id = $1`, [id])).rows[0];
+    await lock();
+    const signed = await signIn();
+    expect(signed.data.signInWithSso).toMatchObject({ step: 'DONE', viewer: { username: 'secretary' } });
+    // the count stands: the provider's proof says nothing of who guessed the password
+    expect(await state()).toEqual({ n: 5, locked: true });
+
+    // with a second factor, the lock holds: refused at once (not a challenge no code opens), the one-time code spent
+    await unlock();
+    const token = signed.data.signInWithSso.accessToken;
+    const secret = (await gql(ENROL, { input: { password: 'demo' } }, token)).data.enrolTotp.secret;
+    expect((await gql(CONFIRM, { code: code(secret) }, token)).errors).toBeUndefined();
+    await lock();
+    const back = await callback(await authorize('idp-secretary'));
+    const refused = await gql(SIGN_IN, { i: { token: back.ssoCode } });
+    expect(reasons(refused)).toEqual(['UNAUTHENTICATED/ACCOUNT_LOCKED']);
+    expect(refused.errors![0].message).toMatch(/锁定/);
+    expect(reasons(await gql(SIGN_IN, { i: { token: back.ssoCode } }))).toEqual(['UNAUTHENTICATED/SSO_CODE_INVALID']);
+    expect(await state()).toEqual({ n: 5, locked: true });
+    const logged = await su.query(
+      `SELECT outcome, reason, actor_id FROM audit_log WHERE action = 'signInWithSso' AND account = 'secretary' AND outcome = 'FAILURE'`,
+    );
+    expect(logged.rows).toEqual([{ outcome: 'FAILURE', reason: 'ACCOUNT_LOCKED', actor_id: id }]);
+    // unlocked, the same sign-in asks for the factor
+    await unlock();
+    expect((await signIn()).data.signInWithSso.step).toBe('TOTP');
+    await su.query(`DELETE FROM recovery_codes WHERE user_id = $1`, [id]);
+    await su.query(`DELETE FROM user_totp WHERE user_id = $1`, [id]);
   });
 });

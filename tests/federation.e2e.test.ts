@@ -50,14 +50,14 @@ describe('links between tenants', () => {
           rootOrgName: '市委组织部机关党委',
           adminUsername: 'admin',
           adminDisplayName: '组织部干部',
-          adminPassword: 'a-strong-password',
+          adminPassword: 'A-strong-password',
         },
       },
       operator,
     );
     expect(created.errors).toBeUndefined();
     // a new tenant's first admin chooses its own password at the first sign-in
-    zzb = (await firstSignIn(server.url, 'zzb', 'admin', 'a-strong-password')).accessToken;
+    zzb = (await firstSignIn(server.url, 'zzb', 'admin', 'A-strong-password')).accessToken;
     // a TENANT_ADMIN over one 直属党委 of jtj (not the root): the same password hash as the demo admin
     const t = await tenantId(su, 'jtj');
     const { rows } = await su.query(

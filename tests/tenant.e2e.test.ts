@@ -1,4 +1,4 @@
-import { TestServer, codes, startTestServer, firstSignIn } from './helpers/server';
+import { TestServer, codes, startTestServer, firstSignIn, reasons } from './helpers/server';
 import { count } from './helpers/sql';
 import { todayOf } from '../src/graphql/today';
 
@@ -14,7 +14,7 @@ const input = (slug: string) => ({
   rootOrgName: '中共市文旅局党委',
   adminUsername: 'admin',
   adminDisplayName: '文旅局组织科',
-  adminPassword: 'a-strong-password',
+  adminPassword: 'A-strong-password',
 });
 
 describe('tenants: only a platform operator crosses tenants', () => {
@@ -31,7 +31,7 @@ describe('tenants: only a platform operator crosses tenants', () => {
     expect(res.errors).toBeUndefined();
     expect(res.data.createTenant).toMatchObject({ slug: 'wlj', name: '市文化广电和旅游局' });
     // the operator chose the first admin's password: it is changed at the first sign-in
-    const token = (await firstSignIn(server.url, 'wlj', 'admin', 'a-strong-password')).accessToken;
+    const token = (await firstSignIn(server.url, 'wlj', 'admin', 'A-strong-password')).accessToken;
     const orgs = await server.gql(`{ orgs { totalCount nodes { name } } viewer { roles { role } } }`, {}, token);
     expect(orgs.data).toEqual({
       orgs: { totalCount: 1, nodes: [{ name: '中共市文旅局党委' }] },
@@ -48,6 +48,13 @@ describe('tenants: only a platform operator crosses tenants', () => {
     expect(dup.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'TENANT_SLUG_TAKEN' });
     const weak = await server.gql(CREATE, { input: { ...input('weak'), adminPassword: 'short' } }, operator);
     expect(weak.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.adminPassword' });
+    // the tenant's most powerful account, changed at its first sign-in by whoever signs in first: held to the default
+    // policy (the new tenant has no other yet), so that it is not among a guesser's first tries
+    const guessable = await server.gql(CREATE, { input: { ...input('weak'), adminPassword: 'password1' } }, operator);
+    expect(reasons(guessable)).toEqual(['BAD_USER_INPUT/PASSWORD_CLASSES']);
+    expect(guessable.errors![0].extensions).toMatchObject({ field: 'input.adminPassword' });
+    const named = await server.gql(CREATE, { input: { ...input('weak'), adminPassword: 'Admin#2026-wlj' } }, operator);
+    expect(reasons(named)).toEqual(['BAD_USER_INPUT/PASSWORD_CONTAINS_USERNAME']);
     const badSlug = await server.gql(CREATE, { input: input('Bad Slug!') }, operator);
     expect(codes(badSlug)).toEqual(['BAD_USER_INPUT']);
     expect(await count(su, 'tenants')).toBe(before);

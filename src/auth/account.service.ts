@@ -194,6 +194,43 @@ export const accountService = {
     );
   },
 
+  /**
+   * A platform operator's password checked (`matchedId`: the operator it matched, or null): the same lockout as a
+   * tenant user's, under OPERATOR_LOCKOUT_THRESHOLD and OPERATOR_LOCKOUT_MINUTES (an operator has no tenant, so
+   * no tenant's policy). The operator's row is locked first, so concurrent guesses are counted one after the
+   * other. A wrong password, an unknown, locked or disabled operator alike answer undefined, and a failure is
+   * counted only while the operator is not locked; a right password clears the failures (no second factor follows).
+   */
+  async operatorPasswordChecked(
+    ctx: RequestContext,
+    username: string,
+    matchedId: string | null,
+  ): Promise<{ id: string; sessionEpoch: number } | undefined> {
+    const [row] = await ctx.tx.query<{ id: string; disabled: boolean; locked: boolean; session_epoch: number }>(
+      `SELECT id, disabled, session_epoch, (locked_at IS NOT NULL AND (locked_until IS NULL OR locked_until > now())) AS locked
+         FROM platform_operators WHERE username = $1 FOR UPDATE`,
+      [username],
+    );
+    if (!row || matchedId !== row.id || row.locked || row.disabled) {
+      const count = `(CASE WHEN o.locked_at IS NOT NULL THEN 1 ELSE o.failed_sign_ins + 1 END)`;
+      const locks = `($2::int > 0 AND ${count} >= $2::int)`;
+      await ctx.tx.execute(
+        `UPDATE platform_operators o SET failed_sign_ins = ${count},
+                locked_at = CASE WHEN ${locks} THEN now() END,
+                locked_until = CASE WHEN ${locks} AND $3::int > 0 THEN now() + make_interval(mins => $3::int) END
+          WHERE o.username = $1 AND NOT (o.locked_at IS NOT NULL AND (o.locked_until IS NULL OR o.locked_until > now()))`,
+        [username, ctx.config.operatorLockoutThreshold, ctx.config.operatorLockoutMinutes],
+      );
+      return undefined;
+    }
+    await ctx.tx.execute(
+      `UPDATE platform_operators SET failed_sign_ins = 0, locked_at = NULL, locked_until = NULL
+        WHERE id = $1 AND (failed_sign_ins > 0 OR locked_at IS NOT NULL)`,
+      [row.id],
+    );
+    return { id: row.id, sessionEpoch: row.session_epoch };
+  },
+
   /** A sign-in's proof passed: the account's failures (and a lock that ran out) are cleared. */
   async signInPassed(ctx: RequestContext, tenantId: string, userId: string): Promise<void> {
     await ctx.tx.execute(
@@ -233,10 +270,19 @@ export const accountService = {
    * After another proof of identity (single sign-on): the same steps as a password sign-in but the
    * password's own (a user signing in through the agency's provider is not asked to change a password
    * it does not use); a second factor the user has, or its roles need, is still asked for.
+   * A locked account (failed passwords or codes here) still signs in when nothing of ours follows: the lock
+   * guards this platform's own secrets, and the provider's proof is none of them; the count stands (the proof
+   * says nothing of who guessed). With a second factor (or its enrolment) to follow, the lock holds: that step
+   * is a guess at our codes, which a locked account's challenge never opens, so the sign-in is refused at once,
+   * told plainly (the provider has proven who asks), and the provider's one-time code stays spent.
    */
   async afterExternalProof(ctx: RequestContext, tenantId: string, userId: string): Promise<Session> {
     const state = await accountState(ctx, tenantId, userId);
     if (!state || state.disabled) throw authError('INVALID_CREDENTIALS');
+    if (state.locked && (state.totpEnabled || totpRequired(state))) {
+      await ctx.tx.finish(true);
+      throw authError('ACCOUNT_LOCKED');
+    }
     return this.nextStep(ctx, { ...state, mustChangePassword: false, passwordExpired: false }, new Set());
   },
 
@@ -384,7 +430,10 @@ export const accountService = {
     return password;
   },
 
-  /** An admin's unlock (the caller checked its scope): failures cleared, and the account's sign-in throttle too. */
+  /**
+   * An admin's unlock (the caller checked its scope): failures cleared, and the account's throttles too, the
+   * password's and the second factor's, so the owner signs in at once. The client addresses' counts stay.
+   */
   async unlock(ctx: RequestContext, tenantId: string, userId: string): Promise<void> {
     await ctx.tx.execute(`UPDATE users SET failed_sign_ins = 0, locked_at = NULL, locked_until = NULL WHERE tenant_id = $1 AND id = $2`, [
       tenantId,
@@ -395,8 +444,9 @@ export const accountService = {
       [tenantId, userId],
     );
     if (row) {
-      await ctx.tx.outside(`SELECT app_throttle_forgive($1, true)`, [
+      await ctx.tx.outside(`SELECT app_throttle_forgive($1, true), app_throttle_forgive($2, true)`, [
         `login:account:${row.slug.toLowerCase()}:${row.username.toLowerCase()}`,
+        totpKey(tenantId, userId),
       ]);
     }
   },

@@ -18,6 +18,20 @@ export class PlatformOperator {
   @Column()
   disabled: boolean;
 
+  /** Failed sign-ins in a row, and the lock they set (OPERATOR_LOCKOUT_THRESHOLD, OPERATOR_LOCKOUT_MINUTES). */
+  @Column('int', { name: 'failed_sign_ins' })
+  failedSignIns: number;
+
+  @Column('timestamptz', { name: 'locked_at', nullable: true })
+  lockedAt: Date | null;
+
+  @Column('timestamptz', { name: 'locked_until', nullable: true })
+  lockedUntil: Date | null;
+
+  /** Raised by a password reset (the operator CLI): access tokens carry the epoch they were issued under. */
+  @Column('int', { name: 'session_epoch' })
+  sessionEpoch: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

@@ -24,6 +24,11 @@ export const authError = defineErrors('auth', {
     zh: '动态验证码或恢复码不正确（每个验证码和恢复码只能使用一次）',
     en: 'Wrong one-time code or recovery code (each works once)',
   },
+  ACCOUNT_LOCKED: {
+    code: ErrorCode.UNAUTHENTICATED,
+    zh: '账号因连续登录失败已被锁定，锁定期间不能验证动态验证码；请等锁定期满或联系管理员解锁后再登录',
+    en: 'The account is locked after failed sign-ins, and its one-time code cannot be checked while locked; wait for the lock to end or ask an admin to unlock it',
+  },
   TOTP_RATE_LIMITED: {
     code: ErrorCode.RATE_LIMITED,
     zh: '动态验证码尝试次数过多，请 {retryAfterSeconds} 秒后重试',

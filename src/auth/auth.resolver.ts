@@ -105,7 +105,7 @@ export async function payload(ctx: RequestContext, session: Session): Promise<Au
   };
   if (step !== SignInStepKind.DONE) return { ...common, accessToken: null, refreshToken: null, expiresAt: null, viewer: null };
   const claims = session.operatorId
-    ? { kind: 'operator' as const, sub: session.operatorId }
+    ? { kind: 'operator' as const, sub: session.operatorId, gen: session.gen }
     : session.userId && session.tenantId
       ? { kind: 'user' as const, sub: session.userId, tid: session.tenantId, gen: session.gen }
       : null;

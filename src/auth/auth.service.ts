@@ -162,11 +162,17 @@ export const authService = {
 
   async loginOperator(ctx: RequestContext, input: { username: string; password: string }): Promise<Session> {
     await ctx.tx.setIdentity({ platform: true, tenantId: null }, { signIn: true });
-    const operator = await checkPassword(ctx, 'operator', null, input.username, input.password);
-    if (!operator || operator.disabled) throw invalidCredentials();
+    const match = await checkPassword(ctx, 'operator', null, input.username, input.password);
+    const operator = await accountService.operatorPasswordChecked(ctx, input.username, match?.id ?? null);
+    if (!operator) {
+      // as a tenant user's: the failure (and a lock it triggers) must survive the error this request ends with
+      await ctx.tx.finish(true);
+      throw invalidCredentials();
+    }
     await forgiveSignIn(ctx, '', input.username);
-    // Operators get short access tokens only: no refresh token, so a lost one expires within minutes.
-    const access = signAccessToken(ctx.config, { sub: operator.id, kind: 'operator' });
+    // Operators get short access tokens only: no refresh token, so a lost one expires within minutes (or at once when
+    // the operator CLI resets the password: the token carries the operator's session epoch).
+    const access = signAccessToken(ctx.config, { sub: operator.id, kind: 'operator', gen: operator.sessionEpoch });
     return {
       step: 'DONE',
       accessToken: access.token,
@@ -175,6 +181,7 @@ export const authService = {
       tenantId: null,
       userId: null,
       operatorId: operator.id,
+      gen: operator.sessionEpoch,
     };
   },
 

@@ -3,34 +3,23 @@ import { hashPassword } from '../auth/password';
 import { ConfigError, loadConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { withTransaction } from '../db/request-transaction';
+import { createOrResetOperator, operatorPasswordProblem } from './operator-account';
 
 /**
- * Creates (or resets the password of) a platform operator: the way into a production deployment, where
+ * Creates (or resets the password of, unlocking it) a platform operator: the way into a production deployment, where
  * no demo data is seeded. Usage: OPERATOR_PASSWORD=… npm run operator -- <username> [display name]
  */
 async function main(): Promise<void> {
   const [username, displayName = username] = process.argv.slice(2);
   const password = process.env.OPERATOR_PASSWORD ?? '';
   if (!username || !/^[A-Za-z0-9_.-]{2,64}$/.test(username)) throw new ConfigError('usage: npm run operator -- <username> [display name]');
-  if (password.length < 12) throw new ConfigError('OPERATOR_PASSWORD must hold at least 12 characters');
+  const problem = operatorPasswordProblem(username, password);
+  if (problem) throw new ConfigError(problem);
   const config = loadConfig();
   const database = await openDatabase(config, { quiet: true });
   try {
     const hash = await hashPassword(password, config.passwordScryptCost);
-    // Two statements, not INSERT … ON CONFLICT DO UPDATE: reading EXCLUDED.password_hash would need
-    // SELECT on the column, which the app role does not hold.
-    await withTransaction(database.dataSource, { platform: true }, async (tx) => {
-      const [, reset] = await tx.query(`UPDATE platform_operators SET password_hash = $2, disabled = false WHERE username = $1`, [
-        username,
-        hash,
-      ]);
-      if (!reset)
-        await tx.query(`INSERT INTO platform_operators (username, display_name, password_hash) VALUES ($1, $2, $3)`, [
-          username,
-          displayName,
-          hash,
-        ]);
-    });
+    await withTransaction(database.dataSource, { platform: true }, (tx) => createOrResetOperator(tx, username, displayName, hash));
     console.log(`Platform operator "${username}" is ready; sign in with login(input: { username, password }) and no tenant.`);
   } finally {
     await database.close();

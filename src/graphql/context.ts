@@ -111,11 +111,12 @@ export async function loadViewer(ctx: RequestContext, claims: AccessClaims, ahea
   if (claims.kind === 'operator') {
     await ctx.tx.setIdentity({ platform: true, tenantId: null });
     await ctx.tx.begin();
-    const [operator] = await ctx.tx.query<{ id: string; username: string; disabled: boolean }>(
-      `SELECT id, username, disabled FROM platform_operators WHERE id = $1`,
+    const [operator] = await ctx.tx.query<{ id: string; username: string; disabled: boolean; session_epoch: number }>(
+      `SELECT id, username, disabled, session_epoch FROM platform_operators WHERE id = $1`,
       [claims.sub],
     );
-    if (!operator || operator.disabled) throw unauthenticated('TOKEN_INVALID');
+    // an older epoch: the operator's password was reset (the operator CLI) since the token was issued
+    if (!operator || operator.disabled || operator.session_epoch !== (claims.gen ?? 0)) throw unauthenticated('TOKEN_INVALID');
     ctx.viewer = { kind: 'operator', operatorId: operator.id, username: operator.username };
     return;
   }

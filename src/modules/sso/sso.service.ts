@@ -6,6 +6,8 @@ import { hasRoleOver } from '../../auth/viewer';
 import { RequestTransaction } from '../../db/request-transaction';
 import { RequestContext, requireUser } from '../../graphql/context';
 import { AppError } from '../../graphql/errors';
+import { AuditOutcome } from '../audit/audit.entity';
+import { auditSignIn } from '../audit/audit.service';
 import { orgService } from '../org/org.service';
 import { userService } from '../user/user.service';
 import { SsoProvider } from './sso.entity';
@@ -398,14 +400,31 @@ export const ssoService = {
     const [, tenantId, secret] = match;
     await ctx.tx.setIdentity({ tenantId, platform: false }, { signIn: true });
     await ctx.tx.begin();
-    const [row] = await ctx.tx.query<{ user_id: string; disabled: boolean }>(
+    const [row] = await ctx.tx.query<{ user_id: string; username: string; disabled: boolean }>(
       `WITH used AS (UPDATE sso_codes c SET used_at = now() FROM users u
         WHERE c.tenant_id = $1 AND c.code_hash = $2 AND c.used_at IS NULL AND c.expires_at > now()
           AND u.tenant_id = c.tenant_id AND u.id = c.user_id
-        RETURNING c.user_id, u.disabled) SELECT * FROM used`,
+        RETURNING c.user_id, u.username, u.disabled) SELECT * FROM used`,
       [tenantId, hash(secret)],
     );
     if (!row || row.disabled) throw ssoError('SSO_CODE_INVALID');
-    return issueSession(ctx, tenantId, row.user_id);
+    try {
+      return await issueSession(ctx, tenantId, row.user_id);
+    } catch (error) {
+      // a locked account refused its second factor: on the tenant's log with the account's sign-ins
+      const reason = error instanceof AppError ? error.details.reason : undefined;
+      if (reason === 'ACCOUNT_LOCKED') {
+        await auditSignIn(ctx.tx, {
+          tenantId,
+          action: 'signInWithSso',
+          account: row.username,
+          outcome: AuditOutcome.FAILURE,
+          reason,
+          address: ctx.ip,
+          userAgent: ctx.userAgent,
+        });
+      }
+      throw error;
+    }
   },
 };

@@ -17,7 +17,12 @@ class CreateTenantInput {
   @Field({ description: '根党组织的名称（如局党委）' }) @MinLength(1) @MaxLength(200) rootOrgName: string;
   @Field({ description: '首个管理员的用户名：2 至 64 个字母、数字或 ._-' }) @Matches(/^[A-Za-z0-9_.-]{2,64}$/) adminUsername: string;
   @Field({ description: '首个管理员的姓名' }) @MinLength(1) @MaxLength(100) adminDisplayName: string;
-  @Field({ description: '首个管理员的初始密码（8 至 200 个字符）' }) @MaxLength(200) adminPassword: string;
+  @Field({
+    description:
+      '首个管理员的初始密码：8 至 200 个字符，须符合默认密码策略（大写字母、小写字母、数字、符号中的至少 3 类，不含用户名）；首次登录时须修改',
+  })
+  @MaxLength(200)
+  adminPassword: string;
 }
 
 @ObjectType({ description: '本单位设置：办理时限、判断日期的时区和群众评议的每日上限' })

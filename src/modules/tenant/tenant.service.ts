@@ -1,4 +1,5 @@
 import { hashPassword } from '../../auth/password';
+import { DEFAULT_POLICY, assertPasswordPolicy } from '../../auth/policy';
 import { Role } from '../../auth/roles';
 import { holdsRoleAtRoot } from '../../auth/scope';
 import { RequestTransaction } from '../../db/request-transaction';
@@ -33,6 +34,17 @@ export interface ProvisionedTenant {
 }
 
 /**
+ * The first admin's initial password: the tenant's most powerful account, whose password is changed at the first
+ * sign-in by whoever signs in first with it. Held to the default account policy (the new tenant has no other yet):
+ * its length, classes and no username in it, so it is not among a guesser's first tries.
+ */
+function assertInitialAdminPassword(input: ProvisionTenantInput): void {
+  const password = input.adminPassword ?? '';
+  assertPasswordStrength(password, 'input.adminPassword');
+  assertPasswordPolicy(DEFAULT_POLICY, password, input.adminUsername, 'input.adminPassword');
+}
+
+/**
  * Creates a tenant with its root org and first admin. The transaction must run with the platform flag
  * on; it is then scoped to the new tenant so the RLS policies accept the tenant's own rows.
  */
@@ -58,7 +70,7 @@ export async function provisionTenant(
   let passwordHash = input.adminPasswordHash;
   if (passwordHash === undefined) {
     const password = input.adminPassword ?? '';
-    assertPasswordStrength(password, 'input.adminPassword');
+    assertInitialAdminPassword(input);
     passwordHash = await hashPassword(password, passwordCost);
   }
   // an initial password the operator chose is changed at the first sign-in (the demo seed passes a hash)
@@ -131,7 +143,7 @@ export const tenantService = {
 
   async create(ctx: RequestContext, input: ProvisionTenantInput): Promise<Tenant> {
     requireOperator(ctx);
-    assertPasswordStrength(input.adminPassword ?? '', 'input.adminPassword');
+    assertInitialAdminPassword(input);
     await ctx.tx.begin();
     const { tenant } = await provisionTenant(ctx.tx, input, ctx.config.passwordScryptCost);
     await ctx.tx.setIdentity({ tenantId: null, platform: true });

@@ -86,7 +86,9 @@ export class UserResolver {
     return userService.resetPassword(ctx, idOf('User', input.userId));
   }
 
-  @Mutation(() => User, { description: '解锁因连续登录失败而锁定的账号（管理其所在组织的管理员）' })
+  @Mutation(() => User, {
+    description: '解锁因连续登录失败而锁定的账号（管理其所在组织的管理员）：同时清除该账号密码和动态验证码的尝试次数限制，本人可立即登录',
+  })
   async unlockUser(@Arg('input', { description: '用户' }) input: UserAccountInput, @Ctx() ctx: RequestContext): Promise<User> {
     return userService.unlock(ctx, idOf('User', input.userId));
   }
@@ -144,7 +146,9 @@ export class UserResolver {
     return userService.revokeRole(ctx, idOf('RoleAssignment', input.assignmentId, 'Role assignment'));
   }
 
-  @Mutation(() => User, { description: '停用或恢复用户账号（管理员）；停用立即吊销其全部登录会话，不能停用自己' })
+  @Mutation(() => User, {
+    description: '停用或恢复用户账号（管理员）；停用立即吊销其全部登录会话，不能停用自己；恢复时清除其登录失败次数和锁定，本人可立即登录',
+  })
   async setUserDisabled(
     @Arg('input', { description: '停用或恢复的内容' }) input: SetUserDisabledInput,
     @Ctx() ctx: RequestContext,

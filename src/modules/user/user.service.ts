@@ -348,7 +348,8 @@ export const userService = {
 
   /**
    * Disabling ends every session of the user (its session epoch raised, its refresh tokens revoked): its access tokens
-   * are refused at their next request and stay dead when the account is enabled again (it signs in anew).
+   * are refused at their next request and stay dead when the account is enabled again (it signs in anew). Enabling
+   * clears the failed sign-ins, the lock and the throttles, as an unlock does.
    */
   async setDisabled(ctx: RequestContext, userId: string, disabled: boolean): Promise<User> {
     const viewer = requireUser(ctx);
@@ -363,8 +364,16 @@ export const userService = {
       if (enabledRootAdmin && !(await otherRootAdmins(ctx, viewer.tenantId, { userId: user.id })).length) lastAdmin();
       if (user.id === viewer.userId) throw userError('SELF_DISABLE', 'input.userId');
     }
-    await ctx.tx.repository(User).update({ tenantId: viewer.tenantId, id: user.id }, { disabled });
+    const changed = await ctx.tx.execute(`UPDATE users SET disabled = $3 WHERE tenant_id = $1 AND id = $2 AND disabled <> $3`, [
+      viewer.tenantId,
+      user.id,
+      disabled,
+    ]);
     if (disabled) await accountService.signOutEverywhere(ctx, viewer.tenantId, user.id);
+    // Enabled again: while disabled every password was refused and counted (the right one too), so the count and a lock
+    // it set, and the throttles, say nothing of a guess that could have worked; the owner signs in at once, as after
+    // `unlockUser`. An account enabled already is left as it is.
+    else if (changed) await accountService.unlock(ctx, viewer.tenantId, user.id);
     return ctx.tx.repository(User).findOneByOrFail({ tenantId: viewer.tenantId, id: user.id });
   },
 };
