@@ -705,10 +705,13 @@ describe('scope crawl: every scoped role against a sibling subtree, every Node t
     // imports: a gate before every row's parent org is checked against the admin's scope (imports.ts `manageable`);
     // supervision: a team's people act only while inspectors, beside their membership of the team (isMember);
     // opinion, pairing and task: the responsible person and the cadre act for their own record only while they still
-    // hold a handling or cadre role, beside the record's own person match (actsAsResponsible, actsAsCadre)
+    // hold a handling or cadre role, beside the record's own person match (actsAsResponsible, actsAsCadre);
+    // public-review: excluding reviews refuses one who is no admin anywhere before any id is read, then checks each
+    // review's org against the admin's scope
     expect(callers).toEqual([
       'src/modules/opinion/opinion.service.ts',
       'src/modules/pairing/pairing.service.ts',
+      'src/modules/public-review/public-review.service.ts',
       'src/modules/report/imports.ts',
       'src/modules/supervision/supervision.service.ts',
       'src/modules/task/task.service.ts',
