@@ -1,7 +1,7 @@
 import { RequestTransaction, withTransaction } from '../src/db/request-transaction';
 import { verifyChain } from '../src/modules/supervision/record-chain';
 import { day } from './helpers/dates';
-import { rawId, unknownId } from './helpers/ids';
+import { globalId, rawId, unknownId } from './helpers/ids';
 import { TestServer, codes, startTestServer, tokens } from './helpers/server';
 import { count } from './helpers/sql';
 import { ASSESSMENT_RULE, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
@@ -1345,5 +1345,81 @@ describe('inspection records: partial updates, amendments that carry findings, t
     expect(meanwhile).toBeUndefined();
     expect(result).toEqual({ ok: true, checked: 3, brokenAt: null });
     expect((await gql(`{ verifyRecords { ok checked } }`, {}, admin)).data.verifyRecords).toEqual({ ok: true, checked: 4 });
+  });
+
+  it('reads a notice’s orgs and records, and a team’s scope orgs, in as many statements for 100 as for 5, refusing the first bad id', async () => {
+    const su = await server.superuser();
+    // 100 branches beside 第一车队党支部, and one more that is archived
+    const made = await su.query<{ id: string; name: string; archived: boolean }>(
+      `INSERT INTO orgs (tenant_id, id, parent_id, name, kind, category, path, archived_at)
+       SELECT s.tenant_id, g.id, s.parent_id, '批量支部' || g.n, s.kind, s.category,
+              subpath(s.path, 0, nlevel(s.path) - 1) || replace(g.id::text, '-', ''), CASE WHEN g.n = 101 THEN now() END
+         FROM (SELECT * FROM orgs WHERE id = $1) s, (SELECT gen_random_uuid() AS id, n FROM generate_series(1, 101) n) g
+       RETURNING id, name, archived_at IS NOT NULL AS archived`,
+      [rawId(ids['第一车队党支部'])],
+    );
+    const live = made.rows.filter((r) => !r.archived).map((r) => globalId('Org', r.id));
+    const archived = made.rows.find((r) => r.archived)!;
+    expect(live).toHaveLength(100);
+    const unknown = unknownId('Org');
+
+    const NOTICE = `mutation($input: CreateNoticeInput!) { createNotice(input: $input) { id } }`;
+    const notice = (subjectOrgIds: string[], inspectionIds: string[] = []) =>
+      gql(
+        NOTICE,
+        { input: { kind: 'COMMENDATION', title: '批量表扬', body: '表扬', subjectOrgIds, recipientOrgIds: subjectOrgIds, inspectionIds } },
+        admin,
+      );
+    const few = await notice(live.slice(0, 5), Array(5).fill(recordId));
+    expect(few.errors).toBeUndefined();
+    const many = await notice(live, Array(100).fill(recordId));
+    expect(many.errors).toBeUndefined();
+    expect(many.statements).toBe(few.statements);
+    // the first bad id in the order given decides: an unknown org, then a draft record before an unknown one
+    const refusal = (res: { errors?: { extensions?: Record<string, unknown> }[] }) => res.errors?.[0].extensions;
+    expect(refusal(await notice([...live.slice(0, 60), unknown, ...live.slice(60)]))).toMatchObject({ reason: 'ORG_NOT_FOUND' });
+    const draft = await gql(
+      `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+      {
+        input: {
+          idempotencyKey: 'bulk-draft-0001',
+          teamId,
+          orgId: ids['第一车队党支部'],
+          inspectedOn: INSPECTED_ON,
+          methods: ['SYMPOSIUM'],
+          summary: '草稿',
+          findings: [],
+        },
+      },
+      inspector,
+    );
+    const draftId = draft.data.recordInspection.id;
+    const records = [...Array(40).fill(recordId), draftId, unknownId('Inspection')];
+    expect(refusal(await notice(live.slice(0, 3), records))).toMatchObject({
+      reason: 'INSPECTION_NOT_FINALIZED',
+      field: 'input.inspectionIds[40]',
+    });
+    expect(refusal(await notice(live.slice(0, 3), [recordId, unknownId('Inspection'), draftId]))).toMatchObject({
+      code: 'NOT_FOUND',
+      reason: 'INSPECTION_NOT_FOUND',
+    });
+
+    const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, admin)).data.users.nodes;
+    const inspectorId = users.find((u: { username: string }) => u.username === 'inspector').id;
+    const TEAM = `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`;
+    const team = (name: string, scopeOrgIds: string[]) => gql(TEAM, { input: { name, leaderId: inspectorId, scopeOrgIds } }, admin);
+    const small = await team('批量督导组一', live.slice(0, 5));
+    expect(small.errors).toBeUndefined();
+    const large = await team('批量督导组二', live);
+    expect(large.errors).toBeUndefined();
+    expect(large.statements).toBe(small.statements);
+    const archivedId = globalId('Org', archived.id);
+    expect(refusal(await team('批量督导组三', [...live.slice(0, 50), archivedId, unknown]))).toMatchObject({
+      reason: 'ORG_ARCHIVED',
+      field: 'input.scopeOrgIds',
+    });
+    expect((await team('批量督导组三', [live[0], archivedId])).errors?.[0].message).toContain(archived.name);
+    expect(refusal(await team('批量督导组三', [...live.slice(0, 50), unknown, archivedId]))).toMatchObject({ reason: 'ORG_NOT_FOUND' });
+    expect(await count(su, 'supervision_teams', `name = '批量督导组三'`)).toBe(0);
   });
 });

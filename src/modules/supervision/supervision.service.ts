@@ -17,6 +17,7 @@ import { coversTenant, rootsFor } from '../org/scoped';
 import { Role } from '../../auth/roles';
 import { ChainVerification, canonicalContent, linkHash, sha256, verifyChain } from './record-chain';
 import { singleFlight } from '../../db/single-flight';
+import { columnsOf, hydrate } from '../../db/hydrate';
 import {
   Finding,
   FindingSeverity,
@@ -196,6 +197,14 @@ async function teamById(ctx: RequestContext, id: string): Promise<SupervisionTea
   return team;
 }
 
+/** Whether the viewer sees an inspection: of an org inside its scope, or a record of a team it belongs to. */
+async function seesInspection(ctx: RequestContext, viewer: UserViewer, inspection: Inspection): Promise<boolean> {
+  const org = await orgService.findById(ctx, inspection.orgId);
+  if (org && inScope(viewer, org.path)) return true;
+  const team = await teamById(ctx, inspection.teamId);
+  return isMember(ctx, team, viewer);
+}
+
 /** The teams the viewer leads or belongs to, and acts for (isMember). */
 async function teamIdsOf(ctx: RequestContext, viewer: UserViewer): Promise<string[]> {
   if (!inspects(viewer)) return [];
@@ -244,8 +253,9 @@ export const supervisionService = {
     if (missing.length) throw supervisionError('NOT_INSPECTOR', { field: 'input.memberIds', params: { count: missing.length } });
     if (!input.scopeOrgIds.length) throw supervisionError('TEAM_SCOPE_EMPTY', 'input.scopeOrgIds');
     // each scope org held live (FOR SHARE) until the team is written: an archive at the same moment waits for the
-    // creation or is seen (ORG_ARCHIVED), as for every record on an org; the role was checked at the root above
-    for (const id of [...new Set(input.scopeOrgIds)]) await orgService.getLiveInScopeOrThrow(ctx, id, () => undefined, 'input.scopeOrgIds');
+    // creation or is seen (ORG_ARCHIVED), as for every record on an org; the role was checked at the root above. All
+    // of them in two statements (up to 200 orgs), refused at the first in the order given
+    await orgService.getManyLiveInScopeOrThrow(ctx, [...new Set(input.scopeOrgIds)], () => undefined, 'input.scopeOrgIds');
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
     const repo = ctx.tx.repository(SupervisionTeam);
     const team = await repo.save(
@@ -331,10 +341,41 @@ export const supervisionService = {
     const viewer = requireUser(ctx);
     const inspection = await ctx.tx.repository(Inspection).findOneBy({ tenantId: viewer.tenantId, id });
     if (!inspection) return null;
-    const org = await orgService.findById(ctx, inspection.orgId);
-    if (org && inScope(viewer, org.path)) return inspection;
-    const team = await teamById(ctx, inspection.teamId);
-    return (await isMember(ctx, team, viewer)) ? inspection : null;
+    return (await seesInspection(ctx, viewer, inspection)) ? inspection : null;
+  },
+
+  /**
+   * Inspections by id as findInspection reads each, however many in a constant number of statements (the records,
+   * then their orgs, teams and team members, each batched): in the order of `ids`, the record or null.
+   */
+  async findInspections(ctx: RequestContext, ids: readonly string[]): Promise<(Inspection | null)[]> {
+    const viewer = requireUser(ctx);
+    if (!ids.length) return [];
+    const rows = await ctx.tx.query<Record<string, unknown>>(
+      `SELECT ${columnsOf(ctx.tx, Inspection, 'i')} FROM inspections i WHERE i.tenant_id = $1 AND i.id = ANY($2::uuid[])`,
+      [viewer.tenantId, [...new Set(ids)]],
+    );
+    const found = rows.map((row) => hydrate(ctx.tx, Inspection, 'i', row) as Inspection);
+    const seen = await Promise.all(found.map((inspection) => seesInspection(ctx, viewer, inspection)));
+    const byId = new Map(found.filter((_, i) => seen[i]).map((inspection) => [inspection.id, inspection]));
+    return ids.map((id) => byId.get(id) ?? null);
+  },
+
+  /**
+   * Inspections by id as getInspectionOrThrow reads each (findInspections), with the caller's `check` run on each in
+   * the order of `ids`: refused at the first id that is not found or that `check` refuses, as one id at a time would be.
+   */
+  async getInspectionsOrThrow(
+    ctx: RequestContext,
+    ids: readonly string[],
+    check: (inspection: Inspection, index: number) => void = () => undefined,
+  ): Promise<Inspection[]> {
+    const found = await this.findInspections(ctx, ids);
+    return found.map((inspection, i) => {
+      if (!inspection) throw supervisionError('INSPECTION_NOT_FOUND');
+      check(inspection, i);
+      return inspection;
+    });
   },
 
   async getInspectionOrThrow(ctx: RequestContext, id: string): Promise<Inspection> {
