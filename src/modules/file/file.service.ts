@@ -530,8 +530,9 @@ export const fileService = {
     const ids = [...new Set(fileIds)];
     if (!ids.length) return 0;
     await holdQuota(ctx.tx, viewer.tenantId);
-    for (const id of ids) {
-      const file = await this.find(ctx, id);
+    // every file read in one batch (the loader's statements), refused at the first id in the order given
+    const files = await Promise.all(ids.map((id) => this.find(ctx, id)));
+    for (const file of files) {
       if (!file) throw fileError('FILE_NOT_FOUND', 'ids');
       if (file.uploadedBy !== viewer.userId) throw fileError('FILE_NOT_DISCARDABLE', { field: 'ids', params: { name: file.name } });
     }
@@ -569,7 +570,7 @@ export const fileService = {
     const viewer = requireUser(ctx);
     const ids = [...new Set(fileIds)];
     if (!ids.length) return;
-    for (const id of ids) if (!(await this.find(ctx, id))) throw fileError('FILE_NOT_FOUND', field);
+    if ((await Promise.all(ids.map((id) => this.find(ctx, id)))).some((file) => !file)) throw fileError('FILE_NOT_FOUND', field);
     // counted under the record's lock: concurrent attaches cannot pass the limit together
     await holdRecord(ctx, recordType, recordId);
     // held against a discard or sweep from here to the commit (one that got here first removed them)
