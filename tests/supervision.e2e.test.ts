@@ -1347,7 +1347,7 @@ describe('inspection records: partial updates, amendments that carry findings, t
     expect((await gql(`{ verifyRecords { ok checked } }`, {}, admin)).data.verifyRecords).toEqual({ ok: true, checked: 4 });
   });
 
-  it('reads a notice’s orgs and records, and a team’s scope orgs, in as many statements for 100 as for 5, refusing the first bad id', async () => {
+  it('reads a notice’s orgs and records, a team’s scope orgs and a record’s rectifying orgs in as many statements for 100 as for 5', async () => {
     const su = await server.superuser();
     // 100 branches beside 第一车队党支部, and one more that is archived
     const made = await su.query<{ id: string; name: string; archived: boolean }>(
@@ -1421,5 +1421,37 @@ describe('inspection records: partial updates, amendments that carry findings, t
     expect((await team('批量督导组三', [live[0], archivedId])).errors?.[0].message).toContain(archived.name);
     expect(refusal(await team('批量督导组三', [...live.slice(0, 50), unknown, archivedId]))).toMatchObject({ reason: 'ORG_NOT_FOUND' });
     expect(await count(su, 'supervision_teams', `name = '批量督导组三'`)).toBe(0);
+
+    // a record whose findings give 100 orgs a rectification finalizes in as many statements as one giving 5
+    const withOrders = async (key: string, orgsGiven: string[]) => {
+      const recorded = await gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+        {
+          input: {
+            idempotencyKey: key,
+            teamId,
+            orgId: ids['第一车队党支部'],
+            inspectedOn: INSPECTED_ON,
+            methods: ['SYMPOSIUM'],
+            summary: '批量整改',
+            findings: orgsGiven.map((o, i) => ({ severity: 'MINOR', description: `问题${i}`, rectifyOrgId: o, rectifyDueOn: day(20) })),
+          },
+        },
+        inspector,
+      );
+      expect(recorded.errors).toBeUndefined();
+      return recorded.data.recordInspection.id as string;
+    };
+    const fiveOrders = await finalize(await withOrders('bulk-orders-0005', live.slice(0, 5)));
+    expect(fiveOrders.errors).toBeUndefined();
+    const hundredOrders = await finalize(await withOrders('bulk-orders-0100', live));
+    expect(hundredOrders.errors).toBeUndefined();
+    expect(hundredOrders.statements).toBe(fiveOrders.statements);
+    // an archived org among them: ORG_ARCHIVED naming it, nothing finalized
+    const stuck = await withOrders('bulk-orders-0003', [live[0], live[1], live[2]]);
+    await su.query(`UPDATE orgs SET archived_at = now() WHERE id = $1`, [rawId(live[1])]);
+    const archivedOrder = await finalize(stuck);
+    expect(archivedOrder.errors?.[0].extensions).toMatchObject({ reason: 'ORG_ARCHIVED', field: 'findings' });
+    expect(await count(su, 'inspections', `id = $1 AND state = 'DRAFT'`, [rawId(stuck)])).toBe(1);
   });
 });

@@ -218,31 +218,25 @@ export const orgService = {
   ): Promise<Org[]> {
     const viewer = requireUser(ctx);
     const read = await orgByIdLoader(ctx).loadMany([...ids]);
-    const inScopeIds = [...new Set(read.flatMap((org) => (org && !(org instanceof Error) && inScope(viewer, org.path) ? [org.id] : [])))];
-    const locked = new Map<string, Org>();
-    if (inScopeIds.length) {
-      const rows = await ctx.tx.query<Record<string, unknown>>(
-        `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM orgs o WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[]) ORDER BY o.id FOR SHARE`,
-        [viewer.tenantId, inScopeIds],
-      );
-      for (const row of rows) {
-        const org = hydrate(ctx.tx, Org, 'o', row) as Org;
-        locked.set(org.id, org);
-      }
-    }
-    return read.map((org) => {
+    const inView = read.map((org) => {
       if (org instanceof Error) throw org;
-      if (!org || !inScope(viewer, org.path)) throw orgError('ORG_NOT_FOUND');
-      authorize(org);
-      const now = locked.get(org.id);
-      if (!now) throw orgError('ORG_NOT_FOUND');
-      if (now.path !== org.path) {
-        if (!inScope(viewer, now.path)) throw orgError('ORG_NOT_FOUND');
-        authorize(now);
-      }
-      if (now.archivedAt) throw orgError('ORG_ARCHIVED', { field, params: { org: now.name } });
-      return now;
+      return org && inScope(viewer, org.path) ? org : null;
     });
+    return lockManyLive(ctx, inView, () => orgError('ORG_NOT_FOUND'), authorize, field);
+  },
+
+  /**
+   * Orgs read another way (findById), each as lockLive takes it, locked FOR SHARE in one statement in id order: refused
+   * at the first in the order given that lockLive would refuse, a null one by `missing`.
+   */
+  lockManyLive(
+    ctx: RequestContext,
+    orgs: readonly (Org | null)[],
+    missing: () => Error,
+    authorize: (org: Org) => void,
+    field = 'input.orgId',
+  ): Promise<Org[]> {
+    return lockManyLive(ctx, orgs, missing, authorize, field);
   },
 
   /** An org the viewer reads fully (inside a scope subtree, not just an ancestor breadcrumb). */
@@ -522,6 +516,44 @@ async function uniqueAmongSiblings<T>(name: string, write: () => Promise<T>): Pr
  * path: the viewer must still read it there and pass `authorize` there, before anything about its state
  * is said.
  */
+/**
+ * lockLive for many orgs at once: the ones given locked FOR SHARE in one statement, in id order (two requests over the
+ * same orgs take their locks in the same order), then each checked in the order given as lockLive checks it.
+ */
+async function lockManyLive(
+  ctx: RequestContext,
+  orgs: readonly (Org | null)[],
+  missing: () => Error,
+  authorize: (org: Org) => void,
+  field: string,
+): Promise<Org[]> {
+  const viewer = requireUser(ctx);
+  const ids = [...new Set(orgs.flatMap((org) => (org ? [org.id] : [])))];
+  const locked = new Map<string, Org>();
+  if (ids.length) {
+    const rows = await ctx.tx.query<Record<string, unknown>>(
+      `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM orgs o WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[]) ORDER BY o.id FOR SHARE`,
+      [viewer.tenantId, ids],
+    );
+    for (const row of rows) {
+      const org = hydrate(ctx.tx, Org, 'o', row) as Org;
+      locked.set(org.id, org);
+    }
+  }
+  return orgs.map((org) => {
+    if (!org) throw missing();
+    authorize(org);
+    const now = locked.get(org.id);
+    if (!now) throw orgError('ORG_NOT_FOUND');
+    if (now.path !== org.path) {
+      if (!inScope(viewer, now.path)) throw orgError('ORG_NOT_FOUND');
+      authorize(now);
+    }
+    if (now.archivedAt) throw orgError('ORG_ARCHIVED', { field, params: { org: now.name } });
+    return now;
+  });
+}
+
 async function lockLive(ctx: RequestContext, org: Org, field: string, authorize: (org: Org) => void): Promise<Org> {
   const now = await lockOrg(ctx, org, authorize);
   if (now.archivedAt) throw orgError('ORG_ARCHIVED', { field, params: { org: now.name } });
