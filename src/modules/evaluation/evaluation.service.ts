@@ -331,10 +331,15 @@ export const evaluationService = {
     }
     if (withFiles.length) {
       const ids = await this.scoreIds(ctx, evaluation.id);
-      for (const { s, files, i } of withFiles) {
-        const scoreId = ids.get(s.criterionId);
-        if (scoreId) await fileService.change(ctx, 'EvaluationScore', scoreId, files, `input.scores[${i}]`);
-      }
+      // every score's files in a few statements however many scores carry some (up to 2,000)
+      await fileService.changeMany(
+        ctx,
+        'EvaluationScore',
+        withFiles.flatMap(({ s, files, i }) => {
+          const recordId = ids.get(s.criterionId);
+          return recordId ? [{ recordId, changes: files, path: `input.scores[${i}]` }] : [];
+        }),
+      );
     }
     return saved && !withFiles.length ? saved : reload(ctx, evaluation.id);
   },
@@ -350,11 +355,22 @@ export const evaluationService = {
 
   /** The evaluation a score belongs to, when the viewer may read it (a score's files are visible as its evaluation). */
   async findByScore(ctx: RequestContext, scoreId: string): Promise<Evaluation | null> {
-    const [row] = await ctx.tx.query<{ evaluation_id: string }>(
-      `SELECT evaluation_id FROM evaluation_scores WHERE tenant_id = $1 AND id = $2`,
-      [requireUser(ctx).tenantId, scoreId],
-    );
-    return row ? this.findById(ctx, row.evaluation_id) : null;
+    // batched: a file on many scores (of a few evaluations) is checked for all of them in one statement, and each
+    // evaluation read once. Not kept in the request: a later check reads again (scores are cleared, files moved)
+    const loader = ctx.loader<string, Evaluation | null>('evaluation.byScore', async (scoreIds) => {
+      const rows = await ctx.tx.query<{ id: string; evaluation_id: string }>(
+        `SELECT id, evaluation_id FROM evaluation_scores WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+        [requireUser(ctx).tenantId, [...scoreIds]],
+      );
+      const evaluationIds = [...new Set(rows.map((r) => r.evaluation_id))];
+      const found = await Promise.all(evaluationIds.map((id) => this.findById(ctx, id)));
+      const byEvaluation = new Map(evaluationIds.map((id, i) => [id, found[i]]));
+      const byScore = new Map(rows.map((r) => [r.id, byEvaluation.get(r.evaluation_id) ?? null]));
+      return scoreIds.map((id) => byScore.get(id) ?? null);
+    });
+    const evaluation = await loader.load(scoreId);
+    loader.clear(scoreId);
+    return evaluation;
   },
 
   /** The evaluation's org, when the viewer may fill in this evaluation (else FORBIDDEN). */

@@ -1016,8 +1016,11 @@ export const supervisionService = {
     const added = list.map((f, position) => ({ ...f, position })).filter((f) => !f.id);
     const addedIds = added.length ? await insertFindings(ctx, t, inspection.id, added) : [];
     if (removed.length) await fileService.detachAll(ctx, 'Finding', removed);
-    for (const f of kept) if (f.files && f.id) await fileService.change(ctx, 'Finding', f.id, f.files, f.path);
-    for (const [i, f] of added.entries()) if (f.files) await fileService.change(ctx, 'Finding', addedIds[i], f.files, f.path);
+    // the findings' files in a few statements however many findings carry some (up to 200)
+    await fileService.changeMany(ctx, 'Finding', [
+      ...kept.flatMap((f) => (f.files && f.id ? [{ recordId: f.id, changes: f.files, path: f.path }] : [])),
+      ...added.flatMap((f, i) => (f.files ? [{ recordId: addedIds[i], changes: f.files, path: f.path }] : [])),
+    ]);
     if (patch.files) await fileService.change(ctx, 'Inspection', inspection.id, patch.files);
     await ctx.tx.execute(
       `DELETE FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND NOT (finding_id = ANY($3::uuid[]))`,
@@ -1100,8 +1103,11 @@ export const supervisionService = {
         inspectionId,
         content.findings.map((f, position) => ({ ...f, position })),
       );
-      for (const [i, f] of content.findings.entries())
-        if (f.fileIds?.length) await fileService.attach(ctx, 'Finding', ids[i], f.fileIds, `input.findings[${i}].fileIds`);
+      await fileService.changeMany(
+        ctx,
+        'Finding',
+        content.findings.map((f, i) => ({ recordId: ids[i], changes: { attach: f.fileIds }, path: `input.findings[${i}]` })),
+      );
     }
     if (content.fileIds?.length) await fileService.attach(ctx, 'Inspection', inspectionId, content.fileIds, 'input.fileIds');
     const u = content.followUps ?? [];
