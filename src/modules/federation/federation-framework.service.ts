@@ -146,12 +146,22 @@ const adoptionOf = (ctx: RequestContext, versionId: string): Promise<Adoption | 
 setSuperiorScorer(async (ctx, campaign, accepted) => {
   const adoption = await adoptionOf(ctx, campaign.versionId);
   if (!adoption) return null;
-  const rows = await ctx.tx.query<{ evaluation_id: string; code: string; value: number }>(
-    `SELECT s.evaluation_id, c.code, s.value::float8 AS value
-       FROM evaluation_scores s JOIN criteria c ON c.tenant_id = s.tenant_id AND c.id = s.criterion_id
-      WHERE s.tenant_id = app_tenant_id() AND s.evaluation_id = ANY($1::uuid[])`,
-    [accepted.map((a) => a.id)],
-  );
+  // the orgs a request stores results for (a version upgrade's every accepted org) read in one statement; not kept
+  // past it, as the scores may change later in the request
+  const values = ctx.loader<string, { evaluation_id: string; code: string; value: number }[]>('federation.superiorValues', async (ids) => {
+    const all = await ctx.tx.query<{ evaluation_id: string; code: string; value: number }>(
+      `SELECT s.evaluation_id, c.code, s.value::float8 AS value
+           FROM evaluation_scores s JOIN criteria c ON c.tenant_id = s.tenant_id AND c.id = s.criterion_id
+          WHERE s.tenant_id = app_tenant_id() AND s.evaluation_id = ANY($1::uuid[])`,
+      [[...ids]],
+    );
+    const byEvaluation = new Map<string, typeof all>(ids.map((id) => [id, []]));
+    for (const r of all) byEvaluation.get(r.evaluation_id)?.push(r);
+    return ids.map((id) => byEvaluation.get(id) ?? []);
+  });
+  const ids = accepted.map((a) => a.id);
+  const rows = (await Promise.all(ids.map((id) => values.load(id)))).flat();
+  for (const id of ids) values.clear(id);
   const { doc, criteria } = adoption;
   const scores = accepted.map((a) => ({
     kind: a.kind,
