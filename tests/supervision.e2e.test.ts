@@ -1440,18 +1440,49 @@ describe('inspection records: partial updates, amendments that carry findings, t
         inspector,
       );
       expect(recorded.errors).toBeUndefined();
-      return recorded.data.recordInspection.id as string;
+      return { id: recorded.data.recordInspection.id as string, statements: recorded.statements };
     };
-    const fiveOrders = await finalize(await withOrders('bulk-orders-0005', live.slice(0, 5)));
+    const five = await withOrders('bulk-orders-0005', live.slice(0, 5));
+    const hundred = await withOrders('bulk-orders-0100', live);
+    expect(hundred.statements).toBe(five.statements);
+    const fiveOrders = await finalize(five.id);
     expect(fiveOrders.errors).toBeUndefined();
-    const hundredOrders = await finalize(await withOrders('bulk-orders-0100', live));
+    const hundredOrders = await finalize(hundred.id);
     expect(hundredOrders.errors).toBeUndefined();
     expect(hundredOrders.statements).toBe(fiveOrders.statements);
     // an archived org among them: ORG_ARCHIVED naming it, nothing finalized
-    const stuck = await withOrders('bulk-orders-0003', [live[0], live[1], live[2]]);
+    const stuck = (await withOrders('bulk-orders-0003', [live[0], live[1], live[2]])).id;
     await su.query(`UPDATE orgs SET archived_at = now() WHERE id = $1`, [rawId(live[1])]);
     const archivedOrder = await finalize(stuck);
     expect(archivedOrder.errors?.[0].extensions).toMatchObject({ reason: 'ORG_ARCHIVED', field: 'findings' });
     expect(await count(su, 'inspections', `id = $1 AND state = 'DRAFT'`, [rawId(stuck)])).toBe(1);
+    // recording: the first finding in the order given that is refused decides, with its own path
+    const record = (key: string, findings: Record<string, unknown>[]) =>
+      gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+        {
+          input: {
+            idempotencyKey: key,
+            teamId,
+            orgId: ids['第一车队党支部'],
+            inspectedOn: INSPECTED_ON,
+            methods: ['SYMPOSIUM'],
+            summary: '次序',
+            findings,
+          },
+        },
+        inspector,
+      );
+    const ok = { severity: 'MINOR', description: '正常', rectifyOrgId: live[0], rectifyDueOn: day(20) };
+    const onArchived = { severity: 'MINOR', description: '已撤销', rectifyOrgId: live[1], rectifyDueOn: day(20) };
+    const noDue = { severity: 'MINOR', description: '缺期限', rectifyOrgId: live[2] };
+    expect(refusal(await record('bulk-order-first-1', [ok, noDue, onArchived]))).toMatchObject({
+      reason: 'INVALID_RECTIFICATION_ORDER',
+      field: 'input.findings[1]',
+    });
+    expect(refusal(await record('bulk-order-first-2', [ok, onArchived, noDue]))).toMatchObject({
+      reason: 'ORG_ARCHIVED',
+      field: 'input.findings[1].rectifyOrgId',
+    });
   });
 });

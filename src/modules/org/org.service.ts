@@ -239,6 +239,17 @@ export const orgService = {
     return lockManyLive(ctx, orgs, missing, authorize, field);
   },
 
+  /**
+   * Orgs a request will attach things to, locked FOR SHARE together in one statement (id order) before it checks them
+   * one by one among its other checks: the answer checks one as lockLive would (see holdManyLive).
+   */
+  holdManyLive(
+    ctx: RequestContext,
+    orgs: readonly (Org | null)[],
+  ): Promise<(org: Org, authorize: (org: Org) => void, field: string) => Org> {
+    return holdManyLive(ctx, orgs);
+  },
+
   /** An org the viewer reads fully (inside a scope subtree, not just an ancestor breadcrumb). */
   async getInScopeOrThrow(ctx: RequestContext, id: string, roles?: Role[]): Promise<Org> {
     const org = await this.getOrThrow(ctx, id);
@@ -527,6 +538,22 @@ async function lockManyLive(
   authorize: (org: Org) => void,
   field: string,
 ): Promise<Org[]> {
+  const live = await holdManyLive(ctx, orgs);
+  return orgs.map((org) => {
+    if (!org) throw missing();
+    return live(org, authorize, field);
+  });
+}
+
+/**
+ * The orgs given (nulls skipped) locked FOR SHARE in one statement, in id order; answers the check lockLive makes of
+ * one of them once it is locked (`authorize`, where it stands after a move, ORG_ARCHIVED at `field`), for a caller
+ * that checks other things between them in its own order.
+ */
+async function holdManyLive(
+  ctx: RequestContext,
+  orgs: readonly (Org | null)[],
+): Promise<(org: Org, authorize: (org: Org) => void, field: string) => Org> {
   const viewer = requireUser(ctx);
   const ids = [...new Set(orgs.flatMap((org) => (org ? [org.id] : [])))];
   const locked = new Map<string, Org>();
@@ -540,8 +567,7 @@ async function lockManyLive(
       locked.set(org.id, org);
     }
   }
-  return orgs.map((org) => {
-    if (!org) throw missing();
+  return (org, authorize, field) => {
     authorize(org);
     const now = locked.get(org.id);
     if (!now) throw orgError('ORG_NOT_FOUND');
@@ -551,7 +577,7 @@ async function lockManyLive(
     }
     if (now.archivedAt) throw orgError('ORG_ARCHIVED', { field, params: { org: now.name } });
     return now;
-  });
+  };
 }
 
 async function lockLive(ctx: RequestContext, org: Org, field: string, authorize: (org: Org) => void): Promise<Org> {
