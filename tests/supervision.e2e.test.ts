@@ -6,6 +6,9 @@ import { TestServer, codes, startTestServer, tokens } from './helpers/server';
 import { count } from './helpers/sql';
 import { ASSESSMENT_RULE, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 import { toAppError } from '../src/graphql/errors';
+import { authenticate, createRequestContext } from '../src/graphql/context';
+import { supervisionService } from '../src/modules/supervision/supervision.service';
+import { inspectionDocument } from '../src/modules/document/documents';
 
 /**
  * 督导 (issues 5 and 10): teams, inspections, rectification, notices and the annual assessment; then the
@@ -1347,7 +1350,7 @@ describe('inspection records: partial updates, amendments that carry findings, t
     expect((await gql(`{ verifyRecords { ok checked } }`, {}, admin)).data.verifyRecords).toEqual({ ok: true, checked: 4 });
   });
 
-  it('reads a notice’s orgs and records, a team’s scope orgs and a record’s rectifying orgs in as many statements for 100 as for 5', async () => {
+  it('reads a notice’s orgs and records, a team’s scope orgs, a record’s rectifying orgs and looked-back findings in as many statements for 100 as for 5', async () => {
     const su = await server.superuser();
     // 100 branches beside 第一车队党支部, and one more that is archived
     const made = await su.query<{ id: string; name: string; archived: boolean }>(
@@ -1450,6 +1453,42 @@ describe('inspection records: partial updates, amendments that carry findings, t
     const hundredOrders = await finalize(hundred.id);
     expect(hundredOrders.errors).toBeUndefined();
     expect(hundredOrders.statements).toBe(fiveOrders.statements);
+    // 回头看 of those 100 findings: the record's document reads the findings looked back at in as many statements as 5
+    const earlier = (
+      await su.query<{ id: string }>(`SELECT id FROM findings WHERE inspection_id = $1 ORDER BY position`, [rawId(hundred.id)])
+    ).rows.map((r) => globalId('Finding', r.id));
+    const lookBack = async (key: string, findingIds: string[]) => {
+      const recorded = await gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+        {
+          input: {
+            idempotencyKey: key,
+            teamId,
+            orgId: ids['第一车队党支部'],
+            inspectedOn: INSPECTED_ON,
+            methods: ['SYMPOSIUM'],
+            summary: '回头看',
+            findings: [],
+            followUps: findingIds.map((findingId) => ({ findingId, fixed: true })),
+          },
+        },
+        inspector,
+      );
+      expect(recorded.errors).toBeUndefined();
+      const ctx = createRequestContext(server.config, server.database.dataSource, '127.0.0.1');
+      await authenticate(ctx, `Bearer ${admin}`);
+      try {
+        const record = await supervisionService.getInspectionOrThrow(ctx, rawId(recorded.data.recordInspection.id));
+        const before = ctx.tx.statements;
+        const built = await inspectionDocument(ctx, record);
+        expect(JSON.stringify(built.doc)).toContain('问题99：已整改到位');
+        return ctx.tx.statements - before;
+      } finally {
+        await ctx.tx.finish(false);
+      }
+    };
+    expect(earlier).toHaveLength(100);
+    expect(await lookBack('bulk-lookback-100', earlier)).toBe(await lookBack('bulk-lookback-005', [...earlier.slice(0, 4), earlier[99]]));
     // an archived org among them: ORG_ARCHIVED naming it, nothing finalized
     const stuck = (await withOrders('bulk-orders-0003', [live[0], live[1], live[2]])).id;
     await su.query(`UPDATE orgs SET archived_at = now() WHERE id = $1`, [rawId(live[1])]);
