@@ -627,4 +627,44 @@ describe('the year archive of an org', () => {
     };
     expect(await planned(2002)).toBe(await planned(2001));
   });
+
+  it('plans an inspection of 100 findings and rectifications in as many statements as one of 5', async () => {
+    const su = await server.superuser();
+    const branch = orgs['第二车队党支部'];
+    // two records beside the demo one of 第二车队党支部, in 2003 (5 findings) and 2004 (100), each finding with its rectification
+    for (const [y, n] of [
+      [2003, 5],
+      [2004, 100],
+    ]) {
+      await su.query(
+        `WITH made AS (
+           INSERT INTO inspections (tenant_id, team_id, org_id, inspected_on, summary, idempotency_key, request_hash, created_by)
+           SELECT tenant_id, team_id, org_id, make_date($2, 3, 1), '批量问题', 'bulk-findings-' || $2, 'x', created_by
+             FROM inspections WHERE org_id = $1 ORDER BY created_at LIMIT 1
+           RETURNING tenant_id, id)
+         , found AS (
+           INSERT INTO findings (tenant_id, inspection_id, position, severity, description)
+           SELECT made.tenant_id, made.id, g - 1, 'MINOR', '批量问题' || g FROM made, generate_series(1, $3) g
+           RETURNING tenant_id, id)
+         INSERT INTO rectifications (tenant_id, finding_id, team_id, owner_org_id, due_on)
+         SELECT found.tenant_id, found.id, i.team_id, i.org_id, make_date($2, 6, 1)
+           FROM found, (SELECT team_id, org_id FROM inspections WHERE org_id = $1 ORDER BY created_at LIMIT 1) i`,
+        [rawId(branch), y, n],
+      );
+    }
+    const planned = async (y: number) => {
+      const ctx = createRequestContext(server.config, server.database.dataSource, '127.0.0.1');
+      await authenticate(ctx, `Bearer ${t.admin}`);
+      try {
+        const org = await orgService.getInScopeOrThrow(ctx, rawId(branch));
+        const before = ctx.tx.statements;
+        const plan = await planArchive(ctx, org, y);
+        expect(plan.parts.filter((p) => p.category.startsWith('督查报告'))).toHaveLength(1);
+        return ctx.tx.statements - before;
+      } finally {
+        await ctx.tx.finish(false);
+      }
+    };
+    expect(await planned(2004)).toBe(await planned(2003));
+  });
 });

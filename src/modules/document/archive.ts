@@ -214,20 +214,25 @@ export async function planArchive(ctx: RequestContext, org: Org, year: number): 
       build: built,
     });
     addFiles('督查佐证', dir, inspection.inspectedOn, await fileService.attachedTo(ctx, 'Inspection', inspection.id));
-    for (const finding of await supervisionService.findings(ctx, inspection)) {
-      addFiles(
-        '问题佐证',
-        `${dir}/问题${finding.position + 1}`,
-        inspection.inspectedOn,
-        await fileService.attachedTo(ctx, 'Finding', finding.id),
-      );
-      const r = await rectificationService.byFinding(ctx, finding);
-      if (r && (await rectificationService.find(ctx, r.id)))
+    // the findings' files, their rectifications and those rectifications' files, each read for all findings at once
+    const findings = await supervisionService.findings(ctx, inspection);
+    const [findingFiles, rectifications] = await Promise.all([
+      Promise.all(findings.map((finding) => fileService.attachedTo(ctx, 'Finding', finding.id))),
+      Promise.all(findings.map((finding) => rectificationService.byFinding(ctx, finding))),
+    ]);
+    const shown = await Promise.all(rectifications.map((r) => (r ? rectificationService.visible(ctx, r) : false)));
+    const rectificationFiles = await Promise.all(
+      rectifications.map((r, i) => (r && shown[i] ? fileService.attachedTo(ctx, 'RectificationSubmission', r.id) : [])),
+    );
+    for (const [i, finding] of findings.entries()) {
+      addFiles('问题佐证', `${dir}/问题${finding.position + 1}`, inspection.inspectedOn, findingFiles[i]);
+      const r = rectifications[i];
+      if (r && shown[i])
         addFiles(
           `整改佐证（${rectificationStateLabels[r.state]}）`,
           `${dir}/问题${finding.position + 1}/整改`,
           r.submittedAt ? toDateString(r.submittedAt) : null,
-          await fileService.attachedTo(ctx, 'RectificationSubmission', r.id),
+          rectificationFiles[i],
         );
     }
   }
