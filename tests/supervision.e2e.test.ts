@@ -4,6 +4,7 @@ import { day } from './helpers/dates';
 import { globalId, rawId, unknownId } from './helpers/ids';
 import { TestServer, codes, startTestServer, tokens } from './helpers/server';
 import { count } from './helpers/sql';
+import { png } from './helpers/evidence-files';
 import { ASSESSMENT_RULE, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 import { toAppError } from '../src/graphql/errors';
 import { authenticate, createRequestContext } from '../src/graphql/context';
@@ -1350,7 +1351,7 @@ describe('inspection records: partial updates, amendments that carry findings, t
     expect((await gql(`{ verifyRecords { ok checked } }`, {}, admin)).data.verifyRecords).toEqual({ ok: true, checked: 4 });
   });
 
-  it('reads a notice’s orgs and records, a team’s scope orgs, a record’s rectifying orgs and looked-back findings in as many statements for 100 as for 5', async () => {
+  it('reads 100 of a notice’s orgs and records, a team’s scope orgs, rectifying orgs, looked-back findings or a file’s findings in as many statements as 5', async () => {
     const su = await server.superuser();
     // 100 branches beside 第一车队党支部, and one more that is archived
     const made = await su.query<{ id: string; name: string; archived: boolean }>(
@@ -1489,6 +1490,33 @@ describe('inspection records: partial updates, amendments that carry findings, t
     };
     expect(earlier).toHaveLength(100);
     expect(await lookBack('bulk-lookback-100', earlier)).toBe(await lookBack('bulk-lookback-005', [...earlier.slice(0, 4), earlier[99]]));
+    // a file on 100 findings is read (its readers checked through every finding it is on) in as many statements as on 5
+    const onFindings = async (key: string, n: number) => {
+      const form = new FormData();
+      form.append('file', new Blob([png()]), '共用佐证.png');
+      const res = await fetch(`${server.baseUrl}/files`, { method: 'POST', body: form, headers: { authorization: `Bearer ${inspector}` } });
+      const file = ((await res.json()) as { files: { id: string }[] }).files[0].id;
+      const recorded = await gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+        {
+          input: {
+            idempotencyKey: key,
+            teamId,
+            orgId: ids['第一车队党支部'],
+            inspectedOn: INSPECTED_ON,
+            methods: ['SYMPOSIUM'],
+            summary: '共用佐证',
+            findings: Array.from({ length: n }, (_, i) => ({ severity: 'MINOR', description: `佐证${i}`, fileIds: [file] })),
+          },
+        },
+        inspector,
+      );
+      expect(recorded.errors).toBeUndefined();
+      const read = await gql(`query($id: ID!) { file(id: $id) { id } }`, { id: file }, admin);
+      expect(read.data.file).toEqual({ id: file });
+      return read.statements;
+    };
+    expect(await onFindings('bulk-files-0100', 100)).toBe(await onFindings('bulk-files-0005', 5));
     // an archived org among them: ORG_ARCHIVED naming it, nothing finalized
     const stuck = (await withOrders('bulk-orders-0003', [live[0], live[1], live[2]])).id;
     await su.query(`UPDATE orgs SET archived_at = now() WHERE id = $1`, [rawId(live[1])]);
