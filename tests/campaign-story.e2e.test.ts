@@ -377,6 +377,45 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       ]);
     });
 
+    it('writes a campaign’s 50 deadlines in as many statements as its 5', async () => {
+      const create = (name: string, n: number) =>
+        gql(
+          `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id deadlines { code dueOn orgKinds relativeDepth } } }`,
+          {
+            input: {
+              name,
+              versionId,
+              scopeOrgId: ids['第一车队党支部'],
+              ...SOURCE_CAMPAIGN,
+              deadlines: Array.from({ length: n }, (_, i) => ({
+                code: `D${String(i).padStart(2, '0')}`,
+                name: `节点${i}`,
+                dueOn: '2013-06-01',
+                orgKinds: i % 2 ? ['BRANCH'] : ['BRANCH', 'GENERAL_BRANCH', 'BRANCH'],
+                relativeDepth: i % 3 ? null : 1,
+              })),
+            },
+          },
+          admin,
+        );
+      const su = await server.superuser();
+      try {
+        const few = await create('批量节点五', 5);
+        expect(few.errors).toBeUndefined();
+        const many = await create('批量节点五十', 50);
+        expect(many.errors).toBeUndefined();
+        expect(many.statements).toBe(few.statements);
+        expect(many.data.createCampaign.deadlines).toHaveLength(50);
+        expect(many.data.createCampaign.deadlines.slice(0, 2)).toEqual([
+          { code: 'D00', dueOn: '2013-06-01', orgKinds: ['BRANCH', 'GENERAL_BRANCH'], relativeDepth: 1 },
+          { code: 'D01', dueOn: '2013-06-01', orgKinds: ['BRANCH'], relativeDepth: null },
+        ]);
+      } finally {
+        // the campaigns later tests count and order stay as they were
+        await su.query(`DELETE FROM campaigns WHERE name LIKE '批量节点%'`);
+      }
+    });
+
     it('refuses a campaign on a draft version or with a broken schedule, changing nothing', async () => {
       const draft = (
         await gql(`{ frameworks(first: 10) { nodes { versions { nodes { id status } } } } }`, {}, admin)

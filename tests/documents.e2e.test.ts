@@ -1,6 +1,9 @@
 import { chineseDate } from '../src/graphql/messages';
 import { Para, attrOf, readDocument, unzip } from './helpers/docx';
-import { globalId, unknownId } from './helpers/ids';
+import { globalId, rawId, unknownId } from './helpers/ids';
+import { authenticate, createRequestContext } from '../src/graphql/context';
+import { orgService } from '../src/modules/org/org.service';
+import { planArchive } from '../src/modules/document/archive';
 import { TestServer, startTestServer, tokens } from './helpers/server';
 import { tenantToday } from './helpers/sql';
 import { doSelfCheck } from './helpers/self-check';
@@ -580,5 +583,88 @@ describe('the year archive of an org', () => {
     expect((await get(path, foreign)).status).toBe(404);
     expect((await get(path, t.secretary2)).status).toBe(404);
     expect((await get(`/archives/orgs/${orgs['第一车队党支部']}/20x4`, t.secretary)).status).toBe(400);
+  });
+
+  it('plans a year of 100 ledger entries and 100 notices in as many statements as a year of 5', async () => {
+    const su = await server.superuser();
+    const branch = orgs['第二车队党支部'];
+    const [{ tenant_id: tenant, id: branchId }] = (
+      await su.query<{ tenant_id: string; id: string }>(`SELECT tenant_id, id FROM orgs WHERE id = $1`, [rawId(branch)])
+    ).rows;
+    const [{ id: writer }] = (await su.query<{ id: string }>(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'admin'`, [tenant]))
+      .rows;
+    // 5 entries and 5 tenant notices (naming another org) in 2001, 100 of each in 2002
+    for (const [y, n] of [
+      [2001, 5],
+      [2002, 100],
+    ]) {
+      await su.query(
+        `INSERT INTO ledger_entries (tenant_id, org_id, occurred_on, category, title, created_by)
+         SELECT $1, $2, make_date($3, 3, 1), 'MEETING', '批量台帐' || g, $4 FROM generate_series(1, $5) g`,
+        [tenant, branchId, y, writer, n],
+      );
+      await su.query(
+        `WITH made AS (
+           INSERT INTO notices (tenant_id, kind, title, body, issued_on, state, created_by, issued_by, issued_at)
+           SELECT $1, 'COMMENDATION', '批量通报' || g, '表扬', make_date($2, 4, 1), 'ISSUED', $3, $3, make_date($2, 4, 1) FROM generate_series(1, $4) g
+           RETURNING id)
+         INSERT INTO notice_subjects (tenant_id, notice_id, org_id) SELECT $1, made.id, $5 FROM made`,
+        [tenant, y, writer, n, rawId(orgs['第一车队党支部'])],
+      );
+    }
+    const planned = async (y: number) => {
+      const ctx = createRequestContext(server.config, server.database.dataSource, '127.0.0.1');
+      await authenticate(ctx, `Bearer ${t.admin}`);
+      try {
+        const org = await orgService.getInScopeOrThrow(ctx, rawId(branch));
+        const before = ctx.tx.statements;
+        const plan = await planArchive(ctx, org, y);
+        expect(plan.parts.filter((p) => p.category === '管理台帐')).toHaveLength(1);
+        return ctx.tx.statements - before;
+      } finally {
+        await ctx.tx.finish(false);
+      }
+    };
+    expect(await planned(2002)).toBe(await planned(2001));
+  });
+
+  it('plans an inspection of 100 findings and rectifications in as many statements as one of 5', async () => {
+    const su = await server.superuser();
+    const branch = orgs['第二车队党支部'];
+    // two records beside the demo one of 第二车队党支部, in 2003 (5 findings) and 2004 (100), each finding with its rectification
+    for (const [y, n] of [
+      [2003, 5],
+      [2004, 100],
+    ]) {
+      await su.query(
+        `WITH made AS (
+           INSERT INTO inspections (tenant_id, team_id, org_id, inspected_on, summary, idempotency_key, request_hash, created_by)
+           SELECT tenant_id, team_id, org_id, make_date($2, 3, 1), '批量问题', 'bulk-findings-' || $2, 'x', created_by
+             FROM inspections WHERE org_id = $1 ORDER BY created_at LIMIT 1
+           RETURNING tenant_id, id)
+         , found AS (
+           INSERT INTO findings (tenant_id, inspection_id, position, severity, description)
+           SELECT made.tenant_id, made.id, g - 1, 'MINOR', '批量问题' || g FROM made, generate_series(1, $3) g
+           RETURNING tenant_id, id)
+         INSERT INTO rectifications (tenant_id, finding_id, team_id, owner_org_id, due_on)
+         SELECT found.tenant_id, found.id, i.team_id, i.org_id, make_date($2, 6, 1)
+           FROM found, (SELECT team_id, org_id FROM inspections WHERE org_id = $1 ORDER BY created_at LIMIT 1) i`,
+        [rawId(branch), y, n],
+      );
+    }
+    const planned = async (y: number) => {
+      const ctx = createRequestContext(server.config, server.database.dataSource, '127.0.0.1');
+      await authenticate(ctx, `Bearer ${t.admin}`);
+      try {
+        const org = await orgService.getInScopeOrThrow(ctx, rawId(branch));
+        const before = ctx.tx.statements;
+        const plan = await planArchive(ctx, org, y);
+        expect(plan.parts.filter((p) => p.category.startsWith('督查报告'))).toHaveLength(1);
+        return ctx.tx.statements - before;
+      } finally {
+        await ctx.tx.finish(false);
+      }
+    };
+    expect(await planned(2004)).toBe(await planned(2003));
   });
 });

@@ -330,7 +330,7 @@ describe('frameworks handed down a link', () => {
   let szjgVersion: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ campaigns: true });
+    server = await startTestServer({ campaigns: true, env: { EXPOSE_STATEMENT_COUNT: 'true' } });
     su = await server.superuser();
     jtj = await tokens(server, 'jtj', ['admin', 'member']);
     szjg = await tokens(server, 'szjg', ['admin', 'leader', 'member']);
@@ -620,6 +620,53 @@ describe('frameworks handed down a link', () => {
       answers.filter((a) => a.errors).map((a) => `${a.errors!.length}:${a.errors![0].extensions?.code}/${a.errors![0].extensions?.reason}`),
     ).toEqual(Array(49).fill('1:CONFLICT/FEDERATION_TOO_MANY_HANDED_DOWN'));
     expect(await count(su, 'handed_down_frameworks', today, [jtjId, link])).toBe(limit);
+  });
+
+  it('hands down to 100 links in as many statements as to 5, and refuses the link at its limit before writing any', async () => {
+    const [szjgId, jtjId] = [await tenantId(su, 'szjg'), await tenantId(su, 'jtj')];
+    // 100 more subordinates of szjg, linked and active (jtj's link is at its day's limit from the test before)
+    await su.query(`INSERT INTO tenants (slug, name) SELECT 'fan-' || n, '下级单位' || n FROM generate_series(1, 100) n`);
+    const links = (
+      await su.query<{ id: string }>(
+        `WITH made AS (
+           SELECT t.id AS sub, gen_random_uuid() AS id, n FROM generate_series(1, 100) n JOIN tenants t ON t.slug = 'fan-' || n),
+         superior AS (
+           INSERT INTO tenant_links (tenant_id, id, peer_tenant_id, side, state, responded_at)
+           SELECT $1, id, sub, 'SUPERIOR', 'ACTIVE', now() FROM made RETURNING id),
+         subordinate AS (
+           INSERT INTO tenant_links (tenant_id, id, peer_tenant_id, side, state, responded_at)
+           SELECT sub, id, $1, 'SUBORDINATE', 'ACTIVE', now() FROM made)
+         SELECT made.id FROM made ORDER BY n`,
+        [szjgId],
+      )
+    ).rows.map((r) => globalId('TenantLink', r.id));
+    const fans = `tenant_id IN (SELECT id FROM tenants WHERE slug LIKE 'fan-%')`;
+    const few = await server.gql(HAND_DOWN, { input: { versionId: szjgVersion, linkIds: links.slice(0, 5) } }, szjg.admin);
+    expect(few.data.handDownFramework).toBe(5);
+    const many = await server.gql(HAND_DOWN, { input: { versionId: szjgVersion, linkIds: links } }, szjg.admin);
+    expect(many.data.handDownFramework).toBe(100);
+    expect(many.statements).toBe(few.statements);
+    expect(await count(su, 'handed_down_frameworks', fans)).toBe(105);
+    // jtj's link among them is at its limit: refused, naming jtj, and none of the others gets the version
+    const [{ id: jtjLink }] = (
+      await su.query<{ id: string }>(`SELECT id FROM tenant_links WHERE tenant_id = $1 AND peer_tenant_id = $2 AND side = 'SUPERIOR'`, [
+        szjgId,
+        jtjId,
+      ])
+    ).rows;
+    const refused = await server.gql(
+      HAND_DOWN,
+      { input: { versionId: szjgVersion, linkIds: [...links.slice(0, 60), globalId('TenantLink', jtjLink), ...links.slice(60, 99)] } },
+      szjg.admin,
+    );
+    expect(refused.errors?.[0].extensions).toMatchObject({
+      code: 'CONFLICT',
+      reason: 'FEDERATION_TOO_MANY_HANDED_DOWN',
+      field: 'input.linkIds',
+    });
+    const [{ name: jtjName }] = (await su.query<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [jtjId])).rows;
+    expect(refused.errors?.[0].message).toContain(jtjName);
+    expect(await count(su, 'handed_down_frameworks', fans)).toBe(105);
   });
 });
 

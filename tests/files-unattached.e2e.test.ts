@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { sweepUnattached } from '../src/modules/file/file.sweeps';
-import { rawId } from './helpers/ids';
+import { globalId, rawId, unknownId } from './helpers/ids';
 import { png } from './helpers/evidence-files';
 import { GqlResponse, TestServer, codes, startTestServer, tokens } from './helpers/server';
 import { orgIds } from './helpers/story';
@@ -59,7 +59,9 @@ describe('files on no record', () => {
     );
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { FILE_UNATTACHED_USER_FILES: String(LIMIT_FILES), FILE_UNATTACHED_TTL_HOURS: '24' } });
+    server = await startTestServer({
+      env: { FILE_UNATTACHED_USER_FILES: String(LIMIT_FILES), FILE_UNATTACHED_TTL_HOURS: '24', EXPOSE_STATEMENT_COUNT: 'true' },
+    });
     su = await server.superuser();
     t = await tokens(server, 'jtj', ['secretary', 'member', 'admin']);
     orgs = await orgIds(server, 'jtj');
@@ -141,6 +143,40 @@ describe('files on no record', () => {
       [...up.ids, ...others.ids].map(rawId),
     ]);
     expect(rows[0].n).toBe(4);
+  }, 60_000);
+
+  it('reads the files named by a discard or an attach in as many statements for 100 (50) as for 5, refusing at the first bad id', async () => {
+    const up = await upload(t.secretary, pngs(1));
+    expect(up.status).toBe(201);
+    // 161 more of the secretary's files on no record, by SQL (past the per-user bound an upload keeps)
+    const copies = (
+      await su.query<{ id: string }>(
+        `INSERT INTO files (tenant_id, content_id, name, uploaded_by)
+         SELECT f.tenant_id, f.content_id, '批量' || g || '.png', f.uploaded_by FROM files f, generate_series(1, 161) g WHERE f.id = $1
+         RETURNING id`,
+        [rawId(up.ids[0])],
+      )
+    ).rows.map((r) => globalId('File', r.id));
+    const few = await discard(t.secretary, copies.slice(0, 5));
+    expect(few.data.discardFiles).toBe(5);
+    // the first bad id in the order given decides: for the admin, who sees the entry's file (not theirs to discard)
+    const held = await createEntry([copies[5]]);
+    expect(held.errors).toBeUndefined();
+    const mixed = (...odd: string[]) => discard(t.admin, [...odd, ...copies.slice(6, 60)]);
+    expect(reasons([await mixed(unknownId('File'), copies[5])])).toEqual(['FILE_NOT_FOUND']);
+    const notTheirs = await mixed(copies[5], unknownId('File'));
+    expect(reasons([notTheirs])).toEqual(['FILE_NOT_DISCARDABLE']);
+    expect(notTheirs.errors?.[0].message).toContain('批量6.png');
+    const many = await discard(t.secretary, copies.slice(6, 106));
+    expect(many.data.discardFiles).toBe(100);
+    expect(many.statements).toBe(few.statements);
+
+    const small = await createEntry(copies.slice(106, 111));
+    expect(small.errors).toBeUndefined();
+    const large = await createEntry(copies.slice(111, 161));
+    expect(large.errors).toBeUndefined();
+    expect(large.data.createLedgerEntry.files).toHaveLength(50);
+    expect(large.statements).toBe(small.statements);
   }, 60_000);
 
   it('discards racing attaches of the same files: each file ends either attached or deleted, never both, never a 500', async () => {

@@ -10,7 +10,7 @@ import { globalId, rawId, unknownId } from './helpers/ids';
 import { compoundFile, gif, jpeg, ooxml, pdf, plainZip, png, webp } from './helpers/evidence-files';
 import { TestServer, codes, login, startTestServer, tokens } from './helpers/server';
 import { count } from './helpers/sql';
-import { orgIds } from './helpers/story';
+import { criteriaOf, orgIds, scoresFor } from './helpers/story';
 
 /**
  * Evidence files: uploads, limits, quotas, signed links, and files attached to records with exactly their
@@ -708,7 +708,7 @@ describe('evidence files on records', () => {
   const error = (res: { errors?: { extensions?: Record<string, unknown> }[] }) => res.errors?.[0]?.extensions;
 
   beforeAll(async () => {
-    server = await startTestServer({ campaigns: true });
+    server = await startTestServer({ campaigns: true, env: { EXPOSE_STATEMENT_COUNT: 'true' } });
     su = await server.superuser();
     t = await tokens(server, 'jtj', ['admin', 'supervisor', 'secretary', 'secretary2', 'member', 'inspector', 'leader']);
     foreign = await server.token('szjg', 'admin');
@@ -913,6 +913,58 @@ describe('evidence files on records', () => {
     );
     expect(replied.data.replyOpinion).toEqual({ state: 'REPLIED', files: [{ name: '维修单.pdf' }] });
     expect(await download(answer, t.secretary2)).toBe(404);
+  });
+
+  it('attaches files to every score of a sheet in as many statements as to 5, and refuses the first score whose file is not found', async () => {
+    const campaign = (await gql(`{ campaigns(first: 1) { nodes { id version { id } } } }`, {}, t.admin)).data.campaigns.nodes[0];
+    const started = await gql(
+      `mutation($input: StartEvaluationInput!) { startEvaluation(input: $input) { id version } }`,
+      { input: { campaignId: campaign.id, orgId: orgs['第一车队党支部'], kind: 'SUPERIOR' } },
+      t.supervisor,
+    );
+    expect(started.errors).toBeUndefined();
+    const leaves = scoresFor(await criteriaOf(server, t.supervisor, campaign.version.id));
+    expect(leaves.length).toBeGreaterThanOrEqual(30);
+    const proof = await upload(t.supervisor, '逐项佐证.pdf', pdf());
+    const save = (version: number, scores: Record<string, unknown>[]) =>
+      gql(
+        `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+        { input: { evaluationId: started.data.startEvaluation.id, expectedVersion: version, scores } },
+        t.supervisor,
+      );
+    // on one score first, so that both saves below check the file's readers through the scores it is on
+    const one = await save(started.data.startEvaluation.version, [
+      { criterionId: leaves[0].criterionId, value: leaves[0].value, fileIds: [proof] },
+    ]);
+    expect(one.errors).toBeUndefined();
+    const few = await save(
+      one.data.saveScores.version,
+      leaves.slice(0, 5).map((l) => ({ criterionId: l.criterionId, value: l.value, fileIds: [proof] })),
+    );
+    expect(few.errors).toBeUndefined();
+    const all = await save(
+      few.data.saveScores.version,
+      leaves.map((l) => ({ criterionId: l.criterionId, value: l.value, fileIds: [proof] })),
+    );
+    expect(all.errors).toBeUndefined();
+    expect(all.statements).toBe(few.statements);
+    const evaluationId = rawId(started.data.startEvaluation.id);
+    const onScores = `file_id = $2 AND record_type = 'EvaluationScore' AND record_id IN (SELECT id FROM evaluation_scores WHERE evaluation_id = $1)`;
+    expect(await count(su, 'file_attachments', onScores, [evaluationId, rawId(proof)])).toBe(leaves.length);
+    // detached from every score in one save, and a file nobody may read on the 7th: FILE_NOT_FOUND there, nothing changes
+    const secret = await upload(t.secretary2, '别人的.pdf', pdf());
+    const refused = await save(
+      all.data.saveScores.version,
+      leaves.map((l, i) => ({ criterionId: l.criterionId, value: l.value, detachFileIds: [proof], fileIds: i === 6 ? [secret] : [] })),
+    );
+    expect(error(refused)).toMatchObject({ reason: 'FILE_NOT_FOUND', field: 'input.scores[6].fileIds' });
+    expect(await count(su, 'file_attachments', onScores, [evaluationId, rawId(proof)])).toBe(leaves.length);
+    const cleared = await save(
+      all.data.saveScores.version,
+      leaves.map((l) => ({ criterionId: l.criterionId, value: l.value, detachFileIds: [proof] })),
+    );
+    expect(cleared.errors).toBeUndefined();
+    expect(await count(su, 'file_attachments', onScores, [evaluationId, rawId(proof)])).toBe(0);
   });
 
   describe('inspections', () => {

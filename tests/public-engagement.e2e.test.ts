@@ -1311,7 +1311,7 @@ describe('public reviews a rotating client cannot stuff', () => {
   const stored = () => count(su, 'public_reviews');
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ env: { EXPOSE_STATEMENT_COUNT: 'true' } });
     su = await server.superuser();
     ids = await orgIds(server, 'jtj');
     ({ admin, secretary } = await tokens(server, 'jtj', ['admin', 'secretary']));
@@ -1450,6 +1450,44 @@ describe('public reviews a rotating client cannot stuff', () => {
     expect(answers.filter((a) => a === 'OK')).toHaveLength(PUBLIC_RATE_LIMIT.perClient);
     expect(answers.filter((a) => a !== 'OK')).toEqual(Array(40 - PUBLIC_RATE_LIMIT.perClient).fill('CLIENT_RATE_LIMITED'));
   });
+  it('reads the reviews named in one statement however many, and refuses at the first id not found in the order given', async () => {
+    // 100 copies of a stored review (one device each), all of 第一车队党支部
+    const copies = (
+      await su.query<{ id: string }>(
+        `INSERT INTO public_reviews (tenant_id, link_code_id, org_id, rating, comment, device_hash, review_day)
+         SELECT r.tenant_id, r.link_code_id, r.org_id, 3, '批量', 'bulk-device-' || g, r.review_day - 400
+           FROM (SELECT * FROM public_reviews WHERE org_id = $1 ORDER BY created_at LIMIT 1) r, generate_series(1, 100) g
+         RETURNING id`,
+        [rawId(ids['第一车队党支部'])],
+      )
+    ).rows.map((r) => globalId('PublicReview', r.id));
+    expect(copies).toHaveLength(100);
+    const exclude = (list: string[]) => server.gql(EXCLUDE, { input: { ids: list, excluded: true, reason: '批量核查' } }, admin);
+    const few = await exclude(copies.slice(0, 5));
+    expect(few.data.setPublicReviewsExcluded).toHaveLength(5);
+    const all = await exclude(copies);
+    expect(all.data.setPublicReviewsExcluded).toHaveLength(100);
+    expect(all.statements).toBe(few.statements);
+    // an unknown id, or another tenant's review, among them: REVIEW_NOT_FOUND, and nothing changes
+    const foreign = await su.query<{ id: string }>(
+      `SELECT id FROM public_reviews WHERE tenant_id <> (SELECT tenant_id FROM orgs WHERE id = $1) LIMIT 1`,
+      [rawId(ids['第一车队党支部'])],
+    );
+    const odd = [unknownId('PublicReview'), ...foreign.rows.map((r) => globalId('PublicReview', r.id))];
+    for (const id of odd) {
+      const refused = await server.gql(
+        EXCLUDE,
+        { input: { ids: [...copies.slice(0, 50), id, ...copies.slice(50, 99)], excluded: false } },
+        admin,
+      );
+      expect(refused.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'REVIEW_NOT_FOUND', field: 'input.ids' });
+    }
+    expect(await count(su, 'public_reviews', `device_hash LIKE 'bulk-device-%' AND excluded_at IS NOT NULL`)).toBe(100);
+    await server.gql(EXCLUDE, { input: { ids: copies, excluded: false } }, admin);
+    expect(await count(su, 'public_reviews', `device_hash LIKE 'bulk-device-%' AND excluded_at IS NOT NULL`)).toBe(0);
+    await su.query(`DELETE FROM public_reviews WHERE device_hash LIKE 'bulk-device-%'`);
+  });
+
   it('refuses a non-admin before it reads any of the reviews named: FORBIDDEN, whatever the ids and the reason', async () => {
     // 100 ids nobody has: were they looked up first, the answer would be REVIEW_NOT_FOUND (or the missing reason's refusal)
     const unknown = Array.from({ length: 100 }, () => globalId('PublicReview', randomUUID()));

@@ -1,11 +1,15 @@
 import { RequestTransaction, withTransaction } from '../src/db/request-transaction';
 import { verifyChain } from '../src/modules/supervision/record-chain';
 import { day } from './helpers/dates';
-import { rawId, unknownId } from './helpers/ids';
+import { globalId, rawId, unknownId } from './helpers/ids';
 import { TestServer, codes, startTestServer, tokens } from './helpers/server';
 import { count } from './helpers/sql';
+import { png } from './helpers/evidence-files';
 import { ASSESSMENT_RULE, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 import { toAppError } from '../src/graphql/errors';
+import { authenticate, createRequestContext } from '../src/graphql/context';
+import { supervisionService } from '../src/modules/supervision/supervision.service';
+import { inspectionDocument } from '../src/modules/document/documents';
 
 /**
  * 督导 (issues 5 and 10): teams, inspections, rectification, notices and the annual assessment; then the
@@ -1345,5 +1349,207 @@ describe('inspection records: partial updates, amendments that carry findings, t
     expect(meanwhile).toBeUndefined();
     expect(result).toEqual({ ok: true, checked: 3, brokenAt: null });
     expect((await gql(`{ verifyRecords { ok checked } }`, {}, admin)).data.verifyRecords).toEqual({ ok: true, checked: 4 });
+  });
+
+  it('reads 100 of a notice’s orgs and records, a team’s scope orgs, rectifying orgs, looked-back findings or a file’s findings in as many statements as 5', async () => {
+    const su = await server.superuser();
+    // 100 branches beside 第一车队党支部, and one more that is archived
+    const made = await su.query<{ id: string; name: string; archived: boolean }>(
+      `INSERT INTO orgs (tenant_id, id, parent_id, name, kind, category, path, archived_at)
+       SELECT s.tenant_id, g.id, s.parent_id, '批量支部' || g.n, s.kind, s.category,
+              subpath(s.path, 0, nlevel(s.path) - 1) || replace(g.id::text, '-', ''), CASE WHEN g.n = 101 THEN now() END
+         FROM (SELECT * FROM orgs WHERE id = $1) s, (SELECT gen_random_uuid() AS id, n FROM generate_series(1, 101) n) g
+       RETURNING id, name, archived_at IS NOT NULL AS archived`,
+      [rawId(ids['第一车队党支部'])],
+    );
+    const live = made.rows.filter((r) => !r.archived).map((r) => globalId('Org', r.id));
+    const archived = made.rows.find((r) => r.archived)!;
+    expect(live).toHaveLength(100);
+    const unknown = unknownId('Org');
+
+    const NOTICE = `mutation($input: CreateNoticeInput!) { createNotice(input: $input) { id } }`;
+    const notice = (subjectOrgIds: string[], inspectionIds: string[] = []) =>
+      gql(
+        NOTICE,
+        { input: { kind: 'COMMENDATION', title: '批量表扬', body: '表扬', subjectOrgIds, recipientOrgIds: subjectOrgIds, inspectionIds } },
+        admin,
+      );
+    const few = await notice(live.slice(0, 5), Array(5).fill(recordId));
+    expect(few.errors).toBeUndefined();
+    const many = await notice(live, Array(100).fill(recordId));
+    expect(many.errors).toBeUndefined();
+    expect(many.statements).toBe(few.statements);
+    // the first bad id in the order given decides: an unknown org, then a draft record before an unknown one
+    const refusal = (res: { errors?: { extensions?: Record<string, unknown> }[] }) => res.errors?.[0].extensions;
+    expect(refusal(await notice([...live.slice(0, 60), unknown, ...live.slice(60)]))).toMatchObject({ reason: 'ORG_NOT_FOUND' });
+    const draft = await gql(
+      `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+      {
+        input: {
+          idempotencyKey: 'bulk-draft-0001',
+          teamId,
+          orgId: ids['第一车队党支部'],
+          inspectedOn: INSPECTED_ON,
+          methods: ['SYMPOSIUM'],
+          summary: '草稿',
+          findings: [],
+        },
+      },
+      inspector,
+    );
+    const draftId = draft.data.recordInspection.id;
+    const records = [...Array(40).fill(recordId), draftId, unknownId('Inspection')];
+    expect(refusal(await notice(live.slice(0, 3), records))).toMatchObject({
+      reason: 'INSPECTION_NOT_FINALIZED',
+      field: 'input.inspectionIds[40]',
+    });
+    expect(refusal(await notice(live.slice(0, 3), [recordId, unknownId('Inspection'), draftId]))).toMatchObject({
+      code: 'NOT_FOUND',
+      reason: 'INSPECTION_NOT_FOUND',
+    });
+
+    const users = (await gql(`{ users(first: 50) { nodes { id username } } }`, {}, admin)).data.users.nodes;
+    const inspectorId = users.find((u: { username: string }) => u.username === 'inspector').id;
+    const TEAM = `mutation($input: CreateSupervisionTeamInput!) { createSupervisionTeam(input: $input) { id } }`;
+    const team = (name: string, scopeOrgIds: string[]) => gql(TEAM, { input: { name, leaderId: inspectorId, scopeOrgIds } }, admin);
+    const small = await team('批量督导组一', live.slice(0, 5));
+    expect(small.errors).toBeUndefined();
+    const large = await team('批量督导组二', live);
+    expect(large.errors).toBeUndefined();
+    expect(large.statements).toBe(small.statements);
+    const archivedId = globalId('Org', archived.id);
+    expect(refusal(await team('批量督导组三', [...live.slice(0, 50), archivedId, unknown]))).toMatchObject({
+      reason: 'ORG_ARCHIVED',
+      field: 'input.scopeOrgIds',
+    });
+    expect((await team('批量督导组三', [live[0], archivedId])).errors?.[0].message).toContain(archived.name);
+    expect(refusal(await team('批量督导组三', [...live.slice(0, 50), unknown, archivedId]))).toMatchObject({ reason: 'ORG_NOT_FOUND' });
+    expect(await count(su, 'supervision_teams', `name = '批量督导组三'`)).toBe(0);
+
+    // a record whose findings give 100 orgs a rectification finalizes in as many statements as one giving 5
+    const withOrders = async (key: string, orgsGiven: string[]) => {
+      const recorded = await gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+        {
+          input: {
+            idempotencyKey: key,
+            teamId,
+            orgId: ids['第一车队党支部'],
+            inspectedOn: INSPECTED_ON,
+            methods: ['SYMPOSIUM'],
+            summary: '批量整改',
+            findings: orgsGiven.map((o, i) => ({ severity: 'MINOR', description: `问题${i}`, rectifyOrgId: o, rectifyDueOn: day(20) })),
+          },
+        },
+        inspector,
+      );
+      expect(recorded.errors).toBeUndefined();
+      return { id: recorded.data.recordInspection.id as string, statements: recorded.statements };
+    };
+    const five = await withOrders('bulk-orders-0005', live.slice(0, 5));
+    const hundred = await withOrders('bulk-orders-0100', live);
+    expect(hundred.statements).toBe(five.statements);
+    const fiveOrders = await finalize(five.id);
+    expect(fiveOrders.errors).toBeUndefined();
+    const hundredOrders = await finalize(hundred.id);
+    expect(hundredOrders.errors).toBeUndefined();
+    expect(hundredOrders.statements).toBe(fiveOrders.statements);
+    // 回头看 of those 100 findings: the record's document reads the findings looked back at in as many statements as 5
+    const earlier = (
+      await su.query<{ id: string }>(`SELECT id FROM findings WHERE inspection_id = $1 ORDER BY position`, [rawId(hundred.id)])
+    ).rows.map((r) => globalId('Finding', r.id));
+    const lookBack = async (key: string, findingIds: string[]) => {
+      const recorded = await gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+        {
+          input: {
+            idempotencyKey: key,
+            teamId,
+            orgId: ids['第一车队党支部'],
+            inspectedOn: INSPECTED_ON,
+            methods: ['SYMPOSIUM'],
+            summary: '回头看',
+            findings: [],
+            followUps: findingIds.map((findingId) => ({ findingId, fixed: true })),
+          },
+        },
+        inspector,
+      );
+      expect(recorded.errors).toBeUndefined();
+      const ctx = createRequestContext(server.config, server.database.dataSource, '127.0.0.1');
+      await authenticate(ctx, `Bearer ${admin}`);
+      try {
+        const record = await supervisionService.getInspectionOrThrow(ctx, rawId(recorded.data.recordInspection.id));
+        const before = ctx.tx.statements;
+        const built = await inspectionDocument(ctx, record);
+        expect(JSON.stringify(built.doc)).toContain('问题99：已整改到位');
+        return ctx.tx.statements - before;
+      } finally {
+        await ctx.tx.finish(false);
+      }
+    };
+    expect(earlier).toHaveLength(100);
+    expect(await lookBack('bulk-lookback-100', earlier)).toBe(await lookBack('bulk-lookback-005', [...earlier.slice(0, 4), earlier[99]]));
+    // a file on 100 findings is read (its readers checked through every finding it is on) in as many statements as on 5
+    const onFindings = async (key: string, n: number) => {
+      const form = new FormData();
+      form.append('file', new Blob([png()]), '共用佐证.png');
+      const res = await fetch(`${server.baseUrl}/files`, { method: 'POST', body: form, headers: { authorization: `Bearer ${inspector}` } });
+      const file = ((await res.json()) as { files: { id: string }[] }).files[0].id;
+      const recorded = await gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+        {
+          input: {
+            idempotencyKey: key,
+            teamId,
+            orgId: ids['第一车队党支部'],
+            inspectedOn: INSPECTED_ON,
+            methods: ['SYMPOSIUM'],
+            summary: '共用佐证',
+            findings: Array.from({ length: n }, (_, i) => ({ severity: 'MINOR', description: `佐证${i}`, fileIds: [file] })),
+          },
+        },
+        inspector,
+      );
+      expect(recorded.errors).toBeUndefined();
+      const read = await gql(`query($id: ID!) { file(id: $id) { id } }`, { id: file }, admin);
+      expect(read.data.file).toEqual({ id: file });
+      return read.statements;
+    };
+    expect(await onFindings('bulk-files-0100', 100)).toBe(await onFindings('bulk-files-0005', 5));
+    // an archived org among them: ORG_ARCHIVED naming it, nothing finalized
+    const stuck = (await withOrders('bulk-orders-0003', [live[0], live[1], live[2]])).id;
+    await su.query(`UPDATE orgs SET archived_at = now() WHERE id = $1`, [rawId(live[1])]);
+    const archivedOrder = await finalize(stuck);
+    expect(archivedOrder.errors?.[0].extensions).toMatchObject({ reason: 'ORG_ARCHIVED', field: 'findings' });
+    expect(await count(su, 'inspections', `id = $1 AND state = 'DRAFT'`, [rawId(stuck)])).toBe(1);
+    // recording: the first finding in the order given that is refused decides, with its own path
+    const record = (key: string, findings: Record<string, unknown>[]) =>
+      gql(
+        `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { id } }`,
+        {
+          input: {
+            idempotencyKey: key,
+            teamId,
+            orgId: ids['第一车队党支部'],
+            inspectedOn: INSPECTED_ON,
+            methods: ['SYMPOSIUM'],
+            summary: '次序',
+            findings,
+          },
+        },
+        inspector,
+      );
+    const ok = { severity: 'MINOR', description: '正常', rectifyOrgId: live[0], rectifyDueOn: day(20) };
+    const onArchived = { severity: 'MINOR', description: '已撤销', rectifyOrgId: live[1], rectifyDueOn: day(20) };
+    const noDue = { severity: 'MINOR', description: '缺期限', rectifyOrgId: live[2] };
+    expect(refusal(await record('bulk-order-first-1', [ok, noDue, onArchived]))).toMatchObject({
+      reason: 'INVALID_RECTIFICATION_ORDER',
+      field: 'input.findings[1]',
+    });
+    expect(refusal(await record('bulk-order-first-2', [ok, onArchived, noDue]))).toMatchObject({
+      reason: 'ORG_ARCHIVED',
+      field: 'input.findings[1].rectifyOrgId',
+    });
   });
 });

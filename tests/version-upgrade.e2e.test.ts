@@ -41,7 +41,7 @@ describe('a campaign moves to a new framework version through a criterion mappin
   const RENAME = [{ kind: 'RENAMED', from: ['Q1.1'], to: ['Q1.1N'] }];
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ env: { EXPOSE_STATEMENT_COUNT: 'true' } });
     t = await tokens(server, 'jtj', ['admin', 'leader', 'supervisor', 'member', 'secretary', 'inspector']);
     t.szjg = await server.token('szjg', 'admin');
     ids = await orgIds(server, 'jtj');
@@ -740,6 +740,79 @@ describe('a campaign moves to a new framework version through a criterion mappin
     );
     expect(compared.errors).toBeUndefined();
     expect(compared.data.node.discrepancies).toEqual([]);
+  });
+
+  it('stores the campaign results of 100 accepted orgs in as many statements as of 5', async () => {
+    const su = await server.superuser();
+    // 105 branches beside 第二车队党支部, each with an accepted 上级评议 (a copy of the one accepted above, without scores)
+    const made = (
+      await su.query<{ id: string }>(
+        `INSERT INTO orgs (tenant_id, id, parent_id, name, kind, category, path)
+         SELECT s.tenant_id, g.id, s.parent_id, '升级支部' || g.n, s.kind, s.category, subpath(s.path, 0, nlevel(s.path) - 1) || replace(g.id::text, '-', '')
+           FROM (SELECT * FROM orgs WHERE id = $1) s, (SELECT gen_random_uuid() AS id, n FROM generate_series(1, 105) n) g
+         RETURNING id`,
+        [rawId(ids['第二车队党支部'])],
+      )
+    ).rows.map((r) => r.id);
+    // the campaign above runs the published v3 now: these run v2 and move to v3 as it did
+    const v3 = await campaignVersion();
+    const withAccepted = async (name: string, orgs: string[]) => {
+      const created = await gql(
+        `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+        {
+          input: {
+            name,
+            versionId: v3,
+            scopeOrgId: ids['市公交集团党委'],
+            ...SOURCE_CAMPAIGN,
+            endsOn: '2030-12-31',
+            phases: [],
+            deadlines: [],
+            targets: [{ dueOn: '2030-12-31', ratio: 0.9 }],
+          },
+        },
+        t.admin,
+      );
+      expect(created.errors).toBeUndefined();
+      const id = created.data.createCampaign.id as string;
+      // on v2, as the campaign above was before (v2 takes no new campaign now)
+      await su.query(`UPDATE campaigns SET version_id = $2 WHERE id = $1`, [rawId(id), rawId(v2)]);
+      await su.query(
+        `INSERT INTO evaluations (tenant_id, campaign_id, org_id, kind, state, total, grade, veto, created_by, submitted_by, submitted_at, reviewed_by, reviewed_at)
+         SELECT e.tenant_id, $2, o, e.kind, e.state, e.total, e.grade, e.veto, e.created_by, e.submitted_by, e.submitted_at, e.reviewed_by, e.reviewed_at
+           FROM evaluations e, unnest($3::uuid[]) o WHERE e.id = $1`,
+        [rawId(acceptedId), rawId(id), orgs],
+      );
+      return id;
+    };
+    const upgrade = (campaign: string) =>
+      gql(
+        UPGRADE,
+        {
+          input: {
+            campaignId: campaign,
+            toVersionId: v3,
+            mapping: [
+              { kind: 'MERGED', from: ['Q1.1N', 'Q1.2'], to: ['Q1.1N'] },
+              { kind: 'SPLIT', from: ['Q1.3'], to: ['Q1.3', 'Q1.3B'] },
+            ],
+          },
+        },
+        t.admin,
+      );
+    const few = await upgrade(await withAccepted('升级五个组织', made.slice(0, 5)));
+    expect(few.errors).toBeUndefined();
+    const manyCampaign = await withAccepted('升级一百个组织', made.slice(5));
+    const many = await upgrade(manyCampaign);
+    expect(many.errors).toBeUndefined();
+    expect(many.data.upgradeCampaignVersion.moved).toBe(100);
+    expect(few.statements).toBeGreaterThan(0);
+    expect(many.statements).toBe(few.statements);
+    const { rows } = await su.query<{ n: number; grades: string[] }>(
+      `SELECT count(*)::int AS n, array_agg(DISTINCT grade) AS grades FROM campaign_results WHERE campaign_id = $1`,
+      [rawId(manyCampaign)],
+    );
+    expect(rows[0].n).toBe(100);
   });
 
   it('moves no campaign to a version retired while the upgrade waited: the target is held until the upgrade commits', async () => {

@@ -322,10 +322,25 @@ export const campaignService = {
         [t, campaign.id, input.phases.map((p) => p.name), input.phases.map((p) => p.startsOn), input.phases.map((p) => p.endsOn)],
       );
     }
-    for (const d of input.deadlines) {
+    if (input.deadlines.length) {
+      // all of them (up to 50) in one statement: each deadline's kinds are a list of their own, so they travel as JSON
       await ctx.tx.execute(
-        `INSERT INTO campaign_deadlines (tenant_id, campaign_id, code, name, due_on, org_kinds, relative_depth) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [t, campaign.id, d.code, d.name, d.dueOn, [...new Set(d.orgKinds)], d.relativeDepth ?? null],
+        `INSERT INTO campaign_deadlines (tenant_id, campaign_id, code, name, due_on, org_kinds, relative_depth)
+         SELECT $1, $2, d.code, d.name, d.due_on, ARRAY(SELECT jsonb_array_elements_text(d.org_kinds)), d.relative_depth
+           FROM jsonb_to_recordset($3::jsonb) AS d(code text, name text, due_on date, org_kinds jsonb, relative_depth integer)`,
+        [
+          t,
+          campaign.id,
+          JSON.stringify(
+            input.deadlines.map((d) => ({
+              code: d.code,
+              name: d.name,
+              due_on: d.dueOn,
+              org_kinds: [...new Set(d.orgKinds)],
+              relative_depth: d.relativeDepth ?? null,
+            })),
+          ),
+        ],
       );
     }
     if (input.targets.length) {

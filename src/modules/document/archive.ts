@@ -123,8 +123,10 @@ export async function planArchive(ctx: RequestContext, org: Org, year: number): 
     path: paths.take('01-管理台帐', `${year}年管理台帐.xlsx`),
     buffer: ledger.buffer,
   });
-  for (const entry of entries) {
-    const files = await fileService.attachedTo(ctx, 'LedgerEntry', entry.id);
+  // every entry's files in one statement (the loader's batch), not one per entry
+  const entryFiles = await Promise.all(entries.map((entry) => fileService.attachedTo(ctx, 'LedgerEntry', entry.id)));
+  for (const [i, entry] of entries.entries()) {
+    const files = entryFiles[i];
     addFiles(
       `管理台帐·${ledgerCategoryLabels[entry.category]}`,
       `01-管理台帐/${segment(`${entry.occurredOn}-${entry.title}`)}`,
@@ -212,20 +214,25 @@ export async function planArchive(ctx: RequestContext, org: Org, year: number): 
       build: built,
     });
     addFiles('督查佐证', dir, inspection.inspectedOn, await fileService.attachedTo(ctx, 'Inspection', inspection.id));
-    for (const finding of await supervisionService.findings(ctx, inspection)) {
-      addFiles(
-        '问题佐证',
-        `${dir}/问题${finding.position + 1}`,
-        inspection.inspectedOn,
-        await fileService.attachedTo(ctx, 'Finding', finding.id),
-      );
-      const r = await rectificationService.byFinding(ctx, finding);
-      if (r && (await rectificationService.find(ctx, r.id)))
+    // the findings' files, their rectifications and those rectifications' files, each read for all findings at once
+    const findings = await supervisionService.findings(ctx, inspection);
+    const [findingFiles, rectifications] = await Promise.all([
+      Promise.all(findings.map((finding) => fileService.attachedTo(ctx, 'Finding', finding.id))),
+      Promise.all(findings.map((finding) => rectificationService.byFinding(ctx, finding))),
+    ]);
+    const shown = await Promise.all(rectifications.map((r) => (r ? rectificationService.visible(ctx, r) : false)));
+    const rectificationFiles = await Promise.all(
+      rectifications.map((r, i) => (r && shown[i] ? fileService.attachedTo(ctx, 'RectificationSubmission', r.id) : [])),
+    );
+    for (const [i, finding] of findings.entries()) {
+      addFiles('问题佐证', `${dir}/问题${finding.position + 1}`, inspection.inspectedOn, findingFiles[i]);
+      const r = rectifications[i];
+      if (r && shown[i])
         addFiles(
           `整改佐证（${rectificationStateLabels[r.state]}）`,
           `${dir}/问题${finding.position + 1}/整改`,
           r.submittedAt ? toDateString(r.submittedAt) : null,
-          await fileService.attachedTo(ctx, 'RectificationSubmission', r.id),
+          rectificationFiles[i],
         );
     }
   }
@@ -235,12 +242,20 @@ export async function planArchive(ctx: RequestContext, org: Org, year: number): 
     const page = await noticeService.list(ctx, { state: NoticeState.ISSUED }, first, after);
     return { nodes: page.nodes, hasNextPage: page.hasNextPage, cursorOf: page.cursorOf };
   });
-  for (const notice of notices.filter((n) => inYear(n.issuedOn, year)).reverse()) {
-    const [subject] = await ctx.tx.query<{ one: number }>(
-      `SELECT 1 AS one FROM notice_subjects WHERE tenant_id = $1 AND notice_id = $2 AND org_id = $3`,
-      [viewer.tenantId, notice.id, org.id],
-    );
-    if (!subject) continue;
+  const ofYear = notices.filter((n) => inYear(n.issuedOn, year)).reverse();
+  // which of the year's notices name the org, in one statement for all of them
+  const naming = new Set(
+    ofYear.length
+      ? (
+          await ctx.tx.query<{ notice_id: string }>(
+            `SELECT notice_id FROM notice_subjects WHERE tenant_id = $1 AND org_id = $2 AND notice_id = ANY($3::uuid[])`,
+            [viewer.tenantId, org.id, ofYear.map((n) => n.id)],
+          )
+        ).map((r) => r.notice_id)
+      : [],
+  );
+  for (const notice of ofYear) {
+    if (!naming.has(notice.id)) continue;
     parts.push({
       category: '公文·通报',
       day: notice.issuedOn,

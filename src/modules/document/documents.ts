@@ -273,8 +273,13 @@ export async function inspectionDocument(ctx: RequestContext, inspection: Inspec
   let section = 3;
   if (followUps.length) {
     body.push(h1(section++, '回头看'));
-    for (const check of followUps) {
-      const earlier = await supervisionService.findFinding(ctx, check.findingId);
+    // the findings looked back at (up to 2,000) read at once
+    const earlierOnes = await supervisionService.findFindings(
+      ctx,
+      followUps.map((check) => check.findingId),
+    );
+    for (const [i, check] of followUps.entries()) {
+      const earlier = earlierOnes[i];
       body.push({
         kind: 'p',
         text: `${earlier?.description ?? '此前问题'}：${check.fixed === true ? '已整改到位' : check.fixed === false ? '整改未到位' : '尚未核查'}${check.note ? `（${check.note}）` : ''}。`,

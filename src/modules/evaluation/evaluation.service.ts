@@ -331,10 +331,15 @@ export const evaluationService = {
     }
     if (withFiles.length) {
       const ids = await this.scoreIds(ctx, evaluation.id);
-      for (const { s, files, i } of withFiles) {
-        const scoreId = ids.get(s.criterionId);
-        if (scoreId) await fileService.change(ctx, 'EvaluationScore', scoreId, files, `input.scores[${i}]`);
-      }
+      // every score's files in a few statements however many scores carry some (up to 2,000)
+      await fileService.changeMany(
+        ctx,
+        'EvaluationScore',
+        withFiles.flatMap(({ s, files, i }) => {
+          const recordId = ids.get(s.criterionId);
+          return recordId ? [{ recordId, changes: files, path: `input.scores[${i}]` }] : [];
+        }),
+      );
     }
     return saved && !withFiles.length ? saved : reload(ctx, evaluation.id);
   },
@@ -350,11 +355,22 @@ export const evaluationService = {
 
   /** The evaluation a score belongs to, when the viewer may read it (a score's files are visible as its evaluation). */
   async findByScore(ctx: RequestContext, scoreId: string): Promise<Evaluation | null> {
-    const [row] = await ctx.tx.query<{ evaluation_id: string }>(
-      `SELECT evaluation_id FROM evaluation_scores WHERE tenant_id = $1 AND id = $2`,
-      [requireUser(ctx).tenantId, scoreId],
-    );
-    return row ? this.findById(ctx, row.evaluation_id) : null;
+    // batched: a file on many scores (of a few evaluations) is checked for all of them in one statement, and each
+    // evaluation read once. Not kept in the request: a later check reads again (scores are cleared, files moved)
+    const loader = ctx.loader<string, Evaluation | null>('evaluation.byScore', async (scoreIds) => {
+      const rows = await ctx.tx.query<{ id: string; evaluation_id: string }>(
+        `SELECT id, evaluation_id FROM evaluation_scores WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+        [requireUser(ctx).tenantId, [...scoreIds]],
+      );
+      const evaluationIds = [...new Set(rows.map((r) => r.evaluation_id))];
+      const found = await Promise.all(evaluationIds.map((id) => this.findById(ctx, id)));
+      const byEvaluation = new Map(evaluationIds.map((id, i) => [id, found[i]]));
+      const byScore = new Map(rows.map((r) => [r.id, byEvaluation.get(r.evaluation_id) ?? null]));
+      return scoreIds.map((id) => byScore.get(id) ?? null);
+    });
+    const evaluation = await loader.load(scoreId);
+    loader.clear(scoreId);
+    return evaluation;
   },
 
   /** The evaluation's org, when the viewer may fill in this evaluation (else FORBIDDEN). */
@@ -528,42 +544,75 @@ export const evaluationService = {
    * and, where the campaign runs a framework adopted from a superior, the result under the superior's.
    */
   async storeResult(ctx: RequestContext, campaign: Campaign, orgId: string): Promise<void> {
+    await this.storeResults(ctx, campaign, [orgId]);
+  },
+
+  /**
+   * storeResult for many orgs of a campaign at once (a version upgrade's every accepted org) in a number of statements
+   * that does not grow with them: the orgs' locks in one statement (in key order), their accepted evaluations read in
+   * one after it, the results under a superior's framework read in one, and every result written in one.
+   */
+  async storeResults(ctx: RequestContext, campaign: Campaign, orgIds: readonly string[]): Promise<void> {
+    const orgs = [...new Set(orgIds)];
+    if (!orgs.length) return;
     // One writer of an org's result at a time: two acceptances of its different kinds at once each read
     // the accepted evaluations after the other's commit (READ COMMITTED: the next statement's snapshot),
     // so the later write combines both instead of overwriting the first with its own kind alone.
-    await holdLock(ctx.tx, `campaign-result:${campaign.tenantId}:${campaign.id}:${orgId}`);
+    const keys = orgs.map((orgId) => `campaign-result:${campaign.tenantId}:${campaign.id}:${orgId}`).sort();
+    if (keys.length === 1) await holdLock(ctx.tx, keys[0]);
+    else
+      await ctx.tx.query<{ locked: number }>(
+        `SELECT count(pg_advisory_xact_lock(hashtextextended(k.key, 0)))::int AS locked
+           FROM (SELECT key FROM unnest($1::text[]) WITH ORDINALITY AS u(key, n) ORDER BY u.n) k`,
+        [keys],
+      );
     // with them, the version the campaign runs now: an upgrade that committed while this request waited (on
     // the evaluation it bumped) moved it, and the campaign read before that names the old one
-    const rows = await ctx.tx.query<{ version_id: string; id: string | null; kind: EvaluationKind; total: number; veto: boolean }>(
-      `SELECT k.version_id, a.id, a.kind, a.total, a.veto
+    const rows = await ctx.tx.query<{
+      version_id: string;
+      org_id: string;
+      id: string | null;
+      kind: EvaluationKind;
+      total: number;
+      veto: boolean;
+    }>(
+      `SELECT k.version_id, o.org_id, a.id, a.kind, a.total, a.veto
          FROM campaigns k
+         CROSS JOIN unnest($3::uuid[]) AS o(org_id)
          LEFT JOIN LATERAL (SELECT DISTINCT ON (kind) id, kind, total::float8 AS total, veto FROM evaluations
-                             WHERE tenant_id = k.tenant_id AND campaign_id = k.id AND org_id = $3 AND state = 'ACCEPTED'
+                             WHERE tenant_id = k.tenant_id AND campaign_id = k.id AND org_id = o.org_id AND state = 'ACCEPTED'
                              ORDER BY kind, reviewed_at DESC) a ON true
         WHERE k.tenant_id = $1 AND k.id = $2`,
-      [campaign.tenantId, campaign.id, orgId],
+      [campaign.tenantId, campaign.id, orgs],
     );
     const versionId = rows[0]?.version_id ?? campaign.versionId;
     const rule = await ruleOf(ctx, versionId === campaign.versionId ? campaign : { ...campaign, versionId });
-    const accepted = rows.filter((r): r is typeof r & { id: string } => r.id !== null);
-    const result = combineKinds(rule, accepted);
-    const superior = superiorScorer && accepted.length ? await superiorScorer(ctx, campaign, accepted) : null;
+    const results = await Promise.all(
+      orgs.map(async (orgId) => {
+        const accepted = rows.filter((r): r is typeof r & { id: string } => r.org_id === orgId && r.id !== null);
+        const result = combineKinds(rule, accepted);
+        const superior = superiorScorer && accepted.length ? await superiorScorer(ctx, campaign, accepted) : null;
+        return { orgId, result, superior };
+      }),
+    );
     await ctx.tx.execute(
       `INSERT INTO campaign_results (tenant_id, campaign_id, org_id, total, grade, attained, veto, complete, components, superior, computed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+       SELECT $1, $2, r.org_id, r.total, r.grade, r.attained, r.veto, r.complete, r.components, r.superior, now()
+         FROM unnest($3::uuid[], $4::numeric[], $5::text[], $6::boolean[], $7::boolean[], $8::boolean[], $9::jsonb[], $10::jsonb[])
+              AS r(org_id, total, grade, attained, veto, complete, components, superior)
        ON CONFLICT (tenant_id, campaign_id, org_id) DO UPDATE SET total = EXCLUDED.total, grade = EXCLUDED.grade, attained = EXCLUDED.attained,
          veto = EXCLUDED.veto, complete = EXCLUDED.complete, components = EXCLUDED.components, superior = EXCLUDED.superior, computed_at = now()`,
       [
         campaign.tenantId,
         campaign.id,
-        orgId,
-        result.total,
-        result.grade,
-        result.attained,
-        result.veto,
-        result.complete,
-        JSON.stringify(result.components),
-        superior ? JSON.stringify(superior) : null,
+        results.map((r) => r.orgId),
+        results.map((r) => r.result.total),
+        results.map((r) => r.result.grade),
+        results.map((r) => r.result.attained),
+        results.map((r) => r.result.veto),
+        results.map((r) => r.result.complete),
+        results.map((r) => JSON.stringify(r.result.components)),
+        results.map((r) => (r.superior ? JSON.stringify(r.superior) : null)),
       ],
     );
   },

@@ -421,7 +421,7 @@ export const versionUpgradeService = {
     ctx.forget('prefill.byEvaluation');
     const upgraded = { ...campaign, versionId: to.id } as Campaign;
     const acceptedOrgs = [...new Set(rows.filter((r) => r.state === EvaluationState.ACCEPTED).map((r) => r.orgId))];
-    for (const orgId of acceptedOrgs) await evaluationService.storeResult(ctx, upgraded, orgId);
+    await evaluationService.storeResults(ctx, upgraded, acceptedOrgs);
     const changed = rows.filter((r) => r.before.total !== r.after.total || r.before.grade !== r.after.grade).length;
     const [record] = await ctx.tx.query<{ id: string }>(
       `INSERT INTO campaign_version_upgrades (tenant_id, campaign_id, from_version_id, to_version_id, mapping, moved, kept, changed, note, applied_by)

@@ -146,12 +146,22 @@ const adoptionOf = (ctx: RequestContext, versionId: string): Promise<Adoption | 
 setSuperiorScorer(async (ctx, campaign, accepted) => {
   const adoption = await adoptionOf(ctx, campaign.versionId);
   if (!adoption) return null;
-  const rows = await ctx.tx.query<{ evaluation_id: string; code: string; value: number }>(
-    `SELECT s.evaluation_id, c.code, s.value::float8 AS value
-       FROM evaluation_scores s JOIN criteria c ON c.tenant_id = s.tenant_id AND c.id = s.criterion_id
-      WHERE s.tenant_id = app_tenant_id() AND s.evaluation_id = ANY($1::uuid[])`,
-    [accepted.map((a) => a.id)],
-  );
+  // the orgs a request stores results for (a version upgrade's every accepted org) read in one statement; not kept
+  // past it, as the scores may change later in the request
+  const values = ctx.loader<string, { evaluation_id: string; code: string; value: number }[]>('federation.superiorValues', async (ids) => {
+    const all = await ctx.tx.query<{ evaluation_id: string; code: string; value: number }>(
+      `SELECT s.evaluation_id, c.code, s.value::float8 AS value
+           FROM evaluation_scores s JOIN criteria c ON c.tenant_id = s.tenant_id AND c.id = s.criterion_id
+          WHERE s.tenant_id = app_tenant_id() AND s.evaluation_id = ANY($1::uuid[])`,
+      [[...ids]],
+    );
+    const byEvaluation = new Map<string, typeof all>(ids.map((id) => [id, []]));
+    for (const r of all) byEvaluation.get(r.evaluation_id)?.push(r);
+    return ids.map((id) => byEvaluation.get(id) ?? []);
+  });
+  const ids = accepted.map((a) => a.id);
+  const rows = (await Promise.all(ids.map((id) => values.load(id)))).flat();
+  for (const id of ids) values.clear(id);
   const { doc, criteria } = adoption;
   const scores = accepted.map((a) => ({
     kind: a.kind,
@@ -211,30 +221,28 @@ export const federationFrameworkService = {
     // superior (the only one that hands down its links), and all links checked before any is written
     await holdLock(ctx.tx, `federation-hand-down:${viewer.tenantId}`);
     const limit = ctx.config.federationHandDownsPerDay;
-    for (const link of targets) {
-      const [{ n }] = await ctx.tx.query<{ n: number }>(`SELECT app_federation_handed_down_since($1, now() - interval '1 day') AS n`, [
-        link.id,
-      ]);
-      if (n >= limit) {
-        const [peer] = await ctx.tx.query<{ name: string }>(`SELECT name FROM app_federation_peers() WHERE tenant_id = $1`, [
-          link.peerTenantId,
-        ]);
-        throw federationError('FEDERATION_TOO_MANY_HANDED_DOWN', {
-          field: 'input.linkIds',
-          params: { tenant: peer?.name ?? '', count: n, limit },
-        });
-      }
+    // every link counted in one statement (in the targets' order): the first at its limit is named
+    const counts = await ctx.tx.query<{ id: string; n: number }>(
+      `SELECT l.id, app_federation_handed_down_since(l.id, now() - interval '1 day') AS n
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS l(id, ord) ORDER BY l.ord`,
+      [targets.map((l) => l.id)],
+    );
+    const full = counts.find((c) => c.n >= limit);
+    if (full) {
+      const peerTenantId = targets.find((l) => l.id === full.id)?.peerTenantId;
+      const [peer] = await ctx.tx.query<{ name: string }>(`SELECT name FROM app_federation_peers() WHERE tenant_id = $1`, [peerTenantId]);
+      throw federationError('FEDERATION_TOO_MANY_HANDED_DOWN', {
+        field: 'input.linkIds',
+        params: { tenant: peer?.name ?? '', count: full.n, limit },
+      });
     }
-    let handed = 0;
-    for (const link of targets) {
-      const [{ made }] = await ctx.tx.query<{ made: string | null }>(`SELECT app_federation_hand_down($1, $2, $3, $4::jsonb) AS made`, [
-        link.id,
-        doc.code,
-        doc.name,
-        JSON.stringify(doc),
-      ]);
-      if (made) handed++;
-    }
+    // and handed down in one more, the document sent once for all of them (up to 512 KB), link after link in that order
+    const [{ handed }] = await ctx.tx.query<{ handed: number }>(
+      `SELECT count(m.made)::int AS handed
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS l(id, ord)
+         CROSS JOIN LATERAL (SELECT app_federation_hand_down(l.id, $2, $3, $4::jsonb) AS made) m`,
+      [targets.map((l) => l.id), doc.code, doc.name, JSON.stringify(doc)],
+    );
     return handed;
   },
 

@@ -530,8 +530,9 @@ export const fileService = {
     const ids = [...new Set(fileIds)];
     if (!ids.length) return 0;
     await holdQuota(ctx.tx, viewer.tenantId);
-    for (const id of ids) {
-      const file = await this.find(ctx, id);
+    // every file read in one batch (the loader's statements), refused at the first id in the order given
+    const files = await Promise.all(ids.map((id) => this.find(ctx, id)));
+    for (const file of files) {
       if (!file) throw fileError('FILE_NOT_FOUND', 'ids');
       if (file.uploadedBy !== viewer.userId) throw fileError('FILE_NOT_DISCARDABLE', { field: 'ids', params: { name: file.name } });
     }
@@ -569,7 +570,7 @@ export const fileService = {
     const viewer = requireUser(ctx);
     const ids = [...new Set(fileIds)];
     if (!ids.length) return;
-    for (const id of ids) if (!(await this.find(ctx, id))) throw fileError('FILE_NOT_FOUND', field);
+    if ((await Promise.all(ids.map((id) => this.find(ctx, id)))).some((file) => !file)) throw fileError('FILE_NOT_FOUND', field);
     // counted under the record's lock: concurrent attaches cannot pass the limit together
     await holdRecord(ctx, recordType, recordId);
     // held against a discard or sweep from here to the commit (one that got here first removed them)
@@ -615,6 +616,93 @@ export const fileService = {
   async change(ctx: RequestContext, recordType: string, recordId: string, changes: FileChanges, path = 'input'): Promise<void> {
     if (changes.detach?.length) await this.detach(ctx, recordType, recordId, changes.detach);
     if (changes.attach?.length) await this.attach(ctx, recordType, recordId, changes.attach, `${path}.fileIds`);
+  },
+
+  /**
+   * change() for many records of one type at once (a sheet's scores, a record's findings), in a number of statements
+   * that does not grow with them: the records locked in id order, every detach in one statement, the files to attach
+   * read (after the detaches, as change() reads them) and held in one batch, each record's count in one statement and
+   * every attachment written in one. Refused as change() on each in turn would be: at the first item in the order
+   * given, with its reason (the record gone, FILE_NOT_FOUND or TOO_MANY_ATTACHMENTS at `${path}.fileIds`).
+   */
+  async changeMany(ctx: RequestContext, recordType: string, items: readonly { recordId: string; changes: FileChanges; path: string }[]) {
+    const todo = items.filter((it) => it.changes.attach?.length || it.changes.detach?.length);
+    if (new Set(todo.map((it) => it.recordId)).size < todo.length) {
+      // a record named twice: its second change sees the first's, so each in turn
+      for (const it of todo) await this.change(ctx, recordType, it.recordId, it.changes, it.path);
+      return;
+    }
+    if (!todo.length) return;
+    const viewer = requireUser(ctx);
+    const t = viewer.tenantId;
+    const kind = kindOf(recordType);
+    const table = ctx.tx.metadata(kind.entity).tableName;
+    const present = new Set(
+      (
+        await ctx.tx.query<{ id: string }>(
+          `SELECT id FROM "${table}" WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+          [t, todo.map((it) => it.recordId)],
+        )
+      ).map((r) => r.id),
+    );
+    const detaching = todo.flatMap((it) => (present.has(it.recordId) ? (it.changes.detach ?? []).map((f) => [it.recordId, f]) : []));
+    if (detaching.length) {
+      await ctx.tx.execute(
+        `DELETE FROM file_attachments a USING unnest($3::uuid[], $4::uuid[]) AS d(record_id, file_id)
+          WHERE a.tenant_id = $1 AND a.record_type = $2 AND a.record_id = d.record_id AND a.file_id = d.file_id`,
+        [t, recordType, detaching.map(([r]) => r), detaching.map(([, f]) => f)],
+      );
+      ctx.forget('file.visible');
+      ctx.forget(`file.attachedTo:${recordType}`);
+    }
+    const attaching = todo.flatMap((it) => (it.changes.attach?.length ? [{ ...it, ids: [...new Set(it.changes.attach)] }] : []));
+    if (!attaching.length) {
+      const gone = todo.find((it) => !present.has(it.recordId));
+      if (gone) throw kind.gone();
+      return;
+    }
+    const fileIds = [...new Set(attaching.flatMap((it) => it.ids))];
+    const visible = new Set((await Promise.all(fileIds.map((id) => this.find(ctx, id)))).flatMap((f) => (f ? [f.id] : [])));
+    const held = new Set(
+      (
+        await ctx.tx.query<{ id: string }>(`SELECT id FROM files WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR KEY SHARE`, [
+          t,
+          fileIds.filter((id) => visible.has(id)),
+        ])
+      ).map((r) => r.id),
+    );
+    const pairs = attaching.flatMap((it) => it.ids.map((f) => [it.recordId, f]));
+    const others = new Map(
+      (
+        await ctx.tx.query<{ record_id: string; n: number }>(
+          `SELECT r.id AS record_id, count(a.file_id)::int AS n
+             FROM unnest($3::uuid[]) AS r(id)
+             LEFT JOIN file_attachments a ON a.tenant_id = $1 AND a.record_type = $2 AND a.record_id = r.id
+              AND NOT EXISTS (SELECT 1 FROM unnest($4::uuid[], $5::uuid[]) AS p(record_id, file_id) WHERE p.record_id = r.id AND p.file_id = a.file_id)
+            GROUP BY r.id`,
+          [t, recordType, attaching.map((it) => it.recordId), pairs.map(([r]) => r), pairs.map(([, f]) => f)],
+        )
+      ).map((r) => [r.record_id, r.n]),
+    );
+    for (const it of todo) {
+      const field = `${it.path}.fileIds`;
+      if (it.changes.detach?.length && !present.has(it.recordId)) throw kind.gone();
+      if (!it.changes.attach?.length) continue;
+      const ids = [...new Set(it.changes.attach)];
+      if (ids.some((id) => !visible.has(id))) throw fileError('FILE_NOT_FOUND', field);
+      if (!present.has(it.recordId)) throw kind.gone();
+      if (ids.some((id) => !held.has(id))) throw fileError('FILE_NOT_FOUND', field);
+      if ((others.get(it.recordId) ?? 0) + ids.length > MAX_ATTACHMENTS_PER_RECORD)
+        throw fileError('TOO_MANY_ATTACHMENTS', { field, params: { limit: MAX_ATTACHMENTS_PER_RECORD } });
+    }
+    await ctx.tx.execute(
+      `INSERT INTO file_attachments (tenant_id, file_id, record_type, record_id, attached_by)
+       SELECT $1, p.file_id, $2, p.record_id, $3 FROM unnest($4::uuid[], $5::uuid[]) WITH ORDINALITY AS p(record_id, file_id, n) ORDER BY p.n
+       ON CONFLICT DO NOTHING`,
+      [t, recordType, viewer.userId, pairs.map(([r]) => r), pairs.map(([, f]) => f)],
+    );
+    ctx.forget('file.visible');
+    ctx.forget(`file.attachedTo:${recordType}`);
   },
 
   /** Takes every file off records that are being deleted (the files stay, their uploaders' alone again). */

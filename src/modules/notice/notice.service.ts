@@ -138,12 +138,12 @@ export const noticeService = {
     const viewer = requireUser(ctx);
     if (!holdsRoleAtRoot(viewer, ISSUERS)) throw noticeError('NOT_NOTICE_ISSUER');
     if (!input.subjectOrgIds.length && !input.namedBureaus?.length) throw noticeError('NOTICE_SUBJECTS_EMPTY', 'input.subjectOrgIds');
-    for (const id of [...input.subjectOrgIds, ...input.recipientOrgIds]) await orgService.getInScopeOrThrow(ctx, id);
+    // up to 1,000 orgs and 100 records, each list read in one go and refused at its first offending id (in the order given)
+    await orgService.getManyInScopeOrThrow(ctx, [...input.subjectOrgIds, ...input.recipientOrgIds]);
     // a draft may still change or be discarded: only a finalized record (immutable from then on) is cited
-    for (const [i, id] of input.inspectionIds.entries()) {
-      const inspection = await supervisionService.getInspectionOrThrow(ctx, id);
+    await supervisionService.getInspectionsOrThrow(ctx, input.inspectionIds, (inspection, i) => {
       if (inspection.state !== InspectionState.FINALIZED) throw noticeError('INSPECTION_NOT_FINALIZED', `input.inspectionIds[${i}]`);
-    }
+    });
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
     const repo = ctx.tx.repository(Notice);
     const notice = await repo.save(

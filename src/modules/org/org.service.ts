@@ -190,6 +190,66 @@ export const orgService = {
     return org;
   },
 
+  /**
+   * Orgs the viewer reads fully, as getInScopeOrThrow reads each, in one statement however many ids: refused
+   * (ORG_NOT_FOUND) at the first id in the caller's order that is foreign, out of scope or unknown. Answers the
+   * orgs in the order of `ids`.
+   */
+  async getManyInScopeOrThrow(ctx: RequestContext, ids: readonly string[], roles?: Role[]): Promise<Org[]> {
+    const viewer = requireUser(ctx);
+    const orgs = await orgByIdLoader(ctx).loadMany([...ids]);
+    return orgs.map((org) => {
+      if (org instanceof Error) throw org;
+      if (!org || !inScope(viewer, org.path, roles)) throw orgError('ORG_NOT_FOUND');
+      return org;
+    });
+  },
+
+  /**
+   * Orgs as getLiveInScopeOrThrow takes each, in two statements however many ids (the orgs, then the ones in scope
+   * locked FOR SHARE in id order): refused at the first id in the caller's order that a check of one at a time
+   * would refuse, with the same reason (ORG_NOT_FOUND, `authorize`'s refusal, ORG_ARCHIVED naming the org).
+   */
+  async getManyLiveInScopeOrThrow(
+    ctx: RequestContext,
+    ids: readonly string[],
+    authorize: (org: Org) => void,
+    field = 'input.orgId',
+  ): Promise<Org[]> {
+    const viewer = requireUser(ctx);
+    const read = await orgByIdLoader(ctx).loadMany([...ids]);
+    const inView = read.map((org) => {
+      if (org instanceof Error) throw org;
+      return org && inScope(viewer, org.path) ? org : null;
+    });
+    return lockManyLive(ctx, inView, () => orgError('ORG_NOT_FOUND'), authorize, field);
+  },
+
+  /**
+   * Orgs read another way (findById), each as lockLive takes it, locked FOR SHARE in one statement in id order: refused
+   * at the first in the order given that lockLive would refuse, a null one by `missing`.
+   */
+  lockManyLive(
+    ctx: RequestContext,
+    orgs: readonly (Org | null)[],
+    missing: () => Error,
+    authorize: (org: Org) => void,
+    field = 'input.orgId',
+  ): Promise<Org[]> {
+    return lockManyLive(ctx, orgs, missing, authorize, field);
+  },
+
+  /**
+   * Orgs a request will attach things to, locked FOR SHARE together in one statement (id order) before it checks them
+   * one by one among its other checks: the answer checks one as lockLive would (see holdManyLive).
+   */
+  holdManyLive(
+    ctx: RequestContext,
+    orgs: readonly (Org | null)[],
+  ): Promise<(org: Org, authorize: (org: Org) => void, field: string) => Org> {
+    return holdManyLive(ctx, orgs);
+  },
+
   /** An org the viewer reads fully (inside a scope subtree, not just an ancestor breadcrumb). */
   async getInScopeOrThrow(ctx: RequestContext, id: string, roles?: Role[]): Promise<Org> {
     const org = await this.getOrThrow(ctx, id);
@@ -467,6 +527,59 @@ async function uniqueAmongSiblings<T>(name: string, write: () => Promise<T>): Pr
  * path: the viewer must still read it there and pass `authorize` there, before anything about its state
  * is said.
  */
+/**
+ * lockLive for many orgs at once: the ones given locked FOR SHARE in one statement, in id order (two requests over the
+ * same orgs take their locks in the same order), then each checked in the order given as lockLive checks it.
+ */
+async function lockManyLive(
+  ctx: RequestContext,
+  orgs: readonly (Org | null)[],
+  missing: () => Error,
+  authorize: (org: Org) => void,
+  field: string,
+): Promise<Org[]> {
+  const live = await holdManyLive(ctx, orgs);
+  return orgs.map((org) => {
+    if (!org) throw missing();
+    return live(org, authorize, field);
+  });
+}
+
+/**
+ * The orgs given (nulls skipped) locked FOR SHARE in one statement, in id order; answers the check lockLive makes of
+ * one of them once it is locked (`authorize`, where it stands after a move, ORG_ARCHIVED at `field`), for a caller
+ * that checks other things between them in its own order.
+ */
+async function holdManyLive(
+  ctx: RequestContext,
+  orgs: readonly (Org | null)[],
+): Promise<(org: Org, authorize: (org: Org) => void, field: string) => Org> {
+  const viewer = requireUser(ctx);
+  const ids = [...new Set(orgs.flatMap((org) => (org ? [org.id] : [])))];
+  const locked = new Map<string, Org>();
+  if (ids.length) {
+    const rows = await ctx.tx.query<Record<string, unknown>>(
+      `SELECT ${columnsOf(ctx.tx, Org, 'o')} FROM orgs o WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[]) ORDER BY o.id FOR SHARE`,
+      [viewer.tenantId, ids],
+    );
+    for (const row of rows) {
+      const org = hydrate(ctx.tx, Org, 'o', row) as Org;
+      locked.set(org.id, org);
+    }
+  }
+  return (org, authorize, field) => {
+    authorize(org);
+    const now = locked.get(org.id);
+    if (!now) throw orgError('ORG_NOT_FOUND');
+    if (now.path !== org.path) {
+      if (!inScope(viewer, now.path)) throw orgError('ORG_NOT_FOUND');
+      authorize(now);
+    }
+    if (now.archivedAt) throw orgError('ORG_ARCHIVED', { field, params: { org: now.name } });
+    return now;
+  };
+}
+
 async function lockLive(ctx: RequestContext, org: Org, field: string, authorize: (org: Org) => void): Promise<Org> {
   const now = await lockOrg(ctx, org, authorize);
   if (now.archivedAt) throw orgError('ORG_ARCHIVED', { field, params: { org: now.name } });

@@ -14,21 +14,21 @@ import {
 } from './supervision.resolver';
 import { supervisionService } from './supervision.service';
 
-// Evidence files: each visible exactly as its record.
-registerAttachable(
-  'Inspection',
-  visibleThrough((ctx, id) => supervisionService.findInspection(ctx, id), {
-    entity: Inspection,
-    gone: () => supervisionError('INSPECTION_NOT_FOUND'),
-  }),
-);
-registerAttachable(
-  'Finding',
-  visibleThrough((ctx, id) => supervisionService.findFinding(ctx, id), {
-    entity: Finding,
-    gone: () => supervisionError('INSPECTION_NOT_FOUND'),
-  }),
-);
+/** The ids among `found` that were found (the rest null). */
+const idsOf = (found: ({ id: string } | null)[]): ReadonlySet<string> => new Set(found.flatMap((r) => (r ? [r.id] : [])));
+
+// Evidence files: each visible exactly as its record. A file on many records (a finding's evidence carried by each
+// amendment) is checked against them all in a few statements: findInspections / findFindings.
+registerAttachable('Inspection', {
+  entity: Inspection,
+  gone: () => supervisionError('INSPECTION_NOT_FOUND'),
+  visible: async (ctx, ids) => idsOf(await supervisionService.findInspections(ctx, ids)),
+});
+registerAttachable('Finding', {
+  entity: Finding,
+  gone: () => supervisionError('INSPECTION_NOT_FOUND'),
+  visible: async (ctx, ids) => idsOf(await supervisionService.findFindings(ctx, ids)),
+});
 registerAttachable(
   'RectificationSubmission',
   visibleThrough((ctx, id) => rectificationService.find(ctx, id), {

@@ -17,6 +17,7 @@ import { coversTenant, rootsFor } from '../org/scoped';
 import { Role } from '../../auth/roles';
 import { ChainVerification, canonicalContent, linkHash, sha256, verifyChain } from './record-chain';
 import { singleFlight } from '../../db/single-flight';
+import { columnsOf, hydrate } from '../../db/hydrate';
 import {
   Finding,
   FindingSeverity,
@@ -196,6 +197,14 @@ async function teamById(ctx: RequestContext, id: string): Promise<SupervisionTea
   return team;
 }
 
+/** Whether the viewer sees an inspection: of an org inside its scope, or a record of a team it belongs to. */
+async function seesInspection(ctx: RequestContext, viewer: UserViewer, inspection: Inspection): Promise<boolean> {
+  const org = await orgService.findById(ctx, inspection.orgId);
+  if (org && inScope(viewer, org.path)) return true;
+  const team = await teamById(ctx, inspection.teamId);
+  return isMember(ctx, team, viewer);
+}
+
 /** The teams the viewer leads or belongs to, and acts for (isMember). */
 async function teamIdsOf(ctx: RequestContext, viewer: UserViewer): Promise<string[]> {
   if (!inspects(viewer)) return [];
@@ -244,8 +253,9 @@ export const supervisionService = {
     if (missing.length) throw supervisionError('NOT_INSPECTOR', { field: 'input.memberIds', params: { count: missing.length } });
     if (!input.scopeOrgIds.length) throw supervisionError('TEAM_SCOPE_EMPTY', 'input.scopeOrgIds');
     // each scope org held live (FOR SHARE) until the team is written: an archive at the same moment waits for the
-    // creation or is seen (ORG_ARCHIVED), as for every record on an org; the role was checked at the root above
-    for (const id of [...new Set(input.scopeOrgIds)]) await orgService.getLiveInScopeOrThrow(ctx, id, () => undefined, 'input.scopeOrgIds');
+    // creation or is seen (ORG_ARCHIVED), as for every record on an org; the role was checked at the root above. All
+    // of them in two statements (up to 200 orgs), refused at the first in the order given
+    await orgService.getManyLiveInScopeOrThrow(ctx, [...new Set(input.scopeOrgIds)], () => undefined, 'input.scopeOrgIds');
     if (input.campaignId) await campaignService.getOrThrow(ctx, input.campaignId);
     const repo = ctx.tx.repository(SupervisionTeam);
     const team = await repo.save(
@@ -331,10 +341,41 @@ export const supervisionService = {
     const viewer = requireUser(ctx);
     const inspection = await ctx.tx.repository(Inspection).findOneBy({ tenantId: viewer.tenantId, id });
     if (!inspection) return null;
-    const org = await orgService.findById(ctx, inspection.orgId);
-    if (org && inScope(viewer, org.path)) return inspection;
-    const team = await teamById(ctx, inspection.teamId);
-    return (await isMember(ctx, team, viewer)) ? inspection : null;
+    return (await seesInspection(ctx, viewer, inspection)) ? inspection : null;
+  },
+
+  /**
+   * Inspections by id as findInspection reads each, however many in a constant number of statements (the records,
+   * then their orgs, teams and team members, each batched): in the order of `ids`, the record or null.
+   */
+  async findInspections(ctx: RequestContext, ids: readonly string[]): Promise<(Inspection | null)[]> {
+    const viewer = requireUser(ctx);
+    if (!ids.length) return [];
+    const rows = await ctx.tx.query<Record<string, unknown>>(
+      `SELECT ${columnsOf(ctx.tx, Inspection, 'i')} FROM inspections i WHERE i.tenant_id = $1 AND i.id = ANY($2::uuid[])`,
+      [viewer.tenantId, [...new Set(ids)]],
+    );
+    const found = rows.map((row) => hydrate(ctx.tx, Inspection, 'i', row) as Inspection);
+    const seen = await Promise.all(found.map((inspection) => seesInspection(ctx, viewer, inspection)));
+    const byId = new Map(found.filter((_, i) => seen[i]).map((inspection) => [inspection.id, inspection]));
+    return ids.map((id) => byId.get(id) ?? null);
+  },
+
+  /**
+   * Inspections by id as getInspectionOrThrow reads each (findInspections), with the caller's `check` run on each in
+   * the order of `ids`: refused at the first id that is not found or that `check` refuses, as one id at a time would be.
+   */
+  async getInspectionsOrThrow(
+    ctx: RequestContext,
+    ids: readonly string[],
+    check: (inspection: Inspection, index: number) => void = () => undefined,
+  ): Promise<Inspection[]> {
+    const found = await this.findInspections(ctx, ids);
+    return found.map((inspection, i) => {
+      if (!inspection) throw supervisionError('INSPECTION_NOT_FOUND');
+      check(inspection, i);
+      return inspection;
+    });
   },
 
   async getInspectionOrThrow(ctx: RequestContext, id: string): Promise<Inspection> {
@@ -503,7 +544,8 @@ export const supervisionService = {
       `SELECT DISTINCT f.rectify_org_id AS org_id FROM findings f
          LEFT JOIN rectifications r ON r.tenant_id = f.tenant_id AND r.finding_id = coalesce(f.origin_id, f.id)
         WHERE f.tenant_id = $1 AND f.inspection_id = $2 AND f.rectify_org_id IS NOT NULL AND f.withdrawn_reason IS NULL
-          AND r.owner_org_id IS DISTINCT FROM f.rectify_org_id`,
+          AND r.owner_org_id IS DISTINCT FROM f.rectify_org_id
+        ORDER BY 1`,
       [viewer.tenantId, inspection.id],
     );
     if (ordered.length) {
@@ -511,11 +553,9 @@ export const supervisionService = {
       const inTeam = (o: Org) => {
         if (!scopes.some((s) => isAncestorOrSelf(s.path, o.path))) throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', 'findings');
       };
-      for (const { org_id } of ordered) {
-        const org = await orgService.findById(ctx, org_id);
-        if (!org) throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', 'findings');
-        await orgService.lockLive(ctx, org, inTeam, 'findings');
-      }
+      // all of them read in one statement and locked in one more (up to 200 findings' orgs)
+      const orgs = await Promise.all(ordered.map(({ org_id }) => orgService.findById(ctx, org_id)));
+      await orgService.lockManyLive(ctx, orgs, () => supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', 'findings'), inTeam, 'findings');
     }
     const [head] = await ctx.tx.query<{ seq: number; last_hash: string }>(`SELECT last_seq::int AS seq, last_hash FROM app_chain_head()`);
     const seq = head.seq + 1;
@@ -700,6 +740,21 @@ export const supervisionService = {
     const viewer = requireUser(ctx);
     const finding = await ctx.tx.repository(Finding).findOneBy({ tenantId: viewer.tenantId, id });
     return finding && (await this.findInspection(ctx, finding.inspectionId)) ? finding : null;
+  },
+
+  /** Findings by id as findFinding reads each, in a constant number of statements however many: in the order of `ids`. */
+  async findFindings(ctx: RequestContext, ids: readonly string[]): Promise<(Finding | null)[]> {
+    const viewer = requireUser(ctx);
+    if (!ids.length) return [];
+    const rows = await ctx.tx.query<Record<string, unknown>>(
+      `SELECT ${columnsOf(ctx.tx, Finding, 'f')} FROM findings f WHERE f.tenant_id = $1 AND f.id = ANY($2::uuid[])`,
+      [viewer.tenantId, [...new Set(ids)]],
+    );
+    const found = rows.map((row) => hydrate(ctx.tx, Finding, 'f', row) as Finding);
+    const inspections = await this.findInspections(ctx, [...new Set(found.map((f) => f.inspectionId))]);
+    const seen = new Set(inspections.flatMap((i) => (i ? [i.id] : [])));
+    const byId = new Map(found.filter((f) => seen.has(f.inspectionId)).map((f) => [f.id, f]));
+    return ids.map((id) => byId.get(id) ?? null);
   },
 
   async followUps(ctx: RequestContext, inspection: Inspection): Promise<FollowUpCheck[]> {
@@ -984,8 +1039,11 @@ export const supervisionService = {
     const added = list.map((f, position) => ({ ...f, position })).filter((f) => !f.id);
     const addedIds = added.length ? await insertFindings(ctx, t, inspection.id, added) : [];
     if (removed.length) await fileService.detachAll(ctx, 'Finding', removed);
-    for (const f of kept) if (f.files && f.id) await fileService.change(ctx, 'Finding', f.id, f.files, f.path);
-    for (const [i, f] of added.entries()) if (f.files) await fileService.change(ctx, 'Finding', addedIds[i], f.files, f.path);
+    // the findings' files in a few statements however many findings carry some (up to 200)
+    await fileService.changeMany(ctx, 'Finding', [
+      ...kept.flatMap((f) => (f.files && f.id ? [{ recordId: f.id, changes: f.files, path: f.path }] : [])),
+      ...added.flatMap((f, i) => (f.files ? [{ recordId: addedIds[i], changes: f.files, path: f.path }] : [])),
+    ]);
     if (patch.files) await fileService.change(ctx, 'Inspection', inspection.id, patch.files);
     await ctx.tx.execute(
       `DELETE FROM follow_up_checks WHERE tenant_id = $1 AND inspection_id = $2 AND NOT (finding_id = ANY($3::uuid[]))`,
@@ -1013,18 +1071,25 @@ export const supervisionService = {
   ): Promise<void> {
     if (content.inspectedOn > todayOf(ctx)) throw supervisionError('INSPECTION_DATE_IN_FUTURE', 'input.inspectedOn');
     const scopes = await scopeOrgs(ctx, team);
+    // the orgs given a rectification (up to 200 findings) read in one statement and held live in one more, then
+    // checked finding by finding among the findings' other checks
+    const owners = new Map<string, Org | null>();
+    const ordered = [...new Set(content.findings.flatMap((f) => (f.rectifyOrgId && f.rectifyDueOn ? [f.rectifyOrgId] : [])))];
+    const found = await Promise.all(ordered.map((id) => orgService.findById(ctx, id)));
+    ordered.forEach((id, i) => owners.set(id, found[i]));
+    const live = await orgService.holdManyLive(ctx, found);
     for (const [i, f] of content.findings.entries()) {
       const path = f.path ?? `input.findings[${i}]`;
       if (f.rectifyOrgId || f.rectifyDueOn) {
         if (!f.rectifyOrgId || !f.rectifyDueOn) throw supervisionError('INVALID_RECTIFICATION_ORDER', path);
-        const owner = await orgService.findById(ctx, f.rectifyOrgId);
+        const owner = owners.get(f.rectifyOrgId) ?? null;
         const inTeam = (o: Org) => {
           if (!scopes.some((s) => isAncestorOrSelf(s.path, o.path)))
             throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', `${path}.rectifyOrgId`);
         };
         if (!owner) throw supervisionError('RECTIFY_ORG_OUTSIDE_SCOPE', `${path}.rectifyOrgId`);
         // a rectification is something new on its org: none is ordered to an archived one (ORG_ARCHIVED)
-        await orgService.lockLive(ctx, owner, inTeam, `${path}.rectifyOrgId`);
+        live(owner, inTeam, `${path}.rectifyOrgId`);
         if (f.rectifyDueOn < content.inspectedOn) throw supervisionError('RECTIFICATION_DUE_BEFORE_INSPECTION', `${path}.rectifyDueOn`);
       }
       if (f.criterionId) {
@@ -1068,8 +1133,11 @@ export const supervisionService = {
         inspectionId,
         content.findings.map((f, position) => ({ ...f, position })),
       );
-      for (const [i, f] of content.findings.entries())
-        if (f.fileIds?.length) await fileService.attach(ctx, 'Finding', ids[i], f.fileIds, `input.findings[${i}].fileIds`);
+      await fileService.changeMany(
+        ctx,
+        'Finding',
+        content.findings.map((f, i) => ({ recordId: ids[i], changes: { attach: f.fileIds }, path: `input.findings[${i}]` })),
+      );
     }
     if (content.fileIds?.length) await fileService.attach(ctx, 'Inspection', inspectionId, content.fileIds, 'input.fileIds');
     const u = content.followUps ?? [];
