@@ -201,31 +201,30 @@ function intVar(env: Env, name: string, fallback: number, min: number, max: numb
   return value;
 }
 
-function urlVar(env: Env, name: string): string | undefined {
+/** A URL variable parsed (undefined when unset or empty), or a ConfigError naming it. */
+function parsedUrlVar(env: Env, name: string): URL | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
-  let parsed: URL;
   try {
-    parsed = new URL(raw);
+    return new URL(raw);
   } catch {
     throw new ConfigError(`${name} is not a valid URL`);
   }
+}
+
+function urlVar(env: Env, name: string): string | undefined {
+  const parsed = parsedUrlVar(env, name);
+  if (!parsed) return undefined;
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new ConfigError(`${name} must be a postgres:// URL`);
   }
-  return raw;
+  return env[name];
 }
 
 /** An http(s) origin with an optional path, without a trailing slash (PUBLIC_BASE_URL). */
 function baseUrlVar(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} is not a valid URL`);
-  }
+  const parsed = parsedUrlVar(env, name);
+  if (!parsed) return undefined;
   if ((parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.search || parsed.hash || parsed.username || parsed.password) {
     throw new ConfigError(`${name} must be an http(s) address without query, fragment or credentials`);
   }

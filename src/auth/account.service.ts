@@ -151,6 +151,19 @@ export interface TotpEnrolment {
   uri: string;
 }
 
+/**
+ * The SET list of a failed sign-in on an account row aliased `a` (a user's or a platform operator's): one more failure
+ * (the first after a lock that ran out), locked at `threshold` (0: never) for `minutes` (0: until unlocked). Written
+ * only where `NOT_LOCKED_SQL` holds, so nothing is counted while the account is locked.
+ */
+const FAILURE_SET_SQL = (threshold: string, minutes: string): string => {
+  const count = `(CASE WHEN a.locked_at IS NOT NULL THEN 1 ELSE a.failed_sign_ins + 1 END)`;
+  const locks = `(${threshold}::int > 0 AND ${count} >= ${threshold}::int)`;
+  return `failed_sign_ins = ${count}, locked_at = CASE WHEN ${locks} THEN now() END,
+          locked_until = CASE WHEN ${locks} AND ${minutes}::int > 0 THEN now() + make_interval(mins => ${minutes}::int) END`;
+};
+const NOT_LOCKED_SQL = `NOT (a.locked_at IS NOT NULL AND (a.locked_until IS NULL OR a.locked_until > now()))`;
+
 export const accountService = {
   /**
    * After the password was checked (`matchedId`: the account it matched, or null): records a failure
@@ -183,13 +196,8 @@ export const accountService = {
 
   /** A failed sign-in (a wrong password or second factor) counted on the account, which it may lock; nothing while locked. */
   async signInFailed(ctx: RequestContext, tenantId: string, username: string, policy: AccountPolicy): Promise<void> {
-    const count = `(CASE WHEN u.locked_at IS NOT NULL THEN 1 ELSE u.failed_sign_ins + 1 END)`;
-    const locks = `($3::int > 0 AND ${count} >= $3::int)`;
     await ctx.tx.execute(
-      `UPDATE users u SET failed_sign_ins = ${count},
-              locked_at = CASE WHEN ${locks} THEN now() END,
-              locked_until = CASE WHEN ${locks} AND $4::int > 0 THEN now() + make_interval(mins => $4::int) END
-        WHERE u.tenant_id = $1 AND u.username = $2 AND NOT (u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > now()))`,
+      `UPDATE users a SET ${FAILURE_SET_SQL('$3', '$4')} WHERE a.tenant_id = $1 AND a.username = $2 AND ${NOT_LOCKED_SQL}`,
       [tenantId, username, policy.lockoutThreshold, policy.lockoutMinutes],
     );
   },
@@ -212,15 +220,11 @@ export const accountService = {
       [username],
     );
     if (!row || matchedId !== row.id || row.locked || row.disabled) {
-      const count = `(CASE WHEN o.locked_at IS NOT NULL THEN 1 ELSE o.failed_sign_ins + 1 END)`;
-      const locks = `($2::int > 0 AND ${count} >= $2::int)`;
-      await ctx.tx.execute(
-        `UPDATE platform_operators o SET failed_sign_ins = ${count},
-                locked_at = CASE WHEN ${locks} THEN now() END,
-                locked_until = CASE WHEN ${locks} AND $3::int > 0 THEN now() + make_interval(mins => $3::int) END
-          WHERE o.username = $1 AND NOT (o.locked_at IS NOT NULL AND (o.locked_until IS NULL OR o.locked_until > now()))`,
-        [username, ctx.config.operatorLockoutThreshold, ctx.config.operatorLockoutMinutes],
-      );
+      await ctx.tx.execute(`UPDATE platform_operators a SET ${FAILURE_SET_SQL('$2', '$3')} WHERE a.username = $1 AND ${NOT_LOCKED_SQL}`, [
+        username,
+        ctx.config.operatorLockoutThreshold,
+        ctx.config.operatorLockoutMinutes,
+      ]);
       return undefined;
     }
     await ctx.tx.execute(
