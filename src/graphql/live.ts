@@ -61,6 +61,11 @@ export const liveError = defineErrors('live', {
     zh: '本单位的实时推送连接已达 {limit} 个，请稍后再连接',
     en: 'This agency already holds {limit} live connections; connect later',
   },
+  LIVE_TOO_MANY_PENDING_SOCKETS: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '本地址已有 {limit} 个实时推送连接尚未完成初始化，请稍后再连接',
+    en: 'This address already has {limit} live connections waiting for their connection_init; connect later',
+  },
   LIVE_TOO_MANY_SUBSCRIPTIONS: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '一个连接最多同时保持 {limit} 个订阅',
