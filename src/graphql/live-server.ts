@@ -30,7 +30,7 @@ import { LiveHub } from '../db/live-listener';
 import { moduleLiveTopics } from '../modules';
 import { authenticate, createRequestContext } from './context';
 import { AppError, ErrorCode, coreError, forLog, formatError, localizeError, restError, toAppError, unauthenticated } from './errors';
-import { LiveEvent, LiveRoute, LiveSubscribeContext, liveError } from './live';
+import { LiveEvent, LiveRoute, LiveSubscribeContext, LiveTopic, liveError } from './live';
 import { Locale, localeOf } from './messages';
 import { costRefusal } from './query-cost';
 import { RequestLimiter } from './rate-limit';
@@ -232,7 +232,8 @@ export interface LiveServer {
  * the subscriber may see is sent. Queries and mutations go over HTTP (one transaction per request).
  * A user holds at most LIVE_SOCKETS_PER_USER sockets on this process (a tenant LIVE_SOCKETS_PER_TENANT): one more
  * is closed with 4429 LIVE_TOO_MANY_SOCKETS (LIVE_TENANT_TOO_MANY_SOCKETS), which graphql-ws clients do not retry;
- * the user's sockets of a session ended since close (4401 TOKEN_INVALID) when it connects again, and take no place.
+ * the user's sockets of a session ended (signed out everywhere, a password changed or reset) close (4401 TOKEN_INVALID)
+ * and give their places back as soon as it ends (SESSION_ENDED), or at the latest when the user connects again.
  * A client address holds at most LIVE_PENDING_SOCKETS_PER_ADDRESS sockets that have not sent their connection_init yet:
  * one more is refused at the upgrade with HTTP 429 LIVE_TOO_MANY_PENDING_SOCKETS.
  */
@@ -276,6 +277,19 @@ export async function attachLiveServer(
     own?.delete(connection);
     if (!own?.size) byUser.delete(key);
   }
+
+  /** Ends the sockets of sessions that ended (SESSION_ENDED, from any process): those of an older epoch close now. */
+  const unwatch = hub.watch(LiveTopic.SESSION_ENDED, (event) => {
+    const epoch = Number(event.kind);
+    if (!Number.isInteger(epoch)) return;
+    for (const userId of event.ids) {
+      for (const connection of [...(byUser.get(`${event.tenantId}:${userId}`) ?? [])]) {
+        if (connection.gen >= epoch) continue;
+        release(connection);
+        refuse(connection.socket, unauthenticated('TOKEN_INVALID'));
+      }
+    }
+  });
 
   const asGraphQLError = (error: AppError) => new GraphQLError(error.message, { originalError: error });
   /**
@@ -562,6 +576,7 @@ export async function attachLiveServer(
     close() {
       closing ??= (async () => {
         fastify.server.off('upgrade', onUpgrade);
+        unwatch();
         // dispose closes every socket with 1001 Going Away and waits for them; one that does not answer is cut after a second
         const cut = setTimeout(() => wss.clients.forEach((s) => s.terminate()), 1000);
         try {

@@ -19,6 +19,8 @@ export enum LiveTopic {
   NOTIFICATION_ADDED = 'NOTIFICATION_ADDED',
   /** kind: the task kind that may have changed; ids: global ids of the subjects. */
   TASK_CHANGED = 'TASK_CHANGED',
+  /** ids: users whose sessions ended (signed out everywhere, a password changed or reset); kind: their new session epoch. */
+  SESSION_ENDED = 'SESSION_ENDED',
 }
 
 /** The kind of a TASK_CHANGED event that asks the client to re-read everything (events may have been missed). */
@@ -119,6 +121,14 @@ export async function notifyLive(
  */
 export function publishEvent(ctx: { tx: RequestTransaction }, kind: string, subjectIds: string[]): Promise<void> {
   return notifyLive(ctx.tx, { topic: LiveTopic.TASK_CHANGED, kind, ids: subjectIds });
+}
+
+/**
+ * Every session of `userId` before session epoch `epoch` ended: once `tx` commits, every process closes the user's live
+ * sockets of an older epoch (4401 TOKEN_INVALID), which give their places back at once rather than at their next event.
+ */
+export function publishSessionEnded(tx: RequestTransaction, userId: string, epoch: number): Promise<void> {
+  return notifyLive(tx, { topic: LiveTopic.SESSION_ENDED, kind: String(epoch), ids: [userId] });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

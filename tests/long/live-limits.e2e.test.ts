@@ -229,3 +229,43 @@ describe('live sockets waiting for their connection_init, per address', () => {
     expect((await raw('203.0.113.7')).opened).toBe(false);
   });
 });
+
+/**
+ * A session's end (here signOutEverywhere) closes its sockets at once on every process (SESSION_ENDED through NOTIFY):
+ * they no longer hold the tenant's places (LIVE_SOCKETS_PER_TENANT) until the same user connects again.
+ */
+describe('live sockets of a session that ends', () => {
+  let server: TestServer;
+  const sockets: Subscriber[] = [];
+  const connect = (token: string) => connectLive(server.url, { authorization: `Bearer ${token}` }, sockets);
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { LIVE_SOCKETS_PER_TENANT: '2' } });
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await server.close();
+  });
+
+  it('close with 4401 TOKEN_INVALID when it ends, and give the tenant’s places to another user', async () => {
+    const old = await login(server.url, 'jtj', 'leader');
+    const member = await server.token('jtj', 'member');
+    const held = [connect(old), connect(old)];
+    expect(await Promise.all(held.map((s) => s.acked))).toEqual([true, true]);
+    const kept = connect(member);
+    expect(await kept.acked).toBe(false);
+    expect(await kept.closed).toEqual({ code: 4429, reason: 'LIVE_TENANT_TOO_MANY_SOCKETS' });
+
+    expect((await server.gql(`mutation { signOutEverywhere }`, {}, old)).errors).toBeUndefined();
+    expect(await Promise.all(held.map((s) => s.closed))).toEqual(held.map(() => ({ code: 4401, reason: 'TOKEN_INVALID' })));
+    // their places are free (the server may see the closes just after the client): the other user's sockets get in
+    for (let attempt = 0; ; attempt++) {
+      const again = connect(member);
+      if (await again.acked) break;
+      expect(await again.closed).toEqual({ code: 4429, reason: 'LIVE_TENANT_TOO_MANY_SOCKETS' });
+      if (attempt > 50) throw new Error('the ended session kept the tenant’s places');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await connect(member).acked).toBe(true);
+  });
+});
