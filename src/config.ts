@@ -92,6 +92,8 @@ export interface Config {
   /** Live (WebSocket) connections a user, and a tenant, may hold open at once on this process (LIVE_SOCKETS_PER_USER, LIVE_SOCKETS_PER_TENANT); 0: no limit. */
   liveSocketsPerUser: number;
   liveSocketsPerTenant: number;
+  /** Sockets of one client address waiting for their connection_init at once (LIVE_PENDING_SOCKETS_PER_ADDRESS); 0: no limit. */
+  livePendingSocketsPerAddress: number;
   /** Sign-in attempts per 15 minutes per account and per client address (all instances). */
   loginLimitPerAccount: number;
   loginLimitPerAddress: number;
@@ -438,6 +440,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitAnonymousPerMinute: intVar(env, 'RATE_LIMIT_ANONYMOUS_PER_MINUTE', 600, 0, 1_000_000),
     liveSocketsPerUser: intVar(env, 'LIVE_SOCKETS_PER_USER', 10, 0, 10_000),
     liveSocketsPerTenant: intVar(env, 'LIVE_SOCKETS_PER_TENANT', 0, 0, 1_000_000),
+    livePendingSocketsPerAddress: intVar(env, 'LIVE_PENDING_SOCKETS_PER_ADDRESS', 20, 0, 100_000),
     loginLimitPerAccount: intVar(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 100_000),
     loginLimitPerAddress: intVar(env, 'LOGIN_LIMIT_PER_ADDRESS', 100, 1, 1_000_000),
     operatorLockoutThreshold: intVar(env, 'OPERATOR_LOCKOUT_THRESHOLD', 5, 0, 100),

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { TestServer, codes, startTestServer, tokens } from './helpers/server';
+import { rawId } from './helpers/ids';
 import { criteriaOf, orgIds, scoresFor } from './helpers/story';
 
 const NOTIFICATIONS = `{ notifications(first: 50) { nodes { id kind kindLabel title } } }`;
@@ -131,6 +132,58 @@ describe('notifications for the events that create tasks', () => {
     const szjg = await server.token('szjg', 'admin');
     const foreign = (await gql(NOTIFICATIONS, {}, szjg)).data.notifications.nodes as { kind: string }[];
     expect(foreign.map((n) => n.kind)).not.toContain('SERVICE_REQUEST_RAISED');
+  });
+
+  it('tells the new superior’s officers of an open request a move of the asking org re-addressed to it, and nobody else', async () => {
+    const made = await gql(
+      `mutation($input: CreateOrgInput!) { createOrg(input: $input) { id } }`,
+      { input: { parentId: ids['市公交集团党委'], name: '求助后迁走的党支部', kind: 'BRANCH', category: 'ENTERPRISE' } },
+      t.admin,
+    );
+    const org = made.data.createOrg.id as string;
+    const raise = (title: string) =>
+      gql(
+        `mutation($input: RaiseServiceRequestInput!) { raiseServiceRequest(input: $input) { id } }`,
+        { input: { fromOrgId: org, title, description: '缺少活动场所' } },
+        t.admin,
+      );
+    const open = (await raise('迁走前请求协调场地')).data.raiseServiceRequest.id as string;
+    const answered = (await raise('迁走前请求派讲师')).data.raiseServiceRequest.id as string;
+    const answer = await gql(
+      `mutation($input: AnswerServiceRequestInput!) { answerServiceRequest(input: $input) { state } }`,
+      { input: { id: answered, answer: '已安排' } },
+      t.supervisor,
+    );
+    expect(answer.errors).toBeUndefined();
+    /** Who was told of request `id`, by the org they were told as. */
+    const told = async (id: string) =>
+      (
+        await su.query<{ username: string; org: string }>(
+          `SELECT u.username, o.name AS org FROM notifications n JOIN users u ON u.tenant_id = n.tenant_id AND u.id = n.user_id
+             JOIN orgs o ON o.tenant_id = n.tenant_id AND o.id = n.org_id
+            WHERE n.subject_id = $1 AND n.kind = 'SERVICE_REQUEST_RAISED' ORDER BY 2, 1`,
+          [rawId(id)],
+        )
+      ).rows;
+    const before = await told(open);
+    expect(before.map((r) => r.org)).toEqual(before.map(() => '市公交集团党委'));
+
+    const move = (parent: string) =>
+      gql(`mutation($input: MoveOrgInput!) { moveOrg(input: $input) { id } }`, { input: { id: org, newParentId: ids[parent] } }, t.admin);
+    expect((await move('市高速公路建设开发公司党委')).errors).toBeUndefined();
+    // the officers answerable above the new superior (here the tenant's leaders) are told of the open request as at its
+    // raising; the mover (admin) is not, nor anyone of the answered one, which is nobody's task
+    const after = await told(open);
+    expect(after).toEqual([
+      ...before,
+      { username: 'deputy', org: '市高速公路建设开发公司党委' },
+      { username: 'leader', org: '市高速公路建设开发公司党委' },
+    ]);
+    expect(await told(answered)).toEqual([{ username: 'supervisor', org: '市公交集团党委' }]);
+    // a move that re-addresses nothing (under the parent it has) tells nobody: not even those told today, were they not
+    await su.query(`DELETE FROM notifications WHERE subject_id = $1`, [rawId(open)]);
+    expect((await move('市高速公路建设开发公司党委')).errors).toBeUndefined();
+    expect(await told(open)).toEqual([]);
   });
 
   it('tells the org whose submission came back, and the staff member an opinion was transferred to', async () => {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { ScureBase32Plugin, generateURI } from 'otplib';
 import { RequestContext, requireUser } from '../graphql/context';
+import { publishSessionEnded } from '../graphql/live';
 import { authError } from './auth.errors';
 import { Session, authService, checkPassword, forgiveSignIn, issueRefreshToken, throttleSignIn } from './auth.service';
 import { ChallengeClaims, ChallengeStage, signAccessToken, signChallengeToken, verifyChallengeToken } from './jwt';
@@ -380,12 +381,13 @@ export const accountService = {
   async setPassword(ctx: RequestContext, state: AccountState, password: string, field: string): Promise<void> {
     assertPasswordPolicy(state.policy, password, state.username, field);
     await assertNotRecent(ctx, state.policy, state.id, password, field);
-    await ctx.tx.execute(
+    const [row] = await ctx.tx.query<{ session_epoch: number }>(
       `UPDATE users SET password_hash = $3, must_change_password = false, password_changed_at = now(), session_epoch = session_epoch + 1
-        WHERE tenant_id = $1 AND id = $2`,
+        WHERE tenant_id = $1 AND id = $2 RETURNING session_epoch`,
       [state.tenantId, state.id, await hashPassword(password, ctx.config.passwordScryptCost)],
     );
     await authService.revokeAllForUser(ctx, state.tenantId, state.id);
+    if (row) await publishSessionEnded(ctx.tx, state.id, row.session_epoch);
   },
 
   /**
@@ -413,8 +415,12 @@ export const accountService = {
 
   /** Ends every session of an account: refresh token families revoked, access tokens refused at their next request. */
   async signOutEverywhere(ctx: RequestContext, tenantId: string, userId: string): Promise<void> {
-    await ctx.tx.execute(`UPDATE users SET session_epoch = session_epoch + 1 WHERE tenant_id = $1 AND id = $2`, [tenantId, userId]);
+    const [row] = await ctx.tx.query<{ session_epoch: number }>(
+      `UPDATE users SET session_epoch = session_epoch + 1 WHERE tenant_id = $1 AND id = $2 RETURNING session_epoch`,
+      [tenantId, userId],
+    );
     await authService.revokeAllForUser(ctx, tenantId, userId);
+    if (row) await publishSessionEnded(ctx.tx, userId, row.session_epoch);
   },
 
   /**
@@ -424,13 +430,14 @@ export const accountService = {
   async resetPassword(ctx: RequestContext, tenantId: string, userId: string): Promise<string> {
     const state = await knownAccount(ctx, tenantId, userId, true);
     const password = temporaryPassword(Math.max(12, state.policy.minLength));
-    await ctx.tx.execute(
+    const [row] = await ctx.tx.query<{ session_epoch: number }>(
       `UPDATE users SET password_hash = $3, must_change_password = true, password_changed_at = now(), session_epoch = session_epoch + 1,
               failed_sign_ins = 0, locked_at = NULL, locked_until = NULL
-        WHERE tenant_id = $1 AND id = $2`,
+        WHERE tenant_id = $1 AND id = $2 RETURNING session_epoch`,
       [tenantId, userId, await hashPassword(password, ctx.config.passwordScryptCost)],
     );
     await authService.revokeAllForUser(ctx, tenantId, userId);
+    if (row) await publishSessionEnded(ctx.tx, userId, row.session_epoch);
     return password;
   },
 

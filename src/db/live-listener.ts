@@ -86,6 +86,8 @@ export class LiveHub {
   private retryTimer?: NodeJS.Timeout;
   private retries = 0;
   private readonly queues = new Map<string, Set<LiveQueue>>();
+  /** The process's own listeners by topic (the live server's, of SESSION_ENDED): every tenant's events. */
+  private readonly watchers = new Map<string, Set<(event: LiveEvent) => void>>();
 
   constructor(private readonly url: string) {}
 
@@ -150,6 +152,7 @@ export class LiveHub {
   /** Hands an event to the subscribers of its topic in its tenant; events addressed to users reach only theirs. */
   private dispatch(event: LiveEvent | undefined): void {
     if (!event) return;
+    for (const watcher of this.watchers.get(event.topic) ?? []) watcher(event);
     const queues = this.queues.get(`${event.topic}\n${event.tenantId}`);
     if (!queues) return;
     const users = event.users;
@@ -175,6 +178,17 @@ export class LiveHub {
     if (!set) this.queues.set(key, (set = new Set()));
     set.add(queue);
     return queue;
+  }
+
+  /** Calls `listener` with every event of `topic`, of any tenant, until the answer is called. */
+  watch(topic: string, listener: (event: LiveEvent) => void): () => void {
+    let set = this.watchers.get(topic);
+    if (!set) this.watchers.set(topic, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (!set.size) this.watchers.delete(topic);
+    };
   }
 
   /** Sends an event now, outside any transaction (type-graphql's PubSub.publish); request code uses publishEvent. */

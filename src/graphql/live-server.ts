@@ -1,4 +1,5 @@
 import { IncomingMessage } from 'node:http';
+import { BlockList, isIPv4 } from 'node:net';
 import { Duplex } from 'node:stream';
 import { FastifyInstance } from 'fastify';
 import {
@@ -28,8 +29,8 @@ import { Config } from '../config';
 import { LiveHub } from '../db/live-listener';
 import { moduleLiveTopics } from '../modules';
 import { authenticate, createRequestContext } from './context';
-import { AppError, ErrorCode, coreError, forLog, formatError, localizeError, toAppError, unauthenticated } from './errors';
-import { LiveEvent, LiveRoute, LiveSubscribeContext, liveError } from './live';
+import { AppError, ErrorCode, coreError, forLog, formatError, localizeError, restError, toAppError, unauthenticated } from './errors';
+import { LiveEvent, LiveRoute, LiveSubscribeContext, LiveTopic, liveError } from './live';
 import { Locale, localeOf } from './messages';
 import { costRefusal } from './query-cost';
 import { RequestLimiter } from './rate-limit';
@@ -175,6 +176,45 @@ function quietProtocolErrors(socket: WebSocket): void {
     event === 'error' && ofClient(args[0]) ? false : emit(event, ...args)) as WebSocket['emit'];
 }
 
+/** An address as BlockList takes it: an IPv4 one mapped into IPv6 (`::ffff:10.0.0.1`) as IPv4. */
+function plainAddress(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  const plain = mapped ?? address;
+  return { address: plain, family: isIPv4(plain) ? 'ipv4' : 'ipv6' };
+}
+
+/**
+ * The client's address of an upgrade request as Fastify's `request.ip` tells it for /graphql: the peer's, or behind
+ * the proxies of TRUST_PROXY the nearest X-Forwarded-For entry that is not one of them.
+ */
+export function upgradeClientAddress(request: IncomingMessage, trusted: BlockList | undefined): string {
+  let address = request.socket.remoteAddress ?? '';
+  if (!trusted) return address;
+  const forwarded = String(request.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (;;) {
+    const peer = plainAddress(address);
+    const next = forwarded.pop();
+    if (!next || !trusted.check(peer.address, peer.family)) return address;
+    address = next;
+  }
+}
+
+/** TRUST_PROXY's addresses and CIDRs as a BlockList (none: undefined). */
+function trustedProxies(entries: false | string[]): BlockList | undefined {
+  if (!entries) return undefined;
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address, prefix] = entry.split('/');
+    const { address: plain, family } = plainAddress(address ?? '');
+    if (prefix === undefined) list.addAddress(plain, family);
+    else list.addSubnet(plain, Number(prefix), family);
+  }
+  return list;
+}
+
 export interface LiveServer {
   hub: LiveHub;
   close(): Promise<void>;
@@ -192,7 +232,10 @@ export interface LiveServer {
  * the subscriber may see is sent. Queries and mutations go over HTTP (one transaction per request).
  * A user holds at most LIVE_SOCKETS_PER_USER sockets on this process (a tenant LIVE_SOCKETS_PER_TENANT): one more
  * is closed with 4429 LIVE_TOO_MANY_SOCKETS (LIVE_TENANT_TOO_MANY_SOCKETS), which graphql-ws clients do not retry;
- * the user's sockets of a session ended since close (4401 TOKEN_INVALID) when it connects again, and take no place.
+ * the user's sockets of a session ended (signed out everywhere, a password changed or reset) close (4401 TOKEN_INVALID)
+ * and give their places back as soon as it ends (SESSION_ENDED), or at the latest when the user connects again.
+ * A client address holds at most LIVE_PENDING_SOCKETS_PER_ADDRESS sockets that have not sent their connection_init yet:
+ * one more is refused at the upgrade with HTTP 429 LIVE_TOO_MANY_PENDING_SOCKETS.
  */
 export async function attachLiveServer(
   fastify: FastifyInstance,
@@ -234,6 +277,19 @@ export async function attachLiveServer(
     own?.delete(connection);
     if (!own?.size) byUser.delete(key);
   }
+
+  /** Ends the sockets of sessions that ended (SESSION_ENDED, from any process): those of an older epoch close now. */
+  const unwatch = hub.watch(LiveTopic.SESSION_ENDED, (event) => {
+    const epoch = Number(event.kind);
+    if (!Number.isInteger(epoch)) return;
+    for (const userId of event.ids) {
+      for (const connection of [...(byUser.get(`${event.tenantId}:${userId}`) ?? [])]) {
+        if (connection.gen >= epoch) continue;
+        release(connection);
+        refuse(connection.socket, unauthenticated('TOKEN_INVALID'));
+      }
+    }
+  });
 
   const asGraphQLError = (error: AppError) => new GraphQLError(error.message, { originalError: error });
   /**
@@ -307,6 +363,14 @@ export async function attachLiveServer(
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  /**
+   * Sockets of each client address still waiting for their connection_init (each may wait connectionInitWaitTimeout):
+   * a place is taken at the upgrade and given back at the connection_init or when the TCP connection ends.
+   */
+  const pendingPerAddress = new OpenCounts();
+  /** Each upgraded socket's pending place, given back once. */
+  const pendingRelease = new WeakMap<WebSocket, () => void>();
+  const proxies = trustedProxies(config.trustProxy);
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     let path = '';
     try {
@@ -319,7 +383,30 @@ export async function attachLiveServer(
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    const address = upgradeClientAddress(request, proxies);
+    if (!pendingPerAddress.take(address, config.livePendingSocketsPerAddress)) {
+      // refused before the handshake: no WebSocket to hold open; the body is the coded reason /graphql would answer
+      const refusal = restError(
+        liveError('LIVE_TOO_MANY_PENDING_SOCKETS', { params: { limit: config.livePendingSocketsPerAddress } }),
+        localeOf(request.headers['accept-language']),
+      );
+      const body = JSON.stringify(refusal.body);
+      socket.on('error', () => socket.destroy());
+      socket.end(
+        `HTTP/1.1 ${refusal.status} Too Many Requests\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      return;
+    }
+    let held = true;
+    const giveBack = () => {
+      if (held) pendingPerAddress.give(address);
+      held = false;
+    };
+    // a failed handshake, a client gone before its connection_init, or the socket closed at its timeout
+    socket.once('close', giveBack);
     wss.handleUpgrade(request, socket, head, (ws) => {
+      pendingRelease.set(ws, giveBack);
       quietProtocolErrors(ws);
       wss.emit('connection', ws, request);
     });
@@ -333,6 +420,8 @@ export async function attachLiveServer(
 
       async onConnect(ctx) {
         const { socket, request } = ctx.extra;
+        // its connection_init came: no longer waiting for it
+        pendingRelease.get(socket)?.();
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
         const text = (key: string) => (typeof params[key] === 'string' ? (params[key] as string) : undefined);
         const locale = localeOf(text('accept-language') ?? request.headers['accept-language']);
@@ -487,6 +576,7 @@ export async function attachLiveServer(
     close() {
       closing ??= (async () => {
         fastify.server.off('upgrade', onUpgrade);
+        unwatch();
         // dispose closes every socket with 1001 Going Away and waits for them; one that does not answer is cut after a second
         const cut = setTimeout(() => wss.clients.forEach((s) => s.terminate()), 1000);
         try {

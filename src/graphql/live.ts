@@ -19,6 +19,8 @@ export enum LiveTopic {
   NOTIFICATION_ADDED = 'NOTIFICATION_ADDED',
   /** kind: the task kind that may have changed; ids: global ids of the subjects. */
   TASK_CHANGED = 'TASK_CHANGED',
+  /** ids: users whose sessions ended (signed out everywhere, a password changed or reset); kind: their new session epoch. */
+  SESSION_ENDED = 'SESSION_ENDED',
 }
 
 /** The kind of a TASK_CHANGED event that asks the client to re-read everything (events may have been missed). */
@@ -60,6 +62,11 @@ export const liveError = defineErrors('live', {
     code: ErrorCode.RATE_LIMITED,
     zh: '本单位的实时推送连接已达 {limit} 个，请稍后再连接',
     en: 'This agency already holds {limit} live connections; connect later',
+  },
+  LIVE_TOO_MANY_PENDING_SOCKETS: {
+    code: ErrorCode.RATE_LIMITED,
+    zh: '本地址已有 {limit} 个实时推送连接尚未完成初始化，请稍后再连接',
+    en: 'This address already has {limit} live connections waiting for their connection_init; connect later',
   },
   LIVE_TOO_MANY_SUBSCRIPTIONS: {
     code: ErrorCode.BAD_USER_INPUT,
@@ -114,6 +121,14 @@ export async function notifyLive(
  */
 export function publishEvent(ctx: { tx: RequestTransaction }, kind: string, subjectIds: string[]): Promise<void> {
   return notifyLive(ctx.tx, { topic: LiveTopic.TASK_CHANGED, kind, ids: subjectIds });
+}
+
+/**
+ * Every session of `userId` before session epoch `epoch` ended: once `tx` commits, every process closes the user's live
+ * sockets of an older epoch (4401 TOKEN_INVALID), which give their places back at once rather than at their next event.
+ */
+export function publishSessionEnded(tx: RequestTransaction, userId: string, epoch: number): Promise<void> {
+  return notifyLive(tx, { topic: LiveTopic.SESSION_ENDED, kind: String(epoch), ids: [userId] });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,4 +1,5 @@
 import { Client as Subscriber } from 'graphql-ws';
+import WebSocket from 'ws';
 import { Socket, connectLive } from '../helpers/live-socket';
 import { TestServer, login, startTestServer } from '../helpers/server';
 
@@ -153,5 +154,118 @@ describe('live sockets of an ended session', () => {
     const past = connect(fresh);
     expect(await past.acked).toBe(false);
     expect(await past.closed).toEqual({ code: 4429, reason: 'LIVE_TOO_MANY_SOCKETS' });
+  });
+});
+
+/**
+ * A socket may wait 5 s for its connection_init (connectionInitWaitTimeout): without a bound one address could hold
+ * thousands at once. LIVE_PENDING_SOCKETS_PER_ADDRESS of one client address (behind TRUST_PROXY, its X-Forwarded-For)
+ * wait at once; one more is refused at the upgrade with HTTP 429 and the coded reason, before any handshake. A socket
+ * gives its place back at its connection_init, or when it closes.
+ */
+describe('live sockets waiting for their connection_init, per address', () => {
+  let server: TestServer;
+  const raws: WebSocket[] = [];
+
+  /** A raw socket from `address` (as the trusted proxy forwards it) that sends nothing: open, or refused with its answer. */
+  function raw(address: string): Promise<{ socket: WebSocket; opened: true } | { opened: false; status: number; body: any }> {
+    const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws', {
+      headers: { 'x-forwarded-for': address, 'accept-language': 'zh-CN' },
+    });
+    raws.push(socket);
+    socket.on('error', () => undefined);
+    return new Promise((resolve) => {
+      socket.once('open', () => resolve({ socket, opened: true }));
+      socket.once('unexpected-response', (_request, response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ opened: false, status: response.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+    });
+  }
+
+  /** Tries `address` until a socket opens (the server sees a close when the TCP connection ends, maybe after the client). */
+  async function opensAgain(address: string) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const again = await raw(address);
+      if (again.opened) return again.socket;
+      expect(again.status).toBe(429);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('the closed socket never freed its place');
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { LIVE_PENDING_SOCKETS_PER_ADDRESS: '3', TRUST_PROXY: '127.0.0.1,::1' } });
+  });
+  afterAll(async () => {
+    raws.forEach((s) => s.terminate());
+    await server.close();
+  });
+
+  it('refuses one more with HTTP 429 LIVE_TOO_MANY_PENDING_SOCKETS; another address has its own; connection_init or a close frees the place', async () => {
+    const waiting = await Promise.all([raw('203.0.113.7'), raw('203.0.113.7'), raw('203.0.113.7')]);
+    expect(waiting.map((w) => w.opened)).toEqual([true, true, true]);
+    const past = await raw('203.0.113.7');
+    expect(past).toMatchObject({ opened: false, status: 429 });
+    expect(!past.opened && past.body.errors[0]).toMatchObject({
+      message: expect.stringMatching(/尚未完成初始化/),
+      extensions: { code: 'RATE_LIMITED', reason: 'LIVE_TOO_MANY_PENDING_SOCKETS' },
+    });
+    // another client address has its own cap
+    expect((await raw('203.0.113.8')).opened).toBe(true);
+    // a connection_init gives the place back (the socket is then held to the per-user caps)
+    const [first, second] = waiting.map((w) => (w.opened ? w.socket : undefined!));
+    const token = await server.token('jtj', 'leader');
+    const acked = new Promise((r) => first.once('message', (m) => r(JSON.parse(m.toString()).type)));
+    first.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+    expect(await acked).toBe('connection_ack');
+    const fourth = await raw('203.0.113.7');
+    expect(fourth.opened).toBe(true);
+    expect((await raw('203.0.113.7')).opened).toBe(false);
+    // so does a socket that closes before it
+    second.terminate();
+    await opensAgain('203.0.113.7');
+    expect((await raw('203.0.113.7')).opened).toBe(false);
+  });
+});
+
+/**
+ * A session's end (here signOutEverywhere) closes its sockets at once on every process (SESSION_ENDED through NOTIFY):
+ * they no longer hold the tenant's places (LIVE_SOCKETS_PER_TENANT) until the same user connects again.
+ */
+describe('live sockets of a session that ends', () => {
+  let server: TestServer;
+  const sockets: Subscriber[] = [];
+  const connect = (token: string) => connectLive(server.url, { authorization: `Bearer ${token}` }, sockets);
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { LIVE_SOCKETS_PER_TENANT: '2' } });
+  });
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await server.close();
+  });
+
+  it('close with 4401 TOKEN_INVALID when it ends, and give the tenant’s places to another user', async () => {
+    const old = await login(server.url, 'jtj', 'leader');
+    const member = await server.token('jtj', 'member');
+    const held = [connect(old), connect(old)];
+    expect(await Promise.all(held.map((s) => s.acked))).toEqual([true, true]);
+    const kept = connect(member);
+    expect(await kept.acked).toBe(false);
+    expect(await kept.closed).toEqual({ code: 4429, reason: 'LIVE_TENANT_TOO_MANY_SOCKETS' });
+
+    expect((await server.gql(`mutation { signOutEverywhere }`, {}, old)).errors).toBeUndefined();
+    expect(await Promise.all(held.map((s) => s.closed))).toEqual(held.map(() => ({ code: 4401, reason: 'TOKEN_INVALID' })));
+    // their places are free (the server may see the closes just after the client): the other user's sockets get in
+    for (let attempt = 0; ; attempt++) {
+      const again = connect(member);
+      if (await again.acked) break;
+      expect(await again.closed).toEqual({ code: 4429, reason: 'LIVE_TENANT_TOO_MANY_SOCKETS' });
+      if (attempt > 50) throw new Error('the ended session kept the tenant’s places');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await connect(member).acked).toBe(true);
   });
 });

@@ -178,6 +178,31 @@ const RULES: Record<string, Rule> = {
       body: '请在时限内答复。',
     }));
   },
+
+  /** 上级服务下级: a move re-addresses the moved org's open requests to its new superior, whose officers are told. */
+  async moveOrg(ctx, tenantId, s) {
+    const rows = await ctx.tx.query<{ id: string; to_org_id: string; title: string }>(
+      `SELECT id, to_org_id, title FROM service_requests
+        WHERE tenant_id = $1 AND from_org_id = $2 AND state = 'OPEN' AND readdressed_at = now()`,
+      [tenantId, s.id],
+    );
+    const officers = await responsibleOfficers(
+      ctx.tx,
+      tenantId,
+      rows.map((r) => r.to_org_id),
+    );
+    return rows.flatMap((r) =>
+      (officers.get(r.to_org_id) ?? []).map((userId) => ({
+        userId,
+        kind: NotificationKind.SERVICE_REQUEST_RAISED,
+        subjectType: 'ServiceRequest',
+        subjectId: r.id,
+        orgId: r.to_org_id,
+        title: `下级组织请求服务：${r.title}`.slice(0, 200),
+        body: '提出请求的组织已调整隶属关系，此请求改由您单位答复，请在时限内答复。',
+      })),
+    );
+  },
 };
 
 const EVALUATION_KINDS: Record<string, string> = { SELF: '自查', SUPERIOR: '上级评议', PUBLIC: '群众评议', INSPECTION: '督查评分' };
