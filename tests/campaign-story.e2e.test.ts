@@ -450,6 +450,32 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       );
     });
 
+    it('refuses a target ratio finer than the 4 decimals it is kept to, naming the item', async () => {
+      for (const ratio of [0.00001, 0.12345]) {
+        const refused = await gql(
+          `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+          {
+            input: {
+              name: 'x',
+              versionId,
+              scopeOrgId: ids['中共市交通运输局党委'],
+              ...SOURCE_CAMPAIGN,
+              targets: [
+                { dueOn: '2013-12-31', ratio: 0.8 },
+                { dueOn: '2014-12-31', ratio },
+              ],
+            },
+          },
+          admin,
+        );
+        expect(refused.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_SCHEDULE' });
+        expect(refused.errors![0].extensions!.problems).toEqual([
+          { path: 'input.targets[1].ratio', reason: 'TARGET_RATIO_RANGE', message: '目标比例须大于 0 且不超过 1，至多 4 位小数' },
+        ]);
+      }
+      expect((await gql(`{ campaigns(first: 5) { totalCount } }`, {}, admin)).data.campaigns.totalCount).toBe(1);
+    });
+
     it('answers who submitted on time, late, or not at all', async () => {
       const deadlines = (await gql(`query($c: ID!) { campaign(id: $c) { deadlines { id code } } }`, { c: campaignId }, admin)).data.campaign
         .deadlines;
