@@ -881,6 +881,33 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const after = await gql(`query($id: ID!) { evaluation(id: $id) { version result { nodes { scored } } } }`, { id }, admin);
       expect(after.data.evaluation.version).toBe(version);
       expect(after.data.evaluation.result.nodes.some((n: { scored: boolean }) => n.scored)).toBe(false);
+      // scores are kept to 4 decimals: a finer one would be stored (and scored) as another value
+      const scale = crit.find((c) => c.isLeaf && !c.isBonus && c.scoringType === 'SCALE')!;
+      const percent = crit.find((c) => c.isLeaf && !c.isBonus && c.scoringType === 'PERCENT')!;
+      const fine = await gql(
+        `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+        {
+          input: {
+            evaluationId: id,
+            expectedVersion: version,
+            scores: [
+              { criterionId: scale.id, value: scale.maxScore! - 0.00001 },
+              { criterionId: percent.id, value: 0.00001 },
+            ],
+          },
+        },
+        admin,
+      );
+      expect(fine.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_SCORE', field: 'input.scores[0].value' });
+      expect(fine.errors![0].extensions!.problems).toEqual([
+        expect.objectContaining({
+          path: 'input.scores[0].value',
+          reason: 'SCORE_TOO_PRECISE',
+          message: `${scale.code} 的分值至多保留 4 位小数`,
+        }),
+        expect.objectContaining({ path: 'input.scores[1].value', reason: 'SCORE_TOO_PRECISE' }),
+      ]);
+      expect((await gql(`query($id: ID!) { evaluation(id: $id) { version } }`, { id }, admin)).data.evaluation.version).toBe(version);
       const incomplete = await gql(
         `mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { state } }`,
         { input: { evaluationId: id, expectedVersion: version } },
