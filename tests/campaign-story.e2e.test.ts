@@ -329,6 +329,42 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
           'criteria[0].children[1].bonus',
         ]),
       );
+      // figures beyond what the criteria table keeps (numeric(12, 4), weights numeric(12, 6)) are named, not overflowed or rounded
+      const outOfRange = JSON.stringify({
+        format: 'party-framework/v1',
+        code: 'BIG',
+        name: '超限文档',
+        rule: {
+          aggregation: 'WEIGHTED_SUM',
+          totalMax: 100,
+          threshold: 60,
+          bonusCap: 0,
+          grades: [{ code: 'OK', label: '合格', min: 0 }],
+          vetoGrade: 'OK',
+          kindWeights: { SELF: 0.5, SUPERIOR: 0.5 },
+        },
+        criteria: [
+          {
+            code: 'A',
+            title: '甲',
+            weight: 1,
+            children: [
+              { code: 'A1', title: '一', weight: 0.5, maxScore: 1e12, scoringType: 'SCALE' },
+              { code: 'A2', title: '二', weight: 0.5, maxScore: 0.00001, scoringType: 'SCALE' },
+            ],
+          },
+        ],
+      });
+      const big = await gql(`mutation($d: String!) { importFramework(input: { document: $d }) { id } }`, { d: outOfRange }, admin);
+      expect(big.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_DOCUMENT' });
+      expect(big.errors![0].extensions!.problems).toEqual([
+        expect.objectContaining({
+          path: 'criteria[0].children[0].maxScore',
+          reason: 'DOC_FIGURE_RANGE',
+          message: '至多为 100000，且至多 4 位小数',
+        }),
+        expect.objectContaining({ path: 'criteria[0].children[1].maxScore', reason: 'DOC_FIGURE_RANGE' }),
+      ]);
       const notYaml = await gql(`mutation { importFramework(input: { document: "a: [unclosed" }) { id } }`, {}, admin);
       expect(notYaml.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_DOCUMENT' });
       const unknown = await gql(`mutation { importFramework(input: { template: "nope" }) { id } }`, {}, admin);
