@@ -192,6 +192,23 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         admin,
       );
       expect(renamed.data.updateCriterion.title).toBe('党组织书记凝聚能力强');
+      // figures finer than the criteria table keeps (weights 6 decimals, the rest 4) are refused by name, not rounded
+      const tooFine = await gql(
+        `mutation($id: ID!) { updateCriterion(input: { id: $id, weight: 0.1234567, maxScore: 3.33333 }) { weight maxScore } }`,
+        { id: crit.find((c) => c.code === 'Q1.1')!.id },
+        admin,
+      );
+      expect(tooFine.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'weight' });
+      expect(
+        (tooFine.errors![0].extensions!.problems as { path: string; reason: string; message: string }[]).map((p) => [
+          p.path,
+          p.reason,
+          p.message,
+        ]),
+      ).toEqual([
+        ['weight', 'VALUE_TOO_PRECISE', 'weight 最多 6 位小数'],
+        ['maxScore', 'VALUE_TOO_PRECISE', 'maxScore 最多 4 位小数'],
+      ]);
       // null for what a criterion cannot lack keeps the stored value, as leaving it out does
       const FIELDS = 'code title guidance weight isBonus isVeto evidenceRequired maxScore scoringType';
       const q41 = crit.find((c) => c.code === 'Q4.1')!.id;
