@@ -192,6 +192,23 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
         admin,
       );
       expect(renamed.data.updateCriterion.title).toBe('党组织书记凝聚能力强');
+      // figures finer than the criteria table keeps (weights 6 decimals, the rest 4) are refused by name, not rounded
+      const tooFine = await gql(
+        `mutation($id: ID!) { updateCriterion(input: { id: $id, weight: 0.1234567, maxScore: 3.33333 }) { weight maxScore } }`,
+        { id: crit.find((c) => c.code === 'Q1.1')!.id },
+        admin,
+      );
+      expect(tooFine.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'weight' });
+      expect(
+        (tooFine.errors![0].extensions!.problems as { path: string; reason: string; message: string }[]).map((p) => [
+          p.path,
+          p.reason,
+          p.message,
+        ]),
+      ).toEqual([
+        ['weight', 'VALUE_TOO_PRECISE', 'weight 最多 6 位小数'],
+        ['maxScore', 'VALUE_TOO_PRECISE', 'maxScore 最多 4 位小数'],
+      ]);
       // null for what a criterion cannot lack keeps the stored value, as leaving it out does
       const FIELDS = 'code title guidance weight isBonus isVeto evidenceRequired maxScore scoringType';
       const q41 = crit.find((c) => c.code === 'Q4.1')!.id;
@@ -329,6 +346,42 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
           'criteria[0].children[1].bonus',
         ]),
       );
+      // figures beyond what the criteria table keeps (numeric(12, 4), weights numeric(12, 6)) are named, not overflowed or rounded
+      const outOfRange = JSON.stringify({
+        format: 'party-framework/v1',
+        code: 'BIG',
+        name: '超限文档',
+        rule: {
+          aggregation: 'WEIGHTED_SUM',
+          totalMax: 100,
+          threshold: 60,
+          bonusCap: 0,
+          grades: [{ code: 'OK', label: '合格', min: 0 }],
+          vetoGrade: 'OK',
+          kindWeights: { SELF: 0.5, SUPERIOR: 0.5 },
+        },
+        criteria: [
+          {
+            code: 'A',
+            title: '甲',
+            weight: 1,
+            children: [
+              { code: 'A1', title: '一', weight: 0.5, maxScore: 1e12, scoringType: 'SCALE' },
+              { code: 'A2', title: '二', weight: 0.5, maxScore: 0.00001, scoringType: 'SCALE' },
+            ],
+          },
+        ],
+      });
+      const big = await gql(`mutation($d: String!) { importFramework(input: { document: $d }) { id } }`, { d: outOfRange }, admin);
+      expect(big.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_DOCUMENT' });
+      expect(big.errors![0].extensions!.problems).toEqual([
+        expect.objectContaining({
+          path: 'criteria[0].children[0].maxScore',
+          reason: 'DOC_FIGURE_RANGE',
+          message: '至多为 100000，且至多 4 位小数',
+        }),
+        expect.objectContaining({ path: 'criteria[0].children[1].maxScore', reason: 'DOC_FIGURE_RANGE' }),
+      ]);
       const notYaml = await gql(`mutation { importFramework(input: { document: "a: [unclosed" }) { id } }`, {}, admin);
       expect(notYaml.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_DOCUMENT' });
       const unknown = await gql(`mutation { importFramework(input: { template: "nope" }) { id } }`, {}, admin);
@@ -448,6 +501,32 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
           nodes: [{ id: campaignId }],
         },
       );
+    });
+
+    it('refuses a target ratio finer than the 4 decimals it is kept to, naming the item', async () => {
+      for (const ratio of [0.00001, 0.12345]) {
+        const refused = await gql(
+          `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }`,
+          {
+            input: {
+              name: 'x',
+              versionId,
+              scopeOrgId: ids['中共市交通运输局党委'],
+              ...SOURCE_CAMPAIGN,
+              targets: [
+                { dueOn: '2013-12-31', ratio: 0.8 },
+                { dueOn: '2014-12-31', ratio },
+              ],
+            },
+          },
+          admin,
+        );
+        expect(refused.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_SCHEDULE' });
+        expect(refused.errors![0].extensions!.problems).toEqual([
+          { path: 'input.targets[1].ratio', reason: 'TARGET_RATIO_RANGE', message: '目标比例须大于 0 且不超过 1，至多 4 位小数' },
+        ]);
+      }
+      expect((await gql(`{ campaigns(first: 5) { totalCount } }`, {}, admin)).data.campaigns.totalCount).toBe(1);
     });
 
     it('answers who submitted on time, late, or not at all', async () => {
@@ -855,6 +934,33 @@ describe('四强四有 at 市交通运输局: criteria, campaign, evaluations, p
       const after = await gql(`query($id: ID!) { evaluation(id: $id) { version result { nodes { scored } } } }`, { id }, admin);
       expect(after.data.evaluation.version).toBe(version);
       expect(after.data.evaluation.result.nodes.some((n: { scored: boolean }) => n.scored)).toBe(false);
+      // scores are kept to 4 decimals: a finer one would be stored (and scored) as another value
+      const scale = crit.find((c) => c.isLeaf && !c.isBonus && c.scoringType === 'SCALE')!;
+      const percent = crit.find((c) => c.isLeaf && !c.isBonus && c.scoringType === 'PERCENT')!;
+      const fine = await gql(
+        `mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }`,
+        {
+          input: {
+            evaluationId: id,
+            expectedVersion: version,
+            scores: [
+              { criterionId: scale.id, value: scale.maxScore! - 0.00001 },
+              { criterionId: percent.id, value: 0.00001 },
+            ],
+          },
+        },
+        admin,
+      );
+      expect(fine.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_SCORE', field: 'input.scores[0].value' });
+      expect(fine.errors![0].extensions!.problems).toEqual([
+        expect.objectContaining({
+          path: 'input.scores[0].value',
+          reason: 'SCORE_TOO_PRECISE',
+          message: `${scale.code} 的分值至多保留 4 位小数`,
+        }),
+        expect.objectContaining({ path: 'input.scores[1].value', reason: 'SCORE_TOO_PRECISE' }),
+      ]);
+      expect((await gql(`query($id: ID!) { evaluation(id: $id) { version } }`, { id }, admin)).data.evaluation.version).toBe(version);
       const incomplete = await gql(
         `mutation($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { state } }`,
         { input: { evaluationId: id, expectedVersion: version } },

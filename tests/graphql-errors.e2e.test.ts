@@ -191,6 +191,26 @@ describe("GraphQL's own errors", () => {
       params: { variable: 'n' },
     },
     {
+      name: 'a bad value inside a variable, named by its path',
+      body: {
+        query: 'mutation($input: SaveScoresInput!) { saveScores(input: $input) { version } }',
+        variables: {
+          input: {
+            evaluationId: 'e',
+            expectedVersion: 1,
+            scores: [
+              { criterionId: 'a', value: 1 },
+              { criterionId: 'b', value: 'high' },
+            ],
+          },
+        },
+      },
+      code: 'BAD_USER_INPUT',
+      reason: 'VARIABLE_FIELD_INVALID',
+      zh: '变量 $input 中 input.scores[1].value 的值不符合要求',
+      params: { variable: 'input', field: 'input.scores[1].value' },
+    },
+    {
       name: 'an operation name the document does not have',
       body: { query: 'query A { viewer { username } }', operationName: 'B' },
       code: 'OPERATION_RESOLUTION_FAILURE',

@@ -90,6 +90,11 @@ const REASONS = {
     en: 'The required variable ${variable} ({variableType}) was not provided',
   },
   VARIABLE_INVALID: { code: 'BAD_USER_INPUT', zh: '变量 ${variable} 的值不符合要求', en: 'The variable ${variable} has an invalid value' },
+  VARIABLE_FIELD_INVALID: {
+    code: 'BAD_USER_INPUT',
+    zh: '变量 ${variable} 中 {field} 的值不符合要求',
+    en: 'The variable ${variable} has an invalid value at {field}',
+  },
   OPERATION_UNKNOWN: {
     code: 'OPERATION_RESOLUTION_FAILURE',
     zh: '查询语句中没有名为 {operation} 的操作',
@@ -203,6 +208,12 @@ const PATTERNS: { code: string; pattern: RegExp; explain: (m: RegExpExecArray, a
     code: 'BAD_USER_INPUT',
     pattern: /^Variable "\$(\w+)" of required type "([^"]+)" was not provided/,
     explain: (m) => ({ reason: 'VARIABLE_REQUIRED', params: { variable: m[1], variableType: m[2] } }),
+  },
+  {
+    // graphql-js names where in the variable the bad value sits (`at "input.scores[3].value"`)
+    code: 'BAD_USER_INPUT',
+    pattern: /^Variable "\$(\w+)" got invalid value .* at "(\w+(?:\.\w+|\[\d+\])*)"; /,
+    explain: (m) => ({ reason: 'VARIABLE_FIELD_INVALID', params: { variable: m[1], field: m[2] } }),
   },
   {
     code: 'BAD_USER_INPUT',

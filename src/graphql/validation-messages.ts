@@ -15,6 +15,8 @@ const CONSTRAINTS: Record<string, { reason: string; zh: string; en: string }> = 
   arrayMaxSize: { reason: 'TOO_MANY_ITEMS', zh: '{field} 最多 {limit} 项', en: '{field} has at most {limit} items' },
   arrayMinSize: { reason: 'TOO_FEW_ITEMS', zh: '{field} 至少 {limit} 项', en: '{field} has at least {limit} items' },
   matches: { reason: 'VALUE_FORMAT', zh: '{field} 格式不正确', en: '{field} is not in the expected format' },
+  // the decimals a numeric column keeps (IsNumber's maxDecimalPlaces, stated in its message)
+  isNumber: { reason: 'VALUE_TOO_PRECISE', zh: '{field} 最多 {limit} 位小数', en: '{field} has at most {limit} decimals' },
   isInt: { reason: 'VALUE_NOT_INTEGER', zh: '{field} 必须是整数', en: '{field} must be a whole number' },
   isNotEmpty: { reason: 'VALUE_REQUIRED', zh: '{field} 不能为空', en: '{field} must not be empty' },
   arrayNotEmpty: { reason: 'VALUE_REQUIRED', zh: '{field} 不能为空', en: '{field} must not be empty' },

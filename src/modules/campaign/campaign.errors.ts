@@ -12,7 +12,7 @@ const SCHEDULE_PROBLEMS = {
   DEADLINE_CODE_REPEATED: bad('报送节点代码 {deadlineCode} 重复', 'Deadline code {deadlineCode} appears twice'),
   DEADLINE_OUTSIDE_CAMPAIGN: bad('报送节点“{deadline}”超出了创建活动的起止日期', 'Deadline “{deadline}” lies outside the campaign dates'),
   DEADLINE_NO_KINDS: bad('报送节点“{deadline}”须至少指定一种需报送的组织类型', 'Deadline “{deadline}” names no org kind that owes it'),
-  TARGET_RATIO_RANGE: bad('目标比例须大于 0 且不超过 1', 'A target ratio is above 0 and at most 1'),
+  TARGET_RATIO_RANGE: bad('目标比例须大于 0 且不超过 1，至多 4 位小数', 'A target ratio is above 0 and at most 1, with at most 4 decimals'),
   TARGET_DATE_REPEATED: bad('{date}设了两个目标', 'Two targets on {date}'),
 } satisfies Record<string, ReasonSpec>;
 

@@ -1057,7 +1057,9 @@ function scheduleProblems(input: CreateCampaignInput): Problem[] {
   });
   const dates = new Set<string>();
   input.targets.forEach((t, i) => {
-    if (!(t.ratio > 0 && t.ratio <= 1)) problems.push(scheduleProblem(`input.targets[${i}].ratio`, 'TARGET_RATIO_RANGE'));
+    // kept as numeric(5, 4): a finer ratio would be stored as another one (or as 0, which the table refuses)
+    if (!(t.ratio > 0 && t.ratio <= 1) || Math.abs(Math.round(t.ratio * 10000) - t.ratio * 10000) > 1e-6)
+      problems.push(scheduleProblem(`input.targets[${i}].ratio`, 'TARGET_RATIO_RANGE'));
     if (dates.has(t.dueOn)) problems.push(scheduleProblem(`input.targets[${i}].dueOn`, 'TARGET_DATE_REPEATED', { date: t.dueOn }));
     dates.add(t.dueOn);
   });

@@ -12,6 +12,7 @@ const SCORE_PROBLEMS = {
   SCORE_NOT_BOOLEAN: bad('{criterion} 只能填 0（否）或 1（是）', '{criterion} must be 0 (no) or 1 (yes)'),
   SCORE_NOT_PERCENT: bad('{criterion} 须为 0 到 100 之间的百分数', '{criterion} must be a percentage between 0 and 100'),
   SCORE_NOT_COUNT: bad('{criterion} 须为次数：0 或正整数', '{criterion} must be a whole number of occurrences, 0 or more'),
+  SCORE_TOO_PRECISE: bad('{criterion} 的分值至多保留 4 位小数', '{criterion} takes at most 4 decimals'),
   SCORE_MISSING: bad('{criterion}“{title}”尚未评分', '{criterion} {title} is not scored'),
   EVIDENCE_MISSING: bad('{criterion} 须附佐证材料', '{criterion} needs evidence'),
 } satisfies Record<string, ReasonSpec>;

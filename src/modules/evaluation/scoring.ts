@@ -70,18 +70,23 @@ export type ScoreRefusal =
   | { reason: 'SCORE_NOT_BOOLEAN' }
   | { reason: 'SCORE_NOT_PERCENT' }
   | { reason: 'SCORE_NOT_COUNT' }
+  | { reason: 'SCORE_TOO_PRECISE' }
   | { reason: 'SCORE_NOT_A_CRITERION' };
+
+/** Scores are kept as numeric(12, 4): a finer value would be stored, and scored, as another one. */
+const tooPrecise = (value: number): ScoreRefusal | undefined =>
+  Math.abs(Math.round(value * 10000) - value * 10000) > 1e-6 ? { reason: 'SCORE_TOO_PRECISE' } : undefined;
 
 /** Refuses a value that its criterion's type cannot take; returns why, or undefined. */
 export function invalidValue(c: ScoringCriterion, value: number): ScoreRefusal | undefined {
   if (!Number.isFinite(value)) return { reason: 'SCORE_NOT_NUMBER' };
   switch (c.scoringType) {
     case ScoringType.SCALE:
-      return value < 0 || value > (c.maxScore ?? 0) ? { reason: 'SCORE_OUT_OF_RANGE', max: c.maxScore ?? 0 } : undefined;
+      return value < 0 || value > (c.maxScore ?? 0) ? { reason: 'SCORE_OUT_OF_RANGE', max: c.maxScore ?? 0 } : tooPrecise(value);
     case ScoringType.BOOLEAN:
       return value === 0 || value === 1 ? undefined : { reason: 'SCORE_NOT_BOOLEAN' };
     case ScoringType.PERCENT:
-      return value < 0 || value > 100 ? { reason: 'SCORE_NOT_PERCENT' } : undefined;
+      return value < 0 || value > 100 ? { reason: 'SCORE_NOT_PERCENT' } : tooPrecise(value);
     case ScoringType.COUNT:
     case ScoringType.DEDUCTION:
       return value < 0 || !Number.isInteger(value) || value > 1_000_000 ? { reason: 'SCORE_NOT_COUNT' } : undefined;

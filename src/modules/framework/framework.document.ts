@@ -61,6 +61,8 @@ export const MAX_FRAMEWORK_ALIASES = 100;
 export const MAX_CRITERIA = 2000;
 export const MAX_CRITERIA_DEPTH = 5;
 const WEIGHT_TOLERANCE = 1e-4;
+/** A criterion's figures as the criteria table keeps them (numeric(12, 6) and (12, 4)), capped as CriterionInput caps them. */
+const FIGURE_LIMITS = { weight: [1000, 6], maxScore: [100000, 4], target: [1_000_000, 4], deductionPer: [100000, 4] } as const;
 
 /** The parser's CST, refusing the document at the first token past a bound. */
 function* boundedCst(text: string, parser: Parser) {
@@ -334,6 +336,12 @@ function checkCriteria(
       veto: c.bool(item, 'veto', `${p}.`),
       evidenceRequired: c.bool(item, 'evidenceRequired', `${p}.`),
     };
+    for (const [key, [max, decimals]] of Object.entries(FIGURE_LIMITS)) {
+      const v = doc[key as keyof typeof FIGURE_LIMITS];
+      const scaled = (v ?? 0) * 10 ** decimals;
+      if (v !== undefined && (v > max || Math.abs(Math.round(scaled) - scaled) > 1e-6))
+        c.add(`${p}.${key}`, 'DOC_FIGURE_RANGE', { max, decimals });
+    }
     if (item.source !== undefined && item.source !== null) {
       const raw = item.source;
       if (!isObj(raw)) c.add(`${p}.source`, 'DOC_NOT_MAP');

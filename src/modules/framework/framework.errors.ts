@@ -36,6 +36,7 @@ const DOCUMENT_PROBLEMS = {
   DOC_NOT_POSITIVE: bad('须大于 0', 'must be greater than 0'),
   DOC_THRESHOLD_RANGE: bad('须在 0 到总分（{totalMax}）之间', 'must be between 0 and totalMax ({totalMax})'),
   DOC_NEGATIVE: bad('不能为负数', 'must not be negative'),
+  DOC_FIGURE_RANGE: bad('至多为 {max}，且至多 {decimals} 位小数', 'must be at most {max}, with at most {decimals} decimals'),
   DOC_MARGIN_RANGE: bad('须在 0 到 1 之间', 'must be between 0 and 1'),
   DOC_NO_GRADES: bad('须至少列出一个等次', 'must list at least one grade band'),
   DOC_GRADE_CODE_REPEATED: bad('等次代码 {grade} 重复', 'duplicate grade code {grade}'),

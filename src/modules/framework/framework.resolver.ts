@@ -1,4 +1,4 @@
-import { IsOptional, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsNumber, IsOptional, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import {
   Arg,
   Args,
@@ -89,22 +89,26 @@ class CriterionFieldsInput {
   @IsOptional()
   @Min(0)
   @Max(1000)
+  @IsNumber({ maxDecimalPlaces: 6 }, { message: '$property has at most 6 decimals' })
   weight?: number;
   @Field(() => Float, { nullable: true, description: '满分（末级指标）；修改时传 null 清除' })
   @IsOptional()
   @Min(0)
   @Max(100000)
+  @IsNumber({ maxDecimalPlaces: 4 }, { message: '$property has at most 4 decimals' })
   maxScore?: number | null;
   @Field(() => ScoringType, { nullable: true, description: '计分类型（末级指标）；修改时传 null 清除' }) scoringType?: ScoringType | null;
   @Field(() => Float, { nullable: true, description: '目标数（计数型）；修改时传 null 清除' })
   @IsOptional()
   @Min(0)
   @Max(1_000_000)
+  @IsNumber({ maxDecimalPlaces: 4 }, { message: '$property has at most 4 decimals' })
   target?: number | null;
   @Field(() => Float, { nullable: true, description: '每次扣分（扣分型）；修改时传 null 清除' })
   @IsOptional()
   @Min(0)
   @Max(100000)
+  @IsNumber({ maxDecimalPlaces: 4 }, { message: '$property has at most 4 decimals' })
   deductionPer?: number | null;
   @Field(() => Boolean, { nullable: true, description: '是否加分项' }) bonus?: boolean;
   @Field(() => Boolean, { nullable: true, description: '是否一票否决项' }) veto?: boolean;
