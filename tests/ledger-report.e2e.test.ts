@@ -614,6 +614,33 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(await count(su, 'users')).toBe(before + 2);
   });
 
+  it('refuses a file with a field in two columns (a header twice, or a header and its alias), naming both, and writes nothing', async () => {
+    const users = await count(su, 'users');
+    const twice = '用户名,姓名,所属组织,角色,初始密码,初始密码\n' + 'dup.cols,重复列,第一车队党支部,党员,Passw0rd-1,Passw0rd-2\n';
+    const res = await post('/imports/users', twice, 'text/csv', admin);
+    expect(res.status).toBe(400);
+    expect(res.json.errors[0].extensions.problems).toEqual([
+      expect.objectContaining({
+        row: 1,
+        column: '初始密码',
+        reason: 'IMPORT_COLUMN_REPEATED',
+        message: '“初始密码”列与“初始密码”列重复：每项只能有一列',
+      }),
+    ]);
+    expect(await count(su, 'users')).toBe(users);
+    const orgs = await count(su, 'orgs');
+    const alias = await xlsxOf([
+      ['组织名称', '组织类型', '单位类别', '上级组织', '上级党组织'],
+      ['重复列党支部', '党支部', '企业', '市公交集团党委', '第一车队党支部'],
+    ]);
+    const refused = await post('/imports/orgs', alias, XLSX, admin);
+    expect(refused.status).toBe(400);
+    expect(
+      refused.json.errors[0].extensions.problems.map((p: { row: number; column: string; reason: string }) => [p.row, p.column, p.reason]),
+    ).toEqual([[1, '上级党组织', 'IMPORT_COLUMN_REPEATED']]);
+    expect(await count(su, 'orgs')).toBe(orgs);
+  });
+
   it('answers the file routes in the asked language like /graphql, each import problem with its reason and parameters', async () => {
     const csv = '组织名称,组织类型,单位类别,上级组织\n维修班党支部,党小组,企业,市公交集团党委\n,党支部,企业,不存在的党委\n';
     const zh = await post('/imports/orgs', csv, 'text/csv', admin);

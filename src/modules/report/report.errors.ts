@@ -56,6 +56,11 @@ export const reportError = defineErrors('report', {
   },
   // the problems of an import, one per bad cell (or row)
   IMPORT_COLUMN_MISSING: { code: ErrorCode.BAD_USER_INPUT, zh: '缺少“{column}”列', en: 'Missing column {column}' },
+  IMPORT_COLUMN_REPEATED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '“{column}”列与“{first}”列重复：每项只能有一列',
+    en: 'Column {column} repeats column {first}: each field takes one column',
+  },
   IMPORT_NO_ROWS: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '文件中没有数据：第 1 行为表头，数据从第 2 行开始',
