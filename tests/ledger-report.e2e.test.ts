@@ -641,6 +641,46 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(await count(su, 'orgs')).toBe(orgs);
   });
 
+  it('reads a GB18030 .csv, and refuses one mixing UTF-8 and GB18030 text with CSV_MIXED_ENCODING and its row, writing nothing', async () => {
+    const before = await count(su, 'users');
+    const gbk = (hex: string) => Buffer.from(hex, 'hex');
+    // 用户名,姓名,所属组织,角色,初始密码 / 张三 / 第一车队党支部 / 党员, as a Chinese Excel saves "CSV"
+    const header = gbk('d3c3bba7c3fb2cd0d5c3fb2ccbf9caf4d7e9d6af2cbdc7c9ab2cb3f5cabcc3dcc2eb0a');
+    const pure = Buffer.concat([
+      header,
+      Buffer.from('gbk.user,'),
+      gbk('d5c5c8fd'),
+      Buffer.from(','),
+      gbk('b5dad2bbb3b5b6d3b5b3d6a7b2bf'),
+      Buffer.from(','),
+      gbk('b5b3d4b1'),
+      Buffer.from(',Passw0rd-9\n'),
+    ]);
+    const dry = await post('/imports/users?dryRun=true', pure, 'text/csv', admin);
+    expect(dry.status).toBe(200);
+    expect(dry.json).toMatchObject({ dryRun: true, rows: 1, items: [{ row: 2, name: 'gbk.user' }] });
+    // a UTF-8 name beside a GB18030 org in one file: read as GB18030 the name would be garbled
+    const mixed = Buffer.concat([
+      Buffer.from('username,displayName,org,role,password\nmixed.enc,编码混合测试,'),
+      gbk('b5dad2bbb3b5b6d3b5b3d6a7b2bf'),
+      Buffer.from(',MEMBER,Passw0rd-9\n'),
+    ]);
+    const refused = await post('/imports/users', mixed, 'text/csv', admin);
+    expect(refused.status).toBe(400);
+    expect(refused.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CSV_MIXED_ENCODING', row: 2 });
+    expect(refused.json.errors[0].message).toMatch(/^CSV 文件混用了不同的文字编码（第 2 行与其余部分不同）/);
+    // a UTF-8 BOM, then a row that is not UTF-8
+    const bom = Buffer.concat([
+      Buffer.from('\uFEFFusername,displayName,org,role,password\nbom.user,x,'),
+      gbk('b5dad2bbb3b5b6d3b5b3d6a7b2bf'),
+      Buffer.from(',MEMBER,Passw0rd-9\n'),
+    ]);
+    const bomRefused = await post('/imports/users', bom, 'text/csv', admin);
+    expect(bomRefused.status).toBe(400);
+    expect(bomRefused.json.errors[0].extensions).toMatchObject({ reason: 'CSV_MIXED_ENCODING', row: 2 });
+    expect(await count(su, 'users')).toBe(before);
+  });
+
   it('answers the file routes in the asked language like /graphql, each import problem with its reason and parameters', async () => {
     const csv = '组织名称,组织类型,单位类别,上级组织\n维修班党支部,党小组,企业,市公交集团党委\n,党支部,企业,不存在的党委\n';
     const zh = await post('/imports/orgs', csv, 'text/csv', admin);

@@ -23,6 +23,11 @@ export const reportError = defineErrors('report', {
     zh: '该 .xlsx 文件设有密码，请另存为不加密的文件后再上传',
     en: 'The .xlsx file is encrypted; save it without a password and upload it again',
   },
+  CSV_MIXED_ENCODING: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: 'CSV 文件混用了不同的文字编码（第 {row} 行与其余部分不同）：请将整个文件另存为“CSV UTF-8”后再导入',
+    en: 'The CSV file mixes text encodings (row {row} differs from the rest): save the whole file as "CSV UTF-8" and import it again',
+  },
   CSV_UNCLOSED_QUOTE: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: 'CSV 文件第 {row} 行起的引号没有闭合',

@@ -14,11 +14,36 @@ export interface Table {
   rows: { row: number; values: string[] }[];
 }
 
-/** UTF-8 (with or without BOM); a Chinese Excel's "CSV" is GB18030, so fall back to that. */
+/** The file's line (1-based) holding byte `offset`. */
+const lineAt = (body: Buffer, offset: number) => body.subarray(0, offset).filter((b) => b === 0x0a).length + 1;
+
+/**
+ * UTF-8 (with or without BOM); a Chinese Excel's "CSV" is GB18030, so fall back to that. A file of both
+ * is refused (CSV_MIXED_ENCODING), never read half as garbled names: a UTF-8 BOM before bytes that are
+ * not UTF-8, or among them four Chinese characters in a row in UTF-8 (bytes GB18030 text all but never
+ * forms).
+ */
 function decodeText(body: Buffer): string {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body);
   } catch {
+    const mixed = (row: number) => reportError('CSV_MIXED_ENCODING', { field: 'file', params: { row } });
+    if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) {
+      const utf8 = new TextDecoder('utf-8', { fatal: true });
+      let start = 0;
+      for (let row = 1; ; row++) {
+        const end = body.indexOf(0x0a, start);
+        try {
+          utf8.decode(body.subarray(start, end < 0 ? body.length : end));
+        } catch {
+          throw mixed(row);
+        }
+        if (end < 0) break;
+        start = end + 1;
+      }
+    }
+    const run = /(?:[\xe4-\xe9][\x80-\xbf]{2}){4}/.exec(body.toString('latin1'));
+    if (run) throw mixed(lineAt(body, run.index));
     return new TextDecoder('gb18030').decode(body);
   }
 }
