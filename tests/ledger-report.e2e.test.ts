@@ -843,4 +843,40 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(await depthOf(m14.id)).toBe(15);
     expect(await count(su, 'orgs')).toBe(orgsBefore + 15);
   });
+  it('exports text that starts like a formula as text, and names with control characters as a file that opens', async () => {
+    const hostile = [
+      { title: '=HYPERLINK("http://evil.example","点此")', content: "+1+cmd|' /C calc'!A0", attachmentRefs: ['@SUM(A1:A9)'] },
+      { title: '-2+3', content: '控制\u0001字符\u001f与', attachmentRefs: [] },
+    ];
+    for (const h of hostile) {
+      const res = await gql(
+        LEDGER,
+        { input: { orgId: ids['第一车队党支部'], occurredOn: day(-1), category: 'OTHER', participants: 1, ...h } },
+        secretary,
+      );
+      expect([h.title, res.errors]).toEqual([h.title, undefined]);
+    }
+    // a lone surrogate never gets in: refused as input
+    const lone = await gql(
+      LEDGER,
+      { input: { orgId: ids['第一车队党支部'], occurredOn: day(-1), category: 'OTHER', title: '孤立\ud800代理' } },
+      secretary,
+    );
+    expect(lone.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const res = await get(`/exports/ledger/${ids['第一车队党支部']}`, supervisor);
+    expect(res.status).toBe(200);
+    const sheet = (await workbookOf(res.body)).getWorksheet('管理台帐')!;
+    const cells = [];
+    for (let r = 2; r <= sheet.rowCount; r++) for (const c of [4, 5, 8]) cells.push(sheet.getRow(r).getCell(c));
+    // no cell of the sheet is a formula; the hostile texts are strings as entered
+    expect(cells.filter((c) => c.type === ExcelJS.ValueType.Formula)).toEqual([]);
+    const texts = cells.map((c) => c.value);
+    expect(texts).toEqual(
+      expect.arrayContaining(['=HYPERLINK("http://evil.example","点此")', "+1+cmd|' /C calc'!A0", '@SUM(A1:A9)', '-2+3']),
+    );
+    for (const t of ['=HYPERLINK("http://evil.example","点此")', '-2+3'])
+      expect(cells.find((c) => c.value === t)!.type).toBe(ExcelJS.ValueType.String);
+    // control characters are stored but left out of the file, which opened above
+    expect(texts).toContain('控制字符与');
+  });
 });
