@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { day } from './helpers/dates';
 import { globalId, unknownId } from './helpers/ids';
 import { TestServer, codes, startTestServer, tokens, firstSignIn } from './helpers/server';
+import { sheetXml, workbookParts, zip } from './helpers/crafted-files';
 import { count } from './helpers/sql';
 import { ASSESSMENT_RULE, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
@@ -678,6 +679,26 @@ describe('ledgers, briefings, exports and imports', () => {
     const bomRefused = await post('/imports/users', bom, 'text/csv', admin);
     expect(bomRefused.status).toBe(400);
     expect(bomRefused.json.errors[0].extensions).toMatchObject({ reason: 'CSV_MIXED_ENCODING', row: 2 });
+    expect(await count(su, 'users')).toBe(before);
+  });
+
+  it('refuses a cell holding a NUL or a lone surrogate (a .csv NUL, an .xlsx &#xD800;), naming its row and column, writing nothing', async () => {
+    const before = await count(su, 'users');
+    const nul = '用户名,姓名,所属组织,角色,初始密码\nnul.user,张\u0000三,第一车队党支部,党员,Passw0rd-9\n';
+    const res = await post('/imports/users', nul, 'text/csv', admin);
+    expect(res.status).toBe(400);
+    expect(res.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CELL_INVALID_CHARACTER', row: 2, column: 'B' });
+    expect(res.json.errors[0].message).toBe('第 2 行 B 列含有无法保存的字符（如空字符 NUL 或残缺的 Unicode 代理字符）');
+    // written as a character reference, which no XML text may hold
+    const cell = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
+    const heads = ['用户名', '姓名', '所属组织', '角色', '初始密码'].map((h, c) => cell(`${'ABCDE'[c]}1`, h)).join('');
+    const values = ['surrogate.user', '李&#xD800;四', '第一车队党支部', '党员', 'Passw0rd-9']
+      .map((v, c) => cell(`${'ABCDE'[c]}2`, v))
+      .join('');
+    const xlsx = zip(workbookParts({ data: sheetXml(`<row r="1">${heads}</row><row r="2">${values}</row>`) }));
+    const lone = await post('/imports/users', xlsx, XLSX, admin);
+    expect(lone.status).toBe(400);
+    expect(lone.json.errors[0].extensions).toMatchObject({ reason: 'CELL_INVALID_CHARACTER', row: 2, column: 'B' });
     expect(await count(su, 'users')).toBe(before);
   });
 

@@ -23,6 +23,11 @@ export const reportError = defineErrors('report', {
     zh: '该 .xlsx 文件设有密码，请另存为不加密的文件后再上传',
     en: 'The .xlsx file is encrypted; save it without a password and upload it again',
   },
+  CELL_INVALID_CHARACTER: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '第 {row} 行 {column} 列含有无法保存的字符（如空字符 NUL 或残缺的 Unicode 代理字符）',
+    en: 'The cell in row {row}, column {column} holds a character that cannot be stored (a NUL or half a Unicode surrogate pair)',
+  },
   CSV_MIXED_ENCODING: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: 'CSV 文件混用了不同的文字编码（第 {row} 行与其余部分不同）：请将整个文件另存为“CSV UTF-8”后再导入',

@@ -125,6 +125,10 @@ export function parseCsv(text: string, limits: TableLimits): SparseRows {
   return rows;
 }
 
+/** A NUL, or a surrogate not in a pair. */
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** The table of a file within `limits`: row 1 holds the headers, later non-empty rows the data. */
 export function readTable(body: Buffer, contentType: string, limits: TableLimits): Table {
   const sparse = contentType === XLSX_TYPE ? readXlsxRows(body, limits) : parseCsv(decodeText(body), limits);
@@ -132,6 +136,12 @@ export function readTable(body: Buffer, contentType: string, limits: TableLimits
   for (const values of sparse.values()) width = Math.max(width, values.length);
   const dense = (values: string[] = []) => Array.from({ length: width }, (_, c) => values[c] ?? '');
   const headers = sparse.has(1) ? dense(sparse.get(1)).map((h) => h.trim()) : [];
+  // text PostgreSQL cannot store (a NUL) or that is not Unicode (half a surrogate pair, as &#xD800; in
+  // a sheet) is refused at its cell, not by the database after every check has passed
+  for (const [row, values] of sparse) {
+    const bad = values.findIndex((v) => UNSTORABLE.test(v));
+    if (bad >= 0) throw reportError('CELL_INVALID_CHARACTER', { field: 'file', params: { row, column: columnName(bad + 1) } });
+  }
   const rows = [...sparse.entries()]
     .filter(([row]) => row > 1)
     .sort(([a], [b]) => a - b)
