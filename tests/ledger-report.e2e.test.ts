@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { day } from './helpers/dates';
 import { globalId, unknownId } from './helpers/ids';
 import { TestServer, codes, startTestServer, tokens, firstSignIn } from './helpers/server';
+import { sheetXml, workbookParts, zip } from './helpers/crafted-files';
 import { count } from './helpers/sql';
 import { ASSESSMENT_RULE, SOURCE_CAMPAIGN, accept, criteriaOf, evaluate, orgIds, scoresFor } from './helpers/story';
 
@@ -614,6 +615,93 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(await count(su, 'users')).toBe(before + 2);
   });
 
+  it('refuses a file with a field in two columns (a header twice, or a header and its alias), naming both, and writes nothing', async () => {
+    const users = await count(su, 'users');
+    const twice = '用户名,姓名,所属组织,角色,初始密码,初始密码\n' + 'dup.cols,重复列,第一车队党支部,党员,Passw0rd-1,Passw0rd-2\n';
+    const res = await post('/imports/users', twice, 'text/csv', admin);
+    expect(res.status).toBe(400);
+    expect(res.json.errors[0].extensions.problems).toEqual([
+      expect.objectContaining({
+        row: 1,
+        column: '初始密码',
+        reason: 'IMPORT_COLUMN_REPEATED',
+        message: '“初始密码”列与“初始密码”列重复：每项只能有一列',
+      }),
+    ]);
+    expect(await count(su, 'users')).toBe(users);
+    const orgs = await count(su, 'orgs');
+    const alias = await xlsxOf([
+      ['组织名称', '组织类型', '单位类别', '上级组织', '上级党组织'],
+      ['重复列党支部', '党支部', '企业', '市公交集团党委', '第一车队党支部'],
+    ]);
+    const refused = await post('/imports/orgs', alias, XLSX, admin);
+    expect(refused.status).toBe(400);
+    expect(
+      refused.json.errors[0].extensions.problems.map((p: { row: number; column: string; reason: string }) => [p.row, p.column, p.reason]),
+    ).toEqual([[1, '上级党组织', 'IMPORT_COLUMN_REPEATED']]);
+    expect(await count(su, 'orgs')).toBe(orgs);
+  });
+
+  it('reads a GB18030 .csv, and refuses one mixing UTF-8 and GB18030 text with CSV_MIXED_ENCODING and its row, writing nothing', async () => {
+    const before = await count(su, 'users');
+    const gbk = (hex: string) => Buffer.from(hex, 'hex');
+    // 用户名,姓名,所属组织,角色,初始密码 / 张三 / 第一车队党支部 / 党员, as a Chinese Excel saves "CSV"
+    const header = gbk('d3c3bba7c3fb2cd0d5c3fb2ccbf9caf4d7e9d6af2cbdc7c9ab2cb3f5cabcc3dcc2eb0a');
+    const pure = Buffer.concat([
+      header,
+      Buffer.from('gbk.user,'),
+      gbk('d5c5c8fd'),
+      Buffer.from(','),
+      gbk('b5dad2bbb3b5b6d3b5b3d6a7b2bf'),
+      Buffer.from(','),
+      gbk('b5b3d4b1'),
+      Buffer.from(',Passw0rd-9\n'),
+    ]);
+    const dry = await post('/imports/users?dryRun=true', pure, 'text/csv', admin);
+    expect(dry.status).toBe(200);
+    expect(dry.json).toMatchObject({ dryRun: true, rows: 1, items: [{ row: 2, name: 'gbk.user' }] });
+    // a UTF-8 name beside a GB18030 org in one file: read as GB18030 the name would be garbled
+    const mixed = Buffer.concat([
+      Buffer.from('username,displayName,org,role,password\nmixed.enc,编码混合测试,'),
+      gbk('b5dad2bbb3b5b6d3b5b3d6a7b2bf'),
+      Buffer.from(',MEMBER,Passw0rd-9\n'),
+    ]);
+    const refused = await post('/imports/users', mixed, 'text/csv', admin);
+    expect(refused.status).toBe(400);
+    expect(refused.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CSV_MIXED_ENCODING', row: 2 });
+    expect(refused.json.errors[0].message).toMatch(/^CSV 文件混用了不同的文字编码（第 2 行与其余部分不同）/);
+    // a UTF-8 BOM, then a row that is not UTF-8
+    const bom = Buffer.concat([
+      Buffer.from('\uFEFFusername,displayName,org,role,password\nbom.user,x,'),
+      gbk('b5dad2bbb3b5b6d3b5b3d6a7b2bf'),
+      Buffer.from(',MEMBER,Passw0rd-9\n'),
+    ]);
+    const bomRefused = await post('/imports/users', bom, 'text/csv', admin);
+    expect(bomRefused.status).toBe(400);
+    expect(bomRefused.json.errors[0].extensions).toMatchObject({ reason: 'CSV_MIXED_ENCODING', row: 2 });
+    expect(await count(su, 'users')).toBe(before);
+  });
+
+  it('refuses a cell holding a NUL or a lone surrogate (a .csv NUL, an .xlsx &#xD800;), naming its row and column, writing nothing', async () => {
+    const before = await count(su, 'users');
+    const nul = '用户名,姓名,所属组织,角色,初始密码\nnul.user,张\u0000三,第一车队党支部,党员,Passw0rd-9\n';
+    const res = await post('/imports/users', nul, 'text/csv', admin);
+    expect(res.status).toBe(400);
+    expect(res.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CELL_INVALID_CHARACTER', row: 2, column: 'B' });
+    expect(res.json.errors[0].message).toBe('第 2 行 B 列含有无法保存的字符（如空字符 NUL 或残缺的 Unicode 代理字符）');
+    // written as a character reference, which no XML text may hold
+    const cell = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
+    const heads = ['用户名', '姓名', '所属组织', '角色', '初始密码'].map((h, c) => cell(`${'ABCDE'[c]}1`, h)).join('');
+    const values = ['surrogate.user', '李&#xD800;四', '第一车队党支部', '党员', 'Passw0rd-9']
+      .map((v, c) => cell(`${'ABCDE'[c]}2`, v))
+      .join('');
+    const xlsx = zip(workbookParts({ data: sheetXml(`<row r="1">${heads}</row><row r="2">${values}</row>`) }));
+    const lone = await post('/imports/users', xlsx, XLSX, admin);
+    expect(lone.status).toBe(400);
+    expect(lone.json.errors[0].extensions).toMatchObject({ reason: 'CELL_INVALID_CHARACTER', row: 2, column: 'B' });
+    expect(await count(su, 'users')).toBe(before);
+  });
+
   it('answers the file routes in the asked language like /graphql, each import problem with its reason and parameters', async () => {
     const csv = '组织名称,组织类型,单位类别,上级组织\n维修班党支部,党小组,企业,市公交集团党委\n,党支部,企业,不存在的党委\n';
     const zh = await post('/imports/orgs', csv, 'text/csv', admin);
@@ -775,5 +863,41 @@ describe('ledgers, briefings, exports and imports', () => {
     expect(sideways.data?.moveOrg).toEqual({ depth: 3 });
     expect(await depthOf(m14.id)).toBe(15);
     expect(await count(su, 'orgs')).toBe(orgsBefore + 15);
+  });
+  it('exports text that starts like a formula as text, and names with control characters as a file that opens', async () => {
+    const hostile = [
+      { title: '=HYPERLINK("http://evil.example","点此")', content: "+1+cmd|' /C calc'!A0", attachmentRefs: ['@SUM(A1:A9)'] },
+      { title: '-2+3', content: '控制\u0001字符\u001f与', attachmentRefs: [] },
+    ];
+    for (const h of hostile) {
+      const res = await gql(
+        LEDGER,
+        { input: { orgId: ids['第一车队党支部'], occurredOn: day(-1), category: 'OTHER', participants: 1, ...h } },
+        secretary,
+      );
+      expect([h.title, res.errors]).toEqual([h.title, undefined]);
+    }
+    // a lone surrogate never gets in: refused as input
+    const lone = await gql(
+      LEDGER,
+      { input: { orgId: ids['第一车队党支部'], occurredOn: day(-1), category: 'OTHER', title: '孤立\ud800代理' } },
+      secretary,
+    );
+    expect(lone.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const res = await get(`/exports/ledger/${ids['第一车队党支部']}`, supervisor);
+    expect(res.status).toBe(200);
+    const sheet = (await workbookOf(res.body)).getWorksheet('管理台帐')!;
+    const cells = [];
+    for (let r = 2; r <= sheet.rowCount; r++) for (const c of [4, 5, 8]) cells.push(sheet.getRow(r).getCell(c));
+    // no cell of the sheet is a formula; the hostile texts are strings as entered
+    expect(cells.filter((c) => c.type === ExcelJS.ValueType.Formula)).toEqual([]);
+    const texts = cells.map((c) => c.value);
+    expect(texts).toEqual(
+      expect.arrayContaining(['=HYPERLINK("http://evil.example","点此")', "+1+cmd|' /C calc'!A0", '@SUM(A1:A9)', '-2+3']),
+    );
+    for (const t of ['=HYPERLINK("http://evil.example","点此")', '-2+3'])
+      expect(cells.find((c) => c.value === t)!.type).toBe(ExcelJS.ValueType.String);
+    // control characters are stored but left out of the file, which opened above
+    expect(texts).toContain('控制字符与');
   });
 });

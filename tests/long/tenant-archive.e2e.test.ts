@@ -337,6 +337,27 @@ describe('tenant export and restore', () => {
     expect((await suB.query(`SELECT count(*)::int AS n FROM orgs`)).rows[0].n).toBe(0);
   });
 
+  it('refuses a forged archive whose manifest agrees (a duplicated org row, a bad slug) with a code, leaving nothing', async () => {
+    const opB = await login(b.url, '', 'operator');
+    const list = await entries(archive);
+    const forged = JSON.parse(list[list.length - 1].body.toString()) as Manifest;
+    const orgs = list.find((e) => e.name === 'tables/orgs.ndjson')!;
+    const lines = orgs.body.toString().split('\n').filter(Boolean);
+    const body = Buffer.from([...lines, lines[0]].join('\n') + '\n');
+    const part = forged.parts.find((p) => p.name === orgs.name)!;
+    Object.assign(part, { bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), rows: lines.length + 1 });
+    forged.counts.orgs = lines.length + 1;
+    const doubled = list.map((e) =>
+      e.name === orgs.name ? { ...e, body } : e.name === 'manifest.json' ? { ...e, body: Buffer.from(JSON.stringify(forged)) } : e,
+    );
+    const res = await restore(b, await pack(doubled), opB);
+    expect(res.status).toBe(409);
+    expect(reason(res)).toBe('DUPLICATE');
+    expect(reason(await restore(b, archive, opB, '?slug=Bad_Slug'))).toBe('TENANT_RESTORE_SLUG_FORMAT');
+    expect((await suB.query(`SELECT count(*)::int AS n FROM tenants`)).rows[0].n).toBe(0);
+    expect((await suB.query(`SELECT count(*)::int AS n FROM orgs`)).rows[0].n).toBe(0);
+  });
+
   it('restores into an empty deployment: every row, file and chain as exported, ids kept, verifyRecords intact', async () => {
     const opB = await login(b.url, '', 'operator');
     const res = await restore(b, archive, opB);

@@ -113,6 +113,10 @@ function columnsOf<F extends string>(
     const names = [def.header, ...def.aliases].map((n) => n.replace(/\s+/g, '').toLowerCase());
     const index = normalized.findIndex((h) => names.includes(h));
     if (index < 0) problems.push(problem(1, def.header, { reason: 'IMPORT_COLUMN_MISSING' }));
+    // a second column of the same field (or an alias of it) is refused, never silently ignored
+    const again = index < 0 ? -1 : normalized.findIndex((h, i) => i > index && names.includes(h));
+    if (again >= 0)
+      problems.push(problem(1, table.headers[again], { reason: 'IMPORT_COLUMN_REPEATED', params: { first: table.headers[index] } }));
     out[def.field] = { index, header: index >= 0 ? table.headers[index] : def.header };
   }
   return out;

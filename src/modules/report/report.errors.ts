@@ -23,6 +23,16 @@ export const reportError = defineErrors('report', {
     zh: '该 .xlsx 文件设有密码，请另存为不加密的文件后再上传',
     en: 'The .xlsx file is encrypted; save it without a password and upload it again',
   },
+  CELL_INVALID_CHARACTER: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '第 {row} 行 {column} 列含有无法保存的字符（如空字符 NUL 或残缺的 Unicode 代理字符）',
+    en: 'The cell in row {row}, column {column} holds a character that cannot be stored (a NUL or half a Unicode surrogate pair)',
+  },
+  CSV_MIXED_ENCODING: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: 'CSV 文件混用了不同的文字编码（第 {row} 行与其余部分不同）：请将整个文件另存为“CSV UTF-8”后再导入',
+    en: 'The CSV file mixes text encodings (row {row} differs from the rest): save the whole file as "CSV UTF-8" and import it again',
+  },
   CSV_UNCLOSED_QUOTE: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: 'CSV 文件第 {row} 行起的引号没有闭合',
@@ -56,6 +66,11 @@ export const reportError = defineErrors('report', {
   },
   // the problems of an import, one per bad cell (or row)
   IMPORT_COLUMN_MISSING: { code: ErrorCode.BAD_USER_INPUT, zh: '缺少“{column}”列', en: 'Missing column {column}' },
+  IMPORT_COLUMN_REPEATED: {
+    code: ErrorCode.BAD_USER_INPUT,
+    zh: '“{column}”列与“{first}”列重复：每项只能有一列',
+    en: 'Column {column} repeats column {first}: each field takes one column',
+  },
   IMPORT_NO_ROWS: {
     code: ErrorCode.BAD_USER_INPUT,
     zh: '文件中没有数据：第 1 行为表头，数据从第 2 行开始',

@@ -14,11 +14,36 @@ export interface Table {
   rows: { row: number; values: string[] }[];
 }
 
-/** UTF-8 (with or without BOM); a Chinese Excel's "CSV" is GB18030, so fall back to that. */
+/** The file's line (1-based) holding byte `offset`. */
+const lineAt = (body: Buffer, offset: number) => body.subarray(0, offset).filter((b) => b === 0x0a).length + 1;
+
+/**
+ * UTF-8 (with or without BOM); a Chinese Excel's "CSV" is GB18030, so fall back to that. A file of both
+ * is refused (CSV_MIXED_ENCODING), never read half as garbled names: a UTF-8 BOM before bytes that are
+ * not UTF-8, or among them four Chinese characters in a row in UTF-8 (bytes GB18030 text all but never
+ * forms).
+ */
 function decodeText(body: Buffer): string {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body);
   } catch {
+    const mixed = (row: number) => reportError('CSV_MIXED_ENCODING', { field: 'file', params: { row } });
+    if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) {
+      const utf8 = new TextDecoder('utf-8', { fatal: true });
+      let start = 0;
+      for (let row = 1; ; row++) {
+        const end = body.indexOf(0x0a, start);
+        try {
+          utf8.decode(body.subarray(start, end < 0 ? body.length : end));
+        } catch {
+          throw mixed(row);
+        }
+        if (end < 0) break;
+        start = end + 1;
+      }
+    }
+    const run = /(?:[\xe4-\xe9][\x80-\xbf]{2}){4}/.exec(body.toString('latin1'));
+    if (run) throw mixed(lineAt(body, run.index));
     return new TextDecoder('gb18030').decode(body);
   }
 }
@@ -100,6 +125,10 @@ export function parseCsv(text: string, limits: TableLimits): SparseRows {
   return rows;
 }
 
+/** A NUL, or a surrogate not in a pair. */
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** The table of a file within `limits`: row 1 holds the headers, later non-empty rows the data. */
 export function readTable(body: Buffer, contentType: string, limits: TableLimits): Table {
   const sparse = contentType === XLSX_TYPE ? readXlsxRows(body, limits) : parseCsv(decodeText(body), limits);
@@ -107,6 +136,12 @@ export function readTable(body: Buffer, contentType: string, limits: TableLimits
   for (const values of sparse.values()) width = Math.max(width, values.length);
   const dense = (values: string[] = []) => Array.from({ length: width }, (_, c) => values[c] ?? '');
   const headers = sparse.has(1) ? dense(sparse.get(1)).map((h) => h.trim()) : [];
+  // text PostgreSQL cannot store (a NUL) or that is not Unicode (half a surrogate pair, as &#xD800; in
+  // a sheet) is refused at its cell, not by the database after every check has passed
+  for (const [row, values] of sparse) {
+    const bad = values.findIndex((v) => UNSTORABLE.test(v));
+    if (bad >= 0) throw reportError('CELL_INVALID_CHARACTER', { field: 'file', params: { row, column: columnName(bad + 1) } });
+  }
   const rows = [...sparse.entries()]
     .filter(([row]) => row > 1)
     .sort(([a], [b]) => a - b)
