@@ -211,6 +211,17 @@ describe("GraphQL's own errors", () => {
       params: { variable: 'input', field: 'input.scores[1].value' },
     },
     {
+      name: 'a date of year 0000 (PostgreSQL has none), named by its path',
+      body: {
+        query: 'mutation($input: IssueNoticeInput!) { issueNotice(input: $input) { id } }',
+        variables: { input: { id: 'n', issuedOn: '0000-01-01' } },
+      },
+      code: 'BAD_USER_INPUT',
+      reason: 'VARIABLE_FIELD_INVALID',
+      zh: '变量 $input 中 input.issuedOn 的值不符合要求',
+      params: { variable: 'input', field: 'input.issuedOn' },
+    },
+    {
       name: 'an operation name the document does not have',
       body: { query: 'query A { viewer { username } }', operationName: 'B' },
       code: 'OPERATION_RESOLUTION_FAILURE',
