@@ -120,6 +120,25 @@ export async function sweepEachTenant(
 }
 
 /**
+ * `sweepEachTenant` for a sweep that works in batches: `batch` runs in a transaction of its own, scoped to the tenant,
+ * again and again until it answers 0 (the rows it handled); `created` counts them all.
+ */
+export function sweepEachTenantInBatches(
+  deps: SweepDeps,
+  sweep: string,
+  batch: (tx: RequestTransaction, tenantId: string) => Promise<number>,
+): Promise<SweepResult> {
+  return sweepEachTenant(deps, sweep, async (tenantId) => {
+    let total = 0;
+    for (;;) {
+      const handled = await withTransaction(deps.dataSource, { tenantId }, (tx) => batch(tx, tenantId));
+      total += handled;
+      if (handled === 0) return total;
+    }
+  });
+}
+
+/**
  * Background work a module registers: the job worker (src/jobs/worker.ts) keeps one queue per sweep,
  * schedules it and runs it, knowing no module by name.
  */

@@ -1,5 +1,4 @@
-import { withTransaction } from '../../db/request-transaction';
-import { Sweep, SweepDeps, SweepResult, sweepEachTenant } from '../domain-module';
+import { Sweep, SweepDeps, SweepResult, sweepEachTenantInBatches } from '../domain-module';
 import { sweepUnattachedFiles } from './file.service';
 
 /**
@@ -7,16 +6,9 @@ import { sweepUnattachedFiles } from './file.service';
  * never attached, files left by deleted records), giving their room back to the tenant's quota.
  */
 export function sweepUnattached(deps: SweepDeps): Promise<SweepResult> {
-  return sweepEachTenant(deps, 'unattached files sweep', async (tenantId) => {
-    let total = 0;
-    for (;;) {
-      const removed = await withTransaction(deps.dataSource, { tenantId }, (tx) =>
-        sweepUnattachedFiles(tx, tenantId, deps.config.fileUnattachedTtlHours),
-      );
-      total += removed;
-      if (removed === 0) return total;
-    }
-  });
+  return sweepEachTenantInBatches(deps, 'unattached files sweep', (tx, tenantId) =>
+    sweepUnattachedFiles(tx, tenantId, deps.config.fileUnattachedTtlHours),
+  );
 }
 
 export const fileSweeps: Sweep[] = [{ name: 'files-unattached', schedule: '17 * * * *', run: (deps) => sweepUnattached(deps) }];

@@ -1,5 +1,4 @@
-import { withTransaction } from '../../db/request-transaction';
-import { Sweep, SweepDeps, SweepResult, sweepEachTenant } from '../domain-module';
+import { Sweep, SweepDeps, SweepResult, sweepEachTenantInBatches } from '../domain-module';
 
 /** Notifications deleted by one statement of the prune sweep (each batch its own transaction). */
 export const NOTIFICATION_PRUNE_BATCH = 5000;
@@ -11,22 +10,15 @@ export const NOTIFICATION_PRUNE_BATCH = 5000;
  * never goes with them. `created` counts the rows deleted.
  */
 export function sweepReadNotifications(deps: SweepDeps): Promise<SweepResult> {
-  return sweepEachTenant(deps, 'notifications sweep', async (tenantId) => {
-    let total = 0;
-    for (;;) {
-      const removed = await withTransaction(deps.dataSource, { tenantId }, (tx) =>
-        tx.execute(
-          `DELETE FROM notifications WHERE tenant_id = $1 AND id IN (
-             SELECT id FROM notifications
-              WHERE tenant_id = $1 AND read_at < now() - make_interval(days => $2)
-              LIMIT $3)`,
-          [tenantId, deps.config.notificationRetentionDays, NOTIFICATION_PRUNE_BATCH],
-        ),
-      );
-      total += removed;
-      if (removed === 0) return total;
-    }
-  });
+  return sweepEachTenantInBatches(deps, 'notifications sweep', (tx, tenantId) =>
+    tx.execute(
+      `DELETE FROM notifications WHERE tenant_id = $1 AND id IN (
+         SELECT id FROM notifications
+          WHERE tenant_id = $1 AND read_at < now() - make_interval(days => $2)
+          LIMIT $3)`,
+      [tenantId, deps.config.notificationRetentionDays, NOTIFICATION_PRUNE_BATCH],
+    ),
+  );
 }
 
 export const notificationPruneSweeps: Sweep[] = [{ name: 'notifications-prune', schedule: '40 3 * * *', run: sweepReadNotifications }];

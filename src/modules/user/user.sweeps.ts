@@ -1,6 +1,5 @@
 import { pruneRefreshTokens } from '../../auth/auth.service';
-import { withTransaction } from '../../db/request-transaction';
-import { Sweep, SweepDeps, SweepResult, sweepEachTenant } from '../domain-module';
+import { Sweep, SweepDeps, SweepResult, sweepEachTenantInBatches } from '../domain-module';
 
 /**
  * Deletes every tenant's refresh tokens dead (expired or revoked) for longer than
@@ -8,16 +7,9 @@ import { Sweep, SweepDeps, SweepResult, sweepEachTenant } from '../domain-module
  * refresh writes a row, and nothing else ever removes one. `created` counts the rows deleted.
  */
 export function sweepRefreshTokens(deps: SweepDeps): Promise<SweepResult> {
-  return sweepEachTenant(deps, 'refresh tokens sweep', async (tenantId) => {
-    let total = 0;
-    for (;;) {
-      const removed = await withTransaction(deps.dataSource, { tenantId }, (tx) =>
-        pruneRefreshTokens(tx, tenantId, deps.config.refreshTokenRetentionDays),
-      );
-      total += removed;
-      if (removed === 0) return total;
-    }
-  });
+  return sweepEachTenantInBatches(deps, 'refresh tokens sweep', (tx, tenantId) =>
+    pruneRefreshTokens(tx, tenantId, deps.config.refreshTokenRetentionDays),
+  );
 }
 
 export const userSweeps: Sweep[] = [{ name: 'refresh-tokens-prune', schedule: '50 3 * * *', run: (deps) => sweepRefreshTokens(deps) }];
